@@ -1,0 +1,57 @@
+"""Typed errors raised by the ETL.
+
+Every error derives from :class:`EtlError`, so callers can catch the whole
+family with one ``except`` clause.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EtlError",
+    "BadRecordError",
+    "SchemaError",
+    "SpecError",
+    "NotFittedError",
+]
+
+
+class EtlError(Exception):
+    """Base class of every error raised by :mod:`dl4j_bridge.etl`."""
+
+
+class BadRecordError(EtlError):
+    """A record could not be read or did not match its declared type.
+
+    Parameters
+    ----------
+    file : str
+        Name of the source (a path, or ``"<lines>"`` for in-memory input).
+    line : int
+        1-based physical line number where the record starts.
+    field : str or None
+        Field that was wrong, or ``None`` when the whole line is bad
+        (no format match, invalid JSON, wrong number of CSV columns).
+    reason : str
+        Human-readable reason.
+    """
+
+    def __init__(self, file: str, line: int, field: str | None, reason: str):
+        self.file = file
+        self.line = line
+        self.field = field
+        self.reason = reason
+        where = f"{file}:{line}"
+        what = f" field {field!r}" if field else ""
+        super().__init__(f"{where}:{what} {reason}")
+
+
+class SchemaError(EtlError):
+    """Data does not agree with a :class:`~dl4j_bridge.etl.schema.Schema`."""
+
+
+class SpecError(EtlError):
+    """A saved pipeline spec is malformed or has an unsupported version."""
+
+
+class NotFittedError(EtlError):
+    """A transform or pipeline was used before ``fit``."""

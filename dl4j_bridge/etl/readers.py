@@ -1,0 +1,767 @@
+"""Readers: raw text, JSON-lines and CSV logs to pandas chunks.
+
+Every reader turns a source (path, ``.gz`` path, or iterable of lines) into
+a stream of :class:`pandas.DataFrame` chunks.  Each chunk has one column per
+field plus ``line_number`` (int64, 1-based physical line where the record
+starts).  Memory is bounded by the chunk size, not by the file size.
+
+Bad lines follow an explicit policy:
+
+* ``mode="strict"`` raises :class:`~dl4j_bridge.etl.errors.BadRecordError` with
+  file, line number, field and reason at the first bad line;
+* ``mode="lenient"`` skips the line, counts it per reason in
+  :attr:`Reader.report` and, when ``quarantine`` is set, appends it as one JSON
+  object per line (``source``, ``line``, ``field``, ``reason``, ``text``) to
+  the quarantine file.
+
+Nothing is dropped silently: blank lines are counted in the report too.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import BadRecordError, EtlError, SpecError
+from .sources import Source, iter_line_blocks, source_name
+
+__all__ = [
+    "ReadReport",
+    "Reader",
+    "TextReader",
+    "JsonLinesReader",
+    "CsvReader",
+    "format_to_regex",
+    "python_regex_to_java",
+    "java_regex_to_python",
+    "reader_from_dict",
+    "DEFAULT_CONTINUATION",
+    "FIELD_TYPES",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Types a reader can check a field against.
+FIELD_TYPES = ("str", "int", "float", "bool")
+
+#: Lines that continue the previous record (stack traces): indented lines,
+#: ``Caused by:`` and ``... N more``.
+DEFAULT_CONTINUATION = r"^(?:[ \t]+|Caused by:|\.\.\. \d+ more)"
+
+LINE_NUMBER = "line_number"
+
+
+# --------------------------------------------------------------------------
+# regex dialect helpers
+# --------------------------------------------------------------------------
+_PY_NAMED_GROUP = re.compile(r"(?<!\\)\(\?P<(?=[A-Za-z])")
+_JAVA_NAMED_GROUP = re.compile(r"(?<!\\)\(\?<(?=[A-Za-z])")
+
+
+def python_regex_to_java(pattern: str) -> str:
+    """Rewrite ``(?P<name>`` groups as ``(?<name>`` (accepted by java.util.regex)."""
+    if "(?P=" in pattern:
+        raise SpecError("named back-references (?P=name) have no portable form")
+    return _PY_NAMED_GROUP.sub("(?<", pattern)
+
+
+def java_regex_to_python(pattern: str) -> str:
+    """Rewrite ``(?<name>`` groups as Python's ``(?P<name>``."""
+    return _JAVA_NAMED_GROUP.sub("(?P<", pattern)
+
+
+def format_to_regex(log_format: str) -> tuple[list[str], str]:
+    """Translate a loghub-style format string into a regex.
+
+    Parameters
+    ----------
+    log_format : str
+        E.g. ``"<Date> <Time> <Pid> <Level> <Component>: <Content>"``.  Text
+        between ``<Field>`` markers is a regex fragment (so ``\\[`` is a literal
+        bracket); runs of spaces match one or more spaces or tabs.
+
+    Returns
+    -------
+    headers : list of str
+        Field names in order.
+    pattern : str
+        Anchored Python regex with one named group per field; never matches a
+        newline.
+    """
+    headers: list[str] = []
+    pieces = re.split(r"(<[^<>]+>)", log_format)
+    out = []
+    for index, piece in enumerate(pieces):
+        if index % 2 == 0:
+            out.append(re.sub(" +", "[ \\\\t]+", piece))
+        else:
+            name = piece[1:-1]
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name):
+                raise SpecError(f"field name {name!r} must be alphanumeric (Java group rules)")
+            if name in headers:
+                raise SpecError(f"field {name!r} appears twice in the format")
+            headers.append(name)
+            out.append(f"(?P<{name}>.*?)")
+    return headers, "^" + "".join(out) + "$"
+
+
+# --------------------------------------------------------------------------
+# report and base class
+# --------------------------------------------------------------------------
+@dataclass
+class ReadReport:
+    """What happened while reading one source.
+
+    Attributes
+    ----------
+    source : str
+        Path or ``"<lines>"``.
+    lines : int
+        Physical lines seen.
+    records : int
+        Records produced (a multi-line record counts once).
+    continuation_lines : int
+        Lines joined to the record before them.
+    blank_lines : int
+        Empty lines skipped.
+    bad_lines : int
+        Lines rejected (lenient mode) -- see ``bad_by_reason``.
+    bad_by_reason : dict of str to int
+        Rejections per reason category.
+    quarantine : str or None
+        File the rejected lines were written to.
+    """
+
+    source: str = ""
+    lines: int = 0
+    records: int = 0
+    continuation_lines: int = 0
+    blank_lines: int = 0
+    bad_lines: int = 0
+    bad_by_reason: dict[str, int] = dc_field(default_factory=dict)
+    quarantine: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class _BadLineSink:
+    """Applies the strict / lenient policy to one read."""
+
+    def __init__(self, source: str, mode: str, quarantine: str | None, report: ReadReport):
+        self.source = source
+        self.mode = mode
+        self.report = report
+        self.counter: Counter[str] = Counter()
+        self.handle = None
+        if quarantine is not None:
+            directory = os.path.dirname(os.path.abspath(quarantine))
+            os.makedirs(directory, exist_ok=True)
+            self.handle = open(quarantine, "w", encoding="utf-8")
+            report.quarantine = os.fspath(quarantine)
+
+    def bad(self, line: int, field: str | None, category: str, detail: str, text: str) -> None:
+        if self.mode == "strict":
+            self.close()
+            raise BadRecordError(self.source, line, field, f"{category}: {detail}")
+        self.counter[category] += 1
+        self.report.bad_lines += 1
+        if self.handle is not None:
+            record = {"source": self.source, "line": int(line), "field": field,
+                      "reason": f"{category}: {detail}", "text": text}
+            self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self.report.bad_by_reason = dict(self.counter)
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
+class Reader:
+    """Base class: chunked reading, type checks and the bad-line policy.
+
+    Parameters
+    ----------
+    types : mapping of str to str, optional
+        Declared type per field, one of ``"str"``, ``"int"``, ``"float"``,
+        ``"bool"``.  A present value that cannot be read as that type makes
+        the line bad.  Missing values (``None``) are allowed -- the missing
+        value policy of the transforms decides what they become.
+    mode : {"strict", "lenient"}
+        Bad-line policy (see module docstring).
+    quarantine : str, optional
+        Lenient mode: file receiving rejected lines as JSON lines.
+    chunk_lines : int
+        Records per in-memory chunk.
+    encoding : str
+        File encoding.
+    """
+
+    kind = "base"
+
+    def __init__(self, *, types: Mapping[str, str] | None = None, mode: str = "strict",
+                 quarantine: str | os.PathLike[str] | None = None, chunk_lines: int = 100_000,
+                 encoding: str = "utf-8"):
+        if mode not in ("strict", "lenient"):
+            raise EtlError(f"mode must be 'strict' or 'lenient', not {mode!r}")
+        self.types = dict(types or {})
+        for name, kind in self.types.items():
+            if kind not in FIELD_TYPES:
+                raise EtlError(f"type of {name!r} must be one of {FIELD_TYPES}, not {kind!r}")
+        self.mode = mode
+        self.quarantine = os.fspath(quarantine) if quarantine is not None else None
+        self.chunk_lines = int(chunk_lines)
+        self.encoding = encoding
+        self.report = ReadReport()
+
+    # -- public -----------------------------------------------------------
+    @property
+    def fields(self) -> list[str]:
+        """Output field names (without ``line_number``)."""
+        raise NotImplementedError
+
+    def iter_chunks(self, source: Source) -> Iterator[pd.DataFrame]:
+        """Yield DataFrame chunks of at most about ``chunk_lines`` records.
+
+        Parameters
+        ----------
+        source : path or iterable of str
+
+        Yields
+        ------
+        pandas.DataFrame
+            Columns :attr:`fields` plus ``line_number`` (int64).  String
+            fields hold ``str`` or ``None``; typed fields hold checked values.
+        """
+        name = source_name(source)
+        self.report = ReadReport(source=name)
+        sink = _BadLineSink(name, self.mode, self.quarantine, self.report)
+        try:
+            for frame in self._iter_frames(source, sink):
+                frame = self._check_types(frame, sink)
+                self.report.records += len(frame)
+                if len(frame):
+                    yield frame
+        finally:
+            sink.close()
+        if self.report.bad_lines:
+            logger.warning("%s: %d bad lines %s%s", name, self.report.bad_lines,
+                           self.report.bad_by_reason,
+                           f", quarantined to {self.quarantine}" if self.quarantine else "")
+
+    def read(self, source: Source) -> pd.DataFrame:
+        """Read the whole source into one DataFrame (see :meth:`iter_chunks`)."""
+        frames = list(self.iter_chunks(source))
+        if not frames:
+            return self._empty_frame()
+        return pd.concat(frames, ignore_index=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description (see :func:`reader_from_dict`)."""
+        return {"kind": self.kind, "types": dict(self.types), "mode": self.mode,
+                "chunk_lines": self.chunk_lines, "encoding": self.encoding}
+
+    # -- helpers ----------------------------------------------------------
+    def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
+        raise NotImplementedError
+
+    def _empty_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in self.fields})
+        frame[LINE_NUMBER] = np.array([], dtype=np.int64)
+        return frame
+
+    def _check_types(self, frame: pd.DataFrame, sink: _BadLineSink) -> pd.DataFrame:
+        if not self.types or frame.empty:
+            return frame
+        bad_rows = np.zeros(len(frame), dtype=bool)
+        converted: dict[str, pd.Series] = {}
+        for name, kind in self.types.items():
+            if kind == "str" or name not in frame.columns:
+                continue
+            column = frame[name]
+            values, ok = _convert_column(column, kind)
+            newly_bad = ~ok & ~bad_rows
+            for row in np.flatnonzero(newly_bad):
+                raw = column.iloc[row]
+                sink.bad(int(frame[LINE_NUMBER].iloc[row]), name, "wrong type",
+                         f"expected {kind}, got {raw!r}", _row_text(frame, row))
+            bad_rows |= ~ok
+            converted[name] = values
+        for name, values in converted.items():
+            frame[name] = values
+        if bad_rows.any():
+            frame = frame.loc[~bad_rows].reset_index(drop=True)
+        return frame
+
+
+def _row_text(frame: pd.DataFrame, row: int) -> str:
+    record = {str(k): (None if _is_missing(v) else (v if isinstance(v, (str, int, float, bool)) else str(v)))
+              for k, v in frame.iloc[row].items() if k != LINE_NUMBER}
+    return json.dumps(record, ensure_ascii=False, default=str)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+_BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+
+def _convert_column(column: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
+    """Convert to ``kind``; return (values, ok mask).  Missing values are ok."""
+    missing = column.isna().to_numpy()
+    if kind in ("int", "float"):
+        as_object = column.astype(object)
+        is_bool = np.array([isinstance(v, bool) for v in as_object], dtype=bool)
+        numbers = pd.to_numeric(as_object.where(~is_bool, None), errors="coerce")
+        ok = missing | (numbers.notna().to_numpy() & ~is_bool)
+        if kind == "int":
+            finite = numbers.to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                integral = np.isfinite(finite) & (finite == np.round(finite))
+            ok &= missing | integral
+            values = numbers.where(ok & ~missing).astype("Int64")
+        else:
+            values = numbers.where(ok & ~missing).astype("float64")
+        return values, ok
+    # bool
+    out = []
+    ok = np.ones(len(column), dtype=bool)
+    for index, value in enumerate(column.astype(object)):
+        if _is_missing(value):
+            out.append(None)
+        elif isinstance(value, bool):
+            out.append(value)
+        elif isinstance(value, str) and value.strip().lower() in _BOOL_WORDS:
+            out.append(_BOOL_WORDS[value.strip().lower()])
+        else:
+            out.append(None)
+            ok[index] = False
+    return pd.Series(out, index=column.index, dtype=object), ok
+
+
+# --------------------------------------------------------------------------
+# text logs
+# --------------------------------------------------------------------------
+class TextReader(Reader):
+    """Text logs described by a format string or a regex with named groups.
+
+    Parameters
+    ----------
+    log_format : str, optional
+        loghub-style format, e.g. ``"<Date> <Time> <Pid> <Level> <Component>: <Content>"``.
+    regex : str, optional
+        Alternative to ``log_format``: a regex with named groups, in Python
+        ``(?P<name>...)`` or Java ``(?<name>...)`` syntax.  It is applied to
+        the whole line (``fullmatch``).
+    continuation : str or None
+        Regex for lines that continue the previous record (stack traces).
+        Such a line is appended, after a newline, to the previous record's
+        last field.  ``None`` makes every non-matching line bad.
+    **options
+        See :class:`Reader`.
+
+    Examples
+    --------
+    >>> reader = TextReader("<Date> <Time> <Level> <Content>")
+    >>> reader.read(["2024-01-01 10:00:00 INFO started"]).loc[0, "Content"]
+    'started'
+    """
+
+    kind = "text"
+
+    def __init__(self, log_format: str | None = None, *, regex: str | None = None,
+                 continuation: str | None = DEFAULT_CONTINUATION, **options: Any):
+        super().__init__(**options)
+        if (log_format is None) == (regex is None):
+            raise EtlError("give exactly one of log_format or regex")
+        self.log_format = log_format
+        if log_format is not None:
+            headers, pattern = format_to_regex(log_format)
+        else:
+            pattern = java_regex_to_python(regex)  # type: ignore[arg-type]
+            compiled = re.compile(pattern)
+            headers = list(compiled.groupindex)
+            if not headers:
+                raise EtlError("regex needs at least one named group")
+            if not pattern.startswith("^"):
+                pattern = "^(?:" + pattern + ")$"
+        self.pattern = pattern
+        self._headers = headers
+        self._line_regex = re.compile(pattern)
+        self._block_regex = re.compile(pattern, re.MULTILINE)
+        self._ordered_groups = [self._line_regex.groupindex[name] for name in headers]
+        self.continuation = continuation
+        self._continuation_regex = re.compile(continuation) if continuation else None
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self._headers)
+
+    def to_dict(self) -> dict[str, Any]:
+        spec = super().to_dict()
+        spec.update({"log_format": self.log_format, "regex": python_regex_to_java(self.pattern),
+                     "fields": self.fields, "continuation": self.continuation})
+        return spec
+
+    def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
+        pending: list[Any] | None = None   # last record, held back for continuations
+        pending_line = 0
+        next_line = 1
+        report = self.report
+        for block in iter_line_blocks(source, encoding=self.encoding, block_lines=self.chunk_lines):
+            first_line = next_line
+            next_line += len(block)
+            report.lines += len(block)
+            rows = self._fast_rows(block)
+            if rows is not None:
+                line_numbers = np.arange(first_line, first_line + len(rows), dtype=np.int64)
+            else:
+                rows, numbers = self._slow_rows(block, first_line, sink, pending)
+                line_numbers = np.asarray(numbers, dtype=np.int64)
+            if pending is not None:
+                # continuation lines at the top of this block were appended to
+                # the held-back record in place
+                rows = [pending] + rows
+                line_numbers = np.concatenate([np.array([pending_line], dtype=np.int64), line_numbers])
+            if not rows:
+                continue
+            pending, pending_line = list(rows[-1]), int(line_numbers[-1])
+            if len(rows) > 1:
+                yield self._frame(rows[:-1], line_numbers[:-1])
+        if pending is not None:
+            yield self._frame([pending], np.array([pending_line], dtype=np.int64))
+
+    def _frame(self, rows: list[Any], line_numbers: np.ndarray) -> pd.DataFrame:
+        frame = pd.DataFrame(rows, columns=self._headers, dtype=object)
+        frame[LINE_NUMBER] = line_numbers
+        return frame
+
+    def _fast_rows(self, block: list[str]) -> list[Any] | None:
+        """All lines match: one C-level ``findall`` over the joined block."""
+        text = "\n".join(block)
+        found = self._block_regex.findall(text)
+        if len(found) != len(block):
+            return None
+        if self._line_regex.groups == 1:
+            return [[value] for value in found]
+        if (self._line_regex.groups != len(self._headers)
+                or self._ordered_groups != list(range(1, len(self._headers) + 1))):
+            order = [g - 1 for g in self._ordered_groups]
+            return [[row[i] for i in order] for row in found]
+        if found:
+            found[-1] = list(found[-1])  # may be held back and extended in place
+        return found
+
+    def _slow_rows(self, block: list[str], first_line: int, sink: _BadLineSink,
+                   pending: list[Any] | None) -> tuple[list[Any], list[int]]:
+        """Line by line: continuations, blank lines and bad lines."""
+        rows: list[Any] = []
+        numbers: list[int] = []
+        previous = pending
+        match = self._line_regex.match
+        continuation = self._continuation_regex
+        for offset, line in enumerate(block):
+            number = first_line + offset
+            found = match(line)
+            if found is not None:
+                previous = [found.group(name) for name in self._headers]
+                rows.append(previous)
+                numbers.append(number)
+                continue
+            if not line.strip():
+                self.report.blank_lines += 1
+                continue
+            if continuation is not None and previous is not None and continuation.match(line):
+                previous[-1] = (previous[-1] or "") + "\n" + line
+                self.report.continuation_lines += 1
+                continue
+            sink.bad(number, None, "no format match", "line does not match the log format", line)
+        return rows, numbers
+
+
+# --------------------------------------------------------------------------
+# JSON lines
+# --------------------------------------------------------------------------
+def _resolve_path(record: Mapping[str, Any], path: str) -> tuple[bool, Any]:
+    """Look up a dotted path; a literal key containing dots wins."""
+    if path in record:
+        return True, record[path]
+    node: Any = record
+    for part in path.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            return False, None
+    return True, node
+
+
+def _flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def _normalise_aliases(fields: Mapping[str, str | Sequence[str]] | Sequence[str] | None
+                       ) -> dict[str, list[str]] | None:
+    if fields is None:
+        return None
+    if isinstance(fields, Mapping):
+        return {name: ([paths] if isinstance(paths, str) else list(paths))
+                for name, paths in fields.items()}
+    return {name: [name] for name in fields}
+
+
+class JsonLinesReader(Reader):
+    """JSON lines: one object per line, nested fields, aliases, missing keys.
+
+    Parameters
+    ----------
+    fields : mapping or sequence, optional
+        Output field -> dotted path or list of alternative paths (aliases),
+        tried in order, e.g. ``{"src_ip": ["src_ip", "srcIP", "source.ip"]}``.
+        A sequence of names means each name is its own path.  ``None`` keeps
+        every key, nested objects flattened to dotted names (the columns are
+        then the union seen so far, in order of first appearance).
+    **options
+        See :class:`Reader` (``types`` are checked after alias resolution).
+
+    Notes
+    -----
+    Missing keys give ``None``; a line that is not valid JSON, or not a JSON
+    object, is a bad line.  A nested object or list where a scalar field is
+    expected is a bad value ("wrong type") when that field has a declared
+    non-``str`` type, otherwise it is kept as its JSON text.
+    """
+
+    kind = "jsonl"
+
+    def __init__(self, fields: Mapping[str, str | Sequence[str]] | Sequence[str] | None = None,
+                 **options: Any):
+        super().__init__(**options)
+        self.aliases = _normalise_aliases(fields)
+        self._seen_fields: list[str] = list(self.aliases) if self.aliases else []
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self._seen_fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        spec = super().to_dict()
+        spec["fields"] = self.aliases
+        return spec
+
+    def _extract(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        if self.aliases is None:
+            flat = _flatten(record)
+            for key in flat:
+                if key not in self._seen_fields:
+                    self._seen_fields.append(key)
+            return flat
+        out: dict[str, Any] = {}
+        for name, paths in self.aliases.items():
+            value = None
+            for path in paths:
+                found, candidate = _resolve_path(record, path)
+                if found and candidate is not None:
+                    value = candidate
+                    break
+            out[name] = value
+        return out
+
+    def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
+        next_line = 1
+        loads = json.loads
+        for block in iter_line_blocks(source, encoding=self.encoding, block_lines=self.chunk_lines):
+            records: list[dict[str, Any]] = []
+            numbers: list[int] = []
+            for offset, line in enumerate(block):
+                number = next_line + offset
+                if not line.strip():
+                    self.report.blank_lines += 1
+                    continue
+                try:
+                    record = loads(line)
+                except ValueError as error:
+                    sink.bad(number, None, "invalid JSON", str(error), line)
+                    continue
+                if not isinstance(record, dict):
+                    sink.bad(number, None, "not a JSON object", type(record).__name__, line)
+                    continue
+                extracted = self._extract(record)
+                bad_field = self._non_scalar_field(extracted)
+                if bad_field is not None:
+                    sink.bad(number, bad_field, "wrong type",
+                             f"expected {self.types[bad_field]}, got a JSON "
+                             f"{type(extracted[bad_field]).__name__}", line)
+                    continue
+                records.append(extracted)
+                numbers.append(number)
+            next_line += len(block)
+            self.report.lines += len(block)
+            if records:
+                frame = pd.DataFrame.from_records(records, columns=self.fields)
+                frame = frame.astype(object).where(frame.notna(), None)
+                frame[LINE_NUMBER] = np.asarray(numbers, dtype=np.int64)
+                yield frame
+
+    def _non_scalar_field(self, extracted: Mapping[str, Any]) -> str | None:
+        for name, value in extracted.items():
+            if isinstance(value, (dict, list)):
+                if self.types.get(name, "str") != "str":
+                    return name
+        return None
+
+
+# --------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------
+class CsvReader(Reader):
+    """CSV with a header row.
+
+    Parameters
+    ----------
+    fields : mapping or sequence, optional
+        Output field -> header name or list of alternative header names
+        (aliases).  ``None`` keeps every header column.
+    delimiter : str
+        Field separator.
+    **options
+        See :class:`Reader`.
+
+    Notes
+    -----
+    A row whose number of cells differs from the header is a bad line.
+    Quoted cells may span lines; ``line_number`` is where the row starts.
+    Empty cells are missing values (``None``).
+    """
+
+    kind = "csv"
+
+    def __init__(self, fields: Mapping[str, str | Sequence[str]] | Sequence[str] | None = None,
+                 *, delimiter: str = ",", **options: Any):
+        super().__init__(**options)
+        self.aliases = _normalise_aliases(fields)
+        self.delimiter = delimiter
+        self._header: list[str] | None = None
+
+    @property
+    def fields(self) -> list[str]:
+        if self.aliases is not None:
+            return list(self.aliases)
+        return list(self._header or [])
+
+    def to_dict(self) -> dict[str, Any]:
+        spec = super().to_dict()
+        spec.update({"fields": self.aliases, "delimiter": self.delimiter})
+        return spec
+
+    def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
+        lines = _LineCounter(source, self.encoding, self.chunk_lines)
+        reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        self._header = header
+        columns = self._column_indexes(header)
+        records: list[list[Any]] = []
+        numbers: list[int] = []
+        previous_end = reader.line_num
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                number = previous_end + 1
+                previous_end = reader.line_num
+                sink.bad(number, None, "malformed CSV", str(error), "")
+                continue
+            number = previous_end + 1
+            previous_end = reader.line_num
+            if not row:
+                self.report.blank_lines += 1
+                continue
+            if len(row) != len(header):
+                sink.bad(number, None, "wrong column count",
+                         f"expected {len(header)} cells, got {len(row)}", self.delimiter.join(row))
+                continue
+            records.append([(row[i] if i is not None and row[i] != "" else None) for i in columns])
+            numbers.append(number)
+            if len(records) >= self.chunk_lines:
+                yield self._frame(records, numbers)
+                records, numbers = [], []
+        self.report.lines = lines.count
+        if records:
+            yield self._frame(records, numbers)
+
+    def _frame(self, records: list[list[Any]], numbers: list[int]) -> pd.DataFrame:
+        frame = pd.DataFrame(records, columns=self.fields, dtype=object)
+        frame[LINE_NUMBER] = np.asarray(numbers, dtype=np.int64)
+        return frame
+
+    def _column_indexes(self, header: list[str]) -> list[int | None]:
+        if self.aliases is None:
+            return list(range(len(header)))
+        position = {name: index for index, name in enumerate(header)}
+        indexes: list[int | None] = []
+        for name, alternatives in self.aliases.items():
+            indexes.append(next((position[a] for a in alternatives if a in position), None))
+        return indexes
+
+
+class _LineCounter:
+    """Iterator of lines for :mod:`csv` that counts the lines it hands out."""
+
+    def __init__(self, source: Source, encoding: str, block_lines: int):
+        self._blocks = iter_line_blocks(source, encoding=encoding, block_lines=block_lines)
+        self._current: Iterator[str] = iter(())
+        self.count = 0
+
+    def __iter__(self) -> "_LineCounter":
+        return self
+
+    def __next__(self) -> str:
+        while True:
+            for line in self._current:
+                self.count += 1
+                return line + "\n"
+            self._current = iter(next(self._blocks))
+
+
+# --------------------------------------------------------------------------
+# spec
+# --------------------------------------------------------------------------
+def reader_from_dict(spec: Mapping[str, Any]) -> Reader:
+    """Rebuild a reader from :meth:`Reader.to_dict` output."""
+    kind = spec.get("kind")
+    common = {"types": spec.get("types"), "mode": spec.get("mode", "strict"),
+              "chunk_lines": spec.get("chunk_lines", 100_000),
+              "encoding": spec.get("encoding", "utf-8")}
+    if kind == "text":
+        if spec.get("log_format") is not None:
+            return TextReader(spec["log_format"], continuation=spec.get("continuation"), **common)
+        return TextReader(regex=spec["regex"], continuation=spec.get("continuation"), **common)
+    if kind == "jsonl":
+        return JsonLinesReader(spec.get("fields"), **common)
+    if kind == "csv":
+        return CsvReader(spec.get("fields"), delimiter=spec.get("delimiter", ","), **common)
+    raise SpecError(f"unknown reader kind {kind!r}")

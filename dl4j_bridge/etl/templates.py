@@ -1,0 +1,526 @@
+"""Drain-style template miner: message text -> stable integer template id.
+
+Mining runs in three steps, each simple enough to re-implement in Java:
+
+1. **Masking.**  An ordered list of :class:`MaskingRule` (plain regex +
+   replacement, in a dialect ``java.util.regex`` also accepts) turns variable
+   parts -- URLs, IPs, hex, paths, anything containing a digit -- into the
+   wildcard ``<*>``; runs of wildcards separated by blanks then collapse to
+   one, so variable-length lists look alike.  Rules never match a newline, so
+   masking a whole chunk joined by ``"\\n"`` is the same as masking line by
+   line (this is how the miner stays fast).
+2. **Tokenising.**  The masked string is split on blanks; each token is
+   further split after the punctuation characters in ``split_after``
+   (``=``, ``:``, ``,`` by default) so ``key=value`` pairs compare key by key.
+3. **Clustering** (fit only).  Each *distinct* masked string is mined once,
+   in order of first appearance, with Drain's fixed-depth prefix tree and
+   similarity threshold.  Clusters whose final templates are equal after
+   collapsing wildcards are merged.  Template ids are assigned 1, 2, ... in
+   order of first appearance; id 0 (:data:`OOV_ID`) is the out-of-vocabulary
+   id.
+
+After fitting, the miner is frozen.  A masked string is mapped to an id by the
+**matching rule** (:meth:`TemplateMiner.match_tokens`): among templates with
+the same token count, the ones whose literal tokens all equal the string's
+tokens match exactly and the most specific one (most literal tokens, then
+lowest id) wins; otherwise the template with the highest Drain similarity
+wins if it reaches ``similarity_threshold``; otherwise :data:`OOV_ID`.
+Results are memoised per masked string, so each distinct masked string is
+matched once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import NotFittedError, SpecError
+
+__all__ = [
+    "MaskingRule",
+    "DEFAULT_MASKING",
+    "WILDCARD",
+    "OOV_ID",
+    "TemplateMiner",
+]
+
+logger = logging.getLogger(__name__)
+
+WILDCARD = "<*>"
+#: Template id of messages that match no template learnt at fit time.
+OOV_ID = 0
+
+
+@dataclass(frozen=True)
+class MaskingRule:
+    """One masking step: every match of ``pattern`` becomes ``replacement``.
+
+    Parameters
+    ----------
+    pattern : str
+        Regex in the common subset of Python ``re`` and ``java.util.regex``.
+        It must not match a newline.
+    replacement : str
+        Literal replacement text (no group references).
+    name : str
+        Label for humans.
+    """
+
+    pattern: str
+    replacement: str = WILDCARD
+    name: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "pattern": self.pattern, "replacement": self.replacement}
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, str]) -> "MaskingRule":
+        return cls(spec["pattern"], spec.get("replacement", WILDCARD), spec.get("name", ""))
+
+
+#: Generic masking rules, one configuration for every system.
+DEFAULT_MASKING: tuple[MaskingRule, ...] = (
+    MaskingRule(r"[A-Za-z][A-Za-z0-9+.\-]*://[^ \t\r\n\"'<>]+", WILDCARD, "url"),
+    MaskingRule(r"(?<![A-Za-z0-9_.\-])[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+:\d{1,5}(?![0-9])",
+                WILDCARD, "host:port"),
+    MaskingRule(r"(?<![A-Za-z0-9.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![0-9])", WILDCARD, "ipv4"),
+    MaskingRule(r"(?<![A-Za-z0-9_])0[xX][0-9a-fA-F]+(?![A-Za-z0-9_])", WILDCARD, "hex"),
+    MaskingRule(r"(?<![A-Za-z0-9_.\-/])(?:/[A-Za-z0-9_.\-~%+]+){2,}/?(?:\?[^ \t\r\n\"']*)?",
+                WILDCARD, "path"),
+    MaskingRule(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+                r"(?= +\d)", WILDCARD, "date words"),
+    MaskingRule(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)? ?(?:[KMGT]i?B|B|ms|sec|s)(?![A-Za-z0-9_])",
+                WILDCARD, "quantity"),
+    MaskingRule(r"[A-Za-z0-9_.\-+]*\d[A-Za-z0-9_.\-+]*", WILDCARD, "with digit"),
+    MaskingRule(r"(?<![A-Za-z0-9_])\(\)", "(<*>)", "empty parentheses"),
+    MaskingRule(r"<\*>(?:[ \t]*,?[ \t]*<\*>)+", WILDCARD, "collapse"),
+)
+
+_DEFAULT_SPLIT_AFTER = "=:,"
+
+
+class _Cluster:
+    __slots__ = ("tokens", "first_seen", "template_id")
+
+    def __init__(self, tokens: list[str], first_seen: int):
+        self.tokens = tokens
+        self.first_seen = first_seen
+        self.template_id = OOV_ID
+
+
+class TemplateMiner:
+    """Mine log templates and map messages to integer template ids.
+
+    Parameters
+    ----------
+    masking : sequence of MaskingRule
+        Ordered masking rules (default :data:`DEFAULT_MASKING`).
+    similarity_threshold : float
+        Drain's ``st``: minimum share of equal tokens to join a cluster.
+    depth : int
+        Drain tree depth (length layer + ``depth - 2`` token layers).
+    max_children : int
+        Drain's maximum children per tree node.
+    split_after : str
+        Punctuation characters after which tokens are split.
+
+    Attributes
+    ----------
+    templates : list of str
+        ``templates[i - 1]`` is the template text of id ``i``.
+    """
+
+    def __init__(self, masking: Sequence[MaskingRule] = DEFAULT_MASKING, *,
+                 similarity_threshold: float = 0.5, depth: int = 4, max_children: int = 100,
+                 split_after: str = _DEFAULT_SPLIT_AFTER, max_constant_values: int = 3):
+        self.masking = tuple(masking)
+        self.similarity_threshold = float(similarity_threshold)
+        self.depth = int(depth)
+        self.max_children = int(max_children)
+        self.split_after = split_after
+        self.max_constant_values = int(max_constant_values)
+        self._compiled = [(re.compile(rule.pattern), rule.replacement) for rule in self.masking]
+        self._split_regex = (re.compile("([" + re.escape(split_after) + "])(?=[^ \t])")
+                             if split_after else None)
+        self._reset()
+
+    # ------------------------------------------------------------------
+    # state
+    # ------------------------------------------------------------------
+    def _reset(self) -> None:
+        self._root: dict[Any, Any] = {}
+        self._clusters: list[_Cluster] = []
+        self._cluster_of: dict[str, int] = {}      # masked string -> Drain cluster (fit time)
+        self._fit_ids: dict[str, int] = {}
+        self._seen = 0
+        self.templates: list[str] = []
+        self._template_tokens: list[list[str]] = []
+        self._by_length: dict[int, list[int]] = {}
+        self._memo: dict[str, int] = {}
+        self.fitted = False
+
+    @property
+    def n_templates(self) -> int:
+        """Number of learnt templates (ids ``1..n_templates``)."""
+        return len(self.templates)
+
+    @property
+    def vocabulary_size(self) -> int:
+        """Number of ids including the OOV id: ``n_templates + 1``."""
+        return len(self.templates) + 1
+
+    # ------------------------------------------------------------------
+    # masking and tokens
+    # ------------------------------------------------------------------
+    def mask(self, message: str) -> str:
+        """Mask one message (see module docstring)."""
+        for regex, replacement in self._compiled:
+            message = regex.sub(replacement, message)
+        return message.strip()
+
+    def mask_many(self, messages: Sequence[str]) -> list[str]:
+        """Mask many messages at C speed by masking them joined with newlines.
+
+        Parameters
+        ----------
+        messages : sequence of str, length n
+            Messages; embedded newlines (multi-line records) are allowed.
+
+        Returns
+        -------
+        list of str, length n
+            Masked messages, identical to ``[self.mask(m) for m in messages]``.
+        """
+        if not len(messages):
+            return []
+        messages = [m if isinstance(m, str) else "" for m in messages]
+        multiline = [i for i, m in enumerate(messages) if "\n" in m]
+        if multiline:
+            # keep one record per line: protect embedded newlines
+            messages = list(messages)
+            for i in multiline:
+                messages[i] = messages[i].replace("\n", "\x1f")
+        text = "\n".join(messages)
+        for regex, replacement in self._compiled:
+            text = regex.sub(replacement, text)
+        out = text.split("\n")
+        if len(out) != len(messages):
+            raise SpecError("a masking rule matched across a newline; rules must not match '\\n'")
+        if multiline:
+            for i in multiline:
+                out[i] = out[i].replace("\x1f", "\n")
+        return [m.strip() for m in out]
+
+    def tokens(self, masked: str) -> list[str]:
+        """Split a masked message into tokens."""
+        if self._split_regex is not None:
+            masked = self._split_regex.sub(r"\1 ", masked)
+        return masked.split()
+
+    # ------------------------------------------------------------------
+    # fitting
+    # ------------------------------------------------------------------
+    def partial_fit(self, messages: Sequence[str]) -> "TemplateMiner":
+        """Mine a chunk of messages (call :meth:`finish` after the last chunk).
+
+        Parameters
+        ----------
+        messages : sequence of str, length n
+        """
+        if self.fitted:
+            raise SpecError("miner is frozen; create a new TemplateMiner to refit")
+        for masked in pd.unique(pd.Series(self.mask_many(messages), dtype=object)):
+            if masked not in self._cluster_of:
+                self._cluster_of[masked] = self._add(self.tokens(masked))
+        return self
+
+    def finish(self) -> "TemplateMiner":
+        """Split, merge, assign stable ids and freeze the miner.
+
+        1. *Split*: inside each Drain cluster, a wildcard position whose values
+           are all plain words (no masked part) and take at most
+           ``max_constant_values`` distinct values is treated as constant, and
+           the cluster is split by those values.
+        2. *Merge*: clusters whose templates are equal once runs of wildcards
+           are collapsed share one template id.
+        3. Ids ``1..n`` follow the order of first appearance.
+        """
+        members: dict[int, list[tuple[int, list[str]]]] = {}
+        for order, (masked, index) in enumerate(self._cluster_of.items()):
+            members.setdefault(index, []).append((order, self.tokens(masked)))
+        final: list[_Cluster] = []
+        member_cluster: dict[int, _Cluster] = {}
+        for index, cluster in enumerate(self._clusters):
+            rows = members.get(index, [])
+            for sub_rows in self._split(cluster.tokens, rows):
+                tokens = list(sub_rows[0][1])
+                for _, other in sub_rows[1:]:
+                    tokens = [a if a == b else WILDCARD for a, b in zip(tokens, other)]
+                sub = _Cluster(tokens, min(order for order, _ in sub_rows))
+                final.append(sub)
+                for order, _ in sub_rows:
+                    member_cluster[order] = sub
+        groups: dict[str, list[_Cluster]] = {}
+        for cluster in final:
+            groups.setdefault(_collapse(cluster.tokens), []).append(cluster)
+        ordered = sorted(groups.items(), key=lambda item: min(c.first_seen for c in item[1]))
+        self.templates = []
+        for new_id, (key, group) in enumerate(ordered, start=1):
+            self.templates.append(key)
+            for cluster in group:
+                cluster.template_id = new_id
+        self._clusters = sorted(final, key=lambda c: c.first_seen)
+        self._fit_ids = {masked: member_cluster[order].template_id
+                         for order, masked in enumerate(self._cluster_of)}
+        self._build_index()
+        # transform() always applies the matching rule (memoised), so a
+        # freshly fitted miner and a reloaded one give identical ids.
+        self._memo = {}
+        self.fitted = True
+        logger.info("template miner: %d distinct masked messages, %d clusters, %d templates",
+                    len(self._cluster_of), len(self._clusters), len(self.templates))
+        return self
+
+    def _split(self, template: list[str], rows: list[tuple[int, list[str]]]
+               ) -> list[list[tuple[int, list[str]]]]:
+        if len(rows) < 2 or self.max_constant_values <= 1:
+            return [rows] if rows else []
+        positions = []
+        for position, token in enumerate(template):
+            if token != WILDCARD:
+                continue
+            values = {tokens[position] for _, tokens in rows}
+            if len(values) <= self.max_constant_values and not any(WILDCARD in v for v in values):
+                positions.append(position)
+        if not positions:
+            return [rows]
+        parts: dict[tuple[str, ...], list[tuple[int, list[str]]]] = {}
+        for row in rows:
+            parts.setdefault(tuple(row[1][p] for p in positions), []).append(row)
+        return list(parts.values())
+
+    def fit(self, messages: Iterable[str]) -> "TemplateMiner":
+        """Mine all messages and freeze (``partial_fit`` + ``finish``)."""
+        self._reset()
+        self.partial_fit(list(messages))
+        return self.finish()
+
+    def fit_predict(self, messages: Sequence[str]) -> np.ndarray:
+        """Mine and return each message's fit-time template id.
+
+        Returns
+        -------
+        numpy.ndarray of int32, shape (n,)
+        """
+        messages = list(messages)
+        self.fit(messages)
+        masked = self.mask_many(messages)
+        ids = np.fromiter((self._fit_ids[m] for m in masked),
+                          dtype=np.int32, count=len(masked))
+        return ids
+
+    def _add(self, tokens: list[str]) -> int:
+        """Drain insert; returns the cluster index."""
+        self._seen += 1
+        length = len(tokens)
+        leaf = self._root.get(length)
+        candidates: list[int] | None = None
+        if leaf is not None:
+            node = leaf
+            for token in tokens[: self.depth - 2]:
+                if token in node:
+                    node = node[token]
+                elif WILDCARD in node:
+                    node = node[WILDCARD]
+                else:
+                    node = None
+                    break
+            if node is not None:
+                candidates = node.get(_LEAF)
+        best = self._best(candidates or [], tokens) if candidates else None
+        if best is not None:
+            cluster = self._clusters[best]
+            if cluster.tokens != tokens:
+                cluster.tokens = [a if a == b else WILDCARD for a, b in zip(cluster.tokens, tokens)]
+            return best
+        index = len(self._clusters)
+        self._clusters.append(_Cluster(list(tokens), self._seen))
+        self._insert(index, tokens)
+        return index
+
+    def _best(self, candidates: list[int], tokens: list[str]) -> int | None:
+        best, best_sim, best_params = None, -1.0, -1
+        for index in candidates:
+            template = self._clusters[index].tokens
+            same = params = 0
+            for a, b in zip(template, tokens):
+                if a == WILDCARD:
+                    params += 1
+                elif a == b:
+                    same += 1
+            sim = same / len(tokens) if tokens else 1.0
+            if sim > best_sim or (sim == best_sim and params > best_params):
+                best, best_sim, best_params = index, sim, params
+        if best is not None and best_sim >= self.similarity_threshold:
+            return best
+        return None
+
+    def _insert(self, index: int, tokens: list[str]) -> None:
+        node = self._root.setdefault(len(tokens), {})
+        for token in tokens[: self.depth - 2]:
+            if token in node:
+                node = node[token]
+                continue
+            if _has_variable(token):
+                node = node.setdefault(WILDCARD, {})
+                continue
+            children = len(node) - (1 if _LEAF in node else 0)
+            if WILDCARD in node:
+                if children < self.max_children:
+                    node = node.setdefault(token, {})
+                else:
+                    node = node[WILDCARD]
+            else:
+                if children + 1 < self.max_children:
+                    node = node.setdefault(token, {})
+                elif children + 1 == self.max_children:
+                    node = node.setdefault(WILDCARD, {})
+                else:
+                    node = node[WILDCARD]
+        node.setdefault(_LEAF, []).append(index)
+
+    # ------------------------------------------------------------------
+    # matching (frozen)
+    # ------------------------------------------------------------------
+    def _build_index(self) -> None:
+        self._by_length = {}
+        self._match_tokens = []
+        self._match_ids = []
+        for position, cluster in enumerate(sorted(self._clusters, key=lambda c: (c.template_id, c.first_seen))):
+            self._match_tokens.append(cluster.tokens)
+            self._match_ids.append(cluster.template_id)
+            self._by_length.setdefault(len(cluster.tokens), []).append(position)
+
+    def match_tokens(self, tokens: Sequence[str]) -> int:
+        """Template id of a tokenised masked message (the matching rule)."""
+        candidates = self._by_length.get(len(tokens), ())
+        exact_id, exact_literals = OOV_ID, -1
+        near_id, near_sim = OOV_ID, -1.0
+        for position in candidates:
+            template = self._match_tokens[position]
+            literals = same = 0
+            for a, b in zip(template, tokens):
+                if a != WILDCARD:
+                    literals += 1
+                    if a == b:
+                        same += 1
+            template_id = self._match_ids[position]
+            if same == literals:
+                if literals > exact_literals:
+                    exact_id, exact_literals = template_id, literals
+            elif exact_literals < 0:
+                sim = same / len(tokens) if tokens else 1.0
+                if sim > near_sim:
+                    near_id, near_sim = template_id, sim
+        if exact_literals >= 0:
+            return exact_id
+        if near_sim >= self.similarity_threshold:
+            return near_id
+        return OOV_ID
+
+    def transform(self, messages: Sequence[str]) -> np.ndarray:
+        """Template ids of messages.
+
+        Parameters
+        ----------
+        messages : sequence of str, length n
+
+        Returns
+        -------
+        numpy.ndarray of int32, shape (n,)
+            Ids in ``1..n_templates``, or :data:`OOV_ID` for unseen templates.
+        """
+        if not self.fitted:
+            raise NotFittedError("TemplateMiner.transform called before fit")
+        masked = pd.Series(self.mask_many(list(messages)), dtype=object)
+        codes, uniques = pd.factorize(masked)
+        lookup = np.empty(len(uniques), dtype=np.int32)
+        memo = self._memo
+        for position, text in enumerate(uniques):
+            template_id = memo.get(text)
+            if template_id is None:
+                template_id = self.match_tokens(self.tokens(text))
+                memo[text] = template_id
+            lookup[position] = template_id
+        return lookup[codes] if len(codes) else np.zeros(0, dtype=np.int32)
+
+    def template_of(self, template_id: int) -> str:
+        """Template text of an id (``"<OOV>"`` for :data:`OOV_ID`)."""
+        if template_id == OOV_ID:
+            return "<OOV>"
+        return self.templates[template_id - 1]
+
+    # ------------------------------------------------------------------
+    # persistence
+    # ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Language-neutral description: rules, parameters, templates."""
+        if not self.fitted:
+            raise NotFittedError("fit the miner before saving it")
+        return {
+            "masking": [rule.to_dict() for rule in self.masking],
+            "similarity_threshold": self.similarity_threshold,
+            "depth": self.depth,
+            "max_children": self.max_children,
+            "split_after": self.split_after,
+            "max_constant_values": self.max_constant_values,
+            "wildcard": WILDCARD,
+            "oov_id": OOV_ID,
+            "templates": list(self.templates),
+            "match_templates": [{"id": int(i), "tokens": list(t)}
+                                for i, t in zip(self._match_ids, self._match_tokens)],
+        }
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> "TemplateMiner":
+        """Rebuild a frozen miner saved by :meth:`to_dict`."""
+        miner = cls([MaskingRule.from_dict(r) for r in spec["masking"]],
+                    similarity_threshold=spec["similarity_threshold"], depth=spec["depth"],
+                    max_children=spec["max_children"], split_after=spec["split_after"],
+                    max_constant_values=spec.get("max_constant_values", 5))
+        miner.templates = list(spec["templates"])
+        miner._match_tokens = [list(entry["tokens"]) for entry in spec["match_templates"]]
+        miner._match_ids = [int(entry["id"]) for entry in spec["match_templates"]]
+        miner._by_length = {}
+        for position, tokens in enumerate(miner._match_tokens):
+            miner._by_length.setdefault(len(tokens), []).append(position)
+        miner._memo = {}
+        miner.fitted = True
+        return miner
+
+
+_LEAF = object()
+
+
+_DOTTED_NAME = re.compile(r"[A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*){2,}[:,;]?$")
+
+
+def _has_variable(token: str) -> bool:
+    """Tree routing: masked parts, digits and dotted names go to the wildcard child."""
+    return WILDCARD in token or any(ch.isdigit() for ch in token) or bool(_DOTTED_NAME.match(token))
+
+
+def _collapse(tokens: Sequence[str]) -> str:
+    """Template text with runs of wildcard tokens collapsed to one."""
+    out: list[str] = []
+    for token in tokens:
+        if token == WILDCARD and out and out[-1] == WILDCARD:
+            continue
+        out.append(token)
+    return " ".join(out)
