@@ -1,0 +1,38 @@
+"""dl4j_bridge: Deeplearning4j LSTM networks for log anomaly detection, from Python, deployable on the JVM.
+
+Importing this package does not start a JVM; :func:`start_jvm` does, once per process.
+"""
+
+from .config import LSTMConfig
+from .errors import (
+    BuildNotFoundError,
+    Dl4jBridgeError,
+    JavaError,
+    JVMConfigurationError,
+    JVMNotStartedError,
+    NotFittedError,
+    ShapeError,
+)
+from .network import FitHistory, Network
+from .progress import ProgressEvent
+from .session import JVMConfig, jvm_info, running_config, start_jvm
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BuildNotFoundError",
+    "Dl4jBridgeError",
+    "FitHistory",
+    "JavaError",
+    "JVMConfig",
+    "JVMConfigurationError",
+    "JVMNotStartedError",
+    "LSTMConfig",
+    "Network",
+    "NotFittedError",
+    "ProgressEvent",
+    "ShapeError",
+    "jvm_info",
+    "running_config",
+    "start_jvm",
+]

@@ -1,0 +1,59 @@
+"""Typed errors of dl4j_bridge. Every error says what to do next."""
+
+from __future__ import annotations
+
+
+class Dl4jBridgeError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class BuildNotFoundError(Dl4jBridgeError):
+    """The Java side (jars under ``build/install/dl4j-bridge/lib``) was not found."""
+
+
+class JVMConfigurationError(Dl4jBridgeError):
+    """``start_jvm`` was called again with a configuration different from the running JVM's."""
+
+
+class JVMNotStartedError(Dl4jBridgeError):
+    """A JVM-backed object was used before :func:`dl4j_bridge.start_jvm`."""
+
+
+class ShapeError(Dl4jBridgeError, ValueError):
+    """An array has the wrong rank, shape or dtype for the call."""
+
+
+class NotFittedError(Dl4jBridgeError, RuntimeError):
+    """A model was asked to score before it was fitted."""
+
+
+class JavaError(Dl4jBridgeError):
+    """An exception raised on the JVM, with its Java class name and stack trace.
+
+    Attributes
+    ----------
+    java_class : str
+        Fully qualified name of the Java exception.
+    java_message : str
+        Its message.
+    java_stacktrace : str
+        The Java stack trace, for bug reports.
+    """
+
+    def __init__(self, java_class: str, java_message: str, java_stacktrace: str = ""):
+        self.java_class = java_class
+        self.java_message = java_message
+        self.java_stacktrace = java_stacktrace
+        super().__init__(f"{java_class}: {java_message}")
+
+
+class JavaIllegalArgumentError(JavaError, ValueError):
+    """The JVM rejected an argument (``IllegalArgumentException``)."""
+
+
+class JavaIOError(JavaError, OSError):
+    """The JVM failed to read or write a file (``IOException``)."""
+
+
+class JavaOutOfMemoryError(JavaError, MemoryError):
+    """The JVM ran out of heap or off-heap memory; raise ``heap`` or ``max_bytes`` in ``start_jvm``."""

@@ -1,0 +1,324 @@
+"""A thin Python façade over a Deeplearning4j ``MultiLayerNetwork`` (GravesLSTM + RnnOutputLayer).
+
+Every call crosses into Java once: a whole fit, a whole batch of predictions, one evaluation.
+Arrays are ``[batch, time, features]`` here; :mod:`dl4j_bridge.arrays` converts them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import arrays
+from .config import LSTMConfig
+from .errors import ShapeError
+from .javaerrors import java_errors
+from .progress import ProgressDisplay, ProgressFn, java_callback
+from .session import require_jvm
+
+log = logging.getLogger(__name__)
+
+CONFIG_ENTRY = "dl4j_bridge.lstm_config.json"
+PREDICT_CHUNK = 4096
+
+Validation = Union[Tuple[np.ndarray, np.ndarray], Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]]
+
+
+@dataclasses.dataclass(frozen=True)
+class FitHistory:
+    """What one :meth:`Network.fit` did.
+
+    Attributes
+    ----------
+    iteration_scores : numpy.ndarray
+        Loss of every minibatch, ``[iterations]``.
+    epoch_scores : numpy.ndarray
+        Mean minibatch loss per finished epoch, ``[epochs_completed]``.
+    validation_scores : numpy.ndarray
+        Mean validation loss per finished epoch (empty without validation data).
+    epochs_completed : int
+    best_epoch : int
+        The epoch whose weights the network holds (the best one after early stopping).
+    cancelled, stopped_early : bool
+    seconds : float
+        Wall time of the Java training loop.
+    """
+
+    iteration_scores: np.ndarray
+    epoch_scores: np.ndarray
+    validation_scores: np.ndarray
+    epochs_completed: int
+    best_epoch: int
+    cancelled: bool
+    stopped_early: bool
+    seconds: float
+
+
+def _java(name: str):
+    import jpype
+
+    return jpype.JClass(f"io.dl4jbridge.{name}")
+
+
+class Network:
+    """A Deeplearning4j ``MultiLayerNetwork`` built from an :class:`LSTMConfig`.
+
+    Parameters
+    ----------
+    config : LSTMConfig
+        The architecture and training settings.
+
+    Examples
+    --------
+    >>> import dl4j_bridge as db
+    >>> db.start_jvm()
+    >>> net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    >>> history = net.fit(X, Y, epochs=5, batch_size=32)   # X [batch, time, 3], Y [batch, time]
+    >>> net.classify(X)                                     # [batch, time] class ids
+    """
+
+    def __init__(self, config: LSTMConfig, *, _java_network=None):
+        require_jvm()
+        self.config = config
+        if _java_network is None:
+            with java_errors():
+                _java_network = _java("NetworkFactory").build(config.to_json())
+        self._net = _java_network
+
+    # -- construction and persistence -------------------------------------------------------
+    @classmethod
+    def load(cls, path: os.PathLike, load_updater: bool = True) -> "Network":
+        """Restore a network saved by :meth:`save` (or any ModelSerializer zip of a MultiLayerNetwork).
+
+        Parameters
+        ----------
+        load_updater : bool
+            Restore the updater state too, so that training continues where it stopped.
+        """
+        require_jvm()
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no model file at {path}")
+        with java_errors():
+            net = _java("ModelIO").load(str(path), bool(load_updater))
+            config_text = _java("ModelIO").readEntry(str(path), CONFIG_ENTRY)
+        config = LSTMConfig.from_json(str(config_text)) if config_text is not None else _config_from_java(net)
+        return cls(config, _java_network=net)
+
+    def save(self, path: os.PathLike, save_updater: bool = True, extra_entries: Optional[dict] = None) -> Path:
+        """Write a ModelSerializer zip atomically (an interrupted save leaves the old file intact).
+
+        Parameters
+        ----------
+        path : path-like
+            Target file; its directory is created when missing.
+        save_updater : bool
+            Keep the updater (momentum) state so that training can continue after :meth:`load`.
+        extra_entries : dict of str to str, optional
+            Further UTF-8 text entries (e.g. JSON) stored in the zip.
+
+        Returns
+        -------
+        pathlib.Path
+            The absolute path written.
+        """
+        import jpype
+
+        path = Path(path).absolute()
+        entries = jpype.JClass("java.util.LinkedHashMap")()
+        entries.put(CONFIG_ENTRY, self.config.to_json())
+        for name, text in (extra_entries or {}).items():
+            entries.put(str(name), str(text))
+        with java_errors():
+            _java("ModelIO").save(self._net, str(path), bool(save_updater), entries)
+        return path
+
+    # -- introspection ---------------------------------------------------------------------
+    @property
+    def java(self):
+        """The underlying ``org.deeplearning4j.nn.multilayer.MultiLayerNetwork``."""
+        return self._net
+
+    def config_json(self) -> str:
+        """DL4J's own JSON of the network configuration (``MultiLayerConfiguration.toJson()``)."""
+        return str(self._net.getLayerWiseConfigurations().toJson())
+
+    def summary(self) -> str:
+        """DL4J's layer table."""
+        return str(self._net.summary())
+
+    @property
+    def n_params(self) -> int:
+        return int(self._net.numParams())
+
+    def params(self) -> np.ndarray:
+        """All parameters as one flat float32 vector (a copy)."""
+        return arrays.to_numpy(self._net.params()).reshape(-1)
+
+    # -- training ----------------------------------------------------------------------------
+    def fit(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        mask: Optional[np.ndarray] = None,
+        *,
+        epochs: int = 1,
+        batch_size: int = 32,
+        validation: Optional[Validation] = None,
+        callback: Optional[ProgressFn] = None,
+        shuffle: bool = False,
+        patience: int = 0,
+        progress: Optional[bool] = None,
+        report_every: float = 0.5,
+    ) -> FitHistory:
+        """Train on labelled sequences; the epoch and minibatch loop runs in Java.
+
+        Parameters
+        ----------
+        X : numpy.ndarray
+            Features, ``[batch, time, n_in]``.
+        Y : numpy.ndarray
+            Class id per step, ``[batch, time]`` (integers in ``[0, n_out)``; a negative id marks an
+            unlabelled step, which does not count in the loss).
+        mask : numpy.ndarray, optional
+            ``[batch, time]``, 1 for real steps and 0 for padding.
+        epochs, batch_size : int
+        validation : tuple, optional
+            ``(X_val, Y_val)`` or ``(X_val, Y_val, mask_val)``; its loss is reported every epoch.
+        callback : callable, optional
+            Called with a :class:`~dl4j_bridge.progress.ProgressEvent` at most every ``report_every``
+            seconds and at each epoch end; returning ``False`` cancels training.
+        shuffle : bool
+            Reshuffle the examples every epoch (seeded from the config's seed: reproducible).
+        patience : int
+            With ``validation``: stop after this many epochs without a better validation loss and keep
+            the best epoch's weights. 0 trains all ``epochs``.
+        progress : bool, optional
+            Show progress (a bar on a terminal, log lines otherwise). Default: on.
+
+        Returns
+        -------
+        FitHistory
+        """
+        X, Y, mask = self._check_xy(X, Y, mask)
+        if epochs < 1 or batch_size < 1:
+            raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
+        if patience and validation is None:
+            raise ValueError("patience (early stopping) needs validation data")
+        jx, jy, jm = arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"), self._mask(mask)
+        vx = vy = vm = None
+        if validation is not None:
+            if len(validation) not in (2, 3):
+                raise ValueError("validation must be (X, Y) or (X, Y, mask)")
+            v = self._check_xy(*validation) if len(validation) == 3 else self._check_xy(validation[0], validation[1], None)
+            vx, vy, vm = arrays.sequences_to_indarray(v[0]), arrays.steps_to_indarray(v[1], "labels"), self._mask(v[2])
+        display = ProgressDisplay(epochs, math.ceil(len(X) / batch_size)) if progress is not False else None
+        cb = java_callback(callback, display)
+        seed = self.config.seed if shuffle else -1
+        with java_errors():
+            result = _java("Trainer").fit(
+                self._net, jx, jy, jm, vx, vy, vm, int(epochs), int(batch_size), int(seed), int(patience),
+                cb, int(report_every * 1000),
+            )
+        if cb.error is not None:
+            raise cb.error
+        history = FitHistory(
+            iteration_scores=np.array(result.iterationScores, dtype=np.float64),
+            epoch_scores=np.array(result.epochScores, dtype=np.float64),
+            validation_scores=np.array(result.validationScores, dtype=np.float64),
+            epochs_completed=int(result.epochsCompleted),
+            best_epoch=int(result.bestEpoch),
+            cancelled=bool(result.cancelled),
+            stopped_early=bool(result.stoppedEarly),
+            seconds=int(result.millis) / 1000.0,
+        )
+        log.debug("fit: %d epochs, %d iterations, %.2fs", history.epochs_completed,
+                  len(history.iteration_scores), history.seconds)
+        return history
+
+    # -- inference ---------------------------------------------------------------------------
+    def predict_proba(self, X: np.ndarray, mask: Optional[np.ndarray] = None) -> np.ndarray:
+        """Class probabilities per step.
+
+        Parameters
+        ----------
+        X : numpy.ndarray
+            ``[batch, time, n_in]``.
+        mask : numpy.ndarray, optional
+            ``[batch, time]``.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 ``[batch, time, n_out]``.
+        """
+        X, _, mask = self._check_xy(X, None, mask)
+        with java_errors():
+            out = _java("Predictor").predict(self._net, arrays.sequences_to_indarray(X), self._mask(mask), PREDICT_CHUNK)
+        return arrays.sequences_from_indarray(out)
+
+    def classify(self, X: np.ndarray, mask: Optional[np.ndarray] = None) -> np.ndarray:
+        """Most probable class per step: int64 ``[batch, time]``, -1 on padded steps."""
+        X, _, mask = self._check_xy(X, None, mask)
+        with java_errors():
+            ids = _java("Predictor").classify(self._net, arrays.sequences_to_indarray(X), self._mask(mask), PREDICT_CHUNK)
+        return arrays.steps_from_indarray(ids).astype(np.int64)
+
+    def evaluate(self, X: np.ndarray, Y: np.ndarray, mask: Optional[np.ndarray] = None) -> dict:
+        """DL4J ``Evaluation`` over every labelled, unpadded step.
+
+        Returns
+        -------
+        dict
+            ``accuracy``, ``precision``, ``recall``, ``f1`` (DL4J's figures), ``per_class`` (list of
+            dicts), ``confusion_matrix`` (``[actual][predicted]`` counts), ``n_classes``, ``n_evaluated``.
+        """
+        X, Y, mask = self._check_xy(X, Y, mask)
+        with java_errors():
+            text = _java("Evaluator").evaluate(
+                self._net, arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"),
+                self._mask(mask), PREDICT_CHUNK,
+            )
+        return json.loads(str(text))
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _mask(self, mask):
+        return None if mask is None else arrays.steps_to_indarray(mask, "mask")
+
+    def _check_xy(self, X, Y, mask):
+        X = np.asarray(X)
+        if X.ndim != 3:
+            raise ShapeError(f"X must be [batch, time, features], got shape {X.shape}")
+        if X.shape[2] != self.config.n_in:
+            raise ShapeError(f"X has {X.shape[2]} features per step but the network takes n_in={self.config.n_in}")
+        if len(X) == 0 or X.shape[1] == 0:
+            raise ShapeError(f"X is empty: shape {X.shape}")
+        if not np.all(np.isfinite(X)):
+            bad = np.argwhere(~np.isfinite(X))[0]
+            raise ShapeError(f"X holds NaN or infinity, first at [batch {bad[0]}, step {bad[1]}, feature {bad[2]}]")
+        if Y is not None:
+            Y = np.asarray(Y)
+            if Y.shape != X.shape[:2]:
+                raise ShapeError(f"Y must be [batch, time] = {X.shape[:2]}, got shape {Y.shape}")
+            if Y.size and Y.max() >= self.config.n_out:
+                raise ShapeError(f"Y holds class id {int(Y.max())} but the network has n_out={self.config.n_out}")
+        if mask is not None:
+            mask = np.asarray(mask)
+            if mask.shape != X.shape[:2]:
+                raise ShapeError(f"mask must be [batch, time] = {X.shape[:2]}, got shape {mask.shape}")
+        return X, Y, mask
+
+
+def _config_from_java(net) -> LSTMConfig:
+    """Best-effort LSTMConfig for a zip written by another program (sizes only)."""
+    n_layers = int(net.getnLayers())
+    sizes = [int(net.layerSize(i)) for i in range(n_layers)]
+    n_in = int(net.layerInputSize(0))
+    return LSTMConfig(n_in=n_in, n_out=sizes[-1], hidden_sizes=tuple(sizes[:-1]) or (10,))

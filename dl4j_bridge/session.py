@@ -1,0 +1,240 @@
+"""The one JVM of this process: started once, idempotently, with Deeplearning4j on its classpath.
+
+Classpath, ``-D`` options and ``OMP_NUM_THREADS`` are all fixed before the JVM starts; a JVM cannot be
+restarted in the same process, so a second :func:`start_jvm` with a different configuration raises
+:class:`~dl4j_bridge.errors.JVMConfigurationError` instead of silently keeping the first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Optional, Sequence, Tuple
+
+from .errors import BuildNotFoundError, JVMConfigurationError, JVMNotStartedError
+
+log = logging.getLogger(__name__)
+
+BUILD_COMMAND = "make build   (or: gradle installDist, in the dl4j_bridge checkout)"
+HOME_ENV = "DL4J_BRIDGE_HOME"
+_DIST = Path("build") / "install" / "dl4j-bridge"
+_MARKER_CLASS = "io.dl4jbridge.NetworkFactory"
+
+_DEFAULT_HEAP = "2g"
+
+_lock = threading.Lock()
+_running: Optional["JVMConfig"] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class JVMConfig:
+    """What the running JVM was started with.
+
+    Attributes
+    ----------
+    classpath : tuple of str
+        Every jar, in order.
+    heap : str
+        ``-Xmx`` value, e.g. ``"2g"``.
+    max_bytes, max_physical_bytes : str or None
+        JavaCPP off-heap limits (``org.bytedeco.javacpp.maxbytes`` / ``maxphysicalbytes``).
+    threads : int or None
+        ``OMP_NUM_THREADS`` for ND4J's native code; None leaves the environment as it was.
+    jvm_options : tuple of str
+        Any further JVM options (``-D...``).
+    """
+
+    classpath: Tuple[str, ...]
+    heap: str = _DEFAULT_HEAP
+    max_bytes: Optional[str] = None
+    max_physical_bytes: Optional[str] = None
+    threads: Optional[int] = None
+    jvm_options: Tuple[str, ...] = ()
+
+    def jvm_arguments(self) -> list:
+        """The options passed to ``jpype.startJVM``."""
+        args = [f"-Xmx{self.heap}"]
+        if self.max_bytes is not None:
+            args.append(f"-Dorg.bytedeco.javacpp.maxbytes={self.max_bytes}")
+        if self.max_physical_bytes is not None:
+            args.append(f"-Dorg.bytedeco.javacpp.maxphysicalbytes={self.max_physical_bytes}")
+        args.extend(self.jvm_options)
+        return args
+
+
+def find_lib_dir(home: Optional[os.PathLike] = None) -> Path:
+    """The directory holding the dl4j-bridge jars.
+
+    Looked for in this order: ``home`` (a dist directory with ``lib/``, a ``lib`` directory, or a
+    checkout with ``build/install/dl4j-bridge``), ``$DL4J_BRIDGE_HOME`` likewise, the checkout this
+    package lives in, then the current directory.
+
+    Raises
+    ------
+    BuildNotFoundError
+        When no candidate holds the jars; the message names the build command.
+    """
+    candidates = []
+    if home is not None:
+        candidates.append(Path(home))
+    elif os.environ.get(HOME_ENV):
+        candidates.append(Path(os.environ[HOME_ENV]))
+    else:
+        candidates.append(Path(__file__).resolve().parent.parent)
+        candidates.append(Path.cwd())
+    tried = []
+    for base in candidates:
+        for lib in (base / "lib", base, base / _DIST / "lib"):
+            tried.append(str(lib))
+            if lib.is_dir() and glob.glob(str(lib / "dl4j-bridge-*.jar")):
+                return lib
+    source = "the home argument" if home is not None else (HOME_ENV if os.environ.get(HOME_ENV) else "the checkout")
+    raise BuildNotFoundError(
+        "the dl4j-bridge Java build was not found (looked in " + ", ".join(tried) + f", from {source}). "
+        f"Build it with: {BUILD_COMMAND}; or point {HOME_ENV} at build/install/dl4j-bridge."
+    )
+
+
+def _classpath(classpath: Optional[Sequence[str]], home) -> Tuple[str, ...]:
+    if classpath is not None:
+        jars = []
+        for entry in classpath:
+            jars.extend(sorted(glob.glob(str(entry))) if any(c in str(entry) for c in "*?[") else [str(entry)])
+        missing = [j for j in jars if not os.path.exists(j)]
+        if missing:
+            raise BuildNotFoundError(f"classpath entries do not exist: {missing[:3]}. Build with: {BUILD_COMMAND}")
+        return tuple(jars)
+    lib = find_lib_dir(home)
+    return tuple(sorted(str(p) for p in lib.glob("*.jar")))
+
+
+def start_jvm(
+    classpath: Optional[Sequence[str]] = None,
+    *,
+    home: Optional[os.PathLike] = None,
+    heap: Optional[str] = None,
+    max_bytes: Optional[str] = None,
+    max_physical_bytes: Optional[str] = None,
+    threads: Optional[int] = None,
+    jvm_options: Sequence[str] = (),
+) -> JVMConfig:
+    """Start the process's JVM with Deeplearning4j, or return the running one's configuration.
+
+    Parameters
+    ----------
+    classpath : sequence of str, optional
+        Jars (globs allowed). Default: every jar of the dl4j-bridge build (see :func:`find_lib_dir`).
+    home : path, optional
+        Where the build is, instead of ``$DL4J_BRIDGE_HOME`` or the checkout.
+    heap : str, optional
+        Maximum Java heap, e.g. ``"4g"``. Default ``"2g"``.
+    max_bytes, max_physical_bytes : str, optional
+        Off-heap limits for ND4J's native memory, e.g. ``"8g"``.
+    threads : int, optional
+        ``OMP_NUM_THREADS`` for ND4J, set in the environment before the JVM starts.
+    jvm_options : sequence of str
+        Further options such as ``-Dkey=value``.
+
+    Returns
+    -------
+    JVMConfig
+        The configuration of the running JVM.
+
+    Raises
+    ------
+    JVMConfigurationError
+        When the JVM already runs and an argument given here differs from how it was started
+        (arguments left out are not compared).
+    BuildNotFoundError
+        When the jars are missing; the message names the command that builds them.
+    """
+    global _running
+    import jpype
+
+    with _lock:
+        if _running is not None or jpype.isJVMStarted():
+            return _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, threads, jvm_options)
+
+        config = JVMConfig(
+            classpath=_classpath(classpath, home),
+            heap=heap or _DEFAULT_HEAP,
+            max_bytes=max_bytes,
+            max_physical_bytes=max_physical_bytes,
+            threads=threads,
+            jvm_options=tuple(jvm_options),
+        )
+        if threads is not None:
+            if int(threads) < 1:
+                raise ValueError(f"threads must be >= 1, got {threads}")
+            os.environ["OMP_NUM_THREADS"] = str(int(threads))
+        # jpype#808: let numpy's BLAS initialise before the JVM's native libraries load.
+        import numpy
+
+        numpy.linalg.det(numpy.eye(2))
+        log.info("starting JVM: %s, %d jars", " ".join(config.jvm_arguments()), len(config.classpath))
+        jpype.startJVM(
+            jpype.getDefaultJVMPath(),
+            *config.jvm_arguments(),
+            classpath=list(config.classpath),
+            convertStrings=False,
+        )
+        try:
+            jpype.JClass(_MARKER_CLASS)
+        except Exception as exc:  # the jars were there but are not ours
+            raise BuildNotFoundError(
+                f"{_MARKER_CLASS} is not on the classpath; rebuild with: {BUILD_COMMAND}"
+            ) from exc
+        _running = config
+        return config
+
+
+def _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, threads, jvm_options) -> JVMConfig:
+    if _running is None:
+        raise JVMConfigurationError(
+            "a JVM was started outside dl4j_bridge (jpype.startJVM) and cannot be reconfigured; "
+            "start it with dl4j_bridge.start_jvm() before anything else uses JPype"
+        )
+    asked = {
+        "classpath": _classpath(classpath, home) if (classpath is not None or home is not None) else None,
+        "heap": heap,
+        "max_bytes": max_bytes,
+        "max_physical_bytes": max_physical_bytes,
+        "threads": threads,
+        "jvm_options": tuple(jvm_options) if jvm_options else None,
+    }
+    differ = [
+        f"{name}: running {getattr(_running, name)!r}, asked {value!r}"
+        for name, value in asked.items()
+        if value is not None and value != getattr(_running, name)
+    ]
+    if differ:
+        raise JVMConfigurationError(
+            "the JVM is already running with a different configuration (" + "; ".join(differ) + "). "
+            "A JVM cannot be restarted in one process: call start_jvm() with these settings first, "
+            "or run in a new process."
+        )
+    return _running
+
+
+def running_config() -> Optional[JVMConfig]:
+    """The running JVM's configuration, or None before :func:`start_jvm`."""
+    return _running
+
+
+def require_jvm() -> None:
+    """Raise :class:`JVMNotStartedError` unless :func:`start_jvm` has run."""
+    if _running is None:
+        raise JVMNotStartedError("the JVM is not started: call dl4j_bridge.start_jvm() first")
+
+
+def jvm_info() -> dict:
+    """Versions, ND4J backend and memory limits of the running JVM, as ``{key: str}``."""
+    require_jvm()
+    import jpype
+
+    info = jpype.JClass("io.dl4jbridge.RuntimeInfo").describe()
+    return {str(k): str(v) for k, v in info.items()}

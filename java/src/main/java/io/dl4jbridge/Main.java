@@ -1,0 +1,104 @@
+package io.dl4jbridge;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.File;
+import java.util.Map;
+
+/**
+ * The {@code dl4j-bridge} launcher.
+ *
+ * <pre>
+ *   dl4j-bridge info
+ *   dl4j-bridge predict --model m.zip --input x.npy --output y.npy [--mask m.npy]
+ * </pre>
+ * Exit codes: 0 success, 2 usage error, 3 input error, 1 any other failure.
+ */
+public final class Main {
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_INPUT = 3;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        if (args.length == 0 || "-h".equals(args[0]) || "--help".equals(args[0])) {
+            System.err.println(usage());
+            return args.length == 0 ? EXIT_USAGE : 0;
+        }
+        try {
+            switch (args[0]) {
+                case "info":
+                    for (Map.Entry<String, String> e : RuntimeInfo.describe().entrySet()) {
+                        System.out.println(e.getKey() + ": " + e.getValue());
+                    }
+                    return 0;
+                case "predict":
+                    return predict(args);
+                default:
+                    System.err.println("unknown command '" + args[0] + "'\n" + usage());
+                    return EXIT_USAGE;
+            }
+        } catch (UsageException e) {
+            System.err.println("dl4j-bridge: " + e.getMessage() + "\n" + usage());
+            return EXIT_USAGE;
+        } catch (java.io.IOException e) {
+            System.err.println("dl4j-bridge: " + e.getMessage());
+            return EXIT_INPUT;
+        } catch (RuntimeException e) {
+            System.err.println("dl4j-bridge: " + e);
+            return 1;
+        }
+    }
+
+    /** Restores a ModelSerializer zip and writes its outputs for a .npy input in NCW layout. */
+    private static int predict(String[] args) throws java.io.IOException {
+        String model = option(args, "--model", true);
+        String input = option(args, "--input", true);
+        String output = option(args, "--output", true);
+        String mask = option(args, "--mask", false);
+        MultiLayerNetwork net = ModelIO.load(model, false);
+        INDArray x = Nd4j.createFromNpyFile(existing(input));
+        INDArray m = mask == null ? null : Nd4j.createFromNpyFile(existing(mask));
+        INDArray y = Predictor.predict(net, x, m, 4096);
+        Nd4j.writeAsNumpy(y.dup('c'), new File(output));
+        return 0;
+    }
+
+    private static File existing(String path) throws java.io.FileNotFoundException {
+        File f = new File(path);
+        if (!f.isFile()) {
+            throw new java.io.FileNotFoundException("no such file: " + path);
+        }
+        return f;
+    }
+
+    private static String option(String[] args, String name, boolean required) {
+        for (int i = 1; i < args.length - 1; i++) {
+            if (name.equals(args[i])) {
+                return args[i + 1];
+            }
+        }
+        if (required) {
+            throw new UsageException("missing " + name);
+        }
+        return null;
+    }
+
+    private static String usage() {
+        return "usage: dl4j-bridge info\n"
+                + "       dl4j-bridge predict --model MODEL.zip --input X.npy --output Y.npy [--mask MASK.npy]\n"
+                + "         X is float32 [batch, features, time]; Y is [batch, classes, time]";
+    }
+
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

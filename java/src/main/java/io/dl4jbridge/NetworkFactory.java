@@ -1,0 +1,153 @@
+package io.dl4jbridge;
+
+import org.deeplearning4j.nn.api.OptimizationAlgorithm;
+import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.GravesLSTM;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+import org.nd4j.linalg.schedule.StepSchedule;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+
+/**
+ * Builds the reference GravesLSTM network through DL4J's builder API from a small, language-neutral
+ * JSON spec (the one Python's {@code LSTMConfig.to_json()} writes; the pure-Java benchmark uses it too).
+ *
+ * <p>Every builder sets {@code InputType.recurrent(nIn, NCW)} and the NCW data format on each layer:
+ * without it an RnnOutputLayer can compare layer sizes instead of sequence lengths (deeplearning4j#10022).
+ */
+public final class NetworkFactory {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private NetworkFactory() {}
+
+    /** Builds and initialises a network from the spec JSON. */
+    public static MultiLayerNetwork build(String specJson) {
+        MultiLayerNetwork net = new MultiLayerNetwork(configuration(specJson));
+        net.init();
+        return net;
+    }
+
+    /** The DL4J configuration for a spec, not yet initialised. */
+    @SuppressWarnings("deprecation") // GravesLSTM is the reference design's layer, deprecated upstream in favour of LSTM
+    public static MultiLayerConfiguration configuration(String specJson) {
+        JsonNode spec;
+        try {
+            spec = JSON.readTree(specJson);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("network spec is not valid JSON: " + e.getMessage(), e);
+        }
+        int nIn = required(spec, "n_in").asInt();
+        int nOut = required(spec, "n_out").asInt();
+        JsonNode hidden = required(spec, "hidden_sizes");
+        if (nIn < 1 || nOut < 1 || !hidden.isArray() || hidden.size() == 0) {
+            throw new IllegalArgumentException("n_in and n_out must be >= 1 and hidden_sizes a non-empty list");
+        }
+        double dropout = spec.path("dropout").asDouble(0.0);
+        double l2 = spec.path("l2").asDouble(0.0);
+
+        NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
+                .seed(spec.path("seed").asLong(123))
+                .optimizationAlgo(OptimizationAlgorithm.valueOf(
+                        spec.path("optimization_algo").asText("STOCHASTIC_GRADIENT_DESCENT")))
+                .weightInit(WeightInit.valueOf(spec.path("weight_init").asText("XAVIER")))
+                .updater(updater(spec))
+                .gradientNormalization(GradientNormalization.valueOf(
+                        spec.path("gradient_normalization").asText("ClipElementWiseAbsoluteValue")))
+                .gradientNormalizationThreshold(spec.path("gradient_normalization_threshold").asDouble(0.5));
+        if (l2 > 0) {
+            base.l2(l2);
+        }
+
+        NeuralNetConfiguration.ListBuilder list = base.list();
+        Activation activation = activation(spec.path("activation").asText("tanh"));
+        int previous = nIn;
+        for (JsonNode h : hidden) {
+            GravesLSTM.Builder layer = new GravesLSTM.Builder()
+                    .nIn(previous).nOut(h.asInt())
+                    .activation(activation)
+                    .dataFormat(RNNFormat.NCW);
+            if (dropout > 0) {
+                layer.dropOut(1.0 - dropout);   // DL4J takes the probability of *retaining* an activation
+            }
+            list.layer(layer.build());
+            previous = h.asInt();
+        }
+        list.layer(new RnnOutputLayer.Builder(LossFunction.valueOf(spec.path("loss").asText("MCXENT")))
+                .activation(activation(spec.path("output_activation").asText("softmax")))
+                .nIn(previous).nOut(nOut)
+                .dataFormat(RNNFormat.NCW)
+                .build());
+        list.setInputType(InputType.recurrent(nIn, RNNFormat.NCW));
+
+        JsonNode tbptt = spec.path("tbptt_length");
+        if (!tbptt.isMissingNode() && !tbptt.isNull() && tbptt.asInt() > 0) {
+            list.backpropType(BackpropType.TruncatedBPTT);
+            list.tBPTTForwardLength(tbptt.asInt()).tBPTTBackwardLength(tbptt.asInt());
+        }
+        return list.build();
+    }
+
+    private static IUpdater updater(JsonNode spec) {
+        String name = spec.path("updater").asText("nesterovs").toLowerCase();
+        double lr = spec.path("learning_rate").asDouble(0.005);
+        double momentum = spec.path("momentum").asDouble(0.9);
+        ISchedule schedule = schedule(spec.path("lr_schedule"), lr);
+        switch (name) {
+            case "nesterovs":
+                return schedule == null ? new Nesterovs(lr, momentum) : new Nesterovs(schedule, momentum);
+            case "sgd":
+                return schedule == null ? new Sgd(lr) : new Sgd(schedule);
+            case "adam":
+                return schedule == null ? new Adam(lr) : new Adam(schedule);
+            default:
+                throw new IllegalArgumentException("unknown updater '" + name + "' (nesterovs, sgd, adam)");
+        }
+    }
+
+    /** {"type": "step", "decay": 0.5, "step": 1000} or {"type": "exponential", "gamma": 0.99}, per iteration or epoch. */
+    private static ISchedule schedule(JsonNode node, double lr) {
+        if (node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        ScheduleType unit = ScheduleType.valueOf(node.path("unit").asText("EPOCH").toUpperCase());
+        String type = node.path("type").asText("");
+        switch (type) {
+            case "step":
+                return new StepSchedule(unit, lr, node.path("decay").asDouble(0.5), node.path("step").asDouble(1));
+            case "exponential":
+                return new ExponentialSchedule(unit, lr, node.path("gamma").asDouble(0.95));
+            default:
+                throw new IllegalArgumentException("unknown lr_schedule type '" + type + "' (step, exponential)");
+        }
+    }
+
+    private static Activation activation(String name) {
+        return Activation.valueOf(name.toUpperCase());
+    }
+
+    private static JsonNode required(JsonNode spec, String field) {
+        JsonNode node = spec.get(field);
+        if (node == null || node.isNull()) {
+            throw new IllegalArgumentException("network spec lacks required field '" + field + "'");
+        }
+        return node;
+    }
+}

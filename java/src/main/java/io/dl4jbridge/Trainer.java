@@ -1,0 +1,212 @@
+package io.dl4jbridge;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The whole epoch / minibatch loop of a fit, on the JVM: Python crosses once per fit.
+ * Arrays are in DL4J's NCW layout: features [batch, features, time], masks and label ids [batch, time].
+ */
+public final class Trainer {
+    private Trainer() {}
+
+    /**
+     * Trains {@code net}.
+     *
+     * @param x             features [batch, nIn, time]
+     * @param labelIds      class id per step [batch, time]; negative ids are unlabelled steps
+     * @param mask          1 for real steps, 0 for padding [batch, time]; may be null
+     * @param valX          validation features or null; {@code valLabelIds}, {@code valMask} likewise
+     * @param epochs        maximum number of epochs
+     * @param batchSize     minibatch size
+     * @param shuffleSeed   examples are reshuffled every epoch from this seed; negative means keep the order
+     * @param patience      with validation data: stop after this many epochs without improvement and restore
+     *                      the best parameters; 0 disables early stopping
+     * @param callback      progress receiver (may be null)
+     * @param reportMillis  minimum time between two iteration reports to the callback
+     */
+    public static FitResult fit(MultiLayerNetwork net, INDArray x, INDArray labelIds, INDArray mask,
+                                INDArray valX, INDArray valLabelIds, INDArray valMask,
+                                int epochs, int batchSize, long shuffleSeed, int patience,
+                                ProgressCallback callback, long reportMillis) {
+        if (epochs < 1 || batchSize < 1) {
+            throw new IllegalArgumentException("epochs and batch_size must be >= 1");
+        }
+        long start = System.nanoTime();
+        int nOut = (int) net.layerSize(net.getnLayers() - 1);
+        DataSet train = dataSet(x, labelIds, mask, nOut);
+        List<DataSet> valBatches = valX == null ? null : minibatches(dataSet(valX, valLabelIds, valMask, nOut), batchSize);
+
+        final boolean[] cancelled = {false};
+        ScoreRecorder recorder = new ScoreRecorder(callback, reportMillis, cancelled);
+        Collection<TrainingListener> previous = new ArrayList<>(net.getListeners());
+        List<TrainingListener> listeners = new ArrayList<>(previous);
+        listeners.add(recorder);
+        net.setListeners(listeners);
+
+        List<Double> epochScores = new ArrayList<>();
+        List<Double> valScores = new ArrayList<>();
+        double bestVal = Double.POSITIVE_INFINITY;
+        int bestEpoch = -1;
+        INDArray bestParams = null;
+        boolean stoppedEarly = false;
+        int completed = 0;
+        try {
+            List<DataSet> batches = shuffleSeed < 0 ? minibatches(train, batchSize) : null;
+            for (int epoch = 0; epoch < epochs && !cancelled[0]; epoch++) {
+                if (shuffleSeed >= 0) {
+                    train.shuffle(shuffleSeed + epoch);
+                    batches = minibatches(train, batchSize);
+                }
+                recorder.startEpoch(epoch);
+                net.fit(new InMemoryIterator(batches, () -> cancelled[0]));
+                if (cancelled[0]) {
+                    break;
+                }
+                completed++;
+                double epochScore = recorder.epochMean();
+                epochScores.add(epochScore);
+                double valScore = Double.NaN;
+                if (valBatches != null) {
+                    valScore = meanScore(net, valBatches);
+                    valScores.add(valScore);
+                    if (valScore < bestVal) {
+                        bestVal = valScore;
+                        bestEpoch = epoch;
+                        if (patience > 0) {
+                            bestParams = net.params().dup();
+                        }
+                    }
+                }
+                if (callback != null && !callback.onProgress(epoch, recorder.iterations, epochScore, true, valScore)) {
+                    cancelled[0] = true;
+                }
+                if (patience > 0 && valBatches != null && epoch - bestEpoch >= patience) {
+                    stoppedEarly = true;
+                    break;
+                }
+            }
+        } finally {
+            net.setListeners(previous);
+        }
+        if (bestParams != null && bestEpoch != completed - 1) {
+            net.setParams(bestParams);
+        }
+        int heldEpoch = bestParams != null ? bestEpoch : completed - 1;
+        return new FitResult(recorder.scores(), toArray(epochScores), toArray(valScores), completed, heldEpoch,
+                cancelled[0], stoppedEarly, (System.nanoTime() - start) / 1_000_000L);
+    }
+
+    /** A DataSet with one-hot labels and label mask built from class ids. */
+    static DataSet dataSet(INDArray x, INDArray labelIds, INDArray mask, int nOut) {
+        if (x.rank() != 3 || labelIds.rank() != 2 || x.size(0) != labelIds.size(0) || x.size(2) != labelIds.size(1)) {
+            throw new IllegalArgumentException("features must be [batch, features, time] and label ids [batch, time]; got "
+                    + java.util.Arrays.toString(x.shape()) + " and " + java.util.Arrays.toString(labelIds.shape()));
+        }
+        INDArray[] labels = ArrayBridge.oneHotLabels(labelIds, nOut, mask);
+        return new DataSet(x, labels[0], mask, labels[1]);
+    }
+
+    /** Contiguous minibatches (copies, so every minibatch is a dense C-ordered array). */
+    static List<DataSet> minibatches(DataSet all, int batchSize) {
+        int n = all.numExamples();
+        List<DataSet> out = new ArrayList<>((n + batchSize - 1) / batchSize);
+        for (int from = 0; from < n; from += batchSize) {
+            int to = Math.min(n, from + batchSize);
+            out.add(new DataSet(rows(all.getFeatures(), from, to), rows(all.getLabels(), from, to),
+                    rows(all.getFeaturesMaskArray(), from, to), rows(all.getLabelsMaskArray(), from, to)));
+        }
+        return out;
+    }
+
+    private static INDArray rows(INDArray a, int from, int to) {
+        if (a == null) {
+            return null;
+        }
+        if (from == 0 && to == a.size(0)) {
+            return a;
+        }
+        INDArray view = a.rank() == 3
+                ? a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all())
+                : a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+        return view.dup('c');
+    }
+
+    /** Example-weighted mean score over minibatches, without training. */
+    static double meanScore(MultiLayerNetwork net, List<DataSet> batches) {
+        double sum = 0;
+        long n = 0;
+        for (DataSet ds : batches) {
+            sum += net.score(ds, false) * ds.numExamples();
+            n += ds.numExamples();
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    private static double[] toArray(List<Double> values) {
+        double[] out = new double[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
+    }
+
+    /** Records every minibatch score; reports to the callback at most every {@code reportMillis}. */
+    private static final class ScoreRecorder extends BaseTrainingListener {
+        private final ProgressCallback callback;
+        private final long reportNanos;
+        private final boolean[] cancelled;
+        private double[] scores = new double[256];
+        private int iterations;
+        private int epochStart;
+        private int epoch;
+        private long lastReport = System.nanoTime();
+
+        ScoreRecorder(ProgressCallback callback, long reportMillis, boolean[] cancelled) {
+            this.callback = callback;
+            this.reportNanos = reportMillis * 1_000_000L;
+            this.cancelled = cancelled;
+        }
+
+        void startEpoch(int epoch) {
+            this.epoch = epoch;
+            this.epochStart = iterations;
+        }
+
+        @Override
+        public void iterationDone(Model model, int iteration, int epochCount) {
+            double score = model.score();
+            if (iterations == scores.length) {
+                scores = java.util.Arrays.copyOf(scores, scores.length * 2);
+            }
+            scores[iterations++] = score;
+            if (callback != null && System.nanoTime() - lastReport >= reportNanos) {
+                lastReport = System.nanoTime();
+                if (!callback.onProgress(epoch, iterations, score, false, Double.NaN)) {
+                    cancelled[0] = true;
+                }
+            }
+        }
+
+        double epochMean() {
+            double sum = 0;
+            for (int i = epochStart; i < iterations; i++) {
+                sum += scores[i];
+            }
+            return iterations == epochStart ? Double.NaN : sum / (iterations - epochStart);
+        }
+
+        double[] scores() {
+            return java.util.Arrays.copyOf(scores, iterations);
+        }
+    }
+}
