@@ -1,0 +1,406 @@
+"""The pipeline: reader -> transforms -> split -> sequences, saved as JSON.
+
+Examples
+--------
+>>> from dl4j_bridge.etl import (Pipeline, TextReader, Template, Categorical,
+...     Timestamp, Windows, ChronologicalSplit, LogGenerator, SYSLOG_FORMAT)
+>>> lines = LogGenerator(seed=1).syslog(5000).lines
+>>> pipeline = Pipeline(
+...     reader=TextReader(SYSLOG_FORMAT),
+...     transforms=[Template("Content"), Categorical("Service"),
+...                 Timestamp(["Month", "Day", "Time"], format="%b %d %H:%M:%S", year=2024)],
+...     sequence=Windows(length=10, stride=1, next_event=True),
+...     split=ChronologicalSplit(test_fraction=0.2))
+>>> train, test = pipeline.fit_split(lines)
+>>> train.x.dtype, train.x.shape[1:] == (10, len(pipeline.feature_names))
+(dtype('float32'), True)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import EtlError, NotFittedError, SchemaError, SpecError
+from .readers import LINE_NUMBER, Reader, reader_from_dict
+from .schema import Schema
+from .sequences import SequenceBatch, Sessions, Steps, Windows, sequence_from_dict
+from .sources import Source
+from .split import ChronologicalSplit, KeySplit, split_from_dict
+from .transforms import STEP_LABEL, TEMPLATE_ID, Label, Template, Timestamp, Transform, transform_from_dict
+
+__all__ = ["Pipeline", "SPEC_FORMAT", "SPEC_VERSION", "atomic_write_text"]
+
+logger = logging.getLogger(__name__)
+
+SPEC_FORMAT = "dl4j_bridge.etl.pipeline"
+SPEC_VERSION = 1
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically.
+
+    The text goes to a temporary file in the same directory, which is flushed,
+    fsynced and then renamed over ``path`` with :func:`os.replace`; an
+    interrupted write leaves any previous file untouched.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable where the platform allows it
+        directory_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(directory_fd)
+        finally:
+            os.close(directory_fd)
+    except OSError:
+        pass
+
+
+class _PassState:
+    """Bookkeeping of one pass over a source (record offset, session parts)."""
+
+    def __init__(self, boundary: int | None):
+        self.boundary = boundary
+        self.offset = 0
+        self.key_is_test: dict[Any, bool] = {}
+
+
+class Pipeline:
+    """Raw logs to model-ready sequences, with a saved, language-neutral spec.
+
+    Parameters
+    ----------
+    reader : Reader
+        :class:`~dl4j_bridge.etl.readers.TextReader`, ``JsonLinesReader`` or
+        ``CsvReader``.
+    transforms : sequence of Transform
+        Applied in order.  Derived columns (``Extract``, ``Template`` ids,
+        ``Label``) are available to the transforms after them.  Feature
+        columns are concatenated in order into ``x``.
+    sequence : Windows or Sessions, optional
+        Default ``Windows(length=10, stride=1)``.
+    split : ChronologicalSplit or KeySplit, optional
+        How :meth:`fit` picks the training part and :meth:`fit_split`
+        separates train from test; ``None`` uses all records for both.
+
+    Attributes
+    ----------
+    feature_names : list of str
+        Names of the last axis of ``x``.
+    schema : Schema or None
+        Inferred from the first training chunk at fit time.
+    report : ReadReport
+        Reader report of the last pass.
+    """
+
+    def __init__(self, reader: Reader, transforms: Sequence[Transform], sequence: Windows | Sessions | None = None,
+                 split: ChronologicalSplit | KeySplit | None = None):
+        self.reader = reader
+        self.transforms = list(transforms)
+        self.sequence = sequence if sequence is not None else Windows(length=10, stride=1)
+        self.split = split
+        self.feature_names: list[str] = []
+        self.schema: Schema | None = None
+        self.fitted = False
+        self.n_fit_records = 0
+        if isinstance(self.split, KeySplit) and isinstance(self.sequence, Sessions) \
+                and self.split.key != self.sequence.key:
+            logger.warning("KeySplit key %r differs from the session key %r", self.split.key, self.sequence.key)
+
+    # ------------------------------------------------------------------
+    @property
+    def report(self):
+        return self.reader.report
+
+    @property
+    def template_transform(self) -> Template | None:
+        """The first :class:`Template` transform, if any."""
+        return next((t for t in self.transforms if isinstance(t, Template)), None)
+
+    @property
+    def n_template_ids(self) -> int:
+        """Number of template classes including OOV (0 when no Template transform)."""
+        template = self.template_transform
+        return template.miner.vocabulary_size if template is not None and template.fitted else 0
+
+    # ------------------------------------------------------------------
+    # fitting
+    # ------------------------------------------------------------------
+    def fit(self, source: Source) -> "Pipeline":
+        """Fit every transform on the training part of ``source``.
+
+        The source is read once (twice with :class:`ChronologicalSplit`,
+        which first counts records).  Only training records reach
+        ``partial_fit``, so no statistic sees test data.
+        """
+        boundary = self._boundary(source)
+        state = _PassState(boundary)
+        self.schema = None
+        n_train = 0
+        for chunk in self.reader.iter_chunks(source):
+            self._derive(chunk, fitting=True)
+            is_test = self._is_test(chunk, state)
+            train = chunk.loc[~is_test].reset_index(drop=True) if is_test.any() else chunk
+            if not len(train):
+                continue
+            if self.schema is None:
+                self.schema = Schema.infer(train, labels=[t.column for t in self.transforms if isinstance(t, Label)])
+            n_train += len(train)
+            for transform in self.transforms:
+                if not transform.fitted or isinstance(transform, Template):
+                    transform.partial_fit(train)
+        if n_train == 0:
+            raise EtlError(f"no training records in {self.reader.report.source}")
+        for transform in self.transforms:
+            if not transform.fitted:
+                transform.finish()
+        self.feature_names = [name for t in self.transforms for name in t.feature_names]
+        self.n_fit_records = n_train
+        self.fitted = True
+        logger.info("fitted on %d training records; %d features", n_train, len(self.feature_names))
+        return self
+
+    def _boundary(self, source: Source) -> int | None:
+        if isinstance(self.split, ChronologicalSplit):
+            n = sum(len(chunk) for chunk in self.reader.iter_chunks(source))
+            return self.split.boundary(n)
+        return None
+
+    # ------------------------------------------------------------------
+    # transforming
+    # ------------------------------------------------------------------
+    def transform(self, source: Source, *, part: str = "all",
+                  session_labels: Mapping[Any, int] | None = None) -> SequenceBatch:
+        """Turn ``source`` into one :class:`SequenceBatch`.
+
+        Parameters
+        ----------
+        source : path or iterable of str
+        part : {"all", "train", "test"}
+            ``"all"`` (production use) ignores the split.
+        session_labels : mapping, optional
+            Label per session key (Sessions only), e.g. HDFS block labels.
+        """
+        batches = list(self.iter_transform(source, part=part, session_labels=session_labels))
+        return SequenceBatch.concat(batches, self.feature_names)
+
+    def fit_split(self, source: Source, *, session_labels: Mapping[Any, int] | None = None
+                  ) -> tuple[SequenceBatch, SequenceBatch]:
+        """Fit on the training part, then return ``(train, test)`` batches."""
+        self.fit(source)
+        train: list[SequenceBatch] = []
+        test: list[SequenceBatch] = []
+        for name, batch in self._pass(source, ("train", "test"), session_labels):
+            (train if name == "train" else test).append(batch)
+        return (SequenceBatch.concat(train, self.feature_names), SequenceBatch.concat(test, self.feature_names))
+
+    def iter_transform(self, source: Source, *, part: str = "all",
+                       session_labels: Mapping[Any, int] | None = None) -> Iterator[SequenceBatch]:
+        """Stream batches chunk by chunk (bounded memory with :class:`Windows`)."""
+        if part not in ("all", "train", "test"):
+            raise EtlError("part must be 'all', 'train' or 'test'")
+        for _, batch in self._pass(source, (part,), session_labels):
+            yield batch
+
+    def records(self, source: Source) -> pd.DataFrame:
+        """Record-level view: reader columns, derived columns and features."""
+        self._check_fitted()
+        frames = []
+        for transform in self.transforms:
+            transform.reset_stream()
+        for chunk in self.reader.iter_chunks(source):
+            self._derive(chunk, fitting=False)
+            x, _ = self._features(chunk)
+            frames.append(pd.concat([chunk, pd.DataFrame(x, columns=self.feature_names)], axis=1))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def _pass(self, source: Source, parts: tuple[str, ...], session_labels: Mapping[Any, int] | None
+              ) -> Iterator[tuple[str, SequenceBatch]]:
+        self._check_fitted()
+        use_split = self.split is not None and parts != ("all",)
+        boundary = self._boundary(source) if use_split else None
+        state = _PassState(boundary)
+        for transform in self.transforms:
+            transform.reset_stream()
+        builders = {name: self._builder(session_labels) for name in parts}
+        for chunk in self.reader.iter_chunks(source):
+            self._check_schema(chunk)
+            self._derive(chunk, fitting=False)
+            x, order = self._features(chunk)
+            steps = Steps(
+                x=x,
+                ids=(chunk[TEMPLATE_ID].to_numpy(dtype=np.int32) if TEMPLATE_ID in chunk
+                     else np.zeros(len(chunk), np.int32)),
+                labels=(chunk[STEP_LABEL].to_numpy(dtype=np.int8) if STEP_LABEL in chunk
+                        else np.zeros(len(chunk), np.int8)),
+                line_numbers=chunk[LINE_NUMBER].to_numpy(dtype=np.int64),
+                keys=(chunk[self.sequence.key].to_numpy(dtype=object)
+                      if isinstance(self.sequence, Sessions) else None),
+                order=order)
+            if use_split:
+                is_test = self._is_test(chunk, state)
+                routed = {"train": ~is_test, "test": is_test}
+            else:
+                routed = {parts[0]: None}
+            for name, builder in builders.items():
+                selection = routed[name]
+                part_steps = steps if selection is None else steps.take(selection)
+                batch = builder.add(part_steps)
+                if batch is not None and len(batch):
+                    yield name, batch
+        for name, builder in builders.items():
+            batch = builder.finish()
+            if batch is not None and len(batch):
+                yield name, batch
+
+    def _builder(self, session_labels: Mapping[Any, int] | None):
+        if isinstance(self.sequence, Sessions):
+            return self.sequence.builder(self.feature_names, session_labels)
+        return self.sequence.builder(self.feature_names)
+
+    def _derive(self, chunk: pd.DataFrame, *, fitting: bool) -> None:
+        for transform in self.transforms:
+            if fitting and (not transform.fitted or isinstance(transform, Template)):
+                continue
+            for name, values in transform.derive(chunk).items():
+                chunk[name] = values
+
+    def _features(self, chunk: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        x = np.empty((len(chunk), len(self.feature_names)), dtype=np.float32)
+        column = 0
+        order = None
+        for transform in self.transforms:
+            features = transform.features(chunk)
+            for name in transform.feature_names:
+                x[:, column] = features[name]
+                column += 1
+            if isinstance(transform, Timestamp) and order is None:
+                order = transform.last_seconds
+        return x, order
+
+    def _is_test(self, chunk: pd.DataFrame, state: _PassState) -> np.ndarray:
+        n = len(chunk)
+        if self.split is None:
+            state.offset += n
+            return np.zeros(n, dtype=bool)
+        if isinstance(self.split, KeySplit):
+            state.offset += n
+            return self.split.is_test(chunk[self.split.key].to_numpy(dtype=object))
+        index = state.offset + np.arange(n)
+        state.offset += n
+        by_record = index >= state.boundary
+        if not isinstance(self.sequence, Sessions):
+            return by_record
+        keys = chunk[self.sequence.key].to_numpy(dtype=object)
+        out = by_record.copy()
+        seen = state.key_is_test
+        for i, key in enumerate(keys):
+            if key is None:
+                continue
+            decided = seen.get(key)
+            if decided is None:
+                seen[key] = bool(by_record[i])
+            else:
+                out[i] = decided
+        return out
+
+    def _check_schema(self, chunk: pd.DataFrame) -> None:
+        """Missing input columns raise; type drift is logged."""
+        derived = {TEMPLATE_ID, STEP_LABEL} | {t.into for t in self.transforms if hasattr(t, "into")}
+        needed = []
+        for transform in self.transforms:
+            for name in getattr(transform, "columns", [transform.column]):
+                if name not in derived and name not in needed:
+                    needed.append(name)
+        missing = [name for name in needed if name not in chunk.columns]
+        if missing:
+            raise SchemaError(f"{self.reader.report.source}: input columns {missing} are missing "
+                              f"(have {[c for c in chunk.columns if c != LINE_NUMBER]})")
+        if self.schema is not None:
+            problems = self.schema.problems(chunk[[c for c in self.schema.names if c in chunk.columns]])
+            problems = [p for p in problems if "missing values" not in p]
+            if problems:
+                logger.warning("%s: schema drift: %s", self.reader.report.source, "; ".join(problems))
+
+    def _check_fitted(self) -> None:
+        if not self.fitted:
+            raise NotFittedError("Pipeline.fit has not been called")
+
+    # ------------------------------------------------------------------
+    # persistence
+    # ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The versioned, language-neutral spec."""
+        self._check_fitted()
+        return {
+            "format": SPEC_FORMAT,
+            "version": SPEC_VERSION,
+            "reader": self.reader.to_dict(),
+            "transforms": [t.to_dict() for t in self.transforms],
+            "sequence": self.sequence.to_dict(),
+            "split": self.split.to_dict() if self.split is not None else None,
+            "schema": self.schema.to_dict() if self.schema is not None else None,
+            "feature_names": list(self.feature_names),
+            "n_fit_records": self.n_fit_records,
+            "output": {
+                "x": "float32 [batch, time, features]; columns in feature_names order",
+                "mask": "float32 [batch, time]; 1 = real step, 0 = padding",
+                "labels": "int32 [batch]",
+                "step_labels": "int32 [batch, time]",
+                "step_ids": "int32 [batch, time]; template ids, 0 = OOV (and padding)",
+                "next_ids": "int32 [batch]; -1 when not requested",
+                "line_numbers": "int64 [batch, time]; 1-based, -1 = padding",
+            },
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the spec as JSON, atomically (see :func:`atomic_write_text`)."""
+        text = json.dumps(self.to_dict(), indent=1, ensure_ascii=False, allow_nan=False)
+        atomic_write_text(path, text + "\n")
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> "Pipeline":
+        if spec.get("format") != SPEC_FORMAT:
+            raise SpecError(f"not a pipeline spec (format {spec.get('format')!r})")
+        if spec.get("version") != SPEC_VERSION:
+            raise SpecError(f"unsupported spec version {spec.get('version')!r}; this code reads {SPEC_VERSION}")
+        pipeline = cls(reader_from_dict(spec["reader"]),
+                       [transform_from_dict(t) for t in spec["transforms"]],
+                       sequence_from_dict(spec["sequence"]), split_from_dict(spec.get("split")))
+        pipeline.schema = Schema.from_dict(spec["schema"]) if spec.get("schema") is not None else None
+        pipeline.feature_names = [name for t in pipeline.transforms for name in t.feature_names]
+        if pipeline.feature_names != list(spec["feature_names"]):
+            raise SpecError("feature names rebuilt from the transforms differ from the saved ones")
+        pipeline.n_fit_records = int(spec.get("n_fit_records", 0))
+        pipeline.fitted = True
+        return pipeline
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "Pipeline":
+        """Read a spec written by :meth:`save`."""
+        with open(path, encoding="utf-8") as handle:
+            try:
+                spec = json.load(handle)
+            except json.JSONDecodeError as error:
+                raise SpecError(f"{path}: not valid JSON ({error})") from error
+        return cls.from_dict(spec)

@@ -1,0 +1,157 @@
+"""Schema: typed columns inferred from a sample and checked against new data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import SchemaError
+
+__all__ = ["Column", "Schema", "COLUMN_TYPES"]
+
+COLUMN_TYPES = ("categorical", "integer", "float", "timestamp", "text", "label")
+
+_INTERNAL = ("line_number",)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: ``name``, ``type`` (see :data:`COLUMN_TYPES`), ``nullable``."""
+
+    name: str
+    type: str
+    nullable: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "nullable": self.nullable}
+
+
+class Schema:
+    """Ordered typed columns.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"host": ["a", "b"], "bytes": ["1", "2"]})
+    >>> print(Schema.infer(frame))  # doctest: +NORMALIZE_WHITESPACE
+    column  type         nullable
+    host    categorical  no
+    bytes   integer      no
+    """
+
+    def __init__(self, columns: Sequence[Column]):
+        self.columns = list(columns)
+        for column in self.columns:
+            if column.type not in COLUMN_TYPES:
+                raise SchemaError(f"column {column.name!r}: unknown type {column.type!r}")
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def __getitem__(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    @classmethod
+    def infer(cls, frame: pd.DataFrame, *, labels: Iterable[str] = ("label",),
+              types: Mapping[str, str] | None = None, sample_rows: int = 5000) -> "Schema":
+        """Infer column types from (a sample of) ``frame``.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+        labels : iterable of str
+            Column names typed ``label``.
+        types : mapping, optional
+            Types to force for some columns.
+        sample_rows : int
+            Rows examined (the first ones).
+        """
+        sample = frame.head(sample_rows)
+        labels = set(labels)
+        forced = dict(types or {})
+        columns = []
+        for name in sample.columns:
+            if name in _INTERNAL:
+                continue
+            values = sample[name]
+            nullable = bool(values.isna().any()) or bool((values.astype(object) == "").any())
+            if name in forced:
+                kind = forced[name]
+            elif name in labels:
+                kind = "label"
+            else:
+                kind = _infer_type(values)
+            columns.append(Column(str(name), kind, nullable))
+        return cls(columns)
+
+    def problems(self, frame: pd.DataFrame) -> list[str]:
+        """Human-readable disagreements between ``frame`` and the schema."""
+        out = []
+        for column in self.columns:
+            if column.name not in frame.columns:
+                out.append(f"{column.name}: missing column")
+                continue
+            values = frame[column.name]
+            present = values[values.notna() & (values.astype(object) != "")]
+            if not column.nullable and len(present) < len(values):
+                out.append(f"{column.name}: {len(values) - len(present)} missing values in a non-nullable column")
+            if column.type in ("integer", "float") and len(present):
+                numbers = pd.to_numeric(present, errors="coerce")
+                bad = int(numbers.isna().sum())
+                if bad:
+                    out.append(f"{column.name}: {bad} values are not numbers")
+                elif column.type == "integer" and not np.all(np.mod(numbers.to_numpy(float), 1) == 0):
+                    out.append(f"{column.name}: non-integer values")
+        return out
+
+    def check(self, frame: pd.DataFrame) -> None:
+        """Raise :class:`SchemaError` listing every problem, if any."""
+        problems = self.problems(frame)
+        if problems:
+            raise SchemaError("; ".join(problems))
+
+    def __str__(self) -> str:
+        width = max([len("column")] + [len(c.name) for c in self.columns])
+        lines = [f"{'column':<{width}}  {'type':<11}  nullable"]
+        for column in self.columns:
+            lines.append(f"{column.name:<{width}}  {column.type:<11}  {'yes' if column.nullable else 'no'}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [c.to_dict() for c in self.columns]
+
+    @classmethod
+    def from_dict(cls, spec: Sequence[Mapping[str, Any]]) -> "Schema":
+        return cls([Column(c["name"], c["type"], c.get("nullable", True)) for c in spec])
+
+
+def _infer_type(values: pd.Series) -> str:
+    present = values[values.notna()]
+    present = present[present.astype(object) != ""]
+    if not len(present):
+        return "text"
+    if pd.api.types.is_bool_dtype(present):
+        return "categorical"
+    numbers = pd.to_numeric(present, errors="coerce")
+    if numbers.notna().all():
+        as_float = numbers.to_numpy(dtype=float)
+        return "integer" if np.all(np.mod(as_float, 1) == 0) else "float"
+    text = present.astype(str)
+    if text.str.contains(r"\d").all() and text.str.contains(r"[:\-/T]").all():
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        if parsed.notna().mean() >= 0.95:
+            return "timestamp"
+    mean_length = text.str.len().mean()
+    distinct = text.nunique() / len(text)
+    if mean_length > 32 or (distinct > 0.5 and text.str.contains(" ").mean() > 0.5):
+        return "text"
+    return "categorical"

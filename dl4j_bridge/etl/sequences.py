@@ -1,0 +1,351 @@
+"""Sequences: fixed windows over a stream, or sessions grouped by a key.
+
+Both builders consume *step arrays* chunk by chunk (features, template ids,
+step labels, line numbers, keys, order values) and emit
+:class:`SequenceBatch` objects:
+
+* ``x``: float32 ``[batch, time, features]``;
+* ``mask``: float32 ``[batch, time]`` (1 = real step, 0 = padding);
+* ``labels``: int32 ``[batch]`` -- 1 when any step of the window / session
+  is labelled anomalous (or the session label given by the caller);
+* ``step_labels``: int32 ``[batch, time]`` (0 on padding);
+* ``step_ids``: int32 ``[batch, time]`` template ids (0 on padding, which is
+  also the OOV id -- use ``mask``);
+* ``next_ids``: int32 ``[batch]`` template id of the step after each window
+  (``Windows(next_event=True)``; otherwise -1);
+* ``line_numbers``: int64 ``[batch, time]`` raw line numbers (-1 on padding);
+* ``keys``: object ``[batch]`` -- session key, or first line number of the
+  window.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import EtlError, SpecError
+
+__all__ = ["SequenceBatch", "Steps", "Windows", "Sessions", "sequence_from_dict"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Steps:
+    """Per-record arrays of one chunk (all of length n)."""
+
+    x: np.ndarray             # float32 (n, features)
+    ids: np.ndarray           # int32 (n,)
+    labels: np.ndarray        # int8 (n,)
+    line_numbers: np.ndarray  # int64 (n,)
+    keys: np.ndarray | None = None   # object (n,)
+    order: np.ndarray | None = None  # float64 (n,)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, index: np.ndarray | slice) -> "Steps":
+        return Steps(self.x[index], self.ids[index], self.labels[index], self.line_numbers[index],
+                     None if self.keys is None else self.keys[index],
+                     None if self.order is None else self.order[index])
+
+    @staticmethod
+    def concat(parts: Sequence["Steps"]) -> "Steps":
+        first = parts[0]
+        return Steps(np.concatenate([p.x for p in parts]), np.concatenate([p.ids for p in parts]),
+                     np.concatenate([p.labels for p in parts]),
+                     np.concatenate([p.line_numbers for p in parts]),
+                     None if first.keys is None else np.concatenate([p.keys for p in parts]),
+                     None if first.order is None else np.concatenate([p.order for p in parts]))
+
+
+@dataclass
+class SequenceBatch:
+    """Model-ready sequences (shapes in the module docstring)."""
+
+    x: np.ndarray
+    mask: np.ndarray
+    labels: np.ndarray
+    step_labels: np.ndarray
+    step_ids: np.ndarray
+    next_ids: np.ndarray
+    line_numbers: np.ndarray
+    keys: np.ndarray
+    feature_names: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return tuple(self.x.shape)  # type: ignore[return-value]
+
+    @classmethod
+    def empty(cls, n_features: int, feature_names: list[str], time: int = 0) -> "SequenceBatch":
+        return cls(np.zeros((0, time, n_features), np.float32), np.zeros((0, time), np.float32),
+                   np.zeros(0, np.int32), np.zeros((0, time), np.int32), np.zeros((0, time), np.int32),
+                   np.zeros(0, np.int32), np.zeros((0, time), np.int64), np.zeros(0, object),
+                   list(feature_names))
+
+    @classmethod
+    def concat(cls, batches: Sequence["SequenceBatch"], feature_names: list[str] | None = None
+               ) -> "SequenceBatch":
+        """Concatenate along the batch axis, padding to the longest time axis."""
+        batches = [b for b in batches if len(b)]
+        if not batches:
+            return cls.empty(len(feature_names or []), feature_names or [])
+        time = max(b.x.shape[1] for b in batches)
+
+        def pad(array: np.ndarray, value: Any) -> np.ndarray:
+            if array.ndim < 2 or array.shape[1] == time:
+                return array
+            widths = [(0, 0), (0, time - array.shape[1])] + [(0, 0)] * (array.ndim - 2)
+            return np.pad(array, widths, constant_values=value)
+
+        return cls(np.concatenate([pad(b.x, 0.0) for b in batches]),
+                   np.concatenate([pad(b.mask, 0.0) for b in batches]),
+                   np.concatenate([b.labels for b in batches]),
+                   np.concatenate([pad(b.step_labels, 0) for b in batches]),
+                   np.concatenate([pad(b.step_ids, 0) for b in batches]),
+                   np.concatenate([b.next_ids for b in batches]),
+                   np.concatenate([pad(b.line_numbers, -1) for b in batches]),
+                   np.concatenate([b.keys for b in batches]),
+                   list(batches[0].feature_names))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long view for inspection: one row per real step.
+
+        Columns: ``sequence``, ``step``, ``key``, ``line_number``,
+        ``template_id``, ``step_label``, ``label``, then one column per
+        feature.
+        """
+        seq, step = np.nonzero(self.mask > 0)
+        frame = pd.DataFrame({
+            "sequence": seq, "step": step, "key": self.keys[seq] if len(self.keys) else [],
+            "line_number": self.line_numbers[seq, step], "template_id": self.step_ids[seq, step],
+            "step_label": self.step_labels[seq, step], "label": self.labels[seq],
+        })
+        features = pd.DataFrame(self.x[seq, step], columns=self.feature_names)
+        return pd.concat([frame, features], axis=1)
+
+
+# ----------------------------------------------------------------------
+class Windows:
+    """Fixed-length windows over the time-ordered record stream.
+
+    Parameters
+    ----------
+    length : int
+        Steps per window.
+    stride : int
+        Steps between window starts.
+    next_event : bool
+        Only emit windows followed by another record, and report that
+        record's template id in ``next_ids`` (DeepLog-style training data).
+    pad_last : bool
+        If the stream (one split part) is shorter than ``length``, emit it as
+        one padded window instead of nothing.
+
+    Notes
+    -----
+    Window ``k`` of a part covers steps ``k*stride .. k*stride+length-1`` of
+    that part.  Windows never cross the train/test split (each part is its
+    own stream).  The window label is 1 when any step label is 1.
+    """
+
+    kind = "windows"
+
+    def __init__(self, length: int = 10, stride: int = 1, *, next_event: bool = False, pad_last: bool = False):
+        if length < 1 or stride < 1:
+            raise EtlError("length and stride must be >= 1")
+        self.length = int(length)
+        self.stride = int(stride)
+        self.next_event = bool(next_event)
+        self.pad_last = bool(pad_last)
+
+    def builder(self, feature_names: list[str]) -> "_WindowBuilder":
+        return _WindowBuilder(self, feature_names)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "length": self.length, "stride": self.stride,
+                "next_event": self.next_event, "pad_last": self.pad_last}
+
+
+class _WindowBuilder:
+    def __init__(self, spec: Windows, feature_names: list[str]):
+        self.spec = spec
+        self.feature_names = feature_names
+        self.buffer: Steps | None = None
+        self.emitted = 0
+        self.seen = 0
+
+    def add(self, steps: Steps) -> SequenceBatch | None:
+        if not len(steps):
+            return None
+        self.seen += len(steps)
+        buffer = steps if self.buffer is None else Steps.concat([self.buffer, steps])
+        length, stride = self.spec.length, self.spec.stride
+        need = length + (1 if self.spec.next_event else 0)
+        last_start = len(buffer) - need
+        if last_start < 0:
+            self.buffer = buffer
+            return None
+        starts = np.arange(0, last_start + 1, stride)
+        batch = self._windows(buffer, starts)
+        self.buffer = buffer.take(slice(int(starts[-1]) + stride, None))
+        self.emitted += len(starts)
+        return batch
+
+    def finish(self) -> SequenceBatch | None:
+        if self.spec.pad_last and self.emitted == 0 and self.buffer is not None and len(self.buffer):
+            buffer = self.buffer
+            n = min(len(buffer), self.spec.length)
+            batch = self._pad(buffer.take(slice(0, n)))
+            self.emitted += 1
+            return batch
+        return None
+
+    def _windows(self, buffer: Steps, starts: np.ndarray) -> SequenceBatch:
+        length = self.spec.length
+        index = starts[:, None] + np.arange(length)[None, :]
+        step_labels = buffer.labels[index].astype(np.int32)
+        next_ids = (buffer.ids[starts + length].astype(np.int32) if self.spec.next_event
+                    else np.full(len(starts), -1, np.int32))
+        return SequenceBatch(
+            x=buffer.x[index], mask=np.ones(index.shape, np.float32),
+            labels=step_labels.max(axis=1).astype(np.int32), step_labels=step_labels,
+            step_ids=buffer.ids[index].astype(np.int32), next_ids=next_ids,
+            line_numbers=buffer.line_numbers[index],
+            keys=buffer.line_numbers[starts].astype(object), feature_names=list(self.feature_names))
+
+    def _pad(self, steps: Steps) -> SequenceBatch:
+        length, n = self.spec.length, len(steps)
+        x = np.zeros((1, length, steps.x.shape[1]), np.float32)
+        x[0, :n] = steps.x
+        mask = np.zeros((1, length), np.float32)
+        mask[0, :n] = 1
+        step_labels = np.zeros((1, length), np.int32)
+        step_labels[0, :n] = steps.labels
+        ids = np.zeros((1, length), np.int32)
+        ids[0, :n] = steps.ids
+        lines = np.full((1, length), -1, np.int64)
+        lines[0, :n] = steps.line_numbers
+        return SequenceBatch(x, mask, step_labels.max(axis=1).astype(np.int32), step_labels, ids,
+                             np.full(1, -1, np.int32), lines, np.array([steps.line_numbers[0]], object),
+                             list(self.feature_names))
+
+
+# ----------------------------------------------------------------------
+class Sessions:
+    """Sequences grouped by a key column, ordered by time, padded with masks.
+
+    Parameters
+    ----------
+    key : str
+        Column (usually derived with :class:`~dl4j_bridge.etl.transforms.Extract`)
+        holding the session key, e.g. the HDFS ``blk_`` id.
+    max_length : int, optional
+        Keep at most this many steps per session (the first ones, in time
+        order); truncations are logged and counted in :attr:`truncated`.
+
+    Notes
+    -----
+    Sessions appear in order of their first record; steps are ordered by the
+    time of the :class:`~dl4j_bridge.etl.transforms.Timestamp` transform when
+    there is one, then by line number.  Records without a key belong to no
+    session and are counted in :attr:`records_without_key`.  The session label
+    is the caller's label for that key (``session_labels``) when given, else 1
+    when any step is labelled anomalous.  The batch is padded to its longest
+    session.
+    """
+
+    kind = "sessions"
+
+    def __init__(self, key: str, *, max_length: int | None = None):
+        self.key = key
+        self.max_length = max_length
+
+    def builder(self, feature_names: list[str], session_labels: Mapping[Any, int] | None = None
+                ) -> "_SessionBuilder":
+        return _SessionBuilder(self, feature_names, session_labels)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "key": self.key, "max_length": self.max_length}
+
+
+class _SessionBuilder:
+    def __init__(self, spec: Sessions, feature_names: list[str], session_labels: Mapping[Any, int] | None):
+        self.spec = spec
+        self.feature_names = feature_names
+        self.session_labels = session_labels
+        self.parts: list[Steps] = []
+        self.records_without_key = 0
+        self.truncated = 0
+
+    def add(self, steps: Steps) -> None:
+        if not len(steps):
+            return None
+        keys = steps.keys
+        has_key = np.array([k is not None and k == k for k in keys], dtype=bool)
+        self.records_without_key += int((~has_key).sum())
+        if has_key.any():
+            self.parts.append(steps.take(has_key) if not has_key.all() else steps)
+        return None
+
+    def finish(self) -> SequenceBatch:
+        if self.records_without_key:
+            logger.info("%d records have no session key %r", self.records_without_key, self.spec.key)
+        if not self.parts:
+            return SequenceBatch.empty(len(self.feature_names), self.feature_names)
+        steps = Steps.concat(self.parts)
+        self.parts = []
+        codes, uniques = pd.factorize(pd.Series(steps.keys, dtype=object))
+        order = steps.order if steps.order is not None else np.zeros(len(steps))
+        sort = np.lexsort((steps.line_numbers, order, codes))
+        steps = steps.take(sort)
+        codes = codes[sort]
+        counts = np.bincount(codes, minlength=len(uniques))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        position = np.arange(len(codes)) - starts[codes]
+        time = int(counts.max())
+        if self.spec.max_length is not None and time > self.spec.max_length:
+            keep = position < self.spec.max_length
+            self.truncated = int((counts > self.spec.max_length).sum())
+            logger.info("%d sessions truncated to %d steps", self.truncated, self.spec.max_length)
+            steps, codes, position = steps.take(keep), codes[keep], position[keep]
+            time = self.spec.max_length
+        n_sessions = len(uniques)
+        x = np.zeros((n_sessions, time, steps.x.shape[1]), np.float32)
+        x[codes, position] = steps.x
+        mask = np.zeros((n_sessions, time), np.float32)
+        mask[codes, position] = 1.0
+        step_labels = np.zeros((n_sessions, time), np.int32)
+        step_labels[codes, position] = steps.labels
+        step_ids = np.zeros((n_sessions, time), np.int32)
+        step_ids[codes, position] = steps.ids
+        lines = np.full((n_sessions, time), -1, np.int64)
+        lines[codes, position] = steps.line_numbers
+        keys = np.asarray(uniques, dtype=object)
+        if self.session_labels is not None:
+            labels = np.array([int(self.session_labels.get(k, 0)) for k in keys], np.int32)
+        else:
+            labels = step_labels.max(axis=1).astype(np.int32)
+        return SequenceBatch(x, mask, labels, step_labels, step_ids, np.full(n_sessions, -1, np.int32),
+                             lines, keys, list(self.feature_names))
+
+
+def sequence_from_dict(spec: Mapping[str, Any] | None) -> Windows | Sessions | None:
+    """Rebuild :class:`Windows` / :class:`Sessions` from ``to_dict`` output."""
+    if spec is None:
+        return None
+    if spec.get("kind") == "windows":
+        return Windows(spec["length"], spec["stride"], next_event=spec.get("next_event", False),
+                       pad_last=spec.get("pad_last", False))
+    if spec.get("kind") == "sessions":
+        return Sessions(spec["key"], max_length=spec.get("max_length"))
+    raise SpecError(f"unknown sequence kind {spec.get('kind')!r}")

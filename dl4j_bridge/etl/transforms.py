@@ -1,0 +1,787 @@
+"""Column transforms: an ordered, JSON-serialisable process (cf. DataVec).
+
+Every transform reads one or more columns of a record chunk
+(:class:`pandas.DataFrame`) and
+
+* learns statistics with :meth:`Transform.partial_fit` on *training* chunks
+  only, then :meth:`Transform.finish`;
+* produces float32 feature columns with :meth:`Transform.features`
+  (``dict`` of name -> array of shape ``(n,)``), or derived columns with
+  :meth:`Transform.derive` (e.g. the template id or the session key).
+
+All formulas are deliberately simple so that a Java port can reproduce them
+bit for bit in float32 (see each class).  Missing values follow an explicit
+per-transform ``missing`` policy; ``"error"`` raises
+:class:`~dl4j_bridge.etl.errors.BadRecordError`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import BadRecordError, EtlError, NotFittedError, SpecError
+from .readers import LINE_NUMBER, java_regex_to_python, python_regex_to_java
+from .templates import OOV_ID, TemplateMiner
+
+__all__ = [
+    "Transform",
+    "Extract",
+    "Categorical",
+    "Numeric",
+    "Timestamp",
+    "Template",
+    "IpAddress",
+    "Port",
+    "Label",
+    "transform_from_dict",
+    "TEMPLATE_ID",
+    "STEP_LABEL",
+]
+
+#: Derived column holding the integer template id of each record.
+TEMPLATE_ID = "template_id"
+#: Derived column holding the 0/1 label of each record.
+STEP_LABEL = "step_label"
+
+UNKNOWN = "<unknown>"
+MISSING = "<missing>"
+
+
+def _missing_mask(column: pd.Series) -> np.ndarray:
+    values = column.to_numpy(dtype=object)
+    return np.fromiter((v is None or (isinstance(v, float) and math.isnan(v)) or v == ""
+                        for v in values), dtype=bool, count=len(values))
+
+
+def _raise_missing(frame: pd.DataFrame, column: str, missing: np.ndarray) -> None:
+    row = int(np.flatnonzero(missing)[0])
+    line = int(frame[LINE_NUMBER].iloc[row]) if LINE_NUMBER in frame else row + 1
+    raise BadRecordError("<records>", line, column, "missing value (policy 'error')")
+
+
+class Transform:
+    """Base class.  Subclasses set :attr:`kind` and implement the hooks."""
+
+    kind = "base"
+
+    def __init__(self, column: str):
+        self.column = column
+        self.fitted = False
+
+    def partial_fit(self, frame: pd.DataFrame) -> None:
+        """Accumulate statistics from a training chunk."""
+
+    def finish(self) -> None:
+        """Freeze statistics after the last training chunk."""
+        self.fitted = True
+
+    def derive(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Derived (non-feature) columns, shape ``(n,)`` each."""
+        return {}
+
+    def features(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Feature columns, float32 of shape ``(n,)`` each."""
+        return {}
+
+    @property
+    def feature_names(self) -> list[str]:
+        return []
+
+    def reset_stream(self) -> None:
+        """Forget stream state (e.g. previous timestamp) before a new pass."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "column": self.column}
+
+    def _check_fitted(self) -> None:
+        if not self.fitted:
+            raise NotFittedError(f"{type(self).__name__}({self.column!r}) used before fit")
+
+
+# ----------------------------------------------------------------------
+class Extract(Transform):
+    """Derive a column from the first regex match in another column.
+
+    Parameters
+    ----------
+    column : str
+        Source column (e.g. ``"Content"``).
+    pattern : str
+        Regex; group 1 (or the whole match when there is no group) is kept.
+        E.g. ``r"(blk_-?\\d+)"`` for HDFS block ids.
+    into : str
+        Name of the derived column; rows without a match get ``None``.
+    """
+
+    kind = "extract"
+
+    def __init__(self, column: str, pattern: str, into: str):
+        super().__init__(column)
+        self.pattern = java_regex_to_python(pattern)
+        self.into = into
+        self._regex = re.compile(self.pattern)
+        self.fitted = True
+
+    def derive(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        group = 1 if self._regex.groups else 0
+        search = self._regex.search
+        out = []
+        for value in frame[self.column].to_numpy(dtype=object):
+            found = search(value) if isinstance(value, str) else None
+            out.append(found.group(group) if found else None)
+        return {self.into: np.array(out, dtype=object)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "pattern": python_regex_to_java(self.pattern), "into": self.into}
+
+
+# ----------------------------------------------------------------------
+class Categorical(Transform):
+    """Category -> index or one-hot, with an unknown bucket.
+
+    Parameters
+    ----------
+    column : str
+    encoding : {"onehot", "index"}
+        ``"onehot"``: one feature per category plus ``<unknown>`` (first).
+        ``"index"``: one feature holding the index as float (0 = unknown).
+    max_categories : int, optional
+        Keep the most frequent categories (ties broken by value, ascending).
+    min_count : int
+        Categories seen fewer times at fit time go to the unknown bucket.
+    missing : {"unknown", "category", "error"}
+        Missing values go to the unknown bucket, to their own ``<missing>``
+        category, or raise.
+
+    Notes
+    -----
+    The category order is explicit and saved: ``categories[i]`` has index
+    ``i + 1``; index 0 is the unknown bucket.
+    """
+
+    kind = "categorical"
+
+    def __init__(self, column: str, *, encoding: str = "onehot", max_categories: int | None = None,
+                 min_count: int = 1, missing: str = "unknown", categories: Sequence[str] | None = None):
+        super().__init__(column)
+        if encoding not in ("onehot", "index"):
+            raise EtlError("encoding must be 'onehot' or 'index'")
+        if missing not in ("unknown", "category", "error"):
+            raise EtlError("missing must be 'unknown', 'category' or 'error'")
+        self.encoding = encoding
+        self.max_categories = max_categories
+        self.min_count = int(min_count)
+        self.missing = missing
+        self._counts: Counter[str] = Counter()
+        self.categories: list[str] = list(categories) if categories is not None else []
+        if categories is not None:
+            self.finish_from_categories()
+
+    def finish_from_categories(self) -> None:
+        self._index = {value: i + 1 for i, value in enumerate(self.categories)}
+        self.fitted = True
+
+    def _values(self, frame: pd.DataFrame) -> np.ndarray:
+        column = frame[self.column]
+        missing = _missing_mask(column)
+        if missing.any() and self.missing == "error":
+            _raise_missing(frame, self.column, missing)
+        values = column.to_numpy(dtype=object).copy()
+        values[missing] = MISSING if self.missing == "category" else None
+        return values
+
+    def partial_fit(self, frame: pd.DataFrame) -> None:
+        values = pd.Series(self._values(frame), dtype=object).dropna().map(str)
+        self._counts.update(values.value_counts().to_dict())
+
+    def finish(self) -> None:
+        items = [(value, count) for value, count in self._counts.items() if count >= self.min_count]
+        items.sort(key=lambda item: (-item[1], item[0]))
+        if self.max_categories is not None:
+            items = items[: self.max_categories]
+        self.categories = [value for value, _ in items]
+        self.finish_from_categories()
+
+    def indexes(self, frame: pd.DataFrame) -> np.ndarray:
+        """Category index per row, int32 of shape ``(n,)`` (0 = unknown)."""
+        self._check_fitted()
+        values = self._values(frame)
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        lookup = np.array([self._index.get(str(u), 0) for u in uniques] + [0], dtype=np.int32)
+        return lookup[codes]  # code -1 (missing) -> last entry, 0
+
+    def features(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        index = self.indexes(frame)
+        if self.encoding == "index":
+            return {self.column: index.astype(np.float32)}
+        onehot = np.zeros((len(index), len(self.categories) + 1), dtype=np.float32)
+        onehot[np.arange(len(index)), index] = 1.0
+        return {name: onehot[:, i] for i, name in enumerate(self.feature_names)}
+
+    @property
+    def feature_names(self) -> list[str]:
+        if self.encoding == "index":
+            return [self.column]
+        return [f"{self.column}={UNKNOWN}"] + [f"{self.column}={value}" for value in self.categories]
+
+    def to_dict(self) -> dict[str, Any]:
+        self._check_fitted()
+        return {**super().to_dict(), "encoding": self.encoding, "max_categories": self.max_categories,
+                "min_count": self.min_count, "missing": self.missing, "categories": list(self.categories),
+                "unknown_index": 0}
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> "Categorical":
+        return cls(spec["column"], encoding=spec["encoding"], max_categories=spec.get("max_categories"),
+                   min_count=spec.get("min_count", 1), missing=spec.get("missing", "unknown"),
+                   categories=spec["categories"])
+
+
+# ----------------------------------------------------------------------
+class Numeric(Transform):
+    """Numeric column, standardised or min-max scaled with training statistics.
+
+    Parameters
+    ----------
+    column : str
+    scaling : {"standard", "minmax", "none"}
+        ``standard``: ``(x - mean) / std`` (population std; 1 if std is 0).
+        ``minmax``: ``(x - min) / (max - min)`` (range 1 if it is 0).
+    log1p : bool
+        Apply ``sign(x) * log(1 + |x|)`` before fitting/scaling (heavy tails,
+        e.g. byte counts).
+    missing : {"mean", "zero", "error"}
+        Missing or non-numeric values become the training mean (after
+        ``log1p``), 0, or raise.
+    indicator : bool
+        Add a ``<column>_missing`` feature (1.0 where the value was missing).
+    """
+
+    kind = "numeric"
+
+    def __init__(self, column: str, *, scaling: str = "standard", log1p: bool = False,
+                 missing: str = "mean", indicator: bool = False):
+        super().__init__(column)
+        if scaling not in ("standard", "minmax", "none"):
+            raise EtlError("scaling must be 'standard', 'minmax' or 'none'")
+        if missing not in ("mean", "zero", "error"):
+            raise EtlError("missing must be 'mean', 'zero' or 'error'")
+        self.scaling = scaling
+        self.log1p = bool(log1p)
+        self.missing = missing
+        self.indicator = bool(indicator)
+        self._n = 0
+        self._sum = 0.0
+        self._sum_sq = 0.0
+        self._min = math.inf
+        self._max = -math.inf
+        self.mean = 0.0
+        self.std = 1.0
+        self.minimum = 0.0
+        self.maximum = 1.0
+        self.count = 0
+
+    def _raw(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        values = pd.to_numeric(frame[self.column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = ~np.isfinite(values)
+        if missing.any() and self.missing == "error":
+            _raise_missing(frame, self.column, missing)
+        if self.log1p:
+            values = np.sign(values) * np.log1p(np.abs(values))
+        return values, missing
+
+    def partial_fit(self, frame: pd.DataFrame) -> None:
+        values, missing = self._raw(frame)
+        present = values[~missing]
+        if present.size:
+            self._n += present.size
+            self._sum += float(present.sum())
+            self._sum_sq += float(np.square(present).sum())
+            self._min = min(self._min, float(present.min()))
+            self._max = max(self._max, float(present.max()))
+
+    def finish(self) -> None:
+        self.count = self._n
+        if self._n:
+            self.mean = self._sum / self._n
+            variance = max(self._sum_sq / self._n - self.mean**2, 0.0)
+            self.std = math.sqrt(variance) or 1.0
+            self.minimum, self.maximum = self._min, self._max
+        self.fitted = True
+
+    def features(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        self._check_fitted()
+        values, missing = self._raw(frame)
+        fill = self.mean if self.missing == "mean" else 0.0
+        values = np.where(missing, fill, values)
+        if self.scaling == "standard":
+            values = (values - self.mean) / self.std
+        elif self.scaling == "minmax":
+            values = (values - self.minimum) / ((self.maximum - self.minimum) or 1.0)
+        out = {self.column: values.astype(np.float32)}
+        if self.indicator:
+            out[f"{self.column}_missing"] = missing.astype(np.float32)
+        return out
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [self.column] + ([f"{self.column}_missing"] if self.indicator else [])
+
+    def to_dict(self) -> dict[str, Any]:
+        self._check_fitted()
+        return {**super().to_dict(), "scaling": self.scaling, "log1p": self.log1p, "missing": self.missing,
+                "indicator": self.indicator, "count": self.count, "mean": self.mean, "std": self.std,
+                "min": self.minimum, "max": self.maximum}
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> "Numeric":
+        out = cls(spec["column"], scaling=spec["scaling"], log1p=spec.get("log1p", False),
+                  missing=spec.get("missing", "mean"), indicator=spec.get("indicator", False))
+        out.count, out.mean, out.std = spec["count"], spec["mean"], spec["std"]
+        out.minimum, out.maximum = spec["min"], spec["max"]
+        out.fitted = True
+        return out
+
+
+# ----------------------------------------------------------------------
+class Timestamp(Transform):
+    """Timestamp -> inter-arrival delta and cyclic hour-of-day / day-of-week.
+
+    Parameters
+    ----------
+    column : str or sequence of str
+        Column(s) holding the time; several columns are joined with a space
+        (e.g. ``["Month", "Day", "Time"]``).
+    format : str, optional
+        ``strftime`` format of the joined text (fast and unambiguous);
+        ``None`` lets pandas infer ISO-like formats.
+    year : int, optional
+        Year for formats without one (syslog); default 1900 as in ``strptime``.
+    delta_by : str, optional
+        Compute the delta within groups of this (derived) column, e.g. the
+        session key; otherwise in stream order.
+    missing : {"previous", "error"}
+        An unparsable or missing time takes the previous record's time (delta
+        0), or raises.
+
+    Notes
+    -----
+    Features, all float32:
+
+    * ``<name>_delta_log``: ``log(1 + max(0, t_i - t_prev))`` in seconds;
+      0 for the first record of the stream / group;
+    * ``<name>_hour_sin``, ``<name>_hour_cos``: ``sin/cos(2*pi*h/24)`` with
+      ``h = hour + minute/60 + second/3600``;
+    * ``<name>_dow_sin``, ``<name>_dow_cos``: ``sin/cos(2*pi*d/7)``, Monday = 0.
+
+    Deltas carry over between chunks of one pass; call
+    :meth:`reset_stream` before a new pass (the pipeline does).
+    """
+
+    kind = "timestamp"
+
+    def __init__(self, column: str | Sequence[str], *, format: str | None = None, year: int | None = None,
+                 delta_by: str | None = None, missing: str = "previous", name: str | None = None):
+        columns = [column] if isinstance(column, str) else list(column)
+        super().__init__(columns[0])
+        if missing not in ("previous", "error"):
+            raise EtlError("missing must be 'previous' or 'error'")
+        self.columns = columns
+        self.format = format
+        self.year = year
+        self.delta_by = delta_by
+        self.missing = missing
+        self.name = name or "time"
+        self.fitted = True
+        self.last_seconds: np.ndarray | None = None
+        self.reset_stream()
+
+    def reset_stream(self) -> None:
+        self._last_time: float | None = None
+        self._last_by_key: dict[Any, float] = {}
+
+    def seconds(self, frame: pd.DataFrame) -> np.ndarray:
+        """Seconds since 1970-01-01 (naive times), float64 of shape ``(n,)``."""
+        if len(self.columns) == 1:
+            text = frame[self.columns[0]].astype(object)
+        else:
+            text = frame[self.columns[0]].astype(object).str.cat(
+                [frame[c].astype(object) for c in self.columns[1:]], sep=" ")
+        codes, uniques = pd.factorize(text)  # log times repeat: parse each distinct text once
+        unique_text = pd.Series(uniques, dtype=object)
+        time_format = self.format
+        if self.year is not None:
+            unique_text = str(int(self.year)) + " " + unique_text.astype(str)
+            time_format = "%Y " + (time_format or "%b %d %H:%M:%S")
+        parsed = pd.to_datetime(unique_text, format=time_format, errors="coerce")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        unique_seconds = parsed.astype("datetime64[ns]").to_numpy().astype("int64").astype(np.float64) / 1e9
+        unique_seconds[parsed.isna().to_numpy()] = np.nan
+        unique_seconds = np.append(unique_seconds, np.nan)  # code -1 (missing text)
+        nanos = unique_seconds[codes] * 1e9
+        return nanos / 1e9
+
+    def features(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        seconds = self.seconds(frame)
+        missing = np.isnan(seconds)
+        if missing.any():
+            if self.missing == "error":
+                _raise_missing(frame, self.columns[0], missing)
+            filled = pd.Series(seconds).ffill().to_numpy()
+            if np.isnan(filled[0]):
+                first = self._last_time if self._last_time is not None else 0.0
+                filled = np.where(np.isnan(filled), first, filled)
+            seconds = filled
+        self.last_seconds = seconds
+        if self.delta_by is None:
+            previous = np.empty_like(seconds)
+            previous[1:] = seconds[:-1]
+            previous[0] = seconds[0] if self._last_time is None else self._last_time
+            delta = seconds - previous
+            if len(seconds):
+                self._last_time = float(seconds[-1])
+        else:
+            keys = frame[self.delta_by].to_numpy(dtype=object)
+            delta = np.zeros_like(seconds)
+            last = self._last_by_key
+            for i, (key, value) in enumerate(zip(keys, seconds)):
+                before = last.get(key)
+                delta[i] = 0.0 if before is None else value - before
+                last[key] = value
+        delta = np.log1p(np.maximum(delta, 0.0))
+        day_seconds = np.mod(seconds, 86400.0)
+        hours = day_seconds / 3600.0
+        days = np.floor(seconds / 86400.0)
+        weekday = np.mod(days + 3.0, 7.0)  # 1970-01-01 was a Thursday (Monday = 0)
+        prefix = self.name
+        return {
+            f"{prefix}_delta_log": delta.astype(np.float32),
+            f"{prefix}_hour_sin": np.sin(2 * np.pi * hours / 24.0).astype(np.float32),
+            f"{prefix}_hour_cos": np.cos(2 * np.pi * hours / 24.0).astype(np.float32),
+            f"{prefix}_dow_sin": np.sin(2 * np.pi * weekday / 7.0).astype(np.float32),
+            f"{prefix}_dow_cos": np.cos(2 * np.pi * weekday / 7.0).astype(np.float32),
+        }
+
+    @property
+    def feature_names(self) -> list[str]:
+        p = self.name
+        return [f"{p}_delta_log", f"{p}_hour_sin", f"{p}_hour_cos", f"{p}_dow_sin", f"{p}_dow_cos"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "column": self.columns, "format": self.format, "year": self.year,
+                "delta_by": self.delta_by, "missing": self.missing, "name": self.name}
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> "Timestamp":
+        return cls(spec["column"], format=spec.get("format"), year=spec.get("year"),
+                   delta_by=spec.get("delta_by"), missing=spec.get("missing", "previous"),
+                   name=spec.get("name"))
+
+
+# ----------------------------------------------------------------------
+class Template(Transform):
+    """Message text -> template id (Drain-style miner), optionally one-hot.
+
+    Parameters
+    ----------
+    column : str
+        Message column (e.g. ``"Content"``).
+    miner : TemplateMiner, optional
+        Miner configuration (default: :class:`TemplateMiner` defaults).
+    onehot : bool
+        Emit one-hot features ``template=<OOV>``, ``template=1``, ...
+        (vocabulary size ``n_templates + 1``).  The integer ids are always
+        available as the derived column ``template_id`` (and as
+        ``SequenceBatch.step_ids``), for next-event models.
+    missing : {"empty", "error"}
+        A missing message is mined as the empty string, or raises.
+    """
+
+    kind = "template"
+
+    def __init__(self, column: str = "Content", *, miner: TemplateMiner | None = None, onehot: bool = True,
+                 missing: str = "empty"):
+        super().__init__(column)
+        if missing not in ("empty", "error"):
+            raise EtlError("missing must be 'empty' or 'error'")
+        self.miner = miner or TemplateMiner()
+        self.onehot = bool(onehot)
+        self.missing = missing
+        self.fitted = self.miner.fitted
+
+    def _messages(self, frame: pd.DataFrame) -> list[str]:
+        column = frame[self.column]
+        missing = column.isna().to_numpy()
+        if missing.any():
+            if self.missing == "error":
+                _raise_missing(frame, self.column, missing)
+            column = column.where(~missing, "")
+        return column.tolist()
+
+    def partial_fit(self, frame: pd.DataFrame) -> None:
+        self.miner.partial_fit(self._messages(frame))
+
+    def finish(self) -> None:
+        if not self.miner.fitted:
+            self.miner.finish()
+        self.fitted = True
+
+    def derive(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        self._check_fitted()
+        return {TEMPLATE_ID: self.miner.transform(self._messages(frame))}
+
+    def features(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        if not self.onehot:
+            return {}
+        ids = frame[TEMPLATE_ID].to_numpy(dtype=np.int32) if TEMPLATE_ID in frame else self.derive(frame)[TEMPLATE_ID]
+        onehot = np.zeros((len(ids), self.miner.vocabulary_size), dtype=np.float32)
+        onehot[np.arange(len(ids)), ids] = 1.0
+        return {name: onehot[:, i] for i, name in enumerate(self.feature_names)}
+
+    @property
+    def feature_names(self) -> list[str]:
+        if not self.onehot:
+            return []
+        return ["template=<OOV>"] + [f"template={i}" for i in range(1, self.miner.vocabulary_size)]
+
+    def to_dict(self) -> dict[str, Any]:
+        self._check_fitted()
+        return {**super().to_dict(), "onehot": self.onehot, "missing": self.missing,
+                "oov_id": OOV_ID, "miner": self.miner.to_dict()}
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> "Template":
+        return cls(spec["column"], miner=TemplateMiner.from_dict(spec["miner"]), onehot=spec["onehot"],
+                   missing=spec.get("missing", "empty"))
+
+
+# ----------------------------------------------------------------------
+class IpAddress(Transform):
+    """IP address -> network category (one-hot) plus private / missing flags.
+
+    Parameters
+    ----------
+    column : str
+    prefix : int
+        IPv4 addresses are bucketed into their ``/prefix`` network (e.g.
+        ``10.0.3.0/24``), then treated as a :class:`Categorical` with an
+        unknown bucket; ``prefix=32`` keeps single addresses.
+    max_categories : int
+        Most frequent networks kept.
+    missing : {"unknown", "error"}
+
+    Notes
+    -----
+    Features: one-hot of the network (``<column>_net=<unknown>`` first),
+    ``<column>_private`` (1.0 for RFC 1918 / loopback / link-local),
+    ``<column>_missing``.  Unparsable text counts as missing.
+    """
+
+    kind = "ip"
+
+    def __init__(self, column: str, *, prefix: int = 24, max_categories: int = 32, missing: str = "unknown",
+                 categories: Sequence[str] | None = None):
+        super().__init__(column)
+        if missing not in ("unknown", "error"):
+            raise EtlError("missing must be 'unknown' or 'error'")
+        self.prefix = int(prefix)
+        self.max_categories = int(max_categories)
+        self.missing = missing
+        self._networks = Categorical(f"{column}_net", max_categories=max_categories, categories=categories)
+        self.fitted = categories is not None
+
+    def _parse(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        values = frame[self.column].to_numpy(dtype=object)
+        cache: dict[Any, tuple[Any, float]] = {}
+        networks = np.empty(len(values), dtype=object)
+        private = np.zeros(len(values), dtype=np.float32)
+        missing = np.zeros(len(values), dtype=bool)
+        for i, value in enumerate(values):
+            found = cache.get(value)
+            if found is None:
+                found = (None, 0.0)
+                if isinstance(value, str) and value:
+                    try:
+                        address = ipaddress.ip_address(value.strip())
+                        bits = self.prefix if address.version == 4 else min(self.prefix * 4, 128)
+                        network = ipaddress.ip_network(f"{address}/{bits}", strict=False)
+                        found = (str(network), float(address.is_private or address.is_loopback
+                                                     or address.is_link_local))
+                    except ValueError:
+                        pass
+                cache[value] = found
+            networks[i], private[i] = found
+            missing[i] = found[0] is None
+        if missing.any() and self.missing == "error":
+            _raise_missing(frame, self.column, missing)
+        return networks, private, missing
+
+    def partial_fit(self, frame: pd.DataFrame) -> None:
+        networks, _, _ = self._parse(frame)
+        self._networks.partial_fit(pd.DataFrame({f"{self.column}_net": networks}))
+
+    def finish(self) -> None:
+        self._networks.finish()
+        self.fitted = True
+
+    def features(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        self._check_fitted()
+        networks, private, missing = self._parse(frame)
+        out = self._networks.features(pd.DataFrame({f"{self.column}_net": networks}))
+        out[f"{self.column}_private"] = private
+        out[f"{self.column}_missing"] = missing.astype(np.float32)
+        return out
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self._networks.feature_names + [f"{self.column}_private", f"{self.column}_missing"]
+
+    def to_dict(self) -> dict[str, Any]:
+        self._check_fitted()
+        return {**super().to_dict(), "prefix": self.prefix, "max_categories": self.max_categories,
+                "missing": self.missing, "categories": list(self._networks.categories)}
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> "IpAddress":
+        return cls(spec["column"], prefix=spec["prefix"], max_categories=spec["max_categories"],
+                   missing=spec.get("missing", "unknown"), categories=spec["categories"])
+
+
+# ----------------------------------------------------------------------
+#: Port range buckets: well-known, registered, dynamic.
+PORT_BUCKETS = (("well_known", 0, 1023), ("registered", 1024, 49151), ("dynamic", 49152, 65535))
+
+
+class Port(Transform):
+    """Port number -> range bucket one-hot plus the most frequent ports one-hot.
+
+    Parameters
+    ----------
+    column : str
+    max_categories : int
+        Most frequent ports (at fit time) get their own one-hot feature;
+        the rest fall in ``<column>=<unknown>``.
+    missing : {"unknown", "error"}
+
+    Notes
+    -----
+    Features: ``<column>_well_known`` (0-1023), ``<column>_registered``
+    (1024-49151), ``<column>_dynamic`` (49152-65535), ``<column>_missing``,
+    then the categorical one-hot.
+    """
+
+    kind = "port"
+
+    def __init__(self, column: str, *, max_categories: int = 16, missing: str = "unknown",
+                 categories: Sequence[str] | None = None):
+        super().__init__(column)
+        if missing not in ("unknown", "error"):
+            raise EtlError("missing must be 'unknown' or 'error'")
+        self.max_categories = int(max_categories)
+        self.missing = missing
+        self._ports = Categorical(column, max_categories=max_categories, categories=categories)
+        self.fitted = categories is not None
+
+    def _numbers(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        values = pd.to_numeric(frame[self.column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = ~np.isfinite(values) | (values < 0) | (values > 65535)
+        if missing.any() and self.missing == "error":
+            _raise_missing(frame, self.column, missing)
+        return values, missing
+
+    def _as_text(self, frame: pd.DataFrame) -> pd.DataFrame:
+        values, missing = self._numbers(frame)
+        text = np.array([None if m else str(int(v)) for v, m in zip(values, missing)], dtype=object)
+        return pd.DataFrame({self.column: text})
+
+    def partial_fit(self, frame: pd.DataFrame) -> None:
+        self._ports.partial_fit(self._as_text(frame))
+
+    def finish(self) -> None:
+        self._ports.finish()
+        self.fitted = True
+
+    def features(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        self._check_fitted()
+        values, missing = self._numbers(frame)
+        out = {}
+        for name, low, high in PORT_BUCKETS:
+            out[f"{self.column}_{name}"] = ((values >= low) & (values <= high) & ~missing).astype(np.float32)
+        out[f"{self.column}_missing"] = missing.astype(np.float32)
+        out.update(self._ports.features(self._as_text(frame)))
+        return out
+
+    @property
+    def feature_names(self) -> list[str]:
+        return ([f"{self.column}_{name}" for name, _, _ in PORT_BUCKETS] + [f"{self.column}_missing"]
+                + self._ports.feature_names)
+
+    def to_dict(self) -> dict[str, Any]:
+        self._check_fitted()
+        return {**super().to_dict(), "max_categories": self.max_categories, "missing": self.missing,
+                "buckets": [list(b) for b in PORT_BUCKETS], "categories": list(self._ports.categories)}
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> "Port":
+        return cls(spec["column"], max_categories=spec["max_categories"], missing=spec.get("missing", "unknown"),
+                   categories=spec["categories"])
+
+
+# ----------------------------------------------------------------------
+class Label(Transform):
+    """Record label column -> derived ``step_label`` (int8, 0 / 1).
+
+    Parameters
+    ----------
+    column : str
+    positive : sequence of str, optional
+        Values meaning "anomalous"; by default any value other than
+        missing, ``""``, ``"0"``, ``"false"``, ``"normal"``, ``"-"`` is 1.
+    """
+
+    kind = "label"
+    NEGATIVE = ("", "0", "0.0", "false", "normal", "-", "none", "null")
+
+    def __init__(self, column: str, *, positive: Sequence[str] | None = None):
+        super().__init__(column)
+        self.positive = list(positive) if positive is not None else None
+        self.fitted = True
+
+    def derive(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        values = frame[self.column].to_numpy(dtype=object)
+        if self.positive is not None:
+            positive = set(self.positive)
+            out = [1 if (v is not None and str(v) in positive) else 0 for v in values]
+        else:
+            out = [0 if (v is None or (isinstance(v, float) and math.isnan(v))
+                         or str(v).strip().lower() in self.NEGATIVE) else 1 for v in values]
+        return {STEP_LABEL: np.asarray(out, dtype=np.int8)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "positive": self.positive, "negative": list(self.NEGATIVE)}
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> "Label":
+        return cls(spec["column"], positive=spec.get("positive"))
+
+
+_KINDS = {cls.kind: cls for cls in (Extract, Categorical, Numeric, Timestamp, Template, IpAddress, Port, Label)}
+
+
+def transform_from_dict(spec: Mapping[str, Any]) -> Transform:
+    """Rebuild a fitted transform from :meth:`Transform.to_dict` output."""
+    kind = spec.get("kind")
+    if kind not in _KINDS:
+        raise SpecError(f"unknown transform kind {kind!r}")
+    if kind == "extract":
+        return Extract(spec["column"], spec["pattern"], spec["into"])
+    return _KINDS[kind].from_dict(spec)  # type: ignore[attr-defined]
