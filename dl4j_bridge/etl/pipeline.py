@@ -158,13 +158,15 @@ class Pipeline:
         self.schema = None
         n_train = 0
         for chunk in self.reader.iter_chunks(source):
+            read_columns = [c for c in chunk.columns if c != LINE_NUMBER]
             self._derive(chunk, fitting=True)
             is_test = self._is_test(chunk, state)
             train = chunk.loc[~is_test].reset_index(drop=True) if is_test.any() else chunk
             if not len(train):
                 continue
-            if self.schema is None:
-                self.schema = Schema.infer(train, labels=[t.column for t in self.transforms if isinstance(t, Label)])
+            if self.schema is None:  # types of the reader's columns, from the first training chunk
+                self.schema = Schema.infer(train[read_columns],
+                                           labels=[t.column for t in self.transforms if isinstance(t, Label)])
             n_train += len(train)
             for transform in self.transforms:
                 if not transform.fitted or isinstance(transform, Template):
@@ -290,10 +292,10 @@ class Pipeline:
         column = 0
         order = None
         for transform in self.transforms:
-            features = transform.features(chunk)
-            for name in transform.feature_names:
-                x[:, column] = features[name]
-                column += 1
+            width = len(transform.feature_names)
+            if width:
+                transform.write_features(chunk, x[:, column:column + width])
+                column += width
             if isinstance(transform, Timestamp) and order is None:
                 order = transform.last_seconds
         return x, order
@@ -325,7 +327,7 @@ class Pipeline:
         return out
 
     def _check_schema(self, chunk: pd.DataFrame) -> None:
-        """Missing input columns raise; type drift is logged."""
+        """Missing input columns raise; type drift (first 1000 rows of a chunk) is logged."""
         derived = {TEMPLATE_ID, STEP_LABEL} | {t.into for t in self.transforms if hasattr(t, "into")}
         needed = []
         for transform in self.transforms:
@@ -337,7 +339,8 @@ class Pipeline:
             raise SchemaError(f"{self.reader.report.source}: input columns {missing} are missing "
                               f"(have {[c for c in chunk.columns if c != LINE_NUMBER]})")
         if self.schema is not None:
-            problems = self.schema.problems(chunk[[c for c in self.schema.names if c in chunk.columns]])
+            sample = chunk[[c for c in self.schema.names if c in chunk.columns]].head(1000)
+            problems = self.schema.problems(sample)
             problems = [p for p in problems if "missing values" not in p]
             if problems:
                 logger.warning("%s: schema drift: %s", self.reader.report.source, "; ".join(problems))

@@ -5,7 +5,10 @@ Mining runs in three steps, each simple enough to re-implement in Java:
 1. **Masking.**  An ordered list of :class:`MaskingRule` (plain regex +
    replacement, in a dialect ``java.util.regex`` also accepts) turns variable
    parts -- URLs, IPs, hex, paths, anything containing a digit -- into the
-   wildcard ``<*>``; runs of wildcards separated by blanks then collapse to
+   wildcard ``<*>``; before the rules, every ASCII digit ``1``-``9`` becomes
+   ``0`` (``digits_to_zero``; the rules only test digit *classes*, so this
+   only lets equal-shaped messages share work); runs of wildcards separated
+   by blanks or commas then collapse to
    one, so variable-length lists look alike.  Rules never match a newline, so
    masking a whole chunk joined by ``"\\n"`` is the same as masking line by
    line (this is how the miner stays fast).
@@ -90,14 +93,16 @@ DEFAULT_MASKING: tuple[MaskingRule, ...] = (
     MaskingRule(r"(?<![A-Za-z0-9_.\-])[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+:\d{1,5}(?![0-9])",
                 WILDCARD, "host:port"),
     MaskingRule(r"(?<![A-Za-z0-9.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![0-9])", WILDCARD, "ipv4"),
+    MaskingRule(r"(?<![A-Za-z0-9_:])[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}(?![A-Za-z0-9_:])", WILDCARD, "mac"),
     MaskingRule(r"(?<![A-Za-z0-9_])0[xX][0-9a-fA-F]+(?![A-Za-z0-9_])", WILDCARD, "hex"),
     MaskingRule(r"(?<![A-Za-z0-9_.\-/])(?:/[A-Za-z0-9_.\-~%+]+){2,}/?(?:\?[^ \t\r\n\"']*)?",
                 WILDCARD, "path"),
-    MaskingRule(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-                r"(?= +\d)", WILDCARD, "date words"),
+    MaskingRule(r"(?<![A-Za-z0-9_])(?=[A-Z][a-z][a-z] +\d)"
+                r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)",
+                WILDCARD, "date words"),
     MaskingRule(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)? ?(?:[KMGT]i?B|B|ms|sec|s)(?![A-Za-z0-9_])",
                 WILDCARD, "quantity"),
-    MaskingRule(r"[A-Za-z0-9_.\-+]*\d[A-Za-z0-9_.\-+]*", WILDCARD, "with digit"),
+    MaskingRule(r"(?<![A-Za-z0-9_.\-+])[A-Za-z_.\-+]*\d[A-Za-z0-9_.\-+]*", WILDCARD, "with digit"),
     MaskingRule(r"(?<![A-Za-z0-9_])\(\)", "(<*>)", "empty parentheses"),
     MaskingRule(r"<\*>(?:[ \t]*,?[ \t]*<\*>)+", WILDCARD, "collapse"),
 )
@@ -138,15 +143,18 @@ class TemplateMiner:
 
     def __init__(self, masking: Sequence[MaskingRule] = DEFAULT_MASKING, *,
                  similarity_threshold: float = 0.5, depth: int = 4, max_children: int = 100,
-                 split_after: str = _DEFAULT_SPLIT_AFTER, max_constant_values: int = 3):
+                 split_after: str = _DEFAULT_SPLIT_AFTER, max_constant_values: int = 3,
+                 digits_to_zero: bool = True, memo_size: int = 1_000_000):
         self.masking = tuple(masking)
         self.similarity_threshold = float(similarity_threshold)
         self.depth = int(depth)
         self.max_children = int(max_children)
         self.split_after = split_after
         self.max_constant_values = int(max_constant_values)
+        self.digits_to_zero = bool(digits_to_zero)
+        self.memo_size = int(memo_size)
         self._compiled = [(re.compile(rule.pattern), rule.replacement) for rule in self.masking]
-        self._split_regex = (re.compile("([" + re.escape(split_after) + "])(?=[^ \t])")
+        self._split_regex = (re.compile("(?<=[" + re.escape(split_after) + "])(?=[^ \t])")
                              if split_after else None)
         self._reset()
 
@@ -180,47 +188,81 @@ class TemplateMiner:
     # ------------------------------------------------------------------
     def mask(self, message: str) -> str:
         """Mask one message (see module docstring)."""
+        if self.digits_to_zero:
+            message = message.translate(_ZERO_DIGITS)
         for regex, replacement in self._compiled:
             message = regex.sub(replacement, message)
         return message.strip()
 
     def mask_many(self, messages: Sequence[str]) -> list[str]:
-        """Mask many messages at C speed by masking them joined with newlines.
+        """Mask many messages; identical to ``[self.mask(m) for m in messages]``.
 
         Parameters
         ----------
         messages : sequence of str, length n
-            Messages; embedded newlines (multi-line records) are allowed.
 
         Returns
         -------
         list of str, length n
-            Masked messages, identical to ``[self.mask(m) for m in messages]``.
+        """
+        codes, masked_uniques = self.mask_unique(messages)
+        return [masked_uniques[c] for c in codes]
+
+    def normalise_unique(self, messages: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        """Zero the digits of every message and factorize.
+
+        One C-level ``str.translate`` over the whole chunk makes most messages
+        that differ only in numbers equal.
+
+        Returns
+        -------
+        codes : numpy.ndarray of intp, shape (n,)
+            Index into ``uniques`` per message.
+        uniques : list of str
+            Distinct normalised messages (embedded newlines kept).
         """
         if not len(messages):
-            return []
+            return np.zeros(0, dtype=np.intp), []
         messages = [m if isinstance(m, str) else "" for m in messages]
-        multiline = [i for i, m in enumerate(messages) if "\n" in m]
-        if multiline:
-            # keep one record per line: protect embedded newlines
-            messages = list(messages)
-            for i in multiline:
-                messages[i] = messages[i].replace("\n", "\x1f")
-        text = "\n".join(messages)
+        text = "\x1e".join(messages)
+        if self.digits_to_zero:
+            text = text.translate(_ZERO_DIGITS)
+        parts = text.split("\x1e")
+        if len(parts) != len(messages):
+            raise SpecError("messages must not contain the record separator U+001E")
+        codes, uniques = pd.factorize(pd.Series(parts, dtype=object))
+        return codes, list(uniques)
+
+    def _mask_normalised(self, normalised: list[str]) -> list[str]:
+        """Apply the regex rules to already digit-zeroed strings, all in one go."""
+        if not normalised:
+            return []
+        joined = "\n".join(normalised)
+        if "\x1f" in joined or any("\n" in m for m in normalised):
+            joined = "\n".join(m.replace("\n", "\x1f") for m in normalised)
         for regex, replacement in self._compiled:
-            text = regex.sub(replacement, text)
-        out = text.split("\n")
-        if len(out) != len(messages):
+            joined = regex.sub(replacement, joined)
+        out = joined.split("\n")
+        if len(out) != len(normalised):
             raise SpecError("a masking rule matched across a newline; rules must not match '\\n'")
-        if multiline:
-            for i in multiline:
-                out[i] = out[i].replace("\x1f", "\n")
-        return [m.strip() for m in out]
+        return [m.replace("\x1f", "\n").strip() for m in out]
+
+    def mask_unique(self, messages: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        """Mask each distinct (digit-zeroed) message once.
+
+        Returns
+        -------
+        codes : numpy.ndarray of intp, shape (n,)
+            Index into ``masked_uniques`` per message.
+        masked_uniques : list of str
+        """
+        codes, uniques = self.normalise_unique(messages)
+        return codes, self._mask_normalised(uniques)
 
     def tokens(self, masked: str) -> list[str]:
         """Split a masked message into tokens."""
         if self._split_regex is not None:
-            masked = self._split_regex.sub(r"\1 ", masked)
+            masked = self._split_regex.sub(" ", masked)
         return masked.split()
 
     # ------------------------------------------------------------------
@@ -235,7 +277,8 @@ class TemplateMiner:
         """
         if self.fitted:
             raise SpecError("miner is frozen; create a new TemplateMiner to refit")
-        for masked in pd.unique(pd.Series(self.mask_many(messages), dtype=object)):
+        _, masked_uniques = self.mask_unique(messages)
+        for masked in masked_uniques:
             if masked not in self._cluster_of:
                 self._cluster_of[masked] = self._add(self.tokens(masked))
         return self
@@ -448,16 +491,21 @@ class TemplateMiner:
         """
         if not self.fitted:
             raise NotFittedError("TemplateMiner.transform called before fit")
-        masked = pd.Series(self.mask_many(list(messages)), dtype=object)
-        codes, uniques = pd.factorize(masked)
-        lookup = np.empty(len(uniques), dtype=np.int32)
+        codes, uniques = self.normalise_unique(messages)
         memo = self._memo
+        lookup = np.empty(len(uniques), dtype=np.int32)
+        missing = [i for i, text in enumerate(uniques) if text not in memo]
+        if missing:
+            masked = self._mask_normalised([uniques[i] for i in missing])
+            for position, text in zip(missing, masked):
+                template_id = self.match_tokens(self.tokens(text))
+                if len(memo) < self.memo_size:
+                    memo[uniques[position]] = template_id
+                lookup[position] = template_id
         for position, text in enumerate(uniques):
             template_id = memo.get(text)
-            if template_id is None:
-                template_id = self.match_tokens(self.tokens(text))
-                memo[text] = template_id
-            lookup[position] = template_id
+            if template_id is not None:
+                lookup[position] = template_id
         return lookup[codes] if len(codes) else np.zeros(0, dtype=np.int32)
 
     def template_of(self, template_id: int) -> str:
@@ -480,6 +528,7 @@ class TemplateMiner:
             "max_children": self.max_children,
             "split_after": self.split_after,
             "max_constant_values": self.max_constant_values,
+            "digits_to_zero": self.digits_to_zero,
             "wildcard": WILDCARD,
             "oov_id": OOV_ID,
             "templates": list(self.templates),
@@ -493,7 +542,8 @@ class TemplateMiner:
         miner = cls([MaskingRule.from_dict(r) for r in spec["masking"]],
                     similarity_threshold=spec["similarity_threshold"], depth=spec["depth"],
                     max_children=spec["max_children"], split_after=spec["split_after"],
-                    max_constant_values=spec.get("max_constant_values", 5))
+                    max_constant_values=spec.get("max_constant_values", 3),
+                    digits_to_zero=spec.get("digits_to_zero", True))
         miner.templates = list(spec["templates"])
         miner._match_tokens = [list(entry["tokens"]) for entry in spec["match_templates"]]
         miner._match_ids = [int(entry["id"]) for entry in spec["match_templates"]]
@@ -506,6 +556,8 @@ class TemplateMiner:
 
 
 _LEAF = object()
+#: ``str.translate`` table replacing the ASCII digits 1-9 by 0.
+_ZERO_DIGITS = str.maketrans("123456789", "000000000")
 
 
 _DOTTED_NAME = re.compile(r"[A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*){2,}[:,;]?$")

@@ -56,9 +56,11 @@ MISSING = "<missing>"
 
 
 def _missing_mask(column: pd.Series) -> np.ndarray:
-    values = column.to_numpy(dtype=object)
-    return np.fromiter((v is None or (isinstance(v, float) and math.isnan(v)) or v == ""
-                        for v in values), dtype=bool, count=len(values))
+    """True where a value is missing: None, NaN or the empty string."""
+    missing = column.isna().to_numpy()
+    if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+        missing = missing | (column.to_numpy(dtype=object) == "")
+    return missing
 
 
 def _raise_missing(frame: pd.DataFrame, column: str, missing: np.ndarray) -> None:
@@ -94,6 +96,12 @@ class Transform:
     @property
     def feature_names(self) -> list[str]:
         return []
+
+    def write_features(self, frame: pd.DataFrame, out: np.ndarray) -> None:
+        """Write the features into ``out`` (float32 view of shape ``(n, k)``)."""
+        features = self.features(frame)
+        for column, name in enumerate(self.feature_names):
+            out[:, column] = features[name]
 
     def reset_stream(self) -> None:
         """Forget stream state (e.g. previous timestamp) before a new pass."""
@@ -217,6 +225,14 @@ class Categorical(Transform):
         codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
         lookup = np.array([self._index.get(str(u), 0) for u in uniques] + [0], dtype=np.int32)
         return lookup[codes]  # code -1 (missing) -> last entry, 0
+
+    def write_features(self, frame: pd.DataFrame, out: np.ndarray) -> None:
+        index = self.indexes(frame)
+        if self.encoding == "index":
+            out[:, 0] = index
+            return
+        out[:] = 0.0
+        out[np.arange(len(index)), index] = 1.0
 
     def features(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         index = self.indexes(frame)
@@ -410,12 +426,26 @@ class Timestamp(Transform):
 
     def seconds(self, frame: pd.DataFrame) -> np.ndarray:
         """Seconds since 1970-01-01 (naive times), float64 of shape ``(n,)``."""
-        if len(self.columns) == 1:
-            text = frame[self.columns[0]].astype(object)
-        else:
-            text = frame[self.columns[0]].astype(object).str.cat(
-                [frame[c].astype(object) for c in self.columns[1:]], sep=" ")
-        codes, uniques = pd.factorize(text)  # log times repeat: parse each distinct text once
+        n = len(frame)
+        columns = [frame[name].to_numpy(dtype=object) for name in self.columns]
+        # logs are time-ordered: only rows where some time column changes need parsing
+        changed = np.ones(n, dtype=bool)
+        if n > 1:
+            changed[1:] = False
+            for values in columns:
+                changed[1:] |= values[1:] != values[:-1]
+        starts = np.flatnonzero(changed)
+        run_of_row = np.cumsum(changed) - 1
+        pieces = [pd.Series(values[starts], dtype=object) for values in columns]
+        missing = np.zeros(len(starts), dtype=bool)
+        for piece in pieces:
+            missing |= piece.isna().to_numpy()
+        text = pieces[0].where(~missing, "").to_numpy(dtype=object)
+        for piece in pieces[1:]:
+            text = text + " " + piece.where(~missing, "").to_numpy(dtype=object)
+        text = pd.Series(text, dtype=object).where(~missing, None)
+        run_codes, uniques = pd.factorize(text)  # parse each distinct time text once
+        codes = run_codes[run_of_row] if n else run_codes
         unique_text = pd.Series(uniques, dtype=object)
         time_format = self.format
         if self.year is not None:
@@ -538,6 +568,13 @@ class Template(Transform):
     def derive(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         self._check_fitted()
         return {TEMPLATE_ID: self.miner.transform(self._messages(frame))}
+
+    def write_features(self, frame: pd.DataFrame, out: np.ndarray) -> None:
+        if not self.onehot:
+            return
+        ids = frame[TEMPLATE_ID].to_numpy(dtype=np.int32) if TEMPLATE_ID in frame else self.derive(frame)[TEMPLATE_ID]
+        out[:] = 0.0
+        out[np.arange(len(ids)), ids] = 1.0
 
     def features(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         if not self.onehot:
