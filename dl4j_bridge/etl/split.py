@@ -4,8 +4,9 @@
   of the records (in stream order, i.e. time order for logs) are training
   data.  With sessions, a session belongs to the part of its first record.
 * :class:`KeySplit`: sessions (or any key) go to the test part at random,
-  decided by a seeded hash of the key -- reproducible anywhere (FNV-1a 64 of
-  the UTF-8 bytes of ``"<seed>:<key>"``; test when ``hash / 2**64 <
+  decided by a seeded hash of the key -- reproducible anywhere
+  (:func:`key_hash`: FNV-1a 64 of the UTF-8 bytes of ``"<seed>:<key>"``,
+  then MurmurHash3's 64-bit finaliser; test when ``hash / 2**64 <
   test_fraction``).
 
 Statistics are fitted on the training part only, and windows are built per
@@ -21,11 +22,26 @@ import numpy as np
 
 from .errors import EtlError, SpecError
 
-__all__ = ["ChronologicalSplit", "KeySplit", "split_from_dict", "fnv1a64"]
+__all__ = ["ChronologicalSplit", "KeySplit", "split_from_dict", "fnv1a64", "key_hash"]
 
 _FNV_OFFSET = 0xCBF29CE484222325
 _FNV_PRIME = 0x100000001B3
 _MASK64 = (1 << 64) - 1
+
+
+def key_hash(text: str) -> int:
+    """FNV-1a 64 followed by MurmurHash3's ``fmix64`` (unsigned 64-bit).
+
+    The finaliser spreads small differences (``s1`` vs ``s2``) over the high
+    bits, which plain FNV-1a does not.
+    """
+    value = fnv1a64(text)
+    value ^= value >> 33
+    value = (value * 0xFF51AFD7ED558CCD) & _MASK64
+    value ^= value >> 33
+    value = (value * 0xC4CEB9FE1A85EC53) & _MASK64
+    value ^= value >> 33
+    return value
 
 
 def fnv1a64(text: str) -> int:
@@ -89,7 +105,7 @@ class KeySplit:
         """True when ``key`` falls in the test part."""
         found = self._cache.get(key)
         if found is None:
-            found = fnv1a64(f"{self.seed}:{key}") / 2.0**64 < self.test_fraction
+            found = key_hash(f"{self.seed}:{key}") / 2.0**64 < self.test_fraction
             if len(self._cache) < 1_000_000:
                 self._cache[key] = found
         return found
@@ -100,7 +116,7 @@ class KeySplit:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "key": self.key, "test_fraction": self.test_fraction, "seed": self.seed,
-                "hash": "fnv1a64(utf8(seed + ':' + key)) / 2^64 < test_fraction"}
+                "hash": "fmix64(fnv1a64(utf8(seed + ':' + key))) / 2^64 < test_fraction"}
 
 
 def split_from_dict(spec: Mapping[str, Any] | None) -> ChronologicalSplit | KeySplit | None:

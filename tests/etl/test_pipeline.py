@@ -1,0 +1,159 @@
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dl4j_bridge.etl import (SYSLOG_FORMAT, Categorical, CsvReader, ChronologicalSplit, Extract, JsonLinesReader, KeySplit,
+                             Label, LogGenerator, NotFittedError, Numeric, Pipeline, SchemaError, Sessions, SpecError,
+                             Template, TextReader, Timestamp, Windows)
+
+TIME = dict(format="%b %d %H:%M:%S", year=2024)
+
+
+def syslog_pipeline(sequence=None, split=None):
+    return Pipeline(reader=TextReader(SYSLOG_FORMAT),
+                    transforms=[Template("Content"), Categorical("Service"),
+                                Timestamp(["Month", "Day", "Time"], **TIME)],
+                    sequence=sequence or Windows(length=8, stride=3, next_event=True), split=split)
+
+
+def test_windows_shapes_dtypes_next_event_and_line_numbers(syslog_lines):
+    pipeline = syslog_pipeline().fit(syslog_lines)
+    batch = pipeline.transform(syslog_lines)
+    n_windows = (len(syslog_lines) - 8 - 1) // 3 + 1
+    assert batch.x.shape == (n_windows, 8, len(pipeline.feature_names))
+    assert batch.x.dtype == np.float32 and batch.mask.dtype == np.float32 and batch.mask.min() == 1
+    assert batch.line_numbers[1].tolist() == list(range(4, 12))
+    ids = pipeline.records(syslog_lines)["template_id"].to_numpy()
+    assert np.array_equal(batch.step_ids[5], ids[15:23]) and batch.next_ids[5] == ids[23]
+    assert 0 < batch.next_ids.max() < pipeline.n_template_ids
+    frame = batch.to_frame()
+    assert len(frame) == n_windows * 8 and "template=<OOV>" in frame.columns
+
+
+def test_chronological_split_fits_on_training_part_only_and_windows_do_not_cross():
+    lines = [f"2024-01-01T00:00:{i % 60:02d} value {i}" for i in range(100)]
+    pipeline = Pipeline(reader=TextReader(regex=r"(?P<ts>\S+) value (?P<v>\d+)"), transforms=[Numeric("v")],
+                        sequence=Windows(length=5, stride=5), split=ChronologicalSplit(test_fraction=0.3))
+    train, test = pipeline.fit_split(lines)
+    numeric = pipeline.transforms[0]
+    assert numeric.count == 70 and numeric.mean == pytest.approx(34.5)  # rows 0..69 only
+    assert train.line_numbers.max() <= 70 and test.line_numbers.min() >= 71
+    assert len(train) == 14 and len(test) == 6
+    # test values scaled with the training statistics
+    assert test.x[0, 0, 0] == pytest.approx((70 - 34.5) / numeric.std, rel=1e-6)
+
+
+def test_key_split_is_seeded_and_sessions_never_straddle():
+    lines = [f"2024-01-01T00:{i // 60:02d}:{i % 60:02d} s{i % 40} step {i}" for i in range(400)]
+    def build(seed):
+        return Pipeline(reader=TextReader(regex=r"(?P<ts>\S+) (?P<s>\S+) step (?P<v>\d+)"),
+                        transforms=[Numeric("v"), Timestamp("ts")], sequence=Sessions("s"),
+                        split=KeySplit("s", test_fraction=0.25, seed=seed))
+    train, test = build(3).fit_split(lines)
+    assert set(train.keys).isdisjoint(test.keys) and len(train) + len(test) == 40
+    assert 3 <= len(test) <= 20
+    again_train, _ = build(3).fit_split(lines)
+    assert list(again_train.keys) == list(train.keys)
+    other_train, _ = build(4).fit_split(lines)
+    assert list(other_train.keys) != list(train.keys)
+    assert build(3).fit(lines).transforms[0].count == int(train.mask.sum())
+
+
+def test_determinism_and_save_load_round_trip(tmp_path, syslog_lines):
+    a = syslog_pipeline(split=ChronologicalSplit(0.2))
+    b = syslog_pipeline(split=ChronologicalSplit(0.2))
+    train_a, test_a = a.fit_split(syslog_lines)
+    train_b, test_b = b.fit_split(syslog_lines)
+    assert np.array_equal(train_a.x, train_b.x) and np.array_equal(test_a.step_ids, test_b.step_ids)
+    path = tmp_path / "spec.json"
+    a.save(path)
+    spec = json.loads(path.read_text())
+    assert spec["format"] == "dl4j_bridge.etl.pipeline" and spec["version"] == 1
+    assert "(?P<" not in path.read_text()
+    loaded = Pipeline.load(path)
+    new_lines = LogGenerator(seed=99).syslog(1500).lines
+    x1, x2 = a.transform(new_lines), loaded.transform(new_lines)
+    for name in ("x", "mask", "labels", "step_ids", "next_ids", "line_numbers"):
+        assert np.array_equal(getattr(x1, name), getattr(x2, name)), name
+    assert loaded.feature_names == a.feature_names
+
+
+def test_save_is_atomic(tmp_path, syslog_lines, monkeypatch):
+    pipeline = syslog_pipeline().fit(syslog_lines[:500])
+    path = tmp_path / "spec.json"
+    pipeline.save(path)
+    before = path.read_bytes()
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        pipeline.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.json"]  # no temp file left behind
+
+
+def test_load_rejects_bad_specs(tmp_path):
+    path = tmp_path / "spec.json"
+    path.write_text('{"format": "dl4j_bridge.etl.pipeline", "version": 99}')
+    with pytest.raises(SpecError):
+        Pipeline.load(path)
+    path.write_text("{not json")
+    with pytest.raises(SpecError):
+        Pipeline.load(path)
+
+
+def test_unfitted_and_missing_columns_raise(syslog_lines):
+    with pytest.raises(NotFittedError):
+        syslog_pipeline().transform(syslog_lines)
+    pipeline = Pipeline(reader=CsvReader(), transforms=[Categorical("host")], sequence=Windows(2))
+    pipeline.fit(["host,n", "a,1", "b,2"])
+    with pytest.raises(SchemaError, match="host"):
+        pipeline.transform(["other,n", "a,1", "b,2"])
+
+
+def test_per_step_labels_from_generated_json():
+    logs = LogGenerator(seed=5, anomaly_rate=0.05).json_lines(4000)
+    reader = JsonLinesReader({"time": "@timestamp", "host": "host.name", "service": "service",
+                              "message": "message", "src_ip": ["src_ip", "srcIP", "source.ip"],
+                              "bytes": "bytes", "label": "label"}, types={"bytes": "int"})
+    pipeline = Pipeline(reader=reader,
+                        transforms=[Template("message"), Categorical("service"), Numeric("bytes", log1p=True),
+                                    Timestamp("time"), Label("label")],
+                        sequence=Windows(length=20, stride=20))
+    batch = pipeline.fit(logs.lines).transform(logs.lines)
+    assert np.array_equal(batch.step_labels.reshape(-1), logs.labels[:len(batch) * 20])
+    assert np.array_equal(batch.labels, batch.step_labels.max(axis=1))
+    assert 0 < batch.labels.mean() < 1
+
+
+def test_hdfs_block_sessions_match_structured_grouping(loghub_2k):
+    pipeline = Pipeline(
+        reader=TextReader("<Date> <Time> <Pid> <Level> <Component>: <Content>"),
+        transforms=[Extract("Content", r"(blk_-?\d+)", into="block"), Template("Content", onehot=False),
+                    Timestamp(["Date", "Time"], format="%y%m%d %H%M%S", delta_by="block")],
+        sequence=Sessions("block"))
+    path = str(loghub_2k / "HDFS" / "HDFS_2k.log")
+    batch = pipeline.fit(path).transform(path)
+    truth = pd.read_csv(loghub_2k / "HDFS" / "HDFS_2k.log_structured.csv")
+    real = batch.mask > 0
+    assert int(real.sum()) == 2000 and len(set(batch.keys)) == len(batch)
+    steps = pd.DataFrame({"line": batch.line_numbers[real], "id": batch.step_ids[real]}).sort_values("line")
+    assert steps["line"].tolist() == list(range(1, 2001))
+    table = pd.crosstab(truth["EventId"].to_numpy(), steps["id"].to_numpy())
+    assert ((table > 0).sum(axis=0) == 1).all() and ((table > 0).sum(axis=1) == 1).all()
+    # every session is ordered by time, then line number
+    first = batch.line_numbers[0][batch.mask[0] > 0]
+    assert np.all(np.diff(first) > 0)
+
+
+def test_key_hash_matches_reference_vectors():
+    from dl4j_bridge.etl.split import fnv1a64, key_hash
+    assert fnv1a64("a") == 0xAF63DC4C8601EC8C  # published FNV-1a 64 test vector
+    assert fnv1a64("") == 0xCBF29CE484222325
+    assert key_hash("3:s0") != key_hash("3:s1") and 0 <= key_hash("x") < 2**64

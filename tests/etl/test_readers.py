@@ -1,0 +1,136 @@
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from dl4j_bridge.etl import BadRecordError, CsvReader, JsonLinesReader, TextReader, format_to_regex
+from dl4j_bridge.etl.readers import java_regex_to_python, python_regex_to_java, reader_from_dict
+
+HDFS_FORMAT = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
+GOOD = "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865 terminating"
+
+
+def test_format_to_regex_fields_and_anchoring():
+    headers, pattern = format_to_regex(HDFS_FORMAT)
+    assert headers == ["Date", "Time", "Pid", "Level", "Component", "Content"]
+    assert pattern.startswith("^") and pattern.endswith("$")
+    assert "\\s" not in pattern  # never matches across a newline
+
+
+def test_text_reader_parses_fields_and_line_numbers():
+    frame = TextReader(HDFS_FORMAT).read([GOOD, GOOD.replace("148", "149")])
+    assert list(frame.columns) == ["Date", "Time", "Pid", "Level", "Component", "Content", "line_number"]
+    assert frame.loc[0, "Component"] == "dfs.DataNode$PacketResponder"
+    assert frame.loc[0, "Content"] == "PacketResponder 1 for block blk_38865 terminating"
+    assert frame["line_number"].tolist() == [1, 2]
+
+
+def test_text_reader_with_named_group_regex_python_and_java_syntax():
+    for pattern in (r"(?P<level>[A-Z]+) (?P<msg>.*)", r"(?<level>[A-Z]+) (?<msg>.*)"):
+        frame = TextReader(regex=pattern).read(["INFO hello world", "WARN x"])
+        assert frame["level"].tolist() == ["INFO", "WARN"]
+        assert frame["msg"].tolist() == ["hello world", "x"]
+
+
+def test_multiline_stack_trace_joined_to_its_record_across_chunks():
+    lines = [GOOD, "java.io.IOException: boom"[0:0] + "  at a.b.C.d(C.java:10)", "Caused by: x.Y",
+             "... 3 more", GOOD.replace("148", "150")]
+    reader = TextReader(HDFS_FORMAT, chunk_lines=2)
+    frame = reader.read(lines)
+    assert len(frame) == 2
+    assert frame.loc[0, "Content"].endswith("\n  at a.b.C.d(C.java:10)\nCaused by: x.Y\n... 3 more")
+    assert frame["line_number"].tolist() == [1, 5]
+    assert reader.report.continuation_lines == 3
+
+
+def test_strict_mode_raises_with_file_line_and_reason(tmp_path):
+    path = tmp_path / "x.log"
+    path.write_text(GOOD + "\nnot a log line\n" + GOOD + "\n")
+    with pytest.raises(BadRecordError) as caught:
+        TextReader(HDFS_FORMAT, continuation=None).read(str(path))
+    error = caught.value
+    assert error.file == str(path) and error.line == 2
+    assert "no format match" in error.reason
+
+
+def test_lenient_mode_counts_and_quarantines(tmp_path):
+    quarantine = tmp_path / "q" / "bad.jsonl"
+    lines = [GOOD, "garbage one", "", GOOD, "garbage two"]
+    reader = TextReader(HDFS_FORMAT, continuation=None, mode="lenient", quarantine=quarantine)
+    frame = reader.read(lines)
+    assert frame["line_number"].tolist() == [1, 4]
+    report = reader.report
+    assert (report.lines, report.records, report.bad_lines, report.blank_lines) == (5, 2, 2, 1)
+    assert report.bad_by_reason == {"no format match": 2}
+    rows = [json.loads(line) for line in quarantine.read_text().splitlines()]
+    assert [(r["line"], r["text"]) for r in rows] == [(2, "garbage one"), (5, "garbage two")]
+
+
+def test_gzip_and_plain_files_read_the_same(tmp_path):
+    lines = [GOOD.replace("148", str(100 + i)) for i in range(500)]
+    plain, packed = tmp_path / "a.log", tmp_path / "a.log.gz"
+    plain.write_text("\n".join(lines) + "\n")
+    with gzip.open(packed, "wt") as handle:
+        handle.write("\r\n".join(lines))
+    a = TextReader(HDFS_FORMAT).read(str(plain))
+    b = TextReader(HDFS_FORMAT).read(str(packed))
+    assert len(a) == 500 and a.equals(b)
+
+
+def test_chunks_are_bounded_and_cover_everything():
+    lines = [GOOD] * 2500
+    chunks = list(TextReader(HDFS_FORMAT, chunk_lines=1000).iter_chunks(lines))
+    assert max(len(c) for c in chunks) <= 1000
+    assert np.concatenate([c["line_number"].to_numpy() for c in chunks]).tolist() == list(range(1, 2501))
+
+
+def test_jsonl_nested_paths_aliases_missing_keys_and_types(tmp_path):
+    lines = [
+        '{"src_ip": "1.2.3.4", "dst": {"port": 80}, "n": 1}',
+        '{"srcIP": "5.6.7.8", "dst": {"port": "22"}}',
+        '{"source": {"ip": "9.9.9.9"}, "dst": {"port": "http"}}',
+        '{"bad json',
+        '[1, 2]',
+    ]
+    quarantine = tmp_path / "bad.jsonl"
+    reader = JsonLinesReader({"src": ["src_ip", "srcIP", "source.ip"], "port": "dst.port", "n": "n"},
+                             types={"port": "int"}, mode="lenient", quarantine=quarantine)
+    frame = reader.read(lines)
+    assert frame["src"].tolist() == ["1.2.3.4", "5.6.7.8"]
+    assert frame["port"].tolist() == [80, 22]
+    assert frame["n"].tolist() == [1, None]
+    assert reader.report.bad_by_reason == {"wrong type": 1, "invalid JSON": 1, "not a JSON object": 1}
+    assert sorted(json.loads(l)["line"] for l in quarantine.read_text().splitlines()) == [3, 4, 5]
+
+
+def test_jsonl_strict_wrong_type_names_the_field():
+    with pytest.raises(BadRecordError) as caught:
+        JsonLinesReader({"port": "port"}, types={"port": "int"}).read(['{"port": 1}', '{"port": "x"}'])
+    assert (caught.value.line, caught.value.field) == (2, "port")
+
+
+def test_jsonl_without_fields_flattens_everything():
+    frame = JsonLinesReader().read(['{"a": 1, "b": {"c": "x"}}', '{"a": 2, "d": true}'])
+    assert list(frame.columns) == ["a", "b.c", "d", "line_number"]
+    assert frame["b.c"].tolist() == ["x", None]
+
+
+def test_csv_header_aliases_quoted_newlines_and_bad_rows():
+    lines = ["time,srcIP,bytes", "t1,1.1.1.1,10", 't2,"2.2.2.2",20', 't3,3.3.3.3', "t4,,x", 't5,"multi', 'line",5']
+    reader = CsvReader({"time": "time", "src": ["src_ip", "srcIP"], "bytes": "bytes"}, types={"bytes": "int"},
+                       mode="lenient")
+    frame = reader.read(lines)
+    assert frame["src"].tolist() == ["1.1.1.1", "2.2.2.2", "multi\nline"]
+    assert frame["bytes"].tolist() == [10, 20, 5]
+    assert frame["line_number"].tolist() == [2, 3, 6]
+    assert reader.report.bad_by_reason == {"wrong column count": 1, "wrong type": 1}
+
+
+def test_reader_spec_round_trip_uses_java_named_groups():
+    reader = TextReader(HDFS_FORMAT, mode="lenient")
+    spec = json.loads(json.dumps(reader.to_dict()))
+    assert "(?P<" not in spec["regex"] and "(?<Content>" in spec["regex"]
+    again = reader_from_dict(spec)
+    assert again.read([GOOD]).equals(reader.read([GOOD]))
+    assert java_regex_to_python(python_regex_to_java(r"(?P<a>x)(?<=y)(?<!z)")) == r"(?P<a>x)(?<=y)(?<!z)"

@@ -1,0 +1,71 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dl4j_bridge.etl import OOV_ID, TemplateMiner, TextReader
+
+
+def test_masking_of_numbers_ips_hex_paths_and_urls():
+    miner = TemplateMiner()
+    assert miner.mask("Connected to 10.0.0.1:8080 in 35 ms") == "Connected to <*> in <*>"
+    assert miner.mask("ptr 0xdeadBEEF at /var/log/app/x.log") == "ptr <*> at <*>"
+    assert miner.mask("GET http://example.com/a?b=1 ok") == "GET <*> ok"
+    assert miner.mask("block blk_-123 and blk_456") == "block <*> and <*>"
+
+
+def test_mask_many_equals_mask_per_line():
+    miner = TemplateMiner()
+    messages = ["a 1 b", "x\ny 2", "c 0xff", "", "d 3 3 3 e"]
+    assert miner.mask_many(messages) == [miner.mask(m) for m in messages]
+
+
+def test_mining_groups_and_oov_and_stable_ids():
+    train = [f"user u{i} logged in from 10.0.0.{i}" for i in range(20)] + \
+            [f"disk {i} failed" for i in range(5)] + ["service started"] * 3
+    miner = TemplateMiner()
+    fit_ids = miner.fit_predict(train)
+    assert miner.n_templates == 3
+    assert list(fit_ids[:20]) == [1] * 20 and list(fit_ids[20:25]) == [2] * 5 and list(fit_ids[25:]) == [3] * 3
+    assert np.array_equal(miner.transform(train), fit_ids)
+    ids = miner.transform(["user u99 logged in from 10.9.9.9", "completely new kind of message here", "disk 7 failed"])
+    assert ids.tolist() == [1, OOV_ID, 2]
+    assert miner.template_of(OOV_ID) == "<OOV>"
+
+
+def test_few_distinct_words_are_kept_as_constants():
+    lines = [f"VM {state} (Lifecycle Event) {i}" for i, state in enumerate(["Paused", "Resumed", "Started"] * 4)]
+    ids = TemplateMiner().fit_predict(lines)
+    assert len(set(ids)) == 3
+
+
+def test_save_load_round_trip_gives_same_ids():
+    lines = [f"job {i} took {i * 3} ms on node-{i % 4}" for i in range(50)] + ["shutdown requested"]
+    miner = TemplateMiner()
+    miner.fit(lines)
+    again = TemplateMiner.from_dict(json.loads(json.dumps(miner.to_dict())))
+    probe = lines + ["job 7 took 1 s on node-1", "unseen message"]
+    assert np.array_equal(miner.transform(probe), again.transform(probe))
+    assert again.templates == miner.templates
+
+
+def test_each_distinct_shape_is_masked_once(monkeypatch):
+    miner = TemplateMiner().fit(["a 1", "b 2"])
+    calls = []
+    original = miner._mask_normalised
+    monkeypatch.setattr(miner, "_mask_normalised", lambda xs: calls.append(len(xs)) or original(xs))
+    miner.transform([f"a {i}" for i in range(100, 1000)])
+    miner.transform([f"a {i}" for i in range(100, 1000)])
+    assert calls == [1]  # 900 messages, one shape, masked once, then memoised
+
+
+def test_hdfs_2k_grouping_matches_loghub(loghub_2k):
+    import sys
+    sys.path.insert(0, str(loghub_2k.parents[2] / "main" / "python" / "bench"))
+    frame = TextReader("<Date> <Time> <Pid> <Level> <Component>: <Content>").read(
+        str(loghub_2k / "HDFS" / "HDFS_2k.log"))
+    truth = pd.read_csv(loghub_2k / "HDFS" / "HDFS_2k.log_structured.csv")
+    ids = TemplateMiner().fit_predict(frame["Content"].tolist())
+    table = pd.crosstab(truth["EventId"], ids)
+    assert ((table > 0).sum(axis=0) == 1).all() and ((table > 0).sum(axis=1) == 1).all()

@@ -1,0 +1,129 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dl4j_bridge.etl import (BadRecordError, Categorical, Extract, IpAddress, Label, Numeric, Port, Template,
+                             Timestamp)
+from dl4j_bridge.etl.transforms import STEP_LABEL, TEMPLATE_ID, transform_from_dict
+
+
+def fitted(transform, frame):
+    transform.partial_fit(frame)
+    transform.finish()
+    return transform
+
+
+def frame(**columns):
+    n = len(next(iter(columns.values())))
+    out = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
+    out["line_number"] = np.arange(1, n + 1)
+    return out
+
+
+def test_categorical_onehot_with_unknown_bucket_and_explicit_order():
+    t = fitted(Categorical("svc"), frame(svc=["b", "a", "b", "c", "b", "a"]))
+    assert t.categories == ["b", "a", "c"]  # by count, then value
+    assert t.feature_names == ["svc=<unknown>", "svc=b", "svc=a", "svc=c"]
+    out = np.zeros((3, 4), np.float32)
+    t.write_features(frame(svc=["a", "zzz", None]), out)
+    assert out.tolist() == [[0, 0, 1, 0], [1, 0, 0, 0], [1, 0, 0, 0]]
+    again = transform_from_dict(t.to_dict())
+    assert np.array_equal(again.indexes(frame(svc=["c", "a"])), [3, 2])
+
+
+def test_categorical_index_max_categories_and_missing_policies():
+    t = fitted(Categorical("h", encoding="index", max_categories=1), frame(h=["x", "x", "y"]))
+    assert t.features(frame(h=["x", "y"]))["h"].tolist() == [1.0, 0.0]
+    t = fitted(Categorical("h", missing="category"), frame(h=["x", None, ""]))
+    assert "<missing>" in t.categories
+    with pytest.raises(BadRecordError) as caught:
+        fitted(Categorical("h", missing="error"), frame(h=["x", None]))
+    assert caught.value.line == 2 and caught.value.field == "h"
+
+
+def test_numeric_standard_minmax_log_and_missing():
+    train = frame(b=["1", "2", "3", "4"])
+    standard = fitted(Numeric("b"), train)
+    assert standard.mean == 2.5 and math.isclose(standard.std, math.sqrt(1.25))
+    values = standard.features(frame(b=["2.5", None, "x"]))["b"]
+    assert values.dtype == np.float32 and values.tolist() == [0.0, 0.0, 0.0]
+    minmax = fitted(Numeric("b", scaling="minmax", indicator=True, missing="zero"), train)
+    out = minmax.features(frame(b=["4", None]))
+    assert out["b"].tolist() == pytest.approx([1.0, -1 / 3])
+    assert out["b_missing"].tolist() == [0.0, 1.0]
+    logged = fitted(Numeric("b", scaling="none", log1p=True), train)
+    assert logged.features(frame(b=["0", "1"]))["b"].tolist() == pytest.approx([0.0, math.log(2)])
+    constant = fitted(Numeric("b"), frame(b=["5", "5"]))
+    assert constant.std == 1.0
+
+
+def test_timestamp_delta_and_cyclic_features():
+    t = Timestamp(["d", "t"], format="%Y-%m-%d %H:%M:%S")
+    out = t.features(frame(d=["2024-03-04", "2024-03-04", "2024-03-05"], t=["06:00:00", "06:00:09", "18:00:00"]))
+    assert out["time_delta_log"].tolist() == pytest.approx([0.0, math.log(10), math.log1p(129591)])
+    assert out["time_hour_sin"].tolist() == pytest.approx([1.0, math.sin(2 * math.pi * (6 + 9 / 3600) / 24), -1.0],
+                                                          abs=1e-6)
+    assert out["time_dow_sin"][0] == 0.0 and out["time_dow_cos"][0] == 1.0  # Monday
+    assert out["time_dow_sin"][2] == pytest.approx(math.sin(2 * math.pi / 7))
+    # deltas carry across chunks until reset_stream
+    more = t.features(frame(d=["2024-03-05"], t=["18:00:01"]))
+    assert more["time_delta_log"][0] == pytest.approx(math.log(2))
+    t.reset_stream()
+    assert t.features(frame(d=["2024-03-05"], t=["18:00:01"]))["time_delta_log"][0] == 0.0
+
+
+def test_timestamp_delta_by_key_and_missing_policy():
+    t = Timestamp("ts", delta_by="k")
+    out = t.features(frame(ts=["2024-01-01T00:00:00", "2024-01-01T00:00:05", "2024-01-01T00:00:06"],
+                           k=["a", "b", "a"]))
+    assert out["time_delta_log"].tolist() == pytest.approx([0.0, 0.0, math.log1p(6)])
+    with pytest.raises(BadRecordError):
+        Timestamp("ts", missing="error").features(frame(ts=["2024-01-01T00:00:00", "nope"]))
+
+
+def test_template_transform_ids_onehot_and_oov():
+    train = frame(msg=[f"open file {i}" for i in range(5)] + ["close all"] * 2)
+    t = fitted(Template("msg"), train)
+    ids = t.derive(frame(msg=["open file 99", "close all", "never seen before at all"]))[TEMPLATE_ID]
+    assert ids.tolist() == [1, 2, 0]
+    assert t.feature_names == ["template=<OOV>", "template=1", "template=2"]
+    out = np.zeros((3, 3), np.float32)
+    t.write_features(frame(msg=["open file 1", "close all", "zzz zzz zzz zzz"]), out)
+    assert out.tolist() == [[0, 1, 0], [0, 0, 1], [1, 0, 0]]
+
+
+def test_ip_and_port_features():
+    ip = fitted(IpAddress("ip", prefix=24), frame(ip=["10.0.1.5", "10.0.1.9", "8.8.8.8", None]))
+    out = ip.features(frame(ip=["10.0.1.200", "1.1.1.1", "garbage"]))
+    assert ip.feature_names[:3] == ["ip_net=<unknown>", "ip_net=10.0.1.0/24", "ip_net=8.8.8.0/24"]
+    assert out["ip_net=10.0.1.0/24"].tolist() == [1, 0, 0]
+    assert out["ip_private"].tolist() == [1, 0, 0] and out["ip_missing"].tolist() == [0, 0, 1]
+    port = fitted(Port("p", max_categories=1), frame(p=["22", "22", "443", "51000"]))
+    out = port.features(frame(p=["22", "8080", "60000", None]))
+    assert out["p_well_known"].tolist() == [1, 0, 0, 0]
+    assert out["p_registered"].tolist() == [0, 1, 0, 0]
+    assert out["p_dynamic"].tolist() == [0, 0, 1, 0]
+    assert out["p=22"].tolist() == [1, 0, 0, 0] and out["p_missing"].tolist() == [0, 0, 0, 1]
+
+
+def test_label_and_extract():
+    labels = Label("label").derive(frame(label=["0", "1", None, "anomaly", "normal", 1, 0]))[STEP_LABEL]
+    assert labels.tolist() == [0, 1, 0, 1, 0, 1, 0]
+    blocks = Extract("c", r"(blk_-?\d+)", "block").derive(frame(c=["x blk_-12 y blk_3", "none", None]))["block"]
+    assert blocks.tolist() == ["blk_-12", None, None]
+
+
+def test_every_transform_spec_is_json_round_trippable():
+    import json
+    train = frame(a=["x", "y"], n=["1", "2"], ip=["1.2.3.4", "5.6.7.8"], p=["1", "2"], m=["hi 1", "hi 2"],
+                  ts=["2024-01-01T00:00:00", "2024-01-01T00:00:01"], label=["0", "1"])
+    for t in (Categorical("a"), Numeric("n"), IpAddress("ip"), Port("p"), Template("m"), Timestamp("ts"),
+              Label("label"), Extract("m", r"hi (\d)", "d")):
+        if not t.fitted:
+            fitted(t, train)
+        again = transform_from_dict(json.loads(json.dumps(t.to_dict())))
+        assert again.feature_names == t.feature_names
+        a, b = t.features(train), again.features(train)
+        assert all(np.array_equal(a[k], b[k]) for k in a)
