@@ -170,7 +170,8 @@ class TemplateMiner:
         self.templates: list[str] = []
         self._template_tokens: list[list[str]] = []
         self._by_length: dict[int, list[int]] = {}
-        self._memo: dict[str, int] = {}
+        self._memo: dict[str, int] = {}         # digit-zeroed message -> id
+        self._masked_memo: dict[str, int] = {}  # masked message -> id
         self.fitted = False
 
     @property
@@ -325,6 +326,7 @@ class TemplateMiner:
         # transform() always applies the matching rule (memoised), so a
         # freshly fitted miner and a reloaded one give identical ids.
         self._memo = {}
+        self._masked_memo = {}
         self.fitted = True
         logger.info("template miner: %d distinct masked messages, %d clusters, %d templates",
                     len(self._cluster_of), len(self._clusters), len(self.templates))
@@ -497,8 +499,13 @@ class TemplateMiner:
         missing = [i for i, text in enumerate(uniques) if text not in memo]
         if missing:
             masked = self._mask_normalised([uniques[i] for i in missing])
+            by_masked = self._masked_memo
             for position, text in zip(missing, masked):
-                template_id = self.match_tokens(self.tokens(text))
+                template_id = by_masked.get(text)
+                if template_id is None:
+                    template_id = self.match_tokens(self.tokens(text))
+                    if len(by_masked) < self.memo_size:
+                        by_masked[text] = template_id
                 if len(memo) < self.memo_size:
                     memo[uniques[position]] = template_id
                 lookup[position] = template_id
@@ -551,6 +558,7 @@ class TemplateMiner:
         for position, tokens in enumerate(miner._match_tokens):
             miner._by_length.setdefault(len(tokens), []).append(position)
         miner._memo = {}
+        miner._masked_memo = {}
         miner.fitted = True
         return miner
 
