@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -115,8 +116,11 @@ class Pipeline:
 
     def __init__(self, reader: Reader, transforms: Sequence[Transform], sequence: Windows | Sessions | None = None,
                  split: ChronologicalSplit | KeySplit | None = None):
-        self.reader = reader
-        self.transforms = list(transforms)
+        # the pipeline owns copies: transforms hold fitted state, so one
+        # instance must never be shared by two pipelines
+        self.reader = copy.deepcopy(reader)
+        self._unfitted = [copy.deepcopy(t) for t in transforms]
+        self.transforms = [copy.deepcopy(t) for t in self._unfitted]
         self.sequence = sequence if sequence is not None else Windows(length=10, stride=1)
         self.split = split
         self.feature_names: list[str] = []
@@ -153,6 +157,7 @@ class Pipeline:
         which first counts records).  Only training records reach
         ``partial_fit``, so no statistic sees test data.
         """
+        self.transforms = [copy.deepcopy(t) for t in self._unfitted]  # refitting starts afresh
         boundary = self._boundary(source)
         state = _PassState(boundary)
         self.schema = None
@@ -169,7 +174,7 @@ class Pipeline:
                                            labels=[t.column for t in self.transforms if isinstance(t, Label)])
             n_train += len(train)
             for transform in self.transforms:
-                if not transform.fitted or isinstance(transform, Template):
+                if not transform.fitted:
                     transform.partial_fit(train)
         if n_train == 0:
             raise EtlError(f"no training records in {self.reader.report.source}")
@@ -282,7 +287,7 @@ class Pipeline:
 
     def _derive(self, chunk: pd.DataFrame, *, fitting: bool) -> None:
         for transform in self.transforms:
-            if fitting and (not transform.fitted or isinstance(transform, Template)):
+            if fitting and not transform.fitted:
                 continue
             for name, values in transform.derive(chunk).items():
                 chunk[name] = values

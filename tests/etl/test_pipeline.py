@@ -157,3 +157,12 @@ def test_key_hash_matches_reference_vectors():
     assert fnv1a64("a") == 0xAF63DC4C8601EC8C  # published FNV-1a 64 test vector
     assert fnv1a64("") == 0xCBF29CE484222325
     assert key_hash("3:s0") != key_hash("3:s1") and 0 <= key_hash("x") < 2**64
+
+
+def test_pipelines_own_their_transforms_and_refit_afresh(syslog_lines):
+    shared = [Template("Content"), Categorical("Service")]
+    first = Pipeline(TextReader(SYSLOG_FORMAT), shared, sequence=Windows(5, 5)).fit(syslog_lines[:3000])
+    second = Pipeline(TextReader(SYSLOG_FORMAT), shared, sequence=Windows(5, 5)).fit(syslog_lines[3000:])
+    assert not shared[0].fitted and first.transforms[0] is not second.transforms[0]
+    refit = first.fit(syslog_lines[3000:])
+    assert refit.feature_names == second.feature_names
