@@ -17,8 +17,13 @@ Mining runs in three steps, each simple enough to re-implement in Java:
    (``=``, ``:``, ``,`` by default) so ``key=value`` pairs compare key by key.
 3. **Clustering** (fit only).  Each *distinct* masked string is mined once,
    in order of first appearance, with Drain's fixed-depth prefix tree and
-   similarity threshold.  Clusters whose final templates are equal after
-   collapsing wildcards are merged.  Template ids are assigned 1, 2, ... in
+   similarity threshold (tokens with digits, wildcards or dotted names are
+   routed to the wildcard child of the tree).  Inside each cluster, a
+   wildcard position whose values are plain words taking at most
+   ``max_constant_values`` (3) distinct values is treated as constant and
+   the cluster is split by those words ("VM Paused" vs "VM Resumed").
+   Clusters whose final templates are equal after collapsing wildcards are
+   merged.  Template ids are assigned 1, 2, ... in
    order of first appearance; id 0 (:data:`OOV_ID`) is the out-of-vocabulary
    id.
 
@@ -28,8 +33,8 @@ the same token count, the ones whose literal tokens all equal the string's
 tokens match exactly and the most specific one (most literal tokens, then
 lowest id) wins; otherwise the template with the highest Drain similarity
 wins if it reaches ``similarity_threshold``; otherwise :data:`OOV_ID`.
-Results are memoised per masked string, so each distinct masked string is
-matched once.
+Results are memoised per digit-zeroed message and per masked message, so
+each distinct message shape is masked and matched once.
 """
 
 from __future__ import annotations
