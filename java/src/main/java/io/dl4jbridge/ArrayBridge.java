@@ -2,6 +2,7 @@ package io.dl4jbridge;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.ByteBuffer;
@@ -45,7 +46,10 @@ public final class ArrayBridge {
         if (c.dataType() != DataType.FLOAT) {
             c = c.castTo(DataType.FLOAT);
         }
-        if (c.ordering() != 'c' || c.isView() || c.data().length() != c.length()) {
+        // RNN outputs and permuted arrays are not plain C-ordered buffers: copy them to one first
+        boolean plainC = c.ordering() == 'c' && c.offset() == 0 && c.data().length() == c.length()
+                && Shape.hasDefaultStridesForShape(c);
+        if (!plainC) {
             c = c.dup('c');
         }
         ByteBuffer dst = target.duplicate();

@@ -44,6 +44,9 @@ public final class Trainer {
         long start = System.nanoTime();
         int nOut = (int) net.layerSize(net.getnLayers() - 1);
         DataSet train = dataSet(x, labelIds, mask, nOut);
+        if (shuffleSeed >= 0) {
+            train = train.copy();  // DataSet.shuffle permutes in place: never the caller's arrays
+        }
         List<DataSet> valBatches = valX == null ? null : minibatches(dataSet(valX, valLabelIds, valMask, nOut), batchSize);
 
         final boolean[] cancelled = {false};

@@ -1,0 +1,57 @@
+# dl4j_bridge: the two commands a user needs are `make demo` and `make test`.
+# Each installs what it needs (Debian's gradle, the Python package with its extras, the Java build)
+# and does nothing twice: stamps under .make/ record what is done.
+
+PYTHON  ?= python3
+GRADLE  ?= gradle
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+STAMPS  := .make
+DIST    := build/install/dl4j-bridge
+JAVA_SOURCES := $(shell find java/src/main -type f 2>/dev/null) build.gradle settings.gradle
+
+export OMP_NUM_THREADS ?= 2
+
+.PHONY: all setup build test test-java test-python demo bench doctor clean
+
+all: build
+
+setup: $(STAMPS)/python $(STAMPS)/build
+
+build: $(STAMPS)/build
+
+$(STAMPS)/gradle:
+	@mkdir -p $(STAMPS)
+	@command -v $(GRADLE) >/dev/null 2>&1 || { \
+	  echo "installing Debian's gradle (needs apt)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gradle >/dev/null; }
+	@$(GRADLE) --version >/dev/null 2>&1 || { echo "gradle does not run: see 'gradle --version'"; exit 1; }
+	@touch $@
+
+$(STAMPS)/python: pyproject.toml
+	@mkdir -p $(STAMPS)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev,report]"
+	@touch $@
+
+$(STAMPS)/build: $(STAMPS)/gradle $(JAVA_SOURCES)
+	$(GRADLE) --quiet installDist
+	@touch $@
+
+doctor: setup
+	$(PYTHON) -m dl4j_bridge doctor
+
+test: test-java test-python
+
+test-java: $(STAMPS)/gradle
+	$(GRADLE) --quiet test
+
+test-python: setup
+	$(PYTHON) -m pytest -p no:faulthandler tests
+
+demo: setup
+	$(PYTHON) python/examples/sequence_demo.py
+
+bench: setup
+	$(PYTHON) python/bench/arrays.py
+
+clean:
+	rm -rf $(STAMPS) build .gradle

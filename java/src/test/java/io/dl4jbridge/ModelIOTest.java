@@ -1,0 +1,71 @@
+package io.dl4jbridge;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.util.AbstractMap;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+public class ModelIOTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private final TestData data = new TestData(16, 6, 1);
+
+    @Test
+    public void savedModelsRestoreWithPlainModelSerializer() throws Exception {
+        MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
+        Trainer.fit(net, data.x, data.ids, null, null, null, null, 1, 8, -1, 0, null, 1000);
+        File file = new File(tmp.getRoot(), "m.zip");
+        ModelIO.save(net, file.getPath(), true, Collections.singletonMap("extra.json", "{\"a\": 1}"));
+        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(file, true);
+        assertTrue(restored.output(data.x).equalsWithEps(net.output(data.x), 1e-6));
+        assertEquals("{\"a\": 1}", ModelIO.readEntry(file.getPath(), "extra.json"));
+        assertEquals(null, ModelIO.readEntry(file.getPath(), "absent.json"));
+    }
+
+    @Test
+    public void aSaveThatFailsMidwayLeavesThePreviousFileIntact() throws Exception {
+        MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
+        File file = new File(tmp.getRoot(), "m.zip");
+        ModelIO.save(net, file.getPath(), true);
+        byte[] before = Files.readAllBytes(file.toPath());
+        // Fails after the network has been written to the temporary file, while extra entries are added.
+        Map<String, String> failing = new AbstractMap<String, String>() {
+            @Override
+            public Set<Map.Entry<String, String>> entrySet() {
+                throw new IllegalStateException("disk pulled out");
+            }
+            @Override
+            public Set<String> keySet() {
+                return Collections.singleton("x.json");
+            }
+            @Override
+            public boolean isEmpty() {
+                return false;
+            }
+        };
+        MultiLayerNetwork other = NetworkFactory.build(TestData.SPEC.replace("0.05", "0.5"));
+        try {
+            ModelIO.save(other, file.getPath(), true, failing);
+            fail("the save should have failed");
+        } catch (IllegalStateException expected) {
+            assertEquals("disk pulled out", expected.getMessage());
+        }
+        assertArrayEquals(before, Files.readAllBytes(file.toPath()));
+        String[] left = tmp.getRoot().list();
+        assertEquals("no temporary file is left behind", 1, left.length);
+    }
+}

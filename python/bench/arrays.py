@@ -1,0 +1,78 @@
+"""Array transfer numpy <-> INDArray, against a plain numpy copy of the same bytes in the same run.
+
+    python python/bench/arrays.py [--sizes-mb 1 16 128] [--repeats 7]
+
+For each size it prints the median MB/s of: a numpy copy into a new array, ``x.copy()`` (the
+baseline: allocating fresh memory costs page faults, and every conversion produces a new array too),
+the same copy into an already-touched array (the memory-bandwidth ceiling), numpy -> INDArray and
+INDArray -> numpy as plain copies (same layout), and the sequence conversions that also transpose
+[batch, time, features] <-> DL4J's [batch, features, time]; each with its ratio to the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import dl4j_bridge as db
+from dl4j_bridge import arrays
+
+
+def median_seconds(fn, repeats: int) -> float:
+    fn()  # warm up (JIT, allocator)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(size_mb: float, repeats: int) -> list:
+    features, steps = 64, 50
+    batch = max(1, int(size_mb * 2**20 / (4 * features * steps)))
+    x = np.random.default_rng(0).normal(size=(batch, steps, features)).astype(np.float32)
+    mb = x.nbytes / 2**20
+    target = np.empty_like(x)
+    ind = arrays.to_indarray(x)
+    ind_ncw = arrays.sequences_to_indarray(x)
+    cases = [
+        ("numpy copy x.copy() (baseline)", lambda: x.copy()),
+        ("numpy copyto, preallocated target", lambda: np.copyto(target, x)),
+        ("numpy -> INDArray", lambda: arrays.to_indarray(x)),
+        ("INDArray -> numpy", lambda: arrays.to_numpy(ind)),
+        ("sequences -> INDArray NCW (transpose)", lambda: arrays.sequences_to_indarray(x)),
+        ("INDArray NCW -> sequences (transpose)", lambda: arrays.sequences_from_indarray(ind_ncw)),
+    ]
+    rows = []
+    base = None
+    for name, fn in cases:
+        seconds = median_seconds(fn, repeats)
+        rate = mb / seconds
+        base = base or rate
+        rows.append((mb, name, rate, rate / base))
+    return rows
+
+
+def main(argv=None) -> list:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes-mb", type=float, nargs="+", default=[1, 16, 128])
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args(argv)
+    db.start_jvm(heap="2g", max_bytes="6g", max_physical_bytes="12g")
+    all_rows = []
+    print(f"{'MB':>8}  {'transfer':40s} {'MB/s':>10}  {'x numpy copy':>12}")
+    for size in args.sizes_mb:
+        for mb, name, rate, ratio in measure(size, args.repeats):
+            print(f"{mb:8.1f}  {name:40s} {rate:10.0f}  {ratio:12.2f}")
+            all_rows.append({"mb": mb, "case": name, "mb_per_s": rate, "ratio": ratio})
+    print(f"(median of {args.repeats} runs each; command: python python/bench/arrays.py "
+          f"--sizes-mb {' '.join(str(s) for s in args.sizes_mb)} --repeats {args.repeats})")
+    return all_rows
+
+
+if __name__ == "__main__":
+    main()

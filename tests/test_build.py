@@ -1,0 +1,77 @@
+"""The Gradle build: the jars it ships, the launcher, and the CUDA backend option."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from bridge_testing import REPO, missing_resource
+
+
+# bytedeco / nd4j "-platform" artifacts pull natives for every OS; jna-platform is an ordinary library.
+PLATFORM_BUNDLES = ("nd4j-", "openblas", "javacpp", "cuda", "mkl", "dnnl")
+
+
+def _gradle():
+    gradle = shutil.which("gradle")
+    if gradle is None:
+        missing_resource("gradle (make installs it)")
+    return gradle
+
+
+def test_cpu_build_ships_explicit_linux_x86_64_natives_and_nothing_heavy(dist):
+    jars = sorted(p.name for p in (dist / "lib").glob("*.jar"))
+    for expected in ("deeplearning4j-nn-1.0.0-M2.1.jar", "nd4j-native-1.0.0-M2.1.jar",
+                     "nd4j-native-1.0.0-M2.1-linux-x86_64.jar", "openblas-0.3.19-1.5.7-linux-x86_64.jar",
+                     "javacpp-1.5.7-linux-x86_64.jar", "dl4j-bridge-0.1.0.jar"):
+        assert expected in jars
+    for jar in jars:
+        assert not (jar.startswith(PLATFORM_BUNDLES) and "-platform" in jar) and "deeplearning4j-core" not in jar
+        assert not jar.startswith(("opencv", "ffmpeg", "nd4j-cuda"))
+        for other_os in ("android", "macosx", "windows", "ios", "ppc64le", "arm64", "armhf"):
+            assert other_os not in jar
+
+
+def test_launcher_info_names_the_dl4j_version_and_the_backend_it_loaded(dist):
+    proc = subprocess.run([str(dist / "bin" / "dl4j-bridge"), "info"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = dict(line.split(": ", 1) for line in proc.stdout.splitlines())
+    assert lines["dl4j.version"] == "1.0.0-M2.1"
+    assert lines["nd4j.backend"] == "CPU"
+    assert lines["nd4j.backend.class"] == "org.nd4j.linalg.cpu.nativecpu.CpuBackend"
+    assert "openjdk version" not in proc.stderr      # the start script's java probe is silent
+
+
+def test_launcher_usage_errors_exit_2(dist):
+    proc = subprocess.run([str(dist / "bin" / "dl4j-bridge"), "frobnicate"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 2 and "usage" in proc.stderr
+    proc = subprocess.run([str(dist / "bin" / "dl4j-bridge"), "predict", "--model", "/nonexistent.zip",
+                           "--input", "x", "--output", "y"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 3 and "/nonexistent.zip" in proc.stderr
+
+
+def test_cuda_backend_configuration_resolves_and_builds():
+    """Resolved and built only: there is no GPU here, so it is never run (see README)."""
+    proc = subprocess.run([_gradle(), "--quiet", "-Pbackend=cuda", "printRuntimeClasspath", "installDist"],
+                          cwd=str(REPO), capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    resolved = set(proc.stdout.split())
+    shipped = {p.name for p in (REPO / "build" / "cuda" / "install" / "dl4j-bridge" / "lib").glob("*.jar")}
+    for jars in (resolved, shipped):
+        assert {"nd4j-cuda-11.6-1.0.0-M2.1.jar", "nd4j-cuda-11.6-1.0.0-M2.1-linux-x86_64.jar",
+                "cuda-11.6-8.3-1.5.7.jar", "cuda-11.6-8.3-1.5.7-linux-x86_64.jar",
+                "deeplearning4j-nn-1.0.0-M2.1.jar"} <= jars
+        assert not any(j.startswith("nd4j-native") and "api" not in j for j in jars)
+        assert not any("redist" in j or (j.startswith(PLATFORM_BUNDLES) and "-platform" in j) for j in jars)
+    assert "dl4j-bridge-0.1.0.jar" in shipped
+    # the CPU build Python loads is untouched
+    assert (REPO / "build" / "install" / "dl4j-bridge" / "lib" / "nd4j-native-1.0.0-M2.1-linux-x86_64.jar").is_file()
+
+
+def test_an_unknown_backend_is_refused():
+    proc = subprocess.run([_gradle(), "--quiet", "-Pbackend=tpu", "printRuntimeClasspath"], cwd=str(REPO),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0 and "-Pbackend must be 'cpu' or 'cuda'" in proc.stderr

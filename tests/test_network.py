@@ -1,0 +1,208 @@
+"""The reference network: DL4J configuration, training in Java, inference, evaluation, reproducibility."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import dl4j_bridge as db
+from bridge_testing import random_sequences
+
+
+@pytest.fixture(autouse=True)
+def _jvm(jvm):
+    return jvm
+
+
+def _layers(config_json: str):
+    conf = json.loads(config_json)
+    return [c["layer"] for c in conf["confs"]], conf
+
+
+def test_config_json_is_dl4j_json_of_the_reference_design():
+    text = db.Network(db.LSTMConfig(n_in=3, n_out=2)).config_json()
+    layers, conf = _layers(text)
+    assert [next(iter(l)) if "@class" not in l else l["@class"].rsplit(".", 1)[-1] for l in layers] == [
+        "GravesLSTM", "RnnOutputLayer"]
+    lstm, out = layers
+    assert lstm["nin"] == 3 and lstm["nout"] == 10 and "ActivationTanH" in json.dumps(lstm["activationFn"])
+    assert out["nin"] == 10 and out["nout"] == 2
+    assert "LossMCXENT" in json.dumps(out["lossFn"]) and "ActivationSoftmax" in json.dumps(out["activationFn"])
+    for layer in layers:
+        assert "Xavier" in json.dumps(layer["weightInitFn"])
+        assert layer["iupdater"]["@class"].endswith("Nesterovs")
+        assert layer["iupdater"]["learningRate"] == 0.005 and layer["iupdater"]["momentum"] == 0.9
+        assert layer["gradientNormalization"] == "ClipElementWiseAbsoluteValue"
+        assert layer["gradientNormalizationThreshold"] == 0.5
+        assert layer["rnnDataFormat"] == "NCW"
+    assert all(c["seed"] == 123 for c in conf["confs"])
+    assert all(c["optimizationAlgo"] == "STOCHASTIC_GRADIENT_DESCENT" for c in conf["confs"])
+
+
+def test_every_setting_reaches_the_dl4j_configuration():
+    cfg = db.LSTMConfig(n_in=4, n_out=5, hidden_sizes=(8, 6), seed=7, learning_rate=0.01, momentum=0.5,
+                        l2=1e-4, dropout=0.25, tbptt_length=5)
+    layers, conf = _layers(db.Network(cfg).config_json())
+    assert len(layers) == 3
+    assert [(l["nin"], l["nout"]) for l in layers] == [(4, 8), (8, 6), (6, 5)]
+    assert layers[0]["iupdater"]["learningRate"] == 0.01 and layers[0]["iupdater"]["momentum"] == 0.5
+    assert layers[0]["idropout"]["p"] == pytest.approx(0.75)          # DL4J keeps the retain probability
+    assert any(r["@class"].endswith("L2Regularization") for r in layers[0]["regularization"])
+    assert conf["backpropType"] == "TruncatedBPTT" and conf["tbpttFwdLength"] == 5
+    assert all(c["seed"] == 7 for c in conf["confs"])
+
+
+def test_invalid_config_is_rejected_before_the_jvm():
+    with pytest.raises(ValueError, match="dropout"):
+        db.LSTMConfig(n_in=3, n_out=2, dropout=1.5)
+    with pytest.raises(ValueError, match="n_out"):
+        db.LSTMConfig(n_in=3, n_out=0)
+    with pytest.raises(ValueError, match="updater"):
+        db.LSTMConfig(n_in=3, n_out=2, updater="rmsprop-ish")
+
+
+def test_fit_runs_in_java_and_training_score_decreases(burst_data):
+    X, Y = burst_data
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2, learning_rate=0.05))
+    history = net.fit(X, Y, epochs=4, batch_size=32, progress=False)
+    assert history.epochs_completed == 4 and not history.cancelled
+    assert len(history.iteration_scores) == 4 * 8
+    assert history.epoch_scores[-1] < 0.7 * history.epoch_scores[0]
+    assert np.all(np.isfinite(history.iteration_scores))
+
+
+def test_predict_classify_and_evaluate_agree(burst_data):
+    X, Y = burst_data
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2, learning_rate=0.05))
+    net.fit(X, Y, epochs=3, batch_size=32, progress=False)
+    proba = net.predict_proba(X)
+    assert proba.shape == (256, 12, 2) and proba.dtype == np.float32
+    assert np.allclose(proba.sum(axis=-1), 1.0, atol=1e-5)
+    labels = net.classify(X)
+    assert labels.shape == (256, 12) and np.array_equal(labels, proba.argmax(-1))
+    report = net.evaluate(X, Y)
+    assert report["n_evaluated"] == Y.size
+    assert report["accuracy"] == pytest.approx((labels == Y).mean(), abs=1e-9)
+    cm = np.array(report["confusion_matrix"])
+    assert cm.sum() == Y.size and cm[1].sum() == (Y == 1).sum() and cm[1, 1] == ((labels == 1) & (Y == 1)).sum()
+    assert set(report) >= {"accuracy", "precision", "recall", "f1", "per_class", "confusion_matrix"}
+
+
+def test_masks_exclude_padding_from_outputs_loss_and_evaluation(burst_data):
+    X, Y = burst_data
+    mask = np.ones(Y.shape, np.float32)
+    mask[:, 9:] = 0
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    labels = net.classify(X, mask)
+    assert np.all(labels[:, 9:] == -1) and np.all(labels[:, :9] >= 0)
+    assert net.evaluate(X, Y, mask)["n_evaluated"] == 256 * 9
+    # Garbage in padded steps must not change the training result.
+    X2, Y2 = X.copy(), Y.copy()
+    X2[:, 9:] = 7.0
+    Y2[:, 9:] = 1 - Y2[:, 9:]
+    a, b = db.Network(db.LSTMConfig(n_in=3, n_out=2)), db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    ha = a.fit(X, Y, mask, epochs=1, batch_size=64, progress=False)
+    hb = b.fit(X2, Y2, mask, epochs=1, batch_size=64, progress=False)
+    assert np.allclose(ha.iteration_scores, hb.iteration_scores, rtol=1e-5)
+    assert np.allclose(a.params(), b.params(), atol=1e-6)
+
+
+def test_negative_label_ids_are_unlabelled_steps(burst_data):
+    X, Y = burst_data
+    Y2 = Y.copy()
+    Y2[:, :4] = -1
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    assert net.evaluate(X, Y2)["n_evaluated"] == 256 * 8
+
+
+def test_same_seed_and_data_give_the_same_weights_and_scores(burst_data):
+    X, Y = burst_data
+    runs = []
+    for _ in range(2):
+        net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+        h = net.fit(X, Y, epochs=2, batch_size=32, shuffle=True, progress=False)
+        runs.append((net.params(), h.iteration_scores, net.predict_proba(X[:10])))
+    assert np.array_equal(runs[0][0], runs[1][0])
+    assert np.array_equal(runs[0][1], runs[1][1])
+    assert np.array_equal(runs[0][2], runs[1][2])
+    other = db.Network(db.LSTMConfig(n_in=3, n_out=2, seed=124))
+    assert not np.array_equal(other.params(), db.Network(db.LSTMConfig(n_in=3, n_out=2)).params())
+
+
+def test_callback_sees_progress_and_can_cancel(burst_data):
+    X, Y = burst_data
+    events = []
+
+    def stop_after_first_epoch(event):
+        events.append(event)
+        return not event.epoch_end
+
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    history = net.fit(X, Y, epochs=5, batch_size=32, callback=stop_after_first_epoch, report_every=0, progress=False)
+    assert history.cancelled and history.epochs_completed == 1
+    assert [e.epoch_end for e in events].count(True) == 1
+    assert sum(not e.epoch_end for e in events) == 8            # report_every=0: every minibatch
+    assert len(history.iteration_scores) == 8
+    assert events[-1].score == pytest.approx(history.epoch_scores[0])
+
+
+def test_callback_exception_stops_training_and_is_raised(burst_data):
+    X, Y = burst_data
+
+    def broken(event):
+        raise KeyError("from the callback")
+
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    with pytest.raises(KeyError, match="from the callback"):
+        net.fit(X, Y, epochs=3, batch_size=32, callback=broken, report_every=0, progress=False)
+
+
+def test_validation_scores_and_early_stopping_keep_the_best_epoch(burst_data):
+    X, Y = burst_data
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2, learning_rate=0.05))
+    h = net.fit(X[:200], Y[:200], epochs=3, batch_size=32, validation=(X[200:], Y[200:]), progress=False)
+    assert len(h.validation_scores) == 3 and h.validation_scores[-1] < h.validation_scores[0]
+    # Unclipped at this learning rate the validation loss is best after epoch 1 and then worsens
+    # (seeded, so always): early stopping must stop and restore the best weights.
+    wild = db.Network(db.LSTMConfig(n_in=3, n_out=2, learning_rate=0.3, gradient_normalization="None"))
+    h = wild.fit(X[:200], Y[:200], epochs=30, batch_size=8, validation=(X[200:], Y[200:]), patience=2,
+                 progress=False)
+    assert h.stopped_early and h.epochs_completed < 30
+    assert h.best_epoch == int(np.argmin(h.validation_scores))
+    # The network holds the best epoch's weights: its validation loss (MCXENT summed over steps,
+    # averaged over sequences, as DL4J scores it) is the best one recorded.
+    p = wild.predict_proba(X[200:]).astype(np.float64)
+    picked = np.take_along_axis(p, Y[200:, :, None], axis=2)[..., 0]
+    loss = -np.log(np.clip(picked, 1e-10, 1)).sum(axis=1).mean()
+    assert loss == pytest.approx(h.validation_scores.min(), rel=1e-3)
+    assert h.validation_scores.min() < h.validation_scores[-1]
+
+
+def test_shape_errors_say_what_is_expected():
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    X = random_sequences(4, 5, 3)
+    with pytest.raises(db.ShapeError, match="n_in=3"):
+        net.predict_proba(random_sequences(4, 5, 2))
+    with pytest.raises(db.ShapeError, match=r"\[batch, time\]"):
+        net.fit(X, np.zeros((4, 6), np.int64), progress=False)
+    with pytest.raises(db.ShapeError, match="n_out=2"):
+        net.fit(X, np.full((4, 5), 2), progress=False)
+    X[1, 2, 0] = np.nan
+    with pytest.raises(db.ShapeError, match=r"batch 1, step 2, feature 0"):
+        net.predict_proba(X)
+
+
+def test_java_exceptions_are_converted_with_class_and_message():
+    import jpype
+
+    from dl4j_bridge.errors import JavaIllegalArgumentError
+    from dl4j_bridge.javaerrors import java_errors
+
+    with pytest.raises(JavaIllegalArgumentError) as info:
+        with java_errors():
+            jpype.JClass("io.dl4jbridge.NetworkFactory").build('{"n_in": 3}')
+    assert info.value.java_class == "java.lang.IllegalArgumentException"
+    assert "n_out" in str(info.value) and "NetworkFactory" in info.value.java_stacktrace
+    assert isinstance(info.value, ValueError)

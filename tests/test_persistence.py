@@ -1,0 +1,139 @@
+"""ModelSerializer zips: round trips, resumable training, atomic saves, and restore in plain Java."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dl4j_bridge as db
+from bridge_testing import REPO, missing_resource
+
+
+@pytest.fixture(autouse=True)
+def _jvm(jvm):
+    return jvm
+
+
+@pytest.fixture
+def trained(burst_data):
+    X, Y = burst_data
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2, hidden_sizes=(12, 8), learning_rate=0.05))
+    net.fit(X, Y, epochs=2, batch_size=32, progress=False)
+    return net
+
+
+def test_save_and_load_give_the_same_network(trained, burst_data, tmp_path):
+    X, _ = burst_data
+    path = trained.save(tmp_path / "sub" / "model.zip")
+    assert path.is_file()
+    entries = set(zipfile.ZipFile(path).namelist())
+    assert {"configuration.json", "coefficients.bin", "updaterState.bin", "dl4j_bridge.lstm_config.json"} <= entries
+    loaded = db.Network.load(path)
+    assert loaded.config == trained.config
+    assert np.array_equal(loaded.params(), trained.params())
+    assert np.array_equal(loaded.predict_proba(X), trained.predict_proba(X))
+    assert loaded.config_json() == trained.config_json()
+
+
+def test_training_continues_from_the_saved_updater_state(trained, burst_data, tmp_path):
+    X, Y = burst_data
+    path = trained.save(tmp_path / "m.zip", save_updater=True)
+    resumed = db.Network.load(path, load_updater=True)
+    fresh_updater = db.Network.load(path, load_updater=False)
+    trained.fit(X, Y, epochs=1, batch_size=32, progress=False)
+    resumed.fit(X, Y, epochs=1, batch_size=32, progress=False)
+    fresh_updater.fit(X, Y, epochs=1, batch_size=32, progress=False)
+    assert np.array_equal(resumed.params(), trained.params())        # same momentum, same steps
+    assert not np.allclose(fresh_updater.params(), trained.params())  # the state really mattered
+
+
+def test_save_without_updater_leaves_it_out(trained, tmp_path):
+    path = trained.save(tmp_path / "m.zip", save_updater=False)
+    assert "updaterState.bin" not in zipfile.ZipFile(path).namelist()
+    db.Network.load(path)
+
+
+def test_extra_entries_are_flat_text(trained, tmp_path):
+    path = trained.save(tmp_path / "m.zip", extra_entries={"dl4j_bridge.threshold.json": '{"threshold": 0.5}'})
+    assert zipfile.ZipFile(path).read("dl4j_bridge.threshold.json") == b'{"threshold": 0.5}'
+    with pytest.raises(db.JavaError, match="flat file names"):
+        trained.save(tmp_path / "m2.zip", extra_entries={"dir/x.json": "{}"})
+    assert not (tmp_path / "m2.zip").exists()
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no model file"):
+        db.Network.load(tmp_path / "absent.zip")
+
+
+KILLER = """
+import sys, numpy as np, dl4j_bridge as db
+db.start_jvm(home=sys.argv[2], threads=1)
+net = db.Network(db.LSTMConfig(n_in=64, n_out=32, hidden_sizes=(256, 256)))
+i = 0
+while True:
+    net.save(sys.argv[1])
+    i += 1
+    print("saved", i, flush=True)
+"""
+
+
+def test_a_save_killed_midway_leaves_the_previous_file_intact(dist, tmp_path):
+    target = tmp_path / "model.zip"
+    X = np.random.default_rng(0).normal(size=(2, 3, 64)).astype(np.float32)
+    for delay in (0.0, 0.013, 0.037, 0.071):
+        proc = subprocess.Popen([sys.executable, "-c", KILLER, str(target), str(dist)],
+                                stdout=subprocess.PIPE, text=True, cwd=str(REPO))
+        assert proc.stdout.readline().startswith("saved"), "the writer never saved"
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        size = target.stat().st_size
+        assert size > 1_000_000  # ~1.2M parameters, with updater state
+        with zipfile.ZipFile(target) as z:
+            assert z.testzip() is None
+        assert db.Network.load(target).predict_proba(X).shape == (2, 3, 32)
+
+
+def test_a_model_saved_from_python_restores_in_plain_java(trained, burst_data, dist, tmp_path):
+    javac = shutil.which("javac")
+    if javac is None:
+        missing_resource("javac (a JDK)")
+    X, _ = burst_data
+    model = trained.save(tmp_path / "m.zip")
+    classes = tmp_path / "classes"
+    cp = str(dist / "lib" / "*")
+    subprocess.run([javac, "-cp", cp, "-d", str(classes), str(REPO / "tests" / "java" / "RestoreAndPredict.java")],
+                   check=True, capture_output=True, timeout=300)
+    np.save(tmp_path / "x.npy", np.ascontiguousarray(X.transpose(0, 2, 1)))   # DL4J layout
+    proc = subprocess.run(["java", "-cp", f"{classes}:{cp}", "RestoreAndPredict", str(model),
+                           str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    java_out = np.load(tmp_path / "y.npy").transpose(0, 2, 1)
+    python_out = trained.predict_proba(X)
+    assert java_out.shape == python_out.shape
+    assert np.abs(java_out - python_out).max() <= 1e-6
+
+
+def test_the_launcher_predicts_like_python(trained, burst_data, dist, tmp_path):
+    X, _ = burst_data
+    mask = np.ones(X.shape[:2], np.float32)
+    mask[:, 10:] = 0
+    model = trained.save(tmp_path / "m.zip")
+    np.save(tmp_path / "x.npy", np.ascontiguousarray(X.transpose(0, 2, 1)))
+    np.save(tmp_path / "mask.npy", mask)
+    proc = subprocess.run([str(dist / "bin" / "dl4j-bridge"), "predict", "--model", str(model), "--input",
+                           str(tmp_path / "x.npy"), "--mask", str(tmp_path / "mask.npy"), "--output",
+                           str(tmp_path / "y.npy")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    java_out = np.load(tmp_path / "y.npy").transpose(0, 2, 1)
+    assert np.abs(java_out - trained.predict_proba(X, mask)).max() <= 1e-6
