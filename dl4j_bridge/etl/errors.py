@@ -6,6 +6,9 @@ family with one ``except`` clause.
 
 from __future__ import annotations
 
+from ..errors import Dl4jBridgeError
+from ..errors import NotFittedError as _PackageNotFittedError
+
 __all__ = [
     "EtlError",
     "BadRecordError",
@@ -15,7 +18,7 @@ __all__ = [
 ]
 
 
-class EtlError(Exception):
+class EtlError(Dl4jBridgeError):
     """Base class of every error raised by :mod:`dl4j_bridge.etl`."""
 
 
@@ -53,5 +56,5 @@ class SpecError(EtlError):
     """A saved pipeline spec is malformed or has an unsupported version."""
 
 
-class NotFittedError(EtlError):
-    """A transform or pipeline was used before ``fit``."""
+class NotFittedError(EtlError, _PackageNotFittedError):
+    """A transform or pipeline was used before ``fit`` (also a :class:`dl4j_bridge.NotFittedError`)."""
