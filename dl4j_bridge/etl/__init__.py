@@ -18,7 +18,7 @@ from .readers import CsvReader, JsonLinesReader, ReadReport, Reader, TextReader,
 from .schema import Column, Schema
 from .sequences import SequenceBatch, Sessions, Windows
 from .split import ChronologicalSplit, KeySplit
-from .templates import DEFAULT_MASKING, OOV_ID, MaskingRule, TemplateMiner
+from .templates import DEFAULT_MASKING, OOV_ID, OPTIONAL_MASKING, MaskingRule, TemplateMiner
 from .transforms import (STEP_LABEL, TEMPLATE_ID, Categorical, Extract, IpAddress, Label, Numeric, Port,
                          Template, Timestamp, Transform)
 
@@ -28,7 +28,7 @@ __all__ = [
     "Schema", "Column",
     "Transform", "Extract", "Categorical", "Numeric", "Timestamp", "Template", "IpAddress", "Port", "Label",
     "TEMPLATE_ID", "STEP_LABEL",
-    "TemplateMiner", "MaskingRule", "DEFAULT_MASKING", "OOV_ID",
+    "TemplateMiner", "MaskingRule", "DEFAULT_MASKING", "OPTIONAL_MASKING", "OOV_ID",
     "Windows", "Sessions", "SequenceBatch",
     "ChronologicalSplit", "KeySplit",
     "Pipeline", "SPEC_FORMAT", "SPEC_VERSION", "atomic_write_text",

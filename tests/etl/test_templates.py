@@ -9,10 +9,19 @@ from dl4j_bridge.etl import OOV_ID, TemplateMiner, TextReader
 
 def test_masking_of_numbers_ips_hex_paths_and_urls():
     miner = TemplateMiner()
-    assert miner.mask("Connected to 10.0.0.1:8080 in 35 ms") == "Connected to <*> in <*>"
+    assert miner.mask("Connected to 10.0.0.1:8080 in 35 ms") == "Connected to <*>:<*> in <*>"
+    assert miner.mask("from 192.168.1.20 port 22") == "from <*> port <*>"
     assert miner.mask("ptr 0xdeadBEEF at /var/log/app/x.log") == "ptr <*> at <*>"
     assert miner.mask("GET http://example.com/a?b=1 ok") == "GET <*> ok"
     assert miner.mask("block blk_-123 and blk_456") == "block <*> and <*>"
+
+
+def test_optional_rules_give_one_placeholder_per_address():
+    from dl4j_bridge.etl import DEFAULT_MASKING, OPTIONAL_MASKING
+
+    miner = TemplateMiner(masking=(OPTIONAL_MASKING["host:port"], OPTIONAL_MASKING["mac"]) + DEFAULT_MASKING)
+    assert miner.mask("Connected to db-1.example.com:5432 in 35 ms") == "Connected to <*> in <*>"
+    assert miner.mask("nic aa:bb:cc:dd:ee:ff up") == "nic <*> up"
 
 
 def test_mask_many_equals_mask_per_line():
