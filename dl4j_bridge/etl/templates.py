@@ -100,14 +100,15 @@ OPTIONAL_MASKING: dict[str, MaskingRule] = {
     "host:port": MaskingRule(r"(?<![A-Za-z0-9_.\-])[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+:\d{1,5}(?![0-9])",
                              WILDCARD, "host:port"),
     "ipv4": MaskingRule(r"(?<![A-Za-z0-9.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![0-9])", WILDCARD, "ipv4"),
-    "mac": MaskingRule(r"(?<![A-Za-z0-9_:])[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}(?![A-Za-z0-9_:])", WILDCARD, "mac"),
     "hex": MaskingRule(r"(?<![A-Za-z0-9_])0[xX][0-9a-fA-F]+(?![A-Za-z0-9_])", WILDCARD, "hex"),
 }
 
 #: Generic masking rules, one configuration for every system: a token with a digit is a variable
-#: (numbers, ids, IPs, hex, sizes), and so are URLs, paths and dates; runs of variables collapse.
+#: (numbers, ids, IPs, hex, sizes), and so are URLs, MAC addresses (before the tokenizer splits them
+#: at their colons), paths and dates; runs of variables collapse.
 DEFAULT_MASKING: tuple[MaskingRule, ...] = (
     MaskingRule(r"[A-Za-z][A-Za-z0-9+.\-]*://[^ \t\r\n\"'<>]+", WILDCARD, "url"),
+    MaskingRule(r"(?<![A-Za-z0-9_:])[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}(?![A-Za-z0-9_:])", WILDCARD, "mac"),
     MaskingRule(r"(?<![A-Za-z0-9_.\-/])(?:/[A-Za-z0-9_.\-~%+]+){2,}/?(?:\?[^ \t\r\n\"']*)?",
                 WILDCARD, "path"),
     MaskingRule(r"(?<![A-Za-z0-9_])(?=[A-Z][a-z][a-z] +\d)"

@@ -19,9 +19,10 @@ def test_masking_of_numbers_ips_hex_paths_and_urls():
 def test_optional_rules_give_one_placeholder_per_address():
     from dl4j_bridge.etl import DEFAULT_MASKING, OPTIONAL_MASKING
 
-    miner = TemplateMiner(masking=(OPTIONAL_MASKING["host:port"], OPTIONAL_MASKING["mac"]) + DEFAULT_MASKING)
+    miner = TemplateMiner(masking=(OPTIONAL_MASKING["host:port"], OPTIONAL_MASKING["ipv4"]) + DEFAULT_MASKING)
     assert miner.mask("Connected to db-1.example.com:5432 in 35 ms") == "Connected to <*> in <*>"
-    assert miner.mask("nic aa:bb:cc:dd:ee:ff up") == "nic <*> up"
+    assert miner.mask("Connected to 10.0.0.1:8080 in 35 ms") == "Connected to <*> in <*>"
+    assert TemplateMiner().mask("nic aa:bb:cc:dd:ee:ff up") == "nic <*> up"
 
 
 def test_mask_many_equals_mask_per_line():
