@@ -25,6 +25,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -65,17 +66,20 @@ def worker(path: str, spec_out: str | None) -> dict:
     fit_seconds = time.perf_counter() - start
     lines = pipeline.report.lines
     start = time.perf_counter()
+    cpu_start = time.process_time()
     windows = 0
     checksum = 0.0
     for batch in pipeline.iter_transform(path):
         windows += len(batch)
         checksum += float(batch.x[:, :, -5:].sum())
     transform_seconds = time.perf_counter() - start
+    transform_cpu_seconds = time.process_time() - cpu_start
     if spec_out:
         pipeline.save(spec_out)
     return {"lines": lines, "windows": windows, "features": len(pipeline.feature_names),
             "templates": pipeline.n_template_ids, "fit_seconds": fit_seconds,
-            "transform_seconds": transform_seconds, "checksum": checksum, "peak_rss_mb": peak_rss_mb()}
+            "transform_seconds": transform_seconds, "transform_cpu_seconds": transform_cpu_seconds,
+            "threads": threading.active_count(), "checksum": checksum, "peak_rss_mb": peak_rss_mb()}
 
 
 def naive_baseline(path: str, spec_path: str, n_lines: int) -> dict:
@@ -98,6 +102,7 @@ def naive_baseline(path: str, spec_path: str, n_lines: int) -> dict:
     ids: list[int] = []
     windows = []
     previous_time = None
+    cpu_start = time.process_time()
     start = time.perf_counter()
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -136,7 +141,8 @@ def naive_baseline(path: str, spec_path: str, n_lines: int) -> dict:
                 windows.append(np.array(rows, dtype=np.float32))
                 rows = rows[STRIDE:] if STRIDE < WINDOW else []
     seconds = time.perf_counter() - start
-    return {"lines": min(n_lines, number), "seconds": seconds, "windows": windows}
+    return {"lines": min(n_lines, number), "seconds": seconds, "cpu_seconds": time.process_time() - cpu_start,
+            "windows": windows}
 
 
 def compare_with_pipeline(path: str, spec_path: str, baseline_windows: list[np.ndarray], n_lines: int) -> float:
@@ -169,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         path, spec_path = args.baseline.split(os.pathsep)
         result = naive_baseline(path, spec_path, args.baseline_lines)
         difference = compare_with_pipeline(path, spec_path, result["windows"], args.baseline_lines)
-        print(json.dumps({"lines": result["lines"], "seconds": result["seconds"],
+        print(json.dumps({"lines": result["lines"], "seconds": result["seconds"], "cpu_seconds": result["cpu_seconds"],
                           "windows": len(result["windows"]), "max_abs_difference": difference}))
         return 0
 
@@ -196,8 +202,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
             rate = result["lines"] / result["transform_seconds"]
             total_rate = result["lines"] / (result["fit_seconds"] + result["transform_seconds"])
+            cpu_rate = result["lines"] / result["transform_cpu_seconds"]
             print(f"pipeline {result['lines']:>10,} lines: transform {result['transform_seconds']:.2f}s "
-                  f"= {rate:,.0f} lines/s; fit {result['fit_seconds']:.2f}s; fit+transform {total_rate:,.0f} lines/s; "
+                  f"= {rate:,.0f} lines/s wall, {cpu_rate:,.0f} lines per CPU-second; fit {result['fit_seconds']:.2f}s; fit+transform {total_rate:,.0f} lines/s; "
                   f"{result['windows']:,} windows x {WINDOW} x {result['features']} features; "
                   f"{result['templates']} template ids; peak RSS {result['peak_rss_mb']:.0f} MiB", flush=True)
         command = [sys.executable, __file__, "--baseline", paths[0] + os.pathsep + spec_path,
@@ -205,12 +212,19 @@ def main(argv: list[str] | None = None) -> int:
         baseline = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
                               .splitlines()[-1])
         baseline_rate = baseline["lines"] / baseline["seconds"]
+        baseline_cpu_rate = baseline["lines"] / baseline["cpu_seconds"]
         rate = results[0]["lines"] / results[0]["transform_seconds"]
+        cpu_rate = results[0]["lines"] / results[0]["transform_cpu_seconds"]
         print(f"naive per-line baseline {baseline['lines']:,} lines: {baseline['seconds']:.2f}s = "
               f"{baseline_rate:,.0f} lines/s; same arrays as the pipeline: max |diff| = "
               f"{baseline['max_abs_difference']:.2e}")
         print(f"lines/s (transform: parse + template ids + features + windows): {rate:,.0f}  "
               f"baseline: {baseline_rate:,.0f}  speed-up: {rate / baseline_rate:.1f}x")
+        # One core: the worker is single-threaded, so its CPU time is one core's time even when
+        # other processes share the machine (wall-clock rates then drop with the load).
+        print(f"lines per CPU-second (one core; load average {os.getloadavg()[0]:.1f}): {cpu_rate:,.0f}  "
+              f"baseline: {baseline_cpu_rate:,.0f}  speed-up: {cpu_rate / baseline_cpu_rate:.1f}x  "
+              f"(worker threads: {results[0]['threads']})")
         growth = results[1]["peak_rss_mb"] / results[0]["peak_rss_mb"]
         print(f"peak RSS: {results[0]['peak_rss_mb']:.0f} MiB at {sizes[0]:,} lines, "
               f"{results[1]['peak_rss_mb']:.0f} MiB at {sizes[1]:,} lines (x{growth:.2f} for x2 input)")
