@@ -551,7 +551,8 @@ class JsonLinesReader(Reader):
     Missing keys give ``None``; a line that is not valid JSON, or not a JSON
     object, is a bad line.  A nested object or list where a scalar field is
     expected is a bad value ("wrong type") when that field has a declared
-    non-``str`` type, otherwise it is kept as its JSON text.
+    non-``str`` type, otherwise it is kept as its compact JSON text
+    (``json.dumps(value, separators=(",", ":"))``).
     """
 
     kind = "jsonl"
@@ -615,7 +616,7 @@ class JsonLinesReader(Reader):
                              f"expected {self.types[bad_field]}, got a JSON "
                              f"{type(extracted[bad_field]).__name__}", line)
                     continue
-                records.append(extracted)
+                records.append(_nested_as_text(extracted))
                 numbers.append(number)
             next_line += len(block)
             self.report.lines += len(block)
@@ -626,11 +627,20 @@ class JsonLinesReader(Reader):
                 yield frame
 
     def _non_scalar_field(self, extracted: Mapping[str, Any]) -> str | None:
+        # note: the values this accepts are turned into JSON text by _nested_as_text
         for name, value in extracted.items():
             if isinstance(value, (dict, list)):
                 if self.types.get(name, "str") != "str":
                     return name
         return None
+
+
+def _nested_as_text(extracted: dict[str, Any]) -> dict[str, Any]:
+    """Nested objects and lists kept as values become compact JSON text (portable, unlike repr)."""
+    for name, value in extracted.items():
+        if isinstance(value, (dict, list)):
+            extracted[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return extracted
 
 
 # --------------------------------------------------------------------------

@@ -183,11 +183,18 @@ class _WindowBuilder:
         self.buffer: Steps | None = None
         self.emitted = 0
         self.seen = 0
+        self.skip = 0  # steps still to skip when the stride is longer than the buffer
 
     def add(self, steps: Steps) -> SequenceBatch | None:
         if not len(steps):
             return None
         self.seen += len(steps)
+        if self.skip:
+            skipped = min(self.skip, len(steps))
+            self.skip -= skipped
+            steps = steps.take(slice(skipped, None))
+            if not len(steps):
+                return None
         buffer = steps if self.buffer is None else Steps.concat([self.buffer, steps])
         length, stride = self.spec.length, self.spec.stride
         need = length + (1 if self.spec.next_event else 0)
@@ -198,6 +205,7 @@ class _WindowBuilder:
         starts = np.arange(0, last_start + 1, stride)
         batch = self._windows(buffer, starts)
         self.buffer = buffer.take(slice(int(starts[-1]) + stride, None))
+        self.skip = max(0, int(starts[-1]) + stride - len(buffer))
         self.emitted += len(starts)
         return batch
 

@@ -378,7 +378,8 @@ class Timestamp(Transform):
         (e.g. ``["Month", "Day", "Time"]``).
     format : str, optional
         ``strftime`` format of the joined text (fast and unambiguous);
-        ``None`` lets pandas infer ISO-like formats.
+        ``None`` means ISO 8601 (``2024-03-04T10:00:00.123+01:00``).  Times
+        with a zone are converted to UTC; times without one are taken as UTC.
     year : int, optional
         Year for formats without one (syslog); default 1900 as in ``strptime``.
     delta_by : str, optional
@@ -451,7 +452,9 @@ class Timestamp(Transform):
         if self.year is not None:
             unique_text = str(int(self.year)) + " " + unique_text.astype(str)
             time_format = "%Y " + (time_format or "%b %d %H:%M:%S")
-        parsed = pd.to_datetime(unique_text, format=time_format, errors="coerce")
+        # format=None means ISO 8601 (pandas' format inference has no portable equivalent on the JVM);
+        # utc=True: zone-less times are UTC, zoned times are converted, mixed zones are fine
+        parsed = pd.to_datetime(unique_text, format=time_format or "ISO8601", errors="coerce", utc=True)
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
         unique_seconds = parsed.astype("datetime64[ns]").to_numpy().astype("int64").astype(np.float64) / 1e9
@@ -477,8 +480,6 @@ class Timestamp(Transform):
             previous[1:] = seconds[:-1]
             previous[0] = seconds[0] if self._last_time is None else self._last_time
             delta = seconds - previous
-            if len(seconds):
-                self._last_time = float(seconds[-1])
         else:
             keys = frame[self.delta_by].to_numpy(dtype=object)
             delta = np.zeros_like(seconds)
@@ -487,6 +488,8 @@ class Timestamp(Transform):
                 before = last.get(key)
                 delta[i] = 0.0 if before is None else value - before
                 last[key] = value
+        if len(seconds):  # the next chunk's leading missing times take this one (both delta modes)
+            self._last_time = float(seconds[-1])
         delta = np.log1p(np.maximum(delta, 0.0))
         day_seconds = np.mod(seconds, 86400.0)
         hours = day_seconds / 3600.0
@@ -602,6 +605,11 @@ class Template(Transform):
 
 
 # ----------------------------------------------------------------------
+#: Networks whose addresses count as private: RFC 1918, loopback, link-local, IPv6 unique-local.
+PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16",
+                    "::1/128", "fc00::/7", "fe80::/10")
+
+
 class IpAddress(Transform):
     """IP address -> network category (one-hot) plus private / missing flags.
 
@@ -619,17 +627,21 @@ class IpAddress(Transform):
     Notes
     -----
     Features: one-hot of the network (``<column>_net=<unknown>`` first),
-    ``<column>_private`` (1.0 for RFC 1918 / loopback / link-local),
+    ``<column>_private`` (1.0 inside ``private_networks``: by default RFC 1918,
+    loopback, link-local and IPv6 unique-local -- an explicit, saved list, so
+    the flag does not depend on the Python version's ``ipaddress`` tables),
     ``<column>_missing``.  Unparsable text counts as missing.
     """
 
     kind = "ip"
 
     def __init__(self, column: str, *, prefix: int = 24, max_categories: int = 32, missing: str = "unknown",
-                 categories: Sequence[str] | None = None):
+                 categories: Sequence[str] | None = None, private_networks: Sequence[str] = PRIVATE_NETWORKS):
         super().__init__(column)
         if missing not in ("unknown", "error"):
             raise EtlError("missing must be 'unknown' or 'error'")
+        self.private_networks = [str(ipaddress.ip_network(n)) for n in private_networks]
+        self._private = [ipaddress.ip_network(n) for n in self.private_networks]
         self.prefix = int(prefix)
         self.max_categories = int(max_categories)
         self.missing = missing
@@ -651,8 +663,7 @@ class IpAddress(Transform):
                         address = ipaddress.ip_address(value.strip())
                         bits = self.prefix if address.version == 4 else min(self.prefix * 4, 128)
                         network = ipaddress.ip_network(f"{address}/{bits}", strict=False)
-                        found = (str(network), float(address.is_private or address.is_loopback
-                                                     or address.is_link_local))
+                        found = (str(network), float(any(address in net for net in self._private)))
                     except ValueError:
                         pass
                 cache[value] = found
@@ -685,12 +696,14 @@ class IpAddress(Transform):
     def to_dict(self) -> dict[str, Any]:
         self._check_fitted()
         return {**super().to_dict(), "prefix": self.prefix, "max_categories": self.max_categories,
-                "missing": self.missing, "categories": list(self._networks.categories)}
+                "missing": self.missing, "categories": list(self._networks.categories),
+                "private_networks": list(self.private_networks)}
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> "IpAddress":
         return cls(spec["column"], prefix=spec["prefix"], max_categories=spec["max_categories"],
-                   missing=spec.get("missing", "unknown"), categories=spec["categories"])
+                   missing=spec.get("missing", "unknown"), categories=spec["categories"],
+                   private_networks=spec.get("private_networks", PRIVATE_NETWORKS))
 
 
 # ----------------------------------------------------------------------
