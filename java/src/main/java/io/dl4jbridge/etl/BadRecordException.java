@@ -1,0 +1,38 @@
+package io.dl4jbridge.etl;
+
+/**
+ * A record could not be read or did not match its declared type (strict mode), with the same
+ * {@code file:line: field 'x' reason} message as Python's {@code BadRecordError}.
+ */
+public class BadRecordException extends EtlException {
+    private final String file;
+    private final long line;
+    private final String field;
+    private final String reason;
+
+    public BadRecordException(String file, long line, String field, String reason) {
+        super(file + ":" + line + ":" + (field != null ? " field '" + field + "'" : "") + " " + reason);
+        this.file = file;
+        this.line = line;
+        this.field = field;
+        this.reason = reason;
+    }
+
+    public String file() {
+        return file;
+    }
+
+    /** 1-based physical line where the record starts. */
+    public long line() {
+        return line;
+    }
+
+    /** The bad field, or null when the whole line is bad. */
+    public String field() {
+        return field;
+    }
+
+    public String reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,201 @@
+package io.dl4jbridge.etl;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * CSV with a header row, parsed as Python's {@code csv.reader(strict=True)} with the excel dialect:
+ * double quotes, doubled quotes inside quoted cells, quoted cells spanning lines. A row whose cell
+ * count differs from the header is bad; empty cells are missing values.
+ */
+public final class CsvRecordReader extends RecordReader {
+    private enum State { START_FIELD, IN_FIELD, IN_QUOTED, QUOTE_IN_QUOTED }
+
+    private final Map<String, List<String>> aliases;  // null = every header column
+    private final char delimiter;
+    private List<String> header;
+    private int[] columns;
+    // the row being parsed (may span lines inside quotes)
+    private final List<String> cells = new ArrayList<>();
+    private final StringBuilder cell = new StringBuilder();
+    private final StringBuilder rowText = new StringBuilder();
+    private boolean inQuotedRow;
+    private long rowStart;
+
+    public CsvRecordReader(Map<String, List<String>> aliases, String delimiter, Map<String, String> types) {
+        super(types);
+        if (delimiter == null || delimiter.length() != 1) {
+            throw new SpecException("CSV delimiter must be one character, not '" + delimiter + "'");
+        }
+        this.aliases = aliases;
+        this.delimiter = delimiter.charAt(0);
+    }
+
+    @Override
+    public List<String> fields() {
+        if (aliases != null) {
+            return new ArrayList<>(aliases.keySet());
+        }
+        return header;
+    }
+
+    @Override
+    public void start(ReadReport report, BadLinePolicy policy) {
+        super.start(report, policy);
+        header = null;
+        columns = null;
+        resetRow();
+    }
+
+    private void resetRow() {
+        cells.clear();
+        cell.setLength(0);
+        rowText.setLength(0);
+        inQuotedRow = false;
+    }
+
+    @Override
+    public void accept(String line, Consumer<Record> out) {
+        long number = ++lineNumber;
+        report.lines++;
+        if (!inQuotedRow) {
+            rowStart = number;
+            cells.clear();
+            cell.setLength(0);
+            rowText.setLength(0);
+        } else {
+            rowText.append('\n');
+        }
+        rowText.append(line);
+        State state = inQuotedRow ? State.IN_QUOTED : State.START_FIELD;
+        if (!inQuotedRow && line.isEmpty()) {
+            row(null, out);  // csv yields [] for an empty line
+            return;
+        }
+        if (inQuotedRow) {
+            cell.append('\n');
+        }
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            switch (state) {
+                case START_FIELD:
+                    if (c == '"') {
+                        state = State.IN_QUOTED;
+                    } else if (c == delimiter) {
+                        saveCell();
+                    } else {
+                        cell.append(c);
+                        state = State.IN_FIELD;
+                    }
+                    break;
+                case IN_FIELD:
+                    if (c == delimiter) {
+                        saveCell();
+                        state = State.START_FIELD;
+                    } else {
+                        cell.append(c);
+                    }
+                    break;
+                case IN_QUOTED:
+                    if (c == '"') {
+                        state = State.QUOTE_IN_QUOTED;
+                    } else {
+                        cell.append(c);
+                    }
+                    break;
+                case QUOTE_IN_QUOTED:
+                    if (c == '"') {
+                        cell.append('"');
+                        state = State.IN_QUOTED;
+                    } else if (c == delimiter) {
+                        saveCell();
+                        state = State.START_FIELD;
+                    } else {
+                        // Python's csv: the rest of the line is discarded with the error
+                        inQuotedRow = false;
+                        String text = rowText.toString();
+                        resetRow();
+                        policy.bad(rowStart, null, "malformed CSV", "'" + delimiter + "' expected after '\"'", text);
+                        return;
+                    }
+                    break;
+                default:
+                    throw new IllegalStateException();
+            }
+        }
+        if (state == State.IN_QUOTED) {
+            inQuotedRow = true;  // the quoted cell continues on the next line
+            return;
+        }
+        inQuotedRow = false;
+        saveCell();
+        row(new ArrayList<>(cells), out);
+    }
+
+    private void saveCell() {
+        cells.add(cell.toString());
+        cell.setLength(0);
+    }
+
+    @Override
+    public void finish(Consumer<Record> out) {
+        if (inQuotedRow) {
+            String text = rowText.toString();
+            resetRow();
+            policy.bad(rowStart, null, "malformed CSV", "unexpected end of data", text);
+        }
+    }
+
+    private void row(List<String> row, Consumer<Record> out) {
+        String text = rowText.toString();
+        if (header == null) {
+            header = row == null ? new ArrayList<String>() : row;
+            columns = columnIndexes(header);
+            return;
+        }
+        if (row == null) {
+            report.blankLines++;
+            return;
+        }
+        if (row.size() != header.size()) {
+            policy.bad(rowStart, null, "wrong column count",
+                    "expected " + header.size() + " cells, got " + row.size(), String.join(String.valueOf(delimiter), row));
+            return;
+        }
+        List<String> names = fields();
+        Record record = new Record(rowStart, new HashMap<String, Object>());
+        for (int i = 0; i < names.size(); i++) {
+            int column = columns[i];
+            String value = column < 0 ? null : row.get(column);
+            record.values.put(names.get(i), value == null || value.isEmpty() ? null : value);
+        }
+        emit(record, text, out);
+    }
+
+    private int[] columnIndexes(List<String> header) {
+        if (aliases == null) {
+            int[] out = new int[header.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = i;
+            }
+            return out;
+        }
+        int[] out = new int[aliases.size()];
+        int k = 0;
+        for (List<String> alternatives : aliases.values()) {
+            out[k] = -1;
+            for (String name : alternatives) {
+                int index = header.lastIndexOf(name);  // Python keeps the last of duplicate names
+                if (index >= 0) {
+                    out[k] = index;
+                    break;
+                }
+            }
+            k++;
+        }
+        return out;
+    }
+}

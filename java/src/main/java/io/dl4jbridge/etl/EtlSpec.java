@@ -1,0 +1,267 @@
+package io.dl4jbridge.etl;
+
+import org.nd4j.shade.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A saved ETL spec ({@code dl4j_bridge.etl.Pipeline.save}, format {@code dl4j_bridge.etl.pipeline},
+ * version 1) read on the JVM. {@link #open} starts a pass that turns raw lines into the same
+ * windows or sessions, with the same float32 features, as {@code Pipeline.transform(lines)}.
+ *
+ * <pre>
+ *   EtlSpec spec = EtlSpec.parse(json);
+ *   EtlStream stream = spec.open("app.log");
+ *   for (String line : lines) stream.accept(line, sequence -&gt; ...);
+ *   stream.finish(sequence -&gt; ...);
+ * </pre>
+ */
+public final class EtlSpec {
+    public static final String FORMAT = "dl4j_bridge.etl.pipeline";
+    public static final int VERSION = 1;
+    /** Private networks of IP transforms saved before the spec listed them. */
+    static final List<String> DEFAULT_PRIVATE_NETWORKS = Arrays.asList("10.0.0.0/8", "172.16.0.0/12",
+            "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10");
+
+    private final JsonNode spec;
+    private final List<String> featureNames;
+    private final String mode;
+    private final String encoding;
+
+    private EtlSpec(JsonNode spec) {
+        this.spec = spec;
+        JsonNode reader = required(spec, "reader");
+        this.mode = reader.has("mode") ? reader.get("mode").asText() : "strict";
+        this.encoding = reader.has("encoding") ? reader.get("encoding").asText() : "utf-8";
+        List<String> rebuilt = new ArrayList<>();
+        for (Transform t : buildTransforms()) {
+            rebuilt.addAll(t.featureNames());
+        }
+        List<String> saved = strings(required(spec, "feature_names"));
+        if (!rebuilt.equals(saved)) {
+            throw new SpecException("feature names rebuilt from the transforms differ from the saved ones");
+        }
+        this.featureNames = Collections.unmodifiableList(saved);
+        buildReader();  // fail early on a reader the JVM cannot run
+        sequenceNode();
+    }
+
+    public static EtlSpec parse(String json) {
+        JsonNode node;
+        try {
+            node = JsonValues.MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new SpecException("the ETL spec is not valid JSON: " + e.getMessage(), e);
+        }
+        if (node == null || !node.isObject() || !FORMAT.equals(text(node, "format"))) {
+            throw new SpecException("not an ETL pipeline spec (format " + (node == null ? null : node.get("format")) + ")");
+        }
+        if (!node.has("version") || node.get("version").asInt() != VERSION) {
+            throw new SpecException("unsupported ETL spec version " + node.get("version") + "; this code reads " + VERSION);
+        }
+        return new EtlSpec(node);
+    }
+
+    public List<String> featureNames() {
+        return featureNames;
+    }
+
+    public int nFeatures() {
+        return featureNames.size();
+    }
+
+    /** "windows" or "sessions". */
+    public String sequenceKind() {
+        return sequenceNode().get("kind").asText();
+    }
+
+    /** The reader's saved bad-line mode ("strict" or "lenient"). */
+    public String mode() {
+        return mode;
+    }
+
+    /** Text encoding of the logs. */
+    public String encoding() {
+        return encoding;
+    }
+
+    /** The raw spec. */
+    public JsonNode json() {
+        return spec;
+    }
+
+    /** A pass with the saved bad-line mode, no quarantine, sessions closed at the end of input. */
+    public EtlStream open(String sourceName) {
+        return open(sourceName, mode, null, 0);
+    }
+
+    /**
+     * @param mode       "strict" or "lenient" (overrides the saved one)
+     * @param quarantine lenient mode: receives rejected lines as JSON lines (may be null)
+     * @param idleLines  sessions: close a session after this many lines without a record (0 = at the end)
+     */
+    public EtlStream open(String sourceName, String mode, Writer quarantine, long idleLines) {
+        RecordReader reader = buildReader();
+        List<Transform> transforms = buildTransforms();
+        ReadReport report = new ReadReport();
+        report.source = sourceName;
+        reader.start(report, new BadLinePolicy(sourceName, mode, report, quarantine));
+        JsonNode seq = sequenceNode();
+        SequenceAssembler assembler;
+        String sessionKey = null;
+        if ("windows".equals(seq.get("kind").asText())) {
+            assembler = new WindowAssembler(seq.get("length").asInt(), seq.get("stride").asInt(),
+                    bool(seq, "next_event", false), bool(seq, "pad_last", false), nFeatures());
+        } else {
+            sessionKey = seq.get("key").asText();
+            Integer maxLength = seq.hasNonNull("max_length") ? seq.get("max_length").asInt() : null;
+            assembler = new SessionAssembler(maxLength, nFeatures(), idleLines);
+        }
+        return new EtlStream(reader, transforms, assembler, sessionKey, nFeatures(), report);
+    }
+
+    private JsonNode sequenceNode() {
+        JsonNode seq = spec.get("sequence");
+        if (seq == null || seq.isNull()) {
+            throw new SpecException("the ETL spec has no sequence (windows or sessions)");
+        }
+        String kind = text(seq, "kind");
+        if (!"windows".equals(kind) && !"sessions".equals(kind)) {
+            throw new SpecException("unknown sequence kind '" + kind + "'");
+        }
+        return seq;
+    }
+
+    private RecordReader buildReader() {
+        JsonNode r = spec.get("reader");
+        String kind = text(r, "kind");
+        Map<String, String> types = new LinkedHashMap<>();
+        if (r.hasNonNull("types")) {
+            Iterator<Map.Entry<String, JsonNode>> it = r.get("types").fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                types.put(e.getKey(), e.getValue().asText());
+            }
+        }
+        if ("text".equals(kind)) {
+            return new TextRecordReader(required(r, "regex").asText(), strings(required(r, "fields")),
+                    r.hasNonNull("continuation") ? r.get("continuation").asText() : null, types);
+        }
+        if ("jsonl".equals(kind)) {
+            return new JsonLinesRecordReader(aliases(r.get("fields")), types);
+        }
+        if ("csv".equals(kind)) {
+            return new CsvRecordReader(aliases(r.get("fields")),
+                    r.hasNonNull("delimiter") ? r.get("delimiter").asText() : ",", types);
+        }
+        throw new SpecException("unknown reader kind '" + kind + "'");
+    }
+
+    private List<Transform> buildTransforms() {
+        List<Transform> out = new ArrayList<>();
+        for (JsonNode t : required(spec, "transforms")) {
+            out.add(transform(t));
+        }
+        return out;
+    }
+
+    private static Transform transform(JsonNode t) {
+        String kind = text(t, "kind");
+        if (kind == null) {
+            throw new SpecException("a transform has no kind: " + t);
+        }
+        switch (kind) {
+            case "extract":
+                return new ExtractTransform(text(t, "column"), text(t, "pattern"), text(t, "into"));
+            case "categorical":
+                return new CategoricalTransform(text(t, "column"), text(t, "encoding"),
+                        t.has("missing") ? text(t, "missing") : "unknown", strings(required(t, "categories")));
+            case "numeric":
+                return new NumericTransform(text(t, "column"), text(t, "scaling"), bool(t, "log1p", false),
+                        t.has("missing") ? text(t, "missing") : "mean", bool(t, "indicator", false),
+                        required(t, "mean").asDouble(), required(t, "std").asDouble(),
+                        required(t, "min").asDouble(), required(t, "max").asDouble());
+            case "timestamp": {
+                JsonNode column = required(t, "column");
+                List<String> columns = column.isArray() ? strings(column) : Collections.singletonList(column.asText());
+                return new TimestampTransform(columns, t.hasNonNull("format") ? text(t, "format") : null,
+                        t.hasNonNull("year") ? t.get("year").asInt() : null,
+                        t.hasNonNull("delta_by") ? text(t, "delta_by") : null,
+                        t.has("missing") ? text(t, "missing") : "previous",
+                        t.hasNonNull("name") ? text(t, "name") : null);
+            }
+            case "template":
+                return new TemplateTransform(text(t, "column"), new TemplateMatcher(required(t, "miner")),
+                        bool(t, "onehot", true), t.has("missing") ? text(t, "missing") : "empty");
+            case "ip":
+                return new IpTransform(text(t, "column"), required(t, "prefix").asInt(),
+                        t.has("missing") ? text(t, "missing") : "unknown", strings(required(t, "categories")),
+                        t.hasNonNull("private_networks") ? strings(t.get("private_networks")) : DEFAULT_PRIVATE_NETWORKS);
+            case "port":
+                return new PortTransform(text(t, "column"), t.has("missing") ? text(t, "missing") : "unknown",
+                        strings(required(t, "categories")));
+            case "label":
+                return new LabelTransform(text(t, "column"),
+                        t.hasNonNull("positive") ? strings(t.get("positive")) : null,
+                        t.hasNonNull("negative") ? strings(t.get("negative")) : null);
+            default:
+                throw new SpecException("unknown transform kind '" + kind + "'");
+        }
+    }
+
+    private static Map<String, List<String>> aliases(JsonNode fields) {
+        if (fields == null || fields.isNull()) {
+            return null;
+        }
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        if (fields.isArray()) {
+            for (JsonNode name : fields) {
+                out.put(name.asText(), Collections.singletonList(name.asText()));
+            }
+            return out;
+        }
+        Iterator<Map.Entry<String, JsonNode>> it = fields.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            out.put(e.getKey(), e.getValue().isArray() ? strings(e.getValue())
+                    : Collections.singletonList(e.getValue().asText()));
+        }
+        return out;
+    }
+
+    static JsonNode required(JsonNode node, String key) {
+        if (node == null || !node.hasNonNull(key)) {
+            throw new SpecException("the spec lacks '" + key + "' in " + (node == null ? "null" : abbreviate(node)));
+        }
+        return node.get(key);
+    }
+
+    private static String abbreviate(JsonNode node) {
+        String s = node.toString();
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+
+    static String text(JsonNode node, String key) {
+        return node != null && node.hasNonNull(key) ? node.get(key).asText() : null;
+    }
+
+    static boolean bool(JsonNode node, String key, boolean fallback) {
+        return node.hasNonNull(key) ? node.get(key).asBoolean() : fallback;
+    }
+
+    static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : array) {
+            out.add(n.asText());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,104 @@
+package io.dl4jbridge.etl;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One pass over raw lines: reader -> transforms -> windows or sessions. Push lines with
+ * {@link #accept}; each complete sequence is handed to the consumer at once, so a stream of windows
+ * runs in constant memory. Call {@link #finish} at the end of input.
+ */
+public final class EtlStream {
+    private final RecordReader reader;
+    private final List<Transform> transforms;
+    private final SequenceAssembler assembler;
+    private final String sessionKey;
+    private final int nFeatures;
+    private final ReadReport report;
+    private final Consumer<Record> onRecord;
+    private Consumer<Sequence> out;
+    private boolean schemaChecked;
+
+    EtlStream(RecordReader reader, List<Transform> transforms, SequenceAssembler assembler, String sessionKey,
+              int nFeatures, ReadReport report) {
+        this.reader = reader;
+        this.transforms = transforms;
+        this.assembler = assembler;
+        this.sessionKey = sessionKey;
+        this.nFeatures = nFeatures;
+        this.report = report;
+        for (Transform t : transforms) {
+            t.resetStream();
+        }
+        this.onRecord = this::step;
+    }
+
+    /** One physical line without its terminator. */
+    public void accept(String line, Consumer<Sequence> out) {
+        this.out = out;
+        reader.accept(line, onRecord);
+    }
+
+    /** End of input: flushes a held-back record, a padded window, open sessions. */
+    public void finish(Consumer<Sequence> out) {
+        this.out = out;
+        reader.finish(onRecord);
+        assembler.finish(out);
+    }
+
+    public ReadReport report() {
+        return report;
+    }
+
+    public SequenceAssembler assembler() {
+        return assembler;
+    }
+
+    private void step(Record record) {
+        if (!schemaChecked) {
+            checkSchema();
+        }
+        for (Transform t : transforms) {
+            t.derive(record);
+        }
+        float[] x = new float[nFeatures];
+        int offset = 0;
+        for (Transform t : transforms) {
+            t.write(record, x, offset);
+            offset += t.featureNames().size();
+        }
+        Object key = sessionKey == null ? null : record.get(sessionKey);
+        Step step = new Step(x, record.templateId, record.stepLabel, record.line, key,
+                record.order == null ? 0.0 : record.order);
+        assembler.add(step, out);
+    }
+
+    /** Input columns the transforms need must come from the reader (as Python's _check_schema). */
+    private void checkSchema() {
+        schemaChecked = true;
+        List<String> fields = reader.fields();
+        if (fields == null) {
+            return;  // JSON lines without declared fields: absent keys are missing values
+        }
+        List<String> derived = new ArrayList<>();
+        derived.add(TemplateTransform.TEMPLATE_ID);
+        derived.add(LabelTransform.STEP_LABEL);
+        List<String> missing = new ArrayList<>();
+        for (Transform t : transforms) {
+            if (t.derivedColumn() != null) {
+                derived.add(t.derivedColumn());
+            }
+        }
+        for (Transform t : transforms) {
+            for (String name : t.inputColumns()) {
+                if (!derived.contains(name) && !fields.contains(name) && !missing.contains(name)) {
+                    missing.add(name);
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new EtlException(report.source + ": input columns " + missing + " are missing (have " + fields + ")");
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.dl4jbridge.etl;
+
+import org.nd4j.shade.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * JSON lines: one object per line. Each output field is the first of its alias paths that resolves
+ * to a non-null value (a dotted path walks nested objects; a literal top-level key containing dots
+ * wins). Without declared fields every key is kept, nested objects flattened to dotted names. Nested
+ * objects and lists kept as values become their compact JSON text.
+ */
+public final class JsonLinesRecordReader extends RecordReader {
+    private final Map<String, List<String>> aliases;  // null = keep every key
+    private final List<String> seen = new ArrayList<>();
+
+    public JsonLinesRecordReader(Map<String, List<String>> aliases, Map<String, String> types) {
+        super(types);
+        this.aliases = aliases;
+        if (aliases != null) {
+            seen.addAll(aliases.keySet());
+        }
+    }
+
+    @Override
+    public List<String> fields() {
+        return aliases == null ? null : seen;
+    }
+
+    @Override
+    public void accept(String line, Consumer<Record> out) {
+        long number = ++lineNumber;
+        report.lines++;
+        if (PyCompat.strip(line).isEmpty()) {
+            report.blankLines++;
+            return;
+        }
+        JsonNode node;
+        try {
+            node = JsonValues.MAPPER.readTree(line);
+        } catch (IOException e) {
+            policy.bad(number, null, "invalid JSON", firstLine(e.getMessage()), line);
+            return;
+        }
+        if (node == null || !node.isObject()) {
+            policy.bad(number, null, "not a JSON object", node == null ? "empty" : pythonTypeName(node), line);
+            return;
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        if (aliases == null) {
+            flatten(node, "", values);
+        } else {
+            for (Map.Entry<String, List<String>> e : aliases.entrySet()) {
+                Object value = null;
+                for (String path : e.getValue()) {
+                    JsonNode found = resolve(node, path);
+                    if (found != null && !found.isNull()) {
+                        value = JsonValues.fromNode(found, false);
+                        break;
+                    }
+                }
+                values.put(e.getKey(), value);
+            }
+        }
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            if (e.getValue() instanceof JsonNode) {
+                String kind = types.get(e.getKey());
+                if (kind != null && !kind.equals("str")) {
+                    JsonNode bad = (JsonNode) e.getValue();
+                    policy.bad(number, e.getKey(), "wrong type",
+                            "expected " + kind + ", got a JSON " + (bad.isArray() ? "list" : "dict"), line);
+                    return;
+                }
+                e.setValue(JsonText.dumpsCompact(e.getValue()));
+            }
+        }
+        emit(new Record(number, values), line, out);
+    }
+
+    /** Dotted path lookup; a literal key containing dots wins. */
+    static JsonNode resolve(JsonNode record, String path) {
+        if (record.has(path)) {
+            return record.get(path);
+        }
+        JsonNode node = record;
+        for (String part : path.split("\\.", -1)) {
+            if (node != null && node.isObject() && node.has(part)) {
+                node = node.get(part);
+            } else {
+                return null;
+            }
+        }
+        return node;
+    }
+
+    private void flatten(JsonNode node, String prefix, Map<String, Object> out) {
+        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = prefix + e.getKey();
+            if (e.getValue().isObject()) {
+                flatten(e.getValue(), name + ".", out);
+            } else {
+                out.put(name, JsonValues.fromNode(e.getValue(), false));
+                if (!seen.contains(name)) {
+                    seen.add(name);
+                }
+            }
+        }
+    }
+
+    private static String pythonTypeName(JsonNode node) {
+        if (node.isArray()) {
+            return "list";
+        }
+        if (node.isTextual()) {
+            return "str";
+        }
+        if (node.isBoolean()) {
+            return "bool";
+        }
+        if (node.isIntegralNumber()) {
+            return "int";
+        }
+        if (node.isNumber()) {
+            return "float";
+        }
+        return "NoneType";
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+}

@@ -1,0 +1,75 @@
+package io.dl4jbridge.etl;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A numeric column scaled with training statistics: {@code standard} {@code (x - mean) / std},
+ * {@code minmax} {@code (x - min) / (max - min or 1)}, or {@code none}; {@code log1p} first applies
+ * {@code sign(x) * log(1 + |x|)}. Missing or non-finite values become the mean, 0, or raise; an
+ * optional indicator feature marks them. Computed in double, rounded once to float32.
+ */
+public final class NumericTransform extends Transform {
+    private final String scaling;
+    private final boolean log1p;
+    private final String missing;
+    private final boolean indicator;
+    private final double mean;
+    private final double std;
+    private final double min;
+    private final double max;
+
+    public NumericTransform(String column, String scaling, boolean log1p, String missing, boolean indicator,
+                            double mean, double std, double min, double max) {
+        super(column);
+        if (!"standard".equals(scaling) && !"minmax".equals(scaling) && !"none".equals(scaling)) {
+            throw new SpecException("numeric '" + column + "': scaling must be 'standard', 'minmax' or 'none'");
+        }
+        if (!"mean".equals(missing) && !"zero".equals(missing) && !"error".equals(missing)) {
+            throw new SpecException("numeric '" + column + "': missing must be 'mean', 'zero' or 'error'");
+        }
+        this.scaling = scaling;
+        this.log1p = log1p;
+        this.missing = missing;
+        this.indicator = indicator;
+        this.mean = mean;
+        this.std = std;
+        this.min = min;
+        this.max = max;
+    }
+
+    @Override
+    public List<String> featureNames() {
+        List<String> out = new ArrayList<>();
+        out.add(column);
+        if (indicator) {
+            out.add(column + "_missing");
+        }
+        return out;
+    }
+
+    @Override
+    public void write(Record record, float[] out, int offset) {
+        double value = PyCompat.toNumeric(record.get(column));
+        boolean isMissing = Double.isNaN(value) || Double.isInfinite(value);
+        if (isMissing && "error".equals(missing)) {
+            throw missing(record, column);
+        }
+        if (log1p) {
+            value = Math.signum(value) * Math.log1p(Math.abs(value));
+        }
+        if (isMissing) {
+            value = "mean".equals(missing) ? mean : 0.0;
+        }
+        if ("standard".equals(scaling)) {
+            value = (value - mean) / std;
+        } else if ("minmax".equals(scaling)) {
+            double range = max - min;
+            value = (value - min) / (range != 0.0 ? range : 1.0);
+        }
+        out[offset] = (float) value;
+        if (indicator) {
+            out[offset + 1] = isMissing ? 1f : 0f;
+        }
+    }
+}

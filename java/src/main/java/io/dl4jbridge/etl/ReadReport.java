@@ -1,0 +1,37 @@
+package io.dl4jbridge.etl;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What happened while reading one source; the same counters as Python's {@code ReadReport}. */
+public final class ReadReport {
+    public String source = "";
+    /** Physical lines seen. */
+    public long lines;
+    /** Records produced (a multi-line record counts once). */
+    public long records;
+    /** Lines joined to the record before them. */
+    public long continuationLines;
+    /** Empty lines skipped. */
+    public long blankLines;
+    /** Lines rejected in lenient mode (see {@link #badByReason}). */
+    public long badLines;
+    /** Rejections per reason category. */
+    public final Map<String, Long> badByReason = new LinkedHashMap<>();
+    /** File the rejected lines were written to, or null. */
+    public String quarantine;
+
+    /** The report as a JSON-ready map with Python's key names. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("source", source);
+        out.put("lines", lines);
+        out.put("records", records);
+        out.put("continuation_lines", continuationLines);
+        out.put("blank_lines", blankLines);
+        out.put("bad_lines", badLines);
+        out.put("bad_by_reason", new LinkedHashMap<>(badByReason));
+        out.put("quarantine", quarantine);
+        return out;
+    }
+}

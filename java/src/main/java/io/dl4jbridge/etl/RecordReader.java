@@ -1,0 +1,127 @@
+package io.dl4jbridge.etl;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * Base of the line readers: lines are pushed in one at a time ({@link #accept}) and records come out
+ * through a consumer as soon as they are complete, so memory stays constant on endless input.
+ * Declared field types are checked here, exactly as Python's {@code Reader._check_types}.
+ */
+public abstract class RecordReader {
+    protected final Map<String, String> types;
+    protected ReadReport report = new ReadReport();
+    protected BadLinePolicy policy;
+    protected long lineNumber;
+
+    protected RecordReader(Map<String, String> types) {
+        this.types = types == null ? new LinkedHashMap<String, String>() : new LinkedHashMap<>(types);
+        for (Map.Entry<String, String> e : this.types.entrySet()) {
+            String kind = e.getValue();
+            if (!kind.equals("str") && !kind.equals("int") && !kind.equals("float") && !kind.equals("bool")) {
+                throw new SpecException("type of '" + e.getKey() + "' must be str, int, float or bool, not '" + kind + "'");
+            }
+        }
+    }
+
+    /** Output field names, or null while unknown (CSV before its header, JSON lines without fields). */
+    public abstract List<String> fields();
+
+    /** Starts a new read: fresh report and line count. */
+    public void start(ReadReport report, BadLinePolicy policy) {
+        this.report = report;
+        this.policy = policy;
+        this.lineNumber = 0;
+    }
+
+    public ReadReport report() {
+        return report;
+    }
+
+    /** One physical line, without its line terminator. */
+    public abstract void accept(String line, Consumer<Record> out);
+
+    /** End of input: emits a record still held back (text continuations). */
+    public void finish(Consumer<Record> out) {}
+
+    /** Type-checks and emits a record; a bad value makes the whole line bad. */
+    protected final void emit(Record record, String text, Consumer<Record> out) {
+        for (Map.Entry<String, String> e : types.entrySet()) {
+            String name = e.getKey();
+            String kind = e.getValue();
+            if (kind.equals("str") || !record.values.containsKey(name)) {
+                continue;
+            }
+            Object raw = record.values.get(name);
+            Object converted;
+            try {
+                converted = convert(raw, kind);
+            } catch (IllegalArgumentException bad) {
+                policy.bad(record.line, name, "wrong type", "expected " + kind + ", got " + pyRepr(raw), text);
+                return;
+            }
+            record.values.put(name, converted);
+        }
+        report.records++;
+        out.accept(record);
+    }
+
+    private static final Pattern INTEGER = Pattern.compile("[+-]?\\d+");
+
+    /** Python's {@code _convert_column} for one value; throws IllegalArgumentException when it is bad. */
+    static Object convert(Object raw, String kind) {
+        if (raw == null || (raw instanceof Double && ((Double) raw).isNaN())) {
+            return null;  // missing values are allowed
+        }
+        if (kind.equals("bool")) {
+            if (raw instanceof Boolean) {
+                return raw;
+            }
+            if (raw instanceof String) {
+                switch (((String) raw).trim().toLowerCase(Locale.ROOT)) {
+                    case "true": case "1": case "yes": return Boolean.TRUE;
+                    case "false": case "0": case "no": return Boolean.FALSE;
+                    default: break;
+                }
+            }
+            throw new IllegalArgumentException();
+        }
+        if (raw instanceof Boolean) {
+            throw new IllegalArgumentException();
+        }
+        double number = PyCompat.toNumeric(raw);
+        if (Double.isNaN(number)) {
+            throw new IllegalArgumentException();
+        }
+        if (kind.equals("float")) {
+            return number;
+        }
+        if (Double.isInfinite(number) || number != Math.rint(number)) {
+            throw new IllegalArgumentException();
+        }
+        Long exact = PyCompat.exactLong(raw);
+        if (exact != null) {
+            return exact;
+        }
+        if (raw instanceof String && INTEGER.matcher(((String) raw).trim()).matches()) {
+            try {
+                return Long.parseLong(((String) raw).trim().replaceFirst("^\\+", ""));
+            } catch (NumberFormatException tooLarge) {
+                // fall through to the float value, as pandas does
+            }
+        }
+        return (long) number;
+    }
+
+    /** Python's {@code repr()} of a reader value, for messages. */
+    static String pyRepr(Object value) {
+        if (value instanceof String) {
+            return "'" + ((String) value).replace("\\", "\\\\").replace("'", "\\'") + "'";
+        }
+        return PyCompat.str(value);
+    }
+}

@@ -1,0 +1,59 @@
+package io.dl4jbridge.etl;
+
+import java.util.List;
+
+/**
+ * One window or session, as one row of Python's {@code SequenceBatch}: {@code time} steps (real
+ * steps first, then padding), {@code features} per step.
+ */
+public final class Sequence {
+    /** Window: line number of its first step (Long); session: the session key. */
+    public final Object key;
+    public final int time;
+    public final int features;
+    /** Real (unpadded) steps. */
+    public final int length;
+    /** [time * features], row-major by step; 0 on padding. */
+    public final float[] x;
+    /** Template id per step (0 on padding). */
+    public final int[] stepIds;
+    /** 0/1 label per step (0 on padding). */
+    public final int[] stepLabels;
+    /** 1-based raw line number per step (-1 on padding). */
+    public final long[] lineNumbers;
+    /** 1 when any step label is 1. */
+    public final int label;
+    /** Template id of the record after the window (next-event windows), else -1. */
+    public final int nextId;
+    /** Line number of that record, else -1. */
+    public final long nextLine;
+
+    Sequence(Object key, List<Step> steps, int time, int features, int nextId, long nextLine) {
+        this.key = key;
+        this.time = time;
+        this.features = features;
+        this.length = steps.size();
+        this.x = new float[time * features];
+        this.stepIds = new int[time];
+        this.stepLabels = new int[time];
+        this.lineNumbers = new long[time];
+        java.util.Arrays.fill(lineNumbers, -1L);
+        int any = 0;
+        for (int t = 0; t < steps.size(); t++) {
+            Step s = steps.get(t);
+            System.arraycopy(s.x, 0, x, t * features, features);
+            stepIds[t] = s.templateId;
+            stepLabels[t] = s.label;
+            lineNumbers[t] = s.line;
+            any = Math.max(any, s.label);
+        }
+        this.label = any;
+        this.nextId = nextId;
+        this.nextLine = nextLine;
+    }
+
+    /** 1.0 for real steps, 0.0 for padding. */
+    public float mask(int t) {
+        return t < length ? 1f : 0f;
+    }
+}

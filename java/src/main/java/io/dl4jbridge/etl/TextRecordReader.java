@@ -1,0 +1,97 @@
+package io.dl4jbridge.etl;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Text logs matched line by line against the spec's regex (one named group per field). A line that
+ * does not match but matches the continuation regex (stack traces) is appended, after a newline, to
+ * the last field of the record before it; that record is held back until the next record starts.
+ */
+public final class TextRecordReader extends RecordReader {
+    private final PortableRegex regex;
+    private final List<String> fields;
+    private final Pattern continuation;
+    private Record pending;
+    private String pendingText;
+
+    /**
+     * @param regex        Java-dialect regex from the spec ({@code reader.regex}), anchored
+     * @param fields       field names in output order ({@code reader.fields})
+     * @param continuation regex matched at the start of continuation lines, or null
+     */
+    public TextRecordReader(String regex, List<String> fields, String continuation, Map<String, String> types) {
+        super(types);
+        this.regex = PortableRegex.compile(regex, "text reader regex");
+        this.fields = new ArrayList<>(fields);
+        for (String name : fields) {
+            if (!this.regex.names.contains(name)) {
+                throw new SpecException("text reader: field '" + name + "' is not a named group of " + regex);
+            }
+        }
+        this.continuation = continuation == null ? null
+                : PortableRegex.compile(continuation, "continuation regex").pattern;
+    }
+
+    @Override
+    public List<String> fields() {
+        return fields;
+    }
+
+    @Override
+    public void start(ReadReport report, BadLinePolicy policy) {
+        super.start(report, policy);
+        pending = null;
+        pendingText = null;
+    }
+
+    @Override
+    public void accept(String line, Consumer<Record> out) {
+        long number = ++lineNumber;
+        report.lines++;
+        Matcher m = regex.pattern.matcher(line);
+        if (m.matches()) {
+            flush(out);
+            Record record = new Record(number);
+            for (int i = 0; i < regex.names.size(); i++) {
+                String name = regex.names.get(i);
+                if (fields.contains(name)) {
+                    record.values.put(name, regex.group(m, i));
+                }
+            }
+            pending = record;
+            pendingText = line;
+            return;
+        }
+        if (PyCompat.strip(line).isEmpty()) {
+            report.blankLines++;
+            return;
+        }
+        if (continuation != null && pending != null && continuation.matcher(line).lookingAt()) {
+            String last = fields.get(fields.size() - 1);
+            Object before = pending.values.get(last);
+            pending.values.put(last, (before == null ? "" : before) + "\n" + line);
+            pendingText = pendingText + "\n" + line;
+            report.continuationLines++;
+            return;
+        }
+        policy.bad(number, null, "no format match", "line does not match the log format", line);
+    }
+
+    @Override
+    public void finish(Consumer<Record> out) {
+        flush(out);
+    }
+
+    private void flush(Consumer<Record> out) {
+        if (pending != null) {
+            Record record = pending;
+            pending = null;
+            emit(record, pendingText, out);
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package io.dl4jbridge.etl;
+
+import java.time.DateTimeException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Time text -> nanoseconds since 1970-01-01 UTC, as {@code pandas.to_datetime(text, format=...,
+ * utc=True)}: a {@code strftime} format is turned into the same regex as Python's {@code _strptime}
+ * (case-insensitive, whitespace in the format matches one or more whitespace characters, the whole
+ * text must match); {@code null} format means ISO 8601. Times without a zone are taken as UTC.
+ * Directives: %Y %y %m %d %H %I %M %S %f %b %B %a %A %p %j %z %%.
+ */
+public final class TimeParser {
+    private static final String[] MONTHS = {"january", "february", "march", "april", "may", "june", "july",
+            "august", "september", "october", "november", "december"};
+    private static final Pattern ISO = Pattern.compile(
+            "(\\d{4})-(\\d{2})-(\\d{2})(?:[T ](\\d{2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d{1,9}))?)?)?"
+                    + "\\s*(Z|[+-]\\d{2}(?::?\\d{2})?)?");
+
+    private final Pattern regex;
+    private final List<Character> directives = new ArrayList<>();
+
+    /** @param format a {@code strftime} format, or null for ISO 8601 */
+    public TimeParser(String format) {
+        if (format == null) {
+            regex = null;
+            return;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < format.length(); i++) {
+            char c = format.charAt(i);
+            if (c == '%' && i + 1 < format.length()) {
+                char d = format.charAt(++i);
+                String piece = directive(d);
+                if (piece == null) {
+                    throw new SpecException("timestamp format '" + format + "': %" + d + " is not supported on the JVM");
+                }
+                if (d != '%') {
+                    directives.add(d);
+                    out.append('(').append(piece).append(')');
+                } else {
+                    out.append('%');
+                }
+            } else if (PyCompat.isSpace(c)) {
+                while (i + 1 < format.length() && PyCompat.isSpace(format.charAt(i + 1))) {
+                    i++;
+                }
+                out.append("\\s+");
+            } else if (Character.isLetterOrDigit(c)) {
+                out.append(c);
+            } else {
+                out.append('\\').append(c);
+            }
+        }
+        regex = Pattern.compile(out.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | PyCompat.REGEX_FLAGS);
+    }
+
+    private static String directive(char d) {
+        switch (d) {
+            case 'Y': return "\\d\\d\\d\\d";
+            case 'y': return "\\d\\d";
+            case 'm': return "1[0-2]|0[1-9]|[1-9]";
+            case 'd': return "3[01]|[12]\\d|0[1-9]|[1-9]| [1-9]";
+            case 'H': return "2[0-3]|[0-1]\\d|\\d";
+            case 'I': return "1[0-2]|0[1-9]|[1-9]";
+            case 'M': return "[0-5]\\d|\\d";
+            case 'S': return "6[0-1]|[0-5]\\d|\\d";
+            case 'f': return "[0-9]{1,9}";
+            case 'b': return "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec";
+            case 'B': return "january|february|march|april|may|june|july|august|september|october|november|december";
+            case 'a': return "mon|tue|wed|thu|fri|sat|sun";
+            case 'A': return "monday|tuesday|wednesday|thursday|friday|saturday|sunday";
+            case 'p': return "am|pm";
+            case 'j': return "36[0-6]|3[0-5]\\d|[12]\\d\\d|0[1-9]\\d|00[1-9]|[1-9]\\d|0[1-9]|[1-9]";
+            case 'z': return "[+-]\\d\\d:?[0-5]\\d(?::?[0-5]\\d(?:\\.\\d{1,6})?)?|Z";
+            case '%': return "%";
+            default: return null;
+        }
+    }
+
+    /** Nanoseconds since the epoch, or null when the text does not parse (pandas' NaT). */
+    public Long parseNanos(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return regex == null ? parseIso(text) : parseFormat(text);
+        } catch (DateTimeException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private Long parseFormat(String text) {
+        Matcher m = regex.matcher(text);
+        if (!m.matches()) {
+            return null;
+        }
+        int year = 1900;
+        int month = 1;
+        int day = 1;
+        int hour = 0;
+        int minute = 0;
+        int second = 0;
+        int nanos = 0;
+        int hour12 = -1;
+        boolean pm = false;
+        boolean hasAmPm = false;
+        int dayOfYear = -1;
+        boolean hasMonthOrDay = false;
+        int offsetSeconds = 0;
+        for (int g = 0; g < directives.size(); g++) {
+            String v = m.group(g + 1);
+            switch (directives.get(g)) {
+                case 'Y': year = Integer.parseInt(v); break;
+                case 'y': {
+                    int y = Integer.parseInt(v);
+                    year = y <= 68 ? 2000 + y : 1900 + y;
+                    break;
+                }
+                case 'm': month = Integer.parseInt(v.trim()); hasMonthOrDay = true; break;
+                case 'd': day = Integer.parseInt(v.trim()); hasMonthOrDay = true; break;
+                case 'H': hour = Integer.parseInt(v); break;
+                case 'I': hour12 = Integer.parseInt(v); break;
+                case 'M': minute = Integer.parseInt(v); break;
+                case 'S': second = Integer.parseInt(v); break;
+                case 'f': {
+                    StringBuilder digits = new StringBuilder(v);
+                    while (digits.length() < 9) {
+                        digits.append('0');
+                    }
+                    nanos = Integer.parseInt(digits.toString());
+                    break;
+                }
+                case 'b': case 'B': month = monthOf(v); hasMonthOrDay = true; break;
+                case 'p': hasAmPm = true; pm = v.equalsIgnoreCase("pm"); break;
+                case 'j': dayOfYear = Integer.parseInt(v); break;
+                case 'z': offsetSeconds = offset(v); break;
+                default: break;  // weekday names are checked by the regex only
+            }
+        }
+        if (hour12 >= 0) {
+            hour = hasAmPm ? (hour12 % 12) + (pm ? 12 : 0) : hour12;
+        }
+        if (second == 61 || second == 60) {
+            return null;  // pandas refuses leap seconds
+        }
+        LocalDate date = dayOfYear > 0 && !hasMonthOrDay
+                ? LocalDate.ofYearDay(year, dayOfYear) : LocalDate.of(year, month, day);
+        LocalDateTime time = date.atTime(hour, minute, second, nanos);
+        return nanosOf(time, offsetSeconds);
+    }
+
+    private static Long parseIso(String text) {
+        Matcher m = ISO.matcher(text.trim());
+        if (!m.matches()) {
+            return null;
+        }
+        LocalDateTime time = LocalDateTime.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+                Integer.parseInt(m.group(3)), m.group(4) == null ? 0 : Integer.parseInt(m.group(4)),
+                m.group(5) == null ? 0 : Integer.parseInt(m.group(5)), m.group(6) == null ? 0 : Integer.parseInt(m.group(6)));
+        if (m.group(7) != null) {
+            StringBuilder digits = new StringBuilder(m.group(7));
+            while (digits.length() < 9) {
+                digits.append('0');
+            }
+            time = time.withNano(Integer.parseInt(digits.toString()));
+        }
+        return nanosOf(time, m.group(8) == null ? 0 : offset(m.group(8)));
+    }
+
+    private static long nanosOf(LocalDateTime time, int offsetSeconds) {
+        long seconds = time.toEpochSecond(ZoneOffset.UTC) - offsetSeconds;
+        return Math.addExact(Math.multiplyExact(seconds, 1_000_000_000L), time.getNano());
+    }
+
+    private static int monthOf(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        for (int i = 0; i < MONTHS.length; i++) {
+            if (MONTHS[i].equals(lower) || MONTHS[i].substring(0, 3).equals(lower)) {
+                return i + 1;
+            }
+        }
+        throw new DateTimeException("no month " + name);
+    }
+
+    private static int offset(String z) {
+        if (z.equalsIgnoreCase("Z")) {
+            return 0;
+        }
+        int sign = z.charAt(0) == '-' ? -1 : 1;
+        String digits = z.substring(1).replace(":", "");
+        int hours = Integer.parseInt(digits.substring(0, 2));
+        int minutes = digits.length() >= 4 ? Integer.parseInt(digits.substring(2, 4)) : 0;
+        int seconds = digits.length() >= 6 ? Integer.parseInt(digits.substring(4, 6)) : 0;
+        return sign * (hours * 3600 + minutes * 60 + seconds);
+    }
+}

@@ -1,0 +1,121 @@
+package io.dl4jbridge.etl;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Time -> {@code <name>_delta_log} ({@code log(1 + max(0, t - t_prev))} in seconds, per stream or per
+ * {@code delta_by} group), {@code <name>_hour_sin/cos} and {@code <name>_dow_sin/cos} (Monday = 0).
+ * Several columns are joined with a space; with {@code year}, {@code "<year> "} is prepended and the
+ * format becomes {@code "%Y " + format}. A missing or unparsable time takes the previous record's
+ * time (0 at the start of the stream), or raises under {@code missing = "error"}.
+ */
+public final class TimestampTransform extends Transform {
+    private final List<String> columns;
+    private final TimeParser parser;
+    private final Integer year;
+    private final String deltaBy;
+    private final boolean errorOnMissing;
+    private final String name;
+    // stream state
+    private Double lastTime;
+    private final Map<Object, Double> lastByKey = new HashMap<>();
+    private String lastText;
+    private double lastTextSeconds;
+
+    public TimestampTransform(List<String> columns, String format, Integer year, String deltaBy, String missing,
+                              String name) {
+        super(columns.get(0));
+        if (!"previous".equals(missing) && !"error".equals(missing)) {
+            throw new SpecException("timestamp: missing must be 'previous' or 'error'");
+        }
+        this.columns = new ArrayList<>(columns);
+        this.year = year;
+        String timeFormat = format;
+        if (year != null) {
+            timeFormat = "%Y " + (format != null ? format : "%b %d %H:%M:%S");
+        }
+        this.parser = new TimeParser(timeFormat);
+        this.deltaBy = deltaBy;
+        this.errorOnMissing = "error".equals(missing);
+        this.name = name == null ? "time" : name;
+    }
+
+    @Override
+    public List<String> inputColumns() {
+        return columns;
+    }
+
+    @Override
+    public List<String> featureNames() {
+        return Arrays.asList(name + "_delta_log", name + "_hour_sin", name + "_hour_cos", name + "_dow_sin",
+                name + "_dow_cos");
+    }
+
+    @Override
+    public void resetStream() {
+        lastTime = null;
+        lastByKey.clear();
+        lastText = null;
+    }
+
+    /** Seconds since the epoch as pandas gives them ({@code int64 ns / 1e9}), NaN when missing. */
+    double seconds(Record record) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < columns.size(); i++) {
+            Object value = record.get(columns.get(i));
+            if (value == null || (value instanceof Double && ((Double) value).isNaN())) {
+                return Double.NaN;
+            }
+            if (i > 0) {
+                text.append(' ');
+            }
+            text.append(PyCompat.str(value));
+        }
+        String joined = year != null ? year + " " + text : text.toString();
+        if (joined.equals(lastText)) {  // logs are time-ordered: most records repeat the last text
+            return lastTextSeconds;
+        }
+        Long nanos = parser.parseNanos(joined);
+        double seconds = nanos == null ? Double.NaN : ((double) nanos / 1e9) * 1e9 / 1e9;
+        lastText = joined;
+        lastTextSeconds = seconds;
+        return seconds;
+    }
+
+    @Override
+    public void write(Record record, float[] out, int offset) {
+        double seconds = seconds(record);
+        if (Double.isNaN(seconds)) {
+            if (errorOnMissing) {
+                throw missing(record, column);
+            }
+            seconds = lastTime != null ? lastTime : 0.0;
+        }
+        double delta;
+        if (deltaBy == null) {
+            delta = lastTime == null ? 0.0 : seconds - lastTime;
+        } else {
+            Object key = record.get(deltaBy);
+            Double before = lastByKey.get(key);
+            delta = before == null ? 0.0 : seconds - before;
+            lastByKey.put(key, seconds);
+        }
+        lastTime = seconds;
+        if (record.order == null) {
+            record.order = seconds;
+        }
+        delta = Math.log1p(Math.max(delta, 0.0));
+        double hours = PyCompat.mod(seconds, 86400.0) / 3600.0;
+        double days = Math.floor(seconds / 86400.0);
+        double weekday = PyCompat.mod(days + 3.0, 7.0);
+        out[offset] = (float) delta;
+        out[offset + 1] = (float) Math.sin(2 * Math.PI * hours / 24.0);
+        out[offset + 2] = (float) Math.cos(2 * Math.PI * hours / 24.0);
+        out[offset + 3] = (float) Math.sin(2 * Math.PI * weekday / 7.0);
+        out[offset + 4] = (float) Math.cos(2 * Math.PI * weekday / 7.0);
+    }
+}

@@ -1,0 +1,213 @@
+"""Write the JVM parity vectors: raw lines -> the arrays Python's ETL makes of them (-> scores).
+
+Each vector is one JSON file under ``java/src/test/resources/parity/``, checked by the JUnit test
+``io.dl4jbridge.etl.EtlParityTest`` (and, for detectors, ``io.dl4jbridge.scorer.ScorerParityTest``)::
+
+    {"name", "spec": <Pipeline.to_dict()>, "mode", "lines": [raw lines],
+     "expected": {"feature_names", "sequences": [{"key", "line_numbers", "step_ids", "step_labels",
+                  "next_id", "label"}], "rows": {"<line number>": [float32 features of that record]}},
+     "report": {reader counters}}
+
+``rows`` holds each record's feature row once (a window's ``x`` is the rows of its line numbers),
+which keeps the files small while still checking every value of ``x``.  Everything comes from
+seeded generators, so the files are reproducible; ``tests/test_parity_vectors.py`` regenerates them
+in memory and fails when the committed ones are stale.
+
+    python python/tools/write_parity_vectors.py          # rewrite the committed vectors
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from dl4j_bridge.etl import (SYSLOG_FORMAT, SYSLOG_TIME_FORMAT, Categorical, Extract, IpAddress,  # noqa: E402
+                             JsonLinesReader, Label, LogGenerator, Numeric, Pipeline, Port, Sessions,
+                             Template, TextReader, Timestamp, Windows, CsvReader)
+from dl4j_bridge.etl.pipeline import atomic_write_text  # noqa: E402
+
+VECTOR_DIR = REPO / "java" / "src" / "test" / "resources" / "parity"
+log = logging.getLogger("parity")
+
+#: Lines that exercise the edge cases of the text reader, the masking and the timestamp parser.
+TEXT_EDGE_LINES = [
+    "Mar  4 10:00:00 web-01 sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2",
+    "this line matches no format",
+    "",
+    "Mar 4 10:00:01 app-01 app-worker[77]: java.lang.IllegalStateException: boom at 0x7f3a",
+    "    at com.example.Worker.run(Worker.java:42)",
+    "Caused by: java.io.IOException: disk /dev/sda1 full",
+    "Mar 4 10:00:02 web-01 nginx[806]: Ünïcödé ٣٤ digits 12ab /var/log/x.log http://x.example/z?q=1 3.5MB",
+    "Feb 30 10:00:03 web-01 nginx[806]: impossible date keeps the previous time",
+    "Mar 4 10:00:04 web-01 kernel[0]: [UFW BLOCK] IN=eth0 OUT= SRC=10.9.8.7 DST=10.0.0.2 PROTO=TCP",
+    "Mar 4 10:00:05 web-01 CRON[2222]: (root) CMD (/usr/bin/logrotate /etc/logrotate.conf)",
+    "Mar 4 10:00:06 web-01 sshd[abc]: pid is not a number here",
+    "\tindented line continues the record before it",
+    "Mar 4 10:00:07 gw-01 systemd[1]: Started nginx.service.",
+]
+
+JSON_EDGE_LINES = [
+    '{"@timestamp":"2024-03-04T10:00:00+02:00","host":{"name":"web-01"},"service":"sshd","pid":1,'
+    '"level":"info","message":"Accepted password for bob from 10.0.0.7 port 50022 ssh2","label":0,'
+    '"source":{"ip":"10.0.0.7","port":50022},"destination":{"ip":"10.0.1.10","port":22}}',
+    "not json at all",
+    "[1, 2, 3]",
+    "",
+    '{"@timestamp":"2024-03-04T10:00:01Z","host":{"name":"web-01"},"message":"odd types","label":"attack",'
+    '"srcIP":"fe80::1","destination":{"ip":"2001:db8::5","port":"443"},"bytes":"12e3","level":["a",1.5]}',
+    '{"@timestamp":"garbage","host.name":"literal-dotted-key","message":null,"label":null,"srcIP":"010.0.0.1",'
+    '"destination":{"port":70000},"bytes":-5,"level":true}',
+    '{"@timestamp":"2024-03-04T10:00:02.123456","message":"Finished apt-daily.service.","pid":2.5,'
+    '"label":1,"source":{"ip":"192.168.1.1"},"bytes":1e400}',
+]
+
+
+def _windows_text() -> tuple[Pipeline, list[str], list[str]]:
+    generated = LogGenerator(seed=11).syslog(3000).lines
+    pipeline = Pipeline(
+        reader=TextReader(SYSLOG_FORMAT, mode="lenient", types={"Pid": "int"}),
+        transforms=[Template("Content"), Categorical("Service"), Categorical("Host", encoding="index"),
+                    Timestamp(["Month", "Day", "Time"], format=SYSLOG_TIME_FORMAT, year=2024),
+                    Numeric("Pid", log1p=True, indicator=True)],
+        sequence=Windows(length=10, stride=1, next_event=True))
+    pipeline.fit(generated[:2800])
+    return pipeline, generated[2800:2900] + TEXT_EDGE_LINES + generated[2900:2960], []
+
+
+def _windows_jsonl() -> tuple[Pipeline, list[str], list[str]]:
+    generated = LogGenerator(seed=12, anomaly_rate=0.05).json_lines(3000).lines
+    pipeline = Pipeline(
+        reader=JsonLinesReader({"time": "@timestamp", "host": ["host.name", "hostname"], "message": "message",
+                                "level": "level", "label": "label", "src_ip": ["source.ip", "srcIP"],
+                                "dst_ip": "destination.ip", "dst_port": "destination.port", "bytes": "bytes"},
+                               mode="lenient"),
+        transforms=[Template("message", onehot=False), Categorical("level", missing="category"),
+                    IpAddress("src_ip", prefix=16, max_categories=6), IpAddress("dst_ip", prefix=24),
+                    Port("dst_port", max_categories=5), Numeric("bytes", log1p=True, scaling="minmax"),
+                    Timestamp("time"), Label("label")],
+        sequence=Windows(length=6, stride=4, pad_last=True))
+    pipeline.fit(generated[:2500])
+    return pipeline, generated[2500:2620] + JSON_EDGE_LINES + generated[2620:2660], []
+
+
+def _csv_lines(records: list[dict]) -> list[str]:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["timestamp", "host", "service", "message", "bytes", "label"])
+    for r in records:
+        writer.writerow([r["time"].strftime("%d/%m/%Y %H:%M:%S"), r["host"], r["service"], r["message"],
+                         r.get("bytes", ""), r["label"]])
+    return out.getvalue().splitlines()
+
+
+def _sessions_csv() -> tuple[Pipeline, list[str], list[str]]:
+    lines = _csv_lines(LogGenerator(seed=13, anomaly_rate=0.05).records(2400))
+    edge = ['"05/03/2024 01:00:00",web-01,sshd,"quoted, with comma and ""quotes""\nand a second line",,0',
+            "too,few,cells",
+            "",
+            '05/03/2024 01:00:01,web-01,sshd,"bad "quote,1,0',
+            "05/03/2024 01:00:02,db-01,postgres,session without digits,x,1",
+            "05/03/2024 00:59:59,web-01,sshd,earlier time sorts first in its session,5,0"]
+    pipeline = Pipeline(
+        reader=CsvReader({"time": "timestamp", "host": "host", "message": "message", "bytes": "bytes",
+                          "label": "label"}, mode="lenient"),
+        transforms=[Extract("host", r"^(?P<role>[a-z]+)-", "role"), Template("message"),
+                    Numeric("bytes", missing="zero", indicator=True),
+                    Timestamp("time", format="%d/%m/%Y %H:%M:%S", delta_by="role"), Label("label")],
+        sequence=Sessions("role", max_length=40))
+    pipeline.fit(lines[:2000])
+    return pipeline, [lines[0]] + lines[2000:2150] + edge + lines[2150:2200], []
+
+
+def _sessions_text_extract() -> tuple[Pipeline, list[str], list[str]]:
+    generated = LogGenerator(seed=14).syslog(2000).lines
+    pipeline = Pipeline(
+        reader=TextReader(regex=r"(?P<stamp>\w+ +\d+ [\d:]+) (?P<host_name>[\w-]+) (?P<svc>[\w-]+)\[(?P<pid>\d+)\]: "
+                                r"(?P<msg>.*)", continuation=None, mode="lenient"),
+        transforms=[Template("msg"), Extract("msg", r"from (\d+\.\d+\.\d+\.\d+)", "client"),
+                    Timestamp("stamp", format="%b %d %H:%M:%S"), Categorical("svc")],
+        sequence=Sessions("client"))
+    pipeline.fit(generated[:1700])
+    return pipeline, generated[1700:2000] + ["Mar 04 23:59:59 gw-01 sshd[1]: Failed password for x from 1.2.3.4 port 1"], []
+
+
+CASES = {
+    "etl_text_windows": _windows_text,
+    "etl_jsonl_windows": _windows_jsonl,
+    "etl_csv_sessions": _sessions_csv,
+    "etl_text_sessions": _sessions_text_extract,
+}
+
+
+def etl_vector(name: str, pipeline: Pipeline, lines: list[str]) -> dict:
+    """The vector of ``pipeline.transform(lines)`` (see module docstring)."""
+    batch = pipeline.transform(lines)
+    report = pipeline.report.to_dict()
+    rows: dict[str, list[float]] = {}
+    sequences = []
+    for b in range(len(batch)):
+        real = batch.mask[b] > 0
+        numbers = batch.line_numbers[b][real]
+        for t, line in enumerate(numbers):
+            row = [float(v) for v in batch.x[b, t]]
+            previous = rows.setdefault(str(int(line)), row)
+            if previous != row:
+                raise AssertionError(f"{name}: line {line} has two different feature rows")
+        if not np.all(batch.x[b][~real] == 0):
+            raise AssertionError(f"{name}: padding is not zero")
+        sequences.append({
+            "key": str(batch.keys[b]),
+            "line_numbers": [int(v) for v in numbers],
+            "step_ids": [int(v) for v in batch.step_ids[b][real]],
+            "step_labels": [int(v) for v in batch.step_labels[b][real]],
+            "time": int(batch.x.shape[1]) if pipeline.sequence.kind == "windows" else int(real.sum()),
+            "next_id": int(batch.next_ids[b]),
+            "label": int(batch.labels[b]),
+        })
+    return {
+        "name": name,
+        "spec": pipeline.to_dict(),
+        "mode": pipeline.reader.mode,
+        "lines": lines,
+        "expected": {"feature_names": list(pipeline.feature_names), "sequences": sequences, "rows": rows},
+        "report": {k: report[k] for k in ("lines", "records", "continuation_lines", "blank_lines", "bad_lines",
+                                          "bad_by_reason")},
+    }
+
+
+def build_etl_vectors() -> dict[str, str]:
+    """File name -> JSON text of every ETL vector."""
+    out = {}
+    for name, case in CASES.items():
+        pipeline, lines, _ = case()
+        vector = etl_vector(name, pipeline, lines)
+        out[f"{name}.json"] = json.dumps(vector, ensure_ascii=False, allow_nan=False, indent=None) + "\n"
+        log.info("%s: %d lines -> %d sequences, %d features", name, len(lines), len(vector["expected"]["sequences"]),
+                 len(vector["expected"]["feature_names"]))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(VECTOR_DIR))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for file_name, text in build_etl_vectors().items():
+        atomic_write_text(out / file_name, text)
+        log.info("wrote %s (%d bytes)", out / file_name, len(text))
+
+
+if __name__ == "__main__":
+    main()
