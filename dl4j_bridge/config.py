@@ -40,6 +40,9 @@ class LSTMConfig:
     lr_schedule : dict or None
         ``{"type": "step", "decay": 0.5, "step": 10, "unit": "epoch"}`` or
         ``{"type": "exponential", "gamma": 0.95, "unit": "iteration"}``.
+    class_weights : tuple of float or None
+        Loss weight of each class (MCXENT only: ``new LossMCXENT(weights)``). Set it (ones for none) to
+        train with per-example or per-step weights: DL4J's weighted MCXENT gradient is exact for them.
     """
 
     n_in: int
@@ -60,11 +63,14 @@ class LSTMConfig:
     dropout: float = 0.0
     tbptt_length: Optional[int] = None
     lr_schedule: Optional[dict] = None
+    class_weights: Optional[Tuple[float, ...]] = None
 
     def __post_init__(self):
         if isinstance(self.hidden_sizes, int):
             object.__setattr__(self, "hidden_sizes", (self.hidden_sizes,))
         object.__setattr__(self, "hidden_sizes", tuple(int(h) for h in self.hidden_sizes))
+        if self.class_weights is not None:
+            object.__setattr__(self, "class_weights", tuple(float(w) for w in self.class_weights))
         problems = []
         if self.n_in < 1:
             problems.append(f"n_in must be >= 1, got {self.n_in}")
@@ -82,12 +88,19 @@ class LSTMConfig:
             problems.append(f"updater must be one of {_UPDATERS}, got {self.updater!r}")
         if self.tbptt_length is not None and self.tbptt_length < 1:
             problems.append(f"tbptt_length must be >= 1 or None, got {self.tbptt_length}")
+        if self.class_weights is not None:
+            if len(self.class_weights) != self.n_out or min(self.class_weights) < 0:
+                problems.append(f"class_weights must be n_out={self.n_out} numbers >= 0, got {self.class_weights}")
+            if self.loss.upper() != "MCXENT":
+                problems.append(f"class_weights need the MCXENT loss, not {self.loss}")
         if problems:
             raise ValueError("invalid LSTMConfig: " + "; ".join(problems))
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["hidden_sizes"] = list(self.hidden_sizes)
+        if self.class_weights is not None:
+            d["class_weights"] = list(self.class_weights)
         return d
 
     def to_json(self) -> str:

@@ -84,23 +84,29 @@ class Network:
     >>> net.classify(X)                                     # [batch, time] class ids
     """
 
-    def __init__(self, config: LSTMConfig, *, _java_network=None):
+    def __init__(self, config: LSTMConfig, *, normalizer=None, _java_network=None):
         require_jvm()
         self.config = config
         if _java_network is None:
             with java_errors():
                 _java_network = _java("NetworkFactory").build(config.to_json())
         self._net = _java_network
+        #: The DL4J feature normalizer (``NormalizerStandardize``) applied in Java before every fit, prediction
+        #: and score, or None. Set it with :meth:`fit_normalizer`; it is saved in the zip as ``normalizer.bin``.
+        self.normalizer = normalizer
 
     # -- construction and persistence -------------------------------------------------------
     @classmethod
-    def load(cls, path: os.PathLike, load_updater: bool = True) -> "Network":
+    def load(cls, path: os.PathLike, load_updater: bool = True, *, trusted: bool = False) -> "Network":
         """Restore a network saved by :meth:`save` (or any ModelSerializer zip of a MultiLayerNetwork).
 
         Parameters
         ----------
         load_updater : bool
             Restore the updater state too, so that training continues where it stopped.
+        trusted : bool
+            Also restore a custom (Java-serialised) normalizer; restoring one runs code the file names, so
+            only do it for files you trust. DL4J's standard normalizers load either way.
         """
         require_jvm()
         path = Path(path)
@@ -109,8 +115,9 @@ class Network:
         with java_errors():
             net = _java("ModelIO").load(str(path), bool(load_updater))
             config_text = _java("ModelIO").readEntry(str(path), CONFIG_ENTRY)
+            normalizer = _java("ModelIO").loadNormalizer(str(path), bool(trusted))
         config = LSTMConfig.from_json(str(config_text)) if config_text is not None else _config_from_java(net)
-        return cls(config, _java_network=net)
+        return cls(config, normalizer=normalizer, _java_network=net)
 
     def save(self, path: os.PathLike, save_updater: bool = True, extra_entries: Optional[dict] = None) -> Path:
         """Write a ModelSerializer zip atomically (an interrupted save leaves the old file intact).
@@ -122,7 +129,8 @@ class Network:
         save_updater : bool
             Keep the updater (momentum) state so that training can continue after :meth:`load`.
         extra_entries : dict of str to str, optional
-            Further UTF-8 text entries (e.g. JSON) stored in the zip.
+            Further UTF-8 text entries (e.g. JSON) stored in the zip; names must be flat (no ``/``).
+            The normalizer, when there is one, is stored as DL4J's own ``normalizer.bin``.
 
         Returns
         -------
@@ -137,7 +145,7 @@ class Network:
         for name, text in (extra_entries or {}).items():
             entries.put(str(name), str(text))
         with java_errors():
-            _java("ModelIO").save(self._net, str(path), bool(save_updater), entries)
+            _java("ModelIO").save(self._net, str(path), bool(save_updater), entries, self.normalizer)
         return path
 
     # -- introspection ---------------------------------------------------------------------
@@ -163,6 +171,24 @@ class Network:
         return arrays.to_numpy(self._net.params()).reshape(-1)
 
     # -- training ----------------------------------------------------------------------------
+    def fit_normalizer(self, X: np.ndarray, mask: Optional[np.ndarray] = None) -> "Network":
+        """Fit the feature normalizer in Java on training features (real steps only).
+
+        A DL4J ``NormalizerStandardize``: numeric columns are standardised, indicator columns (0/1 only,
+        e.g. one-hot template ids) pass through unchanged. It is applied in Java from then on.
+
+        Parameters
+        ----------
+        X : numpy.ndarray
+            ``[batch, time, n_in]``.
+        mask : numpy.ndarray, optional
+            ``[batch, time]``.
+        """
+        X, _, mask = self._check_xy(X, None, mask)
+        with java_errors():
+            self.normalizer = _java("Normalizers").fitStandardize(arrays.sequences_to_indarray(X), self._mask(mask))
+        return self
+
     def fit(
         self,
         X: np.ndarray,
@@ -177,6 +203,7 @@ class Network:
         patience: int = 0,
         progress: Optional[bool] = None,
         report_every: float = 0.5,
+        sample_weight: Optional[np.ndarray] = None,
     ) -> FitHistory:
         """Train on labelled sequences; the epoch and minibatch loop runs in Java.
 
@@ -202,6 +229,11 @@ class Network:
             the best epoch's weights. 0 trains all ``epochs``.
         progress : bool, optional
             Show progress (a bar on a terminal, log lines otherwise). Default: on.
+        sample_weight : numpy.ndarray, optional
+            Loss weight per sequence ``[batch]`` or per step ``[batch, time]`` (e.g. counts of deduplicated
+            sequences times class weights). Needs ``config.class_weights`` (ones for none); the weights
+            scale the one-hot labels, which DL4J's class-weighted MCXENT turns into an exactly weighted loss.
+            Validation data may carry its own as a 4th element: ``(X, Y, mask, weights)``.
 
         Returns
         -------
@@ -213,19 +245,21 @@ class Network:
         if patience and validation is None:
             raise ValueError("patience (early stopping) needs validation data")
         jx, jy, jm = arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"), self._mask(mask)
-        vx = vy = vm = None
+        jw = self._weights(sample_weight, X.shape[:2])
+        vx = vy = vm = vw = None
         if validation is not None:
-            if len(validation) not in (2, 3):
-                raise ValueError("validation must be (X, Y) or (X, Y, mask)")
-            v = self._check_xy(*validation) if len(validation) == 3 else self._check_xy(validation[0], validation[1], None)
+            if len(validation) not in (2, 3, 4):
+                raise ValueError("validation must be (X, Y), (X, Y, mask) or (X, Y, mask, weights)")
+            v = self._check_xy(validation[0], validation[1], validation[2] if len(validation) > 2 else None)
             vx, vy, vm = arrays.sequences_to_indarray(v[0]), arrays.steps_to_indarray(v[1], "labels"), self._mask(v[2])
+            vw = self._weights(validation[3] if len(validation) > 3 else None, v[0].shape[:2])
         display = ProgressDisplay(epochs, math.ceil(len(X) / batch_size)) if progress is not False else None
         cb = java_callback(callback, display)
         seed = self.config.seed if shuffle else -1
         with java_errors():
             result = _java("Trainer").fit(
-                self._net, jx, jy, jm, vx, vy, vm, int(epochs), int(batch_size), int(seed), int(patience),
-                cb, int(report_every * 1000),
+                self._net, self.normalizer, jx, jy, jm, jw, vx, vy, vm, vw, int(epochs), int(batch_size), int(seed),
+                int(patience), cb, int(report_every * 1000),
             )
         if cb.error is not None:
             raise cb.error
@@ -261,14 +295,16 @@ class Network:
         """
         X, _, mask = self._check_xy(X, None, mask)
         with java_errors():
-            out = _java("Predictor").predict(self._net, arrays.sequences_to_indarray(X), self._mask(mask), PREDICT_CHUNK)
+            out = _java("Predictor").predict(self._net, self.normalizer, arrays.sequences_to_indarray(X), self._mask(mask),
+                                             PREDICT_CHUNK)
         return arrays.sequences_from_indarray(out)
 
     def classify(self, X: np.ndarray, mask: Optional[np.ndarray] = None) -> np.ndarray:
         """Most probable class per step: int64 ``[batch, time]``, -1 on padded steps."""
         X, _, mask = self._check_xy(X, None, mask)
         with java_errors():
-            ids = _java("Predictor").classify(self._net, arrays.sequences_to_indarray(X), self._mask(mask), PREDICT_CHUNK)
+            ids = _java("Predictor").classify(self._net, self.normalizer, arrays.sequences_to_indarray(X), self._mask(mask),
+                                              PREDICT_CHUNK)
         return arrays.steps_from_indarray(ids).astype(np.int64)
 
     def evaluate(self, X: np.ndarray, Y: np.ndarray, mask: Optional[np.ndarray] = None) -> dict:
@@ -283,7 +319,7 @@ class Network:
         X, Y, mask = self._check_xy(X, Y, mask)
         with java_errors():
             text = _java("Evaluator").evaluate(
-                self._net, arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"),
+                self._net, self.normalizer, arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"),
                 self._mask(mask), PREDICT_CHUNK,
             )
         return json.loads(str(text))
@@ -291,6 +327,21 @@ class Network:
     # -- helpers -----------------------------------------------------------------------------
     def _mask(self, mask):
         return None if mask is None else arrays.steps_to_indarray(mask, "mask")
+
+    def _weights(self, weights, shape):
+        if weights is None:
+            return None
+        if self.config.class_weights is None:
+            raise ValueError("sample weights need LSTMConfig(class_weights=...) (ones for none): DL4J's unweighted "
+                             "MCXENT gradient assumes unit labels")
+        w = np.asarray(weights, dtype=np.float32)
+        if w.ndim == 1 and len(w) == shape[0]:
+            w = np.repeat(w[:, None], shape[1], axis=1)
+        if w.shape != tuple(shape):
+            raise ShapeError(f"sample_weight must be [batch] or [batch, time] = {tuple(shape)}, got shape {w.shape}")
+        if not np.all(np.isfinite(w)) or w.min() < 0:
+            raise ShapeError("sample_weight must be finite and >= 0")
+        return arrays.steps_to_indarray(w, "sample weights")
 
     def _check_xy(self, X, Y, mask):
         X = np.asarray(X)

@@ -4,6 +4,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.evaluation.classification.ConfusionMatrix;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 import org.nd4j.shade.jackson.core.JsonProcessingException;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
@@ -26,9 +27,15 @@ public final class Evaluator {
      *         confusion_matrix[actual][predicted], n_classes, n_evaluated
      */
     public static String evaluate(MultiLayerNetwork net, INDArray x, INDArray labelIds, INDArray mask, int chunk) {
+        return evaluate(net, null, x, labelIds, mask, chunk);
+    }
+
+    /** As {@link #evaluate(MultiLayerNetwork, INDArray, INDArray, INDArray, int)}, on features normalised by {@code normalizer}. */
+    public static String evaluate(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray labelIds,
+                                  INDArray mask, int chunk) {
         int nOut = net.layerSize(net.getnLayers() - 1);
         INDArray[] labels = ArrayBridge.oneHotLabels(labelIds, nOut, mask);
-        INDArray output = Predictor.predict(net, x, mask, chunk);
+        INDArray output = Predictor.predict(net, normalizer, x, mask, chunk);
         Evaluation eval = new Evaluation(nOut);
         eval.evalTimeSeries(labels[0], output, labels[1]);
 

@@ -2,7 +2,11 @@ package io.dl4jbridge;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
+import org.nd4j.linalg.dataset.api.preprocessor.Normalizer;
+import org.nd4j.linalg.dataset.api.preprocessor.serializer.NormalizerSerializer;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -37,6 +41,16 @@ public final class ModelIO {
      */
     public static void save(MultiLayerNetwork net, String path, boolean saveUpdater, Map<String, String> extraEntries)
             throws IOException {
+        save(net, path, saveUpdater, extraEntries, null);
+    }
+
+    /**
+     * @param extraEntries entry name -> UTF-8 text (e.g. JSON) added to the zip beside DL4J's own entries
+     * @param normalizer   written as DL4J's own {@code normalizer.bin} entry (may be null); a plain DL4J user
+     *                     restores it with {@code ModelSerializer.restoreNormalizerFromFile}
+     */
+    public static void save(MultiLayerNetwork net, String path, boolean saveUpdater, Map<String, String> extraEntries,
+                            DataNormalization normalizer) throws IOException {
         for (String name : extraEntries == null ? Collections.<String>emptySet() : extraEntries.keySet()) {
             // ModelSerializer refuses to restore a zip that holds a directory entry
             if (name.isEmpty() || name.contains("/") || name.contains("\\")) {
@@ -48,11 +62,20 @@ public final class ModelIO {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
         try {
+            // writeModel(..., normalizer) fails in 1.0.0-M2.1 ("flush() failed: stream is closed"), so the
+            // normalizer goes in as DL4J's own normalizer.bin entry, written by DL4J's own serializer
             ModelSerializer.writeModel(net, tmp.toFile(), saveUpdater);
-            if (extraEntries != null && !extraEntries.isEmpty()) {
+            boolean hasExtras = extraEntries != null && !extraEntries.isEmpty();
+            if (hasExtras || normalizer != null) {
                 URI uri = URI.create("jar:" + tmp.toUri());
                 try (FileSystem zip = FileSystems.newFileSystem(uri, Collections.<String, Object>emptyMap())) {
-                    for (Map.Entry<String, String> e : extraEntries.entrySet()) {
+                    if (normalizer != null) {
+                        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                        NormalizerSerializer.getDefault().write(normalizer, bytes);
+                        Files.write(zip.getPath(ModelSerializer.NORMALIZER_BIN), bytes.toByteArray());
+                    }
+                    for (Map.Entry<String, String> e : hasExtras ? extraEntries.entrySet()
+                            : Collections.<String, String>emptyMap().entrySet()) {
                         Path entry = zip.getPath(e.getKey());
                         Files.write(entry, e.getValue().getBytes(StandardCharsets.UTF_8));
                     }
@@ -78,6 +101,45 @@ public final class ModelIO {
             throw new java.io.FileNotFoundException("no model file at " + p.toAbsolutePath());
         }
         return ModelSerializer.restoreMultiLayerNetwork(p.toFile(), loadUpdater);
+    }
+
+    /**
+     * The normalizer saved in a model zip ({@code normalizer.bin}), or null when it has none.
+     * Only DL4J's standard normalizer types are restored; a custom (Java-serialised) one needs
+     * {@code trusted}, because restoring it runs code named by the file.
+     */
+    public static DataNormalization loadNormalizer(String path, boolean trusted) throws IOException {
+        String type = normalizerType(path);
+        if (type == null) {
+            return null;
+        }
+        if (!trusted && "CUSTOM".equals(type)) {
+            throw new IOException(path + " holds a custom (Java-serialised) normalizer; load it only if you trust the file"
+                    + " (trusted=true)");
+        }
+        Normalizer<?> normalizer = ModelSerializer.restoreNormalizerFromFile(new File(path));
+        if (normalizer != null && !(normalizer instanceof DataNormalization)) {
+            throw new IOException(path + ": normalizer " + normalizer.getClass().getName() + " is not a DataNormalization");
+        }
+        return (DataNormalization) normalizer;
+    }
+
+    /** The NormalizerType name in the header of the zip's {@code normalizer.bin} (e.g. STANDARDIZE), or null. */
+    public static String normalizerType(String path) throws IOException {
+        try (ZipFile zip = new ZipFile(path)) {
+            ZipEntry entry = zip.getEntry(ModelSerializer.NORMALIZER_BIN);
+            if (entry == null) {
+                return null;
+            }
+            try (java.io.DataInputStream in = new java.io.DataInputStream(zip.getInputStream(entry))) {
+                String header = in.readUTF();
+                if (!"NORMALIZER".equals(header)) {
+                    throw new IOException(path + ": normalizer.bin does not start with DL4J's NORMALIZER header");
+                }
+                in.readInt();           // serializer version
+                return in.readUTF();    // NormalizerType name
+            }
+        }
     }
 
     /** The text of one entry of a model zip, or null when the zip has no such entry. */

@@ -16,7 +16,11 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
@@ -90,7 +94,7 @@ public final class NetworkFactory {
             list.layer(layer.build());
             previous = h.asInt();
         }
-        list.layer(new RnnOutputLayer.Builder(LossFunction.valueOf(spec.path("loss").asText("MCXENT")))
+        list.layer(new RnnOutputLayer.Builder(loss(spec, nOut))
                 .activation(activation(spec.path("output_activation").asText("softmax")))
                 .nIn(previous).nOut(nOut)
                 .dataFormat(RNNFormat.NCW)
@@ -103,6 +107,33 @@ public final class NetworkFactory {
             list.tBPTTForwardLength(tbptt.asInt()).tBPTTBackwardLength(tbptt.asInt());
         }
         return list.build();
+    }
+
+    /**
+     * The output layer's loss. With {@code "class_weights": [w0, w1, ...]} (MCXENT only) it is
+     * {@code new LossMCXENT(weights)}: DL4J's weighted MCXENT gradient, {@code p * sum(y) - y}, is also exact
+     * for the per-step weights {@link Trainer} puts into the labels, which the unweighted one ({@code p - y}) is not.
+     */
+    private static ILossFunction loss(JsonNode spec, int nOut) {
+        LossFunction name = LossFunction.valueOf(spec.path("loss").asText("MCXENT"));
+        JsonNode weights = spec.path("class_weights");
+        if (weights.isMissingNode() || weights.isNull()) {
+            return name.getILossFunction();
+        }
+        if (name != LossFunction.MCXENT) {
+            throw new IllegalArgumentException("class_weights need the MCXENT loss, not " + name);
+        }
+        if (!weights.isArray() || weights.size() != nOut) {
+            throw new IllegalArgumentException("class_weights must be a list of n_out = " + nOut + " numbers");
+        }
+        double[] w = new double[nOut];
+        for (int i = 0; i < nOut; i++) {
+            w[i] = weights.get(i).asDouble();
+            if (!(w[i] >= 0)) {
+                throw new IllegalArgumentException("class_weights must be >= 0, got " + weights);
+            }
+        }
+        return new LossMCXENT(Nd4j.create(w, new long[]{1, nOut}, DataType.FLOAT));
     }
 
     private static IUpdater updater(JsonNode spec) {

@@ -6,6 +6,7 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
@@ -38,16 +39,39 @@ public final class Trainer {
                                 INDArray valX, INDArray valLabelIds, INDArray valMask,
                                 int epochs, int batchSize, long shuffleSeed, int patience,
                                 ProgressCallback callback, long reportMillis) {
+        return fit(net, null, x, labelIds, mask, null, valX, valLabelIds, valMask, null,
+                epochs, batchSize, shuffleSeed, patience, callback, reportMillis);
+    }
+
+    /**
+     * Trains {@code net} on normalised features and weighted steps.
+     *
+     * @param normalizer  applied to copies of {@code x} and {@code valX} (may be null); see {@link Normalizers}
+     * @param stepWeights [batch, time] weight of every step in the loss (may be null = 1): per-example counts
+     *                    of deduplicated sequences, class weights, or both multiplied. They scale the label mask,
+     *                    which DL4J's losses multiply into the per-step score and gradient.
+     * @param valWeights  the same for the validation data (may be null)
+     */
+    public static FitResult fit(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray labelIds,
+                                INDArray mask, INDArray stepWeights,
+                                INDArray valX, INDArray valLabelIds, INDArray valMask, INDArray valWeights,
+                                int epochs, int batchSize, long shuffleSeed, int patience,
+                                ProgressCallback callback, long reportMillis) {
         if (epochs < 1 || batchSize < 1) {
             throw new IllegalArgumentException("epochs and batch_size must be >= 1");
         }
         long start = System.nanoTime();
         int nOut = (int) net.layerSize(net.getnLayers() - 1);
-        DataSet train = dataSet(x, labelIds, mask, nOut);
+        if (stepWeights != null || valWeights != null) {
+            requireWeightedLoss(net);
+        }
+        DataSet train = dataSet(Normalizers.apply(normalizer, x, mask), labelIds, mask, nOut, stepWeights);
         if (shuffleSeed >= 0) {
             train = train.copy();  // DataSet.shuffle permutes in place: never the caller's arrays
         }
-        List<DataSet> valBatches = valX == null ? null : minibatches(dataSet(valX, valLabelIds, valMask, nOut), batchSize);
+        List<DataSet> valBatches = valX == null ? null
+                : minibatches(dataSet(Normalizers.apply(normalizer, valX, valMask), valLabelIds, valMask, nOut, valWeights),
+                        batchSize);
 
         final boolean[] cancelled = {false};
         ScoreRecorder recorder = new ScoreRecorder(callback, reportMillis, cancelled);
@@ -111,12 +135,47 @@ public final class Trainer {
 
     /** A DataSet with one-hot labels and label mask built from class ids. */
     static DataSet dataSet(INDArray x, INDArray labelIds, INDArray mask, int nOut) {
+        return dataSet(x, labelIds, mask, nOut, null);
+    }
+
+    /**
+     * As {@link #dataSet(INDArray, INDArray, INDArray, int)}, every step's one-hot label scaled by its weight
+     * ({@code stepWeights} [batch, time], may be null). For MCXENT with softmax this weights the loss exactly:
+     * the score is {@code -w log p} and DL4J's gradient {@code p * sum(labels) - labels} is {@code w (p - onehot)}.
+     * (A weighted label <em>mask</em> would not do: DL4J also multiplies the output layer's pre-activations by it.)
+     */
+    static DataSet dataSet(INDArray x, INDArray labelIds, INDArray mask, int nOut, INDArray stepWeights) {
         if (x.rank() != 3 || labelIds.rank() != 2 || x.size(0) != labelIds.size(0) || x.size(2) != labelIds.size(1)) {
             throw new IllegalArgumentException("features must be [batch, features, time] and label ids [batch, time]; got "
                     + java.util.Arrays.toString(x.shape()) + " and " + java.util.Arrays.toString(labelIds.shape()));
         }
         INDArray[] labels = ArrayBridge.oneHotLabels(labelIds, nOut, mask);
+        if (stepWeights != null) {
+            if (!java.util.Arrays.equals(stepWeights.shape(), labelIds.shape())) {
+                throw new IllegalArgumentException("step weights must be [batch, time] = "
+                        + java.util.Arrays.toString(labelIds.shape()) + "; got " + java.util.Arrays.toString(stepWeights.shape()));
+            }
+            if (stepWeights.minNumber().doubleValue() < 0) {
+                throw new IllegalArgumentException("step weights must be >= 0");
+            }
+            long batch = labelIds.size(0);
+            long time = labelIds.size(1);
+            INDArray w = stepWeights.castTo(labels[0].dataType()).dup('c').reshape('c', batch, 1, time);
+            labels[0].muli(w.broadcast(batch, nOut, time));
+        }
         return new DataSet(x, labels[0], mask, labels[1]);
+    }
+
+    /** Step weights are exact only with a class-weighted MCXENT loss (see {@link NetworkFactory}). */
+    static void requireWeightedLoss(MultiLayerNetwork net) {
+        org.deeplearning4j.nn.conf.layers.Layer conf = net.getLayer(net.getnLayers() - 1).conf().getLayer();
+        org.nd4j.linalg.lossfunctions.ILossFunction loss = conf instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer
+                ? ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer) conf).getLossFn() : null;
+        if (!(loss instanceof org.nd4j.linalg.lossfunctions.impl.LossMCXENT)
+                || ((org.nd4j.linalg.lossfunctions.impl.LossMCXENT) loss).getWeights() == null) {
+            throw new IllegalArgumentException("step weights need the MCXENT loss with class_weights set (ones for none): "
+                    + "DL4J's unweighted MCXENT gradient assumes unit labels");
+        }
     }
 
     /** Contiguous minibatches (copies, so every minibatch is a dense C-ordered array). */

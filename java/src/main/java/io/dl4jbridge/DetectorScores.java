@@ -1,0 +1,65 @@
+package io.dl4jbridge;
+
+/**
+ * Scores of a batch of sequences (windows or sessions) from {@link DetectorScoring}, with what explains
+ * each score. All arrays are indexed by sequence {@code b} in {@code [0, batch)}.
+ */
+public final class DetectorScores {
+    /** "next_event" or "sequence_classifier". */
+    public final String kind;
+    /** Anomaly score per sequence: higher is more anomalous. */
+    public final double[] scores;
+    /** Steps that counted in the score. */
+    public final int[] scoredSteps;
+    /** Next event: steps whose actual event was not in the top-g. Classifier: steps with P(anomalous) >= 0.5. */
+    public final int[] unexpectedSteps;
+    /**
+     * The step that explains the score, -1 when no step was scored. Next event: the first unexpected step,
+     * else the least expected one. Classifier: the step with the highest P(anomalous).
+     */
+    public final int[] detailStep;
+    /** Next event: the actual event id at {@code detailStep}. Classifier: the most probable class there. */
+    public final int[] detailActual;
+    /** Next event: the probability the model gave the actual event. Classifier: P(anomalous) at that step. */
+    public final double[] detailProbability;
+    /** Next event: the top-g expected event ids at {@code detailStep}, most probable first, flat
+     *  {@code [batch * expectedPerRow]}, -1 where absent. Empty for the classifier. */
+    public final int[] expected;
+    public final int expectedPerRow;
+    /** Optional {@code [batch * time]} (C order): NLL of the actual event (next event) or P(anomalous)
+     *  (classifier) per step, NaN where a step is not scored; null unless asked for. */
+    public final float[] stepScores;
+    /** Optional {@code [batch * time]}: 1 where the step is unexpected / P(anomalous) >= 0.5; null unless asked for. */
+    public final byte[] stepFlags;
+    public final int time;
+
+    DetectorScores(String kind, double[] scores, int[] scoredSteps, int[] unexpectedSteps, int[] detailStep,
+                   int[] detailActual, double[] detailProbability, int[] expected, int expectedPerRow,
+                   float[] stepScores, byte[] stepFlags, int time) {
+        this.kind = kind;
+        this.scores = scores;
+        this.scoredSteps = scoredSteps;
+        this.unexpectedSteps = unexpectedSteps;
+        this.detailStep = detailStep;
+        this.detailActual = detailActual;
+        this.detailProbability = detailProbability;
+        this.expected = expected;
+        this.expectedPerRow = expectedPerRow;
+        this.stepScores = stepScores;
+        this.stepFlags = stepFlags;
+        this.time = time;
+    }
+
+    public int size() {
+        return scores.length;
+    }
+
+    /** The top-g expected event ids of sequence {@code b} (empty for the classifier). */
+    public int[] expectedOf(int b) {
+        int n = 0;
+        while (n < expectedPerRow && expected[b * expectedPerRow + n] >= 0) {
+            n++;
+        }
+        return java.util.Arrays.copyOfRange(expected, b * expectedPerRow, b * expectedPerRow + n);
+    }
+}

@@ -1,0 +1,388 @@
+package io.dl4jbridge;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * The one place where network outputs become anomaly scores. Python detectors call it once per batch and
+ * the JVM-only scorer calls the very same code, so both agree by construction.
+ *
+ * <p>Arrays are in DL4J's layout: features {@code x [batch, nIn, time]} (NCW), {@code mask},
+ * {@code stepIds [batch, time]}, {@code nextIds [batch]}. The scoring JSON is the {@code "scoring"} object of
+ * {@code dl4j_bridge.detector.json}:
+ * <ul>
+ * <li>next event: {@code {"kind": "next_event", "top_g": 9, "score": "count"|"share"|"nll"|"max_nll",
+ *     "steps": "all"|"last", "oov_id": 0}}. The target of step {@code t} is the event id of the next real step
+ *     of the same sequence, and for the last real step {@code nextIds[b]} (when >= 0); a negative id means "no
+ *     target" (e.g. start-of-session padding). A step is unexpected when its actual event is not among the
+ *     {@code top_g} most probable ones, when it is the out-of-vocabulary id {@code oov_id} (unseen in training:
+ *     an anomaly by definition; -1 disables the rule) or when it is outside the network's classes.
+ *     {@code "steps": "last"} scores only the last step that has a target (DeepLog: a window of h events
+ *     predicts the one after it). Scores: count or share of unexpected steps, mean or max negative
+ *     log-likelihood of the actual events (probabilities floored at 1e-12).</li>
+ * <li>sequence classifier: {@code {"kind": "sequence_classifier", "positive_classes": [1],
+ *     "aggregation": "max"|"mean"|"last"}}. P(anomalous) of a step is the summed softmax of the positive
+ *     classes; the sequence score aggregates it over real steps.</li>
+ * </ul>
+ */
+public final class DetectorScoring {
+    public static final double MIN_PROBABILITY = 1e-12;
+    public static final int CHUNK = 4096;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private DetectorScoring() {}
+
+    /** Scores per sequence of a next-event model (see the class comment). */
+    public static double[] nextEventScores(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask,
+                                           INDArray stepIds, INDArray nextIds, String scoringJson) {
+        return score(net, normalizer, x, mask, stepIds, nextIds, scoringJson, false).scores;
+    }
+
+    /** Scores per sequence of a sequence classifier (see the class comment). */
+    public static double[] sequenceClassifierScores(MultiLayerNetwork net, DataNormalization normalizer, INDArray x,
+                                                    INDArray mask, String scoringJson) {
+        return score(net, normalizer, x, mask, null, null, scoringJson, false).scores;
+    }
+
+    /**
+     * Scores with their explanations.
+     *
+     * @param stepIds   [batch, time] event ids (next event only; null for the classifier)
+     * @param nextIds   [batch] id of the event after each sequence, negative when unknown (may be null)
+     * @param withSteps also fill {@link DetectorScores#stepScores} and {@link DetectorScores#stepFlags}
+     */
+    public static DetectorScores score(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask,
+                                       INDArray stepIds, INDArray nextIds, String scoringJson, boolean withSteps) {
+        Spec spec = Spec.parse(scoringJson);
+        if (x.rank() != 3) {
+            throw new IllegalArgumentException("features must be [batch, features, time]; got " + Arrays.toString(x.shape()));
+        }
+        int batch = (int) x.size(0);
+        int time = (int) x.size(2);
+        float[] maskv = floats(mask, (long) batch * time, "mask");
+        float[] targets = null;
+        if (spec.nextEvent) {
+            if (stepIds == null) {
+                throw new IllegalArgumentException("a next-event score needs the event id of every step (stepIds)");
+            }
+            targets = targets(maskv, floats(stepIds, (long) batch * time, "stepIds"),
+                    nextIds == null ? null : floats(nextIds, batch, "nextIds"), batch, time);
+        }
+        Builder out = new Builder(spec, batch, time, withSteps);
+        for (int from = 0; from < batch; from += CHUNK) {
+            int to = Math.min(batch, from + CHUNK);
+            INDArray xc = from == 0 && to == batch ? x
+                    : x.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all());
+            INDArray mc = mask == null ? null : (from == 0 && to == batch ? mask
+                    : mask.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup('c'));
+            INDArray output = Predictor.predict(net, normalizer, xc.dup('c'), mc, CHUNK);
+            int nOut = (int) output.size(1);
+            float[] probs = output.dup('c').data().asFloat();
+            for (int b = from; b < to; b++) {
+                if (spec.nextEvent) {
+                    out.nextEvent(b, probs, (b - from) * nOut * time, nOut, targets, maskv);
+                } else {
+                    out.classifier(b, probs, (b - from) * nOut * time, nOut, maskv);
+                }
+            }
+        }
+        return out.build();
+    }
+
+    /**
+     * The target event id of every step, as in the class comment: [batch, time] float ids, -1 where a step
+     * has no target. Next-event models train on these.
+     */
+    public static INDArray nextEventTargets(INDArray mask, INDArray stepIds, INDArray nextIds) {
+        int batch = (int) stepIds.size(0);
+        int time = (int) stepIds.size(1);
+        float[] t = targets(floats(mask, (long) batch * time, "mask"), floats(stepIds, (long) batch * time, "stepIds"),
+                nextIds == null ? null : floats(nextIds, batch, "nextIds"), batch, time);
+        return Nd4j.create(t, new long[]{batch, time}, 'c');
+    }
+
+    static float[] targets(float[] mask, float[] ids, float[] next, int batch, int time) {
+        float[] out = new float[batch * time];
+        Arrays.fill(out, -1f);
+        for (int b = 0; b < batch; b++) {
+            int base = b * time;
+            int previous = -1;
+            for (int t = 0; t < time; t++) {
+                if (mask != null && mask[base + t] == 0f) {
+                    continue;
+                }
+                if (previous >= 0) {
+                    out[base + previous] = ids[base + t] < 0 ? -1f : ids[base + t];
+                }
+                previous = t;
+            }
+            if (previous >= 0 && next != null && next[b] >= 0) {
+                out[base + previous] = next[b];
+            }
+        }
+        return out;
+    }
+
+    private static float[] floats(INDArray a, long expected, String what) {
+        if (a == null) {
+            return null;
+        }
+        if (a.length() != expected) {
+            throw new IllegalArgumentException(what + " holds " + a.length() + " values, expected " + expected);
+        }
+        return a.dup('c').data().asFloat();
+    }
+
+    /** The parsed scoring parameters. */
+    static final class Spec {
+        boolean nextEvent;
+        int topG = 9;
+        String score = "count";
+        boolean lastOnly;
+        int oovId = 0;
+        int[] positive = {1};
+        String aggregation = "max";
+
+        static Spec parse(String json) {
+            JsonNode node;
+            try {
+                node = JSON.readTree(json);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("scoring spec is not valid JSON: " + e.getMessage(), e);
+            }
+            if (node == null || !node.isObject()) {
+                throw new IllegalArgumentException("scoring spec must be a JSON object");
+            }
+            Spec s = new Spec();
+            String kind = node.path("kind").asText("");
+            if ("next_event".equals(kind)) {
+                s.nextEvent = true;
+                s.topG = node.path("top_g").asInt(9);
+                s.score = node.path("score").asText("count");
+                String steps = node.path("steps").asText("all");
+                if (!steps.equals("all") && !steps.equals("last")) {
+                    throw new IllegalArgumentException("scoring steps must be 'all' or 'last', got '" + steps + "'");
+                }
+                s.lastOnly = steps.equals("last");
+                s.oovId = node.path("oov_id").asInt(0);
+                if (s.topG < 1) {
+                    throw new IllegalArgumentException("top_g must be >= 1, got " + s.topG);
+                }
+                if (!Arrays.asList("count", "share", "nll", "max_nll").contains(s.score)) {
+                    throw new IllegalArgumentException("next-event score must be count, share, nll or max_nll, got '" + s.score + "'");
+                }
+            } else if ("sequence_classifier".equals(kind)) {
+                JsonNode positive = node.path("positive_classes");
+                if (positive.isArray() && positive.size() > 0) {
+                    s.positive = new int[positive.size()];
+                    for (int i = 0; i < positive.size(); i++) {
+                        s.positive[i] = positive.get(i).asInt();
+                    }
+                }
+                s.aggregation = node.path("aggregation").asText("max");
+                if (!Arrays.asList("max", "mean", "last").contains(s.aggregation)) {
+                    throw new IllegalArgumentException("aggregation must be max, mean or last, got '" + s.aggregation + "'");
+                }
+            } else {
+                throw new IllegalArgumentException("scoring kind must be 'next_event' or 'sequence_classifier', got '" + kind + "'");
+            }
+            return s;
+        }
+    }
+
+    /** Accumulates the per-sequence results. */
+    private static final class Builder {
+        final Spec spec;
+        final int time;
+        final double[] scores;
+        final int[] scored;
+        final int[] unexpected;
+        final int[] detailStep;
+        final int[] detailActual;
+        final double[] detailProbability;
+        final int g;
+        final int[] expected;
+        final float[] stepScores;
+        final byte[] stepFlags;
+
+        Builder(Spec spec, int batch, int time, boolean withSteps) {
+            this.spec = spec;
+            this.time = time;
+            scores = new double[batch];
+            scored = new int[batch];
+            unexpected = new int[batch];
+            detailStep = new int[batch];
+            detailActual = new int[batch];
+            detailProbability = new double[batch];
+            Arrays.fill(detailStep, -1);
+            Arrays.fill(detailActual, -1);
+            Arrays.fill(detailProbability, Double.NaN);
+            g = spec.nextEvent ? spec.topG : 0;
+            expected = new int[batch * g];
+            Arrays.fill(expected, -1);
+            stepScores = withSteps ? new float[batch * time] : null;
+            stepFlags = withSteps ? new byte[batch * time] : null;
+            if (stepScores != null) {
+                Arrays.fill(stepScores, Float.NaN);
+            }
+        }
+
+        /** probs: [chunk, nOut, time] C order; offset = start of sequence b's block. */
+        void nextEvent(int b, float[] probs, int offset, int nOut, float[] targets, float[] mask) {
+            int base = b * time;
+            int first = 0;
+            if (spec.lastOnly) {
+                first = time;
+                for (int t = time - 1; t >= 0; t--) {
+                    if (targets[base + t] >= 0) {
+                        first = t;
+                        break;
+                    }
+                }
+            }
+            int count = 0;
+            int n = 0;
+            double nllSum = 0;
+            double nllMax = 0;
+            int firstUnexpected = -1;
+            int worst = -1;
+            double worstNll = -1;
+            for (int t = first; t < time; t++) {
+                int actual = (int) targets[base + t];
+                if (targets[base + t] < 0) {
+                    continue;
+                }
+                n++;
+                double p = actual < nOut ? probs[offset + actual * time + t] : 0.0;
+                boolean bad = actual >= nOut || (spec.oovId >= 0 && actual == spec.oovId);
+                if (!bad) {
+                    int above = 0;
+                    for (int k = 0; k < nOut && above < spec.topG; k++) {
+                        if (probs[offset + k * time + t] > p) {
+                            above++;
+                        }
+                    }
+                    bad = above >= spec.topG;
+                }
+                double nll = -Math.log(Math.max(p, MIN_PROBABILITY));
+                nllSum += nll;
+                nllMax = Math.max(nllMax, nll);
+                if (bad) {
+                    count++;
+                    if (firstUnexpected < 0) {
+                        firstUnexpected = t;
+                    }
+                }
+                if (nll > worstNll) {
+                    worstNll = nll;
+                    worst = t;
+                }
+                if (stepScores != null) {
+                    stepScores[base + t] = (float) nll;
+                    stepFlags[base + t] = (byte) (bad ? 1 : 0);
+                }
+                if (spec.lastOnly) {
+                    break;
+                }
+            }
+            scored[b] = n;
+            unexpected[b] = count;
+            switch (spec.score) {
+                case "count": scores[b] = count; break;
+                case "share": scores[b] = n == 0 ? 0.0 : (double) count / n; break;
+                case "nll": scores[b] = n == 0 ? 0.0 : nllSum / n; break;
+                default: scores[b] = nllMax; break;
+            }
+            int step = firstUnexpected >= 0 ? firstUnexpected : worst;
+            if (step >= 0) {
+                int actual = (int) targets[base + step];
+                detailStep[b] = step;
+                detailActual[b] = actual;
+                detailProbability[b] = actual < nOut ? probs[offset + actual * time + step] : 0.0;
+                topK(probs, offset, nOut, step, b);
+            }
+        }
+
+        private void topK(float[] probs, int offset, int nOut, int t, int b) {
+            int k = Math.min(g, nOut);
+            boolean[] taken = new boolean[nOut];
+            for (int i = 0; i < k; i++) {
+                int best = -1;
+                for (int c = 0; c < nOut; c++) {
+                    if (!taken[c] && (best < 0 || probs[offset + c * time + t] > probs[offset + best * time + t])) {
+                        best = c;
+                    }
+                }
+                taken[best] = true;
+                expected[b * g + i] = best;
+            }
+        }
+
+        void classifier(int b, float[] probs, int offset, int nOut, float[] mask) {
+            int base = b * time;
+            int n = 0;
+            int flagged = 0;
+            double sum = 0;
+            double max = -1;
+            double last = 0;
+            int argmax = -1;
+            for (int t = 0; t < time; t++) {
+                if (mask != null && mask[base + t] == 0f) {
+                    continue;
+                }
+                double p = 0;
+                for (int c : spec.positive) {
+                    if (c < 0 || c >= nOut) {
+                        throw new IllegalArgumentException("positive class " + c + " is not one of the network's " + nOut + " classes");
+                    }
+                    p += probs[offset + c * time + t];
+                }
+                n++;
+                sum += p;
+                last = p;
+                if (p >= 0.5) {
+                    flagged++;
+                }
+                if (p > max) {
+                    max = p;
+                    argmax = t;
+                }
+                if (stepScores != null) {
+                    stepScores[base + t] = (float) p;
+                    stepFlags[base + t] = (byte) (p >= 0.5 ? 1 : 0);
+                }
+            }
+            scored[b] = n;
+            unexpected[b] = flagged;
+            switch (spec.aggregation) {
+                case "max": scores[b] = n == 0 ? 0.0 : max; break;
+                case "mean": scores[b] = n == 0 ? 0.0 : sum / n; break;
+                default: scores[b] = last; break;
+            }
+            if (argmax >= 0) {
+                int best = 0;
+                for (int c = 1; c < nOut; c++) {
+                    if (probs[offset + c * time + argmax] > probs[offset + best * time + argmax]) {
+                        best = c;
+                    }
+                }
+                detailStep[b] = argmax;
+                detailActual[b] = best;
+                detailProbability[b] = max;
+            }
+        }
+
+        DetectorScores build() {
+            return new DetectorScores(spec.nextEvent ? "next_event" : "sequence_classifier", scores, scored, unexpected,
+                    detailStep, detailActual, detailProbability, expected, g, stepScores, stepFlags, time);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.dl4jbridge;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
+import org.nd4j.linalg.dataset.api.preprocessor.NormalizerStandardize;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.File;
+import java.util.Collections;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+public class DetectorScoringTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private static final String SPEC5 = "{\"n_in\": 5, \"n_out\": 5, \"hidden_sizes\": [6], \"seed\": 7}";
+
+    /** One-hot events [batch, 5, time]. */
+    private static INDArray oneHot(int[][] ids) {
+        int time = ids[0].length;
+        INDArray x = Nd4j.zeros(ids.length, 5, time);
+        for (int b = 0; b < ids.length; b++) {
+            for (int t = 0; t < time; t++) {
+                if (ids[b][t] >= 0) {
+                    x.putScalar(new int[]{b, ids[b][t], t}, 1.0);
+                }
+            }
+        }
+        return x;
+    }
+
+    @Test
+    public void targetsAreTheNextRealStepThenTheNextIdAndNegativeIdsHaveNone() {
+        float[] mask = {1, 1, 1, 0, /* */ 1, 1, 1, 1};
+        float[] ids = {2, 3, 4, 0, /* */ -1, -1, 1, 2};
+        float[] next = {-1, 3};
+        float[] t = DetectorScoring.targets(mask, ids, next, 2, 4);
+        assertArrayEquals(new float[]{3, 4, -1, -1, /* */ -1, 1, 2, 3}, t, 0f);
+    }
+
+    @Test
+    public void nextEventScoresFollowTheTopGRuleOnTheNetworksOwnOutputs() {
+        MultiLayerNetwork net = NetworkFactory.build(SPEC5);
+        int[][] ids = {{1, 2, 3, 4}, {2, 2, 0, 1}, {4, 3, 2, 1}};
+        INDArray x = oneHot(ids);
+        INDArray stepIds = Nd4j.create(new float[]{1, 2, 3, 4, 2, 2, 0, 1, 4, 3, 2, 1}, new long[]{3, 4}, 'c');
+        INDArray nextIds = Nd4j.create(new float[]{2, 3, -1}, new long[]{3}, 'c');
+        INDArray out = net.output(x);
+        for (int g = 1; g <= 5; g++) {
+            String spec = "{\"kind\": \"next_event\", \"top_g\": " + g + ", \"score\": \"count\", \"oov_id\": 0}";
+            DetectorScores s = DetectorScoring.score(net, null, x, null, stepIds, nextIds, spec, true);
+            for (int b = 0; b < 3; b++) {
+                int expectedCount = 0;
+                int steps = 0;
+                for (int t = 0; t < 4; t++) {
+                    int actual = t < 3 ? ids[b][t + 1] : (b == 0 ? 2 : b == 1 ? 3 : -1);
+                    if (actual < 0) {
+                        continue;
+                    }
+                    steps++;
+                    double p = out.getDouble(b, actual, t);
+                    int above = 0;
+                    for (int k = 0; k < 5; k++) {
+                        if (out.getDouble(b, k, t) > p) {
+                            above++;
+                        }
+                    }
+                    boolean bad = actual == 0 || above >= g;
+                    expectedCount += bad ? 1 : 0;
+                    assertEquals(-Math.log(p), s.stepScores[b * 4 + t], 1e-4);
+                    assertEquals(bad ? 1 : 0, s.stepFlags[b * 4 + t]);
+                }
+                assertEquals("sequence " + b + " top-" + g, expectedCount, (int) s.scores[b]);
+                assertEquals(steps, s.scoredSteps[b]);
+            }
+            if (g == 5) {
+                // everything is in the top 5 of 5 classes except the out-of-vocabulary event 0 (sequence 1, step 1)
+                assertEquals(1, s.unexpectedSteps[1]);
+                assertEquals(1, s.detailStep[1]);
+                assertEquals(0, s.detailActual[1]);
+                assertEquals(5, s.expectedOf(1).length);
+                assertEquals(0, s.unexpectedSteps[0]);
+            }
+        }
+        String last = "{\"kind\": \"next_event\", \"top_g\": 9, \"score\": \"share\", \"steps\": \"last\"}";
+        DetectorScores s = DetectorScoring.score(net, null, x, null, stepIds, nextIds, last, false);
+        assertArrayEquals(new int[]{1, 1, 1}, s.scoredSteps);
+        assertEquals(3, s.detailStep[0]);   // only the step predicting nextIds counts
+        assertEquals(2, s.detailStep[2]);   // no next id: the last step with a target
+    }
+
+    @Test
+    public void classifierScoresAggregatePositiveClassProbabilitiesOverRealSteps() {
+        MultiLayerNetwork net = NetworkFactory.build(SPEC5);
+        INDArray x = oneHot(new int[][]{{1, 2, 3}, {4, 4, 4}});
+        INDArray mask = Nd4j.create(new float[]{1, 1, 0, 1, 1, 1}, new long[]{2, 3}, 'c');
+        INDArray out = net.output(x, false, mask, null);
+        String spec = "{\"kind\": \"sequence_classifier\", \"positive_classes\": [1, 3], \"aggregation\": \"max\"}";
+        DetectorScores s = DetectorScoring.score(net, null, x, mask, null, null, spec, true);
+        double max0 = Math.max(out.getDouble(0, 1, 0) + out.getDouble(0, 3, 0), out.getDouble(0, 1, 1) + out.getDouble(0, 3, 1));
+        assertEquals(max0, s.scores[0], 1e-6);
+        assertEquals(2, s.scoredSteps[0]);
+        assertTrue(Float.isNaN(s.stepScores[2]));
+        String mean = spec.replace("max", "mean");
+        double mean1 = 0;
+        for (int t = 0; t < 3; t++) {
+            mean1 += (out.getDouble(1, 1, t) + out.getDouble(1, 3, t)) / 3;
+        }
+        assertEquals(mean1, DetectorScoring.sequenceClassifierScores(net, null, x, mask, mean)[1], 1e-6);
+    }
+
+    @Test
+    public void theNormalizerPassesIndicatorsThroughIsSavedInTheZipAndIsAppliedWhenScoring() throws Exception {
+        // feature 0..3 one-hot, feature 4 numeric around 100
+        INDArray x = oneHot(new int[][]{{1, 2, 3}, {2, 1, 3}});
+        for (int b = 0; b < 2; b++) {
+            for (int t = 0; t < 3; t++) {
+                x.putScalar(new int[]{b, 4, t}, 100 + b * 3 + t);
+            }
+        }
+        NormalizerStandardize norm = Normalizers.fitStandardize(x, null);
+        INDArray before = x.dup();
+        INDArray z = Normalizers.apply(norm, x, null);
+        assertTrue("the caller's array is not changed", before.equals(x));
+        assertEquals(1.0, z.getDouble(0, 1, 0), 1e-6);            // indicator untouched
+        assertEquals(0.0, z.getDouble(0, 4, 0) + z.getDouble(1, 4, 2), 1e-5);   // standardised: symmetric values
+        MultiLayerNetwork net = NetworkFactory.build(SPEC5);
+        File file = new File(tmp.getRoot(), "d.zip");
+        ModelIO.save(net, file.getPath(), false, Collections.singletonMap("dl4j_bridge.detector.json", "{}"), norm);
+        assertEquals("STANDARDIZE", ModelIO.normalizerType(file.getPath()));
+        DataNormalization plain = ModelSerializer.restoreNormalizerFromFile(file);
+        assertNotNull(plain);
+        DataNormalization ours = ModelIO.loadNormalizer(file.getPath(), false);
+        assertTrue(Normalizers.apply(ours, x, null).equalsWithEps(z, 1e-6));
+        String spec = "{\"kind\": \"sequence_classifier\"}";
+        double[] direct = DetectorScoring.sequenceClassifierScores(net, null, z, null, spec);
+        double[] viaNormalizer = DetectorScoring.sequenceClassifierScores(net, ours, x, null, spec);
+        assertArrayEquals(direct, viaNormalizer, 1e-6);
+
+        File bare = new File(tmp.getRoot(), "bare.zip");
+        ModelIO.save(net, bare.getPath(), false);
+        assertNull(ModelIO.loadNormalizer(bare.getPath(), false));
+    }
+
+    @Test
+    public void stepWeightsScaleTheLoss() {
+        TestData data = new TestData(16, 6, 1);
+        MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
+        double plain = net.score(Trainer.dataSet(data.x, data.ids, null, 2, null), false);
+        double ones = net.score(Trainer.dataSet(data.x, data.ids, null, 2, Nd4j.ones(data.ids.shape())), false);
+        INDArray twice = Nd4j.ones(data.ids.shape()).muli(2.0);
+        double doubled = net.score(Trainer.dataSet(data.x, data.ids, null, 2, twice), false);
+        assertEquals(plain, ones, 1e-5 * plain);
+        assertEquals(2 * plain, doubled, 1e-4 * plain);
+        // a weight of 2 trains exactly like the example given twice
+        INDArray w = Nd4j.ones(data.ids.shape());
+        w.getRow(0).assign(2.0);
+        INDArray xTwice = Nd4j.concat(0, data.x, data.x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all()));
+        INDArray idsTwice = Nd4j.concat(0, data.ids, data.ids.getRow(0).reshape(1, data.ids.size(1)));
+        String sgd = "{\"n_in\": 3, \"n_out\": 2, \"hidden_sizes\": [8], \"learning_rate\": 0.1, \"updater\": \"sgd\", \"class_weights\": [1, 1],"
+                + " \"gradient_normalization\": \"None\"}";
+        MultiLayerNetwork weighted = NetworkFactory.build(sgd);
+        MultiLayerNetwork duplicated = NetworkFactory.build(sgd);
+        INDArray start = weighted.params().dup();
+        weighted.fit(Trainer.dataSet(data.x, data.ids, null, 2, w));
+        duplicated.fit(Trainer.dataSet(xTwice, idsTwice, null, 2, null));
+        // DL4J averages over the minibatch: 16 weighted examples vs 17 plain ones
+        INDArray stepWeighted = start.sub(weighted.params()).muli(16.0);
+        INDArray stepDuplicated = start.sub(duplicated.params()).muli(17.0);
+        double diff = stepWeighted.sub(stepDuplicated).norm2Number().doubleValue();
+        assertTrue(diff < 1e-3 * stepWeighted.norm2Number().doubleValue());
+        assertTrue(stepWeighted.norm2Number().doubleValue() > 1e-3);
+    }
+}
