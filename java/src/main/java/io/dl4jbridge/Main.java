@@ -13,12 +13,18 @@ import java.util.Map;
  * <pre>
  *   dl4j-bridge info
  *   dl4j-bridge predict --model m.zip --input x.npy --output y.npy [--mask m.npy]
+ *   dl4j-bridge score --model detector.zip --input app.log|- [options]
+ *   dl4j-bridge serve --model detector.zip --port N [--host 127.0.0.1] [--threshold T]
  * </pre>
- * Exit codes: 0 success, 2 usage error, 3 input error, 1 any other failure.
+ * Exit codes: 0 success (score: nothing flagged), 1 score: at least one window or session flagged,
+ * 2 usage error, 3 input or model error (missing file, bad model or spec, bad line in strict mode),
+ * 4 any other failure.
  */
 public final class Main {
+    static final int EXIT_FLAGGED = 1;
     static final int EXIT_USAGE = 2;
     static final int EXIT_INPUT = 3;
+    static final int EXIT_FAILURE = 4;
 
     private Main() {}
 
@@ -40,6 +46,10 @@ public final class Main {
                     return 0;
                 case "predict":
                     return predict(args);
+                case "score":
+                    return ScoreCommand.score(args);
+                case "serve":
+                    return ScoreCommand.serve(args);
                 default:
                     System.err.println("unknown command '" + args[0] + "'\n" + usage());
                     return EXIT_USAGE;
@@ -47,12 +57,12 @@ public final class Main {
         } catch (UsageException e) {
             System.err.println("dl4j-bridge: " + e.getMessage() + "\n" + usage());
             return EXIT_USAGE;
-        } catch (java.io.IOException e) {
+        } catch (java.io.IOException | io.dl4jbridge.etl.EtlException e) {
             System.err.println("dl4j-bridge: " + e.getMessage());
             return EXIT_INPUT;
         } catch (RuntimeException e) {
             System.err.println("dl4j-bridge: " + e);
-            return 1;
+            return EXIT_FAILURE;
         }
     }
 
@@ -70,7 +80,7 @@ public final class Main {
         return 0;
     }
 
-    private static File existing(String path) throws java.io.FileNotFoundException {
+    static File existing(String path) throws java.io.FileNotFoundException {
         File f = new File(path);
         if (!f.isFile()) {
             throw new java.io.FileNotFoundException("no such file: " + path);
@@ -78,7 +88,7 @@ public final class Main {
         return f;
     }
 
-    private static String option(String[] args, String name, boolean required) {
+    static String option(String[] args, String name, boolean required) {
         for (int i = 1; i < args.length - 1; i++) {
             if (name.equals(args[i])) {
                 return args[i + 1];
@@ -90,10 +100,13 @@ public final class Main {
         return null;
     }
 
-    private static String usage() {
+    static String usage() {
         return "usage: dl4j-bridge info\n"
                 + "       dl4j-bridge predict --model MODEL.zip --input X.npy --output Y.npy [--mask MASK.npy]\n"
-                + "         X is float32 [batch, features, time]; Y is [batch, classes, time]";
+                + "         X is float32 [batch, features, time]; Y is [batch, classes, time]\n"
+                + ScoreCommand.USAGE
+                + "exit codes: 0 ok (score: nothing flagged), 1 score flagged something, 2 usage, 3 input or model error,"
+                + " 4 other failure";
     }
 
     static final class UsageException extends RuntimeException {

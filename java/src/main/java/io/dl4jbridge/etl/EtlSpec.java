@@ -93,6 +93,20 @@ public final class EtlSpec {
         return encoding;
     }
 
+    /** Text of a template id ({@code "<OOV>"} for 0, null without a Template transform or for an unknown id). */
+    public String templateText(int id) {
+        for (JsonNode t : required(spec, "transforms")) {
+            if ("template".equals(text(t, "kind"))) {
+                JsonNode templates = required(required(t, "miner"), "templates");
+                if (id == TemplateMatcher.OOV_ID) {
+                    return "<OOV>";
+                }
+                return id > 0 && id <= templates.size() ? templates.get(id - 1).asText() : null;
+            }
+        }
+        return null;
+    }
+
     /** The raw spec. */
     public JsonNode json() {
         return spec;

@@ -1,0 +1,184 @@
+package io.dl4jbridge;
+
+import io.dl4jbridge.scorer.LineSplitter;
+import io.dl4jbridge.scorer.LogAnomalyScorer;
+import io.dl4jbridge.scorer.ScoredSequence;
+import io.dl4jbridge.scorer.ScoringServer;
+import io.dl4jbridge.scorer.ScoringStream;
+import io.dl4jbridge.etl.ReadReport;
+import io.dl4jbridge.etl.JsonText;
+
+import java.io.BufferedWriter;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.zip.GZIPInputStream;
+
+/** The launcher's {@code score} and {@code serve} commands (see {@link Main} for exit codes). */
+final class ScoreCommand {
+    private ScoreCommand() {}
+
+    static final String USAGE =
+            "       dl4j-bridge score --model DETECTOR.zip --input LOG|- [--output OUT.jsonl] [--threshold T]\n"
+            + "                         [--only-anomalies] [--strict|--lenient] [--quarantine BAD.jsonl]\n"
+            + "                         [--session-idle-lines N] [--batch N] [--trusted]\n"
+            + "         raw log lines (plain or .gz; - = stdin, streamed) -> one JSON object per window/session\n"
+            + "         on stdout; a summary on stderr\n"
+            + "       dl4j-bridge serve --model DETECTOR.zip --port N [--host 127.0.0.1] [--threshold T] [--trusted]\n"
+            + "         GET /health; POST /score with log lines as the body -> JSON lines\n";
+
+    static int score(String[] args) throws IOException {
+        String model = Main.option(args, "--model", true);
+        String input = Main.option(args, "--input", true);
+        String output = Main.option(args, "--output", false);
+        String quarantine = Main.option(args, "--quarantine", false);
+        boolean onlyAnomalies = flag(args, "--only-anomalies");
+        long idleLines = number(args, "--session-idle-lines", 0);
+        int batch = (int) number(args, "--batch", LogAnomalyScorer.DEFAULT_BATCH);
+        if (flag(args, "--strict") && flag(args, "--lenient")) {
+            throw new Main.UsageException("give at most one of --strict and --lenient");
+        }
+        if (!"-".equals(input)) {
+            Main.existing(input);
+        }
+        LogAnomalyScorer scorer = load(args, model);
+        String mode = flag(args, "--strict") ? "strict" : flag(args, "--lenient") ? "lenient" : scorer.etlSpec().mode();
+        if (quarantine != null && !"lenient".equals(mode)) {
+            throw new Main.UsageException("--quarantine needs lenient mode (--lenient, or a spec saved with mode='lenient')");
+        }
+        Charset charset = Charset.forName(scorer.etlSpec().encoding());
+        long started = System.nanoTime();
+        Writer bad = quarantine == null ? null
+                : new BufferedWriter(new OutputStreamWriter(new FileOutputStream(quarantine), StandardCharsets.UTF_8));
+        Writer out = output == null
+                ? new BufferedWriter(new OutputStreamWriter(new java.io.FileOutputStream(java.io.FileDescriptor.out), StandardCharsets.UTF_8))
+                : new BufferedWriter(new OutputStreamWriter(new FileOutputStream(output), StandardCharsets.UTF_8));
+        ScoringStream stream = scorer.open("-".equals(input) ? "<stdin>" : input, mode, bad, idleLines, batch);
+        Consumer<ScoredSequence> print = r -> {
+            if (!onlyAnomalies || r.anomaly) {
+                try {
+                    out.write(r.toJson());
+                    out.write('\n');
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        try (InputStream raw = "-".equals(input) ? System.in : new FileInputStream(input);
+             Reader in = new InputStreamReader(input.endsWith(".gz") ? new GZIPInputStream(raw, 65536) : raw, charset)) {
+            LineSplitter.split(in, line -> stream.accept(line, print), () -> {
+                if ("-".equals(input)) {  // a live stream: do not hold results back while waiting for input
+                    stream.flush(print);
+                    flushQuietly(out);
+                }
+            });
+            stream.finish(print);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        } finally {
+            out.flush();
+            if (output != null) {
+                out.close();
+            }
+            if (bad != null) {
+                bad.close();
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        summary(System.err, stream, scorer, seconds);
+        return stream.flagged() > 0 ? Main.EXIT_FLAGGED : 0;
+    }
+
+    private static void summary(PrintStream err, ScoringStream stream, LogAnomalyScorer scorer, double seconds) {
+        ReadReport report = stream.etl().report();
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("summary", report.source);
+        s.put("lines", report.lines);
+        s.put("records", report.records);
+        s.put("blank_lines", report.blankLines);
+        s.put("continuation_lines", report.continuationLines);
+        s.put("bad_lines", report.badLines);
+        s.put("bad_by_reason", report.badByReason);
+        s.put("sequences", stream.scored());
+        s.put("flagged", stream.flagged());
+        s.put("threshold", scorer.threshold());
+        s.put("seconds", Math.round(seconds * 1000) / 1000.0);
+        s.put("lines_per_second", seconds > 0 ? Math.round(report.lines / seconds) : 0);
+        err.println(JsonText.dumpsCompact(s));
+    }
+
+    static int serve(String[] args) throws IOException {
+        String model = Main.option(args, "--model", true);
+        int port = (int) number(args, "--port", -1);
+        if (port < 0 || port > 65535) {
+            throw new Main.UsageException("--port N is required (0 picks a free port)");
+        }
+        String host = Main.option(args, "--host", false);
+        LogAnomalyScorer scorer = load(args, model);
+        ScoringServer server = ScoringServer.start(scorer, host == null ? "127.0.0.1" : host, port);
+        System.err.println("dl4j-bridge: serving " + model + " on http://" + (host == null ? "127.0.0.1" : host) + ":"
+                + server.port() + " (GET /health, POST /score); stop with Ctrl-C");
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+        try {
+            Thread.currentThread().join();  // serve until the process is stopped
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static LogAnomalyScorer load(String[] args, String model) throws IOException {
+        Main.existing(model);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(Paths.get(model), flag(args, "--trusted"));
+        String threshold = Main.option(args, "--threshold", false);
+        if (threshold != null) {
+            try {
+                scorer = scorer.withThreshold(Double.parseDouble(threshold));
+            } catch (NumberFormatException e) {
+                throw new Main.UsageException("--threshold must be a number, got '" + threshold + "'");
+            }
+        }
+        return scorer;
+    }
+
+    private static boolean flag(String[] args, String name) {
+        for (int i = 1; i < args.length; i++) {
+            if (name.equals(args[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long number(String[] args, String name, long fallback) {
+        String value = Main.option(args, name, false);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new Main.UsageException(name + " must be an integer, got '" + value + "'");
+        }
+    }
+
+    private static void flushQuietly(Writer out) {
+        try {
+            out.flush();
+        } catch (IOException ignored) {
+            // reported by the next write
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.dl4jbridge.scorer;
+
+import io.dl4jbridge.ModelIO;
+import io.dl4jbridge.etl.EtlSpec;
+import io.dl4jbridge.etl.JsonValues;
+import io.dl4jbridge.etl.SpecException;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
+import org.nd4j.shade.jackson.databind.JsonNode;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The pieces of a detector zip (one ModelSerializer zip per detector): the network, DL4J's
+ * {@code normalizer.bin}, {@code dl4j_bridge.etl_spec.json} and {@code dl4j_bridge.detector.json}
+ * (format {@code dl4j_bridge.detector}, version 1: kind, threshold, scoring parameters).
+ */
+public final class DetectorFile {
+    public static final String DETECTOR_ENTRY = "dl4j_bridge.detector.json";
+    public static final String ETL_ENTRY = "dl4j_bridge.etl_spec.json";
+    public static final String FORMAT = "dl4j_bridge.detector";
+    public static final int VERSION = 1;
+
+    public final Path path;
+    public final MultiLayerNetwork network;
+    /** null when the zip has no normalizer.bin. */
+    public final DataNormalization normalizer;
+    public final EtlSpec etl;
+    /** The whole detector.json. */
+    public final JsonNode detector;
+    /** "next_event" or "sequence_classifier". */
+    public final String kind;
+    public final double threshold;
+    /** The {@code scoring} object, as JSON text for {@code DetectorScoring}. */
+    public final String scoringJson;
+
+    private DetectorFile(Path path, MultiLayerNetwork network, DataNormalization normalizer, EtlSpec etl,
+                         JsonNode detector) {
+        this.path = path;
+        this.network = network;
+        this.normalizer = normalizer;
+        this.etl = etl;
+        this.detector = detector;
+        this.kind = detector.get("kind").asText();
+        this.threshold = detector.get("threshold").asDouble();
+        this.scoringJson = detector.get("scoring").toString();
+    }
+
+    /**
+     * @param trusted allow a custom (Java-serialised) normalizer, whose restore runs code named by the file
+     * @throws IOException   the file is missing or unreadable
+     * @throws SpecException an entry is missing, malformed or of an unknown version
+     */
+    public static DetectorFile read(Path path, boolean trusted) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            throw new FileNotFoundException("no detector file at " + path.toAbsolutePath());
+        }
+        String file = path.toString();
+        JsonNode detector = parseEntry(file, DETECTOR_ENTRY);
+        if (!FORMAT.equals(detector.path("format").asText())) {
+            throw new SpecException(file + ": " + DETECTOR_ENTRY + " is not a detector description (format "
+                    + detector.get("format") + ")");
+        }
+        if (detector.path("version").asInt(-1) != VERSION) {
+            throw new SpecException(file + ": detector description version " + detector.get("version")
+                    + " is not supported; this code reads version " + VERSION + " (upgrade dl4j-bridge)");
+        }
+        String kind = detector.path("kind").asText();
+        if (!"next_event".equals(kind) && !"sequence_classifier".equals(kind)) {
+            throw new SpecException(file + ": unknown detector kind '" + kind + "'");
+        }
+        for (String key : new String[]{"threshold", "scoring"}) {
+            if (!detector.hasNonNull(key)) {
+                throw new SpecException(file + ": " + DETECTOR_ENTRY + " lacks '" + key + "'");
+            }
+        }
+        String etlText = ModelIO.readEntry(file, ETL_ENTRY);
+        if (etlText == null) {
+            throw new SpecException(file + ": no " + ETL_ENTRY + " entry (the ETL spec the model was trained with)");
+        }
+        EtlSpec etl = EtlSpec.parse(etlText);
+        MultiLayerNetwork network = ModelIO.load(file, false);
+        DataNormalization normalizer = ModelIO.loadNormalizer(file, trusted);
+        long nIn = network.layerInputSize(0);
+        if (nIn != etl.nFeatures()) {
+            throw new SpecException(file + ": the network takes " + nIn + " features per step, the ETL spec makes "
+                    + etl.nFeatures());
+        }
+        return new DetectorFile(path, network, normalizer, etl, detector);
+    }
+
+    private static JsonNode parseEntry(String file, String entry) throws IOException {
+        String text = ModelIO.readEntry(file, entry);
+        if (text == null) {
+            throw new SpecException(file + ": no " + entry + " entry; is this a detector saved by dl4j_bridge?");
+        }
+        try {
+            return JsonValues.MAPPER.readTree(text);
+        } catch (IOException e) {
+            throw new SpecException(file + ": " + entry + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+}

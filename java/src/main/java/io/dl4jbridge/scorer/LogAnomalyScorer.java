@@ -1,0 +1,138 @@
+package io.dl4jbridge.scorer;
+
+import io.dl4jbridge.DetectorScores;
+import io.dl4jbridge.DetectorScoring;
+import io.dl4jbridge.etl.EtlSpec;
+import io.dl4jbridge.etl.Sequence;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Scores raw log lines with a detector trained in Python, on the JVM alone.
+ *
+ * <pre>
+ *   LogAnomalyScorer scorer = LogAnomalyScorer.load(Paths.get("detector.zip"));
+ *   for (ScoredSequence s : scorer.score(lines)) {
+ *       if (s.anomaly) System.out.println(s.toJson());
+ *   }
+ * </pre>
+ *
+ * The zip's ETL spec turns the lines into the very arrays Python made (same reader, templates,
+ * transforms, windows or sessions); its normalizer and network run through
+ * {@code io.dl4jbridge.DetectorScoring}, the code Python's detectors call, so scores and flags agree.
+ * A window or session is flagged when its score is above the threshold saved with the detector
+ * (or the one given to {@link #withThreshold}).
+ */
+public final class LogAnomalyScorer {
+    /** Sequences per forward pass. */
+    public static final int DEFAULT_BATCH = 512;
+
+    private final DetectorFile detector;
+    private final double threshold;
+
+    private LogAnomalyScorer(DetectorFile detector, double threshold) {
+        this.detector = detector;
+        this.threshold = threshold;
+    }
+
+    /** Loads a detector zip written by {@code dl4j_bridge} ({@code detector.save(path)}). */
+    public static LogAnomalyScorer load(Path zip) throws IOException {
+        return load(zip, false);
+    }
+
+    /** @param trusted also restore a custom (Java-serialised) normalizer, which runs code named by the file */
+    public static LogAnomalyScorer load(Path zip, boolean trusted) throws IOException {
+        DetectorFile file = DetectorFile.read(zip, trusted);
+        return new LogAnomalyScorer(file, file.threshold);
+    }
+
+    /** The same detector with another threshold (e.g. from {@code --threshold}). */
+    public LogAnomalyScorer withThreshold(double threshold) {
+        if (Double.isNaN(threshold)) {
+            throw new IllegalArgumentException("threshold must be a number");
+        }
+        return new LogAnomalyScorer(detector, threshold);
+    }
+
+    public double threshold() {
+        return threshold;
+    }
+
+    /** "next_event" or "sequence_classifier". */
+    public String kind() {
+        return detector.kind;
+    }
+
+    public EtlSpec etlSpec() {
+        return detector.etl;
+    }
+
+    public DetectorFile detectorFile() {
+        return detector;
+    }
+
+    /** Scores a whole input held in memory (sessions close at its end). */
+    public List<ScoredSequence> score(Iterable<String> lines) {
+        List<ScoredSequence> out = new ArrayList<>();
+        ScoringStream stream = open("<lines>");
+        for (String line : lines) {
+            stream.accept(line, out::add);
+        }
+        stream.finish(out::add);
+        return out;
+    }
+
+    /** A streaming pass with the spec's bad-line mode. */
+    public ScoringStream open(String sourceName) {
+        return open(sourceName, detector.etl.mode(), null, 0, DEFAULT_BATCH);
+    }
+
+    /**
+     * @param mode       "strict" or "lenient" bad-line policy
+     * @param quarantine lenient mode: receives rejected lines as JSON lines (may be null)
+     * @param idleLines  sessions: close a session after this many lines without a record (0 = at the end)
+     * @param batchSize  sequences per forward pass
+     */
+    public ScoringStream open(String sourceName, String mode, Writer quarantine, long idleLines, int batchSize) {
+        return new ScoringStream(this, detector.etl.open(sourceName, mode, quarantine, idleLines), batchSize);
+    }
+
+    /** Scores complete sequences in one DetectorScoring call. */
+    List<ScoredSequence> scoreSequences(List<Sequence> batch) {
+        boolean nextEvent = "next_event".equals(detector.kind);
+        org.nd4j.linalg.api.ndarray.INDArray[] a = ScoringStream.arrays(batch, detector.etl.nFeatures());
+        DetectorScores scores = DetectorScoring.score(detector.network, detector.normalizer, a[0], a[1],
+                nextEvent ? a[2] : null, nextEvent ? a[3] : null, detector.scoringJson, false);
+        boolean windows = "windows".equals(detector.etl.sequenceKind());
+        List<ScoredSequence> out = new ArrayList<>(batch.size());
+        for (int b = 0; b < batch.size(); b++) {
+            Sequence s = batch.get(b);
+            int step = scores.detailStep[b];
+            long eventLine = -1;
+            String actualTemplate = null;
+            int[] expected = nextEvent ? scores.expectedOf(b) : new int[0];
+            List<String> expectedTemplates = new ArrayList<>();
+            if (step >= 0) {
+                if (nextEvent) {
+                    eventLine = step + 1 < s.length ? s.lineNumbers[step + 1] : s.nextLine;
+                    actualTemplate = detector.etl.templateText(scores.detailActual[b]);
+                    for (int id : expected) {
+                        expectedTemplates.add(detector.etl.templateText(id));
+                    }
+                } else {
+                    eventLine = s.lineNumbers[step];
+                }
+            }
+            double score = scores.scores[b];
+            out.add(new ScoredSequence(nextEvent, windows ? "window" : "session", s.key, score, score > threshold,
+                    ScoringStream.realLines(s), step, eventLine, scores.detailActual[b], actualTemplate,
+                    scores.detailProbability[b], expected, expectedTemplates, scores.scoredSteps[b],
+                    scores.unexpectedSteps[b]));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,121 @@
+package io.dl4jbridge.scorer;
+
+import io.dl4jbridge.DetectorScoring;
+import io.dl4jbridge.etl.EtlStream;
+import io.dl4jbridge.etl.Sequence;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Raw lines in, scored windows or sessions out, in constant memory for windows: complete sequences
+ * are collected into batches of {@code batchSize} and each batch is scored in one
+ * {@link DetectorScoring} call (one forward pass). {@link #flush} scores a partial batch at once
+ * (the launcher calls it when its input has nothing more buffered, so results of a slow stream are
+ * not held back).
+ */
+public final class ScoringStream {
+    private final LogAnomalyScorer scorer;
+    private final EtlStream etl;
+    private final int batchSize;
+    private final List<Sequence> pending = new ArrayList<>();
+    private final Consumer<Sequence> collect = pending::add;
+    private long scored;
+    private long flagged;
+
+    ScoringStream(LogAnomalyScorer scorer, EtlStream etl, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1");
+        }
+        this.scorer = scorer;
+        this.etl = etl;
+        this.batchSize = batchSize;
+    }
+
+    /** One raw line (without its terminator); results of completed batches go to {@code out}. */
+    public void accept(String line, Consumer<ScoredSequence> out) {
+        etl.accept(line, collect);
+        if (pending.size() >= batchSize) {
+            flush(out);
+        }
+    }
+
+    /** Scores what is pending now. */
+    public void flush(Consumer<ScoredSequence> out) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        List<Sequence> batch = new ArrayList<>(pending);
+        pending.clear();
+        for (ScoredSequence s : scorer.scoreSequences(batch)) {
+            scored++;
+            if (s.anomaly) {
+                flagged++;
+            }
+            out.accept(s);
+        }
+    }
+
+    /** End of input: the last records, padded windows and open sessions are scored. */
+    public void finish(Consumer<ScoredSequence> out) {
+        etl.finish(collect);
+        while (pending.size() > batchSize) {
+            List<Sequence> rest = new ArrayList<>(pending.subList(batchSize, pending.size()));
+            pending.subList(batchSize, pending.size()).clear();
+            flush(out);
+            pending.addAll(rest);
+        }
+        flush(out);
+    }
+
+    public EtlStream etl() {
+        return etl;
+    }
+
+    public long scored() {
+        return scored;
+    }
+
+    public long flagged() {
+        return flagged;
+    }
+
+    /** NCW arrays of a batch: x [batch, features, time], mask [batch, time], step ids, next ids. */
+    static INDArray[] arrays(List<Sequence> batch, int features) {
+        int n = batch.size();
+        int time = 0;
+        for (Sequence s : batch) {
+            time = Math.max(time, s.time);
+        }
+        float[] x = new float[n * features * time];
+        float[] mask = new float[n * time];
+        float[] ids = new float[n * time];
+        float[] next = new float[n];
+        for (int b = 0; b < n; b++) {
+            Sequence s = batch.get(b);
+            for (int t = 0; t < s.time; t++) {
+                for (int f = 0; f < features; f++) {
+                    x[(b * features + f) * time + t] = s.x[t * features + f];
+                }
+                mask[b * time + t] = s.mask(t);
+                ids[b * time + t] = s.stepIds[t];
+            }
+            next[b] = s.nextId;
+        }
+        return new INDArray[]{
+            Nd4j.create(x, new long[]{n, features, time}, 'c'),
+            Nd4j.create(mask, new long[]{n, time}, 'c'),
+            Nd4j.create(ids, new long[]{n, time}, 'c'),
+            Nd4j.create(next, new long[]{n}, 'c'),
+        };
+    }
+
+    static long[] realLines(Sequence s) {
+        return Arrays.copyOf(s.lineNumbers, s.length);
+    }
+
+}

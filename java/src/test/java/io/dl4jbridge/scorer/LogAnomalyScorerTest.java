@@ -1,0 +1,102 @@
+package io.dl4jbridge.scorer;
+
+import io.dl4jbridge.DetectorScores;
+import io.dl4jbridge.DetectorScoring;
+import io.dl4jbridge.etl.ParityVectors;
+import io.dl4jbridge.etl.SpecException;
+import io.dl4jbridge.etl.Sequence;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+public class LogAnomalyScorerTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void nextEventScoresAreDetectorScoringOnTheEtlArrays() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        List<ScoredSequence> results = scorer.score(ParityVectors.lines(d.vector));
+        assertEquals(d.sequences.size(), results.size());
+        INDArray[] a = ScoringStream.arrays(d.sequences, d.spec.nFeatures());
+        DetectorScores direct = DetectorScoring.score(scorer.detectorFile().network, scorer.detectorFile().normalizer,
+                a[0], a[1], a[2], a[3], TestDetectors.NEXT_EVENT_SCORING, false);
+        for (int b = 0; b < results.size(); b++) {
+            ScoredSequence r = results.get(b);
+            Sequence s = d.sequences.get(b);
+            assertEquals("window key = first line", s.lineNumbers[0], ((Number) r.key).longValue());
+            assertEquals(direct.scores[b], r.score, 1e-9);
+            assertEquals(r.score > 0.3, r.anomaly);
+            assertEquals(10, r.lines.length);
+            assertEquals(3, r.expected.length);
+            assertTrue(r.step >= 0 && r.step < 10);
+            long want = r.step + 1 < 10 ? r.lines[r.step + 1] : s.nextLine;
+            assertEquals("the line of the (un)expected event", want, r.eventLine);
+            assertEquals(d.spec.templateText(r.actual), r.actualTemplate);
+            assertTrue(r.toJson().startsWith("{\"window\":" + r.key + ",\"score\":"));
+        }
+        double[] sorted = direct.scores.clone();
+        java.util.Arrays.sort(sorted);
+        double median = sorted[sorted.length / 2];
+        int flagged = 0;
+        for (ScoredSequence r : scorer.withThreshold(median).score(ParityVectors.lines(d.vector))) {
+            assertEquals(r.score > median, r.anomaly);
+            flagged += r.anomaly ? 1 : 0;
+        }
+        assertTrue("some windows flagged, some not: " + flagged, flagged > 0 && flagged < results.size());
+    }
+
+    @Test
+    public void batchingDoesNotChangeScores() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_csv_sessions.json", "sequence_classifier", 0.5, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        List<ScoredSequence> whole = scorer.score(ParityVectors.lines(d.vector));
+        List<ScoredSequence> small = new ArrayList<>();
+        ScoringStream stream = scorer.open("<lines>", "lenient", null, 0, 2);
+        for (String line : ParityVectors.lines(d.vector)) {
+            stream.accept(line, small::add);
+        }
+        stream.finish(small::add);
+        assertEquals(d.sequences.size(), whole.size());
+        assertEquals(whole.size(), small.size());
+        for (int i = 0; i < whole.size(); i++) {
+            assertEquals(whole.get(i).key, small.get(i).key);
+            assertEquals(whole.get(i).score, small.get(i).score, 1e-6);
+            assertArrayEquals(whole.get(i).lines, small.get(i).lines);
+            assertEquals(0, whole.get(i).expected.length);
+        }
+    }
+
+    @Test
+    public void thresholdOverrideChangesFlagsOnly() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        List<ScoredSequence> none = scorer.withThreshold(2.0).score(ParityVectors.lines(d.vector));
+        List<ScoredSequence> all = scorer.withThreshold(-1.0).score(ParityVectors.lines(d.vector));
+        for (int i = 0; i < none.size(); i++) {
+            assertEquals(none.get(i).score, all.get(i).score, 0.0);
+            assertTrue(!none.get(i).anomaly && all.get(i).anomaly);
+        }
+    }
+
+    @Test
+    public void unknownDetectorVersionIsRefusedClearly() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 2);
+        try {
+            LogAnomalyScorer.load(d.zip.toPath());
+            fail("version 2 accepted");
+        } catch (SpecException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("version 2 is not supported"));
+        }
+    }
+}
