@@ -1,0 +1,49 @@
+"""The committed JVM parity vectors are what the Python ETL makes today (else: regenerate them).
+
+The vectors (``java/src/test/resources/parity/``) are checked against the Java ETL by JUnit
+(``EtlParityTest``); this test keeps them honest on the Python side.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+from bridge_testing import REPO
+
+TOOL = REPO / "python" / "tools" / "write_parity_vectors.py"
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("write_parity_vectors", TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_vectors_match_the_python_etl():
+    tool = _tool()
+    fresh = tool.build_etl_vectors()
+    assert len(fresh) >= 4
+    kinds = set()
+    for name, text in fresh.items():
+        committed = tool.VECTOR_DIR / name
+        assert committed.is_file(), f"{committed} is missing: run python {TOOL.relative_to(REPO)}"
+        want = json.loads(text)
+        have = json.loads(committed.read_text(encoding="utf-8"))
+        assert have == want, (f"{committed.name} is stale (the Python ETL changed): run "
+                              f"python {TOOL.relative_to(REPO)} and commit the vectors")
+        kinds.add((want["spec"]["reader"]["kind"], want["spec"]["sequence"]["kind"]))
+        assert want["expected"]["sequences"], f"{name}: no sequences"
+    assert {("text", "windows"), ("jsonl", "windows"), ("csv", "sessions"), ("text", "sessions")} <= kinds
+
+
+def test_vectors_exercise_the_bad_line_policy_and_continuations():
+    fresh = {name: json.loads(text) for name, text in _tool().build_etl_vectors().items()}
+    reports = [v["report"] for v in fresh.values()]
+    assert sum(r["bad_lines"] for r in reports) >= 6
+    assert sum(r["continuation_lines"] for r in reports) >= 3
+    assert sum(r["blank_lines"] for r in reports) >= 3
+    reasons = set().union(*(r["bad_by_reason"] for r in reports))
+    assert {"no format match", "wrong type", "invalid JSON", "not a JSON object", "wrong column count",
+            "malformed CSV"} <= reasons
