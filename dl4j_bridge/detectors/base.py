@@ -1,0 +1,357 @@
+"""What both detectors share: PyOD conventions, the JVM scoring call, thresholds, explanations.
+
+PyOD conventions: ``fit`` returns the detector; :meth:`BaseDetector.decision_function` gives one score per
+sequence, higher = more anomalous; ``threshold_`` is set by ``fit``; :meth:`BaseDetector.predict` flags
+scores strictly above it (0/1); scoring before ``fit`` raises :class:`~dl4j_bridge.errors.NotFittedError`.
+Scores are computed on the JVM by ``io.dl4jbridge.DetectorScoring``, the code a JVM-only service runs too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from typing import Any, Optional
+
+import numpy as np
+
+from .. import arrays
+from ..config import LSTMConfig
+from ..errors import NotFittedError, ShapeError
+from ..etl import SequenceBatch
+from ..javaerrors import java_errors
+from ..network import FitHistory, Network
+from . import thresholds
+from .batches import check_batch, take
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scores:
+    """Scores of a batch, with what explains each (arrays ``[batch]`` unless stated).
+
+    Attributes
+    ----------
+    scores : numpy.ndarray
+        float64 anomaly scores, higher = more anomalous.
+    scored_steps, unexpected_steps : numpy.ndarray
+        int: steps that counted; steps that were unexpected (next event) or had P(anomalous) >= 0.5.
+    detail_step : numpy.ndarray
+        int: the step explaining the score (-1 when none was scored).
+    detail_actual : numpy.ndarray
+        int: the actual next event at that step (next event) or the most probable class (classifier).
+    detail_probability : numpy.ndarray
+        float64: the probability the model gave that event / P(anomalous) there.
+    expected : numpy.ndarray
+        int ``[batch, g]``: the top-g expected events at ``detail_step``, -1 padded (next event only).
+    step_scores : numpy.ndarray or None
+        float32 ``[batch, time]``: per-step NLL (next event) or P(anomalous); NaN where not scored.
+    step_flags : numpy.ndarray or None
+        bool ``[batch, time]``.
+    """
+
+    scores: np.ndarray
+    scored_steps: np.ndarray
+    unexpected_steps: np.ndarray
+    detail_step: np.ndarray
+    detail_actual: np.ndarray
+    detail_probability: np.ndarray
+    expected: np.ndarray
+    step_scores: Optional[np.ndarray] = None
+    step_flags: Optional[np.ndarray] = None
+
+
+def _np(java_array, dtype) -> np.ndarray:
+    return np.array(java_array, dtype=dtype)
+
+
+class BaseDetector:
+    """Common machinery; use :class:`~dl4j_bridge.detectors.NextEventDetector` or
+    :class:`~dl4j_bridge.detectors.SequenceClassifier`.
+
+    Parameters (shared)
+    -------------------
+    hidden_sizes : tuple of int
+        GravesLSTM layer sizes.
+    epochs, batch_size : int
+        Training length and minibatch size (large minibatches are cheap: DL4J's cost is per minibatch).
+    learning_rate, updater, l2, dropout, lr_schedule, seed :
+        As in :class:`~dl4j_bridge.LSTMConfig`.
+    patience : int
+        Early stopping: stop after this many epochs without a better validation loss and keep the best
+        weights (0 = train all epochs).
+    validation_fraction : float
+        Share of the training sequences held out for early stopping and the threshold when ``fit`` gets
+        no validation batch (0 = none; the threshold is then chosen on the training data).
+    threshold : str
+        How ``fit`` chooses ``threshold_``: one of :data:`~dl4j_bridge.detectors.thresholds.METHODS`.
+    k, contamination, threshold_value : float
+        Parameters of the ``k_sigma``, ``contamination`` and ``fixed`` methods.
+    normalize : bool
+        Fit a DL4J ``NormalizerStandardize`` on the training features (applied in Java, saved in the zip).
+    """
+
+    kind = "base"
+
+    def __init__(self, *, hidden_sizes=(10,), epochs: int = 20, batch_size: int = 256, learning_rate: float = 0.005,
+                 updater: str = "nesterovs", momentum: float = 0.9, l2: float = 0.0, dropout: float = 0.0,
+                 lr_schedule: Optional[dict] = None, seed: int = 123, patience: int = 3,
+                 validation_fraction: float = 0.1, threshold: str = "fixed", k: float = 3.0,
+                 contamination: float = 0.01, threshold_value: Optional[float] = None, normalize: bool = True,
+                 progress: Optional[bool] = False):
+        if threshold not in thresholds.METHODS:
+            raise ValueError(f"threshold must be one of {thresholds.METHODS}, got {threshold!r}")
+        if not 0 <= validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
+        self.hidden_sizes = tuple(hidden_sizes)
+        self.epochs = int(epochs)
+        self.batch_size = int(batch_size)
+        self.learning_rate = float(learning_rate)
+        self.updater = updater
+        self.momentum = float(momentum)
+        self.l2 = float(l2)
+        self.dropout = float(dropout)
+        self.lr_schedule = lr_schedule
+        self.seed = int(seed)
+        self.patience = int(patience)
+        self.validation_fraction = float(validation_fraction)
+        self.threshold = threshold
+        self.k = float(k)
+        self.contamination = float(contamination)
+        self.threshold_value = threshold_value
+        self.normalize = bool(normalize)
+        self.progress = progress
+        self.network_: Optional[Network] = None
+        self.threshold_: Optional[float] = None
+        self.threshold_method_: Optional[dict] = None
+        self.feature_names_: list = []
+        self.history_: Optional[FitHistory] = None
+        self.pipeline_ = None
+
+    # -- what subclasses define ----------------------------------------------------------------
+    def scoring(self) -> dict:
+        """The ``"scoring"`` object of the detector file: everything DetectorScoring needs."""
+        raise NotImplementedError
+
+    def _n_out(self, batch: SequenceBatch, y) -> int:
+        raise NotImplementedError
+
+    def _training_targets(self, batch: SequenceBatch, y) -> np.ndarray:
+        """Class id per step ``[batch, time]``, -1 where a step is not trained on."""
+        raise NotImplementedError
+
+    def _class_weights(self, targets: np.ndarray, n_out: int, sample_weight) -> tuple:
+        return tuple([1.0] * n_out)
+
+    def get_params(self) -> dict:
+        """Constructor parameters (saved with the model)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def _param_names(self):
+        import inspect
+
+        names = []
+        for cls in type(self).__mro__:
+            if "__init__" in cls.__dict__:
+                names += [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "kwargs", "args")]
+        return list(dict.fromkeys(names))
+
+    # -- training -----------------------------------------------------------------------------
+    def fit(self, batch: SequenceBatch, y=None, *, sample_weight=None, validation: Optional[SequenceBatch] = None,
+            validation_weight=None, pipeline=None) -> "BaseDetector":
+        """Train the network, then choose ``threshold_`` on the validation data.
+
+        Parameters
+        ----------
+        batch : SequenceBatch
+            Training sequences (``x [batch, time, features]``, ``mask``, ids, labels).
+        y : numpy.ndarray, optional
+            Per-step classes ``[batch, time]`` (classifier; default ``batch.step_labels``).
+        sample_weight : numpy.ndarray, optional
+            ``[batch]``: e.g. the count of each deduplicated sequence; training and threshold statistics are
+            weighted by it, exactly as if the sequences were repeated.
+        validation : SequenceBatch, optional
+            For early stopping and the threshold (``batch.labels`` are used by ``best_f1``). Default: a
+            seeded ``validation_fraction`` of ``batch``.
+        pipeline : dl4j_bridge.etl.Pipeline, optional
+            The fitted ETL that made the batches; saved with the model and used to name templates.
+
+        Returns
+        -------
+        self
+        """
+        batch = check_batch(batch)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+        if weights is not None and weights.shape != (len(batch),):
+            raise ShapeError(f"sample_weight must be [batch] = ({len(batch)},), got shape {weights.shape}")
+        y_all = None if y is None else np.asarray(y)
+        if validation is None and self.validation_fraction > 0 and len(batch) >= 10:
+            rng = np.random.default_rng(self.seed)
+            order = rng.permutation(len(batch))
+            n_val = max(1, int(round(self.validation_fraction * len(batch))))
+            val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
+            validation = take(batch, val_idx)
+            validation_weight = None if weights is None else weights[val_idx]
+            batch = take(batch, train_idx)
+            weights = None if weights is None else weights[train_idx]
+            y_val = None if y_all is None else y_all[val_idx]
+            y_all = None if y_all is None else y_all[train_idx]
+        else:
+            y_val = None
+        n_out = self._n_out(batch, y_all)
+        targets = self._training_targets(batch, y_all)
+        config = LSTMConfig(
+            n_in=int(batch.x.shape[2]), n_out=n_out, hidden_sizes=self.hidden_sizes, seed=self.seed,
+            learning_rate=self.learning_rate, updater=self.updater, momentum=self.momentum, l2=self.l2,
+            dropout=self.dropout, lr_schedule=self.lr_schedule,
+            class_weights=self._class_weights(targets, n_out, weights))
+        net = Network(config)
+        if self.normalize:
+            net.fit_normalizer(batch.x, batch.mask)
+        step_w = None if weights is None else np.repeat(weights[:, None], batch.x.shape[1], axis=1)
+        val = None
+        if validation is not None:
+            validation = check_batch(validation)
+            v_targets = self._training_targets(validation, y_val)
+            v_w = None if validation_weight is None else np.repeat(
+                np.asarray(validation_weight, np.float64)[:, None], validation.x.shape[1], axis=1)
+            if v_w is None and step_w is not None:
+                v_w = np.ones(v_targets.shape)
+            val = (validation.x, v_targets, validation.mask, v_w) if v_w is not None \
+                else (validation.x, v_targets, validation.mask)
+        self.history_ = net.fit(batch.x, targets, batch.mask, epochs=self.epochs, batch_size=self.batch_size,
+                                validation=val, shuffle=True, patience=self.patience if val is not None else 0,
+                                progress=self.progress, sample_weight=step_w)
+        self.network_ = net
+        self.feature_names_ = list(batch.feature_names)
+        self.pipeline_ = pipeline
+        log.info("%s: %d epochs (best %d) in %.1fs", type(self).__name__, self.history_.epochs_completed,
+                 self.history_.best_epoch + 1, self.history_.seconds)
+        if validation is not None:
+            self.calibrate(validation, method=self.threshold, sample_weight=validation_weight)
+        else:
+            self.calibrate(batch, method=self.threshold, sample_weight=weights)
+        return self
+
+    def calibrate(self, batch: SequenceBatch, *, method: Optional[str] = None, labels=None,
+                  sample_weight=None) -> "BaseDetector":
+        """Choose ``threshold_`` on ``batch`` (clean data for ``k_sigma`` / ``contamination``; labelled
+        data for ``best_f1``: ``labels`` or ``batch.labels``)."""
+        self._check_fitted(threshold=False)
+        method = method or self.threshold
+        scores = None if method in ("top_g", "fixed") else self.decision_function(batch)
+        if method == "best_f1" and labels is None:
+            labels = batch.labels
+        chosen = thresholds.choose(method, scores, labels=labels, sample_weight=sample_weight,
+                                   score=self.scoring().get("score", ""), k=self.k,
+                                   contamination_share=self.contamination,
+                                   value=self.threshold_value if self.threshold_value is not None else 0.5)
+        self.threshold_ = chosen.value
+        self.threshold_method_ = chosen.method
+        return self
+
+    # -- scoring ------------------------------------------------------------------------------
+    def _ids(self, batch: SequenceBatch):
+        return None, None
+
+    def score_batch(self, batch: SequenceBatch, *, with_steps: bool = False) -> Scores:
+        """Scores and explanations of every sequence: one call into the JVM."""
+        self._check_fitted(threshold=False)
+        batch = check_batch(batch)
+        if batch.x.shape[2] != self.network_.config.n_in:
+            raise ShapeError(f"the batch has {batch.x.shape[2]} features per step but the detector was trained on "
+                             f"{self.network_.config.n_in}")
+        import jpype
+
+        step_ids, next_ids = self._ids(batch)
+        net = self.network_
+        with java_errors():
+            result = jpype.JClass("io.dl4jbridge.DetectorScoring").score(
+                net.java, net.normalizer, arrays.sequences_to_indarray(batch.x),
+                arrays.steps_to_indarray(batch.mask, "mask"),
+                None if step_ids is None else arrays.steps_to_indarray(step_ids, "step ids"),
+                None if next_ids is None else arrays.to_indarray(np.asarray(next_ids, np.float32)),
+                json.dumps(self.scoring()), bool(with_steps))
+        n, t = batch.x.shape[:2]
+        g = int(result.expectedPerRow)
+        return Scores(
+            scores=_np(result.scores, np.float64), scored_steps=_np(result.scoredSteps, np.int64),
+            unexpected_steps=_np(result.unexpectedSteps, np.int64), detail_step=_np(result.detailStep, np.int64),
+            detail_actual=_np(result.detailActual, np.int64),
+            detail_probability=_np(result.detailProbability, np.float64),
+            expected=_np(result.expected, np.int64).reshape(n, g) if g else np.zeros((n, 0), np.int64),
+            step_scores=_np(result.stepScores, np.float32).reshape(n, t) if with_steps else None,
+            step_flags=_np(result.stepFlags, np.int8).reshape(n, t).astype(bool) if with_steps else None)
+
+    def decision_function(self, batch: SequenceBatch) -> np.ndarray:
+        """Anomaly score per sequence, float64 ``[batch]``; higher = more anomalous."""
+        return self.score_batch(batch).scores
+
+    def predict(self, batch: SequenceBatch) -> np.ndarray:
+        """1 where the score is above ``threshold_``, else 0: int ``[batch]``."""
+        self._check_fitted()
+        return (self.decision_function(batch) > self.threshold_).astype(np.int64)
+
+    def step_scores(self, batch: SequenceBatch) -> np.ndarray:
+        """Per-step scores, float32 ``[batch, time]`` (NaN where not scored)."""
+        return self.score_batch(batch, with_steps=True).step_scores
+
+    def explain(self, batch: SequenceBatch, *, flagged_only: bool = True, scores: Optional[Scores] = None) -> list:
+        """Traceability: for every (flagged) sequence, its raw line numbers and what made it anomalous.
+
+        Returns
+        -------
+        list of dict
+            ``index``, ``key``, ``score``, ``flagged``, ``line_numbers`` (real steps), ``unexpected_steps``,
+            ``step`` (the explaining step) and ``line_number`` (its line); next event: ``actual_event``
+            (the id that came), ``actual_line`` (its line; None when it is the event after the window),
+            ``expected_events`` (top-g ids, most probable first) and ``probability``; with a pipeline,
+            ``actual_template`` / ``expected_templates`` texts. Classifier: ``predicted_class``, ``probability``.
+        """
+        self._check_fitted()
+        s = scores if scores is not None else self.score_batch(batch)
+        flagged = s.scores > self.threshold_
+        rows = []
+        for i in np.flatnonzero(flagged) if flagged_only else range(len(s.scores)):
+            real = batch.mask[i] > 0
+            lines = batch.line_numbers[i][real]
+            step = int(s.detail_step[i])
+            row: dict[str, Any] = {
+                "index": int(i), "key": _plain(batch.keys[i]), "score": float(s.scores[i]), "flagged": bool(flagged[i]),
+                "line_numbers": [int(v) for v in lines if v >= 0], "unexpected_steps": int(s.unexpected_steps[i]),
+                "step": step,
+                "line_number": int(batch.line_numbers[i, step]) if step >= 0 and batch.line_numbers[i, step] >= 0 else None,
+            }
+            row.update(self._explain_step(batch, s, int(i), step))
+            rows.append(row)
+        return rows
+
+    def _explain_step(self, batch, s: Scores, i: int, step: int) -> dict:
+        return {}
+
+    # -- persistence --------------------------------------------------------------------------
+    def save(self, path, *, pipeline=None):
+        """One ModelSerializer zip: network, normalizer, ETL spec, threshold (see :mod:`.persistence`)."""
+        from .persistence import save_detector
+
+        return save_detector(self, path, pipeline=pipeline if pipeline is not None else self.pipeline_)
+
+    @staticmethod
+    def load(path, *, trusted: bool = False) -> "BaseDetector":
+        """Restore a detector saved by :meth:`save` (either kind)."""
+        from .persistence import load_detector
+
+        return load_detector(path, trusted=trusted)
+
+    def _check_fitted(self, threshold: bool = True) -> None:
+        if self.network_ is None:
+            raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(batch) first")
+        if threshold and self.threshold_ is None:
+            raise NotFittedError(f"{type(self).__name__} has no threshold: call calibrate(batch) first")
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,84 @@
+"""The detectors' input: :class:`~dl4j_bridge.etl.SequenceBatch`, from the ETL or from arrays."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..etl import SequenceBatch
+
+
+def sequence_batch(x: np.ndarray, mask: Optional[np.ndarray] = None, *, step_ids: Optional[np.ndarray] = None,
+                   next_ids: Optional[np.ndarray] = None, labels: Optional[np.ndarray] = None,
+                   step_labels: Optional[np.ndarray] = None, line_numbers: Optional[np.ndarray] = None,
+                   keys: Optional[Sequence] = None, feature_names: Optional[Sequence[str]] = None) -> SequenceBatch:
+    """A :class:`SequenceBatch` from plain arrays (what the ETL would have produced).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        ``[batch, time, features]``.
+    mask : numpy.ndarray, optional
+        ``[batch, time]``, 1 for real steps (default: all real).
+    step_ids : numpy.ndarray, optional
+        ``[batch, time]`` event (template) ids; negative = no event to predict (e.g. start padding).
+    next_ids : numpy.ndarray, optional
+        ``[batch]`` id of the event after each sequence, -1 when unknown.
+    labels : numpy.ndarray, optional
+        ``[batch]`` 0/1 sequence labels (default: the max of ``step_labels``).
+    step_labels : numpy.ndarray, optional
+        ``[batch, time]`` class per step.
+    line_numbers : numpy.ndarray, optional
+        ``[batch, time]`` raw line numbers (-1 = none).
+    keys : sequence, optional
+        ``[batch]`` session keys or window starts (default: the index).
+    """
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 3:
+        raise ShapeError(f"x must be [batch, time, features], got shape {x.shape}")
+    n, t = x.shape[:2]
+
+    def steps(a, default, dtype, what):
+        if a is None:
+            return np.full((n, t), default, dtype)
+        a = np.asarray(a)
+        if a.shape != (n, t):
+            raise ShapeError(f"{what} must be [batch, time] = {(n, t)}, got shape {a.shape}")
+        return a.astype(dtype, copy=False)
+
+    mask_a = steps(mask, 1.0, np.float32, "mask")
+    step_labels_a = steps(step_labels, 0, np.int32, "step_labels")
+    if labels is None:
+        labels_a = (step_labels_a * (mask_a > 0)).max(axis=1).astype(np.int32) if t else np.zeros(n, np.int32)
+    else:
+        labels_a = np.asarray(labels, dtype=np.int32).reshape(-1)
+        if labels_a.shape != (n,):
+            raise ShapeError(f"labels must be [batch] = ({n},), got shape {labels_a.shape}")
+    next_a = np.full(n, -1, np.int32) if next_ids is None else np.asarray(next_ids, dtype=np.int32).reshape(-1)
+    if next_a.shape != (n,):
+        raise ShapeError(f"next_ids must be [batch] = ({n},), got shape {next_a.shape}")
+    keys_a = np.arange(n).astype(object) if keys is None else np.asarray(list(keys), dtype=object)
+    return SequenceBatch(x=x, mask=mask_a, labels=labels_a, step_labels=step_labels_a,
+                         step_ids=steps(step_ids, -1, np.int32, "step_ids"), next_ids=next_a,
+                         line_numbers=steps(line_numbers, -1, np.int64, "line_numbers"), keys=keys_a,
+                         feature_names=list(feature_names) if feature_names is not None
+                         else [f"f{i}" for i in range(x.shape[2])])
+
+
+def take(batch: SequenceBatch, index) -> SequenceBatch:
+    """The sequences ``index`` (indices or boolean mask) of ``batch``."""
+    index = np.asarray(index)
+    return SequenceBatch(batch.x[index], batch.mask[index], batch.labels[index], batch.step_labels[index],
+                         batch.step_ids[index], batch.next_ids[index], batch.line_numbers[index], batch.keys[index],
+                         list(batch.feature_names))
+
+
+def check_batch(batch) -> SequenceBatch:
+    if not isinstance(batch, SequenceBatch):
+        raise TypeError("detectors take a dl4j_bridge.etl.SequenceBatch (from Pipeline.transform, or "
+                        f"dl4j_bridge.detectors.sequence_batch(x, mask, ...)); got {type(batch).__name__}")
+    if len(batch) == 0:
+        raise ShapeError("the batch holds no sequence")
+    return batch

@@ -1,0 +1,93 @@
+"""The supervised detector: a per-step classifier where anomalies (or attack classes) are labelled."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from ..etl import SequenceBatch
+from ..errors import ShapeError
+from .base import BaseDetector, Scores
+
+
+class SequenceClassifier(BaseDetector):
+    """The reference network (GravesLSTM + RnnOutputLayer, softmax over label classes) as a detector.
+
+    Every step gets a class (normal / anomalous, or attack classes); P(anomalous) of a step is the summed
+    probability of ``positive_classes``, and a sequence's score aggregates it over its real steps.
+
+    Parameters
+    ----------
+    n_classes : int
+        Label classes per step (default 2: normal 0, anomalous 1).
+    positive_classes : sequence of int
+        The anomalous classes.
+    aggregation : {"max", "mean", "last"}
+        Sequence score from the steps' P(anomalous).
+    class_weight : None, "balanced" or sequence of float
+        Loss weight per class for imbalanced data ("balanced": ``n / (n_classes * n_c)`` over labelled steps).
+    **kwargs
+        Training and threshold parameters of :class:`~dl4j_bridge.detectors.base.BaseDetector`; by default the
+        reference network (one GravesLSTM of 10, Nesterovs(0.005, 0.9)) and a fixed threshold of 0.5.
+    """
+
+    kind = "sequence_classifier"
+
+    def __init__(self, *, n_classes: int = 2, positive_classes: Sequence[int] = (1,), aggregation: str = "max",
+                 class_weight: Union[None, str, Sequence[float]] = None, threshold: str = "fixed",
+                 threshold_value: Optional[float] = 0.5, **kwargs):
+        if aggregation not in ("max", "mean", "last"):
+            raise ValueError(f"aggregation must be max, mean or last, got {aggregation!r}")
+        if n_classes < 2:
+            raise ValueError(f"n_classes must be >= 2, got {n_classes}")
+        positive = [int(c) for c in positive_classes]
+        if not positive or min(positive) < 0 or max(positive) >= n_classes:
+            raise ValueError(f"positive_classes must be classes in [0, {n_classes}), got {positive_classes}")
+        super().__init__(threshold=threshold, threshold_value=threshold_value, **kwargs)
+        self.n_classes = int(n_classes)
+        self.positive_classes = tuple(positive)
+        self.aggregation = aggregation
+        self.class_weight = class_weight if class_weight is None or isinstance(class_weight, str) \
+            else tuple(float(w) for w in class_weight)
+
+    def _param_names(self):
+        own = ["n_classes", "positive_classes", "aggregation", "class_weight"]
+        return own + [p for p in super()._param_names() if p not in own]
+
+    def scoring(self) -> dict:
+        return {"kind": "sequence_classifier", "positive_classes": list(self.positive_classes),
+                "aggregation": self.aggregation}
+
+    def _n_out(self, batch: SequenceBatch, y) -> int:
+        return self.n_classes
+
+    def _training_targets(self, batch: SequenceBatch, y) -> np.ndarray:
+        labels = np.asarray(batch.step_labels if y is None else y).astype(np.int64)
+        if labels.shape != batch.x.shape[:2]:
+            raise ShapeError(f"step labels must be [batch, time] = {batch.x.shape[:2]}, got shape {labels.shape}")
+        if labels.max() >= self.n_classes:
+            raise ValueError(f"step label {int(labels.max())} is >= n_classes={self.n_classes}")
+        return np.where(batch.mask > 0, labels, -1)
+
+    def _class_weights(self, targets: np.ndarray, n_out: int, sample_weight) -> tuple:
+        if self.class_weight is None:
+            return tuple([1.0] * n_out)
+        if self.class_weight == "balanced":
+            w = np.ones(targets.shape) if sample_weight is None else np.repeat(
+                np.asarray(sample_weight, np.float64)[:, None], targets.shape[1], axis=1)
+            counts = np.array([w[targets == c].sum() for c in range(n_out)])
+            present = counts > 0
+            out = np.ones(n_out)
+            out[present] = counts.sum() / (present.sum() * counts[present])
+            return tuple(float(v) for v in out)
+        if isinstance(self.class_weight, str):
+            raise ValueError(f"class_weight must be None, 'balanced' or a list, got {self.class_weight!r}")
+        if len(self.class_weight) != n_out:
+            raise ValueError(f"class_weight needs {n_out} values, got {len(self.class_weight)}")
+        return tuple(self.class_weight)
+
+    def _explain_step(self, batch: SequenceBatch, s: Scores, i: int, step: int) -> dict:
+        if step < 0:
+            return {"predicted_class": None, "probability": None}
+        return {"predicted_class": int(s.detail_actual[i]), "probability": float(s.detail_probability[i])}

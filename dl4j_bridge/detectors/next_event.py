@@ -1,0 +1,129 @@
+"""The unsupervised detector: a model of normal behaviour that flags the events it did not expect."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from .. import arrays
+from ..etl import SequenceBatch
+from ..javaerrors import java_errors
+from .base import BaseDetector, Scores
+
+SCORES = ("count", "share", "nll", "max_nll")
+
+
+class NextEventDetector(BaseDetector):
+    """DeepLog-style next-event model, trained on normal data only.
+
+    The RnnOutputLayer's softmax over event (template) ids predicts, at every step, the event of the next
+    step (and, at the last step of a window, the event after the window: ``batch.next_ids``). A step is
+    *unexpected* when the actual event is not among the ``top_g`` most probable ones, or is the
+    out-of-vocabulary id (an event never seen in training is an anomaly by definition). Numeric features of
+    the batch (``x`` beyond the one-hot ids) are part of the input.
+
+    Parameters
+    ----------
+    top_g : int
+        DeepLog's g (default 9).
+    score : {"count", "share", "nll", "max_nll"}
+        Score of a sequence: number or share of unexpected steps, mean or max negative log-likelihood of
+        the actual events.
+    steps : {"all", "last"}
+        Score every step, or only the last one that has a target (DeepLog: h events predict the next).
+        Training always uses every step.
+    n_events : int, optional
+        Size of the event vocabulary, OOV included (e.g. ``pipeline.n_template_ids``); default: the largest
+        id in the training batch + 1.
+    oov_id : int
+        The out-of-vocabulary id (the ETL's is 0); -1 disables the rule.
+    **kwargs
+        Training and threshold parameters of :class:`~dl4j_bridge.detectors.base.BaseDetector`; the
+        threshold defaults to ``"top_g"`` (any unexpected step), which needs the count or share score.
+
+    Examples
+    --------
+    >>> det = NextEventDetector(top_g=9).fit(train_batch)      # normal windows from Windows(next_event=True)
+    >>> det.decision_function(test_batch), det.predict(test_batch), det.explain(test_batch)
+    """
+
+    kind = "next_event"
+
+    def __init__(self, *, top_g: int = 9, score: str = "count", steps: str = "all", n_events: Optional[int] = None,
+                 oov_id: int = 0, hidden_sizes=(64, 64), epochs: int = 30, batch_size: int = 1024,
+                 learning_rate: float = 0.01, updater: str = "adam", threshold: str = "top_g", **kwargs):
+        if score not in SCORES:
+            raise ValueError(f"score must be one of {SCORES}, got {score!r}")
+        if steps not in ("all", "last"):
+            raise ValueError(f"steps must be 'all' or 'last', got {steps!r}")
+        if top_g < 1:
+            raise ValueError(f"top_g must be >= 1, got {top_g}")
+        super().__init__(hidden_sizes=hidden_sizes, epochs=epochs, batch_size=batch_size,
+                         learning_rate=learning_rate, updater=updater, threshold=threshold, **kwargs)
+        self.top_g = int(top_g)
+        self.score = score
+        self.steps = steps
+        self.n_events = n_events
+        self.oov_id = int(oov_id)
+
+    def _param_names(self):
+        return ["top_g", "score", "steps", "n_events", "oov_id"] + [
+            p for p in super()._param_names() if p not in ("top_g", "score", "steps", "n_events", "oov_id")]
+
+    def scoring(self) -> dict:
+        return {"kind": "next_event", "top_g": self.top_g, "score": self.score, "steps": self.steps,
+                "oov_id": self.oov_id}
+
+    def _ids(self, batch: SequenceBatch):
+        if batch.step_ids is None or (batch.step_ids < 0).all():
+            raise ValueError("a next-event detector needs the event id of every step (batch.step_ids): use a "
+                             "Template transform in the pipeline, or sequence_batch(..., step_ids=...)")
+        return batch.step_ids, batch.next_ids
+
+    def _n_out(self, batch: SequenceBatch, y) -> int:
+        if self.n_events is not None:
+            return int(self.n_events)
+        return int(max(int(batch.step_ids.max()), int(batch.next_ids.max()), 1)) + 1
+
+    def _training_targets(self, batch: SequenceBatch, y) -> np.ndarray:
+        import jpype
+
+        step_ids, next_ids = self._ids(batch)
+        with java_errors():
+            targets = jpype.JClass("io.dl4jbridge.DetectorScoring").nextEventTargets(
+                arrays.steps_to_indarray(batch.mask, "mask"), arrays.steps_to_indarray(step_ids, "step ids"),
+                arrays.to_indarray(np.asarray(next_ids, np.float32)))
+        out = arrays.steps_from_indarray(targets).astype(np.int64)
+        if self.n_events is not None and out.max() >= self.n_events:
+            raise ValueError(f"event id {int(out.max())} is >= n_events={self.n_events}")
+        return out
+
+    def _explain_step(self, batch: SequenceBatch, s: Scores, i: int, step: int) -> dict:
+        if step < 0:
+            return {"actual_event": None, "expected_events": [], "probability": None, "actual_line": None}
+        real = np.flatnonzero(batch.mask[i] > 0)
+        later = real[real > step]
+        actual_line = int(batch.line_numbers[i, later[0]]) if len(later) else None
+        expected = [int(e) for e in s.expected[i] if e >= 0]
+        row = {"actual_event": int(s.detail_actual[i]), "actual_line": actual_line if actual_line != -1 else None,
+               "expected_events": expected, "probability": float(s.detail_probability[i])}
+        namer = _template_namer(self.pipeline_)
+        if namer is not None:
+            row["actual_template"] = namer(row["actual_event"])
+            row["expected_templates"] = [namer(e) for e in expected]
+        return row
+
+
+def _template_namer(pipeline):
+    template = getattr(pipeline, "template_transform", None) if pipeline is not None else None
+    if template is None or not template.fitted:
+        return None
+
+    def name(event_id: int) -> str:
+        try:
+            return template.miner.template_of(int(event_id))
+        except Exception:  # ids outside the vocabulary
+            return f"<event {event_id}>"
+
+    return name

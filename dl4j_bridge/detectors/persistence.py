@@ -1,0 +1,141 @@
+"""One file per detector: a ModelSerializer zip holding the network, its normalizer, the ETL spec and the
+threshold.
+
+Entries (the contract shared with the JVM scorer):
+
+* DL4J's own ``configuration.json``, ``coefficients.bin``, ``updaterState.bin`` and ``normalizer.bin``
+  (restorable with plain ``ModelSerializer.restoreMultiLayerNetwork`` / ``restoreNormalizerFromFile``);
+* ``dl4j_bridge.lstm_config.json``: the :class:`~dl4j_bridge.LSTMConfig`;
+* ``dl4j_bridge.etl_spec.json``: exactly what :meth:`dl4j_bridge.etl.Pipeline.save` writes (when a pipeline
+  was given);
+* ``dl4j_bridge.detector.json``: ``{"format": "dl4j_bridge.detector", "version": 1, "kind", "threshold",
+  "threshold_method", "scoring", "feature_names", "created_by", "params", "n_events"}``.
+
+Everything of ours is JSON text, never Java or Python serialisation. Readers refuse an unknown format or
+version with an error that says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+from ..errors import Dl4jBridgeError
+from ..javaerrors import java_errors
+
+log = logging.getLogger(__name__)
+
+DETECTOR_ENTRY = "dl4j_bridge.detector.json"
+ETL_ENTRY = "dl4j_bridge.etl_spec.json"
+FORMAT = "dl4j_bridge.detector"
+VERSION = 1
+
+
+class DetectorFileError(Dl4jBridgeError, ValueError):
+    """A file is not a detector this version can read."""
+
+
+def pipeline_spec_text(pipeline) -> str:
+    """The ETL spec exactly as :meth:`Pipeline.save` writes it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "spec.json")
+        pipeline.save(path)
+        return Path(path).read_text(encoding="utf-8")
+
+
+def detector_document(detector) -> dict:
+    """The ``dl4j_bridge.detector.json`` object of a fitted detector."""
+    from .. import __version__
+
+    detector._check_fitted()
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "kind": detector.kind,
+        "threshold": float(detector.threshold_),
+        "threshold_method": detector.threshold_method_,
+        "scoring": detector.scoring(),
+        "feature_names": list(detector.feature_names_),
+        "n_events": int(detector.network_.config.n_out),
+        "params": _jsonable(detector.get_params()),
+        "created_by": f"dl4j_bridge {__version__}",
+    }
+
+
+def save_detector(detector, path, *, pipeline=None) -> Path:
+    """Write the detector's zip atomically (an interrupted save leaves a previous file intact)."""
+    entries = {DETECTOR_ENTRY: json.dumps(detector_document(detector), indent=1, allow_nan=False)}
+    if pipeline is not None:
+        entries[ETL_ENTRY] = pipeline_spec_text(pipeline)
+    return detector.network_.save(path, save_updater=False, extra_entries=entries)
+
+
+def read_document(path) -> dict:
+    """The validated ``dl4j_bridge.detector.json`` of a detector zip."""
+    import jpype
+
+    from ..session import require_jvm
+
+    require_jvm()
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no detector file at {path}")
+    with java_errors():
+        text = jpype.JClass("io.dl4jbridge.ModelIO").readEntry(str(path), DETECTOR_ENTRY)
+    if text is None:
+        raise DetectorFileError(f"{path} holds no {DETECTOR_ENTRY}: it is a network, not a detector "
+                                "(load it with dl4j_bridge.Network.load)")
+    try:
+        doc = json.loads(str(text))
+    except json.JSONDecodeError as error:
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} is not valid JSON ({error})") from error
+    if doc.get("format") != FORMAT:
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} has format {doc.get('format')!r}, expected {FORMAT!r}")
+    if doc.get("version") != VERSION:
+        raise DetectorFileError(f"{path}: detector file version {doc.get('version')!r} is not supported by this "
+                                f"dl4j_bridge (it reads version {VERSION}); upgrade dl4j_bridge or re-train")
+    for key in ("kind", "threshold", "scoring"):
+        if key not in doc:
+            raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} lacks {key!r}")
+    return doc
+
+
+def load_detector(path, *, trusted: bool = False):
+    """Restore a detector (network, normalizer, threshold, and the ETL pipeline when saved)."""
+    from ..etl import Pipeline
+    from ..network import Network
+    from .classifier import SequenceClassifier
+    from .next_event import NextEventDetector
+
+    doc = read_document(path)
+    kinds = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier}
+    if doc["kind"] not in kinds:
+        raise DetectorFileError(f"{path}: unknown detector kind {doc['kind']!r} (known: {sorted(kinds)})")
+    params = dict(doc.get("params") or {})
+    detector = kinds[doc["kind"]](**params)
+    detector.network_ = Network.load(path, load_updater=False, trusted=trusted)
+    detector.threshold_ = float(doc["threshold"])
+    detector.threshold_method_ = doc.get("threshold_method")
+    detector.feature_names_ = list(doc.get("feature_names") or [])
+    if detector.scoring() != doc["scoring"]:
+        raise DetectorFileError(f"{path}: the saved scoring {doc['scoring']} does not match the saved parameters")
+    import jpype
+
+    with java_errors():
+        spec = jpype.JClass("io.dl4jbridge.ModelIO").readEntry(str(path), ETL_ENTRY)
+    detector.pipeline_ = Pipeline.from_dict(json.loads(str(spec))) if spec is not None else None
+    return detector
+
+
+def _jsonable(value):
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value

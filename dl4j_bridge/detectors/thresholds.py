@@ -1,0 +1,130 @@
+"""Ways to choose a detector's threshold; each returns the value and a JSON record of how it was chosen.
+
+A sequence is flagged when its score is strictly greater than the threshold (the PyOD convention).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+import numpy as np
+
+METHODS = ("top_g", "k_sigma", "contamination", "best_f1", "fixed")
+
+
+@dataclasses.dataclass(frozen=True)
+class Threshold:
+    """A chosen threshold.
+
+    Attributes
+    ----------
+    value : float
+        Scores strictly above it are anomalous.
+    method : dict
+        ``{"name": ..., <parameters>, <statistics of the data it was chosen on>}``; saved with the model.
+    """
+
+    value: float
+    method: dict
+
+
+def _weights(scores: np.ndarray, sample_weight: Optional[np.ndarray]) -> np.ndarray:
+    if sample_weight is None:
+        return np.ones(len(scores))
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != scores.shape or w.min() < 0 or w.sum() <= 0:
+        raise ValueError(f"sample_weight must be non-negative, shape {scores.shape}, with a positive sum")
+    return w
+
+
+def _check_scores(scores) -> np.ndarray:
+    s = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if s.size == 0:
+        raise ValueError("no scores to choose a threshold from")
+    if not np.all(np.isfinite(s)):
+        raise ValueError("scores hold NaN or infinity")
+    return s
+
+
+def top_g(score: str) -> Threshold:
+    """DeepLog's rule: anomalous as soon as one step's actual event is outside the top-g predictions.
+
+    Only for the ``count`` and ``share`` scores (threshold 0: any unexpected step flags the sequence).
+    """
+    if score not in ("count", "share"):
+        raise ValueError(f"the top-g rule needs the 'count' or 'share' score, not {score!r}; "
+                         "use k_sigma, contamination or best_f1 for NLL scores")
+    return Threshold(0.0, {"name": "top_g", "rule": "flag when at least one step is unexpected"})
+
+
+def k_sigma(scores, k: float = 3.0, sample_weight=None) -> Threshold:
+    """Mean + k standard deviations of scores on clean (normal) validation data (reference: k = 3)."""
+    s = _check_scores(scores)
+    w = _weights(s, sample_weight)
+    mean = float(np.average(s, weights=w))
+    std = float(np.sqrt(np.average((s - mean) ** 2, weights=w)))
+    return Threshold(mean + k * std, {"name": "k_sigma", "k": float(k), "mean": mean, "std": std,
+                                      "n": int(len(s)), "weight": float(w.sum())})
+
+
+def contamination(scores, contamination: float = 0.01, sample_weight=None) -> Threshold:
+    """The (1 - contamination) weighted quantile of validation scores: that share of them is flagged."""
+    if not 0 < contamination < 0.5:
+        raise ValueError(f"contamination must be in (0, 0.5), got {contamination}")
+    s = _check_scores(scores)
+    w = _weights(s, sample_weight)
+    order = np.argsort(s, kind="stable")
+    cum = np.cumsum(w[order]) / w.sum()
+    value = float(s[order][min(len(s) - 1, int(np.searchsorted(cum, 1.0 - contamination)))])
+    return Threshold(value, {"name": "contamination", "contamination": float(contamination), "n": int(len(s))})
+
+
+def best_f1(scores, labels, sample_weight=None) -> Threshold:
+    """The threshold with the best F1 on a labelled validation set (ties: the highest threshold)."""
+    s = _check_scores(scores)
+    y = np.asarray(labels).reshape(-1).astype(bool)
+    if y.shape != s.shape:
+        raise ValueError(f"labels must match the scores, shape {s.shape}; got {y.shape}")
+    if not y.any() or y.all():
+        raise ValueError("best_f1 needs labelled validation data holding both normal and anomalous sequences")
+    w = _weights(s, sample_weight)
+    order = np.argsort(-s, kind="stable")
+    s_sorted, y_sorted, w_sorted = s[order], y[order], w[order]
+    tp = np.cumsum(w_sorted * y_sorted)
+    fp = np.cumsum(w_sorted * ~y_sorted)
+    positives = tp[-1]
+    # candidate cut after each distinct score: flag everything >= s_sorted[i]
+    last_of_run = np.r_[s_sorted[1:] != s_sorted[:-1], True]
+    tp, fp, cut = tp[last_of_run], fp[last_of_run], s_sorted[last_of_run]
+    f1 = 2 * tp / (tp + fp + positives)
+    best = int(np.argmax(f1))
+    # flag scores >= cut[best]: the threshold sits just below it, halfway to the next lower score
+    lower = cut[best + 1] if best + 1 < len(cut) else cut[best] - 1.0
+    value = float((cut[best] + lower) / 2)
+    return Threshold(value, {"name": "best_f1", "f1": float(f1[best]), "n": int(len(s)),
+                             "positives": float(positives)})
+
+
+def fixed(value: float) -> Threshold:
+    return Threshold(float(value), {"name": "fixed"})
+
+
+def choose(method: str, scores=None, *, labels=None, sample_weight=None, score: str = "count", k: float = 3.0,
+           contamination_share: float = 0.01, value: Optional[float] = None) -> Threshold:
+    """Dispatch by name (one of :data:`METHODS`)."""
+    if method == "top_g":
+        return top_g(score)
+    if method == "k_sigma":
+        return k_sigma(scores, k, sample_weight)
+    if method == "contamination":
+        return contamination(scores, contamination_share, sample_weight)
+    if method == "best_f1":
+        if labels is None:
+            raise ValueError("best_f1 needs labels for the validation sequences")
+        return best_f1(scores, labels, sample_weight)
+    if method == "fixed":
+        if value is None:
+            raise ValueError("a fixed threshold needs a value")
+        return fixed(value)
+    raise ValueError(f"unknown threshold method {method!r}; one of {METHODS}")
