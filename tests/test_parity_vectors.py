@@ -47,3 +47,18 @@ def test_vectors_exercise_the_bad_line_policy_and_continuations():
     reasons = set().union(*(r["bad_by_reason"] for r in reports))
     assert {"no format match", "wrong type", "invalid JSON", "not a JSON object", "wrong column count",
             "malformed CSV"} <= reasons
+
+
+def test_committed_detector_scores_are_what_python_computes(jvm):
+    """Python re-scores the committed detector zips on the vectors' lines: same scores, same flags."""
+    tool = _tool()
+    fresh = tool.build_detector_vectors(tool.VECTOR_DIR)
+    assert {json.loads(t)["kind"] for t in fresh.values()} == {"next_event", "sequence_classifier"}
+    for name, text in fresh.items():
+        want = json.loads(text)
+        committed = tool.VECTOR_DIR / name
+        assert committed.is_file(), f"{committed} is missing: run python {TOOL.relative_to(REPO)}"
+        have = json.loads(committed.read_text(encoding="utf-8"))
+        assert have["flags"] == want["flags"], f"{name} is stale: run python {TOOL.relative_to(REPO)}"
+        assert max(abs(a - b) for a, b in zip(have["scores"], want["scores"])) <= 1e-6
+        assert 0 < sum(want["flags"]) < len(want["flags"])

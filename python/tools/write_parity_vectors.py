@@ -8,6 +8,11 @@ Each vector is one JSON file under ``java/src/test/resources/parity/``, checked 
                   "next_id", "label"}], "rows": {"<line number>": [float32 features of that record]}},
      "report": {reader counters}}
 
+Detector vectors (``detector_*.json``) name a committed detector zip (``detector_*.zip``: a small
+network trained briefly on the lines of an ETL vector, its normalizer, ETL spec and threshold) and
+hold Python's scores and flags for that ETL vector's lines; the zips are only retrained with
+``--retrain``, so the scores are reproducible.
+
 ``rows`` holds each record's feature row once (a window's ``x`` is the rows of its line numbers),
 which keeps the files small while still checking every value of ``x``.  Everything comes from
 seeded generators, so the files are reproducible; ``tests/test_parity_vectors.py`` regenerates them
@@ -197,14 +202,113 @@ def build_etl_vectors() -> dict[str, str]:
     return out
 
 
+# --------------------------------------------------------------------------------------------
+# detector vectors: a committed detector zip, the lines of an ETL vector, Python's scores
+# --------------------------------------------------------------------------------------------
+#: name -> (ETL vector, detector kind, scoring parameters)
+DETECTORS = {
+    "detector_next_event": ("etl_text_windows", "next_event",
+                            {"kind": "next_event", "top_g": 3, "score": "share", "steps": "all", "oov_id": 0}),
+    "detector_classifier": ("etl_csv_sessions", "sequence_classifier",
+                            {"kind": "sequence_classifier", "positive_classes": [1], "aggregation": "max"}),
+    "detector_classifier_jsonl": ("etl_jsonl_windows", "sequence_classifier",
+                                  {"kind": "sequence_classifier", "positive_classes": [1], "aggregation": "mean"}),
+}
+
+
+def python_scores(detector_zip: Path, lines) -> tuple[dict, np.ndarray, np.ndarray]:
+    """(detector.json, scores, flags) as Python computes them: its ETL's arrays -> DetectorScoring."""
+    import zipfile
+
+    import jpype
+
+    import dl4j_bridge as db
+    from dl4j_bridge import arrays
+
+    with zipfile.ZipFile(detector_zip) as z:
+        spec = json.loads(z.read("dl4j_bridge.etl_spec.json"))
+        detector = json.loads(z.read("dl4j_bridge.detector.json"))
+    batch = Pipeline.from_dict(spec).transform(lines)
+    net = db.Network.load(detector_zip)
+    next_event = detector["kind"] == "next_event"
+    result = jpype.JClass("io.dl4jbridge.DetectorScoring").score(
+        net.java, net.normalizer, arrays.sequences_to_indarray(batch.x), arrays.steps_to_indarray(batch.mask, "mask"),
+        arrays.steps_to_indarray(batch.step_ids.astype(np.float32), "step ids") if next_event else None,
+        arrays.to_indarray(batch.next_ids.astype(np.float32)) if next_event else None,
+        json.dumps(detector["scoring"]), False)
+    scores = np.array(list(result.scores), dtype=np.float64)
+    return detector, scores, scores > detector["threshold"]
+
+
+def _train_detector(path: Path, vector: dict, kind: str, scoring: dict) -> None:
+    """A small network of the contract's shape, trained briefly on the vector's own lines."""
+    import jpype
+
+    import dl4j_bridge as db
+    from dl4j_bridge import arrays
+
+    pipeline = Pipeline.from_dict(vector["spec"])
+    batch = pipeline.transform(vector["lines"])
+    mask = arrays.steps_to_indarray(batch.mask, "mask")
+    if kind == "next_event":
+        n_out = pipeline.n_template_ids
+        targets = jpype.JClass("io.dl4jbridge.DetectorScoring").nextEventTargets(
+            mask, arrays.steps_to_indarray(batch.step_ids.astype(np.float32), "ids"),
+            arrays.to_indarray(batch.next_ids.astype(np.float32)))
+        y = arrays.steps_from_indarray(targets).astype(np.int64)
+    else:
+        n_out = 2
+        y = np.where(batch.mask > 0, batch.step_labels, -1).astype(np.int64)
+    net = db.Network(db.LSTMConfig(n_in=len(pipeline.feature_names), n_out=n_out, hidden_sizes=(8,), seed=9,
+                                   learning_rate=0.05))
+    net.fit_normalizer(batch.x, batch.mask)
+    net.fit(batch.x, y, mask=batch.mask, epochs=3, batch_size=64)
+    detector = {"format": "dl4j_bridge.detector", "version": 1, "kind": kind, "threshold": 0.0,
+                "threshold_method": {"method": "median of the vector's scores (parity fixture)"},
+                "scoring": scoring, "feature_names": list(pipeline.feature_names),
+                "created_by": "python/tools/write_parity_vectors.py"}
+    entries = {"dl4j_bridge.etl_spec.json": json.dumps(vector["spec"]),
+               "dl4j_bridge.detector.json": json.dumps(detector)}
+    net.save(path, save_updater=False, extra_entries=entries)
+    _, scores, _ = python_scores(path, vector["lines"])
+    detector["threshold"] = float(np.median(scores))
+    entries["dl4j_bridge.detector.json"] = json.dumps(detector)
+    net.save(path, save_updater=False, extra_entries=entries)
+
+
+def build_detector_vectors(directory: Path = VECTOR_DIR, *, retrain: bool = False) -> dict[str, str]:
+    """File name -> JSON text of every detector vector (the zips are trained only when missing)."""
+    import dl4j_bridge as db
+
+    db.start_jvm()
+    out = {}
+    for name, (etl_name, kind, scoring) in DETECTORS.items():
+        vector = json.loads((directory / f"{etl_name}.json").read_text(encoding="utf-8"))
+        model = directory / f"{name}.zip"
+        if retrain or not model.is_file():
+            _train_detector(model, vector, kind, scoring)
+            log.info("trained %s", model)
+        detector, scores, flags = python_scores(model, vector["lines"])
+        out[f"{name}.json"] = json.dumps({
+            "name": name, "model": model.name, "etl_vector": f"{etl_name}.json", "kind": kind,
+            "threshold": detector["threshold"], "scores": [float(v) for v in scores],
+            "flags": [bool(v) for v in flags]}) + "\n"
+        log.info("%s: %d sequences, %d flagged", name, len(scores), int(flags.sum()))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(VECTOR_DIR))
+    parser.add_argument("--retrain", action="store_true", help="retrain the committed detector zips")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for file_name, text in build_etl_vectors().items():
+        atomic_write_text(out / file_name, text)
+        log.info("wrote %s (%d bytes)", out / file_name, len(text))
+    for file_name, text in build_detector_vectors(out, retrain=args.retrain).items():
         atomic_write_text(out / file_name, text)
         log.info("wrote %s (%d bytes)", out / file_name, len(text))
 
