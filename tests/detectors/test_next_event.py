@@ -1,0 +1,107 @@
+"""NextEventDetector: PyOD conventions, the top-g rule, traceability, the detector file."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from conftest import N_EVENTS, cycle_windows
+
+
+def test_scores_before_fit_raise_not_fitted(jvm):
+    from dl4j_bridge import NotFittedError
+    from dl4j_bridge.detectors import NextEventDetector
+
+    det = NextEventDetector()
+    for call in (det.decision_function, det.predict):
+        with pytest.raises(NotFittedError, match="fit"):
+            call(cycle_windows(3))
+
+
+def test_fit_returns_self_and_flags_unexpected_events_only(next_event_detector):
+    det = next_event_detector
+    assert det.threshold_ == 0.0 and det.threshold_method_["name"] == "top_g"
+    normal, anomalous = cycle_windows(40, seed=5), cycle_windows(40, anomalous=True, seed=6)
+    assert det.predict(normal).sum() == 0
+    assert det.predict(anomalous).sum() == 40
+    scores = det.decision_function(anomalous)
+    assert scores.dtype == np.float64 and scores.shape == (40,) and scores.min() >= 1
+
+
+def test_an_event_never_seen_in_training_is_always_unexpected(next_event_detector):
+    oov = cycle_windows(10, anomalous=True, oov=True, seed=8)
+    s = next_event_detector.score_batch(oov)
+    assert (s.unexpected_steps >= 1).all()
+    assert (s.detail_actual == 0).all()
+
+
+def test_explain_lists_raw_lines_the_unexpected_event_and_the_expected_ones(next_event_detector):
+    batch = cycle_windows(5, anomalous=True, seed=9)
+    rows = next_event_detector.explain(batch)
+    assert len(rows) == 5
+    for row in rows:
+        i = row["index"]
+        assert row["line_numbers"] == list(range(100 * i + 1, 100 * i + 11))
+        assert row["actual_event"] == 6
+        step = row["step"]
+        # the unexpected event is the one after the explaining step
+        where = int(np.flatnonzero(batch.step_ids[i] == 6)[0]) if (batch.step_ids[i] == 6).any() else 10
+        assert step == where - 1
+        assert len(row["expected_events"]) == 2 and 6 not in row["expected_events"]
+        assert row["probability"] < 0.5
+
+
+def test_the_share_and_nll_scores_and_k_sigma_threshold(next_event_detector, jvm):
+    det = next_event_detector
+    det_nll = type(det)(**{**det.get_params(), "score": "nll", "threshold": "k_sigma"})
+    det_nll.network_, det_nll.feature_names_ = det.network_, det.feature_names_
+    det_nll.calibrate(cycle_windows(60, seed=11))
+    normal, anomalous = cycle_windows(30, seed=12), cycle_windows(30, anomalous=True, seed=13)
+    assert det_nll.decision_function(anomalous).min() > det_nll.threshold_ > det_nll.decision_function(normal).max()
+    assert det_nll.threshold_method_["name"] == "k_sigma"
+
+
+def test_the_detector_file_holds_every_contract_entry_and_reloads_to_the_same_scores(next_event_detector, tmp_path):
+    from dl4j_bridge.detectors import BaseDetector, NextEventDetector
+
+    path = next_event_detector.save(tmp_path / "ne.zip")
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        doc = json.loads(z.read("dl4j_bridge.detector.json"))
+    assert {"configuration.json", "coefficients.bin", "normalizer.bin", "dl4j_bridge.lstm_config.json",
+            "dl4j_bridge.detector.json"} <= names
+    assert doc["format"] == "dl4j_bridge.detector" and doc["version"] == 1 and doc["kind"] == "next_event"
+    assert doc["scoring"] == {"kind": "next_event", "top_g": 2, "score": "count", "steps": "all", "oov_id": 0}
+    assert doc["threshold"] == 0.0 and doc["n_events"] == N_EVENTS
+    loaded = BaseDetector.load(path)
+    assert isinstance(loaded, NextEventDetector) and loaded.threshold_ == next_event_detector.threshold_
+    batch = cycle_windows(20, anomalous=True, seed=14)
+    np.testing.assert_allclose(loaded.decision_function(batch), next_event_detector.decision_function(batch))
+    assert loaded.network_.normalizer is not None
+
+
+def test_a_plain_dl4j_user_gets_the_normalizer_back(next_event_detector, tmp_path):
+    import jpype
+
+    path = next_event_detector.save(tmp_path / "ne.zip")
+    restored = jpype.JClass("org.deeplearning4j.util.ModelSerializer").restoreNormalizerFromFile(
+        jpype.JClass("java.io.File")(str(path)))
+    assert str(restored.getClass().getSimpleName()) == "NormalizerStandardize"
+
+
+def test_an_unknown_detector_file_version_is_refused_with_a_clear_error(next_event_detector, tmp_path):
+    from dl4j_bridge.detectors import DetectorFileError, load_detector
+    from dl4j_bridge.detectors.persistence import detector_document
+
+    doc = detector_document(next_event_detector)
+    doc["version"] = 99
+    path = next_event_detector.network_.save(tmp_path / "future.zip",
+                                             extra_entries={"dl4j_bridge.detector.json": json.dumps(doc)})
+    with pytest.raises(DetectorFileError, match="version 99 is not supported"):
+        load_detector(path)
+    bare = next_event_detector.network_.save(tmp_path / "bare.zip")
+    with pytest.raises(DetectorFileError, match="not a detector"):
+        load_detector(bare)

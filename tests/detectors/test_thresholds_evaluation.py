@@ -1,0 +1,71 @@
+"""Thresholds, metrics and DeepLog windows: pure Python, no JVM."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dl4j_bridge.detectors import thresholds
+from dl4j_bridge.detectors.deeplog import KeyVocabulary, session_windows
+from dl4j_bridge.detectors.evaluation import metrics
+
+
+def test_k_sigma_is_mean_plus_k_std_and_weights_act_as_repeats():
+    scores = np.array([1.0, 2.0, 3.0, 4.0])
+    t = thresholds.k_sigma(scores, k=3)
+    assert t.value == pytest.approx(scores.mean() + 3 * scores.std())
+    weighted = thresholds.k_sigma(np.array([1.0, 2.0]), k=2, sample_weight=np.array([3, 1]))
+    repeated = thresholds.k_sigma(np.array([1.0, 1.0, 1.0, 2.0]), k=2)
+    assert weighted.value == pytest.approx(repeated.value)
+    assert t.method["name"] == "k_sigma" and t.method["k"] == 3
+
+
+def test_contamination_flags_that_share_of_validation_scores():
+    scores = np.arange(1000, dtype=float)
+    t = thresholds.contamination(scores, 0.05)
+    assert (scores > t.value).mean() == pytest.approx(0.05, abs=0.002)
+
+
+def test_best_f1_finds_a_perfect_cut_and_needs_both_classes():
+    scores = np.array([0.1, 0.2, 0.3, 0.8, 0.9])
+    labels = np.array([0, 0, 0, 1, 1])
+    t = thresholds.best_f1(scores, labels)
+    assert 0.3 < t.value < 0.8 and t.method["f1"] == 1.0
+    with pytest.raises(ValueError, match="both normal and anomalous"):
+        thresholds.best_f1(scores, np.zeros(5))
+
+
+def test_top_g_needs_a_count_score():
+    assert thresholds.top_g("count").value == 0.0
+    with pytest.raises(ValueError, match="count"):
+        thresholds.top_g("nll")
+
+
+def test_metrics_at_a_threshold_and_with_one_class_only():
+    m = metrics([0, 0, 1, 1, 1], [0.1, 0.9, 0.8, 0.7, 0.2], threshold=0.5)
+    assert m["confusion_matrix"] == [[1, 1], [1, 2]]
+    assert m["precision"] == pytest.approx(2 / 3) and m["recall"] == pytest.approx(2 / 3)
+    assert m["f1"] == pytest.approx(2 / 3) and m["accuracy"] == pytest.approx(0.6)
+    assert m["f2"] == pytest.approx(5 * 2 / (5 * 2 + 4 * 1 + 1))
+    assert m["roc_auc"] == pytest.approx(3 / 6)   # 3 of the 6 (anomalous, normal) pairs are ordered right
+    normal_only = metrics([0, 0, 0], [0.1, 0.9, 0.2], threshold=0.5)
+    assert normal_only["recall"] is None and normal_only["roc_auc"] is None and normal_only["pr_auc"] is None
+    assert normal_only["fpr"] == pytest.approx(1 / 3) and normal_only["f1"] == 0.0
+    anomalous_only = metrics([1, 1], [0.1, 0.9], threshold=0.5)
+    assert anomalous_only["recall"] == 0.5 and anomalous_only["fpr"] is None and anomalous_only["roc_auc"] is None
+
+
+def test_deeplog_windows_pad_with_start_symbols_map_unseen_keys_to_oov_and_count_duplicates():
+    vocab = KeyVocabulary.fit([(5, 7, 9)])
+    assert vocab.keys == (5, 7, 9) and vocab.start_id == 4 and vocab.n_events == 5
+    w = session_windows([(5, 7), (5, 7), (5, 42)], vocab, h=3)
+    # every key of every session is predicted: 6 windows, 3 distinct
+    assert len(w.window_row) == 6 and len(w.counts) == 3 and w.counts.sum() == 6
+    b = w.batch
+    first = np.flatnonzero((b.next_ids == 1) & (b.step_ids[:, -1] == -1))[0]
+    assert list(b.step_ids[first]) == [-1, -1, -1]          # all start symbols
+    assert b.x[first, :, vocab.start_id].sum() == 3
+    assert 0 in set(b.next_ids)                             # key 42 was never seen: OOV
+    per_row = np.arange(len(w.counts), dtype=float)
+    session_max = w.session_scores(per_row, "max")
+    assert session_max.shape == (3,) and session_max[0] == session_max[1]
