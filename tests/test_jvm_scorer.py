@@ -1,8 +1,9 @@
 """The JVM-only scorer: the launcher and the README's Java example give Python's scores and flags.
 
-A detector zip following the detector file contract is built here from generated logs (ETL spec,
-DL4J normalizer, network, detector.json); Python scores it through ``io.dl4jbridge.DetectorScoring``
-on the arrays of the Python ETL, and ``bin/dl4j-bridge score`` scores the raw test log on its own.
+Detectors are trained here with ``dl4j_bridge.detectors`` on generated logs and saved with their ETL
+pipeline (one zip each); Python scores the test log with the reloaded detector
+(``pipeline_.transform`` + ``decision_function`` / ``predict``), and ``bin/dl4j-bridge score`` scores
+the raw test log on the JVM alone.
 """
 
 from __future__ import annotations
@@ -21,49 +22,36 @@ from bridge_testing import DIST, REPO, missing_resource
 WINDOW = 8
 
 
-def _python_scores(detector_zip, lines_or_path):
-    """Scores as the Python side computes them: Python ETL arrays -> DetectorScoring (one call)."""
-    import zipfile
+def _python_scores(detector_zip, source):
+    """Python's scores and flags for a raw log: the reloaded detector's pipeline, then its scores."""
+    from dl4j_bridge.detectors import load_detector
 
-    import jpype
-
-    import dl4j_bridge as db
-    from dl4j_bridge import arrays
-    from dl4j_bridge.etl import Pipeline
-
-    with zipfile.ZipFile(detector_zip) as z:
-        spec = json.loads(z.read("dl4j_bridge.etl_spec.json"))
-        detector = json.loads(z.read("dl4j_bridge.detector.json"))
-    pipeline = Pipeline.from_dict(spec)
-    batch = pipeline.transform(lines_or_path)
-    net = db.Network.load(detector_zip)
-    scores = jpype.JClass("io.dl4jbridge.DetectorScoring").score(
-        net.java, net.normalizer, arrays.sequences_to_indarray(batch.x), arrays.steps_to_indarray(batch.mask, "mask"),
-        arrays.steps_to_indarray(batch.step_ids.astype(np.float32), "step ids"),
-        arrays.to_indarray(batch.next_ids.astype(np.float32)), json.dumps(detector["scoring"]), False)
-    values = np.array(list(scores.scores), dtype=np.float64)
-    return batch, values, values > detector["threshold"]
+    detector = load_detector(detector_zip)
+    batch = detector.pipeline_.transform(source)
+    scores = detector.decision_function(batch)
+    return batch, scores, detector.predict(batch).astype(bool)
 
 
 @pytest.fixture(scope="module")
 def logs(tmp_path_factory):
     from dl4j_bridge.etl import LogGenerator
 
-    generated = LogGenerator(seed=21, anomaly_rate=0.03).syslog(4000).lines
     directory = tmp_path_factory.mktemp("jvm_scorer")
+    generated = LogGenerator(seed=21, anomaly_rate=0.03).syslog(4000).lines
     test_log = directory / "test.log"
-    test_lines = generated[3000:] + ["a line that matches no format", ""]
-    test_log.write_text("\n".join(test_lines) + "\n", encoding="utf-8")
-    return {"train": generated[:3000], "test_log": test_log, "dir": directory}
+    test_log.write_text("\n".join(generated[3000:] + ["a line that matches no format", ""]) + "\n",
+                        encoding="utf-8")
+    records = LogGenerator(seed=22, anomaly_rate=0.08).json_lines(3000).lines
+    test_jsonl = directory / "test.jsonl"
+    test_jsonl.write_text("\n".join(records[2200:]) + "\n", encoding="utf-8")
+    return {"train": generated[:3000], "test_log": test_log, "train_jsonl": records[:2200],
+            "test_jsonl": test_jsonl, "dir": directory}
 
 
 @pytest.fixture(scope="module")
 def detector_zip(jvm, logs):
-    """A next-event detector zip per the contract, trained briefly on the generated training logs."""
-    import jpype
-
-    import dl4j_bridge as db
-    from dl4j_bridge import arrays
+    """A NextEventDetector on syslog text windows, saved with its pipeline."""
+    from dl4j_bridge.detectors import NextEventDetector
     from dl4j_bridge.etl import SYSLOG_FORMAT, SYSLOG_TIME_FORMAT, Categorical, Pipeline, Template, TextReader, \
         Timestamp, Windows
 
@@ -72,28 +60,31 @@ def detector_zip(jvm, logs):
                          Timestamp(["Month", "Day", "Time"], format=SYSLOG_TIME_FORMAT, year=2024)],
                         Windows(WINDOW, stride=1, next_event=True))
     pipeline.fit(logs["train"])
-    batch = pipeline.transform(logs["train"])
-    n_out = pipeline.n_template_ids
-    net = db.Network(db.LSTMConfig(n_in=len(pipeline.feature_names), n_out=n_out, hidden_sizes=(16,), seed=4,
-                                   learning_rate=0.05))
-    net.fit_normalizer(batch.x, batch.mask)
-    targets = jpype.JClass("io.dl4jbridge.DetectorScoring").nextEventTargets(
-        arrays.steps_to_indarray(batch.mask, "mask"), arrays.steps_to_indarray(batch.step_ids.astype(np.float32), "ids"),
-        arrays.to_indarray(batch.next_ids.astype(np.float32)))
-    net.fit(batch.x, arrays.steps_from_indarray(targets).astype(np.int64), epochs=2, batch_size=512)
-    scoring = {"kind": "next_event", "top_g": 3, "score": "share", "steps": "all", "oov_id": 0}
-    detector = {"format": "dl4j_bridge.detector", "version": 1, "kind": "next_event", "threshold": 0.0,
-                "threshold_method": {"method": "median of the training scores (test fixture)"}, "scoring": scoring,
-                "feature_names": list(pipeline.feature_names), "created_by": "tests/test_jvm_scorer.py"}
-    path = logs["dir"] / "next_event.zip"
-    entries = {"dl4j_bridge.etl_spec.json": json.dumps(pipeline.to_dict()),
-               "dl4j_bridge.detector.json": json.dumps(detector)}
-    net.save(path, extra_entries=entries)
-    _, train_scores, _ = _python_scores(path, logs["train"])
-    detector["threshold"] = float(np.median(train_scores))  # some windows flagged, most not
-    entries["dl4j_bridge.detector.json"] = json.dumps(detector)
-    net.save(path, extra_entries=entries)
-    return path
+    detector = NextEventDetector(top_g=3, score="share", n_events=pipeline.n_template_ids, hidden_sizes=(16,),
+                                 epochs=2, batch_size=512, learning_rate=0.02, patience=0, validation_fraction=0.2,
+                                 threshold="contamination", contamination=0.1, seed=4)
+    detector.fit(pipeline.transform(logs["train"]))
+    return detector.save(logs["dir"] / "next_event.zip", pipeline=pipeline)
+
+
+@pytest.fixture(scope="module")
+def classifier_zip(jvm, logs):
+    """A SequenceClassifier on JSON-lines windows with labelled records, saved with its pipeline."""
+    from dl4j_bridge.detectors import SequenceClassifier
+    from dl4j_bridge.etl import Categorical, IpAddress, JsonLinesReader, Label, Numeric, Pipeline, Port, Template, \
+        Timestamp, Windows
+
+    pipeline = Pipeline(JsonLinesReader({"time": "@timestamp", "message": "message", "service": "service",
+                                         "src_ip": ["source.ip", "srcIP"], "dst_port": "destination.port",
+                                         "bytes": "bytes", "label": "label"}),
+                        [Template("message"), Categorical("service"), IpAddress("src_ip"), Port("dst_port"),
+                         Numeric("bytes", log1p=True, indicator=True), Timestamp("time"), Label("label")],
+                        Windows(WINDOW, stride=2))
+    pipeline.fit(logs["train_jsonl"])
+    detector = SequenceClassifier(hidden_sizes=(8,), epochs=3, batch_size=256, learning_rate=0.02, patience=0,
+                                  validation_fraction=0.0, threshold="fixed", threshold_value=0.5, seed=5)
+    detector.fit(pipeline.transform(logs["train_jsonl"]))
+    return detector.save(logs["dir"] / "classifier.zip", pipeline=pipeline)
 
 
 def _launcher(*args, stdin=None, timeout=300):
@@ -115,7 +106,7 @@ def test_launcher_gives_pythons_scores_and_flags(detector_zip, logs):
     assert np.abs(got - scores).max() <= 1e-5
     assert [r["anomaly"] for r in results] == flags.tolist()
     assert 0 < flags.sum() < len(flags)
-    assert proc.returncode == 1  # something was flagged
+    assert proc.returncode == 1  # something was flagged (exit code 1)
     assert [r["window"] for r in results] == [int(k) for k in batch.keys]
     for r, lines in zip(results, batch.line_numbers):
         assert r["lines"] == [int(v) for v in lines]
@@ -125,6 +116,18 @@ def test_launcher_gives_pythons_scores_and_flags(detector_zip, logs):
     assert detail["line"] in flagged["lines"] or detail["line"] == flagged["lines"][-1] + 1
     summary = json.loads(proc.stderr.strip().splitlines()[-1])
     assert summary["bad_lines"] == 1 and summary["blank_lines"] == 1 and summary["flagged"] == int(flags.sum())
+
+
+def test_launcher_gives_pythons_classifier_scores_on_json_lines(classifier_zip, logs):
+    batch, scores, flags = _python_scores(classifier_zip, logs["test_jsonl"])
+    proc = _launcher("score", "--model", classifier_zip, "--input", logs["test_jsonl"])
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    results = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(results) == len(batch) > 300
+    assert np.abs(np.array([r["score"] for r in results]) - scores).max() <= 1e-5
+    assert [r["anomaly"] for r in results] == flags.tolist()
+    assert proc.returncode == (1 if flags.any() else 0)
+    assert all(set(r["detail"]) == {"step", "line", "class", "probability"} for r in results)
 
 
 def test_stdin_stream_and_threshold_override(detector_zip, logs):
