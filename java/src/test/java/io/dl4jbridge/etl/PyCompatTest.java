@@ -1,0 +1,65 @@
+package io.dl4jbridge.etl;
+
+import org.junit.Test;
+
+import java.util.Arrays;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+/** Python behaviours the port relies on; expected values were printed by CPython 3.11 / pandas. */
+public class PyCompatTest {
+    @Test
+    public void floatReprIsPythons() {
+        double[] values = {0.1, 1e16, 1234567890123456.0, 1e-5, 0.0001, 5.0, -2.5e-7, 1.0 / 3, 1e22, 123.456};
+        String[] python = {"0.1", "1e+16", "1234567890123456.0", "1e-05", "0.0001", "5.0", "-2.5e-07",
+            "0.3333333333333333", "1e+22", "123.456"};
+        for (int i = 0; i < values.length; i++) {
+            assertEquals(python[i], PyCompat.floatRepr(values[i]));
+        }
+        assertEquals("True", PyCompat.str(Boolean.TRUE));
+        assertEquals("443", PyCompat.str(443L));
+    }
+
+    @Test
+    public void whitespaceAndNumbersFollowPython() {
+        assertEquals(Arrays.asList("a", "b", "c"), PyCompat.split("\u00a0a \u2003b\u001fc\n"));
+        assertEquals("x", PyCompat.strip("\u3000 x\u0085"));
+        assertEquals(12.0, PyCompat.toNumeric(" 12"), 0);
+        assertEquals(1000.0, PyCompat.toNumeric("1e3"), 0);
+        assertTrue(Double.isNaN(PyCompat.toNumeric("0x10")));
+        assertTrue(Double.isNaN(PyCompat.toNumeric("1,000")));
+        assertTrue(Double.isInfinite(PyCompat.toNumeric("-inf")));
+        assertEquals(-0.5, PyCompat.toNumeric("-.5"), 0);
+        assertEquals(1.0, PyCompat.mod(-6.0, 7.0), 0);
+    }
+
+    @Test
+    public void timesParseAsPandasDoes() {
+        TimeParser syslog = new TimeParser("%Y %b %d %H:%M:%S");
+        assertEquals(Long.valueOf(1709546400000000000L), syslog.parseNanos("2024 Mar  4 10:00:00"));
+        assertEquals(Long.valueOf(1709514123000000000L), syslog.parseNanos("2024 mar 4 1:2:3"));
+        assertNull(syslog.parseNanos("2023 Feb 29 10:00:00"));
+        TimeParser iso = new TimeParser(null);
+        assertEquals(Long.valueOf(1709539200500000000L), iso.parseNanos("2024-03-04T10:00:00.5+02:00"));
+        assertEquals(Long.valueOf(1709510400000000000L), iso.parseNanos("2024-03-04"));
+        assertEquals(Long.valueOf(1709546400000000000L), iso.parseNanos("2024-03-04 10:00"));
+        assertNull(iso.parseNanos("garbage"));
+    }
+
+    @Test
+    public void ipNetworksPrintAsPythons() {
+        String[][] cases = {{"2001:db8::1", "2001:db8::/96"}, {"::1", "::/96"}, {"fe80::1:2:3:4", "fe80::1:2:0:0/96"},
+            {"::ffff:1.2.3.4", "::ffff:0:0/96"}, {"1:0:0:1:0:0:0:1", "1:0:0:1::/96"}, {"::", "::/96"}};
+        for (String[] c : cases) {
+            byte[] address = IpAddresses.parse(c[0]);
+            assertEquals(c[1], IpAddresses.format(IpAddresses.network(address, 96)) + "/96");
+        }
+        assertNull("leading zeros are refused", IpAddresses.parse("010.0.0.1"));
+        assertNull(IpAddresses.parse("1.2.3.256"));
+        assertNull(IpAddresses.parse("1::2::3"));
+        assertEquals("10.0.3.0", IpAddresses.format(IpAddresses.network(IpAddresses.parse("10.0.3.77"), 24)));
+        assertTrue(IpAddresses.contains("172.16.0.0/12", IpAddresses.parse("172.31.255.1")));
+    }
+}
