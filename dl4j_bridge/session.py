@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Optional, Sequence, Tuple
 
+from . import cpubuild
 from .errors import BuildNotFoundError, JVMConfigurationError, JVMNotStartedError
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,10 @@ _DIST = Path("build") / "install" / "dl4j-bridge"
 _MARKER_CLASS = "io.dl4jbridge.NetworkFactory"
 
 _DEFAULT_HEAP = "2g"
+#: Environment for ND4J's native code, set before the JVM starts unless the user set it. ND4J's OpenMP
+#: threads spin while they wait for work; on a loaded machine (more runnable threads than cores) the
+#: spinning made training 10-20x slower (python/bench/threads.py); passive waiting avoids that.
+NATIVE_ENV_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 _lock = threading.Lock()
 _running: Optional["JVMConfig"] = None
@@ -46,6 +51,9 @@ class JVMConfig:
         ``OMP_NUM_THREADS`` for ND4J's native code; None leaves the environment as it was.
     jvm_options : tuple of str
         Any further JVM options (``-D...``).
+    cpu_build : str
+        The nd4j-native build asked for (a key of :data:`dl4j_bridge.cpubuild.BUILDS`); the one
+        actually loaded is ``jvm_info()["nd4j.cpu.build"]``.
     """
 
     classpath: Tuple[str, ...]
@@ -54,6 +62,7 @@ class JVMConfig:
     max_physical_bytes: Optional[str] = None
     threads: Optional[int] = None
     jvm_options: Tuple[str, ...] = ()
+    cpu_build: str = "generic"
 
     def jvm_arguments(self) -> list:
         """The options passed to ``jpype.startJVM``."""
@@ -62,6 +71,9 @@ class JVMConfig:
             args.append(f"-Dorg.bytedeco.javacpp.maxbytes={self.max_bytes}")
         if self.max_physical_bytes is not None:
             args.append(f"-Dorg.bytedeco.javacpp.maxphysicalbytes={self.max_physical_bytes}")
+        prefix = f"-D{cpubuild.EXTENSION_PROPERTY}="
+        if not any(option.startswith(prefix) for option in self.jvm_options):
+            args.append(prefix + cpubuild.BUILDS[self.cpu_build][0])
         args.extend(self.jvm_options)
         return args
 
@@ -121,6 +133,7 @@ def start_jvm(
     max_physical_bytes: Optional[str] = None,
     threads: Optional[int] = None,
     jvm_options: Sequence[str] = (),
+    cpu_build: Optional[str] = None,
 ) -> JVMConfig:
     """Start the process's JVM with Deeplearning4j, or return the running one's configuration.
 
@@ -136,8 +149,13 @@ def start_jvm(
         Off-heap limits for ND4J's native memory, e.g. ``"8g"``.
     threads : int, optional
         ``OMP_NUM_THREADS`` for ND4J, set in the environment before the JVM starts.
+        ``OMP_WAIT_POLICY`` is set to ``PASSIVE`` unless the environment already sets it.
     jvm_options : sequence of str
         Further options such as ``-Dkey=value``.
+    cpu_build : str, optional
+        nd4j-native build: ``"auto"`` (default, or ``$DL4J_BRIDGE_CPU_BUILD``) loads the fastest
+        shipped build this CPU runs (``avx2`` on most x86-64 machines), else the generic one;
+        ``"generic"``, ``"avx2"``, ``"avx512"`` ask for one (see :mod:`dl4j_bridge.cpubuild`).
 
     Returns
     -------
@@ -148,7 +166,7 @@ def start_jvm(
     ------
     JVMConfigurationError
         When the JVM already runs and an argument given here differs from how it was started
-        (arguments left out are not compared).
+        (arguments left out are not compared), or ``cpu_build`` names a build this CPU cannot run.
     BuildNotFoundError
         When the jars are missing; the message names the command that builds them.
     """
@@ -157,20 +175,29 @@ def start_jvm(
 
     with _lock:
         if _running is not None or jpype.isJVMStarted():
-            return _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, threads, jvm_options)
+            return _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, threads, jvm_options,
+                               cpu_build)
 
+        jars = _classpath(classpath, home)
+        try:
+            build = cpubuild.choose(cpu_build, jars)
+        except ValueError as exc:
+            raise JVMConfigurationError(str(exc)) from None
         config = JVMConfig(
-            classpath=_classpath(classpath, home),
+            classpath=jars,
             heap=heap or _DEFAULT_HEAP,
             max_bytes=max_bytes,
             max_physical_bytes=max_physical_bytes,
             threads=threads,
             jvm_options=tuple(jvm_options),
+            cpu_build=build,
         )
         if threads is not None:
             if int(threads) < 1:
                 raise ValueError(f"threads must be >= 1, got {threads}")
             os.environ["OMP_NUM_THREADS"] = str(int(threads))
+        for key, value in NATIVE_ENV_DEFAULTS.items():
+            os.environ.setdefault(key, value)
         # jpype#808: let numpy's BLAS initialise before the JVM's native libraries load.
         import numpy
 
@@ -192,7 +219,8 @@ def start_jvm(
         return config
 
 
-def _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, threads, jvm_options) -> JVMConfig:
+def _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, threads, jvm_options,
+                cpu_build) -> JVMConfig:
     if _running is None:
         raise JVMConfigurationError(
             "a JVM was started outside dl4j_bridge (jpype.startJVM) and cannot be reconfigured; "
@@ -205,6 +233,7 @@ def _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, thr
         "max_physical_bytes": max_physical_bytes,
         "threads": threads,
         "jvm_options": tuple(jvm_options) if jvm_options else None,
+        "cpu_build": None if cpu_build in (None, "auto") else str(cpu_build).lower(),
     }
     differ = [
         f"{name}: running {getattr(_running, name)!r}, asked {value!r}"
@@ -232,9 +261,19 @@ def require_jvm() -> None:
 
 
 def jvm_info() -> dict:
-    """Versions, ND4J backend and memory limits of the running JVM, as ``{key: str}``."""
+    """Versions, ND4J backend, native build and memory limits of the running JVM, as ``{key: str}``.
+
+    ``nd4j.cpu.build`` is the nd4j-native build really loaded (``generic``, ``avx2``, ...),
+    ``nd4j.cpu.build.requested`` the one :func:`start_jvm` asked for.
+    """
     require_jvm()
     import jpype
 
-    info = jpype.JClass("io.dl4jbridge.RuntimeInfo").describe()
-    return {str(k): str(v) for k, v in info.items()}
+    info = {str(k): str(v) for k, v in jpype.JClass("io.dl4jbridge.RuntimeInfo").describe().items()}
+    loaded = jpype.JClass("org.bytedeco.javacpp.Loader").getLoadedLibraries()
+    library = next((str(v) for k, v in loaded.items() if str(k) == "nd4jcpu"), "")
+    info["nd4j.native.library"] = library or "not loaded (not the CPU backend)"
+    info["nd4j.cpu.build"] = cpubuild.loaded_build(library) if library else "none"
+    info["nd4j.cpu.build.requested"] = _running.cpu_build
+    info["env.OMP_WAIT_POLICY"] = str(jpype.JClass("java.lang.System").getenv("OMP_WAIT_POLICY"))
+    return info

@@ -29,6 +29,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        CpuBuild.select();  // before ND4J loads: the AVX2 build only on CPUs that run it
         System.exit(run(args));
     }
 

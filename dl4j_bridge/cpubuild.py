@@ -1,0 +1,119 @@
+"""Which nd4j-native CPU build the JVM loads: the fastest one shipped that this CPU can run.
+
+The Gradle build ships nd4j-native's generic ``linux-x86_64`` libraries and, beside them, an
+optimised build (``linux-x86_64-avx2`` by default). JavaCPP picks among them by the system property
+``org.bytedeco.javacpp.platform.extension``:
+
+- set to ``-avx2``, it loads the AVX2 build, or the generic one when the AVX2 jar is not on the
+  classpath (JavaCPP falls back by itself);
+- set to the empty string, it loads the generic build;
+- left unset, JavaCPP takes the *last* extension of nd4j's preset list that is on the classpath,
+  whatever the CPU supports, which would crash a CPU without AVX2. So the property is always set.
+
+The builds are compiled with ``-march=haswell`` (avx2) and ``-march=skylake-avx512`` (avx512), so
+each needs the whole instruction-set family below, not only its namesake flag.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import FrozenSet, Iterable, Optional
+
+EXTENSION_PROPERTY = "org.bytedeco.javacpp.platform.extension"
+ENV_VARIABLE = "DL4J_BRIDGE_CPU_BUILD"
+
+_HASWELL = frozenset({"avx", "avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "popcnt"})
+#: build name -> (JavaCPP platform extension, /proc/cpuinfo flags it needs)
+BUILDS = {
+    "generic": ("", frozenset()),
+    "avx2": ("-avx2", _HASWELL),
+    "avx512": ("-avx512", _HASWELL | {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}),
+}
+#: the order "auto" tries them in, best first
+PREFERENCE = ("avx512", "avx2", "generic")
+
+_JAR = re.compile(r"nd4j-native-[^/]*-linux-x86_64(-[a-z0-9-]+)?\.jar$")
+
+
+def cpu_flags(cpuinfo: os.PathLike = "/proc/cpuinfo") -> FrozenSet[str]:
+    """The instruction-set flags of the first CPU in ``cpuinfo`` (empty when it cannot be read)."""
+    try:
+        text = Path(cpuinfo).read_text(errors="replace")
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+            return frozenset(value.split())
+    return frozenset()
+
+
+def shipped_builds(classpath: Iterable[str]) -> FrozenSet[str]:
+    """Names of the nd4j-native builds (keys of :data:`BUILDS`) whose jar is on ``classpath``."""
+    by_extension = {ext: name for name, (ext, _) in BUILDS.items()}
+    found = set()
+    for jar in classpath:
+        match = _JAR.search(str(jar).replace(os.sep, "/"))
+        if match and (match.group(1) or "") in by_extension:
+            found.add(by_extension[match.group(1) or ""])
+    return frozenset(found)
+
+
+def runnable(build: str, flags: FrozenSet[str]) -> bool:
+    """Whether a CPU with ``flags`` can run ``build``."""
+    return BUILDS[build][1] <= flags
+
+
+def choose(requested: Optional[str], classpath: Iterable[str], flags: Optional[FrozenSet[str]] = None) -> str:
+    """The build to load.
+
+    Parameters
+    ----------
+    requested : str or None
+        ``"auto"`` (or None: ``$DL4J_BRIDGE_CPU_BUILD``, else ``"auto"``) picks the best build that is
+        both shipped and runnable here; a name from :data:`BUILDS` asks for that build.
+    classpath : iterable of str
+        The JVM's jars, to see which builds are shipped.
+    flags : frozenset of str, optional
+        CPU flags; default :func:`cpu_flags`.
+
+    Returns
+    -------
+    str
+        A key of :data:`BUILDS`. A requested build that is not shipped is returned as asked: JavaCPP
+        then loads the generic build, which :func:`dl4j_bridge.jvm_info` shows.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a build this CPU cannot run (it would crash the process).
+    """
+    requested = (requested or os.environ.get(ENV_VARIABLE) or "auto").strip().lower()
+    flags = cpu_flags() if flags is None else flags
+    if requested == "auto":
+        shipped = shipped_builds(classpath)
+        for build in PREFERENCE:
+            if build in shipped and runnable(build, flags):
+                return build
+        return "generic"
+    if requested not in BUILDS:
+        raise ValueError(f"unknown CPU build {requested!r}: use 'auto' or one of {sorted(BUILDS)}")
+    if not runnable(requested, flags):
+        missing = sorted(BUILDS[requested][1] - flags)
+        raise ValueError(f"this CPU cannot run the {requested} build of nd4j-native (it lacks {', '.join(missing)}); "
+                         f"use cpu_build='auto' or 'generic'")
+    return requested
+
+
+def loaded_build(library_path: str) -> str:
+    """The build name of a loaded ``libnd4jcpu.so`` path (``.../bindings/linux-x86_64-avx2/...``)."""
+    match = re.search(r"/linux-x86_64(-[a-z0-9-]+)?/", library_path.replace(os.sep, "/"))
+    if not match:
+        return "unknown"
+    extension = match.group(1) or ""
+    for name, (ext, _) in BUILDS.items():
+        if ext == extension:
+            return name
+    return extension.lstrip("-")
