@@ -48,7 +48,7 @@ test-python: setup
 	$(PYTHON) -m pytest -p no:faulthandler tests
 
 demo: setup
-	$(PYTHON) python/examples/sequence_demo.py
+	$(PYTHON) python/examples/detection_demo.py
 
 bench: setup
 	$(PYTHON) python/bench/arrays.py
