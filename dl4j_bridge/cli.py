@@ -1,29 +1,159 @@
-"""The ``dl4j-bridge`` command line (also ``python -m dl4j_bridge``)."""
+"""The ``dl4j-bridge`` command line (also ``python -m dl4j_bridge``).
+
+    dl4j-bridge train --config run.toml          ETL, detectors, report, one zip per detector
+    dl4j-bridge score --model m.zip --input app.log [--output results.jsonl] [--threshold X] [--all]
+    dl4j-bridge evaluate --model m.zip --input test.log [--report DIR] [--kinds-field anomaly]
+    dl4j-bridge doctor                           check Java, the build, the ND4J backend and memory limits
+
+Exit codes: 0 success, 1 failure (the message says what to do), 2 usage error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
+
+log = logging.getLogger("dl4j_bridge.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dl4j-bridge", description=__doc__)
+    parser = argparse.ArgumentParser(prog="dl4j-bridge", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("doctor", help="check Java, the build, the ND4J backend and memory limits")
+    train = commands.add_parser("train", help="train the detectors of a run config (see README, 'Command line')")
+    train.add_argument("--config", required=True, help="the run's TOML file")
+    score = commands.add_parser("score", help="score raw logs with a saved detector; JSON lines out")
+    score.add_argument("--model", required=True, help="a detector zip written by train")
+    score.add_argument("--input", required=True, help="raw logs in the format the model was trained on")
+    score.add_argument("--output", default="-", help="JSON lines file (default: standard output)")
+    score.add_argument("--threshold", type=float, default=None, help="override the saved threshold")
+    score.add_argument("--all", action="store_true", help="one line per sequence, not only the flagged ones")
+    score.add_argument("--trusted", action="store_true", help="allow a custom (Java-serialised) normalizer")
+    evaluate = commands.add_parser("evaluate", help="metrics, plots and a report on labelled logs")
+    evaluate.add_argument("--model", required=True)
+    evaluate.add_argument("--input", required=True, help="labelled raw logs (the ETL spec has a label transform)")
+    evaluate.add_argument("--report", default="reports/evaluate", help="directory of report.md and its PNGs")
+    evaluate.add_argument("--kinds-field", default=None, help="input field naming each line's anomaly type")
+    evaluate.add_argument("--threshold", type=float, default=None)
+    evaluate.add_argument("--trusted", action="store_true")
     return parser
+
+
+def _load(model: str, trusted: bool):
+    import dl4j_bridge as db
+    from .detectors import load_detector
+
+    db.start_jvm()
+    detector = load_detector(model, trusted=trusted)
+    if detector.pipeline_ is None:
+        raise SystemExit(f"dl4j-bridge: {model} holds no ETL spec (dl4j_bridge.etl_spec.json); save the detector "
+                         "with its pipeline (detector.save(path, pipeline=...)) to score raw logs")
+    return detector
+
+
+def cmd_train(args) -> int:
+    import dl4j_bridge as db
+    from .detectors.run import load_config, train
+
+    config = load_config(args.config)
+    db.start_jvm()
+    summary = train(config)
+    for name, result in summary["results"].items():
+        m = result["metrics"]
+        print(f"{name}: roc_auc {_f(m['roc_auc'])} f1 {_f(m['f1'])} precision {_f(m['precision'])} "
+              f"recall {_f(m['recall'])}")
+    for name, path in summary["models"].items():
+        print(f"model {name}: {path}")
+    print(f"report: {summary['report']}")
+    return 0
+
+
+def cmd_score(args) -> int:
+    detector = _load(args.model, args.trusted)
+    if args.threshold is not None:
+        detector.threshold_ = float(args.threshold)
+    batch = detector.pipeline_.transform(args.input)
+    if len(batch) == 0:
+        print(f"dl4j-bridge: {args.input} yields no complete sequence to score", file=sys.stderr)
+        return 0
+    scores = detector.score_batch(batch)
+    rows = detector.explain(batch, flagged_only=not args.all, scores=scores)
+    out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
+    try:
+        for row in rows:
+            out.write(json.dumps(row, default=str) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    report = detector.pipeline_.report
+    print(f"{len(batch)} sequences scored, {int((scores.scores > detector.threshold_).sum())} flagged "
+          f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}", file=sys.stderr)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .detectors.report import Report, explanations_markdown
+    from .detectors.run import _order, _per_type, line_column
+
+    detector = _load(args.model, args.trusted)
+    if args.threshold is not None:
+        detector.threshold_ = float(args.threshold)
+    if not any(getattr(t, "kind", "") == "label" for t in detector.pipeline_.transforms):
+        raise SystemExit("dl4j-bridge: the model's ETL spec has no label transform, so the input carries no truth "
+                         "to evaluate against; use 'score' instead")
+    batch = detector.pipeline_.transform(args.input)
+    scores = detector.score_batch(batch)
+    report = Report(args.report, f"Evaluation of {Path(args.model).name} on {Path(args.input).name}")
+    m = report.model(detector.kind, batch.labels, scores.scores, detector.threshold_, order=_order(batch),
+                     threshold_method=detector.threshold_method_)
+    report.comparison([detector.kind])
+    if args.kinds_field:
+        per_type = _per_type(batch, scores.scores, line_column(detector.pipeline_, args.input, args.kinds_field))
+        report.parts.append("## ROC AUC per anomaly type\n")
+        report.table(["type", "roc_auc"], sorted((per_type or {}).items()))
+    report.text("Flagged sequences:\n\n" + explanations_markdown(detector.explain(batch, scores=scores)))
+    path = report.write()
+    print(f"{len(batch)} sequences, {int(batch.labels.sum())} anomalous: roc_auc {_f(m['roc_auc'])} "
+          f"f1 {_f(m['f1'])} precision {_f(m['precision'])} recall {_f(m['recall'])}")
+    print(f"report: {path}")
+    return 0
+
+
+def _read_summary(report) -> str:
+    try:
+        d = report.to_dict()
+    except Exception:  # a reader report without to_dict
+        return ""
+    keys = [k for k in ("lines", "records", "bad_lines", "quarantine") if d.get(k) is not None]
+    return ", ".join(f"{k} {d[k]}" for k in keys)
+
+
+def _f(value) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("dl4j_bridge.training").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     if args.command == "doctor":
         from . import doctor
 
         return doctor.run()
-    raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown commands first
+    from .errors import Dl4jBridgeError
+
+    commands = {"train": cmd_train, "score": cmd_score, "evaluate": cmd_evaluate}
+    try:
+        return commands[args.command](args)
+    except (Dl4jBridgeError, FileNotFoundError, ValueError) as error:
+        print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,196 @@
+"""A Markdown report per run, with PNG plots (matplotlib, Agg backend): score histogram per class, ROC and
+precision-recall curves, score over time with the anomalies marked.
+
+The report holds no timestamps or timings, so the same seed gives the same report.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..etl.pipeline import atomic_write_text
+from .evaluation import curves, metrics
+
+log = logging.getLogger(__name__)
+
+_FIGURES = ("precision", "recall", "f1", "f2", "accuracy", "fpr", "roc_auc", "pr_auc")
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text).strip("_").lower()
+
+
+class Report:
+    """Collects results and writes ``report.md`` plus PNGs into ``directory``.
+
+    Parameters
+    ----------
+    directory : path-like
+        Created when missing; e.g. under ``reports/`` (ignored by git).
+    title : str
+    """
+
+    def __init__(self, directory, title: str):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.title = title
+        self.parts: list[str] = []
+        self.results: dict[str, dict] = {}
+
+    def text(self, markdown: str) -> None:
+        self.parts.append(markdown.rstrip() + "\n")
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence]) -> None:
+        lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
+        self.parts.append("\n".join(lines) + "\n")
+
+    def model(self, name: str, labels, scores, threshold: float, *, order=None, sample_weight=None,
+              threshold_method: Optional[dict] = None) -> dict:
+        """Evaluate one model at its threshold; plot its score histogram and its scores over time."""
+        labels = np.asarray(labels).astype(bool)
+        scores = np.asarray(scores, dtype=np.float64)
+        m = metrics(labels, scores, threshold, sample_weight)
+        self.results[name] = {"metrics": m, "labels": labels, "scores": scores, "threshold": threshold}
+        hist = self._histogram(name, labels, scores, threshold)
+        timeline = self._timeline(name, labels, scores, threshold, order)
+        method = "" if not threshold_method else f" (threshold: `{json.dumps(threshold_method, sort_keys=True)}`)"
+        self.parts.append(f"### {name}\n\nThreshold {threshold:.6g}{method}\n")
+        self.table(["figure", "value"], [(k, m[k]) for k in _FIGURES] +
+                   [("confusion [[tn, fp], [fn, tp]]", json.dumps(m["confusion_matrix"]))])
+        self.parts.append(f"![{name} scores per class]({hist})\n\n![{name} scores over time]({timeline})\n")
+        return m
+
+    def comparison(self, names: Optional[Sequence[str]] = None, heading: str = "Comparison") -> None:
+        """A metrics table and ROC / PR curves of several models evaluated on the same labels."""
+        names = list(names or self.results)
+        self.parts.append(f"## {heading}\n")
+        self.table(["model"] + list(_FIGURES),
+                   [[n] + [self.results[n]["metrics"][k] for k in _FIGURES] for n in names])
+        png = self._curves(heading, names)
+        if png:
+            self.parts.append(f"![ROC and precision-recall curves]({png})\n")
+
+    def write(self) -> Path:
+        """Write ``report.md`` atomically and return its path."""
+        path = self.directory / "report.md"
+        atomic_write_text(path, f"# {self.title}\n\n" + "\n".join(self.parts))
+        log.info("report written to %s", path)
+        return path
+
+    # -- plots --------------------------------------------------------------------------------
+    def _save(self, fig, name: str) -> str:
+        file = f"{_slug(name)}.png"
+        fig.savefig(self.directory / file, dpi=90, metadata={"Software": None})
+        _pyplot().close(fig)
+        return file
+
+    def _histogram(self, name, labels, scores, threshold) -> str:
+        plt = _pyplot()
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        bins = np.histogram_bin_edges(scores, bins=40)
+        for cls, color, label in ((False, "tab:blue", "normal"), (True, "tab:red", "anomalous")):
+            if (labels == cls).any():
+                ax.hist(scores[labels == cls], bins=bins, alpha=0.6, color=color, label=label, log=True)
+        ax.axvline(threshold, color="black", linestyle="--", label="threshold")
+        ax.set_xlabel("score")
+        ax.set_ylabel("count (log)")
+        ax.set_title(f"{name}: scores per class")
+        ax.legend()
+        fig.tight_layout()
+        return self._save(fig, f"{name}_histogram")
+
+    def _timeline(self, name, labels, scores, threshold, order) -> str:
+        plt = _pyplot()
+        x = np.arange(len(scores)) if order is None else np.asarray(order, dtype=np.float64)
+        sort = np.argsort(x, kind="stable")
+        fig, ax = plt.subplots(figsize=(8, 3))
+        ax.plot(x[sort], scores[sort], linewidth=0.6, color="tab:blue", label="score")
+        ax.scatter(x[labels], scores[labels], s=6, color="tab:red", label="anomalous (truth)", zorder=3)
+        ax.axhline(threshold, color="black", linestyle="--", linewidth=0.8, label="threshold")
+        ax.set_xlabel("first raw line of the window" if order is not None else "sequence")
+        ax.set_ylabel("score")
+        ax.set_title(f"{name}: score over time")
+        ax.legend(loc="upper right", fontsize=7)
+        fig.tight_layout()
+        return self._save(fig, f"{name}_timeline")
+
+    def _curves(self, heading, names) -> Optional[str]:
+        plt = _pyplot()
+        fig, (roc, pr) = plt.subplots(1, 2, figsize=(9, 4))
+        drawn = False
+        for n in names:
+            r = self.results[n]
+            c = curves(r["labels"], r["scores"])
+            if c is None:
+                continue
+            drawn = True
+            roc.plot(c["fpr"], c["tpr"], label=f"{n} ({_fmt(r['metrics']['roc_auc'])})")
+            pr.plot(c["recall"], c["precision"], label=f"{n} ({_fmt(r['metrics']['pr_auc'])})")
+        if not drawn:
+            plt.close(fig)
+            return None
+        roc.plot([0, 1], [0, 1], color="grey", linestyle=":")
+        roc.set_xlabel("false-positive rate")
+        roc.set_ylabel("true-positive rate")
+        roc.set_title("ROC")
+        pr.set_xlabel("recall")
+        pr.set_ylabel("precision")
+        pr.set_title("precision-recall")
+        roc.legend(fontsize=7)
+        pr.legend(fontsize=7)
+        fig.tight_layout()
+        return self._save(fig, f"{heading}_curves")
+
+
+def explanations_markdown(rows: list, limit: int = 10) -> str:
+    """The first ``limit`` flagged sequences with their raw lines and what was unexpected."""
+    if not rows:
+        return "No sequence was flagged.\n"
+    out = []
+    for row in rows[:limit]:
+        lines = row["line_numbers"]
+        span = f"lines {lines[0]}-{lines[-1]}" if lines else "no raw lines"
+        what = ""
+        if "expected_events" in row and row.get("actual_event") is not None:
+            actual = row.get("actual_template", f"event {row['actual_event']}")
+            expected = row.get("expected_templates", [f"event {e}" for e in row["expected_events"]])
+            where = f"line {row['actual_line']}" if row.get("actual_line") else "the line after the window"
+            what = (f"unexpected at {where}: `{actual}` (p={row['probability']:.2g}); expected one of: "
+                    + ", ".join(f"`{e}`" for e in expected[:5]) + (" ..." if len(expected) > 5 else ""))
+        elif row.get("predicted_class") is not None:
+            what = f"most anomalous step at line {row['line_number']}: P(anomalous)={row['probability']:.3f}"
+        out.append(f"- score {row['score']:.4g}, {span} ({row['unexpected_steps']} unexpected steps); {what}")
+    more = len(rows) - limit
+    if more > 0:
+        out.append(f"- ... and {more} more")
+    return "\n".join(out) + "\n"
+
+
+def ensure_directory(path) -> Path:
+    p = Path(path)
+    os.makedirs(p, exist_ok=True)
+    return p

@@ -1,0 +1,77 @@
+"""SequenceClassifier: per-step labels, class weights, thresholds, the detector file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="module")
+def bursts(jvm):
+    from dl4j_bridge.detectors import sequence_batch
+    from dl4j_bridge.toydata import failed_login_bursts
+
+    X, Y = failed_login_bursts(600, 12, seed=4)
+    lines = np.arange(600 * 12).reshape(600, 12) + 1
+    batch = sequence_batch(X, step_labels=Y, line_numbers=lines)
+    return batch
+
+
+@pytest.fixture(scope="module")
+def classifier(bursts):
+    from dl4j_bridge.detectors import SequenceClassifier, take
+
+    det = SequenceClassifier(hidden_sizes=(16,), updater="adam", learning_rate=0.03, batch_size=128,
+                             class_weight="balanced", threshold="best_f1", patience=0, seed=3, epochs=20)
+    return det.fit(take(bursts, np.arange(450)))
+
+
+def test_it_learns_the_per_step_labels(classifier, bursts):
+    from dl4j_bridge.detectors import take
+    from dl4j_bridge.detectors.evaluation import metrics
+
+    test = take(bursts, np.arange(450, 600))
+    m = metrics(test.labels, classifier.decision_function(test), classifier.threshold_)
+    assert m["roc_auc"] > 0.95 and m["f1"] > 0.85
+    steps = classifier.step_scores(test)
+    assert steps.shape == (150, 12)
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(test.step_labels.reshape(-1), steps.reshape(-1)) > 0.95
+
+
+def test_balanced_class_weights_are_inverse_frequencies(classifier, bursts):
+    weights = classifier.network_.config.class_weights
+    y = bursts.step_labels[:450]
+    # the validation share is held out before fitting: recompute on what was trained on
+    assert weights[1] > weights[0] > 0
+    share = y.mean()
+    assert weights[1] / weights[0] == pytest.approx((1 - share) / share, rel=0.15)
+
+
+def test_best_f1_threshold_and_explanations(classifier, bursts):
+    from dl4j_bridge.detectors import take
+
+    assert classifier.threshold_method_["name"] == "best_f1" and 0 < classifier.threshold_ < 1
+    test = take(bursts, np.arange(450, 470))
+    for row in classifier.explain(test):
+        assert row["flagged"] and row["score"] > classifier.threshold_
+        assert row["line_number"] == row["line_numbers"][row["step"]]
+        assert row["predicted_class"] in (0, 1) and row["probability"] == pytest.approx(row["score"])
+
+
+def test_save_and_load_give_the_same_scores(classifier, bursts, tmp_path):
+    from dl4j_bridge.detectors import SequenceClassifier, load_detector, take
+
+    test = take(bursts, np.arange(500, 540))
+    loaded = load_detector(classifier.save(tmp_path / "c.zip"))
+    assert isinstance(loaded, SequenceClassifier) and loaded.class_weight == "balanced"
+    np.testing.assert_allclose(loaded.decision_function(test), classifier.decision_function(test), rtol=1e-6)
+    np.testing.assert_array_equal(loaded.predict(test), classifier.predict(test))
+
+
+def test_labels_outside_the_classes_are_refused(bursts, jvm):
+    from dl4j_bridge.detectors import SequenceClassifier
+
+    with pytest.raises(ValueError, match="n_classes"):
+        SequenceClassifier(epochs=1).fit(bursts, y=bursts.step_labels * 2)
