@@ -132,10 +132,22 @@ def line_column(pipeline: Pipeline, source, column: str) -> dict:
     return dict(zip(frame[LINE_NUMBER].astype(int), frame[column]))
 
 
-def chronological_validation(batch: SequenceBatch, fraction: float = 0.1):
-    """(train, validation) with the last ``fraction`` of the sequences (in order) held out."""
-    n_val = max(1, int(round(fraction * len(batch))))
-    return take(batch, np.arange(len(batch) - n_val)), take(batch, np.arange(len(batch) - n_val, len(batch)))
+def chronological_validation(batch: SequenceBatch, fraction: float = 0.1, *, need_both_classes: bool = False):
+    """(train, validation): a contiguous block of ``fraction`` of the sequences held out, the last one by
+    default. With ``need_both_classes`` (a threshold chosen by best F1) the latest block holding normal and
+    anomalous sequences is used."""
+    n = len(batch)
+    n_val = max(1, int(round(fraction * n)))
+    start = n - n_val
+    if need_both_classes:
+        for candidate in range(n - n_val, -1, -n_val):
+            labels = batch.labels[candidate:candidate + n_val]
+            if labels.any() and not labels.all():
+                start = candidate
+                break
+    val_idx = np.arange(start, start + n_val)
+    train_idx = np.setdiff1d(np.arange(n), val_idx)
+    return take(batch, train_idx), take(batch, val_idx)
 
 
 def train(config: dict) -> dict:
@@ -179,7 +191,8 @@ def train(config: dict) -> dict:
             fit_batch = take(train_batch, normal_windows(train_batch, train_labels))
         else:
             fit_batch = train_batch
-        fit_part, val_part = chronological_validation(fit_batch, float(spec.get("validation_fraction", 0.1)))
+        fit_part, val_part = chronological_validation(fit_batch, float(spec.get("validation_fraction", 0.1)),
+                                                      need_both_classes=det.threshold == "best_f1")
         log.info("training %s (%s) on %d sequences", name, det.kind, len(fit_part))
         det.fit(fit_part, validation=val_part, pipeline=pipeline)
         models[name] = str(det.save(models_dir / f"{name}.zip", pipeline=pipeline))

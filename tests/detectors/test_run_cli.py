@@ -1,0 +1,151 @@
+"""The run config, the CLI (train / score / evaluate) and reproducibility, on small generated logs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+CONFIG = """
+[data]
+train = "data/train.jsonl"
+test = "data/test.jsonl"
+label_field = "label"
+kinds_field = "anomaly"
+
+[reader]
+kind = "jsonl"
+fields = {{ host = "host.name", service = "service", level = "level", message = "message", bytes = "bytes", label = "label", anomaly = "anomaly" }}
+
+[[transforms]]
+kind = "template"
+column = "message"
+
+[[transforms]]
+kind = "categorical"
+column = "service"
+
+[[transforms]]
+kind = "numeric"
+column = "bytes"
+log1p = true
+missing = "zero"
+
+[[transforms]]
+kind = "label"
+column = "label"
+
+[sequence]
+kind = "windows"
+length = 6
+next_event = true
+
+[detectors.ne]
+kind = "next_event"
+score = "nll"
+threshold = "k_sigma"
+hidden_sizes = [8]
+epochs = 2
+batch_size = 512
+
+[detectors.clf]
+kind = "sequence_classifier"
+train_on = "all"
+hidden_sizes = [8]
+updater = "adam"
+learning_rate = 0.02
+epochs = 2
+batch_size = 512
+class_weight = "balanced"
+threshold = "best_f1"
+
+[output]
+seed = 3
+report = "{report}"
+models = "models"
+"""
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, jvm):
+    from dl4j_bridge.etl import LogGenerator
+
+    root = tmp_path_factory.mktemp("run")
+    (root / "data").mkdir()
+    train = LogGenerator(1, anomaly_rate=0.03).json_lines(1500)
+    test = LogGenerator(2, anomaly_rate=0.08).json_lines(800)
+    (root / "data" / "train.jsonl").write_text("\n".join(train.lines) + "\n")
+    (root / "data" / "test.jsonl").write_text("\n".join(test.lines) + "\n")
+    for name in ("a", "b"):
+        (root / f"{name}.toml").write_text(CONFIG.format(report=f"reports/{name}"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(run_dir):
+    from dl4j_bridge.cli import main
+
+    assert main(["train", "--config", str(run_dir / "a.toml")]) == 0
+    return run_dir
+
+
+def test_train_writes_a_report_with_plots_and_one_model_per_detector(trained, capsys):
+    report = trained / "reports" / "a" / "report.md"
+    text = report.read_text()
+    for heading in ("Detector `ne`", "Detector `clf`", "Baseline PCA", "Baseline IsolationForest",
+                    "ROC AUC per injected anomaly type"):
+        assert heading in text
+    pngs = [line.split("(")[1].rstrip(")") for line in text.splitlines() if line.startswith("![")]
+    assert pngs and all((trained / "reports" / "a" / p).is_file() for p in pngs)
+    assert (trained / "models" / "ne.zip").is_file() and (trained / "models" / "clf.zip").is_file()
+    results = json.loads((trained / "reports" / "a" / "results.json").read_text())
+    assert set(results["results"]) == {"ne", "clf", "PCA", "IsolationForest"}
+    assert results["results"]["clf"]["metrics"]["roc_auc"] is not None
+
+
+def test_the_same_seed_gives_the_same_report(trained):
+    from dl4j_bridge.cli import main
+
+    assert main(["train", "--config", str(trained / "b.toml")]) == 0
+    a = (trained / "reports" / "a" / "report.md").read_text().replace("reports/a", "")
+    b = (trained / "reports" / "b" / "report.md").read_text().replace("reports/b", "")
+    assert a == b
+    ra = json.loads((trained / "reports" / "a" / "results.json").read_text())["results"]
+    rb = json.loads((trained / "reports" / "b" / "results.json").read_text())["results"]
+    assert ra == rb
+
+
+def test_score_prints_flagged_windows_with_their_raw_lines(trained, capsys):
+    from dl4j_bridge.cli import main
+
+    out = trained / "scores.jsonl"
+    assert main(["score", "--model", str(trained / "models" / "clf.zip"), "--input",
+                 str(trained / "data" / "test.jsonl"), "--output", str(out), "--all"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 800 - 6       # every window followed by a next line
+    assert rows[0]["line_numbers"] == [1, 2, 3, 4, 5, 6]
+    assert {"score", "flagged", "step", "line_number"} <= set(rows[0])
+    assert "sequences scored" in capsys.readouterr().err
+
+
+def test_evaluate_writes_a_report_and_refuses_unlabelled_models(trained, capsys, tmp_path):
+    from dl4j_bridge.cli import main
+
+    assert main(["evaluate", "--model", str(trained / "models" / "ne.zip"), "--input",
+                 str(trained / "data" / "test.jsonl"), "--report", str(tmp_path / "eval"),
+                 "--kinds-field", "anomaly"]) == 0
+    assert "roc_auc" in capsys.readouterr().out
+    assert "ROC AUC per anomaly type" in (tmp_path / "eval" / "report.md").read_text()
+
+
+def test_config_errors_name_the_section(tmp_path, jvm):
+    from dl4j_bridge.detectors.run import ConfigError, build_pipeline, load_config
+
+    path = tmp_path / "bad.toml"
+    path.write_text('[reader]\nkind = "xml"\n')
+    with pytest.raises(ConfigError, match=r"\[reader\] kind"):
+        build_pipeline(load_config(path))
+    from dl4j_bridge.cli import main
+
+    assert main(["score", "--model", str(tmp_path / "missing.zip"), "--input", str(path)]) == 1
