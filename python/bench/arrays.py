@@ -7,6 +7,8 @@ baseline: allocating fresh memory costs page faults, and every conversion produc
 the same copy into an already-touched array (the memory-bandwidth ceiling), numpy -> INDArray and
 INDArray -> numpy as plain copies (same layout), and the sequence conversions that also transpose
 [batch, time, features] <-> DL4J's [batch, features, time]; each with its ratio to the baseline.
+The "before" rows are the previous two-copy conversions (a transposed numpy copy plus a copy across),
+measured in the same run: the library now transposes inside its one copy into or out of ND4J's memory.
 """
 
 from __future__ import annotations
@@ -31,6 +33,26 @@ def median_seconds(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
+def two_copy_to_indarray(x: np.ndarray):
+    """The conversion as it was before the one-copy path: a transposed numpy copy, then a copy into ND4J."""
+    import jpype
+    import jpype.nio
+
+    ncw = np.ascontiguousarray(x.transpose(0, 2, 1), dtype=np.float32)
+    return jpype.JClass("io.dl4jbridge.ArrayBridge").fromBuffer(
+        jpype.nio.convertToDirectBuffer(ncw), jpype.JArray(jpype.JLong)(list(ncw.shape)))
+
+
+def two_copy_from_indarray(ind) -> np.ndarray:
+    """Before: a copy out of ND4J, then a transposed numpy copy."""
+    import jpype
+    import jpype.nio
+
+    out = np.empty(tuple(int(s) for s in ind.shape()), dtype=np.float32)
+    jpype.JClass("io.dl4jbridge.ArrayBridge").copyTo(ind, jpype.nio.convertToDirectBuffer(out))
+    return np.ascontiguousarray(out.transpose(0, 2, 1))
+
+
 def measure(size_mb: float, repeats: int) -> list:
     features, steps = 64, 50
     batch = max(1, int(size_mb * 2**20 / (4 * features * steps)))
@@ -41,11 +63,14 @@ def measure(size_mb: float, repeats: int) -> list:
     ind_ncw = arrays.sequences_to_indarray(x)
     cases = [
         ("numpy copy x.copy() (baseline)", lambda: x.copy()),
+        ("numpy transpose copy (same bytes)", lambda: np.ascontiguousarray(x.transpose(0, 2, 1))),
         ("numpy copyto, preallocated target", lambda: np.copyto(target, x)),
         ("numpy -> INDArray", lambda: arrays.to_indarray(x)),
         ("INDArray -> numpy", lambda: arrays.to_numpy(ind)),
         ("sequences -> INDArray NCW (transpose)", lambda: arrays.sequences_to_indarray(x)),
         ("INDArray NCW -> sequences (transpose)", lambda: arrays.sequences_from_indarray(ind_ncw)),
+        ("  before: numpy transpose + copy to INDArray", lambda: two_copy_to_indarray(x)),
+        ("  before: copy from INDArray + numpy transpose", lambda: two_copy_from_indarray(ind_ncw)),
     ]
     rows = []
     base = None

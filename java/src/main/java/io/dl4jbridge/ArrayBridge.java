@@ -38,20 +38,48 @@ public final class ArrayBridge {
     }
 
     /**
-     * Copies {@code array} (any order, any float type; it is made a C-ordered float32 copy first
-     * when it is not one already) into {@code target}, which must hold exactly its bytes.
+     * A new, uninitialised C-ordered float32 INDArray of {@code shape}, for Python to fill in place
+     * through {@link #bytes} (numpy writes straight into ND4J's memory: one copy, any layout change
+     * done while copying).
      */
-    public static void copyTo(INDArray array, ByteBuffer target) {
+    public static INDArray allocate(long[] shape) {
+        return Nd4j.createUninitializedDetached(DataType.FLOAT, 'c', shape);
+    }
+
+    /**
+     * {@code array} itself when it is a plain C-ordered float32 buffer (offset 0, default strides, owning
+     * exactly its elements), else a C-ordered float32 copy: RNN outputs and permuted views are not.
+     */
+    public static INDArray plainC(INDArray array) {
         INDArray c = array;
         if (c.dataType() != DataType.FLOAT) {
             c = c.castTo(DataType.FLOAT);
         }
-        // RNN outputs and permuted arrays are not plain C-ordered buffers: copy them to one first
-        boolean plainC = c.ordering() == 'c' && c.offset() == 0 && c.data().length() == c.length()
+        boolean plain = c.ordering() == 'c' && c.offset() == 0 && c.data().length() == c.length()
                 && Shape.hasDefaultStridesForShape(c);
-        if (!plainC) {
-            c = c.dup('c');
+        return plain ? c : c.dup('c');
+    }
+
+    /**
+     * The native memory of a plain C-ordered float32 array (see {@link #plainC}) as a direct buffer of
+     * exactly its bytes; Python wraps it as a numpy view. Valid while {@code array} is referenced.
+     */
+    public static ByteBuffer bytes(INDArray array) {
+        if (array.dataType() != DataType.FLOAT || array.offset() != 0 || array.data().length() != array.length()) {
+            throw new IllegalArgumentException("bytes() needs a plain float32 array; pass it through plainC() first");
         }
+        ByteBuffer b = array.data().asNio();
+        b.clear();
+        b.limit((int) (array.length() * 4L));
+        return b.slice();
+    }
+
+    /**
+     * Copies {@code array} (any order, any float type; it is made a C-ordered float32 copy first
+     * when it is not one already) into {@code target}, which must hold exactly its bytes.
+     */
+    public static void copyTo(INDArray array, ByteBuffer target) {
+        INDArray c = plainC(array);
         ByteBuffer dst = target.duplicate();
         dst.clear();
         if (dst.remaining() != c.length() * 4L) {
