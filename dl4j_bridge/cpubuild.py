@@ -25,11 +25,16 @@ EXTENSION_PROPERTY = "org.bytedeco.javacpp.platform.extension"
 ENV_VARIABLE = "DL4J_BRIDGE_CPU_BUILD"
 
 _HASWELL = frozenset({"avx", "avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "popcnt"})
+_SKYLAKE_X = _HASWELL | {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
 #: build name -> (JavaCPP platform extension, /proc/cpuinfo flags it needs)
 BUILDS = {
     "generic": ("", frozenset()),
     "avx2": ("-avx2", _HASWELL),
-    "avx512": ("-avx512", _HASWELL | {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}),
+    "avx512": ("-avx512", _SKYLAKE_X),
+    # oneDNN builds: not shipped (python/bench/cpu_builds.py measures them from build/bench-natives)
+    "onednn": ("-onednn", frozenset()),
+    "onednn-avx2": ("-onednn-avx2", _HASWELL),
+    "onednn-avx512": ("-onednn-avx512", _SKYLAKE_X),
 }
 #: the order "auto" tries them in, best first
 PREFERENCE = ("avx512", "avx2", "generic")

@@ -120,8 +120,9 @@ def java_json(main_class: str, args: Sequence[str], cpu_build: Optional[str] = N
     """Run a pure-Java benchmark main on the same jars, heap and nd4j-native build as the Python side.
 
     The environment gets ``start_jvm``'s native defaults (``OMP_WAIT_POLICY``) too. The main prints
-    one JSON object as its last stdout line; the build it loaded is added as ``cpu_build`` (from the ``-Dorg.bytedeco.javacpp.platform.extension`` chosen by
-    :func:`dl4j_bridge.cpubuild.choose`, exactly as ``start_jvm`` chooses it).
+    one JSON object as its last stdout line. The build is chosen by :func:`dl4j_bridge.cpubuild.choose`
+    exactly as ``start_jvm`` chooses it; the one really loaded (from the main's ``native_library``)
+    is added as ``cpu_build``.
     """
     from dl4j_bridge import cpubuild
 
@@ -133,7 +134,7 @@ def java_json(main_class: str, args: Sequence[str], cpu_build: Optional[str] = N
     command = ["java", f"-Xmx{HEAP}", f"-D{cpubuild.EXTENSION_PROPERTY}={cpubuild.BUILDS[build][0]}",
                "-cp", os.pathsep.join(jars), main_class, *args]
     result = _run_json(command, env, timeout)
-    result.setdefault("cpu_build", build)
+    result["cpu_build"] = cpubuild.loaded_build(result["native_library"]) if result.get("native_library") else build
     return result
 
 

@@ -20,7 +20,7 @@ import java.util.Arrays;
  * X is [n, features, time] (NCW); BATCHES is a comma-separated list of batch sizes (each at most n).
  * Prints one JSON line: per batch size the median seconds of REPEATS forward passes (after one warm-up
  * pass), the p50 / p99 milliseconds of LATENCY_CALLS single-window calls (after as many warm-up calls),
- * and the sum of the largest batch's outputs (to check both sides compute the same).
+ * and the L2 norm of the largest batch's outputs (to check both sides compute the same).
  */
 public final class InferBench {
     private InferBench() {}
@@ -45,7 +45,7 @@ public final class InferBench {
                 out = net.output(xb, false, null, null);
                 times[r] = (System.nanoTime() - start) / 1e9;
             }
-            checksum = out.sumNumber().doubleValue();
+            checksum = out.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).norm2Number().doubleValue();
             json.append(i == 0 ? "" : ", ").append('"').append(batches[i]).append("\": ").append(median(times));
         }
         INDArray one = rows(x, 1);
@@ -61,7 +61,8 @@ public final class InferBench {
         Arrays.sort(millis);
         json.append("}, \"latency_p50_ms\": ").append(quantile(millis, 0.50))
                 .append(", \"latency_p99_ms\": ").append(quantile(millis, 0.99))
-                .append(", \"checksum\": ").append(checksum).append('}');
+                .append(", \"checksum\": ").append(checksum)
+                .append(", \"native_library\": \"").append(TrainBench.nativeLibrary()).append("\"}");
         System.out.println(json);
     }
 

@@ -55,6 +55,12 @@ public final class TrainBench {
             finalScore = result.epochScores[result.epochScores.length - 1];
         }
         System.out.println("{\"seconds\": [" + allSeconds + "], \"iterations\": " + iterations
-                + ", \"final_score\": " + finalScore + "}");
+                + ", \"final_score\": " + finalScore + ", \"native_library\": \"" + nativeLibrary() + "\"}");
+    }
+
+    /** Path of the libnd4jcpu that JavaCPP loaded (its directory names the build). */
+    static String nativeLibrary() {
+        String path = org.bytedeco.javacpp.Loader.getLoadedLibraries().get("nd4jcpu");
+        return path == null ? "" : path.replace("\\", "/").replace("\"", "");
     }
 }
