@@ -4,6 +4,7 @@ Importing this package does not start a JVM; :func:`start_jvm` does, once per pr
 """
 
 from .config import LSTMConfig
+from .detectors import NextEventDetector, SequenceClassifier
 from .errors import (
     BuildNotFoundError,
     Dl4jBridgeError,
@@ -28,9 +29,11 @@ __all__ = [
     "JVMConfigurationError",
     "JVMNotStartedError",
     "LSTMConfig",
+    "NextEventDetector",
     "Network",
     "NotFittedError",
     "ProgressEvent",
+    "SequenceClassifier",
     "ShapeError",
     "jvm_info",
     "running_config",
