@@ -182,4 +182,17 @@ public class DetectorScoringTest {
         assertTrue(diff < 1e-3 * stepWeighted.norm2Number().doubleValue());
         assertTrue(stepWeighted.norm2Number().doubleValue() > 1e-3);
     }
+
+    @Test
+    public void stepWeightsWithoutClassWeightsAreRefused() {
+        TestData data = new TestData(8, 4, 2);
+        MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
+        try {
+            Trainer.fit(net, null, data.x, data.ids, null, Nd4j.ones(data.ids.shape()), null, null, null, null,
+                    1, 8, -1, 0, null, 1000);
+            org.junit.Assert.fail("unweighted MCXENT must refuse step weights");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage().contains("class_weights"));
+        }
+    }
 }
