@@ -50,8 +50,14 @@ test-python: setup
 demo: setup
 	$(PYTHON) python/examples/detection_demo.py
 
-bench: setup
-	$(PYTHON) python/bench/arrays.py
+# The whole suite (< 20 min): writes python/bench/RESULTS.md. The nd4j-native builds that are
+# measured but not shipped (AVX-512, oneDNN) are fetched once into build/bench-natives.
+bench: setup $(STAMPS)/bench-natives
+	$(PYTHON) python/bench/suite.py
+
+$(STAMPS)/bench-natives: $(STAMPS)/gradle build.gradle
+	$(GRADLE) --quiet benchNatives
+	@touch $@
 
 clean:
 	rm -rf $(STAMPS) build .gradle
