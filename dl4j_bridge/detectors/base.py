@@ -251,6 +251,14 @@ class BaseDetector:
         self.threshold_method_ = chosen.method
         return self
 
+    def with_params(self, **changes) -> "BaseDetector":
+        """A detector with other scoring parameters (e.g. ``score="max_nll"``) sharing this one's trained
+        network; its threshold is unset until :meth:`calibrate`."""
+        other = type(self)(**{**self.get_params(), **changes})
+        other.network_, other.feature_names_, other.pipeline_ = self.network_, self.feature_names_, self.pipeline_
+        other.history_ = self.history_
+        return other
+
     # -- scoring ------------------------------------------------------------------------------
     def _ids(self, batch: SequenceBatch):
         return None, None

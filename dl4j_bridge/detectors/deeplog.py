@@ -2,7 +2,11 @@
 
 Every key of every session is predicted from the ``h`` keys before it. A session is padded in front with
 ``h`` start symbols, so the first keys (and sessions no longer than ``h``) are predicted too, from the start
-of the session. Keys not seen in training map to the out-of-vocabulary id 0, which the next-event detector
+of the session. With ``end=True`` (the default) the end of the session is predicted too: after its last
+``h`` keys comes an end symbol, so a session cut short (a failed block operation that never reached its
+usual last events) is unexpected although each of its transitions is normal. On DeepLog's HDFS data
+6,177 of the 16,838 abnormal sessions consist only of transitions seen in training and differ from
+normal ones only in where they end. Keys not seen in training map to the out-of-vocabulary id 0, which the next-event detector
 always counts as unexpected. A session's score aggregates the scores of its windows (``max``: flagged when
 any key was unexpected).
 
@@ -25,7 +29,8 @@ OOV_ID = 0
 
 @dataclasses.dataclass(frozen=True)
 class KeyVocabulary:
-    """Training keys -> event ids 1..K; 0 = unseen key; K + 1 = the start symbol (input only)."""
+    """Training keys -> event ids 1..K; 0 = unseen key; K + 1 = the start symbol (input only); K + 2 = the end
+    of a session (target only)."""
 
     keys: tuple
 
@@ -38,9 +43,13 @@ class KeyVocabulary:
         return len(self.keys) + 1
 
     @property
-    def n_events(self) -> int:
-        """Ids 0..K+1 (the network's output size; the start symbol is never a target)."""
+    def end_id(self) -> int:
         return len(self.keys) + 2
+
+    @property
+    def n_events(self) -> int:
+        """Ids 0..K+2 (the network's input and output size)."""
+        return len(self.keys) + 3
 
     def ids(self, session: Sequence[int]) -> np.ndarray:
         lookup = {k: i + 1 for i, k in enumerate(self.keys)}
@@ -80,24 +89,28 @@ class SessionWindows:
         raise ValueError(f"how must be 'max' or 'sum', got {how!r}")
 
 
-def session_windows(sessions: Sequence[Sequence[int]], vocabulary: KeyVocabulary, h: int = 10) -> SessionWindows:
-    """DeepLog windows of every session (each session must hold at least one key)."""
+def session_windows(sessions: Sequence[Sequence[int]], vocabulary: KeyVocabulary, h: int = 10, *,
+                    end: bool = True) -> SessionWindows:
+    """DeepLog windows of every session (each session must hold at least one key); with ``end``, one more
+    window per session predicts its end."""
     rows = []
     lengths = []
     for number, session in enumerate(sessions):
         ids = vocabulary.ids(session)
         if len(ids) == 0:
             raise ValueError(f"session {number} is empty: nothing to predict")
-        padded = np.concatenate([np.full(h, vocabulary.start_id, np.int32), ids])
-        index = np.arange(len(ids))[:, None] + np.arange(h + 1)[None, :]
+        tail = [vocabulary.end_id] if end else []
+        padded = np.concatenate([np.full(h, vocabulary.start_id, np.int32), ids, np.array(tail, np.int32)])
+        n_windows = len(ids) + len(tail)
+        index = np.arange(n_windows)[:, None] + np.arange(h + 1)[None, :]
         rows.append(padded[index])
-        lengths.append(len(ids))
+        lengths.append(n_windows)
     all_rows = np.concatenate(rows)
     distinct, inverse, counts = np.unique(all_rows, axis=0, return_inverse=True, return_counts=True)
     window = distinct[:, :h]
     x = np.eye(vocabulary.n_events, dtype=np.float32)[window]
     step_ids = np.where(window == vocabulary.start_id, -1, window)
     batch = sequence_batch(x, step_ids=step_ids, next_ids=distinct[:, h],
-                           feature_names=["<OOV>"] + [f"key={k}" for k in vocabulary.keys] + ["<START>"])
+                           feature_names=["<OOV>"] + [f"key={k}" for k in vocabulary.keys] + ["<START>", "<END>"])
     return SessionWindows(batch, counts.astype(np.float64), inverse.reshape(-1),
                           np.concatenate([[0], np.cumsum(lengths)]))

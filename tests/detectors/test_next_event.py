@@ -56,8 +56,8 @@ def test_explain_lists_raw_lines_the_unexpected_event_and_the_expected_ones(next
 
 def test_the_share_and_nll_scores_and_k_sigma_threshold(next_event_detector, jvm):
     det = next_event_detector
-    det_nll = type(det)(**{**det.get_params(), "score": "nll", "threshold": "k_sigma"})
-    det_nll.network_, det_nll.feature_names_ = det.network_, det.feature_names_
+    det_nll = det.with_params(score="nll", threshold="k_sigma")
+    assert det_nll.threshold_ is None and det_nll.network_ is det.network_
     det_nll.calibrate(cycle_windows(60, seed=11))
     normal, anomalous = cycle_windows(30, seed=12), cycle_windows(30, anomalous=True, seed=13)
     assert det_nll.decision_function(anomalous).min() > det_nll.threshold_ > det_nll.decision_function(normal).max()

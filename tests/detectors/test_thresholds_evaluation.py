@@ -57,8 +57,8 @@ def test_metrics_at_a_threshold_and_with_one_class_only():
 
 def test_deeplog_windows_pad_with_start_symbols_map_unseen_keys_to_oov_and_count_duplicates():
     vocab = KeyVocabulary.fit([(5, 7, 9)])
-    assert vocab.keys == (5, 7, 9) and vocab.start_id == 4 and vocab.n_events == 5
-    w = session_windows([(5, 7), (5, 7), (5, 42)], vocab, h=3)
+    assert vocab.keys == (5, 7, 9) and vocab.start_id == 4 and vocab.end_id == 5 and vocab.n_events == 6
+    w = session_windows([(5, 7), (5, 7), (5, 42)], vocab, h=3, end=False)
     # every key of every session is predicted: 6 windows, 3 distinct
     assert len(w.window_row) == 6 and len(w.counts) == 3 and w.counts.sum() == 6
     b = w.batch
@@ -69,3 +69,14 @@ def test_deeplog_windows_pad_with_start_symbols_map_unseen_keys_to_oov_and_count
     per_row = np.arange(len(w.counts), dtype=float)
     session_max = w.session_scores(per_row, "max")
     assert session_max.shape == (3,) and session_max[0] == session_max[1]
+
+
+def test_deeplog_windows_predict_the_end_of_each_session():
+    vocab = KeyVocabulary.fit([(5, 7, 9)])
+    w = session_windows([(5, 7, 9), (5, 7)], vocab, h=2)
+    assert list(w.session_start) == [0, 4, 7]               # one more window per session
+    b = w.batch
+    ends = np.flatnonzero(b.next_ids == vocab.end_id)
+    contexts = {tuple(b.step_ids[i]) for i in ends}
+    assert contexts == {(2, 3), (1, 2)}                     # "7 9" ends the first session, "5 7" the second
+    assert b.x[:, :, vocab.end_id].sum() == 0               # the end symbol is never an input
