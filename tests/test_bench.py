@@ -1,0 +1,49 @@
+"""The benchmark suite's own logic, and one tiny training comparison end to end (Python vs pure Java)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+import numpy as np
+import pytest
+
+from bridge_testing import REPO
+
+sys.path.insert(0, str(REPO / "python" / "bench"))
+import common  # noqa: E402
+import memory  # noqa: E402
+
+
+def test_growth_exponent_recovers_the_power_law():
+    sizes = [1000, 2000, 4000, 8000]
+    assert common.growth_exponent(sizes, [0.5 * s ** 1.5 for s in sizes]) == pytest.approx(1.5)
+    assert common.growth_exponent(sizes, [3e-4 * s for s in sizes]) == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        common.growth_exponent([1000], [1.0])
+
+
+def test_memory_growth_compares_late_cycles_with_settled_early_ones():
+    flat = [300.0, 290.0] + [280.0, 281.0, 279.0, 280.0, 282.0] * 3 + [281.0]
+    g = memory.growth(flat)
+    assert abs(g["growth"]) < 2 and g["noise"] < 2
+    leaking = [280.0 + 5 * i for i in range(20)]
+    assert memory.growth(leaking)["growth"] == pytest.approx(5 * (17 - 4))
+
+
+def test_markdown_table_and_deeplog_windows_shapes():
+    assert common.markdown_table(["a", "b"], [[1, 2.5]]).splitlines() == ["| a | b |", "|---|---|", "| 1 | 2.5 |"]
+    X, Y, source = common.deeplog_windows(50, seed=1)
+    assert X.shape == (50, 10, 29) and Y.shape == (50, 10) and X.dtype == np.float32
+    assert np.array_equal(X.sum(axis=2), np.ones((50, 10)))            # one-hot keys
+    assert np.array_equal(X[:, 1:].argmax(axis=2), Y[:, :-1])            # the label is the next key
+
+
+def test_python_and_pure_java_train_the_same_network_to_the_same_score(dist, tmp_path):
+    import training
+
+    case = dataclasses.replace(training.CASES["reference"], n=96, epochs=1)
+    row = training.compare(case, tmp_path, repeats=1)
+    assert row["iterations"] == 3
+    assert row["same_score"], (row["python_final_score"], row["java_final_score"])
+    assert row["python_s"] > 0 and row["java_s"] > 0 and np.isfinite(row["ratio"])
