@@ -14,23 +14,16 @@ measured in the same run: the library now transposes inside its one copy into or
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import sys
+from pathlib import Path
 
 import numpy as np
 
-import dl4j_bridge as db
-from dl4j_bridge import arrays
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import median_seconds  # noqa: E402
 
-
-def median_seconds(fn, repeats: int) -> float:
-    fn()  # warm up (JIT, allocator)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+import dl4j_bridge as db  # noqa: E402
+from dl4j_bridge import arrays  # noqa: E402
 
 
 def two_copy_to_indarray(x: np.ndarray):
