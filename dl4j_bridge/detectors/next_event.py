@@ -71,6 +71,27 @@ class NextEventDetector(BaseDetector):
         return ["top_g", "score", "steps", "n_events", "oov_id"] + [
             p for p in super()._param_names() if p not in ("top_g", "score", "steps", "n_events", "oov_id")]
 
+    def choose_top_g(self, batch: SequenceBatch, *, sample_weight=None, max_share: float = 0.001) -> int:
+        """Set ``top_g`` from (normal) training data alone: the smallest g for which at most ``max_share`` of
+        the scored steps of ``batch`` (weighted) are unexpected. Returns the chosen g.
+
+        DeepLog's fixed g = 9 suits a large event vocabulary; with a small one, the 9 most probable events
+        include several the model gives almost no probability, so a cut-short session's end or a rare
+        transition passes by chance. This picks g where the trained model itself says normal steps are.
+        """
+        self._check_fitted(threshold=False)
+        w = np.ones(len(batch)) if sample_weight is None else np.asarray(sample_weight, np.float64).reshape(-1)
+        n_out = int(self.network_.config.n_out)
+        for g in range(1, n_out + 1):
+            s = self.with_params(top_g=g).score_batch(batch)
+            share = float((w * s.unexpected_steps).sum() / max((w * s.scored_steps).sum(), 1e-12))
+            if share <= max_share:
+                break
+        self.top_g = g
+        self.threshold_method_ = {**(self.threshold_method_ or {}), "top_g_chosen_on_training_data": {
+            "max_share": max_share, "unexpected_share": share, "top_g": g}}
+        return g
+
     def scoring(self) -> dict:
         return {"kind": "next_event", "top_g": self.top_g, "score": self.score, "steps": self.steps,
                 "oov_id": self.oov_id}

@@ -105,3 +105,15 @@ def test_an_unknown_detector_file_version_is_refused_with_a_clear_error(next_eve
     bare = next_event_detector.network_.save(tmp_path / "bare.zip")
     with pytest.raises(DetectorFileError, match="not a detector"):
         load_detector(bare)
+
+
+def test_top_g_can_be_chosen_from_training_data_alone(next_event_detector):
+    det = next_event_detector.with_params()
+    det.threshold_, det.threshold_method_ = 0.0, {"name": "top_g"}
+    train = cycle_windows(100, seed=21)
+    g = det.choose_top_g(train, max_share=0.001)
+    # the cycle is deterministic: the trained model ranks the true next event first
+    assert g == 1 and det.top_g == 1 and det.scoring()["top_g"] == 1
+    assert det.threshold_method_["top_g_chosen_on_training_data"]["unexpected_share"] <= 0.001
+    assert det.predict(cycle_windows(20, anomalous=True, seed=22)).all()
+    assert next_event_detector.top_g == 2          # the original is untouched
