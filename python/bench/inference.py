@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 SCRIPT = Path(__file__).resolve()
+WARMUP_CALLS = 3  # per batch size, before anything is timed (InferBench does the same)
 
 
 def config():
@@ -43,6 +44,9 @@ def python_worker(data_path: str, spec_path: str, batches: List[int], repeats: i
     X = np.load(data_path)
     net = Network(LSTMConfig.from_json(Path(spec_path).read_text()))
     medians, checksum = {}, 0.0
+    for batch in batches:  # warm-up of every shape first: JIT and ND4J caches settle before any timing
+        for _ in range(WARMUP_CALLS):
+            net.predict_proba(X[:batch])
     for batch in batches:
         xb = np.ascontiguousarray(X[:batch])
         medians[str(batch)] = common.median_seconds(lambda: net.predict_proba(xb), repeats)

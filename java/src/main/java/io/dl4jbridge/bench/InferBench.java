@@ -18,8 +18,8 @@ import java.util.Arrays;
  *
  * <pre>java -cp 'lib/*' io.dl4jbridge.bench.InferBench SPEC.json X.npy BATCHES REPEATS LATENCY_CALLS</pre>
  * X is [n, features, time] (NCW); BATCHES is a comma-separated list of batch sizes (each at most n).
- * Prints one JSON line: per batch size the median seconds of REPEATS forward passes (after one warm-up
- * pass), the p50 / p99 milliseconds of LATENCY_CALLS single-window calls (after as many warm-up calls),
+ * Prints one JSON line: per batch size the median seconds of REPEATS forward passes (after three warm-up
+ * passes of every batch size, then one more of the size measured), the p50 / p99 milliseconds of LATENCY_CALLS single-window calls (after as many warm-up calls),
  * and the L2 norm of the largest batch's outputs (to check both sides compute the same).
  */
 public final class InferBench {
@@ -34,6 +34,12 @@ public final class InferBench {
         int latencyCalls = Integer.parseInt(args[4]);
         MultiLayerNetwork net = NetworkFactory.build(spec);
 
+        for (int b : batches) {  // warm-up of every shape first, as the Python side does
+            INDArray xb = rows(x, b);
+            for (int r = 0; r < 3; r++) {
+                net.output(xb, false, null, null);
+            }
+        }
         StringBuilder json = new StringBuilder("{\"median_seconds\": {");
         double checksum = 0;
         for (int i = 0; i < batches.length; i++) {
