@@ -257,8 +257,8 @@ def bench_kdd(root: Path, seed: int) -> dict:
     log.info("kdd: %d training records in %d windows (%d distinct), %d test records; %d features",
              len(train_x), len(train), len(distinct), len(test_x), train_x.shape[1])
     start = time.perf_counter()
-    det = SequenceClassifier(hidden_sizes=(64,), updater="adam", learning_rate=0.01, epochs=30, batch_size=2048,
-                             class_weight="balanced", threshold="best_f1", patience=3, validation_fraction=0.1,
+    det = SequenceClassifier(hidden_sizes=(64,), updater="adam", learning_rate=0.01, epochs=60, batch_size=2048,
+                             class_weight="balanced", threshold="best_f1", patience=5, validation_fraction=0.1,
                              seed=seed)
     det.fit(distinct, sample_weight=counts)
     fit_s = time.perf_counter() - start

@@ -29,19 +29,27 @@ CONFIG = REPO / "python" / "examples" / "demo.toml"
 
 
 def generate(data_dir: Path, train_lines: int, test_lines: int, seed: int) -> dict:
-    """Training logs (2% anomalous lines) and test logs holding every anomaly type (6%)."""
+    """Training logs (2% anomalous lines) and test logs (6%), each holding every anomaly type (the
+    supervised classifier needs labelled examples of each)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     start = datetime(2024, 3, 4)
-    train = LogGenerator(seed, start=start, anomaly_rate=0.02).json_lines(train_lines)
+    train = _with_every_kind(seed * 1000, start, 0.02, train_lines)
     later = start + timedelta(days=1 + train_lines // 200_000)
-    for attempt in range(50):   # deterministic: the first test seed whose logs hold every anomaly type
-        test = LogGenerator(seed * 1000 + 1 + attempt, start=later, anomaly_rate=0.06).json_lines(test_lines)
-        if set(ANOMALY_KINDS) <= set(test.kinds):
-            break
+    test = _with_every_kind(seed * 1000 + 500, later, 0.06, test_lines)
     atomic_write_text(data_dir / "train.jsonl", "\n".join(train.lines) + "\n")
     atomic_write_text(data_dir / "test.jsonl", "\n".join(test.lines) + "\n")
     return {"train_lines": train_lines, "train_anomalous": int(train.labels.sum()), "test_lines": test_lines,
             "test_anomalous": int(test.labels.sum())}
+
+
+def _with_every_kind(first_seed: int, start: datetime, rate: float, lines: int):
+    """Deterministic: the logs of the first seed from ``first_seed`` on whose episodes cover every kind."""
+    for seed in range(first_seed, first_seed + 200):
+        logs = LogGenerator(seed, start=start, anomaly_rate=rate).json_lines(lines)
+        if set(ANOMALY_KINDS) <= set(logs.kinds):
+            return logs
+    raise RuntimeError(f"no seed in [{first_seed}, {first_seed + 200}) gives every anomaly kind in {lines} lines; "
+                       "raise the number of lines")
 
 
 def main() -> None:
