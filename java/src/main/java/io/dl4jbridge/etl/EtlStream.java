@@ -17,6 +17,7 @@ public final class EtlStream {
     private final int nFeatures;
     private final ReadReport report;
     private final Consumer<Record> onRecord;
+    private final int[] widths;  // features per transform (featureNames() builds a list: not per record)
     private Consumer<Sequence> out;
     private boolean schemaChecked;
 
@@ -28,8 +29,10 @@ public final class EtlStream {
         this.sessionKey = sessionKey;
         this.nFeatures = nFeatures;
         this.report = report;
-        for (Transform t : transforms) {
-            t.resetStream();
+        this.widths = new int[transforms.size()];
+        for (int i = 0; i < widths.length; i++) {
+            transforms.get(i).resetStream();
+            widths[i] = transforms.get(i).featureNames().size();
         }
         this.onRecord = this::step;
     }
@@ -64,9 +67,9 @@ public final class EtlStream {
         }
         float[] x = new float[nFeatures];
         int offset = 0;
-        for (Transform t : transforms) {
-            t.write(record, x, offset);
-            offset += t.featureNames().size();
+        for (int i = 0; i < widths.length; i++) {
+            transforms.get(i).write(record, x, offset);
+            offset += widths[i];
         }
         Object key = sessionKey == null ? null : record.get(sessionKey);
         Step step = new Step(x, record.templateId, record.stepLabel, record.line, key,
