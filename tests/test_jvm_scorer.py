@@ -1,9 +1,9 @@
 """The JVM-only scorer: the launcher and the README's Java example give Python's scores and flags.
 
 Detectors are trained here with ``dl4j_bridge.detectors`` on generated logs and saved with their ETL
-pipeline (one zip each); Python scores the test log with the reloaded detector
-(``pipeline_.transform`` + ``decision_function`` / ``predict``), and ``bin/dl4j-bridge score`` scores
-the raw test log on the JVM alone.
+pipeline (one zip each). Python's ``dl4j-bridge score`` (``python -m dl4j_bridge score``) and the
+JVM-only ``bin/dl4j-bridge score`` score the same raw test log: the same rows (keys and values), scores
+and probabilities within 1e-5, identical flags.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -20,16 +21,6 @@ import pytest
 from bridge_testing import DIST, REPO, missing_resource
 
 WINDOW = 8
-
-
-def _python_scores(detector_zip, source):
-    """Python's scores and flags for a raw log: the reloaded detector's pipeline, then its scores."""
-    from dl4j_bridge.detectors import load_detector
-
-    detector = load_detector(detector_zip)
-    batch = detector.pipeline_.transform(source)
-    scores = detector.decision_function(batch)
-    return batch, scores, detector.predict(batch).astype(bool)
 
 
 @pytest.fixture(scope="module")
@@ -96,48 +87,67 @@ def _launcher(*args, stdin=None, timeout=300):
                           timeout=timeout, env=env)
 
 
+def _python_cli(model, source, *extra):
+    """The rows of Python's ``dl4j-bridge score`` (its own process and JVM)."""
+    proc = subprocess.run([sys.executable, "-m", "dl4j_bridge", "score", "--model", str(model), "--input", str(source),
+                           *extra], cwd=str(REPO), capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, OMP_NUM_THREADS="2"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def _same_rows(java_rows, python_rows):
+    """Same keys and values; floats (scores, probabilities) within 1e-5."""
+    assert len(java_rows) == len(python_rows)
+    for j, p in zip(java_rows, python_rows):
+        assert list(j) == list(p), (j, p)
+        for name, value in p.items():
+            if isinstance(value, float):
+                assert abs(j[name] - value) <= 1e-5, (name, j, p)
+            else:
+                assert j[name] == value, (name, j, p)
+
+
 def _launcher_against_python(model, source):
-    """Scores the raw file on both sides; asserts scores within 1e-5, identical flags, the exit code."""
-    batch, scores, flags = _python_scores(model, source)
-    proc = _launcher("score", "--model", model, "--input", source)
+    """Scores the raw file with the launcher and with Python's CLI: the same rows, flags and scores."""
+    proc = _launcher("score", "--model", model, "--input", source, "--all")
     assert proc.returncode in (0, 1), proc.stderr[-3000:]
     results = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert len(results) == len(batch)
-    assert np.abs(np.array([r["score"] for r in results]) - scores).max() <= 1e-5
-    assert [r["anomaly"] for r in results] == flags.tolist()
+    python_rows = _python_cli(model, source, "--all")
+    _same_rows(results, python_rows)
+    flags = np.array([r["flagged"] for r in python_rows])
     assert proc.returncode == (1 if flags.any() else 0)
-    return batch, flags, results, proc
+    return flags, results, proc
 
 
-def test_launcher_gives_pythons_scores_and_flags(detector_zip, logs):
-    batch, flags, results, proc = _launcher_against_python(detector_zip, logs["test_log"])
+def test_launcher_prints_pythons_rows_for_the_next_event_model(detector_zip, logs):
+    flags, results, proc = _launcher_against_python(detector_zip, logs["test_log"])
     assert len(results) > 900 and 0 < flags.sum() < len(flags)
-    assert [r["window"] for r in results] == [int(k) for k in batch.keys]
-    for r, lines in zip(results, batch.line_numbers):
-        assert r["lines"] == [int(v) for v in lines]
-    flagged = next(r for r in results if r["anomaly"])
-    detail = flagged["detail"]
-    assert detail["unexpected"] and len(detail["expected"]) == 3 and detail["template"]
-    assert detail["line"] in flagged["lines"] or detail["line"] == flagged["lines"][-1] + 1
+    flagged = next(r for r in results if r["flagged"])
+    assert len(flagged["expected_events"]) == 3 and flagged["actual_template"] and flagged["line_number"]
     summary = json.loads(proc.stderr.strip().splitlines()[-1])
     assert summary["bad_lines"] == 1 and summary["blank_lines"] == 1 and summary["flagged"] == int(flags.sum())
+    # without --all both sides print the flagged rows only
+    only = [json.loads(line) for line in _launcher("score", "--model", detector_zip, "--input",
+                                                    logs["test_log"]).stdout.splitlines()]
+    assert [r["index"] for r in only] == [r["index"] for r in results if r["flagged"]]
 
 
-def test_launcher_gives_pythons_classifier_scores_on_json_lines(classifier_zip, logs):
-    _, _, results, _ = _launcher_against_python(classifier_zip, logs["test_jsonl"])
-    assert len(results) > 300
-    assert all(set(r["detail"]) == {"step", "line", "class", "probability"} for r in results)
+def test_launcher_prints_pythons_rows_for_the_classifier_on_json_lines(classifier_zip, logs):
+    _, results, _ = _launcher_against_python(classifier_zip, logs["test_jsonl"])
+    assert len(results) > 300 and all("predicted_class" in r for r in results)
 
 
 def test_stdin_stream_and_threshold_override(detector_zip, logs):
     text = logs["test_log"].read_text(encoding="utf-8")
     everything = _launcher("score", "--model", detector_zip, "--input", "-", "--threshold", "-1", stdin=text)
-    nothing = _launcher("score", "--model", detector_zip, "--input", "-", "--threshold", "2",
-                        "--only-anomalies", stdin=text)
+    nothing = _launcher("score", "--model", detector_zip, "--input", "-", "--threshold", "2", "--all", stdin=text)
     assert everything.returncode == 1, everything.stderr[-2000:]
     assert nothing.returncode == 0, nothing.stderr[-2000:]
-    assert nothing.stdout == ""
-    assert all(json.loads(line)["anomaly"] for line in everything.stdout.splitlines())
+    rows = [json.loads(line) for line in nothing.stdout.splitlines()]
+    assert len(rows) > 900 and not any(r["flagged"] for r in rows)
+    assert len(everything.stdout.splitlines()) == len(rows)
+    assert all(json.loads(line)["flagged"] for line in everything.stdout.splitlines())
 
 
 def test_stdin_results_come_before_the_input_ends(detector_zip, logs):
@@ -146,7 +156,7 @@ def test_stdin_results_come_before_the_input_ends(detector_zip, logs):
 
     lines = logs["test_log"].read_text(encoding="utf-8").splitlines()
     launcher = DIST / "bin" / "dl4j-bridge"
-    proc = subprocess.Popen([str(launcher), "score", "--model", str(detector_zip), "--input", "-"],
+    proc = subprocess.Popen([str(launcher), "score", "--model", str(detector_zip), "--input", "-", "--all"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
                             env=dict(os.environ, OMP_NUM_THREADS="2"))
     try:
@@ -163,12 +173,12 @@ def test_stdin_results_come_before_the_input_ends(detector_zip, logs):
             received += chunk
         early = [json.loads(line) for line in received.decode("utf-8").splitlines()]
         assert proc.poll() is None, "the launcher must still be reading stdin"
-        assert [r["window"] for r in early] == [1, 2, 3, 4]
+        assert [r["key"] for r in early] == [1, 2, 3, 4]
         proc.stdin.write(("\n".join(lines[WINDOW + 5:WINDOW + 20]) + "\n").encode("utf-8"))
         proc.stdin.close()
         rest = [json.loads(line) for line in proc.stdout.read().decode("utf-8").splitlines()]
         assert proc.wait(timeout=120) in (0, 1)
-        assert [r["window"] for r in early + rest] == list(range(1, 21))  # 28 records, windows of 8 + 1
+        assert [r["key"] for r in early + rest] == list(range(1, 21))  # 28 records, windows of 8 + 1
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -199,6 +209,6 @@ def test_readme_java_example_compiles_and_runs(detector_zip, logs, tmp_path):
                           str(logs["test_log"])], capture_output=True, text=True, timeout=300,
                          env=dict(os.environ, OMP_NUM_THREADS="2"))
     assert ran.returncode == 0, ran.stderr[-3000:]
-    launcher = _launcher("score", "--model", detector_zip, "--input", logs["test_log"], "--only-anomalies")
+    launcher = _launcher("score", "--model", detector_zip, "--input", logs["test_log"])
     assert ran.stdout.splitlines() == launcher.stdout.splitlines()
     assert len(ran.stdout.splitlines()) > 0

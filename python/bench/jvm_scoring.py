@@ -9,11 +9,13 @@
 2. Python path (this process, one JVM): ``load_detector`` then, chunk by chunk,
    ``pipeline_.iter_transform(file)`` -> ``decision_function`` / threshold -- raw lines to scores
    and flags, one JVM call per chunk.
-3. Java path: ``bin/dl4j-bridge score --model m.zip --input file --output out.jsonl`` (no Python):
-   its own timing of the scoring pass (``seconds`` in its summary; model already loaded) and the wall
-   time of the whole command (JVM start and model load included).
-4. Checks that both paths flag the same windows (and scores agree within 1e-5), then prints the
-   median lines/s of each path over ``--repeats`` runs and the ratio.
+3. Java path: ``bin/dl4j-bridge score --model m.zip --input file --output out.jsonl`` (no Python;
+   the flagged windows written as JSON lines): its own timing of the scoring pass (``seconds`` in
+   its summary; model already loaded) and the wall time of the whole command (JVM start and model
+   load included).
+4. Checks, with one more ``--all`` run, that both paths score every window alike (flags identical,
+   scores within 1e-5), then prints the median lines/s of each path over ``--repeats`` runs and the
+   ratio.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def train_detector(directory: Path, train_lines: int) -> Path:
                         Windows(10, stride=1, next_event=True))
     pipeline.fit(lines)
     detector = NextEventDetector(top_g=5, score="count", n_events=pipeline.n_template_ids, hidden_sizes=(32,),
-                                 epochs=2, batch_size=1024, patience=0, validation_fraction=0.1, seed=2)
+                                 epochs=12, batch_size=1024, learning_rate=0.02, patience=0,
+                                 validation_fraction=0.1, threshold="k_sigma", seed=2)
     detector.fit(pipeline.transform(lines))
     return detector.save(directory / "detector.zip", pipeline=pipeline)
 
@@ -67,11 +70,11 @@ def python_pass(model: Path, log: Path) -> tuple[float, np.ndarray, np.ndarray]:
     return seconds, values, values > detector.threshold_
 
 
-def java_pass(model: Path, log: Path, out: Path) -> tuple[float, float, np.ndarray, np.ndarray]:
+def java_pass(model: Path, log: Path, out: Path, *extra: str) -> tuple[float, float, np.ndarray, np.ndarray]:
     """(scoring seconds as the launcher reports them, wall seconds of the command, scores, flags)."""
     start = time.perf_counter()
     proc = subprocess.run([str(DIST / "bin" / "dl4j-bridge"), "score", "--model", str(model), "--input", str(log),
-                           "--output", str(out)], capture_output=True, text=True,
+                           "--output", str(out), *extra], capture_output=True, text=True,
                           env=dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2")))
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 1):
@@ -79,7 +82,7 @@ def java_pass(model: Path, log: Path, out: Path) -> tuple[float, float, np.ndarr
     summary = json.loads(proc.stderr.strip().splitlines()[-1])
     results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     return (float(summary["seconds"]), wall, np.array([r["score"] for r in results]),
-            np.array([r["anomaly"] for r in results], dtype=bool))
+            np.array([r["flagged"] for r in results], dtype=bool))
 
 
 def main() -> None:
@@ -106,9 +109,10 @@ def main() -> None:
         for _ in range(args.repeats):  # interleaved, so load changes hit both paths alike
             seconds, py_scores, py_flags = python_pass(model, log)
             python_seconds.append(seconds)
-            scoring, wall, jv_scores, jv_flags = java_pass(model, log, directory / "out.jsonl")
+            scoring, wall, _, _ = java_pass(model, log, directory / "out.jsonl")
             java_seconds.append(scoring)
             java_walls.append(wall)
+        _, _, jv_scores, jv_flags = java_pass(model, log, directory / "all.jsonl", "--all")
         if len(py_scores) != len(jv_scores) or not np.array_equal(py_flags, jv_flags):
             sys.exit(f"MISMATCH: python {len(py_scores)} windows / {int(py_flags.sum())} flagged, "
                      f"java {len(jv_scores)} / {int(jv_flags.sum())}")

@@ -32,19 +32,19 @@ final class ScoreCommand {
 
     static final String USAGE =
             "       dl4j-bridge score --model DETECTOR.zip --input LOG|- [--output OUT.jsonl] [--threshold T]\n"
-            + "                         [--only-anomalies] [--strict|--lenient] [--quarantine BAD.jsonl]\n"
+            + "                         [--all] [--strict|--lenient] [--quarantine BAD.jsonl]\n"
             + "                         [--session-idle-lines N] [--batch N] [--trusted]\n"
-            + "         raw log lines (plain or .gz; - = stdin, streamed) -> one JSON object per window/session\n"
-            + "         on stdout; a summary on stderr\n"
+            + "         raw log lines (plain or .gz; - = stdin, streamed) -> one JSON object per flagged\n"
+            + "         window/session (--all: every one) on stdout, as Python's dl4j-bridge score; a summary on stderr\n"
             + "       dl4j-bridge serve --model DETECTOR.zip --port N [--host 127.0.0.1] [--threshold T] [--trusted]\n"
-            + "         GET /health; POST /score with log lines as the body -> JSON lines\n";
+            + "         GET /health; POST /score with log lines as the body -> JSON lines (?all=true, ?threshold=T)\n";
 
     static int score(String[] args) throws IOException {
         String model = Main.option(args, "--model", true);
         String input = Main.option(args, "--input", true);
         String output = Main.option(args, "--output", false);
         String quarantine = Main.option(args, "--quarantine", false);
-        boolean onlyAnomalies = flag(args, "--only-anomalies");
+        boolean all = flag(args, "--all");
         long idleLines = number(args, "--session-idle-lines", 0);
         int batch = (int) number(args, "--batch", LogAnomalyScorer.DEFAULT_BATCH);
         if (flag(args, "--strict") && flag(args, "--lenient")) {
@@ -67,7 +67,7 @@ final class ScoreCommand {
                 : new BufferedWriter(new OutputStreamWriter(new FileOutputStream(output), StandardCharsets.UTF_8));
         ScoringStream stream = scorer.open("-".equals(input) ? "<stdin>" : input, mode, bad, idleLines, batch);
         Consumer<ScoredSequence> print = r -> {
-            if (!onlyAnomalies || r.anomaly) {
+            if (all || r.anomaly) {
                 try {
                     out.write(r.toJson());
                     out.write('\n');

@@ -30,12 +30,15 @@ public class ScoreCommandTest {
             "--output", out.getPath(), "--threshold", "-1"}));
         List<String> results = Files.readAllLines(out.toPath(), StandardCharsets.UTF_8);
         assertEquals(157, results.size());
-        assertTrue(results.get(0), results.get(0).startsWith("{\"window\":1,\"score\":"));
-        assertTrue(results.get(0).contains("\"anomaly\":true"));
+        assertTrue(results.get(0), results.get(0).startsWith("{\"index\": 0, \"key\": 1, \"score\": "));
+        assertTrue(results.get(0).contains("\"flagged\": true"));
 
         assertEquals("nothing flagged -> 0", 0, Main.run(new String[]{"score", "--model", zip.getPath(), "--input",
-            log.getPath(), "--output", out.getPath(), "--threshold", "1e9", "--only-anomalies"}));
-        assertEquals(0, Files.readAllLines(out.toPath(), StandardCharsets.UTF_8).size());
+            log.getPath(), "--output", out.getPath(), "--threshold", "1e9"}));
+        assertEquals("only flagged sequences by default", 0, Files.readAllLines(out.toPath(), StandardCharsets.UTF_8).size());
+        assertEquals(0, Main.run(new String[]{"score", "--model", zip.getPath(), "--input",
+            log.getPath(), "--output", out.getPath(), "--threshold", "1e9", "--all"}));
+        assertEquals(157, Files.readAllLines(out.toPath(), StandardCharsets.UTF_8).size());
 
         assertEquals("strict mode stops at the bad line -> 3", 3, Main.run(new String[]{"score", "--model", zip.getPath(),
             "--input", log.getPath(), "--output", out.getPath(), "--strict"}));

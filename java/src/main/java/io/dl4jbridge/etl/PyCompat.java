@@ -108,16 +108,20 @@ public final class PyCompat {
         if (x == 0.0) {
             return (1.0 / x < 0) ? "-0.0" : "0.0";
         }
-        BigDecimal exact = new BigDecimal(x);
-        BigDecimal shortest = exact;
-        for (int p = 1; p <= 17; p++) {
+        // Double.toString round-trips and is nearly always the shortest; before JDK 19 it sometimes
+        // has a digit too many, so shorter roundings of the exact value are tried until one fails
+        BigDecimal shortest = new BigDecimal(Double.toString(x)).stripTrailingZeros();
+        BigDecimal exact = null;
+        for (int p = shortest.precision() - 1; p >= 1; p--) {
+            if (exact == null) {
+                exact = new BigDecimal(x);
+            }
             BigDecimal candidate = exact.round(new MathContext(p, RoundingMode.HALF_EVEN));
-            if (candidate.doubleValue() == x) {
-                shortest = candidate;
+            if (candidate.doubleValue() != x) {
                 break;
             }
+            shortest = candidate.stripTrailingZeros();
         }
-        shortest = shortest.stripTrailingZeros();
         String digits = shortest.unscaledValue().abs().toString();
         int decpt = digits.length() - shortest.scale();  // value = 0.DIGITS * 10^decpt
         StringBuilder out = new StringBuilder();

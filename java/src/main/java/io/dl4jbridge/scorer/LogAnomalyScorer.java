@@ -105,8 +105,8 @@ public final class LogAnomalyScorer {
         return new ScoringStream(this, detector.etl.open(sourceName, mode, quarantine, idleLines), batchSize);
     }
 
-    /** Scores complete sequences in one DetectorScoring call. */
-    List<ScoredSequence> scoreSequences(List<Sequence> batch) {
+    /** Scores complete sequences in one DetectorScoring call; {@code firstIndex} numbers them. */
+    List<ScoredSequence> scoreSequences(List<Sequence> batch, long firstIndex) {
         boolean nextEvent = "next_event".equals(detector.kind);
         org.nd4j.linalg.api.ndarray.INDArray[] a = ScoringStream.arrays(batch, detector.etl.nFeatures());
         DetectorScores scores = DetectorScoring.score(detector.network, detector.normalizer, a[0], a[1],
@@ -123,20 +123,26 @@ public final class LogAnomalyScorer {
             if (step >= 0) {
                 if (nextEvent) {
                     eventLine = step + 1 < s.length ? s.lineNumbers[step + 1] : s.nextLine;
-                    actualTemplate = detector.etl.templateText(scores.detailActual[b]);
+                    actualTemplate = templateName(scores.detailActual[b]);
                     for (int id : expected) {
-                        expectedTemplates.add(detector.etl.templateText(id));
+                        expectedTemplates.add(templateName(id));
                     }
                 } else {
                     eventLine = s.lineNumbers[step];
                 }
             }
             double score = scores.scores[b];
-            out.add(new ScoredSequence(nextEvent, windows ? "window" : "session", s.key, score, score > threshold,
+            out.add(new ScoredSequence(firstIndex + b, nextEvent, windows ? "window" : "session", s.key, score, score > threshold,
                     ScoringStream.realLines(s), step, eventLine, scores.detailActual[b], actualTemplate,
                     scores.detailProbability[b], expected, expectedTemplates, scores.scoredSteps[b],
                     scores.unexpectedSteps[b]));
         }
         return out;
+    }
+
+    /** Template text of an event id, as Python names it ({@code <event N>} outside the vocabulary). */
+    private String templateName(int id) {
+        String text = detector.etl.templateText(id);
+        return text != null ? text : "<event " + id + ">";
     }
 }

@@ -1,7 +1,6 @@
 package io.dl4jbridge.scorer;
 
 import io.dl4jbridge.etl.JsonText;
-import io.dl4jbridge.etl.PyCompat;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,6 +12,8 @@ import java.util.Map;
  * models, the unexpected event and the expected ones.
  */
 public final class ScoredSequence {
+    /** Position of this sequence in its input (0-based, in output order). */
+    public final long index;
     /** "window" or "session". */
     public final String unit;
     /** Window: line number of its first step; session: the session key. */
@@ -24,7 +25,8 @@ public final class ScoredSequence {
     public final long[] lines;
     /** The step that explains the score (index into {@link #lines}), -1 when none was scored. */
     public final int step;
-    /** Raw line of that step's event (next event: the line of the event that was (un)expected). */
+    /** Next event: raw line of the event that came after {@link #step} (for the last step of a window,
+     *  the record after the window); classifier: the line of {@link #step}. */
     public final long eventLine;
     /** Next event: the actual event id; classifier: the most probable class at {@link #step}. */
     public final int actual;
@@ -40,9 +42,10 @@ public final class ScoredSequence {
     /** True for next-event models (the detail names events), false for classifiers. */
     public final boolean nextEvent;
 
-    ScoredSequence(boolean nextEvent, String unit, Object key, double score, boolean anomaly, long[] lines, int step, long eventLine,
+    ScoredSequence(long index, boolean nextEvent, String unit, Object key, double score, boolean anomaly, long[] lines, int step, long eventLine,
                    int actual, String actualTemplate, double probability, int[] expected,
                    List<String> expectedTemplates, int scoredSteps, int unexpectedSteps) {
+        this.index = index;
         this.nextEvent = nextEvent;
         this.unit = unit;
         this.key = key;
@@ -60,42 +63,49 @@ public final class ScoredSequence {
         this.unexpectedSteps = unexpectedSteps;
     }
 
-    /** One JSON object (the line the launcher prints). */
+    /**
+     * One JSON object, with the keys and meaning of the rows of Python's {@code dl4j-bridge score}
+     * ({@code BaseDetector.explain}): {@code index, key, score, flagged, line_numbers,
+     * unexpected_steps, step, line_number}, then for next-event models {@code actual_event,
+     * actual_line, expected_events, probability, actual_template, expected_templates}, for
+     * classifiers {@code predicted_class, probability}.
+     */
     public String toJson() {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put(unit, unit.equals("window") ? key : PyCompat.str(key));
+        out.put("index", index);
+        out.put("key", key);
         out.put("score", score);
-        out.put("anomaly", anomaly);
+        out.put("flagged", anomaly);
         List<Object> lineList = new ArrayList<>();
         for (long l : lines) {
             lineList.add(l);
         }
-        out.put("lines", lineList);
-        out.put("scored_steps", scoredSteps);
+        out.put("line_numbers", lineList);
         out.put("unexpected_steps", unexpectedSteps);
-        if (step >= 0) {
-            Map<String, Object> detail = new LinkedHashMap<>();
-            detail.put("step", step);
-            detail.put("line", eventLine);
-            if (nextEvent) {
-                detail.put("unexpected", unexpectedSteps > 0);
-                detail.put("event", actual);
-                detail.put("template", actualTemplate);
-                detail.put("probability", probability);
+        out.put("step", step);
+        out.put("line_number", step >= 0 ? (Object) lines[step] : null);
+        if (nextEvent) {
+            if (step < 0) {
+                out.put("actual_event", null);
+                out.put("expected_events", new ArrayList<Object>());
+                out.put("probability", null);
+                out.put("actual_line", null);
+            } else {
+                out.put("actual_event", actual);
+                out.put("actual_line", step + 1 < lines.length ? (Object) lines[step + 1] : null);
                 List<Object> exp = new ArrayList<>();
-                for (int i = 0; i < expected.length; i++) {
-                    Map<String, Object> e = new LinkedHashMap<>();
-                    e.put("event", expected[i]);
-                    e.put("template", expectedTemplates.get(i));
+                for (int e : expected) {
                     exp.add(e);
                 }
-                detail.put("expected", exp);
-            } else {
-                detail.put("class", actual);
-                detail.put("probability", probability);
+                out.put("expected_events", exp);
+                out.put("probability", probability);
+                out.put("actual_template", actualTemplate);
+                out.put("expected_templates", new ArrayList<Object>(expectedTemplates));
             }
-            out.put("detail", detail);
+        } else {
+            out.put("predicted_class", step < 0 ? null : (Object) actual);
+            out.put("probability", step < 0 ? null : (Object) probability);
         }
-        return JsonText.dumpsCompact(out);
+        return JsonText.dumps(out);
     }
 }

@@ -27,10 +27,10 @@ import java.util.concurrent.Executors;
  * <li>{@code GET /health} -> 200 {@code {"status": "ok", "model", "kind", "threshold", "sequence",
  *     "features", "requests", "scored", "flagged"}}.</li>
  * <li>{@code POST /score} with raw log lines as the body -> 200 with one JSON object per window or
- *     session ({@code application/x-ndjson}), as {@code dl4j-bridge score} prints them. Each request
- *     is its own stream: sessions close at the end of the body. Query: {@code threshold=T} overrides
- *     the threshold, {@code only=anomalies} drops unflagged results. A bad line in strict mode gives
- *     400 {@code {"error", "line", "field"}}.</li>
+ *     session ({@code application/x-ndjson}), as {@code dl4j-bridge score} prints them: the flagged
+ *     ones, or all with {@code all=true}. Each request is its own stream: sessions close at the end
+ *     of the body. {@code threshold=T} overrides the threshold. A bad line in strict mode gives 400
+ *     {@code {"error", "line", "field"}}.</li>
  * </ul>
  */
 public final class ScoringServer {
@@ -104,7 +104,7 @@ public final class ScoringServer {
             send(exchange, 400, error("threshold must be a number, got '" + query.get("threshold") + "'"));
             return;
         }
-        boolean onlyAnomalies = "anomalies".equals(query.get("only"));
+        boolean all = "true".equals(query.get("all")) || "1".equals(query.get("all"));
         StringBuilder body = new StringBuilder();
         ScoringStream stream = s.open("<request " + requests + ">");
         Charset charset = Charset.forName(scorer.etlSpec().encoding());
@@ -114,7 +114,7 @@ public final class ScoringServer {
                 if (r.anomaly) {
                     flagged++;
                 }
-                if (!onlyAnomalies || r.anomaly) {
+                if (all || r.anomaly) {
                     body.append(r.toJson()).append('\n');
                 }
             };

@@ -51,7 +51,7 @@ public final class ScoringStream {
         }
         List<Sequence> batch = new ArrayList<>(pending);
         pending.clear();
-        for (ScoredSequence s : scorer.scoreSequences(batch)) {
+        for (ScoredSequence s : scorer.scoreSequences(batch, scored)) {
             scored++;
             if (s.anomaly) {
                 flagged++;

@@ -43,7 +43,7 @@ public class LogAnomalyScorerTest {
             long want = r.step + 1 < 10 ? r.lines[r.step + 1] : s.nextLine;
             assertEquals("the line of the (un)expected event", want, r.eventLine);
             assertEquals(d.spec.templateText(r.actual), r.actualTemplate);
-            assertTrue(r.toJson().startsWith("{\"window\":" + r.key + ",\"score\":"));
+            assertTrue(r.toJson(), r.toJson().startsWith("{\"index\": " + b + ", \"key\": " + r.key + ", \"score\": "));
         }
         double[] sorted = direct.scores.clone();
         java.util.Arrays.sort(sorted);

@@ -34,23 +34,27 @@ public class ScoringServerTest {
 
             List<String> lines = ParityVectors.lines(d.vector);
             String body = String.join("\n", lines) + "\n";
-            String[] scored = request("POST", base + "/score", body);
+            String[] scored = request("POST", base + "/score?all=true", body);
             assertEquals(scored[1], "200", scored[0]);
             List<ScoredSequence> expected = scorer.score(lines);
             String[] got = scored[1].trim().split("\n");
             assertEquals(expected.size(), got.length);
+            int flagged = 0;
             for (int i = 0; i < got.length; i++) {
                 assertEquals(expected.get(i).toJson(), got[i]);
+                flagged += expected.get(i).anomaly ? 1 : 0;
             }
-            String[] anomalies = request("POST", base + "/score?only=anomalies&threshold=2", body);
-            assertEquals("200", anomalies[0]);
-            assertEquals("", anomalies[1]);
+            String[] onlyFlagged = request("POST", base + "/score", body);
+            assertEquals(flagged, onlyFlagged[1].isEmpty() ? 0 : onlyFlagged[1].trim().split("\n").length);
+            String[] none = request("POST", base + "/score?threshold=2", body);
+            assertEquals("200", none[0]);
+            assertEquals("", none[1]);
 
             assertEquals("405", request("GET", base + "/score", null)[0]);
             assertEquals("404", request("GET", base + "/nope", null)[0]);
             String[] badThreshold = request("POST", base + "/score?threshold=abc", body);
             assertEquals("400", badThreshold[0]);
-            assertTrue(request("GET", base + "/health", null)[1].contains("\"requests\":3"));
+            assertTrue(request("GET", base + "/health", null)[1].contains("\"requests\":4"));
         } finally {
             server.stop();
         }
