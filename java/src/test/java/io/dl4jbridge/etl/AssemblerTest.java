@@ -1,0 +1,84 @@
+package io.dl4jbridge.etl;
+
+import org.junit.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+
+/** Windows and sessions on synthetic steps: strides, next events, padding, idle session closing. */
+public class AssemblerTest {
+    private static Step step(long line, Object key, double time) {
+        return new Step(new float[]{line}, (int) line % 7, 0, line, key, time);
+    }
+
+    private static List<Sequence> windows(int length, int stride, boolean next, boolean pad, int n) {
+        WindowAssembler w = new WindowAssembler(length, stride, next, pad, 1);
+        List<Sequence> out = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            w.add(step(i, null, 0), out::add);
+        }
+        w.finish(out::add);
+        return out;
+    }
+
+    private static List<Object> keys(List<Sequence> sequences) {
+        List<Object> out = new ArrayList<>();
+        for (Sequence s : sequences) {
+            out.add(s.key);
+        }
+        return out;
+    }
+
+    @Test
+    public void windowsFollowStrideAndNextEvent() {
+        assertEquals(Arrays.<Object>asList(1L, 6L, 11L, 16L), keys(windows(2, 5, false, false, 20)));
+        assertEquals("a stride longer than the window skips steps", Arrays.<Object>asList(1L, 8L, 15L),
+                keys(windows(3, 7, false, false, 20)));
+        List<Sequence> next = windows(3, 1, true, false, 6);
+        assertEquals(Arrays.<Object>asList(1L, 2L, 3L), keys(next));
+        assertEquals(4 % 7, next.get(0).nextId);
+        assertEquals(4L, next.get(0).nextLine);
+        List<Sequence> padded = windows(5, 1, false, true, 3);
+        assertEquals(1, padded.size());
+        assertEquals(3, padded.get(0).length);
+        assertEquals(5, padded.get(0).time);
+        assertArrayEquals(new long[]{1, 2, 3, -1, -1}, padded.get(0).lineNumbers);
+        assertEquals(0, windows(5, 1, false, false, 3).size());
+    }
+
+    @Test
+    public void sessionsOrderByTimeThenLineAndCloseWhenIdle() {
+        SessionAssembler atEnd = new SessionAssembler(null, 1, 0);
+        List<Sequence> out = new ArrayList<>();
+        atEnd.add(step(1, "a", 5.0), out::add);
+        atEnd.add(step(2, "b", 1.0), out::add);
+        atEnd.add(step(3, "a", 4.0), out::add);
+        atEnd.add(step(4, null, 0.0), out::add);
+        atEnd.add(step(5, "a", 4.0), out::add);
+        assertEquals(0, out.size());
+        atEnd.finish(out::add);
+        assertEquals(Arrays.<Object>asList("a", "b"), keys(out));
+        assertArrayEquals(new long[]{3, 5, 1}, out.get(0).lineNumbers);
+        assertEquals(1, atEnd.recordsWithoutKey());
+
+        SessionAssembler idle = new SessionAssembler(2, 1, 3);
+        List<Sequence> early = new ArrayList<>();
+        idle.add(step(1, "a", 0), early::add);
+        idle.add(step(2, "b", 0), early::add);
+        idle.add(step(3, "b", 0), early::add);
+        assertEquals(0, early.size());
+        idle.add(step(4, "b", 0), early::add);  // "a" has had no record for 3 lines
+        assertEquals(Arrays.<Object>asList("a"), keys(early));
+        idle.add(step(9, "a", 0), early::add);  // "b" idle since line 4; a new "a" starts
+        assertEquals(Arrays.<Object>asList("a", "b"), keys(early));
+        assertEquals("max_length keeps the first steps", 2, early.get(1).length);
+        idle.finish(early::add);
+        assertEquals(Arrays.<Object>asList("a", "b", "a"), keys(early));
+        assertEquals(2, idle.closedEarly());
+        assertEquals(1, idle.truncated());
+    }
+}
