@@ -270,10 +270,7 @@ def jvm_info() -> dict:
     import jpype
 
     info = {str(k): str(v) for k, v in jpype.JClass("io.dl4jbridge.RuntimeInfo").describe().items()}
-    loaded = jpype.JClass("org.bytedeco.javacpp.Loader").getLoadedLibraries()
-    library = next((str(v) for k, v in loaded.items() if str(k) == "nd4jcpu"), "")
-    info["nd4j.native.library"] = library or "not loaded (not the CPU backend)"
-    info["nd4j.cpu.build"] = cpubuild.loaded_build(library) if library else "none"
+    library = info.get("nd4j.native.library", "")
+    info["nd4j.cpu.build"] = cpubuild.loaded_build(library) if library.endswith(".so") else "none"
     info["nd4j.cpu.build.requested"] = _running.cpu_build
-    info["env.OMP_WAIT_POLICY"] = str(jpype.JClass("java.lang.System").getenv("OMP_WAIT_POLICY"))
     return info

@@ -86,13 +86,14 @@ def python_worker(data_path: str, spec_path: str, epochs: int, batch: int, repea
     config = LSTMConfig.from_json(Path(spec_path).read_text())
     warm = min(len(X), WARMUP_BATCHES * batch)
     Network(config).fit(X[:warm], Y[:warm], epochs=1, batch_size=batch, progress=False)
-    seconds, history = [], None
+    seconds, java_seconds, history = [], [], None
     for _ in range(repeats):
         net = Network(config)
         start = time.perf_counter()
         history = net.fit(X, Y, epochs=epochs, batch_size=batch, progress=False)
         seconds.append(time.perf_counter() - start)
-    return {"seconds": seconds, "iterations": len(history.iteration_scores),
+        java_seconds.append(history.seconds)  # Trainer.fit's own clock: the part spent inside Java
+    return {"seconds": seconds, "java_loop_seconds": java_seconds, "iterations": len(history.iteration_scores),
             "final_score": float(history.epoch_scores[-1]), "cpu_build": info["nd4j.cpu.build"],
             "peak_rss_mb": common.peak_rss_mb()}
 
@@ -143,6 +144,8 @@ def compare(case: Case, directory: Path, repeats: int) -> dict:
         "case": case.name, "n": case.n, "batch": case.batch, "epochs": case.epochs,
         "iterations": py1["iterations"], "python_s": py, "java_s": java, "ratio": py / java,
         "ms_per_minibatch_java": 1000 * java / java1["iterations"],
+        # of (a)'s time, the share outside Trainer.fit (conversions, checks, the crossing itself)
+        "python_outside_java_share": 1 - statistics.median(py1["java_loop_seconds"] + py2["java_loop_seconds"]) / py,
         "same_score": abs(py1["final_score"] - java1["final_score"]) <= 1e-6 * max(1.0, abs(java1["final_score"])),
         "python_final_score": py1["final_score"], "java_final_score": java1["final_score"],
         "runs_each": len(py_times), "cpu_build": py1["cpu_build"], "data": paths["source"],
@@ -157,7 +160,8 @@ def run(case_names: List[str], repeats: int) -> List[dict]:
             rows.append(row)
             print(f"{row['case']:14s} python {row['python_s']:7.2f}s  java {row['java_s']:7.2f}s  "
                   f"ratio {row['ratio']:.3f}  ({row['iterations']} minibatches, "
-                  f"{row['ms_per_minibatch_java']:.1f} ms each in Java; same final score: {row['same_score']}; "
+                  f"{row['ms_per_minibatch_java']:.1f} ms each in Java; "
+                  f"{100 * row['python_outside_java_share']:.1f}% of (a) outside Trainer.fit; same final score: {row['same_score']}; "
                   f"build {row['cpu_build']})", flush=True)
     return rows
 

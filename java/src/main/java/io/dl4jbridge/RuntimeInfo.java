@@ -53,6 +53,11 @@ public final class RuntimeInfo {
         info.put("offheap.maxphysical.bytes", String.valueOf(Pointer.maxPhysicalBytes()));
         info.put("offheap.used.bytes", String.valueOf(Pointer.totalBytes()));
         info.put("env.OMP_NUM_THREADS", String.valueOf(System.getenv("OMP_NUM_THREADS")));
+        info.put("env.OMP_WAIT_POLICY", String.valueOf(System.getenv("OMP_WAIT_POLICY")));
+        // which nd4j-native build JavaCPP loaded (its directory names it: linux-x86_64, linux-x86_64-avx2, ...)
+        info.put("javacpp.platform.extension", String.valueOf(System.getProperty(CpuBuild.PROPERTY)));
+        String library = org.bytedeco.javacpp.Loader.getLoadedLibraries().get("nd4jcpu");
+        info.put("nd4j.native.library", library == null ? "not loaded (not the CPU backend)" : library);
         return info;
     }
 }
