@@ -8,6 +8,10 @@ HDFS sessions: (a) ``Network.predict_proba`` from Python (the numpy -> INDArray 
 pass, the copy back), (b) ``io.dl4jbridge.bench.InferBench`` calling ``net.output`` on the same
 jars, heap and nd4j-native build. Printed per batch size: windows/s of each side and the ratio of
 their times (a)/(b) (goal <= 1.05 for batches >= 1024), then the p50 / p99 latency of one window.
+In the Python process the bridge's own work in ``predict_proba`` (input checks, the conversion in
+with its transpose, the output back) is also timed by itself, beside the bare forward pass on an
+INDArray already in the JVM: its share is the bridge's cost, which load that hits one process and
+not the other cannot skew (on a loaded machine the two-process ratio can swing by +-30%).
 Both sides check they computed the same outputs (L2 norm of the largest batch's probabilities).
 """
 
@@ -43,13 +47,27 @@ def python_worker(data_path: str, spec_path: str, batches: List[int], repeats: i
     info = common.start_worker_jvm()
     X = np.load(data_path)
     net = Network(LSTMConfig.from_json(Path(spec_path).read_text()))
-    medians, checksum = {}, 0.0
+    import jpype
+
+    from dl4j_bridge import arrays
+    from dl4j_bridge.network import PREDICT_CHUNK
+
+    predictor = jpype.JClass("io.dl4jbridge.Predictor")
+    medians, direct, bridge, checksum = {}, {}, {}, 0.0
     for batch in batches:  # warm-up of every shape first: JIT and ND4J caches settle before any timing
         for _ in range(WARMUP_CALLS):
             net.predict_proba(X[:batch])
     for batch in batches:
         xb = np.ascontiguousarray(X[:batch])
         medians[str(batch)] = common.median_seconds(lambda: net.predict_proba(xb), repeats)
+        # the bridge's own work in predict_proba, timed by itself (short, so many runs): input checks,
+        # numpy -> INDArray with the transpose, and the output back; beside the bare forward pass
+        ind = arrays.sequences_to_indarray(xb)
+        out = predictor.predict(net.java, ind, None, PREDICT_CHUNK)
+        bridge[str(batch)] = common.median_seconds(
+            lambda: (net._check_xy(xb, None, None), arrays.sequences_to_indarray(xb), arrays.sequences_from_indarray(out)),
+            max(repeats, 21))
+        direct[str(batch)] = common.median_seconds(lambda: predictor.predict(net.java, ind, None, PREDICT_CHUNK), repeats)
         checksum = float(np.linalg.norm(net.predict_proba(xb).astype(np.float64).ravel()))
     one = np.ascontiguousarray(X[:1])
     for _ in range(latency_calls):
@@ -59,7 +77,7 @@ def python_worker(data_path: str, spec_path: str, batches: List[int], repeats: i
         start = time.perf_counter()
         net.predict_proba(one)
         millis.append((time.perf_counter() - start) * 1000)
-    return {"median_seconds": medians, "latency_p50_ms": common.percentile(millis, 50),
+    return {"median_seconds": medians, "direct_seconds": direct, "bridge_seconds": bridge, "latency_p50_ms": common.percentile(millis, 50),
             "latency_p99_ms": common.percentile(millis, 99), "checksum": checksum,
             "cpu_build": info["nd4j.cpu.build"]}
 
@@ -92,8 +110,11 @@ def run(batches: List[int], repeats: int, latency_calls: int) -> Dict[str, objec
         key = str(batch)
         p = min(py1["median_seconds"][key], py2["median_seconds"][key])
         j = min(java1["median_seconds"][key], java2["median_seconds"][key])
+        d = min(py1["direct_seconds"][key], py2["direct_seconds"][key])
+        b = min(py1["bridge_seconds"][key], py2["bridge_seconds"][key])
         rows.append({"batch": batch, "python_s": p, "java_s": j, "python_windows_per_s": batch / p,
-                     "java_windows_per_s": batch / j, "ratio": p / j})
+                     "java_windows_per_s": batch / j, "ratio": p / j, "bridge_ms": 1000 * b,
+                     "bridge_share": b / (b + d)})
     latency = {
         "python_p50_ms": min(py1["latency_p50_ms"], py2["latency_p50_ms"]),
         "python_p99_ms": min(py1["latency_p99_ms"], py2["latency_p99_ms"]),
@@ -122,10 +143,10 @@ def main(argv=None) -> Dict[str, object]:
         print(json.dumps(python_worker(data, spec, [int(b) for b in batches.split(",")], int(repeats), int(calls))))
         return {}
     result = run(args.batches, args.repeats, args.latency_calls)
-    print(f"{'batch':>6} {'python win/s':>13} {'java win/s':>11} {'ratio':>6}")
+    print(f"{'batch':>6} {'python win/s':>13} {'java win/s':>11} {'ratio':>6} {'bridge ms':>10} {'bridge share':>13}")
     for row in result["rows"]:
         print(f"{row['batch']:6d} {row['python_windows_per_s']:13,.0f} {row['java_windows_per_s']:11,.0f} "
-              f"{row['ratio']:6.3f}")
+              f"{row['ratio']:6.3f} {row['bridge_ms']:10.3f} {100 * row['bridge_share']:12.2f}%")
     lat = result["latency"]
     print(f"one window: python p50 {lat['python_p50_ms']:.2f} ms p99 {lat['python_p99_ms']:.2f} ms; "
           f"java p50 {lat['java_p50_ms']:.2f} ms p99 {lat['java_p99_ms']:.2f} ms; "
