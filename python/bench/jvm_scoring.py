@@ -1,21 +1,19 @@
 #!/usr/bin/env python
 """JVM-only scoring throughput beside the Python scoring path, on the same file in the same run.
 
-    python python/bench/jvm_scoring.py [--lines 100000] [--train-lines 20000] [--repeats 3]
+    python python/bench/jvm_scoring.py [--lines 50000] [--train-lines 10000] [--repeats 3]
 
 1. Generates seeded syslog-style training and scoring logs into a temporary directory, trains a
-   ``NextEventDetector`` (windows of 10, stride 1, one GravesLSTM layer of 32) and saves it with its
-   pipeline (one zip).
-2. Python path (this process, one JVM): ``load_detector`` then, chunk by chunk,
-   ``pipeline_.iter_transform(file)`` -> ``decision_function`` / threshold -- raw lines to scores
-   and flags, one JVM call per chunk.
-3. Java path: ``bin/dl4j-bridge score --model m.zip --input file --output out.jsonl`` (no Python;
-   the flagged windows written as JSON lines): its own timing of the scoring pass (``seconds`` in
-   its summary; model already loaded) and the wall time of the whole command (JVM start and model
-   load included).
-4. Checks, with one more ``--all`` run, that both paths score every window alike (flags identical,
-   scores within 1e-5), then prints the median lines/s of each path over ``--repeats`` runs and the
-   ratio.
+   ``NextEventDetector`` (windows of 10, stride 1, one GravesLSTM layer of 32, threshold mean + 3
+   sigma) and saves it with its pipeline (one zip).
+2. Cold commands, each in a fresh process, interleaved: ``python -m dl4j_bridge score`` against
+   ``bin/dl4j-bridge score`` (no Python), both printing the flagged windows as the same JSON rows;
+   lines/s by wall time (interpreter/JVM start and model load included).
+3. Warm paths (a service that has scored before; first run dropped): Python in one process,
+   ``load_detector`` then ``pipeline_.iter_transform(file)`` -> ``decision_function`` / threshold;
+   Java as ``bin/dl4j-bridge serve`` answering ``POST /score`` with the whole file.
+4. Checks that both paths score every window alike (``--all``: flags identical, scores within 1e-5).
+Every figure is the median of ``--repeats`` runs; ratios are Java / Python (above 1: Java faster).
 """
 
 from __future__ import annotations
@@ -85,10 +83,51 @@ def java_pass(model: Path, log: Path, out: Path, *extra: str) -> tuple[float, fl
             np.array([r["flagged"] for r in results], dtype=bool))
 
 
+def python_cli(model: Path, log: Path, out: Path) -> float:
+    """Wall seconds of ``python -m dl4j_bridge score`` (fresh process)."""
+    start = time.perf_counter()
+    with out.open("w", encoding="utf-8") as handle:
+        proc = subprocess.run([sys.executable, "-m", "dl4j_bridge", "score", "--model", str(model), "--input", str(log)],
+                              stdout=handle, stderr=subprocess.PIPE, text=True, cwd=str(REPO_ROOT))
+    if proc.returncode != 0:
+        raise RuntimeError(f"python -m dl4j_bridge score failed:\n{proc.stderr[-3000:]}")
+    return time.perf_counter() - start
+
+
+def java_service(model: Path, log: Path, repeats: int) -> list[float]:
+    """Seconds of ``repeats`` POST /score requests of the whole file to ``dl4j-bridge serve`` (after one warm-up)."""
+    import re
+    import urllib.request
+
+    proc = subprocess.Popen([str(DIST / "bin" / "dl4j-bridge"), "serve", "--model", str(model), "--port", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        for line in proc.stderr:
+            found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+            if found:
+                port = int(found.group(1))
+                break
+        if port is None:
+            raise RuntimeError("dl4j-bridge serve did not start")
+        body = log.read_bytes()
+        times = []
+        for _ in range(repeats + 1):
+            start = time.perf_counter()
+            with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/score", data=body),
+                                        timeout=1800) as response:
+                response.read()
+            times.append(time.perf_counter() - start)
+        return times[1:]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lines", type=int, default=100_000, help="lines in the scored file")
-    parser.add_argument("--train-lines", type=int, default=20_000)
+    parser.add_argument("--lines", type=int, default=50_000, help="lines in the scored file")
+    parser.add_argument("--train-lines", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
@@ -98,20 +137,16 @@ def main() -> None:
     if not (DIST / "bin" / "dl4j-bridge").is_file():
         sys.exit(f"no launcher at {DIST}: run make build")
     db.start_jvm(threads=2)
+    median = statistics.median
     with tempfile.TemporaryDirectory(prefix="jvm_scoring_") as tmp:
         directory = Path(tmp)
         log = directory / "score.log"
         LogGenerator(seed=32).write(log, args.lines)
-        n_lines = sum(1 for _ in log.open(encoding="utf-8"))
+        n = sum(1 for _ in log.open(encoding="utf-8"))
         model = train_detector(directory, args.train_lines)
 
-        python_seconds, java_seconds, java_walls = [], [], []
-        for _ in range(args.repeats):  # interleaved, so load changes hit both paths alike
-            seconds, py_scores, py_flags = python_pass(model, log)
-            python_seconds.append(seconds)
-            scoring, wall, _, _ = java_pass(model, log, directory / "out.jsonl")
-            java_seconds.append(scoring)
-            java_walls.append(wall)
+        # same answers: every window, both paths
+        _, py_scores, py_flags = python_pass(model, log)
         _, _, jv_scores, jv_flags = java_pass(model, log, directory / "all.jsonl", "--all")
         if len(py_scores) != len(jv_scores) or not np.array_equal(py_flags, jv_flags):
             sys.exit(f"MISMATCH: python {len(py_scores)} windows / {int(py_flags.sum())} flagged, "
@@ -120,20 +155,33 @@ def main() -> None:
         if max_diff > 1e-5:
             sys.exit(f"MISMATCH: scores differ by up to {max_diff}")
 
-    py_rate = n_lines / statistics.median(python_seconds)
-    java_rate = n_lines / statistics.median(java_seconds)
-    java_wall_rate = n_lines / statistics.median(java_walls)
+        cold_python, cold_java, java_pass_seconds = [], [], []
+        for _ in range(args.repeats):  # interleaved, so load changes hit both paths alike
+            cold_python.append(python_cli(model, log, directory / "python.jsonl"))
+            scoring, wall, _, _ = java_pass(model, log, directory / "java.jsonl")
+            cold_java.append(wall)
+            java_pass_seconds.append(scoring)
+        same_output = ((directory / "python.jsonl").read_text(encoding="utf-8").count("\n")
+                       == (directory / "java.jsonl").read_text(encoding="utf-8").count("\n"))
+        warm_python = [python_pass(model, log)[0] for _ in range(args.repeats)]  # the JVM is warm by now
+        warm_java = java_service(model, log, args.repeats)
+
+    rate = lambda seconds: n / median(seconds)  # noqa: E731
     print(f"command: python python/bench/jvm_scoring.py --lines {args.lines} --train-lines {args.train_lines} "
           f"--repeats {args.repeats}")
-    print(f"file: {n_lines} syslog lines -> {len(py_scores)} windows of 10, {int(py_flags.sum())} flagged "
-          f"(identical flags on both paths; max score difference {max_diff:.1e})")
-    print(f"python scoring path (load_detector + iter_transform + decision_function): {py_rate:,.0f} lines/s "
-          f"(median of {args.repeats}: {statistics.median(python_seconds):.2f} s)")
-    print(f"java scorer (bin/dl4j-bridge score, scoring pass): {java_rate:,.0f} lines/s "
-          f"(median {statistics.median(java_seconds):.2f} s)")
-    print(f"java scorer, whole command incl. JVM start and model load: {java_wall_rate:,.0f} lines/s "
-          f"(median {statistics.median(java_walls):.2f} s)")
-    print(f"ratio java/python: {java_rate / py_rate:.2f} (scoring pass), {java_wall_rate / py_rate:.2f} (whole command)")
+    print(f"file: {n} syslog lines -> {len(py_scores)} windows of 10, {int(py_flags.sum())} flagged; every window "
+          f"scored alike on both paths (identical flags, max score difference {max_diff:.1e}); "
+          f"same number of rows printed by both commands: {same_output}")
+    print(f"cold command, python -m dl4j_bridge score: {rate(cold_python):,.0f} lines/s "
+          f"(median {median(cold_python):.2f} s)")
+    print(f"cold command, bin/dl4j-bridge score (JVM only): {rate(cold_java):,.0f} lines/s "
+          f"(median {median(cold_java):.2f} s; its scoring pass alone {rate(java_pass_seconds):,.0f} lines/s)")
+    print(f"warm, python load_detector + iter_transform + decision_function: {rate(warm_python):,.0f} lines/s "
+          f"(median {median(warm_python):.2f} s)")
+    print(f"warm, dl4j-bridge serve POST /score (JVM only): {rate(warm_java):,.0f} lines/s "
+          f"(median {median(warm_java):.2f} s)")
+    print(f"ratio java/python: cold command {median(cold_python) / median(cold_java):.2f}, "
+          f"warm {median(warm_python) / median(warm_java):.2f}")
     print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

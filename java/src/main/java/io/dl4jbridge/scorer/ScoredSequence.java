@@ -76,11 +76,7 @@ public final class ScoredSequence {
         out.put("key", key);
         out.put("score", score);
         out.put("flagged", anomaly);
-        List<Object> lineList = new ArrayList<>();
-        for (long l : lines) {
-            lineList.add(l);
-        }
-        out.put("line_numbers", lineList);
+        out.put("line_numbers", java.util.Arrays.stream(lines).boxed().collect(java.util.stream.Collectors.toList()));
         out.put("unexpected_steps", unexpectedSteps);
         out.put("step", step);
         out.put("line_number", step >= 0 ? (Object) lines[step] : null);
@@ -93,11 +89,7 @@ public final class ScoredSequence {
             } else {
                 out.put("actual_event", actual);
                 out.put("actual_line", step + 1 < lines.length ? (Object) lines[step + 1] : null);
-                List<Object> exp = new ArrayList<>();
-                for (int e : expected) {
-                    exp.add(e);
-                }
-                out.put("expected_events", exp);
+                out.put("expected_events", java.util.Arrays.stream(expected).boxed().collect(java.util.stream.Collectors.toList()));
                 out.put("probability", probability);
                 out.put("actual_template", actualTemplate);
                 out.put("expected_templates", new ArrayList<Object>(expectedTemplates));
