@@ -58,7 +58,7 @@ def _path(config: dict, value: Optional[str]) -> Optional[Path]:
     if value is None:
         return None
     p = Path(value)
-    return p if p.is_absolute() else Path(config.get("_base", ".")) / p
+    return (p if p.is_absolute() else Path(config.get("_base", ".")) / p).resolve()
 
 
 def _section(config: dict, name: str) -> dict:

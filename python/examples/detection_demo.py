@@ -64,7 +64,7 @@ def main() -> None:
     started = time.perf_counter()
     config = load_config(args.config)
     config.setdefault("output", {})["seed"] = args.seed
-    data_dir = Path(config["_base"]) / Path(config["data"]["train"]).parent
+    data_dir = (Path(config["_base"]) / Path(config["data"]["train"]).parent).resolve()
     counts = generate(data_dir, args.train_lines, args.test_lines, args.seed)
     log.info("generated %s under %s", counts, data_dir)
     db.start_jvm()
