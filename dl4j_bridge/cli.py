@@ -5,7 +5,9 @@
     dl4j-bridge evaluate --model m.zip --input test.log [--report DIR] [--kinds-field anomaly]
     dl4j-bridge doctor                           check Java, the build, the ND4J backend and memory limits
 
-Exit codes: 0 success, 1 failure (the message says what to do), 2 usage error.
+Exit codes, the same as the JVM launcher's: 0 success (for ``score``: nothing flagged), 1 ``score``
+flagged at least one window or session, 2 usage error, 3 input, model or config error (the message says
+which file and what to do), 4 anything else.
 """
 
 from __future__ import annotations
@@ -18,6 +20,20 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 log = logging.getLogger("dl4j_bridge.cli")
+
+
+log = logging.getLogger("dl4j_bridge.cli")
+
+# The same exit codes as the JVM launcher's (bin/dl4j-bridge): scripts treat both alike.
+EXIT_OK = 0        # success; for `score`: nothing flagged
+EXIT_FLAGGED = 1   # `score` flagged at least one window or session
+EXIT_USAGE = 2     # bad command line (argparse)
+EXIT_INPUT = 3     # input, model or config error: the message says which file and what to do
+EXIT_OTHER = 4     # anything else
+
+
+class CommandInputError(ValueError):
+    """The command's input or model cannot be used as asked (exit code 3)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +68,7 @@ def _load(model: str, trusted: bool):
     db.start_jvm()
     detector = load_detector(model, trusted=trusted)
     if detector.pipeline_ is None:
-        raise SystemExit(f"dl4j-bridge: {model} holds no ETL spec (dl4j_bridge.etl_spec.json); save the detector "
+        raise CommandInputError(f"{model} holds no ETL spec (dl4j_bridge.etl_spec.json); save the detector "
                          "with its pipeline (detector.save(path, pipeline=...)) to score raw logs")
     return detector
 
@@ -92,9 +108,10 @@ def cmd_score(args) -> int:
         if out is not sys.stdout:
             out.close()
     report = detector.pipeline_.report
-    print(f"{len(batch)} sequences scored, {int((scores.scores > detector.threshold_).sum())} flagged "
+    flagged = int((scores.scores > detector.threshold_).sum())
+    print(f"{len(batch)} sequences scored, {flagged} flagged "
           f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}", file=sys.stderr)
-    return 0
+    return EXIT_FLAGGED if flagged else EXIT_OK
 
 
 def cmd_evaluate(args) -> int:
@@ -105,7 +122,7 @@ def cmd_evaluate(args) -> int:
     if args.threshold is not None:
         detector.threshold_ = float(args.threshold)
     if not any(getattr(t, "kind", "") == "label" for t in detector.pipeline_.transforms):
-        raise SystemExit("dl4j-bridge: the model's ETL spec has no label transform, so the input carries no truth "
+        raise CommandInputError("the model's ETL spec has no label transform, so the input carries no truth "
                          "to evaluate against; use 'score' instead")
     batch = detector.pipeline_.transform(args.input)
     scores = detector.score_batch(batch)
@@ -151,9 +168,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     commands = {"train": cmd_train, "score": cmd_score, "evaluate": cmd_evaluate}
     try:
         return commands[args.command](args)
-    except (Dl4jBridgeError, FileNotFoundError, ValueError) as error:
+    except (Dl4jBridgeError, OSError, ValueError) as error:
         print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
-        return 1
+        return EXIT_INPUT
+    except Exception as error:  # noqa: BLE001 - the exit code says "unexpected"; -v shows the traceback
+        log.debug("unexpected failure", exc_info=True)
+        print(f"dl4j-bridge {args.command}: unexpected {type(error).__name__}: {error} "
+              f"(rerun with -v for the traceback)", file=sys.stderr)
+        return EXIT_OTHER
 
 
 if __name__ == "__main__":
