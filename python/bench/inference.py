@@ -114,6 +114,7 @@ def run(batches: List[int], repeats: int, latency_calls: int) -> Dict[str, objec
         b = min(py1["bridge_seconds"][key], py2["bridge_seconds"][key])
         rows.append({"batch": batch, "python_s": p, "java_s": j, "python_windows_per_s": batch / p,
                      "java_windows_per_s": batch / j, "ratio": p / j, "bridge_ms": 1000 * b,
+                     "hosted_forward_ratio": d / j,
                      "bridge_share": b / (b + d)})
     latency = {
         "python_p50_ms": min(py1["latency_p50_ms"], py2["latency_p50_ms"]),
@@ -143,10 +144,12 @@ def main(argv=None) -> Dict[str, object]:
         print(json.dumps(python_worker(data, spec, [int(b) for b in batches.split(",")], int(repeats), int(calls))))
         return {}
     result = run(args.batches, args.repeats, args.latency_calls)
-    print(f"{'batch':>6} {'python win/s':>13} {'java win/s':>11} {'ratio':>6} {'bridge ms':>10} {'bridge share':>13}")
+    print(f"{'batch':>6} {'python win/s':>13} {'java win/s':>11} {'ratio':>6} {'bridge ms':>10} {'bridge share':>13} "
+          f"{'bare pass in Python process / java':>35}")
     for row in result["rows"]:
         print(f"{row['batch']:6d} {row['python_windows_per_s']:13,.0f} {row['java_windows_per_s']:11,.0f} "
-              f"{row['ratio']:6.3f} {row['bridge_ms']:10.3f} {100 * row['bridge_share']:12.2f}%")
+              f"{row['ratio']:6.3f} {row['bridge_ms']:10.3f} {100 * row['bridge_share']:12.2f}% "
+              f"{row['hosted_forward_ratio']:35.3f}")
     lat = result["latency"]
     print(f"one window: python p50 {lat['python_p50_ms']:.2f} ms p99 {lat['python_p99_ms']:.2f} ms; "
           f"java p50 {lat['java_p50_ms']:.2f} ms p99 {lat['java_p99_ms']:.2f} ms; "
