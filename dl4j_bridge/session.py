@@ -28,7 +28,7 @@ _MARKER_CLASS = "io.dl4jbridge.NetworkFactory"
 _DEFAULT_HEAP = "2g"
 #: Environment for ND4J's native code, set before the JVM starts unless the user set it. ND4J's OpenMP
 #: threads spin while they wait for work; on a loaded machine (more runnable threads than cores) the
-#: spinning made training up to 20x slower (python/bench/scaling.py); passive waiting avoids that.
+#: spinning made training up to 22x slower (python/bench/scaling.py); passive waiting avoids that.
 NATIVE_ENV_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 _lock = threading.Lock()
