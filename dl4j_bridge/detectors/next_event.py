@@ -82,11 +82,25 @@ class NextEventDetector(BaseDetector):
         self._check_fitted(threshold=False)
         w = np.ones(len(batch)) if sample_weight is None else np.asarray(sample_weight, np.float64).reshape(-1)
         n_out = int(self.network_.config.n_out)
-        for g in range(1, n_out + 1):
-            s = self.with_params(top_g=g).score_batch(batch)
-            share = float((w * s.unexpected_steps).sum() / max((w * s.scored_steps).sum(), 1e-12))
-            if share <= max_share:
-                break
+        shares = {}
+
+        def unexpected_share(g: int) -> float:
+            if g not in shares:  # one forward pass on the JVM per g tried
+                s = self.with_params(top_g=g).score_batch(batch)
+                shares[g] = float((w * s.unexpected_steps).sum() / max((w * s.scored_steps).sum(), 1e-12))
+            return shares[g]
+
+        # A larger g only adds events to the expected set, so the share never grows with g: bisect for the
+        # smallest g within max_share (n_out when none is), ~log2(n_out) passes instead of up to n_out.
+        low, high = 1, n_out
+        while low < high:
+            middle = (low + high) // 2
+            if unexpected_share(middle) <= max_share:
+                high = middle
+            else:
+                low = middle + 1
+        g = low
+        share = unexpected_share(g)
         self.top_g = g
         self.threshold_method_ = {**(self.threshold_method_ or {}), "top_g_chosen_on_training_data": {
             "max_share": max_share, "unexpected_share": share, "top_g": g}}

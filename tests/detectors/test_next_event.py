@@ -117,3 +117,19 @@ def test_top_g_can_be_chosen_from_training_data_alone(next_event_detector):
     assert det.threshold_method_["top_g_chosen_on_training_data"]["unexpected_share"] <= 0.001
     assert det.predict(cycle_windows(20, anomalous=True, seed=22)).all()
     assert next_event_detector.top_g == 2          # the original is untouched
+
+
+def test_chosen_top_g_is_the_smallest_g_within_the_share(next_event_detector):
+    batch = cycle_windows(100, anomalous=True, seed=32)   # mostly predictable steps, one odd event each
+    n_out = next_event_detector.network_.config.n_out
+    shares = []
+    for g in range(1, n_out + 1):   # the definition, by linear scan
+        s = next_event_detector.with_params(top_g=g).score_batch(batch)
+        shares.append(s.unexpected_steps.sum() / s.scored_steps.sum())
+    assert all(a >= b for a, b in zip(shares, shares[1:]))           # never grows with g
+    assert len(set(shares)) > 2                                        # g really matters here
+    for max_share in sorted(set(shares)) + [shares[0] + 1.0]:
+        expected = next(g for g, share in enumerate(shares, start=1) if share <= max_share)
+        det = next_event_detector.with_params()
+        det.threshold_, det.threshold_method_ = 0.0, {"name": "top_g"}
+        assert det.choose_top_g(batch, max_share=max_share) == expected
