@@ -37,6 +37,7 @@ final class ScoreCommand {
             + "         raw log lines (plain or .gz; - = stdin, streamed) -> one JSON object per flagged\n"
             + "         window/session (--all: every one) on stdout, as Python's dl4j-bridge score; a summary on stderr\n"
             + "       dl4j-bridge serve --model DETECTOR.zip --port N [--host 127.0.0.1] [--threshold T] [--trusted]\n"
+            + "                         [--max-body-bytes N (default 33554432: larger requests get 413)]\n"
             + "         GET /health; POST /score with log lines as the body -> JSON lines (?all=true, ?threshold=T)\n";
 
     static int score(String[] args) throws IOException {
@@ -126,8 +127,12 @@ final class ScoreCommand {
             throw new Main.UsageException("--port N is required (0 picks a free port)");
         }
         String host = Main.option(args, "--host", false);
+        long maxBody = number(args, "--max-body-bytes", ScoringServer.DEFAULT_MAX_BODY_BYTES);
+        if (maxBody < 1) {
+            throw new Main.UsageException("--max-body-bytes must be >= 1, got " + maxBody);
+        }
         LogAnomalyScorer scorer = load(args, model);
-        ScoringServer server = ScoringServer.start(scorer, host == null ? "127.0.0.1" : host, port);
+        ScoringServer server = ScoringServer.start(scorer, host == null ? "127.0.0.1" : host, port, maxBody);
         System.err.println("dl4j-bridge: serving " + model + " on http://" + (host == null ? "127.0.0.1" : host) + ":"
                 + server.port() + " (GET /health, POST /score); stop with Ctrl-C");
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop));

@@ -60,14 +60,100 @@ public class ScoringServerTest {
         }
     }
 
+    @Test
+    public void requestsItCannotScoreGetAJsonErrorAndTheServerGoesOn() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        List<String> lines = ParityVectors.lines(d.vector);
+        byte[] valid = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
+        ScoringServer server = ScoringServer.start(scorer, "127.0.0.1", 0, valid.length + 10);
+        try {
+            String url = "http://127.0.0.1:" + server.port() + "/score?all=true";
+            String[] ok = request("POST", url, valid, "text/plain; charset=UTF-8", "req-1");
+            assertEquals(ok[1], "200", ok[0]);
+            assertEquals("req-1", ok[2]);
+
+            String[] empty = request("POST", url, new byte[0], null, "req-2");
+            assertEquals("400", empty[0]);
+            assertTrue(empty[1], empty[1].startsWith("{\"error\":\"empty body"));
+            assertEquals("req-2", empty[2]);
+
+            byte[] first = (lines.get(0) + "\n" + lines.get(1) + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] bad = concat(first, new byte[]{'a', 'b', (byte) 0xff, 'c', '\n'});
+            String[] notUtf8 = request("POST", url, bad, null, null);
+            assertEquals("400", notUtf8[0]);
+            assertTrue(notUtf8[1], notUtf8[1].contains("not valid UTF-8") && notUtf8[1].contains("\"line\":3")
+                    && notUtf8[1].contains("\"byte_offset\":" + (first.length + 2)));
+            String[] truncated = request("POST", url, concat(first, new byte[]{(byte) 0xe2, (byte) 0x82}), null, null);
+            assertEquals(truncated[1], "400", truncated[0]);
+
+            String[] tooLarge = request("POST", url, concat(valid, new byte[11]), null, "req-3");
+            assertEquals("413", tooLarge[0]);
+            assertTrue(tooLarge[1], tooLarge[1].contains("--max-body-bytes"));
+            assertEquals("req-3", tooLarge[2]);
+            String[] tooLargeChunked = request("POST", url, concat(valid, new byte[11]), null, null, true);
+            assertEquals(tooLargeChunked[1], "413", tooLargeChunked[0]);
+            String[] exactlyTheLimit = request("POST", url, concat(valid, "\n\n\n\n\n\n\n\n\n\n".getBytes(StandardCharsets.UTF_8)),
+                    null, null, true);
+            assertEquals(exactlyTheLimit[1], "200", exactlyTheLimit[0]);
+
+            String[] form = request("POST", url, valid, "multipart/form-data; boundary=x", null);
+            assertEquals("415", form[0]);
+            assertTrue(form[1], form[1].contains("multipart/form-data"));
+            String[] latin1 = request("POST", url, valid, "text/plain; charset=ISO-8859-1", null);
+            assertEquals("415", latin1[0]);
+            assertTrue(latin1[1], latin1[1].contains("the model reads UTF-8"));
+            String[] typo = request("POST", url.replace("all=true", "treshold=2"), valid, null, null);
+            assertEquals("400", typo[0]);
+            assertTrue(typo[1], typo[1].contains("unknown query parameter 'treshold'"));
+
+            // a request id that could smuggle anything is not echoed
+            assertEquals(null, request("POST", url, valid, null, "bad id with spaces")[2]);
+            String[] again = request("POST", url, valid, "application/x-ndjson", null);
+            assertEquals(ok[1], again[1]);
+            String health = request("GET", "http://127.0.0.1:" + server.port() + "/health", null)[1];
+            int sequences = ok[1].trim().split("\n").length;
+            assertTrue(health, health.contains("\"requests\":12") && health.contains("\"scored\":" + 4 * sequences));
+        } finally {
+            server.stop();
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     /** {status, body}. */
     static String[] request(String method, String url, String body) throws Exception {
+        return request(method, url, body == null ? null : body.getBytes(StandardCharsets.UTF_8), null, null);
+    }
+
+    /** {status, body, X-Request-Id of the response}. */
+    static String[] request(String method, String url, byte[] body, String contentType, String requestId)
+            throws Exception {
+        return request(method, url, body, contentType, requestId, false);
+    }
+
+    /** As above; {@code chunked}: no Content-Length, the body is sent in chunks. */
+    static String[] request(String method, String url, byte[] body, String contentType, String requestId,
+                            boolean chunked) throws Exception {
         HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
         c.setRequestMethod(method);
+        if (chunked) {
+            c.setChunkedStreamingMode(1024);
+        }
+        if (contentType != null) {
+            c.setRequestProperty("Content-Type", contentType);
+        }
+        if (requestId != null) {
+            c.setRequestProperty(ScoringServer.REQUEST_ID, requestId);
+        }
         if (body != null) {
             c.setDoOutput(true);
             try (OutputStream out = c.getOutputStream()) {
-                out.write(body.getBytes(StandardCharsets.UTF_8));
+                out.write(body);
             }
         }
         int status = c.getResponseCode();
@@ -80,6 +166,7 @@ public class ScoringServerTest {
                 bytes.write(buf, 0, n);
             }
         }
-        return new String[]{Integer.toString(status), new String(bytes.toByteArray(), StandardCharsets.UTF_8)};
+        return new String[]{Integer.toString(status), new String(bytes.toByteArray(), StandardCharsets.UTF_8),
+                c.getHeaderField(ScoringServer.REQUEST_ID)};
     }
 }
