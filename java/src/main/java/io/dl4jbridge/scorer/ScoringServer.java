@@ -80,7 +80,7 @@ public final class ScoringServer {
         ScoringServer s = new ScoringServer(scorer, http, maxBodyBytes);
         http.createContext("/health", s::health);
         http.createContext("/score", s::score);
-        http.createContext("/", exchange -> s.send(exchange, 404, error("no such endpoint: use GET /health or POST /score")));
+        http.createContext("/", s::notFound);
         http.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "dl4j-bridge-serve");
             t.setDaemon(false);
@@ -99,7 +99,23 @@ public final class ScoringServer {
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }
 
+    /** The JDK routes by path prefix ("/scores" reaches the "/score" context): only exact paths are served. */
+    private boolean exactPath(HttpExchange exchange, String path) throws IOException {
+        if (path.equals(exchange.getRequestURI().getPath())) {
+            return true;
+        }
+        notFound(exchange);
+        return false;
+    }
+
+    private void notFound(HttpExchange exchange) throws IOException {
+        send(exchange, 404, error("no such endpoint: use GET /health or POST /score"));
+    }
+
     private void health(HttpExchange exchange) throws IOException {
+        if (!exactPath(exchange, "/health")) {
+            return;
+        }
         if (!"GET".equals(exchange.getRequestMethod())) {
             send(exchange, 405, error("use GET /health"));
             return;
@@ -118,6 +134,9 @@ public final class ScoringServer {
     }
 
     private void score(HttpExchange exchange) throws IOException {
+        if (!exactPath(exchange, "/score")) {
+            return;
+        }
         if (!"POST".equals(exchange.getRequestMethod())) {
             send(exchange, 405, error("POST the log lines to /score"));
             return;

@@ -52,6 +52,8 @@ public class ScoringServerTest {
 
             assertEquals("405", request("GET", base + "/score", null)[0]);
             assertEquals("404", request("GET", base + "/nope", null)[0]);
+            assertEquals("404", request("POST", base + "/scores", body)[0]);
+            assertEquals("404", request("GET", base + "/health/more", null)[0]);
             String[] badThreshold = request("POST", base + "/score?threshold=abc", body);
             assertEquals("400", badThreshold[0]);
             assertTrue(request("GET", base + "/health", null)[1].contains("\"requests\":4"));
