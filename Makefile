@@ -11,7 +11,7 @@ JAVA_SOURCES := $(shell find java/src/main -type f 2>/dev/null) build.gradle set
 
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: all setup build test test-java test-python demo bench doctor clean
+.PHONY: all setup build test test-java test-python demo bench stress doctor clean
 
 all: build
 
@@ -54,6 +54,11 @@ demo: setup
 # measured but not shipped (AVX-512, oneDNN) are fetched once into build/bench-natives.
 bench: setup $(STAMPS)/bench-natives
 	$(PYTHON) python/bench/suite.py
+
+# Soak (200 fit/score/save/load cycles, memory growth < 5%) and load (10,000 requests to `serve`
+# at concurrency 8): prints the figures, writes python/stress/RESULTS.md, fails when a criterion does.
+stress: setup
+	$(PYTHON) python/stress/stress.py
 
 $(STAMPS)/bench-natives: $(STAMPS)/gradle build.gradle
 	$(GRADLE) --quiet benchNatives

@@ -1,0 +1,165 @@
+"""Soak: many fit / score / save / load cycles in one process, memory tracked, scores checked.
+
+Every cycle trains a fresh detector (same seed, same data), scores the test windows, saves the
+detector with its pipeline (atomically, over the previous cycle's file), loads it back and scores the
+raw test lines again through the loaded pipeline. Checked every cycle: the loaded detector gives
+exactly the scores and threshold of the one that was saved, and every cycle gives exactly the scores
+of the first (training is reproducible). After each cycle, with the cycle's objects dropped and a
+``System.gc()``, it reads:
+
+* ``rss``: the process' resident set (``VmRSS`` in ``/proc/self/status``): Python, the JVM and ND4J's
+  native memory together — the figure that catches a leak wherever it is;
+* ``heap``: JVM heap in use after the collection (``MemoryMXBean``), and ``nonheap`` (metaspace,
+  code cache: reported, not judged — the JIT keeps compiling for a while);
+* ``offheap``: native bytes ND4J and JavaCPP account for: ND4J's memory manager
+  (``Nd4j.getMemoryManager().allocatedMemory(0)``) plus JavaCPP's tracked pointers
+  (``Pointer.totalBytes()``, 0 here: ND4J 1.0.0-M2.1 frees its buffers through its own deallocator,
+  not JavaCPP's), as ``python/bench/memory.py`` reads them; ND4J does not count every allocation
+  (e.g. detached arrays), which is why RSS is judged too;
+* reported only: ``workspaces`` (DL4J's workspaces of this thread, where training runs), ``physical``
+  (JavaCPP's own reading of the process' physical memory, ``Pointer.physicalBytes()``).
+
+Growth compares the median of the ``window`` cycles after the warm-up with the median of the last
+``window`` cycles: medians, so a single garbage-collection blip does not decide the verdict.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from workload import Workload, make_detector
+
+log = logging.getLogger("stress.soak")
+MIB = 2**20
+JUDGED = ("rss", "heap", "offheap")
+REPORTED = ("nonheap", "workspaces", "physical")
+
+
+@dataclass
+class SoakResult:
+    """Per-cycle readings (bytes), seconds, checks, and the growth of each judged reading."""
+
+    cycles: int
+    warmup: int
+    window: int
+    limit_percent: float
+    readings: Dict[str, List[int]] = field(default_factory=dict)
+    seconds: List[float] = field(default_factory=list)
+    score_failures: List[str] = field(default_factory=list)
+    model_path: Optional[Path] = None
+    n_test_windows: int = 0
+
+    def growth(self, name: str) -> dict:
+        """``early`` and ``late`` medians (bytes) and ``percent`` growth of one reading."""
+        values = self.readings[name]
+        early = values[self.warmup:self.warmup + self.window]
+        late = values[-self.window:]
+        e, l = statistics.median(early), statistics.median(late)
+        return {"early": e, "late": l, "percent": 100.0 * (l - e) / e if e else 0.0}
+
+    def failures(self) -> List[str]:
+        """What failed: score checks, and every judged reading that grew by ``limit_percent`` or more."""
+        out = list(self.score_failures)
+        for name in JUDGED:
+            g = self.growth(name)
+            if g["percent"] >= self.limit_percent:
+                out.append(f"{name} grew {g['percent']:.2f}% (limit {self.limit_percent}%): "
+                           f"{g['early'] / MIB:.1f} -> {g['late'] / MIB:.1f} MiB")
+        return out
+
+
+class _Probe:
+    """Reads the process' and the JVM's memory after a full collection."""
+
+    def __init__(self):
+        import jpype
+
+        self.system = jpype.JClass("java.lang.System")
+        self.memory = jpype.JClass("java.lang.management.ManagementFactory").getMemoryMXBean()
+        self.pointer = jpype.JClass("org.bytedeco.javacpp.Pointer")
+        self.nd4j = jpype.JClass("org.nd4j.linalg.factory.Nd4j")
+        self.device = jpype.JClass("java.lang.Integer")(0)
+        self.workspaces = self.nd4j.getWorkspaceManager()
+
+    def read(self) -> Dict[str, int]:
+        gc.collect()  # drop Python's proxies first, so the Java objects they held can go
+        self.system.gc()
+        self.pointer.deallocateReferences()
+        time.sleep(0.05)  # ND4J's deallocator thread frees what the collection released
+        return {"rss": _vm_rss(), "heap": int(self.memory.getHeapMemoryUsage().getUsed()),
+                "offheap": int(self.nd4j.getMemoryManager().allocatedMemory(self.device)) + int(self.pointer.totalBytes()),
+                "nonheap": int(self.memory.getNonHeapMemoryUsage().getUsed()),
+                "workspaces": sum(int(w.getCurrentSize()) for w in self.workspaces.getAllWorkspacesForCurrentThread()),
+                "physical": int(self.pointer.physicalBytes())}
+
+
+def _vm_rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS line in /proc/self/status: the soak needs Linux' /proc")
+
+
+def run_soak(work: Workload, cycles: int, *, warmup: int, window: int, limit_percent: float = 5.0,
+             directory: Optional[Path] = None) -> SoakResult:
+    """Run the soak in this process (its JVM must be started).
+
+    Parameters
+    ----------
+    work : Workload
+        Logs and the fitted pipeline.
+    cycles, warmup, window : int
+        Number of cycles; cycles counted as warm-up; cycles in each median.
+    limit_percent : float
+        A judged reading fails when it grows by this much or more.
+    directory : Path, optional
+        Where the model file goes (default: a temporary directory); the last cycle's model stays there.
+    """
+    if warmup + window > cycles:
+        raise ValueError(f"cycles ({cycles}) must be at least warmup + window ({warmup} + {window})")
+    from dl4j_bridge.detectors import load_detector
+
+    directory = Path(directory or tempfile.mkdtemp(prefix="dl4j_bridge_soak_"))
+    path = directory / "soak_model.zip"
+    result = SoakResult(cycles, warmup, window, limit_percent, {n: [] for n in JUDGED + REPORTED}, model_path=path)
+    probe = _Probe()
+    reference: Optional[np.ndarray] = None
+    n_events = work.pipeline.n_template_ids
+    for cycle in range(1, cycles + 1):
+        start = time.perf_counter()
+        train = work.pipeline.transform(work.train_lines)
+        test = work.pipeline.transform(work.test_lines)
+        detector = make_detector(n_events).fit(train)
+        before = detector.decision_function(test)
+        threshold = detector.threshold_
+        detector.save(path, pipeline=work.pipeline)
+        loaded = load_detector(path)
+        after = loaded.decision_function(loaded.pipeline_.transform(work.test_lines))
+        result.n_test_windows = len(before)
+        if not np.array_equal(before, after) or loaded.threshold_ != threshold:
+            result.score_failures.append(f"cycle {cycle}: the loaded model scores differently from the saved one "
+                                         f"(max |diff| {np.max(np.abs(before - after)):.3g}, threshold "
+                                         f"{threshold} vs {loaded.threshold_})")
+        if reference is None:
+            reference = before
+        elif not np.array_equal(before, reference):
+            result.score_failures.append(f"cycle {cycle}: scores differ from cycle 1's (max |diff| "
+                                         f"{np.max(np.abs(before - reference)):.3g}) with the same seed and data")
+        del train, test, detector, loaded, before, after
+        result.seconds.append(time.perf_counter() - start)
+        for name, value in probe.read().items():
+            result.readings[name].append(value)
+        if cycle == 1 or cycle % 20 == 0 or cycle == cycles:
+            log.info("soak cycle %d/%d: %.2f s, rss %.0f MiB, heap %.1f MiB, off-heap %.1f MiB", cycle, cycles,
+                     result.seconds[-1], result.readings["rss"][-1] / MIB, result.readings["heap"][-1] / MIB,
+                     result.readings["offheap"][-1] / MIB)
+    return result
