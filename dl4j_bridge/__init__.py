@@ -9,14 +9,18 @@ from .errors import (
     BuildNotFoundError,
     Dl4jBridgeError,
     JavaError,
+    JavaNotFoundError,
+    JavaOutOfMemoryError,
     JVMConfigurationError,
+    JVMForkedError,
     JVMNotStartedError,
+    JVMShutDownError,
     NotFittedError,
     ShapeError,
 )
 from .network import FitHistory, Network
 from .progress import ProgressEvent
-from .session import JVMConfig, jvm_info, running_config, start_jvm
+from .session import JVMConfig, jvm_info, running_config, shutdown_jvm, start_jvm
 
 __version__ = "0.1.0"
 
@@ -25,9 +29,13 @@ __all__ = [
     "Dl4jBridgeError",
     "FitHistory",
     "JavaError",
+    "JavaNotFoundError",
+    "JavaOutOfMemoryError",
     "JVMConfig",
     "JVMConfigurationError",
+    "JVMForkedError",
     "JVMNotStartedError",
+    "JVMShutDownError",
     "LSTMConfig",
     "NextEventDetector",
     "Network",
@@ -37,5 +45,6 @@ __all__ = [
     "ShapeError",
     "jvm_info",
     "running_config",
+    "shutdown_jvm",
     "start_jvm",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ShapeError
+from .javaerrors import java_call
 from .session import require_jvm
 
 _bridge = None
@@ -20,14 +21,15 @@ _bridge = None
 
 def _java():
     global _bridge
+    require_jvm()  # every time: the JVM may have been shut down, or this may be a forked child
     if _bridge is None:
-        require_jvm()
         import jpype
 
         _bridge = jpype.JClass("io.dl4jbridge.ArrayBridge")
     return _bridge
 
 
+@java_call
 def _fill(shape, source: np.ndarray):
     """A new C-ordered float32 INDArray of ``shape`` holding ``source`` (a numpy array or view of that
     shape, any dtype and strides): numpy copies it straight into ND4J's memory, converting the dtype
@@ -47,6 +49,7 @@ def _view(bridge, plain_indarray, shape) -> np.ndarray:
     return np.frombuffer(memoryview(bridge.bytes(plain_indarray)), dtype=np.float32).reshape(shape)
 
 
+@java_call
 def _read(indarray, to_numpy_order=None) -> np.ndarray:
     """A new numpy array of the INDArray's values, axes reordered by ``to_numpy_order`` in the copy."""
     bridge = _java()
@@ -103,6 +106,7 @@ def sequences_to_indarray(x) -> object:
     return _fill(ncw.shape, ncw)
 
 
+@java_call
 def sequences_from_indarray(indarray) -> np.ndarray:
     """INDArray ``[batch, channels, time]`` (DL4J NCW) -> numpy ``[batch, time, channels]``."""
     if indarray.rank() != 3:

@@ -19,6 +19,18 @@ class JVMNotStartedError(Dl4jBridgeError):
     """A JVM-backed object was used before :func:`dl4j_bridge.start_jvm`."""
 
 
+class JVMShutDownError(JVMNotStartedError):
+    """The JVM was shut down (:func:`dl4j_bridge.shutdown_jvm`); it cannot be restarted in this process."""
+
+
+class JVMForkedError(Dl4jBridgeError, RuntimeError):
+    """The JVM was used in a process forked after it started; a JVM does not survive ``fork``."""
+
+
+class JavaNotFoundError(Dl4jBridgeError):
+    """No Java runtime was found to start the JVM with."""
+
+
 class ShapeError(Dl4jBridgeError, ValueError):
     """An array has the wrong rank, shape or dtype for the call."""
 
@@ -56,4 +68,18 @@ class JavaIOError(JavaError, OSError):
 
 
 class JavaOutOfMemoryError(JavaError, MemoryError):
-    """The JVM ran out of heap or off-heap memory; raise ``heap`` or ``max_bytes`` in ``start_jvm``."""
+    """The JVM ran out of heap or off-heap memory; the message names the :func:`~dl4j_bridge.start_jvm`
+    setting to raise.
+
+    Attributes
+    ----------
+    setting : str or None
+        ``"heap"``, ``"max_bytes"`` or ``"max_physical_bytes"``: the limit that was hit, when known.
+    """
+
+    def __init__(self, java_class: str, java_message: str, java_stacktrace: str = "", *,
+                 setting: str = None, advice: str = ""):
+        super().__init__(java_class, java_message, java_stacktrace)
+        self.setting = setting
+        if advice:
+            self.args = (f"{self.args[0]}. {advice}",)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Iterator
 
+from . import memory, session
 from .errors import (
     JavaError,
     JavaIllegalArgumentError,
     JavaIOError,
     JavaOutOfMemoryError,
+    JVMShutDownError,
 )
 
 _BY_JAVA_CLASS = (
@@ -46,16 +49,44 @@ def convert(java_exception) -> JavaError:
     name = str(cause.getClass().getName())
     for java_name, py_type in _BY_JAVA_CLASS:
         if cls.forName(java_name).isInstance(cause):
+            if py_type is JavaOutOfMemoryError:
+                setting, advice = memory.out_of_memory_advice(str(sw.toString()), session.running_config())
+                return JavaOutOfMemoryError(name, message, str(sw.toString()), setting=setting, advice=advice)
             return py_type(name, message, str(sw.toString()))
     return JavaError(name, message, str(sw.toString()))
 
 
 @contextlib.contextmanager
 def java_errors() -> Iterator[None]:
-    """Context in which any Java exception is re-raised as a :class:`JavaError` subclass."""
+    """Context for calls into Java: checks the JVM first (:func:`~dl4j_bridge.session.require_jvm`), and
+    re-raises any Java exception as a :class:`JavaError` subclass.
+
+    After an out-of-memory error, the calling thread's ND4J workspaces are released
+    (:func:`~dl4j_bridge.memory.release_after_out_of_memory`) so that a smaller call can succeed.
+    """
     import jpype
 
+    session.require_jvm()
     try:
         yield
     except jpype.JException as exc:
-        raise convert(exc) from None
+        session._park_if_exiting()
+        error = convert(exc)
+        if isinstance(error, JavaOutOfMemoryError):
+            memory.release_after_out_of_memory()
+        raise error from None
+    except jpype.JVMNotRunning:
+        session._park_if_exiting()
+        raise JVMShutDownError("the JVM shut down while this call was running (dl4j_bridge.shutdown_jvm from "
+                               "another thread?); it cannot be restarted in this process: use a new process") from None
+
+
+def java_call(function):
+    """Decorator: run ``function`` inside :func:`java_errors`."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with java_errors():
+            return function(*args, **kwargs)
+
+    return wrapper

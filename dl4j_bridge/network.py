@@ -6,11 +6,13 @@ Arrays are ``[batch, time, features]`` here; :mod:`dl4j_bridge.arrays` converts 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
 import math
 import os
+import threading
 from pathlib import Path
 from typing import Optional, Sequence, Tuple, Union
 
@@ -82,10 +84,16 @@ class Network:
     >>> net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
     >>> history = net.fit(X, Y, epochs=5, batch_size=32)   # X [batch, time, 3], Y [batch, time]
     >>> net.classify(X)                                     # [batch, time] class ids
+
+    A network may be shared between threads: its calls into Java (fit, predictions, evaluation, save)
+    run one at a time under :attr:`lock`. For parallel scoring, give each thread its own network.
     """
 
     def __init__(self, config: LSTMConfig, *, normalizer=None, _java_network=None):
         require_jvm()
+        #: Held during every call into Java on this network (DL4J's ``MultiLayerNetwork`` is not safe to
+        #: score while it trains or scores elsewhere). Re-entrant; hold it to make several calls one unit.
+        self.lock = threading.RLock()
         self.config = config
         if _java_network is None:
             with java_errors():
@@ -144,7 +152,7 @@ class Network:
         entries.put(CONFIG_ENTRY, self.config.to_json())
         for name, text in (extra_entries or {}).items():
             entries.put(str(name), str(text))
-        with java_errors():
+        with self._calling_java():
             _java("ModelIO").save(self._net, str(path), bool(save_updater), entries, self.normalizer)
         return path
 
@@ -156,19 +164,23 @@ class Network:
 
     def config_json(self) -> str:
         """DL4J's own JSON of the network configuration (``MultiLayerConfiguration.toJson()``)."""
-        return str(self._net.getLayerWiseConfigurations().toJson())
+        with self._calling_java():
+            return str(self._net.getLayerWiseConfigurations().toJson())
 
     def summary(self) -> str:
         """DL4J's layer table."""
-        return str(self._net.summary())
+        with self._calling_java():
+            return str(self._net.summary())
 
     @property
     def n_params(self) -> int:
-        return int(self._net.numParams())
+        with self._calling_java():
+            return int(self._net.numParams())
 
     def params(self) -> np.ndarray:
         """All parameters as one flat float32 vector (a copy)."""
-        return arrays.to_numpy(self._net.params()).reshape(-1)
+        with self._calling_java():
+            return arrays.to_numpy(self._net.params()).reshape(-1)
 
     # -- training ----------------------------------------------------------------------------
     def fit_normalizer(self, X: np.ndarray, mask: Optional[np.ndarray] = None) -> "Network":
@@ -185,7 +197,7 @@ class Network:
             ``[batch, time]``.
         """
         X, _, mask = self._check_xy(X, None, mask)
-        with java_errors():
+        with self._calling_java():
             self.normalizer = _java("Normalizers").fitStandardize(arrays.sequences_to_indarray(X), self._mask(mask))
         return self
 
@@ -256,7 +268,7 @@ class Network:
         display = ProgressDisplay(epochs, math.ceil(len(X) / batch_size)) if progress is not False else None
         cb = java_callback(callback, display)
         seed = self.config.seed if shuffle else -1
-        with java_errors():
+        with self._calling_java():
             result = _java("Trainer").fit(
                 self._net, self.normalizer, jx, jy, jm, jw, vx, vy, vm, vw, int(epochs), int(batch_size), int(seed),
                 int(patience), cb, int(report_every * 1000),
@@ -294,7 +306,7 @@ class Network:
             float32 ``[batch, time, n_out]``.
         """
         X, _, mask = self._check_xy(X, None, mask)
-        with java_errors():
+        with self._calling_java():
             out = _java("Predictor").predict(self._net, self.normalizer, arrays.sequences_to_indarray(X), self._mask(mask),
                                              PREDICT_CHUNK)
         return arrays.sequences_from_indarray(out)
@@ -302,7 +314,7 @@ class Network:
     def classify(self, X: np.ndarray, mask: Optional[np.ndarray] = None) -> np.ndarray:
         """Most probable class per step: int64 ``[batch, time]``, -1 on padded steps."""
         X, _, mask = self._check_xy(X, None, mask)
-        with java_errors():
+        with self._calling_java():
             ids = _java("Predictor").classify(self._net, self.normalizer, arrays.sequences_to_indarray(X), self._mask(mask),
                                               PREDICT_CHUNK)
         return arrays.steps_from_indarray(ids).astype(np.int64)
@@ -317,7 +329,7 @@ class Network:
             dicts), ``confusion_matrix`` (``[actual][predicted]`` counts), ``n_classes``, ``n_evaluated``.
         """
         X, Y, mask = self._check_xy(X, Y, mask)
-        with java_errors():
+        with self._calling_java():
             text = _java("Evaluator").evaluate(
                 self._net, self.normalizer, arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"),
                 self._mask(mask), PREDICT_CHUNK,
@@ -325,6 +337,12 @@ class Network:
         return json.loads(str(text))
 
     # -- helpers -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _calling_java(self):
+        """Checks the JVM, then holds :attr:`lock`; Java exceptions become :class:`JavaError` subclasses."""
+        with java_errors(), self.lock:
+            yield
+
     def _mask(self, mask):
         return None if mask is None else arrays.steps_to_indarray(mask, "mask")
 

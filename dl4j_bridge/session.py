@@ -3,10 +3,18 @@
 Classpath, ``-D`` options and ``OMP_NUM_THREADS`` are all fixed before the JVM starts; a JVM cannot be
 restarted in the same process, so a second :func:`start_jvm` with a different configuration raises
 :class:`~dl4j_bridge.errors.JVMConfigurationError` instead of silently keeping the first.
+
+Every use of the JVM passes :func:`require_jvm`, which refuses, with a typed error, a JVM that is not
+started, shut down (:func:`shutdown_jvm`; :class:`~dl4j_bridge.errors.JVMShutDownError`) or inherited
+through ``fork`` (:class:`~dl4j_bridge.errors.JVMForkedError`). Python threads that call Java are attached
+to the JVM by JPype; :func:`require_jvm` detaches each one when it ends, so short-lived threads leak no
+Java threads. At interpreter exit, a daemon thread still calling Java is stopped quietly before JPype shuts
+the JVM down (Python abandons daemon threads at exit anyway) instead of failing with a traceback.
 """
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import glob
 import logging
@@ -16,11 +24,19 @@ from pathlib import Path
 from typing import Optional, Sequence, Tuple
 
 from . import cpubuild
-from .errors import BuildNotFoundError, JVMConfigurationError, JVMNotStartedError
+from .errors import (
+    BuildNotFoundError,
+    JavaNotFoundError,
+    JVMConfigurationError,
+    JVMForkedError,
+    JVMNotStartedError,
+    JVMShutDownError,
+)
 
 log = logging.getLogger(__name__)
 
 BUILD_COMMAND = "make build   (or: gradle installDist, in the dl4j_bridge checkout)"
+JAVA_INSTALL = "sudo apt-get install openjdk-17-jdk-headless (Debian/Ubuntu), or set JAVA_HOME to a JDK 11+"
 HOME_ENV = "DL4J_BRIDGE_HOME"
 _DIST = Path("build") / "install" / "dl4j-bridge"
 _MARKER_CLASS = "io.dl4jbridge.NetworkFactory"
@@ -33,6 +49,14 @@ NATIVE_ENV_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 _lock = threading.Lock()
 _running: Optional["JVMConfig"] = None
+#: Set by :func:`shutdown_jvm`: the JVM of this process is gone for good.
+_shut_down = False
+#: The pid of the parent, in a process forked after the JVM started (the JVM did not come along).
+_forked_from: Optional[int] = None
+#: Set at interpreter exit, just before JPype shuts the JVM down.
+_exiting = False
+#: Per Python thread: the :class:`_ThreadAttachment` that detaches it from the JVM when the thread ends.
+_threads = threading.local()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,6 +198,7 @@ def start_jvm(
     import jpype
 
     with _lock:
+        _refuse_forked_or_shut_down()
         if _running is not None or jpype.isJVMStarted():
             return _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, threads, jvm_options,
                                cpu_build)
@@ -204,7 +229,7 @@ def start_jvm(
         numpy.linalg.det(numpy.eye(2))
         log.info("starting JVM: %s, %d jars", " ".join(config.jvm_arguments()), len(config.classpath))
         jpype.startJVM(
-            jpype.getDefaultJVMPath(),
+            _jvm_library(jpype),
             *config.jvm_arguments(),
             classpath=list(config.classpath),
             convertStrings=False,
@@ -216,7 +241,115 @@ def start_jvm(
                 f"{_MARKER_CLASS} is not on the classpath; rebuild with: {BUILD_COMMAND}"
             ) from exc
         _running = config
+        # Registered after JPype's own exit handler, so it runs first (atexit is last in, first out).
+        atexit.register(_on_exit)
+        _ThreadAttachment.detach = staticmethod(jpype.JClass("java.lang.Thread").detach)
         return config
+
+
+def _jvm_library(jpype) -> str:
+    """The path of ``libjvm`` that JPype found, or :class:`JavaNotFoundError` saying what to install."""
+    try:
+        return jpype.getDefaultJVMPath()
+    except (jpype.JVMNotFoundException, jpype.JVMNotSupportedException) as exc:
+        raise JavaNotFoundError(
+            f"no usable Java runtime was found to start the JVM ({exc}). Install a JDK: {JAVA_INSTALL} "
+            "directory (17 is tested)."
+        ) from None
+
+
+def shutdown_jvm() -> None:
+    """Shut the process's JVM down, for good.
+
+    JPype cannot start a second JVM in one process: afterwards every JVM-backed call (networks, detectors,
+    arrays, :func:`start_jvm`) raises :class:`~dl4j_bridge.errors.JVMShutDownError`. Call it when no other
+    thread is using the JVM; it is a no-op when no JVM runs. Exiting the interpreter shuts the JVM down
+    without it.
+
+    Raises
+    ------
+    JVMForkedError
+        In a process forked after the JVM started (there is no JVM here to shut down).
+    """
+    global _running, _shut_down
+    import jpype
+
+    with _lock:
+        _refuse_forked_or_shut_down(allow_shut_down=True)
+        if _running is None:
+            return
+        log.info("shutting the JVM down; it cannot be restarted in this process")
+        jpype.shutdownJVM()
+        _running = None
+        _shut_down = True
+
+
+def _refuse_forked_or_shut_down(allow_shut_down: bool = False) -> None:
+    if _forked_from is not None:
+        raise JVMForkedError(
+            f"this process was forked from process {_forked_from} after that process started its JVM, and a JVM "
+            "does not survive fork(): using it here would hang or crash. Use the 'spawn' start method "
+            "(multiprocessing.get_context('spawn'), or ProcessPoolExecutor(mp_context=...)) and call "
+            "dl4j_bridge.start_jvm() in each worker."
+        )
+    if _shut_down and not allow_shut_down:
+        raise JVMShutDownError(
+            "the JVM of this process was shut down (dl4j_bridge.shutdown_jvm) and a JVM cannot be restarted in "
+            "the same process (a JPype/JNI limit): do this work in a new process."
+        )
+
+
+def _after_fork_in_child() -> None:
+    global _forked_from, _lock
+    _lock = threading.Lock()  # another thread may have held it at the fork
+    if _running is None:
+        return
+    _forked_from = os.getppid()
+    try:  # the JVM's threads did not come along: JPype's shutdown at this process's exit would hang
+        import jpype.config
+
+        jpype.config.onexit = False
+    except Exception:  # pragma: no cover - JPype without the setting: nothing to turn off
+        pass
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _on_exit() -> None:
+    global _exiting
+    _exiting = True
+
+
+def _park_if_exiting() -> None:
+    """At interpreter exit, stop a daemon thread here rather than let it call into a JVM being shut down.
+
+    Python abandons daemon threads at exit; this one waits (holding no lock but its own) until the process
+    ends, instead of raising a traceback from a JVM that is going away.
+    """
+    if _exiting and threading.current_thread().daemon:
+        threading.Event().wait()
+
+
+class _ThreadAttachment:
+    """Held in a thread-local of every non-main Python thread that calls Java: when the thread ends, Python
+    drops it in that same thread, and it detaches the thread from the JVM (JPype attaches threads on their
+    first Java call and never detaches them, so each short-lived thread would leave a Java thread behind)."""
+
+    detach = None
+
+    def __del__(self):
+        if _running is not None and _forked_from is None and self.detach is not None:
+            try:
+                self.detach()
+            except Exception:  # pragma: no cover - JPype documents detach as unable to fail
+                pass
+
+
+def _track_thread() -> None:
+    if getattr(_threads, "attached", None) is None:
+        _threads.attached = (_ThreadAttachment() if threading.current_thread() is not threading.main_thread()
+                             else True)
 
 
 def _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, threads, jvm_options,
@@ -255,9 +388,23 @@ def running_config() -> Optional[JVMConfig]:
 
 
 def require_jvm() -> None:
-    """Raise :class:`JVMNotStartedError` unless :func:`start_jvm` has run."""
-    if _running is None:
+    """Check that this process's JVM is usable; every JVM-backed call passes here first.
+
+    Raises
+    ------
+    JVMNotStartedError
+        Before :func:`start_jvm`.
+    JVMShutDownError
+        After :func:`shutdown_jvm` (a subclass of :class:`JVMNotStartedError`).
+    JVMForkedError
+        In a process forked after the JVM started.
+    """
+    if _exiting:
+        _park_if_exiting()
+    if _running is None or _forked_from is not None:
+        _refuse_forked_or_shut_down()
         raise JVMNotStartedError("the JVM is not started: call dl4j_bridge.start_jvm() first")
+    _track_thread()
 
 
 def jvm_info() -> dict:

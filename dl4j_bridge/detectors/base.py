@@ -274,7 +274,7 @@ class BaseDetector:
 
         step_ids, next_ids = self._ids(batch)
         net = self.network_
-        with java_errors():
+        with java_errors(), net.lock:
             result = jpype.JClass("io.dl4jbridge.DetectorScoring").score(
                 net.java, net.normalizer, arrays.sequences_to_indarray(batch.x),
                 arrays.steps_to_indarray(batch.mask, "mask"),

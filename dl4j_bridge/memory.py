@@ -1,0 +1,74 @@
+"""Out-of-memory errors on the JVM: which limit was hit, and getting the memory back afterwards.
+
+ND4J's arrays live outside the Java heap. JavaCPP bounds that native memory with two settings that
+:func:`dl4j_bridge.start_jvm` passes: ``max_bytes`` (``org.bytedeco.javacpp.maxbytes``: the bytes of the
+pointers JavaCPP tracks) and ``max_physical_bytes`` (``maxphysicalbytes``: the resident size of the whole
+process, checked whenever JavaCPP allocates). With DL4J 1.0.0-M2.1 on CPU, libnd4j allocates the arrays'
+buffers itself, so only ``max_physical_bytes`` bounds them; ``max_bytes`` counts the small pointers around
+them (shape descriptors, op arguments). ``heap`` bounds the Java objects.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+from typing import Optional, Tuple
+
+log = logging.getLogger(__name__)
+
+#: Words of the Java message for each limit, most specific first.
+_SIGNS = (
+    ("max_physical_bytes", ("maxPhysicalBytes", "Physical memory usage is too high")),
+    ("max_bytes", ("maxBytes",)),
+    ("heap", ("Java heap space", "GC overhead limit exceeded", "Requested array size exceeds VM limit")),
+)
+_WHAT = {
+    "max_physical_bytes": "the process's resident memory reached its limit",
+    "max_bytes": "ND4J's tracked native memory reached its limit",
+    "heap": "the Java heap is full",
+}
+
+
+def out_of_memory_advice(java_text: str, config) -> Tuple[Optional[str], str]:
+    """The start_jvm setting that an ``OutOfMemoryError`` hit, and what to do.
+
+    Parameters
+    ----------
+    java_text : str
+        The Java stack trace, causes included (JavaCPP puts the limit in the innermost cause).
+    config : JVMConfig or None
+        The running JVM's configuration, to quote the current value.
+
+    Returns
+    -------
+    (setting or None, advice)
+    """
+    for setting, signs in _SIGNS:
+        if any(sign in java_text for sign in signs):
+            now = getattr(config, setting, None) if config is not None else None
+            value = f"={now!r}" if now is not None else " (JavaCPP's default)"
+            return setting, (f"{_WHAT[setting]}: start_jvm({setting}{value}). Raise {setting} in start_jvm "
+                             "(it is fixed when the JVM starts: use a new process), or work in smaller batches")
+    return None, ("raise start_jvm(heap=...) for Java objects, or max_physical_bytes / max_bytes for ND4J's "
+                  "native memory (fixed when the JVM starts: use a new process), or work in smaller batches")
+
+
+def release_after_out_of_memory() -> None:
+    """Give memory back after an out-of-memory error, so that smaller work can go on in this process.
+
+    Destroys the calling thread's ND4J workspaces (DL4J sizes them for the largest batch seen and keeps
+    them; they are re-created on demand), runs the Java garbage collector (arrays of the failed call), and
+    returns freed native memory to the system (``malloc_trim``; JavaCPP's ``max_physical_bytes`` check reads
+    the resident size). Best effort: never raises.
+    """
+    try:
+        import jpype
+
+        jpype.JClass("org.nd4j.linalg.factory.Nd4j").getWorkspaceManager().destroyAllWorkspacesForCurrentThread()
+        jpype.JClass("java.lang.System").gc()
+    except Exception as exc:  # the error being reported matters more than this clean-up
+        log.warning("could not release ND4J memory after an out-of-memory error: %s", exc)
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
