@@ -147,6 +147,7 @@ class Network:
         """
         import jpype
 
+        require_jvm()  # before the first Java object below
         path = Path(path).absolute()
         entries = jpype.JClass("java.util.LinkedHashMap")()
         entries.put(CONFIG_ENTRY, self.config.to_json())
