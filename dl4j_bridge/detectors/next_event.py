@@ -38,6 +38,14 @@ class NextEventDetector(BaseDetector):
         id in the training batch + 1.
     oov_id : int
         The out-of-vocabulary id (the ETL's is 0); -1 disables the rule.
+    end_id : int, optional
+        Id of an end-of-session symbol among the targets (e.g. :attr:`~dl4j_bridge.detectors.deeplog.
+        KeyVocabulary.end_id`). With ``end_min_probability`` (or :meth:`choose_end_probability`), a step whose
+        actual target is the end is unexpected when the model gave the end less than that probability,
+        instead of by rank: with a small vocabulary, the end of a session cut short can rank within the top g
+        while the model gives it almost no probability.
+    end_min_probability : float, optional
+        The probability floor of the end symbol (needs ``end_id``).
     **kwargs
         Training and threshold parameters of :class:`~dl4j_bridge.detectors.base.BaseDetector`; the
         threshold defaults to ``"top_g"`` (any unexpected step), which needs the count or share score.
@@ -51,7 +59,8 @@ class NextEventDetector(BaseDetector):
     kind = "next_event"
 
     def __init__(self, *, top_g: int = 9, score: str = "count", steps: str = "all", n_events: Optional[int] = None,
-                 oov_id: int = 0, hidden_sizes=(64, 64), epochs: int = 30, batch_size: int = 1024,
+                 oov_id: int = 0, end_id: Optional[int] = None, end_min_probability: Optional[float] = None,
+                 hidden_sizes=(64, 64), epochs: int = 30, batch_size: int = 1024,
                  learning_rate: float = 0.01, updater: str = "adam", threshold: str = "top_g", **kwargs):
         if score not in SCORES:
             raise ValueError(f"score must be one of {SCORES}, got {score!r}")
@@ -59,6 +68,9 @@ class NextEventDetector(BaseDetector):
             raise ValueError(f"steps must be 'all' or 'last', got {steps!r}")
         if top_g < 1:
             raise ValueError(f"top_g must be >= 1, got {top_g}")
+        if end_min_probability is not None and (end_id is None or not 0.0 <= end_min_probability <= 1.0):
+            raise ValueError(f"end_min_probability must be in [0, 1] and needs end_id, got {end_min_probability!r} "
+                             f"with end_id={end_id!r}")
         super().__init__(hidden_sizes=hidden_sizes, epochs=epochs, batch_size=batch_size,
                          learning_rate=learning_rate, updater=updater, threshold=threshold, **kwargs)
         self.top_g = int(top_g)
@@ -66,10 +78,40 @@ class NextEventDetector(BaseDetector):
         self.steps = steps
         self.n_events = n_events
         self.oov_id = int(oov_id)
+        self.end_id = None if end_id is None else int(end_id)
+        self.end_min_probability = None if end_min_probability is None else float(end_min_probability)
+
+    _OWN_PARAMS = ("top_g", "score", "steps", "n_events", "oov_id", "end_id", "end_min_probability")
 
     def _param_names(self):
-        return ["top_g", "score", "steps", "n_events", "oov_id"] + [
-            p for p in super()._param_names() if p not in ("top_g", "score", "steps", "n_events", "oov_id")]
+        return list(self._OWN_PARAMS) + [p for p in super()._param_names() if p not in self._OWN_PARAMS]
+
+    def choose_end_probability(self, batch: SequenceBatch, *, sample_weight=None, quantile: float = 0.0) -> float:
+        """Set ``end_min_probability`` from (normal) training data alone: the ``quantile`` (default 0: the
+        smallest) of the probabilities the model gives the end symbol where a session of ``batch`` really ends,
+        weighted by ``sample_weight``. Every training session's end (all but ``quantile`` of them) is then
+        expected. Needs ``end_id``; returns the floor.
+        """
+        self._check_fitted(threshold=False)
+        if self.end_id is None:
+            raise ValueError("choose_end_probability needs end_id (the id of the end-of-session symbol)")
+        targets = self._training_targets(batch, None)
+        probabilities = self.network_.predict_proba(batch.x, batch.mask)[..., self.end_id]
+        at_end = targets == self.end_id
+        if not at_end.any():
+            raise ValueError(f"no step of the batch has the end symbol {self.end_id} as its target: pass the "
+                             "training sessions with their ends (session_windows(..., end=True))")
+        w = np.ones(len(batch)) if sample_weight is None else np.asarray(sample_weight, np.float64).reshape(-1)
+        values = probabilities[at_end].astype(np.float64)
+        weights = np.broadcast_to(w[:, None], at_end.shape)[at_end]
+        order = np.argsort(values, kind="stable")
+        cumulative = np.cumsum(weights[order]) / weights.sum()
+        floor = float(values[order][min(np.searchsorted(cumulative, quantile, side="right"), len(values) - 1)]
+                      if quantile > 0 else values.min())
+        self.end_min_probability = floor
+        self.threshold_method_ = {**(self.threshold_method_ or {}), "end_probability_chosen_on_training_data": {
+            "quantile": quantile, "end_min_probability": floor, "training_ends": int(at_end.sum())}}
+        return floor
 
     def choose_top_g(self, batch: SequenceBatch, *, sample_weight=None, max_share: float = 0.001) -> int:
         """Set ``top_g`` from (normal) training data alone: the smallest g for which at most ``max_share`` of
@@ -107,8 +149,13 @@ class NextEventDetector(BaseDetector):
         return g
 
     def scoring(self) -> dict:
-        return {"kind": "next_event", "top_g": self.top_g, "score": self.score, "steps": self.steps,
-                "oov_id": self.oov_id}
+        scoring = {"kind": "next_event", "top_g": self.top_g, "score": self.score, "steps": self.steps,
+                   "oov_id": self.oov_id}
+        if self.end_id is not None:
+            scoring["end_id"] = self.end_id
+            if self.end_min_probability is not None:
+                scoring["end_min_probability"] = self.end_min_probability
+        return scoring
 
     def _ids(self, batch: SequenceBatch):
         if batch.step_ids is None or (batch.step_ids < 0).all():

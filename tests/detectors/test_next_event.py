@@ -133,3 +133,30 @@ def test_chosen_top_g_is_the_smallest_g_within_the_share(next_event_detector):
         det = next_event_detector.with_params()
         det.threshold_, det.threshold_method_ = 0.0, {"name": "top_g"}
         assert det.choose_top_g(batch, max_share=max_share) == expected
+
+
+def test_the_end_of_a_session_is_judged_by_a_probability_floor_chosen_on_training_sessions(jvm):
+    from dl4j_bridge.detectors import NextEventDetector
+    from dl4j_bridge.detectors.deeplog import KeyVocabulary, session_windows
+
+    normal = [(1, 2, 3, 4, 5, 6)] * 30 + [(1, 2, 3, 4, 7, 5, 6)] * 10
+    vocab = KeyVocabulary.fit(normal)
+    train = session_windows(normal, vocab, h=3)
+    det = NextEventDetector(top_g=vocab.n_events, steps="last", n_events=vocab.n_events, end_id=vocab.end_id,
+                            hidden_sizes=(12,), epochs=60, batch_size=64, learning_rate=0.05, patience=0,
+                            validation_fraction=0.0, seed=3, normalize=False)
+    det.fit(train.batch, sample_weight=train.counts)
+    cut_short = session_windows([(1, 2, 3, 4)], vocab, h=3)   # every transition normal, ends too early
+    # top_g = every event: without a floor nothing is unexpected
+    assert cut_short.session_scores(det.predict(cut_short.batch)).max() == 0
+    with pytest.raises(ValueError, match="end_id"):
+        det.with_params(end_id=None).choose_end_probability(train.batch)
+    floor = det.choose_end_probability(train.batch, sample_weight=train.counts)
+    ends = det.network_.predict_proba(train.batch.x)[:, -1, vocab.end_id][train.batch.next_ids == vocab.end_id]
+    assert floor == pytest.approx(float(ends.min()))
+    assert det.scoring()["end_min_probability"] == floor and det.scoring()["end_id"] == vocab.end_id
+    assert det.threshold_method_["end_probability_chosen_on_training_data"]["training_ends"] == 2
+    assert train.session_scores(det.predict(train.batch)).max() == 0       # every training session passes
+    assert cut_short.session_scores(det.predict(cut_short.batch)).max() == 1
+    explained = det.explain(cut_short.batch)
+    assert any(row["actual_event"] == vocab.end_id for row in explained)

@@ -27,7 +27,11 @@ import java.util.Arrays;
  *     an anomaly by definition; -1 disables the rule) or when it is outside the network's classes.
  *     {@code "steps": "last"} scores only the last step that has a target (DeepLog: a window of h events
  *     predicts the one after it). Scores: count or share of unexpected steps, mean or max negative
- *     log-likelihood of the actual events (probabilities floored at 1e-12).</li>
+ *     log-likelihood of the actual events (probabilities floored at 1e-12). Optional {@code "end_id"} and
+ *     {@code "end_min_probability"}: the id of an end-of-session symbol and the probability below which the
+ *     model did not expect the session to end there; a step whose target is the end is then judged by that
+ *     floor instead of by its rank (with few event kinds the end of a cut-short session can still rank
+ *     within the top g while the model gives it almost no probability).</li>
  * <li>sequence classifier: {@code {"kind": "sequence_classifier", "positive_classes": [1],
  *     "aggregation": "max"|"mean"|"last"}}. P(anomalous) of a step is the summed softmax of the positive
  *     classes; the sequence score aggregates it over real steps.</li>
@@ -148,6 +152,8 @@ public final class DetectorScoring {
         String score = "count";
         boolean lastOnly;
         int oovId = 0;
+        int endId = -1;
+        double endMinProbability = -1;
         int[] positive = {1};
         String aggregation = "max";
 
@@ -173,6 +179,12 @@ public final class DetectorScoring {
                 }
                 s.lastOnly = steps.equals("last");
                 s.oovId = node.path("oov_id").asInt(0);
+                s.endId = node.path("end_id").asInt(-1);
+                s.endMinProbability = node.path("end_min_probability").asDouble(-1);
+                if (node.has("end_min_probability") && (s.endId < 0 || !(s.endMinProbability >= 0 && s.endMinProbability <= 1))) {
+                    throw new IllegalArgumentException("end_min_probability must be in [0, 1] and needs an end_id >= 0, got "
+                            + node.path("end_min_probability") + " with end_id " + s.endId);
+                }
                 if (s.topG < 1) {
                     throw new IllegalArgumentException("top_g must be >= 1, got " + s.topG);
                 }
@@ -263,7 +275,9 @@ public final class DetectorScoring {
                 n++;
                 double p = actual < nOut ? probs[offset + actual * time + t] : 0.0;
                 boolean bad = actual >= nOut || (spec.oovId >= 0 && actual == spec.oovId);
-                if (!bad) {
+                if (!bad && actual == spec.endId && spec.endMinProbability >= 0) {
+                    bad = p < spec.endMinProbability;
+                } else if (!bad) {
                     int above = 0;
                     for (int k = 0; k < nOut && above < spec.topG; k++) {
                         if (probs[offset + k * time + t] > p) {

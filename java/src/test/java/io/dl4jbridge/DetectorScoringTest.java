@@ -100,6 +100,37 @@ public class DetectorScoringTest {
     }
 
     @Test
+    public void anEndSymbolIsJudgedByItsProbabilityFloorInsteadOfItsRank() {
+        MultiLayerNetwork net = NetworkFactory.build(SPEC5);
+        int[][] ids = {{1, 2, 3, 4}, {2, 2, 3, 1}};
+        INDArray x = oneHot(ids);
+        INDArray stepIds = Nd4j.create(new float[]{1, 2, 3, 4, 2, 2, 3, 1}, new long[]{2, 4}, 'c');
+        INDArray nextIds = Nd4j.create(new float[]{4, 4}, new long[]{2}, 'c');   // 4 = the end symbol
+        INDArray out = net.output(x);
+        double p0 = out.getDouble(0, 4, 3);
+        double p1 = out.getDouble(1, 4, 3);
+        double floor = (p0 + p1) / 2;   // between the two sequences' end probabilities
+        String spec = "{\"kind\": \"next_event\", \"top_g\": 5, \"score\": \"count\", \"steps\": \"last\", "
+                + "\"end_id\": 4, \"end_min_probability\": " + floor + "}";
+        DetectorScores s = DetectorScoring.score(net, null, x, null, stepIds, nextIds, spec, false);
+        // top_g 5 of 5 classes expects every event: only the floor can flag the end
+        assertEquals(p0 < floor ? 1 : 0, (int) s.scores[0]);
+        assertEquals(p1 < floor ? 1 : 0, (int) s.scores[1]);
+        assertEquals(1, (int) (s.scores[0] + s.scores[1]));
+        String noFloor = "{\"kind\": \"next_event\", \"top_g\": 5, \"steps\": \"last\", \"end_id\": 4}";
+        assertArrayEquals(new double[]{0, 0}, DetectorScoring.score(net, null, x, null, stepIds, nextIds, noFloor, false).scores, 0);
+        for (String bad : new String[]{"{\"kind\": \"next_event\", \"end_min_probability\": 0.1}",
+                "{\"kind\": \"next_event\", \"end_id\": 4, \"end_min_probability\": 1.5}"}) {
+            try {
+                DetectorScoring.score(net, null, x, null, stepIds, nextIds, bad, false);
+                throw new AssertionError("accepted " + bad);
+            } catch (IllegalArgumentException expected) {
+                assertTrue(expected.getMessage(), expected.getMessage().contains("end_min_probability"));
+            }
+        }
+    }
+
+    @Test
     public void classifierScoresAggregatePositiveClassProbabilitiesOverRealSteps() {
         MultiLayerNetwork net = NetworkFactory.build(SPEC5);
         INDArray x = oneHot(new int[][]{{1, 2, 3}, {4, 4, 4}});
