@@ -348,7 +348,7 @@ def run_load(launcher: Path, model: Path, test_lines: Sequence[str], *, requests
                  concurrency)
         start = time.perf_counter()
         with ThreadPoolExecutor(concurrency, thread_name_prefix="load") as pool:
-            answers = list(pool.map(lambda r: send(server.host, server.port, r), plan, chunksize=16))
+            answers = list(pool.map(lambda r: send(server.host, server.port, r), plan))
         result.seconds = time.perf_counter() - start
         _tally(result, plan, answers, baseline)
         result.sequences_per_valid_request = (sum(sequences[r.pool] for r in plan if r.kind == "valid")

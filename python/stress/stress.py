@@ -55,6 +55,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--requests", type=int, default=10_000)
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--malformed-share", type=float, default=0.2)
+    p.add_argument("--bodies", type=int, default=64, help="distinct valid bodies (each one baseline request)")
     p.add_argument("--max-body-bytes", type=int, default=256 * 1024,
                    help="the server's limit in the load test (default 256 KiB)")
     p.add_argument("--heap", default="2g")
@@ -139,6 +140,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from dl4j_bridge.detectors import load_detector
 
     db.start_jvm(home=DIST, heap=args.heap, threads=args.threads)
+    cpu_build = db.jvm_info().get("nd4j.cpu.build")  # now: a later rebuild of the jars hides classes not yet loaded
     work = make_workload(args.train_lines, args.test_lines)
     body: List[str] = []
     failures: List[str] = []
@@ -154,7 +156,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             make_detector(work.pipeline.n_template_ids).fit(work.pipeline.transform(work.train_lines)).save(
                 model, pipeline=work.pipeline)
         result = run_load(launcher, model, work.test_lines, requests=args.requests, concurrency=args.concurrency,
-                          malformed_share=args.malformed_share, max_body_bytes=args.max_body_bytes,
+                          malformed_share=args.malformed_share, distinct_bodies=args.bodies,
+                          max_body_bytes=args.max_body_bytes,
                           python_detector=load_detector(model))
         body += load_lines(result) + [""]
         failures += [f"load: {p}" for p in result.problems[:20]]
@@ -172,7 +175,7 @@ def main(argv: Optional[List[str]] = None) -> int:
               f"- load average (1/5/15 min): before {' '.join(f'{v:.2f}' for v in load_before)}, "
               f"after {' '.join(f'{v:.2f}' for v in load_after)} (the machine is shared)",
               f"- JVM in this process: heap {args.heap}, {args.threads} threads, nd4j build "
-              f"{db.jvm_info().get('nd4j.cpu.build')}; the server: the launcher's defaults"]
+              f"{cpu_build}; the server: the launcher's defaults"]
     print("\n".join(header + [""] + body))
     if args.results != "-":
         write_results(Path(args.results), header, body)
