@@ -7,7 +7,7 @@ GRADLE  ?= gradle
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMPS  := .make
 DIST    := build/install/dl4j-bridge
-JAVA_SOURCES := $(shell find java/src/main -type f 2>/dev/null) build.gradle settings.gradle
+JAVA_SOURCES := $(shell find java/src/main -type f 2>/dev/null) build.gradle settings.gradle dl4j_bridge/model_policy.json
 
 export OMP_NUM_THREADS ?= 2
 

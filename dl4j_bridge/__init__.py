@@ -15,8 +15,11 @@ from .errors import (
     JVMForkedError,
     JVMNotStartedError,
     JVMShutDownError,
+    ModelFileError,
+    ModelIntegrityError,
     NotFittedError,
     ShapeError,
+    UntrustedModelError,
 )
 from .network import FitHistory, Network
 from .progress import ProgressEvent
@@ -37,6 +40,8 @@ __all__ = [
     "JVMNotStartedError",
     "JVMShutDownError",
     "LSTMConfig",
+    "ModelFileError",
+    "ModelIntegrityError",
     "NextEventDetector",
     "Network",
     "NotFittedError",
@@ -47,4 +52,5 @@ __all__ = [
     "running_config",
     "shutdown_jvm",
     "start_jvm",
+    "UntrustedModelError",
 ]

@@ -50,14 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--output", default="-", help="JSON lines file (default: standard output)")
     score.add_argument("--threshold", type=float, default=None, help="override the saved threshold")
     score.add_argument("--all", action="store_true", help="one line per sequence, not only the flagged ones")
-    score.add_argument("--trusted", action="store_true", help="allow a custom (Java-serialised) normalizer")
+    score.add_argument("--trusted", action="store_true",
+                       help="skip the model file checks (only for files you trust: loading may run code they name)")
     evaluate = commands.add_parser("evaluate", help="metrics, plots and a report on labelled logs")
     evaluate.add_argument("--model", required=True)
     evaluate.add_argument("--input", required=True, help="labelled raw logs (the ETL spec has a label transform)")
     evaluate.add_argument("--report", default="reports/evaluate", help="directory of report.md and its PNGs")
     evaluate.add_argument("--kinds-field", default=None, help="input field naming each line's anomaly type")
     evaluate.add_argument("--threshold", type=float, default=None)
-    evaluate.add_argument("--trusted", action="store_true")
+    evaluate.add_argument("--trusted", action="store_true", help="as for score")
     return parser
 
 

@@ -83,3 +83,20 @@ class JavaOutOfMemoryError(JavaError, MemoryError):
         self.setting = setting
         if advice:
             self.args = (f"{self.args[0]}. {advice}",)
+
+
+class ModelFileError(Dl4jBridgeError, ValueError):
+    """A model or detector zip cannot be loaded as it is (the message says why and what to do)."""
+
+
+class UntrustedModelError(ModelFileError):
+    """A model zip holds something that would run code or exhaust memory when DL4J reads it.
+
+    Raised by loads with ``trusted=False`` (the default): an unexpected entry (``preprocessor.bin``,
+    ``objects/*``, path traversal), a zip-bomb limit, a ``CUSTOM`` normalizer, or a class name outside
+    ``org.deeplearning4j.`` / ``org.nd4j.``. Load a file you trust with ``trusted=True``.
+    """
+
+
+class ModelIntegrityError(ModelFileError):
+    """A model zip is damaged or was changed after it was saved: an entry differs from its manifest."""

@@ -108,27 +108,47 @@ class Network:
     def load(cls, path: os.PathLike, load_updater: bool = True, *, trusted: bool = False) -> "Network":
         """Restore a network saved by :meth:`save` (or any ModelSerializer zip of a MultiLayerNetwork).
 
+        The zip is checked in Python before DL4J sees it, and DL4J reads a private read-only copy (see
+        :mod:`dl4j_bridge.modelfile`); the file itself is only ever read.
+
         Parameters
         ----------
         load_updater : bool
             Restore the updater state too, so that training continues where it stopped.
         trusted : bool
-            Also restore a custom (Java-serialised) normalizer; restoring one runs code the file names, so
-            only do it for files you trust. DL4J's standard normalizers load either way.
+            Skip the checks: unexpected entries (``preprocessor.bin``, ``objects/*``), zip-bomb limits, class
+            names outside ``org.deeplearning4j.`` / ``org.nd4j.``, a custom (Java-serialised) normalizer, and
+            the manifest. Loading such a file runs code it names, so only do it for files you trust.
+
+        Raises
+        ------
+        UntrustedModelError
+            The file holds something that would run code or exhaust memory (``trusted=False``).
+        ModelIntegrityError
+            An entry differs from the file's manifest: it was changed or damaged after it was saved.
         """
+        from .modelfile import open_model
+
         require_jvm()
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no model file at {path}")
+        with open_model(path, trusted=trusted) as model:
+            return cls._from_model_file(model, load_updater, trusted)
+
+    @classmethod
+    def _from_model_file(cls, model, load_updater: bool, trusted: bool) -> "Network":
+        """The network of a :class:`~dl4j_bridge.modelfile.ModelFile` (DL4J reads its private copy)."""
         with java_errors():
-            net = _java("ModelIO").load(str(path), bool(load_updater))
-            config_text = _java("ModelIO").readEntry(str(path), CONFIG_ENTRY)
-            normalizer = _java("ModelIO").loadNormalizer(str(path), bool(trusted))
-        config = LSTMConfig.from_json(str(config_text)) if config_text is not None else _config_from_java(net)
+            net = _java("ModelIO").load(str(model.path), bool(load_updater))
+            normalizer = _java("ModelIO").loadNormalizer(str(model.path), bool(trusted))
+        config_text = model.text(CONFIG_ENTRY)
+        config = LSTMConfig.from_json(config_text) if config_text is not None else _config_from_java(net)
         return cls(config, normalizer=normalizer, _java_network=net)
 
-    def save(self, path: os.PathLike, save_updater: bool = True, extra_entries: Optional[dict] = None) -> Path:
+    def save(self, path: os.PathLike, save_updater: bool = True, extra_entries: Optional[dict] = None, *,
+             manifest: Optional[dict] = None) -> Path:
         """Write a ModelSerializer zip atomically (an interrupted save leaves the old file intact).
+
+        The zip carries ``dl4j_bridge.manifest.json`` (versions, feature schema, SHA-256 of every entry; see
+        :mod:`dl4j_bridge.modelfile`), which :meth:`load` checks.
 
         Parameters
         ----------
@@ -137,8 +157,12 @@ class Network:
         save_updater : bool
             Keep the updater (momentum) state so that training can continue after :meth:`load`.
         extra_entries : dict of str to str, optional
-            Further UTF-8 text entries (e.g. JSON) stored in the zip; names must be flat (no ``/``).
-            The normalizer, when there is one, is stored as DL4J's own ``normalizer.bin``.
+            Further UTF-8 text entries (e.g. JSON) stored in the zip; names must be among the entries a
+            checked load accepts (``dl4j_bridge/model_policy.json``). The normalizer, when there is one, is
+            stored as DL4J's own ``normalizer.bin``.
+        manifest : dict, optional
+            The caller's manifest fields (e.g. ``{"features": {"names": [...]}, "detector": {...}}``), merged
+            over :func:`dl4j_bridge.modelfile.manifest_fields`.
 
         Returns
         -------
@@ -153,8 +177,15 @@ class Network:
         entries.put(CONFIG_ENTRY, self.config.to_json())
         for name, text in (extra_entries or {}).items():
             entries.put(str(name), str(text))
+        from .modelfile import manifest_fields
+
+        fields = manifest_fields()
+        for key, value in (manifest or {}).items():
+            both_dicts = isinstance(fields.get(key), dict) and isinstance(value, dict)
+            fields[key] = {**fields[key], **value} if both_dicts else value
         with self._calling_java():
-            _java("ModelIO").save(self._net, str(path), bool(save_updater), entries, self.normalizer)
+            _java("ModelIO").save(self._net, str(path), bool(save_updater), entries, self.normalizer,
+                                  json.dumps(fields, allow_nan=False))
         return path
 
     # -- introspection ---------------------------------------------------------------------

@@ -98,6 +98,11 @@ class JVMConfig:
         prefix = f"-D{cpubuild.EXTENSION_PROPERTY}="
         if not any(option.startswith(prefix) for option in self.jvm_options):
             args.append(prefix + cpubuild.BUILDS[self.cpu_build][0])
+        # deny-by-default Java deserialisation (model_policy.json); a -Djdk.serialFilter of the user's wins
+        if not any(option.startswith("-Djdk.serialFilter=") for option in self.jvm_options):
+            from .modelfile import SERIAL_FILTER
+
+            args.append(f"-Djdk.serialFilter={SERIAL_FILTER}")
         args.extend(self.jvm_options)
         return args
 

@@ -62,10 +62,13 @@ def test_save_without_updater_leaves_it_out(trained, tmp_path):
 
 
 def test_extra_entries_are_flat_text(trained, tmp_path):
-    path = trained.save(tmp_path / "m.zip", extra_entries={"dl4j_bridge.threshold.json": '{"threshold": 0.5}'})
-    assert zipfile.ZipFile(path).read("dl4j_bridge.threshold.json") == b'{"threshold": 0.5}'
+    path = trained.save(tmp_path / "m.zip", extra_entries={"dl4j_bridge.detector.json": '{"threshold": 0.5}'})
+    assert zipfile.ZipFile(path).read("dl4j_bridge.detector.json") == b'{"threshold": 0.5}'
     with pytest.raises(db.JavaError, match="flat file names"):
         trained.save(tmp_path / "m2.zip", extra_entries={"dir/x.json": "{}"})
+    # a name the checked loader would refuse is refused at save time, not discovered at load time
+    with pytest.raises(db.JavaError, match="would make the file unloadable without trusted=true"):
+        trained.save(tmp_path / "m2.zip", extra_entries={"dl4j_bridge.threshold.json": "{}"})
     assert not (tmp_path / "m2.zip").exists()
 
 

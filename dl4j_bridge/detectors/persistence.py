@@ -9,7 +9,8 @@ Entries (the contract shared with the JVM scorer):
 * ``dl4j_bridge.etl_spec.json``: exactly what :meth:`dl4j_bridge.etl.Pipeline.save` writes (when a pipeline
   was given);
 * ``dl4j_bridge.detector.json``: ``{"format": "dl4j_bridge.detector", "version": 1, "kind", "threshold",
-  "threshold_method", "scoring", "feature_names", "created_by", "params", "n_events"}``.
+  "threshold_method", "scoring", "feature_names", "created_by", "params", "n_events"}``;
+* ``dl4j_bridge.manifest.json`` (written by every save; see :mod:`dl4j_bridge.modelfile`).
 
 Everything of ours is JSON text, never Java or Python serialisation. Readers refuse an unknown format or
 version with an error that says what to do.
@@ -24,8 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
-from ..errors import Dl4jBridgeError
-from ..javaerrors import java_errors
+from ..errors import ModelFileError
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ FORMAT = "dl4j_bridge.detector"
 VERSION = 1
 
 
-class DetectorFileError(Dl4jBridgeError, ValueError):
+class DetectorFileError(ModelFileError):
     """A file is not a detector this version can read."""
 
 
@@ -67,25 +67,27 @@ def detector_document(detector) -> dict:
 
 
 def save_detector(detector, path, *, pipeline=None) -> Path:
-    """Write the detector's zip atomically (an interrupted save leaves a previous file intact)."""
-    entries = {DETECTOR_ENTRY: json.dumps(detector_document(detector), indent=1, allow_nan=False)}
+    """Write the detector's zip atomically (an interrupted save leaves a previous file intact), with a manifest."""
+    document = detector_document(detector)
+    entries = {DETECTOR_ENTRY: json.dumps(document, indent=1, allow_nan=False)}
     if pipeline is not None:
         entries[ETL_ENTRY] = pipeline_spec_text(pipeline)
-    return detector.network_.save(path, save_updater=False, extra_entries=entries)
+    manifest = {"features": {"names": document["feature_names"]},
+                "detector": {key: document[key] for key in ("kind", "threshold", "threshold_method")}}
+    return detector.network_.save(path, save_updater=False, extra_entries=entries, manifest=manifest)
 
 
-def read_document(path) -> dict:
-    """The validated ``dl4j_bridge.detector.json`` of a detector zip."""
-    import jpype
+def read_document(path, *, trusted: bool = False) -> dict:
+    """The validated ``dl4j_bridge.detector.json`` of a detector zip (checked first unless ``trusted``)."""
+    from ..modelfile import open_model
 
-    from ..session import require_jvm
+    with open_model(path, trusted=trusted) as model:
+        return _document(model)
 
-    require_jvm()
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no detector file at {path}")
-    with java_errors():
-        text = jpype.JClass("io.dl4jbridge.ModelIO").readEntry(str(path), DETECTOR_ENTRY)
+
+def _document(model) -> dict:
+    path = model.source
+    text = model.text(DETECTOR_ENTRY)
     if text is None:
         raise DetectorFileError(f"{path} holds no {DETECTOR_ENTRY}: it is a network, not a detector "
                                 "(load it with dl4j_bridge.Network.load)")
@@ -111,23 +113,25 @@ def load_detector(path, *, trusted: bool = False):
     from .classifier import SequenceClassifier
     from .next_event import NextEventDetector
 
-    doc = read_document(path)
-    kinds = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier}
-    if doc["kind"] not in kinds:
-        raise DetectorFileError(f"{path}: unknown detector kind {doc['kind']!r} (known: {sorted(kinds)})")
-    params = dict(doc.get("params") or {})
-    detector = kinds[doc["kind"]](**params)
-    detector.network_ = Network.load(path, load_updater=False, trusted=trusted)
+    from ..modelfile import open_model
+    from ..session import require_jvm
+
+    require_jvm()
+    with open_model(path, trusted=trusted) as model:   # checked once; DL4J reads its private copy
+        doc = _document(model)
+        kinds = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier}
+        if doc["kind"] not in kinds:
+            raise DetectorFileError(f"{path}: unknown detector kind {doc['kind']!r} (known: {sorted(kinds)})")
+        params = dict(doc.get("params") or {})
+        detector = kinds[doc["kind"]](**params)
+        detector.network_ = Network._from_model_file(model, load_updater=False, trusted=trusted)
+        spec = model.text(ETL_ENTRY)
     detector.threshold_ = float(doc["threshold"])
     detector.threshold_method_ = doc.get("threshold_method")
     detector.feature_names_ = list(doc.get("feature_names") or [])
     if detector.scoring() != doc["scoring"]:
         raise DetectorFileError(f"{path}: the saved scoring {doc['scoring']} does not match the saved parameters")
-    import jpype
-
-    with java_errors():
-        spec = jpype.JClass("io.dl4jbridge.ModelIO").readEntry(str(path), ETL_ENTRY)
-    detector.pipeline_ = Pipeline.from_dict(json.loads(str(spec))) if spec is not None else None
+    detector.pipeline_ = Pipeline.from_dict(json.loads(spec)) if spec is not None else None
     return detector
 
 

@@ -12,7 +12,7 @@ import java.util.Map;
  *
  * <pre>
  *   dl4j-bridge info
- *   dl4j-bridge predict --model m.zip --input x.npy --output y.npy [--mask m.npy]
+ *   dl4j-bridge predict --model m.zip --input x.npy --output y.npy [--mask m.npy] [--trusted]
  *   dl4j-bridge score --model detector.zip --input app.log|- [options]
  *   dl4j-bridge serve --model detector.zip --port N [--host 127.0.0.1] [--threshold T]
  * </pre>
@@ -73,7 +73,7 @@ public final class Main {
         String input = option(args, "--input", true);
         String output = option(args, "--output", true);
         String mask = option(args, "--mask", false);
-        MultiLayerNetwork net = ModelIO.load(model, false);
+        MultiLayerNetwork net = ModelCheck.read(existing(model).toPath(), ScoreCommand.flag(args, "--trusted")).network(false);
         INDArray x = Nd4j.createFromNpyFile(existing(input));
         INDArray m = mask == null ? null : Nd4j.createFromNpyFile(existing(mask));
         INDArray y = Predictor.predict(net, x, m, 4096);
@@ -103,7 +103,7 @@ public final class Main {
 
     static String usage() {
         return "usage: dl4j-bridge info\n"
-                + "       dl4j-bridge predict --model MODEL.zip --input X.npy --output Y.npy [--mask MASK.npy]\n"
+                + "       dl4j-bridge predict --model MODEL.zip --input X.npy --output Y.npy [--mask MASK.npy] [--trusted]\n"
                 + "         X is float32 [batch, features, time]; Y is [batch, classes, time]\n"
                 + ScoreCommand.USAGE
                 + "exit codes: 0 ok (score: nothing flagged), 1 score flagged something, 2 usage, 3 input or model error,"

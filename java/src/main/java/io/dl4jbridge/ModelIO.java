@@ -51,10 +51,28 @@ public final class ModelIO {
      */
     public static void save(MultiLayerNetwork net, String path, boolean saveUpdater, Map<String, String> extraEntries,
                             DataNormalization normalizer) throws IOException {
+        save(net, path, saveUpdater, extraEntries, normalizer, null);
+    }
+
+    /**
+     * @param manifestFields JSON object text with the manifest fields the caller knows (Python: its versions,
+     *                       {@code features.names}, {@code detector}); may be null. This method adds the DL4J and
+     *                       Java versions, {@code n_in} / {@code n_out}, the ETL spec hash and the size and SHA-256
+     *                       of every entry, writes {@code dl4j_bridge.manifest.json} last, and checks the finished
+     *                       file against it before renaming it over the target.
+     */
+    public static void save(MultiLayerNetwork net, String path, boolean saveUpdater, Map<String, String> extraEntries,
+                            DataNormalization normalizer, String manifestFields) throws IOException {
         for (String name : extraEntries == null ? Collections.<String>emptySet() : extraEntries.keySet()) {
             // ModelSerializer refuses to restore a zip that holds a directory entry
             if (name.isEmpty() || name.contains("/") || name.contains("\\")) {
                 throw new IllegalArgumentException("extra entry names must be flat file names, got '" + name + "'");
+            }
+            if (ModelCheck.entryRefusal(name) != null || ModelCheck.MANIFEST_ENTRY.equals(name)) {
+                throw new IllegalArgumentException("extra entry '" + name + "' would make the file unloadable without"
+                        + " trusted=true: the checked loader accepts only " + ModelCheck.POLICY.allowedEntries
+                        + " (the manifest is written by the save itself); add a new entry name to"
+                        + " dl4j_bridge/model_policy.json's allowed_entries first");
             }
         }
         Path target = Paths.get(path).toAbsolutePath();
@@ -66,21 +84,24 @@ public final class ModelIO {
             // normalizer goes in as DL4J's own normalizer.bin entry, written by DL4J's own serializer
             ModelSerializer.writeModel(net, tmp.toFile(), saveUpdater);
             boolean hasExtras = extraEntries != null && !extraEntries.isEmpty();
-            if (hasExtras || normalizer != null) {
-                URI uri = URI.create("jar:" + tmp.toUri());
-                try (FileSystem zip = FileSystems.newFileSystem(uri, Collections.<String, Object>emptyMap())) {
-                    if (normalizer != null) {
-                        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-                        NormalizerSerializer.getDefault().write(normalizer, bytes);
-                        Files.write(zip.getPath(ModelSerializer.NORMALIZER_BIN), bytes.toByteArray());
-                    }
-                    for (Map.Entry<String, String> e : hasExtras ? extraEntries.entrySet()
-                            : Collections.<String, String>emptyMap().entrySet()) {
-                        Path entry = zip.getPath(e.getKey());
-                        Files.write(entry, e.getValue().getBytes(StandardCharsets.UTF_8));
-                    }
+            String manifest;
+            URI uri = URI.create("jar:" + tmp.toUri());
+            try (FileSystem zip = FileSystems.newFileSystem(uri, Collections.<String, Object>emptyMap())) {
+                if (normalizer != null) {
+                    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                    NormalizerSerializer.getDefault().write(normalizer, bytes);
+                    Files.write(zip.getPath(ModelSerializer.NORMALIZER_BIN), bytes.toByteArray());
                 }
+                for (Map.Entry<String, String> e : hasExtras ? extraEntries.entrySet()
+                        : Collections.<String, String>emptyMap().entrySet()) {
+                    Path entry = zip.getPath(e.getKey());
+                    Files.write(entry, e.getValue().getBytes(StandardCharsets.UTF_8));
+                }
+                manifest = Manifest.build(net, zip, manifestFields);
+                Files.write(zip.getPath(ModelCheck.MANIFEST_ENTRY), manifest.getBytes(StandardCharsets.UTF_8));
             }
+            // the bytes actually written: read the finished file back and compare it with its manifest
+            ModelCheck.verifyManifest(tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
@@ -117,11 +138,51 @@ public final class ModelIO {
             throw new IOException(path + " holds a custom (Java-serialised) normalizer; load it only if you trust the file"
                     + " (trusted=true)");
         }
-        Normalizer<?> normalizer = ModelSerializer.restoreNormalizerFromFile(new File(path));
+        try (ZipFile zip = new ZipFile(path)) {
+            ZipEntry entry = zip.getEntry(ModelSerializer.NORMALIZER_BIN);
+            try (InputStream in = zip.getInputStream(entry)) {
+                return restoreNormalizer(org.apache.commons.io.IOUtils.toByteArray(in), path, trusted);
+            }
+        }
+    }
+
+    /**
+     * A normalizer from the bytes of a {@code normalizer.bin} entry (null for null), restored with DL4J's
+     * {@code NormalizerSerializer} alone: unlike {@code ModelSerializer.restoreNormalizerFromFile}, it never falls
+     * back to Java deserialisation nor rewrites the model file. A CUSTOM normalizer needs {@code trusted}.
+     */
+    public static DataNormalization restoreNormalizer(byte[] data, String where, boolean trusted) throws IOException {
+        if (data == null) {
+            return null;
+        }
+        String type = normalizerType(data, where);
+        if (!trusted && "CUSTOM".equals(type)) {
+            throw new ModelCheck.UntrustedModelException(where + " holds a custom (Java-serialised) normalizer; load it"
+                    + " only if you trust the file (trusted=true)");
+        }
+        Normalizer<?> normalizer;
+        try {
+            normalizer = NormalizerSerializer.getDefault().restore(new java.io.ByteArrayInputStream(data));
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(where + ": normalizer.bin cannot be restored: " + e, e);
+        }
         if (normalizer != null && !(normalizer instanceof DataNormalization)) {
-            throw new IOException(path + ": normalizer " + normalizer.getClass().getName() + " is not a DataNormalization");
+            throw new IOException(where + ": normalizer " + normalizer.getClass().getName() + " is not a DataNormalization");
         }
         return (DataNormalization) normalizer;
+    }
+
+    private static String normalizerType(byte[] data, String where) throws IOException {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(data))) {
+            String header = in.readUTF();
+            if (!"NORMALIZER".equals(header)) {
+                throw new IOException(where + ": normalizer.bin does not start with DL4J's NORMALIZER header");
+            }
+            in.readInt();           // serializer version
+            return in.readUTF();    // NormalizerType name
+        }
     }
 
     /** The NormalizerType name in the header of the zip's {@code normalizer.bin} (e.g. STANDARDIZE), or null. */

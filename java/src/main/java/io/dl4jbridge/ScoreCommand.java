@@ -158,7 +158,7 @@ final class ScoreCommand {
         return scorer;
     }
 
-    private static boolean flag(String[] args, String name) {
+    static boolean flag(String[] args, String name) {
         for (int i = 1; i < args.length; i++) {
             if (name.equals(args[i])) {
                 return true;

@@ -29,10 +29,10 @@ public class ModelIOTest {
         MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
         Trainer.fit(net, data.x, data.ids, null, null, null, null, 1, 8, -1, 0, null, 1000);
         File file = new File(tmp.getRoot(), "m.zip");
-        ModelIO.save(net, file.getPath(), true, Collections.singletonMap("extra.json", "{\"a\": 1}"));
+        ModelIO.save(net, file.getPath(), true, Collections.singletonMap("dl4j_bridge.detector.json", "{\"a\": 1}"));
         MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(file, true);
         assertTrue(restored.output(data.x).equalsWithEps(net.output(data.x), 1e-6));
-        assertEquals("{\"a\": 1}", ModelIO.readEntry(file.getPath(), "extra.json"));
+        assertEquals("{\"a\": 1}", ModelIO.readEntry(file.getPath(), "dl4j_bridge.detector.json"));
         assertEquals(null, ModelIO.readEntry(file.getPath(), "absent.json"));
     }
 
@@ -50,7 +50,7 @@ public class ModelIOTest {
             }
             @Override
             public Set<String> keySet() {
-                return Collections.singleton("x.json");
+                return Collections.singleton("dl4j_bridge.detector.json");
             }
             @Override
             public boolean isEmpty() {

@@ -1,6 +1,7 @@
 package io.dl4jbridge.scorer;
 
-import io.dl4jbridge.ModelIO;
+import io.dl4jbridge.CheckedModel;
+import io.dl4jbridge.ModelCheck;
 import io.dl4jbridge.etl.EtlSpec;
 import io.dl4jbridge.etl.JsonValues;
 import io.dl4jbridge.etl.SpecException;
@@ -50,7 +51,8 @@ public final class DetectorFile {
     }
 
     /**
-     * @param trusted allow a custom (Java-serialised) normalizer, whose restore runs code named by the file
+     * @param trusted skip {@link ModelCheck}'s checks (entries, zip-bomb limits, class names, manifest) and allow
+     *                a custom (Java-serialised) normalizer, whose restore runs code named by the file
      * @throws IOException   the file is missing or unreadable
      * @throws SpecException an entry is missing, malformed or of an unknown version
      */
@@ -59,7 +61,9 @@ public final class DetectorFile {
             throw new FileNotFoundException("no detector file at " + path.toAbsolutePath());
         }
         String file = path.toString();
-        JsonNode detector = parseEntry(file, DETECTOR_ENTRY);
+        // checked (unless trusted) and read once; DL4J restores from these bytes, never from the file
+        CheckedModel model = ModelCheck.read(path, trusted);
+        JsonNode detector = parseEntry(model, file, DETECTOR_ENTRY);
         if (!FORMAT.equals(detector.path("format").asText())) {
             throw new SpecException(file + ": " + DETECTOR_ENTRY + " is not a detector description (format "
                     + detector.get("format") + ")");
@@ -77,13 +81,13 @@ public final class DetectorFile {
                 throw new SpecException(file + ": " + DETECTOR_ENTRY + " lacks '" + key + "'");
             }
         }
-        String etlText = ModelIO.readEntry(file, ETL_ENTRY);
+        String etlText = model.text(ETL_ENTRY);
         if (etlText == null) {
             throw new SpecException(file + ": no " + ETL_ENTRY + " entry (the ETL spec the model was trained with)");
         }
         EtlSpec etl = EtlSpec.parse(etlText);
-        MultiLayerNetwork network = ModelIO.load(file, false);
-        DataNormalization normalizer = ModelIO.loadNormalizer(file, trusted);
+        MultiLayerNetwork network = model.network(false);
+        DataNormalization normalizer = model.normalizer(trusted);
         long nIn = network.layerInputSize(0);
         if (nIn != etl.nFeatures()) {
             throw new SpecException(file + ": the network takes " + nIn + " features per step, the ETL spec makes "
@@ -92,8 +96,8 @@ public final class DetectorFile {
         return new DetectorFile(path, network, normalizer, etl, detector);
     }
 
-    private static JsonNode parseEntry(String file, String entry) throws IOException {
-        String text = ModelIO.readEntry(file, entry);
+    private static JsonNode parseEntry(CheckedModel model, String file, String entry) throws IOException {
+        String text = model.text(entry);
         if (text == null) {
             throw new SpecException(file + ": no " + entry + " entry; is this a detector saved by dl4j_bridge?");
         }

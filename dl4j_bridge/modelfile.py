@@ -1,0 +1,426 @@
+"""Model zips checked in Python before Deeplearning4j reads them, and the manifest that every save writes.
+
+A ModelSerializer zip is code-adjacent: DL4J Java-deserialises a ``preprocessor.bin`` entry whenever there
+is one, restores a ``CUSTOM`` normalizer by instantiating the class the file names, and its Jackson
+configuration picks classes by name (``@class``). :func:`open_model` therefore inspects the zip with
+:mod:`zipfile` first (``trusted=False``, the default), against the rules of ``model_policy.json`` (shared
+with the JVM scorer's ``io.dl4jbridge.ModelCheck``):
+
+* only the entries DL4J and dl4j_bridge write (:data:`ALLOWED_ENTRIES`); no ``preprocessor.bin``, no
+  ``objects/*``, no absolute, ``..``, backslash or directory names, no duplicates, no encryption, only
+  stored or deflated entries;
+* zip-bomb limits: :data:`MAX_ENTRIES`, :data:`MAX_TOTAL_UNCOMPRESSED_BYTES` (declared sizes, and the bytes
+  really inflated), and :data:`MAX_ENTRY_RATIO` for entries larger than :data:`RATIO_GRACE_BYTES`;
+* ``normalizer.bin`` carries DL4J's ``NORMALIZER`` header and a standard type (not ``CUSTOM``);
+* every class name in ``configuration.json`` (``@class``, ``type``, Jackson's ``[class, value]`` array
+  form; duplicate keys refused) starts with ``org.deeplearning4j.`` or ``org.nd4j.``;
+* the manifest (``dl4j_bridge.manifest.json``) matches every entry byte for byte (SHA-256 and size).
+
+DL4J then reads a private copy (a 0700 temporary directory, a 0400 file, removed afterwards) holding
+exactly the entries checked, re-written from the bytes that were hashed: the user's file is only ever opened
+for reading, and DL4J never sees an entry that was not checked. ``trusted=True`` skips every check (the
+private copy is then a byte copy of the file).
+
+The manifest (format :data:`MANIFEST_FORMAT`, version :data:`MANIFEST_VERSION`)::
+
+    {"format": "dl4j_bridge.manifest", "version": 1,
+     "versions": {"dl4j_bridge": "0.1.0", "python": "3.11.2", "numpy": "1.26.4", "dl4j": "1.0.0-M2.1",
+                  "java": "17.0.9"},
+     "features": {"n_in": 52, "n_out": 2, "names": ["..."]},
+     "etl_spec_sha256": "<hex> or null",
+     "detector": {"kind": "...", "threshold": 0.5, "threshold_method": {...}} (detectors only),
+     "entries": {"configuration.json": {"size": 3184, "sha256": "<hex>"}, "...": {}}}
+
+Python fills ``versions`` (its part), ``features.names`` and ``detector``; Java's ``ModelIO.save`` adds the
+DL4J and Java versions, ``n_in`` / ``n_out``, the hashes of the bytes it wrote, and writes the manifest last,
+in the same atomic save as everything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import stat
+import struct
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Dict, Iterator, Optional
+
+from .errors import ModelFileError, ModelIntegrityError, UntrustedModelError
+
+log = logging.getLogger(__name__)
+
+POLICY_FILE = Path(__file__).with_name("model_policy.json")
+#: The rules, as read from ``model_policy.json`` (also packed into the jar for the JVM scorer).
+POLICY: dict = json.loads(POLICY_FILE.read_text(encoding="utf-8"))
+
+ALLOWED_ENTRIES = frozenset(POLICY["allowed_entries"])
+REFUSED_ENTRIES: Dict[str, str] = dict(POLICY["refused_entries"])
+CLASS_NAME_KEYS = frozenset(POLICY["class_name_keys"])
+ALLOWED_CLASS_PREFIXES = tuple(POLICY["allowed_class_prefixes"])
+NORMALIZER_TYPES = frozenset(POLICY["normalizer_types"])
+COMPRESSION_METHODS = {int(k): v for k, v in POLICY["compression_methods"].items()}
+MAX_ENTRIES = int(POLICY["max_entries"])
+MAX_TOTAL_UNCOMPRESSED_BYTES = int(POLICY["max_total_uncompressed_bytes"])
+MAX_ENTRY_RATIO = float(POLICY["max_entry_ratio"])
+RATIO_GRACE_BYTES = int(POLICY["ratio_grace_bytes"])
+MAX_JSON_DEPTH = int(POLICY["max_json_depth"])
+#: ``-Djdk.serialFilter`` value the JVM starts with (deny by default), unless the user gives one.
+SERIAL_FILTER: str = POLICY["serial_filter"]
+
+MANIFEST_ENTRY = "dl4j_bridge.manifest.json"
+MANIFEST_FORMAT = "dl4j_bridge.manifest"
+MANIFEST_VERSION = 1
+ETL_ENTRY = "dl4j_bridge.etl_spec.json"
+CONFIGURATION_ENTRY = "configuration.json"
+NORMALIZER_ENTRY = "normalizer.bin"
+
+_CHUNK = 1 << 20
+_CLASS_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$")
+_TRUST_HINT = "if you trust this file (you made it, or know who did), load it with trusted=True (command line: --trusted)"
+
+
+@dataclasses.dataclass(frozen=True)
+class EntryDigest:
+    """Size and SHA-256 of one entry's uncompressed bytes."""
+
+    size: int
+    sha256: str
+
+
+@dataclasses.dataclass
+class ModelFile:
+    """A checked model zip, readable through its private copy while :func:`open_model`'s block runs.
+
+    Attributes
+    ----------
+    source : pathlib.Path
+        The user's file (never opened for writing).
+    path : pathlib.Path
+        The private read-only copy DL4J reads.
+    entries : dict of str to EntryDigest
+        Every entry of the copy (empty when ``trusted``: nothing was read).
+    manifest : dict or None
+        The verified manifest, or None (trusted, or a file saved before manifests existed).
+    """
+
+    source: Path
+    path: Path
+    entries: Dict[str, EntryDigest]
+    manifest: Optional[dict]
+    _data: Dict[str, bytes] = dataclasses.field(default_factory=dict, repr=False)
+
+    def text(self, name: str) -> Optional[str]:
+        """The UTF-8 text of entry ``name``, or None when the zip has no such entry."""
+        if name not in self._data:
+            with zipfile.ZipFile(self.path) as zf:
+                if name not in zf.namelist():
+                    return None
+                self._data[name] = zf.read(name)
+        return self._data[name].decode("utf-8")
+
+
+@contextlib.contextmanager
+def open_model(path: os.PathLike, *, trusted: bool = False) -> Iterator[ModelFile]:
+    """Check a model zip (unless ``trusted``) and yield a :class:`ModelFile` whose private copy DL4J may read.
+
+    Parameters
+    ----------
+    path : path-like
+        A ModelSerializer zip (a network saved by :meth:`Network.save` or a detector).
+    trusted : bool
+        Skip every check; the copy is then byte for byte the file.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    UntrustedModelError
+        The zip holds something DL4J would run code for, or breaks a zip-bomb limit; the message names the
+        entry or class and says how to load a file you trust.
+    ModelIntegrityError
+        An entry differs from the manifest, or the file is not a readable zip.
+    ModelFileError
+        The manifest is of a newer format than this dl4j_bridge reads.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise FileNotFoundError(f"no model file at {source}")
+    private_dir = Path(tempfile.mkdtemp(prefix="dl4j_bridge-model-"))
+    os.chmod(private_dir, stat.S_IRWXU)
+    copy = private_dir / "model.zip"
+    try:
+        if trusted:
+            shutil.copyfile(source, copy)
+            model = ModelFile(source, copy, {}, None)
+        else:
+            model = _checked_copy(source, copy)
+        os.chmod(copy, stat.S_IRUSR)
+        yield model
+    finally:
+        shutil.rmtree(private_dir, ignore_errors=True)
+
+
+def check_model(path: os.PathLike) -> ModelFile:
+    """Run every check of :func:`open_model` without keeping a copy (the returned ``path`` is the file)."""
+    with open_model(path) as model:
+        return dataclasses.replace(model, path=model.source)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- the checks ----------------------------------------------------------------------------------------
+def _checked_copy(source: Path, copy: Path) -> ModelFile:
+    try:
+        zf = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ModelIntegrityError(f"{source} is not a readable zip file ({error}); a model file is the zip that "
+                                  "Network.save or detector.save writes") from None
+    with zf:
+        infos = zf.infolist()
+        _check_directory(source, infos)
+        entries: Dict[str, EntryDigest] = {}
+        kept: Dict[str, bytes] = {}
+        inflated = 0
+        with zipfile.ZipFile(copy, "w", compression=zipfile.ZIP_STORED) as out:
+            for info in infos:
+                digest = hashlib.sha256()
+                keep = bytearray() if info.filename.endswith(".json") or info.filename == NORMALIZER_ENTRY else None
+                target = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+                size = 0
+                try:
+                    with zf.open(info) as src, out.open(target, "w", force_zip64=info.file_size > 2**31 - 1) as dst:
+                        while True:
+                            chunk = src.read(_CHUNK)
+                            if not chunk:
+                                break
+                            size += len(chunk)
+                            inflated += len(chunk)
+                            if size > info.file_size or inflated > MAX_TOTAL_UNCOMPRESSED_BYTES:
+                                raise UntrustedModelError(
+                                    f"{source}: entry {info.filename!r} inflates beyond its declared size or the "
+                                    f"limit of {MAX_TOTAL_UNCOMPRESSED_BYTES} bytes (a zip bomb?); {_TRUST_HINT}")
+                            digest.update(chunk)
+                            dst.write(chunk)
+                            if keep is not None:
+                                keep += chunk
+                except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+                    if isinstance(error, UntrustedModelError):
+                        raise
+                    raise ModelIntegrityError(f"{source}: entry {info.filename!r} cannot be read ({error}); the "
+                                              "file is damaged: save it again or restore a backup") from None
+                entries[info.filename] = EntryDigest(size, digest.hexdigest())
+                if keep is not None:
+                    kept[info.filename] = bytes(keep)
+    _check_normalizer(source, kept.pop(NORMALIZER_ENTRY, None))
+    if CONFIGURATION_ENTRY in kept:
+        check_classes(_utf8(source, CONFIGURATION_ENTRY, kept[CONFIGURATION_ENTRY]),
+                      where=f"{source}: {CONFIGURATION_ENTRY}")
+    manifest_text = _utf8(source, MANIFEST_ENTRY, kept[MANIFEST_ENTRY]) if MANIFEST_ENTRY in kept else None
+    manifest = verify_manifest(source, manifest_text, entries)
+    return ModelFile(source, copy, entries, manifest, kept)
+
+
+def _utf8(source: Path, name: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UntrustedModelError(f"{source}: entry {name!r} is not UTF-8 text ({error}); {_TRUST_HINT}") from None
+
+
+def _check_directory(source: Path, infos) -> None:
+    """Names, counts, methods and declared sizes, from the central directory, before anything is inflated."""
+    if len(infos) > MAX_ENTRIES:
+        raise UntrustedModelError(f"{source} has {len(infos)} entries, more than the limit of {MAX_ENTRIES} "
+                                  f"(a model zip has at most {len(ALLOWED_ENTRIES)}); {_TRUST_HINT}")
+    seen = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        reason = entry_refusal(name)
+        if reason is None and name in seen:
+            reason = "it appears twice (readers disagree on which copy counts)"
+        if reason is None and info.compress_type not in COMPRESSION_METHODS:
+            reason = (f"it uses compression method {info.compress_type}; model zips use "
+                      + " or ".join(COMPRESSION_METHODS.values()))
+        if reason is None and info.flag_bits & 0x1:
+            reason = "it is encrypted"
+        if reason is None and info.file_size > RATIO_GRACE_BYTES and \
+                info.file_size > MAX_ENTRY_RATIO * max(info.compress_size, 1):
+            reason = (f"it inflates {info.compress_size} bytes to {info.file_size} (more than {MAX_ENTRY_RATIO:g}:1 "
+                      f"beyond {RATIO_GRACE_BYTES} bytes: a zip bomb?)")
+        if reason is not None:
+            raise UntrustedModelError(f"{source}: refused entry {name!r}: {reason}; {_TRUST_HINT}")
+        seen.add(name)
+        total += info.file_size
+        if total > MAX_TOTAL_UNCOMPRESSED_BYTES:
+            raise UntrustedModelError(f"{source}: the entries declare more than {MAX_TOTAL_UNCOMPRESSED_BYTES} bytes "
+                                      f"uncompressed (the limit; a zip bomb?); {_TRUST_HINT}")
+
+
+def entry_refusal(name: str) -> Optional[str]:
+    """Why an entry name is refused, or None when it is one of :data:`ALLOWED_ENTRIES`."""
+    if name in ALLOWED_ENTRIES:
+        return None
+    for refused, why in REFUSED_ENTRIES.items():
+        if name == refused or (refused.endswith("/") and name.startswith(refused)):
+            return why
+    if not name or name.startswith("/") or "\\" in name or name.endswith("/") or "\x00" in name \
+            or ".." in name.split("/") or re.match(r"^[A-Za-z]:", name):
+        return "an absolute, parent-relative, backslash or directory name (path traversal)"
+    return ("it is not an entry DL4J or dl4j_bridge writes (expected only: " + ", ".join(sorted(ALLOWED_ENTRIES))
+            + ")")
+
+
+def _check_normalizer(source: Path, raw: Optional[bytes]) -> None:
+    if raw is None:
+        return
+    try:
+        header, offset = _read_utf(raw, 0)
+        offset += 4  # the serializer version (int)
+        kind, _ = _read_utf(raw, offset)
+    except (ValueError, struct.error, UnicodeDecodeError):
+        header, kind = None, None
+    if header != "NORMALIZER":
+        raise UntrustedModelError(f"{source}: refused entry 'normalizer.bin': it lacks DL4J's NORMALIZER header (an "
+                                  "old Java-serialised normalizer, which DL4J would deserialise and rewrite the file "
+                                  f"with); {_TRUST_HINT}")
+    if kind not in NORMALIZER_TYPES:
+        raise UntrustedModelError(f"{source}: refused entry 'normalizer.bin': normalizer type {kind!r} is not one of "
+                                  f"DL4J's standard ones ({', '.join(sorted(NORMALIZER_TYPES))}); restoring a CUSTOM "
+                                  f"normalizer instantiates the class the file names; {_TRUST_HINT}")
+
+
+def _read_utf(raw: bytes, offset: int):
+    """Java's ``DataInputStream.readUTF``: a big-endian unsigned short length, then (modified) UTF-8."""
+    (length,) = struct.unpack_from(">H", raw, offset)
+    end = offset + 2 + length
+    if end > len(raw):
+        raise ValueError("truncated")
+    return raw[offset + 2:end].decode("utf-8"), end
+
+
+def check_classes(text: str, *, where: str) -> None:
+    """Refuse a class name outside :data:`ALLOWED_CLASS_PREFIXES` anywhere Jackson would load one by name.
+
+    Class names sit in the values of :data:`CLASS_NAME_KEYS` (``@class``; ``type`` for DL4J's
+    distributions), in object keys that look like class names, and in Jackson's ``[class, value]`` array
+    form. Duplicate keys are refused (Jackson and Python would pick different ones).
+    """
+    try:
+        doc = json.loads(text, object_pairs_hook=_no_duplicates(where))
+    except RecursionError:
+        raise UntrustedModelError(f"{where} nests deeper than Python can parse; {_TRUST_HINT}") from None
+    except ValueError as error:
+        if isinstance(error, UntrustedModelError):
+            raise
+        raise UntrustedModelError(f"{where} is not valid JSON ({error}); {_TRUST_HINT}") from None
+    _walk_classes(doc, where, 0)
+
+
+def _no_duplicates(where):
+    def hook(pairs):
+        keys = [k for k, _ in pairs]
+        if len(set(keys)) != len(keys):
+            duplicated = sorted({k for k in keys if keys.count(k) > 1})
+            raise UntrustedModelError(f"{where} repeats the key(s) {duplicated} in one object (DL4J's reader and "
+                                      f"this check could see different values); {_TRUST_HINT}")
+        return dict(pairs)
+
+    return hook
+
+
+def _walk_classes(node, where: str, depth: int) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise UntrustedModelError(f"{where} nests deeper than {MAX_JSON_DEPTH} levels; {_TRUST_HINT}")
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in CLASS_NAME_KEYS and isinstance(value, str):
+                _allow_class(value, where, f"'{key}'")
+            elif _CLASS_NAME.match(key):
+                _allow_class(key, where, "an object key")
+            _walk_classes(value, where, depth + 1)
+    elif isinstance(node, list):
+        if len(node) == 2 and isinstance(node[0], str) and isinstance(node[1], (dict, list)):
+            _allow_class(node[0], where, "a [class, value] array")
+        for value in node:
+            _walk_classes(value, where, depth + 1)
+
+
+def _allow_class(name: str, where: str, what: str) -> None:
+    if not name.startswith(ALLOWED_CLASS_PREFIXES):
+        raise UntrustedModelError(f"{where}: refused class {name!r} (in {what}): only classes under "
+                                  f"{' or '.join(ALLOWED_CLASS_PREFIXES)} are loaded from an untrusted file, since "
+                                  f"DL4J instantiates the classes its configuration names; {_TRUST_HINT}")
+
+
+# -- the manifest --------------------------------------------------------------------------------------
+def verify_manifest(source: Path, text: Optional[str], entries: Dict[str, EntryDigest]) -> Optional[dict]:
+    """Check every entry against the manifest; None (and a warning) for a file saved before manifests."""
+    if text is None:
+        log.warning("%s has no %s (it was saved before dl4j_bridge wrote manifests), so its entries cannot be "
+                    "verified; load it and save it again (Network.save / detector.save) to add one",
+                    source, MANIFEST_ENTRY)
+        return None
+    try:
+        manifest = json.loads(text, object_pairs_hook=_no_duplicates(f"{source}: {MANIFEST_ENTRY}"))
+    except ValueError as error:
+        if isinstance(error, ModelFileError):
+            raise
+        raise ModelIntegrityError(f"{source}: {MANIFEST_ENTRY} is not valid JSON ({error}); the file is damaged: "
+                                  "save it again or restore a backup") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        raise ModelIntegrityError(f"{source}: {MANIFEST_ENTRY} is not a dl4j_bridge manifest (format "
+                                  f"{manifest.get('format') if isinstance(manifest, dict) else None!r})")
+    version = manifest.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise ModelIntegrityError(f"{source}: {MANIFEST_ENTRY} has no valid version ({version!r})")
+    if version > MANIFEST_VERSION:
+        raise ModelFileError(f"{source} was written by a newer dl4j_bridge (manifest version {version}; this one "
+                             f"reads up to {MANIFEST_VERSION}): upgrade dl4j_bridge (pip install -U dl4j-bridge, or "
+                             "pull and rebuild the checkout) to load it")
+    listed = manifest.get("entries")
+    if not isinstance(listed, dict):
+        raise ModelIntegrityError(f"{source}: {MANIFEST_ENTRY} lists no entries")
+    for name, digest in entries.items():
+        if name == MANIFEST_ENTRY:
+            continue
+        expected = listed.get(name)
+        if expected is None:
+            raise ModelIntegrityError(f"{source}: entry {name!r} is not in the manifest: it was added after the file "
+                                      "was saved; re-save the model from its source, or remove the entry")
+        if expected.get("size") != digest.size or expected.get("sha256") != digest.sha256:
+            raise ModelIntegrityError(
+                f"{source}: entry {name!r} differs from the manifest (size {digest.size}, expected "
+                f"{expected.get('size')}; SHA-256 {digest.sha256[:16]}..., expected {str(expected.get('sha256'))[:16]}"
+                "...): the file was changed or damaged after it was saved; re-save it or restore a backup")
+    missing = sorted(set(listed) - set(entries))
+    if missing:
+        raise ModelIntegrityError(f"{source}: entries {missing} are in the manifest but not in the file: it lost them "
+                                  "after it was saved; re-save it or restore a backup")
+    return manifest
+
+
+def manifest_fields(*, feature_names=None, detector: Optional[dict] = None) -> dict:
+    """The manifest fields Python knows (Java's ``ModelIO.save`` adds the rest), as a dict for JSON."""
+    import platform
+
+    import numpy
+
+    from . import __version__
+
+    fields = {"versions": {"dl4j_bridge": __version__, "python": platform.python_version(),
+                           "numpy": numpy.__version__},
+              "features": {"names": list(feature_names) if feature_names is not None else None}}
+    if detector is not None:
+        fields["detector"] = detector
+    return fields

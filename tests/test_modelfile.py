@@ -1,0 +1,321 @@
+"""Untrusted model files: the checks before DL4J reads a zip, the private copy, the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import stat
+import struct
+import tempfile
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dl4j_bridge as db
+from bridge_testing import REPO
+from dl4j_bridge import modelfile
+from dl4j_bridge.detectors import load_detector
+from dl4j_bridge.javaerrors import java_errors
+
+PARITY = REPO / "java" / "src" / "test" / "resources" / "parity"
+BEFORE_MANIFEST = REPO / "tests" / "resources" / "detector_saved_before_manifest.zip"
+
+
+@pytest.fixture(autouse=True)
+def _jvm(jvm):
+    return jvm
+
+
+@pytest.fixture(scope="module")
+def saved(jvm, tmp_path_factory):
+    """A small trained network zip and a detector zip (with its ETL spec), both saved by this version."""
+    from dl4j_bridge.toydata import failed_login_bursts
+
+    out = tmp_path_factory.mktemp("saved")
+    X, Y = failed_login_bursts(64, 12, seed=3)
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2, hidden_sizes=(4,)))
+    net.fit(X, Y, epochs=1, batch_size=32, progress=False)
+    network = net.save(out / "network.zip")
+    detector = load_detector(PARITY / "detector_classifier.zip")
+    detector.threshold_ = 0.25
+    detector_zip = detector.save(out / "detector.zip")
+    return {"network": network, "detector": detector_zip, "X": X, "net": net}
+
+
+def rewrite(src: Path, dst: Path, *, add=(), drop=(), replace=None, method=zipfile.ZIP_DEFLATED) -> Path:
+    """A copy of a zip with entries added ((name, bytes) pairs, duplicates allowed), dropped or replaced."""
+    replace = replace or {}
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", compression=method) as zout:
+        for info in zin.infolist():
+            if info.filename in drop:
+                continue
+            data = replace.get(info.filename, zin.read(info.filename))
+            zout.writestr(info.filename, data() if callable(data) else data)
+        for name, data in add:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")   # zipfile warns about a duplicate name, which is the point
+                zout.writestr(name, data)
+    return dst
+
+
+def java_utf(text: str) -> bytes:
+    data = text.encode("utf-8")
+    return struct.pack(">H", len(data)) + data
+
+
+# -- refused files ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, why", [
+    ("preprocessor.bin", "Java-serialised DataSetPreProcessor"),
+    ("objects/anything", "Java-serialised objects"),
+    ("../outside.json", "path traversal"),
+    ("/etc/cron.d/x", "path traversal"),
+    ("dir\\x.json", "path traversal"),
+    ("subdir/", "path traversal"),
+    ("C:/x.json", "path traversal"),
+    ("evil.class", "not an entry DL4J or dl4j_bridge writes"),
+])
+def test_an_unexpected_entry_is_refused_naming_it(saved, tmp_path, name, why):
+    crafted = rewrite(saved["network"], tmp_path / "m.zip", add=[(name, b"\xac\xed\x00\x05junk")])
+    with pytest.raises(db.UntrustedModelError, match=why) as error:
+        db.Network.load(crafted)
+    assert repr(name)[1:-1] in str(error.value) and "trusted=True" in str(error.value)
+
+
+def test_a_duplicated_entry_is_refused(saved, tmp_path):
+    crafted = rewrite(saved["network"], tmp_path / "m.zip", add=[("configuration.json", b"{}")])
+    with pytest.raises(db.UntrustedModelError, match="'configuration.json': it appears twice"):
+        db.Network.load(crafted)
+
+
+def test_too_many_entries_are_refused_before_anything_is_read(saved, tmp_path):
+    extra = [(f"x{i}.json", b"{}") for i in range(modelfile.MAX_ENTRIES)]
+    with pytest.raises(db.UntrustedModelError, match=f"more than the limit of {modelfile.MAX_ENTRIES}"):
+        db.Network.load(rewrite(saved["network"], tmp_path / "m.zip", add=extra))
+
+
+def test_a_zip_bomb_entry_is_refused_by_its_ratio(saved, tmp_path):
+    size = modelfile.RATIO_GRACE_BYTES + 1
+    crafted = rewrite(saved["network"], tmp_path / "m.zip", replace={"updaterState.bin": lambda: bytes(size)})
+    assert crafted.stat().st_size < size / 500
+    with pytest.raises(db.UntrustedModelError, match=r"'updaterState.bin'.*more than 100:1.*zip bomb"):
+        db.Network.load(crafted)
+
+
+def test_the_total_size_limit_holds_for_declared_and_inflated_bytes(saved, tmp_path, monkeypatch):
+    total = sum(i.file_size for i in zipfile.ZipFile(saved["network"]).infolist())
+    monkeypatch.setattr(modelfile, "MAX_TOTAL_UNCOMPRESSED_BYTES", total - 1)
+    with pytest.raises(db.UntrustedModelError, match="declare more than"):
+        db.Network.load(saved["network"])
+    # a central directory that understates a size: what is really inflated is checked too
+    monkeypatch.setattr(modelfile, "MAX_TOTAL_UNCOMPRESSED_BYTES", 10 ** 9)
+    lying = tmp_path / "lying.zip"
+    data = bytearray(Path(saved["network"]).read_bytes())
+    size = zipfile.ZipFile(saved["network"]).getinfo("configuration.json").file_size
+    struct.pack_into("<I", data, _central_record(bytes(data), "configuration.json") + 24, size - 100)
+    lying.write_bytes(bytes(data))
+    with pytest.raises(db.ModelFileError, match="'configuration.json'"):
+        db.Network.load(lying)
+
+
+def _central_record(data: bytes, name: str) -> int:
+    start = 0
+    while True:
+        offset = data.index(b"PK\x01\x02", start)
+        length = struct.unpack_from("<H", data, offset + 28)[0]
+        if data[offset + 46:offset + 46 + length] == name.encode():
+            return offset
+        start = offset + 4
+
+
+def test_another_compression_method_is_refused(saved, tmp_path):
+    crafted = rewrite(saved["network"], tmp_path / "m.zip", method=zipfile.ZIP_BZIP2)
+    with pytest.raises(db.UntrustedModelError, match="compression method 12"):
+        db.Network.load(crafted)
+
+
+def test_a_custom_normalizer_is_refused(saved, tmp_path):
+    custom = java_utf("NORMALIZER") + struct.pack(">i", 1) + java_utf("CUSTOM") + java_utf("com.evil.Strategy")
+    crafted = rewrite(saved["detector"], tmp_path / "d.zip", replace={"normalizer.bin": custom},
+                      drop={"dl4j_bridge.manifest.json"})
+    with pytest.raises(db.UntrustedModelError, match="normalizer type 'CUSTOM'"):
+        load_detector(crafted)
+    old_format = b"\xac\xed\x00\x05sr\x00\x10com.evil.Gadget"   # a Java-serialised normalizer (DL4J's old format)
+    crafted = rewrite(saved["detector"], tmp_path / "d2.zip", replace={"normalizer.bin": old_format},
+                      drop={"dl4j_bridge.manifest.json"})
+    with pytest.raises(db.UntrustedModelError, match="lacks DL4J's NORMALIZER header"):
+        load_detector(crafted)
+
+
+def _configuration(saved) -> dict:
+    return json.loads(zipfile.ZipFile(saved["network"]).read("configuration.json"))
+
+
+@pytest.mark.parametrize("where", ["@class", "type", "array", "key"])
+def test_a_class_outside_the_allow_list_is_refused(saved, tmp_path, where):
+    conf = _configuration(saved)
+    layer = conf["confs"][0]["layer"]
+    if where == "@class":
+        layer["activationFn"]["@class"] = "com.evil.Activation"
+    elif where == "type":
+        layer["weightInitFn"] = {"@class": "org.deeplearning4j.nn.weights.WeightInitDistribution",
+                                 "distribution": {"type": "com.evil.Distribution"}}
+    elif where == "array":
+        layer["activationFn"] = ["com.evil.Activation", {}]
+    else:
+        layer["activationFn"] = {"com.evil.Activation": {}}
+    crafted = rewrite(saved["network"], tmp_path / "m.zip", replace={"configuration.json": json.dumps(conf)},
+                      drop={"dl4j_bridge.manifest.json"})
+    with pytest.raises(db.UntrustedModelError, match="refused class 'com.evil.Activation'|refused class "
+                                                     "'com.evil.Distribution'"):
+        db.Network.load(crafted)
+
+
+def test_a_repeated_class_key_is_refused(saved, tmp_path):
+    text = zipfile.ZipFile(saved["network"]).read("configuration.json").decode()
+    # Jackson reads the first @class, Python's json the last: either could be the evil one
+    evil = text.replace('"@class" : "org.nd4j.linalg.activations.impl.ActivationTanH"',
+                        '"@class" : "com.evil.Gadget", "@class" : "org.nd4j.linalg.activations.impl.ActivationTanH"', 1)
+    assert evil != text
+    crafted = rewrite(saved["network"], tmp_path / "m.zip", replace={"configuration.json": evil},
+                      drop={"dl4j_bridge.manifest.json"})
+    with pytest.raises(db.UntrustedModelError, match=r"repeats the key\(s\) \['@class'\]"):
+        db.Network.load(crafted)
+
+
+def test_trusted_skips_the_checks(saved, tmp_path):
+    crafted = rewrite(saved["network"], tmp_path / "m.zip", add=[("notes.txt", b"mine")])
+    with pytest.raises(db.UntrustedModelError, match="notes.txt"):
+        db.Network.load(crafted)
+    net = db.Network.load(crafted, trusted=True)
+    assert np.array_equal(net.predict_proba(saved["X"]), saved["net"].predict_proba(saved["X"]))
+
+
+def test_the_cli_refuses_with_exit_code_3_and_says_how_to_trust(saved, tmp_path, capsys):
+    from dl4j_bridge import cli
+
+    crafted = rewrite(saved["detector"], tmp_path / "d.zip", add=[("preprocessor.bin", b"\xac\xed")])
+    assert cli.main(["score", "--model", str(crafted), "--input", str(tmp_path / "none.log")]) == cli.EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "refused entry 'preprocessor.bin'" in err and "--trusted" in err
+
+
+# -- the private copy ---------------------------------------------------------------------------------------
+def test_dl4j_reads_a_private_read_only_copy_and_the_file_is_untouched(saved, tmp_path, monkeypatch):
+    original = tmp_path / "ro.zip"
+    shutil.copyfile(saved["detector"], original)
+    os.utime(original, (1_000_000_000, 1_000_000_000))
+    original.chmod(0o444)
+    before = (original.read_bytes(), original.stat().st_mtime_ns)
+    private_root = tmp_path / "tmp"
+    private_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_root))
+    seen = []
+    real = db.Network._from_model_file.__func__
+
+    def spy(cls, model, load_updater, trusted):
+        seen.append((model.path, stat.S_IMODE(model.path.stat().st_mode), stat.S_IMODE(model.path.parent.stat().st_mode)))
+        return real(cls, model, load_updater, trusted)
+
+    monkeypatch.setattr(db.Network, "_from_model_file", classmethod(spy))
+    detector = load_detector(original)
+    assert detector.threshold_ == 0.25
+    (copy, file_mode, dir_mode), = seen
+    assert copy.parent.parent == private_root and copy != original
+    assert (file_mode, dir_mode) == (0o400, 0o700)
+    assert not copy.exists() and list(private_root.iterdir()) == []   # removed after the load
+    assert (original.read_bytes(), original.stat().st_mtime_ns) == before
+
+
+def test_a_failed_check_leaves_no_private_copy_behind(saved, tmp_path, monkeypatch):
+    private_root = tmp_path / "tmp"
+    private_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_root))
+    crafted = rewrite(saved["network"], tmp_path / "m.zip", add=[("preprocessor.bin", b"x")])
+    with pytest.raises(db.UntrustedModelError):
+        db.Network.load(crafted)
+    assert list(private_root.iterdir()) == []
+
+
+# -- the manifest -------------------------------------------------------------------------------------------
+def test_every_save_carries_a_manifest_of_what_it_wrote(saved):
+    with zipfile.ZipFile(saved["detector"]) as z:
+        manifest = json.loads(z.read("dl4j_bridge.manifest.json"))
+        names = [n for n in z.namelist() if n != "dl4j_bridge.manifest.json"]
+        hashes = {n: (len(z.read(n)), hashlib.sha256(z.read(n)).hexdigest()) for n in names}
+        etl = z.read("dl4j_bridge.etl_spec.json")
+        detector_doc = json.loads(z.read("dl4j_bridge.detector.json"))
+    assert (manifest["format"], manifest["version"]) == ("dl4j_bridge.manifest", 1)
+    assert set(manifest["versions"]) == {"dl4j_bridge", "python", "numpy", "dl4j", "java"}
+    assert manifest["versions"]["dl4j"] == "1.0.0-M2.1" and manifest["versions"]["dl4j_bridge"] == db.__version__
+    assert manifest["versions"]["numpy"] == np.__version__
+    assert {n: (e["size"], e["sha256"]) for n, e in manifest["entries"].items()} == hashes
+    assert manifest["etl_spec_sha256"] == hashlib.sha256(etl).hexdigest()
+    assert manifest["detector"] == {"kind": "sequence_classifier", "threshold": 0.25,
+                                    "threshold_method": detector_doc["threshold_method"]}
+    assert manifest["features"]["names"] == detector_doc["feature_names"]
+    assert manifest["features"]["n_in"] == len(detector_doc["feature_names"]) and manifest["features"]["n_out"] == 2
+    net_manifest = json.loads(zipfile.ZipFile(saved["network"]).read("dl4j_bridge.manifest.json"))
+    assert net_manifest["etl_spec_sha256"] is None and "detector" not in net_manifest
+
+
+def test_a_changed_byte_in_any_entry_is_caught_naming_it(saved, tmp_path):
+    names = [n for n in zipfile.ZipFile(saved["detector"]).namelist() if n != "dl4j_bridge.manifest.json"]
+    assert len(names) == 6
+    for name in names:
+        data = bytearray(zipfile.ZipFile(saved["detector"]).read(name))
+        data[len(data) // 2] ^= 0x01
+        tampered = rewrite(saved["detector"], tmp_path / f"{name}.zip", replace={name: bytes(data)})
+        with pytest.raises(db.ModelIntegrityError, match=f"entry '{name}' differs from the manifest"):
+            load_detector(tampered)
+    missing = rewrite(saved["detector"], tmp_path / "missing.zip", drop={"dl4j_bridge.etl_spec.json"})
+    with pytest.raises(db.ModelIntegrityError, match=r"\['dl4j_bridge.etl_spec.json'\] are in the manifest"):
+        load_detector(missing)
+
+
+def test_a_file_saved_before_manifests_loads_with_a_warning_saying_how_to_add_one(tmp_path, caplog):
+    assert "dl4j_bridge.manifest.json" not in zipfile.ZipFile(BEFORE_MANIFEST).namelist()
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.modelfile"):
+        net = db.Network.load(BEFORE_MANIFEST)
+    assert "has no dl4j_bridge.manifest.json" in caplog.text and "save it again" in caplog.text
+    resaved = net.save(tmp_path / "resaved.zip", save_updater=False)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.modelfile"):
+        db.Network.load(resaved)
+    assert "manifest" not in caplog.text
+
+
+def test_a_newer_manifest_version_says_to_upgrade(saved, tmp_path):
+    manifest = json.loads(zipfile.ZipFile(saved["network"]).read("dl4j_bridge.manifest.json"))
+    manifest["version"] = 2
+    newer = rewrite(saved["network"], tmp_path / "m.zip", replace={"dl4j_bridge.manifest.json": json.dumps(manifest)})
+    with pytest.raises(db.ModelFileError, match="newer dl4j_bridge .*manifest version 2.*upgrade dl4j_bridge"):
+        db.Network.load(newer)
+
+
+def test_the_java_loader_applies_the_same_checks(saved, tmp_path):
+    """ModelCheck (the JVM scorer's loader) on the same crafted files: same refusals, same verdicts."""
+    import jpype
+
+    check = jpype.JClass("io.dl4jbridge.ModelCheck")
+    path_of = jpype.JClass("java.nio.file.Paths")
+    data = bytearray(zipfile.ZipFile(saved["detector"]).read("coefficients.bin"))
+    data[7] ^= 1
+    cases = {
+        "preprocessor": (rewrite(saved["detector"], tmp_path / "p.zip", add=[("preprocessor.bin", b"\xac\xed")]),
+                         "refused entry 'preprocessor.bin'"),
+        "tampered": (rewrite(saved["detector"], tmp_path / "t.zip", replace={"coefficients.bin": bytes(data)}),
+                     "entry 'coefficients.bin' differs from the manifest"),
+    }
+    for path, message in cases.values():
+        with pytest.raises(db.JavaError, match=message), java_errors():
+            check.read(path_of.get(str(path)), False)
+    assert check.POLICY.maxEntries == modelfile.MAX_ENTRIES
+    assert str(check.POLICY.serialFilter) == modelfile.SERIAL_FILTER
+    assert sorted(str(n) for n in check.POLICY.allowedEntries) == sorted(modelfile.ALLOWED_ENTRIES)
+    assert check.read(path_of.get(str(saved["detector"])), False).manifest is not None
