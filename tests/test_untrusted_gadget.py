@@ -62,15 +62,17 @@ for name, load in (("Network.load", lambda: db.Network.load(crafted, trusted={tr
         print(name, "FAILED", type(error).__name__, str(error)[:300])
     print(name, "MARKER", os.path.exists(marker))
 # past the zip check: DL4J itself, then the bytes straight into an ObjectInputStream
+def root(error):
+    while error.getCause() is not None:
+        error = error.getCause()
+    return error.getClass().getName(), error.getMessage()
+
 File = jpype.JClass("java.io.File")
 try:
     jpype.JClass("org.deeplearning4j.util.ModelSerializer").restoreMultiLayerNetwork(File(crafted), False)
     print("dl4j LOADED")
 except jpype.JException as error:
-    cause = error
-    while cause.getCause() is not None:
-        cause = cause.getCause()
-    print("dl4j FAILED", cause.getClass().getName(), cause.getMessage())
+    print("dl4j FAILED", *root(error))
 print("dl4j MARKER", os.path.exists(marker))
 # (through a library class: an ObjectInputStream made from Python resolves no class of the classpath)
 try:
@@ -78,10 +80,7 @@ try:
         jpype.JClass("java.io.FileInputStream")(payload))
     print("stream READ")
 except jpype.JException as error:
-    cause = error
-    while cause.getCause() is not None:
-        cause = cause.getCause()
-    print("stream FAILED", cause.getClass().getName(), cause.getMessage())
+    print("stream FAILED", *root(error))
 print("stream MARKER", os.path.exists(marker))
 """
 
