@@ -319,3 +319,14 @@ def test_the_java_loader_applies_the_same_checks(saved, tmp_path):
     assert str(check.POLICY.serialFilter) == modelfile.SERIAL_FILTER
     assert sorted(str(n) for n in check.POLICY.allowedEntries) == sorted(modelfile.ALLOWED_ENTRIES)
     assert check.read(path_of.get(str(saved["detector"])), False).manifest is not None
+
+
+def test_the_jvm_starts_with_the_deny_by_default_serial_filter_unless_the_user_gives_one():
+    import jpype
+
+    from dl4j_bridge.session import JVMConfig
+
+    assert str(jpype.JClass("java.lang.System").getProperty("jdk.serialFilter")) == modelfile.SERIAL_FILTER == "!*"
+    assert "-Djdk.serialFilter=!*" in JVMConfig(classpath=()).jvm_arguments()
+    theirs = JVMConfig(classpath=(), jvm_options=("-Djdk.serialFilter=my.Class;!*",)).jvm_arguments()
+    assert [a for a in theirs if "serialFilter" in a] == ["-Djdk.serialFilter=my.Class;!*"]
