@@ -90,8 +90,9 @@ class Server:
     """``bin/dl4j-bridge serve`` on loopback, a free port; stderr goes to a log file."""
 
     def __init__(self, launcher: Path, model: Path, max_body_bytes: int, timeout: float = 180.0):
-        self.log_path = Path(tempfile.mkstemp(prefix="dl4j_bridge_serve_", suffix=".log")[1])
-        self._log = open(self.log_path, "wb")
+        fd, name = tempfile.mkstemp(prefix="dl4j_bridge_serve_", suffix=".log")
+        self.log_path = Path(name)
+        self._log = os.fdopen(fd, "wb")
         env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"))
         self.process = subprocess.Popen([str(launcher), "serve", "--model", str(model), "--port", "0",
                                          "--max-body-bytes", str(max_body_bytes)],

@@ -8,16 +8,22 @@ of the first (training is reproducible). After each cycle, with the cycle's obje
 ``System.gc()``, it reads:
 
 * ``rss``: the process' resident set (``VmRSS`` in ``/proc/self/status``): Python, the JVM and ND4J's
-  native memory together — the figure that catches a leak wherever it is;
-* ``heap``: JVM heap in use after the collection (``MemoryMXBean``), and ``nonheap`` (metaspace,
-  code cache: reported, not judged — the JIT keeps compiling for a while);
+  native memory together — the figure that catches a leak wherever it is. Read after
+  ``malloc_trim(0)`` (``--no-trim`` turns it off), so it counts memory in use rather than what glibc
+  keeps after a transient peak; ``untrimmed`` is the reading just before the trim;
+* ``heap``: JVM heap live after the collection: the heap pools' usage right after the last GC
+  (``MemoryPoolMXBean.getCollectionUsage``; the plain "used" figure also counts the buffers threads
+  took for new objects since, ±2 MiB of noise); ``nonheap`` (metaspace and code cache: reported, not
+  judged — the JIT keeps compiling for a while) and ``classes`` (loaded classes: a count, not bytes);
 * ``offheap``: native bytes ND4J and JavaCPP account for: ND4J's memory manager
   (``Nd4j.getMemoryManager().allocatedMemory(0)``) plus JavaCPP's tracked pointers
   (``Pointer.totalBytes()``, 0 here: ND4J 1.0.0-M2.1 frees its buffers through its own deallocator,
   not JavaCPP's), as ``python/bench/memory.py`` reads them; ND4J does not count every allocation
   (e.g. detached arrays), which is why RSS is judged too;
-* reported only: ``workspaces`` (DL4J's workspaces of this thread, where training runs), ``physical``
-  (JavaCPP's own reading of the process' physical memory, ``Pointer.physicalBytes()``).
+* reported only: ``workspaces`` (DL4J's workspaces of this thread, where training runs),
+  ``committed`` (JVM heap committed: RSS follows it), ``malloc`` (bytes in use in glibc's malloc,
+  ``mallinfo2``: native allocations of the JVM, ND4J, OpenBLAS and Python, without the free memory
+  malloc keeps).
 
 Growth compares the median of the ``window`` cycles after the warm-up with the median of the last
 ``window`` cycles: medians, so a single garbage-collection blip does not decide the verdict.
@@ -25,6 +31,7 @@ Growth compares the median of the ``window`` cycles after the warm-up with the m
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import statistics
@@ -41,7 +48,7 @@ from workload import Workload, make_detector
 log = logging.getLogger("stress.soak")
 MIB = 2**20
 JUDGED = ("rss", "heap", "offheap")
-REPORTED = ("nonheap", "workspaces", "physical")
+REPORTED = ("untrimmed", "nonheap", "classes", "workspaces", "committed", "malloc")
 
 
 @dataclass
@@ -80,11 +87,17 @@ class SoakResult:
 class _Probe:
     """Reads the process' and the JVM's memory after a full collection."""
 
-    def __init__(self):
+    def __init__(self, trim: bool):
         import jpype
 
+        self.trim = trim
+
         self.system = jpype.JClass("java.lang.System")
-        self.memory = jpype.JClass("java.lang.management.ManagementFactory").getMemoryMXBean()
+        management = jpype.JClass("java.lang.management.ManagementFactory")
+        self.memory = management.getMemoryMXBean()
+        self.classes = management.getClassLoadingMXBean()
+        heap = jpype.JClass("java.lang.management.MemoryType").HEAP
+        self.heap_pools = [p for p in management.getMemoryPoolMXBeans() if p.getType() == heap]
         self.pointer = jpype.JClass("org.bytedeco.javacpp.Pointer")
         self.nd4j = jpype.JClass("org.nd4j.linalg.factory.Nd4j")
         self.device = jpype.JClass("java.lang.Integer")(0)
@@ -95,11 +108,41 @@ class _Probe:
         self.system.gc()
         self.pointer.deallocateReferences()
         time.sleep(0.05)  # ND4J's deallocator thread frees what the collection released
-        return {"rss": _vm_rss(), "heap": int(self.memory.getHeapMemoryUsage().getUsed()),
+        untrimmed = _vm_rss()
+        if self.trim:
+            _malloc_trim()
+        return {"rss": _vm_rss(), "untrimmed": untrimmed,
+                "heap": sum(int(p.getCollectionUsage().getUsed()) for p in self.heap_pools),
+                "classes": int(self.classes.getLoadedClassCount()),
                 "offheap": int(self.nd4j.getMemoryManager().allocatedMemory(self.device)) + int(self.pointer.totalBytes()),
                 "nonheap": int(self.memory.getNonHeapMemoryUsage().getUsed()),
                 "workspaces": sum(int(w.getCurrentSize()) for w in self.workspaces.getAllWorkspacesForCurrentThread()),
-                "physical": int(self.pointer.physicalBytes())}
+                "committed": int(self.memory.getHeapMemoryUsage().getCommitted()), "malloc": _malloc_in_use()}
+
+
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def _malloc_in_use() -> int:
+    """Bytes glibc's malloc has handed out and not got back (-1 where there is no ``mallinfo2``)."""
+    try:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+    except AttributeError:
+        return -1
+    mallinfo2.restype = _Mallinfo2
+    info = mallinfo2()
+    return int(info.uordblks + info.hblkhd)
+
+
+def _malloc_trim() -> None:
+    """Give the free memory glibc's malloc keeps (in every arena) back to the system."""
+    try:
+        ctypes.CDLL(None).malloc_trim(ctypes.c_size_t(0))
+    except AttributeError:
+        pass
 
 
 def _vm_rss() -> int:
@@ -110,7 +153,7 @@ def _vm_rss() -> int:
 
 
 def run_soak(work: Workload, cycles: int, *, warmup: int, window: int, limit_percent: float = 5.0,
-             directory: Optional[Path] = None) -> SoakResult:
+             directory: Optional[Path] = None, trim: bool = True) -> SoakResult:
     """Run the soak in this process (its JVM must be started).
 
     Parameters
@@ -131,7 +174,7 @@ def run_soak(work: Workload, cycles: int, *, warmup: int, window: int, limit_per
     directory = Path(directory or tempfile.mkdtemp(prefix="dl4j_bridge_soak_"))
     path = directory / "soak_model.zip"
     result = SoakResult(cycles, warmup, window, limit_percent, {n: [] for n in JUDGED + REPORTED}, model_path=path)
-    probe = _Probe()
+    probe = _Probe(trim)
     reference: Optional[np.ndarray] = None
     n_events = work.pipeline.n_template_ids
     for cycle in range(1, cycles + 1):

@@ -61,6 +61,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--heap", default="2g")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--results", default=str(HERE / "RESULTS.md"), help="Markdown results file ('-': none)")
+    p.add_argument("--no-trim", action="store_true",
+                   help="read RSS without calling malloc_trim(0) first (see soak.py)")
+    p.add_argument("--readings", help="also write every soak cycle's readings (bytes) and seconds to this CSV")
     args = p.parse_args(argv)
     if args.only != "load" and args.warmup + args.window > args.cycles:
         p.error(f"--cycles must be at least --warmup + --window ({args.warmup} + {args.window})")
@@ -86,8 +89,9 @@ def soak_lines(s: SoakResult) -> List[str]:
         g = s.growth(name)
         verdict = (f"< {s.limit_percent:g}%: {'pass' if g['percent'] < s.limit_percent else 'FAIL'}"
                    if name in JUDGED else "reported")
-        out.append(f"| {name} | {s.readings[name][0] / MIB:.1f} MiB | {g['early'] / MIB:.1f} MiB | "
-                   f"{g['late'] / MIB:.1f} MiB | {g['percent']:+.2f}% | {verdict} |")
+        unit, scale = ("", 1) if name == "classes" else (" MiB", MIB)
+        out.append(f"| {name} | {s.readings[name][0] / scale:.1f}{unit} | {g['early'] / scale:.1f}{unit} | "
+                   f"{g['late'] / scale:.1f}{unit} | {g['percent']:+.2f}% | {verdict} |")
     return out
 
 
@@ -119,6 +123,14 @@ def machine() -> str:
             f"Python {platform.python_version()}; {java[0] if java else 'java ?'}")
 
 
+def write_readings(path: Path, soak: SoakResult) -> None:
+    names = list(soak.readings)
+    rows = [",".join(["cycle", "seconds"] + names)]
+    for i in range(len(soak.seconds)):
+        rows.append(",".join([str(i + 1), f"{soak.seconds[i]:.3f}"] + [str(soak.readings[n][i]) for n in names]))
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
 def write_results(path: Path, header: List[str], body: List[str]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(header + [""] + body) + "\n", encoding="utf-8")
@@ -146,10 +158,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     failures: List[str] = []
     model: Optional[Path] = None
     if args.only != "load":
-        soak = run_soak(work, args.cycles, warmup=args.warmup, window=args.window, limit_percent=args.limit)
+        soak = run_soak(work, args.cycles, warmup=args.warmup, window=args.window, limit_percent=args.limit,
+                        trim=not args.no_trim)
         body += soak_lines(soak) + [""]
         failures += [f"soak: {f}" for f in soak.failures()]
         model = soak.model_path
+        if args.readings:
+            write_readings(Path(args.readings), soak)
     if args.only != "soak":
         if model is None:
             model = Path(os.environ.get("TMPDIR", "/tmp")) / f"dl4j_bridge_stress_{os.getpid()}.zip"
