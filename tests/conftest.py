@@ -9,6 +9,17 @@ import pytest
 
 from bridge_testing import DIST, REPO, missing_resource
 
+try:  # fuzz tests: "ci" (the default) is bounded and derandomized, so CI runs the same examples every time;
+    # "thorough" is for long local searches: pytest --hypothesis-profile=thorough tests/etl/test_fuzz_readers.py
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("ci", max_examples=150, derandomize=True, deadline=5000,
+                                          print_blob=True)
+    _hypothesis_settings.register_profile("thorough", max_examples=5000, deadline=5000)
+    _hypothesis_settings.load_profile("ci")
+except ImportError:  # a dev dependency (pip install -e ".[dev]"); only the fuzz tests need it
+    pass
+
 
 @pytest.fixture(scope="session")
 def dist() -> Path:

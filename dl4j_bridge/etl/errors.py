@@ -14,6 +14,7 @@ __all__ = [
     "BadRecordError",
     "SchemaError",
     "SpecError",
+    "SourceError",
     "NotFittedError",
 ]
 
@@ -46,6 +47,28 @@ class BadRecordError(EtlError):
         where = f"{file}:{line}"
         what = f" field {field!r}" if field else ""
         super().__init__(f"{where}:{what} {reason}")
+
+
+class SourceError(EtlError):
+    """A file could not be read to its end: a truncated or corrupt ``.gz``, or an I/O error.
+
+    Parameters
+    ----------
+    file : str
+        The file.
+    line : int
+        Lines read successfully before the failure (the records up to there were delivered).
+    reason : str
+        What failed.
+    """
+
+    def __init__(self, file: str, line: int, reason: str):
+        self.file = file
+        self.line = line
+        self.reason = reason
+        super().__init__(f"{file}: cannot read past line {line}: {reason}. The file is truncated or corrupt "
+                         "(a .gz still being written, or a broken copy): read a complete copy, or decompress "
+                         "what is readable with 'zcat FILE > FILE.txt' and read that")
 
 
 class SchemaError(EtlError):

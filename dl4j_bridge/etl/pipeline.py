@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
@@ -29,13 +30,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import EtlError, NotFittedError, SchemaError, SpecError
+from .errors import BadRecordError, EtlError, NotFittedError, SchemaError, SpecError
 from .readers import LINE_NUMBER, Reader, reader_from_dict
 from .schema import Schema
 from .sequences import SequenceBatch, Sessions, Steps, Windows, sequence_from_dict
 from .sources import Source
 from .split import ChronologicalSplit, KeySplit, split_from_dict
-from .transforms import STEP_LABEL, TEMPLATE_ID, Label, Template, Timestamp, Transform, transform_from_dict
+from .transforms import RECORDS, STEP_LABEL, TEMPLATE_ID, Label, Template, Timestamp, Transform, transform_from_dict
 
 __all__ = ["Pipeline", "SPEC_FORMAT", "SPEC_VERSION", "atomic_write_text"]
 
@@ -162,6 +163,23 @@ class Pipeline:
         state = _PassState(boundary)
         self.schema = None
         n_train = 0
+        with self._naming_source():
+            n_train = self._fit_pass(source, state)
+        if n_train == 0:
+            raise EtlError(f"no training records in {self.reader.report.source} ({self._report_summary()}): "
+                           "check the reader's format / fields against the data, or read it with mode='lenient' "
+                           "and a quarantine file to see why lines were rejected")
+        for transform in self.transforms:
+            if not transform.fitted:
+                transform.finish()
+        self.feature_names = [name for t in self.transforms for name in t.feature_names]
+        self.n_fit_records = n_train
+        self.fitted = True
+        logger.info("fitted on %d training records; %d features", n_train, len(self.feature_names))
+        return self
+
+    def _fit_pass(self, source: Source, state: _PassState) -> int:
+        n_train = 0
         for chunk in self.reader.iter_chunks(source):
             read_columns = [c for c in chunk.columns if c != LINE_NUMBER]
             self._derive(chunk, fitting=True)
@@ -176,16 +194,22 @@ class Pipeline:
             for transform in self.transforms:
                 if not transform.fitted:
                     transform.partial_fit(train)
-        if n_train == 0:
-            raise EtlError(f"no training records in {self.reader.report.source}")
-        for transform in self.transforms:
-            if not transform.fitted:
-                transform.finish()
-        self.feature_names = [name for t in self.transforms for name in t.feature_names]
-        self.n_fit_records = n_train
-        self.fitted = True
-        logger.info("fitted on %d training records; %d features", n_train, len(self.feature_names))
-        return self
+        return n_train
+
+    def _report_summary(self) -> str:
+        r = self.reader.report
+        return (f"{r.lines} lines: {r.records} records, {r.bad_lines} bad {r.bad_by_reason or ''}, "
+                f"{r.blank_lines} blank").replace(" {}", "")
+
+    @contextlib.contextmanager
+    def _naming_source(self) -> Iterator[None]:
+        """Errors a transform raises on a record name the pipeline's source, not ``<records>``."""
+        try:
+            yield
+        except BadRecordError as error:
+            if error.file != RECORDS:
+                raise
+            raise BadRecordError(self.reader.report.source, error.line, error.field, error.reason) from None
 
     def _boundary(self, source: Source) -> int | None:
         if isinstance(self.split, ChronologicalSplit):
@@ -235,10 +259,11 @@ class Pipeline:
         frames = []
         for transform in self.transforms:
             transform.reset_stream()
-        for chunk in self.reader.iter_chunks(source):
-            self._derive(chunk, fitting=False)
-            x, _ = self._features(chunk)
-            frames.append(pd.concat([chunk, pd.DataFrame(x, columns=self.feature_names)], axis=1))
+        with self._naming_source():
+            for chunk in self.reader.iter_chunks(source):
+                self._derive(chunk, fitting=False)
+                x, _ = self._features(chunk)
+                frames.append(pd.concat([chunk, pd.DataFrame(x, columns=self.feature_names)], axis=1))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def _pass(self, source: Source, parts: tuple[str, ...], session_labels: Mapping[Any, int] | None
@@ -252,8 +277,9 @@ class Pipeline:
         builders = {name: self._builder(session_labels) for name in parts}
         for chunk in self.reader.iter_chunks(source):
             self._check_schema(chunk)
-            self._derive(chunk, fitting=False)
-            x, order = self._features(chunk)
+            with self._naming_source():
+                self._derive(chunk, fitting=False)
+                x, order = self._features(chunk)
             steps = Steps(
                 x=x,
                 ids=(chunk[TEMPLATE_ID].to_numpy(dtype=np.int32) if TEMPLATE_ID in chunk

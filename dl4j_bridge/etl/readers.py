@@ -14,7 +14,15 @@ Bad lines follow an explicit policy:
   object per line (``source``, ``line``, ``field``, ``reason``, ``text``) to
   the quarantine file.
 
-Nothing is dropped silently: blank lines are counted in the report too.
+Nothing is dropped silently: blank lines are counted in the report too.  In
+lenient mode every physical line is accounted for::
+
+    lines == header_lines + records + continuation_lines + blank_lines + bad_lines
+
+(a multi-line record -- a stack trace joined to its text line, a CSV row with
+a quoted cell spanning lines -- is one record or one bad line plus its
+continuation lines).  Undecodable bytes become U+FFFD; the lines holding them
+are kept and counted in ``undecodable_lines``.
 """
 
 from __future__ import annotations
@@ -54,6 +62,9 @@ logger = logging.getLogger(__name__)
 
 #: Types a reader can check a field against.
 FIELD_TYPES = ("str", "int", "float", "bool")
+
+#: Reserved column: the physical line number of each record (never a field name).
+RESERVED_FIELDS = ("line_number",)
 
 #: Lines that continue the previous record (stack traces): indented lines,
 #: ``Caused by:`` and ``... N more``.
@@ -119,6 +130,47 @@ def format_to_regex(log_format: str) -> tuple[list[str], str]:
     return headers, "^" + "".join(out) + "$"
 
 
+_REGEX_META = frozenset(".^$*+?{}[]()|")
+
+
+def format_guard(log_format: str) -> str | None:
+    """A regex that matches the same lines as :func:`format_to_regex`'s, in linear time.
+
+    The format's regex (one lazy ``.*?`` group per field) backtracks through
+    every way of splitting a line it does *not* match: time grows like the
+    number of spaces to the power of the number of fields (an 800-character
+    line took 35 s with five fields).  A line can match exactly when each
+    separator can be found after the previous one, the earliest first; the
+    guard tests that with one atomic step per separator (``(?>.*?SEP)``, or
+    ``(?=(.*?SEP))\\1`` before Python 3.11), so a line is rejected without
+    backtracking.  Lines it accepts match the format's regex, which finds the
+    fields quickly on them.
+
+    Returns
+    -------
+    str or None
+        The guard, or None when the text between fields is not plain (a
+        group, class or quantifier such as ``(\\[<Pid>\\])?``): such
+        formats are matched without a guard.
+    """
+    texts = re.split(r"<[^<>]+>", log_format)
+    for text in texts:
+        if _REGEX_META & set(re.sub(r"\\.", "", text)):
+            return None
+    # the earliest end of a separator: whitespace runs as short as the text after them allows
+    separators = [re.sub(" +", "[ \\\\t]+?", text) for text in texts]
+    separators = [sep[:-len("+?")] if sep.endswith("[ \\t]+?") else sep for sep in separators]
+    tail = f".*{separators[-1]}$"
+    steps = separators[1:-1]
+    atomic = "^" + separators[0] + "".join(f"(?>.*?{sep})" for sep in steps) + tail
+    try:
+        re.compile(atomic)
+        return atomic
+    except re.error:  # no atomic groups before Python 3.11: a lookahead is never re-entered either
+        return ("^" + separators[0] + "".join(f"(?=(.*?{sep}))\\{group}" for group, sep in enumerate(steps, 1))
+                + tail)
+
+
 # --------------------------------------------------------------------------
 # report and base class
 # --------------------------------------------------------------------------
@@ -135,7 +187,8 @@ class ReadReport:
     records : int
         Records produced (a multi-line record counts once).
     continuation_lines : int
-        Lines joined to the record before them.
+        Lines joined to the record (or bad line) before them: stack-trace
+        lines, further lines of a CSV row with a quoted cell spanning lines.
     blank_lines : int
         Empty lines skipped.
     bad_lines : int
@@ -144,6 +197,10 @@ class ReadReport:
         Rejections per reason category.
     quarantine : str or None
         File the rejected lines were written to.
+    header_lines : int
+        Header lines (CSV: 1).
+    undecodable_lines : int
+        Lines holding bytes invalid in the encoding (kept, with U+FFFD).
     """
 
     source: str = ""
@@ -154,6 +211,14 @@ class ReadReport:
     bad_lines: int = 0
     bad_by_reason: dict[str, int] = dc_field(default_factory=dict)
     quarantine: str | None = None
+    header_lines: int = 0
+    undecodable_lines: int = 0
+
+    @property
+    def unaccounted_lines(self) -> int:
+        """Physical lines neither read, joined, blank, header nor rejected: 0 after a complete read."""
+        return self.lines - (self.header_lines + self.records + self.continuation_lines + self.blank_lines
+                             + self.bad_lines)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -171,7 +236,8 @@ class _BadLineSink:
         if quarantine is not None:
             directory = os.path.dirname(os.path.abspath(quarantine))
             os.makedirs(directory, exist_ok=True)
-            self.handle = open(quarantine, "w", encoding="utf-8")
+            # backslashreplace: a lone surrogate (from in-memory lines) is written as its JSON escape
+            self.handle = open(quarantine, "w", encoding="utf-8", errors="backslashreplace")
             report.quarantine = os.fspath(quarantine)
 
     def bad(self, line: int, field: str | None, category: str, detail: str, text: str) -> None:
@@ -263,6 +329,10 @@ class Reader:
             logger.warning("%s: %d bad lines %s%s", name, self.report.bad_lines,
                            self.report.bad_by_reason,
                            f", quarantined to {self.quarantine}" if self.quarantine else "")
+        if self.report.undecodable_lines:
+            logger.warning("%s: %d lines hold bytes that are not valid %s; they were read with U+FFFD in their "
+                           "place (pass encoding= if the file has another one)", name,
+                           self.report.undecodable_lines, self.encoding)
 
     def read(self, source: Source) -> pd.DataFrame:
         """Read the whole source into one DataFrame (see :meth:`iter_chunks`)."""
@@ -279,6 +349,13 @@ class Reader:
     # -- helpers ----------------------------------------------------------
     def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
         raise NotImplementedError
+
+    def _blocks(self, source: Source) -> Iterator[list[str]]:
+        return iter_line_blocks(source, encoding=self.encoding, block_lines=self.chunk_lines,
+                                on_undecodable=self._count_undecodable)
+
+    def _count_undecodable(self, lines: int) -> None:
+        self.report.undecodable_lines += lines
 
     def _empty_frame(self) -> pd.DataFrame:
         frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in self.fields})
@@ -321,6 +398,40 @@ def _is_missing(value: Any) -> bool:
 
 _BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 
+#: A JSON escape of a UTF-16 surrogate; only a pair of them is a character.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+#: Integers must fit in int64 (pandas' nullable Int64, Java's long).
+_INT64_LIMIT = 2.0 ** 63
+
+
+def to_numbers(values: pd.Series) -> pd.Series:
+    """``pd.to_numeric(values, errors="coerce")`` that never raises.
+
+    pandas raises ``OverflowError`` on a Python ``int`` beyond float64 (a
+    JSON integer with hundreds of digits); such a value becomes ``±inf``, as
+    the same text does when parsed as a float (and as Java's
+    ``Double.parseDouble`` makes it).  Unreadable values become NaN.
+    """
+    try:
+        return pd.to_numeric(values, errors="coerce")
+    except (OverflowError, TypeError, ValueError):
+        return pd.Series([_one_number(v) for v in values.astype(object)], index=values.index, dtype="float64")
+
+
+def _one_number(value: Any) -> float:
+    if value is None or isinstance(value, bool):
+        return math.nan if value is None else float(value)
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return math.nan
+
 
 def _convert_column(column: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
     """Convert to ``kind``; return (values, ok mask).  Missing values are ok."""
@@ -328,12 +439,12 @@ def _convert_column(column: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray
     if kind in ("int", "float"):
         as_object = column.astype(object)
         is_bool = np.array([isinstance(v, bool) for v in as_object], dtype=bool)
-        numbers = pd.to_numeric(as_object.where(~is_bool, None), errors="coerce")
+        numbers = to_numbers(as_object.where(~is_bool, None))
         ok = missing | (numbers.notna().to_numpy() & ~is_bool)
         if kind == "int":
             finite = numbers.to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
-                integral = np.isfinite(finite) & (finite == np.round(finite))
+                integral = np.isfinite(finite) & (finite == np.round(finite)) & (np.abs(finite) < _INT64_LIMIT)
             ok &= missing | integral
             values = numbers.where(ok & ~missing).astype("Int64")
         else:
@@ -391,8 +502,10 @@ class TextReader(Reader):
         if (log_format is None) == (regex is None):
             raise EtlError("give exactly one of log_format or regex")
         self.log_format = log_format
+        guard = None
         if log_format is not None:
             headers, pattern = format_to_regex(log_format)
+            guard = format_guard(log_format)
         else:
             pattern = java_regex_to_python(regex)  # type: ignore[arg-type]
             compiled = re.compile(pattern)
@@ -401,10 +514,15 @@ class TextReader(Reader):
                 raise EtlError("regex needs at least one named group")
             if not pattern.startswith("^"):
                 pattern = "^(?:" + pattern + ")$"
+        for name in headers:
+            _check_not_reserved(name, "a text reader field")
         self.pattern = pattern
         self._headers = headers
         self._line_regex = re.compile(pattern)
         self._block_regex = re.compile(pattern, re.MULTILINE)
+        # linear-time rejection of lines the format cannot match (see format_guard)
+        self._line_guard = re.compile(guard) if guard else None
+        self._block_guard = re.compile(guard, re.MULTILINE) if guard else None
         self._ordered_groups = [self._line_regex.groupindex[name] for name in headers]
         self.continuation = continuation
         self._continuation_regex = re.compile(continuation) if continuation else None
@@ -424,7 +542,7 @@ class TextReader(Reader):
         pending_line = 0
         next_line = 1
         report = self.report
-        for block in iter_line_blocks(source, encoding=self.encoding, block_lines=self.chunk_lines):
+        for block in self._blocks(source):
             first_line = next_line
             next_line += len(block)
             report.lines += len(block)
@@ -455,6 +573,8 @@ class TextReader(Reader):
     def _fast_rows(self, block: list[str]) -> list[Any] | None:
         """All lines match: one C-level ``findall`` over the joined block."""
         text = "\n".join(block)
+        if self._block_guard is not None and len(self._block_guard.findall(text)) != len(block):
+            return None  # some line cannot match: line by line, without running the regex on it
         found = self._block_regex.findall(text)
         if len(found) != len(block):
             return None
@@ -475,10 +595,11 @@ class TextReader(Reader):
         numbers: list[int] = []
         previous = pending
         match = self._line_regex.match
+        guard = self._line_guard.match if self._line_guard is not None else None
         continuation = self._continuation_regex
         for offset, line in enumerate(block):
             number = first_line + offset
-            found = match(line)
+            found = match(line) if guard is None or guard(line) else None
             if found is not None:
                 previous = [found.group(name) for name in self._headers]
                 rows.append(previous)
@@ -527,9 +648,22 @@ def _normalise_aliases(fields: Mapping[str, str | Sequence[str]] | Sequence[str]
     if fields is None:
         return None
     if isinstance(fields, Mapping):
-        return {name: ([paths] if isinstance(paths, str) else list(paths))
-                for name, paths in fields.items()}
-    return {name: [name] for name in fields}
+        aliases = {name: ([paths] if isinstance(paths, str) else list(paths)) for name, paths in fields.items()}
+    else:
+        aliases = {name: [name] for name in fields}
+    for name in aliases:
+        _check_not_reserved(name, "fields")
+    return aliases
+
+
+def _check_not_reserved(name: str, where: str) -> None:
+    if name in RESERVED_FIELDS:
+        raise SpecError(f"{where}: {name!r} {_reserved_message(name, 'input')}")
+
+
+def _reserved_message(name: str, what: str) -> str:
+    return (f"is reserved for the line number of each record; read that {what} field under another name, e.g. "
+            f"fields={{'line': {name!r}, ...}}")
 
 
 class JsonLinesReader(Reader):
@@ -572,11 +706,13 @@ class JsonLinesReader(Reader):
         spec["fields"] = self.aliases
         return spec
 
-    def _extract(self, record: Mapping[str, Any]) -> dict[str, Any]:
+    def _extract(self, record: Mapping[str, Any], number: int) -> dict[str, Any]:
         if self.aliases is None:
             flat = _flatten(record)
             for key in flat:
                 if key not in self._seen_fields:
+                    if key in RESERVED_FIELDS:  # a key of the data, in both modes: no line could be read
+                        raise BadRecordError(self.report.source, number, key, _reserved_message(key, "JSON"))
                     self._seen_fields.append(key)
             return flat
         out: dict[str, Any] = {}
@@ -593,7 +729,7 @@ class JsonLinesReader(Reader):
     def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
         next_line = 1
         loads = json.loads
-        for block in iter_line_blocks(source, encoding=self.encoding, block_lines=self.chunk_lines):
+        for block in self._blocks(source):
             records: list[dict[str, Any]] = []
             numbers: list[int] = []
             for offset, line in enumerate(block):
@@ -603,13 +739,20 @@ class JsonLinesReader(Reader):
                     continue
                 try:
                     record = loads(line)
-                except ValueError as error:
+                    extracted = self._extract(record, number) if isinstance(record, dict) else None
+                except ValueError as error:  # also integers of more than 4300 digits
                     sink.bad(number, None, "invalid JSON", str(error), line)
                     continue
-                if not isinstance(record, dict):
+                except RecursionError:
+                    sink.bad(number, None, "invalid JSON", "nested too deeply", line)
+                    continue
+                if extracted is None:
                     sink.bad(number, None, "not a JSON object", type(record).__name__, line)
                     continue
-                extracted = self._extract(record)
+                if "\\u" in line and _SURROGATE_ESCAPE.search(line) and _has_lone_surrogate(extracted):
+                    sink.bad(number, None, "invalid JSON", "a \\u escape is a lone UTF-16 surrogate, not a "
+                             "character", line)
+                    continue
                 bad_field = self._non_scalar_field(extracted)
                 if bad_field is not None:
                     sink.bad(number, bad_field, "wrong type",
@@ -633,6 +776,14 @@ class JsonLinesReader(Reader):
                 if self.types.get(name, "str") != "str":
                     return name
         return None
+
+
+def _has_lone_surrogate(extracted: Mapping[str, Any]) -> bool:
+    try:
+        json.dumps(extracted, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _nested_as_text(extracted: dict[str, Any]) -> dict[str, Any]:
@@ -687,29 +838,28 @@ class CsvReader(Reader):
         return spec
 
     def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
-        lines = _LineCounter(source, self.encoding, self.chunk_lines)
+        lines = _LineCounter(self._blocks(source), self.report)
         reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
-        try:
-            header = next(reader)
-        except StopIteration:
+        header = self._read_header(reader, lines, sink)
+        if header is None:
             return
-        self._header = header
         columns = self._column_indexes(header)
         records: list[list[Any]] = []
         numbers: list[int] = []
         previous_end = reader.line_num
         while True:
+            lines.recent.clear()
             try:
                 row = next(reader)
             except StopIteration:
                 break
             except csv.Error as error:
-                number = previous_end + 1
-                previous_end = reader.line_num
-                sink.bad(number, None, "malformed CSV", str(error), "")
+                number, previous_end = previous_end + 1, reader.line_num
+                self.report.continuation_lines += max(previous_end - number, 0)
+                sink.bad(number, None, "malformed CSV", str(error), "\n".join(lines.recent))
                 continue
-            number = previous_end + 1
-            previous_end = reader.line_num
+            number, previous_end = previous_end + 1, reader.line_num
+            self.report.continuation_lines += previous_end - number  # a quoted cell spanning lines
             if not row:
                 self.report.blank_lines += 1
                 continue
@@ -722,9 +872,32 @@ class CsvReader(Reader):
             if len(records) >= self.chunk_lines:
                 yield self._frame(records, numbers)
                 records, numbers = [], []
-        self.report.lines = lines.count
         if records:
             yield self._frame(records, numbers)
+
+    def _read_header(self, reader: Any, lines: "_LineCounter", sink: _BadLineSink) -> list[str] | None:
+        """The header row, or None for an empty source; a header that cannot be used raises in both modes."""
+        try:
+            header = next(reader)
+        except StopIteration:
+            return None
+        except csv.Error as error:
+            raise BadRecordError(sink.source, 1, None, f"malformed CSV header: {error}") from None
+        if reader.line_num != 1:
+            raise BadRecordError(sink.source, 1, None, "the CSV header must be one line (a quoted name spans "
+                                 f"{reader.line_num} lines)")
+        self.report.header_lines = 1
+        if not header:
+            raise BadRecordError(sink.source, 1, None, "the first line must be the CSV header and it is empty")
+        if self.aliases is None:
+            repeated = sorted({name for name in header if header.count(name) > 1})
+            if repeated:
+                raise BadRecordError(sink.source, 1, None, f"the CSV header names {repeated} more than once; "
+                                     "pick the columns with fields=")
+            if LINE_NUMBER in header:
+                raise BadRecordError(sink.source, 1, LINE_NUMBER, _reserved_message(LINE_NUMBER, "CSV header"))
+        self._header = header
+        return header
 
     def _frame(self, records: list[list[Any]], numbers: list[int]) -> pd.DataFrame:
         frame = pd.DataFrame(records, columns=self.fields, dtype=object)
@@ -742,12 +915,14 @@ class CsvReader(Reader):
 
 
 class _LineCounter:
-    """Iterator of lines for :mod:`csv` that counts the lines it hands out."""
+    """Iterator of lines for :mod:`csv`: counts them in the report, keeps those of the current row."""
 
-    def __init__(self, source: Source, encoding: str, block_lines: int):
-        self._blocks = iter_line_blocks(source, encoding=encoding, block_lines=block_lines)
+    def __init__(self, blocks: Iterator[list[str]], report: ReadReport):
+        self._blocks = blocks
         self._current: Iterator[str] = iter(())
-        self.count = 0
+        self._report = report
+        #: Lines handed out since the caller last cleared it (the row being parsed), for the quarantine.
+        self.recent: list[str] = []
 
     def __iter__(self) -> "_LineCounter":
         return self
@@ -755,7 +930,8 @@ class _LineCounter:
     def __next__(self) -> str:
         while True:
             for line in self._current:
-                self.count += 1
+                self._report.lines += 1
+                self.recent.append(line)
                 return line + "\n"
             self._current = iter(next(self._blocks))
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SchemaError
+from .readers import to_numbers
 
 __all__ = ["Column", "Schema", "COLUMN_TYPES"]
 
@@ -103,7 +104,7 @@ class Schema:
             if not column.nullable and len(present) < len(values):
                 out.append(f"{column.name}: {len(values) - len(present)} missing values in a non-nullable column")
             if column.type in ("integer", "float") and len(present):
-                numbers = pd.to_numeric(present, errors="coerce")
+                numbers = to_numbers(present)
                 bad = int(numbers.isna().sum())
                 if bad:
                     out.append(f"{column.name}: {bad} values are not numbers")
@@ -141,7 +142,7 @@ def _infer_type(values: pd.Series) -> str:
         return "text"
     if pd.api.types.is_bool_dtype(present):
         return "categorical"
-    numbers = pd.to_numeric(present, errors="coerce")
+    numbers = to_numbers(present)
     if numbers.notna().all():
         as_float = numbers.to_numpy(dtype=float)
         return "integer" if np.all(np.mod(as_float, 1) == 0) else "float"

@@ -11,15 +11,24 @@ from __future__ import annotations
 import gzip
 import io
 import os
-from collections.abc import Iterable, Iterator
-from typing import Union
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from typing import Optional, Union
 
-__all__ = ["Source", "source_name", "iter_line_blocks", "is_path"]
+from .errors import SourceError
+
+__all__ = ["Source", "source_name", "iter_line_blocks", "is_path", "BOM"]
 
 Source = Union[str, "os.PathLike[str]", Iterable[str]]
 
 #: Bytes of text requested per block when reading a file (whole lines).
 DEFAULT_BLOCK_BYTES = 8 * 1024 * 1024
+
+#: Byte order mark; removed from the start of a source's first line (editors and Excel write one).
+BOM = "\ufeff"
+
+#: Errors while decompressing or reading an open file (truncated or corrupt ``.gz``, I/O errors).
+_READ_ERRORS = (EOFError, OSError, zlib.error)
 
 
 def is_path(source: object) -> bool:
@@ -35,9 +44,11 @@ def source_name(source: object) -> str:
 
 
 def _open_text(path: str, encoding: str) -> io.TextIOBase:
+    # surrogateescape: undecodable bytes survive as lone surrogates, so that _split_block can count the
+    # lines holding them before replacing them with U+FFFD exactly as errors="replace" would have
     if path.endswith(".gz"):
-        return gzip.open(path, "rt", encoding=encoding, errors="replace", newline="\n")
-    return open(path, "r", encoding=encoding, errors="replace", newline="\n")
+        return gzip.open(path, "rt", encoding=encoding, errors="surrogateescape", newline="\n")
+    return open(path, "r", encoding=encoding, errors="surrogateescape", newline="\n")
 
 
 def iter_line_blocks(
@@ -46,6 +57,7 @@ def iter_line_blocks(
     encoding: str = "utf-8",
     block_lines: int = 100_000,
     block_bytes: int = DEFAULT_BLOCK_BYTES,
+    on_undecodable: Optional[Callable[[int], None]] = None,
 ) -> Iterator[list[str]]:
     """Yield blocks of lines, each line without its line terminator.
 
@@ -55,31 +67,54 @@ def iter_line_blocks(
         File path (``.gz`` is decompressed on the fly) or iterable of lines.
     encoding : str
         Text encoding of files; undecodable bytes become U+FFFD (the line is
-        kept, never dropped).
+        kept, never dropped, and counted through ``on_undecodable``).
     block_lines : int
         Maximum lines per block for in-memory input.
     block_bytes : int
         Approximate number of bytes per block for file input.
+    on_undecodable : callable, optional
+        Called with the number of lines of a block that held undecodable
+        bytes (files only; only when there are some).
 
     Yields
     ------
     list of str
         Consecutive lines; concatenating all blocks gives every line of the
-        source in order, so line numbers can be counted across blocks.
+        source in order, so line numbers can be counted across blocks.  A
+        byte order mark at the start of the first line is removed.
+
+    Raises
+    ------
+    SourceError
+        A file could not be read to its end (truncated or corrupt ``.gz``,
+        I/O error): names the file and the last line read.
     """
     if is_path(source):
         path = os.fspath(source)  # type: ignore[arg-type]
         with _open_text(path, encoding) as handle:
+            lines_read = 0
             while True:
-                lines = handle.readlines(block_bytes)
+                try:
+                    lines = handle.readlines(block_bytes)
+                except _READ_ERRORS as error:
+                    raise SourceError(path, lines_read, f"{type(error).__name__}: {error}") from error
                 if not lines:
                     return
-                yield _split_block(lines)
+                block = _split_block(lines, encoding, on_undecodable)
+                if lines_read == 0:
+                    block[0] = _strip_bom(block[0])
+                lines_read += len(block)
+                yield block
         return
     if isinstance(source, (bytes, bytearray)):
         raise TypeError("pass text lines or a path, not bytes")
     block: list[str] = []
-    for line in source:  # type: ignore[union-attr]
+    for number, line in enumerate(source, 1):  # type: ignore[arg-type]
+        if not isinstance(line, str):
+            raise TypeError(f"a source of lines must hold str, got {type(line).__name__} at line {number} "
+                            "(decode bytes first, or pass the file's path)")
+        if number == 1:
+            line = _strip_bom(line)
         block.append(_strip_eol(line))
         if len(block) >= block_lines:
             yield block
@@ -88,15 +123,39 @@ def iter_line_blocks(
         yield block
 
 
-def _split_block(lines: list[str]) -> list[str]:
-    """Strip line terminators from a block read with ``readlines``."""
+def _strip_bom(line: str) -> str:
+    return line[1:] if line.startswith(BOM) else line
+
+
+def _split_block(lines: list[str], encoding: str = "utf-8",
+                 on_undecodable: Optional[Callable[[int], None]] = None) -> list[str]:
+    """Strip line terminators from a block read with ``readlines``; replace undecodable bytes."""
     text = "".join(lines)
     if text.endswith("\n"):
         text = text[:-1]
     parts = text.split("\n")
     if "\r" in text:
         parts = [part[:-1] if part.endswith("\r") else part for part in parts]
+    if not text.isascii():
+        try:
+            text.encode("utf-8")  # fails only on lone surrogates: undecodable bytes (surrogateescape)
+        except UnicodeEncodeError:
+            replaced = 0
+            for index, part in enumerate(parts):
+                if _has_surrogate(part):
+                    parts[index] = part.encode(encoding, "surrogateescape").decode(encoding, "replace")
+                    replaced += 1
+            if on_undecodable is not None and replaced:
+                on_undecodable(replaced)
     return parts
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _strip_eol(line: str) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import BadRecordError, EtlError, NotFittedError, SpecError
-from .readers import LINE_NUMBER, java_regex_to_python, python_regex_to_java
+from .readers import LINE_NUMBER, java_regex_to_python, python_regex_to_java, to_numbers
 from .templates import OOV_ID, TemplateMiner
 
 __all__ = [
@@ -54,6 +54,13 @@ STEP_LABEL = "step_label"
 UNKNOWN = "<unknown>"
 MISSING = "<missing>"
 
+#: Largest float32: scaled numeric features are clipped to +-this, never rounded to infinity.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+# datetime64[ns] (pandas' default unit) covers 1677-09-21 .. 2262-04-11
+_NS_MIN = pd.Timestamp.min
+_NS_MAX = pd.Timestamp.max
+
 
 def _missing_mask(column: pd.Series) -> np.ndarray:
     """True where a value is missing: None, NaN or the empty string."""
@@ -63,10 +70,14 @@ def _missing_mask(column: pd.Series) -> np.ndarray:
     return missing
 
 
+#: File name of errors raised on records; the pipeline replaces it with its source's name.
+RECORDS = "<records>"
+
+
 def _raise_missing(frame: pd.DataFrame, column: str, missing: np.ndarray) -> None:
     row = int(np.flatnonzero(missing)[0])
     line = int(frame[LINE_NUMBER].iloc[row]) if LINE_NUMBER in frame else row + 1
-    raise BadRecordError("<records>", line, column, "missing value (policy 'error')")
+    raise BadRecordError(RECORDS, line, column, "missing value (policy 'error')")
 
 
 class Transform:
@@ -306,7 +317,7 @@ class Numeric(Transform):
         self.count = 0
 
     def _raw(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        values = pd.to_numeric(frame[self.column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        values = to_numbers(frame[self.column]).to_numpy(dtype=np.float64, na_value=np.nan)
         missing = ~np.isfinite(values)
         if missing.any() and self.missing == "error":
             _raise_missing(frame, self.column, missing)
@@ -319,30 +330,49 @@ class Numeric(Transform):
         present = values[~missing]
         if present.size:
             self._n += present.size
-            self._sum += float(present.sum())
-            self._sum_sq += float(np.square(present).sum())
+            with np.errstate(over="ignore", invalid="ignore"):  # huge values: checked in finish
+                self._sum += float(present.sum())
+                self._sum_sq += float(np.square(present).sum())
             self._min = min(self._min, float(present.min()))
             self._max = max(self._max, float(present.max()))
 
     def finish(self) -> None:
         self.count = self._n
         if self._n:
-            self.mean = self._sum / self._n
-            variance = max(self._sum_sq / self._n - self.mean**2, 0.0)
-            self.std = math.sqrt(variance) or 1.0
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean = np.float64(self._sum) / self._n
+                variance = max(np.float64(self._sum_sq) / self._n - mean**2, 0.0)
+            self.mean = float(mean)
+            self.std = math.sqrt(variance) or 1.0 if math.isfinite(variance) else math.inf
             self.minimum, self.maximum = self._min, self._max
+            self._check_finite()
         self.fitted = True
+
+    def _check_finite(self) -> None:
+        needed = {"mean": self.mean} if self.missing == "mean" or self.scaling == "standard" else {}
+        if self.scaling == "standard":
+            needed["std"] = self.std
+        if self.scaling == "minmax":
+            needed["max - min"] = self.maximum - self.minimum
+        overflowed = [name for name, value in needed.items() if not math.isfinite(value)]
+        if overflowed:
+            largest = max(abs(self.minimum), abs(self.maximum))
+            raise EtlError(f"Numeric({self.column!r}): the training values are too large to scale ({', '.join(overflowed)}"
+                           f" overflow float64; largest |value| {largest:.3g}): use Numeric({self.column!r}, "
+                           "log1p=True), or clean the column")
 
     def features(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         self._check_fitted()
         values, missing = self._raw(frame)
         fill = self.mean if self.missing == "mean" else 0.0
         values = np.where(missing, fill, values)
-        if self.scaling == "standard":
-            values = (values - self.mean) / self.std
-        elif self.scaling == "minmax":
-            values = (values - self.minimum) / ((self.maximum - self.minimum) or 1.0)
-        out = {self.column: values.astype(np.float32)}
+        with np.errstate(over="ignore"):
+            if self.scaling == "standard":
+                values = (values - self.mean) / self.std
+            elif self.scaling == "minmax":
+                values = (values - self.minimum) / ((self.maximum - self.minimum) or 1.0)
+        # a huge (finite) value saturates at the float32 limit instead of becoming infinity
+        out = {self.column: np.clip(values, -FLOAT32_MAX, FLOAT32_MAX).astype(np.float32)}
         if self.indicator:
             out[f"{self.column}_missing"] = missing.astype(np.float32)
         return out
@@ -457,8 +487,12 @@ class Timestamp(Transform):
         parsed = pd.to_datetime(unique_text, format=time_format or "ISO8601", errors="coerce", utc=True)
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-        unique_seconds = parsed.astype("datetime64[ns]").to_numpy().astype("int64").astype(np.float64) / 1e9
-        unique_seconds[parsed.isna().to_numpy()] = np.nan
+        beyond_ns = (parsed.notna() & ((parsed < _NS_MIN) | (parsed > _NS_MAX))).to_numpy()
+        in_ns = parsed.where(~beyond_ns) if beyond_ns.any() else parsed
+        unique_seconds = in_ns.astype("datetime64[ns]").to_numpy().astype("int64").astype(np.float64) / 1e9
+        unique_seconds[in_ns.isna().to_numpy()] = np.nan
+        if beyond_ns.any():  # e.g. year 1: outside datetime64[ns], counted in microseconds
+            unique_seconds[beyond_ns] = parsed[beyond_ns].astype("datetime64[us]").to_numpy().astype("int64") / 1e6
         unique_seconds = np.append(unique_seconds, np.nan)  # code -1 (missing text)
         nanos = unique_seconds[codes] * 1e9
         return nanos / 1e9
@@ -742,7 +776,7 @@ class Port(Transform):
         self.fitted = categories is not None
 
     def _numbers(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        values = pd.to_numeric(frame[self.column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        values = to_numbers(frame[self.column]).to_numpy(dtype=np.float64, na_value=np.nan)
         missing = ~np.isfinite(values) | (values < 0) | (values > 65535)
         if missing.any() and self.missing == "error":
             _raise_missing(frame, self.column, missing)

@@ -1,0 +1,287 @@
+"""Fuzz tests (hypothesis) of every reader and of the whole ETL pipeline.
+
+The properties: bad input never crashes (only the ETL's typed errors, which name file, line and field),
+never hangs (each example is bounded by a deadline and the inputs by size), and in lenient mode every
+physical line is accounted for (``ReadReport.unaccounted_lines == 0``; the quarantine names the line and
+the reason of every rejected one).
+
+``make test`` runs the ``ci`` profile (bounded and derandomized, so CI is reproducible; see
+tests/conftest.py). For a long local search::
+
+    python -m pytest -p no:faulthandler --hypothesis-profile=thorough tests/etl/test_fuzz_readers.py
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings  # a dev dependency: pip install -e ".[dev]"
+from hypothesis import strategies as st
+
+from dl4j_bridge.etl import (
+    SYSLOG_FORMAT, BadRecordError, Categorical, CsvReader, EtlError, IpAddress, JsonLinesReader, Label,
+    Numeric, Pipeline, Port, Sessions, Template, TextReader, Timestamp, Windows)
+from dl4j_bridge.etl.readers import format_guard, format_to_regex
+
+# files on disk per example: hypothesis' function-scoped-fixture check does not apply (fresh names)
+FILES = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+# --------------------------------------------------------------------------------------------------
+# inputs
+# --------------------------------------------------------------------------------------------------
+#: Characters that break parsers: separators, quotes, escapes, control characters, a BOM, U+FFFD,
+#: Unicode line separators (lines are split on "\n" only), a lone CR, astral and combining characters.
+NASTY = list(" \t,;:|[]{}()\"'\\/-@=*?.$^+<>") + ["\r", "\x00", "\x0b", "\x0c", "\x1c", "\x85", "\u2028",
+                                                  "\ufeff", "\ufffd", "\U0001f600", "\u0301", "\u00e9"]
+nasty_text = st.text(alphabet=st.sampled_from(NASTY) | st.characters(codec="utf-8", exclude_characters="\n"),
+                     max_size=40)
+
+#: Raw bytes: random, invalid UTF-8 sequences, BOMs, CRLF / CR, NUL, long runs.
+byte_pieces = st.one_of(
+    st.binary(max_size=30),
+    st.sampled_from([b"\n", b"\r\n", b"\r", b"\x00", b"\xef\xbb\xbf", b"\xff\xfe", b"\xc3", b"\xe2\x82",
+                     b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\x80", b'"', b",", b"{", b"}", b"[", b"]", b" ",
+                     b"\t"]),
+    st.text(max_size=20).map(lambda s: s.encode("utf-8")),
+)
+raw_bytes = st.lists(byte_pieces, max_size=40).map(b"".join)
+
+JSON_FIELDS = ["t", "s", "m", "b", "ip", "p", "l"]
+JSON_LITERALS = ["NaN", "Infinity", "-Infinity", "1e400", "-1e400", "1" * 400, "-" + "9" * 30, "1e308", "true",
+                 "null", "[]", "{}", '[1, {"a": null}]', '{"x": {"y": [1, 2]}}', '""', '"\\u0000"', '"\\ud800"',
+                 "0.1", "-0", "2e-400", '"2024-01-01T00:00:00Z"', '"0001-01-01T00:00:00Z"', '"10.0.0.1"', '"::1"',
+                 '"65536"', '"-1"', '"nan"', '"inf"', '"1e400"']
+
+
+@st.composite
+def json_value(draw):
+    """A JSON literal text: the odd ones above, or a random JSON value."""
+    if draw(st.booleans()):
+        return draw(st.sampled_from(JSON_LITERALS))
+    value = draw(st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | nasty_text,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(nasty_text, inner, max_size=3),
+        max_leaves=6))
+    return json.dumps(value)
+
+
+@st.composite
+def json_line(draw):
+    """A JSON object line with some of the pipeline's fields (odd types included), or a broken one."""
+    fields = draw(st.lists(st.sampled_from(JSON_FIELDS + ["line", "x.y"]), max_size=8, unique=True))
+    text = "{" + ", ".join(f'"{name}": {draw(json_value())}' for name in fields) + "}"
+    mutation = draw(st.sampled_from(["none", "none", "none", "truncate", "garbage", "blank", "array", "deep"]))
+    if mutation == "truncate":
+        text = text[: draw(st.integers(0, max(len(text) - 1, 0)))]
+    elif mutation == "garbage":
+        text = draw(nasty_text)
+    elif mutation == "blank":
+        text = draw(st.sampled_from(["", " ", "\t", "\r"]))
+    elif mutation == "array":
+        text = "[" + text + "]"
+    elif mutation == "deep":
+        text = "[" * 5000 + "]" * draw(st.integers(0, 3))  # deeper than Python's recursion limit
+    return text
+
+
+def syslog_line(draw):
+    month = draw(st.sampled_from(["Jan", "Feb", "Dec", "Foo", ""]))
+    pid = draw(st.integers(-5, 10**30))
+    return f"{month} {draw(st.integers(0, 40))} 10:0{draw(st.integers(0, 9))}:00 host{draw(nasty_text)} " \
+           f"sshd[{pid}]: {draw(nasty_text)}"
+
+
+@st.composite
+def text_log_line(draw):
+    kind = draw(st.sampled_from(["record", "record", "record", "continuation", "garbage", "blank", "long"]))
+    if kind == "record":
+        return syslog_line(draw)
+    if kind == "continuation":
+        return draw(st.sampled_from(["\tat x.y(Z.java:1)", "Caused by: boom", "... 3 more", "    more"]))
+    if kind == "garbage":
+        return draw(nasty_text)
+    if kind == "blank":
+        return draw(st.sampled_from(["", " ", "\t\t"]))
+    # a long line with many separators that does not match the format (exponential for a backtracking regex)
+    return draw(st.sampled_from(["a ", "a b ", "x\t", "[a] "])) * draw(st.integers(100, 3000))
+
+
+def physical_lines(data: bytes) -> int:
+    """Lines as the readers count them: split on b"\\n", a final terminator ends the last line."""
+    if not data:
+        return 0
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def write(tmp_path, data: bytes, compressed: bool, name: str = "input"):
+    path = tmp_path / (name + (".log.gz" if compressed else ".log"))
+    path.write_bytes(gzip.compress(data, mtime=0) if compressed else data)
+    return path
+
+
+def make_readers(quarantine=None, mode="lenient"):
+    options = {"mode": mode, "quarantine": quarantine, "chunk_lines": 3}
+    return {
+        "text format": TextReader(SYSLOG_FORMAT, **options),
+        "text regex": TextReader(regex=r"(?<level>[A-Z]+) (?<msg>.*)", continuation=None, **options),
+        "jsonl": JsonLinesReader({"m": "m", "b": ["b", "x.y"], "ok": "l"}, types={"b": "float", "ok": "bool"},
+                                 **options),
+        "jsonl all keys": JsonLinesReader(None, **options),
+        "csv": CsvReader(["a", "b"], types={"b": "int"}, **options),
+        "csv all columns": CsvReader(None, delimiter=";", **options),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# checks
+# --------------------------------------------------------------------------------------------------
+def check_lenient_read(reader, source, n_lines: int, quarantine) -> None:
+    try:
+        frame = reader.read(source)
+    except BadRecordError as error:
+        # in both modes: a CSV header that cannot be used (there are no columns to read), or input naming
+        # a field after the reserved line_number column
+        assert (isinstance(reader, CsvReader) and error.line == 1) or error.field == "line_number", error
+        return
+    report = reader.report
+    assert report.lines == n_lines
+    assert report.unaccounted_lines == 0, report
+    assert len(frame) == report.records
+    numbers = frame["line_number"].to_numpy()
+    assert np.all(np.diff(numbers) > 0) and (len(numbers) == 0 or (numbers[0] >= 1 and numbers[-1] <= n_lines))
+    rejected = [json.loads(line) for line in quarantine.read_text(encoding="utf-8").split("\n") if line]
+    assert len(rejected) == report.bad_lines == sum(report.bad_by_reason.values())
+    for row in rejected:
+        assert 1 <= row["line"] <= n_lines and row["reason"] and row["source"] == report.source
+        assert row["field"] is None or row["field"] in reader.fields
+    assert not set(numbers) & {row["line"] for row in rejected}
+
+
+def check_strict_read(reader, source, n_lines: int) -> None:
+    try:
+        reader.read(source)
+    except BadRecordError as error:
+        assert 1 <= error.line <= max(n_lines, 1)
+        assert error.file == str(source) and str(error).startswith(f"{source}:{error.line}:")
+        assert error.field is None or error.field in reader.fields + ["line_number"]
+        return
+    assert reader.report.bad_lines == 0 and reader.report.unaccounted_lines == 0
+
+
+# --------------------------------------------------------------------------------------------------
+# properties
+# --------------------------------------------------------------------------------------------------
+@FILES
+@given(data=raw_bytes, compressed=st.booleans())
+def test_every_reader_accounts_for_every_line_of_random_bytes(tmp_path, data, compressed):
+    path = write(tmp_path, data, compressed)
+    quarantine = tmp_path / "bad.jsonl"
+    for name, reader in make_readers(quarantine).items():
+        check_lenient_read(reader, path, physical_lines(data), quarantine)
+    for name, reader in make_readers(mode="strict").items():
+        check_strict_read(reader, path, physical_lines(data))
+
+
+@FILES
+@given(lines=st.lists(json_line(), max_size=25), crlf=st.booleans())
+def test_json_lines_with_odd_types_are_read_or_quarantined(tmp_path, lines, crlf):
+    data = ("\r\n" if crlf else "\n").join(lines).encode("utf-8", "surrogatepass")
+    path = write(tmp_path, data, compressed=False)
+    quarantine = tmp_path / "bad.jsonl"
+    for key in ("jsonl", "jsonl all keys"):
+        check_lenient_read(make_readers(quarantine)[key], path, physical_lines(data), quarantine)
+        check_strict_read(make_readers(mode="strict")[key], path, physical_lines(data))
+
+
+@st.composite
+def csv_text(draw):
+    header = draw(st.sampled_from(["a,b", "a,b,c", "b,a", "\ufeffa,b", "a,a", "", '"a\nb",c', "line_number,a"]))
+    cell = st.one_of(nasty_text.filter(lambda s: "\n" not in s), st.sampled_from(
+        ['"x,y"', '"multi\nline"', '"unterminated', '""', '"a""b"', '"a"b', "1e400", "9" * 30, "-3", "x\ry"]))
+    rows = draw(st.lists(st.lists(cell, max_size=4).map(",".join), max_size=20))
+    return "\n".join([header] + rows)
+
+
+@FILES
+@given(text=csv_text())
+def test_csv_rows_of_every_shape_are_read_or_quarantined(tmp_path, text):
+    data = text.encode("utf-8", "surrogatepass")
+    path = write(tmp_path, data, compressed=False)
+    quarantine = tmp_path / "bad.jsonl"
+    for fields in (["a", "b"], None):
+        reader = CsvReader(fields, types={"b": "int"} if fields else None, mode="lenient", quarantine=quarantine,
+                           chunk_lines=2)
+        check_lenient_read(reader, path, physical_lines(data), quarantine)
+        check_strict_read(CsvReader(fields, mode="strict"), path, physical_lines(data))
+
+
+@settings(deadline=None)  # the long lines take their time on a loaded machine; the hang check is below
+@given(lines=st.lists(text_log_line(), max_size=30), chunk=st.integers(1, 7))
+def test_text_records_and_continuations_are_the_same_in_any_chunking(lines, chunk):
+    """The block fast path and the line-by-line path agree, and every line is accounted for."""
+    one = TextReader(SYSLOG_FORMAT, mode="lenient", chunk_lines=chunk)
+    whole = TextReader(SYSLOG_FORMAT, mode="lenient", chunk_lines=10_000)
+    a, b = one.read(lines), whole.read(lines)
+    assert a.equals(b)
+    for report in (one.report, whole.report):
+        assert report.lines == len(lines) and report.unaccounted_lines == 0, report
+
+
+FORMATS = {
+    "hdfs": "<Date> <Time> <Pid> <Level> <Component>: <Content>",
+    "hadoop": r"<Date> <Time> <Level> \[<Process>\] <Component>: <Content>",
+    "zookeeper": r"<Date> <Time> - <Level>  \[<Node>:<Component>@<Id>\] - <Content>",
+    "healthapp": r"<Time>\|<Component>\|<Pid>\|<Content>",
+    "apache": r"\[<Time>\] \[<Level>\] <Content>",
+    "syslog": SYSLOG_FORMAT,
+    "literal end": "<A> <B> - <C> end ",
+    "adjacent": "<A><B> <C>",
+    "leading": " x <A>  <B>",
+}
+
+
+@given(name=st.sampled_from(sorted(FORMATS)),
+       line=st.text(alphabet=st.sampled_from(list("a  \t:[]-|@,ebx")), max_size=16))
+def test_the_format_guard_accepts_exactly_the_lines_the_format_matches(name, line):
+    guard = re.compile(format_guard(FORMATS[name]))
+    pattern = re.compile(format_to_regex(FORMATS[name])[1])
+    assert bool(guard.match(line)) == bool(pattern.match(line))
+
+
+# --------------------------------------------------------------------------------------------------
+# the whole ETL
+# --------------------------------------------------------------------------------------------------
+def pipeline(sequence, log1p: bool) -> Pipeline:
+    reader = JsonLinesReader({"time": "t", "service": "s", "message": "m", "bytes": "b", "ip": "ip", "port": "p",
+                              "label": "l"}, mode="lenient")
+    return Pipeline(reader, [Template("message"), Categorical("service"), Numeric("bytes", log1p=log1p),
+                             Timestamp("time"), IpAddress("ip"), Port("port"), Label("label")], sequence=sequence)
+
+
+@settings(deadline=None, max_examples=max(settings.default.max_examples // 3, 10))
+@given(lines=st.lists(json_line(), max_size=25), sessions=st.booleans(), log1p=st.booleans())
+def test_the_pipeline_turns_hostile_json_into_finite_arrays_or_a_typed_error(lines, sessions, log1p):
+    etl = pipeline(Sessions("service") if sessions else Windows(length=3, stride=1), log1p)
+    try:
+        etl.fit(lines)
+        batch = etl.transform(lines)
+    except EtlError as error:  # no training records; values too large to scale: both say what to do
+        assert str(error)
+        return
+    report = etl.report
+    assert report.lines == len(lines) and report.unaccounted_lines == 0
+    assert batch.x.dtype == np.float32 and np.all(np.isfinite(batch.x)), "the ETL made NaN or infinity"
+    assert batch.x.shape[:2] == batch.mask.shape == batch.line_numbers.shape
+    assert set(np.unique(batch.mask)) <= {0.0, 1.0}
+    real = batch.line_numbers[batch.mask > 0]
+    assert np.all((real >= 1) & (real <= len(lines)))
+    if sessions:  # every record with a session key is in exactly one session
+        keyed = etl.records(lines)
+        keyed = keyed[[v is not None and v == v for v in keyed["service"]]]
+        assert sorted(real.tolist()) == sorted(keyed["line_number"].tolist())
+    elif report.records >= 3:
+        assert len(batch) == report.records - 2
+

@@ -1,0 +1,167 @@
+"""Regression tests for the bugs the fuzz tests (test_fuzz_readers.py) turned up, one per bug."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+
+import numpy as np
+import pytest
+
+from dl4j_bridge.etl import (SYSLOG_FORMAT, BadRecordError, CsvReader, EtlError, JsonLinesReader, Numeric,
+                             Pipeline, SourceError, SpecError, TextReader, Timestamp, Windows)
+
+HDFS_FORMAT = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
+GOOD = "081109 203615 148 INFO dfs.DataNode: Receiving block blk_1"
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 100_000])  # line by line, and the block fast path
+def test_a_long_line_the_format_does_not_match_is_rejected_at_once(chunk_lines):
+    """The format's regex backtracked exponentially: 800 characters took 35 s, 10,000 would never end."""
+    hostile = "a " * 5000  # many spaces, no ':' -- every split into fields is tried
+    reader = TextReader(HDFS_FORMAT, mode="lenient", continuation=None, chunk_lines=chunk_lines)
+    start = time.perf_counter()
+    frame = reader.read([GOOD, hostile, GOOD, "x " * 1_000_000])
+    assert time.perf_counter() - start < 10
+    assert frame["line_number"].tolist() == [1, 3]
+    assert reader.report.bad_by_reason == {"no format match": 2}
+
+
+def test_a_long_line_that_matches_is_read_whole():
+    content = "word " * 200_000
+    frame = TextReader(HDFS_FORMAT).read([GOOD, "081109 203615 148 INFO dfs.DataNode: " + content])
+    assert frame.loc[1, "Content"] == content
+
+
+def test_deeply_nested_json_is_a_bad_line_not_a_recursion_error(tmp_path):
+    quarantine = tmp_path / "bad.jsonl"
+    reader = JsonLinesReader(["a"], mode="lenient", quarantine=quarantine)
+    frame = reader.read(['{"a": 1}', "[" * 100_000, '{"a": ' + "[" * 5000 + "]" * 5000 + "}"])
+    assert frame["a"].tolist() == [1]
+    assert reader.report.bad_by_reason == {"invalid JSON": 2}
+    reasons = [json.loads(line)["reason"] for line in quarantine.read_text().splitlines()]
+    assert all("nested too deeply" in reason for reason in reasons)
+
+
+def test_integers_beyond_int64_and_float64_are_wrong_types_or_infinity_not_crashes():
+    lines = ['{"a": %d, "b": %d}' % (10**30, 10**400), '{"a": 1e300, "b": 5}', '{"a": 7, "b": -%d}' % 10**400]
+    reader = JsonLinesReader(["a", "b"], types={"a": "int", "b": "float"}, mode="lenient")
+    frame = reader.read(lines)
+    assert frame["a"].tolist() == [7] and frame["b"].tolist() == [-np.inf]
+    assert reader.report.bad_by_reason == {"wrong type": 2}
+    with pytest.raises(BadRecordError, match=r"<lines>:1: field 'a' wrong type: expected int"):
+        JsonLinesReader(["a"], types={"a": "int"}).read(lines)
+
+
+def test_a_lone_surrogate_escape_in_json_is_quarantined_and_the_quarantine_stays_valid(tmp_path):
+    quarantine = tmp_path / "bad.jsonl"
+    reader = JsonLinesReader(["a"], mode="lenient", quarantine=quarantine)
+    frame = reader.read(['{"a": "\\ud800"}', '{"a": "\\ud83d\\ude00"}'])
+    assert frame["a"].tolist() == ["\U0001f600"]  # a surrogate pair is one character
+    (row,) = [json.loads(line) for line in quarantine.read_text(encoding="utf-8").splitlines()]
+    assert row["line"] == 1 and "lone UTF-16 surrogate" in row["reason"]
+
+
+def test_line_number_is_reserved_in_every_reader():
+    with pytest.raises(SpecError, match="reserved for the line number"):
+        JsonLinesReader({"line_number": "n"})
+    with pytest.raises(SpecError, match="reserved"):
+        TextReader(regex=r"(?P<line_number>\d+) (?P<msg>.*)")
+    with pytest.raises(BadRecordError, match=r"<lines>:2: field 'line_number' is reserved"):
+        JsonLinesReader(mode="lenient").read(['{"a": 1}', '{"line_number": "x"}'])  # was silently overwritten
+    with pytest.raises(BadRecordError, match=r"<lines>:1: field 'line_number' is reserved"):
+        CsvReader(mode="lenient").read(["line_number,b", "x,1"])
+    # the way out the message names
+    frame = JsonLinesReader({"line": "line_number"}).read(['{"line_number": "x"}'])
+    assert frame[["line", "line_number"]].values.tolist() == [["x", 1]]
+
+
+@pytest.mark.parametrize("kind", ["text", "jsonl", "csv"])
+def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path, kind):
+    body = {"text": GOOD + "\n", "jsonl": '{"a": "x"}\n', "csv": "a,b\nx,1\n"}[kind]
+    path = tmp_path / "bom.log"
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    reader = {"text": TextReader(HDFS_FORMAT), "jsonl": JsonLinesReader(["a"]), "csv": CsvReader(["a", "b"])}[kind]
+    frame = reader.read(path)
+    first = {"text": "Date", "jsonl": "a", "csv": "a"}[kind]
+    assert frame.loc[0, first] == {"text": "081109", "jsonl": "x", "csv": "x"}[kind]
+    assert reader.read([body.splitlines()[0].join(["\ufeff", ""])] + body.splitlines()[1:]).loc[0, first] \
+        == frame.loc[0, first]
+
+
+@pytest.mark.parametrize("header, message", [
+    ('"a,b', "malformed CSV header"),  # was an uncaught csv.Error
+    ("", "the first line must be the CSV header and it is empty"),  # every row was "malformed"
+    ("a,a", r"the CSV header names \['a'\] more than once"),  # the first 'a' column was silently lost
+])
+def test_a_csv_header_that_cannot_be_used_is_an_error_naming_line_1(header, message):
+    with pytest.raises(BadRecordError, match=r"<lines>:1: " + message):
+        CsvReader(mode="lenient").read([header, "x,1"])
+
+
+def test_csv_rows_spanning_lines_are_accounted_for_and_bad_rows_keep_their_text(tmp_path):
+    quarantine = tmp_path / "bad.jsonl"
+    reader = CsvReader(["a", "b"], mode="lenient", quarantine=quarantine)
+    frame = reader.read(["a,b", '"multi', 'line",1', '"x"y,2', "", "c,3"])
+    assert frame["line_number"].tolist() == [2, 6]
+    report = reader.report
+    assert (report.lines, report.header_lines, report.records, report.continuation_lines, report.blank_lines,
+            report.bad_lines, report.unaccounted_lines) == (6, 1, 2, 1, 1, 1, 0)
+    (row,) = [json.loads(line) for line in quarantine.read_text().splitlines()]
+    assert row["line"] == 4 and row["text"] == '"x"y,2' and row["reason"].startswith("malformed CSV")
+
+
+def test_a_truncated_gzip_is_a_source_error_naming_the_file(tmp_path):
+    whole = gzip.compress((GOOD + "\n").encode() * 50_000)
+    truncated = tmp_path / "cut.log.gz"
+    truncated.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(SourceError, match=r"cut\.log\.gz: cannot read past line \d+: EOFError.*truncated"):
+        TextReader(HDFS_FORMAT, mode="lenient").read(truncated)
+    garbage = tmp_path / "garbage.gz"
+    garbage.write_bytes(b"\x1f\x8b\x08not gzip at all")
+    with pytest.raises(SourceError, match="garbage.gz: cannot read past line 0"):
+        JsonLinesReader(mode="lenient").read(garbage)
+
+
+def test_undecodable_bytes_are_counted_and_replaced_as_python_would(tmp_path):
+    data = GOOD.encode() + b"\n" + GOOD.encode() + b" \xff\xe2\x82 end\r\n" + GOOD.encode() + b"\xc3"
+    path = tmp_path / "latin.log"
+    path.write_bytes(data)
+    reader = TextReader(HDFS_FORMAT)
+    frame = reader.read(path)
+    assert reader.report.undecodable_lines == 2 and reader.report.records == 3
+    expected = data.decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
+    assert frame["Content"].tolist() == [TextReader(HDFS_FORMAT).read([line]).loc[0, "Content"] for line in expected]
+
+
+def test_huge_numbers_fail_the_fit_with_what_to_do_and_saturate_when_scored():
+    lines = ['{"b": %s}' % value for value in ("1", "2", "1e300")]
+    etl = Pipeline(JsonLinesReader(["b"]), [Numeric("b")], sequence=Windows(length=1))
+    with pytest.raises(EtlError, match=r"Numeric\('b'\).*too large to scale.*log1p=True"):  # was OverflowError
+        etl.fit(lines)
+    fitted = Pipeline(JsonLinesReader(["b"]), [Numeric("b")], sequence=Windows(length=1)).fit(lines[:2])
+    x = fitted.transform(lines + ['{"b": %d}' % 10**400]).x[:, 0, 0]  # 10**400: missing -> the mean
+    assert np.all(np.isfinite(x)) and x[2] == np.finfo(np.float32).max and x[3] == 0.0
+
+
+def test_timestamps_outside_the_nanosecond_range_do_not_crash():
+    lines = ['{"t": "2024-01-01T00:00:00Z"}', '{"t": "0001-01-01T00:00:00Z"}', '{"t": "9999-12-31T00:00:00Z"}']
+    etl = Pipeline(JsonLinesReader(["t"]), [Timestamp("t")], sequence=Windows(length=1)).fit(lines)
+    seconds = etl.transforms[0].seconds(etl.records(lines))
+    assert seconds.tolist() == [1704067200.0, -62135596800.0, 253402214400.0]
+
+
+def test_a_transform_error_names_the_source_file_not_records(tmp_path):
+    path = tmp_path / "app.jsonl"
+    path.write_text('{"b": 1}\n{"c": 2}\n')
+    etl = Pipeline(JsonLinesReader(["b", "c"]), [Numeric("b", missing="error")], sequence=Windows(length=1))
+    with pytest.raises(BadRecordError, match=rf"{path}:2: field 'b' missing value"):
+        etl.fit(path)
+
+
+def test_no_training_records_says_why_and_what_to_do():
+    etl = Pipeline(TextReader(SYSLOG_FORMAT, mode="lenient"), [Numeric("Pid")], sequence=Windows(length=1))
+    with pytest.raises(EtlError, match=r"no training records in <lines> \(3 lines: 0 records, 2 bad .*1 blank\)"
+                                       r".*quarantine"):
+        etl.fit(["nope", "", "nope again"])
