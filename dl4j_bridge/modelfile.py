@@ -168,16 +168,6 @@ def open_model(path: os.PathLike, *, trusted: bool = False) -> Iterator[ModelFil
         shutil.rmtree(private_dir, ignore_errors=True)
 
 
-def check_model(path: os.PathLike) -> ModelFile:
-    """Run every check of :func:`open_model` without keeping a copy (the returned ``path`` is the file)."""
-    with open_model(path) as model:
-        return dataclasses.replace(model, path=model.source)
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 # -- the checks ----------------------------------------------------------------------------------------
 def _checked_copy(source: Path, copy: Path) -> ModelFile:
     try:
