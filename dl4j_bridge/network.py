@@ -18,9 +18,8 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import arrays
+from . import arrays, shapes
 from .config import LSTMConfig
-from .errors import ShapeError
 from .javaerrors import java_errors
 from .progress import ProgressDisplay, ProgressFn, java_callback
 from .session import require_jvm
@@ -288,15 +287,19 @@ class Network:
             raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
         if patience and validation is None:
             raise ValueError("patience (early stopping) needs validation data")
-        jx, jy, jm = arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"), self._mask(mask)
-        jw = self._weights(sample_weight, X.shape[:2])
+        weights = self._check_weights(sample_weight, X.shape[:2])
         vx = vy = vm = vw = None
-        if validation is not None:
+        if validation is not None:  # every array is checked before the first one crosses into Java
             if len(validation) not in (2, 3, 4):
                 raise ValueError("validation must be (X, Y), (X, Y, mask) or (X, Y, mask, weights)")
-            v = self._check_xy(validation[0], validation[1], validation[2] if len(validation) > 2 else None)
+            v = self._check_xy(validation[0], validation[1], validation[2] if len(validation) > 2 else None,
+                               prefix="validation ")
+            v_weights = self._check_weights(validation[3] if len(validation) > 3 else None, v[0].shape[:2],
+                                            "validation sample_weight")
             vx, vy, vm = arrays.sequences_to_indarray(v[0]), arrays.steps_to_indarray(v[1], "labels"), self._mask(v[2])
-            vw = self._weights(validation[3] if len(validation) > 3 else None, v[0].shape[:2])
+            vw = None if v_weights is None else arrays.steps_to_indarray(v_weights, "sample weights")
+        jx, jy, jm = arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"), self._mask(mask)
+        jw = None if weights is None else arrays.steps_to_indarray(weights, "sample weights")
         display = ProgressDisplay(epochs, math.ceil(len(X) / batch_size)) if progress is not False else None
         cb = java_callback(callback, display)
         seed = self.config.seed if shuffle else -1
@@ -378,43 +381,22 @@ class Network:
     def _mask(self, mask):
         return None if mask is None else arrays.steps_to_indarray(mask, "mask")
 
-    def _weights(self, weights, shape):
+    def _check_weights(self, weights, shape, what: str = "sample_weight") -> Optional[np.ndarray]:
+        """Sample weights ``[batch]`` or ``[batch, time]`` as float32 ``[batch, time]`` (None stays None)."""
         if weights is None:
             return None
         if self.config.class_weights is None:
             raise ValueError("sample weights need LSTMConfig(class_weights=...) (ones for none): DL4J's unweighted "
                              "MCXENT gradient assumes unit labels")
-        w = np.asarray(weights, dtype=np.float32)
-        if w.ndim == 1 and len(w) == shape[0]:
-            w = np.repeat(w[:, None], shape[1], axis=1)
-        if w.shape != tuple(shape):
-            raise ShapeError(f"sample_weight must be [batch] or [batch, time] = {tuple(shape)}, got shape {w.shape}")
-        if not np.all(np.isfinite(w)) or w.min() < 0:
-            raise ShapeError("sample_weight must be finite and >= 0")
-        return arrays.steps_to_indarray(w, "sample weights")
+        w = np.asarray(weights)
+        if w.ndim == 1:
+            w = np.repeat(shapes.check_per_sequence(w, shape[0], what=what, non_negative=True)[:, None],
+                          shape[1], axis=1)
+        return shapes.check_steps(w, shape, what=what, non_negative=True).astype(np.float32)
 
-    def _check_xy(self, X, Y, mask):
-        X = np.asarray(X)
-        if X.ndim != 3:
-            raise ShapeError(f"X must be [batch, time, features], got shape {X.shape}")
-        if X.shape[2] != self.config.n_in:
-            raise ShapeError(f"X has {X.shape[2]} features per step but the network takes n_in={self.config.n_in}")
-        if len(X) == 0 or X.shape[1] == 0:
-            raise ShapeError(f"X is empty: shape {X.shape}")
-        if not np.all(np.isfinite(X)):
-            bad = np.argwhere(~np.isfinite(X))[0]
-            raise ShapeError(f"X holds NaN or infinity, first at [batch {bad[0]}, step {bad[1]}, feature {bad[2]}]")
-        if Y is not None:
-            Y = np.asarray(Y)
-            if Y.shape != X.shape[:2]:
-                raise ShapeError(f"Y must be [batch, time] = {X.shape[:2]}, got shape {Y.shape}")
-            if Y.size and Y.max() >= self.config.n_out:
-                raise ShapeError(f"Y holds class id {int(Y.max())} but the network has n_out={self.config.n_out}")
-        if mask is not None:
-            mask = np.asarray(mask)
-            if mask.shape != X.shape[:2]:
-                raise ShapeError(f"mask must be [batch, time] = {X.shape[:2]}, got shape {mask.shape}")
-        return X, Y, mask
+    def _check_xy(self, X, Y, mask, prefix: str = ""):
+        """Shapes, dtypes and values against this network, before anything reaches Java (:mod:`.shapes`)."""
+        return shapes.check_xy(X, Y, mask, n_in=self.config.n_in, n_out=self.config.n_out, prefix=prefix)
 
 
 def _config_from_java(net) -> LSTMConfig:

@@ -15,9 +15,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .. import arrays
+from .. import arrays, shapes
 from ..config import LSTMConfig
-from ..errors import NotFittedError, ShapeError
+from ..errors import NotFittedError
 from ..etl import SequenceBatch
 from ..javaerrors import java_errors
 from ..network import FitHistory, Network
@@ -182,10 +182,11 @@ class BaseDetector:
         self
         """
         batch = check_batch(batch)
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
-        if weights is not None and weights.shape != (len(batch),):
-            raise ShapeError(f"sample_weight must be [batch] = ({len(batch)},), got shape {weights.shape}")
-        y_all = None if y is None else np.asarray(y)
+        if validation is not None:  # checked now, not after the training it would end
+            validation = check_batch(validation, n_in=batch.x.shape[2], name="validation")
+        weights = None if sample_weight is None else shapes.check_per_sequence(
+            sample_weight, len(batch), what="sample_weight", non_negative=True).astype(np.float64)
+        y_all = None if y is None else shapes.check_steps(y, batch.x.shape[:2], what="y")
         if validation is None and self.validation_fraction > 0 and len(batch) >= 10:
             rng = np.random.default_rng(self.seed)
             order = rng.permutation(len(batch))
@@ -239,6 +240,7 @@ class BaseDetector:
         """Choose ``threshold_`` on ``batch`` (clean data for ``k_sigma`` / ``contamination``; labelled
         data for ``best_f1``: ``labels`` or ``batch.labels``)."""
         self._check_fitted(threshold=False)
+        batch = check_batch(batch, n_in=self.network_.config.n_in)
         method = method or self.threshold
         scores = None if method in ("top_g", "fixed") else self.decision_function(batch)
         if method == "best_f1" and labels is None:
@@ -266,10 +268,7 @@ class BaseDetector:
     def score_batch(self, batch: SequenceBatch, *, with_steps: bool = False) -> Scores:
         """Scores and explanations of every sequence: one call into the JVM."""
         self._check_fitted(threshold=False)
-        batch = check_batch(batch)
-        if batch.x.shape[2] != self.network_.config.n_in:
-            raise ShapeError(f"the batch has {batch.x.shape[2]} features per step but the detector was trained on "
-                             f"{self.network_.config.n_in}")
+        batch = check_batch(batch, n_in=self.network_.config.n_in)
         import jpype
 
         step_ids, next_ids = self._ids(batch)

@@ -6,6 +6,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from .. import shapes
 from ..errors import ShapeError
 from ..etl import SequenceBatch
 
@@ -35,18 +36,13 @@ def sequence_batch(x: np.ndarray, mask: Optional[np.ndarray] = None, *, step_ids
     keys : sequence, optional
         ``[batch]`` session keys or window starts (default: the index).
     """
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim != 3:
-        raise ShapeError(f"x must be [batch, time, features], got shape {x.shape}")
+    x = shapes.check_sequences(x, what="x").astype(np.float32, copy=False)
     n, t = x.shape[:2]
 
     def steps(a, default, dtype, what):
         if a is None:
             return np.full((n, t), default, dtype)
-        a = np.asarray(a)
-        if a.shape != (n, t):
-            raise ShapeError(f"{what} must be [batch, time] = {(n, t)}, got shape {a.shape}")
-        return a.astype(dtype, copy=False)
+        return shapes.check_steps(a, (n, t), what=what, binary=what == "mask").astype(dtype, copy=False)
 
     mask_a = steps(mask, 1.0, np.float32, "mask")
     step_labels_a = steps(step_labels, 0, np.int32, "step_labels")
@@ -75,10 +71,21 @@ def take(batch: SequenceBatch, index) -> SequenceBatch:
                          list(batch.feature_names))
 
 
-def check_batch(batch) -> SequenceBatch:
+def check_batch(batch, n_in: Optional[int] = None, name: str = "batch") -> SequenceBatch:
+    """A batch a detector can take: its arrays agree with each other (and with ``n_in`` features per step)."""
     if not isinstance(batch, SequenceBatch):
         raise TypeError("detectors take a dl4j_bridge.etl.SequenceBatch (from Pipeline.transform, or "
                         f"dl4j_bridge.detectors.sequence_batch(x, mask, ...)); got {type(batch).__name__}")
-    if len(batch) == 0:
-        raise ShapeError("the batch holds no sequence")
+    if np.ndim(batch.x) == 3 and len(batch) == 0:
+        raise ShapeError(f"the {name} holds no sequence ({name}.x has shape {np.shape(batch.x)}): nothing to fit "
+                         "or score")
+    x = shapes.check_sequences(batch.x, n_in=n_in, what=f"{name}.x")
+    n, t = x.shape[:2]
+    shapes.check_steps(batch.mask, (n, t), what=f"{name}.mask", binary=True)
+    for field in ("step_ids", "step_labels", "line_numbers"):
+        shapes.check_steps(getattr(batch, field), (n, t), what=f"{name}.{field}")
+    for field in ("labels", "next_ids"):
+        shapes.check_per_sequence(getattr(batch, field), n, what=f"{name}.{field}")
+    if len(batch.keys) != n:
+        raise ShapeError(f"{name}.keys must be [batch] = ({n},), got {len(batch.keys)} keys")
     return batch

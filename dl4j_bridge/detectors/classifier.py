@@ -7,7 +7,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from ..etl import SequenceBatch
-from ..errors import ShapeError
+from .. import shapes
 from .base import BaseDetector, Scores
 
 
@@ -63,12 +63,10 @@ class SequenceClassifier(BaseDetector):
         return self.n_classes
 
     def _training_targets(self, batch: SequenceBatch, y) -> np.ndarray:
-        labels = np.asarray(batch.step_labels if y is None else y).astype(np.int64)
-        if labels.shape != batch.x.shape[:2]:
-            raise ShapeError(f"step labels must be [batch, time] = {batch.x.shape[:2]}, got shape {labels.shape}")
-        if labels.max() >= self.n_classes:
-            raise ValueError(f"step label {int(labels.max())} is >= n_classes={self.n_classes}")
-        return np.where(batch.mask > 0, labels, -1)
+        labels = shapes.check_steps(batch.step_labels if y is None else y, batch.x.shape[:2],
+                                    what="batch.step_labels" if y is None else "y", classes=self.n_classes,
+                                    owner="the detector has n_classes")
+        return np.where(batch.mask > 0, labels.astype(np.int64), -1)
 
     def _class_weights(self, targets: np.ndarray, n_out: int, sample_weight) -> tuple:
         if self.class_weight is None:

@@ -1,0 +1,162 @@
+"""Checks of the arrays a public call takes, before anything reaches Java.
+
+Every check raises :class:`~dl4j_bridge.errors.ShapeError` (also a ``ValueError``) naming the argument,
+the expected shape and the actual one, or the first bad value with its sample and step. DL4J would
+otherwise fail deep inside the JVM (an ``ND4JIllegalStateException`` about NCW dimensions), or not at
+all: NaN features train a network whose every output is NaN.
+
+Layouts (Python side): sequences ``[batch, time, features]``; per-step arrays (labels, masks, ids,
+weights) ``[batch, time]``; per-sequence arrays ``[batch]``.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+
+from .errors import ShapeError
+
+__all__ = ["check_sequences", "check_steps", "check_per_sequence", "check_xy"]
+
+
+def _numeric(array, what: str) -> np.ndarray:
+    try:
+        a = np.asarray(array)
+    except (TypeError, ValueError) as error:  # ragged nested lists
+        raise ShapeError(f"{what} must be a numeric array; numpy cannot make one of it ({error})") from None
+    if a.dtype == bool or np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating):
+        return a
+    raise ShapeError(f"{what} must hold numbers (float, int or bool), got dtype {a.dtype}"
+                     + (" (strings: convert them, e.g. with the ETL)" if a.dtype.kind in "USO" else ""))
+
+
+def _first_non_finite(a: np.ndarray) -> Optional[Tuple[int, ...]]:
+    if np.issubdtype(a.dtype, np.floating):
+        bad = ~np.isfinite(a)
+        if bad.any():
+            return tuple(int(i) for i in np.argwhere(bad)[0])
+    return None
+
+
+def _where(index: Tuple[int, ...], axes: Sequence[str]) -> str:
+    return ", ".join(f"{axis} {i}" for axis, i in zip(axes, index))
+
+
+def check_sequences(x, *, n_in: Optional[int] = None, what: str = "X") -> np.ndarray:
+    """Sequences ``[batch, time, features]``: numeric, at least one sequence of at least one step, finite.
+
+    Parameters
+    ----------
+    x : array-like
+    n_in : int, optional
+        The number of features per step the network takes.
+    what : str
+        The argument's name, for messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``x`` as an array (not copied when it already is one).
+    """
+    a = _numeric(x, what)
+    expected = f"[batch, time, {n_in if n_in is not None else 'features'}]"
+    if a.ndim != 3:
+        hint = f"; one sequence of shape {a.shape}? pass {what}[None]" if a.ndim == 2 else ""
+        raise ShapeError(f"{what} must be {expected} (rank 3), got shape {a.shape} (rank {a.ndim}){hint}")
+    if a.shape[0] == 0:
+        raise ShapeError(f"{what} holds no sequence: expected {expected} with batch >= 1, got shape {a.shape}")
+    if a.shape[1] == 0:
+        raise ShapeError(f"{what} has time length 0: expected {expected} with time >= 1, got shape {a.shape}")
+    if n_in is not None and a.shape[2] != n_in:
+        raise ShapeError(f"{what} has {a.shape[2]} features per step but the network takes n_in={n_in}: "
+                         f"expected {expected}, got shape {a.shape}")
+    bad = _first_non_finite(a)
+    if bad is not None:
+        count = int((~np.isfinite(a)).sum())
+        raise ShapeError(f"{what} holds {a[bad]} at [{_where(bad, ('batch', 'step', 'feature'))}] ({count} NaN or "
+                         "infinite values in all): impute or drop them first (the ETL never makes them)")
+    return a
+
+
+def check_steps(values, batch_time: Tuple[int, int], *, what: str, classes: Optional[int] = None,
+                binary: bool = False, non_negative: bool = False, owner: str = "the network has n_out") -> np.ndarray:
+    """A per-step array ``[batch, time]`` that belongs to sequences of ``batch_time = (batch, time)``.
+
+    Parameters
+    ----------
+    classes : int, optional
+        The values are class ids: integers below ``classes`` (a negative id marks an unlabelled step).
+    owner : str
+        Who has ``classes`` classes, for the message (e.g. ``"the detector has n_classes"``).
+    binary : bool
+        Only 0 and 1 (masks: 1 = real step, 0 = padding).
+    non_negative : bool
+        Finite and >= 0 (weights).
+    """
+    a = _numeric(values, what)
+    batch_time = tuple(int(n) for n in batch_time)
+    if a.shape != batch_time:
+        detail = ""
+        if a.ndim == 2 and a.shape[0] != batch_time[0]:
+            detail = f": {a.shape[0]} sequences where X has {batch_time[0]}"
+        elif a.ndim == 2:
+            detail = f": time length {a.shape[1]} where X has {batch_time[1]}"
+        elif a.ndim == 3 and classes is not None and a.shape[:2] == batch_time:
+            detail = " (one-hot labels? pass the class ids, e.g. Y.argmax(-1))"
+        raise ShapeError(f"{what} must be [batch, time] = {batch_time}, got shape {a.shape}{detail}")
+    bad = _first_non_finite(a)
+    if bad is not None:
+        raise ShapeError(f"{what} holds {a[bad]} at [{_where(bad, ('batch', 'step'))}]")
+    if classes is not None:
+        if np.issubdtype(a.dtype, np.floating):
+            fractional = a != np.round(a)
+            if fractional.any():
+                at = tuple(int(i) for i in np.argwhere(fractional)[0])
+                raise ShapeError(f"{what} must hold class ids (integers), got {a[at]} at "
+                                 f"[{_where(at, ('batch', 'step'))}]")
+        too_large = a >= classes
+        if too_large.any():
+            at = tuple(int(i) for i in np.argwhere(too_large)[0])
+            raise ShapeError(f"{what} holds class id {int(a[at])} at [{_where(at, ('batch', 'step'))}] but "
+                             f"{owner}={classes} classes (ids 0..{classes - 1}; negative = unlabelled)")
+    if binary:
+        other = (a != 0) & (a != 1)
+        if other.any():
+            at = tuple(int(i) for i in np.argwhere(other)[0])
+            raise ShapeError(f"{what} must hold 0 (padding) or 1 (real step), got {a[at]} at "
+                             f"[{_where(at, ('batch', 'step'))}]")
+    if non_negative and a.size and a.min() < 0:
+        at = tuple(int(i) for i in np.argwhere(a < 0)[0])
+        raise ShapeError(f"{what} must be >= 0, got {a[at]} at [{_where(at, ('batch', 'step'))}]")
+    return a
+
+
+def check_per_sequence(values, batch: int, *, what: str, non_negative: bool = False) -> np.ndarray:
+    """A per-sequence array ``[batch]`` (sequence weights, labels, next ids)."""
+    a = _numeric(values, what)
+    if a.shape != (batch,):
+        raise ShapeError(f"{what} must be [batch] = ({batch},), got shape {a.shape}")
+    bad = _first_non_finite(a)
+    if bad is not None:
+        raise ShapeError(f"{what} holds {a[bad]} at [batch {bad[0]}]")
+    if non_negative and a.size and a.min() < 0:
+        raise ShapeError(f"{what} must be >= 0, got {a.min()} at [batch {int(np.argmin(a))}]")
+    return a
+
+
+def check_xy(X, Y=None, mask=None, *, n_in: int, n_out: Optional[int] = None, prefix: str = ""):
+    """Features, labels and mask of one call, checked against each other and the network.
+
+    Returns
+    -------
+    tuple
+        ``(X, Y, mask)`` as arrays (``Y`` and ``mask`` stay None when not given).
+    """
+    X = check_sequences(X, n_in=n_in, what=f"{prefix}X")
+    batch_time = X.shape[:2]
+    if Y is not None:
+        Y = check_steps(Y, batch_time, what=f"{prefix}Y", classes=n_out)
+    if mask is not None:
+        mask = check_steps(mask, batch_time, what=f"{prefix}mask", binary=True)
+    return X, Y, mask

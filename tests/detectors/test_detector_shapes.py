@@ -1,0 +1,100 @@
+"""The detectors' public entry points raise ShapeError, naming the argument, before anything reaches Java."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from conftest import cycle_windows
+from dl4j_bridge import arrays
+from dl4j_bridge.detectors import NextEventDetector, SequenceClassifier, sequence_batch
+from dl4j_bridge.errors import ShapeError
+
+BATCH = cycle_windows(12, seed=5)  # x [12, 10, 7]
+
+
+def broken(**changes):
+    return dataclasses.replace(BATCH, **changes)
+
+
+def nan_at(array, index):
+    out = array.astype(np.float32)
+    out[index] = np.nan
+    return out
+
+
+#: (case, batch, message) -- bad batches for every entry point
+BAD_BATCHES = [
+    ("features", broken(x=BATCH.x[:, :, :5]), r"batch.x has 5 features per step but the network takes n_in=7"),
+    ("rank", broken(x=BATCH.x[0]), r"batch.x must be \[batch, time, 7\] \(rank 3\), got shape \(10, 7\)"),
+    ("NaN", broken(x=nan_at(BATCH.x, (3, 4, 0))), r"batch.x holds nan at \[batch 3, step 4, feature 0\]"),
+    ("empty", broken(x=BATCH.x[:0], mask=BATCH.mask[:0]), r"the batch holds no sequence"),
+    ("time 0", broken(x=BATCH.x[:, :0]), r"batch.x has time length 0"),
+    ("strings", broken(x=BATCH.x.astype(str)), r"batch.x must hold numbers"),
+    ("mask shape", broken(mask=BATCH.mask[:, :9]), r"batch.mask must be \[batch, time\] = \(12, 10\), got shape "
+                                                   r"\(12, 9\): time length 9 where X has 10"),
+    ("mask values", broken(mask=BATCH.mask * 2), r"batch.mask must hold 0 \(padding\) or 1 \(real step\), got 2.0"),
+    ("step ids", broken(step_ids=BATCH.step_ids[:6]), r"batch.step_ids must be \[batch, time\] = \(12, 10\), got "
+                                                      r"shape \(6, 10\): 6 sequences where X has 12"),
+    ("next ids", broken(next_ids=BATCH.next_ids[:, None]), r"batch.next_ids must be \[batch\] = \(12,\)"),
+    ("keys", broken(keys=BATCH.keys[:3]), r"batch.keys must be \[batch\] = \(12,\), got 3 keys"),
+]
+
+
+@pytest.fixture
+def no_java(monkeypatch):
+    def reached(*args, **kwargs):
+        raise AssertionError("an array reached Java before the shape check")
+
+    for name in ("sequences_to_indarray", "steps_to_indarray", "to_indarray"):
+        monkeypatch.setattr(arrays, name, reached)
+
+
+CALLS = ["decision_function", "predict", "step_scores", "explain", "calibrate"]
+
+
+@pytest.mark.parametrize("case, batch, message", BAD_BATCHES, ids=[c[0] for c in BAD_BATCHES])
+@pytest.mark.parametrize("call", CALLS)
+def test_scoring_a_bad_batch_raises_shape_error_before_java(next_event_detector, no_java, call, case, batch,
+                                                            message):
+    with pytest.raises(ShapeError, match=message):
+        getattr(next_event_detector, call)(batch)
+
+
+@pytest.mark.parametrize("case, batch, message", BAD_BATCHES, ids=[c[0] for c in BAD_BATCHES])
+@pytest.mark.parametrize("kind", [NextEventDetector, SequenceClassifier])
+def test_fitting_a_bad_batch_raises_shape_error_before_java(jvm, no_java, kind, case, batch, message):
+    message = message.replace(r"\[batch, time, 7\]", r"\[batch, time, features\]")  # an unfitted detector
+
+    if case == "features":
+        pytest.raises(AssertionError, kind(epochs=1).fit, batch)  # a valid batch for an unfitted detector
+        return
+    with pytest.raises(ShapeError, match=message):
+        kind(epochs=1).fit(batch)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"y": np.zeros((12, 9))}, r"y must be \[batch, time\] = \(12, 10\), got shape \(12, 9\)"),
+    ({"y": np.full((12, 10), 2)}, r"y holds class id 2 at \[batch 0, step 0\] but the detector has n_classes=2"),
+    ({"sample_weight": np.ones(11)}, r"sample_weight must be \[batch\] = \(12,\), got shape \(11,\)"),
+    ({"sample_weight": -np.ones(12)}, r"sample_weight must be >= 0"),
+    ({"validation": broken(mask=BATCH.mask[:1])}, r"validation.mask must be \[batch, time\] = \(12, 10\)"),
+    ({"validation": broken(x=BATCH.x[:, :, :3])}, r"validation.x has 3 features per step but the network takes n_in=7"),
+])
+def test_fit_arguments_are_checked(jvm, no_java, kwargs, message):
+    with pytest.raises(ShapeError, match=message):
+        SequenceClassifier(epochs=1).fit(BATCH, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"x": np.zeros((2, 3))}, r"x must be \[batch, time, features\] \(rank 3\), got shape \(2, 3\)"),
+    ({"x": np.zeros((2, 3, 1)), "mask": np.ones((2, 4))}, r"mask must be \[batch, time\] = \(2, 3\)"),
+    ({"x": np.zeros((2, 3, 1)), "mask": np.full((2, 3), 0.5)}, r"mask must hold 0 \(padding\) or 1"),
+    ({"x": np.array([[["a"]]])}, r"x must hold numbers"),
+    ({"x": np.zeros((2, 3, 1)), "step_ids": np.zeros((3, 3))}, r"step_ids must be \[batch, time\] = \(2, 3\)"),
+])
+def test_sequence_batch_checks_its_arrays(kwargs, message):
+    with pytest.raises(ShapeError, match=message):
+        sequence_batch(**kwargs)
