@@ -33,6 +33,11 @@ public final class BadLinePolicy implements Closeable {
         return strict;
     }
 
+    /** A line no mode can read past (an unusable CSV header): raises in both modes, as Python's reader does. */
+    public BadRecordException fatal(long line, String field, String reason) {
+        throw new BadRecordException(source, line, field, reason);
+    }
+
     public void bad(long line, String field, String category, String detail, String text) {
         if (strict) {
             throw new BadRecordException(source, line, field, category + ": " + detail);

@@ -1,6 +1,7 @@
 package io.dl4jbridge.etl;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +69,7 @@ public final class CsvRecordReader extends RecordReader {
             rowText.setLength(0);
         } else {
             rowText.append('\n');
+            report.continuationLines++;  // a quoted cell spanning lines, as Python counts it
         }
         rowText.append(line);
         State state = inQuotedRow ? State.IN_QUOTED : State.START_FIELD;
@@ -114,6 +116,9 @@ public final class CsvRecordReader extends RecordReader {
                         saveCell();
                         state = State.START_FIELD;
                     } else {
+                        if (header == null) {
+                            throw policy.fatal(1, null, "malformed CSV header: '" + delimiter + "' expected after '\"'");
+                        }
                         // Python's csv: the rest of the line is discarded with the error
                         inQuotedRow = false;
                         String text = rowText.toString();
@@ -127,6 +132,9 @@ public final class CsvRecordReader extends RecordReader {
             }
         }
         if (state == State.IN_QUOTED) {
+            if (header == null) {
+                throw policy.fatal(1, null, "the CSV header must be one line (a quoted name spans lines)");
+            }
             inQuotedRow = true;  // the quoted cell continues on the next line
             return;
         }
@@ -151,8 +159,28 @@ public final class CsvRecordReader extends RecordReader {
 
     private void row(List<String> row, Consumer<Record> out) {
         String text = rowText.toString();
-        if (header == null) {
-            header = row == null ? new ArrayList<String>() : row;
+        if (header == null) {  // an unusable header raises in both modes, as in Python
+            if (row == null) {
+                throw policy.fatal(1, null, "the first line must be the CSV header and it is empty");
+            }
+            if (aliases == null) {
+                List<String> repeated = new ArrayList<>();
+                for (String name : row) {
+                    if (row.indexOf(name) != row.lastIndexOf(name) && !repeated.contains(name)) {
+                        repeated.add(name);
+                    }
+                }
+                if (!repeated.isEmpty()) {
+                    Collections.sort(repeated);
+                    List<String> quoted = new ArrayList<>();
+                    for (String name : repeated) {
+                        quoted.add(pyRepr(name));
+                    }
+                    throw policy.fatal(1, null, "the CSV header names [" + String.join(", ", quoted)
+                            + "] more than once; pick the columns with fields=");
+                }
+            }
+            header = row;
             columns = columnIndexes(header);
             return;
         }

@@ -167,7 +167,8 @@ public final class EtlSpec {
         }
         if ("text".equals(kind)) {
             return new TextRecordReader(required(r, "regex").asText(), strings(required(r, "fields")),
-                    r.hasNonNull("continuation") ? r.get("continuation").asText() : null, types);
+                    r.hasNonNull("continuation") ? r.get("continuation").asText() : null, types,
+                    r.hasNonNull("log_format") ? r.get("log_format").asText() : null);
         }
         if ("jsonl".equals(kind)) {
             return new JsonLinesRecordReader(aliases(r.get("fields")), types);

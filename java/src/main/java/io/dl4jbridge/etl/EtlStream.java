@@ -37,9 +37,12 @@ public final class EtlStream {
         this.onRecord = this::step;
     }
 
-    /** One physical line without its terminator. */
+    /** One physical line without its terminator (a byte order mark starting the first line is dropped). */
     public void accept(String line, Consumer<Sequence> out) {
         this.out = out;
+        if (report.lines == 0 && line.startsWith("\uFEFF")) {
+            line = line.substring(1);
+        }
         reader.accept(line, onRecord);
     }
 

@@ -67,7 +67,8 @@ public final class NumericTransform extends Transform {
             double range = max - min;
             value = (value - min) / (range != 0.0 ? range : 1.0);
         }
-        out[offset] = (float) value;
+        // a huge (finite) value saturates at the float32 limit instead of becoming infinity, as in Python
+        out[offset] = (float) Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, value));
         if (indicator) {
             out[offset + 1] = isMissing ? 1f : 0f;
         }

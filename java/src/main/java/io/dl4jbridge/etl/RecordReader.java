@@ -71,6 +71,7 @@ public abstract class RecordReader {
     }
 
     private static final Pattern INTEGER = Pattern.compile("[+-]?\\d+");
+    private static final double INT64_LIMIT = 9.223372036854775807E18;  // 2^63
 
     /** Python's {@code _convert_column} for one value; throws IllegalArgumentException when it is bad. */
     static Object convert(Object raw, String kind) {
@@ -100,8 +101,8 @@ public abstract class RecordReader {
         if (kind.equals("float")) {
             return number;
         }
-        if (Double.isInfinite(number) || number != Math.rint(number)) {
-            throw new IllegalArgumentException();
+        if (Double.isInfinite(number) || number != Math.rint(number) || Math.abs(number) >= INT64_LIMIT) {
+            throw new IllegalArgumentException();  // beyond int64: a wrong type, as in Python (not saturated)
         }
         Long exact = PyCompat.exactLong(raw);
         if (exact != null) {

@@ -13,7 +13,9 @@ import java.util.regex.Pattern;
  * the last field of the record before it; that record is held back until the next record starts.
  */
 public final class TextRecordReader extends RecordReader {
+    private static final String REGEX_META = ".^$*+?{}[]()|";
     private final PortableRegex regex;
+    private final Pattern guard;  // null: no linear-time guard (a regex spec, or a format with groups)
     private final List<String> fields;
     private final Pattern continuation;
     private Record pending;
@@ -25,7 +27,18 @@ public final class TextRecordReader extends RecordReader {
      * @param continuation regex matched at the start of continuation lines, or null
      */
     public TextRecordReader(String regex, List<String> fields, String continuation, Map<String, String> types) {
+        this(regex, fields, continuation, types, null);
+    }
+
+    /**
+     * @param logFormat the loghub-style format the regex was made from ({@code reader.log_format}), or null;
+     *                  with it, lines the format cannot match are rejected in linear time (see {@link #formatGuard})
+     */
+    public TextRecordReader(String regex, List<String> fields, String continuation, Map<String, String> types,
+                            String logFormat) {
         super(types);
+        String guardRegex = logFormat == null ? null : formatGuard(logFormat);
+        this.guard = guardRegex == null ? null : PyCompat.compile(guardRegex);
         this.regex = PortableRegex.compile(regex, "text reader regex");
         this.fields = new ArrayList<>(fields);
         for (String name : fields) {
@@ -35,6 +48,37 @@ public final class TextRecordReader extends RecordReader {
         }
         this.continuation = continuation == null ? null
                 : PortableRegex.compile(continuation, "continuation regex").pattern;
+    }
+
+    /**
+     * Java twin of Python's {@code readers.format_guard}: a regex matching the same lines as the format's regex
+     * in linear time. The format's regex (a lazy {@code .*?} group per field) backtracks through every split of
+     * a line it does not match -- exponential in the number of fields; the guard finds each separator after the
+     * previous one in one atomic step. Null when the text between fields is not plain (groups, quantifiers).
+     */
+    static String formatGuard(String logFormat) {
+        String[] texts = logFormat.split("<[^<>]+>", -1);
+        StringBuilder out = new StringBuilder("^");
+        for (int i = 0; i < texts.length; i++) {
+            String plain = texts[i].replaceAll("\\\\.", "");
+            for (int c = 0; c < plain.length(); c++) {
+                if (REGEX_META.indexOf(plain.charAt(c)) >= 0) {
+                    return null;
+                }
+            }
+            String separator = texts[i].replaceAll(" +", "[ \\\\t]+?");
+            if (separator.endsWith("[ \\t]+?")) {
+                separator = separator.substring(0, separator.length() - 2);
+            }
+            if (i == 0) {
+                out.append(separator);
+            } else if (i < texts.length - 1) {
+                out.append("(?>.*?").append(separator).append(')');
+            } else {
+                out.append(".*").append(separator).append('$');
+            }
+        }
+        return out.toString();
     }
 
     @Override
@@ -54,7 +98,7 @@ public final class TextRecordReader extends RecordReader {
         long number = ++lineNumber;
         report.lines++;
         Matcher m = regex.pattern.matcher(line);
-        if (m.matches()) {
+        if ((guard == null || guard.matcher(line).matches()) && m.matches()) {
             flush(out);
             Record record = new Record(number);
             for (int i = 0; i < regex.names.size(); i++) {

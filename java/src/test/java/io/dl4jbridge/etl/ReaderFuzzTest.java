@@ -1,0 +1,212 @@
+package io.dl4jbridge.etl;
+
+import org.junit.Test;
+
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Supplier;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+/**
+ * Fuzz of the JVM readers (the twin of Python's tests/etl/test_fuzz_readers.py): random bytes, invalid
+ * UTF-8, odd JSON, broken CSV, long lines. Lenient reads never throw and account for every line (records +
+ * continuation + blank + bad + the CSV header == lines); strict reads only throw {@link BadRecordException}
+ * naming a line that exists. A fixed seed keeps it reproducible; a line the format cannot match is rejected
+ * in linear time (the format's regex alone backtracks exponentially on it).
+ */
+public class ReaderFuzzTest {
+    private static final int CASES = 2000;
+    /** Python's format_to_regex(SYSLOG_FORMAT) in the Java dialect, as a saved spec holds it. */
+    private static final String SYSLOG_FORMAT = "<Month> <Day> <Time> <Host> <Service>\\[<Pid>\\]: <Content>";
+    private static final String SYSLOG_REGEX = "^(?<Month>.*?)[ \\t]+(?<Day>.*?)[ \\t]+(?<Time>.*?)[ \\t]+"
+            + "(?<Host>.*?)[ \\t]+(?<Service>.*?)\\[(?<Pid>.*?)\\]:[ \\t]+(?<Content>.*)$";
+    private static final List<String> SYSLOG_FIELDS = Arrays.asList("Month", "Day", "Time", "Host", "Service", "Pid",
+            "Content");
+    private static final String[] PIECES = {"{", "}", "[", "]", "\"", ",", ":", " ", "\t", "\r", "\u0000", "\uFEFF",
+        "\uFFFD", "\\", "\\u0000", "\\ud800", "NaN", "Infinity", "1e400", "-1e400", "123456789012345678901234567890",
+        "null", "true", "{\"a\": 1}", "{\"m\": [1, {\"x\": null}]}", "\"\"", "\"a\"\"b\"", "Jan 1 10:00:00 h s[1]: x",
+        "\tat x.y(Z.java:1)", "Caused by: boom", "\u2028", "\u0085", "\uD83D\uDE00", "\uD800"};
+
+    private static Map<String, Supplier<RecordReader>> readers() {
+        Map<String, String> floatB = Collections.singletonMap("b", "float");
+        Map<String, String> intB = Collections.singletonMap("b", "int");
+        Map<String, List<String>> aliases = new LinkedHashMap<>();
+        aliases.put("m", Collections.singletonList("m"));
+        aliases.put("b", Arrays.asList("b", "x.y"));
+        Map<String, List<String>> csv = new LinkedHashMap<>();
+        csv.put("a", Collections.singletonList("a"));
+        csv.put("b", Collections.singletonList("b"));
+        Map<String, Supplier<RecordReader>> out = new LinkedHashMap<>();
+        out.put("text format", () -> new TextRecordReader(SYSLOG_REGEX, SYSLOG_FIELDS,
+                "^(?:[ \\t]+|Caused by:|\\.\\.\\. \\d+ more)", intB, SYSLOG_FORMAT));
+        out.put("text regex", () -> new TextRecordReader("(?<level>[A-Z]+) (?<msg>.*)", Arrays.asList("level", "msg"),
+                null, null));
+        out.put("jsonl", () -> new JsonLinesRecordReader(aliases, floatB));
+        out.put("jsonl all keys", () -> new JsonLinesRecordReader(null, null));
+        out.put("csv", () -> new CsvRecordReader(csv, ",", intB));
+        out.put("csv all columns", () -> new CsvRecordReader(null, ";", null));
+        return out;
+    }
+
+    /** Random input: bytes decoded as UTF-8 (invalid sequences become U+FFFD, as the launcher reads them) and odd
+     *  pieces, split into lines on '\n' as every reader's caller does. */
+    private static List<String> randomLines(Random random) {
+        StringBuilder text = new StringBuilder();
+        int parts = random.nextInt(40);
+        for (int i = 0; i < parts; i++) {
+            switch (random.nextInt(5)) {
+                case 0: {
+                    byte[] bytes = new byte[random.nextInt(30)];
+                    random.nextBytes(bytes);
+                    text.append(new String(bytes, StandardCharsets.UTF_8));
+                    break;
+                }
+                case 1:
+                    text.append('\n');
+                    break;
+                case 2:
+                    if (random.nextInt(20) == 0) {  // deep nesting, long lines with many separators
+                        String unit = random.nextBoolean() ? "[" : "a ";
+                        for (int k = random.nextInt(5000) + 1000; k > 0; k--) {
+                            text.append(unit);
+                        }
+                        break;
+                    }
+                    // fall through
+                default:
+                    text.append(PIECES[random.nextInt(PIECES.length)]);
+            }
+        }
+        String all = text.toString();
+        if (all.isEmpty()) {
+            return new ArrayList<>();
+        }
+        if (all.endsWith("\n")) {
+            all = all.substring(0, all.length() - 1);
+        }
+        List<String> lines = new ArrayList<>();
+        for (String line : all.split("\n", -1)) {
+            lines.add(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
+        }
+        return lines;
+    }
+
+    private static ReadReport read(RecordReader reader, List<String> lines, String mode, List<Record> records) {
+        ReadReport report = new ReadReport();
+        reader.start(report, new BadLinePolicy("fuzz.log", mode, report, new StringWriter()));
+        for (String line : lines) {
+            reader.accept(line, records::add);
+        }
+        reader.finish(records::add);
+        return report;
+    }
+
+    @Test
+    public void randomInputIsReadOrRejectedWithItsLineNeverACrash() {
+        Random random = new Random(20261122L);
+        Map<String, Supplier<RecordReader>> readers = readers();
+        long started = System.nanoTime();
+        for (int c = 0; c < CASES; c++) {
+            List<String> lines = randomLines(random);
+            if (c % 3 == 0) {  // a usable CSV header, so that the rows get read too
+                lines.add(0, random.nextBoolean() ? "a,b" : "a;b");
+            }
+            for (Map.Entry<String, Supplier<RecordReader>> e : readers.entrySet()) {
+                String what = e.getKey() + ", case " + c + ": " + abbreviate(lines);
+                List<Record> records = new ArrayList<>();
+                ReadReport report;
+                boolean csv = e.getKey().startsWith("csv");
+                try {
+                    report = read(e.getValue().get(), lines, "lenient", records);
+                } catch (BadRecordException header) {  // an unusable CSV header raises in both modes, as in Python
+                    assertTrue("only a CSV header stops a lenient read, " + what + ": " + header.getMessage(),
+                            csv && header.line() == 1);
+                    continue;
+                } catch (RuntimeException | StackOverflowError error) {
+                    throw new AssertionError("lenient read threw, " + what, error);
+                }
+                long header = csv && !lines.isEmpty() ? 1 : 0;
+                assertEquals(what, lines.size(), report.lines);
+                assertEquals("every line accounted for, " + what, report.lines,
+                        header + report.records + report.continuationLines + report.blankLines + report.badLines);
+                assertEquals(what, report.records, records.size());
+                long previous = 0;
+                for (Record record : records) {
+                    assertTrue("line numbers increase within the input, " + what,
+                            record.line > previous && record.line <= lines.size());
+                    previous = record.line;
+                }
+                try {
+                    read(e.getValue().get(), lines, "strict", new ArrayList<>());
+                } catch (BadRecordException bad) {
+                    assertTrue("the line exists, " + what, bad.line() >= 1 && bad.line() <= lines.size());
+                    assertEquals("fuzz.log", bad.file());
+                    assertNotNull(bad.reason());
+                } catch (RuntimeException | StackOverflowError error) {
+                    throw new AssertionError("strict read threw something else than BadRecordException, " + what,
+                            error);
+                }
+            }
+        }
+        assertTrue("the fuzz must stay fast (no backtracking blow-up)",
+                System.nanoTime() - started < 120_000_000_000L);
+    }
+
+    @Test
+    public void aLongLineTheFormatCannotMatchIsRejectedAtOnce() {
+        StringBuilder hostile = new StringBuilder();
+        for (int i = 0; i < 100_000; i++) {
+            hostile.append("a ");
+        }
+        List<Record> records = new ArrayList<>();
+        long started = System.nanoTime();
+        ReadReport report = read(readers().get("text format").get(),
+                Arrays.asList("Jan 1 10:00:00 h s[1]: x", hostile.toString(), "Jan 1 10:00:01 h s[1]: " + hostile),
+                "lenient", records);
+        assertTrue("seconds: " + (System.nanoTime() - started) / 1e9, System.nanoTime() - started < 10_000_000_000L);
+        assertEquals(2, records.size());
+        assertEquals(1, report.badLines);
+        assertEquals(hostile.toString(), records.get(1).get("Content"));
+    }
+
+    @Test
+    public void theFormatGuardIsThePythonOne() {
+        assertEquals("^(?>.*?[ \\t])(?>.*?[ \\t])(?>.*?[ \\t])(?>.*?[ \\t])(?>.*?\\[)(?>.*?\\]:[ \\t]).*$",
+                TextRecordReader.formatGuard(SYSLOG_FORMAT));
+        assertEquals("^\\[(?>.*?\\][ \\t]+?\\[)(?>.*?\\][ \\t]).*$",
+                TextRecordReader.formatGuard("\\[<Time>\\] \\[<Level>\\] <Content>"));
+        assertEquals(null, TextRecordReader.formatGuard("<Component>(\\[<PID>\\])?: <Content>"));
+    }
+
+    @Test
+    public void bigIntegersAreWrongTypesNotSaturatedAndHugeNumbersSaturateAtTheFloatLimit() {
+        try {
+            RecordReader.convert("123456789012345678901234567890", "int");
+            fail("an integer beyond int64 is not an int");
+        } catch (IllegalArgumentException expected) {
+            // as Python's reader: a wrong type
+        }
+        NumericTransform numeric = new NumericTransform("b", "standard", false, "mean", false, 0.0, 1.0, 0.0, 1.0);
+        Record record = new Record(1);
+        record.values.put("b", 1e300);
+        float[] out = new float[1];
+        numeric.write(record, out, 0);
+        assertEquals(Float.MAX_VALUE, out[0], 0f);
+    }
+
+    private static String abbreviate(List<String> lines) {
+        String text = lines.toString();
+        return text.length() > 300 ? text.substring(0, 300) + "..." : text;
+    }
+}
