@@ -135,11 +135,11 @@ class Network:
     @classmethod
     def _from_model_file(cls, model, load_updater: bool, trusted: bool) -> "Network":
         """The network of a :class:`~dl4j_bridge.modelfile.ModelFile` (DL4J reads its private copy)."""
+        config_text = model.text(CONFIG_ENTRY)
         with java_errors():
             net = _java("ModelIO").load(str(model.path), bool(load_updater))
             normalizer = _java("ModelIO").loadNormalizer(str(model.path), bool(trusted))
-        config_text = model.text(CONFIG_ENTRY)
-        config = LSTMConfig.from_json(config_text) if config_text is not None else _config_from_java(net)
+            config = LSTMConfig.from_json(config_text) if config_text is not None else _config_from_java(net)
         return cls(config, normalizer=normalizer, _java_network=net)
 
     def save(self, path: os.PathLike, save_updater: bool = True, extra_entries: Optional[dict] = None, *,

@@ -29,6 +29,7 @@ import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
  * Builds the reference GravesLSTM network through DL4J's builder API from a small, language-neutral
@@ -69,11 +70,11 @@ public final class NetworkFactory {
 
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(spec.path("seed").asLong(123))
-                .optimizationAlgo(OptimizationAlgorithm.valueOf(
+                .optimizationAlgo(choice(OptimizationAlgorithm.class, "optimization_algo",
                         spec.path("optimization_algo").asText("STOCHASTIC_GRADIENT_DESCENT")))
-                .weightInit(WeightInit.valueOf(spec.path("weight_init").asText("XAVIER")))
+                .weightInit(choice(WeightInit.class, "weight_init", spec.path("weight_init").asText("XAVIER")))
                 .updater(updater(spec))
-                .gradientNormalization(GradientNormalization.valueOf(
+                .gradientNormalization(choice(GradientNormalization.class, "gradient_normalization",
                         spec.path("gradient_normalization").asText("ClipElementWiseAbsoluteValue")))
                 .gradientNormalizationThreshold(spec.path("gradient_normalization_threshold").asDouble(0.5));
         if (l2 > 0) {
@@ -81,7 +82,7 @@ public final class NetworkFactory {
         }
 
         NeuralNetConfiguration.ListBuilder list = base.list();
-        Activation activation = activation(spec.path("activation").asText("tanh"));
+        Activation activation = activation("activation", spec.path("activation").asText("tanh"));
         int previous = nIn;
         for (JsonNode h : hidden) {
             GravesLSTM.Builder layer = new GravesLSTM.Builder()
@@ -95,7 +96,7 @@ public final class NetworkFactory {
             previous = h.asInt();
         }
         list.layer(new RnnOutputLayer.Builder(loss(spec, nOut))
-                .activation(activation(spec.path("output_activation").asText("softmax")))
+                .activation(activation("output_activation", spec.path("output_activation").asText("softmax")))
                 .nIn(previous).nOut(nOut)
                 .dataFormat(RNNFormat.NCW)
                 .build());
@@ -115,7 +116,7 @@ public final class NetworkFactory {
      * for the per-step weights {@link Trainer} puts into the labels, which the unweighted one ({@code p - y}) is not.
      */
     private static ILossFunction loss(JsonNode spec, int nOut) {
-        LossFunction name = LossFunction.valueOf(spec.path("loss").asText("MCXENT"));
+        LossFunction name = choice(LossFunction.class, "loss", spec.path("loss").asText("MCXENT"));
         JsonNode weights = spec.path("class_weights");
         if (weights.isMissingNode() || weights.isNull()) {
             return name.getILossFunction();
@@ -158,7 +159,8 @@ public final class NetworkFactory {
         if (node.isMissingNode() || node.isNull()) {
             return null;
         }
-        ScheduleType unit = ScheduleType.valueOf(node.path("unit").asText("EPOCH").toUpperCase());
+        ScheduleType unit = choice(ScheduleType.class, "lr_schedule unit",
+                node.path("unit").asText("EPOCH").toUpperCase());
         String type = node.path("type").asText("");
         switch (type) {
             case "step":
@@ -170,8 +172,24 @@ public final class NetworkFactory {
         }
     }
 
-    private static Activation activation(String name) {
-        return Activation.valueOf(name.toUpperCase());
+    private static Activation activation(String setting, String name) {
+        return choice(Activation.class, setting, name.toUpperCase());
+    }
+
+    /**
+     * {@code Enum.valueOf}, with an error that names the setting and lists the values it takes (DL4J's own says
+     * only "No enum constant"). The original is kept as a suppressed exception, not as the cause: Python shows
+     * the root cause's message.
+     */
+    static <E extends Enum<E>> E choice(Class<E> type, String setting, String name) {
+        try {
+            return Enum.valueOf(type, name);
+        } catch (IllegalArgumentException unknown) {
+            IllegalArgumentException error = new IllegalArgumentException(setting + " '" + name + "' is not a DL4J "
+                    + type.getSimpleName() + "; use one of " + Arrays.toString(type.getEnumConstants()));
+            error.addSuppressed(unknown);
+            throw error;
+        }
     }
 
     private static JsonNode required(JsonNode spec, String field) {

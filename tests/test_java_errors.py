@@ -1,0 +1,107 @@
+"""Real Java exceptions, raised through public API paths, come back as typed Python errors with the Java stack.
+
+Each case drives the public API into a genuine failure on the JVM (no hand-thrown exceptions): a setting
+DL4J does not know, damaged files loaded with ``trusted=True`` (which skips the Python-side checks, so
+DL4J itself meets the damage). The Python type follows the Java root cause, the Java frames are kept in
+``java_stacktrace``, and the message says what to do where the bridge can tell.
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+import dl4j_bridge as db
+from dl4j_bridge.errors import JavaError, JavaIllegalArgumentError, JavaIOError
+
+
+@pytest.mark.parametrize("setting, value, enum, a_valid_value", [
+    ("weight_init", "glorot", "WeightInit", "XAVIER"),
+    ("activation", "swishy", "Activation", "TANH"),
+    ("output_activation", "sigmoidal", "Activation", "SOFTMAX"),
+    ("loss", "cross_entropy", "LossFunction", "MCXENT"),
+    ("gradient_normalization", "clip", "GradientNormalization", "ClipElementWiseAbsoluteValue"),
+])
+def test_a_setting_dl4j_does_not_know_names_itself_and_the_values_it_takes(jvm, setting, value, enum, a_valid_value):
+    with pytest.raises(JavaIllegalArgumentError) as info:
+        db.Network(db.LSTMConfig(n_in=3, n_out=2, **{setting: value}))
+    error = info.value
+    assert isinstance(error, ValueError) and isinstance(error, db.Dl4jBridgeError)
+    assert error.java_class == "java.lang.IllegalArgumentException"
+    assert f"{setting} '{value.upper() if 'activation' in setting else value}' is not a DL4J {enum}" in str(error)
+    assert "use one of [" in str(error) and a_valid_value in str(error)  # what to do
+    assert "\tat io.dl4jbridge.NetworkFactory.build(" in error.java_stacktrace  # the Java frames
+    assert "No enum constant" in error.java_stacktrace  # DL4J's own exception is kept (suppressed)
+
+
+def test_an_unknown_lr_schedule_is_refused_on_the_jvm(jvm):
+    with pytest.raises(JavaIllegalArgumentError, match=r"unknown lr_schedule type 'cosine' \(step, exponential\)") \
+            as info:
+        db.Network(db.LSTMConfig(n_in=3, n_out=2, lr_schedule={"type": "cosine"}))
+    assert "\tat io.dl4jbridge.NetworkFactory" in info.value.java_stacktrace
+
+
+@pytest.fixture(scope="module")
+def saved(jvm, tmp_path_factory):
+    path = tmp_path_factory.mktemp("java_errors") / "model.zip"
+    db.Network(db.LSTMConfig(n_in=3, n_out=2)).save(path)
+    return path
+
+
+def damaged(saved, tmp_path, entry, change):
+    out = tmp_path / f"damaged-{entry}.zip"
+    with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item, change(data) if item.filename == entry else data)
+    return out
+
+
+@pytest.mark.parametrize("entry, change, error_type, java_class, frames", [
+    ("coefficients.bin", lambda b: b[: len(b) // 2], JavaIOError, "java.io.EOFException",
+     "\tat org.deeplearning4j.util.ModelSerializer"),
+    ("coefficients.bin", lambda b: b"\x00\x01garbage" * 10, JavaIllegalArgumentError, "java.lang.IllegalArgumentException",
+     "\tat org.nd4j."),
+    ("configuration.json", lambda b: b[:200], JavaIOError, "org.nd4j.shade.jackson.databind.JsonMappingException",
+     "MultiLayerConfiguration"),
+])
+def test_a_damaged_model_loaded_as_trusted_fails_in_dl4j_with_a_typed_error(saved, tmp_path, entry, change, error_type,
+                                                                            java_class, frames):
+    path = damaged(saved, tmp_path, entry, change)
+    with pytest.raises(db.ModelFileError):  # the checked load refuses it before DL4J sees it ...
+        db.Network.load(path)
+    with pytest.raises(error_type) as info:  # ... trusted=True hands it to DL4J, whose exception comes back typed
+        db.Network.load(path, trusted=True)
+    error = info.value
+    assert isinstance(error, JavaError) and error.java_class == java_class
+    assert frames in error.java_stacktrace and "\tat io.dl4jbridge.ModelIO.load(" in error.java_stacktrace
+    if error_type is JavaIOError:
+        assert isinstance(error, OSError)
+
+
+def test_a_missing_entry_is_a_java_error_naming_what_dl4j_did_not_find(saved, tmp_path):
+    path = tmp_path / "no-coefficients.zip"
+    with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(path, "w") as zout:
+        for item in zin.infolist():
+            if item.filename != "coefficients.bin":
+                zout.writestr(item, zin.read(item.filename))
+    with pytest.raises(JavaError, match=r"gotCoefficients: \[false\]") as info:
+        db.Network.load(path, trusted=True)
+    assert "\tat io.dl4jbridge.ModelIO" in info.value.java_stacktrace
+
+
+def test_every_java_call_site_of_the_package_is_guarded():
+    """A grep-level audit: each module that calls into Java converts its exceptions (java_errors / java_call)."""
+    import pathlib
+    import re
+
+    package = pathlib.Path(db.__file__).parent
+    unguarded = []
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if not re.search(r"jpype\.JClass\(\"io\.dl4jbridge\.|_java\(\"", text):
+            continue
+        if "java_errors" not in text and "java_call" not in text and "_calling_java" not in text:
+            unguarded.append(str(path.relative_to(package)))
+    assert unguarded == [], f"modules calling io.dl4jbridge classes without java_errors(): {unguarded}"
