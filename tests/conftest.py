@@ -49,3 +49,14 @@ def burst_data():
 
     return failed_login_bursts(256, 12, seed=3)
 
+
+@pytest.fixture
+def no_java(monkeypatch):
+    """Any array reaching the numpy -> INDArray boundary (dl4j_bridge.arrays) fails the test: checks came first."""
+    from dl4j_bridge import arrays
+
+    def reached(*args, **kwargs):
+        raise AssertionError("an array reached Java before the shape check")
+
+    for name in ("sequences_to_indarray", "steps_to_indarray", "to_indarray"):
+        monkeypatch.setattr(arrays, name, reached)

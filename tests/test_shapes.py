@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import dl4j_bridge as db
-from dl4j_bridge import arrays, shapes
+from dl4j_bridge import shapes
 from dl4j_bridge.errors import ShapeError
 
 B, T, N_IN, N_OUT = 4, 5, 3, 2
@@ -64,16 +64,6 @@ CASES = [
 @pytest.fixture(scope="module")
 def net(jvm):
     return db.Network(db.LSTMConfig(n_in=N_IN, n_out=N_OUT))
-
-
-@pytest.fixture
-def no_java(monkeypatch):
-    """Any array reaching the numpy -> INDArray boundary fails the test."""
-    def reached(*args, **kwargs):
-        raise AssertionError("an array reached Java before the shape check")
-
-    for name in ("sequences_to_indarray", "steps_to_indarray", "to_indarray"):
-        monkeypatch.setattr(arrays, name, reached)
 
 
 CALLS = [(call, *case) for call in ("fit", "evaluate", "predict_proba", "classify", "fit_normalizer")

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from conftest import cycle_windows
-from dl4j_bridge import arrays
 from dl4j_bridge.detectors import NextEventDetector, SequenceClassifier, sequence_batch
 from dl4j_bridge.errors import ShapeError
 
@@ -41,15 +40,6 @@ BAD_BATCHES = [
     ("next ids", broken(next_ids=BATCH.next_ids[:, None]), r"batch.next_ids must be \[batch\] = \(12,\)"),
     ("keys", broken(keys=BATCH.keys[:3]), r"batch.keys must be \[batch\] = \(12,\), got 3 keys"),
 ]
-
-
-@pytest.fixture
-def no_java(monkeypatch):
-    def reached(*args, **kwargs):
-        raise AssertionError("an array reached Java before the shape check")
-
-    for name in ("sequences_to_indarray", "steps_to_indarray", "to_indarray"):
-        monkeypatch.setattr(arrays, name, reached)
 
 
 CALLS = ["decision_function", "predict", "step_scores", "explain", "calibrate"]
