@@ -34,6 +34,17 @@ def test_a_long_line_that_matches_is_read_whole():
     assert frame.loc[1, "Content"] == content
 
 
+def test_megabyte_lines_are_read_or_counted_in_every_reader(tmp_path):
+    big = "x" * 2_000_000
+    json_reader = JsonLinesReader(["a"], mode="lenient")
+    assert json_reader.read(['{"a": "%s"}' % big, '{"a": 1}']).loc[0, "a"] == big
+    csv_reader = CsvReader(["a", "b"], mode="lenient")
+    frame = csv_reader.read(["a,b", big + ",1", "c,2"])
+    # Python's csv refuses cells over csv.field_size_limit() (128 KiB): counted with its line, never lost
+    assert frame["line_number"].tolist() == [3]
+    assert csv_reader.report.bad_by_reason == {"malformed CSV": 1} and csv_reader.report.unaccounted_lines == 0
+
+
 def test_deeply_nested_json_is_a_bad_line_not_a_recursion_error(tmp_path):
     quarantine = tmp_path / "bad.jsonl"
     reader = JsonLinesReader(["a"], mode="lenient", quarantine=quarantine)
