@@ -68,15 +68,19 @@ def java_errors() -> Iterator[None]:
 
     session.require_jvm()
     try:
-        yield
-    except jpype.JException as exc:
+        with session.calling_java():
+            yield
+    except Exception as exc:
+        # At interpreter exit, whatever a daemon thread's call raises comes from the JVM going away (e.g. JPype's
+        # "Proxy called during shutdown", a plain RuntimeError): the thread stops here, silently.
         session._park_if_exiting()
-        error = convert(exc)
-        if isinstance(error, JavaOutOfMemoryError):
-            memory.release_after_out_of_memory()
-        raise error from None
-    except jpype.JVMNotRunning:
-        session._park_if_exiting()
+        if isinstance(exc, jpype.JException):
+            error = convert(exc)
+            if isinstance(error, JavaOutOfMemoryError):
+                memory.release_after_out_of_memory()
+            raise error from None
+        if not isinstance(exc, jpype.JVMNotRunning):
+            raise
         raise JVMShutDownError("the JVM shut down while this call was running (dl4j_bridge.shutdown_jvm from "
                                "another thread?); it cannot be restarted in this process: use a new process") from None
 

@@ -23,9 +23,9 @@ _SIGNS = (
     ("heap", ("Java heap space", "GC overhead limit exceeded", "Requested array size exceeds VM limit")),
 )
 _WHAT = {
-    "max_physical_bytes": "the process's resident memory reached its limit",
-    "max_bytes": "ND4J's tracked native memory reached its limit",
-    "heap": "the Java heap is full",
+    "max_physical_bytes": "The resident memory of the process reached its limit",
+    "max_bytes": "The native memory JavaCPP tracks reached its limit",
+    "heap": "The Java heap is full",
 }
 
 

@@ -74,12 +74,15 @@ def java_callback(user_fn: Optional[ProgressFn], display: Optional[ProgressDispl
     """
     import jpype
 
+    from .session import _park_if_exiting
+
     @jpype.JImplements("io.dl4jbridge.ProgressCallback")
     class _Callback:
         error: Optional[BaseException] = None
 
         @jpype.JOverride
         def onProgress(self, epoch, iteration, score, epoch_end, validation_score):
+            _park_if_exiting()  # at interpreter exit, a daemon thread training stops here
             event = ProgressEvent(int(epoch), int(iteration), float(score), bool(epoch_end), float(validation_score))
             try:
                 if display is not None:

@@ -15,13 +15,17 @@ the JVM down (Python abandons daemon threads at exit anyway) instead of failing 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
 import glob
 import logging
 import os
+import signal
 import threading
+import time
+import weakref
 from pathlib import Path
-from typing import Optional, Sequence, Tuple
+from typing import Iterator, Optional, Sequence, Tuple
 
 from . import cpubuild
 from .errors import (
@@ -57,6 +61,11 @@ _forked_from: Optional[int] = None
 _exiting = False
 #: Per Python thread: the :class:`_ThreadAttachment` that detaches it from the JVM when the thread ends.
 _threads = threading.local()
+#: Threads inside a call into Java (:func:`dl4j_bridge.javaerrors.java_errors`), and threads parked at exit.
+_busy_threads: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
+_parked_threads: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
+#: How long interpreter exit waits for daemon threads inside Java calls to reach a point where they stop.
+EXIT_WAIT_SECONDS = 3.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -295,7 +304,8 @@ def _refuse_forked_or_shut_down(allow_shut_down: bool = False) -> None:
             f"this process was forked from process {_forked_from} after that process started its JVM, and a JVM "
             "does not survive fork(): using it here would hang or crash. Use the 'spawn' start method "
             "(multiprocessing.get_context('spawn'), or ProcessPoolExecutor(mp_context=...)) and call "
-            "dl4j_bridge.start_jvm() in each worker."
+            "dl4j_bridge.start_jvm() in each worker. A child forked anyway must end with os._exit(): JPype's "
+            "clean-up at a normal exit waits for the JVM that stayed in the parent."
         )
     if _shut_down and not allow_shut_down:
         raise JVMShutDownError(
@@ -310,20 +320,33 @@ def _after_fork_in_child() -> None:
     if _running is None:
         return
     _forked_from = os.getppid()
-    try:  # the JVM's threads did not come along: JPype's shutdown at this process's exit would hang
-        import jpype.config
-
-        jpype.config.onexit = False
-    except Exception:  # pragma: no cover - JPype without the setting: nothing to turn off
-        pass
+    # The JVM's SIGTERM/SIGHUP handlers hand the signal to a JVM thread that did not come along: the child
+    # would ignore them (multiprocessing's Pool.terminate could not end it). Let them end the process again.
+    for name in ("SIGTERM", "SIGHUP"):
+        try:
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        except (AttributeError, ValueError, OSError):  # no such signal, or not the main thread
+            pass
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _on_exit() -> None:
+    """Runs at interpreter exit, before JPype's own shutdown (non-daemon threads have ended by then).
+
+    Daemon threads inside a Java call stop at its end, or at their next progress callback; JPype destroys the
+    JVM once they have (or after :data:`EXIT_WAIT_SECONDS`): destroying it while a thread is between JNI calls
+    can abort the process ("Fatal error in exception handling").
+    """
     global _exiting
     _exiting = True
+    deadline = time.monotonic() + EXIT_WAIT_SECONDS
+    while any(t.is_alive() and t not in _parked_threads for t in list(_busy_threads)):
+        if time.monotonic() > deadline:
+            log.debug("daemon threads still inside Java at exit")
+            break
+        time.sleep(0.002)
 
 
 def _park_if_exiting() -> None:
@@ -332,8 +355,28 @@ def _park_if_exiting() -> None:
     Python abandons daemon threads at exit; this one waits (holding no lock but its own) until the process
     ends, instead of raising a traceback from a JVM that is going away.
     """
-    if _exiting and threading.current_thread().daemon:
+    thread = threading.current_thread()
+    if _exiting and thread.daemon:
+        _parked_threads.add(thread)
         threading.Event().wait()
+
+
+@contextlib.contextmanager
+def calling_java() -> Iterator[None]:
+    """Marks the calling thread as inside a call into Java (see :func:`_on_exit`); at interpreter exit, a
+    daemon thread stops when the call ends instead of going on with the JVM shutting down."""
+    thread = threading.current_thread()
+    depth = getattr(_threads, "depth", 0)
+    _threads.depth = depth + 1
+    _busy_threads.add(thread)
+    try:
+        yield
+    finally:
+        _threads.depth = depth
+        if _exiting:
+            _park_if_exiting()
+        if depth == 0:
+            _busy_threads.discard(thread)
 
 
 class _ThreadAttachment:

@@ -79,3 +79,274 @@ def test_doctor_exits_nonzero_with_the_reason(tmp_path):
                       env={"DL4J_BRIDGE_HOME": str(tmp_path)})
     assert proc.returncode == 1
     assert "NOT READY" in proc.stdout and "make build" in proc.stdout
+
+
+# -- shutdown, missing Java, exit, finalizers, fork (issue 7, point 5 and the fork part of point 6) -----------
+
+def _assert_silent_exit(proc):
+    """Exit code 0 and nothing at all on stderr: no traceback, no "Exception ignored", no JPype warning."""
+    assert proc.returncode == 0, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr[-4000:]}"
+    assert proc.stderr == "", f"stderr is not empty:\n{proc.stderr[-4000:]}"
+
+
+# Small, fast, seeded: a network and a next-event detector that train in a second or two.
+_TINY_MODELS = """
+    import numpy as np
+    import dl4j_bridge as db
+    from dl4j_bridge.detectors import NextEventDetector, load_detector, sequence_batch
+
+    def windows(n, seed):
+        rng = np.random.default_rng(seed)
+        ids = (rng.integers(0, 4, size=n)[:, None] + np.arange(9)[None, :]) % 4 + 1
+        return sequence_batch(np.eye(6, dtype=np.float32)[ids[:, :8]], step_ids=ids[:, :8], next_ids=ids[:, 8])
+
+    X = np.random.default_rng(0).normal(size=(16, 6, 3)).astype(np.float32)
+    Y = (X[..., 0] > 0).astype(np.int64)
+"""
+
+
+def test_shutdown_jvm_then_every_use_is_a_typed_error_that_says_use_a_new_process(dist, tmp_path):
+    out = assert_ok(run_python(_TINY_MODELS + f"""
+    import gc, threading
+    from dl4j_bridge import arrays
+    db.start_jvm(heap="1g", threads=1)
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    net.fit(X, Y, epochs=1, batch_size=8, progress=False)
+    net.save({str(tmp_path / "net.zip")!r})
+    det = NextEventDetector(top_g=2, hidden_sizes=(8,), epochs=1, n_events=6, patience=0).fit(windows(40, 1))
+    det.save({str(tmp_path / "det.zip")!r})
+    worker = threading.Thread(target=net.predict_proba, args=(X,)); worker.start(); worker.join()
+
+    db.shutdown_jvm()
+    db.shutdown_jvm()                       # a second call is a no-op
+    assert db.running_config() is None
+    calls = {{
+        "predict_proba": lambda: net.predict_proba(X),
+        "fit": lambda: net.fit(X, Y, epochs=1, progress=False),
+        "save": lambda: net.save({str(tmp_path / "again.zip")!r}),
+        "params": lambda: net.params(),
+        "config_json": lambda: net.config_json(),
+        "Network": lambda: db.Network(db.LSTMConfig(n_in=3, n_out=2)),
+        "Network.load": lambda: db.Network.load({str(tmp_path / "net.zip")!r}),
+        "load_detector": lambda: load_detector({str(tmp_path / "det.zip")!r}),
+        "decision_function": lambda: det.decision_function(windows(5, 2)),
+        "detector fit": lambda: NextEventDetector(epochs=1, n_events=6).fit(windows(20, 3)),
+        "to_indarray": lambda: arrays.to_indarray(X),
+        "jvm_info": lambda: db.jvm_info(),
+        "start_jvm": lambda: db.start_jvm(),
+    }}
+    for name, call in calls.items():
+        try:
+            call()
+        except db.JVMShutDownError as e:
+            assert isinstance(e, db.JVMNotStartedError)
+            assert "cannot be restarted" in str(e) and "new process" in str(e), (name, str(e))
+            print("TYPED", name)
+        except BaseException as e:
+            print("WRONG", name, type(e).__name__, e)
+        else:
+            print("NO ERROR", name)
+    del net, det, worker
+    gc.collect()                            # Java proxies collected after the shutdown: silent
+    print("DONE")
+    """))
+    assert out.count("TYPED") == 13, out
+    assert "WRONG" not in out and "NO ERROR" not in out and out.rstrip().endswith("DONE")
+
+
+def test_shutdown_jvm_then_exit_is_silent(dist):
+    _assert_silent_exit(run_python(_TINY_MODELS + """
+    import gc
+    db.start_jvm(heap="1g", threads=1)
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    net.predict_proba(X)
+    db.shutdown_jvm()
+    del net
+    gc.collect()
+    """))
+
+
+def test_no_java_is_an_error_that_says_what_to_install(dist, tmp_path):
+    # JPype falls back to /usr/lib/jvm when JAVA_HOME is wrong, so "no Java at all" is simulated where JPype
+    # looks for it: getDefaultJVMPath raises JPype's own JVMNotFoundException, as on a machine without a JDK.
+    empty = tmp_path / "no-jdk"
+    empty.mkdir()
+    out = assert_ok(run_python("""
+        import jpype
+        def no_jvm():
+            raise jpype.JVMNotFoundException("No JVM shared library file (libjvm.so) found. Try setting up the "
+                                             "JAVA_HOME environment variable properly.")
+        jpype.getDefaultJVMPath = no_jvm
+        import dl4j_bridge as db
+        try:
+            db.start_jvm()
+        except db.JavaNotFoundError as e:
+            print("RAISED", e)
+        print("started:", jpype.isJVMStarted(), db.running_config())
+        try:
+            db.Network(db.LSTMConfig(n_in=2, n_out=2))
+        except db.JVMNotStartedError as e:
+            print("THEN NOT STARTED")
+    """, env={"JAVA_HOME": str(empty), "PATH": "/usr/local/bin:/bin"}))
+    assert "RAISED" in out and "apt-get install openjdk-17-jdk-headless" in out and "JAVA_HOME" in out, out
+    assert "libjvm.so" in out                      # JPype's reason is kept
+    assert "started: False None" in out and "THEN NOT STARTED" in out
+
+
+def test_exit_after_normal_use_is_silent(dist, tmp_path):
+    proc = run_python(_TINY_MODELS + f"""
+    db.start_jvm(heap="1g", threads=1)
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    net.fit(X, Y, epochs=2, batch_size=8, progress=False)
+    before = net.predict_proba(X)
+    net.save({str(tmp_path / "net.zip")!r})
+    assert np.array_equal(db.Network.load({str(tmp_path / "net.zip")!r}).predict_proba(X), before)
+    det = NextEventDetector(top_g=2, hidden_sizes=(8,), epochs=2, n_events=6, patience=0).fit(windows(60, 1))
+    det.save({str(tmp_path / "det.zip")!r})
+    test = windows(10, 2)
+    assert np.array_equal(load_detector({str(tmp_path / "det.zip")!r}).decision_function(test),
+                          det.decision_function(test))
+    print("USED")
+    """)
+    _assert_silent_exit(proc)
+    assert "USED" in proc.stdout
+
+
+def test_exit_while_daemon_threads_are_inside_java_is_silent(dist):
+    # One daemon thread scores in a loop (it calls Java again after JPype shut the JVM down, unless stopped);
+    # one trains with a progress callback (Java calls back into Python during the shutdown).
+    proc = run_python(_TINY_MODELS + """
+    import threading, time
+    db.start_jvm(heap="1g", threads=1)
+    scorer = db.Network(db.LSTMConfig(n_in=3, n_out=2, hidden_sizes=(8,)))
+    trainer = db.Network(db.LSTMConfig(n_in=3, n_out=2, hidden_sizes=(16,)))
+    busy = threading.Barrier(3)
+
+    def score_forever():
+        busy.wait()
+        while True:
+            scorer.predict_proba(X)
+
+    def train_forever():
+        busy.wait()
+        while True:
+            trainer.fit(X, Y, epochs=1000, batch_size=2, progress=False, callback=lambda e: True, report_every=0.001)
+
+    for target in (score_forever, train_forever):
+        threading.Thread(target=target, daemon=True).start()
+    busy.wait()
+    time.sleep(1.0)
+    print("EXITING")
+    """)
+    _assert_silent_exit(proc)
+    assert "EXITING" in proc.stdout
+
+
+def test_finalizers_are_safe_on_half_built_objects(dist, tmp_path):
+    # Every finalizer in the package is listed here; a new one must be added (and exercised) on purpose.
+    import re
+
+    from bridge_testing import REPO
+
+    finalizers = sorted(
+        f"{path.relative_to(REPO)}:{line.strip()}"
+        for path in (REPO / "dl4j_bridge").rglob("*.py")
+        for line in path.read_text().splitlines()
+        if re.search(r"def __del__|weakref\.finalize|atexit\.register", line))
+    assert finalizers == ["dl4j_bridge/session.py:atexit.register(_on_exit)",
+                          "dl4j_bridge/session.py:def __del__(self):"], finalizers
+
+    proc = run_python(f"""
+    import gc, sys, threading
+    unraisable = []
+    sys.unraisablehook = lambda u: unraisable.append(repr(u.exc_value))
+    import numpy as np
+    import dl4j_bridge as db
+    from dl4j_bridge import session
+    from dl4j_bridge.detectors import NextEventDetector, SequenceClassifier, load_detector
+    from dl4j_bridge.etl import JsonLinesReader
+
+    def fails(make):
+        try:
+            make()
+        except Exception as e:
+            return type(e).__name__
+        return "no error"
+
+    raised = [fails(lambda: db.Network(db.LSTMConfig(n_in=2, n_out=2)))]            # JVM not started
+    db.start_jvm(heap="1g", threads=1)
+    raised += [
+        fails(lambda: db.Network(db.LSTMConfig(n_in=0, n_out=2))),                   # bad config
+        fails(lambda: db.Network(db.LSTMConfig(n_in=2, n_out=2, updater="nope"))),
+        fails(lambda: db.Network.load({str(tmp_path / "missing.zip")!r})),           # file missing
+        fails(lambda: load_detector({str(tmp_path / "missing.zip")!r})),
+        fails(lambda: NextEventDetector(threshold="nope")),
+        fails(lambda: SequenceClassifier(validation_fraction=2)),
+        fails(lambda: list(JsonLinesReader({{"m": "message"}}).read({str(tmp_path / "missing.jsonl")!r}))),
+    ]
+    # a _ThreadAttachment whose thread ends after the JVM is gone, and one built without a JVM at all
+    gate, done = threading.Event(), threading.Event()
+    def late():
+        session.require_jvm(); gate.wait()
+    t = threading.Thread(target=late); t.start()
+    orphan = session._ThreadAttachment()
+    db.shutdown_jvm()
+    gate.set(); t.join()
+    del orphan
+    gc.collect()
+    print("RAISED", raised)
+    print("UNRAISABLE", unraisable)
+    """)
+    _assert_silent_exit(proc)
+    assert "UNRAISABLE []" in proc.stdout, proc.stdout
+    assert "no error" not in proc.stdout and "RAISED ['JVMNotStartedError'" in proc.stdout, proc.stdout
+
+
+def test_jvm_use_in_a_forked_child_is_refused_and_the_parent_keeps_working(dist):
+    out = assert_ok(run_python(_TINY_MODELS + """
+    import multiprocessing, os
+    db.start_jvm(heap="1g", threads=1)
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    before = net.predict_proba(X)
+
+    def child_checks():
+        lines = []
+        for name, call in (("predict_proba", lambda: net.predict_proba(X)), ("start_jvm", db.start_jvm),
+                           ("Network", lambda: db.Network(db.LSTMConfig(n_in=3, n_out=2))),
+                           ("shutdown_jvm", db.shutdown_jvm)):
+            try:
+                call()
+                lines.append(f"NO ERROR {name}")
+            except db.JVMForkedError as e:
+                assert "spawn" in str(e) and str(os.getppid()) in str(e), str(e)
+                lines.append(f"FORK REFUSED {name}")
+            except BaseException as e:
+                lines.append(f"WRONG {name} {type(e).__name__}: {e}")
+        return lines
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        os.write(write, "\\n".join(child_checks()).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        print(pipe.read())
+    assert os.waitpid(pid, 0)[1] == 0
+
+    # multiprocessing's fork start method (its workers end with os._exit): the error comes back to the parent
+    def score(x):
+        return net.predict_proba(x)
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        try:
+            pool.apply(score, (X,))
+        except db.JVMForkedError as e:
+            print("POOL REFUSED", "spawn" in str(e))
+
+    assert np.array_equal(net.predict_proba(X), before)
+    print("PARENT OK")
+    """))
+    assert out.count("FORK REFUSED") == 4 and "WRONG" not in out and "NO ERROR" not in out, out
+    assert "POOL REFUSED True" in out and "PARENT OK" in out, out
