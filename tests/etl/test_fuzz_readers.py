@@ -291,3 +291,27 @@ def test_the_pipeline_turns_hostile_json_into_finite_arrays_or_a_typed_error(lin
     elif report.records >= 3:
         assert len(batch) == report.records - 2
 
+
+
+def test_the_guard_without_atomic_groups_accepts_the_same_lines(monkeypatch):
+    """Before Python 3.11 (no atomic groups) the guard uses lookahead + backreference steps."""
+    import random
+
+    from dl4j_bridge.etl import readers
+
+    real_compile = re.compile
+
+    def no_atomic_groups(pattern, *args):
+        if "(?>" in pattern:
+            raise re.error("unknown extension ?>")
+        return real_compile(pattern, *args)
+
+    monkeypatch.setattr(readers.re, "compile", no_atomic_groups)
+    rng = random.Random(0)
+    for name, log_format in FORMATS.items():
+        guard = format_guard(log_format)
+        assert "(?>" not in guard and "(?=(" in guard or "(?" not in guard
+        guard, pattern = real_compile(guard), real_compile(format_to_regex(log_format)[1])
+        for _ in range(2000):
+            line = "".join(rng.choice("a  \t:[]-|@,ebx") for _ in range(rng.randint(0, 14)))
+            assert bool(guard.match(line)) == bool(pattern.match(line)), (name, line)
