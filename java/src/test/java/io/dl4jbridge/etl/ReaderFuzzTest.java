@@ -181,6 +181,22 @@ public class ReaderFuzzTest {
     }
 
     @Test
+    public void aSavedSpecGuardsItsFormatToo() throws Exception {
+        EtlSpec spec = EtlSpec.parse(ParityVectors.read(ParityVectors.dir().resolve("etl_text_windows.json").toFile())
+                .get("spec").toString());  // a spec saved by Python, log_format included
+        EtlStream stream = spec.open("<lines>", "lenient", null, 0);
+        StringBuilder hostile = new StringBuilder();
+        for (int i = 0; i < 100_000; i++) {
+            hostile.append("a ");
+        }
+        long started = System.nanoTime();
+        stream.accept(hostile.toString(), sequence -> { });
+        stream.finish(sequence -> { });
+        assertTrue("seconds: " + (System.nanoTime() - started) / 1e9, System.nanoTime() - started < 10_000_000_000L);
+        assertEquals(1, stream.report().badLines);
+    }
+
+    @Test
     public void theFormatGuardIsThePythonOne() {
         assertEquals("^(?>.*?[ \\t])(?>.*?[ \\t])(?>.*?[ \\t])(?>.*?[ \\t])(?>.*?\\[)(?>.*?\\]:[ \\t]).*$",
                 TextRecordReader.formatGuard(SYSLOG_FORMAT));
