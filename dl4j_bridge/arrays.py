@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import shapes
 from .errors import ShapeError
 from .javaerrors import java_call
 from .session import require_jvm
@@ -77,7 +78,7 @@ def to_indarray(array: np.ndarray):
     -------
     org.nd4j.linalg.api.ndarray.INDArray
     """
-    a = np.asarray(array)
+    a = shapes.check_numeric(array, "the array")
     return _fill(a.shape, a)
 
 
@@ -91,11 +92,9 @@ def to_numpy(indarray) -> np.ndarray:
 
 
 def _check_float_array(array, rank: int, what: str, layout: str) -> np.ndarray:
-    a = np.asarray(array)
+    a = shapes.check_numeric(array, what)
     if a.ndim != rank:
         raise ShapeError(f"{what} must be {layout} (rank {rank}), got shape {a.shape}")
-    if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer) or a.dtype == bool):
-        raise ShapeError(f"{what} must be numeric, got dtype {a.dtype}")
     return a
 
 

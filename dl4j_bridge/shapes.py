@@ -17,17 +17,18 @@ import numpy as np
 
 from .errors import ShapeError
 
-__all__ = ["check_sequences", "check_steps", "check_per_sequence", "check_xy"]
+__all__ = ["check_numeric", "check_sequences", "check_steps", "check_per_sequence", "check_xy"]
 
 
-def _numeric(array, what: str) -> np.ndarray:
+def check_numeric(array, what: str) -> np.ndarray:
+    """``array`` as a numpy array of numbers (float, int or bool), else :class:`ShapeError` naming ``what``."""
     try:
         a = np.asarray(array)
     except (TypeError, ValueError) as error:  # ragged nested lists
         raise ShapeError(f"{what} must be a numeric array; numpy cannot make one of it ({error})") from None
     if a.dtype == bool or np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating):
         return a
-    raise ShapeError(f"{what} must hold numbers (float, int or bool), got dtype {a.dtype}"
+    raise ShapeError(f"{what} must hold numbers (a numeric dtype: float, int or bool), got dtype {a.dtype}"
                      + (" (strings: convert them, e.g. with the ETL)" if a.dtype.kind in "USO" else ""))
 
 
@@ -59,7 +60,7 @@ def check_sequences(x, *, n_in: Optional[int] = None, what: str = "X") -> np.nda
     numpy.ndarray
         ``x`` as an array (not copied when it already is one).
     """
-    a = _numeric(x, what)
+    a = check_numeric(x, what)
     expected = f"[batch, time, {n_in if n_in is not None else 'features'}]"
     if a.ndim != 3:
         hint = f"; one sequence of shape {a.shape}? pass {what}[None]" if a.ndim == 2 else ""
@@ -94,7 +95,7 @@ def check_steps(values, batch_time: Tuple[int, int], *, what: str, classes: Opti
     non_negative : bool
         Finite and >= 0 (weights).
     """
-    a = _numeric(values, what)
+    a = check_numeric(values, what)
     batch_time = tuple(int(n) for n in batch_time)
     if a.shape != batch_time:
         detail = ""
@@ -134,7 +135,7 @@ def check_steps(values, batch_time: Tuple[int, int], *, what: str, classes: Opti
 
 def check_per_sequence(values, batch: int, *, what: str, non_negative: bool = False) -> np.ndarray:
     """A per-sequence array ``[batch]`` (sequence weights, labels, next ids)."""
-    a = _numeric(values, what)
+    a = check_numeric(values, what)
     if a.shape != (batch,):
         raise ShapeError(f"{what} must be [batch] = ({batch},), got shape {a.shape}")
     bad = _first_non_finite(a)

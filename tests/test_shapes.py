@@ -105,3 +105,13 @@ def test_good_arrays_pass_unchanged_and_uncopied():
     assert shapes.check_xy(x.astype(np.float64), y.astype(np.float32), mask.astype(bool), n_in=N_IN)[0].dtype \
         == np.float64
     assert shapes.check_steps(-np.ones((B, T)), (B, T), what="Y", classes=N_OUT).min() == -1  # unlabelled steps
+
+
+@pytest.mark.parametrize("array", [np.array([["a", "b"]]), np.array([[1 + 2j]]), np.array([None, 1.0])])
+def test_the_array_boundary_refuses_what_is_not_numbers(jvm, array):
+    from dl4j_bridge import arrays
+
+    with pytest.raises(ShapeError, match=r"the array must hold numbers"):
+        arrays.to_indarray(array)
+    with pytest.raises(ShapeError, match=r"sequence features must hold numbers"):
+        arrays.sequences_to_indarray(array.reshape(1, 1, -1))

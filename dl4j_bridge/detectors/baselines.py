@@ -10,8 +10,9 @@ from typing import Optional
 
 import numpy as np
 
-from ..errors import NotFittedError
+from ..errors import NotFittedError, ShapeError
 from ..etl import SequenceBatch
+from .batches import check_batch
 
 
 def flatten(batch: SequenceBatch) -> np.ndarray:
@@ -29,7 +30,7 @@ class _FlatBaseline:
         self.std_: Optional[np.ndarray] = None
 
     def _standardise(self, batch: SequenceBatch, fit: bool = False) -> np.ndarray:
-        x = flatten(batch)
+        x = flatten(check_batch(batch))
         if fit:
             self.mean_ = x.mean(axis=0)
             std = x.std(axis=0)
@@ -37,7 +38,8 @@ class _FlatBaseline:
         if self.mean_ is None:
             raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(batch) first")
         if x.shape[1] != self.mean_.shape[0]:
-            raise ValueError(f"windows have {x.shape[1]} values, the baseline was fitted on {self.mean_.shape[0]}")
+            raise ShapeError(f"batch windows have {x.shape[1]} values (time x features), the baseline was fitted on "
+                             f"{self.mean_.shape[0]}: expected [batch, time, features] of the training batch's shape")
         return (x - self.mean_) / self.std_
 
 

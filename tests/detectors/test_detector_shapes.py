@@ -88,3 +88,15 @@ def test_fit_arguments_are_checked(jvm, no_java, kwargs, message):
 def test_sequence_batch_checks_its_arrays(kwargs, message):
     with pytest.raises(ShapeError, match=message):
         sequence_batch(**kwargs)
+
+
+@pytest.mark.parametrize("name", ["PCABaseline", "IsolationForestBaseline"])
+def test_the_baselines_check_their_batches_too(name):
+    from dl4j_bridge.detectors import baselines
+
+    baseline = getattr(baselines, name)().fit(BATCH)
+    with pytest.raises(ShapeError, match=r"batch.x holds nan at \[batch 3, step 4, feature 0\]"):
+        baseline.decision_function(broken(x=nan_at(BATCH.x, (3, 4, 0))))
+    with pytest.raises(ShapeError, match=r"batch windows have 50 values \(time x features\), the baseline was fitted "
+                                         r"on 70"):
+        baseline.decision_function(broken(x=BATCH.x[:, :, :5]))
