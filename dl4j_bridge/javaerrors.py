@@ -46,6 +46,9 @@ def convert(java_exception) -> JavaError:
     sw = jpype.JClass("java.io.StringWriter")()
     java_exception.printStackTrace(jpype.JClass("java.io.PrintWriter")(sw))
     message = str(cause.getMessage()) if cause.getMessage() is not None else ""
+    if not message.strip():  # e.g. an EOFException: say at least where it came from
+        frames = cause.getStackTrace()
+        message = f"(no message) at {frames[0]}" if len(frames) else "(no message)"
     name = str(cause.getClass().getName())
     for java_name, py_type in _BY_JAVA_CLASS:
         if cls.forName(java_name).isInstance(cause):

@@ -464,7 +464,10 @@ def jvm_info() -> dict:
     require_jvm()
     import jpype
 
-    info = {str(k): str(v) for k, v in jpype.JClass("io.dl4jbridge.RuntimeInfo").describe().items()}
+    from .javaerrors import java_errors  # here: javaerrors imports this module
+
+    with java_errors():
+        info = {str(k): str(v) for k, v in jpype.JClass("io.dl4jbridge.RuntimeInfo").describe().items()}
     library = info.get("nd4j.native.library", "")
     info["nd4j.cpu.build"] = cpubuild.loaded_build(library) if library.endswith(".so") else "none"
     info["nd4j.cpu.build.requested"] = _running.cpu_build

@@ -76,6 +76,7 @@ def test_a_damaged_model_loaded_as_trusted_fails_in_dl4j_with_a_typed_error(save
     error = info.value
     assert isinstance(error, JavaError) and error.java_class == java_class
     assert frames in error.java_stacktrace and "\tat io.dl4jbridge.ModelIO.load(" in error.java_stacktrace
+    assert str(error) != f"{java_class}: "  # a message-less exception says where it was thrown
     if error_type is JavaIOError:
         assert isinstance(error, OSError)
 
