@@ -51,6 +51,8 @@ __all__ = [
     "JsonLinesReader",
     "CsvReader",
     "format_to_regex",
+    "format_guard",
+    "to_numbers",
     "python_regex_to_java",
     "java_regex_to_python",
     "reader_from_dict",
