@@ -11,10 +11,17 @@ of the first (training is reproducible). After each cycle, with the cycle's obje
   native memory together — the figure that catches a leak wherever it is. Read after
   ``malloc_trim(0)`` (``--no-trim`` turns it off), so it counts memory in use rather than what glibc
   keeps after a transient peak; ``untrimmed`` is the reading just before the trim;
-* ``heap``: JVM heap live after the collection: the heap pools' usage right after the last GC
+* ``heap``: JVM heap live after full collections: the heap pools' usage right after the last GC
   (``MemoryPoolMXBean.getCollectionUsage``; the plain "used" figure also counts the buffers threads
-  took for new objects since, ±2 MiB of noise); ``nonheap`` (metaspace and code cache: reported, not
-  judged — the JIT keeps compiling for a while) and ``classes`` (loaded classes: a count, not bytes);
+  took for new objects since, ±2 MiB of noise). One collection is not enough: an ND4J buffer the
+  collection finds unreachable keeps its bookkeeping (``DeallocatableReference``, ``CpuDeallocator``,
+  ``OpaqueDataBuffer``) reachable from ND4J's deallocator map until the deallocator thread has freed it,
+  so a single ``System.gc()`` leaves a varying share of the last cycle's buffers counted (up to ~10 MiB
+  here on a loaded machine). The probe repeats the collection until one frees less than 64 KiB (at most
+  6 rounds);
+* reported, not judged: ``codecache`` (the JIT's compiled code) and ``metaspace`` (class metadata and
+  the JIT's profiles) — the JIT keeps compiling more of the code each cycle runs for hundreds of cycles,
+  a bounded warm-up that RSS includes — and ``classes`` (loaded classes: a count, not bytes);
 * ``offheap``: native bytes ND4J and JavaCPP account for: ND4J's memory manager
   (``Nd4j.getMemoryManager().allocatedMemory(0)``) plus JavaCPP's tracked pointers
   (``Pointer.totalBytes()``, 0 here: ND4J 1.0.0-M2.1 frees its buffers through its own deallocator,
@@ -48,7 +55,10 @@ from workload import Workload, make_detector
 log = logging.getLogger("stress.soak")
 MIB = 2**20
 JUDGED = ("rss", "heap", "offheap")
-REPORTED = ("untrimmed", "nonheap", "classes", "workspaces", "committed", "malloc")
+REPORTED = ("untrimmed", "codecache", "metaspace", "classes", "workspaces", "committed", "malloc")
+#: The live-heap reading: collect until a collection frees less than this, at most HEAP_ROUNDS times.
+HEAP_SETTLED_BYTES = 64 * 1024
+HEAP_ROUNDS = 6
 
 
 @dataclass
@@ -97,25 +107,44 @@ class _Probe:
         self.memory = management.getMemoryMXBean()
         self.classes = management.getClassLoadingMXBean()
         heap = jpype.JClass("java.lang.management.MemoryType").HEAP
-        self.heap_pools = [p for p in management.getMemoryPoolMXBeans() if p.getType() == heap]
+        pools = list(management.getMemoryPoolMXBeans())
+        self.heap_pools = [p for p in pools if p.getType() == heap]
+        self.code_pools = [p for p in pools if p.getType() != heap and str(p.getName()).startswith("CodeHeap")]
+        self.meta_pools = [p for p in pools if p.getType() != heap and not str(p.getName()).startswith("CodeHeap")]
         self.pointer = jpype.JClass("org.bytedeco.javacpp.Pointer")
         self.nd4j = jpype.JClass("org.nd4j.linalg.factory.Nd4j")
         self.device = jpype.JClass("java.lang.Integer")(0)
         self.workspaces = self.nd4j.getWorkspaceManager()
 
-    def read(self) -> Dict[str, int]:
-        gc.collect()  # drop Python's proxies first, so the Java objects they held can go
+    def _collect(self) -> int:
+        """One full collection; the heap live after it (bytes)."""
         self.system.gc()
         self.pointer.deallocateReferences()
         time.sleep(0.05)  # ND4J's deallocator thread frees what the collection released
+        return sum(int(p.getCollectionUsage().getUsed()) for p in self.heap_pools)
+
+    def live_heap(self) -> int:
+        """The heap live after collections repeated until one frees less than HEAP_SETTLED_BYTES."""
+        live = self._collect()
+        for _ in range(HEAP_ROUNDS - 1):
+            after = self._collect()
+            freed, live = live - after, min(live, after)
+            if freed < HEAP_SETTLED_BYTES:
+                break
+        return live
+
+    def read(self) -> Dict[str, int]:
+        gc.collect()  # drop Python's proxies first, so the Java objects they held can go
+        heap = self.live_heap()
         untrimmed = _vm_rss()
         if self.trim:
             _malloc_trim()
         return {"rss": _vm_rss(), "untrimmed": untrimmed,
-                "heap": sum(int(p.getCollectionUsage().getUsed()) for p in self.heap_pools),
+                "heap": heap,
                 "classes": int(self.classes.getLoadedClassCount()),
                 "offheap": int(self.nd4j.getMemoryManager().allocatedMemory(self.device)) + int(self.pointer.totalBytes()),
-                "nonheap": int(self.memory.getNonHeapMemoryUsage().getUsed()),
+                "codecache": sum(int(p.getUsage().getUsed()) for p in self.code_pools),
+                "metaspace": sum(int(p.getUsage().getUsed()) for p in self.meta_pools),
                 "workspaces": sum(int(w.getCurrentSize()) for w in self.workspaces.getAllWorkspacesForCurrentThread()),
                 "committed": int(self.memory.getHeapMemoryUsage().getCommitted()), "malloc": _malloc_in_use()}
 
