@@ -18,7 +18,7 @@ from bridge_testing import REPO
 sys.path.insert(0, str(REPO / "python" / "stress"))
 
 from load import Answer, LoadResult, Request, _check_health, check, malformed  # noqa: E402
-from soak import SoakResult  # noqa: E402
+from soak import HEAP_ROUNDS, HEAP_SETTLED_BYTES, SoakResult, _Probe  # noqa: E402
 
 
 def test_the_stress_script_runs_end_to_end_with_tiny_parameters(dist, tmp_path):
@@ -61,6 +61,25 @@ def test_soak_growth_is_judged_on_medians_after_the_warm_up():
     wrong_scores = _soak([100] * 10)
     wrong_scores.score_failures.append("cycle 3: the loaded model scores differently")
     assert wrong_scores.failures() == ["cycle 3: the loaded model scores differently"]
+
+
+def _probe(readings):
+    """A probe whose collections return ``readings`` in turn (no JVM)."""
+    probe = _Probe.__new__(_Probe)
+    values = iter(readings)
+    probe._collect = lambda: next(values)
+    return probe
+
+
+def test_the_live_heap_is_read_once_a_collection_frees_almost_nothing():
+    kib = 1024
+    # The second collection frees 10 MiB the deallocator released after the first; the third frees little.
+    assert _probe([30_000 * kib, 20_000 * kib, 19_990 * kib, 1]).live_heap() == 19_990 * kib
+    # Settled at once: two collections, the smaller reading.
+    assert _probe([20_000 * kib, 20_000 * kib + 10 * kib, 1]).live_heap() == 20_000 * kib
+    # Never settles: HEAP_ROUNDS collections at most, the smallest reading.
+    falling = [100_000 * kib - i * 2 * HEAP_SETTLED_BYTES for i in range(HEAP_ROUNDS + 5)]
+    assert _probe(falling).live_heap() == falling[HEAP_ROUNDS - 1]
 
 
 def _valid(rid="r1"):
