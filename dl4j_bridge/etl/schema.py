@@ -108,7 +108,7 @@ class Schema:
                 bad = int(numbers.isna().sum())
                 if bad:
                     out.append(f"{column.name}: {bad} values are not numbers")
-                elif column.type == "integer" and not np.all(np.mod(numbers.to_numpy(float), 1) == 0):
+                elif column.type == "integer" and not _all_whole(numbers.to_numpy(float)):
                     out.append(f"{column.name}: non-integer values")
         return out
 
@@ -135,6 +135,12 @@ class Schema:
         return cls([Column(c["name"], c["type"], c.get("nullable", True)) for c in spec])
 
 
+def _all_whole(numbers: np.ndarray) -> bool:
+    """True when every number is a whole number (NaN and infinities are not)."""
+    finite = np.isfinite(numbers)
+    return bool(finite.all() and np.all(np.mod(numbers[finite], 1) == 0))
+
+
 def _infer_type(values: pd.Series) -> str:
     present = values[values.notna()]
     present = present[present.astype(object) != ""]
@@ -145,7 +151,7 @@ def _infer_type(values: pd.Series) -> str:
     numbers = to_numbers(present)
     if numbers.notna().all():
         as_float = numbers.to_numpy(dtype=float)
-        return "integer" if np.all(np.mod(as_float, 1) == 0) else "float"
+        return "integer" if _all_whole(as_float) else "float"
     text = present.astype(str)
     if text.str.contains(r"\d").all() and text.str.contains(r"[:\-/T]").all():
         parsed = pd.to_datetime(text, errors="coerce", format="mixed")

@@ -477,7 +477,9 @@ class Timestamp(Transform):
         text = pd.Series(text, dtype=object).where(~missing, None)
         run_codes, uniques = pd.factorize(text)  # parse each distinct time text once
         codes = run_codes[run_of_row] if n else run_codes
-        unique_text = pd.Series(uniques, dtype=object)
+        # Numbers (JSON-lines "time": 12345) are parsed as their text, as the JVM does: pandas parses numbers
+        # given a format as text today and will take them as epochs in a future version.
+        unique_text = pd.Series(uniques, dtype=object).map(lambda v: v if v is None or isinstance(v, str) else str(v))
         time_format = self.format
         if self.year is not None:
             unique_text = str(int(self.year)) + " " + unique_text.astype(str)
