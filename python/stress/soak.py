@@ -109,8 +109,8 @@ class _Probe:
         heap = jpype.JClass("java.lang.management.MemoryType").HEAP
         pools = list(management.getMemoryPoolMXBeans())
         self.heap_pools = [p for p in pools if p.getType() == heap]
-        self.code_pools = [p for p in pools if p.getType() != heap and str(p.getName()).startswith("CodeHeap")]
-        self.meta_pools = [p for p in pools if p.getType() != heap and not str(p.getName()).startswith("CodeHeap")]
+        self.code_pools = [p for p in pools if p.getType() != heap and str(p.getName()).startswith("Code")]
+        self.meta_pools = [p for p in pools if p.getType() != heap and not str(p.getName()).startswith("Code")]
         self.pointer = jpype.JClass("org.bytedeco.javacpp.Pointer")
         self.nd4j = jpype.JClass("org.nd4j.linalg.factory.Nd4j")
         self.device = jpype.JClass("java.lang.Integer")(0)
