@@ -302,7 +302,7 @@ def bench_kdd(root: Path, seed: int) -> dict:
     train_y = (train_names != "normal").astype(np.int32)
     test_y = (test_names != "normal").astype(np.int32)
     train = kdd_windows(train_x, train_y, KDD_WINDOW)
-    distinct, counts = distinct_windows(train)
+    distinct, _ = distinct_windows(train)  # each distinct window once, unweighted (below)
     log.info("kdd: %d training records in %d windows (%d distinct), %d test records; %d features",
              len(train_x), len(train), len(distinct), len(test_x), train_x.shape[1])
     start = time.perf_counter()
