@@ -47,3 +47,15 @@ def test_python_and_pure_java_train_the_same_network_to_the_same_score(dist, tmp
     assert row["iterations"] == 3
     assert row["same_score"], (row["python_final_score"], row["java_final_score"])
     assert row["python_s"] > 0 and row["java_s"] > 0 and np.isfinite(row["ratio"])
+
+
+def test_hdfs_holdout_folds_split_the_once_seen_sequences_in_two_seeded_halves():
+    import hdfs_holdout
+
+    train = [(1, 2), (1, 2), (3,), (4, 5), (6,), (7, 8, 9), (1, 2), (10,), (11,)]
+    held_0, held_1 = hdfs_holdout.singleton_folds(train, seed=7)
+    singles = {(3,), (4, 5), (6,), (7, 8, 9), (10,), (11,)}
+    assert set(held_0) | set(held_1) == singles and not set(held_0) & set(held_1)
+    assert len(held_0) == 3 and len(held_1) == 3
+    assert hdfs_holdout.singleton_folds(train, seed=7) == [held_0, held_1]
+    assert (1, 2) not in held_0 + held_1   # seen three times: never held out

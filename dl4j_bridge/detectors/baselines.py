@@ -82,9 +82,13 @@ class IsolationForestBaseline(_FlatBaseline):
     def fit(self, batch: SequenceBatch, sample_weight=None) -> "IsolationForestBaseline":
         from sklearn.ensemble import IsolationForest
 
-        self.model_ = IsolationForest(n_estimators=self.n_estimators, max_samples=self.max_samples,
+        z = self._standardise(batch, fit=True)
+        max_samples = self.max_samples
+        if isinstance(max_samples, (int, np.integer)) and max_samples > len(z):
+            max_samples = len(z)  # what scikit-learn uses then, without its warning
+        self.model_ = IsolationForest(n_estimators=self.n_estimators, max_samples=max_samples,
                                       random_state=self.seed, n_jobs=1)
-        self.model_.fit(self._standardise(batch, fit=True), sample_weight=sample_weight)
+        self.model_.fit(z, sample_weight=sample_weight)
         return self
 
     def decision_function(self, batch: SequenceBatch) -> np.ndarray:

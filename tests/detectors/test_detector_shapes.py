@@ -100,3 +100,16 @@ def test_the_baselines_check_their_batches_too(name):
     with pytest.raises(ShapeError, match=r"batch windows have 50 values \(time x features\), the baseline was fitted "
                                          r"on 70"):
         baseline.decision_function(broken(x=BATCH.x[:, :, :5]))
+
+
+def test_isolation_forest_on_fewer_rows_than_max_samples_uses_them_all_without_a_warning():
+    import warnings
+
+    from dl4j_bridge.detectors import baselines
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small = baselines.IsolationForestBaseline(max_samples=256).fit(BATCH)
+    assert len(BATCH.x) < 256
+    exact = baselines.IsolationForestBaseline(max_samples=len(BATCH.x)).fit(BATCH)
+    np.testing.assert_array_equal(small.decision_function(BATCH), exact.decision_function(BATCH))

@@ -1,0 +1,85 @@
+"""Choose the HDFS next-event detector's dropout on DeepLog's training data alone.
+
+    python python/bench/hdfs_holdout.py [--dropouts 0.2,0.3,0.4,0.5] [--folds 0,1] [--seed 7]
+
+The acceptance protocol counts false positives on normal sequences that never occur in ``hdfs_train``. The
+training data's own stand-in for those are the sequences that occur there exactly once: 548 of its 839
+distinct sequences (Good-Turing: what is seen once is the best sample of what is not seen at all). For each
+fold, half of them (seeded) are held out; the detector of ``detection.py`` is trained on the rest of
+``hdfs_train`` with the given dropout and judged by the share of held-out sequences its headline rule flags
+(g = 9 for the keys, the end floor from its own training sessions). The test files are never read.
+
+Prints one line per (dropout, fold) and ``holdout dropout <d>: flagged <share>`` summed over the folds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import detection as bench  # noqa: E402  (same detector, data root and JVM set-up)
+
+log = logging.getLogger("bench.hdfs_holdout")
+
+
+def singleton_folds(train: list, seed: int) -> list:
+    """The sequences occurring once in ``train``, split in two seeded halves: ``[held_0, held_1]``."""
+    counts = collections.Counter(train)
+    singles = sorted(s for s, c in counts.items() if c == 1)
+    pick = set(np.random.default_rng(seed).choice(len(singles), size=len(singles) // 2, replace=False).tolist())
+    return [[s for i, s in enumerate(singles) if i in pick], [s for i, s in enumerate(singles) if i not in pick]]
+
+
+def held_out_flagged(train: list, held: list, dropout: float, seed: int) -> tuple:
+    """Train without ``held``; return (flagged held-out sequences, held-out sequences)."""
+    from dl4j_bridge.detectors.deeplog import KeyVocabulary, session_windows
+
+    held_set = set(held)
+    fit_sessions = [s for s in train if s not in held_set]
+    vocab = KeyVocabulary.fit(train)  # the final model's ids; a key only in held-out sessions is then OOV
+    windows = session_windows(fit_sessions, vocab, h=10)
+    held_windows = session_windows(held, vocab, h=10)
+    det = bench.deeplog_detector(vocab, seed, dropout=dropout)
+    det.fit(windows.batch, sample_weight=windows.counts)
+    ended = bench.end_floor_detector(det, windows)
+    flagged = held_windows.session_scores(ended.predict(held_windows.batch), "max")
+    return int(flagged.sum()), len(held)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dropouts", default="0.2,0.3,0.4,0.5")
+    parser.add_argument("--folds", default="0,1")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data", default=None)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("dl4j_bridge.training").setLevel(logging.WARNING)
+    root = bench.data_root(args.data)
+    bench.start_private_jvm()
+    train = bench.read_sessions(root / "hdfs_deeplog" / "hdfs_train")
+    folds = singleton_folds(train, args.seed)
+    start = time.perf_counter()
+    for dropout in (float(d) for d in args.dropouts.split(",")):
+        flagged = total = 0
+        for fold in (int(f) for f in args.folds.split(",")):
+            t = time.perf_counter()
+            f, n = held_out_flagged(train, folds[fold], dropout, args.seed)
+            flagged, total = flagged + f, total + n
+            print(f"dropout {dropout} fold {fold}: {f} of {n} held-out sequences flagged "
+                  f"({time.perf_counter() - t:.0f}s)", flush=True)
+        print(f"holdout dropout {dropout}: flagged {flagged / total:.4f} ({flagged} of {total})", flush=True)
+    print(f"holdout wall time: {time.perf_counter() - start:.0f}s (command: python python/bench/hdfs_holdout.py "
+          f"--dropouts {args.dropouts} --folds {args.folds} --seed {args.seed})")
+
+
+if __name__ == "__main__":
+    main()
