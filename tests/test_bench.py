@@ -59,3 +59,18 @@ def test_hdfs_holdout_folds_split_the_once_seen_sequences_in_two_seeded_halves()
     assert len(held_0) == 3 and len(held_1) == 3
     assert hdfs_holdout.singleton_folds(train, seed=7) == [held_0, held_1]
     assert (1, 2) not in held_0 + held_1   # seen three times: never held out
+
+
+def test_kdd_record_scores_judge_each_record_at_the_end_of_its_own_window():
+    import detection
+
+    class LastFeatureOfEachStep:  # stands in for a fitted detector: step score = feature 0, masked steps -1
+        def step_scores(self, batch):
+            return np.where(batch.mask > 0, batch.x[:, :, 0], -1.0)
+
+    features = np.arange(1, 26, dtype=np.float32).reshape(25, 1) * np.ones((1, 3), np.float32)
+    every = detection.record_scores(LastFeatureOfEachStep(), features, length=4, chunk=7)
+    assert np.array_equal(every, np.arange(1, 26))     # the last step of record i's window is record i
+    some = [24, 0, 3, 11]
+    assert np.array_equal(detection.record_scores(LastFeatureOfEachStep(), features, length=4, chunk=3, at=some),
+                          every[some])

@@ -269,19 +269,21 @@ def kdd_windows(features: np.ndarray, labels: np.ndarray, length: int):
     return sequence_batch(x, mask, step_labels=y, line_numbers=lines)
 
 
-def record_scores(det, features: np.ndarray, length: int, chunk: int = 50_000) -> np.ndarray:
-    """P(attack) of every record, from the window of ``length`` records that ends at it (the records before it
-    in file order; the first ones see fewer, masked). ``[n_records]``: each record is judged with a full context,
-    as a stream scorer would judge it on arrival, not only where a fixed block of ``length`` happens to start."""
+def record_scores(det, features: np.ndarray, length: int, chunk: int = 50_000, at=None) -> np.ndarray:
+    """P(attack) of every record (or of the records ``at``), from the window of ``length`` records that ends at
+    it (the records before it in file order; the first ones see fewer, masked). ``[n_records]`` (or
+    ``[len(at)]``): each record is judged with a full context, as a stream scorer would judge it on arrival, not
+    only where a fixed block of ``length`` happens to start."""
     from dl4j_bridge.detectors import sequence_batch
 
     n, width = features.shape
     padded = np.concatenate([np.zeros((length - 1, width), np.float32), features])
     real = np.concatenate([np.zeros(length - 1, np.float32), np.ones(n, np.float32)])
-    out = np.empty(n, np.float64)
-    for start in range(0, n, chunk):  # one scoring call (one JVM crossing) per chunk of windows
-        stop = min(n, start + chunk)
-        index = np.arange(start, stop)[:, None] + np.arange(length)[None, :]
+    ends = np.arange(n) if at is None else np.asarray(at, np.int64)
+    out = np.empty(len(ends), np.float64)
+    for start in range(0, len(ends), chunk):  # one scoring call (one JVM crossing) per chunk of windows
+        stop = min(len(ends), start + chunk)
+        index = ends[start:stop, None] + np.arange(length)[None, :]  # record i is padded row i + length - 1
         out[start:stop] = det.step_scores(sequence_batch(padded[index], real[index]))[:, -1]
     return out
 
@@ -327,7 +329,7 @@ def bench_kdd(root: Path, seed: int) -> dict:
     # records, each scored the way the test records are.
     rng = np.random.default_rng(seed)
     sample = rng.choice(len(train_x), size=min(50_000, len(train_x)), replace=False)
-    lstm_threshold = thresholds.best_f1(record_scores(det, train_x, KDD_WINDOW)[sample], train_y[sample]).value
+    lstm_threshold = thresholds.best_f1(record_scores(det, train_x, KDD_WINDOW, at=sample), train_y[sample]).value
     lstm = evaluation.metrics(test_y, record_scores(det, test_x, KDD_WINDOW), lstm_threshold)
 
     # Baselines on the same records (standardised with training statistics), fitted on normal training records.
