@@ -1,4 +1,5 @@
-"""Choose the HDFS next-event detector's dropout on DeepLog's training data alone.
+"""Estimate the HDFS next-event detector's false-positive rate on unseen normal sequences from DeepLog's
+training data alone, per dropout.
 
     python python/bench/hdfs_holdout.py [--dropouts 0.2,0.3,0.4,0.5] [--folds 0,1] [--seed 7]
 
@@ -26,8 +27,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import detection as bench  # noqa: E402  (same detector, data root and JVM set-up)
-
-log = logging.getLogger("bench.hdfs_holdout")
 
 
 def singleton_folds(train: list, seed: int) -> list:
