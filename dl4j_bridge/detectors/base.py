@@ -144,6 +144,12 @@ class BaseDetector:
     def _class_weights(self, targets: np.ndarray, n_out: int, sample_weight) -> tuple:
         return tuple([1.0] * n_out)
 
+    def _learn_targets(self, targets: np.ndarray, n_out: int) -> None:
+        """What a subclass keeps from the training targets ``[batch, time]`` (-1 = none) before training."""
+
+    def _restore_fitted(self, scoring: dict) -> None:
+        """Fitted state a subclass keeps in its saved ``scoring`` object (see :meth:`scoring`)."""
+
     def get_params(self) -> dict:
         """Constructor parameters (saved with the model)."""
         return {name: getattr(self, name) for name in self._param_names()}
@@ -202,6 +208,7 @@ class BaseDetector:
             y_val = None
         n_out = self._n_out(batch, y_all)
         targets = self._training_targets(batch, y_all)
+        self._learn_targets(targets, n_out)
         config = LSTMConfig(
             n_in=int(batch.x.shape[2]), n_out=n_out, hidden_sizes=self.hidden_sizes, seed=self.seed,
             learning_rate=self.learning_rate, updater=self.updater, momentum=self.momentum, l2=self.l2,

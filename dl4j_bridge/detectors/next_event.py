@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Optional
 
 import numpy as np
@@ -12,6 +13,8 @@ from ..javaerrors import java_errors
 from .base import BaseDetector, Scores
 
 SCORES = ("count", "share", "nll", "max_nll")
+
+log = logging.getLogger(__name__)
 
 
 class NextEventDetector(BaseDetector):
@@ -46,6 +49,11 @@ class NextEventDetector(BaseDetector):
         while the model gives it almost no probability.
     end_min_probability : float, optional
         The probability floor of the end symbol (needs ``end_id``).
+    never_expected : "untrained", sequence of int or None
+        Ids that can never be the next event: they take no top-g place and are never listed as expected.
+        ``"untrained"`` (default): the ids no training step had as its target, found by :meth:`fit` (the
+        OOV id, start padding such as :attr:`~dl4j_bridge.detectors.deeplog.KeyVocabulary.start_id`);
+        ``None``: rank among every output of the network. Fitted value: ``never_expected_``.
     **kwargs
         Training and threshold parameters of :class:`~dl4j_bridge.detectors.base.BaseDetector`; the
         threshold defaults to ``"top_g"`` (any unexpected step), which needs the count or share score.
@@ -60,7 +68,7 @@ class NextEventDetector(BaseDetector):
 
     def __init__(self, *, top_g: int = 9, score: str = "count", steps: str = "all", n_events: Optional[int] = None,
                  oov_id: int = 0, end_id: Optional[int] = None, end_min_probability: Optional[float] = None,
-                 hidden_sizes=(64, 64), epochs: int = 30, batch_size: int = 1024,
+                 never_expected="untrained", hidden_sizes=(64, 64), epochs: int = 30, batch_size: int = 1024,
                  learning_rate: float = 0.01, updater: str = "adam", threshold: str = "top_g", **kwargs):
         if score not in SCORES:
             raise ValueError(f"score must be one of {SCORES}, got {score!r}")
@@ -71,6 +79,11 @@ class NextEventDetector(BaseDetector):
         if end_min_probability is not None and (end_id is None or not 0.0 <= end_min_probability <= 1.0):
             raise ValueError(f"end_min_probability must be in [0, 1] and needs end_id, got {end_min_probability!r} "
                              f"with end_id={end_id!r}")
+        named = never_expected is None or isinstance(never_expected, str)
+        if (named and never_expected not in (None, "untrained")) or (
+                not named and not all(int(i) >= 0 for i in never_expected)):
+            raise ValueError(f"never_expected must be 'untrained', None or a list of event ids >= 0, got "
+                             f"{never_expected!r}")
         super().__init__(hidden_sizes=hidden_sizes, epochs=epochs, batch_size=batch_size,
                          learning_rate=learning_rate, updater=updater, threshold=threshold, **kwargs)
         self.top_g = int(top_g)
@@ -80,8 +93,37 @@ class NextEventDetector(BaseDetector):
         self.oov_id = int(oov_id)
         self.end_id = None if end_id is None else int(end_id)
         self.end_min_probability = None if end_min_probability is None else float(end_min_probability)
+        self.never_expected = never_expected if named else tuple(sorted({int(i) for i in never_expected}))
+        self.never_expected_: tuple = ()
 
-    _OWN_PARAMS = ("top_g", "score", "steps", "n_events", "oov_id", "end_id", "end_min_probability")
+    _OWN_PARAMS = ("top_g", "score", "steps", "n_events", "oov_id", "end_id", "end_min_probability",
+                   "never_expected")
+
+    def _learn_targets(self, targets: np.ndarray, n_out: int) -> None:
+        if self.never_expected == "untrained":
+            trained = set(np.unique(targets[targets >= 0]).tolist())
+            self.never_expected_ = tuple(i for i in range(n_out) if i not in trained)
+        elif self.never_expected is None:
+            self.never_expected_ = ()
+        else:
+            if max(self.never_expected, default=-1) >= n_out:
+                raise ValueError(f"never_expected id {max(self.never_expected)} is not one of the network's "
+                                 f"{n_out} event ids")
+            self.never_expected_ = tuple(self.never_expected)
+        if self.never_expected_:
+            log.info("%s: ids %s are never expected as the next event", type(self).__name__,
+                     list(self.never_expected_))
+
+    def _restore_fitted(self, scoring: dict) -> None:
+        self.never_expected_ = tuple(int(i) for i in scoring.get("never_expected", ()))
+
+    def with_params(self, **changes) -> "NextEventDetector":
+        other = super().with_params(**changes)
+        if other.never_expected == "untrained":   # what this network was trained on
+            other.never_expected_ = self.never_expected_
+        else:
+            other.never_expected_ = () if other.never_expected is None else other.never_expected
+        return other
 
     def _param_names(self):
         return list(self._OWN_PARAMS) + [p for p in super()._param_names() if p not in self._OWN_PARAMS]
@@ -151,6 +193,8 @@ class NextEventDetector(BaseDetector):
     def scoring(self) -> dict:
         scoring = {"kind": "next_event", "top_g": self.top_g, "score": self.score, "steps": self.steps,
                    "oov_id": self.oov_id}
+        if self.never_expected_:
+            scoring["never_expected"] = list(self.never_expected_)
         if self.end_id is not None:
             scoring["end_id"] = self.end_id
             if self.end_min_probability is not None:

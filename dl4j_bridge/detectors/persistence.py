@@ -129,6 +129,7 @@ def load_detector(path, *, trusted: bool = False):
     detector.threshold_ = float(doc["threshold"])
     detector.threshold_method_ = doc.get("threshold_method")
     detector.feature_names_ = list(doc.get("feature_names") or [])
+    detector._restore_fitted(doc["scoring"])
     if detector.scoring() != doc["scoring"]:
         raise DetectorFileError(f"{path}: the saved scoring {doc['scoring']} does not match the saved parameters")
     detector.pipeline_ = Pipeline.from_dict(json.loads(spec)) if spec is not None else None

@@ -74,7 +74,8 @@ def test_the_detector_file_holds_every_contract_entry_and_reloads_to_the_same_sc
     assert {"configuration.json", "coefficients.bin", "normalizer.bin", "dl4j_bridge.lstm_config.json",
             "dl4j_bridge.detector.json"} <= names
     assert doc["format"] == "dl4j_bridge.detector" and doc["version"] == 1 and doc["kind"] == "next_event"
-    assert doc["scoring"] == {"kind": "next_event", "top_g": 2, "score": "count", "steps": "all", "oov_id": 0}
+    assert doc["scoring"] == {"kind": "next_event", "top_g": 2, "score": "count", "steps": "all", "oov_id": 0,
+                              "never_expected": [0, 5, 6]}
     assert doc["threshold"] == 0.0 and doc["n_events"] == N_EVENTS
     loaded = BaseDetector.load(path)
     assert isinstance(loaded, NextEventDetector) and loaded.threshold_ == next_event_detector.threshold_
@@ -122,15 +123,16 @@ def test_top_g_can_be_chosen_from_training_data_alone(next_event_detector):
 def test_chosen_top_g_is_the_smallest_g_within_the_share(next_event_detector):
     batch = cycle_windows(100, anomalous=True, seed=32)   # mostly predictable steps, one odd event each
     n_out = next_event_detector.network_.config.n_out
+    ranked = next_event_detector.with_params(never_expected=None)   # every output ranked: more distinct shares
     shares = []
     for g in range(1, n_out + 1):   # the definition, by linear scan
-        s = next_event_detector.with_params(top_g=g).score_batch(batch)
+        s = ranked.with_params(top_g=g).score_batch(batch)
         shares.append(s.unexpected_steps.sum() / s.scored_steps.sum())
     assert all(a >= b for a, b in zip(shares, shares[1:]))           # never grows with g
     assert len(set(shares)) > 2                                        # g really matters here
     for max_share in sorted(set(shares)) + [shares[0] + 1.0]:
         expected = next(g for g, share in enumerate(shares, start=1) if share <= max_share)
-        det = next_event_detector.with_params()
+        det = ranked.with_params()
         det.threshold_, det.threshold_method_ = 0.0, {"name": "top_g"}
         assert det.choose_top_g(batch, max_share=max_share) == expected
 
@@ -160,3 +162,36 @@ def test_the_end_of_a_session_is_judged_by_a_probability_floor_chosen_on_trainin
     assert cut_short.session_scores(det.predict(cut_short.batch)).max() == 1
     explained = det.explain(cut_short.batch)
     assert any(row["actual_event"] == vocab.end_id for row in explained)
+
+
+def test_ids_never_trained_as_a_target_take_no_top_g_place(next_event_detector, tmp_path):
+    from dl4j_bridge.detectors import NextEventDetector, load_detector
+
+    det = next_event_detector
+    assert det.never_expected == "untrained"
+    assert det.never_expected_ == (0, 5, 6)        # the cycle trains only 1..4 as next events
+    batch = cycle_windows(60, anomalous=True, seed=41)
+    everything = det.with_params(never_expected=None)   # the same network ranked among all its outputs
+    assert everything.never_expected_ == () and det.with_params(never_expected=[6]).never_expected_ == (6,)
+    for g in range(1, N_EVENTS + 1):
+        kept, plain = det.with_params(top_g=g), everything.with_params(top_g=g)
+        assert kept.never_expected_ == (0, 5, 6) and "never_expected" not in plain.scoring()
+        a, b = kept.score_batch(batch, with_steps=True), plain.score_batch(batch, with_steps=True)
+        # leaving outputs out of the ranking can only move the actual event up: never more unexpected steps
+        assert (a.step_flags <= b.step_flags).all()
+        assert not np.isin(a.expected, [0, 5, 6]).any()
+        if g >= 5:   # 1..4 fill every place: only the OOV id can be unexpected (event 6 ranks within g)
+            assert (a.unexpected_steps == 0).all()
+            assert ((a.expected >= 0).sum(axis=1) == 4).all()
+    reloaded = load_detector(det.save(tmp_path / "ne.zip"))
+    assert reloaded.never_expected_ == (0, 5, 6) and reloaded.scoring() == det.scoring()
+    with pytest.raises(ValueError, match="never_expected"):
+        NextEventDetector(never_expected="all")
+    with pytest.raises(ValueError, match="never_expected"):
+        NextEventDetector(never_expected=[-1])
+    fixed = NextEventDetector(never_expected=[9, 0], n_events=N_EVENTS, hidden_sizes=(4,), epochs=1, patience=0,
+                              validation_fraction=0.0)
+    assert fixed.never_expected == (0, 9)
+    with pytest.raises(ValueError, match="never_expected id 9"):
+        fixed.fit(cycle_windows(20, seed=42))
+

@@ -27,7 +27,9 @@ import java.util.Arrays;
  *     an anomaly by definition; -1 disables the rule) or when it is outside the network's classes.
  *     {@code "steps": "last"} scores only the last step that has a target (DeepLog: a window of h events
  *     predicts the one after it). Scores: count or share of unexpected steps, mean or max negative
- *     log-likelihood of the actual events (probabilities floored at 1e-12). Optional {@code "end_id"} and
+ *     log-likelihood of the actual events (probabilities floored at 1e-12). Optional {@code "never_expected"}:
+ *     ids that can never be the next event (start padding, the OOV id, any class no training step had as
+ *     its target); they neither take one of the top g places nor appear among the expected events. Optional {@code "end_id"} and
  *     {@code "end_min_probability"}: the id of an end-of-session symbol and the probability below which the
  *     model did not expect the session to end there; a step whose target is the end is then judged by that
  *     floor instead of by its rank (with few event kinds the end of a cut-short session can still rank
@@ -154,6 +156,8 @@ public final class DetectorScoring {
         int oovId = 0;
         int endId = -1;
         double endMinProbability = -1;
+        /** Ids that can never be the next event (start padding, the OOV id): left out of the ranking. */
+        int[] neverExpected = new int[0];
         int[] positive = {1};
         String aggregation = "max";
 
@@ -184,6 +188,19 @@ public final class DetectorScoring {
                 if (node.has("end_min_probability") && (s.endId < 0 || !(s.endMinProbability >= 0 && s.endMinProbability <= 1))) {
                     throw new IllegalArgumentException("end_min_probability must be in [0, 1] and needs an end_id >= 0, got "
                             + node.path("end_min_probability") + " with end_id " + s.endId);
+                }
+                JsonNode never = node.path("never_expected");
+                if (!never.isMissingNode() && !never.isNull()) {
+                    if (!never.isArray()) {
+                        throw new IllegalArgumentException("never_expected must be a list of event ids, got " + never);
+                    }
+                    s.neverExpected = new int[never.size()];
+                    for (int i = 0; i < never.size(); i++) {
+                        if (!never.get(i).canConvertToInt() || never.get(i).asInt() < 0) {
+                            throw new IllegalArgumentException("never_expected must hold event ids >= 0, got " + never);
+                        }
+                        s.neverExpected[i] = never.get(i).asInt();
+                    }
                 }
                 if (s.topG < 1) {
                     throw new IllegalArgumentException("top_g must be >= 1, got " + s.topG);
@@ -224,6 +241,8 @@ public final class DetectorScoring {
         final int[] expected;
         final float[] stepScores;
         final byte[] stepFlags;
+        /** Classes left out of the ranking (spec.neverExpected), known once the network's width is. */
+        boolean[] excluded;
 
         Builder(Spec spec, int batch, int time, boolean withSteps) {
             this.spec = spec;
@@ -249,6 +268,16 @@ public final class DetectorScoring {
 
         /** probs: [chunk, nOut, time] C order; offset = start of sequence b's block. */
         void nextEvent(int b, float[] probs, int offset, int nOut, float[] targets, float[] mask) {
+            if (excluded == null) {
+                excluded = new boolean[nOut];
+                for (int id : spec.neverExpected) {
+                    if (id >= nOut) {
+                        throw new IllegalArgumentException("never_expected id " + id + " is not one of the network's "
+                                + nOut + " classes");
+                    }
+                    excluded[id] = true;
+                }
+            }
             int base = b * time;
             int first = 0;
             if (spec.lastOnly) {
@@ -280,7 +309,7 @@ public final class DetectorScoring {
                 } else if (!bad) {
                     int above = 0;
                     for (int k = 0; k < nOut && above < spec.topG; k++) {
-                        if (probs[offset + k * time + t] > p) {
+                        if (!excluded[k] && probs[offset + k * time + t] > p) {
                             above++;
                         }
                     }
@@ -327,13 +356,16 @@ public final class DetectorScoring {
 
         private void topK(float[] probs, int offset, int nOut, int t, int b) {
             int k = Math.min(g, nOut);
-            boolean[] taken = new boolean[nOut];
+            boolean[] taken = excluded.clone();
             for (int i = 0; i < k; i++) {
                 int best = -1;
                 for (int c = 0; c < nOut; c++) {
                     if (!taken[c] && (best < 0 || probs[offset + c * time + t] > probs[offset + best * time + t])) {
                         best = c;
                     }
+                }
+                if (best < 0) {
+                    break;  // fewer candidates than g: the rest stays -1
                 }
                 taken[best] = true;
                 expected[b * g + i] = best;

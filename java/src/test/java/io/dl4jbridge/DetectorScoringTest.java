@@ -131,6 +131,54 @@ public class DetectorScoringTest {
     }
 
     @Test
+    public void neverExpectedIdsTakeNoTopGPlaceAndAreNeverListedAsExpected() {
+        MultiLayerNetwork net = NetworkFactory.build(SPEC5);
+        int[][] ids = {{1, 2, 3, 4}, {4, 3, 2, 1}, {2, 1, 3, 3}};
+        INDArray x = oneHot(ids);
+        INDArray stepIds = Nd4j.create(new float[]{1, 2, 3, 4, 4, 3, 2, 1, 2, 1, 3, 3}, new long[]{3, 4}, 'c');
+        INDArray out = net.output(x);
+        int[] never = {0, 3};
+        for (int g = 1; g <= 4; g++) {
+            String spec = "{\"kind\": \"next_event\", \"top_g\": " + g + ", \"oov_id\": 0, \"never_expected\": [0, 3]}";
+            DetectorScores s = DetectorScoring.score(net, null, x, null, stepIds, null, spec, true);
+            for (int b = 0; b < 3; b++) {
+                for (int t = 0; t < 3; t++) {
+                    int actual = ids[b][t + 1];
+                    double p = out.getDouble(b, actual, t);
+                    int above = 0;
+                    for (int k = 0; k < 5; k++) {
+                        if (k != never[0] && k != never[1] && out.getDouble(b, k, t) > p) {
+                            above++;
+                        }
+                    }
+                    assertEquals("sequence " + b + " step " + t + " top-" + g, above >= g ? 1 : 0, s.stepFlags[b * 4 + t]);
+                }
+                for (int e : s.expectedOf(b)) {
+                    assertTrue("listed a never-expected id: " + e, e != 0 && e != 3);
+                }
+            }
+            if (g == 4) {
+                // only three candidates (1, 2, 4) are left: each is within the top 4, and so is any event
+                for (int b = 0; b < 3; b++) {
+                    assertEquals(0, (int) s.scores[b]);
+                    int[] expected = s.expectedOf(b);
+                    assertEquals(3, expected.length);   // the fourth place stays empty
+                    int[] sorted = expected.clone();
+                    java.util.Arrays.sort(sorted);
+                    assertArrayEquals(new int[]{1, 2, 4}, sorted);
+                }
+            }
+        }
+        try {
+            DetectorScoring.score(net, null, x, null, stepIds, null,
+                    "{\"kind\": \"next_event\", \"never_expected\": [7]}", false);
+            throw new AssertionError("accepted an id outside the network's classes");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("never_expected"));
+        }
+    }
+
+    @Test
     public void classifierScoresAggregatePositiveClassProbabilitiesOverRealSteps() {
         MultiLayerNetwork net = NetworkFactory.build(SPEC5);
         INDArray x = oneHot(new int[][]{{1, 2, 3}, {4, 4, 4}});
