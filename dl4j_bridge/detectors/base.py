@@ -49,6 +49,10 @@ class Scores:
         float32 ``[batch, time]``: per-step NLL (next event) or P(anomalous); NaN where not scored.
     step_flags : numpy.ndarray or None
         bool ``[batch, time]``.
+    step_ranks : numpy.ndarray or None
+        int ``[batch, time]``, next event only: a step is unexpected exactly when ``top_g <= step_ranks``
+        (the candidates ranked above the actual event; ``n_events`` when unexpected for every g, 0 when
+        expected for every g; -1 where not scored).
     """
 
     scores: np.ndarray
@@ -60,6 +64,7 @@ class Scores:
     expected: np.ndarray
     step_scores: Optional[np.ndarray] = None
     step_flags: Optional[np.ndarray] = None
+    step_ranks: Optional[np.ndarray] = None
 
 
 def _np(java_array, dtype) -> np.ndarray:
@@ -296,7 +301,8 @@ class BaseDetector:
             detail_probability=_np(result.detailProbability, np.float64),
             expected=_np(result.expected, np.int64).reshape(n, g) if g else np.zeros((n, 0), np.int64),
             step_scores=_np(result.stepScores, np.float32).reshape(n, t) if with_steps else None,
-            step_flags=_np(result.stepFlags, np.int8).reshape(n, t).astype(bool) if with_steps else None)
+            step_flags=_np(result.stepFlags, np.int8).reshape(n, t).astype(bool) if with_steps else None,
+            step_ranks=_np(result.stepRanks, np.int64).reshape(n, t) if result.stepRanks is not None else None)
 
     def decision_function(self, batch: SequenceBatch) -> np.ndarray:
         """Anomaly score per sequence, float64 ``[batch]``; higher = more anomalous."""

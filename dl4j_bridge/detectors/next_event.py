@@ -166,25 +166,17 @@ class NextEventDetector(BaseDetector):
         self._check_fitted(threshold=False)
         w = np.ones(len(batch)) if sample_weight is None else np.asarray(sample_weight, np.float64).reshape(-1)
         n_out = int(self.network_.config.n_out)
-        shares = {}
-
-        def unexpected_share(g: int) -> float:
-            if g not in shares:  # one forward pass on the JVM per g tried
-                s = self.with_params(top_g=g).score_batch(batch)
-                shares[g] = float((w * s.unexpected_steps).sum() / max((w * s.scored_steps).sum(), 1e-12))
-            return shares[g]
-
-        # A larger g only adds events to the expected set, so the share never grows with g: bisect for the
-        # smallest g within max_share (n_out when none is), ~log2(n_out) passes instead of up to n_out.
-        low, high = 1, n_out
-        while low < high:
-            middle = (low + high) // 2
-            if unexpected_share(middle) <= max_share:
-                high = middle
-            else:
-                low = middle + 1
-        g = low
-        share = unexpected_share(g)
+        # One forward pass on the JVM gives every step's rank: a step is unexpected at g exactly when
+        # g <= its rank, so the weighted share of unexpected steps for every g is a suffix sum of a histogram.
+        ranks = self.score_batch(batch, with_steps=True).step_ranks
+        scored = ranks >= 0
+        step_w = np.broadcast_to(w[:, None], ranks.shape)[scored]
+        histogram = np.bincount(np.minimum(ranks[scored], n_out), weights=step_w, minlength=n_out + 1)
+        at_least = np.cumsum(histogram[::-1])[::-1]            # at_least[g] = weight of steps with rank >= g
+        shares = at_least / max(float(step_w.sum()), 1e-12)
+        within = np.flatnonzero(shares[1:] <= max_share)       # shares[g] for g = 1..n_out
+        g = int(within[0]) + 1 if len(within) else n_out       # the smallest g within max_share (n_out when none)
+        share = float(shares[g])
         self.top_g = g
         self.threshold_method_ = {**(self.threshold_method_ or {}), "top_g_chosen_on_training_data": {
             "max_share": max_share, "unexpected_share": share, "top_g": g}}

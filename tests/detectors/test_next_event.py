@@ -195,3 +195,23 @@ def test_ids_never_trained_as_a_target_take_no_top_g_place(next_event_detector, 
     with pytest.raises(ValueError, match="never_expected id 9"):
         fixed.fit(cycle_windows(20, seed=42))
 
+
+
+def test_step_ranks_decide_the_flags_of_every_g_in_one_pass(jvm):
+    from dl4j_bridge.detectors import NextEventDetector
+    from dl4j_bridge.detectors.deeplog import KeyVocabulary, session_windows
+
+    normal = [(1, 2, 3, 4, 5, 6)] * 30 + [(1, 2, 3, 4, 7, 5, 6)] * 10
+    vocab = KeyVocabulary.fit(normal)
+    train = session_windows(normal, vocab, h=3)
+    det = NextEventDetector(top_g=1, steps="last", n_events=vocab.n_events, end_id=vocab.end_id, hidden_sizes=(8,),
+                            epochs=5, batch_size=64, learning_rate=0.05, patience=0, validation_fraction=0.0,
+                            seed=3, normalize=False).fit(train.batch, sample_weight=train.counts)
+    det.choose_end_probability(train.batch, sample_weight=train.counts)
+    odd = session_windows([(1, 2, 3, 4), (2, 1, 9, 3, 4, 5, 6), (1, 7, 7, 2, 3, 4, 5, 6)], vocab, h=3)
+    ranks = det.score_batch(odd.batch, with_steps=True).step_ranks
+    assert ranks.shape == odd.batch.x.shape[:2] and (ranks[:, -1] >= 0).all() and (ranks[:, :-1] == -1).all()
+    assert ranks[odd.batch.next_ids == 0, -1].tolist() == [vocab.n_events] * int((odd.batch.next_ids == 0).sum())
+    for g in range(1, vocab.n_events + 1):   # a barely trained network: ranks spread over many g
+        flags = det.with_params(top_g=g).score_batch(odd.batch, with_steps=True).step_flags
+        np.testing.assert_array_equal(flags[:, -1], ranks[:, -1] >= g)

@@ -31,11 +31,18 @@ public final class DetectorScores {
     public final float[] stepScores;
     /** Optional {@code [batch * time]}: 1 where the step is unexpected / P(anomalous) >= 0.5; null unless asked for. */
     public final byte[] stepFlags;
+    /**
+     * Next event, optional {@code [batch * time]}: the step is unexpected exactly when {@code top_g <= stepRanks};
+     * how many candidate events the model ranked above the actual one, {@code nOut} when the step is unexpected
+     * whatever g is (OOV, an end below its floor), 0 when it is expected whatever g is (an end above its floor),
+     * -1 where a step is not scored. One pass gives the unexpected share of every g. Null unless asked for.
+     */
+    public final int[] stepRanks;
     public final int time;
 
     DetectorScores(String kind, double[] scores, int[] scoredSteps, int[] unexpectedSteps, int[] detailStep,
                    int[] detailActual, double[] detailProbability, int[] expected, int expectedPerRow,
-                   float[] stepScores, byte[] stepFlags, int time) {
+                   float[] stepScores, byte[] stepFlags, int[] stepRanks, int time) {
         this.kind = kind;
         this.scores = scores;
         this.scoredSteps = scoredSteps;
@@ -47,6 +54,7 @@ public final class DetectorScores {
         this.expectedPerRow = expectedPerRow;
         this.stepScores = stepScores;
         this.stepFlags = stepFlags;
+        this.stepRanks = stepRanks;
         this.time = time;
     }
 

@@ -63,7 +63,8 @@ public final class DetectorScoring {
      *
      * @param stepIds   [batch, time] event ids (next event only; null for the classifier)
      * @param nextIds   [batch] id of the event after each sequence, negative when unknown (may be null)
-     * @param withSteps also fill {@link DetectorScores#stepScores} and {@link DetectorScores#stepFlags}
+     * @param withSteps also fill {@link DetectorScores#stepScores}, {@link DetectorScores#stepFlags} and (next
+     *                  event) {@link DetectorScores#stepRanks}
      */
     public static DetectorScores score(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask,
                                        INDArray stepIds, INDArray nextIds, String scoringJson, boolean withSteps) {
@@ -241,6 +242,7 @@ public final class DetectorScoring {
         final int[] expected;
         final float[] stepScores;
         final byte[] stepFlags;
+        final int[] stepRanks;
         /** Classes left out of the ranking (spec.neverExpected), known once the network's width is. */
         boolean[] excluded;
 
@@ -261,6 +263,10 @@ public final class DetectorScoring {
             Arrays.fill(expected, -1);
             stepScores = withSteps ? new float[batch * time] : null;
             stepFlags = withSteps ? new byte[batch * time] : null;
+            stepRanks = withSteps && spec.nextEvent ? new int[batch * time] : null;
+            if (stepRanks != null) {
+                Arrays.fill(stepRanks, -1);
+            }
             if (stepScores != null) {
                 Arrays.fill(stepScores, Float.NaN);
             }
@@ -304,16 +310,20 @@ public final class DetectorScoring {
                 n++;
                 double p = actual < nOut ? probs[offset + actual * time + t] : 0.0;
                 boolean bad = actual >= nOut || (spec.oovId >= 0 && actual == spec.oovId);
+                int rank = nOut;   // unexpected for every g (see DetectorScores.stepRanks)
                 if (!bad && actual == spec.endId && spec.endMinProbability >= 0) {
                     bad = p < spec.endMinProbability;
+                    rank = bad ? nOut : 0;
                 } else if (!bad) {
+                    int limit = stepRanks != null ? nOut : spec.topG;   // the full rank only when asked for
                     int above = 0;
-                    for (int k = 0; k < nOut && above < spec.topG; k++) {
+                    for (int k = 0; k < nOut && above < limit; k++) {
                         if (!excluded[k] && probs[offset + k * time + t] > p) {
                             above++;
                         }
                     }
                     bad = above >= spec.topG;
+                    rank = above;
                 }
                 double nll = -Math.log(Math.max(p, MIN_PROBABILITY));
                 nllSum += nll;
@@ -331,6 +341,7 @@ public final class DetectorScoring {
                 if (stepScores != null) {
                     stepScores[base + t] = (float) nll;
                     stepFlags[base + t] = (byte) (bad ? 1 : 0);
+                    stepRanks[base + t] = rank;
                 }
                 if (spec.lastOnly) {
                     break;
@@ -428,7 +439,7 @@ public final class DetectorScoring {
 
         DetectorScores build() {
             return new DetectorScores(spec.nextEvent ? "next_event" : "sequence_classifier", scores, scored, unexpected,
-                    detailStep, detailActual, detailProbability, expected, g, stepScores, stepFlags, time);
+                    detailStep, detailActual, detailProbability, expected, g, stepScores, stepFlags, stepRanks, time);
         }
     }
 }

@@ -79,6 +79,8 @@ public class DetectorScoringTest {
                     expectedCount += bad ? 1 : 0;
                     assertEquals(-Math.log(p), s.stepScores[b * 4 + t], 1e-4);
                     assertEquals(bad ? 1 : 0, s.stepFlags[b * 4 + t]);
+                    // the rank decides the flag for every g at once: OOV counts as ranked below all 5 classes
+                    assertEquals(actual == 0 ? 5 : above, s.stepRanks[b * 4 + t]);
                 }
                 assertEquals("sequence " + b + " top-" + g, expectedCount, (int) s.scores[b]);
                 assertEquals(steps, s.scoredSteps[b]);
