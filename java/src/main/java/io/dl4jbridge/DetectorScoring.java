@@ -29,7 +29,8 @@ import java.util.Arrays;
  *     predicts the one after it). Scores: count or share of unexpected steps, mean or max negative
  *     log-likelihood of the actual events (probabilities floored at 1e-12). Optional {@code "never_expected"}:
  *     ids that can never be the next event (start padding, the OOV id, any class no training step had as
- *     its target); they neither take one of the top g places nor appear among the expected events. Optional {@code "end_id"} and
+ *     its target); they neither take one of the top g places nor appear among the expected events, and when one
+ *     does come it is unexpected, like the OOV id. Optional {@code "end_id"} and
  *     {@code "end_min_probability"}: the id of an end-of-session symbol and the probability below which the
  *     model did not expect the session to end there; a step whose target is the end is then judged by that
  *     floor instead of by its rank (with few event kinds the end of a cut-short session can still rank
@@ -309,7 +310,7 @@ public final class DetectorScoring {
                 }
                 n++;
                 double p = actual < nOut ? probs[offset + actual * time + t] : 0.0;
-                boolean bad = actual >= nOut || (spec.oovId >= 0 && actual == spec.oovId);
+                boolean bad = actual >= nOut || (spec.oovId >= 0 && actual == spec.oovId) || excluded[actual];
                 int rank = nOut;   // unexpected for every g (see DetectorScores.stepRanks)
                 if (!bad && actual == spec.endId && spec.endMinProbability >= 0) {
                     bad = p < spec.endMinProbability;

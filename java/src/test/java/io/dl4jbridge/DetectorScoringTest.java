@@ -153,16 +153,19 @@ public class DetectorScoringTest {
                             above++;
                         }
                     }
-                    assertEquals("sequence " + b + " step " + t + " top-" + g, above >= g ? 1 : 0, s.stepFlags[b * 4 + t]);
+                    boolean comesAnyway = actual == never[0] || actual == never[1];   // unexpected whatever g is
+                    assertEquals("sequence " + b + " step " + t + " top-" + g, comesAnyway || above >= g ? 1 : 0,
+                            s.stepFlags[b * 4 + t]);
                 }
                 for (int e : s.expectedOf(b)) {
                     assertTrue("listed a never-expected id: " + e, e != 0 && e != 3);
                 }
             }
             if (g == 4) {
-                // only three candidates (1, 2, 4) are left: each is within the top 4, and so is any event
+                // only three candidates (1, 2, 4) are left, each within the top 4: only event 3 is unexpected
+                int[] threes = {1, 1, 2};
                 for (int b = 0; b < 3; b++) {
-                    assertEquals(0, (int) s.scores[b]);
+                    assertEquals(threes[b], (int) s.scores[b]);
                     int[] expected = s.expectedOf(b);
                     assertEquals(3, expected.length);   // the fourth place stays empty
                     int[] sorted = expected.clone();
