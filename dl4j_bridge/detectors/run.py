@@ -116,11 +116,21 @@ def build_detector(name: str, spec: dict, n_events: int, seed: int) -> BaseDetec
 
 
 def normal_windows(batch: SequenceBatch, line_labels: Optional[dict] = None) -> np.ndarray:
-    """Indices of sequences with no anomalous step (and, for next-event windows, no anomalous next line)."""
+    """Indices of sequences with no anomalous step and, for next-event windows, no anomalous next record.
+
+    ``line_labels`` maps the line number of every record the reader gave (:func:`line_column`) to its raw
+    label value, judged by the ``Label`` transform's rule (``"0"``, ``"normal"``, ``"-"``, ... are normal).
+    The next record of a window is the first record after its last step: after multi-line records or
+    quarantined lines that is not simply the next line number.
+    """
     clean = batch.labels == 0
-    if line_labels is not None and (batch.next_ids >= 0).any():
-        last = batch.line_numbers[np.arange(len(batch)), (batch.mask > 0).sum(axis=1) - 1]
-        clean &= np.array([line_labels.get(int(n) + 1, 0) == 0 for n in last], dtype=bool)
+    if line_labels is not None and len(line_labels) and (batch.next_ids >= 0).any():
+        lines = np.array(sorted(line_labels), dtype=np.int64)
+        anomalous = np.array([Label.is_anomalous(line_labels[int(n)]) for n in lines], dtype=bool)
+        last = batch.line_numbers[np.arange(len(batch)), (batch.mask > 0).sum(axis=1) - 1].astype(np.int64)
+        after = np.searchsorted(lines, last, side="right")            # the first record after the window
+        followed = (batch.next_ids >= 0) & (after < len(lines))
+        clean &= ~(followed & anomalous[np.minimum(after, len(lines) - 1)])
     return np.flatnonzero(clean)
 
 

@@ -21,7 +21,7 @@ import ipaddress
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -844,13 +844,17 @@ class Label(Transform):
 
     def derive(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         values = frame[self.column].to_numpy(dtype=object)
-        if self.positive is not None:
-            positive = set(self.positive)
-            out = [1 if (v is not None and str(v) in positive) else 0 for v in values]
-        else:
-            out = [0 if (v is None or (isinstance(v, float) and math.isnan(v))
-                         or str(v).strip().lower() in self.NEGATIVE) else 1 for v in values]
-        return {STEP_LABEL: np.asarray(out, dtype=np.int8)}
+        positive = None if self.positive is None else set(self.positive)
+        return {STEP_LABEL: np.asarray([self.is_anomalous(v, positive) for v in values], dtype=np.int8)}
+
+    @classmethod
+    def is_anomalous(cls, value: Any, positive: Collection[str] | None = None) -> int:
+        """1 when a raw label value means anomalous: one of ``positive`` when given, else anything but
+        missing, NaN or one of :attr:`NEGATIVE` (case and surrounding blanks ignored)."""
+        if positive is not None:
+            return int(value is not None and str(value) in positive)
+        missing = value is None or (isinstance(value, float) and math.isnan(value))
+        return int(not (missing or str(value).strip().lower() in cls.NEGATIVE))
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "positive": self.positive, "negative": list(self.NEGATIVE)}

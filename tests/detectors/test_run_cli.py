@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 CONFIG = """
@@ -150,3 +151,21 @@ def test_config_errors_name_the_section(tmp_path, jvm):
     from dl4j_bridge.cli import main
 
     assert main(["score", "--model", str(tmp_path / "missing.zip"), "--input", str(path)]) == 3
+
+
+def test_normal_windows_reads_string_labels_and_finds_the_next_record_across_gaps():
+    from dl4j_bridge.detectors import sequence_batch
+    from dl4j_bridge.detectors.run import normal_windows
+
+    # records on lines 1, 2, 3, 5, 6, 9 (a two-line record at 3-4, a quarantined line 7-8); windows of 2
+    lines = np.array([[1, 2], [2, 3], [3, 5], [5, 6]])
+    batch = sequence_batch(np.zeros((4, 2, 1), np.float32), step_ids=np.ones((4, 2), int),
+                           next_ids=np.ones(4, int), line_numbers=lines, labels=np.array([0, 0, 0, 1]))
+    raw = {1: "0", 2: "normal", 3: " - ", 5: "attack", 6: "0", 9: "1"}
+    # window 1 is followed by line 5 (an attack), window 2 by 6, window 3 holds an attack itself
+    assert normal_windows(batch, raw).tolist() == [0, 2]
+    assert normal_windows(batch, {n: "0" for n in raw}).tolist() == [0, 1, 2]
+    assert normal_windows(batch).tolist() == [0, 1, 2]
+    batch.labels[:] = 0
+    batch.next_ids[:] = [1, 1, 1, -1]        # a window without a next record is judged by its own steps only
+    assert normal_windows(batch, raw).tolist() == [0, 2, 3]
