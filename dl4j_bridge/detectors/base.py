@@ -198,11 +198,12 @@ class BaseDetector:
         weights = None if sample_weight is None else shapes.check_per_sequence(
             sample_weight, len(batch), what="sample_weight", non_negative=True).astype(np.float64)
         y_all = None if y is None else shapes.check_steps(y, batch.x.shape[:2], what="y")
+        # the network's width from every sequence given, before any is held out for validation
+        n_out = self._n_out(batch, y_all)
+        if validation is not None:
+            n_out = max(n_out, self._n_out(validation, None))
         if validation is None and self.validation_fraction > 0 and len(batch) >= 10:
-            rng = np.random.default_rng(self.seed)
-            order = rng.permutation(len(batch))
-            n_val = max(1, int(round(self.validation_fraction * len(batch))))
-            val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
+            val_idx, train_idx = self._validation_split(batch)
             validation = take(batch, val_idx)
             validation_weight = None if weights is None else weights[val_idx]
             batch = take(batch, train_idx)
@@ -211,7 +212,11 @@ class BaseDetector:
             y_all = None if y_all is None else y_all[train_idx]
         else:
             y_val = None
-        n_out = self._n_out(batch, y_all)
+        if self.threshold == "best_f1":   # checked now, not after the training it would end
+            labels = batch.labels if validation is None else validation.labels
+            if not (np.any(labels) and not np.all(labels)):
+                raise ValueError("threshold='best_f1' needs validation sequences of both classes (batch.labels "
+                                 "0 and 1): pass validation=... holding both, or use another threshold")
         targets = self._training_targets(batch, y_all)
         self._learn_targets(targets, n_out)
         config = LSTMConfig(
@@ -246,6 +251,23 @@ class BaseDetector:
         else:
             self.calibrate(batch, method=self.threshold, sample_weight=weights)
         return self
+
+    def _validation_split(self, batch: SequenceBatch) -> tuple:
+        """(validation indices, training indices): a seeded ``validation_fraction`` of the sequences. For
+        ``best_f1``, when that draw holds one class only but the batch holds both, the fraction is drawn from
+        each class instead (at least one of each)."""
+        rng = np.random.default_rng(self.seed)
+        n_val = max(1, int(round(self.validation_fraction * len(batch))))
+        val_idx = np.sort(rng.permutation(len(batch))[:n_val])
+        labels = np.asarray(batch.labels).reshape(-1) > 0
+        drawn = labels[val_idx]
+        if self.threshold == "best_f1" and labels.any() and not labels.all() and (drawn.all() or not drawn.any()):
+            picked = []
+            for members in (np.flatnonzero(labels), np.flatnonzero(~labels)):
+                share = max(1, int(round(self.validation_fraction * len(members))))
+                picked.append(rng.permutation(members)[:min(share, max(1, len(members) - 1))])
+            val_idx = np.sort(np.concatenate(picked))
+        return val_idx, np.setdiff1d(np.arange(len(batch)), val_idx)
 
     def calibrate(self, batch: SequenceBatch, *, method: Optional[str] = None, labels=None,
                   sample_weight=None) -> "BaseDetector":

@@ -201,8 +201,12 @@ def train(config: dict) -> dict:
             fit_batch = take(train_batch, normal_windows(train_batch, train_labels))
         else:
             fit_batch = train_batch
-        fit_part, val_part = chronological_validation(fit_batch, float(spec.get("validation_fraction", 0.1)),
-                                                      need_both_classes=det.threshold == "best_f1")
+        fraction = float(spec.get("validation_fraction", 0.1))
+        if fraction > 0:
+            fit_part, val_part = chronological_validation(fit_batch, fraction,
+                                                          need_both_classes=det.threshold == "best_f1")
+        else:   # no validation: no early stopping, the threshold chosen on the training sequences
+            fit_part, val_part = fit_batch, None
         log.info("training %s (%s) on %d sequences", name, det.kind, len(fit_part))
         det.fit(fit_part, validation=val_part, pipeline=pipeline)
         models[name] = str(det.save(models_dir / f"{name}.zip", pipeline=pipeline))

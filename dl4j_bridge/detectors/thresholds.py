@@ -76,7 +76,8 @@ def contamination(scores, contamination: float = 0.01, sample_weight=None) -> Th
     w = _weights(s, sample_weight)
     order = np.argsort(s, kind="stable")
     cum = np.cumsum(w[order]) / w.sum()
-    value = float(s[order][min(len(s) - 1, int(np.searchsorted(cum, 1.0 - contamination)))])
+    # the tolerance keeps float rounding of the cumulative share (0.8199999... for 0.82) from flagging one fewer
+    value = float(s[order][min(len(s) - 1, int(np.searchsorted(cum, 1.0 - contamination - 1e-9)))])
     return Threshold(value, {"name": "contamination", "contamination": float(contamination), "n": int(len(s))})
 
 
@@ -102,6 +103,8 @@ def best_f1(scores, labels, sample_weight=None) -> Threshold:
     # flag scores >= cut[best]: the threshold sits just below it, halfway to the next lower score
     lower = cut[best + 1] if best + 1 < len(cut) else cut[best] - 1.0
     value = float((cut[best] + lower) / 2)
+    if value >= cut[best]:   # adjacent doubles: the midpoint rounds onto the cut, which would then not be flagged
+        value = float(np.nextafter(cut[best], -np.inf))
     return Threshold(value, {"name": "best_f1", "f1": float(f1[best]), "n": int(len(s)),
                              "positives": float(positives)})
 

@@ -220,3 +220,38 @@ def test_step_ranks_decide_the_flags_of_every_g_in_one_pass(jvm):
     for g in range(1, vocab.n_events + 1):   # a barely trained network: ranks spread over many g
         flags = det.with_params(top_g=g).score_batch(odd.batch, with_steps=True).step_flags
         np.testing.assert_array_equal(flags[:, -1], ranks[:, -1] >= g)
+
+
+def test_the_network_is_as_wide_as_every_event_given_even_one_only_held_out(jvm):
+    from dl4j_bridge.detectors import NextEventDetector, sequence_batch
+
+    ids = np.tile(np.array([1, 2, 3, 4, 1, 2, 3, 4, 1]), (40, 1))
+    ids[17, 8] = 5                                      # the largest id, in one window only
+    batch = sequence_batch(np.eye(6, dtype=np.float32)[ids[:, :8]], step_ids=ids[:, :8], next_ids=ids[:, 8])
+    det = NextEventDetector(top_g=2, hidden_sizes=(4,), epochs=1, patience=0, validation_fraction=0.2)
+    seed = next(s for s in range(100) if 17 in det.with_params(seed=s)._validation_split(batch)[0])
+    fitted = det.with_params(seed=seed).fit(batch)
+    assert fitted.network_.config.n_out == 6
+
+
+def test_best_f1_validation_holds_both_classes_or_training_does_not_start(jvm):
+    from dl4j_bridge.detectors import SequenceClassifier, sequence_batch
+
+    labels = np.zeros((60, 5), np.int32)
+    labels[[4, 30, 55], 2] = 1                          # 3 anomalous sequences of 60
+    batch = sequence_batch(np.random.default_rng(0).normal(size=(60, 5, 2)).astype(np.float32),
+                           step_labels=labels)
+    clf = SequenceClassifier(threshold="best_f1", validation_fraction=0.1, hidden_sizes=(4,), epochs=1, patience=0)
+    plain = [s for s in range(50)   # seeds whose plain random draw of 6 holds no anomalous sequence
+             if not batch.labels[np.sort(np.random.default_rng(s).permutation(60)[:6])].any()]
+    assert plain
+    for seed in plain[:3]:
+        val_idx, train_idx = clf.with_params(seed=seed)._validation_split(batch)
+        assert batch.labels[val_idx].any() and not batch.labels[val_idx].all()
+        assert batch.labels[train_idx].any() and len(np.intersect1d(val_idx, train_idx)) == 0
+        assert len(val_idx) + len(train_idx) == 60
+    normal_only = sequence_batch(batch.x, step_labels=np.zeros_like(labels))
+    fresh = clf.with_params()
+    with pytest.raises(ValueError, match="both classes"):
+        fresh.fit(normal_only)
+    assert fresh.network_ is None                        # refused before any training

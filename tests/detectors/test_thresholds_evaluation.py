@@ -80,3 +80,18 @@ def test_deeplog_windows_predict_the_end_of_each_session():
     contexts = {tuple(b.step_ids[i]) for i in ends}
     assert contexts == {(2, 3), (1, 2)}                     # "7 9" ends the first session, "5 7" the second
     assert b.x[:, :, vocab.end_id].sum() == 0               # the end symbol is never an input
+
+
+def test_contamination_flags_exactly_that_share_despite_float_rounding():
+    for n in (50, 100, 300):
+        s = np.arange(n, dtype=float)
+        for c in np.round(np.arange(0.01, 0.5, 0.01), 2):
+            value = thresholds.contamination(s, float(c)).value
+            assert int((s > value).sum()) == int(round(c * n)) or abs(c * n - round(c * n)) > 1e-9, (n, c)
+
+
+def test_best_f1_flags_the_best_cut_even_between_adjacent_doubles():
+    upper = float(np.nextafter(1.0, 2.0))
+    s = np.array([1.0, upper])
+    t = thresholds.best_f1(s, [0, 1]).value
+    assert (s > t).tolist() == [False, True]
