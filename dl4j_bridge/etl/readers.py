@@ -27,6 +27,7 @@ are kept and counted in ``undecodable_lines``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import logging
@@ -294,7 +295,11 @@ class Reader:
         self.mode = mode
         self.quarantine = os.fspath(quarantine) if quarantine is not None else None
         self.chunk_lines = int(chunk_lines)
-        self.encoding = encoding
+        try:   # the codec's own name: what the saved spec holds and the JVM scorer maps to a Java charset
+            self.encoding = codecs.lookup(encoding).name
+        except LookupError as error:
+            raise EtlError(f"unknown encoding {encoding!r}: give a Python codec name such as 'utf-8' or "
+                           "'latin-1'") from error
         self.report = ReadReport()
 
     # -- public -----------------------------------------------------------

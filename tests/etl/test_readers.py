@@ -134,3 +134,15 @@ def test_reader_spec_round_trip_uses_java_named_groups():
     again = reader_from_dict(spec)
     assert again.read([GOOD]).equals(reader.read([GOOD]))
     assert java_regex_to_python(python_regex_to_java(r"(?P<a>x)(?<=y)(?<!z)")) == r"(?P<a>x)(?<=y)(?<!z)"
+
+
+def test_the_encoding_is_saved_by_its_codec_name_and_a_typo_is_refused_at_once(tmp_path):
+    from dl4j_bridge.etl import CsvReader, EtlError, TextReader
+
+    assert TextReader(log_format="<Content>", encoding="latin_1").encoding == "iso8859-1"
+    assert CsvReader(encoding="UTF8").to_dict()["encoding"] == "utf-8"
+    path = tmp_path / "l1.log"
+    path.write_bytes("caf\xe9 ok\n".encode("latin-1"))
+    assert TextReader(log_format="<Content>", encoding="Latin-1").read(str(path))["Content"].tolist() == ["caf\xe9 ok"]
+    with pytest.raises(EtlError, match="unknown encoding 'utf-9'"):
+        TextReader(log_format="<Content>", encoding="utf-9")

@@ -106,6 +106,28 @@ public final class DetectorScoring {
     }
 
     /**
+     * Checks a scoring JSON against a network with {@code nOut} classes, as a detector file is loaded (before
+     * any line is scored): the spec must parse and every class id it names must be one of the network's.
+     *
+     * @return the spec's kind, "next_event" or "sequence_classifier"
+     * @throws IllegalArgumentException what is wrong
+     */
+    public static String checkSpec(String scoringJson, int nOut) {
+        Spec spec = Spec.parse(scoringJson);
+        int[] ids = spec.nextEvent ? spec.neverExpected : spec.positive;
+        for (int id : ids) {
+            if (id < 0 || id >= nOut) {
+                throw new IllegalArgumentException((spec.nextEvent ? "never_expected id " : "positive class ") + id
+                        + " is not one of the network's " + nOut + " classes");
+            }
+        }
+        if (spec.nextEvent && spec.endId >= nOut) {
+            throw new IllegalArgumentException("end_id " + spec.endId + " is not one of the network's " + nOut + " classes");
+        }
+        return spec.nextEvent ? "next_event" : "sequence_classifier";
+    }
+
+    /**
      * The target event id of every step, as in the class comment: [batch, time] float ids, -1 where a step
      * has no target. Next-event models train on these.
      */

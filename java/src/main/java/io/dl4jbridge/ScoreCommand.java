@@ -47,7 +47,13 @@ final class ScoreCommand {
         String quarantine = Main.option(args, "--quarantine", false);
         boolean all = flag(args, "--all");
         long idleLines = number(args, "--session-idle-lines", 0);
-        int batch = (int) number(args, "--batch", LogAnomalyScorer.DEFAULT_BATCH);
+        long batch = number(args, "--batch", LogAnomalyScorer.DEFAULT_BATCH);
+        if (idleLines < 0) {   // checked before any output file is opened
+            throw new Main.UsageException("--session-idle-lines must be >= 0, got " + idleLines);
+        }
+        if (batch < 1 || batch > Integer.MAX_VALUE) {
+            throw new Main.UsageException("--batch must be an integer from 1 to " + Integer.MAX_VALUE + ", got " + batch);
+        }
         if (flag(args, "--strict") && flag(args, "--lenient")) {
             throw new Main.UsageException("give at most one of --strict and --lenient");
         }
@@ -59,14 +65,14 @@ final class ScoreCommand {
         if (quarantine != null && !"lenient".equals(mode)) {
             throw new Main.UsageException("--quarantine needs lenient mode (--lenient, or a spec saved with mode='lenient')");
         }
-        Charset charset = Charset.forName(scorer.etlSpec().encoding());
+        Charset charset = scorer.etlSpec().charset();
         long started = System.nanoTime();
         Writer bad = quarantine == null ? null
                 : new BufferedWriter(new OutputStreamWriter(new FileOutputStream(quarantine), StandardCharsets.UTF_8));
         Writer out = output == null
                 ? new BufferedWriter(new OutputStreamWriter(new java.io.FileOutputStream(java.io.FileDescriptor.out), StandardCharsets.UTF_8))
                 : new BufferedWriter(new OutputStreamWriter(new FileOutputStream(output), StandardCharsets.UTF_8));
-        ScoringStream stream = scorer.open("-".equals(input) ? "<stdin>" : input, mode, bad, idleLines, batch);
+        ScoringStream stream = scorer.open("-".equals(input) ? "<stdin>" : input, mode, bad, idleLines, (int) batch);
         Consumer<ScoredSequence> print = r -> {
             if (all || r.anomaly) {
                 try {
@@ -151,7 +157,7 @@ final class ScoreCommand {
         if (threshold != null) {
             try {
                 scorer = scorer.withThreshold(Double.parseDouble(threshold));
-            } catch (NumberFormatException e) {
+            } catch (IllegalArgumentException e) {   // not a number (NumberFormatException), or NaN
                 throw new Main.UsageException("--threshold must be a number, got '" + threshold + "'");
             }
         }

@@ -47,6 +47,14 @@ public class ScoreCommandTest {
         assertEquals("no --input -> 2", 2, Main.run(new String[]{"score", "--model", zip.getPath()}));
         assertEquals("bad threshold -> 2", 2, Main.run(new String[]{"score", "--model", zip.getPath(), "--input",
             log.getPath(), "--threshold", "high"}));
+        assertEquals("NaN threshold -> 2", 2, Main.run(new String[]{"score", "--model", zip.getPath(), "--input",
+            log.getPath(), "--threshold", "NaN"}));
+        long before = Files.size(out.toPath());
+        assertEquals("--batch 0 -> 2", 2, Main.run(new String[]{"score", "--model", zip.getPath(), "--input",
+            log.getPath(), "--output", out.getPath(), "--batch", "0"}));
+        assertEquals("negative --session-idle-lines -> 2", 2, Main.run(new String[]{"score", "--model", zip.getPath(),
+            "--input", log.getPath(), "--output", out.getPath(), "--session-idle-lines", "-1"}));
+        assertEquals("a refused option leaves --output untouched", before, Files.size(out.toPath()));
         assertEquals("serve needs a port -> 2", 2, Main.run(new String[]{"serve", "--model", zip.getPath()}));
     }
 }

@@ -4,6 +4,7 @@ import org.nd4j.shade.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.io.Writer;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -35,12 +36,27 @@ public final class EtlSpec {
     private final List<String> featureNames;
     private final String mode;
     private final String encoding;
+    private final Charset charset;
+    /** Python codec names (as {@code codecs.lookup(...).name} spells them) that Java knows by another name. */
+    private static final Map<String, String> PYTHON_CODECS = new LinkedHashMap<>();
+
+    static {
+        PYTHON_CODECS.put("latin-1", "ISO-8859-1");
+        PYTHON_CODECS.put("latin_1", "ISO-8859-1");
+        PYTHON_CODECS.put("mac-roman", "x-MacRoman");
+        PYTHON_CODECS.put("utf-8-sig", "UTF-8");
+        PYTHON_CODECS.put("utf-16-le", "UTF-16LE");
+        PYTHON_CODECS.put("utf-16-be", "UTF-16BE");
+        PYTHON_CODECS.put("utf-32-le", "UTF-32LE");
+        PYTHON_CODECS.put("utf-32-be", "UTF-32BE");
+    }
 
     private EtlSpec(JsonNode spec) {
         this.spec = spec;
         JsonNode reader = required(spec, "reader");
         this.mode = reader.has("mode") ? reader.get("mode").asText() : "strict";
         this.encoding = reader.has("encoding") ? reader.get("encoding").asText() : "utf-8";
+        this.charset = charsetOf(encoding);
         List<String> rebuilt = new ArrayList<>();
         for (Transform t : buildTransforms()) {
             rebuilt.addAll(t.featureNames());
@@ -88,9 +104,30 @@ public final class EtlSpec {
         return mode;
     }
 
-    /** Text encoding of the logs. */
+    /** Text encoding of the logs, as saved (a Python codec name). */
     public String encoding() {
         return encoding;
+    }
+
+    /** The Java charset of {@link #encoding()}, resolved (and refused when unknown) when the spec is read. */
+    public Charset charset() {
+        return charset;
+    }
+
+    /** The Java charset of a Python codec name: Java's own name or alias, or the known Python spellings. */
+    static Charset charsetOf(String name) {
+        String key = name.trim().toLowerCase(java.util.Locale.ROOT);
+        for (String candidate : new String[]{name.trim(), PYTHON_CODECS.get(key), key.replace('_', '-')}) {
+            if (candidate == null) {
+                continue;
+            }
+            try {
+                return Charset.forName(candidate);
+            } catch (IllegalArgumentException e) {   // illegal or unsupported name: try the next spelling
+            }
+        }
+        throw new SpecException("the logs' encoding '" + name + "' has no Java charset: save the pipeline with an "
+                + "encoding Java knows (e.g. utf-8, iso8859-1, cp1252)");
     }
 
     /** Text of a template id ({@code "<OOV>"} for 0, null without a Template transform or for an unknown id). */

@@ -1,6 +1,7 @@
 package io.dl4jbridge.scorer;
 
 import io.dl4jbridge.CheckedModel;
+import io.dl4jbridge.DetectorScoring;
 import io.dl4jbridge.ModelCheck;
 import io.dl4jbridge.etl.EtlSpec;
 import io.dl4jbridge.etl.JsonValues;
@@ -92,6 +93,17 @@ public final class DetectorFile {
         if (nIn != etl.nFeatures()) {
             throw new SpecException(file + ": the network takes " + nIn + " features per step, the ETL spec makes "
                     + etl.nFeatures());
+        }
+        int nOut = (int) network.layerSize(network.getnLayers() - 1);
+        String scoringKind;
+        try {
+            scoringKind = DetectorScoring.checkSpec(detector.get("scoring").toString(), nOut);
+        } catch (IllegalArgumentException e) {
+            throw new SpecException(file + ": " + DETECTOR_ENTRY + " scoring: " + e.getMessage());
+        }
+        if (!scoringKind.equals(kind)) {
+            throw new SpecException(file + ": the detector kind is '" + kind + "' but its scoring is for '"
+                    + scoringKind + "'");
         }
         return new DetectorFile(path, network, normalizer, etl, detector);
     }

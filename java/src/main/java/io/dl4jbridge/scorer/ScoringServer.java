@@ -149,7 +149,7 @@ public final class ScoringServer {
                 return;
             }
         }
-        Charset charset = Charset.forName(scorer.etlSpec().encoding());
+        Charset charset = scorer.etlSpec().charset();
         String typeProblem = contentTypeProblem(exchange.getRequestHeaders().getFirst("Content-Type"), charset);
         if (typeProblem != null) {
             send(exchange, 415, error(typeProblem));

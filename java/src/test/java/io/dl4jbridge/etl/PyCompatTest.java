@@ -23,6 +23,23 @@ public class PyCompatTest {
     }
 
     @Test
+    public void pythonCodecNamesMapToJavaCharsets() {
+        // the names codecs.lookup(...).name gives (what a saved spec holds), and spellings users type
+        String[][] cases = {{"utf-8", "UTF-8"}, {"utf_8", "UTF-8"}, {"iso8859-1", "ISO-8859-1"}, {"latin-1", "ISO-8859-1"},
+            {"cp1252", "windows-1252"}, {"ascii", "US-ASCII"}, {"mac-roman", "x-MacRoman"}, {"utf-16-le", "UTF-16LE"},
+            {"shift_jis", "Shift_JIS"}, {"euc_jp", "EUC-JP"}, {"koi8-r", "KOI8-R"}, {"iso8859-15", "ISO-8859-15"}};
+        for (String[] c : cases) {
+            assertEquals(c[0], c[1], EtlSpec.charsetOf(c[0]).name());
+        }
+        try {
+            EtlSpec.charsetOf("klingon");
+            throw new AssertionError("accepted an unknown encoding");
+        } catch (SpecException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("klingon"));
+        }
+    }
+
+    @Test
     public void whitespaceAndNumbersFollowPython() {
         assertEquals(Arrays.asList("a", "b", "c"), PyCompat.split("\u00a0a \u2003b\u001fc\n"));
         assertEquals("x", PyCompat.strip("\u3000 x\u0085"));

@@ -99,4 +99,24 @@ public class LogAnomalyScorerTest {
             assertTrue(e.getMessage(), e.getMessage().contains("version 2 is not supported"));
         }
     }
+
+    @Test
+    public void aScoringSpecThatCannotWorkIsRefusedWhenTheFileLoads() throws Exception {
+        String[][] cases = {
+            {"next_event", "{\"kind\": \"next_event\", \"top_g\": 9, \"never_expected\": [999]}", "never_expected id 999"},
+            {"next_event", "{\"kind\": \"next_event\", \"top_g\": 0}", "top_g must be >= 1"},
+            {"next_event", "{\"kind\": \"sequence_classifier\", \"positive_classes\": [1]}", "its scoring is for"},
+            {"sequence_classifier", "{\"kind\": \"sequence_classifier\", \"positive_classes\": [5]}", "positive class 5"}};
+        int i = 0;
+        for (String[] c : cases) {
+            java.io.File dir = tmp.newFolder("bad" + i++);
+            TestDetectors d = TestDetectors.write(dir, "etl_text_windows.json", c[0], 0.3, 1, c[1]);
+            try {
+                LogAnomalyScorer.load(d.zip.toPath());
+                fail("loaded " + c[1]);
+            } catch (SpecException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains(c[2]));
+            }
+        }
+    }
 }

@@ -39,6 +39,12 @@ final class TestDetectors {
 
     /** @param kind "next_event" or "sequence_classifier" */
     static TestDetectors write(File dir, String vectorName, String kind, double threshold, int version) throws Exception {
+        return write(dir, vectorName, kind, threshold, version, null);
+    }
+
+    /** @param scoring the detector file's scoring JSON (null: the usual one of {@code kind}) */
+    static TestDetectors write(File dir, String vectorName, String kind, double threshold, int version,
+                               String scoring) throws Exception {
         JsonNode vector = ParityVectors.read(new File(ParityVectors.dir().toFile(), vectorName));
         EtlSpec spec = EtlSpec.parse(vector.get("spec").toString());
         TestDetectors out = new TestDetectors(new File(dir, vectorName.replace(".json", ".zip")), vector, spec);
@@ -57,7 +63,7 @@ final class TestDetectors {
         extras.put("dl4j_bridge.detector.json", "{\"format\": \"dl4j_bridge.detector\", \"version\": " + version
                 + ", \"kind\": \"" + kind + "\", \"threshold\": " + threshold
                 + ", \"threshold_method\": {\"method\": \"fixed\"}, \"scoring\": "
-                + (nextEvent ? NEXT_EVENT_SCORING : CLASSIFIER_SCORING) + ", \"feature_names\": [], "
+                + (scoring != null ? scoring : nextEvent ? NEXT_EVENT_SCORING : CLASSIFIER_SCORING) + ", \"feature_names\": [], "
                 + "\"created_by\": \"TestDetectors\"}");
         ModelIO.save(net, out.zip.getPath(), false, extras, Normalizers.fitStandardize(a[0], a[1]));
         return out;
