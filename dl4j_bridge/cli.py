@@ -117,27 +117,33 @@ def cmd_score(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .detectors.report import Report, explanations_markdown
-    from .detectors.run import _order, _per_type, line_column
+    from .detectors.run import _order, _per_type, line_column, window_truth
 
     detector = _load(args.model, args.trusted)
     if args.threshold is not None:
         detector.threshold_ = float(args.threshold)
-    if not any(getattr(t, "kind", "") == "label" for t in detector.pipeline_.transforms):
+    label = next((t for t in detector.pipeline_.transforms if getattr(t, "kind", "") == "label"), None)
+    if label is None:
         raise CommandInputError("the model's ETL spec has no label transform, so the input carries no truth "
                          "to evaluate against; use 'score' instead")
     batch = detector.pipeline_.transform(args.input)
     scores = detector.score_batch(batch)
+    next_event = detector.kind == "next_event"
+    # a next-event detector judges the record after each window: its label counts too
+    truth = window_truth(batch, line_column(detector.pipeline_, args.input, label.column) if next_event else None,
+                         next_event=next_event, positive=label.positive)
     report = Report(args.report, f"Evaluation of {Path(args.model).name} on {Path(args.input).name}")
-    m = report.model(detector.kind, batch.labels, scores.scores, detector.threshold_, order=_order(batch),
+    m = report.model(detector.kind, truth, scores.scores, detector.threshold_, order=_order(batch),
                      threshold_method=detector.threshold_method_)
     report.comparison([detector.kind])
     if args.kinds_field:
-        per_type = _per_type(batch, scores.scores, line_column(detector.pipeline_, args.input, args.kinds_field))
+        per_type = _per_type(batch, scores.scores, line_column(detector.pipeline_, args.input, args.kinds_field),
+                             next_event=next_event)
         report.parts.append("## ROC AUC per anomaly type\n")
         report.table(["type", "roc_auc"], sorted((per_type or {}).items()))
     report.text("Flagged sequences:\n\n" + explanations_markdown(detector.explain(batch, scores=scores)))
     path = report.write()
-    print(f"{len(batch)} sequences, {int(batch.labels.sum())} anomalous: roc_auc {_f(m['roc_auc'])} "
+    print(f"{len(batch)} sequences, {int(truth.sum())} anomalous: roc_auc {_f(m['roc_auc'])} "
           f"f1 {_f(m['f1'])} precision {_f(m['precision'])} recall {_f(m['recall'])}")
     print(f"report: {path}")
     return 0

@@ -115,23 +115,39 @@ def build_detector(name: str, spec: dict, n_events: int, seed: int) -> BaseDetec
         raise ConfigError(f"[detectors.{name}]: {error}") from error
 
 
-def normal_windows(batch: SequenceBatch, line_labels: Optional[dict] = None) -> np.ndarray:
-    """Indices of sequences with no anomalous step and, for next-event windows, no anomalous next record.
+def next_record_lines(batch: SequenceBatch, record_lines) -> np.ndarray:
+    """Line number of the record after each window that has a next event (``batch.next_ids >= 0``), -1 for the
+    others: the first of ``record_lines`` (every record the reader gave) after the window's last step. After
+    multi-line records or quarantined lines that is not simply the next line number."""
+    lines = np.unique(np.asarray(list(record_lines), dtype=np.int64))
+    out = np.full(len(batch), -1, np.int64)
+    if not len(lines) or not len(batch):
+        return out
+    last = batch.line_numbers[np.arange(len(batch)), np.maximum((batch.mask > 0).sum(axis=1) - 1, 0)]
+    after = np.searchsorted(lines, last.astype(np.int64), side="right")
+    followed = (np.asarray(batch.next_ids) >= 0) & (after < len(lines))
+    out[followed] = lines[after[followed]]
+    return out
 
-    ``line_labels`` maps the line number of every record the reader gave (:func:`line_column`) to its raw
-    label value, judged by the ``Label`` transform's rule (``"0"``, ``"normal"``, ``"-"``, ... are normal).
-    The next record of a window is the first record after its last step: after multi-line records or
-    quarantined lines that is not simply the next line number.
-    """
-    clean = batch.labels == 0
-    if line_labels is not None and len(line_labels) and (batch.next_ids >= 0).any():
-        lines = np.array(sorted(line_labels), dtype=np.int64)
-        anomalous = np.array([Label.is_anomalous(line_labels[int(n)]) for n in lines], dtype=bool)
-        last = batch.line_numbers[np.arange(len(batch)), (batch.mask > 0).sum(axis=1) - 1].astype(np.int64)
-        after = np.searchsorted(lines, last, side="right")            # the first record after the window
-        followed = (batch.next_ids >= 0) & (after < len(lines))
-        clean &= ~(followed & anomalous[np.minimum(after, len(lines) - 1)])
-    return np.flatnonzero(clean)
+
+def window_truth(batch: SequenceBatch, line_labels: Optional[dict], *, next_event: bool,
+                 positive=None) -> np.ndarray:
+    """0/1 truth per window: ``batch.labels`` and, for a next-event detector, the label of the record after the
+    window too (the detector judges that record: flagging the window before an attack is a true positive).
+    ``line_labels``: raw label value per record line (:func:`line_column`), read by the ``Label`` rule."""
+    truth = (np.asarray(batch.labels) > 0).astype(np.int64)
+    if next_event and line_labels is not None and len(line_labels):
+        following = next_record_lines(batch, line_labels.keys())
+        anomalous = np.array([n >= 0 and Label.is_anomalous(line_labels[int(n)], positive) for n in following],
+                             dtype=bool)
+        truth |= anomalous.astype(np.int64)
+    return truth
+
+
+def normal_windows(batch: SequenceBatch, line_labels: Optional[dict] = None) -> np.ndarray:
+    """Indices of sequences with no anomalous step and, for next-event windows, no anomalous next record
+    (``line_labels``: see :func:`window_truth`; ``"0"``, ``"normal"``, ``"-"``, ... are normal)."""
+    return np.flatnonzero(window_truth(batch, line_labels, next_event=True) == 0)
 
 
 def line_column(pipeline: Pipeline, source, column: str) -> dict:
@@ -181,6 +197,8 @@ def train(config: dict) -> dict:
     if len(test_batch) == 0:
         raise ConfigError("the test part is empty: give [data] test or a [split]")
     train_labels = line_column(pipeline, str(train_source), data["label_field"]) if data.get("label_field") else None
+    test_labels = line_column(pipeline, str(test_source or train_source), data["label_field"]) \
+        if data.get("label_field") else None
     kinds_field = data.get("kinds_field")
     test_kinds = line_column(pipeline, str(test_source or train_source), kinds_field) if kinds_field else None
 
@@ -213,10 +231,12 @@ def train(config: dict) -> dict:
         scores = det.score_batch(test_batch)
         report.parts.append(f"## Detector `{name}` ({det.kind})\n\nModel file: `{Path(models[name]).name}`; "
                             f"{det.history_.epochs_completed} epochs, best {det.history_.best_epoch + 1}.\n")
-        m = report.model(name, test_batch.labels, scores.scores, det.threshold_, order=_order(test_batch),
-                         threshold_method=det.threshold_method_)
+        next_event = det.kind == "next_event"
+        m = report.model(name, window_truth(test_batch, test_labels, next_event=next_event), scores.scores,
+                         det.threshold_, order=_order(test_batch), threshold_method=det.threshold_method_)
         report.text("Flagged sequences (traceability):\n\n" + explanations_markdown(det.explain(test_batch, scores=scores)))
-        results[name] = {"metrics": m, "per_type": _per_type(test_batch, scores.scores, test_kinds)}
+        results[name] = {"metrics": m, "per_type": _per_type(test_batch, scores.scores, test_kinds,
+                                                             next_event=next_event)}
         names.append(name)
     baseline_spec = config.get("baselines", {"pca": True, "isolation_forest": True})
     clean_train = take(train_batch, normal_windows(train_batch, train_labels))
@@ -248,15 +268,18 @@ def _order(batch: SequenceBatch) -> np.ndarray:
     return batch.line_numbers[:, 0].astype(np.float64)
 
 
-def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dict]) -> Optional[dict]:
-    """ROC AUC per anomaly type: windows holding that type's lines against windows without anomalous lines."""
+def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dict], *,
+              next_event: bool = False) -> Optional[dict]:
+    """ROC AUC per anomaly type: windows holding that type's lines (for a next-event detector, or followed by
+    one) against windows without anomalous lines."""
     if line_kinds is None:
         return None
     from sklearn.metrics import roc_auc_score
 
+    following = next_record_lines(batch, line_kinds.keys()) if next_event else np.full(len(batch), -1)
     kinds_of = []
-    for row, mask in zip(batch.line_numbers, batch.mask):
-        found = {line_kinds.get(int(n)) for n, m in zip(row, mask) if m > 0}
+    for row, mask, after in zip(batch.line_numbers, batch.mask, following):
+        found = {line_kinds.get(int(n)) for n, m in zip(row, mask) if m > 0} | {line_kinds.get(int(after))}
         kinds_of.append({k for k in found if k not in (None, "", "None") and k == k})
     normal = np.array([not k for k in kinds_of])
     out = {}

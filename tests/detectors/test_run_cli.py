@@ -169,3 +169,22 @@ def test_normal_windows_reads_string_labels_and_finds_the_next_record_across_gap
     batch.labels[:] = 0
     batch.next_ids[:] = [1, 1, 1, -1]        # a window without a next record is judged by its own steps only
     assert normal_windows(batch, raw).tolist() == [0, 2, 3]
+
+
+def test_a_next_event_window_is_judged_with_the_record_after_it():
+    from dl4j_bridge.detectors import sequence_batch
+    from dl4j_bridge.detectors.run import _per_type, next_record_lines, window_truth
+
+    lines = np.array([[1, 2], [2, 3], [3, 4], [4, 5]])
+    batch = sequence_batch(np.zeros((4, 2, 1), np.float32), step_ids=np.ones((4, 2), int),
+                           next_ids=np.array([1, 1, 1, -1]), line_numbers=lines, labels=np.array([0, 0, 1, 1]))
+    raw = {1: "ok", 2: "ok", 3: "ok", 4: "scan", 5: "ok", 6: "ok"}
+    assert next_record_lines(batch, raw.keys()).tolist() == [3, 4, 5, -1]
+    # the window (2, 3) predicts line 4, the scan: a true positive for a next-event detector only
+    assert window_truth(batch, raw, next_event=True, positive=["scan"]).tolist() == [0, 1, 1, 1]
+    assert window_truth(batch, raw, next_event=False, positive=["scan"]).tolist() == [0, 0, 1, 1]
+    assert window_truth(batch, None, next_event=True).tolist() == [0, 0, 1, 1]
+    kinds = {1: "", 2: "", 3: "", 4: "port_scan", 5: "", 6: ""}   # one value per record, as line_column gives
+    scores = np.array([0.1, 0.9, 0.8, 0.7])
+    assert _per_type(batch, scores, kinds, next_event=True) == {"port_scan": 1.0}   # only window 0 is negative
+    assert _per_type(batch, scores, kinds) == {"port_scan": 0.5}    # windows 0 and 1 negative: 0.9 is a miss
