@@ -144,10 +144,10 @@ def window_truth(batch: SequenceBatch, line_labels: Optional[dict], *, next_even
     return truth
 
 
-def normal_windows(batch: SequenceBatch, line_labels: Optional[dict] = None) -> np.ndarray:
+def normal_windows(batch: SequenceBatch, line_labels: Optional[dict] = None, positive=None) -> np.ndarray:
     """Indices of sequences with no anomalous step and, for next-event windows, no anomalous next record
-    (``line_labels``: see :func:`window_truth`; ``"0"``, ``"normal"``, ``"-"``, ... are normal)."""
-    return np.flatnonzero(window_truth(batch, line_labels, next_event=True) == 0)
+    (``line_labels``, ``positive``: see :func:`window_truth`; ``"0"``, ``"normal"``, ``"-"``, ... are normal)."""
+    return np.flatnonzero(window_truth(batch, line_labels, next_event=True, positive=positive) == 0)
 
 
 def line_column(pipeline: Pipeline, source, column: str) -> dict:
@@ -197,6 +197,9 @@ def train(config: dict) -> dict:
     if len(test_batch) == 0:
         raise ConfigError("the test part is empty: give [data] test or a [split]")
     train_labels = line_column(pipeline, str(train_source), data["label_field"]) if data.get("label_field") else None
+    # read label_field as the label transform of the same field does (its positive values, if it lists them)
+    positive = next((t.positive for t in pipeline.transforms if getattr(t, "kind", "") == "label"
+                     and t.column == data.get("label_field")), None)
     test_labels = line_column(pipeline, str(test_source or train_source), data["label_field"]) \
         if data.get("label_field") else None
     kinds_field = data.get("kinds_field")
@@ -216,7 +219,7 @@ def train(config: dict) -> dict:
     for name, spec in detectors.items():
         det = build_detector(name, spec, pipeline.n_template_ids or int(train_batch.step_ids.max()) + 1, seed)
         if spec.get("train_on", "normal" if det.kind == "next_event" else "all") == "normal":
-            fit_batch = take(train_batch, normal_windows(train_batch, train_labels))
+            fit_batch = take(train_batch, normal_windows(train_batch, train_labels, positive))
         else:
             fit_batch = train_batch
         fraction = float(spec.get("validation_fraction", 0.1))
@@ -232,14 +235,15 @@ def train(config: dict) -> dict:
         report.parts.append(f"## Detector `{name}` ({det.kind})\n\nModel file: `{Path(models[name]).name}`; "
                             f"{det.history_.epochs_completed} epochs, best {det.history_.best_epoch + 1}.\n")
         next_event = det.kind == "next_event"
-        m = report.model(name, window_truth(test_batch, test_labels, next_event=next_event), scores.scores,
-                         det.threshold_, order=_order(test_batch), threshold_method=det.threshold_method_)
+        truth = window_truth(test_batch, test_labels, next_event=next_event, positive=positive)
+        m = report.model(name, truth, scores.scores, det.threshold_, order=_order(test_batch),
+                         threshold_method=det.threshold_method_)
         report.text("Flagged sequences (traceability):\n\n" + explanations_markdown(det.explain(test_batch, scores=scores)))
         results[name] = {"metrics": m, "per_type": _per_type(test_batch, scores.scores, test_kinds,
                                                              next_event=next_event)}
         names.append(name)
     baseline_spec = config.get("baselines", {"pca": True, "isolation_forest": True})
-    clean_train = take(train_batch, normal_windows(train_batch, train_labels))
+    clean_train = take(train_batch, normal_windows(train_batch, train_labels, positive))
     for key, cls in (("pca", PCABaseline), ("isolation_forest", IsolationForestBaseline)):
         if baseline_spec.get(key, True):
             model = cls(seed=seed).fit(clean_train)
