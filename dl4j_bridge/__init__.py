@@ -19,6 +19,7 @@ from .errors import (
     ModelIntegrityError,
     NotFittedError,
     ShapeError,
+    TrainingDivergedError,
     UntrustedModelError,
 )
 from .network import FitHistory, Network
@@ -48,6 +49,7 @@ __all__ = [
     "ProgressEvent",
     "SequenceClassifier",
     "ShapeError",
+    "TrainingDivergedError",
     "jvm_info",
     "running_config",
     "shutdown_jvm",

@@ -63,6 +63,11 @@ class JavaIllegalArgumentError(JavaError, ValueError):
     """The JVM rejected an argument (``IllegalArgumentException``)."""
 
 
+class TrainingDivergedError(JavaError, FloatingPointError):
+    """Training produced a loss or parameters that are not finite numbers (NaN or infinite): the message says
+    what to change (learning rate, gradient clipping, feature scaling)."""
+
+
 class JavaIOError(JavaError, OSError):
     """The JVM failed to read or write a file (``IOException``)."""
 

@@ -13,9 +13,11 @@ from .errors import (
     JavaIOError,
     JavaOutOfMemoryError,
     JVMShutDownError,
+    TrainingDivergedError,
 )
 
 _BY_JAVA_CLASS = (
+    ("io.dl4jbridge.TrainingDivergedException", TrainingDivergedError),
     ("java.lang.IllegalArgumentException", JavaIllegalArgumentError),
     ("org.nd4j.linalg.exception.ND4JIllegalStateException", JavaIllegalArgumentError),
     ("org.deeplearning4j.exception.DL4JInvalidInputException", JavaIllegalArgumentError),

@@ -42,6 +42,19 @@ def test_an_unknown_lr_schedule_is_refused_on_the_jvm(jvm):
     assert "\tat io.dl4jbridge.NetworkFactory" in info.value.java_stacktrace
 
 
+def test_a_diverging_fit_is_a_typed_error_that_says_what_to_change(jvm):
+    import numpy as np
+
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2, hidden_sizes=(8,), learning_rate=1e38, updater="sgd",
+                                   gradient_normalization="None"))
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 10, 3)).astype(np.float32)
+    y = rng.integers(0, 2, size=(64, 10))
+    with pytest.raises(db.TrainingDivergedError, match="lower the learning rate") as info:
+        net.fit(x, y, epochs=5, batch_size=16)
+    assert isinstance(info.value, FloatingPointError) and "\tat io.dl4jbridge.Trainer" in info.value.java_stacktrace
+
+
 @pytest.fixture(scope="module")
 def saved(jvm, tmp_path_factory):
     path = tmp_path_factory.mktemp("java_errors") / "model.zip"

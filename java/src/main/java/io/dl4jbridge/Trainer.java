@@ -101,6 +101,13 @@ public final class Trainer {
                 }
                 completed++;
                 double epochScore = recorder.epochMean();
+                double paramSum = net.params().sumNumber().doubleValue();
+                if (Double.isInfinite(epochScore) || (Double.isNaN(epochScore) && recorder.epochHadIterations())
+                        || !Double.isFinite(paramSum)) {
+                    throw new TrainingDivergedException("training diverged in epoch " + (epoch + 1) + ": the loss is "
+                            + epochScore + (Double.isFinite(paramSum) ? "" : " and the parameters are no longer finite")
+                            + "; lower the learning rate, keep gradient clipping on, or normalize the features");
+                }
                 epochScores.add(epochScore);
                 double valScore = Double.NaN;
                 if (valBatches != null) {
@@ -265,6 +272,10 @@ public final class Trainer {
                 sum += scores[i];
             }
             return iterations == epochStart ? Double.NaN : sum / (iterations - epochStart);
+        }
+
+        boolean epochHadIterations() {
+            return iterations > epochStart;
         }
 
         double[] scores() {

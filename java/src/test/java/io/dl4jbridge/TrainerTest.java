@@ -25,6 +25,20 @@ public class TrainerTest {
     }
 
     @Test
+    public void aDivergingFitStopsWithAnErrorThatSaysWhatToChange() {
+        // no clipping and an absurd learning rate: the parameters overflow float32 within a few minibatches
+        MultiLayerNetwork net = NetworkFactory.build("{\"n_in\": 3, \"n_out\": 2, \"hidden_sizes\": [8], "
+                + "\"learning_rate\": 1e38, \"updater\": \"sgd\", \"gradient_normalization\": \"None\"}");
+        try {
+            Trainer.fit(net, data.x, data.ids, null, null, null, null, 5, 16, -1, 0, null, 1000);
+            throw new AssertionError("a diverged fit returned normally");
+        } catch (TrainingDivergedException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("lower the learning rate"));
+        }
+        assertEquals(0, net.getListeners().size());   // our listener is removed again
+    }
+
+    @Test
     public void sameSeedSameResult() {
         MultiLayerNetwork a = NetworkFactory.build(TestData.SPEC);
         MultiLayerNetwork b = NetworkFactory.build(TestData.SPEC);
