@@ -91,6 +91,11 @@ public final class LogAnomalyScorer {
     }
 
     /** A streaming pass with the spec's bad-line mode. */
+    /** Output classes of the network (event ids or label classes). */
+    int nClasses() {
+        return (int) detector.network.layerSize(detector.network.getnLayers() - 1);
+    }
+
     public ScoringStream open(String sourceName) {
         return open(sourceName, detector.etl.mode(), null, 0, DEFAULT_BATCH);
     }
@@ -103,6 +108,11 @@ public final class LogAnomalyScorer {
      */
     public ScoringStream open(String sourceName, String mode, Writer quarantine, long idleLines, int batchSize) {
         return new ScoringStream(this, detector.etl.open(sourceName, mode, quarantine, idleLines), batchSize);
+    }
+
+    /** {@link #open(String, String, Writer, long, int)} with another padded-values budget per batch (tests). */
+    ScoringStream open(String sourceName, String mode, int batchSize, long maxBatchValues) {
+        return new ScoringStream(this, detector.etl.open(sourceName, mode, null, 0), batchSize, maxBatchValues);
     }
 
     /** Scores complete sequences in one DetectorScoring call; {@code firstIndex} numbers them. */

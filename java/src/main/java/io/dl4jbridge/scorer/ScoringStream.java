@@ -13,7 +13,8 @@ import java.util.function.Consumer;
 
 /**
  * Raw lines in, scored windows or sessions out, in constant memory for windows: complete sequences
- * are collected into batches of {@code batchSize} and each batch is scored in one
+ * are collected into batches of {@code batchSize} (fewer when they are long: {@link #MAX_BATCH_VALUES}) and
+ * each batch is scored in one
  * {@link DetectorScoring} call (one forward pass). {@link #flush} scores a partial batch at once
  * (the launcher calls it when its input has nothing more buffered, so results of a slow stream are
  * not held back).
@@ -21,26 +22,65 @@ import java.util.function.Consumer;
 public final class ScoringStream {
     private final LogAnomalyScorer scorer;
     private final EtlStream etl;
+    /**
+     * Most padded values a batch may hold: sequences x the longest one's steps x the wider of features and
+     * classes (the network's input and output). Batches of short windows never reach it; a few very long
+     * sessions are scored in smaller batches instead of one padded array of gigabytes.
+     */
+    static final long MAX_BATCH_VALUES = 32L << 20;
     private final int batchSize;
+    private final long maxBatchValues;
+    private final long width;
     private final List<Sequence> pending = new ArrayList<>();
-    private final Consumer<Sequence> collect = pending::add;
+    private int pendingTime;
+    private final Consumer<Sequence> collect = s -> {
+        pending.add(s);
+        pendingTime = Math.max(pendingTime, s.time);
+    };
     private long scored;
     private long flagged;
 
     ScoringStream(LogAnomalyScorer scorer, EtlStream etl, int batchSize) {
+        this(scorer, etl, batchSize, MAX_BATCH_VALUES);
+    }
+
+    ScoringStream(LogAnomalyScorer scorer, EtlStream etl, int batchSize, long maxBatchValues) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1");
         }
         this.scorer = scorer;
         this.etl = etl;
         this.batchSize = batchSize;
+        this.maxBatchValues = maxBatchValues;
+        this.width = Math.max(1, Math.max(scorer.etlSpec().nFeatures(), scorer.nClasses()));
     }
 
     /** One raw line (without its terminator); results of completed batches go to {@code out}. */
     public void accept(String line, Consumer<ScoredSequence> out) {
         etl.accept(line, collect);
-        if (pending.size() >= batchSize) {
-            flush(out);
+        while (pending.size() >= batchSize || (long) pending.size() * pendingTime * width > maxBatchValues) {
+            scoreFront(out);
+        }
+    }
+
+    /** Scores the longest front of the pending sequences that fits a batch (at least one sequence). */
+    private void scoreFront(Consumer<ScoredSequence> out) {
+        int n = 0;
+        int time = 0;
+        while (n < pending.size() && n < batchSize) {
+            int t = Math.max(time, pending.get(n).time);
+            if (n > 0 && (long) (n + 1) * t * width > maxBatchValues) {
+                break;
+            }
+            time = t;
+            n++;
+        }
+        List<Sequence> rest = new ArrayList<>(pending.subList(n, pending.size()));
+        pending.subList(n, pending.size()).clear();
+        flush(out);
+        pending.addAll(rest);
+        for (Sequence s : rest) {
+            pendingTime = Math.max(pendingTime, s.time);
         }
     }
 
@@ -51,6 +91,7 @@ public final class ScoringStream {
         }
         List<Sequence> batch = new ArrayList<>(pending);
         pending.clear();
+        pendingTime = 0;
         for (ScoredSequence s : scorer.scoreSequences(batch, scored)) {
             scored++;
             if (s.anomaly) {
@@ -63,11 +104,8 @@ public final class ScoringStream {
     /** End of input: the last records, padded windows and open sessions are scored. */
     public void finish(Consumer<ScoredSequence> out) {
         etl.finish(collect);
-        while (pending.size() > batchSize) {
-            List<Sequence> rest = new ArrayList<>(pending.subList(batchSize, pending.size()));
-            pending.subList(batchSize, pending.size()).clear();
-            flush(out);
-            pending.addAll(rest);
+        while (pending.size() > batchSize || (long) pending.size() * pendingTime * width > maxBatchValues) {
+            scoreFront(out);
         }
         flush(out);
     }

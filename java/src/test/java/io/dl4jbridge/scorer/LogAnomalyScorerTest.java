@@ -78,6 +78,43 @@ public class LogAnomalyScorerTest {
     }
 
     @Test
+    public void longSequencesAreScoredInSmallerBatchesWithTheSameScores() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_csv_sessions.json", "sequence_classifier", 0.5, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        List<ScoredSequence> whole = scorer.score(ParityVectors.lines(d.vector));
+        int longest = 0;
+        for (io.dl4jbridge.etl.Sequence s : d.sequences) {
+            longest = Math.max(longest, s.time);
+        }
+        long width = Math.max(d.spec.nFeatures(), scorer.nClasses());
+        // room for two of the longest sessions per batch: many batches instead of one
+        ScoringStream stream = scorer.open("<lines>", "lenient", 4096, 2L * longest * width);
+        List<ScoredSequence> small = new ArrayList<>();
+        for (String line : ParityVectors.lines(d.vector)) {
+            stream.accept(line, small::add);
+        }
+        stream.finish(small::add);
+        assertTrue("fewer than three sequences: the test shows nothing", d.sequences.size() > 2);
+        assertEquals(whole.size(), small.size());
+        for (int i = 0; i < whole.size(); i++) {
+            assertEquals(whole.get(i).key, small.get(i).key);
+            assertEquals(whole.get(i).score, small.get(i).score, 1e-6);
+        }
+        // a budget below one sequence still scores each one, alone
+        ScoringStream tiny = scorer.open("<lines>", "lenient", 4096, 1);
+        List<ScoredSequence> alone = new ArrayList<>();
+        for (String line : ParityVectors.lines(d.vector)) {
+            tiny.accept(line, alone::add);
+        }
+        tiny.finish(alone::add);
+        assertEquals(whole.size(), alone.size());
+        for (int i = 0; i < whole.size(); i++) {
+            assertEquals(whole.get(i).key, alone.get(i).key);
+            assertEquals(whole.get(i).score, alone.get(i).score, 1e-6);
+        }
+    }
+
+    @Test
     public void thresholdOverrideChangesFlagsOnly() throws Exception {
         TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
         LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
