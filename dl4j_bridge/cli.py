@@ -117,7 +117,7 @@ def cmd_score(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .detectors.report import Report, explanations_markdown
-    from .detectors.run import _order, _per_type, line_column, window_truth
+    from .detectors.run import _order, _per_type, line_columns, window_truth
 
     detector = _load(args.model, args.trusted)
     if args.threshold is not None:
@@ -129,16 +129,15 @@ def cmd_evaluate(args) -> int:
     batch = detector.pipeline_.transform(args.input)
     scores = detector.score_batch(batch)
     next_event = detector.kind == "next_event"
+    fields = line_columns(detector.pipeline_, args.input, [label.column if next_event else None, args.kinds_field])
     # a next-event detector judges the record after each window: its label counts too
-    truth = window_truth(batch, line_column(detector.pipeline_, args.input, label.column) if next_event else None,
-                         next_event=next_event, positive=label.positive)
+    truth = window_truth(batch, fields.get(label.column), next_event=next_event, positive=label.positive)
     report = Report(args.report, f"Evaluation of {Path(args.model).name} on {Path(args.input).name}")
     m = report.model(detector.kind, truth, scores.scores, detector.threshold_, order=_order(batch),
                      threshold_method=detector.threshold_method_)
     report.comparison([detector.kind])
     if args.kinds_field:
-        per_type = _per_type(batch, scores.scores, line_column(detector.pipeline_, args.input, args.kinds_field),
-                             next_event=next_event)
+        per_type = _per_type(batch, scores.scores, fields[args.kinds_field], next_event=next_event)
         report.parts.append("## ROC AUC per anomaly type\n")
         report.table(["type", "roc_auc"], sorted((per_type or {}).items()))
     report.text("Flagged sequences:\n\n" + explanations_markdown(detector.explain(batch, scores=scores)))

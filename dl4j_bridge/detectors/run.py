@@ -134,7 +134,7 @@ def window_truth(batch: SequenceBatch, line_labels: Optional[dict], *, next_even
                  positive=None) -> np.ndarray:
     """0/1 truth per window: ``batch.labels`` and, for a next-event detector, the label of the record after the
     window too (the detector judges that record: flagging the window before an attack is a true positive).
-    ``line_labels``: raw label value per record line (:func:`line_column`), read by the ``Label`` rule."""
+    ``line_labels``: raw label value per record line (:func:`line_columns`), read by the ``Label`` rule."""
     truth = (np.asarray(batch.labels) > 0).astype(np.int64)
     if next_event and line_labels is not None and len(line_labels):
         following = next_record_lines(batch, line_labels.keys())
@@ -150,12 +150,19 @@ def normal_windows(batch: SequenceBatch, line_labels: Optional[dict] = None, pos
     return np.flatnonzero(window_truth(batch, line_labels, next_event=True, positive=positive) == 0)
 
 
-def line_column(pipeline: Pipeline, source, column: str) -> dict:
-    """``{line number: value}`` of one reader field (e.g. the anomaly type of every line)."""
+def line_columns(pipeline: Pipeline, source, columns) -> dict:
+    """``{column: {line number: value}}`` of reader fields (e.g. the label and the anomaly type of every
+    record), in one read of ``source``; None entries of ``columns`` are skipped."""
+    wanted = [c for c in dict.fromkeys(columns) if c is not None]
+    if not wanted:
+        return {}
     frame = copy.deepcopy(pipeline.reader).read(source)
-    if column not in frame:
-        raise ConfigError(f"the input has no field {column!r} (fields: {[c for c in frame.columns if c != LINE_NUMBER]})")
-    return dict(zip(frame[LINE_NUMBER].astype(int), frame[column]))
+    for column in wanted:
+        if column not in frame:
+            raise ConfigError(f"the input has no field {column!r} "
+                              f"(fields: {[c for c in frame.columns if c != LINE_NUMBER]})")
+    lines = frame[LINE_NUMBER].astype(int)
+    return {column: dict(zip(lines, frame[column])) for column in wanted}
 
 
 def chronological_validation(batch: SequenceBatch, fraction: float = 0.1, *, need_both_classes: bool = False):
@@ -196,14 +203,15 @@ def train(config: dict) -> dict:
              train_batch.x.shape[1:])
     if len(test_batch) == 0:
         raise ConfigError("the test part is empty: give [data] test or a [split]")
-    train_labels = line_column(pipeline, str(train_source), data["label_field"]) if data.get("label_field") else None
+    label_field, kinds_field = data.get("label_field"), data.get("kinds_field")
+    # the test source's labels and anomaly types in one read (and the training labels too when it is the same file)
+    test_fields = line_columns(pipeline, str(test_source or train_source), [label_field, kinds_field])
+    test_labels, test_kinds = test_fields.get(label_field), test_fields.get(kinds_field)
+    train_labels = test_labels if test_source is None else \
+        line_columns(pipeline, str(train_source), [label_field]).get(label_field)
     # read label_field as the label transform of the same field does (its positive values, if it lists them)
     positive = next((t.positive for t in pipeline.transforms if getattr(t, "kind", "") == "label"
-                     and t.column == data.get("label_field")), None)
-    test_labels = line_column(pipeline, str(test_source or train_source), data["label_field"]) \
-        if data.get("label_field") else None
-    kinds_field = data.get("kinds_field")
-    test_kinds = line_column(pipeline, str(test_source or train_source), kinds_field) if kinds_field else None
+                     and t.column == label_field), None)
 
     report = Report(_path(config, output.get("report", "reports/run")), output.get("title", "dl4j_bridge run"))
     report.text(f"Training: {len(train_batch)} sequences; test: {len(test_batch)} sequences "

@@ -184,7 +184,7 @@ def test_a_next_event_window_is_judged_with_the_record_after_it():
     assert window_truth(batch, raw, next_event=True, positive=["scan"]).tolist() == [0, 1, 1, 1]
     assert window_truth(batch, raw, next_event=False, positive=["scan"]).tolist() == [0, 0, 1, 1]
     assert window_truth(batch, None, next_event=True).tolist() == [0, 0, 1, 1]
-    kinds = {1: "", 2: "", 3: "", 4: "port_scan", 5: "", 6: ""}   # one value per record, as line_column gives
+    kinds = {1: "", 2: "", 3: "", 4: "port_scan", 5: "", 6: ""}   # one value per record, as line_columns gives
     scores = np.array([0.1, 0.9, 0.8, 0.7])
     assert _per_type(batch, scores, kinds, next_event=True) == {"port_scan": 1.0}   # only window 0 is negative
     assert _per_type(batch, scores, kinds) == {"port_scan": 0.5}    # windows 0 and 1 negative: 0.9 is a miss

@@ -114,11 +114,12 @@ public final class DetectorScoring {
      */
     public static String checkSpec(String scoringJson, int nOut) {
         Spec spec = Spec.parse(scoringJson);
-        int[] ids = spec.nextEvent ? spec.neverExpected : spec.positive;
-        for (int id : ids) {
+        if (spec.nextEvent) {
+            spec.excluded(nOut);
+        }
+        for (int id : spec.nextEvent ? new int[0] : spec.positive) {
             if (id < 0 || id >= nOut) {
-                throw new IllegalArgumentException((spec.nextEvent ? "never_expected id " : "positive class ") + id
-                        + " is not one of the network's " + nOut + " classes");
+                throw new IllegalArgumentException("positive class " + id + " is not one of the network's " + nOut + " classes");
             }
         }
         if (spec.nextEvent && spec.endId >= nOut) {
@@ -184,6 +185,19 @@ public final class DetectorScoring {
         int[] neverExpected = new int[0];
         int[] positive = {1};
         String aggregation = "max";
+
+        /** Which of a network's {@code nOut} classes are left out of the ranking; refuses an id outside them. */
+        boolean[] excluded(int nOut) {
+            boolean[] out = new boolean[nOut];
+            for (int id : neverExpected) {
+                if (id >= nOut) {
+                    throw new IllegalArgumentException("never_expected id " + id + " is not one of the network's "
+                            + nOut + " classes");
+                }
+                out[id] = true;
+            }
+            return out;
+        }
 
         static Spec parse(String json) {
             JsonNode node;
@@ -298,14 +312,7 @@ public final class DetectorScoring {
         /** probs: [chunk, nOut, time] C order; offset = start of sequence b's block. */
         void nextEvent(int b, float[] probs, int offset, int nOut, float[] targets, float[] mask) {
             if (excluded == null) {
-                excluded = new boolean[nOut];
-                for (int id : spec.neverExpected) {
-                    if (id >= nOut) {
-                        throw new IllegalArgumentException("never_expected id " + id + " is not one of the network's "
-                                + nOut + " classes");
-                    }
-                    excluded[id] = true;
-                }
+                excluded = spec.excluded(nOut);
             }
             int base = b * time;
             int first = 0;
