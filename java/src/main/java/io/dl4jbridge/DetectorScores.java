@@ -34,7 +34,7 @@ public final class DetectorScores {
     /**
      * Next event, optional {@code [batch * time]}: the step is unexpected exactly when {@code top_g <= stepRanks};
      * how many candidate events the model ranked above the actual one, {@code nOut} when the step is unexpected
-     * whatever g is (OOV, an end below its floor), 0 when it is expected whatever g is (an end above its floor),
+     * whatever g is (OOV, an event given probability 0, an end below its floor), 0 when it is expected whatever g is (an end above its floor),
      * -1 where a step is not scored. One pass gives the unexpected share of every g. Null unless asked for.
      */
     public final int[] stepRanks;

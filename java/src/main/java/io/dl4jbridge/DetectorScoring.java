@@ -30,7 +30,9 @@ import java.util.Arrays;
  *     log-likelihood of the actual events (probabilities floored at 1e-12). Optional {@code "never_expected"}:
  *     ids that can never be the next event (start padding, the OOV id, any class no training step had as
  *     its target); they neither take one of the top g places nor appear among the expected events, and when one
- *     does come it is unexpected, like the OOV id. Optional {@code "end_id"} and
+ *     does come it is unexpected, like the OOV id. An event the network gives probability 0 (softmax underflow)
+ *     is unexpected whatever its rank among the other zero-probability classes, and is never listed as expected.
+ *     Optional {@code "end_id"} and
  *     {@code "end_min_probability"}: the id of an end-of-session symbol and the probability below which the
  *     model did not expect the session to end there; a step whose target is the end is then judged by that
  *     floor instead of by its rank (with few event kinds the end of a cut-short session can still rank
@@ -344,6 +346,11 @@ public final class DetectorScoring {
                 if (!bad && actual == spec.endId && spec.endMinProbability >= 0) {
                     bad = p < spec.endMinProbability;
                     rank = bad ? nOut : 0;
+                } else if (!bad && !(p > 0.0)) {
+                    // The network gave the event no probability at all (softmax underflow in a saturated model):
+                    // it ties with every other zero-probability class, and counting only the classes strictly
+                    // above it would let it rank within the top g. An impossible event is never expected.
+                    bad = true;
                 } else if (!bad) {
                     int limit = stepRanks != null ? nOut : spec.topG;   // the full rank only when asked for
                     int above = 0;
@@ -401,12 +408,13 @@ public final class DetectorScoring {
             for (int i = 0; i < k; i++) {
                 int best = -1;
                 for (int c = 0; c < nOut; c++) {
-                    if (!taken[c] && (best < 0 || probs[offset + c * time + t] > probs[offset + best * time + t])) {
+                    if (!taken[c] && probs[offset + c * time + t] > 0.0
+                            && (best < 0 || probs[offset + c * time + t] > probs[offset + best * time + t])) {
                         best = c;
                     }
                 }
                 if (best < 0) {
-                    break;  // fewer candidates than g: the rest stays -1
+                    break;  // fewer candidates with any probability than g: the rest stays -1
                 }
                 taken[best] = true;
                 expected[b * g + i] = best;

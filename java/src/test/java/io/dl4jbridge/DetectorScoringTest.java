@@ -184,6 +184,35 @@ public class DetectorScoringTest {
     }
 
     @Test
+    public void anEventGivenProbabilityZeroIsUnexpectedWhateverGIsAndNeverListed() {
+        MultiLayerNetwork net = NetworkFactory.build(SPEC5);
+        // Saturate the output layer: logits (0, 200, 200, -200, -200) whatever the input, so the float32
+        // softmax gives events 1 and 2 one half each and the others exactly 0.
+        org.deeplearning4j.nn.api.Layer output = net.getLayer(net.getnLayers() - 1);
+        output.setParam("W", Nd4j.zeros(output.getParam("W").shape()));
+        output.setParam("b", Nd4j.create(new float[]{0, 200, 200, -200, -200}, new long[]{1, 5}, 'c'));
+        int[][] ids = {{1, 2, 3, 1}};
+        INDArray x = oneHot(ids);
+        INDArray out = net.output(x);
+        assertEquals(0.0, out.getDouble(0, 3, 1), 0.0);   // the premise: an exact zero
+        INDArray stepIds = Nd4j.create(new float[]{1, 2, 3, 1}, new long[]{1, 4}, 'c');
+        for (int g = 1; g <= 5; g++) {
+            String spec = "{\"kind\": \"next_event\", \"top_g\": " + g + ", \"score\": \"count\", \"oov_id\": -1}";
+            DetectorScores s = DetectorScoring.score(net, null, x, null, stepIds, null, spec, true);
+            // step 0 -> 2 (p 0.5) and step 2 -> 1 (p 0.5) are expected from g = 1 (ties at 0.5 rank 0);
+            // step 1 -> 3 (p 0) ties with three other zero classes but is unexpected even at g = 5
+            assertArrayEquals("top-" + g, new byte[]{0, 1, 0, 0}, s.stepFlags);
+            assertEquals(5, s.stepRanks[1]);
+            assertEquals(1.0, s.scores[0], 0.0);
+            assertEquals(1, s.detailStep[0]);
+            int[] expected = s.expectedOf(0);
+            int[] sorted = expected.clone();
+            java.util.Arrays.sort(sorted);
+            assertArrayEquals("top-" + g, g == 1 ? new int[]{expected[0]} : new int[]{1, 2}, sorted);
+        }
+    }
+
+    @Test
     public void classifierScoresAggregatePositiveClassProbabilitiesOverRealSteps() {
         MultiLayerNetwork net = NetworkFactory.build(SPEC5);
         INDArray x = oneHot(new int[][]{{1, 2, 3}, {4, 4, 4}});
