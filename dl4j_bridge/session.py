@@ -19,7 +19,9 @@ import contextlib
 import dataclasses
 import glob
 import logging
+import numbers
 import os
+import re
 import signal
 import threading
 import time
@@ -55,6 +57,8 @@ _lock = threading.Lock()
 _running: Optional["JVMConfig"] = None
 #: Set by :func:`shutdown_jvm`: the JVM of this process is gone for good.
 _shut_down = False
+#: Why ``jpype.startJVM`` failed in this process (it cannot be retried), or None.
+_failed_start: Optional[str] = None
 #: The pid of the parent, in a process forked after the JVM started (the JVM did not come along).
 _forked_from: Optional[int] = None
 #: Set at interpreter exit, just before JPype shuts the JVM down.
@@ -149,6 +153,50 @@ def find_lib_dir(home: Optional[os.PathLike] = None) -> Path:
     )
 
 
+_SIZE = re.compile(r"^([0-9]+)([kmgt]?)$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+#: The smallest heap worth starting: Deeplearning4j's classes alone need more (-Xmx below ~2m makes the JVM
+#: print "Too small maximum heap" and end the whole Python process).
+_MIN_HEAP_BYTES = 64 << 20
+
+
+def size_bytes(name: str, value) -> int:
+    """Bytes in a JVM size such as ``"4g"``, ``"512m"``, ``"1024k"`` or ``"1073741824"``; a
+    :class:`JVMConfigurationError` naming ``name`` for anything else (checked before the JVM starts, since a
+    size the JVM refuses ends the process or leaves JPype unable to start one)."""
+    match = _SIZE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise JVMConfigurationError(
+            f"{name} must be a size string such as '4g', '512m' or '1024k' (a number alone is bytes), got "
+            f"{value!r}")
+    return int(match.group(1)) * _UNITS[match.group(2).lower()]
+
+
+def _checked_arguments(classpath, heap, max_bytes, max_physical_bytes, threads, jvm_options):
+    """The arguments of :func:`start_jvm` checked and normalised before anything starts: ``classpath`` as a
+    tuple (a string is split at ``os.pathsep``, as Java reads one), ``jvm_options`` as a tuple."""
+    if isinstance(classpath, (str, os.PathLike)):
+        classpath = [entry for entry in str(classpath).split(os.pathsep) if entry]
+    if heap is not None and size_bytes("heap", heap) < _MIN_HEAP_BYTES:
+        raise JVMConfigurationError(f"heap={heap!r} is too small for Deeplearning4j: give at least '64m' "
+                                    "(default '2g')")
+    for name, value in (("max_bytes", max_bytes), ("max_physical_bytes", max_physical_bytes)):
+        if value is not None:
+            size_bytes(name, value)
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, numbers.Integral)
+                                or threads < 1):
+        raise JVMConfigurationError(f"threads must be an integer >= 1, got {threads!r}")
+    if isinstance(jvm_options, (str, bytes)):
+        raise JVMConfigurationError(f"jvm_options must be a list of options such as ['-Dkey=value'], got the "
+                                    f"string {jvm_options!r}: wrap it in a list")
+    options = tuple(jvm_options)
+    bad = [o for o in options if not isinstance(o, str) or not o.startswith("-")]
+    if bad:
+        raise JVMConfigurationError(f"every JVM option must be a string starting with '-' (such as "
+                                    f"'-Dkey=value' or '-Xss4m'), got {bad[:3]}")
+    return classpath, None if threads is None else int(threads), options
+
+
 def _classpath(classpath: Optional[Sequence[str]], home) -> Tuple[str, ...]:
     if classpath is not None:
         jars = []
@@ -177,12 +225,14 @@ def start_jvm(
 
     Parameters
     ----------
-    classpath : sequence of str, optional
-        Jars (globs allowed). Default: every jar of the dl4j-bridge build (see :func:`find_lib_dir`).
+    classpath : sequence of str or str, optional
+        Jars (globs allowed); one string is split at ``os.pathsep`` as Java reads a classpath. Default: every
+        jar of the dl4j-bridge build (see :func:`find_lib_dir`).
     home : path, optional
         Where the build is, instead of ``$DL4J_BRIDGE_HOME`` or the checkout.
     heap : str, optional
-        Maximum Java heap, e.g. ``"4g"``. Default ``"2g"``.
+        Maximum Java heap, e.g. ``"4g"`` or ``"512m"`` (at least 64m). Default ``"2g"``. Sizes are compared as
+        bytes: ``"1g"`` and ``"1024m"`` are the same setting.
     max_bytes, max_physical_bytes : str, optional
         Off-heap limits for ND4J's native memory, e.g. ``"8g"``.
     threads : int, optional
@@ -204,15 +254,23 @@ def start_jvm(
     ------
     JVMConfigurationError
         When the JVM already runs and an argument given here differs from how it was started
-        (arguments left out are not compared), or ``cpu_build`` names a build this CPU cannot run.
+        (arguments left out are not compared), ``cpu_build`` names a build this CPU cannot run, an argument
+        is malformed (checked before the JVM starts: a size the JVM refuses would end the process), or the
+        JVM refused to start with these options (JPype cannot try again in the same process).
     BuildNotFoundError
         When the jars are missing; the message names the command that builds them.
     """
-    global _running
+    global _running, _failed_start
     import jpype
 
     with _lock:
         _refuse_forked_or_shut_down()
+        classpath, threads, jvm_options = _checked_arguments(classpath, heap, max_bytes, max_physical_bytes,
+                                                             threads, jvm_options)
+        if _failed_start is not None:
+            raise JVMConfigurationError(
+                f"the JVM of this process failed to start ({_failed_start}); JPype cannot try again in the "
+                "same process: fix the setting and run in a new process")
         if _running is not None or jpype.isJVMStarted():
             return _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, threads, jvm_options,
                                cpu_build)
@@ -232,9 +290,7 @@ def start_jvm(
             cpu_build=build,
         )
         if threads is not None:
-            if int(threads) < 1:
-                raise ValueError(f"threads must be >= 1, got {threads}")
-            os.environ["OMP_NUM_THREADS"] = str(int(threads))
+            os.environ["OMP_NUM_THREADS"] = str(threads)
         for key, value in NATIVE_ENV_DEFAULTS.items():
             os.environ.setdefault(key, value)
         # jpype#808: let numpy's BLAS initialise before the JVM's native libraries load.
@@ -242,12 +298,16 @@ def start_jvm(
 
         numpy.linalg.det(numpy.eye(2))
         log.info("starting JVM: %s, %d jars", " ".join(config.jvm_arguments()), len(config.classpath))
-        jpype.startJVM(
-            _jvm_library(jpype),
-            *config.jvm_arguments(),
-            classpath=list(config.classpath),
-            convertStrings=False,
-        )
+        library = _jvm_library(jpype)
+        try:
+            jpype.startJVM(library, *config.jvm_arguments(), classpath=list(config.classpath),
+                           convertStrings=False)
+        except Exception as exc:  # the JVM refused an option; JPype cannot start another in this process
+            _failed_start = f"{type(exc).__name__}: {exc}; options {' '.join(config.jvm_arguments())}"
+            raise JVMConfigurationError(
+                f"the JVM did not start with the options {' '.join(config.jvm_arguments())} ({exc}). Check "
+                "jvm_options (see `java -X` and the JVM's own message above); JPype cannot start a JVM twice in "
+                "one process, so run again in a new process") from None
         try:
             jpype.JClass(_MARKER_CLASS)
         except Exception as exc:  # the jars were there but are not ours
@@ -416,10 +476,15 @@ def _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, thr
         "jvm_options": tuple(jvm_options) if jvm_options else None,
         "cpu_build": None if cpu_build in (None, "auto") else str(cpu_build).lower(),
     }
+    def same(name, value, running) -> bool:
+        if name in ("heap", "max_bytes", "max_physical_bytes") and running is not None:
+            return size_bytes(name, value) == size_bytes(name, running)   # '1g' is '1024m'
+        return value == running
+
     differ = [
         f"{name}: running {getattr(_running, name)!r}, asked {value!r}"
         for name, value in asked.items()
-        if value is not None and value != getattr(_running, name)
+        if value is not None and not same(name, value, getattr(_running, name))
     ]
     if differ:
         raise JVMConfigurationError(

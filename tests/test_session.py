@@ -31,6 +31,60 @@ def test_second_start_with_another_configuration_is_a_typed_error(dist):
     assert "RAISED" in out and "heap" in out and "'1g'" in out and "'3g'" in out
 
 
+def test_bad_arguments_are_refused_before_the_jvm_starts(dist):
+    # A heap the JVM refuses ends the whole process ("Too small maximum heap"); a bad option leaves JPype
+    # unable to start a JVM at all: both are checked first, so the same process can still start one.
+    out = assert_ok(run_python("""
+        import dl4j_bridge as db
+        for kwargs in (dict(heap=2048), dict(heap="lots"), dict(heap="1m"), dict(max_bytes="8 GB"),
+                       dict(jvm_options="-Dfoo=1"), dict(jvm_options=["foo"]), dict(threads="2"),
+                       dict(threads=0)):
+            try:
+                db.start_jvm(**kwargs)
+            except db.JVMConfigurationError as e:
+                print("REFUSED", sorted(kwargs)[0], "|", e)
+            else:
+                print("STARTED", kwargs)
+        config = db.start_jvm(heap="1g")
+        print("RUNNING", config.heap)
+    """))
+    assert out.count("REFUSED") == 8 and "STARTED" not in out, out
+    assert "RUNNING 1g" in out
+    assert "heap must be a size string such as '4g'" in out and "at least '64m'" in out
+    assert "wrap it in a list" in out and "threads must be an integer >= 1" in out
+
+
+def test_sizes_are_compared_as_bytes_and_a_classpath_string_is_split_like_java_does(dist):
+    out = assert_ok(run_python(f"""
+        import os, dl4j_bridge as db
+        lib = {str(dist / "lib")!r}
+        a = db.start_jvm(classpath=os.path.join(lib, "*") + os.pathsep, heap="1g", max_bytes="2048m")
+        b = db.start_jvm(heap="1024m", max_bytes="2g")
+        c = db.start_jvm(heap="1G")
+        print("SAME", a is b is c, len(a.classpath) > 10)
+        try:
+            db.start_jvm(heap="1025m")
+        except db.JVMConfigurationError as e:
+            print("RAISED", e)
+    """))
+    assert "SAME True True" in out
+    assert "RAISED" in out and "'1025m'" in out
+
+
+def test_an_option_the_jvm_refuses_is_a_typed_error_and_no_retry_in_the_process(dist):
+    out = assert_ok(run_python("""
+        import dl4j_bridge as db
+        for attempt in (["-XX:+NoSuchOptionAnywhere"], []):
+            try:
+                db.start_jvm(jvm_options=attempt)
+            except db.JVMConfigurationError as e:
+                print("RAISED", e)
+    """))
+    assert out.count("RAISED") == 2, out
+    assert "did not start with the options" in out and "NoSuchOptionAnywhere" in out
+    assert "failed to start" in out and "new process" in out
+
+
 def test_threads_and_offheap_limits_are_set_before_start(dist):
     out = assert_ok(run_python("""
         import os, dl4j_bridge as db
