@@ -11,7 +11,8 @@ Nothing here imports a JVM.  The main entry point is :class:`Pipeline`::
     batch = Pipeline.load("spec.json").transform(new_lines)
 """
 
-from .errors import BadRecordError, EtlError, NotFittedError, SchemaError, SourceError, SpecError
+from .errors import (AbsentFieldError, BadLineError, BadRecordError, EtlError, NotFittedError, SchemaError,
+                     SourceError, SpecError)
 from .generator import ANOMALY_KINDS, SYSLOG_FORMAT, SYSLOG_TIME_FORMAT, GeneratedLogs, LogGenerator
 from .pipeline import SPEC_FORMAT, SPEC_VERSION, Pipeline, atomic_write_text
 from .readers import CsvReader, JsonLinesReader, ReadReport, Reader, TextReader, format_to_regex
@@ -23,7 +24,8 @@ from .transforms import (STEP_LABEL, TEMPLATE_ID, Categorical, Extract, IpAddres
                          Template, Timestamp, Transform)
 
 __all__ = [
-    "EtlError", "BadRecordError", "SchemaError", "SpecError", "SourceError", "NotFittedError",
+    "EtlError", "BadRecordError", "BadLineError", "SchemaError", "AbsentFieldError", "SpecError", "SourceError",
+    "NotFittedError",
     "Reader", "TextReader", "JsonLinesReader", "CsvReader", "ReadReport", "format_to_regex",
     "Schema", "Column",
     "Transform", "Extract", "Categorical", "Numeric", "Timestamp", "Template", "IpAddress", "Port", "Label",

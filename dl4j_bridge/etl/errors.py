@@ -13,6 +13,8 @@ __all__ = [
     "EtlError",
     "BadRecordError",
     "SchemaError",
+    "AbsentFieldError",
+    "BadLineError",
     "SpecError",
     "SourceError",
     "NotFittedError",
@@ -71,8 +73,67 @@ class SourceError(EtlError):
                          "what is readable with 'zcat FILE > FILE.txt' and read that")
 
 
+class BadLineError(BadRecordError):
+    """A bad line met in strict mode: reading leniently (``mode="lenient"``) would quarantine it instead.
+
+    Unlike the :class:`BadRecordError` of an unusable CSV header or of a missing value under the policy
+    ``"error"``, which no reading mode can get past.
+    """
+
+
 class SchemaError(EtlError):
-    """Data does not agree with a :class:`~dl4j_bridge.etl.schema.Schema`."""
+    """Data does not agree with a :class:`~dl4j_bridge.etl.schema.Schema`, or lacks a column the pipeline needs."""
+
+
+#: JSON lines: the records whose keys an :class:`AbsentFieldError` lists.
+KEY_SAMPLE_RECORDS = 1000
+
+
+class AbsentFieldError(SchemaError):
+    """A field the reader maps (``fields=``) is not in the input at all.
+
+    CSV: no header column has any of the field's names. JSON lines: none of the field's paths is in any
+    record of the read. Reading on would make the field missing on every record, silently.
+
+    Parameters
+    ----------
+    file : str
+        The source.
+    field : str
+        The reader's output field.
+    names : list of str
+        The header names or JSON paths the field is mapped to.
+    available : list of str
+        The fields the input does have (CSV: the header; JSON lines: the dotted keys of its first
+        ``KEY_SAMPLE_RECORDS`` records).
+    records : int
+        JSON lines: the JSON objects read; CSV: 0.
+    line : int or None
+        1 for a CSV header, None for JSON lines (the whole input).
+    """
+
+    def __init__(self, file: str, field: str, names: list[str], available: list[str], *, records: int = 0,
+                 line: int | None = None):
+        self.file = file
+        self.field = field
+        self.names = list(names)
+        self.available = list(available)
+        self.records = records
+        self.line = line
+        super().__init__(absent_field_message(file, field, self.names, self.available, records, line))
+
+
+def absent_field_message(file: str, field: str, names: list[str], available: list[str], records: int,
+                         line: int | None) -> str:
+    """The message of :class:`AbsentFieldError` (the JVM reader builds the same one)."""
+    mapped = names[0] if len(names) == 1 else names
+    if line is not None:
+        where = f"{file}:{line}: the CSV header has no column {mapped!r} for field {field!r}; its columns are"
+    else:
+        some = "their" if records <= KEY_SAMPLE_RECORDS else f"the first {KEY_SAMPLE_RECORDS} records'"
+        where = f"{file}: field {field!r} (path {mapped!r}) is in none of its {records} JSON records; {some} fields are"
+    return (f"{where} {available}: map {field!r} to one of them in the reader's fields "
+            "(run.toml [reader] fields), or check that this is the right input")
 
 
 class SpecError(EtlError):

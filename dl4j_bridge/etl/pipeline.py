@@ -103,7 +103,8 @@ class Pipeline:
         Default ``Windows(length=10, stride=1)``.
     split : ChronologicalSplit or KeySplit, optional
         How :meth:`fit` picks the training part and :meth:`fit_split`
-        separates train from test; ``None`` uses all records for both.
+        separates train from test; ``None``: :meth:`fit` uses all records
+        (and :meth:`fit_split` cannot be used).
 
     Attributes
     ----------
@@ -120,6 +121,7 @@ class Pipeline:
         # the pipeline owns copies: transforms hold fitted state, so one
         # instance must never be shared by two pipelines
         self.reader = copy.deepcopy(reader)
+        self.reader.reset_quarantine()  # this pipeline's reads make one quarantine file
         self._unfitted = [copy.deepcopy(t) for t in transforms]
         self.transforms = [copy.deepcopy(t) for t in self._unfitted]
         self.sequence = sequence if sequence is not None else Windows(length=10, stride=1)
@@ -181,6 +183,7 @@ class Pipeline:
     def _fit_pass(self, source: Source, state: _PassState) -> int:
         n_train = 0
         for chunk in self.reader.iter_chunks(source):
+            self._check_columns(chunk)
             read_columns = [c for c in chunk.columns if c != LINE_NUMBER]
             self._derive(chunk, fitting=True)
             is_test = self._is_test(chunk, state)
@@ -238,6 +241,10 @@ class Pipeline:
     def fit_split(self, source: Source, *, session_labels: Mapping[Any, int] | None = None
                   ) -> tuple[SequenceBatch, SequenceBatch]:
         """Fit on the training part, then return ``(train, test)`` batches."""
+        if self.split is None:
+            raise EtlError("fit_split needs a split: build the pipeline with split=ChronologicalSplit(test_fraction) "
+                           "or split=KeySplit(key), or call fit(train_source) and then transform() on a "
+                           "separate test source")
         self.fit(source)
         train: list[SequenceBatch] = []
         test: list[SequenceBatch] = []
@@ -261,6 +268,7 @@ class Pipeline:
             transform.reset_stream()
         with self._naming_source():
             for chunk in self.reader.iter_chunks(source):
+                self._check_columns(chunk)
                 self._derive(chunk, fitting=False)
                 x, _ = self._features(chunk)
                 frames.append(pd.concat([chunk, pd.DataFrame(x, columns=self.feature_names)], axis=1))
@@ -357,18 +365,31 @@ class Pipeline:
                 out[i] = decided
         return out
 
+    def _check_columns(self, chunk: pd.DataFrame) -> None:
+        """Every column a transform, the session key or the split key names must be read or derived."""
+        derived = {TEMPLATE_ID, STEP_LABEL} | {t.into for t in self.transforms if hasattr(t, "into")}
+        needs: list[tuple[str, str]] = []   # (who needs it, column)
+        for transform in self.transforms:
+            columns = getattr(transform, "columns", [transform.column])
+            who = f"{type(transform).__name__}({columns[0] if len(columns) == 1 else columns!r})"
+            needs += [(who, name) for name in columns]
+            if getattr(transform, "delta_by", None) is not None:
+                needs.append((f"{who[:-1]}, delta_by={transform.delta_by!r})", transform.delta_by))
+        if isinstance(self.sequence, Sessions):
+            needs.append((f"Sessions(key={self.sequence.key!r})", self.sequence.key))
+        if isinstance(self.split, KeySplit):
+            needs.append((f"KeySplit(key={self.split.key!r})", self.split.key))
+        missing = [(who, name) for who, name in needs if name not in derived and name not in chunk.columns]
+        if missing:
+            have = [c for c in chunk.columns if c != LINE_NUMBER]
+            what = "; ".join(f"{who} needs column {name!r}" for who, name in missing)
+            raise SchemaError(f"{self.reader.report.source}: {what}, which the input does not have; its columns are "
+                              f"{have}: name one of them (in run.toml: the [[transforms]] column, [sequence] key or "
+                              "[split] key), or add the field to the reader's fields")
+
     def _check_schema(self, chunk: pd.DataFrame) -> None:
         """Missing input columns raise; type drift (first 1000 rows of a chunk) is logged."""
-        derived = {TEMPLATE_ID, STEP_LABEL} | {t.into for t in self.transforms if hasattr(t, "into")}
-        needed = []
-        for transform in self.transforms:
-            for name in getattr(transform, "columns", [transform.column]):
-                if name not in derived and name not in needed:
-                    needed.append(name)
-        missing = [name for name in needed if name not in chunk.columns]
-        if missing:
-            raise SchemaError(f"{self.reader.report.source}: input columns {missing} are missing "
-                              f"(have {[c for c in chunk.columns if c != LINE_NUMBER]})")
+        self._check_columns(chunk)
         if self.schema is not None:
             sample = chunk[[c for c in self.schema.names if c in chunk.columns]].head(1000)
             problems = self.schema.problems(sample)

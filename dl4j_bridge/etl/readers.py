@@ -14,6 +14,12 @@ Bad lines follow an explicit policy:
   object per line (``source``, ``line``, ``field``, ``reason``, ``text``) to
   the quarantine file.
 
+The quarantine collects the rejected lines of every source a reader reads: its
+first read starts the file afresh, later reads append, and a source already read
+to its end (the same file, unchanged; the same in-memory lines) is not written
+twice -- a pipeline reads its sources several times.  The "N bad lines" warning
+is likewise logged once per source.
+
 Nothing is dropped silently: blank lines are counted in the report too.  In
 lenient mode every physical line is accounted for::
 
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import json
 import logging
 import math
@@ -42,8 +49,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import BadRecordError, EtlError, SpecError
-from .sources import Source, iter_line_blocks, source_name
+from .errors import (KEY_SAMPLE_RECORDS, AbsentFieldError, BadLineError, BadRecordError, EtlError,
+                     SpecError)
+from .sources import Source, is_path, iter_line_blocks, source_name
 
 __all__ = [
     "ReadReport",
@@ -228,25 +236,31 @@ class ReadReport:
 
 
 class _BadLineSink:
-    """Applies the strict / lenient policy to one read."""
+    """Applies the strict / lenient policy to one read.
 
-    def __init__(self, source: str, mode: str, quarantine: str | None, report: ReadReport):
+    ``append``: add to the quarantine file instead of starting it afresh; ``write``: False when this
+    source's bad lines are in the quarantine already (it was read to its end before).
+    """
+
+    def __init__(self, source: str, mode: str, quarantine: str | None, report: ReadReport, *,
+                 append: bool = False, write: bool = True):
         self.source = source
         self.mode = mode
         self.report = report
         self.counter: Counter[str] = Counter()
         self.handle = None
         if quarantine is not None:
-            directory = os.path.dirname(os.path.abspath(quarantine))
-            os.makedirs(directory, exist_ok=True)
-            # backslashreplace: a lone surrogate (from in-memory lines) is written as its JSON escape
-            self.handle = open(quarantine, "w", encoding="utf-8", errors="backslashreplace")
             report.quarantine = os.fspath(quarantine)
+            if write:
+                directory = os.path.dirname(os.path.abspath(quarantine))
+                os.makedirs(directory, exist_ok=True)
+                # backslashreplace: a lone surrogate (from in-memory lines) is written as its JSON escape
+                self.handle = open(quarantine, "a" if append else "w", encoding="utf-8", errors="backslashreplace")
 
     def bad(self, line: int, field: str | None, category: str, detail: str, text: str) -> None:
         if self.mode == "strict":
             self.close()
-            raise BadRecordError(self.source, line, field, f"{category}: {detail}")
+            raise BadLineError(self.source, line, field, f"{category}: {detail}")
         self.counter[category] += 1
         self.report.bad_lines += 1
         if self.handle is not None:
@@ -301,6 +315,7 @@ class Reader:
             raise EtlError(f"unknown encoding {encoding!r}: give a Python codec name such as 'utf-8' or "
                            "'latin-1'") from error
         self.report = ReadReport()
+        self._history: dict[str, Any] = {}
 
     # -- public -----------------------------------------------------------
     @property
@@ -323,7 +338,16 @@ class Reader:
         """
         name = source_name(source)
         self.report = ReadReport(source=name)
-        sink = _BadLineSink(name, self.mode, self.quarantine, self.report)
+        history = self._read_history()
+        key: Any = _UNKNOWN
+        append = write = False
+        if self.quarantine is not None:
+            key = _read_key(source)
+            append = history["started"]
+            write = key is None or key not in history["quarantined"]
+            history["started"] = history["started"] or write
+        sink = _BadLineSink(name, self.mode, self.quarantine, self.report, append=append, write=write)
+        self._start_read()
         try:
             for frame in self._iter_frames(source, sink):
                 frame = self._check_types(frame, sink)
@@ -333,13 +357,24 @@ class Reader:
         finally:
             sink.close()
         if self.report.bad_lines:
-            logger.warning("%s: %d bad lines %s%s", name, self.report.bad_lines,
-                           self.report.bad_by_reason,
-                           f", quarantined to {self.quarantine}" if self.quarantine else "")
+            key = _read_key(source) if key is _UNKNOWN else key
+            if write and key is not None:   # complete: its bad lines are all in the quarantine now
+                history["quarantined"].add(key)
+            first = key is None or key not in history["warned"]
+            if key is not None:
+                history["warned"].add(key)
+            logger.log(logging.WARNING if first else logging.DEBUG, "%s: %d bad lines %s%s", name,
+                       self.report.bad_lines, self.report.bad_by_reason,
+                       f", quarantined to {self.quarantine}" if self.quarantine else "")
         if self.report.undecodable_lines:
             logger.warning("%s: %d lines hold bytes that are not valid %s; they were read with U+FFFD in their "
                            "place (pass encoding= if the file has another one)", name,
                            self.report.undecodable_lines, self.encoding)
+        self._finish_read()
+
+    def reset_quarantine(self) -> None:
+        """Forget the sources read so far: the next read starts the quarantine file afresh (a new run)."""
+        self._history = {}
 
     def read(self, source: Source) -> pd.DataFrame:
         """Read the whole source into one DataFrame (see :meth:`iter_chunks`)."""
@@ -354,6 +389,20 @@ class Reader:
                 "chunk_lines": self.chunk_lines, "encoding": self.encoding}
 
     # -- helpers ----------------------------------------------------------
+    def _read_history(self) -> dict[str, Any]:
+        """Sources read to their end (keys of :func:`_read_key`), kept for the current quarantine file."""
+        history = getattr(self, "_history", None) or {}
+        if history.get("quarantine", self.quarantine) != self.quarantine or not history:
+            history = {"quarantine": self.quarantine, "started": False, "quarantined": set(), "warned": set()}
+            self._history = history
+        return history
+
+    def _start_read(self) -> None:
+        """Per-read state of subclasses."""
+
+    def _finish_read(self) -> None:
+        """Checks at the end of a complete read (JSON lines: fields absent from every record)."""
+
     def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
         raise NotImplementedError
 
@@ -391,6 +440,30 @@ class Reader:
         if bad_rows.any():
             frame = frame.loc[~bad_rows].reset_index(drop=True)
         return frame
+
+
+_UNKNOWN = object()
+
+
+def _read_key(source: Source) -> Any:
+    """What identifies a source across reads: a file and its version, or the content of in-memory lines.
+
+    None for a one-shot iterable (it cannot be read twice) and for a file that cannot be examined.
+    """
+    if is_path(source):
+        path = os.fspath(source)  # type: ignore[arg-type]
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        return ("file", os.path.abspath(path), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if not isinstance(source, (list, tuple)):
+        return None
+    digest = hashlib.blake2b(digest_size=20)
+    for start in range(0, len(source), 10_000):
+        # repr of a list of str is unambiguous (quoted, escaped: lone surrogates included)
+        digest.update(repr(list(source[start:start + 10_000])).encode("utf-8"))
+    return ("lines", len(source), digest.hexdigest())
 
 
 def _row_text(frame: pd.DataFrame, row: int) -> str:
@@ -690,7 +763,12 @@ class JsonLinesReader(Reader):
     Notes
     -----
     Missing keys give ``None``; a line that is not valid JSON, or not a JSON
-    object, is a bad line.  A nested object or list where a scalar field is
+    object, is a bad line.  A mapped field none of whose paths is in any record
+    of a read (a typo such as ``"mesg"`` for ``"msg"``) raises
+    :class:`~dl4j_bridge.etl.errors.AbsentFieldError` at the end of that read,
+    naming the field and the keys the records have; a field some records have
+    is kept, missing (``None``) on the others.  ``NaN`` in an ``int`` field is a
+    wrong type, as ``1.5`` is (``null`` is a missing value).  A nested object or list where a scalar field is
     expected is a bad value ("wrong type") when that field has a declared
     non-``str`` type, otherwise it is kept as its compact JSON text
     (``json.dumps(value, separators=(",", ":"))``).
@@ -703,6 +781,7 @@ class JsonLinesReader(Reader):
         super().__init__(**options)
         self.aliases = _normalise_aliases(fields)
         self._seen_fields: list[str] = list(self.aliases) if self.aliases else []
+        self._start_read()
 
     @property
     def fields(self) -> list[str]:
@@ -713,7 +792,30 @@ class JsonLinesReader(Reader):
         spec["fields"] = self.aliases
         return spec
 
+    def _start_read(self) -> None:
+        self._objects = 0                      # JSON objects read
+        self._unseen = set(self.aliases or ())  # mapped fields none of whose paths any record had so far
+        self._keys: dict[str, None] = {}       # dotted keys of the first records, for the error
+        self._int_fields = [name for name, kind in self.types.items() if kind == "int"]
+
+    def _finish_read(self) -> None:
+        if not self._unseen or not self._objects or self.aliases is None:
+            return
+        name = next(n for n in self.aliases if n in self._unseen)  # the first in the mapping's order
+        raise AbsentFieldError(self.report.source, name, self.aliases[name], list(self._keys),
+                               records=self._objects)
+
+    def _note_fields(self, record: Mapping[str, Any]) -> None:
+        """Which mapped fields this record has (any alias path present, even holding null)."""
+        if self._objects <= KEY_SAMPLE_RECORDS:
+            self._keys.update(dict.fromkeys(_flatten(record)))
+        for name in [n for n in self._unseen if any(_resolve_path(record, p)[0] for p in self.aliases[n])]:
+            self._unseen.discard(name)
+
     def _extract(self, record: Mapping[str, Any], number: int) -> dict[str, Any]:
+        self._objects += 1
+        if self._unseen:
+            self._note_fields(record)
         if self.aliases is None:
             flat = _flatten(record)
             for key in flat:
@@ -766,6 +868,10 @@ class JsonLinesReader(Reader):
                              f"expected {self.types[bad_field]}, got a JSON "
                              f"{type(extracted[bad_field]).__name__}", line)
                     continue
+                for name in self._int_fields:
+                    value = extracted.get(name)
+                    if value.__class__ is float and value != value:
+                        extracted[name] = _JSON_NAN  # a bad int in _check_types, not a missing value
                 records.append(_nested_as_text(extracted))
                 numbers.append(number)
             next_line += len(block)
@@ -783,6 +889,21 @@ class JsonLinesReader(Reader):
                 if self.types.get(name, "str") != "str":
                     return name
         return None
+
+
+class _JsonNaN:
+    """A JSON ``NaN`` read for an ``int`` field: not a missing value (as ``null`` is) but a wrong type."""
+
+    def __repr__(self) -> str:
+        return "nan"
+
+    __str__ = __repr__
+
+    def __float__(self) -> float:
+        return math.nan
+
+
+_JSON_NAN = _JsonNaN()
 
 
 def _has_lone_surrogate(extracted: Mapping[str, Any]) -> bool:
@@ -819,7 +940,10 @@ class CsvReader(Reader):
 
     Notes
     -----
-    A row whose number of cells differs from the header is a bad line.
+    A field none of whose names is in the header raises
+    :class:`~dl4j_bridge.etl.errors.AbsentFieldError` (in both modes), naming
+    the header's columns.  A row whose number of cells differs from the header
+    is a bad line.
     Quoted cells may span lines; ``line_number`` is where the row starts.
     Empty cells are missing values (``None``).
     """
@@ -850,7 +974,7 @@ class CsvReader(Reader):
         header = self._read_header(reader, lines, sink)
         if header is None:
             return
-        columns = self._column_indexes(header)
+        columns = self._column_indexes(header, sink.source)
         records: list[list[Any]] = []
         numbers: list[int] = []
         previous_end = reader.line_num
@@ -874,7 +998,7 @@ class CsvReader(Reader):
                 sink.bad(number, None, "wrong column count",
                          f"expected {len(header)} cells, got {len(row)}", self.delimiter.join(row))
                 continue
-            records.append([(row[i] if i is not None and row[i] != "" else None) for i in columns])
+            records.append([(row[i] if row[i] != "" else None) for i in columns])
             numbers.append(number)
             if len(records) >= self.chunk_lines:
                 yield self._frame(records, numbers)
@@ -911,13 +1035,18 @@ class CsvReader(Reader):
         frame[LINE_NUMBER] = np.asarray(numbers, dtype=np.int64)
         return frame
 
-    def _column_indexes(self, header: list[str]) -> list[int | None]:
+    def _column_indexes(self, header: list[str], source: str) -> list[int]:
+        """The header column of each field; a field none of whose names is in the header is an error, in both
+        modes (every row would miss it)."""
         if self.aliases is None:
             return list(range(len(header)))
         position = {name: index for index, name in enumerate(header)}
-        indexes: list[int | None] = []
+        indexes: list[int] = []
         for name, alternatives in self.aliases.items():
-            indexes.append(next((position[a] for a in alternatives if a in position), None))
+            index = next((position[a] for a in alternatives if a in position), None)
+            if index is None:
+                raise AbsentFieldError(source, name, alternatives, header, line=1)
+            indexes.append(index)
         return indexes
 
 

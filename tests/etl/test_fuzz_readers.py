@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, example, given, settings  # a dev dependency
 from hypothesis import strategies as st
 
 from dl4j_bridge.etl import (
-    SYSLOG_FORMAT, BadRecordError, Categorical, CsvReader, EtlError, IpAddress, JsonLinesReader, Label,
+    SYSLOG_FORMAT, AbsentFieldError, BadRecordError, Categorical, CsvReader, EtlError, IpAddress, JsonLinesReader, Label,
     Numeric, Pipeline, Port, Sessions, Template, TextReader, Timestamp, Windows)
 from dl4j_bridge.etl.readers import format_guard, format_to_regex
 
@@ -138,9 +138,26 @@ def make_readers(quarantine=None, mode="lenient"):
 # --------------------------------------------------------------------------------------------------
 # checks
 # --------------------------------------------------------------------------------------------------
+def check_absent_field(reader, source, error: AbsentFieldError) -> None:
+    """A mapped field the input lacks: named with the file and the fields the input has, which lack it."""
+    assert error.file == str(source) and error.field in reader.aliases, error
+    assert error.names == reader.aliases[error.field]
+    assert not set(error.names) & set(error.available), error
+    if isinstance(reader, CsvReader):
+        assert error.line == 1 and str(error).startswith(f"{source}:1: ")
+    else:
+        assert error.line is None and error.records >= 1 and str(error).startswith(f"{source}: ")
+
+
 def check_lenient_read(reader, source, n_lines: int, quarantine) -> None:
+    frame = None
     try:
         frame = reader.read(source)
+    except AbsentFieldError as error:
+        check_absent_field(reader, source, error)
+        if isinstance(reader, CsvReader):
+            return  # refused at the header
+        # JSON lines: decided at the end of the read, which is complete (report and quarantine)
     except BadRecordError as error:
         # in both modes: a CSV header that cannot be used (there are no columns to read), or input naming
         # a field after the reserved line_number column
@@ -149,8 +166,10 @@ def check_lenient_read(reader, source, n_lines: int, quarantine) -> None:
     report = reader.report
     assert report.lines == n_lines
     assert report.unaccounted_lines == 0, report
-    assert len(frame) == report.records
-    numbers = frame["line_number"].to_numpy()
+    numbers = np.array([], dtype=np.int64)
+    if frame is not None:
+        assert len(frame) == report.records
+        numbers = frame["line_number"].to_numpy()
     assert np.all(np.diff(numbers) > 0) and (len(numbers) == 0 or (numbers[0] >= 1 and numbers[-1] <= n_lines))
     rejected = [json.loads(line) for line in quarantine.read_text(encoding="utf-8").split("\n") if line]
     assert len(rejected) == report.bad_lines == sum(report.bad_by_reason.values())
@@ -163,6 +182,9 @@ def check_lenient_read(reader, source, n_lines: int, quarantine) -> None:
 def check_strict_read(reader, source, n_lines: int) -> None:
     try:
         reader.read(source)
+    except AbsentFieldError as error:
+        check_absent_field(reader, source, error)
+        return
     except BadRecordError as error:
         assert 1 <= error.line <= max(n_lines, 1)
         assert error.file == str(source) and str(error).startswith(f"{source}:{error.line}:")
@@ -267,15 +289,23 @@ def pipeline(sequence, log1p: bool) -> Pipeline:
                              Timestamp("time"), IpAddress("ip"), Port("port"), Label("label")], sequence=sequence)
 
 
+#: A record holding every field of pipeline() (null: missing values), so that no field is absent from the input.
+EVERY_FIELD = "{" + ", ".join(f'"{name}": null' for name in JSON_FIELDS) + "}"
+
+
 @settings(deadline=30_000, max_examples=max(settings.default.max_examples // 3, 10))
-@given(lines=st.lists(json_line(), max_size=25), sessions=st.booleans(), log1p=st.booleans())
-def test_the_pipeline_turns_hostile_json_into_finite_arrays_or_a_typed_error(lines, sessions, log1p):
+@given(lines=st.lists(json_line(), max_size=25), sessions=st.booleans(), log1p=st.booleans(),
+       every_field=st.booleans())
+def test_the_pipeline_turns_hostile_json_into_finite_arrays_or_a_typed_error(lines, sessions, log1p, every_field):
+    if every_field:
+        lines = [EVERY_FIELD] + lines
     etl = pipeline(Sessions("service") if sessions else Windows(length=3, stride=1), log1p)
     try:
         etl.fit(lines)
         batch = etl.transform(lines)
-    except EtlError as error:  # no training records; values too large to scale: both say what to do
+    except EtlError as error:  # no training records; values too large to scale; a field in no record
         assert str(error)
+        assert not (every_field and isinstance(error, AbsentFieldError)), error
         return
     report = etl.report
     assert report.lines == len(lines) and report.unaccounted_lines == 0

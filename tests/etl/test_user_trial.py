@@ -1,0 +1,165 @@
+"""Regression tests for the ETL defects a user trial found: mapped fields the input lacks, columns no
+transform can find, NaN in int fields, and a quarantine that kept only the last read's lines."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import numpy as np
+import pytest
+
+from dl4j_bridge.etl import (AbsentFieldError, BadLineError, ChronologicalSplit, CsvReader, EtlError,
+                             JsonLinesReader, KeySplit, Label, Pipeline, SchemaError, Sessions, Template, TextReader,
+                             Timestamp, Windows)
+
+CSV_HEADER = "Day,Time,Pid,Content,label"
+
+
+def csv_lines(n: int = 8) -> list[str]:
+    return [CSV_HEADER] + [f"10,10:00:{i:02d},{100 + i % 3},Accepted password for u{i},{int(i == 5)}"
+                           for i in range(n)]
+
+
+# --------------------------------------------------------------------------------------------------
+# 1. a mapped field the input does not have
+# --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["strict", "lenient"])
+def test_a_csv_field_the_header_lacks_is_an_error_naming_file_field_and_columns(tmp_path, mode):
+    path = tmp_path / "train.csv"
+    path.write_text("\n".join(csv_lines()) + "\n")
+    reader = CsvReader({"message": "Content", "label": "Label"}, mode=mode)  # the header says 'label'
+    with pytest.raises(AbsentFieldError) as caught:
+        reader.read(path)
+    error = caught.value
+    assert (error.file, error.line, error.field, error.names) == (str(path), 1, "label", ["Label"])
+    assert error.available == CSV_HEADER.split(",")
+    assert str(error).startswith(f"{path}:1: the CSV header has no column 'Label' for field 'label'")
+    assert str(CSV_HEADER.split(",")) in str(error) and "[reader] fields" in str(error)
+
+
+def test_a_csv_field_found_under_one_of_its_aliases_is_read():
+    frame = CsvReader({"message": ["Message", "Content"]}).read(csv_lines(2))
+    assert frame["message"].tolist() == ["Accepted password for u0", "Accepted password for u1"]
+
+
+def test_a_json_field_in_no_record_is_an_error_and_one_in_some_records_is_kept():
+    lines = ['{"msg": "a", "proc": {"pid": 1}}', '{"msg": "b", "proc": {"pid": 2}, "label": 1}']
+    reader = JsonLinesReader({"message": "mesg", "pid": "proc.pid", "label": "label"}, mode="lenient")
+    with pytest.raises(AbsentFieldError) as caught:
+        reader.read(lines)
+    error = caught.value
+    assert (error.file, error.field, error.names, error.records) == ("<lines>", "message", ["mesg"], 2)
+    assert error.available == ["msg", "proc.pid", "label"]
+    assert str(error).startswith("<lines>: field 'message' (path 'mesg') is in none of its 2 JSON records")
+    # decided per read: the same reader reads input holding the field; 'label' in one record of two is kept
+    reader = JsonLinesReader({"message": "msg", "pid": "proc.pid", "label": "label"})
+    frame = reader.read(lines)
+    assert frame["label"].tolist() == [None, 1]
+    with pytest.raises(AbsentFieldError, match="'label'"):
+        reader.read(lines[:1])
+    # a key present with null counts as present: the input has the field, its value is missing
+    assert reader.read(['{"msg": "a", "proc": {"pid": 1}, "label": null}'])["label"].tolist() == [None]
+
+
+def test_an_absent_json_field_is_an_error_in_fit_and_transform_of_a_pipeline():
+    lines = ['{"msg": "login %d", "label": 0}' % i for i in range(6)]
+    pipeline = Pipeline(JsonLinesReader({"message": "mesg", "label": "label"}),
+                        [Template("message"), Label("label")], sequence=Windows(2))
+    with pytest.raises(AbsentFieldError, match="'message'"):
+        pipeline.fit(lines)
+    fitted = Pipeline(JsonLinesReader({"message": "msg", "label": "label"}),
+                      [Template("message"), Label("label")], sequence=Windows(2)).fit(lines)
+    with pytest.raises(AbsentFieldError, match="field 'label' .* their fields are \\['msg'\\]"):
+        fitted.transform(['{"msg": "login 1"}'] * 4)  # scoring input without the label field
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. columns that no transform, session key or split key can find; fit_split without a split
+# --------------------------------------------------------------------------------------------------
+def test_a_transform_column_the_input_lacks_is_a_schema_error_naming_the_transform_and_the_columns():
+    reader = CsvReader()
+    with pytest.raises(SchemaError) as caught:
+        Pipeline(reader, [Template("Message")], sequence=Windows(2)).fit(csv_lines())
+    assert "Template('Message') needs column 'Message'" in str(caught.value)
+    assert str(CSV_HEADER.split(",")) in str(caught.value)
+    with pytest.raises(SchemaError, match=r"Sessions\(key='pid'\) needs column 'pid'"):
+        Pipeline(reader, [Template("Content")], sequence=Sessions("pid")).fit(csv_lines())
+    with pytest.raises(SchemaError, match=r"KeySplit\(key='host'\) needs column 'host'"):
+        Pipeline(reader, [Template("Content")], split=KeySplit("host")).fit(csv_lines())
+    with pytest.raises(SchemaError, match=r"delta_by='blk'\) needs column 'blk'"):
+        Pipeline(reader, [Timestamp("Time", format="%H:%M:%S", delta_by="blk")]).fit(csv_lines())
+
+
+def test_fit_split_without_a_split_is_a_typed_error_saying_what_to_do():
+    pipeline = Pipeline(CsvReader(), [Template("Content")], sequence=Windows(2))
+    with pytest.raises(EtlError, match="fit_split needs a split: .*ChronologicalSplit"):
+        pipeline.fit_split(csv_lines())
+
+
+# --------------------------------------------------------------------------------------------------
+# 5. NaN in an int field
+# --------------------------------------------------------------------------------------------------
+def test_nan_in_an_int_json_field_is_a_wrong_type_like_a_fraction(tmp_path):
+    lines = ['{"n": NaN, "x": NaN}', '{"n": 1.5, "x": 1}', '{"n": null, "x": 2}', '{"n": 3, "x": 3}']
+    quarantine = tmp_path / "bad.jsonl"
+    reader = JsonLinesReader(["n", "x"], types={"n": "int", "x": "float"}, mode="lenient", quarantine=quarantine)
+    frame = reader.read(lines)
+    assert frame["line_number"].tolist() == [3, 4]   # null is a missing value, NaN and 1.5 are not ints
+    assert reader.report.bad_by_reason == {"wrong type": 2}
+    rows = [json.loads(line) for line in quarantine.read_text().splitlines()]
+    assert [(r["line"], r["field"], r["reason"]) for r in rows] == [
+        (1, "n", "wrong type: expected int, got nan"), (2, "n", "wrong type: expected int, got 1.5")]
+    with pytest.raises(BadLineError, match="<lines>:1: field 'n' wrong type: expected int, got nan"):
+        JsonLinesReader(["n"], types={"n": "int"}).read(lines)
+    # a float field keeps NaN as a missing value, as before
+    assert np.isnan(JsonLinesReader(["x"], types={"x": "float"}).read(lines[:1])["x"].iloc[0])
+
+
+# --------------------------------------------------------------------------------------------------
+# 4. one quarantine per run, every source's bad lines once
+# --------------------------------------------------------------------------------------------------
+def quarantined(path) -> list[tuple[str, int]]:
+    return [(os.path.basename(r["source"]), r["line"]) for r in map(json.loads, path.read_text().splitlines())]
+
+
+def test_every_rejected_line_of_a_run_is_quarantined_once_and_warned_once(tmp_path, caplog):
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    train.write_text("\n".join(csv_lines(10) + ["too,few"]) + "\n")          # bad line 12
+    test.write_text("\n".join(csv_lines(6)[:3] + ["x", "y,z"] + csv_lines(6)[3:]) + "\n")  # bad lines 4, 5
+    quarantine = tmp_path / "q" / "bad.jsonl"
+    quarantine.parent.mkdir()
+    quarantine.write_text('{"stale": "from an earlier run"}\n')
+    pipeline = Pipeline(CsvReader(mode="lenient", quarantine=quarantine), [Template("Content")],
+                        sequence=Windows(2), split=ChronologicalSplit(0.25))
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.readers"):
+        pipeline.fit(train)                # reads train twice (count, fit)
+        pipeline.transform(train)
+        pipeline.transform(test)
+        pipeline.transform(train, part="test")   # train twice more
+        pipeline.transform(test)
+    assert quarantined(quarantine) == [("train.csv", 12), ("test.csv", 4), ("test.csv", 5)]
+    warnings = [r.getMessage() for r in caplog.records if "bad lines" in r.getMessage()]
+    assert len(warnings) == 2 and "train.csv: 1 bad lines" in warnings[0] and "test.csv: 2 bad lines" in warnings[1]
+    # a new pipeline is a new run: the quarantine starts afresh
+    Pipeline(CsvReader(mode="lenient", quarantine=quarantine), [Template("Content")], sequence=Windows(2)).fit(test)
+    assert quarantined(quarantine) == [("test.csv", 4), ("test.csv", 5)]
+
+
+def test_a_source_that_changed_or_other_lines_of_the_same_name_are_quarantined_again(tmp_path):
+    quarantine = tmp_path / "bad.jsonl"
+    reader = TextReader("<Level> <Content>", mode="lenient", quarantine=quarantine, continuation=None)
+    first, second = ["INFO a", "garbage1"], ["INFO b", "INFO c", "garbage2"]
+    reader.read(first)
+    reader.read(list(first))   # the same lines again (another list): not written twice
+    reader.read(second)        # other in-memory lines, also named <lines>: written
+    reader.read(iter(first))   # a one-shot iterable cannot be recognised: written again rather than lost
+    assert quarantined(quarantine) == [("<lines>", 2), ("<lines>", 3), ("<lines>", 2)]
+    path = tmp_path / "app.log"
+    path.write_text("INFO a\ngarbage3\n")
+    reader.read(path)
+    reader.read(path)
+    path.write_text("INFO a\nINFO b\ngarbage4\n")  # the file changed: its bad lines are written again
+    reader.read(path)
+    assert quarantined(quarantine)[3:] == [("app.log", 2), ("app.log", 3)]
