@@ -29,6 +29,11 @@ public final class BadLinePolicy implements Closeable {
         this.quarantine = quarantine;
     }
 
+    /** The source's name, as errors and quarantine records give it. */
+    public String source() {
+        return source;
+    }
+
     public boolean strict() {
         return strict;
     }

@@ -10,7 +10,8 @@ import java.util.function.Consumer;
 /**
  * CSV with a header row, parsed as Python's {@code csv.reader(strict=True)} with the excel dialect:
  * double quotes, doubled quotes inside quoted cells, quoted cells spanning lines. A row whose cell
- * count differs from the header is bad; empty cells are missing values.
+ * count differs from the header is bad; empty cells are missing values. A mapped field none of whose
+ * names is in the header is an {@link AbsentFieldException} at line 1, in both modes.
  */
 public final class CsvRecordReader extends RecordReader {
     private enum State { START_FIELD, IN_FIELD, IN_QUOTED, QUOTE_IN_QUOTED }
@@ -196,8 +197,7 @@ public final class CsvRecordReader extends RecordReader {
         List<String> names = fields();
         Record record = new Record(rowStart, new HashMap<String, Object>());
         for (int i = 0; i < names.size(); i++) {
-            int column = columns[i];
-            String value = column < 0 ? null : row.get(column);
+            String value = row.get(columns[i]);
             record.values.put(names.get(i), value == null || value.isEmpty() ? null : value);
         }
         emit(record, text, out);
@@ -213,14 +213,17 @@ public final class CsvRecordReader extends RecordReader {
         }
         int[] out = new int[aliases.size()];
         int k = 0;
-        for (List<String> alternatives : aliases.values()) {
+        for (Map.Entry<String, List<String>> e : aliases.entrySet()) {
             out[k] = -1;
-            for (String name : alternatives) {
+            for (String name : e.getValue()) {
                 int index = header.lastIndexOf(name);  // Python keeps the last of duplicate names
                 if (index >= 0) {
                     out[k] = index;
                     break;
                 }
+            }
+            if (out[k] < 0) {  // every row would miss the field: a wrong mapping or the wrong input
+                throw new AbsentFieldException(policy.source(), e.getKey(), e.getValue(), header, 0, 1L);
             }
             k++;
         }

@@ -6,19 +6,26 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * JSON lines: one object per line. Each output field is the first of its alias paths that resolves
  * to a non-null value (a dotted path walks nested objects; a literal top-level key containing dots
  * wins). Without declared fields every key is kept, nested objects flattened to dotted names. Nested
- * objects and lists kept as values become their compact JSON text.
+ * objects and lists kept as values become their compact JSON text. A mapped field none of whose paths
+ * is in any record of a read is an {@link AbsentFieldException} at its end ({@link #finish}), as in Python.
  */
 public final class JsonLinesRecordReader extends RecordReader {
     private final Map<String, List<String>> aliases;  // null = keep every key
     private final List<String> seen = new ArrayList<>();
+    // per read: JSON objects read, mapped fields no record had so far, dotted keys of the first records
+    private long objects;
+    private final Set<String> unseen = new LinkedHashSet<>();
+    private final Set<String> keys = new LinkedHashSet<>();
 
     public JsonLinesRecordReader(Map<String, List<String>> aliases, Map<String, String> types) {
         super(types);
@@ -31,6 +38,55 @@ public final class JsonLinesRecordReader extends RecordReader {
     @Override
     public List<String> fields() {
         return aliases == null ? null : seen;
+    }
+
+    @Override
+    public void start(ReadReport report, BadLinePolicy policy) {
+        super.start(report, policy);
+        objects = 0;
+        unseen.clear();
+        keys.clear();
+        if (aliases != null) {
+            unseen.addAll(aliases.keySet());
+        }
+    }
+
+    /** End of the read: a mapped field that no record had is an error (none when no JSON object was read). */
+    @Override
+    public void finish(Consumer<Record> out) {
+        if (aliases == null || unseen.isEmpty() || objects == 0) {
+            return;
+        }
+        String name = unseen.iterator().next();  // the first in the mapping's order
+        throw new AbsentFieldException(policy.source(), name, aliases.get(name), new ArrayList<>(keys), objects, null);
+    }
+
+    private void noteFields(JsonNode node) {
+        if (objects <= AbsentFieldException.KEY_SAMPLE_RECORDS) {
+            collectKeys(node, "", keys);
+        }
+        Iterator<String> it = unseen.iterator();
+        while (it.hasNext()) {
+            for (String path : aliases.get(it.next())) {
+                if (resolve(node, path) != null) {  // present, even holding null
+                    it.remove();
+                    break;
+                }
+            }
+        }
+    }
+
+    /** Python's _flatten keys: dotted names of the values that are not objects. */
+    private static void collectKeys(JsonNode node, String prefix, Set<String> out) {
+        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getValue().isObject()) {
+                collectKeys(e.getValue(), prefix + e.getKey() + ".", out);
+            } else {
+                out.add(prefix + e.getKey());
+            }
+        }
     }
 
     @Override
@@ -51,6 +107,10 @@ public final class JsonLinesRecordReader extends RecordReader {
         if (node == null || !node.isObject()) {
             policy.bad(number, null, "not a JSON object", node == null ? "empty" : pythonTypeName(node), line);
             return;
+        }
+        objects++;
+        if (!unseen.isEmpty()) {
+            noteFields(node);
         }
         Map<String, Object> values = new LinkedHashMap<>();
         if (aliases == null) {

@@ -75,6 +75,9 @@ public abstract class RecordReader {
 
     /** Python's {@code _convert_column} for one value; throws IllegalArgumentException when it is bad. */
     static Object convert(Object raw, String kind) {
+        if (raw instanceof Double && ((Double) raw).isNaN() && kind.equals("int")) {
+            throw new IllegalArgumentException();  // a JSON NaN is not an int (as 1.5 is not), as in Python
+        }
         if (raw == null || (raw instanceof Double && ((Double) raw).isNaN())) {
             return null;  // missing values are allowed
         }

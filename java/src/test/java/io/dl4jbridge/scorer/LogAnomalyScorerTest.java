@@ -2,6 +2,7 @@ package io.dl4jbridge.scorer;
 
 import io.dl4jbridge.DetectorScores;
 import io.dl4jbridge.DetectorScoring;
+import io.dl4jbridge.etl.AbsentFieldException;
 import io.dl4jbridge.etl.ParityVectors;
 import io.dl4jbridge.etl.SpecException;
 import io.dl4jbridge.etl.Sequence;
@@ -154,6 +155,24 @@ public class LogAnomalyScorerTest {
             } catch (SpecException e) {
                 assertTrue(e.getMessage(), e.getMessage().contains(c[2]));
             }
+        }
+    }
+
+    @Test
+    public void inputWithoutAMappedFieldIsRefusedNotScoredWithTheFieldMissing() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_csv_sessions.json", "sequence_classifier", 0.5, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        assertEquals(d.sequences.size(), scorer.score(ParityVectors.lines(d.vector)).size());
+        List<String> lines = new ArrayList<>(ParityVectors.lines(d.vector));
+        assertEquals("timestamp,host,service,message,bytes,label", lines.get(0));
+        lines.set(0, "timestamp,host,service,message,bytes,Label");  // the field the spec maps is 'label'
+        try {
+            scorer.score(lines);
+            fail("scored input whose header has no 'label'");
+        } catch (AbsentFieldException e) {
+            assertEquals("label", e.field());
+            assertTrue(e.getMessage(), e.getMessage().startsWith("<lines>:1: the CSV header has no column 'label' for "
+                    + "field 'label'; its columns are ['timestamp', 'host', 'service', 'message', 'bytes', 'Label']"));
         }
     }
 }

@@ -1,0 +1,89 @@
+package io.dl4jbridge.etl;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A field the reader maps is not in the input at all (Python's {@code AbsentFieldError}, same message): CSV, no
+ * header column has any of its names; JSON lines, none of its paths is in any record of the read. Reading on
+ * would make the field missing on every record, silently. Raised in both bad-line modes.
+ */
+public class AbsentFieldException extends EtlException {
+    /** JSON lines: the records whose keys the message lists (Python's {@code KEY_SAMPLE_RECORDS}). */
+    public static final int KEY_SAMPLE_RECORDS = 1000;
+
+    private final String file;
+    private final String field;
+    private final List<String> names;
+    private final List<String> available;
+    private final long records;
+    private final Long line;
+
+    /**
+     * @param names     the header names or JSON paths the field is mapped to
+     * @param available the fields the input has (CSV: the header; JSON lines: the dotted keys of its first records)
+     * @param records   JSON lines: the JSON objects read
+     * @param line      1 for a CSV header, null for JSON lines (the whole input)
+     */
+    public AbsentFieldException(String file, String field, List<String> names, List<String> available, long records,
+                                Long line) {
+        super(message(file, field, names, available, records, line));
+        this.file = file;
+        this.field = field;
+        this.names = Collections.unmodifiableList(new ArrayList<>(names));
+        this.available = Collections.unmodifiableList(new ArrayList<>(available));
+        this.records = records;
+        this.line = line;
+    }
+
+    static String message(String file, String field, List<String> names, List<String> available, long records,
+                          Long line) {
+        String mapped = names.size() == 1 ? RecordReader.pyRepr(names.get(0)) : pyList(names);
+        String where;
+        if (line != null) {
+            where = file + ":" + line + ": the CSV header has no column " + mapped + " for field "
+                    + RecordReader.pyRepr(field) + "; its columns are";
+        } else {
+            String some = records <= KEY_SAMPLE_RECORDS ? "their" : "the first " + KEY_SAMPLE_RECORDS + " records'";
+            where = file + ": field " + RecordReader.pyRepr(field) + " (path " + mapped + ") is in none of its "
+                    + records + " JSON records; " + some + " fields are";
+        }
+        return where + " " + pyList(available) + ": map " + RecordReader.pyRepr(field)
+                + " to one of them in the reader's fields (run.toml [reader] fields), or check that this is the right input";
+    }
+
+    static String pyList(List<String> values) {
+        List<String> quoted = new ArrayList<>();
+        for (String value : values) {
+            quoted.add(RecordReader.pyRepr(value));
+        }
+        return "[" + String.join(", ", quoted) + "]";
+    }
+
+    public String file() {
+        return file;
+    }
+
+    /** The reader's output field. */
+    public String field() {
+        return field;
+    }
+
+    public List<String> names() {
+        return names;
+    }
+
+    public List<String> available() {
+        return available;
+    }
+
+    public long records() {
+        return records;
+    }
+
+    /** 1 for a CSV header, null for JSON lines. */
+    public Long line() {
+        return line;
+    }
+}
