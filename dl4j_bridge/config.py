@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import Optional, Tuple
+
+import numpy as np
 
 _UPDATERS = ("nesterovs", "sgd", "adam")
 
@@ -17,32 +20,44 @@ class LSTMConfig:
     ``Nesterovs(0.005, 0.9)``, gradient normalization ``ClipElementWiseAbsoluteValue`` at 0.5, one
     GravesLSTM layer (tanh, 10 units), then an RnnOutputLayer (MCXENT loss, softmax).
 
+    Every number may be a Python or a numpy number (stored as plain ``int`` / ``float``, so that the config is
+    JSON); a setting out of range raises ``ValueError`` naming it, before any JVM work. Names of DL4J settings
+    (``updater``, ``weight_init``, ``activation``, ``loss``, ...) are case-insensitive.
+
     Parameters
     ----------
     n_in : int
-        Features per time step.
+        Features per time step (>= 1).
     n_out : int
-        Classes per time step.
-    hidden_sizes : tuple of int
-        Units of each stacked GravesLSTM layer.
+        Classes per time step (>= 1).
+    hidden_sizes : int or tuple of int
+        Units of each stacked GravesLSTM layer (an int: one layer).
     seed : int
-        Seed of weight initialisation (and of shuffling, when asked for).
+        Seed of weight initialisation (and of shuffling, when asked for); >= 0.
     learning_rate, momentum : float
-        Of the updater (momentum is used by Nesterovs only).
+        Of the updater (> 0 and >= 0; momentum is used by Nesterovs only).
     updater : {"nesterovs", "sgd", "adam"}
+    weight_init, optimization_algo, gradient_normalization, activation, loss, output_activation : str
+        DL4J's ``WeightInit``, ``OptimizationAlgorithm``, ``GradientNormalization``, ``Activation`` (hidden and
+        output layers) and ``LossFunction`` names, in any case; an unknown one is refused by
+        ``io.dl4jbridge.NetworkFactory`` with the list of names it takes.
+    gradient_normalization_threshold : float
+        >= 0.
     l2 : float
-        L2 regularisation coefficient; 0 disables it.
+        L2 regularisation coefficient (>= 0); 0 disables it.
     dropout : float
-        Probability of *dropping* an LSTM layer's input activation during training (0 disables it).
+        Probability of *dropping* an LSTM layer's input activation during training, in [0, 1) (0 disables it).
         DL4J's own ``dropOut`` takes the retain probability, ``1 - dropout``.
     tbptt_length : int or None
-        Truncated back-propagation through time, forward and backward length; None for full BPTT.
+        Truncated back-propagation through time, forward and backward length (>= 1); None for full BPTT.
     lr_schedule : dict or None
-        ``{"type": "step", "decay": 0.5, "step": 10, "unit": "epoch"}`` or
-        ``{"type": "exponential", "gamma": 0.95, "unit": "iteration"}``.
+        ``{"type": "step", "decay": 0.5, "step": 10, "unit": "epoch"}`` (the rate times ``decay`` every
+        ``step`` units) or ``{"type": "exponential", "gamma": 0.95, "unit": "iteration"}`` (times ``gamma``
+        every unit). ``unit`` is ``"epoch"`` or ``"iteration"``; left out, ``decay`` = 0.5, ``step`` = 1,
+        ``gamma`` = 0.95, ``unit`` = ``"epoch"``. Other keys are refused (:data:`LR_SCHEDULE_KEYS`).
     class_weights : tuple of float or None
-        Loss weight of each class (MCXENT only: ``new LossMCXENT(weights)``). Set it (ones for none) to
-        train with per-example or per-step weights: DL4J's weighted MCXENT gradient is exact for them.
+        Loss weight of each class (MCXENT only: ``new LossMCXENT(weights)``), n_out numbers >= 0. Set it (ones
+        for none) to train with per-example or per-step weights (see ``Network.fit``'s ``sample_weight``).
     """
 
     n_in: int
@@ -66,32 +81,50 @@ class LSTMConfig:
     class_weights: Optional[Tuple[float, ...]] = None
 
     def __post_init__(self):
-        if isinstance(self.hidden_sizes, int):
-            object.__setattr__(self, "hidden_sizes", (self.hidden_sizes,))
-        object.__setattr__(self, "hidden_sizes", tuple(int(h) for h in self.hidden_sizes))
+        problems: list = []
+
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        for name in ("n_in", "n_out"):
+            put(name, _integer(name, getattr(self, name), problems, minimum=1))
+        hidden = self.hidden_sizes
+        if _is_integral_like(hidden) or isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
+            hidden = (hidden,)
+        hidden = tuple(_integer("hidden_sizes", h, problems, minimum=1) for h in hidden)
+        if not hidden:
+            problems.append("hidden_sizes must hold at least one layer size, got ()")
+        put("hidden_sizes", hidden)
+        put("seed", _integer("seed", self.seed, problems, minimum=0, maximum=2 ** 63 - 1))
+        put("learning_rate", _real("learning_rate", self.learning_rate, problems, minimum=0.0, inclusive=False))
+        for name in ("momentum", "l2", "gradient_normalization_threshold"):
+            put(name, _real(name, getattr(self, name), problems, minimum=0.0))
+        dropout = _real("dropout", self.dropout, problems, minimum=0.0)
+        if dropout is not None and dropout >= 1:
+            problems.append(f"dropout (the probability of dropping an activation) must be in [0, 1), got {dropout}")
+        put("dropout", dropout)
+        if self.tbptt_length is not None:
+            put("tbptt_length", _integer("tbptt_length", self.tbptt_length, problems, minimum=1, none="or None"))
+        for name in ("updater", "weight_init", "optimization_algo", "gradient_normalization", "activation", "loss",
+                     "output_activation"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                problems.append(f"{name} must be a name (a non-empty string), got {value!r}")
+        if isinstance(self.updater, str) and self.updater.lower() not in _UPDATERS:
+            problems.append(f"updater must be one of {_UPDATERS} (any case), got {self.updater!r}")
+        if self.lr_schedule is not None:
+            put("lr_schedule", _lr_schedule(self.lr_schedule, problems))
         if self.class_weights is not None:
-            object.__setattr__(self, "class_weights", tuple(float(w) for w in self.class_weights))
-        problems = []
-        if self.n_in < 1:
-            problems.append(f"n_in must be >= 1, got {self.n_in}")
-        if self.n_out < 1:
-            problems.append(f"n_out must be >= 1, got {self.n_out}")
-        if not self.hidden_sizes or min(self.hidden_sizes) < 1:
-            problems.append(f"hidden_sizes must be positive, got {self.hidden_sizes}")
-        if self.learning_rate <= 0:
-            problems.append(f"learning_rate must be > 0, got {self.learning_rate}")
-        if not 0 <= self.dropout < 1:
-            problems.append(f"dropout must be in [0, 1), got {self.dropout}")
-        if self.l2 < 0:
-            problems.append(f"l2 must be >= 0, got {self.l2}")
-        if self.updater.lower() not in _UPDATERS:
-            problems.append(f"updater must be one of {_UPDATERS}, got {self.updater!r}")
-        if self.tbptt_length is not None and self.tbptt_length < 1:
-            problems.append(f"tbptt_length must be >= 1 or None, got {self.tbptt_length}")
-        if self.class_weights is not None:
-            if len(self.class_weights) != self.n_out or min(self.class_weights) < 0:
-                problems.append(f"class_weights must be n_out={self.n_out} numbers >= 0, got {self.class_weights}")
-            if self.loss.upper() != "MCXENT":
+            weights = self.class_weights
+            if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
+                problems.append(f"class_weights must be a list of n_out numbers >= 0, got {weights!r}")
+            else:
+                weights = tuple(_real("class_weights", w, problems, minimum=0.0) for w in weights)
+                if len(weights) != self.n_out:
+                    problems.append(f"class_weights must be n_out={self.n_out} numbers >= 0, got {len(weights)}: "
+                                    f"{weights}")
+                put("class_weights", weights)
+            if isinstance(self.loss, str) and self.loss.upper() != "MCXENT":
                 problems.append(f"class_weights need the MCXENT loss, not {self.loss}")
         if problems:
             raise ValueError("invalid LSTMConfig: " + "; ".join(problems))
@@ -118,3 +151,87 @@ class LSTMConfig:
     @classmethod
     def from_json(cls, text: str) -> "LSTMConfig":
         return cls.from_dict(json.loads(text))
+
+
+#: The keys each ``lr_schedule`` type takes (``type`` is required; the others default as in Java's NetworkFactory).
+LR_SCHEDULE_KEYS = {"step": ("type", "decay", "step", "unit"), "exponential": ("type", "gamma", "unit")}
+_SCHEDULE_UNITS = ("epoch", "iteration")
+
+
+def _is_integral_like(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real_like(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _integer(name: str, value, problems: list, *, minimum: int, maximum: Optional[int] = None, none: str = ""):
+    """``value`` as a plain int (numpy integers and integral floats such as ``3.0`` included); a problem is
+    recorded, and the value returned unchanged, when it is not a whole number in ``[minimum, maximum]``."""
+    expected = f"an integer >= {minimum}" + (f" {none}" if none else "")
+    if _is_integral_like(value):
+        number = int(value)
+    elif _is_real_like(value) and math.isfinite(value) and float(value).is_integer():
+        number = int(value)
+    else:
+        problems.append(f"{name} must be {expected}, got {value!r}"
+                        + (" (a size cannot be fractional)" if _is_real_like(value) else ""))
+        return value
+    if number < minimum or (maximum is not None and number > maximum):
+        problems.append(f"{name} must be {expected}" + (f" and <= {maximum}" if maximum is not None else "")
+                        + f", got {number}")
+    return number
+
+
+def _real(name: str, value, problems: list, *, minimum: float, inclusive: bool = True):
+    """``value`` as a plain float (numpy numbers included); a problem is recorded, and the value returned
+    unchanged, when it is not a finite number ``>= minimum`` (``> minimum`` unless ``inclusive``)."""
+    bound = f"{'>=' if inclusive else '>'} {minimum:g}"
+    if not _is_real_like(value) or not math.isfinite(value):
+        problems.append(f"{name} must be a finite number {bound}, got {value!r}")
+        return value
+    # a float32 0.01 is the float64 0.009999999776...: take the shortest decimal that reads back as it, as meant
+    number = float(str(value)) if isinstance(value, np.floating) and value.itemsize < 8 else float(value)
+    if number < minimum or (not inclusive and number == minimum):
+        problems.append(f"{name} must be {bound}, got {number:g}")
+    return number
+
+
+def _lr_schedule(schedule, problems: list):
+    """A checked copy of ``lr_schedule``: a dict whose keys are those of its type (:data:`LR_SCHEDULE_KEYS`),
+    numbers as plain floats / ints, ``type`` and ``unit`` in lower case. A ``type`` string this version does not
+    know is passed on as it is: Java's NetworkFactory refuses it, naming the types it builds."""
+    accepted = "; ".join(f"{kind}: {', '.join(keys)}" for kind, keys in LR_SCHEDULE_KEYS.items())
+    if not isinstance(schedule, dict):
+        problems.append(f"lr_schedule must be None or a dict such as {{'type': 'step', 'decay': 0.5, 'step': 10}} "
+                        f"(keys by type: {accepted}), got {schedule!r}")
+        return schedule
+    kind = schedule.get("type")
+    if not isinstance(kind, str):
+        problems.append(f"lr_schedule needs 'type': 'step' or 'exponential', got {kind!r}")
+        return schedule
+    kind = kind.lower()
+    out = {str(key): value for key, value in schedule.items()}
+    out["type"] = kind
+    if kind not in LR_SCHEDULE_KEYS:
+        return out
+    unknown = sorted(set(out) - set(LR_SCHEDULE_KEYS[kind]), key=str)
+    if unknown:
+        problems.append(f"lr_schedule of type {kind!r} does not take {unknown}; its keys are "
+                        f"{list(LR_SCHEDULE_KEYS[kind])}")
+    for key in ("decay", "gamma"):
+        if key in out:
+            value = _real(f"lr_schedule {key!r}", out[key], problems, minimum=0.0, inclusive=False)
+            if isinstance(value, float) and value > 1:
+                problems.append(f"lr_schedule {key!r} multiplies the learning rate and must be in (0, 1], got {value:g}")
+            out[key] = value
+    if "step" in out:
+        out["step"] = _integer("lr_schedule 'step'", out["step"], problems, minimum=1)
+    if "unit" in out:
+        unit = out["unit"]
+        if not isinstance(unit, str) or unit.lower() not in _SCHEDULE_UNITS:
+            problems.append(f"lr_schedule 'unit' must be one of {_SCHEDULE_UNITS}, got {unit!r}")
+        else:
+            out["unit"] = unit.lower()
+    return out

@@ -206,3 +206,77 @@ def test_java_exceptions_are_converted_with_class_and_message():
     assert info.value.java_class == "java.lang.IllegalArgumentException"
     assert "n_out" in str(info.value) and "NetworkFactory" in info.value.java_stacktrace
     assert isinstance(info.value, ValueError)
+
+
+def test_numpy_numbers_become_plain_json_numbers():
+    cfg = db.LSTMConfig(n_in=np.int32(3), n_out=np.int64(3), hidden_sizes=np.int64(8), learning_rate=np.float32(0.01),
+                        momentum=np.float64(0.5), seed=np.uint16(7), class_weights=np.ones(3, np.float32),
+                        lr_schedule={"type": "step", "decay": np.float32(0.5), "step": np.int64(4)})
+    spec = json.loads(cfg.to_json())
+    assert spec["n_out"] == 3 and type(cfg.n_out) is int and cfg.hidden_sizes == (8,)
+    assert spec["learning_rate"] == 0.01          # float32 0.01 is taken as the 0.01 it stands for
+    assert spec["lr_schedule"] == {"type": "step", "decay": 0.5, "step": 4}
+    assert db.LSTMConfig.from_json(cfg.to_json()) == cfg
+    assert db.LSTMConfig(n_in=3.0, n_out=2).n_in == 3   # a whole number as a float is fine
+
+
+@pytest.mark.parametrize("setting, message", [
+    ({"n_in": 3.7}, r"n_in must be an integer >= 1, got 3.7 \(a size cannot be fractional\)"),
+    ({"n_out": 0}, r"n_out must be an integer >= 1, got 0"),
+    ({"hidden_sizes": (8, 2.5)}, r"hidden_sizes must be an integer >= 1, got 2.5"),
+    ({"hidden_sizes": "8"}, r"hidden_sizes must be an integer >= 1, got '8'"),
+    ({"hidden_sizes": ()}, r"hidden_sizes must hold at least one layer size"),
+    ({"n_in": True}, r"n_in must be an integer >= 1, got True"),
+    ({"tbptt_length": 0}, r"tbptt_length must be an integer >= 1 or None, got 0"),
+    ({"seed": -1}, r"seed must be an integer >= 0"),
+    ({"learning_rate": 0}, r"learning_rate must be > 0, got 0"),
+    ({"learning_rate": float("nan")}, r"learning_rate must be a finite number > 0, got nan"),
+    ({"momentum": -0.1}, r"momentum must be >= 0, got -0.1"),
+    ({"l2": -1e-4}, r"l2 must be >= 0"),
+    ({"gradient_normalization_threshold": -0.5}, r"gradient_normalization_threshold must be >= 0"),
+    ({"dropout": 1.0}, r"dropout \(the probability of dropping an activation\) must be in \[0, 1\), got 1.0"),
+    ({"dropout": -0.2}, r"dropout must be >= 0"),
+    ({"updater": "rmsprop"}, r"updater must be one of \('nesterovs', 'sgd', 'adam'\)"),
+    ({"weight_init": None}, r"weight_init must be a name"),
+    ({"class_weights": (1.0, -1.0)}, r"class_weights must be >= 0"),
+])
+def test_a_setting_out_of_range_is_a_value_error_naming_it(setting, message):
+    with pytest.raises(ValueError, match=r"invalid LSTMConfig: .*" + message):
+        db.LSTMConfig(**{"n_in": 3, "n_out": 2, **setting})
+
+
+@pytest.mark.parametrize("schedule, message", [
+    ({"type": "step", "decay_rate": 0.1, "steps": 10},
+     r"lr_schedule of type 'step' does not take \['decay_rate', 'steps'\]; its keys are \['type', 'decay', 'step', "
+     r"'unit'\]"),
+    ({"type": "exponential", "gamma": 0.9, "step": 3}, r"does not take \['step'\]; its keys are \['type', 'gamma', 'unit'\]"),
+    (0.9, r"lr_schedule must be None or a dict .* \(keys by type: step: type, decay, step, unit; exponential: type, "
+          r"gamma, unit\), got 0.9"),
+    ({"decay": 0.5, "step": 2}, r"lr_schedule needs 'type': 'step' or 'exponential', got None"),
+    ({"type": "step", "decay": 1.5}, r"lr_schedule 'decay' multiplies the learning rate and must be in \(0, 1\]"),
+    ({"type": "step", "decay": "0.5"}, r"lr_schedule 'decay' must be a finite number > 0"),
+    ({"type": "exponential", "gamma": 0}, r"lr_schedule 'gamma' must be > 0"),
+    ({"type": "step", "step": 0.5}, r"lr_schedule 'step' must be an integer >= 1"),
+    ({"type": "step", "unit": "day"}, r"lr_schedule 'unit' must be one of \('epoch', 'iteration'\), got 'day'"),
+])
+def test_an_lr_schedule_with_unknown_keys_or_bad_values_is_refused(schedule, message):
+    with pytest.raises(ValueError, match=message):
+        db.LSTMConfig(n_in=3, n_out=2, lr_schedule=schedule)
+
+
+def test_an_lr_schedule_reaches_dl4j_in_any_case():
+    cfg = db.LSTMConfig(n_in=3, n_out=2, lr_schedule={"type": "Step", "decay": 0.1, "step": 10, "unit": "EPOCH"})
+    assert cfg.lr_schedule == {"type": "step", "decay": 0.1, "step": 10, "unit": "epoch"}
+    layers, _ = _layers(db.Network(cfg).config_json())
+    schedule = layers[0]["iupdater"]["learningRateSchedule"]
+    assert schedule["@class"].endswith("StepSchedule") and schedule["decayRate"] == 0.1 and schedule["step"] == 10.0
+
+
+def test_dl4j_setting_names_are_case_insensitive():
+    # needs the Java build of this source (NetworkFactory.choice matches names in any case)
+    upper = db.Network(db.LSTMConfig(n_in=3, n_out=2)).config_json()
+    lower = db.Network(db.LSTMConfig(n_in=3, n_out=2, weight_init="xavier", loss="mcxent", activation="TANH",
+                                     gradient_normalization="clipelementwiseabsolutevalue", updater="Nesterovs",
+                                     optimization_algo="stochastic_gradient_descent")).config_json()
+    assert lower == upper
+

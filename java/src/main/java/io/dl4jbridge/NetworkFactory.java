@@ -30,6 +30,8 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
 
 /**
  * Builds the reference GravesLSTM network through DL4J's builder API from a small, language-neutral
@@ -59,14 +61,21 @@ public final class NetworkFactory {
         } catch (IOException e) {
             throw new IllegalArgumentException("network spec is not valid JSON: " + e.getMessage(), e);
         }
-        int nIn = required(spec, "n_in").asInt();
-        int nOut = required(spec, "n_out").asInt();
+        int nIn = size("n_in", required(spec, "n_in"));
+        int nOut = size("n_out", required(spec, "n_out"));
         JsonNode hidden = required(spec, "hidden_sizes");
-        if (nIn < 1 || nOut < 1 || !hidden.isArray() || hidden.size() == 0) {
-            throw new IllegalArgumentException("n_in and n_out must be >= 1 and hidden_sizes a non-empty list");
+        if (!hidden.isArray() || hidden.size() == 0) {
+            throw new IllegalArgumentException("hidden_sizes must be a non-empty list of layer sizes, got " + hidden);
         }
-        double dropout = spec.path("dropout").asDouble(0.0);
-        double l2 = spec.path("l2").asDouble(0.0);
+        for (JsonNode h : hidden) {
+            size("hidden_sizes", h);
+        }
+        double dropout = number(spec, "dropout", 0.0, 0.0, true);
+        if (dropout >= 1) {
+            throw new IllegalArgumentException("dropout (the probability of dropping an activation) must be in [0, 1), got "
+                    + dropout);
+        }
+        double l2 = number(spec, "l2", 0.0, 0.0, true);
 
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(spec.path("seed").asLong(123))
@@ -76,7 +85,7 @@ public final class NetworkFactory {
                 .updater(updater(spec))
                 .gradientNormalization(choice(GradientNormalization.class, "gradient_normalization",
                         spec.path("gradient_normalization").asText("ClipElementWiseAbsoluteValue")))
-                .gradientNormalizationThreshold(spec.path("gradient_normalization_threshold").asDouble(0.5));
+                .gradientNormalizationThreshold(number(spec, "gradient_normalization_threshold", 0.5, 0.0, true));
         if (l2 > 0) {
             base.l2(l2);
         }
@@ -103,9 +112,10 @@ public final class NetworkFactory {
         list.setInputType(InputType.recurrent(nIn, RNNFormat.NCW));
 
         JsonNode tbptt = spec.path("tbptt_length");
-        if (!tbptt.isMissingNode() && !tbptt.isNull() && tbptt.asInt() > 0) {
+        if (!tbptt.isMissingNode() && !tbptt.isNull()) {
+            int length = size("tbptt_length", tbptt);
             list.backpropType(BackpropType.TruncatedBPTT);
-            list.tBPTTForwardLength(tbptt.asInt()).tBPTTBackwardLength(tbptt.asInt());
+            list.tBPTTForwardLength(length).tBPTTBackwardLength(length);
         }
         return list.build();
     }
@@ -139,8 +149,8 @@ public final class NetworkFactory {
 
     private static IUpdater updater(JsonNode spec) {
         String name = spec.path("updater").asText("nesterovs").toLowerCase();
-        double lr = spec.path("learning_rate").asDouble(0.005);
-        double momentum = spec.path("momentum").asDouble(0.9);
+        double lr = number(spec, "learning_rate", 0.005, 0.0, false);
+        double momentum = number(spec, "momentum", 0.9, 0.0, true);
         ISchedule schedule = schedule(spec.path("lr_schedule"), lr);
         switch (name) {
             case "nesterovs":
@@ -154,22 +164,83 @@ public final class NetworkFactory {
         }
     }
 
-    /** {"type": "step", "decay": 0.5, "step": 1000} or {"type": "exponential", "gamma": 0.99}, per iteration or epoch. */
+    /**
+     * {"type": "step", "decay": 0.5, "step": 1000} or {"type": "exponential", "gamma": 0.99}, per iteration or epoch
+     * ({@code "unit"}: "epoch", the default, or "iteration"). Keys another type takes, unknown keys and values out of
+     * range are refused (a misspelt key would otherwise leave its default in force).
+     */
     private static ISchedule schedule(JsonNode node, double lr) {
         if (node.isMissingNode() || node.isNull()) {
             return null;
         }
-        ScheduleType unit = choice(ScheduleType.class, "lr_schedule unit",
-                node.path("unit").asText("EPOCH").toUpperCase());
-        String type = node.path("type").asText("");
+        if (!node.isObject()) {
+            throw new IllegalArgumentException("lr_schedule must be an object such as {\"type\": \"step\", \"decay\": 0.5, "
+                    + "\"step\": 10}, got " + node);
+        }
+        String type = node.path("type").asText("").toLowerCase();
+        List<String> keys;
         switch (type) {
             case "step":
-                return new StepSchedule(unit, lr, node.path("decay").asDouble(0.5), node.path("step").asDouble(1));
+                keys = Arrays.asList("type", "decay", "step", "unit");
+                break;
             case "exponential":
-                return new ExponentialSchedule(unit, lr, node.path("gamma").asDouble(0.95));
+                keys = Arrays.asList("type", "gamma", "unit");
+                break;
             default:
                 throw new IllegalArgumentException("unknown lr_schedule type '" + type + "' (step, exponential)");
         }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String key = names.next();
+            if (!keys.contains(key)) {
+                throw new IllegalArgumentException("lr_schedule of type '" + type + "' does not take '" + key
+                        + "'; its keys are " + keys);
+            }
+        }
+        ScheduleType unit = choice(ScheduleType.class, "lr_schedule unit", node.path("unit").asText("EPOCH"));
+        if (type.equals("step")) {
+            double step = number(node, "step", 1.0, 1.0, true);
+            if (step != Math.rint(step)) {
+                throw new IllegalArgumentException("lr_schedule 'step' must be an integer >= 1, got " + step);
+            }
+            return new StepSchedule(unit, lr, factor(node, "decay", 0.5), step);
+        }
+        return new ExponentialSchedule(unit, lr, factor(node, "gamma", 0.95));
+    }
+
+    /** A schedule's multiplier: in (0, 1]. */
+    private static double factor(JsonNode node, String key, double fallback) {
+        double value = number(node, key, fallback, 0.0, false);
+        if (value > 1) {
+            throw new IllegalArgumentException("lr_schedule '" + key + "' multiplies the learning rate and must be in (0, 1], got "
+                    + value);
+        }
+        return value;
+    }
+
+    /**
+     * A finite number {@code >= minimum} ({@code > minimum} unless {@code inclusive}); {@code fallback} when the field
+     * is missing or null. (Jackson's {@code asDouble} would read a string or an object as the default without a word.)
+     */
+    private static double number(JsonNode spec, String field, double fallback, double minimum, boolean inclusive) {
+        JsonNode node = spec.path(field);
+        if (node.isMissingNode() || node.isNull()) {
+            return fallback;
+        }
+        double value = node.asDouble();
+        if (!node.isNumber() || !Double.isFinite(value) || value < minimum || (!inclusive && value == minimum)) {
+            throw new IllegalArgumentException(field + " must be a finite number " + (inclusive ? ">= " : "> ") + minimum
+                    + ", got " + node);
+        }
+        return value;
+    }
+
+    /** A layer size or length: a whole number >= 1 (3.0 is 3; 3.7 is refused instead of truncated). */
+    private static int size(String field, JsonNode node) {
+        double value = node.asDouble();
+        if (!node.isNumber() || value != Math.rint(value) || value < 1 || value > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(field + " must be an integer >= 1, got " + node);
+        }
+        return (int) value;
     }
 
     private static Activation activation(String setting, String name) {
@@ -177,14 +248,19 @@ public final class NetworkFactory {
     }
 
     /**
-     * {@code Enum.valueOf}, with an error that names the setting and lists the values it takes (DL4J's own says
-     * only "No enum constant"). The original is kept as a suppressed exception, not as the cause: Python shows
-     * the root cause's message.
+     * {@code Enum.valueOf}, in any case ("xavier" is XAVIER, "none" is None), with an error that names the setting
+     * and lists the values it takes (DL4J's own says only "No enum constant"). The original is kept as a suppressed
+     * exception, not as the cause: Python shows the root cause's message.
      */
     static <E extends Enum<E>> E choice(Class<E> type, String setting, String name) {
         try {
             return Enum.valueOf(type, name);
         } catch (IllegalArgumentException unknown) {
+            for (E constant : type.getEnumConstants()) {
+                if (constant.name().equalsIgnoreCase(name)) {
+                    return constant;
+                }
+            }
             IllegalArgumentException error = new IllegalArgumentException(setting + " '" + name + "' is not a DL4J "
                     + type.getSimpleName() + "; use one of " + Arrays.toString(type.getEnumConstants()));
             error.addSuppressed(unknown);
