@@ -65,7 +65,11 @@ class JavaIllegalArgumentError(JavaError, ValueError):
 
 class TrainingDivergedError(JavaError, FloatingPointError):
     """Training produced a loss or parameters that are not finite numbers (NaN or infinite): the message says
-    what to change (learning rate, gradient clipping, feature scaling)."""
+    what to change (learning rate, gradient clipping, feature scaling).
+
+    The network keeps those parameters, so it refuses every later fit, prediction, score and save with this
+    error again (:attr:`dl4j_bridge.Network.diverged`).
+    """
 
 
 class JavaIOError(JavaError, OSError):

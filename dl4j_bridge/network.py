@@ -20,6 +20,7 @@ import numpy as np
 
 from . import arrays, shapes
 from .config import LSTMConfig
+from .errors import TrainingDivergedError
 from .javaerrors import java_errors
 from .progress import ProgressDisplay, ProgressFn, java_callback
 from .session import require_jvm
@@ -86,6 +87,10 @@ class Network:
 
     A network may be shared between threads: its calls into Java (fit, predictions, evaluation, save)
     run one at a time under :attr:`lock`. For parallel scoring, give each thread its own network.
+
+    A fit that diverges (:class:`~dl4j_bridge.errors.TrainingDivergedError`) leaves parameters that are not
+    finite numbers: from then on the network refuses to train, predict, classify, evaluate, score or save,
+    raising that error again (see :attr:`diverged`). Build a new network with a smaller learning rate.
     """
 
     def __init__(self, config: LSTMConfig, *, normalizer=None, _java_network=None):
@@ -101,6 +106,7 @@ class Network:
         #: The DL4J feature normalizer (``NormalizerStandardize``) applied in Java before every fit, prediction
         #: and score, or None. Set it with :meth:`fit_normalizer`; it is saved in the zip as ``normalizer.bin``.
         self.normalizer = normalizer
+        self._diverged: Optional[TrainingDivergedError] = None
 
     # -- construction and persistence -------------------------------------------------------
     @classmethod
@@ -170,6 +176,7 @@ class Network:
         """
         import jpype
 
+        self._refuse_if_diverged("be saved")
         require_jvm()  # before the first Java object below
         path = Path(path).absolute()
         entries = jpype.JClass("java.util.LinkedHashMap")()
@@ -190,8 +197,15 @@ class Network:
     # -- introspection ---------------------------------------------------------------------
     @property
     def java(self):
-        """The underlying ``org.deeplearning4j.nn.multilayer.MultiLayerNetwork``."""
+        """The underlying ``org.deeplearning4j.nn.multilayer.MultiLayerNetwork`` (as it is, also after a
+        diverged fit: see :attr:`diverged`)."""
         return self._net
+
+    @property
+    def diverged(self) -> bool:
+        """True after a fit stopped with :class:`~dl4j_bridge.errors.TrainingDivergedError`: the parameters are
+        not finite numbers and every call that would use them raises that error again."""
+        return self._diverged is not None
 
     def config_json(self) -> str:
         """DL4J's own JSON of the network configuration (``MultiLayerConfiguration.toJson()``)."""
@@ -281,7 +295,15 @@ class Network:
         Returns
         -------
         FitHistory
+
+        Raises
+        ------
+        TrainingDivergedError
+            The loss or the parameters stopped being finite numbers. The network is then unusable (see
+            :attr:`diverged`): build a new one with a smaller learning rate, gradient clipping on or
+            normalized features, and train again.
         """
+        self._refuse_if_diverged("be trained further")
         X, Y, mask = self._check_xy(X, Y, mask)
         if epochs < 1 or batch_size < 1:
             raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
@@ -303,11 +325,15 @@ class Network:
         display = ProgressDisplay(epochs, math.ceil(len(X) / batch_size)) if progress is not False else None
         cb = java_callback(callback, display)
         seed = self.config.seed if shuffle else -1
-        with self._calling_java():
-            result = _java("Trainer").fit(
-                self._net, self.normalizer, jx, jy, jm, jw, vx, vy, vm, vw, int(epochs), int(batch_size), int(seed),
-                int(patience), cb, int(report_every * 1000),
-            )
+        try:
+            with self._calling_java():
+                result = _java("Trainer").fit(
+                    self._net, self.normalizer, jx, jy, jm, jw, vx, vy, vm, vw, int(epochs), int(batch_size),
+                    int(seed), int(patience), cb, int(report_every * 1000),
+                )
+        except TrainingDivergedError as error:
+            self._diverged = error   # the parameters are NaN or infinite now: refuse every later use
+            raise
         if cb.error is not None:
             raise cb.error
         history = FitHistory(
@@ -340,6 +366,7 @@ class Network:
         numpy.ndarray
             float32 ``[batch, time, n_out]``.
         """
+        self._refuse_if_diverged("predict")
         X, _, mask = self._check_xy(X, None, mask)
         with self._calling_java():
             out = _java("Predictor").predict(self._net, self.normalizer, arrays.sequences_to_indarray(X), self._mask(mask),
@@ -348,6 +375,7 @@ class Network:
 
     def classify(self, X: np.ndarray, mask: Optional[np.ndarray] = None) -> np.ndarray:
         """Most probable class per step: int64 ``[batch, time]``, -1 on padded steps."""
+        self._refuse_if_diverged("classify")
         X, _, mask = self._check_xy(X, None, mask)
         with self._calling_java():
             ids = _java("Predictor").classify(self._net, self.normalizer, arrays.sequences_to_indarray(X), self._mask(mask),
@@ -363,6 +391,7 @@ class Network:
             ``accuracy``, ``precision``, ``recall``, ``f1`` (DL4J's figures), ``per_class`` (list of
             dicts), ``confusion_matrix`` (``[actual][predicted]`` counts), ``n_classes``, ``n_evaluated``.
         """
+        self._refuse_if_diverged("evaluate")
         X, Y, mask = self._check_xy(X, Y, mask)
         with self._calling_java():
             text = _java("Evaluator").evaluate(
@@ -377,6 +406,17 @@ class Network:
         """Checks the JVM, then holds :attr:`lock`; Java exceptions become :class:`JavaError` subclasses."""
         with java_errors(), self.lock:
             yield
+
+    def _refuse_if_diverged(self, action: str) -> None:
+        """Raise :class:`TrainingDivergedError` (again) when a fit of this network diverged."""
+        error = self._diverged
+        if error is not None:
+            raise TrainingDivergedError(
+                error.java_class,
+                f"this network cannot {action}: its training diverged ({error.java_message}), so its parameters "
+                "are not finite numbers. Build a new network (or fit the detector again) with a smaller "
+                "learning_rate, gradient clipping on (gradient_normalization) or normalized features",
+                error.java_stacktrace)
 
     def _mask(self, mask):
         return None if mask is None else arrays.steps_to_indarray(mask, "mask")

@@ -280,3 +280,21 @@ def test_dl4j_setting_names_are_case_insensitive():
                                      optimization_algo="stochastic_gradient_descent")).config_json()
     assert lower == upper
 
+
+def test_a_diverged_network_refuses_every_use_of_its_parameters(tmp_path):
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2, hidden_sizes=(8,), learning_rate=1e38, updater="sgd",
+                                   gradient_normalization="None"))
+    x = random_sequences(64, 10, 3) * 1e6
+    y = np.random.default_rng(0).integers(0, 2, size=(64, 10))
+    assert not net.diverged
+    with pytest.raises(db.TrainingDivergedError, match="lower the learning rate"):
+        net.fit(x, y, epochs=5, batch_size=16, progress=False)
+    assert net.diverged and not np.all(np.isfinite(net.params()))   # it is what training left: not usable
+    calls = {"predict": lambda: net.predict_proba(x), "classify": lambda: net.classify(x),
+             "evaluate": lambda: net.evaluate(x, y), "be saved": lambda: net.save(tmp_path / "nan.zip"),
+             "be trained further": lambda: net.fit(x, y, progress=False)}
+    for action, call in calls.items():
+        with pytest.raises(db.TrainingDivergedError, match=f"this network cannot {action}: its training diverged "
+                                                           r"\(training diverged in epoch 1.*smaller learning_rate"):
+            call()
+    assert not (tmp_path / "nan.zip").exists()
