@@ -288,8 +288,15 @@ class Network:
             Show progress (a bar on a terminal, log lines otherwise). Default: on.
         sample_weight : numpy.ndarray, optional
             Loss weight per sequence ``[batch]`` or per step ``[batch, time]`` (e.g. counts of deduplicated
-            sequences times class weights). Needs ``config.class_weights`` (ones for none); the weights
-            scale the one-hot labels, which DL4J's class-weighted MCXENT turns into an exactly weighted loss.
+            sequences times class weights). Needs ``config.class_weights`` (ones for none); the weights scale
+            the one-hot labels, so a step's loss and gradient are exactly ``w`` times its unweighted ones. This is
+            *not* the same as repeating a sequence ``w`` times: DL4J divides a minibatch's summed loss by its
+            number of sequences, not by their total weight, so every update (and every reported score) is
+            scaled by the minibatch's mean weight, and an epoch makes fewer updates. With ``sgd`` or
+            ``nesterovs`` the step size grows with the weights: pass ``w / w.mean()`` (mean 1) to keep the step
+            size of unweighted training, or lower the learning rate. Adam is nearly insensitive to a constant
+            scale. Gradient clipping (``ClipElementWiseAbsoluteValue``, 0.5 by default) caps the scaled
+            gradients, and L2 is not scaled with the weights.
             Validation data may carry its own as a 4th element: ``(X, Y, mask, weights)``.
 
         Returns

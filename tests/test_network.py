@@ -298,3 +298,19 @@ def test_a_diverged_network_refuses_every_use_of_its_parameters(tmp_path):
                                                            r"\(training diverged in epoch 1.*smaller learning_rate"):
             call()
     assert not (tmp_path / "nan.zip").exists()
+
+
+def test_sample_weights_scale_the_sgd_step_by_their_mean_as_documented(burst_data):
+    X, Y = burst_data
+    cfg = db.LSTMConfig(n_in=3, n_out=2, updater="sgd", learning_rate=0.05, gradient_normalization="None",
+                        class_weights=(1.0, 1.0))
+    steps = {}
+    for w in (1.0, 3.0):   # one minibatch of every sequence: one update each
+        net = db.Network(cfg)
+        start = net.params()
+        net.fit(X, Y, epochs=1, batch_size=len(X), progress=False, sample_weight=np.full(len(X), w))
+        steps[w] = net.params() - start
+    # DL4J averages over the sequences of a minibatch, not over their weights: weight 3 everywhere is a step 3 times
+    # as long (repeating every sequence 3 times would leave the mean loss, and so the step, as it was)
+    np.testing.assert_allclose(steps[3.0], 3 * steps[1.0], rtol=1e-3, atol=1e-7)
+    assert np.abs(steps[1.0]).max() > 1e-4

@@ -48,8 +48,11 @@ public final class Trainer {
      *
      * @param normalizer  applied to copies of {@code x} and {@code valX} (may be null); see {@link Normalizers}
      * @param stepWeights [batch, time] weight of every step in the loss (may be null = 1): per-example counts
-     *                    of deduplicated sequences, class weights, or both multiplied. They scale the label mask,
-     *                    which DL4J's losses multiply into the per-step score and gradient.
+     *                    of deduplicated sequences, class weights, or both multiplied. They scale the one-hot labels
+     *                    (see {@link #dataSet(INDArray, INDArray, INDArray, int, INDArray)}). DL4J still divides a
+     *                    minibatch's loss by its number of examples, not by their total weight: each update is scaled
+     *                    by the minibatch's mean weight compared with repeating the examples (SGD and Nesterovs
+     *                    steps grow with it; normalise the weights to mean 1 to keep the unweighted step size).
      * @param valWeights  the same for the validation data (may be null)
      */
     public static FitResult fit(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray labelIds,
@@ -148,7 +151,8 @@ public final class Trainer {
     /**
      * As {@link #dataSet(INDArray, INDArray, INDArray, int)}, every step's one-hot label scaled by its weight
      * ({@code stepWeights} [batch, time], may be null). For MCXENT with softmax this weights the loss exactly:
-     * the score is {@code -w log p} and DL4J's gradient {@code p * sum(labels) - labels} is {@code w (p - onehot)}.
+     * the score is {@code -w log p} and DL4J's gradient {@code p * sum(labels) - labels} is {@code w (p - onehot)}
+     * (then averaged over the minibatch's examples, whatever their weights).
      * (A weighted label <em>mask</em> would not do: DL4J also multiplies the output layer's pre-activations by it.)
      */
     static DataSet dataSet(INDArray x, INDArray labelIds, INDArray mask, int nOut, INDArray stepWeights) {
