@@ -64,8 +64,23 @@ def sequence_batch(x: np.ndarray, mask: Optional[np.ndarray] = None, *, step_ids
 
 
 def take(batch: SequenceBatch, index) -> SequenceBatch:
-    """The sequences ``index`` (indices or boolean mask) of ``batch``."""
+    """The sequences ``index`` of ``batch``.
+
+    Parameters
+    ----------
+    batch : SequenceBatch
+    index : array-like of int or bool
+        Indices (an empty list gives an empty batch) or a boolean mask ``[batch]``.
+
+    Returns
+    -------
+    SequenceBatch
+    """
     index = np.asarray(index)
+    if index.size == 0 and index.dtype.kind not in "bui":
+        index = index.astype(np.intp)   # np.asarray([]) is float64, which numpy refuses as an index
+    if index.dtype.kind not in "bui":
+        raise TypeError(f"take needs integer indices or a boolean mask, got an array of {index.dtype}")
     return SequenceBatch(batch.x[index], batch.mask[index], batch.labels[index], batch.step_labels[index],
                          batch.step_ids[index], batch.next_ids[index], batch.line_numbers[index], batch.keys[index],
                          list(batch.feature_names))

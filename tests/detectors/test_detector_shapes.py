@@ -113,3 +113,13 @@ def test_isolation_forest_on_fewer_rows_than_max_samples_uses_them_all_without_a
     assert len(BATCH.x) < 256
     exact = baselines.IsolationForestBaseline(max_samples=len(BATCH.x)).fit(BATCH)
     np.testing.assert_array_equal(small.decision_function(BATCH), exact.decision_function(BATCH))
+
+
+def test_take_of_no_index_is_an_empty_batch_and_of_floats_a_clear_error():
+    from dl4j_bridge.detectors import take
+
+    empty = take(BATCH, [])
+    assert len(empty) == 0 and empty.x.shape == (0, 10, 7) and len(empty.keys) == 0
+    assert len(take(BATCH, np.arange(12) % 3 == 0)) == 4 and take(BATCH, [3, 1]).keys.tolist() == [3, 1]
+    with pytest.raises(TypeError, match="integer indices or a boolean mask"):
+        take(BATCH, [0.0, 1.0])
