@@ -35,8 +35,12 @@ class ShapeError(Dl4jBridgeError, ValueError):
     """An array has the wrong rank, shape or dtype for the call."""
 
 
-class NotFittedError(Dl4jBridgeError, RuntimeError):
-    """A model was asked to score before it was fitted."""
+class NotFittedError(Dl4jBridgeError, RuntimeError, ValueError, AttributeError):
+    """A model was asked to score before it was fitted (or before it has a threshold).
+
+    Also a ``ValueError`` and an ``AttributeError``, like scikit-learn's ``NotFittedError``, so code written
+    for scikit-learn or PyOD estimators catches it.
+    """
 
 
 class JavaError(Dl4jBridgeError):
@@ -68,7 +72,7 @@ class TrainingDivergedError(JavaError, FloatingPointError):
     what to change (learning rate, gradient clipping, feature scaling).
 
     The network keeps those parameters, so it refuses every later fit, prediction, score and save with this
-    error again (:attr:`dl4j_bridge.Network.diverged`).
+    error again (:attr:`dl4j_bridge.Network.diverged`); a detector whose fit diverged stays as it was before.
     """
 
 

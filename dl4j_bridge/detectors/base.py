@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 from typing import Any, Optional
 
 import numpy as np
@@ -75,26 +76,47 @@ class BaseDetector:
     """Common machinery; use :class:`~dl4j_bridge.detectors.NextEventDetector` or
     :class:`~dl4j_bridge.detectors.SequenceClassifier`.
 
+    Every parameter is checked by the constructor (a ``ValueError`` naming it); what depends on two of them or
+    on the data (the ``top_g`` rule needs a count or share score; ``best_f1`` needs labelled validation
+    sequences of both classes) is checked at the start of :meth:`fit`, before any training.
+
     Parameters (shared)
     -------------------
-    hidden_sizes : tuple of int
-        GravesLSTM layer sizes.
+    hidden_sizes : int or tuple of int
+        GravesLSTM layer sizes (an int: one layer).
     epochs, batch_size : int
-        Training length and minibatch size (large minibatches are cheap: DL4J's cost is per minibatch).
-    learning_rate, updater, l2, dropout, lr_schedule, seed :
+        Training length and minibatch size, >= 1 (large minibatches are cheap: DL4J's cost is per minibatch).
+    learning_rate, updater, momentum, l2, dropout, lr_schedule, seed :
         As in :class:`~dl4j_bridge.LSTMConfig`.
     patience : int
         Early stopping: stop after this many epochs without a better validation loss and keep the best
-        weights (0 = train all epochs).
+        weights (0 = train all epochs). Needs validation sequences.
     validation_fraction : float
         Share of the training sequences held out for early stopping and the threshold when ``fit`` gets
-        no validation batch (0 = none; the threshold is then chosen on the training data).
+        no validation batch, in [0, 1) (0 = none; the threshold is then chosen on the training data). A batch
+        of fewer than 10 sequences is not split (a warning says so).
     threshold : str
         How ``fit`` chooses ``threshold_``: one of :data:`~dl4j_bridge.detectors.thresholds.METHODS`.
-    k, contamination, threshold_value : float
-        Parameters of the ``k_sigma``, ``contamination`` and ``fixed`` methods.
+    k : float
+        ``k_sigma``: mean + k standard deviations, k >= 0.
+    contamination : float
+        ``contamination``: the share of validation scores flagged, in (0, 0.5).
+    threshold_value : float, optional
+        ``fixed``: the threshold itself (default 0.5).
     normalize : bool
         Fit a DL4J ``NormalizerStandardize`` on the training features (applied in Java, saved in the zip).
+
+    Attributes
+    ----------
+    network_ : dl4j_bridge.Network or None
+        The trained network.
+    threshold_ : float or None
+        Scores strictly above it are flagged; ``threshold_method_`` records how it was chosen.
+    decision_scores_, labels_ : numpy.ndarray or None
+        PyOD's training scores and 0/1 flags, when :meth:`fit` chose the threshold on the training sequences
+        themselves (no validation sequences) with a method that scores them (``k_sigma``, ``contamination``,
+        ``best_f1``); otherwise None (not computed: that would be one more pass over the training data).
+    history_ : dl4j_bridge.FitHistory or None
     """
 
     kind = "base"
@@ -107,18 +129,25 @@ class BaseDetector:
                  progress: Optional[bool] = False):
         if threshold not in thresholds.METHODS:
             raise ValueError(f"threshold must be one of {thresholds.METHODS}, got {threshold!r}")
-        if not 0 <= validation_fraction < 1:
-            raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
-        self.hidden_sizes = tuple(hidden_sizes)
+        if not _is_number(validation_fraction) or not 0 <= validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction!r}")
+        for name, value, minimum in (("epochs", epochs, 1), ("batch_size", batch_size, 1), ("patience", patience, 0)):
+            if not _is_number(value) or value != int(value) or value < minimum:
+                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        thresholds.check_parameters(k=k, contamination=contamination, value=threshold_value)
+        # every network setting is checked now, not when fit builds the network (sizes stand in for the data's)
+        checked = LSTMConfig(n_in=1, n_out=2, hidden_sizes=hidden_sizes, seed=seed, learning_rate=learning_rate,
+                             updater=updater, momentum=momentum, l2=l2, dropout=dropout, lr_schedule=lr_schedule)
+        self.hidden_sizes = _kept(hidden_sizes, checked.hidden_sizes)
         self.epochs = int(epochs)
         self.batch_size = int(batch_size)
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = checked.learning_rate
         self.updater = updater
-        self.momentum = float(momentum)
-        self.l2 = float(l2)
-        self.dropout = float(dropout)
+        self.momentum = checked.momentum
+        self.l2 = checked.l2
+        self.dropout = checked.dropout
         self.lr_schedule = lr_schedule
-        self.seed = int(seed)
+        self.seed = checked.seed
         self.patience = int(patience)
         self.validation_fraction = float(validation_fraction)
         self.threshold = threshold
@@ -133,6 +162,15 @@ class BaseDetector:
         self.feature_names_: list = []
         self.history_: Optional[FitHistory] = None
         self.pipeline_ = None
+        self.decision_scores_: Optional[np.ndarray] = None
+        self.labels_: Optional[np.ndarray] = None
+
+    def _lstm_config(self, n_in: int, n_out: int, class_weights) -> LSTMConfig:
+        """The network's :class:`LSTMConfig` (raises ``ValueError`` naming a bad setting)."""
+        return LSTMConfig(n_in=n_in, n_out=n_out, hidden_sizes=self.hidden_sizes, seed=self.seed,
+                          learning_rate=self.learning_rate, updater=self.updater, momentum=self.momentum,
+                          l2=self.l2, dropout=self.dropout, lr_schedule=self.lr_schedule,
+                          class_weights=class_weights)
 
     # -- what subclasses define ----------------------------------------------------------------
     def scoring(self) -> dict:
@@ -149,15 +187,47 @@ class BaseDetector:
     def _class_weights(self, targets: np.ndarray, n_out: int, sample_weight) -> tuple:
         return tuple([1.0] * n_out)
 
-    def _learn_targets(self, targets: np.ndarray, n_out: int) -> None:
-        """What a subclass keeps from the training targets ``[batch, time]`` (-1 = none) before training."""
+    def _learn_targets(self, targets: np.ndarray, n_out: int) -> dict:
+        """Fitted attributes a subclass takes from the training targets ``[batch, time]`` (-1 = none), as
+        ``{name: value}``: computed (and checked) before training, set once training succeeded."""
+        return {}
 
     def _restore_fitted(self, scoring: dict) -> None:
         """Fitted state a subclass keeps in its saved ``scoring`` object (see :meth:`scoring`)."""
 
-    def get_params(self) -> dict:
-        """Constructor parameters (saved with the model)."""
+    def get_params(self, deep: bool = True) -> dict:
+        """Constructor parameters (saved with the model), as scikit-learn's ``get_params``.
+
+        Parameters
+        ----------
+        deep : bool
+            Accepted for scikit-learn (``sklearn.base.clone``); no parameter is an estimator, so it changes
+            nothing.
+
+        Returns
+        -------
+        dict
+            ``{name: value}``; ``type(self)(**get_params())`` is an unfitted detector with the same settings.
+        """
         return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params) -> "BaseDetector":
+        """Change constructor parameters, checked as the constructor checks them (scikit-learn's
+        ``set_params``). A fitted network is kept; call :meth:`fit` or :meth:`calibrate` for the change to
+        take effect on it.
+
+        Returns
+        -------
+        self
+        """
+        names = self._param_names()
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no parameters {unknown}; its parameters are {names}")
+        checked = type(self)(**{**self.get_params(), **params})
+        for name in names:
+            setattr(self, name, getattr(checked, name))
+        return self
 
     def _param_names(self):
         import inspect
@@ -173,6 +243,9 @@ class BaseDetector:
             validation_weight=None, pipeline=None) -> "BaseDetector":
         """Train the network, then choose ``threshold_`` on the validation data.
 
+        Everything that can be checked without training is checked first: the batches, the weights, the
+        threshold method against the score (``top_g``) and the validation labels (``best_f1``).
+
         Parameters
         ----------
         batch : SequenceBatch
@@ -180,18 +253,33 @@ class BaseDetector:
         y : numpy.ndarray, optional
             Per-step classes ``[batch, time]`` (classifier; default ``batch.step_labels``).
         sample_weight : numpy.ndarray, optional
-            ``[batch]``: e.g. the count of each deduplicated sequence; training and threshold statistics are
-            weighted by it, exactly as if the sequences were repeated.
+            ``[batch]``: e.g. the count of each deduplicated sequence. The threshold statistics are weighted
+            exactly as if the sequences were repeated. In training, a sequence's loss and gradient are ``w``
+            times its own, but DL4J divides a minibatch's loss by its number of sequences, not by their total
+            weight, so each step is also scaled by the minibatch's mean weight (see
+            :meth:`dl4j_bridge.Network.fit`): Adam (the next-event default) hardly notices; with ``sgd`` or
+            ``nesterovs`` pass ``w / w.mean()`` to keep the unweighted step size.
         validation : SequenceBatch, optional
             For early stopping and the threshold (``batch.labels`` are used by ``best_f1``). Default: a
-            seeded ``validation_fraction`` of ``batch``.
+            seeded ``validation_fraction`` of ``batch`` (none for fewer than 10 sequences: a warning says so).
+        validation_weight : numpy.ndarray, optional
+            ``[batch]`` weights of ``validation``.
         pipeline : dl4j_bridge.etl.Pipeline, optional
             The fitted ETL that made the batches; saved with the model and used to name templates.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            A setting that cannot work with this detector or data (before any training).
+        TrainingDivergedError
+            The loss or the parameters stopped being finite: lower ``learning_rate``. The detector keeps its
+            previous state (unfitted, or its previous network).
         """
+        self._check_threshold_method(self.threshold)
         batch = check_batch(batch)
         if validation is not None:  # checked now, not after the training it would end
             validation = check_batch(validation, n_in=batch.x.shape[2], name="validation")
@@ -212,18 +300,19 @@ class BaseDetector:
             y_all = None if y_all is None else y_all[train_idx]
         else:
             y_val = None
+            if validation is None and self.validation_fraction > 0:
+                log.warning("%s.fit: only %d training sequences, so no validation_fraction=%g is held out (that "
+                            "needs >= 10): no early stopping (patience=%d is ignored) and the threshold is chosen "
+                            "on the training sequences; pass validation=... to have both",
+                            type(self).__name__, len(batch), self.validation_fraction, self.patience)
         if self.threshold == "best_f1":   # checked now, not after the training it would end
             labels = batch.labels if validation is None else validation.labels
             if not (np.any(labels) and not np.all(labels)):
                 raise ValueError("threshold='best_f1' needs validation sequences of both classes (batch.labels "
                                  "0 and 1): pass validation=... holding both, or use another threshold")
         targets = self._training_targets(batch, y_all)
-        self._learn_targets(targets, n_out)
-        config = LSTMConfig(
-            n_in=int(batch.x.shape[2]), n_out=n_out, hidden_sizes=self.hidden_sizes, seed=self.seed,
-            learning_rate=self.learning_rate, updater=self.updater, momentum=self.momentum, l2=self.l2,
-            dropout=self.dropout, lr_schedule=self.lr_schedule,
-            class_weights=self._class_weights(targets, n_out, weights))
+        learned = self._learn_targets(targets, n_out)
+        config = self._lstm_config(int(batch.x.shape[2]), n_out, self._class_weights(targets, n_out, weights))
         net = Network(config)
         if self.normalize:
             net.fit_normalizer(batch.x, batch.mask)
@@ -238,18 +327,25 @@ class BaseDetector:
                 v_w = np.ones(v_targets.shape)
             val = (validation.x, v_targets, validation.mask, v_w) if v_w is not None \
                 else (validation.x, v_targets, validation.mask)
-        self.history_ = net.fit(batch.x, targets, batch.mask, epochs=self.epochs, batch_size=self.batch_size,
-                                validation=val, shuffle=True, patience=self.patience if val is not None else 0,
-                                progress=self.progress, sample_weight=step_w)
+        history = net.fit(batch.x, targets, batch.mask, epochs=self.epochs, batch_size=self.batch_size,
+                          validation=val, shuffle=True, patience=self.patience if val is not None else 0,
+                          progress=self.progress, sample_weight=step_w)
+        for name, value in learned.items():
+            setattr(self, name, value)
+        self.history_ = history
         self.network_ = net
         self.feature_names_ = list(batch.feature_names)
         self.pipeline_ = pipeline
+        self.threshold_ = self.threshold_method_ = self.decision_scores_ = self.labels_ = None
         log.info("%s: %d epochs (best %d) in %.1fs", type(self).__name__, self.history_.epochs_completed,
                  self.history_.best_epoch + 1, self.history_.seconds)
         if validation is not None:
-            self.calibrate(validation, method=self.threshold, sample_weight=validation_weight)
+            self._calibrate(validation, self.threshold, None, validation_weight, {})
         else:
-            self.calibrate(batch, method=self.threshold, sample_weight=weights)
+            scores = self._calibrate(batch, self.threshold, None, weights, {})
+            if scores is not None:   # PyOD's training scores, when choosing the threshold computed them
+                self.decision_scores_ = scores
+                self.labels_ = (scores > self.threshold_).astype(np.int64)
         return self
 
     def _validation_split(self, batch: SequenceBatch) -> tuple:
@@ -269,23 +365,70 @@ class BaseDetector:
             val_idx = np.sort(np.concatenate(picked))
         return val_idx, np.setdiff1d(np.arange(len(batch)), val_idx)
 
-    def calibrate(self, batch: SequenceBatch, *, method: Optional[str] = None, labels=None,
-                  sample_weight=None) -> "BaseDetector":
-        """Choose ``threshold_`` on ``batch`` (clean data for ``k_sigma`` / ``contamination``; labelled
-        data for ``best_f1``: ``labels`` or ``batch.labels``)."""
+    def calibrate(self, batch: SequenceBatch, *, method: Optional[str] = None, labels=None, sample_weight=None,
+                  k: Optional[float] = None, contamination: Optional[float] = None,
+                  threshold_value: Optional[float] = None) -> "BaseDetector":
+        """Choose ``threshold_`` again, on ``batch``.
+
+        Parameters
+        ----------
+        batch : SequenceBatch
+            Clean data for ``k_sigma`` / ``contamination``; labelled data for ``best_f1``.
+        method : str, optional
+            One of :data:`~dl4j_bridge.detectors.thresholds.METHODS`; default: the ``threshold`` parameter.
+        labels : numpy.ndarray, optional
+            ``[batch]`` 0/1 labels for ``best_f1`` (default ``batch.labels``).
+        sample_weight : numpy.ndarray, optional
+            ``[batch]`` weights of the sequences (as if repeated).
+        k, contamination, threshold_value : float, optional
+            For this calibration, instead of the detector's ``k`` (``k_sigma``), ``contamination``
+            (``contamination``) and ``threshold_value`` (``fixed``) parameters, which stay as they are;
+            ``threshold_method_`` records the value used.
+
+        Returns
+        -------
+        self
+        """
         self._check_fitted(threshold=False)
-        batch = check_batch(batch, n_in=self.network_.config.n_in)
         method = method or self.threshold
+        self._check_threshold_method(method)
+        thresholds.check_parameters(k=k, contamination=contamination, value=threshold_value)
+        overrides = {"k": k, "contamination": contamination, "value": threshold_value}
+        self._calibrate(batch, method, labels, sample_weight, {n: v for n, v in overrides.items() if v is not None})
+        return self
+
+    def _calibrate(self, batch: SequenceBatch, method: str, labels, sample_weight, overrides: dict):
+        """Set ``threshold_`` by ``method`` on ``batch``; returns the scores it computed (None for ``top_g`` and
+        ``fixed``, which need none)."""
+        batch = check_batch(batch, n_in=self.network_.config.n_in)
+        if method == "best_f1":
+            labels = batch.labels if labels is None else labels
+            if not (np.any(labels) and not np.all(labels)):   # before the scores are computed
+                raise ValueError("best_f1 needs labelled sequences of both classes (labels 0 and 1)")
+        if sample_weight is not None:
+            sample_weight = shapes.check_per_sequence(sample_weight, len(batch), what="sample_weight",
+                                                      non_negative=True)
         scores = None if method in ("top_g", "fixed") else self.decision_function(batch)
-        if method == "best_f1" and labels is None:
-            labels = batch.labels
+        value = overrides.get("value", self.threshold_value)
         chosen = thresholds.choose(method, scores, labels=labels, sample_weight=sample_weight,
-                                   score=self.scoring().get("score", ""), k=self.k,
-                                   contamination_share=self.contamination,
-                                   value=self.threshold_value if self.threshold_value is not None else 0.5)
+                                   score=self.scoring().get("score", ""), k=overrides.get("k", self.k),
+                                   contamination_share=overrides.get("contamination", self.contamination),
+                                   value=value if value is not None else 0.5)
         self.threshold_ = chosen.value
         self.threshold_method_ = chosen.method
-        return self
+        return scores
+
+    def _check_threshold_method(self, method: str) -> None:
+        """Refuse a threshold method that cannot work with this detector's scores (before any training or
+        scoring)."""
+        if method not in thresholds.METHODS:
+            raise ValueError(f"threshold method must be one of {thresholds.METHODS}, got {method!r}")
+        if method == "top_g":
+            score = self.scoring().get("score")
+            if score is None:
+                raise ValueError(f"{type(self).__name__} has no top-g rule (it is NextEventDetector's, for the count "
+                                 "and share scores): use threshold='fixed', 'k_sigma', 'contamination' or 'best_f1'")
+            thresholds.top_g(score)   # raises for the NLL scores, saying what to use instead
 
     def with_params(self, **changes) -> "BaseDetector":
         """A detector with other scoring parameters (e.g. ``score="max_nll"``) sharing this one's trained
@@ -307,6 +450,7 @@ class BaseDetector:
 
         step_ids, next_ids = self._ids(batch)
         net = self.network_
+        net._refuse_if_diverged("score")
         with java_errors(), net.lock:
             result = jpype.JClass("io.dl4jbridge.DetectorScoring").score(
                 net.java, net.normalizer, arrays.sequences_to_indarray(batch.x),
@@ -391,6 +535,22 @@ class BaseDetector:
             raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(batch) first")
         if threshold and self.threshold_ is None:
             raise NotFittedError(f"{type(self).__name__} has no threshold: call calibrate(batch) first")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)) \
+        and math.isfinite(value)
+
+
+def _kept(given, normalized):
+    """``given`` itself when it already is its normalized form (same type and value, element types included),
+    else ``normalized``: a constructor given its own :meth:`BaseDetector.get_params` then stores the very same
+    objects, as ``sklearn.base.clone`` checks."""
+    if type(given) is not type(normalized) or given != normalized:
+        return normalized
+    if isinstance(normalized, tuple) and any(type(a) is not type(b) for a, b in zip(given, normalized)):
+        return normalized
+    return given
 
 
 def _plain(value):

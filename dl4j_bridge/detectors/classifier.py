@@ -8,7 +8,7 @@ import numpy as np
 
 from ..etl import SequenceBatch
 from .. import shapes
-from .base import BaseDetector, Scores
+from .base import BaseDetector, Scores, _kept
 
 
 class SequenceClassifier(BaseDetector):
@@ -21,7 +21,7 @@ class SequenceClassifier(BaseDetector):
     ----------
     n_classes : int
         Label classes per step (default 2: normal 0, anomalous 1).
-    positive_classes : sequence of int
+    positive_classes : int or sequence of int
         The anomalous classes.
     aggregation : {"max", "mean", "last"}
         Sequence score from the steps' P(anomalous).
@@ -41,15 +41,24 @@ class SequenceClassifier(BaseDetector):
             raise ValueError(f"aggregation must be max, mean or last, got {aggregation!r}")
         if n_classes < 2:
             raise ValueError(f"n_classes must be >= 2, got {n_classes}")
+        if isinstance(positive_classes, (int, np.integer)):
+            positive_classes = (int(positive_classes),)
         positive = [int(c) for c in positive_classes]
         if not positive or min(positive) < 0 or max(positive) >= n_classes:
             raise ValueError(f"positive_classes must be classes in [0, {n_classes}), got {positive_classes}")
+        if isinstance(class_weight, str) and class_weight != "balanced":
+            raise ValueError(f"class_weight must be None, 'balanced' or one number >= 0 per class, got {class_weight!r}")
+        if class_weight is not None and not isinstance(class_weight, str) and (
+                len(class_weight) != n_classes or not all(np.isfinite(w) and w >= 0 for w in class_weight)):
+            raise ValueError(f"class_weight must be None, 'balanced' or n_classes={n_classes} numbers >= 0, got "
+                             f"{class_weight!r}")
         super().__init__(threshold=threshold, threshold_value=threshold_value, **kwargs)
         self.n_classes = int(n_classes)
-        self.positive_classes = tuple(positive)
+        self.positive_classes = _kept(positive_classes, tuple(positive))
         self.aggregation = aggregation
         self.class_weight = class_weight if class_weight is None or isinstance(class_weight, str) \
-            else tuple(float(w) for w in class_weight)
+            else _kept(class_weight, tuple(float(w) for w in class_weight))
+        self._check_threshold_method(self.threshold)   # no top-g rule for a classifier
 
     def _param_names(self):
         own = ["n_classes", "positive_classes", "aggregation", "class_weight"]

@@ -10,7 +10,7 @@ import numpy as np
 from .. import arrays
 from ..etl import SequenceBatch
 from ..javaerrors import java_errors
-from .base import BaseDetector, Scores
+from .base import BaseDetector, Scores, _kept
 
 SCORES = ("count", "share", "nll", "max_nll")
 
@@ -93,26 +93,27 @@ class NextEventDetector(BaseDetector):
         self.oov_id = int(oov_id)
         self.end_id = None if end_id is None else int(end_id)
         self.end_min_probability = None if end_min_probability is None else float(end_min_probability)
-        self.never_expected = never_expected if named else tuple(sorted({int(i) for i in never_expected}))
+        self.never_expected = never_expected if named else _kept(never_expected,
+                                                                 tuple(sorted({int(i) for i in never_expected})))
         self.never_expected_: tuple = ()
 
     _OWN_PARAMS = ("top_g", "score", "steps", "n_events", "oov_id", "end_id", "end_min_probability",
                    "never_expected")
 
-    def _learn_targets(self, targets: np.ndarray, n_out: int) -> None:
+    def _learn_targets(self, targets: np.ndarray, n_out: int) -> dict:
         if self.never_expected == "untrained":
             trained = set(np.unique(targets[targets >= 0]).tolist())
-            self.never_expected_ = tuple(i for i in range(n_out) if i not in trained)
+            never = tuple(i for i in range(n_out) if i not in trained)
         elif self.never_expected is None:
-            self.never_expected_ = ()
+            never = ()
         else:
             if max(self.never_expected, default=-1) >= n_out:
                 raise ValueError(f"never_expected id {max(self.never_expected)} is not one of the network's "
                                  f"{n_out} event ids")
-            self.never_expected_ = tuple(self.never_expected)
-        if self.never_expected_:
-            log.info("%s: ids %s are never expected as the next event", type(self).__name__,
-                     list(self.never_expected_))
+            never = tuple(self.never_expected)
+        if never:
+            log.info("%s: ids %s are never expected as the next event", type(self).__name__, list(never))
+        return {"never_expected_": never}
 
     def _restore_fitted(self, scoring: dict) -> None:
         self.never_expected_ = tuple(int(i) for i in scoring.get("never_expected", ()))

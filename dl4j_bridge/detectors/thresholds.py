@@ -29,6 +29,31 @@ class Threshold:
     method: dict
 
 
+def check_parameters(*, k=None, contamination=None, value=None) -> None:
+    """Refuse a method parameter out of range (None = not given), before any scores are computed.
+
+    Parameters
+    ----------
+    k : float, optional
+        ``k_sigma``'s number of standard deviations: a finite number >= 0.
+    contamination : float, optional
+        The share flagged by ``contamination``: in (0, 0.5).
+    value : float, optional
+        A ``fixed`` threshold: a finite number.
+    """
+    def finite(x) -> bool:
+        return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)) \
+            and bool(np.isfinite(x))
+
+    if k is not None and (not finite(k) or k < 0):
+        raise ValueError(f"k (k_sigma: mean + k standard deviations) must be a finite number >= 0, got {k!r}")
+    if contamination is not None and (not finite(contamination) or not 0 < contamination < 0.5):
+        raise ValueError(f"contamination (the share of validation scores flagged) must be in (0, 0.5), got "
+                         f"{contamination!r}")
+    if value is not None and not finite(value):
+        raise ValueError(f"threshold_value (the fixed threshold) must be a finite number, got {value!r}")
+
+
 def _weights(scores: np.ndarray, sample_weight: Optional[np.ndarray]) -> np.ndarray:
     if sample_weight is None:
         return np.ones(len(scores))
@@ -60,6 +85,7 @@ def top_g(score: str) -> Threshold:
 
 def k_sigma(scores, k: float = 3.0, sample_weight=None) -> Threshold:
     """Mean + k standard deviations of scores on clean (normal) validation data (reference: k = 3)."""
+    check_parameters(k=k)
     s = _check_scores(scores)
     w = _weights(s, sample_weight)
     mean = float(np.average(s, weights=w))
@@ -70,8 +96,7 @@ def k_sigma(scores, k: float = 3.0, sample_weight=None) -> Threshold:
 
 def contamination(scores, contamination: float = 0.01, sample_weight=None) -> Threshold:
     """The (1 - contamination) weighted quantile of validation scores: that share of them is flagged."""
-    if not 0 < contamination < 0.5:
-        raise ValueError(f"contamination must be in (0, 0.5), got {contamination}")
+    check_parameters(contamination=contamination)
     s = _check_scores(scores)
     w = _weights(s, sample_weight)
     order = np.argsort(s, kind="stable")
@@ -129,5 +154,6 @@ def choose(method: str, scores=None, *, labels=None, sample_weight=None, score: 
     if method == "fixed":
         if value is None:
             raise ValueError("a fixed threshold needs a value")
+        check_parameters(value=value)
         return fixed(value)
     raise ValueError(f"unknown threshold method {method!r}; one of {METHODS}")
