@@ -8,6 +8,7 @@ file's directory.
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import logging
 from pathlib import Path
@@ -15,8 +16,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..etl import (Categorical, ChronologicalSplit, CsvReader, Extract, IpAddress, JsonLinesReader, KeySplit, Label,
-                   Numeric, Pipeline, Port, SequenceBatch, Sessions, Template, TextReader, Timestamp, Windows)
+from ..etl import (AbsentFieldError, Categorical, ChronologicalSplit, CsvReader, EtlError, Extract, IpAddress,
+                   JsonLinesReader, KeySplit, Label, Numeric, Pipeline, Port, SequenceBatch, Sessions, Template,
+                   TextReader, Timestamp, Windows)
 from ..etl.readers import LINE_NUMBER
 from .baselines import IsolationForestBaseline, PCABaseline
 from .base import BaseDetector
@@ -31,6 +33,18 @@ _READERS = {"text": TextReader, "jsonl": JsonLinesReader, "csv": CsvReader}
 _TRANSFORMS = {"template": Template, "categorical": Categorical, "numeric": Numeric, "timestamp": Timestamp,
                "extract": Extract, "ip": IpAddress, "port": Port, "label": Label}
 _DETECTORS = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier}
+_SEQUENCES = {"windows": Windows, "sessions": Sessions}
+_SPLITS = {"chronological": ChronologicalSplit, "key": KeySplit}
+
+#: The tables of a run config and, for the fixed ones, their keys (see the README, "Command line").
+_TABLES = ("data", "reader", "transforms", "sequence", "split", "detectors", "baselines", "output")
+_KEYS = {
+    "data": ("train", "test", "label_field", "kinds_field"),
+    "baselines": ("pca", "isolation_forest"),
+    "output": ("seed", "title", "report", "models"),
+}
+#: Constructor parameters that a TOML file cannot give (objects), so never config keys.
+_NOT_CONFIG_KEYS = ("miner",)
 
 
 class ConfigError(ValueError):
@@ -67,34 +81,141 @@ def _section(config: dict, name: str) -> dict:
     return dict(config[name])
 
 
+def _parameters(cls, skip=()) -> list[str]:
+    """Keyword parameters of ``cls`` (and of its bases while a constructor passes ``**options`` on)."""
+    names: list[str] = []
+    for klass in cls.__mro__:
+        if klass is object:
+            break
+        parameters = list(inspect.signature(klass.__init__).parameters.values())[1:]
+        for parameter in parameters:
+            if parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD) \
+                    and parameter.name not in names and parameter.name not in skip \
+                    and parameter.name not in _NOT_CONFIG_KEYS:
+                names.append(parameter.name)
+        if not any(p.kind == p.VAR_KEYWORD for p in parameters):
+            break
+    return names
+
+
+def _check_keys(table: str, spec: dict, accepted) -> None:
+    """Unknown keys (typos) are errors naming the table, the keys and the accepted ones."""
+    unknown = [key for key in spec if key not in accepted]
+    if unknown:
+        raise ConfigError(f"{table}: unknown key{'s' if len(unknown) > 1 else ''} "
+                          f"{', '.join(repr(k) for k in unknown)}; the accepted keys are {list(accepted)}")
+
+
+def _construct(table: str, cls, *args, **kwargs):
+    """``cls(*args, **kwargs)``; a missing key or a wrong value (type, range) is an error naming the table."""
+    parameters = list(inspect.signature(cls.__init__).parameters.values())[1 + len(args):]
+    needed = [p.name for p in parameters if p.default is p.empty and p.name not in kwargs
+              and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if needed:
+        raise ConfigError(f"{table} needs {', '.join(repr(name) for name in needed)}")
+    defaults = {p.name: p.default for p in parameters}
+    for key, value in kwargs.items():
+        wrong = _wrong_type(defaults.get(key), value)
+        if wrong:
+            raise ConfigError(f"{table}: {key} must be {wrong}, got {value!r}")
+    try:
+        return cls(*args, **kwargs)
+    except (TypeError, ValueError, EtlError) as error:
+        raise ConfigError(f"{table}: {error}") from error
+
+
+def _wrong_type(default, value) -> Optional[str]:
+    """What ``value`` should be when its type differs from the parameter's default's (None: fine or unknown)."""
+    if default is None or default is inspect.Parameter.empty:
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "true or false"
+    if isinstance(default, int):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "an integer"
+    if isinstance(default, float):
+        return None if isinstance(value, (int, float)) and not isinstance(value, bool) else "a number"
+    if isinstance(default, str):
+        return None if isinstance(value, str) else "a string"
+    return None
+
+
+def _table(config: dict, name: str, default=None) -> dict:
+    value = config.get(name, default)
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table ([{name}] followed by key = value lines), got {value!r}")
+    return dict(value)
+
+
+def check_config(config: dict) -> None:
+    """Tables and keys of a run config: unknown ones (typos) are errors naming them and the accepted ones.
+
+    The ETL tables are checked by :func:`build_pipeline`, the detectors when they are built.
+    """
+    unknown = [name for name in config if name not in _TABLES and name != "_base"]
+    if unknown:
+        raise ConfigError(f"unknown table{'s' if len(unknown) > 1 else ''} "
+                          f"{', '.join(f'[{name}]' for name in unknown)} in the config; the accepted tables are "
+                          f"{', '.join('[[transforms]]' if n == 'transforms' else f'[{n}]' for n in _TABLES)} "
+                          "(one [detectors.<name>] table per detector)")
+    for name, keys in _KEYS.items():
+        if name in config:
+            _check_keys(f"[{name}]", _table(config, name), keys)
+    detectors = _table(config, "detectors", {})
+    for name, spec in detectors.items():
+        if not isinstance(spec, dict):
+            raise ConfigError(f"[detectors] holds one table per detector, [detectors.<name>] with its kind and "
+                              f"parameters; got {name} = {spec!r}")
+
+
+def validate(config: dict) -> None:
+    """Every check that needs no data and no JVM: tables, keys and kinds, the ETL's parameters (fails fast)."""
+    check_config(config)
+    build_pipeline(config)
+
+
 def build_pipeline(config: dict) -> Pipeline:
-    """The unfitted ETL pipeline of ``[reader]``, ``[[transforms]]``, ``[sequence]`` and ``[split]``."""
+    """The unfitted ETL pipeline of ``[reader]``, ``[[transforms]]``, ``[sequence]`` and ``[split]``.
+
+    Unknown keys and kinds (typos) are :class:`ConfigError` naming the table, the key and the accepted keys; paths
+    (the reader's ``quarantine``) are relative to the config file.
+    """
     reader_spec = _section(config, "reader")
     kind = reader_spec.pop("kind", None)
     if kind not in _READERS:
         raise ConfigError(f"[reader] kind must be one of {sorted(_READERS)}, got {kind!r}")
-    reader = _READERS[kind](**reader_spec)
+    _check_keys(f"[reader] (kind {kind!r})", reader_spec, _parameters(_READERS[kind]))
+    if reader_spec.get("quarantine") is not None:
+        reader_spec["quarantine"] = str(_path(config, reader_spec["quarantine"]))
+    reader = _construct("[reader]", _READERS[kind], **reader_spec)
     transforms = []
-    for number, spec in enumerate(config.get("transforms", []), 1):
+    specs = config.get("transforms", [])
+    if not isinstance(specs, list) or not all(isinstance(spec, dict) for spec in specs):
+        raise ConfigError("[[transforms]] must be an array of tables: one [[transforms]] table per transform")
+    for number, spec in enumerate(specs, 1):
         spec = dict(spec)
         kind = spec.pop("kind", None)
         if kind not in _TRANSFORMS:
             raise ConfigError(f"[[transforms]] number {number}: kind must be one of {sorted(_TRANSFORMS)}, got {kind!r}")
+        table = f"[[transforms]] number {number} ({kind})"
+        _check_keys(table, spec, ["kind", "column"] + _parameters(_TRANSFORMS[kind], skip=("column",)))
         column = spec.pop("column", None)
         if column is None:
-            raise ConfigError(f"[[transforms]] number {number} ({kind}) needs a column")
-        transforms.append(_TRANSFORMS[kind](column, **spec))
-    seq = dict(config.get("sequence", {"kind": "windows"}))
+            raise ConfigError(f"{table} needs a column")
+        transforms.append(_construct(table, _TRANSFORMS[kind], column, **spec))
+    seq = _table(config, "sequence", {"kind": "windows"})
     seq_kind = seq.pop("kind", "windows")
-    sequence = Windows(**seq) if seq_kind == "windows" else Sessions(**seq) if seq_kind == "sessions" else None
-    if sequence is None:
-        raise ConfigError(f"[sequence] kind must be 'windows' or 'sessions', got {seq_kind!r}")
-    split_spec = config.get("split")
+    if seq_kind not in _SEQUENCES:
+        raise ConfigError(f"[sequence] kind must be one of {list(_SEQUENCES)}, got {seq_kind!r}")
+    _check_keys(f"[sequence] (kind {seq_kind!r})", seq, _parameters(_SEQUENCES[seq_kind]))
+    sequence = _construct("[sequence]", _SEQUENCES[seq_kind], **seq)
     split = None
-    if split_spec:
-        split_spec = dict(split_spec)
+    if config.get("split"):
+        split_spec = _table(config, "split")
         split_kind = split_spec.pop("kind", "chronological")
-        split = ChronologicalSplit(**split_spec) if split_kind == "chronological" else KeySplit(**split_spec)
+        if split_kind not in _SPLITS:
+            raise ConfigError(f"[split] kind must be one of {list(_SPLITS)}, got {split_kind!r}")
+        _check_keys(f"[split] (kind {split_kind!r})", split_spec, _parameters(_SPLITS[split_kind]))
+        split = _construct("[split]", _SPLITS[split_kind], **split_spec)
     return Pipeline(reader, transforms, sequence, split)
 
 
@@ -151,18 +272,52 @@ def normal_windows(batch: SequenceBatch, line_labels: Optional[dict] = None, pos
 
 
 def line_columns(pipeline: Pipeline, source, columns) -> dict:
-    """``{column: {line number: value}}`` of reader fields (e.g. the label and the anomaly type of every
-    record), in one read of ``source``; None entries of ``columns`` are skipped."""
+    """``{column: {line number: value}}`` of input fields (e.g. the label and the anomaly type of every
+    record), in one read of ``source``; None entries of ``columns`` are skipped. A JSON-lines or CSV field the
+    model's reader does not map is read under its own name (path or header column). A field the input does not
+    have is a :class:`ConfigError` listing the input's fields."""
     wanted = [c for c in dict.fromkeys(columns) if c is not None]
     if not wanted:
         return {}
-    frame = copy.deepcopy(pipeline.reader).read(source)
+    reader = copy.deepcopy(pipeline.reader)
+    mapped = list(reader.fields)
+    extra = [c for c in wanted if c not in mapped] if getattr(reader, "aliases", None) is not None else []
+    for column in extra:
+        reader.aliases[column] = [column]
+        if hasattr(reader, "_seen_fields"):
+            reader._seen_fields.append(column)
+    try:
+        frame = reader.read(source)
+    except AbsentFieldError as error:
+        if error.field not in extra:
+            raise
+        raise ConfigError(_no_field(source, error.field, error.available, mapped)) from None
     for column in wanted:
         if column not in frame:
-            raise ConfigError(f"the input has no field {column!r} "
-                              f"(fields: {[c for c in frame.columns if c != LINE_NUMBER]})")
+            raise ConfigError(_no_field(source, column, [c for c in frame.columns if c != LINE_NUMBER], mapped))
     lines = frame[LINE_NUMBER].astype(int)
     return {column: dict(zip(lines, frame[column])) for column in wanted}
+
+
+def _no_field(source, column: str, available, mapped) -> str:
+    names = f"its fields are {list(available)}"
+    if list(mapped) != list(available):
+        names += f" (the reader's fields: {list(mapped)})"
+    return (f"{source}: the input has no field {column!r}; {names}: name one of them (run.toml [data] label_field / "
+            "kinds_field; evaluate --kinds-field)")
+
+
+def is_missing(value) -> bool:
+    """None or NaN: a record without a value (an empty CSV cell, an absent or null JSON key)."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def check_labelled(source, field: str, values: dict) -> None:
+    """Evaluation needs truth: a label field with no value in any record of ``source`` is an error."""
+    if values and all(is_missing(v) for v in values.values()):
+        raise ConfigError(f"{source}: the label field {field!r} has no value in any of its {len(values)} records "
+                          "(absent or null in every one), so there is no truth to evaluate against: give labelled "
+                          "logs, or check the label field's name")
 
 
 def chronological_validation(batch: SequenceBatch, fraction: float = 0.1, *, need_both_classes: bool = False):
@@ -185,6 +340,7 @@ def chronological_validation(batch: SequenceBatch, fraction: float = 0.1, *, nee
 
 def train(config: dict) -> dict:
     """Run the whole job; returns ``{"report": path, "models": {name: path}, "results": {...}}``."""
+    check_config(config)
     data = _section(config, "data")
     output = dict(config.get("output", {}))
     seed = int(output.get("seed", 7))
@@ -207,6 +363,8 @@ def train(config: dict) -> dict:
     # the test source's labels and anomaly types in one read (and the training labels too when it is the same file)
     test_fields = line_columns(pipeline, str(test_source or train_source), [label_field, kinds_field])
     test_labels, test_kinds = test_fields.get(label_field), test_fields.get(kinds_field)
+    if label_field is not None:
+        check_labelled(test_source or train_source, label_field, test_labels)
     train_labels = test_labels if test_source is None else \
         line_columns(pipeline, str(train_source), [label_field]).get(label_field)
     # read label_field as the label transform of the same field does (its positive values, if it lists them)
