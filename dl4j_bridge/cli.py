@@ -1,7 +1,8 @@
 """The ``dl4j-bridge`` command line (also ``python -m dl4j_bridge``).
 
     dl4j-bridge train --config run.toml          ETL, detectors, report, one zip per detector
-    dl4j-bridge score --model m.zip --input app.log [--output results.jsonl] [--threshold X] [--all]
+    dl4j-bridge score --model m.zip --input app.log|- [--output results.jsonl] [--threshold X] [--all]
+                      [--strict|--lenient] [--quarantine BAD.jsonl]
     dl4j-bridge evaluate --model m.zip --input test.log [--report DIR] [--kinds-field anomaly]
     dl4j-bridge doctor                           check Java, the build, the ND4J backend and memory limits
 
@@ -21,9 +22,6 @@ from typing import Optional, Sequence
 
 log = logging.getLogger("dl4j_bridge.cli")
 
-
-log = logging.getLogger("dl4j_bridge.cli")
-
 # The same exit codes as the JVM launcher's (bin/dl4j-bridge): scripts treat both alike.
 EXIT_OK = 0        # success; for `score`: nothing flagged
 EXIT_FLAGGED = 1   # `score` flagged at least one window or session
@@ -36,6 +34,21 @@ class CommandInputError(ValueError):
     """The command's input or model cannot be used as asked (exit code 3)."""
 
 
+class UsageError(ValueError):
+    """Options that cannot go together, found once the model is loaded (exit code 2, as argparse's)."""
+
+
+#: What to do about a bad line in strict mode, per command.
+_STRICT_HINTS = {
+    "train": "to quarantine such lines instead, set mode = \"lenient\" (and quarantine = \"bad.jsonl\") in "
+             "[reader]; or check log_format / fields / encoding against the file",
+    "score": "to quarantine such lines instead, use --lenient (and --quarantine BAD.jsonl); or check that the "
+             "input has the model's log format and encoding",
+    "evaluate": "the model's reader is strict: check that the input has the model's log format and encoding "
+                "(score --lenient --quarantine BAD.jsonl lists every bad line)",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dl4j-bridge", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -46,12 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--config", required=True, help="the run's TOML file")
     score = commands.add_parser("score", help="score raw logs with a saved detector; JSON lines out")
     score.add_argument("--model", required=True, help="a detector zip written by train")
-    score.add_argument("--input", required=True, help="raw logs in the format the model was trained on")
+    score.add_argument("--input", required=True,
+                       help="raw logs in the format the model was trained on (plain or .gz); - reads standard input")
     score.add_argument("--output", default="-", help="JSON lines file (default: standard output)")
     score.add_argument("--threshold", type=float, default=None, help="override the saved threshold")
     score.add_argument("--all", action="store_true", help="one line per sequence, not only the flagged ones")
     score.add_argument("--trusted", action="store_true",
                        help="skip the model file checks (only for files you trust: loading may run code they name)")
+    mode = score.add_mutually_exclusive_group()
+    mode.add_argument("--strict", action="store_true", help="stop at the first bad line (exit 3, naming it)")
+    mode.add_argument("--lenient", action="store_true", help="skip bad lines, counted by reason in the summary")
+    score.add_argument("--quarantine", default=None, metavar="FILE",
+                       help="lenient mode: write the rejected lines (file, line, field, reason, text) to FILE")
     evaluate = commands.add_parser("evaluate", help="metrics, plots and a report on labelled logs")
     evaluate.add_argument("--model", required=True)
     evaluate.add_argument("--input", required=True, help="labelled raw logs (the ETL spec has a label transform)")
@@ -76,9 +95,10 @@ def _load(model: str, trusted: bool):
 
 def cmd_train(args) -> int:
     import dl4j_bridge as db
-    from .detectors.run import load_config, train
+    from .detectors.run import load_config, train, validate
 
     config = load_config(args.config)
+    validate(config)   # typos in the config fail at once, before the JVM starts
     db.start_jvm()
     summary = train(config)
     for name, result in summary["results"].items():
@@ -92,12 +112,25 @@ def cmd_train(args) -> int:
 
 
 def cmd_score(args) -> int:
+    from .etl import ByteStream
+
+    if args.input != "-" and not Path(args.input).is_file():
+        raise CommandInputError(f"no input file at {args.input} (give a log file, or - for standard input)")
     detector = _load(args.model, args.trusted)
     if args.threshold is not None:
         detector.threshold_ = float(args.threshold)
-    batch = detector.pipeline_.transform(args.input)
+    reader = detector.pipeline_.reader
+    # the mode the spec was saved with unless overridden, as the JVM launcher does
+    reader.mode = "strict" if args.strict else "lenient" if args.lenient else reader.mode
+    if args.quarantine is not None:
+        if reader.mode != "lenient":
+            raise UsageError("--quarantine needs lenient mode (--lenient, or a spec saved with mode='lenient')")
+        reader.quarantine = args.quarantine
+    source = ByteStream(sys.stdin.buffer, "<stdin>") if args.input == "-" else args.input
+    batch = detector.pipeline_.transform(source)
     if len(batch) == 0:
-        print(f"dl4j-bridge: {args.input} yields no complete sequence to score", file=sys.stderr)
+        print(f"dl4j-bridge: {args.input} yields no complete sequence to score; "
+              f"{_read_summary(detector.pipeline_.report)}", file=sys.stderr)
         return 0
     scores = detector.score_batch(batch)
     rows = detector.explain(batch, flagged_only=not args.all, scores=scores)
@@ -117,7 +150,8 @@ def cmd_score(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .detectors.report import Report, explanations_markdown
-    from .detectors.run import _order, _per_type, line_columns, window_truth
+    from .detectors.run import _order, _per_type, check_labelled, line_columns, window_truth
+    from .etl import AbsentFieldError
 
     detector = _load(args.model, args.trusted)
     if args.threshold is not None:
@@ -126,10 +160,17 @@ def cmd_evaluate(args) -> int:
     if label is None:
         raise CommandInputError("the model's ETL spec has no label transform, so the input carries no truth "
                          "to evaluate against; use 'score' instead")
-    batch = detector.pipeline_.transform(args.input)
+    try:
+        batch = detector.pipeline_.transform(args.input)
+    except AbsentFieldError as error:
+        if error.field != label.column:
+            raise
+        raise CommandInputError(f"the label field {label.column!r} is absent from the input, so there is no truth to "
+                                f"evaluate against: {error}") from None
     scores = detector.score_batch(batch)
     next_event = detector.kind == "next_event"
-    fields = line_columns(detector.pipeline_, args.input, [label.column if next_event else None, args.kinds_field])
+    fields = line_columns(detector.pipeline_, args.input, [label.column, args.kinds_field])
+    check_labelled(args.input, label.column, fields[label.column])
     # a next-event detector judges the record after each window: its label counts too
     truth = window_truth(batch, fields.get(label.column), next_event=next_event, positive=label.positive)
     report = Report(args.report, f"Evaluation of {Path(args.model).name} on {Path(args.input).name}")
@@ -170,10 +211,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         return doctor.run()
     from .errors import Dl4jBridgeError
+    from .etl import BadLineError
 
     commands = {"train": cmd_train, "score": cmd_score, "evaluate": cmd_evaluate}
     try:
         return commands[args.command](args)
+    except UsageError as error:
+        print(f"usage: dl4j-bridge {args.command} ...\ndl4j-bridge {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except BadLineError as error:
+        print(f"dl4j-bridge {args.command}: {error}\n  {_STRICT_HINTS[args.command]}", file=sys.stderr)
+        return EXIT_INPUT
     except (Dl4jBridgeError, OSError, ValueError) as error:
         print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
         return EXIT_INPUT

@@ -194,6 +194,52 @@ def test_errors_name_the_problem(detector_zip, logs, tmp_path):
     assert usage.returncode == 2 and "missing --model" in usage.stderr
 
 
+def _python(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "dl4j_bridge", *map(str, args)], cwd=str(REPO), input=stdin,
+                          capture_output=True, text=True, timeout=600, env=dict(os.environ, OMP_NUM_THREADS="2"))
+
+
+def test_python_score_has_the_launchers_strict_lenient_quarantine_and_stdin(detector_zip, logs, tmp_path):
+    """--strict, --lenient, --quarantine FILE and --input - mean the same in Python's score as in the launcher's."""
+    source = logs["test_log"]
+    strict = [run("score", "--model", detector_zip, "--input", source, "--strict") for run in (_launcher, _python)]
+    assert [p.returncode for p in strict] == [3, 3], [p.stderr[-2000:] for p in strict]
+    (java_error,), (python_error,) = [re.findall(r"test\.log:\d+: no format match[^\n]*", p.stderr) for p in strict]
+    assert java_error == python_error
+    assert "--lenient" in strict[1].stderr   # Python says how to read on
+    quarantines = []
+    for name, run in (("java", _launcher), ("python", _python)):
+        quarantine = tmp_path / f"{name}.jsonl"
+        proc = run("score", "--model", detector_zip, "--input", "-", "--lenient", "--all", "--quarantine", quarantine,
+                   stdin=source.read_text(encoding="utf-8"))
+        assert proc.returncode in (0, 1), proc.stderr[-2000:]
+        quarantines.append(quarantine.read_text(encoding="utf-8").splitlines())
+        if name == "java":
+            java_rows = [json.loads(line) for line in proc.stdout.splitlines()]
+        else:
+            _same_rows(java_rows, [json.loads(line) for line in proc.stdout.splitlines()])
+    java_bad, python_bad = ([json.loads(line) for line in lines] for lines in quarantines)
+    assert java_bad == python_bad and len(python_bad) == 1
+    assert (python_bad[0]["source"], python_bad[0]["text"]) == ("<stdin>", "a line that matches no format")
+    for run in (_launcher, _python):  # a quarantine needs lenient mode: a usage error on both sides
+        assert run("score", "--model", detector_zip, "--input", source, "--strict", "--quarantine",
+                   tmp_path / "q.jsonl").returncode == 2
+
+
+def test_both_refuse_input_without_a_field_the_model_reads(classifier_zip, logs, tmp_path):
+    """A mapped field the input lacks (a renamed key) is refused by both, with the same message, not read as
+    missing on every record. (Needs a launcher built with the AbsentFieldException change.)"""
+    renamed = tmp_path / "renamed.jsonl"
+    renamed.write_text(logs["test_jsonl"].read_text(encoding="utf-8").replace('"message":', '"msg":'),
+                       encoding="utf-8")
+    runs = [run("score", "--model", classifier_zip, "--input", renamed) for run in (_launcher, _python)]
+    assert [p.returncode for p in runs] == [3, 3], [p.stderr[-2000:] for p in runs]
+    messages = [re.search(r"renamed\.jsonl: field 'message' \(path 'message'\) is in none of its \d+ JSON "
+                          r"records[^\n]*", p.stderr) for p in runs]
+    assert all(messages), [p.stderr[-2000:] for p in runs]
+    assert messages[0].group(0) == messages[1].group(0)
+
+
 def test_readme_java_example_compiles_and_runs(detector_zip, logs, tmp_path):
     javac = shutil.which("javac")
     if javac is None:

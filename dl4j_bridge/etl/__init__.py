@@ -18,6 +18,7 @@ from .pipeline import SPEC_FORMAT, SPEC_VERSION, Pipeline, atomic_write_text
 from .readers import CsvReader, JsonLinesReader, ReadReport, Reader, TextReader, format_to_regex
 from .schema import Column, Schema
 from .sequences import SequenceBatch, Sessions, Windows
+from .sources import ByteStream
 from .split import ChronologicalSplit, KeySplit
 from .templates import DEFAULT_MASKING, OOV_ID, OPTIONAL_MASKING, MaskingRule, TemplateMiner
 from .transforms import (STEP_LABEL, TEMPLATE_ID, Categorical, Extract, IpAddress, Label, Numeric, Port,
@@ -26,7 +27,7 @@ from .transforms import (STEP_LABEL, TEMPLATE_ID, Categorical, Extract, IpAddres
 __all__ = [
     "EtlError", "BadRecordError", "BadLineError", "SchemaError", "AbsentFieldError", "SpecError", "SourceError",
     "NotFittedError",
-    "Reader", "TextReader", "JsonLinesReader", "CsvReader", "ReadReport", "format_to_regex",
+    "Reader", "TextReader", "JsonLinesReader", "CsvReader", "ReadReport", "format_to_regex", "ByteStream",
     "Schema", "Column",
     "Transform", "Extract", "Categorical", "Numeric", "Timestamp", "Template", "IpAddress", "Port", "Label",
     "TEMPLATE_ID", "STEP_LABEL",

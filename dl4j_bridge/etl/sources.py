@@ -1,7 +1,8 @@
 """Opening log sources: paths (plain or ``.gz``) and in-memory lines.
 
-A *source* is either a filesystem path (``str`` or :class:`os.PathLike`) or an
-iterable of strings (one log line each, with or without the trailing newline).
+A *source* is either a filesystem path (``str`` or :class:`os.PathLike`), a
+:class:`ByteStream` (standard input, a pipe), or an iterable of strings (one log
+line each, with or without the trailing newline).
 Files are read in blocks of whole lines so that memory stays bounded no matter
 how large the file is.
 """
@@ -17,9 +18,9 @@ from typing import Optional, Union
 
 from .errors import SourceError
 
-__all__ = ["Source", "source_name", "iter_line_blocks", "is_path", "BOM"]
+__all__ = ["Source", "ByteStream", "source_name", "iter_line_blocks", "is_path", "BOM"]
 
-Source = Union[str, "os.PathLike[str]", Iterable[str]]
+Source = Union[str, "os.PathLike[str]", "ByteStream", Iterable[str]]
 
 #: Bytes of text requested per block when reading a file (whole lines).
 DEFAULT_BLOCK_BYTES = 8 * 1024 * 1024
@@ -31,6 +32,25 @@ BOM = "\ufeff"
 _READ_ERRORS = (EOFError, OSError, zlib.error)
 
 
+class ByteStream:
+    """An open binary stream read once, as a file is: in the reader's encoding, undecodable bytes counted and
+    replaced, blocks of whole lines. E.g. ``ByteStream(sys.stdin.buffer, "<stdin>")``.
+
+    Parameters
+    ----------
+    stream : binary file object
+    name : str
+        Its name in errors, reports and quarantine records.
+    """
+
+    def __init__(self, stream: io.RawIOBase | io.BufferedIOBase, name: str = "<stream>"):
+        self.stream = stream
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"ByteStream({self.name})"
+
+
 def is_path(source: object) -> bool:
     """Return True when ``source`` names a file rather than holding lines."""
     return isinstance(source, (str, os.PathLike))
@@ -40,6 +60,8 @@ def source_name(source: object) -> str:
     """Name used in error messages and quarantine records."""
     if is_path(source):
         return os.fspath(source)  # type: ignore[arg-type]
+    if isinstance(source, ByteStream):
+        return source.name
     return "<lines>"
 
 
@@ -92,19 +114,14 @@ def iter_line_blocks(
     if is_path(source):
         path = os.fspath(source)  # type: ignore[arg-type]
         with _open_text(path, encoding) as handle:
-            lines_read = 0
-            while True:
-                try:
-                    lines = handle.readlines(block_bytes)
-                except _READ_ERRORS as error:
-                    raise SourceError(path, lines_read, f"{type(error).__name__}: {error}") from error
-                if not lines:
-                    return
-                block = _split_block(lines, encoding, on_undecodable)
-                if lines_read == 0:
-                    block[0] = _strip_bom(block[0])
-                lines_read += len(block)
-                yield block
+            yield from _handle_blocks(handle, path, encoding, block_bytes, on_undecodable)
+        return
+    if isinstance(source, ByteStream):
+        handle = io.TextIOWrapper(source.stream, encoding=encoding, errors="surrogateescape", newline="\n")
+        try:
+            yield from _handle_blocks(handle, source.name, encoding, block_bytes, on_undecodable)
+        finally:
+            handle.detach()  # the caller owns the stream
         return
     if isinstance(source, (bytes, bytearray)):
         raise TypeError("pass text lines or a path, not bytes")
@@ -120,6 +137,23 @@ def iter_line_blocks(
             yield block
             block = []
     if block:
+        yield block
+
+
+def _handle_blocks(handle: io.TextIOBase, name: str, encoding: str, block_bytes: int,
+                   on_undecodable: Optional[Callable[[int], None]]) -> Iterator[list[str]]:
+    lines_read = 0
+    while True:
+        try:
+            lines = handle.readlines(block_bytes)
+        except _READ_ERRORS as error:
+            raise SourceError(name, lines_read, f"{type(error).__name__}: {error}") from error
+        if not lines:
+            return
+        block = _split_block(lines, encoding, on_undecodable)
+        if lines_read == 0:
+            block[0] = _strip_bom(block[0])
+        lines_read += len(block)
         yield block
 
 

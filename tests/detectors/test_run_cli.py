@@ -188,3 +188,71 @@ def test_a_next_event_window_is_judged_with_the_record_after_it():
     scores = np.array([0.1, 0.9, 0.8, 0.7])
     assert _per_type(batch, scores, kinds, next_event=True) == {"port_scan": 1.0}   # only window 0 is negative
     assert _per_type(batch, scores, kinds) == {"port_scan": 0.5}    # windows 0 and 1 negative: 0.9 is a miss
+
+
+# --------------------------------------------------------------------------------------------------
+# user trial: score's bad-line options and stdin, inputs without a mapped or label field
+# --------------------------------------------------------------------------------------------------
+def test_score_reads_leniently_with_a_quarantine_or_strictly_with_a_hint_as_the_jvm_launcher(trained, tmp_path,
+                                                                                               capsys, monkeypatch):
+    import io
+    import sys
+
+    from dl4j_bridge.cli import main
+
+    lines = (trained / "data" / "test.jsonl").read_text().splitlines()[:200]
+    lines[49] = "not a JSON line"
+    data = tmp_path / "test_bad.jsonl"
+    data.write_text("\n".join(lines) + "\n")
+    model = str(trained / "models" / "clf.zip")   # saved with the reader's default mode, strict
+    assert main(["score", "--model", model, "--input", str(data)]) == 3
+    err = capsys.readouterr().err
+    assert f"{data}:50: invalid JSON" in err and "use --lenient (and --quarantine BAD.jsonl)" in err
+    assert main(["score", "--model", model, "--input", str(data), "--quarantine", str(tmp_path / "q.jsonl")]) == 2
+    assert "--quarantine needs lenient mode" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as both:
+        main(["score", "--model", model, "--input", str(data), "--strict", "--lenient"])
+    assert both.value.code == 2
+    out_file, out_stdin = tmp_path / "file.jsonl", tmp_path / "stdin.jsonl"
+    code = main(["score", "--model", model, "--input", str(data), "--lenient", "--all", "--output", str(out_file),
+                 "--quarantine", str(tmp_path / "q.jsonl")])
+    assert code in (0, 1)
+    (row,) = [json.loads(line) for line in (tmp_path / "q.jsonl").read_text().splitlines()]
+    assert (row["source"], row["line"], row["text"]) == (str(data), 50, "not a JSON line")
+    assert "bad_lines 1" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data.read_bytes()), encoding="utf-8"))
+    assert main(["score", "--model", model, "--input", "-", "--lenient", "--all", "--output", str(out_stdin)]) == code
+    assert out_stdin.read_text() == out_file.read_text() and len(out_file.read_text().splitlines()) == 199 - 6
+    assert "lines 200, records 199, bad_lines 1" in capsys.readouterr().err
+
+
+def test_score_and_evaluate_refuse_input_without_a_mapped_field_or_any_label(trained, tmp_path, capsys):
+    from dl4j_bridge.cli import main
+
+    records = [json.loads(line) for line in (trained / "data" / "test.jsonl").read_text().splitlines()[:100]]
+
+    def write(name, change):
+        path = tmp_path / name
+        path.write_text("".join(json.dumps(change(dict(r))) + "\n" for r in records))
+        return str(path)
+
+    renamed = write("renamed.jsonl", lambda r: {("msg" if k == "message" else k): v for k, v in r.items()})
+    unlabelled = write("unlabelled.jsonl", lambda r: {k: v for k, v in r.items() if k != "label"})
+    null_labels = write("null_labels.jsonl", lambda r: {**r, "label": None})
+    model = str(trained / "models" / "ne.zip")
+    assert main(["score", "--model", model, "--input", renamed]) == 3
+    err = capsys.readouterr().err
+    assert "field 'message' (path 'message') is in none of its 100 JSON records" in err and "'msg'" in err
+    for path, says in ((unlabelled, "the label field 'label' is absent from the input"),
+                       (null_labels, "the label field 'label' has no value in any of its 100 records")):
+        assert main(["evaluate", "--model", model, "--input", path, "--report", str(tmp_path / "ev")]) == 3
+        assert says in capsys.readouterr().err
+    test = str(trained / "data" / "test.jsonl")
+    assert main(["evaluate", "--model", model, "--input", test, "--report", str(tmp_path / "ev"),
+                 "--kinds-field", "nosuch"]) == 3
+    err = capsys.readouterr().err
+    # the input's fields, not the reader's names for them
+    assert "the input has no field 'nosuch'; its fields are ['@timestamp', 'host.name', 'service', 'pid'" in err
+    # a field the model's reader does not map is read under its own name
+    assert main(["evaluate", "--model", model, "--input", test, "--report", str(tmp_path / "ev"),
+                 "--kinds-field", "service"]) == 0
