@@ -356,20 +356,22 @@ class Reader:
                     yield frame
         finally:
             sink.close()
-        if self.report.bad_lines:
+        first = True   # the warnings below: once per source (a pipeline reads its sources several times)
+        if self.report.bad_lines or self.report.undecodable_lines:
             key = _read_key(source) if key is _UNKNOWN else key
-            if write and key is not None:   # complete: its bad lines are all in the quarantine now
+            if write and key is not None and self.report.bad_lines:  # complete: its bad lines are all quarantined
                 history["quarantined"].add(key)
             first = key is None or key not in history["warned"]
             if key is not None:
                 history["warned"].add(key)
-            logger.log(logging.WARNING if first else logging.DEBUG, "%s: %d bad lines %s%s", name,
-                       self.report.bad_lines, self.report.bad_by_reason,
+        level = logging.WARNING if first else logging.DEBUG
+        if self.report.bad_lines:
+            logger.log(level, "%s: %d bad lines %s%s", name, self.report.bad_lines, self.report.bad_by_reason,
                        f", quarantined to {self.quarantine}" if self.quarantine else "")
         if self.report.undecodable_lines:
-            logger.warning("%s: %d lines hold bytes that are not valid %s; they were read with U+FFFD in their "
-                           "place (pass encoding= if the file has another one)", name,
-                           self.report.undecodable_lines, self.encoding)
+            logger.log(level, "%s: %d lines hold bytes that are not valid %s; they were read with U+FFFD in their "
+                       "place (pass encoding= if the file has another one)", name,
+                       self.report.undecodable_lines, self.encoding)
         self._finish_read()
 
     def reset_quarantine(self) -> None:

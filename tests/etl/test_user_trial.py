@@ -163,3 +163,15 @@ def test_a_source_that_changed_or_other_lines_of_the_same_name_are_quarantined_a
     path.write_text("INFO a\nINFO b\ngarbage4\n")  # the file changed: its bad lines are written again
     reader.read(path)
     assert quarantined(quarantine)[3:] == [("app.log", 2), ("app.log", 3)]
+
+
+def test_the_warnings_of_a_source_read_several_times_are_logged_once(tmp_path, caplog):
+    path = tmp_path / "app.log"
+    path.write_bytes(b"INFO a\nINFO caf\xe9\ngarbage\nINFO b\n")
+    pipeline = Pipeline(TextReader("<Level> <Content>", mode="lenient", continuation=None), [Template("Content")],
+                        sequence=Windows(1), split=ChronologicalSplit(0.3))
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.readers"):
+        pipeline.fit_split(path)   # four reads
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 2, messages
+    assert "1 bad lines" in messages[0] and "1 lines hold bytes that are not valid utf-8" in messages[1]
