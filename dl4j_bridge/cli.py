@@ -151,7 +151,6 @@ def cmd_score(args) -> int:
 def cmd_evaluate(args) -> int:
     from .detectors.report import Report, explanations_markdown
     from .detectors.run import _order, _per_type, check_labelled, line_columns, window_truth
-    from .etl import AbsentFieldError
 
     detector = _load(args.model, args.trusted)
     if args.threshold is not None:
@@ -160,13 +159,12 @@ def cmd_evaluate(args) -> int:
     if label is None:
         raise CommandInputError("the model's ETL spec has no label transform, so the input carries no truth "
                          "to evaluate against; use 'score' instead")
-    try:
-        batch = detector.pipeline_.transform(args.input)
-    except AbsentFieldError as error:
-        if error.field != label.column:
-            raise
+    batch = detector.pipeline_.transform(args.input)
+    # Logs to score may lack the label (read on, missing on every row, with a warning); here it is the truth.
+    if label.column in detector.pipeline_.reader.report.absent_fields:
         raise CommandInputError(f"the label field {label.column!r} is absent from the input, so there is no truth to "
-                                f"evaluate against: {error}") from None
+                                "evaluate against (the warning above lists the fields it has): evaluate labelled "
+                                "logs, or use 'score'")
     scores = detector.score_batch(batch)
     next_event = detector.kind == "next_event"
     fields = line_columns(detector.pipeline_, args.input, [label.column, args.kinds_field])

@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..etl import (AbsentFieldError, Categorical, ChronologicalSplit, CsvReader, EtlError, Extract, IpAddress,
+from ..etl import (Categorical, ChronologicalSplit, CsvReader, EtlError, Extract, IpAddress,
                    JsonLinesReader, KeySplit, Label, Numeric, Pipeline, Port, SequenceBatch, Sessions, Template,
                    TextReader, Timestamp, Windows)
 from ..etl.readers import LINE_NUMBER
@@ -286,12 +286,13 @@ def line_columns(pipeline: Pipeline, source, columns) -> dict:
         reader.aliases[column] = [column]
         if hasattr(reader, "_seen_fields"):
             reader._seen_fields.append(column)
-    try:
-        frame = reader.read(source)
-    except AbsentFieldError as error:
-        if error.field not in extra:
-            raise
-        raise ConfigError(_no_field(source, error.field, error.available, mapped)) from None
+    # Read as the input is scored (the fields a scoring input may lack are allowed to be absent), and the
+    # fields asked for here too, so that their absence is reported below with the input's own fields.
+    frame = reader.read(source, optional=list(pipeline.optional_fields) + wanted)
+    for column in wanted:
+        if column in reader.report.absent_fields:
+            available = getattr(reader, "_header", None) if isinstance(reader, CsvReader) else None
+            raise ConfigError(_no_field(source, column, list(available or getattr(reader, "_keys", ())), mapped))
     for column in wanted:
         if column not in frame:
             raise ConfigError(_no_field(source, column, [c for c in frame.columns if c != LINE_NUMBER], mapped))

@@ -214,9 +214,9 @@ class Pipeline:
                 raise
             raise BadRecordError(self.reader.report.source, error.line, error.field, error.reason) from None
 
-    def _boundary(self, source: Source) -> int | None:
+    def _boundary(self, source: Source, optional=None) -> int | None:
         if isinstance(self.split, ChronologicalSplit):
-            n = sum(len(chunk) for chunk in self.reader.iter_chunks(source))
+            n = sum(len(chunk) for chunk in self.reader.iter_chunks(source, optional=optional))
             return self.split.boundary(n)
         return None
 
@@ -267,23 +267,33 @@ class Pipeline:
         for transform in self.transforms:
             transform.reset_stream()
         with self._naming_source():
-            for chunk in self.reader.iter_chunks(source):
+            for chunk in self.reader.iter_chunks(source, optional=self.optional_fields):
                 self._check_columns(chunk)
                 self._derive(chunk, fitting=False)
                 x, _ = self._features(chunk)
                 frames.append(pd.concat([chunk, pd.DataFrame(x, columns=self.feature_names)], axis=1))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
+    @property
+    def optional_fields(self) -> list[str]:
+        """Mapped fields a fitted pipeline scores input without, missing on every row with a warning (see
+        ``Reader.iter_chunks(optional=)``): the labels, which logs to score do not have, and the fields the
+        schema found missing on some training records (a small batch may lack such a field on every line). A
+        field every training record had must be in the input; while fitting, every mapped field must be."""
+        labels = [t.column for t in self.transforms if isinstance(t, Label)]
+        nullable = [c.name for c in self.schema.columns if c.nullable] if self.schema is not None else []
+        return list(dict.fromkeys(labels + nullable))
+
     def _pass(self, source: Source, parts: tuple[str, ...], session_labels: Mapping[Any, int] | None
               ) -> Iterator[tuple[str, SequenceBatch]]:
         self._check_fitted()
         use_split = self.split is not None and parts != ("all",)
-        boundary = self._boundary(source) if use_split else None
+        boundary = self._boundary(source, self.optional_fields) if use_split else None
         state = _PassState(boundary)
         for transform in self.transforms:
             transform.reset_stream()
         builders = {name: self._builder(session_labels) for name in parts}
-        for chunk in self.reader.iter_chunks(source):
+        for chunk in self.reader.iter_chunks(source, optional=self.optional_fields):
             self._check_schema(chunk)
             with self._naming_source():
                 self._derive(chunk, fitting=False)

@@ -42,7 +42,7 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
@@ -212,6 +212,9 @@ class ReadReport:
         Header lines (CSV: 1).
     undecodable_lines : int
         Lines holding bytes invalid in the encoding (kept, with U+FFFD).
+    absent_fields : list of str
+        Mapped fields the input does not have, left missing on every row: only fields a read allowed to be
+        absent (``optional`` of :meth:`Reader.iter_chunks`; any other is an error).
     """
 
     source: str = ""
@@ -224,6 +227,7 @@ class ReadReport:
     quarantine: str | None = None
     header_lines: int = 0
     undecodable_lines: int = 0
+    absent_fields: list[str] = dc_field(default_factory=list)
 
     @property
     def unaccounted_lines(self) -> int:
@@ -323,12 +327,19 @@ class Reader:
         """Output field names (without ``line_number``)."""
         raise NotImplementedError
 
-    def iter_chunks(self, source: Source) -> Iterator[pd.DataFrame]:
+    def iter_chunks(self, source: Source, *, optional: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         """Yield DataFrame chunks of at most about ``chunk_lines`` records.
 
         Parameters
         ----------
         source : path or iterable of str
+        optional : collection of str, optional
+            A mapped field the input lacks is an :class:`~dl4j_bridge.etl.errors.AbsentFieldError` (a typo in
+            ``fields`` or the wrong input): CSV at the header, JSON lines when no record of the read has it.
+            ``None`` (default; fitting) allows none. A collection (a fitted pipeline scoring: the label, which
+            logs to score lack, and the fields that were missing on some training records, which a small
+            batch such as one request to the JVM scorer's ``serve`` may lack on every line) allows those,
+            missing on every row, with a warning and ``report.absent_fields``.
 
         Yields
         ------
@@ -338,6 +349,7 @@ class Reader:
         """
         name = source_name(source)
         self.report = ReadReport(source=name)
+        self._optional = None if optional is None else frozenset(optional)
         history = self._read_history()
         key: Any = _UNKNOWN
         append = write = False
@@ -378,9 +390,9 @@ class Reader:
         """Forget the sources read so far: the next read starts the quarantine file afresh (a new run)."""
         self._history = {}
 
-    def read(self, source: Source) -> pd.DataFrame:
-        """Read the whole source into one DataFrame (see :meth:`iter_chunks`)."""
-        frames = list(self.iter_chunks(source))
+    def read(self, source: Source, *, optional: Collection[str] | None = None) -> pd.DataFrame:
+        """Read the whole source into one DataFrame (see :meth:`iter_chunks`, also for ``optional``)."""
+        frames = list(self.iter_chunks(source, optional=optional))
         if not frames:
             return self._empty_frame()
         return pd.concat(frames, ignore_index=True)
@@ -803,9 +815,14 @@ class JsonLinesReader(Reader):
     def _finish_read(self) -> None:
         if not self._unseen or not self._objects or self.aliases is None:
             return
-        name = next(n for n in self.aliases if n in self._unseen)  # the first in the mapping's order
-        raise AbsentFieldError(self.report.source, name, self.aliases[name], list(self._keys),
-                               records=self._objects)
+        optional = getattr(self, "_optional", None) or frozenset()
+        for name in (n for n in self.aliases if n in self._unseen):  # in the mapping's order
+            error = AbsentFieldError(self.report.source, name, self.aliases[name], list(self._keys),
+                                     records=self._objects)
+            if name not in optional:
+                raise error
+            self.report.absent_fields.append(name)
+            logger.warning("%s: the field %r is missing on every row (%s)", self.report.source, name, error)
 
     def _note_fields(self, record: Mapping[str, Any]) -> None:
         """Which mapped fields this record has (any alias path present, even holding null)."""
@@ -977,6 +994,7 @@ class CsvReader(Reader):
         if header is None:
             return
         columns = self._column_indexes(header, sink.source)
+        cell = [i if i is not None else len(header) for i in columns]  # an absent optional field: a None cell
         records: list[list[Any]] = []
         numbers: list[int] = []
         previous_end = reader.line_num
@@ -1000,7 +1018,8 @@ class CsvReader(Reader):
                 sink.bad(number, None, "wrong column count",
                          f"expected {len(header)} cells, got {len(row)}", self.delimiter.join(row))
                 continue
-            records.append([(row[i] if row[i] != "" else None) for i in columns])
+            row.append("")
+            records.append([(row[i] if row[i] != "" else None) for i in cell])
             numbers.append(number)
             if len(records) >= self.chunk_lines:
                 yield self._frame(records, numbers)
@@ -1037,17 +1056,21 @@ class CsvReader(Reader):
         frame[LINE_NUMBER] = np.asarray(numbers, dtype=np.int64)
         return frame
 
-    def _column_indexes(self, header: list[str], source: str) -> list[int]:
+    def _column_indexes(self, header: list[str], source: str) -> list[int | None]:
         """The header column of each field; a field none of whose names is in the header is an error, in both
-        modes (every row would miss it)."""
+        modes (every row would miss it), unless the read allows it (``optional``): then None, with a warning."""
         if self.aliases is None:
             return list(range(len(header)))
         position = {name: index for index, name in enumerate(header)}
-        indexes: list[int] = []
+        indexes: list[int | None] = []
         for name, alternatives in self.aliases.items():
             index = next((position[a] for a in alternatives if a in position), None)
             if index is None:
-                raise AbsentFieldError(source, name, alternatives, header, line=1)
+                error = AbsentFieldError(source, name, alternatives, header, line=1)
+                if name not in (getattr(self, "_optional", None) or ()):
+                    raise error
+                self.report.absent_fields.append(name)
+                logger.warning("%s: the field %r is missing on every row (%s)", source, name, error)
             indexes.append(index)
         return indexes
 

@@ -63,7 +63,7 @@ def test_a_json_field_in_no_record_is_an_error_and_one_in_some_records_is_kept()
     assert reader.read(['{"msg": "a", "proc": {"pid": 1}, "label": null}'])["label"].tolist() == [None]
 
 
-def test_an_absent_json_field_is_an_error_in_fit_and_transform_of_a_pipeline():
+def test_an_absent_json_field_is_an_error_in_fit_and_a_warning_when_a_fitted_pipeline_scores(caplog):
     lines = ['{"msg": "login %d", "label": 0}' % i for i in range(6)]
     pipeline = Pipeline(JsonLinesReader({"message": "mesg", "label": "label"}),
                         [Template("message"), Label("label")], sequence=Windows(2))
@@ -71,8 +71,41 @@ def test_an_absent_json_field_is_an_error_in_fit_and_transform_of_a_pipeline():
         pipeline.fit(lines)
     fitted = Pipeline(JsonLinesReader({"message": "msg", "label": "label"}),
                       [Template("message"), Label("label")], sequence=Windows(2)).fit(lines)
-    with pytest.raises(AbsentFieldError, match="field 'label' .* their fields are \\['msg'\\]"):
-        fitted.transform(['{"msg": "login 1"}'] * 4)  # scoring input without the label field
+    # Scoring input routinely lacks the label: missing on every row, with a warning naming the field and the
+    # report listing it, not a refused batch. The message, which every training record had, must be there.
+    with caplog.at_level("WARNING", logger="dl4j_bridge.etl.readers"):
+        batch = fitted.transform(['{"msg": "login 1"}'] * 4)
+    assert len(batch) == 3 and fitted.reader.report.absent_fields == ["label"]
+    assert "the field 'label' is missing on every row" in caplog.text and "their fields are ['msg']" in caplog.text
+    with pytest.raises(AbsentFieldError, match="field 'message' \\(path 'msg'\\)"):
+        fitted.transform(['{"text": "login 1", "label": 0}'] * 4)
+    # a field some training records lacked may be absent from a whole (small) batch
+    optional = Pipeline(JsonLinesReader({"message": "msg", "user": "user", "label": "label"}),
+                        [Template("message"), Label("label")], sequence=Windows(2)
+                        ).fit(lines + ['{"msg": "login 9", "user": "ann", "label": 0}'])
+    assert optional.optional_fields == ["label", "user"]
+    assert len(optional.transform(['{"msg": "login 1"}'] * 3)) == 2
+    assert optional.reader.report.absent_fields == ["user", "label"]
+    with pytest.raises(AbsentFieldError, match="'label'"):   # a plain read (no pipeline) still refuses it
+        fitted.reader.read(['{"msg": "login 1"}'])
+
+
+def test_a_fitted_csv_pipeline_scores_logs_without_the_label_column_but_not_without_a_feature_column(caplog):
+    fitted = Pipeline(CsvReader({"message": "Content", "label": "label"}), [Template("message"), Label("label")],
+                      sequence=Windows(2)).fit(csv_lines())
+    assert fitted.optional_fields == ["label"]
+    unlabelled = ["Day,Time,Pid,Content"] + [row.rsplit(",", 1)[0] for row in csv_lines()[1:]]
+    with caplog.at_level("WARNING", logger="dl4j_bridge.etl.readers"):
+        batch = fitted.transform(unlabelled)
+    assert len(batch) == 7 and fitted.reader.report.absent_fields == ["label"]
+    assert "the field 'label' is missing on every row" in caplog.text
+    np.testing.assert_array_equal(batch.x, fitted.transform(csv_lines()).x)   # the same features
+    renamed = ["Day,Time,Pid,Text,label"] + csv_lines()[1:]
+    with pytest.raises(AbsentFieldError, match="has no column 'Content' for field 'message'"):
+        fitted.transform(renamed)
+    with pytest.raises(AbsentFieldError, match="'label'"):   # while fitting, every mapped field must be there
+        Pipeline(CsvReader({"message": "Content", "label": "label"}), [Template("message"), Label("label")],
+                 sequence=Windows(2)).fit(unlabelled)
 
 
 # --------------------------------------------------------------------------------------------------

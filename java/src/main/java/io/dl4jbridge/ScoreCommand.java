@@ -118,6 +118,12 @@ final class ScoreCommand {
         s.put("continuation_lines", report.continuationLines);
         s.put("bad_lines", report.badLines);
         s.put("bad_by_reason", report.badByReason);
+        if (!report.absentFields.isEmpty()) {
+            s.put("absent_fields", report.absentFields);
+            for (String message : report.absentMessages) {
+                err.println("dl4j-bridge: warning: missing on every row: " + message);
+            }
+        }
         s.put("sequences", stream.scored());
         s.put("flagged", stream.flagged());
         s.put("threshold", scorer.threshold());

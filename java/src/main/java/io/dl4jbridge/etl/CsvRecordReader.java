@@ -197,7 +197,7 @@ public final class CsvRecordReader extends RecordReader {
         List<String> names = fields();
         Record record = new Record(rowStart, new HashMap<String, Object>());
         for (int i = 0; i < names.size(); i++) {
-            String value = row.get(columns[i]);
+            String value = columns[i] < 0 ? null : row.get(columns[i]);  // < 0: an absent optional field
             record.values.put(names.get(i), value == null || value.isEmpty() ? null : value);
         }
         emit(record, text, out);
@@ -223,7 +223,13 @@ public final class CsvRecordReader extends RecordReader {
                 }
             }
             if (out[k] < 0) {  // every row would miss the field: a wrong mapping or the wrong input
-                throw new AbsentFieldException(policy.source(), e.getKey(), e.getValue(), header, 0, 1L);
+                AbsentFieldException absent = new AbsentFieldException(policy.source(), e.getKey(), e.getValue(),
+                        header, 0, 1L);
+                if (optional == null || !optional.contains(e.getKey())) {
+                    throw absent;
+                }
+                report.absentFields.add(e.getKey());   // scoring without the label column
+                report.absentMessages.add(absent.getMessage());
             }
             k++;
         }

@@ -162,6 +162,7 @@ public final class EtlSpec {
     public EtlStream open(String sourceName, String mode, Writer quarantine, long idleLines) {
         RecordReader reader = buildReader();
         List<Transform> transforms = buildTransforms();
+        reader.allowAbsent(optionalFields(transforms));   // scoring, as Python's fitted pipeline reads
         ReadReport report = new ReadReport();
         report.source = sourceName;
         reader.start(report, new BadLinePolicy(sourceName, mode, report, quarantine));
@@ -215,6 +216,27 @@ public final class EtlSpec {
                     r.hasNonNull("delimiter") ? r.get("delimiter").asText() : ",", types);
         }
         throw new SpecException("unknown reader kind '" + kind + "'");
+    }
+
+    /**
+     * What logs to score may lack, missing on every row (Python's {@code Pipeline.optional_fields}): the label
+     * transforms' columns, and the schema's nullable columns (missing on some training records).
+     */
+    private List<String> optionalFields(List<Transform> transforms) {
+        List<String> out = new ArrayList<>();
+        for (Transform t : transforms) {
+            if (t instanceof LabelTransform) {
+                out.addAll(t.inputColumns());
+            }
+        }
+        if (spec.hasNonNull("schema")) {
+            for (JsonNode column : spec.get("schema")) {
+                if (!column.has("nullable") || column.get("nullable").asBoolean()) {
+                    out.add(column.get("name").asText());
+                }
+            }
+        }
+        return out;
     }
 
     private List<Transform> buildTransforms() {

@@ -17,7 +17,8 @@ import java.util.function.Consumer;
  * to a non-null value (a dotted path walks nested objects; a literal top-level key containing dots
  * wins). Without declared fields every key is kept, nested objects flattened to dotted names. Nested
  * objects and lists kept as values become their compact JSON text. A mapped field none of whose paths
- * is in any record of a read is an {@link AbsentFieldException} at its end ({@link #finish}), as in Python.
+ * is in any record of a read is an {@link AbsentFieldException} at its end ({@link #finish}), as in Python;
+ * when scoring, a field {@link #allowAbsent} names is missing on every row and listed in the read's report.
  */
 public final class JsonLinesRecordReader extends RecordReader {
     private final Map<String, List<String>> aliases;  // null = keep every key
@@ -57,8 +58,15 @@ public final class JsonLinesRecordReader extends RecordReader {
         if (aliases == null || unseen.isEmpty() || objects == 0) {
             return;
         }
-        String name = unseen.iterator().next();  // the first in the mapping's order
-        throw new AbsentFieldException(policy.source(), name, aliases.get(name), new ArrayList<>(keys), objects, null);
+        for (String name : unseen) {  // in the mapping's order
+            AbsentFieldException absent = new AbsentFieldException(policy.source(), name, aliases.get(name),
+                    new ArrayList<>(keys), objects, null);
+            if (optional == null || !optional.contains(name)) {
+                throw absent;
+            }
+            report.absentFields.add(name);
+            report.absentMessages.add(absent.getMessage());
+        }
     }
 
     private void noteFields(JsonNode node) {

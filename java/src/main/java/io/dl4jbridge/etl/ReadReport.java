@@ -1,6 +1,8 @@
 package io.dl4jbridge.etl;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** What happened while reading one source; the same counters as Python's {@code ReadReport}. */
@@ -20,6 +22,10 @@ public final class ReadReport {
     public final Map<String, Long> badByReason = new LinkedHashMap<>();
     /** File the rejected lines were written to, or null. */
     public String quarantine;
+    /** Mapped fields the input does not have, missing on every row (only those a read allows to be absent). */
+    public final List<String> absentFields = new ArrayList<>();
+    /** Why each of {@link #absentFields} is absent: the message an error would have given. */
+    public final List<String> absentMessages = new ArrayList<>();
 
     /** The report as a JSON-ready map with Python's key names. */
     public Map<String, Object> toMap() {
@@ -32,6 +38,7 @@ public final class ReadReport {
         out.put("bad_lines", badLines);
         out.put("bad_by_reason", new LinkedHashMap<>(badByReason));
         out.put("quarantine", quarantine);
+        out.put("absent_fields", new ArrayList<>(absentFields));
         return out;
     }
 }

@@ -1,7 +1,10 @@
 package io.dl4jbridge.etl;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -17,6 +20,8 @@ public abstract class RecordReader {
     protected ReadReport report = new ReadReport();
     protected BadLinePolicy policy;
     protected long lineNumber;
+    /** Mapped fields the input may lack (see {@link #allowAbsent}); null: none may. */
+    protected Set<String> optional;
 
     protected RecordReader(Map<String, String> types) {
         this.types = types == null ? new LinkedHashMap<String, String>() : new LinkedHashMap<>(types);
@@ -30,6 +35,16 @@ public abstract class RecordReader {
 
     /** Output field names, or null while unknown (CSV before its header, JSON lines without fields). */
     public abstract List<String> fields();
+
+    /**
+     * Scoring, as a fitted Python pipeline reads: a CSV header may lack the fields named here (the labels: logs
+     * to score have none) and JSON lines may lack any mapped field in every record (a small batch may lack an
+     * optional one); such a field is missing on every row and listed in {@link ReadReport#absentFields}. Without
+     * this call an absent mapped field is an {@link AbsentFieldException}.
+     */
+    public void allowAbsent(Collection<String> fields) {
+        this.optional = new LinkedHashSet<>(fields);
+    }
 
     /** Starts a new read: fresh report and line count. */
     public void start(ReadReport report, BadLinePolicy policy) {

@@ -145,5 +145,16 @@ public class AbsentFieldTest {
                     + "['@timestamp', 'host.name', 'level', 'msg', 'label', 'srcIP', 'destination.ip', "
                     + "'destination.port', 'bytes']"));
         }
+        // logs to score have no label: missing on every row and reported, as Python's fitted pipeline reads
+        EtlStream unlabelled = spec.open("app.jsonl", "strict", null, 0);
+        for (int i = 0; i < 20; i++) {
+            unlabelled.accept("{\"@timestamp\": \"2024-03-04T19:19:" + (10 + i) + "\", \"host\": {\"name\": \"db-02\"}, "
+                    + "\"level\": \"info\", \"message\": \"GET /login\", \"srcIP\": \"10.0.0.1\", "
+                    + "\"destination\": {\"ip\": \"10.0.1.16\", \"port\": 80}, \"bytes\": 5}", s -> { });
+        }
+        unlabelled.finish(s -> { });
+        assertEquals(Collections.singletonList("label"), unlabelled.report().absentFields);
+        assertTrue(unlabelled.report().absentMessages.get(0),
+                unlabelled.report().absentMessages.get(0).startsWith("app.jsonl: field 'label' (path 'label')"));
     }
 }

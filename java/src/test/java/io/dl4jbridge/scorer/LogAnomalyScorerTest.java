@@ -165,14 +165,23 @@ public class LogAnomalyScorerTest {
         assertEquals(d.sequences.size(), scorer.score(ParityVectors.lines(d.vector)).size());
         List<String> lines = new ArrayList<>(ParityVectors.lines(d.vector));
         assertEquals("timestamp,host,service,message,bytes,label", lines.get(0));
-        lines.set(0, "timestamp,host,service,message,bytes,Label");  // the field the spec maps is 'label'
+        lines.set(0, "timestamp,host,service,Message,bytes,label");  // the field the spec maps is 'message'
         try {
             scorer.score(lines);
-            fail("scored input whose header has no 'label'");
+            fail("scored input whose header has no 'message'");
         } catch (AbsentFieldException e) {
-            assertEquals("label", e.field());
-            assertTrue(e.getMessage(), e.getMessage().startsWith("<lines>:1: the CSV header has no column 'label' for "
-                    + "field 'label'; its columns are ['timestamp', 'host', 'service', 'message', 'bytes', 'Label']"));
+            assertEquals("message", e.field());
+            assertTrue(e.getMessage(), e.getMessage().startsWith("<lines>:1: the CSV header has no column 'message' "
+                    + "for field 'message'; its columns are ['timestamp', 'host', 'service', 'Message', 'bytes', 'label']"));
+        }
+        // logs to score have no label column: scored as the labelled ones (the label is no feature)
+        List<String> unlabelled = new ArrayList<>();
+        for (String line : ParityVectors.lines(d.vector)) {
+            unlabelled.add(line.indexOf(',') < 0 ? line : line.substring(0, line.lastIndexOf(',')));
+        }
+        assertEquals(scorer.score(ParityVectors.lines(d.vector)).size(), scorer.score(unlabelled).size());
+        for (int i = 0; i < d.sequences.size(); i++) {
+            assertEquals(scorer.score(ParityVectors.lines(d.vector)).get(i).score, scorer.score(unlabelled).get(i).score, 0.0);
         }
     }
 }
