@@ -168,9 +168,12 @@ def check_config(config: dict) -> None:
 
 
 def validate(config: dict) -> None:
-    """Every check that needs no data and no JVM: tables, keys and kinds, the ETL's parameters (fails fast)."""
+    """Every check that needs no data and no JVM: tables, keys and kinds, the ETL's and the detectors'
+    parameters (fails fast, before the ETL reads anything)."""
     check_config(config)
     build_pipeline(config)
+    for name, spec in (_table(config, "detectors", {}) or {}).items():
+        build_detector(name, spec, None, 0)
 
 
 def build_pipeline(config: dict) -> Pipeline:
@@ -219,20 +222,24 @@ def build_pipeline(config: dict) -> Pipeline:
     return Pipeline(reader, transforms, sequence, split)
 
 
-def build_detector(name: str, spec: dict, n_events: int, seed: int) -> BaseDetector:
+def build_detector(name: str, spec: dict, n_events: Optional[int], seed: int) -> BaseDetector:
+    """The detector of ``[detectors.<name>]``; a wrong key or value is a :class:`ConfigError` naming the table.
+    ``n_events`` None (checking the config before the ETL ran) leaves the network's width to the data."""
     spec = dict(spec)
     kind = spec.pop("kind", None)
-    spec.pop("train_on", None)
+    train_on = spec.pop("train_on", None)
     if kind not in _DETECTORS:
         raise ConfigError(f"[detectors.{name}] kind must be one of {sorted(_DETECTORS)}, got {kind!r}")
+    if train_on not in (None, "normal", "all"):
+        raise ConfigError(f"[detectors.{name}] train_on must be 'normal' or 'all', got {train_on!r}")
     spec.setdefault("seed", seed)
-    if kind == "next_event":
+    if kind == "next_event" and n_events is not None:
         spec.setdefault("n_events", n_events)
-    if "hidden_sizes" in spec:
+    if isinstance(spec.get("hidden_sizes"), list):
         spec["hidden_sizes"] = tuple(spec["hidden_sizes"])
     try:
         return _DETECTORS[kind](**spec)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
         raise ConfigError(f"[detectors.{name}]: {error}") from error
 
 

@@ -69,6 +69,13 @@ def config(tmp_path, text: str):
     ('[output]', '[baselines]\npca = false\nforest = true\n[output]', r"\[baselines\]: unknown key 'forest'"),
     ('length = 4', 'length = "four"', r"\[sequence\]: length must be an integer, got 'four'"),
     ('test_fraction = 0.25', 'test_fraction = "0.25"', r"\[split\]: test_fraction must be a number, got '0.25'"),
+    # the detectors' keys and values, before the ETL reads anything
+    ('kind = "next_event"', 'kind = "next_event"\ntop_gg = 5', r"\[detectors.ne\]: .*top_gg"),
+    ('kind = "next_event"', 'kind = "next_event"\nthreshold = "contamination"\ncontamination = 0.7',
+     r"\[detectors.ne\]: .*contamination"),
+    ('kind = "next_event"', 'kind = "next_event"\nlearning_rate = -1.0', r"\[detectors.ne\]: .*learning_rate"),
+    ('kind = "next_event"', 'kind = "next_event"\ntrain_on = "normals"',
+     r"\[detectors.ne\] train_on must be 'normal' or 'all', got 'normals'"),
 ])
 def test_a_typo_in_the_config_is_an_error_naming_the_table_the_key_and_the_accepted_keys(tmp_path, old, new,
                                                                                        message):
@@ -115,3 +122,10 @@ def test_a_transform_column_or_session_key_naming_no_column_is_a_schema_error(tm
         message = r"Sessions\(key='host'\) needs column 'host'"
     with pytest.raises(SchemaError, match=message):
         train(config(tmp_path, text))   # fails in the ETL, before any detector (no JVM)
+
+
+def test_a_detector_table_may_give_hidden_sizes_as_one_number(tmp_path):
+    from dl4j_bridge.detectors.run import build_detector, validate
+
+    validate(config(tmp_path, BASE.replace('kind = "next_event"', 'kind = "next_event"\nhidden_sizes = 8')))
+    assert build_detector("ne", {"kind": "next_event", "hidden_sizes": 8}, 5, 0).hidden_sizes in (8, (8,), [8])
