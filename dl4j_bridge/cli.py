@@ -116,6 +116,8 @@ def cmd_score(args) -> int:
 
     if args.input != "-" and not Path(args.input).is_file():
         raise CommandInputError(f"no input file at {args.input} (give a log file, or - for standard input)")
+    if args.output != "-" and not Path(args.output).resolve().parent.is_dir():
+        raise CommandInputError(f"the directory of --output {args.output} does not exist: create it first")
     detector = _load(args.model, args.trusted)
     if args.threshold is not None:
         detector.threshold_ = float(args.threshold)
@@ -143,8 +145,10 @@ def cmd_score(args) -> int:
             out.close()
     report = detector.pipeline_.report
     flagged = int((scores.scores > detector.threshold_).sum())
+    without_key = getattr(detector.pipeline_, "records_without_key", 0)
     print(f"{len(batch)} sequences scored, {flagged} flagged "
-          f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}", file=sys.stderr)
+          f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}"
+          + (f", records_without_key {without_key}" if without_key else ""), file=sys.stderr)
     return EXIT_FLAGGED if flagged else EXIT_OK
 
 
@@ -192,7 +196,8 @@ def _read_summary(report) -> str:
         d = report.to_dict()
     except Exception:  # a reader report without to_dict
         return ""
-    keys = [k for k in ("lines", "records", "bad_lines", "quarantine") if d.get(k) is not None]
+    keys = [k for k in ("lines", "records", "bad_lines", "quarantine", "undecodable_lines", "absent_fields")
+            if d.get(k) or k in ("lines", "records", "bad_lines")]
     return ", ".join(f"{k} {d[k]}" for k in keys)
 
 

@@ -240,6 +240,27 @@ def test_both_refuse_input_without_a_field_the_model_reads(classifier_zip, logs,
     assert messages[0].group(0) == messages[1].group(0)
 
 
+def test_both_score_unlabelled_logs_as_the_labelled_ones_and_say_the_label_is_absent(classifier_zip, logs,
+                                                                                       tmp_path):
+    """Logs to score have no label: both read on (missing on every row), report it, and give the rows the
+    labelled input gets; a directory or an --output in a missing directory is refused before any scoring."""
+    records = [json.loads(line) for line in logs["test_jsonl"].read_text(encoding="utf-8").splitlines()]
+    unlabelled = tmp_path / "unlabelled.jsonl"
+    unlabelled.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "label"}) + "\n" for r in records),
+                          encoding="utf-8")
+    _, labelled_rows, _ = _launcher_against_python(classifier_zip, logs["test_jsonl"])
+    _, rows, proc = _launcher_against_python(classifier_zip, unlabelled)
+    _same_rows(rows, labelled_rows)
+    summary = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert summary["absent_fields"] == ["label"] and "missing on every row" in proc.stderr
+    python = _python("score", "--model", classifier_zip, "--input", unlabelled)
+    assert "the field 'label' is missing on every row" in python.stderr and "absent_fields ['label']" in python.stderr
+    directory = _launcher("score", "--model", classifier_zip, "--input", tmp_path)
+    assert directory.returncode == 3 and "is a directory" in directory.stderr
+    nowhere = _python("score", "--model", classifier_zip, "--input", unlabelled, "--output", tmp_path / "no" / "x")
+    assert nowhere.returncode == 3 and "does not exist: create it first" in nowhere.stderr
+
+
 def test_readme_java_example_compiles_and_runs(detector_zip, logs, tmp_path):
     javac = shutil.which("javac")
     if javac is None:

@@ -183,7 +183,9 @@ def explanations_markdown(rows: list, limit: int = 10) -> str:
                     + ", ".join(f"`{e}`" for e in expected[:5]) + (" ..." if len(expected) > 5 else ""))
         elif row.get("predicted_class") is not None:
             what = f"most anomalous step at line {row['line_number']}: P(anomalous)={row['probability']:.3f}"
-        out.append(f"- score {row['score']:.4g}, {span} ({row['unexpected_steps']} unexpected steps); {what}")
+        steps = (f"{row['unexpected_steps']} unexpected steps" if "expected_events" in row
+                 else f"{row['unexpected_steps']} steps with P(anomalous) >= 0.5")
+        out.append(f"- score {row['score']:.4g}, {span} ({steps}); {what}")
     more = len(rows) - limit
     if more > 0:
         out.append(f"- ... and {more} more")

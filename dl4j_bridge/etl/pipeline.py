@@ -323,6 +323,8 @@ class Pipeline:
             batch = builder.finish()
             if batch is not None and len(batch):
                 yield name, batch
+        #: Sessions: records of the last pass that had no session key (in no session, not scored).
+        self.records_without_key = sum(getattr(b, "records_without_key", 0) for b in builders.values())
 
     def _builder(self, session_labels: Mapping[Any, int] | None):
         if isinstance(self.sequence, Sessions):

@@ -307,7 +307,8 @@ class _SessionBuilder:
 
     def finish(self) -> SequenceBatch:
         if self.records_without_key:
-            logger.info("%d records have no session key %r", self.records_without_key, self.spec.key)
+            logger.warning("%d records have no session key %r: they belong to no session and are not scored "
+                           "(records_without_key)", self.records_without_key, self.spec.key)
         if not self.parts:
             return SequenceBatch.empty(len(self.feature_names), self.feature_names)
         steps = Steps.concat(self.parts)

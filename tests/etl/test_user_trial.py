@@ -208,3 +208,25 @@ def test_the_warnings_of_a_source_read_several_times_are_logged_once(tmp_path, c
     messages = [r.getMessage() for r in caplog.records]
     assert len(messages) == 2, messages
     assert "1 bad lines" in messages[0] and "1 lines hold bytes that are not valid utf-8" in messages[1]
+
+
+def test_records_without_a_session_key_are_counted_and_warned_about(caplog):
+    fitted = Pipeline(CsvReader(), [Template("Content")], sequence=Sessions("Pid")).fit(csv_lines())
+    keyless = [CSV_HEADER] + [",".join(c if j != 2 or i % 2 == 0 else "" for j, c in enumerate(row.split(",")))
+                              for i, row in enumerate(csv_lines()[1:])]   # every other Pid blanked
+    with caplog.at_level("WARNING", logger="dl4j_bridge.etl.sequences"):
+        batch = fitted.transform(keyless)
+    assert fitted.records_without_key == 4 and int(batch.mask.sum()) == 4
+    assert "4 records have no session key 'Pid': they belong to no session and are not scored" in caplog.text
+
+
+def test_flagged_classifier_rows_do_not_speak_of_unexpected_steps():
+    from dl4j_bridge.detectors.report import explanations_markdown
+
+    row = {"score": 0.9, "line_numbers": [3, 4], "unexpected_steps": 2, "predicted_class": 1, "line_number": 4,
+           "probability": 0.9}
+    text = explanations_markdown([row])
+    assert "2 steps with P(anomalous) >= 0.5" in text and "unexpected" not in text
+    next_event = {"score": 1, "line_numbers": [3, 4], "unexpected_steps": 1, "actual_event": 5, "actual_line": 5,
+                  "expected_events": [1, 2], "probability": 0.01}
+    assert "(1 unexpected steps)" in explanations_markdown([next_event])

@@ -83,6 +83,9 @@ public final class Main {
 
     static File existing(String path) throws java.io.FileNotFoundException {
         File f = new File(path);
+        if (f.isDirectory()) {
+            throw new java.io.FileNotFoundException(path + " is a directory: give a file");
+        }
         if (!f.isFile()) {
             throw new java.io.FileNotFoundException("no such file: " + path);
         }

@@ -6,6 +6,7 @@ import io.dl4jbridge.scorer.ScoredSequence;
 import io.dl4jbridge.scorer.ScoringServer;
 import io.dl4jbridge.scorer.ScoringStream;
 import io.dl4jbridge.etl.ReadReport;
+import io.dl4jbridge.etl.SessionAssembler;
 import io.dl4jbridge.etl.JsonText;
 
 import java.io.BufferedWriter;
@@ -123,6 +124,9 @@ final class ScoreCommand {
             for (String message : report.absentMessages) {
                 err.println("dl4j-bridge: warning: missing on every row: " + message);
             }
+        }
+        if (stream.etl().assembler() instanceof SessionAssembler) {   // left out of every session: counted
+            s.put("records_without_key", ((SessionAssembler) stream.etl().assembler()).recordsWithoutKey());
         }
         s.put("sequences", stream.scored());
         s.put("flagged", stream.flagged());
