@@ -90,6 +90,23 @@ public final class LogAnomalyScorer {
         return out;
     }
 
+    /**
+     * Scores a log file (plain or {@code .gz}) read as the launcher and Python read it: in the encoding the
+     * spec was saved with (bytes invalid in it become U+FFFD, as in Python) and split into lines as Python
+     * splits them; records are named by the file's path, as in the launcher's messages.
+     */
+    public List<ScoredSequence> scoreFile(java.nio.file.Path path) throws java.io.IOException {
+        List<ScoredSequence> out = new ArrayList<>();
+        ScoringStream stream = open(path.toString());
+        try (java.io.InputStream raw = java.nio.file.Files.newInputStream(path);
+             java.io.Reader in = new java.io.InputStreamReader(path.toString().endsWith(".gz")
+                     ? new java.util.zip.GZIPInputStream(raw, 65536) : raw, detector.etl.charset())) {
+            LineSplitter.split(in, line -> stream.accept(line, out::add), () -> { });
+        }
+        stream.finish(out::add);
+        return out;
+    }
+
     /** A streaming pass with the spec's bad-line mode. */
     /** Output classes of the network (event ids or label classes). */
     int nClasses() {
