@@ -200,7 +200,9 @@ def test_the_cli_refuses_with_exit_code_3_and_says_how_to_trust(saved, tmp_path,
     from dl4j_bridge import cli
 
     crafted = rewrite(saved["detector"], tmp_path / "d.zip", add=[("preprocessor.bin", b"\xac\xed")])
-    assert cli.main(["score", "--model", str(crafted), "--input", str(tmp_path / "none.log")]) == cli.EXIT_INPUT
+    logs = tmp_path / "app.log"   # an input that exists: score checks it before it loads the model
+    logs.write_text("")
+    assert cli.main(["score", "--model", str(crafted), "--input", str(logs)]) == cli.EXIT_INPUT
     err = capsys.readouterr().err
     assert "refused entry 'preprocessor.bin'" in err and "--trusted" in err
 
