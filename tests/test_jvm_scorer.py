@@ -261,6 +261,17 @@ def test_both_score_unlabelled_logs_as_the_labelled_ones_and_say_the_label_is_ab
     assert nowhere.returncode == 3 and "does not exist: create it first" in nowhere.stderr
 
 
+def test_both_refuse_a_utf16_file_read_as_utf8_with_the_same_message(detector_zip, logs, tmp_path):
+    utf16 = tmp_path / "windows.log"
+    utf16.write_text(logs["test_log"].read_text(encoding="utf-8"), encoding="utf-16")
+    runs = [run("score", "--model", detector_zip, "--input", utf16) for run in (_launcher, _python)]
+    assert [p.returncode for p in runs] == [3, 3], [p.stderr[-2000:] for p in runs]
+    messages = [re.search(r"windows\.log: the file starts with a UTF-16 \(little-endian\) byte-order mark[^\n]*",
+                          p.stderr) for p in runs]
+    assert all(messages), [p.stderr[-2000:] for p in runs]
+    assert messages[0].group(0) == messages[1].group(0) and "encoding='utf-16'" in messages[0].group(0)
+
+
 def test_readme_java_example_compiles_and_runs(detector_zip, logs, tmp_path):
     javac = shutil.which("javac")
     if javac is None:

@@ -14,6 +14,7 @@ __all__ = [
     "BadRecordError",
     "SchemaError",
     "AbsentFieldError",
+    "EncodingError",
     "BadLineError",
     "SpecError",
     "SourceError",
@@ -71,6 +72,15 @@ class SourceError(EtlError):
         super().__init__(f"{file}: cannot read past line {line}: {reason}. The file is truncated or corrupt "
                          "(a .gz still being written, or a broken copy): read a complete copy, or decompress "
                          "what is readable with 'zcat FILE > FILE.txt' and read that")
+
+
+class EncodingError(EtlError):
+    """A file read with an encoding it plainly does not have (it starts with a UTF-16 byte-order mark): every
+    line would be garbled, so the read is refused in both modes, naming the encoding to give."""
+
+    def __init__(self, file: str, message: str):
+        self.file = file
+        super().__init__(f"{file}: {message}")
 
 
 class BadLineError(BadRecordError):

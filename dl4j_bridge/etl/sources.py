@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Optional, Union
 
-from .errors import SourceError
+from .errors import EncodingError, SourceError
 
 __all__ = ["Source", "ByteStream", "source_name", "iter_line_blocks", "is_path", "BOM"]
 
@@ -110,6 +110,9 @@ def iter_line_blocks(
     SourceError
         A file could not be read to its end (truncated or corrupt ``.gz``,
         I/O error): names the file and the last line read.
+    EncodingError
+        A file starting with a UTF-16 byte-order mark read with another
+        encoding (every line would be garbled): names the encoding to give.
     """
     if is_path(source):
         path = os.fspath(source)  # type: ignore[arg-type]
@@ -150,11 +153,31 @@ def _handle_blocks(handle: io.TextIOBase, name: str, encoding: str, block_bytes:
             raise SourceError(name, lines_read, f"{type(error).__name__}: {error}") from error
         if not lines:
             return
+        if lines_read == 0:
+            _refuse_utf16_bom(lines[0], name, encoding)
         block = _split_block(lines, encoding, on_undecodable)
         if lines_read == 0:
             block[0] = _strip_bom(block[0])
         lines_read += len(block)
         yield block
+
+
+#: A UTF-16 byte-order mark as another codec reads it: undecodable bytes (surrogateescape) or, in a
+#: single-byte codec such as latin-1, two characters.
+_UTF16_BOMS = {"\udcff\udcfe": "little-endian", "\udcfe\udcff": "big-endian", "\xff\xfe": "little-endian",
+               "\xfe\xff": "big-endian"}
+
+
+def _refuse_utf16_bom(first: str, name: str, encoding: str) -> None:
+    """A file that starts with a UTF-16 byte-order mark, read with another encoding, would become one
+    garbled line after another: refuse it at once, naming the encoding to give."""
+    if "16" in encoding or "32" in encoding:
+        return
+    for bom, order in _UTF16_BOMS.items():
+        if first.startswith(bom):
+            raise EncodingError(name, f"the file starts with a UTF-16 ({order}) byte-order mark but is read as "
+                                      f"{encoding}, which would garble every line: read it with encoding='utf-16' (run.toml "
+                           '[reader] encoding = "utf-16"), or convert it: iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8')
 
 
 def _strip_bom(line: str) -> str:

@@ -18,11 +18,12 @@ import json
 import re
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, example, given, settings  # a dev dependency: pip install -e ".[dev]"
 from hypothesis import strategies as st
 
 from dl4j_bridge.etl import (
-    SYSLOG_FORMAT, AbsentFieldError, BadRecordError, Categorical, CsvReader, EtlError, IpAddress, JsonLinesReader, Label,
+    SYSLOG_FORMAT, AbsentFieldError, BadRecordError, Categorical, CsvReader, EncodingError, EtlError, IpAddress, JsonLinesReader, Label,
     Numeric, Pipeline, Port, Sessions, Template, TextReader, Timestamp, Windows)
 from dl4j_bridge.etl.readers import format_guard, format_to_regex
 
@@ -206,6 +207,11 @@ def check_strict_read(reader, source, n_lines: int) -> None:
 @example(data=b"\xff\xfe\x00\x00\n\xc3", compressed=False)  # invalid UTF-8, NUL
 def test_every_reader_accounts_for_every_line_of_random_bytes(tmp_path, data, compressed):
     path = write(tmp_path, data, compressed)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):   # a UTF-16 byte-order mark: refused in both modes, whole
+        for reader in list(make_readers(tmp_path / "bad.jsonl").values()) + list(make_readers(mode="strict").values()):
+            with pytest.raises(EncodingError, match="encoding='utf-16'"):
+                reader.read(path)
+        return
     quarantine = tmp_path / "bad.jsonl"
     for name, reader in make_readers(quarantine).items():
         check_lenient_read(reader, path, physical_lines(data), quarantine)

@@ -230,3 +230,15 @@ def test_flagged_classifier_rows_do_not_speak_of_unexpected_steps():
     next_event = {"score": 1, "line_numbers": [3, 4], "unexpected_steps": 1, "actual_event": 5, "actual_line": 5,
                   "expected_events": [1, 2], "probability": 0.01}
     assert "(1 unexpected steps)" in explanations_markdown([next_event])
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_a_utf16_file_read_as_another_encoding_is_refused_naming_the_encoding_to_give(tmp_path, encoding):
+    path = tmp_path / "windows.log"
+    path.write_text("Accepted password for ann\nAccepted password for bob\n", encoding="utf-16")
+    from dl4j_bridge.etl import EncodingError
+
+    with pytest.raises(EncodingError, match=r"starts with a UTF-16 \(little-endian\) byte-order mark .* encoding='utf-16'"):
+        TextReader("<Content>", encoding=encoding).read(path)
+    assert TextReader("<Content>", encoding="utf-16").read(path)["Content"].tolist() == [
+        "Accepted password for ann", "Accepted password for bob"]

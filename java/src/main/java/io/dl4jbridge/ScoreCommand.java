@@ -85,7 +85,9 @@ final class ScoreCommand {
             }
         };
         try (InputStream raw = "-".equals(input) ? System.in : new FileInputStream(input);
-             Reader in = new InputStreamReader(input.endsWith(".gz") ? new GZIPInputStream(raw, 65536) : raw, charset)) {
+             Reader in = new InputStreamReader(io.dl4jbridge.etl.EncodingException.refuseUtf16Bom(
+                     input.endsWith(".gz") ? new GZIPInputStream(raw, 65536) : raw, scorer.etlSpec().encoding(),
+                     "-".equals(input) ? "<stdin>" : input), charset)) {
             LineSplitter.split(in, line -> stream.accept(line, print), () -> {
                 if ("-".equals(input)) {  // a live stream: do not hold results back while waiting for input
                     stream.flush(print);

@@ -99,8 +99,9 @@ public final class LogAnomalyScorer {
         List<ScoredSequence> out = new ArrayList<>();
         ScoringStream stream = open(path.toString());
         try (java.io.InputStream raw = java.nio.file.Files.newInputStream(path);
-             java.io.Reader in = new java.io.InputStreamReader(path.toString().endsWith(".gz")
-                     ? new java.util.zip.GZIPInputStream(raw, 65536) : raw, detector.etl.charset())) {
+             java.io.Reader in = new java.io.InputStreamReader(io.dl4jbridge.etl.EncodingException.refuseUtf16Bom(
+                     path.toString().endsWith(".gz") ? new java.util.zip.GZIPInputStream(raw, 65536) : raw,
+                     detector.etl.encoding(), path.toString()), detector.etl.charset())) {
             LineSplitter.split(in, line -> stream.accept(line, out::add), () -> { });
         }
         stream.finish(out::add);
