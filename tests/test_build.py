@@ -53,6 +53,16 @@ def test_launcher_usage_errors_exit_2(dist):
     assert proc.returncode == 3 and "/nonexistent.zip" in proc.stderr
 
 
+def test_launcher_without_a_usable_java_exits_4_never_1_which_means_flagged(dist, tmp_path):
+    import os
+
+    env = dict(os.environ, JAVA_HOME=str(tmp_path / "no-jdk"))
+    proc = subprocess.run([str(dist / "bin" / "dl4j-bridge"), "info"], capture_output=True, text=True, timeout=60,
+                          env=env)
+    assert proc.returncode == 4 and proc.stdout == "", (proc.returncode, proc.stdout)
+    assert "JAVA_HOME is set to an invalid directory" in proc.stderr
+
+
 def test_cuda_backend_configuration_resolves_and_builds():
     """Resolved and built only: there is no GPU here, so it is never run (see README)."""
     proc = subprocess.run([_gradle(), "--quiet", "-Pbackend=cuda", "printRuntimeClasspath", "installDist"],

@@ -64,6 +64,13 @@ public final class Main {
         } catch (RuntimeException e) {
             System.err.println("dl4j-bridge: " + e);
             return EXIT_FAILURE;
+        } catch (OutOfMemoryError e) {
+            System.err.println("dl4j-bridge: out of memory (" + e.getMessage() + "): give the JVM more heap "
+                    + "(JAVA_OPTS=-Xmx4g, or DL4J_BRIDGE_OPTS) or score smaller batches (--batch N)");
+            return EXIT_FAILURE;
+        } catch (Error e) {   // never exit 1, which means "score flagged something"
+            System.err.println("dl4j-bridge: " + e);
+            return EXIT_FAILURE;
         }
     }
 
