@@ -43,6 +43,24 @@ def test_save_and_load_give_the_same_network(trained, burst_data, tmp_path):
     assert loaded.config_json() == trained.config_json()
 
 
+def test_a_saved_model_gets_a_new_files_permissions_and_a_replaced_one_keeps_its_own(trained, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        fresh = trained.save(tmp_path / "fresh.zip")
+        assert stat.S_IMODE(os.stat(fresh).st_mode) == 0o644   # not 0600: another account may read it
+        shared = tmp_path / "shared.zip"
+        trained.save(shared)
+        os.chmod(shared, 0o640)
+        trained.save(shared)
+        assert stat.S_IMODE(os.stat(shared).st_mode) == 0o640
+    finally:
+        os.umask(old)
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".partial")]
+
+
 def test_training_continues_from_the_saved_updater_state(trained, burst_data, tmp_path):
     X, Y = burst_data
     path = trained.save(tmp_path / "m.zip", save_updater=True)

@@ -23,6 +23,7 @@ import copy
 import json
 import logging
 import os
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -46,6 +47,16 @@ SPEC_FORMAT = "dl4j_bridge.etl.pipeline"
 SPEC_VERSION = 1
 
 
+def _file_mode(path: str) -> int:
+    """Permission bits for a file written at ``path``: those of the file there, else 0666 less the umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0o022)   # read it (setting it back at once)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` atomically.
 
@@ -57,6 +68,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
     try:
+        # mkstemp makes the file 0600: give it what the file it replaces had, else what a new file gets here
+        os.chmod(temporary, _file_mode(path))
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()

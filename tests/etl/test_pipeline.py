@@ -81,6 +81,21 @@ def test_determinism_and_save_load_round_trip(tmp_path, syslog_lines):
     assert loaded.feature_names == a.feature_names
 
 
+def test_a_saved_spec_gets_a_new_files_permissions_and_a_replaced_one_keeps_its_own(tmp_path, syslog_lines):
+    import stat
+
+    pipeline = syslog_pipeline().fit(syslog_lines[:200])
+    old = os.umask(0o027)
+    try:
+        pipeline.save(tmp_path / "new.json")
+        assert stat.S_IMODE(os.stat(tmp_path / "new.json").st_mode) == 0o640   # mkstemp alone gives 0600
+        os.chmod(tmp_path / "new.json", 0o644)
+        pipeline.save(tmp_path / "new.json")
+        assert stat.S_IMODE(os.stat(tmp_path / "new.json").st_mode) == 0o644
+    finally:
+        os.umask(old)
+
+
 def test_save_is_atomic(tmp_path, syslog_lines, monkeypatch):
     pipeline = syslog_pipeline().fit(syslog_lines[:500])
     path = tmp_path / "spec.json"

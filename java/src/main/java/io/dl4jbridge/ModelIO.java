@@ -78,7 +78,21 @@ public final class ModelIO {
         Path target = Paths.get(path).toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
+        // A new file of its own (CREATE_NEW), so it gets the permissions any new file gets here (0666 less the
+        // umask), not createTempFile's 0600: a service account other than the trainer can read the model.
+        Path tmp = null;
+        for (int attempt = 0; tmp == null; attempt++) {
+            Path candidate = dir.resolve("." + target.getFileName() + "." + Long.toUnsignedString(
+                    java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36) + ".partial");
+            try {
+                Files.newOutputStream(candidate, StandardOpenOption.CREATE_NEW).close();
+                tmp = candidate;
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt > 100) {
+                    throw e;
+                }
+            }
+        }
         try {
             // writeModel(..., normalizer) fails in 1.0.0-M2.1 ("flush() failed: stream is closed"), so the
             // normalizer goes in as DL4J's own normalizer.bin entry, written by DL4J's own serializer
@@ -104,6 +118,13 @@ public final class ModelIO {
             ModelCheck.verifyManifest(tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
+            }
+            if (Files.exists(target)) {   // a replaced model keeps its permissions
+                try {
+                    Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));
+                } catch (UnsupportedOperationException ignored) {
+                    // not a POSIX file system: the new file's default permissions stay
+                }
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
