@@ -252,9 +252,10 @@ def test_both_score_unlabelled_logs_as_the_labelled_ones_and_say_the_label_is_ab
     _, rows, proc = _launcher_against_python(classifier_zip, unlabelled)
     _same_rows(rows, labelled_rows)
     summary = json.loads(proc.stderr.strip().splitlines()[-1])
-    assert summary["absent_fields"] == ["label"] and "missing on every row" in proc.stderr
+    warning = f"{unlabelled}: the field 'label' is absent from the input, so it is missing on every row; scored without it"
+    assert summary["absent_fields"] == ["label"] and warning in proc.stderr
     python = _python("score", "--model", classifier_zip, "--input", unlabelled)
-    assert "the field 'label' is missing on every row" in python.stderr and "absent_fields ['label']" in python.stderr
+    assert warning in python.stderr and "absent_fields ['label']" in python.stderr   # the same words
     directory = _launcher("score", "--model", classifier_zip, "--input", tmp_path)
     assert directory.returncode == 3 and "is a directory" in directory.stderr
     nowhere = _python("score", "--model", classifier_zip, "--input", unlabelled, "--output", tmp_path / "no" / "x")

@@ -133,6 +133,12 @@ class AbsentFieldError(SchemaError):
         super().__init__(absent_field_message(file, field, self.names, self.available, records, line))
 
 
+def absent_field_warning(file: str, field: str) -> str:
+    """What scoring says of a field the model allows to be absent (the JVM scorer says the same)."""
+    return (f"{file}: the field {field!r} is absent from the input, so it is missing on every row; scored without "
+            "it, as the model allows (a label, or a field some training records lacked too)")
+
+
 def absent_field_message(file: str, field: str, names: list[str], available: list[str], records: int,
                          line: int | None) -> str:
     """The message of :class:`AbsentFieldError` (the JVM reader builds the same one)."""

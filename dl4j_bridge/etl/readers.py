@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import (KEY_SAMPLE_RECORDS, AbsentFieldError, BadLineError, BadRecordError, EtlError,
-                     SpecError)
+                     SpecError, absent_field_warning)
 from .sources import Source, is_path, iter_line_blocks, source_name
 
 __all__ = [
@@ -822,7 +822,7 @@ class JsonLinesReader(Reader):
             if name not in optional:
                 raise error
             self.report.absent_fields.append(name)
-            logger.warning("%s: the field %r is missing on every row (%s)", self.report.source, name, error)
+            logger.warning(absent_field_warning(self.report.source, name))
 
     def _note_fields(self, record: Mapping[str, Any]) -> None:
         """Which mapped fields this record has (any alias path present, even holding null)."""
@@ -1070,7 +1070,7 @@ class CsvReader(Reader):
                 if name not in (getattr(self, "_optional", None) or ()):
                     raise error
                 self.report.absent_fields.append(name)
-                logger.warning("%s: the field %r is missing on every row (%s)", source, name, error)
+                logger.warning(absent_field_warning(source, name))
             indexes.append(index)
         return indexes
 

@@ -124,7 +124,7 @@ final class ScoreCommand {
         if (!report.absentFields.isEmpty()) {
             s.put("absent_fields", report.absentFields);
             for (String message : report.absentMessages) {
-                err.println("dl4j-bridge: warning: missing on every row: " + message);
+                err.println("dl4j-bridge: warning: " + message);
             }
         }
         if (stream.etl().assembler() instanceof SessionAssembler) {   // left out of every session: counted

@@ -26,6 +26,12 @@ public class AbsentFieldException extends EtlException {
      * @param records   JSON lines: the JSON objects read
      * @param line      1 for a CSV header, null for JSON lines (the whole input)
      */
+    /** What scoring says of a field the model allows to be absent (Python's {@code absent_field_warning}). */
+    public static String warning(String file, String field) {
+        return file + ": the field " + RecordReader.pyRepr(field) + " is absent from the input, so it is missing on every row; "
+                + "scored without it, as the model allows (a label, or a field some training records lacked too)";
+    }
+
     public AbsentFieldException(String file, String field, List<String> names, List<String> available, long records,
                                 Long line) {
         super(message(file, field, names, available, records, line));

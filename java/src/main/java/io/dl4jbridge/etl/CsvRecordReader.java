@@ -229,7 +229,7 @@ public final class CsvRecordReader extends RecordReader {
                     throw absent;
                 }
                 report.absentFields.add(e.getKey());   // scoring without the label column
-                report.absentMessages.add(absent.getMessage());
+                report.absentMessages.add(AbsentFieldException.warning(policy.source(), e.getKey()));
             }
             k++;
         }

@@ -65,7 +65,7 @@ public final class JsonLinesRecordReader extends RecordReader {
                 throw absent;
             }
             report.absentFields.add(name);
-            report.absentMessages.add(absent.getMessage());
+            report.absentMessages.add(AbsentFieldException.warning(policy.source(), name));
         }
     }
 
