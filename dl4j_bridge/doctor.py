@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,13 +11,28 @@ from typing import List, Tuple
 from .errors import Dl4jBridgeError
 
 
-def _java_version() -> Tuple[bool, str]:
+def _java_command() -> Tuple[str | None, str]:
+    """The ``java`` the launcher (and JPype) runs: ``$JAVA_HOME/bin/java`` when JAVA_HOME is set, else the PATH's."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        java = os.path.join(home, "bin", "java")
+        if not os.access(java, os.X_OK):
+            return None, (f"JAVA_HOME={home} has no bin/java: the launcher (bin/dl4j-bridge) will not start, and "
+                          "Python may quietly use another Java; point JAVA_HOME at a JDK 11+ or unset it")
+        return java, f"JAVA_HOME={home}"
     java = shutil.which("java")
     if java is None:
-        return False, "no `java` on PATH: install a JDK 11+ (e.g. apt-get install openjdk-17-jdk-headless)"
+        return None, "no `java` on PATH: install a JDK 11+ (e.g. apt-get install openjdk-17-jdk-headless)"
+    return java, "PATH"
+
+
+def _java_version() -> Tuple[bool, str]:
+    java, where = _java_command()
+    if java is None:
+        return False, where
     out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
     first = (out.stderr or out.stdout).strip().splitlines()
-    return out.returncode == 0, first[0] if first else "java -version printed nothing"
+    return out.returncode == 0, (first[0] if first else "java -version printed nothing") + f" (from {where})"
 
 
 def run(stream=None) -> int:

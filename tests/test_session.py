@@ -135,6 +135,13 @@ def test_doctor_exits_nonzero_with_the_reason(tmp_path):
     assert "NOT READY" in proc.stdout and "make build" in proc.stdout
 
 
+def test_doctor_fails_on_a_java_home_without_java_which_the_launcher_would_refuse(tmp_path):
+    proc = run_python("import sys; from dl4j_bridge.cli import main; sys.exit(main(['doctor']))",
+                      env={"JAVA_HOME": str(tmp_path / "no-jdk")})
+    assert proc.returncode == 1
+    assert "NOT READY" in proc.stdout and f"JAVA_HOME={tmp_path / 'no-jdk'} has no bin/java" in proc.stdout
+
+
 # -- shutdown, missing Java, exit, finalizers, fork (issue 7, point 5 and the fork part of point 6) -----------
 
 def _assert_silent_exit(proc):
