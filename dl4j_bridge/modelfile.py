@@ -84,6 +84,9 @@ NORMALIZER_ENTRY = "normalizer.bin"
 
 _CHUNK = 1 << 20
 _CLASS_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$")
+#: What to do about a damaged file (the JVM's ModelCheck says the same).
+_DAMAGE_HINT = ("restore a backup, or save the model again from where it was trained (loading this file with "
+                "trusted=True and saving it would keep the damage)")
 _TRUST_HINT = "if you trust this file (you made it, or know who did), load it with trusted=True (command line: --trusted)"
 
 
@@ -207,7 +210,7 @@ def _checked_copy(source: Path, copy: Path) -> ModelFile:
                     if isinstance(error, UntrustedModelError):
                         raise
                     raise ModelIntegrityError(f"{source}: entry {info.filename!r} cannot be read ({error}); the "
-                                              "file is damaged: save it again or restore a backup") from None
+                                              "file is damaged: " + _DAMAGE_HINT) from None
                 entries[info.filename] = EntryDigest(size, digest.hexdigest())
                 if keep is not None:
                     kept[info.filename] = bytes(keep)
@@ -367,7 +370,7 @@ def verify_manifest(source: Path, text: Optional[str], entries: Dict[str, EntryD
         if isinstance(error, ModelFileError):
             raise
         raise ModelIntegrityError(f"{source}: {MANIFEST_ENTRY} is not valid JSON ({error}); the file is damaged: "
-                                  "save it again or restore a backup") from None
+                                  + _DAMAGE_HINT) from None
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         raise ModelIntegrityError(f"{source}: {MANIFEST_ENTRY} is not a dl4j_bridge manifest (format "
                                   f"{manifest.get('format') if isinstance(manifest, dict) else None!r})")
@@ -392,11 +395,11 @@ def verify_manifest(source: Path, text: Optional[str], entries: Dict[str, EntryD
             raise ModelIntegrityError(
                 f"{source}: entry {name!r} differs from the manifest (size {digest.size}, expected "
                 f"{expected.get('size')}; SHA-256 {digest.sha256[:16]}..., expected {str(expected.get('sha256'))[:16]}"
-                "...): the file was changed or damaged after it was saved; re-save it or restore a backup")
+                "...): the file was changed or damaged after it was saved; " + _DAMAGE_HINT)
     missing = sorted(set(listed) - set(entries))
     if missing:
         raise ModelIntegrityError(f"{source}: entries {missing} are in the manifest but not in the file: it lost them "
-                                  "after it was saved; re-save it or restore a backup")
+                                  "after it was saved; " + _DAMAGE_HINT)
     return manifest
 
 

@@ -41,6 +41,10 @@ import java.util.zip.ZipFile;
  * {@code ZipInputStream}, and the file is never rewritten.
  */
 public final class ModelCheck {
+    /** What to do about a damaged file (Python's modelfile says the same). */
+    static final String DAMAGE_HINT = "restore a backup, or save the model again from where it was trained (loading "
+            + "this file with trusted=True and saving it would keep the damage)";
+
     public static final String POLICY_RESOURCE = "/io/dl4jbridge/model_policy.json";
     public static final String MANIFEST_ENTRY = "dl4j_bridge.manifest.json";
     public static final String MANIFEST_FORMAT = "dl4j_bridge.manifest";
@@ -181,7 +185,7 @@ public final class ModelCheck {
                     throw e;
                 } catch (IOException e) {
                     throw new ModelIntegrityException(file + ": entry '" + entry.getName() + "' cannot be read ("
-                            + e.getMessage() + "); the file is damaged: save it again or restore a backup");
+                            + e.getMessage() + "); the file is damaged: " + DAMAGE_HINT);
                 }
                 inflated += data.length;
                 entries.put(entry.getName(), data);
@@ -385,7 +389,7 @@ public final class ModelCheck {
             manifest = STRICT.readTree(text);
         } catch (IOException e) {
             throw new ModelIntegrityException(file + ": " + MANIFEST_ENTRY + " is not valid JSON (" + e.getMessage().split("\n")[0]
-                    + "); the file is damaged: save it again or restore a backup");
+                    + "); the file is damaged: " + DAMAGE_HINT);
         }
         if (manifest == null || !MANIFEST_FORMAT.equals(manifest.path("format").asText())) {
             throw new ModelIntegrityException(file + ": " + MANIFEST_ENTRY + " is not a dl4j_bridge manifest");
@@ -416,14 +420,14 @@ public final class ModelCheck {
             if (expected.path("size").asLong(-1) != e.getValue().length || !sha.equals(expected.path("sha256").asText())) {
                 throw new ModelIntegrityException(file + ": entry '" + e.getKey() + "' differs from the manifest (size "
                         + e.getValue().length + ", expected " + expected.path("size") + "; SHA-256 " + sha.substring(0, 16)
-                        + "...): the file was changed or damaged after it was saved; re-save it or restore a backup");
+                        + "...): the file was changed or damaged after it was saved; " + DAMAGE_HINT);
             }
         }
         for (Iterator<String> it = listed.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (!entries.containsKey(name)) {
                 throw new ModelIntegrityException(file + ": entry '" + name + "' is in the manifest but not in the file:"
-                        + " it was lost after the file was saved; re-save it or restore a backup");
+                        + " it was lost after the file was saved; " + DAMAGE_HINT);
             }
         }
         return manifest;
