@@ -177,7 +177,8 @@ def _checked_copy(source: Path, copy: Path) -> ModelFile:
         zf = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as error:
         raise ModelIntegrityError(f"{source} is not a readable zip file ({error}); a model file is the zip that "
-                                  "Network.save or detector.save writes") from None
+                                  "Network.save or detector.save writes; if this is one, it is truncated or damaged: "
+                                  + _DAMAGE_HINT) from None
     with zf:
         infos = zf.infolist()
         _check_directory(source, infos)

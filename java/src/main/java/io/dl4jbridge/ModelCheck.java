@@ -156,7 +156,8 @@ public final class ModelCheck {
             zf = new ZipFile(zip.toFile());
         } catch (IOException e) {
             throw new ModelIntegrityException(file + " is not a readable zip file (" + e.getMessage() + "); a model file"
-                    + " is the zip that Network.save or detector.save writes");
+                    + " is the zip that Network.save or detector.save writes; if this is one, it is truncated or damaged: "
+                    + DAMAGE_HINT);
         }
         try {
             List<ZipEntry> list = new ArrayList<>();
