@@ -37,9 +37,12 @@ final class ScoreCommand {
             + "                         [--session-idle-lines N] [--batch N] [--trusted]\n"
             + "         raw log lines (plain or .gz; - = stdin, streamed) -> one JSON object per flagged\n"
             + "         window/session (--all: every one) on stdout, as Python's dl4j-bridge score; a summary on stderr\n"
-            + "       dl4j-bridge serve --model DETECTOR.zip --port N [--host 127.0.0.1] [--threshold T] [--trusted]\n"
+            + "       dl4j-bridge serve --model DETECTOR.zip --port N (0-65535, 0: a free one) [--host 127.0.0.1]\n"
+            + "                         [--threshold T] [--trusted] [--batch N]\n"
             + "                         [--max-body-bytes N (default 33554432: larger requests get 413)]\n"
-            + "         GET /health; POST /score with log lines as the body -> JSON lines (?all=true, ?threshold=T)\n";
+            + "                         [--read-timeout-seconds N (default 30)] [--shutdown-grace-seconds N (default 10)]\n"
+            + "         GET /health; POST /score with log lines as the body -> JSON lines (?all=true, ?threshold=T);\n"
+            + "         SIGTERM / Ctrl-C: requests in flight get the grace period, then exit status 143 / 130\n";
 
     static int score(String[] args) throws IOException {
         String model = Main.option(args, "--model", true);
@@ -140,20 +143,50 @@ final class ScoreCommand {
 
     static int serve(String[] args) throws IOException {
         String model = Main.option(args, "--model", true);
-        int port = (int) number(args, "--port", -1);
+        String portText = Main.option(args, "--port", false);
+        if (portText == null) {
+            throw new Main.UsageException("missing --port N (a port from 1 to 65535, or 0 to pick a free one)");
+        }
+        long port = number(args, "--port", -1);
         if (port < 0 || port > 65535) {
-            throw new Main.UsageException("--port N is required (0 picks a free port)");
+            throw new Main.UsageException("--port must be from 0 to 65535 (0 picks a free port), got " + portText);
         }
         String host = Main.option(args, "--host", false);
+        host = host == null ? "127.0.0.1" : host;
         long maxBody = number(args, "--max-body-bytes", ScoringServer.DEFAULT_MAX_BODY_BYTES);
-        if (maxBody < 1) {
-            throw new Main.UsageException("--max-body-bytes must be >= 1, got " + maxBody);
+        if (maxBody < 1 || maxBody > ScoringServer.MAX_BODY_BYTES_LIMIT) {
+            throw new Main.UsageException("--max-body-bytes must be from 1 to " + ScoringServer.MAX_BODY_BYTES_LIMIT
+                    + " (bodies are held in memory while scored), got " + maxBody);
+        }
+        long readTimeout = number(args, "--read-timeout-seconds", ScoringServer.DEFAULT_READ_TIMEOUT_SECONDS);
+        if (readTimeout < 1 || readTimeout > 86400) {
+            throw new Main.UsageException("--read-timeout-seconds must be from 1 to 86400, got " + readTimeout);
+        }
+        long grace = number(args, "--shutdown-grace-seconds", ScoringServer.DEFAULT_SHUTDOWN_GRACE_SECONDS);
+        if (grace < 0 || grace > 86400) {
+            throw new Main.UsageException("--shutdown-grace-seconds must be from 0 to 86400, got " + grace);
+        }
+        long batch = number(args, "--batch", LogAnomalyScorer.DEFAULT_BATCH);
+        if (batch < 1 || batch > Integer.MAX_VALUE) {
+            throw new Main.UsageException("--batch must be an integer from 1 to " + Integer.MAX_VALUE + ", got " + batch);
         }
         LogAnomalyScorer scorer = load(args, model);
-        ScoringServer server = ScoringServer.start(scorer, host == null ? "127.0.0.1" : host, port, maxBody);
-        System.err.println("dl4j-bridge: serving " + model + " on http://" + (host == null ? "127.0.0.1" : host) + ":"
-                + server.port() + " (GET /health, POST /score); stop with Ctrl-C");
-        Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+        ScoringServer.Options options = new ScoringServer.Options().maxBodyBytes(maxBody)
+                .readTimeoutSeconds((int) readTimeout).batch((int) batch);
+        ScoringServer server = ScoringServer.start(scorer, host, (int) port, options);
+        System.err.println("dl4j-bridge: serving " + model + " on http://" + (host.contains(":") ? "[" + host + "]" : host)
+                + ":" + server.port() + " (GET /health, POST /score; read timeout " + readTimeout + " s, "
+                + options.threads() + " requests read at once, scored one at a time); stop with Ctrl-C or SIGTERM");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            long started = System.nanoTime();
+            int inFlight = server.inFlight();
+            System.err.println("dl4j-bridge: stopping: " + inFlight + " request(s) in flight"
+                    + (inFlight > 0 ? ", waiting up to " + grace + " s for them" : "") + "; new requests get 503");
+            int dropped = server.stop((int) grace);
+            System.err.println("dl4j-bridge: stopped after " + Math.round((System.nanoTime() - started) / 1e8) / 10.0 + " s"
+                    + (dropped > 0 ? ": " + dropped + " request(s) still in flight got no answer (--shutdown-grace-seconds "
+                    + grace + ")" : ""));
+        }, "dl4j-bridge-stop"));
         try {
             Thread.currentThread().join();  // serve until the process is stopped
         } catch (InterruptedException e) {

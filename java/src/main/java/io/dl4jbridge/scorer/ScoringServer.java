@@ -1,91 +1,227 @@
 package io.dl4jbridge.scorer;
 
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.dl4jbridge.etl.BadRecordException;
 import io.dl4jbridge.etl.EtlException;
 import io.dl4jbridge.etl.JsonText;
+import io.dl4jbridge.etl.ReadReport;
 
-import java.io.InputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.net.UnknownHostException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
- * HTTP scoring with the JDK's built-in server ({@code com.sun.net.httpserver}), one request at a time
- * (the network is not shared between threads).
+ * HTTP scoring with the JDK's built-in server ({@code com.sun.net.httpserver}).
  *
  * <ul>
  * <li>{@code GET /health} -> 200 {@code {"status": "ok", "model", "kind", "threshold", "sequence",
- *     "features", "requests", "scored", "flagged"}}.</li>
+ *     "features", "requests", "scored", "flagged", "lines", "bad_lines", "errors", "read_timeouts", "in_flight"}}
+ *     ({@code "status": "degraded"} while the last scoring request failed with a server error, with
+ *     {@code last_error}; 503 {@code "stopping"} once the server is stopping).</li>
  * <li>{@code POST /score} with raw log lines as the body -> 200 with one JSON object per window or
  *     session ({@code application/x-ndjson}), as {@code dl4j-bridge score} prints them: the flagged
  *     ones, or all with {@code all=true}. Each request is its own stream: sessions close at the end
- *     of the body. {@code threshold=T} overrides the threshold. A bad line in strict mode gives 400
- *     {@code {"error", "line", "field"}}.</li>
+ *     of the body. {@code threshold=T} overrides the threshold. Headers {@code X-Lines}, {@code X-Sequences},
+ *     {@code X-Flagged}, {@code X-Bad-Lines} (and {@code X-Absent-Fields} when mapped fields are missing on
+ *     every line) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}}.</li>
  * </ul>
+ *
+ * <p>Requests are read on a pool of {@link Options#threads} threads, so a slow or stalled client does not hold
+ * up the others; a request must arrive in full within {@link Options#readTimeoutSeconds} of the server starting
+ * to read it (a body that stalls gets 408, a request line or headers that stall get their connection closed:
+ * the JDK server gives no way to answer before it has read them). Scoring runs on one thread, one request after
+ * another (the network is not shared between threads), once the whole body has arrived.
  *
  * <p>Requests the server cannot score get a JSON {@code {"error": ...}} that says what to send instead:
  * 400 for an empty body, a body that is not valid text in the model's encoding (with {@code line} and
- * {@code byte_offset}), a bad line in strict mode, or an unknown or invalid query parameter; 413 for a
- * body over {@code maxBodyBytes}; 415 for a content type that is not log text (e.g. a multipart form)
- * or a charset other than the model's. An {@code X-Request-Id} header (letters, digits, {@code ._:-},
+ * {@code byte_offset}), a bad line in strict mode, or an unknown, repeated or invalid query parameter; 408 for
+ * a body that stops arriving; 413 for a body over {@code maxBodyBytes}; 415 for a content type that is not log
+ * text (e.g. a multipart form) or a charset other than the model's; 503 when the JVM ran out of memory
+ * scoring the request (smaller requests, a smaller {@code --batch} or more memory help) or the server is
+ * stopping; 500 for any other failure. An {@code X-Request-Id} header (letters, digits, {@code ._:-},
  * at most 128 characters) is echoed on the response, so a client can match every answer to its request.
  */
 public final class ScoringServer {
     /** Default limit of a request body: 32 MiB. */
     public static final long DEFAULT_MAX_BODY_BYTES = 32L << 20;
+    /** Largest limit of a request body (bodies are held in one byte array while they are scored). */
+    public static final long MAX_BODY_BYTES_LIMIT = Integer.MAX_VALUE - 64;
+    public static final int DEFAULT_READ_TIMEOUT_SECONDS = 30;
+    public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+    /** Requests read (and answered) at once. */
+    public static final int DEFAULT_THREADS = 16;
     static final String REQUEST_ID = "X-Request-Id";
     private static final Pattern REQUEST_ID_VALUE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
     private static final List<String> QUERY_PARAMETERS = Arrays.asList("threshold", "all");
     private static final List<String> TEXT_TYPES = Arrays.asList("application/x-ndjson", "application/ndjson",
             "application/jsonl", "application/x-jsonlines", "application/json-lines", "application/json",
             "application/octet-stream", "application/x-www-form-urlencoded");
 
+    /** How a server reads and scores requests; the setters return this. */
+    public static final class Options {
+        private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private long readTimeoutMillis = DEFAULT_READ_TIMEOUT_SECONDS * 1000L;
+        private int batch = LogAnomalyScorer.DEFAULT_BATCH;
+        private int threads = DEFAULT_THREADS;
+
+        /** Request bodies over this get 413 (1 to {@link #MAX_BODY_BYTES_LIMIT}). */
+        public Options maxBodyBytes(long bytes) {
+            if (bytes < 1 || bytes > MAX_BODY_BYTES_LIMIT) {
+                throw new IllegalArgumentException("maxBodyBytes must be from 1 to " + MAX_BODY_BYTES_LIMIT + ", got " + bytes);
+            }
+            this.maxBodyBytes = bytes;
+            return this;
+        }
+
+        /** A request (line, headers and body) must arrive within this many seconds of the server reading it. */
+        public Options readTimeoutSeconds(int seconds) {
+            if (seconds < 1) {
+                throw new IllegalArgumentException("the read timeout must be >= 1 second, got " + seconds);
+            }
+            this.readTimeoutMillis = seconds * 1000L;
+            return this;
+        }
+
+        /** Sequences per forward pass (see {@link LogAnomalyScorer#open(String, String, java.io.Writer, long, int)}). */
+        public Options batch(int sequences) {
+            if (sequences < 1) {
+                throw new IllegalArgumentException("batch must be >= 1, got " + sequences);
+            }
+            this.batch = sequences;
+            return this;
+        }
+
+        /** Threads that read requests and write answers (scoring itself is on one more thread). */
+        public Options threads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("threads must be >= 1, got " + n);
+            }
+            this.threads = n;
+            return this;
+        }
+
+        public long maxBodyBytes() {
+            return maxBodyBytes;
+        }
+
+        public int readTimeoutSeconds() {
+            return (int) (readTimeoutMillis / 1000);
+        }
+
+        public int batch() {
+            return batch;
+        }
+
+        public int threads() {
+            return threads;
+        }
+    }
+
     private final LogAnomalyScorer scorer;
     private final HttpServer server;
-    private final long maxBodyBytes;
-    private long requests;
-    private long scored;
-    private long flagged;
+    private final Options options;
+    private final ThreadPoolExecutor exchanges;
+    private final ExecutorService scoring;
+    private final ScheduledThreadPoolExecutor timer;
+    private final ThreadLocal<Watch> watch = new ThreadLocal<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean stopping;
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong scored = new AtomicLong();
+    private final AtomicLong flagged = new AtomicLong();
+    private final AtomicLong lines = new AtomicLong();
+    private final AtomicLong badLines = new AtomicLong();
+    private final AtomicLong errors = new AtomicLong();
+    private final AtomicLong readTimeouts = new AtomicLong();
+    private volatile boolean lastScoringFailed;
+    private volatile String lastError;
+    /** Tests: runs on the scoring thread before each body is scored (e.g. throws an OutOfMemoryError). */
+    volatile Runnable beforeScoring;
 
-    private ScoringServer(LogAnomalyScorer scorer, HttpServer server, long maxBodyBytes) {
+    private ScoringServer(LogAnomalyScorer scorer, HttpServer server, Options options) {
         this.scorer = scorer;
         this.server = server;
-        this.maxBodyBytes = maxBodyBytes;
+        this.options = options;
+        this.exchanges = new ThreadPoolExecutor(options.threads, options.threads, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), named("dl4j-bridge-http-", false));
+        this.exchanges.allowCoreThreadTimeOut(true);
+        this.scoring = Executors.newSingleThreadExecutor(named("dl4j-bridge-score", false));
+        this.timer = new ScheduledThreadPoolExecutor(1, named("dl4j-bridge-read-timeout", true));
+        this.timer.setRemoveOnCancelPolicy(true);
     }
 
     /** Binds {@code host:port} (port 0 picks a free one) and starts serving. */
     public static ScoringServer start(LogAnomalyScorer scorer, String host, int port) throws IOException {
-        return start(scorer, host, port, DEFAULT_MAX_BODY_BYTES);
+        return start(scorer, host, port, new Options());
     }
 
     /** As {@link #start(LogAnomalyScorer, String, int)}, refusing request bodies over {@code maxBodyBytes}. */
     public static ScoringServer start(LogAnomalyScorer scorer, String host, int port, long maxBodyBytes)
             throws IOException {
-        if (maxBodyBytes < 1) {
-            throw new IllegalArgumentException("maxBodyBytes must be >= 1, got " + maxBodyBytes);
+        return start(scorer, host, port, new Options().maxBodyBytes(maxBodyBytes));
+    }
+
+    /**
+     * Binds {@code host:port} (port 0 picks a free one) and starts serving.
+     *
+     * @throws BindException naming {@code host:port} when it cannot be bound (e.g. another process listens there)
+     */
+    public static ScoringServer start(LogAnomalyScorer scorer, String host, int port, Options options)
+            throws IOException {
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new UnknownHostException("cannot listen on " + host + ":" + port + ": unknown host '" + host
+                    + "' (--host takes an address or name of this machine, e.g. 127.0.0.1 or 0.0.0.0)");
         }
-        HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 16);
-        ScoringServer s = new ScoringServer(scorer, http, maxBodyBytes);
-        http.createContext("/health", s::health);
-        http.createContext("/score", s::score);
-        http.createContext("/", s::notFound);
-        http.setExecutor(Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "dl4j-bridge-serve");
-            t.setDaemon(false);
-            return t;
-        }));
+        HttpServer http;
+        try {
+            http = HttpServer.create(address, 64);
+        } catch (BindException e) {
+            String why = e.getMessage() == null ? "cannot bind" : e.getMessage();
+            String hint = why.toLowerCase(Locale.ROOT).contains("in use")
+                    ? "another process is listening there: stop it, or choose another --port (0 picks a free one)"
+                    : "--host must be an address of this machine, and ports under 1024 need privileges";
+            BindException named = new BindException("cannot listen on " + host + ":" + port + ": " + why + " (" + hint + ")");
+            named.initCause(e);
+            throw named;
+        }
+        ScoringServer s = new ScoringServer(scorer, http, options);
+        http.createContext("/health", s.guarded(s::health));
+        http.createContext("/score", s.guarded(s::score));
+        http.createContext("/", s.guarded(s::notFound));
+        http.setExecutor(task -> s.exchanges.execute(() -> s.runWatched(task)));
         http.start();
         return s;
     }
@@ -94,9 +230,185 @@ public final class ScoringServer {
         return server.getAddress().getPort();
     }
 
+    public Options options() {
+        return options;
+    }
+
+    /** Requests being read, scored or answered now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Stops at once: requests in flight get no answer. */
     public void stop() {
+        stop(0);
+    }
+
+    /**
+     * Stops serving: from now on requests get 503 (and {@code /health} says "stopping"), requests in flight get
+     * up to {@code graceSeconds} to be answered, then every connection is closed.
+     *
+     * @return requests still in flight when the grace period ended (they got no answer)
+     */
+    public int stop(int graceSeconds) {
+        stopping = true;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(0, graceSeconds));
+        try {
+            while (inFlight.get() > 0 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int left = inFlight.get();
         server.stop(0);
-        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        exchanges.shutdownNow();
+        scoring.shutdownNow();
+        timer.shutdownNow();
+        return left;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // reading with a timeout
+
+    /**
+     * The read deadline of one exchange task (request line, headers, body). The JDK server reads the request
+     * line and headers on our executor's thread, in blocking mode, before any handler runs; the only way to
+     * end a read that never completes is to interrupt the thread, which closes the channel
+     * (ClosedByInterruptException), and the JDK then closes the connection. Once the handler runs, a 408 is
+     * written first. Phases move HEADERS -> BODY -> DONE, or to EXPIRED when the deadline passes first.
+     */
+    private static final class Watch {
+        static final int HEADERS = 0;
+        static final int BODY = 1;
+        static final int DONE = 2;
+        static final int EXPIRED = 3;
+        final Thread thread = Thread.currentThread();
+        final AtomicInteger phase = new AtomicInteger(HEADERS);
+        final CountDownLatch expiredHandled = new CountDownLatch(1);
+        volatile HttpExchange exchange;
+        volatile ScheduledFuture<?> deadline;
+
+        /** The handler runs: a timeout from now on is answered 408. False if the deadline passed already. */
+        boolean handlerStarted(HttpExchange e) {
+            exchange = e;
+            return phase.compareAndSet(HEADERS, BODY);
+        }
+
+        /** The request has been read: no timeout from now on. False if the deadline passed first. */
+        boolean readDone() {
+            while (true) {
+                int p = phase.get();
+                if (p == DONE) {
+                    return true;
+                }
+                if (p == EXPIRED) {
+                    return false;
+                }
+                if (phase.compareAndSet(p, DONE)) {
+                    return true;
+                }
+            }
+        }
+
+        boolean expired() {
+            return phase.get() == EXPIRED;
+        }
+    }
+
+    private void runWatched(Runnable task) {
+        Watch w = new Watch();
+        watch.set(w);
+        try {
+            w.deadline = timer.schedule(() -> expire(w), options.readTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // the server is stopping: no deadline
+        }
+        try {
+            task.run();
+        } finally {
+            watch.remove();
+            ScheduledFuture<?> d = w.deadline;
+            if (d != null) {
+                d.cancel(false);
+            }
+            if (!w.readDone()) {  // the deadline passed: let its 408 and interrupt finish before the next task
+                while (true) {
+                    try {
+                        w.expiredHandled.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        // that interrupt: cleared below
+                    }
+                }
+            }
+            Thread.interrupted();  // the interrupt of an expired read must not reach the next task
+        }
+    }
+
+    private void expire(Watch w) {
+        while (true) {
+            int p = w.phase.get();
+            if (p == Watch.DONE || p == Watch.EXPIRED) {
+                return;
+            }
+            if (w.phase.compareAndSet(p, Watch.EXPIRED)) {
+                readTimeouts.incrementAndGet();
+                try {
+                    if (p == Watch.BODY) {
+                        answerTimeout(w.exchange);
+                    }
+                } catch (Throwable ignored) {
+                    // the client is gone: the connection is closed below
+                } finally {
+                    w.thread.interrupt();  // ends the blocked read; the JDK closes the connection
+                    w.expiredHandled.countDown();
+                }
+                return;
+            }
+        }
+    }
+
+    /** 408 from the timer thread while the handler's thread is blocked reading the body (it writes nothing more). */
+    private void answerTimeout(HttpExchange exchange) throws IOException {
+        byte[] bytes = error("the request did not arrive within " + options.readTimeoutSeconds() + " s (the server's "
+                + "--read-timeout-seconds): send the whole body without pausing, with a Content-Length that "
+                + "matches it").getBytes(StandardCharsets.UTF_8);
+        Headers h = exchange.getResponseHeaders();
+        h.set("Content-Type", "application/json; charset=utf-8");
+        h.set("Connection", "close");
+        echoRequestId(exchange);
+        exchange.sendResponseHeaders(408, bytes.length);
+        OutputStream os = exchange.getResponseBody();
+        os.write(bytes);
+        os.flush();  // not closed: closing would drain the rest of the body, which is not coming
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // handlers
+
+    private interface Handler {
+        void handle(HttpExchange exchange) throws Exception;
+    }
+
+    /** Counts the request in flight, answers 503 while stopping, and turns any failure into a JSON 500 / 503. */
+    private HttpHandler guarded(Handler handler) {
+        return exchange -> {
+            Watch w = watch.get();
+            if (w != null && !w.handlerStarted(exchange)) {
+                throw new IOException("read timeout");  // the JDK closes the connection
+            }
+            inFlight.incrementAndGet();
+            try {
+                handler.handle(exchange);
+            } catch (IOException e) {
+                throw e;  // the client went away, or the read timed out: the JDK closes the connection
+            } catch (Throwable t) {
+                failed(exchange, t, -1);
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        };
     }
 
     /** The JDK routes by path prefix ("/scores" reaches the "/score" context): only exact paths are served. */
@@ -121,16 +433,24 @@ public final class ScoringServer {
             return;
         }
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("status", "ok");
+        out.put("status", stopping ? "stopping" : lastScoringFailed ? "degraded" : "ok");
         out.put("model", scorer.detectorFile().path.toString());
         out.put("kind", scorer.kind());
         out.put("threshold", scorer.threshold());
         out.put("sequence", scorer.etlSpec().sequenceKind());
         out.put("features", scorer.etlSpec().nFeatures());
-        out.put("requests", requests);
-        out.put("scored", scored);
-        out.put("flagged", flagged);
-        send(exchange, 200, JsonText.dumpsCompact(out) + "\n");
+        out.put("requests", requests.get());
+        out.put("scored", scored.get());
+        out.put("flagged", flagged.get());
+        out.put("lines", lines.get());
+        out.put("bad_lines", badLines.get());
+        out.put("errors", errors.get());
+        out.put("read_timeouts", readTimeouts.get());
+        out.put("in_flight", inFlight.get() - 1);  // not this request
+        if (lastError != null) {
+            out.put("last_error", lastError);
+        }
+        send(exchange, stopping ? 503 : 200, JsonText.dumpsCompact(out) + "\n");
     }
 
     private void score(HttpExchange exchange) throws IOException {
@@ -141,13 +461,17 @@ public final class ScoringServer {
             send(exchange, 405, error("POST the log lines to /score"));
             return;
         }
-        requests++;
-        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
-        for (String name : query.keySet()) {
-            if (!QUERY_PARAMETERS.contains(name)) {
-                send(exchange, 400, error("unknown query parameter '" + name + "': use threshold=T and all=true"));
-                return;
-            }
+        long number = requests.incrementAndGet();
+        if (stopping) {
+            send(exchange, 503, error("the server is stopping: send the request again once it is back (or to another instance)"));
+            return;
+        }
+        Map<String, String> query;
+        try {
+            query = query(exchange.getRequestURI().getRawQuery());
+        } catch (IllegalArgumentException e) {
+            send(exchange, 400, error(e.getMessage()));
+            return;
         }
         Charset charset = scorer.etlSpec().charset();
         String typeProblem = contentTypeProblem(exchange.getRequestHeaders().getFirst("Content-Type"), charset);
@@ -155,35 +479,131 @@ public final class ScoringServer {
             send(exchange, 415, error(typeProblem));
             return;
         }
+        long declared = -1;
         String declaredLength = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declaredLength != null && declaredLength.trim().matches("\\d{1,18}")
-                && Long.parseLong(declaredLength.trim()) > maxBodyBytes) {
-            send(exchange, 413, error(new RequestBody.TooLargeException(maxBodyBytes).getMessage()));
-            return;
+        if (declaredLength != null && declaredLength.trim().matches("\\d{1,18}")) {
+            declared = Long.parseLong(declaredLength.trim());
+            if (declared > options.maxBodyBytes) {
+                send(exchange, 413, error(tooLarge()));
+                return;
+            }
         }
         LogAnomalyScorer s = scorer;
-        try {
-            if (query.containsKey("threshold")) {
-                s = scorer.withThreshold(Double.parseDouble(query.get("threshold")));
-            }
-        } catch (IllegalArgumentException e) {
-            send(exchange, 400, error("threshold must be a number, got '" + query.get("threshold") + "'"));
+        if (query.containsKey("threshold")) {
+            s = scorer.withThreshold(Double.parseDouble(query.get("threshold")));  // checked by query()
+        }
+        boolean all = "true".equals(query.get("all"));
+        Body body = readBody(exchange, declared);
+        if (body == null) {
+            send(exchange, 413, error(tooLarge()));
             return;
         }
-        boolean all = "true".equals(query.get("all")) || "1".equals(query.get("all"));
-        StringBuilder body = new StringBuilder();
-        ScoringStream stream = s.open("<request " + requests + ">");
+        Watch w = watch.get();
+        if (w != null && !w.readDone()) {
+            throw new IOException("read timeout");
+        }
+        if (body.length == 0) {
+            send(exchange, 400, error("empty body: POST the log lines to score as the request body"));
+            return;
+        }
+        LogAnomalyScorer chosen = s;
+        Future<Answer> future = scoring.submit(() -> scoreBody(body, chosen, all, number));
+        Answer answer;
+        try {
+            answer = future.get();
+        } catch (ExecutionException e) {
+            failed(exchange, e.getCause(), body.length);
+            return;
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            throw new IOException("stopped while scoring");
+        }
+        if (answer.status == 200) {
+            lastScoringFailed = false;
+        }
+        send(exchange, answer.status, answer.bytes, answer.headers);
+    }
+
+    private String tooLarge() {
+        return "the request body is larger than " + options.maxBodyBytes + " bytes (the server's --max-body-bytes): "
+                + "split the lines over several requests (each request is its own stream: windows that would cross "
+                + "a split are not scored and sessions end at it; split at session boundaries or overlap the parts "
+                + "by a window), or start the server with a larger --max-body-bytes";
+    }
+
+    /** A request body held in memory. */
+    private static final class Body {
+        final byte[] bytes;
+        final int length;
+
+        Body(byte[] bytes, int length) {
+            this.bytes = bytes;
+            this.length = length;
+        }
+    }
+
+    /**
+     * The whole body (null when it is over the limit); each read checks the deadline. The buffer grows as
+     * bytes arrive (a Content-Length alone, from a client that then stalls, allocates little).
+     */
+    private Body readBody(HttpExchange exchange, long declared) throws IOException {
+        long max = options.maxBodyBytes;
+        long limit = (declared >= 0 ? Math.min(declared, max) : max) + 1;  // one more byte: past the limit
+        byte[] buf = new byte[(int) Math.min(limit, 65536)];
+        int length = 0;
+        Watch w = watch.get();
+        InputStream in = exchange.getRequestBody();
+        while (true) {
+            if (length == buf.length) {
+                if (length > max) {
+                    return null;
+                }
+                buf = Arrays.copyOf(buf, (int) Math.min(limit, 2L * length));
+            }
+            int n = in.read(buf, length, buf.length - length);
+            if (w != null && w.expired()) {
+                throw new IOException("read timeout");
+            }
+            if (n < 0) {
+                break;
+            }
+            length += n;
+        }
+        return length > max ? null : new Body(buf, length);
+    }
+
+    /** What the scoring thread sends back. */
+    private static final class Answer {
+        final int status;
+        final byte[] bytes;
+        final Map<String, String> headers = new LinkedHashMap<>();
+
+        Answer(int status, String text) {
+            this.status = status;
+            this.bytes = text.getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Runs on the scoring thread: the very code of the streaming scorer, over the body in memory. */
+    private Answer scoreBody(Body body, LogAnomalyScorer s, boolean all, long number) throws IOException {
+        Runnable fault = beforeScoring;
+        if (fault != null) {
+            fault.run();
+        }
+        StringBuilder text = new StringBuilder();
+        ScoringStream stream = s.open("<request " + number + ">", s.etlSpec().mode(), null, 0, options.batch);
         long[] counts = new long[3];  // lines read, sequences scored, flagged
-        try (RequestBody in = new RequestBody(exchange.getRequestBody(), charset, maxBodyBytes)) {
-            java.util.function.Consumer<ScoredSequence> out = r -> {
-                counts[1]++;
-                if (r.anomaly) {
-                    counts[2]++;
-                }
-                if (all || r.anomaly) {
-                    body.append(r.toJson()).append('\n');
-                }
-            };
+        Consumer<ScoredSequence> out = r -> {
+            counts[1]++;
+            if (r.anomaly) {
+                counts[2]++;
+            }
+            if (all || r.anomaly) {
+                text.append(r.toJson()).append('\n');
+            }
+        };
+        try (RequestBody in = new RequestBody(new ByteArrayInputStream(body.bytes, 0, body.length),
+                s.etlSpec().charset(), options.maxBodyBytes)) {
             try {
                 LineSplitter.split(in, line -> {
                     counts[0]++;
@@ -194,15 +614,7 @@ public final class ScoringServer {
                 err.put("error", e.getMessage());
                 err.put("line", counts[0] + 1);
                 err.put("byte_offset", e.byteOffset);
-                send(exchange, 400, JsonText.dumpsCompact(err) + "\n");
-                return;
-            } catch (RequestBody.TooLargeException e) {
-                send(exchange, 413, error(e.getMessage()));
-                return;
-            }
-            if (in.bytesRead() == 0) {
-                send(exchange, 400, error("empty body: POST the log lines to score as the request body"));
-                return;
+                return new Answer(400, JsonText.dumpsCompact(err) + "\n");
             }
             stream.finish(out);
         } catch (BadRecordException e) {
@@ -210,20 +622,60 @@ public final class ScoringServer {
             err.put("error", e.getMessage());
             err.put("line", e.line());
             err.put("field", e.field());
-            send(exchange, 400, JsonText.dumpsCompact(err) + "\n");
-            return;
+            return new Answer(400, JsonText.dumpsCompact(err) + "\n");
         } catch (EtlException e) {
-            send(exchange, 400, error(e.getMessage()));
-            return;
-        } catch (RuntimeException e) {
-            send(exchange, 500, error(e.toString()));
-            return;
+            return new Answer(400, error(e.getMessage()));
         }
-        scored += counts[1];
-        flagged += counts[2];
-        exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson; charset=utf-8");
-        send(exchange, 200, body.toString());
+        ReadReport report = stream.etl().report();
+        Answer answer = new Answer(200, text.toString());
+        answer.headers.put("Content-Type", "application/x-ndjson; charset=utf-8");
+        answer.headers.put("X-Lines", Long.toString(report.lines));
+        answer.headers.put("X-Sequences", Long.toString(counts[1]));
+        answer.headers.put("X-Flagged", Long.toString(counts[2]));
+        answer.headers.put("X-Bad-Lines", Long.toString(report.badLines));
+        if (!report.absentFields.isEmpty()) {
+            answer.headers.put("X-Absent-Fields", String.join(",", report.absentFields));
+        }
+        scored.addAndGet(counts[1]);
+        flagged.addAndGet(counts[2]);
+        lines.addAndGet(report.lines);
+        badLines.addAndGet(report.badLines);
+        return answer;
     }
+
+    /** A failure of the server, not of the request: counted, logged, answered 503 (out of memory) or 500. */
+    private void failed(HttpExchange exchange, Throwable t, long bodyBytes) throws IOException {
+        errors.incrementAndGet();
+        lastScoringFailed = true;
+        String message;
+        int status;
+        if (t instanceof OutOfMemoryError) {
+            status = 503;
+            long heapMiB = Runtime.getRuntime().maxMemory() >> 20;
+            message = "out of memory while handling this request" + (bodyBytes >= 0 ? " (" + bodyBytes + " bytes)" : "")
+                    + ": " + t.getMessage() + ". The batch was too large for the JVM's memory (heap limit "
+                    + heapMiB + " MiB): send fewer lines per request, start the server with a smaller --batch "
+                    + "(sequences per forward pass, now " + options.batch + "), or give it more memory "
+                    + "(JAVA_OPTS=-Xmx4g for the heap; -Dorg.bytedeco.javacpp.maxbytes=... and maxphysicalbytes for "
+                    + "ND4J's off-heap memory)";
+        } else {
+            status = 500;
+            message = "internal error: " + t;
+        }
+        lastError = Instant.now() + " HTTP " + status + ": " + message;
+        System.err.println("dl4j-bridge: serve: " + exchange.getRequestMethod() + " " + exchange.getRequestURI()
+                + " failed (answered " + status + "): " + t);
+        if (!(t instanceof OutOfMemoryError)) {
+            t.printStackTrace();
+        }
+        if (exchange.getResponseCode() != -1) {
+            throw new IOException("failed after the answer started", t);  // the JDK closes the connection
+        }
+        send(exchange, status, error(message));
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // requests and answers
 
     /** Why a request's Content-Type cannot be scored, or null when it can (absent means log text). */
     static String contentTypeProblem(String contentType, Charset modelCharset) {
@@ -255,6 +707,59 @@ public final class ScoringServer {
         return null;
     }
 
+    /**
+     * The query's parameters, checked: only {@code threshold} (a finite decimal number) and {@code all}
+     * ({@code true} or {@code false}), each at most once.
+     *
+     * @throws IllegalArgumentException naming the parameter and what it accepts
+     */
+    static Map<String, String> query(String raw) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String key = decode(eq < 0 ? pair : pair.substring(0, eq));
+            String value = eq < 0 ? null : decode(pair.substring(eq + 1));
+            if (!QUERY_PARAMETERS.contains(key)) {
+                throw new IllegalArgumentException("unknown query parameter '" + key + "': use threshold=T and all=true");
+            }
+            if (out.containsKey(key)) {
+                throw new IllegalArgumentException("query parameter '" + key + "' is given more than once: give it once");
+            }
+            if ("all".equals(key) && !"true".equals(value) && !"false".equals(value)) {
+                throw new IllegalArgumentException("query parameter 'all' must be all=true or all=false, got "
+                        + (value == null ? "a bare 'all'" : "'" + value + "'"));
+            }
+            if ("threshold".equals(key)) {
+                String problem = value == null ? "a bare 'threshold'"
+                        : !DECIMAL.matcher(value).matches() ? "'" + value + "'"
+                        : Double.isInfinite(Double.parseDouble(value)) ? "'" + value + "' (out of range)" : null;
+                if (problem != null) {
+                    throw new IllegalArgumentException("query parameter 'threshold' must be a finite decimal number "
+                            + "(threshold=T, e.g. 0.5 or 1e-3), got " + problem);
+                }
+            }
+            out.put(key, value);
+        }
+        return out;
+    }
+
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, "UTF-8");
+        } catch (java.io.UnsupportedEncodingException e) {
+            throw new AssertionError(e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("malformed query string (" + e.getMessage() + "): "
+                    + "use ?threshold=T and/or ?all=true, percent-encoded");
+        }
+    }
+
     private static String error(String message) {
         Map<String, Object> err = new LinkedHashMap<>();
         err.put("error", message);
@@ -262,16 +767,28 @@ public final class ScoringServer {
     }
 
     private void send(HttpExchange exchange, int status, String text) throws IOException {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        if (!exchange.getResponseHeaders().containsKey("Content-Type")) {
-            exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        send(exchange, status, text.getBytes(StandardCharsets.UTF_8), null);
+    }
+
+    /** Reads what is left of the body, ends the read deadline, then answers. */
+    private void send(HttpExchange exchange, int status, byte[] bytes, Map<String, String> headers) throws IOException {
+        boolean drained = drain(exchange, options.maxBodyBytes);
+        Watch w = watch.get();
+        if (w != null && !w.readDone()) {
+            throw new IOException("read timeout");  // the timer answered 408
         }
-        String requestId = exchange.getRequestHeaders().getFirst(REQUEST_ID);
-        if (requestId != null && REQUEST_ID_VALUE.matcher(requestId).matches()) {
-            exchange.getResponseHeaders().set(REQUEST_ID, requestId);
+        Headers h = exchange.getResponseHeaders();
+        if (headers != null) {
+            for (Map.Entry<String, String> e : headers.entrySet()) {
+                h.set(e.getKey(), e.getValue());
+            }
         }
-        if (!drain(exchange, maxBodyBytes)) {
-            exchange.getResponseHeaders().set("Connection", "close");  // the rest of the body is not read
+        if (!h.containsKey("Content-Type")) {
+            h.set("Content-Type", "application/json; charset=utf-8");
+        }
+        echoRequestId(exchange);
+        if (!drained || stopping) {
+            h.set("Connection", "close");  // the rest of the body is not read, or the server is stopping
         }
         exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream os = exchange.getResponseBody()) {
@@ -279,11 +796,18 @@ public final class ScoringServer {
         }
     }
 
+    private static void echoRequestId(HttpExchange exchange) {
+        String requestId = exchange.getRequestHeaders().getFirst(REQUEST_ID);
+        if (requestId != null && REQUEST_ID_VALUE.matcher(requestId).matches()) {
+            exchange.getResponseHeaders().set(REQUEST_ID, requestId);
+        }
+    }
+
     /**
      * Reads up to {@code budget} bytes the client sent and the handler did not read, so the client
      * does not see a reset connection; false when more remains (the connection is then closed).
      */
-    private static boolean drain(HttpExchange exchange, long budget) {
+    private static boolean drain(HttpExchange exchange, long budget) throws IOException {
         byte[] buf = new byte[8192];
         long left = budget;
         try {
@@ -296,21 +820,17 @@ public final class ScoringServer {
                 }
             }
         } catch (IOException alreadyClosed) {
-            // the body was read to its end and closed by the handler
+            // the body was read to its end and closed by the handler, or the read timed out (checked next)
         }
         return true;
     }
 
-    private static Map<String, String> query(String raw) throws java.io.UnsupportedEncodingException {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return out;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), "UTF-8");
-            out.put(key, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), "UTF-8"));
-        }
-        return out;
+    private static ThreadFactory named(String name, boolean daemon) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name.endsWith("-") ? name + n.incrementAndGet() : name);
+            t.setDaemon(daemon);
+            return t;
+        };
     }
 }
