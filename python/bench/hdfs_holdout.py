@@ -1,7 +1,7 @@
 """Estimate the HDFS next-event detector's false-positive rate on unseen normal sequences from DeepLog's
 training data alone, per dropout.
 
-    python python/bench/hdfs_holdout.py [--dropouts 0.2,0.3,0.4,0.5] [--folds 0,1] [--seed 7]
+    python python/bench/hdfs_holdout.py [--dropouts 0.2,0.3,0.4,0.5] [--folds 0,1] [--seed 7] [--weights raw]
 
 The acceptance protocol counts false positives on normal sequences that never occur in ``hdfs_train``. The
 training data's own stand-in for those are the sequences that occur there exactly once: 548 of its 839
@@ -9,6 +9,8 @@ distinct sequences (Good-Turing: what is seen once is the best sample of what is
 fold, half of them (seeded) are held out; the detector of ``detection.py`` is trained on the rest of
 ``hdfs_train`` with the given dropout and judged by the share of held-out sequences its headline rule flags
 (g = 9 for the keys, the end floor from its own training sessions). The test files are never read.
+``--weights mean1`` trains on the window counts scaled to mean 1 (same relative weights; DL4J scales each update
+by the minibatch's mean weight, before gradient clipping) instead of the raw counts.
 
 Prints one line per (dropout, fold) and ``holdout dropout <d>: flagged <share>`` summed over the folds.
 """
@@ -37,8 +39,9 @@ def singleton_folds(train: list, seed: int) -> list:
     return [[s for i, s in enumerate(singles) if i in pick], [s for i, s in enumerate(singles) if i not in pick]]
 
 
-def held_out_flagged(train: list, held: list, dropout: float, seed: int) -> tuple:
-    """Train without ``held``; return (flagged held-out sequences, held-out sequences)."""
+def held_out_flagged(train: list, held: list, dropout: float, seed: int, weights: str = "raw") -> tuple:
+    """Train without ``held``; return (flagged held-out sequences, held-out sequences). ``weights``: ``raw``
+    (each distinct window weighted by its count) or ``mean1`` (the counts scaled to mean 1)."""
     from dl4j_bridge.detectors.deeplog import KeyVocabulary, session_windows
 
     held_set = set(held)
@@ -47,7 +50,8 @@ def held_out_flagged(train: list, held: list, dropout: float, seed: int) -> tupl
     windows = session_windows(fit_sessions, vocab, h=10)
     held_windows = session_windows(held, vocab, h=10)
     det = bench.deeplog_detector(vocab, seed, dropout=dropout)
-    det.fit(windows.batch, sample_weight=windows.counts)
+    w = windows.counts if weights == "raw" else windows.counts * (len(windows.counts) / windows.counts.sum())
+    det.fit(windows.batch, sample_weight=w)
     ended = bench.end_floor_detector(det, windows)
     flagged = held_windows.session_scores(ended.predict(held_windows.batch), "max")
     return int(flagged.sum()), len(held)
@@ -58,6 +62,7 @@ def main() -> None:
     parser.add_argument("--dropouts", default="0.2,0.3,0.4,0.5")
     parser.add_argument("--folds", default="0,1")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--weights", choices=("raw", "mean1"), default="raw")
     parser.add_argument("--data", default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -71,13 +76,13 @@ def main() -> None:
         flagged = total = 0
         for fold in (int(f) for f in args.folds.split(",")):
             t = time.perf_counter()
-            f, n = held_out_flagged(train, folds[fold], dropout, args.seed)
+            f, n = held_out_flagged(train, folds[fold], dropout, args.seed, args.weights)
             flagged, total = flagged + f, total + n
             print(f"dropout {dropout} fold {fold}: {f} of {n} held-out sequences flagged "
                   f"({time.perf_counter() - t:.0f}s)", flush=True)
         print(f"holdout dropout {dropout}: flagged {flagged / total:.4f} ({flagged} of {total})", flush=True)
     print(f"holdout wall time: {time.perf_counter() - start:.0f}s (command: python python/bench/hdfs_holdout.py "
-          f"--dropouts {args.dropouts} --folds {args.folds} --seed {args.seed})")
+          f"--dropouts {args.dropouts} --folds {args.folds} --seed {args.seed} --weights {args.weights})")
 
 
 if __name__ == "__main__":
