@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -49,6 +50,17 @@ _STRICT_HINTS = {
 }
 
 
+def _finite(text: str) -> float:
+    """A finite number for --threshold (as the JVM launcher: no NaN, no infinity, nothing beyond the doubles)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dl4j-bridge", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -62,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--input", required=True,
                        help="raw logs in the format the model was trained on (plain or .gz); - reads standard input")
     score.add_argument("--output", default="-", help="JSON lines file (default: standard output)")
-    score.add_argument("--threshold", type=float, default=None, help="override the saved threshold")
+    score.add_argument("--threshold", type=_finite, default=None, help="override the saved threshold")
     score.add_argument("--all", action="store_true", help="one line per sequence, not only the flagged ones")
     score.add_argument("--trusted", action="store_true",
                        help="skip the model file checks (only for files you trust: loading may run code they name)")
@@ -76,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--input", required=True, help="labelled raw logs (the ETL spec has a label transform)")
     evaluate.add_argument("--report", default="reports/evaluate", help="directory of report.md and its PNGs")
     evaluate.add_argument("--kinds-field", default=None, help="input field naming each line's anomaly type")
-    evaluate.add_argument("--threshold", type=float, default=None)
+    evaluate.add_argument("--threshold", type=_finite, default=None)
     evaluate.add_argument("--trusted", action="store_true", help="as for score")
     return parser
 

@@ -256,3 +256,12 @@ def test_score_and_evaluate_refuse_input_without_a_mapped_field_or_any_label(tra
     # a field the model's reader does not map is read under its own name
     assert main(["evaluate", "--model", model, "--input", test, "--report", str(tmp_path / "ev"),
                  "--kinds-field", "service"]) == 0
+
+
+@pytest.mark.parametrize("threshold", ["nan", "inf", "-inf", "1e400", "high"])
+def test_a_threshold_override_must_be_a_finite_number_as_for_the_launcher(threshold, capsys):
+    from dl4j_bridge.cli import main
+
+    with pytest.raises(SystemExit) as usage:
+        main(["score", "--model", "m.zip", "--input", "x.log", f"--threshold={threshold}"])
+    assert usage.value.code == 2 and "must be a finite number" in capsys.readouterr().err

@@ -200,11 +200,16 @@ final class ScoreCommand {
         LogAnomalyScorer scorer = LogAnomalyScorer.load(Paths.get(model), flag(args, "--trusted"));
         String threshold = Main.option(args, "--threshold", false);
         if (threshold != null) {
+            double value;
             try {
-                scorer = scorer.withThreshold(Double.parseDouble(threshold));
-            } catch (IllegalArgumentException e) {   // not a number (NumberFormatException), or NaN
-                throw new Main.UsageException("--threshold must be a number, got '" + threshold + "'");
+                value = Double.parseDouble(threshold);
+            } catch (NumberFormatException e) {
+                value = Double.NaN;
             }
+            if (!Double.isFinite(value)) {   // not a number, NaN, an infinity or beyond the doubles (1e400)
+                throw new Main.UsageException("--threshold must be a finite number, got '" + threshold + "'");
+            }
+            scorer = scorer.withThreshold(value);
         }
         return scorer;
     }

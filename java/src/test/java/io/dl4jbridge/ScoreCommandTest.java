@@ -47,8 +47,10 @@ public class ScoreCommandTest {
         assertEquals("no --input -> 2", 2, Main.run(new String[]{"score", "--model", zip.getPath()}));
         assertEquals("bad threshold -> 2", 2, Main.run(new String[]{"score", "--model", zip.getPath(), "--input",
             log.getPath(), "--threshold", "high"}));
-        assertEquals("NaN threshold -> 2", 2, Main.run(new String[]{"score", "--model", zip.getPath(), "--input",
-            log.getPath(), "--threshold", "NaN"}));
+        for (String threshold : new String[]{"NaN", "Infinity", "-Infinity", "1e400"}) {
+            assertEquals(threshold + " threshold -> 2", 2, Main.run(new String[]{"score", "--model", zip.getPath(),
+                "--input", log.getPath(), "--threshold", threshold}));
+        }
         long before = Files.size(out.toPath());
         assertEquals("--batch 0 -> 2", 2, Main.run(new String[]{"score", "--model", zip.getPath(), "--input",
             log.getPath(), "--output", out.getPath(), "--batch", "0"}));
