@@ -237,10 +237,7 @@ def build_detector(name: str, spec: dict, n_events: Optional[int], seed: int) ->
         spec.setdefault("n_events", n_events)
     if isinstance(spec.get("hidden_sizes"), list):
         spec["hidden_sizes"] = tuple(spec["hidden_sizes"])
-    try:
-        return _DETECTORS[kind](**spec)
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"[detectors.{name}]: {error}") from error
+    return _construct(f"[detectors.{name}]", _DETECTORS[kind], **spec)
 
 
 def next_record_lines(batch: SequenceBatch, record_lines) -> np.ndarray:

@@ -74,6 +74,8 @@ def config(tmp_path, text: str):
     ('kind = "next_event"', 'kind = "next_event"\nthreshold = "contamination"\ncontamination = 0.7',
      r"\[detectors.ne\]: .*contamination"),
     ('kind = "next_event"', 'kind = "next_event"\nlearning_rate = -1.0', r"\[detectors.ne\]: .*learning_rate"),
+    ('kind = "next_event"', 'kind = "next_event"\ntop_g = "five"', r"\[detectors.ne\]: top_g must be an integer, "
+                                                                  r"got 'five'"),
     ('kind = "next_event"', 'kind = "next_event"\ntrain_on = "normals"',
      r"\[detectors.ne\] train_on must be 'normal' or 'all', got 'normals'"),
 ])
