@@ -157,7 +157,7 @@ def cmd_score(args) -> int:
             out.close()
     report = detector.pipeline_.report
     flagged = int((scores.scores > detector.threshold_).sum())
-    without_key = getattr(detector.pipeline_, "records_without_key", 0)
+    without_key = detector.pipeline_.records_without_key
     print(f"{len(batch)} sequences scored, {flagged} flagged "
           f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}"
           + (f", records_without_key {without_key}" if without_key else ""), file=sys.stderr)

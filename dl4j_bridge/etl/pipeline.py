@@ -143,6 +143,8 @@ class Pipeline:
         self.schema: Schema | None = None
         self.fitted = False
         self.n_fit_records = 0
+        #: Sessions: records of the last transforming pass without a session key (in no session, not scored).
+        self.records_without_key = 0
         if isinstance(self.split, KeySplit) and isinstance(self.sequence, Sessions) \
                 and self.split.key != self.sequence.key:
             logger.warning("KeySplit key %r differs from the session key %r", self.split.key, self.sequence.key)
@@ -336,7 +338,6 @@ class Pipeline:
             batch = builder.finish()
             if batch is not None and len(batch):
                 yield name, batch
-        #: Sessions: records of the last pass that had no session key (in no session, not scored).
         self.records_without_key = sum(getattr(b, "records_without_key", 0) for b in builders.values())
 
     def _builder(self, session_labels: Mapping[Any, int] | None):

@@ -1,6 +1,5 @@
 package io.dl4jbridge.scorer;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -12,23 +11,11 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 
 /**
- * The body of a {@code POST /score} request read as text: at most {@code limit} bytes
- * ({@link TooLargeException} past it) and decoded strictly ({@link MalformedTextException} at the
- * first byte sequence that is not valid in the charset, naming its offset, after every character
- * before it has been returned). Streams in constant memory.
+ * The body of a {@code POST /score} request (read whole, within {@code --max-body-bytes}, by the server) as text,
+ * decoded strictly: {@link MalformedTextException} at the first byte sequence that is not valid in the charset,
+ * naming its offset, after every character before it has been returned.
  */
 final class RequestBody extends Reader {
-    /** The body is longer than the server accepts. */
-    static final class TooLargeException extends IOException {
-        final long limit;
-
-        TooLargeException(long limit) {
-            super("the request body is larger than " + limit + " bytes (the server's --max-body-bytes); "
-                    + "split the lines over several requests");
-            this.limit = limit;
-        }
-    }
-
     /** The body holds bytes that are not valid text in the model's encoding. */
     static final class MalformedTextException extends IOException {
         final long byteOffset;
@@ -40,7 +27,7 @@ final class RequestBody extends Reader {
         }
     }
 
-    private final Counting in;
+    private final InputStream in;
     private final CharsetDecoder decoder;
     private final String charsetName;
     private final ByteBuffer bytes = ByteBuffer.allocate(16384);
@@ -49,18 +36,13 @@ final class RequestBody extends Reader {
     private boolean flushed;
     private MalformedTextException pending;
 
-    RequestBody(InputStream raw, Charset charset, long limit) {
-        this.in = new Counting(raw, limit);
+    RequestBody(InputStream raw, Charset charset) {
+        this.in = raw;
         this.decoder = charset.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         this.charsetName = charset.name();
         bytes.flip();  // empty, ready to be read from
-    }
-
-    /** Bytes read from the request so far. */
-    long bytesRead() {
-        return in.count;
     }
 
     @Override
@@ -112,36 +94,5 @@ final class RequestBody extends Reader {
     @Override
     public void close() throws IOException {
         in.close();
-    }
-
-    /** Counts the bytes read and refuses to read past the limit. */
-    private static final class Counting extends FilterInputStream {
-        private final long limit;
-        private long count;
-
-        Counting(InputStream in, long limit) {
-            super(in);
-            this.limit = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            // ask for one byte more than the limit allows, so a body of exactly the limit passes
-            int n = super.read(b, off, (int) Math.min(len, limit - count + 1));
-            if (n > 0) {
-                count += n;
-                if (count > limit) {
-                    throw new TooLargeException(limit);
-                }
-            }
-            return n;
-        }
     }
 }

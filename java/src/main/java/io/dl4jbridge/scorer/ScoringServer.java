@@ -603,7 +603,7 @@ public final class ScoringServer {
             }
         };
         try (RequestBody in = new RequestBody(new ByteArrayInputStream(body.bytes, 0, body.length),
-                s.etlSpec().charset(), options.maxBodyBytes)) {
+                s.etlSpec().charset())) {
             try {
                 LineSplitter.split(in, line -> {
                     counts[0]++;
