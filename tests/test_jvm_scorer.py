@@ -292,3 +292,24 @@ def test_readme_java_example_compiles_and_runs(detector_zip, logs, tmp_path):
     launcher = _launcher("score", "--model", detector_zip, "--input", logs["test_log"])
     assert ran.stdout.splitlines() == launcher.stdout.splitlines()
     assert len(ran.stdout.splitlines()) > 0
+    summary = json.loads(launcher.stderr.strip().splitlines()[-1])   # the report handed to the example
+    assert f"{summary['lines']} lines, 1 bad, 0 with undecodable bytes" in ran.stderr, ran.stderr[-2000:]
+
+
+def test_both_count_the_lines_holding_undecodable_bytes(detector_zip, logs, tmp_path):
+    """Bytes that are not UTF-8 become U+FFFD on both sides (the same rows) and the lines holding them are
+    counted and named in a warning by both: the launcher used to replace them without a word."""
+    lines = logs["test_log"].read_bytes().split(b"\n")
+    lines[10] += b" \xff\xfe"          # two bad bytes on one line
+    lines[500] = lines[500][:20] + b"\xc3(" + lines[500][20:]
+    damaged = tmp_path / "damaged.log"
+    damaged.write_bytes(b"\n".join(lines))
+    _, results, proc = _launcher_against_python(detector_zip, damaged)
+    summary = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert summary["undecodable_lines"] == 2, proc.stderr[-2000:]
+    assert f"{damaged}: 2 lines hold bytes that are not valid utf-8; they were read with U+FFFD" in proc.stderr
+    python = _python("score", "--model", detector_zip, "--input", damaged)
+    assert "undecodable_lines 2" in python.stderr and "2 lines hold bytes that are not valid utf-8" in python.stderr
+    clean = json.loads(_launcher("score", "--model", detector_zip, "--input", logs["test_log"]).stderr
+                       .strip().splitlines()[-1])
+    assert "undecodable_lines" not in clean and clean["lines"] == summary["lines"]

@@ -5,6 +5,7 @@ import io.dl4jbridge.scorer.LogAnomalyScorer;
 import io.dl4jbridge.scorer.ScoredSequence;
 import io.dl4jbridge.scorer.ScoringServer;
 import io.dl4jbridge.scorer.ScoringStream;
+import io.dl4jbridge.etl.CountingDecoder;
 import io.dl4jbridge.etl.ReadReport;
 import io.dl4jbridge.etl.SessionAssembler;
 import io.dl4jbridge.etl.JsonText;
@@ -14,10 +15,8 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -87,10 +86,12 @@ final class ScoreCommand {
                 }
             }
         };
+        CountingDecoder decoder = null;
         try (InputStream raw = "-".equals(input) ? System.in : new FileInputStream(input);
-             Reader in = new InputStreamReader(io.dl4jbridge.etl.EncodingException.refuseUtf16Bom(
+             CountingDecoder in = new CountingDecoder(io.dl4jbridge.etl.EncodingException.refuseUtf16Bom(
                      input.endsWith(".gz") ? new GZIPInputStream(raw, 65536) : raw, scorer.etlSpec().encoding(),
                      "-".equals(input) ? "<stdin>" : input), charset)) {
+            decoder = in;
             LineSplitter.split(in, line -> stream.accept(line, print), () -> {
                 if ("-".equals(input)) {  // a live stream: do not hold results back while waiting for input
                     stream.flush(print);
@@ -110,6 +111,7 @@ final class ScoreCommand {
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
+        stream.etl().report().undecodableLines = decoder == null ? 0 : decoder.undecodableLines();
         summary(System.err, stream, scorer, seconds);
         return stream.flagged() > 0 ? Main.EXIT_FLAGGED : 0;
     }
@@ -129,6 +131,10 @@ final class ScoreCommand {
             for (String message : report.absentMessages) {
                 err.println("dl4j-bridge: warning: " + message);
             }
+        }
+        if (report.undecodableLines > 0) {
+            s.put("undecodable_lines", report.undecodableLines);
+            err.println("dl4j-bridge: warning: " + report.undecodableWarning(scorer.etlSpec().encoding()));
         }
         if (stream.etl().assembler() instanceof SessionAssembler) {   // left out of every session: counted
             s.put("records_without_key", ((SessionAssembler) stream.etl().assembler()).recordsWithoutKey());

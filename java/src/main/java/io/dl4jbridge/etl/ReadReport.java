@@ -22,6 +22,9 @@ public final class ReadReport {
     public final Map<String, Long> badByReason = new LinkedHashMap<>();
     /** File the rejected lines were written to, or null. */
     public String quarantine;
+    /** Lines that held bytes invalid in the spec's encoding, read with U+FFFD in their place (set by whoever
+     *  decodes the bytes: {@link CountingDecoder}). */
+    public long undecodableLines;
     /** Mapped fields the input does not have, missing on every row (only those a read allows to be absent). */
     public final List<String> absentFields = new ArrayList<>();
     /** Why each of {@link #absentFields} is absent: the message an error would have given. */
@@ -39,6 +42,14 @@ public final class ReadReport {
         out.put("bad_by_reason", new LinkedHashMap<>(badByReason));
         out.put("quarantine", quarantine);
         out.put("absent_fields", new ArrayList<>(absentFields));
+        out.put("undecodable_lines", undecodableLines);
         return out;
+    }
+
+    /** The warning for {@link #undecodableLines}, in Python's words but with the launcher's advice. */
+    public String undecodableWarning(String encoding) {
+        return source + ": " + undecodableLines + " lines hold bytes that are not valid " + encoding
+                + "; they were read with U+FFFD in their place (the model reads " + encoding
+                + "; if the file has another encoding, convert it first: iconv -f ITS_ENCODING -t " + encoding + ")";
     }
 }

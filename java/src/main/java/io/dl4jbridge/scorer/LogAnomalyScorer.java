@@ -92,19 +92,33 @@ public final class LogAnomalyScorer {
 
     /**
      * Scores a log file (plain or {@code .gz}) read as the launcher and Python read it: in the encoding the
-     * spec was saved with (bytes invalid in it become U+FFFD, as in Python) and split into lines as Python
+     * spec was saved with (bytes invalid in it become U+FFFD, as in Python, and the lines holding them are counted in the
+     * stream's {@code ReadReport.undecodableLines}) and split into lines as Python
      * splits them; records are named by the file's path, as in the launcher's messages.
      */
     public List<ScoredSequence> scoreFile(java.nio.file.Path path) throws java.io.IOException {
+        return scoreFile(path, report -> { });
+    }
+
+    /**
+     * {@link #scoreFile(java.nio.file.Path)}, then hands {@code report} what the read counted: lines, records,
+     * blank lines, bad lines (lenient specs) and lines with undecodable bytes, with Python's meanings.
+     */
+    public List<ScoredSequence> scoreFile(java.nio.file.Path path,
+                                          java.util.function.Consumer<io.dl4jbridge.etl.ReadReport> report)
+            throws java.io.IOException {
         List<ScoredSequence> out = new ArrayList<>();
         ScoringStream stream = open(path.toString());
         try (java.io.InputStream raw = java.nio.file.Files.newInputStream(path);
-             java.io.Reader in = new java.io.InputStreamReader(io.dl4jbridge.etl.EncodingException.refuseUtf16Bom(
-                     path.toString().endsWith(".gz") ? new java.util.zip.GZIPInputStream(raw, 65536) : raw,
+             io.dl4jbridge.etl.CountingDecoder in = new io.dl4jbridge.etl.CountingDecoder(
+                     io.dl4jbridge.etl.EncodingException.refuseUtf16Bom(path.toString().endsWith(".gz")
+                             ? new java.util.zip.GZIPInputStream(raw, 65536) : raw,
                      detector.etl.encoding(), path.toString()), detector.etl.charset())) {
             LineSplitter.split(in, line -> stream.accept(line, out::add), () -> { });
+            stream.etl().report().undecodableLines = in.undecodableLines();
         }
         stream.finish(out::add);
+        report.accept(stream.etl().report());
         return out;
     }
 

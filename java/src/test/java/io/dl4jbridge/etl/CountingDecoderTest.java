@@ -1,0 +1,81 @@
+package io.dl4jbridge.etl;
+
+import org.junit.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+
+import static org.junit.Assert.assertEquals;
+
+/** The launcher's decoder: Java's replacement text, and the lines holding invalid bytes counted. */
+public class CountingDecoderTest {
+    private static String decodeAll(byte[] bytes, Charset charset, int chunk, CountingDecoder[] keep) throws IOException {
+        // an input stream that hands out at most 7 bytes per read: sequences split across reads
+        InputStream trickle = new ByteArrayInputStream(bytes) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, 7));
+            }
+        };
+        CountingDecoder decoder = new CountingDecoder(trickle, charset);
+        keep[0] = decoder;
+        StringBuilder out = new StringBuilder();
+        char[] buf = new char[chunk];
+        int n;
+        while ((n = decoder.read(buf, 0, chunk)) >= 0) {
+            out.append(buf, 0, n);
+        }
+        return out.toString();
+    }
+
+    @Test
+    public void countsTheLinesHoldingInvalidBytesAndReplacesThemAsJavaDoes() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write("ok line\n".getBytes(StandardCharsets.UTF_8));
+        b.write(new byte[]{'a', (byte) 0xff, 'b', (byte) 0xc3, '\n'});            // two bad spots, one line
+        b.write("caf\u00e9 \u20ac fine\r\n".getBytes(StandardCharsets.UTF_8));       // valid multi-byte
+        b.write(new byte[]{(byte) 0xe2, (byte) 0x82, 'x', '\n', '\n'});              // truncated sequence, blank
+        b.write(new byte[]{'e', 'n', 'd', (byte) 0xf0, (byte) 0x9f});                // truncated at the very end
+        byte[] bytes = b.toByteArray();
+        for (int chunk : new int[]{1, 2, 3, 8192}) {
+            CountingDecoder[] d = new CountingDecoder[1];
+            assertEquals("chunk " + chunk, new String(bytes, StandardCharsets.UTF_8), decodeAll(bytes, StandardCharsets.UTF_8, chunk, d));
+            assertEquals("chunk " + chunk, 3, d[0].undecodableLines());
+        }
+    }
+
+    @Test
+    public void matchesJavasDecodingOnRandomBytesAcrossBufferBoundaries() throws IOException {
+        Random random = new Random(7);
+        for (int round = 0; round < 20; round++) {
+            byte[] bytes = new byte[1 + random.nextInt(200_000)];
+            for (int i = 0; i < bytes.length; i++) {   // mostly text, some newlines, now and then a stray byte
+                int r = random.nextInt(1000);
+                bytes[i] = (byte) (r < 30 ? '\n' : r < 33 ? 0x80 + random.nextInt(128) : 'a' + r % 26);
+            }
+            String expected = new String(bytes, StandardCharsets.UTF_8);
+            long badLines = 0;
+            for (String line : expected.split("\n", -1)) {
+                badLines += line.indexOf('\uFFFD') >= 0 ? 1 : 0;
+            }
+            CountingDecoder[] d = new CountingDecoder[1];
+            assertEquals(expected, decodeAll(bytes, StandardCharsets.UTF_8, 4096, d));
+            assertEquals(badLines, d[0].undecodableLines());
+        }
+    }
+
+    @Test
+    public void aSingleByteCharsetHasNothingToCount() throws IOException {
+        byte[] bytes = {'a', (byte) 0xff, '\n', (byte) 0x80};
+        CountingDecoder[] d = new CountingDecoder[1];
+        assertEquals(new String(bytes, StandardCharsets.ISO_8859_1), decodeAll(bytes, StandardCharsets.ISO_8859_1, 5, d));
+        assertEquals(0, d[0].undecodableLines());
+        assertEquals("", decodeAll(new byte[0], StandardCharsets.UTF_8, 5, d));
+        assertEquals(0, d[0].undecodableLines());
+    }
+}
