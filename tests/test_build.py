@@ -63,6 +63,23 @@ def test_launcher_without_a_usable_java_exits_4_never_1_which_means_flagged(dist
     assert "JAVA_HOME is set to an invalid directory" in proc.stderr
 
 
+def test_launcher_with_jvm_options_the_jvm_refuses_exits_4_with_the_jvms_words(dist):
+    """java refusing its options exits 1, which would read as "score flagged something"."""
+    import os
+
+    cases = {"JAVA_OPTS": ("-Xmx2 gb", "Too small maximum heap"),
+             "DL4J_BRIDGE_OPTS": ("-XX:+NoSuchFlag", "Unrecognized VM option 'NoSuchFlag'")}
+    for name, (value, words) in cases.items():
+        proc = subprocess.run([str(dist / "bin" / "dl4j-bridge"), "info"], capture_output=True, text=True,
+                              timeout=60, env=dict(os.environ, **{name: value}))
+        assert proc.returncode == 4 and proc.stdout == "", (name, proc.returncode, proc.stdout)
+        assert words in proc.stderr and "the JVM refused its options" in proc.stderr and value in proc.stderr
+    # options the JVM takes, with quoting, still reach it
+    proc = subprocess.run([str(dist / "bin" / "dl4j-bridge"), "info"], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, DL4J_BRIDGE_OPTS="-Xmx700m '-Dx=a b'"))
+    assert proc.returncode == 0 and "dl4j.version" in proc.stdout, proc.stderr[-2000:]
+
+
 def test_cuda_backend_configuration_resolves_and_builds():
     """Resolved and built only: there is no GPU here, so it is never run (see README)."""
     proc = subprocess.run([_gradle(), "--quiet", "-Pbackend=cuda", "printRuntimeClasspath", "installDist"],
