@@ -229,6 +229,22 @@ class BaseDetector:
             setattr(self, name, getattr(checked, name))
         return self
 
+    def __sklearn_is_fitted__(self) -> bool:
+        """For ``sklearn.utils.validation.check_is_fitted``: a trained network (the threshold may still be
+        missing; scoring says so)."""
+        return self.network_ is not None
+
+    def __sklearn_tags__(self):
+        """scikit-learn's estimator tags (scikit-learn >= 1.6 asks for them in ``check_is_fitted`` and
+        ``clone``): an outlier detector that needs no target and takes a ``SequenceBatch``, not a 2-D array.
+        Defined here rather than by inheriting ``BaseEstimator`` because scikit-learn is optional."""
+        try:
+            from sklearn.utils import InputTags, Tags, TargetTags
+        except ImportError as error:  # older scikit-learn has no tags and never asks for them
+            raise AttributeError("__sklearn_tags__ needs scikit-learn >= 1.6") from error
+        return Tags(estimator_type="outlier_detector", target_tags=TargetTags(required=False),
+                    input_tags=InputTags(two_d_array=False), non_deterministic=False)
+
     def _param_names(self):
         import inspect
 

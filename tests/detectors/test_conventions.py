@@ -91,6 +91,19 @@ def test_sklearn_clone_get_params_and_set_params(jvm):
     assert clf.contamination == 0.01
 
 
+def test_sklearn_check_is_fitted_and_outlier_detector_tags(next_event_detector, jvm):
+    import sklearn
+    from sklearn.base import is_outlier_detector
+    from sklearn.exceptions import NotFittedError as SklearnNotFitted
+    from sklearn.utils.validation import check_is_fitted
+
+    for det in (SequenceClassifier(), NextEventDetector(n_events=N_EVENTS)):
+        with pytest.raises(SklearnNotFitted, match="is not fitted yet"):
+            check_is_fitted(det)
+        assert is_outlier_detector(det), sklearn.__version__
+    check_is_fitted(next_event_detector)   # fitted: no error
+
+
 def test_not_fitted_error_is_caught_as_sklearn_code_catches_it(jvm):
     from dl4j_bridge import Dl4jBridgeError, NotFittedError
 
