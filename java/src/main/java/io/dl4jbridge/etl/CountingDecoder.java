@@ -11,15 +11,33 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 
 /**
- * Decodes a byte stream as Python's readers do (bytes invalid in the charset become U+FFFD, the line is
- * kept) and counts the lines that held such bytes, which Python reports as {@code undecodable_lines}: an
- * {@code InputStreamReader} replaces them without a word.
+ * Decodes a byte stream in one of two ways.
  *
- * <p>A line ends at {@code \n}, as {@link io.dl4jbridge.scorer.LineSplitter} splits them. One U+FFFD
- * replaces each malformed or unmappable sequence the decoder reports, as {@link CodingErrorAction#REPLACE}
- * would.</p>
+ * <ul>
+ * <li>Lenient ({@link #CountingDecoder(InputStream, Charset)}), as Python's readers do: bytes invalid in the
+ * charset become U+FFFD and the line is kept. The lines that held such bytes are counted, which Python
+ * reports as {@code undecodable_lines}; an {@code InputStreamReader} replaces them without a word. One
+ * U+FFFD replaces each malformed or unmappable sequence the decoder reports, as
+ * {@link CodingErrorAction#REPLACE} would.</li>
+ * <li>Strict ({@link #strict}), for {@code serve}'s request bodies: every character before the first invalid
+ * sequence is returned, then {@link MalformedTextException} names its byte offset.</li>
+ * </ul>
+ *
+ * <p>A line ends at {@code \n}, as {@link io.dl4jbridge.scorer.LineSplitter} splits them.</p>
  */
 public final class CountingDecoder extends Reader {
+    /** Bytes that are not valid text in the charset, met by a {@link #strict} decoder. */
+    public static final class MalformedTextException extends IOException {
+        /** Offset of the first invalid byte from the start of the stream. */
+        public final long byteOffset;
+
+        MalformedTextException(String charset, long byteOffset) {
+            super("the request body is not valid " + charset + ": malformed bytes at byte offset " + byteOffset
+                    + "; send the log lines encoded as " + charset);
+            this.byteOffset = byteOffset;
+        }
+    }
+
     private static final char REPLACEMENT = '\uFFFD';
 
     private final InputStream in;
@@ -35,9 +53,24 @@ public final class CountingDecoder extends Reader {
     /** Index of the last line counted in {@link #undecodableLines}, or -1. */
     private long lastCountedLine = -1;
     private long undecodableLines;
+    private final boolean strict;
+    /** Bytes decoded so far (a {@link #strict} decoder's error offset). */
+    private long decodedBytes;
+    private MalformedTextException pending;
 
+    /** A lenient decoder: invalid bytes become U+FFFD, their lines are counted. */
     public CountingDecoder(InputStream in, Charset charset) {
+        this(in, charset, false);
+    }
+
+    /** A strict decoder: {@link MalformedTextException} at the first invalid byte sequence. */
+    public static CountingDecoder strict(InputStream in, Charset charset) {
+        return new CountingDecoder(in, charset, true);
+    }
+
+    private CountingDecoder(InputStream in, Charset charset, boolean strict) {
         this.in = in;
+        this.strict = strict;
         this.decoder = charset.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -56,6 +89,9 @@ public final class CountingDecoder extends Reader {
             return 0;
         }
         while (!chars.hasRemaining()) {
+            if (pending != null) {
+                throw pending;   // after every character before the invalid bytes
+            }
             if (!fill()) {
                 return -1;
             }
@@ -74,7 +110,7 @@ public final class CountingDecoder extends Reader {
     private boolean fill() throws IOException {
         chars.clear();
         try {
-            while (chars.position() == 0) {
+            while (chars.position() == 0 && pending == null) {
                 if (eof) {
                     if (flushed) {
                         return false;
@@ -107,15 +143,21 @@ public final class CountingDecoder extends Reader {
 
     /** Decodes what {@link #bytes} holds into {@link #chars}; true when more input is needed to go on. */
     private boolean decode(boolean endOfInput) {
-        while (true) {
+        while (pending == null) {
             int start = chars.position();
+            int before = bytes.position();
             CoderResult result = decoder.decode(bytes, chars, endOfInput);
+            decodedBytes += bytes.position() - before;
             countNewlines(start);
             if (result.isUnderflow()) {
                 return true;
             }
             if (result.isOverflow()) {
                 return false;
+            }
+            if (strict) {
+                pending = new MalformedTextException(decoder.charset().name(), decodedBytes);
+                break;
             }
             if (chars.remaining() < 1) {
                 return false;  // the malformed bytes stay in the buffer until there is room for U+FFFD
@@ -127,6 +169,7 @@ public final class CountingDecoder extends Reader {
                 undecodableLines++;
             }
         }
+        return false;   // strict, at invalid bytes: nothing more is decoded
     }
 
     private void countNewlines(int from) {

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.dl4jbridge.etl.BadRecordException;
+import io.dl4jbridge.etl.CountingDecoder;
 import io.dl4jbridge.etl.EtlException;
 import io.dl4jbridge.etl.JsonText;
 import io.dl4jbridge.etl.ReadReport;
@@ -602,14 +603,14 @@ public final class ScoringServer {
                 text.append(r.toJson()).append('\n');
             }
         };
-        try (RequestBody in = new RequestBody(new ByteArrayInputStream(body.bytes, 0, body.length),
+        try (CountingDecoder in = CountingDecoder.strict(new ByteArrayInputStream(body.bytes, 0, body.length),
                 s.etlSpec().charset())) {
             try {
                 LineSplitter.split(in, line -> {
                     counts[0]++;
                     stream.accept(line, out);
                 }, null);
-            } catch (RequestBody.MalformedTextException e) {
+            } catch (CountingDecoder.MalformedTextException e) {
                 Map<String, Object> err = new LinkedHashMap<>();
                 err.put("error", e.getMessage());
                 err.put("line", counts[0] + 1);

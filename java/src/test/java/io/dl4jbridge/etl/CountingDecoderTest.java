@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Random;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
 /** The launcher's decoder: Java's replacement text, and the lines holding invalid bytes counted. */
 public class CountingDecoderTest {
@@ -67,6 +68,37 @@ public class CountingDecoderTest {
             assertEquals(expected, decodeAll(bytes, StandardCharsets.UTF_8, 4096, d));
             assertEquals(badLines, d[0].undecodableLines());
         }
+    }
+
+    @Test
+    public void strictReturnsEveryCharacterBeforeTheInvalidBytesThenNamesTheirOffset() throws IOException {
+        byte[] head = "line one\ncaf\u00e9 two\n".getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(head);
+        b.write(new byte[]{'x', (byte) 0xff, 'y', '\n'});
+        for (int chunk : new int[]{1, 4, 8192}) {
+            CountingDecoder strict = CountingDecoder.strict(new ByteArrayInputStream(b.toByteArray()), StandardCharsets.UTF_8);
+            StringBuilder out = new StringBuilder();
+            char[] buf = new char[chunk];
+            try {
+                int n;
+                while ((n = strict.read(buf, 0, chunk)) >= 0) {
+                    out.append(buf, 0, n);
+                }
+                throw new AssertionError("read invalid UTF-8 without a word");
+            } catch (CountingDecoder.MalformedTextException e) {
+                assertEquals(head.length + 1, e.byteOffset);
+                assertEquals("line one\ncaf\u00e9 two\nx", out.toString());
+                assertTrue(e.getMessage(), e.getMessage().contains("not valid UTF-8: malformed bytes at byte offset "
+                        + (head.length + 1)));
+            }
+        }
+        CountingDecoder[] d = new CountingDecoder[1];
+        byte[] valid = "all fine\n\u20ac".getBytes(StandardCharsets.UTF_8);
+        CountingDecoder strict = CountingDecoder.strict(new ByteArrayInputStream(valid), StandardCharsets.UTF_8);
+        char[] buf = new char[64];
+        assertEquals("all fine\n\u20ac", new String(buf, 0, strict.read(buf, 0, 64)));
+        assertEquals(-1, strict.read(buf, 0, 64));
     }
 
     @Test
