@@ -103,7 +103,7 @@ public final class CountingDecoder extends Reader {
 
     @Override
     public boolean ready() throws IOException {
-        return chars.hasRemaining() || bytes.hasRemaining() || in.available() > 0;
+        return chars.hasRemaining() || in.available() > 0;   // bytes left over are an incomplete sequence
     }
 
     /** Decodes more characters into {@link #chars}; false at the end of the input. */
@@ -125,6 +125,9 @@ public final class CountingDecoder extends Reader {
                     return chars.position() > 0 || !flushed;
                 }
                 if (!bytes.hasRemaining() || decode(false)) {
+                    if (chars.position() > 0) {
+                        break;   // hand out what is decoded before waiting for more input (a live stream)
+                    }
                     bytes.compact();
                     int n = in.read(bytes.array(), bytes.position(), bytes.remaining());
                     if (n < 0) {

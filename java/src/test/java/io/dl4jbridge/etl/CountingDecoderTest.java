@@ -101,6 +101,32 @@ public class CountingDecoderTest {
         assertEquals(-1, strict.read(buf, 0, 64));
     }
 
+    @Test(timeout = 20000)
+    public void aLiveStreamIsHandedOutBeforeMoreInputArrives() throws Exception {
+        java.io.PipedOutputStream writer = new java.io.PipedOutputStream();
+        CountingDecoder decoder = new CountingDecoder(new java.io.PipedInputStream(writer, 4096), StandardCharsets.UTF_8);
+        writer.write("first line\ncaf\u00e9 second\n".getBytes(StandardCharsets.UTF_8));
+        writer.flush();
+        // the writer stays open: read must return what has arrived, not wait for more
+        char[] buf = new char[1024];
+        StringBuilder got = new StringBuilder();
+        while (got.length() < "first line\ncaf\u00e9 second\n".length()) {
+            got.append(buf, 0, decoder.read(buf, 0, buf.length));
+        }
+        assertEquals("first line\ncaf\u00e9 second\n", got.toString());
+        assertTrue(!decoder.ready());
+        writer.write(new byte[]{(byte) 0xc3});   // half of a two-byte character: not ready yet
+        writer.write(new byte[]{(byte) 0xa9, '\n'});
+        writer.close();
+        got.setLength(0);
+        int n;
+        while ((n = decoder.read(buf, 0, buf.length)) >= 0) {
+            got.append(buf, 0, n);
+        }
+        assertEquals("\u00e9\n", got.toString());
+        assertEquals(0, decoder.undecodableLines());
+    }
+
     @Test
     public void aSingleByteCharsetHasNothingToCount() throws IOException {
         byte[] bytes = {'a', (byte) 0xff, '\n', (byte) 0x80};
