@@ -211,10 +211,20 @@ class BaseDetector:
         """
         return {name: getattr(self, name) for name in self._param_names()}
 
+    #: Parameters that only shape training: changing them leaves a fitted detector's scores and threshold as
+    #: they are (they take effect at the next :meth:`fit`).
+    TRAINING_PARAMS = frozenset({"hidden_sizes", "epochs", "batch_size", "learning_rate", "updater", "momentum",
+                                 "l2", "dropout", "lr_schedule", "seed", "patience", "validation_fraction",
+                                 "normalize", "progress", "class_weight", "n_classes", "n_events"})
+
     def set_params(self, **params) -> "BaseDetector":
         """Change constructor parameters, checked as the constructor checks them (scikit-learn's
-        ``set_params``). A fitted network is kept; call :meth:`fit` or :meth:`calibrate` for the change to
-        take effect on it.
+        ``set_params``). A fitted network is kept.
+
+        Training parameters (:attr:`TRAINING_PARAMS`) take effect at the next :meth:`fit`. Any other change
+        (how sequences are scored, how the threshold is chosen) takes effect at once, so a fitted detector's
+        ``threshold_`` -- chosen for the old scores -- is unset (with a warning), as :meth:`with_params` does:
+        call :meth:`calibrate` (or :meth:`fit`) before :meth:`predict` or :meth:`save`.
 
         Returns
         -------
@@ -225,9 +235,21 @@ class BaseDetector:
         if unknown:
             raise ValueError(f"{type(self).__name__} has no parameters {unknown}; its parameters are {names}")
         checked = type(self)(**{**self.get_params(), **params})
+        changed = {name for name in names if getattr(checked, name) != getattr(self, name)}
         for name in names:
             setattr(self, name, getattr(checked, name))
+        if self.network_ is not None and changed - self.TRAINING_PARAMS:
+            self._scoring_params_changed(changed)
+            if self.threshold_ is not None:
+                log.warning("%s: set_params changed %s, so the threshold %s chosen for the old scores is unset: "
+                            "call calibrate(batch) before predict or save", type(self).__name__,
+                            sorted(changed - self.TRAINING_PARAMS), self.threshold_)
+            self.threshold_ = self.threshold_method_ = None
+            self.decision_scores_ = self.labels_ = None
         return self
+
+    def _scoring_params_changed(self, changed: set) -> None:
+        """Fitted state a subclass derives from scoring parameters that :meth:`set_params` just changed."""
 
     def __sklearn_is_fitted__(self) -> bool:
         """For ``sklearn.utils.validation.check_is_fitted``: a trained network (the threshold may still be

@@ -126,6 +126,10 @@ class NextEventDetector(BaseDetector):
             other.never_expected_ = () if other.never_expected is None else other.never_expected
         return other
 
+    def _scoring_params_changed(self, changed: set) -> None:
+        if "never_expected" in changed and self.never_expected != "untrained":   # "untrained": kept from fit
+            self.never_expected_ = () if self.never_expected is None else tuple(self.never_expected)
+
     def _param_names(self):
         return list(self._OWN_PARAMS) + [p for p in super()._param_names() if p not in self._OWN_PARAMS]
 

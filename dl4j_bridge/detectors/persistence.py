@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import tempfile
 from pathlib import Path
 from typing import Optional
 
 from ..errors import ModelFileError
+from ..modelfile import _DAMAGE_HINT as DAMAGED_HINT
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,10 @@ def save_detector(detector, path, *, pipeline=None) -> Path:
     """Write the detector's zip atomically (an interrupted save leaves a previous file intact), with a manifest."""
     document = detector_document(detector)
     entries = {DETECTOR_ENTRY: json.dumps(document, indent=1, allow_nan=False)}
+    n_in = int(detector.network_.config.n_in)
+    if pipeline is not None and len(pipeline.feature_names) != n_in:
+        raise ValueError(f"the pipeline makes {len(pipeline.feature_names)} features per step but the network takes "
+                         f"{n_in}: save the detector with the pipeline it was trained on")
     if pipeline is not None:
         entries[ETL_ENTRY] = pipeline_spec_text(pipeline)
     manifest = {"features": {"names": document["feature_names"]},
@@ -103,7 +109,48 @@ def _document(model) -> dict:
     for key in ("kind", "threshold", "scoring"):
         if key not in doc:
             raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} lacks {key!r}")
+    threshold = doc["threshold"]
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} threshold must be a finite number, got {threshold!r} "
+                                f"({DAMAGED_HINT})")
+    if not isinstance(doc.get("params") or {}, dict) or not isinstance(doc["scoring"], dict):
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} params and scoring must be JSON objects ({DAMAGED_HINT})")
     return doc
+
+
+def _construct(cls, params: dict, path):
+    """The detector the saved ``params`` describe; a key this version does not know or a value it refuses is
+    a :class:`DetectorFileError` naming the file."""
+    names = cls()._param_names()
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} params {unknown} are not parameters of this "
+                                f"dl4j_bridge's {cls.__name__}: the file was written by a newer dl4j_bridge "
+                                "(upgrade it) or edited")
+    try:
+        return cls(**params)
+    except (TypeError, ValueError) as error:
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} params: {error} ({DAMAGED_HINT})") from error
+
+
+def _check_against_network(detector, doc: dict, path) -> None:
+    """What the saved document says against the network it was saved with."""
+    network = detector.network_
+    n_in, n_out = int(network.config.n_in), int(network.config.n_out)
+    if (doc.get("params") or {}).get("normalize") and network.normalizer is None:
+        raise DetectorFileError(f"{path}: the detector was trained with normalize=True but the file holds no "
+                                f"normalizer.bin, so its inputs would not be scaled as in training ({DAMAGED_HINT})")
+    if detector.feature_names_ and len(detector.feature_names_) != n_in:
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} names {len(detector.feature_names_)} features but the "
+                                f"network takes {n_in} ({DAMAGED_HINT})")
+    never = getattr(detector, "never_expected_", ())
+    if any(not 0 <= i < n_out for i in never):
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} never_expected {list(never)} holds ids outside the "
+                                f"network's {n_out} event ids ({DAMAGED_HINT})")
+    pipeline = detector.pipeline_
+    if pipeline is not None and len(pipeline.feature_names) != n_in:
+        raise DetectorFileError(f"{path}: the network takes {n_in} features per step, the ETL spec makes "
+                                f"{len(pipeline.feature_names)} ({DAMAGED_HINT})")
 
 
 def load_detector(path, *, trusted: bool = False):
@@ -122,8 +169,7 @@ def load_detector(path, *, trusted: bool = False):
         kinds = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier}
         if doc["kind"] not in kinds:
             raise DetectorFileError(f"{path}: unknown detector kind {doc['kind']!r} (known: {sorted(kinds)})")
-        params = dict(doc.get("params") or {})
-        detector = kinds[doc["kind"]](**params)
+        detector = _construct(kinds[doc["kind"]], dict(doc.get("params") or {}), path)
         detector.network_ = Network._from_model_file(model, load_updater=False, trusted=trusted)
         spec = model.text(ETL_ENTRY)
     detector.threshold_ = float(doc["threshold"])
@@ -132,7 +178,11 @@ def load_detector(path, *, trusted: bool = False):
     detector._restore_fitted(doc["scoring"])
     if detector.scoring() != doc["scoring"]:
         raise DetectorFileError(f"{path}: the saved scoring {doc['scoring']} does not match the saved parameters")
-    detector.pipeline_ = Pipeline.from_dict(json.loads(spec)) if spec is not None else None
+    try:
+        detector.pipeline_ = Pipeline.from_dict(json.loads(spec)) if spec is not None else None
+    except (ValueError, KeyError, TypeError) as error:   # SpecError is a ValueError
+        raise DetectorFileError(f"{path}: {ETL_ENTRY}: {error}") from error
+    _check_against_network(detector, doc, path)
     return detector
 
 

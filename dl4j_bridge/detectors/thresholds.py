@@ -6,9 +6,12 @@ A sequence is flagged when its score is strictly greater than the threshold (the
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Optional
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 METHODS = ("top_g", "k_sigma", "contamination", "best_f1", "fixed")
 
@@ -95,7 +98,9 @@ def k_sigma(scores, k: float = 3.0, sample_weight=None) -> Threshold:
 
 
 def contamination(scores, contamination: float = 0.01, sample_weight=None) -> Threshold:
-    """The (1 - contamination) weighted quantile of validation scores: that share of them is flagged."""
+    """The (1 - contamination) weighted quantile of validation scores: that share of them is flagged, or less
+    when scores are tied at the cut (flags are ``score > threshold``; a tie is never split). The share really
+    flagged is recorded as ``flagged_share``."""
     check_parameters(contamination=contamination)
     s = _check_scores(scores)
     w = _weights(s, sample_weight)
@@ -103,7 +108,13 @@ def contamination(scores, contamination: float = 0.01, sample_weight=None) -> Th
     cum = np.cumsum(w[order]) / w.sum()
     # the tolerance keeps float rounding of the cumulative share (0.8199999... for 0.82) from flagging one fewer
     value = float(s[order][min(len(s) - 1, int(np.searchsorted(cum, 1.0 - contamination - 1e-9)))])
-    return Threshold(value, {"name": "contamination", "contamination": float(contamination), "n": int(len(s))})
+    flagged_share = float(w[s > value].sum() / w.sum())
+    if flagged_share < 0.5 * contamination:
+        log.warning("contamination=%g: only %.4g of the validation scores are above the threshold %g (tied "
+                    "scores at the cut are not flagged); a score with fewer ties (e.g. nll) flags closer to that "
+                    "share", contamination, flagged_share, value)
+    return Threshold(value, {"name": "contamination", "contamination": float(contamination), "n": int(len(s)),
+                             "flagged_share": flagged_share})
 
 
 def best_f1(scores, labels, sample_weight=None) -> Threshold:

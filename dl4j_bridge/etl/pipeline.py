@@ -464,7 +464,9 @@ class Pipeline:
         if spec.get("format") != SPEC_FORMAT:
             raise SpecError(f"not a pipeline spec (format {spec.get('format')!r})")
         if spec.get("version") != SPEC_VERSION:
-            raise SpecError(f"unsupported spec version {spec.get('version')!r}; this code reads {SPEC_VERSION}")
+            raise SpecError(f"unsupported spec version {spec.get('version')!r}; this dl4j_bridge reads version "
+                            f"{SPEC_VERSION}: upgrade dl4j_bridge if a newer one wrote it, or save the pipeline "
+                            "again from where it was built")
         pipeline = cls(reader_from_dict(spec["reader"]),
                        [transform_from_dict(t) for t in spec["transforms"]],
                        sequence_from_dict(spec["sequence"]), split_from_dict(spec.get("split")))
@@ -484,4 +486,7 @@ class Pipeline:
                 spec = json.load(handle)
             except json.JSONDecodeError as error:
                 raise SpecError(f"{path}: not valid JSON ({error})") from error
-        return cls.from_dict(spec)
+        try:
+            return cls.from_dict(spec)
+        except SpecError as error:
+            raise SpecError(f"{path}: {error}") from error

@@ -66,7 +66,8 @@ def test_calibrate_takes_its_own_k_and_contamination(next_event_detector):
     assert det.threshold_ == pytest.approx(thresholds.k_sigma(scores, 1.0).value)
     assert det.threshold_method_["k"] == 1.0 and det.k == 3.0          # the parameter itself is unchanged
     det.calibrate(batch, method="contamination", contamination=0.2)
-    assert det.threshold_method_ == {"name": "contamination", "contamination": 0.2, "n": 200}
+    assert det.threshold_method_ == {"name": "contamination", "contamination": 0.2, "n": 200,
+                                     "flagged_share": float((scores > det.threshold_).mean())}
     assert det.threshold_ == thresholds.contamination(scores, 0.2).value and det.contamination == 0.01
     det.calibrate(batch, method="fixed", threshold_value=1.5)
     assert det.threshold_ == 1.5 and det.threshold_value is None
@@ -89,6 +90,27 @@ def test_sklearn_clone_get_params_and_set_params(jvm):
     with pytest.raises(ValueError, match=r"has no parameters \['hiden_sizes'\]"):
         clf.set_params(hiden_sizes=(4,))
     assert clf.contamination == 0.01
+
+
+def test_set_params_unsets_a_threshold_the_change_makes_stale(next_event_detector, jvm, tmp_path, caplog):
+    from dl4j_bridge import NotFittedError
+
+    batch = cycle_windows(100, seed=81)
+    det = next_event_detector.with_params(score="nll", threshold="k_sigma", never_expected=[0])
+    det.calibrate(batch)
+    threshold, flags = det.threshold_, det.predict(batch)
+    det.set_params(epochs=3, learning_rate=0.1, score="nll")   # training only, or no change: the threshold fits
+    assert det.threshold_ == threshold and (det.predict(batch) == flags).all()
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.detectors.base"):
+        det.set_params(score="count", never_expected=None)
+    assert "changed ['never_expected', 'score'], so the threshold" in caplog.text and "call calibrate" in caplog.text
+    assert det.threshold_ is None and det.threshold_method_ is None and det.never_expected_ == ()
+    for use in (lambda: det.predict(batch), lambda: det.save(tmp_path / "stale.zip")):
+        with pytest.raises(NotFittedError, match="has no threshold: call calibrate"):
+            use()
+    assert not (tmp_path / "stale.zip").exists()
+    det.calibrate(batch, method="fixed", threshold_value=0.5)
+    assert det.predict(batch).shape == (100,)
 
 
 def test_sklearn_check_is_fitted_and_outlier_detector_tags(next_event_detector, jvm):

@@ -42,7 +42,7 @@ import java.util.zip.ZipFile;
  */
 public final class ModelCheck {
     /** What to do about a damaged file (Python's modelfile says the same). */
-    static final String DAMAGE_HINT = "restore a backup, or save the model again from where it was trained (loading "
+    public static final String DAMAGE_HINT = "restore a backup, or save the model again from where it was trained (loading "
             + "this file with trusted=True and saving it would keep the damage)";
 
     public static final String POLICY_RESOURCE = "/io/dl4jbridge/model_policy.json";

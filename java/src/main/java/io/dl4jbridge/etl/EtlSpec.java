@@ -81,7 +81,8 @@ public final class EtlSpec {
             throw new SpecException("not an ETL pipeline spec (format " + (node == null ? null : node.get("format")) + ")");
         }
         if (!node.has("version") || node.get("version").asInt() != VERSION) {
-            throw new SpecException("unsupported ETL spec version " + node.get("version") + "; this code reads " + VERSION);
+            throw new SpecException("unsupported ETL spec version " + node.get("version") + "; this dl4j-bridge reads "
+                    + "version " + VERSION + ": upgrade dl4j-bridge if a newer one wrote it");
         }
         return new EtlSpec(node);
     }

@@ -86,9 +86,26 @@ public final class DetectorFile {
         if (etlText == null) {
             throw new SpecException(file + ": no " + ETL_ENTRY + " entry (the ETL spec the model was trained with)");
         }
-        EtlSpec etl = EtlSpec.parse(etlText);
+        EtlSpec etl;
+        try {
+            etl = EtlSpec.parse(etlText);
+        } catch (SpecException e) {
+            throw new SpecException(file + ": " + ETL_ENTRY + ": " + e.getMessage(), e);
+        }
+        JsonNode threshold = detector.get("threshold");
+        if (!threshold.isNumber() || !Double.isFinite(threshold.asDouble())) {
+            throw new SpecException(file + ": " + DETECTOR_ENTRY + " threshold must be a finite number, got "
+                    + (threshold.isNumber() ? String.valueOf(threshold.asDouble()) : threshold.toString()) + " ("
+                    + ModelCheck.DAMAGE_HINT + ")");
+        }
         MultiLayerNetwork network = model.network(false);
         DataNormalization normalizer = model.normalizer(trusted);
+        JsonNode params = detector.path("params");
+        if (normalizer == null && params.path("normalize").asBoolean(false)) {
+            throw new SpecException(file + ": the detector was trained with normalize=True but the file holds no "
+                    + "normalizer.bin, so its inputs would not be scaled as in training (" + ModelCheck.DAMAGE_HINT + ")");
+        }
+        checkScoringAgainstParams(file, detector.get("scoring"), params);
         long nIn = network.layerInputSize(0);
         if (nIn != etl.nFeatures()) {
             throw new SpecException(file + ": the network takes " + nIn + " features per step, the ETL spec makes "
@@ -106,6 +123,26 @@ public final class DetectorFile {
                     + scoringKind + "'");
         }
         return new DetectorFile(path, network, normalizer, etl, detector);
+    }
+
+    /** Every scoring setting that is also a saved parameter must equal it (Python refuses such a file too). */
+    private static void checkScoringAgainstParams(String file, JsonNode scoring, JsonNode params) throws SpecException {
+        java.util.Iterator<String> names = scoring.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            JsonNode saved = scoring.get(name);
+            JsonNode param = params.get(name);
+            if ("kind".equals(name) || "never_expected".equals(name) || param == null || param.isNull()) {
+                continue;
+            }
+            boolean same = saved.isNumber() && param.isNumber() ? saved.asDouble() == param.asDouble()
+                    : saved.equals(param);
+            if (!same) {
+                throw new SpecException(file + ": " + DETECTOR_ENTRY + " scoring " + name + " = " + saved
+                        + " does not match the saved parameter " + name + " = " + param + " ("
+                        + ModelCheck.DAMAGE_HINT + ")");
+            }
+        }
     }
 
     private static JsonNode parseEntry(CheckedModel model, String file, String entry) throws IOException {
