@@ -58,7 +58,46 @@ def test_a_saved_model_gets_a_new_files_permissions_and_a_replaced_one_keeps_its
         assert stat.S_IMODE(os.stat(shared).st_mode) == 0o640
     finally:
         os.umask(old)
-    assert not [p for p in os.listdir(tmp_path) if p.endswith(".partial")]
+    assert not [p for p in os.listdir(tmp_path) if ".partial" in p]
+
+
+def test_a_save_killed_midway_leaves_the_old_file_and_the_next_save_clears_its_debris(trained, tmp_path):
+    """SIGKILL (or a Ctrl-C that ends the JVM at once) mid-save: the old file is intact, and the work directory
+    the killed save left beside it is removed by the next save of that file."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "big.zip"
+    trained.save(target)
+    script = (
+        "import numpy, sys\n"
+        "numpy.linalg.norm(numpy.ones(2))\n"
+        "import dl4j_bridge as db\n"
+        "db.start_jvm()\n"
+        "net = db.Network(db.LSTMConfig(n_in=64, n_out=64, hidden_sizes=(384, 384)))\n"
+        "while True:\n"
+        "    net.save(sys.argv[1])\n")
+    child = subprocess.Popen([sys.executable, "-c", script, str(target)], env=dict(os.environ, OMP_NUM_THREADS="1"),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not [p for p in os.listdir(tmp_path) if p.endswith(".partial.d")]:
+            assert child.poll() is None, child.stderr.read()[-3000:]
+            assert time.monotonic() < deadline, "the child never started a save"
+            time.sleep(0.005)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(60)
+    debris = [p for p in os.listdir(tmp_path) if ".partial" in p]
+    assert debris, "killed between saves: nothing to clear (rerun)"
+    # the old file or a complete one from an earlier round of the loop, never a torn one (the manifest is checked)
+    assert db.Network.load(target).config in (trained.config, db.LSTMConfig(n_in=64, n_out=64, hidden_sizes=(384, 384)))
+    trained.save(target)
+    assert sorted(os.listdir(tmp_path)) == ["big.zip"], os.listdir(tmp_path)
 
 
 def test_training_continues_from_the_saved_updater_state(trained, burst_data, tmp_path):

@@ -78,21 +78,27 @@ public final class ModelIO {
         Path target = Paths.get(path).toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);
-        // A new file of its own (CREATE_NEW), so it gets the permissions any new file gets here (0666 less the
-        // umask), not createTempFile's 0600: a service account other than the trainer can read the model.
-        Path tmp = null;
-        for (int attempt = 0; tmp == null; attempt++) {
-            Path candidate = dir.resolve("." + target.getFileName() + "." + Long.toUnsignedString(
-                    java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36) + ".partial");
+        removeStaleWork(dir, target);
+        // Everything of the save happens in a work directory of its own beside the target, named by this
+        // process: the partial file and the temporary file the zip file system writes on close. A save cut short
+        // by a signal or a crash leaves only that directory, and the next save of the same target removes it
+        // once its process is gone. The file is created new (CREATE_NEW), so it gets the permissions any new
+        // file gets here (0666 less the umask), not createTempFile's 0600: another service account can read it.
+        Path work = null;
+        for (int attempt = 0; work == null; attempt++) {
+            Path candidate = dir.resolve(workPrefix(target) + ProcessHandle.current().pid() + "." + Long.toUnsignedString(
+                    java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36) + WORK_SUFFIX);
             try {
-                Files.newOutputStream(candidate, StandardOpenOption.CREATE_NEW).close();
-                tmp = candidate;
+                Files.createDirectory(candidate);
+                work = candidate;
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 if (attempt > 100) {
                     throw e;
                 }
             }
         }
+        Path tmp = work.resolve(target.getFileName());
+        Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW).close();
         try {
             // writeModel(..., normalizer) fails in 1.0.0-M2.1 ("flush() failed: stream is closed"), so the
             // normalizer goes in as DL4J's own normalizer.bin entry, written by DL4J's own serializer
@@ -133,7 +139,56 @@ public final class ModelIO {
                 // some file systems cannot sync a directory; the rename itself is still atomic
             }
         } finally {
-            Files.deleteIfExists(tmp);
+            deleteTree(work);
+        }
+    }
+
+    private static final String WORK_SUFFIX = ".partial.d";
+
+    private static String workPrefix(Path target) {
+        return "." + target.getFileName() + ".";
+    }
+
+    /**
+     * Removes the work directories earlier saves of {@code target} left behind (killed mid-save): those named by a
+     * process that no longer runs. A live process's save in progress is never touched.
+     */
+    static void removeStaleWork(Path dir, Path target) {
+        String prefix = workPrefix(target);
+        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> {
+            String name = p.getFileName().toString();
+            return name.startsWith(prefix) && name.endsWith(WORK_SUFFIX);
+        })) {
+            for (Path entry : entries) {
+                String rest = entry.getFileName().toString().substring(prefix.length());
+                int dot = rest.indexOf('.');
+                if (dot < 1 || !rest.substring(0, dot).chars().allMatch(Character::isDigit) || !Files.isDirectory(
+                        entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(rest.substring(0, dot));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (!ProcessHandle.of(pid).isPresent()) {
+                    deleteTree(entry);
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // best effort: a leftover that cannot be listed or removed does not stop this save
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (root == null || !Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 
