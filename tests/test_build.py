@@ -53,6 +53,13 @@ def test_launcher_usage_errors_exit_2(dist):
     assert proc.returncode == 3 and "/nonexistent.zip" in proc.stderr
 
 
+def test_launcher_refuses_a_mistyped_option_naming_the_one_meant(dist):
+    proc = subprocess.run([str(dist / "bin" / "dl4j-bridge"), "score", "--model", "m.zip", "--input", "-",
+                           "--treshold", "100"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "unknown option '--treshold' for score (did you mean --threshold?)" in proc.stderr
+
+
 def test_launcher_without_a_usable_java_exits_4_never_1_which_means_flagged(dist, tmp_path):
     import os
 

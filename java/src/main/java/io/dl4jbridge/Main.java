@@ -41,6 +41,7 @@ public final class Main {
         try {
             switch (args[0]) {
                 case "info":
+                    checkArgs(args, "info", java.util.Collections.emptyList(), java.util.Collections.emptyList());
                     for (Map.Entry<String, String> e : RuntimeInfo.describe().entrySet()) {
                         System.out.println(e.getKey() + ": " + e.getValue());
                     }
@@ -76,6 +77,8 @@ public final class Main {
 
     /** Restores a ModelSerializer zip and writes its outputs for a .npy input in NCW layout. */
     private static int predict(String[] args) throws java.io.IOException {
+        checkArgs(args, "predict", java.util.Arrays.asList("--model", "--input", "--output", "--mask"),
+                java.util.Collections.singletonList("--trusted"));
         String model = option(args, "--model", true);
         String input = option(args, "--input", true);
         String output = option(args, "--output", true);
@@ -97,6 +100,68 @@ public final class Main {
             throw new java.io.FileNotFoundException("no such file: " + path);
         }
         return f;
+    }
+
+    /**
+     * Refuses what {@code command} does not take, before anything is read or written: an unknown or repeated
+     * option (a typo such as {@code --treshold} would otherwise be ignored), an option without its value, a
+     * stray argument.
+     *
+     * @param valued options followed by a value
+     * @param flags  options that stand alone
+     * @throws UsageException naming the argument (exit 2)
+     */
+    static void checkArgs(String[] args, String command, java.util.List<String> valued, java.util.List<String> flags) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            if (valued.contains(arg)) {
+                if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+                    throw new UsageException(arg + " needs a value");
+                }
+                i++;
+            } else if (!flags.contains(arg)) {
+                if (!arg.startsWith("-")) {
+                    throw new UsageException("unexpected argument '" + arg + "' for " + command);
+                }
+                String near = null;
+                for (String known : concat(valued, flags)) {
+                    if (editDistance(arg, known) <= 2) {
+                        near = known;
+                    }
+                }
+                throw new UsageException("unknown option '" + arg + "' for " + command
+                        + (near == null ? "" : " (did you mean " + near + "?)"));
+            }
+            if (!seen.add(arg)) {
+                throw new UsageException(arg + " is given more than once: give it once");
+            }
+        }
+    }
+
+    private static java.util.List<String> concat(java.util.List<String> a, java.util.List<String> b) {
+        java.util.List<String> out = new java.util.ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     static String option(String[] args, String name, boolean required) {

@@ -44,6 +44,9 @@ final class ScoreCommand {
             + "         SIGTERM / Ctrl-C: requests in flight get the grace period, then exit status 143 / 130\n";
 
     static int score(String[] args) throws IOException {
+        Main.checkArgs(args, "score", java.util.Arrays.asList("--model", "--input", "--output", "--threshold",
+                "--quarantine", "--session-idle-lines", "--batch"),
+                java.util.Arrays.asList("--all", "--strict", "--lenient", "--trusted"));
         String model = Main.option(args, "--model", true);
         String input = Main.option(args, "--input", true);
         String output = Main.option(args, "--output", false);
@@ -148,6 +151,9 @@ final class ScoreCommand {
     }
 
     static int serve(String[] args) throws IOException {
+        Main.checkArgs(args, "serve", java.util.Arrays.asList("--model", "--port", "--host", "--threshold", "--batch",
+                "--max-body-bytes", "--read-timeout-seconds", "--shutdown-grace-seconds"),
+                java.util.Collections.singletonList("--trusted"));
         String model = Main.option(args, "--model", true);
         String portText = Main.option(args, "--port", false);
         if (portText == null) {

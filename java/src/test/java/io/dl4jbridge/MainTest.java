@@ -21,6 +21,27 @@ public class MainTest {
     }
 
     @Test
+    public void unknownRepeatedIncompleteOrStrayArgumentsExitTwoBeforeAnythingIsRead() {
+        String[][] refused = {
+            {"score", "--model", "/no/such.zip", "--input", "x", "--treshold", "100"},
+            {"score", "--model", "/no/such.zip", "--input", "x", "--outptu", "y"},
+            {"score", "--model", "/no/such.zip", "--input", "x", "extra_positional"},
+            {"score", "--model", "/no/such.zip", "--input", "x", "--threshold"},
+            {"score", "--model", "/no/such.zip", "--input", "x", "--output", "--all"},
+            {"score", "--model", "/no/such.zip", "--input", "x", "--all", "--all"},
+            {"serve", "--model", "/no/such.zip", "--port", "0", "--all"},
+            {"predict", "--model", "/no/such.zip", "--input", "x", "--output", "y", "--threshold", "1"},
+            {"info", "--verbose"},
+        };
+        for (String[] args : refused) {   // the model does not exist: exit 3 if the arguments were accepted
+            assertEquals(String.join(" ", args), 2, Main.run(args));
+        }
+        assertEquals(1, Main.editDistance("--treshold", "--threshold"));
+        assertEquals(3, Main.run(new String[]{"score", "--model", "/no/such.zip", "--input", "x", "--all",
+            "--threshold", "-1.5", "--batch", "8", "--trusted"}));
+    }
+
+    @Test
     public void missingInputExitsThree() {
         assertEquals(3, Main.run(new String[]{"predict", "--model", "/no/such.zip", "--input", "x", "--output", "y"}));
     }
