@@ -313,3 +313,15 @@ def test_both_count_the_lines_holding_undecodable_bytes(detector_zip, logs, tmp_
     clean = json.loads(_launcher("score", "--model", detector_zip, "--input", logs["test_log"]).stderr
                        .strip().splitlines()[-1])
     assert "undecodable_lines" not in clean and clean["lines"] == summary["lines"]
+
+
+def test_both_score_a_line_holding_a_huge_token_without_stalling(detector_zip, logs, tmp_path):
+    """A 1 MB token (a base64 blob, a run of letters) used to make template masking quadratic: one such line
+    stalled the launcher for most of an hour (and serve for every client). Same rows on both sides, in time."""
+    lines = logs["test_log"].read_text(encoding="utf-8").split("\n")
+    lines[100] = lines[100] + " " + "QmFzZTY0" * 125_000
+    lines[200] = lines[200] + " " + "x" * 1_000_000
+    long_log = tmp_path / "long.log"
+    long_log.write_text("\n".join(lines), encoding="utf-8")
+    _, results, proc = _launcher_against_python(detector_zip, long_log)
+    assert json.loads(proc.stderr.strip().splitlines()[-1])["lines"] == len(lines) - 1   # the last "" ends the file

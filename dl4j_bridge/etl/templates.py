@@ -107,7 +107,10 @@ OPTIONAL_MASKING: dict[str, MaskingRule] = {
 #: (numbers, ids, IPs, hex, sizes), and so are URLs, MAC addresses (before the tokenizer splits them
 #: at their colons), paths and dates; runs of variables collapse.
 DEFAULT_MASKING: tuple[MaskingRule, ...] = (
-    MaskingRule(r"[A-Za-z][A-Za-z0-9+.\-]*://[^ \t\r\n\"'<>]+", WILDCARD, "url"),
+    # starts only where a run of scheme characters starts (the lookbehind): tried at every letter, a long run
+    # of them without "://" (a base64 blob) cost quadratic time; the run's leading digits, '+', '.', '-' go
+    # into the match
+    MaskingRule(r"(?<![A-Za-z0-9+.\-])[0-9+.\-]*[A-Za-z][A-Za-z0-9+.\-]*://[^ \t\r\n\"'<>]+", WILDCARD, "url"),
     MaskingRule(r"(?<![A-Za-z0-9_:])[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}(?![A-Za-z0-9_:])", WILDCARD, "mac"),
     MaskingRule(r"(?<![A-Za-z0-9_.\-/])(?:/[A-Za-z0-9_.\-~%+]+){2,}/?(?:\?[^ \t\r\n\"']*)?",
                 WILDCARD, "path"),
@@ -117,7 +120,7 @@ DEFAULT_MASKING: tuple[MaskingRule, ...] = (
     MaskingRule(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)? ?(?:[KMGT]i?B|B|ms|sec|s)(?![A-Za-z0-9_])",
                 WILDCARD, "quantity"),
     MaskingRule(r"(?<![A-Za-z0-9_.\-+])[A-Za-z_.\-+]*\d[A-Za-z0-9_.\-+]*", WILDCARD, "with digit"),
-    MaskingRule(r"<\*>(?:[ \t]*,?[ \t]*<\*>)+", WILDCARD, "collapse"),
+    MaskingRule(r"<\*>(?:[ \t]*(?:,[ \t]*)?<\*>)+", WILDCARD, "collapse"),   # one way to split the blanks: linear
 )
 
 _DEFAULT_SPLIT_AFTER = "=:,"

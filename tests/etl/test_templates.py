@@ -16,6 +16,29 @@ def test_masking_of_numbers_ips_hex_paths_and_urls():
     assert miner.mask("block blk_-123 and blk_456") == "block <*> and <*>"
 
 
+def test_masking_a_megabyte_token_does_not_stall():
+    """A long run of scheme characters with no "://" (a base64 blob) made the url rule quadratic (about 50 minutes
+    for 1 MB) and so did a long run of blanks after a placeholder for the collapse rule. A hang guard with a wide
+    margin, not a speed measurement (python/bench/parsing.py times the rules)."""
+    import time
+
+    miner = TemplateMiner()
+    started = time.perf_counter()
+    blob = "aGVsbG8+d29y.bGQ-" * 60_000
+    assert miner.mask(f"payload {blob} end") == "payload <*> end"
+    assert miner.mask("user " + "x" * 1_000_000 + " ok http://a.b/c") == "user " + "x" * 1_000_000 + " ok <*>"
+    assert miner.mask("<*>" + " " * 1_000_000 + "x").startswith("<*>")
+    assert time.perf_counter() - started < 30
+
+
+def test_url_rule_keeps_its_matches_apart_from_a_scheme_glued_to_digits_or_dots():
+    miner = TemplateMiner()
+    for message, masked in [("see http://a.b/c now", "see <*> now"), ("(http://x.y)", "(<*>"),
+                            ("url=https://h/p?q=1", "url=<*>"), ("xhttp://y", "<*>"),
+                            ("...http://x", "<*>"), ("1abc://q", "<*>"), ("<*> , <*>  <*>", "<*>")]:
+        assert miner.mask(message) == masked, message
+
+
 def test_optional_rules_give_one_placeholder_per_address():
     from dl4j_bridge.etl import DEFAULT_MASKING, OPTIONAL_MASKING
 
