@@ -98,8 +98,20 @@ public final class DetectorFile {
                     + (threshold.isNumber() ? String.valueOf(threshold.asDouble()) : threshold.toString()) + " ("
                     + ModelCheck.DAMAGE_HINT + ")");
         }
-        MultiLayerNetwork network = model.network(false);
-        DataNormalization normalizer = model.normalizer(trusted);
+        MultiLayerNetwork network;
+        DataNormalization normalizer;
+        try {
+            network = model.network(false);
+        } catch (RuntimeException | IOException e) {   // DL4J's own errors on damaged bytes: without the file
+            throw new SpecException(file + ": the network (configuration.json, coefficients.bin) cannot be restored: "
+                    + e.getMessage() + " (" + ModelCheck.DAMAGE_HINT + ")", e);
+        }
+        try {
+            normalizer = model.normalizer(trusted);
+        } catch (RuntimeException e) {
+            throw new SpecException(file + ": normalizer.bin cannot be restored: " + e.getMessage() + " ("
+                    + ModelCheck.DAMAGE_HINT + ")", e);
+        }
         JsonNode params = detector.path("params");
         if (normalizer == null && params.path("normalize").asBoolean(false)) {
             throw new SpecException(file + ": the detector was trained with normalize=True but the file holds no "

@@ -26,6 +26,11 @@ import java.util.List;
  * {@code io.dl4jbridge.DetectorScoring}, the code Python's detectors call, so scores and flags agree.
  * A window or session is flagged when its score is above the threshold saved with the detector
  * (or the one given to {@link #withThreshold}).
+ *
+ * <p>Thread safety: one scorer may be shared by the threads of a service. Every {@link #score},
+ * {@link #scoreFile} and {@link #open} call gets ETL state of its own, and the network's forward passes run one
+ * at a time (DL4J synchronises {@code output}), so concurrent calls give the results sequential ones do but
+ * do not score in parallel. A {@link ScoringStream} belongs to one thread.</p>
  */
 public final class LogAnomalyScorer {
     /**

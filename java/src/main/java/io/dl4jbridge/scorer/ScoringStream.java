@@ -18,6 +18,10 @@ import java.util.function.Consumer;
  * {@link DetectorScoring} call (one forward pass). {@link #flush} scores a partial batch at once
  * (the launcher calls it when its input has nothing more buffered, so results of a slow stream are
  * not held back).
+ *
+ * <p>A stream holds the state of one input (open windows and sessions, counters) and belongs to one thread;
+ * it ends with {@link #finish}, after which it refuses more calls. Open one per input and thread with
+ * {@link LogAnomalyScorer#open}.</p>
  */
 public final class ScoringStream {
     private final LogAnomalyScorer scorer;
@@ -57,6 +61,7 @@ public final class ScoringStream {
 
     /** One raw line (without its terminator); results of completed batches go to {@code out}. */
     public void accept(String line, Consumer<ScoredSequence> out) {
+        requireOpen("accept");
         etl.accept(line, collect);
         while (pending.size() >= batchSize || (long) pending.size() * pendingTime * width > maxBatchValues) {
             scoreFront(out);
@@ -86,6 +91,7 @@ public final class ScoringStream {
 
     /** Scores what is pending now. */
     public void flush(Consumer<ScoredSequence> out) {
+        requireOpen("flush");
         if (pending.isEmpty()) {
             return;
         }
@@ -103,11 +109,22 @@ public final class ScoringStream {
 
     /** End of input: the last records, padded windows and open sessions are scored. */
     public void finish(Consumer<ScoredSequence> out) {
+        requireOpen("finish");
         etl.finish(collect);
         while (pending.size() > batchSize || (long) pending.size() * pendingTime * width > maxBatchValues) {
             scoreFront(out);
         }
         flush(out);
+        finished = true;
+    }
+
+    private boolean finished;
+
+    private void requireOpen(String call) {
+        if (finished) {
+            throw new IllegalStateException(call + " after finish: this stream has ended (its windows and sessions "
+                    + "are closed); open a new one with scorer.open(name)");
+        }
     }
 
     public EtlStream etl() {

@@ -58,6 +58,54 @@ public class LogAnomalyScorerTest {
     }
 
     @Test
+    public void aFinishedStreamRefusesMoreLines() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        ScoringStream stream = LogAnomalyScorer.load(d.zip.toPath()).open("s");
+        List<ScoredSequence> out = new ArrayList<>();
+        for (String line : ParityVectors.lines(d.vector)) {
+            stream.accept(line, out::add);
+        }
+        stream.finish(out::add);
+        assertEquals(d.sequences.size(), out.size());
+        try {
+            stream.accept("one more", out::add);
+            fail("a finished stream took another line");
+        } catch (IllegalStateException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("accept after finish") && e.getMessage().contains("open"));
+        }
+    }
+
+    @Test
+    public void damagedNetworkBytesInAFileWithoutManifestAreASpecErrorNamingTheFile() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        for (String entry : new String[]{"coefficients.bin", "normalizer.bin"}) {
+            java.io.File damaged = new java.io.File(tmp.getRoot(), "damaged-" + entry + ".zip");
+            try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(d.zip);
+                 java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(new java.io.FileOutputStream(damaged))) {
+                for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+                    if (e.getName().equals("dl4j_bridge.manifest.json")) {
+                        continue;   // a file from before manifests: nothing else notices the damage
+                    }
+                    byte[] data = in.getInputStream(e).readAllBytes();
+                    if (e.getName().equals(entry)) {
+                        data = java.util.Arrays.copyOf(data, data.length / 2);
+                    }
+                    out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                    out.write(data);
+                    out.closeEntry();
+                }
+            }
+            try {
+                LogAnomalyScorer.load(damaged.toPath());
+                fail("loaded a damaged " + entry);
+            } catch (SpecException e) {
+                assertTrue(e.getMessage(), e.getMessage().startsWith(damaged.toString() + ": ")
+                        && e.getMessage().contains("cannot be restored") && e.getMessage().contains("restore a backup"));
+            }
+        }
+    }
+
+    @Test
     public void batchingDoesNotChangeScores() throws Exception {
         TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_csv_sessions.json", "sequence_classifier", 0.5, 1);
         LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
