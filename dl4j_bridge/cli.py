@@ -126,7 +126,9 @@ def cmd_train(args) -> int:
 def cmd_score(args) -> int:
     from .etl import ByteStream
 
-    if args.input != "-" and not Path(args.input).is_file():
+    if args.input != "-" and Path(args.input).is_dir():
+        raise CommandInputError(f"{args.input} is a directory: give a log file, or - for standard input")
+    if args.input != "-" and not Path(args.input).exists():
         raise CommandInputError(f"no input file at {args.input} (give a log file, or - for standard input)")
     if args.output != "-" and not Path(args.output).resolve().parent.is_dir():
         raise CommandInputError(f"the directory of --output {args.output} does not exist: create it first")
@@ -140,8 +142,17 @@ def cmd_score(args) -> int:
         if reader.mode != "lenient":
             raise UsageError("--quarantine needs lenient mode (--lenient, or a spec saved with mode='lenient')")
         reader.quarantine = args.quarantine
-    source = ByteStream(sys.stdin.buffer, "<stdin>") if args.input == "-" else args.input
-    batch = detector.pipeline_.transform(source)
+    if args.input == "-":
+        source = ByteStream(sys.stdin.buffer, "<stdin>")
+    elif not Path(args.input).is_file():   # a pipe such as <(zcat app.log.gz): read once, as standard input is
+        source = ByteStream(open(args.input, "rb"), args.input)
+    else:
+        source = args.input
+    try:
+        batch = detector.pipeline_.transform(source)
+    finally:
+        if isinstance(source, ByteStream) and args.input != "-":
+            source.stream.close()
     if len(batch) == 0:
         print(f"dl4j-bridge: {args.input} yields no complete sequence to score; "
               f"{_read_summary(detector.pipeline_.report)}", file=sys.stderr)

@@ -325,3 +325,23 @@ def test_both_score_a_line_holding_a_huge_token_without_stalling(detector_zip, l
     long_log.write_text("\n".join(lines), encoding="utf-8")
     _, results, proc = _launcher_against_python(detector_zip, long_log)
     assert json.loads(proc.stderr.strip().splitlines()[-1])["lines"] == len(lines) - 1   # the last "" ends the file
+
+
+def test_both_read_a_named_pipe_as_the_file_it_carries(detector_zip, logs, tmp_path):
+    """--input <(zcat app.log.gz) (a pipe, not a regular file) was refused as 'no such file' by both."""
+    import threading
+
+    data = logs["test_log"].read_bytes()
+    file_rows = {}
+    for name, run in (("launcher", _launcher), ("python", _python)):
+        file_rows[name] = run("score", "--model", detector_zip, "--input", logs["test_log"], "--all").stdout
+        fifo = tmp_path / f"{name}.fifo"
+        os.mkfifo(fifo)
+        writer = threading.Thread(target=fifo.write_bytes, args=(data,), daemon=True)
+        writer.start()
+        proc = run("score", "--model", detector_zip, "--input", fifo, "--all")
+        writer.join(60)
+        assert proc.returncode in (0, 1), proc.stderr[-2000:]
+        assert proc.stdout == file_rows[name] and proc.stdout.count("\n") > 900
+    directory = _python("score", "--model", detector_zip, "--input", tmp_path)
+    assert directory.returncode == 3 and "is a directory" in directory.stderr

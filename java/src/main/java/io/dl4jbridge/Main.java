@@ -91,6 +91,18 @@ public final class Main {
         return 0;
     }
 
+    /** An input read once from start to end: a regular file or a pipe / device ({@code <(zcat x.gz)}). */
+    static File readable(String path) throws java.io.FileNotFoundException {
+        File f = new File(path);
+        if (f.isDirectory()) {
+            throw new java.io.FileNotFoundException(path + " is a directory: give a file");
+        }
+        if (!f.exists()) {
+            throw new java.io.FileNotFoundException("no such file: " + path);
+        }
+        return f;
+    }
+
     static File existing(String path) throws java.io.FileNotFoundException {
         File f = new File(path);
         if (f.isDirectory()) {

@@ -64,7 +64,7 @@ final class ScoreCommand {
             throw new Main.UsageException("give at most one of --strict and --lenient");
         }
         if (!"-".equals(input)) {
-            Main.existing(input);
+            Main.readable(input);   // a file, or a pipe such as <(zcat app.log.gz): read once, streamed
         }
         LogAnomalyScorer scorer = load(args, model);
         String mode = flag(args, "--strict") ? "strict" : flag(args, "--lenient") ? "lenient" : scorer.etlSpec().mode();
