@@ -345,3 +345,20 @@ def test_both_read_a_named_pipe_as_the_file_it_carries(detector_zip, logs, tmp_p
         assert proc.stdout == file_rows[name] and proc.stdout.count("\n") > 900
     directory = _python("score", "--model", detector_zip, "--input", tmp_path)
     assert directory.returncode == 3 and "is a directory" in directory.stderr
+
+
+def test_both_count_and_name_times_that_do_not_parse(detector_zip, logs, tmp_path):
+    """A time the saved format cannot parse takes the previous record's time on both sides (same rows); both
+    count such times and name the first (the launcher used to say nothing)."""
+    lines = logs["test_log"].read_text(encoding="utf-8").split("\n")
+    for index in (40, 41, 300):
+        month, day, clock, rest = lines[index].split(" ", 3)
+        lines[index] = " ".join((month, day, "99:99:99", rest))
+    odd = tmp_path / "odd_times.log"
+    odd.write_text("\n".join(lines), encoding="utf-8")
+    _, _, proc = _launcher_against_python(detector_zip, odd)
+    summary = json.loads(proc.stderr.strip().splitlines()[-1])
+    words = "3 of 1000 times in ['Month', 'Day', 'Time'] do not parse with the format"
+    assert summary["unparsable_times"] == 3 and words in proc.stderr and "(first: line 41, " in proc.stderr, proc.stderr[-2000:]
+    python = _python("score", "--model", detector_zip, "--input", odd)
+    assert words in python.stderr and "(first: line 41, " in python.stderr, python.stderr[-2000:]

@@ -210,8 +210,11 @@ class Pipeline:
                                            labels=[t.column for t in self.transforms if isinstance(t, Label)])
             n_train += len(train)
             for transform in self.transforms:
+                transform.observe(train)
                 if not transform.fitted:
                     transform.partial_fit(train)
+        for transform in self.transforms:
+            transform.observed()
         return n_train
 
     def _report_summary(self) -> str:
@@ -338,6 +341,8 @@ class Pipeline:
             batch = builder.finish()
             if batch is not None and len(batch):
                 yield name, batch
+        for transform in self.transforms:
+            transform.pass_finished(self.reader.report.source)
         self.records_without_key = sum(getattr(b, "records_without_key", 0) for b in builders.values())
 
     def _builder(self, session_labels: Mapping[Any, int] | None):

@@ -18,6 +18,7 @@ per-transform ``missing`` policy; ``"error"`` raises
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import re
 from collections import Counter
@@ -30,6 +31,8 @@ import pandas as pd
 from .errors import BadRecordError, EtlError, NotFittedError, SpecError
 from .readers import LINE_NUMBER, java_regex_to_python, python_regex_to_java, to_numbers
 from .templates import OOV_ID, TemplateMiner
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "Transform",
@@ -116,6 +119,16 @@ class Transform:
 
     def reset_stream(self) -> None:
         """Forget stream state (e.g. previous timestamp) before a new pass."""
+
+    def observe(self, frame: pd.DataFrame) -> None:
+        """A chunk of training records, shown by :meth:`Pipeline.fit` to every transform (also to those that
+        learn nothing) so that :meth:`observed` can judge whether the transform works on the data."""
+
+    def observed(self) -> None:
+        """End of the fit's pass: raise when the training records show the transform cannot work."""
+
+    def pass_finished(self, source: str) -> None:
+        """End of a pass over ``source`` (fit or transform): warn about what the pass could not use."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "column": self.column}
@@ -454,9 +467,53 @@ class Timestamp(Transform):
     def reset_stream(self) -> None:
         self._last_time: float | None = None
         self._last_by_key: dict[Any, float] = {}
+        self._counts = {"present": 0, "unparsable": 0}
+        self._example: tuple[int, str] | None = None   # (line, text) of the first unparsable time
+
+    def _count(self, frame: pd.DataFrame, seconds: np.ndarray, present: np.ndarray) -> None:
+        """Count the times given but not parsed (with the first one, for messages)."""
+        bad = present & np.isnan(seconds)
+        self._counts["present"] += int(present.sum())
+        self._counts["unparsable"] += int(bad.sum())
+        if self._example is None and bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            line = int(frame[LINE_NUMBER].iloc[row]) if LINE_NUMBER in frame else row + 1
+            self._example = (line, " ".join(str(frame[c].iloc[row]) for c in self.columns))
+
+    def _how(self) -> str:
+        return f"format {self.format!r}" if self.format else "ISO 8601 (format=None)"
+
+    def observe(self, frame: pd.DataFrame) -> None:
+        seconds, present = self._parse(frame)
+        self._count(frame, seconds, present)
+
+    def observed(self) -> None:
+        """A format that parses none of the training times would make every time feature a constant: an
+        error, naming an example; some unparsable times are a warning (they take the previous time)."""
+        counts, example = self._counts, self._example
+        if counts["present"] and counts["unparsable"] == counts["present"]:
+            raise EtlError(f"Timestamp({self.columns}): the {self._how()} parses none of the {counts['present']} "
+                           f"training times, e.g. {example[1]!r} (line {example[0]}), so every time feature would be "
+                           "a constant: give the format of these times (strftime codes, e.g. '%y%m%d %H%M%S' for "
+                           "'081109 203615')")
+        self.pass_finished("the training records")
+        self.reset_stream()
+
+    def pass_finished(self, source: str) -> None:
+        counts = self._counts
+        if counts["unparsable"]:
+            line, text = self._example
+            logger.warning("%s: %d of %d times in %s do not parse with the %s (first: line %d, %r); they take the "
+                           "previous record's time (missing='previous')", source, counts["unparsable"],
+                           counts["present"], self.columns, self._how(), line, text)
 
     def seconds(self, frame: pd.DataFrame) -> np.ndarray:
-        """Seconds since 1970-01-01 (naive times), float64 of shape ``(n,)``."""
+        """Seconds since 1970-01-01 (naive times), float64 of shape ``(n,)``; NaN where there is no time or it
+        does not parse."""
+        return self._parse(frame)[0]
+
+    def _parse(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`seconds`, and whether each record has a time at all (bool ``(n,)``)."""
         n = len(frame)
         columns = [frame[name].to_numpy(dtype=object) for name in self.columns]
         # logs are time-ordered: only rows where some time column changes need parsing
@@ -497,10 +554,11 @@ class Timestamp(Transform):
             unique_seconds[beyond_ns] = parsed[beyond_ns].astype("datetime64[us]").to_numpy().astype("int64") / 1e6
         unique_seconds = np.append(unique_seconds, np.nan)  # code -1 (missing text)
         nanos = unique_seconds[codes] * 1e9
-        return nanos / 1e9
+        return nanos / 1e9, np.asarray(codes) >= 0
 
     def features(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
-        seconds = self.seconds(frame)
+        seconds, present = self._parse(frame)
+        self._count(frame, seconds, present)
         missing = np.isnan(seconds)
         if missing.any():
             if self.missing == "error":

@@ -127,3 +127,34 @@ def test_every_transform_spec_is_json_round_trippable():
         assert again.feature_names == t.feature_names
         a, b = t.features(train), again.features(train)
         assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_a_timestamp_format_that_parses_no_training_time_fails_the_fit_and_some_unparsable_are_warned(caplog):
+    """A wrong format (run.toml's '%Y-%m-%d %H:%M:%S' for HDFS's '081109 203615') parsed nothing and silently made
+    every time feature a constant; now the fit fails naming an example, and a few bad times are counted."""
+    import logging
+
+    from dl4j_bridge.etl import EtlError, Pipeline, TextReader, Windows
+
+    lines = [f"081109 2036{i:02d} INFO dfs.DataNode: Receiving block blk_{i}" for i in range(30)]
+    reader_format = "<Date> <Time> <Level> <Component>: <Content>"
+    wrong = Pipeline(TextReader(reader_format), [Timestamp(["Date", "Time"], format="%Y-%m-%d %H:%M:%S")],
+                     Windows(length=5))
+    with pytest.raises(EtlError, match=r"the format '%Y-%m-%d %H:%M:%S' parses none of the 30 training times, e.g. "
+                                       r"'081109 203600' \(line 1\), so every time feature would be a constant"):
+        wrong.fit(lines)
+    some_bad = lines[:10] + ["081109 99xx99 INFO dfs.DataNode: odd"] + lines[10:]
+    right = Pipeline(TextReader(reader_format), [Timestamp(["Date", "Time"], format="%y%m%d %H%M%S")],
+                     Windows(length=5))
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.transforms"):
+        right.fit(some_bad)
+        batch = right.transform(some_bad)
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 2 and all("1 of 31 times in ['Date', 'Time'] do not parse with the format '%y%m%d %H%M%S' "
+                                      "(first: line 11, '081109 99xx99')" in w for w in warnings)
+    assert warnings[0].startswith("the training records: ") and warnings[1].startswith("<lines>: ")
+    assert batch.x.shape == (27, 5, 5)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.transforms"):
+        right.transform(lines)
+    assert caplog.records == []   # counts start afresh with each pass

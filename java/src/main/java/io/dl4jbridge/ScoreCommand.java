@@ -139,6 +139,18 @@ final class ScoreCommand {
             s.put("undecodable_lines", report.undecodableLines);
             err.println("dl4j-bridge: warning: " + report.undecodableWarning(scorer.etlSpec().encoding()));
         }
+        long unparsableTimes = 0;
+        for (io.dl4jbridge.etl.Transform t : stream.etl().transforms()) {
+            if (t instanceof io.dl4jbridge.etl.TimestampTransform
+                    && ((io.dl4jbridge.etl.TimestampTransform) t).unparsableTimes() > 0) {
+                unparsableTimes += ((io.dl4jbridge.etl.TimestampTransform) t).unparsableTimes();
+                err.println("dl4j-bridge: warning: " + ((io.dl4jbridge.etl.TimestampTransform) t)
+                        .unparsableWarning(report.source));
+            }
+        }
+        if (unparsableTimes > 0) {
+            s.put("unparsable_times", unparsableTimes);
+        }
         if (stream.etl().assembler() instanceof SessionAssembler) {   // left out of every session: counted
             s.put("records_without_key", ((SessionAssembler) stream.etl().assembler()).recordsWithoutKey());
         }

@@ -37,6 +37,11 @@ public final class EtlStream {
         this.onRecord = this::step;
     }
 
+    /** The stream's transforms, for their counters (e.g. {@link TimestampTransform#unparsableTimes}). */
+    public List<Transform> transforms() {
+        return java.util.Collections.unmodifiableList(transforms);
+    }
+
     /** One physical line without its terminator (a byte order mark starting the first line is dropped). */
     public void accept(String line, Consumer<Sequence> out) {
         this.out = out;

@@ -25,6 +25,14 @@ public final class TimestampTransform extends Transform {
     private final Map<Object, Double> lastByKey = new HashMap<>();
     private String lastText;
     private double lastTextSeconds;
+    private final String format;
+    /** Whether the last {@link #seconds} call found no time at all (rather than one that does not parse). */
+    private boolean lastAbsent;
+    /** Records of this pass with a time, and those whose time does not parse (Python counts the same). */
+    private long presentTimes;
+    private long unparsableTimes;
+    private String firstUnparsable;
+    private long firstUnparsableLine;
 
     public TimestampTransform(List<String> columns, String format, Integer year, String deltaBy, String missing,
                               String name) {
@@ -39,6 +47,7 @@ public final class TimestampTransform extends Transform {
             timeFormat = "%Y " + (format != null ? format : "%b %d %H:%M:%S");
         }
         this.parser = new TimeParser(timeFormat);
+        this.format = format;
         this.deltaBy = deltaBy;
         this.errorOnMissing = "error".equals(missing);
         this.name = name == null ? "time" : name;
@@ -60,6 +69,33 @@ public final class TimestampTransform extends Transform {
         lastTime = null;
         lastByKey.clear();
         lastText = null;
+        presentTimes = 0;
+        unparsableTimes = 0;
+        firstUnparsable = null;
+    }
+
+    /** Times of this pass that did not parse (each took the previous record's time). */
+    public long unparsableTimes() {
+        return unparsableTimes;
+    }
+
+    /**
+     * The warning for {@link #unparsableTimes} in Python's words, or null when every time parsed.
+     *
+     * @param source the input's name
+     */
+    public String unparsableWarning(String source) {
+        if (unparsableTimes == 0) {
+            return null;
+        }
+        StringBuilder names = new StringBuilder("[");
+        for (int i = 0; i < columns.size(); i++) {
+            names.append(i > 0 ? ", " : "").append('\'').append(columns.get(i)).append('\'');
+        }
+        return source + ": " + unparsableTimes + " of " + presentTimes + " times in " + names + "] do not parse with "
+                + "the " + (format != null ? "format '" + format + "'" : "ISO 8601 (format=None)") + " (first: line "
+                + firstUnparsableLine + ", '" + firstUnparsable + "'); they take the previous record's time "
+                + "(missing='previous')";
     }
 
     /** Seconds since the epoch as pandas gives them ({@code int64 ns / 1e9}), NaN when missing. */
@@ -68,6 +104,7 @@ public final class TimestampTransform extends Transform {
         for (int i = 0; i < columns.size(); i++) {
             Object value = record.get(columns.get(i));
             if (value == null || (value instanceof Double && ((Double) value).isNaN())) {
+                lastAbsent = true;
                 return Double.NaN;
             }
             if (i > 0) {
@@ -75,6 +112,7 @@ public final class TimestampTransform extends Transform {
             }
             text.append(PyCompat.str(value));
         }
+        lastAbsent = false;
         String joined = year != null ? year + " " + text : text.toString();
         if (joined.equals(lastText)) {  // logs are time-ordered: most records repeat the last text
             return lastTextSeconds;
@@ -89,7 +127,14 @@ public final class TimestampTransform extends Transform {
     @Override
     public void write(Record record, float[] out, int offset) {
         double seconds = seconds(record);
+        if (!lastAbsent) {
+            presentTimes++;
+        }
         if (Double.isNaN(seconds)) {
+            if (!lastAbsent && unparsableTimes++ == 0) {
+                firstUnparsable = year != null ? lastText.substring(lastText.indexOf(' ') + 1) : lastText;
+                firstUnparsableLine = record.line;
+            }
             if (errorOnMissing) {
                 throw missing(record, column);
             }
