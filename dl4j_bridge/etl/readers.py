@@ -252,6 +252,7 @@ class _BadLineSink:
         self.mode = mode
         self.report = report
         self.counter: Counter[str] = Counter()
+        self.first_bad: tuple[int, str | None, str] | None = None
         self.handle = None
         if quarantine is not None:
             report.quarantine = os.fspath(quarantine)
@@ -263,14 +264,24 @@ class _BadLineSink:
 
     def bad(self, line: int, field: str | None, category: str, detail: str, text: str) -> None:
         if self.mode == "strict":
-            self.close()
-            raise BadLineError(self.source, line, field, f"{category}: {detail}")
+            # raised by raise_first once the chunk is checked: the checks run one after the other over a whole
+            # chunk (formats, column counts, then each typed field), so the first one to fail need not be the
+            # first bad line; the JVM reads line by line and names the first
+            if self.first_bad is None or line < self.first_bad[0]:
+                self.first_bad = (int(line), field, f"{category}: {detail}")
+            return
         self.counter[category] += 1
         self.report.bad_lines += 1
         if self.handle is not None:
             record = {"source": self.source, "line": int(line), "field": field,
                       "reason": f"{category}: {detail}", "text": text}
             self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def raise_first(self) -> None:
+        """Strict mode: raise the :class:`BadLineError` of the first bad line met so far, if any."""
+        if self.first_bad is not None:
+            self.close()
+            raise BadLineError(self.source, *self.first_bad)
 
     def close(self) -> None:
         self.report.bad_by_reason = dict(self.counter)
@@ -363,9 +374,11 @@ class Reader:
         try:
             for frame in self._iter_frames(source, sink):
                 frame = self._check_types(frame, sink)
+                sink.raise_first()
                 self.report.records += len(frame)
                 if len(frame):
                     yield frame
+            sink.raise_first()   # bad lines after the last frame (a reader yields no frame of bad lines only)
         finally:
             sink.close()
         first = True   # the warnings below: once per source (a pipeline reads its sources several times)
@@ -534,7 +547,11 @@ def _convert_column(column: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray
         as_object = column.astype(object)
         is_bool = np.array([isinstance(v, bool) for v in as_object], dtype=bool)
         numbers = to_numbers(as_object.where(~is_bool, None))
-        ok = missing | (numbers.notna().to_numpy() & ~is_bool)
+        # a value that is no finite number ('NaN', 'inf', 1e400 beyond float64) is a wrong type: as a missing
+        # value it would silently become the training mean
+        with np.errstate(invalid="ignore"):
+            finite_values = np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))
+        ok = missing | (finite_values & ~is_bool)
         if kind == "int":
             finite = numbers.to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):

@@ -113,7 +113,9 @@ public abstract class RecordReader {
             throw new IllegalArgumentException();
         }
         double number = PyCompat.toNumeric(raw);
-        if (Double.isNaN(number)) {
+        if (Double.isNaN(number) || Double.isInfinite(number)) {
+            // no finite number ('NaN', 'inf', 1e400 beyond double): a wrong type, as in Python (as a missing
+            // value it would silently become the training mean)
             throw new IllegalArgumentException();
         }
         if (kind.equals("float")) {

@@ -23,6 +23,22 @@ public class PyCompatTest {
     }
 
     @Test
+    public void aFloatFieldTakesFiniteNumbersOnlyAsPythonsReaderDoes() {
+        for (Object bad : new Object[]{"NaN", "inf", "-Infinity", "1e400", Double.POSITIVE_INFINITY, "abc", true}) {
+            try {
+                RecordReader.convert(bad, "float");
+                throw new AssertionError("accepted " + bad);
+            } catch (IllegalArgumentException expected) {
+                // a wrong type: the line is bad (quarantined in lenient mode)
+            }
+        }
+        assertEquals(1.5, (Double) RecordReader.convert("1.5", "float"), 0.0);
+        assertEquals(1e300, (Double) RecordReader.convert("1e300", "float"), 0.0);
+        assertNull(RecordReader.convert(null, "float"));
+        assertNull(RecordReader.convert(Double.NaN, "float"));   // a JSON NaN is a missing value, as null is
+    }
+
+    @Test
     public void pythonCodecNamesMapToJavaCharsets() {
         // the names codecs.lookup(...).name gives (what a saved spec holds), and spellings users type
         String[][] cases = {{"utf-8", "UTF-8"}, {"utf_8", "UTF-8"}, {"iso8859-1", "ISO-8859-1"}, {"latin-1", "ISO-8859-1"},
