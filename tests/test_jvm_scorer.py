@@ -362,3 +362,24 @@ def test_both_count_and_name_times_that_do_not_parse(detector_zip, logs, tmp_pat
     assert summary["unparsable_times"] == 3 and words in proc.stderr and "(first: line 41, " in proc.stderr, proc.stderr[-2000:]
     python = _python("score", "--model", detector_zip, "--input", odd)
     assert words in python.stderr and "(first: line 41, " in python.stderr, python.stderr[-2000:]
+
+
+def test_both_name_a_truncated_or_corrupt_gz_and_the_lines_read(detector_zip, logs, tmp_path):
+    """The launcher said only 'Unexpected end of ZLIB input stream' (no file, no line, no summary)."""
+    import gzip
+
+    packed = gzip.compress(logs["test_log"].read_bytes() * 20)
+    truncated = tmp_path / "cut.log.gz"
+    truncated.write_bytes(packed[:len(packed) // 2])
+    not_gzip = tmp_path / "plain.log.gz"
+    not_gzip.write_bytes(logs["test_log"].read_bytes())
+    for path in (truncated, not_gzip):
+        for run in (_launcher, _python):
+            proc = run("score", "--model", detector_zip, "--input", path)
+            assert proc.returncode == 3, (run.__name__, proc.stderr[-2000:])
+            assert re.search(rf"{re.escape(str(path))}: cannot read past line \d+: .*The file is truncated or corrupt",
+                             proc.stderr), (run.__name__, proc.stderr[-2000:])
+    proc = _launcher("score", "--model", detector_zip, "--input", truncated)
+    summary = json.loads([line for line in proc.stderr.splitlines() if line.startswith("{")][-1])
+    read = int(re.search(r"cannot read past line (\d+)", proc.stderr).group(1))
+    assert summary["lines"] == read > 1000 and summary["sequences"] > 0   # what was read was scored and said

@@ -90,18 +90,27 @@ final class ScoreCommand {
             }
         };
         CountingDecoder decoder = null;
+        IOException readFailure = null;   // a truncated or corrupt .gz: what was read is summarised, then exit 3
         try (InputStream raw = "-".equals(input) ? System.in : new FileInputStream(input);
              CountingDecoder in = new CountingDecoder(io.dl4jbridge.etl.EncodingException.refuseUtf16Bom(
                      input.endsWith(".gz") ? new GZIPInputStream(raw, 65536) : raw, scorer.etlSpec().encoding(),
                      "-".equals(input) ? "<stdin>" : input), charset)) {
             decoder = in;
-            LineSplitter.split(in, line -> stream.accept(line, print), () -> {
-                if ("-".equals(input)) {  // a live stream: do not hold results back while waiting for input
-                    stream.flush(print);
-                    flushQuietly(out);
-                }
-            });
-            stream.finish(print);
+            try {
+                LineSplitter.split(in, line -> stream.accept(line, print), () -> {
+                    if ("-".equals(input)) {  // a live stream: do not hold results back while waiting for input
+                        stream.flush(print);
+                        flushQuietly(out);
+                    }
+                });
+            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                readFailure = unreadable(input, stream.etl().report().lines, e);
+            }
+            if (readFailure == null) {   // a cut-short input's open windows and sessions are not scored as whole
+                stream.finish(print);
+            }
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {   // not gzip at all (header)
+            readFailure = unreadable(input, 0, e);
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         } finally {
@@ -116,7 +125,17 @@ final class ScoreCommand {
         double seconds = (System.nanoTime() - started) / 1e9;
         stream.etl().report().undecodableLines = decoder == null ? 0 : decoder.undecodableLines();
         summary(System.err, stream, scorer, seconds);
+        if (readFailure != null) {
+            throw readFailure;
+        }
         return stream.flagged() > 0 ? Main.EXIT_FLAGGED : 0;
+    }
+
+    /** Python's SourceError, in its words: the file, the lines read, what failed and what to do. */
+    private static IOException unreadable(String input, long lines, IOException e) {
+        return new IOException(input + ": cannot read past line " + lines + ": " + e.getClass().getSimpleName() + ": "
+                + e.getMessage() + ". The file is truncated or corrupt (a .gz still being written, or a broken copy): "
+                + "read a complete copy, or decompress what is readable with 'zcat FILE > FILE.txt' and read that", e);
     }
 
     private static void summary(PrintStream err, ScoringStream stream, LogAnomalyScorer scorer, double seconds) {
