@@ -43,8 +43,8 @@ class UsageError(ValueError):
 _STRICT_HINTS = {
     "train": "to quarantine such lines instead, set mode = \"lenient\" (and quarantine = \"bad.jsonl\") in "
              "[reader]; or check log_format / fields / encoding against the file",
-    "score": "to quarantine such lines instead, use --lenient (and --quarantine BAD.jsonl); or check that the "
-             "input has the model's log format and encoding",
+    "score": "to read on, score with --lenient [--quarantine BAD.jsonl] to count such lines (by reason, in the "
+             "summary) and set them aside; or check that the input has the model's log format and encoding",
     "evaluate": "the model's reader is strict: check that the input has the model's log format and encoding "
                 "(score --lenient --quarantine BAD.jsonl lists every bad line)",
 }
@@ -149,30 +149,90 @@ def cmd_score(args) -> int:
     else:
         source = args.input
     try:
-        batch = detector.pipeline_.transform(source)
+        scored, flagged = _score_stream(detector, source, args.output, flagged_only=not args.all)
     finally:
         if isinstance(source, ByteStream) and args.input != "-":
             source.stream.close()
-    if len(batch) == 0:
+    if scored == 0:
         print(f"dl4j-bridge: {args.input} yields no complete sequence to score; "
               f"{_read_summary(detector.pipeline_.report)}", file=sys.stderr)
         return 0
-    scores = detector.score_batch(batch)
-    rows = detector.explain(batch, flagged_only=not args.all, scores=scores)
-    out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
-    try:
-        for row in rows:
-            out.write(json.dumps(row, default=str) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
     report = detector.pipeline_.report
-    flagged = int((scores.scores > detector.threshold_).sum())
     without_key = detector.pipeline_.records_without_key
-    print(f"{len(batch)} sequences scored, {flagged} flagged "
+    print(f"{scored} sequences scored, {flagged} flagged "
           f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}"
           + (f", records_without_key {without_key}" if without_key else ""), file=sys.stderr)
     return EXIT_FLAGGED if flagged else EXIT_OK
+
+
+def _score_stream(detector, source, output: str, *, flagged_only: bool,
+                  block: Optional[int] = None) -> tuple[int, int]:
+    """Score ``source`` as it is read and write each part's rows before reading on.
+
+    Memory stays bounded by a block of the reader (megabytes) instead of growing with the input: the batches of
+    ``pipeline_.iter_transform`` are scored, explained and written in parts of whole multiples of ``block``
+    sequences, the rest carried over to the next batch. Scored in one call, the whole input would reach the JVM
+    in minibatches of ``block`` sequences from its start (``DetectorScoring.CHUNK``, as the JVM launcher's
+    ``--batch`` default): each part has the same minibatches, so every score and row is byte for byte the same
+    as with the whole input at once, whatever the reader's blocks. ``index`` counts sequences across parts.
+
+    Parameters
+    ----------
+    detector : BaseDetector
+        A fitted detector with its pipeline (``pipeline_``).
+    source : str or ByteStream
+        The input, as ``Pipeline.iter_transform`` reads it.
+    output : str
+        Path of the JSON lines file, or ``"-"`` for standard output (flushed after each part). The file is
+        created when the first sequence is scored (an input without a complete sequence writes no file).
+    flagged_only : bool
+        Write only the flagged sequences' rows (else every sequence's).
+    block : int, optional
+        Sequences per JVM minibatch; default ``network.PREDICT_CHUNK`` (4096, the JVM's ``DetectorScoring.CHUNK``).
+
+    Returns
+    -------
+    tuple of int
+        ``(sequences scored, sequences flagged)``.
+    """
+    import numpy as np
+
+    from .detectors import take
+    from .etl import SequenceBatch
+    from .network import PREDICT_CHUNK
+
+    block = PREDICT_CHUNK if block is None else int(block)
+    scored = flagged = 0
+    out = None
+
+    def write(part) -> None:
+        nonlocal out, scored, flagged
+        if out is None:
+            out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")
+        scores = detector.score_batch(part)
+        for row in detector.explain(part, flagged_only=flagged_only, scores=scores):
+            row["index"] += scored    # the sequence's number in the whole input, as the launcher's
+            out.write(json.dumps(row, default=str) + "\n")
+        if out is sys.stdout:
+            out.flush()              # a pipe gets each part's rows as they are scored
+        scored += len(part)
+        flagged += int((scores.scores > detector.threshold_).sum())
+
+    pending = None   # sequences read but not scored yet: fewer than a block
+    try:
+        for batch in detector.pipeline_.iter_transform(source):
+            if pending is not None:
+                batch = SequenceBatch.concat([pending, batch], detector.pipeline_.feature_names)
+            ready = len(batch) - len(batch) % block
+            if ready:
+                write(batch if ready == len(batch) else take(batch, np.arange(ready)))
+            pending = take(batch, np.arange(ready, len(batch))) if ready < len(batch) else None
+        if pending is not None:
+            write(pending)
+    finally:
+        if out is not None and out is not sys.stdout:
+            out.close()
+    return scored, flagged
 
 
 def cmd_evaluate(args) -> int:
@@ -215,13 +275,31 @@ def cmd_evaluate(args) -> int:
 
 
 def _read_summary(report) -> str:
+    """The reader's counts for the summary line, every one that accounts for the lines read.
+
+    ``lines`` = ``header_lines`` + ``records`` + ``continuation_lines`` + ``blank_lines`` + ``bad_lines``, as in
+    the JVM launcher's JSON summary (``header_lines``, CSV's one line, and the rarer counts only when not 0).
+
+    Parameters
+    ----------
+    report : ReadReport
+        The pipeline's reader report after the read.
+
+    Returns
+    -------
+    str
+        ``"lines N, records N, continuation_lines N, blank_lines N, bad_lines N"`` and, when there are any,
+        ``header_lines``, ``bad_by_reason``, ``quarantine``, ``undecodable_lines`` and ``absent_fields``.
+    """
     try:
         d = report.to_dict()
     except Exception:  # a reader report without to_dict
         return ""
-    keys = [k for k in ("lines", "records", "bad_lines", "quarantine", "undecodable_lines", "absent_fields")
-            if d.get(k) or k in ("lines", "records", "bad_lines")]
-    return ", ".join(f"{k} {d[k]}" for k in keys)
+    always = ("lines", "records", "continuation_lines", "blank_lines", "bad_lines")
+    order = ("lines", "header_lines", "records", "continuation_lines", "blank_lines", "bad_lines", "bad_by_reason",
+             "quarantine", "undecodable_lines", "absent_fields")
+    keys = [k for k in order if k in d and (d.get(k) or k in always)]
+    return ", ".join(f"{k} {json.dumps(d[k]) if k == 'bad_by_reason' else d[k]}" for k in keys)
 
 
 def _f(value) -> str:

@@ -207,7 +207,8 @@ def test_score_reads_leniently_with_a_quarantine_or_strictly_with_a_hint_as_the_
     model = str(trained / "models" / "clf.zip")   # saved with the reader's default mode, strict
     assert main(["score", "--model", model, "--input", str(data)]) == 3
     err = capsys.readouterr().err
-    assert f"{data}:50: invalid JSON" in err and "use --lenient (and --quarantine BAD.jsonl)" in err
+    assert f"{data}:50: invalid JSON" in err
+    assert "to read on, score with --lenient [--quarantine BAD.jsonl] to count such lines" in err
     assert main(["score", "--model", model, "--input", str(data), "--quarantine", str(tmp_path / "q.jsonl")]) == 2
     assert "--quarantine needs lenient mode" in capsys.readouterr().err
     with pytest.raises(SystemExit) as both:
@@ -223,7 +224,8 @@ def test_score_reads_leniently_with_a_quarantine_or_strictly_with_a_hint_as_the_
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data.read_bytes()), encoding="utf-8"))
     assert main(["score", "--model", model, "--input", "-", "--lenient", "--all", "--output", str(out_stdin)]) == code
     assert out_stdin.read_text() == out_file.read_text() and len(out_file.read_text().splitlines()) == 199 - 6
-    assert "lines 200, records 199, bad_lines 1" in capsys.readouterr().err
+    assert ("lines 200, records 199, continuation_lines 0, blank_lines 0, bad_lines 1, "
+            'bad_by_reason {"invalid JSON": 1}') in capsys.readouterr().err
 
 
 def test_score_and_evaluate_refuse_input_without_a_mapped_field_or_any_label(trained, tmp_path, capsys):
@@ -265,3 +267,118 @@ def test_a_threshold_override_must_be_a_finite_number_as_for_the_launcher(thresh
     with pytest.raises(SystemExit) as usage:
         main(["score", "--model", "m.zip", "--input", "x.log", f"--threshold={threshold}"])
     assert usage.value.code == 2 and "must be a finite number" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------------
+# user trial: score streams (a 1 GB log took 3.1 GB), and its summary accounts for every line
+# --------------------------------------------------------------------------------------------------
+def _small_chunks(monkeypatch, size: int, batches: list):
+    """Make score's ETL give batches of ``size`` sequences (a file is read in blocks of megabytes, so a small
+    test file makes one batch) and record each batch's length."""
+    import dl4j_bridge.cli as cli
+    from dl4j_bridge.detectors import take
+
+    load = cli._load
+
+    def small(model, trusted):
+        detector = load(model, trusted)
+        iter_transform = detector.pipeline_.iter_transform
+
+        def recorded(source, **kwargs):
+            for whole in iter_transform(source, **kwargs):
+                for start in range(0, len(whole), size):
+                    batch = take(whole, np.arange(start, min(start + size, len(whole))))
+                    batches.append(len(batch))
+                    yield batch
+
+        detector.pipeline_.iter_transform = recorded
+        return detector
+
+    monkeypatch.setattr(cli, "_load", small)
+
+
+@pytest.mark.parametrize("model, extra", [("ne.zip", ["--all"]), ("ne.zip", []), ("clf.zip", ["--all"])])
+def test_score_writes_the_same_rows_batch_by_batch_with_the_index_running_on(trained, tmp_path, monkeypatch,
+                                                                            capsys, model, extra):
+    from dl4j_bridge.cli import main
+
+    args = ["score", "--model", str(trained / "models" / model), "--input", str(trained / "data" / "test.jsonl")]
+    whole, streamed = tmp_path / "whole.jsonl", tmp_path / "streamed.jsonl"
+    code = main(args + ["--output", str(whole)] + extra)   # the saved chunk size: one batch of 800 lines
+    summary = capsys.readouterr().err.splitlines()[-1]
+    batches: list = []
+    _small_chunks(monkeypatch, 64, batches)
+    assert main(args + ["--output", str(streamed)] + extra) == code
+    assert len(batches) > 10 and sum(batches) == 800 - 6
+    assert streamed.read_bytes() == whole.read_bytes()      # byte for byte, index and all
+    rows = [json.loads(line) for line in streamed.read_text().splitlines()]
+    if extra:
+        assert [row["index"] for row in rows] == list(range(800 - 6))
+    else:
+        assert rows and all(row["flagged"] for row in rows) and max(row["index"] for row in rows) > 64
+    assert capsys.readouterr().err.splitlines()[-1] == summary   # the same counts, flagged ones included
+
+
+def test_score_writes_each_parts_rows_before_reading_on(trained, monkeypatch):
+    """With parts of 100 sequences (the JVM's minibatch is 4096), the rows of every full part are out before
+    the next batch of the ETL is read; the index runs on across parts."""
+    import io
+    import sys
+
+    import dl4j_bridge.cli as cli
+    import dl4j_bridge.network
+
+    monkeypatch.setattr(dl4j_bridge.network, "PREDICT_CHUNK", 100)
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    written: list = []
+    batches: list = []
+    _small_chunks(monkeypatch, 64, batches)
+    load = cli._load
+    parts: list = []
+
+    def watching(model, trusted):
+        detector = load(model, trusted)
+        inner, score_batch = detector.pipeline_.iter_transform, detector.score_batch
+
+        def watched(source, **kwargs):
+            for batch in inner(source, **kwargs):
+                written.append(len(out.getvalue().splitlines()))   # rows out when this batch was read
+                yield batch
+
+        def scored(batch, **kwargs):
+            parts.append(len(batch))
+            return score_batch(batch, **kwargs)
+
+        detector.pipeline_.iter_transform, detector.score_batch = watched, scored
+        return detector
+
+    monkeypatch.setattr(cli, "_load", watching)
+    cli.main(["score", "--model", str(trained / "models" / "ne.zip"), "--input",
+              str(trained / "data" / "test.jsonl"), "--all"])
+    read_before = [sum(batches[:i]) for i in range(len(batches))]
+    assert written == [n - n % 100 for n in read_before] and len(batches) > 10
+    assert parts[-1] == 94 and all(n % 100 == 0 for n in parts[:-1]) and sum(parts) == 794
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [row["index"] for row in rows] == list(range(794))
+    assert [row["line_numbers"][0] for row in rows] == list(range(1, 795))
+
+
+def test_the_score_summary_accounts_for_every_line(trained, tmp_path, capsys):
+    from dl4j_bridge.cli import main
+
+    lines = (trained / "data" / "test.jsonl").read_text().splitlines()[:100]
+    lines[10:10] = ["", "   "]
+    lines[50] = "{broken"
+    lines.append("")
+    data = tmp_path / "blank.jsonl"
+    data.write_text("\n".join(lines) + "\n")
+    main(["score", "--model", str(trained / "models" / "ne.zip"), "--input", str(data), "--lenient",
+          "--output", str(tmp_path / "out.jsonl")])
+    summary = capsys.readouterr().err.splitlines()[-1]
+    counts = {key: int(value) for key, value in
+              (part.split(" ", 1) for part in summary.split("; ", 1)[1].split(", ") if part[:3] != "bad" or
+               part.startswith("bad_lines"))}
+    assert counts == {"lines": 103, "records": 99, "continuation_lines": 0, "blank_lines": 3, "bad_lines": 1}
+    assert counts["lines"] == sum(v for k, v in counts.items() if k != "lines")
+    assert 'bad_by_reason {"invalid JSON": 1}' in summary
