@@ -20,6 +20,7 @@ from ..etl import (Categorical, ChronologicalSplit, CsvReader, EtlError, Extract
                    JsonLinesReader, KeySplit, Label, Numeric, Pipeline, Port, SequenceBatch, Sessions, Template,
                    TextReader, Timestamp, Windows)
 from ..etl.readers import LINE_NUMBER
+from ..etl.transforms import STEP_LABEL, TEMPLATE_ID
 from .baselines import IsolationForestBaseline, PCABaseline
 from .base import BaseDetector
 from .batches import take
@@ -168,12 +169,151 @@ def check_config(config: dict) -> None:
 
 
 def validate(config: dict) -> None:
-    """Every check that needs no data and no JVM: tables, keys and kinds, the ETL's and the detectors'
-    parameters (fails fast, before the ETL reads anything)."""
+    """Every check that needs no JVM and reads no log: tables, keys and kinds, the ETL's and the detectors'
+    parameters, the columns the config names, the data files and what the detectors need of them.
+
+    ``dl4j-bridge train`` runs it before starting the JVM, so that a mistake in ``run.toml`` is exit 3 at once
+    instead of an error after the JVM started (or a useless model).
+
+    Parameters
+    ----------
+    config : dict
+        A run config from :func:`load_config`.
+
+    Raises
+    ------
+    ConfigError
+        Naming the table and key at fault, and what to write instead.
+    """
     check_config(config)
-    build_pipeline(config)
+    pipeline = build_pipeline(config)
+    check_columns(pipeline)
     for name, spec in (_table(config, "detectors", {}) or {}).items():
         build_detector(name, spec, None, 0)
+    check_data(config, pipeline)
+
+
+def check_data(config: dict, pipeline: Pipeline) -> None:
+    """What training needs beyond well-formed tables: the ``[data]`` files, a test part, detectors, labels.
+
+    Parameters
+    ----------
+    config : dict
+        A run config from :func:`load_config`.
+    pipeline : Pipeline
+        Its unfitted pipeline (:func:`build_pipeline`).
+
+    Raises
+    ------
+    ConfigError
+        ``[data]`` without ``train``; a ``train`` or ``test`` path that is no file (the resolved path is
+        named); neither ``[data] test`` nor a ``[split]`` (no test part); no ``[detectors.<name>]`` table; a
+        ``sequence_classifier`` detector while no ``[[transforms]]`` table of kind ``label`` gives labels (it would
+        learn from all-0 labels and save a useless model).
+    """
+    data = _section(config, "data")
+    if data.get("train") is None:
+        raise ConfigError("[data] needs train = <path of the training logs> (relative to the config file)")
+    for key in ("train", "test"):
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise ConfigError(f"[data] {key} must be a path (a string), got {value!r}")
+        path = _path(config, value)
+        if not path.exists():
+            raise ConfigError(f"[data] {key} = {value!r}: no file at {path} (paths are relative to the config "
+                              f"file's directory, {config.get('_base', '.')}): fix the path")
+        if not path.is_file():
+            raise ConfigError(f"[data] {key} = {value!r}: {path} is not a regular file (a directory, or a pipe, "
+                              "which training would have to read more than once): give a log file")
+    if data.get("test") is None and pipeline.split is None:
+        raise ConfigError("the config gives no test data: add [data] test = <path of the test logs>, or a [split] "
+                          "table (kind = \"chronological\" with test_fraction = 0.2, or kind = \"key\" with key) to "
+                          "hold out part of [data] train")
+    detectors = _table(config, "detectors", {})
+    if not detectors:
+        raise ConfigError("the config needs at least one [detectors.<name>] table (kind = \"next_event\" or "
+                          "\"sequence_classifier\")")
+    labelled = any(isinstance(t, Label) for t in pipeline.transforms)
+    for name, spec in detectors.items():
+        if spec.get("kind") == "sequence_classifier" and not labelled:
+            field = data.get("label_field")
+            column = f"\"{field}\"" if isinstance(field, str) else "\"<the per-line label field>\""
+            raise ConfigError(
+                f"[detectors.{name}] (kind \"sequence_classifier\") learns from labelled lines, but no "
+                "[[transforms]] table of kind \"label\" gives the pipeline labels: every label would be 0 and the "
+                f"saved model useless (metrics n/a). Add [[transforms]] with kind = \"label\" and column = {column} "
+                "(the field holding each line's truth; [data] label_field alone only judges the report), or use "
+                "kind = \"next_event\", which learns from normal logs without labels")
+
+
+def check_columns(pipeline: Pipeline) -> None:
+    """Columns named in the config (a transform's ``column`` or ``delta_by``, the ``[sequence]`` or ``[split]``
+    ``key``) must be a field of the reader or a column a ``[[transforms]]`` table derives (``extract``'s
+    ``into``, the template id, the step label).
+
+    Checked only when the reader's fields are known before reading (a text reader, a JSON-lines or CSV reader
+    with ``fields``); otherwise the ETL checks them against the input's columns.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The unfitted pipeline of the config (:func:`build_pipeline`).
+
+    Raises
+    ------
+    ConfigError
+        Naming the table and key, the reader's fields and the derived columns.
+    """
+    reader = pipeline.reader
+    if not isinstance(reader, TextReader) and getattr(reader, "aliases", None) is None:
+        return   # the fields are the input's: known once it is read
+    fields = list(reader.fields)
+    derived = derived_columns(pipeline.transforms)
+    known = set(fields) | set(derived)
+    needs: list[tuple[str, str]] = []   # (table and key, column)
+    for number, transform in enumerate(pipeline.transforms, 1):
+        table = f"[[transforms]] number {number} ({transform.kind})"
+        needs += [(f"{table} column", name) for name in getattr(transform, "columns", [transform.column])]
+        if getattr(transform, "delta_by", None) is not None:
+            needs.append((f"{table} delta_by", transform.delta_by))
+    if isinstance(pipeline.sequence, Sessions):
+        needs.append(("[sequence] key", pipeline.sequence.key))
+    if isinstance(pipeline.split, KeySplit):
+        needs.append(("[split] key", pipeline.split.key))
+    for where, name in needs:
+        if name not in known:
+            raise ConfigError(f"{where} = {name!r} names no column: the reader's fields are {fields}"
+                              + (f" and the [[transforms]] derive {derived}" if derived else
+                                 " (no [[transforms]] table derives a column)")
+                              + ": name one of them, or add the field to [reader] "
+                              + ("fields" if not isinstance(reader, TextReader) else "log_format / regex"))
+
+
+def derived_columns(transforms) -> list[str]:
+    """Columns the transforms add to each record, in order: ``extract``'s ``into``, the template id of a
+    ``template``, the step label of a ``label`` transform.
+
+    Parameters
+    ----------
+    transforms : sequence of Transform
+        The pipeline's transforms.
+
+    Returns
+    -------
+    list of str
+        The derived column names, each once.
+    """
+    names: list[str] = []
+    for transform in transforms:
+        if isinstance(transform, Template):
+            names.append(TEMPLATE_ID)
+        elif isinstance(transform, Label):
+            names.append(STEP_LABEL)
+        if getattr(transform, "into", None) is not None:
+            names.append(transform.into)
+    return list(dict.fromkeys(names))
 
 
 def build_pipeline(config: dict) -> Pipeline:
@@ -349,11 +489,10 @@ def train(config: dict) -> dict:
     data = _section(config, "data")
     output = dict(config.get("output", {}))
     seed = int(output.get("seed", 7))
-    train_source = _path(config, data.get("train"))
-    if train_source is None:
-        raise ConfigError("[data] needs train = <path of the training logs>")
-    test_source = _path(config, data.get("test"))
     pipeline = build_pipeline(config)
+    check_data(config, pipeline)   # files, a test part, labels for a classifier: before any work
+    train_source = _path(config, data.get("train"))
+    test_source = _path(config, data.get("test"))
     if test_source is None:
         train_batch, test_batch = pipeline.fit_split(str(train_source))
     else:

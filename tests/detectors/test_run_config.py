@@ -38,6 +38,8 @@ seed = 3
 def config(tmp_path, text: str):
     from dl4j_bridge.detectors.run import load_config
 
+    if not (tmp_path / "train.jsonl").exists():   # validate checks that [data] train is a file
+        (tmp_path / "train.jsonl").write_text("")
     path = tmp_path / "run.toml"
     path.write_text(text)
     return load_config(path)
@@ -131,3 +133,101 @@ def test_a_detector_table_may_give_hidden_sizes_as_one_number(tmp_path):
 
     validate(config(tmp_path, BASE.replace('kind = "next_event"', 'kind = "next_event"\nhidden_sizes = 8')))
     assert build_detector("ne", {"kind": "next_event", "hidden_sizes": 8}, 5, 0).hidden_sizes in (8, (8,), [8])
+
+
+# --------------------------------------------------------------------------------------------------
+# user trial: mistakes found only after the JVM started (or never), now refused by validate
+# --------------------------------------------------------------------------------------------------
+CLASSIFIER = '[detectors.clf]\nkind = "sequence_classifier"\n'
+
+
+@pytest.mark.parametrize("old, new, message", [
+    # a classifier without labels trained on all-0 labels and saved a useless model (metrics n/a)
+    ('[detectors.ne]', CLASSIFIER + '[detectors.ne]',
+     r'\[detectors.clf\] \(kind "sequence_classifier"\) learns from labelled lines, but no \[\[transforms\]\] table '
+     r'of kind "label" .* Add \[\[transforms\]\] with kind = "label" and column = "label"'),
+    # no test part: the error came after the JVM started, worded for the Python API (split=ChronologicalSplit...)
+    ('[split]\nkind = "chronological"\ntest_fraction = 0.25\n', '',
+     r'no test data: add \[data\] test = <path of the test logs>, or a \[split\] table'),
+    ('[split]\nkind = "chronological"\ntest_fraction = 0.25\n', '[split]\n', r'no test data'),   # an empty [split]
+    ('[detectors.ne]\nkind = "next_event"\n', '', r'at least one \[detectors.<name>\] table'),
+    ('train = "train.jsonl"', 'test = "train.jsonl"', r'\[data\] needs train = '),
+    ('train = "train.jsonl"', 'train = 3', r'\[data\] train must be a path \(a string\), got 3'),
+])
+def test_a_config_that_cannot_train_anything_useful_is_refused_naming_the_table_and_key(tmp_path, old, new,
+                                                                                        message):
+    from dl4j_bridge.detectors.run import ConfigError, validate
+
+    assert old in BASE
+    with pytest.raises(ConfigError, match=message):
+        validate(config(tmp_path, BASE.replace(old, new, 1)))
+
+
+def test_a_classifier_with_a_label_transform_and_a_test_file_instead_of_a_split_are_fine(tmp_path):
+    from dl4j_bridge.detectors.run import validate
+
+    (tmp_path / "test.jsonl").write_text("")
+    text = BASE.replace('[split]\nkind = "chronological"\ntest_fraction = 0.25\n', '') \
+        .replace('train = "train.jsonl"', 'train = "train.jsonl"\ntest = "test.jsonl"') \
+        .replace('[sequence]', '[[transforms]]\nkind = "label"\ncolumn = "label"\n\n[sequence]') \
+        .replace('[detectors.ne]', CLASSIFIER + '[detectors.ne]')
+    validate(config(tmp_path, text))
+
+
+@pytest.mark.parametrize("key", ["train", "test"])
+def test_a_missing_data_file_is_refused_naming_the_key_and_the_resolved_path(tmp_path, monkeypatch, key):
+    from dl4j_bridge.detectors.run import ConfigError, validate
+
+    monkeypatch.chdir("/")   # the path is the config file's, not the working directory's
+    text = BASE.replace('train = "train.jsonl"', f'train = "train.jsonl"\ntest = "logs/test.jsonl"') if key == "test" \
+        else BASE.replace('train = "train.jsonl"', 'train = "logs/train.jsonl"')
+    with pytest.raises(ConfigError) as error:
+        validate(config(tmp_path, text))
+    assert f"[data] {key} = 'logs/{key}.jsonl': no file at {tmp_path / 'logs' / f'{key}.jsonl'}" in str(error.value)
+    (tmp_path / "logs" / f"{key}.jsonl").mkdir(parents=True)
+    with pytest.raises(ConfigError, match=r"is not a regular file"):
+        validate(config(tmp_path, text))
+
+
+@pytest.mark.parametrize("old, new, message", [
+    # a misnamed session key: the error lists the derived columns (the regex-derived block) too
+    ('[sequence]\nkind = "windows"\nlength = 4',
+     '[[transforms]]\nkind = "extract"\ncolumn = "message"\npattern = "(blk_[0-9]+)"\ninto = "block"\n\n'
+     '[sequence]\nkind = "sessions"\nkey = "blok"',
+     r"\[sequence\] key = 'blok' names no column: the reader's fields are \['service', 'message', 'label'\] and "
+     r"the \[\[transforms\]\] derive \['template_id', 'block'\]: name one of them"),
+    ('column = "message"', 'column = "Message"',
+     r"\[\[transforms\]\] number 1 \(template\) column = 'Message' names no column: the reader's fields are "
+     r"\['service', 'message', 'label'\] and the \[\[transforms\]\] derive \['template_id'\]"),
+    ('test_fraction = 0.25', 'key = "host"',
+     r"\[split\] key = 'host' names no column"),
+])
+def test_a_column_the_config_names_must_be_a_field_or_a_derived_column(tmp_path, old, new, message):
+    from dl4j_bridge.detectors.run import ConfigError, validate
+
+    assert old in BASE
+    text = BASE.replace(old, new, 1)
+    if new.startswith("key"):
+        text = text.replace('kind = "chronological"', 'kind = "key"')
+    with pytest.raises(ConfigError, match=message):
+        validate(config(tmp_path, text))
+    if "blok" in new:   # the derived column itself is a fine session key
+        validate(config(tmp_path, text.replace('key = "blok"', 'key = "block"')))
+
+
+@pytest.mark.parametrize("old, new, says", [
+    ('[detectors.ne]', CLASSIFIER + '[detectors.ne]', 'kind = "label" and column = "label"'),
+    ('[split]\nkind = "chronological"\ntest_fraction = 0.25\n', '', "add [data] test"),
+    ('train = "train.jsonl"', 'train = "nowhere.jsonl"', "[data] train = 'nowhere.jsonl': no file at"),
+])
+def test_the_cli_refuses_them_with_exit_3_before_starting_the_jvm(tmp_path, capsys, monkeypatch, old, new, says):
+    import dl4j_bridge as db
+    from dl4j_bridge.cli import main
+
+    monkeypatch.setattr(db, "start_jvm", lambda *a, **k: pytest.fail("the JVM was started for a config mistake"))
+    (tmp_path / "train.jsonl").write_text("")
+    path = tmp_path / "run.toml"
+    path.write_text(BASE.replace(old, new, 1))
+    assert main(["train", "--config", str(path)]) == 3
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
