@@ -370,6 +370,7 @@ class Reader:
             write = key is None or key not in history["quarantined"]
             history["started"] = history["started"] or write
         sink = _BadLineSink(name, self.mode, self.quarantine, self.report, append=append, write=write)
+        self._sink = sink
         self._start_read()
         try:
             for frame in self._iter_frames(source, sink):
@@ -434,8 +435,12 @@ class Reader:
         raise NotImplementedError
 
     def _blocks(self, source: Source) -> Iterator[list[str]]:
-        return iter_line_blocks(source, encoding=self.encoding, block_lines=self.chunk_lines,
-                                on_undecodable=self._count_undecodable)
+        sink = getattr(self, "_sink", None)
+        for block in iter_line_blocks(source, encoding=self.encoding, block_lines=self.chunk_lines,
+                                      on_undecodable=self._count_undecodable):
+            yield block
+            if sink is not None:   # strict mode stops within a block of the first bad line, frames or not
+                sink.raise_first()
 
     def _count_undecodable(self, lines: int) -> None:
         self.report.undecodable_lines += lines
@@ -669,6 +674,12 @@ class TextReader(Reader):
                 rows = [pending] + rows
                 line_numbers = np.concatenate([np.array([pending_line], dtype=np.int64), line_numbers])
             if not rows:
+                continue
+            if sink.mode == "strict" and sink.first_bad is not None:
+                # the read ends at this block: the held-back record's types are checked too, before the first
+                # bad line is named (the JVM does the same)
+                yield self._frame(rows, line_numbers)
+                pending = None
                 continue
             pending, pending_line = list(rows[-1]), int(line_numbers[-1])
             if len(rows) > 1:
@@ -1025,6 +1036,9 @@ class CsvReader(Reader):
                 number, previous_end = previous_end + 1, reader.line_num
                 self.report.continuation_lines += max(previous_end - number, 0)
                 sink.bad(number, None, "malformed CSV", str(error), "\n".join(lines.recent))
+                if sink.mode == "strict" and records:   # their types are checked before this line is named
+                    yield self._frame(records, numbers)
+                    records, numbers = [], []
                 continue
             number, previous_end = previous_end + 1, reader.line_num
             self.report.continuation_lines += previous_end - number  # a quoted cell spanning lines
@@ -1034,6 +1048,9 @@ class CsvReader(Reader):
             if len(row) != len(header):
                 sink.bad(number, None, "wrong column count",
                          f"expected {len(header)} cells, got {len(row)}", self.delimiter.join(row))
+                if sink.mode == "strict" and records:   # their types are checked before this line is named
+                    yield self._frame(records, numbers)
+                    records, numbers = [], []
                 continue
             row.append("")
             records.append([(row[i] if row[i] != "" else None) for i in cell])

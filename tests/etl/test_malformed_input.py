@@ -207,3 +207,34 @@ def test_non_finite_numbers_in_a_float_field_are_a_wrong_type_as_nan_is():
     json_reader = JsonLinesReader(["v"], types={"v": "float"}, mode="lenient")
     json_frame = json_reader.read(['{"v": 1e400}', '{"v": -1e999}', '{"v": 2.0}', '{"v": null}'])
     assert len(json_frame) == 2 and json_reader.report.bad_lines == 2
+
+
+@pytest.mark.parametrize("kind", ["text", "jsonl", "csv"])
+def test_strict_mode_stops_within_a_block_of_the_first_bad_line_even_when_no_line_is_good(kind):
+    """Deferring the strict error to the end of a chunk must not read on: a wrong format or a file of another
+    kind is refused after the first block, not after the whole input (or never, on a stream left open)."""
+    read = {"n": 0}
+
+    def garbage():
+        if kind == "csv":
+            yield "a,b"
+        for number in range(10 ** 9):   # "endless": the reader must stop long before
+            read["n"] = number
+            yield "1,2,3" if kind == "csv" else "}} not a record {{"
+
+    reader = {"text": TextReader("<Level> <Pid> <Content>", types={"Pid": "int"}, chunk_lines=1000),
+              "jsonl": JsonLinesReader(["a"], chunk_lines=1000),
+              "csv": CsvReader(["a", "b"], chunk_lines=1000)}[kind]
+    with pytest.raises(BadRecordError) as error:
+        reader.read(garbage())
+    assert error.value.line == (2 if kind == "csv" else 1) and read["n"] < 5000
+
+
+def test_strict_mode_checks_the_held_back_text_record_before_naming_a_later_bad_line():
+    lines = ["A 1 ok", "A 2 ok", "A abc ok", "garbage", "A 5 ok"]
+    with pytest.raises(BadRecordError) as error:
+        TextReader("<Level> <Pid> <Content>", types={"Pid": "int"}).read(lines)
+    assert (error.value.line, error.value.field) == (3, "Pid")
+    with pytest.raises(BadRecordError) as error:
+        TextReader("<Level> <Pid> <Content>", types={"Pid": "int"}).read(["A 1 ok", "A abc ok", "garbage"])
+    assert (error.value.line, error.value.field) == (2, "Pid")   # the held-back record, checked first

@@ -123,6 +123,9 @@ public final class TextRecordReader extends RecordReader {
             report.continuationLines++;
             return;
         }
+        if (policy.strict()) {
+            flush(out);   // the held-back record's types first: strict mode names the first bad line, as Python
+        }
         policy.bad(number, null, "no format match", "line does not match the log format", line);
     }
 

@@ -113,6 +113,19 @@ public class ReaderFuzzTest {
     }
 
     @Test
+    public void strictTextModeChecksTheHeldBackRecordBeforeNamingALaterBadLine() {
+        // Python's reader names line 2 (a wrong type, in the record held back for continuations), not line 3
+        RecordReader reader = new TextRecordReader("(?<a>[A-Z]+) (?<b>\\S+) (?<c>.*)", Arrays.asList("a", "b", "c"),
+                null, Collections.singletonMap("b", "int"));
+        try {
+            read(reader, Arrays.asList("A 1 ok", "A abc ok", "garbage"), "strict", new ArrayList<>());
+            throw new AssertionError("strict mode read a bad line");
+        } catch (BadRecordException e) {
+            assertEquals(e.getMessage(), 2, e.line());
+        }
+    }
+
+    @Test
     public void randomInputIsReadOrRejectedWithItsLineNeverACrash() {
         Random random = new Random(20261122L);
         Map<String, Supplier<RecordReader>> readers = readers();
