@@ -85,10 +85,17 @@ def setter(*keys, value):
      "threshold must be a finite number, got NaN"),
     ("classifier", setter("threshold", value=True), "threshold must be a finite number, got True",
      "threshold must be a finite number, got true"),
+    ("classifier", setter("threshold", value=10 ** 400), "threshold must be a finite number, got 1000",
+     "threshold must be a finite number, got Infinity"),
     ("next_event", setter("scoring", "top_g", value=2), r"the saved scoring .* does not match the saved parameters",
      None),   # (the JVM loads only detectors saved with their ETL spec, which this one is not)
     ("classifier", setter("scoring", "aggregation", value="mean"), "does not match the saved parameters",
      'scoring aggregation = "mean" does not match the saved parameter aggregation = "max"'),
+    # either way round: a setting only in scoring, or only in params
+    ("classifier", setter("scoring", "top_g", value=3), "does not match the saved parameters",
+     "scoring top_g = 3 does not match the saved parameter top_g = null"),
+    ("classifier", setter("params", "end_id", value=5), r"params \['end_id'\] are not parameters",
+     "scoring end_id = null does not match the saved parameter end_id = 5"),
 ])
 def test_both_loaders_refuse_an_edited_document_naming_the_file(saved, tmp_path, kind, edit, python_words,
                                                                 java_words):

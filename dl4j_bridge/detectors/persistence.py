@@ -110,7 +110,11 @@ def _document(model) -> dict:
         if key not in doc:
             raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} lacks {key!r}")
     threshold = doc["threshold"]
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
+    try:
+        finite = not isinstance(threshold, bool) and isinstance(threshold, (int, float)) and math.isfinite(threshold)
+    except OverflowError:   # an integer beyond float64
+        finite = False
+    if not finite:
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} threshold must be a finite number, got {threshold!r} "
                                 f"({DAMAGED_HINT})")
     if not isinstance(doc.get("params") or {}, dict) or not isinstance(doc["scoring"], dict):

@@ -137,18 +137,26 @@ public final class DetectorFile {
         return new DetectorFile(path, network, normalizer, etl, detector);
     }
 
-    /** Every scoring setting that is also a saved parameter must equal it (Python refuses such a file too). */
+    /** Scoring settings that are also constructor parameters (Python's {@code scoring()} derives them). */
+    private static final String[] SCORING_PARAMS = {"top_g", "score", "steps", "oov_id", "end_id",
+        "end_min_probability", "positive_classes", "aggregation"};
+
+    /**
+     * Every scoring setting that is also a saved parameter must equal it, either way round (a setting absent on
+     * one side equals null on the other), as Python's loader requires; files without saved params are not
+     * checked.
+     */
     private static void checkScoringAgainstParams(String file, JsonNode scoring, JsonNode params) throws SpecException {
-        java.util.Iterator<String> names = scoring.fieldNames();
-        while (names.hasNext()) {
-            String name = names.next();
+        if (!params.isObject()) {
+            return;
+        }
+        for (String name : SCORING_PARAMS) {
             JsonNode saved = scoring.get(name);
             JsonNode param = params.get(name);
-            if ("kind".equals(name) || "never_expected".equals(name) || param == null || param.isNull()) {
-                continue;
-            }
-            boolean same = saved.isNumber() && param.isNumber() ? saved.asDouble() == param.asDouble()
-                    : saved.equals(param);
+            boolean savedNull = saved == null || saved.isNull();
+            boolean paramNull = param == null || param.isNull();
+            boolean same = savedNull || paramNull ? savedNull == paramNull
+                    : saved.isNumber() && param.isNumber() ? saved.asDouble() == param.asDouble() : saved.equals(param);
             if (!same) {
                 throw new SpecException(file + ": " + DETECTOR_ENTRY + " scoring " + name + " = " + saved
                         + " does not match the saved parameter " + name + " = " + param + " ("
