@@ -379,7 +379,13 @@ def test_both_name_a_truncated_or_corrupt_gz_and_the_lines_read(detector_zip, lo
             assert proc.returncode == 3, (run.__name__, proc.stderr[-2000:])
             assert re.search(rf"{re.escape(str(path))}: cannot read past line \d+: .*The file is truncated or corrupt",
                              proc.stderr), (run.__name__, proc.stderr[-2000:])
-    proc = _launcher("score", "--model", detector_zip, "--input", truncated)
+    proc = _launcher("score", "--model", detector_zip, "--input", truncated, "--all")
     summary = json.loads([line for line in proc.stderr.splitlines() if line.startswith("{")][-1])
     read = int(re.search(r"cannot read past line (\d+)", proc.stderr).group(1))
     assert summary["lines"] == read > 1000 and summary["sequences"] > 0   # what was read was scored and said
+    # every complete window read was scored (windows of 10: all but the open ones at the cut)
+    assert summary["sequences"] == len(proc.stdout.splitlines()) >= summary["records"] - 10
+    empty = tmp_path / "empty.log.gz"
+    empty.write_bytes(b"")
+    for run in (_launcher, _python):   # an empty .gz is empty input on both sides, not a truncated file
+        assert run("score", "--model", detector_zip, "--input", empty).returncode == 0

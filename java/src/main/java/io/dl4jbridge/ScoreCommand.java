@@ -2,6 +2,7 @@ package io.dl4jbridge;
 
 import io.dl4jbridge.scorer.LineSplitter;
 import io.dl4jbridge.scorer.LogAnomalyScorer;
+import io.dl4jbridge.scorer.LogInput;
 import io.dl4jbridge.scorer.ScoredSequence;
 import io.dl4jbridge.scorer.ScoringServer;
 import io.dl4jbridge.scorer.ScoringStream;
@@ -24,7 +25,6 @@ import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.zip.GZIPInputStream;
 
 /** The launcher's {@code score} and {@code serve} commands (see {@link Main} for exit codes). */
 final class ScoreCommand {
@@ -92,9 +92,8 @@ final class ScoreCommand {
         CountingDecoder decoder = null;
         IOException readFailure = null;   // a truncated or corrupt .gz: what was read is summarised, then exit 3
         try (InputStream raw = "-".equals(input) ? System.in : new FileInputStream(input);
-             CountingDecoder in = new CountingDecoder(io.dl4jbridge.etl.EncodingException.refuseUtf16Bom(
-                     input.endsWith(".gz") ? new GZIPInputStream(raw, 65536) : raw, scorer.etlSpec().encoding(),
-                     "-".equals(input) ? "<stdin>" : input), charset)) {
+             CountingDecoder in = LogInput.open(raw, "-".equals(input) ? "<stdin>" : input,
+                     input.endsWith(".gz"), scorer.etlSpec())) {
             decoder = in;
             try {
                 LineSplitter.split(in, line -> stream.accept(line, print), () -> {
@@ -104,13 +103,15 @@ final class ScoreCommand {
                     }
                 });
             } catch (java.util.zip.ZipException | java.io.EOFException e) {
-                readFailure = unreadable(input, stream.etl().report().lines, e);
+                readFailure = LogInput.unreadable(input, stream.etl().report().lines, e);
             }
-            if (readFailure == null) {   // a cut-short input's open windows and sessions are not scored as whole
+            if (readFailure == null) {
                 stream.finish(print);
+            } else {   // the complete windows read are scored; open windows and sessions are not, as if whole
+                stream.flush(print);
             }
         } catch (java.util.zip.ZipException | java.io.EOFException e) {   // not gzip at all (header)
-            readFailure = unreadable(input, 0, e);
+            readFailure = LogInput.unreadable(input, 0, e);
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         } finally {
@@ -129,13 +130,6 @@ final class ScoreCommand {
             throw readFailure;
         }
         return stream.flagged() > 0 ? Main.EXIT_FLAGGED : 0;
-    }
-
-    /** Python's SourceError, in its words: the file, the lines read, what failed and what to do. */
-    private static IOException unreadable(String input, long lines, IOException e) {
-        return new IOException(input + ": cannot read past line " + lines + ": " + e.getClass().getSimpleName() + ": "
-                + e.getMessage() + ". The file is truncated or corrupt (a .gz still being written, or a broken copy): "
-                + "read a complete copy, or decompress what is readable with 'zcat FILE > FILE.txt' and read that", e);
     }
 
     private static void summary(PrintStream err, ScoringStream stream, LogAnomalyScorer scorer, double seconds) {

@@ -115,12 +115,12 @@ public final class LogAnomalyScorer {
         List<ScoredSequence> out = new ArrayList<>();
         ScoringStream stream = open(path.toString());
         try (java.io.InputStream raw = java.nio.file.Files.newInputStream(path);
-             io.dl4jbridge.etl.CountingDecoder in = new io.dl4jbridge.etl.CountingDecoder(
-                     io.dl4jbridge.etl.EncodingException.refuseUtf16Bom(path.toString().endsWith(".gz")
-                             ? new java.util.zip.GZIPInputStream(raw, 65536) : raw,
-                     detector.etl.encoding(), path.toString()), detector.etl.charset())) {
+             io.dl4jbridge.etl.CountingDecoder in = LogInput.open(raw, path.toString(),
+                     path.toString().endsWith(".gz"), detector.etl)) {
             LineSplitter.split(in, line -> stream.accept(line, out::add), () -> { });
             stream.etl().report().undecodableLines = in.undecodableLines();
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw LogInput.unreadable(path.toString(), stream.etl().report().lines, e);
         }
         stream.finish(out::add);
         report.accept(stream.etl().report());

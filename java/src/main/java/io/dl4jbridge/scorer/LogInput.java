@@ -1,0 +1,46 @@
+package io.dl4jbridge.scorer;
+
+import io.dl4jbridge.etl.CountingDecoder;
+import io.dl4jbridge.etl.EncodingException;
+import io.dl4jbridge.etl.EtlSpec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PushbackInputStream;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Raw log bytes as the scorers read them, the launcher's {@code score} and {@link LogAnomalyScorer#scoreFile}
+ * alike: {@code .gz} decompressed (by name; an empty file is empty input, as in Python), a UTF-16 byte-order
+ * mark refused unless the spec reads UTF-16, decoded in the spec's encoding with undecodable lines counted.
+ */
+public final class LogInput {
+    private LogInput() {}
+
+    /**
+     * @param raw  the bytes (closed with the returned reader)
+     * @param name the input's name in messages ({@code <stdin>} for standard input)
+     * @param gz   decompress ({@code name} ends in {@code .gz})
+     */
+    public static CountingDecoder open(InputStream raw, String name, boolean gz, EtlSpec spec) throws IOException {
+        InputStream bytes = raw;
+        if (gz) {
+            PushbackInputStream peek = new PushbackInputStream(raw, 1);
+            int first = peek.read();
+            if (first >= 0) {
+                peek.unread(first);
+                bytes = new GZIPInputStream(peek, 65536);
+            } else {
+                bytes = peek;   // an empty .gz: no lines, as Python's gzip reads it
+            }
+        }
+        return new CountingDecoder(EncodingException.refuseUtf16Bom(bytes, spec.encoding(), name), spec.charset());
+    }
+
+    /** A truncated or corrupt {@code .gz}, in the words of Python's {@code SourceError}. */
+    public static IOException unreadable(String name, long lines, IOException e) {
+        return new IOException(name + ": cannot read past line " + lines + ": " + e.getClass().getSimpleName() + ": "
+                + e.getMessage() + ". The file is truncated or corrupt (a .gz still being written, or a broken copy): "
+                + "read a complete copy, or decompress what is readable with 'zcat FILE > FILE.txt' and read that", e);
+    }
+}
