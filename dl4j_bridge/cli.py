@@ -14,6 +14,7 @@ which file and what to do), 4 anything else.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import logging
 import math
@@ -145,7 +146,9 @@ def cmd_score(args) -> int:
     if args.input == "-":
         source = ByteStream(sys.stdin.buffer, "<stdin>")
     elif not Path(args.input).is_file():   # a pipe such as <(zcat app.log.gz): read once, as standard input is
-        source = ByteStream(open(args.input, "rb"), args.input)
+        handle = open(args.input, "rb")
+        # named .gz, decompressed as a .gz file is (and as the launcher does)
+        source = ByteStream(gzip.GzipFile(fileobj=handle) if args.input.endswith(".gz") else handle, args.input)
     else:
         source = args.input
     try:

@@ -206,7 +206,8 @@ def test_python_score_has_the_launchers_strict_lenient_quarantine_and_stdin(dete
     assert [p.returncode for p in strict] == [3, 3], [p.stderr[-2000:] for p in strict]
     (java_error,), (python_error,) = [re.findall(r"test\.log:\d+: no format match[^\n]*", p.stderr) for p in strict]
     assert java_error == python_error
-    assert "--lenient" in strict[1].stderr   # Python says how to read on
+    hints = [re.search(r"to read on, score with --lenient[^\n]*", p.stderr) for p in strict]
+    assert all(hints) and hints[0].group(0) == hints[1].group(0)   # both say how to read on, in the same words
     quarantines = []
     for name, run in (("java", _launcher), ("python", _python)):
         quarantine = tmp_path / f"{name}.jsonl"
@@ -389,3 +390,14 @@ def test_both_name_a_truncated_or_corrupt_gz_and_the_lines_read(detector_zip, lo
     empty.write_bytes(b"")
     for run in (_launcher, _python):   # an empty .gz is empty input on both sides, not a truncated file
         assert run("score", "--model", detector_zip, "--input", empty).returncode == 0
+    import threading
+
+    for run in (_launcher, _python):   # a pipe named .gz carries gzip data: decompressed by both
+        fifo = tmp_path / f"pipe-{run.__name__}.log.gz"
+        os.mkfifo(fifo)
+        writer = threading.Thread(target=fifo.write_bytes, args=(gzip.compress(logs["test_log"].read_bytes()),),
+                                  daemon=True)
+        writer.start()
+        proc = run("score", "--model", detector_zip, "--input", fifo, "--all")
+        writer.join(60)
+        assert proc.returncode in (0, 1) and proc.stdout.count("\n") > 900, proc.stderr[-2000:]

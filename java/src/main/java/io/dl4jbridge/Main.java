@@ -33,6 +33,11 @@ public final class Main {
         System.exit(run(args));
     }
 
+    /** What to do about a strict-mode bad line in {@code score}: the words of Python's {@code dl4j-bridge score}. */
+    static final String STRICT_SCORE_HINT = "to read on, score with --lenient [--quarantine BAD.jsonl] to count such "
+            + "lines (by reason, in the summary) and set them aside; or check that the input has the model's log format "
+            + "and encoding";
+
     static int run(String[] args) {
         if (args.length == 0 || "-h".equals(args[0]) || "--help".equals(args[0])) {
             System.err.println(usage());
@@ -59,6 +64,9 @@ public final class Main {
         } catch (UsageException e) {
             System.err.println("dl4j-bridge: " + e.getMessage() + "\n" + usage());
             return EXIT_USAGE;
+        } catch (io.dl4jbridge.etl.BadRecordException e) {   // strict mode: Python's words on how to read on
+            System.err.println("dl4j-bridge: " + e.getMessage() + ("score".equals(args[0]) ? "\n  " + STRICT_SCORE_HINT : ""));
+            return EXIT_INPUT;
         } catch (java.io.IOException | io.dl4jbridge.etl.EtlException e) {
             System.err.println("dl4j-bridge: " + e.getMessage());
             return EXIT_INPUT;
