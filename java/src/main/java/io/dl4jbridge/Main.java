@@ -39,14 +39,15 @@ public final class Main {
             + "and encoding";
 
     static int run(String[] args) {
-        if (args.length == 0 || "-h".equals(args[0]) || "--help".equals(args[0])) {
+        if (args.length == 0 || java.util.Arrays.asList(args).contains("-h")
+                || java.util.Arrays.asList(args).contains("--help")) {
             System.err.println(usage());
             return args.length == 0 ? EXIT_USAGE : 0;
         }
         try {
             switch (args[0]) {
                 case "info":
-                    checkArgs(args, "info", java.util.Collections.emptyList(), java.util.Collections.emptyList());
+                    checkArgs(args, "info", java.util.Collections.<String>emptyList(), java.util.Collections.<String>emptyList());
                     for (Map.Entry<String, String> e : RuntimeInfo.describe().entrySet()) {
                         System.out.println(e.getKey() + ": " + e.getValue());
                     }
@@ -85,7 +86,7 @@ public final class Main {
 
     /** Restores a ModelSerializer zip and writes its outputs for a .npy input in NCW layout. */
     private static int predict(String[] args) throws java.io.IOException {
-        checkArgs(args, "predict", java.util.Arrays.asList("--model", "--input", "--output", "--mask"),
+        args = checkArgs(args, "predict", java.util.Arrays.asList("--model", "--input", "--output", "--mask"),
                 java.util.Collections.singletonList("--trusted"));
         String model = option(args, "--model", true);
         String input = option(args, "--input", true);
@@ -123,40 +124,74 @@ public final class Main {
     }
 
     /**
-     * Refuses what {@code command} does not take, before anything is read or written: an unknown or repeated
-     * option (a typo such as {@code --treshold} would otherwise be ignored), an option without its value, a
+     * Checks and normalises a command's arguments before anything is read or written, as Python's argparse
+     * reads them: {@code --option=value} is {@code --option value}, and a unique prefix ({@code --thresh}) is
+     * the option it starts. Refused (exit 2): an unknown, ambiguous or repeated option (a typo such as
+     * {@code --treshold} would otherwise be ignored), an option without its value, a value given to a flag, a
      * stray argument.
      *
      * @param valued options followed by a value
      * @param flags  options that stand alone
+     * @return the arguments with every option spelt out and separate from its value
      * @throws UsageException naming the argument (exit 2)
      */
-    static void checkArgs(String[] args, String command, java.util.List<String> valued, java.util.List<String> flags) {
+    static String[] checkArgs(String[] args, String command, java.util.List<String> valued, java.util.List<String> flags) {
+        java.util.List<String> known = concat(valued, flags);
+        java.util.List<String> out = new java.util.ArrayList<>();
+        out.add(args[0]);
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
-            if (valued.contains(arg)) {
-                if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-                    throw new UsageException(arg + " needs a value");
-                }
-                i++;
-            } else if (!flags.contains(arg)) {
-                if (!arg.startsWith("-")) {
-                    throw new UsageException("unexpected argument '" + arg + "' for " + command);
-                }
-                String near = null;
-                for (String known : concat(valued, flags)) {
-                    if (editDistance(arg, known) <= 2) {
-                        near = known;
-                    }
-                }
-                throw new UsageException("unknown option '" + arg + "' for " + command
-                        + (near == null ? "" : " (did you mean " + near + "?)"));
+            if (!arg.startsWith("-")) {
+                throw new UsageException("unexpected argument '" + arg + "' for " + command);
             }
-            if (!seen.add(arg)) {
-                throw new UsageException(arg + " is given more than once: give it once");
+            int eq = arg.indexOf('=');
+            String given = eq > 0 ? arg.substring(0, eq) : arg;
+            String name = resolve(given, known, command);
+            if (!seen.add(name)) {
+                throw new UsageException(name + " is given more than once: give it once");
+            }
+            out.add(name);
+            if (valued.contains(name)) {
+                if (eq > 0) {
+                    out.add(arg.substring(eq + 1));
+                } else if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+                    throw new UsageException(name + " needs a value");
+                } else {
+                    out.add(args[++i]);
+                }
+            } else if (eq > 0) {
+                throw new UsageException(name + " takes no value, got '" + arg + "'");
             }
         }
+        return out.toArray(new String[0]);
+    }
+
+    /** The option {@code given} names: itself, or the one known option it is a prefix of. */
+    private static String resolve(String given, java.util.List<String> known, String command) {
+        if (known.contains(given)) {
+            return given;
+        }
+        java.util.List<String> starting = new java.util.ArrayList<>();
+        for (String option : known) {
+            if (given.startsWith("--") && given.length() > 2 && option.startsWith(given)) {
+                starting.add(option);
+            }
+        }
+        if (starting.size() == 1) {
+            return starting.get(0);
+        }
+        if (starting.size() > 1) {
+            throw new UsageException("ambiguous option '" + given + "' for " + command + ": " + String.join(", ", starting));
+        }
+        String near = null;
+        for (String option : known) {
+            if (editDistance(given, option) <= 2) {
+                near = option;
+            }
+        }
+        throw new UsageException("unknown option '" + given + "' for " + command
+                + (near == null ? "" : " (did you mean " + near + "?)"));
     }
 
     private static java.util.List<String> concat(java.util.List<String> a, java.util.List<String> b) {

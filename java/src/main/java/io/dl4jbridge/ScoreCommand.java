@@ -44,7 +44,7 @@ final class ScoreCommand {
             + "         SIGTERM / Ctrl-C: requests in flight get the grace period, then exit status 143 / 130\n";
 
     static int score(String[] args) throws IOException {
-        Main.checkArgs(args, "score", java.util.Arrays.asList("--model", "--input", "--output", "--threshold",
+        args = Main.checkArgs(args, "score", java.util.Arrays.asList("--model", "--input", "--output", "--threshold",
                 "--quarantine", "--session-idle-lines", "--batch"),
                 java.util.Arrays.asList("--all", "--strict", "--lenient", "--trusted"));
         String model = Main.option(args, "--model", true);
@@ -176,7 +176,7 @@ final class ScoreCommand {
     }
 
     static int serve(String[] args) throws IOException {
-        Main.checkArgs(args, "serve", java.util.Arrays.asList("--model", "--port", "--host", "--threshold", "--batch",
+        args = Main.checkArgs(args, "serve", java.util.Arrays.asList("--model", "--port", "--host", "--threshold", "--batch",
                 "--max-body-bytes", "--read-timeout-seconds", "--shutdown-grace-seconds"),
                 java.util.Collections.singletonList("--trusted"));
         String model = Main.option(args, "--model", true);

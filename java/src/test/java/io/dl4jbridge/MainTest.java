@@ -37,6 +37,22 @@ public class MainTest {
             assertEquals(String.join(" ", args), 2, Main.run(args));
         }
         assertEquals(1, Main.editDistance("--treshold", "--threshold"));
+        // as Python's argparse: --option=value and unique prefixes; --help anywhere prints the usage
+        java.util.List<String> valued = java.util.Arrays.asList("--model", "--threshold");
+        java.util.List<String> flags = java.util.Arrays.asList("--all", "--trusted");
+        assertEquals(java.util.Arrays.asList("score", "--threshold", "5", "--model", "m=1.zip", "--all"),
+                java.util.Arrays.asList(Main.checkArgs(new String[]{"score", "--threshold=5", "--mod", "m=1.zip", "--a"},
+                        "score", valued, flags)));
+        for (String[] bad : new String[][]{{"score", "--t", "5"}, {"score", "--all=yes"},
+                {"score", "--thresh", "1", "--threshold", "2"}}) {
+            try {
+                Main.checkArgs(bad, "score", valued, flags);
+                throw new AssertionError("accepted " + String.join(" ", bad));
+            } catch (Main.UsageException expected) {
+                assertTrue(expected.getMessage(), !expected.getMessage().isEmpty());
+            }
+        }
+        assertEquals(0, Main.run(new String[]{"score", "--model", "/no/such.zip", "--help"}));
         assertEquals(3, Main.run(new String[]{"score", "--model", "/no/such.zip", "--input", "x", "--all",
             "--threshold", "-1.5", "--batch", "8", "--trusted"}));
     }
