@@ -235,6 +235,7 @@ class BaseDetector:
         if unknown:
             raise ValueError(f"{type(self).__name__} has no parameters {unknown}; its parameters are {names}")
         checked = type(self)(**{**self.get_params(), **params})
+        self._check_scoring_change(checked)
         changed = {name for name in names if getattr(checked, name) != getattr(self, name)}
         for name in names:
             setattr(self, name, getattr(checked, name))
@@ -247,6 +248,10 @@ class BaseDetector:
             self.threshold_ = self.threshold_method_ = None
             self.decision_scores_ = self.labels_ = None
         return self
+
+    def _check_scoring_change(self, new: "BaseDetector") -> None:
+        """Refuse (``ValueError``) scoring parameters of ``new`` that this detector's fitted network cannot
+        take, before :meth:`set_params` changes anything."""
 
     def _scoring_params_changed(self, changed: set) -> None:
         """Fitted state a subclass derives from scoring parameters that :meth:`set_params` just changed."""

@@ -101,9 +101,10 @@ class NextEventDetector(BaseDetector):
                    "never_expected")
 
     def _learn_targets(self, targets: np.ndarray, n_out: int) -> dict:
+        trained = set(np.unique(targets[targets >= 0]).tolist())
+        untrained = tuple(i for i in range(n_out) if i not in trained)
         if self.never_expected == "untrained":
-            trained = set(np.unique(targets[targets >= 0]).tolist())
-            never = tuple(i for i in range(n_out) if i not in trained)
+            never = untrained
         elif self.never_expected is None:
             never = ()
         else:
@@ -113,21 +114,36 @@ class NextEventDetector(BaseDetector):
             never = tuple(self.never_expected)
         if never:
             log.info("%s: ids %s are never expected as the next event", type(self).__name__, list(never))
-        return {"never_expected_": never}
+        return {"never_expected_": never, "_untrained_ids": untrained}
 
     def _restore_fitted(self, scoring: dict) -> None:
         self.never_expected_ = tuple(int(i) for i in scoring.get("never_expected", ()))
+        if self.never_expected == "untrained":
+            self._untrained_ids = self.never_expected_
 
     def with_params(self, **changes) -> "NextEventDetector":
         other = super().with_params(**changes)
+        if hasattr(self, "_untrained_ids"):
+            other._untrained_ids = self._untrained_ids
         if other.never_expected == "untrained":   # what this network was trained on
             other.never_expected_ = self.never_expected_
         else:
             other.never_expected_ = () if other.never_expected is None else other.never_expected
         return other
 
+    def _check_scoring_change(self, new: "NextEventDetector") -> None:
+        if self.network_ is not None and new.never_expected not in (None, "untrained"):
+            n_out = int(self.network_.config.n_out)
+            if max(new.never_expected, default=-1) >= n_out:
+                raise ValueError(f"never_expected id {max(new.never_expected)} is not one of the network's {n_out} "
+                                 "event ids")
+
     def _scoring_params_changed(self, changed: set) -> None:
-        if "never_expected" in changed and self.never_expected != "untrained":   # "untrained": kept from fit
+        if "never_expected" not in changed:
+            return
+        if self.never_expected == "untrained":   # the ids no training step had as its target, found by fit
+            self.never_expected_ = tuple(getattr(self, "_untrained_ids", self.never_expected_))
+        else:
             self.never_expected_ = () if self.never_expected is None else tuple(self.never_expected)
 
     def _param_names(self):

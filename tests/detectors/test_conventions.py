@@ -111,6 +111,12 @@ def test_set_params_unsets_a_threshold_the_change_makes_stale(next_event_detecto
     assert not (tmp_path / "stale.zip").exists()
     det.calibrate(batch, method="fixed", threshold_value=0.5)
     assert det.predict(batch).shape == (100,)
+    n_out = det.network_.config.n_out
+    with pytest.raises(ValueError, match=f"never_expected id {n_out} is not one of the network's {n_out} event ids"):
+        det.set_params(never_expected=[0, n_out])
+    assert det.never_expected is None and det.threshold_ == 0.5            # refused before anything changed
+    det.set_params(never_expected="untrained")                              # back to what fit found
+    assert det.never_expected_ == next_event_detector.never_expected_ and det.threshold_ is None
 
 
 def test_sklearn_check_is_fitted_and_outlier_detector_tags(next_event_detector, jvm):
@@ -170,7 +176,8 @@ def test_a_diverged_fit_leaves_the_detector_as_it_was(jvm):
         det.with_params(updater="sgd", learning_rate=1e38, batch_size=8, epochs=3).fit(batch)
     det.fit(batch)
     before = det.decision_function(batch)
-    det.set_params(updater="sgd", learning_rate=1e38, batch_size=8, epochs=3, never_expected="untrained")
+    det.set_params(updater="sgd", learning_rate=1e38, batch_size=8, epochs=3)   # training parameters only
+    det.never_expected = "untrained"   # plain assignment: a fit would find (0, 5, 6), set_params would too
     with pytest.raises(TrainingDivergedError, match="lower the learning rate"):
         det.fit(batch)
     assert det.never_expected_ == ()                  # not what the failed fit found (0, 5, 6)
