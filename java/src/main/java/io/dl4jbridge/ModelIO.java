@@ -86,7 +86,7 @@ public final class ModelIO {
         // file gets here (0666 less the umask), not createTempFile's 0600: another service account can read it.
         Path work = null;
         for (int attempt = 0; work == null; attempt++) {
-            Path candidate = dir.resolve(workPrefix(target) + ProcessHandle.current().pid() + "." + Long.toUnsignedString(
+            Path candidate = dir.resolve(workPrefix(target) + ProcessHandle.current().pid() + "@" + HOST + "." + Long.toUnsignedString(
                     java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36) + WORK_SUFFIX);
             try {
                 Files.createDirectory(candidate);
@@ -145,6 +145,24 @@ public final class ModelIO {
 
     private static final String WORK_SUFFIX = ".partial.d";
 
+    /**
+     * This machine's name in work directory names: a process id means something only on the host (and in the
+     * PID namespace) that gave it, so a directory another host or container left on a shared volume is not
+     * judged by this host's process table.
+     */
+    static final String HOST = hostName();
+
+    private static String hostName() {
+        String name = null;
+        try {
+            name = new String(Files.readAllBytes(Paths.get("/proc/sys/kernel/hostname")), StandardCharsets.UTF_8).trim();
+        } catch (IOException | RuntimeException e) {
+            name = System.getenv("HOSTNAME");
+        }
+        name = name == null || name.isEmpty() ? "localhost" : name;
+        return name.replaceAll("[^A-Za-z0-9-]", "-");
+    }
+
     private static String workPrefix(Path target) {
         return "." + target.getFileName() + ".";
     }
@@ -160,15 +178,19 @@ public final class ModelIO {
             return name.startsWith(prefix) && name.endsWith(WORK_SUFFIX);
         })) {
             for (Path entry : entries) {
+                // <pid>@<host>.<random>.partial.d
                 String rest = entry.getFileName().toString().substring(prefix.length());
-                int dot = rest.indexOf('.');
-                if (dot < 1 || !rest.substring(0, dot).chars().allMatch(Character::isDigit) || !Files.isDirectory(
-                        entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
+                int at = rest.indexOf('@');
+                String owner = at < 1 ? "" : rest.substring(at + 1, rest.length() - WORK_SUFFIX.length());
+                int dot = owner.lastIndexOf('.');
+                if (at < 1 || dot < 0 || !owner.substring(0, dot).equals(HOST)
+                        || !rest.substring(0, at).chars().allMatch(Character::isDigit)
+                        || !Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    continue;   // another host's (or not ours): only its own host can tell whether it is alive
                 }
                 long pid;
                 try {
-                    pid = Long.parseLong(rest.substring(0, dot));
+                    pid = Long.parseLong(rest.substring(0, at));
                 } catch (NumberFormatException e) {
                     continue;
                 }

@@ -73,19 +73,23 @@ public class ModelIOTest {
     public void aSaveRemovesWhatSavesKilledMidwayLeftButNeverALiveSavesWork() throws Exception {
         java.nio.file.Path root = tmp.getRoot().toPath();
         // the work directory of a save whose process is gone (no pid is that large), with what it held
-        java.nio.file.Path dead = root.resolve(".m.zip.999999999.abc.partial.d");
+        java.nio.file.Path dead = root.resolve(".m.zip.999999999@" + ModelIO.HOST + ".abc.partial.d");
         Files.createDirectories(dead);
         Files.write(dead.resolve("m.zip"), new byte[10]);
         Files.write(dead.resolve("zipfstmp123.tmp"), new byte[3]);
-        java.nio.file.Path live = root.resolve(".m.zip." + ProcessHandle.current().pid() + ".xyz.partial.d");
+        java.nio.file.Path live = root.resolve(".m.zip." + ProcessHandle.current().pid() + "@" + ModelIO.HOST
+                + ".xyz.partial.d");
         Files.createDirectories(live);                     // a save of this (running) process
-        java.nio.file.Path otherTarget = root.resolve(".n.zip.999999999.abc.partial.d");
+        java.nio.file.Path otherTarget = root.resolve(".n.zip.999999999@" + ModelIO.HOST + ".abc.partial.d");
         Files.createDirectories(otherTarget);              // another file's: left to that file's next save
         java.nio.file.Path notOurs = root.resolve(".m.zip.notapid.partial.d");
         Files.createDirectories(notOurs);
+        java.nio.file.Path otherHost = root.resolve(".m.zip.999999999@some-other-host.abc.partial.d");
+        Files.createDirectories(otherHost);               // on a shared volume: this host cannot judge it
         ModelIO.save(NetworkFactory.build(TestData.SPEC), root.resolve("m.zip").toString(), false);
         java.util.Set<String> left = new java.util.TreeSet<>(java.util.Arrays.asList(tmp.getRoot().list()));
         assertEquals(new java.util.TreeSet<>(java.util.Arrays.asList("m.zip", live.getFileName().toString(),
-                otherTarget.getFileName().toString(), notOurs.getFileName().toString())), left);
+                otherTarget.getFileName().toString(), notOurs.getFileName().toString(),
+                otherHost.getFileName().toString())), left);
     }
 }

@@ -115,7 +115,7 @@ public class CountingDecoderTest {
         }
         assertEquals("first line\ncaf\u00e9 second\n", got.toString());
         assertTrue(!decoder.ready());
-        writer.write(new byte[]{(byte) 0xc3});   // half of a two-byte character: not ready yet
+        writer.write(new byte[]{(byte) 0xc3});   // a two-byte character in two writes
         writer.write(new byte[]{(byte) 0xa9, '\n'});
         writer.close();
         got.setLength(0);
