@@ -102,22 +102,20 @@ public final class Main {
 
     /** An input read once from start to end: a regular file or a pipe / device ({@code <(zcat x.gz)}). */
     static File readable(String path) throws java.io.FileNotFoundException {
-        File f = new File(path);
-        if (f.isDirectory()) {
-            throw new java.io.FileNotFoundException(path + " is a directory: give a file");
-        }
-        if (!f.exists()) {
-            throw new java.io.FileNotFoundException("no such file: " + path);
-        }
-        return f;
+        return file(path, false);
     }
 
+    /** A regular file (a model). */
     static File existing(String path) throws java.io.FileNotFoundException {
+        return file(path, true);
+    }
+
+    private static File file(String path, boolean regular) throws java.io.FileNotFoundException {
         File f = new File(path);
         if (f.isDirectory()) {
             throw new java.io.FileNotFoundException(path + " is a directory: give a file");
         }
-        if (!f.isFile()) {
+        if (regular ? !f.isFile() : !f.exists()) {
             throw new java.io.FileNotFoundException("no such file: " + path);
         }
         return f;
