@@ -554,13 +554,12 @@ def _convert_column(column: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray
         numbers = to_numbers(as_object.where(~is_bool, None))
         # a value that is no finite number ('NaN', 'inf', 1e400 beyond float64) is a wrong type: as a missing
         # value it would silently become the training mean
-        with np.errstate(invalid="ignore"):
-            finite_values = np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))
-        ok = missing | (finite_values & ~is_bool)
+        as_float = numbers.to_numpy(dtype=float, na_value=np.nan)
+        finite = np.isfinite(as_float)
+        ok = missing | (finite & ~is_bool)
         if kind == "int":
-            finite = numbers.to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
-                integral = np.isfinite(finite) & (finite == np.round(finite)) & (np.abs(finite) < _INT64_LIMIT)
+                integral = finite & (as_float == np.round(as_float)) & (np.abs(as_float) < _INT64_LIMIT)
             ok &= missing | integral
             values = numbers.where(ok & ~missing).astype("Int64")
         else:

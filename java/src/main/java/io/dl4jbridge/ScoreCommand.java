@@ -19,7 +19,6 @@ import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
-import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.util.LinkedHashMap;
@@ -71,7 +70,6 @@ final class ScoreCommand {
         if (quarantine != null && !"lenient".equals(mode)) {
             throw new Main.UsageException("--quarantine needs lenient mode (--lenient, or a spec saved with mode='lenient')");
         }
-        Charset charset = scorer.etlSpec().charset();
         long started = System.nanoTime();
         Writer bad = quarantine == null ? null
                 : new BufferedWriter(new OutputStreamWriter(new FileOutputStream(quarantine), StandardCharsets.UTF_8));

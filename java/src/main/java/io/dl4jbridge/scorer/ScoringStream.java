@@ -42,6 +42,8 @@ public final class ScoringStream {
         pendingTime = Math.max(pendingTime, s.time);
     };
     private long scored;
+    /** Set by {@link #finish}: the stream takes no more calls. */
+    private boolean finished;
     private long flagged;
 
     ScoringStream(LogAnomalyScorer scorer, EtlStream etl, int batchSize) {
@@ -117,8 +119,6 @@ public final class ScoringStream {
         flush(out);
         finished = true;
     }
-
-    private boolean finished;
 
     private void requireOpen(String call) {
         if (finished) {
