@@ -10,6 +10,9 @@ from typing import Optional, Tuple
 import numpy as np
 
 _UPDATERS = ("nesterovs", "sgd", "adam")
+#: The recurrent layers ``layer_type`` takes (any case): the reference design's GravesLSTM (peephole connections)
+#: and DL4J's plain LSTM.
+LAYER_TYPES = ("GravesLSTM", "LSTM")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,7 +34,10 @@ class LSTMConfig:
     n_out : int
         Classes per time step (>= 1).
     hidden_sizes : int or tuple of int
-        Units of each stacked GravesLSTM layer (an int: one layer).
+        Units of each stacked recurrent layer (an int: one layer).
+    layer_type : {"GravesLSTM", "LSTM"}
+        The recurrent layer, in any case (stored as spelled here): ``GravesLSTM``, the reference design (LSTM with
+        peephole connections), or DL4J's ``LSTM`` (no peepholes; the layer DL4J recommends, cuDNN-capable on CUDA).
     seed : int
         Seed of weight initialisation (and of shuffling, when asked for); >= 0.
     learning_rate, momentum : float
@@ -63,6 +69,7 @@ class LSTMConfig:
     n_in: int
     n_out: int
     hidden_sizes: Tuple[int, ...] = (10,)
+    layer_type: str = "GravesLSTM"
     seed: int = 123
     learning_rate: float = 0.005
     momentum: float = 0.9
@@ -95,6 +102,12 @@ class LSTMConfig:
         if not hidden:
             problems.append("hidden_sizes must hold at least one layer size, got ()")
         put("hidden_sizes", hidden)
+        spelled = self.layer_type.strip().lower() if isinstance(self.layer_type, str) else None
+        known_layer = [t for t in LAYER_TYPES if t.lower() == spelled]
+        if known_layer:
+            put("layer_type", known_layer[0])
+        else:
+            problems.append(f"layer_type must be one of {LAYER_TYPES} (any case), got {self.layer_type!r}")
         put("seed", _integer("seed", self.seed, problems, minimum=0, maximum=2 ** 63 - 1))
         put("learning_rate", _real("learning_rate", self.learning_rate, problems, minimum=0.0, inclusive=False))
         for name in ("momentum", "l2", "gradient_normalization_threshold"):

@@ -41,6 +41,16 @@ def test_config_json_is_dl4j_json_of_the_reference_design():
     assert all(c["optimizationAlgo"] == "STOCHASTIC_GRADIENT_DESCENT" for c in conf["confs"])
 
 
+def test_layer_type_lstm_builds_dl4j_lstm_layers_and_any_case_is_one_spelling():
+    cfg = db.LSTMConfig(n_in=3, n_out=2, hidden_sizes=(8, 6), layer_type=" lstm ")
+    assert cfg.layer_type == "LSTM" and db.LSTMConfig.from_json(cfg.to_json()) == cfg
+    assert db.LSTMConfig(n_in=3, n_out=2).layer_type == "GravesLSTM"
+    layers, _ = _layers(db.Network(cfg).config_json())
+    assert [next(iter(l)) if "@class" not in l else l["@class"].rsplit(".", 1)[-1] for l in layers] == [
+        "LSTM", "LSTM", "RnnOutputLayer"]
+    assert all(l["rnnDataFormat"] == "NCW" for l in layers)
+
+
 def test_every_setting_reaches_the_dl4j_configuration():
     cfg = db.LSTMConfig(n_in=4, n_out=5, hidden_sizes=(8, 6), seed=7, learning_rate=0.01, momentum=0.5,
                         l2=1e-4, dropout=0.25, tbptt_length=5)
@@ -239,6 +249,8 @@ def test_numpy_numbers_become_plain_json_numbers():
     ({"updater": "rmsprop"}, r"updater must be one of \('nesterovs', 'sgd', 'adam'\)"),
     ({"weight_init": None}, r"weight_init must be a name"),
     ({"class_weights": (1.0, -1.0)}, r"class_weights must be >= 0"),
+    ({"layer_type": "GRU"}, r"layer_type must be one of \('GravesLSTM', 'LSTM'\) \(any case\), got 'GRU'"),
+    ({"layer_type": None}, r"layer_type must be one of"),
 ])
 def test_a_setting_out_of_range_is_a_value_error_naming_it(setting, message):
     with pytest.raises(ValueError, match=r"invalid LSTMConfig: .*" + message):

@@ -83,7 +83,9 @@ class BaseDetector:
     Parameters (shared)
     -------------------
     hidden_sizes : int or tuple of int
-        GravesLSTM layer sizes (an int: one layer).
+        Recurrent layer sizes (an int: one layer).
+    layer_type : {"GravesLSTM", "LSTM"}
+        The recurrent layer, as in :class:`~dl4j_bridge.LSTMConfig` (GravesLSTM: the reference design).
     epochs, batch_size : int
         Training length and minibatch size, >= 1 (large minibatches are cheap: DL4J's cost is per minibatch).
     learning_rate, updater, momentum, l2, dropout, lr_schedule, seed :
@@ -121,7 +123,7 @@ class BaseDetector:
 
     kind = "base"
 
-    def __init__(self, *, hidden_sizes=(10,), epochs: int = 20, batch_size: int = 256, learning_rate: float = 0.005,
+    def __init__(self, *, hidden_sizes=(10,), layer_type: str = "GravesLSTM", epochs: int = 20, batch_size: int = 256, learning_rate: float = 0.005,
                  updater: str = "nesterovs", momentum: float = 0.9, l2: float = 0.0, dropout: float = 0.0,
                  lr_schedule: Optional[dict] = None, seed: int = 123, patience: int = 3,
                  validation_fraction: float = 0.1, threshold: str = "fixed", k: float = 3.0,
@@ -136,9 +138,10 @@ class BaseDetector:
                 raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
         thresholds.check_parameters(k=k, contamination=contamination, value=threshold_value)
         # every network setting is checked now, not when fit builds the network (sizes stand in for the data's)
-        checked = LSTMConfig(n_in=1, n_out=2, hidden_sizes=hidden_sizes, seed=seed, learning_rate=learning_rate,
+        checked = LSTMConfig(n_in=1, n_out=2, hidden_sizes=hidden_sizes, layer_type=layer_type, seed=seed, learning_rate=learning_rate,
                              updater=updater, momentum=momentum, l2=l2, dropout=dropout, lr_schedule=lr_schedule)
         self.hidden_sizes = _kept(hidden_sizes, checked.hidden_sizes)
+        self.layer_type = layer_type
         self.epochs = int(epochs)
         self.batch_size = int(batch_size)
         self.learning_rate = checked.learning_rate
@@ -167,7 +170,8 @@ class BaseDetector:
 
     def _lstm_config(self, n_in: int, n_out: int, class_weights) -> LSTMConfig:
         """The network's :class:`LSTMConfig` (raises ``ValueError`` naming a bad setting)."""
-        return LSTMConfig(n_in=n_in, n_out=n_out, hidden_sizes=self.hidden_sizes, seed=self.seed,
+        return LSTMConfig(n_in=n_in, n_out=n_out, hidden_sizes=self.hidden_sizes, layer_type=self.layer_type,
+                          seed=self.seed,
                           learning_rate=self.learning_rate, updater=self.updater, momentum=self.momentum,
                           l2=self.l2, dropout=self.dropout, lr_schedule=self.lr_schedule,
                           class_weights=class_weights)
@@ -213,7 +217,7 @@ class BaseDetector:
 
     #: Parameters that only shape training: changing them leaves a fitted detector's scores and threshold as
     #: they are (they take effect at the next :meth:`fit`).
-    TRAINING_PARAMS = frozenset({"hidden_sizes", "epochs", "batch_size", "learning_rate", "updater", "momentum",
+    TRAINING_PARAMS = frozenset({"hidden_sizes", "layer_type", "epochs", "batch_size", "learning_rate", "updater", "momentum",
                                  "l2", "dropout", "lr_schedule", "seed", "patience", "validation_fraction",
                                  "normalize", "progress", "class_weight", "n_classes", "n_events"})
 

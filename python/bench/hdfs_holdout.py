@@ -1,7 +1,8 @@
 """Estimate the HDFS next-event detector's false-positive rate on unseen normal sequences from DeepLog's
 training data alone, per dropout (and L2 penalty).
 
-    python python/bench/hdfs_holdout.py [--dropouts 0.2,0.3,0.4,0.5] [--l2s 0] [--folds 0,1] [--seed 7] [--weights raw]
+    python python/bench/hdfs_holdout.py [--dropouts 0.2,0.3,0.4,0.5] [--l2s 0] [--layers GravesLSTM] [--folds 0,1]
+                                        [--seed 7] [--weights raw]
 
 The acceptance protocol counts false positives on normal sequences that never occur in ``hdfs_train``. The
 training data's own stand-in for those are the sequences that occur there exactly once: 548 of its 839
@@ -11,7 +12,8 @@ fold, half of them (seeded) are held out; the detector of ``detection.py`` is tr
 (g = 9 for the keys, the end floor from its own training sessions). The test files are never read.
 ``--weights mean1`` trains on the window counts scaled to mean 1 (same relative weights; DL4J scales each update
 by the minibatch's mean weight, before gradient clipping) instead of the raw counts. ``--l2s`` adds an L2
-penalty on the weights (each value with each dropout).
+penalty on the weights (each value with each dropout); ``--layers`` the recurrent layers tried (GravesLSTM, the
+reference design's, or DL4J's LSTM without peepholes; each with each dropout and penalty).
 
 Prints one line per (dropout, fold) and ``holdout dropout <d>: flagged <share>`` summed over the folds.
 """
@@ -41,7 +43,7 @@ def singleton_folds(train: list, seed: int) -> list:
 
 
 def held_out_flagged(train: list, held: list, dropout: float, seed: int, weights: str = "raw",
-                     l2: float = 0.0) -> tuple:
+                     l2: float = 0.0, layer_type: str = "GravesLSTM") -> tuple:
     """Train without ``held``; return (flagged held-out sequences, held-out sequences). ``weights``: ``raw``
     (each distinct window weighted by its count) or ``mean1`` (the counts scaled to mean 1)."""
     from dl4j_bridge.detectors.deeplog import KeyVocabulary, session_windows
@@ -51,7 +53,7 @@ def held_out_flagged(train: list, held: list, dropout: float, seed: int, weights
     vocab = KeyVocabulary.fit(train)  # the final model's ids; a key only in held-out sessions is then OOV
     windows = session_windows(fit_sessions, vocab, h=10)
     held_windows = session_windows(held, vocab, h=10)
-    det = bench.deeplog_detector(vocab, seed, dropout=dropout, l2=l2)
+    det = bench.deeplog_detector(vocab, seed, dropout=dropout, l2=l2, layer_type=layer_type)
     w = windows.counts if weights == "raw" else windows.counts * (len(windows.counts) / windows.counts.sum())
     det.fit(windows.batch, sample_weight=w)
     ended = bench.end_floor_detector(det, windows)
@@ -63,6 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dropouts", default="0.2,0.3,0.4,0.5")
     parser.add_argument("--l2s", default="0")
+    parser.add_argument("--layers", default="GravesLSTM")
     parser.add_argument("--folds", default="0,1")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--weights", choices=("raw", "mean1"), default="raw")
@@ -75,18 +78,19 @@ def main() -> None:
     train = bench.read_sessions(root / "hdfs_deeplog" / "hdfs_train")
     folds = singleton_folds(train, args.seed)
     start = time.perf_counter()
-    for dropout, l2 in ((float(d), float(r)) for d in args.dropouts.split(",") for r in args.l2s.split(",")):
+    for layer, dropout, l2 in ((layer, float(d), float(r)) for layer in args.layers.split(",")
+                               for d in args.dropouts.split(",") for r in args.l2s.split(",")):
         flagged = total = 0
-        name = f"dropout {dropout}" + (f" l2 {l2:g}" if l2 else "")
+        name = f"dropout {dropout}" + (f" l2 {l2:g}" if l2 else "") + (f" {layer}" if layer != "GravesLSTM" else "")
         for fold in (int(f) for f in args.folds.split(",")):
             t = time.perf_counter()
-            f, n = held_out_flagged(train, folds[fold], dropout, args.seed, args.weights, l2)
+            f, n = held_out_flagged(train, folds[fold], dropout, args.seed, args.weights, l2, layer)
             flagged, total = flagged + f, total + n
             print(f"{name} fold {fold}: {f} of {n} held-out sequences flagged "
                   f"({time.perf_counter() - t:.0f}s)", flush=True)
         print(f"holdout {name}: flagged {flagged / total:.4f} ({flagged} of {total})", flush=True)
     print(f"holdout wall time: {time.perf_counter() - start:.0f}s (command: python python/bench/hdfs_holdout.py "
-          f"--dropouts {args.dropouts} --l2s {args.l2s} --folds {args.folds} --seed {args.seed} --weights {args.weights})")
+          f"--dropouts {args.dropouts} --l2s {args.l2s} --layers {args.layers} --folds {args.folds} --seed {args.seed} --weights {args.weights})")
 
 
 if __name__ == "__main__":

@@ -255,3 +255,21 @@ def test_best_f1_validation_holds_both_classes_or_training_does_not_start(jvm):
     with pytest.raises(ValueError, match="both classes"):
         fresh.fit(normal_only)
     assert fresh.network_ is None                        # refused before any training
+
+
+def test_the_plain_lstm_layer_trains_saves_and_reloads_to_the_same_scores(jvm, tmp_path):
+    from dl4j_bridge.detectors import BaseDetector, NextEventDetector
+
+    det = NextEventDetector(top_g=2, hidden_sizes=(12,), layer_type="lstm", epochs=25, batch_size=512,
+                            n_events=N_EVENTS, learning_rate=0.05, patience=0, validation_fraction=0.2, seed=1)
+    det.fit(cycle_windows(300, seed=1))
+    assert det.network_.config.layer_type == "LSTM"
+    dl4j_json = det.network_.config_json()
+    assert "org.deeplearning4j.nn.conf.layers.LSTM" in dl4j_json and "GravesLSTM" not in dl4j_json
+    normal, anomalous = cycle_windows(40, seed=5), cycle_windows(40, anomalous=True, seed=6)
+    assert det.predict(normal).sum() == 0 and det.predict(anomalous).sum() == 40
+    loaded = BaseDetector.load(det.save(tmp_path / "lstm.zip"))
+    assert loaded.get_params()["layer_type"] == "lstm"
+    np.testing.assert_array_equal(loaded.decision_function(anomalous), det.decision_function(anomalous))
+    with pytest.raises(ValueError, match=r"layer_type must be one of \('GravesLSTM', 'LSTM'\)"):
+        NextEventDetector(layer_type="GRU")

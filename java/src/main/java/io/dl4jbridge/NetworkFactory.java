@@ -7,7 +7,9 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
 import org.deeplearning4j.nn.conf.layers.GravesLSTM;
+import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
@@ -93,9 +95,10 @@ public final class NetworkFactory {
         NeuralNetConfiguration.ListBuilder list = base.list();
         Activation activation = activation("activation", spec.path("activation").asText("tanh"));
         int previous = nIn;
+        String layerType = layerType(spec.path("layer_type").asText("GravesLSTM"));
         for (JsonNode h : hidden) {
-            GravesLSTM.Builder layer = new GravesLSTM.Builder()
-                    .nIn(previous).nOut(h.asInt())
+            BaseRecurrentLayer.Builder<?> layer = "LSTM".equals(layerType) ? new LSTM.Builder() : new GravesLSTM.Builder();
+            layer.nIn(previous).nOut(h.asInt())
                     .activation(activation)
                     .dataFormat(RNNFormat.NCW);
             if (dropout > 0) {
@@ -232,6 +235,19 @@ public final class NetworkFactory {
                     + ", got " + node);
         }
         return value;
+    }
+
+    /**
+     * The recurrent layer: {@code "GravesLSTM"} (the reference design; LSTM with peephole connections) or
+     * {@code "LSTM"} (DL4J's LSTM without peepholes, the layer DL4J recommends and can run through cuDNN), in any case.
+     */
+    static String layerType(String name) {
+        for (String known : new String[] {"GravesLSTM", "LSTM"}) {
+            if (known.equalsIgnoreCase(name.trim())) {
+                return known;
+            }
+        }
+        throw new IllegalArgumentException("layer_type must be GravesLSTM or LSTM (any case), got '" + name + "'");
     }
 
     /** A layer size or length: a whole number >= 1 (3.0 is 3; 3.7 is refused instead of truncated). */

@@ -2,8 +2,10 @@ package io.dl4jbridge;
 
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.GravesLSTM;
+import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.Test;
@@ -47,6 +49,24 @@ public class NetworkFactoryTest {
         assertEquals(8, net.layerSize(1));
         assertEquals(3, net.layerSize(2));
         assertEquals(4, net.layerInputSize(0));
+    }
+
+    @Test
+    public void layerTypeChoosesGravesLstmOrLstmInAnyCase() {
+        String base = "{\"n_in\": 4, \"n_out\": 3, \"hidden_sizes\": [8, 6], \"dropout\": 0.2, \"layer_type\": ";
+        MultiLayerConfiguration lstm = NetworkFactory.configuration(base + "\"lstm\"}");
+        for (int i = 0; i < 2; i++) {
+            assertTrue(lstm.getConf(i).getLayer().getClass().getName(), lstm.getConf(i).getLayer() instanceof LSTM);
+            assertEquals(0.8, ((Dropout) lstm.getConf(i).getLayer().getIDropout()).getP(), 1e-12);   // retain 1 - 0.2
+        }
+        assertTrue(lstm.getConf(2).getLayer() instanceof RnnOutputLayer);
+        MultiLayerConfiguration graves = NetworkFactory.configuration(base + "\"GRAVESLSTM\"}");
+        assertTrue(graves.getConf(0).getLayer() instanceof GravesLSTM);
+        // plain LSTM has no peephole weights: 4 gates x (nIn + nOut + 1) x nOut vs GravesLSTM's 3 more per unit
+        MultiLayerNetwork net = NetworkFactory.build(base + "\"LSTM\"}");
+        assertEquals(4L * 8 * (4 + 8 + 1), net.getLayer(0).numParams());
+        assertEquals(4L * 8 * (4 + 8 + 1) + 3L * 8, NetworkFactory.build(base + "\"GravesLSTM\"}").getLayer(0).numParams());
+        expectMessage(base + "\"GRU\"}", "layer_type must be GravesLSTM or LSTM (any case), got 'GRU'");
     }
 
     @Test
