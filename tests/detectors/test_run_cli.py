@@ -105,10 +105,13 @@ def test_train_writes_a_report_with_plots_and_one_model_per_detector(trained, ca
     assert results["results"]["clf"]["metrics"]["roc_auc"] is not None
 
 
-def test_the_same_seed_gives_the_same_report(trained):
+def test_the_same_seed_gives_the_same_report_and_byte_identical_model_files(trained):
     from dl4j_bridge.cli import main
 
+    models = {name: (trained / "models" / name).read_bytes() for name in ("ne.zip", "clf.zip")}
     assert main(["train", "--config", str(trained / "b.toml")]) == 0
+    for name, first in models.items():   # b's run wrote them again, at least seconds later
+        assert (trained / "models" / name).read_bytes() == first, name
     a = (trained / "reports" / "a" / "report.md").read_text().replace("reports/a", "")
     b = (trained / "reports" / "b" / "report.md").read_text().replace("reports/b", "")
     assert a == b

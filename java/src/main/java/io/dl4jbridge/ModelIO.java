@@ -28,6 +28,7 @@ import java.util.zip.ZipFile;
  * ModelSerializer zips, written atomically: the model goes to a temporary file beside the target, is
  * flushed to disk, then renamed over the target. An interrupted save leaves the previous file intact.
  * Extra entries (our own metadata) are stored as flat UTF-8 text entries, never Java serialization.
+ * The same model gives the same bytes: entries are written in name order, each stamped {@link #ENTRY_TIME}.
  */
 public final class ModelIO {
     private ModelIO() {}
@@ -120,6 +121,7 @@ public final class ModelIO {
                 manifest = Manifest.build(net, zip, manifestFields);
                 Files.write(zip.getPath(ModelCheck.MANIFEST_ENTRY), manifest.getBytes(StandardCharsets.UTF_8));
             }
+            canonicalise(tmp, work);
             // the bytes actually written: read the finished file back and compare it with its manifest
             ModelCheck.verifyManifest(tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -141,6 +143,40 @@ public final class ModelIO {
         } finally {
             deleteTree(work);
         }
+    }
+
+    /**
+     * The time every entry of a saved zip carries: the first date a zip (DOS) time can hold. A zip entry otherwise
+     * records the clock time of the save, so two saves of the same model would differ in those bytes only.
+     */
+    static final java.time.LocalDateTime ENTRY_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0);
+
+    /**
+     * Rewrites {@code zipFile} (in {@code work}, then renamed over it) with its entries in name order, each stamped
+     * {@link #ENTRY_TIME}, with no extra fields: the same entries give the same bytes. The entries' content is
+     * copied unchanged (the manifest's sizes and SHA-256 still hold).
+     */
+    static void canonicalise(Path zipFile, Path work) throws IOException {
+        Path out = work.resolve(zipFile.getFileName() + ".canonical");
+        try (ZipFile in = new ZipFile(zipFile.toFile());
+             java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(
+                     new java.io.BufferedOutputStream(Files.newOutputStream(out, StandardOpenOption.CREATE_NEW)))) {
+            java.util.List<String> names = new java.util.ArrayList<>();
+            for (java.util.Enumeration<? extends ZipEntry> e = in.entries(); e.hasMoreElements();) {
+                names.add(e.nextElement().getName());
+            }
+            Collections.sort(names);
+            for (String name : names) {
+                ZipEntry entry = new ZipEntry(name);
+                entry.setTimeLocal(ENTRY_TIME);
+                zip.putNextEntry(entry);
+                try (InputStream content = in.getInputStream(in.getEntry(name))) {
+                    content.transferTo(zip);
+                }
+                zip.closeEntry();
+            }
+        }
+        Files.move(out, zipFile, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static final String WORK_SUFFIX = ".partial.d";

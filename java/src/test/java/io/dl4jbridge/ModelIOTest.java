@@ -37,6 +37,33 @@ public class ModelIOTest {
     }
 
     @Test
+    public void theSameModelSavesToTheSameBytesWithEntriesInNameOrderAndOneTime() throws Exception {
+        MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
+        Map<String, String> extras = new java.util.LinkedHashMap<>();
+        extras.put("dl4j_bridge.detector.json", "{\"a\": 1}");
+        extras.put("dl4j_bridge.etl_spec.json", "{}");
+        File first = new File(tmp.getRoot(), "a.zip");
+        File second = new File(tmp.getRoot(), "b.zip");
+        ModelIO.save(net, first.getPath(), true, extras);
+        Thread.sleep(2100);   // a zip time has a 2-second resolution: the clock time would differ now
+        ModelIO.save(net, second.getPath(), true, extras);
+        assertArrayEquals(Files.readAllBytes(first.toPath()), Files.readAllBytes(second.toPath()));
+        java.util.List<String> names = new java.util.ArrayList<>();
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(first)) {
+            for (java.util.zip.ZipEntry entry : Collections.list(zip.entries())) {
+                names.add(entry.getName());
+                assertEquals(entry.getName(), ModelIO.ENTRY_TIME, entry.getTimeLocal());
+            }
+        }
+        java.util.List<String> sorted = new java.util.ArrayList<>(names);
+        Collections.sort(sorted);
+        assertEquals(sorted, names);
+        assertTrue(names.toString(), names.contains("coefficients.bin") && names.contains(ModelCheck.MANIFEST_ENTRY));
+        ModelCheck.verifyManifest(first.toPath());
+        assertEquals(net.params(), ModelSerializer.restoreMultiLayerNetwork(first, true).params());
+    }
+
+    @Test
     public void aSaveThatFailsMidwayLeavesThePreviousFileIntact() throws Exception {
         MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
         File file = new File(tmp.getRoot(), "m.zip");
