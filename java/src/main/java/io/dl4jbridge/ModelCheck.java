@@ -376,13 +376,14 @@ public final class ModelCheck {
         verifyManifest(zip.toString(), model.entries());
     }
 
-    /** Checks every entry against the manifest; null (and a warning on stderr) for a file saved before manifests. */
+    /** Checks every entry against the manifest; null (and an slf4j warning) for a file saved before manifests. */
     static JsonNode verifyManifest(String file, Map<String, byte[]> entries) throws IOException {
         byte[] text = entries.get(MANIFEST_ENTRY);
         if (text == null) {
-            System.err.println("dl4j-bridge: warning: " + file + " has no " + MANIFEST_ENTRY + " (it was saved before"
-                    + " dl4j_bridge wrote manifests), so its entries cannot be verified; load it in Python and save it"
-                    + " again (Network.save / detector.save) to add one");
+            // through slf4j, not System.err: a service that embeds the scorer routes it with its own logging
+            org.slf4j.LoggerFactory.getLogger(ModelCheck.class).warn("{} has no {} (it was saved before dl4j_bridge"
+                    + " wrote manifests), so its entries cannot be verified; load it in Python and save it again"
+                    + " (Network.save / detector.save) to add one", file, MANIFEST_ENTRY);
             return null;
         }
         JsonNode manifest;
