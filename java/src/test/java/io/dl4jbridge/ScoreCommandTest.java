@@ -59,4 +59,78 @@ public class ScoreCommandTest {
         assertEquals("a refused option leaves --output untouched", before, Files.size(out.toPath()));
         assertEquals("serve needs a port -> 2", 2, Main.run(new String[]{"serve", "--model", zip.getPath()}));
     }
+
+    private static byte[] gzip(byte[] data) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    /** Runs the launcher's score, returning its exit code and what it wrote on stderr. */
+    private static Object[] scoreCapturingStderr(String... args) {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true));
+        try {
+            int code = Main.run(args);
+            return new Object[]{code, new String(captured.toByteArray(), StandardCharsets.UTF_8)};
+        } finally {
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    public void aGzFileIsReadMemberByMemberAndDataAfterItsGzipStreamIsRefusedAsPythonRefusesIt() throws Exception {
+        File zip = io.dl4jbridge.scorer.TestDetectorsAccess.nextEventZip(tmp.getRoot());
+        List<String> lines = ParityVectors.lines(ParityVectors.read(new File(ParityVectors.dir().toFile(), "etl_text_windows.json")));
+        byte[] text = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
+        File plain = tmp.newFile("app.log");
+        Files.write(plain.toPath(), text);
+        File plainOut = new File(tmp.getRoot(), "plain.jsonl");
+        assertEquals(1, Main.run(new String[]{"score", "--model", zip.getPath(), "--input", plain.getPath(),
+            "--output", plainOut.getPath(), "--threshold", "-1"}));
+
+        // cat a.gz b.gz: valid gzip, every member read (zero padding after a member too, as Python's gzip reads it)
+        int half = text.length / 2;
+        File members = tmp.newFile("members.log.gz");
+        Files.write(members.toPath(), concat(gzip(java.util.Arrays.copyOf(text, half)), gzip(new byte[0]),
+            gzip(java.util.Arrays.copyOfRange(text, half, text.length)), new byte[4]));
+        File membersOut = new File(tmp.getRoot(), "members.jsonl");
+        assertEquals(1, Main.run(new String[]{"score", "--model", zip.getPath(), "--input", members.getPath(),
+            "--output", membersOut.getPath(), "--threshold", "-1"}));
+        assertEquals(Files.readAllLines(plainOut.toPath()), Files.readAllLines(membersOut.toPath()));
+
+        // cat a.gz; printf junk: refused (GZIPInputStream ignored the junk without a word), exit 3, naming the file
+        File junk = tmp.newFile("junk.log.gz");
+        Files.write(junk.toPath(), concat(gzip(text), "junk\n".getBytes(StandardCharsets.US_ASCII)));
+        Object[] run = scoreCapturingStderr("score", "--model", zip.getPath(), "--input", junk.getPath(), "--output",
+            new File(tmp.getRoot(), "junk.jsonl").getPath(), "--threshold", "-1");
+        String err = (String) run[1];
+        assertEquals(err, 3, run[0]);
+        assertTrue(err, err.contains("dl4j-bridge: " + junk.getPath() + ": cannot read past line " + lines.size()
+            + ": the data after the gzip stream is not gzip (something was appended to the compressed file, or it is "
+            + "a broken copy), so it cannot be read as log lines: decompress the gzip part with 'zcat FILE > FILE.txt'"));
+        assertTrue("the summary of what was read comes first: " + err, err.contains("\"lines\":" + lines.size() + ","));
+
+        // scoreFile, the Java API, refuses it in the same words
+        io.dl4jbridge.scorer.LogAnomalyScorer scorer = io.dl4jbridge.scorer.LogAnomalyScorer.load(zip.toPath());
+        try {
+            scorer.scoreFile(junk.toPath());
+            org.junit.Assert.fail("scoreFile must refuse data after the gzip stream");
+        } catch (java.io.IOException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith(junk.getPath() + ": cannot read past line "
+                + lines.size() + ": the data after the gzip stream is not gzip"));
+        }
+        assertEquals(Files.readAllLines(plainOut.toPath()).size(), scorer.withThreshold(-1).scoreFile(members.toPath()).size());
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.write(p, 0, p.length);
+        }
+        return out.toByteArray();
+    }
 }

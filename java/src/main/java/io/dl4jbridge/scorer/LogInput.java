@@ -7,15 +7,22 @@ import io.dl4jbridge.etl.EtlSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Raw log bytes as the scorers read them, the launcher's {@code score} and {@link LogAnomalyScorer#scoreFile}
- * alike: {@code .gz} decompressed (by name; an empty file is empty input, as in Python), a UTF-16 byte-order
- * mark refused unless the spec reads UTF-16, decoded in the spec's encoding with undecodable lines counted.
+ * alike: {@code .gz} decompressed (by name; an empty file is empty input, as in Python; every member of a
+ * concatenated file read, and data after the gzip stream that is not gzip refused, as Python's gzip does: see
+ * {@link GzipMembers}), a UTF-16 byte-order mark refused unless the spec reads UTF-16, decoded in the spec's
+ * encoding with undecodable lines counted.
  */
 public final class LogInput {
     private LogInput() {}
+
+    /** After "FILE: cannot read past line N: ", as Python's {@code TrailingDataError} says it. */
+    static final String TRAILING_DATA = "the data after the gzip stream is not gzip (something was appended "
+            + "to the compressed file, or it is a broken copy), so it cannot be read as log lines: decompress the "
+            + "gzip part with 'zcat FILE > FILE.txt' (zcat reports the rest as 'trailing garbage ignored'), see what "
+            + "follows it, and read each part on its own";
 
     /**
      * @param raw  the bytes (closed with the returned reader)
@@ -29,7 +36,7 @@ public final class LogInput {
             int first = peek.read();
             if (first >= 0) {
                 peek.unread(first);
-                bytes = new GZIPInputStream(peek, 65536);
+                bytes = new GzipMembers(peek, 65536);
             } else {
                 bytes = peek;   // an empty .gz: no lines, as Python's gzip reads it
             }
@@ -37,8 +44,14 @@ public final class LogInput {
         return new CountingDecoder(EncodingException.refuseUtf16Bom(bytes, spec.encoding(), name), spec.charset());
     }
 
-    /** A truncated or corrupt {@code .gz}, in the words of Python's {@code SourceError}. */
+    /**
+     * A truncated or corrupt {@code .gz}, or one with data after its gzip stream, in the words of Python's
+     * {@code SourceError} and {@code TrailingDataError}.
+     */
     public static IOException unreadable(String name, long lines, IOException e) {
+        if (e instanceof GzipMembers.TrailingDataException) {
+            return new IOException(name + ": cannot read past line " + lines + ": " + TRAILING_DATA, e);
+        }
         return new IOException(name + ": cannot read past line " + lines + ": " + e.getClass().getSimpleName() + ": "
                 + e.getMessage() + ". The file is truncated or corrupt (a .gz still being written, or a broken copy): "
                 + "read a complete copy, or decompress what is readable with 'zcat FILE > FILE.txt' and read that", e);
