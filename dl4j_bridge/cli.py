@@ -14,7 +14,6 @@ which file and what to do), 4 anything else.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import logging
 import math
@@ -126,6 +125,7 @@ def cmd_train(args) -> int:
 
 def cmd_score(args) -> int:
     from .etl import ByteStream
+    from .etl.sources import GzipInput
 
     if args.input != "-" and Path(args.input).is_dir():
         raise CommandInputError(f"{args.input} is a directory: give a log file, or - for standard input")
@@ -148,7 +148,7 @@ def cmd_score(args) -> int:
     elif not Path(args.input).is_file():   # a pipe such as <(zcat app.log.gz): read once, as standard input is
         handle = open(args.input, "rb")
         # named .gz, decompressed as a .gz file is (and as the launcher does)
-        source = ByteStream(gzip.GzipFile(fileobj=handle) if args.input.endswith(".gz") else handle, args.input)
+        source = ByteStream(GzipInput(handle) if args.input.endswith(".gz") else handle, args.input)
     else:
         source = args.input
     try:

@@ -401,3 +401,49 @@ def test_both_name_a_truncated_or_corrupt_gz_and_the_lines_read(detector_zip, lo
         proc = run("score", "--model", detector_zip, "--input", fifo, "--all")
         writer.join(60)
         assert proc.returncode in (0, 1) and proc.stdout.count("\n") > 900, proc.stderr[-2000:]
+
+
+def test_both_read_every_gz_member_and_refuse_data_after_the_gzip_stream(detector_zip, logs, tmp_path):
+    """``cat a.gz b.gz`` is valid gzip: both read every member, from a file and from a pipe whose second member
+    comes later (the launcher's GZIPInputStream ended after the first there, asking available()). ``cat a.gz;
+    printf junk``: Python refused it while the launcher dropped the junk without a word; both refuse it now, exit 3,
+    naming the file, in the same words."""
+    import gzip
+    import threading
+    import time
+
+    data = logs["test_log"].read_bytes()
+    cut = len(data) // 2   # mid-line: the members join into one byte stream
+    first, second = gzip.compress(data[:cut]), gzip.compress(data[cut:])
+    members = tmp_path / "members.log.gz"
+    members.write_bytes(first + gzip.compress(b"") + second + b"\0" * 8)   # zero padding is valid too
+    junk = tmp_path / "junk.log.gz"
+    junk.write_bytes(gzip.compress(data) + b"junk\n")
+    explanations = []
+    for run in (_launcher, _python):
+        plain = run("score", "--model", detector_zip, "--input", logs["test_log"], "--all")
+        assert plain.returncode in (0, 1) and plain.stdout.count("\n") > 900, plain.stderr[-2000:]
+        proc = run("score", "--model", detector_zip, "--input", members, "--all")
+        assert (proc.returncode, proc.stdout) == (plain.returncode, plain.stdout), (run.__name__, proc.stderr[-2000:])
+        fifo = tmp_path / f"members-{run.__name__}.log.gz"
+        os.mkfifo(fifo)
+
+        def write_slowly(fifo=fifo):
+            with open(fifo, "wb") as pipe:
+                pipe.write(first)
+                pipe.flush()
+                time.sleep(1.5)   # the reader has inflated the first member and waits for more
+                pipe.write(second)
+
+        writer = threading.Thread(target=write_slowly, daemon=True)
+        writer.start()
+        proc = run("score", "--model", detector_zip, "--input", fifo, "--all")
+        writer.join(60)
+        assert (proc.returncode, proc.stdout) == (plain.returncode, plain.stdout), (run.__name__, proc.stderr[-2000:])
+        proc = run("score", "--model", detector_zip, "--input", junk, "--all")
+        assert proc.returncode == 3, (run.__name__, proc.stderr[-2000:])
+        said = re.search(rf"{re.escape(str(junk))}: cannot read past line \d+: (the data after the gzip stream is not "
+                         r"gzip[^\n]*)", proc.stderr)
+        assert said, (run.__name__, proc.stderr[-2000:])
+        explanations.append(said.group(1))
+    assert explanations[0] == explanations[1] and "zcat FILE > FILE.txt" in explanations[0]

@@ -18,6 +18,7 @@ __all__ = [
     "BadLineError",
     "SpecError",
     "SourceError",
+    "TrailingDataError",
     "NotFittedError",
 ]
 
@@ -72,6 +73,33 @@ class SourceError(EtlError):
         super().__init__(f"{file}: cannot read past line {line}: {reason}. The file is truncated or corrupt "
                          "(a .gz still being written, or a broken copy): read a complete copy, or decompress "
                          "what is readable with 'zcat FILE > FILE.txt' and read that")
+
+
+class TrailingDataError(SourceError):
+    """A ``.gz`` whose gzip stream is followed by data that is not gzip (``cat app.log.gz; echo junk``): Python's
+    ``gzip`` refuses it (``BadGzipFile: Not a gzipped file``), and so does the JVM scorer, whose
+    ``GZIPInputStream`` used to drop such data without a word. Concatenated members (``cat a.gz b.gz``) and
+    zero bytes after a member are valid gzip and read on both sides.
+
+    Parameters
+    ----------
+    file : str
+        The file.
+    line : int
+        Lines read successfully before the failure.
+    """
+
+    #: After ``"FILE: cannot read past line N: "``, in the JVM's words (``LogInput.TRAILING_DATA``).
+    EXPLANATION = ("the data after the gzip stream is not gzip (something was appended to the compressed file, or it "
+                   "is a broken copy), so it cannot be read as log lines: decompress the gzip part with "
+                   "'zcat FILE > FILE.txt' (zcat reports the rest as 'trailing garbage ignored'), see what follows "
+                   "it, and read each part on its own")
+
+    def __init__(self, file: str, line: int):
+        self.file = file
+        self.line = line
+        self.reason = "the data after the gzip stream is not gzip"
+        EtlError.__init__(self, f"{file}: cannot read past line {line}: {self.EXPLANATION}")
 
 
 class EncodingError(EtlError):

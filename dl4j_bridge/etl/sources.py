@@ -9,6 +9,7 @@ how large the file is.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import os
@@ -16,9 +17,9 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Optional, Union
 
-from .errors import EncodingError, SourceError
+from .errors import EncodingError, SourceError, TrailingDataError
 
-__all__ = ["Source", "ByteStream", "source_name", "iter_line_blocks", "is_path", "BOM"]
+__all__ = ["Source", "ByteStream", "GzipInput", "source_name", "iter_line_blocks", "is_path", "BOM"]
 
 Source = Union[str, "os.PathLike[str]", "ByteStream", Iterable[str]]
 
@@ -51,6 +52,37 @@ class ByteStream:
         return f"ByteStream({self.name})"
 
 
+class GzipInput(gzip.GzipFile):
+    """:class:`gzip.GzipFile` over an open binary stream that knows whether the stream starts with a gzip header.
+
+    Python's gzip reads every member of a concatenated file (``cat a.gz b.gz``) and skips zero padding, but data
+    after the gzip stream that is not gzip fails with the message a file that is no gzip at all gets
+    (``BadGzipFile: Not a gzipped file``). When the stream started with a gzip header, that failure is about the data
+    after the gzip stream: the read raises :class:`~dl4j_bridge.etl.errors.TrailingDataError`, in the JVM
+    scorer's words.
+
+    Parameters
+    ----------
+    stream : binary file object
+        Read from its start; a buffered stream (``open(path, "rb")``) is peeked at without consuming a byte. Not
+        closed with this object.
+    """
+
+    def __init__(self, stream: io.BufferedIOBase):
+        peek = getattr(stream, "peek", None)
+        self.starts_with_header = peek is not None and peek(2)[:2] == b"\x1f\x8b"
+        super().__init__(fileobj=stream, mode="rb")
+
+
+def _read_failure(error: BaseException, name: str, lines_read: int, handle: io.TextIOBase) -> SourceError:
+    """The :class:`SourceError` of a read that failed after ``lines_read`` lines."""
+    gz = getattr(handle, "buffer", None)
+    if (isinstance(error, gzip.BadGzipFile) and str(error).startswith("Not a gzipped file")
+            and getattr(gz, "starts_with_header", False)):
+        return TrailingDataError(name, lines_read)   # the first header passed this check: a later one failed it
+    return SourceError(name, lines_read, f"{type(error).__name__}: {error}")
+
+
 def is_path(source: object) -> bool:
     """Return True when ``source`` names a file rather than holding lines."""
     return isinstance(source, (str, os.PathLike))
@@ -65,12 +97,17 @@ def source_name(source: object) -> str:
     return "<lines>"
 
 
-def _open_text(path: str, encoding: str) -> io.TextIOBase:
+@contextlib.contextmanager
+def _open_text(path: str, encoding: str) -> Iterator[io.TextIOBase]:
     # surrogateescape: undecodable bytes survive as lone surrogates, so that _split_block can count the
     # lines holding them before replacing them with U+FFFD exactly as errors="replace" would have
     if path.endswith(".gz"):
-        return gzip.open(path, "rt", encoding=encoding, errors="surrogateescape", newline="\n")
-    return open(path, "r", encoding=encoding, errors="surrogateescape", newline="\n")
+        with open(path, "rb") as raw, GzipInput(raw) as gz, \
+                io.TextIOWrapper(gz, encoding=encoding, errors="surrogateescape", newline="\n") as handle:
+            yield handle
+        return
+    with open(path, "r", encoding=encoding, errors="surrogateescape", newline="\n") as handle:
+        yield handle
 
 
 def iter_line_blocks(
@@ -109,7 +146,10 @@ def iter_line_blocks(
     ------
     SourceError
         A file could not be read to its end (truncated or corrupt ``.gz``,
-        I/O error): names the file and the last line read.
+        I/O error): names the file and the last line read. A ``.gz`` whose
+        gzip stream is followed by data that is not gzip raises its subclass
+        :class:`~dl4j_bridge.etl.errors.TrailingDataError` (every member of a
+        concatenated ``.gz`` is read, zero padding skipped).
     EncodingError
         A file starting with a UTF-16 byte-order mark read with another
         encoding (every line would be garbled): names the encoding to give.
@@ -150,7 +190,7 @@ def _handle_blocks(handle: io.TextIOBase, name: str, encoding: str, block_bytes:
         try:
             lines = handle.readlines(block_bytes)
         except _READ_ERRORS as error:
-            raise SourceError(name, lines_read, f"{type(error).__name__}: {error}") from error
+            raise _read_failure(error, name, lines_read, handle) from error
         if not lines:
             return
         if lines_read == 0:

@@ -136,6 +136,35 @@ def test_a_truncated_gzip_is_a_source_error_naming_the_file(tmp_path):
         JsonLinesReader(mode="lenient").read(garbage)
 
 
+def test_a_gz_is_read_member_by_member_and_data_after_its_gzip_stream_is_refused(tmp_path):
+    """cat a.gz b.gz is valid gzip (every member read, zero padding skipped); cat a.gz; printf junk is refused
+    with a TrailingDataError saying so (the JVM scorer says the same; its GZIPInputStream used to drop the junk)."""
+    import io
+
+    from dl4j_bridge.etl import ByteStream, TrailingDataError
+    from dl4j_bridge.etl.sources import GzipInput
+
+    first, second = [f"{GOOD} {i}" for i in range(3)], [f"{GOOD} {i}" for i in range(3, 5)]
+    a, b = gzip.compress(("\n".join(first) + "\n").encode()), gzip.compress("\n".join(second).encode())
+    members = tmp_path / "members.log.gz"
+    members.write_bytes(a + gzip.compress(b"") + b + b"\0" * 4)
+    reader = TextReader(HDFS_FORMAT, mode="lenient")
+    assert reader.read(members)["Content"].tolist() == [line.split(": ", 1)[1] for line in first + second]
+    for tail in (b"junk", b"j", b"\x1f", b"\0\0x"):
+        junk = tmp_path / "junk.log.gz"
+        junk.write_bytes(a + b + tail)
+        with pytest.raises(TrailingDataError, match=r"junk\.log\.gz: cannot read past line \d+: the data after the "
+                           r"gzip stream is not gzip .* decompress the gzip part with 'zcat FILE > FILE\.txt'"):
+            reader.read(junk)
+        with pytest.raises(TrailingDataError, match=r"^pipe\.gz: cannot read past line"):   # a stream, as a pipe
+            reader.read(ByteStream(GzipInput(io.BufferedReader(io.BytesIO(a + b + tail))), "pipe.gz"))
+    not_gzip = tmp_path / "plain.log.gz"   # no gzip at all: the general message, not this one
+    not_gzip.write_bytes(GOOD.encode())
+    with pytest.raises(SourceError, match=r"cannot read past line 0: BadGzipFile: Not a gzipped file") as raised:
+        reader.read(not_gzip)
+    assert not isinstance(raised.value, TrailingDataError)
+
+
 def test_undecodable_bytes_are_counted_and_replaced_as_python_would(tmp_path):
     data = GOOD.encode() + b"\n" + GOOD.encode() + b" \xff\xe2\x82 end\r\n" + GOOD.encode() + b"\xc3"
     path = tmp_path / "latin.log"
