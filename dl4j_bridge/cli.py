@@ -152,7 +152,8 @@ def cmd_score(args) -> int:
     else:
         source = args.input
     try:
-        scored, flagged = _score_stream(detector, source, args.output, flagged_only=not args.all)
+        scored, flagged = _score_stream(detector, source, args.output, flagged_only=not args.all,
+                                        live=args.input == "-")
     finally:
         if isinstance(source, ByteStream) and args.input != "-":
             source.stream.close()
@@ -169,7 +170,7 @@ def cmd_score(args) -> int:
 
 
 def _score_stream(detector, source, output: str, *, flagged_only: bool,
-                  block: Optional[int] = None) -> tuple[int, int]:
+                  block: Optional[int] = None, live: bool = False) -> tuple[int, int]:
     """Score ``source`` as it is read and write each part's rows before reading on.
 
     Memory stays bounded by a block of the reader (megabytes) instead of growing with the input: the batches of
@@ -192,6 +193,12 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         Write only the flagged sequences' rows (else every sequence's).
     block : int, optional
         Sequences per JVM minibatch; default ``network.PREDICT_CHUNK`` (4096, the JVM's ``DetectorScoring.CHUNK``).
+    live : bool
+        ``source`` is a :class:`ByteStream` still being written (``--input -``): whenever it pauses (no byte
+        waiting after a read), the sequences complete so far are scored in one part and written, and the output
+        flushed, before waiting for more, as the JVM launcher does (``tail -f app.log | dl4j-bridge score --input
+        -`` shows rows as they come). Those parts are smaller than ``block``: their scores are those of smaller
+        minibatches.
 
     Returns
     -------
@@ -222,6 +229,17 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         flagged += int((scores.scores > detector.threshold_).sum())
 
     pending = None   # sequences read but not scored yet: fewer than a block
+
+    def paused() -> None:
+        nonlocal pending
+        if pending is not None:
+            write(pending)
+            pending = None
+        if out is not None:
+            out.flush()
+
+    if live:
+        source.on_idle = paused
     try:
         for batch in detector.pipeline_.iter_transform(source):
             if pending is not None:

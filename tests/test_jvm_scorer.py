@@ -151,13 +151,21 @@ def test_stdin_stream_and_threshold_override(detector_zip, logs):
     assert all(json.loads(line)["flagged"] for line in everything.stdout.splitlines())
 
 
-def test_stdin_results_come_before_the_input_ends(detector_zip, logs):
-    """A live stream: windows complete so far are scored and printed while stdin stays open."""
+@pytest.mark.parametrize("command", ["launcher", "python"])
+def test_stdin_results_come_before_the_input_ends(detector_zip, logs, tmp_path, command):
+    """A live stream: windows complete so far are scored and printed while stdin stays open, by the launcher and
+    by Python's score (which wrote rows only per 4096 sequences, or at the end: nothing while tail -f ran)."""
     import select
 
     lines = logs["test_log"].read_text(encoding="utf-8").splitlines()
-    launcher = DIST / "bin" / "dl4j-bridge"
-    proc = subprocess.Popen([str(launcher), "score", "--model", str(detector_zip), "--input", "-", "--all"],
+    if command == "launcher":
+        launcher = DIST / "bin" / "dl4j-bridge"
+        if not launcher.is_file():
+            missing_resource(f"the launcher {launcher} (run: make build)")
+        argv = [str(launcher)]
+    else:
+        argv = [sys.executable, "-m", "dl4j_bridge"]
+    proc = subprocess.Popen(argv + ["score", "--model", str(detector_zip), "--input", "-", "--all"], cwd=str(REPO),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
                             env=dict(os.environ, OMP_NUM_THREADS="2"))
     try:
@@ -178,8 +186,15 @@ def test_stdin_results_come_before_the_input_ends(detector_zip, logs):
         proc.stdin.write(("\n".join(lines[WINDOW + 5:WINDOW + 20]) + "\n").encode("utf-8"))
         proc.stdin.close()
         rest = [json.loads(line) for line in proc.stdout.read().decode("utf-8").splitlines()]
-        assert proc.wait(timeout=120) in (0, 1)
+        assert proc.wait(timeout=120) in (0, 1), proc.stderr.read()[-2000:]
         assert [r["key"] for r in early + rest] == list(range(1, 21))  # 28 records, windows of 8 + 1
+        assert [r["index"] for r in early + rest] == list(range(20))
+        # the rows of the same lines read from a file (scored in one minibatch: scores within 1e-5)
+        whole = tmp_path / "28.log"
+        whole.write_text("\n".join(lines[:WINDOW + 20]) + "\n", encoding="utf-8")
+        run = _launcher if command == "launcher" else _python
+        _same_rows(early + rest, [json.loads(line) for line in
+                                  run("score", "--model", detector_zip, "--input", whole, "--all").stdout.splitlines()])
     finally:
         if proc.poll() is None:
             proc.kill()

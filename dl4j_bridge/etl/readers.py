@@ -51,7 +51,7 @@ import pandas as pd
 
 from .errors import (KEY_SAMPLE_RECORDS, AbsentFieldError, BadLineError, BadRecordError, EtlError,
                      SpecError, absent_field_warning)
-from .sources import Source, is_path, iter_line_blocks, source_name
+from .sources import IdleBlock, Source, is_path, iter_line_blocks, source_name
 
 __all__ = [
     "ReadReport",
@@ -1026,6 +1026,9 @@ class CsvReader(Reader):
         numbers: list[int] = []
         previous_end = reader.line_num
         while True:
+            if lines.paused and records:   # a live stream paused: its records go out before the read that waits
+                yield self._frame(records, numbers)
+                records, numbers = [], []
             lines.recent.clear()
             try:
                 row = next(reader)
@@ -1117,6 +1120,9 @@ class _LineCounter:
         self._report = report
         #: Lines handed out since the caller last cleared it (the row being parsed), for the quarantine.
         self.recent: list[str] = []
+        #: The last line handed out ended a block where a live stream paused (``IdleBlock``): no more is there yet.
+        self.paused = False
+        self._idle_left = 0   # lines of such a block still to hand out
 
     def __iter__(self) -> "_LineCounter":
         return self
@@ -1126,8 +1132,14 @@ class _LineCounter:
             for line in self._current:
                 self._report.lines += 1
                 self.recent.append(line)
+                if self._idle_left:
+                    self._idle_left -= 1
+                    self.paused = not self._idle_left
                 return line + "\n"
-            self._current = iter(next(self._blocks))
+            block = next(self._blocks)
+            self.paused = False
+            self._idle_left = len(block) if isinstance(block, IdleBlock) else 0
+            self._current = iter(block)
 
 
 # --------------------------------------------------------------------------

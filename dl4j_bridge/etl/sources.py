@@ -9,17 +9,19 @@ how large the file is.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gzip
 import io
 import os
+import select
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Optional, Union
 
 from .errors import EncodingError, SourceError, TrailingDataError
 
-__all__ = ["Source", "ByteStream", "GzipInput", "source_name", "iter_line_blocks", "is_path", "BOM"]
+__all__ = ["Source", "ByteStream", "IdleBlock", "GzipInput", "source_name", "iter_line_blocks", "is_path", "BOM"]
 
 Source = Union[str, "os.PathLike[str]", "ByteStream", Iterable[str]]
 
@@ -42,11 +44,20 @@ class ByteStream:
     stream : binary file object
     name : str
         Its name in errors, reports and quarantine records.
+    on_idle : callable, optional
+        Read the stream live (standard input that is still being written, ``tail -f app.log | ...``): a block
+        ends where the input pauses, that is when after a read no byte is waiting (the JVM launcher's test for
+        ``--input -``), and once the lines of such a block have gone through the reader, ``on_idle()`` is called
+        before the read that waits for more (``dl4j-bridge score --input -`` scores and writes what is complete
+        there). Blocks are still of up to ``block_bytes`` while bytes keep coming. Without it (default), blocks of
+        about ``block_bytes`` or up to the end.
     """
 
-    def __init__(self, stream: io.RawIOBase | io.BufferedIOBase, name: str = "<stream>"):
+    def __init__(self, stream: io.RawIOBase | io.BufferedIOBase, name: str = "<stream>", *,
+                 on_idle: Optional[Callable[[], None]] = None):
         self.stream = stream
         self.name = name
+        self.on_idle = on_idle
 
     def __repr__(self) -> str:
         return f"ByteStream({self.name})"
@@ -160,6 +171,9 @@ def iter_line_blocks(
             yield from _handle_blocks(handle, path, encoding, block_bytes, on_undecodable)
         return
     if isinstance(source, ByteStream):
+        if source.on_idle is not None:
+            yield from _live_blocks(source, encoding, block_bytes, on_undecodable)
+            return
         handle = io.TextIOWrapper(source.stream, encoding=encoding, errors="surrogateescape", newline="\n")
         try:
             yield from _handle_blocks(handle, source.name, encoding, block_bytes, on_undecodable)
@@ -200,6 +214,76 @@ def _handle_blocks(handle: io.TextIOBase, name: str, encoding: str, block_bytes:
             block[0] = _strip_bom(block[0])
         lines_read += len(block)
         yield block
+
+
+#: Bytes asked for by each read of a live stream (the launcher reads 64 K characters at a time).
+_LIVE_READ_BYTES = 65536
+
+
+class IdleBlock(list):
+    """A block of lines of a live :class:`ByteStream` that ends where its input paused: a reader that collects
+    records across blocks (CSV) hands out what it has at the end of such a block."""
+
+
+def _live_blocks(source: ByteStream, encoding: str, block_bytes: int,
+                 on_undecodable: Optional[Callable[[int], None]]) -> Iterator[list[str]]:
+    """The blocks of a live stream (see ``ByteStream(on_idle=)``): the lines as ``_handle_blocks`` gives them
+    (split on ``\\n`` only, undecodable bytes counted and replaced, a UTF-16 byte-order mark refused, a BOM
+    dropped), the line still being written kept for the next block."""
+    stream = source.stream
+    read = getattr(stream, "read1", None) or stream.read   # read1: what is there, without waiting for more
+    decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
+    carry: list[str] = []   # the line being read: its end has not arrived
+    lines_read = 0
+    end = False
+    while not end:
+        chunks: list[bytes] = []
+        size = 0
+        idle = False
+        while True:
+            try:
+                data = read(_LIVE_READ_BYTES)
+            except _READ_ERRORS as error:
+                raise SourceError(source.name, lines_read, f"{type(error).__name__}: {error}") from error
+            if not data:
+                end = True
+                break
+            chunks.append(data)
+            size += len(data)
+            if size >= block_bytes:
+                break
+            if not _bytes_waiting(stream):
+                idle = True
+                break
+        text = decoder.decode(b"".join(chunks), final=end)
+        cut = len(text) if end else text.rfind("\n") + 1
+        if cut or end:
+            complete = "".join(carry) + text[:cut]
+            carry = [text[cut:]]
+        else:   # no line ended: nothing is joined until one does (a long line arriving in small pieces)
+            complete = ""
+            carry.append(text)
+        if complete:
+            if lines_read == 0:
+                _refuse_utf16_bom(complete, source.name, encoding)
+            block = _split_block([complete], encoding, on_undecodable)
+            if lines_read == 0:
+                block[0] = _strip_bom(block[0])
+            lines_read += len(block)
+            yield IdleBlock(block) if idle else block
+        if idle:
+            source.on_idle()   # type: ignore[misc]
+
+
+def _bytes_waiting(stream: object) -> bool:
+    """True unless a read of ``stream`` would wait for its writer (after ``read1``, a buffered stream holds no
+    byte of its own: its descriptor tells). A stream without a descriptor holds everything already: True."""
+    try:
+        fd = stream.fileno()   # type: ignore[attr-defined]
+        ready, _, _ = select.select([fd], [], [], 0)
+    except (AttributeError, OSError, ValueError):
+        return True
+    return bool(ready)
 
 
 #: A UTF-16 byte-order mark as another codec reads it: undecodable bytes (surrogateescape) or, in a

@@ -146,3 +146,114 @@ def test_the_encoding_is_saved_by_its_codec_name_and_a_typo_is_refused_at_once(t
     assert TextReader(log_format="<Content>", encoding="Latin-1").read(str(path))["Content"].tolist() == ["caf\xe9 ok"]
     with pytest.raises(EtlError, match="unknown encoding 'utf-9'"):
         TextReader(log_format="<Content>", encoding="utf-9")
+
+
+# --------------------------------------------------------------------------------------------------
+# a live stream (score --input -): blocks end where the input pauses
+# --------------------------------------------------------------------------------------------------
+def _live(on_idle=None):
+    """A pipe read live: (its write end's fd, the ByteStream over its read end)."""
+    import os
+
+    from dl4j_bridge.etl import ByteStream
+
+    read_end, write_end = os.pipe()
+    return write_end, ByteStream(os.fdopen(read_end, "rb"), "<stdin>", on_idle=on_idle or (lambda: None))
+
+
+def test_a_live_stream_hands_out_its_complete_lines_when_it_pauses_and_says_so_before_waiting():
+    import os
+
+    from dl4j_bridge.etl.sources import IdleBlock, iter_line_blocks
+
+    events: list = []
+    write_end, source = _live(lambda: events.append("paused"))
+    blocks = iter_line_blocks(source)
+    os.write(write_end, b"a\r\nb\nc")            # 'c': a line still being written
+    first = next(blocks)
+    assert first == ["a", "b"] and isinstance(first, IdleBlock) and events == []
+    os.write(write_end, b"d\n\xffe\n")
+    assert next(blocks) == ["cd", "\ufffde"] and events == ["paused"]   # said before the read that waits
+    os.write(write_end, b"f")
+    os.close(write_end)
+    last = next(blocks)
+    assert last == ["f"] and not isinstance(last, IdleBlock)   # the end, not a pause
+    assert list(blocks) == [] and events == ["paused", "paused"]
+    source.stream.close()
+
+
+def test_a_live_stream_gives_the_lines_a_file_gives_however_its_bytes_arrive(tmp_path):
+    """The same lines as the file read, with a BOM, CRLF, undecodable bytes, a character split between writes
+    and a last line without its newline."""
+    import os
+    import threading
+    import time
+
+    from dl4j_bridge.etl.sources import iter_line_blocks
+
+    data = ("\ufeff" + "".join(f"line {i} é €\r\n" if i % 3 else f"line {i}\n" for i in range(2000))).encode()
+    data = data[:500] + b"\xff\xfe bad\n" + data[500:] + b"\n\nlast"
+    path = tmp_path / "file.log"
+    path.write_bytes(data)
+    counts = {"file": 0, "live": 0}
+
+    def counter(name):
+        return lambda n: counts.__setitem__(name, counts[name] + n)
+
+    expected = [line for block in iter_line_blocks(path, on_undecodable=counter("file")) for line in block]
+    write_end, source = _live()
+    cuts = [0, 7, 1000, 1001, 1002, 5000, 20000, len(data)]   # 'é' and '€' split at some of them
+
+    def write():
+        for start, stop in zip(cuts, cuts[1:]):
+            os.write(write_end, data[start:stop])
+            time.sleep(0.05)
+        os.close(write_end)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    blocks = list(iter_line_blocks(source, block_bytes=4096, on_undecodable=counter("live")))
+    writer.join(10)
+    assert [line for block in blocks for line in block] == expected
+    assert counts["live"] == counts["file"] == 1 and expected[0] == "line 0" and expected[-1] == "last"
+    assert len(blocks) >= 4   # a block at each pause that completed a line
+    source.stream.close()
+
+
+@pytest.mark.parametrize("kind", ["text", "jsonl", "csv"])
+def test_every_reader_hands_out_the_records_of_a_live_stream_when_it_pauses(kind):
+    """What the launcher does for --input -: the records complete when the input pauses come out before the
+    read that waits; a text record is complete when the next line arrives (continuation lines may follow it).
+    CSV collected records up to chunk_lines across blocks, so nothing came out of a slow stream."""
+    import os
+    import threading
+
+    if kind == "text":
+        reader = TextReader(HDFS_FORMAT)
+        lines = [GOOD.replace("148", str(100 + i)) for i in range(5)]
+        first_frame = 4   # the 5th line is held back until the next line arrives
+    elif kind == "jsonl":
+        reader = JsonLinesReader({"level": "level", "n": "n"})
+        lines = [json.dumps({"level": "INFO", "n": i}) for i in range(5)]
+        first_frame = 5
+    else:
+        reader = CsvReader()
+        lines = ["level,n"] + [f"INFO,{i}" for i in range(5)]
+        first_frame = 5
+    write_end, source = _live()
+    timer = threading.Timer(60, os.close, (write_end,))   # the end only comes if a frame never does
+    timer.start()
+    try:
+        chunks = reader.iter_chunks(source)
+        os.write(write_end, ("\n".join(lines) + "\n").encode())
+        frame = next(chunks)
+        assert timer.is_alive(), "the first frame came only at the end of the input"
+        assert len(frame) == first_frame
+        os.write(write_end, (lines[-1] + "\n").encode())
+    finally:
+        timer.cancel()
+    os.close(write_end)
+    rest = list(chunks)
+    assert sum(len(f) for f in [frame] + rest) == first_frame + (2 if kind == "text" else 1)
+    assert reader.report.lines == len(lines) + 1
+    source.stream.close()
