@@ -165,7 +165,9 @@ def cmd_score(args) -> int:
     without_key = detector.pipeline_.records_without_key
     print(f"{scored} sequences scored, {flagged} flagged "
           f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}"
-          + (f", records_without_key {without_key}" if without_key else ""), file=sys.stderr)
+          + (f", records_without_key {without_key}" if without_key else "")
+          + (f", split_sessions {detector.pipeline_.split_sessions}, extra_parts {detector.pipeline_.extra_parts}"
+             if detector.pipeline_.split_sessions else ""), file=sys.stderr)
     return EXIT_FLAGGED if flagged else EXIT_OK
 
 

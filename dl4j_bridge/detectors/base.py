@@ -536,7 +536,8 @@ class BaseDetector:
         Returns
         -------
         list of dict
-            ``index``, ``key``, ``score``, ``flagged``, ``line_numbers`` (real steps), ``unexpected_steps``,
+            ``index``, ``key`` (then ``part``, for a part of a session split at ``max_length``: 0, 1, ...),
+            ``score``, ``flagged``, ``line_numbers`` (real steps), ``unexpected_steps``,
             ``step`` (the explaining step) and ``line_number`` (its line); next event: ``actual_event``
             (the id that came), ``actual_line`` (its line; None when it is the event after the window),
             ``expected_events`` (top-g ids, most probable first) and ``probability``; with a pipeline,
@@ -550,12 +551,15 @@ class BaseDetector:
             real = batch.mask[i] > 0
             lines = batch.line_numbers[i][real]
             step = int(s.detail_step[i])
-            row: dict[str, Any] = {
-                "index": int(i), "key": _plain(batch.keys[i]), "score": float(s.scores[i]), "flagged": bool(flagged[i]),
+            row: dict[str, Any] = {"index": int(i), "key": _plain(batch.keys[i])}
+            if getattr(batch, "parts", None) is not None and batch.parts[i] >= 0:
+                row["part"] = int(batch.parts[i])   # a part of a session longer than max_length (0, 1, ...)
+            row.update({
+                "score": float(s.scores[i]), "flagged": bool(flagged[i]),
                 "line_numbers": [int(v) for v in lines if v >= 0], "unexpected_steps": int(s.unexpected_steps[i]),
                 "step": step,
                 "line_number": int(batch.line_numbers[i, step]) if step >= 0 and batch.line_numbers[i, step] >= 0 else None,
-            }
+            })
             row.update(self._explain_step(batch, s, int(i), step))
             rows.append(row)
         return rows

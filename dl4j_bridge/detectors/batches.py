@@ -83,7 +83,7 @@ def take(batch: SequenceBatch, index) -> SequenceBatch:
         raise TypeError(f"take needs integer indices or a boolean mask, got an array of {index.dtype}")
     return SequenceBatch(batch.x[index], batch.mask[index], batch.labels[index], batch.step_labels[index],
                          batch.step_ids[index], batch.next_ids[index], batch.line_numbers[index], batch.keys[index],
-                         list(batch.feature_names))
+                         list(batch.feature_names), None if batch.parts is None else batch.parts[index])
 
 
 def check_batch(batch, n_in: Optional[int] = None, name: str = "batch") -> SequenceBatch:

@@ -145,6 +145,10 @@ class Pipeline:
         self.n_fit_records = 0
         #: Sessions: records of the last transforming pass without a session key (in no session, not scored).
         self.records_without_key = 0
+        #: Sessions: sessions of the last transforming pass longer than ``max_length`` (split into parts), and the
+        #: sequences their parts added.
+        self.split_sessions = 0
+        self.extra_parts = 0
         if isinstance(self.split, KeySplit) and isinstance(self.sequence, Sessions) \
                 and self.split.key != self.sequence.key:
             logger.warning("KeySplit key %r differs from the session key %r", self.split.key, self.sequence.key)
@@ -344,6 +348,8 @@ class Pipeline:
         for transform in self.transforms:
             transform.pass_finished(self.reader.report.source)
         self.records_without_key = sum(getattr(b, "records_without_key", 0) for b in builders.values())
+        self.split_sessions = sum(getattr(b, "split_sessions", 0) for b in builders.values())
+        self.extra_parts = sum(getattr(b, "extra_parts", 0) for b in builders.values())
 
     def _builder(self, session_labels: Mapping[Any, int] | None):
         if isinstance(self.sequence, Sessions):

@@ -15,7 +15,11 @@ step labels, line numbers, keys, order values) and emit
   (``Windows(next_event=True)``; otherwise -1);
 * ``line_numbers``: int64 ``[batch, time]`` raw line numbers (-1 on padding);
 * ``keys``: object ``[batch]`` -- session key, or first line number of the
-  window.
+  window;
+* ``parts``: int32 ``[batch]`` or None -- for a session longer than
+  ``Sessions(max_length=...)``, split into parts, the index of each part
+  (0, 1, ...); -1 for every other sequence.  None when no session of the
+  batch was split.
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ class SequenceBatch:
     line_numbers: np.ndarray
     keys: np.ndarray
     feature_names: list[str] = field(default_factory=list)
+    parts: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -115,21 +120,34 @@ class SequenceBatch:
                    np.concatenate([b.next_ids for b in batches]),
                    np.concatenate([pad(b.line_numbers, -1) for b in batches]),
                    np.concatenate([b.keys for b in batches]),
-                   list(batches[0].feature_names))
+                   list(batches[0].feature_names),
+                   None if all(b.parts is None for b in batches) else
+                   np.concatenate([b.parts if b.parts is not None else np.full(len(b), -1, np.int32)
+                                   for b in batches]))
+
+    def part_of(self, i: int) -> int | None:
+        """Part index of sequence ``i`` of a split session (0, 1, ...), else None."""
+        if self.parts is None or self.parts[i] < 0:
+            return None
+        return int(self.parts[i])
 
     def to_frame(self) -> pd.DataFrame:
         """Long view for inspection: one row per real step.
 
-        Columns: ``sequence``, ``step``, ``key``, ``line_number``,
-        ``template_id``, ``step_label``, ``label``, then one column per
-        feature.
+        Columns: ``sequence``, ``step``, ``key`` (then ``part`` when a
+        session was split: -1 for sequences that are not parts),
+        ``line_number``, ``template_id``, ``step_label``, ``label``, then one
+        column per feature.
         """
         seq, step = np.nonzero(self.mask > 0)
-        frame = pd.DataFrame({
-            "sequence": seq, "step": step, "key": self.keys[seq] if len(self.keys) else [],
+        columns = {"sequence": seq, "step": step, "key": self.keys[seq] if len(self.keys) else []}
+        if self.parts is not None:
+            columns["part"] = self.parts[seq]
+        columns.update({
             "line_number": self.line_numbers[seq, step], "template_id": self.step_ids[seq, step],
             "step_label": self.step_labels[seq, step], "label": self.labels[seq],
         })
+        frame = pd.DataFrame(columns)
         features = pd.DataFrame(self.x[seq, step], columns=self.feature_names)
         return pd.concat([frame, features], axis=1)
 
@@ -258,23 +276,35 @@ class Sessions:
         Column (usually derived with :class:`~dl4j_bridge.etl.transforms.Extract`)
         holding the session key, e.g. the HDFS ``blk_`` id.
     max_length : int, optional
-        Keep at most this many steps per session (the first ones, in time
-        order); truncations are logged and counted in :attr:`truncated`.
+        At most this many steps per sequence: a longer session is split into
+        consecutive parts of ``max_length`` steps (the last one shorter), in
+        time order, each a sequence of its own with the same key and its own
+        line numbers, so every record is scored (and trained on).  Splits are
+        counted in :attr:`split_sessions` (sessions split) and
+        :attr:`extra_parts` (sequences beyond one per session) and logged once
+        per pass as a warning; raise ``max_length`` to keep such sessions whole.
 
     Notes
     -----
-    Sessions appear in order of their first record; steps are ordered by the
-    time of the :class:`~dl4j_bridge.etl.transforms.Timestamp` transform when
-    there is one, then by line number.  Records without a key belong to no
-    session and are counted in :attr:`records_without_key`.  The session label
-    is the caller's label for that key (``session_labels``) when given, else 1
-    when any step is labelled anomalous.  The batch is padded to its longest
-    session.
+    Sessions appear in order of their first record, the parts of a split
+    session one after the other (``SequenceBatch.parts``: 0, 1, ...; -1 for
+    sessions that were not split); steps are ordered by the time of the
+    :class:`~dl4j_bridge.etl.transforms.Timestamp` transform when there is
+    one, then by line number.  Records without a key belong to no session and
+    are counted in :attr:`records_without_key`.  The label of a session (of
+    each of its parts) is the caller's label for that key
+    (``session_labels``) when given -- it describes the whole session, so
+    every part of a session labelled anomalous is labelled anomalous -- else
+    1 when any step of that session (part) is labelled anomalous.  The batch
+    is padded to its longest sequence.
     """
 
     kind = "sessions"
 
     def __init__(self, key: str, *, max_length: int | None = None):
+        if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer))
+                                       or max_length < 1):
+            raise SpecError(f"Sessions max_length must be a whole number >= 1 (or None: no limit), got {max_length!r}")
         self.key = key
         self.max_length = max_length
 
@@ -293,7 +323,9 @@ class _SessionBuilder:
         self.session_labels = session_labels
         self.parts: list[Steps] = []
         self.records_without_key = 0
-        self.truncated = 0
+        #: sessions longer than ``max_length`` (split into parts), and the sequences they added
+        self.split_sessions = 0
+        self.extra_parts = 0
 
     def add(self, steps: Steps) -> None:
         if not len(steps):
@@ -322,30 +354,46 @@ class _SessionBuilder:
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         position = np.arange(len(codes)) - starts[codes]
         time = int(counts.max())
-        if self.spec.max_length is not None and time > self.spec.max_length:
-            keep = position < self.spec.max_length
-            self.truncated = int((counts > self.spec.max_length).sum())
-            logger.info("%d sessions truncated to %d steps", self.truncated, self.spec.max_length)
-            steps, codes, position = steps.take(keep), codes[keep], position[keep]
-            time = self.spec.max_length
-        n_sessions = len(uniques)
-        x = np.zeros((n_sessions, time, steps.x.shape[1]), np.float32)
-        x[codes, position] = steps.x
-        mask = np.zeros((n_sessions, time), np.float32)
-        mask[codes, position] = 1.0
-        step_labels = np.zeros((n_sessions, time), np.int32)
-        step_labels[codes, position] = steps.labels
-        step_ids = np.zeros((n_sessions, time), np.int32)
-        step_ids[codes, position] = steps.ids
-        lines = np.full((n_sessions, time), -1, np.int64)
-        lines[codes, position] = steps.line_numbers
         keys = np.asarray(uniques, dtype=object)
+        n_sessions = len(uniques)
+        row, parts = codes, None
+        limit = self.spec.max_length
+        if limit is not None and time > limit:
+            # a longer session is split into consecutive parts of ``limit`` steps: every record is kept
+            n_parts = -(-counts // limit)
+            split = n_parts > 1
+            self.split_sessions = int(split.sum())
+            self.extra_parts = int(n_parts.sum()) - n_sessions
+            logger.warning("%d session(s) longer than max_length=%d steps: each was split into consecutive parts "
+                           "of at most %d steps, scored as sequences of their own (%d more sequence(s); rows and "
+                           "summaries: part, split_sessions, extra_parts). To keep such sessions whole, raise "
+                           "max_length (run.toml: [sequence] max_length)", self.split_sessions, limit, limit,
+                           self.extra_parts)
+            first_row = np.concatenate([[0], np.cumsum(n_parts)[:-1]])
+            part = position // limit
+            row, position = first_row[codes] + part, position % limit
+            session_of_row = np.repeat(np.arange(n_sessions), n_parts)
+            part_of_row = np.arange(len(session_of_row)) - first_row[session_of_row]
+            parts = np.where(split[session_of_row], part_of_row, -1).astype(np.int32)
+            keys = keys[session_of_row]
+            n_sessions = len(keys)
+            time = limit
+        x = np.zeros((n_sessions, time, steps.x.shape[1]), np.float32)
+        x[row, position] = steps.x
+        mask = np.zeros((n_sessions, time), np.float32)
+        mask[row, position] = 1.0
+        step_labels = np.zeros((n_sessions, time), np.int32)
+        step_labels[row, position] = steps.labels
+        step_ids = np.zeros((n_sessions, time), np.int32)
+        step_ids[row, position] = steps.ids
+        lines = np.full((n_sessions, time), -1, np.int64)
+        lines[row, position] = steps.line_numbers
         if self.session_labels is not None:
             labels = np.array([int(self.session_labels.get(k, 0)) for k in keys], np.int32)
         else:
             labels = step_labels.max(axis=1).astype(np.int32)
         return SequenceBatch(x, mask, labels, step_labels, step_ids, np.full(n_sessions, -1, np.int32),
-                             lines, keys, list(self.feature_names))
+                             lines, keys, list(self.feature_names), parts)
 
 
 def sequence_from_dict(spec: Mapping[str, Any] | None) -> Windows | Sessions | None:

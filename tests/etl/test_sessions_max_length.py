@@ -1,0 +1,104 @@
+"""Sessions longer than ``max_length`` are split into parts: every record is in a sequence (never dropped)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+import pytest
+
+from dl4j_bridge.detectors import take
+from dl4j_bridge.etl import JsonLinesReader, Label, Numeric, Pipeline, SequenceBatch, Sessions
+from dl4j_bridge.etl.errors import SpecError
+from dl4j_bridge.etl.sequences import Steps
+
+
+def _steps(keys, order, labels=None):
+    n = len(keys)
+    return Steps(x=np.arange(n, dtype=np.float32).reshape(n, 1), ids=np.arange(1, n + 1, dtype=np.int32),
+                 labels=np.asarray(labels if labels is not None else [0] * n, np.int8),
+                 line_numbers=np.arange(1, n + 1, dtype=np.int64), keys=np.asarray(keys, object),
+                 order=np.asarray(order, np.float64))
+
+
+def _build(spec, chunks, session_labels=None):
+    builder = spec.builder(["f"], session_labels)
+    for chunk in chunks:
+        builder.add(chunk)
+    return builder, builder.finish()
+
+
+def test_a_session_of_two_and_a_half_max_lengths_gives_three_parts_covering_every_line_in_order(caplog):
+    # "a": 10 records (2.5 x max_length 4) interleaved with "b": 3 records; "a"'s times run backwards
+    # for its first records, so parts follow time order, not line order
+    keys = ["a", "b", "a", "a", "b", "a", "a", "a", "b", "a", "a", "a", "a"]
+    order = [5.0, 0.0, 4.0, 6.0, 1.0, 7.0, 8.0, 9.0, 2.0, 10.0, 11.0, 12.0, 13.0]
+    labels = [0] * 12 + [1]                       # the last record of "a" is the anomaly
+    steps = _steps(keys, order, labels)
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.sequences"):
+        builder, batch = _build(Sessions("a_key", max_length=4), [steps.take(slice(0, 6)), steps.take(slice(6, 13))])
+    a_lines = [3, 1, 4, 6, 7, 8, 10, 11, 12, 13]  # time order
+    assert len(batch) == 4 and list(batch.keys) == ["a", "a", "a", "b"]
+    assert batch.parts.tolist() == [0, 1, 2, -1]
+    assert [batch.part_of(i) for i in range(4)] == [0, 1, 2, None]
+    got = [[int(v) for v in batch.line_numbers[i][batch.mask[i] > 0]] for i in range(4)]
+    assert got == [a_lines[0:4], a_lines[4:8], a_lines[8:10], [2, 5, 9]]
+    assert sorted(sum(got, [])) == list(range(1, 14))        # every line, once
+    assert batch.shape == (4, 4, 1) and batch.mask.sum(axis=1).tolist() == [4, 4, 2, 3]
+    assert batch.labels.tolist() == [0, 0, 1, 0]                # per part: any anomalous step
+    assert batch.step_ids[2, :2].tolist() == [12, 13] and batch.x[2, 1, 0] == 12.0
+    assert builder.split_sessions == 1 and builder.extra_parts == 2
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "max_length=4" in warnings[0].getMessage() \
+        and "raise max_length" in warnings[0].getMessage()
+    # the caller's session label describes the whole session: every part carries it
+    _, labelled = _build(Sessions("a_key", max_length=4), [steps], session_labels={"a": 1})
+    assert labelled.labels.tolist() == [1, 1, 1, 0]
+    # take and concat keep the parts; to_frame shows them
+    assert take(batch, [2, 3]).parts.tolist() == [2, -1]
+    joined = SequenceBatch.concat([take(batch, [3]), batch])
+    assert joined.parts.tolist() == [-1, 0, 1, 2, -1]
+    assert list(batch.to_frame().columns[:4]) == ["sequence", "step", "key", "part"]
+
+
+def test_sessions_within_max_length_are_unchanged(caplog):
+    steps = _steps(["a", "b", "a", "b", "a"], [0, 1, 2, 3, 4])
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.sequences"):
+        builder, limited = _build(Sessions("k", max_length=3), [steps])
+    _, unlimited = _build(Sessions("k"), [steps])
+    assert limited.parts is None and builder.split_sessions == 0 and builder.extra_parts == 0
+    for name in ("x", "mask", "labels", "step_labels", "step_ids", "next_ids", "line_numbers", "keys"):
+        assert np.array_equal(getattr(limited, name), getattr(unlimited, name)), name
+    assert "part" not in limited.to_frame().columns and not caplog.records
+
+
+def test_exactly_max_length_is_one_part_and_max_length_one_splits_every_step():
+    steps = _steps(["a"] * 4, [0, 1, 2, 3])
+    _, whole = _build(Sessions("k", max_length=4), [steps])
+    assert len(whole) == 1 and whole.parts is None
+    builder, single = _build(Sessions("k", max_length=1), [steps])
+    assert single.parts.tolist() == [0, 1, 2, 3] and single.line_numbers[:, 0].tolist() == [1, 2, 3, 4]
+    assert builder.split_sessions == 1 and builder.extra_parts == 3
+
+
+@pytest.mark.parametrize("bad", [0, -2, 2.5, True, "10"])
+def test_max_length_must_be_a_whole_number_of_at_least_one(bad):
+    with pytest.raises(SpecError, match="max_length"):
+        Sessions("k", max_length=bad)
+
+
+def test_pipeline_counts_split_sessions_and_every_record_is_in_a_sequence():
+    lines = [json.dumps({"ip": "10.0.0.1" if i % 5 else "10.0.0.2", "n": i, "label": int(i == 46)})
+             for i in range(47)]
+    pipeline = Pipeline(JsonLinesReader({"ip": "ip", "n": "n", "label": "label"}),
+                        [Numeric("n"), Label("label")], Sessions("ip", max_length=15))
+    pipeline.fit(lines)
+    batch = pipeline.transform(lines)
+    # 10.0.0.1: 37 records -> 15 + 15 + 7; 10.0.0.2: 10 records, whole
+    assert [(k, batch.part_of(i), int(batch.mask[i].sum())) for i, k in enumerate(batch.keys)] == \
+        [("10.0.0.2", None, 10), ("10.0.0.1", 0, 15), ("10.0.0.1", 1, 15), ("10.0.0.1", 2, 7)]
+    assert sorted(int(v) for v in batch.line_numbers[batch.mask > 0]) == list(range(1, 48))
+    assert pipeline.split_sessions == 1 and pipeline.extra_parts == 2
+    assert batch.labels.tolist() == [0, 0, 0, 1]   # the anomaly on the last line is in the last part
+    assert Pipeline.from_dict(json.loads(json.dumps(pipeline.to_dict()))).sequence.max_length == 15
