@@ -300,8 +300,11 @@ def start_jvm(
         log.info("starting JVM: %s, %d jars", " ".join(config.jvm_arguments()), len(config.classpath))
         library = _jvm_library(jpype)
         try:
+            # interrupt=False: Ctrl-C is Python's KeyboardInterrupt (a fit stops after its minibatch, `finally`
+            # blocks run), never the JVM's own handler, which ends a script at once (JPype's default outside
+            # an interactive session).
             jpype.startJVM(library, *config.jvm_arguments(), classpath=list(config.classpath),
-                           convertStrings=False)
+                           convertStrings=False, interrupt=False)
         except Exception as exc:  # the JVM refused an option; JPype cannot start another in this process
             _failed_start = f"{type(exc).__name__}: {exc}; options {' '.join(config.jvm_arguments())}"
             raise JVMConfigurationError(

@@ -411,3 +411,36 @@ def test_jvm_use_in_a_forked_child_is_refused_and_the_parent_keeps_working(dist)
     """))
     assert out.count("FORK REFUSED") == 4 and "WRONG" not in out and "NO ERROR" not in out, out
     assert "POOL REFUSED True" in out and "PARENT OK" in out, out
+
+
+def test_ctrl_c_in_a_script_is_a_keyboard_interrupt_and_the_network_stays_usable(dist):
+    # JPype's default outside an interactive session lets the JVM's handler end the process at once on SIGINT
+    # (exit 130, no `finally`); dl4j_bridge starts the JVM with interrupt=False so Python gets it.
+    proc = run_python("""
+        import os, signal, threading, time
+        import numpy as np
+        import dl4j_bridge as db
+        db.start_jvm(heap="1g", threads=1)
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(2000, 20, 3)); Y = (X[..., 0] > 0).astype(int)
+        net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+        for where in ("fit", "python"):
+            threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+            try:
+                if where == "fit":
+                    net.fit(X, Y, epochs=200, progress=False)
+                else:
+                    time.sleep(30)
+                print("NOT INTERRUPTED", where)
+            except KeyboardInterrupt:
+                print("INTERRUPTED", where)
+            finally:
+                print("FINALLY", where)
+        assert np.isfinite(net.params()).all()
+        net.fit(X[:64], Y[:64], epochs=1, progress=False)
+        print("USABLE", net.predict_proba(X[:2]).shape)
+    """)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for where in ("fit", "python"):
+        assert f"INTERRUPTED {where}\nFINALLY {where}" in proc.stdout, proc.stdout + proc.stderr
+    assert "USABLE (2, 20, 2)" in proc.stdout
