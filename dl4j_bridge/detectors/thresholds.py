@@ -86,33 +86,90 @@ def top_g(score: str) -> Threshold:
     return Threshold(0.0, {"name": "top_g", "rule": "flag when at least one step is unexpected"})
 
 
-def k_sigma(scores, k: float = 3.0, sample_weight=None) -> Threshold:
-    """Mean + k standard deviations of scores on clean (normal) validation data (reference: k = 3)."""
+def k_sigma(scores, k: float = 3.0, sample_weight=None, labels=None) -> Threshold:
+    """Mean + k standard deviations of scores on clean (normal) validation data (reference: k = 3).
+
+    Parameters
+    ----------
+    scores : array-like
+        ``[n]`` validation scores.
+    k : float
+        Standard deviations above the mean, >= 0.
+    sample_weight : array-like, optional
+        ``[n]`` weights (as if repeated).
+    labels : array-like, optional
+        ``[n]`` 0/1 labels (1 = anomalous). When given, only the normal (0) sequences make the mean and the
+        standard deviation -- the criterion is about clean data: anomalous scores in the statistics raise
+        the threshold (a probability score's could go above 1 and flag nothing). ``n`` in the record counts
+        the normal sequences used, ``anomalous_left_out`` the others.
+
+    Raises
+    ------
+    ValueError
+        ``labels`` mark every sequence anomalous (no clean data to take the statistics from).
+    """
     check_parameters(k=k)
     s = _check_scores(scores)
     w = _weights(s, sample_weight)
+    left_out = 0
+    if labels is not None:
+        y = np.asarray(labels).reshape(-1)
+        if y.shape != s.shape:
+            raise ValueError(f"labels must match the scores, shape {s.shape}; got {y.shape}")
+        normal = y <= 0
+        if not normal.any():
+            raise ValueError(f"k_sigma takes mean + k standard deviations of the scores of normal sequences, but "
+                             f"all {len(s)} validation sequences are labelled anomalous: pass validation data "
+                             "holding normal sequences (labels 0), or use threshold='best_f1' or 'contamination'")
+        left_out = int((~normal).sum())
+        if left_out:
+            log.info("k_sigma: %d of %d validation sequences are labelled anomalous and left out of the mean and "
+                     "standard deviation", left_out, len(s))
+        s, w = s[normal], w[normal]
+        if w.sum() <= 0:
+            raise ValueError("k_sigma: the normal validation sequences all have weight 0")
     mean = float(np.average(s, weights=w))
     std = float(np.sqrt(np.average((s - mean) ** 2, weights=w)))
-    return Threshold(mean + k * std, {"name": "k_sigma", "k": float(k), "mean": mean, "std": std,
-                                      "n": int(len(s)), "weight": float(w.sum())})
+    method = {"name": "k_sigma", "k": float(k), "mean": mean, "std": std, "n": int(len(s)),
+              "weight": float(w.sum())}
+    if labels is not None:
+        method["anomalous_left_out"] = left_out
+    return Threshold(mean + k * std, method)
 
 
 def contamination(scores, contamination: float = 0.01, sample_weight=None) -> Threshold:
     """The (1 - contamination) weighted quantile of validation scores: that share of them is flagged, or less
-    when scores are tied at the cut (flags are ``score > threshold``; a tie is never split). The share really
-    flagged is recorded as ``flagged_share``."""
+    when scores are tied at the cut (flags are ``score > threshold``; a tie is never split) or when there are
+    too few scores (a quantile flags whole sequences: 40 scores and 0.024 flag none, as 0.024 x 40 < 1).
+    The share really flagged is recorded as ``flagged_share``; a warning names the cause when it is under
+    half the share asked for.
+
+    As PyOD's ``contamination``, it is the expected share of outliers in the data the threshold is chosen
+    on: every score counts, labelled anomalous or not (for a false-positive rate on clean data, pass the
+    normal sequences only).
+    """
     check_parameters(contamination=contamination)
     s = _check_scores(scores)
     w = _weights(s, sample_weight)
     order = np.argsort(s, kind="stable")
     cum = np.cumsum(w[order]) / w.sum()
     # the tolerance keeps float rounding of the cumulative share (0.8199999... for 0.82) from flagging one fewer
-    value = float(s[order][min(len(s) - 1, int(np.searchsorted(cum, 1.0 - contamination - 1e-9)))])
+    cut = min(len(s) - 1, int(np.searchsorted(cum, 1.0 - contamination - 1e-9)))
+    value = float(s[order][cut])
     flagged_share = float(w[s > value].sum() / w.sum())
     if flagged_share < 0.5 * contamination:
-        log.warning("contamination=%g: only %.4g of the validation scores are above the threshold %g (tied "
-                    "scores at the cut are not flagged); a score with fewer ties (e.g. nll) flags closer to that "
-                    "share", contamination, flagged_share, value)
+        untied_share = float(1.0 - cum[cut])   # what the quantile would flag were no score tied with the cut
+        if untied_share < 0.5 * contamination:
+            n_needed = int(np.ceil(1.0 / contamination))
+            log.warning("contamination=%g: only %.4g of the %d validation scores are above the threshold %g, "
+                        "because there are too few of them: contamination x n = %.3g is under one sequence, and "
+                        "a quantile flags whole sequences. Use at least %d validation sequences (or a larger "
+                        "contamination)", contamination, flagged_share, len(s), value, contamination * len(s),
+                        n_needed)
+        else:
+            log.warning("contamination=%g: only %.4g of the validation scores are above the threshold %g (tied "
+                        "scores at the cut are not flagged); a score with fewer ties (e.g. nll) flags closer to "
+                        "that share", contamination, flagged_share, value)
     return Threshold(value, {"name": "contamination", "contamination": float(contamination), "n": int(len(s)),
                              "flagged_share": flagged_share})
 
@@ -151,11 +208,12 @@ def fixed(value: float) -> Threshold:
 
 def choose(method: str, scores=None, *, labels=None, sample_weight=None, score: str = "count", k: float = 3.0,
            contamination_share: float = 0.01, value: Optional[float] = None) -> Threshold:
-    """Dispatch by name (one of :data:`METHODS`)."""
+    """Dispatch by name (one of :data:`METHODS`). ``labels`` (0/1 per score) are used by ``best_f1`` and by
+    ``k_sigma`` (its statistics over the normal ones only); ``contamination`` counts every score."""
     if method == "top_g":
         return top_g(score)
     if method == "k_sigma":
-        return k_sigma(scores, k, sample_weight)
+        return k_sigma(scores, k, sample_weight, labels=labels)
     if method == "contamination":
         return contamination(scores, contamination_share, sample_weight)
     if method == "best_f1":

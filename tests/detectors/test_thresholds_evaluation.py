@@ -95,3 +95,43 @@ def test_best_f1_flags_the_best_cut_even_between_adjacent_doubles():
     s = np.array([1.0, upper])
     t = thresholds.best_f1(s, [0, 1]).value
     assert (s > t).tolist() == [False, True]
+
+
+def test_k_sigma_takes_its_statistics_over_the_normal_labelled_scores_only():
+    normal = np.array([0.1, 0.2, 0.3, 0.2])
+    scores = np.r_[normal, 0.95, 0.99, 0.97]                 # anomalous probabilities would lift mean + 3 sigma
+    labels = np.r_[np.zeros(4), np.ones(3)]
+    t = thresholds.k_sigma(scores, k=3, labels=labels)
+    assert t.value == pytest.approx(normal.mean() + 3 * normal.std())
+    assert t.method["n"] == 4 and t.method["anomalous_left_out"] == 3
+    weighted = thresholds.k_sigma(scores, k=3, labels=labels, sample_weight=np.r_[1, 1, 1, 1, 5, 5, 5])
+    assert weighted.value == pytest.approx(t.value)         # the weights of anomalous ones do not count either
+    assert thresholds.choose("k_sigma", scores, labels=labels, k=3).value == pytest.approx(t.value)
+    assert thresholds.k_sigma(scores, k=3).value > 1        # without labels: every score (the trial's defect)
+
+
+def test_k_sigma_refuses_labels_that_mark_every_sequence_anomalous():
+    with pytest.raises(ValueError, match=r"all 3 validation sequences are labelled anomalous"):
+        thresholds.k_sigma([0.5, 0.7, 0.9], labels=[1, 1, 1])
+    with pytest.raises(ValueError, match=r"labels must match the scores"):
+        thresholds.k_sigma([0.5, 0.7, 0.9], labels=[0, 1])
+
+
+def test_contamination_counts_every_score_labelled_or_not():
+    t = thresholds.choose("contamination", np.arange(100, dtype=float), labels=np.r_[np.zeros(90), np.ones(10)],
+                          contamination_share=0.1)
+    assert t.value == 89.0 and t.method["flagged_share"] == pytest.approx(0.1)
+
+
+def test_contamination_warning_names_too_few_scores_rather_than_ties(caplog):
+    scores = np.arange(40, dtype=float)                       # 40 distinct scores: no tie at all
+    with caplog.at_level("WARNING", logger="dl4j_bridge.detectors.thresholds"):
+        t = thresholds.contamination(scores, 0.024)            # 0.024 x 40 = 0.96 < 1 sequence
+    assert t.method["flagged_share"] == 0.0
+    text = caplog.text
+    assert "too few" in text and "0.96" in text and "at least 42 validation sequences" in text
+    assert "tied" not in text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="dl4j_bridge.detectors.thresholds"):
+        thresholds.contamination(np.r_[np.zeros(90), np.ones(10)], 0.05)   # counts: ties at the cut
+    assert "tied scores at the cut" in caplog.text and "too few" not in caplog.text
