@@ -163,7 +163,16 @@ final class ScoreCommand {
             s.put("unparsable_times", unparsableTimes);
         }
         if (stream.etl().assembler() instanceof SessionAssembler) {   // left out of every session: counted
-            s.put("records_without_key", ((SessionAssembler) stream.etl().assembler()).recordsWithoutKey());
+            SessionAssembler sessions = (SessionAssembler) stream.etl().assembler();
+            s.put("records_without_key", sessions.recordsWithoutKey());
+            if (sessions.splitSessions() > 0) {   // longer than max_length: split into parts, every record scored
+                s.put("split_sessions", sessions.splitSessions());
+                s.put("extra_parts", sessions.extraParts());
+                err.println("dl4j-bridge: warning: " + sessions.splitSessions() + " session(s) longer than max_length="
+                        + sessions.maxLength() + " steps: each was split into consecutive parts, scored as "
+                        + "sequences of their own (" + sessions.extraParts() + " more sequence(s); rows: part). To keep "
+                        + "such sessions whole, raise max_length ([sequence] max_length) and retrain");
+            }
         }
         s.put("sequences", stream.scored());
         s.put("flagged", stream.flagged());

@@ -9,6 +9,8 @@ import java.util.List;
 public final class Sequence {
     /** Window: line number of its first step (Long); session: the session key. */
     public final Object key;
+    /** A part of a session longer than {@code max_length}: 0, 1, ... in time order; -1 for every other sequence. */
+    public final int part;
     public final int time;
     public final int features;
     /** Real (unpadded) steps. */
@@ -29,7 +31,12 @@ public final class Sequence {
     public final long nextLine;
 
     Sequence(Object key, List<Step> steps, int time, int features, int nextId, long nextLine) {
+        this(key, -1, steps, time, features, nextId, nextLine);
+    }
+
+    Sequence(Object key, int part, List<Step> steps, int time, int features, int nextId, long nextLine) {
         this.key = key;
+        this.part = part;
         this.time = time;
         this.features = features;
         this.length = steps.size();

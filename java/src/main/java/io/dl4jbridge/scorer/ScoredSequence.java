@@ -18,6 +18,8 @@ public final class ScoredSequence {
     public final String unit;
     /** Window: line number of its first step; session: the session key. */
     public final Object key;
+    /** A part of a session longer than {@code max_length}: 0, 1, ...; -1 for every other sequence. */
+    public final int part;
     public final double score;
     /** {@code score > threshold}. */
     public final boolean anomaly;
@@ -42,13 +44,14 @@ public final class ScoredSequence {
     /** True for next-event models (the detail names events), false for classifiers. */
     public final boolean nextEvent;
 
-    ScoredSequence(long index, boolean nextEvent, String unit, Object key, double score, boolean anomaly, long[] lines, int step, long eventLine,
+    ScoredSequence(long index, boolean nextEvent, String unit, Object key, int part, double score, boolean anomaly, long[] lines, int step, long eventLine,
                    int actual, String actualTemplate, double probability, int[] expected,
                    List<String> expectedTemplates, int scoredSteps, int unexpectedSteps) {
         this.index = index;
         this.nextEvent = nextEvent;
         this.unit = unit;
         this.key = key;
+        this.part = part;
         this.score = score;
         this.anomaly = anomaly;
         this.lines = lines;
@@ -65,7 +68,8 @@ public final class ScoredSequence {
 
     /**
      * One JSON object, with the keys and meaning of the rows of Python's {@code dl4j-bridge score}
-     * ({@code BaseDetector.explain}): {@code index, key, score, flagged, line_numbers,
+     * ({@code BaseDetector.explain}): {@code index, key} (then {@code part} for a part of a split
+     * session), {@code score, flagged, line_numbers,
      * unexpected_steps, step, line_number}, then for next-event models {@code actual_event,
      * actual_line, expected_events, probability, actual_template, expected_templates}, for
      * classifiers {@code predicted_class, probability}.
@@ -74,6 +78,9 @@ public final class ScoredSequence {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("index", index);
         out.put("key", key);
+        if (part >= 0) {
+            out.put("part", part);
+        }
         out.put("score", score);
         out.put("flagged", anomaly);
         out.put("line_numbers", java.util.Arrays.stream(lines).boxed().collect(java.util.stream.Collectors.toList()));

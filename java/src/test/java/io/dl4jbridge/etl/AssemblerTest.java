@@ -74,11 +74,67 @@ public class AssemblerTest {
         idle.add(step(4, "b", 0), early::add);  // "a" has had no record for 3 lines
         assertEquals(Arrays.<Object>asList("a"), keys(early));
         idle.add(step(9, "a", 0), early::add);  // "b" idle since line 4; a new "a" starts
-        assertEquals(Arrays.<Object>asList("a", "b"), keys(early));
-        assertEquals("max_length keeps the first steps", 2, early.get(1).length);
+        assertEquals("b's 3 steps in parts of max_length 2", Arrays.<Object>asList("a", "b", "b"), keys(early));
+        assertArrayEquals(new long[]{2, 3}, early.get(1).lineNumbers);
+        assertArrayEquals(new long[]{4}, early.get(2).lineNumbers);
+        assertEquals(-1, early.get(0).part);
+        assertEquals(0, early.get(1).part);
+        assertEquals(1, early.get(2).part);
         idle.finish(early::add);
-        assertEquals(Arrays.<Object>asList("a", "b", "a"), keys(early));
+        assertEquals(Arrays.<Object>asList("a", "b", "b", "a"), keys(early));
         assertEquals(2, idle.closedEarly());
-        assertEquals(1, idle.truncated());
+        assertEquals(1, idle.splitSessions());
+        assertEquals(1, idle.extraParts());
+    }
+
+    /** As Python's Sessions: a session of 2.5 x max_length is 3 consecutive parts covering every line in time order. */
+    @Test
+    public void longSessionsAreSplitIntoPartsThatCoverEveryLine() {
+        SessionAssembler s = new SessionAssembler(4, 1, 0);
+        List<Sequence> out = new ArrayList<>();
+        String[] keys = {"a", "b", "a", "a", "b", "a", "a", "a", "b", "a", "a", "a", "a"};
+        double[] times = {5, 0, 4, 6, 1, 7, 8, 9, 2, 10, 11, 12, 13};
+        for (int i = 0; i < keys.length; i++) {
+            long line = i + 1;
+            s.add(new Step(new float[]{line}, (int) line, line == 13 ? 1 : 0, line, keys[i], times[i]), out::add);
+        }
+        assertEquals(0, out.size());
+        s.finish(out::add);
+        assertEquals(Arrays.<Object>asList("a", "a", "a", "b"), keys(out));
+        assertArrayEquals(new long[]{3, 1, 4, 6}, out.get(0).lineNumbers);
+        assertArrayEquals(new long[]{7, 8, 10, 11}, out.get(1).lineNumbers);
+        assertArrayEquals(new long[]{12, 13}, out.get(2).lineNumbers);
+        assertArrayEquals(new long[]{2, 5, 9}, out.get(3).lineNumbers);
+        int[] parts = new int[4];
+        int[] labels = new int[4];
+        int[] lengths = new int[4];
+        for (int i = 0; i < 4; i++) {
+            parts[i] = out.get(i).part;
+            labels[i] = out.get(i).label;
+            lengths[i] = out.get(i).length;
+        }
+        assertArrayEquals(new int[]{0, 1, 2, -1}, parts);
+        assertArrayEquals("a part's label: any anomalous step of the part", new int[]{0, 0, 1, 0}, labels);
+        assertArrayEquals(new int[]{4, 4, 2, 3}, lengths);
+        assertEquals(2, out.get(2).time);
+        assertEquals(13f, out.get(2).x[1], 0f);
+        assertEquals(1, s.splitSessions());
+        assertEquals(2, s.extraParts());
+
+        SessionAssembler exact = new SessionAssembler(3, 1, 0);   // within max_length: one sequence, no part
+        List<Sequence> whole = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            exact.add(step(i, "k", i), whole::add);
+        }
+        exact.finish(whole::add);
+        assertEquals(1, whole.size());
+        assertEquals(-1, whole.get(0).part);
+        assertEquals(0, exact.splitSessions());
+        assertEquals(0, exact.extraParts());
+    }
+
+    @Test(expected = IllegalArgumentException.class)
+    public void maxLengthBelowOneIsRefused() {
+        new SessionAssembler(0, 1, 0);
     }
 }
