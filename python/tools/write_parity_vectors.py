@@ -4,7 +4,7 @@ Each vector is one JSON file under ``java/src/test/resources/parity/``, checked 
 ``io.dl4jbridge.etl.EtlParityTest`` (and, for detectors, ``io.dl4jbridge.scorer.ScorerParityTest``)::
 
     {"name", "spec": <Pipeline.to_dict()>, "mode", "lines": [raw lines],
-     "expected": {"feature_names", "sequences": [{"key", "line_numbers", "step_ids", "step_labels",
+     "expected": {"feature_names", "sequences": [{"key", ("part",) "line_numbers", "step_ids", "step_labels",
                   "next_id", "label"}], "rows": {"<line number>": [float32 features of that record]}},
      "report": {reader counters}}
 
@@ -170,8 +170,11 @@ def etl_vector(name: str, pipeline: Pipeline, lines: list[str]) -> dict:
                 raise AssertionError(f"{name}: line {line} has two different feature rows")
         if not np.all(batch.x[b][~real] == 0):
             raise AssertionError(f"{name}: padding is not zero")
+        entry = {"key": str(batch.keys[b])}
+        if batch.part_of(b) is not None:   # a part of a session longer than max_length
+            entry["part"] = batch.part_of(b)
         sequences.append({
-            "key": str(batch.keys[b]),
+            **entry,
             "line_numbers": [int(v) for v in numbers],
             "step_ids": [int(v) for v in batch.step_ids[b][real]],
             "step_labels": [int(v) for v in batch.step_labels[b][real]],

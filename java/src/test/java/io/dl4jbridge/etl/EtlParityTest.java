@@ -65,6 +65,8 @@ public class EtlParityTest {
             JsonNode e = sequences.get(b);
             String where = name + ": sequence " + b + " (key " + e.get("key").asText() + ")";
             assertEquals(where + ": key", e.get("key").asText(), PyCompat.str(s.key));
+            assertEquals(where + ": part (of a session longer than max_length)", e.has("part") ? e.get("part").asInt() : -1,
+                    s.part);
             assertEquals(where + ": steps", e.get("line_numbers").size(), s.length);
             assertEquals(where + ": time", e.get("time").asInt(), s.time);
             assertEquals(where + ": next id", e.get("next_id").asInt(), s.nextId);
