@@ -29,6 +29,7 @@ EXIT_FLAGGED = 1   # `score` flagged at least one window or session
 EXIT_USAGE = 2     # bad command line (argparse)
 EXIT_INPUT = 3     # input, model or config error: the message says which file and what to do
 EXIT_OTHER = 4     # anything else
+EXIT_INTERRUPTED = 130   # Ctrl-C (128 + SIGINT), as shells and the launcher report it
 
 
 class CommandInputError(ValueError):
@@ -352,6 +353,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (Dl4jBridgeError, OSError, ValueError) as error:
         print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
         return EXIT_INPUT
+    except KeyboardInterrupt:   # Ctrl-C: the shell's code for SIGINT, as the launcher (the JVM) exits
+        print(f"dl4j-bridge {args.command}: interrupted (Ctrl-C); a model or report file is the previous one or "
+              "the new one, never half-written (saves are atomic); score output holds the rows written so far",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the exit code says "unexpected"; -v shows the traceback
         log.debug("unexpected failure", exc_info=True)
         print(f"dl4j-bridge {args.command}: unexpected {type(error).__name__}: {error} "

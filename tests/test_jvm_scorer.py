@@ -462,3 +462,34 @@ def test_both_read_every_gz_member_and_refuse_data_after_the_gzip_stream(detecto
         assert said, (run.__name__, proc.stderr[-2000:])
         explanations.append(said.group(1))
     assert explanations[0] == explanations[1] and "zcat FILE > FILE.txt" in explanations[0]
+
+
+@pytest.mark.parametrize("command", ["launcher", "python"])
+def test_ctrl_c_while_scoring_stdin_exits_130_with_the_rows_so_far(detector_zip, logs, command):
+    """SIGINT ends both scorers with the shell's code 130 (Python: a one-line message, no traceback)."""
+    import select
+    import signal
+
+    lines = logs["test_log"].read_text(encoding="utf-8").splitlines()
+    argv = [str(DIST / "bin" / "dl4j-bridge")] if command == "launcher" else [sys.executable, "-m", "dl4j_bridge"]
+    proc = subprocess.Popen(argv + ["score", "--model", str(detector_zip), "--input", "-", "--all"], cwd=str(REPO),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
+                            env=dict(os.environ, OMP_NUM_THREADS="2"))
+    try:
+        proc.stdin.write(("\n".join(lines[:WINDOW + 5]) + "\n").encode("utf-8"))
+        proc.stdin.flush()
+        received = b""
+        while received.count(b"\n") < 4:     # scoring has started and the scorer waits for more input
+            ready, _, _ = select.select([proc.stdout], [], [], 120)
+            assert ready, "no result within 120 s while stdin is open"
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            assert chunk, proc.stderr.read()[-2000:]
+            received += chunk
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 130
+        err = proc.stderr.read().decode("utf-8", "replace")
+        if command == "python":
+            assert "interrupted (Ctrl-C)" in err and "Traceback" not in err, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()

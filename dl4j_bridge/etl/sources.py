@@ -241,6 +241,7 @@ def _live_blocks(source: ByteStream, encoding: str, block_bytes: int,
         size = 0
         idle = False
         while True:
+            _wait_for_bytes(stream)
             try:
                 data = read(_LIVE_READ_BYTES)
             except _READ_ERRORS as error:
@@ -273,6 +274,18 @@ def _live_blocks(source: ByteStream, encoding: str, block_bytes: int,
             yield IdleBlock(block) if idle else block
         if idle:
             source.on_idle()   # type: ignore[misc]
+
+
+def _wait_for_bytes(stream: object) -> None:
+    """Return once a read of ``stream`` would not wait (bytes or its end have arrived), checking every 0.5 s: in
+    between Python runs its signal handlers, so Ctrl-C ends a wait on an idle stdin. A blocking ``read`` would
+    never see it: the JVM's SIGINT handler (which hands the signal to Python) restarts interrupted reads."""
+    try:
+        fd = stream.fileno()   # type: ignore[attr-defined]
+        while not select.select([fd], [], [], 0.5)[0]:
+            pass
+    except (AttributeError, OSError, ValueError):
+        return
 
 
 def _bytes_waiting(stream: object) -> bool:
