@@ -445,6 +445,41 @@ class Network:
         """Shapes, dtypes and values against this network, before anything reaches Java (:mod:`.shapes`)."""
         return shapes.check_xy(X, Y, mask, n_in=self.config.n_in, n_out=self.config.n_out, prefix=prefix)
 
+    # -- pickling and copies -----------------------------------------------------------------
+    def __reduce__(self):
+        """Pickle (and ``copy.deepcopy``, ``copy.copy``) through the project's own zip: the network is saved
+        with :meth:`save` (updater state and normalizer included) into a temporary directory and travels as
+        those bytes; unpickling restores an independent network with :meth:`load` -- same parameters, scores
+        and updater state, its own :attr:`lock`. Unpickling runs code anyway, so the bytes are loaded as
+        trusted (``trusted=True``): unpickle only data you trust. Unpickling needs the JVM
+        (:func:`dl4j_bridge.start_jvm`, else :class:`~dl4j_bridge.errors.JVMNotStartedError`); a diverged
+        network cannot be pickled (:class:`~dl4j_bridge.errors.TrainingDivergedError`)."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="dl4j_bridge-pickle-") as tmp:
+            path = self.save(Path(tmp) / "network.zip", save_updater=True)
+            data = path.read_bytes()
+        return (Network._from_pickled_zip, (data,))
+
+    @classmethod
+    def _from_pickled_zip(cls, data: bytes) -> "Network":
+        """The network of :meth:`__reduce__`'s zip bytes (the JVM must run)."""
+        import tempfile
+
+        from .errors import JVMNotStartedError
+
+        try:
+            require_jvm()
+        except JVMNotStartedError as error:
+            if type(error) is not JVMNotStartedError:   # shut down or forked: that error says what to do
+                raise
+            raise JVMNotStartedError("unpickling a dl4j_bridge Network (or a fitted detector) needs the JVM: call "
+                                     "dl4j_bridge.start_jvm() first") from None
+        with tempfile.TemporaryDirectory(prefix="dl4j_bridge-unpickle-") as tmp:
+            path = Path(tmp) / "network.zip"
+            path.write_bytes(data)
+            return cls.load(path, load_updater=True, trusted=True)
+
 
 def _config_from_java(net) -> LSTMConfig:
     """Best-effort LSTMConfig for a zip written by another program (sizes only)."""
