@@ -136,6 +136,9 @@ class Pipeline:
         self.reader = copy.deepcopy(reader)
         self.reader.reset_quarantine()  # this pipeline's reads make one quarantine file
         self._unfitted = [copy.deepcopy(t) for t in transforms]
+        # a label value that is none of a Label's classes is a bad value, as a wrong type is (checked by the reader)
+        self.reader.value_checks = {t.column: t.value_check for t in self._unfitted
+                                    if isinstance(t, Label) and t.classes is not None}
         self.transforms = [copy.deepcopy(t) for t in self._unfitted]
         self.sequence = sequence if sequence is not None else Windows(length=10, stride=1)
         self.split = split

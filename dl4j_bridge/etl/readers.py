@@ -331,6 +331,9 @@ class Reader:
                            "'latin-1'") from error
         self.report = ReadReport()
         self._history: dict[str, Any] = {}
+        #: field -> check of a (type-checked) value returning None or ``"<category>: <detail>"``, which makes the
+        #: line bad (set by the pipeline: a ``Label`` with ``classes``); not part of the reader's spec
+        self.value_checks: dict[str, Any] = {}
 
     # -- public -----------------------------------------------------------
     @property
@@ -451,6 +454,24 @@ class Reader:
         return frame
 
     def _check_types(self, frame: pd.DataFrame, sink: _BadLineSink) -> pd.DataFrame:
+        frame = self._check_declared_types(frame, sink)
+        checks = getattr(self, "value_checks", None)
+        if checks and not frame.empty:   # after the types, as the JVM's RecordReader.emit
+            bad_rows = np.zeros(len(frame), dtype=bool)
+            for name, check in checks.items():
+                if name not in frame.columns:
+                    continue
+                for row, value in enumerate(frame[name].to_numpy(dtype=object)):
+                    reason = None if bad_rows[row] else check(value)
+                    if reason is not None:
+                        category, _, detail = reason.partition(": ")
+                        sink.bad(int(frame[LINE_NUMBER].iloc[row]), name, category, detail, _row_text(frame, row))
+                        bad_rows[row] = True
+            if bad_rows.any():
+                frame = frame.loc[~bad_rows].reset_index(drop=True)
+        return frame
+
+    def _check_declared_types(self, frame: pd.DataFrame, sink: _BadLineSink) -> pd.DataFrame:
         if not self.types or frame.empty:
             return frame
         bad_rows = np.zeros(len(frame), dtype=bool)

@@ -882,44 +882,138 @@ class Port(Transform):
 
 # ----------------------------------------------------------------------
 class Label(Transform):
-    """Record label column -> derived ``step_label`` (int8, 0 / 1).
+    """Record label column -> derived ``step_label`` (int8): 0 / 1, or a class id with ``classes``.
 
     Parameters
     ----------
     column : str
+        The per-line truth field.
     positive : sequence of str, optional
-        Values meaning "anomalous"; by default any value other than
-        missing, ``""``, ``"0"``, ``"false"``, ``"normal"``, ``"-"`` is 1.
+        Values meaning "anomalous" (exactly as ``str(value)``); every other value is 0.
+    negative : sequence of str, optional
+        Without ``positive`` or ``classes``: the values meaning "normal" (compared with the value's
+        blanks stripped and in lower case); every other value that is not missing is 1. Default
+        :attr:`NEGATIVE`: ``"0"``, ``"false"``, ``"no"``, ``"normal"``, ``"normal."`` (KDD),
+        ``"benign"`` (CIC-IDS), ``"ok"``, ``"clean"``, ``"legitimate"``, ``"-"``, ``"none"``,
+        ``"null"``, ``"n/a"`` and the empty string.
+    classes : sequence of str, optional
+        Multi-class labels: class id ``i`` for the value ``classes[i]`` (blanks stripped, case ignored);
+        ``classes[0]`` is the normal class. A missing value is class 0; any other value is a bad value
+        (a bad line: strict mode stops naming it, lenient mode counts and quarantines it as
+        ``"unknown label"``), never mapped to a class silently.
     """
 
     kind = "label"
-    NEGATIVE = ("", "0", "0.0", "false", "normal", "-", "none", "null")
+    NEGATIVE = ("", "0", "0.0", "false", "no", "normal", "normal.", "benign", "ok", "clean", "legitimate", "-",
+                "none", "null", "n/a")
+    #: Largest number of classes (step labels are int8).
+    MAX_CLASSES = 127
 
-    def __init__(self, column: str, *, positive: Sequence[str] | None = None):
+    def __init__(self, column: str, *, positive: Sequence[str] | None = None,
+                 negative: Sequence[str] | None = None, classes: Sequence[str] | None = None):
         super().__init__(column)
+        for name, given in (("positive", positive), ("negative", negative), ("classes", classes)):
+            if given is not None and (isinstance(given, (str, bytes)) or not all(isinstance(v, str) for v in given)):
+                raise EtlError(f"Label({column!r}): {name} must be a list of strings, got {given!r}")
+        if classes is not None and (positive is not None or negative is not None):
+            raise EtlError(f"Label({column!r}): give classes, or positive / negative, not both: with classes the "
+                           "first class is normal and every other listed class anomalous")
+        if positive is not None and negative is not None:
+            raise EtlError(f"Label({column!r}): give positive or negative, not both")
         self.positive = list(positive) if positive is not None else None
+        self.negative = tuple(negative) if negative is not None else self.NEGATIVE
+        self.classes: list[str] | None = None
+        self._class_ids: dict[str, int] = {}
+        if classes is not None:
+            classes = list(classes)
+            if not 2 <= len(classes) <= self.MAX_CLASSES:
+                raise EtlError(f"Label({column!r}): classes must list 2 to {self.MAX_CLASSES} label values, the "
+                               f"normal one first, got {classes!r}")
+            for i, name in enumerate(classes):
+                key = name.strip().lower()
+                if not key:
+                    raise EtlError(f"Label({column!r}): class {i} is blank: a missing label is class 0 already")
+                if key in self._class_ids:
+                    raise EtlError(f"Label({column!r}): classes {self._class_ids[key]} and {i} are the same value "
+                                   f"{name!r} (case and surrounding blanks are ignored)")
+                self._class_ids[key] = i
+            self.classes = classes
         self.fitted = True
+
+    @property
+    def n_classes(self) -> int:
+        """Number of label classes: ``len(classes)``, or 2 (normal / anomalous)."""
+        return 2 if self.classes is None else len(self.classes)
 
     def derive(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         values = frame[self.column].to_numpy(dtype=object)
+        if self.classes is not None:
+            out = np.zeros(len(values), np.int8)
+            for row, value in enumerate(values):
+                label = self.class_of(value)
+                if label is None:   # the reader's check (see value_check) keeps these out of a pipeline
+                    line = int(frame[LINE_NUMBER].iloc[row]) if LINE_NUMBER in frame else row + 1
+                    raise BadRecordError(RECORDS, line, self.column, f"unknown label: {self.unknown(value)}")
+                out[row] = label
+            return {STEP_LABEL: out}
         positive = None if self.positive is None else set(self.positive)
-        return {STEP_LABEL: np.asarray([self.is_anomalous(v, positive) for v in values], dtype=np.int8)}
+        negative = set(self.negative)
+        return {STEP_LABEL: np.asarray([self._binary(v, positive, negative) for v in values], dtype=np.int8)}
+
+    def class_of(self, value: Any) -> int | None:
+        """The step label of a raw value: its class id with ``classes`` (None for an unlisted value), else 0 / 1."""
+        if self.classes is None:
+            return self._binary(value, None if self.positive is None else set(self.positive), set(self.negative))
+        if _missing_label(value):
+            return 0
+        key = str(value).strip().lower()
+        return 0 if not key else self._class_ids.get(key)
+
+    def anomalous(self, value: Any) -> bool:
+        """True when a raw label value means anomalous by this transform's rule (an unlisted class value too)."""
+        label = self.class_of(value)
+        return label is None or label > 0
+
+    def normal(self, value: Any) -> bool:
+        """True when a raw label value means normal by this transform's rule (missing values too)."""
+        return self.class_of(value) == 0
+
+    def unknown(self, value: Any) -> str:
+        """Why a value is no class: the reason of its bad line."""
+        return f"expected one of the label classes {', '.join(self.classes or ())}, got {value!r}"
+
+    def value_check(self, value: Any) -> str | None:
+        """The reader's check of the label field (``classes`` only): None, or ``"unknown label: <why>"``."""
+        return None if self.class_of(value) is not None else f"unknown label: {self.unknown(value)}"
+
+    @staticmethod
+    def _binary(value: Any, positive: Collection[str] | None, negative: Collection[str]) -> int:
+        if positive is not None:
+            return int(value is not None and str(value) in positive)
+        return int(not (_missing_label(value) or str(value).strip().lower() in negative))
 
     @classmethod
     def is_anomalous(cls, value: Any, positive: Collection[str] | None = None) -> int:
         """1 when a raw label value means anomalous: one of ``positive`` when given, else anything but
         missing, NaN or one of :attr:`NEGATIVE` (case and surrounding blanks ignored)."""
-        if positive is not None:
-            return int(value is not None and str(value) in positive)
-        missing = value is None or (isinstance(value, float) and math.isnan(value))
-        return int(not (missing or str(value).strip().lower() in cls.NEGATIVE))
+        return cls._binary(value, None if positive is None else set(positive), cls.NEGATIVE)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "positive": self.positive, "negative": list(self.NEGATIVE)}
+        return {**super().to_dict(), "positive": self.positive, "negative": list(self.negative),
+                "classes": self.classes}
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> "Label":
-        return cls(spec["column"], positive=spec.get("positive"))
+        if spec.get("classes") is not None:
+            return cls(spec["column"], classes=spec["classes"])
+        if spec.get("positive") is not None:
+            return cls(spec["column"], positive=spec["positive"])
+        # a saved model keeps the normal values it was trained with
+        return cls(spec["column"], negative=spec.get("negative"))
+
+
+def _missing_label(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 _KINDS = {cls.kind: cls for cls in (Extract, Categorical, Numeric, Timestamp, Template, IpAddress, Port, Label)}

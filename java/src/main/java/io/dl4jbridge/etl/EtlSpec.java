@@ -164,6 +164,11 @@ public final class EtlSpec {
         RecordReader reader = buildReader();
         List<Transform> transforms = buildTransforms();
         reader.allowAbsent(optionalFields(transforms));   // scoring, as Python's fitted pipeline reads
+        for (Transform t : transforms) {   // a label value none of a label transform's classes is a bad value
+            if (t instanceof LabelTransform && ((LabelTransform) t).classes() != null) {
+                reader.checkValues(t.inputColumns().get(0), ((LabelTransform) t)::valueCheck);
+            }
+        }
         ReadReport report = new ReadReport();
         report.source = sourceName;
         reader.start(report, new BadLinePolicy(sourceName, mode, report, quarantine));
@@ -286,7 +291,8 @@ public final class EtlSpec {
             case "label":
                 return new LabelTransform(text(t, "column"),
                         t.hasNonNull("positive") ? strings(t.get("positive")) : null,
-                        t.hasNonNull("negative") ? strings(t.get("negative")) : null);
+                        t.hasNonNull("negative") ? strings(t.get("negative")) : null,
+                        t.hasNonNull("classes") ? strings(t.get("classes")) : null);
             default:
                 throw new SpecException("unknown transform kind '" + kind + "'");
         }

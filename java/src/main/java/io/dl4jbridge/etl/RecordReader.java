@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +23,8 @@ public abstract class RecordReader {
     protected long lineNumber;
     /** Mapped fields the input may lack (see {@link #allowAbsent}); null: none may. */
     protected Set<String> optional;
+    /** Checks of type-checked values (see {@link #checkValues}), in order. */
+    private final Map<String, Function<Object, String>> valueChecks = new LinkedHashMap<>();
 
     protected RecordReader(Map<String, String> types) {
         this.types = types == null ? new LinkedHashMap<String, String>() : new LinkedHashMap<>(types);
@@ -44,6 +47,14 @@ public abstract class RecordReader {
      */
     public void allowAbsent(Collection<String> fields) {
         this.optional = new LinkedHashSet<>(fields);
+    }
+
+    /**
+     * A check of a field's (type-checked) value, as Python's {@code Reader.value_checks}: it returns null, or
+     * {@code "<category>: <detail>"}, which makes the line bad (a label transform's {@code classes}).
+     */
+    public void checkValues(String field, Function<Object, String> check) {
+        valueChecks.put(field, check);
     }
 
     /** Starts a new read: fresh report and line count. */
@@ -80,6 +91,18 @@ public abstract class RecordReader {
                 return;
             }
             record.values.put(name, converted);
+        }
+        for (Map.Entry<String, Function<Object, String>> e : valueChecks.entrySet()) {
+            if (!record.values.containsKey(e.getKey())) {
+                continue;
+            }
+            String reason = e.getValue().apply(record.values.get(e.getKey()));
+            if (reason != null) {
+                int colon = reason.indexOf(": ");
+                policy.bad(record.line, e.getKey(), colon < 0 ? reason : reason.substring(0, colon),
+                        colon < 0 ? "" : reason.substring(colon + 2), text);
+                return;
+            }
         }
         report.records++;
         out.accept(record);
