@@ -80,6 +80,18 @@ class BaseDetector:
     on the data (the ``top_g`` rule needs a count or share score; ``best_f1`` needs labelled validation
     sequences of both classes) is checked at the start of :meth:`fit`, before any training.
 
+    :meth:`fit` always trains a new network from scratch (scikit-learn's convention), whereas
+    :meth:`dl4j_bridge.Network.fit` continues from the network's current weights and updater state.
+
+    Copies and pickling: ``pickle.dumps(det)`` / ``joblib.dump`` and ``copy.deepcopy(det)`` give an independent
+    detector with the same parameters, threshold, scores and fitted state; the trained network travels as the
+    project's own zip (``Network.__reduce__``: saved with :meth:`dl4j_bridge.Network.save`, restored with
+    ``Network.load(..., trusted=True)`` -- unpickling runs code anyway, so only unpickle data you trust), and
+    unpickling needs the JVM (:func:`dl4j_bridge.start_jvm`, else ``JVMNotStartedError``). ``copy.copy(det)``
+    is shallow: the copy shares ``network_`` (as :meth:`with_params` does). That is safe for fitting (``fit``
+    replaces ``network_``, never trains it in place) but not for training ``det.network_`` yourself: use
+    ``copy.deepcopy`` for that.
+
     Parameters (shared)
     -------------------
     hidden_sizes : int or tuple of int
@@ -100,9 +112,12 @@ class BaseDetector:
     threshold : str
         How ``fit`` chooses ``threshold_``: one of :data:`~dl4j_bridge.detectors.thresholds.METHODS`.
     k : float
-        ``k_sigma``: mean + k standard deviations, k >= 0.
+        ``k_sigma``: mean + k standard deviations of the scores of the normal validation sequences, k >= 0
+        (sequences labelled anomalous -- ``batch.labels``, or from ``y`` -- are left out; a validation set with
+        no normal one is refused).
     contamination : float
-        ``contamination``: the share of validation scores flagged, in (0, 0.5).
+        ``contamination``: the share of validation scores flagged, in (0, 0.5). As PyOD's, the expected share
+        of outliers in the data: every validation sequence counts, labelled anomalous or not.
     threshold_value : float, optional
         ``fixed``: the threshold itself (default 0.5).
     normalize : bool
@@ -298,7 +313,10 @@ class BaseDetector:
         batch : SequenceBatch
             Training sequences (``x [batch, time, features]``, ``mask``, ids, labels).
         y : numpy.ndarray, optional
-            Per-step classes ``[batch, time]`` (classifier; default ``batch.step_labels``).
+            Per-step classes ``[batch, time]`` (classifier; default ``batch.step_labels``). When given, the
+            sequence labels of the training batch come from it too (1 where a real step is one of
+            ``positive_classes``), for the validation split, ``best_f1`` and ``k_sigma``, instead of
+            ``batch.labels``.
         sample_weight : numpy.ndarray, optional
             ``[batch]``: e.g. the count of each deduplicated sequence. The threshold statistics are weighted
             exactly as if the sequences were repeated. In training, a sequence's loss and gradient are ``w``
@@ -307,7 +325,7 @@ class BaseDetector:
             :meth:`dl4j_bridge.Network.fit`): Adam (the next-event default) hardly notices; with ``sgd`` or
             ``nesterovs`` pass ``w / w.mean()`` to keep the unweighted step size.
         validation : SequenceBatch, optional
-            For early stopping and the threshold (``batch.labels`` are used by ``best_f1``). Default: a
+            For early stopping and the threshold (its ``labels`` are used by ``best_f1`` and ``k_sigma``). Default: a
             seeded ``validation_fraction`` of ``batch`` (none for fewer than 10 sequences: a warning says so).
         validation_weight : numpy.ndarray, optional
             ``[batch]`` weights of ``validation``.
@@ -328,35 +346,49 @@ class BaseDetector:
         """
         self._check_threshold_method(self.threshold)
         batch = check_batch(batch)
+        given_validation = validation is not None
         if validation is not None:  # checked now, not after the training it would end
             validation = check_batch(validation, n_in=batch.x.shape[2], name="validation")
         weights = None if sample_weight is None else shapes.check_per_sequence(
             sample_weight, len(batch), what="sample_weight", non_negative=True).astype(np.float64)
         y_all = None if y is None else shapes.check_steps(y, batch.x.shape[:2], what="y")
+        # 0/1 per sequence, from y when given (the validation split, best_f1 and k_sigma read the same labels
+        # the network trains on)
+        seq_labels = self._sequence_labels(batch, y_all)
         # the network's width from every sequence given, before any is held out for validation
         n_out = self._n_out(batch, y_all)
         if validation is not None:
             n_out = max(n_out, self._n_out(validation, None))
         if validation is None and self.validation_fraction > 0 and len(batch) >= 10:
-            val_idx, train_idx = self._validation_split(batch)
+            val_idx, train_idx = self._validation_split(batch, seq_labels)
             validation = take(batch, val_idx)
             validation_weight = None if weights is None else weights[val_idx]
             batch = take(batch, train_idx)
             weights = None if weights is None else weights[train_idx]
             y_val = None if y_all is None else y_all[val_idx]
             y_all = None if y_all is None else y_all[train_idx]
+            val_labels = seq_labels[val_idx]
+            seq_labels = seq_labels[train_idx]
         else:
             y_val = None
+            val_labels = None if validation is None else self._sequence_labels(validation, None)
             if validation is None and self.validation_fraction > 0:
                 log.warning("%s.fit: only %d training sequences, so no validation_fraction=%g is held out (that "
                             "needs >= 10): no early stopping (patience=%d is ignored) and the threshold is chosen "
                             "on the training sequences; pass validation=... to have both",
                             type(self).__name__, len(batch), self.validation_fraction, self.patience)
+        # the labels the threshold is chosen with (validation sequences, else the training ones)
+        calibration_labels = seq_labels if validation is None else val_labels
+        what = "validation.labels" if given_validation else "y" if y is not None else "batch.labels"
         if self.threshold == "best_f1":   # checked now, not after the training it would end
-            labels = batch.labels if validation is None else validation.labels
-            if not (np.any(labels) and not np.all(labels)):
-                raise ValueError("threshold='best_f1' needs validation sequences of both classes (batch.labels "
-                                 "0 and 1): pass validation=... holding both, or use another threshold")
+            if not (np.any(calibration_labels) and not np.all(calibration_labels)):
+                raise ValueError(f"threshold='best_f1' needs validation sequences of both classes (sequence labels 0 "
+                                 f"and 1, from {what}): pass validation=... holding both, or use another threshold")
+        if self.threshold == "k_sigma" and np.all(calibration_labels):
+            raise ValueError(f"threshold='k_sigma' takes mean + k standard deviations over normal validation "
+                             f"sequences, but all {len(calibration_labels)} are labelled anomalous (from {what}): "
+                             "pass validation=... holding normal sequences, or use threshold='best_f1' or "
+                             "'contamination'")
         targets = self._training_targets(batch, y_all)
         learned = self._learn_targets(targets, n_out)
         config = self._lstm_config(int(batch.x.shape[2]), n_out, self._class_weights(targets, n_out, weights))
@@ -387,22 +419,27 @@ class BaseDetector:
         log.info("%s: %d epochs (best %d) in %.1fs", type(self).__name__, self.history_.epochs_completed,
                  self.history_.best_epoch + 1, self.history_.seconds)
         if validation is not None:
-            self._calibrate(validation, self.threshold, None, validation_weight, {})
+            self._calibrate(validation, self.threshold, val_labels, validation_weight, {})
         else:
-            scores = self._calibrate(batch, self.threshold, None, weights, {})
+            scores = self._calibrate(batch, self.threshold, seq_labels, weights, {})
             if scores is not None:   # PyOD's training scores, when choosing the threshold computed them
                 self.decision_scores_ = scores
                 self.labels_ = (scores > self.threshold_).astype(np.int64)
         return self
 
-    def _validation_split(self, batch: SequenceBatch) -> tuple:
+    def _sequence_labels(self, batch: SequenceBatch, y) -> np.ndarray:
+        """0/1 per sequence (1 = anomalous): ``batch.labels`` (a subclass that trains on ``y`` derives them from
+        it when given)."""
+        return (np.asarray(batch.labels).reshape(-1) > 0).astype(np.int64)
+
+    def _validation_split(self, batch: SequenceBatch, labels=None) -> tuple:
         """(validation indices, training indices): a seeded ``validation_fraction`` of the sequences. For
-        ``best_f1``, when that draw holds one class only but the batch holds both, the fraction is drawn from
-        each class instead (at least one of each)."""
+        ``best_f1``, when that draw holds one class only but the batch holds both (``labels``, default
+        ``batch.labels``), the fraction is drawn from each class instead (at least one of each)."""
         rng = np.random.default_rng(self.seed)
         n_val = max(1, int(round(self.validation_fraction * len(batch))))
         val_idx = np.sort(rng.permutation(len(batch))[:n_val])
-        labels = np.asarray(batch.labels).reshape(-1) > 0
+        labels = np.asarray(batch.labels if labels is None else labels).reshape(-1) > 0
         drawn = labels[val_idx]
         if self.threshold == "best_f1" and labels.any() and not labels.all() and (drawn.all() or not drawn.any()):
             picked = []
@@ -420,11 +457,16 @@ class BaseDetector:
         Parameters
         ----------
         batch : SequenceBatch
-            Clean data for ``k_sigma`` / ``contamination``; labelled data for ``best_f1``.
+            Clean data for ``k_sigma`` (or labelled: only the normal sequences count) and ``contamination``;
+            labelled data for ``best_f1``. A threshold that flags nothing (at or above the largest score the
+            detector can give, or above every validation score while some are labelled anomalous) is kept,
+            with a warning.
         method : str, optional
             One of :data:`~dl4j_bridge.detectors.thresholds.METHODS`; default: the ``threshold`` parameter.
         labels : numpy.ndarray, optional
-            ``[batch]`` 0/1 labels for ``best_f1`` (default ``batch.labels``).
+            ``[batch]`` 0/1 labels (default ``batch.labels``) for ``best_f1``, and for ``k_sigma``, whose mean
+            and standard deviation are taken over the normal (0) sequences only. ``contamination`` counts every
+            sequence.
         sample_weight : numpy.ndarray, optional
             ``[batch]`` weights of the sequences (as if repeated).
         k, contamination, threshold_value : float, optional
@@ -448,22 +490,60 @@ class BaseDetector:
         """Set ``threshold_`` by ``method`` on ``batch``; returns the scores it computed (None for ``top_g`` and
         ``fixed``, which need none)."""
         batch = check_batch(batch, n_in=self.network_.config.n_in)
-        if method == "best_f1":
-            labels = batch.labels if labels is None else labels
-            if not (np.any(labels) and not np.all(labels)):   # before the scores are computed
-                raise ValueError("best_f1 needs labelled sequences of both classes (labels 0 and 1)")
+        labels = self._sequence_labels(batch, None) if labels is None else \
+            (shapes.check_per_sequence(_numeric(labels), len(batch), what="labels") > 0).astype(np.int64)
+        if method == "best_f1" and not (np.any(labels) and not np.all(labels)):   # before the scores are computed
+            raise ValueError("best_f1 needs labelled sequences of both classes (labels 0 and 1)")
+        if method == "k_sigma" and np.all(labels):
+            raise ValueError(f"k_sigma takes mean + k standard deviations over normal sequences, but all {len(labels)} "
+                             "sequences are labelled anomalous: calibrate on data holding normal sequences (labels "
+                             "0), or use best_f1 or contamination")
         if sample_weight is not None:
             sample_weight = shapes.check_per_sequence(sample_weight, len(batch), what="sample_weight",
                                                       non_negative=True)
         scores = None if method in ("top_g", "fixed") else self.decision_function(batch)
         value = overrides.get("value", self.threshold_value)
-        chosen = thresholds.choose(method, scores, labels=labels, sample_weight=sample_weight,
+        chosen = thresholds.choose(method, scores, labels=labels if method in ("best_f1", "k_sigma") else None,
+                                   sample_weight=sample_weight,
                                    score=self.scoring().get("score", ""), k=overrides.get("k", self.k),
                                    contamination_share=overrides.get("contamination", self.contamination),
                                    value=value if value is not None else 0.5)
         self.threshold_ = chosen.value
         self.threshold_method_ = chosen.method
+        self._warn_if_nothing_flagged(chosen, scores, labels)
         return scores
+
+    def _max_score(self) -> Optional[float]:
+        """The largest score this detector's scoring can give (None: unbounded or depends on the batch)."""
+        return None
+
+    def _warn_if_nothing_flagged(self, chosen: "thresholds.Threshold", scores, labels) -> None:
+        """Warn when the threshold just chosen flags nothing: at or above the largest score the detector can
+        give, or, on validation data holding sequences labelled anomalous, above every validation score."""
+        name = type(self).__name__
+        how = chosen.method.get("name")
+        if how == "k_sigma":
+            how = (f"k_sigma: mean {chosen.method['mean']:.4g} + {chosen.method['k']:g} x std "
+                   f"{chosen.method['std']:.4g} over {chosen.method['n']} normal sequences")
+        top = self._max_score()
+        if top is not None and chosen.value >= top:
+            log.warning("%s: the threshold %.6g (%s) is at or above %g, the largest score this detector can give "
+                        "(%s), so predict will flag nothing. Choose another threshold (a lower k or "
+                        "threshold_value, best_f1 or contamination) with calibrate(batch, method=...)",
+                        name, chosen.value, how, top, self._score_range())
+            return
+        if scores is None or how == "contamination":   # contamination warns about its own flagged share
+            return
+        anomalous = np.asarray(labels).reshape(-1) > 0
+        if anomalous.any() and chosen.value >= float(np.max(scores)):
+            log.warning("%s: the threshold %.6g (%s) is above every one of the %d validation scores (the largest "
+                        "is %.6g), so none of the %d sequences labelled anomalous there is flagged (recall 0). "
+                        "Choose another threshold (a lower k, best_f1 or contamination) with calibrate(batch, "
+                        "method=...)", name, chosen.value, how, len(scores), float(np.max(scores)),
+                        int(anomalous.sum()))
+
+    def _score_range(self) -> str:
+        return "scores are at most 1"
 
     def _check_threshold_method(self, method: str) -> None:
         """Refuse a threshold method that cannot work with this detector's scores (before any training or
@@ -574,12 +654,17 @@ class BaseDetector:
 
         return save_detector(self, path, pipeline=pipeline if pipeline is not None else self.pipeline_)
 
-    @staticmethod
-    def load(path, *, trusted: bool = False) -> "BaseDetector":
-        """Restore a detector saved by :meth:`save` (either kind)."""
+    @classmethod
+    def load(cls, path, *, trusted: bool = False) -> "BaseDetector":
+        """Restore a detector saved by :meth:`save`.
+
+        ``BaseDetector.load`` (like :func:`~dl4j_bridge.detectors.load_detector`) takes either kind;
+        ``NextEventDetector.load`` and ``SequenceClassifier.load`` refuse a file of the other kind
+        (:class:`~dl4j_bridge.detectors.persistence.DetectorFileError`, before the network is read).
+        """
         from .persistence import load_detector
 
-        return load_detector(path, trusted=trusted)
+        return load_detector(path, trusted=trusted, _expected=None if cls is BaseDetector else cls)
 
     def _check_fitted(self, threshold: bool = True) -> None:
         if self.network_ is None:
@@ -591,6 +676,12 @@ class BaseDetector:
 def _is_number(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)) \
         and math.isfinite(value)
+
+
+def _numeric(values):
+    """``values`` as an array, booleans as 0/1."""
+    a = np.asarray(values)
+    return a.astype(np.int8) if a.dtype == bool else a
 
 
 def _kept(given, normalized):

@@ -22,7 +22,8 @@ class SequenceClassifier(BaseDetector):
     n_classes : int
         Label classes per step (default 2: normal 0, anomalous 1).
     positive_classes : int or sequence of int
-        The anomalous classes.
+        The anomalous classes; a class given twice counts once (``(1, 1, 2)`` is ``(1, 2)``: P(anomalous) sums
+        each class's probability once, so it stays within [0, 1]).
     aggregation : {"max", "mean", "last"}
         Sequence score from the steps' P(anomalous).
     class_weight : None, "balanced" or sequence of float
@@ -43,7 +44,7 @@ class SequenceClassifier(BaseDetector):
             raise ValueError(f"n_classes must be >= 2, got {n_classes}")
         if isinstance(positive_classes, (int, np.integer)):
             positive_classes = (int(positive_classes),)
-        positive = [int(c) for c in positive_classes]
+        positive = list(dict.fromkeys(int(c) for c in positive_classes))   # each class once, in the order given
         if not positive or min(positive) < 0 or max(positive) >= n_classes:
             raise ValueError(f"positive_classes must be classes in [0, {n_classes}), got {positive_classes}")
         if isinstance(class_weight, str) and class_weight != "balanced":
@@ -70,6 +71,20 @@ class SequenceClassifier(BaseDetector):
 
     def _n_out(self, batch: SequenceBatch, y) -> int:
         return self.n_classes
+
+    def _sequence_labels(self, batch: SequenceBatch, y) -> np.ndarray:
+        """0/1 per sequence: ``batch.labels``, or, when ``fit`` is given ``y``, 1 where a real step of ``y`` is
+        one of ``positive_classes`` (what the network learns to call anomalous)."""
+        if y is None:
+            return super()._sequence_labels(batch, None)
+        positive = np.isin(np.asarray(y), list(self.positive_classes)) & (np.asarray(batch.mask) > 0)
+        return positive.any(axis=1).astype(np.int64)
+
+    def _max_score(self) -> Optional[float]:
+        return 1.0   # max, mean or last of P(anomalous)
+
+    def _score_range(self) -> str:
+        return f"the {self.aggregation} of P(anomalous), a probability"
 
     def _training_targets(self, batch: SequenceBatch, y) -> np.ndarray:
         labels = shapes.check_steps(batch.step_labels if y is None else y, batch.x.shape[:2],

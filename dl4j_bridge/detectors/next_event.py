@@ -146,6 +146,14 @@ class NextEventDetector(BaseDetector):
         else:
             self.never_expected_ = () if self.never_expected is None else tuple(self.never_expected)
 
+    def _max_score(self) -> Optional[float]:
+        if self.score == "share" or (self.score == "count" and self.steps == "last"):
+            return 1.0
+        return None   # a count is bounded by the batch's length; an NLL is unbounded
+
+    def _score_range(self) -> str:
+        return "a share of unexpected steps" if self.score == "share" else "one scored step per sequence"
+
     def _param_names(self):
         return list(self._OWN_PARAMS) + [p for p in super()._param_names() if p not in self._OWN_PARAMS]
 

@@ -157,8 +157,11 @@ def _check_against_network(detector, doc: dict, path) -> None:
                                 f"{len(pipeline.feature_names)} ({DAMAGED_HINT})")
 
 
-def load_detector(path, *, trusted: bool = False):
-    """Restore a detector (network, normalizer, threshold, and the ETL pipeline when saved)."""
+def load_detector(path, *, trusted: bool = False, _expected=None):
+    """Restore a detector (network, normalizer, threshold, and the ETL pipeline when saved), of either kind.
+
+    ``_expected`` (for ``NextEventDetector.load`` / ``SequenceClassifier.load``): the class the file must
+    hold; a file of another kind is a :class:`DetectorFileError`."""
     from ..etl import Pipeline
     from ..network import Network
     from .classifier import SequenceClassifier
@@ -173,6 +176,10 @@ def load_detector(path, *, trusted: bool = False):
         kinds = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier}
         if doc["kind"] not in kinds:
             raise DetectorFileError(f"{path}: unknown detector kind {doc['kind']!r} (known: {sorted(kinds)})")
+        if _expected is not None and not issubclass(kinds[doc["kind"]], _expected):
+            raise DetectorFileError(f"{path} holds a {kinds[doc['kind']].__name__} (kind {doc['kind']!r}), not a "
+                                    f"{_expected.__name__}: load it with {kinds[doc['kind']].__name__}.load or "
+                                    "dl4j_bridge.detectors.load_detector, which take either kind")
         detector = _construct(kinds[doc["kind"]], dict(doc.get("params") or {}), path)
         detector.network_ = Network._from_model_file(model, load_updater=False, trusted=trusted)
         spec = model.text(ETL_ENTRY)
