@@ -32,12 +32,34 @@ def check_numeric(array, what: str) -> np.ndarray:
                      + (" (strings: convert them, e.g. with the ETL)" if a.dtype.kind in "USO" else ""))
 
 
+#: The largest float32: every array crosses to DL4J as float32, where a larger float64 becomes infinity.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _unrepresentable(a: np.ndarray) -> Optional[np.ndarray]:
+    """Where ``a`` holds NaN, an infinity, or a number beyond float32's range (None for integer and bool arrays)."""
+    if not np.issubdtype(a.dtype, np.floating):
+        return None
+    bad = ~np.isfinite(a)
+    if a.dtype.itemsize > 4:
+        with np.errstate(invalid="ignore"):
+            bad |= np.abs(a) > FLOAT32_MAX
+    return bad
+
+
 def _first_non_finite(a: np.ndarray) -> Optional[Tuple[int, ...]]:
-    if np.issubdtype(a.dtype, np.floating):
-        bad = ~np.isfinite(a)
-        if bad.any():
-            return tuple(int(i) for i in np.argwhere(bad)[0])
+    bad = _unrepresentable(a)
+    if bad is not None and bad.any():
+        return tuple(int(i) for i in np.argwhere(bad)[0])
     return None
+
+
+def _value(v) -> str:
+    """A value :func:`_first_non_finite` found, and why it cannot cross."""
+    if np.isfinite(v):
+        return (f"{float(v)!r}, beyond float32's range (±{FLOAT32_MAX:.4g}: DL4J computes in float32, where it "
+                "would be infinite; scale it first, e.g. log1p or the ETL's normalization),")
+    return str(v)
 
 
 def _where(index: Tuple[int, ...], axes: Sequence[str]) -> str:
@@ -74,9 +96,9 @@ def check_sequences(x, *, n_in: Optional[int] = None, what: str = "X") -> np.nda
                          f"expected {expected}, got shape {a.shape}")
     bad = _first_non_finite(a)
     if bad is not None:
-        count = int((~np.isfinite(a)).sum())
-        raise ShapeError(f"{what} holds {a[bad]} at [{_where(bad, ('batch', 'step', 'feature'))}] ({count} NaN or "
-                         "infinite values in all): impute or drop them first (the ETL never makes them)")
+        count = int(_unrepresentable(a).sum())
+        raise ShapeError(f"{what} holds {_value(a[bad])} at [{_where(bad, ('batch', 'step', 'feature'))}] ({count} "
+                         "NaN, infinite or out-of-range values in all): impute, scale or drop them first")
     return a
 
 
@@ -91,7 +113,7 @@ def check_steps(values, batch_time: Tuple[int, int], *, what: str, classes: Opti
     owner : str
         Who has ``classes`` classes, for the message (e.g. ``"the detector has n_classes"``).
     binary : bool
-        Only 0 and 1 (masks: 1 = real step, 0 = padding).
+        Only 0 and 1 (masks: 1 = real step, 0 = padding), the padding after the real steps of each sequence.
     non_negative : bool
         Finite and >= 0 (weights).
     """
@@ -108,7 +130,7 @@ def check_steps(values, batch_time: Tuple[int, int], *, what: str, classes: Opti
         raise ShapeError(f"{what} must be [batch, time] = {batch_time}, got shape {a.shape}{detail}")
     bad = _first_non_finite(a)
     if bad is not None:
-        raise ShapeError(f"{what} holds {a[bad]} at [{_where(bad, ('batch', 'step'))}]")
+        raise ShapeError(f"{what} holds {_value(a[bad])} at [{_where(bad, ('batch', 'step'))}]")
     if classes is not None:
         if np.issubdtype(a.dtype, np.floating):
             fractional = a != np.round(a)
@@ -127,6 +149,13 @@ def check_steps(values, batch_time: Tuple[int, int], *, what: str, classes: Opti
             at = tuple(int(i) for i in np.argwhere(other)[0])
             raise ShapeError(f"{what} must hold 0 (padding) or 1 (real step), got {a[at]} at "
                              f"[{_where(at, ('batch', 'step'))}]")
+        front = np.diff(a, axis=1) > 0   # a real step after padding
+        if front.any():
+            at = tuple(int(i) for i in np.argwhere(front)[0])
+            raise ShapeError(f"{what} has padding before a real step (0 at [{_where(at, ('batch', 'step'))}], 1 "
+                             f"after it): pad at the end of each sequence, real steps first (Keras: pad_sequences("
+                             "..., padding='post')); DL4J's LSTM carries its state through masked steps, so "
+                             "padding in front would change the real steps' outputs")
     if non_negative and a.size and a.min() < 0:
         at = tuple(int(i) for i in np.argwhere(a < 0)[0])
         raise ShapeError(f"{what} must be >= 0, got {a[at]} at [{_where(at, ('batch', 'step'))}]")
@@ -140,7 +169,7 @@ def check_per_sequence(values, batch: int, *, what: str, non_negative: bool = Fa
         raise ShapeError(f"{what} must be [batch] = ({batch},), got shape {a.shape}")
     bad = _first_non_finite(a)
     if bad is not None:
-        raise ShapeError(f"{what} holds {a[bad]} at [batch {bad[0]}]")
+        raise ShapeError(f"{what} holds {_value(a[bad])} at [batch {bad[0]}]")
     if non_negative and a.size and a.min() < 0:
         raise ShapeError(f"{what} must be >= 0, got {a.min()} at [batch {int(np.argmin(a))}]")
     return a

@@ -42,7 +42,10 @@ CASES = [
     ("empty batch", X[:0], Y[:0], None, r"X holds no sequence: expected \[batch, time, 3\] with batch >= 1, got "
                                         r"shape \(0, 5, 3\)"),
     ("time length 0", X[:, :0], Y[:, :0], None, r"X has time length 0: .*got shape \(4, 0, 3\)"),
-    ("NaN", with_nan(X), Y, None, r"X holds nan at \[batch 2, step 3, feature 1\] \(1 NaN or infinite"),
+    ("NaN", with_nan(X), Y, None, r"X holds nan at \[batch 2, step 3, feature 1\] \(1 NaN, infinite or "
+                                  r"out-of-range"),
+    ("beyond float32", with_nan(X.astype(np.float64), (1, 2, 0), 1e39), Y, None, r"X holds 1e\+39, beyond float32's range "
+                                                             r"\(±3.403e\+38.* at \[batch 1, step 2, feature 0\]"),
     ("infinity", with_nan(X, (0, 4, 2), np.inf), Y, None, r"X holds inf at \[batch 0, step 4, feature 2\]"),
     ("labels rank", X, Y[:, :, None], None, r"Y must be \[batch, time\] = \(4, 5\), got shape \(4, 5, 1\)"),
     ("labels one-hot", X, np.eye(N_OUT)[Y], None, r"Y must be .*got shape \(4, 5, 2\) \(one-hot labels\? pass the "
@@ -58,6 +61,8 @@ CASES = [
     ("mask shape", X, Y, M[:, :3], r"mask must be \[batch, time\] = \(4, 5\), got shape \(4, 3\)"),
     ("mask batch", X, Y, M[:2], r"mask must be .*got shape \(2, 5\): 2 sequences where X has 4"),
     ("mask values", X, Y, M * 0.5, r"mask must hold 0 \(padding\) or 1 \(real step\), got 0.5"),
+    ("mask padding in front", X, Y, np.concatenate([np.zeros((B, 1)), np.ones((B, T - 1))], axis=1),
+     r"mask has padding before a real step \(0 at \[batch 0, step 0\], 1 after it\): pad at the end"),
 ]
 
 
