@@ -189,7 +189,7 @@ def validate(config: dict) -> None:
     pipeline = build_pipeline(config)
     check_columns(pipeline)
     for name, spec in (_table(config, "detectors", {}) or {}).items():
-        build_detector(name, spec, None, 0)
+        build_detector(name, spec, None, 0, pipeline=pipeline)
     check_data(config, pipeline)
 
 
@@ -362,9 +362,64 @@ def build_pipeline(config: dict) -> Pipeline:
     return Pipeline(reader, transforms, sequence, split)
 
 
-def build_detector(name: str, spec: dict, n_events: Optional[int], seed: int) -> BaseDetector:
+def label_transform(pipeline: Optional[Pipeline]) -> tuple[Optional[str], Optional[Label]]:
+    """The ``[[transforms]]`` table (``"[[transforms]] number N (label, column 'c')"``) and the ``Label`` whose step
+    labels the sequences carry (the last one: each overwrites the step label), or ``(None, None)``."""
+    if pipeline is None:
+        return None, None
+    found = [(number, t) for number, t in enumerate(pipeline._unfitted, 1) if isinstance(t, Label)]
+    if not found:
+        return None, None
+    number, label = found[-1]
+    return f"[[transforms]] number {number} (label, column {label.column!r})", label
+
+
+def _check_classes(name: str, spec: dict, pipeline: Optional[Pipeline]) -> None:
+    """A classifier's ``n_classes`` and ``positive_classes`` against the label transform's classes (defaults from
+    them when not given): class 0 is normal, the others anomalous."""
+    table, label = label_transform(pipeline)
+    if label is None:
+        return   # check_data refuses a classifier without labels
+    n = label.n_classes
+    given = spec.get("n_classes")
+    if given is not None and given != n:
+        if label.classes is None:
+            raise ConfigError(
+                f"[detectors.{name}] n_classes = {given!r}, but the label transform ({table}) gives 2 classes: 0 "
+                "normal, 1 anomalous. To train attack classes, list the label values in that table, the normal one "
+                "first: classes = [\"normal\", \"brute_force\", ...] (then n_classes may be left out); else drop "
+                "n_classes")
+        raise ConfigError(f"[detectors.{name}] n_classes = {given!r}, but the label transform ({table}) lists {n} "
+                          f"classes {label.classes}: set n_classes = {n}, or leave it out")
+    spec["n_classes"] = n
+    positive = spec.get("positive_classes")
+    if positive is None:
+        spec["positive_classes"] = list(range(1, n))
+        return
+    listed = [positive] if isinstance(positive, int) else positive
+    names = label.classes or ["normal", "anomalous"]
+    if not isinstance(listed, list) or not listed or not all(isinstance(c, int) and not isinstance(c, bool)
+                                                                 for c in listed):
+        raise ConfigError(f"[detectors.{name}] positive_classes must be a list of class ids, got {positive!r}")
+    if len(set(listed)) != len(listed):
+        raise ConfigError(f"[detectors.{name}] positive_classes = {positive!r} repeats a class: list each anomalous "
+                          "class once")
+    wrong = [c for c in listed if not 1 <= c < n]
+    if wrong:
+        raise ConfigError(f"[detectors.{name}] positive_classes = {positive!r}: the anomalous classes are 1 to {n - 1} "
+                          f"of the label transform ({table}: {', '.join(f'{i} {c!r}' for i, c in enumerate(names))}); "
+                          f"class 0 ({names[0]!r}) is the normal one"
+                          + ("" if label.classes is not None else
+                             ". To train attack classes, list the label values there: classes = [...]"))
+    spec["positive_classes"] = listed
+
+
+def build_detector(name: str, spec: dict, n_events: Optional[int], seed: int, *,
+                   pipeline: Optional[Pipeline] = None) -> BaseDetector:
     """The detector of ``[detectors.<name>]``; a wrong key or value is a :class:`ConfigError` naming the table.
-    ``n_events`` None (checking the config before the ETL ran) leaves the network's width to the data."""
+    ``n_events`` None (checking the config before the ETL ran) leaves the network's width to the data.
+    ``pipeline``: the run's (unfitted) pipeline, whose label transform a classifier's ``n_classes`` and
+    ``positive_classes`` must match (their defaults when not given)."""
     spec = dict(spec)
     kind = spec.pop("kind", None)
     train_on = spec.pop("train_on", None)
@@ -372,6 +427,13 @@ def build_detector(name: str, spec: dict, n_events: Optional[int], seed: int) ->
         raise ConfigError(f"[detectors.{name}] kind must be one of {sorted(_DETECTORS)}, got {kind!r}")
     if train_on not in (None, "normal", "all"):
         raise ConfigError(f"[detectors.{name}] train_on must be 'normal' or 'all', got {train_on!r}")
+    if kind == "sequence_classifier" and train_on == "normal":
+        raise ConfigError(f"[detectors.{name}] train_on = \"normal\" trains a sequence_classifier on normal "
+                          "windows only: every label would be 0, and the classifier learns to tell normal from "
+                          "anomalous steps. Use train_on = \"all\" (the classifier's default), or kind = "
+                          "\"next_event\" to learn from normal logs alone")
+    if kind == "sequence_classifier":
+        _check_classes(name, spec, pipeline)
     spec.setdefault("seed", seed)
     if kind == "next_event" and n_events is not None:
         spec.setdefault("n_events", n_events)
@@ -397,14 +459,20 @@ def next_record_lines(batch: SequenceBatch, record_lines) -> np.ndarray:
 
 def window_truth(batch: SequenceBatch, line_labels: Optional[dict], *, next_event: bool,
                  positive=None) -> np.ndarray:
-    """0/1 truth per window: ``batch.labels`` and, for a next-event detector, the label of the record after the
-    window too (the detector judges that record: flagging the window before an attack is a true positive).
-    ``line_labels``: raw label value per record line (:func:`line_columns`), read by the ``Label`` rule."""
+    """0/1 truth per window: ``batch.labels`` (a class id > 0 is anomalous) and, for a next-event detector, the
+    label of the record after the window too (the detector judges that record: flagging the window before an
+    attack is a true positive). ``line_labels``: raw label value per record line (:func:`line_columns`), read by
+    ``positive``: the label transform (a ``Label``: its rule, classes included), or its positive values (the
+    default ``Label`` rule when None)."""
     truth = (np.asarray(batch.labels) > 0).astype(np.int64)
     if next_event and line_labels is not None and len(line_labels):
         following = next_record_lines(batch, line_labels.keys())
-        anomalous = np.array([n >= 0 and Label.is_anomalous(line_labels[int(n)], positive) for n in following],
-                             dtype=bool)
+        if isinstance(positive, Label):
+            anomalous_value = positive.anomalous
+        else:
+            def anomalous_value(value):
+                return Label.is_anomalous(value, positive)
+        anomalous = np.array([n >= 0 and bool(anomalous_value(line_labels[int(n)])) for n in following], dtype=bool)
         truth |= anomalous.astype(np.int64)
     return truth
 
@@ -465,6 +533,66 @@ def check_labelled(source, field: str, values: dict) -> None:
                           "logs, or check the label field's name")
 
 
+def _label_values(pipeline: Pipeline, source, column: Optional[str]) -> str:
+    """`` (the values of its field 'c' in <source>: 'BENIGN' 9,000 times, ...)`` for an error message (one read)."""
+    if column is None or source is None:
+        return ""
+    try:
+        values = line_columns(pipeline, str(source), [column]).get(column) or {}
+    except Exception:   # noqa: BLE001 - only an error message's detail
+        return ""
+    counts: dict[str, int] = {}
+    for value in values.values():
+        key = "<missing>" if is_missing(value) else repr(value)
+        counts[key] = counts.get(key, 0) + 1
+    common = sorted(counts.items(), key=lambda item: -item[1])
+    listed = ", ".join(f"{value} {n:,} time{'s' if n > 1 else ''}" for value, n in common[:6])
+    return f" (the values of its field {column!r} in {Path(str(source)).name}: {listed}{', ...' if len(common) > 6 else ''})"
+
+
+def _normal_advice(table: Optional[str], label: Optional[Label]) -> str:
+    """What to write when the normal lines are not read as normal."""
+    if label is None:
+        return ("add a [[transforms]] table with kind = \"label\" and column = the per-line truth field, or set "
+                "train_on = \"all\"")
+    where = f"{table}"
+    if label.classes is not None:
+        return (f"{where} lists classes {label.classes}, the normal one first: put the value of the normal lines "
+                "first")
+    if label.positive is not None:
+        return f"{where} counts as anomalous exactly the values positive = {label.positive}: correct that list"
+    return (f"{where} counts as normal only missing values and {list(label.negative)} (blanks and case ignored); if "
+            "the normal lines are labelled otherwise, say so in that table: negative = [\"<the normal value>\", ...] "
+            "(the normal values), positive = [...] (the anomalous ones), or classes = [\"<the normal value>\", "
+            "\"<attack 1>\", ...]")
+
+
+def _check_two_classes(name: str, det, batch: SequenceBatch, pipeline: Pipeline, source) -> None:
+    """A classifier trained on labels of one class learns nothing useful (and reports a perfect F1 on labels of
+    that class): refused before training, naming the label transform and what to do."""
+    steps = np.asarray(batch.step_labels)[np.asarray(batch.mask) > 0]
+    positive = set(int(c) for c in det.positive_classes)
+    has_normal = bool(np.any(steps == 0))
+    has_anomalous = bool(np.isin(steps, list(positive)).any())
+    if has_normal and has_anomalous:
+        return
+    table, label = label_transform(pipeline)
+    values = _label_values(pipeline, source, label.column if label is not None else None)
+    if not len(steps):
+        raise ConfigError(f"[detectors.{name}]: no training step to learn from")
+    if not has_normal:
+        raise ConfigError(
+            f"[detectors.{name}] (sequence_classifier): every one of the {len(steps):,} training steps is labelled "
+            f"anomalous by {table}{values}, so the classifier would learn that everything is an attack (and its "
+            f"report would show a perfect F1): {_normal_advice(table, label)}")
+    raise ConfigError(
+        f"[detectors.{name}] (sequence_classifier): no training step is labelled anomalous"
+        + (f" (of class {sorted(positive)}, positive_classes)" if label is not None and label.classes is not None
+           else "") + f" by {table}{values}, so the classifier has no attack to learn from: give training logs with "
+        "labelled attacks, list the anomalous values in that table (positive = [...] or classes = [...]), or use "
+        "kind = \"next_event\", which learns from normal logs without labels")
+
+
 def chronological_validation(batch: SequenceBatch, fraction: float = 0.1, *, need_both_classes: bool = False):
     """(train, validation): a contiguous block of ``fraction`` of the sequences held out, the last one by
     default. With ``need_both_classes`` (a threshold chosen by best F1) the latest block holding normal and
@@ -511,13 +639,13 @@ def train(config: dict) -> dict:
         check_labelled(test_source or train_source, label_field, test_labels)
     train_labels = test_labels if test_source is None else \
         line_columns(pipeline, str(train_source), [label_field]).get(label_field)
-    # read label_field as the label transform of the same field does (its positive values, if it lists them)
-    positive = next((t.positive for t in pipeline.transforms if getattr(t, "kind", "") == "label"
-                     and t.column == label_field), None)
+    # read label_field as the label transform of the same field does (its values, classes or positive ones)
+    positive = next((t for t in pipeline.transforms if isinstance(t, Label) and t.column == label_field), None)
+    label_table, label = label_transform(pipeline)
 
     report = Report(_path(config, output.get("report", "reports/run")), output.get("title", "dl4j_bridge run"))
     report.text(f"Training: {len(train_batch)} sequences; test: {len(test_batch)} sequences "
-                f"({int(test_batch.labels.sum())} anomalous); {train_batch.x.shape[1]} steps x "
+                f"({int((test_batch.labels > 0).sum())} anomalous); {train_batch.x.shape[1]} steps x "
                 f"{train_batch.x.shape[2]} features. Seed {seed}.")
     models_dir = _path(config, output.get("models", "models/run"))
     results: dict[str, Any] = {}
@@ -527,17 +655,36 @@ def train(config: dict) -> dict:
     if not detectors:
         raise ConfigError("the config needs at least one [detectors.<name>] table")
     for name, spec in detectors.items():
-        det = build_detector(name, spec, pipeline.n_template_ids or int(train_batch.step_ids.max()) + 1, seed)
+        det = build_detector(name, spec, pipeline.n_template_ids or int(train_batch.step_ids.max()) + 1, seed,
+                             pipeline=pipeline)
         if spec.get("train_on", "normal" if det.kind == "next_event" else "all") == "normal":
             fit_batch = take(train_batch, normal_windows(train_batch, train_labels, positive))
+            if not len(fit_batch):
+                raise ConfigError(
+                    f"[detectors.{name}] (train_on = \"normal\"): none of the {len(train_batch)} training windows "
+                    "is normal by the labels" + _label_values(pipeline, train_source, label_field or
+                                                             (label.column if label is not None else None))
+                    + ": " + _normal_advice(label_table, label))
         else:
             fit_batch = train_batch
+        if det.kind == "sequence_classifier":
+            _check_two_classes(name, det, fit_batch, pipeline, train_source)
         fraction = float(spec.get("validation_fraction", 0.1))
         if fraction > 0:
             fit_part, val_part = chronological_validation(fit_batch, fraction,
                                                           need_both_classes=det.threshold == "best_f1")
         else:   # no validation: no early stopping, the threshold chosen on the training sequences
             fit_part, val_part = fit_batch, None
+        if det.threshold == "best_f1":   # before the training it would end, in run.toml's words
+            labels = np.asarray((fit_part if val_part is None else val_part).labels) > 0
+            if not (labels.any() and not labels.all()):
+                part = ("training" if val_part is None else
+                        f"validation ({len(val_part)} of the {len(fit_batch)} training windows)")
+                raise ConfigError(
+                    f"[detectors.{name}] threshold = \"best_f1\" needs validation windows of both classes, but every "
+                    f"{part} window is {'anomalous' if labels.all() else 'normal'}: raise [detectors.{name}] "
+                    f"validation_fraction (now {fraction:g}) so that the validation block holds both, or choose "
+                    "another threshold (\"k_sigma\", \"contamination\", or \"fixed\" with threshold_value)")
         log.info("training %s (%s) on %d sequences", name, det.kind, len(fit_part))
         det.fit(fit_part, validation=val_part, pipeline=pipeline)
         models[name] = str(det.save(models_dir / f"{name}.zip", pipeline=pipeline))
@@ -550,7 +697,8 @@ def train(config: dict) -> dict:
                          threshold_method=det.threshold_method_)
         report.text("Flagged sequences (traceability):\n\n" + explanations_markdown(det.explain(test_batch, scores=scores)))
         results[name] = {"metrics": m, "per_type": _per_type(test_batch, scores.scores, test_kinds,
-                                                             next_event=next_event)}
+                                                             next_event=next_event, label=label,
+                                                             warn=not names)}
         names.append(name)
     baseline_spec = config.get("baselines", {"pca": True, "isolation_forest": True})
     clean_train = take(train_batch, normal_windows(train_batch, train_labels, positive))
@@ -561,9 +709,11 @@ def train(config: dict) -> dict:
             threshold = float(np.quantile(model.decision_function(clean_train), 0.99))
             report.parts.append(f"## Baseline {cls.name}\n\nFitted on the normal training windows; threshold: "
                                 f"the 99th percentile of their scores.\n")
-            m = report.model(cls.name, test_batch.labels, scores, threshold, order=_order(test_batch),
+            m = report.model(cls.name, (test_batch.labels > 0).astype(np.int64), scores, threshold,
+                             order=_order(test_batch),
                              threshold_method={"name": "contamination", "contamination": 0.01})
-            results[cls.name] = {"metrics": m, "per_type": _per_type(test_batch, scores, test_kinds)}
+            results[cls.name] = {"metrics": m, "per_type": _per_type(test_batch, scores, test_kinds, label=label,
+                                                                     warn=not names)}
             names.append(cls.name)
     report.comparison(names)
     if test_kinds is not None:
@@ -571,6 +721,9 @@ def train(config: dict) -> dict:
         report.parts.append("## ROC AUC per injected anomaly type\n\nPositives: test windows holding a line of the "
                             "type; negatives: windows without any anomalous line.\n")
         report.table(["model"] + kinds, [[n] + [results[n]["per_type"].get(k) for k in kinds] for n in names])
+        if not kinds:
+            report.text(f"No test window holds a line of an anomaly type: every value of [data] kinds_field = "
+                        f"{kinds_field!r} in the test windows is missing or a normal label value.")
     path = report.write()
     summary = {"report": str(path), "models": models,
                "results": {n: {"metrics": r["metrics"], "per_type": r["per_type"]} for n, r in results.items()}}
@@ -583,18 +736,37 @@ def _order(batch: SequenceBatch) -> np.ndarray:
 
 
 def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dict], *,
-              next_event: bool = False) -> Optional[dict]:
+              next_event: bool = False, label: Optional[Label] = None, warn: bool = True) -> Optional[dict]:
     """ROC AUC per anomaly type: windows holding that type's lines (for a next-event detector, or followed by
-    one) against windows without anomalous lines."""
+    one) against windows without anomalous lines.
+
+    A kind value is no type (a normal line) when it is missing, ``"None"`` or a normal label value: by
+    ``label``'s rule when given (the run's label transform: its first class, its normal values), else by the
+    default ``Label`` rule (``"normal"``, ``"benign"``, ``"0"``, ``"-"``, ...), so that the label field itself
+    works as the kinds field. When no window holds a type, a warning says so (``warn``) and the result is empty.
+    """
     if line_kinds is None:
         return None
     from sklearn.metrics import roc_auc_score
+
+    def is_type(kind) -> bool:
+        if kind is None or kind != kind or kind in ("", "None"):
+            return False
+        if label is not None:
+            value = label.class_of(kind)
+            return value is None or value > 0
+        return bool(Label.is_anomalous(kind))
 
     following = next_record_lines(batch, line_kinds.keys()) if next_event else np.full(len(batch), -1)
     kinds_of = []
     for row, mask, after in zip(batch.line_numbers, batch.mask, following):
         found = {line_kinds.get(int(n)) for n, m in zip(row, mask) if m > 0} | {line_kinds.get(int(after))}
-        kinds_of.append({k for k in found if k not in (None, "", "None") and k == k})
+        kinds_of.append({k for k in found if is_type(k)})
+    if warn and not any(kinds_of):
+        seen = sorted({str(v) for v in line_kinds.values() if v is not None and v == v})
+        log.warning("ROC AUC per type: no window holds a line of an anomaly type; every kinds field value is "
+                    "missing or normal (%d distinct: %s): check the kinds field (run.toml [data] kinds_field, "
+                    "evaluate --kinds-field)", len(seen), ", ".join(seen[:10]) + (", ..." if len(seen) > 10 else ""))
     normal = np.array([not k for k in kinds_of])
     out = {}
     for kind in sorted({k for ks in kinds_of for k in ks}):

@@ -1,0 +1,141 @@
+"""run.toml and labels (no JVM): n_classes / positive_classes against the label transform's classes, train_on for a
+classifier, one-class training labels, the per-type table with the label field as kinds field, run.toml wording."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from dl4j_bridge.detectors.run import (ConfigError, _check_two_classes, _per_type, build_detector, build_pipeline,
+                                       validate, window_truth)
+from dl4j_bridge.etl import Label
+
+from test_run_config import BASE, CLASSIFIER, config
+
+LABEL = '[[transforms]]\nkind = "label"\ncolumn = "label"\n'
+CLASSES = 'classes = ["normal", "brute_force", "port_scan", "exfiltration"]\n'
+
+
+def text(label=LABEL, detector=""):
+    return (BASE.replace('[sequence]', label + '\n[sequence]')
+            .replace('[detectors.ne]', CLASSIFIER + detector + '[detectors.ne]'))
+
+
+@pytest.mark.parametrize("label, detector, message", [
+    # D3: n_classes = 4 was accepted while the label transform gave 0/1 only: classes 2 and 3 never trained
+    (LABEL, 'n_classes = 4\n', r'\[detectors.clf\] n_classes = 4, but the label transform \(\[\[transforms\]\] number '
+                               r'2 \(label, column .label.\)\) gives 2 classes.* classes = \["normal", "brute_force"'),
+    (LABEL + CLASSES, 'n_classes = 3\n', r'\[detectors.clf\] n_classes = 3, but the label transform .* lists 4 classes'),
+    (LABEL + CLASSES, 'positive_classes = [0, 1]\n', r'\[detectors.clf\] positive_classes = \[0, 1\]: the anomalous '
+                                                     r"classes are 1 to 3 .* class 0 \('normal'\) is the normal one"),
+    (LABEL + CLASSES, 'positive_classes = [1, 4]\n', r'\[detectors.clf\] positive_classes = \[1, 4\]'),
+    (LABEL + CLASSES, 'positive_classes = [1, 1]\n', r'repeats a class'),
+    (LABEL, 'positive_classes = [2]\n', r'To train attack classes, list the label values there'),
+    # D4: a classifier trained on normal windows only learns from all-0 labels
+    (LABEL, 'train_on = "normal"\n', r'\[detectors.clf\] train_on = "normal" trains a sequence_classifier on normal '
+                                     r'windows only.* train_on = "all"'),
+    (LABEL + 'classes = ["normal", "Normal"]\n', '', r'\[\[transforms\]\] number 2 \(label\): .*same value'),
+])
+def test_classes_and_training_settings_are_checked_before_the_jvm_naming_the_table(tmp_path, label, detector,
+                                                                                    message):
+    with pytest.raises(ConfigError, match=message):
+        validate(config(tmp_path, text(label, detector)))
+
+
+def test_n_classes_and_positive_classes_default_to_the_label_transforms_classes(tmp_path):
+    cfg = config(tmp_path, text(LABEL + CLASSES))
+    validate(cfg)
+    pipeline = build_pipeline(cfg)
+    det = build_detector("clf", cfg["detectors"]["clf"], None, 0, pipeline=pipeline)
+    assert det.n_classes == 4 and list(det.positive_classes) == [1, 2, 3]
+    det = build_detector("clf", {"kind": "sequence_classifier", "n_classes": 4, "positive_classes": [3]}, None, 0,
+                         pipeline=pipeline)
+    assert det.n_classes == 4 and list(det.positive_classes) == [3]
+    binary = build_detector("clf", {"kind": "sequence_classifier"}, None, 0,
+                            pipeline=build_pipeline(config(tmp_path, text())))
+    assert binary.n_classes == 2 and list(binary.positive_classes) == [1]
+
+
+def batch(step_labels):
+    step_labels = np.asarray(step_labels, np.int32)
+    return SimpleNamespace(step_labels=step_labels, mask=np.ones(step_labels.shape, np.float32),
+                           labels=step_labels.max(axis=1))
+
+
+def test_one_class_training_labels_are_refused_naming_the_label_transform_and_what_to_do(tmp_path):
+    pipeline = build_pipeline(config(tmp_path, text()))
+    det = SimpleNamespace(positive_classes=(1,))
+    _check_two_classes("clf", det, batch([[0, 1], [0, 0]]), pipeline, None)   # both classes: fine
+    # D2: "BENIGN" counted as anomalous made every line positive, and the report showed F1 = 1.0
+    with pytest.raises(ConfigError, match=r'\[detectors.clf\] \(sequence_classifier\): every one of the 4 training '
+                                          r'steps is labelled anomalous by \[\[transforms\]\] number 2 \(label, column '
+                                          r".label.\).* negative = \[.<the normal value>."):
+        _check_two_classes("clf", det, batch([[1, 1], [1, 1]]), pipeline, None)
+    with pytest.raises(ConfigError, match=r'no training step is labelled anomalous by \[\[transforms\]\] number 2.*'
+                                          r'kind = "next_event"'):
+        _check_two_classes("clf", det, batch([[0, 0], [0, 0]]), pipeline, None)
+    multi = build_pipeline(config(tmp_path, text(LABEL + CLASSES)))
+    with pytest.raises(ConfigError, match=r'of class \[3\], positive_classes'):
+        _check_two_classes("clf", SimpleNamespace(positive_classes=(3,)), batch([[0, 1], [0, 2]]), multi, None)
+
+
+def test_the_label_values_are_named_when_the_training_file_is_at_hand(tmp_path):
+    import json
+    lines = [json.dumps({"service": "a", "message": f"m {i}", "label": "BENIGN" if i % 4 else "ddos"})
+             for i in range(16)]
+    (tmp_path / "train.jsonl").write_text("\n".join(lines) + "\n")
+    cfg = config(tmp_path, text(LABEL + 'negative = ["normal"]\n'))
+    pipeline = build_pipeline(cfg)
+    with pytest.raises(ConfigError, match=r"the values of its field 'label' in train.jsonl: 'BENIGN' 12 times, "
+                                          r"'ddos' 4 times"):
+        _check_two_classes("clf", SimpleNamespace(positive_classes=(1,)), batch([[1, 1]]), pipeline,
+                           tmp_path / "train.jsonl")
+
+
+def test_best_f1_without_both_classes_names_the_run_toml_setting_not_the_python_api():
+    import inspect
+
+    from dl4j_bridge.detectors import run
+    source = inspect.getsource(run.train)
+    assert "validation_fraction" in source and "pass validation=" not in source
+
+
+class Windows(SimpleNamespace):
+    def __len__(self):
+        return len(self.line_numbers)
+
+
+def windows(lines):
+    lines = np.asarray(lines, np.int64)
+    return Windows(line_numbers=lines, mask=np.ones(lines.shape, np.float32),
+                           next_ids=np.full(len(lines), -1))
+
+
+def test_per_type_treats_the_label_transforms_normal_values_as_normal_and_warns_when_no_type_is_found(caplog):
+    b = windows([[1, 2], [3, 4], [5, 6], [7, 8]])
+    scores = np.array([0.1, 0.9, 0.2, 0.8])
+    # D8: kinds_field = the label field, whose normal value is "normal" / "BENIGN": the table was empty
+    kinds = {1: "normal", 2: "normal", 3: "normal", 4: "port_scan", 5: "BENIGN", 6: "normal", 7: "ddos", 8: None}
+    assert _per_type(b, scores, kinds) == {"ddos": 1.0, "port_scan": 1.0}
+    label = Label("label", classes=["allowed", "port_scan", "ddos"])
+    kinds_allowed = {1: "allowed", 2: "allowed", 3: "Allowed", 4: "port_scan", 5: "allowed", 6: None, 7: "ddos",
+                     8: None}
+    assert _per_type(b, scores, kinds_allowed, label=label) == {"ddos": 1.0, "port_scan": 1.0}
+    with caplog.at_level(logging.WARNING):
+        assert _per_type(b, scores, {n: "normal" for n in range(1, 9)}) == {}
+    assert "no window holds a line of an anomaly type" in caplog.text and "kinds_field" in caplog.text
+
+
+def test_window_truth_reads_the_next_record_by_the_label_transforms_rule():
+    b = windows([[1, 2], [3, 4]])
+    b.labels = np.array([0, 2])
+    assert window_truth(b, None, next_event=False).tolist() == [0, 1]
+    b.next_ids = np.array([1, -1])
+    label = Label("label", classes=["allowed", "scan"])
+    assert window_truth(b, {1: "allowed", 2: "allowed", 3: "scan", 4: "allowed"}, next_event=True,
+                        positive=label).tolist() == [1, 1]
+    assert window_truth(b, {1: "allowed", 2: "allowed", 3: "BENIGN", 4: "allowed"}, next_event=True,
+                        positive=None).tolist() == [0, 1]
