@@ -312,8 +312,8 @@ class Network:
         """
         self._refuse_if_diverged("be trained further")
         X, Y, mask = self._check_xy(X, Y, mask)
-        if epochs < 1 or batch_size < 1:
-            raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
+        epochs, batch_size = shapes.check_count(epochs, "epochs"), shapes.check_count(batch_size, "batch_size")
+        shapes.check_labelled(Y, mask, what="Y", purpose="train on")
         if patience and validation is None:
             raise ValueError("patience (early stopping) needs validation data")
         weights = self._check_weights(sample_weight, X.shape[:2])
@@ -323,6 +323,7 @@ class Network:
                 raise ValueError("validation must be (X, Y), (X, Y, mask) or (X, Y, mask, weights)")
             v = self._check_xy(validation[0], validation[1], validation[2] if len(validation) > 2 else None,
                                prefix="validation ")
+            shapes.check_labelled(v[1], v[2], what="validation Y", purpose="validate on")
             v_weights = self._check_weights(validation[3] if len(validation) > 3 else None, v[0].shape[:2],
                                             "validation sample_weight")
             vx, vy, vm = arrays.sequences_to_indarray(v[0]), arrays.steps_to_indarray(v[1], "labels"), self._mask(v[2])
@@ -400,6 +401,7 @@ class Network:
         """
         self._refuse_if_diverged("evaluate")
         X, Y, mask = self._check_xy(X, Y, mask)
+        shapes.check_labelled(Y, mask, what="Y", purpose="evaluate")
         with self._calling_java():
             text = _java("Evaluator").evaluate(
                 self._net, self.normalizer, arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"),

@@ -17,7 +17,8 @@ import numpy as np
 
 from .errors import ShapeError
 
-__all__ = ["check_numeric", "check_sequences", "check_steps", "check_per_sequence", "check_xy"]
+__all__ = ["check_numeric", "check_sequences", "check_steps", "check_per_sequence", "check_xy", "check_count",
+           "check_labelled"]
 
 
 def check_numeric(array, what: str) -> np.ndarray:
@@ -173,6 +174,25 @@ def check_per_sequence(values, batch: int, *, what: str, non_negative: bool = Fa
     if non_negative and a.size and a.min() < 0:
         raise ShapeError(f"{what} must be >= 0, got {a.min()} at [batch {int(np.argmin(a))}]")
     return a
+
+
+def check_count(value, name: str, minimum: int = 1) -> int:
+    """A whole number >= ``minimum`` (numpy integers and integral floats such as ``2.0`` included) as an int;
+    else ``ValueError`` naming ``name`` (``1.5`` epochs is refused, not truncated)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value != int(value) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_labelled(Y: np.ndarray, mask: Optional[np.ndarray], *, what: str, purpose: str) -> None:
+    """At least one step of ``Y`` is labelled (id >= 0) and real (mask 1), else :class:`ShapeError`."""
+    labelled = Y >= 0
+    if mask is not None:
+        labelled &= mask > 0
+    if not labelled.any():
+        raise ShapeError(f"{what} has no labelled real step (every label is negative, i.e. unlabelled, or its step is "
+                         f"padding): there is nothing to {purpose}")
 
 
 def check_xy(X, Y=None, mask=None, *, n_in: int, n_out: Optional[int] = None, prefix: str = ""):

@@ -326,3 +326,23 @@ def test_sample_weights_scale_the_sgd_step_by_their_mean_as_documented(burst_dat
     # as long (repeating every sequence 3 times would leave the mean loss, and so the step, as it was)
     np.testing.assert_allclose(steps[3.0], 3 * steps[1.0], rtol=1e-3, atol=1e-7)
     assert np.abs(steps[1.0]).max() > 1e-4
+
+
+def test_nothing_labelled_to_train_or_evaluate_and_fractional_epochs_are_clear_errors(burst_data):
+    X, Y = burst_data
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    before = net.params()
+    unlabelled = np.full(Y.shape, -1)
+    for call, args in (("fit", (X, unlabelled)), ("evaluate", (X, unlabelled)),
+                       ("fit", (X, Y, np.zeros(Y.shape))), ("evaluate", (X, Y, np.zeros(Y.shape)))):
+        with pytest.raises(db.ShapeError, match=r"Y has no labelled real step .*nothing to (train on|evaluate)"):
+            getattr(net, call)(*args)
+    with pytest.raises(db.ShapeError, match=r"validation Y has no labelled real step"):
+        net.fit(X, Y, validation=(X, unlabelled), progress=False)
+    for bad in (1.5, 0, "2", True):
+        with pytest.raises(ValueError, match=r"epochs must be an integer >= 1, got"):
+            net.fit(X, Y, epochs=bad, progress=False)
+    with pytest.raises(ValueError, match=r"batch_size must be an integer >= 1, got 2.5"):
+        net.fit(X, Y, batch_size=2.5, progress=False)
+    assert np.array_equal(net.params(), before)      # nothing was trained
+    assert net.fit(X[:8], Y[:8], epochs=np.int64(1), batch_size=4.0, progress=False).epochs_completed == 1
