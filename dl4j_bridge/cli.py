@@ -281,13 +281,13 @@ def cmd_evaluate(args) -> int:
     fields = line_columns(detector.pipeline_, args.input, [label.column, args.kinds_field])
     check_labelled(args.input, label.column, fields[label.column])
     # a next-event detector judges the record after each window: its label counts too
-    truth = window_truth(batch, fields.get(label.column), next_event=next_event, positive=label.positive)
+    truth = window_truth(batch, fields.get(label.column), next_event=next_event, positive=label)
     report = Report(args.report, f"Evaluation of {Path(args.model).name} on {Path(args.input).name}")
     m = report.model(detector.kind, truth, scores.scores, detector.threshold_, order=_order(batch),
                      threshold_method=detector.threshold_method_)
     report.comparison([detector.kind])
     if args.kinds_field:
-        per_type = _per_type(batch, scores.scores, fields[args.kinds_field], next_event=next_event)
+        per_type = _per_type(batch, scores.scores, fields[args.kinds_field], next_event=next_event, label=label)
         report.parts.append("## ROC AUC per anomaly type\n")
         report.table(["type", "roc_auc"], sorted((per_type or {}).items()))
     report.text("Flagged sequences:\n\n" + explanations_markdown(detector.explain(batch, scores=scores)))
