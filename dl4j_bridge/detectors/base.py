@@ -664,7 +664,8 @@ class BaseDetector:
         """
         from .persistence import load_detector
 
-        return load_detector(path, trusted=trusted, _expected=None if cls is BaseDetector else cls)
+        expected = None if cls is BaseDetector else cls
+        return load_detector(path, trusted=trusted, _expected=expected)
 
     def _check_fitted(self, threshold: bool = True) -> None:
         if self.network_ is None:

@@ -44,7 +44,7 @@ class SequenceClassifier(BaseDetector):
             raise ValueError(f"n_classes must be >= 2, got {n_classes}")
         if isinstance(positive_classes, (int, np.integer)):
             positive_classes = (int(positive_classes),)
-        positive = list(dict.fromkeys(int(c) for c in positive_classes))   # each class once, in the order given
+        positive = list(dict.fromkeys(int(c) for c in positive_classes))   # each once, in the order given
         if not positive or min(positive) < 0 or max(positive) >= n_classes:
             raise ValueError(f"positive_classes must be classes in [0, {n_classes}), got {positive_classes}")
         if isinstance(class_weight, str) and class_weight != "balanced":
