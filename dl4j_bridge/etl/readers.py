@@ -254,6 +254,7 @@ class _BadLineSink:
         self.counter: Counter[str] = Counter()
         self.first_bad: tuple[int, str | None, str] | None = None
         self.handle = None
+        self.pending: list[tuple[int, str]] = []   # quarantine records not yet written (see bad)
         if quarantine is not None:
             report.quarantine = os.fspath(quarantine)
             if write:
@@ -263,6 +264,7 @@ class _BadLineSink:
                 self.handle = open(quarantine, "a" if append else "w", encoding="utf-8", errors="backslashreplace")
 
     def bad(self, line: int, field: str | None, category: str, detail: str, text: str) -> None:
+        """``text``: the line as read (a multi-line record: its lines joined with ``\\n``), as the JVM writes it."""
         if self.mode == "strict":
             # raised by raise_first once the chunk is checked: the checks run one after the other over a whole
             # chunk (formats, column counts, then each typed field), so the first one to fail need not be the
@@ -275,7 +277,23 @@ class _BadLineSink:
         if self.handle is not None:
             record = {"source": self.source, "line": int(line), "field": field,
                       "reason": f"{category}: {detail}", "text": text}
-            self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            # held until the lines before it are final: the type checks of a chunk run after its parse, so the
+            # quarantine is written in line order, as the JVM (which reads line by line) writes it
+            self.pending.append((int(line), json.dumps(record, ensure_ascii=False) + "\n"))
+
+    def flush(self, upto: int | None = None) -> None:
+        """Write the held quarantine records of lines ``<= upto`` (all: None), in line order."""
+        if not self.pending or self.handle is None:
+            return
+        self.pending.sort(key=lambda entry: entry[0])
+        if upto is None:
+            ready, self.pending = self.pending, []
+        else:
+            cut = 0
+            while cut < len(self.pending) and self.pending[cut][0] <= upto:
+                cut += 1
+            ready, self.pending = self.pending[:cut], self.pending[cut:]
+        self.handle.write("".join(text for _, text in ready))
 
     def raise_first(self) -> None:
         """Strict mode: raise the :class:`BadLineError` of the first bad line met so far, if any."""
@@ -286,6 +304,7 @@ class _BadLineSink:
     def close(self) -> None:
         self.report.bad_by_reason = dict(self.counter)
         if self.handle is not None:
+            self.flush()
             self.handle.close()
             self.handle = None
 
@@ -377,8 +396,10 @@ class Reader:
         self._start_read()
         try:
             for frame in self._iter_frames(source, sink):
+                last_line = int(frame[LINE_NUMBER].iloc[-1]) if len(frame) else 0
                 frame = self._check_types(frame, sink)
                 sink.raise_first()
+                sink.flush(last_line)   # the lines up to this frame's last are final
                 self.report.records += len(frame)
                 if len(frame):
                     yield frame
@@ -453,6 +474,11 @@ class Reader:
         frame[LINE_NUMBER] = np.array([], dtype=np.int64)
         return frame
 
+    def _record_text(self, frame: pd.DataFrame, row: int) -> str:
+        """The raw text of a frame's record, for the quarantine: the line(s) as read (the JVM writes the same).
+        Readers override this; the fallback is the record as JSON."""
+        return _row_text(frame, row)
+
     def _check_types(self, frame: pd.DataFrame, sink: _BadLineSink) -> pd.DataFrame:
         frame = self._check_declared_types(frame, sink)
         checks = getattr(self, "value_checks", None)
@@ -485,7 +511,7 @@ class Reader:
             for row in np.flatnonzero(newly_bad):
                 raw = column.iloc[row]
                 sink.bad(int(frame[LINE_NUMBER].iloc[row]), name, "wrong type",
-                         f"expected {kind}, got {raw!r}", _row_text(frame, row))
+                         f"expected {kind}, got {raw!r}", self._record_text(frame, row))
             bad_rows |= ~ok
             converted[name] = values
         for name, values in converted.items():
@@ -678,10 +704,14 @@ class TextReader(Reader):
         pending_line = 0
         next_line = 1
         report = self.report
+        self._pending_raw: tuple[int, str] | None = None   # the held-back record's line, as read
         for block in self._blocks(source):
+            # the quarantine lines before the held-back record (or this block) are final
+            sink.flush(pending_line - 1 if pending is not None else next_line - 1)
             first_line = next_line
             next_line += len(block)
             report.lines += len(block)
+            self._raw_block = (first_line, block, self._pending_raw)
             rows = self._fast_rows(block)
             if rows is not None:
                 line_numbers = np.arange(first_line, first_line + len(rows), dtype=np.int64)
@@ -702,6 +732,8 @@ class TextReader(Reader):
                 pending = None
                 continue
             pending, pending_line = list(rows[-1]), int(line_numbers[-1])
+            if pending_line >= first_line:
+                self._pending_raw = (pending_line, block[pending_line - first_line])
             if len(rows) > 1:
                 yield self._frame(rows[:-1], line_numbers[:-1])
         if pending is not None:
@@ -711,6 +743,21 @@ class TextReader(Reader):
         frame = pd.DataFrame(rows, columns=self._headers, dtype=object)
         frame[LINE_NUMBER] = line_numbers
         return frame
+
+    def _record_text(self, frame: pd.DataFrame, row: int) -> str:
+        """The record's line as read, and its continuation lines (held in its last field after a newline)."""
+        line = int(frame[LINE_NUMBER].iloc[row])
+        first_line, block, held = self._raw_block
+        if first_line <= line < first_line + len(block):
+            text = block[line - first_line]
+        elif held is not None and held[0] == line:
+            text = held[1]
+        else:  # not expected: every record of a frame is of this block or the one held back from before
+            return _row_text(frame, row)
+        last = frame[self._headers[-1]].iloc[row]
+        if isinstance(last, str) and "\n" in last:
+            text += last[last.index("\n"):]
+        return text
 
     def _fast_rows(self, block: list[str]) -> list[Any] | None:
         """All lines match: one C-level ``findall`` over the joined block."""
@@ -908,13 +955,20 @@ class JsonLinesReader(Reader):
         for block in self._blocks(source):
             records: list[dict[str, Any]] = []
             numbers: list[int] = []
+            self._raw_block = (next_line, block)
             for offset, line in enumerate(block):
                 number = next_line + offset
                 if not line.strip():
                     self.report.blank_lines += 1
                     continue
+                text = line
+                if "\\u" in line and _SURROGATE_ESCAPE.search(line):
+                    text = _replace_lone_surrogates(line)
+                    if text is not line and "\ufffd" not in line:
+                        # no character: read as U+FFFD, as an undecodable byte is, and counted with those
+                        self.report.undecodable_lines += 1
                 try:
-                    record = loads(line)
+                    record = loads(text)
                     extracted = self._extract(record, number) if isinstance(record, dict) else None
                 except ValueError as error:  # also integers of more than 4300 digits
                     sink.bad(number, None, "invalid JSON", str(error), line)
@@ -924,10 +978,6 @@ class JsonLinesReader(Reader):
                     continue
                 if extracted is None:
                     sink.bad(number, None, "not a JSON object", type(record).__name__, line)
-                    continue
-                if "\\u" in line and _SURROGATE_ESCAPE.search(line) and _has_lone_surrogate(extracted):
-                    sink.bad(number, None, "invalid JSON", "a \\u escape is a lone UTF-16 surrogate, not a "
-                             "character", line)
                     continue
                 bad_field = self._non_scalar_field(extracted)
                 if bad_field is not None:
@@ -943,11 +993,17 @@ class JsonLinesReader(Reader):
                 numbers.append(number)
             next_line += len(block)
             self.report.lines += len(block)
+            if not records:
+                sink.flush(next_line - 1)   # no record of this block waits for its type checks
             if records:
                 frame = pd.DataFrame.from_records(records, columns=self.fields)
                 frame = frame.astype(object).where(frame.notna(), None)
                 frame[LINE_NUMBER] = np.asarray(numbers, dtype=np.int64)
                 yield frame
+
+    def _record_text(self, frame: pd.DataFrame, row: int) -> str:
+        first_line, block = self._raw_block   # a frame holds records of one block
+        return block[int(frame[LINE_NUMBER].iloc[row]) - first_line]
 
     def _non_scalar_field(self, extracted: Mapping[str, Any]) -> str | None:
         # note: the values this accepts are turned into JSON text by _nested_as_text
@@ -973,12 +1029,27 @@ class _JsonNaN:
 _JSON_NAN = _JsonNaN()
 
 
-def _has_lone_surrogate(extracted: Mapping[str, Any]) -> bool:
-    try:
-        json.dumps(extracted, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+#: A JSON escaped backslash, a surrogate pair, or a lone surrogate escape (scanned left to right, so that
+#: ``\\ud800`` -- an escaped backslash and the text "ud800" -- is no escape).
+_ESCAPES = re.compile(r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+                      r"|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _replace_lone_surrogates(line: str) -> str:
+    """The line with each JSON ``\\u`` escape of a lone UTF-16 surrogate (no character: UTF-8 cannot hold it)
+    replaced by ``\\ufffd``, as the JVM's reader does; the line itself when it has none."""
+    changed = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal changed
+        escape = match.group()
+        if len(escape) == 6:
+            changed = True
+            return "\\ufffd"
+        return escape
+
+    text = _ESCAPES.sub(replace, line)
+    return text if changed else line
 
 
 def _nested_as_text(extracted: dict[str, Any]) -> dict[str, Any]:
@@ -1043,28 +1114,41 @@ class CsvReader(Reader):
             return
         columns = self._column_indexes(header, sink.source)
         cell = [i if i is not None else len(header) for i in columns]  # an absent optional field: a None cell
+        keep_text = any(kind != "str" for kind in self.types.values())  # the raw rows, for wrong-type lines
         records: list[list[Any]] = []
         numbers: list[int] = []
-        previous_end = reader.line_num
+        texts: list[str] = []
+        self._texts: dict[int, str] = {}
         while True:
             if lines.paused and records:   # a live stream paused: its records go out before the read that waits
-                yield self._frame(records, numbers)
-                records, numbers = [], []
+                yield self._frame(records, numbers, texts)
+                records, numbers, texts = [], [], []
+            if not records and sink.pending:
+                sink.flush(lines.number)   # no record read so far waits for its type checks
             lines.recent.clear()
             try:
                 row = next(reader)
             except StopIteration:
                 break
             except csv.Error as error:
-                number, previous_end = previous_end + 1, reader.line_num
-                self.report.continuation_lines += max(previous_end - number, 0)
-                sink.bad(number, None, "malformed CSV", str(error), "\n".join(lines.recent))
+                number, recent = lines.number - len(lines.recent) + 1, list(lines.recent)
+                message = str(error)
+                unclosed = _UNCLOSED_QUOTE.get(next((k for k in _UNCLOSED_QUOTE if message.startswith(k)), ""))
+                if unclosed is not None and (len(recent) > 1 or message.startswith("unexpected end")):
+                    # a quoted cell running to the end of the input, or beyond the field limit: the record that
+                    # opened it is the bad line, and the lines after it are read again as records of their own
+                    opened = number + _open_quote_offset(recent, self.delimiter)
+                    sink.bad(number, None, "malformed CSV", f"quote opened at line {opened} {unclosed}", recent[0])
+                    lines.push_back(number + 1, recent[1:])
+                else:
+                    self.report.continuation_lines += len(recent) - 1
+                    sink.bad(number, None, "malformed CSV", message, "\n".join(recent))
                 if sink.mode == "strict" and records:   # their types are checked before this line is named
-                    yield self._frame(records, numbers)
-                    records, numbers = [], []
+                    yield self._frame(records, numbers, texts)
+                    records, numbers, texts = [], [], []
                 continue
-            number, previous_end = previous_end + 1, reader.line_num
-            self.report.continuation_lines += previous_end - number  # a quoted cell spanning lines
+            number = lines.number - len(lines.recent) + 1
+            self.report.continuation_lines += len(lines.recent) - 1  # a quoted cell spanning lines
             if not row:
                 self.report.blank_lines += 1
                 continue
@@ -1072,17 +1156,19 @@ class CsvReader(Reader):
                 sink.bad(number, None, "wrong column count",
                          f"expected {len(header)} cells, got {len(row)}", self.delimiter.join(row))
                 if sink.mode == "strict" and records:   # their types are checked before this line is named
-                    yield self._frame(records, numbers)
-                    records, numbers = [], []
+                    yield self._frame(records, numbers, texts)
+                    records, numbers, texts = [], [], []
                 continue
             row.append("")
             records.append([(row[i] if row[i] != "" else None) for i in cell])
             numbers.append(number)
+            if keep_text:
+                texts.append(lines.recent[0] if len(lines.recent) == 1 else "\n".join(lines.recent))
             if len(records) >= self.chunk_lines:
-                yield self._frame(records, numbers)
-                records, numbers = [], []
+                yield self._frame(records, numbers, texts)
+                records, numbers, texts = [], [], []
         if records:
-            yield self._frame(records, numbers)
+            yield self._frame(records, numbers, texts)
 
     def _read_header(self, reader: Any, lines: "_LineCounter", sink: _BadLineSink) -> list[str] | None:
         """The header row, or None for an empty source; a header that cannot be used raises in both modes."""
@@ -1108,10 +1194,15 @@ class CsvReader(Reader):
         self._header = header
         return header
 
-    def _frame(self, records: list[list[Any]], numbers: list[int]) -> pd.DataFrame:
+    def _frame(self, records: list[list[Any]], numbers: list[int], texts: list[str]) -> pd.DataFrame:
         frame = pd.DataFrame(records, columns=self.fields, dtype=object)
         frame[LINE_NUMBER] = np.asarray(numbers, dtype=np.int64)
+        self._texts = dict(zip(numbers, texts))
         return frame
+
+    def _record_text(self, frame: pd.DataFrame, row: int) -> str:
+        text = self._texts.get(int(frame[LINE_NUMBER].iloc[row]))
+        return text if text is not None else _row_text(frame, row)
 
     def _column_indexes(self, header: list[str], source: str) -> list[int | None]:
         """The header column of each field; a field none of whose names is in the header is an error, in both
@@ -1132,8 +1223,43 @@ class CsvReader(Reader):
         return indexes
 
 
+#: Python's csv field limit (``csv.field_size_limit()``, 131,072 characters), which the JVM applies too.
+CSV_FIELD_LIMIT = 131_072
+
+#: csv errors of a quoted cell that is never closed: how the bad line's reason ends.
+_UNCLOSED_QUOTE = {"unexpected end of data": "is never closed",
+                   "field larger than field limit": f"is not closed within {CSV_FIELD_LIMIT} characters"}
+
+
+def _open_quote_offset(lines: list[str], delimiter: str) -> int:
+    """Which of a row's lines (0-based) opened the quoted cell still open after the last of them."""
+    opened = 0
+    quoted = after_quote = False
+    at_start = True
+    for index, line in enumerate(lines):
+        if not quoted:
+            at_start = True
+        for char in line:
+            if quoted:
+                if after_quote:
+                    after_quote = False
+                    if char != '"':   # the closing quote: a delimiter or an error follows
+                        quoted = False
+                        at_start = char == delimiter
+                elif char == '"':
+                    after_quote = True
+            elif at_start and char == '"':
+                quoted, opened = True, index
+            else:
+                at_start = char == delimiter
+        if after_quote:   # a closing quote ends the line
+            quoted = after_quote = False
+    return opened
+
+
 class _LineCounter:
-    """Iterator of lines for :mod:`csv`: counts them in the report, keeps those of the current row."""
+    """Iterator of lines for :mod:`csv`: counts them in the report, keeps those of the current row, and hands
+    out again the lines after a record whose quote is never closed (:meth:`push_back`)."""
 
     def __init__(self, blocks: Iterator[list[str]], report: ReadReport):
         self._blocks = blocks
@@ -1141,24 +1267,42 @@ class _LineCounter:
         self._report = report
         #: Lines handed out since the caller last cleared it (the row being parsed), for the quarantine.
         self.recent: list[str] = []
-        #: The last line handed out ended a block where a live stream paused (``IdleBlock``): no more is there yet.
-        self.paused = False
+        #: The line number of the last line handed out.
+        self.number = 0
+        self._read = 0   # lines read from the source
+        self._again: list[tuple[int, str]] = []   # lines to hand out again, last first
+        self._paused = False
         self._idle_left = 0   # lines of such a block still to hand out
+
+    @property
+    def paused(self) -> bool:
+        """The last line handed out ended a block where a live stream paused (``IdleBlock``): no more is there yet."""
+        return self._paused and not self._again
+
+    def push_back(self, first: int, lines: list[str]) -> None:
+        """Hand out ``lines`` (numbered from ``first``) again, before the rest of the input."""
+        self._again.extend(reversed(list(enumerate(lines, first))))
 
     def __iter__(self) -> "_LineCounter":
         return self
 
     def __next__(self) -> str:
+        if self._again:
+            self.number, line = self._again.pop()
+            self.recent.append(line)
+            return line + "\n"
         while True:
             for line in self._current:
                 self._report.lines += 1
+                self._read += 1
+                self.number = self._read
                 self.recent.append(line)
                 if self._idle_left:
                     self._idle_left -= 1
-                    self.paused = not self._idle_left
+                    self._paused = not self._idle_left
                 return line + "\n"
             block = next(self._blocks)
-            self.paused = False
+            self._paused = False
             self._idle_left = len(block) if isinstance(block, IdleBlock) else 0
             self._current = iter(block)
 

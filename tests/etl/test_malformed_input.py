@@ -66,13 +66,14 @@ def test_integers_beyond_int64_and_float64_are_wrong_types_not_crashes():
         JsonLinesReader(["a"], types={"a": "int"}).read(lines)
 
 
-def test_a_lone_surrogate_escape_in_json_is_quarantined_and_the_quarantine_stays_valid(tmp_path):
+def test_a_lone_surrogate_escape_in_json_is_read_as_a_replacement_character_and_counted(tmp_path):
     quarantine = tmp_path / "bad.jsonl"
-    reader = JsonLinesReader(["a"], mode="lenient", quarantine=quarantine)
-    frame = reader.read(['{"a": "\\ud800"}', '{"a": "\\ud83d\\ude00"}'])
-    assert frame["a"].tolist() == ["\U0001f600"]  # a surrogate pair is one character
-    (row,) = [json.loads(line) for line in quarantine.read_text(encoding="utf-8").splitlines()]
-    assert row["line"] == 1 and "lone UTF-16 surrogate" in row["reason"]
+    reader = JsonLinesReader(["a"], mode="strict", quarantine=quarantine)
+    lines = ['{"a": "x\\ud800y"}', '{"a": "\\ud83d\\ude00"}', '{"a": "\\\\ud800"}', '{"a": "\\udc00\\ud800"}']
+    frame = reader.read(lines)   # strict: no bad line (the JVM reads the same)
+    # a surrogate pair is one character; an escaped backslash is no escape; lone ones become U+FFFD
+    assert frame["a"].tolist() == ["x\ufffdy", "\U0001f600", "\\ud800", "\ufffd\ufffd"]
+    assert reader.report.undecodable_lines == 2 and reader.report.bad_lines == 0
 
 
 def test_line_number_is_reserved_in_every_reader():
