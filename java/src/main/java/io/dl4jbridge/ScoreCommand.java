@@ -122,7 +122,7 @@ final class ScoreCommand {
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        stream.etl().report().undecodableLines = decoder == null ? 0 : decoder.undecodableLines();
+        stream.etl().report().undecodableLines += decoder == null ? 0 : decoder.undecodableLines();   // + lone surrogate escapes
         summary(System.err, stream, scorer, seconds);
         if (readFailure != null) {
             throw readFailure;
@@ -135,6 +135,9 @@ final class ScoreCommand {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("summary", report.source);
         s.put("lines", report.lines);
+        if (report.headerLines > 0) {   // as Python: lines = header_lines + records + continuation + blank + bad
+            s.put("header_lines", report.headerLines);
+        }
         s.put("records", report.records);
         s.put("blank_lines", report.blankLines);
         s.put("continuation_lines", report.continuationLines);

@@ -1,5 +1,6 @@
 package io.dl4jbridge.etl;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -10,7 +11,9 @@ import java.util.function.Consumer;
 /**
  * CSV with a header row, parsed as Python's {@code csv.reader(strict=True)} with the excel dialect:
  * double quotes, doubled quotes inside quoted cells, quoted cells spanning lines. A row whose cell
- * count differs from the header is bad; empty cells are missing values. A mapped field none of whose
+ * count differs from the header is bad; empty cells are missing values. A quoted cell never closed (at the
+ * end of the input, or within {@link #FIELD_LIMIT} characters) makes the line that opened its record the bad
+ * line ("quote opened at line N is never closed"); the lines after it are read again as records. A mapped field none of whose
  * names is in the header is an {@link AbsentFieldException} at line 1, in both modes.
  */
 public final class CsvRecordReader extends RecordReader {
@@ -24,8 +27,13 @@ public final class CsvRecordReader extends RecordReader {
     private final List<String> cells = new ArrayList<>();
     private final StringBuilder cell = new StringBuilder();
     private final StringBuilder rowText = new StringBuilder();
+    private final List<String> rowLines = new ArrayList<>();
     private boolean inQuotedRow;
     private long rowStart;
+    /** Lines to parse (again): the line pushed in, and the lines after a record whose quote is never closed. */
+    private final ArrayDeque<Object[]> again = new ArrayDeque<>();
+    /** Python's csv field limit ({@code csv.field_size_limit()}): a longer cell is a bad line on both sides. */
+    public static final int FIELD_LIMIT = 131_072;
 
     public CsvRecordReader(Map<String, List<String>> aliases, String delimiter, Map<String, String> types) {
         super(types);
@@ -49,6 +57,7 @@ public final class CsvRecordReader extends RecordReader {
         super.start(report, policy);
         header = null;
         columns = null;
+        again.clear();
         resetRow();
     }
 
@@ -56,33 +65,46 @@ public final class CsvRecordReader extends RecordReader {
         cells.clear();
         cell.setLength(0);
         rowText.setLength(0);
+        rowLines.clear();
         inQuotedRow = false;
     }
 
     @Override
     public void accept(String line, Consumer<Record> out) {
-        long number = ++lineNumber;
         report.lines++;
+        again.addLast(new Object[] {++lineNumber, line});
+        drain(out);
+    }
+
+    /** Parses the queued lines: the new one, and those after a record whose quote is never closed. */
+    private void drain(Consumer<Record> out) {
+        while (!again.isEmpty()) {
+            Object[] next = again.pollFirst();
+            parse((Long) next[0], (String) next[1], out);
+        }
+    }
+
+    private void parse(long number, String line, Consumer<Record> out) {
         if (!inQuotedRow) {
             rowStart = number;
             cells.clear();
             cell.setLength(0);
             rowText.setLength(0);
+            rowLines.clear();
         } else {
             rowText.append('\n');
             report.continuationLines++;  // a quoted cell spanning lines, as Python counts it
         }
         rowText.append(line);
+        rowLines.add(line);
         State state = inQuotedRow ? State.IN_QUOTED : State.START_FIELD;
         if (!inQuotedRow && line.isEmpty()) {
             row(null, out);  // csv yields [] for an empty line
             return;
         }
-        if (inQuotedRow) {
-            cell.append('\n');
-        }
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
+            boolean added = true;
             switch (state) {
                 case START_FIELD:
                     if (c == '"') {
@@ -90,7 +112,7 @@ public final class CsvRecordReader extends RecordReader {
                     } else if (c == delimiter) {
                         saveCell();
                     } else {
-                        cell.append(c);
+                        added = add(c);
                         state = State.IN_FIELD;
                     }
                     break;
@@ -99,19 +121,19 @@ public final class CsvRecordReader extends RecordReader {
                         saveCell();
                         state = State.START_FIELD;
                     } else {
-                        cell.append(c);
+                        added = add(c);
                     }
                     break;
                 case IN_QUOTED:
                     if (c == '"') {
                         state = State.QUOTE_IN_QUOTED;
                     } else {
-                        cell.append(c);
+                        added = add(c);
                     }
                     break;
                 case QUOTE_IN_QUOTED:
                     if (c == '"') {
-                        cell.append('"');
+                        added = add('"');
                         state = State.IN_QUOTED;
                     } else if (c == delimiter) {
                         saveCell();
@@ -131,17 +153,105 @@ public final class CsvRecordReader extends RecordReader {
                 default:
                     throw new IllegalStateException();
             }
+            if (!added) {
+                tooLarge();
+                return;
+            }
         }
         if (state == State.IN_QUOTED) {
             if (header == null) {
                 throw policy.fatal(1, null, "the CSV header must be one line (a quoted name spans lines)");
             }
             inQuotedRow = true;  // the quoted cell continues on the next line
+            if (!add('\n')) {   // Python's csv adds the line break to the cell here
+                tooLarge();
+            }
             return;
         }
         inQuotedRow = false;
         saveCell();
         row(new ArrayList<>(cells), out);
+    }
+
+    /** Adds to the cell, unless it holds Python csv's field limit already (false). */
+    private boolean add(char c) {
+        if (cell.length() >= FIELD_LIMIT) {
+            return false;
+        }
+        cell.append(c);
+        return true;
+    }
+
+    /** A cell beyond the field limit: on one line a bad line, as in Python; in a row spanning lines a quote not
+     *  closed within the limit. */
+    private void tooLarge() {
+        if (header == null) {
+            throw policy.fatal(1, null, "malformed CSV header: field larger than field limit (" + FIELD_LIMIT + ")");
+        }
+        if (rowLines.size() > 1) {
+            unclosed("is not closed within " + FIELD_LIMIT + " characters");
+            return;
+        }
+        inQuotedRow = false;
+        String text = rowText.toString();
+        resetRow();
+        policy.bad(rowStart, null, "malformed CSV", "field larger than field limit (" + FIELD_LIMIT + ")", text);
+    }
+
+    /**
+     * A quoted cell never closed (at the end of the input, or within the field limit): the record's first line
+     * is the bad line, and the lines after it are read again as records of their own (as Python does).
+     */
+    private void unclosed(String how) {
+        List<String> lines = new ArrayList<>(rowLines);
+        long first = rowStart;
+        report.continuationLines -= lines.size() - 1;
+        inQuotedRow = false;
+        resetRow();
+        for (int i = lines.size() - 1; i >= 1; i--) {
+            again.addFirst(new Object[] {first + i, lines.get(i)});
+        }
+        long opened = first + openQuoteOffset(lines, delimiter);
+        policy.bad(first, null, "malformed CSV", "quote opened at line " + opened + " " + how, lines.get(0));
+    }
+
+    /** Which of a row's lines (0-based) opened the quoted cell still open after the last of them (Python's
+     *  {@code _open_quote_offset}). */
+    static int openQuoteOffset(List<String> lines, char delimiter) {
+        int opened = 0;
+        boolean quoted = false;
+        boolean afterQuote = false;
+        boolean atStart = true;
+        for (int index = 0; index < lines.size(); index++) {
+            String line = lines.get(index);
+            if (!quoted) {
+                atStart = true;
+            }
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (quoted) {
+                    if (afterQuote) {
+                        afterQuote = false;
+                        if (c != '"') {
+                            quoted = false;
+                            atStart = c == delimiter;
+                        }
+                    } else if (c == '"') {
+                        afterQuote = true;
+                    }
+                } else if (atStart && c == '"') {
+                    quoted = true;
+                    opened = index;
+                } else {
+                    atStart = c == delimiter;
+                }
+            }
+            if (afterQuote) {
+                quoted = false;
+                afterQuote = false;
+            }
+        }
+        return opened;
     }
 
     private void saveCell() {
@@ -151,10 +261,9 @@ public final class CsvRecordReader extends RecordReader {
 
     @Override
     public void finish(Consumer<Record> out) {
-        if (inQuotedRow) {
-            String text = rowText.toString();
-            resetRow();
-            policy.bad(rowStart, null, "malformed CSV", "unexpected end of data", text);
+        while (inQuotedRow) {
+            unclosed("is never closed");
+            drain(out);
         }
     }
 
@@ -182,6 +291,7 @@ public final class CsvRecordReader extends RecordReader {
                 }
             }
             header = row;
+            report.headerLines = 1;
             columns = columnIndexes(header);
             return;
         }

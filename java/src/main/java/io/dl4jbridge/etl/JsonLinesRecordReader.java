@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * JSON lines: one object per line. Each output field is the first of its alias paths that resolves
@@ -105,9 +107,16 @@ public final class JsonLinesRecordReader extends RecordReader {
             report.blankLines++;
             return;
         }
+        String text = line;
+        if (line.indexOf("\\u") >= 0) {
+            text = replaceLoneSurrogates(line);
+            if (text != line && line.indexOf('\uFFFD') < 0) {
+                report.undecodableLines++;   // no character: U+FFFD, counted as an undecodable byte is (Python too)
+            }
+        }
         JsonNode node;
         try {
-            node = JsonValues.MAPPER.readTree(line);
+            node = JsonValues.MAPPER.readTree(text);
         } catch (IOException e) {
             policy.bad(number, null, "invalid JSON", firstLine(e.getMessage()), line);
             return;
@@ -149,6 +158,33 @@ public final class JsonLinesRecordReader extends RecordReader {
             }
         }
         emit(new Record(number, values), line, out);
+    }
+
+    private static final Pattern ESCAPES = Pattern.compile(
+            "\\\\\\\\|\\\\u[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\\\u[dD][89a-fA-F][0-9a-fA-F]{2}");
+
+    /**
+     * The line with each JSON {@code \\u} escape of a lone UTF-16 surrogate (no character) replaced by
+     * {@code \\ufffd}, as Python's reader does; the very same string when it has none. Escaped backslashes
+     * are skipped, so {@code \\\\ud800} is no escape.
+     */
+    static String replaceLoneSurrogates(String line) {
+        Matcher m = ESCAPES.matcher(line);
+        StringBuilder out = null;
+        int last = 0;
+        while (m.find()) {
+            if (m.end() - m.start() == 6 && line.charAt(m.start() + 1) == 'u') {
+                if (out == null) {
+                    out = new StringBuilder(line.length());
+                }
+                out.append(line, last, m.start()).append("\\ufffd");
+                last = m.end();
+            }
+        }
+        if (out == null) {
+            return line;
+        }
+        return out.append(line, last, line.length()).toString();
     }
 
     /** Dotted path lookup; a literal key containing dots wins. */

@@ -10,6 +10,8 @@ public final class ReadReport {
     public String source = "";
     /** Physical lines seen. */
     public long lines;
+    /** Header lines (CSV: 1). */
+    public long headerLines;
     /** Records produced (a multi-line record counts once). */
     public long records;
     /** Lines joined to the record before them. */
@@ -41,6 +43,7 @@ public final class ReadReport {
         out.put("bad_lines", badLines);
         out.put("bad_by_reason", new LinkedHashMap<>(badByReason));
         out.put("quarantine", quarantine);
+        out.put("header_lines", headerLines);
         out.put("absent_fields", new ArrayList<>(absentFields));
         out.put("undecodable_lines", undecodableLines);
         return out;

@@ -118,7 +118,7 @@ public final class LogAnomalyScorer {
              io.dl4jbridge.etl.CountingDecoder in = LogInput.open(raw, path.toString(),
                      path.toString().endsWith(".gz"), detector.etl)) {
             LineSplitter.split(in, line -> stream.accept(line, out::add), () -> { });
-            stream.etl().report().undecodableLines = in.undecodableLines();
+            stream.etl().report().undecodableLines += in.undecodableLines();   // + lone surrogate escapes (JSON lines)
         } catch (java.util.zip.ZipException | java.io.EOFException e) {
             throw LogInput.unreadable(path.toString(), stream.etl().report().lines, e);
         }
