@@ -31,6 +31,7 @@ import pandas as pd
 from .errors import BadRecordError, EtlError, NotFittedError, SpecError
 from .readers import LINE_NUMBER, java_regex_to_python, python_regex_to_java, to_numbers
 from .templates import OOV_ID, TemplateMiner
+from .timeparse import iso_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -541,17 +542,20 @@ class Timestamp(Transform):
         if self.year is not None:
             unique_text = str(int(self.year)) + " " + unique_text.astype(str)
             time_format = "%Y " + (time_format or "%b %d %H:%M:%S")
-        # format=None means ISO 8601 (pandas' format inference has no portable equivalent on the JVM);
-        # utc=True: zone-less times are UTC, zoned times are converted, mixed zones are fine
-        parsed = pd.to_datetime(unique_text, format=time_format or "ISO8601", errors="coerce", utc=True)
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-        beyond_ns = (parsed.notna() & ((parsed < _NS_MIN) | (parsed > _NS_MAX))).to_numpy()
-        in_ns = parsed.where(~beyond_ns) if beyond_ns.any() else parsed
-        unique_seconds = in_ns.astype("datetime64[ns]").to_numpy().astype("int64").astype(np.float64) / 1e9
-        unique_seconds[in_ns.isna().to_numpy()] = np.nan
-        if beyond_ns.any():  # e.g. year 1: outside datetime64[ns], counted in microseconds
-            unique_seconds[beyond_ns] = parsed[beyond_ns].astype("datetime64[us]").to_numpy().astype("int64") / 1e6
+        if time_format is None:   # ISO 8601: the grammar of dl4j_bridge.etl.timeparse, the JVM's too
+            unique_seconds = iso_seconds(unique_text.to_numpy(dtype=object))
+        else:
+            # utc=True: zone-less times are UTC, zoned times are converted, mixed zones are fine
+            parsed = pd.to_datetime(unique_text, format=time_format, errors="coerce", utc=True)
+            if getattr(parsed.dt, "tz", None) is not None:
+                parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+            beyond_ns = (parsed.notna() & ((parsed < _NS_MIN) | (parsed > _NS_MAX))).to_numpy()
+            in_ns = parsed.where(~beyond_ns) if beyond_ns.any() else parsed
+            unique_seconds = in_ns.astype("datetime64[ns]").to_numpy().astype("int64").astype(np.float64) / 1e9
+            unique_seconds[in_ns.isna().to_numpy()] = np.nan
+            if beyond_ns.any():  # e.g. year 1: outside datetime64[ns], counted in microseconds
+                unique_seconds[beyond_ns] = (parsed[beyond_ns].astype("datetime64[us]").to_numpy().astype("int64")
+                                             / 1e6)
         unique_seconds = np.append(unique_seconds, np.nan)  # code -1 (missing text)
         nanos = unique_seconds[codes] * 1e9
         return nanos / 1e9, np.asarray(codes) >= 0

@@ -1,6 +1,7 @@
 package io.dl4jbridge.etl;
 
 import java.time.DateTimeException;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -14,15 +15,21 @@ import java.util.regex.Pattern;
  * Time text -> nanoseconds since 1970-01-01 UTC, as {@code pandas.to_datetime(text, format=...,
  * utc=True)}: a {@code strftime} format is turned into the same regex as Python's {@code _strptime}
  * (case-insensitive, whitespace in the format matches one or more whitespace characters, the whole
- * text must match); {@code null} format means ISO 8601. Times without a zone are taken as UTC.
+ * text must match); {@code null} format means ISO 8601 in the grammar of Python's
+ * {@code dl4j_bridge.etl.timeparse} ({@link #ISO}). Times without a zone are taken as UTC.
  * Directives: %Y %y %m %d %H %I %M %S %f %b %B %a %A %p %j %z %%.
  */
 public final class TimeParser {
     private static final String[] MONTHS = {"january", "february", "march", "april", "may", "june", "july",
             "august", "september", "october", "november", "december"};
-    private static final Pattern ISO = Pattern.compile(
-            "(\\d{4})-(\\d{2})-(\\d{2})(?:[T ](\\d{2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d{1,9}))?)?)?"
-                    + "\\s*(Z|[+-]\\d{2}(?::?\\d{2})?)?");
+    /** ISO 8601 as the ETL reads it: the grammar of Python's {@code dl4j_bridge.etl.timeparse} (the same regex;
+     *  both checked against {@code tests/resources/iso_times.json}). */
+    static final Pattern ISO = Pattern.compile(
+            "[ \\t\\n\\r\\f\\x0b]*(\\d{4})-(\\d{2})-(\\d{2})"
+                    + "(?:[Tt ](\\d{2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d{1,9}))?)?"
+                    + " *(Z|z|[+-]\\d{2}(?::?\\d{2})?)?)?[ \\t\\n\\r\\f\\x0b]*");
+    /** Seconds since the epoch whose nanoseconds fit in a long (pandas' datetime64[ns]). */
+    private static final long NS_SECONDS = 9_223_372_036L;
 
     private final Pattern regex;
     private final List<Character> directives = new ArrayList<>();
@@ -85,19 +92,44 @@ public final class TimeParser {
         }
     }
 
-    /** Nanoseconds since the epoch, or null when the text does not parse (pandas' NaT). */
+    /**
+     * Seconds since the epoch as Python's ETL gives them ({@code int64 ns / 1e9}; a time whose nanoseconds do not
+     * fit in a long: {@code int64 us / 1e6}), or NaN when the text does not parse (pandas' NaT).
+     */
+    public double parseSeconds(String text) {
+        if (text == null) {
+            return Double.NaN;
+        }
+        try {
+            Instant time = regex == null ? parseIso(text) : parseFormat(text);
+            if (time == null) {
+                return Double.NaN;
+            }
+            long seconds = time.getEpochSecond();
+            if (seconds > -NS_SECONDS && seconds < NS_SECONDS) {
+                return (double) (seconds * 1_000_000_000L + time.getNano()) / 1e9;
+            }
+            return (double) (seconds * 1_000_000L + time.getNano() / 1000) / 1e6;
+        } catch (DateTimeException | NumberFormatException | ArithmeticException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** Nanoseconds since the epoch, or null when the text does not parse or lies beyond a long's nanoseconds. */
     public Long parseNanos(String text) {
         if (text == null) {
             return null;
         }
         try {
-            return regex == null ? parseIso(text) : parseFormat(text);
-        } catch (DateTimeException | NumberFormatException e) {
+            Instant time = regex == null ? parseIso(text) : parseFormat(text);
+            return time == null ? null
+                    : Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), (long) time.getNano());
+        } catch (DateTimeException | NumberFormatException | ArithmeticException e) {
             return null;
         }
     }
 
-    private Long parseFormat(String text) {
+    private Instant parseFormat(String text) {
         Matcher m = regex.matcher(text);
         if (!m.matches()) {
             return null;
@@ -154,14 +186,16 @@ public final class TimeParser {
         LocalDate date = dayOfYear > 0 && !hasMonthOrDay
                 ? LocalDate.ofYearDay(year, dayOfYear) : LocalDate.of(year, month, day);
         LocalDateTime time = date.atTime(hour, minute, second, nanos);
-        return nanosOf(time, offsetSeconds);
+        return Instant.ofEpochSecond(time.toEpochSecond(ZoneOffset.UTC) - offsetSeconds, time.getNano());
     }
 
-    private static Long parseIso(String text) {
-        Matcher m = ISO.matcher(text.trim());
+    private static Instant parseIso(String text) {
+        int offsetSeconds = 0;
+        Matcher m = ISO.matcher(text);
         if (!m.matches()) {
             return null;
         }
+        // LocalDateTime.of checks the month, the month's days (leap years), hour 0-23, minute and second 0-59
         LocalDateTime time = LocalDateTime.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
                 Integer.parseInt(m.group(3)), m.group(4) == null ? 0 : Integer.parseInt(m.group(4)),
                 m.group(5) == null ? 0 : Integer.parseInt(m.group(5)), m.group(6) == null ? 0 : Integer.parseInt(m.group(6)));
@@ -172,12 +206,16 @@ public final class TimeParser {
             }
             time = time.withNano(Integer.parseInt(digits.toString()));
         }
-        return nanosOf(time, m.group(8) == null ? 0 : offset(m.group(8)));
-    }
-
-    private static long nanosOf(LocalDateTime time, int offsetSeconds) {
-        long seconds = time.toEpochSecond(ZoneOffset.UTC) - offsetSeconds;
-        return Math.addExact(Math.multiplyExact(seconds, 1_000_000_000L), time.getNano());
+        String zone = m.group(8);
+        if (zone != null && !zone.equalsIgnoreCase("Z")) {
+            int hours = Integer.parseInt(zone.substring(1, 3));
+            int minutes = zone.length() > 3 ? Integer.parseInt(zone.substring(zone.length() - 2)) : 0;
+            if (hours > 23 || minutes > 59) {
+                return null;
+            }
+            offsetSeconds = (zone.charAt(0) == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
+        }
+        return Instant.ofEpochSecond(time.toEpochSecond(ZoneOffset.UTC) - offsetSeconds, time.getNano());
     }
 
     private static int monthOf(String name) {

@@ -117,8 +117,7 @@ public final class TimestampTransform extends Transform {
         if (joined.equals(lastText)) {  // logs are time-ordered: most records repeat the last text
             return lastTextSeconds;
         }
-        Long nanos = parser.parseNanos(joined);
-        double seconds = nanos == null ? Double.NaN : ((double) nanos / 1e9) * 1e9 / 1e9;
+        double seconds = parser.parseSeconds(joined) * 1e9 / 1e9;   // as Python: seconds * 1e9 / 1e9
         lastText = joined;
         lastTextSeconds = seconds;
         return seconds;
