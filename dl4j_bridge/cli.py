@@ -212,6 +212,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
 
     from .detectors import take
     from .etl import SequenceBatch
+    from .etl.errors import SourceError
     from .network import PREDICT_CHUNK
 
     block = PREDICT_CHUNK if block is None else int(block)
@@ -244,13 +245,18 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
     if live:
         source.on_idle = paused
     try:
-        for batch in detector.pipeline_.iter_transform(source):
+        try:
+            for batch in detector.pipeline_.iter_transform(source):
+                if pending is not None:
+                    batch = SequenceBatch.concat([pending, batch], detector.pipeline_.feature_names)
+                ready = len(batch) - len(batch) % block
+                if ready:
+                    write(batch if ready == len(batch) else take(batch, np.arange(ready)))
+                pending = take(batch, np.arange(ready, len(batch))) if ready < len(batch) else None
+        except SourceError:   # a truncated .gz: the complete windows read are scored, as the launcher does
             if pending is not None:
-                batch = SequenceBatch.concat([pending, batch], detector.pipeline_.feature_names)
-            ready = len(batch) - len(batch) % block
-            if ready:
-                write(batch if ready == len(batch) else take(batch, np.arange(ready)))
-            pending = take(batch, np.arange(ready, len(batch))) if ready < len(batch) else None
+                write(pending)
+            raise
         if pending is not None:
             write(pending)
     finally:

@@ -401,6 +401,15 @@ def test_both_name_a_truncated_or_corrupt_gz_and_the_lines_read(detector_zip, lo
     assert summary["lines"] == read > 1000 and summary["sequences"] > 0   # what was read was scored and said
     # every complete window read was scored (windows of 10: all but the open ones at the cut)
     assert summary["sequences"] == len(proc.stdout.splitlines()) >= summary["records"] - 10
+    # Python scores what it read before the failure too (it said "line 0" and scored nothing: the whole block
+    # being read was lost); both stop within the last piece read before the cut
+    py = _python("score", "--model", detector_zip, "--input", truncated, "--all")
+    py_read = int(re.search(r"cannot read past line (\d+)", py.stderr).group(1))
+    assert 0.8 * read < py_read <= read, (py_read, read)
+    # the same complete windows of the lines each read: the launcher's rows lag its lines as Python's do
+    assert py.stdout.count("\n") - py_read == len(proc.stdout.splitlines()) - read
+    _same_rows([json.loads(line) for line in py.stdout.splitlines()],
+               [json.loads(line) for line in proc.stdout.splitlines()][:py.stdout.count("\n")])
     empty = tmp_path / "empty.log.gz"
     empty.write_bytes(b"")
     for run in (_launcher, _python):   # an empty .gz is empty input on both sides, not a truncated file

@@ -197,23 +197,40 @@ def iter_line_blocks(
         yield block
 
 
+#: Characters asked for by each ``readlines`` of a block: when a read fails (a truncated ``.gz``), the lines of the
+#: pieces before it are still handed out, as the launcher scores what it read before the failure.
+_READ_PIECE = 1 << 16
+
+
 def _handle_blocks(handle: io.TextIOBase, name: str, encoding: str, block_bytes: int,
                    on_undecodable: Optional[Callable[[int], None]]) -> Iterator[list[str]]:
     lines_read = 0
     while True:
-        try:
-            lines = handle.readlines(block_bytes)
-        except _READ_ERRORS as error:
-            raise _read_failure(error, name, lines_read, handle) from error
-        if not lines:
+        lines: list[str] = []
+        size = 0
+        failure: Optional[BaseException] = None
+        while size < block_bytes:
+            try:
+                piece = handle.readlines(min(_READ_PIECE, block_bytes))
+            except _READ_ERRORS as error:
+                failure = error
+                break
+            if not piece:
+                break
+            lines += piece
+            size += sum(map(len, piece))
+        if lines:
+            if lines_read == 0:
+                _refuse_utf16_bom(lines[0], name, encoding)
+            block = _split_block(lines, encoding, on_undecodable)
+            if lines_read == 0:
+                block[0] = _strip_bom(block[0])
+            lines_read += len(block)
+            yield block
+        if failure is not None:
+            raise _read_failure(failure, name, lines_read, handle) from failure
+        if size < block_bytes:   # the end of the input
             return
-        if lines_read == 0:
-            _refuse_utf16_bom(lines[0], name, encoding)
-        block = _split_block(lines, encoding, on_undecodable)
-        if lines_read == 0:
-            block[0] = _strip_bom(block[0])
-        lines_read += len(block)
-        yield block
 
 
 #: Bytes asked for by each read of a live stream (the launcher reads 64 K characters at a time).
