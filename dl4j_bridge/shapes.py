@@ -150,7 +150,7 @@ def check_steps(values, batch_time: Tuple[int, int], *, what: str, classes: Opti
             at = tuple(int(i) for i in np.argwhere(other)[0])
             raise ShapeError(f"{what} must hold 0 (padding) or 1 (real step), got {a[at]} at "
                              f"[{_where(at, ('batch', 'step'))}]")
-        front = np.diff(a, axis=1) > 0   # a real step after padding
+        front = a[:, 1:] > a[:, :-1]   # a real step after padding (not np.diff: XOR on bool, wraps on uint8)
         if front.any():
             at = tuple(int(i) for i in np.argwhere(front)[0])
             raise ShapeError(f"{what} has padding before a real step (0 at [{_where(at, ('batch', 'step'))}], 1 "

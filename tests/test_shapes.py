@@ -120,3 +120,14 @@ def test_the_array_boundary_refuses_what_is_not_numbers(jvm, array):
         arrays.to_indarray(array)
     with pytest.raises(ShapeError, match=r"sequence features must hold numbers"):
         arrays.sequences_to_indarray(array.reshape(1, 1, -1))
+
+
+@pytest.mark.parametrize("dtype", [bool, np.uint8, np.int8, np.float32, np.float64])
+def test_end_padded_masks_of_every_dtype_pass_and_front_padding_is_refused(dtype):
+    lengths = np.array([5, 3, 1, 4])
+    mask = (lengths[:, None] > np.arange(T)).astype(dtype)      # real steps first, then padding
+    _, _, checked = shapes.check_xy(X, Y, mask, n_in=N_IN, n_out=N_OUT)
+    assert checked.dtype == np.dtype(dtype)
+    with pytest.raises(db.ShapeError, match=r"mask has padding before a real step \(0 at \[batch 1, step 1\]"):
+        shapes.check_xy(X, Y, mask[:, ::-1], n_in=N_IN, n_out=N_OUT)
+
