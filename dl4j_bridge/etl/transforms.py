@@ -925,7 +925,8 @@ class Label(Transform):
         if positive is not None and negative is not None:
             raise EtlError(f"Label({column!r}): give positive or negative, not both")
         self.positive = list(positive) if positive is not None else None
-        self.negative = tuple(negative) if negative is not None else self.NEGATIVE
+        # compared with the value's blanks stripped and in lower case: so are the entries ("BENIGN" matches benign)
+        self.negative = tuple(v.strip().lower() for v in negative) if negative is not None else self.NEGATIVE
         self.classes: list[str] | None = None
         self._class_ids: dict[str, int] = {}
         if classes is not None:

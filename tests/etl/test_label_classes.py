@@ -34,6 +34,10 @@ def test_anything_else_is_anomalous(value):
 
 def test_negative_lists_the_normal_values_and_a_saved_spec_keeps_its_own():
     assert derive(Label("label", negative=["allowed"]), ["ALLOWED", "benign", None]) == [0, 1, 0]
+    # the entries are compared as the values are (blanks stripped, lower case): written as the data spells them
+    spelled = Label("label", negative=["BENIGN", " Normal "])
+    assert derive(spelled, ["BENIGN", "benign", "Normal", "normal ", "attack"]) == [0, 0, 0, 0, 1]
+    assert transform_from_dict(json.loads(json.dumps(spelled.to_dict()))).negative == ("benign", "normal")
     # a spec saved before "benign" was a normal value keeps reading it as anomalous, as the JVM scorer does
     old = {"kind": "label", "column": "label", "positive": None,
            "negative": ["", "0", "0.0", "false", "normal", "-", "none", "null"]}

@@ -33,7 +33,10 @@ public final class LabelTransform extends Transform {
     public LabelTransform(String column, List<String> positive, List<String> negative, List<String> classes) {
         super(column);
         this.positive = positive == null ? null : new HashSet<>(positive);
-        this.negative = new HashSet<>(negative == null ? NEGATIVE : new ArrayList<>(negative));
+        this.negative = new HashSet<>();   // compared as the values are: blanks stripped, lower case
+        for (String word : negative == null ? NEGATIVE : negative) {
+            this.negative.add(key(word));
+        }
         this.classes = classes == null ? null : new ArrayList<>(classes);
         if (classes != null) {
             if (classes.size() < 2 || classes.size() > 127) {

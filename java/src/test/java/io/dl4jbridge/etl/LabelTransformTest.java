@@ -43,6 +43,12 @@ public class LabelTransformTest {
         // a spec saved with its own normal values keeps them (Python's from_dict too)
         LabelTransform old = new LabelTransform("label", null, Arrays.asList("", "0", "normal"));
         assertEquals(1, label(old, "BENIGN"));
+        // entries are compared as the values are, blanks stripped and in lower case (as in Python)
+        LabelTransform spelled = new LabelTransform("label", null, Arrays.asList("BENIGN", " Normal "));
+        for (Object v : new Object[] {"BENIGN", "benign", "Normal", "normal "}) {
+            assertEquals(String.valueOf(v), 0, label(spelled, v));
+        }
+        assertEquals(1, label(spelled, "attack"));
     }
 
     @Test
