@@ -741,8 +741,8 @@ def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dic
     one) against windows without anomalous lines.
 
     A kind value is no type (a normal line) when it is missing, ``"None"`` or a normal label value: by
-    ``label``'s rule when given (the run's label transform: its first class, its normal values), else by the
-    default ``Label`` rule (``"normal"``, ``"benign"``, ``"0"``, ``"-"``, ...), so that the label field itself
+    ``label``'s rule when given (the run's label transform: its first class, its normal values; not a ``positive``
+    list, which names only the label column's anomalous values), else by the default ``Label`` rule (``"normal"``, ``"benign"``, ``"0"``, ``"-"``, ...), so that the label field itself
     works as the kinds field. When no window holds a type, a warning says so (``warn``) and the result is empty.
     """
     if line_kinds is None:
@@ -752,9 +752,11 @@ def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dic
     def is_type(kind) -> bool:
         if kind is None or kind != kind or kind in ("", "None"):
             return False
-        if label is not None:
+        if label is not None and label.positive is None:   # classes or normal words: every other value is a type
             value = label.class_of(kind)
             return value is None or value > 0
+        # the default rule; also with positive = [...], which names the label column's anomalous values only: the
+        # values of a separate kinds column (attack_cat beside a 0/1 label) would all be normal by that list
         return bool(Label.is_anomalous(kind))
 
     following = next_record_lines(batch, line_kinds.keys()) if next_event else np.full(len(batch), -1)

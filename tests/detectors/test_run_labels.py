@@ -124,6 +124,10 @@ def test_per_type_treats_the_label_transforms_normal_values_as_normal_and_warns_
     kinds_allowed = {1: "allowed", 2: "allowed", 3: "Allowed", 4: "port_scan", 5: "allowed", 6: None, 7: "ddos",
                      8: None}
     assert _per_type(b, scores, kinds_allowed, label=label) == {"ddos": 1.0, "port_scan": 1.0}
+    # a 0/1 label column read with positive = ["1"] beside a kinds column of attack names (UNSW-NB15's
+    # attack_cat): the positive list names the label's values only, so the kinds keep the default rule
+    attack_cat = {1: "-", 2: None, 3: "", 4: "Exploits", 5: "Normal", 6: None, 7: "Fuzzers", 8: None}
+    assert _per_type(b, scores, attack_cat, label=Label("label", positive=["1"])) == {"Exploits": 1.0, "Fuzzers": 1.0}
     with caplog.at_level(logging.WARNING):
         assert _per_type(b, scores, {n: "normal" for n in range(1, 9)}) == {}
     assert "no window holds a line of an anomaly type" in caplog.text and "kinds_field" in caplog.text
