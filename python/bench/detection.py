@@ -273,20 +273,25 @@ def kdd_windows(features: np.ndarray, labels: np.ndarray, length: int):
 
 def record_scores(det, features: np.ndarray, length: int, chunk: int = 50_000, at=None) -> np.ndarray:
     """P(attack) of every record (or of the records ``at``), from the window of ``length`` records that ends at
-    it (the records before it in file order; the first ones see fewer, masked). ``[n_records]`` (or
-    ``[len(at)]``): each record is judged with a full context, as a stream scorer would judge it on arrival, not
-    only where a fixed block of ``length`` happens to start."""
+    it (the records before it in file order; the first ones see fewer: their window starts at the first record,
+    the steps after the record masked, and the record's own step is read). ``[n_records]`` (or ``[len(at)]``):
+    each record is judged with a full context, as a stream scorer would judge it on arrival, not only where a
+    fixed block of ``length`` happens to start."""
     from dl4j_bridge.detectors import sequence_batch
 
-    n, width = features.shape
-    padded = np.concatenate([np.zeros((length - 1, width), np.float32), features])
-    real = np.concatenate([np.zeros(length - 1, np.float32), np.ones(n, np.float32)])
+    n = len(features)
     ends = np.arange(n) if at is None else np.asarray(at, np.int64)
     out = np.empty(len(ends), np.float64)
+    steps = np.arange(length)
     for start in range(0, len(ends), chunk):  # one scoring call (one JVM crossing) per chunk of windows
         stop = min(len(ends), start + chunk)
-        index = ends[start:stop, None] + np.arange(length)[None, :]  # record i is padded row i + length - 1
-        out[start:stop] = det.step_scores(sequence_batch(padded[index], real[index]))[:, -1]
+        end = ends[start:stop]
+        first = np.maximum(end - length + 1, 0)
+        position = end - first                    # the record's step: the last, but for the first records
+        index = np.minimum(first[:, None] + steps[None, :], n - 1)
+        mask = (steps[None, :] <= position[:, None]).astype(np.float32)   # padding after the record only
+        scores = det.step_scores(sequence_batch(features[index], mask))
+        out[start:stop] = scores[np.arange(len(end)), position]
     return out
 
 
