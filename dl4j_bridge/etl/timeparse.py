@@ -57,7 +57,7 @@ def iso_seconds(texts) -> np.ndarray:
 
     The value is that of pandas' ``datetime64[ns]`` (``int64 ns / 1e9``); a time whose nanoseconds do not fit
     in int64 (before 1677-09-22 or after 2262-04-11) counts microseconds (``int64 us / 1e6``), as the JVM does.
-    The common shapes (``YYYY-MM-DD[(T|t| )HH:MM[:SS[(.|,)fraction]]][Z|z]``, no spaces around) are read
+    The common shapes (``YYYY-MM-DD[(T|t| )HH:MM[:SS[(.|,)fraction]][Z|z|±HH|±HHMM|±HH:MM]]``, no spaces) are read
     with numpy on the characters' code points; the others with the regex, one by one.
 
     Parameters
@@ -102,7 +102,7 @@ def iso_seconds(texts) -> np.ndarray:
     return out
 
 
-_MAX_FAST = 30   # YYYY-MM-DDTHH:MM:SS.123456789Z
+_MAX_FAST = 35   # YYYY-MM-DDTHH:MM:SS.123456789+01:00
 
 
 def _fast_fields(texts: list, is_text: np.ndarray, fields: np.ndarray) -> np.ndarray:
@@ -121,13 +121,33 @@ def _fast_fields(texts: list, is_text: np.ndarray, fields: np.ndarray) -> np.nda
         c = codes[:, i]
         return (c >= 48) & (c <= 57)
 
-    last = codes[np.arange(n), np.maximum(length - 1, 0)]
-    end = length - ((last == 90) | (last == 122))   # without a final Z or z
+    rows = np.arange(n)
+
+    def back(k: int) -> np.ndarray:   # the code point k characters before the end (0 where there is none)
+        return np.where(length >= k, codes[rows, np.maximum(length - k, 0)], 0)
+
+    def back_digit(k: int) -> np.ndarray:
+        c = back(k)
+        return (c >= 48) & (c <= 57)
+
+    def back_sign(k: int) -> np.ndarray:
+        c = back(k)
+        return (c == 43) | (c == 45)
+
+    last = back(1)
+    # the zone ending the text: Z / z, ±HH:MM, ±HHMM or ±HH (mutually exclusive by the character 3 from the end)
+    zulu = (last == 90) | (last == 122)
+    two_digits = back_digit(2) & back_digit(1)
+    colon_zone = back_sign(6) & back_digit(5) & back_digit(4) & (back(3) == 58) & two_digits
+    basic_zone = back_sign(5) & back_digit(4) & back_digit(3) & two_digits
+    hour_zone = back_sign(3) & two_digits
+    zone_width = np.select([zulu, colon_zone, basic_zone, hour_zone], [1, 6, 5, 3], 0)
+    end = length - zone_width   # where the time ends
     ok = length >= 10
     for i in (0, 1, 2, 3, 5, 6, 8, 9):
         ok &= digit(i)
     ok &= (codes[:, 4] == 45) & (codes[:, 7] == 45)
-    date_only = ok & (length == 10)
+    date_only = ok & (length == 10)   # a date alone has no zone
     timed = ok & (end >= 16) & np.isin(codes[:, 10], (84, 116, 32)) & (codes[:, 13] == 58)
     for i in (11, 12, 14, 15):
         timed &= digit(i)
@@ -158,4 +178,15 @@ def _fast_fields(texts: list, is_text: np.ndarray, fields: np.ndarray) -> np.nda
     fields[4] = np.where(timed, number(14, 2), 0)
     fields[5] = np.where(fast & (whole_seconds | fraction), number(17, 2), 0)
     fields[6] = np.where(fraction, nanos, 0)
+    numeric_zone = timed & (zone_width >= 3)
+    if numeric_zone.any():   # ±HH, ±HHMM, ±HH:MM from the sign at ``end``
+        start = np.where(numeric_zone, end, 0)
+
+        def zone_digits(offset: np.ndarray | int) -> np.ndarray:
+            at = np.minimum(start + offset, _MAX_FAST - 2)
+            return (codes[rows, at].astype(np.int64) - 48) * 10 + codes[rows, at + 1].astype(np.int64) - 48
+
+        fields[7] = np.where(numeric_zone, np.where(codes[rows, start] == 45, -1, 1), 0)
+        fields[8] = np.where(numeric_zone, zone_digits(1), 0)
+        fields[9] = np.where(numeric_zone & (zone_width > 3), zone_digits(np.where(zone_width == 6, 4, 3)), 0)
     return fast
