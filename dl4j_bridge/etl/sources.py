@@ -75,14 +75,41 @@ class GzipInput(gzip.GzipFile):
     Parameters
     ----------
     stream : binary file object
-        Read from its start; a buffered stream (``open(path, "rb")``) is peeked at without consuming a byte. Not
-        closed with this object.
+        Read from its start; a buffered stream (``open(path, "rb")``) is peeked at without consuming a byte. When
+        the peek holds fewer than 2 bytes (a pipe may hand out 1 byte first), the first 2 bytes (or all there is
+        before the end) are read, and handed to gzip before the rest of the stream. Not closed with this object.
     """
 
     def __init__(self, stream: io.BufferedIOBase):
         peek = getattr(stream, "peek", None)
-        self.starts_with_header = peek is not None and peek(2)[:2] == b"\x1f\x8b"
+        head = peek(2)[:2] if peek is not None else b""
+        if peek is not None and len(head) == 1:   # not yet known: wait for the second byte or the end
+            head = stream.read(2)
+            stream = _Replayed(head, stream)   # type: ignore[assignment]
+        self.starts_with_header = head == b"\x1f\x8b"
         super().__init__(fileobj=stream, mode="rb")
+
+
+class _Replayed(io.RawIOBase):
+    """A binary stream that hands out ``head`` (bytes read from ``stream`` already) before the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: io.BufferedIOBase):
+        super().__init__()
+        self._head = head
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = getattr(self._stream, "read1", self._stream.read)(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
 
 
 def _read_failure(error: BaseException, name: str, lines_read: int, handle: io.TextIOBase) -> SourceError:
