@@ -126,6 +126,7 @@ def cmd_train(args) -> int:
 
 def cmd_score(args) -> int:
     from .etl import ByteStream
+    from .etl.errors import SourceError
     from .etl.sources import GzipInput
 
     if args.input != "-" and Path(args.input).is_dir():
@@ -144,32 +145,51 @@ def cmd_score(args) -> int:
         if reader.mode != "lenient":
             raise UsageError("--quarantine needs lenient mode (--lenient, or a spec saved with mode='lenient')")
         reader.quarantine = args.quarantine
+    handle = None
     if args.input == "-":
         source = ByteStream(sys.stdin.buffer, "<stdin>")
     elif not Path(args.input).is_file():   # a pipe such as <(zcat app.log.gz): read once, as standard input is
         handle = open(args.input, "rb")
-        # named .gz, decompressed as a .gz file is (and as the launcher does)
-        source = ByteStream(GzipInput(handle) if args.input.endswith(".gz") else handle, args.input)
+        try:   # named .gz, decompressed as a .gz file is (and as the launcher does)
+            source = ByteStream(GzipInput(handle) if args.input.endswith(".gz") else handle, args.input)
+        except BaseException:
+            handle.close()
+            raise
     else:
         source = args.input
     try:
         scored, flagged = _score_stream(detector, source, args.output, flagged_only=not args.all,
                                         live=args.input == "-")
+    except SourceError as error:   # a truncated .gz or data after it: the summary of what was read, then the error
+        _score_summary(args, detector, getattr(error, "scored", 0), getattr(error, "flagged", 0))
+        raise
     finally:
-        if isinstance(source, ByteStream) and args.input != "-":
-            source.stream.close()
+        if handle is not None:
+            try:
+                source.stream.close()   # the GzipInput (it leaves the handle open), or the handle itself
+            finally:
+                handle.close()
+    _score_summary(args, detector, scored, flagged)
+    if scored == 0:
+        return 0
+    return EXIT_FLAGGED if flagged else EXIT_OK
+
+
+def _score_summary(args, detector, scored: int, flagged: int) -> None:
+    """``score``'s summary line on standard error, also after a read that failed (as the launcher's)."""
     if scored == 0:
         print(f"dl4j-bridge: {args.input} yields no complete sequence to score; "
               f"{_read_summary(detector.pipeline_.report)}", file=sys.stderr)
-        return 0
+        return
     report = detector.pipeline_.report
     without_key = detector.pipeline_.records_without_key
     print(f"{scored} sequences scored, {flagged} flagged "
           f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}"
           + (f", records_without_key {without_key}" if without_key else "")
           + (f", split_sessions {detector.pipeline_.split_sessions}, extra_parts {detector.pipeline_.extra_parts}"
-             if detector.pipeline_.split_sessions else ""), file=sys.stderr)
-    return EXIT_FLAGGED if flagged else EXIT_OK
+             if detector.pipeline_.split_sessions else "")
+          + (f", truncated_sessions {detector.pipeline_.truncated_sessions}, truncated_records "
+             f"{detector.pipeline_.truncated_records}" if detector.pipeline_.truncated_sessions else ""), file=sys.stderr)
 
 
 def _score_stream(detector, source, output: str, *, flagged_only: bool,
@@ -253,9 +273,10 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
                 if ready:
                     write(batch if ready == len(batch) else take(batch, np.arange(ready)))
                 pending = take(batch, np.arange(ready, len(batch))) if ready < len(batch) else None
-        except SourceError:   # a truncated .gz: the complete windows read are scored, as the launcher does
+        except SourceError as error:   # a truncated .gz: the complete windows read are scored, as the launcher does
             if pending is not None:
                 write(pending)
+            error.scored, error.flagged = scored, flagged   # for the summary (cmd_score)
             raise
         if pending is not None:
             write(pending)

@@ -1,0 +1,111 @@
+"""``dl4j-bridge score`` (Python): a named pipe's handle is closed, and a truncated .gz or data after the gzip
+stream prints the summary of what was read before the error, as the launcher does (exit 3 after its summary).
+
+The detector is a stand-in (scores of 0, no JVM): these are the command's reading and reporting, not scoring.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import threading
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from dl4j_bridge import cli
+from dl4j_bridge.etl import SYSLOG_FORMAT, LogGenerator, Pipeline, Template, TextReader, Windows
+
+
+class _Detector:
+    threshold_ = 0.5
+    kind = "next_event"
+
+    def __init__(self, pipeline):
+        self.pipeline_ = pipeline
+
+    def score_batch(self, part):
+        return SimpleNamespace(scores=np.where(np.arange(len(part)) % 3 == 0, 1.0, 0.0))
+
+    def explain(self, part, *, flagged_only, scores):
+        for index, score in enumerate(scores.scores):
+            if score > self.threshold_ or not flagged_only:
+                yield {"index": index, "score": float(score), "flagged": bool(score > self.threshold_)}
+
+
+@pytest.fixture(scope="module")
+def logs():
+    return LogGenerator(seed=5, anomaly_rate=0.03).syslog(3000).lines
+
+
+@pytest.fixture
+def detector(logs, monkeypatch):
+    pipeline = Pipeline(TextReader(SYSLOG_FORMAT, mode="lenient"), [Template("Content")], Windows(10, stride=10))
+    pipeline.fit(logs[:1000])
+    monkeypatch.setattr(cli, "_load", lambda model, trusted: _Detector(pipeline))
+    return pipeline
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _through_fifo(path, data: bytes, argv):
+    os.mkfifo(path)
+    writer = threading.Thread(target=path.write_bytes, args=(data,), daemon=True)
+    writer.start()
+    code = cli.main(argv)
+    writer.join(30)
+    return code
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open descriptors in /proc")
+def test_a_named_pipe_gz_leaves_no_descriptor_open(detector, logs, tmp_path, capsys):
+    data = gzip.compress(("\n".join(logs[1000:2000]) + "\n").encode())
+    before = _fds()
+    for i, name in enumerate(("a.log.gz", "b.log")):
+        payload = data if name.endswith(".gz") else ("\n".join(logs[1000:2000]) + "\n").encode()
+        code = _through_fifo(tmp_path / name, payload,
+                             ["score", "--model", "m.zip", "--input", str(tmp_path / name), "--output",
+                              str(tmp_path / f"out{i}.jsonl"), "--all"])
+        assert code == cli.EXIT_FLAGGED, capsys.readouterr().err
+        assert _fds() == before, name   # the GzipInput and the pipe's handle are both closed
+        assert (tmp_path / f"out{i}.jsonl").read_text().count("\n") == 100
+
+
+@pytest.mark.parametrize("damage", ["truncated", "trailing"])
+def test_a_damaged_gz_prints_the_summary_then_the_error(detector, logs, tmp_path, capsys, damage):
+    packed = gzip.compress(("\n".join(logs[1000:3000]) + "\n").encode())
+    data = packed[:len(packed) * 3 // 4] if damage == "truncated" else packed + b"junk\n"
+    for kind in ("file", "pipe"):
+        path = tmp_path / f"{kind}-{damage}.log.gz"
+        argv = ["score", "--model", "m.zip", "--input", str(path), "--all"]
+        if kind == "file":
+            path.write_bytes(data)
+            code = cli.main(argv)
+        else:
+            code = _through_fifo(path, data, argv)
+        captured = capsys.readouterr()
+        assert code == cli.EXIT_INPUT, captured.err
+        err = captured.err.strip().splitlines()
+        rows = captured.out.count("\n")
+        assert rows > 0
+        # the summary with the same fields as after a whole read, then the error naming the file
+        summary = next(i for i, line in enumerate(err) if " sequences scored, " in line)
+        assert err[summary].startswith(f"{rows} sequences scored, {(rows + 2) // 3} flagged (threshold 0.5); lines ")
+        for field in ("records", "continuation_lines", "blank_lines", "bad_lines"):
+            assert f" {field} " in err[summary]
+        error = next(i for i, line in enumerate(err) if "cannot read past line" in line)
+        assert summary < error and err[error].startswith(f"dl4j-bridge score: {path}: cannot read past line ")
+        if damage == "trailing":
+            assert "the data after the gzip stream is not gzip" in err[error]
+            assert rows > 150   # the lines read before the failure
+
+
+def test_a_gz_that_is_no_gzip_says_what_was_read(detector, tmp_path, capsys):
+    path = tmp_path / "plain.log.gz"
+    path.write_bytes(b"not gzip at all\n")
+    assert cli.main(["score", "--model", "m.zip", "--input", str(path)]) == cli.EXIT_INPUT
+    err = capsys.readouterr().err
+    assert err.index("yields no complete sequence to score; lines 0") < err.index("cannot read past line 0")
