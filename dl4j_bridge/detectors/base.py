@@ -660,7 +660,8 @@ class BaseDetector:
 
         ``BaseDetector.load`` (like :func:`~dl4j_bridge.detectors.load_detector`) takes either kind;
         ``NextEventDetector.load`` and ``SequenceClassifier.load`` refuse a file of the other kind
-        (:class:`~dl4j_bridge.detectors.persistence.DetectorFileError`, before the network is read).
+        (:class:`~dl4j_bridge.detectors.persistence.DetectorFileError`, before the network is read); a subclass's
+        ``load`` (``MyDetector(NextEventDetector)``) takes a file of its base's kind and returns a ``MyDetector``.
         """
         from .persistence import load_detector
 

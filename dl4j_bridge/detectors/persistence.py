@@ -176,11 +176,13 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
         kinds = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier}
         if doc["kind"] not in kinds:
             raise DetectorFileError(f"{path}: unknown detector kind {doc['kind']!r} (known: {sorted(kinds)})")
-        if _expected is not None and not issubclass(kinds[doc["kind"]], _expected):
+        # the class asked for must be of the file's kind: NextEventDetector or a subclass of it (a user's own
+        # subclass loads its own files, as that class)
+        if _expected is not None and not issubclass(_expected, kinds[doc["kind"]]):
             raise DetectorFileError(f"{path} holds a {kinds[doc['kind']].__name__} (kind {doc['kind']!r}), not a "
                                     f"{_expected.__name__}: load it with {kinds[doc['kind']].__name__}.load or "
                                     "dl4j_bridge.detectors.load_detector, which take either kind")
-        detector = _construct(kinds[doc["kind"]], dict(doc.get("params") or {}), path)
+        detector = _construct(_expected or kinds[doc["kind"]], dict(doc.get("params") or {}), path)
         detector.network_ = Network._from_model_file(model, load_updater=False, trusted=trusted)
         spec = model.text(ETL_ENTRY)
     detector.threshold_ = float(doc["threshold"])

@@ -15,6 +15,7 @@ import pytest
 from bridge_testing import REPO
 
 PARITY_CLASSIFIER = REPO / "java" / "src" / "test" / "resources" / "parity" / "detector_classifier.zip"
+PARITY_NEXT_EVENT = PARITY_CLASSIFIER.with_name("detector_next_event.zip")
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +196,22 @@ def test_a_subclass_load_refuses_the_other_kind(jvm):
     assert type(SequenceClassifier.load(PARITY_CLASSIFIER)) is SequenceClassifier
     assert type(BaseDetector.load(PARITY_CLASSIFIER)) is SequenceClassifier
     assert type(load_detector(PARITY_CLASSIFIER)) is SequenceClassifier
+
+
+def test_a_users_subclass_loads_files_of_its_kind(jvm):
+    """``MyDetector(NextEventDetector).load(file)`` was refused for the subclass's own file (the check ran the
+    wrong way round: the file's class had to be a subclass of the caller)."""
+    from dl4j_bridge.detectors import DetectorFileError, NextEventDetector, SequenceClassifier
+
+    class MyClassifier(SequenceClassifier):
+        pass
+
+    class MyNextEvent(NextEventDetector):
+        pass
+
+    loaded = MyClassifier.load(PARITY_CLASSIFIER)
+    assert type(loaded) is MyClassifier and loaded.threshold_ == SequenceClassifier.load(PARITY_CLASSIFIER).threshold_
+    with pytest.raises(DetectorFileError, match=r"holds a SequenceClassifier .* not a MyNextEvent"):
+        MyNextEvent.load(PARITY_CLASSIFIER)
+    with pytest.raises(DetectorFileError, match=r"holds a NextEventDetector .* not a MyClassifier"):
+        MyClassifier.load(PARITY_NEXT_EVENT)
