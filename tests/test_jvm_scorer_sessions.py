@@ -2,6 +2,10 @@
 
 A session of 2.5 x max_length is three sequences (``part`` 0, 1, 2; same key) on both sides; every line of the
 file is in exactly one row, and both summaries count the split (``split_sessions``, ``extra_parts``).
+
+With ``overflow = "truncate"`` -- and for a model whose spec was saved without ``overflow`` (before it existed) --
+both sides score the session's first ``max_length`` steps only, count what is cut (``truncated_sessions``,
+``truncated_records``) and warn how to score every line.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ import json
 import os
 import subprocess
 import sys
+
+import pytest
 
 from bridge_testing import REPO
 from test_jvm_scorer import _launcher, _same_rows
@@ -82,3 +88,90 @@ def test_long_sessions_are_split_into_parts_and_the_launcher_prints_pythons_rows
     assert "split into consecutive parts" in java.stderr and "raise max_length" in java.stderr
     assert "split_sessions 1, extra_parts 2" in python.stderr
     assert "WARNING" in python.stderr and "raise max_length" in python.stderr
+
+
+@pytest.mark.parametrize("saved", ["truncate", "without overflow"])
+def test_truncating_models_cut_long_sessions_identically_and_say_what_was_not_scored(jvm, tmp_path, monkeypatch,
+                                                                                    saved):
+    from dl4j_bridge.detectors import SequenceClassifier
+    from dl4j_bridge.etl import JsonLinesReader, Label, Numeric, Pipeline, Sessions, Template, Timestamp
+
+    if saved == "without overflow":   # what a model saved before overflow existed carries
+        monkeypatch.setattr(Sessions, "to_dict", lambda self: {"kind": "sessions", "key": self.key,
+                                                               "max_length": self.max_length})
+    lines = [json.dumps(r) for r in _records()]
+    pipeline = Pipeline(JsonLinesReader({"time": "ts", "ip": "ip", "message": "msg", "bytes": "bytes",
+                                         "label": "label"}),
+                        [Template("message"), Numeric("bytes", log1p=True), Timestamp("time"), Label("label")],
+                        Sessions("ip", max_length=MAX_LENGTH, overflow="truncate"))
+    pipeline.fit(lines)
+    batch = pipeline.transform(lines)
+    assert pipeline.truncated_sessions == 1 and pipeline.truncated_records == 12
+    detector = SequenceClassifier(hidden_sizes=(4,), epochs=2, batch_size=16, learning_rate=0.05, patience=0,
+                                  validation_fraction=0.0, threshold="fixed", threshold_value=0.5, seed=3)
+    detector.fit(batch)
+    model = detector.save(tmp_path / "truncating.zip", pipeline=pipeline)
+    monkeypatch.undo()
+    import zipfile
+    with zipfile.ZipFile(model) as z:
+        sequence = json.loads(z.read("dl4j_bridge.etl_spec.json"))["sequence"]
+    assert sequence.get("overflow") == (None if saved == "without overflow" else "truncate")
+    source = tmp_path / "long_session.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    java = _launcher("score", "--model", model, "--input", source, "--all")
+    assert java.returncode in (0, 1), java.stderr[-3000:]
+    python = subprocess.run([sys.executable, "-m", "dl4j_bridge", "score", "--model", str(model), "--input",
+                             str(source), "--all"], cwd=str(REPO), capture_output=True, text=True, timeout=600,
+                            env=dict(os.environ, OMP_NUM_THREADS="2"))
+    assert python.returncode == java.returncode, python.stderr[-3000:]
+    java_rows = [json.loads(line) for line in java.stdout.splitlines()]
+    python_rows = [json.loads(line) for line in python.stdout.splitlines()]
+    _same_rows(java_rows, python_rows)
+
+    long_rows = [r for r in python_rows if r["key"] == "10.0.0.1"]
+    assert len(long_rows) == 1 and "part" not in long_rows[0]
+    first = [n for n, r in enumerate(_records(), 1) if r["ip"] == "10.0.0.1"][:MAX_LENGTH]
+    assert long_rows[0]["line_numbers"] == first                              # its first steps in time order
+    scored = sorted(n for r in python_rows for n in r["line_numbers"])
+    assert len(scored) == len(lines) - 12 and len(lines) not in scored        # the attack's line is cut: counted
+
+    summary = json.loads(java.stderr.strip().splitlines()[-1])
+    assert summary["truncated_sessions"] == 1 and summary["truncated_records"] == 12
+    assert "split_sessions" not in summary and summary["sequences"] == len(java_rows)
+    for stderr in (java.stderr, python.stderr):
+        assert "12 record(s) beyond them were not scored" in stderr, stderr[-3000:]
+        assert 'retrain with overflow = "split"' in stderr and "larger max_length" in stderr
+    assert "dl4j-bridge: warning: 1 session(s) longer than max_length=8" in java.stderr
+    assert "truncated_sessions 1, truncated_records 12" in python.stderr and "WARNING" in python.stderr
+
+
+@pytest.mark.parametrize("bad", [{"overflow": "drop"}, {"max_length": 2.5}, {"max_length": 0}])
+def test_a_saved_spec_with_a_bad_overflow_or_max_length_is_exit_3_on_both_sides(jvm, tmp_path, monkeypatch, bad):
+    from dl4j_bridge.detectors import SequenceClassifier
+    from dl4j_bridge.etl import JsonLinesReader, Label, Numeric, Pipeline, Sessions, Template
+
+    lines = [json.dumps(r) for r in _records()]
+    pipeline = Pipeline(JsonLinesReader({"ip": "ip", "message": "msg", "bytes": "bytes", "label": "label"}),
+                        [Template("message"), Numeric("bytes", log1p=True), Label("label")],
+                        Sessions("ip", max_length=MAX_LENGTH))
+    pipeline.fit(lines)
+    detector = SequenceClassifier(hidden_sizes=(2,), epochs=1, batch_size=16, patience=0, validation_fraction=0.0,
+                                  threshold="fixed", threshold_value=0.5, seed=3)
+    detector.fit(pipeline.transform(lines))
+    written = Sessions.to_dict
+    monkeypatch.setattr(Sessions, "to_dict", lambda self: {**written(self), **bad})   # a spec Python would not write
+    model = detector.save(tmp_path / "bad.zip", pipeline=pipeline)
+    monkeypatch.undo()
+    source = tmp_path / "long_session.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    key = next(iter(bad))
+
+    java = _launcher("score", "--model", model, "--input", source)
+    assert java.returncode == 3, java.stderr[-3000:]
+    assert key in java.stderr and str(bad[key]) in java.stderr
+    python = subprocess.run([sys.executable, "-m", "dl4j_bridge", "score", "--model", str(model), "--input",
+                             str(source)], cwd=str(REPO), capture_output=True, text=True, timeout=600,
+                            env=dict(os.environ, OMP_NUM_THREADS="2"))
+    assert python.returncode == 3, python.stderr[-3000:]
+    assert key in python.stderr and str(bad[key]) in python.stderr

@@ -152,6 +152,10 @@ class Pipeline:
         #: sequences their parts added.
         self.split_sessions = 0
         self.extra_parts = 0
+        #: Sessions with ``overflow="truncate"`` (specs saved before ``overflow``): sessions of the last transforming
+        #: pass longer than ``max_length`` (cut to their first steps), and the records cut off (not scored).
+        self.truncated_sessions = 0
+        self.truncated_records = 0
         if isinstance(self.split, KeySplit) and isinstance(self.sequence, Sessions) \
                 and self.split.key != self.sequence.key:
             logger.warning("KeySplit key %r differs from the session key %r", self.split.key, self.sequence.key)
@@ -353,6 +357,8 @@ class Pipeline:
         self.records_without_key = sum(getattr(b, "records_without_key", 0) for b in builders.values())
         self.split_sessions = sum(getattr(b, "split_sessions", 0) for b in builders.values())
         self.extra_parts = sum(getattr(b, "extra_parts", 0) for b in builders.values())
+        self.truncated_sessions = sum(getattr(b, "truncated_sessions", 0) for b in builders.values())
+        self.truncated_records = sum(getattr(b, "truncated_records", 0) for b in builders.values())
 
     def _builder(self, session_labels: Mapping[Any, int] | None):
         if isinstance(self.sequence, Sessions):

@@ -276,13 +276,24 @@ class Sessions:
         Column (usually derived with :class:`~dl4j_bridge.etl.transforms.Extract`)
         holding the session key, e.g. the HDFS ``blk_`` id.
     max_length : int, optional
-        At most this many steps per sequence: a longer session is split into
+        At most this many steps per sequence.  With ``overflow="split"`` (the
+        default) a longer session is split into
         consecutive parts of ``max_length`` steps (the last one shorter), in
         time order, each a sequence of its own with the same key and its own
         line numbers, so every record is scored (and trained on).  Splits are
         counted in :attr:`split_sessions` (sessions split) and
         :attr:`extra_parts` (sequences beyond one per session) and logged once
         per pass as a warning; raise ``max_length`` to keep such sessions whole.
+    overflow : {"split", "truncate"}
+        What a session longer than ``max_length`` becomes: ``"split"`` (the
+        default) into parts as above; ``"truncate"``: its first
+        ``max_length`` steps only -- the records beyond them are not scored
+        (nor trained on); they are counted in :attr:`truncated_sessions`
+        (sessions cut) and :attr:`truncated_records` (records left out) and
+        logged once per pass as a warning.  Saved specs always carry it; a
+        spec saved without it (before ``overflow`` existed, when long sessions
+        were truncated) is read as ``"truncate"``, so a model scores the
+        sequences it was trained on.
 
     Notes
     -----
@@ -301,19 +312,26 @@ class Sessions:
 
     kind = "sessions"
 
-    def __init__(self, key: str, *, max_length: int | None = None):
+    #: what a session longer than ``max_length`` becomes
+    OVERFLOWS = ("split", "truncate")
+
+    def __init__(self, key: str, *, max_length: int | None = None, overflow: str = "split"):
         if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer))
                                        or max_length < 1):
             raise SpecError(f"Sessions max_length must be a whole number >= 1 (or None: no limit), got {max_length!r}")
+        if not isinstance(overflow, str) or overflow not in self.OVERFLOWS:
+            raise SpecError(f"Sessions overflow must be one of {list(self.OVERFLOWS)} (what a session longer than "
+                            f"max_length becomes), got {overflow!r}")
         self.key = key
         self.max_length = max_length
+        self.overflow = overflow
 
     def builder(self, feature_names: list[str], session_labels: Mapping[Any, int] | None = None
                 ) -> "_SessionBuilder":
         return _SessionBuilder(self, feature_names, session_labels)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "key": self.key, "max_length": self.max_length}
+        return {"kind": self.kind, "key": self.key, "max_length": self.max_length, "overflow": self.overflow}
 
 
 class _SessionBuilder:
@@ -326,6 +344,9 @@ class _SessionBuilder:
         #: sessions longer than ``max_length`` (split into parts), and the sequences they added
         self.split_sessions = 0
         self.extra_parts = 0
+        #: overflow "truncate": sessions longer than ``max_length`` (cut), and the records cut off (not scored)
+        self.truncated_sessions = 0
+        self.truncated_records = 0
 
     def add(self, steps: Steps) -> None:
         if not len(steps):
@@ -358,7 +379,19 @@ class _SessionBuilder:
         n_sessions = len(uniques)
         row, parts = codes, None
         limit = self.spec.max_length
-        if limit is not None and time > limit:
+        if limit is not None and time > limit and self.spec.overflow == "truncate":
+            # the first ``limit`` steps of a longer session only (specs saved before ``overflow``): counted, warned
+            keep = position < limit
+            self.truncated_sessions = int((counts > limit).sum())
+            self.truncated_records = int((~keep).sum())
+            logger.warning("%d session(s) longer than max_length=%d steps were truncated to their first %d steps: "
+                           "%d record(s) beyond them were not scored (truncated_sessions, truncated_records; the "
+                           "spec's overflow is \"truncate\", as for every spec saved before overflow existed). To "
+                           "score every record, retrain with overflow = \"split\" (run.toml: [sequence] overflow) "
+                           "or a larger max_length", self.truncated_sessions, limit, limit, self.truncated_records)
+            steps, codes, position = steps.take(keep), codes[keep], position[keep]
+            row, time = codes, limit
+        elif limit is not None and time > limit:
             # a longer session is split into consecutive parts of ``limit`` steps: every record is kept
             n_parts = -(-counts // limit)
             split = n_parts > 1
@@ -404,5 +437,6 @@ def sequence_from_dict(spec: Mapping[str, Any] | None) -> Windows | Sessions | N
         return Windows(spec["length"], spec["stride"], next_event=spec.get("next_event", False),
                        pad_last=spec.get("pad_last", False))
     if spec.get("kind") == "sessions":
-        return Sessions(spec["key"], max_length=spec.get("max_length"))
+        # a spec saved before ``overflow`` existed truncated long sessions: it still does (with a warning)
+        return Sessions(spec["key"], max_length=spec.get("max_length"), overflow=spec.get("overflow", "truncate"))
     raise SpecError(f"unknown sequence kind {spec.get('kind')!r}")

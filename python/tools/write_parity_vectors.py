@@ -115,7 +115,7 @@ def _csv_lines(records: list[dict]) -> list[str]:
     return out.getvalue().splitlines()
 
 
-def _sessions_csv() -> tuple[Pipeline, list[str], list[str]]:
+def _sessions_csv(overflow: str = "split") -> tuple[Pipeline, list[str], list[str]]:
     lines = _csv_lines(LogGenerator(seed=13, anomaly_rate=0.05).records(2400))
     edge = ['"05/03/2024 01:00:00",web-01,sshd,"quoted, with comma and ""quotes""\nand a second line",,0',
             "too,few,cells",
@@ -129,7 +129,7 @@ def _sessions_csv() -> tuple[Pipeline, list[str], list[str]]:
         transforms=[Extract("host", r"^(?P<role>[a-z]+)-", "role"), Template("message"),
                     Numeric("bytes", missing="zero", indicator=True),
                     Timestamp("time", format="%d/%m/%Y %H:%M:%S", delta_by="role"), Label("label")],
-        sequence=Sessions("role", max_length=40))
+        sequence=Sessions("role", max_length=40, overflow=overflow))
     pipeline.fit(lines[:2000])
     return pipeline, [lines[0]] + lines[2000:2150] + edge + lines[2150:2200], []
 
@@ -150,6 +150,8 @@ CASES = {
     "etl_text_windows": _windows_text,
     "etl_jsonl_windows": _windows_jsonl,
     "etl_csv_sessions": _sessions_csv,
+    # overflow "truncate" (every spec saved before overflow existed reads so): the db and web sessions keep 40 steps
+    "etl_csv_sessions_truncate": lambda: _sessions_csv("truncate"),
     "etl_text_sessions": _sessions_text_extract,
 }
 

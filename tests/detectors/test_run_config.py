@@ -231,3 +231,21 @@ def test_the_cli_refuses_them_with_exit_3_before_starting_the_jvm(tmp_path, caps
     assert main(["train", "--config", str(path)]) == 3
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("overflow, message", [
+    ('"drop"', r"\[sequence\]: Sessions overflow must be one of \['split', 'truncate'\].*got 'drop'"),
+    ('1', r"\[sequence\]: overflow must be"),
+])
+def test_sequence_overflow_is_split_by_default_truncate_on_request_and_checked(tmp_path, overflow, message):
+    from dl4j_bridge.detectors.run import ConfigError, build_pipeline
+
+    sessions = 'kind = "sessions"\nkey = "service"\nmax_length = 8'
+    assert build_pipeline(config(tmp_path, BASE.replace('kind = "windows"\nlength = 4', sessions))) \
+        .sequence.overflow == "split"
+    truncate = build_pipeline(config(tmp_path, BASE.replace('kind = "windows"\nlength = 4',
+                                                            sessions + '\noverflow = "truncate"')))
+    assert truncate.sequence.overflow == "truncate" and truncate.sequence.to_dict()["overflow"] == "truncate"
+    with pytest.raises(ConfigError, match=message):
+        build_pipeline(config(tmp_path, BASE.replace('kind = "windows"\nlength = 4',
+                                                     sessions + f'\noverflow = {overflow}')))

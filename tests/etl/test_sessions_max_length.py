@@ -102,3 +102,74 @@ def test_pipeline_counts_split_sessions_and_every_record_is_in_a_sequence():
     assert pipeline.split_sessions == 1 and pipeline.extra_parts == 2
     assert batch.labels.tolist() == [0, 0, 0, 1]   # the anomaly on the last line is in the last part
     assert Pipeline.from_dict(json.loads(json.dumps(pipeline.to_dict()))).sequence.max_length == 15
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# overflow: "split" (new specs) or "truncate" (specs saved before overflow existed): never silent
+
+
+def test_truncate_keeps_the_first_steps_in_time_order_and_counts_and_warns_what_is_cut(caplog):
+    keys = ["a", "b", "a", "a", "b", "a", "a", "a", "b", "a", "a", "a", "a"] + ["c"] * 5
+    order = [50.0] + [float(i) for i in range(2, 19)]   # line 1 is "a"'s last step in time
+    labels = [0] * 12 + [1] + [0] * 5                   # the anomaly (line 13) is cut off
+    steps = _steps(keys, order, labels)
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.sequences"):
+        builder, batch = _build(Sessions("k", max_length=4, overflow="truncate"),
+                                [steps.take(slice(0, 7)), steps.take(slice(7, 18))])
+    assert list(batch.keys) == ["a", "b", "c"] and batch.parts is None
+    got = [[int(v) for v in batch.line_numbers[i][batch.mask[i] > 0]] for i in range(3)]
+    assert got == [[3, 4, 6, 7], [2, 5, 9], [14, 15, 16, 17]]
+    assert batch.shape == (3, 4, 1) and batch.labels.tolist() == [0, 0, 0]
+    # "a": 10 steps, 6 cut; "c": 5 steps, 1 cut
+    assert builder.truncated_sessions == 2 and builder.truncated_records == 7
+    assert builder.split_sessions == 0 and builder.extra_parts == 0
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    message = warnings[0].getMessage()
+    assert "2 session(s)" in message and "7 record(s)" in message and "not scored" in message
+    assert 'overflow = "split"' in message and "larger max_length" in message
+
+
+def test_truncate_within_max_length_changes_nothing():
+    steps = _steps(["a", "b", "a"], [1.0, 2.0, 3.0])
+    builder, batch = _build(Sessions("k", max_length=4, overflow="truncate"), [steps])
+    assert builder.truncated_sessions == 0 and builder.truncated_records == 0
+    assert batch.shape == (2, 2, 1)
+
+
+def test_a_saved_spec_without_overflow_reads_as_truncate_and_new_specs_save_split():
+    from dl4j_bridge.etl.sequences import sequence_from_dict
+
+    old = sequence_from_dict({"kind": "sessions", "key": "ip", "max_length": 15})   # a model saved before overflow
+    assert old.overflow == "truncate" and old.max_length == 15
+    assert Sessions("ip", max_length=15).overflow == "split"
+    assert Sessions("ip", max_length=15).to_dict() == {"kind": "sessions", "key": "ip", "max_length": 15,
+                                                       "overflow": "split"}
+    assert sequence_from_dict(Sessions("ip", max_length=15, overflow="truncate").to_dict()).overflow == "truncate"
+
+    lines = [json.dumps({"ip": "10.0.0.1" if i % 5 else "10.0.0.2", "n": i, "label": int(i == 46)})
+             for i in range(47)]
+    pipeline = Pipeline(JsonLinesReader({"ip": "ip", "n": "n", "label": "label"}),
+                        [Numeric("n"), Label("label")], Sessions("ip", max_length=15))
+    pipeline.fit(lines)
+    spec = json.loads(json.dumps(pipeline.to_dict()))
+    assert spec["sequence"]["overflow"] == "split"
+    del spec["sequence"]["overflow"]
+    loaded = Pipeline.from_dict(spec)
+    batch = loaded.transform(lines)
+    # 10.0.0.1: 37 records -> its first 15; 10.0.0.2: 10 records, whole
+    assert [(k, int(batch.mask[i].sum())) for i, k in enumerate(batch.keys)] == [("10.0.0.2", 10), ("10.0.0.1", 15)]
+    assert batch.parts is None
+    assert loaded.truncated_sessions == 1 and loaded.truncated_records == 22
+    assert loaded.split_sessions == 0 and loaded.extra_parts == 0
+    assert batch.labels.tolist() == [0, 0]   # the anomaly on the last line was cut (counted, warned)
+
+
+@pytest.mark.parametrize("bad", ["drop", "Split", None, 1])
+def test_overflow_must_be_split_or_truncate(bad):
+    from dl4j_bridge.etl.sequences import sequence_from_dict
+
+    with pytest.raises(SpecError, match="overflow"):
+        Sessions("k", max_length=4, overflow=bad)
+    with pytest.raises(SpecError, match="overflow"):
+        sequence_from_dict({"kind": "sessions", "key": "k", "max_length": 4, "overflow": bad})

@@ -176,6 +176,16 @@ final class ScoreCommand {
                         + "sequences of their own (" + sessions.extraParts() + " more sequence(s); rows: part). To keep "
                         + "such sessions whole, raise max_length ([sequence] max_length) and retrain");
             }
+            if (sessions.truncatedSessions() > 0) {   // overflow "truncate" (specs saved before overflow): counted
+                s.put("truncated_sessions", sessions.truncatedSessions());
+                s.put("truncated_records", sessions.truncatedRecords());
+                err.println("dl4j-bridge: warning: " + sessions.truncatedSessions() + " session(s) longer than "
+                        + "max_length=" + sessions.maxLength() + " steps were truncated to their first "
+                        + sessions.maxLength() + " steps: " + sessions.truncatedRecords() + " record(s) beyond them "
+                        + "were not scored (the model's spec has overflow \"truncate\", as every spec saved before "
+                        + "overflow existed). To score every record, retrain with overflow = \"split\" ([sequence] "
+                        + "overflow) or a larger max_length");
+            }
         }
         s.put("sequences", stream.scored());
         s.put("flagged", stream.flagged());

@@ -180,8 +180,7 @@ public final class EtlSpec {
                     bool(seq, "next_event", false), bool(seq, "pad_last", false), nFeatures());
         } else {
             sessionKey = seq.get("key").asText();
-            Integer maxLength = seq.hasNonNull("max_length") ? seq.get("max_length").asInt() : null;
-            assembler = new SessionAssembler(maxLength, nFeatures(), idleLines);
+            assembler = new SessionAssembler(maxLength(seq), overflow(seq), nFeatures(), idleLines);
         }
         return new EtlStream(reader, transforms, assembler, sessionKey, nFeatures(), report);
     }
@@ -195,7 +194,42 @@ public final class EtlSpec {
         if (!"windows".equals(kind) && !"sessions".equals(kind)) {
             throw new SpecException("unknown sequence kind '" + kind + "'");
         }
+        if ("sessions".equals(kind)) {   // refused when the spec is read, as Python's Sessions refuses them
+            new SessionAssembler(maxLength(seq), overflow(seq), 0, 0);
+        }
         return seq;
+    }
+
+    /**
+     * Sessions' {@code max_length}: null (absent or null: no limit) or a JSON integer, as Python's
+     * {@code Sessions} takes it: 2.5, 2.0, "2" or true are a {@link SpecException}, not rounded. A value beyond
+     * int's range limits nothing a session can reach, and is read as {@link Integer#MAX_VALUE}.
+     */
+    static Integer maxLength(JsonNode seq) {
+        if (!seq.hasNonNull("max_length")) {
+            return null;
+        }
+        JsonNode value = seq.get("max_length");
+        if (!value.isIntegralNumber()) {
+            throw new SpecException("Sessions max_length must be a whole number >= 1 (or None: no limit), got "
+                    + value);
+        }
+        if (value.canConvertToInt()) {
+            return value.intValue();
+        }
+        return value.bigIntegerValue().signum() > 0 ? Integer.MAX_VALUE : Integer.MIN_VALUE;  // MIN: refused as < 1
+    }
+
+    /**
+     * Sessions' {@code overflow}: "split" or "truncate" (checked by {@link SessionAssembler}); a spec saved without
+     * it (before overflow existed, when long sessions were truncated) reads as "truncate", as in Python.
+     */
+    static String overflow(JsonNode seq) {
+        if (!seq.has("overflow")) {
+            return SessionAssembler.TRUNCATE;
+        }
+        JsonNode value = seq.get("overflow");
+        return value.isTextual() ? value.asText() : value.isNull() ? null : value.toString();
     }
 
     private RecordReader buildReader() {

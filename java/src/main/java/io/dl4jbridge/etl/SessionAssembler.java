@@ -14,6 +14,9 @@ import java.util.function.Consumer;
  * consecutive parts of {@code max_length} steps (the last one shorter), emitted one after the other as
  * sequences of their own with the same key and {@link Sequence#part} 0, 1, ...: every record is scored.
  * Split sessions and the sequences their parts add are counted; records without a key are counted.
+ * With overflow {@code "truncate"} (Python's {@code Sessions(overflow="truncate")}; a spec saved without
+ * {@code overflow}, before it existed, reads so) a longer session keeps its first {@code max_length} steps
+ * only: the sessions cut and the records cut off (not scored) are counted.
  *
  * <p>Python closes every session at the end of its input, and so does this assembler by default. On
  * endless input ({@code idleLines > 0}) a session that has received no record for {@code idleLines}
@@ -24,7 +27,12 @@ public final class SessionAssembler implements SequenceAssembler {
     private static final Comparator<Step> TIME_THEN_LINE =
             Comparator.comparingDouble((Step s) -> s.order).thenComparingLong(s -> s.line);
 
+    /** What a session longer than {@code max_length} becomes (Python's {@code Sessions.OVERFLOWS}). */
+    public static final String SPLIT = "split";
+    public static final String TRUNCATE = "truncate";
+
     private final Integer maxLength;
+    private final boolean truncate;
     private final int features;
     private final long idleLines;
     private final Map<Object, List<Step>> open = new LinkedHashMap<>();
@@ -32,15 +40,31 @@ public final class SessionAssembler implements SequenceAssembler {
     private long recordsWithoutKey;
     private long splitSessions;
     private long extraParts;
+    private long truncatedSessions;
+    private long truncatedRecords;
     private long closedEarly;
 
-    /** @param idleLines close a session after this many lines without a record; 0 = only at the end */
+    /** Overflow {@code "split"}. @param idleLines close a session after this many lines without a record; 0 = only at the end */
     public SessionAssembler(Integer maxLength, int features, long idleLines) {
+        this(maxLength, SPLIT, features, idleLines);
+    }
+
+    /**
+     * @param overflow  {@code "split"} or {@code "truncate"}: what a session longer than {@code maxLength} becomes
+     * @param idleLines close a session after this many lines without a record; 0 = only at the end
+     * @throws SpecException for a {@code maxLength} below 1 or another overflow (as Python's {@code SpecError})
+     */
+    public SessionAssembler(Integer maxLength, String overflow, int features, long idleLines) {
         if (maxLength != null && maxLength < 1) {
-            throw new IllegalArgumentException("sessions max_length must be a whole number >= 1 (or null: no limit), got "
+            throw new SpecException("sessions max_length must be a whole number >= 1 (or null: no limit), got "
                     + maxLength);
         }
+        if (!SPLIT.equals(overflow) && !TRUNCATE.equals(overflow)) {
+            throw new SpecException("sessions overflow must be one of ['split', 'truncate'] (what a session longer "
+                    + "than max_length becomes), got " + (overflow == null ? "None" : "'" + overflow + "'"));
+        }
         this.maxLength = maxLength;
+        this.truncate = TRUNCATE.equals(overflow);
         this.features = features;
         this.idleLines = idleLines;
     }
@@ -86,6 +110,13 @@ public final class SessionAssembler implements SequenceAssembler {
             out.accept(new Sequence(key, steps, steps.size(), features, -1, -1));
             return;
         }
+        if (truncate) {   // the first max_length steps only: the rest is counted, not scored
+            truncatedSessions++;
+            truncatedRecords += steps.size() - maxLength;
+            List<Step> first = steps.subList(0, maxLength);
+            out.accept(new Sequence(key, first, first.size(), features, -1, -1));
+            return;
+        }
         splitSessions++;
         int part = 0;
         for (int from = 0; from < steps.size(); from += maxLength, part++) {
@@ -100,6 +131,11 @@ public final class SessionAssembler implements SequenceAssembler {
         return maxLength;
     }
 
+    /** {@code "split"} or {@code "truncate"}. */
+    public String overflow() {
+        return truncate ? TRUNCATE : SPLIT;
+    }
+
     public long recordsWithoutKey() {
         return recordsWithoutKey;
     }
@@ -112,6 +148,16 @@ public final class SessionAssembler implements SequenceAssembler {
     /** Sequences the parts of split sessions added beyond one per session (Python's {@code extra_parts}). */
     public long extraParts() {
         return extraParts;
+    }
+
+    /** Overflow "truncate": sessions longer than {@code max_length}, cut (Python's {@code truncated_sessions}). */
+    public long truncatedSessions() {
+        return truncatedSessions;
+    }
+
+    /** Overflow "truncate": records cut off those sessions, not scored (Python's {@code truncated_records}). */
+    public long truncatedRecords() {
+        return truncatedRecords;
     }
 
     /** Sessions closed by the idle rule before the end of input. */

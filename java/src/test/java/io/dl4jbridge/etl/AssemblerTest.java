@@ -8,8 +8,10 @@ import java.util.List;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
-/** Windows and sessions on synthetic steps: strides, next events, padding, idle session closing. */
+/** Windows and sessions on synthetic steps: strides, next events, padding, idle session closing, split / truncate. */
 public class AssemblerTest {
     private static Step step(long line, Object key, double time) {
         return new Step(new float[]{line}, (int) line % 7, 0, line, key, time);
@@ -133,8 +135,47 @@ public class AssemblerTest {
         assertEquals(0, exact.extraParts());
     }
 
-    @Test(expected = IllegalArgumentException.class)
-    public void maxLengthBelowOneIsRefused() {
-        new SessionAssembler(0, 1, 0);
+    /** Overflow "truncate" (specs saved before overflow): the first max_length steps in time order, the rest counted. */
+    @Test
+    public void truncateKeepsTheFirstStepsAndCountsWhatIsCut() {
+        SessionAssembler s = new SessionAssembler(4, SessionAssembler.TRUNCATE, 1, 0);
+        assertEquals("truncate", s.overflow());
+        List<Sequence> out = new ArrayList<>();
+        String[] keys = {"a", "b", "a", "a", "b", "a", "a", "a", "b", "a", "a", "a", "a", "c", "c", "c", "c", "c"};
+        for (int i = 0; i < keys.length; i++) {
+            long line = i + 1;
+            s.add(new Step(new float[]{line}, (int) line, line == 13 ? 1 : 0, line, keys[i], line == 1 ? 50 : line),
+                    out::add);
+        }
+        s.finish(out::add);
+        assertEquals(Arrays.<Object>asList("a", "b", "c"), keys(out));
+        assertArrayEquals("time order: line 1 (time 50) is a's last step, cut", new long[]{3, 4, 6, 7},
+                out.get(0).lineNumbers);
+        assertArrayEquals(new long[]{2, 5, 9}, out.get(1).lineNumbers);
+        assertArrayEquals(new long[]{14, 15, 16, 17}, out.get(2).lineNumbers);
+        for (Sequence q : out) {
+            assertEquals(-1, q.part);
+        }
+        assertEquals("the anomalous line 13 is cut: a's label is 0", 0, out.get(0).label);
+        assertEquals(2, s.truncatedSessions());
+        assertEquals("a: 10 steps, 6 cut; c: 5 steps, 1 cut", 7, s.truncatedRecords());
+        assertEquals(0, s.splitSessions());
+        assertEquals(0, s.extraParts());
+        assertEquals("split", new SessionAssembler(4, 1, 0).overflow());
+    }
+
+    @Test(expected = SpecException.class)
+    public void maxLengthBelowOneIsASpecError() {
+        new SessionAssembler(0, 1, 0);   // a SpecException: exit 3 from the launcher, not 4 "unexpected"
+    }
+
+    @Test
+    public void anUnknownOverflowIsASpecErrorNamingTheKey() {
+        try {
+            new SessionAssembler(4, "drop", 1, 0);
+            fail("overflow 'drop' accepted");
+        } catch (SpecException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("overflow") && e.getMessage().contains("'drop'"));
+        }
     }
 }
