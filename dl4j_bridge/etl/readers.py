@@ -34,6 +34,7 @@ are kept and counted in ``undecodable_lines``.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import json
@@ -41,6 +42,7 @@ import logging
 import math
 import os
 import re
+import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field as dc_field
@@ -49,6 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .distinct import map_distinct
 from .errors import (KEY_SAMPLE_RECORDS, AbsentFieldError, BadLineError, BadRecordError, EtlError,
                      SpecError, absent_field_warning)
 from .sources import IdleBlock, Source, is_path, iter_line_blocks, source_name
@@ -487,12 +490,15 @@ class Reader:
             for name, check in checks.items():
                 if name not in frame.columns:
                     continue
-                for row, value in enumerate(frame[name].to_numpy(dtype=object)):
-                    reason = None if bad_rows[row] else check(value)
-                    if reason is not None:
-                        category, _, detail = reason.partition(": ")
-                        sink.bad(int(frame[LINE_NUMBER].iloc[row]), name, category, detail, _row_text(frame, row))
-                        bad_rows[row] = True
+                values = frame[name].to_numpy(dtype=object)
+                reasons = map_distinct(values, check)   # a label column holds few distinct values
+                for row in np.flatnonzero(np.not_equal(reasons, None)):
+                    if bad_rows[row]:
+                        continue
+                    category, _, detail = reasons[row].partition(": ")
+                    # the line as read, as the JVM writes it (not the record's fields as JSON)
+                    sink.bad(int(frame[LINE_NUMBER].iloc[row]), name, category, detail, self._record_text(frame, row))
+                    bad_rows[row] = True
             if bad_rows.any():
                 frame = frame.loc[~bad_rows].reset_index(drop=True)
         return frame
@@ -1107,6 +1113,20 @@ class CsvReader(Reader):
         return spec
 
     def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
+        # csv's field limit is process-global (csv.field_size_limit): CSV_FIELD_LIMIT is set while the rows are
+        # parsed, whatever a host application set, and its value is back whenever a frame goes out
+        frames = self._csv_frames(source, sink)
+        try:
+            while True:
+                with _csv_field_limit():
+                    frame = next(frames, None)
+                if frame is None:
+                    return
+                yield frame
+        finally:
+            frames.close()
+
+    def _csv_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
         lines = _LineCounter(self._blocks(source), self.report)
         reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
         header = self._read_header(reader, lines, sink)
@@ -1114,7 +1134,8 @@ class CsvReader(Reader):
             return
         columns = self._column_indexes(header, sink.source)
         cell = [i if i is not None else len(header) for i in columns]  # an absent optional field: a None cell
-        keep_text = any(kind != "str" for kind in self.types.values())  # the raw rows, for wrong-type lines
+        # the raw rows, for the quarantine's wrong-type lines and bad values (a label none of the classes)
+        keep_text = any(kind != "str" for kind in self.types.values()) or bool(getattr(self, "value_checks", None))
         records: list[list[Any]] = []
         numbers: list[int] = []
         texts: list[str] = []
@@ -1223,8 +1244,36 @@ class CsvReader(Reader):
         return indexes
 
 
-#: Python's csv field limit (``csv.field_size_limit()``, 131,072 characters), which the JVM applies too.
+#: The CSV field limit (Python csv's default ``csv.field_size_limit()``, 131,072 characters), the JVM's too.
 CSV_FIELD_LIMIT = 131_072
+
+_field_limit_lock = threading.Lock()
+_field_limit_users = 0        # reads parsing now (threads, or interleaved generators)
+_field_limit_saved = CSV_FIELD_LIMIT   # the process's own value, back when the last of them pauses
+
+
+@contextlib.contextmanager
+def _csv_field_limit() -> Iterator[None]:
+    """``csv.field_size_limit(CSV_FIELD_LIMIT)`` while parsing, the previous value back after.
+
+    The limit is global to the process: a host application's ``csv.field_size_limit(sys.maxsize)`` would
+    otherwise make a cell beyond 131,072 characters good in Python and bad on the JVM, and a quote never closed
+    read to the end of the input (and again from each line after it: quadratic). Nested and concurrent users
+    share one override; the last one out restores the value found by the first (unless it was changed since).
+    """
+    global _field_limit_users, _field_limit_saved
+    with _field_limit_lock:
+        current = csv.field_size_limit(CSV_FIELD_LIMIT)
+        if _field_limit_users == 0 or current != CSV_FIELD_LIMIT:
+            _field_limit_saved = current
+        _field_limit_users += 1
+    try:
+        yield
+    finally:
+        with _field_limit_lock:
+            _field_limit_users -= 1
+            if _field_limit_users == 0 and csv.field_size_limit() == CSV_FIELD_LIMIT:
+                csv.field_size_limit(_field_limit_saved)
 
 #: csv errors of a quoted cell that is never closed: how the bad line's reason ends.
 _UNCLOSED_QUOTE = {"unexpected end of data": "is never closed",

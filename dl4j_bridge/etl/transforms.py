@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .distinct import map_distinct
 from .errors import BadRecordError, EtlError, NotFittedError, SpecError
 from .readers import LINE_NUMBER, java_regex_to_python, python_regex_to_java, to_numbers
 from .templates import OOV_ID, TemplateMiner
@@ -952,18 +953,18 @@ class Label(Transform):
 
     def derive(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         values = frame[self.column].to_numpy(dtype=object)
+        # a label column holds few distinct values: each is mapped once (map_distinct), not once per record
         if self.classes is not None:
-            out = np.zeros(len(values), np.int8)
-            for row, value in enumerate(values):
-                label = self.class_of(value)
-                if label is None:   # the reader's check (see value_check) keeps these out of a pipeline
-                    line = int(frame[LINE_NUMBER].iloc[row]) if LINE_NUMBER in frame else row + 1
-                    raise BadRecordError(RECORDS, line, self.column, f"unknown label: {self.unknown(value)}")
-                out[row] = label
-            return {STEP_LABEL: out}
+            labels = map_distinct(values, lambda v: _or_unknown(self.class_of(v)), np.int16)
+            unknown = np.flatnonzero(labels < 0)
+            if len(unknown):   # the reader's check (see value_check) keeps these out of a pipeline
+                row = int(unknown[0])
+                line = int(frame[LINE_NUMBER].iloc[row]) if LINE_NUMBER in frame else row + 1
+                raise BadRecordError(RECORDS, line, self.column, f"unknown label: {self.unknown(values[row])}")
+            return {STEP_LABEL: labels.astype(np.int8)}
         positive = None if self.positive is None else set(self.positive)
         negative = set(self.negative)
-        return {STEP_LABEL: np.asarray([self._binary(v, positive, negative) for v in values], dtype=np.int8)}
+        return {STEP_LABEL: map_distinct(values, lambda v: self._binary(v, positive, negative), np.int8)}
 
     def class_of(self, value: Any) -> int | None:
         """The step label of a raw value: its class id with ``classes`` (None for an unlisted value), else 0 / 1."""
@@ -1015,6 +1016,11 @@ class Label(Transform):
             return cls(spec["column"], positive=spec["positive"])
         # a saved model keeps the normal values it was trained with
         return cls(spec["column"], negative=spec.get("negative"))
+
+
+def _or_unknown(label: int | None) -> int:
+    """A class id, or -1 for a value that is no class (Label.derive)."""
+    return -1 if label is None else label
 
 
 def _missing_label(value: Any) -> bool:
