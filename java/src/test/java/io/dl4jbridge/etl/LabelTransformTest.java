@@ -5,12 +5,15 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.fail;
 
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.Test;
 
@@ -101,5 +104,44 @@ public class LabelTransformTest {
             assertEquals("<lines>:4: field 'label' unknown label: expected one of the label classes normal, "
                     + "brute_force, port_scan, exfiltration, got 'ddos'", e.getMessage());
         }
+    }
+
+    private static String quarantined(RecordReader reader, LabelTransform label, String... lines) {
+        reader.checkValues("label", label::valueCheck);
+        StringWriter quarantine = new StringWriter();
+        ReadReport report = new ReadReport();
+        report.source = "<lines>";
+        reader.start(report, new BadLinePolicy("<lines>", "lenient", report, quarantine));
+        for (String line : lines) {
+            reader.accept(line, r -> { });
+        }
+        reader.finish(r -> { });
+        return quarantine.toString();
+    }
+
+    private static String entry(long line, String reason, String text) {
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("source", "<lines>");
+        record.put("line", line);
+        record.put("field", "label");
+        record.put("reason", reason);
+        record.put("text", text);
+        return JsonText.dumps(record) + "\n";
+    }
+
+    /** An unknown label's quarantine text is the line as read, as Python writes it now (it wrote the fields). */
+    @Test
+    public void anUnknownLabelIsQuarantinedAsTheLineRead() {
+        LabelTransform t = new LabelTransform("label", null, null, Arrays.asList("normal", "brute_force", "port_scan"));
+        Map<String, List<String>> fields = new LinkedHashMap<>();
+        fields.put("message", Collections.singletonList("message"));
+        fields.put("label", Collections.singletonList("label"));
+        String[] csv = {"message,label", "event 0,normal", "\"disk \"\"full\"\" \",\"ddos\"", "event 1,port_scan",
+            "event 2,normal", "\"two", "lines\",DDoS", "event 3,normal", "event 4,brute_force"};
+        assertEquals(entry(3, t.valueCheck("ddos"), csv[2]) + entry(6, t.valueCheck("DDoS"), csv[5] + "\n" + csv[6]),
+                quarantined(new CsvRecordReader(fields, ",", null), t, csv));
+        String[] json = {"{\"message\": \"event 0\", \"label\": \"normal\"}",
+            "{\"label\":\"ddos\",  \"message\":\"event 1\", \"x\": [1, 2]}", "{\"message\": \"event 2\", \"label\": \"port_scan\"}"};
+        assertEquals(entry(2, t.valueCheck("ddos"), json[1]), quarantined(new JsonLinesRecordReader(fields, null), t, json));
     }
 }
