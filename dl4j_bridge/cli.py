@@ -62,9 +62,31 @@ def _finite(text: str) -> float:
     return value
 
 
+def _once(action_class):
+    """``action_class`` refusing its option a second time (argparse would silently keep the last value), in the JVM
+    launcher's words: ``--threshold 1 ... --threshold 2`` is a usage error, not a threshold of 2."""
+    class Once(action_class):
+        def __call__(self, parser, namespace, values, option_string=None):
+            given = namespace.__dict__.setdefault("_options_given", set())
+            if self.dest in given:
+                parser.error(f"{option_string} is given more than once: give it once")
+            given.add(self.dest)
+            super().__call__(parser, namespace, values, option_string)
+    return Once
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with every option taken once (subcommand parsers are of this class too)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _once(argparse._StoreAction))
+        self.register("action", "store", _once(argparse._StoreAction))
+        self.register("action", "store_true", _once(argparse._StoreTrueAction))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dl4j-bridge", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="dl4j-bridge", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("doctor", help="check Java, the build, the ND4J backend and memory limits")

@@ -502,3 +502,14 @@ def test_ctrl_c_while_scoring_stdin_exits_130_with_the_rows_so_far(detector_zip,
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_both_refuse_an_option_given_twice_with_the_same_words(detector_zip, logs):
+    """argparse kept the last value (--threshold 1 --threshold 2 scored at 2); the launcher refused it."""
+    for run in (_launcher, _python):
+        proc = run("score", "--model", detector_zip, "--input", logs["test_log"], "--threshold", "1",
+                   "--threshold", "2")
+        assert proc.returncode == 2, (run.__name__, proc.stderr[-2000:])
+        assert "--threshold is given more than once: give it once" in proc.stderr, (run.__name__, proc.stderr)
+        flag = run("score", "--model", detector_zip, "--input", logs["test_log"], "--all", "--all")
+        assert flag.returncode == 2 and "--all is given more than once" in flag.stderr, (run.__name__, flag.stderr)
