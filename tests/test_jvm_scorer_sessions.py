@@ -43,26 +43,25 @@ def _records(n_sessions_short: int = 6):
     return records
 
 
-def test_long_sessions_are_split_into_parts_and_the_launcher_prints_pythons_rows(jvm, tmp_path):
-    from dl4j_bridge.detectors import SequenceClassifier
+def _pipeline(**sessions):
     from dl4j_bridge.etl import JsonLinesReader, Label, Numeric, Pipeline, Sessions, Template, Timestamp
 
-    lines = [json.dumps(r) for r in _records()]
-    pipeline = Pipeline(JsonLinesReader({"time": "ts", "ip": "ip", "message": "msg", "bytes": "bytes",
-                                         "label": "label"}),
-                        [Template("message"), Numeric("bytes", log1p=True), Timestamp("time"),
-                         Label("label")],
-                        Sessions("ip", max_length=MAX_LENGTH))
-    pipeline.fit(lines)
-    batch = pipeline.transform(lines)
-    assert pipeline.split_sessions == 1 and pipeline.extra_parts == 2
+    return Pipeline(JsonLinesReader({"time": "ts", "ip": "ip", "message": "msg", "bytes": "bytes", "label": "label"}),
+                    [Template("message"), Numeric("bytes", log1p=True), Timestamp("time"), Label("label")],
+                    Sessions("ip", max_length=MAX_LENGTH, **sessions))
+
+
+def _train_and_score_both(pipeline, batch, lines, tmp_path, name):
+    """A small classifier on ``batch`` saved with ``pipeline``; the launcher's and Python's ``score --all`` of
+    ``lines``: ``(launcher process, Python process, rows)``, after checking both gave the same rows."""
+    from dl4j_bridge.detectors import SequenceClassifier
+
     detector = SequenceClassifier(hidden_sizes=(4,), epochs=2, batch_size=16, learning_rate=0.05, patience=0,
                                   validation_fraction=0.0, threshold="fixed", threshold_value=0.5, seed=3)
     detector.fit(batch)
-    model = detector.save(tmp_path / "sessions.zip", pipeline=pipeline)
+    model = detector.save(tmp_path / name, pipeline=pipeline)
     source = tmp_path / "long_session.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
     java = _launcher("score", "--model", model, "--input", source, "--all")
     assert java.returncode in (0, 1), java.stderr[-3000:]
     python = subprocess.run([sys.executable, "-m", "dl4j_bridge", "score", "--model", str(model), "--input",
@@ -72,6 +71,16 @@ def test_long_sessions_are_split_into_parts_and_the_launcher_prints_pythons_rows
     java_rows = [json.loads(line) for line in java.stdout.splitlines()]
     python_rows = [json.loads(line) for line in python.stdout.splitlines()]
     _same_rows(java_rows, python_rows)
+    return java, python, python_rows, model
+
+
+def test_long_sessions_are_split_into_parts_and_the_launcher_prints_pythons_rows(jvm, tmp_path):
+    lines = [json.dumps(r) for r in _records()]
+    pipeline = _pipeline()
+    pipeline.fit(lines)
+    batch = pipeline.transform(lines)
+    assert pipeline.split_sessions == 1 and pipeline.extra_parts == 2
+    java, python, python_rows, _ = _train_and_score_both(pipeline, batch, lines, tmp_path, "sessions.zip")
 
     long_rows = [r for r in python_rows if r["key"] == "10.0.0.1"]
     assert [r["part"] for r in long_rows] == [0, 1, 2]
@@ -84,7 +93,7 @@ def test_long_sessions_are_split_into_parts_and_the_launcher_prints_pythons_rows
     assert scored == list(range(1, len(lines) + 1))                       # every line, once
 
     summary = json.loads(java.stderr.strip().splitlines()[-1])
-    assert summary["split_sessions"] == 1 and summary["extra_parts"] == 2 and summary["sequences"] == len(java_rows)
+    assert summary["split_sessions"] == 1 and summary["extra_parts"] == 2 and summary["sequences"] == len(python_rows)
     assert "split into consecutive parts" in java.stderr and "raise max_length" in java.stderr
     assert "split_sessions 1, extra_parts 2" in python.stderr
     assert "WARNING" in python.stderr and "raise max_length" in python.stderr
@@ -93,41 +102,23 @@ def test_long_sessions_are_split_into_parts_and_the_launcher_prints_pythons_rows
 @pytest.mark.parametrize("saved", ["truncate", "without overflow"])
 def test_truncating_models_cut_long_sessions_identically_and_say_what_was_not_scored(jvm, tmp_path, monkeypatch,
                                                                                     saved):
-    from dl4j_bridge.detectors import SequenceClassifier
-    from dl4j_bridge.etl import JsonLinesReader, Label, Numeric, Pipeline, Sessions, Template, Timestamp
+    import zipfile
+
+    from dl4j_bridge.etl import Sessions
 
     if saved == "without overflow":   # what a model saved before overflow existed carries
         monkeypatch.setattr(Sessions, "to_dict", lambda self: {"kind": "sessions", "key": self.key,
                                                                "max_length": self.max_length})
     lines = [json.dumps(r) for r in _records()]
-    pipeline = Pipeline(JsonLinesReader({"time": "ts", "ip": "ip", "message": "msg", "bytes": "bytes",
-                                         "label": "label"}),
-                        [Template("message"), Numeric("bytes", log1p=True), Timestamp("time"), Label("label")],
-                        Sessions("ip", max_length=MAX_LENGTH, overflow="truncate"))
+    pipeline = _pipeline(overflow="truncate")
     pipeline.fit(lines)
     batch = pipeline.transform(lines)
     assert pipeline.truncated_sessions == 1 and pipeline.truncated_records == 12
-    detector = SequenceClassifier(hidden_sizes=(4,), epochs=2, batch_size=16, learning_rate=0.05, patience=0,
-                                  validation_fraction=0.0, threshold="fixed", threshold_value=0.5, seed=3)
-    detector.fit(batch)
-    model = detector.save(tmp_path / "truncating.zip", pipeline=pipeline)
+    java, python, python_rows, model = _train_and_score_both(pipeline, batch, lines, tmp_path, "truncating.zip")
     monkeypatch.undo()
-    import zipfile
     with zipfile.ZipFile(model) as z:
         sequence = json.loads(z.read("dl4j_bridge.etl_spec.json"))["sequence"]
     assert sequence.get("overflow") == (None if saved == "without overflow" else "truncate")
-    source = tmp_path / "long_session.jsonl"
-    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    java = _launcher("score", "--model", model, "--input", source, "--all")
-    assert java.returncode in (0, 1), java.stderr[-3000:]
-    python = subprocess.run([sys.executable, "-m", "dl4j_bridge", "score", "--model", str(model), "--input",
-                             str(source), "--all"], cwd=str(REPO), capture_output=True, text=True, timeout=600,
-                            env=dict(os.environ, OMP_NUM_THREADS="2"))
-    assert python.returncode == java.returncode, python.stderr[-3000:]
-    java_rows = [json.loads(line) for line in java.stdout.splitlines()]
-    python_rows = [json.loads(line) for line in python.stdout.splitlines()]
-    _same_rows(java_rows, python_rows)
 
     long_rows = [r for r in python_rows if r["key"] == "10.0.0.1"]
     assert len(long_rows) == 1 and "part" not in long_rows[0]
@@ -138,7 +129,7 @@ def test_truncating_models_cut_long_sessions_identically_and_say_what_was_not_sc
 
     summary = json.loads(java.stderr.strip().splitlines()[-1])
     assert summary["truncated_sessions"] == 1 and summary["truncated_records"] == 12
-    assert "split_sessions" not in summary and summary["sequences"] == len(java_rows)
+    assert "split_sessions" not in summary and summary["sequences"] == len(python_rows)
     for stderr in (java.stderr, python.stderr):
         assert "12 record(s) beyond them were not scored" in stderr, stderr[-3000:]
         assert 'retrain with overflow = "split"' in stderr and "larger max_length" in stderr
