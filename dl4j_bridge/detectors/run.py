@@ -702,13 +702,19 @@ def train(config: dict) -> dict:
         names.append(name)
     baseline_spec = config.get("baselines", {"pca": True, "isolation_forest": True})
     clean_train = take(train_batch, normal_windows(train_batch, train_labels, positive))
+    # windows: each window's steps one after the other; sessions (of any length): the per-feature sums over a
+    # session's steps, the event count vector for one-hot templates (README, "Detectors": baselines)
+    sessions = isinstance(pipeline.sequence, Sessions)
+    representation = "counts" if sessions else "flat"
     for key, cls in (("pca", PCABaseline), ("isolation_forest", IsolationForestBaseline)):
         if baseline_spec.get(key, True):
-            model = cls(seed=seed).fit(clean_train)
+            model = cls(seed=seed, representation=representation).fit(clean_train)
             scores = model.decision_function(test_batch)
             threshold = float(np.quantile(model.decision_function(clean_train), 0.99))
-            report.parts.append(f"## Baseline {cls.name}\n\nFitted on the normal training windows; threshold: "
-                                f"the 99th percentile of their scores.\n")
+            report.parts.append(f"## Baseline {cls.name}\n\nFitted on the normal training windows"
+                                + (" (each session as its feature sums over its events: event counts, in any "
+                                   "order)" if sessions else "") + "; threshold: the 99th percentile of their "
+                                "scores.\n")
             m = report.model(cls.name, (test_batch.labels > 0).astype(np.int64), scores, threshold,
                              order=_order(test_batch),
                              threshold_method={"name": "contamination", "contamination": 0.01})
