@@ -611,6 +611,47 @@ def chronological_validation(batch: SequenceBatch, fraction: float = 0.1, *, nee
     return take(batch, train_idx), take(batch, val_idx)
 
 
+def with_next_event(batch: SequenceBatch) -> np.ndarray:
+    """Per sequence: whether any real step has a next event to predict (a later real step of the sequence, or,
+    at its last step, the event after it: ``next_ids``), i.e. whether a next-event detector can learn from or be
+    validated on it. A session of one event has none: its only step is also its last."""
+    real = (np.asarray(batch.mask) > 0).sum(axis=1)
+    after = np.asarray(batch.next_ids) >= 0 if batch.next_ids is not None else np.zeros(len(batch), bool)
+    return (real >= 2) | ((real >= 1) & after)
+
+
+def _check_next_event_parts(name: str, fraction: float, fit_batch: SequenceBatch, fit_part: SequenceBatch,
+                            val_part: Optional[SequenceBatch], unit: str) -> None:
+    """A next-event detector's training and validation parts must hold a step with a next event, else
+    ``ConfigError`` in run.toml's words (the fit would stop with a Python-argument error)."""
+    has = with_next_event(fit_batch)
+    n = len(fit_batch)
+    one = f"{int((~has).sum()):,} of the {n:,} training {unit} have no step with a next event to predict"
+    cause = (f" ({one}: a session's last event has no next one, so a session of one event gives a next-event "
+             "detector nothing to learn from or validate on)" if unit == "sessions" else f" ({one})")
+    if not has.any():
+        raise ConfigError(
+            f"[detectors.{name}] (next_event): none of the {n:,} training {unit} holds a step with a next event"
+            f"{cause}, so there is nothing to learn: key sessions so that they hold several events ([sequence] key), "
+            "or use [sequence] kind = \"windows\" (length, next_event = true) over the log")
+    if val_part is not None and not with_next_event(val_part).any():
+        last = int(np.flatnonzero(has)[-1])
+        needed = int(np.ceil(100.0 * (n - last) / n)) / 100.0   # the block then reaches the last usable sequence
+        keeps = needed < 1 and has[:n - max(1, int(round(needed * n)))].any()
+        raise ConfigError(
+            f"[detectors.{name}] validation_fraction = {fraction:g}: the validation block (the last {len(val_part):,} "
+            f"of the {n:,} training {unit}) holds no step with a next event{cause}, so there is nothing to validate "
+            "on: " + (f"raise validation_fraction to {needed:g} or more, so that the block reaches {unit} of several "
+                      "events, or " if keeps else "")
+            + "set validation_fraction = 0 (no validation: no early stopping, the threshold chosen on the training "
+            f"{unit})" + (", or key sessions so that they hold several events" if unit == "sessions" else ""))
+    if not with_next_event(fit_part).any():
+        raise ConfigError(
+            f"[detectors.{name}] validation_fraction = {fraction:g}: the training {unit} left beside the validation "
+            f"block ({len(fit_part):,}) hold no step with a next event{cause}, so there is nothing to learn: lower "
+            "validation_fraction (0: no validation)")
+
+
 def train(config: dict) -> dict:
     """Run the whole job; returns ``{"report": path, "models": {name: path}, "results": {...}}``."""
     check_config(config)
@@ -675,6 +716,9 @@ def train(config: dict) -> dict:
                                                           need_both_classes=det.threshold == "best_f1")
         else:   # no validation: no early stopping, the threshold chosen on the training sequences
             fit_part, val_part = fit_batch, None
+        if det.kind == "next_event":   # before the training it would stop, in run.toml's words
+            _check_next_event_parts(name, fraction, fit_batch, fit_part, val_part,
+                                    "sessions" if isinstance(pipeline.sequence, Sessions) else "windows")
         if det.threshold == "best_f1":   # before the training it would end, in run.toml's words
             labels = np.asarray((fit_part if val_part is None else val_part).labels) > 0
             if not (labels.any() and not labels.all()):

@@ -1,0 +1,184 @@
+"""Sessions in a whole run: baselines on sessions of any length, and next-event detectors on sessions without a
+next event to predict (one-event sessions), refused in run.toml's words."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from conftest import cycle_windows
+from dl4j_bridge.detectors import sequence_batch, take
+from dl4j_bridge.detectors.baselines import IsolationForestBaseline, PCABaseline, flatten
+from dl4j_bridge.errors import ShapeError
+
+EVENTS = ["open", "read", "write", "close", "sync", "stat", "seek", "lock", "unlock"]
+
+
+def sessions(lengths, *, start=0, seed=0, n_features=6):
+    """Sessions of one-hot events 0.. padded to the longest, as the ETL pads a batch."""
+    rng = np.random.default_rng(seed)
+    time = max(lengths)
+    ids = np.zeros((len(lengths), time), np.int32)
+    mask = np.zeros((len(lengths), time), np.float32)
+    for i, n in enumerate(lengths):
+        ids[i, :n] = (rng.integers(0, 2) + np.arange(n)) % (n_features - 1) + 1
+        mask[i, :n] = 1
+    x = np.eye(n_features, dtype=np.float32)[ids] * mask[:, :, None]
+    return sequence_batch(x, mask=mask, step_ids=ids, line_numbers=np.arange(ids.size).reshape(ids.shape) + start)
+
+
+def old_standardised(train, test):
+    """What the baselines computed before representations existed (flat windows of the training shape)."""
+    a, b = flatten(train), flatten(test)
+    mean, std = a.mean(axis=0), a.std(axis=0)
+    std = np.where(std > 1e-9, std, 1.0)
+    return (a - mean) / std, (b - mean) / std
+
+
+@pytest.mark.parametrize("cls", [PCABaseline, IsolationForestBaseline])
+def test_flat_windows_give_exactly_the_figures_of_before(cls):
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import IsolationForest
+
+    train, test = cycle_windows(60, seed=2), cycle_windows(20, anomalous=True, seed=3)
+    za, zb = old_standardised(train, test)
+    if cls is PCABaseline:
+        pca = PCA(n_components=0.95, svd_solver="full", random_state=4).fit(za)
+        expected = ((zb - pca.inverse_transform(pca.transform(zb))) ** 2).sum(axis=1)
+    else:
+        forest = IsolationForest(n_estimators=200, max_samples=60, random_state=4, n_jobs=1).fit(za)
+        expected = -forest.score_samples(zb)
+    got = cls(seed=4).fit(train).decision_function(test)
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("cls", [PCABaseline, IsolationForestBaseline])
+def test_counts_score_sessions_shorter_and_longer_than_every_training_one(cls):
+    train = sessions([3, 4, 5, 6] * 10, seed=1)   # padded to 6
+    test = sessions([2, 9, 4], seed=2)            # padded to 9: one shorter, one longer than any training session
+    model = cls(seed=0, representation="counts").fit(train)
+    scores = model.decision_function(test)
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+    # a session scores the same whatever the batch it is padded in
+    alone = sequence_batch(test.x[2:3, :4], mask=test.mask[2:3, :4], step_ids=test.step_ids[2:3, :4])
+    assert model.decision_function(alone)[0] == pytest.approx(scores[2])
+
+
+def test_flat_pads_a_shorter_batch_cuts_only_padding_and_refuses_longer_sequences():
+    train = sessions([3, 4, 5, 6] * 10, seed=1)
+    model = PCABaseline(representation="flat").fit(train)
+    short = sessions([2, 4], seed=5)             # padded to 4
+    wide = sessions([2, 4, 8], seed=5)           # padded to 8; the first two are the same sessions
+    # the same two sessions padded to 4 (padded to 6 by the baseline) and to 8 (cut to 6: padding only)
+    np.testing.assert_array_equal(model.decision_function(short), model.decision_function(take(wide, [0, 1])))
+    cut = sessions([2, 4, 6, 1], seed=5)
+    padded = sequence_batch(np.pad(cut.x, ((0, 0), (0, 3), (0, 0))), mask=np.pad(cut.mask, ((0, 0), (0, 3))),
+                            step_ids=np.pad(cut.step_ids, ((0, 0), (0, 3))))
+    np.testing.assert_array_equal(model.decision_function(padded), model.decision_function(cut))
+    with pytest.raises(ShapeError, match=r'sequences of up to 8 steps, the baseline was fitted on sequences of at '
+                                         r'most 6 .*representation="counts"'):
+        model.decision_function(wide)
+
+
+def test_pca_on_identical_training_vectors_scores_the_distance_without_a_runtime_warning():
+    train = sessions([6] * 40, seed=0)
+    train.step_ids[:] = train.step_ids[0]
+    train.x[:] = train.x[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = PCABaseline(representation="counts").fit(train)
+        assert model.n_components_ == 0
+        scores = model.decision_function(sessions([6, 2, 9], seed=3))
+    assert scores[0] >= 0 and np.isfinite(scores).all()
+    np.testing.assert_array_equal(model.decision_function(train), np.zeros(40))
+
+
+def test_representation_is_checked():
+    with pytest.raises(ValueError, match=r"representation must be one of \['flat', 'counts'\], got 'bag'"):
+        PCABaseline(representation="bag")
+
+
+# -- whole runs -----------------------------------------------------------------------------------------------
+
+RUN = """
+[data]
+train = "train.log"
+test = "test.log"
+
+[reader]
+kind = "text"
+log_format = "<Time> <Session> <Content>"
+
+[[transforms]]
+kind = "template"
+column = "Content"
+
+[sequence]
+kind = "sessions"
+key = "Session"
+
+[detectors.ne]
+kind = "next_event"
+hidden_sizes = [8]
+epochs = 1
+{extra}
+[output]
+report = "report"
+models = "models"
+"""
+
+
+def write_log(path, lengths, start):
+    with open(path, "w") as f:
+        for s, n in enumerate(lengths):
+            for j in range(n):
+                f.write(f"2024-01-01T00:{(start + s) % 60:02d}:{j:02d} sess{start + s} step {EVENTS[j % 9]} done\n")
+
+
+def run_config(tmp_path, train_lengths, test_lengths, extra=""):
+    from dl4j_bridge.detectors.run import load_config
+
+    write_log(tmp_path / "train.log", train_lengths, 0)
+    write_log(tmp_path / "test.log", test_lengths, 100)
+    (tmp_path / "run.toml").write_text(RUN.format(extra=extra))
+    return load_config(tmp_path / "run.toml")
+
+
+def test_baselines_run_on_test_sessions_shorter_and_longer_than_the_training_ones(jvm, tmp_path):
+    from dl4j_bridge.detectors.run import train
+
+    # D1: training sessions of 3 to 6 events; test sessions of 2 and of 9 (a batch padded to 9, not 6)
+    cfg = run_config(tmp_path, [3, 4, 5, 6] * 10, [2, 9, 4, 9, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        summary = train(cfg)
+    assert set(summary["results"]) == {"ne", "PCA", "IsolationForest"}
+    results = json.loads((tmp_path / "report" / "results.json").read_text())
+    assert set(results["results"]) == {"ne", "PCA", "IsolationForest"}
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "each session as its feature sums over its events" in report
+
+
+@pytest.mark.parametrize("train_lengths, extra, message", [
+    # D2: the last block of the training sessions holds one-event sessions only (HDFS_2k keyed by block id)
+    ([3] * 30 + [1] * 10, "", r"\[detectors.ne\] validation_fraction = 0.1: the validation block \(the last 4 of the "
+                              r"40 training sessions\) holds no step with a next event \(10 of the 40 training "
+                              r"sessions have no step .*a session of one event gives a next-event detector nothing "
+                              r".*raise validation_fraction to 0.28 or more.*validation_fraction = 0"),
+    ([1] * 20, "", r"none of the 20 training sessions holds a step with a next event.*nothing to learn"),
+    ([1] * 20, "validation_fraction = 0\n", r"none of the 20 training sessions holds a step with a next event"),
+    ([1] * 16 + [3] * 4, "validation_fraction = 0.2\n",
+     r"the training sessions left beside the validation block \(16\) hold no step with a next event.*lower "
+     r"validation_fraction"),
+])
+def test_a_next_event_detector_without_a_next_event_to_validate_or_learn_names_the_run_toml_setting(
+        jvm, tmp_path, train_lengths, extra, message):
+    from dl4j_bridge.detectors.run import ConfigError, train
+
+    cfg = run_config(tmp_path, train_lengths, [3] * 5, extra)
+    with pytest.raises(ConfigError, match=message):
+        train(cfg)
+    assert not (tmp_path / "models" / "ne.zip").exists()
