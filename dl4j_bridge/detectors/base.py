@@ -648,11 +648,16 @@ class BaseDetector:
         return {}
 
     # -- persistence --------------------------------------------------------------------------
-    def save(self, path, *, pipeline=None):
-        """One ModelSerializer zip: network, normalizer, ETL spec, threshold (see :mod:`.persistence`)."""
+    def save(self, path, *, pipeline=None, jvm_check: bool = True):
+        """One ModelSerializer zip: network, normalizer, ETL spec, threshold (see :mod:`.persistence`).
+
+        With a pipeline, the JVM scorer's own spec reader loads the ETL spec first (``jvm_check``, the default):
+        a spec the JVM would refuse raises :class:`dl4j_bridge.jvmcheck.JVMIncompatibleSpecError`, naming the
+        setting, and nothing is written; ``jvm_check=False`` saves a model for Python only."""
         from .persistence import save_detector
 
-        return save_detector(self, path, pipeline=pipeline if pipeline is not None else self.pipeline_)
+        return save_detector(self, path, pipeline=pipeline if pipeline is not None else self.pipeline_,
+                             jvm_check=jvm_check)
 
     @classmethod
     def load(cls, path, *, trusted: bool = False) -> "BaseDetector":

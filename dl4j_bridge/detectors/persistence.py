@@ -68,8 +68,13 @@ def detector_document(detector) -> dict:
     }
 
 
-def save_detector(detector, path, *, pipeline=None) -> Path:
-    """Write the detector's zip atomically (an interrupted save leaves a previous file intact), with a manifest."""
+def save_detector(detector, path, *, pipeline=None, jvm_check: bool = True) -> Path:
+    """Write the detector's zip atomically (an interrupted save leaves a previous file intact), with a manifest.
+
+    With a pipeline and ``jvm_check`` (the default), the ETL spec is first loaded by the JVM scorer's own reader
+    (:func:`dl4j_bridge.jvmcheck.check_spec_text`): a spec the JVM refuses raises
+    :class:`~dl4j_bridge.jvmcheck.JVMIncompatibleSpecError` and nothing is written. ``jvm_check=False``: a model
+    for Python only."""
     document = detector_document(detector)
     entries = {DETECTOR_ENTRY: json.dumps(document, indent=1, allow_nan=False)}
     n_in = int(detector.network_.config.n_in)
@@ -78,6 +83,10 @@ def save_detector(detector, path, *, pipeline=None) -> Path:
                          f"{n_in}: save the detector with the pipeline it was trained on")
     if pipeline is not None:
         entries[ETL_ENTRY] = pipeline_spec_text(pipeline)
+        if jvm_check:
+            from ..jvmcheck import check_spec_text
+
+            check_spec_text(entries[ETL_ENTRY])
     manifest = {"features": {"names": document["feature_names"]},
                 "detector": {key: document[key] for key in ("kind", "threshold", "threshold_method")}}
     return detector.network_.save(path, save_updater=False, extra_entries=entries, manifest=manifest)

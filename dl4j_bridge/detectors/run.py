@@ -42,7 +42,7 @@ _TABLES = ("data", "reader", "transforms", "sequence", "split", "detectors", "ba
 _KEYS = {
     "data": ("train", "test", "label_field", "kinds_field"),
     "baselines": ("pca", "isolation_forest"),
-    "output": ("seed", "title", "report", "models"),
+    "output": ("seed", "title", "report", "models", "jvm_check"),
 }
 #: Constructor parameters that a TOML file cannot give (objects), so never config keys.
 _NOT_CONFIG_KEYS = ("miner",)
@@ -660,6 +660,8 @@ def train(config: dict) -> dict:
     seed = int(output.get("seed", 7))
     pipeline = build_pipeline(config)
     check_data(config, pipeline)   # files, a test part, labels for a classifier: before any work
+    from ..jvmcheck import check_run_config
+    jvm_check = check_run_config(config, pipeline)   # the JVM scorer can run the reader and transforms: before work
     train_source = _path(config, data.get("train"))
     test_source = _path(config, data.get("test"))
     if test_source is None:
@@ -731,7 +733,7 @@ def train(config: dict) -> dict:
                     "another threshold (\"k_sigma\", \"contamination\", or \"fixed\" with threshold_value)")
         log.info("training %s (%s) on %d sequences", name, det.kind, len(fit_part))
         det.fit(fit_part, validation=val_part, pipeline=pipeline)
-        models[name] = str(det.save(models_dir / f"{name}.zip", pipeline=pipeline))
+        models[name] = str(det.save(models_dir / f"{name}.zip", pipeline=pipeline, jvm_check=jvm_check))
         scores = det.score_batch(test_batch)
         report.parts.append(f"## Detector `{name}` ({det.kind})\n\nModel file: `{Path(models[name]).name}`; "
                             f"{det.history_.epochs_completed} epochs, best {det.history_.best_epoch + 1}.\n")

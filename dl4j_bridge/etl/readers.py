@@ -106,6 +106,20 @@ def java_regex_to_python(pattern: str) -> str:
     return _JAVA_NAMED_GROUP.sub("(?P<", pattern)
 
 
+def compile_regex(pattern: str, what: str, flags: int = 0, *, given: str | None = None) -> re.Pattern:
+    """``re.compile(pattern, flags)``; a regex that does not compile is an :class:`EtlError` naming ``what`` (the
+    setting: ``"regex"``, ``"continuation"``, ``"pattern"``), the error and its position in ``given`` (the text as
+    written, when ``pattern`` is its Python form), instead of a bare ``re.error``."""
+    try:
+        return re.compile(pattern, flags)
+    except re.error as error:
+        written = pattern if given is None else given
+        where = f" at position {error.pos}" if error.pos is not None else ""
+        if given is not None and given != pattern and error.pos is not None:
+            where += f" of its Python form {pattern!r}"
+        raise EtlError(f"{what} {written!r} does not compile: {error.msg}{where}") from error
+
+
 def format_to_regex(log_format: str) -> tuple[list[str], str]:
     """Translate a loghub-style format string into a regex.
 
@@ -676,7 +690,7 @@ class TextReader(Reader):
             guard = format_guard(log_format)
         else:
             pattern = java_regex_to_python(regex)  # type: ignore[arg-type]
-            compiled = re.compile(pattern)
+            compiled = compile_regex(pattern, "regex", given=regex)
             headers = list(compiled.groupindex)
             if not headers:
                 raise EtlError("regex needs at least one named group")
@@ -686,14 +700,15 @@ class TextReader(Reader):
             _check_not_reserved(name, "a text reader field")
         self.pattern = pattern
         self._headers = headers
-        self._line_regex = re.compile(pattern)
-        self._block_regex = re.compile(pattern, re.MULTILINE)
+        what = "regex" if log_format is None else "the regex of log_format"
+        self._line_regex = compile_regex(pattern, what)
+        self._block_regex = compile_regex(pattern, what, re.MULTILINE)
         # linear-time rejection of lines the format cannot match (see format_guard)
         self._line_guard = re.compile(guard) if guard else None
         self._block_guard = re.compile(guard, re.MULTILINE) if guard else None
         self._ordered_groups = [self._line_regex.groupindex[name] for name in headers]
         self.continuation = continuation
-        self._continuation_regex = re.compile(continuation) if continuation else None
+        self._continuation_regex = compile_regex(continuation, "continuation") if continuation else None
 
     @property
     def fields(self) -> list[str]:

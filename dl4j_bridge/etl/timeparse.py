@@ -17,6 +17,16 @@ JUnit both check it)::
   ``format`` (``"%Y%m%dT%H%M%S"``).
 
 A refused time is an unparsable time (counted and warned about, it takes the previous record's time).
+
+``Timestamp(format="%s")``: seconds since 1970-01-01 UTC (HPC logs, ``1077804742``), read by :func:`epoch_seconds`
+here and by the JVM's ``TimeParser`` alike (``tests/resources/epoch_times.json``, checked by pytest and JUnit)::
+
+    [space] digits [. fraction] [space]
+
+* whole seconds are 1 to 18 ASCII digits, the fraction 1 to 9 digits; no sign, no exponent, no comma;
+* seconds from 9223372036 on (after 2262-04-11, beyond pandas' datetime64[ns]) are refused, and so are
+  millisecond epochs (``1077804742000``: 13 digits) -- divide them or give the seconds only;
+* ``%s`` is the whole format: it cannot be combined with other directives nor with ``year``.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ import re
 
 import numpy as np
 
-__all__ = ["ISO_PATTERN", "iso_seconds"]
+__all__ = ["EPOCH_PATTERN", "ISO_PATTERN", "epoch_seconds", "iso_seconds"]
 
 #: The grammar above as a regex (groups: year, month, day, hour, minute, second, fraction, zone); the JVM's
 #: ``TimeParser.ISO`` is the same text.
@@ -34,6 +44,11 @@ ISO_PATTERN = (r"[ \t\n\r\f\x0b]*(\d{4})-(\d{2})-(\d{2})"
                r" *(Z|z|[+-]\d{2}(?::?\d{2})?)?)?[ \t\n\r\f\x0b]*")
 
 _ISO = re.compile(ISO_PATTERN, re.ASCII)
+
+#: ``format = "%s"`` (groups: seconds, fraction); the JVM's ``TimeParser.EPOCH`` is the same text.
+EPOCH_PATTERN = r"[ \t\n\r\f\x0b]*([0-9]{1,18})(?:\.([0-9]{1,9}))?[ \t\n\r\f\x0b]*"
+
+_EPOCH = re.compile(EPOCH_PATTERN, re.ASCII)
 
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
@@ -99,6 +114,30 @@ def iso_seconds(texts) -> np.ndarray:
     values = np.where(in_ns, (np.where(in_ns, seconds, 0) * 1_000_000_000 + nanos).astype(np.float64) / 1e9,
                       (seconds * 1_000_000 + nanos // 1000).astype(np.float64) / 1e6)
     out[valid] = values[valid]
+    return out
+
+
+def epoch_seconds(texts) -> np.ndarray:
+    """Seconds since 1970-01-01 UTC of each text of :data:`EPOCH_PATTERN` (float64: ``int64 ns / 1e9``, as pandas'
+    ``datetime64[ns]`` and the JVM give it), NaN where the text does not match or lies beyond int64 nanoseconds.
+
+    Parameters
+    ----------
+    texts : sequence of str or None
+        Distinct time texts (None and non-strings: NaN).
+    """
+    texts = list(texts)
+    out = np.full(len(texts), np.nan)
+    match = _EPOCH.fullmatch
+    for i, text in enumerate(texts):
+        m = match(text) if isinstance(text, str) else None
+        if m is None:
+            continue
+        seconds = int(m.group(1))
+        if seconds >= _NS_SECONDS:
+            continue
+        nanos = int(m.group(2).ljust(9, "0")) if m.group(2) is not None else 0
+        out[i] = float(np.int64(seconds * 1_000_000_000 + nanos)) / 1e9
     return out
 
 

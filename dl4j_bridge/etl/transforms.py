@@ -30,9 +30,9 @@ import pandas as pd
 
 from .distinct import map_distinct
 from .errors import BadRecordError, EtlError, NotFittedError, SpecError
-from .readers import LINE_NUMBER, java_regex_to_python, python_regex_to_java, to_numbers
+from .readers import LINE_NUMBER, compile_regex, java_regex_to_python, python_regex_to_java, to_numbers
 from .templates import OOV_ID, TemplateMiner
-from .timeparse import iso_seconds
+from .timeparse import epoch_seconds, iso_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ class Extract(Transform):
         super().__init__(column)
         self.pattern = java_regex_to_python(pattern)
         self.into = into
-        self._regex = re.compile(self.pattern)
+        self._regex = compile_regex(self.pattern, "pattern", given=pattern)
         self.fitted = True
 
     def derive(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -413,6 +413,31 @@ class Numeric(Transform):
 
 
 # ----------------------------------------------------------------------
+#: ``Timestamp(format=EPOCH_FORMAT)``: seconds since the epoch (:func:`.timeparse.epoch_seconds`).
+EPOCH_FORMAT = "%s"
+
+
+def _check_time_format(format: Any, year: Any) -> None:
+    """A format pandas cannot parse with (a bad directive, a stray ``%``) is an :class:`EtlError` naming it, when
+    the transform is built rather than at the first parse."""
+    if format is None:
+        return
+    if not isinstance(format, str):
+        raise EtlError(f"format must be a strftime format (a string), got {format!r}")
+    if format == EPOCH_FORMAT:
+        if year is not None:
+            raise EtlError(f"year = {year!r} has no use with format '%s' (seconds since the epoch): remove year")
+        return
+    if re.search(r"(?<!%)(?:%%)*%s", format):
+        raise EtlError(f"format {format!r}: %s (seconds since the epoch) must be the whole format: format = \"%s\"")
+    probe = format if year is None else "%Y " + format
+    try:
+        pd.to_datetime(pd.Series(["0"], dtype=object), format=probe, errors="coerce", utc=True)
+    except ValueError as error:
+        raise EtlError(f"format {format!r}: {error}; use the strftime directives of Python's datetime.strptime, "
+                       "format = \"%s\" for seconds since the epoch, or no format for ISO 8601") from error
+
+
 class Timestamp(Transform):
     """Timestamp -> inter-arrival delta and cyclic hour-of-day / day-of-week.
 
@@ -425,6 +450,9 @@ class Timestamp(Transform):
         ``strftime`` format of the joined text (fast and unambiguous);
         ``None`` means ISO 8601 (``2024-03-04T10:00:00.123+01:00``).  Times
         with a zone are converted to UTC; times without one are taken as UTC.
+        ``"%s"`` (the whole format, without ``year``): seconds since the epoch,
+        ``1077804742`` or ``1077804742.25`` (see :mod:`.timeparse`).  A
+        directive pandas cannot parse is an :class:`EtlError` naming it.
     year : int, optional
         Year for formats without one (syslog); default 1900 as in ``strptime``.
     delta_by : str, optional
@@ -457,6 +485,7 @@ class Timestamp(Transform):
         if missing not in ("previous", "error"):
             raise EtlError("missing must be 'previous' or 'error'")
         self.columns = columns
+        _check_time_format(format, year)
         self.format = format
         self.year = year
         self.delta_by = delta_by
@@ -545,9 +574,14 @@ class Timestamp(Transform):
             time_format = "%Y " + (time_format or "%b %d %H:%M:%S")
         if time_format is None:   # ISO 8601: the grammar of dl4j_bridge.etl.timeparse, the JVM's too
             unique_seconds = iso_seconds(unique_text.to_numpy(dtype=object))
+        elif time_format == EPOCH_FORMAT:   # seconds since the epoch: timeparse.epoch_seconds, the JVM's too
+            unique_seconds = epoch_seconds(unique_text.to_numpy(dtype=object))
         else:
             # utc=True: zone-less times are UTC, zoned times are converted, mixed zones are fine
-            parsed = pd.to_datetime(unique_text, format=time_format, errors="coerce", utc=True)
+            try:
+                parsed = pd.to_datetime(unique_text, format=time_format, errors="coerce", utc=True)
+            except ValueError as error:   # a bad directive (checked when built; a format changed since)
+                raise EtlError(f"timestamp transform of {self.columns}: format {self.format!r}: {error}") from error
             if getattr(parsed.dt, "tz", None) is not None:
                 parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
             beyond_ns = (parsed.notna() & ((parsed < _NS_MIN) | (parsed > _NS_MAX))).to_numpy()

@@ -62,7 +62,7 @@ def config(tmp_path, text: str):
                                                   r"'chrono'"),
     ('kind = "chronological"', 'kind = "key"', r"\[split\] needs 'key'"),
     ('seed = 3', 'sede = 3', r"\[output\]: unknown key 'sede'; the accepted keys are \['seed', 'title', 'report', "
-                             r"'models'\]"),
+                             r"'models', 'jvm_check'\]"),
     ('label_field = "label"', 'label_feild = "label"', r"\[data\]: unknown key 'label_feild'; the accepted keys are "
                                                        r"\['train', 'test', 'label_field', 'kinds_field'\]"),
     ('[sequence]', '[sequences]', r"unknown table \[sequences\] in the config; the accepted tables are \[data\], "

@@ -233,7 +233,38 @@ public final class EtlSpec {
     }
 
     private RecordReader buildReader() {
-        JsonNode r = spec.get("reader");
+        return reader(spec.get("reader"));
+    }
+
+    /**
+     * Builds the parts of a spec that need no fitting exactly as {@link #parse} does, so that what the JVM would
+     * refuse at load time is known before training: {@code {"reader": {...}, "transforms": [...]}} (both
+     * optional; the transforms given in their saved form, e.g. the timestamp and extract ones). Python's
+     * {@code dl4j_bridge.jvmcheck} calls it before training and {@link #parse} on the whole spec before saving.
+     *
+     * @throws SpecException naming what the JVM cannot run
+     */
+    public static void checkParts(String json) {
+        JsonNode node;
+        try {
+            node = JsonValues.MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new SpecException("the ETL spec parts are not valid JSON: " + e.getMessage(), e);
+        }
+        if (node == null || !node.isObject()) {
+            throw new SpecException("the ETL spec parts must be a JSON object");
+        }
+        if (node.hasNonNull("reader")) {
+            reader(node.get("reader"));
+        }
+        if (node.hasNonNull("transforms")) {
+            for (JsonNode t : node.get("transforms")) {
+                transform(t);
+            }
+        }
+    }
+
+    private static RecordReader reader(JsonNode r) {
         String kind = text(r, "kind");
         Map<String, String> types = new LinkedHashMap<>();
         if (r.hasNonNull("types")) {

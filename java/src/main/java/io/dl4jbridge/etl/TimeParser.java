@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * (case-insensitive, whitespace in the format matches one or more whitespace characters, the whole
  * text must match); {@code null} format means ISO 8601 in the grammar of Python's
  * {@code dl4j_bridge.etl.timeparse} ({@link #ISO}). Times without a zone are taken as UTC.
- * Directives: %Y %y %m %d %H %I %M %S %f %b %B %a %A %p %j %z %%.
+ * Directives: %Y %y %m %d %H %I %M %S %f %b %B %a %A %p %j %z %%; {@code %s} (seconds since the epoch, UTC)
+ * only as the whole format ({@link #EPOCH}, Python's {@code timeparse.epoch_seconds}).
  */
 public final class TimeParser {
     private static final String[] MONTHS = {"january", "february", "march", "april", "may", "june", "july",
@@ -28,15 +29,20 @@ public final class TimeParser {
             "[ \\t\\n\\r\\f\\x0b]*(\\d{4})-(\\d{2})-(\\d{2})"
                     + "(?:[Tt ](\\d{2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d{1,9}))?)?"
                     + " *(Z|z|[+-]\\d{2}(?::?\\d{2})?)?)?[ \\t\\n\\r\\f\\x0b]*");
+    /** {@code format = "%s"}: seconds since the epoch, whole digits and an optional fraction of 1 to 9 digits, ASCII
+     *  whitespace around; the same regex as Python's {@code timeparse.EPOCH_PATTERN}. */
+    static final Pattern EPOCH = Pattern.compile("[ \\t\\n\\r\\f\\x0b]*([0-9]{1,18})(?:\\.([0-9]{1,9}))?[ \\t\\n\\r\\f\\x0b]*");
     /** Seconds since the epoch whose nanoseconds fit in a long (pandas' datetime64[ns]). */
     private static final long NS_SECONDS = 9_223_372_036L;
 
     private final Pattern regex;
+    private final boolean epoch;
     private final List<Character> directives = new ArrayList<>();
 
-    /** @param format a {@code strftime} format, or null for ISO 8601 */
+    /** @param format a {@code strftime} format, {@code "%s"} for seconds since the epoch, or null for ISO 8601 */
     public TimeParser(String format) {
-        if (format == null) {
+        epoch = "%s".equals(format);
+        if (format == null || epoch) {
             regex = null;
             return;
         }
@@ -46,6 +52,10 @@ public final class TimeParser {
             if (c == '%' && i + 1 < format.length()) {
                 char d = format.charAt(++i);
                 String piece = directive(d);
+                if (d == 's') {
+                    throw new SpecException("timestamp format '" + format + "': %s (seconds since the epoch) must be "
+                            + "the whole format: format = \"%s\"");
+                }
                 if (piece == null) {
                     throw new SpecException("timestamp format '" + format + "': %" + d + " is not supported on the JVM");
                 }
@@ -101,7 +111,7 @@ public final class TimeParser {
             return Double.NaN;
         }
         try {
-            Instant time = regex == null ? parseIso(text) : parseFormat(text);
+            Instant time = epoch ? parseEpoch(text) : regex == null ? parseIso(text) : parseFormat(text);
             if (time == null) {
                 return Double.NaN;
             }
@@ -121,7 +131,7 @@ public final class TimeParser {
             return null;
         }
         try {
-            Instant time = regex == null ? parseIso(text) : parseFormat(text);
+            Instant time = epoch ? parseEpoch(text) : regex == null ? parseIso(text) : parseFormat(text);
             return time == null ? null
                     : Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), (long) time.getNano());
         } catch (DateTimeException | NumberFormatException | ArithmeticException e) {
@@ -187,6 +197,27 @@ public final class TimeParser {
                 ? LocalDate.ofYearDay(year, dayOfYear) : LocalDate.of(year, month, day);
         LocalDateTime time = date.atTime(hour, minute, second, nanos);
         return Instant.ofEpochSecond(time.toEpochSecond(ZoneOffset.UTC) - offsetSeconds, time.getNano());
+    }
+
+    /** {@link #EPOCH}; null when the text does not match or its nanoseconds do not fit in a long. */
+    private static Instant parseEpoch(String text) {
+        Matcher m = EPOCH.matcher(text);
+        if (!m.matches()) {
+            return null;
+        }
+        long seconds = Long.parseLong(m.group(1));
+        if (seconds >= NS_SECONDS) {
+            return null;
+        }
+        int nanos = 0;
+        if (m.group(2) != null) {
+            StringBuilder digits = new StringBuilder(m.group(2));
+            while (digits.length() < 9) {
+                digits.append('0');
+            }
+            nanos = Integer.parseInt(digits.toString());
+        }
+        return Instant.ofEpochSecond(seconds, nanos);
     }
 
     private static Instant parseIso(String text) {

@@ -42,6 +42,9 @@ public final class TimestampTransform extends Transform {
         }
         this.columns = new ArrayList<>(columns);
         this.year = year;
+        if (year != null && "%s".equals(format)) {
+            throw new SpecException("timestamp: year has no use with format '%s' (seconds since the epoch): remove year");
+        }
         String timeFormat = format;
         if (year != null) {
             timeFormat = "%Y " + (format != null ? format : "%b %d %H:%M:%S");
