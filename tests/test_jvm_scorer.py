@@ -343,6 +343,23 @@ def test_both_score_a_line_holding_a_huge_token_without_stalling(detector_zip, l
     assert json.loads(proc.stderr.strip().splitlines()[-1])["lines"] == len(lines) - 1   # the last "" ends the file
 
 
+def test_both_score_lines_holding_a_deep_url_path_or_a_long_run_of_numbers(detector_zip, logs, tmp_path):
+    """java.util.regex recurses once per repetition of a group: the default path rule on a 6 KB URL path and the
+    collapse rule on 4000 numbers overflowed the launcher's stack (StackOverflowError: exit 4 for the whole file,
+    even --lenient). The JVM runs those rules in proven-equivalent possessive forms: same rows as Python."""
+    lines = logs["test_log"].read_text(encoding="utf-8").split("\n")
+    lines[100] = lines[100] + " GET " + "/a" * 100_000 + " HTTP/1.1"                  # a 200 KB path
+    lines[200] = lines[200] + " dropped ids: " + " ".join(["7"] * 100_000)           # 100k wildcards to collapse
+    lines[300] = lines[300] + " ids " + ", ".join(["12"] * 50_000) + " end"
+    lines[400] = lines[400] + " GET " + "/seg%20x" * 3200 + "/?q=1 ok"
+    long_log = tmp_path / "deep.log"
+    long_log.write_text("\n".join(lines), encoding="utf-8")
+    _, results, proc = _launcher_against_python(detector_zip, long_log)
+    assert "StackOverflowError" not in proc.stderr, proc.stderr[-2000:]
+    summary = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert summary["lines"] == len(lines) - 1 and summary["bad_lines"] == 1, summary   # as the unchanged file
+
+
 def test_both_read_a_named_pipe_as_the_file_it_carries(detector_zip, logs, tmp_path):
     """--input <(zcat app.log.gz) (a pipe, not a regular file) was refused as 'no such file' by both."""
     import threading

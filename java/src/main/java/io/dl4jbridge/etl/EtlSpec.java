@@ -168,6 +168,9 @@ public final class EtlSpec {
             if (t instanceof LabelTransform && ((LabelTransform) t).classes() != null) {
                 reader.checkValues(t.inputColumns().get(0), ((LabelTransform) t)::valueCheck);
             }
+            if (t instanceof TemplateTransform) {   // a message a masking rule overflows the stack on: a bad line
+                reader.checkValues(t.inputColumns().get(0), ((TemplateTransform) t)::valueCheck);
+            }
         }
         ReadReport report = new ReadReport();
         report.source = sourceName;

@@ -51,10 +51,14 @@ public abstract class RecordReader {
 
     /**
      * A check of a field's (type-checked) value, as Python's {@code Reader.value_checks}: it returns null, or
-     * {@code "<category>: <detail>"}, which makes the line bad (a label transform's {@code classes}).
+     * {@code "<category>: <detail>"}, which makes the line bad (a label transform's {@code classes}, a message
+     * a template's masking rule overflows the stack on).
      */
     public void checkValues(String field, Function<Object, String> check) {
-        valueChecks.put(field, check);
+        valueChecks.merge(field, check, (first, then) -> value -> {   // several checks of one field: in order
+            String reason = first.apply(value);
+            return reason != null ? reason : then.apply(value);
+        });
     }
 
     /** Starts a new read: fresh report and line count. */

@@ -46,6 +46,14 @@ public final class TemplateTransform extends Transform {
         return out;
     }
 
+    /**
+     * The reader's check of the message field: null, or {@code "masking too deep: ..."} when a masking rule
+     * overflows java.util.regex's stack on the value (a bad line: counted when lenient, an error when strict).
+     */
+    public String valueCheck(Object value) {
+        return matcher.valueCheck(value);
+    }
+
     @Override
     public void derive(Record record) {
         Object value = record.get(column);
@@ -55,7 +63,11 @@ public final class TemplateTransform extends Transform {
             }
             value = "";
         }
-        record.templateId = matcher.templateId(value instanceof String ? (String) value : "");
+        try {
+            record.templateId = matcher.templateId(value instanceof String ? (String) value : "");
+        } catch (MaskingTooDeepException e) {   // the reader's check (valueCheck) keeps these out of a stream
+            throw new BadRecordException("<records>", record.line, column, e.reason());
+        }
         record.values.put(TEMPLATE_ID, (long) record.templateId);
     }
 
