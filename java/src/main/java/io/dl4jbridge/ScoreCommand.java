@@ -197,7 +197,7 @@ final class ScoreCommand {
 
     static int serve(String[] args) throws IOException {
         args = Main.checkArgs(args, "serve", java.util.Arrays.asList("--model", "--port", "--host", "--threshold", "--batch",
-                "--max-body-bytes", "--read-timeout-seconds", "--shutdown-grace-seconds"),
+                "--max-body-bytes", "--read-timeout-seconds", "--write-timeout-seconds", "--shutdown-grace-seconds"),
                 java.util.Collections.singletonList("--trusted"));
         String model = Main.option(args, "--model", true);
         String portText = Main.option(args, "--port", false);
@@ -219,6 +219,10 @@ final class ScoreCommand {
         if (readTimeout < 1 || readTimeout > 86400) {
             throw new Main.UsageException("--read-timeout-seconds must be from 1 to 86400, got " + readTimeout);
         }
+        long writeTimeout = number(args, "--write-timeout-seconds", ScoringServer.DEFAULT_WRITE_TIMEOUT_SECONDS);
+        if (writeTimeout < 1 || writeTimeout > 86400) {
+            throw new Main.UsageException("--write-timeout-seconds must be from 1 to 86400, got " + writeTimeout);
+        }
         long grace = number(args, "--shutdown-grace-seconds", ScoringServer.DEFAULT_SHUTDOWN_GRACE_SECONDS);
         if (grace < 0 || grace > 86400) {
             throw new Main.UsageException("--shutdown-grace-seconds must be from 0 to 86400, got " + grace);
@@ -229,11 +233,11 @@ final class ScoreCommand {
         }
         LogAnomalyScorer scorer = load(args, model);
         ScoringServer.Options options = new ScoringServer.Options().maxBodyBytes(maxBody)
-                .readTimeoutSeconds((int) readTimeout).batch((int) batch);
+                .readTimeoutSeconds((int) readTimeout).writeTimeoutSeconds((int) writeTimeout).batch((int) batch);
         ScoringServer server = ScoringServer.start(scorer, host, (int) port, options);
-        System.err.println("dl4j-bridge: serving " + model + " on http://" + (host.contains(":") ? "[" + host + "]" : host)
-                + ":" + server.port() + " (GET /health, POST /score; read timeout " + readTimeout + " s, "
-                + options.threads() + " requests read at once, scored one at a time); stop with Ctrl-C or SIGTERM");
+        System.err.println("dl4j-bridge: serving " + model + " on http://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host)
+                + ":" + server.port() + " (GET /health, POST /score; read timeout " + readTimeout + " s, write timeout "
+                + writeTimeout + " s, " + options.threads() + " scoring requests at once, scored one at a time); stop with Ctrl-C or SIGTERM");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             long started = System.nanoTime();
             int inFlight = server.inFlight();

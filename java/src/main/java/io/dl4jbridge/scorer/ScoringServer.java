@@ -20,6 +20,11 @@ import java.net.URLDecoder;
 import java.net.UnknownHostException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -34,6 +39,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +52,9 @@ import java.util.regex.Pattern;
  * HTTP scoring with the JDK's built-in server ({@code com.sun.net.httpserver}).
  *
  * <ul>
- * <li>{@code GET /health} -> 200 {@code {"status": "ok", "model", "kind", "threshold", "sequence",
- *     "features", "requests", "scored", "flagged", "lines", "bad_lines", "errors", "read_timeouts", "in_flight"}}
+ * <li>{@code GET /health} (or {@code HEAD}: no body) -> 200 {@code {"status": "ok", "model", "model_sha256",
+ *     "model_loaded_at", "kind", "threshold", "sequence", "features", "requests", "scored", "flagged", "lines",
+ *     "bad_lines", "errors", "read_timeouts", "write_timeouts", "busy", "in_flight"}}
  *     ({@code "status": "degraded"} while the last scoring request failed with a server error, with
  *     {@code last_error}; 503 {@code "stopping"} once the server is stopping).</li>
  * <li>{@code POST /score} with raw log lines as the body -> 200 with one JSON object per window or
@@ -58,8 +65,10 @@ import java.util.regex.Pattern;
  *     every line) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}}.</li>
  * </ul>
  *
- * <p>Requests are read on a pool of {@link Options#threads} threads, so a slow or stalled client does not hold
- * up the others; a request must arrive in full within {@link Options#readTimeoutSeconds} of the server starting
+ * <p>Requests are read on a pool of {@link Options#threads} + {@link #RESERVED_THREADS} threads; at most
+ * {@link Options#threads} {@code POST /score} requests hold one at once (more get 503 busy at once), so a slow or
+ * stalled client does not hold up {@code /health}. An answer must be written within
+ * {@link Options#writeTimeoutSeconds} (a client that stops reading has its connection closed then); a request must arrive in full within {@link Options#readTimeoutSeconds} of the server starting
  * to read it (a body that stalls gets 408, a request line or headers that stall get their connection closed:
  * the JDK server gives no way to answer before it has read them). Scoring runs on one thread, one request after
  * another (the network is not shared between threads), once the whole body has arrived.
@@ -80,9 +89,17 @@ public final class ScoringServer {
     public static final long MAX_BODY_BYTES_LIMIT = Integer.MAX_VALUE - 64;
     public static final int DEFAULT_READ_TIMEOUT_SECONDS = 30;
     public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+    public static final int DEFAULT_WRITE_TIMEOUT_SECONDS = 30;
     /** Requests read (and answered) at once. */
     public static final int DEFAULT_THREADS = 16;
+    /**
+     * Threads beyond {@link Options#threads} that {@code POST /score} never holds: {@code /health} (and 404/405
+     * answers) keep a thread while every scoring request is stalled reading, waiting or writing.
+     */
+    public static final int RESERVED_THREADS = 2;
     static final String REQUEST_ID = "X-Request-Id";
+    /** Body bytes read from a request refused as busy before its connection is closed. */
+    private static final long BUSY_DRAIN_BYTES = 64 << 10;
     private static final Pattern REQUEST_ID_VALUE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
     private static final List<String> QUERY_PARAMETERS = Arrays.asList("threshold", "all");
@@ -94,6 +111,7 @@ public final class ScoringServer {
     public static final class Options {
         private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private long readTimeoutMillis = DEFAULT_READ_TIMEOUT_SECONDS * 1000L;
+        private long writeTimeoutMillis = DEFAULT_WRITE_TIMEOUT_SECONDS * 1000L;
         private int batch = LogAnomalyScorer.DEFAULT_BATCH;
         private int threads = DEFAULT_THREADS;
 
@@ -115,6 +133,18 @@ public final class ScoringServer {
             return this;
         }
 
+        /**
+         * An answer (status line, headers and body) must be taken by the client within this many seconds of the
+         * server starting to write it; otherwise its connection is closed (counted in {@code write_timeouts}).
+         */
+        public Options writeTimeoutSeconds(int seconds) {
+            if (seconds < 1) {
+                throw new IllegalArgumentException("the write timeout must be >= 1 second, got " + seconds);
+            }
+            this.writeTimeoutMillis = seconds * 1000L;
+            return this;
+        }
+
         /** Sequences per forward pass (see {@link LogAnomalyScorer#open(String, String, java.io.Writer, long, int)}). */
         public Options batch(int sequences) {
             if (sequences < 1) {
@@ -124,7 +154,10 @@ public final class ScoringServer {
             return this;
         }
 
-        /** Threads that read requests and write answers (scoring itself is on one more thread). */
+        /**
+         * {@code POST /score} requests read, waiting to be scored or answered at once (more get 503 at once);
+         * {@link #RESERVED_THREADS} more threads answer the other requests. Scoring itself is on one more thread.
+         */
         public Options threads(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("threads must be >= 1, got " + n);
@@ -139,6 +172,10 @@ public final class ScoringServer {
 
         public int readTimeoutSeconds() {
             return (int) (readTimeoutMillis / 1000);
+        }
+
+        public int writeTimeoutSeconds() {
+            return (int) (writeTimeoutMillis / 1000);
         }
 
         public int batch() {
@@ -166,6 +203,12 @@ public final class ScoringServer {
     private final AtomicLong badLines = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong readTimeouts = new AtomicLong();
+    private final AtomicLong writeTimeouts = new AtomicLong();
+    private final AtomicLong busy = new AtomicLong();
+    /** {@code POST /score} requests between their handler's start and their answer's end; at most {@link Options#threads}. */
+    private final Semaphore scoreSlots;
+    private final String modelSha256;
+    private final Instant modelLoadedAt;
     private volatile boolean lastScoringFailed;
     private volatile String lastError;
     /** Tests: runs on the scoring thread before each body is scored (e.g. throws an OutOfMemoryError). */
@@ -175,12 +218,33 @@ public final class ScoringServer {
         this.scorer = scorer;
         this.server = server;
         this.options = options;
-        this.exchanges = new ThreadPoolExecutor(options.threads, options.threads, 60, TimeUnit.SECONDS,
+        this.scoreSlots = new Semaphore(options.threads);
+        this.modelLoadedAt = Instant.now();
+        this.modelSha256 = sha256(scorer.detectorFile().path);
+        int pool = options.threads + RESERVED_THREADS;
+        this.exchanges = new ThreadPoolExecutor(pool, pool, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), named("dl4j-bridge-http-", false));
         this.exchanges.allowCoreThreadTimeOut(true);
         this.scoring = Executors.newSingleThreadExecutor(named("dl4j-bridge-score", false));
-        this.timer = new ScheduledThreadPoolExecutor(1, named("dl4j-bridge-read-timeout", true));
+        this.timer = new ScheduledThreadPoolExecutor(1, named("dl4j-bridge-timeouts", true));
         this.timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /** The SHA-256 (hex) of the model file, read when the server starts, right after the model was loaded. */
+    private static String sha256(Path file) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            byte[] buf = new byte[65536];
+            while (in.read(buf) >= 0) {
+                // digesting
+            }
+            StringBuilder hex = new StringBuilder();
+            for (byte b : ((DigestInputStream) in).getMessageDigest().digest()) {
+                hex.append(String.format("%02x", b & 0xff));
+            }
+            return hex.toString();
+        } catch (IOException | NoSuchAlgorithmException e) {
+            return null;  // the file went away since it was loaded: /health says null
+        }
     }
 
     /** Binds {@code host:port} (port 0 picks a free one) and starts serving. */
@@ -429,13 +493,15 @@ public final class ScoringServer {
         if (!exactPath(exchange, "/health")) {
             return;
         }
-        if (!"GET".equals(exchange.getRequestMethod())) {
-            send(exchange, 405, error("use GET /health"));
+        if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
+            send(exchange, 405, error("use GET /health (or HEAD /health)"));
             return;
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("status", stopping ? "stopping" : lastScoringFailed ? "degraded" : "ok");
         out.put("model", scorer.detectorFile().path.toString());
+        out.put("model_sha256", modelSha256);
+        out.put("model_loaded_at", modelLoadedAt.toString());
         out.put("kind", scorer.kind());
         out.put("threshold", scorer.threshold());
         out.put("sequence", scorer.etlSpec().sequenceKind());
@@ -447,6 +513,8 @@ public final class ScoringServer {
         out.put("bad_lines", badLines.get());
         out.put("errors", errors.get());
         out.put("read_timeouts", readTimeouts.get());
+        out.put("write_timeouts", writeTimeouts.get());
+        out.put("busy", busy.get());
         out.put("in_flight", inFlight.get() - 1);  // not this request
         if (lastError != null) {
             out.put("last_error", lastError);
@@ -467,6 +535,23 @@ public final class ScoringServer {
             send(exchange, 503, error("the server is stopping: send the request again once it is back (or to another instance)"));
             return;
         }
+        if (!scoreSlots.tryAcquire()) {
+            busy.incrementAndGet();
+            Map<String, String> retry = new LinkedHashMap<>();
+            retry.put("Retry-After", "1");
+            send(exchange, 503, error("the server is busy: " + options.threads + " scoring requests are being read, "
+                    + "scored or answered (the server's threads); send the request again in a moment")
+                    .getBytes(StandardCharsets.UTF_8), retry, BUSY_DRAIN_BYTES);
+            return;
+        }
+        try {
+            scoreHeld(exchange, number);
+        } finally {
+            scoreSlots.release();
+        }
+    }
+
+    private void scoreHeld(HttpExchange exchange, long number) throws IOException {
         Map<String, String> query;
         try {
             query = query(exchange.getRequestURI().getRawQuery());
@@ -771,9 +856,17 @@ public final class ScoringServer {
         send(exchange, status, text.getBytes(StandardCharsets.UTF_8), null);
     }
 
-    /** Reads what is left of the body, ends the read deadline, then answers. */
     private void send(HttpExchange exchange, int status, byte[] bytes, Map<String, String> headers) throws IOException {
-        boolean drained = drain(exchange, options.maxBodyBytes);
+        send(exchange, status, bytes, headers, options.maxBodyBytes);
+    }
+
+    /**
+     * Reads what is left of the body (up to {@code drainBudget} bytes), ends the read deadline, then answers
+     * within the write deadline. HEAD gets the status and headers (with the Content-Length of GET) and no body.
+     */
+    private void send(HttpExchange exchange, int status, byte[] bytes, Map<String, String> headers, long drainBudget)
+            throws IOException {
+        boolean drained = drain(exchange, drainBudget);
         Watch w = watch.get();
         if (w != null && !w.readDone()) {
             throw new IOException("read timeout");  // the timer answered 408
@@ -791,9 +884,61 @@ public final class ScoringServer {
         if (!drained || stopping) {
             h.set("Connection", "close");  // the rest of the body is not read, or the server is stopping
         }
-        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-        try (OutputStream os = exchange.getResponseBody()) {
-            os.write(bytes);
+        boolean head = "HEAD".equals(exchange.getRequestMethod());
+        if (head) {
+            h.set("Content-Length", Integer.toString(bytes.length));  // the JDK warns when HEAD is given a length
+        }
+        write(exchange, status, head ? -1 : bytes.length == 0 ? -1 : bytes.length, head ? new byte[0] : bytes);
+    }
+
+    /**
+     * Writes the answer within {@link Options#writeTimeoutSeconds}: a client that does not take it (never reads, or
+     * reads too slowly) has its connection closed when the deadline passes. The JDK writes to the socket in blocking
+     * mode on this thread; as for reads, interrupting the thread closes the channel (ClosedByInterruptException)
+     * and the JDK then closes the connection, so the thread is free again.
+     */
+    private void write(HttpExchange exchange, int status, long length, byte[] bytes) throws IOException {
+        Thread me = Thread.currentThread();
+        AtomicInteger state = new AtomicInteger();  // 0 writing, 1 written, 2 expired
+        CountDownLatch interrupted = new CountDownLatch(1);
+        ScheduledFuture<?> deadline = null;
+        try {
+            deadline = timer.schedule(() -> {
+                if (state.compareAndSet(0, 2)) {
+                    writeTimeouts.incrementAndGet();
+                    me.interrupt();
+                    interrupted.countDown();
+                }
+            }, options.writeTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // the server is stopping (stop() closes every connection)
+        }
+        try {
+            exchange.sendResponseHeaders(status, length);
+            try (OutputStream os = exchange.getResponseBody()) {
+                os.write(bytes);
+            }
+        } catch (IOException e) {
+            if (state.get() == 2) {
+                throw new IOException("write timeout: the client did not take the answer within "
+                        + options.writeTimeoutSeconds() + " s", e);
+            }
+            throw e;
+        } finally {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            if (!state.compareAndSet(0, 1)) {  // expired: wait for its interrupt, then clear it
+                while (true) {
+                    try {
+                        interrupted.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        // that interrupt
+                    }
+                }
+                Thread.interrupted();
+            }
         }
     }
 
