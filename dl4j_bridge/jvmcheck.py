@@ -56,15 +56,17 @@ def _etl_spec():
 def _call(function, argument: str, where: str) -> None:
     import jpype
 
+    from .javaerrors import java_errors
     from .session import calling_java
 
-    try:
-        with calling_java():
-            function(argument)
-    except jpype.JClass("java.lang.RuntimeException") as error:   # SpecException, or a regex the JVM refuses
-        raise JVMIncompatibleSpecError(f"{where}the JVM scorer cannot load this ETL spec (a model saved with it would "
-                                       f"not score on the JVM): {_java_message(error)}. "
-                                       + _ADVICE) from None
+    with java_errors():   # any other Java exception (an Error, ...) becomes a JavaError, never a raw one
+        try:
+            with calling_java():
+                function(argument)
+        except jpype.JClass("java.lang.RuntimeException") as error:   # SpecException, or a regex the JVM refuses
+            raise JVMIncompatibleSpecError(f"{where}the JVM scorer cannot load this ETL spec (a model saved with it "
+                                           f"would not score on the JVM): {_java_message(error)}. "
+                                           + _ADVICE) from None
 
 
 def check_spec_text(text: str) -> None:

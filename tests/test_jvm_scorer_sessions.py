@@ -137,6 +137,11 @@ def test_truncating_models_cut_long_sessions_identically_and_say_what_was_not_sc
     assert "truncated_sessions 1, truncated_records 12" in python.stderr and "WARNING" in python.stderr
 
 
+def key_pattern(bad: dict) -> str:
+    """The setting a refusal names: the key of ``bad``, any case (Python and Java spell Sessions differently)."""
+    return "(?i)" + next(iter(bad))
+
+
 @pytest.mark.parametrize("bad", [{"overflow": "drop"}, {"max_length": 2.5}, {"max_length": 0}])
 def test_a_saved_spec_with_a_bad_overflow_or_max_length_is_exit_3_on_both_sides(jvm, tmp_path, monkeypatch, bad):
     from dl4j_bridge.detectors import SequenceClassifier
@@ -152,7 +157,12 @@ def test_a_saved_spec_with_a_bad_overflow_or_max_length_is_exit_3_on_both_sides(
     detector.fit(pipeline.transform(lines))
     written = Sessions.to_dict
     monkeypatch.setattr(Sessions, "to_dict", lambda self: {**written(self), **bad})   # a spec Python would not write
-    model = detector.save(tmp_path / "bad.zip", pipeline=pipeline)
+    from dl4j_bridge.jvmcheck import JVMIncompatibleSpecError
+
+    with pytest.raises(JVMIncompatibleSpecError, match=key_pattern(bad)):   # save refuses it, naming the setting
+        detector.save(tmp_path / "refused.zip", pipeline=pipeline)
+    assert not (tmp_path / "refused.zip").exists()
+    model = detector.save(tmp_path / "bad.zip", pipeline=pipeline, jvm_check=False)   # written anyway: both refuse it
     monkeypatch.undo()
     source = tmp_path / "long_session.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
