@@ -14,9 +14,12 @@ which file and what to do), 4 anything else.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import math
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -30,10 +33,28 @@ EXIT_USAGE = 2     # bad command line (argparse)
 EXIT_INPUT = 3     # input, model or config error: the message says which file and what to do
 EXIT_OTHER = 4     # anything else
 EXIT_INTERRUPTED = 130   # Ctrl-C (128 + SIGINT), as shells and the launcher report it
+EXIT_TERMINATED = 143    # `score` stopped by SIGTERM (128 + SIGTERM), as the launcher
+EXIT_BROKEN_PIPE = 141   # `score`'s output pipe closed by its reader (128 + SIGPIPE: `| head -1`), as the launcher
 
 
 class CommandInputError(ValueError):
     """The command's input or model cannot be used as asked (exit code 3)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM while ``score`` runs: handled as Ctrl-C is (the rows written stay whole), exit code 143."""
+
+
+class OutputClosed(Exception):
+    """The reader of ``score``'s output pipe went away (EPIPE, ``| head -1``): exit 141, quietly."""
+
+
+class OutputError(Exception):
+    """``score``'s rows could not be written (disk full, closed standard output, I/O error): exit 4."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
 
 
 class UsageError(ValueError):
@@ -149,7 +170,7 @@ def cmd_train(args) -> int:
 def cmd_score(args) -> int:
     from .etl import ByteStream
     from .etl.errors import SourceError
-    from .etl.sources import GzipInput
+    from .etl.sources import GzipInput, sniff_gzip
 
     if args.input != "-" and Path(args.input).is_dir():
         raise CommandInputError(f"{args.input} is a directory: give a log file, or - for standard input")
@@ -167,25 +188,41 @@ def cmd_score(args) -> int:
         if reader.mode != "lenient":
             raise UsageError("--quarantine needs lenient mode (--lenient, or a spec saved with mode='lenient')")
         reader.quarantine = args.quarantine
+    try:   # SIGTERM (timeout, kill, systemd) as Ctrl-C: the rows written stay whole, the summary and a line say so
+        previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):   # not the main thread
+        previous_sigterm = None
     handle = None
-    if args.input == "-":
-        source = ByteStream(sys.stdin.buffer, "<stdin>")
-    elif not Path(args.input).is_file():   # a pipe such as <(zcat app.log.gz): read once, as standard input is
-        handle = open(args.input, "rb")
-        try:   # named .gz, decompressed as a .gz file is (and as the launcher does)
-            source = ByteStream(GzipInput(handle) if args.input.endswith(".gz") else handle, args.input)
-        except BaseException:
-            handle.close()
-            raise
-    else:
-        source = args.input
+    gz = False
     try:
+        # gzip by its name, or by its first two bytes (1f 8b: cat app.log.gz | score --input -), as the launcher
+        if args.input == "-":
+            if sys.stdin is None:
+                raise CommandInputError("standard input is closed: give --input FILE, or redirect it (< app.log)")
+            gz, stream = sniff_gzip(sys.stdin.buffer)
+            source = ByteStream(GzipInput(stream) if gz else stream, "<stdin>")
+            source.peeked = True
+        elif not Path(args.input).is_file():   # a pipe such as <(zcat app.log.gz): read once, as standard input is
+            handle = open(args.input, "rb")
+            try:
+                gz, stream = (True, handle) if args.input.endswith(".gz") else sniff_gzip(handle)
+                source = ByteStream(GzipInput(stream) if gz else stream, args.input)
+            except BaseException:
+                handle.close()
+                raise
+        else:
+            source = args.input
         scored, flagged = _score_stream(detector, source, args.output, flagged_only=not args.all,
-                                        live=args.input == "-")
-    except SourceError as error:   # a truncated .gz or data after it: the summary of what was read, then the error
-        _score_summary(args, detector, getattr(error, "scored", 0), getattr(error, "flagged", 0))
+                                        live=args.input == "-" and not gz)   # compressed stdin reads as a file
+    except (SourceError, OutputClosed, OutputError, KeyboardInterrupt) as error:
+        # a truncated .gz or data after it, an output that cannot be written, Ctrl-C / SIGTERM: the summary of
+        # what was scored, then the error
+        if hasattr(error, "scored"):
+            _score_summary(args, detector, error.scored, error.flagged)
         raise
     finally:
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
         if handle is not None:
             try:
                 source.stream.close()   # the GzipInput (it leaves the handle open), or the handle itself
@@ -260,19 +297,36 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
     block = PREDICT_CHUNK if block is None else int(block)
     scored = flagged = 0
     out = None
+    name = "standard output" if output == "-" else output
+
+    def guarded(operation, *arguments):
+        """An output operation: EPIPE is OutputClosed, any other failure an OutputError naming the output."""
+        try:
+            return operation(*arguments)
+        except BrokenPipeError as error:
+            raise OutputClosed(f"{name} was closed by its reader (broken pipe)") from error
+        except OSError as error:
+            hint = (" (the disk is full: free space, or write the rows elsewhere with --output)"
+                    if error.errno == errno.ENOSPC else "")
+            raise OutputError(f"cannot write to {name}: {error.strerror or error}{hint}; the rows before the "
+                              "failure were written") from error
 
     def write(part) -> None:
         nonlocal out, scored, flagged
         if out is None:
+            if output == "-" and sys.stdout is None:   # started with standard output closed (>&-)
+                raise OutputError("cannot write to standard output: Bad file descriptor (standard output is "
+                                  "closed: redirect it, or give --output FILE)")
             out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")
         scores = detector.score_batch(part)
-        for row in detector.explain(part, flagged_only=flagged_only, scores=scores):
-            row["index"] += scored    # the sequence's number in the whole input, as the launcher's
-            out.write(json.dumps(row, default=str) + "\n")
-        if out is sys.stdout:
-            out.flush()              # a pipe gets each part's rows as they are scored
-        scored += len(part)
+        first = scored
+        scored += len(part)   # counted as scored before its rows are written (the launcher's summary, too)
         flagged += int((scores.scores > detector.threshold_).sum())
+        for row in detector.explain(part, flagged_only=flagged_only, scores=scores):
+            row["index"] += first    # the sequence's number in the whole input, as the launcher's
+            guarded(out.write, json.dumps(row, default=str) + "\n")   # one call: a row is whole or not there
+        if out is sys.stdout:
+            guarded(out.flush)       # a pipe gets each part's rows as they are scored
 
     pending = None   # sequences read but not scored yet: fewer than a block
 
@@ -282,7 +336,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
             write(pending)
             pending = None
         if out is not None:
-            out.flush()
+            guarded(out.flush)
 
     if live:
         source.on_idle = paused
@@ -302,9 +356,18 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
             raise
         if pending is not None:
             write(pending)
+        if out is not None and out is not sys.stdout:
+            closing, out = out, None
+            guarded(closing.close)
+    except (OutputClosed, OutputError, KeyboardInterrupt) as error:
+        error.scored, error.flagged = scored, flagged   # for the summary (cmd_score)
+        raise
     finally:
         if out is not None and out is not sys.stdout:
-            out.close()
+            try:
+                out.close()   # the whole rows written so far (Ctrl-C / SIGTERM) reach the file
+            except OSError:
+                pass
     return scored, flagged
 
 
@@ -402,6 +465,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (Dl4jBridgeError, OSError, ValueError) as error:
         print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
         return EXIT_INPUT
+    except OutputClosed:   # `score | head -1`: quietly, as any command whose reader went away (summary printed)
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+    except OutputError as error:   # the rows could not be written: not an input error
+        if args.command == "score" and args.output == "-":
+            _quiet_stdout()
+        print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
+        return EXIT_OTHER
+    except Terminated:   # SIGTERM to score: as Ctrl-C, the shell's code for SIGTERM, as the launcher
+        print(f"dl4j-bridge {args.command}: interrupted (SIGTERM); score output holds the whole rows written so far",
+              file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:   # Ctrl-C: the shell's code for SIGINT, as the launcher (the JVM) exits
         print(f"dl4j-bridge {args.command}: interrupted (Ctrl-C); a model or report file is the previous one or "
               "the new one, never half-written (saves are atomic); score output holds the rows written so far",
@@ -412,6 +487,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"dl4j-bridge {args.command}: unexpected {type(error).__name__}: {error} "
               f"(rerun with -v for the traceback)", file=sys.stderr)
         return EXIT_OTHER
+
+
+def _quiet_stdout() -> None:
+    """Points standard output at /dev/null: the rows left in its buffer would fail again at exit (a traceback
+    and exit code 120) once its pipe is closed or its disk full."""
+    try:
+        if sys.stdout is not None:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

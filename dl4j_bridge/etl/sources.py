@@ -21,7 +21,8 @@ from typing import Optional, Union
 
 from .errors import EncodingError, SourceError, TrailingDataError
 
-__all__ = ["Source", "ByteStream", "IdleBlock", "GzipInput", "source_name", "iter_line_blocks", "is_path", "BOM"]
+__all__ = ["Source", "ByteStream", "IdleBlock", "GzipInput", "source_name", "iter_line_blocks", "is_path", "BOM",
+           "sniff_gzip"]
 
 Source = Union[str, "os.PathLike[str]", "ByteStream", Iterable[str]]
 
@@ -58,6 +59,9 @@ class ByteStream:
         self.stream = stream
         self.name = name
         self.on_idle = on_idle
+        #: The stream's buffer may hold bytes already (:func:`sniff_gzip` peeked at it): a live read does not wait
+        #: on the descriptor before its first read, which hands them out.
+        self.peeked = False
 
     def __repr__(self) -> str:
         return f"ByteStream({self.name})"
@@ -112,6 +116,29 @@ class _Replayed(io.RawIOBase):
         return len(data)
 
 
+#: The first two bytes of a gzip stream.
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def sniff_gzip(stream: io.BufferedIOBase) -> tuple[bool, io.BufferedIOBase]:
+    """Whether ``stream`` starts with gzip's magic number (1f 8b), and the stream to read from its start.
+
+    A buffered stream is peeked at without consuming a byte; when the peek holds only the byte 1f (a pipe may hand
+    out 1 byte first), the first 2 bytes are read and handed out again by the returned stream. Input that starts
+    with gzip's magic number is decompressed whatever its name (``cat app.log.gz | dl4j-bridge score --input -``),
+    as the JVM launcher's ``LogInput`` does: no log line starts with those bytes (1f is a control character).
+    """
+    peek = getattr(stream, "peek", None)
+    if peek is None:
+        return False, stream
+    _wait_for_bytes(stream)   # Ctrl-C ends the wait for the first bytes of an idle stdin
+    head = peek(2)[:2]
+    if head == GZIP_MAGIC[:1]:   # not yet known: wait for the second byte or the end
+        head = stream.read(2)
+        stream = io.BufferedReader(_Replayed(head, stream))   # type: ignore[assignment]
+    return head == GZIP_MAGIC, stream
+
+
 def _read_failure(error: BaseException, name: str, lines_read: int, handle: io.TextIOBase) -> SourceError:
     """The :class:`SourceError` of a read that failed after ``lines_read`` lines."""
     gz = getattr(handle, "buffer", None)
@@ -139,13 +166,16 @@ def source_name(source: object) -> str:
 def _open_text(path: str, encoding: str) -> Iterator[io.TextIOBase]:
     # surrogateescape: undecodable bytes survive as lone surrogates, so that _split_block can count the
     # lines holding them before replacing them with U+FFFD exactly as errors="replace" would have
-    if path.endswith(".gz"):
-        with open(path, "rb") as raw, GzipInput(raw) as gz, \
-                io.TextIOWrapper(gz, encoding=encoding, errors="surrogateescape", newline="\n") as handle:
+    # a .gz by its name, or any file by gzip's magic number (as the launcher: LogInput)
+    with open(path, "rb") as raw:
+        gz, stream = (True, raw) if path.endswith(".gz") else sniff_gzip(raw)
+        if gz:
+            with GzipInput(stream) as unzipped, \
+                    io.TextIOWrapper(unzipped, encoding=encoding, errors="surrogateescape", newline="\n") as handle:
+                yield handle
+            return
+        with io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="\n") as handle:
             yield handle
-        return
-    with open(path, "r", encoding=encoding, errors="surrogateescape", newline="\n") as handle:
-        yield handle
 
 
 def iter_line_blocks(
@@ -161,7 +191,8 @@ def iter_line_blocks(
     Parameters
     ----------
     source : path or iterable of str
-        File path (``.gz`` is decompressed on the fly) or iterable of lines.
+        File path (``.gz``, or any file starting with gzip's magic number 1f 8b, is decompressed on the fly) or
+        iterable of lines.
     encoding : str
         Text encoding of files; undecodable bytes become U+FFFD (the line is
         kept, never dropped, and counted through ``on_undecodable``).
@@ -280,12 +311,15 @@ def _live_blocks(source: ByteStream, encoding: str, block_bytes: int,
     carry: list[str] = []   # the line being read: its end has not arrived
     lines_read = 0
     end = False
+    buffered = source.peeked   # bytes in the stream's buffer: the descriptor would not tell
     while not end:
         chunks: list[bytes] = []
         size = 0
         idle = False
         while True:
-            _wait_for_bytes(stream)
+            if not buffered:
+                _wait_for_bytes(stream)
+            buffered = False
             try:
                 data = read(_LIVE_READ_BYTES)
             except _READ_ERRORS as error:

@@ -18,13 +18,16 @@ import java.util.Map;
  * </pre>
  * Exit codes: 0 success (score: nothing flagged), 1 score: at least one window or session flagged,
  * 2 usage error, 3 input or model error (missing file, bad model or spec, bad line in strict mode),
- * 4 any other failure.
+ * 4 any other failure (score: writing the rows failed, e.g. a full disk), 141 score's output pipe was closed
+ * by its reader, 130 / 143 interrupted by SIGINT / SIGTERM (the whole rows written so far are kept).
  */
 public final class Main {
     static final int EXIT_FLAGGED = 1;
     static final int EXIT_USAGE = 2;
     static final int EXIT_INPUT = 3;
     static final int EXIT_FAILURE = 4;
+    /** {@code score}'s output pipe closed by its reader ({@code | head -1}): 128 + SIGPIPE, as shells expect. */
+    static final int EXIT_BROKEN_PIPE = 141;
 
     private Main() {}
 
@@ -71,6 +74,11 @@ public final class Main {
         } catch (java.io.IOException | io.dl4jbridge.etl.EtlException e) {
             System.err.println("dl4j-bridge: " + e.getMessage());
             return EXIT_INPUT;
+        } catch (RowOutput.Closed e) {   // quietly, as any command whose reader went away (the summary was printed)
+            return EXIT_BROKEN_PIPE;
+        } catch (RowOutput.Failure e) {   // an output failure, not an input error
+            System.err.println("dl4j-bridge: " + e.getMessage());
+            return EXIT_FAILURE;
         } catch (RuntimeException e) {
             System.err.println("dl4j-bridge: " + e);
             return EXIT_FAILURE;
@@ -79,9 +87,29 @@ public final class Main {
                     + "(JAVA_OPTS=-Xmx4g, or DL4J_BRIDGE_OPTS) or score smaller batches (--batch N)");
             return EXIT_FAILURE;
         } catch (Error e) {   // never exit 1, which means "score flagged something"
-            System.err.println("dl4j-bridge: " + e);
+            System.err.println("dl4j-bridge: " + describe(e));
             return EXIT_FAILURE;
         }
+    }
+
+    /**
+     * An error with the messages of its cause chain ({@code ExceptionInInitializerError} has none of its own), and
+     * for a class that failed to initialise or a native library that failed to load, what to check.
+     */
+    static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder(e.toString());
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        boolean nativeLoad = e instanceof ExceptionInInitializerError || e instanceof LinkageError;
+        for (Throwable cause = e.getCause(); cause != null && seen.add(cause); cause = cause.getCause()) {
+            text.append("\n  caused by: ").append(cause);
+        }
+        if (nativeLoad) {
+            text.append("\n  a class or native library could not be loaded; for ND4J's native libraries, JavaCPP unpacks them"
+                    + " into its cache directory (~/.javacpp/cache), which must be writable: give another with"
+                    + " JAVA_OPTS=-Dorg.bytedeco.javacpp.cachedir=/a/writable/dir (or DL4J_BRIDGE_OPTS), and see"
+                    + " 'dl4j-bridge info'");
+        }
+        return text.toString();
     }
 
     /** Restores a ModelSerializer zip and writes its outputs for a .npy input in NCW layout. */
@@ -235,7 +263,8 @@ public final class Main {
                 + "         X is float32 [batch, features, time]; Y is [batch, classes, time]\n"
                 + ScoreCommand.USAGE
                 + "exit codes: 0 ok (score: nothing flagged), 1 score flagged something, 2 usage, 3 input or model error,"
-                + " 4 other failure";
+                + " 4 other failure (score: the rows could not be written), 141 score's output pipe closed by its reader"
+                + " (| head), 130/143 interrupted (SIGINT/SIGTERM)";
     }
 
     static final class UsageException extends RuntimeException {

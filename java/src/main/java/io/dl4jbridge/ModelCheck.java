@@ -155,6 +155,10 @@ public final class ModelCheck {
         try {
             zf = new ZipFile(zip.toFile());
         } catch (IOException e) {
+            if (!Files.isReadable(zip)) {   // not a damaged file: this user may not read it
+                throw new IOException(file + ": permission denied: the model file cannot be read by this user ("
+                        + e.getMessage() + "); make it readable (chmod a+r " + file + ") or run as a user who can read it", e);
+            }
             throw new ModelIntegrityException(file + " is not a readable zip file (" + e.getMessage() + "); a model file"
                     + " is the zip that Network.save or detector.save writes; if this is one, it is truncated or damaged: "
                     + DAMAGE_HINT);

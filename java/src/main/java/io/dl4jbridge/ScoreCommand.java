@@ -73,57 +73,106 @@ final class ScoreCommand {
         long started = System.nanoTime();
         Writer bad = quarantine == null ? null
                 : new BufferedWriter(new OutputStreamWriter(new FileOutputStream(quarantine), StandardCharsets.UTF_8));
-        Writer out = output == null
-                ? new BufferedWriter(new OutputStreamWriter(new java.io.FileOutputStream(java.io.FileDescriptor.out), StandardCharsets.UTF_8))
-                : new BufferedWriter(new OutputStreamWriter(new FileOutputStream(output), StandardCharsets.UTF_8));
+        RowOutput rows = output == null
+                ? new RowOutput(new FileOutputStream(java.io.FileDescriptor.out), "standard output")
+                : new RowOutput(new FileOutputStream(output), output);
         ScoringStream stream = scorer.open("-".equals(input) ? "<stdin>" : input, mode, bad, idleLines, (int) batch);
         Consumer<ScoredSequence> print = r -> {
             if (all || r.anomaly) {
-                try {
-                    out.write(r.toJson());
-                    out.write('\n');
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
+                rows.row(r.toJson());
             }
         };
+        // SIGINT / SIGTERM: the whole rows scored so far are written, the summary and one line say so (exit 130 / 143)
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        String[] signal = {null};
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                    signal[0] = s.getName();
+                    System.exit(128 + s.getNumber());
+                });
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                // -Xrs or a platform without it: the JVM's own handling, the hook below still runs
+            }
+        }
+        Thread hook = new Thread(() -> {
+            if (done.get()) {
+                return;
+            }
+            boolean flushed = rows.interrupted(2000);
+            try {
+                summary(System.err, stream, scorer, (System.nanoTime() - started) / 1e9);
+            } catch (RuntimeException e) {   // counters changing under the scoring thread: the message still comes
+                System.err.println("dl4j-bridge: " + stream.scored() + " sequences scored, " + stream.flagged() + " flagged");
+            }
+            System.err.println("dl4j-bridge: interrupted (" + ("TERM".equals(signal[0]) ? "SIGTERM" : "INT".equals(signal[0])
+                    ? "Ctrl-C" : "Ctrl-C or SIGTERM") + "); score output (" + rows.name() + ") holds "
+                    + rows.written() + " whole row(s)" + (flushed ? "" : " (the rows of the last block were not written: a write was"
+                    + " blocked)"));
+            System.err.flush();
+        }, "dl4j-bridge-interrupted");
+        Runtime.getRuntime().addShutdownHook(hook);
         CountingDecoder decoder = null;
         IOException readFailure = null;   // a truncated or corrupt .gz: what was read is summarised, then exit 3
-        try (InputStream raw = "-".equals(input) ? System.in : new FileInputStream(input);
-             CountingDecoder in = LogInput.open(raw, "-".equals(input) ? "<stdin>" : input,
-                     input.endsWith(".gz"), scorer.etlSpec())) {
-            decoder = in;
-            try {
-                LineSplitter.split(in, line -> stream.accept(line, print), () -> {
-                    if ("-".equals(input)) {  // a live stream: do not hold results back while waiting for input
-                        stream.flush(print);
-                        flushQuietly(out);
+        RuntimeException writeFailure = null;   // RowOutput.Closed / Failure: summarised, then exit 141 / 4
+        try {
+            try (InputStream raw = "-".equals(input) ? System.in : new FileInputStream(input);
+                 java.io.PushbackInputStream peeked = new java.io.PushbackInputStream(raw, 2)) {
+                // gzip by its name, or by its first bytes (cat app.log.gz | score --input -, <(cat app.log.gz))
+                boolean gz = input.endsWith(".gz") || LogInput.startsWithGzip(peeked);
+                boolean live = "-".equals(input) && !gz;   // compressed standard input reads as a file does
+                try (CountingDecoder in = LogInput.open(peeked, "-".equals(input) ? "<stdin>" : input, gz,
+                        scorer.etlSpec())) {
+                    decoder = in;
+                    try {
+                        LineSplitter.split(in, line -> stream.accept(line, print), () -> {
+                            if (live) {  // a live stream: do not hold results back while waiting for input
+                                stream.flush(print);
+                                rows.flush();
+                            }
+                        });
+                    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                        readFailure = LogInput.unreadable(input, stream.etl().report().lines, e);
                     }
-                });
-            } catch (java.util.zip.ZipException | java.io.EOFException e) {
-                readFailure = LogInput.unreadable(input, stream.etl().report().lines, e);
+                    if (readFailure == null) {
+                        stream.finish(print);
+                    } else {   // the complete windows read are scored; open windows and sessions are not, as if whole
+                        stream.flush(print);
+                    }
+                }
+            } catch (java.util.zip.ZipException | java.io.EOFException e) {   // not gzip at all (header)
+                readFailure = LogInput.unreadable(input, 0, e);
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            } finally {
+                try {
+                    if (output != null) {
+                        rows.close();
+                    } else {
+                        rows.flush();
+                    }
+                } finally {
+                    if (bad != null) {
+                        bad.close();
+                    }
+                }
             }
-            if (readFailure == null) {
-                stream.finish(print);
-            } else {   // the complete windows read are scored; open windows and sessions are not, as if whole
-                stream.flush(print);
-            }
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {   // not gzip at all (header)
-            readFailure = LogInput.unreadable(input, 0, e);
-        } catch (java.io.UncheckedIOException e) {
-            throw e.getCause();
+        } catch (RowOutput.Closed | RowOutput.Failure e) {
+            writeFailure = e;
         } finally {
-            out.flush();
-            if (output != null) {
-                out.close();
-            }
-            if (bad != null) {
-                bad.close();
+            done.set(true);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook sees done
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         stream.etl().report().undecodableLines += decoder == null ? 0 : decoder.undecodableLines();   // + lone surrogate escapes
         summary(System.err, stream, scorer, seconds);
+        if (writeFailure != null) {
+            throw writeFailure;
+        }
         if (readFailure != null) {
             throw readFailure;
         }
@@ -293,14 +342,6 @@ final class ScoreCommand {
             return Long.parseLong(value);
         } catch (NumberFormatException e) {
             throw new Main.UsageException(name + " must be an integer, got '" + value + "'");
-        }
-    }
-
-    private static void flushQuietly(Writer out) {
-        try {
-            out.flush();
-        } catch (IOException ignored) {
-            // reported by the next write
         }
     }
 }

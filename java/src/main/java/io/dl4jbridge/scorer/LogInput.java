@@ -10,7 +10,7 @@ import java.io.PushbackInputStream;
 
 /**
  * Raw log bytes as the scorers read them, the launcher's {@code score} and {@link LogAnomalyScorer#scoreFile}
- * alike: {@code .gz} decompressed (by name; an empty file is empty input, as in Python; every member of a
+ * alike: {@code .gz} decompressed (by name, or by gzip's magic number 1f 8b at the start of any input; an empty file is empty input, as in Python; every member of a
  * concatenated file read, and data after the gzip stream that is not gzip refused, as Python's gzip does: see
  * {@link GzipMembers}), a UTF-16 byte-order mark refused unless the spec reads UTF-16, decoded in the spec's
  * encoding with undecodable lines counted.
@@ -27,9 +27,16 @@ public final class LogInput {
     /**
      * @param raw  the bytes (closed with the returned reader)
      * @param name the input's name in messages ({@code <stdin>} for standard input)
-     * @param gz   decompress ({@code name} ends in {@code .gz})
+     * @param gz   decompress ({@code name} ends in {@code .gz}); else decompressed when its first two bytes are
+     *             gzip's magic number (1f 8b: {@code cat app.log.gz | score --input -}), as Python's reader does
      */
     public static CountingDecoder open(InputStream raw, String name, boolean gz, EtlSpec spec) throws IOException {
+        if (!gz) {
+            PushbackInputStream sniffed = raw instanceof PushbackInputStream ? (PushbackInputStream) raw
+                    : new PushbackInputStream(raw, 2);
+            raw = sniffed;
+            gz = startsWithGzip(sniffed);
+        }
         InputStream bytes = raw;
         if (gz) {
             PushbackInputStream peek = new PushbackInputStream(raw, 1);
@@ -42,6 +49,28 @@ public final class LogInput {
             }
         }
         return new CountingDecoder(EncodingException.refuseUtf16Bom(bytes, spec.encoding(), name), spec.charset());
+    }
+
+    /**
+     * True when the stream starts with gzip's magic number 1f 8b; the bytes read are pushed back (the stream reads
+     * from its start again). Waits for the first two bytes (or the end) of a pipe.
+     *
+     * @param in a stream that can push back 2 bytes
+     */
+    public static boolean startsWithGzip(PushbackInputStream in) throws IOException {
+        byte[] head = new byte[2];
+        int n = 0;
+        while (n < 2) {
+            int got = in.read(head, n, 2 - n);
+            if (got < 0) {
+                break;
+            }
+            n += got;
+        }
+        if (n > 0) {
+            in.unread(head, 0, n);
+        }
+        return n == 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
     }
 
     /**

@@ -1,0 +1,131 @@
+"""``score`` from the launcher and from Python alike: SIGINT / SIGTERM keep the rows written whole and say so
+(exit 130 / 143, with the summary), an output pipe closed by its reader ends scoring quietly (exit 141), a write
+that fails (a full disk) is exit 4 naming the output (not an input error), and gzip data on standard input is
+decompressed by its first bytes: the rows of the plain file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bridge_testing import DIST, REPO
+from test_jvm_scorer import detector_zip, logs  # noqa: F401 - module fixtures
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+COMMANDS = ["launcher", "python"]
+
+
+def _argv(command):
+    return [str(DIST / "bin" / "dl4j-bridge")] if command == "launcher" else [sys.executable, "-m", "dl4j_bridge"]
+
+
+def _env():
+    return dict(os.environ, OMP_NUM_THREADS="2")
+
+
+@pytest.fixture(scope="module")
+def big_log(logs):  # noqa: F811
+    """The test log 150 times: scoring takes long enough to be interrupted while rows are written."""
+    text = logs["test_log"].read_text(encoding="utf-8")
+    path = logs["dir"] / "big.log"
+    path.write_text(text * 150, encoding="utf-8")
+    return path
+
+
+def _summary(command, err):
+    return '{"summary"' in err if command == "launcher" else "sequences scored" in err
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_leaves_whole_rows_the_summary_and_a_message(detector_zip, big_log, tmp_path, command, sig):  # noqa: F811
+    out = tmp_path / "rows.jsonl"
+    proc = subprocess.Popen(_argv(command) + ["score", "--model", str(detector_zip), "--input", str(big_log), "--all",
+                                              "--output", str(out)], cwd=str(REPO), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=_env())
+    try:
+        deadline = time.time() + 240
+        while not (out.exists() and out.stat().st_size > 100_000):   # rows have started to arrive
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            assert time.time() < deadline, "no rows within 240 s"
+            time.sleep(0.05)
+        proc.send_signal(sig)
+        code = proc.wait(timeout=120)
+        err = proc.stderr.read().decode("utf-8", "replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 128 + sig, err[-2000:]
+    data = out.read_bytes()
+    assert data.endswith(b"\n"), data[-300:]
+    rows = [json.loads(line) for line in data.decode("utf-8").splitlines()]   # every line a whole row
+    assert rows and [row["index"] for row in rows] == list(range(len(rows)))
+    said = "interrupted (Ctrl-C)" if sig == signal.SIGINT else "interrupted (SIGTERM)"
+    assert said in err and "Traceback" not in err, err[-2000:]
+    assert _summary(command, err), err[-2000:]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_full_disk_is_exit_4_naming_the_output(detector_zip, logs, command):  # noqa: F811
+    base = _argv(command) + ["score", "--model", str(detector_zip), "--input", str(logs["test_log"]), "--all"]
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run(base, cwd=str(REPO), stdout=full, stderr=subprocess.PIPE, text=True, timeout=600,
+                              env=_env())
+    assert proc.returncode == 4, proc.stderr[-2000:]
+    assert "cannot write to standard output: No space left on device" in proc.stderr, proc.stderr[-2000:]
+    assert _summary(command, proc.stderr) and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    named = subprocess.run(base + ["--output", "/dev/full"], cwd=str(REPO), capture_output=True, text=True,
+                           timeout=600, env=_env())
+    assert named.returncode == 4, named.stderr[-2000:]
+    assert "cannot write to /dev/full: No space left on device" in named.stderr, named.stderr[-2000:]
+    assert _summary(command, named.stderr), named.stderr[-2000:]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_pipe_closed_by_its_reader_ends_quietly_with_141(detector_zip, big_log, command):  # noqa: F811
+    proc = subprocess.Popen(_argv(command) + ["score", "--model", str(detector_zip), "--input", str(big_log), "--all"],
+                            cwd=str(REPO), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+    try:
+        json.loads(proc.stdout.readline())   # `| head -1`
+        proc.stdout.close()
+        code = proc.wait(timeout=300)
+        err = proc.stderr.read().decode("utf-8", "replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 141, err[-2000:]
+    assert "Broken pipe" not in err and "broken pipe" not in err and "Traceback" not in err, err[-2000:]
+    assert _summary(command, err), err[-2000:]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_gzip_on_standard_input_scores_as_the_plain_file(detector_zip, logs, command):  # noqa: F811
+    plain = logs["test_log"].read_bytes()
+    base = _argv(command) + ["score", "--model", str(detector_zip), "--all"]
+    expected = subprocess.run(base + ["--input", str(logs["test_log"])], cwd=str(REPO), capture_output=True,
+                              timeout=600, env=_env())
+    piped = subprocess.run(base + ["--input", "-"], input=gzip.compress(plain), cwd=str(REPO), capture_output=True,
+                           timeout=600, env=_env())
+    assert expected.returncode in (0, 1) and expected.stdout.count(b"\n") > 100, expected.stderr[-2000:]
+    assert piped.returncode == expected.returncode, piped.stderr[-2000:]
+    assert piped.stdout == expected.stdout
+    fifo_gz = logs["dir"] / f"fifo-{command}"   # a pipe that is not named .gz: <(cat app.log.gz)
+    os.mkfifo(fifo_gz)
+    try:
+        writer = subprocess.Popen(["sh", "-c", f"gzip -c < '{logs['test_log']}' > '{fifo_gz}'"])
+        named = subprocess.run(base + ["--input", str(fifo_gz)], cwd=str(REPO), capture_output=True, timeout=600,
+                               env=_env())
+        writer.wait(timeout=60)
+    finally:
+        os.unlink(fifo_gz)
+    assert named.returncode == expected.returncode, named.stderr[-2000:]
+    assert named.stdout == expected.stdout
