@@ -198,7 +198,7 @@ def cmd_score(args) -> int:
         # gzip by its name, or by its first two bytes (1f 8b: cat app.log.gz | score --input -), as the launcher
         if args.input == "-":
             if sys.stdin is None:
-                raise CommandInputError("standard input is closed: give --input FILE, or redirect it (< app.log)")
+                raise CommandInputError("standard input is closed (<&-): give --input FILE, or redirect it (< app.log)")
             gz, stream = sniff_gzip(sys.stdin.buffer)
             source = ByteStream(GzipInput(stream) if gz else stream, "<stdin>")
             source.peeked = True

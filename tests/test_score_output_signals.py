@@ -129,3 +129,13 @@ def test_gzip_on_standard_input_scores_as_the_plain_file(detector_zip, logs, com
         os.unlink(fifo_gz)
     assert named.returncode == expected.returncode, named.stderr[-2000:]
     assert named.stdout == expected.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_closed_standard_input_is_an_input_error(detector_zip, command):  # noqa: F811
+    """`--input - <&-`: the launcher's descriptor 0 would be a file the JVM opened itself (read as log lines)."""
+    proc = subprocess.run(["sh", "-c", 'exec "$@" <&-', "sh"] + _argv(command)
+                          + ["score", "--model", str(detector_zip), "--input", "-"], cwd=str(REPO), capture_output=True,
+                          text=True, timeout=600, env=_env())
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert "standard input is closed (<&-): give --input FILE" in proc.stderr, proc.stderr[-2000:]

@@ -64,6 +64,9 @@ final class ScoreCommand {
         }
         if (!"-".equals(input)) {
             Main.readable(input);   // a file, or a pipe such as <(zcat app.log.gz): read once, streamed
+        } else if (stdinClosed()) {
+            throw new java.io.FileNotFoundException("standard input is closed (<&-): give --input FILE, or redirect it"
+                    + " (< app.log)");
         }
         LogAnomalyScorer scorer = load(args, model);
         String mode = flag(args, "--strict") ? "strict" : flag(args, "--lenient") ? "lenient" : scorer.etlSpec().mode();
@@ -322,6 +325,20 @@ final class ScoreCommand {
             scorer = scorer.withThreshold(value);
         }
         return scorer;
+    }
+
+    /**
+     * Standard input was closed when the launcher started ({@code <&-}): descriptor 0 went to a file the JVM opened
+     * itself (its modules image, a jar), which would be read as log lines. Python sees no stdin at all (exit 3).
+     */
+    private static boolean stdinClosed() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(Paths.get("/proc/self/fd/0")).toString();
+            String home = System.getProperty("java.home", "\0");
+            return target.startsWith(home + "/") || target.endsWith(".jar") || target.endsWith(".so");
+        } catch (IOException | RuntimeException e) {   // no /proc: not Linux
+            return false;
+        }
     }
 
     static boolean flag(String[] args, String name) {
