@@ -33,7 +33,7 @@ final class ScoreCommand {
             "       dl4j-bridge score --model DETECTOR.zip --input LOG|- [--output OUT.jsonl] [--threshold T]\n"
             + "                         [--all] [--strict|--lenient] [--quarantine BAD.jsonl]\n"
             + "                         [--session-idle-lines N] [--batch N] [--trusted]\n"
-            + "         raw log lines (plain or .gz; - = stdin, streamed) -> one JSON object per flagged\n"
+            + "         raw log lines (plain or gzip, by name or content; - = stdin, streamed) -> one JSON object per flagged\n"
             + "         window/session (--all: every one) on stdout, as Python's dl4j-bridge score; a summary on stderr\n"
             + "       dl4j-bridge serve --model DETECTOR.zip --port N (0-65535, 0: a free one) [--host 127.0.0.1]\n"
             + "                         [--threshold T] [--trusted] [--batch N]\n"
