@@ -151,13 +151,13 @@ def test_stdin_stream_and_threshold_override(detector_zip, logs):
     assert all(json.loads(line)["flagged"] for line in everything.stdout.splitlines())
 
 
-@pytest.mark.parametrize("command", ["launcher", "python"])
-def test_stdin_results_come_before_the_input_ends(detector_zip, logs, tmp_path, command):
-    """A live stream: windows complete so far are scored and printed while stdin stays open, by the launcher and
-    by Python's score (which wrote rows only per 4096 sequences, or at the end: nothing while tail -f ran)."""
+def _live_score_with_first_rows(command: str, detector_zip, lines: list):
+    """``score --input - --all`` by the launcher or Python, fed the first 13 of ``lines`` with stdin left open,
+    once its first 4 rows arrived: ``(process, bytes read from its stdout)``. The text reader holds the last
+    record back (continuation lines may follow), so 12 records are complete, and windows 1..4 (8 records and
+    the one after each) can be scored."""
     import select
 
-    lines = logs["test_log"].read_text(encoding="utf-8").splitlines()
     if command == "launcher":
         launcher = DIST / "bin" / "dl4j-bridge"
         if not launcher.is_file():
@@ -171,15 +171,26 @@ def test_stdin_results_come_before_the_input_ends(detector_zip, logs, tmp_path, 
     try:
         proc.stdin.write(("\n".join(lines[:WINDOW + 5]) + "\n").encode("utf-8"))
         proc.stdin.flush()
-        # 13 lines: the text reader holds the last record back (continuation lines may follow), so 12
-        # records are complete, and windows 1..4 (8 records and the one after each) can be scored
         received = b""
         while received.count(b"\n") < 4:
             ready, _, _ = select.select([proc.stdout], [], [], 120)
             assert ready, "no result within 120 s while stdin is open"
             chunk = os.read(proc.stdout.fileno(), 65536)  # the raw pipe: no buffering hides lines from select
-            assert chunk, f"the launcher ended early: {proc.stderr.read()[-2000:]}"
+            assert chunk, f"{command} ended early: {proc.stderr.read()[-2000:]}"
             received += chunk
+    except BaseException:
+        proc.kill()
+        raise
+    return proc, received
+
+
+@pytest.mark.parametrize("command", ["launcher", "python"])
+def test_stdin_results_come_before_the_input_ends(detector_zip, logs, tmp_path, command):
+    """A live stream: windows complete so far are scored and printed while stdin stays open, by the launcher and
+    by Python's score (which wrote rows only per 4096 sequences, or at the end: nothing while tail -f ran)."""
+    lines = logs["test_log"].read_text(encoding="utf-8").splitlines()
+    proc, received = _live_score_with_first_rows(command, detector_zip, lines)
+    try:
         early = [json.loads(line) for line in received.decode("utf-8").splitlines()]
         assert proc.poll() is None, "the launcher must still be reading stdin"
         assert [r["key"] for r in early] == [1, 2, 3, 4]
@@ -493,24 +504,11 @@ def test_both_read_every_gz_member_and_refuse_data_after_the_gzip_stream(detecto
 @pytest.mark.parametrize("command", ["launcher", "python"])
 def test_ctrl_c_while_scoring_stdin_exits_130_with_the_rows_so_far(detector_zip, logs, command):
     """SIGINT ends both scorers with the shell's code 130 (Python: a one-line message, no traceback)."""
-    import select
     import signal
 
     lines = logs["test_log"].read_text(encoding="utf-8").splitlines()
-    argv = [str(DIST / "bin" / "dl4j-bridge")] if command == "launcher" else [sys.executable, "-m", "dl4j_bridge"]
-    proc = subprocess.Popen(argv + ["score", "--model", str(detector_zip), "--input", "-", "--all"], cwd=str(REPO),
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
-                            env=dict(os.environ, OMP_NUM_THREADS="2"))
+    proc, _ = _live_score_with_first_rows(command, detector_zip, lines)   # scoring, and waiting for more input
     try:
-        proc.stdin.write(("\n".join(lines[:WINDOW + 5]) + "\n").encode("utf-8"))
-        proc.stdin.flush()
-        received = b""
-        while received.count(b"\n") < 4:     # scoring has started and the scorer waits for more input
-            ready, _, _ = select.select([proc.stdout], [], [], 120)
-            assert ready, "no result within 120 s while stdin is open"
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            assert chunk, proc.stderr.read()[-2000:]
-            received += chunk
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 130
         err = proc.stderr.read().decode("utf-8", "replace")
