@@ -3,7 +3,6 @@ package io.dl4jbridge.etl;
 import org.junit.Test;
 
 import java.io.StringWriter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -30,15 +29,7 @@ public class AbsentFieldTest {
     }
 
     private static List<Record> read(RecordReader reader, String mode, StringWriter quarantine, String... lines) {
-        ReadReport report = new ReadReport();
-        report.source = "<lines>";
-        reader.start(report, new BadLinePolicy("<lines>", mode, report, quarantine));
-        List<Record> records = new ArrayList<>();
-        for (String line : lines) {
-            reader.accept(line, records::add);
-        }
-        reader.finish(records::add);
-        return records;
+        return ReaderRuns.read(reader, new ReadReport(), mode, quarantine, lines);
     }
 
     @Test

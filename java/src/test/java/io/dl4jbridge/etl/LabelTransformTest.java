@@ -109,13 +109,7 @@ public class LabelTransformTest {
     private static String quarantined(RecordReader reader, LabelTransform label, String... lines) {
         reader.checkValues("label", label::valueCheck);
         StringWriter quarantine = new StringWriter();
-        ReadReport report = new ReadReport();
-        report.source = "<lines>";
-        reader.start(report, new BadLinePolicy("<lines>", "lenient", report, quarantine));
-        for (String line : lines) {
-            reader.accept(line, r -> { });
-        }
-        reader.finish(r -> { });
+        ReaderRuns.read(reader, new ReadReport(), "lenient", quarantine, lines);
         return quarantine.toString();
     }
 

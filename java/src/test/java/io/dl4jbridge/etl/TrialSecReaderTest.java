@@ -25,14 +25,7 @@ public class TrialSecReaderTest {
 
     private static List<Record> read(RecordReader reader, String mode, StringWriter quarantine, String... lines) {
         report = new ReadReport();
-        report.source = "<lines>";
-        reader.start(report, new BadLinePolicy("<lines>", mode, report, quarantine));
-        List<Record> records = new ArrayList<>();
-        for (String line : lines) {
-            reader.accept(line, records::add);
-        }
-        reader.finish(records::add);
-        return records;
+        return ReaderRuns.read(reader, report, mode, quarantine, lines);
     }
 
     @Test
