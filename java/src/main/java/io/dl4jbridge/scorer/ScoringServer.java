@@ -739,9 +739,10 @@ public final class ScoringServer {
             status = 503;
             long heapMiB = Runtime.getRuntime().maxMemory() >> 20;
             message = "out of memory while handling this request" + (bodyBytes >= 0 ? " (" + bodyBytes + " bytes)" : "")
-                    + ": " + t.getMessage() + ". The batch was too large for the JVM's memory (heap limit "
-                    + heapMiB + " MiB): send fewer lines per request, start the server with a smaller --batch "
-                    + "(sequences per forward pass, now " + options.batch + "), or give it more memory "
+                    + ": " + t.getMessage() + ". The requests being handled at once did not fit in the JVM's memory "
+                    + "(heap limit " + heapMiB + " MiB; each holds its body and its sequences, up to --threads "
+                    + "requests at a time): send fewer lines per request, start the server with fewer --threads or a "
+                    + "smaller --batch (sequences per forward pass, now " + options.batch + "), or give it more memory "
                     + "(JAVA_OPTS=-Xmx4g for the heap; -Dorg.bytedeco.javacpp.maxbytes=... and maxphysicalbytes for "
                     + "ND4J's off-heap memory)";
         } else {
