@@ -168,8 +168,8 @@ public class ScoringServerRobustnessTest {
             };
             String[] oom = request("POST", base + "/score", valid, "Content-Type");
             assertEquals("503", oom[0]);
-            assertTrue(oom[1], oom[1].startsWith("{\"error\":\"out of memory") && oom[1].contains("too large")
-                    && oom[1].contains("--batch") && oom[1].contains("JAVA_OPTS=-Xmx"));
+            assertTrue(oom[1], oom[1].startsWith("{\"error\":\"out of memory") && oom[1].contains("did not fit")
+                    && oom[1].contains("--threads") && oom[1].contains("--batch") && oom[1].contains("JAVA_OPTS=-Xmx"));
             assertTrue(oom[2], oom[2].startsWith("application/json"));
             String health = request("GET", base + "/health", null)[1];
             assertTrue(health, health.contains("\"status\":\"degraded\"") && health.contains("\"errors\":1")
