@@ -71,12 +71,7 @@ public final class EtlSpec {
     }
 
     public static EtlSpec parse(String json) {
-        JsonNode node;
-        try {
-            node = JsonValues.MAPPER.readTree(json);
-        } catch (IOException e) {
-            throw new SpecException("the ETL spec is not valid JSON: " + e.getMessage(), e);
-        }
+        JsonNode node = readJson(json, "the ETL spec");
         if (node == null || !node.isObject() || !FORMAT.equals(text(node, "format"))) {
             throw new SpecException("not an ETL pipeline spec (format " + (node == null ? null : node.get("format")) + ")");
         }
@@ -239,6 +234,15 @@ public final class EtlSpec {
         return reader(spec.get("reader"));
     }
 
+    /** {@code json} read as a tree, or a {@link SpecException} saying {@code what} is not valid JSON. */
+    private static JsonNode readJson(String json, String what) {
+        try {
+            return JsonValues.MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new SpecException(what + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
     /**
      * Builds the parts of a spec that need no fitting exactly as {@link #parse} does, so that what the JVM would
      * refuse at load time is known before training: {@code {"reader": {...}, "transforms": [...]}} (both
@@ -248,12 +252,7 @@ public final class EtlSpec {
      * @throws SpecException naming what the JVM cannot run
      */
     public static void checkParts(String json) {
-        JsonNode node;
-        try {
-            node = JsonValues.MAPPER.readTree(json);
-        } catch (IOException e) {
-            throw new SpecException("the ETL spec parts are not valid JSON: " + e.getMessage(), e);
-        }
+        JsonNode node = readJson(json, "the ETL spec parts");
         if (node == null || !node.isObject()) {
             throw new SpecException("the ETL spec parts must be a JSON object");
         }
