@@ -14,6 +14,7 @@ which file and what to do), 4 anything else.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import json
 import logging
@@ -212,13 +213,13 @@ def cmd_score(args) -> int:
                 raise
         else:
             source = args.input
-        scored, flagged = _score_stream(detector, source, args.output, flagged_only=not args.all,
-                                        live=args.input == "-" and not gz)   # compressed stdin reads as a file
+        counts = _score_stream(detector, source, args.output, flagged_only=not args.all,
+                               live=args.input == "-" and not gz)   # compressed stdin reads as a file
     except (SourceError, OutputClosed, OutputError, KeyboardInterrupt) as error:
         # a truncated .gz or data after it, an output that cannot be written, Ctrl-C / SIGTERM: the summary of
         # what was scored, then the error
-        if hasattr(error, "scored"):
-            _score_summary(args, detector, error.scored, error.flagged)
+        if hasattr(error, "counts"):
+            _score_summary(args, detector, error.counts)
         raise
     finally:
         if previous_sigterm is not None:
@@ -228,14 +229,30 @@ def cmd_score(args) -> int:
                 source.stream.close()   # the GzipInput (it leaves the handle open), or the handle itself
             finally:
                 handle.close()
-    _score_summary(args, detector, scored, flagged)
-    if scored == 0:
+    _score_summary(args, detector, counts)
+    if counts.scored == 0:
         return 0
-    return EXIT_FLAGGED if flagged else EXIT_OK
+    return EXIT_FLAGGED if counts.flagged else EXIT_OK
 
 
-def _score_summary(args, detector, scored: int, flagged: int) -> None:
+def unjudged_warning(unjudged: int) -> str:
+    """The warning for sequences with no step to judge (the launcher's ``ScoreCommand.unjudgedWarning``)."""
+    return (f"{unjudged} sequence(s) had no step to judge (sessions of one event: nothing predicts a session's "
+            "first event, and it has no next one): they score 0 and are never flagged (unjudged_sequences). To "
+            'judge every event, train on windows ([sequence] kind = "windows", next_event = true)')
+
+
+@dataclasses.dataclass
+class ScoreCounts:
+    """What ``score`` has scored so far: sequences, flagged ones, and unjudged ones (no step to judge)."""
+    scored: int = 0
+    flagged: int = 0
+    unjudged: int = 0
+
+
+def _score_summary(args, detector, counts: ScoreCounts) -> None:
     """``score``'s summary line on standard error, also after a read that failed (as the launcher's)."""
+    scored, flagged = counts.scored, counts.flagged
     if scored == 0:
         print(f"dl4j-bridge: {args.input} yields no complete sequence to score; "
               f"{_read_summary(detector.pipeline_.report)}", file=sys.stderr)
@@ -248,7 +265,10 @@ def _score_summary(args, detector, scored: int, flagged: int) -> None:
           + (f", split_sessions {detector.pipeline_.split_sessions}, extra_parts {detector.pipeline_.extra_parts}"
              if detector.pipeline_.split_sessions else "")
           + (f", truncated_sessions {detector.pipeline_.truncated_sessions}, truncated_records "
-             f"{detector.pipeline_.truncated_records}" if detector.pipeline_.truncated_sessions else ""), file=sys.stderr)
+             f"{detector.pipeline_.truncated_records}" if detector.pipeline_.truncated_sessions else "")
+          + (f", unjudged_sequences {counts.unjudged}" if counts.unjudged else ""), file=sys.stderr)
+    if counts.unjudged:
+        log.warning("%s", unjudged_warning(counts.unjudged))
 
 
 def _score_stream(detector, source, output: str, *, flagged_only: bool,
@@ -284,8 +304,8 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
 
     Returns
     -------
-    tuple of int
-        ``(sequences scored, sequences flagged)``.
+    ScoreCounts
+        Sequences scored, flagged, and unjudged (no step to judge: one-event sessions of a next-event model).
     """
     import numpy as np
 
@@ -295,7 +315,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
     from .network import PREDICT_CHUNK
 
     block = PREDICT_CHUNK if block is None else int(block)
-    scored = flagged = 0
+    counts = ScoreCounts()
     out = None
     name = "standard output" if output == "-" else output
 
@@ -312,16 +332,17 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
                               "failure were written") from error
 
     def write(part) -> None:
-        nonlocal out, scored, flagged
+        nonlocal out
         if out is None:
             if output == "-" and sys.stdout is None:   # started with standard output closed (>&-)
                 raise OutputError("cannot write to standard output: Bad file descriptor (standard output is "
                                   "closed: redirect it, or give --output FILE)")
             out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")
         scores = detector.score_batch(part)
-        first = scored
-        scored += len(part)   # counted as scored before its rows are written (the launcher's summary, too)
-        flagged += int((scores.scores > detector.threshold_).sum())
+        first = counts.scored
+        counts.scored += len(part)   # counted as scored before its rows are written (the launcher's summary, too)
+        counts.flagged += int((scores.scores > detector.threshold_).sum())
+        counts.unjudged += int((scores.scored_steps == 0).sum())
         for row in detector.explain(part, flagged_only=flagged_only, scores=scores):
             row["index"] += first    # the sequence's number in the whole input, as the launcher's
             guarded(out.write, json.dumps(row, default=str) + "\n")   # one call: a row is whole or not there
@@ -352,7 +373,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         except SourceError as error:   # a truncated .gz: the complete windows read are scored, as the launcher does
             if pending is not None:
                 write(pending)
-            error.scored, error.flagged = scored, flagged   # for the summary (cmd_score)
+            error.counts = counts   # for the summary (cmd_score)
             raise
         if pending is not None:
             write(pending)
@@ -360,7 +381,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
             closing, out = out, None
             guarded(closing.close)
     except (OutputClosed, OutputError, KeyboardInterrupt) as error:
-        error.scored, error.flagged = scored, flagged   # for the summary (cmd_score)
+        error.counts = counts   # for the summary (cmd_score)
         raise
     finally:
         if out is not None and out is not sys.stdout:
@@ -368,7 +389,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
                 out.close()   # the whole rows written so far (Ctrl-C / SIGTERM) reach the file
             except OSError:
                 pass
-    return scored, flagged
+    return counts
 
 
 def cmd_evaluate(args) -> int:

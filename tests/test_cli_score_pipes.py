@@ -26,7 +26,7 @@ class _Detector:
         self.pipeline_ = pipeline
 
     def score_batch(self, part):
-        return SimpleNamespace(scores=np.where(np.arange(len(part)) % 3 == 0, 1.0, 0.0))
+        return SimpleNamespace(scores=np.where(np.arange(len(part)) % 3 == 0, 1.0, 0.0), scored_steps=np.ones(len(part)))
 
     def explain(self, part, *, flagged_only, scores):
         for index, score in enumerate(scores.scores):

@@ -51,13 +51,15 @@ def _pipeline(**sessions):
                     Sessions("ip", max_length=MAX_LENGTH, **sessions))
 
 
-def _train_and_score_both(pipeline, batch, lines, tmp_path, name):
-    """A small classifier on ``batch`` saved with ``pipeline``; the launcher's and Python's ``score --all`` of
-    ``lines``: ``(launcher process, Python process, rows)``, after checking both gave the same rows."""
+def _train_and_score_both(pipeline, batch, lines, tmp_path, name, detector=None):
+    """``detector`` (default: a small classifier) fitted on ``batch``, saved with ``pipeline``; the launcher's and
+    Python's ``score --all`` of ``lines``: ``(launcher process, Python process, rows)``, after checking both gave
+    the same rows."""
     from dl4j_bridge.detectors import SequenceClassifier
 
-    detector = SequenceClassifier(hidden_sizes=(4,), epochs=2, batch_size=16, learning_rate=0.05, patience=0,
-                                  validation_fraction=0.0, threshold="fixed", threshold_value=0.5, seed=3)
+    if detector is None:
+        detector = SequenceClassifier(hidden_sizes=(4,), epochs=2, batch_size=16, learning_rate=0.05, patience=0,
+                                      validation_fraction=0.0, threshold="fixed", threshold_value=0.5, seed=3)
     detector.fit(batch)
     model = detector.save(tmp_path / name, pipeline=pipeline)
     source = tmp_path / "long_session.jsonl"
@@ -97,6 +99,37 @@ def test_long_sessions_are_split_into_parts_and_the_launcher_prints_pythons_rows
     assert "split into consecutive parts" in java.stderr and "raise max_length" in java.stderr
     assert "split_sessions 1, extra_parts 2" in python.stderr
     assert "WARNING" in python.stderr and "raise max_length" in python.stderr
+
+
+def test_one_event_sessions_of_a_next_event_model_are_counted_as_unjudged_on_both_sides(jvm, tmp_path):
+    from dl4j_bridge.detectors import NextEventDetector
+
+    train = [json.dumps(r) for r in _records()]
+    pipeline = _pipeline()
+    pipeline.fit(train)
+    detector = NextEventDetector(top_g=2, score="count", n_events=pipeline.n_template_ids, hidden_sizes=(4,),
+                                 epochs=2, batch_size=16, learning_rate=0.05, patience=0, validation_fraction=0.0,
+                                 threshold="fixed", threshold_value=0.5, seed=3)
+    lonely = [{"ts": _iso(900 + i), "ip": f"10.9.9.{i}", "msg": "accepted login 1", "bytes": 100, "label": 0}
+              for i in range(3)]
+    lines = train + [json.dumps(r) for r in lonely]
+    java, python, rows, _ = _train_and_score_both(pipeline, pipeline.transform(train), lines, tmp_path, "next.zip",
+                                                  detector)
+    unjudged = [r for r in rows if r["key"].startswith("10.9.9.")]
+    assert len(unjudged) == 3 and all(r["step"] == -1 and r["score"] == 0 and not r["flagged"] for r in unjudged)
+    assert all(r["step"] >= 0 for r in rows if not r["key"].startswith("10.9.9."))
+    summary = json.loads(java.stderr.strip().splitlines()[-1])
+    assert summary["unjudged_sequences"] == 3 and summary["sequences"] == len(rows)
+    assert "3 sequence(s) had no step to judge" in java.stderr
+    assert "unjudged_sequences 3" in python.stderr and "3 sequence(s) had no step to judge" in python.stderr
+    warning = [line for line in java.stderr.splitlines() if "had no step to judge" in line][0]
+    assert warning.split("warning: ", 1)[1] in python.stderr   # the same words on both sides
+
+    # without one-event sessions, nothing is said
+    java, python, rows, _ = _train_and_score_both(pipeline, pipeline.transform(train), train, tmp_path, "again.zip",
+                                                  detector)
+    assert "unjudged_sequences" not in json.loads(java.stderr.strip().splitlines()[-1])
+    assert "unjudged" not in python.stderr and "no step to judge" not in java.stderr
 
 
 @pytest.mark.parametrize("saved", ["truncate", "without overflow"])

@@ -239,12 +239,23 @@ final class ScoreCommand {
                         + "overflow) or a larger max_length");
             }
         }
+        if (stream.unjudged() > 0) {
+            s.put("unjudged_sequences", stream.unjudged());
+            err.println("dl4j-bridge: warning: " + unjudgedWarning(stream.unjudged()));
+        }
         s.put("sequences", stream.scored());
         s.put("flagged", stream.flagged());
         s.put("threshold", scorer.threshold());
         s.put("seconds", Math.round(seconds * 1000) / 1000.0);
         s.put("lines_per_second", seconds > 0 ? Math.round(report.lines / seconds) : 0);
         err.println(JsonText.dumpsCompact(s));
+    }
+
+    /** Python's {@code dl4j_bridge.cli.unjudged_warning}, word for word. */
+    static String unjudgedWarning(long unjudged) {
+        return unjudged + " sequence(s) had no step to judge (sessions of one event: nothing predicts a session's "
+                + "first event, and it has no next one): they score 0 and are never flagged (unjudged_sequences). To "
+                + "judge every event, train on windows ([sequence] kind = \"windows\", next_event = true)";
     }
 
     static int serve(String[] args) throws IOException {

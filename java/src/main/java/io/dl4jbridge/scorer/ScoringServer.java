@@ -53,7 +53,7 @@ import java.util.regex.Pattern;
  *
  * <ul>
  * <li>{@code GET /health} (or {@code HEAD}: no body) -> 200 {@code {"status": "ok", "model", "model_sha256",
- *     "model_loaded_at", "kind", "threshold", "sequence", "features", "requests", "scored", "flagged", "lines",
+ *     "model_loaded_at", "kind", "threshold", "sequence", "features", "requests", "scored", "flagged", "unjudged", "lines",
  *     "bad_lines", "errors", "read_timeouts", "write_timeouts", "busy", "in_flight"}}
  *     ({@code "status": "degraded"} while the last scoring request failed with a server error, with
  *     {@code last_error}; 503 {@code "stopping"} once the server is stopping).</li>
@@ -61,8 +61,9 @@ import java.util.regex.Pattern;
  *     session ({@code application/x-ndjson}), as {@code dl4j-bridge score} prints them: the flagged
  *     ones, or all with {@code all=true}. Each request is its own stream: sessions close at the end
  *     of the body. {@code threshold=T} overrides the threshold. Headers {@code X-Lines}, {@code X-Sequences},
- *     {@code X-Flagged}, {@code X-Bad-Lines} (and {@code X-Absent-Fields} when mapped fields are missing on
- *     every line) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}}.</li>
+ *     {@code X-Flagged}, {@code X-Bad-Lines}, {@code X-Unjudged-Sequences} (and {@code X-Absent-Fields} when
+ *     mapped fields are missing on every line; for sessions {@code X-Records-Without-Key}, {@code X-Split-Sessions},
+ *     {@code X-Truncated-Records}) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}}.</li>
  * </ul>
  *
  * <p>Requests are read on a pool of {@link Options#threads} + {@link #RESERVED_THREADS} threads; at most
@@ -205,6 +206,7 @@ public final class ScoringServer {
     private final AtomicLong readTimeouts = new AtomicLong();
     private final AtomicLong writeTimeouts = new AtomicLong();
     private final AtomicLong busy = new AtomicLong();
+    private final AtomicLong unjudged = new AtomicLong();
     /** {@code POST /score} requests between their handler's start and their answer's end; at most {@link Options#threads}. */
     private final Semaphore scoreSlots;
     private final String modelSha256;
@@ -509,6 +511,7 @@ public final class ScoringServer {
         out.put("requests", requests.get());
         out.put("scored", scored.get());
         out.put("flagged", flagged.get());
+        out.put("unjudged", unjudged.get());
         out.put("lines", lines.get());
         out.put("bad_lines", badLines.get());
         out.put("errors", errors.get());
@@ -722,6 +725,14 @@ public final class ScoringServer {
         if (!report.absentFields.isEmpty()) {
             answer.headers.put("X-Absent-Fields", String.join(",", report.absentFields));
         }
+        answer.headers.put("X-Unjudged-Sequences", Long.toString(stream.unjudged()));
+        if (stream.etl().assembler() instanceof io.dl4jbridge.etl.SessionAssembler) {
+            io.dl4jbridge.etl.SessionAssembler sessions = (io.dl4jbridge.etl.SessionAssembler) stream.etl().assembler();
+            answer.headers.put("X-Records-Without-Key", Long.toString(sessions.recordsWithoutKey()));
+            answer.headers.put("X-Split-Sessions", Long.toString(sessions.splitSessions()));
+            answer.headers.put("X-Truncated-Records", Long.toString(sessions.truncatedRecords()));
+        }
+        unjudged.addAndGet(stream.unjudged());
         scored.addAndGet(counts[1]);
         flagged.addAndGet(counts[2]);
         lines.addAndGet(report.lines);

@@ -45,6 +45,8 @@ public final class ScoringStream {
     /** Set by {@link #finish}: the stream takes no more calls. */
     private boolean finished;
     private long flagged;
+    /** Scored sequences with no step to judge (a one-event session of a next-event model): score 0, never flagged. */
+    private long unjudged;
 
     ScoringStream(LogAnomalyScorer scorer, EtlStream etl, int batchSize) {
         this(scorer, etl, batchSize, MAX_BATCH_VALUES);
@@ -105,6 +107,9 @@ public final class ScoringStream {
             if (s.anomaly) {
                 flagged++;
             }
+            if (s.scoredSteps == 0) {
+                unjudged++;
+            }
             out.accept(s);
         }
     }
@@ -137,6 +142,15 @@ public final class ScoringStream {
 
     public long flagged() {
         return flagged;
+    }
+
+    /**
+     * Sequences scored so far that had no step to judge: with a next-event model on sessions, a session of one
+     * event (nothing predicts its first event, and it has no next one). They score 0 and count in
+     * {@link #scored()}, but were never judged.
+     */
+    public long unjudged() {
+        return unjudged;
     }
 
     /** NCW arrays of a batch: x [batch, features, time], mask [batch, time], step ids, next ids. */

@@ -121,6 +121,53 @@ public class ScoringServerTest {
         }
     }
 
+    @Test
+    public void sessionAnswersSayHowManySequencesHadNoStepToJudgeAndHowSessionsWereCut() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_csv_sessions.json", "next_event", 0.3, 1);
+        // two sessions of one event (roles "solo" and "lone") after the vector's own
+        long oneEvent = d.sequences.stream().filter(q -> q.length == 1).count() + 2;
+        assertTrue(d.sequences.stream().anyMatch(q -> q.length > 1));
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        byte[] body = (String.join("\n", ParityVectors.lines(d.vector)) + "\n"
+                + "05/03/2024 10:00:00,solo-01,sshd,Accepted password for root,,0\n"
+                + "05/03/2024 10:00:01,lone-07,sshd,Accepted password for root,,0\n").getBytes(StandardCharsets.UTF_8);
+        ScoringServer server = ScoringServer.start(scorer, "127.0.0.1", 0);
+        try {
+            String base = "http://127.0.0.1:" + server.port();
+            String[] got = ScoringServerRobustnessTest.request("POST", base + "/score?all=true", body,
+                    "X-Sequences", "X-Unjudged-Sequences", "X-Records-Without-Key", "X-Split-Sessions",
+                    "X-Truncated-Records");
+            assertEquals(got[1], "200", got[0]);
+            assertEquals(Integer.toString(d.sequences.size() + 2), got[2]);
+            assertEquals(Long.toString(oneEvent), got[3]);
+            long unjudgedRows = java.util.Arrays.stream(got[1].split("\n")).filter(r -> r.contains("\"step\": -1,")).count();
+            assertEquals(got[1], oneEvent, unjudgedRows);
+            assertEquals("0", got[4]);
+            long split = d.sequences.stream().filter(q -> q.part == 1).count();   // sessions over max_length 40
+            assertTrue(split > 0);
+            assertEquals(Long.toString(split), got[5]);
+            assertEquals("0", got[6]);   // overflow "split": nothing cut
+            ScoringServerRobustnessTest.request("POST", base + "/score", body);
+            String health = ScoringServerRobustnessTest.request("GET", base + "/health", null)[1];
+            assertTrue(health, health.contains("\"unjudged\":" + 2 * oneEvent + ","));
+        } finally {
+            server.stop();
+        }
+        // windows: every window has a step to judge, and no session headers
+        TestDetectors w = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        ScoringServer windows = ScoringServer.start(LogAnomalyScorer.load(w.zip.toPath()), "127.0.0.1", 0);
+        try {
+            String[] got = ScoringServerRobustnessTest.request("POST", "http://127.0.0.1:" + windows.port() + "/score",
+                    (String.join("\n", ParityVectors.lines(w.vector)) + "\n").getBytes(StandardCharsets.UTF_8),
+                    "X-Unjudged-Sequences", "X-Split-Sessions");
+            assertEquals(got[1], "200", got[0]);
+            assertEquals("0", got[2]);
+            assertEquals(null, got[3]);
+        } finally {
+            windows.stop();
+        }
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
