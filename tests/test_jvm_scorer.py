@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -151,7 +152,7 @@ def test_stdin_stream_and_threshold_override(detector_zip, logs):
     assert all(json.loads(line)["flagged"] for line in everything.stdout.splitlines())
 
 
-def _live_score_with_first_rows(command: str, detector_zip, lines: list):
+def _live_score_with_first_rows(command: str, detector_zip, lines: list, *options, rows: int = 4):
     """``score --input - --all`` by the launcher or Python, fed the first 13 of ``lines`` with stdin left open,
     once its first 4 rows arrived: ``(process, bytes read from its stdout)``. The text reader holds the last
     record back (continuation lines may follow), so 12 records are complete, and windows 1..4 (8 records and
@@ -165,14 +166,15 @@ def _live_score_with_first_rows(command: str, detector_zip, lines: list):
         argv = [str(launcher)]
     else:
         argv = [sys.executable, "-m", "dl4j_bridge"]
-    proc = subprocess.Popen(argv + ["score", "--model", str(detector_zip), "--input", "-", "--all"], cwd=str(REPO),
+    proc = subprocess.Popen(argv + ["score", "--model", str(detector_zip), "--input", "-", "--all", *map(str, options)],
+                            cwd=str(REPO),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
                             env=dict(os.environ, OMP_NUM_THREADS="2"))
     try:
         proc.stdin.write(("\n".join(lines[:WINDOW + 5]) + "\n").encode("utf-8"))
         proc.stdin.flush()
         received = b""
-        while received.count(b"\n") < 4:
+        while received.count(b"\n") < rows:
             ready, _, _ = select.select([proc.stdout], [], [], 120)
             assert ready, "no result within 120 s while stdin is open"
             chunk = os.read(proc.stdout.fileno(), 65536)  # the raw pipe: no buffering hides lines from select
@@ -206,6 +208,33 @@ def test_stdin_results_come_before_the_input_ends(detector_zip, logs, tmp_path, 
         run = _launcher if command == "launcher" else _python
         _same_rows(early + rest, [json.loads(line) for line in
                                   run("score", "--model", detector_zip, "--input", whole, "--all").stdout.splitlines()])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.mark.parametrize("command", ["launcher", "python"])
+def test_a_live_stdins_rejected_lines_reach_the_quarantine_file_while_it_waits(detector_zip, logs, tmp_path, command):
+    """``tail -f app.log | score --input - --lenient --quarantine bad.jsonl``: the bad lines read so far are in
+    the file while stdin stays open (both sides held them in a buffer until the end)."""
+    lines = logs["test_log"].read_text(encoding="utf-8").splitlines()
+    junk = "%%% this is not a syslog line %%%"
+    quarantine = tmp_path / f"{command}.jsonl"
+    proc, _ = _live_score_with_first_rows(command, detector_zip, lines[:2] + [junk] + lines[2:], "--lenient",
+                                          "--quarantine", quarantine, rows=3)   # 12 records: 3 windows
+    try:
+        assert proc.poll() is None, "still reading stdin"
+        deadline = time.monotonic() + 30
+        while junk not in (quarantine.read_text(encoding="utf-8") if quarantine.exists() else "") \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        records = [json.loads(line) for line in quarantine.read_text(encoding="utf-8").splitlines()]
+        assert [(r["line"], r["text"]) for r in records] == [(3, junk)], records
+        assert proc.poll() is None
+        proc.stdin.close()
+        proc.stdout.read()
+        assert proc.wait(timeout=120) in (0, 1), proc.stderr.read()[-2000:]
+        assert [json.loads(line)["text"] for line in quarantine.read_text(encoding="utf-8").splitlines()] == [junk]
     finally:
         if proc.poll() is None:
             proc.kill()

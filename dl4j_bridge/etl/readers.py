@@ -310,7 +310,9 @@ class _BadLineSink:
             while cut < len(self.pending) and self.pending[cut][0] <= upto:
                 cut += 1
             ready, self.pending = self.pending[:cut], self.pending[cut:]
-        self.handle.write("".join(text for _, text in ready))
+        if ready:
+            self.handle.write("".join(text for _, text in ready))
+            self.handle.flush()   # on disk once final: a live stdin's rejected lines show while it waits for more
 
     def raise_first(self) -> None:
         """Strict mode: raise the :class:`BadLineError` of the first bad line met so far, if any."""

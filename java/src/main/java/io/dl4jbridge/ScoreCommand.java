@@ -132,6 +132,13 @@ final class ScoreCommand {
                             if (live) {  // a live stream: do not hold results back while waiting for input
                                 stream.flush(print);
                                 rows.flush();
+                                if (bad != null) {   // nor the lines rejected so far
+                                    try {
+                                        bad.flush();
+                                    } catch (IOException e) {
+                                        throw new java.io.UncheckedIOException(e);
+                                    }
+                                }
                             }
                         });
                     } catch (java.util.zip.ZipException | java.io.EOFException e) {
