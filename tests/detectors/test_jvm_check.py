@@ -57,7 +57,9 @@ COND_READER = ("regex = '(?P<Time>\\d+) (?P<Host>\\S+) (?P<Component>[^\\[:]+)(?
 def _write(tmp_path, *, reader=EPOCH_READER, time_format="%s", output="", time_column='"Time"'):
     messages = ["session opened for user root", "connection from 10.0.0.{} closed", "job {} started",
                 "job {} finished"]
-    lines = [f"{1077804742 + i} node-{i % 3} sshd[{100 + i}]: {messages[i % 4].format(i % 7)}" for i in range(240)]
+    # irregular gaps (1 to 9 s): a time read differently on one side would change the time features
+    lines = [f"{1077804742 + 5 * i + (7 * i) % 5} node-{i % 3} sshd[{100 + i}]: {messages[i % 4].format(i % 7)}"
+             for i in range(240)]
     (tmp_path / "app.log").write_text("\n".join(lines) + "\n")
     config = tmp_path / "run.toml"
     config.write_text(CONFIG.format(reader=reader, time_format=time_format, output=output, time_column=time_column))
@@ -129,3 +131,8 @@ def test_epoch_seconds_train_and_the_saved_spec_loads_on_the_jvm(tmp_path, capsy
         spec = model.text(ETL_ENTRY)
     assert '"format": "%s"' in spec
     jpype.JClass("io.dl4jbridge.etl.EtlSpec").parse(spec)
+    # the launcher reads the epoch seconds as Python does: the same rows and scores for every window
+    from test_jvm_scorer import _launcher_against_python
+
+    _, rows, _ = _launcher_against_python(tmp_path / "models" / "ne.zip", tmp_path / "app.log")
+    assert len(rows) == 240 - 5
