@@ -199,16 +199,20 @@ def _checked_copy(source: Path, copy: Path) -> ModelFile:
                                 break
                             size += len(chunk)
                             inflated += len(chunk)
-                            if size > info.file_size or inflated > MAX_TOTAL_UNCOMPRESSED_BYTES:
+                            if inflated > MAX_TOTAL_UNCOMPRESSED_BYTES:
                                 raise UntrustedModelError(
-                                    f"{source}: entry {info.filename!r} inflates beyond its declared size or the "
-                                    f"limit of {MAX_TOTAL_UNCOMPRESSED_BYTES} bytes (a zip bomb?); {_TRUST_HINT}")
+                                    f"{source}: entry {info.filename!r} inflates beyond the limit of "
+                                    f"{MAX_TOTAL_UNCOMPRESSED_BYTES} bytes (a zip bomb?); {_TRUST_HINT}")
+                            if size > info.file_size:   # damage or a lie (zipfile stops at the size): not to trust
+                                raise ModelIntegrityError(
+                                    f"{source}: entry {info.filename!r} inflates beyond its declared size of "
+                                    f"{info.file_size} bytes; the file is damaged (or was altered): {_DAMAGE_HINT}")
                             digest.update(chunk)
                             dst.write(chunk)
                             if keep is not None:
                                 keep += chunk
                 except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
-                    if isinstance(error, UntrustedModelError):
+                    if isinstance(error, (UntrustedModelError, ModelIntegrityError)):
                         raise
                     raise ModelIntegrityError(f"{source}: entry {info.filename!r} cannot be read ({error}); the "
                                               "file is damaged: " + _DAMAGE_HINT) from None

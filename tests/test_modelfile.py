@@ -119,8 +119,9 @@ def test_the_total_size_limit_holds_for_declared_and_inflated_bytes(saved, tmp_p
     size = zipfile.ZipFile(saved["network"]).getinfo("configuration.json").file_size
     struct.pack_into("<I", data, _central_record(bytes(data), "configuration.json") + 24, size - 100)
     lying.write_bytes(bytes(data))
-    with pytest.raises(db.ModelFileError, match="'configuration.json'"):
+    with pytest.raises(db.ModelIntegrityError, match="'configuration.json'.*damaged") as refused:
         db.Network.load(lying)
+    assert "if you trust this file" not in str(refused.value)   # damage is no reason to skip the checks
 
 
 def _central_record(data: bytes, name: str) -> int:
@@ -317,6 +318,16 @@ def test_the_java_loader_applies_the_same_checks(saved, tmp_path):
     for path, message in cases.values():
         with pytest.raises(db.JavaError, match=message), java_errors():
             check.read(path_of.get(str(path)), False)
+    # a central directory that understates a size (as a changed byte of compressed data can make an entry
+    # inflate past it): damage, not a zip bomb to load with trusted=true
+    lying = bytearray(Path(saved["detector"]).read_bytes())
+    size = zipfile.ZipFile(saved["detector"]).getinfo("coefficients.bin").file_size
+    struct.pack_into("<I", lying, _central_record(bytes(lying), "coefficients.bin") + 24, size - 100)
+    (tmp_path / "lying.zip").write_bytes(bytes(lying))
+    with pytest.raises(db.JavaError, match=f"ModelIntegrityException.*'coefficients.bin' inflates beyond its declared "
+                                           f"size of {size - 100} bytes; the file is damaged") as refused, java_errors():
+        check.read(path_of.get(str(tmp_path / "lying.zip")), False)
+    assert "if you trust this file" not in str(refused.value) and str(refused.value).count("damaged") == 1
     assert check.POLICY.maxEntries == modelfile.MAX_ENTRIES
     assert str(check.POLICY.serialFilter) == modelfile.SERIAL_FILTER
     assert sorted(str(n) for n in check.POLICY.allowedEntries) == sorted(modelfile.ALLOWED_ENTRIES)

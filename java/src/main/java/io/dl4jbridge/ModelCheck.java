@@ -186,7 +186,7 @@ public final class ModelCheck {
                 try (InputStream in = zf.getInputStream(entry)) {
                     data = readCapped(in, trusted ? Long.MAX_VALUE : entry.getSize(),
                             trusted ? Long.MAX_VALUE : POLICY.maxTotalUncompressedBytes - inflated, file, entry.getName());
-                } catch (UntrustedModelException e) {
+                } catch (UntrustedModelException | ModelIntegrityException e) {
                     throw e;
                 } catch (IOException e) {
                     throw new ModelIntegrityException(file + ": entry '" + entry.getName() + "' cannot be read ("
@@ -270,9 +270,13 @@ public final class ModelCheck {
         int n;
         while ((n = in.read(buf)) > 0) {
             size += n;
-            if (size > declared || size > budget) {
-                throw new UntrustedModelException(file + ": entry '" + name + "' inflates beyond its declared size or"
-                        + " the limit of " + POLICY.maxTotalUncompressedBytes + " bytes (a zip bomb?); " + TRUST_HINT);
+            if (size > budget) {
+                throw new UntrustedModelException(file + ": entry '" + name + "' inflates beyond the limit of "
+                        + POLICY.maxTotalUncompressedBytes + " bytes (a zip bomb?); " + TRUST_HINT);
+            }
+            if (size > declared) {   // damage (a changed byte of compressed data) or a lie: not a file to trust
+                throw new ModelIntegrityException(file + ": entry '" + name + "' inflates beyond its declared size of "
+                        + declared + " bytes; the file is damaged (or was altered): " + DAMAGE_HINT);
             }
             out.write(buf, 0, n);
         }
