@@ -230,9 +230,23 @@ def cmd_score(args) -> int:
             finally:
                 handle.close()
     _score_summary(args, detector, counts)
+    report = detector.pipeline_.report
+    if report.records == 0 and report.bad_lines > 0:   # lenient, yet nothing was a record: not "nothing flagged"
+        raise CommandInputError(every_line_bad_error(report.source or args.input, report.bad_lines))
     if counts.scored == 0:
         return 0
     return EXIT_FLAGGED if counts.flagged else EXIT_OK
+
+
+#: What to check when no line was a record (the launcher's ``ScoreSummary.everyLineBadAdvice``, word for word).
+EVERY_LINE_BAD = ("is this the model for this log (its reader and fields)? Check the first bad line with --strict, "
+                  "or list them all with --quarantine BAD.jsonl")
+
+
+def every_line_bad_error(source: str, bad_lines: int) -> str:
+    """The error of a lenient read whose every line was bad (exit 3; the launcher's ``everyLineBadError``)."""
+    return (f"{source}: every line was bad ({bad_lines} bad line(s), no record): nothing was scored; "
+            + EVERY_LINE_BAD)
 
 
 def unjudged_warning(unjudged: int) -> str:

@@ -240,6 +240,25 @@ def test_a_live_stdins_rejected_lines_reach_the_quarantine_file_while_it_waits(d
             proc.kill()
 
 
+def test_a_lenient_read_where_every_line_is_bad_is_exit_3_on_both_sides_not_nothing_flagged(detector_zip, logs,
+                                                                                           tmp_path):
+    """The wrong log for the model (JSON lines for a syslog model) in lenient mode used to exit 0, "nothing
+    flagged", with no word from the launcher."""
+    wrong = tmp_path / "wrong.jsonl"
+    wrong.write_text("".join(json.dumps({"message": f"hello {i}"}) + "\n" for i in range(40)), encoding="utf-8")
+    runs = [run("score", "--model", detector_zip, "--input", wrong, "--lenient") for run in (_launcher, _python)]
+    assert [p.returncode for p in runs] == [3, 3], [p.stderr[-2000:] for p in runs]
+    errors = [re.search(r"every line was bad \(40 bad line\(s\), no record\): nothing was scored; is this the "
+                        r"model for this log[^\n]*", p.stderr) for p in runs]
+    assert all(errors) and errors[0].group(0) == errors[1].group(0), [p.stderr[-2000:] for p in runs]
+    assert "40 bad line(s) {no format match=40}" in runs[0].stderr   # the launcher's warning, as Python's
+    # one good line among them: a normal lenient read (no window to score: exit 0)
+    good = logs["test_log"].read_text(encoding="utf-8").splitlines()[0]
+    wrong.write_text(good + "\n" + wrong.read_text(encoding="utf-8"), encoding="utf-8")
+    assert [run("score", "--model", detector_zip, "--input", wrong, "--lenient").returncode
+            for run in (_launcher, _python)] == [0, 0]
+
+
 def test_errors_name_the_problem(detector_zip, logs, tmp_path):
     strict = _launcher("score", "--model", detector_zip, "--input", logs["test_log"], "--strict")
     assert strict.returncode == 3

@@ -7,8 +7,6 @@ import io.dl4jbridge.scorer.ScoredSequence;
 import io.dl4jbridge.scorer.ScoringServer;
 import io.dl4jbridge.scorer.ScoringStream;
 import io.dl4jbridge.etl.CountingDecoder;
-import io.dl4jbridge.etl.ReadReport;
-import io.dl4jbridge.etl.SessionAssembler;
 import io.dl4jbridge.etl.JsonText;
 
 import java.io.BufferedWriter;
@@ -186,83 +184,22 @@ final class ScoreCommand {
         if (readFailure != null) {
             throw readFailure;
         }
+        if (stream.summary().everyLineBad()) {   // lenient, yet nothing was a record: not "nothing flagged" (exit 0)
+            throw new io.dl4jbridge.etl.EtlException(io.dl4jbridge.scorer.ScoreSummary.everyLineBadError(
+                    stream.etl().report().source, stream.etl().report().badLines));
+        }
         return stream.flagged() > 0 ? Main.EXIT_FLAGGED : 0;
     }
 
     private static void summary(PrintStream err, ScoringStream stream, LogAnomalyScorer scorer, double seconds) {
-        ReadReport report = stream.etl().report();
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("summary", report.source);
-        s.put("lines", report.lines);
-        if (report.headerLines > 0) {   // as Python: lines = header_lines + records + continuation + blank + bad
-            s.put("header_lines", report.headerLines);
+        io.dl4jbridge.scorer.ScoreSummary summary = stream.summary();
+        for (String warning : summary.warnings) {
+            err.println("dl4j-bridge: warning: " + warning);
         }
-        s.put("records", report.records);
-        s.put("blank_lines", report.blankLines);
-        s.put("continuation_lines", report.continuationLines);
-        s.put("bad_lines", report.badLines);
-        s.put("bad_by_reason", report.badByReason);
-        if (!report.absentFields.isEmpty()) {
-            s.put("absent_fields", report.absentFields);
-            for (String message : report.absentMessages) {
-                err.println("dl4j-bridge: warning: " + message);
-            }
-        }
-        if (report.undecodableLines > 0) {
-            s.put("undecodable_lines", report.undecodableLines);
-            err.println("dl4j-bridge: warning: " + report.undecodableWarning(scorer.etlSpec().encoding()));
-        }
-        long unparsableTimes = 0;
-        for (io.dl4jbridge.etl.Transform t : stream.etl().transforms()) {
-            if (t instanceof io.dl4jbridge.etl.TimestampTransform
-                    && ((io.dl4jbridge.etl.TimestampTransform) t).unparsableTimes() > 0) {
-                unparsableTimes += ((io.dl4jbridge.etl.TimestampTransform) t).unparsableTimes();
-                err.println("dl4j-bridge: warning: " + ((io.dl4jbridge.etl.TimestampTransform) t)
-                        .unparsableWarning(report.source));
-            }
-        }
-        if (unparsableTimes > 0) {
-            s.put("unparsable_times", unparsableTimes);
-        }
-        if (stream.etl().assembler() instanceof SessionAssembler) {   // left out of every session: counted
-            SessionAssembler sessions = (SessionAssembler) stream.etl().assembler();
-            s.put("records_without_key", sessions.recordsWithoutKey());
-            if (sessions.splitSessions() > 0) {   // longer than max_length: split into parts, every record scored
-                s.put("split_sessions", sessions.splitSessions());
-                s.put("extra_parts", sessions.extraParts());
-                err.println("dl4j-bridge: warning: " + sessions.splitSessions() + " session(s) longer than max_length="
-                        + sessions.maxLength() + " steps: each was split into consecutive parts, scored as "
-                        + "sequences of their own (" + sessions.extraParts() + " more sequence(s); rows: part). To keep "
-                        + "such sessions whole, raise max_length ([sequence] max_length) and retrain");
-            }
-            if (sessions.truncatedSessions() > 0) {   // overflow "truncate" (specs saved before overflow): counted
-                s.put("truncated_sessions", sessions.truncatedSessions());
-                s.put("truncated_records", sessions.truncatedRecords());
-                err.println("dl4j-bridge: warning: " + sessions.truncatedSessions() + " session(s) longer than "
-                        + "max_length=" + sessions.maxLength() + " steps were truncated to their first "
-                        + sessions.maxLength() + " steps: " + sessions.truncatedRecords() + " record(s) beyond them "
-                        + "were not scored (the model's spec has overflow \"truncate\", as every spec saved before "
-                        + "overflow existed). To score every record, retrain with overflow = \"split\" ([sequence] "
-                        + "overflow) or a larger max_length");
-            }
-        }
-        if (stream.unjudged() > 0) {
-            s.put("unjudged_sequences", stream.unjudged());
-            err.println("dl4j-bridge: warning: " + unjudgedWarning(stream.unjudged()));
-        }
-        s.put("sequences", stream.scored());
-        s.put("flagged", stream.flagged());
-        s.put("threshold", scorer.threshold());
+        Map<String, Object> s = new LinkedHashMap<>(summary.counts);
         s.put("seconds", Math.round(seconds * 1000) / 1000.0);
-        s.put("lines_per_second", seconds > 0 ? Math.round(report.lines / seconds) : 0);
+        s.put("lines_per_second", seconds > 0 ? Math.round(stream.etl().report().lines / seconds) : 0);
         err.println(JsonText.dumpsCompact(s));
-    }
-
-    /** Python's {@code dl4j_bridge.cli.unjudged_warning}, word for word. */
-    static String unjudgedWarning(long unjudged) {
-        return unjudged + " sequence(s) had no step to judge (sessions of one event: nothing predicts a session's "
-                + "first event, and it has no next one): they score 0 and are never flagged (unjudged_sequences). To "
-                + "judge every event, train on windows ([sequence] kind = \"windows\", next_event = true)";
     }
 
     static int serve(String[] args) throws IOException {

@@ -48,12 +48,25 @@ public final class LogAnomalyScorer {
         this.threshold = threshold;
     }
 
-    /** Loads a detector zip written by {@code dl4j_bridge} ({@code detector.save(path)}). */
+    /**
+     * Loads a detector zip written by {@code dl4j_bridge} ({@code detector.save(path)}), after the model file
+     * checks. Nothing to close: the file is read whole.
+     *
+     * @throws io.dl4jbridge.ModelCheck.ModelIntegrityException the file is damaged or was changed after saving
+     * @throws io.dl4jbridge.ModelCheck.UntrustedModelException the file holds what the checks refuse (code DL4J
+     *         would run, a zip bomb)
+     * @throws IOException the file cannot be read, or a newer dl4j_bridge wrote it
+     * @throws io.dl4jbridge.etl.SpecException (unchecked) the zip is no detector, or its ETL spec is unknown
+     */
     public static LogAnomalyScorer load(Path zip) throws IOException {
         return load(zip, false);
     }
 
-    /** @param trusted also restore a custom (Java-serialised) normalizer, which runs code named by the file */
+    /**
+     * @param trusted skip every model file check (entries, classes, manifest digests, sizes) and also restore a
+     *                custom (Java-serialised) normalizer, which runs code named by the file: only for files you
+     *                trust
+     */
     public static LogAnomalyScorer load(Path zip, boolean trusted) throws IOException {
         DetectorFile file = DetectorFile.read(zip, trusted);
         return new LogAnomalyScorer(file, file.threshold);
@@ -61,8 +74,8 @@ public final class LogAnomalyScorer {
 
     /** The same detector with another threshold (e.g. from {@code --threshold}). */
     public LogAnomalyScorer withThreshold(double threshold) {
-        if (Double.isNaN(threshold)) {
-            throw new IllegalArgumentException("threshold must be a number");
+        if (!Double.isFinite(threshold)) {   // as serve's ?threshold= and the launcher's --threshold
+            throw new IllegalArgumentException("threshold must be a finite number, got " + threshold);
         }
         return new LogAnomalyScorer(detector, threshold);
     }
@@ -84,14 +97,26 @@ public final class LogAnomalyScorer {
         return detector;
     }
 
-    /** Scores a whole input held in memory (sessions close at its end). */
+    /**
+     * Scores a whole input held in memory (sessions close at its end). In lenient mode bad lines are skipped:
+     * {@link #score(Iterable, java.util.function.Consumer)} says how many, and why.
+     */
     public List<ScoredSequence> score(Iterable<String> lines) {
+        return score(lines, summary -> { });
+    }
+
+    /**
+     * {@link #score(Iterable)}, then hands {@code summary} what the pass counted (bad lines by reason, absent fields,
+     * sessions split or cut, sequences with no step to judge, ...: the launcher's summary) and its warnings.
+     */
+    public List<ScoredSequence> score(Iterable<String> lines, java.util.function.Consumer<ScoreSummary> summary) {
         List<ScoredSequence> out = new ArrayList<>();
         ScoringStream stream = open("<lines>");
         for (String line : lines) {
             stream.accept(line, out::add);
         }
         stream.finish(out::add);
+        summary.accept(stream.summary());
         return out;
     }
 
@@ -112,6 +137,24 @@ public final class LogAnomalyScorer {
     public List<ScoredSequence> scoreFile(java.nio.file.Path path,
                                           java.util.function.Consumer<io.dl4jbridge.etl.ReadReport> report)
             throws java.io.IOException {
+        return scoreFileWithSummary(path, summary -> { }, report);
+    }
+
+    /**
+     * {@link #scoreFile(java.nio.file.Path)}, then hands {@code summary} every count of the launcher's summary
+     * (the read's, plus sessions split or cut, unparsable times, sequences with no step to judge, ...) and its
+     * warnings.
+     */
+    public List<ScoredSequence> scoreFileWithSummary(java.nio.file.Path path,
+                                                     java.util.function.Consumer<ScoreSummary> summary)
+            throws java.io.IOException {
+        return scoreFileWithSummary(path, summary, report -> { });
+    }
+
+    private List<ScoredSequence> scoreFileWithSummary(java.nio.file.Path path,
+                                                      java.util.function.Consumer<ScoreSummary> summary,
+                                                      java.util.function.Consumer<io.dl4jbridge.etl.ReadReport> report)
+            throws java.io.IOException {
         List<ScoredSequence> out = new ArrayList<>();
         ScoringStream stream = open(path.toString());
         try (java.io.InputStream raw = java.nio.file.Files.newInputStream(path);
@@ -124,26 +167,38 @@ public final class LogAnomalyScorer {
         }
         stream.finish(out::add);
         report.accept(stream.etl().report());
+        summary.accept(stream.summary());
         return out;
     }
 
-    /** A streaming pass with the spec's bad-line mode. */
     /** Output classes of the network (event ids or label classes). */
     int nClasses() {
         return (int) detector.network.layerSize(detector.network.getnLayers() - 1);
     }
 
+    /**
+     * A streaming pass with the spec's bad-line mode: {@code accept} each line, {@code flush} to score what is
+     * complete now (else sequences are scored in batches of 4096), {@code finish} at the end of input (open windows
+     * and sessions are scored), then {@code summary()}. {@code sourceName} names the input in messages.
+     */
     public ScoringStream open(String sourceName) {
         return open(sourceName, detector.etl.mode(), null, 0, DEFAULT_BATCH);
     }
 
     /**
+     * {@link #open(String)} with the launcher's options.
+     *
      * @param mode       "strict" or "lenient" bad-line policy
-     * @param quarantine lenient mode: receives rejected lines as JSON lines (may be null)
-     * @param idleLines  sessions: close a session after this many lines without a record (0 = at the end)
+     * @param quarantine lenient mode: receives rejected lines as JSON lines, one per line ({@code source, line,
+     *                   field, reason, text}; may be null); the caller closes it
+     * @param idleLines  sessions: close a session after this many lines without a record (0 = at the end);
+     *                   windows models ignore it
      * @param batchSize  sequences per forward pass
      */
     public ScoringStream open(String sourceName, String mode, Writer quarantine, long idleLines, int batchSize) {
+        if (idleLines < 0) {
+            throw new IllegalArgumentException("idleLines must be >= 0 (0: sessions close at the end), got " + idleLines);
+        }
         return new ScoringStream(this, detector.etl.open(sourceName, mode, quarantine, idleLines), batchSize);
     }
 

@@ -66,6 +66,9 @@ public final class ScoringStream {
     /** One raw line (without its terminator); results of completed batches go to {@code out}. */
     public void accept(String line, Consumer<ScoredSequence> out) {
         requireOpen("accept");
+        if (line == null) {
+            throw new IllegalArgumentException("accept(null): give each log line as a String (\"\" for a blank line)");
+        }
         etl.accept(line, collect);
         while (pending.size() >= batchSize || (long) pending.size() * pendingTime * width > maxBatchValues) {
             scoreFront(out);
@@ -151,6 +154,11 @@ public final class ScoringStream {
      */
     public long unjudged() {
         return unjudged;
+    }
+
+    /** What this pass counted so far, with the launcher's summary keys, and its warnings (see {@link ScoreSummary}). */
+    public ScoreSummary summary() {
+        return ScoreSummary.of(this, scorer);
     }
 
     /** NCW arrays of a batch: x [batch, features, time], mask [batch, time], step ids, next ids. */

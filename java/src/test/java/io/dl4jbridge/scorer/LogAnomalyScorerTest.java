@@ -58,6 +58,66 @@ public class LogAnomalyScorerTest {
     }
 
     @Test
+    public void theApiHandsOverTheLaunchersSummaryAndWarnings() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        List<String> lines = ParityVectors.lines(d.vector);
+        ScoreSummary[] got = new ScoreSummary[1];
+        List<ScoredSequence> results = scorer.score(lines, s -> got[0] = s);
+        long bad = d.vector.get("report").get("bad_lines").asLong();
+        assertTrue(bad > 0);
+        assertEquals(bad, ((Number) got[0].counts.get("bad_lines")).longValue());
+        assertEquals((long) results.size(), ((Number) got[0].counts.get("sequences")).longValue());
+        assertEquals(d.vector.get("report").get("records").asLong(), ((Number) got[0].counts.get("records")).longValue());
+        assertTrue(got[0].warnings.toString(), got[0].warnings.get(0).startsWith("<lines>: " + bad + " bad line(s) {"));
+        assertTrue(!got[0].everyLineBad());
+        // the same counts from a file, under the launcher's keys
+        java.nio.file.Path file = tmp.newFile("lines.log").toPath();
+        java.nio.file.Files.write(file, lines, java.nio.charset.StandardCharsets.UTF_8);
+        ScoreSummary[] fromFile = new ScoreSummary[1];
+        scorer.scoreFileWithSummary(file, s -> fromFile[0] = s);
+        assertEquals(got[0].counts.keySet(), fromFile[0].counts.keySet());
+        assertEquals(got[0].counts.get("bad_by_reason"), fromFile[0].counts.get("bad_by_reason"));
+        // nothing but bad lines: the wrong model for this log
+        scorer.score(java.util.Arrays.asList("{\"not\": \"syslog\"}", "{}"), s -> got[0] = s);
+        assertTrue(got[0].everyLineBad());
+        assertTrue(got[0].warnings.get(0), got[0].warnings.get(0).contains("no line was a record: is this the model"));
+
+        // sessions cut by an old spec's overflow "truncate": counted and said, not only printed by the launcher
+        TestDetectors t = TestDetectors.write(tmp.getRoot(), "etl_csv_sessions_truncate.json", "next_event", 0.3, 1);
+        LogAnomalyScorer.load(t.zip.toPath()).score(ParityVectors.lines(t.vector), s -> got[0] = s);
+        assertTrue(got[0].counts.toString(), ((Number) got[0].counts.get("truncated_records")).longValue() > 0);
+        assertTrue(got[0].warnings.stream().anyMatch(w -> w.contains("were truncated to their first 40 steps")));
+        assertTrue(got[0].counts.containsKey("records_without_key"));
+    }
+
+    @Test
+    public void apiMisuseIsRefusedSayingWhatToGive() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        for (double bad : new double[]{Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN}) {
+            try {
+                scorer.withThreshold(bad);
+                fail("threshold " + bad);
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("finite number"));
+            }
+        }
+        try {
+            scorer.open("s", "lenient", null, -5, 16);
+            fail("negative idleLines");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("idleLines must be >= 0"));
+        }
+        try {
+            scorer.open("s").accept(null, r -> { });
+            fail("null line");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("as a String"));
+        }
+    }
+
+    @Test
     public void aFinishedStreamRefusesMoreLines() throws Exception {
         TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
         ScoringStream stream = LogAnomalyScorer.load(d.zip.toPath()).open("s");

@@ -1,0 +1,126 @@
+package io.dl4jbridge.scorer;
+
+import io.dl4jbridge.etl.ReadReport;
+import io.dl4jbridge.etl.SessionAssembler;
+import io.dl4jbridge.etl.TimestampTransform;
+import io.dl4jbridge.etl.Transform;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a scoring pass counted, with the launcher's summary keys and Python's meanings: {@code summary} (the
+ * source), {@code lines}, {@code header_lines} (CSV), {@code records}, {@code blank_lines},
+ * {@code continuation_lines}, {@code bad_lines}, {@code bad_by_reason}, then when they happened
+ * {@code absent_fields}, {@code undecodable_lines}, {@code unparsable_times}, for sessions
+ * {@code records_without_key}, {@code split_sessions} / {@code extra_parts}, {@code truncated_sessions} /
+ * {@code truncated_records}, then {@code unjudged_sequences}, and always {@code sequences}, {@code flagged},
+ * {@code threshold}. {@link #warnings} holds what the launcher prints as warnings, one sentence each, in the same
+ * words as Python's {@code dl4j-bridge score}.
+ */
+public final class ScoreSummary {
+    /** The counts, in the launcher's order (unmodifiable; JSON-ready). */
+    public final Map<String, Object> counts;
+    /** What needs a user's attention (bad lines, absent fields, sessions cut, ...), without a prefix. */
+    public final List<String> warnings;
+
+    private ScoreSummary(Map<String, Object> counts, List<String> warnings) {
+        this.counts = Collections.unmodifiableMap(counts);
+        this.warnings = Collections.unmodifiableList(warnings);
+    }
+
+    /** Every line of the input was bad (lenient mode) and none a record: almost surely the wrong model or format. */
+    public boolean everyLineBad() {
+        return ((Number) counts.get("records")).longValue() == 0 && ((Number) counts.get("bad_lines")).longValue() > 0;
+    }
+
+    static ScoreSummary of(ScoringStream stream, LogAnomalyScorer scorer) {
+        ReadReport report = stream.etl().report();
+        Map<String, Object> s = new LinkedHashMap<>();
+        List<String> warnings = new ArrayList<>();
+        s.put("summary", report.source);
+        s.put("lines", report.lines);
+        if (report.headerLines > 0) {   // as Python: lines = header_lines + records + continuation + blank + bad
+            s.put("header_lines", report.headerLines);
+        }
+        s.put("records", report.records);
+        s.put("blank_lines", report.blankLines);
+        s.put("continuation_lines", report.continuationLines);
+        s.put("bad_lines", report.badLines);
+        s.put("bad_by_reason", new LinkedHashMap<>(report.badByReason));
+        if (report.badLines > 0) {
+            warnings.add(report.source + ": " + report.badLines + " bad line(s) " + report.badByReason
+                    + (report.records == 0 ? "; no line was a record: " + everyLineBadAdvice() : ""));
+        }
+        if (!report.absentFields.isEmpty()) {
+            s.put("absent_fields", new ArrayList<>(report.absentFields));
+            warnings.addAll(report.absentMessages);
+        }
+        if (report.undecodableLines > 0) {
+            s.put("undecodable_lines", report.undecodableLines);
+            warnings.add(report.undecodableWarning(scorer.etlSpec().encoding()));
+        }
+        long unparsableTimes = 0;
+        for (Transform t : stream.etl().transforms()) {
+            if (t instanceof TimestampTransform && ((TimestampTransform) t).unparsableTimes() > 0) {
+                unparsableTimes += ((TimestampTransform) t).unparsableTimes();
+                warnings.add(((TimestampTransform) t).unparsableWarning(report.source));
+            }
+        }
+        if (unparsableTimes > 0) {
+            s.put("unparsable_times", unparsableTimes);
+        }
+        if (stream.etl().assembler() instanceof SessionAssembler) {   // left out of every session: counted
+            SessionAssembler sessions = (SessionAssembler) stream.etl().assembler();
+            s.put("records_without_key", sessions.recordsWithoutKey());
+            if (sessions.splitSessions() > 0) {   // longer than max_length: split into parts, every record scored
+                s.put("split_sessions", sessions.splitSessions());
+                s.put("extra_parts", sessions.extraParts());
+                warnings.add(sessions.splitSessions() + " session(s) longer than max_length="
+                        + sessions.maxLength() + " steps: each was split into consecutive parts, scored as "
+                        + "sequences of their own (" + sessions.extraParts() + " more sequence(s); rows: part). To keep "
+                        + "such sessions whole, raise max_length ([sequence] max_length) and retrain");
+            }
+            if (sessions.truncatedSessions() > 0) {   // overflow "truncate" (specs saved before overflow): counted
+                s.put("truncated_sessions", sessions.truncatedSessions());
+                s.put("truncated_records", sessions.truncatedRecords());
+                warnings.add(sessions.truncatedSessions() + " session(s) longer than "
+                        + "max_length=" + sessions.maxLength() + " steps were truncated to their first "
+                        + sessions.maxLength() + " steps: " + sessions.truncatedRecords() + " record(s) beyond them "
+                        + "were not scored (the model's spec has overflow \"truncate\", as every spec saved before "
+                        + "overflow existed). To score every record, retrain with overflow = \"split\" ([sequence] "
+                        + "overflow) or a larger max_length");
+            }
+        }
+        if (stream.unjudged() > 0) {
+            s.put("unjudged_sequences", stream.unjudged());
+            warnings.add(unjudgedWarning(stream.unjudged()));
+        }
+        s.put("sequences", stream.scored());
+        s.put("flagged", stream.flagged());
+        s.put("threshold", scorer.threshold());
+        return new ScoreSummary(s, warnings);
+    }
+
+    /** Python's {@code dl4j_bridge.cli.EVERY_LINE_BAD}, word for word. */
+    public static String everyLineBadAdvice() {
+        return "is this the model for this log (its reader and fields)? Check the first bad line with --strict, "
+                + "or list them all with --quarantine BAD.jsonl";
+    }
+
+    /** The error of a lenient read whose every line was bad (exit 3): Python's {@code every_line_bad_error}. */
+    public static String everyLineBadError(String source, long badLines) {
+        return source + ": every line was bad (" + badLines + " bad line(s), no record): nothing was scored; "
+                + everyLineBadAdvice();
+    }
+
+    /** Python's {@code dl4j_bridge.cli.unjudged_warning}, word for word. */
+    public static String unjudgedWarning(long unjudged) {
+        return unjudged + " sequence(s) had no step to judge (sessions of one event: nothing predicts a session's "
+                + "first event, and it has no next one): they score 0 and are never flagged (unjudged_sequences). To "
+                + "judge every event, train on windows ([sequence] kind = \"windows\", next_event = true)";
+    }
+}
