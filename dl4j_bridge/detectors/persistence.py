@@ -8,12 +8,13 @@ Entries (the contract shared with the JVM scorer):
 * ``dl4j_bridge.lstm_config.json``: the :class:`~dl4j_bridge.LSTMConfig`;
 * ``dl4j_bridge.etl_spec.json``: exactly what :meth:`dl4j_bridge.etl.Pipeline.save` writes (when a pipeline
   was given);
-* ``dl4j_bridge.detector.json``: ``{"format": "dl4j_bridge.detector", "version": 1, "kind", "threshold",
+* ``dl4j_bridge.detector.json``: ``{"format": "dl4j_bridge.detector", "version": 2, "kind", "threshold",
   "threshold_method", "scoring", "feature_names", "created_by", "params", "n_events"}``;
 * ``dl4j_bridge.manifest.json`` (written by every save; see :mod:`dl4j_bridge.modelfile`).
 
 Everything of ours is JSON text, never Java or Python serialisation. Readers refuse an unknown format or
-version with an error that says what to do.
+version with an error that says what to do. A version is bumped whenever a reader of the previous one would score
+a new file differently (``tests/test_file_versions.py`` holds the keys each version writes).
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ log = logging.getLogger(__name__)
 DETECTOR_ENTRY = "dl4j_bridge.detector.json"
 ETL_ENTRY = "dl4j_bridge.etl_spec.json"
 FORMAT = "dl4j_bridge.detector"
-VERSION = 1
+#: The version written. 2: next-event scoring leaves out ``never_expected`` ids (a version 1 reader would rank
+#: them, and score the file differently).
+VERSION = 2
+#: The versions read: 1 is a file saved before ``never_expected`` (every output ranked, as it was).
+VERSIONS_READ = (1, 2)
 
 
 class DetectorFileError(ModelFileError):
@@ -112,9 +117,10 @@ def _document(model) -> dict:
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} is not valid JSON ({error})") from error
     if doc.get("format") != FORMAT:
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} has format {doc.get('format')!r}, expected {FORMAT!r}")
-    if doc.get("version") != VERSION:
+    if doc.get("version") not in VERSIONS_READ or isinstance(doc.get("version"), bool):
         raise DetectorFileError(f"{path}: detector file version {doc.get('version')!r} is not supported by this "
-                                f"dl4j_bridge (it reads version {VERSION}); upgrade dl4j_bridge or re-train")
+                                f"dl4j_bridge (it reads versions {', '.join(map(str, VERSIONS_READ))}); upgrade "
+                                "dl4j_bridge (a newer one wrote it) or re-train")
     for key in ("kind", "threshold", "scoring"):
         if key not in doc:
             raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} lacks {key!r}")
@@ -191,7 +197,11 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
             raise DetectorFileError(f"{path} holds a {kinds[doc['kind']].__name__} (kind {doc['kind']!r}), not a "
                                     f"{_expected.__name__}: load it with {kinds[doc['kind']].__name__}.load or "
                                     "dl4j_bridge.detectors.load_detector, which take either kind")
-        detector = _construct(_expected or kinds[doc["kind"]], dict(doc.get("params") or {}), path)
+        params = dict(doc.get("params") or {})
+        if doc["kind"] == "next_event" and params and "never_expected" not in params \
+                and "never_expected" not in doc["scoring"]:
+            params["never_expected"] = None   # saved before never_expected: every output was ranked, and still is
+        detector = _construct(_expected or kinds[doc["kind"]], params, path)
         detector.network_ = Network._from_model_file(model, load_updater=False, trusted=trusted)
         spec = model.text(ETL_ENTRY)
     detector.threshold_ = float(doc["threshold"])

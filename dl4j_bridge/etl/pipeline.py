@@ -44,7 +44,11 @@ __all__ = ["Pipeline", "SPEC_FORMAT", "SPEC_VERSION", "atomic_write_text"]
 logger = logging.getLogger(__name__)
 
 SPEC_FORMAT = "dl4j_bridge.etl.pipeline"
-SPEC_VERSION = 1
+#: The version written. 2: sessions longer than ``max_length`` follow ``overflow`` (a version 1 reader would cut
+#: them silently). Bump it whenever a reader of the previous version would turn a new spec into other arrays.
+SPEC_VERSION = 2
+#: The versions read: 1 is a spec saved before ``overflow`` (its sessions are truncated, as they were).
+SPEC_VERSIONS_READ = (1, 2)
 
 
 def _file_mode(path: str) -> int:
@@ -483,10 +487,10 @@ class Pipeline:
     def from_dict(cls, spec: Mapping[str, Any]) -> "Pipeline":
         if spec.get("format") != SPEC_FORMAT:
             raise SpecError(f"not a pipeline spec (format {spec.get('format')!r})")
-        if spec.get("version") != SPEC_VERSION:
-            raise SpecError(f"unsupported spec version {spec.get('version')!r}; this dl4j_bridge reads version "
-                            f"{SPEC_VERSION}: upgrade dl4j_bridge if a newer one wrote it, or save the pipeline "
-                            "again from where it was built")
+        if spec.get("version") not in SPEC_VERSIONS_READ or isinstance(spec.get("version"), bool):
+            raise SpecError(f"unsupported spec version {spec.get('version')!r}; this dl4j_bridge reads versions "
+                            f"{', '.join(map(str, SPEC_VERSIONS_READ))}: upgrade dl4j_bridge if a newer one wrote it, "
+                            "or save the pipeline again from where it was built")
         pipeline = cls(reader_from_dict(spec["reader"]),
                        [transform_from_dict(t) for t in spec["transforms"]],
                        sequence_from_dict(spec["sequence"]), split_from_dict(spec.get("split")))

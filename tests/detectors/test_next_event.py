@@ -73,7 +73,7 @@ def test_the_detector_file_holds_every_contract_entry_and_reloads_to_the_same_sc
         doc = json.loads(z.read("dl4j_bridge.detector.json"))
     assert {"configuration.json", "coefficients.bin", "normalizer.bin", "dl4j_bridge.lstm_config.json",
             "dl4j_bridge.detector.json"} <= names
-    assert doc["format"] == "dl4j_bridge.detector" and doc["version"] == 1 and doc["kind"] == "next_event"
+    assert doc["format"] == "dl4j_bridge.detector" and doc["version"] == 2 and doc["kind"] == "next_event"
     assert doc["scoring"] == {"kind": "next_event", "top_g": 2, "score": "count", "steps": "all", "oov_id": 0,
                               "never_expected": [0, 5, 6]}
     assert doc["threshold"] == 0.0 and doc["n_events"] == N_EVENTS

@@ -27,7 +27,11 @@ import java.util.Map;
  */
 public final class EtlSpec {
     public static final String FORMAT = "dl4j_bridge.etl.pipeline";
-    public static final int VERSION = 1;
+    /**
+     * The newest version read (Python's {@code SPEC_VERSION}); every version from 1 is read. 2: sessions follow
+     * {@code overflow} (a version 1 reader would cut long sessions silently); a version 1 spec's sessions are cut.
+     */
+    public static final int VERSION = 2;
     /** Private networks of IP transforms saved before the spec listed them. */
     static final List<String> DEFAULT_PRIVATE_NETWORKS = Arrays.asList("10.0.0.0/8", "172.16.0.0/12",
             "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10");
@@ -75,9 +79,10 @@ public final class EtlSpec {
         if (node == null || !node.isObject() || !FORMAT.equals(text(node, "format"))) {
             throw new SpecException("not an ETL pipeline spec (format " + (node == null ? null : node.get("format")) + ")");
         }
-        if (!node.has("version") || node.get("version").asInt() != VERSION) {
+        if (!node.has("version") || !node.get("version").isInt() || node.get("version").asInt() < 1
+                || node.get("version").asInt() > VERSION) {
             throw new SpecException("unsupported ETL spec version " + node.get("version") + "; this dl4j-bridge reads "
-                    + "version " + VERSION + ": upgrade dl4j-bridge if a newer one wrote it");
+                    + "versions 1 to " + VERSION + ": upgrade dl4j-bridge if a newer one wrote it");
         }
         return new EtlSpec(node);
     }

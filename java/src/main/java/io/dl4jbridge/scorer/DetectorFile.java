@@ -18,13 +18,15 @@ import java.nio.file.Path;
 /**
  * The pieces of a detector zip (one ModelSerializer zip per detector): the network, DL4J's
  * {@code normalizer.bin}, {@code dl4j_bridge.etl_spec.json} and {@code dl4j_bridge.detector.json}
- * (format {@code dl4j_bridge.detector}, version 1: kind, threshold, scoring parameters).
+ * (format {@code dl4j_bridge.detector}, versions 1 and 2: kind, threshold, scoring parameters; 2 adds
+ * {@code never_expected}, which a version 1 reader would ignore and score differently).
  */
 public final class DetectorFile {
     public static final String DETECTOR_ENTRY = "dl4j_bridge.detector.json";
     public static final String ETL_ENTRY = "dl4j_bridge.etl_spec.json";
     public static final String FORMAT = "dl4j_bridge.detector";
-    public static final int VERSION = 1;
+    /** The newest version read (Python's {@code persistence.VERSION}); every version from 1 is read. */
+    public static final int VERSION = 2;
 
     public final Path path;
     public final MultiLayerNetwork network;
@@ -69,9 +71,11 @@ public final class DetectorFile {
             throw new SpecException(file + ": " + DETECTOR_ENTRY + " is not a detector description (format "
                     + detector.get("format") + ")");
         }
-        if (detector.path("version").asInt(-1) != VERSION) {
+        JsonNode version = detector.path("version");
+        if (!version.isInt() || version.asInt() < 1 || version.asInt() > VERSION) {
             throw new SpecException(file + ": detector description version " + detector.get("version")
-                    + " is not supported; this code reads version " + VERSION + " (upgrade dl4j-bridge)");
+                    + " is not supported; this code reads versions 1 to " + VERSION + " (upgrade dl4j-bridge: a "
+                    + "newer one wrote it)");
         }
         String kind = detector.path("kind").asText();
         if (!"next_event".equals(kind) && !"sequence_classifier".equals(kind)) {

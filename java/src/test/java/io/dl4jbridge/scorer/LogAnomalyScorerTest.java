@@ -237,12 +237,19 @@ public class LogAnomalyScorerTest {
 
     @Test
     public void unknownDetectorVersionIsRefusedClearly() throws Exception {
-        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 2);
-        try {
-            LogAnomalyScorer.load(d.zip.toPath());
-            fail("version 2 accepted");
-        } catch (SpecException e) {
-            assertTrue(e.getMessage(), e.getMessage().contains("version 2 is not supported"));
+        for (int version : new int[]{1, 2}) {   // 1: saved before never_expected; 2: today's
+            LogAnomalyScorer.load(TestDetectors.write(tmp.newFolder(), "etl_text_windows.json", "next_event", 0.3,
+                    version).zip.toPath());
+        }
+        for (int version : new int[]{3, 0}) {
+            TestDetectors d = TestDetectors.write(tmp.newFolder(), "etl_text_windows.json", "next_event", 0.3, version);
+            try {
+                LogAnomalyScorer.load(d.zip.toPath());
+                fail("version " + version + " accepted");
+            } catch (SpecException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("version " + version + " is not supported; this "
+                        + "code reads versions 1 to 2 (upgrade dl4j-bridge"));
+            }
         }
     }
 
