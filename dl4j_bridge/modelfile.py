@@ -365,8 +365,9 @@ def _allow_class(name: str, where: str, what: str) -> None:
 def verify_manifest(source: Path, text: Optional[str], entries: Dict[str, EntryDigest]) -> Optional[dict]:
     """Check every entry against the manifest; None (and a warning) for a file saved before manifests."""
     if text is None:
-        log.warning("%s has no %s (it was saved before dl4j_bridge wrote manifests), so its entries cannot be "
-                    "verified; load it and save it again (Network.save / detector.save) to add one",
+        log.warning("%s has no %s: it was saved before dl4j_bridge wrote manifests, or its manifest was removed, so "
+                    "its entries cannot be verified (a changed threshold or network would go unnoticed); if you "
+                    "made it, load it and save it again (Network.save / detector.save) to add one",
                     source, MANIFEST_ENTRY)
         return None
     try:

@@ -259,6 +259,36 @@ def test_a_lenient_read_where_every_line_is_bad_is_exit_3_on_both_sides_not_noth
             for run in (_launcher, _python)] == [0, 0]
 
 
+def test_a_model_with_the_url_rule_of_before_2026_12_02_warns_on_both_sides(detector_zip, logs, tmp_path, caplog):
+    """Such models keep the quadratic url rule they were mined with: loading one says so (Python, score, serve)."""
+    import logging
+    import zipfile
+
+    from dl4j_bridge.detectors import load_detector
+    from dl4j_bridge.etl.templates import OLD_URL_PATTERN, OLD_URL_WARNING
+
+    old = tmp_path / "old_url.zip"
+    with zipfile.ZipFile(detector_zip) as src, zipfile.ZipFile(old, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            if name == "dl4j_bridge.manifest.json":
+                continue   # as a file saved before manifests (its digests would no longer match)
+            data = src.read(name)
+            if name == "dl4j_bridge.etl_spec.json":
+                spec = json.loads(data)
+                rules = [r for t in spec["transforms"] if t["kind"] == "template" for r in t["miner"]["masking"]]
+                url = next(r for r in rules if r["name"] == "url")
+                url["pattern"] = OLD_URL_PATTERN
+                data = json.dumps(spec).encode("utf-8")
+            dst.writestr(name, data)
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.templates"):
+        load_detector(old)
+    assert OLD_URL_WARNING in caplog.text
+    java = _launcher("score", "--model", old, "--input", logs["test_log"])
+    assert java.returncode in (0, 1), java.stderr[-2000:]
+    assert f"dl4j-bridge: warning: {OLD_URL_WARNING}" in java.stderr
+    assert OLD_URL_WARNING not in _launcher("score", "--model", detector_zip, "--input", logs["test_log"]).stderr
+
+
 def test_errors_name_the_problem(detector_zip, logs, tmp_path):
     strict = _launcher("score", "--model", detector_zip, "--input", logs["test_log"], "--strict")
     assert strict.returncode == 3

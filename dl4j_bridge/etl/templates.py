@@ -103,6 +103,14 @@ OPTIONAL_MASKING: dict[str, MaskingRule] = {
     "hex": MaskingRule(r"(?<![A-Za-z0-9_])0[xX][0-9a-fA-F]+(?![A-Za-z0-9_])", WILDCARD, "hex"),
 }
 
+#: The default url rule of models saved before 2026-12-02: tried at every letter, quadratic on a long token
+#: without "://" (a 1 MB base64 blob: most of an hour). Kept by such models (their templates were mined with
+#: it); loading one warns (the JVM's ``LogAnomalyScorer.loadWarnings`` says the same).
+OLD_URL_PATTERN = r"[A-Za-z][A-Za-z0-9+.\-]*://[^ \t\r\n\"'<>]+"
+OLD_URL_WARNING = ("this model's template masking keeps the url rule of models saved before 2026-12-02, which "
+                   "takes quadratic time on a long token without '://' (a 1 MB base64 blob: most of an hour; "
+                   "in serve, every client waits): retrain it to get the linear-time rule")
+
 #: Generic masking rules, one configuration for every system: a token with a digit is a variable
 #: (numbers, ids, IPs, hex, sizes), and so are URLs, MAC addresses (before the tokenizer splits them
 #: at their colons), paths and dates; runs of variables collapse.
@@ -562,6 +570,8 @@ class TemplateMiner:
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> "TemplateMiner":
         """Rebuild a frozen miner saved by :meth:`to_dict`."""
+        if any(r.get("pattern") == OLD_URL_PATTERN for r in spec["masking"]):
+            logger.warning("%s", OLD_URL_WARNING)
         miner = cls([MaskingRule.from_dict(r) for r in spec["masking"]],
                     similarity_threshold=spec["similarity_threshold"], depth=spec["depth"],
                     max_children=spec["max_children"], split_after=spec["split_after"],

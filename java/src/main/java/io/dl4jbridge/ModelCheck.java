@@ -389,8 +389,9 @@ public final class ModelCheck {
         byte[] text = entries.get(MANIFEST_ENTRY);
         if (text == null) {
             // through slf4j, not System.err: a service that embeds the scorer routes it with its own logging
-            org.slf4j.LoggerFactory.getLogger(ModelCheck.class).warn("{} has no {} (it was saved before dl4j_bridge"
-                    + " wrote manifests), so its entries cannot be verified; load it in Python and save it again"
+            org.slf4j.LoggerFactory.getLogger(ModelCheck.class).warn("{} has no {}: it was saved before dl4j_bridge"
+                    + " wrote manifests, or its manifest was removed, so its entries cannot be verified (a changed"
+                    + " threshold or network would go unnoticed); if you made it, load it in Python and save it again"
                     + " (Network.save / detector.save) to add one", file, MANIFEST_ENTRY);
             return null;
         }

@@ -77,6 +77,9 @@ final class ScoreCommand {
         RowOutput rows = output == null
                 ? new RowOutput(new FileOutputStream(java.io.FileDescriptor.out), "standard output")
                 : new RowOutput(new FileOutputStream(output), output);
+        for (String warning : scorer.loadWarnings(false)) {   // cut sessions: counted and said in the summary
+            System.err.println("dl4j-bridge: warning: " + warning);
+        }
         ScoringStream stream = scorer.open("-".equals(input) ? "<stdin>" : input, mode, bad, idleLines, (int) batch);
         Consumer<ScoredSequence> print = r -> {
             if (all || r.anomaly) {
@@ -242,6 +245,9 @@ final class ScoreCommand {
         ScoringServer.Options options = new ScoringServer.Options().maxBodyBytes(maxBody)
                 .readTimeoutSeconds((int) readTimeout).writeTimeoutSeconds((int) writeTimeout).batch((int) batch);
         ScoringServer server = ScoringServer.start(scorer, host, (int) port, options);
+        for (String warning : scorer.loadWarnings(true)) {
+            System.err.println("dl4j-bridge: warning: " + warning);
+        }
         System.err.println("dl4j-bridge: serving " + model + " on http://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host)
                 + ":" + server.port() + " (GET /health, POST /score; read timeout " + readTimeout + " s, write timeout "
                 + writeTimeout + " s, " + options.threads() + " scoring requests at once, scored one at a time); stop with Ctrl-C or SIGTERM");

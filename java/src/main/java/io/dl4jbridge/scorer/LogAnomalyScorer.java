@@ -84,6 +84,37 @@ public final class LogAnomalyScorer {
         return threshold;
     }
 
+    /** The default url masking rule of models saved before 2026-12-02 (Python's {@code OLD_URL_PATTERN}). */
+    static final String OLD_URL_PATTERN = "[A-Za-z][A-Za-z0-9+.\\-]*://[^ \\t\\r\\n\\\"'<>]+";
+
+    /**
+     * What an operator should know about this model before it scores (Python logs the same when it loads one):
+     * the slow url masking rule of models saved before 2026-12-02; with {@code sessions}, a spec that cuts
+     * sessions longer than {@code max_length} (saved before {@code overflow}, or {@code overflow = "truncate"}).
+     */
+    public List<String> loadWarnings(boolean sessions) {
+        List<String> out = new ArrayList<>();
+        org.nd4j.shade.jackson.databind.JsonNode spec = detector.etl.json();
+        for (org.nd4j.shade.jackson.databind.JsonNode t : spec.path("transforms")) {
+            for (org.nd4j.shade.jackson.databind.JsonNode rule : t.path("miner").path("masking")) {
+                if (OLD_URL_PATTERN.equals(rule.path("pattern").asText(null))) {
+                    out.add("this model's template masking keeps the url rule of models saved before 2026-12-02, "
+                            + "which takes quadratic time on a long token without '://' (a 1 MB base64 blob: most of "
+                            + "an hour; in serve, every client waits): retrain it to get the linear-time rule");
+                }
+            }
+        }
+        org.nd4j.shade.jackson.databind.JsonNode sequence = spec.path("sequence");
+        if (sessions && "sessions".equals(sequence.path("kind").asText())
+                && !"split".equals(sequence.path("overflow").asText("truncate"))) {
+            out.add("this model cuts sessions longer than max_length=" + sequence.path("max_length").asText()
+                    + " steps to their first max_length steps (overflow \"truncate\", as every spec saved before "
+                    + "overflow existed): the records beyond are not scored (counted: X-Truncated-Records, "
+                    + "truncated_records). To score every record, retrain with overflow = \"split\"");
+        }
+        return out;
+    }
+
     /** "next_event" or "sequence_classifier". */
     public String kind() {
         return detector.kind;

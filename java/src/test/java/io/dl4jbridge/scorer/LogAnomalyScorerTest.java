@@ -92,6 +92,20 @@ public class LogAnomalyScorerTest {
     }
 
     @Test
+    public void loadWarningsNameCutSessionsAndTheOldUrlRule() throws Exception {
+        TestDetectors cut = TestDetectors.write(tmp.newFolder(), "etl_csv_sessions_truncate.json", "next_event", 0.3, 1);
+        List<String> warnings = LogAnomalyScorer.load(cut.zip.toPath()).loadWarnings(true);
+        assertEquals(warnings.toString(), 1, warnings.size());
+        assertTrue(warnings.get(0), warnings.get(0).contains("cuts sessions longer than max_length=40")
+                && warnings.get(0).contains("X-Truncated-Records"));
+        assertTrue(LogAnomalyScorer.load(cut.zip.toPath()).loadWarnings(false).isEmpty());
+        TestDetectors split = TestDetectors.write(tmp.newFolder(), "etl_csv_sessions.json", "next_event", 0.3, 1);
+        assertTrue(LogAnomalyScorer.load(split.zip.toPath()).loadWarnings(true).isEmpty());
+        // the pattern Python saved as its default url rule before 2026-12-02, byte for byte
+        assertEquals("[A-Za-z][A-Za-z0-9+.\\-]*://[^ \\t\\r\\n\\\"'<>]+", LogAnomalyScorer.OLD_URL_PATTERN);
+    }
+
+    @Test
     public void apiMisuseIsRefusedSayingWhatToGive() throws Exception {
         TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
         LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
