@@ -44,6 +44,13 @@ _KEYS = {
     "baselines": ("pca", "isolation_forest"),
     "output": ("seed", "title", "report", "models", "jvm_check"),
 }
+#: The type of each key of the fixed tables (checked with the keys, before the JVM starts).
+_KEY_TYPES = {
+    "data": {"train": str, "test": str, "label_field": str, "kinds_field": str},
+    "baselines": {"pca": bool, "isolation_forest": bool},
+    "output": {"seed": int, "title": str, "report": str, "models": str, "jvm_check": bool},
+}
+_TYPE_WORDS = {str: "a string (in quotes)", bool: "true or false (no quotes)", int: "an integer"}
 #: Constructor parameters that a TOML file cannot give (objects), so never config keys.
 _NOT_CONFIG_KEYS = ("miner",)
 
@@ -161,6 +168,11 @@ def check_config(config: dict) -> None:
     for name, keys in _KEYS.items():
         if name in config:
             _check_keys(f"[{name}]", _table(config, name), keys)
+            for key, value in _table(config, name).items():
+                wanted = _KEY_TYPES[name][key]
+                if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+                    words = "a path (a string)" if key in ("train", "test") else _TYPE_WORDS[wanted]
+                    raise ConfigError(f"[{name}] {key} must be {words}, got {value!r}")
     detectors = _table(config, "detectors", {})
     for name, spec in detectors.items():
         if not isinstance(spec, dict):

@@ -114,7 +114,7 @@ def test_a_jvm_check_that_is_not_a_boolean_is_a_config_error(tmp_path, capsys, j
 def test_a_jvm_check_that_is_not_a_boolean_is_found_by_the_checks_that_need_no_jvm(tmp_path):
     from dl4j_bridge.detectors.run import ConfigError, load_config, validate
 
-    with pytest.raises(ConfigError, match=r"\[output\] jvm_check must be true or false, got 'no'"):
+    with pytest.raises(ConfigError, match=r"\[output\] jvm_check must be true or false \(no quotes\), got 'no'"):
         validate(load_config(_write(tmp_path, output='jvm_check = "no"')))
     validate(load_config(_write(tmp_path, output="jvm_check = false")))
 

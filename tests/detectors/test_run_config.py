@@ -80,6 +80,14 @@ def config(tmp_path, text: str):
                                                                   r"got 'five'"),
     ('kind = "next_event"', 'kind = "next_event"\ntrain_on = "normals"',
      r"\[detectors.ne\] train_on must be 'normal' or 'all', got 'normals'"),
+    # the fixed tables' values: a quoted "false" used to run the baseline anyway, a number label_field crashed
+    ('[output]', '[baselines]\npca = "false"\n[output]', r"\[baselines\] pca must be true or false \(no quotes\), "
+                                                       r"got 'false'"),
+    ('label_field = "label"', 'label_field = 5', r"\[data\] label_field must be a string \(in quotes\), got 5"),
+    ('seed = 3', 'seed = "x"', r"\[output\] seed must be an integer, got 'x'"),
+    ('seed = 3', 'seed = 7.9', r"\[output\] seed must be an integer, got 7.9"),
+    ('seed = 3', 'seed = true', r"\[output\] seed must be an integer, got True"),
+    ('seed = 3', 'seed = 3\ntitle = 5', r"\[output\] title must be a string \(in quotes\), got 5"),
 ])
 def test_a_typo_in_the_config_is_an_error_naming_the_table_the_key_and_the_accepted_keys(tmp_path, old, new,
                                                                                        message):
@@ -115,7 +123,7 @@ def test_the_quarantine_path_is_relative_to_the_config_file(tmp_path, monkeypatc
                                                  r"not have; its columns are \['service', 'message', 'label'\]"),
     ('length = 4', 'key = "host"', None),
 ])
-def test_a_transform_column_or_session_key_naming_no_column_is_a_schema_error(tmp_path, old, new, message):
+def test_a_transform_column_or_session_key_naming_no_column_is_a_schema_error(tmp_path, old, new, message, jvm):
     from dl4j_bridge.detectors.run import train
     from dl4j_bridge.etl import LogGenerator, SchemaError
 
