@@ -44,8 +44,12 @@ public final class Main {
     static int run(String[] args) {
         if (args.length == 0 || java.util.Arrays.asList(args).contains("-h")
                 || java.util.Arrays.asList(args).contains("--help")) {
-            System.err.println(usage());
-            return args.length == 0 ? EXIT_USAGE : 0;
+            if (args.length == 0) {   // a mistake: the usage on stderr, exit 2
+                System.err.println(usage());
+                return EXIT_USAGE;
+            }
+            System.out.println(usage());   // asked for: on stdout, as argparse's --help (| less works)
+            return 0;
         }
         try {
             switch (args[0]) {

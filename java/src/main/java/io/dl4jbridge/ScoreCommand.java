@@ -36,7 +36,8 @@ final class ScoreCommand {
             + "       dl4j-bridge serve --model DETECTOR.zip --port N (0-65535, 0: a free one) [--host 127.0.0.1]\n"
             + "                         [--threshold T] [--trusted] [--batch N]\n"
             + "                         [--max-body-bytes N (default 33554432: larger requests get 413)]\n"
-            + "                         [--read-timeout-seconds N (default 30)] [--shutdown-grace-seconds N (default 10)]\n"
+            + "                         [--read-timeout-seconds N (default 30)] [--write-timeout-seconds N (default 30)]\n"
+            + "                         [--shutdown-grace-seconds N (default 10)]\n"
             + "         GET /health; POST /score with log lines as the body -> JSON lines (?all=true, ?threshold=T);\n"
             + "         SIGTERM / Ctrl-C: requests in flight get the grace period, then exit status 143 / 130\n";
 

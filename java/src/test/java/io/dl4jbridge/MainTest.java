@@ -52,7 +52,19 @@ public class MainTest {
                 assertTrue(expected.getMessage(), !expected.getMessage().isEmpty());
             }
         }
-        assertEquals(0, Main.run(new String[]{"score", "--model", "/no/such.zip", "--help"}));
+        java.io.PrintStream out = System.out;
+        java.io.ByteArrayOutputStream help = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(help, true));
+        try {
+            assertEquals(0, Main.run(new String[]{"score", "--model", "/no/such.zip", "--help"}));
+        } finally {
+            System.setOut(out);
+        }
+        String usage = help.toString();   // on stdout, as argparse's, with every serve option
+        for (String option : new String[]{"--write-timeout-seconds", "--read-timeout-seconds", "--shutdown-grace-seconds",
+                "--max-body-bytes", "--session-idle-lines", "--quarantine"}) {
+            assertTrue(option + " in " + usage, usage.contains(option));
+        }
         assertEquals(3, Main.run(new String[]{"score", "--model", "/no/such.zip", "--input", "x", "--all",
             "--threshold", "-1.5", "--batch", "8", "--trusted"}));
     }
