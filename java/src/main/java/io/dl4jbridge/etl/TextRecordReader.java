@@ -46,7 +46,7 @@ public final class TextRecordReader extends RecordReader {
                 throw new SpecException("text reader: field '" + name + "' is not a named group of " + regex);
             }
         }
-        this.continuation = continuation == null ? null
+        this.continuation = continuation == null || continuation.isEmpty() ? null   // "" is off, as in Python
                 : PortableRegex.compile(continuation, "continuation regex").pattern;
     }
 

@@ -126,6 +126,20 @@ public class ReaderFuzzTest {
     }
 
     @Test
+    public void anEmptyContinuationIsOffAsInPython() {
+        // Python's TextReader(continuation="") joins nothing; compiled, "" would match every line and swallow the log
+        for (String continuation : new String[]{"", null}) {
+            List<Record> records = new ArrayList<>();
+            ReadReport report = read(new TextRecordReader("(?<a>[A-Z]+) (?<b>.*)", Arrays.asList("a", "b"), continuation,
+                    Collections.<String, String>emptyMap()), Arrays.asList("A one", "B two", "  indented", "C three"),
+                    "lenient", records);
+            assertEquals(String.valueOf(continuation), 3, records.size());
+            assertEquals(1, report.badLines);
+            assertEquals(0, report.continuationLines);
+        }
+    }
+
+    @Test
     public void randomInputIsReadOrRejectedWithItsLineNeverACrash() {
         Random random = new Random(20261122L);
         Map<String, Supplier<RecordReader>> readers = readers();
