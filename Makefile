@@ -11,11 +11,23 @@ JAVA_SOURCES := $(shell find java/src/main -type f 2>/dev/null) build.gradle set
 
 export OMP_NUM_THREADS ?= 2
 
+# The Python everything runs with. A Python the OS manages (PEP 668: Debian's /usr/bin/python3, where pip refuses
+# to install) gets a project venv, .venv; any other (a venv, pyenv, conda) is used as it is. The install stamp is
+# per interpreter, so a second venv first on PATH gets its own install.
+SYSTEM_PYTHON := $(shell $(PYTHON) -c 'import os, sys, sysconfig; print(int(sys.prefix == sys.base_prefix and os.path.isfile(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))))' 2>/dev/null)
+ifeq ($(SYSTEM_PYTHON),1)
+PY       := $(CURDIR)/.venv/bin/python
+PY_STAMP := $(STAMPS)/python-venv
+else
+PY       := $(PYTHON)
+PY_STAMP := $(STAMPS)/python-$(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha1(sys.prefix.encode()).hexdigest()[:12])' 2>/dev/null)
+endif
+
 .PHONY: all setup build test test-java test-python demo bench stress doctor clean
 
 all: build
 
-setup: $(STAMPS)/python $(STAMPS)/build
+setup: $(PY_STAMP) $(STAMPS)/build
 
 build: $(STAMPS)/build
 
@@ -27,9 +39,14 @@ $(STAMPS)/gradle:
 	@$(GRADLE) --version >/dev/null 2>&1 || { echo "gradle does not run: see 'gradle --version'"; exit 1; }
 	@touch $@
 
-$(STAMPS)/python: pyproject.toml
+$(PY_STAMP): pyproject.toml
 	@mkdir -p $(STAMPS)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev,report]"
+	@if [ "$(SYSTEM_PYTHON)" = 1 ] && [ ! -x $(PY) ]; then \
+	  echo "$(PYTHON) is managed by the OS (PEP 668): creating the project venv .venv"; \
+	  $(PYTHON) -m venv .venv 2>/dev/null || { rm -rf .venv; echo "installing Debian's python3-venv (needs apt)"; \
+	    $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null \
+	    && $(PYTHON) -m venv .venv; }; fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,report]"
 	@touch $@
 
 $(STAMPS)/build: $(STAMPS)/gradle $(JAVA_SOURCES)
@@ -37,7 +54,7 @@ $(STAMPS)/build: $(STAMPS)/gradle $(JAVA_SOURCES)
 	@touch $@
 
 doctor: setup
-	$(PYTHON) -m dl4j_bridge doctor
+	$(PY) -m dl4j_bridge doctor
 
 test: test-java test-python
 
@@ -45,24 +62,24 @@ test-java: $(STAMPS)/gradle
 	$(GRADLE) --quiet test
 
 test-python: setup
-	$(PYTHON) -m pytest -p no:faulthandler tests
+	$(PY) -m pytest -p no:faulthandler tests
 
 demo: setup
-	$(PYTHON) python/examples/detection_demo.py
+	$(PY) python/examples/detection_demo.py
 
 # The whole suite (< 20 min): writes python/bench/RESULTS.md. The nd4j-native builds that are
 # measured but not shipped (AVX-512, oneDNN) are fetched once into build/bench-natives.
 bench: setup $(STAMPS)/bench-natives
-	$(PYTHON) python/bench/suite.py
+	$(PY) python/bench/suite.py
 
 # Soak (200 fit/score/save/load cycles, memory growth < 5%) and load (10,000 requests to `serve`
 # at concurrency 8): prints the figures, writes python/stress/RESULTS.md, fails when a criterion does.
 stress: setup
-	$(PYTHON) python/stress/stress.py
+	$(PY) python/stress/stress.py
 
 $(STAMPS)/bench-natives: $(STAMPS)/gradle build.gradle
 	$(GRADLE) --quiet benchNatives
 	@touch $@
 
 clean:
-	rm -rf $(STAMPS) build .gradle
+	rm -rf $(STAMPS) build .gradle .venv
