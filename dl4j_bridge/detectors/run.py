@@ -204,6 +204,9 @@ def validate(config: dict) -> None:
         Naming the table and key at fault, and what to write instead.
     """
     check_config(config)
+    if "split" in config and (_table(config, "data", {}) or {}).get("test") is not None:
+        log.warning("[split] is not used: [data] test is the test part (leave [split] out, or [data] test, to "
+                    "choose)")
     pipeline = build_pipeline(config)
     check_columns(pipeline)
     for name, spec in (_table(config, "detectors", {}) or {}).items():

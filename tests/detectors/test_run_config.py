@@ -257,3 +257,17 @@ def test_sequence_overflow_is_split_by_default_truncate_on_request_and_checked(t
     with pytest.raises(ConfigError, match=message):
         build_pipeline(config(tmp_path, BASE.replace('kind = "windows"\nlength = 4',
                                                      sessions + f'\noverflow = {overflow}')))
+
+
+def test_a_split_beside_a_test_file_is_said_to_be_unused(tmp_path, caplog):
+    import logging
+
+    from dl4j_bridge.detectors.run import validate
+
+    (tmp_path / "test.jsonl").write_text("")
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.detectors.run"):
+        validate(config(tmp_path, BASE))
+    assert "[split] is not used" not in caplog.text
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.detectors.run"):
+        validate(config(tmp_path, BASE.replace('train = "train.jsonl"', 'train = "train.jsonl"\ntest = "test.jsonl"')))
+    assert "[split] is not used: [data] test is the test part" in caplog.text
