@@ -40,10 +40,16 @@ public final class DetectorFile {
     public final double threshold;
     /** The {@code scoring} object, as JSON text for {@code DetectorScoring}. */
     public final String scoringJson;
+    /**
+     * Every entry was checked against the file's manifest: false for a file read as trusted, or without a
+     * manifest (saved before manifests, or with its manifest removed: a changed threshold would go unnoticed).
+     */
+    public final boolean verified;
 
     private DetectorFile(Path path, MultiLayerNetwork network, DataNormalization normalizer, EtlSpec etl,
-                         JsonNode detector) {
+                         JsonNode detector, boolean verified) {
         this.path = path;
+        this.verified = verified;
         this.network = network;
         this.normalizer = normalizer;
         this.etl = etl;
@@ -138,7 +144,7 @@ public final class DetectorFile {
             throw new SpecException(file + ": the detector kind is '" + kind + "' but its scoring is for '"
                     + scoringKind + "'");
         }
-        return new DetectorFile(path, network, normalizer, etl, detector);
+        return new DetectorFile(path, network, normalizer, etl, detector, !trusted && model.manifest != null);
     }
 
     /** Scoring settings that are also constructor parameters (Python's {@code scoring()} derives them). */

@@ -52,7 +52,7 @@ import java.util.regex.Pattern;
  * HTTP scoring with the JDK's built-in server ({@code com.sun.net.httpserver}).
  *
  * <ul>
- * <li>{@code GET /health} (or {@code HEAD}: no body) -> 200 {@code {"status": "ok", "model", "model_sha256",
+ * <li>{@code GET /health} (or {@code HEAD}: no body) -> 200 {@code {"status": "ok", "model", "model_sha256", "model_verified",
  *     "model_loaded_at", "kind", "threshold", "sequence", "features", "requests", "scored", "flagged", "unjudged", "lines",
  *     "bad_lines", "errors", "read_timeouts", "write_timeouts", "busy", "in_flight"}}
  *     ({@code "status": "degraded"} while the last scoring request failed with a server error, with
@@ -503,6 +503,7 @@ public final class ScoringServer {
         out.put("status", stopping ? "stopping" : lastScoringFailed ? "degraded" : "ok");
         out.put("model", scorer.detectorFile().path.toString());
         out.put("model_sha256", modelSha256);
+        out.put("model_verified", scorer.detectorFile().verified);
         out.put("model_loaded_at", modelLoadedAt.toString());
         out.put("kind", scorer.kind());
         out.put("threshold", scorer.threshold());

@@ -101,6 +101,9 @@ public class LogAnomalyScorerTest {
         assertTrue(LogAnomalyScorer.load(cut.zip.toPath()).loadWarnings(false).isEmpty());
         TestDetectors split = TestDetectors.write(tmp.newFolder(), "etl_csv_sessions.json", "next_event", 0.3, 1);
         assertTrue(LogAnomalyScorer.load(split.zip.toPath()).loadWarnings(true).isEmpty());
+        // verified against its manifest, unless read as trusted (serve's /health model_verified)
+        assertTrue(LogAnomalyScorer.load(split.zip.toPath()).detectorFile().verified);
+        assertTrue(!LogAnomalyScorer.load(split.zip.toPath(), true).detectorFile().verified);
         // the pattern Python saved as its default url rule before 2026-12-02, byte for byte
         assertEquals("[A-Za-z][A-Za-z0-9+.\\-]*://[^ \\t\\r\\n\\\"'<>]+", LogAnomalyScorer.OLD_URL_PATTERN);
     }

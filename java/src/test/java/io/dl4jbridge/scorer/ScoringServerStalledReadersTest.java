@@ -157,6 +157,7 @@ public class ScoringServerStalledReadersTest {
                 hex.append(String.format("%02x", b & 0xff));
             }
             assertEquals(get[1], hex.toString(), field(get[1], "model_sha256"));
+            assertEquals(get[1], "true", field(get[1], "model_verified"));   // ModelIO.save wrote a manifest
             Instant at = Instant.parse(field(get[1], "model_loaded_at"));
             assertFalse(get[1], at.isBefore(loaded.minusSeconds(1)));
             assertFalse(get[1], at.isAfter(Instant.now()));
