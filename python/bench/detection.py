@@ -77,6 +77,29 @@ def deeplog_detector(vocabulary: KeyVocabulary, seed: int, dropout: float = DEEP
                              validation_fraction=0.0, seed=seed, normalize=False)
 
 
+#: Training sessions of the HDFS detectors: "none" (as read) or "swaps" (plus commuting_swaps of them).
+AUGMENT = "none"
+
+
+def commuting_swaps(sessions: list) -> list:
+    """Sessions with one adjacent pair of events swapped, for every pair the sessions show in both orders (events
+    that are concurrent, such as the three datanodes' ``addStoredBlock``); each new distinct session once."""
+    seen = set(sessions)
+    bigrams = {(a, b) for s in seen for a, b in zip(s, s[1:]) if a != b}
+    pairs = {(a, b) for a, b in bigrams if (b, a) in bigrams}
+    out = set()
+    for s in seen:
+        for i in range(len(s) - 1):
+            if (s[i], s[i + 1]) in pairs:
+                out.add(s[:i] + (s[i + 1], s[i]) + s[i + 2:])
+    return sorted(out - seen)
+
+
+def training_sessions(train: list) -> list:
+    """The sessions the HDFS detectors train on (see AUGMENT)."""
+    return train + commuting_swaps(train) if AUGMENT == "swaps" else train
+
+
 def read_sessions(path: Path) -> list:
     return [tuple(int(k) for k in line.split()) for line in path.read_text().splitlines() if line.strip()]
 
@@ -105,7 +128,7 @@ def bench_hdfs(root: Path, seed: int) -> dict:
                         normal.add(seq)
     normal = sorted(normal)
     vocab = KeyVocabulary.fit(train)
-    windows = session_windows(train, vocab, h=10)
+    windows = session_windows(training_sessions(train), vocab, h=10)
     log.info("hdfs: %d training sessions, %d windows, %d distinct; %d keys", len(train), len(windows.window_row),
              len(windows.counts), len(vocab.keys))
     start = time.perf_counter()
@@ -173,7 +196,7 @@ def bench_hdfs100k(root: Path, seed: int) -> dict:
     test = [keys(r) for r in rows if r["Split"] == "test"]
     labels = np.array([int(r["Label"]) for r in rows if r["Split"] == "test"])
     vocab = KeyVocabulary.fit(train)
-    windows = session_windows(train, vocab, h=10)
+    windows = session_windows(training_sessions(train), vocab, h=10)
     log.info("hdfs100k: %d normal training sessions, %d distinct windows", len(train), len(windows.counts))
     start = time.perf_counter()
     det = deeplog_detector(vocab, seed).fit(windows.batch, sample_weight=windows.counts)
@@ -215,11 +238,15 @@ def main() -> None:
     parser.add_argument("--only", default="hdfs,hdfs100k,kdd,demo")
     parser.add_argument("--data", default=None)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--augment", choices=("none", "swaps"), default="none",
+                        help="HDFS training sessions plus one-swap variants of the event pairs they show in both orders")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("dl4j_bridge.training").setLevel(logging.WARNING)
     root = data_root(args.data)
     start_private_jvm()
+    global AUGMENT
+    AUGMENT = args.augment
     parts = args.only.split(",")
     start = time.perf_counter()
     for name, fn in (("hdfs", bench_hdfs), ("hdfs100k", bench_hdfs100k), ("kdd", bench_kdd), ("demo", bench_demo)):
@@ -228,7 +255,8 @@ def main() -> None:
             fn(root, args.seed)
             print(f"{name} seconds: {time.perf_counter() - t:.0f}")
     print(f"bench wall time: {time.perf_counter() - start:.0f}s "
-          f"(command: python python/bench/detection.py --only {args.only} --seed {args.seed})")
+          f"(command: python python/bench/detection.py --only {args.only} --seed {args.seed}"
+          + (f" --augment {args.augment}" if args.augment != "none" else "") + ")")
 
 
 KDD_SYMBOLIC = (1, 2, 3)   # protocol_type, service, flag

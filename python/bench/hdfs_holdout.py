@@ -13,7 +13,9 @@ fold, half of them (seeded) are held out; the detector of ``detection.py`` is tr
 ``--weights mean1`` trains on the window counts scaled to mean 1 (same relative weights; DL4J scales each update
 by the minibatch's mean weight, before gradient clipping) instead of the raw counts. ``--l2s`` adds an L2
 penalty on the weights (each value with each dropout); ``--layers`` the recurrent layers tried (GravesLSTM, the
-reference design's, or DL4J's LSTM without peepholes; each with each dropout and penalty).
+reference design's, or DL4J's LSTM without peepholes; each with each dropout and penalty). ``--augment swaps``
+adds to the training sessions every one-swap variant of an adjacent event pair they show in both orders
+(``detection.commuting_swaps``: concurrent events, from the training sessions alone).
 
 Prints one line per (dropout, fold) and ``holdout dropout <d>: flagged <share>`` summed over the folds.
 """
@@ -43,13 +45,15 @@ def singleton_folds(train: list, seed: int) -> list:
 
 
 def held_out_flagged(train: list, held: list, dropout: float, seed: int, weights: str = "raw",
-                     l2: float = 0.0, layer_type: str = "GravesLSTM") -> tuple:
+                     l2: float = 0.0, layer_type: str = "GravesLSTM", augment: str = "none") -> tuple:
     """Train without ``held``; return (flagged held-out sequences, held-out sequences). ``weights``: ``raw``
     (each distinct window weighted by its count) or ``mean1`` (the counts scaled to mean 1)."""
     from dl4j_bridge.detectors.deeplog import KeyVocabulary, session_windows
 
     held_set = set(held)
     fit_sessions = [s for s in train if s not in held_set]
+    if augment == "swaps":
+        fit_sessions = fit_sessions + bench.commuting_swaps(fit_sessions)
     vocab = KeyVocabulary.fit(train)  # the final model's ids; a key only in held-out sessions is then OOV
     windows = session_windows(fit_sessions, vocab, h=10)
     held_windows = session_windows(held, vocab, h=10)
@@ -69,6 +73,7 @@ def main() -> None:
     parser.add_argument("--folds", default="0,1")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--weights", choices=("raw", "mean1"), default="raw")
+    parser.add_argument("--augment", choices=("none", "swaps"), default="none")
     parser.add_argument("--data", default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -84,13 +89,13 @@ def main() -> None:
         name = f"dropout {dropout}" + (f" l2 {l2:g}" if l2 else "") + (f" {layer}" if layer != "GravesLSTM" else "")
         for fold in (int(f) for f in args.folds.split(",")):
             t = time.perf_counter()
-            f, n = held_out_flagged(train, folds[fold], dropout, args.seed, args.weights, l2, layer)
+            f, n = held_out_flagged(train, folds[fold], dropout, args.seed, args.weights, l2, layer, args.augment)
             flagged, total = flagged + f, total + n
             print(f"{name} fold {fold}: {f} of {n} held-out sequences flagged "
                   f"({time.perf_counter() - t:.0f}s)", flush=True)
         print(f"holdout {name}: flagged {flagged / total:.4f} ({flagged} of {total})", flush=True)
     print(f"holdout wall time: {time.perf_counter() - start:.0f}s (command: python python/bench/hdfs_holdout.py "
-          f"--dropouts {args.dropouts} --l2s {args.l2s} --layers {args.layers} --folds {args.folds} --seed {args.seed} --weights {args.weights})")
+          f"--dropouts {args.dropouts} --l2s {args.l2s} --layers {args.layers} --folds {args.folds} --seed {args.seed} --weights {args.weights} --augment {args.augment})")
 
 
 if __name__ == "__main__":
