@@ -14,7 +14,8 @@ export OMP_NUM_THREADS ?= 2
 # The Python everything runs with. A Python the OS manages (PEP 668: Debian's /usr/bin/python3, where pip refuses
 # to install) gets a project venv, .venv; any other (a venv, pyenv, conda) is used as it is. The install stamp is
 # per interpreter, so a second venv first on PATH gets its own install.
-SYSTEM_PYTHON := $(shell $(PYTHON) -c 'import os, sys, sysconfig; print(int(sys.prefix == sys.base_prefix and os.path.isfile(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))))' 2>/dev/null)
+# PIP_BREAK_SYSTEM_PACKAGES set: pip may install into the OS's Python, so it is used as it is.
+SYSTEM_PYTHON := $(shell [ -n "$$PIP_BREAK_SYSTEM_PACKAGES" ] && echo 0 || $(PYTHON) -c 'import os, sys, sysconfig; print(int(sys.prefix == sys.base_prefix and os.path.isfile(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))))' 2>/dev/null)
 ifeq ($(SYSTEM_PYTHON),1)
 PY       := $(CURDIR)/.venv/bin/python
 PY_STAMP := $(STAMPS)/python-venv
@@ -39,14 +40,22 @@ $(STAMPS)/gradle:
 	@$(GRADLE) --version >/dev/null 2>&1 || { echo "gradle does not run: see 'gradle --version'"; exit 1; }
 	@touch $@
 
-$(PY_STAMP): pyproject.toml
-	@mkdir -p $(STAMPS)
-	@if [ "$(SYSTEM_PYTHON)" = 1 ] && [ ! -x $(PY) ]; then \
-	  echo "$(PYTHON) is managed by the OS (PEP 668): creating the project venv .venv"; \
+# The project venv, (re)made when it is gone or has no pip (an interrupted creation, an upgraded OS Python).
+MAKE_VENV = rm -rf .venv; echo "$(PYTHON) is managed by the OS (PEP 668): creating the project venv .venv"; \
 	  $(PYTHON) -m venv .venv 2>/dev/null || { rm -rf .venv; echo "installing Debian's python3-venv (needs apt)"; \
 	    $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null \
-	    && $(PYTHON) -m venv .venv; }; fi
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,report]"
+	    && $(PYTHON) -m venv .venv; }
+ifeq ($(SYSTEM_PYTHON),1)
+VENV_CFG := .venv/pyvenv.cfg
+$(VENV_CFG):
+	@$(MAKE_VENV)
+endif
+
+$(PY_STAMP): pyproject.toml $(VENV_CFG)
+	@mkdir -p $(STAMPS)
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "no $(PYTHON): install Python 3.11 (apt-get install python3 python3-venv), or give one with make PYTHON=..."; exit 1; }
+	@if [ "$(SYSTEM_PYTHON)" = 1 ] && ! "$(PY)" -m pip --version >/dev/null 2>&1; then $(MAKE_VENV); fi
+	"$(PY)" -m pip install --quiet --disable-pip-version-check -e ".[dev,report]"
 	@touch $@
 
 $(STAMPS)/build: $(STAMPS)/gradle $(JAVA_SOURCES)

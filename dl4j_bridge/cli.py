@@ -252,8 +252,9 @@ def every_line_bad_error(source: str, bad_lines: int) -> str:
 def unjudged_warning(unjudged: int) -> str:
     """The warning for sequences with no step to judge (the launcher's ``ScoreCommand.unjudgedWarning``)."""
     return (f"{unjudged} sequence(s) had no step to judge (sessions of one event: nothing predicts a session's "
-            "first event, and it has no next one): they score 0 and are never flagged (unjudged_sequences). To "
-            'judge every event, train on windows ([sequence] kind = "windows", next_event = true)')
+            "first event, and it has no next one): they score 0, flagged only by a threshold below 0 "
+            '(unjudged_sequences). To judge every event, train on windows ([sequence] kind = "windows", '
+            "next_event = true)")
 
 
 @dataclasses.dataclass
@@ -273,6 +274,8 @@ def _score_summary(args, detector, counts: ScoreCounts) -> None:
         return
     report = detector.pipeline_.report
     without_key = detector.pipeline_.records_without_key
+    if counts.unjudged:   # before the summary line, as the launcher prints its warnings
+        log.warning("%s", unjudged_warning(counts.unjudged))
     print(f"{scored} sequences scored, {flagged} flagged "
           f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}"
           + (f", records_without_key {without_key}" if without_key else "")
@@ -281,12 +284,10 @@ def _score_summary(args, detector, counts: ScoreCounts) -> None:
           + (f", truncated_sessions {detector.pipeline_.truncated_sessions}, truncated_records "
              f"{detector.pipeline_.truncated_records}" if detector.pipeline_.truncated_sessions else "")
           + (f", unjudged_sequences {counts.unjudged}" if counts.unjudged else ""), file=sys.stderr)
-    if counts.unjudged:
-        log.warning("%s", unjudged_warning(counts.unjudged))
 
 
 def _score_stream(detector, source, output: str, *, flagged_only: bool,
-                  block: Optional[int] = None, live: bool = False) -> tuple[int, int]:
+                  block: Optional[int] = None, live: bool = False) -> "ScoreCounts":
     """Score ``source`` as it is read and write each part's rows before reading on.
 
     Memory stays bounded by a block of the reader (megabytes) instead of growing with the input: the batches of

@@ -171,7 +171,8 @@ def test_saving_with_a_pipeline_of_other_features_is_refused(saved, tmp_path):
 WRITTEN_KEYS = {
     "detector": {"created_by", "feature_names", "format", "kind", "n_events", "params", "scoring", "threshold",
                  "threshold_method", "version"},
-    "scoring:next_event": {"end_id", "kind", "never_expected", "oov_id", "score", "steps", "top_g"},
+    "scoring:next_event": {"end_id", "end_min_probability", "kind", "never_expected", "oov_id", "score", "steps",
+                           "top_g"},
     "scoring:sequence_classifier": {"aggregation", "kind", "positive_classes"},
     "spec": {"feature_names", "format", "n_fit_records", "output", "reader", "schema", "sequence", "split",
              "transforms", "version"},

@@ -251,7 +251,9 @@ def test_a_lenient_read_where_every_line_is_bad_is_exit_3_on_both_sides_not_noth
     errors = [re.search(r"every line was bad \(40 bad line\(s\), no record\): nothing was scored; is this the "
                         r"model for this log[^\n]*", p.stderr) for p in runs]
     assert all(errors) and errors[0].group(0) == errors[1].group(0), [p.stderr[-2000:] for p in runs]
-    assert "40 bad line(s) {no format match=40}" in runs[0].stderr   # the launcher's warning, as Python's
+    warnings = [re.search(r"\S*wrong\.jsonl: 40 bad lines \{[^}]*\}", p.stderr) for p in runs]
+    assert all(warnings) and warnings[0].group(0) == warnings[1].group(0), warnings   # the same warning
+    assert warnings[0].group(0).endswith("40 bad lines {'no format match': 40}")
     # one good line among them: a normal lenient read (no window to score: exit 0)
     good = logs["test_log"].read_text(encoding="utf-8").splitlines()[0]
     wrong.write_text(good + "\n" + wrong.read_text(encoding="utf-8"), encoding="utf-8")
@@ -287,6 +289,33 @@ def test_a_model_with_the_url_rule_of_before_2026_12_02_warns_on_both_sides(dete
     assert java.returncode in (0, 1), java.stderr[-2000:]
     assert f"dl4j-bridge: warning: {OLD_URL_WARNING}" in java.stderr
     assert OLD_URL_WARNING not in _launcher("score", "--model", detector_zip, "--input", logs["test_log"]).stderr
+
+
+@pytest.mark.parametrize("command", ["launcher", "python"])
+def test_a_live_stdin_of_the_wrong_format_fills_the_quarantine_while_it_waits_then_exits_3(detector_zip, tmp_path,
+                                                                                         command):
+    """``tail -f other.log | score --input - --lenient --quarantine bad.jsonl``: no record ever comes, the rejected
+    lines show at once (Python held them until more input came), and the end is exit 3 (every line bad)."""
+    quarantine = tmp_path / f"{command}.jsonl"
+    argv = ([str(DIST / "bin" / "dl4j-bridge")] if command == "launcher" else [sys.executable, "-m", "dl4j_bridge"])
+    proc = subprocess.Popen(argv + ["score", "--model", str(detector_zip), "--input", "-", "--lenient",
+                                    "--quarantine", str(quarantine)], cwd=str(REPO), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, OMP_NUM_THREADS="2"))
+    try:
+        proc.stdin.write(b"%% not syslog 1\n%% not syslog 2\n%% not syslog 3\n")
+        proc.stdin.flush()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not quarantine.exists()
+                                               or len(quarantine.read_text(encoding="utf-8").splitlines()) < 3):
+            time.sleep(0.1)
+        assert proc.poll() is None, "still reading stdin"
+        assert [json.loads(line)["line"] for line in quarantine.read_text(encoding="utf-8").splitlines()] == [1, 2, 3]
+        _, err = proc.communicate(timeout=120)   # closes stdin
+        assert proc.returncode == 3, err[-2000:]
+        assert b"every line was bad (3 bad line(s), no record)" in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
 
 
 def test_errors_name_the_problem(detector_zip, logs, tmp_path):

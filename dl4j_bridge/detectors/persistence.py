@@ -14,7 +14,7 @@ Entries (the contract shared with the JVM scorer):
 
 Everything of ours is JSON text, never Java or Python serialisation. Readers refuse an unknown format or
 version with an error that says what to do. A version is bumped whenever a reader of the previous one would score
-a new file differently (``tests/test_file_versions.py`` holds the keys each version writes).
+a new file differently (``tests/test_detector_file_content.py`` holds the keys each version writes).
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def _document(model) -> dict:
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} is not valid JSON ({error})") from error
     if doc.get("format") != FORMAT:
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} has format {doc.get('format')!r}, expected {FORMAT!r}")
-    if doc.get("version") not in VERSIONS_READ or isinstance(doc.get("version"), bool):
+    if type(doc.get("version")) is not int or doc.get("version") not in VERSIONS_READ:   # not 2.0 or true
         raise DetectorFileError(f"{path}: detector file version {doc.get('version')!r} is not supported by this "
                                 f"dl4j_bridge (it reads versions {', '.join(map(str, VERSIONS_READ))}); upgrade "
                                 "dl4j_bridge (a newer one wrote it) or re-train")

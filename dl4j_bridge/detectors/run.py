@@ -205,8 +205,8 @@ def validate(config: dict) -> None:
     """
     check_config(config)
     if "split" in config and (_table(config, "data", {}) or {}).get("test") is not None:
-        log.warning("[split] is not used: [data] test is the test part (leave [split] out, or [data] test, to "
-                    "choose)")
+        log.warning("[split] is not used: [data] test is the test part, and the whole [data] train file is fitted "
+                    "and trained on (leave out [split], or [data] test, to choose)")
     pipeline = build_pipeline(config)
     check_columns(pipeline)
     for name, spec in (_table(config, "detectors", {}) or {}).items():
@@ -380,6 +380,8 @@ def build_pipeline(config: dict) -> Pipeline:
             raise ConfigError(f"[split] kind must be one of {list(_SPLITS)}, got {split_kind!r}")
         _check_keys(f"[split] (kind {split_kind!r})", split_spec, _parameters(_SPLITS[split_kind]))
         split = _construct("[split]", _SPLITS[split_kind], **split_spec)
+    if (_table(config, "data", {}) or {}).get("test") is not None:
+        split = None   # [data] test is the test part: the whole train file is fitted and trained on (validate warns)
     return Pipeline(reader, transforms, sequence, split)
 
 

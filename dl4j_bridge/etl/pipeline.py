@@ -487,7 +487,7 @@ class Pipeline:
     def from_dict(cls, spec: Mapping[str, Any]) -> "Pipeline":
         if spec.get("format") != SPEC_FORMAT:
             raise SpecError(f"not a pipeline spec (format {spec.get('format')!r})")
-        if spec.get("version") not in SPEC_VERSIONS_READ or isinstance(spec.get("version"), bool):
+        if type(spec.get("version")) is not int or spec.get("version") not in SPEC_VERSIONS_READ:   # not 2.0 or true
             raise SpecError(f"unsupported spec version {spec.get('version')!r}; this dl4j_bridge reads versions "
                             f"{', '.join(map(str, SPEC_VERSIONS_READ))}: upgrade dl4j_bridge if a newer one wrote it, "
                             "or save the pipeline again from where it was built")

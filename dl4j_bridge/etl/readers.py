@@ -747,6 +747,8 @@ class TextReader(Reader):
                 rows = [pending] + rows
                 line_numbers = np.concatenate([np.array([pending_line], dtype=np.int64), line_numbers])
             if not rows:
+                if isinstance(block, IdleBlock):   # a live stream paused: what is final reaches the quarantine now
+                    sink.flush(pending_line - 1 if pending is not None else next_line - 1)
                 continue
             if sink.mode == "strict" and sink.first_bad is not None:
                 # the read ends at this block: the held-back record's types are checked too, before the first
@@ -759,6 +761,8 @@ class TextReader(Reader):
                 self._pending_raw = (pending_line, block[pending_line - first_line])
             if len(rows) > 1:
                 yield self._frame(rows[:-1], line_numbers[:-1])
+            if isinstance(block, IdleBlock):   # as at the next block's start, without waiting for it
+                sink.flush(pending_line - 1)
         if pending is not None:
             yield self._frame([pending], np.array([pending_line], dtype=np.int64))
 

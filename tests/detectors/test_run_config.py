@@ -271,3 +271,8 @@ def test_a_split_beside_a_test_file_is_said_to_be_unused(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="dl4j_bridge.detectors.run"):
         validate(config(tmp_path, BASE.replace('train = "train.jsonl"', 'train = "train.jsonl"\ntest = "test.jsonl"')))
     assert "[split] is not used: [data] test is the test part" in caplog.text
+    from dl4j_bridge.detectors.run import build_pipeline
+
+    # and it is not: the pipeline fits the whole train file (a split would leave its tail out of the vocabularies)
+    both = config(tmp_path, BASE.replace('train = "train.jsonl"', 'train = "train.jsonl"\ntest = "test.jsonl"'))
+    assert build_pipeline(both).split is None and build_pipeline(config(tmp_path, BASE)).split is not None

@@ -82,6 +82,7 @@ final class ScoreCommand {
             System.err.println("dl4j-bridge: warning: " + warning);
         }
         ScoringStream stream = scorer.open("-".equals(input) ? "<stdin>" : input, mode, bad, idleLines, (int) batch);
+        stream.etl().report().quarantine = quarantine;   // named in the bad-lines warning, as Python names it
         Consumer<ScoredSequence> print = r -> {
             if (all || r.anomaly) {
                 rows.row(r.toJson());

@@ -55,8 +55,9 @@ public final class LogAnomalyScorer {
      * @throws io.dl4jbridge.ModelCheck.ModelIntegrityException the file is damaged or was changed after saving
      * @throws io.dl4jbridge.ModelCheck.UntrustedModelException the file holds what the checks refuse (code DL4J
      *         would run, a zip bomb)
-     * @throws IOException the file cannot be read, or a newer dl4j_bridge wrote it
-     * @throws io.dl4jbridge.etl.SpecException (unchecked) the zip is no detector, or its ETL spec is unknown
+     * @throws IOException the file cannot be read, or its manifest is of a newer dl4j_bridge
+     * @throws io.dl4jbridge.etl.SpecException (unchecked) the zip is no detector, or its detector document or ETL
+     *         spec is of a newer version (a newer dl4j_bridge wrote it: upgrade the scorer) or unknown
      */
     public static LogAnomalyScorer load(Path zip) throws IOException {
         return load(zip, false);
@@ -105,8 +106,8 @@ public final class LogAnomalyScorer {
             }
         }
         org.nd4j.shade.jackson.databind.JsonNode sequence = spec.path("sequence");
-        if (sessions && "sessions".equals(sequence.path("kind").asText())
-                && !"split".equals(sequence.path("overflow").asText("truncate"))) {
+        if (sessions && "sessions".equals(sequence.path("kind").asText()) && sequence.path("max_length").isIntegralNumber()
+                && !"split".equals(sequence.path("overflow").asText("truncate"))) {   // no max_length: nothing is cut
             out.add("this model cuts sessions longer than max_length=" + sequence.path("max_length").asText()
                     + " steps to their first max_length steps (overflow \"truncate\", as every spec saved before "
                     + "overflow existed): the records beyond are not scored (counted: X-Truncated-Records, "

@@ -51,9 +51,14 @@ public final class ScoreSummary {
         s.put("continuation_lines", report.continuationLines);
         s.put("bad_lines", report.badLines);
         s.put("bad_by_reason", new LinkedHashMap<>(report.badByReason));
-        if (report.badLines > 0) {
-            warnings.add(report.source + ": " + report.badLines + " bad line(s) " + report.badByReason
-                    + (report.records == 0 ? "; no line was a record: " + everyLineBadAdvice() : ""));
+        if (report.badLines > 0) {   // Python's reader warning, word for word (its dict as Python prints it)
+            StringBuilder reasons = new StringBuilder("{");
+            for (Map.Entry<String, Long> e : report.badByReason.entrySet()) {
+                reasons.append(reasons.length() > 1 ? ", " : "").append('\'').append(e.getKey()).append("': ")
+                        .append(e.getValue());
+            }
+            warnings.add(report.source + ": " + report.badLines + " bad lines " + reasons.append('}')
+                    + (report.quarantine != null ? ", quarantined to " + report.quarantine : ""));
         }
         if (!report.absentFields.isEmpty()) {
             s.put("absent_fields", new ArrayList<>(report.absentFields));
@@ -120,7 +125,8 @@ public final class ScoreSummary {
     /** Python's {@code dl4j_bridge.cli.unjudged_warning}, word for word. */
     public static String unjudgedWarning(long unjudged) {
         return unjudged + " sequence(s) had no step to judge (sessions of one event: nothing predicts a session's "
-                + "first event, and it has no next one): they score 0 and are never flagged (unjudged_sequences). To "
-                + "judge every event, train on windows ([sequence] kind = \"windows\", next_event = true)";
+                + "first event, and it has no next one): they score 0, flagged only by a threshold below 0 "
+                + "(unjudged_sequences). To judge every event, train on windows ([sequence] kind = \"windows\", "
+                + "next_event = true)";
     }
 }
