@@ -178,12 +178,6 @@ def check_config(config: dict) -> None:
         if not isinstance(spec, dict):
             raise ConfigError(f"[detectors] holds one table per detector, [detectors.<name>] with its kind and "
                               f"parameters; got {name} = {spec!r}")
-    from ..jvmcheck import jvm_check_setting   # its value, before anything starts the JVM
-
-    try:
-        jvm_check_setting(_table(config, "output", {}))
-    except ValueError as error:
-        raise ConfigError(str(error)) from None
 
 
 def validate(config: dict) -> None:
