@@ -107,7 +107,7 @@ final class ScoreCommand {
             }
             boolean flushed = rows.interrupted(2000);
             try {
-                summary(System.err, stream, scorer, (System.nanoTime() - started) / 1e9);
+                summary(System.err, stream, (System.nanoTime() - started) / 1e9);
             } catch (RuntimeException e) {   // counters changing under the scoring thread: the message still comes
                 System.err.println("dl4j-bridge: " + stream.scored() + " sequences scored, " + stream.flagged() + " flagged");
             }
@@ -182,21 +182,22 @@ final class ScoreCommand {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         stream.etl().report().undecodableLines += decoder == null ? 0 : decoder.undecodableLines();   // + lone surrogate escapes
-        summary(System.err, stream, scorer, seconds);
+        io.dl4jbridge.scorer.ScoreSummary said = summary(System.err, stream, seconds);
         if (writeFailure != null) {
             throw writeFailure;
         }
         if (readFailure != null) {
             throw readFailure;
         }
-        if (stream.summary().everyLineBad()) {   // lenient, yet nothing was a record: not "nothing flagged" (exit 0)
+        if (said.everyLineBad()) {   // lenient, yet nothing was a record: not "nothing flagged" (exit 0)
             throw new io.dl4jbridge.etl.EtlException(io.dl4jbridge.scorer.ScoreSummary.everyLineBadError(
                     stream.etl().report().source, stream.etl().report().badLines));
         }
         return stream.flagged() > 0 ? Main.EXIT_FLAGGED : 0;
     }
 
-    private static void summary(PrintStream err, ScoringStream stream, LogAnomalyScorer scorer, double seconds) {
+    /** Prints the warnings and the JSON summary line; returns the summary (for the exit status). */
+    private static io.dl4jbridge.scorer.ScoreSummary summary(PrintStream err, ScoringStream stream, double seconds) {
         io.dl4jbridge.scorer.ScoreSummary summary = stream.summary();
         for (String warning : summary.warnings) {
             err.println("dl4j-bridge: warning: " + warning);
@@ -205,6 +206,7 @@ final class ScoreCommand {
         s.put("seconds", Math.round(seconds * 1000) / 1000.0);
         s.put("lines_per_second", seconds > 0 ? Math.round(stream.etl().report().lines / seconds) : 0);
         err.println(JsonText.dumpsCompact(s));
+        return summary;
     }
 
     static int serve(String[] args) throws IOException {
