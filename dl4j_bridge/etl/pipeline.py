@@ -45,10 +45,12 @@ logger = logging.getLogger(__name__)
 
 SPEC_FORMAT = "dl4j_bridge.etl.pipeline"
 #: The version written. 2: sessions longer than ``max_length`` follow ``overflow`` (a version 1 reader would cut
-#: them silently). Bump it whenever a reader of the previous version would turn a new spec into other arrays.
-SPEC_VERSION = 2
-#: The versions read: 1 is a spec saved before ``overflow`` (its sessions are truncated, as they were).
-SPEC_VERSIONS_READ = (1, 2)
+#: them silently). 3: a text reader has ``line_rules`` (a version 2 reader would read stack frames as records).
+#: Bump it whenever a reader of the previous version would turn a new spec into other arrays.
+SPEC_VERSION = 3
+#: The versions read: 1 is a spec saved before ``overflow`` (its sessions are truncated, as they were); 1 and 2
+#: read text with line rules 1 (see ``readers.LINE_RULES``).
+SPEC_VERSIONS_READ = (1, 2, 3)
 
 
 def _file_mode(path: str) -> int:

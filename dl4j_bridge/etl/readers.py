@@ -69,6 +69,7 @@ __all__ = [
     "java_regex_to_python",
     "reader_from_dict",
     "DEFAULT_CONTINUATION",
+    "LINE_RULES",
     "FIELD_TYPES",
 ]
 
@@ -80,9 +81,24 @@ FIELD_TYPES = ("str", "int", "float", "bool")
 #: Reserved column: the physical line number of each record (never a field name).
 RESERVED_FIELDS = ("line_number",)
 
-#: Lines that continue the previous record (stack traces): indented lines,
-#: ``Caused by:`` and ``... N more``.
-DEFAULT_CONTINUATION = r"^(?:[ \t]+|Caused by:|\.\.\. \d+ more)"
+#: Lines that continue the previous record (stack traces): indented lines, ``Caused by:``, ``... N more``,
+#: ``Traceback (most recent call last):`` and an exception's first line (``java.io.IOException: disk full``,
+#: ``ValueError: bad``: a name ending in ``Exception`` or ``Error``, then a colon or the end of the line).
+DEFAULT_CONTINUATION = (r"^(?:[ \t]+|Caused by:|\.\.\. \d+ more|Traceback \(most recent call last\):"
+                        r"|[A-Za-z_$][A-Za-z0-9_$.]*(?:Exception|Error)(?::|$))")
+
+#: How text lines are read (``TextReader(line_rules=...)``), 2 unless a spec saved before them says 1.
+#: 2: a run of spaces in a format matches a whole run of blanks (so "ERROR   boom" no longer matches
+#: ``<Date> <Time> <Level> <Content>`` with empty Time and Level), and a line that matches the continuation
+#: regex continues the held record even when the format would also match it (an indented stack frame).
+#: 1: the format is tried first and a run may be split between empty fields (specs of versions 1 and 2).
+LINE_RULES = 2
+LINE_RULES_READ = (1, 2)
+
+#: A run of spaces in a format, under line rules 2: a whole run of spaces and tabs in the line.  It may start
+#: inside a run only where starting at the run's first blank fails too (what follows the run is the same), so
+#: no lookbehind is needed: the lines matched and the fields found are those of starting at the first blank.
+_WHOLE_BLANK_RUN = r"[ \t]+(?![ \t])"
 
 LINE_NUMBER = "line_number"
 
@@ -120,7 +136,7 @@ def compile_regex(pattern: str, what: str, flags: int = 0, *, given: str | None 
         raise EtlError(f"{what} {written!r} does not compile: {error.msg}{where}") from error
 
 
-def format_to_regex(log_format: str) -> tuple[list[str], str]:
+def format_to_regex(log_format: str, line_rules: int = LINE_RULES) -> tuple[list[str], str]:
     """Translate a loghub-style format string into a regex.
 
     Parameters
@@ -128,7 +144,11 @@ def format_to_regex(log_format: str) -> tuple[list[str], str]:
     log_format : str
         E.g. ``"<Date> <Time> <Pid> <Level> <Component>: <Content>"``.  Text
         between ``<Field>`` markers is a regex fragment (so ``\\[`` is a literal
-        bracket); runs of spaces match one or more spaces or tabs.
+        bracket); a run of spaces matches a whole run of spaces and tabs.
+    line_rules : int
+        2: as above.  1 (specs saved before version 3): a run of spaces matches
+        one or more spaces or tabs, so a run in the line may be split between
+        empty fields.
 
     Returns
     -------
@@ -143,7 +163,7 @@ def format_to_regex(log_format: str) -> tuple[list[str], str]:
     out = []
     for index, piece in enumerate(pieces):
         if index % 2 == 0:
-            out.append(re.sub(" +", "[ \\\\t]+", piece))
+            out.append(re.sub(" +", lambda _: _WHOLE_BLANK_RUN if line_rules >= 2 else "[ \\t]+", piece))
         else:
             name = piece[1:-1]
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name):
@@ -161,8 +181,8 @@ def format_to_regex(log_format: str) -> tuple[list[str], str]:
 _REGEX_META = frozenset(".^$*+?{}[]()|")
 
 
-def format_guard(log_format: str) -> str | None:
-    """A regex that matches the same lines as :func:`format_to_regex`'s, in linear time.
+def format_guard(log_format: str, line_rules: int = LINE_RULES) -> str | None:
+    """A regex that matches the same lines as :func:`format_to_regex`'s (of the same ``line_rules``), in linear time.
 
     The format's regex (one lazy ``.*?`` group per field) backtracks through
     every way of splitting a line it does *not* match: time grows like the
@@ -185,9 +205,11 @@ def format_guard(log_format: str) -> str | None:
     for text in texts:
         if _REGEX_META & set(re.sub(r"\\.", "", text)):
             return None
-    # the earliest end of a separator: whitespace runs as short as the text after them allows
-    separators = [re.sub(" +", "[ \\\\t]+?", text) for text in texts]
-    separators = [sep[:-len("+?")] if sep.endswith("[ \\t]+?") else sep for sep in separators]
+    if line_rules >= 2:   # a whole run of blanks: where a separator starts fixes where it ends
+        separators = [re.sub(" +", lambda _: _WHOLE_BLANK_RUN, text) for text in texts]
+    else:   # the earliest end of a separator: whitespace runs as short as the text after them allows
+        separators = [re.sub(" +", "[ \\\\t]+?", text) for text in texts]
+        separators = [sep[:-len("+?")] if sep.endswith("[ \\t]+?") else sep for sep in separators]
     tail = f".*{separators[-1]}$"
     steps = separators[1:-1]
     atomic = "^" + separators[0] + "".join(f"(?>.*?{sep})" for sep in steps) + tail
@@ -665,9 +687,17 @@ class TextReader(Reader):
         ``(?P<name>...)`` or Java ``(?<name>...)`` syntax.  It is applied to
         the whole line (``fullmatch``).
     continuation : str or None
-        Regex for lines that continue the previous record (stack traces).
-        Such a line is appended, after a newline, to the previous record's
-        last field.  ``None`` makes every non-matching line bad.
+        Regex for lines that continue the previous record (stack traces),
+        applied at the start of the line.  Such a line (unless blank) is
+        appended, after a newline, to the previous record's last field, even
+        when the format matches it too.  ``None`` makes every line that the
+        format does not match bad.
+    line_rules : int
+        2 (the default): as above.  1: how specs saved before version 3 read
+        text (kept so that a model reads logs as it was trained on them): the
+        format is tried before the continuation, and a run of spaces in the
+        format may match part of a run of blanks in the line (see
+        :func:`format_to_regex`).
     **options
         See :class:`Reader`.
 
@@ -681,15 +711,19 @@ class TextReader(Reader):
     kind = "text"
 
     def __init__(self, log_format: str | None = None, *, regex: str | None = None,
-                 continuation: str | None = DEFAULT_CONTINUATION, **options: Any):
+                 continuation: str | None = DEFAULT_CONTINUATION, line_rules: int = LINE_RULES, **options: Any):
         super().__init__(**options)
         if (log_format is None) == (regex is None):
             raise EtlError("give exactly one of log_format or regex")
+        if type(line_rules) is not int or line_rules not in LINE_RULES_READ:
+            raise SpecError(f"line_rules {line_rules!r} is not one of {', '.join(map(str, LINE_RULES_READ))}: "
+                            "upgrade dl4j_bridge if a newer one wrote it")
+        self.line_rules = line_rules
         self.log_format = log_format
         guard = None
         if log_format is not None:
-            headers, pattern = format_to_regex(log_format)
-            guard = format_guard(log_format)
+            headers, pattern = format_to_regex(log_format, line_rules)
+            guard = format_guard(log_format, line_rules)
         else:
             pattern = java_regex_to_python(regex)  # type: ignore[arg-type]
             compiled = compile_regex(pattern, "regex", given=regex)
@@ -719,7 +753,7 @@ class TextReader(Reader):
     def to_dict(self) -> dict[str, Any]:
         spec = super().to_dict()
         spec.update({"log_format": self.log_format, "regex": python_regex_to_java(self.pattern),
-                     "fields": self.fields, "continuation": self.continuation})
+                     "fields": self.fields, "continuation": self.continuation, "line_rules": self.line_rules})
         return spec
 
     def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
@@ -788,6 +822,9 @@ class TextReader(Reader):
 
     def _fast_rows(self, block: list[str]) -> list[Any] | None:
         """All lines match: one C-level ``findall`` over the joined block."""
+        if self.line_rules >= 2 and self._continuation_regex is not None \
+                and any(map(self._continuation_regex.match, block)):
+            return None   # a continuation line, which the format may match too: line by line
         text = "\n".join(block)
         if self._block_guard is not None and len(self._block_guard.findall(text)) != len(block):
             return None  # some line cannot match: line by line, without running the regex on it
@@ -813,8 +850,13 @@ class TextReader(Reader):
         match = self._line_regex.match
         guard = self._line_guard.match if self._line_guard is not None else None
         continuation = self._continuation_regex
+        continuation_first = self.line_rules >= 2 and continuation is not None
         for offset, line in enumerate(block):
             number = first_line + offset
+            if continuation_first and previous is not None and continuation.match(line) and line.strip():
+                previous[-1] = (previous[-1] or "") + "\n" + line
+                self.report.continuation_lines += 1
+                continue
             found = match(line) if guard is None or guard(line) else None
             if found is not None:
                 previous = [found.group(name) for name in self._headers]
@@ -1387,9 +1429,11 @@ def reader_from_dict(spec: Mapping[str, Any]) -> Reader:
               "chunk_lines": spec.get("chunk_lines", 100_000),
               "encoding": spec.get("encoding", "utf-8")}
     if kind == "text":
+        # a spec saved before line rules (version 1 or 2) reads lines as it was saved
+        text = {"continuation": spec.get("continuation"), "line_rules": spec.get("line_rules", 1)}
         if spec.get("log_format") is not None:
-            return TextReader(spec["log_format"], continuation=spec.get("continuation"), **common)
-        return TextReader(regex=spec["regex"], continuation=spec.get("continuation"), **common)
+            return TextReader(spec["log_format"], **text, **common)
+        return TextReader(regex=spec["regex"], **text, **common)
     if kind == "jsonl":
         return JsonLinesReader(spec.get("fields"), **common)
     if kind == "csv":

@@ -146,6 +146,39 @@ def _sessions_text_extract() -> tuple[Pipeline, list[str], list[str]]:
     return pipeline, generated[1700:2000] + ["Mar 04 23:59:59 gw-01 sshd[1]: Failed password for x from 1.2.3.4 port 1"], []
 
 
+#: A Java stack trace and lines that line rules 2 read differently from rules 1 (see ``readers.LINE_RULES``).
+STACK_TRACE_LINES = [
+    "2024-03-04 12:30:00,001 ERROR [DataXceiver] Failed to write block blk_42 to 10.0.1.16",
+    "java.io.IOException: Connection reset by peer",
+    "    at sun.nio.ch.FileDispatcherImpl.read0(Native Method)",
+    "\tat org.apache.hadoop.hdfs.server.datanode.BlockReceiver.receivePacket(BlockReceiver.java:512)",
+    "Caused by: java.net.SocketException: Broken pipe",
+    "    ... 12 more",
+    "   ",
+    "ERROR   boom",
+    "2024-03-04 12:30:00,002  INFO  [main]   padded columns are one separator each",
+    "Traceback (most recent call last):",
+    "  File \"job.py\", line 3, in <module>",
+    "ValueError: bad value",
+]
+
+
+def _log4j_lines(seed: int, n: int) -> list[str]:
+    return [f"{r['time']:%Y-%m-%d %H:%M:%S},{i % 1000:03d} {r['level'].upper()} [{r['service']}] {r['message']}"
+            for i, r in enumerate(LogGenerator(seed=seed).records(n))]
+
+
+def _stack_traces(line_rules: int) -> tuple[Pipeline, list[str], list[str]]:
+    lines = _log4j_lines(15, 1400)
+    pipeline = Pipeline(
+        reader=TextReader("<Date> <Time> <Level> <Content>", mode="lenient", line_rules=line_rules),
+        transforms=[Template("Content"), Categorical("Level"),
+                    Timestamp(["Date", "Time"], format="%Y-%m-%d %H:%M:%S,%f")],
+        sequence=Windows(length=5, stride=2, next_event=True))
+    pipeline.fit(lines[:1200])
+    return pipeline, lines[1200:1260] + STACK_TRACE_LINES + lines[1260:1300], []
+
+
 CASES = {
     "etl_text_windows": _windows_text,
     "etl_jsonl_windows": _windows_jsonl,
@@ -153,6 +186,9 @@ CASES = {
     # overflow "truncate" (every spec saved before overflow existed reads so): the db and web sessions keep 40 steps
     "etl_csv_sessions_truncate": lambda: _sessions_csv("truncate"),
     "etl_text_sessions": _sessions_text_extract,
+    "etl_text_stack_traces": lambda: _stack_traces(2),
+    # line rules 1: how every spec saved before version 3 reads text (stack frames and "ERROR   boom" are records)
+    "etl_text_stack_traces_rules1": lambda: _stack_traces(1),
 }
 
 

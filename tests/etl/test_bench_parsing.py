@@ -15,3 +15,17 @@ def test_grouping_accuracy_follows_loghub_definition():
     assert grouping_accuracy(truth, predicted) == 3 / 5
     assert grouping_accuracy(truth, pd.Series([1, 1, 1, 1, 1, 1])) == 0.0
     assert grouping_accuracy(truth, pd.Series([7, 7, 8, 8, 9, 0])) == 1.0
+
+
+def test_line_rules_2_read_the_14_loghub_samples_as_rules_1_did(loghub_2k):
+    """Line rules 2 (a run of spaces is a whole run of blanks; the continuation first) change how stack traces and
+    split runs are read, not a log that has neither: on the 28,000 loghub lines both rules give the same fields."""
+    from parsing import LOG_FORMATS
+
+    from dl4j_bridge.etl import TextReader
+
+    for system, log_format in LOG_FORMATS.items():
+        path = str(loghub_2k / system / f"{system}_2k.log")
+        frames = [TextReader(log_format, line_rules=rules, mode="lenient").read(path) for rules in (1, 2)]
+        assert len(frames[0]) == 2000, system
+        pd.testing.assert_frame_equal(frames[0], frames[1], obj=system)

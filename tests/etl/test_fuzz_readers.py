@@ -14,6 +14,7 @@ tests/conftest.py). For a long local search::
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import re
 
@@ -277,11 +278,11 @@ FORMATS = {
 }
 
 
-@given(name=st.sampled_from(sorted(FORMATS)),
+@given(name=st.sampled_from(sorted(FORMATS)), line_rules=st.sampled_from([1, 2]),
        line=st.text(alphabet=st.sampled_from(list("a  \t:[]-|@,ebx")), max_size=16))
-def test_the_format_guard_accepts_exactly_the_lines_the_format_matches(name, line):
-    guard = re.compile(format_guard(FORMATS[name]))
-    pattern = re.compile(format_to_regex(FORMATS[name])[1])
+def test_the_format_guard_accepts_exactly_the_lines_the_format_matches(name, line_rules, line):
+    guard = re.compile(format_guard(FORMATS[name], line_rules))
+    pattern = re.compile(format_to_regex(FORMATS[name], line_rules)[1])
     assert bool(guard.match(line)) == bool(pattern.match(line))
 
 
@@ -344,10 +345,10 @@ def test_the_guard_without_atomic_groups_accepts_the_same_lines(monkeypatch):
 
     monkeypatch.setattr(readers.re, "compile", no_atomic_groups)
     rng = random.Random(0)
-    for name, log_format in FORMATS.items():
-        guard = format_guard(log_format)
+    for (name, log_format), line_rules in itertools.product(FORMATS.items(), (1, 2)):
+        guard = format_guard(log_format, line_rules)
         assert "(?>" not in guard and "(?=(" in guard or "(?" not in guard
-        guard, pattern = real_compile(guard), real_compile(format_to_regex(log_format)[1])
+        guard, pattern = real_compile(guard), real_compile(format_to_regex(log_format, line_rules)[1])
         for _ in range(2000):
             line = "".join(rng.choice("a  \t:[]-|@,ebx") for _ in range(rng.randint(0, 14)))
-            assert bool(guard.match(line)) == bool(pattern.match(line)), (name, line)
+            assert bool(guard.match(line)) == bool(pattern.match(line)), (name, line_rules, line)

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from dl4j_bridge.etl import BadRecordError, CsvReader, JsonLinesReader, TextReader, format_to_regex
+from dl4j_bridge.etl import BadRecordError, CsvReader, JsonLinesReader, SpecError, TextReader, format_to_regex
 from dl4j_bridge.etl.readers import java_regex_to_python, python_regex_to_java, reader_from_dict
 
 HDFS_FORMAT = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
@@ -42,6 +42,64 @@ def test_multiline_stack_trace_joined_to_its_record_across_chunks():
     assert frame.loc[0, "Content"].endswith("\n  at a.b.C.d(C.java:10)\nCaused by: x.Y\n... 3 more")
     assert frame["line_number"].tolist() == [1, 5]
     assert reader.report.continuation_lines == 3
+
+
+LOG4J_FORMAT = "<Date> <Time> <Level> <Content>"
+LOG4J = "2024-03-04 12:30:00,001 ERROR [DataXceiver] Failed to write block blk_42"
+#: a Java stack trace whose frames the format would match too (empty Date and Time, or "Caused" and "by:")
+TRACE = ["java.io.IOException: Connection reset by peer", "    at sun.nio.ch.FileDispatcherImpl.read0(Native Method)",
+         "\tat org.apache.hadoop.Receiver.receivePacket(Receiver.java:512)", "Caused by: java.net.SocketException: x",
+         "    ... 12 more"]
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 3, 100])
+def test_a_stack_trace_continues_its_record_even_where_the_format_matches_its_lines(chunk_lines):
+    for line in TRACE[:2] + TRACE[3:]:   # line rules 1 read each of these as a record of its own
+        assert TextReader(LOG4J_FORMAT, line_rules=1).read([line]).shape[0] == 1
+    reader = TextReader(LOG4J_FORMAT, chunk_lines=chunk_lines)
+    frame = reader.read([LOG4J, *TRACE, LOG4J.replace("ERROR", "INFO")])
+    assert frame["line_number"].tolist() == [1, 7]
+    assert frame.loc[0, "Content"] == "[DataXceiver] Failed to write block blk_42\n" + "\n".join(TRACE)
+    assert reader.report.continuation_lines == 5 and reader.report.records == 2
+
+    old = TextReader(LOG4J_FORMAT, line_rules=1, chunk_lines=chunk_lines)
+    assert old.read([LOG4J, *TRACE]).shape[0] == 5   # only the tab-indented frame (two blank runs) continued
+    assert old.report.continuation_lines == 1
+
+
+def test_a_run_of_blanks_is_one_separator_so_fields_are_not_emptied_to_make_a_line_match():
+    # "ERROR   boom" used to be a record: Date "ERROR", Time "", Level "", Content "boom"
+    with pytest.raises(BadRecordError) as caught:
+        TextReader(LOG4J_FORMAT).read([LOG4J, "ERROR   boom"])
+    assert caught.value.line == 2 and "no format match" in caught.value.reason
+    assert TextReader(LOG4J_FORMAT, line_rules=1).read(["ERROR   boom"]).iloc[0, :4].tolist() == [
+        "ERROR", "", "", "boom"]
+    # padded columns and tabs still parse, and an empty last field is still a field
+    frame = TextReader(HDFS_FORMAT).read(["081109  203615 \t 148   INFO dfs.DataNode: x  y", "081109 203615 1 INFO c: "])
+    assert frame.iloc[0, :6].tolist() == ["081109", "203615", "148", "INFO", "dfs.DataNode", "x  y"]
+    assert frame.iloc[1, 5] == ""
+
+
+def test_a_blank_line_is_blank_not_a_continuation_and_an_unindented_exception_line_continues():
+    reader = TextReader(LOG4J_FORMAT, mode="lenient")
+    frame = reader.read([LOG4J, "  \t ", "ValueError: bad value", "Traceback (most recent call last):"])
+    assert len(frame) == 1 and reader.report.blank_lines == 1 and reader.report.continuation_lines == 2
+    # no record yet: nothing to continue, so the format decides (here: no match)
+    reader = TextReader(LOG4J_FORMAT, mode="lenient")
+    assert reader.read(["    at a.B.c(B.java:1)"]).empty and reader.report.bad_lines == 1
+
+
+def test_line_rules_travel_with_the_spec_and_a_spec_saved_before_them_reads_as_it_did():
+    new = TextReader(LOG4J_FORMAT)
+    assert new.to_dict()["line_rules"] == 2
+    assert reader_from_dict(new.to_dict()).line_rules == 2
+    before = {k: v for k, v in TextReader(LOG4J_FORMAT, line_rules=1).to_dict().items() if k != "line_rules"}
+    old = reader_from_dict(before)   # a version 1 or 2 spec has no line_rules
+    assert old.line_rules == 1 and old.to_dict()["line_rules"] == 1   # saved again, it still reads the same
+    assert old.read([LOG4J, *TRACE]).shape[0] == 5
+    for bad in (3, 0, "2", 2.0, True):
+        with pytest.raises(SpecError, match="line_rules"):
+            reader_from_dict({**new.to_dict(), "line_rules": bad})
 
 
 def test_strict_mode_raises_with_file_line_and_reason(tmp_path):

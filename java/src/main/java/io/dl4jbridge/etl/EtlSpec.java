@@ -30,8 +30,10 @@ public final class EtlSpec {
     /**
      * The newest version read (Python's {@code SPEC_VERSION}); every version from 1 is read. 2: sessions follow
      * {@code overflow} (a version 1 reader would cut long sessions silently); a version 1 spec's sessions are cut.
+     * 3: a text reader has {@code line_rules} (a version 2 reader would read indented stack frames as records);
+     * specs of versions 1 and 2 read text with line rules 1.
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** Private networks of IP transforms saved before the spec listed them. */
     static final List<String> DEFAULT_PRIVATE_NETWORKS = Arrays.asList("10.0.0.0/8", "172.16.0.0/12",
             "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10");
@@ -271,6 +273,17 @@ public final class EtlSpec {
         }
     }
 
+    /** {@code reader.line_rules}; a spec saved before them (version 1 or 2) reads text with rules 1. */
+    private static int lineRules(JsonNode r) {
+        if (!r.has("line_rules")) {
+            return 1;
+        }
+        if (!r.get("line_rules").isInt()) {
+            throw new SpecException("text reader: line_rules " + r.get("line_rules") + " is not an integer");
+        }
+        return r.get("line_rules").asInt();
+    }
+
     private static RecordReader reader(JsonNode r) {
         String kind = text(r, "kind");
         Map<String, String> types = new LinkedHashMap<>();
@@ -284,7 +297,8 @@ public final class EtlSpec {
         if ("text".equals(kind)) {
             return new TextRecordReader(required(r, "regex").asText(), strings(required(r, "fields")),
                     r.hasNonNull("continuation") ? r.get("continuation").asText() : null, types,
-                    r.hasNonNull("log_format") ? r.get("log_format").asText() : null);
+                    r.hasNonNull("log_format") ? r.get("log_format").asText() : null,
+                    lineRules(r));
         }
         if ("jsonl".equals(kind)) {
             return new JsonLinesRecordReader(aliases(r.get("fields")), types);

@@ -8,16 +8,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Text logs matched line by line against the spec's regex (one named group per field). A line that
- * does not match but matches the continuation regex (stack traces) is appended, after a newline, to
- * the last field of the record before it; that record is held back until the next record starts.
+ * Text logs matched line by line against the spec's regex (one named group per field). A line that matches the
+ * continuation regex (stack traces) is appended, after a newline, to the last field of the record before it; that
+ * record is held back until the next record starts. Under line rules 2 (Python's {@code readers.LINE_RULES}) the
+ * continuation regex is tried first, so an indented stack frame continues the record even where the format would
+ * match it; under line rules 1 (specs of versions 1 and 2) only a line the format does not match can continue one.
  */
 public final class TextRecordReader extends RecordReader {
     private static final String REGEX_META = ".^$*+?{}[]()|";
+    /** A run of spaces in a format under line rules 2 (Python's {@code readers._WHOLE_BLANK_RUN}). */
+    static final String WHOLE_BLANK_RUN = "[ \\t]+(?![ \\t])";
     private final PortableRegex regex;
     private final Pattern guard;  // null: no linear-time guard (a regex spec, or a format with groups)
     private final List<String> fields;
     private final Pattern continuation;
+    private final boolean continuationFirst;
     private Record pending;
     private String pendingText;
 
@@ -27,17 +32,25 @@ public final class TextRecordReader extends RecordReader {
      * @param continuation regex matched at the start of continuation lines, or null
      */
     public TextRecordReader(String regex, List<String> fields, String continuation, Map<String, String> types) {
-        this(regex, fields, continuation, types, null);
+        this(regex, fields, continuation, types, null, LINE_RULES);
     }
+
+    /** The line rules written by this version (Python's {@code readers.LINE_RULES}); 1 is read too. */
+    public static final int LINE_RULES = 2;
 
     /**
      * @param logFormat the loghub-style format the regex was made from ({@code reader.log_format}), or null;
      *                  with it, lines the format cannot match are rejected in linear time (see {@link #formatGuard})
+     * @param lineRules {@code reader.line_rules}: 2, or 1 for a spec saved before them (version 1 or 2)
      */
     public TextRecordReader(String regex, List<String> fields, String continuation, Map<String, String> types,
-                            String logFormat) {
+                            String logFormat, int lineRules) {
         super(types);
-        String guardRegex = logFormat == null ? null : formatGuard(logFormat);
+        if (lineRules != 1 && lineRules != 2) {
+            throw new SpecException("text reader: line_rules " + lineRules + " is not 1 or 2: upgrade dl4j-bridge if "
+                    + "a newer one wrote it");
+        }
+        String guardRegex = logFormat == null ? null : formatGuard(logFormat, lineRules);
         this.guard = guardRegex == null ? null : PyCompat.compile(guardRegex);
         this.regex = PortableRegex.compile(regex, "text reader regex");
         this.fields = new ArrayList<>(fields);
@@ -48,6 +61,7 @@ public final class TextRecordReader extends RecordReader {
         }
         this.continuation = continuation == null || continuation.isEmpty() ? null   // "" is off, as in Python
                 : PortableRegex.compile(continuation, "continuation regex").pattern;
+        this.continuationFirst = lineRules >= 2 && this.continuation != null;
     }
 
     /**
@@ -55,8 +69,9 @@ public final class TextRecordReader extends RecordReader {
      * in linear time. The format's regex (a lazy {@code .*?} group per field) backtracks through every split of
      * a line it does not match -- exponential in the number of fields; the guard finds each separator after the
      * previous one in one atomic step. Null when the text between fields is not plain (groups, quantifiers).
+     * Under line rules 2 a run of spaces in the format is a whole run of blanks in the line.
      */
-    static String formatGuard(String logFormat) {
+    static String formatGuard(String logFormat, int lineRules) {
         String[] texts = logFormat.split("<[^<>]+>", -1);
         StringBuilder out = new StringBuilder("^");
         for (int i = 0; i < texts.length; i++) {
@@ -66,9 +81,14 @@ public final class TextRecordReader extends RecordReader {
                     return null;
                 }
             }
-            String separator = texts[i].replaceAll(" +", "[ \\\\t]+?");
-            if (separator.endsWith("[ \\t]+?")) {
-                separator = separator.substring(0, separator.length() - 2);
+            String separator;
+            if (lineRules >= 2) {   // a whole run: where a separator starts fixes where it ends
+                separator = texts[i].replaceAll(" +", Matcher.quoteReplacement(WHOLE_BLANK_RUN));
+            } else {   // the earliest end of a separator: runs as short as the text after them allows
+                separator = texts[i].replaceAll(" +", "[ \\\\t]+?");
+                if (separator.endsWith("[ \\t]+?")) {
+                    separator = separator.substring(0, separator.length() - 2);
+                }
             }
             if (i == 0) {
                 out.append(separator);
@@ -97,6 +117,11 @@ public final class TextRecordReader extends RecordReader {
     public void accept(String line, Consumer<Record> out) {
         long number = ++lineNumber;
         report.lines++;
+        if (continuationFirst && pending != null && continuation.matcher(line).lookingAt()
+                && !PyCompat.strip(line).isEmpty()) {
+            appendContinuation(line);
+            return;
+        }
         Matcher m = regex.pattern.matcher(line);
         if ((guard == null || guard.matcher(line).matches()) && m.matches()) {
             flush(out);
@@ -116,17 +141,21 @@ public final class TextRecordReader extends RecordReader {
             return;
         }
         if (continuation != null && pending != null && continuation.matcher(line).lookingAt()) {
-            String last = fields.get(fields.size() - 1);
-            Object before = pending.values.get(last);
-            pending.values.put(last, (before == null ? "" : before) + "\n" + line);
-            pendingText = pendingText + "\n" + line;
-            report.continuationLines++;
+            appendContinuation(line);
             return;
         }
         if (policy.strict()) {
             flush(out);   // the held-back record's types first: strict mode names the first bad line, as Python
         }
         policy.bad(number, null, "no format match", "line does not match the log format", line);
+    }
+
+    private void appendContinuation(String line) {
+        String last = fields.get(fields.size() - 1);
+        Object before = pending.values.get(last);
+        pending.values.put(last, (before == null ? "" : before) + "\n" + line);
+        pendingText = pendingText + "\n" + line;
+        report.continuationLines++;
     }
 
     @Override

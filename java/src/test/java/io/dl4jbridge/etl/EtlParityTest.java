@@ -33,6 +33,39 @@ public class EtlParityTest {
         }
     }
 
+    /** A spec saved before line rules (version 2, no {@code line_rules}) reads text as rules 1 do. */
+    @Test
+    public void aVersionTwoSpecReadsTextWithLineRulesOne() throws Exception {
+        JsonNode vector = ParityVectors.read(ParityVectors.dir().resolve("etl_text_stack_traces_rules1.json").toFile());
+        org.nd4j.shade.jackson.databind.node.ObjectNode spec =
+                (org.nd4j.shade.jackson.databind.node.ObjectNode) vector.get("spec");
+        assertEquals(1, spec.get("reader").get("line_rules").asInt());
+        ((org.nd4j.shade.jackson.databind.node.ObjectNode) spec.get("reader")).remove("line_rules");
+        spec.put("version", 2);
+        check("version 2 spec", vector);
+        // and the same lines under rules 2 are read differently: stack frames continue their record
+        JsonNode current = ParityVectors.read(ParityVectors.dir().resolve("etl_text_stack_traces.json").toFile());
+        assertEquals(ParityVectors.lines(vector), ParityVectors.lines(current));
+        assertTrue(current.get("report").get("continuation_lines").asLong()
+                > vector.get("report").get("continuation_lines").asLong());
+        // a newer spec, or line rules this code does not know, are refused with what to do
+        spec.put("version", EtlSpec.VERSION + 1);
+        try {
+            EtlSpec.parse(spec.toString());
+            fail("a newer spec version was read");
+        } catch (SpecException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("reads versions 1 to 3: upgrade dl4j-bridge"));
+        }
+        spec.put("version", EtlSpec.VERSION);
+        ((org.nd4j.shade.jackson.databind.node.ObjectNode) spec.get("reader")).put("line_rules", 3);
+        try {
+            EtlSpec.parse(spec.toString());
+            fail("line rules 3 were read");
+        } catch (SpecException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("line_rules 3 is not 1 or 2: upgrade dl4j-bridge"));
+        }
+    }
+
     static void check(String name, JsonNode vector) {
         EtlSpec spec = EtlSpec.parse(vector.get("spec").toString());
         JsonNode expected = vector.get("expected");

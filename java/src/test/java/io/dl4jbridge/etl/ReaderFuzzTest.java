@@ -31,6 +31,12 @@ public class ReaderFuzzTest {
     private static final String SYSLOG_FORMAT = "<Month> <Day> <Time> <Host> <Service>\\[<Pid>\\]: <Content>";
     private static final String SYSLOG_REGEX = "^(?<Month>.*?)[ \\t]+(?<Day>.*?)[ \\t]+(?<Time>.*?)[ \\t]+"
             + "(?<Host>.*?)[ \\t]+(?<Service>.*?)\\[(?<Pid>.*?)\\]:[ \\t]+(?<Content>.*)$";
+    /** The same under line rules 2 (a run of spaces is a whole run of blanks). */
+    private static final String SYSLOG_REGEX_2 = ("^(?<Month>.*?)RUN(?<Day>.*?)RUN(?<Time>.*?)RUN(?<Host>.*?)RUN"
+            + "(?<Service>.*?)\\[(?<Pid>.*?)\\]:RUN(?<Content>.*)$").replace("RUN", "[ \\t]+(?![ \\t])");
+    /** Python's readers.DEFAULT_CONTINUATION. */
+    private static final String DEFAULT_CONTINUATION = "^(?:[ \\t]+|Caused by:|\\.\\.\\. \\d+ more|Traceback "
+            + "\\(most recent call last\\):|[A-Za-z_$][A-Za-z0-9_$.]*(?:Exception|Error)(?::|$))";
     private static final List<String> SYSLOG_FIELDS = Arrays.asList("Month", "Day", "Time", "Host", "Service", "Pid",
             "Content");
     private static final String[] PIECES = {"{", "}", "[", "]", "\"", ",", ":", " ", "\t", "\r", "\u0000", "\uFEFF",
@@ -48,8 +54,10 @@ public class ReaderFuzzTest {
         csv.put("a", Collections.singletonList("a"));
         csv.put("b", Collections.singletonList("b"));
         Map<String, Supplier<RecordReader>> out = new LinkedHashMap<>();
-        out.put("text format", () -> new TextRecordReader(SYSLOG_REGEX, SYSLOG_FIELDS,
-                "^(?:[ \\t]+|Caused by:|\\.\\.\\. \\d+ more)", intB, SYSLOG_FORMAT));
+        out.put("text format, line rules 1", () -> new TextRecordReader(SYSLOG_REGEX, SYSLOG_FIELDS,
+                "^(?:[ \\t]+|Caused by:|\\.\\.\\. \\d+ more)", intB, SYSLOG_FORMAT, 1));
+        out.put("text format", () -> new TextRecordReader(SYSLOG_REGEX_2, SYSLOG_FIELDS, DEFAULT_CONTINUATION, intB,
+                SYSLOG_FORMAT, 2));
         out.put("text regex", () -> new TextRecordReader("(?<level>[A-Z]+) (?<msg>.*)", Arrays.asList("level", "msg"),
                 null, null));
         out.put("jsonl", () -> new JsonLinesRecordReader(aliases, floatB));
@@ -249,10 +257,18 @@ public class ReaderFuzzTest {
     @Test
     public void theFormatGuardIsThePythonOne() {
         assertEquals("^(?>.*?[ \\t])(?>.*?[ \\t])(?>.*?[ \\t])(?>.*?[ \\t])(?>.*?\\[)(?>.*?\\]:[ \\t]).*$",
-                TextRecordReader.formatGuard(SYSLOG_FORMAT));
+                TextRecordReader.formatGuard(SYSLOG_FORMAT, 1));
         assertEquals("^\\[(?>.*?\\][ \\t]+?\\[)(?>.*?\\][ \\t]).*$",
-                TextRecordReader.formatGuard("\\[<Time>\\] \\[<Level>\\] <Content>"));
-        assertEquals(null, TextRecordReader.formatGuard("<Component>(\\[<PID>\\])?: <Content>"));
+                TextRecordReader.formatGuard("\\[<Time>\\] \\[<Level>\\] <Content>", 1));
+        assertEquals(null, TextRecordReader.formatGuard("<Component>(\\[<PID>\\])?: <Content>", 1));
+        // line rules 2: a run of spaces is a whole run of blanks
+        String run = TextRecordReader.WHOLE_BLANK_RUN;
+        assertEquals("[ \\t]+(?![ \\t])", run);
+        assertEquals("^(?>.*?" + run + ")(?>.*?" + run + ")(?>.*?" + run + ")(?>.*?" + run + ")(?>.*?\\[)(?>.*?\\]:"
+                + run + ").*$", TextRecordReader.formatGuard(SYSLOG_FORMAT, 2));
+        assertEquals("^\\[(?>.*?\\]" + run + "\\[)(?>.*?\\]" + run + ").*$",
+                TextRecordReader.formatGuard("\\[<Time>\\] \\[<Level>\\] <Content>", 2));
+        assertEquals(null, TextRecordReader.formatGuard("<Component>(\\[<PID>\\])?: <Content>", 2));
     }
 
     @Test
