@@ -63,7 +63,9 @@ import java.util.regex.Pattern;
  *     of the body. {@code threshold=T} overrides the threshold. Headers {@code X-Lines}, {@code X-Sequences},
  *     {@code X-Flagged}, {@code X-Bad-Lines}, {@code X-Unjudged-Sequences} (and {@code X-Absent-Fields} when
  *     mapped fields are missing on every line; for sessions {@code X-Records-Without-Key}, {@code X-Split-Sessions},
- *     {@code X-Truncated-Records}) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}}.</li>
+ *     {@code X-Truncated-Records}) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}};
+ *     a body whose every line is bad in lenient mode (no record: almost surely the wrong model for the log) gives 422
+ *     {@code {"error", "bad_lines", "bad_by_reason"}} with the same headers, not an empty 200.</li>
  * </ul>
  *
  * <p>Requests are read on a pool of {@link Options#threads} + {@link #RESERVED_THREADS} threads; at most
@@ -717,8 +719,20 @@ public final class ScoringServer {
             return new Answer(400, error(e.getMessage()));
         }
         ReadReport report = stream.etl().report();
-        Answer answer = new Answer(200, text.toString());
-        answer.headers.put("Content-Type", "application/x-ndjson; charset=utf-8");
+        Answer answer;
+        if (report.records == 0 && report.badLines > 0) {   // lenient, yet nothing was a record: not "nothing flagged"
+            Map<String, Object> err = new LinkedHashMap<>();
+            err.put("error", "<request " + number + ">: every line was bad (" + report.badLines + " bad line(s), no "
+                    + "record): nothing was scored; is this the model for this log (its reader and fields)? Score a "
+                    + "few of these lines with dl4j-bridge score --strict to see why the first one is bad");
+            err.put("bad_lines", report.badLines);
+            err.put("bad_by_reason", report.badByReason);
+            answer = new Answer(422, JsonText.dumpsCompact(err) + "\n");
+            answer.headers.put("Content-Type", "application/json; charset=utf-8");
+        } else {
+            answer = new Answer(200, text.toString());
+            answer.headers.put("Content-Type", "application/x-ndjson; charset=utf-8");
+        }
         answer.headers.put("X-Lines", Long.toString(report.lines));
         answer.headers.put("X-Sequences", Long.toString(counts[1]));
         answer.headers.put("X-Flagged", Long.toString(counts[2]));

@@ -221,6 +221,18 @@ public class ScoringServerRobustnessTest {
             String health = request("GET", "http://127.0.0.1:" + server.port() + "/health", null)[1];
             assertTrue(health, health.contains("\"scored\":" + expected.size()) && health.contains("\"bad_lines\":2")
                     && health.contains("\"lines\":" + (lines.size() + 3)));
+
+            // every line bad (lenient): the wrong model for this log, not "nothing flagged"
+            String[] allBad = request("POST", url, "not a log line\nnor this one\n\n".getBytes(StandardCharsets.UTF_8),
+                    "X-Lines", "X-Bad-Lines", "Content-Type");
+            assertEquals("422", allBad[0]);
+            assertTrue(allBad[1], allBad[1].contains("every line was bad (2 bad line(s), no record): nothing was scored")
+                    && allBad[1].contains("\"bad_lines\":2") && allBad[1].contains("\"no format match\":2"));
+            assertEquals("3", allBad[2]);
+            assertEquals("2", allBad[3]);
+            assertTrue(allBad[4], allBad[4].startsWith("application/json"));
+            // blank lines alone are not bad lines: 200, nothing to score
+            assertEquals("200", request("POST", url, "\n \n".getBytes(StandardCharsets.UTF_8))[0]);
         } finally {
             server.stop();
         }
