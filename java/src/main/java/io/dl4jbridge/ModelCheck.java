@@ -78,6 +78,13 @@ public final class ModelCheck {
         }
     }
 
+    /** The file was written by a newer dl4j-bridge (its manifest version is above {@link #MANIFEST_VERSION}): upgrade. */
+    public static class NewerModelException extends IOException {
+        public NewerModelException(String message) {
+            super(message);
+        }
+    }
+
     /** The rules of model_policy.json. */
     public static final class Policy {
         public final Set<String> allowedEntries;
@@ -410,7 +417,7 @@ public final class ModelCheck {
             throw new ModelIntegrityException(file + ": " + MANIFEST_ENTRY + " has no valid version (" + version + ")");
         }
         if (version.asInt() > MANIFEST_VERSION) {
-            throw new IOException(file + " was written by a newer dl4j_bridge (manifest version " + version.asInt()
+            throw new NewerModelException(file + " was written by a newer dl4j_bridge (manifest version " + version.asInt()
                     + "; this one reads up to " + MANIFEST_VERSION + "): upgrade dl4j-bridge (pull and rebuild with"
                     + " gradle installDist) to load it");
         }

@@ -158,7 +158,7 @@ public class ModelCheckTest {
         try {
             DetectorFile.read(newer.toPath(), false);
             fail("a newer manifest was accepted");
-        } catch (java.io.IOException e) {
+        } catch (ModelCheck.NewerModelException e) {   // typed: an embedder tells "upgrade" from "damaged"
             assertTrue(e.getMessage(), e.getMessage().contains("newer dl4j_bridge (manifest version 2")
                     && e.getMessage().contains("upgrade"));
         }
