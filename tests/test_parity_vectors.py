@@ -38,6 +38,17 @@ def test_committed_vectors_match_the_python_etl():
     assert {("text", "windows"), ("jsonl", "windows"), ("csv", "sessions"), ("text", "sessions")} <= kinds
 
 
+def test_committed_format_guards_are_what_python_makes():
+    """``format_guards.json`` (checked against Java's guards by JUnit ``ReaderFuzzTest``) is today's."""
+    tool = _tool()
+    committed = tool.VECTOR_DIR / "format_guards.json"
+    assert committed.is_file(), f"{committed} is missing: run python {TOOL.relative_to(REPO)}"
+    fresh = json.loads(tool.build_guard_vector())
+    assert json.loads(committed.read_text(encoding="utf-8")) == fresh, (
+        f"{committed.name} is stale: run python {TOOL.relative_to(REPO)} and commit it")
+    assert sum(g["1"] != g["2"] for g in fresh.values()) >= 5 and any(g["2"] is None for g in fresh.values())
+
+
 def test_vectors_exercise_the_bad_line_policy_and_continuations():
     fresh = {name: json.loads(text) for name, text in _tool().build_etl_vectors().items()}
     reports = [v["report"] for v in fresh.values()]

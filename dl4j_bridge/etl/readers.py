@@ -95,10 +95,29 @@ DEFAULT_CONTINUATION = (r"^(?:[ \t]+|Caused by:|\.\.\. \d+ more|Traceback \(most
 LINE_RULES = 2
 LINE_RULES_READ = (1, 2)
 
-#: A run of spaces in a format, under line rules 2: a whole run of spaces and tabs in the line.  It may start
-#: inside a run only where starting at the run's first blank fails too (what follows the run is the same), so
-#: no lookbehind is needed: the lines matched and the fields found are those of starting at the first blank.
+#: A run of spaces in a format right before a field, under line rules 2: a whole run of spaces and tabs in the
+#: line, so the field after it is never empty or blank-led.  It may start inside a run only where starting at
+#: the run's first blank fails too (what follows the run is the same), so no lookbehind is needed: the lines
+#: matched and the fields found are those of starting at the first blank.  Elsewhere (before literal text or
+#: the end of the line) ``[ \t]+`` ends where the text after it lets it, which is the run's end unless that
+#: text can match a blank itself (``\t``): such a run is not made whole, so ``"<A> \t<B>"`` still matches.
 _WHOLE_BLANK_RUN = r"[ \t]+(?![ \t])"
+
+
+def _blank_runs(text: str, field_follows: bool, line_rules: int, earliest_end: bool = False) -> str:
+    """The regex of the text between two fields (a regex fragment), its runs of spaces made blank runs.
+
+    ``earliest_end`` (for :func:`format_guard`): each run as short as the text after it allows (under line
+    rules 1, a run right before a field is a single blank: the field after it takes the rest; at the end of
+    the line, ``[ \\t]+?`` then ``$`` takes every trailing blank).
+    """
+    if line_rules < 2:
+        if not earliest_end:
+            return re.sub(" +", lambda _: "[ \\t]+", text)
+        separator = re.sub(" +", lambda _: "[ \\t]+?", text)
+        return separator[:-len("+?")] if field_follows and separator.endswith("[ \\t]+?") else separator
+    plain = "[ \\t]+?" if earliest_end else "[ \\t]+"
+    return re.sub(" +", lambda run: _WHOLE_BLANK_RUN if field_follows and run.end() == len(text) else plain, text)
 
 LINE_NUMBER = "line_number"
 
@@ -144,11 +163,13 @@ def format_to_regex(log_format: str, line_rules: int = LINE_RULES) -> tuple[list
     log_format : str
         E.g. ``"<Date> <Time> <Pid> <Level> <Component>: <Content>"``.  Text
         between ``<Field>`` markers is a regex fragment (so ``\\[`` is a literal
-        bracket); a run of spaces matches a whole run of spaces and tabs.
+        bracket); a run of spaces matches one or more spaces or tabs, and right
+        before a field a *whole* run of them (so the field is neither empty
+        nor led by a blank when a blank run precedes it).
     line_rules : int
-        2: as above.  1 (specs saved before version 3): a run of spaces matches
-        one or more spaces or tabs, so a run in the line may be split between
-        empty fields.
+        2: as above.  1 (specs saved before version 3): every run of spaces
+        matches one or more spaces or tabs, so a run in the line may be split
+        between empty fields.
 
     Returns
     -------
@@ -163,7 +184,7 @@ def format_to_regex(log_format: str, line_rules: int = LINE_RULES) -> tuple[list
     out = []
     for index, piece in enumerate(pieces):
         if index % 2 == 0:
-            out.append(re.sub(" +", lambda _: _WHOLE_BLANK_RUN if line_rules >= 2 else "[ \\t]+", piece))
+            out.append(_blank_runs(piece, index < len(pieces) - 1, line_rules))
         else:
             name = piece[1:-1]
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name):
@@ -205,11 +226,9 @@ def format_guard(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     for text in texts:
         if _REGEX_META & set(re.sub(r"\\.", "", text)):
             return None
-    if line_rules >= 2:   # a whole run of blanks: where a separator starts fixes where it ends
-        separators = [re.sub(" +", lambda _: _WHOLE_BLANK_RUN, text) for text in texts]
-    else:   # the earliest end of a separator: whitespace runs as short as the text after them allows
-        separators = [re.sub(" +", "[ \\\\t]+?", text) for text in texts]
-        separators = [sep[:-len("+?")] if sep.endswith("[ \\t]+?") else sep for sep in separators]
+    # the earliest end of each separator (a whole run before a field: where it starts fixes where it ends)
+    separators = [_blank_runs(text, index < len(texts) - 1, line_rules, earliest_end=True)
+                  for index, text in enumerate(texts)]
     tail = f".*{separators[-1]}$"
     steps = separators[1:-1]
     atomic = "^" + separators[0] + "".join(f"(?>.*?{sep})" for sep in steps) + tail
@@ -871,6 +890,8 @@ class TextReader(Reader):
                 self.report.continuation_lines += 1
                 continue
             sink.bad(number, None, "no format match", "line does not match the log format", line)
+            if sink.mode == "strict":
+                break   # the read ends here: no later line may continue a record before it (as on the JVM)
         return rows, numbers
 
 

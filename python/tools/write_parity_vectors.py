@@ -231,6 +231,34 @@ def etl_vector(name: str, pipeline: Pipeline, lines: list[str]) -> dict:
     }
 
 
+#: Formats whose linear-time guards (``readers.format_guard``, Java ``TextRecordReader.formatGuard``) must be the
+#: same on both sides, under both line rules: loghub's, and runs of spaces next to tabs, literals and the line's ends.
+GUARD_FORMATS = [
+    "<Date> <Time> <Pid> <Level> <Component>: <Content>",
+    r"<Date> <Time> <Level> \[<Process>\] <Component>: <Content>",
+    r"<Date> <Time> - <Level>  \[<Node>:<Component>@<Id>\] - <Content>",
+    r"<Time>\|<Component>\|<Pid>\|<Content>",
+    r"\[<Time>\] \[<Level>\] <Content>",
+    "<Date> <Time>, <Level>                  <Component>    <Content>",
+    SYSLOG_FORMAT,
+    "<A> <B> - <C> end ",
+    "<A><B> <C>",
+    " x <A>  <B>",
+    "<A> \t<B> <C>",
+    "<A>\t <B>",
+    "<A> <B>: ",
+    r"<Component>(\[<PID>\])?: <Content>",
+]
+
+
+def build_guard_vector() -> str:
+    """JSON text of ``format_guards.json``: format -> {"1": guard, "2": guard} (null: no guard)."""
+    from dl4j_bridge.etl.readers import format_guard
+
+    guards = {f: {str(rules): format_guard(f, rules) for rules in (1, 2)} for f in GUARD_FORMATS}
+    return json.dumps(guards, ensure_ascii=False, indent=1) + "\n"
+
+
 def build_etl_vectors() -> dict[str, str]:
     """File name -> JSON text of every ETL vector."""
     out = {}
@@ -346,7 +374,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for file_name, text in build_etl_vectors().items():
+    for file_name, text in [*build_etl_vectors().items(), ("format_guards.json", build_guard_vector())]:
         atomic_write_text(out / file_name, text)
         log.info("wrote %s (%d bytes)", out / file_name, len(text))
     for file_name, text in build_detector_vectors(out, retrain=args.retrain).items():

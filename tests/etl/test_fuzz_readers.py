@@ -275,6 +275,9 @@ FORMATS = {
     "literal end": "<A> <B> - <C> end ",
     "adjacent": "<A><B> <C>",
     "leading": " x <A>  <B>",
+    "tab after a run": "<A> \\t<B> <C>",
+    "tab before a run": "<A>\\t <B>",
+    "trailing blanks": "<A> <B>: ",
 }
 
 

@@ -315,3 +315,13 @@ def test_every_reader_hands_out_the_records_of_a_live_stream_when_it_pauses(kind
     assert sum(len(f) for f in [frame] + rest) == first_frame + (2 if kind == "text" else 1)
     assert reader.report.lines == len(lines) + 1
     source.stream.close()
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 2, 100])
+def test_strict_reading_ends_at_the_first_bad_line_whatever_follows_it(chunk_lines):
+    """A continuation after the bad line used to join the record before it (whose int field then failed, line 1)
+    when both were in one chunk; the JVM, line by line, names line 2."""
+    reader = TextReader("<Date> <Time> <Level> <N>", types={"N": "int"}, chunk_lines=chunk_lines)
+    with pytest.raises(BadRecordError) as caught:
+        reader.read(["d t INFO 5", "garbage", "    at x", "d t INFO oops"])
+    assert caught.value.line == 2 and "no format match" in caught.value.reason

@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
  */
 public final class TextRecordReader extends RecordReader {
     private static final String REGEX_META = ".^$*+?{}[]()|";
-    /** A run of spaces in a format under line rules 2 (Python's {@code readers._WHOLE_BLANK_RUN}). */
+    /** A run of spaces right before a field of a format, under line rules 2 (Python's {@code readers._WHOLE_BLANK_RUN}). */
     static final String WHOLE_BLANK_RUN = "[ \\t]+(?![ \\t])";
+    private static final Pattern BLANK_RUN = Pattern.compile(" +");
     private final PortableRegex regex;
     private final Pattern guard;  // null: no linear-time guard (a regex spec, or a format with groups)
     private final List<String> fields;
@@ -69,7 +70,7 @@ public final class TextRecordReader extends RecordReader {
      * in linear time. The format's regex (a lazy {@code .*?} group per field) backtracks through every split of
      * a line it does not match -- exponential in the number of fields; the guard finds each separator after the
      * previous one in one atomic step. Null when the text between fields is not plain (groups, quantifiers).
-     * Under line rules 2 a run of spaces in the format is a whole run of blanks in the line.
+     * Under line rules 2 a run of spaces right before a field is a whole run of blanks in the line.
      */
     static String formatGuard(String logFormat, int lineRules) {
         String[] texts = logFormat.split("<[^<>]+>", -1);
@@ -81,12 +82,22 @@ public final class TextRecordReader extends RecordReader {
                     return null;
                 }
             }
+            // the earliest end of each separator: runs as short as the text after them allows
+            boolean fieldFollows = i < texts.length - 1;
             String separator;
-            if (lineRules >= 2) {   // a whole run: where a separator starts fixes where it ends
-                separator = texts[i].replaceAll(" +", Matcher.quoteReplacement(WHOLE_BLANK_RUN));
-            } else {   // the earliest end of a separator: runs as short as the text after them allows
+            if (lineRules >= 2) {   // the run right before a field is a whole run: its start fixes its end
+                StringBuilder sep = new StringBuilder();
+                Matcher run = BLANK_RUN.matcher(texts[i]);
+                int last = 0;
+                while (run.find()) {
+                    sep.append(texts[i], last, run.start()).append(fieldFollows && run.end() == texts[i].length()
+                            ? WHOLE_BLANK_RUN : "[ \\t]+?");
+                    last = run.end();
+                }
+                separator = sep.append(texts[i].substring(last)).toString();
+            } else {   // a run right before a field is one blank (the field takes the rest)
                 separator = texts[i].replaceAll(" +", "[ \\\\t]+?");
-                if (separator.endsWith("[ \\t]+?")) {
+                if (fieldFollows && separator.endsWith("[ \\t]+?")) {
                     separator = separator.substring(0, separator.length() - 2);
                 }
             }

@@ -1,6 +1,7 @@
 package io.dl4jbridge.etl;
 
 import org.junit.Test;
+import org.nd4j.shade.jackson.databind.JsonNode;
 
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -255,7 +256,7 @@ public class ReaderFuzzTest {
     }
 
     @Test
-    public void theFormatGuardIsThePythonOne() {
+    public void theFormatGuardIsThePythonOne() throws Exception {
         assertEquals("^(?>.*?[ \\t])(?>.*?[ \\t])(?>.*?[ \\t])(?>.*?[ \\t])(?>.*?\\[)(?>.*?\\]:[ \\t]).*$",
                 TextRecordReader.formatGuard(SYSLOG_FORMAT, 1));
         assertEquals("^\\[(?>.*?\\][ \\t]+?\\[)(?>.*?\\][ \\t]).*$",
@@ -266,9 +267,23 @@ public class ReaderFuzzTest {
         assertEquals("[ \\t]+(?![ \\t])", run);
         assertEquals("^(?>.*?" + run + ")(?>.*?" + run + ")(?>.*?" + run + ")(?>.*?" + run + ")(?>.*?\\[)(?>.*?\\]:"
                 + run + ").*$", TextRecordReader.formatGuard(SYSLOG_FORMAT, 2));
-        assertEquals("^\\[(?>.*?\\]" + run + "\\[)(?>.*?\\]" + run + ").*$",
+        assertEquals("^\\[(?>.*?\\][ \\t]+?\\[)(?>.*?\\]" + run + ").*$",   // a run before literal text: as short as it can be
                 TextRecordReader.formatGuard("\\[<Time>\\] \\[<Level>\\] <Content>", 2));
         assertEquals(null, TextRecordReader.formatGuard("<Component>(\\[<PID>\\])?: <Content>", 2));
+        // every format of python/tools/write_parity_vectors.py's GUARD_FORMATS, under both line rules
+        JsonNode guards = ParityVectors.read(ParityVectors.dir().resolve("format_guards.json").toFile());
+        java.util.Iterator<Map.Entry<String, JsonNode>> it = guards.fields();
+        int checked = 0;
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            for (int rules = 1; rules <= 2; rules++) {
+                JsonNode want = e.getValue().get(Integer.toString(rules));
+                assertEquals(e.getKey() + " (line rules " + rules + ")", want.isNull() ? null : want.asText(),
+                        TextRecordReader.formatGuard(e.getKey(), rules));
+                checked++;
+            }
+        }
+        assertTrue(checked >= 20);
     }
 
     @Test
