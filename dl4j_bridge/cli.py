@@ -179,6 +179,10 @@ def cmd_score(args) -> int:
         raise CommandInputError(f"no input file at {args.input} (give a log file, or - for standard input)")
     if args.output != "-" and not Path(args.output).resolve().parent.is_dir():
         raise CommandInputError(f"the directory of --output {args.output} does not exist: create it first")
+    for option, path in (("--output", args.output), ("--quarantine", args.quarantine)):
+        if _same_file(args.input, path):
+            raise UsageError(f"{option} {path} is the input file: writing it would destroy the lines being read; "
+                             "write it elsewhere")
     detector = _load(args.model, args.trusted)
     if args.threshold is not None:
         detector.threshold_ = float(args.threshold)
@@ -286,6 +290,17 @@ def _score_summary(args, detector, counts: ScoreCounts) -> None:
           + (f", unjudged_sequences {counts.unjudged}" if counts.unjudged else ""), file=sys.stderr)
 
 
+def _same_file(input_path: str, output_path: Optional[str]) -> bool:
+    """``output_path`` names the file ``input_path`` reads (neither standard input nor output; a missing output
+    is no file yet)."""
+    if input_path == "-" or output_path in (None, "-"):
+        return False
+    try:
+        return os.path.samefile(input_path, output_path)
+    except OSError:
+        return False
+
+
 def _score_stream(detector, source, output: str, *, flagged_only: bool,
                   block: Optional[int] = None, live: bool = False) -> "ScoreCounts":
     """Score ``source`` as it is read and write each part's rows before reading on.
@@ -305,7 +320,8 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         The input, as ``Pipeline.iter_transform`` reads it.
     output : str
         Path of the JSON lines file, or ``"-"`` for standard output (flushed after each part). The file is
-        created when the first sequence is scored (an input without a complete sequence writes no file).
+        created, or emptied, before the input is read, as the JVM launcher does: an input that gives no row
+        leaves it empty, never holding an earlier run's rows.
     flagged_only : bool
         Write only the flagged sequences' rows (else every sequence's).
     block : int, optional
@@ -346,13 +362,19 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
             raise OutputError(f"cannot write to {name}: {error.strerror or error}{hint}; the rows before the "
                               "failure were written") from error
 
+    if output != "-":   # emptied now: rows of an earlier run must not pass for this input's
+        try:
+            out = open(output, "w", encoding="utf-8")
+        except OSError as error:
+            raise OutputError(f"cannot write to {name}: {error.strerror or error}") from error
+
     def write(part) -> None:
         nonlocal out
         if out is None:
             if output == "-" and sys.stdout is None:   # started with standard output closed (>&-)
                 raise OutputError("cannot write to standard output: Bad file descriptor (standard output is "
                                   "closed: redirect it, or give --output FILE)")
-            out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")
+            out = sys.stdout
         scores = detector.score_batch(part)
         first = counts.scored
         counts.scored += len(part)   # counted as scored before its rows are written (the launcher's summary, too)

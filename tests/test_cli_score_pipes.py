@@ -109,3 +109,36 @@ def test_a_gz_that_is_no_gzip_says_what_was_read(detector, tmp_path, capsys):
     assert cli.main(["score", "--model", "m.zip", "--input", str(path)]) == cli.EXIT_INPUT
     err = capsys.readouterr().err
     assert err.index("yields no complete sequence to score; lines 0") < err.index("cannot read past line 0")
+
+
+def test_an_input_that_gives_no_row_leaves_the_output_empty_not_an_earlier_runs_rows(detector, logs, tmp_path,
+                                                                                      capsys):
+    """--output used to be created at the first row: a later run with no row (or a strict failure before it) left
+    the earlier run's rows in the file, as if they were this input's. It is emptied first, as the launcher does."""
+    out = tmp_path / "rows.jsonl"
+    (tmp_path / "a.log").write_text("\n".join(logs[1000:2000]) + "\n")
+    assert cli.main(["score", "--model", "m.zip", "--input", str(tmp_path / "a.log"), "--output", str(out),
+                     "--all"]) == cli.EXIT_FLAGGED
+    assert out.read_text().count("\n") == 100
+    (tmp_path / "short.log").write_text("\n".join(logs[2000:2005]) + "\n")   # too short for one window
+    assert cli.main(["score", "--model", "m.zip", "--input", str(tmp_path / "short.log"), "--output",
+                     str(out)]) == 0
+    assert out.read_text() == ""
+    out.write_text("stale\n")
+    (tmp_path / "bad.log").write_text(logs[2000] + "\nnot a log line\n")
+    assert cli.main(["score", "--model", "m.zip", "--input", str(tmp_path / "bad.log"), "--output", str(out),
+                     "--strict"]) == cli.EXIT_INPUT
+    assert out.read_text() == ""
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("option", ["--output", "--quarantine"])
+def test_writing_over_the_input_is_refused_before_it_is_touched(detector, logs, tmp_path, capsys, option):
+    log = tmp_path / "app.log"
+    text = "\n".join(logs[1000:1100]) + "\n"
+    log.write_text(text)
+    same = str(tmp_path / "." / "app.log")   # another spelling of the same file
+    argv = ["score", "--model", "m.zip", "--input", str(log), option, same]
+    assert cli.main(argv + (["--output", str(tmp_path / "rows.jsonl")] if option == "--quarantine" else [])) == cli.EXIT_USAGE
+    assert f"{option} {same} is the input file: writing it would destroy the lines being read" in capsys.readouterr().err
+    assert log.read_text() == text

@@ -635,3 +635,26 @@ def test_both_refuse_an_option_given_twice_with_the_same_words(detector_zip, log
         assert "--threshold is given more than once: give it once" in proc.stderr, (run.__name__, proc.stderr)
         flag = run("score", "--model", detector_zip, "--input", logs["test_log"], "--all", "--all")
         assert flag.returncode == 2 and "--all is given more than once" in flag.stderr, (run.__name__, flag.stderr)
+
+
+def test_both_refuse_to_write_over_the_input_and_both_empty_an_earlier_output(detector_zip, logs, tmp_path):
+    """``--output`` (or ``--quarantine``) naming the input emptied it (the launcher opens its outputs first) or
+    cut it mid-read (Python opened its output at the first row); Python also left an earlier run's rows in an
+    output the new input gave no row for."""
+    log = tmp_path / "app.log"
+    text = open(logs["test_log"], encoding="utf-8").read()
+    log.write_text(text)
+    for run in (_launcher, _python):
+        for option in ("--output", "--quarantine"):
+            proc = run("score", "--model", detector_zip, "--input", log, option, tmp_path / "." / "app.log",
+                       "--lenient")
+            assert proc.returncode == 2, (run.__name__, proc.stderr[-2000:])
+            assert f"{option} {tmp_path / '.' / 'app.log'} is the input file: writing it would destroy" in proc.stderr
+            assert log.read_text() == text
+        rows = tmp_path / f"rows_{run.__name__}.jsonl"
+        rows.write_text('{"earlier": "run"}\n')
+        short = tmp_path / "short.log"
+        short.write_text("".join(text.splitlines(keepends=True)[:3]))   # fewer lines than one window
+        proc = run("score", "--model", detector_zip, "--input", short, "--output", rows)
+        assert proc.returncode == 0, (run.__name__, proc.stderr[-2000:])
+        assert rows.read_text() == "", run.__name__

@@ -41,6 +41,18 @@ final class ScoreCommand {
             + "         GET /health; POST /score with log lines as the body -> JSON lines (?all=true, ?threshold=T);\n"
             + "         SIGTERM / Ctrl-C: requests in flight get the grace period, then exit status 143 / 130\n";
 
+    /** {@code output} names the file {@code input} reads (neither stdin nor stdout; a missing output is no file). */
+    static boolean sameFile(String input, String output) {
+        if ("-".equals(input) || output == null || "-".equals(output)) {
+            return false;
+        }
+        try {
+            return java.nio.file.Files.isSameFile(java.nio.file.Paths.get(input), java.nio.file.Paths.get(output));
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
     static int score(String[] args) throws IOException {
         args = Main.checkArgs(args, "score", java.util.Arrays.asList("--model", "--input", "--output", "--threshold",
                 "--quarantine", "--session-idle-lines", "--batch"),
@@ -66,6 +78,12 @@ final class ScoreCommand {
         } else if (stdinClosed()) {
             throw new java.io.FileNotFoundException("standard input is closed (<&-): give --input FILE, or redirect it"
                     + " (< app.log)");
+        }
+        for (String[] written : new String[][]{{"--output", output}, {"--quarantine", quarantine}}) {
+            if (sameFile(input, written[1])) {   // opening it would empty the file being read
+                throw new Main.UsageException(written[0] + " " + written[1] + " is the input file: writing it would "
+                        + "destroy the lines being read; write it elsewhere");
+            }
         }
         LogAnomalyScorer scorer = load(args, model);
         String mode = flag(args, "--strict") ? "strict" : flag(args, "--lenient") ? "lenient" : scorer.etlSpec().mode();
