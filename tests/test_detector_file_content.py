@@ -190,7 +190,7 @@ WRITTEN_KEYS = {
     "transform:numeric": {"column", "count", "indicator", "kind", "log1p", "max", "mean", "min", "missing", "scaling",
                           "std"},
     "transform:port": {"buckets", "categories", "column", "kind", "max_categories", "missing"},
-    "transform:template": {"column", "kind", "miner", "missing", "onehot", "oov_id"},
+    "transform:template": {"column", "kind", "message_lines", "miner", "missing", "onehot", "oov_id"},
     "transform:timestamp": {"column", "delta_by", "format", "kind", "missing", "name", "year"},
 }
 

@@ -670,18 +670,27 @@ class Template(Transform):
         ``SequenceBatch.step_ids``), for next-event models.
     missing : {"empty", "error"}
         A missing message is mined as the empty string, or raises.
+    message_lines : {"first", "all"}
+        What of a message that spans lines (a text record with its stack
+        trace, whose continuation lines follow its message after a newline)
+        is mined: its first line (the default: the event is the message, the
+        trace stays in the record for its explanation), or all of it (every
+        distinct trace its own template; specs saved without this key).
     """
 
     kind = "template"
 
     def __init__(self, column: str = "Content", *, miner: TemplateMiner | None = None, onehot: bool = True,
-                 missing: str = "empty"):
+                 missing: str = "empty", message_lines: str = "first"):
         super().__init__(column)
         if missing not in ("empty", "error"):
             raise EtlError("missing must be 'empty' or 'error'")
+        if message_lines not in ("first", "all"):
+            raise EtlError(f"message_lines must be 'first' or 'all', got {message_lines!r}")
         self.miner = miner or TemplateMiner()
         self.onehot = bool(onehot)
         self.missing = missing
+        self.message_lines = message_lines
         self.fitted = self.miner.fitted
 
     def _messages(self, frame: pd.DataFrame) -> list[str]:
@@ -691,7 +700,10 @@ class Template(Transform):
             if self.missing == "error":
                 _raise_missing(frame, self.column, missing)
             column = column.where(~missing, "")
-        return column.tolist()
+        messages = column.tolist()
+        if self.message_lines == "first":
+            messages = [m[:m.index("\n")] if isinstance(m, str) and "\n" in m else m for m in messages]
+        return messages
 
     def partial_fit(self, frame: pd.DataFrame) -> None:
         self.miner.partial_fit(self._messages(frame))
@@ -729,12 +741,13 @@ class Template(Transform):
     def to_dict(self) -> dict[str, Any]:
         self._check_fitted()
         return {**super().to_dict(), "onehot": self.onehot, "missing": self.missing,
-                "oov_id": OOV_ID, "miner": self.miner.to_dict()}
+                "message_lines": self.message_lines, "oov_id": OOV_ID, "miner": self.miner.to_dict()}
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> "Template":
+        # a spec saved before message_lines mined every line of a message
         return cls(spec["column"], miner=TemplateMiner.from_dict(spec["miner"]), onehot=spec["onehot"],
-                   missing=spec.get("missing", "empty"))
+                   missing=spec.get("missing", "empty"), message_lines=spec.get("message_lines", "all"))
 
 
 # ----------------------------------------------------------------------

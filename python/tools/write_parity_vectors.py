@@ -172,7 +172,8 @@ def _stack_traces(line_rules: int) -> tuple[Pipeline, list[str], list[str]]:
     lines = _log4j_lines(15, 1400)
     pipeline = Pipeline(
         reader=TextReader("<Date> <Time> <Level> <Content>", mode="lenient", line_rules=line_rules),
-        transforms=[Template("Content"), Categorical("Level"),
+        # rules 1 as a model saved before them: the template of a message with its trace mines all of it
+        transforms=[Template("Content", message_lines="first" if line_rules == 2 else "all"), Categorical("Level"),
                     Timestamp(["Date", "Time"], format="%Y-%m-%d %H:%M:%S,%f")],
         sequence=Windows(length=5, stride=2, next_event=True))
     pipeline.fit(lines[:1200])

@@ -158,3 +158,29 @@ def test_a_timestamp_format_that_parses_no_training_time_fails_the_fit_and_some_
     with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.transforms"):
         right.transform(lines)
     assert caplog.records == []   # counts start afresh with each pass
+
+
+def test_a_message_with_its_stack_trace_is_mined_by_its_first_line_unless_asked_for_all():
+    import pandas as pd
+
+    from dl4j_bridge.etl import Template
+    from dl4j_bridge.etl.transforms import transform_from_dict
+
+    messages = ["Failed to write block blk_1", "Failed to write block blk_2\njava.io.IOException: reset\n\tat a.B.c(B.java:1)",
+                "Failed to write block blk_3\njava.lang.OutOfMemoryError\n\tat x.Y.z(Y.java:9)\n\t... 3 more"]
+    frame = pd.DataFrame({"Content": messages})
+    first = Template("Content")
+    first.partial_fit(frame)
+    first.finish()
+    ids = first.derive(frame)["template_id"]
+    assert first.miner.n_templates == 1 and len(set(ids)) == 1 and ids[0] != 0
+    every = Template("Content", message_lines="all")
+    every.partial_fit(frame)
+    every.finish()
+    assert len(set(every.derive(frame)["template_id"])) == 3
+    saved = first.to_dict()
+    assert saved["message_lines"] == "first" and transform_from_dict(saved).message_lines == "first"
+    del saved["message_lines"]   # a spec saved before the key: every line was mined, and still is
+    assert transform_from_dict(saved).message_lines == "all"
+    with pytest.raises(Exception, match="message_lines must be 'first' or 'all'"):
+        Template("Content", message_lines="last")

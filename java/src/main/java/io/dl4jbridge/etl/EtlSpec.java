@@ -366,7 +366,8 @@ public final class EtlSpec {
             }
             case "template":
                 return new TemplateTransform(text(t, "column"), new TemplateMatcher(required(t, "miner")),
-                        bool(t, "onehot", true), t.has("missing") ? text(t, "missing") : "empty");
+                        bool(t, "onehot", true), t.has("missing") ? text(t, "missing") : "empty",
+                        t.has("message_lines") ? text(t, "message_lines") : "all");   // "all": saved before the key
             case "ip":
                 return new IpTransform(text(t, "column"), required(t, "prefix").asInt(),
                         t.has("missing") ? text(t, "missing") : "unknown", strings(required(t, "categories")),

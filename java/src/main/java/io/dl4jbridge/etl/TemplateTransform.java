@@ -14,15 +14,38 @@ public final class TemplateTransform extends Transform {
     private final TemplateMatcher matcher;
     private final boolean onehot;
     private final boolean errorOnMissing;
+    private final boolean firstLine;
 
     public TemplateTransform(String column, TemplateMatcher matcher, boolean onehot, String missing) {
+        this(column, matcher, onehot, missing, "all");
+    }
+
+    /**
+     * @param messageLines {@code "first"}: a message spanning lines (a text record with its continuation lines) is
+     *                     mined by its first line; {@code "all"} (specs saved before the key): all of it
+     */
+    public TemplateTransform(String column, TemplateMatcher matcher, boolean onehot, String missing,
+                             String messageLines) {
         super(column);
         if (!"empty".equals(missing) && !"error".equals(missing)) {
             throw new SpecException("template: missing must be 'empty' or 'error'");
         }
+        if (!"first".equals(messageLines) && !"all".equals(messageLines)) {
+            throw new SpecException("template: message_lines must be 'first' or 'all', got '" + messageLines + "'");
+        }
         this.matcher = matcher;
         this.onehot = onehot;
         this.errorOnMissing = "error".equals(missing);
+        this.firstLine = "first".equals(messageLines);
+    }
+
+    /** The text mined of a message: its first line under {@code message_lines = "first"}, as Python's. */
+    private Object mined(Object value) {
+        if (firstLine && value instanceof String) {
+            int newline = ((String) value).indexOf('\n');
+            return newline < 0 ? value : ((String) value).substring(0, newline);
+        }
+        return value;
     }
 
     public TemplateMatcher matcher() {
@@ -51,12 +74,12 @@ public final class TemplateTransform extends Transform {
      * overflows java.util.regex's stack on the value (a bad line: counted when lenient, an error when strict).
      */
     public String valueCheck(Object value) {
-        return matcher.valueCheck(value);
+        return matcher.valueCheck(mined(value));
     }
 
     @Override
     public void derive(Record record) {
-        Object value = record.get(column);
+        Object value = mined(record.get(column));
         if (value == null || (value instanceof Double && ((Double) value).isNaN())) {
             if (errorOnMissing) {
                 throw missing(record, column);
