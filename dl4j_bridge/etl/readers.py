@@ -81,11 +81,15 @@ FIELD_TYPES = ("str", "int", "float", "bool")
 #: Reserved column: the physical line number of each record (never a field name).
 RESERVED_FIELDS = ("line_number",)
 
-#: Lines that continue the previous record (stack traces): indented lines, ``Caused by:``, ``... N more``,
-#: ``Traceback (most recent call last):`` and an exception's first line (``java.io.IOException: disk full``,
-#: ``ValueError: bad``: a name ending in ``Exception`` or ``Error``, then a colon or the end of the line).
-DEFAULT_CONTINUATION = (r"^(?:[ \t]+|Caused by:|\.\.\. \d+ more|Traceback \(most recent call last\):"
-                        r"|[A-Za-z_$][A-Za-z0-9_$.]*(?:Exception|Error)(?::|$))")
+#: Lines that continue the previous record (stack traces): indented lines, ``Caused by:``, ``Suppressed:``,
+#: ``... N more``, ``Exception in thread "..."``, Python's ``Traceback (most recent call last):`` and the lines
+#: that chain its exceptions, and an exception's first line (``java.io.IOException: disk full``,
+#: ``ValueError: bad``, ``org.apache.hadoop.ipc.RemoteException(java.io.IOException): ...``: a name ending in
+#: ``Exception``, ``Error`` or ``Throwable``, perhaps a parenthesis, then a colon or the end of the line).
+DEFAULT_CONTINUATION = (r"^(?:[ \t]+|Caused by:|Suppressed:|\.\.\. \d+ more|Exception in thread " '"'
+                        r"|Traceback \(most recent call last\):|During handling of the above exception"
+                        r"|The above exception was the direct cause"
+                        r"|[A-Za-z_$][A-Za-z0-9_$.]*(?:Exception|Error|Throwable)(?:\([^)]*\))?(?::|$))")
 
 #: How text lines are read (``TextReader(line_rules=...)``), 2 unless a spec saved before them says 1.
 #: 2: a run of spaces in a format matches a whole run of blanks (so "ERROR   boom" no longer matches
@@ -94,6 +98,12 @@ DEFAULT_CONTINUATION = (r"^(?:[ \t]+|Caused by:|\.\.\. \d+ more|Traceback \(most
 #: 1: the format is tried first and a run may be split between empty fields (specs of versions 1 and 2).
 LINE_RULES = 2
 LINE_RULES_READ = (1, 2)
+
+#: Why a continuation line with no record before it is bad (line rules 2), in both languages' words.
+NO_RECORD_TO_CONTINUE = ("the line matches the continuation regex, but no record comes before it to continue: the "
+                         "input starts inside a multi-line record (a stack trace?); lenient reading sets such lines "
+                         "aside; if your records can start with blanks (a padded first column), set the reader's "
+                         "continuation to what only continuation lines start with")
 
 #: A run of spaces in a format right before a field, under line rules 2: a whole run of spaces and tabs in the
 #: line, so the field after it is never empty or blank-led.  It may start inside a run only where starting at
@@ -104,8 +114,16 @@ LINE_RULES_READ = (1, 2)
 _WHOLE_BLANK_RUN = r"[ \t]+(?![ \t])"
 
 
-def _blank_runs(text: str, field_follows: bool, line_rules: int, earliest_end: bool = False) -> str:
+#: Before the first field of a format that starts with one, under line rules 2: blanks that start the line are
+#: padding (a right-aligned first column), never an empty first field with the columns after it shifted.
+_LEADING_BLANKS = r"[ \t]*(?![ \t])"
+
+
+def _blank_runs(text: str, field_follows: bool, line_rules: int, earliest_end: bool = False,
+                line_start: bool = False) -> str:
     """The regex of the text between two fields (a regex fragment), its runs of spaces made blank runs.
+
+    ``line_start``: the text before the first field (line rules 2: :data:`_LEADING_BLANKS` when it is empty).
 
     ``earliest_end`` (for :func:`format_guard`): each run as short as the text after it allows (under line
     rules 1, a run right before a field is a single blank: the field after it takes the rest; at the end of
@@ -116,6 +134,8 @@ def _blank_runs(text: str, field_follows: bool, line_rules: int, earliest_end: b
             return re.sub(" +", lambda _: "[ \\t]+", text)
         separator = re.sub(" +", lambda _: "[ \\t]+?", text)
         return separator[:-len("+?")] if field_follows and separator.endswith("[ \\t]+?") else separator
+    if line_start and not text and field_follows:
+        return _LEADING_BLANKS
     plain = "[ \\t]+?" if earliest_end else "[ \\t]+"
     return re.sub(" +", lambda run: _WHOLE_BLANK_RUN if field_follows and run.end() == len(text) else plain, text)
 
@@ -165,7 +185,8 @@ def format_to_regex(log_format: str, line_rules: int = LINE_RULES) -> tuple[list
         between ``<Field>`` markers is a regex fragment (so ``\\[`` is a literal
         bracket); a run of spaces matches one or more spaces or tabs, and right
         before a field a *whole* run of them (so the field is neither empty
-        nor led by a blank when a blank run precedes it).
+        nor led by a blank when a blank run precedes it); blanks that start a
+        line are padding before a format's first field.
     line_rules : int
         2: as above.  1 (specs saved before version 3): every run of spaces
         matches one or more spaces or tabs, so a run in the line may be split
@@ -184,7 +205,7 @@ def format_to_regex(log_format: str, line_rules: int = LINE_RULES) -> tuple[list
     out = []
     for index, piece in enumerate(pieces):
         if index % 2 == 0:
-            out.append(_blank_runs(piece, index < len(pieces) - 1, line_rules))
+            out.append(_blank_runs(piece, index < len(pieces) - 1, line_rules, line_start=index == 0))
         else:
             name = piece[1:-1]
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name):
@@ -227,7 +248,7 @@ def format_guard(log_format: str, line_rules: int = LINE_RULES) -> str | None:
         if _REGEX_META & set(re.sub(r"\\.", "", text)):
             return None
     # the earliest end of each separator (a whole run before a field: where it starts fixes where it ends)
-    separators = [_blank_runs(text, index < len(texts) - 1, line_rules, earliest_end=True)
+    separators = [_blank_runs(text, index < len(texts) - 1, line_rules, earliest_end=True, line_start=index == 0)
                   for index, text in enumerate(texts)]
     tail = f".*{separators[-1]}$"
     steps = separators[1:-1]
@@ -872,9 +893,14 @@ class TextReader(Reader):
         continuation_first = self.line_rules >= 2 and continuation is not None
         for offset, line in enumerate(block):
             number = first_line + offset
-            if continuation_first and previous is not None and continuation.match(line) and line.strip():
-                previous[-1] = (previous[-1] or "") + "\n" + line
-                self.report.continuation_lines += 1
+            if continuation_first and continuation.match(line) and line.strip():
+                if previous is not None:
+                    previous[-1] = (previous[-1] or "") + "\n" + line
+                    self.report.continuation_lines += 1
+                    continue
+                sink.bad(number, None, "no record to continue", NO_RECORD_TO_CONTINUE, line)
+                if sink.mode == "strict":
+                    break
                 continue
             found = match(line) if guard is None or guard(line) else None
             if found is not None:

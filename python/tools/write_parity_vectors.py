@@ -157,6 +157,8 @@ STACK_TRACE_LINES = [
     "   ",
     "ERROR   boom",
     "2024-03-04 12:30:00,002  INFO  [main]   padded columns are one separator each",
+    "Exception in thread \"main\" org.apache.spark.SparkException: Job aborted",
+    "org.apache.hadoop.ipc.RemoteException(java.io.IOException): File /x could only be replicated to 0 nodes",
     "Traceback (most recent call last):",
     "  File \"job.py\", line 3, in <module>",
     "ValueError: bad value",
@@ -177,7 +179,9 @@ def _stack_traces(line_rules: int) -> tuple[Pipeline, list[str], list[str]]:
                     Timestamp(["Date", "Time"], format="%Y-%m-%d %H:%M:%S,%f")],
         sequence=Windows(length=5, stride=2, next_event=True))
     pipeline.fit(lines[:1200])
-    return pipeline, lines[1200:1260] + STACK_TRACE_LINES + lines[1260:1300], []
+    # the input starts inside a trace (a rotated log, a serve request): rules 2 set those lines aside
+    orphans = ["\tat org.example.Orphan.run(Orphan.java:7)", "Caused by: java.lang.IllegalStateException: before any record"]
+    return pipeline, orphans + lines[1200:1260] + STACK_TRACE_LINES + lines[1260:1300], []
 
 
 CASES = {

@@ -325,3 +325,26 @@ def test_strict_reading_ends_at_the_first_bad_line_whatever_follows_it(chunk_lin
     with pytest.raises(BadRecordError) as caught:
         reader.read(["d t INFO 5", "garbage", "    at x", "d t INFO oops"])
     assert caught.value.line == 2 and "no format match" in caught.value.reason
+
+
+def test_a_continuation_line_before_any_record_is_set_aside_not_read_as_a_record():
+    """An input that starts inside a trace (a rotated log, a serve request body): the frame matched the format with
+    an empty first field, and 'Caused by: x' read as Date 'Caused'."""
+    lines = ["    at a.b.C.d(C.java:1) ~[c.jar:1.0]", "Caused by: java.io.IOException: x y", LOG4J, *TRACE]
+    reader = TextReader(LOG4J_FORMAT, mode="lenient")
+    frame = reader.read(lines)
+    assert frame["line_number"].tolist() == [3] and reader.report.continuation_lines == len(TRACE)
+    assert reader.report.bad_by_reason == {"no record to continue": 2}
+    with pytest.raises(BadRecordError) as caught:
+        TextReader(LOG4J_FORMAT).read(lines)
+    assert caught.value.line == 1 and "no record comes before it to continue" in str(caught.value)
+    assert TextReader(LOG4J_FORMAT, line_rules=1).read(lines).shape[0] == 7   # rules 1: frames are records
+
+
+def test_blanks_that_start_a_line_pad_the_first_field_instead_of_emptying_it():
+    lines = ["  12 INFO started", " 345 WARN slow disk", "6789 INFO done"]
+    frame = TextReader("<Pid> <Level> <Content>", continuation=r"^(?:[ \t]+at |Caused by:)").read(lines)
+    assert frame["Pid"].tolist() == ["12", "345", "6789"] and frame["Level"].tolist() == ["INFO", "WARN", "INFO"]
+    # under the default continuation such lines continue the record before them: the first is set aside
+    reader = TextReader("<Pid> <Level> <Content>", mode="lenient")
+    assert reader.read(lines)["Content"].tolist() == ["done"] and reader.report.bad_lines == 2

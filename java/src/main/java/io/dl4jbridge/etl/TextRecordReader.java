@@ -19,6 +19,13 @@ public final class TextRecordReader extends RecordReader {
     /** A run of spaces right before a field of a format, under line rules 2 (Python's {@code readers._WHOLE_BLANK_RUN}). */
     static final String WHOLE_BLANK_RUN = "[ \\t]+(?![ \\t])";
     private static final Pattern BLANK_RUN = Pattern.compile(" +");
+    /** Before the first field of a format starting with one, under line rules 2 (Python's {@code _LEADING_BLANKS}). */
+    static final String LEADING_BLANKS = "[ \\t]*(?![ \\t])";
+    /** Python's {@code readers.NO_RECORD_TO_CONTINUE}, word for word. */
+    static final String NO_RECORD_TO_CONTINUE = "the line matches the continuation regex, but no record comes before "
+            + "it to continue: the input starts inside a multi-line record (a stack trace?); lenient reading sets such "
+            + "lines aside; if your records can start with blanks (a padded first column), set the reader's "
+            + "continuation to what only continuation lines start with";
     private final PortableRegex regex;
     private final Pattern guard;  // null: no linear-time guard (a regex spec, or a format with groups)
     private final List<String> fields;
@@ -85,7 +92,9 @@ public final class TextRecordReader extends RecordReader {
             // the earliest end of each separator: runs as short as the text after them allows
             boolean fieldFollows = i < texts.length - 1;
             String separator;
-            if (lineRules >= 2) {   // the run right before a field is a whole run: its start fixes its end
+            if (lineRules >= 2 && i == 0 && texts[0].isEmpty() && fieldFollows) {
+                separator = LEADING_BLANKS;   // blanks that start a line are padding before the first field
+            } else if (lineRules >= 2) {   // the run right before a field is a whole run: its start fixes its end
                 StringBuilder sep = new StringBuilder();
                 Matcher run = BLANK_RUN.matcher(texts[i]);
                 int last = 0;
@@ -128,9 +137,12 @@ public final class TextRecordReader extends RecordReader {
     public void accept(String line, Consumer<Record> out) {
         long number = ++lineNumber;
         report.lines++;
-        if (continuationFirst && pending != null && continuation.matcher(line).lookingAt()
-                && !PyCompat.strip(line).isEmpty()) {
-            appendContinuation(line);
+        if (continuationFirst && continuation.matcher(line).lookingAt() && !PyCompat.strip(line).isEmpty()) {
+            if (pending != null) {
+                appendContinuation(line);
+            } else {   // the input starts inside a multi-line record
+                policy.bad(number, null, "no record to continue", NO_RECORD_TO_CONTINUE, line);
+            }
             return;
         }
         Matcher m = regex.pattern.matcher(line);

@@ -33,11 +33,13 @@ public class ReaderFuzzTest {
     private static final String SYSLOG_REGEX = "^(?<Month>.*?)[ \\t]+(?<Day>.*?)[ \\t]+(?<Time>.*?)[ \\t]+"
             + "(?<Host>.*?)[ \\t]+(?<Service>.*?)\\[(?<Pid>.*?)\\]:[ \\t]+(?<Content>.*)$";
     /** The same under line rules 2 (a run of spaces is a whole run of blanks). */
-    private static final String SYSLOG_REGEX_2 = ("^(?<Month>.*?)RUN(?<Day>.*?)RUN(?<Time>.*?)RUN(?<Host>.*?)RUN"
+    private static final String SYSLOG_REGEX_2 = ("^[ \\t]*(?![ \\t])(?<Month>.*?)RUN(?<Day>.*?)RUN(?<Time>.*?)RUN(?<Host>.*?)RUN"
             + "(?<Service>.*?)\\[(?<Pid>.*?)\\]:RUN(?<Content>.*)$").replace("RUN", "[ \\t]+(?![ \\t])");
     /** Python's readers.DEFAULT_CONTINUATION. */
-    private static final String DEFAULT_CONTINUATION = "^(?:[ \\t]+|Caused by:|\\.\\.\\. \\d+ more|Traceback "
-            + "\\(most recent call last\\):|[A-Za-z_$][A-Za-z0-9_$.]*(?:Exception|Error)(?::|$))";
+    private static final String DEFAULT_CONTINUATION = "^(?:[ \\t]+|Caused by:|Suppressed:|\\.\\.\\. \\d+ more|Exception in "
+            + "thread \"|Traceback \\(most recent call last\\):|During handling of the above exception|The above "
+            + "exception was the direct cause|[A-Za-z_$][A-Za-z0-9_$.]*(?:Exception|Error|Throwable)(?:\\([^)]*\\))?"
+            + "(?::|$))";
     private static final List<String> SYSLOG_FIELDS = Arrays.asList("Month", "Day", "Time", "Host", "Service", "Pid",
             "Content");
     private static final String[] PIECES = {"{", "}", "[", "]", "\"", ",", ":", " ", "\t", "\r", "\u0000", "\uFEFF",
@@ -265,7 +267,7 @@ public class ReaderFuzzTest {
         // line rules 2: a run of spaces is a whole run of blanks
         String run = TextRecordReader.WHOLE_BLANK_RUN;
         assertEquals("[ \\t]+(?![ \\t])", run);
-        assertEquals("^(?>.*?" + run + ")(?>.*?" + run + ")(?>.*?" + run + ")(?>.*?" + run + ")(?>.*?\\[)(?>.*?\\]:"
+        assertEquals("^" + TextRecordReader.LEADING_BLANKS + "(?>.*?" + run + ")(?>.*?" + run + ")(?>.*?" + run + ")(?>.*?" + run + ")(?>.*?\\[)(?>.*?\\]:"
                 + run + ").*$", TextRecordReader.formatGuard(SYSLOG_FORMAT, 2));
         assertEquals("^\\[(?>.*?\\][ \\t]+?\\[)(?>.*?\\]" + run + ").*$",   // a run before literal text: as short as it can be
                 TextRecordReader.formatGuard("\\[<Time>\\] \\[<Level>\\] <Content>", 2));
