@@ -785,6 +785,9 @@ class TextReader(Reader):
         self._ordered_groups = [self._line_regex.groupindex[name] for name in headers]
         self.continuation = continuation
         self._continuation_regex = compile_regex(continuation, "continuation") if continuation else None
+        #: Continuation lines of the last read that the format matches too (line rules 2): when they are most of
+        #: them, the "continuations" are likely records that start with blanks (``Pipeline.fit`` warns).
+        self.continuations_like_records = 0
 
     @property
     def fields(self) -> list[str]:
@@ -797,6 +800,7 @@ class TextReader(Reader):
         return spec
 
     def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
+        self.continuations_like_records = 0
         pending: list[Any] | None = None   # last record, held back for continuations
         pending_line = 0
         next_line = 1
@@ -897,6 +901,8 @@ class TextReader(Reader):
                 if previous is not None:
                     previous[-1] = (previous[-1] or "") + "\n" + line
                     self.report.continuation_lines += 1
+                    if (guard is None or guard(line)) and match(line):   # a record too? (see continuations_like_records)
+                        self.continuations_like_records += 1
                     continue
                 sink.bad(number, None, "no record to continue", NO_RECORD_TO_CONTINUE, line)
                 if sink.mode == "strict":

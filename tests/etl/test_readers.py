@@ -348,3 +348,20 @@ def test_blanks_that_start_a_line_pad_the_first_field_instead_of_emptying_it():
     # under the default continuation such lines continue the record before them: the first is set aside
     reader = TextReader("<Pid> <Level> <Content>", mode="lenient")
     assert reader.read(lines)["Content"].tolist() == ["done"] and reader.report.bad_lines == 2
+
+
+def test_a_fit_warns_when_its_continuation_lines_look_like_records_and_not_for_stack_traces(caplog):
+    """A right-aligned first column (" INFO" beside "ERROR") starts most records with a blank: under the default
+    continuation they join the record before them. The fit says so; a log with stack traces gets no warning."""
+    from dl4j_bridge.etl import Pipeline, Template, Windows
+
+    padded = [f"{'ERROR' if i % 5 == 0 else 'INFO':>5} {i} step {i % 7} done" for i in range(300)]
+    with caplog.at_level("INFO", logger="dl4j_bridge.etl.pipeline"):
+        Pipeline(TextReader("<Level> <Pid> <Content>", mode="lenient"), [Template("Content")], Windows(5)).fit(padded)
+    assert "240 of the 240 continuation lines (joined to the 60 records before them) match the log format" in caplog.text
+    assert "read <lines>: lines 300, records 60, continuation_lines 240" in caplog.text
+    caplog.clear()
+    traces = [line for i in range(60) for line in ([LOG4J.replace("42", str(i))] + (TRACE if i % 2 else []))]
+    with caplog.at_level("INFO", logger="dl4j_bridge.etl.pipeline"):
+        Pipeline(TextReader(LOG4J_FORMAT), [Template("Content")], Windows(5)).fit(traces)
+    assert "match the log format too" not in caplog.text and "continuation_lines 150" in caplog.text
