@@ -291,6 +291,36 @@ def test_a_model_with_the_url_rule_of_before_2026_12_02_warns_on_both_sides(dete
     assert OLD_URL_WARNING not in _launcher("score", "--model", detector_zip, "--input", logs["test_log"]).stderr
 
 
+def test_a_model_reading_text_with_line_rules_1_warns_on_both_sides(detector_zip, logs, tmp_path, caplog):
+    """A model saved before ETL spec version 3 reads stack frames its format matches as records: loading it says so
+    (Python, score, serve), and how to get line rules 2."""
+    import logging
+    import zipfile
+
+    from dl4j_bridge.detectors import load_detector
+    from dl4j_bridge.etl.readers import OLD_LINE_RULES_WARNING
+
+    old = tmp_path / "old_rules.zip"
+    with zipfile.ZipFile(detector_zip) as src, zipfile.ZipFile(old, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            if name == "dl4j_bridge.manifest.json":
+                continue   # as a file saved before manifests (its digests would no longer match)
+            data = src.read(name)
+            if name == "dl4j_bridge.etl_spec.json":
+                spec = json.loads(data)
+                assert spec["reader"].pop("line_rules") == 2
+                spec["version"] = 2
+                data = json.dumps(spec).encode("utf-8")
+            dst.writestr(name, data)
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.readers"):
+        load_detector(old)
+    assert OLD_LINE_RULES_WARNING in caplog.text
+    java = _launcher("score", "--model", old, "--input", logs["test_log"])
+    assert java.returncode in (0, 1), java.stderr[-2000:]
+    assert f"dl4j-bridge: warning: {OLD_LINE_RULES_WARNING}" in java.stderr
+    assert "line_rules 1" not in _launcher("score", "--model", detector_zip, "--input", logs["test_log"]).stderr
+
+
 @pytest.mark.parametrize("command", ["launcher", "python"])
 def test_a_live_stdin_of_the_wrong_format_fills_the_quarantine_while_it_waits_then_exits_3(detector_zip, tmp_path,
                                                                                          command):

@@ -105,6 +105,13 @@ NO_RECORD_TO_CONTINUE = ("the line matches the continuation regex, but no record
                          "aside; if your records can start with blanks (a padded first column), set the reader's "
                          "continuation to what only continuation lines start with")
 
+#: Said when a model whose text reader keeps line rules 1 is loaded (the JVM's ``LogAnomalyScorer.loadWarnings``
+#: says the same).
+OLD_LINE_RULES_WARNING = ("this model reads text with the line rules of models saved before ETL spec version 3 "
+                          "(line_rules 1): a line its format matches is a record even where it continues a stack "
+                          "trace (an indented frame, 'Caused by: ...'), and a run of blanks may be split between "
+                          "empty fields: retrain it to read such lines as continuations (line rules 2)")
+
 #: A run of spaces in a format right before a field, under line rules 2: a whole run of spaces and tabs in the
 #: line, so the field after it is never empty or blank-led.  It may start inside a run only where starting at
 #: the run's first blank fails too (what follows the run is the same), so no lookbehind is needed: the lines
@@ -1484,6 +1491,8 @@ def reader_from_dict(spec: Mapping[str, Any]) -> Reader:
     if kind == "text":
         # a spec saved before line rules (version 1 or 2) reads lines as it was saved
         text = {"continuation": spec.get("continuation"), "line_rules": spec.get("line_rules", 1)}
+        if text["line_rules"] == 1:
+            logger.warning("%s", OLD_LINE_RULES_WARNING)
         if spec.get("log_format") is not None:
             return TextReader(spec["log_format"], **text, **common)
         return TextReader(regex=spec["regex"], **text, **common)

@@ -85,12 +85,19 @@ public final class LogAnomalyScorer {
         return threshold;
     }
 
+    /** Python's {@code readers.OLD_LINE_RULES_WARNING}, word for word. */
+    static final String OLD_LINE_RULES_WARNING = "this model reads text with the line rules of models saved before ETL "
+            + "spec version 3 (line_rules 1): a line its format matches is a record even where it continues a stack "
+            + "trace (an indented frame, 'Caused by: ...'), and a run of blanks may be split between empty fields: "
+            + "retrain it to read such lines as continuations (line rules 2)";
+
     /** The default url masking rule of models saved before 2026-12-02 (Python's {@code OLD_URL_PATTERN}). */
     static final String OLD_URL_PATTERN = "[A-Za-z][A-Za-z0-9+.\\-]*://[^ \\t\\r\\n\\\"'<>]+";
 
     /**
      * What an operator should know about this model before it scores (Python logs the same when it loads one):
-     * the slow url masking rule of models saved before 2026-12-02; with {@code sessions}, a spec that cuts
+     * the slow url masking rule of models saved before 2026-12-02; text read with line rules 1 (models saved
+     * before ETL spec version 3); with {@code sessions}, a spec that cuts
      * sessions longer than {@code max_length} (saved before {@code overflow}, or {@code overflow = "truncate"}).
      */
     public List<String> loadWarnings(boolean sessions) {
@@ -104,6 +111,10 @@ public final class LogAnomalyScorer {
                             + "an hour; in serve, every client waits): retrain it to get the linear-time rule");
                 }
             }
+        }
+        org.nd4j.shade.jackson.databind.JsonNode reader = spec.path("reader");
+        if ("text".equals(reader.path("kind").asText()) && reader.path("line_rules").asInt(1) == 1) {
+            out.add(OLD_LINE_RULES_WARNING);
         }
         org.nd4j.shade.jackson.databind.JsonNode sequence = spec.path("sequence");
         if (sessions && "sessions".equals(sequence.path("kind").asText()) && sequence.path("max_length").isIntegralNumber()
