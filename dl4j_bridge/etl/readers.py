@@ -763,8 +763,9 @@ class TextReader(Reader):
         if (log_format is None) == (regex is None):
             raise EtlError("give exactly one of log_format or regex")
         if type(line_rules) is not int or line_rules not in LINE_RULES_READ:
-            raise SpecError(f"line_rules {line_rules!r} is not one of {', '.join(map(str, LINE_RULES_READ))}: "
-                            "upgrade dl4j_bridge if a newer one wrote it")
+            raise SpecError(f"line_rules {line_rules!r} is not one of {', '.join(map(str, LINE_RULES_READ))}: leave it "
+                            f"out ({LINE_RULES}, the default, reads stack traces as continuations), or upgrade "
+                            "dl4j_bridge if a newer one wrote this spec")
         self.line_rules = line_rules
         self.log_format = log_format
         guard = None

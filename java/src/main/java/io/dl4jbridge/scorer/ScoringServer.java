@@ -80,7 +80,7 @@ import java.util.regex.Pattern;
  * 400 for an empty body, a body that is not valid text in the model's encoding (with {@code line} and
  * {@code byte_offset}), a bad line in strict mode, or an unknown, repeated or invalid query parameter; 408 for
  * a body that stops arriving; 413 for a body over {@code maxBodyBytes}; 415 for a content type that is not log
- * text (e.g. a multipart form) or a charset other than the model's; 503 when the JVM ran out of memory
+ * text (e.g. a multipart form), a charset other than the model's or a compressed body ({@code Content-Encoding}); 503 when the JVM ran out of memory
  * scoring the request (smaller requests, a smaller {@code --batch} or more memory help) or the server is
  * stopping; 500 for any other failure. An {@code X-Request-Id} header (letters, digits, {@code ._:-},
  * at most 128 characters) is echoed on the response, so a client can match every answer to its request.
@@ -567,6 +567,12 @@ public final class ScoringServer {
         }
         Charset charset = scorer.etlSpec().charset();
         String typeProblem = contentTypeProblem(exchange.getRequestHeaders().getFirst("Content-Type"), charset);
+        String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
+        if (typeProblem == null && encoding != null && !encoding.trim().isEmpty()
+                && !"identity".equalsIgnoreCase(encoding.trim())) {
+            typeProblem = "unsupported Content-Encoding '" + encoding.trim() + "': POST the log lines uncompressed "
+                    + "(zcat app.log.gz | curl --data-binary @- ...)";
+        }
         if (typeProblem != null) {
             send(exchange, 415, error(typeProblem));
             return;

@@ -233,6 +233,22 @@ public class ScoringServerRobustnessTest {
             assertTrue(allBad[4], allBad[4].startsWith("application/json"));
             // blank lines alone are not bad lines: 200, nothing to score
             assertEquals("200", request("POST", url, "\n \n".getBytes(StandardCharsets.UTF_8))[0]);
+
+            // a compressed body: 415 saying to decompress first, not 400 "not valid UTF-8"
+            java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+            try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(packed)) {
+                gz.write(body(lines).getBytes(StandardCharsets.UTF_8));
+            }
+            HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
+            c.setRequestMethod("POST");
+            c.setRequestProperty("Content-Encoding", "gzip");
+            c.setDoOutput(true);
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(packed.toByteArray());
+            }
+            assertEquals(415, c.getResponseCode());
+            String said = new String(readAll(c.getErrorStream()), StandardCharsets.UTF_8);
+            assertTrue(said, said.contains("unsupported Content-Encoding 'gzip': POST the log lines uncompressed"));
         } finally {
             server.stop();
         }
