@@ -566,15 +566,13 @@ def test_both_name_a_truncated_or_corrupt_gz_and_the_lines_read(detector_zip, lo
     assert summary["lines"] == read > 1000 and summary["sequences"] > 0   # what was read was scored and said
     # every complete window read was scored (windows of 10: all but the open ones at the cut)
     assert summary["sequences"] == len(proc.stdout.splitlines()) >= summary["records"] - 10
-    # Python scores what it read before the failure too (it said "line 0" and scored nothing: the whole block
-    # being read was lost); both stop within the last piece read before the cut
+    # Python scores every complete line read before the failure too (it said "line 0" and scored nothing, then
+    # lost the lines of the 64 K piece it was reading): the same lines, the same rows as the launcher
     py = _python("score", "--model", detector_zip, "--input", truncated, "--all")
     py_read = int(re.search(r"cannot read past line (\d+)", py.stderr).group(1))
-    assert 0.8 * read < py_read <= read, (py_read, read)
-    # the same complete windows of the lines each read: the launcher's rows lag its lines as Python's do
-    assert py.stdout.count("\n") - py_read == len(proc.stdout.splitlines()) - read
+    assert py_read == read
     _same_rows([json.loads(line) for line in py.stdout.splitlines()],
-               [json.loads(line) for line in proc.stdout.splitlines()][:py.stdout.count("\n")])
+               [json.loads(line) for line in proc.stdout.splitlines()])
     empty = tmp_path / "empty.log.gz"
     empty.write_bytes(b"")
     for run in (_launcher, _python):   # an empty .gz is empty input on both sides, not a truncated file
@@ -607,8 +605,8 @@ def test_both_read_every_gz_member_and_refuse_data_after_the_gzip_stream(detecto
     members = tmp_path / "members.log.gz"
     members.write_bytes(first + gzip.compress(b"") + second + b"\0" * 8)   # zero padding is valid too
     junk = tmp_path / "junk.log.gz"
-    junk.write_bytes(gzip.compress(data) + b"junk\n")
-    explanations = []
+    junk.write_bytes(gzip.compress(data * 3) + b"junk\n")   # more than one 64 K read piece
+    explanations, junk_rows = [], []
     for run in (_launcher, _python):
         plain = run("score", "--model", detector_zip, "--input", logs["test_log"], "--all")
         assert plain.returncode in (0, 1) and plain.stdout.count("\n") > 900, plain.stderr[-2000:]
@@ -631,11 +629,15 @@ def test_both_read_every_gz_member_and_refuse_data_after_the_gzip_stream(detecto
         assert (proc.returncode, proc.stdout) == (plain.returncode, plain.stdout), (run.__name__, proc.stderr[-2000:])
         proc = run("score", "--model", detector_zip, "--input", junk, "--all")
         assert proc.returncode == 3, (run.__name__, proc.stderr[-2000:])
-        said = re.search(rf"{re.escape(str(junk))}: cannot read past line \d+: (the data after the gzip stream is not "
-                         r"gzip[^\n]*)", proc.stderr)
+        said = re.search(rf"{re.escape(str(junk))}: cannot read past line (\d+): (the data after the gzip stream is "
+                         r"not gzip[^\n]*)", proc.stderr)
         assert said, (run.__name__, proc.stderr[-2000:])
-        explanations.append(said.group(1))
+        # every line of the gzip stream was read and scored before the refusal (Python lost its last 64 K piece)
+        assert int(said.group(1)) == 3 * data.count(b"\n"), (run.__name__, said.group(1))
+        explanations.append(said.group(2))
+        junk_rows.append([json.loads(line) for line in proc.stdout.splitlines()])
     assert explanations[0] == explanations[1] and "zcat FILE > FILE.txt" in explanations[0]
+    _same_rows(junk_rows[0], junk_rows[1])
 
 
 @pytest.mark.parametrize("command", ["launcher", "python"])

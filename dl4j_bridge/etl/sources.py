@@ -91,7 +91,30 @@ class GzipInput(gzip.GzipFile):
             head = stream.read(2)
             stream = _Replayed(head, stream)   # type: ignore[assignment]
         self.starts_with_header = head == b"\x1f\x8b"
+        #: The read failure (a truncated stream, data after it that is not gzip), held back until every byte
+        #: decompressed before it is read: the reads return the end of the data instead, once.
+        self.deferred_error: Optional[BaseException] = None
         super().__init__(fileobj=stream, mode="rb")
+
+    # A text layer's read (TextIOWrapper.readlines) that fails drops the lines it had gathered: the failure is
+    # held back here, the reads end the data where it came, and the reader raises it after the lines before it.
+    def read1(self, size: int = -1) -> bytes:
+        if self.deferred_error is not None:
+            return b""
+        try:
+            return super().read1(size)
+        except _READ_ERRORS as error:
+            self.deferred_error = error
+            return b""
+
+    def read(self, size: Optional[int] = -1) -> bytes:
+        if self.deferred_error is not None:
+            return b""
+        try:
+            return super().read(size)
+        except _READ_ERRORS as error:
+            self.deferred_error = error
+            return b""
 
 
 class _Replayed(io.RawIOBase):
@@ -272,6 +295,13 @@ def _handle_blocks(handle: io.TextIOBase, name: str, encoding: str, block_bytes:
                 piece = handle.readlines(min(_READ_PIECE, block_bytes))
             except _READ_ERRORS as error:
                 failure = error
+                break
+            deferred = getattr(getattr(handle, "buffer", None), "deferred_error", None)
+            if deferred is not None:   # a GzipInput ended its data at the failure: every line before it is here
+                if piece and not piece[-1].endswith("\n"):
+                    piece.pop()   # the line the failure cut short (the launcher drops it too)
+                lines += piece
+                failure = deferred
                 break
             if not piece:
                 break
