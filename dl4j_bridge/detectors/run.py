@@ -456,6 +456,7 @@ def build_detector(name: str, spec: dict, n_events: Optional[int], seed: int, *,
         spec.setdefault("n_events", n_events)
     if isinstance(spec.get("hidden_sizes"), list):
         spec["hidden_sizes"] = tuple(spec["hidden_sizes"])
+    _check_keys(f"[detectors.{name}] (kind {kind!r})", spec, ["kind", "train_on"] + _parameters(_DETECTORS[kind]))
     return _construct(f"[detectors.{name}]", _DETECTORS[kind], **spec)
 
 

@@ -55,7 +55,7 @@ def config(tmp_path, text: str):
                                                            r"keys are \['log_format', 'regex'"),
     ('column = "message"', 'column = "message"\nmin_sim = 0.5', r"\[\[transforms\]\] number 1 \(template\): unknown "
                                                                r"key 'min_sim'; the accepted keys are \['kind', "
-                                                               r"'column', 'onehot', 'missing'\]"),
+                                                               r"'column', 'onehot', 'missing', 'message_lines'\]"),
     ('test_fraction = 0.25', 'test_fractoin = 0.25', r"\[split\] \(kind 'chronological'\): unknown key "
                                                      r"'test_fractoin'; the accepted keys are \['test_fraction'\]"),
     ('kind = "chronological"', 'kind = "chrono"', r"\[split\] kind must be one of \['chronological', 'key'\], got "
@@ -72,7 +72,11 @@ def config(tmp_path, text: str):
     ('length = 4', 'length = "four"', r"\[sequence\]: length must be an integer, got 'four'"),
     ('test_fraction = 0.25', 'test_fraction = "0.25"', r"\[split\]: test_fraction must be a number, got '0.25'"),
     # the detectors' keys and values, before the ETL reads anything
-    ('kind = "next_event"', 'kind = "next_event"\ntop_gg = 5', r"\[detectors.ne\]: .*top_gg"),
+    ('kind = "next_event"', 'kind = "next_event"\ntop_gg = 5', r"\[detectors.ne\] \(kind 'next_event'\): unknown key "
+                                                            r"'top_gg'; the accepted keys are \['kind', 'train_on', "
+                                                            r"'top_g', "),
+    ('kind = "next_event"', 'kind = "sequence_classifier"\nepoch = 3', r"\[detectors.ne\] \(kind 'sequence_classifier'\): "
+                                                                      r"unknown key 'epoch'; the accepted keys are "),
     ('kind = "next_event"', 'kind = "next_event"\nthreshold = "contamination"\ncontamination = 0.7',
      r"\[detectors.ne\]: .*contamination"),
     ('kind = "next_event"', 'kind = "next_event"\nlearning_rate = -1.0', r"\[detectors.ne\]: .*learning_rate"),
