@@ -434,7 +434,10 @@ def cmd_evaluate(args) -> int:
     from .detectors.run import _order, _per_type, check_labelled, line_columns, window_truth
 
     detector = _load(args.model, args.trusted)
-    if args.threshold is not None:
+    threshold_method = detector.threshold_method_
+    if args.threshold is not None:   # the report says where the threshold came from, not the saved method's figures
+        threshold_method = {"name": "given with --threshold", "saved_threshold": detector.threshold_,
+                            "saved_method": (detector.threshold_method_ or {}).get("name")}
         detector.threshold_ = float(args.threshold)
     label = next((t for t in detector.pipeline_.transforms if getattr(t, "kind", "") == "label"), None)
     if label is None:
@@ -454,7 +457,7 @@ def cmd_evaluate(args) -> int:
     truth = window_truth(batch, fields.get(label.column), next_event=next_event, positive=label)
     report = Report(args.report, f"Evaluation of {Path(args.model).name} on {Path(args.input).name}")
     m = report.model(detector.kind, truth, scores.scores, detector.threshold_, order=_order(batch),
-                     threshold_method=detector.threshold_method_)
+                     threshold_method=threshold_method)
     report.comparison([detector.kind])
     if args.kinds_field:
         per_type = _per_type(batch, scores.scores, fields[args.kinds_field], next_event=next_event, label=label)

@@ -142,6 +142,11 @@ def test_evaluate_writes_a_report_and_refuses_unlabelled_models(trained, capsys,
                  "--kinds-field", "anomaly"]) == 0
     assert "roc_auc" in capsys.readouterr().out
     assert "ROC AUC per anomaly type" in (tmp_path / "eval" / "report.md").read_text()
+    # a --threshold override is reported as such, beside the saved threshold, not with the saved method's figures
+    assert main(["evaluate", "--model", str(trained / "models" / "ne.zip"), "--input",
+                 str(trained / "data" / "test.jsonl"), "--report", str(tmp_path / "eval2"), "--threshold", "3.5"]) == 0
+    text = (tmp_path / "eval2" / "report.md").read_text()
+    assert "Threshold 3.5 (threshold: `{\"name\": \"given with --threshold\", \"saved_method\": " in text
 
 
 def test_config_errors_name_the_section(tmp_path, jvm):
