@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import signal
+import stat
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -183,6 +184,9 @@ def cmd_score(args) -> int:
         if _same_file(args.input, path):
             raise UsageError(f"{option} {path} is the input file: writing it would destroy the lines being read; "
                              "write it elsewhere")
+    if args.quarantine is not None and args.output != "-" and (
+            os.path.abspath(args.output) == os.path.abspath(args.quarantine) or _same_file(args.output, args.quarantine)):
+        raise UsageError(f"--output and --quarantine are the same file ({args.quarantine}): give them two files")
     detector = _load(args.model, args.trusted)
     if args.threshold is not None:
         detector.threshold_ = float(args.threshold)
@@ -205,13 +209,13 @@ def cmd_score(args) -> int:
             if sys.stdin is None:
                 raise CommandInputError("standard input is closed (<&-): give --input FILE, or redirect it (< app.log)")
             gz, stream = sniff_gzip(sys.stdin.buffer)
-            source = ByteStream(GzipInput(stream) if gz else stream, "<stdin>")
+            source = ByteStream(GzipInput(stream, defer_errors=True) if gz else stream, "<stdin>")
             source.peeked = True
         elif not Path(args.input).is_file():   # a pipe such as <(zcat app.log.gz): read once, as standard input is
             handle = open(args.input, "rb")
             try:
                 gz, stream = (True, handle) if args.input.endswith(".gz") else sniff_gzip(handle)
-                source = ByteStream(GzipInput(stream) if gz else stream, args.input)
+                source = ByteStream(GzipInput(stream, defer_errors=True) if gz else stream, args.input)
             except BaseException:
                 handle.close()
                 raise
@@ -291,14 +295,21 @@ def _score_summary(args, detector, counts: ScoreCounts) -> None:
 
 
 def _same_file(input_path: str, output_path: Optional[str]) -> bool:
-    """``output_path`` names the file ``input_path`` reads (neither standard input nor output; a missing output
-    is no file yet)."""
-    if input_path == "-" or output_path in (None, "-"):
+    """``output_path`` names the regular file ``input_path`` reads (``-``: standard input, when it is a file); not a
+    device such as /dev/null, and a missing output is no file yet."""
+    if output_path in (None, "-"):
         return False
     try:
-        return os.path.samefile(input_path, output_path)
-    except OSError:
+        if input_path == "-":
+            if sys.stdin is None:
+                return False
+            read = os.fstat(sys.stdin.fileno())
+        else:
+            read = os.stat(input_path)
+        written = os.stat(output_path)
+    except (OSError, ValueError, AttributeError):
         return False
+    return stat.S_ISREG(written.st_mode) and (read.st_dev, read.st_ino) == (written.st_dev, written.st_ino)
 
 
 def _score_stream(detector, source, output: str, *, flagged_only: bool,
@@ -365,8 +376,8 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
     if output != "-":   # emptied now: rows of an earlier run must not pass for this input's
         try:
             out = open(output, "w", encoding="utf-8")
-        except OSError as error:
-            raise OutputError(f"cannot write to {name}: {error.strerror or error}") from error
+        except OSError as error:   # exit 3, as the launcher's (nothing was read or written yet)
+            raise CommandInputError(f"cannot write --output {name}: {error.strerror or error}") from error
 
     def write(part) -> None:
         nonlocal out

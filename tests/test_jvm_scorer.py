@@ -683,6 +683,20 @@ def test_both_refuse_to_write_over_the_input_and_both_empty_an_earlier_output(de
             assert proc.returncode == 2, (run.__name__, proc.stderr[-2000:])
             assert f"{option} {tmp_path / '.' / 'app.log'} is the input file: writing it would destroy" in proc.stderr
             assert log.read_text() == text
+        # standard input that is the file, and --output beside --quarantine
+        argv = ([str(DIST / "bin" / "dl4j-bridge")] if run is _launcher else [sys.executable, "-m", "dl4j_bridge"])
+        with open(log, "rb") as stdin:   # < app.log: standard input is the file
+            proc = subprocess.run(argv + ["score", "--model", str(detector_zip), "--input", "-", "--output", str(log)],
+                                  stdin=stdin, capture_output=True, text=True, timeout=600, cwd=str(REPO),
+                                  env=dict(os.environ, OMP_NUM_THREADS="2"))
+        assert proc.returncode == 2 and "is the input file" in proc.stderr, (run.__name__, proc.stderr[-2000:])
+        assert log.read_text() == text
+        proc = run("score", "--model", detector_zip, "--input", log, "--lenient", "--output", tmp_path / "same.jsonl",
+                   "--quarantine", tmp_path / "." / "same.jsonl")
+        assert proc.returncode == 2 and "--output and --quarantine are the same file" in proc.stderr, (
+            run.__name__, proc.stderr[-2000:])
+        # a device is no file to protect: /dev/null in and out is fine
+        assert run("score", "--model", detector_zip, "--input", "/dev/null", "--output", "/dev/null").returncode == 0
         rows = tmp_path / f"rows_{run.__name__}.jsonl"
         rows.write_text('{"earlier": "run"}\n')
         short = tmp_path / "short.log"

@@ -53,15 +53,6 @@ SPEC_VERSION = 3
 SPEC_VERSIONS_READ = (1, 2, 3)
 
 
-#: The warning of a fit in which most continuation lines would be records too (%s source, their count, continuation
-#: lines, records): under the default continuation, records that start with blanks (a padded first column) are
-#: joined to the record before them.
-CONTINUATIONS_LIKE_RECORDS = ("%s: %d of the %d continuation lines (joined to the %d records before them) match the "
-                              "log format too: if they are records of their own (a padded first column starts them "
-                              "with blanks), set the reader's continuation to what only continuation lines start with, "
-                              r"e.g. '^(?:[ \t]+at |[ \t]+\.\.\. |Caused by:)', and fit again")
-
-
 def _file_mode(path: str) -> int:
     """Permission bits for a file written at ``path``: those of the file there, else 0666 less the umask."""
     try:
@@ -222,9 +213,6 @@ class Pipeline:
         logger.info("fitted on %d training records; %d features; read %s: lines %d, records %d, continuation_lines %d, "
                     "blank_lines %d, bad_lines %d%s", n_train, len(self.feature_names), r.source, r.lines, r.records,
                     r.continuation_lines, r.blank_lines, r.bad_lines, f" {r.bad_by_reason}" if r.bad_by_reason else "")
-        alike = getattr(self.reader, "continuations_like_records", 0)
-        if alike >= 10 and alike * 2 > r.continuation_lines:
-            logger.warning(CONTINUATIONS_LIKE_RECORDS, r.source, alike, r.continuation_lines, r.records)
         return self
 
     def _fit_pass(self, source: Source, state: _PassState) -> int:

@@ -739,6 +739,10 @@ class TextReader(Reader):
         appended, after a newline, to the previous record's last field, even
         when the format matches it too.  ``None`` makes every line that the
         format does not match bad.
+    saved_regex : str, optional
+        With ``log_format``: the regex a saved spec holds (Java dialect), read
+        with instead of the one ``log_format`` gives today, as the JVM reads it
+        (``log_format`` still gives the field order and the linear-time guard).
     line_rules : int
         2 (the default): as above.  1: how specs saved before version 3 read
         text (kept so that a model reads logs as it was trained on them): the
@@ -758,10 +762,13 @@ class TextReader(Reader):
     kind = "text"
 
     def __init__(self, log_format: str | None = None, *, regex: str | None = None,
-                 continuation: str | None = DEFAULT_CONTINUATION, line_rules: int = LINE_RULES, **options: Any):
+                 continuation: str | None = DEFAULT_CONTINUATION, line_rules: int = LINE_RULES,
+                 saved_regex: str | None = None, **options: Any):
         super().__init__(**options)
         if (log_format is None) == (regex is None):
             raise EtlError("give exactly one of log_format or regex")
+        if saved_regex is not None and log_format is None:
+            raise EtlError("saved_regex goes with log_format")
         if type(line_rules) is not int or line_rules not in LINE_RULES_READ:
             raise SpecError(f"line_rules {line_rules!r} is not one of {', '.join(map(str, LINE_RULES_READ))}: leave it "
                             f"out ({LINE_RULES}, the default, reads stack traces as continuations), or upgrade "
@@ -772,6 +779,11 @@ class TextReader(Reader):
         if log_format is not None:
             headers, pattern = format_to_regex(log_format, line_rules)
             guard = format_guard(log_format, line_rules)
+            if saved_regex is not None:   # a saved spec's regex is what it reads with, on both sides (the JVM's)
+                pattern = java_regex_to_python(saved_regex)
+                groups = compile_regex(pattern, "the saved regex of log_format").groupindex
+                if any(name not in groups for name in headers):
+                    raise SpecError(f"the saved regex {saved_regex!r} lacks fields of log_format {log_format!r}")
         else:
             pattern = java_regex_to_python(regex)  # type: ignore[arg-type]
             compiled = compile_regex(pattern, "regex", given=regex)
@@ -793,9 +805,6 @@ class TextReader(Reader):
         self._ordered_groups = [self._line_regex.groupindex[name] for name in headers]
         self.continuation = continuation
         self._continuation_regex = compile_regex(continuation, "continuation") if continuation else None
-        #: Continuation lines of the last read that the format matches too (line rules 2): when they are most of
-        #: them, the "continuations" are likely records that start with blanks (``Pipeline.fit`` warns).
-        self.continuations_like_records = 0
 
     @property
     def fields(self) -> list[str]:
@@ -808,7 +817,6 @@ class TextReader(Reader):
         return spec
 
     def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
-        self.continuations_like_records = 0
         pending: list[Any] | None = None   # last record, held back for continuations
         pending_line = 0
         next_line = 1
@@ -909,8 +917,6 @@ class TextReader(Reader):
                 if previous is not None:
                     previous[-1] = (previous[-1] or "") + "\n" + line
                     self.report.continuation_lines += 1
-                    if (guard is None or guard(line)) and match(line):   # a record too? (see continuations_like_records)
-                        self.continuations_like_records += 1
                     continue
                 sink.bad(number, None, "no record to continue", NO_RECORD_TO_CONTINUE, line)
                 if sink.mode == "strict":
@@ -1494,8 +1500,8 @@ def reader_from_dict(spec: Mapping[str, Any]) -> Reader:
         text = {"continuation": spec.get("continuation"), "line_rules": spec.get("line_rules", 1)}
         if text["line_rules"] == 1:
             logger.warning("%s", OLD_LINE_RULES_WARNING)
-        if spec.get("log_format") is not None:
-            return TextReader(spec["log_format"], **text, **common)
+        if spec.get("log_format") is not None:   # read with the saved regex, as the JVM reads it
+            return TextReader(spec["log_format"], saved_regex=spec.get("regex"), **text, **common)
         return TextReader(regex=spec["regex"], **text, **common)
     if kind == "jsonl":
         return JsonLinesReader(spec.get("fields"), **common)

@@ -82,9 +82,13 @@ class GzipInput(gzip.GzipFile):
         Read from its start; a buffered stream (``open(path, "rb")``) is peeked at without consuming a byte. When
         the peek holds fewer than 2 bytes (a pipe may hand out 1 byte first), the first 2 bytes (or all there is
         before the end) are read, and handed to gzip before the rest of the stream. Not closed with this object.
+    defer_errors : bool
+        Hold a read failure back (:attr:`deferred_error`) and end the data there, so that a text layer above
+        (whose failed ``readlines`` drops the lines it had gathered) hands out every line before it; the reader
+        must then raise :attr:`deferred_error` itself (``iter_line_blocks`` does). Off: reads raise, as gzip's.
     """
 
-    def __init__(self, stream: io.BufferedIOBase):
+    def __init__(self, stream: io.BufferedIOBase, *, defer_errors: bool = False):
         peek = getattr(stream, "peek", None)
         head = peek(2)[:2] if peek is not None else b""
         if peek is not None and len(head) == 1:   # not yet known: wait for the second byte or the end
@@ -94,6 +98,7 @@ class GzipInput(gzip.GzipFile):
         #: The read failure (a truncated stream, data after it that is not gzip), held back until every byte
         #: decompressed before it is read: the reads return the end of the data instead, once.
         self.deferred_error: Optional[BaseException] = None
+        self._defer_errors = defer_errors
         super().__init__(fileobj=stream, mode="rb")
 
     # A text layer's read (TextIOWrapper.readlines) that fails drops the lines it had gathered: the failure is
@@ -104,6 +109,8 @@ class GzipInput(gzip.GzipFile):
         try:
             return super().read1(size)
         except _READ_ERRORS as error:
+            if not self._defer_errors:
+                raise
             self.deferred_error = error
             return b""
 
@@ -113,6 +120,8 @@ class GzipInput(gzip.GzipFile):
         try:
             return super().read(size)
         except _READ_ERRORS as error:
+            if not self._defer_errors:
+                raise
             self.deferred_error = error
             return b""
 
@@ -193,7 +202,7 @@ def _open_text(path: str, encoding: str) -> Iterator[io.TextIOBase]:
     with open(path, "rb") as raw:
         gz, stream = (True, raw) if path.endswith(".gz") else sniff_gzip(raw)
         if gz:
-            with GzipInput(stream) as unzipped, \
+            with GzipInput(stream, defer_errors=True) as unzipped, \
                     io.TextIOWrapper(unzipped, encoding=encoding, errors="surrogateescape", newline="\n") as handle:
                 yield handle
             return

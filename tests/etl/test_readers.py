@@ -350,18 +350,33 @@ def test_blanks_that_start_a_line_pad_the_first_field_instead_of_emptying_it():
     assert reader.read(lines)["Content"].tolist() == ["done"] and reader.report.bad_lines == 2
 
 
-def test_a_fit_warns_when_its_continuation_lines_look_like_records_and_not_for_stack_traces(caplog):
+def test_a_fit_logs_what_it_read_so_that_records_taken_for_continuations_show(caplog):
     """A right-aligned first column (" INFO" beside "ERROR") starts most records with a blank: under the default
-    continuation they join the record before them. The fit says so; a log with stack traces gets no warning."""
+    continuation they join the record before them. No warning can tell them from a traceback's indented lines
+    (both match the format), so the fit's log line gives the counts: 60 records, 240 continuation lines."""
     from dl4j_bridge.etl import Pipeline, Template, Windows
 
     padded = [f"{'ERROR' if i % 5 == 0 else 'INFO':>5} {i} step {i % 7} done" for i in range(300)]
     with caplog.at_level("INFO", logger="dl4j_bridge.etl.pipeline"):
         Pipeline(TextReader("<Level> <Pid> <Content>", mode="lenient"), [Template("Content")], Windows(5)).fit(padded)
-    assert "240 of the 240 continuation lines (joined to the 60 records before them) match the log format" in caplog.text
-    assert "read <lines>: lines 300, records 60, continuation_lines 240" in caplog.text
+    assert "fitted on 60 training records" in caplog.text
+    assert "read <lines>: lines 300, records 60, continuation_lines 240, blank_lines 0, bad_lines 0" in caplog.text
     caplog.clear()
-    traces = [line for i in range(60) for line in ([LOG4J.replace("42", str(i))] + (TRACE if i % 2 else []))]
+    # what the README advises: a continuation only continuation lines start with
     with caplog.at_level("INFO", logger="dl4j_bridge.etl.pipeline"):
-        Pipeline(TextReader(LOG4J_FORMAT), [Template("Content")], Windows(5)).fit(traces)
-    assert "match the log format too" not in caplog.text and "continuation_lines 150" in caplog.text
+        Pipeline(TextReader("<Level> <Pid> <Content>", continuation=r"^(?:[ \t]+at |Caused by:)"),
+                 [Template("Content")], Windows(5)).fit(padded)
+    assert "records 300, continuation_lines 0" in caplog.text
+
+
+def test_a_saved_spec_is_read_with_its_saved_regex_as_the_jvm_reads_it():
+    """Python rebuilt the regex from log_format while the JVM reads the spec's regex: a change to format_to_regex
+    would have split the two sides on every saved model. Both now read the saved one."""
+    spec = TextReader(LOG4J_FORMAT, continuation=r"^Caused by:").to_dict()
+    line = " 2024-03-04 12:00:00 INFO x"
+    assert reader_from_dict(spec).read([line]).iloc[0, :4].tolist() == ["2024-03-04", "12:00:00", "INFO", "x"]
+    spec["regex"] = spec["regex"].replace("^[ \\t]*(?![ \\t])", "^")   # as saved without the leading-blanks rule
+    assert reader_from_dict(spec).read([line]).iloc[0, :4].tolist() == ["", "2024-03-04", "12:00:00", "INFO x"]
+    spec["regex"] = "^(?<Date>.*?) (?<Time>.*)$"
+    with pytest.raises(SpecError, match="lacks fields of log_format"):
+        reader_from_dict(spec)

@@ -41,14 +41,29 @@ final class ScoreCommand {
             + "         GET /health; POST /score with log lines as the body -> JSON lines (?all=true, ?threshold=T);\n"
             + "         SIGTERM / Ctrl-C: requests in flight get the grace period, then exit status 143 / 130\n";
 
-    /** {@code output} names the file {@code input} reads (neither stdin nor stdout; a missing output is no file). */
+    /**
+     * {@code output} names the regular file {@code input} reads ({@code -}: standard input, when it is a file); not
+     * a device such as /dev/null, and a missing output is no file yet (Python's {@code cli._same_file}).
+     */
+    /** The two names are one path (neither need exist yet). */
+    static boolean samePath(String a, String b) {
+        try {
+            return java.nio.file.Paths.get(a).toAbsolutePath().normalize()
+                    .equals(java.nio.file.Paths.get(b).toAbsolutePath().normalize());
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
     static boolean sameFile(String input, String output) {
-        if ("-".equals(input) || output == null || "-".equals(output)) {
+        if (output == null || "-".equals(output)) {
             return false;
         }
         try {
-            return java.nio.file.Files.isSameFile(java.nio.file.Paths.get(input), java.nio.file.Paths.get(output));
-        } catch (IOException | java.nio.file.InvalidPathException e) {
+            java.nio.file.Path written = java.nio.file.Paths.get(output);
+            java.nio.file.Path read = java.nio.file.Paths.get("-".equals(input) ? "/proc/self/fd/0" : input);
+            return java.nio.file.Files.isRegularFile(written) && java.nio.file.Files.isSameFile(read, written);
+        } catch (IOException | java.nio.file.InvalidPathException | SecurityException e) {
             return false;
         }
     }
@@ -84,6 +99,10 @@ final class ScoreCommand {
                 throw new Main.UsageException(written[0] + " " + written[1] + " is the input file: writing it would "
                         + "destroy the lines being read; write it elsewhere");
             }
+        }
+        if (quarantine != null && output != null && (samePath(output, quarantine) || sameFile(output, quarantine))) {
+            throw new Main.UsageException("--output and --quarantine are the same file (" + quarantine + "): give them "
+                    + "two files");
         }
         LogAnomalyScorer scorer = load(args, model);
         String mode = flag(args, "--strict") ? "strict" : flag(args, "--lenient") ? "lenient" : scorer.etlSpec().mode();
