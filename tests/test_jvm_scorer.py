@@ -261,64 +261,62 @@ def test_a_lenient_read_where_every_line_is_bad_is_exit_3_on_both_sides_not_noth
             for run in (_launcher, _python)] == [0, 0]
 
 
-def test_a_model_with_the_url_rule_of_before_2026_12_02_warns_on_both_sides(detector_zip, logs, tmp_path, caplog):
-    """Such models keep the quadratic url rule they were mined with: loading one says so (Python, score, serve)."""
-    import logging
+def _with_old_spec(detector_zip, path, edit):
+    """A copy of ``detector_zip`` whose ETL spec ``edit`` changed in place, without its manifest (as a file saved
+    before manifests: its digests would no longer match)."""
     import zipfile
 
-    from dl4j_bridge.detectors import load_detector
-    from dl4j_bridge.etl.templates import OLD_URL_PATTERN, OLD_URL_WARNING
-
-    old = tmp_path / "old_url.zip"
-    with zipfile.ZipFile(detector_zip) as src, zipfile.ZipFile(old, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(detector_zip) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for name in src.namelist():
             if name == "dl4j_bridge.manifest.json":
-                continue   # as a file saved before manifests (its digests would no longer match)
+                continue
             data = src.read(name)
             if name == "dl4j_bridge.etl_spec.json":
                 spec = json.loads(data)
-                rules = [r for t in spec["transforms"] if t["kind"] == "template" for r in t["miner"]["masking"]]
-                url = next(r for r in rules if r["name"] == "url")
-                url["pattern"] = OLD_URL_PATTERN
+                edit(spec)
                 data = json.dumps(spec).encode("utf-8")
             dst.writestr(name, data)
-    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.templates"):
+    return path
+
+
+def _warns_on_both_sides(old, detector_zip, logs, caplog, logger, warning):
+    """Loading ``old`` logs ``warning`` in Python and the launcher's score prints it; today's model does not."""
+    import logging
+
+    from dl4j_bridge.detectors import load_detector
+
+    with caplog.at_level(logging.WARNING, logger=logger):
         load_detector(old)
-    assert OLD_URL_WARNING in caplog.text
+    assert warning in caplog.text
     java = _launcher("score", "--model", old, "--input", logs["test_log"])
     assert java.returncode in (0, 1), java.stderr[-2000:]
-    assert f"dl4j-bridge: warning: {OLD_URL_WARNING}" in java.stderr
-    assert OLD_URL_WARNING not in _launcher("score", "--model", detector_zip, "--input", logs["test_log"]).stderr
+    assert f"dl4j-bridge: warning: {warning}" in java.stderr
+    assert warning not in _launcher("score", "--model", detector_zip, "--input", logs["test_log"]).stderr
+
+
+def test_a_model_with_the_url_rule_of_before_2026_12_02_warns_on_both_sides(detector_zip, logs, tmp_path, caplog):
+    """Such models keep the quadratic url rule they were mined with: loading one says so (Python, score, serve)."""
+    from dl4j_bridge.etl.templates import OLD_URL_PATTERN, OLD_URL_WARNING
+
+    def old_url(spec):
+        rules = [r for t in spec["transforms"] if t["kind"] == "template" for r in t["miner"]["masking"]]
+        next(r for r in rules if r["name"] == "url")["pattern"] = OLD_URL_PATTERN
+
+    old = _with_old_spec(detector_zip, tmp_path / "old_url.zip", old_url)
+    _warns_on_both_sides(old, detector_zip, logs, caplog, "dl4j_bridge.etl.templates", OLD_URL_WARNING)
 
 
 def test_a_model_reading_text_with_line_rules_1_warns_on_both_sides(detector_zip, logs, tmp_path, caplog):
     """A model saved before ETL spec version 3 reads stack frames its format matches as records: loading it says so
     (Python, score, serve), and how to get line rules 2."""
-    import logging
-    import zipfile
-
-    from dl4j_bridge.detectors import load_detector
     from dl4j_bridge.etl.readers import OLD_LINE_RULES_WARNING
 
-    old = tmp_path / "old_rules.zip"
-    with zipfile.ZipFile(detector_zip) as src, zipfile.ZipFile(old, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in src.namelist():
-            if name == "dl4j_bridge.manifest.json":
-                continue   # as a file saved before manifests (its digests would no longer match)
-            data = src.read(name)
-            if name == "dl4j_bridge.etl_spec.json":
-                spec = json.loads(data)
-                assert spec["reader"].pop("line_rules") == 2
-                spec["version"] = 2
-                data = json.dumps(spec).encode("utf-8")
-            dst.writestr(name, data)
-    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.readers"):
-        load_detector(old)
-    assert OLD_LINE_RULES_WARNING in caplog.text
-    java = _launcher("score", "--model", old, "--input", logs["test_log"])
-    assert java.returncode in (0, 1), java.stderr[-2000:]
-    assert f"dl4j-bridge: warning: {OLD_LINE_RULES_WARNING}" in java.stderr
-    assert "line_rules 1" not in _launcher("score", "--model", detector_zip, "--input", logs["test_log"]).stderr
+    def version_2(spec):
+        assert spec["reader"].pop("line_rules") == 2
+        spec["version"] = 2
+
+    old = _with_old_spec(detector_zip, tmp_path / "old_rules.zip", version_2)
+    _warns_on_both_sides(old, detector_zip, logs, caplog, "dl4j_bridge.etl.readers", OLD_LINE_RULES_WARNING)
 
 
 @pytest.mark.parametrize("command", ["launcher", "python"])

@@ -104,21 +104,17 @@ class GzipInput(gzip.GzipFile):
     # A text layer's read (TextIOWrapper.readlines) that fails drops the lines it had gathered: the failure is
     # held back here, the reads end the data where it came, and the reader raises it after the lines before it.
     def read1(self, size: int = -1) -> bytes:
-        if self.deferred_error is not None:
-            return b""
-        try:
-            return super().read1(size)
-        except _READ_ERRORS as error:
-            if not self._defer_errors:
-                raise
-            self.deferred_error = error
-            return b""
+        return self._deferring(super().read1, size)
 
     def read(self, size: Optional[int] = -1) -> bytes:
+        return self._deferring(super().read, size)
+
+    def _deferring(self, read, size) -> bytes:
+        """``read(size)``; with ``defer_errors``, a failure is held back and the data ends (once held, always)."""
         if self.deferred_error is not None:
             return b""
         try:
-            return super().read(size)
+            return read(size)
         except _READ_ERRORS as error:
             if not self._defer_errors:
                 raise
