@@ -92,9 +92,10 @@ DEFAULT_CONTINUATION = (r"^(?:[ \t]+|Caused by:|Suppressed:|\.\.\. \d+ more|Exce
                         r"|[A-Za-z_$][A-Za-z0-9_$.]*(?:Exception|Error|Throwable)(?:\([^)]*\))?(?::|$))")
 
 #: How text lines are read (``TextReader(line_rules=...)``), 2 unless a spec saved before them says 1.
-#: 2: a run of spaces in a format matches a whole run of blanks (so "ERROR   boom" no longer matches
-#: ``<Date> <Time> <Level> <Content>`` with empty Time and Level), and a line that matches the continuation
-#: regex continues the held record even when the format would also match it (an indented stack frame).
+#: 2: a run of spaces in a format right before a field matches a whole run of blanks (so "ERROR   boom" no
+#: longer matches ``<Date> <Time> <Level> <Content>`` with empty Time and Level) and blanks that start a line pad
+#: the first field; a line that matches the continuation regex continues the held record even when the format
+#: would also match it (an indented stack frame), and with no record before it is a bad line.
 #: 1: the format is tried first and a run may be split between empty fields (specs of versions 1 and 2).
 LINE_RULES = 2
 LINE_RULES_READ = (1, 2)
@@ -737,8 +738,9 @@ class TextReader(Reader):
         Regex for lines that continue the previous record (stack traces),
         applied at the start of the line.  Such a line (unless blank) is
         appended, after a newline, to the previous record's last field, even
-        when the format matches it too.  ``None`` makes every line that the
-        format does not match bad.
+        when the format matches it too; with no record before it (the input
+        starts inside a trace), it is a bad line, ``no record to continue``.
+        ``None`` makes every line that the format does not match bad.
     saved_regex : str, optional
         With ``log_format``: the regex a saved spec holds (Java dialect), read
         with instead of the one ``log_format`` gives today, as the JVM reads it
