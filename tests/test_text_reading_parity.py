@@ -1,0 +1,106 @@
+"""The text reader of both sides, line for line, on random logs with stack traces (through the running JVM).
+
+The parity vectors fix a few inputs; this draws many: records, padded records, indented and unindented trace
+lines, blank lines and garbage, in any order, under both line rules and three continuation settings. Python's
+``TextReader`` and Java's ``TextRecordReader`` (built from the same saved spec) must give the same records (line
+numbers and every field, continuation lines included) and the same counts.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dl4j_bridge.etl import TextReader
+from dl4j_bridge.etl.readers import DEFAULT_CONTINUATION
+
+PIECES = [
+    "2024-03-04 12:30:00,001 ERROR [DataXceiver] Failed to write block blk_42",
+    "2024-03-04 12:30:01,002 INFO [main] started",
+    "2024-03-04  12:30:02,003   WARN   padded   columns",
+    "  2024-03-04 12:30:03,004 INFO [main] a padded first column",
+    "java.io.IOException: Connection reset by peer",
+    "\tat sun.nio.ch.FileDispatcherImpl.read0(Native Method)",
+    "    at org.apache.Foo.bar(Foo.java:10) ~[foo.jar:1.0]",
+    "Caused by: java.net.SocketException: Broken pipe",
+    "    ... 12 more",
+    "Traceback (most recent call last):",
+    '  File "job.py", line 3, in <module>',
+    "ValueError: bad value",
+    "ERROR   boom",
+    "INFO x",
+    "",
+    "   ",
+    "\t",
+    "garbage",
+]
+FORMATS = ["<Date> <Time> <Level> <Content>", "<Level> <Content>", r"<Date> <Time> <Level> \[<Thread>\] <Content>"]
+CONTINUATIONS = [DEFAULT_CONTINUATION, None, r"^(?:[ \t]+at |Caused by:)"]
+
+
+def _java_read(reader: TextReader, lines: list[str]):
+    import jpype
+
+    etl = "io.dl4jbridge.etl."
+    spec = reader.to_dict()
+    java = jpype.JClass(etl + "TextRecordReader")(spec["regex"], jpype.java.util.ArrayList(spec["fields"]),
+                                                  spec["continuation"], None, spec["log_format"], spec["line_rules"])
+    report = jpype.JClass(etl + "ReadReport")()
+    java.start(report, jpype.JClass(etl + "BadLinePolicy")("<lines>", "lenient", report, None))
+    records = []
+
+    @jpype.JImplements("java.util.function.Consumer")
+    class Collect:
+        @jpype.JOverride
+        def accept(self, record):
+            records.append((int(record.line), [str(record.get(name)) for name in spec["fields"]]))
+
+    collect = Collect()
+    for line in lines:
+        java.accept(line, collect)
+    java.finish(collect)
+    counts = {"lines": int(report.lines), "records": int(report.records),
+              "continuation_lines": int(report.continuationLines), "blank_lines": int(report.blankLines),
+              "bad_lines": int(report.badLines),
+              "bad_by_reason": {str(k): int(v) for k, v in report.badByReason.items()}}
+    return records, counts
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.sampled_from(PIECES), max_size=25), log_format=st.sampled_from(FORMATS),
+       line_rules=st.sampled_from([1, 2]), continuation=st.sampled_from(CONTINUATIONS),
+       chunk_lines=st.sampled_from([1, 3, 1000]))
+def test_both_sides_read_the_same_records_from_logs_with_stack_traces(jvm, lines, log_format, line_rules,
+                                                                       continuation, chunk_lines):
+    reader = TextReader(log_format, continuation=continuation, line_rules=line_rules, mode="lenient",
+                        chunk_lines=chunk_lines)
+    frame = reader.read(lines)
+    fields = reader.fields
+    python = [(int(row["line_number"]), [str(row[name]) for name in fields]) for _, row in frame.iterrows()]
+    report = reader.report
+    python_counts = {"lines": report.lines, "records": report.records,
+                     "continuation_lines": report.continuation_lines, "blank_lines": report.blank_lines,
+                     "bad_lines": report.bad_lines, "bad_by_reason": dict(report.bad_by_reason)}
+    java, java_counts = _java_read(reader, lines)
+    assert java == python
+    assert java_counts == python_counts
+
+
+def test_the_drawn_logs_hold_what_the_rules_read_differently(jvm):
+    """The pieces exercise every branch: under rules 2 a trace continues its record, a leading frame is set aside,
+    a split run is a bad line; under rules 1 the same lines are records."""
+    lines = [PIECES[6], PIECES[0], *PIECES[4:9], PIECES[12]]
+    new = TextReader(FORMATS[0], mode="lenient")
+    new.read(lines)
+    old = TextReader(FORMATS[0], mode="lenient", line_rules=1)
+    old.read(lines)
+    assert new.report.bad_by_reason == {"no record to continue": 1, "no format match": 1}
+    assert new.report.continuation_lines == 5 and new.report.records == 1
+    assert old.report.records > 4
+    for reader in (new, old):
+        assert _java_read(reader, lines)[1]["records"] == reader.report.records
+
+
+if __name__ == "__main__":   # pragma: no cover
+    pytest.main([__file__, "-p", "no:faulthandler"])
