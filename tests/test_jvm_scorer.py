@@ -636,6 +636,16 @@ def test_both_read_every_gz_member_and_refuse_data_after_the_gzip_stream(detecto
         junk_rows.append([json.loads(line) for line in proc.stdout.splitlines()])
     assert explanations[0] == explanations[1] and "zcat FILE > FILE.txt" in explanations[0]
     _same_rows(junk_rows[0], junk_rows[1])
+    # a complete gzip stream whose last line has no newline: that line is whole, read before the refusal (a
+    # truncation's last line is cut short and dropped)
+    unterminated = tmp_path / "unterminated.log.gz"
+    text = data.rstrip(b"\n")
+    unterminated.write_bytes(gzip.compress(text) + b"junk\n")
+    for run in (_launcher, _python):
+        proc = run("score", "--model", detector_zip, "--input", unterminated, "--all")
+        read = re.search(r"cannot read past line (\d+)", proc.stderr)
+        assert proc.returncode == 3 and read and int(read.group(1)) == text.count(b"\n") + 1, (run.__name__,
+                                                                                              proc.stderr[-2000:])
 
 
 @pytest.mark.parametrize("command", ["launcher", "python"])

@@ -303,8 +303,10 @@ def _handle_blocks(handle: io.TextIOBase, name: str, encoding: str, block_bytes:
                 break
             deferred = getattr(getattr(handle, "buffer", None), "deferred_error", None)
             if deferred is not None:   # a GzipInput ended its data at the failure: every line before it is here
-                if piece and not piece[-1].endswith("\n"):
-                    piece.pop()   # the line the failure cut short (the launcher drops it too)
+                trailing = isinstance(_read_failure(deferred, name, 0, handle), TrailingDataError)
+                if piece and not piece[-1].endswith("\n") and not trailing:
+                    piece.pop()   # the line a truncation cut short (the launcher drops it too); data after a
+                    #               complete gzip stream leaves its last line whole
                 lines += piece
                 failure = deferred
                 break

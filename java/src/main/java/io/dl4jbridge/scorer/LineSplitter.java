@@ -16,7 +16,7 @@ public final class LineSplitter {
         char[] buf = new char[65536];
         StringBuilder current = new StringBuilder();
         int n;
-        while ((n = in.read(buf)) > 0) {
+        while ((n = readOrEnd(in, buf, current, line)) > 0) {
             int start = 0;
             for (int i = 0; i < n; i++) {
                 if (buf[i] == '\n') {
@@ -33,6 +33,24 @@ public final class LineSplitter {
         }
         if (current.length() > 0) {
             line.accept(stripCr(current));
+        }
+    }
+
+    /**
+     * {@code in.read(buf)}; data after the gzip stream that is not gzip ends a complete stream, so the last line
+     * before it (even without a terminator) is handed out before the failure, as Python's reader does; a truncated
+     * stream's last line is cut short and dropped.
+     */
+    private static int readOrEnd(Reader in, char[] buf, StringBuilder current, Consumer<String> line)
+            throws IOException {
+        try {
+            return in.read(buf);
+        } catch (GzipMembers.TrailingDataException e) {
+            if (current.length() > 0) {
+                line.accept(stripCr(current));
+                current.setLength(0);
+            }
+            throw e;
         }
     }
 
