@@ -74,3 +74,25 @@ def test_kdd_record_scores_judge_each_record_at_the_end_of_its_own_window():
     some = [24, 0, 3, 11]
     assert np.array_equal(detection.record_scores(LastFeatureOfEachStep(), features, length=4, chunk=3, at=some),
                           every[some])
+
+
+def test_hdfs_epochs_normal_test_sequences_are_the_distinct_normal_ones_not_trained_on(tmp_path):
+    import hdfs_epochs
+
+    (tmp_path / "robust_log_train.csv").write_text("Sequence,label\n1 2 3,0\n1 2 3,0\n4 5,1\n2 2,0\n")
+    (tmp_path / "robust_log_valid.csv").write_text("Sequence,label\n9 9,0\n1 2,0\n")
+    assert hdfs_epochs.normal_test_sequences(tmp_path, {(1, 2)}) == [(1, 2, 3), (2, 2), (9, 9)]
+
+
+def test_hdfs_epochs_curve_prints_one_judged_line_per_block_of_epochs(jvm, capsys):
+    import hdfs_epochs
+    from dl4j_bridge.detectors.deeplog import KeyVocabulary
+
+    train = [(5, 22, 5, 11, 9, 26, 26)] * 6 + [(5, 5, 22, 11, 9, 26)] * 4 + [(22, 5, 11, 9, 26, 26)] * 2
+    held = [(5, 22, 11, 9), (5, 26, 22, 9, 11)]
+    hdfs_epochs.curve("tiny", train, {"held": (held, None), "abn": (held, np.array([3, 1]))},
+                      KeyVocabulary.fit(train), seed=1, epochs=3, every=1)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(";")[0] for line in lines] == ["tiny epoch 1", "tiny epoch 2", "tiny epoch 3"]
+    for line in lines:
+        assert "held flagged " in line and " of 2, nll " in line and "abn recall " in line
