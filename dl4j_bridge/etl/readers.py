@@ -1105,14 +1105,17 @@ class JsonLinesReader(Reader):
                     if text is not line and "\ufffd" not in line:
                         # no character: read as U+FFFD, as an undecodable byte is, and counted with those
                         self.report.undecodable_lines += 1
+                if _json_too_deep(text):
+                    sink.bad(number, None, "invalid JSON", f"nested deeper than {JSON_MAX_DEPTH} levels", line)
+                    continue
                 try:
                     record = loads(text)
                     extracted = self._extract(record, number) if isinstance(record, dict) else None
                 except ValueError as error:  # also integers of more than 4300 digits
                     sink.bad(number, None, "invalid JSON", str(error), line)
                     continue
-                except RecursionError:
-                    sink.bad(number, None, "invalid JSON", "nested too deeply", line)
+                except RecursionError:   # not reached below JSON_MAX_DEPTH, kept for a very deep call stack
+                    sink.bad(number, None, "invalid JSON", f"nested deeper than {JSON_MAX_DEPTH} levels", line)
                     continue
                 if extracted is None:
                     sink.bad(number, None, "not a JSON object", type(record).__name__, line)
@@ -1171,6 +1174,29 @@ _JSON_NAN = _JsonNaN()
 #: ``\\ud800`` -- an escaped backslash and the text "ud800" -- is no escape).
 _ESCAPES = re.compile(r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
                       r"|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+#: Deepest nesting of arrays and objects a JSON line may have (both sides, Java's ``JsonValues.MAX_DEPTH``): a
+#: deeper line is invalid JSON, whatever the interpreter's recursion limit would allow.
+JSON_MAX_DEPTH = 200
+
+_JSON_DEPTH_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+
+
+def _json_too_deep(text: str) -> bool:
+    """Whether the arrays and objects of a JSON text nest deeper than ``JSON_MAX_DEPTH`` (brackets inside strings
+    do not count; an unclosed string runs to the end). Checked on the text, before parsing."""
+    if len(text) <= JSON_MAX_DEPTH or text.count("[") + text.count("{") <= JSON_MAX_DEPTH:
+        return False
+    depth = 0
+    for token in _JSON_DEPTH_TOKENS.findall(text):
+        if token in ("[", "{"):
+            depth += 1
+            if depth > JSON_MAX_DEPTH:
+                return True
+        elif token in ("]", "}"):
+            depth -= 1
+    return False
 
 
 def _replace_lone_surrogates(line: str) -> str:
@@ -1285,7 +1311,7 @@ class CsvReader(Reader):
                 break
             except csv.Error as error:
                 number, recent = lines.number - len(lines.recent) + 1, list(lines.recent)
-                message = str(error)
+                message = _csv_error_message(error)
                 unclosed = _UNCLOSED_QUOTE.get(next((k for k in _UNCLOSED_QUOTE if message.startswith(k)), ""))
                 if unclosed is not None and (len(recent) > 1 or message.startswith("unexpected end")):
                     # a quoted cell running to the end of the input, or beyond the field limit: the record that
@@ -1330,7 +1356,7 @@ class CsvReader(Reader):
         except StopIteration:
             return None
         except csv.Error as error:
-            raise BadRecordError(sink.source, 1, None, f"malformed CSV header: {error}") from None
+            raise BadRecordError(sink.source, 1, None, f"malformed CSV header: {_csv_error_message(error)}") from None
         if reader.line_num != 1:
             raise BadRecordError(sink.source, 1, None, "the CSV header must be one line (a quoted name spans "
                                  f"{reader.line_num} lines)")
@@ -1366,6 +1392,9 @@ class CsvReader(Reader):
         indexes: list[int | None] = []
         for name, alternatives in self.aliases.items():
             index = next((position[a] for a in alternatives if a in position), None)
+            chosen = next((a for a in alternatives if a in position), None)
+            if chosen is not None and header.count(chosen) > 1:   # which of them? (read the same way on the JVM)
+                raise BadRecordError(source, 1, name, _repeated_column(chosen, header, name))
             if index is None:
                 error = AbsentFieldError(source, name, alternatives, header, line=1)
                 if name not in (getattr(self, "_optional", None) or ()):
@@ -1374,6 +1403,24 @@ class CsvReader(Reader):
                 logger.warning(absent_field_warning(source, name))
             indexes.append(index)
         return indexes
+
+
+#: Python csv's "new-line character seen in unquoted field" in words a user can act on (Java's
+#: ``CsvRecordReader.CR_OUTSIDE_QUOTES``, word for word).
+CR_OUTSIDE_QUOTES = ("a carriage return (CR) outside quotes: if the file has CR line endings, convert them to LF "
+                     "(tr '\\r' '\\n' < in.csv > out.csv); if a cell holds a CR, quote the cell")
+
+
+def _csv_error_message(error: csv.Error) -> str:
+    message = str(error)
+    return CR_OUTSIDE_QUOTES if message.startswith("new-line character seen in unquoted field") else message
+
+
+def _repeated_column(name: str, header: list[str], field: str) -> str:
+    """The error for a header naming a read field's column more than once (Java's ``repeatedColumn``)."""
+    at = ", ".join(str(i + 1) for i, column in enumerate(header) if column == name)
+    return (f"the CSV header names {name!r} more than once (columns {at}), so field {field!r} cannot tell which to "
+            "read: rename the others")
 
 
 #: The CSV field limit (Python csv's default ``csv.field_size_limit()``, 131,072 characters), the JVM's too.

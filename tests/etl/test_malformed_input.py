@@ -52,7 +52,26 @@ def test_deeply_nested_json_is_a_bad_line_not_a_recursion_error(tmp_path):
     assert frame["a"].tolist() == [1]
     assert reader.report.bad_by_reason == {"invalid JSON": 2}
     reasons = [json.loads(line)["reason"] for line in quarantine.read_text().splitlines()]
-    assert all("nested too deeply" in reason for reason in reasons)
+    assert reasons == ["invalid JSON: nested deeper than 200 levels"] * 2
+
+
+def test_json_nested_deeper_than_the_limit_is_bad_on_both_sides_whatever_the_recursion_limit(jvm):
+    import jpype
+
+    from dl4j_bridge.etl.readers import JSON_MAX_DEPTH
+
+    def line(depth, inside_string=False):
+        nested = "[" * (depth - 1) + "1" + "]" * (depth - 1)
+        return '{"a": 1, "x": %s}' % (json.dumps(nested) if inside_string else nested)
+
+    lines = [line(JSON_MAX_DEPTH), line(JSON_MAX_DEPTH + 1), line(900), line(5000, inside_string=True),
+             '{"a": 2, "s": "\\"[[[", "x": %s}' % ("[" * 250 + "]" * 250)]
+    reader = JsonLinesReader(["a"], mode="lenient")
+    assert reader.read(lines)["line_number"].tolist() == [1, 4]     # brackets inside strings do not count
+    assert reader.report.bad_by_reason == {"invalid JSON": 3}
+    deeper = jpype.JClass("io.dl4jbridge.etl.JsonValues").nestedDeeperThan
+    assert JSON_MAX_DEPTH == jpype.JClass("io.dl4jbridge.etl.JsonValues").MAX_DEPTH
+    assert [bool(deeper(text, JSON_MAX_DEPTH)) for text in lines] == [False, True, True, False, True]
 
 
 def test_integers_beyond_int64_and_float64_are_wrong_types_not_crashes():

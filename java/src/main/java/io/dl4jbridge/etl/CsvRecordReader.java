@@ -104,6 +104,10 @@ public final class CsvRecordReader extends RecordReader {
         }
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
+            if ((c == '\r' || c == '\n') && state != State.IN_QUOTED) {
+                lineBreak(line, i, state == State.START_FIELD && i == 0 && !inQuotedRow, out);
+                return;
+            }
             boolean added = true;
             switch (state) {
                 case START_FIELD:
@@ -172,6 +176,36 @@ public final class CsvRecordReader extends RecordReader {
         saveCell();
         row(new ArrayList<>(cells), out);
     }
+
+    /**
+     * A line break outside quotes at {@code i} (a CR the line splitter left: CR line endings, or a bare CR in a
+     * cell). As Python's csv: it ends the record when only line breaks follow on the line (at the start of a
+     * record: a blank line); anything after it makes the record a bad line, {@link #CR_OUTSIDE_QUOTES}.
+     */
+    private void lineBreak(String line, int i, boolean recordStart, Consumer<Record> out) {
+        if (!recordStart) {
+            saveCell();
+        }
+        for (int j = i + 1; j < line.length(); j++) {
+            char d = line.charAt(j);
+            if (d != '\r' && d != '\n') {
+                if (header == null) {
+                    throw policy.fatal(1, null, "malformed CSV header: " + CR_OUTSIDE_QUOTES);
+                }
+                inQuotedRow = false;
+                String text = rowText.toString();
+                resetRow();
+                policy.bad(rowStart, null, "malformed CSV", CR_OUTSIDE_QUOTES, text);
+                return;
+            }
+        }
+        inQuotedRow = false;
+        row(recordStart ? null : new ArrayList<>(cells), out);
+    }
+
+    /** Python's csv error "new-line character seen in unquoted field", in words a user can act on (both sides). */
+    public static final String CR_OUTSIDE_QUOTES = "a carriage return (CR) outside quotes: if the file has CR line "
+            + "endings, convert them to LF (tr '\\r' '\\n' < in.csv > out.csv); if a cell holds a CR, quote the cell";
 
     /** Adds to the cell, unless it holds Python csv's field limit already (false). */
     private boolean add(char c) {
@@ -313,6 +347,18 @@ public final class CsvRecordReader extends RecordReader {
         emit(record, text, out);
     }
 
+    /** The error for a header naming a read field's column more than once (Python's {@code _repeated_column}). */
+    static String repeatedColumn(String name, List<String> header, String field) {
+        List<String> at = new ArrayList<>();
+        for (int i = 0; i < header.size(); i++) {
+            if (header.get(i).equals(name)) {
+                at.add(String.valueOf(i + 1));
+            }
+        }
+        return "the CSV header names " + pyRepr(name) + " more than once (columns " + String.join(", ", at)
+                + "), so field " + pyRepr(field) + " cannot tell which to read: rename the others";
+    }
+
     private int[] columnIndexes(List<String> header) {
         if (aliases == null) {
             int[] out = new int[header.size()];
@@ -326,8 +372,11 @@ public final class CsvRecordReader extends RecordReader {
         for (Map.Entry<String, List<String>> e : aliases.entrySet()) {
             out[k] = -1;
             for (String name : e.getValue()) {
-                int index = header.lastIndexOf(name);  // Python keeps the last of duplicate names
+                int index = header.indexOf(name);
                 if (index >= 0) {
+                    if (header.lastIndexOf(name) != index) {   // which of them? (read the same way in Python)
+                        throw policy.fatal(1, e.getKey(), repeatedColumn(name, header, e.getKey()));
+                    }
                     out[k] = index;
                     break;
                 }

@@ -114,6 +114,10 @@ public final class JsonLinesRecordReader extends RecordReader {
                 report.undecodableLines++;   // no character: U+FFFD, counted as an undecodable byte is (Python too)
             }
         }
+        if (JsonValues.nestedDeeperThan(text, JsonValues.MAX_DEPTH)) {
+            policy.bad(number, null, "invalid JSON", "nested deeper than " + JsonValues.MAX_DEPTH + " levels", line);
+            return;
+        }
         JsonNode node;
         try {
             node = JsonValues.MAPPER.readTree(text);

@@ -19,6 +19,40 @@ public final class JsonValues {
             .configure(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS, true)
             .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true);
 
+    /** Deepest nesting of arrays and objects a JSON line may have (both sides): a deeper line is invalid JSON. */
+    public static final int MAX_DEPTH = 200;
+
+    /**
+     * Whether the arrays and objects of a JSON text nest deeper than {@code limit} (brackets inside strings
+     * do not count). Checked on the text before parsing, as Python's reader does ({@code _json_too_deep}).
+     */
+    public static boolean nestedDeeperThan(String text, int limit) {
+        if (text.length() <= limit) {
+            return false;
+        }
+        int depth = 0;
+        boolean inString = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '[' || c == '{') {
+                if (++depth > limit) {
+                    return true;
+                }
+            } else if (c == ']' || c == '}') {
+                depth--;
+            }
+        }
+        return false;
+    }
+
     /**
      * A plain Java value for a node: null, Boolean, Long (or BigInteger), Double, String; containers
      * become Map/List when {@code deep}, else stay JsonNode.

@@ -1,0 +1,133 @@
+"""The CSV reader of both sides, line for line, on random files with line breaks outside quotes, quoted cells
+spanning lines, stray quotes and wrong cell counts (through the running JVM).
+
+Python's ``CsvReader`` and Java's ``CsvRecordReader`` must give the same records (line numbers and every field)
+and the same counts, or the same error naming file, line and field (an unusable header: in both modes).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dl4j_bridge.etl import CsvReader
+from dl4j_bridge.etl.errors import BadRecordError
+from dl4j_bridge.etl.readers import CR_OUTSIDE_QUOTES
+
+ROWS = [
+    "2024-03-04,web-01,hello,1",
+    '2024-03-04,"web,02","said ""hi""",2',
+    '2024-03-04,web-03,"a quoted cell',
+    'that spans lines",3',
+    "2024-03-04,web-04,bare\rcarriage return,4",       # a CR inside an unquoted cell
+    "\r2024-03-04,web-05,after a leading CR,5",
+    "2024-03-04,web-06,a trailing CR ends the row,6\r",
+    '2024-03-04,web-07,"quoted"\rthen text,7',
+    '2024-03-04,web-08,"a CR\rinside quotes",8',
+    "\r",
+    "\r\r",
+    "",
+    "too,few",
+    '2024-03-04,web-09,"bad "quote,9',
+]
+HEADERS = ["time,host,message,bytes", "time,host,message,bytes,bytes", "time,host,host,bytes",
+           "time\rhost,message,bytes", "time,host,message,bytes\r"]
+FIELDS = [None, {"time": "time", "host": "host", "message": "message"},
+          {"time": "time", "host": ["server", "host"], "message": "message"}]
+
+
+def _java_read(reader: CsvReader, lines: list[str]):
+    import jpype
+
+    etl = "io.dl4jbridge.etl."
+    aliases = None
+    if reader.aliases is not None:
+        aliases = jpype.java.util.LinkedHashMap()
+        for name, names in reader.aliases.items():
+            aliases.put(name, jpype.java.util.ArrayList(list(names)))
+    java = jpype.JClass(etl + "CsvRecordReader")(aliases, reader.delimiter, jpype.java.util.HashMap())
+    report = jpype.JClass(etl + "ReadReport")()
+    java.start(report, jpype.JClass(etl + "BadLinePolicy")("<lines>", "lenient", report, None))
+    records = []
+
+    @jpype.JImplements("java.util.function.Consumer")
+    class Collect:
+        @jpype.JOverride
+        def accept(self, record):
+            records.append((int(record.line), {str(k): (None if v is None else str(v))
+                                               for k, v in record.values.items()}))
+
+    collect = Collect()
+    try:
+        for line in lines:
+            java.accept(line, collect)
+        java.finish(collect)
+    except jpype.JClass(etl + "BadRecordException") as error:
+        return ("error", int(error.line()), None if error.field() is None else str(error.field()),
+                str(error.reason()))
+    counts = {"lines": int(report.lines), "records": int(report.records),
+              "continuation_lines": int(report.continuationLines), "blank_lines": int(report.blankLines),
+              "bad_lines": int(report.badLines),
+              "bad_by_reason": {str(k): int(v) for k, v in report.badByReason.items()}}
+    return records, counts
+
+
+def _python_read(reader: CsvReader, lines: list[str]):
+    try:
+        frame = reader.read(lines)
+    except BadRecordError as error:
+        return ("error", error.line, error.field, error.reason)
+    records = [(int(row["line_number"]), {name: (None if row[name] is None else str(row[name]))
+                                          for name in reader.fields})
+               for _, row in frame.iterrows()]
+    r = reader.report
+    counts = {"lines": r.lines, "records": r.records, "continuation_lines": r.continuation_lines,
+              "blank_lines": r.blank_lines, "bad_lines": r.bad_lines, "bad_by_reason": dict(r.bad_by_reason)}
+    return records, counts
+
+
+def _as_split_lines(lines: list[str]) -> list[str]:
+    """What the line splitter of either side passes on: each line without its LF and one CR before it."""
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.sampled_from(ROWS), max_size=20), header=st.sampled_from(HEADERS),
+       fields=st.sampled_from(FIELDS), chunk_lines=st.sampled_from([1, 3, 1000]))
+def test_both_sides_read_the_same_csv_records(jvm, rows, header, fields, chunk_lines):
+    lines = [header] + rows
+    reader = CsvReader(fields, mode="lenient", chunk_lines=chunk_lines)
+    python = _python_read(reader, lines)
+    java = _java_read(CsvReader(fields, mode="lenient"), _as_split_lines(lines))
+    assert python == java, lines
+
+
+def test_a_file_with_cr_line_endings_is_refused_at_its_header_on_both_sides(jvm):
+    lines = ["time,host,message,bytes\r2024-03-04,web-01,hello,1\r2024-03-04,web-02,hi,2\r"]
+    for mode in ("lenient", "strict"):
+        python = _python_read(CsvReader(None, mode=mode), lines)
+        assert python == ("error", 1, None, "malformed CSV header: " + CR_OUTSIDE_QUOTES)
+        assert _java_read(CsvReader(None, mode=mode), _as_split_lines(lines)) == python
+    assert "tr '\\r' '\\n'" in CR_OUTSIDE_QUOTES
+
+
+def test_a_bare_cr_inside_an_unquoted_cell_is_a_bad_line_on_both_sides(jvm):
+    lines = ["time,host,message", "2024-03-04,web-01,ok", "2024-03-04,web-02,bare\rcr", "2024-03-04,web-03,ok"]
+    python = _python_read(CsvReader(None, mode="lenient"), lines)
+    assert [n for n, _ in python[0]] == [2, 4]
+    assert python[1]["bad_by_reason"] == {"malformed CSV": 1}
+    assert _java_read(CsvReader(None, mode="lenient"), lines) == python
+
+
+@pytest.mark.parametrize("fields, field, column", [({"host": "host", "time": "time"}, "host", "host"),
+                                                   ({"server": ["srv", "host"]}, "server", "host")])
+def test_a_header_naming_a_read_column_twice_is_an_error_naming_line_1_and_the_field(jvm, fields, field, column):
+    lines = ["time,host,message,host", "2024-03-04,web-01,hello,44048"]
+    expected = ("error", 1, field, f"the CSV header names {column!r} more than once (columns 2, 4), so field "
+                                   f"{field!r} cannot tell which to read: rename the others")
+    for mode in ("lenient", "strict"):
+        assert _python_read(CsvReader(fields, mode=mode), lines) == expected
+        assert _java_read(CsvReader(fields, mode=mode), lines) == expected
+    # a repeated column no field reads is harmless
+    assert _python_read(CsvReader({"time": "time"}, mode="strict"), lines)[0] == [(2, {"time": "2024-03-04"})]
