@@ -73,7 +73,8 @@ public final class Main {
             System.err.println("dl4j-bridge: " + e.getMessage() + "\n" + usage());
             return EXIT_USAGE;
         } catch (io.dl4jbridge.etl.BadRecordException e) {   // strict mode: Python's words on how to read on
-            System.err.println("dl4j-bridge: " + e.getMessage() + ("score".equals(args[0]) ? "\n  " + STRICT_SCORE_HINT : ""));
+            boolean readOn = "score".equals(args[0]) && !(e instanceof io.dl4jbridge.etl.BadRecordException.Unreadable);
+            System.err.println("dl4j-bridge: " + e.getMessage() + (readOn ? "\n  " + STRICT_SCORE_HINT : ""));
             return EXIT_INPUT;
         } catch (java.io.IOException | io.dl4jbridge.etl.EtlException e) {
             System.err.println("dl4j-bridge: " + e.getMessage());

@@ -40,7 +40,7 @@ public final class BadLinePolicy implements Closeable {
 
     /** A line no mode can read past (an unusable CSV header): raises in both modes, as Python's reader does. */
     public BadRecordException fatal(long line, String field, String reason) {
-        throw new BadRecordException(source, line, field, reason);
+        throw new BadRecordException.Unreadable(source, line, field, reason);
     }
 
     public void bad(long line, String field, String category, String detail, String text) {

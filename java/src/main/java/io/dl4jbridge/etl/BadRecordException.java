@@ -35,4 +35,14 @@ public class BadRecordException extends EtlException {
     public String reason() {
         return reason;
     }
+
+    /**
+     * A line no mode can read past (an unusable CSV header), raised in lenient mode too: reading leniently would
+     * not help, so the launcher does not say to (Python's {@code BadRecordError}, against its {@code BadLineError}).
+     */
+    public static final class Unreadable extends BadRecordException {
+        public Unreadable(String file, long line, String field, String reason) {
+            super(file, line, field, reason);
+        }
+    }
 }
