@@ -4,6 +4,7 @@
     dl4j-bridge score --model m.zip --input app.log|- [--output results.jsonl] [--threshold X] [--all]
                       [--strict|--lenient] [--quarantine BAD.jsonl]
     dl4j-bridge evaluate --model m.zip --input test.log [--report DIR] [--kinds-field anomaly]
+                         [--strict|--lenient] [--quarantine BAD.jsonl]
     dl4j-bridge doctor                           check Java, the build, the ND4J backend and memory limits
 
 Exit codes, the same as the JVM launcher's: 0 success (for ``score``: nothing flagged), 1 ``score``
@@ -69,8 +70,8 @@ _STRICT_HINTS = {
              "[reader]; or check log_format / fields / encoding against the file",
     "score": "to read on, score with --lenient [--quarantine BAD.jsonl] to count such lines (by reason, in the "
              "summary) and set them aside; or check that the input has the model's log format and encoding",
-    "evaluate": "the model's reader is strict: check that the input has the model's log format and encoding "
-                "(score --lenient --quarantine BAD.jsonl lists every bad line)",
+    "evaluate": "to read on, evaluate with --lenient [--quarantine BAD.jsonl] to count such lines (by reason, in "
+                "the report) and set them aside; or check that the input has the model's log format and encoding",
 }
 
 
@@ -136,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--kinds-field", default=None, help="input field naming each line's anomaly type")
     evaluate.add_argument("--threshold", type=_finite, default=None)
     evaluate.add_argument("--trusted", action="store_true", help="as for score")
+    eval_mode = evaluate.add_mutually_exclusive_group()
+    eval_mode.add_argument("--strict", action="store_true", help="as for score")
+    eval_mode.add_argument("--lenient", action="store_true", help="as for score")
+    evaluate.add_argument("--quarantine", default=None, metavar="FILE", help="as for score")
     return parser
 
 
@@ -169,6 +174,16 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _reading_mode(reader, args) -> None:
+    """``--strict`` / ``--lenient`` / ``--quarantine`` on the model's reader (``score`` and ``evaluate``): the mode the
+    spec was saved with unless overridden, as the JVM launcher does."""
+    reader.mode = "strict" if args.strict else "lenient" if args.lenient else reader.mode
+    if args.quarantine is not None:
+        if reader.mode != "lenient":
+            raise UsageError("--quarantine needs lenient mode (--lenient, or a spec saved with mode='lenient')")
+        reader.quarantine = args.quarantine
+
+
 def cmd_score(args) -> int:
     from .etl import ByteStream
     from .etl.errors import SourceError
@@ -190,13 +205,7 @@ def cmd_score(args) -> int:
     detector = _load(args.model, args.trusted)
     if args.threshold is not None:
         detector.threshold_ = float(args.threshold)
-    reader = detector.pipeline_.reader
-    # the mode the spec was saved with unless overridden, as the JVM launcher does
-    reader.mode = "strict" if args.strict else "lenient" if args.lenient else reader.mode
-    if args.quarantine is not None:
-        if reader.mode != "lenient":
-            raise UsageError("--quarantine needs lenient mode (--lenient, or a spec saved with mode='lenient')")
-        reader.quarantine = args.quarantine
+    _reading_mode(detector.pipeline_.reader, args)
     try:   # SIGTERM (timeout, kill, systemd) as Ctrl-C: the rows written stay whole, the summary and a line say so
         previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
     except (ValueError, OSError):   # not the main thread
@@ -284,8 +293,10 @@ def _score_summary(args, detector, counts: ScoreCounts) -> None:
     without_key = detector.pipeline_.records_without_key
     if counts.unjudged:   # before the summary line, as the launcher prints its warnings
         log.warning("%s", unjudged_warning(counts.unjudged))
+    unparsable = detector.pipeline_.unparsable_times
     print(f"{scored} sequences scored, {flagged} flagged "
           f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}"
+          + (f", unparsable_times {unparsable}" if unparsable else "")
           + (f", records_without_key {without_key}" if without_key else "")
           + (f", split_sessions {detector.pipeline_.split_sessions}, extra_parts {detector.pipeline_.extra_parts}"
              if detector.pipeline_.split_sessions else "")
@@ -444,7 +455,11 @@ def cmd_evaluate(args) -> int:
     from .detectors.report import Report, explanations_markdown
     from .detectors.run import _order, _per_type, check_labelled, line_columns, window_truth
 
+    if args.quarantine is not None and _same_file(args.input, args.quarantine):
+        raise UsageError(f"--quarantine {args.quarantine} is the input file: writing it would destroy the lines being "
+                         "read; write it elsewhere")
     detector = _load(args.model, args.trusted)
+    _reading_mode(detector.pipeline_.reader, args)
     threshold_method = detector.threshold_method_
     if args.threshold is not None:   # the report says where the threshold came from, not the saved method's figures
         threshold_method = {"name": "given with --threshold", "saved_threshold": detector.threshold_,
@@ -474,10 +489,14 @@ def cmd_evaluate(args) -> int:
         per_type = _per_type(batch, scores.scores, fields[args.kinds_field], next_event=next_event, label=label)
         report.parts.append("## ROC AUC per anomaly type\n")
         report.table(["type", "roc_auc"], sorted((per_type or {}).items()))
+    read = _read_summary(detector.pipeline_.report) + (f", unparsable_times {detector.pipeline_.unparsable_times}"
+                                                       if detector.pipeline_.unparsable_times else "")
+    report.text(f"Input read ({detector.pipeline_.reader.mode}): {read}.")
     report.text("Flagged sequences:\n\n" + explanations_markdown(detector.explain(batch, scores=scores)))
     path = report.write()
     print(f"{len(batch)} sequences, {int(truth.sum())} anomalous: roc_auc {_f(m['roc_auc'])} "
           f"f1 {_f(m['f1'])} precision {_f(m['precision'])} recall {_f(m['recall'])}")
+    print(f"read: {read}")
     print(f"report: {path}")
     return 0
 

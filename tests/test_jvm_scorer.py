@@ -541,6 +541,7 @@ def test_both_count_and_name_times_that_do_not_parse(detector_zip, logs, tmp_pat
     assert summary["unparsable_times"] == 3 and words in proc.stderr and "(first: line 41, " in proc.stderr, proc.stderr[-2000:]
     python = _python("score", "--model", detector_zip, "--input", odd)
     assert words in python.stderr and "(first: line 41, " in python.stderr, python.stderr[-2000:]
+    assert ", unparsable_times 3" in python.stderr.strip().splitlines()[-1]   # in the summary, as the launcher's
 
 
 def test_both_name_a_truncated_or_corrupt_gz_and_the_lines_read(detector_zip, logs, tmp_path):

@@ -510,6 +510,7 @@ def line_columns(pipeline: Pipeline, source, columns) -> dict:
     if not wanted:
         return {}
     reader = copy.deepcopy(pipeline.reader)
+    reader.quarantine = None   # the scoring read quarantined the bad lines already
     mapped = list(reader.fields)
     extra = [c for c in wanted if c not in mapped] if getattr(reader, "aliases", None) is not None else []
     for column in extra:

@@ -172,6 +172,12 @@ class Pipeline:
         return self.reader.report
 
     @property
+    def unparsable_times(self) -> int:
+        """Times given but not parsed in the last pass over an input (they took the previous record's time; the
+        launcher's summary ``unparsable_times``)."""
+        return sum(t._counts["unparsable"] for t in self.transforms if isinstance(t, Timestamp))
+
+    @property
     def template_transform(self) -> Template | None:
         """The first :class:`Template` transform, if any."""
         return next((t for t in self.transforms if isinstance(t, Template)), None)

@@ -149,6 +149,35 @@ def test_evaluate_writes_a_report_and_refuses_unlabelled_models(trained, capsys,
     assert "Threshold 3.5 (threshold: `{\"name\": \"given with --threshold\", \"saved_method\": " in text
 
 
+def test_evaluate_reads_leniently_on_request_quarantines_and_reports_the_bad_lines(trained, capsys, tmp_path):
+    import json
+
+    from dl4j_bridge.cli import main
+
+    lines = (trained / "data" / "test.jsonl").read_text().splitlines()
+    lines[5] = "{not json"
+    lines[9] = '{"time": "x"'
+    source = tmp_path / "test_bad.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    model = str(trained / "models" / "clf.zip")
+    quarantine = tmp_path / "bad.jsonl"
+    # the model's reader is strict: the first bad line is named, with how to read on
+    assert main(["evaluate", "--model", model, "--input", str(source), "--report", str(tmp_path / "e0")]) == 3
+    assert ":6:" in capsys.readouterr().err
+    assert main(["evaluate", "--model", model, "--input", str(source), "--report", str(tmp_path / "e1"),
+                 "--quarantine", str(quarantine)]) == 2   # needs lenient mode
+    assert "--quarantine needs lenient mode" in capsys.readouterr().err
+    assert main(["evaluate", "--model", model, "--input", str(source), "--report", str(tmp_path / "e2"), "--lenient",
+                 "--quarantine", str(quarantine)]) == 0
+    out = capsys.readouterr().out
+    assert "bad_lines 2" in out and f"quarantine {quarantine}" in out
+    assert [json.loads(line)["line"] for line in quarantine.read_text().splitlines()] == [6, 10]
+    assert "bad_lines 2" in (tmp_path / "e2" / "report.md").read_text()
+    assert main(["evaluate", "--model", model, "--input", str(source), "--report", str(tmp_path / "e3"), "--lenient",
+                 "--quarantine", str(source)]) == 2   # never over the input
+    assert (tmp_path / "test_bad.jsonl").read_text().count("\n") == len(lines)
+
+
 def test_config_errors_name_the_section(tmp_path, jvm):
     from dl4j_bridge.detectors.run import ConfigError, build_pipeline, load_config
 
