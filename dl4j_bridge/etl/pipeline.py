@@ -191,6 +191,15 @@ class Pipeline:
     # ------------------------------------------------------------------
     # fitting
     # ------------------------------------------------------------------
+    def _check_typed_fields(self) -> None:
+        """A declared type of a field the reader does not read (a typo) would leave the real field unchecked."""
+        fields = self.reader.fields
+        unknown = [name for name in self.reader.types if name not in fields]
+        if unknown:
+            raise SpecError(f"the reader's types name {unknown}, which it does not read (its fields are {fields}), so "
+                            "no value would be checked: correct the name in types (run.toml: [reader] types), or add "
+                            "the field to the reader's fields")
+
     def fit(self, source: Source) -> "Pipeline":
         """Fit every transform on the training part of ``source``.
 
@@ -199,12 +208,15 @@ class Pipeline:
         ``partial_fit``, so no statistic sees test data.
         """
         self.transforms = [copy.deepcopy(t) for t in self._unfitted]  # refitting starts afresh
+        if self.reader.fields:   # known before reading (a format, or mapped fields)
+            self._check_typed_fields()
         boundary = self._boundary(source)
         state = _PassState(boundary)
         self.schema = None
         n_train = 0
         with self._naming_source():
             n_train = self._fit_pass(source, state)
+        self._check_typed_fields()   # the fields of a CSV header or of JSON keys are known now
         if n_train == 0:
             raise EtlError(f"no training records in {self.reader.report.source} ({self._report_summary()}): "
                            "check the reader's format / fields against the data, or read it with mode='lenient' "

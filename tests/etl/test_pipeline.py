@@ -1,5 +1,6 @@
 import json
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -181,3 +182,23 @@ def test_pipelines_own_their_transforms_and_refit_afresh(syslog_lines):
     assert not shared[0].fitted and first.transforms[0] is not second.transforms[0]
     refit = first.fit(syslog_lines[3000:])
     assert refit.feature_names == second.feature_names
+
+
+@pytest.mark.parametrize("make_reader", [
+    lambda: CsvReader({"time": "time", "message": "message", "bytes": "bytes"}, types={"byts": "int"}),
+    lambda: CsvReader(None, types={"bytes": "int", "nosuch": "float"}),
+    lambda: JsonLinesReader(None, types={"byts": "int"}),
+])
+def test_a_declared_type_of_a_field_the_reader_does_not_read_is_refused_at_fit(make_reader):
+    """A typo in types left the real field unchecked: 'abc' in a number column became a missing value."""
+    from dl4j_bridge.etl.errors import SpecError
+
+    reader = make_reader()
+    if isinstance(reader, CsvReader):
+        lines = ["time,message,bytes"] + [f"2024-01-01T00:00:{i:02d},m {i % 3},{i}" for i in range(40)]
+    else:
+        lines = [json.dumps({"time": f"2024-01-01T00:00:{i:02d}", "message": f"m {i % 3}", "bytes": i})
+                 for i in range(40)]
+    typo = sorted(set(reader.types) - {"bytes"})
+    with pytest.raises(SpecError, match=re.escape(f"the reader's types name {typo}, which it does not read")):
+        Pipeline(reader, [Template("message")], Windows(length=4)).fit(lines)
