@@ -113,7 +113,9 @@ class Pipeline:
     ----------
     reader : Reader
         :class:`~dl4j_bridge.etl.readers.TextReader`, ``JsonLinesReader`` or
-        ``CsvReader``.
+        ``CsvReader``.  The pipeline reads with its own copy: what a read
+        counted is :attr:`report` (``pipeline.reader.report``), not the
+        report of the reader passed in.
     transforms : sequence of Transform
         Applied in order.  Derived columns (``Extract``, ``Template`` ids,
         ``Label``) are available to the transforms after them.  Feature
