@@ -46,7 +46,10 @@ def _java_read(reader: CsvReader, lines: list[str]):
         aliases = jpype.java.util.LinkedHashMap()
         for name, names in reader.aliases.items():
             aliases.put(name, jpype.java.util.ArrayList(list(names)))
-    java = jpype.JClass(etl + "CsvRecordReader")(aliases, reader.delimiter, jpype.java.util.HashMap())
+    types = jpype.java.util.HashMap()
+    for name, kind in reader.types.items():
+        types.put(name, kind)
+    java = jpype.JClass(etl + "CsvRecordReader")(aliases, reader.delimiter, types)
     report = jpype.JClass(etl + "ReadReport")()
     java.start(report, jpype.JClass(etl + "BadLinePolicy")("<lines>", "lenient", report, None))
     records = []
@@ -131,3 +134,21 @@ def test_a_header_naming_a_read_column_twice_is_an_error_naming_line_1_and_the_f
         assert _java_read(CsvReader(fields, mode=mode), lines) == expected
     # a repeated column no field reads is harmless
     assert _python_read(CsvReader({"time": "time"}, mode="strict"), lines)[0] == [(2, {"time": "2024-03-04"})]
+
+
+TRICKY = ["12", " 12 ", "\t12\r", "12\x0b", "12\x0c", "12\x1c", "\x1f12", "12\x00", "\x0012", "12\xa0", "\u200b12",
+          "\u300012", "1_0", "\uff11\uff12", "\u0661\u0662", "-5", "\u22125", "+7", "1e3", "1.5", "0x1F", "inf", "nan",
+          "true", " yes ", "No\x1c", "true\x00", "\xa0false", "0", "1", ""]
+
+
+@pytest.mark.parametrize("kind", ["int", "float", "bool"])
+def test_both_sides_accept_and_refuse_the_same_typed_values(jvm, kind):
+    """Java's trim() dropped NUL and every control character around a number, which pandas refuses ('12\\x1c'
+    was an int on the JVM, a wrong type in Python); bools are stripped as Python's str.strip() strips."""
+    lines = ["n,v"] + [f'{i},"{value}"' for i, value in enumerate(TRICKY)]
+    python, counts = _python_read(CsvReader(None, types={"v": kind}, mode="lenient"), lines)
+    java, java_counts = _java_read(CsvReader(None, types={"v": kind}, mode="lenient"), lines)
+    assert [n for n, _ in python] == [n for n, _ in java]
+    assert counts["bad_lines"] == java_counts["bad_lines"] > 0
+    accepted = {TRICKY[int(record["n"])] for _, record in python}
+    assert ("12\x1c" in accepted) is False and ("12\x00" in accepted) is False

@@ -36,6 +36,26 @@ public final class PyCompat {
         }
     }
 
+    /**
+     * The blanks pandas' {@code to_numeric} skips around a number: space, tab, LF, VT, FF, CR only (Java's
+     * {@code trim()} also drops NUL and the other control characters, which pandas refuses).
+     */
+    public static String stripNumberSpace(String s) {
+        int start = 0;
+        int end = s.length();
+        while (start < end && isNumberSpace(s.charAt(start))) {
+            start++;
+        }
+        while (end > start && isNumberSpace(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(start, end);
+    }
+
+    private static boolean isNumberSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000b' || c == '\f' || c == '\r';
+    }
+
     /** Python's {@code str.strip()} (no argument). */
     public static String strip(String s) {
         int from = 0;
@@ -180,7 +200,7 @@ public final class PyCompat {
         if (value instanceof Number) {
             return ((Number) value).doubleValue();
         }
-        String s = value.toString().trim();
+        String s = stripNumberSpace(value.toString());
         if (s.isEmpty()) {
             return Double.NaN;
         }

@@ -128,7 +128,7 @@ public abstract class RecordReader {
                 return raw;
             }
             if (raw instanceof String) {
-                switch (((String) raw).trim().toLowerCase(Locale.ROOT)) {
+                switch (PyCompat.strip((String) raw).toLowerCase(Locale.ROOT)) {   // Python's str.strip().lower()
                     case "true": case "1": case "yes": return Boolean.TRUE;
                     case "false": case "0": case "no": return Boolean.FALSE;
                     default: break;
@@ -155,9 +155,9 @@ public abstract class RecordReader {
         if (exact != null) {
             return exact;
         }
-        if (raw instanceof String && INTEGER.matcher(((String) raw).trim()).matches()) {
+        if (raw instanceof String && INTEGER.matcher(PyCompat.stripNumberSpace((String) raw)).matches()) {
             try {
-                return Long.parseLong(((String) raw).trim().replaceFirst("^\\+", ""));
+                return Long.parseLong(PyCompat.stripNumberSpace((String) raw).replaceFirst("^\\+", ""));
             } catch (NumberFormatException tooLarge) {
                 // fall through to the float value, as pandas does
             }
