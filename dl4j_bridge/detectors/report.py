@@ -6,6 +6,7 @@ The report holds no timestamps or timings, so the same seed gives the same repor
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..etl.pipeline import atomic_write_text
+from ..etl.pipeline import atomic_write_bytes, atomic_write_text
 from .evaluation import curves, metrics
 
 log = logging.getLogger(__name__)
@@ -104,8 +105,12 @@ class Report:
     # -- plots --------------------------------------------------------------------------------
     def _save(self, fig, name: str) -> str:
         file = f"{_slug(name)}.png"
-        fig.savefig(self.directory / file, dpi=90, metadata={"Software": None})
-        _pyplot().close(fig)
+        image = io.BytesIO()
+        try:
+            fig.savefig(image, format="png", dpi=90, metadata={"Software": None})
+        finally:
+            _pyplot().close(fig)
+        atomic_write_bytes(self.directory / file, image.getvalue())   # a failed save leaves the old plot whole
         return file
 
     def _histogram(self, name, labels, scores, threshold) -> str:

@@ -20,6 +20,7 @@ from ..etl import (Categorical, ChronologicalSplit, CsvReader, EtlError, Extract
                    JsonLinesReader, KeySplit, Label, Numeric, Pipeline, Port, SequenceBatch, Sessions, Template,
                    TextReader, Timestamp, Windows)
 from ..etl.readers import LINE_NUMBER
+from ..etl.pipeline import atomic_write_text
 from ..etl.transforms import STEP_LABEL, TEMPLATE_ID
 from .baselines import IsolationForestBaseline, PCABaseline
 from .base import BaseDetector
@@ -205,7 +206,22 @@ def validate(config: dict) -> None:
     check_columns(pipeline)
     for name, spec in (_table(config, "detectors", {}) or {}).items():
         build_detector(name, spec, None, 0, pipeline=pipeline)
+    check_detector_names(list(_table(config, "detectors", {}) or {}))
     check_data(config, pipeline)
+
+
+def check_detector_names(names: list) -> None:
+    """Each detector's results, plots and summary line are keyed by its name: a name of a baseline (``PCA``,
+    ``IsolationForest``), or two names that make the same plot file names, would overwrite another's."""
+    from .report import _slug
+
+    taken = {_slug(b.name): f"the {b.name} baseline" for b in (PCABaseline, IsolationForestBaseline)}
+    for name in names:
+        slug = _slug(name)
+        if slug in taken:
+            raise ConfigError(f"[detectors.{name}]: its results and plots ({slug}_histogram.png, ...) would overwrite "
+                              f"those of {taken[slug]}: rename the table")
+        taken[slug] = f"[detectors.{name}]"
 
 
 def check_data(config: dict, pipeline: Pipeline) -> None:
@@ -798,7 +814,7 @@ def train(config: dict) -> dict:
     path = report.write()
     summary = {"report": str(path), "models": models,
                "results": {n: {"metrics": r["metrics"], "per_type": r["per_type"]} for n, r in results.items()}}
-    (Path(path).parent / "results.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    atomic_write_text(Path(path).parent / "results.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     return summary
 
 

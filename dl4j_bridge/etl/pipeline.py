@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import errno
 import json
 import logging
 import os
@@ -39,7 +40,7 @@ from .sources import Source
 from .split import ChronologicalSplit, KeySplit, split_from_dict
 from .transforms import RECORDS, STEP_LABEL, TEMPLATE_ID, Label, Template, Timestamp, Transform, transform_from_dict
 
-__all__ = ["Pipeline", "SPEC_FORMAT", "SPEC_VERSION", "atomic_write_text"]
+__all__ = ["Pipeline", "SPEC_FORMAT", "SPEC_VERSION", "atomic_write_bytes", "atomic_write_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,28 +65,45 @@ def _file_mode(path: str) -> int:
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically.
+    """Write ``text`` to ``path`` atomically (UTF-8); see :func:`atomic_write_bytes`."""
+    atomic_write_bytes(path, text.encode("utf-8"))
 
-    The text goes to a temporary file in the same directory, which is flushed,
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically.
+
+    The data goes to a temporary file in the same directory, which is flushed,
     fsynced and then renamed over ``path`` with :func:`os.replace`; an
-    interrupted write leaves any previous file untouched.
+    interrupted or failing write leaves any previous file untouched and no
+    temporary file behind.  A failure is an :class:`OSError` naming ``path``
+    (not the temporary file).  A symbolic link at ``path`` is replaced by the
+    file, as ``os.replace`` does: its target keeps its old content.
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, f"cannot write {path}: the directory {directory} does not exist "
+                                "(create it first)", path)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    except OSError as error:
+        raise type(error)(error.errno, f"cannot write {path}: {error.strerror}", path) from error
     try:
         # mkstemp makes the file 0600: give it what the file it replaces had, else what a new file gets here
         os.chmod(temporary, _file_mode(path))
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(temporary)
         except FileNotFoundError:
             pass
+        if isinstance(error, OSError) and error.errno is not None:
+            raise type(error)(error.errno, f"cannot write {path}: {error.strerror} (the file there, if any, is "
+                              "unchanged)", path) from error
         raise
     try:  # make the rename itself durable where the platform allows it
         directory_fd = os.open(directory, os.O_RDONLY)

@@ -190,6 +190,46 @@ def test_config_errors_name_the_section(tmp_path, jvm):
     assert main(["score", "--model", str(tmp_path / "missing.zip"), "--input", str(path)]) == 3
 
 
+@pytest.mark.parametrize("names, words", [
+    (["PCA"], "[detectors.PCA]: its results and plots (pca_histogram.png, ...) would overwrite those of the PCA "
+              "baseline"),
+    (["ne", "isolation_forest"], None),
+    (["IsolationForest"], "those of the IsolationForest baseline"),
+    (["a-b", "a_b"], "[detectors.a_b]: its results and plots (a_b_histogram.png, ...) would overwrite those of "
+                     "[detectors.a-b]"),
+])
+def test_detector_names_that_would_overwrite_other_results_are_refused(names, words):
+    from dl4j_bridge.detectors.run import ConfigError, check_detector_names
+
+    if words is None:
+        check_detector_names(names)
+        return
+    with pytest.raises(ConfigError) as caught:
+        check_detector_names(names)
+    assert words in str(caught.value) and "rename the table" in str(caught.value)
+
+
+def test_a_report_plot_that_cannot_be_written_leaves_the_old_one_whole(tmp_path, monkeypatch):
+    import os
+
+    from dl4j_bridge.detectors.report import Report
+
+    report = Report(tmp_path, "t")
+    labels = np.array([0, 0, 1, 1])
+    old = report._histogram("ne", labels == 1, np.array([0.1, 0.2, 0.8, 0.9]), 0.5)
+    before = (tmp_path / old).read_bytes()
+
+    def full_disk(fd):   # the data reaches the disk at fsync: where a full disk shows
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match=r"cannot write .*ne_histogram.png: No space left on device \(the file there"):
+        report._histogram("ne", labels == 1, np.array([0.3, 0.2, 0.7, 0.9]), 0.5)
+    monkeypatch.undo()
+    assert (tmp_path / old).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ne_histogram.png"]   # no temporary file left
+
+
 def test_normal_windows_reads_string_labels_and_finds_the_next_record_across_gaps():
     from dl4j_bridge.detectors import sequence_batch
     from dl4j_bridge.detectors.run import normal_windows

@@ -114,6 +114,24 @@ def test_save_is_atomic(tmp_path, syslog_lines, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.json"]  # no temp file left behind
 
 
+def test_a_failed_save_names_the_file_not_its_temporary(tmp_path, syslog_lines, monkeypatch):
+    pipeline = syslog_pipeline().fit(syslog_lines[:500])
+    missing = tmp_path / "no" / "such" / "spec.json"
+    with pytest.raises(FileNotFoundError) as caught:
+        pipeline.save(missing)
+    assert str(caught.value).endswith(f"cannot write {missing}: the directory {missing.parent} does not exist "
+                                      f"(create it first): '{missing}'")
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError) as caught:
+        pipeline.save(tmp_path / "spec.json")
+    assert f"cannot write {tmp_path / 'spec.json'}: No space left on device" in str(caught.value)
+    assert ".tmp" not in str(caught.value) and not list(tmp_path.glob("*.tmp"))
+
+
 def test_load_rejects_bad_specs(tmp_path):
     path = tmp_path / "spec.json"
     path.write_text('{"format": "dl4j_bridge.etl.pipeline", "version": 99}')
