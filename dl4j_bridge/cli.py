@@ -364,7 +364,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
 
     from .detectors import take
     from .etl import SequenceBatch
-    from .etl.errors import SourceError
+    from .etl.errors import QuarantineError, SourceError
     from .network import PREDICT_CHUNK
 
     block = PREDICT_CHUNK if block is None else int(block)
@@ -434,6 +434,8 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
                 write(pending)
             error.counts = counts   # for the summary (cmd_score)
             raise
+        except QuarantineError as error:   # not an input error: the summary, then exit 4, as the launcher
+            raise OutputError(str(error)) from error
         if pending is not None:
             write(pending)
         if out is not None and out is not sys.stdout:
@@ -543,6 +545,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return doctor.run()
     from .errors import Dl4jBridgeError
     from .etl import BadLineError
+    from .etl.errors import QuarantineError
 
     commands = {"train": cmd_train, "score": cmd_score, "evaluate": cmd_evaluate}
     try:
@@ -553,6 +556,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BadLineError as error:
         print(f"dl4j-bridge {args.command}: {error}\n  {_STRICT_HINTS[args.command]}", file=sys.stderr)
         return EXIT_INPUT
+    except QuarantineError as error:   # evaluate / train: the bad lines could not be written, not an input error
+        print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
+        return EXIT_OTHER
     except (Dl4jBridgeError, OSError, ValueError) as error:
         print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
         return EXIT_INPUT

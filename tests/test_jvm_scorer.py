@@ -713,3 +713,26 @@ def test_both_refuse_to_write_over_the_input_and_both_empty_an_earlier_output(de
         proc = run("score", "--model", detector_zip, "--input", short, "--output", rows)
         assert proc.returncode == 0, (run.__name__, proc.stderr[-2000:])
         assert rows.read_text() == "", run.__name__
+
+
+def test_a_quarantine_that_cannot_be_written_is_exit_4_after_the_summary_on_both_sides(detector_zip, logs):
+    """Both said only 'No space left on device' (no file named), exit 3 (an input error), without a summary."""
+    if not os.path.exists("/dev/full"):
+        missing_resource("/dev/full (a device whose every write fails with ENOSPC)")
+    for run in (_launcher, _python):
+        proc = run("score", "--model", detector_zip, "--input", logs["test_log"], "--lenient", "--quarantine",
+                   "/dev/full")
+        assert proc.returncode == 4, proc.stderr[-3000:]
+        last = proc.stderr.strip().splitlines()[-1]
+        assert "cannot write the quarantine file /dev/full: No space left on device (the disk is full" in last
+        assert "bad_lines" in proc.stderr   # the summary came first
+
+
+def test_an_output_that_cannot_be_opened_leaves_an_earlier_quarantine_whole(detector_zip, logs, tmp_path):
+    quarantine = tmp_path / "bad.jsonl"
+    quarantine.write_text('{"line": 1}\n')
+    for run in (_launcher, _python):
+        proc = run("score", "--model", detector_zip, "--input", logs["test_log"], "--lenient", "--quarantine",
+                   quarantine, "--output", tmp_path / "no" / "rows.jsonl")
+        assert proc.returncode == 3, proc.stderr[-3000:]
+        assert quarantine.read_text() == '{"line": 1}\n'

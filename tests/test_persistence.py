@@ -202,3 +202,21 @@ def test_the_launcher_predicts_like_python(trained, burst_data, dist, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     java_out = np.load(tmp_path / "y.npy").transpose(0, 2, 1)
     assert np.abs(java_out - trained.predict_proba(X, mask)).max() <= 1e-6
+
+
+def test_the_launchers_predict_output_is_replaced_whole_or_left_alone(trained, burst_data, dist, tmp_path):
+    """It was written in place: a failed write destroyed the old file and left half of the new one."""
+    X, _ = burst_data
+    model = trained.save(tmp_path / "m.zip")
+    np.save(tmp_path / "x.npy", np.ascontiguousarray(X[:8].transpose(0, 2, 1)))
+    old = tmp_path / "y.npy"
+    np.save(old, np.arange(3.0))
+    run = [str(dist / "bin" / "dl4j-bridge"), "predict", "--model", str(model), "--input", str(tmp_path / "x.npy")]
+    proc = subprocess.run(run + ["--output", str(old)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert np.load(old).ndim == 3 and np.load(old).shape[0] == 8   # [batch, classes, time]: the new file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.zip", "x.npy", "y.npy"]   # no temporary file left
+    missing = tmp_path / "no" / "y.npy"
+    proc = subprocess.run(run + ["--output", str(missing)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 4, proc.stderr[-3000:]
+    assert f"cannot write --output {missing}" in proc.stderr and "does not exist: create it first" in proc.stderr

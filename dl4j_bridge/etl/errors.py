@@ -20,6 +20,7 @@ __all__ = [
     "SourceError",
     "TrailingDataError",
     "NotFittedError",
+    "QuarantineError",
 ]
 
 
@@ -100,6 +101,19 @@ class TrailingDataError(SourceError):
         self.line = line
         self.reason = "the data after the gzip stream is not gzip"
         EtlError.__init__(self, f"{file}: cannot read past line {line}: {self.EXPLANATION}")
+
+
+class QuarantineError(EtlError):
+    """The quarantine file could not be written (disk full, I/O error): not an input error. ``score`` prints its
+    summary, then this message, and exits 4, as the launcher does."""
+
+    def __init__(self, path: str, error: OSError):
+        self.path = path
+        reason = error.strerror or str(error)
+        hint = (" (the disk is full: free space, or give --quarantine a file elsewhere)"
+                if getattr(error, "errno", None) == 28 else "")
+        super().__init__(f"cannot write the quarantine file {path}: {reason}{hint}; the rejected lines before the "
+                         "failure were written (the last may be cut short)")
 
 
 class EncodingError(EtlError):

@@ -53,7 +53,7 @@ import pandas as pd
 
 from .distinct import map_distinct
 from .errors import (KEY_SAMPLE_RECORDS, AbsentFieldError, BadLineError, BadRecordError, EtlError,
-                     SpecError, absent_field_warning)
+                     QuarantineError, SpecError, absent_field_warning)
 from .sources import IdleBlock, Source, is_path, iter_line_blocks, source_name
 
 __all__ = [
@@ -381,8 +381,11 @@ class _BadLineSink:
                 cut += 1
             ready, self.pending = self.pending[:cut], self.pending[cut:]
         if ready:
-            self.handle.write("".join(text for _, text in ready))
-            self.handle.flush()   # on disk once final: a live stdin's rejected lines show while it waits for more
+            try:
+                self.handle.write("".join(text for _, text in ready))
+                self.handle.flush()   # on disk once final: a live stdin's rejected lines show while it waits for more
+            except OSError as error:
+                self._failed(error)
 
     def raise_first(self) -> None:
         """Strict mode: raise the :class:`BadLineError` of the first bad line met so far, if any."""
@@ -390,11 +393,22 @@ class _BadLineSink:
             self.close()
             raise BadLineError(self.source, *self.first_bad)
 
+    def _failed(self, error: OSError) -> None:
+        handle, self.handle, self.pending = self.handle, None, []
+        try:
+            handle.close()
+        except OSError:
+            pass   # the failure below says it
+        raise QuarantineError(self.report.quarantine, error) from error
+
     def close(self) -> None:
         self.report.bad_by_reason = dict(self.counter)
         if self.handle is not None:
             self.flush()
-            self.handle.close()
+            try:
+                self.handle.close()
+            except OSError as error:
+                self._failed(error)
             self.handle = None
 
 

@@ -129,8 +129,36 @@ public final class Main {
         INDArray x = Nd4j.createFromNpyFile(existing(input));
         INDArray m = mask == null ? null : Nd4j.createFromNpyFile(existing(mask));
         INDArray y = Predictor.predict(net, x, m, 4096);
-        Nd4j.writeAsNumpy(y.dup('c'), new File(output));
+        writeNpyAtomically(y.dup('c'), new File(output));
         return 0;
+    }
+
+    /**
+     * {@code predict --output}: written to a temporary file beside it, then renamed over it, so that a failed or
+     * killed write leaves the old file whole; a failure is an output failure (exit 4) naming the file.
+     */
+    static void writeNpyAtomically(INDArray y, File output) {
+        File directory = output.getAbsoluteFile().getParentFile();
+        File partial = null;
+        try {
+            // a name of its own, created with the permissions a new file gets here (createTempFile would give 0600)
+            partial = new File(directory, "." + output.getName() + "." + Long.toHexString(new java.security.SecureRandom()
+                    .nextLong()) + ".partial");
+            Nd4j.writeAsNumpy(y, partial);
+            java.nio.file.Files.move(partial.toPath(), output.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            partial = null;
+        } catch (java.io.IOException | RuntimeException e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new RowOutput.Failure("cannot write --output " + output + ": " + why
+                    + (directory.isDirectory() ? "" : " (the directory " + directory + " does not exist: create it first)")
+                    + "; the file there, if any, is unchanged", e instanceof java.io.IOException
+                    ? (java.io.IOException) e : new java.io.IOException(e));
+        } finally {
+            if (partial != null && !partial.delete() && partial.exists()) {
+                partial.deleteOnExit();
+            }
+        }
     }
 
     /** An input read once from start to end: a regular file or a pipe / device ({@code <(zcat x.gz)}). */

@@ -9,15 +9,12 @@ import io.dl4jbridge.scorer.ScoringStream;
 import io.dl4jbridge.etl.CountingDecoder;
 import io.dl4jbridge.etl.JsonText;
 
-import java.io.BufferedWriter;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -110,11 +107,11 @@ final class ScoreCommand {
             throw new Main.UsageException("--quarantine needs lenient mode (--lenient, or a spec saved with mode='lenient')");
         }
         long started = System.nanoTime();
-        Writer bad = quarantine == null ? null
-                : new BufferedWriter(new OutputStreamWriter(new FileOutputStream(quarantine), StandardCharsets.UTF_8));
+        // --output first: a file that cannot be opened leaves an earlier quarantine file as it was
         RowOutput rows = output == null
                 ? new RowOutput(new FileOutputStream(java.io.FileDescriptor.out), "standard output")
                 : new RowOutput(new FileOutputStream(output), output);
+        QuarantineWriter bad = quarantine == null ? null : new QuarantineWriter(new FileOutputStream(quarantine), quarantine);
         for (String warning : scorer.loadWarnings(false)) {   // cut sessions: counted and said in the summary
             System.err.println("dl4j-bridge: warning: " + warning);
         }
@@ -143,6 +140,9 @@ final class ScoreCommand {
                 return;
             }
             boolean flushed = rows.interrupted(2000);
+            if (bad != null) {   // its whole records (the one being written is left out)
+                bad.interrupted(2000);
+            }
             try {
                 summary(System.err, stream, (System.nanoTime() - started) / 1e9);
             } catch (RuntimeException e) {   // counters changing under the scoring thread: the message still comes
@@ -173,11 +173,7 @@ final class ScoreCommand {
                                 stream.flush(print);
                                 rows.flush();
                                 if (bad != null) {   // nor the lines rejected so far
-                                    try {
-                                        bad.flush();
-                                    } catch (IOException e) {
-                                        throw new java.io.UncheckedIOException(e);
-                                    }
+                                    bad.flush();
                                 }
                             }
                         });
