@@ -152,3 +152,47 @@ def test_both_sides_accept_and_refuse_the_same_typed_values(jvm, kind):
     assert counts["bad_lines"] == java_counts["bad_lines"] > 0
     accepted = {TRICKY[int(record["n"])] for _, record in python}
     assert ("12\x1c" in accepted) is False and ("12\x00" in accepted) is False
+
+
+REPR_CASES = ["12", "12\xa0", "\u200b12", "\u300012", "it's", 'say "hi"', "both ' and \"", "back\\slash", "tab\there",
+              "line\nbreak", "cr\rhere", "\x00\x1c\x7f\x85", "\u2028\u2029", "\ue000 private", "\U000e0001 tag",
+              "emoji \U0001f600", "caf\u00e9", "\u0661\u0662", "\uff11", "\u00ad soft hyphen", "\ufeff bom", ""]
+
+
+def test_the_jvm_quotes_values_in_messages_as_python_repr_does(jvm):
+    """The quarantine's reasons ('expected int, got ...') differed for non-ASCII values: Python escapes what it does
+    not print ('12\\xa0'), the JVM wrote the raw character; and the JVM always used single quotes."""
+    import jpype
+
+    repr_java = jpype.JClass("io.dl4jbridge.etl.PyCompat").repr
+    assert [str(repr_java(text)) for text in REPR_CASES] == [repr(text) for text in REPR_CASES]
+
+
+def test_both_sides_quarantine_a_wrong_type_with_the_same_reason(jvm, tmp_path):
+    import json
+
+    import jpype
+
+    lines = ["n,v"] + [f'{i},"{value}"' for i, value in enumerate(["12\xa0", "\u200b12", "x'y", "7"])]
+    quarantine = tmp_path / "python.jsonl"
+    CsvReader(None, types={"v": "int"}, mode="lenient", quarantine=quarantine).read(lines)
+    etl = "io.dl4jbridge.etl."
+    java = jpype.JClass(etl + "CsvRecordReader")(None, ",", jpype.java.util.HashMap({"v": "int"}))
+    report = jpype.JClass(etl + "ReadReport")()
+    written = jpype.java.io.StringWriter()
+    java.start(report, jpype.JClass(etl + "BadLinePolicy")("<lines>", "lenient", report, written))
+
+    @jpype.JImplements("java.util.function.Consumer")
+    class Ignore:
+        @jpype.JOverride
+        def accept(self, record):
+            pass
+
+    for line in lines:
+        java.accept(line, Ignore())
+    java.finish(Ignore())
+    python_reasons = [json.loads(line)["reason"] for line in quarantine.read_text(encoding="utf-8").splitlines()]
+    java_reasons = [json.loads(line)["reason"] for line in str(written.toString()).splitlines()]
+    assert python_reasons == java_reasons == ["wrong type: expected int, got '12\\xa0'",
+                                              "wrong type: expected int, got '\\u200b12'",
+                                              "wrong type: expected int, got \"x'y\""]

@@ -56,6 +56,50 @@ public final class PyCompat {
         return c == ' ' || c == '\t' || c == '\n' || c == '\u000b' || c == '\f' || c == '\r';
     }
 
+    /**
+     * Python's {@code repr()} of a str: single quotes unless the text holds a single quote and no double one,
+     * backslash escapes for the quote, the backslash, tab, LF and CR, and {@code \\xNN} / {@code \\uNNNN} /
+     * {@code \\UNNNNNNNN} for every other character Python does not print ({@code str.isprintable()}: controls,
+     * format characters, surrogates, private use, unassigned, separators other than the space).
+     */
+    public static String repr(String s) {
+        char quote = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
+        StringBuilder out = new StringBuilder(s.length() + 2).append(quote);
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            if (cp == quote || cp == '\\') {
+                out.append('\\').appendCodePoint(cp);
+            } else if (cp == '\t') {
+                out.append("\\t");
+            } else if (cp == '\n') {
+                out.append("\\n");
+            } else if (cp == '\r') {
+                out.append("\\r");
+            } else if (cp == ' ' || isPrintable(cp)) {
+                out.appendCodePoint(cp);
+            } else if (cp < 0x100) {
+                out.append(String.format("\\x%02x", cp));
+            } else if (cp < 0x10000) {
+                out.append(String.format("\\u%04x", cp));
+            } else {
+                out.append(String.format("\\U%08x", cp));
+            }
+        }
+        return out.append(quote).toString();
+    }
+
+    private static boolean isPrintable(int cp) {
+        switch (Character.getType(cp)) {
+            case Character.CONTROL: case Character.FORMAT: case Character.SURROGATE: case Character.PRIVATE_USE:
+            case Character.UNASSIGNED: case Character.LINE_SEPARATOR: case Character.PARAGRAPH_SEPARATOR:
+            case Character.SPACE_SEPARATOR:
+                return false;
+            default:
+                return true;
+        }
+    }
+
     /** Python's {@code str.strip()} (no argument). */
     public static String strip(String s) {
         int from = 0;

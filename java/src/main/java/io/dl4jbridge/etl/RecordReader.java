@@ -168,7 +168,7 @@ public abstract class RecordReader {
     /** Python's {@code repr()} of a reader value, for messages. */
     static String pyRepr(Object value) {
         if (value instanceof String) {
-            return "'" + ((String) value).replace("\\", "\\\\").replace("'", "\\'") + "'";
+            return PyCompat.repr((String) value);
         }
         return PyCompat.str(value);
     }
