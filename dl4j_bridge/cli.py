@@ -297,6 +297,8 @@ def _score_summary(args, detector, counts: ScoreCounts) -> None:
     print(f"{scored} sequences scored, {flagged} flagged "
           f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}"
           + (f", unparsable_times {unparsable}" if unparsable else "")
+          + (f", non_numeric_values {detector.pipeline_.non_numeric_values}"
+             if detector.pipeline_.non_numeric_values else "")
           + (f", records_without_key {without_key}" if without_key else "")
           + (f", split_sessions {detector.pipeline_.split_sessions}, extra_parts {detector.pipeline_.extra_parts}"
              if detector.pipeline_.split_sessions else "")
@@ -492,7 +494,8 @@ def cmd_evaluate(args) -> int:
         report.parts.append("## ROC AUC per anomaly type\n")
         report.table(["type", "roc_auc"], sorted((per_type or {}).items()))
     read = _read_summary(detector.pipeline_.report) + (f", unparsable_times {detector.pipeline_.unparsable_times}"
-                                                       if detector.pipeline_.unparsable_times else "")
+                                                       if detector.pipeline_.unparsable_times else "") + (
+        f", non_numeric_values {detector.pipeline_.non_numeric_values}" if detector.pipeline_.non_numeric_values else "")
     report.text(f"Input read ({detector.pipeline_.reader.mode}): {read}.")
     report.text("Flagged sequences:\n\n" + explanations_markdown(detector.explain(batch, scores=scores)))
     path = report.write()

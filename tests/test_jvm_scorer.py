@@ -736,3 +736,23 @@ def test_an_output_that_cannot_be_opened_leaves_an_earlier_quarantine_whole(dete
                    quarantine, "--output", tmp_path / "no" / "rows.jsonl")
         assert proc.returncode == 3, proc.stderr[-3000:]
         assert quarantine.read_text() == '{"line": 1}\n'
+
+
+def test_both_count_and_name_values_of_a_numeric_field_that_are_not_numbers(classifier_zip, logs, tmp_path):
+    """An untyped numeric field's 'abc' became a missing value: Python said so only in a schema-drift warning of
+    the first rows of a chunk, the launcher not at all. Both now count them and name the first."""
+    records = [json.loads(line) for line in logs["test_jsonl"].read_text(encoding="utf-8").splitlines()]
+    for index, value in ((30, "abc"), (31, "12 kB"), (200, "inf")):
+        records[index]["bytes"] = value
+    odd = tmp_path / "odd_bytes.jsonl"
+    odd.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    _, _, proc = _launcher_against_python(classifier_zip, odd)
+    summary = json.loads(proc.stderr.strip().splitlines()[-1])
+    given = sum(1 for r in records if r.get("bytes") is not None)
+    words = (f"odd_bytes.jsonl: 3 of {given} values of 'bytes' are not numbers (first: line 31, 'abc'); they were "
+             "read as missing (the training mean): declare the field's type ([reader] types) to make such lines bad "
+             "lines instead")
+    assert summary["non_numeric_values"] == 3 and words in proc.stderr, proc.stderr[-2000:]
+    python = _python("score", "--model", classifier_zip, "--input", odd)
+    assert words in python.stderr, python.stderr[-2000:]
+    assert ", non_numeric_values 3" in python.stderr.strip().splitlines()[-1]

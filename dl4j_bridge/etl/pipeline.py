@@ -198,6 +198,12 @@ class Pipeline:
         return sum(t._counts["unparsable"] for t in self.transforms if isinstance(t, Timestamp))
 
     @property
+    def non_numeric_values(self) -> int:
+        """Values of numeric fields given but not numbers in the last pass over an input (read as missing; the
+        launcher's summary ``non_numeric_values``)."""
+        return sum(getattr(t, "non_numbers", 0) for t in self.transforms)
+
+    @property
     def template_transform(self) -> Template | None:
         """The first :class:`Template` transform, if any."""
         return next((t for t in self.transforms if isinstance(t, Template)), None)

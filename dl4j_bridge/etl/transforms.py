@@ -330,10 +330,46 @@ class Numeric(Transform):
         self.minimum = 0.0
         self.maximum = 1.0
         self.count = 0
+        self.reset_stream()
+
+    def reset_stream(self) -> None:
+        self.present_values = 0
+        #: values given but not numbers ('abc', 'inf'), read as missing, in the last pass (the launcher's summary
+        #: ``non_numeric_values``)
+        self.non_numbers = 0
+        self._first_non_number: tuple[int, str] | None = None
+
+    def pass_finished(self, source: str) -> None:
+        warning = self.non_number_warning(source)
+        if warning:
+            logger.warning("%s", warning)
+
+    def non_number_warning(self, source: str) -> str | None:
+        """The warning for :attr:`non_numbers` (the launcher's words), or None."""
+        if not self.non_numbers:
+            return None
+        line, text = self._first_non_number
+        fill = "the training mean" if self.missing == "mean" else "0"
+        return (f"{source}: {self.non_numbers} of {self.present_values} values of {self.column!r} are not numbers "
+                f"(first: line {line}, {text!r}); they were read as missing ({fill}): declare the field's type "
+                "([reader] types) to make such lines bad lines instead")
 
     def _raw(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        values = to_numbers(frame[self.column]).to_numpy(dtype=np.float64, na_value=np.nan)
+        column = frame[self.column]
+        values = to_numbers(column).to_numpy(dtype=np.float64, na_value=np.nan)
         missing = ~np.isfinite(values)
+        if missing.any():   # given, yet no number: counted and warned about, never silently a missing value
+            given = column.notna().to_numpy()
+            not_numbers = missing & given
+            self.present_values += int(given.sum())
+            if not_numbers.any():
+                self.non_numbers += int(not_numbers.sum())
+                if self._first_non_number is None:
+                    row = int(np.flatnonzero(not_numbers)[0])
+                    line = int(frame[LINE_NUMBER].iloc[row]) if LINE_NUMBER in frame else row + 1
+                    self._first_non_number = (line, str(column.iloc[row]))
+        else:
+            self.present_values += len(values)
         if missing.any() and self.missing == "error":
             _raise_missing(frame, self.column, missing)
         if self.log1p:
@@ -353,6 +389,8 @@ class Numeric(Transform):
 
     def finish(self) -> None:
         self.count = self._n
+        self.pass_finished("the training records")
+        self.reset_stream()
         if self._n:
             with np.errstate(over="ignore", invalid="ignore"):
                 mean = np.float64(self._sum) / self._n

@@ -1,3 +1,4 @@
+import json
 import math
 
 import numpy as np
@@ -184,3 +185,19 @@ def test_a_message_with_its_stack_trace_is_mined_by_its_first_line_unless_asked_
     assert transform_from_dict(saved).message_lines == "all"
     with pytest.raises(Exception, match="message_lines must be 'first' or 'all'"):
         Template("Content", message_lines="last")
+
+
+def test_numeric_counts_and_names_values_that_are_not_numbers(caplog):
+    from dl4j_bridge.etl import JsonLinesReader, Numeric, Pipeline, Template, Windows
+
+    lines = [json.dumps({"m": f"event {i % 3}", "b": ("abc" if i == 4 else "inf" if i == 9 else None if i == 5
+                                                      else i)}) for i in range(30)]
+    pipeline = Pipeline(JsonLinesReader(["m", "b"]), [Template("m"), Numeric("b", missing="zero")], Windows(length=3))
+    with caplog.at_level("WARNING"):
+        pipeline.fit(lines)
+    assert ("the training records: 2 of 29 values of 'b' are not numbers (first: line 5, 'abc'); they were read as "
+            "missing (0): declare the field's type") in caplog.text
+    pipeline.transform(lines[:12])
+    assert pipeline.non_numeric_values == 2
+    pipeline.transform(lines[12:])
+    assert pipeline.non_numeric_values == 0   # counted per pass

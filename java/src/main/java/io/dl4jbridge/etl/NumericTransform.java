@@ -18,6 +18,10 @@ public final class NumericTransform extends Transform {
     private final double std;
     private final double min;
     private final double max;
+    private long presentValues;
+    private long nonNumbers;
+    private String firstNonNumber;
+    private long firstNonNumberLine;
 
     public NumericTransform(String column, String scaling, boolean log1p, String missing, boolean indicator,
                             double mean, double std, double min, double max) {
@@ -49,9 +53,41 @@ public final class NumericTransform extends Transform {
     }
 
     @Override
+    public void resetStream() {
+        presentValues = 0;
+        nonNumbers = 0;
+        firstNonNumber = null;
+    }
+
+    /** Values given but not numbers ('abc', 'inf') since {@link #resetStream}, read as missing (Python's count). */
+    public long nonNumbers() {
+        return nonNumbers;
+    }
+
+    /** The warning for {@link #nonNumbers} in Python's words ({@code Numeric.non_number_warning}), or null. */
+    public String nonNumberWarning(String source) {
+        if (nonNumbers == 0) {
+            return null;
+        }
+        return source + ": " + nonNumbers + " of " + presentValues + " values of " + PyCompat.repr(column)
+                + " are not numbers (first: line " + firstNonNumberLine + ", " + PyCompat.repr(firstNonNumber)
+                + "); they were read as missing (" + ("mean".equals(missing) ? "the training mean" : "0")
+                + "): declare the field's type ([reader] types) to make such lines bad lines instead";
+    }
+
+    @Override
     public void write(Record record, float[] out, int offset) {
-        double value = PyCompat.toNumeric(record.get(column));
+        Object raw = record.get(column);
+        double value = PyCompat.toNumeric(raw);
         boolean isMissing = Double.isNaN(value) || Double.isInfinite(value);
+        boolean given = raw != null && !(raw instanceof Double && ((Double) raw).isNaN());
+        if (given) {
+            presentValues++;
+            if (isMissing && nonNumbers++ == 0) {   // given, yet no number: counted and warned about
+                firstNonNumber = raw instanceof String ? (String) raw : PyCompat.str(raw);
+                firstNonNumberLine = record.line;
+            }
+        }
         if (isMissing && "error".equals(missing)) {
             throw missing(record, column);
         }

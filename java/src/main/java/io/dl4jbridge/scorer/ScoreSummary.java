@@ -78,6 +78,16 @@ public final class ScoreSummary {
         if (unparsableTimes > 0) {
             s.put("unparsable_times", unparsableTimes);
         }
+        long nonNumbers = 0;
+        for (Transform t : stream.etl().transforms()) {   // given but no number: read as missing, never silently
+            if (t instanceof io.dl4jbridge.etl.NumericTransform && ((io.dl4jbridge.etl.NumericTransform) t).nonNumbers() > 0) {
+                nonNumbers += ((io.dl4jbridge.etl.NumericTransform) t).nonNumbers();
+                warnings.add(((io.dl4jbridge.etl.NumericTransform) t).nonNumberWarning(report.source));
+            }
+        }
+        if (nonNumbers > 0) {
+            s.put("non_numeric_values", nonNumbers);
+        }
         if (stream.etl().assembler() instanceof SessionAssembler) {   // left out of every session: counted
             SessionAssembler sessions = (SessionAssembler) stream.etl().assembler();
             s.put("records_without_key", sessions.recordsWithoutKey());
