@@ -359,6 +359,10 @@ def build_pipeline(config: dict) -> Pipeline:
         raise ConfigError(f"[reader] kind must be one of {sorted(_READERS)}, got {kind!r}")
     _check_keys(f"[reader] (kind {kind!r})", reader_spec, _parameters(_READERS[kind]))
     if reader_spec.get("quarantine") is not None:
+        if reader_spec.get("mode", "strict") != "lenient":   # strict reading stops at the first bad line instead
+            raise ConfigError(f"[reader] quarantine = {reader_spec['quarantine']!r} needs mode = \"lenient\" (strict "
+                              "reading stops at the first bad line and quarantines nothing): add mode = \"lenient\", "
+                              "or leave out quarantine")
         reader_spec["quarantine"] = str(_path(config, reader_spec["quarantine"]))
     reader = _construct("[reader]", _READERS[kind], **reader_spec)
     transforms = []

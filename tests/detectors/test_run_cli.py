@@ -178,6 +178,18 @@ def test_evaluate_reads_leniently_on_request_quarantines_and_reports_the_bad_lin
     assert (tmp_path / "test_bad.jsonl").read_text().count("\n") == len(lines)
 
 
+def test_a_quarantine_without_lenient_reading_is_refused(tmp_path):
+    from dl4j_bridge.detectors.run import ConfigError, build_pipeline, load_config
+
+    path = tmp_path / "strict.toml"
+    path.write_text('[reader]\nkind = "jsonl"\nmode = "strict"\nquarantine = "bad.jsonl"\n')
+    with pytest.raises(ConfigError, match=r'\[reader\] quarantine = .bad.jsonl. needs mode = "lenient"'):
+        build_pipeline(load_config(path))
+    path.write_text('[reader]\nkind = "jsonl"\nquarantine = "bad.jsonl"\n')   # strict is the default
+    with pytest.raises(ConfigError, match="needs mode"):
+        build_pipeline(load_config(path))
+
+
 def test_config_errors_name_the_section(tmp_path, jvm):
     from dl4j_bridge.detectors.run import ConfigError, build_pipeline, load_config
 
