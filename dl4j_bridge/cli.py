@@ -280,6 +280,14 @@ class ScoreCounts:
     scored: int = 0
     flagged: int = 0
     unjudged: int = 0
+    rows: int = 0   # whole rows handed to the output
+
+
+def _rows_held(error: BaseException) -> str:
+    """What an interrupted ``score``'s output holds: its whole rows, counted when scoring had begun (as the
+    launcher says "holds N whole row(s)")."""
+    counts = getattr(error, "counts", None)
+    return f"{counts.rows} whole row(s)" if counts is not None else "the whole rows written so far"
 
 
 def _score_summary(args, detector, counts: ScoreCounts) -> None:
@@ -407,6 +415,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         for row in detector.explain(part, flagged_only=flagged_only, scores=scores):
             row["index"] += first    # the sequence's number in the whole input, as the launcher's
             guarded(out.write, json.dumps(row, default=str) + "\n")   # one call: a row is whole or not there
+            counts.rows += 1
         if out is sys.stdout:
             guarded(out.flush)       # a pipe gets each part's rows as they are scored
 
@@ -573,13 +582,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             _quiet_stdout()
         print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
         return EXIT_OTHER
-    except Terminated:   # SIGTERM to score: as Ctrl-C, the shell's code for SIGTERM, as the launcher
-        print(f"dl4j-bridge {args.command}: interrupted (SIGTERM); score output holds the whole rows written so far",
+    except Terminated as error:   # SIGTERM to score: as Ctrl-C, the shell's code for SIGTERM, as the launcher
+        print(f"dl4j-bridge {args.command}: interrupted (SIGTERM); score output holds {_rows_held(error)}",
               file=sys.stderr)
         return EXIT_TERMINATED
-    except KeyboardInterrupt:   # Ctrl-C: the shell's code for SIGINT, as the launcher (the JVM) exits
+    except KeyboardInterrupt as error:   # Ctrl-C: the shell's code for SIGINT, as the launcher (the JVM) exits
         print(f"dl4j-bridge {args.command}: interrupted (Ctrl-C); a model or report file is the previous one or "
-              "the new one, never half-written (saves are atomic); score output holds the rows written so far",
+              f"the new one, never half-written (saves are atomic); score output holds {_rows_held(error)}",
               file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the exit code says "unexpected"; -v shows the traceback

@@ -72,6 +72,7 @@ def test_a_signal_leaves_whole_rows_the_summary_and_a_message(detector_zip, big_
     said = "interrupted (Ctrl-C)" if sig == signal.SIGINT else "interrupted (SIGTERM)"
     assert said in err and "Traceback" not in err, err[-2000:]
     assert _summary(command, err), err[-2000:]
+    assert f"holds {len(rows)} whole row(s)" in err, err[-2000:]   # both say how many rows the file holds
 
 
 @pytest.mark.parametrize("command", COMMANDS)
