@@ -105,6 +105,18 @@ def test_a_save_killed_midway_leaves_the_old_file_and_the_next_save_clears_its_d
     assert sorted(os.listdir(tmp_path)) == ["big.zip"], os.listdir(tmp_path)
 
 
+def test_a_save_that_cannot_be_made_names_the_file_and_why_not_a_temporary_path(trained, tmp_path):
+    from dl4j_bridge.errors import JavaIOError
+
+    (tmp_path / "afile").write_text("")
+    target = tmp_path / "afile" / "m.zip"
+    with pytest.raises(JavaIOError) as caught:
+        trained.save(target)
+    assert f"cannot save the model to {target}: {tmp_path / 'afile'} is not a directory (the file there, if any, " \
+           "is unchanged)" in str(caught.value)
+    assert ".partial" not in str(caught.value)
+
+
 def test_training_continues_from_the_saved_updater_state(trained, burst_data, tmp_path):
     X, Y = burst_data
     path = trained.save(tmp_path / "m.zip", save_updater=True)

@@ -77,6 +77,32 @@ public final class ModelIO {
             }
         }
         Path target = Paths.get(path).toAbsolutePath();
+        try {
+            write(net, target, saveUpdater, extraEntries, normalizer, manifestFields);
+        } catch (IOException e) {   // named by the target, not the work directory; the file there is unchanged
+            IOException named = new IOException(saveFailure(target, e));   // no cause: callers show the root cause's
+            named.addSuppressed(e);                                        // message; the stack trace keeps it
+            throw named;
+        }
+    }
+
+    /** The message of a failed save: the target file and what stopped it, in words (not a temporary path). */
+    static String saveFailure(Path target, IOException e) {
+        String reason = e instanceof java.nio.file.FileSystemException
+                ? ((java.nio.file.FileSystemException) e).getReason() : e.getMessage();
+        if (e instanceof java.nio.file.FileAlreadyExistsException && ((java.nio.file.FileSystemException) e).getFile() != null
+                && Files.exists(Paths.get(((java.nio.file.FileSystemException) e).getFile()))
+                && !Files.isDirectory(Paths.get(((java.nio.file.FileSystemException) e).getFile()))) {
+            reason = ((java.nio.file.FileSystemException) e).getFile() + " is not a directory";
+        } else if (reason == null) {
+            reason = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory" : e.toString();
+        }
+        return "cannot save the model to " + target + ": " + reason + " (the file there, if any, is unchanged)";
+    }
+
+    private static void write(MultiLayerNetwork net, Path target, boolean saveUpdater, Map<String, String> extraEntries,
+                              DataNormalization normalizer, String manifestFields) throws IOException {
         Path dir = target.getParent();
         Files.createDirectories(dir);
         removeStaleWork(dir, target);
