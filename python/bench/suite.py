@@ -186,9 +186,9 @@ def run(sections: List[str], output: Path) -> str:
               "was made inside this run; timings are medians of several runs.\n\n"
               + common.markdown_table(["", ""], [[k, v] for k, v in machine.items()]) + "\n")
     text = header + "\n" + "\n".join(parts)
-    tmp = output.with_suffix(".partial")
-    tmp.write_text(text)
-    tmp.replace(output)
+    from dl4j_bridge.etl.pipeline import atomic_write_text
+
+    atomic_write_text(output, text)   # a temporary name of its own: two runs never share one
     return text
 
 

@@ -128,7 +128,9 @@ def write_readings(path: Path, soak: SoakResult) -> None:
     rows = [",".join(["cycle", "seconds"] + names)]
     for i in range(len(soak.seconds)):
         rows.append(",".join([str(i + 1), f"{soak.seconds[i]:.3f}"] + [str(soak.readings[n][i]) for n in names]))
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    from dl4j_bridge.etl.pipeline import atomic_write_text
+
+    atomic_write_text(path, "\n".join(rows) + "\n")
 
 
 def write_results(path: Path, header: List[str], body: List[str]) -> None:
