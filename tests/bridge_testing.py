@@ -42,3 +42,45 @@ def assert_ok(proc: subprocess.CompletedProcess) -> str:
 def random_sequences(batch=5, time=7, features=3, seed=0):
     rng = np.random.default_rng(seed)
     return rng.normal(size=(batch, time, features)).astype(np.float32)
+
+
+def read_with_java_reader(java_reader, lines, record_of, quarantine=None):
+    """Feed ``lines`` one by one to a Java ``RecordReader`` (lenient) through the running JVM, as the launcher does.
+
+    Parameters
+    ----------
+    java_reader : io.dl4jbridge.etl.RecordReader
+        A new reader (CSV, JSON lines or text).
+    lines : list of str
+        Lines without their terminators.
+    record_of : callable
+        Java ``Record`` -> what to keep of it.
+    quarantine : java.io.Writer, optional
+
+    Returns
+    -------
+    (list, dict)
+        ``record_of`` of each record, and the report's counts in Python's ``ReadReport`` names.
+    """
+    import jpype
+
+    etl = "io.dl4jbridge.etl."
+    report = jpype.JClass(etl + "ReadReport")()
+    java_reader.start(report, jpype.JClass(etl + "BadLinePolicy")("<lines>", "lenient", report, quarantine))
+    records = []
+
+    @jpype.JImplements("java.util.function.Consumer")
+    class Collect:
+        @jpype.JOverride
+        def accept(self, record):
+            records.append(record_of(record))
+
+    collect = Collect()
+    for line in lines:
+        java_reader.accept(line, collect)
+    java_reader.finish(collect)
+    counts = {"lines": int(report.lines), "records": int(report.records),
+              "continuation_lines": int(report.continuationLines), "blank_lines": int(report.blankLines),
+              "bad_lines": int(report.badLines),
+              "bad_by_reason": {str(k): int(v) for k, v in report.badByReason.items()}}
+    return records, counts

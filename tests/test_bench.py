@@ -76,12 +76,12 @@ def test_kdd_record_scores_judge_each_record_at_the_end_of_its_own_window():
                           every[some])
 
 
-def test_hdfs_epochs_normal_test_sequences_are_the_distinct_normal_ones_not_trained_on(tmp_path):
-    import hdfs_epochs
+def test_hdfs_normal_test_sequences_are_the_distinct_normal_ones_not_trained_on(tmp_path):
+    import detection
 
     (tmp_path / "robust_log_train.csv").write_text("Sequence,label\n1 2 3,0\n1 2 3,0\n4 5,1\n2 2,0\n")
     (tmp_path / "robust_log_valid.csv").write_text("Sequence,label\n9 9,0\n1 2,0\n")
-    assert hdfs_epochs.normal_test_sequences(tmp_path, {(1, 2)}) == [(1, 2, 3), (2, 2), (9, 9)]
+    assert detection.normal_test_sequences(tmp_path, {(1, 2)}) == [(1, 2, 3), (2, 2), (9, 9)]
 
 
 def test_hdfs_epochs_curve_prints_one_judged_line_per_block_of_epochs(jvm, capsys):

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bridge_testing import read_with_java_reader
 from dl4j_bridge.etl import CsvReader
 from dl4j_bridge.etl.errors import BadRecordError
 from dl4j_bridge.etl.readers import CR_OUTSIDE_QUOTES
@@ -37,7 +38,7 @@ FIELDS = [None, {"time": "time", "host": "host", "message": "message"},
           {"time": "time", "host": ["server", "host"], "message": "message"}]
 
 
-def _java_read(reader: CsvReader, lines: list[str]):
+def _java_read(reader: CsvReader, lines: list[str], quarantine=None):
     import jpype
 
     etl = "io.dl4jbridge.etl."
@@ -50,30 +51,12 @@ def _java_read(reader: CsvReader, lines: list[str]):
     for name, kind in reader.types.items():
         types.put(name, kind)
     java = jpype.JClass(etl + "CsvRecordReader")(aliases, reader.delimiter, types)
-    report = jpype.JClass(etl + "ReadReport")()
-    java.start(report, jpype.JClass(etl + "BadLinePolicy")("<lines>", "lenient", report, None))
-    records = []
-
-    @jpype.JImplements("java.util.function.Consumer")
-    class Collect:
-        @jpype.JOverride
-        def accept(self, record):
-            records.append((int(record.line), {str(k): (None if v is None else str(v))
-                                               for k, v in record.values.items()}))
-
-    collect = Collect()
     try:
-        for line in lines:
-            java.accept(line, collect)
-        java.finish(collect)
+        return read_with_java_reader(java, lines, lambda record: (int(record.line), {
+            str(k): (None if v is None else str(v)) for k, v in record.values.items()}), quarantine)
     except jpype.JClass(etl + "BadRecordException") as error:
         return ("error", int(error.line()), None if error.field() is None else str(error.field()),
                 str(error.reason()))
-    counts = {"lines": int(report.lines), "records": int(report.records),
-              "continuation_lines": int(report.continuationLines), "blank_lines": int(report.blankLines),
-              "bad_lines": int(report.badLines),
-              "bad_by_reason": {str(k): int(v) for k, v in report.badByReason.items()}}
-    return records, counts
 
 
 def _python_read(reader: CsvReader, lines: list[str]):
@@ -176,21 +159,8 @@ def test_both_sides_quarantine_a_wrong_type_with_the_same_reason(jvm, tmp_path):
     lines = ["n,v"] + [f'{i},"{value}"' for i, value in enumerate(["12\xa0", "\u200b12", "x'y", "7"])]
     quarantine = tmp_path / "python.jsonl"
     CsvReader(None, types={"v": "int"}, mode="lenient", quarantine=quarantine).read(lines)
-    etl = "io.dl4jbridge.etl."
-    java = jpype.JClass(etl + "CsvRecordReader")(None, ",", jpype.java.util.HashMap({"v": "int"}))
-    report = jpype.JClass(etl + "ReadReport")()
     written = jpype.java.io.StringWriter()
-    java.start(report, jpype.JClass(etl + "BadLinePolicy")("<lines>", "lenient", report, written))
-
-    @jpype.JImplements("java.util.function.Consumer")
-    class Ignore:
-        @jpype.JOverride
-        def accept(self, record):
-            pass
-
-    for line in lines:
-        java.accept(line, Ignore())
-    java.finish(Ignore())
+    _java_read(CsvReader(None, types={"v": "int"}, mode="lenient"), lines, quarantine=written)
     python_reasons = [json.loads(line)["reason"] for line in quarantine.read_text(encoding="utf-8").splitlines()]
     java_reasons = [json.loads(line)["reason"] for line in str(written.toString()).splitlines()]
     assert python_reasons == java_reasons == ["wrong type: expected int, got '12\\xa0'",

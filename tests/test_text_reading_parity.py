@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bridge_testing import read_with_java_reader
 from dl4j_bridge.etl import TextReader
 from dl4j_bridge.etl.readers import DEFAULT_CONTINUATION
 
@@ -42,29 +43,12 @@ CONTINUATIONS = [DEFAULT_CONTINUATION, None, r"^(?:[ \t]+at |Caused by:)"]
 def _java_read(reader: TextReader, lines: list[str]):
     import jpype
 
-    etl = "io.dl4jbridge.etl."
     spec = reader.to_dict()
-    java = jpype.JClass(etl + "TextRecordReader")(spec["regex"], jpype.java.util.ArrayList(spec["fields"]),
-                                                  spec["continuation"], None, spec["log_format"], spec["line_rules"])
-    report = jpype.JClass(etl + "ReadReport")()
-    java.start(report, jpype.JClass(etl + "BadLinePolicy")("<lines>", "lenient", report, None))
-    records = []
-
-    @jpype.JImplements("java.util.function.Consumer")
-    class Collect:
-        @jpype.JOverride
-        def accept(self, record):
-            records.append((int(record.line), [str(record.get(name)) for name in spec["fields"]]))
-
-    collect = Collect()
-    for line in lines:
-        java.accept(line, collect)
-    java.finish(collect)
-    counts = {"lines": int(report.lines), "records": int(report.records),
-              "continuation_lines": int(report.continuationLines), "blank_lines": int(report.blankLines),
-              "bad_lines": int(report.badLines),
-              "bad_by_reason": {str(k): int(v) for k, v in report.badByReason.items()}}
-    return records, counts
+    java = jpype.JClass("io.dl4jbridge.etl.TextRecordReader")(
+        spec["regex"], jpype.java.util.ArrayList(spec["fields"]), spec["continuation"], None, spec["log_format"],
+        spec["line_rules"])
+    return read_with_java_reader(java, lines, lambda record: (int(record.line),
+                                                              [str(record.get(name)) for name in spec["fields"]]))
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

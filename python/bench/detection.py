@@ -112,12 +112,8 @@ def end_floor_detector(det: NextEventDetector, windows) -> NextEventDetector:
     return ended
 
 
-# ------------------------------------------------------------------------------------------------
-def bench_hdfs(root: Path, seed: int) -> dict:
-    folder = root / "hdfs_deeplog"
-    train = read_sessions(folder / "hdfs_train")
-    abnormal = read_sessions(folder / "hdfs_test_abnormal")
-    train_set = set(train)
+def normal_test_sequences(folder: Path, train_set: set) -> list:
+    """The distinct normal sequences of ``robust_log_{train,valid}.csv`` not in ``hdfs_train`` (612), sorted."""
     normal = set()
     for name in ("robust_log_train.csv", "robust_log_valid.csv"):
         with open(folder / name, newline="") as handle:
@@ -126,7 +122,15 @@ def bench_hdfs(root: Path, seed: int) -> dict:
                     seq = tuple(int(k) for k in row["Sequence"].split())
                     if seq not in train_set:
                         normal.add(seq)
-    normal = sorted(normal)
+    return sorted(normal)
+
+
+# ------------------------------------------------------------------------------------------------
+def bench_hdfs(root: Path, seed: int) -> dict:
+    folder = root / "hdfs_deeplog"
+    train = read_sessions(folder / "hdfs_train")
+    abnormal = read_sessions(folder / "hdfs_test_abnormal")
+    normal = normal_test_sequences(folder, set(train))
     vocab = KeyVocabulary.fit(train)
     windows = session_windows(training_sessions(train), vocab, h=10)
     log.info("hdfs: %d training sessions, %d windows, %d distinct; %d keys", len(train), len(windows.window_row),

@@ -21,7 +21,6 @@ from the seed, so the figure at epoch 120 is not bit for bit the bench's single 
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 import sys
 import time
@@ -33,19 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import detection as bench  # noqa: E402  (same detector, data root and JVM set-up)
 import hdfs_holdout  # noqa: E402
-
-
-def normal_test_sequences(folder: Path, train_set: set) -> list:
-    """The distinct normal sequences of ``robust_log_{train,valid}.csv`` not in ``hdfs_train`` (612)."""
-    normal = set()
-    for name in ("robust_log_train.csv", "robust_log_valid.csv"):
-        with open(folder / name, newline="") as handle:
-            for row in csv.DictReader(handle):
-                if row["label"] == "0":
-                    seq = tuple(int(k) for k in row["Sequence"].split())
-                    if seq not in train_set:
-                        normal.add(seq)
-    return sorted(normal)
 
 
 def curve(name: str, fit_sessions: list, judged: dict, vocab, seed: int, epochs: int, every: int) -> None:
@@ -107,7 +93,7 @@ def main() -> None:
         abnormal = bench.read_sessions(folder / "hdfs_test_abnormal")
         distinct, counts = np.unique(np.array([" ".join(map(str, s)) for s in abnormal]), return_counts=True)
         curve("test", train, {"abnormal": ([tuple(int(k) for k in s.split()) for s in distinct], counts),
-                              "normal": (normal_test_sequences(folder, set(train)), None)},
+                              "normal": (bench.normal_test_sequences(folder, set(train)), None)},
               vocab, args.seed, args.epochs, args.every)
 
 
