@@ -94,8 +94,6 @@ def test_each_distinct_shape_is_masked_once(monkeypatch):
 
 
 def test_hdfs_2k_grouping_matches_loghub(loghub_2k):
-    import sys
-    sys.path.insert(0, str(loghub_2k.parents[2] / "main" / "python" / "bench"))
     frame = TextReader("<Date> <Time> <Pid> <Level> <Component>: <Content>").read(
         str(loghub_2k / "HDFS" / "HDFS_2k.log"))
     truth = pd.read_csv(loghub_2k / "HDFS" / "HDFS_2k.log_structured.csv")
