@@ -113,7 +113,7 @@ class LSTMConfig:
         for name in ("momentum", "l2", "gradient_normalization_threshold"):
             put(name, _real(name, getattr(self, name), problems, minimum=0.0))
         dropout = _real("dropout", self.dropout, problems, minimum=0.0)
-        if dropout is not None and dropout >= 1:
+        if isinstance(dropout, float) and dropout >= 1:   # not a number: recorded by _real
             problems.append(f"dropout (the probability of dropping an activation) must be in [0, 1), got {dropout}")
         put("dropout", dropout)
         if self.tbptt_length is not None:
@@ -213,8 +213,8 @@ def _real(name: str, value, problems: list, *, minimum: float, inclusive: bool =
 
 def _lr_schedule(schedule, problems: list):
     """A checked copy of ``lr_schedule``: a dict whose keys are those of its type (:data:`LR_SCHEDULE_KEYS`),
-    numbers as plain floats / ints, ``type`` and ``unit`` in lower case. A ``type`` string this version does not
-    know is passed on as it is: Java's NetworkFactory refuses it, naming the types it builds."""
+    numbers as plain floats / ints, ``type`` and ``unit`` in lower case. A ``type`` that is none of
+    :data:`LR_SCHEDULE_KEYS` (the types Java's NetworkFactory builds) is refused here, before any training."""
     accepted = "; ".join(f"{kind}: {', '.join(keys)}" for kind, keys in LR_SCHEDULE_KEYS.items())
     if not isinstance(schedule, dict):
         problems.append(f"lr_schedule must be None or a dict such as {{'type': 'step', 'decay': 0.5, 'step': 10}} "
@@ -228,6 +228,8 @@ def _lr_schedule(schedule, problems: list):
     out = {str(key): value for key, value in schedule.items()}
     out["type"] = kind
     if kind not in LR_SCHEDULE_KEYS:
+        problems.append(f"lr_schedule 'type' must be one of {list(LR_SCHEDULE_KEYS)} (any case), got "
+                        f"{schedule.get('type')!r}; keys by type: {accepted}")
         return out
     unknown = sorted(set(out) - set(LR_SCHEDULE_KEYS[kind]), key=str)
     if unknown:

@@ -116,7 +116,7 @@ def test_params_a_newer_version_wrote_or_refused_values_are_a_detector_file_erro
                                                 r"SequenceClassifier: the file was written by a newer"):
         load_detector(newer)
     bad = edited(saved["next_event"], tmp_path / "bad.zip", setter("params", "top_g", value=-1))
-    with pytest.raises(DetectorFileError, match=r"bad\.zip: dl4j_bridge.detector.json params: top_g must be >= 1"):
+    with pytest.raises(DetectorFileError, match=r"bad\.zip: dl4j_bridge.detector.json params: top_g must be an integer >= 1"):
         load_detector(bad)
 
 

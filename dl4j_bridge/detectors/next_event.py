@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 from typing import Optional
 
 import numpy as np
@@ -74,8 +75,9 @@ class NextEventDetector(BaseDetector):
             raise ValueError(f"score must be one of {SCORES}, got {score!r}")
         if steps not in ("all", "last"):
             raise ValueError(f"steps must be 'all' or 'last', got {steps!r}")
-        if top_g < 1:
-            raise ValueError(f"top_g must be >= 1, got {top_g}")
+        if isinstance(top_g, bool) or not (isinstance(top_g, numbers.Integral) or (
+                isinstance(top_g, numbers.Real) and float(top_g).is_integer())) or top_g < 1:
+            raise ValueError(f"top_g must be an integer >= 1 (3.7 is refused, not truncated), got {top_g!r}")
         if end_min_probability is not None and (end_id is None or not 0.0 <= end_min_probability <= 1.0):
             raise ValueError(f"end_min_probability must be in [0, 1] and needs end_id, got {end_min_probability!r} "
                              f"with end_id={end_id!r}")

@@ -82,6 +82,12 @@ def config(tmp_path, text: str):
     ('kind = "next_event"', 'kind = "next_event"\nlearning_rate = -1.0', r"\[detectors.ne\]: .*learning_rate"),
     ('kind = "next_event"', 'kind = "next_event"\ntop_g = "five"', r"\[detectors.ne\]: top_g must be an integer, "
                                                                   r"got 'five'"),
+    # checked with the other settings, before any detector trains (it was refused on the JVM, after the ones before
+    # it had trained and been saved), naming the setting
+    ('kind = "next_event"', 'kind = "next_event"\nlr_schedule = { type = "Cosine" }',
+     r"\[detectors.ne\]: .*lr_schedule 'type' must be one of \['step', 'exponential'\]"),
+    ('kind = "next_event"', 'kind = "next_event"\ndropout = "0.3"',
+     r"\[detectors.ne\]: .*dropout must be a finite number >= 0, got '0.3'"),
     ('kind = "next_event"', 'kind = "next_event"\ntrain_on = "normals"',
      r"\[detectors.ne\] train_on must be 'normal' or 'all', got 'normals'"),
     # the fixed tables' values: a quoted "false" used to run the baseline anyway, a number label_field crashed
