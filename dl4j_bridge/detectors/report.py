@@ -171,14 +171,25 @@ class Report:
         return self._save(fig, f"{heading}_curves")
 
 
+def line_ranges(lines) -> str:
+    """Raw line numbers as runs, ``[12, 13, 14, 16, 19, 20]`` -> ``"12-14, 16, 19-20"``: a line in no record (a
+    continuation or a quarantined line) is not shown as part of the window."""
+    runs: list[list[int]] = []
+    for line in lines:
+        if runs and line == runs[-1][1] + 1:
+            runs[-1][1] = line
+        else:
+            runs.append([line, line])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
 def explanations_markdown(rows: list, limit: int = 10) -> str:
     """The first ``limit`` flagged sequences with their raw lines and what was unexpected."""
     if not rows:
         return "No sequence was flagged.\n"
     out = []
     for row in rows[:limit]:
-        lines = row["line_numbers"]
-        span = f"lines {lines[0]}-{lines[-1]}" if lines else "no raw lines"
+        span = f"lines {line_ranges(row['line_numbers'])}" if row["line_numbers"] else "no raw lines"
         what = ""
         if "expected_events" in row and row.get("actual_event") is not None:
             actual = row.get("actual_template", f"event {row['actual_event']}")

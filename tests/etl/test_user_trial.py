@@ -242,3 +242,14 @@ def test_a_utf16_file_read_as_another_encoding_is_refused_naming_the_encoding_to
         TextReader("<Content>", encoding=encoding).read(path)
     assert TextReader("<Content>", encoding="utf-16").read(path)["Content"].tolist() == [
         "Accepted password for ann", "Accepted password for bob"]
+
+
+def test_a_flagged_window_lists_its_raw_lines_as_runs_not_one_span():
+    """'lines 12-22' showed a quarantined line 18 as part of the window."""
+    from dl4j_bridge.detectors.report import explanations_markdown, line_ranges
+
+    assert line_ranges([12, 13, 14, 15, 16, 17, 19, 20, 21, 22]) == "12-17, 19-22"
+    assert line_ranges([5]) == "5" and line_ranges([1, 3, 4]) == "1, 3-4"
+    row = {"score": 5, "line_numbers": [12, 13, 14, 15, 16, 17, 19, 20], "unexpected_steps": 1, "actual_event": 5,
+           "actual_line": 21, "expected_events": [1], "probability": 0.01}
+    assert "score 5, lines 12-17, 19-20 (1 unexpected steps)" in explanations_markdown([row])
