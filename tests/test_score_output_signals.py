@@ -140,3 +140,35 @@ def test_a_closed_standard_input_is_an_input_error(detector_zip, command):  # no
                           text=True, timeout=600, env=_env())
     assert proc.returncode == 3, proc.stderr[-2000:]
     assert "standard input is closed (<&-): give --input FILE" in proc.stderr, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_sigterm_leaves_the_quarantine_of_whole_records(detector_zip, logs, tmp_path, command):  # noqa: F811
+    """The launcher's scoring thread runs on after its shutdown hook until the JVM halts: its quarantine used to end
+    in half a record (buffers filling mid-record after the hook's flush)."""
+    good = logs["test_log"].read_text(encoding="utf-8").splitlines()[:900]
+    mixed = "\n".join(f"{line}\n@@ junk {i} {'x' * 60}" for i, line in enumerate(good)) + "\n"
+    source = tmp_path / "mixed.log"
+    source.write_text(mixed * 60, encoding="utf-8")
+    quarantine = tmp_path / "bad.jsonl"
+    proc = subprocess.Popen(_argv(command) + ["score", "--model", str(detector_zip), "--input", str(source),
+                                              "--lenient", "--quarantine", str(quarantine), "--output",
+                                              str(tmp_path / "rows.jsonl")],
+                            cwd=str(REPO), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env())
+    try:
+        deadline = time.time() + 240
+        while not (quarantine.exists() and quarantine.stat().st_size > 300_000):   # rejected lines are arriving
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            assert time.time() < deadline, "no quarantined lines within 240 s"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=120)
+        err = proc.stderr.read().decode("utf-8", "replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 143, err[-2000:]
+    data = quarantine.read_bytes()
+    assert data.endswith(b"\n"), data[-300:]
+    records = [json.loads(line) for line in data.decode("utf-8").splitlines()]   # every line a whole record
+    assert records and all(r["reason"].startswith("no format match") for r in records)

@@ -698,6 +698,7 @@ def train(config: dict) -> dict:
     output = dict(config.get("output", {}))
     seed = int(output.get("seed", 7))
     pipeline = build_pipeline(config)
+    check_detector_names(list(_table(config, "detectors", {}) or {}))
     check_data(config, pipeline)   # files, a test part, labels for a classifier: before any work
     from ..jvmcheck import check_run_config
     jvm_check = check_run_config(config, pipeline)   # the JVM scorer can run the reader and transforms: before work

@@ -218,9 +218,16 @@ class Pipeline:
     # fitting
     # ------------------------------------------------------------------
     def _check_typed_fields(self) -> None:
-        """A declared type of a field the reader does not read (a typo) would leave the real field unchecked."""
+        """A declared type of a field the reader does not read (a typo) would leave the real field unchecked.
+
+        JSON lines read without ``fields`` take every key: a typed key no training record has may still come in
+        logs to score (where it is checked), so that is a warning, not an error."""
         fields = self.reader.fields
         unknown = [name for name in self.reader.types if name not in fields]
+        if unknown and getattr(self.reader, "kind", "") == "jsonl" and getattr(self.reader, "aliases", None) is None:
+            logger.warning("the reader's types name %s, which no training record has (its keys are %s): check the "
+                           "names in types (run.toml: [reader] types)", unknown, fields)
+            return
         if unknown:
             raise SpecError(f"the reader's types name {unknown}, which it does not read (its fields are {fields}), so "
                             "no value would be checked: correct the name in types (run.toml: [reader] types), or add "

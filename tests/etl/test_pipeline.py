@@ -205,7 +205,7 @@ def test_pipelines_own_their_transforms_and_refit_afresh(syslog_lines):
 @pytest.mark.parametrize("make_reader", [
     lambda: CsvReader({"time": "time", "message": "message", "bytes": "bytes"}, types={"byts": "int"}),
     lambda: CsvReader(None, types={"bytes": "int", "nosuch": "float"}),
-    lambda: JsonLinesReader(None, types={"byts": "int"}),
+    lambda: JsonLinesReader(["time", "message", "bytes"], types={"byts": "int"}),
 ])
 def test_a_declared_type_of_a_field_the_reader_does_not_read_is_refused_at_fit(make_reader):
     """A typo in types left the real field unchecked: 'abc' in a number column became a missing value."""
@@ -220,3 +220,11 @@ def test_a_declared_type_of_a_field_the_reader_does_not_read_is_refused_at_fit(m
     typo = sorted(set(reader.types) - {"bytes"})
     with pytest.raises(SpecError, match=re.escape(f"the reader's types name {typo}, which it does not read")):
         Pipeline(reader, [Template("message")], Windows(length=4)).fit(lines)
+
+
+def test_a_typed_key_no_training_record_has_is_a_warning_for_json_read_without_fields(caplog):
+    """Such a reader takes every key: the typed key may come in logs to score, where it is checked."""
+    lines = [json.dumps({"time": f"2024-01-01T00:00:{i:02d}", "message": f"m {i % 3}"}) for i in range(40)]
+    with caplog.at_level("WARNING"):
+        Pipeline(JsonLinesReader(None, types={"status": "int"}), [Template("message")], Windows(length=4)).fit(lines)
+    assert "the reader's types name ['status'], which no training record has" in caplog.text
