@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import logging
@@ -160,15 +161,26 @@ def open_model(path: os.PathLike, *, trusted: bool = False) -> Iterator[ModelFil
     os.chmod(private_dir, stat.S_IRWXU)
     copy = private_dir / "model.zip"
     try:
-        if trusted:
-            shutil.copyfile(source, copy)
-            model = ModelFile(source, copy, {}, None)
-        else:
-            model = _checked_copy(source, copy)
+        try:
+            if trusted:
+                shutil.copyfile(source, copy)
+                model = ModelFile(source, copy, {}, None)
+            else:
+                model = _checked_copy(source, copy)
+        except OSError as error:   # no room for the private copy: the temporary directory, not the model, is at fault
+            if error.errno in _NO_ROOM:
+                raise OSError(error.errno, f"cannot copy {source} into the temporary directory {private_dir.parent} "
+                              f"to check and load it: {error.strerror}: free space there, or point TMPDIR at a "
+                              "directory with room", str(private_dir.parent)) from None
+            raise
         os.chmod(copy, stat.S_IRUSR)
         yield model
     finally:
         shutil.rmtree(private_dir, ignore_errors=True)
+
+
+#: Write errors that mean the private copy's directory is full, not that the model file is damaged.
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
 
 
 # -- the checks ----------------------------------------------------------------------------------------
@@ -210,7 +222,8 @@ def _checked_copy(source: Path, copy: Path) -> ModelFile:
                 except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
                     # an entry longer than its declared size ends at that size (zipfile reads no further) and
                     # fails its CRC here: damage, as the JVM's ModelCheck says too
-                    if isinstance(error, UntrustedModelError):
+                    if isinstance(error, UntrustedModelError) or (isinstance(error, OSError)
+                                                                  and error.errno in _NO_ROOM):
                         raise
                     raise ModelIntegrityError(f"{source}: entry {info.filename!r} cannot be read ({error}); the "
                                               "file is damaged: " + _DAMAGE_HINT) from None

@@ -343,3 +343,26 @@ def test_the_jvm_starts_with_the_deny_by_default_serial_filter_unless_the_user_g
     assert "-Djdk.serialFilter=!*" in JVMConfig(classpath=()).jvm_arguments()
     theirs = JVMConfig(classpath=(), jvm_options=("-Djdk.serialFilter=my.Class;!*",)).jvm_arguments()
     assert [a for a in theirs if "serialFilter" in a] == ["-Djdk.serialFilter=my.Class;!*"]
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_a_full_temporary_directory_is_named_as_such_not_as_a_damaged_model(saved, monkeypatch, trusted):
+    """Loading copies the file into TMPDIR first: a full TMPDIR read as 'the file is damaged'."""
+    import errno
+    import shutil
+    import zipfile
+
+    from dl4j_bridge.modelfile import open_model
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(zipfile._ZipWriteFile, "write", full)
+    monkeypatch.setattr(shutil, "copyfile", full)
+    with pytest.raises(OSError) as caught:
+        with open_model(saved["network"], trusted=trusted):
+            pass
+    message = str(caught.value)
+    assert not isinstance(caught.value, db.ModelFileError)
+    assert f"cannot copy {saved['network']} into the temporary directory" in message
+    assert "No space left on device: free space there, or point TMPDIR at a directory with room" in message
