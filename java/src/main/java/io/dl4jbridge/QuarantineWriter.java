@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -69,12 +68,7 @@ final class QuarantineWriter extends Writer {
     /** From the shutdown hook: the whole records gathered so far reach the file, then nothing more (waits at most
      *  {@code millis} for a write in progress). */
     boolean interrupted(long millis) {
-        try {
-            if (!lock.tryLock(millis, TimeUnit.MILLISECONDS)) {
-                return false;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!RowOutput.lockWithin(lock, millis)) {
             return false;
         }
         try {

@@ -94,12 +94,7 @@ final class RowOutput {
      * @return false when nothing could be flushed (the lock was not free, or the write failed)
      */
     boolean interrupted(long millis) {
-        try {
-            if (!lock.tryLock(millis, TimeUnit.MILLISECONDS)) {
-                return false;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!lockWithin(lock, millis)) {
             return false;
         }
         try {
@@ -113,6 +108,17 @@ final class RowOutput {
         } finally {
             closed = true;
             lock.unlock();
+        }
+    }
+
+    /** {@code lock} taken within {@code millis} (false when not, or when the waiting thread is interrupted): the
+     *  shutdown hook's wait for a write in progress, which a write blocked on a full pipe would never end. */
+    static boolean lockWithin(java.util.concurrent.locks.Lock lock, long millis) {
+        try {
+            return lock.tryLock(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
