@@ -301,12 +301,8 @@ def _score_summary(args, detector, counts: ScoreCounts) -> None:
     without_key = detector.pipeline_.records_without_key
     if counts.unjudged:   # before the summary line, as the launcher prints its warnings
         log.warning("%s", unjudged_warning(counts.unjudged))
-    unparsable = detector.pipeline_.unparsable_times
     print(f"{scored} sequences scored, {flagged} flagged "
-          f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}"
-          + (f", unparsable_times {unparsable}" if unparsable else "")
-          + (f", non_numeric_values {detector.pipeline_.non_numeric_values}"
-             if detector.pipeline_.non_numeric_values else "")
+          f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}{_value_counts(detector.pipeline_)}"
           + (f", records_without_key {without_key}" if without_key else "")
           + (f", split_sessions {detector.pipeline_.split_sessions}, extra_parts {detector.pipeline_.extra_parts}"
              if detector.pipeline_.split_sessions else "")
@@ -502,9 +498,7 @@ def cmd_evaluate(args) -> int:
         per_type = _per_type(batch, scores.scores, fields[args.kinds_field], next_event=next_event, label=label)
         report.parts.append("## ROC AUC per anomaly type\n")
         report.table(["type", "roc_auc"], sorted((per_type or {}).items()))
-    read = _read_summary(detector.pipeline_.report) + (f", unparsable_times {detector.pipeline_.unparsable_times}"
-                                                       if detector.pipeline_.unparsable_times else "") + (
-        f", non_numeric_values {detector.pipeline_.non_numeric_values}" if detector.pipeline_.non_numeric_values else "")
+    read = _read_summary(detector.pipeline_.report) + _value_counts(detector.pipeline_)
     report.text(f"Input read ({detector.pipeline_.reader.mode}): {read}.")
     report.text("Flagged sequences:\n\n" + explanations_markdown(detector.explain(batch, scores=scores)))
     path = report.write()
@@ -541,6 +535,13 @@ def _read_summary(report) -> str:
              "quarantine", "undecodable_lines", "absent_fields")
     keys = [k for k in order if k in d and (d.get(k) or k in always)]
     return ", ".join(f"{k} {json.dumps(d[k]) if k == 'bad_by_reason' else d[k]}" for k in keys)
+
+
+def _value_counts(pipeline) -> str:
+    """The values the last pass read as missing, when there were any (the launcher's summary keys, in its order):
+    ``", unparsable_times N, non_numeric_values N"``."""
+    counts = (("unparsable_times", pipeline.unparsable_times), ("non_numeric_values", pipeline.non_numeric_values))
+    return "".join(f", {name} {value}" for name, value in counts if value)
 
 
 def _f(value) -> str:
