@@ -1405,8 +1405,8 @@ class CsvReader(Reader):
         position = {name: index for index, name in enumerate(header)}
         indexes: list[int | None] = []
         for name, alternatives in self.aliases.items():
-            index = next((position[a] for a in alternatives if a in position), None)
             chosen = next((a for a in alternatives if a in position), None)
+            index = None if chosen is None else position[chosen]
             if chosen is not None and header.count(chosen) > 1:   # which of them? (read the same way on the JVM)
                 raise BadRecordError(source, 1, name, _repeated_column(chosen, header, name))
             if index is None:
