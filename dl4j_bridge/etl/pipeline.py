@@ -20,18 +20,16 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import errno
 import json
 import logging
 import os
-import stat
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..atomicfile import atomic_write_bytes, atomic_write_text
 from .errors import BadRecordError, EtlError, NotFittedError, SchemaError, SpecError
 from .readers import LINE_NUMBER, Reader, reader_from_dict
 from .schema import Schema
@@ -52,67 +50,6 @@ SPEC_VERSION = 3
 #: The versions read: 1 is a spec saved before ``overflow`` (its sessions are truncated, as they were); 1 and 2
 #: read text with line rules 1 (see ``readers.LINE_RULES``).
 SPEC_VERSIONS_READ = (1, 2, 3)
-
-
-def _file_mode(path: str) -> int:
-    """Permission bits for a file written at ``path``: those of the file there, else 0666 less the umask."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0o022)   # read it (setting it back at once)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically (UTF-8); see :func:`atomic_write_bytes`."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically.
-
-    The data goes to a temporary file in the same directory, which is flushed,
-    fsynced and then renamed over ``path`` with :func:`os.replace`; an
-    interrupted or failing write leaves any previous file untouched and no
-    temporary file behind.  A failure is an :class:`OSError` naming ``path``
-    (not the temporary file).  A symbolic link at ``path`` is replaced by the
-    file, as ``os.replace`` does: its target keeps its old content.
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(errno.ENOENT, f"cannot write {path}: the directory {directory} does not exist "
-                                "(create it first)", path)
-    try:
-        handle, temporary = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-    except OSError as error:
-        raise type(error)(error.errno, f"cannot write {path}: {error.strerror}", path) from error
-    try:
-        # mkstemp makes the file 0600: give it what the file it replaces had, else what a new file gets here
-        os.chmod(temporary, _file_mode(path))
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException as error:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        if isinstance(error, OSError) and error.errno is not None:
-            raise type(error)(error.errno, f"cannot write {path}: {error.strerror} (the file there, if any, is "
-                              "unchanged)", path) from error
-        raise
-    try:  # make the rename itself durable where the platform allows it
-        directory_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(directory_fd)
-        finally:
-            os.close(directory_fd)
-    except OSError:
-        pass
 
 
 class _PassState:
