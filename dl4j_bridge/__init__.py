@@ -26,7 +26,7 @@ from .network import FitHistory, Network
 from .progress import ProgressEvent
 from .session import JVMConfig, jvm_info, running_config, shutdown_jvm, start_jvm
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "BuildNotFoundError",

@@ -555,7 +555,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "doctor":
         from . import doctor
 
-        return doctor.run()
+        try:
+            return doctor.run()
+        except BrokenPipeError:   # `doctor | head -3`: quietly, as score
+            _quiet_stdout()
+            return EXIT_BROKEN_PIPE
     from .errors import Dl4jBridgeError
     from .etl import BadLineError
     from .etl.errors import QuarantineError

@@ -49,6 +49,9 @@ def run(stream=None) -> int:
     def show(key, value):
         print(f"{key:28s} {value}", file=stream)
 
+    from .version import build_identity
+
+    show("dl4j_bridge", build_identity() + f" ({os.path.dirname(os.path.abspath(__file__))})")
     ok, java = _java_version()
     show("java", java)
     if not ok:
@@ -72,6 +75,8 @@ def run(stream=None) -> int:
                 show(key, value)
                 if key == "nd4j.backend.class" and value == "":
                     problems.append("no ND4J backend loaded")
+        except BrokenPipeError:   # the report's reader went away, not a failure of the JVM
+            raise
         except Exception as exc:  # report every failure, whatever its type
             problems.append(f"the JVM or ND4J failed to start: {exc}")
 

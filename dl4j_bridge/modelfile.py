@@ -24,7 +24,7 @@ private copy is then a byte copy of the file).
 The manifest (format :data:`MANIFEST_FORMAT`, version :data:`MANIFEST_VERSION`)::
 
     {"format": "dl4j_bridge.manifest", "version": 1,
-     "versions": {"dl4j_bridge": "0.1.0", "python": "3.11.2", "numpy": "1.26.4", "dl4j": "1.0.0-M2.1",
+     "versions": {"dl4j_bridge": "0.1.0", "dl4j_bridge_git": "1609fe8a1b2c (in a git checkout)", "python": "3.11.2", "numpy": "1.26.4", "dl4j": "1.0.0-M2.1",
                   "java": "17.0.9"},
      "features": {"n_in": 52, "n_out": 2, "names": ["..."]},
      "etl_spec_sha256": "<hex> or null",
@@ -426,10 +426,12 @@ def manifest_fields(*, feature_names=None, detector: Optional[dict] = None) -> d
 
     import numpy
 
-    from . import __version__
+    from .version import __version__, git_revision
 
-    fields = {"versions": {"dl4j_bridge": __version__, "python": platform.python_version(),
-                           "numpy": numpy.__version__},
+    versions = {"dl4j_bridge": __version__, "python": platform.python_version(), "numpy": numpy.__version__}
+    if git_revision() is not None:
+        versions["dl4j_bridge_git"] = git_revision()
+    fields = {"versions": versions,
               "features": {"names": list(feature_names) if feature_names is not None else None}}
     if detector is not None:
         fields["detector"] = detector

@@ -22,6 +22,7 @@ from bridge_testing import REPO
 from dl4j_bridge import modelfile
 from dl4j_bridge.detectors import load_detector
 from dl4j_bridge.javaerrors import java_errors
+from dl4j_bridge.version import build_identity, git_revision
 
 PARITY = REPO / "java" / "src" / "test" / "resources" / "parity"
 BEFORE_MANIFEST = REPO / "tests" / "resources" / "detector_saved_before_manifest.zip"
@@ -254,7 +255,10 @@ def test_every_save_carries_a_manifest_of_what_it_wrote(saved):
         etl = z.read("dl4j_bridge.etl_spec.json")
         detector_doc = json.loads(z.read("dl4j_bridge.detector.json"))
     assert (manifest["format"], manifest["version"]) == ("dl4j_bridge.manifest", 1)
-    assert set(manifest["versions"]) == {"dl4j_bridge", "python", "numpy", "dl4j", "java"}
+    assert set(manifest["versions"]) == {"dl4j_bridge", "python", "numpy", "dl4j", "java"} | (
+        {"dl4j_bridge_git"} if git_revision() else set())
+    assert manifest["versions"].get("dl4j_bridge_git") == git_revision()
+    assert detector_doc["created_by"] == build_identity()
     assert manifest["versions"]["dl4j"] == "1.0.0-M2.1" and manifest["versions"]["dl4j_bridge"] == db.__version__
     assert manifest["versions"]["numpy"] == np.__version__
     assert {n: (e["size"], e["sha256"]) for n, e in manifest["entries"].items()} == hashes

@@ -125,7 +125,18 @@ def test_doctor_reports_and_exits_zero_when_ready(dist):
     out = assert_ok(proc)
     for key in ("java", "classpath", "dl4j.version", "nd4j.backend", "heap.max.bytes", "offheap.max.bytes"):
         assert key in out
+    from dl4j_bridge.version import build_identity
+    assert f"dl4j_bridge                  {build_identity()} (" in out   # which code, from where
     assert "1.0.0-M2.1" in out and "CPU" in out and out.rstrip().endswith("ready")
+
+
+def test_doctor_into_a_closed_pipe_is_quiet(dist):
+    code = ("import os, sys; from dl4j_bridge.cli import main\n"
+            "r, w = os.pipe(); os.close(r); os.dup2(w, 1)\n"
+            "sys.exit(main(['doctor']))")
+    proc = run_python(code)
+    assert proc.returncode == 141, proc.stderr
+    assert "Traceback" not in proc.stderr and "NOT READY" not in proc.stderr, proc.stderr
 
 
 def test_doctor_exits_nonzero_with_the_reason(tmp_path):

@@ -56,7 +56,7 @@ def pipeline_spec_text(pipeline) -> str:
 
 def detector_document(detector) -> dict:
     """The ``dl4j_bridge.detector.json`` object of a fitted detector."""
-    from .. import __version__
+    from ..version import build_identity
 
     detector._check_fitted()
     return {
@@ -69,7 +69,7 @@ def detector_document(detector) -> dict:
         "feature_names": list(detector.feature_names_),
         "n_events": int(detector.network_.config.n_out),
         "params": _jsonable(detector.get_params()),
-        "created_by": f"dl4j_bridge {__version__}",
+        "created_by": build_identity(),
     }
 
 
