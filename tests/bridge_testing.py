@@ -82,5 +82,6 @@ def read_with_java_reader(java_reader, lines, record_of, quarantine=None):
     counts = {"lines": int(report.lines), "records": int(report.records),
               "continuation_lines": int(report.continuationLines), "blank_lines": int(report.blankLines),
               "bad_lines": int(report.badLines),
-              "bad_by_reason": {str(k): int(v) for k, v in report.badByReason.items()}}
+              "bad_by_reason": {str(k): int(v) for k, v in report.badByReason.items()},
+              "duplicate_key_records": int(report.duplicateKeyRecords)}
     return records, counts

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from bridge_testing import DIST, REPO, missing_resource
+from dl4j_bridge.etl.readers import duplicate_key_warning
 
 WINDOW = 8
 
@@ -736,6 +737,25 @@ def test_an_output_that_cannot_be_opened_leaves_an_earlier_quarantine_whole(dete
                    quarantine, "--output", tmp_path / "no" / "rows.jsonl")
         assert proc.returncode == 3, proc.stderr[-3000:]
         assert quarantine.read_text() == '{"line": 1}\n'
+
+
+def test_both_count_and_name_json_records_that_repeat_a_key(classifier_zip, logs, tmp_path):
+    """A repeated key took its last value on both sides without a word: the earlier values were lost silently.
+    Both now count such records, name the first, and still score them with the last value."""
+    lines = logs["test_jsonl"].read_text(encoding="utf-8").splitlines()
+    for index in (40, 41, 300):
+        record = json.loads(lines[index])
+        key, value = next(iter(record.items()))
+        lines[index] = lines[index][:-1] + f", {json.dumps(key)}: {json.dumps(value)}}}"   # the same key again
+    odd = tmp_path / "repeats.jsonl"
+    odd.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, results, proc = _launcher_against_python(classifier_zip, odd)
+    summary = json.loads(proc.stderr.strip().splitlines()[-1])
+    words = duplicate_key_warning(str(odd), 3, 41)
+    assert summary["duplicate_key_records"] == 3 and words in proc.stderr, proc.stderr[-2000:]
+    python = _python("score", "--model", classifier_zip, "--input", odd)
+    assert words in python.stderr, python.stderr[-2000:]
+    assert ", duplicate_key_records 3" in python.stderr.strip().splitlines()[-1]
 
 
 def test_both_count_and_name_values_of_a_numeric_field_that_are_not_numbers(classifier_zip, logs, tmp_path):

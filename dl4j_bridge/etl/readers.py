@@ -299,6 +299,10 @@ class ReadReport:
         Header lines (CSV: 1).
     undecodable_lines : int
         Lines holding bytes invalid in the encoding (kept, with U+FFFD).
+    duplicate_key_records : int
+        JSON lines with an object that names a key twice (at any depth): read with the key's last value, as
+        ``json.loads`` reads them, so the earlier values are lost; counted and warned about (the first line
+        named), never silently.
     absent_fields : list of str
         Mapped fields the input does not have, left missing on every row: only fields a read allowed to be
         absent (``optional`` of :meth:`Reader.iter_chunks`; any other is an error).
@@ -314,6 +318,7 @@ class ReadReport:
     quarantine: str | None = None
     header_lines: int = 0
     undecodable_lines: int = 0
+    duplicate_key_records: int = 0
     absent_fields: list[str] = dc_field(default_factory=list)
 
     @property
@@ -510,7 +515,7 @@ class Reader:
         finally:
             sink.close()
         first = True   # the warnings below: once per source (a pipeline reads its sources several times)
-        if self.report.bad_lines or self.report.undecodable_lines:
+        if self.report.bad_lines or self.report.undecodable_lines or self.report.duplicate_key_records:
             key = _read_key(source) if key is _UNKNOWN else key
             if write and key is not None and self.report.bad_lines:  # complete: its bad lines are all quarantined
                 history["quarantined"].add(key)
@@ -525,6 +530,9 @@ class Reader:
             logger.log(level, "%s: %d lines hold bytes that are not valid %s; they were read with U+FFFD in their "
                        "place (pass encoding= if the file has another one)", name,
                        self.report.undecodable_lines, self.encoding)
+        if self.report.duplicate_key_records:
+            logger.log(level, "%s", duplicate_key_warning(name, self.report.duplicate_key_records,
+                                                          self._first_duplicate_key_line))
         self._finish_read()
 
     def reset_quarantine(self) -> None:
@@ -551,6 +559,9 @@ class Reader:
             history = {"quarantine": self.quarantine, "started": False, "quarantined": set(), "warned": set()}
             self._history = history
         return history
+
+    #: The line of the first record that repeats a JSON key in the current read (JSON lines only).
+    _first_duplicate_key_line: int | None = None
 
     def _start_read(self) -> None:
         """Per-read state of subclasses."""
@@ -1002,6 +1013,13 @@ def _check_not_reserved(name: str, where: str) -> None:
         raise SpecError(f"{where}: {name!r} {_reserved_message(name, 'input')}")
 
 
+def duplicate_key_warning(source: str, records: int, first_line: int | None) -> str:
+    """The warning for JSON records that repeat a key (the launcher's ``ReadReport.duplicateKeyWarning``)."""
+    return (f"{source}: {records} JSON records repeat a key in one object (the first on line {first_line}); each "
+            "repeated key was read with its last value, the earlier ones are lost: fix whatever writes these logs, "
+            "or rename one of the keys")
+
+
 def _reserved_message(name: str, what: str) -> str:
     return (f"is reserved for the line number of each record; read that {what} field under another name, e.g. "
             f"fields={{'line': {name!r}, ...}}")
@@ -1058,6 +1076,7 @@ class JsonLinesReader(Reader):
         self._unseen = set(self.aliases or ())  # mapped fields none of whose paths any record had so far
         self._keys: dict[str, None] = {}       # dotted keys of the first records, for the error
         self._int_fields = [name for name, kind in self.types.items() if kind == "int"]
+        self._first_duplicate_key_line = None
 
     def _finish_read(self) -> None:
         if not self._unseen or not self._objects or self.aliases is None:
@@ -1103,7 +1122,15 @@ class JsonLinesReader(Reader):
 
     def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
         next_line = 1
-        loads = json.loads
+        repeats = [0]   # objects that named a key twice, so far
+
+        def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            obj = dict(pairs)   # json.loads's own result: the first key's place, the last key's value
+            if len(obj) != len(pairs):
+                repeats[0] += 1
+            return obj
+
+        loads = json.JSONDecoder(object_pairs_hook=unique_keys).decode
         for block in self._blocks(source):
             records: list[dict[str, Any]] = []
             numbers: list[int] = []
@@ -1123,7 +1150,12 @@ class JsonLinesReader(Reader):
                     sink.bad(number, None, "invalid JSON", f"nested deeper than {JSON_MAX_DEPTH} levels", line)
                     continue
                 try:
+                    before = repeats[0]
                     record = loads(text)
+                    if repeats[0] != before and isinstance(record, dict):   # a record (not a bad line) lost values
+                        self.report.duplicate_key_records += 1
+                        if self._first_duplicate_key_line is None:
+                            self._first_duplicate_key_line = number
                     extracted = self._extract(record, number) if isinstance(record, dict) else None
                 except ValueError as error:  # also integers of more than 4300 digits
                     sink.bad(number, None, "invalid JSON", str(error), line)

@@ -119,15 +119,24 @@ public final class JsonLinesRecordReader extends RecordReader {
             return;
         }
         JsonNode node;
+        boolean repeatsKey = false;
         try {
-            node = JsonValues.MAPPER.readTree(text);
-        } catch (IOException e) {
-            policy.bad(number, null, "invalid JSON", firstLine(e.getMessage()), line);
-            return;
+            node = JsonValues.UNIQUE_KEYS_MAPPER.readTree(text);
+        } catch (IOException unique) {
+            try {   // valid JSON only with a key repeated: the last value, as json.loads
+                node = JsonValues.MAPPER.readTree(text);
+                repeatsKey = true;
+            } catch (IOException e) {
+                policy.bad(number, null, "invalid JSON", firstLine(e.getMessage()), line);
+                return;
+            }
         }
         if (node == null || !node.isObject()) {
             policy.bad(number, null, "not a JSON object", node == null ? "empty" : pythonTypeName(node), line);
             return;
+        }
+        if (repeatsKey && report.duplicateKeyRecords++ == 0) {   // a record that lost values: counted (Python too)
+            report.firstDuplicateKeyLine = number;
         }
         objects++;
         if (!unseen.isEmpty()) {

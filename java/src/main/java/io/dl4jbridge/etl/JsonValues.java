@@ -19,6 +19,11 @@ public final class JsonValues {
             .configure(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS, true)
             .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true);
 
+    /** {@link #MAPPER} refusing an object that names a key twice: tells a JSON line that does (read then with
+     *  {@link #MAPPER}, which keeps the last value as Python does) from one that does not, in one parse. */
+    public static final ObjectMapper UNIQUE_KEYS_MAPPER = MAPPER.copy()
+            .configure(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY, true);
+
     /** Deepest nesting of arrays and objects a JSON line may have (both sides): a deeper line is invalid JSON. */
     public static final int MAX_DEPTH = 200;
 

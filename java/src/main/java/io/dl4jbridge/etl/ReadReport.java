@@ -27,6 +27,11 @@ public final class ReadReport {
     /** Lines that held bytes invalid in the spec's encoding, read with U+FFFD in their place (set by whoever
      *  decodes the bytes: {@link CountingDecoder}). */
     public long undecodableLines;
+    /** JSON lines with an object naming a key twice (at any depth), read with the key's last value as Python's
+     *  {@code json.loads} reads them: counted and warned about, never silently. */
+    public long duplicateKeyRecords;
+    /** The line of the first of {@link #duplicateKeyRecords}, or 0. */
+    public long firstDuplicateKeyLine;
     /** Mapped fields the input does not have, missing on every row (only those a read allows to be absent). */
     public final List<String> absentFields = new ArrayList<>();
     /** Why each of {@link #absentFields} is absent: the message an error would have given. */
@@ -46,7 +51,15 @@ public final class ReadReport {
         out.put("header_lines", headerLines);
         out.put("absent_fields", new ArrayList<>(absentFields));
         out.put("undecodable_lines", undecodableLines);
+        out.put("duplicate_key_records", duplicateKeyRecords);
         return out;
+    }
+
+    /** The warning for {@link #duplicateKeyRecords}, word for word Python's {@code duplicate_key_warning}. */
+    public String duplicateKeyWarning() {
+        return source + ": " + duplicateKeyRecords + " JSON records repeat a key in one object (the first on line "
+                + firstDuplicateKeyLine + "); each repeated key was read with its last value, the earlier ones are "
+                + "lost: fix whatever writes these logs, or rename one of the keys";
     }
 
     /** The warning for {@link #undecodableLines}, in Python's words but with the launcher's advice. */

@@ -15,7 +15,7 @@ import java.util.Map;
  * What a scoring pass counted, with the launcher's summary keys and Python's meanings: {@code summary} (the
  * source), {@code lines}, {@code header_lines} (CSV), {@code records}, {@code blank_lines},
  * {@code continuation_lines}, {@code bad_lines}, {@code bad_by_reason}, then when they happened
- * {@code absent_fields}, {@code undecodable_lines}, {@code unparsable_times}, for sessions
+ * {@code absent_fields}, {@code undecodable_lines}, {@code duplicate_key_records}, {@code unparsable_times}, for sessions
  * {@code records_without_key}, {@code split_sessions} / {@code extra_parts}, {@code truncated_sessions} /
  * {@code truncated_records}, then {@code unjudged_sequences}, and always {@code sequences}, {@code flagged},
  * {@code threshold}. {@link #warnings} holds what the launcher prints as warnings, one sentence each, in the same
@@ -67,6 +67,10 @@ public final class ScoreSummary {
         if (report.undecodableLines > 0) {
             s.put("undecodable_lines", report.undecodableLines);
             warnings.add(report.undecodableWarning(scorer.etlSpec().encoding()));
+        }
+        if (report.duplicateKeyRecords > 0) {
+            s.put("duplicate_key_records", report.duplicateKeyRecords);
+            warnings.add(report.duplicateKeyWarning());
         }
         long unparsableTimes = 0;
         for (Transform t : stream.etl().transforms()) {
