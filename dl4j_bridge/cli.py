@@ -295,7 +295,7 @@ def _score_summary(args, detector, counts: ScoreCounts) -> None:
     scored, flagged = counts.scored, counts.flagged
     if scored == 0:
         print(f"dl4j-bridge: {args.input} yields no complete sequence to score; "
-              f"{_read_summary(detector.pipeline_.report)}", file=sys.stderr)
+              f"{_read_summary(detector.pipeline_.report)}{_value_counts(detector.pipeline_)}", file=sys.stderr)
         return
     report = detector.pipeline_.report
     without_key = detector.pipeline_.records_without_key
@@ -539,9 +539,10 @@ def _read_summary(report) -> str:
 
 
 def _value_counts(pipeline) -> str:
-    """The values the last pass read as missing, when there were any (the launcher's summary keys, in its order):
-    ``", unparsable_times N, non_numeric_values N"``."""
-    counts = (("unparsable_times", pipeline.unparsable_times), ("non_numeric_values", pipeline.non_numeric_values))
+    """What the last pass read as missing or left unscored, when there was any (the launcher's summary keys, in its
+    order): ``", unparsable_times N, non_numeric_values N, unwindowed_records N"``."""
+    counts = (("unparsable_times", pipeline.unparsable_times), ("non_numeric_values", pipeline.non_numeric_values),
+              ("unwindowed_records", pipeline.unwindowed_records))
     return "".join(f", {name} {value}" for name, value in counts if value)
 
 

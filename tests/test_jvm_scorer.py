@@ -21,6 +21,7 @@ import pytest
 
 from bridge_testing import DIST, REPO, missing_resource
 from dl4j_bridge.etl.readers import duplicate_key_warning
+from dl4j_bridge.etl.sequences import unwindowed_warning
 
 WINDOW = 8
 
@@ -756,6 +757,28 @@ def test_both_count_and_name_json_records_that_repeat_a_key(classifier_zip, logs
     python = _python("score", "--model", classifier_zip, "--input", odd)
     assert words in python.stderr, python.stderr[-2000:]
     assert ", duplicate_key_records 3" in python.stderr.strip().splitlines()[-1]
+
+
+def test_both_count_and_name_the_records_after_the_last_full_window(classifier_zip, logs, tmp_path):
+    """The classifier's windows have stride 2: with one record more, the last one is in no window. Both sides
+    scored it nowhere without a word; both now count it (unwindowed_records) and name its line."""
+    lines = logs["test_jsonl"].read_text(encoding="utf-8").splitlines()
+    if (len(lines) - WINDOW) % 2 == 0:
+        lines = lines[:-1]
+    odd = tmp_path / "odd_tail.jsonl"
+    odd.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, results, proc = _launcher_against_python(classifier_zip, odd)
+    summary = json.loads(proc.stderr.strip().splitlines()[-1])
+    words = unwindowed_warning(1, len(lines), WINDOW, 2, False, len(results))
+    assert summary["unwindowed_records"] == 1 and words in proc.stderr, proc.stderr[-2000:]
+    assert max(line for r in results for line in r["line_numbers"]) == len(lines) - 1
+    python = _python("score", "--model", classifier_zip, "--input", odd)
+    assert words in python.stderr, python.stderr[-2000:]
+    assert ", unwindowed_records 1" in python.stderr.strip().splitlines()[-1]
+    even = tmp_path / "even_tail.jsonl"
+    even.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    proc = _launcher("score", "--model", classifier_zip, "--input", even, "--all")
+    assert "unwindowed_records" not in proc.stderr, proc.stderr[-2000:]
 
 
 def test_both_count_and_name_values_of_a_numeric_field_that_are_not_numbers(classifier_zip, logs, tmp_path):

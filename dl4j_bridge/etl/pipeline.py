@@ -119,6 +119,9 @@ class Pipeline:
         #: pass longer than ``max_length`` (cut to their first steps), and the records cut off (not scored).
         self.truncated_sessions = 0
         self.truncated_records = 0
+        #: Windows: records of the last transforming pass in no window (after the last full window, between
+        #: windows with a stride longer than one, or an input shorter than one window): not scored.
+        self.unwindowed_records = 0
         if isinstance(self.split, KeySplit) and isinstance(self.sequence, Sessions) \
                 and self.split.key != self.sequence.key:
             logger.warning("KeySplit key %r differs from the session key %r", self.split.key, self.sequence.key)
@@ -356,6 +359,7 @@ class Pipeline:
         self.extra_parts = sum(getattr(b, "extra_parts", 0) for b in builders.values())
         self.truncated_sessions = sum(getattr(b, "truncated_sessions", 0) for b in builders.values())
         self.truncated_records = sum(getattr(b, "truncated_records", 0) for b in builders.values())
+        self.unwindowed_records = sum(getattr(b, "unwindowed_records", 0) for b in builders.values())
 
     def _builder(self, session_labels: Mapping[Any, int] | None):
         if isinstance(self.sequence, Sessions):

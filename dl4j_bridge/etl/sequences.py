@@ -172,8 +172,17 @@ class Windows:
     Notes
     -----
     Window ``k`` of a part covers steps ``k*stride .. k*stride+length-1`` of
-    that part.  Windows never cross the train/test split (each part is its
-    own stream).  The window label is 1 when any step label is 1.
+    that part (and, with ``next_event``, the step after them).  Windows never
+    cross the train/test split (each part is its own stream).  The window label
+    is 1 when any step label is 1.
+
+    A record in no window is never scored (nor trained on): those after the
+    last full window when ``(records - length) % stride`` is not 0, those
+    between windows when ``stride`` is longer than a window, and every record
+    of a stream shorter than one window without ``pad_last``.  They are counted
+    in ``unwindowed_records`` (the pipeline's, the ``score`` summaries') with a
+    warning naming the first, never dropped silently; ``stride=1`` leaves none
+    but a stream's shortness.
     """
 
     kind = "windows"
@@ -194,6 +203,24 @@ class Windows:
                 "next_event": self.next_event, "pad_last": self.pad_last}
 
 
+def unwindowed_warning(records: int, first_line: int, length: int, stride: int, next_event: bool,
+                       windows: int) -> str:
+    """The warning for records in no window (the launcher's ``WindowAssembler.unwindowedWarning``, word for word).
+
+    ``windows`` is the number of windows the input gave: 0 when it is shorter than one.
+    """
+    head = (f"{records} record(s) are in no window and were not scored (unwindowed_records; the first on line "
+            f"{first_line}): ")
+    need = f"length={length}" + (" plus the next event" if next_event else "")
+    if windows == 0:
+        return head + (f"the input is shorter than one window ({need}); pad_last = true ([sequence] pad_last) "
+                       "scores such an input as one padded window")
+    between = stride > length + (1 if next_event else 0)
+    return (head + f"windows of {need}, stride={stride} leave out the records after the last full window"
+            + (" and those between windows (the stride is longer than a window)" if between else "")
+            + ". To score every record, use stride = 1 ([sequence] stride) and retrain")
+
+
 class _WindowBuilder:
     def __init__(self, spec: Windows, feature_names: list[str]):
         self.spec = spec
@@ -202,6 +229,28 @@ class _WindowBuilder:
         self.emitted = 0
         self.seen = 0
         self.skip = 0  # steps still to skip when the stride is longer than the buffer
+        #: records in no emitted window (nor its next event): never scored; and the line of the first
+        self.unwindowed_records = 0
+        self.first_unwindowed_line: int | None = None
+
+    @property
+    def _need(self) -> int:
+        return self.spec.length + (1 if self.spec.next_event else 0)
+
+    def _account(self, first_index: int, line_numbers: np.ndarray, emitted: int) -> None:
+        """Count the records at stream indices ``first_index ..`` that no window can cover any more (they are
+        leaving the buffer) and none of the first ``emitted`` windows covers."""
+        if not len(line_numbers):
+            return
+        index = first_index + np.arange(len(line_numbers), dtype=np.int64)
+        stride = self.spec.stride
+        lowest = np.maximum(0, (index - self._need) // stride + 1)   # the first window that can reach the record
+        highest = np.minimum(emitted - 1, index // stride)            # the last window starting at or before it
+        out = lowest > highest
+        if out.any():
+            self.unwindowed_records += int(out.sum())
+            if self.first_unwindowed_line is None:
+                self.first_unwindowed_line = int(line_numbers[np.argmax(out)])
 
     def add(self, steps: Steps) -> SequenceBatch | None:
         if not len(steps):
@@ -210,31 +259,42 @@ class _WindowBuilder:
         if self.skip:
             skipped = min(self.skip, len(steps))
             self.skip -= skipped
+            self._account(self.seen - len(steps), steps.line_numbers[:skipped], self.emitted)
             steps = steps.take(slice(skipped, None))
             if not len(steps):
                 return None
         buffer = steps if self.buffer is None else Steps.concat([self.buffer, steps])
+        buffer_start = self.seen - len(buffer)   # the stream index of buffer[0]: the buffer ends at the last step
         length, stride = self.spec.length, self.spec.stride
-        need = length + (1 if self.spec.next_event else 0)
-        last_start = len(buffer) - need
+        last_start = len(buffer) - self._need
         if last_start < 0:
             self.buffer = buffer
             return None
         starts = np.arange(0, last_start + 1, stride)
         batch = self._windows(buffer, starts)
+        self.emitted += len(starts)
+        dropped = min(int(starts[-1]) + stride, len(buffer))   # before the next window's start: final now
+        self._account(buffer_start, buffer.line_numbers[:dropped], self.emitted)
         self.buffer = buffer.take(slice(int(starts[-1]) + stride, None))
         self.skip = max(0, int(starts[-1]) + stride - len(buffer))
-        self.emitted += len(starts)
         return batch
 
     def finish(self) -> SequenceBatch | None:
-        if self.spec.pad_last and self.emitted == 0 and self.buffer is not None and len(self.buffer):
-            buffer = self.buffer
-            n = min(len(buffer), self.spec.length)
-            batch = self._pad(buffer.take(slice(0, n)))
+        batch = None
+        rest = self.buffer if self.buffer is not None else None
+        if self.spec.pad_last and self.emitted == 0 and rest is not None and len(rest):
+            n = min(len(rest), self.spec.length)
+            batch = self._pad(rest.take(slice(0, n)))
             self.emitted += 1
-            return batch
-        return None
+            rest = rest.take(slice(n, None))   # (none: a stream without a window is shorter than one)
+        elif rest is not None and len(rest):
+            self._account(self.seen - len(rest), rest.line_numbers, self.emitted)
+        self.buffer = None
+        if self.unwindowed_records:
+            logger.warning("%s", unwindowed_warning(self.unwindowed_records, self.first_unwindowed_line,
+                                                    self.spec.length, self.spec.stride, self.spec.next_event,
+                                                    self.emitted))
+        return batch
 
     def _windows(self, buffer: Steps, starts: np.ndarray) -> SequenceBatch:
         length = self.spec.length

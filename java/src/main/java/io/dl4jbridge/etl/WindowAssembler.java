@@ -9,6 +9,9 @@ import java.util.function.Consumer;
  * k*stride+length-1} and is emitted as soon as its last step (or, for next-event windows, the step
  * after it) arrives. Memory: {@code length + stride} steps. With {@code pad_last}, a stream shorter
  * than one window gives one padded window at the end.
+ *
+ * <p>A step in no window (nor a window's next event) is never scored: it is counted in
+ * {@link #unwindowedRecords()}, with the line of the first, as Python's {@code _WindowBuilder} counts it.
  */
 public final class WindowAssembler implements SequenceAssembler {
     private final int length;
@@ -21,6 +24,8 @@ public final class WindowAssembler implements SequenceAssembler {
     private long seen;
     private long nextStart;
     private long emitted;
+    private long unwindowed;
+    private long firstUnwindowedLine = -1;
 
     public WindowAssembler(int length, int stride, boolean nextEvent, boolean padLast, int features) {
         if (length < 1 || stride < 1) {
@@ -33,17 +38,33 @@ public final class WindowAssembler implements SequenceAssembler {
         this.features = features;
     }
 
+    private int need() {
+        return length + (nextEvent ? 1 : 0);
+    }
+
+    /** Counts the step at stream index {@code index} if none of the windows emitted so far covers it (called
+     *  when no later window can: the step is leaving the buffer). */
+    private void account(long index, long line) {
+        long lowest = Math.max(0, Math.floorDiv(index - need(), stride) + 1);
+        long highest = Math.min(emitted - 1, index / stride);
+        if (lowest > highest) {
+            if (unwindowed++ == 0) {
+                firstUnwindowedLine = line;
+            }
+        }
+    }
+
     @Override
     public void add(Step step, Consumer<Sequence> out) {
         if (seen < nextStart) {  // a stride longer than the window skips steps
+            account(seen, step.line);
             seen++;
             bufferStart = seen;
             return;
         }
         buffer.add(step);
         seen++;
-        int need = length + (nextEvent ? 1 : 0);
-        while (seen >= nextStart + need) {
+        while (seen >= nextStart + need()) {
             int from = (int) (nextStart - bufferStart);
             List<Step> steps = buffer.subList(from, from + length);
             int nextId = -1;
@@ -59,6 +80,9 @@ public final class WindowAssembler implements SequenceAssembler {
         }
         long drop = Math.min(nextStart - bufferStart, buffer.size());
         if (drop > 0 && emitted > 0) {
+            for (int i = 0; i < drop; i++) {
+                account(bufferStart + i, buffer.get(i).line);
+            }
             buffer.subList(0, (int) drop).clear();
             bufferStart += drop;
         }
@@ -70,7 +94,35 @@ public final class WindowAssembler implements SequenceAssembler {
             List<Step> steps = buffer.subList(0, Math.min(buffer.size(), length));
             out.accept(new Sequence(steps.get(0).line, steps, length, features, -1, -1));
             emitted++;
+        } else {
+            for (int i = 0; i < buffer.size(); i++) {
+                account(bufferStart + i, buffer.get(i).line);
+            }
         }
         buffer.clear();
+    }
+
+    /** Steps in no emitted window (nor its next event) so far: never scored. Final after {@link #finish}. */
+    public long unwindowedRecords() {
+        return unwindowed;
+    }
+
+    /** The windows emitted (a padded one included). */
+    public long windows() {
+        return emitted;
+    }
+
+    /** Python's {@code dl4j_bridge.etl.sequences.unwindowed_warning}, word for word. */
+    public String unwindowedWarning() {
+        String head = unwindowed + " record(s) are in no window and were not scored (unwindowed_records; the first on "
+                + "line " + firstUnwindowedLine + "): ";
+        String need = "length=" + length + (nextEvent ? " plus the next event" : "");
+        if (emitted == 0) {
+            return head + "the input is shorter than one window (" + need + "); pad_last = true ([sequence] "
+                    + "pad_last) scores such an input as one padded window";
+        }
+        return head + "windows of " + need + ", stride=" + stride + " leave out the records after the last full window"
+                + (stride > need() ? " and those between windows (the stride is longer than a window)" : "")
+                + ". To score every record, use stride = 1 ([sequence] stride) and retrain";
     }
 }

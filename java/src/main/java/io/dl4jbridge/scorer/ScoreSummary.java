@@ -2,6 +2,7 @@ package io.dl4jbridge.scorer;
 
 import io.dl4jbridge.etl.ReadReport;
 import io.dl4jbridge.etl.SessionAssembler;
+import io.dl4jbridge.etl.WindowAssembler;
 import io.dl4jbridge.etl.TimestampTransform;
 import io.dl4jbridge.etl.Transform;
 
@@ -15,7 +16,8 @@ import java.util.Map;
  * What a scoring pass counted, with the launcher's summary keys and Python's meanings: {@code summary} (the
  * source), {@code lines}, {@code header_lines} (CSV), {@code records}, {@code blank_lines},
  * {@code continuation_lines}, {@code bad_lines}, {@code bad_by_reason}, then when they happened
- * {@code absent_fields}, {@code undecodable_lines}, {@code duplicate_key_records}, {@code unparsable_times}, for sessions
+ * {@code absent_fields}, {@code undecodable_lines}, {@code duplicate_key_records}, {@code unparsable_times},
+ * {@code non_numeric_values}, {@code unwindowed_records}, for sessions
  * {@code records_without_key}, {@code split_sessions} / {@code extra_parts}, {@code truncated_sessions} /
  * {@code truncated_records}, then {@code unjudged_sequences}, and always {@code sequences}, {@code flagged},
  * {@code threshold}. {@link #warnings} holds what the launcher prints as warnings, one sentence each, in the same
@@ -91,6 +93,13 @@ public final class ScoreSummary {
         }
         if (nonNumbers > 0) {
             s.put("non_numeric_values", nonNumbers);
+        }
+        if (stream.etl().assembler() instanceof WindowAssembler) {   // in no window: not scored, counted
+            WindowAssembler windows = (WindowAssembler) stream.etl().assembler();
+            if (windows.unwindowedRecords() > 0) {
+                s.put("unwindowed_records", windows.unwindowedRecords());
+                warnings.add(windows.unwindowedWarning());
+            }
         }
         if (stream.etl().assembler() instanceof SessionAssembler) {   // left out of every session: counted
             SessionAssembler sessions = (SessionAssembler) stream.etl().assembler();

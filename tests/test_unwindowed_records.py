@@ -1,0 +1,119 @@
+"""Records in no window are counted on both sides (unwindowed_records), never dropped silently.
+
+A window stride longer than 1 leaves out the records after the last full window (and, longer than a window,
+those between windows); an input shorter than one window gives none. Python's ``_WindowBuilder`` and the
+launcher's ``WindowAssembler`` must cover the same records with the same windows and count the rest the same way.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dl4j_bridge.etl.sequences import Steps, Windows, unwindowed_warning
+
+
+def _steps(n: int) -> Steps:
+    return Steps(np.arange(n, dtype=np.float32).reshape(n, 1), (np.arange(n) % 5).astype(np.int32),
+                 np.zeros(n, np.int8), np.arange(1, n + 1, dtype=np.int64) * 2)   # lines 2, 4, 6, ...
+
+
+def _python(n, length, stride, next_event, pad_last, chunks):
+    builder = Windows(length, stride, next_event=next_event, pad_last=pad_last).builder(["f"])
+    steps, windows, start, turn = _steps(n), [], 0, 0
+    while start < n:
+        size = chunks[turn % len(chunks)]
+        turn += 1
+        batch = builder.add(steps.take(slice(start, start + size)))
+        start += size
+        if batch is not None:
+            windows += _rows(batch)
+    batch = builder.finish()
+    if batch is not None:
+        windows += _rows(batch)
+    return windows, builder
+
+
+def _rows(batch):
+    return [([int(line) for line, real in zip(lines, mask) if real], int(next_id))
+            for lines, mask, next_id in zip(batch.line_numbers, batch.mask, batch.next_ids)]
+
+
+def _java(n, length, stride, next_event, pad_last):
+    import jpype
+
+    assembler = jpype.JClass("io.dl4jbridge.etl.WindowAssembler")(length, stride, next_event, pad_last, 1)
+    Step = jpype.JClass("io.dl4jbridge.etl.Step")
+    windows = []
+
+    @jpype.JImplements("java.util.function.Consumer")
+    class Collect:
+        @jpype.JOverride
+        def accept(self, sequence):
+            lines = [int(v) for v in sequence.lineNumbers][:int(sequence.length)]
+            windows.append(([v for v in lines if v >= 0], int(sequence.nextId)))
+
+    collect = Collect()
+    for i in range(n):
+        assembler.add(Step(jpype.JArray(jpype.JFloat)([float(i)]), i % 5, 0, (i + 1) * 2, None, 0.0), collect)
+    assembler.finish(collect)
+    return windows, assembler
+
+
+def _brute_force(n, windows, next_event):
+    covered = set()
+    for lines, next_id in windows:
+        covered.update(lines)
+        if next_event and next_id >= 0:
+            covered.add(lines[-1] + 2)
+    missing = [line for line in range(2, 2 * n + 1, 2) if line not in covered]
+    return len(missing), (missing[0] if missing else None)
+
+
+@pytest.mark.parametrize("n,length,stride,next_event,pad_last", list(itertools.product(
+    [0, 1, 4, 10, 11, 23, 61], [1, 3, 10], [1, 2, 3, 10, 13], [False, True], [False, True])))
+def test_python_counts_exactly_the_records_no_window_holds(n, length, stride, next_event, pad_last):
+    for chunks in ((1,), (7,), (4, 9), (1000,)):
+        windows, builder = _python(n, length, stride, next_event, pad_last, chunks)
+        count, first = _brute_force(n, windows, next_event)
+        assert (builder.unwindowed_records, builder.first_unwindowed_line) == (count, first), chunks
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(0, 80), length=st.integers(1, 12), stride=st.integers(1, 16), next_event=st.booleans(),
+       pad_last=st.booleans(), chunk=st.integers(1, 30))
+def test_the_launchers_assembler_makes_the_same_windows_and_counts(jvm, n, length, stride, next_event, pad_last,
+                                                                   chunk):
+    python, builder = _python(n, length, stride, next_event, pad_last, (chunk,))
+    java, assembler = _java(n, length, stride, next_event, pad_last)
+    assert java == python
+    assert int(assembler.unwindowedRecords()) == builder.unwindowed_records
+    if builder.unwindowed_records:
+        assert str(assembler.unwindowedWarning()) == unwindowed_warning(
+            builder.unwindowed_records, builder.first_unwindowed_line, length, stride, next_event, builder.emitted)
+
+
+def test_the_warning_says_what_was_left_out_and_what_to_do(caplog):
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.sequences"):
+        _, builder = _python(1049, 50, 50, False, False, (100,))
+    assert builder.unwindowed_records == 49 and builder.first_unwindowed_line == 2002
+    assert ("49 record(s) are in no window and were not scored (unwindowed_records; the first on line 2002): "
+            "windows of length=50, stride=50 leave out the records after the last full window. To score every "
+            "record, use stride = 1 ([sequence] stride) and retrain") in caplog.messages
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.sequences"):
+        _python(5, 10, 1, True, False, (100,))
+    assert ("5 record(s) are in no window and were not scored (unwindowed_records; the first on line 2): the input "
+            "is shorter than one window (length=10 plus the next event); pad_last = true ([sequence] pad_last) "
+            "scores such an input as one padded window") in caplog.messages
+
+
+def test_stride_one_leaves_nothing_out():
+    for next_event in (False, True):
+        _, builder = _python(500, 10, 1, next_event, False, (33,))
+        assert builder.unwindowed_records == 0
