@@ -199,6 +199,9 @@ class BaseDetector:
     def _n_out(self, batch: SequenceBatch, y) -> int:
         raise NotImplementedError
 
+    def _check_training_batch(self, batch: SequenceBatch) -> None:
+        """Refuse training data this kind of detector cannot learn from (a ValueError saying what to do)."""
+
     def _training_targets(self, batch: SequenceBatch, y) -> np.ndarray:
         """Class id per step ``[batch, time]``, -1 where a step is not trained on."""
         raise NotImplementedError
@@ -355,6 +358,7 @@ class BaseDetector:
         # 0/1 per sequence, from y when given (the validation split, best_f1 and k_sigma read the same labels
         # the network trains on)
         seq_labels = self._sequence_labels(batch, y_all)
+        self._check_training_batch(batch)
         # the network's width from every sequence given, before any is held out for validation
         n_out = self._n_out(batch, y_all)
         if validation is not None:

@@ -230,6 +230,23 @@ class NextEventDetector(BaseDetector):
                              "Template transform in the pipeline, or sequence_batch(..., step_ids=...)")
         return batch.step_ids, batch.next_ids
 
+    def _check_training_batch(self, batch: SequenceBatch) -> None:
+        """Training needs events to predict: ids all the unknown one (a pipeline without a Template transform,
+        numeric-only data) would train a network that flags every window."""
+        step_ids, next_ids = self._ids(batch)
+        real = batch.mask > 0
+        seen = np.unique(np.concatenate([step_ids[real].ravel(), np.asarray(next_ids).ravel()]))
+        known = seen[(seen >= 0) & (seen != self.oov_id)]
+        if not len(known):
+            raise ValueError(
+                f"every event id of the training windows is the unknown-template id {self.oov_id}: a next-event "
+                "detector learns which log template follows which, and these steps have none (a pipeline without "
+                "a Template transform, e.g. numeric-only data such as metrics). Add Template(<message field>) to "
+                "the pipeline, or, with labelled data, use a SequenceClassifier")
+        if len(known) == 1:
+            log.warning("the training windows hold one event id only (%d): a next-event detector can only learn "
+                        "that it repeats; every other event will be flagged", int(known[0]))
+
     def _n_out(self, batch: SequenceBatch, y) -> int:
         if self.n_events is not None:
             return int(self.n_events)

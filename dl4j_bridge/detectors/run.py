@@ -471,6 +471,11 @@ def build_detector(name: str, spec: dict, n_events: Optional[int], seed: int, *,
                           "\"next_event\" to learn from normal logs alone")
     if kind == "sequence_classifier":
         _check_classes(name, spec, pipeline)
+    if kind == "next_event" and pipeline is not None and pipeline.template_transform is None:
+        raise ConfigError(f"[detectors.{name}] (kind \"next_event\") learns which log template follows which, but "
+                          "the [[transforms]] have no template transform: every step would be the unknown event "
+                          "and every window flagged. Add a [[transforms]] table with kind = \"template\" and the "
+                          "message column, or, with labelled data, use kind = \"sequence_classifier\"")
     spec.setdefault("seed", seed)
     if kind == "next_event" and n_events is not None:
         spec.setdefault("n_events", n_events)

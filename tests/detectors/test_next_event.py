@@ -273,3 +273,24 @@ def test_the_plain_lstm_layer_trains_saves_and_reloads_to_the_same_scores(jvm, t
     np.testing.assert_array_equal(loaded.decision_function(anomalous), det.decision_function(anomalous))
     with pytest.raises(ValueError, match=r"layer_type must be one of \('GravesLSTM', 'LSTM'\)"):
         NextEventDetector(layer_type="GRU")
+
+
+def test_training_windows_without_events_are_refused_before_the_network_is_made(jvm, caplog):
+    """Numeric-only data (a pipeline without a Template transform) gave every step the unknown-template id 0: the
+    detector trained without a word and flagged every test window (a user trial on NAB metrics)."""
+    from dl4j_bridge.detectors import NextEventDetector, sequence_batch
+
+    x = np.random.default_rng(1).normal(size=(50, 6, 2)).astype(np.float32)
+    numeric_only = sequence_batch(x, step_ids=np.zeros((50, 6), np.int64), next_ids=np.zeros(50, np.int64))
+    det = NextEventDetector(hidden_sizes=(4,), epochs=1, patience=0, validation_fraction=0.0)
+    with pytest.raises(ValueError, match=r"every event id of the training windows is the unknown-template id 0: .* "
+                                         r"Add Template\(<message field>\) to the pipeline, or, with labelled data, "
+                                         r"use a SequenceClassifier"):
+        det.fit(numeric_only)
+    from dl4j_bridge.errors import NotFittedError
+    with pytest.raises(NotFittedError):
+        det.decision_function(numeric_only)
+    one_event = sequence_batch(x, step_ids=np.full((50, 6), 3), next_ids=np.full(50, 3))
+    with caplog.at_level("WARNING", logger="dl4j_bridge.detectors.next_event"):
+        det.fit(one_event)
+    assert "the training windows hold one event id only (3)" in caplog.text

@@ -169,6 +169,12 @@ CLASSIFIER = '[detectors.clf]\nkind = "sequence_classifier"\n'
      r'no test data: add \[data\] test = <path of the test logs>, or a \[split\] table'),
     ('[split]\nkind = "chronological"\ntest_fraction = 0.25\n', '[split]\n', r'no test data'),   # an empty [split]
     ('[detectors.ne]\nkind = "next_event"\n', '', r'at least one \[detectors.<name>\] table'),
+    # a next-event detector without a template transform (numeric-only data) ran the ETL, then failed in DL4J
+    # (nOut=1) in run.toml, or trained a model flagging every window from Python
+    ('[[transforms]]\nkind = "template"\ncolumn = "message"\n',
+     '[[transforms]]\nkind = "categorical"\ncolumn = "service"\n',
+     r'\[detectors.ne\] \(kind "next_event"\) learns which log template follows which, but the \[\[transforms\]\] '
+     r'have no template transform'),
     ('train = "train.jsonl"', 'test = "train.jsonl"', r'\[data\] needs train = '),
     ('train = "train.jsonl"', 'train = 3', r'\[data\] train must be a path \(a string\), got 3'),
 ])
