@@ -201,3 +201,33 @@ def test_numeric_counts_and_names_values_that_are_not_numbers(caplog):
     assert pipeline.non_numeric_values == 2
     pipeline.transform(lines[12:])
     assert pipeline.non_numeric_values == 0   # counted per pass
+
+
+@pytest.mark.parametrize("offset, spread", [(1e7, 0.05), (1e9, 3.0), (1e12, 1000.0), (-5e9, 0.5), (0.0, 1.0)])
+def test_numeric_scaling_keeps_the_spread_of_values_with_a_large_offset(offset, spread):
+    """E[x^2] - E[x]^2 of the raw values lost the variance: 1e9 + N(0, 3) was fitted with std 19.6 (a user trial on
+    metrics); the sums are now of the values less the first one."""
+    values = offset + np.random.default_rng(3).normal(0.0, spread, 5000)
+    chunks = np.array_split(values, 7)   # fitted chunk by chunk, as the pipeline feeds it
+    numeric = Numeric("v")
+    for chunk in chunks:
+        numeric.partial_fit(frame(v=[repr(float(v)) for v in chunk]))
+    numeric.finish()
+    assert numeric.std == pytest.approx(float(np.std(values)), rel=1e-6)
+    assert numeric.mean == pytest.approx(float(np.mean(values)), rel=1e-12, abs=1e-9)
+    scaled = numeric.features(frame(v=[repr(float(v)) for v in values]))["v"]
+    assert float(np.std(scaled)) == pytest.approx(1.0, rel=1e-4)
+
+
+@pytest.mark.parametrize("cells, words", [
+    ([None, None, None], r"Numeric\('v'\): no training record has a number in 'v'\. Check that the reader maps the "
+                       r"field"),
+    (["n/a", "n/a", None], r"no training record has a number in 'v'; the 2 values given are no numbers \(first: line "
+                           r"1, 'n/a'\)"),
+])
+def test_numeric_refuses_a_column_without_a_single_training_number(cells, words):
+    """It trained a constant feature (blank column) or only warned (n/a everywhere), where Timestamp refuses."""
+    from dl4j_bridge.etl import EtlError
+
+    with pytest.raises(EtlError, match=words):
+        fitted(Numeric("v"), frame(v=cells))

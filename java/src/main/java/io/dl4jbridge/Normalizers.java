@@ -35,6 +35,9 @@ public final class Normalizers {
         int time = (int) x.size(2);
         float[] v = x.dup('c').data().asFloat();
         float[] m = mask == null ? null : mask.dup('c').data().asFloat();
+        // sums of (value - shift), shift = the feature's first real value: E[x^2] - E[x]^2 of the raw values loses
+        // the variance's digits when the mean is large against the spread (Python's Numeric does the same)
+        double[] shift = null;
         double[] sum = new double[nIn];
         double[] sumSq = new double[nIn];
         boolean[] indicator = new boolean[nIn];
@@ -46,10 +49,17 @@ public final class Normalizers {
                     continue;
                 }
                 n++;
+                if (shift == null) {
+                    shift = new double[nIn];
+                    for (int f = 0; f < nIn; f++) {
+                        shift[f] = v[(b * nIn + f) * time + t];
+                    }
+                }
                 for (int f = 0; f < nIn; f++) {
                     double value = v[(b * nIn + f) * time + t];
-                    sum[f] += value;
-                    sumSq[f] += value * value;
+                    double shifted = value - shift[f];
+                    sum[f] += shifted;
+                    sumSq[f] += shifted * shifted;
                     if (value != 0.0 && value != 1.0) {
                         indicator[f] = false;
                     }
@@ -67,10 +77,10 @@ public final class Normalizers {
                 std[f] = 1f;
                 continue;
             }
-            double mu = sum[f] / n;
-            double var = Math.max(0.0, sumSq[f] / n - mu * mu);
+            double offset = sum[f] / n;
+            double var = Math.max(0.0, sumSq[f] / n - offset * offset);
             double sd = Math.sqrt(var);
-            mean[f] = (float) mu;
+            mean[f] = (float) (shift[f] + offset);
             std[f] = sd < MIN_STD ? 1f : (float) sd;
         }
         return new NormalizerStandardize(Nd4j.create(mean, new long[]{1, nIn}, 'c'),
