@@ -562,7 +562,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except BrokenPipeError:   # `doctor | head -3`: quietly, as score
             _quiet_stdout()
             return EXIT_BROKEN_PIPE
-    from .errors import Dl4jBridgeError
+    from .errors import Dl4jBridgeError, JavaError, JavaIOError, JavaNotFoundError, TrainingDivergedError
     from .etl import BadLineError
     from .etl.errors import QuarantineError
 
@@ -576,6 +576,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"dl4j-bridge {args.command}: {error}\n  {_STRICT_HINTS[args.command]}", file=sys.stderr)
         return EXIT_INPUT
     except QuarantineError as error:   # evaluate / train: the bad lines could not be written, not an input error
+        print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
+        return EXIT_OTHER
+    except (JavaError, JavaNotFoundError, MemoryError) as error:
+        if isinstance(error, (JavaIOError, TrainingDivergedError, ValueError)):   # a file or a setting to change
+            print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
+            return EXIT_INPUT
+        # the JVM failed (out of memory, a DL4J error, no Java): not the input's fault, as the launcher says (4)
         print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
         return EXIT_OTHER
     except (Dl4jBridgeError, OSError, ValueError) as error:

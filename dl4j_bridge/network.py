@@ -141,10 +141,23 @@ class Network:
     @classmethod
     def _from_model_file(cls, model, load_updater: bool, trusted: bool) -> "Network":
         """The network of a :class:`~dl4j_bridge.modelfile.ModelFile` (DL4J reads its private copy)."""
+        from .errors import JavaError, JavaOutOfMemoryError, ModelFileError
+        from .modelfile import _DAMAGE_HINT
+
         config_text = model.text(CONFIG_ENTRY)
+        what = "the network (configuration.json, coefficients.bin)"
+        try:   # DL4J's own errors on damaged bytes name its private copy, or no file at all (an EOFException)
+            with java_errors():
+                net = _java("ModelIO").load(str(model.path), bool(load_updater))
+                what = "normalizer.bin"
+                normalizer = _java("ModelIO").loadNormalizer(str(model.path), bool(trusted))
+        except JavaOutOfMemoryError:
+            raise
+        except JavaError as error:
+            message = (error.java_message or "(no message)").replace(str(model.path), str(model.source))
+            raise ModelFileError(f"{model.source}: {what} cannot be restored: {error.java_class.rsplit('.', 1)[-1]}: "
+                                 f"{message} ({_DAMAGE_HINT})") from error
         with java_errors():
-            net = _java("ModelIO").load(str(model.path), bool(load_updater))
-            normalizer = _java("ModelIO").loadNormalizer(str(model.path), bool(trusted))
             config = LSTMConfig.from_json(config_text) if config_text is not None else _config_from_java(net)
         return cls(config, normalizer=normalizer, _java_network=net)
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import stat
 import struct
@@ -370,3 +371,19 @@ def test_a_full_temporary_directory_is_named_as_such_not_as_a_damaged_model(save
     assert not isinstance(caught.value, db.ModelFileError)
     assert f"cannot copy {saved['network']} into the temporary directory" in message
     assert "No space left on device: free space there, or point TMPDIR at a directory with room" in message
+
+
+@pytest.mark.parametrize("entry, what", [("coefficients.bin", r"the network \(configuration.json, coefficients.bin\)"),
+                                         ("normalizer.bin", r"normalizer.bin")])
+def test_damage_dl4j_finds_is_an_error_naming_the_users_file_and_what_to_do(saved, tmp_path, entry, what):
+    """A cut-short entry in a file loaded with trusted=True (no checks) gave `JavaIOError: java.io.EOFException:
+    (no message)`, naming no file; DL4J's messages named the private copy."""
+    source = saved["detector"]   # it has both entries
+    with zipfile.ZipFile(source) as z:
+        data = z.read(entry)
+    damaged = rewrite(source, tmp_path / "damaged.zip", replace={entry: data[: len(data) // 2]})
+    with pytest.raises(db.ModelFileError, match=rf"^{re.escape(str(damaged))}: {what} cannot be restored: \w+: .* "
+                                                 r"\(restore a backup, or save the model again") as caught:
+        db.Network.load(damaged, trusted=True)
+    assert isinstance(caught.value.__cause__, db.JavaError)
+    assert "dl4j_bridge-model-" not in str(caught.value)   # not the private copy

@@ -47,3 +47,4 @@ def test_git_failing_is_no_revision(monkeypatch, tmp_path):
         assert version.build_identity() == f"dl4j_bridge {dl4j_bridge.__version__}"
     finally:
         version.git_revision.cache_clear()
+
