@@ -63,7 +63,10 @@ def _call(function, argument: str, where: str) -> None:
         try:
             with calling_java():
                 function(argument)
-        except jpype.JClass("java.lang.RuntimeException") as error:   # SpecException, or a regex the JVM refuses
+        # what the JVM refuses in a spec: its own checks, a regex or number or time format it cannot take; any
+        # other exception (a NullPointerException, ...) is a bug, a JavaError, not advice to rewrite the spec
+        except (jpype.JClass("io.dl4jbridge.etl.EtlException"), jpype.JClass("java.lang.IllegalArgumentException"),
+                jpype.JClass("java.time.DateTimeException")) as error:
             raise JVMIncompatibleSpecError(f"{where}the JVM scorer cannot load this ETL spec (a model saved with it "
                                            f"would not score on the JVM): {_java_message(error)}. "
                                            + _ADVICE) from None

@@ -329,6 +329,10 @@ class Network:
         shapes.check_labelled(Y, mask, what="Y", purpose="train on")
         if patience and validation is None:
             raise ValueError("patience (early stopping) needs validation data")
+        if isinstance(report_every, bool) or not isinstance(report_every, (int, float)) \
+                or not math.isfinite(report_every) or report_every < 0:
+            raise ValueError(f"report_every must be a number of seconds >= 0 (0: a callback after every "
+                             f"minibatch, which slows training), got {report_every!r}")
         weights = self._check_weights(sample_weight, X.shape[:2])
         vx = vy = vm = vw = None
         if validation is not None:  # every array is checked before the first one crosses into Java

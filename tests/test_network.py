@@ -346,3 +346,12 @@ def test_nothing_labelled_to_train_or_evaluate_and_fractional_epochs_are_clear_e
         net.fit(X, Y, batch_size=2.5, progress=False)
     assert np.array_equal(net.params(), before)      # nothing was trained
     assert net.fit(X[:8], Y[:8], epochs=np.int64(1), batch_size=4.0, progress=False).epochs_completed == 1
+
+
+@pytest.mark.parametrize("bad", [-1, -0.5, float("nan"), float("inf"), "1", True])
+def test_report_every_must_be_seconds_at_least_zero(burst_data, bad):
+    """A negative report_every made the JVM call back into Python after every minibatch, unasked."""
+    X, Y = burst_data
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    with pytest.raises(ValueError, match=r"report_every must be a number of seconds >= 0"):
+        net.fit(X, Y, epochs=1, batch_size=32, callback=lambda e: True, report_every=bad, progress=False)

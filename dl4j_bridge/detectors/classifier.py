@@ -40,8 +40,7 @@ class SequenceClassifier(BaseDetector):
                  threshold_value: Optional[float] = 0.5, **kwargs):
         if aggregation not in ("max", "mean", "last"):
             raise ValueError(f"aggregation must be max, mean or last, got {aggregation!r}")
-        if n_classes < 2:
-            raise ValueError(f"n_classes must be >= 2, got {n_classes}")
+        n_classes = shapes.check_count(n_classes, "n_classes", minimum=2)   # 2.5 is refused, not truncated
         if isinstance(positive_classes, (int, np.integer)):
             positive_classes = (int(positive_classes),)
         positive = list(dict.fromkeys(int(c) for c in positive_classes))   # each once, in the order given

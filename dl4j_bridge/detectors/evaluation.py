@@ -10,6 +10,8 @@ from typing import Optional
 
 import numpy as np
 
+from .. import shapes
+
 
 def _f_beta(tp: float, fp: float, fn: float, beta: float) -> Optional[float]:
     b2 = beta * beta
@@ -44,7 +46,8 @@ def metrics(labels, scores, threshold: float, sample_weight=None) -> dict:
         raise ValueError(f"labels and scores differ in length: {y.shape} vs {s.shape}")
     if not np.all(np.isfinite(s)):
         raise ValueError("scores hold NaN or infinity")
-    w = np.ones(len(s)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    w = np.ones(len(s)) if sample_weight is None else shapes.check_per_sequence(
+        np.asarray(sample_weight).reshape(-1), len(s), what="sample_weight", non_negative=True).astype(np.float64)
     flagged = s > threshold
     tp = float(w[y & flagged].sum())
     fp = float(w[~y & flagged].sum())

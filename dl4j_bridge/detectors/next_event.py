@@ -8,7 +8,7 @@ from typing import Optional
 
 import numpy as np
 
-from .. import arrays
+from .. import arrays, shapes
 from ..etl import SequenceBatch
 from ..javaerrors import java_errors
 from .base import BaseDetector, Scores, _kept
@@ -16,6 +16,12 @@ from .base import BaseDetector, Scores, _kept
 SCORES = ("count", "share", "nll", "max_nll")
 
 log = logging.getLogger(__name__)
+
+
+def _check_fraction(value, name: str) -> None:
+    """A share in [0, 1] for the choose_* methods: a ValueError naming it otherwise (2 or NaN chose nonsense)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) <= 1:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
 
 
 class NextEventDetector(BaseDetector):
@@ -166,6 +172,7 @@ class NextEventDetector(BaseDetector):
         expected. Needs ``end_id``; returns the floor.
         """
         self._check_fitted(threshold=False)
+        _check_fraction(quantile, "quantile")
         if self.end_id is None:
             raise ValueError("choose_end_probability needs end_id (the id of the end-of-session symbol)")
         targets = self._training_targets(batch, None)
@@ -174,7 +181,8 @@ class NextEventDetector(BaseDetector):
         if not at_end.any():
             raise ValueError(f"no step of the batch has the end symbol {self.end_id} as its target: pass the "
                              "training sessions with their ends (session_windows(..., end=True))")
-        w = np.ones(len(batch)) if sample_weight is None else np.asarray(sample_weight, np.float64).reshape(-1)
+        w = np.ones(len(batch)) if sample_weight is None else shapes.check_per_sequence(
+            sample_weight, len(batch), what="sample_weight", non_negative=True).astype(np.float64)
         values = probabilities[at_end].astype(np.float64)
         weights = np.broadcast_to(w[:, None], at_end.shape)[at_end]
         order = np.argsort(values, kind="stable")
@@ -195,7 +203,9 @@ class NextEventDetector(BaseDetector):
         transition passes by chance. This picks g where the trained model itself says normal steps are.
         """
         self._check_fitted(threshold=False)
-        w = np.ones(len(batch)) if sample_weight is None else np.asarray(sample_weight, np.float64).reshape(-1)
+        _check_fraction(max_share, "max_share")
+        w = np.ones(len(batch)) if sample_weight is None else shapes.check_per_sequence(
+            sample_weight, len(batch), what="sample_weight", non_negative=True).astype(np.float64)
         n_out = int(self.network_.config.n_out)
         # One forward pass on the JVM gives every step's rank: a step is unexpected at g exactly when
         # g <= its rank, so the weighted share of unexpected steps for every g is a suffix sum of a histogram.

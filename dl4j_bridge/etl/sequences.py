@@ -188,8 +188,9 @@ class Windows:
     kind = "windows"
 
     def __init__(self, length: int = 10, stride: int = 1, *, next_event: bool = False, pad_last: bool = False):
-        if length < 1 or stride < 1:
-            raise EtlError("length and stride must be >= 1")
+        for name, value in (("length", length), ("stride", stride)):   # 2.5 is refused, not truncated to 2
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise SpecError(f"Windows {name} must be a whole number >= 1, got {value!r}")
         self.length = int(length)
         self.stride = int(stride)
         self.next_event = bool(next_event)

@@ -136,3 +136,16 @@ def test_epoch_seconds_train_and_the_saved_spec_loads_on_the_jvm(tmp_path, capsy
 
     _, rows, _ = _launcher_against_python(tmp_path / "models" / "ne.zip", tmp_path / "app.log")
     assert len(rows) == 240 - 5
+
+
+def test_a_java_bug_while_checking_is_a_java_error_not_advice_to_rewrite_the_spec(jvm):
+    import jpype
+
+    from dl4j_bridge.errors import JavaError
+    from dl4j_bridge.jvmcheck import JVMIncompatibleSpecError, _call
+
+    with pytest.raises(JavaError, match="NullPointerException") as caught:
+        _call(jpype.JClass("java.util.Objects").requireNonNull, None, "")
+    assert not isinstance(caught.value, JVMIncompatibleSpecError)
+    with pytest.raises(JVMIncompatibleSpecError, match="the JVM scorer cannot load this ETL spec"):
+        _call(jpype.JClass("java.util.regex.Pattern").compile, "(", "")   # a regex the JVM refuses

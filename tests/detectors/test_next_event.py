@@ -130,7 +130,7 @@ def test_chosen_top_g_is_the_smallest_g_within_the_share(next_event_detector):
         shares.append(s.unexpected_steps.sum() / s.scored_steps.sum())
     assert all(a >= b for a, b in zip(shares, shares[1:]))           # never grows with g
     assert len(set(shares)) > 2                                        # g really matters here
-    for max_share in sorted(set(shares)) + [shares[0] + 1.0]:
+    for max_share in sorted(set(shares)) + [1.0]:
         expected = next(g for g, share in enumerate(shares, start=1) if share <= max_share)
         det = ranked.with_params()
         det.threshold_, det.threshold_method_ = 0.0, {"name": "top_g"}
@@ -294,3 +294,27 @@ def test_training_windows_without_events_are_refused_before_the_network_is_made(
     with caplog.at_level("WARNING", logger="dl4j_bridge.detectors.next_event"):
         det.fit(one_event)
     assert "the training windows hold one event id only (3)" in caplog.text
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda d, b: d.choose_top_g(b, max_share=2), r"max_share must be a number in \[0, 1\], got 2"),
+    (lambda d, b: d.choose_top_g(b, max_share=float("nan")), r"max_share must be a number in \[0, 1\]"),
+    (lambda d, b: d.choose_top_g(b, sample_weight=np.ones(3)), r"sample_weight must be \[batch\]"),
+    (lambda d, b: d.choose_top_g(b, sample_weight=-np.ones(len(b))), r"sample_weight must be >= 0"),
+])
+def test_choosing_g_checks_its_arguments(next_event_detector, call, words):
+    with pytest.raises(ValueError, match=words):
+        call(next_event_detector, cycle_windows(40, seed=1))
+
+
+def test_windows_and_classes_refuse_fractional_sizes():
+    from dl4j_bridge.detectors import SequenceClassifier
+    from dl4j_bridge.etl import Windows
+    from dl4j_bridge.etl.errors import SpecError
+
+    for args in ((2.5,), (10, 1.5), (0,), (True,)):
+        with pytest.raises(SpecError, match=r"Windows (length|stride) must be a whole number >= 1"):
+            Windows(*args)
+    with pytest.raises(ValueError, match=r"n_classes must be an integer >= 2, got 2.5"):
+        SequenceClassifier(n_classes=2.5)
+    assert SequenceClassifier(n_classes=np.int64(3)).n_classes == 3

@@ -135,3 +135,12 @@ def test_contamination_warning_names_too_few_scores_rather_than_ties(caplog):
     with caplog.at_level("WARNING", logger="dl4j_bridge.detectors.thresholds"):
         thresholds.contamination(np.r_[np.zeros(90), np.ones(10)], 0.05)   # counts: ties at the cut
     assert "tied scores at the cut" in caplog.text and "too few" not in caplog.text
+
+
+def test_metrics_refuse_sample_weights_that_do_not_match_the_scores():
+    """Weights of another length were broadcast or raised an IndexError far from the cause."""
+    with pytest.raises(ValueError, match=r"sample_weight must be \[batch\] = \(3,\)"):
+        metrics([0, 1, 1], [0.1, 0.9, 0.4], 0.5, sample_weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match=r"sample_weight must be >= 0"):
+        metrics([0, 1, 1], [0.1, 0.9, 0.4], 0.5, sample_weight=[1.0, -2.0, 1.0])
+    assert metrics([0, 1, 1], [0.1, 0.9, 0.4], 0.5, sample_weight=[1.0, 2.0, 1.0])["recall"] == pytest.approx(2 / 3)
