@@ -38,14 +38,27 @@ def _host_name() -> str:
 HOST = _host_name()
 
 
+def _umask() -> int:
+    """This process's umask, read without changing it (Linux's ``/proc/self/status``); elsewhere by setting it
+    and back, which another thread creating a file at that moment could see."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
 def _file_mode(path: str) -> int:
     """Permission bits for a file written at ``path``: those of the file there, else 0666 less the umask."""
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
-        umask = os.umask(0o022)   # read it (setting it back at once)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
 
 
 def _process_runs(pid: int) -> bool:

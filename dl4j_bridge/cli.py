@@ -527,10 +527,9 @@ def _read_summary(report) -> str:
         ``header_lines``, ``bad_by_reason``, ``quarantine``, ``undecodable_lines``, ``duplicate_key_records`` and
         ``absent_fields``.
     """
-    try:
-        d = report.to_dict()
-    except Exception:  # a reader report without to_dict
+    if report is None:   # nothing read yet
         return ""
+    d = report.to_dict()
     always = ("lines", "records", "continuation_lines", "blank_lines", "bad_lines")
     order = ("lines", "header_lines", "records", "continuation_lines", "blank_lines", "bad_lines", "bad_by_reason",
              "quarantine", "undecodable_lines", "duplicate_key_records", "absent_fields")

@@ -104,3 +104,18 @@ def test_names_with_dots_spaces_and_the_suffix_itself(tmp_path, name):
     stale.write_text("partial")
     atomic_write_text(tmp_path / name, "done")
     assert sorted(os.listdir(tmp_path)) == [name]
+
+
+def test_the_umask_is_read_without_being_changed(tmp_path, monkeypatch):
+    """Setting the umask to read it made a file another thread created at that moment 0644 whatever its umask."""
+    calls = []
+    real = os.umask
+    monkeypatch.setattr(atomicfile.os, "umask", lambda mask: calls.append(mask) or real(mask))
+    old = real(0o077)
+    real(0o077)
+    try:
+        atomic_write_text(tmp_path / "new.txt", "x")
+    finally:
+        real(old)
+    assert calls == []                                           # /proc/self/status on Linux
+    assert (os.stat(tmp_path / "new.txt").st_mode & 0o777) == 0o600

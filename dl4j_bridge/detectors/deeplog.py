@@ -63,7 +63,7 @@ class SessionWindows:
     Attributes
     ----------
     batch : SequenceBatch
-        One row per distinct (window, next key): ``x`` one-hot ``[n, h, K + 2]``, ``step_ids`` (-1 on start
+        One row per distinct (window, next key): ``x`` one-hot ``[n, h, K + 3]`` (ids 0..K+2), ``step_ids`` (-1 on start
         padding), ``next_ids`` (the key to predict).
     counts : numpy.ndarray
         ``[n]`` how many times each distinct window occurs (training weight).

@@ -299,7 +299,7 @@ def _template_namer(pipeline):
     def name(event_id: int) -> str:
         try:
             return template.miner.template_of(int(event_id))
-        except Exception:  # ids outside the vocabulary
+        except IndexError:  # ids outside the vocabulary (an end-of-session symbol, ...)
             return f"<event {event_id}>"
 
     return name

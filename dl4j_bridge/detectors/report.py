@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -206,9 +205,3 @@ def explanations_markdown(rows: list, limit: int = 10) -> str:
     if more > 0:
         out.append(f"- ... and {more} more")
     return "\n".join(out) + "\n"
-
-
-def ensure_directory(path) -> Path:
-    p = Path(path)
-    os.makedirs(p, exist_ok=True)
-    return p

@@ -222,22 +222,22 @@ class LogGenerator:
             part += 1
 
     def write(self, path: str | os.PathLike[str], n: int, *, kind: str = "syslog") -> np.ndarray:
-        """Write ``n`` lines (``kind`` = ``"syslog"`` or ``"jsonl"``); ``.gz`` paths are compressed.
+        """Write ``n`` lines (``kind`` = ``"syslog"`` or ``"jsonl"``) atomically; ``.gz`` paths are compressed.
 
         Returns
         -------
         numpy.ndarray of int8, shape (n,)
             Line labels.
         """
+        from ..atomicfile import atomic_write_bytes
+
         logs = self.syslog(n) if kind == "syslog" else self.json_lines(n)
         path = os.fspath(path)
+        data = ("\n".join(logs.lines) + "\n").encode("utf-8")
         if path.endswith(".gz"):
             import gzip
-            with gzip.open(path, "wt", encoding="utf-8") as handle:
-                handle.write("\n".join(logs.lines) + "\n")
-        else:
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write("\n".join(logs.lines) + "\n")
+            data = gzip.compress(data, mtime=0)   # the same seed, the same bytes
+        atomic_write_bytes(path, data)   # an interrupted write leaves the previous file, not half a log
         return logs.labels
 
 

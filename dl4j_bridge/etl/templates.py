@@ -540,9 +540,12 @@ class TemplateMiner:
         return lookup[codes] if len(codes) else np.zeros(0, dtype=np.int32)
 
     def template_of(self, template_id: int) -> str:
-        """Template text of an id (``"<OOV>"`` for :data:`OOV_ID`)."""
+        """Template text of an id (``"<OOV>"`` for :data:`OOV_ID`); an ``IndexError`` for an id outside the
+        vocabulary (a negative one included: it used to name a template from the end of the list)."""
         if template_id == OOV_ID:
             return "<OOV>"
+        if not 1 <= template_id <= len(self.templates):
+            raise IndexError(f"template id {template_id} is outside the vocabulary (0 to {len(self.templates)})")
         return self.templates[template_id - 1]
 
     # ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from dl4j_bridge.etl import ANOMALY_KINDS, SYSLOG_FORMAT, LogGenerator, TextReader
 
@@ -42,3 +43,25 @@ def test_any_size_and_write_gzip(tmp_path):
     with gzip.open(path, "rt") as handle:
         assert sum(1 for _ in handle) == 777 == len(labels)
     assert len(list(LogGenerator(seed=5).iter_syslog(2500, chunk=1000))) == 2500
+
+
+def test_write_is_atomic_and_reproducible(tmp_path, monkeypatch):
+    """The generated log was written in place: a failure left half a log where the previous one was."""
+    import os
+
+    from dl4j_bridge.etl import LogGenerator
+
+    path = tmp_path / "train.log.gz"
+    LogGenerator(seed=5).write(path, 300)
+    before = path.read_bytes()
+    LogGenerator(seed=5).write(tmp_path / "again.log.gz", 300)
+    assert (tmp_path / "again.log.gz").read_bytes() == before   # same seed, same bytes (gzip without a clock)
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match=r"cannot write .*train.log.gz: No space left on device"):
+        LogGenerator(seed=6).write(path, 300)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.log.gz", "train.log.gz"]

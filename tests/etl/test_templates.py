@@ -100,3 +100,16 @@ def test_hdfs_2k_grouping_matches_loghub(loghub_2k):
     ids = TemplateMiner().fit_predict(frame["Content"].tolist())
     table = pd.crosstab(truth["EventId"], ids)
     assert ((table > 0).sum(axis=0) == 1).all() and ((table > 0).sum(axis=1) == 1).all()
+
+
+def test_an_id_outside_the_vocabulary_has_no_template():
+    """A negative id named a template from the end of the list."""
+    from dl4j_bridge.etl.templates import TemplateMiner
+
+    miner = TemplateMiner()
+    miner.fit(["connect from 10.0.0.1", "disk full on sda"])
+    n = len(miner.templates)
+    assert miner.template_of(n)
+    for bad in (-1, n + 1):
+        with pytest.raises(IndexError, match=rf"template id {bad} is outside the vocabulary \(0 to {n}\)"):
+            miner.template_of(bad)
