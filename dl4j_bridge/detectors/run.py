@@ -482,7 +482,33 @@ def build_detector(name: str, spec: dict, n_events: Optional[int], seed: int, *,
     if isinstance(spec.get("hidden_sizes"), list):
         spec["hidden_sizes"] = tuple(spec["hidden_sizes"])
     _check_keys(f"[detectors.{name}] (kind {kind!r})", spec, ["kind", "train_on"] + _parameters(_DETECTORS[kind]))
+    _check_threshold_keys(name, spec, _DETECTORS[kind])
     return _construct(f"[detectors.{name}]", _DETECTORS[kind], **spec)
+
+
+#: The settings each threshold method reads; given with another method they were silently ignored.
+_THRESHOLD_KEYS = {"threshold_value": "fixed", "k": "k_sigma", "contamination": "contamination"}
+
+
+def _check_threshold_keys(name: str, spec: dict, cls) -> None:
+    """A threshold setting given with a method that does not read it is a ConfigError (``threshold =
+    "best_f1"`` with ``threshold_value = 0.3`` trained with the best-F1 threshold and recorded 0.3)."""
+    method = spec.get("threshold", _default(cls, "threshold"))
+    for key, reader in _THRESHOLD_KEYS.items():
+        if key in spec and method != reader:
+            raise ConfigError(f"[detectors.{name}] {key} = {spec[key]!r} is used only with threshold = \"{reader}\", "
+                              f"but threshold is \"{method}\": remove {key}, or set threshold = \"{reader}\"")
+
+
+def _default(cls, parameter: str):
+    """The default of a constructor keyword of ``cls`` or of a base it passes ``**options`` on to."""
+    for klass in cls.__mro__:
+        if klass is object:
+            break
+        found = inspect.signature(klass.__init__).parameters.get(parameter)
+        if found is not None and found.default is not inspect.Parameter.empty:
+            return found.default
+    return None
 
 
 def next_record_lines(batch: SequenceBatch, record_lines) -> np.ndarray:

@@ -169,6 +169,15 @@ CLASSIFIER = '[detectors.clf]\nkind = "sequence_classifier"\n'
      r'no test data: add \[data\] test = <path of the test logs>, or a \[split\] table'),
     ('[split]\nkind = "chronological"\ntest_fraction = 0.25\n', '[split]\n', r'no test data'),   # an empty [split]
     ('[detectors.ne]\nkind = "next_event"\n', '', r'at least one \[detectors.<name>\] table'),
+    # a threshold setting the chosen method does not read was silently ignored (and recorded in the model)
+    ('kind = "next_event"\n', 'kind = "next_event"\nthreshold = "best_f1"\nthreshold_value = 0.3\n',
+     r'\[detectors.ne\] threshold_value = 0.3 is used only with threshold = "fixed", but threshold is "best_f1": '
+     r'remove threshold_value, or set threshold = "fixed"'),
+    ('kind = "next_event"\n', 'kind = "next_event"\nthreshold = "contamination"\nk = 2.0\n',
+     r'\[detectors.ne\] k = 2.0 is used only with threshold = "k_sigma", but threshold is "contamination"'),
+    ('[detectors.ne]', CLASSIFIER + 'contamination = 0.1\n[detectors.ne]',
+     r'\[detectors.clf\] contamination = 0.1 is used only with threshold = "contamination", but threshold is '
+     r'"fixed"'),
     # a next-event detector without a template transform (numeric-only data) ran the ETL, then failed in DL4J
     # (nOut=1) in run.toml, or trained a model flagging every window from Python
     ('[[transforms]]\nkind = "template"\ncolumn = "message"\n',
