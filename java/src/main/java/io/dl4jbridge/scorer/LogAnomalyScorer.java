@@ -142,10 +142,19 @@ public final class LogAnomalyScorer {
 
     /**
      * Scores a whole input held in memory (sessions close at its end). In lenient mode bad lines are skipped:
-     * {@link #score(Iterable, java.util.function.Consumer)} says how many, and why.
+     * {@link #score(Iterable, java.util.function.Consumer)} says how many, and why; without that consumer the
+     * summary's warnings (bad lines, records left out, ...) are logged (SLF4J, WARN), never silently dropped.
      */
     public List<ScoredSequence> score(Iterable<String> lines) {
-        return score(lines, summary -> { });
+        return score(lines, LogAnomalyScorer::logWarnings);
+    }
+
+    /** The summary's warnings, logged: what the no-consumer methods do with them. */
+    static void logWarnings(ScoreSummary summary) {
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LogAnomalyScorer.class);
+        for (String warning : summary.warnings) {
+            log.warn(warning);
+        }
     }
 
     /**
@@ -167,20 +176,22 @@ public final class LogAnomalyScorer {
      * Scores a log file (plain or {@code .gz}) read as the launcher and Python read it: in the encoding the
      * spec was saved with (bytes invalid in it become U+FFFD, as in Python, and the lines holding them are counted in the
      * stream's {@code ReadReport.undecodableLines}) and split into lines as Python
-     * splits them; records are named by the file's path, as in the launcher's messages.
+     * splits them; records are named by the file's path, as in the launcher's messages. The summary's warnings (bad
+     * lines, undecodable bytes, records left out, ...) are logged (SLF4J, WARN), never silently dropped.
      */
     public List<ScoredSequence> scoreFile(java.nio.file.Path path) throws java.io.IOException {
-        return scoreFile(path, report -> { });
+        return scoreFileWithSummary(path, LogAnomalyScorer::logWarnings, report -> { });
     }
 
     /**
      * {@link #scoreFile(java.nio.file.Path)}, then hands {@code report} what the read counted: lines, records,
-     * blank lines, bad lines (lenient specs) and lines with undecodable bytes, with Python's meanings.
+     * blank lines, bad lines (lenient specs) and lines with undecodable bytes, with Python's meanings. The
+     * summary's warnings are logged (SLF4J, WARN), as by {@link #scoreFile(java.nio.file.Path)}.
      */
     public List<ScoredSequence> scoreFile(java.nio.file.Path path,
                                           java.util.function.Consumer<io.dl4jbridge.etl.ReadReport> report)
             throws java.io.IOException {
-        return scoreFileWithSummary(path, summary -> { }, report);
+        return scoreFileWithSummary(path, LogAnomalyScorer::logWarnings, report);
     }
 
     /**

@@ -24,6 +24,34 @@ public class LogAnomalyScorerTest {
     public TemporaryFolder tmp = new TemporaryFolder();
 
     @Test
+    public void withoutASummaryConsumerTheWarningsAreLoggedNotDropped() throws Exception {
+        // an embedding service calling score(lines) lost the lenient spec's bad lines without a trace
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, "UTF-8"));
+        try {
+            scorer.score(ParityVectors.lines(d.vector));   // lenient, with 2 bad lines
+        } finally {
+            System.setErr(original);
+        }
+        String logged = captured.toString("UTF-8");
+        assertTrue(logged, logged.contains("WARN") && logged.contains("<lines>: 2 bad lines {"));
+        List<ScoreSummary> given = new ArrayList<>();
+        captured.reset();
+        System.setErr(new java.io.PrintStream(captured, true, "UTF-8"));
+        try {
+            scorer.score(ParityVectors.lines(d.vector), given::add);   // the caller takes them: not logged too
+        } finally {
+            System.setErr(original);
+        }
+        assertEquals(1, given.size());
+        assertTrue(given.get(0).warnings.get(0), given.get(0).warnings.get(0).startsWith("<lines>: 2 bad lines {"));
+        assertTrue(captured.toString("UTF-8"), !captured.toString("UTF-8").contains("bad lines"));
+    }
+
+    @Test
     public void nextEventScoresAreDetectorScoringOnTheEtlArrays() throws Exception {
         TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
         LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
