@@ -37,12 +37,26 @@ def _fill(shape, source: np.ndarray):
     and following the strides (e.g. a transpose) in the same pass."""
     if source.size == 0:
         raise ShapeError(f"cannot convert an empty array of shape {source.shape}")
+    _check_size(shape)
     import jpype
 
     bridge = _java()
     indarray = bridge.allocate(jpype.JArray(jpype.JLong)([int(n) for n in shape]))
     np.copyto(_view(bridge, indarray, shape), source, casting="unsafe")
     return indarray
+
+
+#: The most bytes one array crosses in: a Java buffer holds at most 2^31 - 1 bytes.
+MAX_ARRAY_BYTES = 2**31 - 1
+
+
+def _check_size(shape) -> None:
+    """A ShapeError before any copy for an array too large to cross as one buffer."""
+    size = 4 * int(np.prod([int(n) for n in shape], dtype=object))
+    if size > MAX_ARRAY_BYTES:
+        raise ShapeError(f"an array of shape {tuple(int(n) for n in shape)} is {size / 2**30:.2f} GiB of float32; one "
+                         f"array crosses into the JVM as one buffer of at most 2 GiB: pass fewer sequences per call "
+                         "(smaller batches, or score in parts)")
 
 
 def _view(bridge, plain_indarray, shape) -> np.ndarray:
@@ -54,6 +68,8 @@ def _view(bridge, plain_indarray, shape) -> np.ndarray:
 def _read(indarray, to_numpy_order=None) -> np.ndarray:
     """A new numpy array of the INDArray's values, axes reordered by ``to_numpy_order`` in the copy."""
     bridge = _java()
+    shape = tuple(int(s) for s in indarray.shape())
+    _check_size(shape)
     plain = bridge.plainC(indarray)  # RNN outputs and views are not plain buffers: ND4J copies them
     shape = tuple(int(s) for s in plain.shape())
     if 0 in shape:

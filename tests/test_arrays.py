@@ -90,3 +90,31 @@ def test_large_array_round_trip():
 
     x = np.random.default_rng(2).normal(size=(512, 50, 64)).astype(np.float32)  # 6.5 MB
     assert np.array_equal(arrays.sequences_from_indarray(arrays.sequences_to_indarray(x)), x)
+
+
+def test_an_array_too_large_for_one_buffer_is_refused_before_any_copy():
+    """2 GiB and more of float32 overflowed an int in the bridge: an unclear IllegalArgumentException, after the
+    JVM had allocated the array."""
+    from dl4j_bridge import arrays
+    from dl4j_bridge.errors import ShapeError
+
+    big = np.broadcast_to(np.float32(0), (70_000, 100, 80))   # 2.09 GiB as float32, no memory used here
+    with pytest.raises(ShapeError, match=r"is 2.09 GiB of float32; one array crosses into the JVM as one buffer of "
+                                         r"at most 2 GiB: pass fewer sequences per call"):
+        arrays.sequences_to_indarray(big)
+    arrays._check_size((2**29 - 1, 1))     # just below: fine
+    with pytest.raises(ShapeError):
+        arrays._check_size((2**29, 1))
+
+
+def test_one_hot_labels_beyond_a_java_array_are_refused_with_advice(jvm):
+    import jpype
+
+    from dl4j_bridge import arrays
+    from dl4j_bridge.errors import JavaIllegalArgumentError
+    from dl4j_bridge.javaerrors import java_errors
+
+    ids = arrays.steps_to_indarray(np.zeros((3, 2), np.float32), "ids")
+    with pytest.raises(JavaIllegalArgumentError, match=r"exceed a Java array \(2\^31 values\): pass fewer sequences"):
+        with java_errors():
+            jpype.JClass("io.dl4jbridge.ArrayBridge").oneHotLabels(ids, 2**30, None)

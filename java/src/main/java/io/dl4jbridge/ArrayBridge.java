@@ -68,6 +68,11 @@ public final class ArrayBridge {
         if (array.dataType() != DataType.FLOAT || array.offset() != 0 || array.data().length() != array.length()) {
             throw new IllegalArgumentException("bytes() needs a plain float32 array; pass it through plainC() first");
         }
+        if (array.length() * 4L > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("an array of " + array.length() + " float32 values ("
+                    + (array.length() * 4L) + " bytes) cannot be one buffer (at most 2^31 - 1 bytes): pass fewer "
+                    + "sequences per call");
+        }
         ByteBuffer b = array.data().asNio();
         b.clear();
         b.limit((int) (array.length() * 4L));
@@ -104,6 +109,10 @@ public final class ArrayBridge {
     public static INDArray[] oneHotLabels(INDArray ids, int nOut, INDArray featureMask) {
         long batch = ids.size(0);
         long time = ids.size(1);
+        if (batch * nOut * time > Integer.MAX_VALUE - 8) {   // a Java array's limit: refused, not overflowed
+            throw new IllegalArgumentException("one-hot labels of " + batch + " sequences x " + nOut + " classes x "
+                    + time + " steps exceed a Java array (2^31 values): pass fewer sequences per call");
+        }
         float[] idv = ids.dup('c').data().asFloat();
         float[] maskv = featureMask == null ? null : featureMask.dup('c').data().asFloat();
         float[] out = new float[(int) (batch * nOut * time)];
