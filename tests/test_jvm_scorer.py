@@ -528,6 +528,28 @@ def test_both_read_a_named_pipe_as_the_file_it_carries(detector_zip, logs, tmp_p
     assert directory.returncode == 3 and "is a directory" in directory.stderr
 
 
+def test_both_count_and_name_times_out_of_order(detector_zip, logs, tmp_path):
+    """A time earlier than the record before it had its delta clipped to 0 without a word on both sides (a newest
+    first export trained on deltas of 0 everywhere). Both now count such times and name the first."""
+    lines = logs["test_log"].read_text(encoding="utf-8").split("\n")
+    for index in (200, 500):   # each takes the first record's (earlier) time
+        month, day, clock, rest = lines[index].split(" ", 3)
+        lines[index] = " ".join(lines[0].split(" ", 3)[:3] + [rest])
+    odd = tmp_path / "odd_order.log"
+    odd.write_text("\n".join(lines), encoding="utf-8")
+    _, _, proc = _launcher_against_python(detector_zip, odd)
+    summary = json.loads(proc.stderr.strip().splitlines()[-1])
+    time_text = " ".join(lines[0].split(" ", 3)[:3])
+    words = (f"2 of 1000 times in ['Month', 'Day', 'Time'] are earlier than the record before them (first: line 201, "
+             f"{time_text!r}); their delta is taken as 0 (check that the log is in time order")
+    assert summary["backward_times"] == 2 and words in proc.stderr, proc.stderr[-2000:]
+    python = _python("score", "--model", detector_zip, "--input", odd)
+    assert words in python.stderr, python.stderr[-2000:]
+    assert ", backward_times 2" in python.stderr.strip().splitlines()[-1]
+    plain = _launcher("score", "--model", detector_zip, "--input", logs["test_log"], "--all")
+    assert "backward_times" not in plain.stderr, plain.stderr[-2000:]
+
+
 def test_both_count_and_name_times_that_do_not_parse(detector_zip, logs, tmp_path):
     """A time the saved format cannot parse takes the previous record's time on both sides (same rows); both
     count such times and name the first (the launcher used to say nothing)."""

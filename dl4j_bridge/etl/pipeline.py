@@ -138,6 +138,12 @@ class Pipeline:
         return sum(t._counts["unparsable"] for t in self.transforms if isinstance(t, Timestamp))
 
     @property
+    def backward_times(self) -> int:
+        """Times of the last pass over an input earlier than the record before them (their delta taken as 0; the
+        launcher's summary ``backward_times``)."""
+        return sum(t.backward_times for t in self.transforms if isinstance(t, Timestamp))
+
+    @property
     def non_numeric_values(self) -> int:
         """Values of numeric fields given but not numbers in the last pass over an input (read as missing; the
         launcher's summary ``non_numeric_values``)."""

@@ -548,8 +548,9 @@ class Timestamp(Transform):
     def reset_stream(self) -> None:
         self._last_time: float | None = None
         self._last_by_key: dict[Any, float] = {}
-        self._counts = {"present": 0, "unparsable": 0}
+        self._counts = {"present": 0, "unparsable": 0, "backward": 0}
         self._example: tuple[int, str] | None = None   # (line, text) of the first unparsable time
+        self._backward_example: tuple[int, str] | None = None   # (line, text) of the first time before its previous
 
     def _count(self, frame: pd.DataFrame, seconds: np.ndarray, present: np.ndarray) -> None:
         """Count the times given but not parsed (with the first one, for messages)."""
@@ -587,6 +588,27 @@ class Timestamp(Transform):
             logger.warning("%s: %d of %d times in %s do not parse with the %s (first: line %d, %r); they take the "
                            "previous record's time (missing='previous')", source, counts["unparsable"],
                            counts["present"], self.columns, self._how(), line, text)
+        warning = self.backward_warning(source)
+        if warning:
+            logger.warning("%s", warning)
+
+    @property
+    def backward_times(self) -> int:
+        """Times of the last pass earlier than the previous record's (of the same ``delta_by`` group)."""
+        return self._counts["backward"]
+
+    def backward_warning(self, source: str) -> str | None:
+        """The warning for :attr:`backward_times` (the launcher's ``TimestampTransform.backwardWarning``), or None."""
+        counts = self._counts
+        if not counts["backward"]:
+            return None
+        line, text = self._backward_example
+        group = f" of the same {self.delta_by!r}" if self.delta_by is not None else ""
+        order = ("more than half of them: is the log newest first? Reverse it (e.g. with tac) before reading it"
+                 if 2 * counts["backward"] > counts["present"] else
+                 "check that the log is in time order; a few are usual where several writers' clocks interleave")
+        return (f"{source}: {counts['backward']} of {counts['present']} times in {self.columns} are earlier than the "
+                f"record before them{group} (first: line {line}, {text!r}); their delta is taken as 0 ({order})")
 
     def seconds(self, frame: pd.DataFrame) -> np.ndarray:
         """Seconds since 1970-01-01 (naive times), float64 of shape ``(n,)``; NaN where there is no time or it
@@ -649,6 +671,7 @@ class Timestamp(Transform):
         seconds, present = self._parse(frame)
         self._count(frame, seconds, present)
         missing = np.isnan(seconds)
+        parsed = ~missing
         if missing.any():
             if self.missing == "error":
                 _raise_missing(frame, self.columns[0], missing)
@@ -673,6 +696,13 @@ class Timestamp(Transform):
                 last[key] = value
         if len(seconds):  # the next chunk's leading missing times take this one (both delta modes)
             self._last_time = float(seconds[-1])
+        backward = parsed & (delta < 0)   # out of time order: counted and named, the delta taken as 0
+        if backward.any():
+            self._counts["backward"] += int(backward.sum())
+            if self._backward_example is None:
+                row = int(np.flatnonzero(backward)[0])
+                line = int(frame[LINE_NUMBER].iloc[row]) if LINE_NUMBER in frame else row + 1
+                self._backward_example = (line, " ".join(str(frame[c].iloc[row]) for c in self.columns))
         delta = np.log1p(np.maximum(delta, 0.0))
         day_seconds = np.mod(seconds, 86400.0)
         hours = day_seconds / 3600.0

@@ -231,3 +231,24 @@ def test_numeric_refuses_a_column_without_a_single_training_number(cells, words)
 
     with pytest.raises(EtlError, match=words):
         fitted(Numeric("v"), frame(v=cells))
+
+
+def test_timestamp_counts_times_out_of_order_and_says_when_the_log_is_newest_first(caplog):
+    def run(times, **options):
+        t = Timestamp("t", format="%H:%M:%S", **options)
+        t.reset_stream()
+        chunk = frame(t=times, k=["a", "b"] * (len(times) // 2) + ["a"] * (len(times) % 2))
+        delta = t.features(chunk)["time_delta_log"]
+        with caplog.at_level("WARNING"):
+            caplog.clear()
+            t.pass_finished("x.log")
+        return t, delta, caplog.text
+
+    t, delta, text = run(["10:00:00", "10:00:05", "10:00:03", "junk", "10:00:09", None, "10:00:01"])
+    assert t.backward_times == 2 and delta[2] == 0 and delta[6] == 0
+    assert ("x.log: 2 of 6 times in ['t'] are earlier than the record before them (first: line 3, '10:00:03'); their "
+            "delta is taken as 0 (check that the log is in time order; a few are usual") in text
+    t, _, text = run(["10:00:09", "10:00:05", "10:00:03", "10:00:01"])
+    assert t.backward_times == 3 and "more than half of them: is the log newest first? Reverse it" in text
+    t, _, text = run(["10:00:00", "10:00:05", "10:00:03", "10:00:09"], delta_by="k")   # a: 0, 3; b: 5, 9
+    assert t.backward_times == 0 and text == ""

@@ -33,6 +33,10 @@ public final class TimestampTransform extends Transform {
     private long unparsableTimes;
     private String firstUnparsable;
     private long firstUnparsableLine;
+    /** Times of this pass earlier than the previous record's (of the same delta_by group), as Python counts them. */
+    private long backwardTimes;
+    private String firstBackward;
+    private long firstBackwardLine;
 
     public TimestampTransform(List<String> columns, String format, Integer year, String deltaBy, String missing,
                               String name) {
@@ -75,6 +79,39 @@ public final class TimestampTransform extends Transform {
         presentTimes = 0;
         unparsableTimes = 0;
         firstUnparsable = null;
+        backwardTimes = 0;
+        firstBackward = null;
+    }
+
+    /** Times of this pass earlier than the record before them (their delta was taken as 0). */
+    public long backwardTimes() {
+        return backwardTimes;
+    }
+
+    /**
+     * The warning for {@link #backwardTimes} in Python's words ({@code Timestamp.backward_warning}), or null.
+     *
+     * @param source the input's name
+     */
+    public String backwardWarning(String source) {
+        if (backwardTimes == 0) {
+            return null;
+        }
+        String group = deltaBy != null ? " of the same " + PyCompat.repr(deltaBy) : "";
+        String order = 2 * backwardTimes > presentTimes
+                ? "more than half of them: is the log newest first? Reverse it (e.g. with tac) before reading it"
+                : "check that the log is in time order; a few are usual where several writers' clocks interleave";
+        return source + ": " + backwardTimes + " of " + presentTimes + " times in " + columnList()
+                + " are earlier than the record before them" + group + " (first: line " + firstBackwardLine + ", "
+                + PyCompat.repr(firstBackward) + "); their delta is taken as 0 (" + order + ")";
+    }
+
+    private String columnList() {
+        StringBuilder names = new StringBuilder("[");
+        for (int i = 0; i < columns.size(); i++) {
+            names.append(i > 0 ? ", " : "").append(PyCompat.repr(columns.get(i)));
+        }
+        return names.append(']').toString();
     }
 
     /** Times of this pass that did not parse (each took the previous record's time). */
@@ -132,6 +169,7 @@ public final class TimestampTransform extends Transform {
         if (!lastAbsent) {
             presentTimes++;
         }
+        boolean parsed = !Double.isNaN(seconds);
         if (Double.isNaN(seconds)) {
             if (!lastAbsent && unparsableTimes++ == 0) {
                 firstUnparsable = year != null ? lastText.substring(lastText.indexOf(' ') + 1) : lastText;
@@ -152,6 +190,10 @@ public final class TimestampTransform extends Transform {
             lastByKey.put(key, seconds);
         }
         lastTime = seconds;
+        if (parsed && delta < 0 && backwardTimes++ == 0) {   // out of time order: counted and named (Python too)
+            firstBackward = year != null ? lastText.substring(lastText.indexOf(' ') + 1) : lastText;
+            firstBackwardLine = record.line;
+        }
         if (record.order == null) {
             record.order = seconds;
         }

@@ -17,6 +17,7 @@ import java.util.Map;
  * source), {@code lines}, {@code header_lines} (CSV), {@code records}, {@code blank_lines},
  * {@code continuation_lines}, {@code bad_lines}, {@code bad_by_reason}, then when they happened
  * {@code absent_fields}, {@code undecodable_lines}, {@code duplicate_key_records}, {@code unparsable_times},
+ * {@code backward_times},
  * {@code non_numeric_values}, {@code unwindowed_records}, for sessions
  * {@code records_without_key}, {@code split_sessions} / {@code extra_parts}, {@code truncated_sessions} /
  * {@code truncated_records}, then {@code unjudged_sequences}, and always {@code sequences}, {@code flagged},
@@ -83,6 +84,16 @@ public final class ScoreSummary {
         }
         if (unparsableTimes > 0) {
             s.put("unparsable_times", unparsableTimes);
+        }
+        long backwardTimes = 0;
+        for (Transform t : stream.etl().transforms()) {   // out of time order: their delta taken as 0, counted
+            if (t instanceof TimestampTransform && ((TimestampTransform) t).backwardTimes() > 0) {
+                backwardTimes += ((TimestampTransform) t).backwardTimes();
+                warnings.add(((TimestampTransform) t).backwardWarning(report.source));
+            }
+        }
+        if (backwardTimes > 0) {
+            s.put("backward_times", backwardTimes);
         }
         long nonNumbers = 0;
         for (Transform t : stream.etl().transforms()) {   // given but no number: read as missing, never silently

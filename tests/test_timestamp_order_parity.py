@@ -1,0 +1,49 @@
+"""Times out of order: the launcher's TimestampTransform counts them and words the warning as Python does."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dl4j_bridge.etl import Timestamp
+
+CASES = [
+    (["10:00:00", "10:00:05", "10:00:03", "junk", "10:00:09", None, "10:00:01"], None),
+    (["10:00:09", "10:00:05", "10:00:03", "10:00:01"], None),
+    (["10:00:00", "10:00:05", "10:00:03", "10:00:09", "10:00:01", "10:00:02"], "k"),
+]
+
+
+def _python(times, delta_by):
+    t = Timestamp("t", format="%H:%M:%S", delta_by=delta_by)
+    frame = pd.DataFrame({"t": pd.Series(times, dtype=object),
+                          "k": pd.Series(["a", "b"] * len(times), dtype=object)[: len(times)],
+                          "line_number": np.arange(1, len(times) + 1)})
+    delta = t.features(frame)["time_delta_log"]
+    return t.backward_times, delta, t.backward_warning("x.log")
+
+
+def _java(times, delta_by):
+    import jpype
+
+    transform = jpype.JClass("io.dl4jbridge.etl.TimestampTransform")(
+        jpype.java.util.ArrayList(["t"]), "%H:%M:%S", None, delta_by, "previous", None)
+    Record = jpype.JClass("io.dl4jbridge.etl.Record")
+    out = jpype.JArray(jpype.JFloat)(5)
+    deltas = []
+    for i, time in enumerate(times):
+        values = jpype.java.util.HashMap()
+        values.put("t", time)
+        values.put("k", "ab"[i % 2])
+        transform.write(Record(i + 1, values), out, 0)
+        deltas.append(float(out[0]))
+    warning = transform.backwardWarning("x.log")
+    return int(transform.backwardTimes()), np.array(deltas, np.float32), None if warning is None else str(warning)
+
+
+@pytest.mark.parametrize("times, delta_by", CASES)
+def test_both_sides_count_and_word_times_out_of_order_alike(jvm, times, delta_by):
+    count, delta, warning = _python(times, delta_by)
+    j_count, j_delta, j_warning = _java(times, delta_by)
+    assert count > 0
+    assert (j_count, j_warning) == (count, warning)
+    np.testing.assert_array_equal(j_delta, delta)
