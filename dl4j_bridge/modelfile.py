@@ -24,14 +24,15 @@ private copy is then a byte copy of the file).
 The manifest (format :data:`MANIFEST_FORMAT`, version :data:`MANIFEST_VERSION`)::
 
     {"format": "dl4j_bridge.manifest", "version": 1,
-     "versions": {"dl4j_bridge": "0.1.0", "dl4j_bridge_git": "1609fe8a1b2c (in a git checkout)", "python": "3.11.2", "numpy": "1.26.4", "dl4j": "1.0.0-M2.1",
+     "versions": {"dl4j_bridge": "0.1.0", "dl4j_bridge_git": "1609fe8a1b2c", "python": "3.11.2", "numpy": "1.26.4", "dl4j": "1.0.0-M2.1",
                   "java": "17.0.9"},
      "features": {"n_in": 52, "n_out": 2, "names": ["..."]},
      "etl_spec_sha256": "<hex> or null",
      "detector": {"kind": "...", "threshold": 0.5, "threshold_method": {...}} (detectors only),
      "entries": {"configuration.json": {"size": 3184, "sha256": "<hex>"}, "...": {}}}
 
-Python fills ``versions`` (its part), ``features.names`` and ``detector``; Java's ``ModelIO.save`` adds the
+Python fills ``versions`` (its part; ``dl4j_bridge_git`` only when it runs from a git checkout), ``features.names``
+and ``detector``; Java's ``ModelIO.save`` adds the
 DL4J and Java versions, ``n_in`` / ``n_out``, the hashes of the bytes it wrote, and writes the manifest last,
 in the same atomic save as everything else.
 """
