@@ -19,6 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Normalizers {
     public static final double MIN_STD = 1e-6;
+    /** Values read onto the Java heap at a time while fitting (4 MiB of floats a block). */
+    public static final long BLOCK_VALUES = 1L << 20;
 
     private Normalizers() {}
 
@@ -33,8 +35,8 @@ public final class Normalizers {
         int batch = (int) x.size(0);
         int nIn = (int) x.size(1);
         int time = (int) x.size(2);
-        float[] v = x.dup('c').data().asFloat();
-        float[] m = mask == null ? null : mask.dup('c').data().asFloat();
+        // read in blocks of sequences: a copy of the whole training set on the Java heap capped it at the heap size
+        int block = (int) Math.max(1, Math.min(batch, BLOCK_VALUES / Math.max(1L, (long) nIn * time)));
         // sums of (value - shift), shift = the feature's first real value: E[x^2] - E[x]^2 of the raw values loses
         // the variance's digits when the mean is large against the spread (Python's Numeric does the same)
         double[] shift = null;
@@ -43,25 +45,33 @@ public final class Normalizers {
         boolean[] indicator = new boolean[nIn];
         java.util.Arrays.fill(indicator, true);
         long n = 0;
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < time; t++) {
-                if (m != null && m[b * time + t] == 0f) {
-                    continue;
-                }
-                n++;
-                if (shift == null) {
-                    shift = new double[nIn];
-                    for (int f = 0; f < nIn; f++) {
-                        shift[f] = v[(b * nIn + f) * time + t];
+        for (int start = 0; start < batch; start += block) {
+            int end = Math.min(batch, start + block);
+            org.nd4j.linalg.indexing.INDArrayIndex rows = org.nd4j.linalg.indexing.NDArrayIndex.interval(start, end);
+            float[] v = x.get(rows, org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()).dup('c').data().asFloat();
+            float[] m = mask == null ? null
+                    : mask.get(rows, org.nd4j.linalg.indexing.NDArrayIndex.all()).dup('c').data().asFloat();
+            for (int b = 0; b < end - start; b++) {
+                for (int t = 0; t < time; t++) {
+                    if (m != null && m[b * time + t] == 0f) {
+                        continue;
                     }
-                }
-                for (int f = 0; f < nIn; f++) {
-                    double value = v[(b * nIn + f) * time + t];
-                    double shifted = value - shift[f];
-                    sum[f] += shifted;
-                    sumSq[f] += shifted * shifted;
-                    if (value != 0.0 && value != 1.0) {
-                        indicator[f] = false;
+                    n++;
+                    if (shift == null) {
+                        shift = new double[nIn];
+                        for (int f = 0; f < nIn; f++) {
+                            shift[f] = v[(b * nIn + f) * time + t];
+                        }
+                    }
+                    for (int f = 0; f < nIn; f++) {
+                        double value = v[(b * nIn + f) * time + t];
+                        double shifted = value - shift[f];
+                        sum[f] += shifted;
+                        sumSq[f] += shifted * shifted;
+                        if (value != 0.0 && value != 1.0) {
+                            indicator[f] = false;
+                        }
                     }
                 }
             }
