@@ -524,7 +524,7 @@ def _read_summary(report) -> str:
     -------
     str
         ``"lines N, records N, continuation_lines N, blank_lines N, bad_lines N"`` and, when there are any,
-        ``header_lines``, ``bad_by_reason``, ``quarantine``, ``undecodable_lines``, ``duplicate_key_records`` and
+        ``header_lines``, ``bad_by_reason``, ``quarantine``, ``undecodable_lines``, ``duplicate_key_lines`` and
         ``absent_fields``.
     """
     if report is None:   # nothing read yet
@@ -532,7 +532,7 @@ def _read_summary(report) -> str:
     d = report.to_dict()
     always = ("lines", "records", "continuation_lines", "blank_lines", "bad_lines")
     order = ("lines", "header_lines", "records", "continuation_lines", "blank_lines", "bad_lines", "bad_by_reason",
-             "quarantine", "undecodable_lines", "duplicate_key_records", "absent_fields")
+             "quarantine", "undecodable_lines", "duplicate_key_lines", "absent_fields")
     keys = [k for k in order if k in d and (d.get(k) or k in always)]
     return ", ".join(f"{k} {json.dumps(d[k]) if k == 'bad_by_reason' else d[k]}" for k in keys)
 

@@ -83,5 +83,5 @@ def read_with_java_reader(java_reader, lines, record_of, quarantine=None):
               "continuation_lines": int(report.continuationLines), "blank_lines": int(report.blankLines),
               "bad_lines": int(report.badLines),
               "bad_by_reason": {str(k): int(v) for k, v in report.badByReason.items()},
-              "duplicate_key_records": int(report.duplicateKeyRecords)}
+              "duplicate_key_lines": int(report.duplicateKeyLines)}
     return records, counts

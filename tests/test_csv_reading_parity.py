@@ -70,7 +70,7 @@ def _python_read(reader: CsvReader, lines: list[str]):
     r = reader.report
     counts = {"lines": r.lines, "records": r.records, "continuation_lines": r.continuation_lines,
               "blank_lines": r.blank_lines, "bad_lines": r.bad_lines, "bad_by_reason": dict(r.bad_by_reason),
-              "duplicate_key_records": r.duplicate_key_records}
+              "duplicate_key_lines": r.duplicate_key_lines}
     return records, counts
 
 

@@ -85,9 +85,11 @@ def test_a_damaged_model_loaded_as_trusted_fails_in_dl4j_with_a_typed_error(save
     path = damaged(saved, tmp_path, entry, change)
     with pytest.raises(db.ModelFileError):  # the checked load refuses it before DL4J sees it ...
         db.Network.load(path)
-    with pytest.raises(error_type) as info:  # ... trusted=True hands it to DL4J, whose exception comes back typed
-        db.Network.load(path, trusted=True)
-    error = info.value
+    with pytest.raises(db.ModelFileError, match=rf"^{path}: the network \(configuration.json, coefficients.bin\) "
+                                                r"cannot be restored: ") as info:
+        db.Network.load(path, trusted=True)   # ... trusted=True hands it to DL4J: an error naming the user's file,
+    error = info.value.__cause__              # caused by DL4J's exception, which comes back typed
+    assert isinstance(error, error_type)
     assert isinstance(error, JavaError) and error.java_class == java_class
     assert frames in error.java_stacktrace and "\tat io.dl4jbridge.ModelIO.load(" in error.java_stacktrace
     assert str(error) != f"{java_class}: "  # a message-less exception says where it was thrown
@@ -101,9 +103,10 @@ def test_a_missing_entry_is_a_java_error_naming_what_dl4j_did_not_find(saved, tm
         for item in zin.infolist():
             if item.filename != "coefficients.bin":
                 zout.writestr(item, zin.read(item.filename))
-    with pytest.raises(JavaError, match=r"gotCoefficients: \[false\]") as info:
+    with pytest.raises(db.ModelFileError, match=r"gotCoefficients: \[false\]") as info:
         db.Network.load(path, trusted=True)
-    assert "\tat io.dl4jbridge.ModelIO" in info.value.java_stacktrace
+    assert isinstance(info.value.__cause__, JavaError)
+    assert "\tat io.dl4jbridge.ModelIO" in info.value.__cause__.java_stacktrace
 
 
 def test_every_java_call_site_of_the_package_is_guarded():

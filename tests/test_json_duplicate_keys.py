@@ -60,7 +60,7 @@ def test_both_sides_keep_the_last_value_and_count_the_records(jvm, fields):
         assert json.loads(by_line[3][names.index("ctx")]) == {"x": "2"}
     else:
         assert by_line[3][names.index("ctx.x")] == "2"
-    assert reader.report.duplicate_key_records == counts["duplicate_key_records"] == 3   # lines 2, 3 and 6
+    assert reader.report.duplicate_key_lines == counts["duplicate_key_lines"] == 3   # lines 2, 3 and 6
     assert reader.report.bad_lines == counts["bad_lines"] == 2
 
 
@@ -69,7 +69,7 @@ def test_the_warning_names_the_count_and_the_first_line(caplog):
     with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.readers"):
         reader.read(LINES)
     assert duplicate_key_warning("<lines>", 3, 2) in caplog.messages
-    assert "3 JSON records repeat a key in one object (the first on line 2)" in caplog.text
+    assert "3 JSON lines name a key twice in one object (the first on line 2)" in caplog.text
 
 
 def test_the_java_warning_is_word_for_word_pythons(jvm):
@@ -77,13 +77,13 @@ def test_the_java_warning_is_word_for_word_pythons(jvm):
 
     report = jpype.JClass("io.dl4jbridge.etl.ReadReport")()
     report.source = "app.jsonl"
-    report.duplicateKeyRecords = 7
+    report.duplicateKeyLines = 7
     report.firstDuplicateKeyLine = 12
     assert str(report.duplicateKeyWarning()) == duplicate_key_warning("app.jsonl", 7, 12)
-    assert report.toMap()["duplicate_key_records"] == 7
+    assert report.toMap()["duplicate_key_lines"] == 7
 
 
 def test_a_file_without_repeats_counts_none():
     reader = JsonLinesReader(["msg"])
     reader.read(['{"msg": "a"}', '{"msg": "a", "other": "a"}'])
-    assert reader.report.duplicate_key_records == 0
+    assert reader.report.duplicate_key_lines == 0

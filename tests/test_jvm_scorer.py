@@ -775,10 +775,10 @@ def test_both_count_and_name_json_records_that_repeat_a_key(classifier_zip, logs
     _, results, proc = _launcher_against_python(classifier_zip, odd)
     summary = json.loads(proc.stderr.strip().splitlines()[-1])
     words = duplicate_key_warning(str(odd), 3, 41)
-    assert summary["duplicate_key_records"] == 3 and words in proc.stderr, proc.stderr[-2000:]
+    assert summary["duplicate_key_lines"] == 3 and words in proc.stderr, proc.stderr[-2000:]
     python = _python("score", "--model", classifier_zip, "--input", odd)
     assert words in python.stderr, python.stderr[-2000:]
-    assert ", duplicate_key_records 3" in python.stderr.strip().splitlines()[-1]
+    assert ", duplicate_key_lines 3" in python.stderr.strip().splitlines()[-1]
 
 
 def test_both_count_and_name_the_records_after_the_last_full_window(classifier_zip, logs, tmp_path):
@@ -801,6 +801,30 @@ def test_both_count_and_name_the_records_after_the_last_full_window(classifier_z
     even.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
     proc = _launcher("score", "--model", classifier_zip, "--input", even, "--all")
     assert "unwindowed_records" not in proc.stderr, proc.stderr[-2000:]
+
+
+def test_a_classifier_on_next_event_windows_counts_the_last_record_it_never_scores(jvm, logs, tmp_path):
+    """One run.toml training both kinds shares next_event windows: a classifier never scores a window's next
+    event, so each input's last record was in no scored window, with unwindowed_records 0 on both sides."""
+    from dl4j_bridge.detectors import SequenceClassifier
+    from dl4j_bridge.etl import Categorical, JsonLinesReader, Label, Pipeline, Template, Windows
+
+    pipeline = Pipeline(JsonLinesReader({"message": "message", "service": "service", "label": "label"}),
+                        [Template("message"), Categorical("service"), Label("label")],
+                        Windows(WINDOW, stride=1, next_event=True))
+    pipeline.fit(logs["train_jsonl"])
+    detector = SequenceClassifier(hidden_sizes=(4,), epochs=1, batch_size=256, patience=0, validation_fraction=0.0,
+                                  seed=5).fit(pipeline.transform(logs["train_jsonl"]))
+    model = detector.save(tmp_path / "classifier_next_event.zip", pipeline=pipeline)
+    lines = logs["test_jsonl"].read_text(encoding="utf-8").splitlines()[:40]
+    source = tmp_path / "forty.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, results, proc = _launcher_against_python(model, source)
+    assert max(line for r in results for line in r["line_numbers"]) == 39 and len(results) == 40 - WINDOW
+    summary = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert summary["unwindowed_records"] == 1 and "the first on line 40" in proc.stderr, proc.stderr[-2000:]
+    python = _python("score", "--model", model, "--input", source)
+    assert ", unwindowed_records 1" in python.stderr.strip().splitlines()[-1], python.stderr[-2000:]
 
 
 def test_both_count_and_name_values_of_a_numeric_field_that_are_not_numbers(classifier_zip, logs, tmp_path):

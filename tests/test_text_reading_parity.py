@@ -66,7 +66,7 @@ def test_both_sides_read_the_same_records_from_logs_with_stack_traces(jvm, lines
     python_counts = {"lines": report.lines, "records": report.records,
                      "continuation_lines": report.continuation_lines, "blank_lines": report.blank_lines,
                      "bad_lines": report.bad_lines, "bad_by_reason": dict(report.bad_by_reason),
-                     "duplicate_key_records": report.duplicate_key_records}
+                     "duplicate_key_lines": report.duplicate_key_lines}
     java, java_counts = _java_read(reader, lines)
     assert java == python
     assert java_counts == python_counts

@@ -214,6 +214,8 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
         detector.pipeline_ = Pipeline.from_dict(json.loads(spec)) if spec is not None else None
     except (ValueError, KeyError, TypeError) as error:   # SpecError is a ValueError
         raise DetectorFileError(f"{path}: {ETL_ENTRY}: {error}") from error
+    if detector.pipeline_ is not None:   # a classifier scoring next-event windows judges no next event
+        detector.pipeline_.next_event_scored = detector.kind == "next_event"
     _check_against_network(detector, doc, path)
     return detector
 

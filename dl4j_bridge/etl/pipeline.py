@@ -122,6 +122,10 @@ class Pipeline:
         #: Windows: records of the last transforming pass in no window (after the last full window, between
         #: windows with a stride longer than one, or an input shorter than one window): not scored.
         self.unwindowed_records = 0
+        #: Windows with ``next_event``: whether the model judges each window's next event (a next-event detector
+        #: does; a classifier scoring these windows does not, so the record after the last window is in no scored
+        #: window). Not part of the spec: a loaded detector sets it for its kind.
+        self.next_event_scored = True
         if isinstance(self.split, KeySplit) and isinstance(self.sequence, Sessions) \
                 and self.split.key != self.sequence.key:
             logger.warning("KeySplit key %r differs from the session key %r", self.split.key, self.sequence.key)
@@ -358,6 +362,10 @@ class Pipeline:
             batch = builder.finish()
             if batch is not None and len(batch):
                 yield name, batch
+        for name, builder in builders.items():   # records in no window: named by part when the input is split
+            warning = builder.warning() if hasattr(builder, "warning") else None
+            if warning:
+                logger.warning("%s%s", f"{name} part: " if len(builders) > 1 else "", warning)
         for transform in self.transforms:
             transform.pass_finished(self.reader.report.source)
         self.records_without_key = sum(getattr(b, "records_without_key", 0) for b in builders.values())
@@ -370,7 +378,7 @@ class Pipeline:
     def _builder(self, session_labels: Mapping[Any, int] | None):
         if isinstance(self.sequence, Sessions):
             return self.sequence.builder(self.feature_names, session_labels)
-        return self.sequence.builder(self.feature_names)
+        return self.sequence.builder(self.feature_names, next_event_scored=self.next_event_scored)
 
     def _derive(self, chunk: pd.DataFrame, *, fitting: bool) -> None:
         for transform in self.transforms:

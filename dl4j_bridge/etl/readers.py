@@ -299,8 +299,9 @@ class ReadReport:
         Header lines (CSV: 1).
     undecodable_lines : int
         Lines holding bytes invalid in the encoding (kept, with U+FFFD).
-    duplicate_key_records : int
-        JSON lines with an object that names a key twice (at any depth): read with the key's last value, as
+    duplicate_key_lines : int
+        JSON lines with an object that names a key twice (at any depth; also when the line is then rejected for
+        another reason): read with the key's last value, as
         ``json.loads`` reads them, so the earlier values are lost; counted and warned about (the first line
         named), never silently.
     absent_fields : list of str
@@ -318,7 +319,7 @@ class ReadReport:
     quarantine: str | None = None
     header_lines: int = 0
     undecodable_lines: int = 0
-    duplicate_key_records: int = 0
+    duplicate_key_lines: int = 0
     absent_fields: list[str] = dc_field(default_factory=list)
 
     @property
@@ -515,7 +516,7 @@ class Reader:
         finally:
             sink.close()
         first = True   # the warnings below: once per source (a pipeline reads its sources several times)
-        if self.report.bad_lines or self.report.undecodable_lines or self.report.duplicate_key_records:
+        if self.report.bad_lines or self.report.undecodable_lines or self.report.duplicate_key_lines:
             key = _read_key(source) if key is _UNKNOWN else key
             if write and key is not None and self.report.bad_lines:  # complete: its bad lines are all quarantined
                 history["quarantined"].add(key)
@@ -530,8 +531,8 @@ class Reader:
             logger.log(level, "%s: %d lines hold bytes that are not valid %s; they were read with U+FFFD in their "
                        "place (pass encoding= if the file has another one)", name,
                        self.report.undecodable_lines, self.encoding)
-        if self.report.duplicate_key_records:
-            logger.log(level, "%s", duplicate_key_warning(name, self.report.duplicate_key_records,
+        if self.report.duplicate_key_lines:
+            logger.log(level, "%s", duplicate_key_warning(name, self.report.duplicate_key_lines,
                                                           self._first_duplicate_key_line))
         self._finish_read()
 
@@ -1013,9 +1014,10 @@ def _check_not_reserved(name: str, where: str) -> None:
         raise SpecError(f"{where}: {name!r} {_reserved_message(name, 'input')}")
 
 
-def duplicate_key_warning(source: str, records: int, first_line: int | None) -> str:
-    """The warning for JSON records that repeat a key (the launcher's ``ReadReport.duplicateKeyWarning``)."""
-    return (f"{source}: {records} JSON records repeat a key in one object (the first on line {first_line}); each "
+def duplicate_key_warning(source: str, lines: int, first_line: int | None) -> str:
+    """The warning for JSON lines naming a key twice in one object (the launcher's
+    ``ReadReport.duplicateKeyWarning``)."""
+    return (f"{source}: {lines} JSON lines name a key twice in one object (the first on line {first_line}); each "
             "repeated key was read with its last value, the earlier ones are lost: fix whatever writes these logs, "
             "or rename one of the keys")
 
@@ -1152,8 +1154,9 @@ class JsonLinesReader(Reader):
                 try:
                     before = repeats[0]
                     record = loads(text)
-                    if repeats[0] != before and isinstance(record, dict):   # a record (not a bad line) lost values
-                        self.report.duplicate_key_records += 1
+                    if repeats[0] != before and isinstance(record, dict):   # an object lost values (counted even if the
+                        # line is then a bad line for another reason, as on the JVM)
+                        self.report.duplicate_key_lines += 1
                         if self._first_duplicate_key_line is None:
                             self._first_duplicate_key_line = number
                     extracted = self._extract(record, number) if isinstance(record, dict) else None

@@ -196,8 +196,10 @@ class Windows:
         self.next_event = bool(next_event)
         self.pad_last = bool(pad_last)
 
-    def builder(self, feature_names: list[str]) -> "_WindowBuilder":
-        return _WindowBuilder(self, feature_names)
+    def builder(self, feature_names: list[str], *, next_event_scored: bool = True) -> "_WindowBuilder":
+        """``next_event_scored``: whether the model judges each window's next event (a next-event detector
+        does, a classifier scoring these windows does not), for the count of records in no window."""
+        return _WindowBuilder(self, feature_names, next_event_scored=next_event_scored)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "length": self.length, "stride": self.stride,
@@ -205,26 +207,30 @@ class Windows:
 
 
 def unwindowed_warning(records: int, first_line: int, length: int, stride: int, next_event: bool,
-                       windows: int) -> str:
+                       windows: int, *, covers: int | None = None) -> str:
     """The warning for records in no window (the launcher's ``WindowAssembler.unwindowedWarning``, word for word).
 
-    ``windows`` is the number of windows the input gave: 0 when it is shorter than one.
+    ``windows`` is the number of windows the input gave: 0 when it is shorter than one; ``covers`` the steps a
+    window covers (its own, and its next event when the model judges it; by default as ``next_event``).
     """
-    head = (f"{records} record(s) are in no window and were not scored (unwindowed_records; the first on line "
-            f"{first_line}): ")
+    covers = length + (1 if next_event else 0) if covers is None else covers
+    head = (f"{records} record(s) are in no window, so they were neither trained on nor scored (unwindowed_records; "
+            f"the first on line {first_line}): ")
     need = f"length={length}" + (" plus the next event" if next_event else "")
     if windows == 0:
-        return head + (f"the input is shorter than one window ({need}); pad_last = true ([sequence] pad_last) "
-                       "scores such an input as one padded window")
-    between = stride > length + (1 if next_event else 0)
+        return head + (f"the input is shorter than one window ({need}); with pad_last = true ([sequence] pad_last) "
+                       "and retrained, a model scores such an input as one padded window")
+    between = stride > covers
     return (head + f"windows of {need}, stride={stride} leave out the records after the last full window"
             + (" and those between windows (the stride is longer than a window)" if between else "")
-            + ". To score every record, use stride = 1 ([sequence] stride) and retrain")
+            + ". To use every record, use stride = 1 ([sequence] stride) and retrain")
 
 
 class _WindowBuilder:
-    def __init__(self, spec: Windows, feature_names: list[str]):
+    def __init__(self, spec: Windows, feature_names: list[str], *, next_event_scored: bool = True):
         self.spec = spec
+        #: steps a window covers for the count: its own, and its next event when the model judges it
+        self.covers = spec.length + (1 if spec.next_event and next_event_scored else 0)
         self.feature_names = feature_names
         self.buffer: Steps | None = None
         self.emitted = 0
@@ -245,7 +251,7 @@ class _WindowBuilder:
             return
         index = first_index + np.arange(len(line_numbers), dtype=np.int64)
         stride = self.spec.stride
-        lowest = np.maximum(0, (index - self._need) // stride + 1)   # the first window that can reach the record
+        lowest = np.maximum(0, (index - self.covers) // stride + 1)   # the first window that can reach the record
         highest = np.minimum(emitted - 1, index // stride)            # the last window starting at or before it
         out = lowest > highest
         if out.any():
@@ -291,11 +297,14 @@ class _WindowBuilder:
         elif rest is not None and len(rest):
             self._account(self.seen - len(rest), rest.line_numbers, self.emitted)
         self.buffer = None
-        if self.unwindowed_records:
-            logger.warning("%s", unwindowed_warning(self.unwindowed_records, self.first_unwindowed_line,
-                                                    self.spec.length, self.spec.stride, self.spec.next_event,
-                                                    self.emitted))
         return batch
+
+    def warning(self) -> str | None:
+        """The warning for :attr:`unwindowed_records` after :meth:`finish` (the pipeline logs it), or None."""
+        if not self.unwindowed_records:
+            return None
+        return unwindowed_warning(self.unwindowed_records, self.first_unwindowed_line, self.spec.length,
+                                  self.spec.stride, self.spec.next_event, self.emitted, covers=self.covers)
 
     def _windows(self, buffer: Steps, starts: np.ndarray) -> SequenceBatch:
         length = self.spec.length

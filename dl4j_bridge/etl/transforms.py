@@ -604,7 +604,8 @@ class Timestamp(Transform):
             return None
         line, text = self._backward_example
         group = f" of the same {self.delta_by!r}" if self.delta_by is not None else ""
-        order = ("more than half of them: is the log newest first? Reverse it (e.g. with tac) before reading it"
+        order = ("more than half of them: is the log newest first? Reverse its lines before reading it, a CSV "
+                 "header staying first"
                  if 2 * counts["backward"] > counts["present"] else
                  "check that the log is in time order; a few are usual where several writers' clocks interleave")
         return (f"{source}: {counts['backward']} of {counts['present']} times in {self.columns} are earlier than the "

@@ -135,7 +135,7 @@ public final class JsonLinesRecordReader extends RecordReader {
             policy.bad(number, null, "not a JSON object", node == null ? "empty" : pythonTypeName(node), line);
             return;
         }
-        if (repeatsKey && report.duplicateKeyRecords++ == 0) {   // a record that lost values: counted (Python too)
+        if (repeatsKey && report.duplicateKeyLines++ == 0) {   // an object lost values: counted (Python too)
             report.firstDuplicateKeyLine = number;
         }
         objects++;

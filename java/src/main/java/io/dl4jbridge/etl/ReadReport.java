@@ -29,8 +29,8 @@ public final class ReadReport {
     public long undecodableLines;
     /** JSON lines with an object naming a key twice (at any depth), read with the key's last value as Python's
      *  {@code json.loads} reads them: counted and warned about, never silently. */
-    public long duplicateKeyRecords;
-    /** The line of the first of {@link #duplicateKeyRecords}, or 0. */
+    public long duplicateKeyLines;
+    /** The line of the first of {@link #duplicateKeyLines}, or 0. */
     public long firstDuplicateKeyLine;
     /** Mapped fields the input does not have, missing on every row (only those a read allows to be absent). */
     public final List<String> absentFields = new ArrayList<>();
@@ -51,13 +51,13 @@ public final class ReadReport {
         out.put("header_lines", headerLines);
         out.put("absent_fields", new ArrayList<>(absentFields));
         out.put("undecodable_lines", undecodableLines);
-        out.put("duplicate_key_records", duplicateKeyRecords);
+        out.put("duplicate_key_lines", duplicateKeyLines);
         return out;
     }
 
-    /** The warning for {@link #duplicateKeyRecords}, word for word Python's {@code duplicate_key_warning}. */
+    /** The warning for {@link #duplicateKeyLines}, word for word Python's {@code duplicate_key_warning}. */
     public String duplicateKeyWarning() {
-        return source + ": " + duplicateKeyRecords + " JSON records repeat a key in one object (the first on line "
+        return source + ": " + duplicateKeyLines + " JSON lines name a key twice in one object (the first on line "
                 + firstDuplicateKeyLine + "); each repeated key was read with its last value, the earlier ones are "
                 + "lost: fix whatever writes these logs, or rename one of the keys";
     }

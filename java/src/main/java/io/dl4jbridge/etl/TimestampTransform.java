@@ -99,7 +99,8 @@ public final class TimestampTransform extends Transform {
         }
         String group = deltaBy != null ? " of the same " + PyCompat.repr(deltaBy) : "";
         String order = 2 * backwardTimes > presentTimes
-                ? "more than half of them: is the log newest first? Reverse it (e.g. with tac) before reading it"
+                ? "more than half of them: is the log newest first? Reverse its lines before reading it, a CSV "
+                        + "header staying first"
                 : "check that the log is in time order; a few are usual where several writers' clocks interleave";
         return source + ": " + backwardTimes + " of " + presentTimes + " times in " + columnList()
                 + " are earlier than the record before them" + group + " (first: line " + firstBackwardLine + ", "

@@ -26,6 +26,8 @@ public final class WindowAssembler implements SequenceAssembler {
     private long emitted;
     private long unwindowed;
     private long firstUnwindowedLine = -1;
+    /** Whether a window's next event is scored (a next-event detector judges it; a classifier does not). */
+    private boolean nextEventScored;
 
     public WindowAssembler(int length, int stride, boolean nextEvent, boolean padLast, int features) {
         if (length < 1 || stride < 1) {
@@ -36,6 +38,21 @@ public final class WindowAssembler implements SequenceAssembler {
         this.nextEvent = nextEvent;
         this.padLast = padLast;
         this.features = features;
+        this.nextEventScored = nextEvent;
+    }
+
+    /**
+     * Whether the model judges each window's next event: a classifier scoring next-event windows (a run that
+     * trained both kinds on one spec) does not, so the record after the last window is in no scored window.
+     * Python's {@code Pipeline.next_event_scored}.
+     */
+    public void nextEventScored(boolean scored) {
+        this.nextEventScored = nextEvent && scored;
+    }
+
+    /** Steps a window covers for the count of records in no window: its own, and its next event when scored. */
+    private int covers() {
+        return length + (nextEventScored ? 1 : 0);
     }
 
     private int need() {
@@ -45,7 +62,7 @@ public final class WindowAssembler implements SequenceAssembler {
     /** Counts the step at stream index {@code index} if none of the windows emitted so far covers it (called
      *  when no later window can: the step is leaving the buffer). */
     private void account(long index, long line) {
-        long lowest = Math.max(0, Math.floorDiv(index - need(), stride) + 1);
+        long lowest = Math.max(0, Math.floorDiv(index - covers(), stride) + 1);
         long highest = Math.min(emitted - 1, index / stride);
         if (lowest > highest) {
             if (unwindowed++ == 0) {
@@ -114,15 +131,15 @@ public final class WindowAssembler implements SequenceAssembler {
 
     /** Python's {@code dl4j_bridge.etl.sequences.unwindowed_warning}, word for word. */
     public String unwindowedWarning() {
-        String head = unwindowed + " record(s) are in no window and were not scored (unwindowed_records; the first on "
-                + "line " + firstUnwindowedLine + "): ";
+        String head = unwindowed + " record(s) are in no window, so they were neither trained on nor scored "
+                + "(unwindowed_records; the first on line " + firstUnwindowedLine + "): ";
         String need = "length=" + length + (nextEvent ? " plus the next event" : "");
         if (emitted == 0) {
-            return head + "the input is shorter than one window (" + need + "); pad_last = true ([sequence] "
-                    + "pad_last) scores such an input as one padded window";
+            return head + "the input is shorter than one window (" + need + "); with pad_last = true ([sequence] "
+                    + "pad_last) and retrained, a model scores such an input as one padded window";
         }
         return head + "windows of " + need + ", stride=" + stride + " leave out the records after the last full window"
-                + (stride > need() ? " and those between windows (the stride is longer than a window)" : "")
-                + ". To score every record, use stride = 1 ([sequence] stride) and retrain";
+                + (stride > covers() ? " and those between windows (the stride is longer than a window)" : "")
+                + ". To use every record, use stride = 1 ([sequence] stride) and retrain";
     }
 }

@@ -16,7 +16,7 @@ import java.util.Map;
  * What a scoring pass counted, with the launcher's summary keys and Python's meanings: {@code summary} (the
  * source), {@code lines}, {@code header_lines} (CSV), {@code records}, {@code blank_lines},
  * {@code continuation_lines}, {@code bad_lines}, {@code bad_by_reason}, then when they happened
- * {@code absent_fields}, {@code undecodable_lines}, {@code duplicate_key_records}, {@code unparsable_times},
+ * {@code absent_fields}, {@code undecodable_lines}, {@code duplicate_key_lines}, {@code unparsable_times},
  * {@code backward_times},
  * {@code non_numeric_values}, {@code unwindowed_records}, for sessions
  * {@code records_without_key}, {@code split_sessions} / {@code extra_parts}, {@code truncated_sessions} /
@@ -71,8 +71,8 @@ public final class ScoreSummary {
             s.put("undecodable_lines", report.undecodableLines);
             warnings.add(report.undecodableWarning(scorer.etlSpec().encoding()));
         }
-        if (report.duplicateKeyRecords > 0) {
-            s.put("duplicate_key_records", report.duplicateKeyRecords);
+        if (report.duplicateKeyLines > 0) {
+            s.put("duplicate_key_lines", report.duplicateKeyLines);
             warnings.add(report.duplicateKeyWarning());
         }
         long unparsableTimes = 0;

@@ -63,7 +63,8 @@ import java.util.regex.Pattern;
  *     of the body. {@code threshold=T} overrides the threshold. Headers {@code X-Lines}, {@code X-Sequences},
  *     {@code X-Flagged}, {@code X-Bad-Lines}, {@code X-Unjudged-Sequences} (and {@code X-Absent-Fields} when
  *     mapped fields are missing on every line; for sessions {@code X-Records-Without-Key}, {@code X-Split-Sessions},
- *     {@code X-Truncated-Records}) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}};
+ *     {@code X-Truncated-Records}; when not 0 {@code X-Unparsable-Times}, {@code X-Backward-Times},
+ *     {@code X-Non-Numeric-Values}, {@code X-Duplicate-Key-Lines}, {@code X-Unwindowed-Records}) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}};
  *     a body whose every line is bad in lenient mode (no record: almost surely the wrong model for the log) gives 422
  *     {@code {"error", "bad_lines", "bad_by_reason"}} with the same headers, not an empty 200.</li>
  * </ul>
@@ -753,12 +754,35 @@ public final class ScoringServer {
             answer.headers.put("X-Split-Sessions", Long.toString(sessions.splitSessions()));
             answer.headers.put("X-Truncated-Records", Long.toString(sessions.truncatedRecords()));
         }
+        // what a body gave but no window scored, or scored with a value the model could not read as given: counted
+        // in headers as dl4j-bridge score counts them in its summary, never silently (0 counts are left out)
+        Map<String, Object> summary = stream.summary().counts;
+        for (String key : BODY_COUNT_HEADERS) {
+            Object value = summary.get(key);
+            if (value instanceof Number && ((Number) value).longValue() > 0) {
+                answer.headers.put(header(key), value.toString());
+            }
+        }
         unjudged.addAndGet(stream.unjudged());
         scored.addAndGet(counts[1]);
         flagged.addAndGet(counts[2]);
         lines.addAndGet(report.lines);
         badLines.addAndGet(report.badLines);
         return answer;
+    }
+
+    /** Summary counts a {@code POST /score} answer carries as headers when not 0 ({@code unparsable_times} ->
+     *  {@code X-Unparsable-Times}). */
+    static final List<String> BODY_COUNT_HEADERS = java.util.Arrays.asList("unparsable_times", "backward_times",
+            "non_numeric_values", "duplicate_key_lines", "unwindowed_records");
+
+    /** {@code unwindowed_records} -> {@code X-Unwindowed-Records}. */
+    static String header(String key) {
+        StringBuilder name = new StringBuilder("X");
+        for (String word : key.split("_")) {
+            name.append('-').append(Character.toUpperCase(word.charAt(0))).append(word.substring(1));
+        }
+        return name.toString();
     }
 
     /** A failure of the server, not of the request: counted, logged, answered 503 (out of memory) or 500. */

@@ -61,6 +61,10 @@ public final class ScoringStream {
         this.batchSize = batchSize;
         this.maxBatchValues = maxBatchValues;
         this.width = Math.max(1, Math.max(scorer.etlSpec().nFeatures(), scorer.nClasses()));
+        if (etl.assembler() instanceof io.dl4jbridge.etl.WindowAssembler) {   // a classifier judges no next event
+            ((io.dl4jbridge.etl.WindowAssembler) etl.assembler())
+                    .nextEventScored("next_event".equals(scorer.detectorFile().kind));
+        }
     }
 
     /** One raw line (without its terminator); results of completed batches go to {@code out}. */

@@ -200,7 +200,7 @@ public class ScoringServerRobustnessTest {
             String url = "http://127.0.0.1:" + server.port() + "/score?all=true";
             List<String> lines = ParityVectors.lines(d.vector);  // lenient, with 2 bad lines
             String[] full = request("POST", url, body(lines).getBytes(StandardCharsets.UTF_8),
-                    "X-Lines", "X-Sequences", "X-Flagged", "X-Bad-Lines", "X-Absent-Fields");
+                    "X-Lines", "X-Sequences", "X-Flagged", "X-Bad-Lines", "X-Absent-Fields", "X-Unwindowed-Records");
             assertEquals("200", full[0]);
             List<ScoredSequence> expected = scorer.score(lines);
             long flagged = expected.stream().filter(s -> s.anomaly).count();
@@ -212,11 +212,18 @@ public class ScoringServerRobustnessTest {
 
             // too short for one window of 10: 200, no rows, and the headers say so
             String[] shortBody = request("POST", url, body(lines.subList(0, 3)).getBytes(StandardCharsets.UTF_8),
-                    "X-Sequences", "X-Lines");
+                    "X-Sequences", "X-Lines", "X-Unwindowed-Records");
             assertEquals("200", shortBody[0]);
             assertEquals("", shortBody[1]);
             assertEquals("0", shortBody[2]);
             assertEquals("3", shortBody[3]);
+            // ... and that its records were in no window (they were dropped without a word)
+            List<ScoreSummary> offline = new java.util.ArrayList<>();
+            scorer.score(lines.subList(0, 3), offline::add);
+            Object unwindowed = offline.get(0).counts.get("unwindowed_records");
+            assertTrue(String.valueOf(unwindowed), unwindowed instanceof Number && ((Number) unwindowed).longValue() > 0);
+            assertEquals(unwindowed.toString(), shortBody[4]);
+            assertNull("no header for a count of 0", full[7]);
 
             String health = request("GET", "http://127.0.0.1:" + server.port() + "/health", null)[1];
             assertTrue(health, health.contains("\"scored\":" + expected.size()) && health.contains("\"bad_lines\":2")
