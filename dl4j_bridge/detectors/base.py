@@ -9,6 +9,7 @@ Scores are computed on the JVM by ``io.dl4jbridge.DetectorScoring``, the code a 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import logging
 import math
@@ -199,6 +200,19 @@ class BaseDetector:
     def _n_out(self, batch: SequenceBatch, y) -> int:
         raise NotImplementedError
 
+    def _warn_unread_threshold_settings(self) -> None:
+        """A threshold setting given for a method fit will not use (``threshold="best_f1"`` with
+        ``threshold_value=0.3``) was ignored without a word: a warning says which method decides."""
+        defaults = {name: inspect.signature(type(self).__init__).parameters.get(name) for name in
+                    ("threshold_value", "k", "contamination")}
+        base = inspect.signature(BaseDetector.__init__).parameters
+        for name, reader in (("threshold_value", "fixed"), ("k", "k_sigma"), ("contamination", "contamination")):
+            parameter = defaults[name] if defaults[name] is not None else base[name]
+            value = getattr(self, name)
+            if self.threshold != reader and value is not None and value != parameter.default:
+                log.warning("%s: %s=%r is used only by threshold=%r (or calibrate(method=%r)); fit chooses the "
+                            "threshold by %r", type(self).__name__, name, value, reader, reader, self.threshold)
+
     def _check_training_batch(self, batch: SequenceBatch) -> None:
         """Refuse training data this kind of detector cannot learn from (a ValueError saying what to do)."""
 
@@ -348,6 +362,7 @@ class BaseDetector:
             previous state (unfitted, or its previous network).
         """
         self._check_threshold_method(self.threshold)
+        self._warn_unread_threshold_settings()
         batch = check_batch(batch)
         given_validation = validation is not None
         if validation is not None:  # checked now, not after the training it would end

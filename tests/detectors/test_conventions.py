@@ -186,3 +186,22 @@ def test_a_diverged_fit_leaves_the_detector_as_it_was(jvm):
     diverged._diverged = TrainingDivergedError("io.dl4jbridge.TrainingDivergedException", "loss is NaN")
     with pytest.raises(TrainingDivergedError, match="this network cannot score"):
         det.decision_function(batch)
+
+
+def test_fit_says_when_a_threshold_setting_is_not_read_by_the_chosen_method(jvm, caplog):
+    """SequenceClassifier(threshold="best_f1", threshold_value=0.3) trained with the best-F1 threshold silently."""
+    from conftest import cycle_windows
+
+    from dl4j_bridge.detectors import NextEventDetector
+
+    batch = cycle_windows(60, seed=2)
+    with caplog.at_level("WARNING", logger="dl4j_bridge.detectors.base"):
+        NextEventDetector(threshold="contamination", k=2.0, hidden_sizes=(4,), epochs=1, patience=0,
+                          validation_fraction=0.2).fit(batch)
+    assert ("NextEventDetector: k=2.0 is used only by threshold='k_sigma' (or calibrate(method='k_sigma')); fit "
+            "chooses the threshold by 'contamination'") in caplog.messages
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="dl4j_bridge.detectors.base"):
+        NextEventDetector(threshold="k_sigma", k=2.0, hidden_sizes=(4,), epochs=1, patience=0,
+                          validation_fraction=0.2).fit(batch)
+    assert not [m for m in caplog.messages if "is used only by" in m]
