@@ -416,10 +416,11 @@ def test_both_score_unlabelled_logs_as_the_labelled_ones_and_say_the_label_is_ab
     _, rows, proc = _launcher_against_python(classifier_zip, unlabelled)
     _same_rows(rows, labelled_rows)
     summary = json.loads(proc.stderr.strip().splitlines()[-1])
-    warning = f"{unlabelled}: the field 'label' is absent from the input, so it is missing on every row; scored without it"
-    assert summary["absent_fields"] == ["label"] and warning in proc.stderr
+    warning = "the field 'label' is absent from the input"
+    # production logs have no labels: listed in the summary, but no warning on every run (a user trial's noise)
+    assert summary["absent_fields"] == ["label"] and warning not in proc.stderr, proc.stderr[-2000:]
     python = _python("score", "--model", classifier_zip, "--input", unlabelled)
-    assert warning in python.stderr and "absent_fields ['label']" in python.stderr   # the same words
+    assert warning not in python.stderr and "absent_fields ['label']" in python.stderr, python.stderr[-2000:]
     directory = _launcher("score", "--model", classifier_zip, "--input", tmp_path)
     assert directory.returncode == 3 and "is a directory" in directory.stderr
     nowhere = _python("score", "--model", classifier_zip, "--input", unlabelled, "--output", tmp_path / "no" / "x")

@@ -320,6 +320,7 @@ class Pipeline:
         schema found missing on some training records (a small batch may lack such a field on every line). A
         field every training record had must be in the input; while fitting, every mapped field must be."""
         labels = [t.column for t in self.transforms if isinstance(t, Label)]
+        self.reader.expected_absent = frozenset(labels)   # listed in absent_fields, without a warning
         nullable = [c.name for c in self.schema.columns if c.nullable] if self.schema is not None else []
         return list(dict.fromkeys(labels + nullable))
 

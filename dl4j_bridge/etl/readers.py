@@ -536,6 +536,14 @@ class Reader:
                                                           self._first_duplicate_key_line))
         self._finish_read()
 
+    #: Absent fields that are expected, not news (a fitted pipeline sets its label columns: logs to score have
+    #: none): still listed in ``report.absent_fields``, logged at DEBUG instead of WARNING.
+    expected_absent: frozenset = frozenset()
+
+    def _log_absent(self, source: str, name: str) -> None:
+        level = logging.DEBUG if name in self.expected_absent else logging.WARNING
+        logger.log(level, "%s", absent_field_warning(source, name))
+
     def reset_quarantine(self) -> None:
         """Forget the sources read so far: the next read starts the quarantine file afresh (a new run)."""
         self._history = {}
@@ -1090,7 +1098,7 @@ class JsonLinesReader(Reader):
             if name not in optional:
                 raise error
             self.report.absent_fields.append(name)
-            logger.warning(absent_field_warning(self.report.source, name))
+            self._log_absent(self.report.source, name)
 
     def _note_fields(self, record: Mapping[str, Any]) -> None:
         """Which mapped fields this record has (any alias path present, even holding null)."""
@@ -1449,7 +1457,7 @@ class CsvReader(Reader):
                 if name not in (getattr(self, "_optional", None) or ()):
                     raise error
                 self.report.absent_fields.append(name)
-                logger.warning(absent_field_warning(source, name))
+                self._log_absent(source, name)
             indexes.append(index)
         return indexes
 

@@ -166,6 +166,13 @@ public final class EtlSpec {
         RecordReader reader = buildReader();
         List<Transform> transforms = buildTransforms();
         reader.allowAbsent(optionalFields(transforms));   // scoring, as Python's fitted pipeline reads
+        List<String> labels = new ArrayList<>();
+        for (Transform t : transforms) {
+            if (t instanceof LabelTransform) {
+                labels.addAll(t.inputColumns());
+            }
+        }
+        reader.expectAbsent(labels);   // logs to score have no labels: listed in absent_fields, no warning
         for (Transform t : transforms) {   // a label value none of a label transform's classes is a bad value
             if (t instanceof LabelTransform && ((LabelTransform) t).classes() != null) {
                 reader.checkValues(t.inputColumns().get(0), ((LabelTransform) t)::valueCheck);

@@ -49,6 +49,14 @@ public abstract class RecordReader {
         this.optional = new LinkedHashSet<>(fields);
     }
 
+    /** Absent fields that are expected, not news: the labels (logs to score have none). They are still listed in
+     *  {@link ReadReport#absentFields}, without a warning (Python's {@code Reader.expected_absent}). */
+    protected Set<String> expectedAbsent = java.util.Collections.emptySet();
+
+    public void expectAbsent(Collection<String> fields) {
+        this.expectedAbsent = new LinkedHashSet<>(fields);
+    }
+
     /**
      * A check of a field's (type-checked) value, as Python's {@code Reader.value_checks}: it returns null, or
      * {@code "<category>: <detail>"}, which makes the line bad (a label transform's {@code classes}, a message
