@@ -10,6 +10,8 @@ CASES = [
     (["10:00:00", "10:00:05", "10:00:03", "junk", "10:00:09", None, "10:00:01"], None),
     (["10:00:09", "10:00:05", "10:00:03", "10:00:01"], None),
     (["10:00:00", "10:00:05", "10:00:03", "10:00:09", "10:00:01", "10:00:02"], "k"),
+    (["junk", None, "10:00:05", "10:00:03", "10:00:09"], None),       # no time before the first real one
+    (["junk", "10:00:05", "junk", "10:00:03", "10:00:09", "10:00:08"], "k"),
 ]
 
 
@@ -47,3 +49,13 @@ def test_both_sides_count_and_word_times_out_of_order_alike(jvm, times, delta_by
     assert count > 0
     assert (j_count, j_warning) == (count, warning)
     np.testing.assert_array_equal(j_delta, delta)
+
+
+def test_a_missing_first_time_gives_no_delta_of_decades(jvm):
+    """The first record's time did not parse: 0 (1970) stood in, and the next record's delta was log1p(1.7e9 s),
+    about 21, a huge fake input on both sides."""
+    for delta_by in (None, "k"):
+        count, delta, _ = _python(["junk", None, "10:00:05", "10:00:07"], delta_by)
+        _, j_delta, _ = _java(["junk", None, "10:00:05", "10:00:07"], delta_by)
+        np.testing.assert_array_equal(j_delta, delta)
+        assert delta.max() < 3 and delta[2] == 0.0, (delta_by, delta)

@@ -673,11 +673,17 @@ class Timestamp(Transform):
         self._count(frame, seconds, present)
         missing = np.isnan(seconds)
         parsed = ~missing
+        # a missing time before any real one of the stream has no previous time to take: 0 (1970) stands in for
+        # its hour and weekday, and it is no time to measure a delta from (the first real time's delta is 0, not
+        # the seconds since 1970) -- as the JVM, which cannot look ahead
+        placeholder = np.zeros(len(seconds), dtype=bool)
         if missing.any():
             if self.missing == "error":
                 _raise_missing(frame, self.columns[0], missing)
             filled = pd.Series(seconds).ffill().to_numpy()
             if np.isnan(filled[0]):
+                if self._last_time is None:
+                    placeholder = np.isnan(filled)
                 first = self._last_time if self._last_time is not None else 0.0
                 filled = np.where(np.isnan(filled), first, filled)
             seconds = filled
@@ -686,16 +692,22 @@ class Timestamp(Transform):
             previous = np.empty_like(seconds)
             previous[1:] = seconds[:-1]
             previous[0] = seconds[0] if self._last_time is None else self._last_time
+            if placeholder.any():
+                real = np.flatnonzero(~placeholder)
+                if len(real):   # the first real time's previous is a stand-in: delta 0
+                    previous[real[0]] = seconds[real[0]]
             delta = seconds - previous
         else:
             keys = frame[self.delta_by].to_numpy(dtype=object)
             delta = np.zeros_like(seconds)
             last = self._last_by_key
             for i, (key, value) in enumerate(zip(keys, seconds)):
+                if placeholder[i]:   # no time yet: delta 0, and nothing to measure the group's next from
+                    continue
                 before = last.get(key)
                 delta[i] = 0.0 if before is None else value - before
                 last[key] = value
-        if len(seconds):  # the next chunk's leading missing times take this one (both delta modes)
+        if len(seconds) and not placeholder[-1]:  # the next chunk's leading missing times take this one
             self._last_time = float(seconds[-1])
         backward = parsed & (delta < 0)   # out of time order: counted and named, the delta taken as 0
         if backward.any():

@@ -181,16 +181,23 @@ public final class TimestampTransform extends Transform {
             }
             seconds = lastTime != null ? lastTime : 0.0;
         }
+        // a missing time before any real one: 0 (1970) stands in for its hour and weekday, but it is no time to
+        // measure the next delta from (Python's placeholder)
+        boolean placeholder = !parsed && lastTime == null;
         double delta;
         if (deltaBy == null) {
             delta = lastTime == null ? 0.0 : seconds - lastTime;
+        } else if (placeholder) {
+            delta = 0.0;
         } else {
             Object key = record.get(deltaBy);
             Double before = lastByKey.get(key);
             delta = before == null ? 0.0 : seconds - before;
             lastByKey.put(key, seconds);
         }
-        lastTime = seconds;
+        if (!placeholder) {
+            lastTime = seconds;
+        }
         if (parsed && delta < 0 && backwardTimes++ == 0) {   // out of time order: counted and named (Python too)
             firstBackward = year != null ? lastText.substring(lastText.indexOf(' ') + 1) : lastText;
             firstBackwardLine = record.line;
