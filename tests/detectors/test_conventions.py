@@ -190,10 +190,6 @@ def test_a_diverged_fit_leaves_the_detector_as_it_was(jvm):
 
 def test_fit_says_when_a_threshold_setting_is_not_read_by_the_chosen_method(jvm, caplog):
     """SequenceClassifier(threshold="best_f1", threshold_value=0.3) trained with the best-F1 threshold silently."""
-    from conftest import cycle_windows
-
-    from dl4j_bridge.detectors import NextEventDetector
-
     batch = cycle_windows(60, seed=2)
     with caplog.at_level("WARNING", logger="dl4j_bridge.detectors.base"):
         NextEventDetector(threshold="contamination", k=2.0, hidden_sizes=(4,), epochs=1, patience=0,
