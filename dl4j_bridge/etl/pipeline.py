@@ -306,7 +306,7 @@ class Pipeline:
         for transform in self.transforms:
             transform.reset_stream()
         with self._naming_source():
-            for chunk in self.reader.iter_chunks(source, optional=self.optional_fields):
+            for chunk in self._scoring_chunks(source):
                 self._check_columns(chunk)
                 self._derive(chunk, fitting=False)
                 x, _ = self._features(chunk)
@@ -320,9 +320,14 @@ class Pipeline:
         schema found missing on some training records (a small batch may lack such a field on every line). A
         field every training record had must be in the input; while fitting, every mapped field must be."""
         labels = [t.column for t in self.transforms if isinstance(t, Label)]
-        self.reader.expected_absent = frozenset(labels)   # listed in absent_fields, without a warning
         nullable = [c.name for c in self.schema.columns if c.nullable] if self.schema is not None else []
         return list(dict.fromkeys(labels + nullable))
+
+    def _scoring_chunks(self, source: Source):
+        """The reader's chunks of ``source`` as a fitted pipeline reads them: the optional fields may be absent,
+        and an absent label (logs to score have none) is listed in ``absent_fields`` without a warning."""
+        self.reader.expected_absent = frozenset(t.column for t in self.transforms if isinstance(t, Label))
+        return self.reader.iter_chunks(source, optional=self.optional_fields)
 
     def _pass(self, source: Source, parts: tuple[str, ...], session_labels: Mapping[Any, int] | None
               ) -> Iterator[tuple[str, SequenceBatch]]:
@@ -333,7 +338,7 @@ class Pipeline:
         for transform in self.transforms:
             transform.reset_stream()
         builders = {name: self._builder(session_labels) for name in parts}
-        for chunk in self.reader.iter_chunks(source, optional=self.optional_fields):
+        for chunk in self._scoring_chunks(source):
             self._check_schema(chunk)
             with self._naming_source():
                 self._derive(chunk, fitting=False)

@@ -288,12 +288,11 @@ class _WindowBuilder:
 
     def finish(self) -> SequenceBatch | None:
         batch = None
-        rest = self.buffer if self.buffer is not None else None
+        rest = self.buffer
         if self.spec.pad_last and self.emitted == 0 and rest is not None and len(rest):
             n = min(len(rest), self.spec.length)
             batch = self._pad(rest.take(slice(0, n)))
             self.emitted += 1
-            rest = rest.take(slice(n, None))   # (none: a stream without a window is shorter than one)
         elif rest is not None and len(rest):
             self._account(self.seen - len(rest), rest.line_numbers, self.emitted)
         self.buffer = None
