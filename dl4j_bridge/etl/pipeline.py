@@ -109,6 +109,7 @@ class Pipeline:
         self.schema: Schema | None = None
         self.fitted = False
         self.n_fit_records = 0
+        self._fit_warnings: frozenset[str] = frozenset()   # what the fit's pass warned of, not said again
         #: Sessions: records of the last transforming pass without a session key (in no session, not scored).
         self.records_without_key = 0
         #: Sessions: sessions of the last transforming pass longer than ``max_length`` (split into parts), and the
@@ -191,6 +192,7 @@ class Pipeline:
         ``partial_fit``, so no statistic sees test data.
         """
         self.transforms = [copy.deepcopy(t) for t in self._unfitted]  # refitting starts afresh
+        self._fit_warnings = frozenset()
         if self.reader.fields:   # known before reading (a format, or mapped fields)
             self._check_typed_fields()
         boundary = self._boundary(source)
@@ -207,6 +209,8 @@ class Pipeline:
         for transform in self.transforms:
             if not transform.fitted:
                 transform.finish()
+        part = "" if self.split is None else ", training part"
+        self._fit_warnings = frozenset(self._log_pass_warnings(f"{self.reader.report.source}{part}"))
         self.feature_names = [name for t in self.transforms for name in t.feature_names]
         self.n_fit_records = n_train
         self.fitted = True
@@ -372,14 +376,22 @@ class Pipeline:
             warning = builder.warning() if hasattr(builder, "warning") else None
             if warning:
                 logger.warning("%s%s", f"{name} part: " if len(builders) > 1 else "", warning)
-        for transform in self.transforms:
-            transform.pass_finished(self.reader.report.source)
+        self._log_pass_warnings(self.reader.report.source)
         self.records_without_key = sum(getattr(b, "records_without_key", 0) for b in builders.values())
         self.split_sessions = sum(getattr(b, "split_sessions", 0) for b in builders.values())
         self.extra_parts = sum(getattr(b, "extra_parts", 0) for b in builders.values())
         self.truncated_sessions = sum(getattr(b, "truncated_sessions", 0) for b in builders.values())
         self.truncated_records = sum(getattr(b, "truncated_records", 0) for b in builders.values())
         self.unwindowed_records = sum(getattr(b, "unwindowed_records", 0) for b in builders.values())
+
+    def _log_pass_warnings(self, source: str) -> list[str]:
+        """Log what the transforms could not use in the pass just finished (times that do not parse or go
+        backwards, values that are no numbers); a warning the fit already gave, word for word (a transform of
+        the training source after ``fit``), only at DEBUG. Returns the warnings."""
+        warnings = [warning for transform in self.transforms for warning in transform.pass_warnings(source)]
+        for warning in warnings:
+            logger.log(logging.DEBUG if warning in self._fit_warnings else logging.WARNING, "%s", warning)
+        return warnings
 
     def _builder(self, session_labels: Mapping[Any, int] | None):
         if isinstance(self.sequence, Sessions):

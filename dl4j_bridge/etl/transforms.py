@@ -18,7 +18,6 @@ per-transform ``missing`` policy; ``"error"`` raises
 from __future__ import annotations
 
 import ipaddress
-import logging
 import math
 import re
 from collections import Counter
@@ -34,7 +33,6 @@ from .readers import LINE_NUMBER, compile_regex, java_regex_to_python, python_re
 from .templates import OOV_ID, TemplateMiner
 from .timeparse import epoch_seconds, iso_seconds
 
-logger = logging.getLogger(__name__)
 
 __all__ = [
     "Transform",
@@ -129,8 +127,11 @@ class Transform:
     def observed(self) -> None:
         """End of the fit's pass: raise when the training records show the transform cannot work."""
 
-    def pass_finished(self, source: str) -> None:
-        """End of a pass over ``source`` (fit or transform): warn about what the pass could not use."""
+    def pass_warnings(self, source: str) -> list[str]:
+        """End of a pass over ``source`` (fit or transform): the warnings about what the pass could not use, for
+        the pipeline to log (once: a transform pass repeating what the fit said of the same records is not
+        repeated)."""
+        return []
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "column": self.column}
@@ -342,10 +343,9 @@ class Numeric(Transform):
         self.non_numbers = 0
         self._first_non_number: tuple[int, str] | None = None
 
-    def pass_finished(self, source: str) -> None:
+    def pass_warnings(self, source: str) -> list[str]:
         warning = self.non_number_warning(source)
-        if warning:
-            logger.warning("%s", warning)
+        return [warning] if warning else []
 
     def non_number_warning(self, source: str) -> str | None:
         """The warning for :attr:`non_numbers` (the launcher's words), or None."""
@@ -395,13 +395,12 @@ class Numeric(Transform):
 
     def finish(self) -> None:
         self.count = self._n
-        self.pass_finished("the training records")
         if not self._n:   # a constant feature learned from nothing: a wrong field name or an empty column
             given = (f"; the {self.present_values} values given are no numbers (first: line "
                      f"{self._first_non_number[0]}, {self._first_non_number[1]!r})" if self.non_numbers else "")
             raise EtlError(f"Numeric({self.column!r}): no training record has a number in {self.column!r}{given}. "
                            "Check that the reader maps the field (fields, the CSV header), or leave the transform out")
-        self.reset_stream()
+        # the counts of this pass stay until the next one starts: the pipeline reads them for its warning
         if self._n:
             with np.errstate(over="ignore", invalid="ignore"):
                 offset = np.float64(self._sum) / self._n   # mean - shift
@@ -578,19 +577,19 @@ class Timestamp(Transform):
                            f"training times, e.g. {example[1]!r} (line {example[0]}), so every time feature would be "
                            "a constant: give the format of these times (strftime codes, e.g. '%y%m%d %H%M%S' for "
                            "'081109 203615')")
-        self.pass_finished("the training records")
-        self.reset_stream()
 
-    def pass_finished(self, source: str) -> None:
+    def pass_warnings(self, source: str) -> list[str]:
         counts = self._counts
+        warnings = []
         if counts["unparsable"]:
             line, text = self._example
-            logger.warning("%s: %d of %d times in %s do not parse with the %s (first: line %d, %r); they take the "
-                           "previous record's time (missing='previous')", source, counts["unparsable"],
-                           counts["present"], self.columns, self._how(), line, text)
-        warning = self.backward_warning(source)
-        if warning:
-            logger.warning("%s", warning)
+            warnings.append(f"{source}: {counts['unparsable']} of {counts['present']} times in {self.columns} do not "
+                            f"parse with the {self._how()} (first: line {line}, {text!r}); they take the previous "
+                            "record's time (missing='previous')")
+        backward = self.backward_warning(source)
+        if backward:
+            warnings.append(backward)
+        return warnings
 
     @property
     def backward_times(self) -> int:

@@ -147,18 +147,23 @@ def test_a_timestamp_format_that_parses_no_training_time_fails_the_fit_and_some_
     some_bad = lines[:10] + ["081109 99xx99 INFO dfs.DataNode: odd"] + lines[10:]
     right = Pipeline(TextReader(reader_format), [Timestamp(["Date", "Time"], format="%y%m%d %H%M%S")],
                      Windows(length=5))
-    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.transforms"):
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.pipeline"):
         right.fit(some_bad)
         batch = right.transform(some_bad)
     warnings = [r.getMessage() for r in caplog.records]
-    assert len(warnings) == 2 and all("1 of 31 times in ['Date', 'Time'] do not parse with the format '%y%m%d %H%M%S' "
-                                      "(first: line 11, '081109 99xx99')" in w for w in warnings)
-    assert warnings[0].startswith("the training records: ") and warnings[1].startswith("<lines>: ")
+    # said once: the transform of the training records repeats the fit's warning word for word (only at DEBUG)
+    assert warnings == ["<lines>: 1 of 31 times in ['Date', 'Time'] do not parse with the format '%y%m%d %H%M%S' "
+                        "(first: line 11, '081109 99xx99'); they take the previous record's time (missing='previous')"]
     assert batch.x.shape == (27, 5, 5)
+    assert right.unparsable_times == 1
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.transforms"):
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.pipeline"):
         right.transform(lines)
     assert caplog.records == []   # counts start afresh with each pass
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.pipeline"):
+        right.transform(some_bad[:20])   # other records: their own warning
+        right.fit(some_bad)               # a refit says it again
+    assert [r.getMessage()[:33] for r in caplog.records] == ["<lines>: 1 of 20 times in ['Date'", warnings[0][:33]]
 
 
 def test_a_message_with_its_stack_trace_is_mined_by_its_first_line_unless_asked_for_all():
@@ -195,7 +200,7 @@ def test_numeric_counts_and_names_values_that_are_not_numbers(caplog):
     pipeline = Pipeline(JsonLinesReader(["m", "b"]), [Template("m"), Numeric("b", missing="zero")], Windows(length=3))
     with caplog.at_level("WARNING"):
         pipeline.fit(lines)
-    assert ("the training records: 2 of 29 values of 'b' are not numbers (first: line 5, 'abc'); they were read as "
+    assert ("<lines>: 2 of 29 values of 'b' are not numbers (first: line 5, 'abc'); they were read as "
             "missing (0): declare the field's type") in caplog.text
     pipeline.transform(lines[:12])
     assert pipeline.non_numeric_values == 2
@@ -239,10 +244,7 @@ def test_timestamp_counts_times_out_of_order_and_says_when_the_log_is_newest_fir
         t.reset_stream()
         chunk = frame(t=times, k=["a", "b"] * (len(times) // 2) + ["a"] * (len(times) % 2))
         delta = t.features(chunk)["time_delta_log"]
-        with caplog.at_level("WARNING"):
-            caplog.clear()
-            t.pass_finished("x.log")
-        return t, delta, caplog.text
+        return t, delta, "\n".join(t.pass_warnings("x.log"))
 
     t, delta, text = run(["10:00:00", "10:00:05", "10:00:03", "junk", "10:00:09", None, "10:00:01"])
     assert t.backward_times == 2 and delta[2] == 0 and delta[6] == 0
@@ -253,3 +255,21 @@ def test_timestamp_counts_times_out_of_order_and_says_when_the_log_is_newest_fir
                                       "reading it, a CSV header staying first") in text
     t, _, text = run(["10:00:00", "10:00:05", "10:00:03", "10:00:09"], delta_by="k")   # a: 0, 3; b: 5, 9
     assert t.backward_times == 0 and text == ""
+
+
+def test_a_split_fit_names_the_training_part_and_the_whole_pass_warns_with_its_own_counts(caplog):
+    """With a split the fit sees only the training records: its warning says so, and the pass over both parts,
+    whose counts cover the whole source, is a second and different warning -- never the same words twice."""
+    import logging
+
+    from dl4j_bridge.etl import ChronologicalSplit, CsvReader, Numeric, Pipeline, Windows
+
+    rows = ["time,value"] + [f"2024-01-01T00:{i // 60:02d}:{i % 60:02d},{i}" if i % 17 else f"bad{i},{i}"
+                             for i in range(200)]
+    pipeline = Pipeline(CsvReader(), [Timestamp("time"), Numeric("value")], Windows(5, 1),
+                        split=ChronologicalSplit(0.25))
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.pipeline"):
+        pipeline.fit_split(rows)
+    said = [r.getMessage().split(" (first")[0] for r in caplog.records]
+    assert said == ["<lines>, training part: 9 of 150 times in ['time'] do not parse with the ISO 8601 (format=None)",
+                    "<lines>: 12 of 200 times in ['time'] do not parse with the ISO 8601 (format=None)"]
