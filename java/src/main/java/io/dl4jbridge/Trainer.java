@@ -134,6 +134,9 @@ public final class Trainer {
             }
         } finally {
             net.setListeners(previous);
+            // A fit left by an exception (Ctrl-C in Python's callback, out of memory) skips DL4J's own clean-up:
+            // the minibatch's masks stayed on the layers and masked every later unmasked output.
+            net.clearLayerMaskArrays();
         }
         if (bestParams != null && bestEpoch != completed - 1) {
             net.setParams(bestParams);

@@ -68,6 +68,31 @@ public class TrainerTest {
     }
 
     @Test
+    public void aFitEndedByAnExceptionLeavesNoMaskOnTheLayers() {
+        // Python's Ctrl-C arrives as an exception out of the progress callback, mid-minibatch: DL4J's fit never
+        // cleared that minibatch's mask, and every later unmasked output of its size was masked by it.
+        INDArray mask = org.nd4j.linalg.factory.Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, 128, 10);
+        mask.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(6, 10))
+                .assign(0);
+        MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
+        ProgressCallback interrupted = (epoch, iteration, score, epochEnd, val) -> {
+            throw new IllegalStateException("KeyboardInterrupt");
+        };
+        try {
+            Trainer.fit(net, data.x, data.ids, mask, null, null, null, 2, 16, -1, 0, interrupted, 0);
+            throw new AssertionError("the callback's exception was swallowed");
+        } catch (IllegalStateException expected) {
+            assertEquals("KeyboardInterrupt", expected.getMessage());
+        }
+        INDArray x16 = data.x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 16),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup('c');
+        INDArray after = Predictor.predict(net, x16, null, 1000);
+        net.clearLayerMaskArrays();
+        assertEquals(net.output(x16, false), after);
+        assertTrue(after.sum(1).sub(1.0).amaxNumber().doubleValue() < 1e-5);   // a distribution at every step
+    }
+
+    @Test
     public void validationScoresArePerEpoch() {
         TestData val = new TestData(32, 10, 7);
         MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
