@@ -61,6 +61,20 @@ def test_hdfs_holdout_folds_split_the_once_seen_sequences_in_two_seeded_halves()
     assert (1, 2) not in held_0 + held_1   # seen three times: never held out
 
 
+def test_hdfs_conformal_floor_flags_at_most_alpha_of_the_held_out_sessions_counting_end_flags_first():
+    import hdfs_conformal
+
+    key = np.array([0.0, 9.0, 2.0, 7.0, 0.0, 5.0, 1.0, 0.0, 3.0, 8.0])
+    end = np.zeros(10, bool)
+    for alpha, flagged in ((0.2, 2), (0.3, 3), (0.0, 0), (1.0, 7)):   # 7 sessions have a key outside the top g
+        cut = hdfs_conformal.calibrate(key, end, alpha)
+        assert int((key > cut).sum()) == flagged
+    end[[0, 4]] = True                                    # two sessions already flagged by their end
+    cut = hdfs_conformal.calibrate(key, end, 0.3)
+    assert int((end | (key > cut)).sum()) == 3 and cut == 8.0
+    assert hdfs_conformal.calibrate(key, end, 0.1) == 9.0  # no room left: no key is flagged by the floor
+
+
 def test_kdd_record_scores_judge_each_record_at_the_end_of_its_own_window():
     import detection
 
