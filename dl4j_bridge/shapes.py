@@ -17,8 +17,8 @@ import numpy as np
 
 from .errors import ShapeError
 
-__all__ = ["check_numeric", "check_sequences", "check_steps", "check_per_sequence", "check_xy", "check_count",
-           "check_labelled"]
+__all__ = ["check_numeric", "check_sequences", "check_steps", "check_per_sequence", "check_integers", "check_xy",
+           "check_count", "check_labelled"]
 
 
 def check_numeric(array, what: str) -> np.ndarray:
@@ -174,6 +174,24 @@ def check_per_sequence(values, batch: int, *, what: str, non_negative: bool = Fa
     if non_negative and a.size and a.min() < 0:
         raise ShapeError(f"{what} must be >= 0, got {a.min()} at [batch {int(np.argmin(a))}]")
     return a
+
+
+def check_integers(a: np.ndarray, *, what: str, axes: Sequence[str], dtype=np.int32) -> np.ndarray:
+    """``a`` (checked finite) as ``dtype``: whole numbers within its range, never truncated (2.5 -> 2) or wrapped
+    (2**40 -> 0); else :class:`ShapeError` naming the first other value and where it is (``axes``: the names of
+    its dimensions, e.g. ``("batch", "step")``)."""
+    if a.dtype == bool:
+        return a.astype(dtype)
+    limits = np.iinfo(dtype)
+    with np.errstate(invalid="ignore"):
+        bad = (a < limits.min) | (a > limits.max)
+        if np.issubdtype(a.dtype, np.floating):
+            bad |= a != np.round(a)
+    if bad.any():
+        at = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ShapeError(f"{what} must hold whole numbers from {limits.min} to {limits.max}, got {a[at].item()!r} at "
+                         f"[{_where(at, axes)}]")
+    return a.astype(dtype, copy=False)
 
 
 def check_count(value, name: str, minimum: int = 1) -> int:

@@ -42,25 +42,35 @@ def sequence_batch(x: np.ndarray, mask: Optional[np.ndarray] = None, *, step_ids
     def steps(a, default, dtype, what):
         if a is None:
             return np.full((n, t), default, dtype)
-        return shapes.check_steps(a, (n, t), what=what, binary=what == "mask").astype(dtype, copy=False)
+        a = shapes.check_steps(a, (n, t), what=what, binary=what == "mask")
+        if what == "mask":
+            return a.astype(dtype, copy=False)
+        return shapes.check_integers(a, what=what, axes=("batch", "step"), dtype=dtype)   # ids: never 2.5 -> 2
+
+    def per_sequence(a, what):
+        a = shapes.check_numeric(a, what)
+        if a.ndim == 2 and a.shape[1] == 1:   # a column vector
+            a = a[:, 0]
+        return shapes.check_integers(shapes.check_per_sequence(a, n, what=what), what=what, axes=("batch",))
 
     mask_a = steps(mask, 1.0, np.float32, "mask")
     step_labels_a = steps(step_labels, 0, np.int32, "step_labels")
     if labels is None:
         labels_a = (step_labels_a * (mask_a > 0)).max(axis=1).astype(np.int32) if t else np.zeros(n, np.int32)
     else:
-        labels_a = np.asarray(labels, dtype=np.int32).reshape(-1)
-        if labels_a.shape != (n,):
-            raise ShapeError(f"labels must be [batch] = ({n},), got shape {labels_a.shape}")
-    next_a = np.full(n, -1, np.int32) if next_ids is None else np.asarray(next_ids, dtype=np.int32).reshape(-1)
-    if next_a.shape != (n,):
-        raise ShapeError(f"next_ids must be [batch] = ({n},), got shape {next_a.shape}")
+        labels_a = per_sequence(labels, "labels")
+    next_a = np.full(n, -1, np.int32) if next_ids is None else per_sequence(next_ids, "next_ids")
     keys_a = np.arange(n).astype(object) if keys is None else np.asarray(list(keys), dtype=object)
+    if len(keys_a) != n:
+        raise ShapeError(f"keys must be [batch] = ({n},), got {len(keys_a)} keys")
+    names = [f"f{i}" for i in range(x.shape[2])] if feature_names is None else [str(f) for f in feature_names]
+    if len(names) != x.shape[2]:
+        raise ShapeError(f"feature_names names {len(names)} features but x has {x.shape[2]} per step "
+                         f"(x is [batch, time, features] = {x.shape})")
     return SequenceBatch(x=x, mask=mask_a, labels=labels_a, step_labels=step_labels_a,
                          step_ids=steps(step_ids, -1, np.int32, "step_ids"), next_ids=next_a,
                          line_numbers=steps(line_numbers, -1, np.int64, "line_numbers"), keys=keys_a,
-                         feature_names=list(feature_names) if feature_names is not None
-                         else [f"f{i}" for i in range(x.shape[2])])
+                         feature_names=names)
 
 
 def take(batch: SequenceBatch, index) -> SequenceBatch:
@@ -103,4 +113,7 @@ def check_batch(batch, n_in: Optional[int] = None, name: str = "batch") -> Seque
         shapes.check_per_sequence(getattr(batch, field), n, what=f"{name}.{field}")
     if len(batch.keys) != n:
         raise ShapeError(f"{name}.keys must be [batch] = ({n},), got {len(batch.keys)} keys")
+    if batch.feature_names is not None and len(batch.feature_names) != x.shape[2]:
+        raise ShapeError(f"{name}.feature_names names {len(batch.feature_names)} features but {name}.x has "
+                         f"{x.shape[2]} per step: a model saved with them could not be loaded again")
     return batch

@@ -26,7 +26,8 @@ def nan_at(array, index):
 
 #: (case, batch, message) -- bad batches for every entry point
 BAD_BATCHES = [
-    ("features", broken(x=BATCH.x[:, :, :5]), r"batch.x has 5 features per step but the network takes n_in=7"),
+    ("features", broken(x=BATCH.x[:, :, :5], feature_names=BATCH.feature_names[:5]),
+     r"batch.x has 5 features per step but the network takes n_in=7"),
     ("rank", broken(x=BATCH.x[0]), r"batch.x must be \[batch, time, 7\] \(rank 3\), got shape \(10, 7\)"),
     ("NaN", broken(x=nan_at(BATCH.x, (3, 4, 0))), r"batch.x holds nan at \[batch 3, step 4, feature 0\]"),
     ("empty", broken(x=BATCH.x[:0], mask=BATCH.mask[:0]), r"the batch holds no sequence"),
@@ -39,6 +40,8 @@ BAD_BATCHES = [
                                                       r"shape \(6, 10\): 6 sequences where X has 12"),
     ("next ids", broken(next_ids=BATCH.next_ids[:, None]), r"batch.next_ids must be \[batch\] = \(12,\)"),
     ("keys", broken(keys=BATCH.keys[:3]), r"batch.keys must be \[batch\] = \(12,\), got 3 keys"),
+    # a model fitted on it saved, then could not be loaded again ("names 1 features but the network takes 7")
+    ("feature names", broken(feature_names=["a"]), r"batch.feature_names names 1 features but batch.x has 7 per step"),
 ]
 
 
@@ -84,6 +87,18 @@ def test_fit_arguments_are_checked(jvm, no_java, kwargs, message):
     ({"x": np.zeros((2, 3, 1)), "mask": np.full((2, 3), 0.5)}, r"mask must hold 0 \(padding\) or 1"),
     ({"x": np.array([[["a"]]])}, r"x must hold numbers"),
     ({"x": np.zeros((2, 3, 1)), "step_ids": np.zeros((3, 3))}, r"step_ids must be \[batch, time\] = \(2, 3\)"),
+    # ids, labels and line numbers were truncated (2.5 -> 2, 0.7 -> 0) or wrapped (2**40 -> 0, the unknown id)
+    ({"x": np.zeros((2, 3, 1)), "step_ids": np.full((2, 3), 2**40)},
+     r"step_ids must hold whole numbers from -2147483648 to 2147483647, got 1099511627776 at \[batch 0, step 0\]"),
+    ({"x": np.zeros((2, 3, 1)), "step_ids": np.full((2, 3), 2.5)}, r"step_ids must hold whole numbers .*got 2.5"),
+    ({"x": np.zeros((2, 3, 1)), "step_labels": np.full((2, 3), 1.7)}, r"step_labels must hold whole numbers"),
+    ({"x": np.zeros((2, 3, 1)), "labels": [0, 0.7]}, r"labels must hold whole numbers .*got 0.7 at \[batch 1\]"),
+    ({"x": np.zeros((2, 3, 1)), "next_ids": [1, np.nan]}, r"next_ids holds nan at \[batch 1\]"),
+    ({"x": np.zeros((2, 3, 1)), "next_ids": [2**40, 1]}, r"next_ids must hold whole numbers"),
+    ({"x": np.zeros((2, 3, 1)), "line_numbers": np.full((2, 3), 1.5)}, r"line_numbers must hold whole numbers"),
+    ({"x": np.zeros((2, 3, 1)), "labels": [0, 1, 1]}, r"labels must be \[batch\] = \(2,\), got shape \(3,\)"),
+    ({"x": np.zeros((2, 3, 1)), "keys": ["a"]}, r"keys must be \[batch\] = \(2,\), got 1 keys"),
+    ({"x": np.zeros((2, 3, 2)), "feature_names": ["a"]}, r"feature_names names 1 features but x has 2 per step"),
 ])
 def test_sequence_batch_checks_its_arrays(kwargs, message):
     with pytest.raises(ShapeError, match=message):
@@ -99,7 +114,7 @@ def test_the_baselines_check_their_batches_too(name):
         baseline.decision_function(broken(x=nan_at(BATCH.x, (3, 4, 0))))
     with pytest.raises(ShapeError, match=r"batch windows have 50 values \(time x features\), the baseline was fitted "
                                          r"on 70"):
-        baseline.decision_function(broken(x=BATCH.x[:, :, :5]))
+        baseline.decision_function(broken(x=BATCH.x[:, :, :5], feature_names=BATCH.feature_names[:5]))
 
 
 def test_isolation_forest_on_fewer_rows_than_max_samples_uses_them_all_without_a_warning():
