@@ -16,7 +16,7 @@ import io
 import os
 import select
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Optional, Union
 
 from .errors import EncodingError, SourceError, TrailingDataError
@@ -268,6 +268,13 @@ def iter_line_blocks(
         return
     if isinstance(source, (bytes, bytearray)):
         raise TypeError("pass text lines or a path, not bytes")
+    if _is_data_frame(source):   # iterating one yields its column names: they were read as log lines
+        raise TypeError("a pandas DataFrame is no source of log lines (iterating it yields its column names): "
+                        "write it as JSON lines, df.to_json(orient='records', lines=True).splitlines(), for a "
+                        "JsonLinesReader, or as CSV text, df.to_csv(index=False).splitlines(), for a CsvReader")
+    if isinstance(source, Mapping):
+        raise TypeError(f"a {type(source).__name__} is no source of log lines (iterating it yields its keys): pass "
+                        "a path or the lines, e.g. [json.dumps(record) for record in records] for a JsonLinesReader")
     block: list[str] = []
     for number, line in enumerate(source, 1):  # type: ignore[arg-type]
         if not isinstance(line, str):
@@ -281,6 +288,11 @@ def iter_line_blocks(
             block = []
     if block:
         yield block
+
+
+def _is_data_frame(source: object) -> bool:
+    module = type(source).__module__ or ""
+    return type(source).__name__ == "DataFrame" and module.split(".")[0] in ("pandas", "polars", "pyspark", "modin")
 
 
 #: Characters asked for by each ``readlines`` of a block: when a read fails (a truncated ``.gz``), the lines of the
