@@ -170,7 +170,7 @@ def test_saving_with_a_pipeline_of_other_features_is_refused(saved, tmp_path):
 #: read every older version). Add new keys here once that is decided.
 WRITTEN_KEYS = {
     "detector": {"created_by", "feature_names", "format", "kind", "n_events", "params", "scoring", "threshold",
-                 "threshold_method", "version"},
+                 "threshold_method", "untrained_ids", "version"},
     "scoring:next_event": {"end_id", "end_min_probability", "kind", "never_expected", "oov_id", "score", "steps",
                            "top_g"},
     "scoring:sequence_classifier": {"aggregation", "kind", "positive_classes"},

@@ -228,8 +228,13 @@ class BaseDetector:
         ``{name: value}``: computed (and checked) before training, set once training succeeded."""
         return {}
 
-    def _restore_fitted(self, scoring: dict) -> None:
-        """Fitted state a subclass keeps in its saved ``scoring`` object (see :meth:`scoring`)."""
+    def _restore_fitted(self, scoring: dict, document: Optional[dict] = None) -> None:
+        """Fitted state a subclass keeps in its saved ``scoring`` object (see :meth:`scoring`) or in the keys of
+        :meth:`_saved_state` of the saved ``document``."""
+
+    def _saved_state(self) -> dict:
+        """Fitted state, beyond the scoring, that a subclass saves as keys of its detector document."""
+        return {}
 
     def get_params(self, deep: bool = True) -> dict:
         """Constructor parameters (saved with the model), as scikit-learn's ``get_params``.

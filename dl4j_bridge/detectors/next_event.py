@@ -124,9 +124,18 @@ class NextEventDetector(BaseDetector):
             log.info("%s: ids %s are never expected as the next event", type(self).__name__, list(never))
         return {"never_expected_": never, "_untrained_ids": untrained}
 
-    def _restore_fitted(self, scoring: dict) -> None:
+    def _saved_state(self) -> dict:
+        # the ids no training step had as its target: what never_expected="untrained" means for this network,
+        # also when it is set after a save with never_expected=None or a list of ids
+        untrained = getattr(self, "_untrained_ids", None)
+        return {} if untrained is None else {"untrained_ids": [int(i) for i in untrained]}
+
+    def _restore_fitted(self, scoring: dict, document: Optional[dict] = None) -> None:
         self.never_expected_ = tuple(int(i) for i in scoring.get("never_expected", ()))
-        if self.never_expected == "untrained":
+        saved = (document or {}).get("untrained_ids")
+        if isinstance(saved, list) and all(type(i) is int for i in saved):
+            self._untrained_ids = tuple(saved)
+        elif self.never_expected == "untrained":   # a file saved before untrained_ids
             self._untrained_ids = self.never_expected_
 
     def with_params(self, **changes) -> "NextEventDetector":

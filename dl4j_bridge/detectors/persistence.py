@@ -59,7 +59,7 @@ def detector_document(detector) -> dict:
     from ..version import build_identity
 
     detector._check_fitted()
-    return {
+    document = {
         "format": FORMAT,
         "version": VERSION,
         "kind": detector.kind,
@@ -71,6 +71,8 @@ def detector_document(detector) -> dict:
         "params": _jsonable(detector.get_params()),
         "created_by": build_identity(),
     }
+    document.update(detector._saved_state())
+    return document
 
 
 def save_detector(detector, path, *, pipeline=None, jvm_check: bool = True) -> Path:
@@ -166,6 +168,10 @@ def _check_against_network(detector, doc: dict, path) -> None:
     if any(not 0 <= i < n_out for i in never):
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} never_expected {list(never)} holds ids outside the "
                                 f"network's {n_out} event ids ({DAMAGED_HINT})")
+    untrained = getattr(detector, "_untrained_ids", ())
+    if any(not 0 <= i < n_out for i in untrained):
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} untrained_ids {list(untrained)} holds ids outside the "
+                                f"network's {n_out} event ids ({DAMAGED_HINT})")
     pipeline = detector.pipeline_
     if pipeline is not None and len(pipeline.feature_names) != n_in:
         raise DetectorFileError(f"{path}: the network takes {n_in} features per step, the ETL spec makes "
@@ -207,7 +213,7 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
     detector.threshold_ = float(doc["threshold"])
     detector.threshold_method_ = doc.get("threshold_method")
     detector.feature_names_ = list(doc.get("feature_names") or [])
-    detector._restore_fitted(doc["scoring"])
+    detector._restore_fitted(doc["scoring"], doc)
     if detector.scoring() != doc["scoring"]:
         raise DetectorFileError(f"{path}: the saved scoring {doc['scoring']} does not match the saved parameters")
     try:

@@ -190,6 +190,15 @@ def test_ids_never_trained_as_a_target_take_no_top_g_place(next_event_detector, 
             assert ((a.expected >= 0).sum(axis=1) == 4).all()
     reloaded = load_detector(det.save(tmp_path / "ne.zip"))
     assert reloaded.never_expected_ == (0, 5, 6) and reloaded.scoring() == det.scoring()
+    # saved ranking every output, the file still knows which ids were untrained: switching to "untrained" after
+    # loading gives what it gives before saving (it gave () and scored differently)
+    everything.threshold_, everything.threshold_method_ = det.threshold_, det.threshold_method_
+    loaded_plain = load_detector(everything.save(tmp_path / "plain.zip"))
+    assert loaded_plain.never_expected_ == () and loaded_plain._untrained_ids == (0, 5, 6)
+    for d in (everything, loaded_plain):
+        d.set_params(never_expected="untrained")
+    assert loaded_plain.never_expected_ == everything.never_expected_ == (0, 5, 6)
+    np.testing.assert_array_equal(loaded_plain.decision_function(batch), everything.decision_function(batch))
     with pytest.raises(ValueError, match="never_expected"):
         NextEventDetector(never_expected="all")
     with pytest.raises(ValueError, match="never_expected"):
