@@ -433,22 +433,28 @@ class BaseDetector:
         history = net.fit(batch.x, targets, batch.mask, epochs=self.epochs, batch_size=self.batch_size,
                           validation=val, shuffle=True, patience=self.patience if val is not None else 0,
                           progress=self.progress, sample_weight=step_w)
-        for name, value in learned.items():
-            setattr(self, name, value)
-        self.history_ = history
-        self.network_ = net
-        self.feature_names_ = list(batch.feature_names)
-        self.pipeline_ = pipeline
-        self.threshold_ = self.threshold_method_ = self.decision_scores_ = self.labels_ = None
-        log.info("%s: %d epochs (best %d) in %.1fs", type(self).__name__, self.history_.epochs_completed,
-                 self.history_.best_epoch + 1, self.history_.seconds)
-        if validation is not None:
-            self._calibrate(validation, self.threshold, val_labels, validation_weight, {})
-        else:
-            scores = self._calibrate(batch, self.threshold, seq_labels, weights, {})
-            if scores is not None:   # PyOD's training scores, when choosing the threshold computed them
-                self.decision_scores_ = scores
-                self.labels_ = (scores > self.threshold_).astype(np.int64)
+        before = dict(vars(self))   # a fit is all or nothing: an error or Ctrl-C while choosing the threshold
+        try:                        # leaves the previous network and threshold, not a new network without one
+            for name, value in learned.items():
+                setattr(self, name, value)
+            self.history_ = history
+            self.network_ = net
+            self.feature_names_ = list(batch.feature_names)
+            self.pipeline_ = pipeline
+            self.threshold_ = self.threshold_method_ = self.decision_scores_ = self.labels_ = None
+            log.info("%s: %d epochs (best %d) in %.1fs", type(self).__name__, self.history_.epochs_completed,
+                     self.history_.best_epoch + 1, self.history_.seconds)
+            if validation is not None:
+                self._calibrate(validation, self.threshold, val_labels, validation_weight, {})
+            else:
+                scores = self._calibrate(batch, self.threshold, seq_labels, weights, {})
+                if scores is not None:   # PyOD's training scores, when choosing the threshold computed them
+                    self.decision_scores_ = scores
+                    self.labels_ = (scores > self.threshold_).astype(np.int64)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
         return self
 
     def _sequence_labels(self, batch: SequenceBatch, y) -> np.ndarray:

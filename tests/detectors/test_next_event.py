@@ -327,3 +327,27 @@ def test_windows_and_classes_refuse_fractional_sizes():
     with pytest.raises(ValueError, match=r"n_classes must be an integer >= 2, got 2.5"):
         SequenceClassifier(n_classes=2.5)
     assert SequenceClassifier(n_classes=np.int64(3)).n_classes == 3
+
+
+def test_a_refit_interrupted_while_choosing_its_threshold_keeps_the_previous_detector_whole(jvm, monkeypatch):
+    """Ctrl-C (or an out-of-memory error) after training, while the threshold was chosen, left the new network
+    with no threshold: predict raised NotFittedError and the previous model was gone."""
+    from dl4j_bridge.detectors import NextEventDetector
+
+    det = NextEventDetector(n_events=N_EVENTS, hidden_sizes=(4,), epochs=1, patience=0, validation_fraction=0.0,
+                            threshold="k_sigma")
+    det.fit(cycle_windows(40, seed=3))
+    batch = cycle_windows(20, anomalous=True, seed=4)
+    state, network, scores = dict(vars(det)), det.network_, det.decision_function(batch)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(NextEventDetector, "_calibrate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        det.set_params(epochs=2).fit(cycle_windows(40, seed=5))
+    monkeypatch.undo()
+    assert det.network_ is network and det.threshold_ == state["threshold_"] and det.epochs == 2
+    assert {k: v for k, v in vars(det).items() if k != "epochs"} == {k: v for k, v in state.items() if k != "epochs"}
+    np.testing.assert_array_equal(det.decision_function(batch), scores)
+    det.predict(batch)
