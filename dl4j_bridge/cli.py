@@ -366,8 +366,6 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
     ScoreCounts
         Sequences scored, flagged, and unjudged (no step to judge: one-event sessions of a next-event model).
     """
-    import numpy as np
-
     from .detectors import take
     from .etl import SequenceBatch
     from .etl.errors import QuarantineError, SourceError
@@ -434,8 +432,8 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
                     batch = SequenceBatch.concat([pending, batch], detector.pipeline_.feature_names)
                 ready = len(batch) - len(batch) % block
                 if ready:
-                    write(batch if ready == len(batch) else take(batch, np.arange(ready)))
-                pending = take(batch, np.arange(ready, len(batch))) if ready < len(batch) else None
+                    write(batch if ready == len(batch) else take(batch, slice(0, ready)))   # views, no copy
+                pending = take(batch, slice(ready, None)) if ready < len(batch) else None
         except SourceError as error:   # a truncated .gz: the complete windows read are scored, as the launcher does
             if pending is not None:
                 write(pending)

@@ -79,21 +79,28 @@ def take(batch: SequenceBatch, index) -> SequenceBatch:
     Parameters
     ----------
     batch : SequenceBatch
-    index : array-like of int or bool
-        Indices (an empty list gives an empty batch) or a boolean mask ``[batch]``.
+    index : slice, or array-like of int or bool
+        A slice (the batch's arrays are then views, not copies), indices (an empty list gives an empty batch)
+        or a boolean mask ``[batch]``.
 
     Returns
     -------
     SequenceBatch
     """
+    if not isinstance(index, slice):
+        index = _take_index(index)
+    return SequenceBatch(batch.x[index], batch.mask[index], batch.labels[index], batch.step_labels[index],
+                         batch.step_ids[index], batch.next_ids[index], batch.line_numbers[index], batch.keys[index],
+                         list(batch.feature_names), None if batch.parts is None else batch.parts[index])
+
+
+def _take_index(index) -> np.ndarray:
     index = np.asarray(index)
     if index.size == 0 and index.dtype.kind not in "bui":
         index = index.astype(np.intp)   # np.asarray([]) is float64, which numpy refuses as an index
     if index.dtype.kind not in "bui":
-        raise TypeError(f"take needs integer indices or a boolean mask, got an array of {index.dtype}")
-    return SequenceBatch(batch.x[index], batch.mask[index], batch.labels[index], batch.step_labels[index],
-                         batch.step_ids[index], batch.next_ids[index], batch.line_numbers[index], batch.keys[index],
-                         list(batch.feature_names), None if batch.parts is None else batch.parts[index])
+        raise TypeError(f"take needs a slice, integer indices or a boolean mask, got an array of {index.dtype}")
+    return index
 
 
 def check_batch(batch, n_in: Optional[int] = None, name: str = "batch") -> SequenceBatch:

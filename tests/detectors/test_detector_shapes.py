@@ -138,3 +138,6 @@ def test_take_of_no_index_is_an_empty_batch_and_of_floats_a_clear_error():
     assert len(take(BATCH, np.arange(12) % 3 == 0)) == 4 and take(BATCH, [3, 1]).keys.tolist() == [3, 1]
     with pytest.raises(TypeError, match="integer indices or a boolean mask"):
         take(BATCH, [0.0, 1.0])
+    tail = take(BATCH, slice(9, None))   # a slice: views of the batch's arrays, as the CLI's score cuts its blocks
+    assert tail.keys.tolist() == [9, 10, 11] and np.shares_memory(tail.x, BATCH.x)
+    np.testing.assert_array_equal(tail.x, take(BATCH, [9, 10, 11]).x)
