@@ -253,8 +253,8 @@ class TemplateMiner:
         if self.digits_to_zero:
             text = text.translate(_ZERO_DIGITS)
         parts = text.split("\x1e")
-        if len(parts) != len(messages):
-            raise SpecError("messages must not contain the record separator U+001E")
+        if len(parts) != len(messages):   # a message holds U+001E itself (valid log text): one at a time
+            parts = [m.translate(_ZERO_DIGITS) for m in messages] if self.digits_to_zero else list(messages)
         codes, uniques = pd.factorize(pd.Series(parts, dtype=object))
         return codes, list(uniques)
 

@@ -113,3 +113,14 @@ def test_an_id_outside_the_vocabulary_has_no_template():
     for bad in (-1, n + 1):
         with pytest.raises(IndexError, match=rf"template id {bad} is outside the vocabulary \(0 to {n}\)"):
             miner.template_of(bad)
+
+
+def test_a_message_holding_the_record_separator_is_mined_as_any_other():
+    """U+001E is valid log text: it stopped the whole score ('messages must not contain the record separator
+    U+001E', exit 3 in lenient mode too) where the JVM scored it."""
+    miner = TemplateMiner()
+    codes, uniques = miner.normalise_unique(["end\x1e 12", "end\x1e 34", "other 5"])
+    assert codes.tolist() == [0, 0, 1] and uniques == ["end\x1e 00", "other 0"]
+    miner.fit(["PacketResponder 1 terminating\x1e end", "PacketResponder 2 terminating\x1e end", "other 5"])
+    ids = miner.transform(["PacketResponder 3 terminating\x1e end", "other 6"])
+    assert ids[0] == miner.transform(["PacketResponder 1 terminating\x1e end"])[0] != OOV_ID
