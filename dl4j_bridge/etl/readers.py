@@ -927,6 +927,14 @@ class TextReader(Reader):
         found = self._block_regex.findall(text)
         if len(found) != len(block):
             return None
+        # findall gives '' for a group that took no part in the match (an optional part of the format) as for
+        # one that matched nothing; the line-by-line path and the JVM give None (a missing field): the lines
+        # holding an empty value are matched again, so a line reads the same in whatever block it comes
+        single = self._line_regex.groups == 1
+        for index in [i for i, row in enumerate(found) if (row == "" if single else "" in row)]:
+            again = self._line_regex.match(block[index])
+            if again is not None:
+                found[index] = again.group(1) if single else again.groups()
         if self._line_regex.groups == 1:
             return [[value] for value in found]
         if (self._line_regex.groups != len(self._headers)

@@ -402,3 +402,20 @@ def test_a_data_frame_or_a_dict_is_refused_with_how_to_pass_its_records_not_read
         frame.to_csv(index=False).splitlines()
     if reader != "text":   # the advice works
         assert sum(len(chunk) for chunk in make().iter_chunks(lines)) == 2
+
+
+def test_an_optional_part_of_the_format_left_out_is_a_missing_field_in_any_block():
+    """findall gave '' for a group that took no part (Linux's optional '[<PID>]'), the line-by-line path and the
+    JVM None: with types PID = "int", a strict read of loghub's Linux_2k failed on line 16 ('got ''') unless a
+    bad line in the same block sent it line by line."""
+    from dl4j_bridge.etl import TextReader
+
+    fmt = r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>"
+    good = ["Jun 15 04:06:20 combo logrotate: ALERT exited abnormally with [1]",
+            "Jun 15 04:06:21 combo sshd(pam_unix)[19939]: check pass; user unknown"]
+    fast = TextReader(fmt, types={"PID": "int"}).read(good)
+    slow = TextReader(fmt, types={"PID": "int"}, mode="lenient").read(good + ["garbage"])
+    assert fast["PID"].isna().tolist() == slow["PID"].isna().tolist() == [True, False]
+    assert fast["Content"].tolist() == slow["Content"].tolist()
+    empty = TextReader("<Level>: <Content>").read(["INFO: ", "WARN: x"])   # a field that matched nothing stays ''
+    assert empty["Content"].tolist() == ["", "x"]
