@@ -487,6 +487,22 @@ def _check_time_format(format: Any, year: Any) -> None:
                        "format = \"%s\" for seconds since the epoch, or no format for ISO 8601") from error
 
 
+def _to_datetime(text: pd.Series, time_format: str) -> pd.Series:
+    """``pd.to_datetime(text, format=..., errors="coerce", utc=True)``; pandas raises KeyError (not a NaT) for a
+    ``%b`` / ``%a`` value that only Unicode case folding makes a name ('ſep': long s): then each time is parsed
+    alone and such a value is an unparsable time, as on the JVM."""
+    try:
+        return pd.to_datetime(text, format=time_format, errors="coerce", utc=True)
+    except KeyError:
+        def one(value):
+            try:
+                return pd.to_datetime(pd.Series([value], dtype=object), format=time_format, errors="coerce",
+                                      utc=True).iloc[0]
+            except KeyError:
+                return pd.NaT
+        return pd.to_datetime(pd.Series([one(v) for v in text], dtype=object), utc=True)
+
+
 class Timestamp(Transform):
     """Timestamp -> inter-arrival delta and cyclic hour-of-day / day-of-week.
 
@@ -651,7 +667,7 @@ class Timestamp(Transform):
         else:
             # utc=True: zone-less times are UTC, zoned times are converted, mixed zones are fine
             try:
-                parsed = pd.to_datetime(unique_text, format=time_format, errors="coerce", utc=True)
+                parsed = _to_datetime(unique_text, time_format)
             except ValueError as error:   # a bad directive (checked when built; a format changed since)
                 raise EtlError(f"timestamp transform of {self.columns}: format {self.format!r}: {error}") from error
             if getattr(parsed.dt, "tz", None) is not None:

@@ -273,3 +273,16 @@ def test_a_split_fit_names_the_training_part_and_the_whole_pass_warns_with_its_o
     said = [r.getMessage().split(" (first")[0] for r in caplog.records]
     assert said == ["<lines>, training part: 9 of 150 times in ['time'] do not parse with the ISO 8601 (format=None)",
                     "<lines>: 12 of 200 times in ['time'] do not parse with the ISO 8601 (format=None)"]
+
+
+def test_a_month_name_only_unicode_case_folding_matches_is_an_unparsable_time_not_a_crash():
+    """pandas matches %b / %a case-insensitively with Unicode folding, then raised KeyError('ſep') for the whole
+    chunk (the CLI: exit 4, 'unexpected KeyError'); the JVM counts one unparsable time."""
+    t = Timestamp(["M", "D", "T"], format="%b %d %H:%M:%S", year=2005)
+    chunk = frame(M=["Jun", "ſep", "Jun"], D=["14", "14", "14"], T=["15:16:01", "15:16:01", "15:16:02"])
+    seconds = t.seconds(chunk)
+    assert np.isnan(seconds[1]) and seconds[2] - seconds[0] == 1.0
+    t.features(chunk)
+    assert t._counts["unparsable"] == 1
+    weekday = Timestamp("t", format="%a %H:%M:%S")
+    assert np.isnan(weekday.seconds(frame(t=["ſun 10:00:00", "Sun 10:00:00"]))).tolist() == [True, False]
