@@ -59,3 +59,50 @@ def test_a_missing_first_time_gives_no_delta_of_decades(jvm):
         _, j_delta, _ = _java(["junk", None, "10:00:05", "10:00:07"], delta_by)
         np.testing.assert_array_equal(j_delta, delta)
         assert delta.max() < 3 and delta[2] == 0.0, (delta_by, delta)
+
+
+@pytest.mark.parametrize("bad", ["\ufeff10:00:01", "it's", "caf\u00e9 \x07", "tab\there", '"q"'])
+def test_both_sides_quote_the_first_unparsable_time_as_python_repr_does(jvm, bad):
+    """The launcher wrote the raw text between quotes (a BOM invisible, a quote unescaped) where Python's
+    warning has repr()."""
+    import jpype
+
+    times = ["10:00:00", bad, "10:00:02"]
+    t = Timestamp("t", format="%H:%M:%S")
+    t.features(pd.DataFrame({"t": pd.Series(times, dtype=object), "line_number": np.arange(1, 4)}))
+    python = [w for w in t.pass_warnings("x.log") if "do not parse" in w]
+    transform = jpype.JClass("io.dl4jbridge.etl.TimestampTransform")(
+        jpype.java.util.ArrayList(["t"]), "%H:%M:%S", None, None, "previous", None)
+    Record = jpype.JClass("io.dl4jbridge.etl.Record")
+    out = jpype.JArray(jpype.JFloat)(5)
+    for i, time in enumerate(times):
+        values = jpype.java.util.HashMap()
+        values.put("t", time)
+        transform.write(Record(i + 1, values), out, 0)
+    assert python == [str(transform.unparsableWarning("x.log"))]
+    assert repr(bad) in python[0]
+
+
+#: (format, text): times a loghub trial parsed differently on the two sides (pandas/CPython is the reference)
+TIME_CASES = [
+    ("%Y-%m-%d %I:%M:%S", "2020-01-01 12:02:18"),      # %I without %p: 12 is hour 0, as CPython
+    ("%Y-%m-%d %I:%M:%S", "2020-01-01 01:02:18"),
+    ("%Y-%m-%d %I:%M:%S %p", "2020-01-01 12:02:18 AM"),
+    ("%Y-%m-%d %I:%M:%S %p", "2020-01-01 12:02:18 PM"),
+    ("%Y-%m-%d %H:%M:%S %z", "2020-01-01 12:02:18 +2400"),   # no such offset: unparsable
+    ("%Y-%m-%d %H:%M:%S %z", "2020-01-01 12:02:18 +2359"),
+    ("%Y-%m-%d %H:%M:%S %z", "2020-01-01 12:02:18 -05:30"),
+    ("%Y-%m-%d %H:%M:%S", "2016-12-31 23:59:60"),      # leap seconds: unparsable on both sides
+    ("%Y-%m-%d %H:%M:%S", "2016-12-31 23:59:61"),
+    ("%Y %b %d %H:%M:%S", "2005 ſep 14 15:16:01"),     # long s: a month name only by Unicode case folding
+    ("%Y %b %d %H:%M:%S", "2005 Sep 14 15:16:01"),
+]
+
+
+@pytest.mark.parametrize("time_format, text", TIME_CASES)
+def test_both_sides_parse_a_time_alike(jvm, time_format, text):
+    import jpype
+
+    python = float(Timestamp("t", format=time_format).seconds(pd.DataFrame({"t": [text]}))[0])
+    java = float(jpype.JClass("io.dl4jbridge.etl.TimeParser")(time_format).parseSeconds(text))
+    assert (np.isnan(python) and np.isnan(java)) or python == java, (python, java)

@@ -17,6 +17,7 @@ per-transform ``missing`` policy; ``"error"`` raises
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import math
 import re
@@ -487,12 +488,35 @@ def _check_time_format(format: Any, year: Any) -> None:
                        "format = \"%s\" for seconds since the epoch, or no format for ISO 8601") from error
 
 
+def _without_leap_seconds(text: pd.Series, parsed: pd.Series, time_format: str) -> pd.Series:
+    """``parsed`` with leap seconds (``%S`` of 60 or 61) unparsable, as CPython's ``strptime``, the ISO grammar and
+    the JVM have them: pandas 3 rolls them over into the next minute (23:59:60 -> 00:00:00), older pandas refuse
+    them. Only times pandas put at second 0 or 1 can be one, and only those are parsed again, by CPython."""
+    if "%S" not in time_format or not len(parsed):
+        return parsed
+    candidates = np.flatnonzero((parsed.notna() & parsed.dt.second.isin([0, 1])).to_numpy())
+    if not len(candidates):
+        return parsed
+    leap = []
+    for row in candidates:
+        try:
+            datetime.datetime.strptime(str(text.iloc[row]), time_format)
+        except ValueError as error:
+            if "second must be in 0..59" in str(error):
+                leap.append(row)
+    if leap:
+        parsed = parsed.copy()
+        parsed.iloc[leap] = pd.NaT
+    return parsed
+
+
 def _to_datetime(text: pd.Series, time_format: str) -> pd.Series:
     """``pd.to_datetime(text, format=..., errors="coerce", utc=True)``; pandas raises KeyError (not a NaT) for a
     ``%b`` / ``%a`` value that only Unicode case folding makes a name ('ſep': long s): then each time is parsed
     alone and such a value is an unparsable time, as on the JVM."""
     try:
-        return pd.to_datetime(text, format=time_format, errors="coerce", utc=True)
+        parsed = pd.to_datetime(text, format=time_format, errors="coerce", utc=True)
+        return _without_leap_seconds(text, parsed, time_format)
     except KeyError:
         def one(value):
             try:

@@ -286,3 +286,17 @@ def test_a_month_name_only_unicode_case_folding_matches_is_an_unparsable_time_no
     assert t._counts["unparsable"] == 1
     weekday = Timestamp("t", format="%a %H:%M:%S")
     assert np.isnan(weekday.seconds(frame(t=["ſun 10:00:00", "Sun 10:00:00"]))).tolist() == [True, False]
+
+
+def test_a_leap_second_is_an_unparsable_time_whatever_the_pandas_version():
+    """pandas 3 rolled 23:59:60 over into the next minute (a 'backward' time at 04:47:60 in loghub's Apache),
+    where the JVM, CPython's strptime and the ISO grammar refuse it: the two sides scored different windows."""
+    t = Timestamp("t", format="%Y-%m-%d %H:%M:%S")
+    seconds = t.seconds(frame(t=["2016-12-31 23:59:59", "2016-12-31 23:59:60", "2016-12-31 23:59:61",
+                                 "2017-01-01 00:00:00", "2017-01-01 00:00:01"]))
+    assert np.isnan(seconds).tolist() == [False, True, True, False, False]
+    assert seconds[3] - seconds[0] == 1.0 and seconds[4] - seconds[3] == 1.0
+    syslog = Timestamp("t", format="%b %d %H:%M:%S", year=2005)
+    assert np.isnan(syslog.seconds(frame(t=["Jun 14 15:16:60", "Jun 14 15:17:00"]))).tolist() == [True, False]
+    nine = Timestamp("t", format="%H:%M:%S.%f")   # pandas reads 9 digits, CPython 6: not a leap second
+    assert not np.isnan(nine.seconds(frame(t=["10:00:01.123456789"]))).any()

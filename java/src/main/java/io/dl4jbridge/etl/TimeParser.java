@@ -183,12 +183,17 @@ public final class TimeParser {
                 case 'b': case 'B': month = monthOf(v); hasMonthOrDay = true; break;
                 case 'p': hasAmPm = true; pm = v.equalsIgnoreCase("pm"); break;
                 case 'j': dayOfYear = Integer.parseInt(v); break;
-                case 'z': offsetSeconds = offset(v); break;
+                case 'z':
+                    offsetSeconds = offset(v);
+                    if (Math.abs(offsetSeconds) >= 24 * 3600) {
+                        return null;   // no such offset (+2400): pandas gives NaT
+                    }
+                    break;
                 default: break;  // weekday names are checked by the regex only
             }
         }
         if (hour12 >= 0) {
-            hour = hasAmPm ? (hour12 % 12) + (pm ? 12 : 0) : hour12;
+            hour = (hour12 % 12) + (hasAmPm && pm ? 12 : 0);   // without %p, 12 is hour 0 (CPython, pandas)
         }
         if (second == 61 || second == 60) {
             return null;  // pandas refuses leap seconds

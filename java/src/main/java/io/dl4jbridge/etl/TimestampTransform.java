@@ -131,12 +131,12 @@ public final class TimestampTransform extends Transform {
         }
         StringBuilder names = new StringBuilder("[");
         for (int i = 0; i < columns.size(); i++) {
-            names.append(i > 0 ? ", " : "").append('\'').append(columns.get(i)).append('\'');
+            names.append(i > 0 ? ", " : "").append(PyCompat.repr(columns.get(i)));
         }
         return source + ": " + unparsableTimes + " of " + presentTimes + " times in " + names + "] do not parse with "
-                + "the " + (format != null ? "format '" + format + "'" : "ISO 8601 (format=None)") + " (first: line "
-                + firstUnparsableLine + ", '" + firstUnparsable + "'); they take the previous record's time "
-                + "(missing='previous')";
+                + "the " + (format != null ? "format " + PyCompat.repr(format) : "ISO 8601 (format=None)")
+                + " (first: line " + firstUnparsableLine + ", " + PyCompat.repr(firstUnparsable) + "); they take the "
+                + "previous record's time (missing='previous')";
     }
 
     /** Seconds since the epoch as pandas gives them ({@code int64 ns / 1e9}), NaN when missing. */
