@@ -298,7 +298,8 @@ class Network:
             With ``validation``: stop after this many epochs without a better validation loss and keep
             the best epoch's weights. 0 trains all ``epochs``.
         progress : bool, optional
-            Show progress (a bar on a terminal, log lines otherwise). Default: on.
+            Show progress: a bar on a terminal; otherwise a line per epoch, on stderr when ``True`` (a
+            notebook), logged at INFO when left at ``None``. Default: on.
         sample_weight : numpy.ndarray, optional
             Loss weight per sequence ``[batch]`` or per step ``[batch, time]`` (e.g. counts of deduplicated
             sequences times class weights). Needs ``config.class_weights`` (ones for none); the weights scale
@@ -347,7 +348,8 @@ class Network:
             vw = None if v_weights is None else arrays.steps_to_indarray(v_weights, "sample weights")
         jx, jy, jm = arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"), self._mask(mask)
         jw = None if weights is None else arrays.steps_to_indarray(weights, "sample weights")
-        display = ProgressDisplay(epochs, math.ceil(len(X) / batch_size)) if progress is not False else None
+        display = (ProgressDisplay(epochs, math.ceil(len(X) / batch_size), asked=progress is True)
+                   if progress is not False else None)
         cb = java_callback(callback, display)
         seed = self.config.seed if shuffle else -1
         try:

@@ -40,13 +40,16 @@ ProgressFn = Callable[[ProgressEvent], Optional[bool]]
 
 
 class ProgressDisplay:
-    """Shows progress: a one-line bar on a terminal, an INFO log line per epoch otherwise."""
+    """Shows progress: a one-line bar on a terminal; otherwise a line per epoch, written to the stream when
+    progress was asked for (``asked=True``: a notebook's stderr is no terminal, and an INFO log line is hidden at
+    logging's default level), else logged at INFO."""
 
-    def __init__(self, epochs: int, iterations_per_epoch: int, stream=None):
+    def __init__(self, epochs: int, iterations_per_epoch: int, stream=None, *, asked: bool = False):
         self.epochs = epochs
         self.per_epoch = max(1, iterations_per_epoch)
         self.stream = stream if stream is not None else sys.stderr
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.asked = asked
         self.start = time.monotonic()
 
     def __call__(self, e: ProgressEvent) -> None:
@@ -60,6 +63,10 @@ class ProgressDisplay:
             )
             if e.epoch_end and e.epoch + 1 == self.epochs:
                 self.stream.write("\n")
+            self.stream.flush()
+        elif e.epoch_end and self.asked:
+            self.stream.write(f"epoch {e.epoch + 1}/{self.epochs} score {e.score:.6f}{val} "
+                              f"({time.monotonic() - self.start:.1f}s)\n")
             self.stream.flush()
         elif e.epoch_end:
             log.info("epoch %d/%d score %.6f%s (%.1fs)", e.epoch + 1, self.epochs, e.score, val,

@@ -41,3 +41,17 @@ def test_a_pipe_gets_one_log_line_per_epoch(caplog):
     assert len(lines) == 2
     assert lines[0].startswith("epoch 1/2 score 0.700000 val 0.80000")
     assert lines[1].startswith("epoch 2/2 score 0.400000 val 0.45000")
+
+
+def test_progress_asked_for_on_a_stream_that_is_no_terminal_writes_a_line_per_epoch_to_it(caplog):
+    """A notebook's stderr is no terminal: progress=True logged at INFO there, which logging's default level
+    hides, so a user who asked for progress saw nothing."""
+    notebook = io.StringIO()
+    display = ProgressDisplay(epochs=2, iterations_per_epoch=4, stream=notebook, asked=True)
+    with caplog.at_level(logging.INFO, logger="dl4j_bridge.training"):
+        for e in _events():
+            display(e)
+    lines = notebook.getvalue().splitlines()
+    assert len(lines) == 2 and caplog.records == []
+    assert lines[0].startswith("epoch 1/2 score 0.700000 val 0.80000 (")
+    assert lines[1].startswith("epoch 2/2 score 0.400000 val 0.45000 (")
