@@ -439,6 +439,8 @@ class BaseDetector:
                 setattr(self, name, value)
             self.history_ = history
             self.network_ = net
+            # what the network was trained with: saved as its params, whatever set_params changes before a refit
+            self._trained_with_ = {k: v for k, v in self.get_params().items() if k in self.TRAINING_PARAMS}
             self.feature_names_ = list(batch.feature_names)
             self.pipeline_ = pipeline
             self.threshold_ = self.threshold_method_ = self.decision_scores_ = self.labels_ = None
@@ -593,6 +595,8 @@ class BaseDetector:
         other = type(self)(**{**self.get_params(), **changes})
         other.network_, other.feature_names_, other.pipeline_ = self.network_, self.feature_names_, self.pipeline_
         other.history_ = self.history_
+        if getattr(self, "_trained_with_", None) is not None:
+            other._trained_with_ = dict(self._trained_with_)
         return other
 
     # -- scoring ------------------------------------------------------------------------------

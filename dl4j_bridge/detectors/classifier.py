@@ -64,6 +64,14 @@ class SequenceClassifier(BaseDetector):
         own = ["n_classes", "positive_classes", "aggregation", "class_weight"]
         return own + [p for p in super()._param_names() if p not in own]
 
+    def _check_scoring_change(self, new: "SequenceClassifier") -> None:
+        if self.network_ is not None:
+            n_out = int(self.network_.config.n_out)
+            outside = [c for c in new.positive_classes if c >= n_out]
+            if outside:
+                raise ValueError(f"positive_classes {outside} are not classes of the fitted network, which has "
+                                 f"{n_out} (0..{n_out - 1}); a different n_classes takes effect at the next fit")
+
     def scoring(self) -> dict:
         return {"kind": "sequence_classifier", "positive_classes": list(self.positive_classes),
                 "aggregation": self.aggregation}

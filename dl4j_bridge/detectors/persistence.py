@@ -68,7 +68,8 @@ def detector_document(detector) -> dict:
         "scoring": detector.scoring(),
         "feature_names": list(detector.feature_names_),
         "n_events": int(detector.network_.config.n_out),
-        "params": _jsonable(detector.get_params()),
+        # the training parameters the network was trained with, not those set_params changed for a next fit
+        "params": _jsonable({**detector.get_params(), **(getattr(detector, "_trained_with_", None) or {})}),
         "created_by": build_identity(),
     }
     document.update(detector._saved_state())
@@ -208,6 +209,7 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
                 and "never_expected" not in doc["scoring"]:
             params["never_expected"] = None   # saved before never_expected: every output was ranked, and still is
         detector = _construct(_expected or kinds[doc["kind"]], params, path)
+        detector._trained_with_ = {k: v for k, v in detector.get_params().items() if k in detector.TRAINING_PARAMS}
         detector.network_ = Network._from_model_file(model, load_updater=False, trusted=trusted)
         spec = model.text(ETL_ENTRY)
     detector.threshold_ = float(doc["threshold"])

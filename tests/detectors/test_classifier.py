@@ -75,3 +75,21 @@ def test_labels_outside_the_classes_are_refused(bursts, jvm):
 
     with pytest.raises(ValueError, match="n_classes"):
         SequenceClassifier(epochs=1).fit(bursts, y=bursts.step_labels * 2)
+
+
+def test_set_params_after_fit_cannot_describe_another_network_than_the_one_saved(classifier, bursts, tmp_path):
+    """positive_classes beyond the fitted network's classes were taken (and failed in Java at scoring), and
+    training parameters changed for a next fit were saved as the params of the network trained with others."""
+    from dl4j_bridge.detectors import SequenceClassifier, load_detector
+
+    copy = classifier.with_params()
+    copy.threshold_, copy.threshold_method_ = classifier.threshold_, classifier.threshold_method_
+    with pytest.raises(ValueError, match=r"positive_classes \[2\] are not classes of the fitted network, which "
+                                         r"has 2"):
+        copy.set_params(n_classes=3, positive_classes=(2,))
+    assert copy.n_classes == 2 and copy.positive_classes == (1,)   # nothing changed
+    copy.set_params(hidden_sizes=(32, 32), layer_type="LSTM", epochs=3)   # for a next fit
+    loaded = load_detector(copy.save(tmp_path / "c.zip"))
+    assert isinstance(loaded, SequenceClassifier)
+    assert (loaded.hidden_sizes, loaded.layer_type, loaded.epochs) == ((16,), "GravesLSTM", 20)
+    assert copy.hidden_sizes == (32, 32)   # the object keeps what the user set, for its next fit
