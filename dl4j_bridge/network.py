@@ -274,6 +274,7 @@ class Network:
         progress: Optional[bool] = None,
         report_every: float = 0.5,
         sample_weight: Optional[np.ndarray] = None,
+        fit_normalizer: bool = False,
     ) -> FitHistory:
         """Train on labelled sequences; the epoch and minibatch loop runs in Java.
 
@@ -312,6 +313,9 @@ class Network:
             scale. Gradient clipping (``ClipElementWiseAbsoluteValue``, 0.5 by default) caps the scaled
             gradients, and L2 is not scaled with the weights.
             Validation data may carry its own as a 4th element: ``(X, Y, mask, weights)``.
+        fit_normalizer : bool
+            First fit the feature normalizer on ``X`` (real steps only), as :meth:`fit_normalizer` does, from
+            the same copy of ``X`` on the JVM: one conversion and one check of ``X`` instead of two.
 
         Returns
         -------
@@ -352,6 +356,9 @@ class Network:
                    if progress is not False else None)
         cb = java_callback(callback, display)
         seed = self.config.seed if shuffle else -1
+        if fit_normalizer:
+            with self._calling_java():
+                self.normalizer = _java("Normalizers").fitStandardize(jx, jm)
         try:
             with self._calling_java():
                 result = _java("Trainer").fit(

@@ -355,3 +355,19 @@ def test_report_every_must_be_seconds_at_least_zero(burst_data, bad):
     net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
     with pytest.raises(ValueError, match=r"report_every must be a number of seconds >= 0"):
         net.fit(X, Y, epochs=1, batch_size=32, callback=lambda e: True, report_every=bad, progress=False)
+
+
+def test_fit_with_fit_normalizer_equals_fitting_the_normalizer_first(burst_data, tmp_path):
+    """One conversion of X for both (the detectors' path) gives the normalizer and the weights of two calls."""
+    X, Y = burst_data
+    X = X * np.array([1.0, 100.0, 0.01], np.float32) + np.array([0.0, 5e3, -2.0], np.float32)
+    mask = np.ones(Y.shape, np.float32)
+    mask[::3, 20:] = 0
+    config = db.LSTMConfig(n_in=3, n_out=2, learning_rate=0.05)
+    first = db.Network(config).fit_normalizer(X, mask)
+    first.fit(X, Y, mask, epochs=2, batch_size=32, shuffle=True, progress=False)
+    one = db.Network(config)
+    one.fit(X, Y, mask, epochs=2, batch_size=32, shuffle=True, progress=False, fit_normalizer=True)
+    np.testing.assert_array_equal(one.params(), first.params())
+    np.testing.assert_array_equal(one.predict_proba(X[:5]), first.predict_proba(X[:5]))
+    assert one.normalizer is not None

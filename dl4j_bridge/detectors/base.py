@@ -417,8 +417,6 @@ class BaseDetector:
         learned = self._learn_targets(targets, n_out)
         config = self._lstm_config(int(batch.x.shape[2]), n_out, self._class_weights(targets, n_out, weights))
         net = Network(config)
-        if self.normalize:
-            net.fit_normalizer(batch.x, batch.mask)
         step_w = None if weights is None else np.repeat(weights[:, None], batch.x.shape[1], axis=1)
         val = None
         if validation is not None:
@@ -432,7 +430,7 @@ class BaseDetector:
                 else (validation.x, v_targets, validation.mask)
         history = net.fit(batch.x, targets, batch.mask, epochs=self.epochs, batch_size=self.batch_size,
                           validation=val, shuffle=True, patience=self.patience if val is not None else 0,
-                          progress=self.progress, sample_weight=step_w)
+                          progress=self.progress, sample_weight=step_w, fit_normalizer=self.normalize)
         before = dict(vars(self))   # a fit is all or nothing: an error or Ctrl-C while choosing the threshold
         try:                        # leaves the previous network and threshold, not a new network without one
             for name, value in learned.items():

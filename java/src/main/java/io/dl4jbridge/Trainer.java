@@ -70,7 +70,12 @@ public final class Trainer {
         }
         DataSet train = dataSet(Normalizers.apply(normalizer, x, mask), labelIds, mask, nOut, stepWeights);
         if (shuffleSeed >= 0) {
-            train = train.copy();  // DataSet.shuffle permutes in place: never the caller's arrays
+            // DataSet.shuffle permutes in place: never the caller's arrays. The one-hot labels, their mask and
+            // normalised features are this call's own; only the caller's features and mask are copied (a whole
+            // DataSet.copy() held every array twice: for 31 classes the labels outweigh the features).
+            INDArray features = normalizer == null ? train.getFeatures().dup() : train.getFeatures();
+            INDArray featureMask = train.getFeaturesMaskArray() == null ? null : train.getFeaturesMaskArray().dup();
+            train = new DataSet(features, train.getLabels(), featureMask, train.getLabelsMaskArray());
         }
         List<DataSet> valBatches = valX == null ? null
                 : minibatches(dataSet(Normalizers.apply(normalizer, valX, valMask), valLabelIds, valMask, nOut, valWeights),

@@ -51,8 +51,20 @@ public class TrainerTest {
     @Test
     public void shufflingLeavesTheCallersArraysAlone() {
         INDArray before = data.x.dup();
-        Trainer.fit(NetworkFactory.build(TestData.SPEC), data.x, data.ids, null, null, null, null, 1, 16, 3, 0, null, 1000);
+        INDArray mask = org.nd4j.linalg.factory.Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, 128, 10);
+        mask.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 64), org.nd4j.linalg.indexing.NDArrayIndex.interval(7, 10))
+                .assign(0);
+        INDArray maskBefore = mask.dup();
+        INDArray idsBefore = data.ids.dup();
+        Trainer.fit(NetworkFactory.build(TestData.SPEC), data.x, data.ids, mask, null, null, null, 1, 16, 3, 0, null, 1000);
         assertEquals(before, data.x);
+        assertEquals(maskBefore, mask);
+        assertEquals(idsBefore, data.ids);
+        // with a normalizer the features the loop shuffles are its own normalised copy; the caller's stay as given
+        Trainer.fit(NetworkFactory.build(TestData.SPEC), Normalizers.fitStandardize(data.x, mask), data.x, data.ids, mask,
+                null, null, null, null, null, 1, 16, 3, 0, null, 1000);
+        assertEquals(before, data.x);
+        assertEquals(maskBefore, mask);
     }
 
     @Test
