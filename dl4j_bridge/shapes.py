@@ -48,7 +48,18 @@ def _unrepresentable(a: np.ndarray) -> Optional[np.ndarray]:
     return bad
 
 
+def _all_representable(a: np.ndarray) -> bool:
+    """No NaN, infinity or number beyond float32 in ``a``, found without a temporary array of ``a``'s size: the
+    smallest and the largest value are finite and within float32 (a NaN makes both NaN)."""
+    if not np.issubdtype(a.dtype, np.floating) or a.size == 0:
+        return True
+    low, high = float(np.min(a)), float(np.max(a))
+    return -FLOAT32_MAX <= low and high <= FLOAT32_MAX   # False for NaN
+
+
 def _first_non_finite(a: np.ndarray) -> Optional[Tuple[int, ...]]:
+    if _all_representable(a):   # the common case, in two passes and no allocation; else where the first one is
+        return None
     bad = _unrepresentable(a)
     if bad is not None and bad.any():
         return tuple(int(i) for i in np.argwhere(bad)[0])
