@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import arrays, shapes
 from ..config import LSTMConfig
-from ..errors import NotFittedError
+from ..errors import NotFittedError, ShapeError
 from ..etl import SequenceBatch
 from ..javaerrors import java_errors
 from ..network import FitHistory, Network
@@ -605,6 +605,7 @@ class BaseDetector:
         """Scores and explanations of every sequence: one call into the JVM."""
         self._check_fitted(threshold=False)
         batch = check_batch(batch, n_in=self.network_.config.n_in)
+        self._check_feature_names(batch)
         import jpype
 
         step_ids, next_ids = self._ids(batch)
@@ -628,6 +629,18 @@ class BaseDetector:
             step_scores=_np(result.stepScores, np.float32).reshape(n, t) if with_steps else None,
             step_flags=_np(result.stepFlags, np.int8).reshape(n, t).astype(bool) if with_steps else None,
             step_ranks=_np(result.stepRanks, np.int64).reshape(n, t) if result.stepRanks is not None else None)
+
+    def _check_feature_names(self, batch: SequenceBatch) -> None:
+        """Named features must be those of the fit, in its order (as scikit-learn checks): the same width with
+        other features (another pipeline, reordered columns) was scored without a word. Names left at
+        ``sequence_batch``'s default (``f0``, ``f1``, ...) on either side are not compared."""
+        fitted, given = list(self.feature_names_ or []), list(batch.feature_names or [])
+        if not fitted or not given or fitted == given or _default_names(fitted) or _default_names(given):
+            return
+        at = next(i for i, (a, b) in enumerate(zip(fitted, given)) if a != b)
+        raise ShapeError(f"the batch's features are not those the detector was fitted on: feature {at} is "
+                         f"{given[at]!r} where the fit had {fitted[at]!r}: make the batch with the detector's own "
+                         "pipeline (detector.pipeline_.transform(...)), or with the features of the fit in its order")
 
     def decision_function(self, batch: SequenceBatch) -> np.ndarray:
         """Anomaly score per sequence, float64 ``[batch]``; higher = more anomalous."""
@@ -738,3 +751,8 @@ def _plain(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _default_names(names: list) -> bool:
+    """The names ``sequence_batch`` gives features it was given no names for: f0, f1, ..."""
+    return names == [f"f{i}" for i in range(len(names))]

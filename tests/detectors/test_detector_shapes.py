@@ -141,3 +141,17 @@ def test_take_of_no_index_is_an_empty_batch_and_of_floats_a_clear_error():
     tail = take(BATCH, slice(9, None))   # a slice: views of the batch's arrays, as the CLI's score cuts its blocks
     assert tail.keys.tolist() == [9, 10, 11] and np.shares_memory(tail.x, BATCH.x)
     np.testing.assert_array_equal(tail.x, take(BATCH, [9, 10, 11]).x)
+
+
+def test_named_features_other_than_the_fits_are_refused_when_scoring(jvm):
+    """The same width with other (or reordered) features was scored without a word; names left at f0, f1, ...
+    are not compared."""
+    named = [f"event_{i}" for i in range(7)]
+    det = NextEventDetector(top_g=2, hidden_sizes=(4,), epochs=1, n_events=7, patience=0, validation_fraction=0.0)
+    det.fit(broken(feature_names=named))
+    swapped = named[:]
+    swapped[0], swapped[1] = swapped[1], swapped[0]
+    with pytest.raises(ShapeError, match=r"feature 0 is 'event_1' where the fit had 'event_0'"):
+        det.decision_function(broken(feature_names=swapped))
+    default = det.decision_function(BATCH)   # f0, f1, ...: not compared
+    np.testing.assert_array_equal(default, det.decision_function(broken(feature_names=named)))
