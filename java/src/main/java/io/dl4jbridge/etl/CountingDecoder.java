@@ -54,6 +54,7 @@ public final class CountingDecoder extends Reader {
     private long lastCountedLine = -1;
     private long undecodableLines;
     private final boolean strict;
+    private final boolean utf8;
     /** Bytes decoded so far (a {@link #strict} decoder's error offset). */
     private long decodedBytes;
     private MalformedTextException pending;
@@ -71,6 +72,7 @@ public final class CountingDecoder extends Reader {
     private CountingDecoder(InputStream in, Charset charset, boolean strict) {
         this.in = in;
         this.strict = strict;
+        this.utf8 = charset.equals(java.nio.charset.StandardCharsets.UTF_8);
         this.decoder = charset.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -162,17 +164,37 @@ public final class CountingDecoder extends Reader {
                 pending = new MalformedTextException(decoder.charset().name(), decodedBytes);
                 break;
             }
-            if (chars.remaining() < 1) {
+            int replacements = replacements(result.length());
+            if (chars.remaining() < replacements) {
                 return false;  // the malformed bytes stay in the buffer until there is room for U+FFFD
             }
             bytes.position(bytes.position() + result.length());
-            chars.put(REPLACEMENT);
+            for (int i = 0; i < replacements; i++) {
+                chars.put(REPLACEMENT);
+            }
             if (newlines != lastCountedLine) {
                 lastCountedLine = newlines;
                 undecodableLines++;
             }
         }
         return false;   // strict, at invalid bytes: nothing more is decoded
+    }
+
+    /**
+     * The U+FFFD that Python's decoder writes for the malformed input of {@code length} bytes at the buffer's
+     * position. The JDK's UTF-8 decoder reports an encoded surrogate ({@code ED A0..BF}, then a continuation byte
+     * or not) as one malformed input of 3 (or 2) bytes; Python (Unicode's maximal subparts: ED cannot start
+     * one) replaces each of its bytes. Every other malformed input is one U+FFFD on both sides.
+     */
+    private int replacements(int length) {
+        if (length >= 2 && utf8 && bytes.remaining() >= 2) {
+            int first = bytes.get(bytes.position()) & 0xFF;
+            int second = bytes.get(bytes.position() + 1) & 0xFF;
+            if (first == 0xED && second >= 0xA0 && second <= 0xBF) {
+                return length;
+            }
+        }
+        return 1;
     }
 
     private void countNewlines(int from) {

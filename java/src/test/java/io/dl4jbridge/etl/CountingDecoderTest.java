@@ -51,6 +51,33 @@ public class CountingDecoderTest {
     }
 
     @Test
+    public void anEncodedSurrogateIsReplacedByteByByteAsPythonDoes() throws IOException {
+        // Python's bytes.decode("utf-8", "replace") of each: the JDK reported ED A0 80 as one malformed input
+        int[][] cases = {{0xED, 0xA0, 0x80}, {0xED, 0xA0, 'A'}, {0xED, 0xBF, 0xBF}, {0xE0, 0x80, 0x80}, {0xC0, 0xAF},
+            {0xF0, 0x80, 0x80, 0x80}, {0xF4, 0x90, 0x80, 0x80}, {0xED, 0xA0}, {0xED, 0x9F, 0xBF}};
+        String[] python = {"\uFFFD\uFFFD\uFFFD", "\uFFFD\uFFFDA", "\uFFFD\uFFFD\uFFFD", "\uFFFD\uFFFD\uFFFD",
+            "\uFFFD\uFFFD", "\uFFFD\uFFFD\uFFFD\uFFFD", "\uFFFD\uFFFD\uFFFD\uFFFD", "\uFFFD\uFFFD", "\uD7FF"};
+        for (int c = 0; c < cases.length; c++) {
+            byte[] bytes = new byte[cases[c].length + 4];
+            bytes[0] = 'a';
+            for (int i = 0; i < cases[c].length; i++) {
+                bytes[1 + i] = (byte) cases[c][i];
+            }
+            bytes[bytes.length - 3] = 'z';
+            bytes[bytes.length - 2] = '\n';
+            bytes[bytes.length - 1] = 'b';
+            for (int chunk : new int[]{1, 8192}) {
+                CountingDecoder[] d = new CountingDecoder[1];
+                assertEquals("case " + c + " chunk " + chunk, "a" + python[c] + "z\nb",
+                        decodeAll(bytes, StandardCharsets.UTF_8, chunk, d));
+            }
+            byte[] atEnd = java.util.Arrays.copyOf(bytes, cases[c].length + 1);   // the input ends inside it
+            CountingDecoder[] d = new CountingDecoder[1];
+            assertEquals("case " + c + " at the end", "a" + python[c], decodeAll(atEnd, StandardCharsets.UTF_8, 8192, d));
+        }
+    }
+
+    @Test
     public void matchesJavasDecodingOnRandomBytesAcrossBufferBoundaries() throws IOException {
         Random random = new Random(7);
         for (int round = 0; round < 20; round++) {
