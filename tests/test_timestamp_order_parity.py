@@ -96,6 +96,21 @@ TIME_CASES = [
     ("%Y-%m-%d %H:%M:%S", "2016-12-31 23:59:61"),
     ("%Y %b %d %H:%M:%S", "2005 ſep 14 15:16:01"),     # long s: a month name only by Unicode case folding
     ("%Y %b %d %H:%M:%S", "2005 Sep 14 15:16:01"),
+    # a trial of every directive against pandas (12-03)
+    ("%Y-%m-%dT%H:%M:%S%z", "2024-01-05T10:00:00z"),     # %z takes a capital Z only
+    ("%Y-%m-%dT%H:%M:%S%z", "2024-01-05T10:00:00Z"),
+    ("%Y-%m-%d %H:%M:%S %z", "2024-01-05 10:00:00 +01:00:30"),   # pandas keeps whole minutes of an offset
+    ("%Y-%m-%d %H:%M:%S %z", "2024-01-05 10:00:00 +010030"),
+    ("%Y-%m-%d %H:%M:%S %z", "2024-01-05 10:00:00 +01:0008"),    # inconsistent colons: refused
+    ("%Y %j %m %d", "2024 100 01 01"),                  # %j wins over %m / %d
+    ("%m %j %Y", "02 060 2024"),
+    ("%Y %j", "2023 366"),                              # the next 1 January
+    ("%I %H", "03 15"),                                 # the later of %I and %H wins
+    ("%H %I %p", "15 03 PM"),
+    ("%H %M %S", "10\x1c11\x1d12"),                     # Python's \s takes U+001C-U+001F
+    ("%a %b %d %H:%M:%S %Y", "ſun Jan 05 10:11:12 2024"),   # a weekday only by case folding
+    ("%a %b %d %H:%M:%S %Y", "Fri Jan 05 10:11:12 2024"),
+    ("%A %d %B %Y", "Tueſday 05 January 2024"),
 ]
 
 

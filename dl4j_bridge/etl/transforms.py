@@ -18,6 +18,7 @@ per-transform ``missing`` policy; ``"error"`` raises
 from __future__ import annotations
 
 import datetime
+import functools
 import ipaddress
 import math
 import re
@@ -480,27 +481,40 @@ def _check_time_format(format: Any, year: Any) -> None:
         return
     if re.search(r"(?<!%)(?:%%)*%s", format):
         raise EtlError(f"format {format!r}: %s (seconds since the epoch) must be the whole format: format = \"%s\"")
+    if year is not None and re.search(r"(?<!%)(?:%%)*%Y", format):
+        raise EtlError(f"year = {year!r} and format {format!r}: the format reads the year itself; remove year (it is "
+                       "for formats without one, such as syslog's '%b %d %H:%M:%S')")
     probe = format if year is None else "%Y " + format
     try:
         pd.to_datetime(pd.Series(["0"], dtype=object), format=probe, errors="coerce", utc=True)
     except ValueError as error:
         raise EtlError(f"format {format!r}: {error}; use the strftime directives of Python's datetime.strptime, "
                        "format = \"%s\" for seconds since the epoch, or no format for ISO 8601") from error
+    except re.error as error:   # a directive given twice ('%H:%M:%S %H'): "redefinition of group name"
+        raise EtlError(f"format {format!r}: {error}: give each directive once") from error
 
 
 def _without_leap_seconds(text: pd.Series, parsed: pd.Series, time_format: str) -> pd.Series:
     """``parsed`` with leap seconds (``%S`` of 60 or 61) unparsable, as CPython's ``strptime``, the ISO grammar and
     the JVM have them: pandas 3 rolls them over into the next minute (23:59:60 -> 00:00:00), older pandas refuse
-    them. Only times pandas put at second 0 or 1 can be one, and only those are parsed again, by CPython."""
+    them. Only times pandas put at second 0 or 1 can be one; for those the ``%S`` field is read with CPython's
+    own strptime pattern of the format."""
     if "%S" not in time_format or not len(parsed):
         return parsed
     candidates = np.flatnonzero((parsed.notna() & parsed.dt.second.isin([0, 1])).to_numpy())
     if not len(candidates):
         return parsed
+    pattern = _strptime_pattern(time_format)
     leap = []
     for row in candidates:
-        try:
-            datetime.datetime.strptime(str(text.iloc[row]), time_format)
+        value = str(text.iloc[row])
+        if pattern is not None:
+            found = pattern.match(value)
+            if found is not None and found.groupdict().get("S") in ("60", "61"):
+                leap.append(row)
+            continue
+        try:   # a format CPython's strptime cannot compile: its error says whether the second was the fault
+            datetime.datetime.strptime(value, time_format)
         except ValueError as error:
             if "second must be in 0..59" in str(error):
                 leap.append(row)
@@ -510,13 +524,23 @@ def _without_leap_seconds(text: pd.Series, parsed: pd.Series, time_format: str) 
     return parsed
 
 
+@functools.lru_cache(maxsize=64)
+def _strptime_pattern(time_format: str):
+    """CPython's strptime regex of ``time_format`` (its groups named by directive), or None."""
+    import _strptime
+
+    try:
+        return _strptime._TimeRE_cache.compile(time_format)
+    except (KeyError, ValueError, re.error, AttributeError):
+        return None
+
+
 def _to_datetime(text: pd.Series, time_format: str) -> pd.Series:
-    """``pd.to_datetime(text, format=..., errors="coerce", utc=True)``; pandas raises KeyError (not a NaT) for a
-    ``%b`` / ``%a`` value that only Unicode case folding makes a name ('ſep': long s): then each time is parsed
-    alone and such a value is an unparsable time, as on the JVM."""
+    """``pd.to_datetime(text, format=..., errors="coerce", utc=True)`` without leap seconds; pandas raises
+    KeyError (not a NaT) for a ``%b`` / ``%a`` value that only Unicode case folding makes a name ('ſep': long s):
+    then each time is parsed alone and such a value is an unparsable time, as on the JVM."""
     try:
         parsed = pd.to_datetime(text, format=time_format, errors="coerce", utc=True)
-        return _without_leap_seconds(text, parsed, time_format)
     except KeyError:
         def one(value):
             try:
@@ -524,7 +548,54 @@ def _to_datetime(text: pd.Series, time_format: str) -> pd.Series:
                                       utc=True).iloc[0]
             except KeyError:
                 return pd.NaT
-        return pd.to_datetime(pd.Series([one(v) for v in text], dtype=object), utc=True)
+        parsed = pd.to_datetime(pd.Series([one(v) for v in text], dtype=object, index=text.index), utc=True)
+    return _without_leap_seconds(text, parsed, time_format)
+
+
+def _datetime_seconds(parsed: pd.Series) -> np.ndarray:
+    """Seconds since 1970-01-01 (UTC) of parsed times, float64; NaN for NaT. Times outside datetime64[ns]
+    (e.g. year 1) are counted in microseconds."""
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    beyond_ns = (parsed.notna() & ((parsed < _NS_MIN) | (parsed > _NS_MAX))).to_numpy()
+    in_ns = parsed.where(~beyond_ns) if beyond_ns.any() else parsed
+    seconds = in_ns.astype("datetime64[ns]").to_numpy().astype("int64").astype(np.float64) / 1e9
+    seconds[in_ns.isna().to_numpy()] = np.nan
+    if beyond_ns.any():
+        seconds[beyond_ns] = parsed[beyond_ns].astype("datetime64[us]").to_numpy().astype("int64") / 1e6
+    return seconds
+
+
+def _has_sub_microseconds(parsed: pd.Series) -> bool:
+    """Whether some parsed time has digits below the microsecond (pandas then parsed the batch at ns)."""
+    times = parsed.dropna()
+    if not len(times) or getattr(parsed.dt, "unit", "ns") != "ns":
+        return False
+    return bool((times.dt.nanosecond != 0).any())
+
+
+def _group_key(value: Any) -> Any:
+    """A ``delta_by`` value as a group, as the JVM's HashMap tells them apart: 1, 1.0 and True (equal in Python)
+    are three groups, every NaN is one."""
+    if value.__class__ is str or value is None:
+        return value
+    if isinstance(value, float) and value != value:
+        return ("nan",)
+    return (value.__class__, value)
+
+
+def _as_text(values: np.ndarray) -> np.ndarray:
+    """Time values as text: strings kept, None and NaN (missing) as None, other values (JSON numbers and
+    booleans) as ``str`` gives them, the JVM's ``PyCompat.str``."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values
+    out = values.copy()
+    for i, value in enumerate(values):
+        if value.__class__ is str:
+            continue
+        missing = value is None or (not isinstance(value, (list, dict)) and bool(pd.isna(value)))
+        out[i] = None if missing else str(value)
+    return out
 
 
 class Timestamp(Transform):
@@ -658,7 +729,9 @@ class Timestamp(Transform):
     def _parse(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`seconds`, and whether each record has a time at all (bool ``(n,)``)."""
         n = len(frame)
-        columns = [frame[name].to_numpy(dtype=object) for name in self.columns]
+        # as text first (JSON numbers: 5 -> "5", as the JVM's PyCompat.str): 1, 1.0 and True are equal Python
+        # values but three times, and a number joined with the text of another column was a TypeError
+        columns = [_as_text(frame[name].to_numpy(dtype=object)) for name in self.columns]
         # logs are time-ordered: only rows where some time column changes need parsing
         changed = np.ones(n, dtype=bool)
         if n > 1:
@@ -694,15 +767,13 @@ class Timestamp(Transform):
                 parsed = _to_datetime(unique_text, time_format)
             except ValueError as error:   # a bad directive (checked when built; a format changed since)
                 raise EtlError(f"timestamp transform of {self.columns}: format {self.format!r}: {error}") from error
-            if getattr(parsed.dt, "tz", None) is not None:
-                parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-            beyond_ns = (parsed.notna() & ((parsed < _NS_MIN) | (parsed > _NS_MAX))).to_numpy()
-            in_ns = parsed.where(~beyond_ns) if beyond_ns.any() else parsed
-            unique_seconds = in_ns.astype("datetime64[ns]").to_numpy().astype("int64").astype(np.float64) / 1e9
-            unique_seconds[in_ns.isna().to_numpy()] = np.nan
-            if beyond_ns.any():  # e.g. year 1: outside datetime64[ns], counted in microseconds
-                unique_seconds[beyond_ns] = (parsed[beyond_ns].astype("datetime64[us]").to_numpy().astype("int64")
-                                             / 1e6)
+            unique_seconds = _datetime_seconds(parsed)
+            # pandas 3 parses a whole batch at nanoseconds once one time has digits below the microsecond, and
+            # then has no room for a time outside 1677-2262 that it parses alone (in microseconds), as the JVM
+            retry = np.flatnonzero(np.isnan(unique_seconds) & unique_text.notna().to_numpy())
+            if len(retry) and _has_sub_microseconds(parsed):
+                for row in retry:
+                    unique_seconds[row] = _datetime_seconds(_to_datetime(unique_text.iloc[[row]], time_format))[0]
         unique_seconds = np.append(unique_seconds, np.nan)  # code -1 (missing text)
         nanos = unique_seconds[codes] * 1e9
         return nanos / 1e9, np.asarray(codes) >= 0
@@ -737,7 +808,7 @@ class Timestamp(Transform):
                     previous[real[0]] = seconds[real[0]]
             delta = seconds - previous
         else:
-            keys = frame[self.delta_by].to_numpy(dtype=object)
+            keys = [_group_key(k) for k in frame[self.delta_by].to_numpy(dtype=object)]
             delta = np.zeros_like(seconds)
             last = self._last_by_key
             for i, (key, value) in enumerate(zip(keys, seconds)):

@@ -300,3 +300,48 @@ def test_a_leap_second_is_an_unparsable_time_whatever_the_pandas_version():
     assert np.isnan(syslog.seconds(frame(t=["Jun 14 15:16:60", "Jun 14 15:17:00"]))).tolist() == [True, False]
     nine = Timestamp("t", format="%H:%M:%S.%f")   # pandas reads 9 digits, CPython 6: not a leap second
     assert not np.isnan(nine.seconds(frame(t=["10:00:01.123456789"]))).any()
+
+
+def test_time_values_are_read_as_their_text_before_runs_and_duplicates_are_found():
+    """A JSON number joined with the text of another time column was a TypeError (train: exit 4); 1, 1.0 and True,
+    equal Python values, were one time (the text of whichever came first) where the JVM reads three."""
+    days = Timestamp(["mon", "day", "hms"], format="%b %d %H:%M:%S", year=2024)
+    seconds = days.seconds(frame(mon=["Jan", "Jan"], day=[5, 5], hms=["10:00:01", "10:00:02"]))
+    assert seconds[1] - seconds[0] == 1.0
+    epoch = Timestamp("t", format="%s")
+    assert np.isnan(epoch.seconds(frame(t=[True, 1, 1.0]))).tolist() == [True, False, False]
+    dates = Timestamp("t", format="%Y%m%d")
+    assert np.isnan(dates.seconds(frame(t=["20240105", 20240105.0, 20240105]))).tolist() == [False, True, False]
+    grouped = Timestamp("t", format="%H:%M:%S", delta_by="k")   # 1, 1.0, "1", True: four groups, as on the JVM
+    delta = grouped.features(frame(t=["10:00:00", "10:00:01", "10:00:03", "10:00:06"], k=[1, 1.0, "1", True]))
+    assert delta["time_delta_log"].tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_a_time_beyond_the_nanosecond_range_parses_whatever_else_its_chunk_holds():
+    """pandas 3 parses a batch at nanoseconds once a time has digits below the microsecond; a year-2300 time in
+    that batch was NaN, parsed alone (and on the JVM) it is a time."""
+    t = Timestamp("t", format="%d/%m/%Y %H:%M:%S.%f")
+    both = t.seconds(frame(t=["01/01/2024 00:00:00.123456789", "01/01/2300 00:00:00.5", "junk"]))
+    alone = t.seconds(frame(t=["01/01/2300 00:00:00.5"]))
+    assert both[1] == alone[0] == 10413792000.5 and np.isnan(both[2])
+    assert both[0] == pytest.approx(1704067200.123456789, abs=1e-6)
+
+
+def test_a_leap_second_with_a_long_fraction_or_beside_a_folded_month_name_is_unparsable():
+    fraction = Timestamp("t", format="%H:%M:%S.%f")   # CPython's strptime failed first on the 9 digits
+    assert np.isnan(fraction.seconds(frame(t=["10:00:60.123456789", "10:00:59.5"]))).tolist() == [True, False]
+    folded = Timestamp("t", format="%Y %b %d %H:%M:%S")   # the KeyError path kept pandas' rollover
+    seconds = folded.seconds(frame(t=["2016 Dec 31 23:59:60", "2005 ſep 14 15:16:01", "2016 Dec 31 23:59:59"]))
+    assert np.isnan(seconds).tolist() == [True, True, False]
+
+
+@pytest.mark.parametrize("options, words", [
+    ({"format": "%Y-%m-%dT%H:%M:%S%z", "year": 2024}, r"the format reads the year itself; remove year"),
+    ({"format": "%H:%M:%S %H"}, r"redefinition of group name 'H'.*give each directive once"),
+])
+def test_a_format_pandas_cannot_compile_is_an_etl_error_not_a_crash(options, words):
+    """re.error is no ValueError: train printed 'unexpected error' and exited 4 instead of 3."""
+    from dl4j_bridge.etl import EtlError
+
+    with pytest.raises(EtlError, match=words):
+        Timestamp("t", **options)

@@ -69,7 +69,7 @@ public final class TimeParser {
                 while (i + 1 < format.length() && PyCompat.isSpace(format.charAt(i + 1))) {
                     i++;
                 }
-                out.append("\\s+");
+                out.append("[\\s\\x1c-\\x1f]+");   // Python's \\s: also the separators U+001C-U+001F
             } else if (Character.isLetterOrDigit(c)) {
                 out.append(c);
             } else {
@@ -96,7 +96,7 @@ public final class TimeParser {
             case 'A': return "monday|tuesday|wednesday|thursday|friday|saturday|sunday";
             case 'p': return "am|pm";
             case 'j': return "36[0-6]|3[0-5]\\d|[12]\\d\\d|0[1-9]\\d|00[1-9]|[1-9]\\d|0[1-9]|[1-9]";
-            case 'z': return "[+-]\\d\\d:?[0-5]\\d(?::?[0-5]\\d(?:\\.\\d{1,6})?)?|Z";
+            case 'z': return "[+-]\\d\\d:?[0-5]\\d(?::?[0-5]\\d(?:\\.\\d{1,6})?)?|(?-i:Z)";   // only a capital Z, as pandas
             case '%': return "%";
             default: return null;
         }
@@ -155,7 +155,6 @@ public final class TimeParser {
         boolean pm = false;
         boolean hasAmPm = false;
         int dayOfYear = -1;
-        boolean hasMonthOrDay = false;
         int offsetSeconds = 0;
         for (int g = 0; g < directives.size(); g++) {
             String v = m.group(g + 1);
@@ -166,9 +165,9 @@ public final class TimeParser {
                     year = y <= 68 ? 2000 + y : 1900 + y;
                     break;
                 }
-                case 'm': month = Integer.parseInt(v.trim()); hasMonthOrDay = true; break;
-                case 'd': day = Integer.parseInt(v.trim()); hasMonthOrDay = true; break;
-                case 'H': hour = Integer.parseInt(v); break;
+                case 'm': month = Integer.parseInt(v.trim()); break;
+                case 'd': day = Integer.parseInt(v.trim()); break;
+                case 'H': hour = Integer.parseInt(v); hour12 = -1; break;   // the later of %H and %I wins
                 case 'I': hour12 = Integer.parseInt(v); break;
                 case 'M': minute = Integer.parseInt(v); break;
                 case 'S': second = Integer.parseInt(v); break;
@@ -180,8 +179,9 @@ public final class TimeParser {
                     nanos = Integer.parseInt(digits.toString());
                     break;
                 }
-                case 'b': case 'B': month = monthOf(v); hasMonthOrDay = true; break;
+                case 'b': case 'B': month = monthOf(v); break;
                 case 'p': hasAmPm = true; pm = v.equalsIgnoreCase("pm"); break;
+                case 'a': case 'A': checkWeekday(v); break;
                 case 'j': dayOfYear = Integer.parseInt(v); break;
                 case 'z':
                     offsetSeconds = offset(v);
@@ -198,8 +198,8 @@ public final class TimeParser {
         if (second == 61 || second == 60) {
             return null;  // pandas refuses leap seconds
         }
-        LocalDate date = dayOfYear > 0 && !hasMonthOrDay
-                ? LocalDate.ofYearDay(year, dayOfYear) : LocalDate.of(year, month, day);
+        // %j wins over %m / %d, and 366 in a common year is the next 1 January, as in CPython and pandas
+        LocalDate date = dayOfYear > 0 ? LocalDate.of(year, 1, 1).plusDays(dayOfYear - 1) : LocalDate.of(year, month, day);
         LocalDateTime time = date.atTime(hour, minute, second, nanos);
         return Instant.ofEpochSecond(time.toEpochSecond(ZoneOffset.UTC) - offsetSeconds, time.getNano());
     }
@@ -264,15 +264,38 @@ public final class TimeParser {
         throw new DateTimeException("no month " + name);
     }
 
+    /**
+     * A {@code %z} offset in seconds, as pandas reads it: whole minutes (the seconds of {@code +01:00:30} are
+     * dropped), and a colon after the minutes only when there is one after the hours ({@code +01:0008} is
+     * refused: CPython's "Inconsistent use of :").
+     */
     private static int offset(String z) {
-        if (z.equalsIgnoreCase("Z")) {
+        if (z.equals("Z")) {
             return 0;
         }
         int sign = z.charAt(0) == '-' ? -1 : 1;
-        String digits = z.substring(1).replace(":", "");
-        int hours = Integer.parseInt(digits.substring(0, 2));
-        int minutes = digits.length() >= 4 ? Integer.parseInt(digits.substring(2, 4)) : 0;
-        int seconds = digits.length() >= 6 ? Integer.parseInt(digits.substring(4, 6)) : 0;
-        return sign * (hours * 3600 + minutes * 60 + seconds);
+        String s = z.substring(1);
+        boolean colon = s.length() > 2 && s.charAt(2) == ':';
+        int minutesEnd = colon ? 5 : 4;
+        if (s.length() > minutesEnd && (s.charAt(minutesEnd) == ':') != colon) {
+            throw new DateTimeException("inconsistent use of ':' in the offset " + z);
+        }
+        int hours = Integer.parseInt(s.substring(0, 2));
+        int minutes = Integer.parseInt(s.substring(colon ? 3 : 2, minutesEnd));
+        return sign * (hours * 3600 + minutes * 60);
+    }
+
+    private static final String[] WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday"};
+
+    /** A weekday name matched only by Unicode case folding ('ſun', long s) is no name: pandas gives NaT. */
+    private static void checkWeekday(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        for (String day : WEEKDAYS) {
+            if (day.equals(lower) || day.substring(0, 3).equals(lower)) {
+                return;
+            }
+        }
+        throw new DateTimeException("no weekday " + name);
     }
 }
