@@ -356,18 +356,20 @@ class Network:
                    if progress is not False else None)
         cb = java_callback(callback, display)
         seed = self.config.seed if shuffle else -1
-        if fit_normalizer:
+        normalizer = self.normalizer
+        if fit_normalizer:   # set on the network once the fit succeeded, never beside weights it did not train
             with self._calling_java():
-                self.normalizer = _java("Normalizers").fitStandardize(jx, jm)
+                normalizer = _java("Normalizers").fitStandardize(jx, jm)
         try:
             with self._calling_java():
                 result = _java("Trainer").fit(
-                    self._net, self.normalizer, jx, jy, jm, jw, vx, vy, vm, vw, int(epochs), int(batch_size),
+                    self._net, normalizer, jx, jy, jm, jw, vx, vy, vm, vw, int(epochs), int(batch_size),
                     int(seed), int(patience), cb, int(report_every * 1000),
                 )
         except TrainingDivergedError as error:
             self._diverged = error   # the parameters are NaN or infinite now: refuse every later use
             raise
+        self.normalizer = normalizer
         if cb.error is not None:
             raise cb.error
         history = FitHistory(

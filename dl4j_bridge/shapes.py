@@ -29,6 +29,17 @@ def check_numeric(array, what: str) -> np.ndarray:
         raise ShapeError(f"{what} must be a numeric array; numpy cannot make one of it ({error})") from None
     if a.dtype == bool or np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating):
         return a
+    if a.dtype == object and a.size:   # numbers held as Python objects (a pandas Series of dtype object)
+        import pandas as pd
+
+        kind = pd.api.types.infer_dtype(a.ravel(), skipna=False)
+        target = {"integer": np.int64, "boolean": bool, "floating": np.float64,
+                  "mixed-integer-float": np.float64}.get(kind)
+        if target is not None:
+            try:
+                return a.astype(target)
+            except (OverflowError, TypeError, ValueError):   # an int beyond int64: refused below
+                pass
     raise ShapeError(f"{what} must hold numbers (a numeric dtype: float, int or bool), got dtype {a.dtype}"
                      + (" (strings: convert them, e.g. with the ETL)" if a.dtype.kind in "USO" else ""))
 
@@ -194,10 +205,13 @@ def check_integers(a: np.ndarray, *, what: str, axes: Sequence[str], dtype=np.in
     if a.dtype == bool:
         return a.astype(dtype)
     limits = np.iinfo(dtype)
+    if a.dtype.kind in "iu" and np.can_cast(a.dtype, dtype):   # the common case: nothing to check
+        return a.astype(dtype, copy=False)
     with np.errstate(invalid="ignore"):
-        bad = (a < limits.min) | (a > limits.max)
-        if np.issubdtype(a.dtype, np.floating):
-            bad |= a != np.round(a)
+        if np.issubdtype(a.dtype, np.floating):   # max + 1 is exact in float (2**63 for int64), max may not be
+            bad = (a < limits.min) | (a >= float(limits.max) + 1) | (a != np.round(a))
+        else:
+            bad = (a < limits.min) | (a > limits.max)
     if bad.any():
         at = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ShapeError(f"{what} must hold whole numbers from {limits.min} to {limits.max}, got {a[at].item()!r} at "

@@ -371,3 +371,23 @@ def test_fit_with_fit_normalizer_equals_fitting_the_normalizer_first(burst_data,
     np.testing.assert_array_equal(one.params(), first.params())
     np.testing.assert_array_equal(one.predict_proba(X[:5]), first.predict_proba(X[:5]))
     assert one.normalizer is not None
+
+
+def test_a_fit_that_fails_keeps_the_previous_normalizer(burst_data, monkeypatch):
+    """fit(fit_normalizer=True) set the new normalizer before training: a fit that then failed left it beside
+    weights it never trained."""
+    import dl4j_bridge.network as network
+
+    X, Y = burst_data
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    real = network._java
+
+    class Refusing:
+        @staticmethod
+        def fit(*args):
+            raise ValueError("refused")
+
+    monkeypatch.setattr(network, "_java", lambda name: Refusing if name == "Trainer" else real(name))
+    with pytest.raises(ValueError, match="refused"):
+        net.fit(X, Y, epochs=1, progress=False, fit_normalizer=True)
+    assert net.normalizer is None

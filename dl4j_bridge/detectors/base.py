@@ -372,6 +372,7 @@ class BaseDetector:
         given_validation = validation is not None
         if validation is not None:  # checked now, not after the training it would end
             validation = check_batch(validation, n_in=batch.x.shape[2], name="validation")
+            _check_same_features(list(batch.feature_names or []), validation, pipeline, "validation")
         weights = None if sample_weight is None else shapes.check_per_sequence(
             sample_weight, len(batch), what="sample_weight", non_negative=True).astype(np.float64)
         y_all = None if y is None else shapes.check_steps(y, batch.x.shape[:2], what="y")
@@ -591,6 +592,7 @@ class BaseDetector:
         """A detector with other scoring parameters (e.g. ``score="max_nll"``) sharing this one's trained
         network; its threshold is unset until :meth:`calibrate`."""
         other = type(self)(**{**self.get_params(), **changes})
+        self._check_scoring_change(other)   # as set_params: settings this network cannot take are refused now
         other.network_, other.feature_names_, other.pipeline_ = self.network_, self.feature_names_, self.pipeline_
         other.history_ = self.history_
         if getattr(self, "_trained_with_", None) is not None:
@@ -633,14 +635,9 @@ class BaseDetector:
     def _check_feature_names(self, batch: SequenceBatch) -> None:
         """Named features must be those of the fit, in its order (as scikit-learn checks): the same width with
         other features (another pipeline, reordered columns) was scored without a word. Names left at
-        ``sequence_batch``'s default (``f0``, ``f1``, ...) on either side are not compared."""
-        fitted, given = list(self.feature_names_ or []), list(batch.feature_names or [])
-        if not fitted or not given or fitted == given or _default_names(fitted) or _default_names(given):
-            return
-        at = next(i for i, (a, b) in enumerate(zip(fitted, given)) if a != b)
-        raise ShapeError(f"the batch's features are not those the detector was fitted on: feature {at} is "
-                         f"{given[at]!r} where the fit had {fitted[at]!r}: make the batch with the detector's own "
-                         "pipeline (detector.pipeline_.transform(...)), or with the features of the fit in its order")
+        ``sequence_batch``'s default (``f0``, ``f1``, ...) on either side are not compared, nor a batch the
+        detector's own pipeline made (what the JVM scorer scores with)."""
+        _check_same_features(list(self.feature_names_ or []), batch, self.pipeline_, "batch")
 
     def decision_function(self, batch: SequenceBatch) -> np.ndarray:
         """Anomaly score per sequence, float64 ``[batch]``; higher = more anomalous."""
@@ -756,3 +753,15 @@ def _plain(value):
 def _default_names(names: list) -> bool:
     """The names ``sequence_batch`` gives features it was given no names for: f0, f1, ..."""
     return names == [f"f{i}" for i in range(len(names))]
+
+
+def _check_same_features(fitted: list, batch: SequenceBatch, pipeline, name: str) -> None:
+    given = list(batch.feature_names or [])
+    if not fitted or not given or fitted == given or _default_names(fitted) or _default_names(given):
+        return
+    if pipeline is not None and given == list(pipeline.feature_names):
+        return
+    at = next(i for i, (a, b) in enumerate(zip(fitted, given)) if a != b)
+    raise ShapeError(f"the {name}'s features are not those the detector was fitted on: feature {at} is {given[at]!r} "
+                     f"where the fit had {fitted[at]!r}: make the {name} with the detector's own pipeline "
+                     "(detector.pipeline_.transform(...)), or with the features of the fit in its order")

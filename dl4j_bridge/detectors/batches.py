@@ -114,13 +114,16 @@ def check_batch(batch, n_in: Optional[int] = None, name: str = "batch") -> Seque
     x = shapes.check_sequences(batch.x, n_in=n_in, what=f"{name}.x")
     n, t = x.shape[:2]
     shapes.check_steps(batch.mask, (n, t), what=f"{name}.mask", binary=True)
-    for field in ("step_ids", "step_labels", "line_numbers"):
-        shapes.check_steps(getattr(batch, field), (n, t), what=f"{name}.{field}")
+    for field in ("step_ids", "step_labels", "line_numbers"):   # whole numbers: 2.5 was scored as 2, 2**32 wrapped
+        shapes.check_integers(shapes.check_steps(getattr(batch, field), (n, t), what=f"{name}.{field}"),
+                              what=f"{name}.{field}", axes=("batch", "step"),
+                              dtype=np.int64 if field == "line_numbers" else np.int32)
     for field in ("labels", "next_ids"):
-        shapes.check_per_sequence(getattr(batch, field), n, what=f"{name}.{field}")
+        shapes.check_integers(shapes.check_per_sequence(getattr(batch, field), n, what=f"{name}.{field}"),
+                              what=f"{name}.{field}", axes=("batch",))
     if len(batch.keys) != n:
         raise ShapeError(f"{name}.keys must be [batch] = ({n},), got {len(batch.keys)} keys")
-    if batch.feature_names is not None and len(batch.feature_names) != x.shape[2]:
+    if batch.feature_names and len(batch.feature_names) != x.shape[2]:   # none given ([]) is not checked
         raise ShapeError(f"{name}.feature_names names {len(batch.feature_names)} features but {name}.x has "
                          f"{x.shape[2]} per step: a model saved with them could not be loaded again")
     return batch

@@ -143,7 +143,7 @@ class NextEventDetector(BaseDetector):
         if hasattr(self, "_untrained_ids"):
             other._untrained_ids = self._untrained_ids
         if other.never_expected == "untrained":   # what this network was trained on
-            other.never_expected_ = self.never_expected_
+            other.never_expected_ = tuple(getattr(self, "_untrained_ids", self.never_expected_))
         else:
             other.never_expected_ = () if other.never_expected is None else other.never_expected
         return other

@@ -89,6 +89,13 @@ def save_detector(detector, path, *, pipeline=None, jvm_check: bool = True) -> P
     if pipeline is not None and len(pipeline.feature_names) != n_in:
         raise ValueError(f"the pipeline makes {len(pipeline.feature_names)} features per step but the network takes "
                          f"{n_in}: save the detector with the pipeline it was trained on")
+    fitted = list(detector.feature_names_ or [])
+    if pipeline is not None and fitted and fitted != [f"f{i}" for i in range(len(fitted))] \
+            and list(pipeline.feature_names) != fitted:   # same width, other features: a pipeline refitted since
+        at = next(i for i, (a, b) in enumerate(zip(fitted, pipeline.feature_names)) if a != b)
+        raise ValueError(f"the pipeline's feature {at} is {pipeline.feature_names[at]!r} where the detector was "
+                         f"trained on {fitted[at]!r}: save the detector with the pipeline it was trained on (a "
+                         "pipeline refitted on other data makes other features)")
     if pipeline is not None:
         entries[ETL_ENTRY] = pipeline_spec_text(pipeline)
         if jvm_check:

@@ -269,9 +269,11 @@ def iter_line_blocks(
     if isinstance(source, (bytes, bytearray)):
         raise TypeError("pass text lines or a path, not bytes")
     if _is_data_frame(source):   # iterating one yields its column names: they were read as log lines
-        raise TypeError("a pandas DataFrame is no source of log lines (iterating it yields its column names): "
-                        "write it as JSON lines, df.to_json(orient='records', lines=True).splitlines(), for a "
-                        "JsonLinesReader, or as CSV text, df.to_csv(index=False).splitlines(), for a CsvReader")
+        raise TypeError("a pandas DataFrame is no source of log lines (iterating it yields its column names): pass "
+                        "the column of raw lines, df['line'].tolist(), for a TextReader; its records as JSON lines, "
+                        "df.to_json(orient='records', lines=True).splitlines(), for a JsonLinesReader; or write it "
+                        "with df.to_csv(path, index=False) and pass the path to a CsvReader (splitting CSV text "
+                        "into lines would cut quoted cells holding line breaks)")
     if isinstance(source, Mapping):
         raise TypeError(f"a {type(source).__name__} is no source of log lines (iterating it yields its keys): pass "
                         "a path or the lines, e.g. [json.dumps(record) for record in records] for a JsonLinesReader")

@@ -88,6 +88,8 @@ def test_set_params_after_fit_cannot_describe_another_network_than_the_one_saved
                                          r"has 2"):
         copy.set_params(n_classes=3, positive_classes=(2,))
     assert copy.n_classes == 2 and copy.positive_classes == (1,)   # nothing changed
+    with pytest.raises(ValueError, match=r"positive_classes \[5\] are not classes of the fitted network"):
+        classifier.with_params(n_classes=6, positive_classes=(5,))   # as set_params
     copy.set_params(hidden_sizes=(32, 32), layer_type="LSTM", epochs=3)   # for a next fit
     loaded = load_detector(copy.save(tmp_path / "c.zip"))
     assert isinstance(loaded, SequenceClassifier)

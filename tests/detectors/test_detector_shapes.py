@@ -42,6 +42,11 @@ BAD_BATCHES = [
     ("keys", broken(keys=BATCH.keys[:3]), r"batch.keys must be \[batch\] = \(12,\), got 3 keys"),
     # a model fitted on it saved, then could not be loaded again ("names 1 features but the network takes 7")
     ("feature names", broken(feature_names=["a"]), r"batch.feature_names names 1 features but batch.x has 7 per step"),
+    # a batch made without sequence_batch: ids were truncated (2.5 scored as 2) or wrapped (2**32 + 1 as 1)
+    ("fractional next ids", broken(next_ids=BATCH.next_ids + 0.5), r"batch.next_ids must hold whole numbers .*got "
+                                                                     r"\d\.5 at \[batch 0\]"),
+    ("wrapped step ids", broken(step_ids=BATCH.step_ids.astype(np.int64) + 2**32),
+     r"batch.step_ids must hold whole numbers from -2147483648 to 2147483647, got 429496729\d at \[batch 0, step 0\]"),
 ]
 
 
@@ -99,6 +104,8 @@ def test_fit_arguments_are_checked(jvm, no_java, kwargs, message):
     ({"x": np.zeros((2, 3, 1)), "labels": [0, 1, 1]}, r"labels must be \[batch\] = \(2,\), got shape \(3,\)"),
     ({"x": np.zeros((2, 3, 1)), "keys": ["a"]}, r"keys must be \[batch\] = \(2,\), got 1 keys"),
     ({"x": np.zeros((2, 3, 2)), "feature_names": ["a"]}, r"feature_names names 1 features but x has 2 per step"),
+    ({"x": np.zeros((2, 3, 1)), "line_numbers": np.full((2, 3), 2.0**63)},   # wrapped to -2**63 (max rounds up)
+     r"line_numbers must hold whole numbers from -9223372036854775808"),
 ])
 def test_sequence_batch_checks_its_arrays(kwargs, message):
     with pytest.raises(ShapeError, match=message):
@@ -155,3 +162,38 @@ def test_named_features_other_than_the_fits_are_refused_when_scoring(jvm):
         det.decision_function(broken(feature_names=swapped))
     default = det.decision_function(BATCH)   # f0, f1, ...: not compared
     np.testing.assert_array_equal(default, det.decision_function(broken(feature_names=named)))
+
+
+def test_a_batch_with_no_feature_names_is_taken_and_object_numbers_are_numbers(jvm, no_java):
+    """SequenceBatch's feature_names default to []: the width check refused such a batch, which fitted and saved
+    before; labels held as Python objects (a pandas Series of dtype object) were refused as 'strings'."""
+    import pandas as pd
+
+    with pytest.raises(AssertionError):   # reaches Java (no_java): no ShapeError on the way
+        NextEventDetector(epochs=1).fit(broken(feature_names=[]))
+    assert sequence_batch(np.zeros((2, 3, 1)), labels=pd.Series([1, 0], dtype=object)).labels.tolist() == [1, 0]
+
+
+def test_validation_features_other_than_the_batchs_are_refused_before_training(jvm, no_java):
+    named = broken(feature_names=[f"event_{i}" for i in range(7)])
+    reordered = broken(feature_names=[f"event_{i}" for i in reversed(range(7))])
+    with pytest.raises(ShapeError, match=r"the validation's features are not those the detector was fitted on: "
+                                         r"feature 0 is 'event_6' where the fit had 'event_0'"):
+        NextEventDetector(epochs=1).fit(named, validation=reordered)
+
+
+def test_a_pipeline_of_other_features_is_refused_at_save_and_the_own_pipelines_batch_is_scored(jvm, tmp_path):
+    """A pipeline refitted on other data (same width, other categories) was saved with the detector: Python then
+    refused to score what the JVM scored."""
+    import types
+
+    named = broken(feature_names=[f"event_{i}" for i in range(7)])
+    det = NextEventDetector(top_g=2, hidden_sizes=(4,), epochs=1, n_events=7, patience=0, validation_fraction=0.0)
+    det.fit(named)
+    other = types.SimpleNamespace(feature_names=[f"level={i}" for i in range(7)])
+    with pytest.raises(ValueError, match=r"the pipeline's feature 0 is 'level=0' where the detector was trained on "
+                                         r"'event_0': save the detector with the pipeline it was trained on"):
+        det.save(tmp_path / "d.zip", pipeline=other)
+    det.pipeline_ = other   # a file saved so before: its own pipeline's batches are scored, as on the JVM
+    np.testing.assert_array_equal(det.decision_function(broken(feature_names=other.feature_names)),
+                                  det.decision_function(named))

@@ -195,6 +195,7 @@ def test_ids_never_trained_as_a_target_take_no_top_g_place(next_event_detector, 
     everything.threshold_, everything.threshold_method_ = det.threshold_, det.threshold_method_
     loaded_plain = load_detector(everything.save(tmp_path / "plain.zip"))
     assert loaded_plain.never_expected_ == () and loaded_plain._untrained_ids == (0, 5, 6)
+    assert everything.with_params(never_expected="untrained").never_expected_ == (0, 5, 6)   # as set_params
     for d in (everything, loaded_plain):
         d.set_params(never_expected="untrained")
     assert loaded_plain.never_expected_ == everything.never_expected_ == (0, 5, 6)

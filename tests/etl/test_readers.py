@@ -383,7 +383,7 @@ def test_a_saved_spec_is_read_with_its_saved_regex_as_the_jvm_reads_it():
 
 
 @pytest.mark.parametrize("reader", ["json", "csv", "text"])
-def test_a_data_frame_or_a_dict_is_refused_with_how_to_pass_its_records_not_read_as_its_column_names(reader):
+def test_a_data_frame_or_a_dict_is_refused_with_how_to_pass_its_records_not_read_as_its_column_names(reader, tmp_path):
     """Iterating a DataFrame yields its column names: a lenient read scored nothing, with one 'bad line' per
     column, and a strict one said 'line 1: invalid JSON'."""
     import pandas as pd
@@ -393,15 +393,21 @@ def test_a_data_frame_or_a_dict_is_refused_with_how_to_pass_its_records_not_read
     make = {"json": lambda: JsonLinesReader(["m"], mode="lenient"), "csv": lambda: CsvReader(mode="lenient"),
             "text": lambda: TextReader("<Level> <Content>", mode="lenient")}[reader]
     frame = pd.DataFrame({"m": ["a", "b"], "level": ["INFO", "WARN"]})
-    with pytest.raises(TypeError, match=r"a pandas DataFrame is no source of log lines .*"
+    with pytest.raises(TypeError, match=r"a pandas DataFrame is no source of log lines .*df\['line'\].tolist\(\).*"
                                         r"df.to_json\(orient='records', lines=True\).splitlines\(\)"):
         list(make().iter_chunks(frame))
     with pytest.raises(TypeError, match=r"a dict is no source of log lines"):
         list(make().iter_chunks({"m": "a"}))
-    lines = frame.to_json(orient="records", lines=True).splitlines() if reader == "json" else \
-        frame.to_csv(index=False).splitlines()
-    if reader != "text":   # the advice works
-        assert sum(len(chunk) for chunk in make().iter_chunks(lines)) == 2
+    text_lines = pd.DataFrame({"line": ["INFO a", "WARN b"]})["line"].tolist()
+    if reader == "json":   # the advice works
+        lines = frame.to_json(orient="records", lines=True).splitlines()
+    elif reader == "csv":
+        path = tmp_path / "frame.csv"
+        frame.to_csv(path, index=False)
+        lines = path
+    else:
+        lines = text_lines
+    assert sum(len(chunk) for chunk in make().iter_chunks(lines)) == 2
 
 
 def test_an_optional_part_of_the_format_left_out_is_a_missing_field_in_any_block():
