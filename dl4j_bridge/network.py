@@ -356,10 +356,11 @@ class Network:
                    if progress is not False else None)
         cb = java_callback(callback, display)
         seed = self.config.seed if shuffle else -1
-        normalizer = self.normalizer
-        if fit_normalizer:   # set on the network once the fit succeeded, never beside weights it did not train
+        normalizer, before = self.normalizer, None
+        if fit_normalizer:   # all or nothing: the new normalizer never beside weights it did not train
             with self._calling_java():
                 normalizer = _java("Normalizers").fitStandardize(jx, jm)
+                before = self._snapshot()
         try:
             with self._calling_java():
                 result = _java("Trainer").fit(
@@ -368,6 +369,11 @@ class Network:
                 )
         except TrainingDivergedError as error:
             self._diverged = error   # the parameters are NaN or infinite now: refuse every later use
+            raise
+        except BaseException:
+            if before is not None:   # the weights and updater state the previous normalizer goes with
+                with self._calling_java():
+                    self._restore(before)
             raise
         self.normalizer = normalizer
         if cb.error is not None:
@@ -385,6 +391,18 @@ class Network:
         log.debug("fit: %d epochs, %d iterations, %.2fs", history.epochs_completed,
                   len(history.iteration_scores), history.seconds)
         return history
+
+    def _snapshot(self):
+        """Copies of the parameters and the updater state (None before a first fit)."""
+        updater = self._net.getUpdater()
+        state = updater.getStateViewArray() if updater is not None else None
+        return self._net.params().dup(), None if state is None else state.dup()
+
+    def _restore(self, snapshot) -> None:
+        params, state = snapshot
+        self._net.setParams(params)
+        if state is not None:
+            self._net.getUpdater().getStateViewArray().assign(state)
 
     # -- inference ---------------------------------------------------------------------------
     def predict_proba(self, X: np.ndarray, mask: Optional[np.ndarray] = None) -> np.ndarray:

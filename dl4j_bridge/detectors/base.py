@@ -372,7 +372,8 @@ class BaseDetector:
         given_validation = validation is not None
         if validation is not None:  # checked now, not after the training it would end
             validation = check_batch(validation, n_in=batch.x.shape[2], name="validation")
-            _check_same_features(list(batch.feature_names or []), validation, pipeline, "validation")
+            _check_same_features(list(batch.feature_names or []), validation,
+                                 None if pipeline is None else list(pipeline.feature_names), "validation")
         weights = None if sample_weight is None else shapes.check_per_sequence(
             sample_weight, len(batch), what="sample_weight", non_negative=True).astype(np.float64)
         y_all = None if y is None else shapes.check_steps(y, batch.x.shape[:2], what="y")
@@ -442,6 +443,8 @@ class BaseDetector:
             self._trained_with_ = {k: v for k, v in self.get_params().items() if k in self.TRAINING_PARAMS}
             self.feature_names_ = list(batch.feature_names)
             self.pipeline_ = pipeline
+            # the pipeline's features now: a pipeline refitted since makes other ones, which are refused
+            self._pipeline_names_ = None if pipeline is None else list(pipeline.feature_names)
             self.threshold_ = self.threshold_method_ = self.decision_scores_ = self.labels_ = None
             log.info("%s: %d epochs (best %d) in %.1fs", type(self).__name__, self.history_.epochs_completed,
                      self.history_.best_epoch + 1, self.history_.seconds)
@@ -594,6 +597,7 @@ class BaseDetector:
         other = type(self)(**{**self.get_params(), **changes})
         self._check_scoring_change(other)   # as set_params: settings this network cannot take are refused now
         other.network_, other.feature_names_, other.pipeline_ = self.network_, self.feature_names_, self.pipeline_
+        other._pipeline_names_ = getattr(self, "_pipeline_names_", None)
         other.history_ = self.history_
         if getattr(self, "_trained_with_", None) is not None:
             other._trained_with_ = dict(self._trained_with_)
@@ -637,7 +641,7 @@ class BaseDetector:
         other features (another pipeline, reordered columns) was scored without a word. Names left at
         ``sequence_batch``'s default (``f0``, ``f1``, ...) on either side are not compared, nor a batch the
         detector's own pipeline made (what the JVM scorer scores with)."""
-        _check_same_features(list(self.feature_names_ or []), batch, self.pipeline_, "batch")
+        _check_same_features(list(self.feature_names_ or []), batch, getattr(self, "_pipeline_names_", None), "batch")
 
     def decision_function(self, batch: SequenceBatch) -> np.ndarray:
         """Anomaly score per sequence, float64 ``[batch]``; higher = more anomalous."""
@@ -755,11 +759,13 @@ def _default_names(names: list) -> bool:
     return names == [f"f{i}" for i in range(len(names))]
 
 
-def _check_same_features(fitted: list, batch: SequenceBatch, pipeline, name: str) -> None:
+def _check_same_features(fitted: list, batch: SequenceBatch, pipeline_names: Optional[list], name: str) -> None:
+    """``batch``'s named features must be ``fitted`` (or, for a file saved with another pipeline's features
+    before such saves were refused, its pipeline's ``pipeline_names``, which the JVM scores with)."""
     given = list(batch.feature_names or [])
     if not fitted or not given or fitted == given or _default_names(fitted) or _default_names(given):
         return
-    if pipeline is not None and given == list(pipeline.feature_names):
+    if pipeline_names is not None and given == pipeline_names:
         return
     at = next(i for i, (a, b) in enumerate(zip(fitted, given)) if a != b)
     raise ShapeError(f"the {name}'s features are not those the detector was fitted on: feature {at} is {given[at]!r} "

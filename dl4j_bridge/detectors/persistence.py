@@ -231,6 +231,7 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
         raise DetectorFileError(f"{path}: {ETL_ENTRY}: {error}") from error
     if detector.pipeline_ is not None:   # a classifier scoring next-event windows judges no next event
         detector.pipeline_.next_event_scored = detector.kind == "next_event"
+    detector._pipeline_names_ = None if detector.pipeline_ is None else list(detector.pipeline_.feature_names)
     _check_against_network(detector, doc, path)
     return detector
 

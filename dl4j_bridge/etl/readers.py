@@ -1202,8 +1202,10 @@ class JsonLinesReader(Reader):
             if not records:
                 sink.flush(next_line - 1)   # no record of this block waits for its type checks
             if records:
-                frame = pd.DataFrame.from_records(records, columns=self.fields)
-                frame = frame.astype(object).where(frame.notna(), None)
+                # object columns from the start: a column of ints with one missing value became floats (7 -> 7.0),
+                # so its text and groups depended on the chunk, where the JVM keeps 7
+                frame = pd.DataFrame(records, columns=self.fields, dtype=object)
+                frame = frame.where(frame.notna(), None)
                 frame[LINE_NUMBER] = np.asarray(numbers, dtype=np.int64)
                 yield frame
 

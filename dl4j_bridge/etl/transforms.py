@@ -497,8 +497,8 @@ def _check_time_format(format: Any, year: Any) -> None:
 def _without_leap_seconds(text: pd.Series, parsed: pd.Series, time_format: str) -> pd.Series:
     """``parsed`` with leap seconds (``%S`` of 60 or 61) unparsable, as CPython's ``strptime``, the ISO grammar and
     the JVM have them: pandas 3 rolls them over into the next minute (23:59:60 -> 00:00:00), older pandas refuse
-    them. Only times pandas put at second 0 or 1 can be one; for those the ``%S`` field is read with CPython's
-    own strptime pattern of the format."""
+    them. Only times pandas put at second 0 or 1 can be one; for those the ``%S`` field is read with the
+    format's own pattern (:func:`_strptime_pattern`)."""
     if "%S" not in time_format or not len(parsed):
         return parsed
     candidates = np.flatnonzero((parsed.notna() & parsed.dt.second.isin([0, 1])).to_numpy())
@@ -526,7 +526,14 @@ def _without_leap_seconds(text: pd.Series, parsed: pd.Series, time_format: str) 
 
 @functools.lru_cache(maxsize=64)
 def _strptime_pattern(time_format: str):
-    """CPython's strptime regex of ``time_format`` (its groups named by directive), or None."""
+    """The regex pandas parses ``time_format`` with (its groups named by directive; ``%f`` of up to 9 digits),
+    else CPython's strptime regex, else None. pandas takes a time when the regex matches all of its text."""
+    try:
+        from pandas._libs.tslibs.strptime import _TimeRE_cache as pandas_patterns
+
+        return pandas_patterns.compile(time_format)
+    except (ImportError, KeyError, ValueError, re.error, AttributeError):
+        pass
     import _strptime
 
     try:
@@ -772,6 +779,9 @@ class Timestamp(Transform):
             # then has no room for a time outside 1677-2262 that it parses alone (in microseconds), as the JVM
             retry = np.flatnonzero(np.isnan(unique_seconds) & unique_text.notna().to_numpy())
             if len(retry) and _has_sub_microseconds(parsed):
+                pattern = _strptime_pattern(time_format)   # junk is not parsed again, one time at a time
+                if pattern is not None:
+                    retry = [row for row in retry if pattern.fullmatch(str(unique_text.iloc[row]))]
                 for row in retry:
                     unique_seconds[row] = _datetime_seconds(_to_datetime(unique_text.iloc[[row]], time_format))[0]
         unique_seconds = np.append(unique_seconds, np.nan)  # code -1 (missing text)

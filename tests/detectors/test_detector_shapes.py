@@ -194,6 +194,9 @@ def test_a_pipeline_of_other_features_is_refused_at_save_and_the_own_pipelines_b
     with pytest.raises(ValueError, match=r"the pipeline's feature 0 is 'level=0' where the detector was trained on "
                                          r"'event_0': save the detector with the pipeline it was trained on"):
         det.save(tmp_path / "d.zip", pipeline=other)
-    det.pipeline_ = other   # a file saved so before: its own pipeline's batches are scored, as on the JVM
-    np.testing.assert_array_equal(det.decision_function(broken(feature_names=other.feature_names)),
+    det.pipeline_, det._pipeline_names_ = other, list(other.feature_names)   # a file saved so before (as loaded):
+    np.testing.assert_array_equal(det.decision_function(broken(feature_names=other.feature_names)),   # as the JVM
                                   det.decision_function(named))
+    det._pipeline_names_ = list(named.feature_names)   # fitted with its pipeline, which was then refitted
+    with pytest.raises(ShapeError, match=r"feature 0 is 'level=0' where the fit had 'event_0'"):
+        det.decision_function(broken(feature_names=other.feature_names))

@@ -345,3 +345,31 @@ def test_a_format_pandas_cannot_compile_is_an_etl_error_not_a_crash(options, wor
 
     with pytest.raises(EtlError, match=words):
         Timestamp("t", **options)
+
+
+def test_json_integers_stay_integers_in_a_chunk_with_a_missing_value():
+    """A chunk holding a line without the field made the column floats (7 -> 7.0): its delta_by group started
+    afresh there and a time 203615 became '203615.0', where the JVM keeps 7 and '203615'."""
+    from dl4j_bridge.etl import JsonLinesReader, Pipeline, Windows
+
+    lines = ['{"t": "10:00:00", "pid": 7}', '{"t": "10:00:05", "pid": 7}', '{"t": "10:00:09", "pid": 7}',
+             '{"t": "10:00:10"}']
+    chunks = list(JsonLinesReader(["t", "pid"], chunk_lines=2).iter_chunks(lines))
+    assert [type(v) for v in chunks[1]["pid"]] == [int, type(None)]
+    pipeline = Pipeline(JsonLinesReader(["t", "pid"], chunk_lines=2),
+                        [Timestamp("t", format="%H:%M:%S", delta_by="pid")], Windows(length=1))
+    pipeline.fit(lines)
+    delta = pipeline.records(lines)["time_delta_log"].to_numpy()
+    np.testing.assert_allclose(np.expm1(delta), [0, 5, 4, 0], atol=1e-5)
+    times = Timestamp("t", format="%H%M%S")
+    frame_ = next(iter(JsonLinesReader(["t", "x"], chunk_lines=2).iter_chunks(['{"t": 203615}', '{"x": 1}'])))
+    assert not np.isnan(times.seconds(frame_)[0])
+
+
+def test_a_leap_second_before_more_text_is_unparsable_too():
+    """CPython's %f takes 6 digits: with text after a 9-digit fraction its pattern did not match and pandas'
+    rollover stood; the pattern is now pandas' own."""
+    t = Timestamp("t", format="%H:%M:%S.%f %Y")
+    assert np.isnan(t.seconds(frame(t=["10:00:60.123456789 2024", "10:00:59.5 2024"]))).tolist() == [True, False]
+    zoned = Timestamp("t", format="%Y-%m-%d %H:%M:%S.%f%z")
+    assert np.isnan(zoned.seconds(frame(t=["2016-12-31 23:59:60.123456789+00:00"]))).all()
