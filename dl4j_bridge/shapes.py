@@ -38,8 +38,9 @@ def check_numeric(array, what: str) -> np.ndarray:
         if target is not None:
             try:
                 return a.astype(target)
-            except (OverflowError, TypeError, ValueError):   # an int beyond int64: refused below
-                pass
+            except (OverflowError, TypeError, ValueError):
+                raise ShapeError(f"{what} holds integers beyond int64 (Python objects of dtype object): "
+                                 "no id, label or count is that large") from None
     raise ShapeError(f"{what} must hold numbers (a numeric dtype: float, int or bool), got dtype {a.dtype}"
                      + (" (strings: convert them, e.g. with the ETL)" if a.dtype.kind in "USO" else ""))
 
