@@ -36,7 +36,8 @@ CASES = [
     ("features vs n_in", X[:, :, :2], Y, None, r"X has 2 features per step but the network takes n_in=3: "
                                                r"expected \[batch, time, 3\], got shape \(4, 5, 2\)"),
     ("strings", X.astype(str), Y, None, r"X must hold numbers .*got dtype <U"),
-    ("objects", X.astype(object), Y, None, r"X must hold numbers .*got dtype object"),
+    # numbers held as Python objects are numbers (a pandas Series of dtype object); anything else is not
+    ("objects", with_nan(X.astype(object), value="a"), Y, None, r"X must hold numbers .*got dtype object"),
     ("complex", X.astype(np.complex64), Y, None, r"X must hold numbers .*got dtype complex64"),
     ("ragged", [[[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]], None, None, r"X must be a numeric array"),
     ("empty batch", X[:0], Y[:0], None, r"X holds no sequence: expected \[batch, time, 3\] with batch >= 1, got "
@@ -131,3 +132,16 @@ def test_end_padded_masks_of_every_dtype_pass_and_front_padding_is_refused(dtype
     with pytest.raises(db.ShapeError, match=r"mask has padding before a real step \(0 at \[batch 1, step 1\]"):
         shapes.check_xy(X, Y, mask[:, ::-1], n_in=N_IN, n_out=N_OUT)
 
+
+
+def test_numbers_held_as_python_objects_are_taken_as_numbers():
+    """A pandas Series of dtype object holding ints (labels read by hand) was refused as 'strings'."""
+    import pandas as pd
+
+    from dl4j_bridge.shapes import check_numeric
+
+    assert check_numeric(pd.Series([1, 0], dtype=object), "y").dtype == np.int64
+    assert check_numeric(X.astype(object), "X").dtype == np.float64
+    assert check_numeric(np.array([True, False], dtype=object), "m").dtype == bool
+    with pytest.raises(ShapeError, match=r"y holds integers beyond int64"):
+        check_numeric(np.array([2**70, 1], dtype=object), "y")
