@@ -323,10 +323,16 @@ class Network:
 
         Raises
         ------
+        ShapeError, ValueError
+            An argument of another shape or a setting out of range, before anything reaches Java.
         TrainingDivergedError
             The loss or the parameters stopped being finite numbers. The network is then unusable (see
             :attr:`diverged`): build a new one with a smaller learning rate, gradient clipping on or
             normalized features, and train again.
+        Exception
+            What ``callback`` raised, once the fit stopped after its minibatch (the weights it trained, and with
+            ``fit_normalizer`` the new normalizer, are kept); any other failure of the Java call with
+            ``fit_normalizer=True`` restores the weights, updater state and normalizer of before the call.
         """
         self._refuse_if_diverged("be trained further")
         X, Y, mask = self._check_xy(X, Y, mask)

@@ -121,3 +121,27 @@ def test_both_sides_parse_a_time_alike(jvm, time_format, text):
     python = float(Timestamp("t", format=time_format).seconds(pd.DataFrame({"t": [text]}))[0])
     java = float(jpype.JClass("io.dl4jbridge.etl.TimeParser")(time_format).parseSeconds(text))
     assert (np.isnan(python) and np.isnan(java)) or python == java, (python, java)
+
+
+@pytest.mark.parametrize("time_format, year", [("%Y %b %d", 2024), ("%H %H:%M", None), ("%b %d %b", None),
+                                               ("%%%Y %m", 2024)])
+def test_both_sides_refuse_year_with_a_year_format_and_a_directive_given_twice(jvm, time_format, year):
+    """The JVM took them (the later directive won) where Python refuses the transform."""
+    import jpype
+
+    from dl4j_bridge.etl import EtlError
+
+    with pytest.raises(EtlError):
+        Timestamp("t", format=time_format, year=year)
+    with pytest.raises(jpype.JException, match=r"remove year|given twice"):
+        jpype.JClass("io.dl4jbridge.etl.TimestampTransform")(
+            jpype.java.util.ArrayList(["t"]), time_format, None if year is None else jpype.JInt(year), None,
+            "previous", None)
+
+
+def test_a_literal_percent_before_y_is_no_year_on_either_side(jvm):
+    import jpype
+
+    Timestamp("t", format="%%Y %m %d", year=2024)
+    jpype.JClass("io.dl4jbridge.etl.TimestampTransform")(
+        jpype.java.util.ArrayList(["t"]), "%%Y %m %d", jpype.JInt(2024), None, "previous", None)

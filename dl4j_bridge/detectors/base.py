@@ -360,8 +360,12 @@ class BaseDetector:
 
         Raises
         ------
+        TypeError
+            ``batch`` (or ``validation``) is not a :class:`~dl4j_bridge.etl.SequenceBatch`.
         ValueError
-            A setting that cannot work with this detector or data (before any training).
+            A setting that cannot work with this detector or data (before any training); a
+            :class:`~dl4j_bridge.errors.ShapeError` (a ValueError) for arrays of other shapes or values, and for
+            validation features other than the batch's.
         TrainingDivergedError
             The loss or the parameters stopped being finite: lower ``learning_rate``. The detector keeps its
             previous state (unfitted, or its previous network).

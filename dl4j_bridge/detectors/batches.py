@@ -28,13 +28,23 @@ def sequence_batch(x: np.ndarray, mask: Optional[np.ndarray] = None, *, step_ids
     next_ids : numpy.ndarray, optional
         ``[batch]`` id of the event after each sequence, -1 when unknown.
     labels : numpy.ndarray, optional
-        ``[batch]`` 0/1 sequence labels (default: the max of ``step_labels``).
+        ``[batch]`` sequence labels, 0 = normal (default: the max of ``step_labels``); a ``[batch, 1]`` column
+        is taken too.
     step_labels : numpy.ndarray, optional
         ``[batch, time]`` class per step.
     line_numbers : numpy.ndarray, optional
         ``[batch, time]`` raw line numbers (-1 = none).
     keys : sequence, optional
         ``[batch]`` session keys or window starts (default: the index).
+    feature_names : sequence of str, optional
+        One name per feature (default ``f0``, ``f1``, ...); a detector compares named features when scoring.
+
+    Raises
+    ------
+    ShapeError
+        An array of another shape, a mask other than 0/1, NaN or infinity, ids, labels or line numbers that are
+        not whole numbers in range (2.5 is refused, not truncated), ``keys`` or ``feature_names`` of another
+        length.
     """
     x = shapes.check_sequences(x, what="x").astype(np.float32, copy=False)
     n, t = x.shape[:2]
@@ -86,6 +96,11 @@ def take(batch: SequenceBatch, index) -> SequenceBatch:
     Returns
     -------
     SequenceBatch
+
+    Raises
+    ------
+    TypeError
+        Indices that are neither integers nor booleans (e.g. floats).
     """
     if not isinstance(index, slice):
         index = _take_index(index)

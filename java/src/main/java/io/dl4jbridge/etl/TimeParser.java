@@ -60,6 +60,10 @@ public final class TimeParser {
                     throw new SpecException("timestamp format '" + format + "': %" + d + " is not supported on the JVM");
                 }
                 if (d != '%') {
+                    if (directives.contains(d)) {   // Python's pattern cannot hold it twice either
+                        throw new SpecException("timestamp format '" + format + "': %" + d
+                                + " is given twice: give each directive once");
+                    }
                     directives.add(d);
                     out.append('(').append(piece).append(')');
                 } else {

@@ -50,6 +50,11 @@ public final class TimestampTransform extends Transform {
             throw new SpecException("timestamp: year has no use with format '%s' (seconds since the epoch): remove year");
         }
         String timeFormat = format;
+        if (year != null && format != null && format.replace("%%", "").contains("%Y")) {   // as Python refuses it
+            throw new SpecException("timestamp: year = " + year + " and format " + PyCompat.repr(format)
+                    + ": the format reads the year itself; remove year (it is for formats without one, such as "
+                    + "syslog's '%b %d %H:%M:%S')");
+        }
         if (year != null) {
             timeFormat = "%Y " + (format != null ? format : "%b %d %H:%M:%S");
         }
