@@ -17,7 +17,6 @@ per-transform ``missing`` policy; ``"error"`` raises
 
 from __future__ import annotations
 
-import datetime
 import functools
 import ipaddress
 import math
@@ -505,19 +504,10 @@ def _without_leap_seconds(text: pd.Series, parsed: pd.Series, time_format: str) 
     if not len(candidates):
         return parsed
     pattern = _strptime_pattern(time_format)
-    leap = []
-    for row in candidates:
-        value = str(text.iloc[row])
-        if pattern is not None:
-            found = pattern.match(value)
-            if found is not None and found.groupdict().get("S") in ("60", "61"):
-                leap.append(row)
-            continue
-        try:   # a format CPython's strptime cannot compile: its error says whether the second was the fault
-            datetime.datetime.strptime(value, time_format)
-        except ValueError as error:
-            if "second must be in 0..59" in str(error):
-                leap.append(row)
+    if pattern is None:   # neither pandas nor CPython compiles the format: nothing was parsed with it
+        return parsed
+    leap = [row for row in candidates
+            if (found := pattern.match(str(text.iloc[row]))) is not None and found.groupdict().get("S") in ("60", "61")]
     if leap:
         parsed = parsed.copy()
         parsed.iloc[leap] = pd.NaT
