@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dl4j-bridge", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("doctor", help="check Java, the build, the ND4J backend and memory limits")
+    doctor = commands.add_parser("doctor", help="check Java, the build, the ND4J backend and memory limits")
     train = commands.add_parser("train", help="train the detectors of a run config (see README, 'Command line')")
     train.add_argument("--config", required=True, help="the run's TOML file")
     score = commands.add_parser("score", help="score raw logs with a saved detector; JSON lines out")
@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--quarantine", default=None, metavar="FILE",
                        help="lenient mode: write the rejected lines (file, line, field, reason, text) to FILE")
     evaluate = commands.add_parser("evaluate", help="metrics, plots and a report on labelled logs")
+    for command in (doctor, train, score, evaluate):   # -v after the command too (`train -v` was refused)
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="log at DEBUG level (as dl4j-bridge -v COMMAND)")
     evaluate.add_argument("--model", required=True)
     evaluate.add_argument("--input", required=True, help="labelled raw logs (the ETL spec has a label transform)")
     evaluate.add_argument("--report", default="reports/evaluate", help="directory of report.md and its PNGs")
@@ -158,12 +161,15 @@ def _load(model: str, trusted: bool):
 
 def cmd_train(args) -> int:
     import dl4j_bridge as db
-    from .detectors.run import load_config, train, validate
+    from .detectors.run import ConfigError, load_config, train, validate
 
     config = load_config(args.config)
-    validate(config)   # typos in the config fail at once, before the JVM starts
-    db.start_jvm()
-    summary = train(config)
+    try:
+        validate(config)   # typos in the config fail at once, before the JVM starts
+        db.start_jvm()
+        summary = train(config)
+    except ConfigError as error:   # which file the table and key are in
+        raise ConfigError(f"{args.config}: {error}") from error
     for name, result in summary["results"].items():
         m = result["metrics"]
         print(f"{name}: roc_auc {_f(m['roc_auc'])} f1 {_f(m['f1'])} precision {_f(m['precision'])} "

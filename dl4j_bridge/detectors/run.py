@@ -7,12 +7,16 @@ file's directory.
 
 from __future__ import annotations
 
+import collections.abc
 import copy
 import inspect
 import json
 import logging
+import re
+import types
+import typing
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -52,8 +56,12 @@ _KEY_TYPES = {
     "output": {"seed": int, "title": str, "report": str, "models": str, "jvm_check": bool},
 }
 _TYPE_WORDS = {str: "a string (in quotes)", bool: "true or false (no quotes)", int: "an integer"}
-#: Constructor parameters that a TOML file cannot give (objects), so never config keys.
-_NOT_CONFIG_KEYS = ("miner",)
+#: Constructor parameters that are never config keys: objects a TOML file cannot give (``miner``), and what the run
+#: or a saved file sets (``saved_regex``; a next-event detector's event ids: ``n_events`` is the number of template
+#: ids the ETL found, ``oov_id`` the unknown template's id 0, ``end_id`` / ``end_min_probability`` the end of a
+#: DeepLog-format session, which a run's sessions do not have). Given, they changed the ids a model reads (``oov_id
+#: = 5`` trained and scored template 5 as the unknown one) or failed after the ETL without naming the table.
+_NOT_CONFIG_KEYS = ("miner", "saved_regex", "n_events", "oov_id", "end_id", "end_min_probability")
 
 
 class ConfigError(ValueError):
@@ -69,8 +77,15 @@ def load_config(path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no config file at {path}")
+    data = path.read_bytes()
+    try:   # TOML is UTF-8; a byte order mark (as Notepad writes) is taken off, where tomllib refused line 1
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line} is not UTF-8 text (byte 0x{data[error.start]:02x}): a TOML file is "
+                          f"UTF-8; save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 {path.name} > fixed.toml)") from error
     try:
-        config = tomllib.loads(path.read_text(encoding="utf-8"))
+        config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from error
     config["_base"] = str(path.resolve().parent)
@@ -123,8 +138,12 @@ def _construct(table: str, cls, *args, **kwargs):
     if needed:
         raise ConfigError(f"{table} needs {', '.join(repr(name) for name in needed)}")
     defaults = {p.name: p.default for p in parameters}
-    for key, value in kwargs.items():
-        wrong = _wrong_type(defaults.get(key), value)
+    hints = _type_hints(cls)
+    given = dict(zip([p.name for p in list(inspect.signature(cls.__init__).parameters.values())[1:]], args))
+    for key, value in {**given, **kwargs}.items():
+        hint = hints.get(key)
+        wrong = (_wrong_type(defaults.get(key), value) if hint is None
+                 else None if _matches(value, hint) else _type_words(hint))
         if wrong:
             raise ConfigError(f"{table}: {key} must be {wrong}, got {value!r}")
     try:
@@ -146,6 +165,72 @@ def _wrong_type(default, value) -> Optional[str]:
     if isinstance(default, str):
         return None if isinstance(value, str) else "a string"
     return None
+
+
+def _type_hints(cls) -> dict:
+    """The annotated types of the keyword parameters of ``cls`` and of the bases it passes ``**options`` on to."""
+    hints: dict = {}
+    for klass in cls.__mro__:
+        if klass is object:
+            break
+        try:
+            found = typing.get_type_hints(klass.__init__)
+        except Exception:   # an annotation that does not evaluate here: those parameters are checked by the class
+            found = {}
+        for name, hint in found.items():
+            hints.setdefault(name, hint)
+        if not any(p.kind == p.VAR_KEYWORD for p in inspect.signature(klass.__init__).parameters.values()):
+            break
+    hints.pop("return", None)
+    return hints
+
+
+_SEQUENCE_TYPES = (collections.abc.Sequence, collections.abc.Collection, list, tuple)
+_MAPPING_TYPES = (collections.abc.Mapping, dict)
+
+
+def _matches(value, hint) -> bool:
+    """Whether a TOML ``value`` is of the annotated type ``hint`` (a type that TOML cannot give, or that this does
+    not know, matches: the class checks it). A string is not a list of strings: ``categories = "22"`` had been read
+    as the categories ``['2', '2']``."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin is Union or origin is types.UnionType:
+        return any(_matches(value, option) for option in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if hint is dict:
+        return isinstance(value, dict)
+    if origin in _SEQUENCE_TYPES:
+        return isinstance(value, (list, tuple)) and all(_matches(v, args[0]) for v in value if args)
+    if origin in _MAPPING_TYPES:
+        return isinstance(value, dict) and (len(args) != 2 or all(
+            _matches(k, args[0]) and _matches(v, args[1]) for k, v in value.items()))
+    return True
+
+
+def _type_words(hint, plural: bool = False) -> str:
+    """What a value of the annotated type ``hint`` is, in run.toml words."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Union or origin is types.UnionType:
+        options = [_type_words(a, plural) for a in args if a is not type(None) and _type_words(a, plural)]
+        return " or ".join(dict.fromkeys(options))
+    if origin in _SEQUENCE_TYPES:
+        return ("lists" if plural else "a list") + (f" of {_type_words(args[0], True)}" if args else "")
+    if origin in _MAPPING_TYPES or hint is dict:
+        return ("tables" if plural else "a table") + (f" of {_type_words(args[1], True)}" if len(args) == 2 else "")
+    words = {str: ("a string (in quotes)", "strings"), int: ("an integer", "integers"),
+             float: ("a number", "numbers"), bool: ("true or false (no quotes)", "true or false")}.get(hint)
+    return "" if words is None else words[plural]
 
 
 def _table(config: dict, name: str, default=None) -> dict:
@@ -174,6 +259,10 @@ def check_config(config: dict) -> None:
                 if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
                     words = "a path (a string)" if key in ("train", "test") else _TYPE_WORDS[wanted]
                     raise ConfigError(f"[{name}] {key} must be {words}, got {value!r}")
+    seed = _table(config, "output", {}).get("seed")
+    if seed is not None and not 0 <= seed < 2 ** 32:
+        # DL4J takes any long, scikit-learn's baselines only [0, 2**32): a late failure after a saved model
+        raise ConfigError(f"[output] seed must be an integer from 0 to {2 ** 32 - 1}, got {seed!r}")
     detectors = _table(config, "detectors", {})
     for name, spec in detectors.items():
         if not isinstance(spec, dict):
@@ -217,6 +306,11 @@ def check_detector_names(names: list) -> None:
 
     taken = {_slug(b.name): f"the {b.name} baseline" for b in (PCABaseline, IsolationForestBaseline)}
     for name in names:
+        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name) or name.endswith(".") or ".." in name:
+            # the name is the model file's (models/<name>.zip): "../x" had written outside [output] models
+            raise ConfigError(f"[detectors.{name!r}]: a detector's name is its model file's name (<models>/<name>.zip)"
+                              ": use letters, digits, '_', '-' and '.', starting with a letter, digit or '_' "
+                              "(no '/', no '..')")
         slug = _slug(name)
         if slug in taken:
             raise ConfigError(f"[detectors.{name}]: its results and plots ({slug}_histogram.png, ...) would overwrite "
@@ -258,6 +352,17 @@ def check_data(config: dict, pipeline: Pipeline) -> None:
         if not path.is_file():
             raise ConfigError(f"[data] {key} = {value!r}: {path} is not a regular file (a directory, or a pipe, "
                               "which training would have to read more than once): give a log file")
+    paths = {key: _path(config, data[key]) for key in ("train", "test") if data.get(key) is not None}
+    quarantine = getattr(pipeline.reader, "quarantine", None)
+    for key, path in paths.items():
+        if quarantine is not None and Path(quarantine).resolve() == path:
+            # the quarantine file is created (emptied) before the data is read: it had wiped the log
+            raise ConfigError(f"[reader] quarantine = {quarantine!r} is the [data] {key} file: it would be emptied "
+                              "before the logs are read. Give the quarantine its own file (e.g. bad_lines.jsonl)")
+    if len(paths) == 2 and paths["train"] == paths["test"]:
+        log.warning("[data] test is the [data] train file (%s): the report's test metrics are measured on the "
+                    "training data and say nothing of unseen logs; give other logs, or a [split] without [data] "
+                    "test", paths["test"])
     if data.get("test") is None and pipeline.split is None:
         raise ConfigError("the config gives no test data: add [data] test = <path of the test logs>, or a [split] "
                           "table (kind = \"chronological\" with test_fraction = 0.2, or kind = \"key\" with key) to "
@@ -356,7 +461,8 @@ def build_pipeline(config: dict) -> Pipeline:
     reader_spec = _section(config, "reader")
     kind = reader_spec.pop("kind", None)
     if kind not in _READERS:
-        raise ConfigError(f"[reader] kind must be one of {sorted(_READERS)}, got {kind!r}")
+        raise ConfigError(f"[reader] needs kind = one of {sorted(_READERS)}" if kind is None else
+                          f"[reader] kind must be one of {sorted(_READERS)}, got {kind!r}")
     _check_keys(f"[reader] (kind {kind!r})", reader_spec, _parameters(_READERS[kind]))
     if reader_spec.get("quarantine") is not None:
         if reader_spec.get("mode", "strict") != "lenient":   # strict reading stops at the first bad line instead
@@ -380,6 +486,16 @@ def build_pipeline(config: dict) -> Pipeline:
         if column is None:
             raise ConfigError(f"{table} needs a column")
         transforms.append(_construct(table, _TRANSFORMS[kind], column, **spec))
+        new = transforms[-1]
+        earlier = next((n for n, t in enumerate(transforms[:-1], 1) if t.kind == kind and kind != "extract" and (
+            kind in ("template", "label") or (t.column == new.column and getattr(t, "name", None) == getattr(
+                new, "name", None)))), None)
+        if earlier is not None:
+            # both would write the same feature names (or the one template id / step label column)
+            raise ConfigError(f"{table} repeats [[transforms]] number {earlier}"
+                              + (f" (one {kind} transform per run)" if kind in ("template", "label")
+                                 else f" on column {new.column!r}")
+                              + ": their features would have the same names. Remove one of them")
     seq = _table(config, "sequence", {"kind": "windows"})
     seq_kind = seq.pop("kind", "windows")
     if seq_kind not in _SEQUENCES:
@@ -387,13 +503,16 @@ def build_pipeline(config: dict) -> Pipeline:
     _check_keys(f"[sequence] (kind {seq_kind!r})", seq, _parameters(_SEQUENCES[seq_kind]))
     sequence = _construct("[sequence]", _SEQUENCES[seq_kind], **seq)
     split = None
-    if config.get("split"):
+    if "split" in config:   # an empty [split] table is the default chronological split, not no split
         split_spec = _table(config, "split")
         split_kind = split_spec.pop("kind", "chronological")
         if split_kind not in _SPLITS:
             raise ConfigError(f"[split] kind must be one of {list(_SPLITS)}, got {split_kind!r}")
         _check_keys(f"[split] (kind {split_kind!r})", split_spec, _parameters(_SPLITS[split_kind]))
         split = _construct("[split]", _SPLITS[split_kind], **split_spec)
+        if split.test_fraction == 0 and (_table(config, "data", {}) or {}).get("test") is None:
+            raise ConfigError("[split] test_fraction = 0 holds out nothing, so there is no test part: give a "
+                              "fraction such as 0.2, or [data] test = <path of the test logs>")
     if (_table(config, "data", {}) or {}).get("test") is not None:
         split = None   # [data] test is the test part: the whole train file is fitted and trained on (validate warns)
     return Pipeline(reader, transforms, sequence, split)
@@ -477,12 +596,20 @@ def build_detector(name: str, spec: dict, n_events: Optional[int], seed: int, *,
                           "and every window flagged. Add a [[transforms]] table with kind = \"template\" and the "
                           "message column, or, with labelled data, use kind = \"sequence_classifier\"")
     spec.setdefault("seed", seed)
-    if kind == "next_event" and n_events is not None:
-        spec.setdefault("n_events", n_events)
     if isinstance(spec.get("hidden_sizes"), list):
         spec["hidden_sizes"] = tuple(spec["hidden_sizes"])
     _check_keys(f"[detectors.{name}] (kind {kind!r})", spec, ["kind", "train_on"] + _parameters(_DETECTORS[kind]))
     _check_threshold_keys(name, spec, _DETECTORS[kind])
+    if kind == "next_event" and spec.get("threshold", "top_g") == "top_g" \
+            and spec.get("score", "count") not in ("count", "share"):
+        # else refused by the fit, after the JVM, the ETL and the other detectors' training
+        raise ConfigError(f"[detectors.{name}] score = {spec['score']!r} needs a threshold on the score, but threshold "
+                          f"is \"top_g\"{'' if 'threshold' in spec else ' (the default)'}, which flags a window with "
+                          "any unexpected step (scores \"count\" and \"share\" only): add threshold = \"k_sigma\" "
+                          "(mean + k sigma of the training windows' scores), \"contamination\", \"best_f1\" or "
+                          "\"fixed\", or use score = \"count\"")
+    if kind == "next_event" and n_events is not None:
+        spec["n_events"] = n_events   # the ETL's template ids (not a config key)
     return _construct(f"[detectors.{name}]", _DETECTORS[kind], **spec)
 
 
@@ -735,16 +862,34 @@ def train(config: dict) -> dict:
     jvm_check = check_run_config(config, pipeline)   # the JVM scorer can run the reader and transforms: before work
     train_source = _path(config, data.get("train"))
     test_source = _path(config, data.get("test"))
+    reads: dict[str, dict] = {}   # what each file gave: in the report and results.json, not only in a log line
     if test_source is None:
         train_batch, test_batch = pipeline.fit_split(str(train_source))
+        reads["train (split)"] = read_counts(pipeline.report)
     else:
         pipeline.fit(str(train_source))
         train_batch = pipeline.transform(str(train_source))
+        reads["train"] = read_counts(pipeline.report)
         test_batch = pipeline.transform(str(test_source))
+        reads["test"] = read_counts(pipeline.report)
     log.info("ETL: %d training and %d test sequences of %s", len(train_batch), len(test_batch),
              train_batch.x.shape[1:])
+    for part, counts in reads.items():
+        if counts["bad_lines"] > counts["records"]:
+            log.warning("[data] %s: %d of %d lines were bad and only %d records read (%s): check [reader] (the "
+                        "format, fields, encoding) before trusting this model; the bad lines are %s", part,
+                        counts["bad_lines"], counts["lines"], counts["records"], counts["bad_by_reason"],
+                        f"in {counts['quarantine']}" if counts["quarantine"] else "not kept (no [reader] quarantine)")
     if len(test_batch) == 0:
-        raise ConfigError("the test part is empty: give [data] test or a [split]")
+        sequence = pipeline.sequence
+        need = (f"a window needs {sequence.length + int(sequence.next_event)} records ([sequence] length"
+                + (" + 1 for the next event)" if sequence.next_event else ")") if isinstance(sequence, Windows)
+                else "a session needs a record with its key")
+        where = (f"[data] test ({test_source})" if test_source is not None
+                 else f"the [split]'s test part of [data] train ({train_source})")
+        raise ConfigError(f"{where} makes no sequence to test on ({need}; the log above says what was read): "
+                          + ("give a test file with more records" if test_source is not None
+                             else "raise [split] test_fraction, or give [data] test"))
     label_field, kinds_field = data.get("label_field"), data.get("kinds_field")
     # the test source's labels and anomaly types in one read (and the training labels too when it is the same file)
     test_fields = line_columns(pipeline, str(test_source or train_source), [label_field, kinds_field])
@@ -761,6 +906,11 @@ def train(config: dict) -> dict:
     report.text(f"Training: {len(train_batch)} sequences; test: {len(test_batch)} sequences "
                 f"({int((test_batch.labels > 0).sum())} anomalous); {train_batch.x.shape[1]} steps x "
                 f"{train_batch.x.shape[2]} features. Seed {seed}.")
+    report.text("Read: " + "; ".join(
+        f"{part} {Path(c['source']).name}: {c['lines']} lines, {c['records']} records, {c['bad_lines']} bad"
+        + (f" ({', '.join(f'{reason} {n}' for reason, n in c['bad_by_reason'].items())})" if c["bad_lines"] else "")
+        + (f", quarantined in {c['quarantine']}" if c["quarantine"] and c["bad_lines"] else "")
+        for part, c in reads.items()) + ".")
     models_dir = _path(config, output.get("models", "models/run"))
     results: dict[str, Any] = {}
     models = {}
@@ -848,10 +998,18 @@ def train(config: dict) -> dict:
             report.text(f"No test window holds a line of an anomaly type: every value of [data] kinds_field = "
                         f"{kinds_field!r} in the test windows is missing or a normal label value.")
     path = report.write()
-    summary = {"report": str(path), "models": models,
+    summary = {"report": str(path), "models": models, "read": reads,
                "results": {n: {"metrics": r["metrics"], "per_type": r["per_type"]} for n, r in results.items()}}
     atomic_write_text(Path(path).parent / "results.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     return summary
+
+
+def read_counts(report) -> dict:
+    """The counts of a :class:`~dl4j_bridge.etl.readers.ReadReport` that account for a file's lines (JSON-ready)."""
+    return {"source": report.source, "lines": report.lines, "header_lines": report.header_lines,
+            "records": report.records, "continuation_lines": report.continuation_lines,
+            "blank_lines": report.blank_lines, "bad_lines": report.bad_lines,
+            "bad_by_reason": dict(report.bad_by_reason), "quarantine": report.quarantine}
 
 
 def _order(batch: SequenceBatch) -> np.ndarray:

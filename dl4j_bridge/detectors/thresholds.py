@@ -82,7 +82,8 @@ def top_g(score: str) -> Threshold:
     """
     if score not in ("count", "share"):
         raise ValueError(f"the top-g rule needs the 'count' or 'share' score, not {score!r}; "
-                         "use k_sigma, contamination or best_f1 for NLL scores")
+                         "for NLL scores set threshold='k_sigma', 'contamination', 'best_f1' or 'fixed' "
+                         "(with_params(threshold=...) or set_params), or use score='count'")
     return Threshold(0.0, {"name": "top_g", "rule": "flag when at least one step is unexpected"})
 
 

@@ -40,6 +40,7 @@ import hashlib
 import json
 import logging
 import math
+import numbers
 import os
 import re
 import threading
@@ -451,6 +452,8 @@ class Reader:
                 raise EtlError(f"type of {name!r} must be one of {FIELD_TYPES}, not {kind!r}")
         self.mode = mode
         self.quarantine = os.fspath(quarantine) if quarantine is not None else None
+        if isinstance(chunk_lines, bool) or not isinstance(chunk_lines, numbers.Integral) or chunk_lines < 1:
+            raise EtlError(f"chunk_lines must be an integer >= 1 (records per chunk), got {chunk_lines!r}")
         self.chunk_lines = int(chunk_lines)
         try:   # the codec's own name: what the saved spec holds and the JVM scorer maps to a Java charset
             self.encoding = codecs.lookup(encoding).name
@@ -1323,6 +1326,9 @@ class CsvReader(Reader):
                  *, delimiter: str = ",", **options: Any):
         super().__init__(**options)
         self.aliases = _normalise_aliases(fields)
+        if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+            raise EtlError(f"delimiter must be one character other than a quote or a line break (',', ';', '\\t', "
+                           f"'|'), got {delimiter!r}")
         self.delimiter = delimiter
         self._header: list[str] | None = None
 

@@ -989,9 +989,13 @@ class IpAddress(Transform):
         super().__init__(column)
         if missing not in ("unknown", "error"):
             raise EtlError("missing must be 'unknown' or 'error'")
+        if type(prefix) is not int or not 0 <= prefix <= 32:
+            # ip_network("a.b.c.d/40") raises, and every address was read as missing without a word
+            raise EtlError(f"ip {column!r}: prefix must be an integer from 0 to 32 (the IPv4 network's bits; IPv6 "
+                           f"addresses use 4 * prefix bits, at most 128), got {prefix!r}")
         self.private_networks = [str(ipaddress.ip_network(n)) for n in private_networks]
         self._private = [ipaddress.ip_network(n) for n in self.private_networks]
-        self.prefix = int(prefix)
+        self.prefix = prefix
         self.max_categories = int(max_categories)
         self.missing = missing
         self._networks = Categorical(f"{column}_net", max_categories=max_categories, categories=categories)

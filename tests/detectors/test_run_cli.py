@@ -103,6 +103,10 @@ def test_train_writes_a_report_with_plots_and_one_model_per_detector(trained, ca
     results = json.loads((trained / "reports" / "a" / "results.json").read_text())
     assert set(results["results"]) == {"ne", "clf", "PCA", "IsolationForest"}
     assert results["results"]["clf"]["metrics"]["roc_auc"] is not None
+    # what each file gave is in the report and results.json (a lenient read of mostly bad lines showed only in a log)
+    assert results["read"]["train"]["lines"] == 1500 and results["read"]["test"]["lines"] == 800
+    assert results["read"]["train"]["records"] == 1500 and results["read"]["test"]["bad_lines"] == 0
+    assert "Read: train train.jsonl: 1500 lines, 1500 records, 0 bad; test test.jsonl: 800 lines, 800 records" in text
 
 
 def test_the_same_seed_gives_the_same_report_and_byte_identical_model_files(trained):

@@ -87,7 +87,7 @@ def config(tmp_path, text: str):
     ('kind = "next_event"', 'kind = "next_event"\nlr_schedule = { type = "Cosine" }',
      r"\[detectors.ne\]: .*lr_schedule 'type' must be one of \['step', 'exponential'\]"),
     ('kind = "next_event"', 'kind = "next_event"\ndropout = "0.3"',
-     r"\[detectors.ne\]: .*dropout must be a finite number >= 0, got '0.3'"),
+     r"\[detectors.ne\]: dropout must be a number, got '0.3'"),
     ('kind = "next_event"', 'kind = "next_event"\ntrain_on = "normals"',
      r"\[detectors.ne\] train_on must be 'normal' or 'all', got 'normals'"),
     # the fixed tables' values: a quoted "false" used to run the baseline anyway, a number label_field crashed
@@ -98,6 +98,48 @@ def config(tmp_path, text: str):
     ('seed = 3', 'seed = 7.9', r"\[output\] seed must be an integer, got 7.9"),
     ('seed = 3', 'seed = true', r"\[output\] seed must be an integer, got True"),
     ('seed = 3', 'seed = 3\ntitle = 5', r"\[output\] title must be a string \(in quotes\), got 5"),
+    # scikit-learn's baselines take seeds in [0, 2**32): refused after the detectors had trained and been saved
+    ('seed = 3', 'seed = 5000000000', r"\[output\] seed must be an integer from 0 to 4294967295, got 5000000000"),
+    ('seed = 3', 'seed = -1', r"\[output\] seed must be an integer from 0 to 4294967295, got -1"),
+    # wrong types reached Python internals (exit 4, "unexpected TypeError: unhashable type: 'list'") or the JVM
+    ('column = "message"', 'column = ["message"]', r"\[\[transforms\]\] number 1 \(template\): column must be a "
+                                                   r"string \(in quotes\), got \['message'\]"),
+    ('kind = "windows"\nlength = 4', 'kind = "sessions"\nkey = ["service"]',
+     r"\[sequence\]: key must be a string \(in quotes\), got \['service'\]"),
+    ('[sequence]', '[[transforms]]\nkind = "extract"\ncolumn = "message"\npattern = "(\\\\d+)"\ninto = ["n"]\n[sequence]',
+     r"\[\[transforms\]\] number 2 \(extract\): into must be a string \(in quotes\), got \['n'\]"),
+    ('[sequence]', '[[transforms]]\nkind = "categorical"\ncolumn = "service"\nmax_categories = "10"\n[sequence]',
+     r"number 2 \(categorical\): max_categories must be an integer, got '10'"),
+    ('[sequence]', '[[transforms]]\nkind = "timestamp"\ncolumn = "service"\nyear = [2026]\n[sequence]',
+     r"number 2 \(timestamp\): year must be an integer, got \[2026\]"),
+    ('[sequence]', '[[transforms]]\nkind = "timestamp"\ncolumn = "service"\nyear = 2026.7\n[sequence]',
+     r"year must be an integer, got 2026.7"),
+    ('[sequence]', '[[transforms]]\nkind = "timestamp"\ncolumn = "service"\nyear = true\n[sequence]',
+     r"year must be an integer, got True"),
+    ('[sequence]', '[[transforms]]\nkind = "timestamp"\ncolumn = ["service", 3]\n[sequence]',
+     r"column must be a string \(in quotes\) or a list of strings, got \['service', 3\]"),
+    # a string where a list is meant was split into characters: categories ['2', '4', '2', '0', '0'], exit 0
+    ('[sequence]', '[[transforms]]\nkind = "categorical"\ncolumn = "service"\ncategories = "24200"\n[sequence]',
+     r"categories must be a list of strings, got '24200'"),
+    ('[sequence]', '[[transforms]]\nkind = "ip"\ncolumn = "service"\ncategories = "10.0.1.0/24"\n[sequence]',
+     r"number 2 \(ip\): categories must be a list of strings"),
+    ('[sequence]', '[[transforms]]\nkind = "port"\ncolumn = "service"\ncategories = "22"\n[sequence]',
+     r"number 2 \(port\): categories must be a list of strings"),
+    ('fields = { service = "service", message = "message", label = "label" }', 'fields = "message"',
+     r"\[reader\]: fields must be a table of strings or lists of strings or a list of strings, got 'message'"),
+    ('fields = { service = "service", message = "message", label = "label" }', 'fields = { message = 5 }',
+     r"\[reader\]: fields must be a table of strings or lists of strings"),
+    # a prefix beyond 32 read every address as missing, without a word
+    ('[sequence]', '[[transforms]]\nkind = "ip"\ncolumn = "service"\nprefix = 40\n[sequence]',
+     r"number 2 \(ip\): ip 'service': prefix must be an integer from 0 to 32"),
+    ('mode = "lenient"', 'mode = "lenient"\nchunk_lines = 0', r"\[reader\]: chunk_lines must be an integer >= 1"),
+    # the run's own settings of a next-event detector: oov_id = 5 trained template 5 as the unknown event
+    ('kind = "next_event"', 'kind = "next_event"\noov_id = 5', r"unknown key 'oov_id'"),
+    ('kind = "next_event"', 'kind = "next_event"\nn_events = 3', r"unknown key 'n_events'"),
+    ('kind = "next_event"', 'kind = "next_event"\nend_id = 3', r"unknown key 'end_id'"),
+    ('[[transforms]]\nkind = "template"', '[[transforms]]\nkind = "template"\ncolumn = "message"\n[[transforms]]\n'
+                                          'kind = "template"', r"number 2 \(template\) repeats \[\[transforms\]\] number 1 "
+                                                               r"\(one template transform per run\)"),
 ])
 def test_a_typo_in_the_config_is_an_error_naming_the_table_the_key_and_the_accepted_keys(tmp_path, old, new,
                                                                                        message):
@@ -167,7 +209,9 @@ CLASSIFIER = '[detectors.clf]\nkind = "sequence_classifier"\n'
     # no test part: the error came after the JVM started, worded for the Python API (split=ChronologicalSplit...)
     ('[split]\nkind = "chronological"\ntest_fraction = 0.25\n', '',
      r'no test data: add \[data\] test = <path of the test logs>, or a \[split\] table'),
-    ('[split]\nkind = "chronological"\ntest_fraction = 0.25\n', '[split]\n', r'no test data'),   # an empty [split]
+    # an empty [split] is the default chronological split (it was taken for no [split] and "add a [split]" said)
+    ('[split]\nkind = "chronological"\ntest_fraction = 0.25\n', '[split]\ntest_fraction = 0.0\n',
+     r'\[split\] test_fraction = 0 holds out nothing, so there is no test part'),
     ('[detectors.ne]\nkind = "next_event"\n', '', r'at least one \[detectors.<name>\] table'),
     # a threshold setting the chosen method does not read was silently ignored (and recorded in the model)
     ('kind = "next_event"\n', 'kind = "next_event"\nthreshold = "best_f1"\nthreshold_value = 0.3\n',
@@ -301,3 +345,93 @@ def test_a_split_beside_a_test_file_is_said_to_be_unused(tmp_path, caplog):
     # and it is not: the pipeline fits the whole train file (a split would leave its tail out of the vocabularies)
     both = config(tmp_path, BASE.replace('train = "train.jsonl"', 'train = "train.jsonl"\ntest = "test.jsonl"'))
     assert build_pipeline(both).split is None and build_pipeline(config(tmp_path, BASE)).split is not None
+
+
+# --------------------------------------------------------------------------------------------------
+# user trial 2 (a data engineer writing run.toml for their own logs)
+# --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("old, new, message", [
+    # the quarantine file is emptied before reading: it had wiped the training log (0 bytes), or the test log
+    ('quarantine = "q/bad.jsonl"', 'quarantine = "train.jsonl"',
+     r'\[reader\] quarantine = .*train.jsonl\' is the \[data\] train file: it would be emptied before the logs are '
+     r'read'),
+    # a detector's name is its model file's: "../../escaped" wrote outside [output] models
+    ('[detectors.ne]', '[detectors."../../escaped"]', r"a detector's name is its model file's name"),
+    ('[detectors.ne]', '[detectors."sub/ne"]', r"no '/', no '..'"),
+    ('[detectors.ne]', '[detectors.""]', r"a detector's name is its model file's name"),
+    ('[detectors.ne]', '[detectors.".hidden"]', r"starting with a letter, digit or '_'"),
+    # an NLL score with the default top-g threshold failed in fit, after the JVM, the ETL and earlier detectors
+    ('kind = "next_event"', 'kind = "next_event"\nscore = "nll"',
+     r'\[detectors.ne\] score = \'nll\' needs a threshold on the score, but threshold is "top_g" \(the default\).* '
+     r'add threshold = "k_sigma"'),
+])
+def test_a_config_mistake_that_destroyed_data_or_failed_late_is_refused_by_validate(tmp_path, old, new, message):
+    from dl4j_bridge.detectors.run import ConfigError, validate
+
+    assert old in BASE
+    (tmp_path / "train.jsonl").write_text('{"service": "a", "message": "m", "label": 0}\n')
+    with pytest.raises(ConfigError, match=message):
+        validate(config(tmp_path, BASE.replace(old, new, 1)))
+    assert (tmp_path / "train.jsonl").read_text() == '{"service": "a", "message": "m", "label": 0}\n'
+
+
+def test_the_quarantine_may_not_be_the_test_file_either_and_names_with_dots_and_dashes_are_fine(tmp_path):
+    from dl4j_bridge.detectors.run import ConfigError, validate
+
+    (tmp_path / "test.jsonl").write_text("x\n")
+    with_test = BASE.replace('train = "train.jsonl"', 'train = "train.jsonl"\ntest = "test.jsonl"')
+    with pytest.raises(ConfigError, match=r"is the \[data\] test file"):
+        validate(config(tmp_path, with_test.replace('quarantine = "q/bad.jsonl"', 'quarantine = "./test.jsonl"')))
+    validate(config(tmp_path, BASE.replace("[detectors.ne]", '[detectors."ne-2.v1_a"]')))
+    validate(config(tmp_path, BASE.replace('kind = "next_event"', 'kind = "next_event"\nscore = "nll"\n'
+                                                                  'threshold = "k_sigma"')))
+    validate(config(tmp_path, BASE.replace("[split]\nkind = \"chronological\"\ntest_fraction = 0.25\n", "[split]\n")))
+
+
+def test_test_equal_to_train_is_a_warning_that_the_metrics_are_training_metrics(tmp_path, caplog):
+    from dl4j_bridge.detectors.run import validate
+
+    validate(config(tmp_path, BASE.replace('train = "train.jsonl"', 'train = "train.jsonl"\ntest = "train.jsonl"')))
+    assert "the report's test metrics are measured on the training data" in caplog.text
+
+
+@pytest.mark.parametrize("data, message", [
+    ("# caf\xe9\n".encode("latin-1"), r"run.toml: line 1 is not UTF-8 text \(byte 0xe9\): a TOML file is UTF-8; "
+                                      r"save it as UTF-8 \(e.g. iconv -f latin1 -t utf-8 run.toml > fixed.toml\)"),
+    (b"[data]\ntrain = 'x'\n# \xff\n", r"line 3 is not UTF-8 text \(byte 0xff\)"),
+])
+def test_a_config_file_that_is_not_utf8_names_the_file_and_line(tmp_path, data, message):
+    from dl4j_bridge.detectors.run import ConfigError, load_config
+
+    (tmp_path / "run.toml").write_bytes(data)
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path / "run.toml")
+
+
+def test_a_byte_order_mark_is_taken_off(tmp_path):
+    from dl4j_bridge.detectors.run import load_config, validate
+
+    (tmp_path / "train.jsonl").write_text("")
+    (tmp_path / "run.toml").write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    validate(load_config(tmp_path / "run.toml"))
+
+
+def test_the_cli_names_the_config_file_in_a_config_error(tmp_path, capsys, monkeypatch):
+    import dl4j_bridge as db
+    from dl4j_bridge.cli import main
+
+    monkeypatch.setattr(db, "start_jvm", lambda *a, **k: pytest.fail("the JVM was started for a config mistake"))
+    path = tmp_path / "run.toml"
+    (tmp_path / "train.jsonl").write_text("")
+    path.write_text(BASE.replace('column = "message"', 'column = ["message"]'))
+    assert main(["train", "--config", str(path)]) == 3
+    assert f"dl4j-bridge train: {path}: [[transforms]] number 1 (template): column must be" in capsys.readouterr().err
+
+
+def test_verbose_may_follow_the_command():
+    from dl4j_bridge.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["train", "-v", "--config", "x"]).verbose is True
+    assert parser.parse_args(["-v", "score", "--model", "m", "--input", "i"]).verbose is True
+    assert parser.parse_args(["evaluate", "--model", "m", "--input", "i"]).verbose is False

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dl4j_bridge.etl import (BadRecordError, Categorical, Extract, IpAddress, Label, Numeric, Port, Template,
-                             Timestamp)
+from dl4j_bridge.etl import (BadRecordError, Categorical, EtlError, Extract, IpAddress, Label, Numeric, Port,
+                             Template, Timestamp)
 from dl4j_bridge.etl.transforms import STEP_LABEL, TEMPLATE_ID, transform_from_dict
 
 
@@ -373,3 +373,26 @@ def test_a_leap_second_before_more_text_is_unparsable_too():
     assert np.isnan(t.seconds(frame(t=["10:00:60.123456789 2024", "10:00:59.5 2024"]))).tolist() == [True, False]
     zoned = Timestamp("t", format="%Y-%m-%d %H:%M:%S.%f%z")
     assert np.isnan(zoned.seconds(frame(t=["2016-12-31 23:59:60.123456789+00:00"]))).all()
+
+
+@pytest.mark.parametrize("prefix", [-1, 33, 40, 24.0, True, "24"])
+def test_an_ip_prefix_outside_0_to_32_is_refused(prefix):
+    # ip_network("a.b.c.d/40") raised inside the parse and every address was read as missing, without a word
+    with pytest.raises(EtlError, match=r"ip 'src': prefix must be an integer from 0 to 32"):
+        IpAddress("src", prefix=prefix)
+
+
+@pytest.mark.parametrize("delimiter", [";;", "", '"', "\n", 5])
+def test_a_csv_delimiter_must_be_one_character(delimiter):
+    from dl4j_bridge.etl import CsvReader
+
+    with pytest.raises(EtlError, match=r"delimiter must be one character other than a quote or a line break"):
+        CsvReader(["a"], delimiter=delimiter)
+
+
+@pytest.mark.parametrize("chunk_lines", [0, -5, "100", 2.5, True])
+def test_chunk_lines_must_be_a_positive_integer(chunk_lines):
+    from dl4j_bridge.etl import JsonLinesReader
+
+    with pytest.raises(EtlError, match=r"chunk_lines must be an integer >= 1"):
+        JsonLinesReader(["a"], chunk_lines=chunk_lines)
