@@ -112,6 +112,14 @@ def test_the_warning_says_what_was_left_out_and_what_to_do():
         "([sequence] pad_last) and retrained, a model scores such an input as one padded window")
     _, builder = _python(500, 10, 1, False, False, (100,))
     assert builder.warning() is None
+    # a classifier on next-event windows leaves the last record out even at stride 1: "use stride = 1" was no help
+    _, builder = _python(500, 10, 1, True, False, (100,), False)
+    assert builder.unwindowed_records == 1
+    assert builder.warning() == (
+        "1 record(s) are in no window, so they were neither trained on nor scored (unwindowed_records; the first on "
+        "line 1000): windows of length=10 plus the next event, stride=1 end one record before the input ends, and "
+        "this model does not judge a window's next event (a classifier scores the window's own steps): windows "
+        "without the next event ([sequence] next_event = false), retrained, leave no record out")
 
 
 def test_a_split_input_names_the_part_in_the_warning(caplog):

@@ -689,6 +689,8 @@ def line_columns(pipeline: Pipeline, source, columns) -> dict:
         return {}
     reader = copy.deepcopy(pipeline.reader)
     reader.quarantine = None   # the scoring read quarantined the bad lines already
+    # a field asked for here and absent is the ConfigError below, not also a warning that it was "scored without it"
+    reader.expected_absent = frozenset(reader.expected_absent) | set(wanted)
     mapped = list(reader.fields)
     extra = [c for c in wanted if c not in mapped] if getattr(reader, "aliases", None) is not None else []
     for column in extra:

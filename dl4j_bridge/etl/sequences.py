@@ -221,6 +221,10 @@ def unwindowed_warning(records: int, first_line: int, length: int, stride: int, 
         return head + (f"the input is shorter than one window ({need}); with pad_last = true ([sequence] pad_last) "
                        "and retrained, a model scores such an input as one padded window")
     between = stride > covers
+    if stride == 1:   # then only a model that does not judge the next event leaves records out: stride is no help
+        return (head + f"windows of {need}, stride=1 end one record before the input ends, and this model does not "
+                "judge a window's next event (a classifier scores the window's own steps): windows without the next "
+                "event ([sequence] next_event = false), retrained, leave no record out")
     return (head + f"windows of {need}, stride={stride} leave out the records after the last full window"
             + (" and those between windows (the stride is longer than a window)" if between else "")
             + ". To use every record, use stride = 1 ([sequence] stride) and retrain")

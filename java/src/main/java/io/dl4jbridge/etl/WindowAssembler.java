@@ -138,6 +138,11 @@ public final class WindowAssembler implements SequenceAssembler {
             return head + "the input is shorter than one window (" + need + "); with pad_last = true ([sequence] "
                     + "pad_last) and retrained, a model scores such an input as one padded window";
         }
+        if (stride == 1) {
+            return head + "windows of " + need + ", stride=1 end one record before the input ends, and this model does "
+                    + "not judge a window's next event (a classifier scores the window's own steps): windows without the "
+                    + "next event ([sequence] next_event = false), retrained, leave no record out";
+        }
         return head + "windows of " + need + ", stride=" + stride + " leave out the records after the last full window"
                 + (stride > covers() ? " and those between windows (the stride is longer than a window)" : "")
                 + ". To use every record, use stride = 1 ([sequence] stride) and retrain";
