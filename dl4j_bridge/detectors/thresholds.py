@@ -101,8 +101,8 @@ def k_sigma(scores, k: float = 3.0, sample_weight=None, labels=None) -> Threshol
         ``[n]`` weights (as if repeated).
     labels : array-like, optional
         ``[n]`` 0/1 labels (1 = anomalous; other values are refused, as by
-        :func:`~dl4j_bridge.detectors.evaluation.check_labels`). When given, only the normal (0) sequences make the mean and the
-        standard deviation -- the criterion is about clean data: anomalous scores in the statistics raise
+        :func:`~dl4j_bridge.detectors.evaluation.check_labels`). When given, only the normal (0) sequences make
+        the mean and the standard deviation -- the criterion is about clean data: anomalous scores in the statistics raise
         the threshold (a probability score's could go above 1 and flag nothing). ``n`` in the record counts
         the normal sequences used, ``anomalous_left_out`` the others.
 

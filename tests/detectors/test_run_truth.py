@@ -4,12 +4,10 @@ ROC AUC's negatives the label truth; and what the report says about it."""
 from __future__ import annotations
 
 import json
-import logging
 
 import numpy as np
 import pytest
 
-from dl4j_bridge.etl import Label
 
 KINDS = ["normal", "port_scan", "brute_force", "exfiltration", "hardware_error", "crash_loop"]
 
