@@ -466,7 +466,8 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
 
 def cmd_evaluate(args) -> int:
     from .detectors.report import Report, explanations_markdown
-    from .detectors.run import _order, _per_type, check_labelled, line_columns, window_truth
+    from .detectors.run import (PER_TYPE_HEADING, _order, _per_type, check_labelled, line_columns, no_type_text,
+                                window_truth)
 
     if args.quarantine is not None and _same_file(args.input, args.quarantine):
         raise UsageError(f"--quarantine {args.quarantine} is the input file: writing it would destroy the lines being "
@@ -492,16 +493,22 @@ def cmd_evaluate(args) -> int:
     next_event = detector.kind == "next_event"
     fields = line_columns(detector.pipeline_, args.input, [label.column, args.kinds_field])
     check_labelled(args.input, label.column, fields[label.column])
-    # a next-event detector judges the record after each window: its label counts too
-    truth = window_truth(batch, fields.get(label.column), next_event=next_event, positive=label)
+    # a next-event detector judges the record after each window: its label counts too; a classifier's truth is
+    # its positive_classes (README, "Command line")
+    classes = detector.positive_classes if detector.kind == "sequence_classifier" else None
+    truth = window_truth(batch, fields.get(label.column), next_event=next_event, positive=label, classes=classes)
     report = Report(args.report, f"Evaluation of {Path(args.model).name} on {Path(args.input).name}")
     m = report.model(detector.kind, truth, scores.scores, detector.threshold_, order=_order(batch),
                      threshold_method=threshold_method)
     report.comparison([detector.kind])
     if args.kinds_field:
-        per_type = _per_type(batch, scores.scores, fields[args.kinds_field], next_event=next_event, label=label)
-        report.parts.append("## ROC AUC per anomaly type\n")
+        clean = window_truth(batch, fields.get(label.column), next_event=next_event, positive=label) == 0
+        per_type = _per_type(batch, scores.scores, fields[args.kinds_field], next_event=next_event, label=label,
+                             clean=clean)
+        report.parts.append("## ROC AUC per anomaly type\n\n" + PER_TYPE_HEADING)
         report.table(["type", "roc_auc"], sorted((per_type or {}).items()))
+        if not per_type:
+            report.text(no_type_text(f"--kinds-field {args.kinds_field!r}"))
     read = _read_summary(detector.pipeline_.report) + _value_counts(detector.pipeline_)
     report.text(f"Input read ({detector.pipeline_.reader.mode}): {read}.")
     report.text("Flagged sequences:\n\n" + explanations_markdown(detector.explain(batch, scores=scores)))

@@ -25,6 +25,7 @@ from ..javaerrors import java_errors
 from ..network import FitHistory, Network
 from . import thresholds
 from .batches import check_batch, take
+from .evaluation import check_labels
 
 log = logging.getLogger(__name__)
 
@@ -504,7 +505,7 @@ class BaseDetector:
         labels : numpy.ndarray, optional
             ``[batch]`` 0/1 labels (default ``batch.labels``) for ``best_f1``, and for ``k_sigma``, whose mean
             and standard deviation are taken over the normal (0) sequences only. ``contamination`` counts every
-            sequence.
+            sequence. Other values (class ids, -1/+1) are a ValueError, as in ``evaluation.metrics``.
         sample_weight : numpy.ndarray, optional
             ``[batch]`` weights of the sequences (as if repeated).
         k, contamination, threshold_value : float, optional
@@ -529,7 +530,7 @@ class BaseDetector:
         ``fixed``, which need none)."""
         batch = check_batch(batch, n_in=self.network_.config.n_in)
         labels = self._sequence_labels(batch, None) if labels is None else \
-            (shapes.check_per_sequence(_numeric(labels), len(batch), what="labels") > 0).astype(np.int64)
+            check_labels(shapes.check_per_sequence(_numeric(labels), len(batch), what="labels")).astype(np.int64)
         if method == "best_f1" and not (np.any(labels) and not np.all(labels)):   # before the scores are computed
             raise ValueError("best_f1 needs labelled sequences of both classes (labels 0 and 1)")
         if method == "k_sigma" and np.all(labels):

@@ -15,11 +15,16 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..etl.pipeline import atomic_write_bytes, atomic_write_text
-from .evaluation import curves, metrics
+from .evaluation import check_labels, curves, metrics
 
 log = logging.getLogger(__name__)
 
 _FIGURES = ("precision", "recall", "f1", "f2", "accuracy", "fpr", "roc_auc", "pr_auc")
+#: How the tables name a figure (its key in ``metrics`` and ``results.json`` when not listed).
+_LABELS = {"pr_auc": "average_precision (pr_auc)"}
+#: The file name endings of the plots a report writes (those an earlier report left and this one did not write
+#: are removed by :meth:`Report.write`, so that the directory holds no plot the report does not show).
+_PLOT_SUFFIXES = ("_histogram.png", "_timeline.png", "_curves.png")
 
 
 def _pyplot():
@@ -29,6 +34,11 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _count(value: float):
+    """A (weighted) count: an int when whole, so that the tables show 228, not 228.0000."""
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def _fmt(value) -> str:
@@ -49,7 +59,9 @@ class Report:
     Parameters
     ----------
     directory : path-like
-        Created when missing; e.g. under ``reports/`` (ignored by git).
+        Created when missing; e.g. under ``reports/`` (ignored by git). Plots an earlier report left there
+        (``*_histogram.png``, ``*_timeline.png``, ``*_curves.png``) that this one does not write are removed
+        when it is written.
     title : str
     """
 
@@ -59,6 +71,7 @@ class Report:
         self.title = title
         self.parts: list[str] = []
         self.results: dict[str, dict] = {}
+        self._written: set[str] = set()
 
     def text(self, markdown: str) -> None:
         self.parts.append(markdown.rstrip() + "\n")
@@ -70,34 +83,97 @@ class Report:
 
     def model(self, name: str, labels, scores, threshold: float, *, order=None, sample_weight=None,
               threshold_method: Optional[dict] = None) -> dict:
-        """Evaluate one model at its threshold; plot its score histogram and its scores over time."""
-        labels = np.asarray(labels).astype(bool)
-        scores = np.asarray(scores, dtype=np.float64)
+        """Evaluate one model at its threshold; plot its score histogram and its scores over time.
+
+        Parameters
+        ----------
+        name : str
+            The model's name in the report (and its plots' file names).
+        labels : array-like
+            ``[n]`` 0/1 truth (1 = anomalous), as :func:`~dl4j_bridge.detectors.evaluation.metrics` takes it.
+        scores : array-like
+            ``[n]`` the model's scores.
+        threshold : float
+            Scores strictly above it are flagged.
+        order : array-like, optional
+            ``[n]`` x position of each sequence in the timeline (e.g. its first raw line).
+        sample_weight : array-like, optional
+            ``[n]`` weights; the figures, the histogram and the curves all use them.
+        threshold_method : dict, optional
+            How the threshold was chosen, shown beside it.
+
+        Returns
+        -------
+        dict
+            The figures of :func:`~dl4j_bridge.detectors.evaluation.metrics`.
+
+        Raises
+        ------
+        ValueError
+            As :func:`~dl4j_bridge.detectors.evaluation.metrics`: labels other than 0/1 or not one per score,
+            non-finite scores, a threshold that is no finite number.
+        """
         m = metrics(labels, scores, threshold, sample_weight)
-        self.results[name] = {"metrics": m, "labels": labels, "scores": scores, "threshold": threshold}
-        hist = self._histogram(name, labels, scores, threshold)
+        labels = check_labels(labels)
+        scores = np.asarray(scores, dtype=np.float64)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+        threshold = float(threshold)
+        self.results[name] = {"metrics": m, "labels": labels, "scores": scores, "threshold": threshold,
+                              "sample_weight": weights}
+        hist = self._histogram(name, labels, scores, threshold, weights)
         timeline = self._timeline(name, labels, scores, threshold, order)
         method = "" if not threshold_method else f" (threshold: `{json.dumps(threshold_method, sort_keys=True)}`)"
         self.parts.append(f"### {name}\n\nThreshold {threshold:.6g}{method}\n")
-        self.table(["figure", "value"], [(k, m[k]) for k in _FIGURES] +
+        self.table(["figure", "value"],
+                   [("positives", _count(m["positives"])), ("negatives", _count(m["negatives"]))] +
+                   [(_LABELS.get(k, k), m[k]) for k in _FIGURES] +
                    [("confusion [[tn, fp], [fn, tp]]", json.dumps(m["confusion_matrix"]))])
-        self.parts.append(f"![{name} scores per class]({hist})\n\n![{name} scores over time]({timeline})\n")
+        self.parts.append(f"![{name} scores per class]({hist})\n\n"
+                          "The dashed line is the threshold: a score strictly above it is flagged, one equal to it "
+                          "is not (it may be drawn in the bin right of the line)"
+                          + ("; counts weighted by the sample weights" if weights is not None else "") + ".\n\n"
+                          f"![{name} scores over time]({timeline})\n")
         return m
 
     def comparison(self, names: Optional[Sequence[str]] = None, heading: str = "Comparison") -> None:
-        """A metrics table and ROC / PR curves of several models evaluated on the same labels."""
+        """A metrics table (with each model's positives and negatives) and ROC / PR curves of several models.
+
+        Each model is judged against the truth it was given to :meth:`model`; when those differ (e.g. a
+        next-event detector whose windows followed by an anomalous record count as anomalous), the report says
+        so, and the positives and negatives columns show by how much.
+
+        Parameters
+        ----------
+        names : sequence of str, optional
+            Models given to :meth:`model` (default: all, in that order).
+        heading : str
+            The section heading (and the curves' file name).
+        """
         names = list(names or self.results)
         self.parts.append(f"## {heading}\n")
-        self.table(["model"] + list(_FIGURES),
-                   [[n] + [self.results[n]["metrics"][k] for k in _FIGURES] for n in names])
+        self.table(["model", "positives", "negatives"] + [_LABELS.get(k, k) for k in _FIGURES],
+                   [[n, _count(self.results[n]["metrics"]["positives"]),
+                     _count(self.results[n]["metrics"]["negatives"])]
+                    + [self.results[n]["metrics"][k] for k in _FIGURES] for n in names])
+        if len(names) > 1:
+            first = self.results[names[0]]
+            same = all(_same_truth(first, self.results[n]) for n in names[1:])
+            self.text("All models are judged against the same truth." if same else
+                      "The models are not all judged against the same truth (see positives and negatives): compare "
+                      "their figures with that in mind.")
         png = self._curves(heading, names)
         if png:
             self.parts.append(f"![ROC and precision-recall curves]({png})\n")
 
     def write(self) -> Path:
-        """Write ``report.md`` atomically and return its path."""
+        """Write ``report.md`` atomically, remove the plots an earlier report left in the directory that this
+        one did not write (a reused directory holds no plot the report does not show), and return its path."""
         path = self.directory / "report.md"
         atomic_write_text(path, f"# {self.title}\n\n" + "\n".join(self.parts))
+        for stale in sorted(self.directory.iterdir()):
+            if stale.name.endswith(_PLOT_SUFFIXES) and stale.name not in self._written and stale.is_file():
+                log.info("removing %s, a plot of an earlier report that this one does not show", stale)
+                stale.unlink()
         log.info("report written to %s", path)
         return path
 
@@ -110,18 +186,20 @@ class Report:
         finally:
             _pyplot().close(fig)
         atomic_write_bytes(self.directory / file, image.getvalue())   # a failed save leaves the old plot whole
+        self._written.add(file)
         return file
 
-    def _histogram(self, name, labels, scores, threshold) -> str:
+    def _histogram(self, name, labels, scores, threshold, weights=None) -> str:
         plt = _pyplot()
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        bins = np.histogram_bin_edges(scores, bins=40)
+        bins = _bin_edges(scores, 40)
         for cls, color, label in ((False, "tab:blue", "normal"), (True, "tab:red", "anomalous")):
             if (labels == cls).any():
-                ax.hist(scores[labels == cls], bins=bins, alpha=0.6, color=color, label=label, log=True)
-        ax.axvline(threshold, color="black", linestyle="--", label="threshold")
+                ax.hist(scores[labels == cls], bins=bins, alpha=0.6, color=color, label=label, log=True,
+                        weights=None if weights is None else weights[labels == cls])
+        ax.axvline(threshold, color="black", linestyle="--", label="threshold (flags scores > it)")
         ax.set_xlabel("score")
-        ax.set_ylabel("count (log)")
+        ax.set_ylabel("count (log)" if weights is None else "weighted count (log)")
         ax.set_title(f"{name}: scores per class")
         ax.legend()
         fig.tight_layout()
@@ -148,12 +226,14 @@ class Report:
         drawn = False
         for n in names:
             r = self.results[n]
-            c = curves(r["labels"], r["scores"])
+            c = curves(r["labels"], r["scores"], r.get("sample_weight"))   # the weights the figures were given
             if c is None:
                 continue
             drawn = True
-            roc.plot(c["fpr"], c["tpr"], label=f"{n} ({_fmt(r['metrics']['roc_auc'])})")
-            pr.plot(c["recall"], c["precision"], label=f"{n} ({_fmt(r['metrics']['pr_auc'])})")
+            roc.plot(c["fpr"], c["tpr"], label=f"{n} (AUC {_fmt(r['metrics']['roc_auc'])})")
+            # steps, as the average precision sums them (straight lines between points would be optimistic)
+            pr.plot(c["recall"], c["precision"], drawstyle="steps-post",
+                    label=f"{n} (AP {_fmt(r['metrics']['pr_auc'])})")
         if not drawn:
             plt.close(fig)
             return None
@@ -168,6 +248,25 @@ class Report:
         pr.legend(fontsize=7)
         fig.tight_layout()
         return self._save(fig, f"{heading}_curves")
+
+
+def _same_truth(a: dict, b: dict) -> bool:
+    """Whether two models' results were judged against the same labels and weights."""
+    wa, wb = a.get("sample_weight"), b.get("sample_weight")
+    return np.array_equal(a["labels"], b["labels"]) and (
+        (wa is None and wb is None) or (wa is not None and wb is not None and np.array_equal(wa, wb)))
+
+
+def _bin_edges(scores: np.ndarray, bins: int) -> np.ndarray:
+    """``bins`` equal bins over the scores; when their range is too small for that many distinct edges (scores
+    equal to within rounding, e.g. 1 + 1e-15 noise), bins of a width around the scores' own magnitude, so that
+    they all fall in one bin instead of the plot failing."""
+    try:
+        return np.histogram_bin_edges(scores, bins=bins)
+    except ValueError:
+        low, high = (float(scores.min()), float(scores.max())) if scores.size else (0.0, 0.0)
+        pad = max(abs(low), abs(high), 1.0) * 1e-6
+        return np.linspace(low - pad, high + pad, bins + 1)
 
 
 def line_ranges(lines) -> str:

@@ -654,13 +654,21 @@ def next_record_lines(batch: SequenceBatch, record_lines) -> np.ndarray:
 
 
 def window_truth(batch: SequenceBatch, line_labels: Optional[dict], *, next_event: bool,
-                 positive=None) -> np.ndarray:
+                 positive=None, classes=None) -> np.ndarray:
     """0/1 truth per window: ``batch.labels`` (a class id > 0 is anomalous) and, for a next-event detector, the
     label of the record after the window too (the detector judges that record: flagging the window before an
     attack is a true positive). ``line_labels``: raw label value per record line (:func:`line_columns`), read by
     ``positive``: the label transform (a ``Label``: its rule, classes included), or its positive values (the
-    default ``Label`` rule when None)."""
-    truth = (np.asarray(batch.labels) > 0).astype(np.int64)
+    default ``Label`` rule when None).
+
+    ``classes``: the step classes that are anomalous, a classifier's ``positive_classes`` (whose probability its
+    score is): a window is then anomalous when one of its real steps (``batch.step_labels``) is of one of them,
+    as :meth:`SequenceClassifier.fit` reads ``y``. None: any class > 0 (``batch.labels``)."""
+    if classes is None:
+        truth = (np.asarray(batch.labels) > 0).astype(np.int64)
+    else:
+        steps = np.isin(np.asarray(batch.step_labels), [int(c) for c in classes]) & (np.asarray(batch.mask) > 0)
+        truth = steps.any(axis=1).astype(np.int64)
     if next_event and line_labels is not None and len(line_labels):
         following = next_record_lines(batch, line_labels.keys())
         if isinstance(positive, Label):
@@ -906,8 +914,8 @@ def train(config: dict) -> dict:
 
     report = Report(_path(config, output.get("report", "reports/run")), output.get("title", "dl4j_bridge run"))
     report.text(f"Training: {len(train_batch)} sequences; test: {len(test_batch)} sequences "
-                f"({int((test_batch.labels > 0).sum())} anomalous); {train_batch.x.shape[1]} steps x "
-                f"{train_batch.x.shape[2]} features. Seed {seed}.")
+                f"({int((test_batch.labels > 0).sum())} holding an anomalous line); {train_batch.x.shape[1]} steps x "
+                f"{train_batch.x.shape[2]} features. Seed {seed}. " + TRUTHS)
     report.text("Read: " + "; ".join(
         f"{part} {Path(c['source']).name}: {c['lines']} lines, {c['records']} records, {c['bad_lines']} bad"
         + (f" ({', '.join(f'{reason} {n}' for reason, n in c['bad_by_reason'].items())})" if c["bad_lines"] else "")
@@ -961,13 +969,15 @@ def train(config: dict) -> dict:
         report.parts.append(f"## Detector `{name}` ({det.kind})\n\nModel file: `{Path(models[name]).name}`; "
                             f"{det.history_.epochs_completed} epochs, best {det.history_.best_epoch + 1}.\n")
         next_event = det.kind == "next_event"
-        truth = window_truth(test_batch, test_labels, next_event=next_event, positive=positive)
+        classes = det.positive_classes if det.kind == "sequence_classifier" else None
+        truth = window_truth(test_batch, test_labels, next_event=next_event, positive=positive, classes=classes)
         m = report.model(name, truth, scores.scores, det.threshold_, order=_order(test_batch),
                          threshold_method=det.threshold_method_)
         report.text("Flagged sequences (traceability):\n\n" + explanations_markdown(det.explain(test_batch, scores=scores)))
+        clean = window_truth(test_batch, test_labels, next_event=next_event, positive=positive) == 0
         results[name] = {"metrics": m, "per_type": _per_type(test_batch, scores.scores, test_kinds,
                                                              next_event=next_event, label=label,
-                                                             warn=not names)}
+                                                             warn=not names, clean=clean)}
         names.append(name)
     baseline_spec = config.get("baselines", {"pca": True, "isolation_forest": True})
     clean_train = take(train_batch, normal_windows(train_batch, train_labels, positive))
@@ -984,21 +994,20 @@ def train(config: dict) -> dict:
                                 + (" (each session as its feature sums over its events: event counts, in any "
                                    "order)" if sessions else "") + "; threshold: the 99th percentile of their "
                                 "scores.\n")
-            m = report.model(cls.name, (test_batch.labels > 0).astype(np.int64), scores, threshold,
-                             order=_order(test_batch),
-                             threshold_method={"name": "contamination", "contamination": 0.01})
+            truth = window_truth(test_batch, None, next_event=False)
+            m = report.model(cls.name, truth, scores, threshold, order=_order(test_batch),
+                             threshold_method={"name": "quantile of the normal training windows' scores",
+                                               "quantile": 0.99, "n": len(clean_train)})
             results[cls.name] = {"metrics": m, "per_type": _per_type(test_batch, scores, test_kinds, label=label,
-                                                                     warn=not names)}
+                                                                     warn=not names, clean=truth == 0)}
             names.append(cls.name)
     report.comparison(names)
     if test_kinds is not None:
         kinds = sorted({k for r in results.values() for k in (r["per_type"] or {})})
-        report.parts.append("## ROC AUC per injected anomaly type\n\nPositives: test windows holding a line of the "
-                            "type; negatives: windows without any anomalous line.\n")
+        report.parts.append("## ROC AUC per injected anomaly type\n\n" + PER_TYPE_HEADING)
         report.table(["model"] + kinds, [[n] + [results[n]["per_type"].get(k) for k in kinds] for n in names])
         if not kinds:
-            report.text(f"No test window holds a line of an anomaly type: every value of [data] kinds_field = "
-                        f"{kinds_field!r} in the test windows is missing or a normal label value.")
+            report.text(no_type_text(f"[data] kinds_field = {kinds_field!r}"))
     path = report.write()
     summary = {"report": str(path), "models": models, "read": reads,
                "results": {n: {"metrics": r["metrics"], "per_type": r["per_type"]} for n, r in results.items()}}
@@ -1014,14 +1023,36 @@ def read_counts(report) -> dict:
             "bad_by_reason": dict(report.bad_by_reason), "quarantine": report.quarantine}
 
 
+#: How ``train`` judges each model (the report says it once; the tables give each model's positives).
+TRUTHS = ("Truth: a test window is anomalous when one of its lines is labelled anomalous (a label class > 0); for "
+          "a sequence classifier, when one of its lines is of one of its positive_classes (the classes whose "
+          "probability its score is); for a next-event detector, also when the record after the window is "
+          "anomalous (it judges that record). The baselines are judged by the first rule.")
+
+#: What the per-type ROC AUC compares (``train`` and ``dl4j-bridge evaluate``).
+PER_TYPE_HEADING = ("Positives: test windows holding a line of the type (for a next-event detector, or followed by "
+                    "one); negatives: windows without any anomalous line by the labels (nor, for a next-event "
+                    "detector, followed by one).\n")
+
+
+def no_type_text(field: str) -> str:
+    """The report's sentence when the per-type table is empty; ``field`` names the setting (run.toml or CLI)."""
+    return (f"No ROC AUC per type: no test window holds a line of an anomaly type (every value of {field} in the "
+            "test windows is missing or a normal label value), or no window is free of anomalous lines to serve "
+            "as a negative.")
+
+
 def _order(batch: SequenceBatch) -> np.ndarray:
     return batch.line_numbers[:, 0].astype(np.float64)
 
 
 def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dict], *,
-              next_event: bool = False, label: Optional[Label] = None, warn: bool = True) -> Optional[dict]:
+              next_event: bool = False, label: Optional[Label] = None, warn: bool = True,
+              clean: Optional[np.ndarray] = None) -> Optional[dict]:
     """ROC AUC per anomaly type: windows holding that type's lines (for a next-event detector, or followed by
-    one) against windows without anomalous lines.
+    one) against windows without anomalous lines: ``clean``, per window True when the labels mark none of its
+    lines anomalous (e.g. ``window_truth(...) == 0``; a line that is anomalous but has no type is not
+    clean). Without ``clean`` (no label truth), the windows holding no line of a type are the negatives.
 
     A kind value is no type (a normal line) when it is missing, ``"None"`` or a normal label value: by
     ``label``'s rule when given (the run's label transform: its first class, its normal values; not a ``positive``
@@ -1052,7 +1083,9 @@ def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dic
         log.warning("ROC AUC per type: no window holds a line of an anomaly type; every kinds field value is "
                     "missing or normal (%d distinct: %s): check the kinds field (run.toml [data] kinds_field, "
                     "evaluate --kinds-field)", len(seen), ", ".join(seen[:10]) + (", ..." if len(seen) > 10 else ""))
-    normal = np.array([not k for k in kinds_of])
+    normal = np.array([not k for k in kinds_of], dtype=bool) if clean is None else np.asarray(clean, dtype=bool)
+    if normal.shape != (len(kinds_of),):
+        raise ValueError(f"clean must be one flag per window, shape ({len(kinds_of)},), got {normal.shape}")
     out = {}
     for kind in sorted({k for ks in kinds_of for k in ks}):
         positive = np.array([kind in ks for ks in kinds_of])

@@ -11,6 +11,8 @@ from typing import Optional
 
 import numpy as np
 
+from .evaluation import check_labels
+
 log = logging.getLogger(__name__)
 
 METHODS = ("top_g", "k_sigma", "contamination", "best_f1", "fixed")
@@ -99,25 +101,24 @@ def k_sigma(scores, k: float = 3.0, sample_weight=None, labels=None) -> Threshol
     sample_weight : array-like, optional
         ``[n]`` weights (as if repeated).
     labels : array-like, optional
-        ``[n]`` 0/1 labels (1 = anomalous). When given, only the normal (0) sequences make the mean and the
-        standard deviation -- the criterion is about clean data: anomalous scores in the statistics raise
+        ``[n]`` 0/1 labels (1 = anomalous; other values are refused, as by
+        :func:`~dl4j_bridge.detectors.evaluation.check_labels`). When given, only the normal (0) sequences make
+        the mean and the standard deviation -- the criterion is about clean data: anomalous scores in the statistics raise
         the threshold (a probability score's could go above 1 and flag nothing). ``n`` in the record counts
         the normal sequences used, ``anomalous_left_out`` the others.
 
     Raises
     ------
     ValueError
-        ``labels`` mark every sequence anomalous (no clean data to take the statistics from).
+        ``labels`` mark every sequence anomalous (no clean data to take the statistics from); labels other than
+        0/1, or not one per score.
     """
     check_parameters(k=k)
     s = _check_scores(scores)
     w = _weights(s, sample_weight)
     left_out = 0
     if labels is not None:
-        y = np.asarray(labels).reshape(-1)
-        if y.shape != s.shape:
-            raise ValueError(f"labels must match the scores, shape {s.shape}; got {y.shape}")
-        normal = y <= 0
+        normal = ~check_labels(labels, len(s))
         if not normal.any():
             raise ValueError(f"k_sigma takes mean + k standard deviations of the scores of normal sequences, but "
                              f"all {len(s)} validation sequences are labelled anomalous: pass validation data "
@@ -176,11 +177,25 @@ def contamination(scores, contamination: float = 0.01, sample_weight=None) -> Th
 
 
 def best_f1(scores, labels, sample_weight=None) -> Threshold:
-    """The threshold with the best F1 on a labelled validation set (ties: the highest threshold)."""
+    """The threshold with the best F1 on a labelled validation set (ties: the highest threshold).
+
+    Parameters
+    ----------
+    scores : array-like
+        ``[n]`` validation scores.
+    labels : array-like
+        ``[n]`` 0/1 labels (1 = anomalous); other values (-1/+1, class ids, strings, NaN) are refused, as by
+        :func:`~dl4j_bridge.detectors.evaluation.check_labels`.
+    sample_weight : array-like, optional
+        ``[n]`` weights (as if repeated).
+
+    Raises
+    ------
+    ValueError
+        Labels other than 0/1, not one per score, or of one class only.
+    """
     s = _check_scores(scores)
-    y = np.asarray(labels).reshape(-1).astype(bool)
-    if y.shape != s.shape:
-        raise ValueError(f"labels must match the scores, shape {s.shape}; got {y.shape}")
+    y = check_labels(labels, len(s))
     if not y.any() or y.all():
         raise ValueError("best_f1 needs labelled validation data holding both normal and anomalous sequences")
     w = _weights(s, sample_weight)

@@ -50,7 +50,7 @@ def test_metrics_at_a_threshold_and_with_one_class_only():
     assert m["roc_auc"] == pytest.approx(3 / 6)   # 3 of the 6 (anomalous, normal) pairs are ordered right
     normal_only = metrics([0, 0, 0], [0.1, 0.9, 0.2], threshold=0.5)
     assert normal_only["recall"] is None and normal_only["roc_auc"] is None and normal_only["pr_auc"] is None
-    assert normal_only["fpr"] == pytest.approx(1 / 3) and normal_only["f1"] == 0.0
+    assert normal_only["fpr"] == pytest.approx(1 / 3) and normal_only["f1"] is None and normal_only["f2"] is None
     anomalous_only = metrics([1, 1], [0.1, 0.9], threshold=0.5)
     assert anomalous_only["recall"] == 0.5 and anomalous_only["fpr"] is None and anomalous_only["roc_auc"] is None
 
@@ -113,7 +113,7 @@ def test_k_sigma_takes_its_statistics_over_the_normal_labelled_scores_only():
 def test_k_sigma_refuses_labels_that_mark_every_sequence_anomalous():
     with pytest.raises(ValueError, match=r"all 3 validation sequences are labelled anomalous"):
         thresholds.k_sigma([0.5, 0.7, 0.9], labels=[1, 1, 1])
-    with pytest.raises(ValueError, match=r"labels must match the scores"):
+    with pytest.raises(ValueError, match=r"labels and scores differ in length: 2 labels for 3 scores"):
         thresholds.k_sigma([0.5, 0.7, 0.9], labels=[0, 1])
 
 
