@@ -465,6 +465,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
 
 
 def cmd_evaluate(args) -> int:
+    from .atomicfile import atomic_write_text
     from .detectors.report import Report, explanations_markdown
     from .detectors.run import (PER_TYPE_HEADING, _order, _per_type, check_labelled, line_columns, no_type_text,
                                 window_truth)
@@ -501,6 +502,7 @@ def cmd_evaluate(args) -> int:
     m = report.model(detector.kind, truth, scores.scores, detector.threshold_, order=_order(batch),
                      threshold_method=threshold_method)
     report.comparison([detector.kind])
+    per_type = None
     if args.kinds_field:
         clean = window_truth(batch, fields.get(label.column), next_event=next_event, positive=label) == 0
         per_type = _per_type(batch, scores.scores, fields[args.kinds_field], next_event=next_event, label=label,
@@ -513,6 +515,11 @@ def cmd_evaluate(args) -> int:
     report.text(f"Input read ({detector.pipeline_.reader.mode}): {read}.")
     report.text("Flagged sequences:\n\n" + explanations_markdown(detector.explain(batch, scores=scores)))
     path = report.write()
+    # as train's: the figures for scripts, and no results.json of an earlier run left beside this report
+    atomic_write_text(Path(path).parent / "results.json", json.dumps(
+        {"report": str(path), "model": str(args.model), "input": str(args.input),
+         "read": detector.pipeline_.report.to_dict(),
+         "results": {detector.kind: {"metrics": m, "per_type": per_type}}}, indent=1, sort_keys=True) + "\n")
     print(f"{len(batch)} sequences, {int(truth.sum())} anomalous: roc_auc {_f(m['roc_auc'])} "
           f"f1 {_f(m['f1'])} precision {_f(m['precision'])} recall {_f(m['recall'])}")
     print(f"read: {read}")

@@ -875,13 +875,13 @@ def train(config: dict) -> dict:
     reads: dict[str, dict] = {}   # what each file gave: in the report and results.json, not only in a log line
     if test_source is None:
         train_batch, test_batch = pipeline.fit_split(str(train_source))
-        reads["train (split)"] = read_counts(pipeline.report)
+        reads["train (split)"] = pipeline.report.to_dict()
     else:
         pipeline.fit(str(train_source))
         train_batch = pipeline.transform(str(train_source))
-        reads["train"] = read_counts(pipeline.report)
+        reads["train"] = pipeline.report.to_dict()
         test_batch = pipeline.transform(str(test_source))
-        reads["test"] = read_counts(pipeline.report)
+        reads["test"] = pipeline.report.to_dict()
     log.info("ETL: %d training and %d test sequences of %s", len(train_batch), len(test_batch),
              train_batch.x.shape[1:])
     for part, counts in reads.items():
@@ -1013,14 +1013,6 @@ def train(config: dict) -> dict:
                "results": {n: {"metrics": r["metrics"], "per_type": r["per_type"]} for n, r in results.items()}}
     atomic_write_text(Path(path).parent / "results.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     return summary
-
-
-def read_counts(report) -> dict:
-    """The counts of a :class:`~dl4j_bridge.etl.readers.ReadReport` that account for a file's lines (JSON-ready)."""
-    return {"source": report.source, "lines": report.lines, "header_lines": report.header_lines,
-            "records": report.records, "continuation_lines": report.continuation_lines,
-            "blank_lines": report.blank_lines, "bad_lines": report.bad_lines,
-            "bad_by_reason": dict(report.bad_by_reason), "quarantine": report.quarantine}
 
 
 #: How ``train`` judges each model (the report says it once; the tables give each model's positives).

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import copy
 import csv
 import hashlib
 import json
@@ -330,7 +331,8 @@ class ReadReport:
                              + self.bad_lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The counts as a new dict (its lists and dicts are copies: a later read does not change them)."""
+        return copy.deepcopy(self.__dict__)
 
 
 class _BadLineSink:

@@ -146,6 +146,12 @@ def test_evaluate_writes_a_report_and_refuses_unlabelled_models(trained, capsys,
                  "--kinds-field", "anomaly"]) == 0
     assert "roc_auc" in capsys.readouterr().out
     assert "ROC AUC per anomaly type" in (tmp_path / "eval" / "report.md").read_text()
+    # its figures in results.json too, as train's (a train run's results.json there was left beside the new report)
+    written = json.loads((tmp_path / "eval" / "results.json").read_text())
+    trained_ne = json.loads((trained / "reports" / "a" / "results.json").read_text())["results"]["ne"]
+    assert written["results"]["next_event"]["metrics"] == trained_ne["metrics"]
+    assert written["results"]["next_event"]["per_type"] == trained_ne["per_type"]
+    assert written["read"]["lines"] == 800 and written["read"]["bad_lines"] == 0
     # a --threshold override is reported as such, beside the saved threshold, not with the saved method's figures
     assert main(["evaluate", "--model", str(trained / "models" / "ne.zip"), "--input",
                  str(trained / "data" / "test.jsonl"), "--report", str(tmp_path / "eval2"), "--threshold", "3.5"]) == 0
