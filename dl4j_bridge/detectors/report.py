@@ -165,15 +165,24 @@ class Report:
         if png:
             self.parts.append(f"![ROC and precision-recall curves]({png})\n")
 
+    #: The plots a report wrote, one name per line: the next report in the directory removes those it does not
+    #: write again, and never a file it did not write (``--report .`` holds the user's own files).
+    PLOTS_LIST = ".report_plots"
+
     def write(self) -> Path:
-        """Write ``report.md`` atomically, remove the plots an earlier report left in the directory that this
-        one did not write (a reused directory holds no plot the report does not show), and return its path."""
+        """Write ``report.md`` atomically, remove the plots an earlier report wrote in the directory (listed in
+        :attr:`PLOTS_LIST`) that this one did not write (a reused directory holds no plot the report does not show),
+        and return its path."""
         path = self.directory / "report.md"
         atomic_write_text(path, f"# {self.title}\n\n" + "\n".join(self.parts))
-        for stale in sorted(self.directory.iterdir()):
-            if stale.name.endswith(_PLOT_SUFFIXES) and stale.name not in self._written and stale.is_file():
+        listed = self.directory / self.PLOTS_LIST
+        earlier = listed.read_text(encoding="utf-8").splitlines() if listed.is_file() else []
+        for name in sorted(set(earlier) - self._written):
+            stale = self.directory / name
+            if name.endswith(_PLOT_SUFFIXES) and "/" not in name and stale.is_file():
                 log.info("removing %s, a plot of an earlier report that this one does not show", stale)
                 stale.unlink()
+        atomic_write_text(listed, "".join(f"{name}\n" for name in sorted(self._written)))
         log.info("report written to %s", path)
         return path
 

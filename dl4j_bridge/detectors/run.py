@@ -12,6 +12,7 @@ import copy
 import inspect
 import json
 import logging
+import os
 import re
 import types
 import typing
@@ -210,6 +211,8 @@ def _matches(value, hint) -> bool:
         return isinstance(value, str)
     if hint is dict:
         return isinstance(value, dict)
+    if origin is os.PathLike or hint is os.PathLike:   # a path in a TOML file is a string
+        return isinstance(value, str)
     if origin in _SEQUENCE_TYPES:
         return isinstance(value, (list, tuple)) and all(_matches(v, args[0]) for v in value if args)
     if origin in _MAPPING_TYPES:
@@ -260,9 +263,13 @@ def check_config(config: dict) -> None:
                     words = "a path (a string)" if key in ("train", "test") else _TYPE_WORDS[wanted]
                     raise ConfigError(f"[{name}] {key} must be {words}, got {value!r}")
     seed = _table(config, "output", {}).get("seed")
-    if seed is not None and not 0 <= seed < 2 ** 32:
+    baselines = _table(config, "baselines", {})
+    if seed is not None and not 0 <= seed < 2 ** 32 and (baselines.get("pca", True) or
+                                                           baselines.get("isolation_forest", True)):
         # DL4J takes any long, scikit-learn's baselines only [0, 2**32): a late failure after a saved model
-        raise ConfigError(f"[output] seed must be an integer from 0 to {2 ** 32 - 1}, got {seed!r}")
+        raise ConfigError(f"[output] seed must be an integer from 0 to {2 ** 32 - 1} (the range of the baselines' "
+                          f"scikit-learn; DL4J alone takes any: with [baselines] pca = false and isolation_forest = "
+                          f"false), got {seed!r}")
     detectors = _table(config, "detectors", {})
     for name, spec in detectors.items():
         if not isinstance(spec, dict):
@@ -306,11 +313,11 @@ def check_detector_names(names: list) -> None:
 
     taken = {_slug(b.name): f"the {b.name} baseline" for b in (PCABaseline, IsolationForestBaseline)}
     for name in names:
-        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name) or name.endswith(".") or ".." in name:
+        if not re.fullmatch(r"\w[\w .-]*", name) or name.endswith((".", " ")) or ".." in name:
             # the name is the model file's (models/<name>.zip): "../x" had written outside [output] models
-            raise ConfigError(f"[detectors.{name!r}]: a detector's name is its model file's name (<models>/<name>.zip)"
-                              ": use letters, digits, '_', '-' and '.', starting with a letter, digit or '_' "
-                              "(no '/', no '..')")
+            raise ConfigError(f"[detectors.{json.dumps(name, ensure_ascii=False)}]: a detector's name is its model "
+                              "file's name (<models>/<name>.zip): use letters, digits, '_', '-', '.' and spaces, "
+                              "starting with a letter, digit or '_' (no '/' or '\\', no '..')")
         slug = _slug(name)
         if slug in taken:
             raise ConfigError(f"[detectors.{name}]: its results and plots ({slug}_histogram.png, ...) would overwrite "
@@ -464,6 +471,8 @@ def build_pipeline(config: dict) -> Pipeline:
         raise ConfigError(f"[reader] needs kind = one of {sorted(_READERS)}" if kind is None else
                           f"[reader] kind must be one of {sorted(_READERS)}, got {kind!r}")
     _check_keys(f"[reader] (kind {kind!r})", reader_spec, _parameters(_READERS[kind]))
+    if reader_spec.get("quarantine") is not None and not isinstance(reader_spec["quarantine"], str):
+        raise ConfigError(f"[reader]: quarantine must be a string (in quotes), got {reader_spec['quarantine']!r}")
     if reader_spec.get("quarantine") is not None:
         if reader_spec.get("mode", "strict") != "lenient":   # strict reading stops at the first bad line instead
             raise ConfigError(f"[reader] quarantine = {reader_spec['quarantine']!r} needs mode = \"lenient\" (strict "
@@ -485,11 +494,14 @@ def build_pipeline(config: dict) -> Pipeline:
         column = spec.pop("column", None)
         if column is None:
             raise ConfigError(f"{table} needs a column")
+        if kind == "ip" and isinstance(spec.get("prefix"), int) and not 0 <= spec["prefix"] <= 32:
+            raise ConfigError(f"{table}: prefix must be an integer from 0 to 32 (the IPv4 network's bits; IPv6 "
+                              f"addresses use 4 * prefix bits, at most 128), got {spec['prefix']!r}: with it every "
+                              "IPv4 address reads as missing")
         transforms.append(_construct(table, _TRANSFORMS[kind], column, **spec))
         new = transforms[-1]
         earlier = next((n for n, t in enumerate(transforms[:-1], 1) if t.kind == kind and kind != "extract" and (
-            kind in ("template", "label") or (t.column == new.column and getattr(t, "name", None) == getattr(
-                new, "name", None)))), None)
+            kind in ("template", "label") or _feature_key(t) == _feature_key(new))), None)
         if earlier is not None:
             # both would write the same feature names (or the one template id / step label column)
             raise ConfigError(f"{table} repeats [[transforms]] number {earlier}"
@@ -516,6 +528,12 @@ def build_pipeline(config: dict) -> Pipeline:
     if (_table(config, "data", {}) or {}).get("test") is not None:
         split = None   # [data] test is the test part: the whole train file is fitted and trained on (validate warns)
     return Pipeline(reader, transforms, sequence, split)
+
+
+def _feature_key(transform) -> tuple:
+    """What a transform's feature names depend on besides its kind: its column, a timestamp's ``name``, a
+    categorical's ``encoding`` (one-hot ``service=ssh`` or index ``service``)."""
+    return transform.column, getattr(transform, "name", None), getattr(transform, "encoding", None)
 
 
 def label_transform(pipeline: Optional[Pipeline]) -> tuple[Optional[str], Optional[Label]]:
@@ -600,8 +618,7 @@ def build_detector(name: str, spec: dict, n_events: Optional[int], seed: int, *,
         spec["hidden_sizes"] = tuple(spec["hidden_sizes"])
     _check_keys(f"[detectors.{name}] (kind {kind!r})", spec, ["kind", "train_on"] + _parameters(_DETECTORS[kind]))
     _check_threshold_keys(name, spec, _DETECTORS[kind])
-    if kind == "next_event" and spec.get("threshold", "top_g") == "top_g" \
-            and spec.get("score", "count") not in ("count", "share"):
+    if kind == "next_event" and spec.get("threshold", "top_g") == "top_g" and spec.get("score") in ("nll", "max_nll"):
         # else refused by the fit, after the JVM, the ETL and the other detectors' training
         raise ConfigError(f"[detectors.{name}] score = {spec['score']!r} needs a threshold on the score, but threshold "
                           f"is \"top_g\"{'' if 'threshold' in spec else ' (the default)'}, which flags a window with "
@@ -800,16 +817,19 @@ def _check_two_classes(name: str, det, batch: SequenceBatch, pipeline: Pipeline,
         "kind = \"next_event\", which learns from normal logs without labels")
 
 
-def chronological_validation(batch: SequenceBatch, fraction: float = 0.1, *, need_both_classes: bool = False):
+def chronological_validation(batch: SequenceBatch, fraction: float = 0.1, *, need_both_classes: bool = False,
+                             labels: Optional[np.ndarray] = None):
     """(train, validation): a contiguous block of ``fraction`` of the sequences held out, the last one by
     default. With ``need_both_classes`` (a threshold chosen by best F1) the latest block holding normal and
-    anomalous sequences is used."""
+    anomalous sequences is used, by ``labels`` (0/1 per sequence; default ``batch.labels > 0``; a classifier's are
+    those of its ``positive_classes``)."""
     n = len(batch)
     n_val = max(1, int(round(fraction * n)))
     start = n - n_val
+    truth = (np.asarray(batch.labels) > 0) if labels is None else np.asarray(labels) > 0
     if need_both_classes:
         for candidate in range(n - n_val, -1, -n_val):
-            labels = batch.labels[candidate:candidate + n_val]
+            labels = truth[candidate:candidate + n_val]
             if labels.any() and not labels.all():
                 start = candidate
                 break
@@ -946,14 +966,16 @@ def train(config: dict) -> dict:
         fraction = float(spec.get("validation_fraction", 0.1))
         if fraction > 0:
             fit_part, val_part = chronological_validation(fit_batch, fraction,
-                                                          need_both_classes=det.threshold == "best_f1")
+                                                          need_both_classes=det.threshold == "best_f1",
+                                                          labels=det._sequence_labels(fit_batch, None))
         else:   # no validation: no early stopping, the threshold chosen on the training sequences
             fit_part, val_part = fit_batch, None
         if det.kind == "next_event":   # before the training it would stop, in run.toml's words
             _check_next_event_parts(name, fraction, fit_batch, fit_part, val_part,
                                     "sessions" if isinstance(pipeline.sequence, Sessions) else "windows")
         if det.threshold == "best_f1":   # before the training it would end, in run.toml's words
-            labels = np.asarray((fit_part if val_part is None else val_part).labels) > 0
+            # judged as the fit judges them: a classifier by its positive_classes
+            labels = det._sequence_labels(fit_part if val_part is None else val_part, None) > 0
             if not (labels.any() and not labels.all()):
                 part = ("training" if val_part is None else
                         f"validation ({len(val_part)} of the {len(fit_batch)} training windows)")
@@ -974,7 +996,8 @@ def train(config: dict) -> dict:
         m = report.model(name, truth, scores.scores, det.threshold_, order=_order(test_batch),
                          threshold_method=det.threshold_method_)
         report.text("Flagged sequences (traceability):\n\n" + explanations_markdown(det.explain(test_batch, scores=scores)))
-        clean = window_truth(test_batch, test_labels, next_event=next_event, positive=positive) == 0
+        clean = None if test_kinds is None else (truth == 0) if classes is None else \
+            window_truth(test_batch, test_labels, next_event=next_event, positive=positive) == 0
         results[name] = {"metrics": m, "per_type": _per_type(test_batch, scores.scores, test_kinds,
                                                              next_event=next_event, label=label,
                                                              warn=not names, clean=clean)}

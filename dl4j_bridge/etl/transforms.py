@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import math
+import numbers
 import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
@@ -33,6 +35,8 @@ from .errors import BadRecordError, EtlError, NotFittedError, SpecError
 from .readers import LINE_NUMBER, compile_regex, java_regex_to_python, python_regex_to_java, to_numbers
 from .templates import OOV_ID, TemplateMiner
 from .timeparse import epoch_seconds, iso_seconds
+
+log = logging.getLogger(__name__)
 
 
 __all__ = [
@@ -989,13 +993,16 @@ class IpAddress(Transform):
         super().__init__(column)
         if missing not in ("unknown", "error"):
             raise EtlError("missing must be 'unknown' or 'error'")
-        if type(prefix) is not int or not 0 <= prefix <= 32:
-            # ip_network("a.b.c.d/40") raises, and every address was read as missing without a word
-            raise EtlError(f"ip {column!r}: prefix must be an integer from 0 to 32 (the IPv4 network's bits; IPv6 "
-                           f"addresses use 4 * prefix bits, at most 128), got {prefix!r}")
+        if isinstance(prefix, bool) or not isinstance(prefix, numbers.Integral):
+            raise EtlError(f"ip {column!r}: prefix must be an integer from 0 to 32, got {prefix!r}")
+        if not 0 <= prefix <= 32:
+            # ip_network("a.b.c.d/40") raises: every IPv4 address reads as missing (IPv6 ones use min(4 * prefix,
+            # 128) bits). A spec saved with it still loads and scores as before; run.toml refuses it.
+            log.warning("ip %r: prefix %d is outside 0 to 32, so every IPv4 address reads as missing%s: use 32 for "
+                        "single addresses", column, prefix, "" if prefix > 32 else " and so does every IPv6 one")
         self.private_networks = [str(ipaddress.ip_network(n)) for n in private_networks]
         self._private = [ipaddress.ip_network(n) for n in self.private_networks]
-        self.prefix = prefix
+        self.prefix = int(prefix)
         self.max_categories = int(max_categories)
         self.missing = missing
         self._networks = Categorical(f"{column}_net", max_categories=max_categories, categories=categories)

@@ -95,3 +95,28 @@ def test_set_params_after_fit_cannot_describe_another_network_than_the_one_saved
     assert isinstance(loaded, SequenceClassifier)
     assert (loaded.hidden_sizes, loaded.layer_type, loaded.epochs) == ((16,), "GravesLSTM", 20)
     assert copy.hidden_sizes == (32, 32)   # the object keeps what the user set, for its next fit
+
+
+def test_the_threshold_is_chosen_on_the_positive_classes_not_on_every_attack_class():
+    # train() fits without y: the validation truth was batch.labels > 0 (any attack class), so a detector of
+    # classes 4 and 5 had its best-F1 threshold chosen on windows of another class (44% of test windows flagged)
+    from dl4j_bridge.detectors import SequenceClassifier, sequence_batch
+    from dl4j_bridge.detectors.run import chronological_validation
+
+    steps = np.array([[0, 1], [3, 0], [0, 0], [0, 2], [3, 3], [0, 0]])
+    batch = sequence_batch(np.zeros((6, 2, 1), np.float32), step_labels=steps)
+    det = SequenceClassifier(n_classes=4, positive_classes=[3])
+    assert det._sequence_labels(batch, None).tolist() == [0, 1, 0, 0, 1, 0]
+    assert SequenceClassifier(n_classes=4, positive_classes=[1, 2, 3])._sequence_labels(batch, None).tolist() == \
+        (batch.labels > 0).astype(int).tolist()
+    # a batch with sequence labels only is judged by them
+    only = sequence_batch(np.zeros((2, 2, 1), np.float32), labels=np.array([0, 1]))
+    assert det._sequence_labels(only, None).tolist() == [0, 1]
+    # the run's validation block holding both classes is searched by the same truth: the latest block holding
+    # class 3, not the later one holding only class 1 (another attack) beside a normal window
+    steps = np.array([[3, 0], [0, 0], [0, 0], [0, 0], [1, 0], [0, 0]])
+    batch = sequence_batch(np.zeros((6, 2, 1), np.float32), step_labels=steps)
+    _, val = chronological_validation(batch, 0.34, need_both_classes=True, labels=det._sequence_labels(batch, None))
+    assert val.step_labels[:, 0].tolist() == [3, 0]
+    _, val = chronological_validation(batch, 0.34, need_both_classes=True)   # by any class > 0, as before
+    assert val.step_labels[:, 0].tolist() == [1, 0]

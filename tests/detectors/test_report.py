@@ -100,9 +100,12 @@ def test_a_reused_directory_keeps_no_plot_the_new_report_does_not_show(tmp_path)
     first.comparison()
     first.write()
     (tmp_path / "notes.png").write_bytes(b"not a report plot")
+    (tmp_path / "mine_histogram.png").write_bytes(b"the user's own plot, named like a report's")
     assert (tmp_path / "comparison_curves.png").exists() and (tmp_path / "old_model_histogram.png").exists()
     second = Report(tmp_path, "second")
     second.model("new", Y, S, 1.5)
     second.write()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["new_histogram.png", "new_timeline.png", "notes.png",
-                                                          "report.md"]
+    # only plots an earlier report wrote (its list) are removed: never a file it did not write
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".report_plots", "mine_histogram.png", "new_histogram.png",
+                                                          "new_timeline.png", "notes.png", "report.md"]
+    assert (tmp_path / ".report_plots").read_text() == "new_histogram.png\nnew_timeline.png\n"

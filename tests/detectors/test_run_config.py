@@ -99,8 +99,8 @@ def config(tmp_path, text: str):
     ('seed = 3', 'seed = true', r"\[output\] seed must be an integer, got True"),
     ('seed = 3', 'seed = 3\ntitle = 5', r"\[output\] title must be a string \(in quotes\), got 5"),
     # scikit-learn's baselines take seeds in [0, 2**32): refused after the detectors had trained and been saved
-    ('seed = 3', 'seed = 5000000000', r"\[output\] seed must be an integer from 0 to 4294967295, got 5000000000"),
-    ('seed = 3', 'seed = -1', r"\[output\] seed must be an integer from 0 to 4294967295, got -1"),
+    ('seed = 3', 'seed = 5000000000', r"\[output\] seed must be an integer from 0 to 4294967295 .*, got 5000000000"),
+    ('seed = 3', 'seed = -1', r"\[output\] seed must be an integer from 0 to 4294967295 .*, got -1"),
     # wrong types reached Python internals (exit 4, "unexpected TypeError: unhashable type: 'list'") or the JVM
     ('column = "message"', 'column = ["message"]', r"\[\[transforms\]\] number 1 \(template\): column must be a "
                                                    r"string \(in quotes\), got \['message'\]"),
@@ -131,7 +131,7 @@ def config(tmp_path, text: str):
      r"\[reader\]: fields must be a table of strings or lists of strings"),
     # a prefix beyond 32 read every address as missing, without a word
     ('[sequence]', '[[transforms]]\nkind = "ip"\ncolumn = "service"\nprefix = 40\n[sequence]',
-     r"number 2 \(ip\): ip 'service': prefix must be an integer from 0 to 32"),
+     r"number 2 \(ip\): prefix must be an integer from 0 to 32 .* every IPv4 address reads as missing"),
     ('mode = "lenient"', 'mode = "lenient"\nchunk_lines = 0', r"\[reader\]: chunk_lines must be an integer >= 1"),
     # the run's own settings of a next-event detector: oov_id = 5 trained template 5 as the unknown event
     ('kind = "next_event"', 'kind = "next_event"\noov_id = 5', r"unknown key 'oov_id'"),
@@ -357,22 +357,60 @@ def test_a_split_beside_a_test_file_is_said_to_be_unused(tmp_path, caplog):
      r'read'),
     # a detector's name is its model file's: "../../escaped" wrote outside [output] models
     ('[detectors.ne]', '[detectors."../../escaped"]', r"a detector's name is its model file's name"),
-    ('[detectors.ne]', '[detectors."sub/ne"]', r"no '/', no '..'"),
+    ('[detectors.ne]', '[detectors."sub/ne"]', r"\(no '/' or '.', no '\.\.'\)"),
     ('[detectors.ne]', '[detectors.""]', r"a detector's name is its model file's name"),
     ('[detectors.ne]', '[detectors.".hidden"]', r"starting with a letter, digit or '_'"),
+    ('[detectors.ne]', '[detectors."a\\\\b"]', r"a detector's name is its model file's name"),
     # an NLL score with the default top-g threshold failed in fit, after the JVM, the ETL and earlier detectors
     ('kind = "next_event"', 'kind = "next_event"\nscore = "nll"',
      r'\[detectors.ne\] score = \'nll\' needs a threshold on the score, but threshold is "top_g" \(the default\).* '
      r'add threshold = "k_sigma"'),
 ])
 def test_a_config_mistake_that_destroyed_data_or_failed_late_is_refused_by_validate(tmp_path, old, new, message):
-    from dl4j_bridge.detectors.run import ConfigError, validate
+    from dl4j_bridge.detectors.run import ConfigError, train, validate
 
     assert old in BASE
     (tmp_path / "train.jsonl").write_text('{"service": "a", "message": "m", "label": 0}\n')
     with pytest.raises(ConfigError, match=message):
         validate(config(tmp_path, BASE.replace(old, new, 1)))
+    if "quarantine" in new:   # train() itself, which reads the logs (refused before the JVM is needed)
+        with pytest.raises(ConfigError, match=message):
+            train(config(tmp_path, BASE.replace(old, new, 1)))
     assert (tmp_path / "train.jsonl").read_text() == '{"service": "a", "message": "m", "label": 0}\n'
+
+
+def test_without_the_check_the_quarantine_would_empty_the_log(tmp_path):
+    # what the refusal above prevents: a reader with that quarantine empties the file before reading it
+    from dl4j_bridge.etl import JsonLinesReader
+
+    (tmp_path / "train.jsonl").write_text('{"message": "m"}\n')
+    reader = JsonLinesReader(["message"], mode="lenient", quarantine=tmp_path / "train.jsonl")
+    reader.read(str(tmp_path / "train.jsonl"))
+    assert (tmp_path / "train.jsonl").read_text() == ""
+
+
+@pytest.mark.parametrize("old, new", [
+    # one-hot ("service=ssh") and index ("service") features of one column do not clash
+    ('[sequence]', '[[transforms]]\nkind = "categorical"\ncolumn = "service"\n[[transforms]]\nkind = "categorical"\n'
+                   'column = "service"\nencoding = "index"\n[sequence]'),
+    # with both baselines off DL4J takes any seed
+    ('seed = 3', 'seed = -1\n[baselines]\npca = false\nisolation_forest = false'),
+    ('[detectors.ne]', '[detectors."Modèle 2"]'),
+])
+def test_configs_the_new_checks_must_not_refuse(tmp_path, old, new):
+    from dl4j_bridge.detectors.run import validate
+
+    assert old in BASE
+    validate(config(tmp_path, BASE.replace(old, new, 1)))
+
+
+def test_an_unknown_score_is_named_as_such_not_as_a_threshold_mistake(tmp_path):
+    from dl4j_bridge.detectors.run import ConfigError, validate
+
+    with pytest.raises(ConfigError, match=r"score must be one of \('count', 'share', 'nll', 'max_nll'\), got 'foo'"):
+        validate(config(tmp_path, BASE.replace('kind = "next_event"', 'kind = "next_event"\nscore = "foo"')))
+    with pytest.raises(ConfigError, match=r"\[reader\]: quarantine must be a string \(in quotes\), got 5"):
+        validate(config(tmp_path, BASE.replace('quarantine = "q/bad.jsonl"', 'quarantine = 5')))
 
 
 def test_the_quarantine_may_not_be_the_test_file_either_and_names_with_dots_and_dashes_are_fine(tmp_path):

@@ -22,9 +22,6 @@ public final class IpTransform extends Transform {
         if (!"unknown".equals(missing) && !"error".equals(missing)) {
             throw new SpecException("ip '" + column + "': missing must be 'unknown' or 'error'");
         }
-        if (prefix < 0 || prefix > 32) {
-            throw new SpecException("ip '" + column + "': prefix must be an integer from 0 to 32, got " + prefix);
-        }
         this.prefix = prefix;
         this.errorOnMissing = "error".equals(missing);
         this.privateNetworks = new ArrayList<>(privateNetworks);
