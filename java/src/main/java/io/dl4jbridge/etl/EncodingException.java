@@ -30,8 +30,9 @@ public class EncodingException extends EtlException {
         String order = first == 0xFF && second == 0xFE ? "little-endian" : first == 0xFE && second == 0xFF ? "big-endian" : null;
         if (order != null) {
             throw new EncodingException(source + ": the file starts with a UTF-16 (" + order + ") byte-order mark but is "
-                    + "read as " + encoding + ", which would garble every line: read it with encoding='utf-16' (run.toml "
-                    + "[reader] encoding = \"utf-16\"), or convert it: iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8");
+                    + "read as " + encoding + ", which would garble every line: convert it (iconv -f UTF-16 -t UTF-8 "
+                    + "FILE > FILE.utf8), or train a model that reads UTF-16 (encoding='utf-16'; run.toml [reader] "
+                    + "encoding = \"utf-16\"): a saved model reads the encoding it was trained with");
         }
         return buffered;
     }
