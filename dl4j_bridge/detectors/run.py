@@ -714,6 +714,9 @@ def line_columns(pipeline: Pipeline, source, columns) -> dict:
         return {}
     reader = copy.deepcopy(pipeline.reader)
     reader.quarantine = None   # the scoring read quarantined the bad lines already
+    # and warned about them: this read of the same files does not warn again (it warned twice per file)
+    warned = set((getattr(pipeline.reader, "_history", None) or {}).get("warned", ()))
+    reader._history = {"quarantine": None, "started": False, "quarantined": set(), "warned": warned}
     # a field asked for here and absent is the ConfigError below, not also a warning that it was "scored without it"
     reader.expected_absent = frozenset(reader.expected_absent) | set(wanted)
     mapped = list(reader.fields)
@@ -1088,11 +1091,17 @@ def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dic
         # values of a separate kinds column (attack_cat beside a 0/1 label) would all be normal by that list
         return bool(Label.is_anomalous(kind))
 
+    def name_of(kind) -> str:
+        """A type's name: the label class it is (" Brute_Force " and "brute_force" are one type, a JSON 3 is class
+        3's name), else its text (JSON numbers beside strings made the report's table and sort fail)."""
+        value = label.class_of(kind) if label is not None and label.classes is not None else None
+        return label.classes[value] if value is not None else str(kind)
+
     following = next_record_lines(batch, line_kinds.keys()) if next_event else np.full(len(batch), -1)
     kinds_of = []
     for row, mask, after in zip(batch.line_numbers, batch.mask, following):
         found = {line_kinds.get(int(n)) for n, m in zip(row, mask) if m > 0} | {line_kinds.get(int(after))}
-        kinds_of.append({k for k in found if is_type(k)})
+        kinds_of.append({name_of(k) for k in found if is_type(k)})
     if warn and not any(kinds_of):
         seen = sorted({str(v) for v in line_kinds.values() if v is not None and v == v})
         log.warning("ROC AUC per type: no window holds a line of an anomaly type; every kinds field value is "

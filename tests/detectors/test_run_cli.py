@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -159,7 +160,7 @@ def test_evaluate_writes_a_report_and_refuses_unlabelled_models(trained, capsys,
     assert "Threshold 3.5 (threshold: `{\"name\": \"given with --threshold\", \"saved_method\": " in text
 
 
-def test_evaluate_reads_leniently_on_request_quarantines_and_reports_the_bad_lines(trained, capsys, tmp_path):
+def test_evaluate_reads_leniently_on_request_quarantines_and_reports_the_bad_lines(trained, capsys, tmp_path, caplog):
     import json
 
     from dl4j_bridge.cli import main
@@ -177,8 +178,11 @@ def test_evaluate_reads_leniently_on_request_quarantines_and_reports_the_bad_lin
     assert main(["evaluate", "--model", model, "--input", str(source), "--report", str(tmp_path / "e1"),
                  "--quarantine", str(quarantine)]) == 2   # needs lenient mode
     assert "--quarantine needs lenient mode" in capsys.readouterr().err
-    assert main(["evaluate", "--model", model, "--input", str(source), "--report", str(tmp_path / "e2"), "--lenient",
-                 "--quarantine", str(quarantine)]) == 0
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.readers"):
+        assert main(["evaluate", "--model", model, "--input", str(source), "--report", str(tmp_path / "e2"),
+                     "--lenient", "--quarantine", str(quarantine)]) == 0
+    # warned about once, not again by the read of the label field
+    assert sum("2 bad lines" in m for m in caplog.messages) == 1, caplog.messages
     out = capsys.readouterr().out
     assert "bad_lines 2" in out and f"quarantine {quarantine}" in out
     assert [json.loads(line)["line"] for line in quarantine.read_text().splitlines()] == [6, 10]

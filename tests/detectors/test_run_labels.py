@@ -128,6 +128,13 @@ def test_per_type_treats_the_label_transforms_normal_values_as_normal_and_warns_
     # attack_cat): the positive list names the label's values only, so the kinds keep the default rule
     attack_cat = {1: "-", 2: None, 3: "", 4: "Exploits", 5: "Normal", 6: None, 7: "Fuzzers", 8: None}
     assert _per_type(b, scores, attack_cat, label=Label("label", positive=["1"])) == {"Exploits": 1.0, "Fuzzers": 1.0}
+    # a type is its label class: " Port_Scan " is port_scan, and JSON numbers name classes "0".."2" (they made the
+    # report's table fail to join, and a sort of numbers beside strings fail)
+    mixed = {1: "allowed", 2: None, 3: None, 4: " Port_Scan ", 5: None, 6: None, 7: "DDOS", 8: "port_scan"}
+    assert _per_type(b, scores, mixed, label=label) == {"ddos": 1.0, "port_scan": 1.0}
+    numbers = {1: 0, 2: 0, 3: 0, 4: 1, 5: 0, 6: None, 7: 2, 8: "2"}
+    assert _per_type(b, scores, numbers, label=Label("label", classes=["0", "1", "2"])) == {"1": 1.0, "2": 1.0}
+    assert _per_type(b, scores, {1: 0, 2: 0, 3: 0, 4: 3, 5: 0, 6: 0, 7: "x", 8: 0}) == {"3": 1.0, "x": 1.0}
     with caplog.at_level(logging.WARNING):
         assert _per_type(b, scores, {n: "normal" for n in range(1, 9)}) == {}
     assert "no window holds a line of an anomaly type" in caplog.text and "kinds_field" in caplog.text
