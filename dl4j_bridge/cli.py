@@ -467,8 +467,8 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
 def cmd_evaluate(args) -> int:
     from .atomicfile import atomic_write_text
     from .detectors.report import Report, explanations_markdown
-    from .detectors.run import (PER_TYPE_HEADING, _order, _per_type, check_labelled, line_columns, no_type_text,
-                                window_truth)
+    from .detectors.run import (PER_TYPE_HEADING, _order, _per_type, absent_classes, check_labelled, line_columns,
+                                no_type_text, window_truth)
 
     if args.quarantine is not None and _same_file(args.input, args.quarantine):
         raise UsageError(f"--quarantine {args.quarantine} is the input file: writing it would destroy the lines being "
@@ -511,6 +511,8 @@ def cmd_evaluate(args) -> int:
         report.table(["type", "roc_auc"], sorted((per_type or {}).items()))
         if not per_type:
             report.text(no_type_text(f"--kinds-field {args.kinds_field!r}"))
+        elif args.kinds_field == label.column and absent_classes(label, per_type):
+            report.text(absent_classes(label, per_type))
     read = _read_summary(detector.pipeline_.report) + _value_counts(detector.pipeline_)
     report.text(f"Input read ({detector.pipeline_.reader.mode}): {read}.")
     report.text("Flagged sequences:\n\n" + explanations_markdown(detector.explain(batch, scores=scores)))

@@ -1034,6 +1034,10 @@ def train(config: dict) -> dict:
         report.table(["model"] + kinds, [[n] + [results[n]["per_type"].get(k) for k in kinds] for n in names])
         if not kinds:
             report.text(no_type_text(f"[data] kinds_field = {kinds_field!r}"))
+        elif kinds_field == label_field:   # the label field's own classes
+            missing = absent_classes(positive, kinds)
+            if missing:
+                report.text(missing)
     path = report.write()
     summary = {"report": str(path), "models": models, "read": reads,
                "results": {n: {"metrics": r["metrics"], "per_type": r["per_type"]} for n, r in results.items()}}
@@ -1051,6 +1055,16 @@ TRUTHS = ("Truth: a test window is anomalous when one of its lines is labelled a
 PER_TYPE_HEADING = ("Positives: test windows holding a line of the type (for a next-event detector, or followed by "
                     "one); negatives: windows without any anomalous line by the labels (nor, for a next-event "
                     "detector, followed by one).\n")
+
+
+def absent_classes(label: Optional[Label], types) -> Optional[str]:
+    """The report's sentence naming the label transform's anomalous classes that no per-type column shows (no test
+    window holds them), or None: a class missing from the test file had left the table without a word."""
+    if label is None or label.classes is None:
+        return None
+    missing = [c for c in label.classes[1:] if c not in set(types)]
+    return None if not missing else (f"No ROC AUC for the label classes {', '.join(missing)}: no test window holds a "
+                                     "line of them (or none is a negative beside them).")
 
 
 def no_type_text(field: str) -> str:

@@ -150,3 +150,14 @@ def test_window_truth_reads_the_next_record_by_the_label_transforms_rule():
                         positive=label).tolist() == [1, 1]
     assert window_truth(b, {1: "allowed", 2: "allowed", 3: "BENIGN", 4: "allowed"}, next_event=True,
                         positive=None).tolist() == [0, 1]
+
+
+def test_the_label_classes_no_test_window_holds_are_named():
+    from dl4j_bridge.detectors.run import absent_classes
+
+    label = Label("label", classes=["normal", "brute_force", "port_scan", "exfiltration"])
+    assert absent_classes(label, ["brute_force", "exfiltration"]) == (
+        "No ROC AUC for the label classes port_scan: no test window holds a line of them (or none is a negative "
+        "beside them).")
+    assert absent_classes(label, ["brute_force", "port_scan", "exfiltration"]) is None
+    assert absent_classes(Label("label"), ["x"]) is None and absent_classes(None, []) is None
