@@ -442,8 +442,8 @@ def _refuse_utf16_bom(first: str, name: str, encoding: str) -> None:
     for bom, order in _UTF16_BOMS.items():
         if first.startswith(bom):
             raise EncodingError(name, f"the file starts with a UTF-16 ({order}) byte-order mark but is read as "
-                                      f"{encoding}, which would garble every line: convert it (iconv -f UTF-16 -t UTF-8 FILE > "
-                                      "FILE.utf8), or train a model that reads UTF-16 (encoding='utf-16'; run.toml "
+                                      f"{encoding}, which would garble every line: convert it (iconv -f UTF-16 -t "
+                                      "UTF-8 FILE > FILE.utf8), or train a model that reads UTF-16 (encoding='utf-16'; run.toml "
                                       '[reader] encoding = "utf-16"): a saved model reads the encoding it was trained '
                                       "with")
 

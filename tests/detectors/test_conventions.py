@@ -40,7 +40,8 @@ def test_a_bad_setting_is_refused_by_the_constructor(kind, settings, message):
 
 def test_the_top_g_rule_with_an_nll_score_is_refused_before_training(jvm, no_java):
     # no_java: an array reaching Java (training, or the next-event targets) fails the test
-    with pytest.raises(ValueError, match=r"the top-g rule needs the 'count' or 'share' score, not 'nll'; for NLL scores set threshold='k_sigma'"):
+    with pytest.raises(ValueError, match=r"the top-g rule needs the 'count' or 'share' score, not 'nll'; for NLL "
+                                         r"scores set threshold='k_sigma'"):
         NextEventDetector(score="nll").fit(BATCH)
     detector = NextEventDetector(score="nll", threshold="k_sigma")   # the pair that works is accepted
     assert detector.with_params(score="max_nll").score == "max_nll"   # so is another score for a top-g detector

@@ -256,7 +256,7 @@ def test_a_missing_data_file_is_refused_naming_the_key_and_the_resolved_path(tmp
     from dl4j_bridge.detectors.run import ConfigError, validate
 
     monkeypatch.chdir("/")   # the path is the config file's, not the working directory's
-    text = BASE.replace('train = "train.jsonl"', f'train = "train.jsonl"\ntest = "logs/test.jsonl"') if key == "test" \
+    text = BASE.replace('train = "train.jsonl"', 'train = "train.jsonl"\ntest = "logs/test.jsonl"') if key == "test" \
         else BASE.replace('train = "train.jsonl"', 'train = "logs/train.jsonl"')
     with pytest.raises(ConfigError) as error:
         validate(config(tmp_path, text))

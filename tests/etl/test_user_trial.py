@@ -247,7 +247,8 @@ def test_a_utf16_file_read_as_another_encoding_is_refused_naming_the_encoding_to
     path.write_text("Accepted password for ann\nAccepted password for bob\n", encoding="utf-16")
     from dl4j_bridge.etl import EncodingError
 
-    with pytest.raises(EncodingError, match=r"starts with a UTF-16 \(little-endian\) byte-order mark .*: convert it \(iconv -f UTF-16 .*encoding='utf-16'"):
+    with pytest.raises(EncodingError, match=r"starts with a UTF-16 \(little-endian\) byte-order mark .*: convert it "
+                                            r"\(iconv -f UTF-16 .*encoding='utf-16'"):
         TextReader("<Content>", encoding=encoding).read(path)
     assert TextReader("<Content>", encoding="utf-16").read(path)["Content"].tolist() == [
         "Accepted password for ann", "Accepted password for bob"]
