@@ -225,8 +225,8 @@ def _type_words(hint, plural: bool = False) -> str:
     """What a value of the annotated type ``hint`` is, in run.toml words."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is Union or origin is types.UnionType:
-        options = [_type_words(a, plural) for a in args if a is not type(None) and _type_words(a, plural)]
-        return " or ".join(dict.fromkeys(options))
+        options = (_type_words(a, plural) for a in args if a is not type(None))
+        return " or ".join(dict.fromkeys(o for o in options if o))
     if origin in _SEQUENCE_TYPES:
         return ("lists" if plural else "a list") + (f" of {_type_words(args[0], True)}" if args else "")
     if origin in _MAPPING_TYPES or hint is dict:
@@ -832,8 +832,8 @@ def chronological_validation(batch: SequenceBatch, fraction: float = 0.1, *, nee
     truth = (np.asarray(batch.labels) > 0) if labels is None else np.asarray(labels) > 0
     if need_both_classes:
         for candidate in range(n - n_val, -1, -n_val):
-            labels = truth[candidate:candidate + n_val]
-            if labels.any() and not labels.all():
+            block = truth[candidate:candidate + n_val]
+            if block.any() and not block.all():
                 start = candidate
                 break
     val_idx = np.arange(start, start + n_val)
