@@ -69,11 +69,11 @@ DEEPLOG_DROPOUT = 0.2
 
 
 def deeplog_detector(vocabulary: KeyVocabulary, seed: int, dropout: float = DEEPLOG_DROPOUT,
-                     l2: float = 0.0, layer_type: str = "GravesLSTM") -> NextEventDetector:
+                     l2: float = 0.0, layer_type: str = "GravesLSTM", batch_size: int = 512) -> NextEventDetector:
     return NextEventDetector(top_g=9, score="count", steps="last", n_events=vocabulary.n_events,
                              end_id=vocabulary.end_id, hidden_sizes=(64, 64), layer_type=layer_type,
                              dropout=dropout, l2=l2,
-                             epochs=120, batch_size=512, learning_rate=0.01, updater="adam", patience=0,
+                             epochs=120, batch_size=batch_size, learning_rate=0.01, updater="adam", patience=0,
                              validation_fraction=0.0, seed=seed, normalize=False)
 
 
