@@ -172,10 +172,13 @@ public final class ModelIO {
     }
 
     /**
-     * The time every entry of a saved zip carries: the first date a zip (DOS) time can hold. A zip entry otherwise
-     * records the clock time of the save, so two saves of the same model would differ in those bytes only.
+     * The time every entry of a saved zip carries: two seconds after the first date a zip (DOS) time can hold. A zip
+     * entry otherwise records the clock time of the save, so two saves of the same model would differ in those bytes
+     * only. Not 1980-01-01 00:00:00 itself: {@code ZipEntry} takes that value for "before 1980" and then adds an
+     * extended-timestamp field holding the instant in the JVM's time zone, so the file's bytes (and SHA-256) would
+     * depend on {@code TZ}.
      */
-    static final java.time.LocalDateTime ENTRY_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0);
+    static final java.time.LocalDateTime ENTRY_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0, 2);
 
     /**
      * Rewrites {@code zipFile} (in {@code work}, then renamed over it) with its entries in name order, each stamped

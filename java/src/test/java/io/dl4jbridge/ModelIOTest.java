@@ -64,6 +64,30 @@ public class ModelIOTest {
     }
 
     @Test
+    public void theSavedBytesDoNotDependOnTheTimeZone() throws Exception {
+        MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
+        java.util.TimeZone before = java.util.TimeZone.getDefault();
+        java.util.List<byte[]> saved = new java.util.ArrayList<>();
+        try {
+            for (String zone : new String[] {"UTC", "America/New_York", "Asia/Kolkata"}) {
+                java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone(zone));
+                File file = new File(tmp.getRoot(), zone.replace('/', '_') + ".zip");
+                ModelIO.save(net, file.getPath(), true, Collections.singletonMap("dl4j_bridge.detector.json", "{}"));
+                saved.add(Files.readAllBytes(file.toPath()));
+                try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file)) {
+                    for (java.util.zip.ZipEntry entry : Collections.list(zip.entries())) {
+                        assertEquals(zone + " " + entry.getName(), null, entry.getExtra());
+                    }
+                }
+            }
+        } finally {
+            java.util.TimeZone.setDefault(before);
+        }
+        assertArrayEquals(saved.get(0), saved.get(1));
+        assertArrayEquals(saved.get(0), saved.get(2));
+    }
+
+    @Test
     public void aSaveThatFailsMidwayLeavesThePreviousFileIntact() throws Exception {
         MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
         File file = new File(tmp.getRoot(), "m.zip");
