@@ -15,6 +15,7 @@ which file and what to do), 4 anything else.
 from __future__ import annotations
 
 import argparse
+import codecs
 import dataclasses
 import errno
 import json
@@ -407,6 +408,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
                 raise OutputError("cannot write to standard output: Bad file descriptor (standard output is "
                                   "closed: redirect it, or give --output FILE)")
             out = sys.stdout
+        utf8 = codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8"
         scores = detector.score_batch(part)
         first = counts.scored
         counts.scored += len(part)   # counted as scored before its rows are written (the launcher's summary, too)
@@ -414,7 +416,8 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         counts.unjudged += int((scores.scored_steps == 0).sum())
         for row in detector.explain(part, flagged_only=flagged_only, scores=scores):
             row["index"] += first    # the sequence's number in the whole input, as the launcher's
-            guarded(out.write, json.dumps(row, default=str) + "\n")   # one call: a row is whole or not there
+            # one call: a row is whole or not there; UTF-8 as the launcher's rows (escapes where the output is not)
+            guarded(out.write, json.dumps(row, default=str, ensure_ascii=not utf8) + "\n")
             counts.rows += 1
         if out is sys.stdout:
             guarded(out.flush)       # a pipe gets each part's rows as they are scored
@@ -467,8 +470,8 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
 def cmd_evaluate(args) -> int:
     from .atomicfile import atomic_write_text
     from .detectors.report import Report, explanations_markdown
-    from .detectors.run import (PER_TYPE_HEADING, _order, _per_type, absent_classes, check_labelled, line_columns,
-                                no_type_text, window_truth)
+    from .detectors.run import (PER_TYPE_HEADING, RUNTIME_TEXT, _order, _per_type, absent_classes, check_labelled,
+                                line_columns, no_type_text, runtime, window_truth)
 
     if args.quarantine is not None and _same_file(args.input, args.quarantine):
         raise UsageError(f"--quarantine {args.quarantine} is the input file: writing it would destroy the lines being "
@@ -516,11 +519,13 @@ def cmd_evaluate(args) -> int:
     read = _read_summary(detector.pipeline_.report) + _value_counts(detector.pipeline_)
     report.text(f"Input read ({detector.pipeline_.reader.mode}): {read}.")
     report.text("Flagged sequences:\n\n" + explanations_markdown(detector.explain(batch, scores=scores)))
+    computed_on = runtime()
+    report.text(RUNTIME_TEXT.format(**computed_on))
     path = report.write()
     # as train's: the figures for scripts, and no results.json of an earlier run left beside this report
     atomic_write_text(Path(path).parent / "results.json", json.dumps(
         {"report": str(path), "model": str(args.model), "input": str(args.input),
-         "read": detector.pipeline_.report.to_dict(),
+         "read": detector.pipeline_.report.to_dict(), "runtime": computed_on,
          "results": {detector.kind: {"metrics": m, "per_type": per_type}}}, indent=1, sort_keys=True) + "\n")
     print(f"{len(batch)} sequences, {int(truth.sum())} anomalous: roc_auc {_f(m['roc_auc'])} "
           f"f1 {_f(m['f1'])} precision {_f(m['precision'])} recall {_f(m['recall'])}")

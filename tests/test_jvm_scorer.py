@@ -480,6 +480,31 @@ def test_both_count_the_lines_holding_undecodable_bytes(detector_zip, logs, tmp_
     assert "undecodable_lines" not in clean and clean["lines"] == summary["lines"]
 
 
+def test_both_write_non_ascii_text_in_rows_as_the_same_utf8_bytes(jvm, logs, tmp_path):
+    """Python's rows held ``\\u00e9`` where the launcher's held UTF-8 ``é``: the same rows, not the same bytes."""
+    from dl4j_bridge.detectors import NextEventDetector
+    from dl4j_bridge.etl import SYSLOG_FORMAT, Pipeline, Template, TextReader, Windows
+
+    train = [line.replace("closed", "fermé") for line in logs["train"]]
+    pipeline = Pipeline(TextReader(SYSLOG_FORMAT, mode="lenient"), [Template("Content")],
+                        Windows(WINDOW, stride=1, next_event=True))
+    pipeline.fit(train)
+    detector = NextEventDetector(top_g=1, n_events=pipeline.n_template_ids, hidden_sizes=(4,), epochs=1,
+                                 batch_size=512, patience=0, validation_fraction=0.0, seed=4)
+    model = detector.fit(pipeline.transform(train)).save(tmp_path / "accents.zip", pipeline=pipeline)
+    source = tmp_path / "accents.log"
+    source.write_text(logs["test_log"].read_text(encoding="utf-8").replace("closed", "fermé"), encoding="utf-8")
+    outputs = {}
+    for name, run in (("launcher", _launcher), ("python", _python)):
+        proc = run("score", "--model", model, "--input", source, "--all", "--output", tmp_path / f"{name}.jsonl")
+        assert proc.returncode in (0, 1), proc.stderr[-2000:]
+        outputs[name] = (tmp_path / f"{name}.jsonl").read_bytes()
+        assert "fermé".encode() in outputs[name] and b"\\u00e9" not in outputs[name], name
+    assert outputs["python"] == outputs["launcher"]
+    # standard output too (UTF-8 here); where it cannot take UTF-8, Python escapes (still the same JSON)
+    assert _python("score", "--model", model, "--input", source, "--all").stdout.encode() == outputs["python"]
+
+
 def test_both_score_a_line_holding_a_huge_token_without_stalling(detector_zip, logs, tmp_path):
     """A 1 MB token (a base64 blob, a run of letters) used to make template masking quadratic: one such line
     stalled the launcher for most of an hour (and serve for every client). Same rows on both sides, in time."""

@@ -521,6 +521,9 @@ def build_pipeline(config: dict) -> Pipeline:
         if split_kind not in _SPLITS:
             raise ConfigError(f"[split] kind must be one of {list(_SPLITS)}, got {split_kind!r}")
         _check_keys(f"[split] (kind {split_kind!r})", split_spec, _parameters(_SPLITS[split_kind]))
+        if "seed" in _parameters(_SPLITS[split_kind]) and "seed" not in split_spec:
+            # the run's one seed, as the detectors' and the baselines' (a key split's own default is 0)
+            split_spec["seed"] = int((_table(config, "output", {}) or {}).get("seed", 7))
         split = _construct("[split]", _SPLITS[split_kind], **split_spec)
         if split.test_fraction == 0 and (_table(config, "data", {}) or {}).get("test") is None:
             raise ConfigError("[split] test_fraction = 0 holds out nothing, so there is no test part: give a "
@@ -1038,11 +1041,47 @@ def train(config: dict) -> dict:
             missing = absent_classes(positive, kinds)
             if missing:
                 report.text(missing)
+    computed_on = runtime()
+    report.text(RUNTIME_TEXT.format(**computed_on))
     path = report.write()
-    summary = {"report": str(path), "models": models, "read": reads,
+    summary = {"report": str(path), "models": models, "read": reads, "runtime": computed_on,
                "results": {n: {"metrics": r["metrics"], "per_type": r["per_type"]} for n, r in results.items()}}
     atomic_write_text(Path(path).parent / "results.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     return summary
+
+
+def runtime() -> dict:
+    """What the run's figures depend on besides the seed and the data: ``{"dl4j_bridge", "dl4j", "nd4j_threads",
+    "nd4j_cpu_build", "numpy_blas_threads"}`` (strings; the thread counts as the libraries report them).
+
+    The same seed and data give the same weights, scores and report bit for bit only with the same ND4J thread count
+    and CPU build (the order of a parallel sum changes the last bits, and epochs carry them on); the PCA baseline's
+    figures depend on numpy's BLAS threads likewise.
+    """
+    from ..session import jvm_info
+    from ..version import build_identity
+
+    info = jvm_info()
+    return {"dl4j_bridge": build_identity(), "dl4j": info.get("dl4j.version", "?"),
+            "nd4j_threads": info.get("nd4j.omp.threads", "?"), "nd4j_cpu_build": info.get("nd4j.cpu.build", "?"),
+            "numpy_blas_threads": _numpy_blas_threads()}
+
+
+def _numpy_blas_threads() -> str:
+    """The thread count of numpy's BLAS, or ``"?"`` when threadpoolctl is not installed."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "?"
+    counts = sorted({str(pool.get("num_threads")) for pool in threadpool_info() if pool.get("user_api") == "blas"})
+    return ",".join(counts) or "?"
+
+
+#: The report's last line: what the figures depend on besides the seed and the data (see :func:`runtime`).
+RUNTIME_TEXT = ("Computed by {dl4j_bridge} on Deeplearning4j {dl4j}, {nd4j_threads} ND4J threads, its "
+                "{nd4j_cpu_build} CPU build (numpy BLAS threads: {numpy_blas_threads}). The same seed and data give "
+                "the same figures bit for bit with the same thread counts and CPU build; other thread counts or "
+                "builds change the last bits of the weights and scores, and with them the figures slightly.")
 
 
 #: How ``train`` judges each model (the report says it once; the tables give each model's positives).

@@ -108,6 +108,14 @@ def test_train_writes_a_report_with_plots_and_one_model_per_detector(trained, ca
     assert results["read"]["train"]["lines"] == 1500 and results["read"]["test"]["lines"] == 800
     assert results["read"]["train"]["records"] == 1500 and results["read"]["test"]["bad_lines"] == 0
     assert "Read: train train.jsonl: 1500 lines, 1500 records, 0 bad; test test.jsonl: 800 lines, 800 records" in text
+    # what the figures depend on besides seed and data: the same seed gives other last bits on other thread counts
+    import dl4j_bridge as db
+
+    runtime = results["runtime"]
+    assert runtime["nd4j_threads"] == db.jvm_info()["nd4j.omp.threads"]
+    assert runtime["nd4j_cpu_build"] == db.jvm_info()["nd4j.cpu.build"] != "?"
+    assert runtime["dl4j"] == "1.0.0-M2.1" and runtime["dl4j_bridge"].startswith("dl4j_bridge ")
+    assert f"{runtime['nd4j_threads']} ND4J threads, its {runtime['nd4j_cpu_build']} CPU build" in text.splitlines()[-1]
 
 
 def test_the_same_seed_gives_the_same_report_and_byte_identical_model_files(trained):
@@ -153,6 +161,7 @@ def test_evaluate_writes_a_report_and_refuses_unlabelled_models(trained, capsys,
     assert written["results"]["next_event"]["metrics"] == trained_ne["metrics"]
     assert written["results"]["next_event"]["per_type"] == trained_ne["per_type"]
     assert written["read"]["lines"] == 800 and written["read"]["bad_lines"] == 0
+    assert written["runtime"] == json.loads((trained / "reports" / "a" / "results.json").read_text())["runtime"]
     # a --threshold override is reported as such, beside the saved threshold, not with the saved method's figures
     assert main(["evaluate", "--model", str(trained / "models" / "ne.zip"), "--input",
                  str(trained / "data" / "test.jsonl"), "--report", str(tmp_path / "eval2"), "--threshold", "3.5"]) == 0

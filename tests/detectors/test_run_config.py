@@ -473,3 +473,16 @@ def test_verbose_may_follow_the_command():
     assert parser.parse_args(["train", "-v", "--config", "x"]).verbose is True
     assert parser.parse_args(["-v", "score", "--model", "m", "--input", "i"]).verbose is True
     assert parser.parse_args(["evaluate", "--model", "m", "--input", "i"]).verbose is False
+
+
+def test_a_key_split_takes_the_runs_seed_unless_it_sets_its_own(tmp_path):
+    """Two runs with other [output] seeds split the sessions differently (the split's own default was 0)."""
+    from dl4j_bridge.detectors.run import build_pipeline
+
+    text = BASE.replace('kind = "chronological"', 'kind = "key"\nkey = "service"', 1)
+    assert 'key = "service"' in text and "seed = 3" in text
+    assert build_pipeline(config(tmp_path, text)).split.seed == 3
+    assert build_pipeline(config(tmp_path, text.replace("seed = 3", "seed = 8"))).split.seed == 8
+    assert build_pipeline(config(tmp_path, text.replace("[output]\nseed = 3\n", ""))).split.seed == 7   # the default
+    own = text.replace('key = "service"', 'key = "service"\nseed = 5', 1)
+    assert build_pipeline(config(tmp_path, own)).split.seed == 5
