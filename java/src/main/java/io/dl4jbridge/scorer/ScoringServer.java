@@ -61,7 +61,8 @@ import java.util.regex.Pattern;
  *     session ({@code application/x-ndjson}), as {@code dl4j-bridge score} prints them: the flagged
  *     ones, or all with {@code all=true}. Each request is its own stream: sessions close at the end
  *     of the body. {@code threshold=T} overrides the threshold. Headers {@code X-Lines}, {@code X-Sequences},
- *     {@code X-Flagged}, {@code X-Bad-Lines}, {@code X-Unjudged-Sequences} (and {@code X-Absent-Fields} when
+ *     {@code X-Flagged}, {@code X-Bad-Lines}, {@code X-Records}, {@code X-Continuation-Lines}, {@code X-Blank-Lines}
+ *     ({@code X-Header-Lines} for a CSV body), {@code X-Unjudged-Sequences} (and {@code X-Absent-Fields} when
  *     mapped fields are missing on every line; for sessions {@code X-Records-Without-Key}, {@code X-Split-Sessions},
  *     {@code X-Truncated-Records}; when not 0 {@code X-Unparsable-Times}, {@code X-Backward-Times},
  *     {@code X-Non-Numeric-Values}, {@code X-Duplicate-Key-Lines}, {@code X-Unwindowed-Records}) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}};
@@ -744,6 +745,13 @@ public final class ScoringServer {
         answer.headers.put("X-Sequences", Long.toString(counts[1]));
         answer.headers.put("X-Flagged", Long.toString(counts[2]));
         answer.headers.put("X-Bad-Lines", Long.toString(report.badLines));
+        // the rest of X-Lines, so that every line is accounted for: lines = records + continuation + blank + bad
+        answer.headers.put("X-Records", Long.toString(report.records));
+        answer.headers.put("X-Continuation-Lines", Long.toString(report.continuationLines));
+        answer.headers.put("X-Blank-Lines", Long.toString(report.blankLines));
+        if (report.headerLines > 0) {
+            answer.headers.put("X-Header-Lines", Long.toString(report.headerLines));
+        }
         if (!report.absentFields.isEmpty()) {
             answer.headers.put("X-Absent-Fields", String.join(",", report.absentFields));
         }

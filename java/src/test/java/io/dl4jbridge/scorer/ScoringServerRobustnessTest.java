@@ -21,6 +21,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -200,7 +201,8 @@ public class ScoringServerRobustnessTest {
             String url = "http://127.0.0.1:" + server.port() + "/score?all=true";
             List<String> lines = ParityVectors.lines(d.vector);  // lenient, with 2 bad lines
             String[] full = request("POST", url, body(lines).getBytes(StandardCharsets.UTF_8),
-                    "X-Lines", "X-Sequences", "X-Flagged", "X-Bad-Lines", "X-Absent-Fields", "X-Unwindowed-Records");
+                    "X-Lines", "X-Sequences", "X-Flagged", "X-Bad-Lines", "X-Absent-Fields", "X-Unwindowed-Records",
+                    "X-Records", "X-Continuation-Lines", "X-Blank-Lines");
             assertEquals("200", full[0]);
             List<ScoredSequence> expected = scorer.score(lines);
             long flagged = expected.stream().filter(s -> s.anomaly).count();
@@ -209,6 +211,15 @@ public class ScoringServerRobustnessTest {
             assertEquals(Long.toString(flagged), full[4]);
             assertEquals("2", full[5]);
             assertNull(full[6]);
+            // every line accounted for: lines = records + continuation + blank + bad
+            List<ScoreSummary> whole = new java.util.ArrayList<>();
+            scorer.score(lines, whole::add);
+            Map<String, Object> read = whole.get(0).counts;
+            assertEquals(String.valueOf(read.get("records")), full[8]);
+            assertEquals(String.valueOf(read.get("continuation_lines")), full[9]);
+            assertEquals(String.valueOf(read.get("blank_lines")), full[10]);
+            assertEquals(Long.parseLong(full[2]), Long.parseLong(full[8]) + Long.parseLong(full[9])
+                    + Long.parseLong(full[10]) + Long.parseLong(full[5]));
 
             // too short for one window of 10: 200, no rows, and the headers say so
             String[] shortBody = request("POST", url, body(lines.subList(0, 3)).getBytes(StandardCharsets.UTF_8),
