@@ -13,6 +13,7 @@ import codecs
 import contextlib
 import gzip
 import io
+import logging
 import os
 import select
 import zlib
@@ -20,6 +21,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Optional, Union
 
 from .errors import EncodingError, SourceError, TrailingDataError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Source", "ByteStream", "IdleBlock", "GzipInput", "source_name", "iter_line_blocks", "is_path", "BOM",
            "sniff_gzip"]
@@ -290,6 +293,21 @@ def iter_line_blocks(
             block = []
     if block:
         yield block
+    _warn_bare_cr(source)
+
+
+def _warn_bare_cr(source: object) -> None:
+    """A text file object opened with universal newlines (``open(path)``) that met a bare CR: Python split its
+    lines there too, so its line numbers are not those of the file read by its path (nor the JVM scorer's)."""
+    seen = getattr(source, "newlines", None)
+    if isinstance(seen, str):
+        seen = (seen,)
+    if isinstance(seen, tuple) and "\r" in seen:
+        log.warning("%s: the file object was opened with universal newlines (open(path) does) and the file holds "
+                    "carriage returns without a line feed, which it split lines at: line numbers count those "
+                    "splits, unlike the file read by its path or the JVM scorer's (which split at line feeds "
+                    "only). Pass the path, or open(path, newline='\\n') for the file's own line numbers",
+                    getattr(source, "name", "<file object>"))
 
 
 def _is_data_frame(source: object) -> bool:

@@ -425,3 +425,27 @@ def test_an_optional_part_of_the_format_left_out_is_a_missing_field_in_any_block
     assert fast["Content"].tolist() == slow["Content"].tolist()
     empty = TextReader("<Level>: <Content>").read(["INFO: ", "WARN: x"])   # a field that matched nothing stays ''
     assert empty["Content"].tolist() == ["", "x"]
+
+
+def test_a_file_object_that_split_lines_at_bare_carriage_returns_is_named_in_a_warning(tmp_path, caplog):
+    """open(path) splits at a lone CR too: the lines (and line numbers) then differ from the file read by its path,
+    without a word."""
+    from dl4j_bridge.etl.sources import iter_line_blocks
+
+    path = tmp_path / "mac.log"
+    path.write_bytes(b"one\rtwo\rthree\n")
+    with caplog.at_level("WARNING", logger="dl4j_bridge.etl.sources"):
+        assert [line for block in iter_line_blocks(str(path)) for line in block] == ["one\rtwo\rthree"]
+        assert not caplog.records
+        with open(path) as universal:
+            assert [line for block in iter_line_blocks(universal) for line in block] == ["one", "two", "three"]
+    assert "carriage returns without a line feed" in caplog.text and str(path) in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="dl4j_bridge.etl.sources"):
+        with open(path, newline="\n") as exact:
+            assert [line for block in iter_line_blocks(exact) for line in block] == ["one\rtwo\rthree"]
+        clean = tmp_path / "unix.log"
+        clean.write_bytes(b"one\r\ntwo\n")
+        with open(clean) as universal:
+            assert [line for block in iter_line_blocks(universal) for line in block] == ["one", "two"]
+    assert not caplog.records
