@@ -779,6 +779,9 @@ class TextReader(Reader):
         appended, after a newline, to the previous record's last field, even
         when the format matches it too; with no record before it (the input
         starts inside a trace), it is a bad line, ``no record to continue``.
+        After a bad line it continues that bad line (lenient mode: counted in
+        ``continuation_lines`` and quarantined with it), never the record
+        before the bad line.
         ``None`` makes every line that the format does not match bad.
     saved_regex : str, optional
         With ``log_format``: the regex a saved spec holds (Java dialect), read
@@ -863,6 +866,9 @@ class TextReader(Reader):
         next_line = 1
         report = self.report
         self._pending_raw: tuple[int, str] | None = None   # the held-back record's line, as read
+        #: lenient mode: the last bad line, held back with its continuation lines until a record or another bad
+        #: line ends it, as ``[line, text]`` (its quarantine text: its lines joined by newlines)
+        self._held_bad: list[Any] | None = None
         for block in self._blocks(source):
             # the quarantine lines before the held-back record (or this block) are final
             sink.flush(pending_line - 1 if pending is not None else next_line - 1)
@@ -872,6 +878,7 @@ class TextReader(Reader):
             self._raw_block = (first_line, block, self._pending_raw)
             rows = self._fast_rows(block)
             if rows is not None:
+                self._release_bad(sink)   # the block's first line is a record: it ends a held-back bad line
                 line_numbers = np.arange(first_line, first_line + len(rows), dtype=np.int64)
             else:
                 rows, numbers = self._slow_rows(block, first_line, sink, pending)
@@ -898,8 +905,16 @@ class TextReader(Reader):
                 yield self._frame(rows[:-1], line_numbers[:-1])
             if isinstance(block, IdleBlock):   # as at the next block's start, without waiting for it
                 sink.flush(pending_line - 1)
+        self._release_bad(sink)
         if pending is not None:
             yield self._frame([pending], np.array([pending_line], dtype=np.int64))
+
+    def _release_bad(self, sink: _BadLineSink) -> None:
+        """Count and quarantine the held-back bad line, with the continuation lines joined to it."""
+        if self._held_bad is not None:
+            line, text = self._held_bad
+            self._held_bad = None
+            sink.bad(line, None, "no format match", "line does not match the log format", text)
 
     def _frame(self, rows: list[Any], line_numbers: np.ndarray) -> pd.DataFrame:
         frame = pd.DataFrame(rows, columns=self._headers, dtype=object)
@@ -952,7 +967,11 @@ class TextReader(Reader):
 
     def _slow_rows(self, block: list[str], first_line: int, sink: _BadLineSink,
                    pending: list[Any] | None) -> tuple[list[Any], list[int]]:
-        """Line by line: continuations, blank lines and bad lines."""
+        """Line by line: continuations, blank lines and bad lines.
+
+        A continuation line after a bad line is joined to that bad line (lenient mode: the bad line is held back
+        in ``_held_bad`` and quarantined with it), never to the record before the bad line.
+        """
         rows: list[Any] = []
         numbers: list[int] = []
         previous = pending
@@ -963,6 +982,10 @@ class TextReader(Reader):
         for offset, line in enumerate(block):
             number = first_line + offset
             if continuation_first and continuation.match(line) and line.strip():
+                if self._held_bad is not None:
+                    self._held_bad[1] += "\n" + line
+                    self.report.continuation_lines += 1
+                    continue
                 if previous is not None:
                     previous[-1] = (previous[-1] or "") + "\n" + line
                     self.report.continuation_lines += 1
@@ -973,6 +996,7 @@ class TextReader(Reader):
                 continue
             found = match(line) if guard is None or guard(line) else None
             if found is not None:
+                self._release_bad(sink)
                 previous = [found.group(name) for name in self._headers]
                 rows.append(previous)
                 numbers.append(number)
@@ -980,13 +1004,22 @@ class TextReader(Reader):
             if not line.strip():
                 self.report.blank_lines += 1
                 continue
-            if continuation is not None and previous is not None and continuation.match(line):
-                previous[-1] = (previous[-1] or "") + "\n" + line
+            if continuation is not None and (previous is not None or self._held_bad is not None) \
+                    and continuation.match(line):
+                if self._held_bad is not None:
+                    self._held_bad[1] += "\n" + line
+                else:
+                    previous[-1] = (previous[-1] or "") + "\n" + line
                 self.report.continuation_lines += 1
                 continue
-            sink.bad(number, None, "no format match", "line does not match the log format", line)
+            self._release_bad(sink)
             if sink.mode == "strict":
+                sink.bad(number, None, "no format match", "line does not match the log format", line)
                 break   # the read ends here: no later line may continue a record before it (as on the JVM)
+            # held back: the continuation lines after it are its own (a stack trace of the bad line), not the
+            # record's before it; counted and quarantined once a record or another bad line ends it
+            self._held_bad = [number, line]
+            previous = None
         return rows, numbers
 
 

@@ -1,0 +1,105 @@
+package io.dl4jbridge.etl;
+
+import org.junit.Test;
+import org.nd4j.shade.jackson.databind.JsonNode;
+
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.fail;
+
+/**
+ * Trace trial (SRE) on the JVM side; pytest checks Python the same way, with the same words
+ * ({@code tests/etl/test_trace_trial_readers.py}): a stack trace after a bad line is the bad line's, never joined to
+ * the record before it.
+ */
+public class TraceTrialReaderTest {
+    /** Python's {@code TextReader("<n>: <msg>", line_rules=r).to_dict()["regex"]}, r = 1 and 2. */
+    private static final String REGEX_1 = "^(?<n>.*?):[ \\t]+(?<msg>.*)$";
+    private static final String REGEX_2 = "^[ \\t]*(?![ \\t])(?<n>.*?):[ \\t]+(?![ \\t])(?<msg>.*)$";
+    /** Python's readers.DEFAULT_CONTINUATION. */
+    private static final String CONTINUATION = "^(?:[ \\t]+|Caused by:|Suppressed:|\\.\\.\\. \\d+ more|Exception in "
+            + "thread \"|Traceback \\(most recent call last\\):|During handling of the above exception|The above "
+            + "exception was the direct cause|[A-Za-z_$][A-Za-z0-9_$.]*(?:Exception|Error|Throwable)(?:\\([^)]*\\))?"
+            + "(?::|$))";
+    private static final String[] CONT_AFTER_BAD = {"1: good record A", "!!corrupted header without colon",
+        "    at com.x.Y.z(Y.java:1)", "    at com.x.Y.w(Y.java:2)", "2: good record B"};
+
+    private static ReadReport report;
+
+    private static TextRecordReader reader(int lineRules, String... typedN) {
+        return new TextRecordReader(lineRules == 1 ? REGEX_1 : REGEX_2, Arrays.asList("n", "msg"), CONTINUATION,
+                typedN.length == 0 ? null : Collections.singletonMap("n", "int"), "<n>: <msg>", lineRules);
+    }
+
+    private static List<Record> read(RecordReader reader, String mode, StringWriter quarantine, String... lines) {
+        report = new ReadReport();
+        return ReaderRuns.read(reader, report, mode, quarantine, lines);
+    }
+
+    /** The quarantine's (line, text) pairs, as {@code "line|text"}. */
+    private static List<String> quarantined(StringWriter quarantine) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (String json : quarantine.toString().split("\n")) {
+            if (!json.isEmpty()) {
+                JsonNode node = JsonValues.MAPPER.readTree(json);
+                out.add(node.get("line").asLong() + "|" + node.get("text").asText());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    public void continuationLinesAfterABadLineAreTheBadLines() throws Exception {
+        for (int rules : new int[] {1, 2}) {
+            StringWriter quarantine = new StringWriter();
+            List<Record> records = read(reader(rules), "lenient", quarantine, CONT_AFTER_BAD);
+            assertEquals(2, records.size());
+            assertEquals("good record A", records.get(0).get("msg"));
+            assertEquals("good record B", records.get(1).get("msg"));
+            assertEquals(5L, records.get(1).line);
+            assertEquals(1, report.badLines);
+            assertEquals(2, report.continuationLines);
+            assertEquals(report.lines, report.records + report.continuationLines + report.blankLines + report.badLines);
+            assertEquals(Collections.singletonList("2|" + String.join("\n", Arrays.copyOfRange(CONT_AFTER_BAD, 1, 4))),
+                    quarantined(quarantine));
+        }
+    }
+
+    @Test
+    public void aBadLineWithATraceKeepsLineOrderAndBlankLinesInTheQuarantine() throws Exception {
+        StringWriter quarantine = new StringWriter();
+        List<Record> records = read(reader(2, "int"), "lenient", quarantine, "x: wrong type", "  at a", "!bad", "",
+                "  at b", "!worse", "  at c", "1: ok", "!last", "  at d");
+        assertEquals(1, records.size());
+        assertEquals("ok", records.get(0).get("msg"));
+        assertEquals(Arrays.asList("1|x: wrong type\n  at a", "3|!bad\n  at b", "6|!worse\n  at c", "9|!last\n  at d"),
+                quarantined(quarantine));
+        assertEquals(Arrays.asList(10L, 1L, 4L, 4L, 1L), Arrays.asList(report.lines, report.records, report.badLines,
+                report.continuationLines, report.blankLines));
+    }
+
+    @Test
+    public void anInputStartingWithABadLineAndItsTraceHasNoRecordToContinueOnlyBeforeIt() throws Exception {
+        StringWriter quarantine = new StringWriter();
+        read(reader(2), "lenient", quarantine, "  at x", "!bad", "  at y", "1: ok");
+        assertEquals(Arrays.asList("1|  at x", "2|!bad\n  at y"), quarantined(quarantine));
+        assertEquals(Long.valueOf(1L), report.badByReason.get("no record to continue"));
+        assertEquals(Long.valueOf(1L), report.badByReason.get("no format match"));
+    }
+
+    @Test
+    public void strictModeNamesTheBadLineNotItsTrace() {
+        try {
+            read(reader(2), "strict", null, CONT_AFTER_BAD);
+            fail("a bad line in strict mode");
+        } catch (BadRecordException e) {
+            assertEquals(2L, e.line());
+            assertEquals("no format match: line does not match the log format", e.reason());
+        }
+    }
+}
