@@ -335,6 +335,32 @@ class ReadReport:
         return copy.deepcopy(self.__dict__)
 
 
+def bad_lines_warning(source: str, bad_lines: int, by_reason: Mapping[str, int], first_line: int | None,
+                      quarantine: str | None) -> str:
+    """The warning of a lenient read's bad lines (the JVM's ``ReadReport.badLinesWarning`` gives the same words).
+
+    Parameters
+    ----------
+    source : str
+        The source's name.
+    bad_lines : int
+        Bad lines counted.
+    by_reason : mapping of str to int
+        Bad lines per reason category (printed as a Python dict).
+    first_line : int or None
+        The first bad line's number (None: not known).
+    quarantine : str or None
+        The quarantine file, if any.
+
+    Returns
+    -------
+    str
+    """
+    return (f"{source}: {bad_lines} bad lines {dict(by_reason)}"
+            + (f", first at line {first_line}" if first_line is not None else "")
+            + (f", quarantined to {quarantine}" if quarantine else ""))
+
+
 class _BadLineSink:
     """Applies the strict / lenient policy to one read.
 
@@ -349,6 +375,8 @@ class _BadLineSink:
         self.report = report
         self.counter: Counter[str] = Counter()
         self.first_bad: tuple[int, str | None, str] | None = None
+        #: lenient mode: the first bad line (the smallest number: a chunk's checks run one after the other)
+        self.first_bad_line: int | None = None
         self.handle = None
         self.pending: list[tuple[int, str]] = []   # quarantine records not yet written (see bad)
         if quarantine is not None:
@@ -370,6 +398,8 @@ class _BadLineSink:
             return
         self.counter[category] += 1
         self.report.bad_lines += 1
+        if self.first_bad_line is None or line < self.first_bad_line:
+            self.first_bad_line = int(line)
         if self.handle is not None:
             record = {"source": self.source, "line": int(line), "field": field,
                       "reason": f"{category}: {detail}", "text": text}
@@ -520,18 +550,35 @@ class Reader:
             sink.raise_first()   # bad lines after the last frame (a reader yields no frame of bad lines only)
         finally:
             sink.close()
+        self._log_read_warnings(source, name, key, history, sink.first_bad_line, write=write)
+        self._finish_read()
+
+    def _log_read_warnings(self, source: Source, name: str, key: Any, history: dict[str, Any],
+                           first_bad_line: int | None, *, write: bool = False) -> None:
+        """The warnings of a read (bad lines, undecodable bytes, repeated JSON keys): once per source.
+
+        Parameters
+        ----------
+        source, name : the source read and its name
+        key : the source's :func:`_read_key`, or ``_UNKNOWN`` (not computed yet)
+        history : :meth:`_read_history`
+        first_bad_line : int or None
+            The first bad line's number, named in the bad-lines warning.
+        write : bool
+            This read wrote its bad lines to the quarantine.
+        """
         first = True   # the warnings below: once per source (a pipeline reads its sources several times)
         if self.report.bad_lines or self.report.undecodable_lines or self.report.duplicate_key_lines:
             key = _read_key(source) if key is _UNKNOWN else key
-            if write and key is not None and self.report.bad_lines:  # complete: its bad lines are all quarantined
-                history["quarantined"].add(key)
+            if write and key is not None and self.report.bad_lines:
+                history["quarantined"].add(key)   # complete: its bad lines are all quarantined
             first = key is None or key not in history["warned"]
             if key is not None:
                 history["warned"].add(key)
         level = logging.WARNING if first else logging.DEBUG
         if self.report.bad_lines:
-            logger.log(level, "%s: %d bad lines %s%s", name, self.report.bad_lines, self.report.bad_by_reason,
-                       f", quarantined to {self.quarantine}" if self.quarantine else "")
+            logger.log(level, "%s", bad_lines_warning(name, self.report.bad_lines, self.report.bad_by_reason,
+                                                      first_bad_line, self.quarantine))
         if self.report.undecodable_lines:
             logger.log(level, "%s: %d lines hold bytes that are not valid %s; they were read with U+FFFD in their "
                        "place (pass encoding= if the file has another one)", name,
@@ -539,7 +586,6 @@ class Reader:
         if self.report.duplicate_key_lines:
             logger.log(level, "%s", duplicate_key_warning(name, self.report.duplicate_key_lines,
                                                           self._first_duplicate_key_line))
-        self._finish_read()
 
     #: Absent fields that are expected, not news (a fitted pipeline sets its label columns: logs to score have
     #: none): still listed in ``report.absent_fields``, logged at DEBUG instead of WARNING.

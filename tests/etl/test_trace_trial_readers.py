@@ -1,15 +1,19 @@
 """Trace trial (SRE): Python's side; JUnit ``TraceTrialReaderTest`` checks the JVM the same way, with the same words.
 
-A stack trace after a bad line is the bad line's (never joined to the record before it).
+A stack trace after a bad line is the bad line's (never joined to the record before it); the bad-lines and
+records-without-key warnings name their first line.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
 from dl4j_bridge.etl import BadLineError, TextReader
+from dl4j_bridge.etl.readers import bad_lines_warning
+from dl4j_bridge.etl.sequences import records_without_key_warning
 
 FORMAT = r"<Date> <Day> <Time> <Component> sshd\[<Pid>\]: <Content>"
 # cont_after_bad.log of the trial: a record, a bad line, its two stack frames, a record
@@ -68,3 +72,22 @@ def test_strict_mode_names_the_bad_line_not_its_trace(chunk_lines):
     with pytest.raises(BadLineError, match=r"<lines>:2: no format match"):
         TextReader(FORMAT, chunk_lines=chunk_lines).read(CONT_AFTER_BAD)
 
+
+def test_the_bad_lines_warning_names_the_first_bad_line(caplog, tmp_path):
+    lines = ["1: a", "2: b", "!", "3: c", "?", "x: d"]
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.readers"):
+        TextReader("<n>: <msg>", types={"n": "int"}, mode="lenient").read(lines)
+        TextReader("<n>: <msg>", mode="lenient", quarantine=tmp_path / "q.jsonl").read(lines[:3])
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["<lines>: 3 bad lines {'no format match': 2, 'wrong type': 1}, first at line 3",
+                        f"<lines>: 1 bad lines {{'no format match': 1}}, first at line 3, quarantined to "
+                        f"{tmp_path / 'q.jsonl'}"]
+
+
+def test_the_shared_warning_words():
+    """Word for word what JUnit ``TraceTrialReaderTest.theSharedWarningWords`` expects of the JVM."""
+    assert bad_lines_warning("hdfs_edge.log", 1, {"no format match": 1}, 9, None) == \
+        "hdfs_edge.log: 1 bad lines {'no format match': 1}, first at line 9"
+    assert records_without_key_warning(3, "pid", 5) == \
+        "3 records have no session key 'pid' (the first on line 5): they belong to no session and are not scored " \
+        "(records_without_key)"

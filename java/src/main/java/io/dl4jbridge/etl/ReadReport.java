@@ -20,6 +20,8 @@ public final class ReadReport {
     public long blankLines;
     /** Lines rejected in lenient mode (see {@link #badByReason}). */
     public long badLines;
+    /** The first of {@link #badLines} (the smallest line number), or 0. */
+    public long firstBadLine;
     /** Rejections per reason category. */
     public final Map<String, Long> badByReason = new LinkedHashMap<>();
     /** File the rejected lines were written to, or null. */
@@ -53,6 +55,21 @@ public final class ReadReport {
         out.put("undecodable_lines", undecodableLines);
         out.put("duplicate_key_lines", duplicateKeyLines);
         return out;
+    }
+
+    /**
+     * The warning for {@link #badLines}, word for word Python's {@code readers.bad_lines_warning} (the reasons as
+     * Python prints a dict).
+     */
+    public String badLinesWarning() {
+        StringBuilder reasons = new StringBuilder("{");
+        for (Map.Entry<String, Long> e : badByReason.entrySet()) {
+            reasons.append(reasons.length() > 1 ? ", " : "").append(PyCompat.repr(e.getKey())).append(": ")
+                    .append(e.getValue());
+        }
+        return source + ": " + badLines + " bad lines " + reasons.append('}')
+                + (firstBadLine > 0 ? ", first at line " + firstBadLine : "")
+                + (quarantine != null ? ", quarantined to " + quarantine : "");
     }
 
     /** The warning for {@link #duplicateKeyLines}, word for word Python's {@code duplicate_key_warning}. */

@@ -15,7 +15,7 @@ import static org.junit.Assert.fail;
 /**
  * Trace trial (SRE) on the JVM side; pytest checks Python the same way, with the same words
  * ({@code tests/etl/test_trace_trial_readers.py}): a stack trace after a bad line is the bad line's, never joined to
- * the record before it.
+ * the record before it; the bad-lines and records-without-key warnings name their first line.
  */
 public class TraceTrialReaderTest {
     /** Python's {@code TextReader("<n>: <msg>", line_rules=r).to_dict()["regex"]}, r = 1 and 2. */
@@ -101,5 +101,32 @@ public class TraceTrialReaderTest {
             assertEquals(2L, e.line());
             assertEquals("no format match: line does not match the log format", e.reason());
         }
+    }
+
+    @Test
+    public void theBadLinesWarningNamesTheFirstBadLine() {
+        read(reader(2, "int"), "lenient", null, "1: a", "2: b", "!", "3: c", "?", "x: d");
+        assertEquals("<lines>: 3 bad lines {'no format match': 2, 'wrong type': 1}, first at line 3",
+                report.badLinesWarning());
+        report.quarantine = "q.jsonl";
+        assertEquals("<lines>: 3 bad lines {'no format match': 2, 'wrong type': 1}, first at line 3, quarantined to "
+                + "q.jsonl", report.badLinesWarning());
+    }
+
+    /** Word for word what pytest's {@code test_the_shared_warning_words} expects of Python. */
+    @Test
+    public void theSharedWarningWords() {
+        ReadReport r = new ReadReport();
+        r.source = "hdfs_edge.log";
+        r.badLines = 1;
+        r.badByReason.put("no format match", 1L);
+        r.firstBadLine = 9;
+        assertEquals("hdfs_edge.log: 1 bad lines {'no format match': 1}, first at line 9", r.badLinesWarning());
+        SessionAssembler sessions = new SessionAssembler(null, 1, 0);
+        for (long line : new long[] {2, 5, 7, 54}) {
+            sessions.add(new Step(new float[1], 0, 0, line, line == 2 ? "k" : null, 0.0), s -> { });
+        }
+        assertEquals("3 records have no session key 'pid' (the first on line 5): they belong to no session and are "
+                + "not scored (records_without_key)", sessions.recordsWithoutKeyWarning("pid"));
     }
 }
