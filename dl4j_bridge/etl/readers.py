@@ -361,6 +361,28 @@ def bad_lines_warning(source: str, bad_lines: int, by_reason: Mapping[str, int],
             + (f", quarantined to {quarantine}" if quarantine else ""))
 
 
+def carriage_return_warning(source: str, lines: int, first_line: int) -> str:
+    """The warning of text lines holding a carriage return that does not end them (the JVM's
+    ``ReadReport.carriageReturnWarning`` gives the same words).
+
+    Parameters
+    ----------
+    source : str
+        The source's name.
+    lines : int
+        Lines holding such a carriage return.
+    first_line : int
+        The first of them.
+
+    Returns
+    -------
+    str
+    """
+    return (f"{source}: {lines} lines hold a carriage return (CR) that does not end them (the first on line "
+            f"{first_line}): if the file has CR line endings, its lines were read as one; convert them to LF "
+            "(tr '\\r' '\\n' < in.log > out.log)")
+
+
 class _BadLineSink:
     """Applies the strict / lenient policy to one read.
 
@@ -568,7 +590,8 @@ class Reader:
             This read wrote its bad lines to the quarantine.
         """
         first = True   # the warnings below: once per source (a pipeline reads its sources several times)
-        if self.report.bad_lines or self.report.undecodable_lines or self.report.duplicate_key_lines:
+        if (self.report.bad_lines or self.report.undecodable_lines or self.report.duplicate_key_lines
+                or self._cr_lines):
             key = _read_key(source) if key is _UNKNOWN else key
             if write and key is not None and self.report.bad_lines:
                 history["quarantined"].add(key)   # complete: its bad lines are all quarantined
@@ -586,6 +609,8 @@ class Reader:
         if self.report.duplicate_key_lines:
             logger.log(level, "%s", duplicate_key_warning(name, self.report.duplicate_key_lines,
                                                           self._first_duplicate_key_line))
+        if self._cr_lines:
+            logger.log(level, "%s", carriage_return_warning(name, self._cr_lines, self._first_cr_line))
 
     #: Absent fields that are expected, not news (a fitted pipeline sets its label columns: logs to score have
     #: none): still listed in ``report.absent_fields``, logged at DEBUG instead of WARNING.
@@ -622,6 +647,10 @@ class Reader:
 
     #: The line of the first record that repeats a JSON key in the current read (JSON lines only).
     _first_duplicate_key_line: int | None = None
+    #: Text lines of the current read holding a carriage return that does not end them (a file with CR line
+    #: endings reads as one line), and the first of them (text reader only): warned about, never silently.
+    _cr_lines: int = 0
+    _first_cr_line: int = 0
 
     def _start_read(self) -> None:
         """Per-read state of subclasses."""
@@ -915,12 +944,15 @@ class TextReader(Reader):
         #: lenient mode: the last bad line, held back with its continuation lines until a record or another bad
         #: line ends it, as ``[line, text]`` (its quarantine text: its lines joined by newlines)
         self._held_bad: list[Any] | None = None
+        self._cr_lines, self._first_cr_line = 0, 0
         for block in self._blocks(source):
             # the quarantine lines before the held-back record (or this block) are final
             sink.flush(pending_line - 1 if pending is not None else next_line - 1)
             first_line = next_line
             next_line += len(block)
             report.lines += len(block)
+            if "\r" in "".join(block):   # a CR within a line (its ending's was stripped): CR line endings?
+                self._count_carriage_returns(block, first_line)
             self._raw_block = (first_line, block, self._pending_raw)
             rows = self._fast_rows(block)
             if rows is not None:
@@ -954,6 +986,13 @@ class TextReader(Reader):
         self._release_bad(sink)
         if pending is not None:
             yield self._frame([pending], np.array([pending_line], dtype=np.int64))
+
+    def _count_carriage_returns(self, block: list[str], first_line: int) -> None:
+        for offset, line in enumerate(block):
+            if "\r" in line:
+                if not self._cr_lines:
+                    self._first_cr_line = first_line + offset
+                self._cr_lines += 1
 
     def _release_bad(self, sink: _BadLineSink) -> None:
         """Count and quarantine the held-back bad line, with the continuation lines joined to it."""

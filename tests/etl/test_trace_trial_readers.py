@@ -1,7 +1,8 @@
 """Trace trial (SRE): Python's side; JUnit ``TraceTrialReaderTest`` checks the JVM the same way, with the same words.
 
 A stack trace after a bad line is the bad line's (never joined to the record before it); the bad-lines and
-records-without-key warnings name their first line.
+records-without-key warnings name their first line; a text line holding a carriage return that does not end it
+(a file with CR line endings) is warned about.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import pytest
 
 from dl4j_bridge.etl import BadLineError, TextReader
-from dl4j_bridge.etl.readers import bad_lines_warning
+from dl4j_bridge.etl.readers import bad_lines_warning, carriage_return_warning
 from dl4j_bridge.etl.sequences import records_without_key_warning
 
 FORMAT = r"<Date> <Day> <Time> <Component> sshd\[<Pid>\]: <Content>"
@@ -91,3 +92,17 @@ def test_the_shared_warning_words():
     assert records_without_key_warning(3, "pid", 5) == \
         "3 records have no session key 'pid' (the first on line 5): they belong to no session and are not scored " \
         "(records_without_key)"
+    assert carriage_return_warning("cr_only.log", 1, 1) == \
+        "cr_only.log: 1 lines hold a carriage return (CR) that does not end them (the first on line 1): if the " \
+        "file has CR line endings, its lines were read as one; convert them to LF (tr '\\r' '\\n' < in.log > out.log)"
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 100_000])
+def test_a_carriage_return_within_a_line_is_warned_about_and_read_as_before(caplog, tmp_path, chunk_lines):
+    path = tmp_path / "cr_only.log"
+    path.write_bytes(b"1: a\r2: b\r3: c\r\n4: d\r\n5: e\rf\n")   # CR endings, then CRLF (not warned about)
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.readers"):
+        frame = TextReader("<n>: <msg>", chunk_lines=chunk_lines).read(path)
+    assert frame["msg"].tolist() == ["a\r2: b\r3: c", "d", "e\rf"]   # what is read does not change
+    assert [r.getMessage() for r in caplog.records] == [carriage_return_warning(str(path), 2, 1)]
+

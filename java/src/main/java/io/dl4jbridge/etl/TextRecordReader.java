@@ -145,6 +145,11 @@ public final class TextRecordReader extends RecordReader {
     public void accept(String line, Consumer<Record> out) {
         long number = ++lineNumber;
         report.lines++;
+        if (line.indexOf('\r') >= 0) {   // a CR within the line (its ending's was removed): CR line endings?
+            if (report.carriageReturnLines++ == 0) {
+                report.firstCarriageReturnLine = number;
+            }
+        }
         if (continuationFirst && continuation.matcher(line).lookingAt() && !PyCompat.strip(line).isEmpty()) {
             if (heldBadText != null) {
                 appendToBad(line);

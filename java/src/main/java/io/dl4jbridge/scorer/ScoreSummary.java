@@ -69,6 +69,9 @@ public final class ScoreSummary {
             s.put("duplicate_key_lines", report.duplicateKeyLines);
             warnings.add(report.duplicateKeyWarning());
         }
+        if (report.carriageReturnLines > 0) {   // a text file with CR line endings reads as one line: said
+            warnings.add(report.carriageReturnWarning());
+        }
         long unparsableTimes = 0;
         for (Transform t : stream.etl().transforms()) {
             if (t instanceof TimestampTransform && ((TimestampTransform) t).unparsableTimes() > 0) {

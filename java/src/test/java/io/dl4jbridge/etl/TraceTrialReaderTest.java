@@ -15,7 +15,8 @@ import static org.junit.Assert.fail;
 /**
  * Trace trial (SRE) on the JVM side; pytest checks Python the same way, with the same words
  * ({@code tests/etl/test_trace_trial_readers.py}): a stack trace after a bad line is the bad line's, never joined to
- * the record before it; the bad-lines and records-without-key warnings name their first line.
+ * the record before it; the bad-lines and records-without-key warnings name their first line; a text line holding a
+ * carriage return that does not end it (CR line endings) is counted for a warning.
  */
 public class TraceTrialReaderTest {
     /** Python's {@code TextReader("<n>: <msg>", line_rules=r).to_dict()["regex"]}, r = 1 and 2. */
@@ -128,5 +129,24 @@ public class TraceTrialReaderTest {
         }
         assertEquals("3 records have no session key 'pid' (the first on line 5): they belong to no session and are "
                 + "not scored (records_without_key)", sessions.recordsWithoutKeyWarning("pid"));
+        r.source = "cr_only.log";
+        r.carriageReturnLines = 1;
+        r.firstCarriageReturnLine = 1;
+        assertEquals("cr_only.log: 1 lines hold a carriage return (CR) that does not end them (the first on line 1): "
+                + "if the file has CR line endings, its lines were read as one; convert them to LF "
+                + "(tr '\\r' '\\n' < in.log > out.log)", r.carriageReturnWarning());
+    }
+
+    @Test
+    public void aCarriageReturnWithinALineIsCountedAndReadAsBefore() {
+        // the lines of "1: a\r2: b\r3: c\r\n4: d\r\n5: e\rf\n" as LineSplitter gives them (a CRLF's CR removed)
+        List<Record> records = read(reader(2), "strict", null, "1: a\r2: b\r3: c", "4: d", "5: e\rf");
+        List<Object> messages = new ArrayList<>();
+        for (Record r : records) {
+            messages.add(r.get("msg"));
+        }
+        assertEquals(Arrays.asList("a\r2: b\r3: c", "d", "e\rf"), messages);
+        assertEquals(2, report.carriageReturnLines);
+        assertEquals(1, report.firstCarriageReturnLine);
     }
 }
