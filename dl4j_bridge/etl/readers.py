@@ -55,7 +55,7 @@ import pandas as pd
 
 from .distinct import map_distinct
 from .errors import (KEY_SAMPLE_RECORDS, AbsentFieldError, BadLineError, BadRecordError, EtlError,
-                     QuarantineError, SpecError, absent_field_warning)
+                     QuarantineError, SourceError, SpecError, absent_field_warning)
 from .sources import IdleBlock, Source, is_path, iter_line_blocks, source_name
 
 __all__ = [
@@ -570,13 +570,19 @@ class Reader:
                 if len(frame):
                     yield frame
             sink.raise_first()   # bad lines after the last frame (a reader yields no frame of bad lines only)
+        except SourceError:
+            # a truncated or corrupt .gz: what was read up to the failure is counted and said, as the launcher
+            # prints its warnings before the error (the read is not complete: not remembered as quarantined)
+            sink.close()
+            self._log_read_warnings(source, name, key, history, sink.first_bad_line, complete=False)
+            raise
         finally:
             sink.close()
         self._log_read_warnings(source, name, key, history, sink.first_bad_line, write=write)
         self._finish_read()
 
     def _log_read_warnings(self, source: Source, name: str, key: Any, history: dict[str, Any],
-                           first_bad_line: int | None, *, write: bool = False) -> None:
+                           first_bad_line: int | None, *, write: bool = False, complete: bool = True) -> None:
         """The warnings of a read (bad lines, undecodable bytes, repeated JSON keys): once per source.
 
         Parameters
@@ -588,12 +594,14 @@ class Reader:
             The first bad line's number, named in the bad-lines warning.
         write : bool
             This read wrote its bad lines to the quarantine.
+        complete : bool
+            False when the read ended with an error: its source is not remembered as quarantined.
         """
         first = True   # the warnings below: once per source (a pipeline reads its sources several times)
         if (self.report.bad_lines or self.report.undecodable_lines or self.report.duplicate_key_lines
                 or self._cr_lines):
             key = _read_key(source) if key is _UNKNOWN else key
-            if write and key is not None and self.report.bad_lines:
+            if complete and write and key is not None and self.report.bad_lines:
                 history["quarantined"].add(key)   # complete: its bad lines are all quarantined
             first = key is None or key not in history["warned"]
             if key is not None:

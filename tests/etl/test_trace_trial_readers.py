@@ -2,17 +2,19 @@
 
 A stack trace after a bad line is the bad line's (never joined to the record before it); the bad-lines and
 records-without-key warnings name their first line; a text line holding a carriage return that does not end it
-(a file with CR line endings) is warned about.
+(a file with CR line endings) is warned about; a truncated ``.gz`` still says what its lines counted.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 
 import pytest
 
 from dl4j_bridge.etl import BadLineError, TextReader
+from dl4j_bridge.etl.errors import SourceError
 from dl4j_bridge.etl.readers import bad_lines_warning, carriage_return_warning
 from dl4j_bridge.etl.sequences import records_without_key_warning
 
@@ -106,3 +108,14 @@ def test_a_carriage_return_within_a_line_is_warned_about_and_read_as_before(capl
     assert frame["msg"].tolist() == ["a\r2: b\r3: c", "d", "e\rf"]   # what is read does not change
     assert [r.getMessage() for r in caplog.records] == [carriage_return_warning(str(path), 2, 1)]
 
+
+def test_a_truncated_gz_says_what_its_lines_counted(caplog, tmp_path):
+    path = tmp_path / "trunc.log.gz"
+    whole = gzip.compress(("".join(f"{i}: line {i}\n" if i % 50 else "!bad\n" for i in range(1, 2000))).encode())
+    path.write_bytes(whole[: len(whole) // 2])
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.readers"):
+        with pytest.raises(SourceError):
+            TextReader("<n>: <msg>", mode="lenient").read(path)
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1 and " bad lines {'no format match': " in messages[0], messages
+    assert messages[0].endswith(", first at line 50")
