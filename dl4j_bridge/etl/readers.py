@@ -55,7 +55,7 @@ import pandas as pd
 
 from .distinct import map_distinct
 from .errors import (KEY_SAMPLE_RECORDS, AbsentFieldError, BadLineError, BadRecordError, EtlError,
-                     QuarantineError, SpecError, absent_field_warning)
+                     QuarantineError, SourceError, SpecError, absent_field_warning)
 from .sources import IdleBlock, Source, is_path, iter_line_blocks, source_name
 
 __all__ = [
@@ -335,6 +335,54 @@ class ReadReport:
         return copy.deepcopy(self.__dict__)
 
 
+def bad_lines_warning(source: str, bad_lines: int, by_reason: Mapping[str, int], first_line: int | None,
+                      quarantine: str | None) -> str:
+    """The warning of a lenient read's bad lines (the JVM's ``ReadReport.badLinesWarning`` gives the same words).
+
+    Parameters
+    ----------
+    source : str
+        The source's name.
+    bad_lines : int
+        Bad lines counted.
+    by_reason : mapping of str to int
+        Bad lines per reason category (printed as a Python dict).
+    first_line : int or None
+        The first bad line's number (None: not known).
+    quarantine : str or None
+        The quarantine file, if any.
+
+    Returns
+    -------
+    str
+    """
+    return (f"{source}: {bad_lines} bad lines {dict(by_reason)}"
+            + (f", first at line {first_line}" if first_line is not None else "")
+            + (f", quarantined to {quarantine}" if quarantine else ""))
+
+
+def carriage_return_warning(source: str, lines: int, first_line: int) -> str:
+    """The warning of text lines holding a carriage return that does not end them (the JVM's
+    ``ReadReport.carriageReturnWarning`` gives the same words).
+
+    Parameters
+    ----------
+    source : str
+        The source's name.
+    lines : int
+        Lines holding such a carriage return.
+    first_line : int
+        The first of them.
+
+    Returns
+    -------
+    str
+    """
+    return (f"{source}: {lines} lines hold a carriage return (CR) that does not end them (the first on line "
+            f"{first_line}): if the file has CR line endings, its lines were read as one; convert them to LF "
+            "(tr '\\r' '\\n' < in.log > out.log)")
+
+
 class _BadLineSink:
     """Applies the strict / lenient policy to one read.
 
@@ -349,6 +397,8 @@ class _BadLineSink:
         self.report = report
         self.counter: Counter[str] = Counter()
         self.first_bad: tuple[int, str | None, str] | None = None
+        #: lenient mode: the first bad line (the smallest number: a chunk's checks run one after the other)
+        self.first_bad_line: int | None = None
         self.handle = None
         self.pending: list[tuple[int, str]] = []   # quarantine records not yet written (see bad)
         if quarantine is not None:
@@ -370,6 +420,8 @@ class _BadLineSink:
             return
         self.counter[category] += 1
         self.report.bad_lines += 1
+        if self.first_bad_line is None or line < self.first_bad_line:
+            self.first_bad_line = int(line)
         if self.handle is not None:
             record = {"source": self.source, "line": int(line), "field": field,
                       "reason": f"{category}: {detail}", "text": text}
@@ -518,20 +570,46 @@ class Reader:
                 if len(frame):
                     yield frame
             sink.raise_first()   # bad lines after the last frame (a reader yields no frame of bad lines only)
+        except SourceError:
+            # a truncated or corrupt .gz: what was read up to the failure is counted and said, as the launcher
+            # prints its warnings before the error (the read is not complete: not remembered as quarantined)
+            sink.close()
+            self._log_read_warnings(source, name, key, history, sink.first_bad_line, complete=False)
+            raise
         finally:
             sink.close()
+        self._log_read_warnings(source, name, key, history, sink.first_bad_line, write=write)
+        self._finish_read()
+
+    def _log_read_warnings(self, source: Source, name: str, key: Any, history: dict[str, Any],
+                           first_bad_line: int | None, *, write: bool = False, complete: bool = True) -> None:
+        """The warnings of a read (bad lines, undecodable bytes, repeated JSON keys): once per source.
+
+        Parameters
+        ----------
+        source, name : the source read and its name
+        key : the source's :func:`_read_key`, or ``_UNKNOWN`` (not computed yet)
+        history : :meth:`_read_history`
+        first_bad_line : int or None
+            The first bad line's number, named in the bad-lines warning.
+        write : bool
+            This read wrote its bad lines to the quarantine.
+        complete : bool
+            False when the read ended with an error: its source is not remembered as quarantined.
+        """
         first = True   # the warnings below: once per source (a pipeline reads its sources several times)
-        if self.report.bad_lines or self.report.undecodable_lines or self.report.duplicate_key_lines:
+        if (self.report.bad_lines or self.report.undecodable_lines or self.report.duplicate_key_lines
+                or self._cr_lines):
             key = _read_key(source) if key is _UNKNOWN else key
-            if write and key is not None and self.report.bad_lines:  # complete: its bad lines are all quarantined
-                history["quarantined"].add(key)
+            if complete and write and key is not None and self.report.bad_lines:
+                history["quarantined"].add(key)   # complete: its bad lines are all quarantined
             first = key is None or key not in history["warned"]
             if key is not None:
                 history["warned"].add(key)
         level = logging.WARNING if first else logging.DEBUG
         if self.report.bad_lines:
-            logger.log(level, "%s: %d bad lines %s%s", name, self.report.bad_lines, self.report.bad_by_reason,
-                       f", quarantined to {self.quarantine}" if self.quarantine else "")
+            logger.log(level, "%s", bad_lines_warning(name, self.report.bad_lines, self.report.bad_by_reason,
+                                                      first_bad_line, self.quarantine))
         if self.report.undecodable_lines:
             logger.log(level, "%s: %d lines hold bytes that are not valid %s; they were read with U+FFFD in their "
                        "place (pass encoding= if the file has another one)", name,
@@ -539,7 +617,8 @@ class Reader:
         if self.report.duplicate_key_lines:
             logger.log(level, "%s", duplicate_key_warning(name, self.report.duplicate_key_lines,
                                                           self._first_duplicate_key_line))
-        self._finish_read()
+        if self._cr_lines:
+            logger.log(level, "%s", carriage_return_warning(name, self._cr_lines, self._first_cr_line))
 
     #: Absent fields that are expected, not news (a fitted pipeline sets its label columns: logs to score have
     #: none): still listed in ``report.absent_fields``, logged at DEBUG instead of WARNING.
@@ -576,6 +655,10 @@ class Reader:
 
     #: The line of the first record that repeats a JSON key in the current read (JSON lines only).
     _first_duplicate_key_line: int | None = None
+    #: Text lines of the current read holding a carriage return that does not end them (a file with CR line
+    #: endings reads as one line), and the first of them (text reader only): warned about, never silently.
+    _cr_lines: int = 0
+    _first_cr_line: int = 0
 
     def _start_read(self) -> None:
         """Per-read state of subclasses."""
@@ -779,6 +862,9 @@ class TextReader(Reader):
         appended, after a newline, to the previous record's last field, even
         when the format matches it too; with no record before it (the input
         starts inside a trace), it is a bad line, ``no record to continue``.
+        After a bad line it continues that bad line (lenient mode: counted in
+        ``continuation_lines`` and quarantined with it), never the record
+        before the bad line.
         ``None`` makes every line that the format does not match bad.
     saved_regex : str, optional
         With ``log_format``: the regex a saved spec holds (Java dialect), read
@@ -863,15 +949,22 @@ class TextReader(Reader):
         next_line = 1
         report = self.report
         self._pending_raw: tuple[int, str] | None = None   # the held-back record's line, as read
+        #: lenient mode: the last bad line, held back with its continuation lines until a record or another bad
+        #: line ends it, as ``[line, text]`` (its quarantine text: its lines joined by newlines)
+        self._held_bad: list[Any] | None = None
+        self._cr_lines, self._first_cr_line = 0, 0
         for block in self._blocks(source):
             # the quarantine lines before the held-back record (or this block) are final
             sink.flush(pending_line - 1 if pending is not None else next_line - 1)
             first_line = next_line
             next_line += len(block)
             report.lines += len(block)
+            if "\r" in "".join(block):   # a CR within a line (its ending's was stripped): CR line endings?
+                self._count_carriage_returns(block, first_line)
             self._raw_block = (first_line, block, self._pending_raw)
             rows = self._fast_rows(block)
             if rows is not None:
+                self._release_bad(sink)   # the block's first line is a record: it ends a held-back bad line
                 line_numbers = np.arange(first_line, first_line + len(rows), dtype=np.int64)
             else:
                 rows, numbers = self._slow_rows(block, first_line, sink, pending)
@@ -898,8 +991,23 @@ class TextReader(Reader):
                 yield self._frame(rows[:-1], line_numbers[:-1])
             if isinstance(block, IdleBlock):   # as at the next block's start, without waiting for it
                 sink.flush(pending_line - 1)
+        self._release_bad(sink)
         if pending is not None:
             yield self._frame([pending], np.array([pending_line], dtype=np.int64))
+
+    def _count_carriage_returns(self, block: list[str], first_line: int) -> None:
+        for offset, line in enumerate(block):
+            if "\r" in line:
+                if not self._cr_lines:
+                    self._first_cr_line = first_line + offset
+                self._cr_lines += 1
+
+    def _release_bad(self, sink: _BadLineSink) -> None:
+        """Count and quarantine the held-back bad line, with the continuation lines joined to it."""
+        if self._held_bad is not None:
+            line, text = self._held_bad
+            self._held_bad = None
+            sink.bad(line, None, "no format match", "line does not match the log format", text)
 
     def _frame(self, rows: list[Any], line_numbers: np.ndarray) -> pd.DataFrame:
         frame = pd.DataFrame(rows, columns=self._headers, dtype=object)
@@ -952,7 +1060,11 @@ class TextReader(Reader):
 
     def _slow_rows(self, block: list[str], first_line: int, sink: _BadLineSink,
                    pending: list[Any] | None) -> tuple[list[Any], list[int]]:
-        """Line by line: continuations, blank lines and bad lines."""
+        """Line by line: continuations, blank lines and bad lines.
+
+        A continuation line after a bad line is joined to that bad line (lenient mode: the bad line is held back
+        in ``_held_bad`` and quarantined with it), never to the record before the bad line.
+        """
         rows: list[Any] = []
         numbers: list[int] = []
         previous = pending
@@ -963,6 +1075,10 @@ class TextReader(Reader):
         for offset, line in enumerate(block):
             number = first_line + offset
             if continuation_first and continuation.match(line) and line.strip():
+                if self._held_bad is not None:
+                    self._held_bad[1] += "\n" + line
+                    self.report.continuation_lines += 1
+                    continue
                 if previous is not None:
                     previous[-1] = (previous[-1] or "") + "\n" + line
                     self.report.continuation_lines += 1
@@ -973,6 +1089,7 @@ class TextReader(Reader):
                 continue
             found = match(line) if guard is None or guard(line) else None
             if found is not None:
+                self._release_bad(sink)
                 previous = [found.group(name) for name in self._headers]
                 rows.append(previous)
                 numbers.append(number)
@@ -980,13 +1097,22 @@ class TextReader(Reader):
             if not line.strip():
                 self.report.blank_lines += 1
                 continue
-            if continuation is not None and previous is not None and continuation.match(line):
-                previous[-1] = (previous[-1] or "") + "\n" + line
+            if continuation is not None and (previous is not None or self._held_bad is not None) \
+                    and continuation.match(line):
+                if self._held_bad is not None:
+                    self._held_bad[1] += "\n" + line
+                else:
+                    previous[-1] = (previous[-1] or "") + "\n" + line
                 self.report.continuation_lines += 1
                 continue
-            sink.bad(number, None, "no format match", "line does not match the log format", line)
+            self._release_bad(sink)
             if sink.mode == "strict":
+                sink.bad(number, None, "no format match", "line does not match the log format", line)
                 break   # the read ends here: no later line may continue a record before it (as on the JVM)
+            # held back: the continuation lines after it are its own (a stack trace of the bad line), not the
+            # record's before it; counted and quarantined once a record or another bad line ends it
+            self._held_bad = [number, line]
+            previous = None
         return rows, numbers
 
 

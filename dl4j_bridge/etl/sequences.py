@@ -407,6 +407,28 @@ class Sessions:
         return {"kind": self.kind, "key": self.key, "max_length": self.max_length, "overflow": self.overflow}
 
 
+def records_without_key_warning(records: int, key: str, first_line: int | None) -> str:
+    """The warning of the records without a session key (the JVM's ``SessionAssembler.recordsWithoutKeyWarning``
+    gives the same words).
+
+    Parameters
+    ----------
+    records : int
+        Records without a key.
+    key : str
+        The session key field.
+    first_line : int or None
+        The first such record's line (None: not known).
+
+    Returns
+    -------
+    str
+    """
+    return (f"{records} records have no session key {key!r}"
+            + (f" (the first on line {first_line})" if first_line is not None else "")
+            + ": they belong to no session and are not scored (records_without_key)")
+
+
 class _SessionBuilder:
     def __init__(self, spec: Sessions, feature_names: list[str], session_labels: Mapping[Any, int] | None):
         self.spec = spec
@@ -414,6 +436,8 @@ class _SessionBuilder:
         self.session_labels = session_labels
         self.parts: list[Steps] = []
         self.records_without_key = 0
+        #: the line of the first record without a session key (None: none yet)
+        self.first_without_key: int | None = None
         #: sessions longer than ``max_length`` (split into parts), and the sequences they added
         self.split_sessions = 0
         self.extra_parts = 0
@@ -427,14 +451,18 @@ class _SessionBuilder:
         keys = steps.keys
         has_key = np.array([k is not None and k == k for k in keys], dtype=bool)
         self.records_without_key += int((~has_key).sum())
+        if not has_key.all():
+            first = int(np.min(np.asarray(steps.line_numbers)[~has_key]))
+            if self.first_without_key is None or first < self.first_without_key:
+                self.first_without_key = first
         if has_key.any():
             self.parts.append(steps.take(has_key) if not has_key.all() else steps)
         return None
 
     def finish(self) -> SequenceBatch:
         if self.records_without_key:
-            logger.warning("%d records have no session key %r: they belong to no session and are not scored "
-                           "(records_without_key)", self.records_without_key, self.spec.key)
+            logger.warning("%s", records_without_key_warning(self.records_without_key, self.spec.key,
+                                                             self.first_without_key))
         if not self.parts:
             return SequenceBatch.empty(len(self.feature_names), self.feature_names)
         steps = Steps.concat(self.parts)

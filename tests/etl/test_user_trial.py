@@ -226,7 +226,8 @@ def test_records_without_a_session_key_are_counted_and_warned_about(caplog):
     with caplog.at_level("WARNING", logger="dl4j_bridge.etl.sequences"):
         batch = fitted.transform(keyless)
     assert fitted.records_without_key == 4 and int(batch.mask.sum()) == 4
-    assert "4 records have no session key 'Pid': they belong to no session and are not scored" in caplog.text
+    assert ("4 records have no session key 'Pid' (the first on line 3): they belong to no session and are not "
+            "scored") in caplog.text
 
 
 def test_flagged_classifier_rows_do_not_speak_of_unexpected_steps():

@@ -48,6 +48,9 @@ public final class BadLinePolicy implements Closeable {
             throw new BadRecordException(source, line, field, category + ": " + detail);
         }
         report.badLines++;
+        if (report.firstBadLine == 0 || line < report.firstBadLine) {
+            report.firstBadLine = line;
+        }
         Long before = report.badByReason.get(category);
         report.badByReason.put(category, before == null ? 1L : before + 1L);
         if (quarantine != null) {

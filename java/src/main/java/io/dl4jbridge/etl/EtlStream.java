@@ -62,6 +62,11 @@ public final class EtlStream {
         return report;
     }
 
+    /** The session key field, or null (windows). */
+    public String sessionKey() {
+        return sessionKey;
+    }
+
     public SequenceAssembler assembler() {
         return assembler;
     }

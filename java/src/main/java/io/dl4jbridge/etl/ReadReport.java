@@ -20,6 +20,8 @@ public final class ReadReport {
     public long blankLines;
     /** Lines rejected in lenient mode (see {@link #badByReason}). */
     public long badLines;
+    /** The first of {@link #badLines} (the smallest line number), or 0. */
+    public long firstBadLine;
     /** Rejections per reason category. */
     public final Map<String, Long> badByReason = new LinkedHashMap<>();
     /** File the rejected lines were written to, or null. */
@@ -32,6 +34,11 @@ public final class ReadReport {
     public long duplicateKeyLines;
     /** The line of the first of {@link #duplicateKeyLines}, or 0. */
     public long firstDuplicateKeyLine;
+    /** Text lines holding a carriage return that does not end them (a file with CR line endings reads as one
+     *  line): warned about, not part of {@link #toMap} (Python keeps the count on its reader). */
+    public long carriageReturnLines;
+    /** The first of {@link #carriageReturnLines}, or 0. */
+    public long firstCarriageReturnLine;
     /** Mapped fields the input does not have, missing on every row (only those a read allows to be absent). */
     public final List<String> absentFields = new ArrayList<>();
     /** Why each of {@link #absentFields} is absent: the message an error would have given. */
@@ -55,11 +62,33 @@ public final class ReadReport {
         return out;
     }
 
+    /**
+     * The warning for {@link #badLines}, word for word Python's {@code readers.bad_lines_warning} (the reasons as
+     * Python prints a dict).
+     */
+    public String badLinesWarning() {
+        StringBuilder reasons = new StringBuilder("{");
+        for (Map.Entry<String, Long> e : badByReason.entrySet()) {
+            reasons.append(reasons.length() > 1 ? ", " : "").append(PyCompat.repr(e.getKey())).append(": ")
+                    .append(e.getValue());
+        }
+        return source + ": " + badLines + " bad lines " + reasons.append('}')
+                + (firstBadLine > 0 ? ", first at line " + firstBadLine : "")
+                + (quarantine != null ? ", quarantined to " + quarantine : "");
+    }
+
     /** The warning for {@link #duplicateKeyLines}, word for word Python's {@code duplicate_key_warning}. */
     public String duplicateKeyWarning() {
         return source + ": " + duplicateKeyLines + " JSON lines name a key twice in one object (the first on line "
                 + firstDuplicateKeyLine + "); each repeated key was read with its last value, the earlier ones are "
                 + "lost: fix whatever writes these logs, or rename one of the keys";
+    }
+
+    /** The warning for {@link #carriageReturnLines}, word for word Python's {@code readers.carriage_return_warning}. */
+    public String carriageReturnWarning() {
+        return source + ": " + carriageReturnLines + " lines hold a carriage return (CR) that does not end them (the "
+                + "first on line " + firstCarriageReturnLine + "): if the file has CR line endings, its lines were read "
+                + "as one; convert them to LF (tr '\\r' '\\n' < in.log > out.log)";
     }
 
     /** The warning for {@link #undecodableLines}, in Python's words but with the launcher's advice. */

@@ -38,6 +38,7 @@ public final class SessionAssembler implements SequenceAssembler {
     private final Map<Object, List<Step>> open = new LinkedHashMap<>();
     private final Map<Object, Long> lastLine = new LinkedHashMap<>();
     private long recordsWithoutKey;
+    private long firstWithoutKey;   // the line of the first of recordsWithoutKey, or 0
     private long splitSessions;
     private long extraParts;
     private long truncatedSessions;
@@ -74,6 +75,9 @@ public final class SessionAssembler implements SequenceAssembler {
         Object key = step.key;
         if (key == null || (key instanceof Double && ((Double) key).isNaN())) {
             recordsWithoutKey++;
+            if (firstWithoutKey == 0 || step.line < firstWithoutKey) {
+                firstWithoutKey = step.line;
+            }
         } else {
             open.computeIfAbsent(key, k -> new ArrayList<Step>()).add(step);
             if (idleLines > 0) {
@@ -138,6 +142,17 @@ public final class SessionAssembler implements SequenceAssembler {
 
     public long recordsWithoutKey() {
         return recordsWithoutKey;
+    }
+
+    /**
+     * The warning for {@link #recordsWithoutKey}, word for word Python's {@code sequences.records_without_key_warning}.
+     *
+     * @param key the session key field
+     */
+    public String recordsWithoutKeyWarning(String key) {
+        return recordsWithoutKey + " records have no session key " + PyCompat.repr(key)
+                + (firstWithoutKey > 0 ? " (the first on line " + firstWithoutKey + ")" : "")
+                + ": they belong to no session and are not scored (records_without_key)";
     }
 
     /** Sessions longer than {@code max_length}, each split into parts (Python's {@code split_sessions}). */

@@ -13,6 +13,8 @@ import java.util.regex.Pattern;
  * record is held back until the next record starts. Under line rules 2 (Python's {@code readers.LINE_RULES}) the
  * continuation regex is tried first, so an indented stack frame continues the record even where the format would
  * match it; under line rules 1 (specs of versions 1 and 2) only a line the format does not match can continue one.
+ * Continuation lines after a bad line are that bad line's (a stack trace of it): in lenient mode the bad line is held
+ * back with them and quarantined as one text, never joined to the record before it (Python's {@code _held_bad}).
  */
 public final class TextRecordReader extends RecordReader {
     private static final String REGEX_META = ".^$*+?{}[]()|";
@@ -33,6 +35,10 @@ public final class TextRecordReader extends RecordReader {
     private final boolean continuationFirst;
     private Record pending;
     private String pendingText;
+    /** Lenient mode: the last bad line (0: none), held back with its continuation lines until a record or another
+     *  bad line ends it. */
+    private long heldBadLine;
+    private String heldBadText;
 
     /**
      * @param regex        Java-dialect regex from the spec ({@code reader.regex}), anchored
@@ -131,14 +137,23 @@ public final class TextRecordReader extends RecordReader {
         super.start(report, policy);
         pending = null;
         pendingText = null;
+        heldBadLine = 0;
+        heldBadText = null;
     }
 
     @Override
     public void accept(String line, Consumer<Record> out) {
         long number = ++lineNumber;
         report.lines++;
+        if (line.indexOf('\r') >= 0) {   // a CR within the line (its ending's was removed): CR line endings?
+            if (report.carriageReturnLines++ == 0) {
+                report.firstCarriageReturnLine = number;
+            }
+        }
         if (continuationFirst && continuation.matcher(line).lookingAt() && !PyCompat.strip(line).isEmpty()) {
-            if (pending != null) {
+            if (heldBadText != null) {
+                appendToBad(line);
+            } else if (pending != null) {
                 appendContinuation(line);
             } else {   // the input starts inside a multi-line record
                 policy.bad(number, null, "no record to continue", NO_RECORD_TO_CONTINUE, line);
@@ -147,6 +162,7 @@ public final class TextRecordReader extends RecordReader {
         }
         Matcher m = regex.pattern.matcher(line);
         if ((guard == null || guard.matcher(line).matches()) && m.matches()) {
+            releaseBad();
             flush(out);
             Record record = new Record(number);
             for (int i = 0; i < regex.names.size(); i++) {
@@ -163,14 +179,37 @@ public final class TextRecordReader extends RecordReader {
             report.blankLines++;
             return;
         }
-        if (continuation != null && pending != null && continuation.matcher(line).lookingAt()) {
-            appendContinuation(line);
+        if (continuation != null && (pending != null || heldBadText != null)
+                && continuation.matcher(line).lookingAt()) {
+            if (heldBadText != null) {
+                appendToBad(line);
+            } else {
+                appendContinuation(line);
+            }
             return;
         }
+        // the record before is complete: the lines after a bad line are not its continuations. Its types are
+        // checked first: strict mode names the first bad line, as Python
+        flush(out);
+        releaseBad();
         if (policy.strict()) {
-            flush(out);   // the held-back record's types first: strict mode names the first bad line, as Python
+            policy.bad(number, null, "no format match", "line does not match the log format", line);
         }
-        policy.bad(number, null, "no format match", "line does not match the log format", line);
+        heldBadLine = number;   // lenient: counted and quarantined with its continuation lines, once they are known
+        heldBadText = line;
+    }
+
+    private void appendToBad(String line) {
+        heldBadText = heldBadText + "\n" + line;
+        report.continuationLines++;
+    }
+
+    private void releaseBad() {
+        if (heldBadText != null) {
+            String text = heldBadText;
+            heldBadText = null;
+            policy.bad(heldBadLine, null, "no format match", "line does not match the log format", text);
+        }
     }
 
     private void appendContinuation(String line) {
@@ -184,6 +223,7 @@ public final class TextRecordReader extends RecordReader {
     @Override
     public void finish(Consumer<Record> out) {
         flush(out);
+        releaseBad();
     }
 
     private void flush(Consumer<Record> out) {

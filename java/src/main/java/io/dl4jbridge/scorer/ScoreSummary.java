@@ -55,13 +55,7 @@ public final class ScoreSummary {
         s.put("bad_lines", report.badLines);
         s.put("bad_by_reason", new LinkedHashMap<>(report.badByReason));
         if (report.badLines > 0) {   // Python's reader warning, word for word (its dict as Python prints it)
-            StringBuilder reasons = new StringBuilder("{");
-            for (Map.Entry<String, Long> e : report.badByReason.entrySet()) {
-                reasons.append(reasons.length() > 1 ? ", " : "").append('\'').append(e.getKey()).append("': ")
-                        .append(e.getValue());
-            }
-            warnings.add(report.source + ": " + report.badLines + " bad lines " + reasons.append('}')
-                    + (report.quarantine != null ? ", quarantined to " + report.quarantine : ""));
+            warnings.add(report.badLinesWarning());
         }
         if (!report.absentFields.isEmpty()) {
             s.put("absent_fields", new ArrayList<>(report.absentFields));
@@ -74,6 +68,9 @@ public final class ScoreSummary {
         if (report.duplicateKeyLines > 0) {
             s.put("duplicate_key_lines", report.duplicateKeyLines);
             warnings.add(report.duplicateKeyWarning());
+        }
+        if (report.carriageReturnLines > 0) {   // a text file with CR line endings reads as one line: said
+            warnings.add(report.carriageReturnWarning());
         }
         long unparsableTimes = 0;
         for (Transform t : stream.etl().transforms()) {
@@ -115,6 +112,9 @@ public final class ScoreSummary {
         if (stream.etl().assembler() instanceof SessionAssembler) {   // left out of every session: counted
             SessionAssembler sessions = (SessionAssembler) stream.etl().assembler();
             s.put("records_without_key", sessions.recordsWithoutKey());
+            if (sessions.recordsWithoutKey() > 0) {   // as Python's warning, word for word
+                warnings.add(sessions.recordsWithoutKeyWarning(stream.etl().sessionKey()));
+            }
             if (sessions.splitSessions() > 0) {   // longer than max_length: split into parts, every record scored
                 s.put("split_sessions", sessions.splitSessions());
                 s.put("extra_parts", sessions.extraParts());
