@@ -340,9 +340,17 @@ def test_a_live_stdin_of_the_wrong_format_fills_the_quarantine_while_it_waits_th
             time.sleep(0.1)
         assert proc.poll() is None, "still reading stdin"
         assert [json.loads(line)["line"] for line in quarantine.read_text(encoding="utf-8").splitlines()] == [1, 2, 3]
+        # a stack trace line after the pause continues no record: the bad line before it was let go at the pause
+        proc.stdin.write(b"    at com.example.Thing.run(Thing.java:1)\n")
+        proc.stdin.flush()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(quarantine.read_text(encoding="utf-8").splitlines()) < 4:
+            time.sleep(0.1)
+        fourth = json.loads(quarantine.read_text(encoding="utf-8").splitlines()[3])
+        assert (fourth["line"], fourth["reason"].split(":")[0]) == (4, "no record to continue"), fourth
         _, err = proc.communicate(timeout=120)   # closes stdin
         assert proc.returncode == 3, err[-2000:]
-        assert b"every line was bad (3 bad line(s), no record)" in err
+        assert b"every line was bad (4 bad line(s), no record)" in err
     finally:
         if proc.poll() is None:
             proc.kill()

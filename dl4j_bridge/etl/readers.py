@@ -952,6 +952,9 @@ class TextReader(Reader):
         #: lenient mode: the last bad line, held back with its continuation lines until a record or another bad
         #: line ends it, as ``[line, text]`` (its quarantine text: its lines joined by newlines)
         self._held_bad: list[Any] | None = None
+        #: a held-back bad line was let go at a pause of a live stream: the lines continuing it that come later
+        #: continue no record (the record before the bad line is complete), until the next record
+        self._bad_released_at_pause = False
         self._cr_lines, self._first_cr_line = 0, 0
         for block in self._blocks(source):
             # the quarantine lines before the held-back record (or this block) are final
@@ -965,6 +968,7 @@ class TextReader(Reader):
             rows = self._fast_rows(block)
             if rows is not None:
                 self._release_bad(sink)   # the block's first line is a record: it ends a held-back bad line
+                self._bad_released_at_pause = False
                 line_numbers = np.arange(first_line, first_line + len(rows), dtype=np.int64)
             else:
                 rows, numbers = self._slow_rows(block, first_line, sink, pending)
@@ -976,7 +980,18 @@ class TextReader(Reader):
                 line_numbers = np.concatenate([np.array([pending_line], dtype=np.int64), line_numbers])
             if not rows:
                 if isinstance(block, IdleBlock):   # a live stream paused: what is final reaches the quarantine now
+                    self._release_bad_at_pause(sink)
                     sink.flush(pending_line - 1 if pending is not None else next_line - 1)
+                continue
+            if self._held_bad is not None and sink.mode != "strict":
+                # a bad line after the last record ends it (the lines continuing the bad line are the bad line's):
+                # handed on now, as the JVM's reader does, not held back for continuations (a read failure later
+                # would lose it)
+                yield self._frame(rows, line_numbers)
+                pending, self._pending_raw = None, None
+                if isinstance(block, IdleBlock):
+                    self._release_bad_at_pause(sink)
+                    sink.flush(next_line - 1)
                 continue
             if sink.mode == "strict" and sink.first_bad is not None:
                 # the read ends at this block: the held-back record's types are checked too, before the first
@@ -990,6 +1005,7 @@ class TextReader(Reader):
             if len(rows) > 1:
                 yield self._frame(rows[:-1], line_numbers[:-1])
             if isinstance(block, IdleBlock):   # as at the next block's start, without waiting for it
+                self._release_bad_at_pause(sink)
                 sink.flush(pending_line - 1)
         self._release_bad(sink)
         if pending is not None:
@@ -1001,6 +1017,13 @@ class TextReader(Reader):
                 if not self._cr_lines:
                     self._first_cr_line = first_line + offset
                 self._cr_lines += 1
+
+    def _release_bad_at_pause(self, sink: _BadLineSink) -> None:
+        """A live stream paused: the held-back bad line is counted and quarantined now, not when the next line comes
+        (as the JVM launcher's reader does); its continuation lines coming later continue no record."""
+        if self._held_bad is not None:
+            self._release_bad(sink)
+            self._bad_released_at_pause = True
 
     def _release_bad(self, sink: _BadLineSink) -> None:
         """Count and quarantine the held-back bad line, with the continuation lines joined to it."""
@@ -1067,7 +1090,7 @@ class TextReader(Reader):
         """
         rows: list[Any] = []
         numbers: list[int] = []
-        previous = pending
+        previous = None if self._bad_released_at_pause else pending
         match = self._line_regex.match
         guard = self._line_guard.match if self._line_guard is not None else None
         continuation = self._continuation_regex
@@ -1090,6 +1113,7 @@ class TextReader(Reader):
             found = match(line) if guard is None or guard(line) else None
             if found is not None:
                 self._release_bad(sink)
+                self._bad_released_at_pause = False
                 previous = [found.group(name) for name in self._headers]
                 rows.append(previous)
                 numbers.append(number)

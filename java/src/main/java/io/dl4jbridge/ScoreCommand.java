@@ -170,6 +170,7 @@ final class ScoreCommand {
                     try {
                         LineSplitter.split(in, line -> stream.accept(line, print), () -> {
                             if (live) {  // a live stream: do not hold results back while waiting for input
+                                stream.etl().pause();
                                 stream.flush(print);
                                 rows.flush();
                                 if (bad != null) {   // nor the lines rejected so far

@@ -51,6 +51,11 @@ public final class EtlStream {
         reader.accept(line, onRecord);
     }
 
+    /** The input paused (a live stream): a held-back bad line is counted and quarantined now. */
+    public void pause() {
+        reader.pause();
+    }
+
     /** End of input: flushes a held-back record, a padded window, open sessions. */
     public void finish(Consumer<Sequence> out) {
         this.out = out;

@@ -86,6 +86,12 @@ public abstract class RecordReader {
     /** End of input: emits a record still held back (text continuations). */
     public void finish(Consumer<Record> out) {}
 
+    /**
+     * The input paused (a live stream waits for more): what the reader holds back only for lines that may continue
+     * it, and that is final otherwise (a bad line), is counted and handed to the bad-line policy now.
+     */
+    public void pause() {}
+
     /** Type-checks and emits a record; a bad value makes the whole line bad. */
     protected final void emit(Record record, String text, Consumer<Record> out) {
         for (Map.Entry<String, String> e : types.entrySet()) {

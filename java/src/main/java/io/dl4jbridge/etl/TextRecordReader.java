@@ -199,6 +199,13 @@ public final class TextRecordReader extends RecordReader {
         heldBadText = line;
     }
 
+    /** A live stream paused: the held-back bad line is quarantined now (Python's {@code _release_bad_at_pause});
+     *  its continuation lines coming later continue no record. */
+    @Override
+    public void pause() {
+        releaseBad();
+    }
+
     private void appendToBad(String line) {
         heldBadText = heldBadText + "\n" + line;
         report.continuationLines++;
