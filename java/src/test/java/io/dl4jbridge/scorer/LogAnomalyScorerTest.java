@@ -71,6 +71,8 @@ public class LogAnomalyScorerTest {
             assertTrue(r.step >= 0 && r.step < 10);
             long want = r.step + 1 < 10 ? r.lines[r.step + 1] : s.nextLine;
             assertEquals("the line of the (un)expected event", want, r.eventLine);
+            assertTrue("actual_line is that line, also for the last step (the record after the window): " + r.toJson(),
+                    r.toJson().contains("\"actual_line\": " + want + ","));
             assertEquals(d.spec.templateText(r.actual), r.actualTemplate);
             assertTrue(r.toJson(), r.toJson().startsWith("{\"index\": " + b + ", \"key\": " + r.key + ", \"score\": "));
         }
@@ -83,6 +85,25 @@ public class LogAnomalyScorerTest {
             flagged += r.anomaly ? 1 : 0;
         }
         assertTrue("some windows flagged, some not: " + flagged, flagged > 0 && flagged < results.size());
+    }
+
+    /** The last step of a window decides: actual_line is the record after the window (steps "last": every row). */
+    @Test
+    public void withStepsLastEveryRowNamesTheLineOfTheRecordAfterTheWindow() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", -1, 1,
+                TestDetectors.NEXT_EVENT_SCORING.replace("\"all\"", "\"last\""));
+        List<ScoredSequence> results = LogAnomalyScorer.load(d.zip.toPath()).score(ParityVectors.lines(d.vector));
+        assertEquals(d.sequences.size(), results.size());
+        int gaps = 0;
+        for (int b = 0; b < results.size(); b++) {
+            ScoredSequence r = results.get(b);
+            long next = d.sequences.get(b).nextLine;
+            assertEquals(9, r.step);
+            assertTrue(next > r.lines[9]);
+            gaps += next > r.lines[9] + 1 ? 1 : 0;   // bad, blank or continuation lines in between
+            assertTrue(r.toJson(), r.toJson().contains("\"actual_line\": " + next + ","));
+        }
+        assertTrue("the vector has windows followed by a line that is no record", gaps > 0);
     }
 
     @Test
