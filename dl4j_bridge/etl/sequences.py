@@ -369,7 +369,11 @@ class Sessions:
         default) a longer session is split into
         consecutive parts of ``max_length`` steps (the last one shorter), in
         time order, each a sequence of its own with the same key and its own
-        line numbers, so every record is scored (and trained on).  Splits are
+        line numbers, so every record is scored (and trained on).  Each part
+        but the last carries the first event of the next part as its next
+        event (``next_ids``, ``next_lines``, as a window's), so a next-event
+        model judges the first event of every later part from the part before
+        it; only the session's own first event is never judged.  Splits are
         counted in :attr:`split_sessions` (sessions split) and
         :attr:`extra_parts` (sequences beyond one per session) and logged once
         per pass as a warning; raise ``max_length`` to keep such sessions whole.
@@ -467,6 +471,7 @@ class _SessionBuilder:
         keys = np.asarray(uniques, dtype=object)
         n_sessions = len(uniques)
         row, parts = codes, None
+        followed = None   # split sessions: per row, whether a later part of its session follows it
         limit = self.spec.max_length
         if limit is not None and time > limit and self.spec.overflow == "truncate":
             # the first ``limit`` steps of a longer session only (specs saved before ``overflow``): counted, warned
@@ -497,6 +502,7 @@ class _SessionBuilder:
             session_of_row = np.repeat(np.arange(n_sessions), n_parts)
             part_of_row = np.arange(len(session_of_row)) - first_row[session_of_row]
             parts = np.where(split[session_of_row], part_of_row, -1).astype(np.int32)
+            followed = part_of_row < n_parts[session_of_row] - 1
             keys = keys[session_of_row]
             n_sessions = len(keys)
             time = limit
@@ -510,12 +516,20 @@ class _SessionBuilder:
         step_ids[row, position] = steps.ids
         lines = np.full((n_sessions, time), -1, np.int64)
         lines[row, position] = steps.line_numbers
+        next_ids = np.full(n_sessions, -1, np.int32)
+        next_lines = np.full(n_sessions, -1, np.int64)
+        if followed is not None:
+            # a part with a later part: its next event is that part's first step (the parts are consecutive rows),
+            # so a next-event model judges every part's first event but the session's own first one
+            ahead = np.flatnonzero(followed)
+            next_ids[ahead] = step_ids[ahead + 1, 0]
+            next_lines[ahead] = lines[ahead + 1, 0]
         if self.session_labels is not None:
             labels = np.array([int(self.session_labels.get(k, 0)) for k in keys], np.int32)
         else:
             labels = step_labels.max(axis=1).astype(np.int32)
-        return SequenceBatch(x, mask, labels, step_labels, step_ids, np.full(n_sessions, -1, np.int32),
-                             lines, keys, list(self.feature_names), parts)
+        return SequenceBatch(x, mask, labels, step_labels, step_ids, next_ids, lines, keys,
+                             list(self.feature_names), parts, next_lines)
 
 
 def sequence_from_dict(spec: Mapping[str, Any] | None) -> Windows | Sessions | None:

@@ -166,3 +166,13 @@ def test_a_split_sessions_part_is_judged_with_the_next_parts_first_record_not_th
     # the port scan is session b's only: part 0 (0.9) is a negative beside part 1 (0.1)
     assert _per_type(batch, np.array([0.9, 0.1, 0.8]), kinds, next_event=True) == {"port_scan": 0.5}
 
+
+def test_unjudged_sequences_leave_out_a_later_part_whose_one_event_the_part_before_judged():
+    from dl4j_bridge.cli import unjudged_sequences
+    from dl4j_bridge.detectors import sequence_batch
+
+    batch = sequence_batch(np.zeros((4, 2, 1), np.float32), mask=np.array([[1, 1], [1, 0], [1, 0], [1, 0]]))
+    scored = np.array([2, 0, 0, 0])
+    assert unjudged_sequences(batch, scored).tolist() == [False, True, True, True]   # not split: all three count
+    batch.parts = np.array([0, 1, -1, 0], np.int32)   # a 1-event part 1 (judged by part 0), a 1-event session
+    assert unjudged_sequences(batch, scored).tolist() == [False, False, True, True]

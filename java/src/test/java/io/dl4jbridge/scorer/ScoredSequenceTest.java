@@ -2,11 +2,13 @@ package io.dl4jbridge.scorer;
 
 import org.junit.Test;
 
+import java.util.Arrays;
 import java.util.Collections;
 
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-/** A row's {@code actual_line}, as Python's {@code explain} gives it. */
+/** A row's {@code actual_line} and what counts as unjudged, as Python's {@code explain} and {@code cli} say. */
 public class ScoredSequenceTest {
     private static ScoredSequence row(int part, int step, long eventLine, int scoredSteps) {
         return new ScoredSequence(0, true, "window", 1L, part, 1.0, true, new long[]{1, 2, 4}, step, eventLine, 7,
@@ -23,4 +25,13 @@ public class ScoredSequenceTest {
         assertTrue(row(-1, -1, -1, 0).toJson().contains("\"actual_line\": null"));
     }
 
+    @Test
+    public void aLaterPartWithNoStepOfItsOwnIsNotUnjudgedItsEventWasJudgedByThePartBefore() {
+        assertTrue("a one-event session", ScoringStream.isUnjudged(row(-1, -1, -1, 0)));
+        assertTrue("a one-event part 0 (max_length 1 and nothing after it)", ScoringStream.isUnjudged(row(0, -1, -1, 0)));
+        for (int part : Arrays.asList(1, 2)) {
+            assertFalse(ScoringStream.isUnjudged(row(part, -1, -1, 0)));
+        }
+        assertFalse(ScoringStream.isUnjudged(row(-1, 0, 2, 1)));
+    }
 }
