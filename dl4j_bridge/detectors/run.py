@@ -668,7 +668,8 @@ def next_record_lines(batch: SequenceBatch, record_lines) -> np.ndarray:
     if not len(batch):
         return out
     has_next = np.asarray(batch.next_ids) >= 0
-    kept = np.asarray(batch.next_lines, dtype=np.int64)
+    kept = getattr(batch, "next_lines", None)   # a batch-like object without it: every line unknown, searched
+    kept = np.full(len(batch), -1, np.int64) if kept is None else np.asarray(kept, dtype=np.int64)
     known = has_next & (kept >= 0)
     out[known] = kept[known]
     lines = np.unique(np.asarray(list(record_lines), dtype=np.int64))
