@@ -281,6 +281,19 @@ def unjudged_warning(unjudged: int) -> str:
             "next_event = true)")
 
 
+def unjudged_sequences(batch, scored_steps) -> "np.ndarray":
+    """Per sequence, bool ``[batch]``: whether it had no step to judge and its events went unjudged (the
+    launcher's ``ScoringStream`` rule): ``scored_steps`` (int ``[batch]``) 0, except a later part (1, 2, ...) of a
+    session split at ``max_length``: its one event was judged as the next event of the part before it."""
+    import numpy as np
+
+    out = np.asarray(scored_steps) == 0
+    parts = getattr(batch, "parts", None)
+    if parts is not None:
+        out &= ~(np.asarray(parts) >= 1)
+    return out
+
+
 @dataclasses.dataclass
 class ScoreCounts:
     """What ``score`` has scored so far: sequences, flagged ones, and unjudged ones (no step to judge)."""
@@ -413,7 +426,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         first = counts.scored
         counts.scored += len(part)   # counted as scored before its rows are written (the launcher's summary, too)
         counts.flagged += int((scores.scores > detector.threshold_).sum())
-        counts.unjudged += int((scores.scored_steps == 0).sum())
+        counts.unjudged += int(unjudged_sequences(part, scores.scored_steps).sum())
         for row in detector.explain(part, flagged_only=flagged_only, scores=scores):
             row["index"] += first    # the sequence's number in the whole input, as the launcher's
             # one call: a row is whole or not there; UTF-8 as the launcher's rows (escapes where the output is not)

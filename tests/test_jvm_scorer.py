@@ -879,3 +879,29 @@ def test_both_count_and_name_values_of_a_numeric_field_that_are_not_numbers(clas
     python = _python("score", "--model", classifier_zip, "--input", odd)
     assert words in python.stderr, python.stderr[-2000:]
     assert ", non_numeric_values 3" in python.stderr.strip().splitlines()[-1]
+
+
+def test_both_name_the_record_after_the_window_when_its_last_step_decides(detector_zip, logs, tmp_path):
+    """With ``steps = "last"`` (DeepLog's protocol) every row is decided by the window's last step, whose event is the
+    record after the window: both sides name its line (``actual_line`` was null in every row), which after a bad
+    line is not the window's last line + 1."""
+    from dl4j_bridge.detectors import load_detector
+
+    det = load_detector(detector_zip)
+    last = det.with_params(steps="last", threshold="fixed", threshold_value=-1.0)   # every row flagged
+    last.calibrate(det.pipeline_.transform(logs["train"][:400]))
+    model = last.save(tmp_path / "last.zip", pipeline=det.pipeline_)
+    lines = []
+    for i, line in enumerate(logs["train"][:300]):
+        lines.append(line)
+        if i % 23 == 11:
+            lines.append("a garbage line that matches no format")
+    source = tmp_path / "gaps.log"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    flags, rows, _ = _launcher_against_python(model, source)
+    records = [n for n, line in enumerate(lines, 1) if not line.startswith("a garbage")]
+    assert len(rows) == len(records) - WINDOW and flags.all()
+    for row in rows:
+        assert row["step"] == WINDOW - 1
+        assert row["actual_line"] == records[records.index(row["line_numbers"][-1]) + 1], row
+    assert sum(r["actual_line"] == r["line_numbers"][-1] + 2 for r in rows) >= 10   # past a bad line

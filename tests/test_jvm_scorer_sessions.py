@@ -132,6 +132,35 @@ def test_one_event_sessions_of_a_next_event_model_are_counted_as_unjudged_on_bot
     assert "unjudged" not in python.stderr and "no step to judge" not in java.stderr
 
 
+@pytest.mark.parametrize("boundary", [MAX_LENGTH, MAX_LENGTH + 1])
+def test_the_first_event_of_a_later_part_is_judged_by_the_part_before_on_both_sides(jvm, tmp_path, boundary):
+    """A never-seen event as the first event of part 1 was judged by nothing (part 1 scored 0, part 0 did not
+    count it): now part 0's last step predicts it (``next_ids``), as for an event inside part 0, and the row names
+    its line. A later part of one event is not an unjudged sequence: the part before judged its event."""
+    from dl4j_bridge.detectors import NextEventDetector
+
+    train = [json.dumps(r) for r in _records()]
+    pipeline = _pipeline()
+    pipeline.fit(train)
+    detector = NextEventDetector(top_g=2, score="count", n_events=pipeline.n_template_ids, hidden_sizes=(8,),
+                                 epochs=20, batch_size=16, learning_rate=0.05, patience=0, validation_fraction=0.0,
+                                 threshold="fixed", threshold_value=0.5, seed=3)
+    # one session of MAX_LENGTH + 1 records: part 1 holds one event; the unseen event is on line `boundary`
+    session = [{"ts": _iso(1000 + i), "ip": "10.7.7.7", "msg": "accepted login 9", "bytes": 120, "label": 0}
+               for i in range(MAX_LENGTH + 1)]
+    session[boundary - 1]["msg"] = "kernel panic never seen in training"
+    lines = [json.dumps(r) for r in session]
+    java, python, rows, _ = _train_and_score_both(pipeline, pipeline.transform(train), lines, tmp_path,
+                                                  f"boundary{boundary}.zip", detector)
+    assert [r["part"] for r in rows] == [0, 1] and rows[1]["line_numbers"] == [MAX_LENGTH + 1]
+    assert rows[0]["actual_event"] == 0 and rows[0]["actual_line"] == boundary   # the unseen (OOV) event, judged
+    assert rows[0]["unexpected_steps"] >= 1 and rows[0]["flagged"]
+    assert rows[1]["step"] == -1 and rows[1]["score"] == 0
+    summary = json.loads(java.stderr.strip().splitlines()[-1])
+    assert "unjudged_sequences" not in summary and "no step to judge" not in java.stderr + python.stderr
+    assert summary["split_sessions"] == 1 and summary["extra_parts"] == 1
+
+
 @pytest.mark.parametrize("saved", ["truncate", "without overflow"])
 def test_truncating_models_cut_long_sessions_identically_and_say_what_was_not_scored(jvm, tmp_path, monkeypatch,
                                                                                     saved):

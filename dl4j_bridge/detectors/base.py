@@ -670,7 +670,8 @@ class BaseDetector:
             ``index``, ``key`` (then ``part``, for a part of a session split at ``max_length``: 0, 1, ...),
             ``score``, ``flagged``, ``line_numbers`` (real steps), ``unexpected_steps``,
             ``step`` (the explaining step) and ``line_number`` (its line); next event: ``actual_event``
-            (the id that came), ``actual_line`` (its line; None when it is the event after the window),
+            (the id that came), ``actual_line`` (its line: for the last step, the line of the record after
+            the sequence, ``batch.next_lines``; None when that line is unknown, -1),
             ``expected_events`` (top-g ids, most probable first) and ``probability``; with a pipeline,
             ``actual_template`` / ``expected_templates`` texts. Classifier: ``predicted_class``, ``probability``.
         """

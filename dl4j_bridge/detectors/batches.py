@@ -14,7 +14,8 @@ from ..etl import SequenceBatch
 def sequence_batch(x: np.ndarray, mask: Optional[np.ndarray] = None, *, step_ids: Optional[np.ndarray] = None,
                    next_ids: Optional[np.ndarray] = None, labels: Optional[np.ndarray] = None,
                    step_labels: Optional[np.ndarray] = None, line_numbers: Optional[np.ndarray] = None,
-                   keys: Optional[Sequence] = None, feature_names: Optional[Sequence[str]] = None) -> SequenceBatch:
+                   keys: Optional[Sequence] = None, feature_names: Optional[Sequence[str]] = None,
+                   next_lines: Optional[np.ndarray] = None) -> SequenceBatch:
     """A :class:`SequenceBatch` from plain arrays (what the ETL would have produced).
 
     Parameters
@@ -38,6 +39,9 @@ def sequence_batch(x: np.ndarray, mask: Optional[np.ndarray] = None, *, step_ids
         ``[batch]`` session keys or window starts (default: the index).
     feature_names : sequence of str, optional
         One name per feature (default ``f0``, ``f1``, ...); a detector compares named features when scoring.
+    next_lines : numpy.ndarray, optional
+        ``[batch]`` raw line number of the event after each sequence (the one ``next_ids`` names), -1 when
+        unknown (the default): the ``actual_line`` of an explanation whose deciding step is the last one.
 
     Raises
     ------
@@ -57,11 +61,12 @@ def sequence_batch(x: np.ndarray, mask: Optional[np.ndarray] = None, *, step_ids
             return a.astype(dtype, copy=False)
         return shapes.check_integers(a, what=what, axes=("batch", "step"), dtype=dtype)   # ids: never 2.5 -> 2
 
-    def per_sequence(a, what):
+    def per_sequence(a, what, dtype=np.int32):
         a = shapes.check_numeric(a, what)
         if a.ndim == 2 and a.shape[1] == 1:   # a column vector
             a = a[:, 0]
-        return shapes.check_integers(shapes.check_per_sequence(a, n, what=what), what=what, axes=("batch",))
+        return shapes.check_integers(shapes.check_per_sequence(a, n, what=what), what=what, axes=("batch",),
+                                     dtype=dtype)
 
     mask_a = steps(mask, 1.0, np.float32, "mask")
     step_labels_a = steps(step_labels, 0, np.int32, "step_labels")
@@ -70,6 +75,7 @@ def sequence_batch(x: np.ndarray, mask: Optional[np.ndarray] = None, *, step_ids
     else:
         labels_a = per_sequence(labels, "labels")
     next_a = np.full(n, -1, np.int32) if next_ids is None else per_sequence(next_ids, "next_ids")
+    next_lines_a = np.full(n, -1, np.int64) if next_lines is None else per_sequence(next_lines, "next_lines", np.int64)
     keys_a = np.arange(n).astype(object) if keys is None else np.asarray(list(keys), dtype=object)
     if len(keys_a) != n:
         raise ShapeError(f"keys must be [batch] = ({n},), got {len(keys_a)} keys")
@@ -80,7 +86,7 @@ def sequence_batch(x: np.ndarray, mask: Optional[np.ndarray] = None, *, step_ids
     return SequenceBatch(x=x, mask=mask_a, labels=labels_a, step_labels=step_labels_a,
                          step_ids=steps(step_ids, -1, np.int32, "step_ids"), next_ids=next_a,
                          line_numbers=steps(line_numbers, -1, np.int64, "line_numbers"), keys=keys_a,
-                         feature_names=names)
+                         feature_names=names, next_lines=next_lines_a)
 
 
 def take(batch: SequenceBatch, index) -> SequenceBatch:
@@ -106,7 +112,8 @@ def take(batch: SequenceBatch, index) -> SequenceBatch:
         index = _take_index(index)
     return SequenceBatch(batch.x[index], batch.mask[index], batch.labels[index], batch.step_labels[index],
                          batch.step_ids[index], batch.next_ids[index], batch.line_numbers[index], batch.keys[index],
-                         list(batch.feature_names), None if batch.parts is None else batch.parts[index])
+                         list(batch.feature_names), None if batch.parts is None else batch.parts[index],
+                         batch.next_lines[index])
 
 
 def _take_index(index) -> np.ndarray:
@@ -133,9 +140,10 @@ def check_batch(batch, n_in: Optional[int] = None, name: str = "batch") -> Seque
         shapes.check_integers(shapes.check_steps(getattr(batch, field), (n, t), what=f"{name}.{field}"),
                               what=f"{name}.{field}", axes=("batch", "step"),
                               dtype=np.int64 if field == "line_numbers" else np.int32)
-    for field in ("labels", "next_ids"):
+    for field in ("labels", "next_ids", "next_lines"):
         shapes.check_integers(shapes.check_per_sequence(getattr(batch, field), n, what=f"{name}.{field}"),
-                              what=f"{name}.{field}", axes=("batch",))
+                              what=f"{name}.{field}", axes=("batch",),
+                              **({"dtype": np.int64} if field == "next_lines" else {}))
     if len(batch.keys) != n:
         raise ShapeError(f"{name}.keys must be [batch] = ({n},), got {len(batch.keys)} keys")
     if batch.feature_names and len(batch.feature_names) != x.shape[2]:   # none given ([]) is not checked

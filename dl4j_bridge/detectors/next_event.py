@@ -28,7 +28,9 @@ class NextEventDetector(BaseDetector):
     """DeepLog-style next-event model, trained on normal data only.
 
     The RnnOutputLayer's softmax over event (template) ids predicts, at every step, the event of the next
-    step (and, at the last step of a window, the event after the window: ``batch.next_ids``). A step is
+    step (and, at the last step of a window, the event after the window: ``batch.next_ids``, whose line is
+    ``batch.next_lines``; for a part of a session split at ``max_length``, the first event of the next part). A
+    step is
     *unexpected* when the actual event is not among the ``top_g`` most probable ones, or is the
     out-of-vocabulary id (an event never seen in training is an anomaly by definition). Numeric features of
     the batch (``x`` beyond the one-hot ids) are part of the input.
@@ -289,9 +291,10 @@ class NextEventDetector(BaseDetector):
             return {"actual_event": None, "expected_events": [], "probability": None, "actual_line": None}
         real = np.flatnonzero(batch.mask[i] > 0)
         later = real[real > step]
-        actual_line = int(batch.line_numbers[i, later[0]]) if len(later) else None
+        # the next real step's line; for the last step, the record after the sequence (next_ids' event)
+        actual_line = int(batch.line_numbers[i, later[0]]) if len(later) else int(batch.next_lines[i])
         expected = [int(e) for e in s.expected[i] if e >= 0]
-        row = {"actual_event": int(s.detail_actual[i]), "actual_line": actual_line if actual_line != -1 else None,
+        row = {"actual_event": int(s.detail_actual[i]), "actual_line": actual_line if actual_line >= 0 else None,
                "expected_events": expected, "probability": float(s.detail_probability[i])}
         namer = _template_namer(self.pipeline_)
         if namer is not None:

@@ -659,16 +659,26 @@ def _default(cls, parameter: str):
 
 
 def next_record_lines(batch: SequenceBatch, record_lines) -> np.ndarray:
-    """Line number of the record after each window that has a next event (``batch.next_ids >= 0``), -1 for the
-    others: the first of ``record_lines`` (every record the reader gave) after the window's last step. After
-    multi-line records or quarantined lines that is not simply the next line number."""
-    lines = np.unique(np.asarray(list(record_lines), dtype=np.int64))
+    """Line number of the record after each sequence that has a next event (``batch.next_ids >= 0``), -1 for the
+    others: int64 ``[batch]``. The ETL keeps it (``batch.next_lines``: a window's next record, or the first record
+    of a split session's next part); where that is unknown (-1, e.g. ``sequence_batch`` without ``next_lines``),
+    the first of ``record_lines`` (every record the reader gave) after the sequence's last step. After multi-line
+    records or quarantined lines that is not simply the next line number."""
     out = np.full(len(batch), -1, np.int64)
-    if not len(lines) or not len(batch):
+    if not len(batch):
+        return out
+    has_next = np.asarray(batch.next_ids) >= 0
+    kept = getattr(batch, "next_lines", None)   # a batch-like object without it: every line unknown, searched
+    kept = np.full(len(batch), -1, np.int64) if kept is None else np.asarray(kept, dtype=np.int64)
+    known = has_next & (kept >= 0)
+    out[known] = kept[known]
+    lines = np.unique(np.asarray(list(record_lines), dtype=np.int64))
+    search = has_next & ~known
+    if not len(lines) or not search.any():
         return out
     last = batch.line_numbers[np.arange(len(batch)), np.maximum((batch.mask > 0).sum(axis=1) - 1, 0)]
     after = np.searchsorted(lines, last.astype(np.int64), side="right")
-    followed = (np.asarray(batch.next_ids) >= 0) & (after < len(lines))
+    followed = search & (after < len(lines))
     out[followed] = lines[after[followed]]
     return out
 

@@ -503,6 +503,7 @@ class Pipeline:
                 "step_labels": "int32 [batch, time]",
                 "step_ids": "int32 [batch, time]; template ids, 0 = OOV (and padding)",
                 "next_ids": "int32 [batch]; -1 when not requested",
+                "next_lines": "int64 [batch]; line of the next_ids event, -1 when none",
                 "line_numbers": "int64 [batch, time]; 1-based, -1 = padding",
             },
         }

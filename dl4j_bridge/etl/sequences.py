@@ -11,8 +11,12 @@ step labels, line numbers, keys, order values) and emit
 * ``step_labels``: int32 ``[batch, time]`` (0 on padding);
 * ``step_ids``: int32 ``[batch, time]`` template ids (0 on padding, which is
   also the OOV id -- use ``mask``);
-* ``next_ids``: int32 ``[batch]`` template id of the step after each window
-  (``Windows(next_event=True)``; otherwise -1);
+* ``next_ids``: int32 ``[batch]`` template id of the record after each
+  sequence: the step after each window (``Windows(next_event=True)``), or,
+  for a part of a session split at ``Sessions(max_length=...)``, the first
+  step of the session's next part; otherwise -1;
+* ``next_lines``: int64 ``[batch]`` raw line number of that record (the
+  line of the event ``next_ids`` names), -1 where ``next_ids`` is -1;
 * ``line_numbers``: int64 ``[batch, time]`` raw line numbers (-1 on padding);
 * ``keys``: object ``[batch]`` -- session key, or first line number of the
   window;
@@ -82,6 +86,13 @@ class SequenceBatch:
     keys: np.ndarray
     feature_names: list[str] = field(default_factory=list)
     parts: np.ndarray | None = None
+    #: int64 ``[batch]``: line of the record after each sequence (``next_ids``' event), -1 when none; None given
+    #: (batches built before it existed, or without line numbers) reads as all -1
+    next_lines: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.next_lines is None:
+            self.next_lines = np.full(len(self.next_ids) if self.next_ids is not None else 0, -1, np.int64)
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -123,7 +134,8 @@ class SequenceBatch:
                    list(batches[0].feature_names),
                    None if all(b.parts is None for b in batches) else
                    np.concatenate([b.parts if b.parts is not None else np.full(len(b), -1, np.int32)
-                                   for b in batches]))
+                                   for b in batches]),
+                   np.concatenate([b.next_lines for b in batches]))
 
     def part_of(self, i: int) -> int | None:
         """Part index of sequence ``i`` of a split session (0, 1, ...), else None."""
@@ -164,7 +176,8 @@ class Windows:
         Steps between window starts.
     next_event : bool
         Only emit windows followed by another record, and report that
-        record's template id in ``next_ids`` (DeepLog-style training data).
+        record's template id in ``next_ids`` and its line number in
+        ``next_lines`` (DeepLog-style training data).
     pad_last : bool
         If the stream (one split part) is shorter than ``length``, emit it as
         one padded window instead of nothing.
@@ -315,12 +328,15 @@ class _WindowBuilder:
         step_labels = buffer.labels[index].astype(np.int32)
         next_ids = (buffer.ids[starts + length].astype(np.int32) if self.spec.next_event
                     else np.full(len(starts), -1, np.int32))
+        next_lines = (buffer.line_numbers[starts + length].astype(np.int64) if self.spec.next_event
+                      else np.full(len(starts), -1, np.int64))
         return SequenceBatch(
             x=buffer.x[index], mask=np.ones(index.shape, np.float32),
             labels=step_labels.max(axis=1).astype(np.int32), step_labels=step_labels,
             step_ids=buffer.ids[index].astype(np.int32), next_ids=next_ids,
             line_numbers=buffer.line_numbers[index],
-            keys=buffer.line_numbers[starts].astype(object), feature_names=list(self.feature_names))
+            keys=buffer.line_numbers[starts].astype(object), feature_names=list(self.feature_names),
+            next_lines=next_lines)
 
     def _pad(self, steps: Steps) -> SequenceBatch:
         length, n = self.spec.length, len(steps)
@@ -353,7 +369,11 @@ class Sessions:
         default) a longer session is split into
         consecutive parts of ``max_length`` steps (the last one shorter), in
         time order, each a sequence of its own with the same key and its own
-        line numbers, so every record is scored (and trained on).  Splits are
+        line numbers, so every record is scored (and trained on).  Each part
+        but the last carries the first event of the next part as its next
+        event (``next_ids``, ``next_lines``, as a window's), so a next-event
+        model judges the first event of every later part from the part before
+        it; only the session's own first event is never judged.  Splits are
         counted in :attr:`split_sessions` (sessions split) and
         :attr:`extra_parts` (sequences beyond one per session) and logged once
         per pass as a warning; raise ``max_length`` to keep such sessions whole.
@@ -479,6 +499,7 @@ class _SessionBuilder:
         keys = np.asarray(uniques, dtype=object)
         n_sessions = len(uniques)
         row, parts = codes, None
+        followed = None   # split sessions: per row, whether a later part of its session follows it
         limit = self.spec.max_length
         if limit is not None and time > limit and self.spec.overflow == "truncate":
             # the first ``limit`` steps of a longer session only (specs saved before ``overflow``): counted, warned
@@ -509,6 +530,7 @@ class _SessionBuilder:
             session_of_row = np.repeat(np.arange(n_sessions), n_parts)
             part_of_row = np.arange(len(session_of_row)) - first_row[session_of_row]
             parts = np.where(split[session_of_row], part_of_row, -1).astype(np.int32)
+            followed = part_of_row < n_parts[session_of_row] - 1
             keys = keys[session_of_row]
             n_sessions = len(keys)
             time = limit
@@ -522,12 +544,20 @@ class _SessionBuilder:
         step_ids[row, position] = steps.ids
         lines = np.full((n_sessions, time), -1, np.int64)
         lines[row, position] = steps.line_numbers
+        next_ids = np.full(n_sessions, -1, np.int32)
+        next_lines = np.full(n_sessions, -1, np.int64)
+        if followed is not None:
+            # a part with a later part: its next event is that part's first step (the parts are consecutive rows),
+            # so a next-event model judges every part's first event but the session's own first one
+            ahead = np.flatnonzero(followed)
+            next_ids[ahead] = step_ids[ahead + 1, 0]
+            next_lines[ahead] = lines[ahead + 1, 0]
         if self.session_labels is not None:
             labels = np.array([int(self.session_labels.get(k, 0)) for k in keys], np.int32)
         else:
             labels = step_labels.max(axis=1).astype(np.int32)
-        return SequenceBatch(x, mask, labels, step_labels, step_ids, np.full(n_sessions, -1, np.int32),
-                             lines, keys, list(self.feature_names), parts)
+        return SequenceBatch(x, mask, labels, step_labels, step_ids, next_ids, lines, keys,
+                             list(self.feature_names), parts, next_lines)
 
 
 def sequence_from_dict(spec: Mapping[str, Any] | None) -> Windows | Sessions | None:

@@ -223,6 +223,7 @@ def etl_vector(name: str, pipeline: Pipeline, lines: list[str]) -> dict:
             "step_labels": [int(v) for v in batch.step_labels[b][real]],
             "time": int(batch.x.shape[1]) if pipeline.sequence.kind == "windows" else int(real.sum()),
             "next_id": int(batch.next_ids[b]),
+            "next_line": int(batch.next_lines[b]),
             "label": int(batch.labels[b]),
         })
     return {

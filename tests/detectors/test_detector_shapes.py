@@ -39,6 +39,8 @@ BAD_BATCHES = [
     ("step ids", broken(step_ids=BATCH.step_ids[:6]), r"batch.step_ids must be \[batch, time\] = \(12, 10\), got "
                                                       r"shape \(6, 10\): 6 sequences where X has 12"),
     ("next ids", broken(next_ids=BATCH.next_ids[:, None]), r"batch.next_ids must be \[batch\] = \(12,\)"),
+    ("next lines", broken(next_lines=BATCH.next_lines[:5]), r"batch.next_lines must be \[batch\] = \(12,\)"),
+    ("fractional next lines", broken(next_lines=BATCH.next_lines + 0.5), r"batch.next_lines must hold whole numbers"),
     ("keys", broken(keys=BATCH.keys[:3]), r"batch.keys must be \[batch\] = \(12,\), got 3 keys"),
     # a model fitted on it saved, then could not be loaded again ("names 1 features but the network takes 7")
     ("feature names", broken(feature_names=["a"]), r"batch.feature_names names 1 features but batch.x has 7 per step"),
@@ -101,6 +103,8 @@ def test_fit_arguments_are_checked(jvm, no_java, kwargs, message):
     ({"x": np.zeros((2, 3, 1)), "next_ids": [1, np.nan]}, r"next_ids holds nan at \[batch 1\]"),
     ({"x": np.zeros((2, 3, 1)), "next_ids": [2**40, 1]}, r"next_ids must hold whole numbers"),
     ({"x": np.zeros((2, 3, 1)), "line_numbers": np.full((2, 3), 1.5)}, r"line_numbers must hold whole numbers"),
+    ({"x": np.zeros((2, 3, 1)), "next_lines": [3, 4.5]}, r"next_lines must hold whole numbers .*got 4.5 at \[batch 1\]"),
+    ({"x": np.zeros((2, 3, 1)), "next_lines": [3]}, r"next_lines must be \[batch\] = \(2,\)"),
     ({"x": np.zeros((2, 3, 1)), "labels": [0, 1, 1]}, r"labels must be \[batch\] = \(2,\), got shape \(3,\)"),
     ({"x": np.zeros((2, 3, 1)), "keys": ["a"]}, r"keys must be \[batch\] = \(2,\), got 1 keys"),
     ({"x": np.zeros((2, 3, 2)), "feature_names": ["a"]}, r"feature_names names 1 features but x has 2 per step"),

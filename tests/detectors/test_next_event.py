@@ -54,6 +54,32 @@ def test_explain_lists_raw_lines_the_unexpected_event_and_the_expected_ones(next
         assert row["probability"] < 0.5
 
 
+def test_explain_names_the_line_of_the_event_after_the_window_when_the_last_step_decides(next_event_detector):
+    """The last step predicts the record after the window (``next_ids``): its line is ``next_lines``, not null
+    (with ``steps="last"``, DeepLog's protocol, every row was null), and not guessed as the last line + 1."""
+    from dl4j_bridge.detectors import sequence_batch
+
+    normal = cycle_windows(6, seed=21)
+    following = np.full(6, 6, np.int32)                      # never seen in training: unexpected everywhere
+    after = normal.line_numbers[:, -1] + 3                   # blank, bad or continuation lines in between
+    batch = sequence_batch(normal.x, step_ids=normal.step_ids, next_ids=following, line_numbers=normal.line_numbers,
+                           next_lines=after)
+    last = next_event_detector.with_params(steps="last", threshold="fixed", threshold_value=0.5)
+    last.calibrate(normal)
+    rows = last.explain(batch)
+    assert len(rows) == 6
+    for row in rows:
+        assert row["step"] == 9 and row["actual_event"] == 6
+        assert row["actual_line"] == int(after[row["index"]]) == row["line_numbers"][-1] + 3
+    # every step scored: the explaining step is the last one too, the same line
+    rows = next_event_detector.explain(batch)
+    assert [(r["step"], r["actual_line"]) for r in rows] == [(9, int(after[r["index"]])) for r in rows] and rows
+    # where the line is unknown (a batch made without next_lines), it is null rather than guessed
+    unknown = sequence_batch(normal.x, step_ids=normal.step_ids, next_ids=following, line_numbers=normal.line_numbers)
+    assert unknown.next_lines.tolist() == [-1] * 6
+    assert all(r["actual_line"] is None for r in last.explain(unknown))
+
+
 def test_the_share_and_nll_scores_and_k_sigma_threshold(next_event_detector, jvm):
     det = next_event_detector
     det_nll = det.with_params(score="nll", threshold="k_sigma")

@@ -147,3 +147,32 @@ def test_evaluate_explains_an_empty_per_type_table(multiclass, capsys, tmp_path)
     assert "No ROC AUC per type: no test window holds a line of an anomaly type (every value of --kinds-field " \
            "'note'" in text
     assert "negatives: windows without any anomalous line by the labels" in text
+
+
+def test_a_split_sessions_part_is_judged_with_the_next_parts_first_record_not_the_files_next_line():
+    """Parts of a split session interleave with other sessions: the record after part 0 is part 1's first record
+    (``next_lines``), which the truth and the per-type table read, not the file's next record (another session's)."""
+    from dl4j_bridge.detectors import sequence_batch
+    from dl4j_bridge.detectors.run import _per_type, next_record_lines, window_truth
+
+    lines = np.array([[1, 3], [5, 7], [2, 4]])       # session "a": parts (1, 3) and (5, 7); "b": (2, 4)
+    batch = sequence_batch(np.zeros((3, 2, 1), np.float32), step_ids=np.ones((3, 2), int),
+                           next_ids=np.array([1, -1, -1]), next_lines=np.array([5, -1, -1]), line_numbers=lines,
+                           labels=np.array([0, 0, 1]))
+    raw = {1: "ok", 2: "ok", 3: "ok", 4: "scan", 5: "ok", 6: "ok", 7: "ok"}
+    assert next_record_lines(batch, raw.keys()).tolist() == [5, -1, -1]   # line 4 (session "b") is not part 0's
+    assert window_truth(batch, raw, next_event=True, positive=["scan"]).tolist() == [0, 0, 1]
+    kinds = {1: "", 2: "", 3: "", 4: "port_scan", 5: "", 6: "", 7: ""}
+    # the port scan is session b's only: part 0 (0.9) is a negative beside part 1 (0.1)
+    assert _per_type(batch, np.array([0.9, 0.1, 0.8]), kinds, next_event=True) == {"port_scan": 0.5}
+
+
+def test_unjudged_sequences_leave_out_a_later_part_whose_one_event_the_part_before_judged():
+    from dl4j_bridge.cli import unjudged_sequences
+    from dl4j_bridge.detectors import sequence_batch
+
+    batch = sequence_batch(np.zeros((4, 2, 1), np.float32), mask=np.array([[1, 1], [1, 0], [1, 0], [1, 0]]))
+    scored = np.array([2, 0, 0, 0])
+    assert unjudged_sequences(batch, scored).tolist() == [False, True, True, True]   # not split: all three count
+    batch.parts = np.array([0, 1, -1, 0], np.int32)   # a 1-event part 1 (judged by part 0), a 1-event session
+    assert unjudged_sequences(batch, scored).tolist() == [False, False, True, True]

@@ -228,3 +228,41 @@ def test_a_typed_key_no_training_record_has_is_a_warning_for_json_read_without_f
     with caplog.at_level("WARNING"):
         Pipeline(JsonLinesReader(None, types={"status": "int"}), [Template("message")], Windows(length=4)).fit(lines)
     assert "the reader's types name ['status'], which no training record has" in caplog.text
+
+
+def test_next_event_windows_keep_the_line_of_the_record_after_each_window_across_chunks():
+    """``next_lines`` is the line of the event ``next_ids`` names: the next *record*, which after a bad line or a
+    multi-line record is not the window's last line + 1 (the trial: a window ending on line 46, garbage on 47, the
+    next event on 48), also when the window and its next record arrive in different chunks."""
+    from dl4j_bridge.etl import SequenceBatch
+    from dl4j_bridge.etl.sequences import Steps
+
+    lines = np.array([1, 2, 4, 5, 9, 10, 11, 15], np.int64)    # gaps: lines that are no record
+    ids = np.array([1, 2, 3, 4, 5, 6, 7, 8], np.int32)
+    steps = Steps(np.zeros((8, 1), np.float32), ids, np.zeros(8, np.int8), lines)
+    for cut in (8, 3, 5):
+        builder = Windows(length=3, stride=1, next_event=True).builder(["f"])
+        batches = [builder.add(steps.take(slice(0, cut))), builder.add(steps.take(slice(cut, 8))), builder.finish()]
+        batch = SequenceBatch.concat([b for b in batches if b is not None], ["f"])
+        assert batch.next_ids.tolist() == [4, 5, 6, 7, 8]
+        assert batch.next_lines.dtype == np.int64 and batch.next_lines.tolist() == [5, 9, 10, 11, 15], cut
+        assert batch.line_numbers[:, -1].tolist() == [4, 5, 9, 10, 11]
+    # windows without a next event, and a padded short input: no next line
+    plain = Windows(length=3, stride=1).builder(["f"]).add(steps)
+    assert plain.next_ids.tolist() == [-1] * 6 and plain.next_lines.tolist() == [-1] * 6
+    padder = Windows(length=20, next_event=True, pad_last=True).builder(["f"])
+    assert padder.add(steps) is None
+    assert padder.finish().next_lines.tolist() == [-1]
+    assert SequenceBatch.empty(1, ["f"]).next_lines.shape == (0,)
+
+
+def test_the_pipelines_windows_carry_next_lines_past_a_bad_line(syslog_lines):
+    pipeline = Pipeline(reader=TextReader(SYSLOG_FORMAT, mode="lenient"), transforms=[Template("Content")],
+                        sequence=Windows(length=8, stride=3, next_event=True)).fit(syslog_lines)
+    lines = syslog_lines[:30]
+    lines = lines[:11] + ["a garbage line that matches no format"] + lines[11:]
+    batch = pipeline.transform(lines)   # lenient: line 12 is a bad line, the next record is on line 13
+    assert pipeline.report.bad_lines == 1
+    window = int(np.flatnonzero(batch.line_numbers[:, -1] == 11)[0])
+    assert batch.next_lines[window] == 13 and batch.next_ids[window] >= 0
+    assert pipeline.to_dict()["output"]["next_lines"].startswith("int64 [batch]")

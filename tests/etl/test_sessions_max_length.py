@@ -173,3 +173,28 @@ def test_overflow_must_be_split_or_truncate(bad):
         Sessions("k", max_length=4, overflow=bad)
     with pytest.raises(SpecError, match="overflow"):
         sequence_from_dict({"kind": "sessions", "key": "k", "max_length": 4, "overflow": bad})
+
+
+def test_each_part_but_the_last_has_the_next_parts_first_event_as_its_next_event():
+    """A next-event model judges the first event of every later part from the part before it: part k's
+    ``next_ids`` / ``next_lines`` are part k+1's first step (the trial: a never-seen event opening part 1 was
+    judged by nothing and counted nowhere)."""
+    keys = ["a", "b", "a", "a", "b", "a", "a", "a", "b", "a", "a", "a", "a"]
+    order = [5.0, 0.0, 4.0, 6.0, 1.0, 7.0, 8.0, 9.0, 2.0, 10.0, 11.0, 12.0, 13.0]
+    steps = _steps(keys, order)                 # template id = line number
+    _, batch = _build(Sessions("k", max_length=4), [steps])
+    # "a" in time order: lines 3 1 4 6 | 7 8 10 11 | 12 13; "b": 2 5 9 (not split)
+    assert batch.parts.tolist() == [0, 1, 2, -1]
+    assert batch.next_ids.tolist() == [7, 12, -1, -1]
+    assert batch.next_lines.dtype == np.int64 and batch.next_lines.tolist() == [7, 12, -1, -1]
+    # take and concat carry them with their sequences
+    assert take(batch, [1, 3]).next_lines.tolist() == [12, -1]
+    assert SequenceBatch.concat([take(batch, [3]), batch]).next_lines.tolist() == [-1, 7, 12, -1, -1]
+    # max_length=1: every step is a part, and each but the last has the next one as its next event
+    _, single = _build(Sessions("k", max_length=1), [_steps(["a"] * 3, [0, 1, 2])])
+    assert single.next_ids.tolist() == [2, 3, -1] and single.next_lines.tolist() == [2, 3, -1]
+    # sessions not split, and truncated ones, have no next event (a session has no event after it)
+    _, whole = _build(Sessions("k"), [steps])
+    assert whole.next_ids.tolist() == [-1, -1] and whole.next_lines.tolist() == [-1, -1]
+    _, cut = _build(Sessions("k", max_length=4, overflow="truncate"), [steps])
+    assert cut.next_ids.tolist() == [-1, -1] and cut.next_lines.tolist() == [-1, -1]

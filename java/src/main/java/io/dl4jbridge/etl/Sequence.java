@@ -25,9 +25,10 @@ public final class Sequence {
     public final long[] lineNumbers;
     /** 1 when any step label is 1. */
     public final int label;
-    /** Template id of the record after the window (next-event windows), else -1. */
+    /** Template id of the record after the window (next-event windows), or of the first step of the next part
+     *  of a split session, else -1 (Python's {@code next_ids}). */
     public final int nextId;
-    /** Line number of that record, else -1. */
+    /** Line number of that record, else -1 (Python's {@code next_lines}). */
     public final long nextLine;
 
     Sequence(Object key, List<Step> steps, int time, int features, int nextId, long nextLine) {

@@ -13,6 +13,8 @@ import java.util.function.Consumer;
  * A session longer than {@code max_length} steps is split, as Python's {@code Sessions} does, into
  * consecutive parts of {@code max_length} steps (the last one shorter), emitted one after the other as
  * sequences of their own with the same key and {@link Sequence#part} 0, 1, ...: every record is scored.
+ * Each part but the last carries the next part's first step as its next event ({@link Sequence#nextId},
+ * {@link Sequence#nextLine}), so a next-event model judges the first event of every later part.
  * Split sessions and the sequences their parts add are counted; records without a key are counted.
  * With overflow {@code "truncate"} (Python's {@code Sessions(overflow="truncate")}; a spec saved without
  * {@code overflow}, before it existed, reads so) a longer session keeps its first {@code max_length} steps
@@ -124,8 +126,13 @@ public final class SessionAssembler implements SequenceAssembler {
         splitSessions++;
         int part = 0;
         for (int from = 0; from < steps.size(); from += maxLength, part++) {
-            List<Step> piece = steps.subList(from, Math.min(steps.size(), from + maxLength));
-            out.accept(new Sequence(key, part, piece, piece.size(), features, -1, -1));
+            int to = Math.min(steps.size(), from + maxLength);
+            List<Step> piece = steps.subList(from, to);
+            // a part with a later part: its next event is that part's first step (Python's next_ids, next_lines),
+            // so a next-event model judges the first event of every later part from the part before it
+            Step next = to < steps.size() ? steps.get(to) : null;
+            out.accept(new Sequence(key, part, piece, piece.size(), features,
+                    next == null ? -1 : next.templateId, next == null ? -1 : next.line));
         }
         extraParts += part - 1;
     }

@@ -28,7 +28,8 @@ public final class ScoredSequence {
     /** The step that explains the score (index into {@link #lines}), -1 when none was scored. */
     public final int step;
     /** Next event: raw line of the event that came after {@link #step} (for the last step of a window,
-     *  the record after the window); classifier: the line of {@link #step}. */
+     *  the record after the window; of a split session's part, the next part's first record), -1 when
+     *  unknown ({@code actual_line} null); classifier: the line of {@link #step}. */
     public final long eventLine;
     /** Next event: the actual event id; classifier: the most probable class at {@link #step}. */
     public final int actual;
@@ -95,7 +96,7 @@ public final class ScoredSequence {
                 out.put("actual_line", null);
             } else {
                 out.put("actual_event", actual);
-                out.put("actual_line", step + 1 < lines.length ? (Object) lines[step + 1] : null);
+                out.put("actual_line", eventLine >= 0 ? (Object) eventLine : null);
                 out.put("expected_events", java.util.Arrays.stream(expected).boxed().collect(java.util.stream.Collectors.toList()));
                 out.put("probability", probability);
                 out.put("actual_template", actualTemplate);

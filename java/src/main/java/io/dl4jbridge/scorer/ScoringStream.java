@@ -114,7 +114,7 @@ public final class ScoringStream {
             if (s.anomaly) {
                 flagged++;
             }
-            if (s.scoredSteps == 0) {
+            if (isUnjudged(s)) {
                 unjudged++;
             }
             out.accept(s);
@@ -152,9 +152,19 @@ public final class ScoringStream {
     }
 
     /**
+     * Whether a scored sequence had no step to judge and its events went unjudged (Python's
+     * {@code cli.unjudged_sequences}): no scored step, except a later part (1, 2, ...) of a session split at
+     * {@code max_length}, whose one event was judged as the next event of the part before it.
+     */
+    static boolean isUnjudged(ScoredSequence s) {
+        return s.scoredSteps == 0 && s.part < 1;
+    }
+
+    /**
      * Sequences scored so far that had no step to judge: with a next-event model on sessions, a session of one
      * event (nothing predicts its first event, and it has no next one). They score 0 and count in
-     * {@link #scored()}, but were never judged.
+     * {@link #scored()}, but were never judged. A one-event later part of a split session is not one of them
+     * (the part before it judged its event).
      */
     public long unjudged() {
         return unjudged;

@@ -122,6 +122,15 @@ public class AssemblerTest {
         assertEquals(13f, out.get(2).x[1], 0f);
         assertEquals(1, s.splitSessions());
         assertEquals(2, s.extraParts());
+        // each part but the last: the next part's first step is its next event (Python's next_ids, next_lines)
+        long[] nextLines = new long[4];
+        int[] nextIds = new int[4];
+        for (int i = 0; i < 4; i++) {
+            nextLines[i] = out.get(i).nextLine;
+            nextIds[i] = out.get(i).nextId;
+        }
+        assertArrayEquals(new long[]{7, 12, -1, -1}, nextLines);
+        assertArrayEquals("template id = line here", new int[]{7, 12, -1, -1}, nextIds);
 
         SessionAssembler exact = new SessionAssembler(3, 1, 0);   // within max_length: one sequence, no part
         List<Sequence> whole = new ArrayList<>();
@@ -155,6 +164,8 @@ public class AssemblerTest {
         assertArrayEquals(new long[]{14, 15, 16, 17}, out.get(2).lineNumbers);
         for (Sequence q : out) {
             assertEquals(-1, q.part);
+            assertEquals("a truncated session has no event after it", -1, q.nextId);
+            assertEquals(-1L, q.nextLine);
         }
         assertEquals("the anomalous line 13 is cut: a's label is 0", 0, out.get(0).label);
         assertEquals(2, s.truncatedSessions());

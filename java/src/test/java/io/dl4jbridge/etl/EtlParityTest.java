@@ -109,6 +109,8 @@ public class EtlParityTest {
             assertEquals(where + ": steps", e.get("line_numbers").size(), s.length);
             assertEquals(where + ": time", e.get("time").asInt(), s.time);
             assertEquals(where + ": next id", e.get("next_id").asInt(), s.nextId);
+            assertEquals(where + ": next line (the line of the next id's event)", e.get("next_line").asLong(),
+                    s.nextLine);
             assertEquals(where + ": label", e.get("label").asInt(), s.label);
             for (int t = 0; t < s.time; t++) {
                 if (t >= s.length) {

@@ -71,6 +71,8 @@ public class LogAnomalyScorerTest {
             assertTrue(r.step >= 0 && r.step < 10);
             long want = r.step + 1 < 10 ? r.lines[r.step + 1] : s.nextLine;
             assertEquals("the line of the (un)expected event", want, r.eventLine);
+            assertTrue("actual_line is that line, also for the last step (the record after the window): " + r.toJson(),
+                    r.toJson().contains("\"actual_line\": " + want + ","));
             assertEquals(d.spec.templateText(r.actual), r.actualTemplate);
             assertTrue(r.toJson(), r.toJson().startsWith("{\"index\": " + b + ", \"key\": " + r.key + ", \"score\": "));
         }
@@ -83,6 +85,55 @@ public class LogAnomalyScorerTest {
             flagged += r.anomaly ? 1 : 0;
         }
         assertTrue("some windows flagged, some not: " + flagged, flagged > 0 && flagged < results.size());
+    }
+
+    /** The last step of a window decides: actual_line is the record after the window (steps "last": every row). */
+    @Test
+    public void withStepsLastEveryRowNamesTheLineOfTheRecordAfterTheWindow() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", -1, 1,
+                TestDetectors.NEXT_EVENT_SCORING.replace("\"all\"", "\"last\""));
+        List<ScoredSequence> results = LogAnomalyScorer.load(d.zip.toPath()).score(ParityVectors.lines(d.vector));
+        assertEquals(d.sequences.size(), results.size());
+        int gaps = 0;
+        for (int b = 0; b < results.size(); b++) {
+            ScoredSequence r = results.get(b);
+            long next = d.sequences.get(b).nextLine;
+            assertEquals(9, r.step);
+            assertTrue(next > r.lines[9]);
+            gaps += next > r.lines[9] + 1 ? 1 : 0;   // bad, blank or continuation lines in between
+            assertTrue(r.toJson(), r.toJson().contains("\"actual_line\": " + next + ","));
+        }
+        assertTrue("the vector has windows followed by a line that is no record", gaps > 0);
+    }
+
+    /**
+     * A session split at max_length: each part but the last has the next part's first event as its next event, so
+     * the first event of every later part is judged (by the part before it) and no later part counts as unjudged.
+     */
+    @Test
+    public void thePartsOfASplitSessionJudgeTheFirstEventOfTheNextPart() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_csv_sessions.json", "next_event", -1, 1,
+                TestDetectors.NEXT_EVENT_SCORING.replace("\"all\"", "\"last\""));
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        ScoringStream stream = scorer.open("<lines>");
+        List<ScoredSequence> results = new ArrayList<>();
+        for (String line : ParityVectors.lines(d.vector)) {
+            stream.accept(line, results::add);
+        }
+        stream.finish(results::add);
+        int followed = 0;
+        for (int b = 0; b < results.size(); b++) {
+            ScoredSequence r = results.get(b);
+            if (r.part >= 0 && b + 1 < results.size() && results.get(b + 1).part == r.part + 1) {
+                followed++;
+                ScoredSequence next = results.get(b + 1);
+                assertEquals("the last step predicts the next part's first event", r.lines.length - 1, r.step);
+                assertEquals(next.lines[0], r.eventLine);
+                assertTrue(r.toJson(), r.toJson().contains("\"actual_line\": " + next.lines[0] + ","));
+            }
+        }
+        assertEquals("db and web are split in two parts each", 2, followed);
+        assertEquals(0, stream.unjudged());
     }
 
     @Test
