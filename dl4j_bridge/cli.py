@@ -162,9 +162,10 @@ def _load(model: str, trusted: bool):
 
 def cmd_train(args) -> int:
     import dl4j_bridge as db
-    from .detectors.run import ConfigError, load_config, train, validate
+    from .detectors.run import ConfigError, load_config, require_report_extras, train, validate
 
     config = load_config(args.config)
+    require_report_extras("dl4j-bridge train")
     try:
         validate(config)   # typos in the config fail at once, before the JVM starts
         db.start_jvm()
@@ -484,8 +485,9 @@ def cmd_evaluate(args) -> int:
     from .atomicfile import atomic_write_text
     from .detectors.report import Report, explanations_markdown
     from .detectors.run import (PER_TYPE_HEADING, RUNTIME_TEXT, _order, _per_type, absent_classes, check_labelled,
-                                line_columns, no_type_text, runtime, window_truth)
+                                line_columns, no_type_text, require_report_extras, runtime, window_truth)
 
+    require_report_extras("dl4j-bridge evaluate")
     if args.quarantine is not None and _same_file(args.input, args.quarantine):
         raise UsageError(f"--quarantine {args.quarantine} is the input file: writing it would destroy the lines being "
                          "read; write it elsewhere")
@@ -599,7 +601,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except BrokenPipeError:   # `doctor | head -3`: quietly, as score
             _quiet_stdout()
             return EXIT_BROKEN_PIPE
-    from .errors import Dl4jBridgeError, JavaError, JavaIOError, JavaNotFoundError, TrainingDivergedError
+    from .errors import (Dl4jBridgeError, JavaError, JavaIOError, JavaNotFoundError, MissingExtraError,
+                         TrainingDivergedError)
     from .etl import BadLineError
     from .etl.errors import QuarantineError
 
@@ -613,6 +616,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"dl4j-bridge {args.command}: {error}\n  {_STRICT_HINTS[args.command]}", file=sys.stderr)
         return EXIT_INPUT
     except QuarantineError as error:   # evaluate / train: the bad lines could not be written, not an input error
+        print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
+        return EXIT_OTHER
+    except MissingExtraError as error:   # this Python lacks a package: not the input's fault
         print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
         return EXIT_OTHER
     except (JavaError, JavaNotFoundError, MemoryError) as error:

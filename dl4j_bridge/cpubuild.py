@@ -16,12 +16,15 @@ each needs the whole instruction-set family below, not only its namesake flag.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
 from typing import FrozenSet, Iterable, Optional
 
 EXTENSION_PROPERTY = "org.bytedeco.javacpp.platform.extension"
+log = logging.getLogger(__name__)
+
 ENV_VARIABLE = "DL4J_BRIDGE_CPU_BUILD"
 
 _HASWELL = frozenset({"avx", "avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "popcnt"})
@@ -95,6 +98,7 @@ def choose(requested: Optional[str], classpath: Iterable[str], flags: Optional[F
     ValueError
         For an unknown name, or a build this CPU cannot run (it would crash the process).
     """
+    source = "" if requested else (f" (from ${ENV_VARIABLE})" if os.environ.get(ENV_VARIABLE) else "")
     requested = (requested or os.environ.get(ENV_VARIABLE) or "auto").strip().lower()
     flags = cpu_flags() if flags is None else flags
     if requested == "auto":
@@ -104,11 +108,17 @@ def choose(requested: Optional[str], classpath: Iterable[str], flags: Optional[F
                 return build
         return "generic"
     if requested not in BUILDS:
-        raise ValueError(f"unknown CPU build {requested!r}: use 'auto' or one of {sorted(BUILDS)}")
+        raise ValueError(f"unknown CPU build {requested!r}{source}: use 'auto' or one of {sorted(BUILDS)}")
     if not runnable(requested, flags):
         missing = sorted(BUILDS[requested][1] - flags)
-        raise ValueError(f"this CPU cannot run the {requested} build of nd4j-native (it lacks {', '.join(missing)}); "
-                         f"use cpu_build='auto' or 'generic'")
+        raise ValueError(f"this CPU cannot run the {requested} build of nd4j-native{source} (it lacks "
+                         f"{', '.join(missing)}); use cpu_build='auto' or 'generic'")
+    if requested != "generic" and classpath is not None:
+        shipped = shipped_builds(classpath)
+        if shipped and requested not in shipped:
+            log.warning("the %s build of nd4j-native%s is not among the jars of this build (%s): JavaCPP loads the "
+                        "generic one, slower than 'auto' would pick; add its jar to build.gradle, or use 'auto'",
+                        requested, source, ", ".join(sorted(shipped)))
     return requested
 
 

@@ -27,6 +27,11 @@ class JVMForkedError(Dl4jBridgeError, RuntimeError):
     """The JVM was used in a process forked after it started; a JVM does not survive ``fork``."""
 
 
+class MissingExtraError(Dl4jBridgeError, ImportError):
+    """An optional dependency a command needs is not installed (the ``report`` extra: scikit-learn and matplotlib
+    for metrics, baselines and plots); the message names the modules and the pip command."""
+
+
 class JavaNotFoundError(Dl4jBridgeError):
     """No Java runtime was found to start the JVM with."""
 

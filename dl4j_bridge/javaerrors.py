@@ -58,7 +58,29 @@ def convert(java_exception) -> JavaError:
                 setting, advice = memory.out_of_memory_advice(str(sw.toString()), session.running_config())
                 return JavaOutOfMemoryError(name, message, str(sw.toString()), setting=setting, advice=advice)
             return py_type(name, message, str(sw.toString()))
-    return JavaError(name, message, str(sw.toString()))
+    trace = str(sw.toString())
+    advice = native_library_advice(trace)
+    return JavaError(name, message + (f" -- {advice}" if advice else ""), trace)
+
+
+#: Where JavaCPP unpacks the native libraries (nd4j-native, OpenBLAS) and how to move it, for the advice below.
+_CACHE_HOW = ("JavaCPP unpacks ND4J's native libraries into its cache directory (default ~/.javacpp/cache, under "
+              "Java's user.home, which $HOME does not change) and loads them from there. ")
+_CACHE_MOVE = ("point it at a writable directory with free space: start_jvm(jvm_options=[\"-Dorg.bytedeco.javacpp."
+               "cachedir=/path/to/cache\"]), or for the dl4j-bridge command and the JVM launcher "
+               "JAVA_TOOL_OPTIONS=-Dorg.bytedeco.javacpp.cachedir=/path/to/cache")
+
+
+def native_library_advice(stack_trace: str) -> str:
+    """What to do about a native library that did not load (JavaCPP's cache), from a Java stack trace; ``""`` when
+    the trace is not about that."""
+    if "Could not create the cache" in stack_trace:
+        return _CACHE_HOW + "It could not create that directory: make it writable, or " + _CACHE_MOVE
+    if "UnsatisfiedLinkError" in stack_trace and "java.library.path" in stack_trace:
+        return (_CACHE_HOW + "A library was not found there: the cache's disk may be full or the cache damaged (a "
+                "process killed while unpacking); free space, or delete the cache directory so that it is unpacked "
+                "again, or " + _CACHE_MOVE + " (`dl4j-bridge doctor` checks that the native libraries load)")
+    return ""
 
 
 @contextlib.contextmanager

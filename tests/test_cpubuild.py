@@ -31,6 +31,22 @@ def test_explicit_builds_env_variable_and_refusals(monkeypatch):
         cpubuild.choose("avx2", SHIPPED, frozenset({"avx"}))
     with pytest.raises(ValueError, match="unknown CPU build 'sse9'"):
         cpubuild.choose("sse9", SHIPPED, HASWELL)
+    # a value from the environment says so (the message named no variable)
+    monkeypatch.setenv(cpubuild.ENV_VARIABLE, "nonsense")
+    with pytest.raises(ValueError, match=r"unknown CPU build 'nonsense' \(from \$DL4J_BRIDGE_CPU_BUILD\)"):
+        cpubuild.choose(None, SHIPPED, HASWELL)
+
+
+def test_a_build_that_is_not_shipped_is_a_warning_not_a_silent_generic(caplog):
+    """avx512 asked for on a CPU that runs it but without its jar: JavaCPP loaded generic, and doctor said ready."""
+    with caplog.at_level("WARNING", logger="dl4j_bridge.cpubuild"):
+        assert cpubuild.choose("avx512", SHIPPED, SKYLAKE_X) == "avx512"
+    assert "the avx512 build of nd4j-native is not among the jars of this build (avx2, generic)" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="dl4j_bridge.cpubuild"):
+        cpubuild.choose("avx2", SHIPPED, HASWELL)
+        cpubuild.choose("generic", SHIPPED, HASWELL)
+    assert not caplog.records
 
 
 def test_cpu_flags_and_loaded_build_parsing(tmp_path):

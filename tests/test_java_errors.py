@@ -123,3 +123,29 @@ def test_every_java_call_site_of_the_package_is_guarded():
         if "java_errors" not in text and "java_call" not in text and "_calling_java" not in text:
             unguarded.append(str(path.relative_to(package)))
     assert unguarded == [], f"modules calling io.dl4jbridge classes without java_errors(): {unguarded}"
+
+
+def test_a_javacpp_cache_that_cannot_be_created_says_where_it_is_and_how_to_move_it(dist):
+    """It said only 'Could not create the cache: Set the "org.bytedeco.javacpp.cachedir" system property.'"""
+    from bridge_testing import assert_ok, run_python
+
+    out = assert_ok(run_python("""
+        import dl4j_bridge as db
+        db.start_jvm(jvm_options=["-Duser.home=/proc/nope", "-Djava.io.tmpdir=/proc/nope",
+                                  "-Dorg.bytedeco.javacpp.cachedir=/proc/nope/cache"])
+        try:
+            db.Network(db.LSTMConfig(n_in=3, n_out=2))
+        except db.JavaError as e:
+            print("RAISED |", e)
+    """))
+    assert "RAISED | java.lang.UnsatisfiedLinkError" in out and "Could not create the cache" in out, out
+    assert "~/.javacpp/cache" in out and "JAVA_TOOL_OPTIONS=-Dorg.bytedeco.javacpp.cachedir=" in out
+
+
+def test_a_native_library_missing_from_the_cache_gets_advice_and_other_errors_none():
+    from dl4j_bridge.javaerrors import native_library_advice
+
+    trace = ("java.lang.UnsatisfiedLinkError: no jniopenblas_nolapack in java.library.path: /usr/java/packages/lib\n"
+             "\tat java.base/java.lang.ClassLoader.loadLibrary(ClassLoader.java:2434)")
+    assert "the cache's disk may be full" in native_library_advice(trace)
+    assert native_library_advice("java.lang.IllegalStateException: boom\n\tat x.y(Z.java:1)") == ""

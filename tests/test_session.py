@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bridge_testing import assert_ok, run_python
 
 
@@ -38,7 +40,7 @@ def test_bad_arguments_are_refused_before_the_jvm_starts(dist):
         import dl4j_bridge as db
         for kwargs in (dict(heap=2048), dict(heap="lots"), dict(heap="1m"), dict(max_bytes="8 GB"),
                        dict(jvm_options="-Dfoo=1"), dict(jvm_options=["foo"]), dict(threads="2"),
-                       dict(threads=0)):
+                       dict(threads=0), dict(max_bytes="1k")):
             try:
                 db.start_jvm(**kwargs)
             except db.JVMConfigurationError as e:
@@ -48,7 +50,9 @@ def test_bad_arguments_are_refused_before_the_jvm_starts(dist):
         config = db.start_jvm(heap="1g")
         print("RUNNING", config.heap)
     """))
-    assert out.count("REFUSED") == 8 and "STARTED" not in out, out
+    assert out.count("REFUSED") == 9 and "STARTED" not in out, out
+    # a max_bytes of 1k made a fit crawl for minutes in JavaCPP's retries, deaf to Ctrl-C
+    assert "max_bytes='1k' is too small" in out and "crawls for minutes" in out
     assert "RUNNING 1g" in out
     assert "heap must be a size string such as '4g'" in out and "at least '64m'" in out
     assert "wrap it in a list" in out and "threads must be an integer >= 1" in out
@@ -463,3 +467,19 @@ def test_ctrl_c_in_a_script_is_a_keyboard_interrupt_and_the_network_stays_usable
     for where in ("fit", "python"):
         assert f"INTERRUPTED {where}\nFINALLY {where}" in proc.stdout, proc.stdout + proc.stderr
     assert "USABLE (2, 20, 2)" in proc.stdout
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "4,2", "-1"])
+def test_an_omp_num_threads_nd4j_cannot_read_is_refused_before_the_jvm_starts(dist, value):
+    """ND4J threw NumberFormatException: For input string: "abc", naming no variable; threads= overrides it."""
+    out = assert_ok(run_python("""
+        import dl4j_bridge as db
+        try:
+            db.start_jvm()
+        except db.JVMConfigurationError as e:
+            print("REFUSED |", e)
+        config = db.start_jvm(threads=1)
+        print("RUNNING", config.threads)
+    """, env={"OMP_NUM_THREADS": value}))
+    assert f"REFUSED | OMP_NUM_THREADS={value!r} in the environment is not a thread count" in out, out
+    assert "start_jvm(threads=N)" in out and "RUNNING 1" in out

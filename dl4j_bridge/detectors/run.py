@@ -1060,6 +1060,38 @@ def train(config: dict) -> dict:
     return summary
 
 
+#: The modules of the ``report`` extra (pyproject.toml): import name -> distribution name.
+REPORT_MODULES = {"sklearn": "scikit-learn", "matplotlib": "matplotlib"}
+
+
+def require_report_extras(command: str) -> None:
+    """Refuse at once, before the JVM starts and any model is trained, when the ``report`` extra is missing: the
+    metrics, baselines and plots of ``train`` / ``evaluate`` need it (it failed after the first detector's training,
+    as an "unexpected ModuleNotFoundError").
+
+    Raises
+    ------
+    MissingExtraError
+        Naming the missing distributions and the pip command.
+    """
+    import importlib.util
+
+    from ..errors import MissingExtraError
+
+    missing = []
+    for module, distribution in REPORT_MODULES.items():
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(distribution)
+    if missing:
+        raise MissingExtraError(f"{command} needs {' and '.join(missing)} (the 'report' extra: metrics, baselines "
+                                "and plots), which this Python does not have: pip install 'dl4j-bridge[report]' "
+                                "(in a checkout: pip install -e '.[report]', which make demo and make test run)")
+
+
 def runtime() -> dict:
     """What the run's figures depend on besides the seed and the data: ``{"dl4j_bridge", "dl4j", "nd4j_threads",
     "nd4j_cpu_build", "numpy_blas_threads"}`` (strings; the thread counts as the libraries report them).

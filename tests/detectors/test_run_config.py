@@ -486,3 +486,19 @@ def test_a_key_split_takes_the_runs_seed_unless_it_sets_its_own(tmp_path):
     assert build_pipeline(config(tmp_path, text.replace("[output]\nseed = 3\n", ""))).split.seed == 7   # the default
     own = text.replace('key = "service"', 'key = "service"\nseed = 5', 1)
     assert build_pipeline(config(tmp_path, own)).split.seed == 5
+
+
+def test_train_without_the_report_extra_is_refused_at_once_with_the_pip_command(tmp_path, capsys, monkeypatch):
+    """scikit-learn missing was an "unexpected ModuleNotFoundError" (exit 4) after the first detector's training."""
+    from dl4j_bridge.cli import main
+    from dl4j_bridge.detectors import run
+
+    path = tmp_path / "run.toml"
+    config(tmp_path, BASE)   # writes run.toml and the data file
+    monkeypatch.setattr(run, "REPORT_MODULES", {"sklearn": "scikit-learn", "no_such_module_xyz": "no-such-dist"})
+    assert main(["train", "--config", str(path)]) == 4
+    err = capsys.readouterr().err
+    assert "dl4j-bridge train needs no-such-dist (the 'report' extra" in err and "pip install 'dl4j-bridge[report]'" in err
+    assert "unexpected" not in err and not (tmp_path / "models").exists()
+    assert main(["evaluate", "--model", str(tmp_path / "none.zip"), "--input", str(tmp_path / "train.jsonl")]) == 4
+    assert "dl4j-bridge evaluate needs no-such-dist" in capsys.readouterr().err
