@@ -26,7 +26,10 @@ import signal
 import stat
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
+
+if TYPE_CHECKING:   # numpy is imported where it is used: `dl4j-bridge --help` stays fast
+    import numpy as np
 
 log = logging.getLogger("dl4j_bridge.cli")
 
@@ -132,6 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--quarantine", default=None, metavar="FILE",
                        help="lenient mode: write the rejected lines (file, line, field, reason, text) to FILE")
     evaluate = commands.add_parser("evaluate", help="metrics, plots and a report on labelled logs")
+    for command in (train, score, evaluate):   # the JVM's limits, as start_jvm's arguments (fixed when it starts)
+        jvm = command.add_argument_group("JVM", "memory and threads of the JVM this command starts (start_jvm's "
+                                                "arguments; the launcher takes JAVA_OPTS)")
+        jvm.add_argument("--heap", default=None, metavar="SIZE", help="Java heap, e.g. 4g (default 2g)")
+        jvm.add_argument("--max-physical-bytes", default=None, metavar="SIZE",
+                         help="bound on the process's resident memory, e.g. 8g (default: JavaCPP's, from the heap)")
+        jvm.add_argument("--threads", type=int, default=None, metavar="N",
+                         help="ND4J's threads (OMP_NUM_THREADS; default: the environment's, else the cores)")
     for command in (doctor, train, score, evaluate):   # -v after the command too (`train -v` was refused)
         command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                              help="log at DEBUG level (as dl4j-bridge -v COMMAND)")
@@ -148,11 +159,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(model: str, trusted: bool):
+def start_jvm(args) -> None:
+    """The command's JVM, with its ``--heap``, ``--max-physical-bytes`` and ``--threads``."""
     import dl4j_bridge as db
+
+    db.start_jvm(heap=args.heap, max_physical_bytes=args.max_physical_bytes, threads=args.threads)
+
+
+def _load(model: str, trusted: bool, args):
     from .detectors import load_detector
 
-    db.start_jvm()
+    start_jvm(args)
     detector = load_detector(model, trusted=trusted)
     if detector.pipeline_ is None:
         raise CommandInputError(f"{model} holds no ETL spec (dl4j_bridge.etl_spec.json); save the detector "
@@ -161,14 +178,13 @@ def _load(model: str, trusted: bool):
 
 
 def cmd_train(args) -> int:
-    import dl4j_bridge as db
     from .detectors.run import ConfigError, load_config, require_report_extras, train, validate
 
     config = load_config(args.config)
     require_report_extras("dl4j-bridge train")
     try:
         validate(config)   # typos in the config fail at once, before the JVM starts
-        db.start_jvm()
+        start_jvm(args)
         summary = train(config)
     except ConfigError as error:   # which file the table and key are in
         raise ConfigError(f"{args.config}: {error}") from error
@@ -210,7 +226,7 @@ def cmd_score(args) -> int:
     if args.quarantine is not None and args.output != "-" and (
             os.path.abspath(args.output) == os.path.abspath(args.quarantine) or _same_file(args.output, args.quarantine)):
         raise UsageError(f"--output and --quarantine are the same file ({args.quarantine}): give them two files")
-    detector = _load(args.model, args.trusted)
+    detector = _load(args.model, args.trusted, args)
     if args.threshold is not None:
         detector.threshold_ = float(args.threshold)
     _reading_mode(detector.pipeline_.reader, args)
@@ -491,7 +507,7 @@ def cmd_evaluate(args) -> int:
     if args.quarantine is not None and _same_file(args.input, args.quarantine):
         raise UsageError(f"--quarantine {args.quarantine} is the input file: writing it would destroy the lines being "
                          "read; write it elsewhere")
-    detector = _load(args.model, args.trusted)
+    detector = _load(args.model, args.trusted, args)
     _reading_mode(detector.pipeline_.reader, args)
     threshold_method = detector.threshold_method_
     if args.threshold is not None:   # the report says where the threshold came from, not the saved method's figures
@@ -626,7 +642,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
             return EXIT_INPUT
         # the JVM failed (out of memory, a DL4J error, no Java): not the input's fault, as the launcher says (4)
-        print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
+        flag = {"heap": "--heap", "max_physical_bytes": "--max-physical-bytes"}.get(getattr(error, "setting", None))
+        print(f"dl4j-bridge {args.command}: {error}"
+              + (f" (on the command line: {flag} SIZE)" if flag and hasattr(args, "heap") else ""), file=sys.stderr)
         return EXIT_OTHER
     except (Dl4jBridgeError, OSError, ValueError) as error:
         print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)

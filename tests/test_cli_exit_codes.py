@@ -22,3 +22,26 @@ def test_a_failure_of_the_jvm_is_4_and_one_of_the_input_or_settings_3(monkeypatc
     monkeypatch.setattr(cli, "cmd_score", fail)
     assert cli.main(["score", "--model", "m.zip", "--input", "x.log"]) == code
     assert str(error) in capsys.readouterr().err
+
+
+def test_the_commands_take_the_jvms_heap_physical_limit_and_threads(monkeypatch, capsys, tmp_path):
+    """The CLI always started the JVM with start_jvm's defaults, while its out-of-memory advice said to raise
+    start_jvm(heap=...): the limits are options of train, score and evaluate now, and the advice names them."""
+    import dl4j_bridge as db
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.log").write_text("a line\n")
+    seen = []
+    monkeypatch.setattr(db, "start_jvm", lambda **kwargs: seen.append(kwargs))
+
+    def load(model, trusted):
+        raise JavaOutOfMemoryError("java.lang.OutOfMemoryError", "Java heap space", setting="heap", advice="more")
+
+    monkeypatch.setattr("dl4j_bridge.detectors.load_detector", load)
+    assert cli.main(["score", "--model", "m.zip", "--input", "x.log", "--heap", "4g", "--max-physical-bytes", "12g",
+                     "--threads", "3"]) == 4
+    assert seen == [{"heap": "4g", "max_physical_bytes": "12g", "threads": 3}]
+    assert "(on the command line: --heap SIZE)" in capsys.readouterr().err
+    for command in (["train", "--config", "run.toml"], ["evaluate", "--model", "m.zip", "--input", "x.log"]):
+        args = cli.build_parser().parse_args(command + ["--heap", "1g", "--threads", "2"])
+        assert (args.heap, args.max_physical_bytes, args.threads) == ("1g", None, 2)
