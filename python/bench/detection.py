@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gzip
 import logging
 import os
 import sys
@@ -69,10 +68,11 @@ DEEPLOG_DROPOUT = 0.2
 
 
 def deeplog_detector(vocabulary: KeyVocabulary, seed: int, dropout: float = DEEPLOG_DROPOUT,
-                     l2: float = 0.0, layer_type: str = "GravesLSTM", batch_size: int = 512) -> NextEventDetector:
+                     l2: float = 0.0, layer_type: str = "GravesLSTM", batch_size: int = 512,
+                     lr_schedule: dict | None = None) -> NextEventDetector:
     return NextEventDetector(top_g=9, score="count", steps="last", n_events=vocabulary.n_events,
                              end_id=vocabulary.end_id, hidden_sizes=(64, 64), layer_type=layer_type,
-                             dropout=dropout, l2=l2,
+                             dropout=dropout, l2=l2, lr_schedule=lr_schedule,
                              epochs=120, batch_size=batch_size, learning_rate=0.01, updater="adam", patience=0,
                              validation_fraction=0.0, seed=seed, normalize=False)
 
