@@ -14,7 +14,7 @@ import math
 import os
 import threading
 from pathlib import Path
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional, Tuple, Union
 
 import numpy as np
 

@@ -25,7 +25,6 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 from ..errors import ModelFileError
 from ..modelfile import _DAMAGE_HINT as DAMAGED_HINT

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import EtlError, SpecError
+from .errors import SpecError
 
 __all__ = ["SequenceBatch", "Steps", "Windows", "Sessions", "sequence_from_dict"]
 
@@ -289,7 +289,7 @@ class _WindowBuilder:
                 return None
         buffer = steps if self.buffer is None else Steps.concat([self.buffer, steps])
         buffer_start = self.seen - len(buffer)   # the stream index of buffer[0]: the buffer ends at the last step
-        length, stride = self.spec.length, self.spec.stride
+        stride = self.spec.stride
         last_start = len(buffer) - self._need
         if last_start < 0:
             self.buffer = buffer
