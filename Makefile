@@ -37,7 +37,10 @@ $(STAMPS)/gradle:
 	@command -v $(GRADLE) >/dev/null 2>&1 || { \
 	  echo "installing Debian's gradle (needs apt)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gradle >/dev/null; }
-	@$(GRADLE) --version >/dev/null 2>&1 || { echo "gradle does not run: see 'gradle --version'"; exit 1; }
+	@out=$$($(GRADLE) --version 2>&1) || { printf '%s\n' "$$out" | grep -v '^[[:space:]]*$$' | uniq | head -n 6; \
+	  echo "gradle does not run ('$(GRADLE) --version' fails, its first lines above): it needs a JDK 11+ (17 is tested):"; \
+	  echo "install one (apt-get install openjdk-17-jdk-headless) or fix JAVA_HOME (now: '$$JAVA_HOME'; unset it to use the PATH's java)"; \
+	  exit 1; }
 	@touch $@
 
 # The project venv, (re)made when it is gone or has no pip (an interrupted creation, an upgraded OS Python).

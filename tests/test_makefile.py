@@ -78,6 +78,17 @@ def test_a_build_stamp_without_the_build_remakes_it_and_only_then(tmp_path):
     assert proc.returncode == 0 and len(calls.read_text().splitlines()) == 2, proc.stdout + proc.stderr
 
 
+def test_gradle_that_does_not_run_shows_its_words_and_what_to_do(tmp_path):
+    """It said only "gradle does not run: see 'gradle --version'", gradle's own output hidden."""
+    tree, gradle = _tree(tmp_path, '#!/bin/sh\necho\necho "ERROR: JAVA_HOME is set to an invalid directory: /nope"\n'
+                                   'echo\necho "Please set the JAVA_HOME variable"\nexit 1\n')
+    proc = _run(tree, ".make/gradle", f"GRADLE={gradle}", env={"JAVA_HOME": "/nope"})
+    assert proc.returncode != 0 and not (tree / ".make" / "gradle").exists()
+    assert "ERROR: JAVA_HOME is set to an invalid directory: /nope" in proc.stdout, proc.stdout
+    assert "apt-get install openjdk-17-jdk-headless" in proc.stdout and "JAVA_HOME" in proc.stdout
+    assert "now: '/nope'" in proc.stdout
+
+
 def test_the_install_stamp_is_remade_when_a_package_is_gone(tmp_path):
     """The stamp alone kept `make` from reinstalling after `pip uninstall JPype1`: every later step failed."""
     import importlib.util
