@@ -24,7 +24,7 @@ PY       := $(PYTHON)
 PY_STAMP := $(STAMPS)/python-$(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha1(sys.prefix.encode()).hexdigest()[:12])' 2>/dev/null)
 endif
 
-.PHONY: all setup build test test-java test-python demo bench stress doctor clean
+.PHONY: all setup build test test-java test-python demo bench stress doctor clean FORCE
 
 all: build
 
@@ -37,7 +37,10 @@ $(STAMPS)/gradle:
 	@command -v $(GRADLE) >/dev/null 2>&1 || { \
 	  echo "installing Debian's gradle (needs apt)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gradle >/dev/null; }
-	@$(GRADLE) --version >/dev/null 2>&1 || { echo "gradle does not run: see 'gradle --version'"; exit 1; }
+	@out=$$($(GRADLE) --version 2>&1) || { printf '%s\n' "$$out" | grep -v '^[[:space:]]*$$' | uniq | head -n 6; \
+	  echo "gradle does not run ('$(GRADLE) --version' fails, its first lines above): it needs a JDK 11+ (17 is tested):"; \
+	  echo "install one (apt-get install openjdk-17-jdk-headless) or fix JAVA_HOME (now: '$$JAVA_HOME'; unset it to use the PATH's java)"; \
+	  exit 1; }
 	@touch $@
 
 # The project venv, (re)made when it is gone or has no pip (an interrupted creation, an upgraded OS Python).
@@ -51,16 +54,26 @@ $(VENV_CFG):
 	@$(MAKE_VENV)
 endif
 
-$(PY_STAMP): pyproject.toml $(VENV_CFG)
+# Nor does the install stamp prove the packages are there (pip uninstall, a venv rebuilt by hand): one of them
+# missing remakes it (they are only looked for, nothing is imported: a few tens of ms).
+PY_GONE := $(shell "$(PY)" -c 'import importlib.util as u, sys; sys.exit(any(u.find_spec(n) is None for n in ("jpype", "numpy", "pandas", "pytest", "hypothesis", "sklearn", "matplotlib")))' >/dev/null 2>&1 || echo gone)
+
+$(PY_STAMP): pyproject.toml $(VENV_CFG) $(if $(PY_GONE),FORCE)
 	@mkdir -p $(STAMPS)
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "no $(PYTHON): install Python 3.11 (apt-get install python3 python3-venv), or give one with make PYTHON=..."; exit 1; }
 	@if [ "$(SYSTEM_PYTHON)" = 1 ] && ! "$(PY)" -m pip --version >/dev/null 2>&1; then $(MAKE_VENV); fi
 	"$(PY)" -m pip install --quiet --disable-pip-version-check -e ".[dev,report]"
 	@touch $@
 
-$(STAMPS)/build: $(STAMPS)/gradle $(JAVA_SOURCES)
+# The build stamp alone does not prove the build is there: the install gone (rm -rf build/install, gradle clean)
+# remakes it, as the errors that say `make build` expect.
+BUILD_GONE := $(if $(wildcard $(DIST)/bin/dl4j-bridge),$(if $(wildcard $(DIST)/lib/dl4j-bridge-*.jar),,gone),gone)
+
+$(STAMPS)/build: $(STAMPS)/gradle $(JAVA_SOURCES) $(if $(BUILD_GONE),FORCE)
 	$(GRADLE) --quiet installDist
 	@touch $@
+
+FORCE:
 
 doctor: setup
 	$(PY) -m dl4j_bridge doctor

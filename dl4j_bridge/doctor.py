@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from typing import List, Tuple
 
 from .errors import Dl4jBridgeError
+
+
+#: What to do about the launcher's Java (the launcher's start script gives the same advice).
+JAVA_ADVICE = ("point JAVA_HOME at a JDK 11 or newer (17 is tested) or unset it to use the PATH's java; or install "
+               "one: apt-get install openjdk-17-jdk-headless")
+#: The oldest Java the launcher (bin/dl4j-bridge) runs on.
+MIN_JAVA = 11
+
+_VERSION = re.compile(r' version "([^"]*)"')
 
 
 def _java_command() -> Tuple[str | None, str]:
@@ -26,13 +36,37 @@ def _java_command() -> Tuple[str | None, str]:
     return java, "PATH"
 
 
+def java_major(version: str) -> int | None:
+    """The feature release of a ``java -version`` string: ``1.8.0_292`` -> 8, ``17.0.15`` -> 17, ``21-ea`` -> 21."""
+    parts = version.split(".")
+    head = parts[1] if parts[0] == "1" and len(parts) > 1 else parts[0]
+    digits = re.match(r"[0-9]+", head)
+    return int(digits.group()) if digits else None
+
+
 def _java_version() -> Tuple[bool, str]:
+    """``(usable, line)``: the launcher's java, its version line and where it comes from, or what is wrong."""
     java, where = _java_command()
     if java is None:
         return False, where
-    out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
-    first = (out.stderr or out.stdout).strip().splitlines()
-    return out.returncode == 0, (first[0] if first else "java -version printed nothing") + f" (from {where})"
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"{java} -version could not run ({exc}) (from {where}): {JAVA_ADVICE}"
+    # JAVA_TOOL_OPTIONS makes every JVM print "Picked up JAVA_TOOL_OPTIONS: ..." first (_JAVA_OPTIONS likewise)
+    lines = [line.strip() for line in (out.stderr + "\n" + out.stdout).splitlines()
+             if line.strip() and not line.startswith("Picked up ")]
+    if out.returncode != 0:
+        said = "; ".join(lines[:3]) or "nothing"
+        return False, (f"{java} -version fails (exit {out.returncode}, from {where}), it says: {said}. The launcher "
+                       f"(bin/dl4j-bridge) will not start: {JAVA_ADVICE}")
+    first = lines[0] if lines else "java -version printed nothing"
+    match = next((m for m in map(_VERSION.search, lines) if m), None)
+    major = java_major(match.group(1)) if match else None
+    if major is not None and major < MIN_JAVA:
+        return False, (f"{first} (from {where}) is older than Java {MIN_JAVA}: the launcher (bin/dl4j-bridge) refuses "
+                       f"it, and Python may quietly use another Java; {JAVA_ADVICE}")
+    return True, f"{first} (from {where})"
 
 
 def run(stream=None) -> int:
@@ -66,7 +100,15 @@ def run(stream=None) -> int:
         problems.append(str(exc))
         lib = None
 
-    if lib is not None and ok:
+    try:
+        import jpype  # noqa: F401  (what Python starts the JVM with)
+        jpype_ok = True
+    except ImportError as exc:
+        jpype_ok = False
+        problems.append(f"JPype, which Python runs the JVM with, cannot be imported ({exc}): pip install JPype1 "
+                        "(in a checkout: make setup, or pip install -e '.[dev,report]')")
+
+    if lib is not None and ok and jpype_ok:
         try:
             config = session.start_jvm()
             show("classpath", f"{len(config.classpath)} jars in {lib}")

@@ -68,6 +68,65 @@ def test_launcher_without_a_usable_java_exits_4_never_1_which_means_flagged(dist
                           env=env)
     assert proc.returncode == 4 and proc.stdout == "", (proc.returncode, proc.stdout)
     assert "JAVA_HOME is set to an invalid directory" in proc.stderr
+    assert "apt-get install openjdk-17-jre-headless" in proc.stderr      # what to do
+
+
+def _fake_java(home, script):
+    """A JAVA_HOME whose bin/java is ``script`` (sh): a Java that is broken or old, without installing one."""
+    import os
+
+    java = home / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text("#!/bin/sh\n" + script)
+    java.chmod(0o755)
+    return dict(os.environ, JAVA_HOME=str(home))
+
+
+def test_launcher_with_a_java_that_does_not_start_exits_4_naming_it_and_what_to_do(dist, tmp_path):
+    """java failing at start exits 1: the launcher ran it anyway, and 1 reads as "score flagged something"."""
+    env = _fake_java(tmp_path / "broken", 'echo "Error: could not open libjvm" >&2\nexit 1\n')
+    for args in (["info"], ["score", "--model", "m.zip", "--input", "x.log"]):
+        for extra in ({}, {"JAVA_OPTS": "-Xmx1g"}):   # with options, the options are not blamed
+            proc = subprocess.run([str(dist / "bin" / "dl4j-bridge"), *args], capture_output=True, text=True,
+                                  timeout=60, env=dict(env, **extra))
+            assert proc.returncode == 4 and proc.stdout == "", (args, extra, proc.returncode, proc.stdout)
+            assert "Error: could not open libjvm" in proc.stderr                   # java's own words
+            assert f"'{tmp_path}/broken/bin/java -version' fails (from JAVA_HOME={tmp_path}/broken)" in proc.stderr
+            assert "apt-get install openjdk-17-jre-headless" in proc.stderr and "11 or newer" in proc.stderr
+            assert "refused its options" not in proc.stderr
+
+
+def test_launcher_with_a_java_older_than_11_exits_4(dist, tmp_path):
+    old = {
+        # what a real Java 8 does: --add-opens is refused, the plain probe works
+        "8": 'case "$1" in --add-opens) echo "Unrecognized option: --add-opens" >&2; exit 1;; esac\n'
+             'echo \'java version "1.8.0_292"\' >&2\necho "Java(TM) SE Runtime Environment" >&2\nexit 0\n',
+        # a fake that takes every option (as in the trial), with JAVA_TOOL_OPTIONS' line first
+        "8b": 'echo "Picked up JAVA_TOOL_OPTIONS: -Dx=1" >&2\necho \'java version "1.8.0_292"\' >&2\nexit 0\n',
+        "10": 'echo \'openjdk version "10.0.2" 2018-07-17\' >&2\nexit 0\n',
+    }
+    for name, script in old.items():
+        env = _fake_java(tmp_path / name, script)
+        proc = subprocess.run([str(dist / "bin" / "dl4j-bridge"), "info"], capture_output=True, text=True,
+                              timeout=60, env=env)
+        assert proc.returncode == 4 and proc.stdout == "", (name, proc.returncode, proc.stdout, proc.stderr)
+        assert "is too old: dl4j-bridge needs Java 11 or newer" in proc.stderr, (name, proc.stderr)
+        assert f"{tmp_path}/{name}/bin/java" in proc.stderr and "openjdk-17-jre-headless" in proc.stderr
+
+
+def test_launcher_with_a_jar_missing_from_lib_exits_4_saying_to_rebuild(dist, tmp_path):
+    """Without its own jar java says "could not find or load main class" and exits 1."""
+    import shutil as sh
+
+    copy = tmp_path / "dist"
+    (copy / "lib").mkdir(parents=True)
+    sh.copytree(dist / "bin", copy / "bin")
+    for jar in (dist / "lib").glob("*.jar"):
+        if not jar.name.startswith("dl4j-bridge-"):
+            (copy / "lib" / jar.name).symlink_to(jar)
+    proc = subprocess.run([str(copy / "bin" / "dl4j-bridge"), "info"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 4 and proc.stdout == "", (proc.returncode, proc.stdout, proc.stderr)
+    assert f"{copy}/lib/dl4j-bridge-0.1.0.jar is missing" in proc.stderr and "make build" in proc.stderr
 
 
 def test_launcher_with_jvm_options_the_jvm_refuses_exits_4_with_the_jvms_words(dist):

@@ -157,6 +157,78 @@ def test_doctor_fails_on_a_java_home_without_java_which_the_launcher_would_refus
     assert "NOT READY" in proc.stdout and f"JAVA_HOME={tmp_path / 'no-jdk'} has no bin/java" in proc.stdout
 
 
+def _fake_java_home(home, script):
+    """A JAVA_HOME whose bin/java is the sh ``script``: a broken or old Java, without installing one."""
+    java = home / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text("#!/bin/sh\n" + script)
+    java.chmod(0o755)
+    return str(home)
+
+
+def test_doctor_refuses_a_java_older_than_11_which_the_launcher_refuses(tmp_path, monkeypatch):
+    from dl4j_bridge import doctor
+
+    home = _fake_java_home(tmp_path / "jdk8", 'echo \'java version "1.8.0_292"\' >&2\n'
+                                              'echo "Java(TM) SE Runtime Environment (build 1.8.0_292-b10)" >&2\n')
+    monkeypatch.setenv("JAVA_HOME", home)
+    ok, line = doctor._java_version()
+    assert not ok
+    assert line.startswith(f'java version "1.8.0_292" (from JAVA_HOME={home}) is older than Java 11')
+    assert "apt-get install openjdk-17-jdk-headless" in line and "JAVA_HOME" in line
+    # and the whole doctor says so, before any JVM starts
+    proc = run_python("import sys; from dl4j_bridge.cli import main; sys.exit(main(['doctor']))",
+                      env={"JAVA_HOME": home})
+    assert proc.returncode == 1 and "NOT READY" in proc.stdout and "older than Java 11" in proc.stdout, proc.stdout
+
+
+def test_doctor_java_version_parsing():
+    from dl4j_bridge.doctor import java_major
+
+    assert [java_major(v) for v in ("1.8.0_292", "1.7", "9.0.4", "10.0.2", "11", "17.0.15", "21-ea", "x")] == \
+        [8, 7, 9, 10, 11, 17, 21, None]
+
+
+def test_doctor_shows_the_version_not_the_picked_up_line_of_java_tool_options(tmp_path, monkeypatch):
+    from dl4j_bridge import doctor
+
+    home = _fake_java_home(tmp_path / "jdk17", 'echo "Picked up JAVA_TOOL_OPTIONS: -Dx=1" >&2\n'
+                                               'echo \'openjdk version "17.0.15" 2025-04-15\' >&2\n')
+    monkeypatch.setenv("JAVA_HOME", home)
+    assert doctor._java_version() == (True, f'openjdk version "17.0.15" 2025-04-15 (from JAVA_HOME={home})')
+    monkeypatch.delenv("JAVA_HOME")     # the real java, when there is one
+    monkeypatch.setenv("JAVA_TOOL_OPTIONS", "-Ddl4jbridge.doctor.test=1")
+    import shutil
+    if shutil.which("java"):
+        ok, line = doctor._java_version()
+        assert ok and "Picked up" not in line and " version " in line, line
+
+
+def test_doctor_says_what_to_do_about_a_java_that_does_not_start(tmp_path, monkeypatch):
+    from dl4j_bridge import doctor
+
+    home = _fake_java_home(tmp_path / "broken", 'echo "Error: could not open libjvm" >&2\nexit 1\n')
+    monkeypatch.setenv("JAVA_HOME", home)
+    ok, line = doctor._java_version()
+    assert not ok and f"{home}/bin/java -version fails (exit 1, from JAVA_HOME={home})" in line, line
+    assert "Error: could not open libjvm" in line and "apt-get install openjdk-17-jdk-headless" in line
+
+
+def test_doctor_without_jpype_says_to_install_it(dist):
+    proc = run_python("""
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "jpype":
+                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        sys.meta_path.insert(0, Block())
+        from dl4j_bridge.cli import main
+        sys.exit(main(['doctor']))
+    """)
+    assert proc.returncode == 1 and "NOT READY" in proc.stdout, (proc.stdout, proc.stderr[-2000:])
+    assert "No module named 'jpype'" in proc.stdout and "pip install JPype1" in proc.stdout, proc.stdout
+
+
 # -- shutdown, missing Java, exit, finalizers, fork (issue 7, point 5 and the fork part of point 6) -----------
 
 def _assert_silent_exit(proc):
