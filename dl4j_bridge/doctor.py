@@ -108,6 +108,16 @@ def run(stream=None) -> int:
         problems.append(f"JPype, which Python runs the JVM with, cannot be imported ({exc}): pip install JPype1 "
                         "(in a checkout: make setup, or pip install -e '.[dev,report]')")
 
+    from .errors import MissingExtraError
+    from .detectors.run import REPORT_MODULES, require_report_extras
+
+    try:
+        require_report_extras("dl4j-bridge train (and evaluate)")
+        show("report extra", ", ".join(sorted(REPORT_MODULES.values())))
+    except MissingExtraError as exc:   # train failed late on it, after a detector's training, while doctor said ready
+        show("report extra", "missing")
+        problems.append(f"{exc}; score does not need it")
+
     if lib is not None and ok and jpype_ok:
         try:
             config = session.start_jvm()

@@ -132,6 +132,7 @@ def test_doctor_reports_and_exits_zero_when_ready(dist):
     from dl4j_bridge.version import build_identity
     assert f"dl4j_bridge                  {build_identity()} (" in out   # which code, from where
     assert "1.0.0-M2.1" in out and "CPU" in out and out.rstrip().endswith("ready")
+    assert "report extra                 matplotlib, scikit-learn" in out
 
 
 def test_doctor_into_a_closed_pipe_is_quiet(dist):
@@ -227,6 +228,23 @@ def test_doctor_without_jpype_says_to_install_it(dist):
     """)
     assert proc.returncode == 1 and "NOT READY" in proc.stdout, (proc.stdout, proc.stderr[-2000:])
     assert "No module named 'jpype'" in proc.stdout and "pip install JPype1" in proc.stdout, proc.stdout
+
+
+def test_doctor_without_the_report_extra_says_train_needs_it(dist):
+    """doctor said ready while train failed on a missing scikit-learn after training its first detector."""
+    proc = run_python("""
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "sklearn":
+                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        sys.meta_path.insert(0, Block())
+        from dl4j_bridge.cli import main
+        sys.exit(main(['doctor']))
+    """)
+    assert proc.returncode == 1 and "NOT READY" in proc.stdout, (proc.stdout, proc.stderr[-2000:])
+    assert "report extra                 missing" in proc.stdout
+    assert "needs scikit-learn (the 'report' extra" in proc.stdout and "score does not need it" in proc.stdout
 
 
 # -- shutdown, missing Java, exit, finalizers, fork (issue 7, point 5 and the fork part of point 6) -----------
