@@ -166,10 +166,10 @@ def start_jvm(args) -> None:
     db.start_jvm(heap=args.heap, max_physical_bytes=args.max_physical_bytes, threads=args.threads)
 
 
-def _load(model: str, trusted: bool, args):
+def _load(model: str, trusted: bool):
+    """The detector of ``model`` with its pipeline (the JVM started by the caller: :func:`start_jvm`)."""
     from .detectors import load_detector
 
-    start_jvm(args)
     detector = load_detector(model, trusted=trusted)
     if detector.pipeline_ is None:
         raise CommandInputError(f"{model} holds no ETL spec (dl4j_bridge.etl_spec.json); save the detector "
@@ -226,7 +226,8 @@ def cmd_score(args) -> int:
     if args.quarantine is not None and args.output != "-" and (
             os.path.abspath(args.output) == os.path.abspath(args.quarantine) or _same_file(args.output, args.quarantine)):
         raise UsageError(f"--output and --quarantine are the same file ({args.quarantine}): give them two files")
-    detector = _load(args.model, args.trusted, args)
+    start_jvm(args)
+    detector = _load(args.model, args.trusted)
     if args.threshold is not None:
         detector.threshold_ = float(args.threshold)
     _reading_mode(detector.pipeline_.reader, args)
@@ -507,7 +508,8 @@ def cmd_evaluate(args) -> int:
     if args.quarantine is not None and _same_file(args.input, args.quarantine):
         raise UsageError(f"--quarantine {args.quarantine} is the input file: writing it would destroy the lines being "
                          "read; write it elsewhere")
-    detector = _load(args.model, args.trusted, args)
+    start_jvm(args)
+    detector = _load(args.model, args.trusted)
     _reading_mode(detector.pipeline_.reader, args)
     threshold_method = detector.threshold_method_
     if args.threshold is not None:   # the report says where the threshold came from, not the saved method's figures

@@ -183,15 +183,13 @@ def _checked_arguments(classpath, heap, max_bytes, max_physical_bytes, threads, 
     for name, value in (("max_bytes", max_bytes), ("max_physical_bytes", max_physical_bytes)):
         if value is not None:
             size_bytes(name, value)
-    if max_bytes is not None and size_bytes("max_bytes", max_bytes) < _MIN_HEAP_BYTES:
+    if max_bytes is not None and 0 < size_bytes("max_bytes", max_bytes) < _MIN_HEAP_BYTES:   # 0: no limit
         # JavaCPP retries every allocation over it after a garbage collection and a pause: a fit then crawled for
         # minutes, deaf to Ctrl-C, instead of failing
         raise JVMConfigurationError(f"max_bytes={max_bytes!r} is too small: JavaCPP retries each allocation over "
                                     "it after a garbage collection and a pause, so a fit crawls for minutes instead "
                                     "of failing; give at least '64m' (default: the heap size), or bound the "
-                                    "process's memory with max_physical_bytes")
-    if threads is None:
-        _check_omp_num_threads(os.environ.get("OMP_NUM_THREADS"))
+                                    "process's memory with max_physical_bytes (0 turns the limit off)")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, numbers.Integral)
                                 or threads < 1):
         raise JVMConfigurationError(f"threads must be an integer >= 1, got {threads!r}")
@@ -209,9 +207,9 @@ def _checked_arguments(classpath, heap, max_bytes, max_physical_bytes, threads, 
 def _check_omp_num_threads(value: Optional[str]) -> None:
     """``$OMP_NUM_THREADS`` as ND4J reads it, one integer >= 1 (it threw ``NumberFormatException: For input
     string: "abc"`` naming no variable); unset is fine."""
-    if value is None or not value.strip():
+    if value is None or value == "":   # ND4J skips an empty value; it parses any other with Integer.parseInt
         return
-    if not re.fullmatch(r"\s*[0-9]+\s*", value) or int(value) < 1:
+    if not re.fullmatch(r"[+]?[0-9]+", value, flags=re.ASCII) or int(value) < 1:
         raise JVMConfigurationError(f"OMP_NUM_THREADS={value!r} in the environment is not a thread count: ND4J "
                                     "reads it as one integer >= 1. Set it to one (e.g. export OMP_NUM_THREADS=2), "
                                     "unset it (ND4J then uses the cores), or pass start_jvm(threads=N), which "
@@ -295,6 +293,8 @@ def start_jvm(
         if _running is not None or jpype.isJVMStarted():
             return _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, threads, jvm_options,
                                cpu_build)
+        if threads is None:   # read by ND4J when it starts: a running JVM has read it already
+            _check_omp_num_threads(os.environ.get("OMP_NUM_THREADS"))
 
         jars = _classpath(classpath, home)
         try:

@@ -44,6 +44,7 @@ def detector(logs, monkeypatch):
     pipeline = Pipeline(TextReader(SYSLOG_FORMAT, mode="lenient"), [Template("Content")], Windows(10, stride=10))
     pipeline.fit(logs[:1000])
     monkeypatch.setattr(cli, "_load", lambda model, trusted: _Detector(pipeline))
+    monkeypatch.setattr(cli, "start_jvm", lambda args: None)   # a Python-only detector: no JVM (its descriptors)
     return pipeline
 
 

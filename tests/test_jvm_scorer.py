@@ -647,6 +647,26 @@ def test_both_name_a_truncated_or_corrupt_gz_and_the_lines_read(detector_zip, lo
         assert proc.returncode in (0, 1) and proc.stdout.count("\n") > 900, proc.stderr[-2000:]
 
 
+def test_a_bad_line_held_for_its_trace_when_a_gz_read_fails_is_counted_on_both_sides(detector_zip, logs, tmp_path):
+    """A bad line waits for the stack trace lines that may continue it; a .gz whose data fails right after them
+    left it uncounted on both sides (the counts fell one short of the lines)."""
+    import gzip
+
+    data = logs["test_log"].read_bytes().rstrip(b"\n") + b"\n%% a bad line\n    at com.example.Thing.run(Thing.java:1)\n"
+    junk = tmp_path / "held.log.gz"
+    junk.write_bytes(gzip.compress(data) + b"junk\n")
+    for run in (_launcher, _python):
+        quarantine = tmp_path / f"{run.__name__}.jsonl"
+        proc = run("score", "--model", detector_zip, "--input", junk, "--lenient", "--quarantine", quarantine)
+        assert proc.returncode == 3, (run.__name__, proc.stderr[-2000:])
+        last = json.loads(quarantine.read_text(encoding="utf-8").splitlines()[-1])
+        assert last["line"] == data.count(b"\n") - 1 and last["text"].endswith("Thing.java:1)"), (run.__name__, last)
+        if run is _launcher:
+            summary = json.loads([line for line in proc.stderr.splitlines() if line.startswith("{")][-1])
+            assert summary["lines"] == (summary["records"] + summary["continuation_lines"] + summary["blank_lines"]
+                                        + summary["bad_lines"]), summary
+
+
 def test_both_read_every_gz_member_and_refuse_data_after_the_gzip_stream(detector_zip, logs, tmp_path):
     """``cat a.gz b.gz`` is valid gzip: both read every member, from a file and from a pipe whose second member
     comes later (the launcher's GZIPInputStream ended after the first there, asking available()). ``cat a.gz;

@@ -559,7 +559,16 @@ def test_ctrl_c_in_a_script_is_a_keyboard_interrupt_and_the_network_stays_usable
     assert "USABLE (2, 20, 2)" in proc.stdout
 
 
-@pytest.mark.parametrize("value", ["abc", "0", "4,2", "-1"])
+def test_max_bytes_below_64m_is_refused_but_0_turns_the_limit_off():
+    from dl4j_bridge import session
+
+    session._checked_arguments(None, None, "0", None, None, ())   # JavaCPP checks the limit only when above 0
+    session._checked_arguments(None, None, "64m", None, None, ())
+    with pytest.raises(session.JVMConfigurationError, match="max_bytes='63m' is too small"):
+        session._checked_arguments(None, None, "63m", None, None, ())
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "4,2", "-1", " 2"])
 def test_an_omp_num_threads_nd4j_cannot_read_is_refused_before_the_jvm_starts(dist, value):
     """ND4J threw NumberFormatException: For input string: "abc", naming no variable; threads= overrides it."""
     out = assert_ok(run_python("""

@@ -944,10 +944,6 @@ class TextReader(Reader):
         return spec
 
     def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
-        pending: list[Any] | None = None   # last record, held back for continuations
-        pending_line = 0
-        next_line = 1
-        report = self.report
         self._pending_raw: tuple[int, str] | None = None   # the held-back record's line, as read
         #: lenient mode: the last bad line, held back with its continuation lines until a record or another bad
         #: line ends it, as ``[line, text]`` (its quarantine text: its lines joined by newlines)
@@ -956,6 +952,18 @@ class TextReader(Reader):
         #: continue no record (the record before the bad line is complete), until the next record
         self._bad_released_at_pause = False
         self._cr_lines, self._first_cr_line = 0, 0
+        try:
+            yield from self._read_blocks(source, sink)
+        except SourceError:   # a truncated or corrupt .gz: a bad line held for its trace lines is counted too
+            self._release_bad(sink)
+            raise
+
+    def _read_blocks(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
+        """The frames of :meth:`_iter_frames`, block by block (the held-back record and bad line in ``self``)."""
+        pending: list[Any] | None = None   # last record, held back for continuations
+        pending_line = 0
+        next_line = 1
+        report = self.report
         for block in self._blocks(source):
             # the quarantine lines before the held-back record (or this block) are final
             sink.flush(pending_line - 1 if pending is not None else next_line - 1)

@@ -42,7 +42,9 @@ case "$JAVA_MAJOR" in
            die "dl4j-bridge: Java $JAVA_VERSION ($JAVACMD, $JAVA_FROM) is too old: dl4j-bridge needs Java 11 or newer. To fix: $JAVA_ADVICE"
        fi ;;
 esac
-# a jar gone from lib/ (a partly deleted or copied install) would make java exit 1 too
+# a jar gone from lib/ (a partly deleted or copied install) would make java exit 1 too; not on Cygwin/MSYS, where
+# CLASSPATH has been converted to Windows paths separated by ';' by now
+if [ "$cygwin" != "true" ] && [ "$msys" != "true" ] ; then
 JAVA_SAVED_IFS=$IFS
 IFS=:
 set -f
@@ -55,3 +57,4 @@ for JAVA_JAR in $CLASSPATH ; do
 done
 IFS=$JAVA_SAVED_IFS
 set +f
+fi

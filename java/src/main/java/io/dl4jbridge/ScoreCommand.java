@@ -179,6 +179,7 @@ final class ScoreCommand {
                             }
                         });
                     } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                        stream.etl().pause();   // a bad line held for its trace lines is counted too (as Python)
                         readFailure = LogInput.unreadable(input, stream.etl().report().lines, e);
                     }
                     if (readFailure == null) {
