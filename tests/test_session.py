@@ -215,34 +215,30 @@ def test_doctor_says_what_to_do_about_a_java_that_does_not_start(tmp_path, monke
     assert "Error: could not open libjvm" in line and "apt-get install openjdk-17-jdk-headless" in line
 
 
-def test_doctor_without_jpype_says_to_install_it(dist):
-    proc = run_python("""
+def _doctor_without(module: str):
+    """``dl4j-bridge doctor`` in a process where ``module`` cannot be imported (as if not installed)."""
+    proc = run_python(f"""
         import sys
         class Block:
             def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] == "jpype":
-                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+                if name.split(".")[0] == {module!r}:
+                    raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
         sys.meta_path.insert(0, Block())
         from dl4j_bridge.cli import main
         sys.exit(main(['doctor']))
     """)
     assert proc.returncode == 1 and "NOT READY" in proc.stdout, (proc.stdout, proc.stderr[-2000:])
+    return proc
+
+
+def test_doctor_without_jpype_says_to_install_it(dist):
+    proc = _doctor_without("jpype")
     assert "No module named 'jpype'" in proc.stdout and "pip install JPype1" in proc.stdout, proc.stdout
 
 
 def test_doctor_without_the_report_extra_says_train_needs_it(dist):
     """doctor said ready while train failed on a missing scikit-learn after training its first detector."""
-    proc = run_python("""
-        import sys
-        class Block:
-            def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] == "sklearn":
-                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        sys.meta_path.insert(0, Block())
-        from dl4j_bridge.cli import main
-        sys.exit(main(['doctor']))
-    """)
-    assert proc.returncode == 1 and "NOT READY" in proc.stdout, (proc.stdout, proc.stderr[-2000:])
+    proc = _doctor_without("sklearn")
     assert "report extra                 missing" in proc.stdout
     assert "needs scikit-learn (the 'report' extra" in proc.stdout and "score does not need it" in proc.stdout
 
