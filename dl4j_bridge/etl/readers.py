@@ -948,9 +948,6 @@ class TextReader(Reader):
         #: lenient mode: the last bad line, held back with its continuation lines until a record or another bad
         #: line ends it, as ``[line, text]`` (its quarantine text: its lines joined by newlines)
         self._held_bad: list[Any] | None = None
-        #: a held-back bad line was let go at a pause of a live stream: the lines continuing it that come later
-        #: continue no record (the record before the bad line is complete), until the next record
-        self._bad_released_at_pause = False
         self._cr_lines, self._first_cr_line = 0, 0
         try:
             yield from self._read_blocks(source, sink)
@@ -976,7 +973,6 @@ class TextReader(Reader):
             rows = self._fast_rows(block)
             if rows is not None:
                 self._release_bad(sink)   # the block's first line is a record: it ends a held-back bad line
-                self._bad_released_at_pause = False
                 line_numbers = np.arange(first_line, first_line + len(rows), dtype=np.int64)
             else:
                 rows, numbers = self._slow_rows(block, first_line, sink, pending)
@@ -1028,10 +1024,9 @@ class TextReader(Reader):
 
     def _release_bad_at_pause(self, sink: _BadLineSink) -> None:
         """A live stream paused: the held-back bad line is counted and quarantined now, not when the next line comes
-        (as the JVM launcher's reader does); its continuation lines coming later continue no record."""
-        if self._held_bad is not None:
-            self._release_bad(sink)
-            self._bad_released_at_pause = True
+        (as the JVM launcher's reader does); its continuation lines coming later continue no record (the record
+        before the bad line was handed on when the bad line came: nothing is held back for them)."""
+        self._release_bad(sink)
 
     def _release_bad(self, sink: _BadLineSink) -> None:
         """Count and quarantine the held-back bad line, with the continuation lines joined to it."""
@@ -1098,7 +1093,7 @@ class TextReader(Reader):
         """
         rows: list[Any] = []
         numbers: list[int] = []
-        previous = None if self._bad_released_at_pause else pending
+        previous = pending
         match = self._line_regex.match
         guard = self._line_guard.match if self._line_guard is not None else None
         continuation = self._continuation_regex
@@ -1121,7 +1116,6 @@ class TextReader(Reader):
             found = match(line) if guard is None or guard(line) else None
             if found is not None:
                 self._release_bad(sink)
-                self._bad_released_at_pause = False
                 previous = [found.group(name) for name in self._headers]
                 rows.append(previous)
                 numbers.append(number)
