@@ -226,7 +226,59 @@ def _classpath(classpath: Optional[Sequence[str]], home) -> Tuple[str, ...]:
             raise BuildNotFoundError(f"classpath entries do not exist: {missing[:3]}. Build with: {BUILD_COMMAND}")
         return tuple(jars)
     lib = find_lib_dir(home)
-    return tuple(sorted(str(p) for p in lib.glob("*.jar")))
+    jars = tuple(sorted(str(p) for p in lib.glob("*.jar")))
+    _check_install(lib, jars)
+    return jars
+
+
+#: Manifest attribute of the dl4j-bridge jar listing the file names of every jar it needs (build.gradle's jar task).
+RUNTIME_JARS_ATTRIBUTE = "Dl4j-Bridge-Runtime-Jars"
+
+
+def _check_install(lib: Path, jars: Sequence[str]) -> None:
+    """Refuse an install whose ``lib/`` lost or damaged a jar (a partial copy), naming the jar.
+
+    Without this, the JVM starts and the first use fails far away ("no ND4J backend", a class not found). A jar
+    is damaged when its zip directory cannot be read (a truncated copy); the check reads only that directory.
+    Builds from before the manifest attribute are not checked.
+    """
+    import zipfile
+
+    damaged = []
+    ours = [j for j in jars if re.fullmatch(r"dl4j-bridge-[^/\\]*\.jar", os.path.basename(j))]
+    for jar in jars:
+        try:
+            with zipfile.ZipFile(jar) as archive:
+                if jar in ours:
+                    manifest = archive.read("META-INF/MANIFEST.MF").decode("utf-8", "replace")
+        except (OSError, zipfile.BadZipFile, KeyError) as exc:
+            damaged.append(f"{os.path.basename(jar)} ({exc})")
+    advice = (f"the install in {lib} is incomplete or damaged. Rebuild it with: {BUILD_COMMAND}; or copy the "
+              "whole install (bin/ and lib/) again")
+    if damaged:
+        raise BuildNotFoundError(f"jars in {lib} cannot be read: {', '.join(damaged[:5])}; {advice}")
+    if len(ours) != 1:
+        return
+    wanted = _manifest_attribute(manifest, RUNTIME_JARS_ATTRIBUTE)
+    if wanted is None:
+        return
+    present = {os.path.basename(j) for j in jars}
+    missing = [name for name in wanted.split() if name not in present]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        jars_word = "jar is" if len(missing) == 1 else "jars are"
+        raise BuildNotFoundError(f"{len(missing)} {jars_word} missing from {lib}: {shown}; {advice}")
+
+
+def _manifest_attribute(manifest: str, name: str) -> Optional[str]:
+    """One attribute of a JAR manifest (lines of at most 72 bytes; a line starting with a space continues the
+    one before), or None."""
+    text = re.sub(r"\r?\n ", "", manifest.replace("\r\n", "\n"))
+    for line in text.split("\n"):
+        key, sep, value = line.partition(": ")
+        if sep and key.lower() == name.lower():
+            return value.strip()
+    return None
 
 
 def start_jvm(
@@ -506,7 +558,8 @@ def _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, thr
         return value == running
 
     differ = [
-        f"{name}: running {getattr(_running, name)!r}, asked {value!r}"
+        _classpath_difference(getattr(_running, name), value) if name == "classpath"
+        else f"{name}: running {getattr(_running, name)!r}, asked {value!r}"
         for name, value in asked.items()
         if value is not None and not same(name, value, getattr(_running, name))
     ]
@@ -517,6 +570,31 @@ def _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, thr
             "or run in a new process."
         )
     return _running
+
+
+def _classpath_difference(running: Sequence[str], asked: Sequence[str]) -> str:
+    """Two classpaths, told apart by their directories and the jars in one only (not listed in full: a build has
+    dozens of jars)."""
+    def where(jars) -> str:
+        dirs = sorted({os.path.dirname(j) or "." for j in jars})
+        return f"{len(jars)} jars in {', '.join(dirs[:3])}" + (f" and {len(dirs) - 3} more places" if len(dirs) > 3
+                                                               else "")
+
+    def some(names) -> str:
+        names = sorted(names)
+        return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+    text = f"classpath: running {where(running)}, asked {where(asked)}"
+    only_running = {os.path.basename(j) for j in running} - {os.path.basename(j) for j in asked}
+    only_asked = {os.path.basename(j) for j in asked} - {os.path.basename(j) for j in running}
+    if only_running:
+        text += f"; only in the running one: {some(only_running)}"
+    if only_asked:
+        text += f"; only in the one asked: {some(only_asked)}"
+    if not only_running and not only_asked:
+        same_dirs = {os.path.dirname(j) for j in running} == {os.path.dirname(j) for j in asked}
+        text += "; the same jars in another order" if same_dirs else "; the same jar names in other directories"
+    return text
 
 
 def running_config() -> Optional[JVMConfig]:
@@ -540,8 +618,19 @@ def require_jvm() -> None:
         _park_if_exiting()
     if _running is None or _forked_from is not None:
         _refuse_forked_or_shut_down()
-        raise JVMNotStartedError("the JVM is not started: call dl4j_bridge.start_jvm() first")
+        raise JVMNotStartedError(_not_started_message())
     _track_thread()
+
+
+def _not_started_message() -> str:
+    import sys
+
+    jpype = sys.modules.get("jpype")
+    if jpype is not None and jpype.isJVMStarted():
+        return ("this process's JVM was started outside dl4j_bridge (jpype.startJVM), without its settings, and "
+                "start_jvm() cannot adopt or restart it: call dl4j_bridge.start_jvm() before anything else starts "
+                "JPype's JVM, or run in a new process")
+    return "the JVM is not started: call dl4j_bridge.start_jvm() first"
 
 
 def jvm_info() -> dict:

@@ -124,6 +124,63 @@ def test_objects_before_start_raise_not_started(dist):
     assert "RAISED" in out and "start_jvm" in out
 
 
+def test_a_jvm_started_by_jpype_itself_is_named_not_called_unstarted(dist):
+    out = assert_ok(run_python("""
+        import jpype, dl4j_bridge as db
+        jpype.startJVM()
+        for attempt in (lambda: db.start_jvm(), lambda: db.Network(db.LSTMConfig(n_in=2, n_out=2))):
+            try:
+                attempt()
+            except (db.JVMConfigurationError, db.JVMNotStartedError) as e:
+                print("RAISED", type(e).__name__, e)
+    """))
+    assert out.count("RAISED") == 2 and out.count("outside dl4j_bridge (jpype.startJVM)") == 2, out
+    assert "call dl4j_bridge.start_jvm() first" not in out
+
+
+def test_a_copied_install_missing_or_damaging_a_jar_names_it(dist, tmp_path):
+    import shutil
+
+    home = tmp_path / "dl4j-bridge"
+    shutil.copytree(dist, home)
+    openblas = sorted((home / "lib").glob("openblas-*-linux-x86_64.jar"))[0]
+    openblas.unlink()
+    guava = sorted((home / "lib").glob("guava-*.jar"))[0]
+    guava.write_bytes(guava.read_bytes()[:1000])     # a copy cut short
+    code = """
+        import dl4j_bridge as db
+        try:
+            db.start_jvm()
+        except db.BuildNotFoundError as e:
+            print("RAISED", e)
+    """
+    out = assert_ok(run_python(code, env={"DL4J_BRIDGE_HOME": str(home)}))
+    assert "RAISED jars in" in out and guava.name in out and "make build" in out, out
+    guava.unlink()
+    out = assert_ok(run_python(code, env={"DL4J_BRIDGE_HOME": str(home)}))
+    assert "RAISED 2 jars are missing from" in out and openblas.name in out and guava.name in out, out
+    assert "copy the whole install" in out
+
+
+def test_a_second_start_with_another_classpath_names_the_difference_not_every_jar(dist, tmp_path):
+    import shutil
+
+    home = tmp_path / "copy"
+    shutil.copytree(dist, home)
+    extra = home / "lib" / "extra-1.0.jar"
+    shutil.copy(sorted((home / "lib").glob("slf4j-api-*.jar"))[0], extra)
+    out = assert_ok(run_python(f"""
+        import dl4j_bridge as db
+        db.start_jvm()
+        try:
+            db.start_jvm(home={str(home)!r})
+        except db.JVMConfigurationError as e:
+            print("RAISED", e)
+    """))
+    assert "RAISED" in out and "only in the one asked: extra-1.0.jar" in out, out
+    assert str(home / "lib") in out and len(out) < 1000, out
+
+
 def test_doctor_reports_and_exits_zero_when_ready(dist):
     proc = run_python("import sys; from dl4j_bridge.cli import main; sys.exit(main(['doctor']))")
     out = assert_ok(proc)
