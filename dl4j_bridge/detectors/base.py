@@ -136,6 +136,10 @@ class BaseDetector:
         themselves (no validation sequences) with a method that scores them (``k_sigma``, ``contamination``,
         ``best_f1``); otherwise None (not computed: that would be one more pass over the training data).
     history_ : dl4j_bridge.FitHistory or None
+    updates_ : list of dict or None
+        One entry per :meth:`update` since the fit (``sequences``, ``epochs``, ``learning_rate``, ``loss_first``,
+        ``loss_last``: the training loss of its first and last epoch, ``flagged_before``, ``flagged_after``: how
+        many of its sequences were flagged before and after it); saved with the detector.
     """
 
     kind = "base"
@@ -184,6 +188,7 @@ class BaseDetector:
         self.pipeline_ = None
         self.decision_scores_: Optional[np.ndarray] = None
         self.labels_: Optional[np.ndarray] = None
+        self.updates_: Optional[list] = None
 
     def _lstm_config(self, n_in: int, n_out: int, class_weights) -> LSTMConfig:
         """The network's :class:`LSTMConfig` (raises ``ValueError`` naming a bad setting)."""
@@ -451,6 +456,7 @@ class BaseDetector:
             # the pipeline's features now: a pipeline refitted since makes other ones, which are refused
             self._pipeline_names_ = None if pipeline is None else list(pipeline.feature_names)
             self.threshold_ = self.threshold_method_ = self.decision_scores_ = self.labels_ = None
+            self.updates_ = None
             log.info("%s: %d epochs (best %d) in %.1fs", type(self).__name__, self.history_.epochs_completed,
                      self.history_.best_epoch + 1, self.history_.seconds)
             if validation is not None:
@@ -465,6 +471,118 @@ class BaseDetector:
             vars(self).update(before)
             raise
         return self
+
+    def update(self, batch: SequenceBatch, y=None, *, sample_weight=None, epochs: int = 20,
+               learning_rate: Optional[float] = None, batch_size: Optional[int] = None) -> "BaseDetector":
+        """Train the fitted network further on ``batch``, keeping ``threshold_``: DeepLog's online update.
+
+        For sequences a user found normal although they were flagged (false positives), so that they and
+        sequences like them stop being flagged without training from scratch. The network trains on a copy of
+        itself, with its own training settings but ``learning_rate``, and the result becomes a new ``network_``
+        (as :meth:`fit` makes one) only when that training succeeded: an error or Ctrl-C leaves the detector
+        as it was. Each update is recorded in ``updates_`` and saved with the detector.
+
+        A network trained on the new sequences alone can forget what it learned before: pass them together with
+        (a sample of) the normal training data, or keep ``epochs`` and ``learning_rate`` small, and check the
+        updated detector on held-out normal data before saving it.
+
+        Parameters
+        ----------
+        batch : SequenceBatch
+            Sequences to learn, ``x [batch, time, features]`` with the features of the fit (from the detector's
+            own pipeline: ``detector.pipeline_.transform(...)``).
+        y : numpy.ndarray, optional
+            Per-step classes ``[batch, time]`` (classifier; default ``batch.step_labels``), each one of the classes
+            the network was trained with.
+        sample_weight : numpy.ndarray, optional
+            ``[batch]``, as in :meth:`fit`.
+        epochs : int
+            Passes over ``batch`` (default 20). A few sequences make one minibatch: one update of the weights
+            per epoch.
+        learning_rate : float, optional
+            Default: the detector's own ``learning_rate``. The updater's state (Adam's moments) is not saved in a
+            detector file, so a loaded detector starts it afresh.
+        batch_size : int, optional
+            Default: the detector's ``batch_size``.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        NotFittedError
+            Before :meth:`fit` (or without a threshold).
+        ValueError
+            Features other than the fit's, a target the network has no output for (an event id or class beyond
+            its ``n_out``), or a bad setting; checked before any training.
+        TrainingDivergedError
+            The copy's loss stopped being finite: lower ``learning_rate``. The detector is unchanged.
+        """
+        self._check_fitted()
+        net = self.network_
+        net._refuse_if_diverged("be updated")
+        batch = check_batch(batch, n_in=net.config.n_in)
+        self._check_feature_names(batch)
+        epochs = shapes.check_count(epochs, "epochs")
+        batch_size = self.batch_size if batch_size is None else shapes.check_count(batch_size, "batch_size")
+        base_rate = float((getattr(self, "_trained_with_", None) or {}).get("learning_rate", self.learning_rate))
+        rate = base_rate if learning_rate is None else learning_rate
+        if not _is_number(rate) or rate <= 0:
+            raise ValueError(f"learning_rate must be a number > 0, got {learning_rate!r}")
+        weights = None if sample_weight is None else shapes.check_per_sequence(
+            sample_weight, len(batch), what="sample_weight", non_negative=True).astype(np.float64)
+        y_all = None if y is None else shapes.check_steps(y, batch.x.shape[:2], what="y")
+        self._check_training_batch(batch)
+        targets = self._training_targets(batch, y_all)
+        n_out = int(net.config.n_out)
+        if targets.size and int(targets.max()) >= n_out:
+            raise ValueError(f"a target of the update batch is {int(targets.max())}, but the network has {n_out} "
+                             f"outputs (0 to {n_out - 1}): an update cannot add {self._output_word()}; fit anew "
+                             "with data that holds it")
+        learned = self._learned_by_update(targets)
+        flagged_before = int(self.predict(batch).sum())
+        with java_errors(), net.lock:
+            copy = net.java.clone()
+            copy.setLearningRate(float(rate))
+        work = Network(net.config, normalizer=net.normalizer, _java_network=copy)
+        step_w = None if weights is None else np.repeat(weights[:, None], batch.x.shape[1], axis=1)
+        history = work.fit(batch.x, targets, batch.mask, epochs=epochs, batch_size=batch_size, shuffle=True,
+                           progress=self.progress, sample_weight=step_w)
+        if history.cancelled:
+            log.warning("%s.update: cancelled after %d of %d epochs; the detector keeps its network of before",
+                        type(self).__name__, history.epochs_completed, epochs)
+            return self
+        with java_errors(), net.lock:   # the trained weights in a copy with the original settings (learning rate)
+            updated = net.java.clone()
+            updated.setParams(copy.params())
+        # a new network, as fit makes: a copy.copy or with_params sibling keeps the network it shared
+        self.network_ = Network(net.config, normalizer=net.normalizer, _java_network=updated)
+        for name, value in learned.items():
+            setattr(self, name, value)
+        # PyOD's training scores were those of the network before the update
+        self.decision_scores_ = self.labels_ = None
+        flagged_after = int(self.predict(batch).sum())
+        self.updates_ = list(getattr(self, "updates_", None) or []) + [{
+            "sequences": int(len(batch)), "epochs": int(history.epochs_completed), "learning_rate": float(rate),
+            "loss_first": float(history.epoch_scores[0]) if len(history.epoch_scores) else None,
+            "loss_last": float(history.epoch_scores[-1]) if len(history.epoch_scores) else None,
+            "flagged_before": flagged_before, "flagged_after": flagged_after}]
+        log.info("%s.update: %d sequences, %d epochs at learning rate %g, loss %s -> %s; flagged %d -> %d",
+                 type(self).__name__, len(batch), history.epochs_completed, rate, self.updates_[-1]["loss_first"],
+                 self.updates_[-1]["loss_last"], flagged_before, flagged_after)
+        if flagged_after:
+            log.warning("%s.update: %d of the %d sequences it trained on are still flagged (%d before): update "
+                        "again, with more epochs or a larger learning_rate", type(self).__name__, flagged_after,
+                        len(batch), flagged_before)
+        return self
+
+    def _output_word(self) -> str:
+        return "an output"
+
+    def _learned_by_update(self, targets: np.ndarray) -> dict:
+        """Fitted attributes a subclass changes when :meth:`update` trains on ``targets`` ``[batch, time]``."""
+        return {}
 
     def _sequence_labels(self, batch: SequenceBatch, y) -> np.ndarray:
         """0/1 per sequence (1 = anomalous): ``batch.labels`` (a subclass that trains on ``y`` derives them from
@@ -604,6 +722,7 @@ class BaseDetector:
         other.network_, other.feature_names_, other.pipeline_ = self.network_, self.feature_names_, self.pipeline_
         other._pipeline_names_ = getattr(self, "_pipeline_names_", None)
         other.history_ = self.history_
+        other.updates_ = None if self.updates_ is None else [dict(u) for u in self.updates_]
         if getattr(self, "_trained_with_", None) is not None:
             other._trained_with_ = dict(self._trained_with_)
         return other

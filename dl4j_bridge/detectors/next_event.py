@@ -126,6 +126,18 @@ class NextEventDetector(BaseDetector):
             log.info("%s: ids %s are never expected as the next event", type(self).__name__, list(never))
         return {"never_expected_": never, "_untrained_ids": untrained}
 
+    def _output_word(self) -> str:
+        return "an event id"
+
+    def _learned_by_update(self, targets: np.ndarray) -> dict:
+        # ids the update trains as targets are trained ids from now on
+        trained = set(np.unique(targets[targets >= 0]).tolist())
+        untrained = tuple(i for i in getattr(self, "_untrained_ids", ()) if i not in trained)
+        learned = {"_untrained_ids": untrained}
+        if self.never_expected == "untrained":
+            learned["never_expected_"] = untrained
+        return learned
+
     def _saved_state(self) -> dict:
         # the ids no training step had as its target: what never_expected="untrained" means for this network,
         # also when it is set after a save with never_expected=None or a list of ids

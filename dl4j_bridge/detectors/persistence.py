@@ -72,6 +72,8 @@ def detector_document(detector) -> dict:
         "created_by": build_identity(),
     }
     document.update(detector._saved_state())
+    if getattr(detector, "updates_", None):
+        document["updates"] = _jsonable(detector.updates_)
     return document
 
 
@@ -221,6 +223,10 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
     detector.threshold_ = float(doc["threshold"])
     detector.threshold_method_ = doc.get("threshold_method")
     detector.feature_names_ = list(doc.get("feature_names") or [])
+    updates = doc.get("updates")
+    if updates is not None and not (isinstance(updates, list) and all(isinstance(u, dict) for u in updates)):
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} updates must be a list of JSON objects ({DAMAGED_HINT})")
+    detector.updates_ = updates or None
     detector._restore_fitted(doc["scoring"], doc)
     if detector.scoring() != doc["scoring"]:
         raise DetectorFileError(f"{path}: the saved scoring {doc['scoring']} does not match the saved parameters")

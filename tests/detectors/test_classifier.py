@@ -120,3 +120,22 @@ def test_the_threshold_is_chosen_on_the_positive_classes_not_on_every_attack_cla
     assert val.step_labels[:, 0].tolist() == [3, 0]
     _, val = chronological_validation(batch, 0.34, need_both_classes=True)   # by any class > 0, as before
     assert val.step_labels[:, 0].tolist() == [1, 0]
+
+
+def test_update_trains_on_relabelled_windows_and_refuses_a_class_the_network_lacks(classifier, bursts):
+    import copy
+
+    from dl4j_bridge.detectors import take
+
+    test = take(bursts, np.arange(450, 600))
+    flagged = np.flatnonzero(classifier.predict(test))
+    assert len(flagged) >= 10
+    reported = take(test, flagged[:10])          # a user says: these are normal here
+    det = copy.deepcopy(classifier)
+    with pytest.raises(ValueError, match="class id 2"):
+        det.update(reported, y=np.full(reported.step_labels.shape, 2))
+    before = det.decision_function(reported)
+    det.update(reported, y=np.zeros(reported.step_labels.shape, np.int64), epochs=30)
+    after = det.decision_function(reported)
+    assert after.mean() < before.mean() and det.updates_[0]["flagged_after"] < det.updates_[0]["flagged_before"]
+    assert det.threshold_ == classifier.threshold_ and classifier.updates_ is None

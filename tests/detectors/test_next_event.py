@@ -378,3 +378,104 @@ def test_a_refit_interrupted_while_choosing_its_threshold_keeps_the_previous_det
     assert {k: v for k, v in vars(det).items() if k != "epochs"} == {k: v for k, v in state.items() if k != "epochs"}
     np.testing.assert_array_equal(det.decision_function(batch), scores)
     det.predict(batch)
+
+
+def _windows_with_a_new_normal_event(n: int, seed: int):
+    """Windows of the cycle where a 2 is followed by event 5 about half the time (1 2 5 3 4 ...): event 5 never
+    trained the fixture's network, so these normal windows are flagged, as false positives are."""
+    from dl4j_bridge.detectors import sequence_batch
+
+    rng = np.random.default_rng(seed)
+    stream = []
+    while len(stream) < 30 * n + 20:
+        stream += [1, 2] + ([5] if rng.random() < 0.5 else []) + [3, 4]
+    stream = np.array(stream)
+    starts = rng.integers(0, len(stream) - 11, size=n)
+    ids = stream[starts[:, None] + np.arange(11)[None, :]]
+    x = np.eye(N_EVENTS, dtype=np.float32)[ids[:, :10]]
+    return sequence_batch(x, step_ids=ids[:, :10], next_ids=ids[:, 10], labels=np.zeros(n, np.int64))
+
+
+def test_update_learns_reported_false_positives_keeps_the_threshold_and_leaves_the_original_alone(
+        next_event_detector, tmp_path):
+    import copy
+
+    from dl4j_bridge.detectors import load_detector
+
+    original = next_event_detector
+    det = copy.deepcopy(original)
+    reported = _windows_with_a_new_normal_event(200, seed=50)
+    fresh = _windows_with_a_new_normal_event(100, seed=51)          # like them, not trained on
+    normal, anomalous = cycle_windows(100, seed=52), cycle_windows(100, anomalous=True, seed=53)
+    holds_5 = np.isin(np.concatenate([fresh.step_ids, fresh.next_ids[:, None]], axis=1)[:, 1:], 5).any(axis=1)
+    before = original.decision_function(fresh)
+    assert det.predict(fresh)[holds_5].all()            # event 5 was never trained: flagged
+    threshold = det.threshold_
+    mixed = _concat(reported, cycle_windows(200, seed=54))   # with normal data, so the network does not forget
+    assert det.update(mixed) is det      # the defaults: 20 epochs at the detector's own learning rate
+    assert det.threshold_ == threshold and det.network_ is not original.network_
+    assert det.predict(fresh).sum() <= 5, det.decision_function(fresh)     # were 100% of those holding 5
+    assert det.predict(normal).sum() == 0 and det.predict(anomalous).sum() == 100   # 6 is still unexpected
+    assert det.never_expected_ == (0, 6) and det._untrained_ids == (0, 6)
+    assert len(det.updates_) == 1 and det.updates_[0]["sequences"] == 400 and det.updates_[0]["epochs"] == 20
+    assert det.updates_[0]["flagged_before"] >= 150 and det.updates_[0]["flagged_after"] <= 5, det.updates_
+    assert det.updates_[0]["loss_last"] < det.updates_[0]["loss_first"]
+    np.testing.assert_array_equal(original.decision_function(fresh), before)   # the original is untouched
+    assert original.never_expected_ == (0, 5, 6) and original.updates_ is None
+    loaded = load_detector(det.save(tmp_path / "updated.zip"))
+    assert loaded.updates_ == det.updates_ and loaded.never_expected_ == (0, 6)
+    np.testing.assert_array_equal(loaded.decision_function(fresh), det.decision_function(fresh))
+    # the saved network keeps its own training settings, not the update's learning rate
+    assert loaded.network_.config.learning_rate == original.network_.config.learning_rate
+
+
+def _concat(a, b):
+    from dl4j_bridge.detectors import sequence_batch
+
+    return sequence_batch(np.concatenate([a.x, b.x]), step_ids=np.concatenate([a.step_ids, b.step_ids]),
+                          next_ids=np.concatenate([a.next_ids, b.next_ids]),
+                          labels=np.concatenate([a.labels, b.labels]))
+
+
+def test_an_update_too_short_to_learn_says_so(next_event_detector, caplog):
+    import copy
+    import logging
+
+    det = copy.deepcopy(next_event_detector)
+    with caplog.at_level(logging.WARNING):
+        det.update(_windows_with_a_new_normal_event(50, seed=62), epochs=1, learning_rate=1e-5)
+    assert det.updates_[0]["flagged_after"] > 0
+    assert "still flagged" in caplog.text and "more epochs" in caplog.text
+
+
+def test_update_checks_before_training_and_an_interrupted_update_changes_nothing(next_event_detector, monkeypatch):
+    import copy
+
+    from dl4j_bridge import NotFittedError
+    from dl4j_bridge.detectors import NextEventDetector, sequence_batch
+    from dl4j_bridge.network import Network
+
+    with pytest.raises(NotFittedError, match="fit"):
+        NextEventDetector().update(cycle_windows(5))
+    det = copy.deepcopy(next_event_detector)
+    batch = cycle_windows(20, seed=60)
+    for kwargs, words in ((dict(learning_rate=0), "learning_rate"), (dict(epochs=0), "epochs"),
+                          (dict(learning_rate=float("nan")), "learning_rate")):
+        with pytest.raises(ValueError, match=words):
+            det.update(batch, **kwargs)
+    wide = sequence_batch(np.zeros((2, 10, N_EVENTS + 1), np.float32), step_ids=np.ones((2, 10), np.int64),
+                          next_ids=np.ones(2, np.int64))
+    with pytest.raises(ValueError, match="features"):
+        det.update(wide)
+    beyond = sequence_batch(batch.x, step_ids=batch.step_ids, next_ids=np.full(len(batch), N_EVENTS))
+    with pytest.raises(ValueError, match=str(N_EVENTS)):
+        det.update(beyond)
+    network, never = det.network_, det.never_expected_
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Network, "fit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        det.update(_windows_with_a_new_normal_event(20, seed=61))
+    assert det.network_ is network and det.never_expected_ == never and det.updates_ is None
