@@ -227,7 +227,26 @@ def format_to_regex(log_format: str, line_rules: int = LINE_RULES) -> tuple[list
     if out[-1] == "" and out[-2].endswith(".*?)"):
         # the last field runs to the end of the line: greedy is equivalent and much faster
         out[-2] = out[-2][:-4] + ".*)"
-    return headers, "^" + "".join(out) + "$"
+    pattern = "^" + "".join(out) + "$"
+    _check_fields_are_groups(log_format, headers, pattern)
+    return headers, pattern
+
+
+def _check_fields_are_groups(log_format: str, headers: list[str], pattern: str) -> None:
+    """Every ``<Field>`` of a format must be a group of its regex: text between fields is a regex fragment, so
+    an unescaped ``[`` before a field (``sshd[<Pid>]``, syslog's form) makes the field part of a character class,
+    and it would vanish from every record."""
+    try:
+        groups = re.compile(pattern).groupindex
+    except re.error:
+        return   # the regex error itself is reported where the pattern is compiled, naming the format
+    lost = [name for name in headers if name not in groups]
+    if lost:
+        raise SpecError(
+            f"log_format {log_format!r}: the field <{lost[0]}> is not a field of the format's regex, because the "
+            "text between <Field> markers is a regex fragment and an unescaped '[' before it opens a character "
+            f"class that swallows <{lost[0]}>. Write literal brackets as \\[ and \\] (e.g. 'sshd\\[<Pid>\\]:'; in "
+            "run.toml a single-quoted string keeps the backslashes: log_format = 'sshd\\[<Pid>\\]: <Content>')")
 
 
 _REGEX_META = frozenset(".^$*+?{}[]()|")

@@ -18,6 +18,17 @@ def test_format_to_regex_fields_and_anchoring():
     assert "\\s" not in pattern  # never matches across a newline
 
 
+def test_a_field_inside_unescaped_brackets_is_refused_saying_how_to_escape_them():
+    # syslog's `sshd[24200]:` written as in the log: `[<Pid>]` became a character class and Pid vanished
+    # (a KeyError deep in the reader, exit 4 from train)
+    with pytest.raises(SpecError, match=r"<Pid> is not a field.*unescaped '\['.*\\\[<Pid>\\\]") as caught:
+        TextReader("<Month> <Day> <Time> <Host> sshd[<Pid>]: <Content>")
+    assert "log_format '<Month> <Day>" in str(caught.value)
+    reader = TextReader(r"<Month> <Day> <Time> <Host> sshd\[<Pid>\]: <Content>")
+    frame = reader.read(["Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186"])
+    assert frame.loc[0, "Pid"] == "24200" and frame.loc[0, "Content"].startswith("Invalid user")
+
+
 def test_text_reader_parses_fields_and_line_numbers():
     frame = TextReader(HDFS_FORMAT).read([GOOD, GOOD.replace("148", "149")])
     assert list(frame.columns) == ["Date", "Time", "Pid", "Level", "Component", "Content", "line_number"]
