@@ -190,8 +190,12 @@ def cmd_train(args) -> int:
         raise ConfigError(f"{args.config}: {error}") from error
     for name, result in summary["results"].items():
         m = result["metrics"]
-        print(f"{name}: roc_auc {_f(m['roc_auc'])} f1 {_f(m['f1'])} precision {_f(m['precision'])} "
-              f"recall {_f(m['recall'])}")
+        if summary.get("labelled", True):
+            print(f"{name}: roc_auc {_f(m['roc_auc'])} f1 {_f(m['f1'])} precision {_f(m['precision'])} "
+                  f"recall {_f(m['recall'])}")
+        else:   # no labels: nothing tells a right flag from a wrong one
+            print(f"{name}: flagged {_whole(m['flagged'])} of {_whole(m['n'])} test sequences (no labels: no "
+                  "precision or recall)")
     for name, path in summary["models"].items():
         print(f"model {name}: {path}")
     print(f"report: {summary['report']}")
@@ -605,6 +609,11 @@ def _value_counts(pipeline) -> str:
 
 def _f(value) -> str:
     return "n/a" if value is None else f"{value:.4f}"
+
+
+def _whole(value) -> str:
+    """A (weighted) count: ``311``, not ``311.0``."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.4g}"
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 _FIGURES = ("precision", "recall", "f1", "f2", "accuracy", "fpr", "roc_auc", "pr_auc")
 #: How the tables name a figure (its key in ``metrics`` and ``results.json`` when not listed).
 _LABELS = {"pr_auc": "average_precision (pr_auc)"}
+#: Under the figures of a run without labels.
+UNLABELLED_TEXT = ("No labels (`[data] label_field`, or a label transform): this run cannot tell right flags from "
+                   "wrong ones, so precision, recall, F1, accuracy, FPR and the ROC and PR curves are not given; check "
+                   "the flagged sequences below against the raw log.")
 #: The file name endings of the plots a report writes (those an earlier report left and this one did not write
 #: are removed by :meth:`Report.write`, so that the directory holds no plot the report does not show).
 _PLOT_SUFFIXES = ("_histogram.png", "_timeline.png", "_curves.png")
@@ -82,7 +86,7 @@ class Report:
         self.parts.append("\n".join(lines) + "\n")
 
     def model(self, name: str, labels, scores, threshold: float, *, order=None, sample_weight=None,
-              threshold_method: Optional[dict] = None) -> dict:
+              threshold_method: Optional[dict] = None, labelled: bool = True) -> dict:
         """Evaluate one model at its threshold; plot its score histogram and its scores over time.
 
         Parameters
@@ -101,6 +105,11 @@ class Report:
             ``[n]`` weights; the figures, the histogram and the curves all use them.
         threshold_method : dict, optional
             How the threshold was chosen, shown beside it.
+        labelled : bool
+            False when the data has no labels (``labels`` all 0 by default, not by truth): the report then shows
+            how many sequences were flagged, not precision, recall, accuracy or FPR as if every sequence were
+            known to be normal, and plots the scores as one unlabelled class. The returned figures are those of
+            the metrics with ``labelled`` False added, for scripts to tell.
 
         Returns
         -------
@@ -118,16 +127,25 @@ class Report:
         scores = np.asarray(scores, dtype=np.float64)
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
         threshold = float(threshold)
+        flagged = scores > threshold
+        if not labelled:
+            m = {**m, "labelled": False, "flagged": _count(flagged.sum() if weights is None else weights[flagged].sum()),
+                 "flagged_share": float(flagged.mean()) if len(flagged) else None}
         self.results[name] = {"metrics": m, "labels": labels, "scores": scores, "threshold": threshold,
-                              "sample_weight": weights}
-        hist = self._histogram(name, labels, scores, threshold, weights)
+                              "sample_weight": weights, "labelled": labelled}
+        hist = self._histogram(name, labels, scores, threshold, weights, labelled)
         timeline = self._timeline(name, labels, scores, threshold, order)
         method = "" if not threshold_method else f" (threshold: `{json.dumps(threshold_method, sort_keys=True)}`)"
         self.parts.append(f"### {name}\n\nThreshold {threshold:.6g}{method}\n")
-        self.table(["figure", "value"],
-                   [("positives", _count(m["positives"])), ("negatives", _count(m["negatives"]))] +
-                   [(_LABELS.get(k, k), m[k]) for k in _FIGURES] +
-                   [("confusion [[tn, fp], [fn, tp]]", json.dumps(m["confusion_matrix"]))])
+        if labelled:
+            self.table(["figure", "value"],
+                       [("positives", _count(m["positives"])), ("negatives", _count(m["negatives"]))] +
+                       [(_LABELS.get(k, k), m[k]) for k in _FIGURES] +
+                       [("confusion [[tn, fp], [fn, tp]]", json.dumps(m["confusion_matrix"]))])
+        else:
+            self.table(["figure", "value"], [("sequences", _count(m["n"])), ("flagged", m["flagged"]),
+                                              ("share flagged", m["flagged_share"])])
+            self.text(UNLABELLED_TEXT)
         self.parts.append(f"![{name} scores per class]({hist})\n\n"
                           "The dashed line is the threshold: a score strictly above it is flagged, one equal to it "
                           "is not (it may be drawn in the bin right of the line)"
@@ -151,6 +169,12 @@ class Report:
         """
         names = list(names or self.results)
         self.parts.append(f"## {heading}\n")
+        if not all(self.results[n].get("labelled", True) for n in names):
+            self.table(["model", "sequences", "flagged", "share flagged"],
+                       [[n, _count(self.results[n]["metrics"]["n"]), self.results[n]["metrics"].get("flagged"),
+                         self.results[n]["metrics"].get("flagged_share")] for n in names])
+            self.text(UNLABELLED_TEXT)
+            return
         self.table(["model", "positives", "negatives"] + [_LABELS.get(k, k) for k in _FIGURES],
                    [[n, _count(self.results[n]["metrics"]["positives"]),
                      _count(self.results[n]["metrics"]["negatives"])]
@@ -198,11 +222,13 @@ class Report:
         self._written.add(file)
         return file
 
-    def _histogram(self, name, labels, scores, threshold, weights=None) -> str:
+    def _histogram(self, name, labels, scores, threshold, weights=None, labelled: bool = True) -> str:
         plt = _pyplot()
         fig, ax = plt.subplots(figsize=(6, 3.5))
         bins = _bin_edges(scores, 40)
-        for cls, color, label in ((False, "tab:blue", "normal"), (True, "tab:red", "anomalous")):
+        classes = ((False, "tab:blue", "normal"), (True, "tab:red", "anomalous")) if labelled else \
+            ((False, "tab:gray", "all sequences (no labels)"),)
+        for cls, color, label in classes:
             if (labels == cls).any():
                 ax.hist(scores[labels == cls], bins=bins, alpha=0.6, color=color, label=label, log=True,
                         weights=None if weights is None else weights[labels == cls])
@@ -295,8 +321,23 @@ def explanations_markdown(rows: list, limit: int = 10) -> str:
     if not rows:
         return "No sequence was flagged.\n"
     out = []
+    # windows overlap: with stride 1, one unexpected line flags every window whose next event it is or that holds
+    # it; list it once, with how many more flagged windows it was the unexpected line of
+    same: dict = {}
+    shown = []
+    for row in rows:
+        line = row.get("actual_line") if "expected_events" in row else None
+        if line is not None and (line, row.get("actual_event")) in same:
+            same[(line, row.get("actual_event"))] += 1
+            continue
+        if line is not None:
+            same[(line, row.get("actual_event"))] = 0
+        shown.append(row)
+    rows = shown
     for row in rows[:limit]:
         span = f"lines {line_ranges(row['line_numbers'])}" if row["line_numbers"] else "no raw lines"
+        if row.get("key") is not None:
+            span = f"key `{row['key']}`" + (f" (part {row['part']})" if row.get("part") else "") + ", " + span
         what = ""
         if "expected_events" in row and row.get("actual_event") is not None:
             actual = row.get("actual_template", f"event {row['actual_event']}")
@@ -308,6 +349,8 @@ def explanations_markdown(rows: list, limit: int = 10) -> str:
             what = f"most anomalous step at line {row['line_number']}: P(anomalous)={row['probability']:.3f}"
         steps = (f"{row['unexpected_steps']} unexpected steps" if "expected_events" in row
                  else f"{row['unexpected_steps']} steps with P(anomalous) >= 0.5")
+        again = same.get((row.get("actual_line"), row.get("actual_event"))) if "expected_events" in row else None
+        what += (f" (the unexpected line of {again} more flagged sequence(s), not listed again)" if again else "")
         out.append(f"- score {row['score']:.4g}, {span} ({steps}); {what}")
     more = len(rows) - limit
     if more > 0:

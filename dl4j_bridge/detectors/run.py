@@ -911,13 +911,13 @@ def train(config: dict) -> dict:
     reads: dict[str, dict] = {}   # what each file gave: in the report and results.json, not only in a log line
     if test_source is None:
         train_batch, test_batch = pipeline.fit_split(str(train_source))
-        reads["train (split)"] = pipeline.report.to_dict()
+        reads["train (split)"] = {**pipeline.report.to_dict(), **sequence_counts(pipeline)}
     else:
         pipeline.fit(str(train_source))
         train_batch = pipeline.transform(str(train_source))
-        reads["train"] = pipeline.report.to_dict()
+        reads["train"] = {**pipeline.report.to_dict(), **sequence_counts(pipeline)}
         test_batch = pipeline.transform(str(test_source))
-        reads["test"] = pipeline.report.to_dict()
+        reads["test"] = {**pipeline.report.to_dict(), **sequence_counts(pipeline)}
     log.info("ETL: %d training and %d test sequences of %s", len(train_batch), len(test_batch),
              train_batch.x.shape[1:])
     for part, counts in reads.items():
@@ -948,14 +948,18 @@ def train(config: dict) -> dict:
     positive = next((t for t in pipeline.transforms if isinstance(t, Label) and t.column == label_field), None)
     label_table, label = label_transform(pipeline)
 
+    # without labels every truth below is 0 by default, not by knowledge: the report then counts flags only
+    labelled = label_field is not None or label is not None
     report = Report(_path(config, output.get("report", "reports/run")), output.get("title", "dl4j_bridge run"))
     report.text(f"Training: {len(train_batch)} sequences; test: {len(test_batch)} sequences "
-                f"({int((test_batch.labels > 0).sum())} holding an anomalous line); {train_batch.x.shape[1]} steps x "
-                f"{train_batch.x.shape[2]} features. Seed {seed}. " + TRUTHS)
+                + (f"({int((test_batch.labels > 0).sum())} holding an anomalous line)" if labelled else "(no labels)")
+                + f"; {train_batch.x.shape[1]} steps x {train_batch.x.shape[2]} features. Seed {seed}. "
+                + (TRUTHS if labelled else "") + test_part_text(test_batch, test_source is None))
     report.text("Read: " + "; ".join(
         f"{part} {Path(c['source']).name}: {c['lines']} lines, {c['records']} records, {c['bad_lines']} bad"
         + (f" ({', '.join(f'{reason} {n}' for reason, n in c['bad_by_reason'].items())})" if c["bad_lines"] else "")
         + (f", quarantined in {c['quarantine']}" if c["quarantine"] and c["bad_lines"] else "")
+        + sequence_counts_text(c)
         for part, c in reads.items()) + ".")
     models_dir = _path(config, output.get("models", "models/run"))
     results: dict[str, Any] = {}
@@ -1004,19 +1008,29 @@ def train(config: dict) -> dict:
         det.fit(fit_part, validation=val_part, pipeline=pipeline)
         models[name] = str(det.save(models_dir / f"{name}.zip", pipeline=pipeline, jvm_check=jvm_check))
         scores = det.score_batch(test_batch)
+        training = training_check(name, det, fit_part, labelled=labelled)
         report.parts.append(f"## Detector `{name}` ({det.kind})\n\nModel file: `{Path(models[name]).name}`; "
-                            f"{det.history_.epochs_completed} epochs, best {det.history_.best_epoch + 1}.\n")
+                            f"{det.history_.epochs_completed} epochs, best {det.history_.best_epoch + 1}. "
+                            + training["text"] + "\n")
         next_event = det.kind == "next_event"
         classes = det.positive_classes if det.kind == "sequence_classifier" else None
         truth = window_truth(test_batch, test_labels, next_event=next_event, positive=positive, classes=classes)
         m = report.model(name, truth, scores.scores, det.threshold_, order=_order(test_batch),
-                         threshold_method=det.threshold_method_)
+                         threshold_method=det.threshold_method_, labelled=labelled)
+        from ..cli import unjudged_sequences
+
+        unjudged = int(unjudged_sequences(test_batch, scores.scored_steps).sum()) if next_event else 0
+        if unjudged:
+            report.text(f"{unjudged} test sequence(s) had no step to judge (sessions of one event): they score 0 and "
+                        "are counted above (unjudged_sequences).")
         report.text("Flagged sequences (traceability):\n\n" + explanations_markdown(det.explain(test_batch, scores=scores)))
         clean = None if test_kinds is None else (truth == 0) if classes is None else \
             window_truth(test_batch, test_labels, next_event=next_event, positive=positive) == 0
         results[name] = {"metrics": m, "per_type": _per_type(test_batch, scores.scores, test_kinds,
                                                              next_event=next_event, label=label,
-                                                             warn=not names, clean=clean)}
+                                                             warn=not names, clean=clean),
+                         "training": {k: v for k, v in training.items() if k != "text"},
+                         "unjudged_sequences": unjudged}
         names.append(name)
     baseline_spec = config.get("baselines", {"pca": True, "isolation_forest": True})
     clean_train = take(train_batch, normal_windows(train_batch, train_labels, positive))
@@ -1036,7 +1050,7 @@ def train(config: dict) -> dict:
             truth = window_truth(test_batch, None, next_event=False)
             m = report.model(cls.name, truth, scores, threshold, order=_order(test_batch),
                              threshold_method={"name": "quantile of the normal training windows' scores",
-                                               "quantile": 0.99, "n": len(clean_train)})
+                                               "quantile": 0.99, "n": len(clean_train)}, labelled=labelled)
             results[cls.name] = {"metrics": m, "per_type": _per_type(test_batch, scores, test_kinds, label=label,
                                                                      warn=not names, clean=truth == 0)}
             names.append(cls.name)
@@ -1054,10 +1068,73 @@ def train(config: dict) -> dict:
     computed_on = runtime()
     report.text(RUNTIME_TEXT.format(**computed_on))
     path = report.write()
-    summary = {"report": str(path), "models": models, "read": reads, "runtime": computed_on,
-               "results": {n: {"metrics": r["metrics"], "per_type": r["per_type"]} for n, r in results.items()}}
+    summary = {"report": str(path), "models": models, "read": reads, "runtime": computed_on, "labelled": labelled,
+               "results": {n: {k: v for k, v in r.items()} for n, r in results.items()}}
     atomic_write_text(Path(path).parent / "results.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     return summary
+
+
+def sequence_counts(pipeline: Pipeline) -> dict:
+    """What the last transforming pass left out of the sequences or cut (nonzero counts only), for the report's
+    "Read" line and results.json: ``records_without_key`` (sessions: in no session, not scored), ``split_sessions``
+    / ``extra_parts`` (longer than ``max_length``), ``truncated_sessions`` / ``truncated_records``,
+    ``unwindowed_records`` (windows: in no window, not scored)."""
+    names = ("records_without_key", "split_sessions", "extra_parts", "truncated_sessions", "truncated_records",
+             "unwindowed_records")
+    return {name: int(getattr(pipeline, name, 0)) for name in names if getattr(pipeline, name, 0)}
+
+
+def sequence_counts_text(counts: dict) -> str:
+    """The words for :func:`sequence_counts` in the report's "Read" line ("" when none)."""
+    words = {"records_without_key": "records without a session key (in no session: not scored)",
+             "split_sessions": "sessions longer than [sequence] max_length (split into parts)",
+             "truncated_sessions": "sessions cut at max_length",
+             "truncated_records": "records cut off with them (not scored)",
+             "unwindowed_records": "records in no window (not scored)"}
+    return "".join(f", {counts[k]} {text}" for k, text in words.items() if counts.get(k))
+
+
+def test_part_text(test_batch: SequenceBatch, split: bool) -> str:
+    """Where the test sequences are in the raw input (with a split of one file, where the split fell)."""
+    lines = np.asarray(test_batch.line_numbers) if test_batch.line_numbers is not None else np.zeros(0)
+    real = lines[lines > 0]
+    if not len(real):
+        return ""
+    where = f"lines {int(real.min())} to {int(real.max())}"
+    return (f"The test sequences hold {where} of the file" + (" ([split])" if split else "") + ".")
+
+
+#: A next-event detector flagging more of its own training sequences than this share is reported as likely
+#: under-trained (a model of normal behaviour should find its training data normal).
+TRAINING_FLAG_WARNING_SHARE = 0.1
+
+
+def training_check(name: str, det, fit_part: SequenceBatch, *, labelled: bool) -> dict:
+    """How the fitted detector judges its own training sequences, and whether training had ended: ``{"epochs",
+    "best_epoch", "sequences", "flagged", "text"}``; logs a warning for a likely under-trained model (the validation
+    loss still falling at the last epoch, or a next-event detector flagging many of its own training sequences)."""
+    history = det.history_
+    flagged = int(det.predict(fit_part).sum())
+    n = len(fit_part)
+    out = {"epochs": int(history.epochs_completed), "best_epoch": int(history.best_epoch) + 1, "sequences": n,
+           "flagged": flagged}
+    text = f"On its own {n} training sequences it flags {flagged} ({flagged / max(n, 1):.1%})."
+    still_falling = (history.epochs_completed == det.epochs and history.best_epoch + 1 == history.epochs_completed
+                     and not history.cancelled)
+    many = det.kind == "next_event" and n and flagged / n > TRAINING_FLAG_WARNING_SHARE
+    advice = []
+    if still_falling:
+        advice.append(f"its loss was still falling at the last of its {det.epochs} epochs")
+    if many:
+        advice.append(f"it flags {flagged} of its own {n} training sequences ({flagged / n:.0%}), which it should "
+                      "find normal")
+    if advice:
+        warning = (f"[detectors.{name}] may be under-trained: " + "; and ".join(advice) + f": raise "
+                   f"[detectors.{name}] epochs (now {det.epochs})" + (" or learning_rate" if many else ""))
+        log.warning("%s", warning)
+        text += " **" + warning + ".**"
+    out["text"] = text
+    return out
 
 
 #: The modules of the ``report`` extra (pyproject.toml): import name -> distribution name.

@@ -182,3 +182,49 @@ def test_a_next_event_detector_without_a_next_event_to_validate_or_learn_names_t
     with pytest.raises(ConfigError, match=message):
         train(cfg)
     assert not (tmp_path / "models" / "ne.zip").exists()
+
+
+def test_an_unlabelled_run_counts_flags_says_what_the_sessions_left_out_and_warns_of_undertraining(
+        jvm, tmp_path, caplog, capsys):
+    import logging
+
+    from dl4j_bridge.cli import main
+
+    run_config(tmp_path, [3, 4, 5, 6] * 10, [2, 9, 4, 9, 2])
+    text = (tmp_path / "run.toml").read_text().replace('key = "Session"', 'key = "Session"\nmax_length = 4')
+    (tmp_path / "run.toml").write_text(text)
+    with caplog.at_level(logging.WARNING):
+        assert main(["train", "--config", str(tmp_path / "run.toml")]) == 0
+    out = capsys.readouterr().out
+    # no labels: flags counted, no precision / recall / FPR as if every test session were known to be normal
+    assert "ne: flagged " in out and " of 9 test sequences (no labels" in out and "precision 0" not in out, out
+    report = (tmp_path / "report" / "report.md").read_text()
+    results = json.loads((tmp_path / "report" / "results.json").read_text())
+    assert "(no labels)" in report and "| share flagged |" in report and "No labels (`[data] label_field`" in report
+    assert "| precision |" not in report and "| fpr |" not in report
+    assert results["labelled"] is False and results["results"]["ne"]["metrics"]["labelled"] is False
+    assert results["results"]["ne"]["metrics"]["flagged"] == int(results["results"]["ne"]["metrics"]["flagged"])
+    # the two test sessions of 9 events (5 sequences, 9 parts) were split at max_length: said in the Read line and results.json
+    assert results["read"]["test"]["split_sessions"] == 2 and results["read"]["train"]["split_sessions"] == 20
+    assert "2 sessions longer than [sequence] max_length (split into parts)" in report
+    # one epoch: the loss was still falling at the end, said in the report, the log and results.json
+    training = results["results"]["ne"]["training"]
+    assert training["epochs"] == 1 and training["best_epoch"] == 1 and training["sequences"] > 0
+    assert "may be under-trained: its loss was still falling at the last of its 1 epochs" in caplog.text
+    assert "may be under-trained" in report and f"On its own {training['sequences']} training sequences" in report
+
+
+def test_the_flagged_list_names_session_keys_and_lists_one_unexpected_line_once():
+    from dl4j_bridge.detectors.report import explanations_markdown
+
+    def row(index, key, lines, actual_line, actual_event=7):
+        return {"index": index, "key": key, "score": 1.0, "line_numbers": lines, "unexpected_steps": 1,
+                "expected_events": [1, 2], "actual_event": actual_event, "actual_line": actual_line,
+                "probability": 0.01}
+
+    rows = [row(0, None, [1, 2, 3], 4), row(1, None, [2, 3, 4], 4), row(2, None, [3, 4, 5], 4),
+            row(3, "sshd-25283", [10, 12], 12), row(4, None, [20, 21], 4, actual_event=8)]
+    text = explanations_markdown(rows)
+    assert text.count("unexpected at line 4") == 2          # event 7 at line 4 once, event 8 at line 4 once
+    assert "the unexpected line of 2 more flagged sequence(s)" in text
+    assert "key `sshd-25283`, lines 10, 12" in text
