@@ -4,7 +4,33 @@ from __future__ import annotations
 
 
 class Dl4jBridgeError(Exception):
-    """Base class of every error this package raises on purpose."""
+    """Base class of every error this package raises on purpose.
+
+    Every one pickles with its message and attributes (``java_class``, ``line``, ``setting``, ...), whatever its
+    constructor takes, so that it crosses from a worker process (``multiprocessing``, ``concurrent.futures``,
+    joblib) to the parent as itself: an error whose constructor needs more than its message failed to unpickle,
+    which hung a ``multiprocessing.Pool`` for good.
+    """
+
+    def __reduce__(self):
+        return _rebuild_error, (type(self), self.args, dict(vars(self)))
+
+
+_HEAP_TYPE = 1 << 9   # Py_TPFLAGS_HEAPTYPE: a class defined in Python
+
+
+def _rebuild_error(cls, args, state):
+    """Unpickle a :class:`Dl4jBridgeError` without calling its constructor (which may take other arguments
+    than ``args``)."""
+    # the __new__ that calling the class uses: that of its first built-in base along __base__ (OSError's for
+    # JavaIOError); cls.__new__ may be another one (MemoryError's for JavaOutOfMemoryError), which Python refuses
+    static = cls
+    while static.__flags__ & _HEAP_TYPE:
+        static = static.__base__
+    error = static.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class BuildNotFoundError(Dl4jBridgeError):
