@@ -372,6 +372,7 @@ def start_jvm(
         numpy.linalg.det(numpy.eye(2))
         log.info("starting JVM: %s, %d jars", " ".join(config.jvm_arguments()), len(config.classpath))
         library = _jvm_library(jpype)
+        sigterm = _python_sigterm_handler()
         try:
             # interrupt=False: Ctrl-C is Python's KeyboardInterrupt (a fit stops after its minibatch, `finally`
             # blocks run), never the JVM's own handler, which ends a script at once (JPype's default outside
@@ -384,6 +385,7 @@ def start_jvm(
                 f"the JVM did not start with the options {' '.join(config.jvm_arguments())} ({exc}). Check "
                 "jvm_options (see `java -X` and the JVM's own message above); JPype cannot start a JVM twice in "
                 "one process, so run again in a new process") from None
+        _restore_sigterm(sigterm)
         try:
             jpype.JClass(_MARKER_CLASS)
         except Exception as exc:  # the jars were there but are not ours
@@ -395,6 +397,28 @@ def start_jvm(
         atexit.register(_on_exit)
         _ThreadAttachment.detach = staticmethod(jpype.JClass("java.lang.Thread").detach)
         return config
+
+
+def _python_sigterm_handler():
+    """The SIGTERM handler Python has before the JVM starts (``SIG_DFL`` unless the program set one), or None when
+    it cannot be set again (not the main thread, no SIGTERM)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        return None
+    return signal.getsignal(signal.SIGTERM)
+
+
+def _restore_sigterm(handler) -> None:
+    """Put Python's SIGTERM handler back over the JVM's. The JVM's hands SIGTERM to its own thread, which calls
+    into Python through JPype while the main thread runs: ``kill``, ``timeout``, systemd, a ``Pool``'s terminate
+    crashed the process with SIGSEGV (exit 134, an ``hs_err_pid*.log`` in the working directory) instead of ending
+    it as SIGTERM ends any Python program (exit 143, or the program's own handler)."""
+    if handler is None:
+        log.debug("SIGTERM left to the JVM's handler: start_jvm ran outside the main thread")
+        return
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError, TypeError) as error:   # a handler Python cannot set again
+        log.debug("SIGTERM handler not restored: %s", error)
 
 
 def _jvm_library(jpype) -> str:

@@ -181,6 +181,38 @@ def test_a_second_start_with_another_classpath_names_the_difference_not_every_ja
     assert str(home / "lib") in out and len(out) < 1000, out
 
 
+def test_sigterm_ends_a_process_with_a_jvm_as_any_python_program_without_a_crash(dist, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    code = textwrap.dedent("""
+        import sys, time, signal, dl4j_bridge as db
+        if sys.argv[1] == "handler":    # the program's own handler is kept
+            def bye(number, frame):
+                print("HANDLER", number, flush=True)
+                sys.exit(7)
+            signal.signal(signal.SIGTERM, bye)
+        db.start_jvm(heap="256m")
+        print("STARTED", flush=True)
+        time.sleep(60)
+    """)
+    for mode, expected in (("default", -signal.SIGTERM), ("handler", 7)):
+        proc = subprocess.Popen([sys.executable, "-c", code, mode], cwd=tmp_path, stdout=subprocess.PIPE, text=True,
+                                env={k: v for k, v in os.environ.items() if k != "DL4J_BRIDGE_HOME"})
+        assert proc.stdout.readline().strip() == "STARTED"
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == expected, (mode, proc.returncode, out)   # was 134: SIGSEGV in the JVM's handler
+        assert not list(tmp_path.glob("hs_err_pid*.log"))
+        if mode == "handler":
+            assert "HANDLER 15" in out
+
+
 def test_doctor_reports_and_exits_zero_when_ready(dist):
     proc = run_python("import sys; from dl4j_bridge.cli import main; sys.exit(main(['doctor']))")
     out = assert_ok(proc)
