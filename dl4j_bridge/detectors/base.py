@@ -443,33 +443,34 @@ class BaseDetector:
         history = net.fit(batch.x, targets, batch.mask, epochs=self.epochs, batch_size=self.batch_size,
                           validation=val, shuffle=True, patience=self.patience if val is not None else 0,
                           progress=self.progress, sample_weight=step_w, fit_normalizer=self.normalize)
-        before = dict(vars(self))   # a fit is all or nothing: an error or Ctrl-C while choosing the threshold
-        try:                        # leaves the previous network and threshold, not a new network without one
-            for name, value in learned.items():
-                setattr(self, name, value)
-            self.history_ = history
-            self.network_ = net
-            # what the network was trained with: saved as its params, whatever set_params changes before a refit
-            self._trained_with_ = {k: v for k, v in self.get_params().items() if k in self.TRAINING_PARAMS}
-            self.feature_names_ = list(batch.feature_names)
-            self.pipeline_ = pipeline
-            # the pipeline's features now: a pipeline refitted since makes other ones, which are refused
-            self._pipeline_names_ = None if pipeline is None else list(pipeline.feature_names)
-            self.threshold_ = self.threshold_method_ = self.decision_scores_ = self.labels_ = None
-            self.updates_ = None
-            log.info("%s: %d epochs (best %d) in %.1fs", type(self).__name__, self.history_.epochs_completed,
-                     self.history_.best_epoch + 1, self.history_.seconds)
-            if validation is not None:
-                self._calibrate(validation, self.threshold, val_labels, validation_weight, {})
-            else:
-                scores = self._calibrate(batch, self.threshold, seq_labels, weights, {})
-                if scores is not None:   # PyOD's training scores, when choosing the threshold computed them
-                    self.decision_scores_ = scores
-                    self.labels_ = (scores > self.threshold_).astype(np.int64)
-        except BaseException:
-            vars(self).clear()
-            vars(self).update(before)
-            raise
+        # A fit is all or nothing, and so is what other threads see: the new state is built on a shallow copy
+        # (its threshold chosen there) and becomes this detector's in one step. An error or Ctrl-C while choosing
+        # the threshold leaves the previous network and threshold; a thread scoring meanwhile sees the previous
+        # detector or the new one whole, never a new network without its threshold.
+        new = object.__new__(type(self))
+        new.__dict__.update(vars(self))
+        for name, value in learned.items():
+            setattr(new, name, value)
+        new.history_ = history
+        new.network_ = net
+        # what the network was trained with: saved as its params, whatever set_params changes before a refit
+        new._trained_with_ = {k: v for k, v in self.get_params().items() if k in self.TRAINING_PARAMS}
+        new.feature_names_ = list(batch.feature_names)
+        new.pipeline_ = pipeline
+        # the pipeline's features now: a pipeline refitted since makes other ones, which are refused
+        new._pipeline_names_ = None if pipeline is None else list(pipeline.feature_names)
+        new.threshold_ = new.threshold_method_ = new.decision_scores_ = new.labels_ = None
+        new.updates_ = None
+        log.info("%s: %d epochs (best %d) in %.1fs", type(self).__name__, history.epochs_completed,
+                 history.best_epoch + 1, history.seconds)
+        if validation is not None:
+            new._calibrate(validation, self.threshold, val_labels, validation_weight, {})
+        else:
+            scores = new._calibrate(batch, self.threshold, seq_labels, weights, {})
+            if scores is not None:   # PyOD's training scores, when choosing the threshold computed them
+                new.decision_scores_ = scores
+                new.labels_ = (scores > new.threshold_).astype(np.int64)
+        vars(self).update(vars(new))   # one dict update: no Python code runs between its keys
         return self
 
     def update(self, batch: SequenceBatch, y=None, *, sample_weight=None, epochs: int = 20,
@@ -556,18 +557,22 @@ class BaseDetector:
         with java_errors(), net.lock:   # the trained weights in a copy with the original settings (learning rate)
             updated = net.java.clone()
             updated.setParams(copy.params())
-        # a new network, as fit makes: a copy.copy or with_params sibling keeps the network it shared
-        self.network_ = Network(net.config, normalizer=net.normalizer, _java_network=updated)
+        # a new network, as fit makes: a copy.copy or with_params sibling keeps the network it shared; the new
+        # state is built aside and becomes this detector's in one step, as in fit
+        new = object.__new__(type(self))
+        new.__dict__.update(vars(self))
+        new.network_ = Network(net.config, normalizer=net.normalizer, _java_network=updated)
         for name, value in learned.items():
-            setattr(self, name, value)
+            setattr(new, name, value)
         # PyOD's training scores were those of the network before the update
-        self.decision_scores_ = self.labels_ = None
-        flagged_after = int(self.predict(batch).sum())
-        self.updates_ = list(getattr(self, "updates_", None) or []) + [{
+        new.decision_scores_ = new.labels_ = None
+        flagged_after = int(new.predict(batch).sum())
+        new.updates_ = list(getattr(self, "updates_", None) or []) + [{
             "sequences": int(len(batch)), "epochs": int(history.epochs_completed), "learning_rate": float(rate),
             "loss_first": float(history.epoch_scores[0]) if len(history.epoch_scores) else None,
             "loss_last": float(history.epoch_scores[-1]) if len(history.epoch_scores) else None,
             "flagged_before": flagged_before, "flagged_after": flagged_after}]
+        vars(self).update(vars(new))
         log.info("%s.update: %d sequences, %d epochs at learning rate %g, loss %s -> %s; flagged %d -> %d",
                  type(self).__name__, len(batch), history.epochs_completed, rate, self.updates_[-1]["loss_first"],
                  self.updates_[-1]["loss_last"], flagged_before, flagged_after)
@@ -774,7 +779,10 @@ class BaseDetector:
     def predict(self, batch: SequenceBatch) -> np.ndarray:
         """1 where the score is above ``threshold_``, else 0: int ``[batch]``."""
         self._check_fitted()
-        return (self.decision_function(batch) > self.threshold_).astype(np.int64)
+        threshold = self.threshold_   # read once: a refit in another thread replaces it (whole, see fit)
+        if threshold is None:         # unset since the check (set_params in another thread): say so
+            self._check_fitted()
+        return (self.decision_function(batch) > threshold).astype(np.int64)
 
     def step_scores(self, batch: SequenceBatch) -> np.ndarray:
         """Per-step scores, float32 ``[batch, time]`` (NaN where not scored)."""

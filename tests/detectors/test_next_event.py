@@ -479,3 +479,38 @@ def test_update_checks_before_training_and_an_interrupted_update_changes_nothing
     with pytest.raises(KeyboardInterrupt):
         det.update(_windows_with_a_new_normal_event(20, seed=61))
     assert det.network_ is network and det.never_expected_ == never and det.updates_ is None
+
+
+def test_threads_scoring_while_the_detector_is_refitted_see_the_old_or_the_new_one_whole(jvm):
+    """A refit set the new network and unset the threshold before choosing it: threads predicting meanwhile got
+    NotFittedError ("has no threshold") and TypeError (a threshold read as None between check and use)."""
+    import threading
+
+    from dl4j_bridge.detectors import NextEventDetector
+
+    det = NextEventDetector(n_events=N_EVENTS, hidden_sizes=(4,), epochs=2, patience=0, validation_fraction=0.2,
+                            threshold="k_sigma", progress=False)
+    det.fit(cycle_windows(60, seed=70))
+    batch = cycle_windows(20, anomalous=True, seed=71)
+    errors, done, predictions = [], threading.Event(), [0]
+
+    def score():
+        while not done.is_set():
+            try:
+                det.predict(batch)
+                predictions[0] += 1
+            except Exception as error:   # noqa: BLE001 - every failure is the finding
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=score) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        for seed in range(3):
+            det.fit(cycle_windows(60, seed=72 + seed))
+    finally:
+        done.set()
+        for t in threads:
+            t.join()
+    assert not errors, errors[:3]
+    assert predictions[0] > 0 and det.threshold_ is not None
