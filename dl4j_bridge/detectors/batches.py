@@ -29,8 +29,9 @@ def sequence_batch(x: np.ndarray, mask: Optional[np.ndarray] = None, *, step_ids
     next_ids : numpy.ndarray, optional
         ``[batch]`` id of the event after each sequence, -1 when unknown.
     labels : numpy.ndarray, optional
-        ``[batch]`` sequence labels, 0 = normal (default: the max of ``step_labels``); a ``[batch, 1]`` column
-        is taken too.
+        ``[batch]`` sequence labels, 0 = normal, 1 (or a class id > 0) = anomalous (default: the max of
+        ``step_labels``); a ``[batch, 1]`` column is taken too. Negative values are refused (scikit-learn's -1 =
+        outlier would read as normal and its +1 = inlier as anomalous).
     step_labels : numpy.ndarray, optional
         ``[batch, time]`` class per step.
     line_numbers : numpy.ndarray, optional
@@ -74,6 +75,12 @@ def sequence_batch(x: np.ndarray, mask: Optional[np.ndarray] = None, *, step_ids
         labels_a = (step_labels_a * (mask_a > 0)).max(axis=1).astype(np.int32) if t else np.zeros(n, np.int32)
     else:
         labels_a = per_sequence(labels, "labels")
+        if (labels_a < 0).any():   # read as "> 0": scikit-learn's -1 = outlier made every *normal* one anomalous
+            at = int(np.flatnonzero(labels_a < 0)[0])
+            raise ShapeError(
+                f"labels holds {int(labels_a[at])} at [batch {at}]: sequence labels are 0 (normal) and 1 or a class id "
+                "> 0 (anomalous). scikit-learn's outlier convention (-1 = outlier, +1 = inlier) is the other way "
+                "round: pass (y == -1).astype(int)")
     next_a = np.full(n, -1, np.int32) if next_ids is None else per_sequence(next_ids, "next_ids")
     next_lines_a = np.full(n, -1, np.int64) if next_lines is None else per_sequence(next_lines, "next_lines", np.int64)
     keys_a = np.arange(n).astype(object) if keys is None else np.asarray(list(keys), dtype=object)

@@ -106,6 +106,8 @@ def test_fit_arguments_are_checked(jvm, no_java, kwargs, message):
     ({"x": np.zeros((2, 3, 1)), "next_lines": [3, 4.5]}, r"next_lines must hold whole numbers .*got 4.5 at \[batch 1\]"),
     ({"x": np.zeros((2, 3, 1)), "next_lines": [3]}, r"next_lines must be \[batch\] = \(2,\)"),
     ({"x": np.zeros((2, 3, 1)), "labels": [0, 1, 1]}, r"labels must be \[batch\] = \(2,\), got shape \(3,\)"),
+    # scikit-learn's -1 = outlier / +1 = inlier was read as "> 0": every normal sequence anomalous, silently
+    ({"x": np.zeros((2, 3, 1)), "labels": [1, -1]}, r"labels holds -1 at \[batch 1\].*\(y == -1\).astype\(int\)"),
     ({"x": np.zeros((2, 3, 1)), "keys": ["a"]}, r"keys must be \[batch\] = \(2,\), got 1 keys"),
     ({"x": np.zeros((2, 3, 2)), "feature_names": ["a"]}, r"feature_names names 1 features but x has 2 per step"),
     ({"x": np.zeros((2, 3, 1)), "line_numbers": np.full((2, 3), 2.0**63)},   # wrapped to -2**63 (max rounds up)
