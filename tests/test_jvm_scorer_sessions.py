@@ -20,6 +20,8 @@ import pytest
 from bridge_testing import REPO
 from test_jvm_scorer import _launcher, _same_rows
 
+from dl4j_bridge.etl.sequences import split_sessions_warning
+
 MAX_LENGTH = 8
 
 
@@ -96,9 +98,10 @@ def test_long_sessions_are_split_into_parts_and_the_launcher_prints_pythons_rows
 
     summary = json.loads(java.stderr.strip().splitlines()[-1])
     assert summary["split_sessions"] == 1 and summary["extra_parts"] == 2 and summary["sequences"] == len(python_rows)
-    assert "split into consecutive parts" in java.stderr and "raise max_length" in java.stderr
+    words = split_sessions_warning(1, MAX_LENGTH, 2)   # the same on both sides: retrain after raising max_length
+    assert "dl4j-bridge: warning: " + words + "\n" in java.stderr, java.stderr[-3000:]
     assert "split_sessions 1, extra_parts 2" in python.stderr
-    assert "WARNING" in python.stderr and "raise max_length" in python.stderr
+    assert "WARNING" in python.stderr and words + "\n" in python.stderr and words.endswith(" and retrain")
 
 
 def test_one_event_sessions_of_a_next_event_model_are_counted_as_unjudged_on_both_sides(jvm, tmp_path):

@@ -145,3 +145,42 @@ def test_a_literal_percent_before_y_is_no_year_on_either_side(jvm):
     Timestamp("t", format="%%Y %m %d", year=2024)
     jpype.JClass("io.dl4jbridge.etl.TimestampTransform")(
         jpype.java.util.ArrayList(["t"]), "%%Y %m %d", jpype.JInt(2024), None, "previous", None)
+
+
+#: (format, year): times without a year (1900 assumed, or ``year``), a leap year, and times that carry their year
+YEAR_CASES = [("%b %d %H:%M:%S", None), ("%b %d %H:%M:%S", 2023), ("%b %d %H:%M:%S", 2024), (None, 2023),
+              ("%H:%M:%S %d %b", None), ("%Y %b %d %H:%M:%S", None), ("%y %b %d %H:%M:%S", None)]
+
+
+@pytest.mark.parametrize("time_format, year", YEAR_CASES)
+def test_both_sides_name_the_assumed_year_and_year_rollover_alike(jvm, time_format, year):
+    """A syslog time without a year was read as in 1900 without a word: a 29 February did not parse and a log
+    running into January went 'back in time', and neither warning said the missing year was why."""
+    import jpype
+
+    times = ["Feb 28 10:00:00", "Feb 29 10:00:00", "junk", "Dec 31 23:59:00", "Jan 01 00:01:00", "Jan 01 00:02:00"]
+    if time_format == "%H:%M:%S %d %b":
+        times = [" ".join(reversed(t.split(" "))) if t != "junk" else t for t in times]
+    elif time_format is not None and time_format.startswith(("%Y", "%y")):
+        times = [("2023 " if time_format.startswith("%Y") else "23 ") + t for t in times]
+    t = Timestamp("t", format=time_format, year=year)
+    t.features(pd.DataFrame({"t": pd.Series(times, dtype=object), "line_number": np.arange(1, len(times) + 1)}))
+    python = t.pass_warnings("x.log")
+    transform = jpype.JClass("io.dl4jbridge.etl.TimestampTransform")(
+        jpype.java.util.ArrayList(["t"]), time_format, None if year is None else jpype.JInt(year), None,
+        "previous", None)
+    Record = jpype.JClass("io.dl4jbridge.etl.Record")
+    out = jpype.JArray(jpype.JFloat)(5)
+    for i, time in enumerate(times):
+        values = jpype.java.util.HashMap()
+        values.put("t", time)
+        transform.write(Record(i + 1, values), out, 0)
+    assert python == [str(transform.unparsableWarning("x.log")), str(transform.backwardWarning("x.log"))]
+    unparsable, backward = python
+    no_year = time_format is None or "%Y" not in time_format and "%y" not in time_format
+    assert ("the format has no year" in unparsable) == no_year, unparsable
+    assert ("which has no 29 February: set year to the log's year" in unparsable) == (no_year and year != 2024)
+    if no_year:
+        assumed = "1900 is assumed (strptime's default)" if year is None else f"year = {year} is assumed"
+        assert assumed in unparsable, unparsable
+    assert ("(year rollover)" in backward) == no_year, backward

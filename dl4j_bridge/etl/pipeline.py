@@ -342,6 +342,9 @@ class Pipeline:
         for transform in self.transforms:
             transform.reset_stream()
         builders = {name: self._builder(session_labels) for name in parts}
+        if len(builders) > 1:   # their warnings name the part (train, test), as the one of records in no window
+            for name, builder in builders.items():
+                builder.part = name
         for chunk in self._scoring_chunks(source):
             self._check_schema(chunk)
             with self._naming_source():

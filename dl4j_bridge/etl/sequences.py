@@ -376,7 +376,9 @@ class Sessions:
         it; only the session's own first event is never judged.  Splits are
         counted in :attr:`split_sessions` (sessions split) and
         :attr:`extra_parts` (sequences beyond one per session) and logged once
-        per pass as a warning; raise ``max_length`` to keep such sessions whole.
+        per pass as a warning (naming the part, train or test, when a pass
+        builds both); raise ``max_length`` and retrain to keep such sessions
+        whole.
     overflow : {"split", "truncate"}
         What a session longer than ``max_length`` becomes: ``"split"`` (the
         default) into parts as above; ``"truncate"``: its first
@@ -449,6 +451,29 @@ def records_without_key_warning(records: int, key: str, first_line: int | None) 
             + ": they belong to no session and are not scored (records_without_key)")
 
 
+def split_sessions_warning(sessions: int, max_length: int, extra_parts: int) -> str:
+    """The warning of the sessions longer than ``max_length``, split into parts (the JVM's ``ScoreSummary`` gives
+    the same words).
+
+    Parameters
+    ----------
+    sessions : int
+        Sessions split (``split_sessions``).
+    max_length : int
+        The spec's ``max_length``.
+    extra_parts : int
+        The sequences their parts added (``extra_parts``).
+
+    Returns
+    -------
+    str
+    """
+    return (f"{sessions} session(s) longer than max_length={max_length} steps: each was split into consecutive parts "
+            f"of at most {max_length} steps, scored as sequences of their own ({extra_parts} more sequence(s); rows "
+            "and summaries: part, split_sessions, extra_parts). To keep such sessions whole, raise max_length "
+            "(run.toml: [sequence] max_length) and retrain")
+
+
 class _SessionBuilder:
     def __init__(self, spec: Sessions, feature_names: list[str], session_labels: Mapping[Any, int] | None):
         self.spec = spec
@@ -464,6 +489,12 @@ class _SessionBuilder:
         #: overflow "truncate": sessions longer than ``max_length`` (cut), and the records cut off (not scored)
         self.truncated_sessions = 0
         self.truncated_records = 0
+        #: the part of the input this builder takes ("train", "test"), named in its warnings; None: all of it
+        self.part: str | None = None
+
+    def _part_prefix(self) -> str:
+        """What starts this builder's warnings: the part it takes (``"train part: "``), or nothing."""
+        return f"{self.part} part: " if self.part else ""
 
     def add(self, steps: Steps) -> None:
         if not len(steps):
@@ -481,8 +512,8 @@ class _SessionBuilder:
 
     def finish(self) -> SequenceBatch:
         if self.records_without_key:
-            logger.warning("%s", records_without_key_warning(self.records_without_key, self.spec.key,
-                                                             self.first_without_key))
+            logger.warning("%s%s", self._part_prefix(), records_without_key_warning(
+                self.records_without_key, self.spec.key, self.first_without_key))
         if not self.parts:
             return SequenceBatch.empty(len(self.feature_names), self.feature_names)
         steps = Steps.concat(self.parts)
@@ -506,11 +537,12 @@ class _SessionBuilder:
             keep = position < limit
             self.truncated_sessions = int((counts > limit).sum())
             self.truncated_records = int((~keep).sum())
-            logger.warning("%d session(s) longer than max_length=%d steps were truncated to their first %d steps: "
+            logger.warning("%s%d session(s) longer than max_length=%d steps were truncated to their first %d steps: "
                            "%d record(s) beyond them were not scored (truncated_sessions, truncated_records; the "
                            "spec's overflow is \"truncate\", as for every spec saved before overflow existed). To "
                            "score every record, retrain with overflow = \"split\" (run.toml: [sequence] overflow) "
-                           "or a larger max_length", self.truncated_sessions, limit, limit, self.truncated_records)
+                           "or a larger max_length", self._part_prefix(), self.truncated_sessions, limit, limit,
+                           self.truncated_records)
             steps, codes, position = steps.take(keep), codes[keep], position[keep]
             row, time = codes, limit
         elif limit is not None and time > limit:
@@ -519,11 +551,8 @@ class _SessionBuilder:
             split = n_parts > 1
             self.split_sessions = int(split.sum())
             self.extra_parts = int(n_parts.sum()) - n_sessions
-            logger.warning("%d session(s) longer than max_length=%d steps: each was split into consecutive parts "
-                           "of at most %d steps, scored as sequences of their own (%d more sequence(s); rows and "
-                           "summaries: part, split_sessions, extra_parts). To keep such sessions whole, raise "
-                           "max_length (run.toml: [sequence] max_length)", self.split_sessions, limit, limit,
-                           self.extra_parts)
+            logger.warning("%s%s", self._part_prefix(),
+                           split_sessions_warning(self.split_sessions, limit, self.extra_parts))
             first_row = np.concatenate([[0], np.cumsum(n_parts)[:-1]])
             part = position // limit
             row, position = first_row[codes] + part, position % limit

@@ -471,6 +471,29 @@ class Numeric(Transform):
 EPOCH_FORMAT = "%s"
 
 
+#: strftime directives that read a year from the text: ``%Y``, ``%y``, ``%G`` (ISO year), ``%c`` and ``%x`` (the
+#: locale's date and time / date, with a year); ``%s`` (seconds since the epoch) is a whole format of its own.
+YEAR_DIRECTIVES = frozenset("YyGcx")
+
+#: The year ``strptime`` (and pandas, and the JVM's ``TimeParser``) gives a time whose format has no year.
+DEFAULT_YEAR = 1900
+
+#: A leap year: a time that parses in it but not in the assumed year is a 29 February.
+_LEAP_YEAR = 2000
+
+#: The format of ``Timestamp(format=None, year=...)``: syslog's, which has no year.
+_SYSLOG_TIME_FORMAT = "%b %d %H:%M:%S"
+
+
+def reads_year(format: str | None) -> bool:
+    """Whether times of ``format`` carry their year: ISO 8601 (``None``), ``"%s"``, or a directive of
+    :data:`YEAR_DIRECTIVES` (``%%`` is a literal percent sign, ``%%Y`` no year). The JVM's
+    ``TimestampTransform.readsYear`` is the same."""
+    if format is None or format == EPOCH_FORMAT:
+        return True
+    return any(d in YEAR_DIRECTIVES for d in re.findall(r"%(.)", format, re.DOTALL))
+
+
 def _check_time_format(format: Any, year: Any) -> None:
     """A format pandas cannot parse with (a bad directive, a stray ``%``) is an :class:`EtlError` naming it, when
     the transform is built rather than at the first parse."""
@@ -615,7 +638,10 @@ class Timestamp(Transform):
         ``1077804742`` or ``1077804742.25`` (see :mod:`.timeparse`).  A
         directive pandas cannot parse is an :class:`EtlError` naming it.
     year : int, optional
-        Year for formats without one (syslog); default 1900 as in ``strptime``.
+        Year for formats without one (syslog's ``%b %d %H:%M:%S``); default
+        1900 as in ``strptime``.  A format without a year (no ``%Y``, ``%y``,
+        ``%G``, ``%c``, ``%x``) and no ``year`` is warned about at fit: the
+        weekday features are then 1900's and a 29 February does not parse.
     delta_by : str, optional
         Compute the delta within groups of this (derived) column, e.g. the
         session key; otherwise in stream order.
@@ -676,6 +702,26 @@ class Timestamp(Transform):
     def _how(self) -> str:
         return f"format {self.format!r}" if self.format else "ISO 8601 (format=None)"
 
+    @property
+    def assumes_year(self) -> bool:
+        """Whether the times carry no year, so that :attr:`year` (default :data:`DEFAULT_YEAR`) is assumed."""
+        return (self.format is None and self.year is not None) or not reads_year(self.format)
+
+    def _year_note(self, text: str) -> str:
+        """What to add to a message about the time ``text`` that did not parse: the year assumed when the format
+        has none, and whether that year is why (a 29 February outside a leap year); "" when times carry their
+        year. The JVM's ``TimestampTransform.yearNote`` words it the same."""
+        if not self.assumes_year:
+            return ""
+        if self.year is None:
+            note = f"; the format has no year and year is not set, so {DEFAULT_YEAR} is assumed (strptime's default)"
+        else:
+            note = f"; the format has no year, so year = {int(self.year)} is assumed"
+        leap = pd.Series([f"{_LEAP_YEAR} {text}"], dtype=object)
+        if not np.isnan(_datetime_seconds(_to_datetime(leap, "%Y " + (self.format or _SYSLOG_TIME_FORMAT)))[0]):
+            note += ", which has no 29 February: set year to the log's year"
+        return note
+
     def observe(self, frame: pd.DataFrame) -> None:
         seconds, present = self._parse(frame)
         self._count(frame, seconds, present)
@@ -688,7 +734,13 @@ class Timestamp(Transform):
             raise EtlError(f"Timestamp({self.columns}): the {self._how()} parses none of the {counts['present']} "
                            f"training times, e.g. {example[1]!r} (line {example[0]}), so every time feature would be "
                            "a constant: give the format of these times (strftime codes, e.g. '%y%m%d %H%M%S' for "
-                           "'081109 203615')")
+                           f"'081109 203615'){self._year_note(example[1])}")
+        if self.year is None and not reads_year(self.format):
+            log.warning("Timestamp(%s): the format %r has no year (%%Y, %%y, %%G, %%c, %%x) and year is not set, so "
+                        "every time is read as in %d (strptime's default): the weekday features are that year's, a "
+                        "29 February does not parse and a log running into a new year goes back in time. Set year "
+                        "to the log's year (run.toml: year = 2024 in the timestamp's [[transforms]] table; Python: "
+                        "Timestamp(..., year=2024))", self.columns, self.format, DEFAULT_YEAR)
 
     def pass_warnings(self, source: str) -> list[str]:
         counts = self._counts
@@ -697,7 +749,7 @@ class Timestamp(Transform):
             line, text = self._example
             warnings.append(f"{source}: {counts['unparsable']} of {counts['present']} times in {self.columns} do not "
                             f"parse with the {self._how()} (first: line {line}, {text!r}); they take the previous "
-                            "record's time (missing='previous')")
+                            f"record's time (missing='previous'){self._year_note(text)}")
         backward = self.backward_warning(source)
         if backward:
             warnings.append(backward)
@@ -715,10 +767,14 @@ class Timestamp(Transform):
             return None
         line, text = self._backward_example
         group = f" of the same {self.delta_by!r}" if self.delta_by is not None else ""
+        rollover = ("; or the log runs into a new year: the format has no year, so 1 January is read as in the year "
+                    "of the 31 December before it (year rollover): read each year's lines apart, each with its year"
+                    if self.assumes_year else "")
         order = ("more than half of them: is the log newest first? Reverse its lines before reading it, a CSV "
                  "header staying first"
                  if 2 * counts["backward"] > counts["present"] else
-                 "check that the log is in time order; a few are usual where several writers' clocks interleave")
+                 "check that the log is in time order; a few are usual where several writers' clocks interleave"
+                 + rollover)
         return (f"{source}: {counts['backward']} of {counts['present']} times in {self.columns} are earlier than the "
                 f"record before them{group} (first: line {line}, {text!r}); their delta is taken as 0 ({order})")
 
@@ -757,7 +813,7 @@ class Timestamp(Transform):
         time_format = self.format
         if self.year is not None:
             unique_text = str(int(self.year)) + " " + unique_text.astype(str)
-            time_format = "%Y " + (time_format or "%b %d %H:%M:%S")
+            time_format = "%Y " + (time_format or _SYSLOG_TIME_FORMAT)
         if time_format is None:   # ISO 8601: the grammar of dl4j_bridge.etl.timeparse, the JVM's too
             unique_seconds = iso_seconds(unique_text.to_numpy(dtype=object))
         elif time_format == EPOCH_FORMAT:   # seconds since the epoch: timeparse.epoch_seconds, the JVM's too

@@ -104,6 +104,28 @@ def test_pipeline_counts_split_sessions_and_every_record_is_in_a_sequence():
     assert Pipeline.from_dict(json.loads(json.dumps(pipeline.to_dict()))).sequence.max_length == 15
 
 
+def test_a_split_pass_names_the_part_each_split_sessions_warning_counts(caplog):
+    """train (fit_split) said the split-sessions warning twice with different counts, neither saying of which part;
+    and at score time its advice (raise max_length) did not say that the model must be retrained."""
+    from dl4j_bridge.etl import ChronologicalSplit
+    from dl4j_bridge.etl.sequences import split_sessions_warning
+
+    keys = ["10.0.0.1"] * 50 + ["10.0.0.2"] * 20 + ["10.0.0.3"] * 30   # sessions of 50, 20 and 30 records
+    lines = [json.dumps({"ip": key, "n": i, "label": 0}) for i, key in enumerate(keys)]
+    pipeline = Pipeline(JsonLinesReader({"ip": "ip", "n": "n", "label": "label"}),
+                        [Numeric("n"), Label("label")], Sessions("ip", max_length=15), split=ChronologicalSplit(0.3))
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.sequences"):
+        pipeline.fit_split(lines)
+    said = [r.getMessage() for r in caplog.records if "longer than max_length" in r.getMessage()]
+    # a session is in the part of its first record: training 10.0.0.1 and .2 (4 + 2 parts), test 10.0.0.3 (2 parts)
+    assert said == ["train part: " + split_sessions_warning(2, 15, 4), "test part: " + split_sessions_warning(1, 15, 1)]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.sequences"):
+        pipeline.transform(lines)   # scoring: all of the input, no part to name
+    assert [r.getMessage() for r in caplog.records] == [split_sessions_warning(3, 15, 5)]
+    assert split_sessions_warning(3, 15, 5).endswith("raise max_length (run.toml: [sequence] max_length) and retrain")
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # overflow: "split" (new specs) or "truncate" (specs saved before overflow existed): never silent
 

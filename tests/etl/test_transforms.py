@@ -407,3 +407,37 @@ def test_chunk_lines_must_be_a_positive_integer(chunk_lines):
 
     with pytest.raises(EtlError, match=r"chunk_lines must be an integer >= 1"):
         JsonLinesReader(["a"], chunk_lines=chunk_lines)
+
+
+def test_a_format_without_a_year_and_no_year_is_warned_about_at_fit(caplog):
+    """Syslog's '%b %d %H:%M:%S' without year read every time as in 1900 without a word: weekday features of 1900,
+    a 29 February unparsable, and the message about that 29 February did not say why."""
+    from dl4j_bridge.etl import Pipeline, TextReader, Windows
+    from dl4j_bridge.etl.transforms import reads_year
+
+    lines = [f"Feb {day} 10:00:{second:02d} sshd: message {second}" for day in (28, 29) for second in range(10)]
+
+    def fit(**options):
+        caplog.clear()
+        pipeline = Pipeline(TextReader("<Month> <Day> <Time> <Component>: <Content>"),
+                            [Timestamp(["Month", "Day", "Time"], **options)], Windows(length=5))
+        with caplog.at_level(logging.WARNING):
+            pipeline.fit(lines)
+        return [r.getMessage() for r in caplog.records]
+
+    said = fit(format="%b %d %H:%M:%S")
+    assert len(said) == 2, said
+    assert said[0] == ("Timestamp(['Month', 'Day', 'Time']): the format '%b %d %H:%M:%S' has no year (%Y, %y, %G, %c, "
+                       "%x) and year is not set, so every time is read as in 1900 (strptime's default): the weekday "
+                       "features are that year's, a 29 February does not parse and a log running into a new year goes "
+                       "back in time. Set year to the log's year (run.toml: year = 2024 in the timestamp's "
+                       "[[transforms]] table; Python: Timestamp(..., year=2024))")
+    assert said[1].startswith("<lines>: 10 of 20 times in ['Month', 'Day', 'Time'] do not parse with the format "
+                              "'%b %d %H:%M:%S' (first: line 11, 'Feb 29 10:00:00')")
+    assert said[1].endswith("(missing='previous'); the format has no year and year is not set, so 1900 is assumed "
+                            "(strptime's default), which has no 29 February: set year to the log's year")
+    assert fit(format="%b %d %H:%M:%S", year=2024) == []
+    assert fit(format="%b %d %H:%M:%S", year=2023)[0].endswith(
+        "; the format has no year, so year = 2023 is assumed, which has no 29 February: set year to the log's year")
+    assert [reads_year(f) for f in (None, "%s", "%Y-%m-%d", "%y%m%d", "%G-W%V-%u", "%c", "%x", "%b %d %H:%M:%S",
+                                    "%%Y %m %d", "%j %H")] == [True] * 7 + [False] * 3

@@ -163,7 +163,8 @@ final class ScoreCommand {
                  java.io.PushbackInputStream peeked = new java.io.PushbackInputStream(raw, 2)) {
                 // gzip by its name, or by its first bytes (cat app.log.gz | score --input -, <(cat app.log.gz))
                 boolean gz = input.endsWith(".gz") || LogInput.startsWithGzip(peeked);
-                boolean live = "-".equals(input) && !gz;   // compressed standard input reads as a file does
+                // compressed standard input, and standard input redirected from a file (< app.log), read as a file
+                boolean live = "-".equals(input) && !gz && !stdinIsRegularFile();
                 try (CountingDecoder in = LogInput.open(peeked, "-".equals(input) ? "<stdin>" : input, gz,
                         scorer.etlSpec())) {
                     decoder = in;
@@ -325,6 +326,20 @@ final class ScoreCommand {
             scorer = scorer.withThreshold(value);
         }
         return scorer;
+    }
+
+    /**
+     * Standard input is a regular file ({@code < app.log}): no live stream, so it is read as the file is, without
+     * pauses. Its end would otherwise pass for a pause (nothing waiting after a read) and the sequences read by then
+     * would be scored as a part of their own, so some scores would differ from {@code --input app.log} in the last
+     * bits; Python's {@code score --input -} never pauses on a regular file either (select finds it always readable).
+     */
+    private static boolean stdinIsRegularFile() {
+        try {
+            return java.nio.file.Files.isRegularFile(Paths.get("/proc/self/fd/0"));
+        } catch (RuntimeException e) {   // no /proc: not Linux, read as a live stream
+            return false;
+        }
     }
 
     /**

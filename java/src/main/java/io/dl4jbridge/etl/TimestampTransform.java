@@ -14,6 +14,13 @@ import java.util.Map;
  * time (0 at the start of the stream), or raises under {@code missing = "error"}.
  */
 public final class TimestampTransform extends Transform {
+    /** The year {@code strptime} (pandas, {@link TimeParser}) gives a time whose format has none. */
+    static final int DEFAULT_YEAR = 1900;
+    /** Syslog's format, which has no year: that of {@code format = null} with a {@code year}. */
+    static final String SYSLOG_TIME_FORMAT = "%b %d %H:%M:%S";
+    /** Directives that read a year (Python's {@code transforms.YEAR_DIRECTIVES}); %G, %c and %x are Python's only. */
+    private static final String YEAR_DIRECTIVES = "YyGcx";
+
     private final List<String> columns;
     private final TimeParser parser;
     private final Integer year;
@@ -26,6 +33,10 @@ public final class TimestampTransform extends Transform {
     private String lastText;
     private double lastTextSeconds;
     private final String format;
+    /** The times carry no year (the format has none): {@link #year}, else 1900, is assumed. */
+    private final boolean assumesYear;
+    /** The format with {@code %Y} in front, for telling a 29 February from other times that do not parse. */
+    private final TimeParser leapParser;
     /** Whether the last {@link #seconds} call found no time at all (rather than one that does not parse). */
     private boolean lastAbsent;
     /** Records of this pass with a time, and those whose time does not parse (Python counts the same). */
@@ -56,10 +67,12 @@ public final class TimestampTransform extends Transform {
                     + "syslog's '%b %d %H:%M:%S')");
         }
         if (year != null) {
-            timeFormat = "%Y " + (format != null ? format : "%b %d %H:%M:%S");
+            timeFormat = "%Y " + (format != null ? format : SYSLOG_TIME_FORMAT);
         }
         this.parser = new TimeParser(timeFormat);
         this.format = format;
+        this.assumesYear = (format == null && year != null) || !readsYear(format);
+        this.leapParser = !assumesYear ? null : year != null ? parser : new TimeParser("%Y " + format);
         this.deltaBy = deltaBy;
         this.errorOnMissing = "error".equals(missing);
         this.name = name == null ? "time" : name;
@@ -88,6 +101,42 @@ public final class TimestampTransform extends Transform {
         firstBackward = null;
     }
 
+    /**
+     * Whether times of {@code format} carry their year (Python's {@code transforms.reads_year}): ISO 8601 (null),
+     * {@code "%s"}, or a directive of {@code %Y %y %G %c %x} ({@code %%} is a literal percent sign).
+     */
+    static boolean readsYear(String format) {
+        if (format == null || "%s".equals(format)) {
+            return true;
+        }
+        for (int i = 0; i + 1 < format.length(); i++) {
+            if (format.charAt(i) == '%') {
+                if (YEAR_DIRECTIVES.indexOf(format.charAt(++i)) >= 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * What a message about the time {@code text} that did not parse adds, in Python's words
+     * ({@code Timestamp._year_note}): the year assumed when the format has none, and whether that year is why (a
+     * 29 February outside a leap year); "" when the times carry their year.
+     */
+    private String yearNote(String text) {
+        if (!assumesYear) {
+            return "";
+        }
+        String note = year == null
+                ? "; the format has no year and year is not set, so " + DEFAULT_YEAR + " is assumed (strptime's default)"
+                : "; the format has no year, so year = " + year + " is assumed";
+        if (!Double.isNaN(leapParser.parseSeconds("2000 " + text))) {
+            note += ", which has no 29 February: set year to the log's year";
+        }
+        return note;
+    }
+
     /** Times of this pass earlier than the record before them (their delta was taken as 0). */
     public long backwardTimes() {
         return backwardTimes;
@@ -106,7 +155,10 @@ public final class TimestampTransform extends Transform {
         String order = 2 * backwardTimes > presentTimes
                 ? "more than half of them: is the log newest first? Reverse its lines before reading it, a CSV "
                         + "header staying first"
-                : "check that the log is in time order; a few are usual where several writers' clocks interleave";
+                : "check that the log is in time order; a few are usual where several writers' clocks interleave"
+                        + (assumesYear ? "; or the log runs into a new year: the format has no year, so 1 January is "
+                                + "read as in the year of the 31 December before it (year rollover): read each year's "
+                                + "lines apart, each with its year" : "");
         return source + ": " + backwardTimes + " of " + presentTimes + " times in " + columnList()
                 + " are earlier than the record before them" + group + " (first: line " + firstBackwardLine + ", "
                 + PyCompat.repr(firstBackward) + "); their delta is taken as 0 (" + order + ")";
@@ -141,7 +193,7 @@ public final class TimestampTransform extends Transform {
         return source + ": " + unparsableTimes + " of " + presentTimes + " times in " + names + "] do not parse with "
                 + "the " + (format != null ? "format " + PyCompat.repr(format) : "ISO 8601 (format=None)")
                 + " (first: line " + firstUnparsableLine + ", " + PyCompat.repr(firstUnparsable) + "); they take the "
-                + "previous record's time (missing='previous')";
+                + "previous record's time (missing='previous')" + yearNote(firstUnparsable);
     }
 
     /** Seconds since the epoch as pandas gives them ({@code int64 ns / 1e9}), NaN when missing. */

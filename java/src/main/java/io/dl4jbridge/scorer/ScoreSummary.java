@@ -118,10 +118,11 @@ public final class ScoreSummary {
             if (sessions.splitSessions() > 0) {   // longer than max_length: split into parts, every record scored
                 s.put("split_sessions", sessions.splitSessions());
                 s.put("extra_parts", sessions.extraParts());
-                warnings.add(sessions.splitSessions() + " session(s) longer than max_length="
-                        + sessions.maxLength() + " steps: each was split into consecutive parts, scored as "
-                        + "sequences of their own (" + sessions.extraParts() + " more sequence(s); rows: part). To keep "
-                        + "such sessions whole, raise max_length ([sequence] max_length) and retrain");
+                warnings.add(sessions.splitSessions() + " session(s) longer than max_length="   // Python's words
+                        + sessions.maxLength() + " steps: each was split into consecutive parts of at most "
+                        + sessions.maxLength() + " steps, scored as sequences of their own (" + sessions.extraParts()
+                        + " more sequence(s); rows and summaries: part, split_sessions, extra_parts). To keep such "
+                        + "sessions whole, raise max_length (run.toml: [sequence] max_length) and retrain");
             }
             if (sessions.truncatedSessions() > 0) {   // overflow "truncate" (specs saved before overflow): counted
                 s.put("truncated_sessions", sessions.truncatedSessions());
