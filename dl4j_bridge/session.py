@@ -480,6 +480,15 @@ def _after_fork_in_child() -> None:
     if _running is None:
         return
     _forked_from = os.getppid()
+    # At exit JPype would shut down a JVM this process does not have and wait forever: a child forked after the
+    # JVM started hung when it ended normally (sys.exit, the end of its script), even if it never used Java.
+    try:
+        from jpype import _core
+
+        atexit.unregister(_core._JTerminate)
+    except (ImportError, AttributeError):   # another JPype: the child must end with os._exit (README)
+        pass
+    atexit.unregister(_on_exit)
     # The JVM's SIGTERM/SIGHUP handlers hand the signal to a JVM thread that did not come along: the child
     # would ignore them (multiprocessing's Pool.terminate could not end it). Let them end the process again.
     for name in ("SIGTERM", "SIGHUP"):

@@ -603,6 +603,28 @@ def test_jvm_use_in_a_forked_child_is_refused_and_the_parent_keeps_working(dist)
     assert "POOL REFUSED True" in out and "PARENT OK" in out, out
 
 
+def test_a_child_forked_after_the_jvm_started_ends_normally_with_sys_exit(dist):
+    # JPype's exit hook waited forever for the JVM the child does not have: sys.exit(3) hung
+    out = assert_ok(run_python("""
+        import os, sys, time, dl4j_bridge as db
+        db.start_jvm(heap="256m")
+        pid = os.fork()
+        if pid == 0:
+            print("CHILD", flush=True)
+            sys.exit(3)
+        for _ in range(300):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                print("EXIT", os.waitstatus_to_exitcode(status))
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, 9)
+            print("HANG")
+    """))
+    assert "EXIT 3" in out and "HANG" not in out, out
+
+
 def test_ctrl_c_in_a_script_is_a_keyboard_interrupt_and_the_network_stays_usable(dist):
     # JPype's default outside an interactive session lets the JVM's handler end the process at once on SIGINT
     # (exit 130, no `finally`); dl4j_bridge starts the JVM with interrupt=False so Python gets it.
