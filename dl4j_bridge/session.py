@@ -53,21 +53,25 @@ _DEFAULT_HEAP = "2g"
 #: spinning made training up to 22x slower (python/bench/scaling.py); passive waiting avoids that.
 NATIVE_ENV_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE"}
 
-_lock = threading.Lock()
-_running: Optional["JVMConfig"] = None
-#: Set by :func:`shutdown_jvm`: the JVM of this process is gone for good.
-_shut_down = False
-#: Why ``jpype.startJVM`` failed in this process (it cannot be retried), or None.
-_failed_start: Optional[str] = None
-#: The pid of the parent, in a process forked after the JVM started (the JVM did not come along).
-_forked_from: Optional[int] = None
-#: Set at interpreter exit, just before JPype shuts the JVM down.
-_exiting = False
-#: Per Python thread: the :class:`_ThreadAttachment` that detaches it from the JVM when the thread ends.
-_threads = threading.local()
-#: Threads inside a call into Java (:func:`dl4j_bridge.javaerrors.java_errors`), and threads parked at exit.
-_busy_threads: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
-_parked_threads: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
+# The state of the process's JVM. Kept when the module is reloaded (importlib.reload, IPython's autoreload after
+# an edit): a reload re-runs this file in the same namespace, and starting from None again made the running JVM look
+# foreign to start_jvm and unstarted to everything else, for the rest of the process.
+if "_running" not in globals():
+    _lock = threading.Lock()
+    _running: Optional["JVMConfig"] = None
+    #: Set by :func:`shutdown_jvm`: the JVM of this process is gone for good.
+    _shut_down = False
+    #: Why ``jpype.startJVM`` failed in this process (it cannot be retried), or None.
+    _failed_start: Optional[str] = None
+    #: The pid of the parent, in a process forked after the JVM started (the JVM did not come along).
+    _forked_from: Optional[int] = None
+    #: Set at interpreter exit, just before JPype shuts the JVM down.
+    _exiting = False
+    #: Per Python thread: the :class:`_ThreadAttachment` that detaches it from the JVM when the thread ends.
+    _threads = threading.local()
+    #: Threads inside a call into Java (:func:`dl4j_bridge.javaerrors.java_errors`), and threads parked at exit.
+    _busy_threads: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
+    _parked_threads: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
 #: How long interpreter exit waits for daemon threads inside Java calls to reach a point where they stop.
 EXIT_WAIT_SECONDS = 3.0
 
@@ -498,7 +502,9 @@ def _after_fork_in_child() -> None:
             pass
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+if not globals().get("_fork_hook_registered"):   # once per process, not again at a reload
+    os.register_at_fork(after_in_child=lambda: _after_fork_in_child())   # the function of the latest load
+    _fork_hook_registered = True
 
 
 def _on_exit() -> None:

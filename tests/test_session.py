@@ -603,6 +603,22 @@ def test_jvm_use_in_a_forked_child_is_refused_and_the_parent_keeps_working(dist)
     assert "POOL REFUSED True" in out and "PARENT OK" in out, out
 
 
+def test_reloading_the_session_module_keeps_the_running_jvm(dist):
+    out = assert_ok(run_python("""
+        import importlib, numpy as np, dl4j_bridge as db
+        import dl4j_bridge.session
+        config = db.start_jvm(heap="512m")
+        net = db.Network(db.LSTMConfig(n_in=2, n_out=2))
+        importlib.reload(dl4j_bridge.session)
+        assert dl4j_bridge.session.running_config() is config
+        print("AGAIN", db.start_jvm(heap="512m") is config)
+        print("USE", net.predict_proba(np.zeros((1, 3, 2), np.float32)).shape)
+        db.Network(db.LSTMConfig(n_in=2, n_out=2))
+        print("NEW OK")
+    """))
+    assert "AGAIN True" in out and "USE (1, 3, 2)" in out and "NEW OK" in out, out
+
+
 def test_a_child_forked_after_the_jvm_started_ends_normally_with_sys_exit(dist):
     # JPype's exit hook waited forever for the JVM the child does not have: sys.exit(3) hung
     out = assert_ok(run_python("""
