@@ -527,8 +527,13 @@ class Network:
         except JVMNotStartedError as error:
             if type(error) is not JVMNotStartedError:   # shut down or forked: that error says what to do
                 raise
-            raise JVMNotStartedError("unpickling a dl4j_bridge Network (or a fitted detector) needs the JVM: call "
-                                     "dl4j_bridge.start_jvm() first") from None
+            raise JVMNotStartedError(
+                "unpickling a dl4j_bridge Network (or a fitted detector) needs this process's JVM: call "
+                "dl4j_bridge.start_jvm() first. A worker process (multiprocessing spawn, concurrent.futures, "
+                "joblib) unpickles its arguments before any of your code runs there, and each process needs its own "
+                "JVM: start it as the workers start (Pool(initializer=dl4j_bridge.start_jvm), "
+                "ProcessPoolExecutor(initializer=dl4j_bridge.start_jvm)), or pass the model file's path and load it "
+                "in the worker (joblib's workers take no initializer)") from None
         with tempfile.TemporaryDirectory(prefix="dl4j_bridge-unpickle-") as tmp:
             path = Path(tmp) / "network.zip"
             path.write_bytes(data)

@@ -182,8 +182,11 @@ def test_unpickling_without_the_jvm_says_to_start_it(fitted, tmp_path):
             "    print('refused:', e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          cwd=str(REPO), env={**__import__("os").environ, "PYTHONPATH": str(REPO)})
-    assert "refused: unpickling a dl4j_bridge Network (or a fitted detector) needs the JVM" in out.stdout, out.stderr
+    assert "refused: unpickling a dl4j_bridge Network (or a fitted detector) needs this process's JVM" in out.stdout, \
+        out.stderr
     assert "start_jvm()" in out.stdout
+    # a worker process unpickles before any user code runs there: the message says how to start it in workers
+    assert "initializer=dl4j_bridge.start_jvm" in out.stdout and "load it in the worker" in out.stdout
 
 
 def test_a_subclass_load_refuses_the_other_kind(jvm):
