@@ -319,6 +319,16 @@ class BaseDetector:
         return Tags(estimator_type="outlier_detector", target_tags=TargetTags(required=False),
                     input_tags=InputTags(two_d_array=False), non_deterministic=False)
 
+    def __repr__(self) -> str:
+        """``NextEventDetector(top_g=9, hidden_sizes=(64, 64))``: the parameters that differ from the defaults, as
+        scikit-learn shows an estimator."""
+        try:
+            defaults = type(self)().get_params()
+        except Exception:   # noqa: BLE001 - a subclass whose constructor needs arguments: show every parameter
+            defaults = {}
+        changed = {k: v for k, v in self.get_params().items() if k not in defaults or not _same_value(defaults[k], v)}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
     def _param_names(self):
         import inspect
 
@@ -857,6 +867,13 @@ class BaseDetector:
             raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(batch) first")
         if threshold and self.threshold_ is None:
             raise NotFittedError(f"{type(self).__name__} has no threshold: call calibrate(batch) first")
+
+
+def _same_value(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:   # noqa: BLE001 - arrays and other values without a plain ==
+        return a is b
 
 
 def _is_number(value) -> bool:

@@ -97,6 +97,14 @@ class SequenceBatch:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
+    def __repr__(self) -> str:
+        """A summary, not the arrays (the dataclass repr printed them all: kilobytes in an error message)."""
+        names = list(self.feature_names or [])
+        shown = ", ".join(repr(n) for n in names[:4]) + (f", ... ({len(names)})" if len(names) > 4 else "")
+        labels = np.asarray(self.labels) if self.labels is not None else np.zeros(0)
+        return (f"SequenceBatch(x {list(np.shape(self.x))} [batch, time, features], "
+                f"{int((labels > 0).sum())} labelled anomalous, features [{shown}])")
+
     @property
     def shape(self) -> tuple[int, int, int]:
         return tuple(self.x.shape)  # type: ignore[return-value]

@@ -202,3 +202,16 @@ def test_fit_says_when_a_threshold_setting_is_not_read_by_the_chosen_method(jvm,
         NextEventDetector(threshold="k_sigma", k=2.0, hidden_sizes=(4,), epochs=1, patience=0,
                           validation_fraction=0.2).fit(batch)
     assert not [m for m in caplog.messages if "is used only by" in m]
+
+
+def test_reprs_are_short_a_detector_shows_its_changed_parameters():
+    import numpy as np
+
+    from dl4j_bridge.detectors import NextEventDetector, SequenceClassifier, sequence_batch
+
+    assert repr(NextEventDetector(top_g=5, epochs=3)) == "NextEventDetector(top_g=5, epochs=3)" or \
+        repr(NextEventDetector(top_g=5, epochs=3)) == "NextEventDetector(epochs=3, top_g=5)"
+    assert repr(SequenceClassifier()) == "SequenceClassifier()"
+    batch = sequence_batch(np.zeros((300, 50, 20)), labels=np.arange(300) % 2)
+    text = repr(batch)   # the dataclass repr printed every array (kilobytes inside scikit-learn's errors)
+    assert len(text) < 200 and "[300, 50, 20]" in text and "150 labelled anomalous" in text, text
