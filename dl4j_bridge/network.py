@@ -336,6 +336,9 @@ class Network:
         """
         self._refuse_if_diverged("be trained further")
         X, Y, mask = self._check_xy(X, Y, mask)
+        if Y is None:
+            raise ValueError("Y is required: the class id of every step, [batch, time] (fit trains on labelled "
+                             "sequences; for a model of normal data use detectors.NextEventDetector)")
         epochs, batch_size = shapes.check_count(epochs, "epochs"), shapes.check_count(batch_size, "batch_size")
         shapes.check_labelled(Y, mask, what="Y", purpose="train on")
         if patience and validation is None:

@@ -33,6 +33,12 @@ def check_numeric(array, what: str) -> np.ndarray:
         import pandas as pd
 
         kind = pd.api.types.infer_dtype(a.ravel(), skipna=False)
+        missing = np.asarray(pd.isna(a), dtype=bool)
+        present_kind = pd.api.types.infer_dtype(a[~missing], skipna=True) if missing.any() else kind
+        if missing.any() and present_kind in ("integer", "boolean", "floating", "mixed-integer-float", "empty"):
+            at = tuple(int(i) for i in np.argwhere(missing)[0])
+            raise ShapeError(f"{what} holds a missing value ({a[at]!r}, e.g. pandas' pd.NA of a nullable Int64 or "
+                             f"boolean column) at {list(at)}: fill or drop it first (numbers only)")
         target = {"integer": np.int64, "boolean": bool, "floating": np.float64,
                   "mixed-integer-float": np.float64}.get(kind)
         if target is not None:

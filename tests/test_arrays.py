@@ -118,3 +118,20 @@ def test_one_hot_labels_beyond_a_java_array_are_refused_with_advice(jvm):
     with pytest.raises(JavaIllegalArgumentError, match=r"exceed a Java array \(2\^31 values\): pass fewer sequences"):
         with java_errors():
             jpype.JClass("io.dl4jbridge.ArrayBridge").oneHotLabels(ids, 2**30, None)
+
+
+
+def test_a_missing_value_in_an_object_array_and_a_forgotten_y_are_named(jvm):
+    import pandas as pd
+
+    import dl4j_bridge as db
+
+    net = db.Network(db.LSTMConfig(n_in=2, n_out=2))
+    X = np.zeros((2, 3, 2), np.float32)
+    with pytest.raises(ValueError, match="Y is required"):
+        net.fit(X, None)   # was: TypeError '>=' not supported between 'NoneType' and 'int'
+    Y = pd.DataFrame({"t0": pd.array([0, pd.NA], dtype="Int64"), "t1": pd.array([1, 1], dtype="Int64"),
+                      "t2": pd.array([0, 1], dtype="Int64")}).to_numpy()
+    # was: "must hold numbers ... got dtype object (strings: convert them ...)"
+    with pytest.raises(db.ShapeError, match=r"Y holds a missing value \(<NA>.* at \[1, 0\]: fill or drop it"):
+        net.fit(X, Y, epochs=1)
