@@ -5,6 +5,8 @@
                       [--strict|--lenient] [--quarantine BAD.jsonl]
     dl4j-bridge evaluate --model m.zip --input test.log [--report DIR] [--kinds-field anomaly]
                          [--strict|--lenient] [--quarantine BAD.jsonl]
+    dl4j-bridge update --model m.zip --input normal.log --output m2.zip [--with-normal train.log]
+                       [--epochs N] [--learning-rate X]   train further on sequences found normal (DeepLog's update)
     dl4j-bridge doctor                           check Java, the build, the ND4J backend and memory limits
 
 Exit codes, the same as the JVM launcher's: 0 success (for ``score``: nothing flagged), 1 ``score``
@@ -74,6 +76,8 @@ _STRICT_HINTS = {
              "[reader]; or check log_format / fields / encoding against the file",
     "score": "to read on, score with --lenient [--quarantine BAD.jsonl] to count such lines (by reason, in the "
              "summary) and set them aside; or check that the input has the model's log format and encoding",
+    "update": "to read on, update with --lenient to count such lines (by reason) and skip them; or check that the "
+              "input has the model's log format and encoding",
     "evaluate": "to read on, evaluate with --lenient [--quarantine BAD.jsonl] to count such lines (by reason, in "
                 "the report) and set them aside; or check that the input has the model's log format and encoding",
 }
@@ -135,7 +139,26 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--quarantine", default=None, metavar="FILE",
                        help="lenient mode: write the rejected lines (file, line, field, reason, text) to FILE")
     evaluate = commands.add_parser("evaluate", help="metrics, plots and a report on labelled logs")
-    for command in (train, score, evaluate):   # the JVM's limits, as start_jvm's arguments (fixed when it starts)
+    update = commands.add_parser(
+        "update", help="train a saved detector further on logs found normal although flagged (false positives), "
+                       "keeping its threshold; writes a new model file")
+    update.add_argument("--model", required=True, help="a detector zip written by train")
+    update.add_argument("--input", required=True,
+                        help="raw logs (the model's format) holding the sequences to learn as normal: every sequence "
+                             "the model's ETL makes of them is trained on")
+    update.add_argument("--output", required=True, help="the updated detector zip (may be --model: written atomically)")
+    update.add_argument("--with-normal", required=True, metavar="FILE",
+                        help="raw logs of normal activity trained on together with --input, so that the network "
+                             "does not forget what it learned (the training log, or a sample of it)")
+    update.add_argument("--epochs", type=int, default=20, help="passes over the sequences (default 20)")
+    update.add_argument("--learning-rate", type=_finite, default=None,
+                        help="default: the detector's own learning rate")
+    update.add_argument("--trusted", action="store_true", help="as for score")
+    update_mode = update.add_mutually_exclusive_group()
+    update_mode.add_argument("--strict", action="store_true", help="as for score")
+    update_mode.add_argument("--lenient", action="store_true", help="as for score")
+    update.add_argument("--quarantine", default=None, metavar="FILE", help="as for score")
+    for command in (train, score, evaluate, update):   # the JVM's limits, as start_jvm's arguments (fixed when it starts)
         jvm = command.add_argument_group("JVM", "memory and threads of the JVM this command starts (start_jvm's "
                                                 "arguments; the launcher takes JAVA_OPTS)")
         jvm.add_argument("--heap", default=None, metavar="SIZE", help="Java heap, e.g. 4g (default 2g)")
@@ -143,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="bound on the process's resident memory, e.g. 8g (default: JavaCPP's, from the heap)")
         jvm.add_argument("--threads", type=int, default=None, metavar="N",
                          help="ND4J's threads (OMP_NUM_THREADS; default: the environment's, else the cores)")
-    for command in (doctor, train, score, evaluate):   # -v after the command too (`train -v` was refused)
+    for command in (doctor, train, score, evaluate, update):   # -v after the command too (`train -v` was refused)
         command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                              help="log at DEBUG level (as dl4j-bridge -v COMMAND)")
     evaluate.add_argument("--model", required=True)
@@ -571,6 +594,63 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_update(args) -> int:
+    """``update``: :meth:`~dl4j_bridge.detectors.BaseDetector.update` on the sequences the model's own ETL makes of
+    ``--input`` (and ``--with-normal``), saved to ``--output`` with the same pipeline."""
+    from .etl import SequenceBatch
+
+    for option, path in (("--input", args.input), ("--with-normal", args.with_normal)):
+        if path is not None and (path == "-" or not Path(path).is_file()):
+            raise CommandInputError(f"{option} {path}: not a file (update reads files, not standard input)")
+    for written, option in ((args.output, "--output"), (args.quarantine, "--quarantine")):
+        if _same_file(args.input, written) or (args.with_normal and _same_file(args.with_normal, written)):
+            raise UsageError(f"{option} {written} is an input file: writing it would destroy the lines being read")
+    start_jvm(args)
+    detector = _load(args.model, args.trusted)
+    pipeline = detector.pipeline_
+    _reading_mode(pipeline.reader, args)
+    parts = []
+    for option, path in (("--input", args.input), ("--with-normal", args.with_normal)):
+        if path is None:
+            continue
+        batch = pipeline.transform(path)
+        print(f"{option} {path}: {len(batch)} sequences; read: {_read_summary(pipeline.reader.report)}")
+        if not len(batch):
+            raise CommandInputError(f"{option} {path} makes no sequence with the model's ETL (the read above says "
+                                    "what it held): give more lines")
+        parts.append(batch)
+    reported, normal = parts
+    batch = SequenceBatch.concat(parts, list(pipeline.feature_names))
+    # trained on the reported sequences alone, the network forgot the rest (on loghub's OpenSSH sample, 3 reported
+    # sessions made it flag 327 of 519); weighting them up to the normal ones' total flagged 10 normal sessions
+    # instead of 3: each sequence counts once
+    reported_before, normal_before = int(detector.predict(reported).sum()), int(detector.predict(normal).sum())
+    y = None
+    if detector.kind == "sequence_classifier":
+        if not any(getattr(t, "kind", "") == "label" for t in pipeline.transforms):
+            raise CommandInputError("a classifier learns classes: its ETL spec needs a label transform, whose field "
+                                    "the input carries with the right class of each line")
+        y = batch.step_labels
+    detector.update(batch, y, epochs=args.epochs, learning_rate=args.learning_rate)
+    entry = detector.updates_[-1]
+    flagged = detector.predict(batch)
+    reported_after, normal_after = int(flagged[:len(reported)].sum()), int(flagged[len(reported):].sum())
+    entry.update({"reported": len(reported), "reported_flagged_before": reported_before,
+                  "reported_flagged_after": reported_after,
+                  "normal": len(normal), "normal_flagged_before": normal_before, "normal_flagged_after": normal_after})
+    path = detector.save(args.output, pipeline=pipeline)
+    print(f"updated: {entry['epochs']} epochs at learning rate {entry['learning_rate']:g}, loss "
+          f"{entry['loss_first']:.4g} -> {entry['loss_last']:.4g} (threshold kept: {detector.threshold_:g})")
+    print(f"--input sequences flagged: {reported_before} -> {reported_after} of "
+          f"{len(reported)}; --with-normal sequences flagged: {normal_before} -> {normal_after} of {len(normal)}")
+    if normal_after > normal_before:
+        log.warning("the update made %d more --with-normal sequences flagged than before (%d -> %d of %d): check the "
+                    "updated model before deploying it (fewer epochs, or a smaller --learning-rate)",
+                    normal_after - normal_before, normal_before, normal_after, len(normal))
+    print(f"model: {path}")
+    return EXIT_OK
+
+
 def _read_summary(report) -> str:
     """The reader's counts for the summary line, every one that accounts for the lines read.
 
@@ -633,7 +713,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from .etl import BadLineError
     from .etl.errors import QuarantineError
 
-    commands = {"train": cmd_train, "score": cmd_score, "evaluate": cmd_evaluate}
+    commands = {"train": cmd_train, "score": cmd_score, "evaluate": cmd_evaluate, "update": cmd_update}
     try:
         return commands[args.command](args)
     except UsageError as error:

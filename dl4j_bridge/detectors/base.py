@@ -587,10 +587,21 @@ class BaseDetector:
                  type(self).__name__, len(batch), history.epochs_completed, rate, self.updates_[-1]["loss_first"],
                  self.updates_[-1]["loss_last"], flagged_before, flagged_after)
         if flagged_after:
-            log.warning("%s.update: %d of the %d sequences it trained on are still flagged (%d before): update "
-                        "again, with more epochs or a larger learning_rate", type(self).__name__, flagged_after,
-                        len(batch), flagged_before)
+            unknown = self._flagged_for_unknown_events(batch)
+            advice = ""
+            if unknown:
+                advice += (f"; {unknown} of them for an event the ETL does not know (the unknown-template id is always "
+                           "unexpected, and no update changes that: fit anew with a pipeline fitted on logs holding it)")
+            if flagged_after > unknown:
+                advice += ("; " if unknown else ": ") + ("the others: " if unknown else "") + \
+                    "update again, with more epochs or a larger learning_rate"
+            log.warning("%s.update: %d of the %d sequences it trained on are still flagged (%d before)%s",
+                        type(self).__name__, flagged_after, len(batch), flagged_before, advice)
         return self
+
+    def _flagged_for_unknown_events(self, batch: SequenceBatch) -> int:
+        """How many flagged sequences of ``batch`` an event outside the vocabulary decides (0 for a classifier)."""
+        return 0
 
     def _output_word(self) -> str:
         return "an output"

@@ -129,6 +129,11 @@ class NextEventDetector(BaseDetector):
     def _output_word(self) -> str:
         return "an event id"
 
+    def _flagged_for_unknown_events(self, batch) -> int:
+        scores = self.score_batch(batch)
+        flagged = scores.scores > self.threshold_
+        return int((flagged & (scores.detail_actual == self.oov_id)).sum())
+
     def _learned_by_update(self, targets: np.ndarray) -> dict:
         # ids the update trains as targets are trained ids from now on
         trained = set(np.unique(targets[targets >= 0]).tolist())

@@ -228,3 +228,35 @@ def test_the_flagged_list_names_session_keys_and_lists_one_unexpected_line_once(
     assert text.count("unexpected at line 4") == 2          # event 7 at line 4 once, event 8 at line 4 once
     assert "the unexpected line of 2 more flagged sequence(s)" in text
     assert "key `sshd-25283`, lines 10, 12" in text
+
+
+def test_the_update_command_trains_a_saved_detector_on_reported_sequences_with_normal_ones(jvm, tmp_path, capsys):
+    from dl4j_bridge.cli import main
+    from dl4j_bridge.detectors import load_detector
+    from dl4j_bridge.detectors.run import train
+
+    train(run_config(tmp_path, [3, 4, 5, 6] * 10, [4, 5]))
+    model = tmp_path / "models" / "ne.zip"
+    with open(tmp_path / "reported.log", "w") as f:   # sessions in an order training never showed
+        for s in range(6):
+            for j, event in enumerate(["open", "write", "read", "close"]):
+                f.write(f"2024-01-01T01:{s:02d}:{j:02d} new{s} step {event} done\n")
+    args = ["update", "--model", str(model), "--input", str(tmp_path / "reported.log"),
+            "--with-normal", str(tmp_path / "train.log"), "--output", str(tmp_path / "updated.zip"), "--epochs", "3"]
+    capsys.readouterr()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "--input " in out and ": 6 sequences" in out and ": 40 sequences" in out, out
+    assert "--input sequences flagged: " in out and "--with-normal sequences flagged: " in out and "model: " in out
+    updated = load_detector(tmp_path / "updated.zip")
+    entry = updated.updates_[-1]
+    assert entry["reported"] == 6 and entry["normal"] == 40 and entry["epochs"] == 3 and entry["sequences"] == 46
+    assert updated.threshold_ == load_detector(model).threshold_ and updated.pipeline_ is not None
+    # the output may not be an input, and normal logs are required (the network forgets without them)
+    onto_input = list(args)
+    onto_input[onto_input.index("--output") + 1] = str(tmp_path / "reported.log")
+    assert main(onto_input) == 2
+    at = args.index("--with-normal")
+    with pytest.raises(SystemExit) as usage:
+        main(args[:at] + args[at + 2:])
+    assert usage.value.code == 2 and "--with-normal" in capsys.readouterr().err
