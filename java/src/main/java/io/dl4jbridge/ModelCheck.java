@@ -98,6 +98,11 @@ public final class ModelCheck {
         public final double maxEntryRatio;
         public final long ratioGraceBytes;
         public final int maxJsonDepth;
+        /** ND4J's allocation modes and the bytes of the length that follows each. */
+        public final Map<String, Integer> nd4jAllocationModes;
+        /** Bytes per value of the ND4J data types DL4J's arrays are written in. */
+        public final Map<String, Integer> nd4jElementBytes;
+        public final int nd4jMaxRank;
         public final String serialFilter;
 
         private Policy(JsonNode p) {
@@ -117,6 +122,9 @@ public final class ModelCheck {
             maxEntryRatio = p.get("max_entry_ratio").asDouble();
             ratioGraceBytes = p.get("ratio_grace_bytes").asLong();
             maxJsonDepth = p.get("max_json_depth").asInt();
+            nd4jAllocationModes = Collections.unmodifiableMap(ints(p.get("nd4j_allocation_modes")));
+            nd4jElementBytes = Collections.unmodifiableMap(ints(p.get("nd4j_element_bytes")));
+            nd4jMaxRank = p.get("nd4j_max_rank").asInt();
             serialFilter = p.get("serial_filter").asText();
         }
 
@@ -129,6 +137,12 @@ public final class ModelCheck {
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read " + POLICY_RESOURCE + ": " + e.getMessage(), e);
             }
+        }
+
+        private static Map<String, Integer> ints(JsonNode object) {
+            Map<String, Integer> out = new LinkedHashMap<>();
+            object.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asInt()));
+            return out;
         }
 
         private static Set<String> names(Iterator<String> it) {
@@ -192,7 +206,8 @@ public final class ModelCheck {
                 byte[] data;
                 try (InputStream in = zf.getInputStream(entry)) {
                     data = readCapped(in, trusted ? Long.MAX_VALUE : entry.getSize(),
-                            trusted ? Long.MAX_VALUE : POLICY.maxTotalUncompressedBytes - inflated, file, entry.getName());
+                            trusted ? Long.MAX_VALUE : POLICY.maxTotalUncompressedBytes - inflated,
+                            file, entry.getName());
                 } catch (UntrustedModelException | ModelIntegrityException e) {
                     throw e;
                 } catch (IOException e) {
@@ -214,6 +229,8 @@ public final class ModelCheck {
             }
             manifest = verifyManifest(file, entries);
         }
+        // DL4J allocates what an array header declares before reading it: never past the entry, trusted or not
+        Nd4jArrays.check(file, entries);
         return new CheckedModel(zip, entries, manifest);
     }
 
