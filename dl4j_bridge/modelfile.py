@@ -74,6 +74,8 @@ MAX_TOTAL_UNCOMPRESSED_BYTES = int(POLICY["max_total_uncompressed_bytes"])
 MAX_ENTRY_RATIO = float(POLICY["max_entry_ratio"])
 RATIO_GRACE_BYTES = int(POLICY["ratio_grace_bytes"])
 MAX_JSON_DEPTH = int(POLICY["max_json_depth"])
+#: Uncompressed size limit of each entry that is read whole into memory (JSON, ``normalizer.bin``).
+MAX_ENTRY_BYTES: Dict[str, int] = {k: int(v) for k, v in POLICY["max_entry_bytes"].items()}
 #: ND4J's allocation modes and the bytes of the length that follows each (``BaseDataBuffer.readHeader``).
 ND4J_ALLOCATION_MODES: Dict[str, int] = {k: int(v) for k, v in POLICY["nd4j_allocation_modes"].items()}
 #: Bytes per value of the ND4J data types DL4J's arrays are written in.
@@ -214,6 +216,7 @@ def _checked_copy(source: Path, copy: Path) -> ModelFile:
                 digest = hashlib.sha256()
                 keep = bytearray() if info.filename.endswith(".json") or info.filename == NORMALIZER_ENTRY else None
                 head = bytearray() if info.filename in ARRAY_ENTRIES else None
+                limit = MAX_ENTRY_BYTES.get(info.filename)
                 target = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
                 size = 0
                 try:
@@ -224,6 +227,10 @@ def _checked_copy(source: Path, copy: Path) -> ModelFile:
                                 break
                             size += len(chunk)
                             inflated += len(chunk)
+                            if limit is not None and size > limit:
+                                raise UntrustedModelError(
+                                    f"{source}: entry {info.filename!r} inflates beyond its limit of {limit} bytes "
+                                    f"(a real one holds a few KB; a zip bomb?); {_TRUST_HINT}")
                             if inflated > MAX_TOTAL_UNCOMPRESSED_BYTES:
                                 raise UntrustedModelError(
                                     f"{source}: entry {info.filename!r} inflates beyond the limit of "
@@ -282,6 +289,9 @@ def _check_directory(source: Path, infos) -> None:
                       + " or ".join(COMPRESSION_METHODS.values()))
         if reason is None and info.flag_bits & 0x1:
             reason = "it is encrypted"
+        if reason is None and info.file_size > MAX_ENTRY_BYTES.get(name, info.file_size):
+            reason = (f"it declares {info.file_size} bytes uncompressed, more than its limit of "
+                      f"{MAX_ENTRY_BYTES[name]} (a real one holds a few KB; a zip bomb?)")
         if reason is None and info.file_size > RATIO_GRACE_BYTES and \
                 info.file_size > MAX_ENTRY_RATIO * max(info.compress_size, 1):
             reason = (f"it inflates {info.compress_size} bytes to {info.file_size} (more than {MAX_ENTRY_RATIO:g}:1 "

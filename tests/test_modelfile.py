@@ -545,3 +545,27 @@ def test_the_launcher_refuses_a_crafted_array_length_with_exit_3_instead_of_cras
         assert "entry 'coefficients.bin' is not a readable ND4J array: the array's data declares 1099511627776" \
                in run.stderr
         assert not list(tmp_path.glob("hs_err*"))
+
+
+@pytest.mark.parametrize("entry", ["dl4j_bridge.lstm_config.json", "configuration.json", "normalizer.bin"])
+def test_an_entry_read_whole_is_refused_beyond_its_size_limit_before_it_is_inflated(saved, tmp_path, entry):
+    """A 24 MB zip whose lstm_config.json inflated to 1.15 GB (48:1, under the ratio rule) ran the launcher out of
+    memory (advising a bigger heap) and Python to 4.8 GB before it was refused: each entry read whole has a limit
+    (model_policy.json's max_entry_bytes; real ones hold a few KB), checked from the central directory."""
+    import jpype
+
+    limit = modelfile.MAX_ENTRY_BYTES[entry]
+    assert limit == 16 * 2 ** 20
+    big = b'{"pad": "' + b" " * limit + b'"}'
+    crafted = recrafted(saved["detector"], tmp_path / "big.zip", {entry: big})
+    assert crafted.stat().st_size < 2 ** 20
+    message = (f"{crafted}: refused entry {entry!r}: it declares {len(big)} bytes uncompressed, more than its limit "
+               f"of {limit} (a real one holds a few KB; a zip bomb?); if you trust this file")
+    with pytest.raises(db.UntrustedModelError, match=f"^{re.escape(message)}"):
+        db.Network.load(crafted)
+    check = jpype.JClass("io.dl4jbridge.ModelCheck")
+    with pytest.raises(db.JavaError) as java, java_errors():
+        check.read(jpype.JClass("java.nio.file.Paths").get(str(crafted)), False)
+    assert java.value.java_class.endswith("UntrustedModelException")
+    assert java.value.java_message.startswith(message)
+    assert {str(k): int(v) for k, v in check.POLICY.maxEntryBytes.items()} == modelfile.MAX_ENTRY_BYTES
