@@ -74,6 +74,13 @@ MAX_TOTAL_UNCOMPRESSED_BYTES = int(POLICY["max_total_uncompressed_bytes"])
 MAX_ENTRY_RATIO = float(POLICY["max_entry_ratio"])
 RATIO_GRACE_BYTES = int(POLICY["ratio_grace_bytes"])
 MAX_JSON_DEPTH = int(POLICY["max_json_depth"])
+#: Uncompressed size limit of each entry that is read whole into memory (JSON, ``normalizer.bin``).
+MAX_ENTRY_BYTES: Dict[str, int] = {k: int(v) for k, v in POLICY["max_entry_bytes"].items()}
+#: ND4J's allocation modes and the bytes of the length that follows each (``BaseDataBuffer.readHeader``).
+ND4J_ALLOCATION_MODES: Dict[str, int] = {k: int(v) for k, v in POLICY["nd4j_allocation_modes"].items()}
+#: Bytes per value of the ND4J data types DL4J's arrays are written in.
+ND4J_ELEMENT_BYTES: Dict[str, int] = {k: int(v) for k, v in POLICY["nd4j_element_bytes"].items()}
+ND4J_MAX_RANK = int(POLICY["nd4j_max_rank"])
 #: ``-Djdk.serialFilter`` value the JVM starts with (deny by default), unless the user gives one.
 SERIAL_FILTER: str = POLICY["serial_filter"]
 
@@ -83,6 +90,10 @@ MANIFEST_VERSION = 1
 ETL_ENTRY = "dl4j_bridge.etl_spec.json"
 CONFIGURATION_ENTRY = "configuration.json"
 NORMALIZER_ENTRY = "normalizer.bin"
+#: Entries that are one ND4J array each (``Nd4j.write``), read by DL4J with ``Nd4j.read``.
+ARRAY_ENTRIES = ("coefficients.bin", "updaterState.bin")
+#: How much of an array entry is kept for its check: its headers and shape (the values are only counted).
+_ARRAY_HEAD = 4096
 
 _CHUNK = 1 << 20
 _CLASS_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$")
@@ -166,6 +177,7 @@ def open_model(path: os.PathLike, *, trusted: bool = False) -> Iterator[ModelFil
             if trusted:
                 shutil.copyfile(source, copy)
                 model = ModelFile(source, copy, {}, None)
+                _check_trusted_arrays(source, copy)
             else:
                 model = _checked_copy(source, copy)
         except OSError as error:   # no room for the private copy: the temporary directory, not the model, is at fault
@@ -197,11 +209,14 @@ def _checked_copy(source: Path, copy: Path) -> ModelFile:
         _check_directory(source, infos)
         entries: Dict[str, EntryDigest] = {}
         kept: Dict[str, bytes] = {}
+        heads: Dict[str, tuple] = {}
         inflated = 0
         with zipfile.ZipFile(copy, "w", compression=zipfile.ZIP_STORED) as out:
             for info in infos:
                 digest = hashlib.sha256()
                 keep = bytearray() if info.filename.endswith(".json") or info.filename == NORMALIZER_ENTRY else None
+                head = bytearray() if info.filename in ARRAY_ENTRIES else None
+                limit = MAX_ENTRY_BYTES.get(info.filename)
                 target = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
                 size = 0
                 try:
@@ -212,6 +227,10 @@ def _checked_copy(source: Path, copy: Path) -> ModelFile:
                                 break
                             size += len(chunk)
                             inflated += len(chunk)
+                            if limit is not None and size > limit:
+                                raise UntrustedModelError(
+                                    f"{source}: entry {info.filename!r} inflates beyond its limit of {limit} bytes "
+                                    f"(a real one holds a few KB; a zip bomb?); {_TRUST_HINT}")
                             if inflated > MAX_TOTAL_UNCOMPRESSED_BYTES:
                                 raise UntrustedModelError(
                                     f"{source}: entry {info.filename!r} inflates beyond the limit of "
@@ -220,6 +239,8 @@ def _checked_copy(source: Path, copy: Path) -> ModelFile:
                             dst.write(chunk)
                             if keep is not None:
                                 keep += chunk
+                            if head is not None and len(head) < _ARRAY_HEAD:
+                                head += chunk[:_ARRAY_HEAD - len(head)]
                 except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
                     # an entry longer than its declared size ends at that size (zipfile reads no further) and
                     # fails its CRC here: damage, as the JVM's ModelCheck says too
@@ -231,12 +252,16 @@ def _checked_copy(source: Path, copy: Path) -> ModelFile:
                 entries[info.filename] = EntryDigest(size, digest.hexdigest())
                 if keep is not None:
                     kept[info.filename] = bytes(keep)
-    _check_normalizer(source, kept.pop(NORMALIZER_ENTRY, None))
+                if head is not None:
+                    heads[info.filename] = (bytes(head), size)
+    normalizer = kept.pop(NORMALIZER_ENTRY, None)
+    _check_normalizer(source, normalizer)
     if CONFIGURATION_ENTRY in kept:
         check_classes(_utf8(source, CONFIGURATION_ENTRY, kept[CONFIGURATION_ENTRY]),
                       where=f"{source}: {CONFIGURATION_ENTRY}")
     manifest_text = _utf8(source, MANIFEST_ENTRY, kept[MANIFEST_ENTRY]) if MANIFEST_ENTRY in kept else None
     manifest = verify_manifest(source, manifest_text, entries)
+    check_arrays(source, heads, normalizer)
     return ModelFile(source, copy, entries, manifest, kept)
 
 
@@ -264,6 +289,9 @@ def _check_directory(source: Path, infos) -> None:
                       + " or ".join(COMPRESSION_METHODS.values()))
         if reason is None and info.flag_bits & 0x1:
             reason = "it is encrypted"
+        if reason is None and info.file_size > MAX_ENTRY_BYTES.get(name, info.file_size):
+            reason = (f"it declares {info.file_size} bytes uncompressed, more than its limit of "
+                      f"{MAX_ENTRY_BYTES[name]} (a real one holds a few KB; a zip bomb?)")
         if reason is None and info.file_size > RATIO_GRACE_BYTES and \
                 info.file_size > MAX_ENTRY_RATIO * max(info.compress_size, 1):
             reason = (f"it inflates {info.compress_size} bytes to {info.file_size} (more than {MAX_ENTRY_RATIO:g}:1 "
@@ -317,6 +345,158 @@ def _read_utf(raw: bytes, offset: int):
     if end > len(raw):
         raise ValueError("truncated")
     return raw[offset + 2:end].decode("utf-8"), end
+
+
+# -- ND4J arrays ---------------------------------------------------------------------------------------
+class _ArrayDamage(Exception):
+    """Why the bytes of an entry are not the ND4J arrays DL4J expects (internal; see :func:`check_arrays`)."""
+
+
+class _LengthDamage(_ArrayDamage):
+    """A buffer declares more values than the entry holds: what makes DL4J allocate beyond the file."""
+
+
+class _Bytes:
+    """A big-endian cursor over the first ``len(data)`` bytes of an entry of ``size`` bytes."""
+
+    def __init__(self, data: bytes, size: Optional[int] = None, pos: int = 0):
+        self.data, self.size, self.pos = data, len(data) if size is None else size, pos
+
+    def left(self) -> int:
+        return self.size - self.pos
+
+    def take(self, n: int, what: str) -> bytes:
+        if n > self.left():
+            raise _ArrayDamage(f"it ends inside {what} (at byte {self.pos})")
+        if self.pos + n > len(self.data):   # only an array entry's head is kept: far longer than any header
+            raise _ArrayDamage(f"{what} at byte {self.pos} is longer than any ND4J writes")
+        out = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def skip(self, n: int) -> None:
+        self.pos += n
+
+    def number(self, n: int, what: str) -> int:
+        return int.from_bytes(self.take(n, what), "big", signed=True)
+
+    def utf(self, what: str) -> str:
+        return self.take(self.number(2, what) & 0xFFFF, what).decode("utf-8", "replace")
+
+
+def _buffer_header(r: _Bytes, what: str):
+    """One ``BaseDataBuffer`` header: (length, data type, bytes per value); the length must fit in the entry."""
+    mode = r.utf(what)
+    if mode not in ND4J_ALLOCATION_MODES:
+        raise _ArrayDamage(f"{what} has allocation mode {mode[:40]!r}, not one of ND4J's")
+    length = r.number(ND4J_ALLOCATION_MODES[mode], what)
+    dtype = r.utf(what)
+    if dtype not in ND4J_ELEMENT_BYTES:
+        raise _ArrayDamage(f"{what} has data type {dtype[:40]!r}, not one DL4J writes arrays in")
+    width = ND4J_ELEMENT_BYTES[dtype]
+    if length < 0:
+        raise _LengthDamage(f"{what} declares a negative number of values ({length})")
+    if length * width > r.left():
+        raise _LengthDamage(f"{what} declares {length} {dtype} values ({length * width} bytes) but only {r.left()} "
+                           "bytes follow (DL4J would allocate them before reading)")
+    return length, dtype, width
+
+
+def _array(r: _Bytes, what: str) -> None:
+    """One ``Nd4j.write`` array: its shape buffer, then its data buffer, whose values the shape must stay within."""
+    length, _, width = _buffer_header(r, f"{what}'s shape")
+    if not 4 <= length <= 2 * ND4J_MAX_RANK + 4:
+        raise _ArrayDamage(f"{what}'s shape holds {length} values, not an ND4J shape of rank 0 to {ND4J_MAX_RANK}")
+    info = [r.number(width, f"{what}'s shape") for _ in range(length)]
+    rank = info[0]
+    if length != 2 * rank + 4:
+        raise _ArrayDamage(f"{what}'s shape says rank {rank} in {length} values")
+    dims, strides = info[1:1 + rank], info[1 + rank:1 + 2 * rank]
+    if any(d < 0 for d in dims):
+        raise _ArrayDamage(f"{what} has a negative dimension in its shape {dims}")
+    count, _, width = _buffer_header(r, f"{what}'s data")
+    reach = 1 + sum((d - 1) * abs(s) for d, s in zip(dims, strides) if d > 0)
+    if 0 not in dims and reach > count:
+        raise _ArrayDamage(f"{what}'s shape {dims} (strides {strides}) reaches value {reach} of its {count}")
+    r.skip(count * width)
+
+
+def _normalizer_arrays(raw: bytes) -> None:
+    """The arrays of a ``normalizer.bin`` (``NormalizerSerializer``): read as its strategy reads them for the
+    types whose layout is fixed, else every array header in it (none of a header's bytes can hide elsewhere)."""
+    r = _Bytes(raw)
+    if r.utf("the header") != "NORMALIZER":
+        return   # not NormalizerSerializer's format: refused by _check_normalizer unless trusted
+    r.take(4, "the header")
+    kind = r.utf("the header")
+    if kind in ("STANDARDIZE", "MIN_MAX", "MULTI_STANDARDIZE", "MULTI_MIN_MAX"):
+        fit_labels = r.take(1, "the header") != b"\x00"
+        inputs = outputs = 1
+        if kind.startswith("MULTI_"):
+            inputs, outputs = r.number(4, "the header"), r.number(4, "the header")
+        if kind.endswith("MIN_MAX"):
+            r.take(16, "the header")   # the target range (two doubles)
+        count = 2 * max(inputs, 0) + (2 * max(outputs, 0) if fit_labels else 0)
+        for i in range(count):
+            _array(r, f"array {i + 1}")
+    elif kind != "CUSTOM":   # CUSTOM: Java-serialised, the user's own class (trusted only)
+        for mode in ND4J_ALLOCATION_MODES:
+            needle = struct.pack(">H", len(mode)) + mode.encode()
+            at = raw.find(needle)
+            while at >= 0:
+                header = _Bytes(raw, pos=at)
+                try:
+                    _buffer_header(header, f"the array header at byte {at}")
+                except _LengthDamage:
+                    raise
+                except _ArrayDamage:   # not a header DL4J reads (it would fail there, allocating nothing)
+                    pass
+                at = raw.find(needle, at + 1)
+
+
+def check_arrays(source: Path, heads: Dict[str, tuple], normalizer: Optional[bytes]) -> None:
+    """Refuse an ND4J array whose headers are not what DL4J reads safely, before DL4J reads it.
+
+    ``Nd4j.read`` allocates the number of values a header declares before reading any (2^40 of them crashed
+    the JVM: a SIGSEGV), so every buffer's declared length times its value size must fit in the bytes left in
+    the entry, and the shape must stay within the data. ``heads``: entry name to (its first bytes, its size).
+    Applied to every load, trusted ones too: trust does not make such a file loadable.
+    """
+    checks = [(name, lambda n=name: _array(_Bytes(*heads[n]), "the array")) for name in ARRAY_ENTRIES
+              if name in heads]
+    if normalizer is not None:
+        checks.append((NORMALIZER_ENTRY, lambda: _normalizer_arrays(normalizer)))
+    for name, check in checks:
+        try:
+            check()
+        except _ArrayDamage as damage:
+            raise ModelIntegrityError(f"{source}: entry {name!r} is not a readable ND4J array: {damage}; the file is "
+                                      f"damaged (or was altered): {_DAMAGE_HINT}") from None
+
+
+def _check_trusted_arrays(source: Path, copy: Path) -> None:
+    """:func:`check_arrays` for a trusted load (nothing else is checked); a zip Python cannot read is left to DL4J."""
+    heads: Dict[str, tuple] = {}
+    normalizer = None
+    try:
+        with zipfile.ZipFile(copy) as zf:
+            names = set(zf.namelist())
+            for name in ARRAY_ENTRIES:
+                if name in names:
+                    with zf.open(name) as src:
+                        head = src.read(_ARRAY_HEAD)
+                        size = len(head)
+                        while True:
+                            chunk = src.read(_CHUNK)
+                            if not chunk:
+                                break
+                            size += len(chunk)
+                    heads[name] = (head, size)
+            if NORMALIZER_ENTRY in names:
+                normalizer = zf.read(NORMALIZER_ENTRY)
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError):
+        return
+    check_arrays(source, heads, normalizer)
 
 
 def check_classes(text: str, *, where: str) -> None:

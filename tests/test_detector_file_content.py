@@ -246,3 +246,65 @@ def test_a_version_1_next_event_file_ranks_every_output_as_it_did(saved, tmp_pat
         doc = json.loads(z.read(DOC))
     assert doc["version"] == 2 and not doc["scoring"].get("never_expected") and doc["params"]["never_expected"] is None
     # the JVM reads version 1 files too (JUnit LogAnomalyScorerTest.unknownDetectorVersionIsRefusedClearly)
+
+
+SPEC = "dl4j_bridge.etl_spec.json"
+DEEP = b'{"a":' * 100000 + b"1" + b"}" * 100000
+
+
+def with_entry(src: Path, dst: Path, name: str, data: bytes) -> Path:
+    """A copy of ``src`` with entry ``name`` replaced by ``data``, its manifest recomputed to match."""
+    with zipfile.ZipFile(src) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    entries[name] = data
+    manifest = json.loads(entries[MANIFEST])
+    manifest["entries"] = {n: {"size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
+                           for n, b in entries.items() if n != MANIFEST}
+    manifest["etl_spec_sha256"] = hashlib.sha256(entries[SPEC]).hexdigest() if SPEC in entries else None
+    entries[MANIFEST] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(dst, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for n, b in entries.items():
+            z.writestr(n, b)
+    return dst
+
+
+def _with_big_integer(text: bytes) -> bytes:
+    return b'{"x": ' + b"9" * 5000 + b", " + text.lstrip()[1:]
+
+
+@pytest.mark.parametrize("entry, damage, says", [
+    (DOC, lambda _: DEEP, rf"{DOC} nests deeper than Python can parse \(restore a backup"),
+    (DOC, _with_big_integer, rf"{DOC} is not valid JSON \(it holds an integer of thousands of digits\)"),
+    (SPEC, lambda _: DEEP, rf"{SPEC}: nests deeper than Python can parse \(restore a backup"),
+    (SPEC, _with_big_integer, rf"{SPEC}: .*integer"),
+])
+def test_a_document_nested_too_deep_or_with_a_huge_integer_is_a_detector_file_error(saved, tmp_path, entry, damage,
+                                                                                     says):
+    """Nested 100,000 deep it was an 'unexpected RecursionError' (exit 4); a 5000-digit integer a bare ValueError
+    about sys.set_int_max_str_digits; neither named the file or the entry."""
+    with zipfile.ZipFile(saved["classifier"]) as z:
+        text = z.read(entry)
+    path = with_entry(saved["classifier"], tmp_path / "tampered.zip", entry, damage(text))
+    with pytest.raises(DetectorFileError, match=says) as error:
+        load_detector(path)
+    assert str(error.value).startswith(f"{path}: ")
+
+
+@pytest.mark.parametrize("entry, edit, java_words", [
+    (DOC, lambda t: t.replace(b'"top_g": 3', b'"top_g": 1099511627776'),
+     "top_g must be a whole number from -2147483648 to 2147483647, got 1099511627776"),
+    (DOC, lambda t: t.replace(b'"top_g": 3', b'"top_g": ' + b"9" * 5000),
+     "top_g must be a whole number from -2147483648 to 2147483647, got 9999999999999999999999999999999999999999"
+     "... (5000 characters)"),
+    (SPEC, lambda t: t.replace(b'"length": 10', b'"length": 1099511627776'),
+     "Windows length must be a whole number from -2147483648 to 2147483647, got 1099511627776"),
+])
+def test_the_jvm_refuses_an_integer_beyond_int_instead_of_truncating_it(jvm, tmp_path, entry, edit, java_words):
+    """asInt read top_g = 2^40 as 0 ('top_g must be >= 1, got 0') and a 5000-digit number as -1."""
+    source = PARITY / "detector_next_event.zip"
+    with zipfile.ZipFile(source) as z:
+        text = z.read(entry)
+    changed = edit(text)
+    assert changed != text
+    message = java_refusal(with_entry(source, tmp_path / "tampered.zip", entry, changed))
+    assert java_words in message, message

@@ -10,6 +10,7 @@ import re
 import shutil
 import stat
 import struct
+import subprocess
 import tempfile
 import warnings
 import zipfile
@@ -373,17 +374,198 @@ def test_a_full_temporary_directory_is_named_as_such_not_as_a_damaged_model(save
     assert "No space left on device: free space there, or point TMPDIR at a directory with room" in message
 
 
-@pytest.mark.parametrize("entry, what", [("coefficients.bin", r"the network \(configuration.json, coefficients.bin\)"),
-                                         ("normalizer.bin", r"normalizer.bin")])
-def test_damage_dl4j_finds_is_an_error_naming_the_users_file_and_what_to_do(saved, tmp_path, entry, what):
-    """A cut-short entry in a file loaded with trusted=True (no checks) gave `JavaIOError: java.io.EOFException:
-    (no message)`, naming no file; DL4J's messages named the private copy."""
+def _half_the_parameters(data: bytes) -> bytes:
+    """A well-formed ND4J array (rank 1) holding the first half of the parameters: not the network's count."""
+    assert data[2:18] == b"MIXED_DATA_TYPES" and data[82:98] == b"MIXED_DATA_TYPES" and data[108:113] == b"FLOAT"
+    n = struct.unpack_from(">q", data, 40)[0] // 2
+    return (data[:40] + struct.pack(">q", n) + data[48:98] + struct.pack(">q", n) + data[106:113]
+            + data[113:113 + 4 * n])
+
+
+def _newer_normalizer(data: bytes) -> bytes:
+    """The normalizer with a serializer version DL4J does not read (its arrays are intact)."""
+    return data[:12] + struct.pack(">i", 99) + data[16:]
+
+
+@pytest.mark.parametrize("entry, what, damage", [
+    ("coefficients.bin", r"the network \(configuration.json, coefficients.bin\)", _half_the_parameters),
+    ("normalizer.bin", r"normalizer.bin", _newer_normalizer)])
+def test_damage_dl4j_finds_is_an_error_naming_the_users_file_and_what_to_do(saved, tmp_path, entry, what, damage):
+    """Damage in a file loaded with trusted=True gave `JavaIOError: java.io.EOFException: (no message)`, naming no
+    file; DL4J's messages named the private copy. (A cut-short entry is now refused before DL4J reads it: see
+    test_an_nd4j_array_longer_than_its_entry_is_refused_before_dl4j_reads_it.)"""
     source = saved["detector"]   # it has both entries
     with zipfile.ZipFile(source) as z:
         data = z.read(entry)
-    damaged = rewrite(source, tmp_path / "damaged.zip", replace={entry: data[: len(data) // 2]})
+    damaged = rewrite(source, tmp_path / "damaged.zip", replace={entry: damage(data)})
     with pytest.raises(db.ModelFileError, match=rf"^{re.escape(str(damaged))}: {what} cannot be restored: \w+: .* "
                                                  r"\(restore a backup, or save the model again") as caught:
         db.Network.load(damaged, trusted=True)
     assert isinstance(caught.value.__cause__, db.JavaError)
     assert "dl4j_bridge-model-" not in str(caught.value)   # not the private copy
+
+
+# -- ND4J array headers: DL4J allocates what they declare before reading ------------------------------------
+def recrafted(src: Path, dst: Path, replace: dict) -> Path:
+    """A copy of a zip with entries replaced and a manifest recomputed to match (as a crafted file would)."""
+    with zipfile.ZipFile(src) as z:
+        entries = {i.filename: z.read(i.filename) for i in z.infolist()}
+    entries.update(replace)
+    manifest = json.loads(entries["dl4j_bridge.manifest.json"])
+    manifest["entries"] = {n: {"size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
+                           for n, b in entries.items() if n != "dl4j_bridge.manifest.json"}
+    if "dl4j_bridge.etl_spec.json" in entries:
+        manifest["etl_spec_sha256"] = hashlib.sha256(entries["dl4j_bridge.etl_spec.json"]).hexdigest()
+    entries["dl4j_bridge.manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(dst, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return dst
+
+
+_MODE = java_utf("MIXED_DATA_TYPES")
+
+
+def _data_length_at(data: bytes, array: int = 0) -> int:
+    """The offset of the data buffer's length field of the array-th array (each array: shape header, data header)."""
+    at = -1
+    for _ in range(2 * array + 2):
+        at = data.index(_MODE, at + 1)
+    return at + len(_MODE)
+
+
+def _set_long(data: bytes, offset: int, value: int) -> bytes:
+    return data[:offset] + struct.pack(">q", value) + data[offset + 8:]
+
+
+@pytest.mark.parametrize("source, entry, damage, says", [
+    ("detector", "coefficients.bin", lambda d: _set_long(d, _data_length_at(d), 1 << 40),
+     r"the array's data declares 1099511627776 FLOAT values \(4398046511104 bytes\) but only \d+ bytes follow"),
+    ("detector", "coefficients.bin", lambda d: _set_long(d, _data_length_at(d), 3 << 30),
+     r"the array's data declares 3221225472 FLOAT values \(12884901888 bytes\)"),
+    ("detector", "coefficients.bin", lambda d: _set_long(d, _data_length_at(d), -5),
+     r"the array's data declares a negative number of values \(-5\)"),
+    ("detector", "coefficients.bin", lambda d: d[:len(d) // 2], r"the array's data declares \d+ FLOAT values"),
+    ("detector", "coefficients.bin", lambda d: _set_long(d, 40, struct.unpack_from(">q", d, 40)[0] + 1),
+     r"the array's shape \[\d+\] \(strides \[1\]\) reaches value \d+ of its \d+"),
+    ("detector", "coefficients.bin", lambda d: d[:2] + b"MIXED_DATA_TYPEZ" + d[18:],
+     r"the array's shape has allocation mode 'MIXED_DATA_TYPEZ', not one of ND4J's"),
+    ("detector", "coefficients.bin", lambda d: d.replace(java_utf("FLOAT"), java_utf("UTF8"), 1)[:-1],
+     r"the array's data has data type 'UTF8', not one DL4J writes arrays in"),
+    ("network", "updaterState.bin", lambda d: _set_long(d, _data_length_at(d), 1 << 40),
+     r"the array's data declares 1099511627776 FLOAT values"),
+    ("detector", "normalizer.bin", lambda d: _set_long(d, _data_length_at(d, 1), 1 << 40),
+     r"array 2's data declares 1099511627776 FLOAT values"),
+    ("detector", "normalizer.bin", lambda d: d[:-8],
+     r"array 2's data declares \d+ FLOAT values \(\d+ bytes\) but only \d+ bytes follow"),
+])
+@pytest.mark.parametrize("trusted", [False, True])
+def test_an_nd4j_array_longer_than_its_entry_is_refused_before_dl4j_reads_it(saved, tmp_path, source, entry,
+                                                                             damage, says, trusted):
+    """A 16 KB file whose coefficients.bin declared 2^40 values crashed the JVM (SIGSEGV in Nd4j.read, the Python
+    process with it) and 3 * 2^30 made it allocate 12.7 GB: the headers are checked first, on every load (trust
+    does not make such a file loadable), by Python and by the JVM's ModelCheck, with the same message."""
+    import jpype
+
+    with zipfile.ZipFile(saved[source]) as z:
+        data = z.read(entry)
+    crafted = recrafted(saved[source], tmp_path / "crafted.zip", {entry: damage(data)})
+    with pytest.raises(db.ModelIntegrityError, match=rf"^{re.escape(str(crafted))}: entry '{re.escape(entry)}' is "
+                                                      rf"not a readable ND4J array: {says}.*; the file is damaged \(or "
+                                                      r"was altered\): restore a backup") as refused:
+        db.Network.load(crafted, trusted=trusted)
+    assert "if you trust this file" not in str(refused.value)
+    with pytest.raises(db.JavaError) as java, java_errors():
+        jpype.JClass("io.dl4jbridge.ModelCheck").read(jpype.JClass("java.nio.file.Paths").get(str(crafted)), trusted)
+    assert java.value.java_class.endswith("ModelIntegrityException")
+    assert java.value.java_message == str(refused.value)
+
+
+def test_every_normalizer_layout_is_read_as_dl4j_reads_it(jvm):
+    """Every standard normalizer type, written by DL4J's NormalizerSerializer, passes; a declared length beyond the
+    entry is refused in each: read as its strategy reads it, or (MULTI_HYBRID) wherever an array header is."""
+    import jpype
+
+    nd4j = jpype.JClass("org.nd4j.linalg.factory.Nd4j")
+    pp = "org.nd4j.linalg.dataset.api.preprocessor."
+    serializer = jpype.JClass(pp + "serializer.NormalizerSerializer").getDefault()
+    as_list = jpype.JClass("java.util.Arrays").asList
+    dist_stats, minmax_stats = jpype.JClass(pp + "stats.DistributionStats"), jpype.JClass(pp + "stats.MinMaxStats")
+
+    def rand(n):
+        return nd4j.rand(jpype.JArray(jpype.JLong)([1, n]))
+
+    def written(normalizer):
+        out = jpype.JClass("java.io.ByteArrayOutputStream")()
+        serializer.write(normalizer, out)
+        return bytes(out.toByteArray())
+
+    standardize = jpype.JClass(pp + "NormalizerStandardize")(rand(5), rand(5).add(1.0))
+    standardize.fitLabel(True)
+    standardize.setLabelStats(rand(2), rand(2).add(1.0))
+    minmax = jpype.JClass(pp + "NormalizerMinMaxScaler")(0.0, 1.0)
+    minmax.setFeatureStats(rand(5), rand(5).add(2.0))
+    multi = jpype.JClass(pp + "MultiNormalizerStandardize")()
+    multi.fitLabel(True)
+    multi.setFeatureStats(as_list(dist_stats(rand(3), rand(3).add(1.0)), dist_stats(rand(4), rand(4).add(1.0))))
+    multi.setLabelStats(as_list(dist_stats(rand(2), rand(2).add(1.0))))
+    multi_minmax = jpype.JClass(pp + "MultiNormalizerMinMaxScaler")(0.0, 1.0)
+    multi_minmax.setFeatureStats(as_list(minmax_stats(rand(3), rand(3).add(2.0))))
+    hybrid = jpype.JClass(pp + "MultiNormalizerHybrid")()
+    hybrid.standardizeAllInputs()
+    stats = jpype.JClass("java.util.HashMap")()
+    stats.put(jpype.JInt(0), dist_stats(rand(3), rand(3).add(1.0)))
+    hybrid.setInputStats(stats)
+    hybrid.setOutputStats(jpype.JClass("java.util.HashMap")())
+    layouts = {"STANDARDIZE": (written(standardize), 4), "MIN_MAX": (written(minmax), 2),
+               "MULTI_STANDARDIZE": (written(multi), 6), "MULTI_MIN_MAX": (written(multi_minmax), 2),
+               "MULTI_HYBRID": (written(hybrid), 2),
+               "IMAGE_MIN_MAX": (written(jpype.JClass(pp + "ImagePreProcessingScaler")(0.0, 1.0)), 0)}
+    for kind, (raw, arrays) in layouts.items():
+        assert raw[16:].startswith(java_utf(kind))
+        modelfile.check_arrays(Path(kind), {}, raw)
+        assert raw.count(_MODE) == 2 * arrays
+        for array in range(arrays):
+            with pytest.raises(db.ModelIntegrityError, match=rf"^{kind}: entry 'normalizer.bin' is not a readable "
+                                                              r"ND4J array: .*declares 1099511627776 FLOAT values"):
+                modelfile.check_arrays(Path(kind), {}, _set_long(raw, _data_length_at(raw, array), 1 << 40))
+
+
+def test_the_launcher_refuses_a_crafted_array_length_with_exit_3_instead_of_crashing(saved, dist, tmp_path):
+    with zipfile.ZipFile(saved["detector"]) as z:
+        data = z.read("coefficients.bin")
+    crafted = recrafted(saved["detector"], tmp_path / "crafted.zip",
+                        {"coefficients.bin": _set_long(data, _data_length_at(data), 1 << 40)})
+    log = tmp_path / "app.log"
+    log.write_text("Jan 12 10:00:01 web1 sshd[123]: Accepted password for bob from 1.2.3.4 port 22\n")
+    for trusted in ([], ["--trusted"]):
+        run = subprocess.run([str(dist / "bin" / "dl4j-bridge"), "score", "--model", str(crafted), "--input", str(log)]
+                             + trusted, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert run.returncode == 3, run.stderr[-2000:]
+        assert "entry 'coefficients.bin' is not a readable ND4J array: the array's data declares 1099511627776" \
+               in run.stderr
+        assert not list(tmp_path.glob("hs_err*"))
+
+
+@pytest.mark.parametrize("entry", ["dl4j_bridge.lstm_config.json", "configuration.json", "normalizer.bin"])
+def test_an_entry_read_whole_is_refused_beyond_its_size_limit_before_it_is_inflated(saved, tmp_path, entry):
+    """A 24 MB zip whose lstm_config.json inflated to 1.15 GB (48:1, under the ratio rule) ran the launcher out of
+    memory (advising a bigger heap) and Python to 4.8 GB before it was refused: each entry read whole has a limit
+    (model_policy.json's max_entry_bytes; real ones hold a few KB), checked from the central directory."""
+    import jpype
+
+    limit = modelfile.MAX_ENTRY_BYTES[entry]
+    assert limit == 16 * 2 ** 20
+    big = b'{"pad": "' + b" " * limit + b'"}'
+    crafted = recrafted(saved["detector"], tmp_path / "big.zip", {entry: big})
+    assert crafted.stat().st_size < 2 ** 20
+    message = (f"{crafted}: refused entry {entry!r}: it declares {len(big)} bytes uncompressed, more than its limit "
+               f"of {limit} (a real one holds a few KB; a zip bomb?); if you trust this file")
+    with pytest.raises(db.UntrustedModelError, match=f"^{re.escape(message)}"):
+        db.Network.load(crafted)
+    check = jpype.JClass("io.dl4jbridge.ModelCheck")
+    with pytest.raises(db.JavaError) as java, java_errors():
+        check.read(jpype.JClass("java.nio.file.Paths").get(str(crafted)), False)
+    assert java.value.java_class.endswith("UntrustedModelException")
+    assert java.value.java_message.startswith(message)
+    assert {str(k): int(v) for k, v in check.POLICY.maxEntryBytes.items()} == modelfile.MAX_ENTRY_BYTES

@@ -124,8 +124,14 @@ def _document(model) -> dict:
                                 "(load it with dl4j_bridge.Network.load)")
     try:
         doc = json.loads(str(text))
-    except json.JSONDecodeError as error:
-        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} is not valid JSON ({error})") from error
+    except RecursionError:   # (nested 100,000 deep, it was an "unexpected RecursionError", exit 4)
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} nests deeper than Python can parse ({DAMAGED_HINT})") \
+            from None
+    except ValueError as error:   # invalid JSON, or an integer of more digits than int() takes
+        why = "it holds an integer of thousands of digits" if "integer string conversion" in str(error) else error
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} is not valid JSON ({why}) ({DAMAGED_HINT})") from None
+    if not isinstance(doc, dict):
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} is not a JSON object ({DAMAGED_HINT})")
     if doc.get("format") != FORMAT:
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} has format {doc.get('format')!r}, expected {FORMAT!r}")
     if type(doc.get("version")) is not int or doc.get("version") not in VERSIONS_READ:   # not 2.0 or true
@@ -232,7 +238,9 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
         raise DetectorFileError(f"{path}: the saved scoring {doc['scoring']} does not match the saved parameters")
     try:
         detector.pipeline_ = Pipeline.from_dict(json.loads(spec)) if spec is not None else None
-    except (ValueError, KeyError, TypeError) as error:   # SpecError is a ValueError
+    except RecursionError:
+        raise DetectorFileError(f"{path}: {ETL_ENTRY}: nests deeper than Python can parse ({DAMAGED_HINT})") from None
+    except (ValueError, KeyError, TypeError) as error:   # SpecError is a ValueError; so is a 5000-digit integer
         raise DetectorFileError(f"{path}: {ETL_ENTRY}: {error}") from error
     if detector.pipeline_ is not None:   # a classifier scoring next-event windows judges no next event
         detector.pipeline_.next_event_scored = detector.kind == "next_event"

@@ -201,6 +201,28 @@ public final class DetectorScoring {
             return out;
         }
 
+        /**
+         * An int setting: absent or null gives {@code absent}; a value that is not a whole number within int's range
+         * is refused (asInt truncated 2^40 to 0 and a 5000-digit number to -1, reported as such).
+         */
+        private static int intSetting(JsonNode node, String name, int absent) {
+            JsonNode value = node.path(name);
+            if (value.isMissingNode() || value.isNull()) {
+                return absent;
+            }
+            if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+                throw new IllegalArgumentException(name + " must be a whole number from " + Integer.MIN_VALUE + " to "
+                        + Integer.MAX_VALUE + ", got " + shortText(value));
+            }
+            return value.intValue();
+        }
+
+        /** A JSON value as text, cut to 40 characters (a tampered number may have thousands of digits). */
+        static String shortText(JsonNode value) {
+            String text = value.toString();
+            return text.length() <= 40 ? text : text.substring(0, 40) + "... (" + text.length() + " characters)";
+        }
+
         static Spec parse(String json) {
             JsonNode node;
             try {
@@ -215,15 +237,15 @@ public final class DetectorScoring {
             String kind = node.path("kind").asText("");
             if ("next_event".equals(kind)) {
                 s.nextEvent = true;
-                s.topG = node.path("top_g").asInt(9);
+                s.topG = intSetting(node, "top_g", 9);
                 s.score = node.path("score").asText("count");
                 String steps = node.path("steps").asText("all");
                 if (!steps.equals("all") && !steps.equals("last")) {
                     throw new IllegalArgumentException("scoring steps must be 'all' or 'last', got '" + steps + "'");
                 }
                 s.lastOnly = steps.equals("last");
-                s.oovId = node.path("oov_id").asInt(0);
-                s.endId = node.path("end_id").asInt(-1);
+                s.oovId = intSetting(node, "oov_id", 0);
+                s.endId = intSetting(node, "end_id", -1);
                 s.endMinProbability = node.path("end_min_probability").asDouble(-1);
                 if (node.has("end_min_probability") && (s.endId < 0 || !(s.endMinProbability >= 0 && s.endMinProbability <= 1))) {
                     throw new IllegalArgumentException("end_min_probability must be in [0, 1] and needs an end_id >= 0, got "
@@ -253,6 +275,10 @@ public final class DetectorScoring {
                 if (positive.isArray() && positive.size() > 0) {
                     s.positive = new int[positive.size()];
                     for (int i = 0; i < positive.size(); i++) {
+                        if (!positive.get(i).isIntegralNumber() || !positive.get(i).canConvertToInt()) {
+                            throw new IllegalArgumentException("positive_classes must hold class ids, got "
+                                    + shortText(positive.get(i)));
+                        }
                         s.positive[i] = positive.get(i).asInt();
                     }
                 }

@@ -98,6 +98,13 @@ public final class ModelCheck {
         public final double maxEntryRatio;
         public final long ratioGraceBytes;
         public final int maxJsonDepth;
+        /** Uncompressed size limit of each entry that is read whole (JSON, normalizer.bin). */
+        public final Map<String, Long> maxEntryBytes;
+        /** ND4J's allocation modes and the bytes of the length that follows each. */
+        public final Map<String, Integer> nd4jAllocationModes;
+        /** Bytes per value of the ND4J data types DL4J's arrays are written in. */
+        public final Map<String, Integer> nd4jElementBytes;
+        public final int nd4jMaxRank;
         public final String serialFilter;
 
         private Policy(JsonNode p) {
@@ -117,6 +124,12 @@ public final class ModelCheck {
             maxEntryRatio = p.get("max_entry_ratio").asDouble();
             ratioGraceBytes = p.get("ratio_grace_bytes").asLong();
             maxJsonDepth = p.get("max_json_depth").asInt();
+            Map<String, Long> limits = new LinkedHashMap<>();
+            p.get("max_entry_bytes").fields().forEachRemaining(e -> limits.put(e.getKey(), e.getValue().asLong()));
+            maxEntryBytes = Collections.unmodifiableMap(limits);
+            nd4jAllocationModes = Collections.unmodifiableMap(ints(p.get("nd4j_allocation_modes")));
+            nd4jElementBytes = Collections.unmodifiableMap(ints(p.get("nd4j_element_bytes")));
+            nd4jMaxRank = p.get("nd4j_max_rank").asInt();
             serialFilter = p.get("serial_filter").asText();
         }
 
@@ -129,6 +142,12 @@ public final class ModelCheck {
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read " + POLICY_RESOURCE + ": " + e.getMessage(), e);
             }
+        }
+
+        private static Map<String, Integer> ints(JsonNode object) {
+            Map<String, Integer> out = new LinkedHashMap<>();
+            object.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asInt()));
+            return out;
         }
 
         private static Set<String> names(Iterator<String> it) {
@@ -192,7 +211,9 @@ public final class ModelCheck {
                 byte[] data;
                 try (InputStream in = zf.getInputStream(entry)) {
                     data = readCapped(in, trusted ? Long.MAX_VALUE : entry.getSize(),
-                            trusted ? Long.MAX_VALUE : POLICY.maxTotalUncompressedBytes - inflated, file, entry.getName());
+                            trusted ? Long.MAX_VALUE : POLICY.maxTotalUncompressedBytes - inflated,
+                            trusted ? Long.MAX_VALUE : POLICY.maxEntryBytes.getOrDefault(entry.getName(), Long.MAX_VALUE),
+                            file, entry.getName());
                 } catch (UntrustedModelException | ModelIntegrityException e) {
                     throw e;
                 } catch (IOException e) {
@@ -214,6 +235,8 @@ public final class ModelCheck {
             }
             manifest = verifyManifest(file, entries);
         }
+        // DL4J allocates what an array header declares before reading it: never past the entry, trusted or not
+        Nd4jArrays.check(file, entries);
         return new CheckedModel(zip, entries, manifest);
     }
 
@@ -234,6 +257,11 @@ public final class ModelCheck {
             long compressed = e.getCompressedSize();
             if (reason == null && (size < 0 || compressed < 0)) {
                 reason = "its size is not declared";
+            }
+            Long limit = POLICY.maxEntryBytes.get(name);
+            if (reason == null && limit != null && size > limit) {
+                reason = "it declares " + size + " bytes uncompressed, more than its limit of " + limit
+                        + " (a real one holds a few KB; a zip bomb?)";
             }
             if (reason == null && size > POLICY.ratioGraceBytes && size > POLICY.maxEntryRatio * Math.max(compressed, 1)) {
                 reason = "it inflates " + compressed + " bytes to " + size + " (more than " + fmt(POLICY.maxEntryRatio)
@@ -269,7 +297,7 @@ public final class ModelCheck {
                 + String.join(", ", new java.util.TreeSet<>(POLICY.allowedEntries)) + ")";
     }
 
-    private static byte[] readCapped(InputStream in, long declared, long budget, String file, String name)
+    private static byte[] readCapped(InputStream in, long declared, long budget, long limit, String file, String name)
             throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 && declared < (1 << 24) ? (int) declared : 8192);
         byte[] buf = new byte[1 << 16];
@@ -284,6 +312,10 @@ public final class ModelCheck {
             if (size > declared) {   // damage (a changed byte of compressed data) or a lie: not a file to trust
                 throw new ModelIntegrityException(file + ": entry '" + name + "' inflates beyond its declared size of "
                         + declared + " bytes; the file is damaged (or was altered): " + DAMAGE_HINT);
+            }
+            if (size > limit) {
+                throw new UntrustedModelException(file + ": entry '" + name + "' inflates beyond its limit of " + limit
+                        + " bytes (a real one holds a few KB; a zip bomb?); " + TRUST_HINT);
             }
             out.write(buf, 0, n);
         }

@@ -188,7 +188,8 @@ public final class EtlSpec {
         SequenceAssembler assembler;
         String sessionKey = null;
         if ("windows".equals(seq.get("kind").asText())) {
-            assembler = new WindowAssembler(seq.get("length").asInt(), seq.get("stride").asInt(),
+            assembler = new WindowAssembler(intValue(seq, "length", "Windows length"),
+                    intValue(seq, "stride", "Windows stride"),
                     bool(seq, "next_event", false), bool(seq, "pad_last", false), nFeatures());
         } else {
             sessionKey = seq.get("key").asText();
@@ -208,8 +209,26 @@ public final class EtlSpec {
         }
         if ("sessions".equals(kind)) {   // refused when the spec is read, as Python's Sessions refuses them
             new SessionAssembler(maxLength(seq), overflow(seq), 0, 0);
+        } else {   // a length or stride beyond int: refused when the spec is read, not truncated when a stream opens
+            intValue(seq, "length", "Windows length");
+            intValue(seq, "stride", "Windows stride");
         }
         return seq;
+    }
+
+    /**
+     * A whole number within int's range; anything else is a {@link SpecException} (asInt truncated 2^40 to 0 and
+     * read a 5000-digit number as -1, refused under those values or, worse, accepted as them).
+     */
+    static int intValue(JsonNode node, String key, String what) {
+        JsonNode value = node.get(key);
+        if (value == null || !value.isIntegralNumber() || !value.canConvertToInt()) {
+            String text = value == null ? "nothing" : value.toString();
+            throw new SpecException(what + " must be a whole number from " + Integer.MIN_VALUE + " to "
+                    + Integer.MAX_VALUE + ", got " + (text.length() <= 40 ? text : text.substring(0, 40) + "... ("
+                    + text.length() + " characters)"));
+        }
+        return value.intValue();
     }
 
     /**
@@ -366,7 +385,7 @@ public final class EtlSpec {
                 JsonNode column = required(t, "column");
                 List<String> columns = column.isArray() ? strings(column) : Collections.singletonList(column.asText());
                 return new TimestampTransform(columns, t.hasNonNull("format") ? text(t, "format") : null,
-                        t.hasNonNull("year") ? t.get("year").asInt() : null,
+                        t.hasNonNull("year") ? intValue(t, "year", "TimestampTransform year") : null,
                         t.hasNonNull("delta_by") ? text(t, "delta_by") : null,
                         t.has("missing") ? text(t, "missing") : "previous",
                         t.hasNonNull("name") ? text(t, "name") : null);
@@ -376,7 +395,7 @@ public final class EtlSpec {
                         bool(t, "onehot", true), t.has("missing") ? text(t, "missing") : "empty",
                         t.has("message_lines") ? text(t, "message_lines") : "all");   // "all": saved before the key
             case "ip":
-                return new IpTransform(text(t, "column"), required(t, "prefix").asInt(),
+                return new IpTransform(text(t, "column"), intValue(t, "prefix", "IpTransform prefix"),
                         t.has("missing") ? text(t, "missing") : "unknown", strings(required(t, "categories")),
                         t.hasNonNull("private_networks") ? strings(t.get("private_networks")) : DEFAULT_PRIVATE_NETWORKS);
             case "port":

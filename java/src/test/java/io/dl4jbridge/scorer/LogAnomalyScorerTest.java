@@ -254,9 +254,10 @@ public class LogAnomalyScorerTest {
             try {
                 LogAnomalyScorer.load(damaged.toPath());
                 fail("loaded a damaged " + entry);
-            } catch (SpecException e) {
-                assertTrue(e.getMessage(), e.getMessage().startsWith(damaged.toString() + ": ")
-                        && e.getMessage().contains("cannot be restored") && e.getMessage().contains("restore a backup"));
+            } catch (io.dl4jbridge.ModelCheck.ModelIntegrityException e) {
+                // cut short, its array declares more values than it holds: refused before DL4J allocates them
+                assertTrue(e.getMessage(), e.getMessage().startsWith(damaged.toString() + ": entry '" + entry
+                        + "' is not a readable ND4J array: ") && e.getMessage().contains("restore a backup"));
             }
         }
     }

@@ -186,6 +186,34 @@ public class ModelCheckTest {
     }
 
     @Test
+    public void anArrayHeaderDeclaringMoreThanTheEntryHoldsIsRefusedBeforeDl4jAllocatesIt() throws Exception {
+        // 2^40 values in a 16 KB file crashed the JVM (SIGSEGV in Nd4j.read): refused first, trusted or not
+        File detector = TestDetectorsAccess.nextEventZip(tmp.newFolder());
+        byte[] coefficients;
+        try (ZipFile z = new ZipFile(detector)) {
+            coefficients = org.apache.commons.io.IOUtils.toByteArray(z.getInputStream(z.getEntry("coefficients.bin")));
+        }
+        String text = new String(coefficients, StandardCharsets.ISO_8859_1);
+        int data = text.indexOf("MIXED_DATA_TYPES", text.indexOf("MIXED_DATA_TYPES") + 1) + "MIXED_DATA_TYPES".length();
+        java.nio.ByteBuffer.wrap(coefficients).putLong(data, 1L << 40);
+        File crafted = rewrite(detector, "coefficients.bin", coefficients);
+        for (boolean trusted : new boolean[]{false, true}) {
+            try {
+                ModelCheck.read(crafted.toPath(), trusted);
+                fail("the crafted zip was read");
+            } catch (ModelCheck.ModelIntegrityException e) {
+                String expected = trusted ? "entry 'coefficients.bin' is not a readable ND4J array: the array's data"
+                        + " declares 1099511627776 FLOAT values (4398046511104 bytes) but only"
+                        : "entry 'coefficients.bin' differs from the manifest";   // (its manifest was not recomputed)
+                assertTrue(e.getMessage(), e.getMessage().contains(expected));
+            }
+        }
+        assertEquals(3, launcher("score", "--model", crafted.getPath(), "--input", tmp.newFile("b.log").getPath(),
+                "--trusted"));
+        assertTrue(LAST_STDERR, LAST_STDERR.contains("is not a readable ND4J array"));
+    }
+
+    @Test
     public void theRulesAreTheOnesPythonReads() throws Exception {
         byte[] python = Files.readAllBytes(Paths.get("dl4j_bridge", "model_policy.json"));
         byte[] jar = org.apache.commons.io.IOUtils.toByteArray(ModelCheck.class.getResourceAsStream(ModelCheck.POLICY_RESOURCE));
