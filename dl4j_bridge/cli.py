@@ -369,6 +369,8 @@ def _score_summary(args, detector, counts: ScoreCounts) -> None:
     print(f"{scored} sequences scored, {flagged} flagged "
           f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}{_value_counts(detector.pipeline_)}"
           + (f", records_without_key {without_key}" if without_key else "")
+          + (f", gap_sessions {detector.pipeline_.gap_sessions}" if getattr(detector.pipeline_, "gap_sessions", 0)
+             else "")
           + (f", split_sessions {detector.pipeline_.split_sessions}, extra_parts {detector.pipeline_.extra_parts}"
              if detector.pipeline_.split_sessions else "")
           + (f", truncated_sessions {detector.pipeline_.truncated_sessions}, truncated_records "

@@ -142,11 +142,11 @@ def test_a_newer_etl_spec_version_names_the_file_and_says_to_upgrade(saved, tmp_
 
     with zipfile.ZipFile(saved["classifier"]) as z:
         spec = json.loads(z.read("dl4j_bridge.etl_spec.json"))
-    assert spec["version"] == 3
-    spec["version"] = 4
+    assert spec["version"] == 4
+    spec["version"] = 5
     (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-    with pytest.raises(db.etl.SpecError, match=r"spec\.json: unsupported spec version 4; this dl4j_bridge reads "
-                                               r"versions 1, 2, 3: upgrade dl4j_bridge"):
+    with pytest.raises(db.etl.SpecError, match=r"spec\.json: unsupported spec version 5; this dl4j_bridge reads "
+                                               r"versions 1, 2, 3, 4: upgrade dl4j_bridge"):
         Pipeline.load(tmp_path / "spec.json")
     spec["version"] = 1   # saved before overflow: read, its long sessions cut as they were
     (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
@@ -176,7 +176,7 @@ WRITTEN_KEYS = {
     "scoring:sequence_classifier": {"aggregation", "kind", "positive_classes"},
     "spec": {"feature_names", "format", "n_fit_records", "output", "reader", "schema", "sequence", "split",
              "transforms", "version"},
-    "sequence:sessions": {"key", "kind", "max_length", "overflow"},
+    "sequence:sessions": {"gap", "key", "kind", "max_length", "overflow"},
     "sequence:windows": {"kind", "length", "next_event", "pad_last", "stride"},
     "reader:csv": {"chunk_lines", "delimiter", "encoding", "fields", "kind", "mode", "types"},
     "reader:jsonl": {"chunk_lines", "encoding", "fields", "kind", "mode", "types"},

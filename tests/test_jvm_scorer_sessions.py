@@ -241,3 +241,119 @@ def test_a_saved_spec_with_a_bad_overflow_or_max_length_is_exit_3_on_both_sides(
                             env=dict(os.environ, OMP_NUM_THREADS="2"))
     assert python.returncode == 3, python.stderr[-3000:]
     assert key in python.stderr and str(bad[key]) in python.stderr
+
+
+GAP = 300
+
+
+def _gap_records():
+    """Sessions keyed by IP over two hours: each IP goes quiet for longer than GAP (5 minutes) and comes back; one
+    comes back for a run longer than max_length; one record has no time and one a time that does not parse."""
+    records = []
+    for burst, start in enumerate((0, 1800, 5400)):
+        for i in range(12 if burst == 1 else 5):
+            for s in range(3):
+                t = start + 20 * i + s
+                attack = burst == 2 and s == 0 and i == 4
+                records.append({"ts": _gap_iso(t), "ip": f"10.0.0.{s + 1}",
+                                "msg": "failed password" if attack else f"accepted login {i % 3}",
+                                "bytes": 9000 if attack else 100 + i, "label": int(attack)})
+    records.insert(7, {"ip": "10.0.0.2", "msg": "accepted login 1", "bytes": 100, "label": 0})   # no time
+    records.insert(50, {"ts": "soon", "ip": "10.0.0.3", "msg": "accepted login 2", "bytes": 100, "label": 0})
+    return records
+
+
+def _gap_iso(seconds: int) -> str:
+    return f"2026-01-07T{8 + seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _serve_rows(model, body: str) -> tuple[str, dict]:
+    """The launcher's ``serve`` answer to ``POST /score?all=true`` with ``body``: (rows, headers)."""
+    import signal
+    import urllib.request
+
+    from test_jvm_scorer import DIST
+
+    server = subprocess.Popen([str(DIST / "bin" / "dl4j-bridge"), "serve", "--model", str(model), "--port", "0"],
+                              stderr=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS="2"))
+    try:
+        url = None
+        for line in server.stderr:
+            if "serving" in line and "http://" in line:
+                url = line.split("http://", 1)[1].split()[0].rstrip("/")
+                break
+        assert url, "serve did not start"
+        request = urllib.request.Request(f"http://{url}/score?all=true", data=body.encode("utf-8"), method="POST")
+        with urllib.request.urlopen(request, timeout=120) as answer:
+            return answer.read().decode("utf-8"), {k.lower(): v for k, v in answer.headers.items()}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+def test_sessions_ended_by_a_gap_give_byte_identical_rows_in_python_and_the_launcher(jvm, tmp_path):
+    """[sequence] gap: each burst of an IP is a session of its own (``session`` 0, 1, 2 in the rows, same key), the
+    long burst split at max_length into parts of that session; the record without a time stays in its session. The
+    rows are the same bytes from Python's ``score`` and the launcher's, from a file and from standard input, and
+    ``serve`` answers them too."""
+    from dl4j_bridge.detectors import NextEventDetector
+
+    lines = [json.dumps(r) for r in _gap_records()]
+    pipeline = _pipeline(gap=GAP)
+    pipeline.fit(lines)
+    batch = pipeline.transform(lines)
+    assert pipeline.gap_sessions == 6 and pipeline.split_sessions == 3
+    detector = NextEventDetector(top_g=2, score="count", n_events=pipeline.n_template_ids, hidden_sizes=(4,),
+                                 epochs=2, batch_size=16, learning_rate=0.05, patience=0, validation_fraction=0.0,
+                                 threshold="fixed", threshold_value=0.5, seed=3)
+    java, python, rows, model = _train_and_score_both(pipeline, batch, lines, tmp_path, "gap.zip", detector)
+    assert java.stdout == python.stdout and java.stdout.count("\n") == len(batch) == len(rows)
+
+    first = [r for r in rows if r["key"] == "10.0.0.1"]
+    assert [(r.get("session"), r.get("part")) for r in first] == [(0, None), (1, 0), (1, 1), (2, None)]
+    assert list(first[1])[:4] == ["index", "key", "session", "part"]
+    no_time = next(r for r in rows if 8 in r["line_numbers"])   # the record without a time: in its IP's first burst
+    assert no_time["key"] == "10.0.0.2" and no_time["session"] == 0
+    scored = sorted(n for r in rows for n in r["line_numbers"])
+    assert scored == list(range(1, len(lines) + 1))   # every line, once
+    # the last step of a session's last part has no next event: a new session's first event is judged by nothing
+    for r in rows:
+        if r.get("part") in (None, 1) and r["step"] == len(r["line_numbers"]) - 1:
+            raise AssertionError(f"a session's last step was judged against the next session: {r}")
+
+    summary = json.loads(java.stderr.strip().splitlines()[-1])
+    assert summary["gap_sessions"] == 6 and summary["split_sessions"] == 3 and summary["sequences"] == len(rows)
+    assert "gap_sessions 6, split_sessions 3" in python.stderr
+
+    # standard input, live: sessions end with the input on both sides, so the rows are the file's
+    text = "\n".join(lines) + "\n"
+    java_stdin = _launcher("score", "--model", model, "--input", "-", "--all", stdin=text)
+    python_stdin = subprocess.run([sys.executable, "-m", "dl4j_bridge", "score", "--model", str(model), "--input", "-",
+                                   "--all"], input=text, cwd=str(REPO), capture_output=True, text=True, timeout=600,
+                                  env=dict(os.environ, OMP_NUM_THREADS="2"))
+    assert java_stdin.returncode == python_stdin.returncode == java.returncode, python_stdin.stderr[-3000:]
+    assert java_stdin.stdout == python_stdin.stdout == java.stdout
+
+    served, headers = _serve_rows(model, text)
+    assert served == java.stdout and headers["x-gap-sessions"] == "6"
+
+
+def test_a_model_saved_without_gap_keeps_a_keys_records_in_one_session_on_both_sides(jvm, tmp_path, monkeypatch):
+    """A spec saved before gap existed (no ``gap`` key): the same rows as before, on both sides."""
+    import zipfile
+
+    from dl4j_bridge.etl import Sessions
+
+    written = Sessions.to_dict
+    monkeypatch.setattr(Sessions, "to_dict", lambda self: {k: v for k, v in written(self).items() if k != "gap"})
+    lines = [json.dumps(r) for r in _gap_records()]
+    pipeline = _pipeline()
+    pipeline.fit(lines)
+    java, python, rows, model = _train_and_score_both(pipeline, pipeline.transform(lines), lines, tmp_path,
+                                                      "nogap.zip")
+    monkeypatch.undo()
+    with zipfile.ZipFile(model) as z:
+        assert "gap" not in json.loads(z.read("dl4j_bridge.etl_spec.json"))["sequence"]
+    assert java.stdout == python.stdout
+    assert all("session" not in r for r in rows) and "gap_sessions" not in java.stderr + python.stderr
+    assert [r.get("part") for r in rows if r["key"] == "10.0.0.1"] == [0, 1, 2]

@@ -815,7 +815,8 @@ class BaseDetector:
         Returns
         -------
         list of dict
-            ``index``, ``key`` (then ``part``, for a part of a session split at ``max_length``: 0, 1, ...),
+            ``index``, ``key`` (then ``session``, for one of a key's sessions separated by ``Sessions(gap=...)``:
+            0, 1, ...; then ``part``, for a part of a session split at ``max_length``: 0, 1, ...),
             ``score``, ``flagged``, ``line_numbers`` (real steps), ``unexpected_steps``,
             ``step`` (the explaining step) and ``line_number`` (its line); next event: ``actual_event``
             (the id that came), ``actual_line`` (its line: for the last step, the line of the record after
@@ -832,6 +833,8 @@ class BaseDetector:
             lines = batch.line_numbers[i][real]
             step = int(s.detail_step[i])
             row: dict[str, Any] = {"index": int(i), "key": _plain(batch.keys[i])}
+            if getattr(batch, "sessions", None) is not None and batch.sessions[i] >= 0:
+                row["session"] = int(batch.sessions[i])   # one of a key's sessions a gap separated (0, 1, ...)
             if getattr(batch, "parts", None) is not None and batch.parts[i] >= 0:
                 row["part"] = int(batch.parts[i])   # a part of a session longer than max_length (0, 1, ...)
             row.update({

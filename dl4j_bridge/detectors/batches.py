@@ -120,7 +120,7 @@ def take(batch: SequenceBatch, index) -> SequenceBatch:
     return SequenceBatch(batch.x[index], batch.mask[index], batch.labels[index], batch.step_labels[index],
                          batch.step_ids[index], batch.next_ids[index], batch.line_numbers[index], batch.keys[index],
                          list(batch.feature_names), None if batch.parts is None else batch.parts[index],
-                         batch.next_lines[index])
+                         batch.next_lines[index], None if batch.sessions is None else batch.sessions[index])
 
 
 def _take_index(index) -> np.ndarray:

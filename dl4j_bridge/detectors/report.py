@@ -337,7 +337,8 @@ def explanations_markdown(rows: list, limit: int = 10) -> str:
     for row in rows[:limit]:
         span = f"lines {line_ranges(row['line_numbers'])}" if row["line_numbers"] else "no raw lines"
         if row.get("key") is not None:
-            span = f"key `{row['key']}`" + (f" (part {row['part']})" if row.get("part") else "") + ", " + span
+            span = (f"key `{row['key']}`" + (f" (session {row['session']})" if "session" in row else "")
+                    + (f" (part {row['part']})" if row.get("part") else "") + ", " + span)
         what = ""
         if "expected_events" in row and row.get("actual_event") is not None:
             actual = row.get("actual_template", f"event {row['actual_event']}")

@@ -514,6 +514,10 @@ def build_pipeline(config: dict) -> Pipeline:
         raise ConfigError(f"[sequence] kind must be one of {list(_SEQUENCES)}, got {seq_kind!r}")
     _check_keys(f"[sequence] (kind {seq_kind!r})", seq, _parameters(_SEQUENCES[seq_kind]))
     sequence = _construct("[sequence]", _SEQUENCES[seq_kind], **seq)
+    if getattr(sequence, "gap", None) is not None and not any(isinstance(t, Timestamp) for t in transforms):
+        raise ConfigError(f"[sequence] gap = {seq['gap']!r} ends a session after that many seconds without a record "
+                          "of its key, measured by the record times, but no [[transforms]] table has kind = "
+                          "\"timestamp\": add one (its column: the time field), or leave out gap")
     split = None
     if "split" in config:   # an empty [split] table is the default chronological split, not no split
         split_spec = _table(config, "split")

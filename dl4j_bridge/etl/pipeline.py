@@ -45,11 +45,12 @@ logger = logging.getLogger(__name__)
 SPEC_FORMAT = "dl4j_bridge.etl.pipeline"
 #: The version written. 2: sessions longer than ``max_length`` follow ``overflow`` (a version 1 reader would cut
 #: them silently). 3: a text reader has ``line_rules`` (a version 2 reader would read stack frames as records).
+#: 4: sessions have ``gap`` (a version 3 reader would ignore it and score a key's records as one session).
 #: Bump it whenever a reader of the previous version would turn a new spec into other arrays.
-SPEC_VERSION = 3
+SPEC_VERSION = 4
 #: The versions read: 1 is a spec saved before ``overflow`` (its sessions are truncated, as they were); 1 and 2
-#: read text with line rules 1 (see ``readers.LINE_RULES``).
-SPEC_VERSIONS_READ = (1, 2, 3)
+#: read text with line rules 1 (see ``readers.LINE_RULES``); 1 to 3 have no ``gap`` (a key is one session).
+SPEC_VERSIONS_READ = (1, 2, 3, 4)
 
 
 class _PassState:
@@ -120,6 +121,9 @@ class Pipeline:
         #: pass longer than ``max_length`` (cut to their first steps), and the records cut off (not scored).
         self.truncated_sessions = 0
         self.truncated_records = 0
+        #: Sessions with a ``gap``: sessions of the last transforming pass that a gap started (beyond the first
+        #: session of each key).
+        self.gap_sessions = 0
         #: Windows: records of the last transforming pass in no window (after the last full window, between
         #: windows with a stride longer than one, or an input shorter than one window): not scored.
         self.unwindowed_records = 0
@@ -127,6 +131,12 @@ class Pipeline:
         #: does; a classifier scoring these windows does not, so the record after the last window is in no scored
         #: window). Not part of the spec: a loaded detector sets it for its kind.
         self.next_event_scored = True
+        if isinstance(self.sequence, Sessions) and self.sequence.gap is not None \
+                and not any(isinstance(t, Timestamp) for t in self.transforms):
+            raise SpecError(f"Sessions gap={self.sequence.gap!r} ends a session after that many seconds without a "
+                            "record, by the record times, but the pipeline has no timestamp transform: add one "
+                            "(run.toml: a [[transforms]] table with kind = \"timestamp\") or leave out gap "
+                            "([sequence] gap)")
         if isinstance(self.split, KeySplit) and isinstance(self.sequence, Sessions) \
                 and self.split.key != self.sequence.key:
             logger.warning("KeySplit key %r differs from the session key %r", self.split.key, self.sequence.key)
@@ -313,7 +323,7 @@ class Pipeline:
             for chunk in self._scoring_chunks(source):
                 self._check_columns(chunk)
                 self._derive(chunk, fitting=False)
-                x, _ = self._features(chunk)
+                x, _, _ = self._features(chunk)
                 frames.append(pd.concat([chunk, pd.DataFrame(x, columns=self.feature_names)], axis=1))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -349,7 +359,7 @@ class Pipeline:
             self._check_schema(chunk)
             with self._naming_source():
                 self._derive(chunk, fitting=False)
-                x, order = self._features(chunk)
+                x, order, timed = self._features(chunk)
             steps = Steps(
                 x=x,
                 ids=(chunk[TEMPLATE_ID].to_numpy(dtype=np.int32) if TEMPLATE_ID in chunk
@@ -359,7 +369,7 @@ class Pipeline:
                 line_numbers=chunk[LINE_NUMBER].to_numpy(dtype=np.int64),
                 keys=(chunk[self.sequence.key].to_numpy(dtype=object)
                       if isinstance(self.sequence, Sessions) else None),
-                order=order)
+                order=order, timed=timed)
             if use_split:
                 is_test = self._is_test(chunk, state)
                 routed = {"train": ~is_test, "test": is_test}
@@ -385,6 +395,7 @@ class Pipeline:
         self.extra_parts = sum(getattr(b, "extra_parts", 0) for b in builders.values())
         self.truncated_sessions = sum(getattr(b, "truncated_sessions", 0) for b in builders.values())
         self.truncated_records = sum(getattr(b, "truncated_records", 0) for b in builders.values())
+        self.gap_sessions = sum(getattr(b, "gap_sessions", 0) for b in builders.values())
         self.unwindowed_records = sum(getattr(b, "unwindowed_records", 0) for b in builders.values())
 
     def _log_pass_warnings(self, source: str) -> list[str]:
@@ -408,18 +419,20 @@ class Pipeline:
             for name, values in transform.derive(chunk).items():
                 chunk[name] = values
 
-    def _features(self, chunk: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+    def _features(self, chunk: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """``x``, and the time (seconds) of the first :class:`Timestamp` and whether each record had its own
+        (None without one)."""
         x = np.empty((len(chunk), len(self.feature_names)), dtype=np.float32)
         column = 0
-        order = None
+        order = timed = None
         for transform in self.transforms:
             width = len(transform.feature_names)
             if width:
                 transform.write_features(chunk, x[:, column:column + width])
                 column += width
             if isinstance(transform, Timestamp) and order is None:
-                order = transform.last_seconds
-        return x, order
+                order, timed = transform.last_seconds, transform.last_timed
+        return x, order, timed
 
     def _is_test(self, chunk: pd.DataFrame, state: _PassState) -> np.ndarray:
         n = len(chunk)

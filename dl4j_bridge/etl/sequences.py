@@ -24,6 +24,11 @@ step labels, line numbers, keys, order values) and emit
   ``Sessions(max_length=...)``, split into parts, the index of each part
   (0, 1, ...); -1 for every other sequence.  None when no session of the
   batch was split.
+* ``sessions``: int32 ``[batch]`` or None -- with ``Sessions(gap=...)``, for
+  a key whose records a gap split into several sessions, the number of each
+  session among its key's (0, 1, ... in time order; every part of a session
+  has its number); -1 for every other sequence.  None when no key of the
+  batch had more than one session.
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ class Steps:
     line_numbers: np.ndarray  # int64 (n,)
     keys: np.ndarray | None = None   # object (n,)
     order: np.ndarray | None = None  # float64 (n,)
+    #: bool (n,): whether the record's own time was given and parsed (its ``order`` is not the previous record's
+    #: time taken for a missing one); None: every record's (no Timestamp transform, or built without it)
+    timed: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -60,7 +68,8 @@ class Steps:
     def take(self, index: np.ndarray | slice) -> "Steps":
         return Steps(self.x[index], self.ids[index], self.labels[index], self.line_numbers[index],
                      None if self.keys is None else self.keys[index],
-                     None if self.order is None else self.order[index])
+                     None if self.order is None else self.order[index],
+                     None if self.timed is None else self.timed[index])
 
     @staticmethod
     def concat(parts: Sequence["Steps"]) -> "Steps":
@@ -69,7 +78,9 @@ class Steps:
                      np.concatenate([p.labels for p in parts]),
                      np.concatenate([p.line_numbers for p in parts]),
                      None if first.keys is None else np.concatenate([p.keys for p in parts]),
-                     None if first.order is None else np.concatenate([p.order for p in parts]))
+                     None if first.order is None else np.concatenate([p.order for p in parts]),
+                     None if all(p.timed is None for p in parts) else
+                     np.concatenate([p.timed if p.timed is not None else np.ones(len(p), bool) for p in parts]))
 
 
 @dataclass
@@ -89,6 +100,9 @@ class SequenceBatch:
     #: int64 ``[batch]``: line of the record after each sequence (``next_ids``' event), -1 when none; None given
     #: (batches built before it existed, or without line numbers) reads as all -1
     next_lines: np.ndarray | None = None
+    #: int32 ``[batch]`` or None: with ``Sessions(gap=...)``, the number of each sequence's session among its key's
+    #: sessions (0, 1, ...) when a gap split the key's records into several; -1 for every other sequence
+    sessions: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.next_lines is None:
@@ -143,7 +157,10 @@ class SequenceBatch:
                    None if all(b.parts is None for b in batches) else
                    np.concatenate([b.parts if b.parts is not None else np.full(len(b), -1, np.int32)
                                    for b in batches]),
-                   np.concatenate([b.next_lines for b in batches]))
+                   np.concatenate([b.next_lines for b in batches]),
+                   None if all(b.sessions is None for b in batches) else
+                   np.concatenate([b.sessions if b.sessions is not None else np.full(len(b), -1, np.int32)
+                                   for b in batches]))
 
     def part_of(self, i: int) -> int | None:
         """Part index of sequence ``i`` of a split session (0, 1, ...), else None."""
@@ -151,16 +168,27 @@ class SequenceBatch:
             return None
         return int(self.parts[i])
 
+    def session_of(self, i: int) -> int | None:
+        """Number of sequence ``i``'s session among its key's sessions (0, 1, ...) when ``Sessions(gap=...)``
+        split the key's records into several, else None."""
+        if self.sessions is None or self.sessions[i] < 0:
+            return None
+        return int(self.sessions[i])
+
     def to_frame(self) -> pd.DataFrame:
         """Long view for inspection: one row per real step.
 
-        Columns: ``sequence``, ``step``, ``key`` (then ``part`` when a
-        session was split: -1 for sequences that are not parts),
+        Columns: ``sequence``, ``step``, ``key`` (then ``session`` when a
+        gap split a key's records into several sessions: -1 for the other
+        sequences; then ``part`` when a session was split: -1 for sequences
+        that are not parts),
         ``line_number``, ``template_id``, ``step_label``, ``label``, then one
         column per feature.
         """
         seq, step = np.nonzero(self.mask > 0)
         columns = {"sequence": seq, "step": step, "key": self.keys[seq] if len(self.keys) else []}
+        if self.sessions is not None:
+            columns["session"] = self.sessions[seq]
         if self.parts is not None:
             columns["part"] = self.parts[seq]
         columns.update({
@@ -397,10 +425,30 @@ class Sessions:
         spec saved without it (before ``overflow`` existed, when long sessions
         were truncated) is read as ``"truncate"``, so a model scores the
         sequences it was trained on.
+    gap : float, optional
+        Seconds of silence that end a session: when the next record of a key
+        comes more than ``gap`` seconds after the key's previous record (by
+        the time of the pipeline's first
+        :class:`~dl4j_bridge.etl.transforms.Timestamp` transform, which the
+        pipeline then requires), it starts a new session of that key -- a
+        session of its own, not a part: its first event is judged by nothing
+        before it, as any session's first event, and ``max_length`` applies to
+        each session apart.  The sessions of one key keep its key and are
+        numbered 0, 1, ... in time order (``SequenceBatch.sessions``; rows:
+        ``session``) when there are several; a key with one session shows no
+        number, as a session that was not split shows no part.  A record
+        whose time is missing or does not parse (it takes the previous
+        record's time) never starts a session: it stays in the session it
+        sorts into, and the gap after it is measured from the last record
+        with a time of its own.  Sessions a gap started (beyond one per key)
+        are counted in :attr:`gap_sessions`.  None (the default, and every
+        spec saved before ``gap`` existed): a key's records are one session,
+        split only by ``max_length``.  Must be a finite number > 0.
 
     Notes
     -----
-    Sessions appear in order of their first record, the parts of a split
+    Sessions appear in order of their first record, the sessions of one key
+    (``gap``) one after the other, the parts of a split
     session one after the other (``SequenceBatch.parts``: 0, 1, ...; -1 for
     sessions that were not split); steps are ordered by the time of the
     :class:`~dl4j_bridge.etl.transforms.Timestamp` transform when there is
@@ -418,23 +466,31 @@ class Sessions:
     #: what a session longer than ``max_length`` becomes
     OVERFLOWS = ("split", "truncate")
 
-    def __init__(self, key: str, *, max_length: int | None = None, overflow: str = "split"):
+    def __init__(self, key: str, *, max_length: int | None = None, overflow: str = "split",
+                 gap: float | None = None):
         if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer))
                                        or max_length < 1):
             raise SpecError(f"Sessions max_length must be a whole number >= 1 (or None: no limit), got {max_length!r}")
         if not isinstance(overflow, str) or overflow not in self.OVERFLOWS:
             raise SpecError(f"Sessions overflow must be one of {list(self.OVERFLOWS)} (what a session longer than "
                             f"max_length becomes), got {overflow!r}")
+        if gap is not None and (isinstance(gap, (bool, np.bool_)) or not isinstance(gap, (int, float, np.integer,
+                                                                                          np.floating))
+                                or not np.isfinite(gap) or gap <= 0):
+            raise SpecError(f"Sessions gap must be a number of seconds > 0 (or None: no gap ends a session; run.toml: "
+                            f"[sequence] gap), got {gap!r}")
         self.key = key
         self.max_length = max_length
         self.overflow = overflow
+        self.gap = None if gap is None else float(gap)
 
     def builder(self, feature_names: list[str], session_labels: Mapping[Any, int] | None = None
                 ) -> "_SessionBuilder":
         return _SessionBuilder(self, feature_names, session_labels)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "key": self.key, "max_length": self.max_length, "overflow": self.overflow}
+        return {"kind": self.kind, "key": self.key, "max_length": self.max_length, "overflow": self.overflow,
+                "gap": self.gap}
 
 
 def records_without_key_warning(records: int, key: str, first_line: int | None) -> str:
@@ -497,6 +553,8 @@ class _SessionBuilder:
         #: overflow "truncate": sessions longer than ``max_length`` (cut), and the records cut off (not scored)
         self.truncated_sessions = 0
         self.truncated_records = 0
+        #: gap: sessions a gap started (beyond the first session of each key)
+        self.gap_sessions = 0
         #: the part of the input this builder takes ("train", "test"), named in its warnings; None: all of it
         self.part: str | None = None
 
@@ -531,12 +589,15 @@ class _SessionBuilder:
         sort = np.lexsort((steps.line_numbers, order, codes))
         steps = steps.take(sort)
         codes = codes[sort]
-        counts = np.bincount(codes, minlength=len(uniques))
+        keys = np.asarray(uniques, dtype=object)
+        sessions = None
+        if self.spec.gap is not None:   # a key's records become one session per run without a longer silence
+            codes, keys, sessions = self._gap_sessions(steps, codes, keys)
+        counts = np.bincount(codes, minlength=len(keys))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         position = np.arange(len(codes)) - starts[codes]
         time = int(counts.max())
-        keys = np.asarray(uniques, dtype=object)
-        n_sessions = len(uniques)
+        n_sessions = len(keys)
         row, parts = codes, None
         followed = None   # split sessions: per row, whether a later part of its session follows it
         limit = self.spec.max_length
@@ -569,6 +630,8 @@ class _SessionBuilder:
             parts = np.where(split[session_of_row], part_of_row, -1).astype(np.int32)
             followed = part_of_row < n_parts[session_of_row] - 1
             keys = keys[session_of_row]
+            if sessions is not None:
+                sessions = sessions[session_of_row]
             n_sessions = len(keys)
             time = limit
         x = np.zeros((n_sessions, time, steps.x.shape[1]), np.float32)
@@ -594,7 +657,36 @@ class _SessionBuilder:
         else:
             labels = step_labels.max(axis=1).astype(np.int32)
         return SequenceBatch(x, mask, labels, step_labels, step_ids, next_ids, lines, keys,
-                             list(self.feature_names), parts, next_lines)
+                             list(self.feature_names), parts, next_lines, sessions)
+
+    def _gap_sessions(self, steps: Steps, codes: np.ndarray, keys: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Split each key's records (``steps``, sorted by key code, time, line) at every silence longer than
+        ``gap`` seconds (the JVM's ``SessionAssembler`` splits them alike).
+
+        Returns the session code of each record (sessions numbered in key order, a key's sessions in time order),
+        the key of each session, and each session's number among its key's (-1 for a key with one session; None
+        when no key has several).
+        """
+        if steps.order is None:   # refused when the pipeline is made: no time to measure a gap by
+            raise SpecError("Sessions gap needs a timestamp transform (run.toml: [sequence] gap)")
+        timed = steps.timed if steps.timed is not None else np.ones(len(steps), bool)
+        own = pd.Series(np.where(timed, steps.order, np.nan))
+        # the time of the key's last record with a time of its own before each record (NaN: none yet)
+        before = own.groupby(codes).ffill().groupby(codes).shift(1).to_numpy()
+        with np.errstate(invalid="ignore"):
+            starts = timed & (steps.order - before > self.spec.gap)   # NaN compares False: no session starts
+        number = pd.Series(starts.astype(np.int64)).groupby(codes).cumsum().to_numpy()
+        per_key = np.zeros(len(keys), np.int64)
+        np.maximum.at(per_key, codes, number + 1)
+        self.gap_sessions = int(per_key.sum()) - len(keys)
+        if not self.gap_sessions:
+            return codes, keys, None
+        first = np.concatenate([[0], np.cumsum(per_key)[:-1]])
+        key_of_session = np.repeat(np.arange(len(keys)), per_key)
+        numbers = np.arange(len(key_of_session)) - first[key_of_session]
+        numbers = np.where(per_key[key_of_session] > 1, numbers, -1).astype(np.int32)
+        return first[codes] + number, keys[key_of_session], numbers
 
 
 def sequence_from_dict(spec: Mapping[str, Any] | None) -> Windows | Sessions | None:
@@ -606,5 +698,7 @@ def sequence_from_dict(spec: Mapping[str, Any] | None) -> Windows | Sessions | N
                        pad_last=spec.get("pad_last", False))
     if spec.get("kind") == "sessions":
         # a spec saved before ``overflow`` existed truncated long sessions: it still does (with a warning)
-        return Sessions(spec["key"], max_length=spec.get("max_length"), overflow=spec.get("overflow", "truncate"))
+        # a spec saved before ``gap`` existed (or with gap null): a key's records are one session, as they were
+        return Sessions(spec["key"], max_length=spec.get("max_length"), overflow=spec.get("overflow", "truncate"),
+                        gap=spec.get("gap"))
     raise SpecError(f"unknown sequence kind {spec.get('kind')!r}")

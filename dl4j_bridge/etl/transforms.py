@@ -680,6 +680,9 @@ class Timestamp(Transform):
         self.name = name or "time"
         self.fitted = True
         self.last_seconds: np.ndarray | None = None
+        #: bool, per record of the last chunk: whether its own time was given and parsed (else ``last_seconds``
+        #: holds the previous record's time); ``Sessions(gap=...)`` measures gaps between such records only
+        self.last_timed: np.ndarray | None = None
         self.reset_stream()
 
     def reset_stream(self) -> None:
@@ -843,6 +846,7 @@ class Timestamp(Transform):
         self._count(frame, seconds, present)
         missing = np.isnan(seconds)
         parsed = ~missing
+        self.last_timed = parsed
         # a missing time before any real one of the stream has no previous time to take: 0 (1970) stands in for
         # its hour and weekday, and it is no time to measure a delta from (the first real time's delta is 0, not
         # the seconds since 1970) -- as the JVM, which cannot look ahead

@@ -4,7 +4,7 @@ Each vector is one JSON file under ``java/src/test/resources/parity/``, checked 
 ``io.dl4jbridge.etl.EtlParityTest`` (and, for detectors, ``io.dl4jbridge.scorer.ScorerParityTest``)::
 
     {"name", "spec": <Pipeline.to_dict()>, "mode", "lines": [raw lines],
-     "expected": {"feature_names", "sequences": [{"key", ("part",) "line_numbers", "step_ids", "step_labels",
+     "expected": {"feature_names", "sequences": [{"key", ("session",) ("part",) "line_numbers", "step_ids", "step_labels",
                   "next_id", "label"}], "rows": {"<line number>": [float32 features of that record]}},
      "report": {reader counters}}
 
@@ -115,7 +115,7 @@ def _csv_lines(records: list[dict]) -> list[str]:
     return out.getvalue().splitlines()
 
 
-def _sessions_csv(overflow: str = "split") -> tuple[Pipeline, list[str], list[str]]:
+def _sessions_csv(overflow: str = "split", gap: float | None = None) -> tuple[Pipeline, list[str], list[str]]:
     lines = _csv_lines(LogGenerator(seed=13, anomaly_rate=0.05).records(2400))
     edge = ['"05/03/2024 01:00:00",web-01,sshd,"quoted, with comma and ""quotes""\nand a second line",,0',
             "too,few,cells",
@@ -123,13 +123,15 @@ def _sessions_csv(overflow: str = "split") -> tuple[Pipeline, list[str], list[st
             '05/03/2024 01:00:01,web-01,sshd,"bad "quote,1,0',
             "05/03/2024 01:00:02,db-01,postgres,session without digits,x,1",
             "05/03/2024 00:59:59,web-01,sshd,earlier time sorts first in its session,5,0"]
+    if gap is not None:   # a time missing and one that does not parse: they start no session (Sessions gap)
+        edge += [",web-01,sshd,no time at all,3,0", "soon,db-01,postgres,a time that does not parse,4,0"]
     pipeline = Pipeline(
         reader=CsvReader({"time": "timestamp", "host": "host", "message": "message", "bytes": "bytes",
                           "label": "label"}, mode="lenient"),
         transforms=[Extract("host", r"^(?P<role>[a-z]+)-", "role"), Template("message"),
                     Numeric("bytes", missing="zero", indicator=True),
                     Timestamp("time", format="%d/%m/%Y %H:%M:%S", delta_by="role"), Label("label")],
-        sequence=Sessions("role", max_length=40, overflow=overflow))
+        sequence=Sessions("role", max_length=40, overflow=overflow, gap=gap))
     pipeline.fit(lines[:2000])
     return pipeline, [lines[0]] + lines[2000:2150] + edge + lines[2150:2200], []
 
@@ -191,6 +193,8 @@ CASES = {
     # overflow "truncate" (every spec saved before overflow existed reads so): the db and web sessions keep 40 steps
     "etl_csv_sessions_truncate": lambda: _sessions_csv("truncate"),
     "etl_text_sessions": _sessions_text_extract,
+    # gap: a role's records become a new session after 10 minutes without one, then split at max_length
+    "etl_csv_sessions_gap": lambda: _sessions_csv(gap=600),
     "etl_text_stack_traces": lambda: _stack_traces(2),
     # line rules 1: how every spec saved before version 3 reads text (stack frames and "ERROR   boom" are records)
     "etl_text_stack_traces_rules1": lambda: _stack_traces(1),
@@ -214,6 +218,8 @@ def etl_vector(name: str, pipeline: Pipeline, lines: list[str]) -> dict:
         if not np.all(batch.x[b][~real] == 0):
             raise AssertionError(f"{name}: padding is not zero")
         entry = {"key": str(batch.keys[b])}
+        if batch.session_of(b) is not None:   # one of a key's sessions separated by a gap
+            entry["session"] = batch.session_of(b)
         if batch.part_of(b) is not None:   # a part of a session longer than max_length
             entry["part"] = batch.part_of(b)
         sequences.append({

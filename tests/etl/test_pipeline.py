@@ -72,7 +72,7 @@ def test_determinism_and_save_load_round_trip(tmp_path, syslog_lines):
     path = tmp_path / "spec.json"
     a.save(path)
     spec = json.loads(path.read_text())
-    assert spec["format"] == "dl4j_bridge.etl.pipeline" and spec["version"] == 3 and spec["reader"]["line_rules"] == 2
+    assert spec["format"] == "dl4j_bridge.etl.pipeline" and spec["version"] == 4 and spec["reader"]["line_rules"] == 2
     assert "(?P<" not in path.read_text()
     loaded = Pipeline.load(path)
     new_lines = LogGenerator(seed=99).syslog(1500).lines

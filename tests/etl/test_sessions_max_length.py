@@ -166,7 +166,7 @@ def test_a_saved_spec_without_overflow_reads_as_truncate_and_new_specs_save_spli
     assert old.overflow == "truncate" and old.max_length == 15
     assert Sessions("ip", max_length=15).overflow == "split"
     assert Sessions("ip", max_length=15).to_dict() == {"kind": "sessions", "key": "ip", "max_length": 15,
-                                                       "overflow": "split"}
+                                                       "overflow": "split", "gap": None}
     assert sequence_from_dict(Sessions("ip", max_length=15, overflow="truncate").to_dict()).overflow == "truncate"
 
     lines = [json.dumps({"ip": "10.0.0.1" if i % 5 else "10.0.0.2", "n": i, "label": int(i == 46)})

@@ -31,9 +31,10 @@ public final class EtlSpec {
      * The newest version read (Python's {@code SPEC_VERSION}); every version from 1 is read. 2: sessions follow
      * {@code overflow} (a version 1 reader would cut long sessions silently); a version 1 spec's sessions are cut.
      * 3: a text reader has {@code line_rules} (a version 2 reader would read indented stack frames as records);
-     * specs of versions 1 and 2 read text with line rules 1.
+     * specs of versions 1 and 2 read text with line rules 1. 4: sessions have {@code gap} (a version 3 reader would
+     * score a key's records as one session); specs of versions 1 to 3 have none.
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** Private networks of IP transforms saved before the spec listed them. */
     static final List<String> DEFAULT_PRIVATE_NETWORKS = Arrays.asList("10.0.0.0/8", "172.16.0.0/12",
             "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10");
@@ -193,7 +194,7 @@ public final class EtlSpec {
                     bool(seq, "next_event", false), bool(seq, "pad_last", false), nFeatures());
         } else {
             sessionKey = seq.get("key").asText();
-            assembler = new SessionAssembler(maxLength(seq), overflow(seq), nFeatures(), idleLines);
+            assembler = new SessionAssembler(maxLength(seq), overflow(seq), gap(seq), nFeatures(), idleLines);
         }
         return new EtlStream(reader, transforms, assembler, sessionKey, nFeatures(), report);
     }
@@ -208,12 +209,46 @@ public final class EtlSpec {
             throw new SpecException("unknown sequence kind '" + kind + "'");
         }
         if ("sessions".equals(kind)) {   // refused when the spec is read, as Python's Sessions refuses them
-            new SessionAssembler(maxLength(seq), overflow(seq), 0, 0);
+            Double gap = gap(seq);
+            new SessionAssembler(maxLength(seq), overflow(seq), gap, 0, 0);
+            if (gap != null && !hasTimestamp()) {   // as Python's Pipeline refuses it
+                throw new SpecException("Sessions gap=" + seq.get("gap") + " ends a session after that many seconds "
+                        + "without a record, by the record times, but the pipeline has no timestamp transform: add "
+                        + "one (run.toml: a [[transforms]] table with kind = \"timestamp\") or leave out gap "
+                        + "([sequence] gap)");
+            }
         } else {   // a length or stride beyond int: refused when the spec is read, not truncated when a stream opens
             intValue(seq, "length", "Windows length");
             intValue(seq, "stride", "Windows stride");
         }
         return seq;
+    }
+
+    private boolean hasTimestamp() {
+        for (JsonNode t : required(spec, "transforms")) {
+            if ("timestamp".equals(text(t, "kind"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Sessions' {@code gap}: null (absent, as in every spec saved before it, or null: a key's records are one
+     * session) or a JSON number of seconds; a boolean, a string or a number that is not finite and above 0 is a
+     * {@link SpecException}, as Python's {@code Sessions} refuses it.
+     */
+    static Double gap(JsonNode seq) {
+        if (!seq.hasNonNull("gap")) {
+            return null;
+        }
+        JsonNode value = seq.get("gap");
+        double seconds = value.isNumber() ? value.doubleValue() : Double.NaN;
+        if (!(seconds > 0) || Double.isInfinite(seconds)) {
+            throw new SpecException("Sessions gap must be a number of seconds > 0 (or None: no gap ends a session; "
+                    + "run.toml: [sequence] gap), got " + value);
+        }
+        return seconds;
     }
 
     /**

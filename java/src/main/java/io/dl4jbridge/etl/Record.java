@@ -14,6 +14,9 @@ public final class Record {
     public int stepLabel;
     /** Time of the first Timestamp transform (seconds), used to order session steps; null without one. */
     public Double order;
+    /** Whether {@link #order} is the record's own time (false: missing or unparsable, the previous record's
+     *  time taken for it); sessions' {@code gap} measures silences between records with their own times only. */
+    public boolean timed = true;
 
     public Record(long line, Map<String, Object> values) {
         this.line = line;

@@ -11,6 +11,9 @@ public final class Sequence {
     public final Object key;
     /** A part of a session longer than {@code max_length}: 0, 1, ... in time order; -1 for every other sequence. */
     public final int part;
+    /** With sessions' {@code gap}: the number of this session among its key's sessions (0, 1, ... in time order)
+     *  when a gap split the key's records into several; -1 for every other sequence (Python's {@code sessions}). */
+    public final int session;
     public final int time;
     public final int features;
     /** Real (unpadded) steps. */
@@ -32,11 +35,17 @@ public final class Sequence {
     public final long nextLine;
 
     Sequence(Object key, List<Step> steps, int time, int features, int nextId, long nextLine) {
-        this(key, -1, steps, time, features, nextId, nextLine);
+        this(key, -1, -1, steps, time, features, nextId, nextLine);
     }
 
     Sequence(Object key, int part, List<Step> steps, int time, int features, int nextId, long nextLine) {
+        this(key, -1, part, steps, time, features, nextId, nextLine);
+    }
+
+    Sequence(Object key, int session, int part, List<Step> steps, int time, int features, int nextId,
+             long nextLine) {
         this.key = key;
+        this.session = session;
         this.part = part;
         this.time = time;
         this.features = features;

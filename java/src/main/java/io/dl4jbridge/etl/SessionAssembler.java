@@ -20,6 +20,13 @@ import java.util.function.Consumer;
  * {@code overflow}, before it existed, reads so) a longer session keeps its first {@code max_length} steps
  * only: the sessions cut and the records cut off (not scored) are counted.
  *
+ * <p>With a {@code gap} (Python's {@code Sessions(gap=...)}; specs saved before it have none) a key's records,
+ * in time order, become a new session wherever a record comes more than {@code gap} seconds after the key's
+ * last record with a time of its own: each such session is emitted apart (then split at {@code max_length}),
+ * one after the other, with the key and {@link Sequence#session} 0, 1, ... when the key had several. A record
+ * whose time was missing or did not parse ({@link Step#timed} false) never starts a session. The sessions a gap
+ * started are counted ({@link #gapSessions}).
+ *
  * <p>Python closes every session at the end of its input, and so does this assembler by default. On
  * endless input ({@code idleLines > 0}) a session that has received no record for {@code idleLines}
  * physical lines is closed and emitted early, and a later record with the same key starts a new
@@ -35,6 +42,8 @@ public final class SessionAssembler implements SequenceAssembler {
 
     private final Integer maxLength;
     private final boolean truncate;
+    /** Seconds of silence that end a session, or null (none). */
+    private final Double gap;
     private final int features;
     private final long idleLines;
     private final Map<Object, List<Step>> open = new LinkedHashMap<>();
@@ -46,6 +55,7 @@ public final class SessionAssembler implements SequenceAssembler {
     private long truncatedSessions;
     private long truncatedRecords;
     private long closedEarly;
+    private long gapSessions;
 
     /** Overflow {@code "split"}. @param idleLines close a session after this many lines without a record; 0 = only at the end */
     public SessionAssembler(Integer maxLength, int features, long idleLines) {
@@ -58,6 +68,23 @@ public final class SessionAssembler implements SequenceAssembler {
      * @throws SpecException for a {@code maxLength} below 1 or another overflow (as Python's {@code SpecError})
      */
     public SessionAssembler(Integer maxLength, String overflow, int features, long idleLines) {
+        this(maxLength, overflow, null, features, idleLines);
+    }
+
+    /**
+     * @param overflow  {@code "split"} or {@code "truncate"}: what a session longer than {@code maxLength} becomes
+     * @param gap       seconds of silence (by the record times) after which a key's next record starts a new
+     *                  session; null: none
+     * @param idleLines close a session after this many lines without a record; 0 = only at the end
+     * @throws SpecException for a {@code maxLength} below 1, another overflow or a gap that is not a finite number
+     *                       above 0 (as Python's {@code SpecError})
+     */
+    public SessionAssembler(Integer maxLength, String overflow, Double gap, int features, long idleLines) {
+        if (gap != null && !(gap > 0 && !gap.isInfinite())) {
+            throw new SpecException("Sessions gap must be a number of seconds > 0 (or None: no gap ends a session; "
+                    + "run.toml: [sequence] gap), got " + PyCompat.floatRepr(gap));
+        }
+        this.gap = gap;
         if (maxLength != null && maxLength < 1) {
             throw new SpecException("sessions max_length must be a whole number >= 1 (or null: no limit), got "
                     + maxLength);
@@ -112,15 +139,42 @@ public final class SessionAssembler implements SequenceAssembler {
 
     private void emit(Object key, List<Step> steps, Consumer<Sequence> out) {
         steps.sort(TIME_THEN_LINE);
+        if (gap == null) {
+            emitSession(key, -1, steps, out);
+            return;
+        }
+        // a new session wherever a record with its own time comes more than gap seconds after the last such one
+        List<Integer> starts = new ArrayList<>();
+        starts.add(0);
+        double before = Double.NaN;
+        for (int i = 0; i < steps.size(); i++) {
+            Step s = steps.get(i);
+            if (!s.timed) {   // a missing time stays in the session it sorts into
+                continue;
+            }
+            if (i > 0 && s.order - before > gap) {   // NaN (no time yet) compares false, as in Python
+                starts.add(i);
+            }
+            before = s.order;
+        }
+        gapSessions += starts.size() - 1;
+        starts.add(steps.size());
+        for (int n = 0; n + 1 < starts.size(); n++) {
+            emitSession(key, starts.size() > 2 ? n : -1, steps.subList(starts.get(n), starts.get(n + 1)), out);
+        }
+    }
+
+    /** One session (of a key's, numbered {@code session}; -1 when the key has one), split at max_length. */
+    private void emitSession(Object key, int session, List<Step> steps, Consumer<Sequence> out) {
         if (maxLength == null || steps.size() <= maxLength) {
-            out.accept(new Sequence(key, steps, steps.size(), features, -1, -1));
+            out.accept(new Sequence(key, session, -1, steps, steps.size(), features, -1, -1));
             return;
         }
         if (truncate) {   // the first max_length steps only: the rest is counted, not scored
             truncatedSessions++;
             truncatedRecords += steps.size() - maxLength;
             List<Step> first = steps.subList(0, maxLength);
-            out.accept(new Sequence(key, first, first.size(), features, -1, -1));
+            out.accept(new Sequence(key, session, -1, first, first.size(), features, -1, -1));
             return;
         }
         splitSessions++;
@@ -131,7 +185,7 @@ public final class SessionAssembler implements SequenceAssembler {
             // a part with a later part: its next event is that part's first step (Python's next_ids, next_lines),
             // so a next-event model judges the first event of every later part from the part before it
             Step next = to < steps.size() ? steps.get(to) : null;
-            out.accept(new Sequence(key, part, piece, piece.size(), features,
+            out.accept(new Sequence(key, session, part, piece, piece.size(), features,
                     next == null ? -1 : next.templateId, next == null ? -1 : next.line));
         }
         extraParts += part - 1;
@@ -180,6 +234,16 @@ public final class SessionAssembler implements SequenceAssembler {
     /** Overflow "truncate": records cut off those sessions, not scored (Python's {@code truncated_records}). */
     public long truncatedRecords() {
         return truncatedRecords;
+    }
+
+    /** Seconds of silence that end a session ({@code gap}), or null. */
+    public Double gap() {
+        return gap;
+    }
+
+    /** Sessions a gap started, beyond the first session of each key (Python's {@code gap_sessions}). */
+    public long gapSessions() {
+        return gapSessions;
     }
 
     /** Sessions closed by the idle rule before the end of input. */

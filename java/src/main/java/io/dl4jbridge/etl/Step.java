@@ -11,13 +11,20 @@ public final class Step {
     public final Object key;
     /** Ordering time (seconds) within a session; 0 without a Timestamp transform. */
     public final double order;
+    /** Whether {@link #order} is the record's own time (false: its time was missing or did not parse). */
+    public final boolean timed;
 
     public Step(float[] x, int templateId, int label, long line, Object key, double order) {
+        this(x, templateId, label, line, key, order, true);
+    }
+
+    public Step(float[] x, int templateId, int label, long line, Object key, double order, boolean timed) {
         this.x = x;
         this.templateId = templateId;
         this.label = label;
         this.line = line;
         this.key = key;
         this.order = order;
+        this.timed = timed;
     }
 }

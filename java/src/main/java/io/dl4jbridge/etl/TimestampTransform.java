@@ -261,6 +261,7 @@ public final class TimestampTransform extends Transform {
         }
         if (record.order == null) {
             record.order = seconds;
+            record.timed = parsed;
         }
         delta = Math.log1p(Math.max(delta, 0.0));
         double hours = PyCompat.mod(seconds, 86400.0) / 3600.0;

@@ -288,7 +288,7 @@ public final class LogAnomalyScorer {
                 }
             }
             double score = scores.scores[b];
-            out.add(new ScoredSequence(firstIndex + b, nextEvent, windows ? "window" : "session", s.key, s.part, score, score > threshold,
+            out.add(new ScoredSequence(firstIndex + b, nextEvent, windows ? "window" : "session", s.key, s.session, s.part, score, score > threshold,
                     ScoringStream.realLines(s), step, eventLine, scores.detailActual[b], actualTemplate,
                     scores.detailProbability[b], expected, expectedTemplates, scores.scoredSteps[b],
                     scores.unexpectedSteps[b]));

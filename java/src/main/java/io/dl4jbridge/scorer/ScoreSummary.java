@@ -115,6 +115,9 @@ public final class ScoreSummary {
             if (sessions.recordsWithoutKey() > 0) {   // as Python's warning, word for word
                 warnings.add(sessions.recordsWithoutKeyWarning(stream.etl().sessionKey()));
             }
+            if (sessions.gapSessions() > 0) {   // started by a gap ([sequence] gap): what was asked for, no warning
+                s.put("gap_sessions", sessions.gapSessions());
+            }
             if (sessions.splitSessions() > 0) {   // longer than max_length: split into parts, every record scored
                 s.put("split_sessions", sessions.splitSessions());
                 s.put("extra_parts", sessions.extraParts());

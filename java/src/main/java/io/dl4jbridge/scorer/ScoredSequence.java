@@ -20,6 +20,9 @@ public final class ScoredSequence {
     public final Object key;
     /** A part of a session longer than {@code max_length}: 0, 1, ...; -1 for every other sequence. */
     public final int part;
+    /** With sessions' {@code gap}: the number of this session among its key's (0, 1, ...) when the key had
+     *  several; -1 for every other sequence. */
+    public final int session;
     public final double score;
     /** {@code score > threshold}. */
     public final boolean anomaly;
@@ -48,7 +51,16 @@ public final class ScoredSequence {
     ScoredSequence(long index, boolean nextEvent, String unit, Object key, int part, double score, boolean anomaly, long[] lines, int step, long eventLine,
                    int actual, String actualTemplate, double probability, int[] expected,
                    List<String> expectedTemplates, int scoredSteps, int unexpectedSteps) {
+        this(index, nextEvent, unit, key, -1, part, score, anomaly, lines, step, eventLine, actual, actualTemplate,
+                probability, expected, expectedTemplates, scoredSteps, unexpectedSteps);
+    }
+
+    ScoredSequence(long index, boolean nextEvent, String unit, Object key, int session, int part, double score,
+                   boolean anomaly, long[] lines, int step, long eventLine, int actual, String actualTemplate,
+                   double probability, int[] expected, List<String> expectedTemplates, int scoredSteps,
+                   int unexpectedSteps) {
         this.index = index;
+        this.session = session;
         this.nextEvent = nextEvent;
         this.unit = unit;
         this.key = key;
@@ -69,8 +81,8 @@ public final class ScoredSequence {
 
     /**
      * One JSON object, with the keys and meaning of the rows of Python's {@code dl4j-bridge score}
-     * ({@code BaseDetector.explain}): {@code index, key} (then {@code part} for a part of a split
-     * session), {@code score, flagged, line_numbers,
+     * ({@code BaseDetector.explain}): {@code index, key} (then {@code session} for one of a key's sessions a
+     * {@code gap} separated, then {@code part} for a part of a split session), {@code score, flagged, line_numbers,
      * unexpected_steps, step, line_number}, then for next-event models {@code actual_event,
      * actual_line, expected_events, probability, actual_template, expected_templates}, for
      * classifiers {@code predicted_class, probability}.
@@ -79,6 +91,9 @@ public final class ScoredSequence {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("index", index);
         out.put("key", key);
+        if (session >= 0) {
+            out.put("session", session);
+        }
         if (part >= 0) {
             out.put("part", part);
         }

@@ -60,7 +60,7 @@ public class EtlParityTest {
             EtlSpec.parse(spec.toString());
             fail("a newer spec version was read");
         } catch (SpecException e) {
-            assertTrue(e.getMessage(), e.getMessage().contains("reads versions 1 to 3: upgrade dl4j-bridge"));
+            assertTrue(e.getMessage(), e.getMessage().contains("reads versions 1 to 4: upgrade dl4j-bridge"));
         }
         spec.put("version", EtlSpec.VERSION);
         ((org.nd4j.shade.jackson.databind.node.ObjectNode) spec.get("reader")).put("line_rules", 3);
@@ -106,6 +106,8 @@ public class EtlParityTest {
             assertEquals(where + ": key", e.get("key").asText(), PyCompat.str(s.key));
             assertEquals(where + ": part (of a session longer than max_length)", e.has("part") ? e.get("part").asInt() : -1,
                     s.part);
+            assertEquals(where + ": session (of a key's sessions a gap separated)",
+                    e.has("session") ? e.get("session").asInt() : -1, s.session);
             assertEquals(where + ": steps", e.get("line_numbers").size(), s.length);
             assertEquals(where + ": time", e.get("time").asInt(), s.time);
             assertEquals(where + ": next id", e.get("next_id").asInt(), s.nextId);
