@@ -254,6 +254,9 @@ GUARD_FORMATS = [
     "<A>\t <B>",
     "<A> <B>: ",
     r"<Component>(\[<PID>\])?: <Content>",
+    r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>",
+    r"<A> <B>(?:\[<C>\])?",
+    r"<A>(\[<B>\])?(\[<C>\])?: <D>",
 ]
 
 
