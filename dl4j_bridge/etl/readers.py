@@ -66,6 +66,7 @@ __all__ = [
     "CsvReader",
     "format_to_regex",
     "format_guard",
+    "optional_segment",
     "to_numbers",
     "python_regex_to_java",
     "java_regex_to_python",
@@ -251,6 +252,57 @@ def _check_fields_are_groups(log_format: str, headers: list[str], pattern: str) 
 
 _REGEX_META = frozenset(".^$*+?{}[]()|")
 
+#: The text of an optional segment around a field, on either side of it: literal characters or escaped punctuation,
+#: no blank, no regex operator (``\\[`` and ``\\]`` of ``(\\[<PID>\\])?``).
+_SEGMENT_TEXT = re.compile(r"(?:\\[^A-Za-z0-9 \t]|[^\\ \t.^$*+?{}\[\]()|])*")
+
+
+def _is_plain(text: str) -> bool:
+    return not _REGEX_META & set(re.sub(r"\\.", "", text))
+
+
+def optional_segment(log_format: str) -> tuple[str, str, str, str] | None:
+    """The optional segment of a format such as loghub's Linux one, ``<Component>(\\[<PID>\\])?: <Content>``.
+
+    A segment is ``(A<Field>B)?`` (or ``(?:A<Field>B)?``) right after another field, with ``A`` and ``B`` literal
+    text without blanks, every other text between fields plain, and one such segment in the format.
+
+    Returns
+    -------
+    tuple of str or None
+        ``(without, with_, field, before)``: the format without the segment (the lines it matches are the
+        format's: the field before the segment can hold it), the format with the segment required, the
+        segment's field and the field before it; None when the format has no such segment, or other groups or
+        quantifiers between fields.
+    """
+    pieces = re.split(r"(<[^<>]+>)", log_format)
+    found = None
+    for index in range(2, len(pieces) - 2, 2):   # a text after a field, and a field and a text after it
+        text = pieces[index]
+        opening = "(?:" if text.startswith("(?:") else "(" if text.startswith("(") else None
+        if opening is None:
+            continue
+        after = pieces[index + 2]
+        close = after.find(")?")
+        if close < 0 or found is not None:
+            return None
+        inner, closing, rest = text[len(opening):], after[:close], after[close + 2:]
+        if not (_SEGMENT_TEXT.fullmatch(inner) and _SEGMENT_TEXT.fullmatch(closing) and _is_plain(rest)):
+            return None
+        found = index
+    if found is None:
+        return None
+    others = [text for i, text in enumerate(pieces) if i % 2 == 0 and i not in (found, found + 2)]
+    if not all(map(_is_plain, others)):
+        return None
+    text, after = pieces[found], pieces[found + 2]
+    inner = text[3:] if text.startswith("(?:") else text[1:]
+    close = after.find(")?")
+    without = "".join(pieces[:found]) + after[close + 2:] + "".join(pieces[found + 3:])
+    with_ = "".join(pieces[:found]) + inner + pieces[found + 1] + after[:close] + after[close + 2:] \
+        + "".join(pieces[found + 3:])
+    return without, with_, pieces[found + 1][1:-1], pieces[found - 1][1:-1]
+
 
 def format_guard(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     """A regex that matches the same lines as :func:`format_to_regex`'s (of the same ``line_rules``), in linear time.
@@ -265,16 +317,23 @@ def format_guard(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     backtracking.  Lines it accepts match the format's regex, which finds the
     fields quickly on them.
 
+    A format with an optional segment (``<Component>(\\[<PID>\\])?: <Content>``, see :func:`optional_segment`)
+    matches the lines of the format without it (the field before the segment can hold its text): its guard is
+    that format's.
+
     Returns
     -------
     str or None
         The guard, or None when the text between fields is not plain (a
-        group, class or quantifier such as ``(\\[<Pid>\\])?``): such
+        group, class or quantifier other than one optional segment): such
         formats are matched without a guard.
     """
+    segment = optional_segment(log_format)
+    if segment is not None:
+        return format_guard(segment[0], line_rules)
     texts = re.split(r"<[^<>]+>", log_format)
     for text in texts:
-        if _REGEX_META & set(re.sub(r"\\.", "", text)):
+        if not _is_plain(text):
             return None
     # the earliest end of each separator (a whole run before a field: where it starts fixes where it ends)
     separators = [_blank_runs(text, index < len(texts) - 1, line_rules, earliest_end=True, line_start=index == 0)
@@ -949,6 +1008,16 @@ class TextReader(Reader):
         self._line_guard = re.compile(guard) if guard else None
         self._block_guard = re.compile(guard, re.MULTILINE) if guard else None
         self._ordered_groups = [self._line_regex.groupindex[name] for name in headers]
+        # a format with an optional segment (loghub's Linux one): its regex backtracks through every '[' of a
+        # long line (quadratic even on lines it matches), so such lines are matched with two plain formats'
+        # regexes instead, each behind its linear guard, giving the same fields (see _segment_match)
+        self._segment = None
+        segment = optional_segment(log_format) if log_format is not None else None
+        if segment is not None and pattern == format_to_regex(log_format, line_rules)[1]:
+            without, with_, field, before = segment
+            self._segment = (field, before, re.compile(format_to_regex(without, line_rules)[1]),
+                             re.compile(format_to_regex(with_, line_rules)[1]),
+                             re.compile(format_guard(with_, line_rules)))
         self.continuation = continuation
         self._continuation_regex = compile_regex(continuation, "continuation") if continuation else None
 
@@ -1076,6 +1145,8 @@ class TextReader(Reader):
 
     def _fast_rows(self, block: list[str]) -> list[Any] | None:
         """All lines match: one C-level ``findall`` over the joined block."""
+        if self._segment is not None:
+            return None   # the format's own regex is not run on a format with an optional segment
         if self.line_rules >= 2 and self._continuation_regex is not None \
                 and any(map(self._continuation_regex.match, block)):
             return None   # a continuation line, which the format may match too: line by line
@@ -1102,6 +1173,25 @@ class TextReader(Reader):
         if found:
             found[-1] = list(found[-1])  # may be held back and extended in place
         return found
+
+    def _segment_match(self, line: str) -> list[Any] | None:
+        """The fields of a line the guard accepted, for a format with an optional segment, in linear time.
+
+        The format's regex takes the shortest field before the segment after which the segment, or the text
+        after it, fits (the segment first); the fields before are the same either way. So: the format without
+        the segment gives one end of that field (the segment's field missing), the format with it required --
+        tried only when its own guard accepts the line, and then at once at the first place it can start --
+        gives the other; the earlier end wins, the segment on a tie (the JVM's ``TextRecordReader`` does the same).
+        """
+        field, before, without, with_, with_guard = self._segment
+        plain = without.match(line)
+        if plain is None:   # not expected: the guard accepted the line
+            return None
+        if with_guard.match(line):
+            grouped = with_.match(line)
+            if grouped is not None and grouped.end(before) <= plain.end(before):
+                return [grouped.group(name) for name in self._headers]
+        return [None if name == field else plain.group(name) for name in self._headers]
 
     def _slow_rows(self, block: list[str], first_line: int, sink: _BadLineSink,
                    pending: list[Any] | None) -> tuple[list[Any], list[int]]:
@@ -1132,10 +1222,14 @@ class TextReader(Reader):
                 if sink.mode == "strict":
                     break
                 continue
-            found = match(line) if guard is None or guard(line) else None
-            if found is not None:
+            if self._segment is not None:
+                values = self._segment_match(line) if guard(line) else None
+            else:
+                found = match(line) if guard is None or guard(line) else None
+                values = None if found is None else [found.group(name) for name in self._headers]
+            if values is not None:
                 self._release_bad(sink)
-                previous = [found.group(name) for name in self._headers]
+                previous = values
                 rows.append(previous)
                 numbers.append(number)
                 continue

@@ -260,14 +260,20 @@ GUARD_FORMATS = [
     "<A>\t <B>",
     "<A> <B>: ",
     r"<Component>(\[<PID>\])?: <Content>",
+    r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>",
+    r"<A> <B>(?:\[<C>\])?",
+    r"<A>(\[<B>\])?(\[<C>\])?: <D>",
 ]
 
 
 def build_guard_vector() -> str:
-    """JSON text of ``format_guards.json``: format -> {"1": guard, "2": guard} (null: no guard)."""
-    from dl4j_bridge.etl.readers import format_guard
+    """JSON text of ``format_guards.json``: format -> {"1": guard, "2": guard} (null: no guard), and the format's
+    regex as a spec saves it, {"regex 1": ..., "regex 2": ...} (Java's ``TextRecordReader.formatToRegex``)."""
+    from dl4j_bridge.etl.readers import format_guard, format_to_regex, python_regex_to_java
 
-    guards = {f: {str(rules): format_guard(f, rules) for rules in (1, 2)} for f in GUARD_FORMATS}
+    guards = {f: {**{str(rules): format_guard(f, rules) for rules in (1, 2)},
+                  **{f"regex {rules}": python_regex_to_java(format_to_regex(f, rules)[1]) for rules in (1, 2)}}
+              for f in GUARD_FORMATS}
     return json.dumps(guards, ensure_ascii=False, indent=1) + "\n"
 
 

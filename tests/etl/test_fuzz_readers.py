@@ -278,7 +278,13 @@ FORMATS = {
     "tab after a run": "<A> \\t<B> <C>",
     "tab before a run": "<A>\\t <B>",
     "trailing blanks": "<A> <B>: ",
+    "optional segment": r"<A> <B>(\[<C>\])?: <D>",
+    "optional segment at the end": r"<A> <B>(?:\[<C>\])?",
 }
+
+#: Formats with an optional segment (readers.optional_segment): read with two plain formats' regexes.
+SEGMENT_FORMATS = [r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>", r"<A> <B>(\[<C>\])? x <D>",
+                   r"<A>(?:x<B>y)?<C> end", r"<A> <B>(\[<C>\])?", r"<A>(<<B>>)?: <C>:"]
 
 
 @given(name=st.sampled_from(sorted(FORMATS)), line_rules=st.sampled_from([1, 2]),
@@ -287,6 +293,21 @@ def test_the_format_guard_accepts_exactly_the_lines_the_format_matches(name, lin
     guard = re.compile(format_guard(FORMATS[name], line_rules))
     pattern = re.compile(format_to_regex(FORMATS[name], line_rules)[1])
     assert bool(guard.match(line)) == bool(pattern.match(line))
+
+
+@given(log_format=st.sampled_from(SEGMENT_FORMATS), line_rules=st.sampled_from([1, 2]),
+       lines=st.lists(st.text(alphabet=st.sampled_from(list("a  \t:[]x<>yend")), max_size=16), max_size=8))
+def test_a_format_with_an_optional_segment_reads_the_fields_its_regex_finds(log_format, line_rules, lines):
+    """The reader does not run such a format's regex (it backtracks on long lines), yet finds its fields."""
+    names, pattern = format_to_regex(log_format, line_rules)
+    pattern = re.compile(pattern)
+    reader = TextReader(log_format, mode="lenient", continuation=None, line_rules=line_rules)
+    assert reader._segment is not None
+    frame = reader.read(lines)
+    want = [(number, [m.group(name) for name in names]) for number, m in
+            enumerate(map(pattern.match, lines), 1) if m is not None]
+    got = [(row["line_number"], [row[name] for name in names]) for _, row in frame.iterrows()]
+    assert got == want
 
 
 # --------------------------------------------------------------------------------------------------

@@ -28,6 +28,28 @@ def test_a_long_line_the_format_does_not_match_is_rejected_at_once(chunk_lines):
     assert reader.report.bad_by_reason == {"no format match": 2}
 
 
+LINUX_FORMAT = r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>"   # loghub's, optional PID
+
+
+@pytest.mark.parametrize("line_rules", [1, 2])
+@pytest.mark.parametrize("chunk_lines", [1, 100_000])
+def test_a_format_with_an_optional_segment_reads_hostile_lines_in_linear_time(line_rules, chunk_lines):
+    """Such formats were matched without the guard: 200 characters of "a " took 10 s (~n^4), and a line of
+    20,000 '[' took 10 s whether it matched (": x" at its end) or not (quadratic: each '[' was tried)."""
+    good = "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure"
+    lines = [good, "a " * 5000, "Jun 14 15:16:01 combo " + "[" * 200_000, "Jun 14 15:16:01 combo " + "[" * 200_000
+             + ": x", "Jun 14 15:16:01 combo " + "[" * 200_000 + "]: x", good.replace("[19939]", "")]
+    reader = TextReader(LINUX_FORMAT, mode="lenient", continuation=None, chunk_lines=chunk_lines,
+                        line_rules=line_rules)
+    start = time.perf_counter()
+    frame = reader.read(lines)
+    assert time.perf_counter() - start < 10
+    assert frame["line_number"].tolist() == [1, 4, 5, 6]
+    assert frame["PID"].tolist() == ["19939", None, "[" * 199_999, None]
+    assert frame["Component"].tolist() == ["sshd(pam_unix)", "[" * 200_000, "", "sshd(pam_unix)"]
+    assert reader.report.bad_by_reason == {"no format match": 2}
+
+
 def test_a_long_line_that_matches_is_read_whole():
     content = "word " * 200_000
     frame = TextReader(HDFS_FORMAT).read([GOOD, "081109 203615 148 INFO dfs.DataNode: " + content])

@@ -51,6 +51,16 @@ public final class PortableRegex {
         }
     }
 
+    /** The text of the group originally named {@code name}, or null if it did not take part. */
+    public String group(Matcher matcher, String name) {
+        return matcher.group(javaNames.get(names.indexOf(name)));
+    }
+
+    /** Where the group originally named {@code name} ended (-1: it did not take part). */
+    public int end(Matcher matcher, String name) {
+        return matcher.end(javaNames.get(names.indexOf(name)));
+    }
+
     /** The text of the group originally named {@code names.get(index)}, or null if it did not take part. */
     public String group(Matcher matcher, int index) {
         return matcher.group(javaNames.get(index));

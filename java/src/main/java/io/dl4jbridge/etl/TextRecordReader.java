@@ -30,6 +30,13 @@ public final class TextRecordReader extends RecordReader {
             + "continuation to what only continuation lines start with";
     private final PortableRegex regex;
     private final Pattern guard;  // null: no linear-time guard (a regex spec, or a format with groups)
+    /** A format with an optional segment (see {@link #optionalSegment}): its field, the field before it, the
+     *  regexes of the format without it and with it required, and the guard of the latter; else null. */
+    private final String segmentField;
+    private final String segmentBefore;
+    private final PortableRegex withoutSegment;
+    private final PortableRegex withSegment;
+    private final Pattern withSegmentGuard;
     private final List<String> fields;
     private final Pattern continuation;
     private final boolean continuationFirst;
@@ -76,6 +83,179 @@ public final class TextRecordReader extends RecordReader {
         this.continuation = continuation == null || continuation.isEmpty() ? null   // "" is off, as in Python
                 : PortableRegex.compile(continuation, "continuation regex").pattern;
         this.continuationFirst = lineRules >= 2 && this.continuation != null;
+        // a format with an optional segment (loghub's Linux one): its regex backtracks through every '[' of a long
+        // line (quadratic even on lines it matches), so lines are matched with two plain formats' regexes instead,
+        // each behind its linear guard, giving the same fields (Python's TextReader._segment_match)
+        String[] segment = logFormat == null ? null : optionalSegment(logFormat);
+        if (segment != null && regex.equals(formatToRegex(logFormat, lineRules))) {
+            withoutSegment = PortableRegex.compile(formatToRegex(segment[0], lineRules), "text reader regex");
+            withSegment = PortableRegex.compile(formatToRegex(segment[1], lineRules), "text reader regex");
+            withSegmentGuard = PyCompat.compile(formatGuard(segment[1], lineRules));
+            segmentField = segment[2];
+            segmentBefore = segment[3];
+        } else {
+            withoutSegment = null;
+            withSegment = null;
+            withSegmentGuard = null;
+            segmentField = null;
+            segmentBefore = null;
+        }
+    }
+
+    private static final Pattern FORMAT_FIELD = Pattern.compile("<[^<>]+>");
+    /** Python's {@code readers._SEGMENT_TEXT}: literal characters or escaped punctuation, no blank, no operator. */
+    private static final Pattern SEGMENT_TEXT = Pattern.compile("(?:\\\\[^A-Za-z0-9 \\t]|[^\\\\ \\t.^$*+?{}\\[\\]()|])*");
+
+    /** The format's texts and fields in turn (Python's {@code re.split(r"(<[^<>]+>)", log_format)}). */
+    private static List<String> formatPieces(String logFormat) {
+        List<String> pieces = new ArrayList<>();
+        Matcher m = FORMAT_FIELD.matcher(logFormat);
+        int last = 0;
+        while (m.find()) {
+            pieces.add(logFormat.substring(last, m.start()));
+            pieces.add(m.group());
+            last = m.end();
+        }
+        pieces.add(logFormat.substring(last));
+        return pieces;
+    }
+
+    private static boolean isPlain(String text) {
+        String plain = text.replaceAll("\\\\.", "");
+        for (int c = 0; c < plain.length(); c++) {
+            if (REGEX_META.indexOf(plain.charAt(c)) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Java twin of Python's {@code readers.optional_segment}: for a format with one segment {@code (A<Field>B)?}
+     * (or {@code (?:A<Field>B)?}) right after another field, A and B literal text without blanks and every other
+     * text between fields plain, {@code {without, with, field, before}}: the format without the segment (it
+     * matches the same lines), the format with it required, the segment's field and the field before it; else null.
+     */
+    static String[] optionalSegment(String logFormat) {
+        List<String> pieces = formatPieces(logFormat);
+        int found = -1;
+        for (int index = 2; index < pieces.size() - 2; index += 2) {
+            String text = pieces.get(index);
+            String opening = text.startsWith("(?:") ? "(?:" : text.startsWith("(") ? "(" : null;
+            if (opening == null) {
+                continue;
+            }
+            String after = pieces.get(index + 2);
+            int close = after.indexOf(")?");
+            if (close < 0 || found >= 0) {
+                return null;
+            }
+            if (!SEGMENT_TEXT.matcher(text.substring(opening.length())).matches()
+                    || !SEGMENT_TEXT.matcher(after.substring(0, close)).matches()
+                    || !isPlain(after.substring(close + 2))) {
+                return null;
+            }
+            found = index;
+        }
+        if (found < 0) {
+            return null;
+        }
+        for (int i = 0; i < pieces.size(); i += 2) {
+            if (i != found && i != found + 2 && !isPlain(pieces.get(i))) {
+                return null;
+            }
+        }
+        String text = pieces.get(found);
+        String after = pieces.get(found + 2);
+        String inner = text.startsWith("(?:") ? text.substring(3) : text.substring(1);
+        int close = after.indexOf(")?");
+        String head = String.join("", pieces.subList(0, found));
+        String tail = String.join("", pieces.subList(found + 3, pieces.size()));
+        String field = pieces.get(found + 1);
+        String before = pieces.get(found - 1);
+        return new String[] {head + after.substring(close + 2) + tail,
+                head + inner + field + after.substring(0, close) + after.substring(close + 2) + tail,
+                field.substring(1, field.length() - 1), before.substring(1, before.length() - 1)};
+    }
+
+    /**
+     * Java twin of Python's {@code readers.format_to_regex} (the Java dialect: what a spec saves as
+     * {@code reader.regex}), or null for a format Python refuses (a field name that is not alphanumeric, a
+     * repeated field).
+     */
+    static String formatToRegex(String logFormat, int lineRules) {
+        List<String> pieces = formatPieces(logFormat);
+        List<String> out = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int index = 0; index < pieces.size(); index++) {
+            String piece = pieces.get(index);
+            if (index % 2 == 1) {
+                String name = piece.substring(1, piece.length() - 1);
+                if (!name.matches("[A-Za-z][A-Za-z0-9]*") || names.contains(name)) {
+                    return null;
+                }
+                names.add(name);
+                out.add("(?<" + name + ">.*?)");
+                continue;
+            }
+            boolean fieldFollows = index < pieces.size() - 1;
+            if (lineRules < 2) {
+                out.add(piece.replaceAll(" +", "[ \\\\t]+"));
+            } else if (index == 0 && piece.isEmpty() && fieldFollows) {
+                out.add(LEADING_BLANKS);
+            } else {
+                StringBuilder sep = new StringBuilder();
+                Matcher run = BLANK_RUN.matcher(piece);
+                int last = 0;
+                while (run.find()) {
+                    sep.append(piece, last, run.start()).append(fieldFollows && run.end() == piece.length()
+                            ? WHOLE_BLANK_RUN : "[ \\t]+");
+                    last = run.end();
+                }
+                out.add(sep.append(piece.substring(last)).toString());
+            }
+        }
+        int n = out.size();
+        if (n >= 2 && out.get(n - 1).isEmpty() && out.get(n - 2).endsWith(".*?)")) {
+            String field = out.get(n - 2);   // the last field runs to the end of the line: greedy
+            out.set(n - 2, field.substring(0, field.length() - 4) + ".*)");
+        }
+        return "^" + String.join("", out) + "$";
+    }
+
+    /** The fields of a line the guard accepted, or null: the format's regex, or for a format with an optional
+     *  segment, the earlier end of the field before it of the format without the segment and of the format with
+     *  it (the segment on a tie; its own guard first), as Python's {@code TextReader._segment_match}. */
+    private java.util.Map<String, String> matchFields(String line) {
+        java.util.Map<String, String> values = new java.util.HashMap<>();
+        if (withoutSegment == null) {
+            Matcher m = regex.pattern.matcher(line);
+            if (!m.matches()) {
+                return null;
+            }
+            for (int i = 0; i < regex.names.size(); i++) {
+                values.put(regex.names.get(i), regex.group(m, i));
+            }
+            return values;
+        }
+        Matcher plain = withoutSegment.pattern.matcher(line);
+        if (!plain.matches()) {   // not expected: the guard accepted the line
+            return null;
+        }
+        if (withSegmentGuard.matcher(line).matches()) {
+            Matcher grouped = withSegment.pattern.matcher(line);
+            if (grouped.matches() && withSegment.end(grouped, segmentBefore) <= withoutSegment.end(plain, segmentBefore)) {
+                for (int i = 0; i < withSegment.names.size(); i++) {
+                    values.put(withSegment.names.get(i), withSegment.group(grouped, i));
+                }
+                return values;
+            }
+        }
+        for (int i = 0; i < withoutSegment.names.size(); i++) {
+            values.put(withoutSegment.names.get(i), withoutSegment.group(plain, i));
+        }
+        values.put(segmentField, null);
+        return values;
     }
 
     /**
@@ -86,6 +266,10 @@ public final class TextRecordReader extends RecordReader {
      * Under line rules 2 a run of spaces right before a field is a whole run of blanks in the line.
      */
     static String formatGuard(String logFormat, int lineRules) {
+        String[] segment = optionalSegment(logFormat);
+        if (segment != null) {   // the lines of the format without its optional segment (Python's format_guard)
+            return formatGuard(segment[0], lineRules);
+        }
         String[] texts = logFormat.split("<[^<>]+>", -1);
         StringBuilder out = new StringBuilder("^");
         for (int i = 0; i < texts.length; i++) {
@@ -160,15 +344,14 @@ public final class TextRecordReader extends RecordReader {
             }
             return;
         }
-        Matcher m = regex.pattern.matcher(line);
-        if ((guard == null || guard.matcher(line).matches()) && m.matches()) {
+        java.util.Map<String, String> values = guard == null || guard.matcher(line).matches() ? matchFields(line) : null;
+        if (values != null) {
             releaseBad();
             flush(out);
             Record record = new Record(number);
-            for (int i = 0; i < regex.names.size(); i++) {
-                String name = regex.names.get(i);
+            for (String name : regex.names) {
                 if (fields.contains(name)) {
-                    record.values.put(name, regex.group(m, i));
+                    record.values.put(name, values.get(name));
                 }
             }
             pending = record;

@@ -505,7 +505,8 @@ public final class ScoringServer {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("status", stopping ? "stopping" : lastScoringFailed ? "degraded" : "ok");
-        out.put("model", scorer.detectorFile().path.toString());
+        Path modelName = scorer.detectorFile().path.getFileName();   // not the directory: /health answers anyone
+        out.put("model", modelName == null ? "" : modelName.toString());
         out.put("model_sha256", modelSha256);
         out.put("model_verified", scorer.detectorFile().verified);
         out.put("model_loaded_at", modelLoadedAt.toString());
@@ -583,8 +584,8 @@ public final class ScoringServer {
         String declaredLength = exchange.getRequestHeaders().getFirst("Content-Length");
         if (declaredLength != null && declaredLength.trim().matches("\\d{1,18}")) {
             declared = Long.parseLong(declaredLength.trim());
-            if (declared > options.maxBodyBytes) {
-                send(exchange, 413, error(tooLarge()));
+            if (declared > options.maxBodyBytes) {   // at once, with Connection: close: nothing of the body is read
+                answerAndClose(exchange, 413, error(tooLarge()));
                 return;
             }
         }
@@ -915,6 +916,69 @@ public final class ScoringServer {
         Map<String, Object> err = new LinkedHashMap<>();
         err.put("error", message);
         return JsonText.dumpsCompact(err) + "\n";
+    }
+
+    /** How long the body of a request refused by its declared length is read after the answer (a lingering close,
+     *  so that a client still sending it gets the answer, not a reset connection). */
+    static final long LINGER_MILLIS = 2000;
+
+    /**
+     * Answers at once with {@code Connection: close}, before reading anything of the body (a declared length over
+     * the limit), then reads what the client sends for at most {@link #LINGER_MILLIS} (and {@code maxBodyBytes}) and
+     * closes the connection. The JDK's server drains the body when an exchange is closed; a read on an interrupted
+     * thread closes the channel instead, as the timer's 408 does.
+     */
+    private void answerAndClose(HttpExchange exchange, int status, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        Watch w = watch.get();
+        if (w != null && !w.readDone()) {
+            throw new IOException("read timeout");  // the timer answered 408
+        }
+        Headers h = exchange.getResponseHeaders();
+        h.set("Content-Type", "application/json; charset=utf-8");
+        h.set("Connection", "close");
+        echoRequestId(exchange);
+        exchange.sendResponseHeaders(status, bytes.length);
+        OutputStream os = exchange.getResponseBody();
+        os.write(bytes);
+        os.flush();
+        Thread me = Thread.currentThread();
+        AtomicInteger state = new AtomicInteger();  // 0 lingering, 1 done, 2 interrupted by the timer
+        CountDownLatch interrupted = new CountDownLatch(1);
+        ScheduledFuture<?> linger = null;
+        try {
+            linger = timer.schedule(() -> {
+                if (state.compareAndSet(0, 2)) {
+                    me.interrupt();
+                    interrupted.countDown();
+                }
+            }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            me.interrupt();   // the server is stopping: no lingering
+        }
+        try {
+            if (!drain(exchange, options.maxBodyBytes)) {
+                me.interrupt();   // more is coming: close without reading it
+            }
+            exchange.close();
+        } catch (RuntimeException closed) {
+            // the channel closed by the interrupt
+        } finally {
+            if (linger != null) {
+                linger.cancel(false);
+            }
+            if (linger != null && !state.compareAndSet(0, 1)) {   // the timer's interrupt: wait for it, then clear it
+                while (true) {
+                    try {
+                        interrupted.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        // that interrupt
+                    }
+                }
+            }
+            Thread.interrupted();
+        }
     }
 
     private void send(HttpExchange exchange, int status, String text) throws IOException {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
@@ -241,6 +242,87 @@ public class ReaderFuzzTest {
         assertEquals(hostile.toString(), records.get(1).get("Content"));
     }
 
+    private static final String LINUX_FORMAT = "<Month> <Date> <Time> <Level> <Component>(\\[<PID>\\])?: <Content>";
+
+    private static TextRecordReader formatReader(String format, int rules) {
+        String regex = TextRecordReader.formatToRegex(format, rules);
+        return new TextRecordReader(regex, PortableRegex.compile(regex, "test").names, null, Collections.emptyMap(),
+                format, rules);
+    }
+
+    private static String repeat(String text, int times) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < times; i++) {
+            out.append(text);
+        }
+        return out.toString();
+    }
+
+    @Test
+    public void aFormatWithAnOptionalSegmentReadsHostileLinesInLinearTime() {
+        // such formats were matched without the guard: a 600-character line of "a " blocked serve for > 75 s,
+        // and a line of many '[' was quadratic even where it matched (as tests/etl/test_malformed_input.py)
+        String good = "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure";
+        String brackets = repeat("[", 200_000);
+        for (int rules = 1; rules <= 2; rules++) {
+            List<Record> records = new ArrayList<>();
+            long started = System.nanoTime();
+            ReadReport report = read(formatReader(LINUX_FORMAT, rules), Arrays.asList(good, repeat("a ", 5000),
+                    "Jun 14 15:16:01 combo " + brackets, "Jun 14 15:16:01 combo " + brackets + ": x",
+                    "Jun 14 15:16:01 combo " + brackets + "]: x", good.replace("[19939]", "")), "lenient", records);
+            assertTrue("seconds: " + (System.nanoTime() - started) / 1e9, System.nanoTime() - started < 10_000_000_000L);
+            assertEquals(2, report.badLines);
+            assertEquals(4, records.size());
+            assertEquals(Arrays.asList("19939", null, brackets.substring(1), null), Arrays.asList(
+                    records.get(0).get("PID"), records.get(1).get("PID"), records.get(2).get("PID"), records.get(3).get("PID")));
+            assertEquals(Arrays.asList("sshd(pam_unix)", brackets, "", "sshd(pam_unix)"), Arrays.asList(
+                    records.get(0).get("Component"), records.get(1).get("Component"), records.get(2).get("Component"),
+                    records.get(3).get("Component")));
+        }
+    }
+
+    @Test
+    public void aFormatWithAnOptionalSegmentReadsTheFieldsItsRegexFinds() {
+        // as Python's test_a_format_with_an_optional_segment_reads_the_fields_its_regex_finds
+        String[] formats = {LINUX_FORMAT, "<A> <B>(\\[<C>\\])? x <D>", "<A>(?:x<B>y)?<C> end", "<A> <B>(\\[<C>\\])?",
+                "<A>(<<B>>)?: <C>:"};
+        Random random = new Random(7);
+        String alphabet = "a  \t:[]x<>yend";
+        int checked = 0;
+        for (String format : formats) {
+            assertTrue(format, TextRecordReader.optionalSegment(format) != null);
+            for (int rules = 1; rules <= 2; rules++) {
+                PortableRegex regex = PortableRegex.compile(TextRecordReader.formatToRegex(format, rules), "test");
+                List<String> lines = new ArrayList<>();
+                for (int i = 0; i < 3000; i++) {
+                    StringBuilder line = new StringBuilder();
+                    for (int k = random.nextInt(17); k > 0; k--) {
+                        line.append(alphabet.charAt(random.nextInt(alphabet.length())));
+                    }
+                    lines.add(line.toString());
+                }
+                List<Record> records = new ArrayList<>();
+                read(formatReader(format, rules), lines, "lenient", records);
+                int next = 0;
+                for (int i = 0; i < lines.size(); i++) {
+                    Matcher m = regex.pattern.matcher(lines.get(i));
+                    if (!m.matches()) {
+                        continue;
+                    }
+                    Record record = records.get(next++);
+                    assertEquals(i + 1, record.line);
+                    for (int g = 0; g < regex.names.size(); g++) {
+                        assertEquals(format + " " + rules + " " + lines.get(i), regex.group(m, g),
+                                record.get(regex.names.get(g)));
+                    }
+                    checked++;
+                }
+                assertEquals(next, records.size());
+            }
+        }
+        assertTrue(checked > 1000);
+    }
+
     @Test
     public void aSavedSpecGuardsItsFormatToo() throws Exception {
         EtlSpec spec = EtlSpec.parse(ParityVectors.read(ParityVectors.dir().resolve("etl_text_windows.json").toFile())
@@ -263,7 +345,10 @@ public class ReaderFuzzTest {
                 TextRecordReader.formatGuard(SYSLOG_FORMAT, 1));
         assertEquals("^\\[(?>.*?\\][ \\t]+?\\[)(?>.*?\\][ \\t]).*$",
                 TextRecordReader.formatGuard("\\[<Time>\\] \\[<Level>\\] <Content>", 1));
-        assertEquals(null, TextRecordReader.formatGuard("<Component>(\\[<PID>\\])?: <Content>", 1));
+        // an optional segment: the guard of the format without it
+        assertEquals(TextRecordReader.formatGuard("<Component>: <Content>", 1),
+                TextRecordReader.formatGuard("<Component>(\\[<PID>\\])?: <Content>", 1));
+        assertEquals(null, TextRecordReader.formatGuard("<Component>( \\[<PID>\\])?: <Content>", 1));
         // line rules 2: a run of spaces is a whole run of blanks
         String run = TextRecordReader.WHOLE_BLANK_RUN;
         assertEquals("[ \\t]+(?![ \\t])", run);
@@ -271,7 +356,8 @@ public class ReaderFuzzTest {
                 + run + ").*$", TextRecordReader.formatGuard(SYSLOG_FORMAT, 2));
         assertEquals("^\\[(?>.*?\\][ \\t]+?\\[)(?>.*?\\]" + run + ").*$",   // a run before literal text: as short as it can be
                 TextRecordReader.formatGuard("\\[<Time>\\] \\[<Level>\\] <Content>", 2));
-        assertEquals(null, TextRecordReader.formatGuard("<Component>(\\[<PID>\\])?: <Content>", 2));
+        assertEquals(TextRecordReader.formatGuard("<Component>: <Content>", 2),
+                TextRecordReader.formatGuard("<Component>(\\[<PID>\\])?: <Content>", 2));
         // every format of python/tools/write_parity_vectors.py's GUARD_FORMATS, under both line rules
         JsonNode guards = ParityVectors.read(ParityVectors.dir().resolve("format_guards.json").toFile());
         java.util.Iterator<Map.Entry<String, JsonNode>> it = guards.fields();
@@ -282,6 +368,8 @@ public class ReaderFuzzTest {
                 JsonNode want = e.getValue().get(Integer.toString(rules));
                 assertEquals(e.getKey() + " (line rules " + rules + ")", want.isNull() ? null : want.asText(),
                         TextRecordReader.formatGuard(e.getKey(), rules));
+                assertEquals(e.getKey() + " (regex, line rules " + rules + ")",
+                        e.getValue().get("regex " + rules).asText(), TextRecordReader.formatToRegex(e.getKey(), rules));
                 checked++;
             }
         }

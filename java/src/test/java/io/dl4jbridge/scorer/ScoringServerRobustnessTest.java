@@ -102,6 +102,25 @@ public class ScoringServerRobustnessTest {
     }
 
     @Test
+    public void aDeclaredLengthOverTheLimitIs413AtOnceWithoutReadingTheBody() throws Exception {
+        // it used to drain up to --max-body-bytes first: a tiny body with Content-Length 10^12 got 408 after 30 s
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        ScoringServer server = ScoringServer.start(scorer, "127.0.0.1", 0, new ScoringServer.Options().readTimeoutSeconds(30));
+        try {
+            long started = System.nanoTime();
+            Socket s = stall(server.port(), "POST /score HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\nabc");
+            String answer = answerOf(s, 10);
+            assertTrue(answer, answer.startsWith("HTTP/1.1 413"));
+            assertTrue(answer, answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close"));
+            assertTrue(answer, answer.contains("--max-body-bytes"));
+            assertTrue("seconds: " + (System.nanoTime() - started) / 1e9, System.nanoTime() - started < 10_000_000_000L);
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
     public void stalledClientsDoNotHoldUpHealthOrScoringAndTimeOut() throws Exception {
         TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
         LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());

@@ -31,6 +31,8 @@ public class ScoringServerTest {
             String[] health = request("GET", base + "/health", null);
             assertEquals("200", health[0]);
             assertTrue(health[1], health[1].contains("\"status\":\"ok\"") && health[1].contains("\"kind\":\"next_event\""));
+            // the model file's name, not where it lies (/health answers anyone)
+            assertTrue(health[1], health[1].contains("\"model\":\"" + d.zip.getName() + "\""));
 
             List<String> lines = ParityVectors.lines(d.vector);
             String body = String.join("\n", lines) + "\n";
