@@ -1082,9 +1082,9 @@ def sequence_counts(pipeline: Pipeline) -> dict:
     """What the last transforming pass left out of the sequences or cut (nonzero counts only), for the report's
     "Read" line and results.json: ``records_without_key`` (sessions: in no session, not scored), ``split_sessions``
     / ``extra_parts`` (longer than ``max_length``), ``truncated_sessions`` / ``truncated_records``,
-    ``unwindowed_records`` (windows: in no window, not scored)."""
+    ``unwindowed_records`` (windows: in no window, not scored), ``gap_sessions`` (sessions a ``gap`` started)."""
     names = ("records_without_key", "split_sessions", "extra_parts", "truncated_sessions", "truncated_records",
-             "unwindowed_records")
+             "unwindowed_records", "gap_sessions")
     return {name: int(getattr(pipeline, name, 0)) for name in names if getattr(pipeline, name, 0)}
 
 
@@ -1094,7 +1094,8 @@ def sequence_counts_text(counts: dict) -> str:
              "split_sessions": "sessions longer than [sequence] max_length (split into parts)",
              "truncated_sessions": "sessions cut at max_length",
              "truncated_records": "records cut off with them (not scored)",
-             "unwindowed_records": "records in no window (not scored)"}
+             "unwindowed_records": "records in no window (not scored)",
+             "gap_sessions": "more sessions started by [sequence] gap (a key idle longer than gap)"}
     return "".join(f", {counts[k]} {text}" for k, text in words.items() if counts.get(k))
 
 
