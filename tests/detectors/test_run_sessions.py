@@ -260,3 +260,23 @@ def test_the_update_command_trains_a_saved_detector_on_reported_sequences_with_n
     with pytest.raises(SystemExit) as usage:
         main(args[:at] + args[at + 2:])
     assert usage.value.code == 2 and "--with-normal" in capsys.readouterr().err
+
+
+def test_a_run_counts_the_sessions_a_gap_started_in_its_read_line(jvm, tmp_path):
+    from dl4j_bridge.detectors.run import load_config, train
+
+    for name, base in (("train.log", 0), ("test.log", 100)):
+        with open(tmp_path / name, "w") as f:
+            for s in range(12):
+                for j in range(4):   # key k{s}: 4 events, then 4 more after an hour's silence
+                    f.write(f"2024-01-01T00:{s:02d}:{j:02d} k{base + s} step {EVENTS[j]} done\n")
+            for s in range(12):
+                for j in range(4):
+                    f.write(f"2024-01-01T01:{s:02d}:{j:02d} k{base + s} step {EVENTS[j]} done\n")
+    text = RUN.format(extra="").replace('key = "Session"', 'key = "Session"\ngap = 600').replace(
+        '[sequence]', '[[transforms]]\nkind = "timestamp"\ncolumn = "Time"\n\n[sequence]')
+    (tmp_path / "run.toml").write_text(text)
+    summary = train(load_config(tmp_path / "run.toml"))
+    assert summary["read"]["train"]["gap_sessions"] == 12 and summary["read"]["test"]["gap_sessions"] == 12
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "12 more sessions started by [sequence] gap" in report
