@@ -5,7 +5,7 @@
                       [--strict|--lenient] [--quarantine BAD.jsonl]
     dl4j-bridge evaluate --model m.zip --input test.log [--report DIR] [--kinds-field anomaly]
                          [--strict|--lenient] [--quarantine BAD.jsonl]
-    dl4j-bridge update --model m.zip --input normal.log --output m2.zip [--with-normal train.log]
+    dl4j-bridge update --model m.zip --input reported.log --with-normal train.log --output m2.zip
                        [--epochs N] [--learning-rate X]   train further on sequences found normal (DeepLog's update)
     dl4j-bridge doctor                           check Java, the build, the ND4J backend and memory limits
 
@@ -150,8 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--with-normal", required=True, metavar="FILE",
                         help="raw logs of normal activity trained on together with --input, so that the network "
                              "does not forget what it learned (the training log, or a sample of it)")
-    update.add_argument("--epochs", type=int, default=20, help="passes over the sequences (default 20)")
-    update.add_argument("--learning-rate", type=_finite, default=None,
+    update.add_argument("--epochs", type=_positive_int, default=20, help="passes over the sequences (default 20)")
+    update.add_argument("--learning-rate", type=_positive_finite, default=None,
                         help="default: the detector's own learning rate")
     update.add_argument("--trusted", action="store_true", help="as for score")
     update_mode = update.add_mutually_exclusive_group()
@@ -610,11 +610,11 @@ def cmd_update(args) -> int:
     start_jvm(args)
     detector = _load(args.model, args.trusted)
     pipeline = detector.pipeline_
+    # --strict / --lenient / --quarantine are for this command's reads: the model keeps the mode it was saved with
+    saved_mode = (pipeline.reader.mode, pipeline.reader.quarantine)
     _reading_mode(pipeline.reader, args)
     parts = []
     for option, path in (("--input", args.input), ("--with-normal", args.with_normal)):
-        if path is None:
-            continue
         batch = pipeline.transform(path)
         print(f"{option} {path}: {len(batch)} sequences; read: {_read_summary(pipeline.reader.report)}")
         if not len(batch):
@@ -637,14 +637,18 @@ def cmd_update(args) -> int:
     entry = detector.updates_[-1]
     flagged = detector.predict(batch)
     reported_after, normal_after = int(flagged[:len(reported)].sum()), int(flagged[len(reported):].sum())
+    unknown = detector._flagged_for_unknown_events(reported)
     entry.update({"reported": len(reported), "reported_flagged_before": reported_before,
-                  "reported_flagged_after": reported_after,
+                  "reported_flagged_after": reported_after, "reported_flagged_for_unknown_events": unknown,
                   "normal": len(normal), "normal_flagged_before": normal_before, "normal_flagged_after": normal_after})
+    pipeline.reader.mode, pipeline.reader.quarantine = saved_mode
     path = detector.save(args.output, pipeline=pipeline)
     print(f"updated: {entry['epochs']} epochs at learning rate {entry['learning_rate']:g}, loss "
           f"{entry['loss_first']:.4g} -> {entry['loss_last']:.4g} (threshold kept: {detector.threshold_:g})")
-    print(f"--input sequences flagged: {reported_before} -> {reported_after} of "
-          f"{len(reported)}; --with-normal sequences flagged: {normal_before} -> {normal_after} of {len(normal)}")
+    print(f"--input sequences flagged: {reported_before} -> {reported_after} of {len(reported)}"
+          + (f" ({unknown} of them for an event the model's ETL does not know: no update changes that; train "
+             "anew with logs holding it)" if unknown else "")
+          + f"; --with-normal sequences flagged: {normal_before} -> {normal_after} of {len(normal)}")
     if normal_after > normal_before:
         log.warning("the update made %d more --with-normal sequences flagged than before (%d -> %d of %d): check the "
                     "updated model before deploying it (fewer epochs, or a smaller --learning-rate)",
@@ -691,6 +695,25 @@ def _value_counts(pipeline) -> str:
 
 def _f(value) -> str:
     return "n/a" if value is None else f"{value:.4f}"
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (exit 2 for anything else, before any file is read)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def _positive_finite(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    value = _finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
 
 
 def _whole(value) -> str:

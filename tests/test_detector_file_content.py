@@ -36,8 +36,12 @@ def saved(jvm, tmp_path_factory):
     next_event = NextEventDetector(top_g=3, n_events=vocabulary.n_events, end_id=vocabulary.end_id,
                                    hidden_sizes=(4,), epochs=1, patience=0, validation_fraction=0.0,
                                    normalize=False).fit(windows.batch)
+    import copy
+
+    updated = copy.deepcopy(next_event).update(windows.batch, epochs=1)   # writes "updates"
     return {"classifier": load_detector(PARITY / "detector_classifier.zip").save(out / "classifier.zip"),
-            "next_event": next_event.save(out / "next_event.zip")}
+            "next_event": next_event.save(out / "next_event.zip"),
+            "updated": updated.save(out / "updated.zip")}
 
 
 def edited(src: Path, dst: Path, edit, *, drop=(), manifest=True) -> Path:
@@ -169,8 +173,9 @@ def test_saving_with_a_pipeline_of_other_features_is_refused(saved, tmp_path):
 #: DetectorFile.VERSION for the detector document, SPEC_VERSION and EtlSpec.VERSION for the ETL spec; both sides
 #: read every older version). Add new keys here once that is decided.
 WRITTEN_KEYS = {
+    # "updates": what update() did, for people; no reader scores a file differently with or without it
     "detector": {"created_by", "feature_names", "format", "kind", "n_events", "params", "scoring", "threshold",
-                 "threshold_method", "untrained_ids", "version"},
+                 "threshold_method", "untrained_ids", "updates", "version"},
     "scoring:next_event": {"end_id", "end_min_probability", "kind", "never_expected", "oov_id", "score", "steps",
                            "top_g"},
     "scoring:sequence_classifier": {"aggregation", "kind", "positive_classes"},

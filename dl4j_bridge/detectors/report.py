@@ -338,7 +338,7 @@ def explanations_markdown(rows: list, limit: int = 10) -> str:
         span = f"lines {line_ranges(row['line_numbers'])}" if row["line_numbers"] else "no raw lines"
         if row.get("key") is not None:
             span = (f"key `{row['key']}`" + (f" (session {row['session']})" if "session" in row else "")
-                    + (f" (part {row['part']})" if row.get("part") else "") + ", " + span)
+                    + (f" (part {row['part']})" if row.get("part") is not None else "") + ", " + span)
         what = ""
         if "expected_events" in row and row.get("actual_event") is not None:
             actual = row.get("actual_template", f"event {row['actual_event']}")

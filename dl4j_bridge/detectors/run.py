@@ -1012,7 +1012,7 @@ def train(config: dict) -> dict:
         det.fit(fit_part, validation=val_part, pipeline=pipeline)
         models[name] = str(det.save(models_dir / f"{name}.zip", pipeline=pipeline, jvm_check=jvm_check))
         scores = det.score_batch(test_batch)
-        training = training_check(name, det, fit_part, labelled=labelled)
+        training = training_check(name, det, fit_part)
         report.parts.append(f"## Detector `{name}` ({det.kind})\n\nModel file: `{Path(models[name]).name}`; "
                             f"{det.history_.epochs_completed} epochs, best {det.history_.best_epoch + 1}. "
                             + training["text"] + "\n")
@@ -1112,24 +1112,36 @@ def test_part_text(test_batch: SequenceBatch, split: bool) -> str:
 #: A next-event detector flagging more of its own training sequences than this share is reported as likely
 #: under-trained (a model of normal behaviour should find its training data normal).
 TRAINING_FLAG_WARNING_SHARE = 0.1
+#: A loss whose last tenth of epochs made more than this share of its whole fall is reported as still falling.
+STILL_FALLING = 0.05
 
 
-def training_check(name: str, det, fit_part: SequenceBatch, *, labelled: bool) -> dict:
-    """How the fitted detector judges its own training sequences, and whether training had ended: ``{"epochs",
-    "best_epoch", "sequences", "flagged", "text"}``; logs a warning for a likely under-trained model (the validation
-    loss still falling at the last epoch, or a next-event detector flagging many of its own training sequences)."""
+def training_check(name: str, det, fit_part: SequenceBatch) -> dict:
+    """How the fitted detector judges its own training sequences, and whether its loss had stopped falling:
+    ``{"epochs", "best_epoch" (counted from 1, as the report says it), "sequences", "flagged", "text"}``; logs a
+    warning for a likely under-trained model: a loss (the validation loss, else the training loss) whose last tenth
+    of the epochs (at least one) made more than :data:`STILL_FALLING` of its whole fall when they ran out, or a
+    next-event detector flagging more than :data:`TRAINING_FLAG_WARNING_SHARE` of its own training sequences."""
     history = det.history_
     flagged = int(det.predict(fit_part).sum())
     n = len(fit_part)
     out = {"epochs": int(history.epochs_completed), "best_epoch": int(history.best_epoch) + 1, "sequences": n,
            "flagged": flagged}
     text = f"On its own {n} training sequences it flags {flagged} ({flagged / max(n, 1):.1%})."
-    still_falling = (history.epochs_completed == det.epochs and history.best_epoch + 1 == history.epochs_completed
-                     and not history.cancelled)
+    which = "validation" if len(history.validation_scores) else "training"
+    losses = np.asarray(history.validation_scores if which == "validation" else history.epoch_scores, np.float64)
+    k = max(1, len(losses) // 10)
+    # the share of the loss's whole fall made in the last k epochs: about k / epochs while it falls steadily, near 0
+    # once it has levelled off (a share of the last value itself is large for a loss near 0 however flat it is)
+    whole = losses[0] - losses[-1] if len(losses) else 0.0
+    fell = (losses[-1 - k] - losses[-1]) / whole if len(losses) > k and whole > 0 else 0.0
+    still_falling = (history.epochs_completed == det.epochs and not history.stopped_early and not history.cancelled
+                     and fell > STILL_FALLING)
     many = det.kind == "next_event" and n and flagged / n > TRAINING_FLAG_WARNING_SHARE
     advice = []
     if still_falling:
-        advice.append(f"its loss was still falling at the last of its {det.epochs} epochs")
+        advice.append(f"its {which} loss still fell in its last {k} of {det.epochs} epochs ({fell:.0%} of its "
+                      "whole fall)")
     if many:
         advice.append(f"it flags {flagged} of its own {n} training sequences ({flagged / n:.0%}), which it should "
                       "find normal")

@@ -33,6 +33,8 @@ step labels, line numbers, keys, order values) and emit
 
 from __future__ import annotations
 
+import math
+
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -476,7 +478,7 @@ class Sessions:
                             f"max_length becomes), got {overflow!r}")
         if gap is not None and (isinstance(gap, (bool, np.bool_)) or not isinstance(gap, (int, float, np.integer,
                                                                                           np.floating))
-                                or not np.isfinite(gap) or gap <= 0):
+                                or not math.isfinite(_as_float(gap)) or gap <= 0):
             raise SpecError(f"Sessions gap must be a number of seconds > 0 (or None: no gap ends a session; run.toml: "
                             f"[sequence] gap), got {gap!r}")
         self.key = key
@@ -491,6 +493,15 @@ class Sessions:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "key": self.key, "max_length": self.max_length, "overflow": self.overflow,
                 "gap": self.gap}
+
+
+def _as_float(value) -> float:
+    """``value`` as a float, infinity for an integer beyond float's range (10**400: numpy's isfinite raised a
+    TypeError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def records_without_key_warning(records: int, key: str, first_line: int | None) -> str:

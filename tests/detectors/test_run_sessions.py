@@ -191,7 +191,8 @@ def test_an_unlabelled_run_counts_flags_says_what_the_sessions_left_out_and_warn
     from dl4j_bridge.cli import main
 
     run_config(tmp_path, [3, 4, 5, 6] * 10, [2, 9, 4, 9, 2])
-    text = (tmp_path / "run.toml").read_text().replace('key = "Session"', 'key = "Session"\nmax_length = 4')
+    text = (tmp_path / "run.toml").read_text().replace('key = "Session"', 'key = "Session"\nmax_length = 4') \
+        .replace("epochs = 1", "epochs = 3\nlearning_rate = 0.01")
     (tmp_path / "run.toml").write_text(text)
     with caplog.at_level(logging.WARNING):
         assert main(["train", "--config", str(tmp_path / "run.toml")]) == 0
@@ -207,10 +208,10 @@ def test_an_unlabelled_run_counts_flags_says_what_the_sessions_left_out_and_warn
     # the two test sessions of 9 events (5 sequences, 9 parts) were split at max_length: said in the Read line and results.json
     assert results["read"]["test"]["split_sessions"] == 2 and results["read"]["train"]["split_sessions"] == 20
     assert "2 sessions longer than [sequence] max_length (split into parts)" in report
-    # one epoch: the loss was still falling at the end, said in the report, the log and results.json
+    # three epochs: the loss still fell at the end, said in the report, the log and results.json
     training = results["results"]["ne"]["training"]
-    assert training["epochs"] == 1 and training["best_epoch"] == 1 and training["sequences"] > 0
-    assert "may be under-trained: its loss was still falling at the last of its 1 epochs" in caplog.text
+    assert training["epochs"] == 3 and training["best_epoch"] == 3 and training["sequences"] > 0
+    assert "may be under-trained: its validation loss still fell in its last 1 of 3 epochs" in caplog.text
     assert "may be under-trained" in report and f"On its own {training['sequences']} training sequences" in report
 
 
@@ -223,11 +224,13 @@ def test_the_flagged_list_names_session_keys_and_lists_one_unexpected_line_once(
                 "probability": 0.01}
 
     rows = [row(0, None, [1, 2, 3], 4), row(1, None, [2, 3, 4], 4), row(2, None, [3, 4, 5], 4),
-            row(3, "sshd-25283", [10, 12], 12), row(4, None, [20, 21], 4, actual_event=8)]
+            row(3, "sshd-25283", [10, 12], 12), row(4, None, [20, 21], 4, actual_event=8),
+            {**row(5, "10.0.0.1", [30, 31], 31), "part": 0}, {**row(6, "10.0.0.1", [32, 33], 33), "part": 1}]
     text = explanations_markdown(rows)
     assert text.count("unexpected at line 4") == 2          # event 7 at line 4 once, event 8 at line 4 once
     assert "the unexpected line of 2 more flagged sequence(s)" in text
     assert "key `sshd-25283`, lines 10, 12" in text
+    assert "key `10.0.0.1` (part 0), lines 30-31" in text and "key `10.0.0.1` (part 1), lines 32-33" in text
 
 
 def test_the_update_command_trains_a_saved_detector_on_reported_sequences_with_normal_ones(jvm, tmp_path, capsys):
@@ -242,7 +245,7 @@ def test_the_update_command_trains_a_saved_detector_on_reported_sequences_with_n
             for j, event in enumerate(["open", "write", "read", "close"]):
                 f.write(f"2024-01-01T01:{s:02d}:{j:02d} new{s} step {event} done\n")
     args = ["update", "--model", str(model), "--input", str(tmp_path / "reported.log"),
-            "--with-normal", str(tmp_path / "train.log"), "--output", str(tmp_path / "updated.zip"), "--epochs", "3"]
+            "--with-normal", str(tmp_path / "train.log"), "--output", str(tmp_path / "updated.zip")]
     capsys.readouterr()
     assert main(args) == 0
     out = capsys.readouterr().out
@@ -250,8 +253,18 @@ def test_the_update_command_trains_a_saved_detector_on_reported_sequences_with_n
     assert "--input sequences flagged: " in out and "--with-normal sequences flagged: " in out and "model: " in out
     updated = load_detector(tmp_path / "updated.zip")
     entry = updated.updates_[-1]
-    assert entry["reported"] == 6 and entry["normal"] == 40 and entry["epochs"] == 3 and entry["sequences"] == 46
+    assert entry["reported"] == 6 and entry["normal"] == 40 and entry["epochs"] == 20 and entry["sequences"] == 46
+    assert entry["reported_flagged_for_unknown_events"] == 0
     assert updated.threshold_ == load_detector(model).threshold_ and updated.pipeline_ is not None
+    # --lenient is for this command's reads: the updated model keeps the reading mode it was saved with
+    mode = load_detector(model).pipeline_.reader.mode
+    assert main(args + ["--lenient"]) == 0
+    assert load_detector(tmp_path / "updated.zip").pipeline_.reader.mode == mode == "strict"
+    # settings are checked before any file is read (usage errors, exit 2)
+    for bad in (["--epochs", "0"], ["--learning-rate", "-1"]):
+        with pytest.raises(SystemExit) as usage:
+            main(args + bad)
+        assert usage.value.code == 2
     # the output may not be an input, and normal logs are required (the network forgets without them)
     onto_input = list(args)
     onto_input[onto_input.index("--output") + 1] = str(tmp_path / "reported.log")
@@ -280,3 +293,18 @@ def test_a_run_counts_the_sessions_a_gap_started_in_its_read_line(jvm, tmp_path)
     assert summary["read"]["train"]["gap_sessions"] == 12 and summary["read"]["test"]["gap_sessions"] == 12
     report = (tmp_path / "report" / "report.md").read_text()
     assert "12 more sessions started by [sequence] gap" in report
+
+
+def test_a_converged_detector_without_validation_is_not_called_under_trained(jvm, caplog):
+    # best_epoch is the last one whenever there is no early stopping: that alone warned on every such run
+    import logging
+
+    from dl4j_bridge.detectors import NextEventDetector
+    from dl4j_bridge.detectors.run import training_check
+
+    det = NextEventDetector(n_events=7, hidden_sizes=(8,), epochs=40, learning_rate=0.1, validation_fraction=0.0,
+                            patience=0, progress=False).fit(cycle_windows(200, seed=3))
+    assert det.history_.best_epoch + 1 == det.history_.epochs_completed == 40
+    with caplog.at_level(logging.WARNING):
+        result = training_check("ne", det, cycle_windows(200, seed=3))
+    assert result["flagged"] == 0 and "under-trained" not in result["text"] and "under-trained" not in caplog.text

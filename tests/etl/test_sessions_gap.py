@@ -77,7 +77,7 @@ def test_sessions_numbers_survive_take_concat_and_to_frame():
     assert "session" not in plain.to_frame().columns
 
 
-@pytest.mark.parametrize("gap", [0, -1, True, float("nan"), float("inf"), "600"])
+@pytest.mark.parametrize("gap", [0, -1, True, float("nan"), float("inf"), "600", 10**400])
 def test_a_gap_that_is_no_positive_finite_number_is_refused(gap):
     with pytest.raises(SpecError, match=r"Sessions gap must be a number of seconds > 0 .*\[sequence\] gap"):
         Sessions("k", gap=gap)
