@@ -104,10 +104,15 @@ class JVMConfig:
     threads: Optional[int] = None
     jvm_options: Tuple[str, ...] = ()
     cpu_build: str = "generic"
+    #: Started outside the main thread, where Python's SIGTERM handler cannot be put back over the JVM's: the JVM
+    #: then runs with ``-Xrs`` (it installs no SIGTERM/SIGINT/SIGHUP handlers; Python's own stay in force).
+    reduce_signals: bool = False
 
     def jvm_arguments(self) -> list:
         """The options passed to ``jpype.startJVM``."""
         args = [f"-Xmx{self.heap}"]
+        if self.reduce_signals and "-Xrs" not in self.jvm_options:
+            args.append("-Xrs")
         if self.max_bytes is not None:
             args.append(f"-Dorg.bytedeco.javacpp.maxbytes={self.max_bytes}")
         if self.max_physical_bytes is not None:
@@ -365,6 +370,7 @@ def start_jvm(
             threads=threads,
             jvm_options=tuple(jvm_options),
             cpu_build=build,
+            reduce_signals=threading.current_thread() is not threading.main_thread(),
         )
         if threads is not None:
             os.environ["OMP_NUM_THREADS"] = str(threads)
@@ -416,8 +422,7 @@ def _restore_sigterm(handler) -> None:
     into Python through JPype while the main thread runs: ``kill``, ``timeout``, systemd, a ``Pool``'s terminate
     crashed the process with SIGSEGV (exit 134, an ``hs_err_pid*.log`` in the working directory) instead of ending
     it as SIGTERM ends any Python program (exit 143, or the program's own handler)."""
-    if handler is None:
-        log.debug("SIGTERM left to the JVM's handler: start_jvm ran outside the main thread")
+    if handler is None:   # outside the main thread: the JVM was started with -Xrs instead (JVMConfig)
         return
     try:
         signal.signal(signal.SIGTERM, handler)
@@ -573,6 +578,19 @@ def _track_thread() -> None:
     if getattr(_threads, "attached", None) is None:
         _threads.attached = (_ThreadAttachment() if threading.current_thread() is not threading.main_thread()
                              else True)
+        _give_context_class_loader()
+
+
+def _give_context_class_loader() -> None:
+    """JPype attaches a thread with no context class loader (only the thread that started the JVM has one). ND4J
+    finds its backend through it: when the JVM was started in another thread, the first use of ND4J in the main
+    thread failed with a NullPointerException ("memoryManagerClazz" is null). Such a thread gets the system class
+    loader, as the starting thread has."""
+    import jpype
+
+    thread = jpype.JClass("java.lang.Thread").currentThread()
+    if thread.getContextClassLoader() is None:
+        thread.setContextClassLoader(jpype.JClass("java.lang.ClassLoader").getSystemClassLoader())
 
 
 def _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, threads, jvm_options,

@@ -196,11 +196,20 @@ def test_sigterm_ends_a_process_with_a_jvm_as_any_python_program_without_a_crash
                 print("HANDLER", number, flush=True)
                 sys.exit(7)
             signal.signal(signal.SIGTERM, bye)
-        db.start_jvm(heap="256m")
+        if sys.argv[1] == "thread":     # started in another thread: there the JVM runs with -Xrs
+            import threading
+            starter = threading.Thread(target=lambda: db.start_jvm(heap="256m"))
+            starter.start()
+            starter.join()
+            assert "-Xrs" in db.session.running_config().jvm_arguments()
+            db.Network(db.LSTMConfig(n_in=2, n_out=2))   # ND4J found from the main thread (its class loader)
+        else:
+            db.start_jvm(heap="256m")
+            assert "-Xrs" not in db.session.running_config().jvm_arguments()
         print("STARTED", flush=True)
         time.sleep(60)
     """)
-    for mode, expected in (("default", -signal.SIGTERM), ("handler", 7)):
+    for mode, expected in (("default", -signal.SIGTERM), ("handler", 7), ("thread", -signal.SIGTERM)):
         proc = subprocess.Popen([sys.executable, "-c", code, mode], cwd=tmp_path, stdout=subprocess.PIPE, text=True,
                                 env={k: v for k, v in os.environ.items() if k != "DL4J_BRIDGE_HOME"})
         assert proc.stdout.readline().strip() == "STARTED"

@@ -757,8 +757,19 @@ class BaseDetector:
     def _ids(self, batch: SequenceBatch):
         return None, None
 
+    def _state(self) -> "BaseDetector":
+        """A shallow copy of this detector as it is now (one dict copy): a call that reads several fitted attributes
+        reads them from it, so a refit or update in another thread (which swaps them in at once) gives it the old
+        ones or the new ones, never a mix."""
+        state = object.__new__(type(self))
+        state.__dict__.update(vars(self))
+        state._is_state = True
+        return state
+
     def score_batch(self, batch: SequenceBatch, *, with_steps: bool = False) -> Scores:
         """Scores and explanations of every sequence: one call into the JVM."""
+        if not getattr(self, "_is_state", False):   # score with the state of one moment (see _state)
+            return type(self).score_batch(self._state(), batch, with_steps=with_steps)
         self._check_fitted(threshold=False)
         batch = check_batch(batch, n_in=self.network_.config.n_in)
         self._check_feature_names(batch)
@@ -799,11 +810,9 @@ class BaseDetector:
 
     def predict(self, batch: SequenceBatch) -> np.ndarray:
         """1 where the score is above ``threshold_``, else 0: int ``[batch]``."""
-        self._check_fitted()
-        threshold = self.threshold_   # read once: a refit in another thread replaces it (whole, see fit)
-        if threshold is None:         # unset since the check (set_params in another thread): say so
-            self._check_fitted()
-        return (self.decision_function(batch) > threshold).astype(np.int64)
+        state = self._state()   # the network and threshold of one moment (a refit elsewhere swaps both at once)
+        state._check_fitted()
+        return (state.decision_function(batch) > state.threshold_).astype(np.int64)
 
     def step_scores(self, batch: SequenceBatch) -> np.ndarray:
         """Per-step scores, float32 ``[batch, time]`` (NaN where not scored)."""
