@@ -968,14 +968,7 @@ public final class ScoringServer {
                 linger.cancel(false);
             }
             if (linger != null && !state.compareAndSet(0, 1)) {   // the timer's interrupt: wait for it, then clear it
-                while (true) {
-                    try {
-                        interrupted.await();
-                        break;
-                    } catch (InterruptedException e) {
-                        // that interrupt
-                    }
-                }
+                awaitTimerInterrupt(interrupted);
             }
             Thread.interrupted();
         }
@@ -1058,15 +1051,21 @@ public final class ScoringServer {
                 deadline.cancel(false);
             }
             if (!state.compareAndSet(0, 1)) {  // expired: wait for its interrupt, then clear it
-                while (true) {
-                    try {
-                        interrupted.await();
-                        break;
-                    } catch (InterruptedException e) {
-                        // that interrupt
-                    }
-                }
+                awaitTimerInterrupt(interrupted);
                 Thread.interrupted();
+            }
+        }
+    }
+
+    /** Waits until a timer that has fired has also interrupted this thread (its latch counted down), so that its
+     * interrupt cannot reach a later call of this thread; the caller then clears the interrupt. */
+    private static void awaitTimerInterrupt(CountDownLatch interrupted) {
+        while (true) {
+            try {
+                interrupted.await();
+                return;
+            } catch (InterruptedException e) {
+                // that interrupt
             }
         }
     }
