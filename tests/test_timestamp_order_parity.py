@@ -71,14 +71,7 @@ def test_both_sides_quote_the_first_unparsable_time_as_python_repr_does(jvm, bad
     t = Timestamp("t", format="%H:%M:%S")
     t.features(pd.DataFrame({"t": pd.Series(times, dtype=object), "line_number": np.arange(1, 4)}))
     python = [w for w in t.pass_warnings("x.log") if "do not parse" in w]
-    transform = jpype.JClass("io.dl4jbridge.etl.TimestampTransform")(
-        jpype.java.util.ArrayList(["t"]), "%H:%M:%S", None, None, "previous", None)
-    Record = jpype.JClass("io.dl4jbridge.etl.Record")
-    out = jpype.JArray(jpype.JFloat)(5)
-    for i, time in enumerate(times):
-        values = jpype.java.util.HashMap()
-        values.put("t", time)
-        transform.write(Record(i + 1, values), out, 0)
+    transform = _java_timestamp_over(jpype, times, "%H:%M:%S", None)
     assert python == [str(transform.unparsableWarning("x.log"))]
     assert repr(bad) in python[0]
 
@@ -166,15 +159,7 @@ def test_both_sides_name_the_assumed_year_and_year_rollover_alike(jvm, time_form
     t = Timestamp("t", format=time_format, year=year)
     t.features(pd.DataFrame({"t": pd.Series(times, dtype=object), "line_number": np.arange(1, len(times) + 1)}))
     python = t.pass_warnings("x.log")
-    transform = jpype.JClass("io.dl4jbridge.etl.TimestampTransform")(
-        jpype.java.util.ArrayList(["t"]), time_format, None if year is None else jpype.JInt(year), None,
-        "previous", None)
-    Record = jpype.JClass("io.dl4jbridge.etl.Record")
-    out = jpype.JArray(jpype.JFloat)(5)
-    for i, time in enumerate(times):
-        values = jpype.java.util.HashMap()
-        values.put("t", time)
-        transform.write(Record(i + 1, values), out, 0)
+    transform = _java_timestamp_over(jpype, times, time_format, year)
     assert python == [str(transform.unparsableWarning("x.log")), str(transform.backwardWarning("x.log"))]
     unparsable, backward = python
     no_year = time_format is None or "%Y" not in time_format and "%y" not in time_format
@@ -184,3 +169,18 @@ def test_both_sides_name_the_assumed_year_and_year_rollover_alike(jvm, time_form
         assumed = "1900 is assumed (strptime's default)" if year is None else f"year = {year} is assumed"
         assert assumed in unparsable, unparsable
     assert ("(year rollover)" in backward) == no_year, backward
+
+
+def _java_timestamp_over(jpype, times, time_format, year):
+    """The JVM's timestamp transform of field ``t`` after it has written the records of ``times`` (lines 1, 2, ...):
+    its warnings are then those of that pass."""
+    transform = jpype.JClass("io.dl4jbridge.etl.TimestampTransform")(
+        jpype.java.util.ArrayList(["t"]), time_format, None if year is None else jpype.JInt(year), None,
+        "previous", None)
+    Record = jpype.JClass("io.dl4jbridge.etl.Record")
+    out = jpype.JArray(jpype.JFloat)(5)
+    for i, time in enumerate(times):
+        values = jpype.java.util.HashMap()
+        values.put("t", time)
+        transform.write(Record(i + 1, values), out, 0)
+    return transform
