@@ -599,6 +599,9 @@ def cmd_evaluate(args) -> int:
 def cmd_update(args) -> int:
     """``update``: :meth:`~dl4j_bridge.detectors.BaseDetector.update` on the sequences the model's own ETL makes of
     ``--input`` (and ``--with-normal``), saved to ``--output`` with the same pipeline."""
+    import numpy as np
+
+    from .detectors import take
     from .etl import SequenceBatch
 
     for option, path in (("--input", args.input), ("--with-normal", args.with_normal)):
@@ -607,12 +610,20 @@ def cmd_update(args) -> int:
     for written, option in ((args.output, "--output"), (args.quarantine, "--quarantine")):
         if _same_file(args.input, written) or (args.with_normal and _same_file(args.with_normal, written)):
             raise UsageError(f"{option} {written} is an input file: writing it would destroy the lines being read")
+    if args.quarantine is not None and (Path(args.quarantine).resolve() == Path(args.output).resolve()
+                                        or _same_file(args.quarantine, args.output)):
+        raise UsageError(f"--output and --quarantine name one file ({args.output}): the model would overwrite the "
+                         "bad lines; give two files")
     start_jvm(args)
     detector = _load(args.model, args.trusted)
     pipeline = detector.pipeline_
     # --strict / --lenient / --quarantine are for this command's reads: the model keeps the mode it was saved with
     saved_mode = (pipeline.reader.mode, pipeline.reader.quarantine)
     _reading_mode(pipeline.reader, args)
+    label = next((t for t in pipeline.transforms if getattr(t, "kind", "") == "label"), None)
+    if detector.kind == "sequence_classifier" and label is None:
+        raise CommandInputError("a classifier learns classes: its ETL spec needs a label transform, whose field "
+                                "the input carries with the right class of each line")
     parts = []
     for option, path in (("--input", args.input), ("--with-normal", args.with_normal)):
         batch = pipeline.transform(path)
@@ -620,39 +631,45 @@ def cmd_update(args) -> int:
         if not len(batch):
             raise CommandInputError(f"{option} {path} makes no sequence with the model's ETL (the read above says "
                                     "what it held): give more lines")
+        if detector.kind == "sequence_classifier" and label.column in pipeline.reader.report.absent_fields:
+            raise CommandInputError(f"{option} {path} has no {label.column!r} field: a classifier's update learns "
+                                    "each line's class from it (without it every line would be learned as normal); "
+                                    "give the lines with their labels")
         parts.append(batch)
     reported, normal = parts
     batch = SequenceBatch.concat(parts, list(pipeline.feature_names))
     # trained on the reported sequences alone, the network forgot the rest (on loghub's OpenSSH sample, 3 reported
     # sessions made it flag 327 of 519); weighting them up to the normal ones' total flagged 10 normal sessions
-    # instead of 3: each sequence counts once
-    reported_before, normal_before = int(detector.predict(reported).sum()), int(detector.predict(normal).sum())
-    y = None
-    if detector.kind == "sequence_classifier":
-        if not any(getattr(t, "kind", "") == "label" for t in pipeline.transforms):
-            raise CommandInputError("a classifier learns classes: its ETL spec needs a label transform, whose field "
-                                    "the input carries with the right class of each line")
-        y = batch.step_labels
+    # instead of 3: no sequence is weighted up
+    # the flags that say whether it worked: of the sequences to find normal (a classifier: those labelled normal)
+    y = batch.step_labels if detector.kind == "sequence_classifier" else None
+    judged = detector._normal_for_update(batch, y)
+    on_reported = np.arange(len(batch)) < len(reported)
+    before = detector.predict(batch) & judged
     detector.update(batch, y, epochs=args.epochs, learning_rate=args.learning_rate)
     entry = detector.updates_[-1]
-    flagged = detector.predict(batch)
-    reported_after, normal_after = int(flagged[:len(reported)].sum()), int(flagged[len(reported):].sum())
-    unknown = detector._flagged_for_unknown_events(reported)
-    entry.update({"reported": len(reported), "reported_flagged_before": reported_before,
+    after = detector.predict(batch) & judged
+    reported_before, normal_before = int(before[on_reported].sum()), int(before[~on_reported].sum())
+    reported_after, normal_after = int(after[on_reported].sum()), int(after[~on_reported].sum())
+    n_reported, n_normal = int(judged[on_reported].sum()), int(judged[~on_reported].sum())
+    unknown = detector._flagged_for_unknown_events(take(reported, np.flatnonzero(judged[on_reported])))
+    entry.update({"reported": n_reported, "reported_flagged_before": reported_before,
                   "reported_flagged_after": reported_after, "reported_flagged_for_unknown_events": unknown,
-                  "normal": len(normal), "normal_flagged_before": normal_before, "normal_flagged_after": normal_after})
+                  "normal": n_normal, "normal_flagged_before": normal_before, "normal_flagged_after": normal_after})
     pipeline.reader.mode, pipeline.reader.quarantine = saved_mode
     path = detector.save(args.output, pipeline=pipeline)
     print(f"updated: {entry['epochs']} epochs at learning rate {entry['learning_rate']:g}, loss "
           f"{entry['loss_first']:.4g} -> {entry['loss_last']:.4g} (threshold kept: {detector.threshold_:g})")
-    print(f"--input sequences flagged: {reported_before} -> {reported_after} of {len(reported)}"
+    which = " labelled normal" if detector.kind == "sequence_classifier" else ""
+    print(f"--input sequences{which} flagged: {reported_before} -> {reported_after} of {n_reported}"
           + (f" ({unknown} of them for an event the model's ETL does not know: no update changes that; train "
              "anew with logs holding it)" if unknown else "")
-          + f"; --with-normal sequences flagged: {normal_before} -> {normal_after} of {len(normal)}")
+          + f"; --with-normal sequences{which} flagged: {normal_before} -> {normal_after} of {n_normal}")
     if normal_after > normal_before:
-        log.warning("the update made %d more --with-normal sequences flagged than before (%d -> %d of %d): check the "
-                    "updated model before deploying it (fewer epochs, or a smaller --learning-rate)",
-                    normal_after - normal_before, normal_before, normal_after, len(normal))
+        log.warning("the update made %d more --with-normal sequences%s flagged than before (%d -> %d of %d): check "
+                    "the updated model before deploying it (update the previous model with fewer epochs, or a "
+                    "smaller --learning-rate)", normal_after - normal_before, which, normal_before, normal_after,
+                    n_normal)
     print(f"model: {path}")
     return EXIT_OK
 
@@ -709,10 +726,10 @@ def _positive_int(text: str) -> int:
 
 
 def _positive_finite(text: str) -> float:
-    """argparse type: a finite number > 0."""
+    """argparse type: a number > 0 within float32's range (DL4J's: 1e39 trained nothing)."""
     value = _finite(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    if value <= 0 or value > 3.4028234663852886e38:
+        raise argparse.ArgumentTypeError(f"must be a number > 0 within float32's range, got {text}")
     return value
 
 

@@ -139,7 +139,8 @@ class BaseDetector:
     updates_ : list of dict or None
         One entry per :meth:`update` since the fit (``sequences``, ``epochs``, ``learning_rate``, ``loss_first``,
         ``loss_last``: the training loss of its first and last epoch, ``flagged_before``, ``flagged_after``: how
-        many of its sequences were flagged before and after it); saved with the detector.
+        many of its sequences it should find normal -- all for a next-event detector, those labelled normal for a
+        classifier -- were flagged before and after it); saved with the detector.
     """
 
     kind = "base"
@@ -539,20 +540,22 @@ class BaseDetector:
         batch_size = self.batch_size if batch_size is None else shapes.check_count(batch_size, "batch_size")
         base_rate = float((getattr(self, "_trained_with_", None) or {}).get("learning_rate", self.learning_rate))
         rate = base_rate if learning_rate is None else learning_rate
-        if not _is_number(rate) or rate <= 0:
-            raise ValueError(f"learning_rate must be a number > 0, got {learning_rate!r}")
+        if not _is_number(rate) or rate <= 0 or rate > shapes.FLOAT32_MAX:   # DL4J's float32: 1e39 did nothing
+            raise ValueError(f"learning_rate must be a number > 0 within float32's range, got {learning_rate!r}")
         weights = None if sample_weight is None else shapes.check_per_sequence(
             sample_weight, len(batch), what="sample_weight", non_negative=True).astype(np.float64)
         y_all = None if y is None else shapes.check_steps(y, batch.x.shape[:2], what="y")
         self._check_training_batch(batch)
-        targets = self._training_targets(batch, y_all)
+        targets = self._update_targets(self._training_targets(batch, y_all))
+        # the sequences whose flags say whether the update worked: those it should find normal
+        judged = self._normal_for_update(batch, y_all)
         n_out = int(net.config.n_out)
         if targets.size and int(targets.max()) >= n_out:
             raise ValueError(f"a target of the update batch is {int(targets.max())}, but the network has {n_out} "
                              f"outputs (0 to {n_out - 1}): an update cannot add {self._output_word()}; fit anew "
                              "with data that holds it")
         learned = self._learned_by_update(targets)
-        flagged_before = int(self.predict(batch).sum())
+        flagged_before = int(self.predict(batch)[judged].sum())
         with java_errors(), net.lock:
             copy = net.java.clone()
             copy.setLearningRate(float(rate))
@@ -576,7 +579,7 @@ class BaseDetector:
             setattr(new, name, value)
         # PyOD's training scores were those of the network before the update
         new.decision_scores_ = new.labels_ = None
-        flagged_after = int(new.predict(batch).sum())
+        flagged_after = int(new.predict(batch)[judged].sum())
         new.updates_ = list(getattr(self, "updates_", None) or []) + [{
             "sequences": int(len(batch)), "epochs": int(history.epochs_completed), "learning_rate": float(rate),
             "loss_first": float(history.epoch_scores[0]) if len(history.epoch_scores) else None,
@@ -586,8 +589,12 @@ class BaseDetector:
         log.info("%s.update: %d sequences, %d epochs at learning rate %g, loss %s -> %s; flagged %d -> %d",
                  type(self).__name__, len(batch), history.epochs_completed, rate, self.updates_[-1]["loss_first"],
                  self.updates_[-1]["loss_last"], flagged_before, flagged_after)
-        if flagged_after:
-            unknown = self._flagged_for_unknown_events(batch)
+        if flagged_after > flagged_before:   # worse: the only advice is to step less far
+            log.warning("%s.update: %d of the %d sequences it should find normal are flagged after it, %d before: the "
+                        "update went too far; update the previous model with fewer epochs or a smaller learning_rate",
+                        type(self).__name__, flagged_after, int(judged.sum()), flagged_before)
+        elif flagged_after:
+            unknown = self._flagged_for_unknown_events(take(batch, np.flatnonzero(judged)))
             advice = ""
             if unknown:
                 advice += (f"; {unknown} of them for an event the ETL does not know (the unknown-template id is always "
@@ -595,8 +602,8 @@ class BaseDetector:
             if flagged_after > unknown:
                 advice += ("; " if unknown else ": ") + ("the others: " if unknown else "") + \
                     "update again, with more epochs or a larger learning_rate"
-            log.warning("%s.update: %d of the %d sequences it trained on are still flagged (%d before)%s",
-                        type(self).__name__, flagged_after, len(batch), flagged_before, advice)
+            log.warning("%s.update: %d of the %d sequences it should find normal are still flagged (%d before)%s",
+                        type(self).__name__, flagged_after, int(judged.sum()), flagged_before, advice)
         return self
 
     def _flagged_for_unknown_events(self, batch: SequenceBatch) -> int:
@@ -605,6 +612,15 @@ class BaseDetector:
 
     def _output_word(self) -> str:
         return "an output"
+
+    def _update_targets(self, targets: np.ndarray) -> np.ndarray:
+        """The targets ``[batch, time]`` :meth:`update` trains on (-1: no loss at that step)."""
+        return targets
+
+    def _normal_for_update(self, batch: SequenceBatch, y) -> np.ndarray:
+        """bool ``[batch]``: the sequences of an update batch the detector should find normal, whose flags before
+        and after say whether the update worked (a classifier: those labelled normal)."""
+        return self._sequence_labels(batch, y) == 0
 
     def _learned_by_update(self, targets: np.ndarray) -> dict:
         """Fitted attributes a subclass changes when :meth:`update` trains on ``targets`` ``[batch, time]``."""

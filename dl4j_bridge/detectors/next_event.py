@@ -134,8 +134,18 @@ class NextEventDetector(BaseDetector):
         flagged = scores.scores > self.threshold_
         return int((flagged & (scores.detail_actual == self.oov_id)).sum())
 
+    def _update_targets(self, targets: np.ndarray) -> np.ndarray:
+        # the unknown-template id is always unexpected: an update never teaches the network to expect it (it took a
+        # top-g place and was listed as expected after an update on a sequence holding an unknown message)
+        out = np.array(targets, copy=True)
+        out[out == self.oov_id] = -1
+        return out
+
+    def _normal_for_update(self, batch, y) -> np.ndarray:
+        return np.ones(len(batch), bool)   # every sequence given is to be learned as normal
+
     def _learned_by_update(self, targets: np.ndarray) -> dict:
-        # ids the update trains as targets are trained ids from now on
+        # ids the update trains as targets are trained ids from now on (never the unknown-template id: masked out)
         trained = set(np.unique(targets[targets >= 0]).tolist())
         untrained = tuple(i for i in getattr(self, "_untrained_ids", ()) if i not in trained)
         learned = {"_untrained_ids": untrained}

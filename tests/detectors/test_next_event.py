@@ -514,3 +514,35 @@ def test_threads_scoring_while_the_detector_is_refitted_see_the_old_or_the_new_o
             t.join()
     assert not errors, errors[:3]
     assert predictions[0] > 0 and det.threshold_ is not None
+
+
+def test_an_update_never_teaches_the_unknown_template_id_and_says_why_such_sequences_stay_flagged(
+        next_event_detector, caplog):
+    import copy
+    import logging
+
+    det = copy.deepcopy(next_event_detector)
+    with_oov = cycle_windows(30, anomalous=True, oov=True, seed=80)   # each holds the unknown id 0 once
+    with caplog.at_level(logging.WARNING):
+        det.update(_concat(with_oov, cycle_windows(60, seed=81)), epochs=5)
+    assert 0 in det.never_expected_ and 0 in det._untrained_ids   # an update took 0 out: it became "expected"
+    assert not np.isin(det.score_batch(with_oov).expected, [0]).any()
+    assert det.predict(with_oov).all()
+    assert "for an event the ETL does not know" in caplog.text
+
+
+def test_an_update_that_makes_things_worse_says_to_step_less_far_and_huge_rates_are_refused(next_event_detector,
+                                                                                              caplog):
+    import copy
+    import logging
+
+    det = copy.deepcopy(next_event_detector)
+    with pytest.raises(ValueError, match="within float32's range"):
+        det.update(cycle_windows(20, seed=82), learning_rate=1e39)   # DL4J's float32: it trained nothing
+    with caplog.at_level(logging.WARNING):
+        det.update(_concat(_windows_with_a_new_normal_event(40, 84), cycle_windows(40, seed=83)), epochs=3,
+                   learning_rate=50.0)
+    entry = det.updates_[-1]
+    assert entry["flagged_after"] > entry["flagged_before"], entry   # a learning rate of 50 wrecks the network
+    assert "went too far" in caplog.text and "fewer epochs or a smaller learning_rate" in caplog.text
+    assert "more epochs or a larger" not in caplog.text

@@ -260,8 +260,10 @@ def test_the_update_command_trains_a_saved_detector_on_reported_sequences_with_n
     mode = load_detector(model).pipeline_.reader.mode
     assert main(args + ["--lenient"]) == 0
     assert load_detector(tmp_path / "updated.zip").pipeline_.reader.mode == mode == "strict"
+    # one file for the model and the bad lines is refused (the model would overwrite them)
+    assert main(args + ["--lenient", "--quarantine", str(tmp_path / "updated.zip")]) == 2
     # settings are checked before any file is read (usage errors, exit 2)
-    for bad in (["--epochs", "0"], ["--learning-rate", "-1"]):
+    for bad in (["--epochs", "0"], ["--learning-rate", "-1"], ["--learning-rate", "1e39"]):
         with pytest.raises(SystemExit) as usage:
             main(args + bad)
         assert usage.value.code == 2
