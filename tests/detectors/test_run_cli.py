@@ -494,3 +494,31 @@ def test_the_score_summary_accounts_for_every_line(trained, tmp_path, capsys):
     assert counts == {"lines": 103, "records": 99, "continuation_lines": 0, "blank_lines": 3, "bad_lines": 1}
     assert counts["lines"] == sum(v for k, v in counts.items() if k != "lines")
     assert 'bad_by_reason {"invalid JSON": 1}' in summary
+
+
+def test_update_of_a_classifier_counts_flags_among_normal_lines_and_needs_the_label_field(trained, tmp_path, capsys):
+    import json as _json
+
+    from dl4j_bridge.cli import main
+    from dl4j_bridge.detectors import load_detector
+
+    lines = (trained / "data" / "test.jsonl").read_text().splitlines()
+    reported, normal = tmp_path / "reported.jsonl", tmp_path / "normal.jsonl"
+    reported.write_text("\n".join(lines[:120]) + "\n")
+    normal.write_text("\n".join(lines[120:600]) + "\n")
+    model = str(trained / "models" / "clf.zip")
+    args = ["update", "--model", model, "--input", str(reported), "--with-normal", str(normal), "--output",
+            str(tmp_path / "clf2.zip"), "--epochs", "2"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "--input sequences labelled normal flagged: " in out and "--with-normal sequences labelled normal" in out
+    entry = load_detector(tmp_path / "clf2.zip").updates_[-1]
+    n_normal = int((load_detector(model).pipeline_.transform(str(normal)).labels == 0).sum())
+    assert entry["normal"] == n_normal and entry["normal_flagged_after"] <= n_normal
+    # without the label field every line would be learned as normal: refused
+    unlabelled = tmp_path / "unlabelled.jsonl"
+    unlabelled.write_text("\n".join(_json.dumps({k: v for k, v in _json.loads(line).items() if k != "label"})
+                                    for line in lines[:120]) + "\n")
+    args[args.index("--input") + 1] = str(unlabelled)
+    assert main(args) == 3
+    assert "has no 'label' field" in capsys.readouterr().err
