@@ -240,8 +240,10 @@ class Windows:
 
     def __init__(self, length: int = 10, stride: int = 1, *, next_event: bool = False, pad_last: bool = False):
         for name, value in (("length", length), ("stride", stride)):   # 2.5 is refused, not truncated to 2
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise SpecError(f"Windows {name} must be a whole number >= 1, got {value!r}")
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1 \
+                    or value > _INT_MAX:   # the JVM scorer refuses a spec beyond its int: refused here first
+                shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + f"... ({len(repr(value))} characters)"
+                raise SpecError(f"Windows {name} must be a whole number from 1 to {_INT_MAX}, got {shown}")
         self.length = int(length)
         self.stride = int(stride)
         self.next_event = bool(next_event)
@@ -493,6 +495,10 @@ class Sessions:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "key": self.key, "max_length": self.max_length, "overflow": self.overflow,
                 "gap": self.gap}
+
+
+#: Java's Integer.MAX_VALUE: the largest window length or stride the JVM scorer reads.
+_INT_MAX = 2**31 - 1
 
 
 def _as_float(value) -> float:

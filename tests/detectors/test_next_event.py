@@ -348,9 +348,11 @@ def test_windows_and_classes_refuse_fractional_sizes():
     from dl4j_bridge.etl import Windows
     from dl4j_bridge.etl.errors import SpecError
 
-    for args in ((2.5,), (10, 1.5), (0,), (True,)):
-        with pytest.raises(SpecError, match=r"Windows (length|stride) must be a whole number >= 1"):
+    # beyond Java's int the JVM scorer refuses the spec: refused here when the pipeline is made, not at deployment
+    for args in ((2.5,), (10, 1.5), (0,), (True,), (2**31,), (10, 10**400)):
+        with pytest.raises(SpecError, match=r"Windows (length|stride) must be a whole number from 1 to 2147483647"):
             Windows(*args)
+    assert Windows(2**31 - 1).length == 2**31 - 1
     with pytest.raises(ValueError, match=r"n_classes must be an integer >= 2, got 2.5"):
         SequenceClassifier(n_classes=2.5)
     assert SequenceClassifier(n_classes=np.int64(3)).n_classes == 3
