@@ -645,10 +645,9 @@ def cmd_update(args) -> int:
     y = batch.step_labels if detector.kind == "sequence_classifier" else None
     judged = detector._normal_for_update(batch, y)
     on_reported = np.arange(len(batch)) < len(reported)
-    before = detector.predict(batch) & judged
-    detector.update(batch, y, epochs=args.epochs, learning_rate=args.learning_rate)
+    before, after = detector._update(batch, y, epochs=args.epochs, learning_rate=args.learning_rate)
+    before, after = before.astype(bool) & judged, after.astype(bool) & judged
     entry = detector.updates_[-1]
-    after = detector.predict(batch) & judged
     reported_before, normal_before = int(before[on_reported].sum()), int(before[~on_reported].sum())
     reported_after, normal_after = int(after[on_reported].sum()), int(after[~on_reported].sum())
     n_reported, n_normal = int(judged[on_reported].sum()), int(judged[~on_reported].sum())

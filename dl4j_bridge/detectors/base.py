@@ -531,6 +531,14 @@ class BaseDetector:
         TrainingDivergedError
             The copy's loss stopped being finite: lower ``learning_rate``. The detector is unchanged.
         """
+        self._update(batch, y, sample_weight=sample_weight, epochs=epochs, learning_rate=learning_rate,
+                     batch_size=batch_size)
+        return self
+
+    def _update(self, batch: SequenceBatch, y=None, *, sample_weight=None, epochs: int = 20,
+                learning_rate: Optional[float] = None, batch_size: Optional[int] = None) -> tuple:
+        """:meth:`update`; returns the 0/1 flags ``[batch]`` of every sequence before and after it (the command
+        line splits them by file without scoring the batch twice more)."""
         self._check_fitted()
         net = self.network_
         net._refuse_if_diverged("be updated")
@@ -555,7 +563,8 @@ class BaseDetector:
                              f"outputs (0 to {n_out - 1}): an update cannot add {self._output_word()}; fit anew "
                              "with data that holds it")
         learned = self._learned_by_update(targets)
-        flagged_before = int(self.predict(batch)[judged].sum())
+        flags_before = self.predict(batch)
+        flagged_before = int(flags_before[judged].sum())
         with java_errors(), net.lock:
             copy = net.java.clone()
             copy.setLearningRate(float(rate))
@@ -563,10 +572,6 @@ class BaseDetector:
         step_w = None if weights is None else np.repeat(weights[:, None], batch.x.shape[1], axis=1)
         history = work.fit(batch.x, targets, batch.mask, epochs=epochs, batch_size=batch_size, shuffle=True,
                            progress=self.progress, sample_weight=step_w)
-        if history.cancelled:
-            log.warning("%s.update: cancelled after %d of %d epochs; the detector keeps its network of before",
-                        type(self).__name__, history.epochs_completed, epochs)
-            return self
         with java_errors(), net.lock:   # the trained weights in a copy with the original settings (learning rate)
             updated = net.java.clone()
             updated.setParams(copy.params())
@@ -579,7 +584,8 @@ class BaseDetector:
             setattr(new, name, value)
         # PyOD's training scores were those of the network before the update
         new.decision_scores_ = new.labels_ = None
-        flagged_after = int(new.predict(batch)[judged].sum())
+        flags_after = new.predict(batch)
+        flagged_after = int(flags_after[judged].sum())
         new.updates_ = list(getattr(self, "updates_", None) or []) + [{
             "sequences": int(len(batch)), "epochs": int(history.epochs_completed), "learning_rate": float(rate),
             "loss_first": float(history.epoch_scores[0]) if len(history.epoch_scores) else None,
@@ -604,7 +610,7 @@ class BaseDetector:
                     "update again, with more epochs or a larger learning_rate"
             log.warning("%s.update: %d of the %d sequences it should find normal are still flagged (%d before)%s",
                         type(self).__name__, flagged_after, int(judged.sum()), flagged_before, advice)
-        return self
+        return flags_before, flags_after
 
     def _flagged_for_unknown_events(self, batch: SequenceBatch) -> int:
         """How many flagged sequences of ``batch`` an event outside the vocabulary decides (0 for a classifier)."""
