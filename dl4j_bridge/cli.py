@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import dataclasses
+import difflib
 import errno
 import json
 import logging
@@ -107,14 +108,43 @@ def _once(action_class):
     return Once
 
 
+#: Commands of the JVM launcher (build/install/dl4j-bridge/bin/dl4j-bridge), also named dl4j-bridge.
+_LAUNCHER_COMMANDS = ("serve", "predict", "info")
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with every option taken once (subcommand parsers are of this class too)."""
+    """argparse with every option taken once (subcommand parsers are of this class too), naming the option meant
+    by a mistyped one and the launcher for the launcher's commands."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.register("action", None, _once(argparse._StoreAction))
         self.register("action", "store", _once(argparse._StoreAction))
         self.register("action", "store_true", _once(argparse._StoreTrueAction))
+
+    def parse_args(self, args=None, namespace=None):
+        known, extras = self.parse_known_args(args, namespace)
+        if extras:   # argparse says "unrecognized arguments" with the top-level usage: the command's, and a guess
+            command = self._command_parser(getattr(known, "command", None)) or self
+            options = [o for action in command._actions for o in action.option_strings]
+            guesses = [g for e in extras if e.startswith("--")
+                       for g in difflib.get_close_matches(e.split("=", 1)[0], options, n=1, cutoff=0.6)]
+            command.error(f"unrecognized arguments: {' '.join(extras)}"
+                          + (f" (did you mean {', '.join(dict.fromkeys(guesses))}?)" if guesses else ""))
+        return known
+
+    def _command_parser(self, name):
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+                return action.choices[name]
+        return None
+
+    def error(self, message):
+        launcher = next((c for c in _LAUNCHER_COMMANDS if f"invalid choice: '{c}'" in message), None)
+        if launcher:
+            message += (f"; {launcher} is a command of the JVM launcher, also named dl4j-bridge: "
+                        f"build/install/dl4j-bridge/bin/dl4j-bridge {launcher} (README, 'Deploy on the JVM')")
+        super().error(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,10 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (train, score, evaluate, update):   # the JVM's limits, as start_jvm's arguments (fixed when it starts)
         jvm = command.add_argument_group("JVM", "memory and threads of the JVM this command starts (start_jvm's "
                                                 "arguments; the launcher takes JAVA_OPTS)")
-        jvm.add_argument("--heap", default=None, metavar="SIZE", help="Java heap, e.g. 4g (default 2g)")
-        jvm.add_argument("--max-physical-bytes", default=None, metavar="SIZE",
+        jvm.add_argument("--heap", type=_jvm_size("heap"), default=None, metavar="SIZE",
+                         help="Java heap, e.g. 4g (default 2g)")
+        jvm.add_argument("--max-physical-bytes", type=_jvm_size("max_physical_bytes"), default=None, metavar="SIZE",
                          help="bound on the process's resident memory, e.g. 8g (default: JavaCPP's, from the heap)")
-        jvm.add_argument("--threads", type=int, default=None, metavar="N",
+        jvm.add_argument("--threads", type=_positive_int, default=None, metavar="N",
                          help="ND4J's threads (OMP_NUM_THREADS; default: the environment's, else the cores)")
     for command in (doctor, train, score, evaluate, update):   # -v after the command too (`train -v` was refused)
         command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
@@ -722,6 +753,20 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
     return value
+
+
+def _jvm_size(name: str):
+    """argparse type of a JVM size flag (``heap``, ``max_physical_bytes``): the checks of ``start_jvm``, run before
+    the JVM starts and named by the flag (exit 2; a heap the JVM cannot reserve ended the process with exit 1, the
+    exit code of a score that flagged something)."""
+    def size(text: str) -> str:
+        from .session import jvm_size_problem
+
+        problem = jvm_size_problem(name, text)
+        if problem:
+            raise argparse.ArgumentTypeError(f"{text!r} {problem}")
+        return text
+    return size
 
 
 def _positive_finite(text: str) -> float:

@@ -133,6 +133,11 @@ class ModelFile:
     manifest: Optional[dict]
     _data: Dict[str, bytes] = dataclasses.field(default_factory=dict, repr=False)
 
+    def has(self, name: str) -> bool:
+        """Whether the zip holds an entry ``name``."""
+        with zipfile.ZipFile(self.path) as zf:
+            return name in zf.namelist()
+
     def text(self, name: str) -> Optional[str]:
         """The UTF-8 text of entry ``name``, or None when the zip has no such entry."""
         if name not in self._data:
@@ -167,6 +172,9 @@ def open_model(path: os.PathLike, *, trusted: bool = False) -> Iterator[ModelFil
         The manifest is of a newer format than this dl4j_bridge reads.
     """
     source = Path(path)
+    if source.is_dir():
+        raise IsADirectoryError(f"{source} is a directory, not a model file: give the .zip a detector or network "
+                                "was saved to")
     if not source.is_file():
         raise FileNotFoundError(f"no model file at {source}")
     private_dir = Path(tempfile.mkdtemp(prefix="dl4j_bridge-model-"))

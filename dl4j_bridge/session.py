@@ -181,24 +181,60 @@ def size_bytes(name: str, value) -> int:
     return int(match.group(1)) * _UNITS[match.group(2).lower()]
 
 
+#: The smallest bound on the process's resident memory that can work: the Python process with Deeplearning4j's
+#: JVM loaded is already about 120-135 MiB resident, so a smaller max_physical_bytes failed the first fit.
+_MIN_PHYSICAL_BYTES = 256 << 20
+
+
+def physical_memory_bytes() -> Optional[int]:
+    """This machine's physical memory in bytes, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def jvm_size_problem(name: str, value) -> Optional[str]:
+    """What is wrong with the JVM size setting ``name`` (``heap``, ``max_bytes``, ``max_physical_bytes``) set to
+    ``value``, as the end of a sentence naming it, or None when nothing is. Shared by :func:`start_jvm` and the
+    command line (which names its flags): a size the JVM cannot take ends the whole process (exit 1) before
+    Python can say anything."""
+    try:
+        size = size_bytes(name, value)
+    except JVMConfigurationError:
+        return "is not a size: give a number with a unit such as '4g', '512m' or '1024k' (a number alone is bytes)"
+    unit = re.sub(r"^[0-9]+", "", str(value))
+    alone = f" (a number alone is bytes: did you mean '{value}g'?)" if not unit else ""
+    if name == "heap" and size < _MIN_HEAP_BYTES:
+        return f"is too small for Deeplearning4j{alone}: give at least '64m' (default '2g')"
+    if name == "heap":
+        memory = physical_memory_bytes()
+        if memory and size > memory:
+            return (f"is more than this machine's memory ({memory / (1 << 30):.1f} GiB): the JVM could not "
+                    "reserve it, or would be killed when it grows; give a smaller heap (default '2g')")
+    if name == "max_bytes" and 0 < size < _MIN_HEAP_BYTES:   # 0: no limit
+        # JavaCPP retries every allocation over it after a garbage collection and a pause: a fit then crawled for
+        # minutes, deaf to Ctrl-C, instead of failing
+        return ("is too small: JavaCPP retries each allocation over it after a garbage collection and a pause, so "
+                f"a fit crawls for minutes instead of failing{alone}; give at least '64m' (default: the heap size), "
+                "or bound the process's memory with max_physical_bytes (0 turns the limit off)")
+    if name == "max_physical_bytes" and 0 < size < _MIN_PHYSICAL_BYTES:
+        return (f"is too small{alone}: the process with Deeplearning4j loaded is already about 130 MiB "
+                "resident; give at least '256m' (0 turns the limit off; default: JavaCPP's, from the heap)")
+    return None
+
+
 def _checked_arguments(classpath, heap, max_bytes, max_physical_bytes, threads, jvm_options):
     """The arguments of :func:`start_jvm` checked and normalised before anything starts: ``classpath`` as a
     tuple (a string is split at ``os.pathsep``, as Java reads one), ``jvm_options`` as a tuple."""
     if isinstance(classpath, (str, os.PathLike)):
         classpath = [entry for entry in str(classpath).split(os.pathsep) if entry]
-    if heap is not None and size_bytes("heap", heap) < _MIN_HEAP_BYTES:
-        raise JVMConfigurationError(f"heap={heap!r} is too small for Deeplearning4j: give at least '64m' "
-                                    "(default '2g')")
-    for name, value in (("max_bytes", max_bytes), ("max_physical_bytes", max_physical_bytes)):
+    for name, value in (("heap", heap), ("max_bytes", max_bytes), ("max_physical_bytes", max_physical_bytes)):
         if value is not None:
-            size_bytes(name, value)
-    if max_bytes is not None and 0 < size_bytes("max_bytes", max_bytes) < _MIN_HEAP_BYTES:   # 0: no limit
-        # JavaCPP retries every allocation over it after a garbage collection and a pause: a fit then crawled for
-        # minutes, deaf to Ctrl-C, instead of failing
-        raise JVMConfigurationError(f"max_bytes={max_bytes!r} is too small: JavaCPP retries each allocation over "
-                                    "it after a garbage collection and a pause, so a fit crawls for minutes instead "
-                                    "of failing; give at least '64m' (default: the heap size), or bound the "
-                                    "process's memory with max_physical_bytes (0 turns the limit off)")
+            size_bytes(name, value)   # not a size string: its own error (names the types accepted)
+            problem = jvm_size_problem(name, value)
+            if problem:
+                raise JVMConfigurationError(f"{name}={value!r} {problem}")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, numbers.Integral)
                                 or threads < 1):
         raise JVMConfigurationError(f"threads must be an integer >= 1, got {threads!r}")

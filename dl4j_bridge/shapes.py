@@ -26,7 +26,11 @@ def check_numeric(array, what: str) -> np.ndarray:
     try:
         a = np.asarray(array)
     except (TypeError, ValueError) as error:  # ragged nested lists
-        raise ShapeError(f"{what} must be a numeric array; numpy cannot make one of it ({error})") from None
+        ragged = "inhomogeneous" in str(error) or "sequence" in str(error)
+        raise ShapeError(f"{what} must be a numeric array; numpy cannot make one of it ({error})"
+                         + ("; sequences of different lengths: pad each at the end to the longest and pass a mask "
+                            "[batch, time] with 1 for real steps and 0 for padding (the ETL's SequenceBatch does "
+                            "both)" if ragged else "")) from None
     if a.dtype == bool or np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating):
         return a
     if a.dtype == object and a.size:   # numbers held as Python objects (a pandas Series of dtype object)

@@ -9,6 +9,7 @@ Scores are computed on the JVM by ``io.dl4jbridge.DetectorScoring``, the code a 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import inspect
 import json
 import logging
@@ -150,7 +151,13 @@ class BaseDetector:
                  lr_schedule: Optional[dict] = None, seed: int = 123, patience: int = 3,
                  validation_fraction: float = 0.1, threshold: str = "fixed", k: float = 3.0,
                  contamination: float = 0.01, threshold_value: Optional[float] = None, normalize: bool = True,
-                 progress: Optional[bool] = False):
+                 progress: Optional[bool] = False, **unknown):
+        if unknown:   # (Python said "BaseDetector.__init__() got an unexpected keyword argument", no list)
+            names = self._param_names()
+            guesses = {k: difflib.get_close_matches(k, names, n=1) for k in unknown}
+            raise TypeError(f"{type(self).__name__}() has no parameter "
+                            + ", ".join(repr(k) + (f" (did you mean {g[0]!r}?)" if g else "") for k, g in guesses.items())
+                            + f"; its parameters are: {', '.join(names)}")
         if threshold not in thresholds.METHODS:
             raise ValueError(f"threshold must be one of {thresholds.METHODS}, got {threshold!r}")
         if not _is_number(validation_fraction) or not 0 <= validation_fraction < 1:
@@ -336,7 +343,8 @@ class BaseDetector:
         names = []
         for cls in type(self).__mro__:
             if "__init__" in cls.__dict__:
-                names += [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "kwargs", "args")]
+                names += [p for p in inspect.signature(cls.__init__).parameters
+                          if p not in ("self", "kwargs", "args", "unknown")]
         return list(dict.fromkeys(names))
 
     # -- training -----------------------------------------------------------------------------

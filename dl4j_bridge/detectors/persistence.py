@@ -119,9 +119,12 @@ def read_document(path, *, trusted: bool = False) -> dict:
 def _document(model) -> dict:
     path = model.source
     text = model.text(DETECTOR_ENTRY)
-    if text is None:
+    if text is None and model.has("configuration.json") and model.has("coefficients.bin"):
         raise DetectorFileError(f"{path} holds no {DETECTOR_ENTRY}: it is a network, not a detector "
                                 "(load it with dl4j_bridge.Network.load)")
+    if text is None:   # a zip of another tool (only a network's entries make it a network)
+        raise DetectorFileError(f"{path} holds no {DETECTOR_ENTRY} and is not a Deeplearning4j network either: is "
+                                "this a detector saved by dl4j_bridge (detector.save or dl4j-bridge train)?")
     try:
         doc = json.loads(str(text))
     except RecursionError:   # (nested 100,000 deep, it was an "unexpected RecursionError", exit 4)

@@ -994,7 +994,9 @@ class TextReader(Reader):
             compiled = compile_regex(pattern, "regex", given=regex)
             headers = list(compiled.groupindex)
             if not headers:
-                raise EtlError("regex needs at least one named group")
+                raise EtlError(f"regex {regex!r} has no named group: name each field to read with (?<name>...) "
+                               "(Java's syntax; Python's (?P<name>...) works too), e.g. "
+                               "'(?<Date>\\S+) (?<Content>.*)'")
             if not pattern.startswith("^"):
                 pattern = "^(?:" + pattern + ")$"
         for name in headers:
@@ -1696,7 +1698,11 @@ class CsvReader(Reader):
         except StopIteration:
             return None
         except csv.Error as error:
-            raise BadRecordError(sink.source, 1, None, f"malformed CSV header: {_csv_error_message(error)}") from None
+            first = "".join(lines.recent).lstrip("\ufeff \t")
+            hint = ("; the line starts like a JSON object: is this JSON lines (read with kind \"jsonl\", a JsonLinesReader)?"
+                    if first.startswith("{") else "")
+            raise BadRecordError(sink.source, 1, None,
+                                 f"malformed CSV header: {_csv_error_message(error)}{hint}") from None
         if reader.line_num != 1:
             raise BadRecordError(sink.source, 1, None, "the CSV header must be one line (a quoted name spans "
                                  f"{reader.line_num} lines)")
