@@ -25,6 +25,7 @@ from ..etl import (Categorical, ChronologicalSplit, CsvReader, EtlError, Extract
                    JsonLinesReader, KeySplit, Label, Numeric, Pipeline, Port, SequenceBatch, Sessions, Template,
                    TextReader, Timestamp, Windows)
 from ..etl.readers import LINE_NUMBER
+from ..etl.templates import TemplateMiner
 from ..etl.pipeline import atomic_write_text
 from ..etl.transforms import STEP_LABEL, TEMPLATE_ID
 from .baselines import IsolationForestBaseline, PCABaseline
@@ -76,6 +77,8 @@ def load_config(path) -> dict:
     except ModuleNotFoundError:  # Python < 3.11
         import tomli as tomllib  # type: ignore[no-redef]
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory, not a config file: give the run's .toml file")
     if not path.is_file():
         raise FileNotFoundError(f"no config file at {path}")
     data = path.read_bytes()
@@ -88,7 +91,12 @@ def load_config(path) -> dict:
     try:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from error
+        twice = any(words in str(error) for words in ("Cannot overwrite", "Cannot declare", "Cannot mutate"))
+        single = re.search(r"^[ \t]*\[[ \t]*transforms[ \t]*\]", text, flags=re.MULTILINE)
+        hint = ("" if not twice else "; a table or key is given twice there" + (
+            ": each [[transforms]] table is written with double brackets, every time (a [transforms] with single "
+            "ones is one table, which a later [[transforms]] cannot extend)" if single else ""))
+        raise ConfigError(f"{path}: not valid TOML ({error}){hint}") from error
     config["_base"] = str(path.resolve().parent)
     return config
 
@@ -104,6 +112,10 @@ def _section(config: dict, name: str) -> dict:
     if name not in config or not isinstance(config[name], dict):
         raise ConfigError(f"the config needs a [{name}] table")
     return dict(config[name])
+
+
+#: The template miner's settings a template transform's table takes (TemplateMiner's parameters).
+MINER_KEYS = ("similarity_threshold", "depth", "max_children", "max_constant_values")
 
 
 def _parameters(cls, skip=()) -> list[str]:
@@ -270,6 +282,8 @@ def check_config(config: dict) -> None:
         raise ConfigError(f"[output] seed must be an integer from 0 to {2 ** 32 - 1} (the range of the baselines' "
                           f"scikit-learn; DL4J alone takes any: with [baselines] pca = false and isolation_forest = "
                           f"false), got {seed!r}")
+    if seed is not None and not 0 <= seed < 2 ** 63:   # DL4J's: a Java long >= 0 (else blamed on a detector)
+        raise ConfigError(f"[output] seed must be an integer from 0 to {2 ** 63 - 1}, got {seed!r}")
     detectors = _table(config, "detectors", {})
     for name, spec in detectors.items():
         if not isinstance(spec, dict):
@@ -490,7 +504,8 @@ def build_pipeline(config: dict) -> Pipeline:
         if kind not in _TRANSFORMS:
             raise ConfigError(f"[[transforms]] number {number}: kind must be one of {sorted(_TRANSFORMS)}, got {kind!r}")
         table = f"[[transforms]] number {number} ({kind})"
-        _check_keys(table, spec, ["kind", "column"] + _parameters(_TRANSFORMS[kind], skip=("column",)))
+        _check_keys(table, spec, ["kind", "column"] + _parameters(_TRANSFORMS[kind], skip=("column",))
+                    + (list(MINER_KEYS) if kind == "template" else []))
         column = spec.pop("column", None)
         if column is None:
             raise ConfigError(f"{table} needs a column")
@@ -498,8 +513,13 @@ def build_pipeline(config: dict) -> Pipeline:
             raise ConfigError(f"{table}: prefix must be an integer from 0 to 32 (the IPv4 network's bits; IPv6 "
                               f"addresses use 4 * prefix bits, at most 128), got {spec['prefix']!r}: with it every "
                               "IPv4 address reads as missing")
+        if kind == "template":   # the miner's settings, keys of the template's table
+            miner = {key: spec.pop(key) for key in MINER_KEYS if key in spec}
+            if miner:
+                spec["miner"] = _construct(table, TemplateMiner, **miner)
         transforms.append(_construct(table, _TRANSFORMS[kind], column, **spec))
         new = transforms[-1]
+        new.origin = table   # named by a failure when the ETL is fitted (not saved)
         earlier = next((n for n, t in enumerate(transforms[:-1], 1) if t.kind == kind and kind != "extract" and (
             kind in ("template", "label") or _feature_key(t) == _feature_key(new))), None)
         if earlier is not None:
@@ -726,9 +746,21 @@ def line_columns(pipeline: Pipeline, source, columns) -> dict:
     record), in one read of ``source``; None entries of ``columns`` are skipped. A JSON-lines or CSV field the
     model's reader does not map is read under its own name (path or header column). A field the input does not
     have is a :class:`ConfigError` listing the input's fields."""
-    wanted = [c for c in dict.fromkeys(columns) if c is not None]
-    if not wanted:
+    asked = [c for c in dict.fromkeys(columns) if c is not None]
+    if not asked:
         return {}
+    # a column an extract transform derives (e.g. the label's) is derived here too, from the field it reads
+    extracts = [t for t in pipeline.transforms if isinstance(t, Extract)]
+    derived = {t.into: t for t in extracts}
+    wanted, todo, followed = [], list(asked), set()
+    while todo:
+        column = todo.pop(0)
+        if column in derived and column not in pipeline.reader.fields:
+            if column not in followed:
+                followed.add(column)
+                todo.append(derived[column].column)
+        elif column not in wanted:
+            wanted.append(column)
     reader = copy.deepcopy(pipeline.reader)
     reader.quarantine = None   # the scoring read quarantined the bad lines already
     # and warned about them: this read of the same files does not warn again (it warned twice per file)
@@ -752,8 +784,11 @@ def line_columns(pipeline: Pipeline, source, columns) -> dict:
     for column in wanted:
         if column not in frame:
             raise ConfigError(_no_field(source, column, [c for c in frame.columns if c != LINE_NUMBER], mapped))
+    for transform in extracts:   # in the pipeline's order, as the ETL derives them (an extract of an extract too)
+        if transform.into not in frame and transform.column in frame:
+            frame[transform.into] = transform.derive(frame)[transform.into]
     lines = frame[LINE_NUMBER].astype(int)
-    return {column: dict(zip(lines, frame[column])) for column in wanted}
+    return {column: dict(zip(lines, frame[column])) for column in asked}
 
 
 def _no_field(source, column: str, available, mapped) -> str:
@@ -958,7 +993,7 @@ def train(config: dict) -> dict:
     report.text(f"Training: {len(train_batch)} sequences; test: {len(test_batch)} sequences "
                 + (f"({int((test_batch.labels > 0).sum())} holding an anomalous line)" if labelled else "(no labels)")
                 + f"; {train_batch.x.shape[1]} steps x {train_batch.x.shape[2]} features. Seed {seed}. "
-                + (TRUTHS if labelled else "") + test_part_text(test_batch, test_source is None))
+                + (TRUTHS + " " if labelled else "") + test_part_text(test_batch, test_source is None))
     report.text("Read: " + "; ".join(
         f"{part} {Path(c['source']).name}: {c['lines']} lines, {c['records']} records, {c['bad_lines']} bad"
         + (f" ({', '.join(f'{reason} {n}' for reason, n in c['bad_by_reason'].items())})" if c["bad_lines"] else "")
@@ -1145,9 +1180,17 @@ def training_check(name: str, det, fit_part: SequenceBatch) -> dict:
     if many:
         advice.append(f"it flags {flagged} of its own {n} training sequences ({flagged / n:.0%}), which it should "
                       "find normal")
-    if advice:
+    if advice and history.stopped_early:
+        # more epochs change nothing here: early stopping ended the training at epoch best + patience
+        warning = (f"[detectors.{name}] flags many of its own training sequences although early stopping ended its "
+                   f"training (epoch {out['epochs']}, best {out['best_epoch']}): " + "; and ".join(advice)
+                   + ": its validation part (the last validation_fraction of the training sequences) may be unlike "
+                   f"the rest; raise [detectors.{name}] patience (now {det.patience}) or set validation_fraction = 0, "
+                   "or use a larger top_g")   # (only "many" can be said then: a next-event detector)
+    elif advice:
         warning = (f"[detectors.{name}] may be under-trained: " + "; and ".join(advice) + f": raise "
                    f"[detectors.{name}] epochs (now {det.epochs})" + (" or learning_rate" if many else ""))
+    if advice:
         log.warning("%s", warning)
         text += " **" + warning + ".**"
     out["text"] = text

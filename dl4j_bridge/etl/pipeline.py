@@ -213,9 +213,12 @@ class Pipeline:
             n_train = self._fit_pass(source, state)
         self._check_typed_fields()   # the fields of a CSV header or of JSON keys are known now
         if n_train == 0:
+            quarantine = getattr(self.reader, "quarantine", None)
+            why = (f"the rejected lines, each with its reason, are in {quarantine}"
+                   if getattr(self.reader, "mode", None) == "lenient" and quarantine is not None
+                   else "or read it with mode='lenient' and a quarantine file to see why lines were rejected")
             raise EtlError(f"no training records in {self.reader.report.source} ({self._report_summary()}): "
-                           "check the reader's format / fields against the data, or read it with mode='lenient' "
-                           "and a quarantine file to see why lines were rejected")
+                           f"check the reader's format / fields against the data; {why}")
         for transform in self.transforms:
             if not transform.fitted:
                 transform.finish()
@@ -451,7 +454,9 @@ class Pipeline:
         out = by_record.copy()
         seen = state.key_is_test
         for i, key in enumerate(keys):
-            if key is None:
+            if key is None or key is pd.NA or (isinstance(key, float) and key != key):
+                # no key (an extract that did not match gives NaN): in no session, so split at the record boundary
+                # (NaN found itself in the dict: every keyless record took the first one's part)
                 continue
             decided = seen.get(key)
             if decided is None:

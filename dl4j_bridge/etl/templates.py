@@ -40,6 +40,7 @@ each distinct message shape is masked and matched once.
 from __future__ import annotations
 
 import logging
+import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -158,6 +159,10 @@ class TemplateMiner:
         Drain's maximum children per tree node.
     split_after : str
         Punctuation characters after which tokens are split.
+    max_constant_values : int
+        A wildcard position whose values are plain words taking at most this many distinct values is kept as
+        constant words and splits the template (``VM Paused`` / ``VM Resumed``); 0 or 1 never splits. Raise it
+        when state words that matter (``FAILED``, ``Stopped``) are merged into one template with normal ones.
 
     Attributes
     ----------
@@ -169,6 +174,14 @@ class TemplateMiner:
                  similarity_threshold: float = 0.5, depth: int = 4, max_children: int = 100,
                  split_after: str = _DEFAULT_SPLIT_AFTER, max_constant_values: int = 3,
                  digits_to_zero: bool = True, memo_size: int = 1_000_000):
+        for name, value, low in (("depth", depth, 3), ("max_children", max_children, 1),
+                                 ("max_constant_values", max_constant_values, 0)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        if isinstance(similarity_threshold, bool) or not isinstance(similarity_threshold, numbers.Real) \
+                or not 0.0 <= similarity_threshold <= 1.0:
+            raise ValueError(f"similarity_threshold must be a number from 0 to 1 (the share of equal tokens that "
+                             f"joins a message to a template), got {similarity_threshold!r}")
         self.masking = tuple(masking)
         self.similarity_threshold = float(similarity_threshold)
         self.depth = int(depth)

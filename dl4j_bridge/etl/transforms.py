@@ -734,7 +734,8 @@ class Timestamp(Transform):
         error, naming an example; some unparsable times are a warning (they take the previous time)."""
         counts, example = self._counts, self._example
         if counts["present"] and counts["unparsable"] == counts["present"]:
-            raise EtlError(f"Timestamp({self.columns}): the {self._how()} parses none of the {counts['present']} "
+            where = getattr(self, "origin", None) or f"Timestamp({self.columns})"   # run.toml: its table
+            raise EtlError(f"{where}: the {self._how()} parses none of the {counts['present']} "
                            f"training times, e.g. {example[1]!r} (line {example[0]}), so every time feature would be "
                            "a constant: give the format of these times (strftime codes, e.g. '%y%m%d %H%M%S' for "
                            f"'081109 203615'){self._year_note(example[1])}")

@@ -55,7 +55,9 @@ def config(tmp_path, text: str):
                                                            r"keys are \['log_format', 'regex'"),
     ('column = "message"', 'column = "message"\nmin_sim = 0.5', r"\[\[transforms\]\] number 1 \(template\): unknown "
                                                                r"key 'min_sim'; the accepted keys are \['kind', "
-                                                               r"'column', 'onehot', 'missing', 'message_lines'\]"),
+                                                               r"'column', 'onehot', 'missing', 'message_lines', "
+                                                               r"'similarity_threshold', 'depth', 'max_children', "
+                                                               r"'max_constant_values'\]"),
     ('test_fraction = 0.25', 'test_fractoin = 0.25', r"\[split\] \(kind 'chronological'\): unknown key "
                                                      r"'test_fractoin'; the accepted keys are \['test_fraction'\]"),
     ('kind = "chronological"', 'kind = "chrono"', r"\[split\] kind must be one of \['chronological', 'key'\], got "
@@ -393,8 +395,8 @@ def test_without_the_check_the_quarantine_would_empty_the_log(tmp_path):
     # one-hot ("service=ssh") and index ("service") features of one column do not clash
     ('[sequence]', '[[transforms]]\nkind = "categorical"\ncolumn = "service"\n[[transforms]]\nkind = "categorical"\n'
                    'column = "service"\nencoding = "index"\n[sequence]'),
-    # with both baselines off DL4J takes any seed
-    ('seed = 3', 'seed = -1\n[baselines]\npca = false\nisolation_forest = false'),
+    # with both baselines off DL4J takes any seed from 0 to 2**63 - 1 (a Java long >= 0)
+    ('seed = 3', 'seed = 1099511627776\n[baselines]\npca = false\nisolation_forest = false'),
     ('[detectors.ne]', '[detectors."Modèle 2"]'),
 ])
 def test_configs_the_new_checks_must_not_refuse(tmp_path, old, new):
