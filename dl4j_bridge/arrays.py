@@ -15,6 +15,7 @@ import numpy as np
 from . import shapes
 from .errors import ShapeError
 from .javaerrors import java_call
+from . import session
 from .session import require_jvm
 
 _bridge = None
@@ -27,6 +28,7 @@ def _java():
         import jpype
 
         _bridge = jpype.JClass("io.dl4jbridge.ArrayBridge")
+        session.nd4j_in_use()
     return _bridge
 
 

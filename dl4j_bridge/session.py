@@ -595,15 +595,37 @@ def calling_java() -> Iterator[None]:
             _busy_threads.discard(thread)
 
 
+#: Whether ND4J has been used in this process (set by the first array crossing): only then has a thread
+#: workspaces to free when it ends (freeing them first would load ND4J's backend in a thread about to end).
+_nd4j_used = False
+
+
+def nd4j_in_use() -> None:
+    """Called once ND4J is in use in this process (see :class:`_ThreadAttachment`)."""
+    global _nd4j_used
+    _nd4j_used = True
+
+
 class _ThreadAttachment:
     """Held in a thread-local of every non-main Python thread that calls Java: when the thread ends, Python
-    drops it in that same thread, and it detaches the thread from the JVM (JPype attaches threads on their
-    first Java call and never detaches them, so each short-lived thread would leave a Java thread behind)."""
+    drops it in that same thread, and it frees the thread's ND4J workspaces and detaches the thread from the JVM
+    (JPype attaches threads on their first Java call and never detaches them, so each short-lived thread would
+    leave a Java thread behind; and ND4J keeps each thread's workspaces, the working memory of its forward passes
+    and fits, for as long as the JVM runs: a thread per request or a new pool per notebook cell left about 3 MiB
+    of native memory per thread, without bound)."""
 
     detach = None
 
     def __del__(self):
         if _running is not None and _forked_from is None and self.detach is not None:
+            if _nd4j_used:
+                try:
+                    import jpype
+
+                    jpype.JClass("org.nd4j.linalg.factory.Nd4j").getWorkspaceManager() \
+                        .destroyAllWorkspacesForCurrentThread()
+                except Exception:  # noqa: BLE001 - nothing to report to in a thread that is ending
+                    pass
             try:
                 self.detach()
             except Exception:  # pragma: no cover - JPype documents detach as unable to fail

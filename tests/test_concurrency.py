@@ -182,6 +182,32 @@ def test_short_lived_threads_leave_no_java_threads_behind(models):
     assert after <= before + 2, f"Java threads: {before} before, {after} after 44 Python threads called Java"
 
 
+def test_short_lived_threads_leave_no_nd4j_workspaces_behind(models):
+    # each thread that ended kept its ND4J workspaces (the working memory of its forward pass) for as long as the
+    # JVM ran: a thread per request, or a new pool per notebook cell, grew native memory by MiBs per thread
+    import jpype
+
+    net = models["net"]
+    x = np.repeat(models["xs"][2], 64 // len(models["xs"][2]) + 1, axis=0)[:64]   # a batch whose workspaces count
+    manager = jpype.JClass("org.nd4j.linalg.factory.Nd4j").getMemoryManager()
+
+    def native() -> int:
+        return int(manager.allocatedMemory(jpype.JInt(0))) + int(jpype.JClass("org.bytedeco.javacpp.Pointer").totalBytes())
+
+    def one_thread():
+        t = threading.Thread(target=net.predict_proba, args=(x,))
+        t.start()
+        t.join()
+
+    one_thread()   # this test's own first thread, and anything the first calls load
+    before = native()
+    for _ in range(30):
+        one_thread()
+    grown = native() - before
+    # one forward pass's workspaces of this batch: about 100 KiB, kept 30 times about 3 MiB
+    assert grown < 512 << 10, f"ND4J native memory grew by {grown} bytes over 30 short-lived threads"
+
+
 def test_spawn_process_pool_scores_like_in_process(models):
     import scoring_worker
 

@@ -1,6 +1,8 @@
 package io.dl4jbridge;
 
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +15,9 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 public class CpuBuildTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();   // deleted after each test (a createTempDirectory was not)
+
     @Test
     public void avx2OnlyWhenEveryHaswellFlagIsThere() {
         Set<String> haswell = new HashSet<>(CpuBuild.AVX2_FLAGS);
@@ -25,7 +30,7 @@ public class CpuBuildTest {
 
     @Test
     public void readsTheFirstFlagsLineAndToleratesMissingFiles() throws Exception {
-        Path dir = Files.createTempDirectory("cpuinfo");
+        Path dir = tmp.newFolder("cpuinfo").toPath();
         Path info = dir.resolve("cpuinfo");
         Files.write(info, ("processor\t: 0\nflags\t\t: fpu avx avx2 fma f16c bmi1 bmi2 movbe popcnt\n\n"
                 + "processor\t: 1\nflags\t\t: fpu\n").getBytes(StandardCharsets.UTF_8));
