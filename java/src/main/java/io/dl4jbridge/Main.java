@@ -2,6 +2,7 @@ package io.dl4jbridge;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.File;
@@ -117,7 +118,10 @@ public final class Main {
         return text.toString();
     }
 
-    /** Restores a ModelSerializer zip and writes its outputs for a .npy input in NCW layout. */
+    /**
+     * Restores a ModelSerializer zip and writes its outputs for a .npy input in NCW layout, on features scaled by
+     * the zip's normalizer (normalizer.bin) when it has one, as Python's {@code Network.predict_proba}.
+     */
     private static int predict(String[] args) throws java.io.IOException {
         args = checkArgs(args, "predict", java.util.Arrays.asList("--model", "--input", "--output", "--mask"),
                 java.util.Collections.singletonList("--trusted"));
@@ -125,12 +129,25 @@ public final class Main {
         String input = option(args, "--input", true);
         String output = option(args, "--output", true);
         String mask = option(args, "--mask", false);
-        MultiLayerNetwork net = ModelCheck.read(existing(model).toPath(), ScoreCommand.flag(args, "--trusted")).network(false);
+        boolean trusted = ScoreCommand.flag(args, "--trusted");
+        CheckedModel checked = ModelCheck.read(existing(model).toPath(), trusted);
+        MultiLayerNetwork net = checked.network(false);
+        DataNormalization normalizer = normalizer(checked, trusted);
         INDArray x = Nd4j.createFromNpyFile(existing(input));
         INDArray m = mask == null ? null : Nd4j.createFromNpyFile(existing(mask));
-        INDArray y = Predictor.predict(net, x, m, 4096);
+        INDArray y = Predictor.predict(net, normalizer, x, m, 4096);
         writeNpyAtomically(y.dup('c'), new File(output));
         return 0;
+    }
+
+    /** The zip's normalizer or null; one DL4J cannot restore is a model error (exit 3) naming the file. */
+    private static DataNormalization normalizer(CheckedModel model, boolean trusted) throws java.io.IOException {
+        try {
+            return model.normalizer(trusted);
+        } catch (RuntimeException e) {
+            throw new java.io.IOException(model.source + ": normalizer.bin cannot be restored: " + e.getMessage() + " ("
+                    + ModelCheck.DAMAGE_HINT + ")", e);
+        }
     }
 
     /**
