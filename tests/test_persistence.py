@@ -243,6 +243,39 @@ def test_the_launcher_applies_the_saved_normalizer_as_python_does(burst_data, di
     assert np.abs(java_out - loaded.predict_proba(X, mask)).max() > 1e-3
 
 
+def test_the_launcher_refuses_a_mask_or_x_that_python_refuses(trained, burst_data, dist, tmp_path):
+    """They were accepted and ignored (a bad mask), or failed with a raw Java exception, exit 4 (a bad x)."""
+    X, _ = burst_data
+    model = trained.save(tmp_path / "m.zip")
+    x = np.ascontiguousarray(X[:2, :7].transpose(0, 2, 1))   # [2, 3, 7]
+    np.save(tmp_path / "x.npy", x)
+    run = [str(dist / "bin" / "dl4j-bridge"), "predict", "--model", str(model), "--output", str(tmp_path / "y.npy")]
+
+    def refused(x_path, mask=None):
+        extra = [] if mask is None else ["--mask", str(tmp_path / "m.npy")]
+        if mask is not None:
+            np.save(tmp_path / "m.npy", mask)
+        proc = subprocess.run(run + ["--input", str(x_path)] + extra, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 3, proc.stderr[-3000:]
+        assert "Exception" not in proc.stderr, proc.stderr
+        return proc.stderr
+
+    for mask, got in [(np.ones((2, 5), np.float32), "got [2, 5]"), (np.ones((3, 7), np.float32), "got [3, 7]"),
+                      (np.full((2, 7), 5.0, np.float32), "got 5.0 at [batch 0, step 0]")]:
+        with pytest.raises(db.ShapeError):
+            trained.predict_proba(X[:2, :7], mask)
+        err = refused(tmp_path / "x.npy", mask)
+        assert f"{tmp_path / 'm.npy'}: mask must be [batch, time] = [2, 7] of 0/1, {got}" in err
+    np.save(tmp_path / "python.npy", X[:2, :7])   # [2, 7, 3]: Python's layout
+    err = refused(tmp_path / "python.npy")
+    assert f"{tmp_path / 'python.npy'}: x must be [batch, features, time] = [batch, 3, time]" in err
+    assert "got [2, 7, 3]" in err and "transpose" in err
+    np.save(tmp_path / "flat.npy", x[0])
+    assert "got [3, 7] (rank 2)" in refused(tmp_path / "flat.npy")
+    (tmp_path / "app.jsonl").write_text('{"msg": "login failed"}\n')
+    assert f"{tmp_path / 'app.jsonl'} is not a .npy file (" in refused(tmp_path / "app.jsonl")
+
+
 def test_the_launchers_predict_output_is_replaced_whole_or_left_alone(trained, burst_data, dist, tmp_path):
     """It was written in place: a failed write destroyed the old file and left half of the new one."""
     X, _ = burst_data

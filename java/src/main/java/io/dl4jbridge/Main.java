@@ -133,8 +133,8 @@ public final class Main {
         CheckedModel checked = ModelCheck.read(existing(model).toPath(), trusted);
         MultiLayerNetwork net = checked.network(false);
         DataNormalization normalizer = normalizer(checked, trusted);
-        INDArray x = Nd4j.createFromNpyFile(existing(input));
-        INDArray m = mask == null ? null : Nd4j.createFromNpyFile(existing(mask));
+        INDArray x = PredictInputs.features(existing(input), net.layerInputSize(0));
+        INDArray m = mask == null ? null : PredictInputs.mask(existing(mask), x.shape());
         INDArray y = Predictor.predict(net, normalizer, x, m, 4096);
         writeNpyAtomically(y.dup('c'), new File(output));
         return 0;

@@ -91,4 +91,61 @@ public class PredictCommandTest {
         y = Nd4j.createFromNpyFile(new File(tmp.getRoot(), "y.npy"));
         assertTrue("float64 x: max difference " + y.sub(expected).amaxNumber(), y.equalsWithEps(expected, 1e-6));
     }
+
+    @Test
+    public void aMaskThatDoesNotFitXIsRefusedNamingItsFileAndTheExpectedShape() throws Exception {
+        File model = model(null);
+        File x = npy("x.npy", new TestData(2, 7, 3).x);
+        INDArray front = Nd4j.ones(DataType.FLOAT, 2, 7);
+        front.putScalar(0, 0, 0.0);
+        Object[][] cases = {
+            {Nd4j.ones(DataType.FLOAT, 2, 5), "got [2, 5]"},
+            {Nd4j.ones(DataType.FLOAT, 3, 7), "got [3, 7]"},
+            {Nd4j.ones(DataType.FLOAT, 2, 7, 1), "got [2, 7, 1]"},
+            {Nd4j.ones(DataType.FLOAT, 2, 7).muli(5.0), "got 5.0 at [batch 0, step 0]"},
+            {front, "padding before a real step"},
+        };
+        for (Object[] c : cases) {
+            File mask = npy("m.npy", (INDArray) c[0]);
+            Run run = predict(model, x, mask);
+            assertEquals(c[1] + ": " + run.err, 3, run.code);
+            assertTrue(run.err, run.err.contains(mask.getPath() + ": mask "));
+            assertTrue(run.err, run.err.contains((String) c[1]));
+            if (!"padding before a real step".equals(c[1])) {
+                assertTrue(run.err, run.err.contains("mask must be [batch, time] = [2, 7] of 0/1"));
+            }
+        }
+    }
+
+    @Test
+    public void xOfTheWrongLayoutOrNotNpyIsRefusedNamingItsFileAndTheExpectedLayout() throws Exception {
+        File model = model(null);
+        INDArray good = new TestData(2, 54, 3).x;   // [2, 3, 54]
+        Run run = predict(model, npy("python.npy", good.permute(0, 2, 1).dup('c')), null);   // [2, 54, 3]
+        assertEquals(run.err, 3, run.code);
+        assertTrue(run.err, run.err.contains("python.npy: x must be [batch, features, time] = [batch, 3, time]"));
+        assertTrue(run.err, run.err.contains("got [2, 54, 3]") && run.err.contains("transpose"));
+
+        run = predict(model, npy("wide.npy", Nd4j.ones(DataType.FLOAT, 2, 7, 54)), null);
+        assertEquals(run.err, 3, run.code);
+        assertTrue(run.err, run.err.contains("wide.npy: x must be [batch, features, time] = [batch, 3, time]"));
+        assertTrue(run.err, run.err.contains("got [2, 7, 54]") && run.err.contains("takes 3 features"));
+
+        run = predict(model, npy("flat.npy", Nd4j.ones(DataType.FLOAT, 54, 3)), null);
+        assertEquals(run.err, 3, run.code);
+        assertTrue(run.err, run.err.contains("flat.npy: x must be [batch, features, time]")
+                && run.err.contains("got [54, 3] (rank 2)"));
+
+        File log = new File(tmp.getRoot(), "app.jsonl");
+        Files.write(log.toPath(), "{\"msg\": \"login failed\"}\n".getBytes(StandardCharsets.UTF_8));
+        run = predict(model, log, null);
+        assertEquals(run.err, 3, run.code);
+        assertTrue(run.err, run.err.contains(log.getPath() + " is not a .npy file ("));
+        run = predict(model, npy("x.npy", good), log);
+        assertEquals(run.err, 3, run.code);
+        assertTrue(run.err, run.err.contains(log.getPath() + " is not a .npy file ("));
+        for (Run r : new Run[]{run}) {
+            assertTrue(r.err, !r.err.contains("Exception"));
+        }
+    }
 }
