@@ -74,24 +74,52 @@ final class PredictInputs {
         return m.dataType() == DataType.FLOAT ? m : m.castTo(DataType.FLOAT);
     }
 
-    /** A .npy file's array; anything else is refused naming the file. */
+    /**
+     * A .npy file's array. Refused naming the file: anything else, and what ND4J would misread (a Fortran-ordered
+     * array: its values in the wrong places) or die on (big-endian: the JVM aborts), or not read as numbers.
+     */
     private static INDArray read(File file) throws IOException {
-        byte[] head = new byte[NPY_MAGIC.length];
-        int n = 0;
-        try (java.io.InputStream in = Files.newInputStream(file.toPath())) {
-            for (int got = 0; got >= 0 && n < head.length; got = in.read(head, n, head.length - n)) {
-                n += got;
-            }
+        String header = header(file);
+        java.util.regex.Matcher descr = java.util.regex.Pattern.compile("'descr':\\s*'([^']*)'").matcher(header);
+        if (!descr.find() || !descr.group(1).matches("[<|]?[fiub][0-9]+")) {
+            throw new IOException(file + " holds " + (descr.find(0) ? "dtype '" + descr.group(1) + "'" : "no dtype")
+                    + ": save a little-endian float32 array (numpy: np.save(path, x.astype('<f4')))");
         }
-        if (n < head.length || !Arrays.equals(head, NPY_MAGIC)) {
-            throw new IOException(file + " is not a .npy file (it does not start with \\x93NUMPY): save arrays with "
-                    + "numpy.save");
+        if (header.matches("(?s).*'fortran_order':\\s*True.*")) {
+            throw new IOException(file + " holds a Fortran-ordered array, which ND4J would misread: save a C-ordered one "
+                    + "(numpy: np.save(path, np.ascontiguousarray(x)))");
         }
         try {
             return Nd4j.createFromNpyFile(file);
         } catch (RuntimeException e) {
             throw new IOException(file + " is not a .npy file ND4J reads (" + e.getMessage() + "): save a float32 "
                     + "array with numpy.save", e);
+        }
+    }
+
+    /** The header dictionary of a .npy file (format 1, 2 or 3); anything else is refused naming the file. */
+    private static String header(File file) throws IOException {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+                Files.newInputStream(file.toPath())))) {
+            byte[] magic = new byte[NPY_MAGIC.length + 2];
+            in.readFully(magic);
+            if (!Arrays.equals(Arrays.copyOf(magic, NPY_MAGIC.length), NPY_MAGIC)) {
+                throw new IOException(file + " is not a .npy file (it does not start with \\x93NUMPY): save arrays "
+                        + "with numpy.save");
+            }
+            int major = magic[NPY_MAGIC.length];
+            long length = major == 1 ? Short.toUnsignedInt(Short.reverseBytes(in.readShort()))
+                    : Integer.toUnsignedLong(Integer.reverseBytes(in.readInt()));
+            if (major < 1 || major > 3 || length > 1 << 20) {
+                throw new IOException(file + " is not a .npy file ND4J reads (format version " + major + ", header of "
+                        + length + " bytes): save it with numpy.save");
+            }
+            byte[] text = new byte[(int) length];
+            in.readFully(text);
+            return new String(text, java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (java.io.EOFException e) {
+            throw new IOException(file + " is not a .npy file (it is shorter than a .npy header): save arrays with "
+                    + "numpy.save", e);
         }
     }
 }

@@ -148,4 +148,48 @@ public class PredictCommandTest {
             assertTrue(r.err, !r.err.contains("Exception"));
         }
     }
+
+    /** A version 1.0 .npy file of {@code header} and {@code data}, as numpy writes one. */
+    private File rawNpy(String name, String header, java.nio.ByteBuffer data) throws Exception {
+        StringBuilder text = new StringBuilder(header);
+        while ((10 + text.length() + 1) % 64 != 0) {
+            text.append(' ');
+        }
+        text.append('\n');
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[]{(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) text.length(), 0});
+        out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+        out.write(data.array());
+        File file = new File(tmp.getRoot(), name);
+        Files.write(file.toPath(), out.toByteArray());
+        return file;
+    }
+
+    @Test
+    public void aNpyFileNd4jWouldMisreadOrAbortOnIsRefused() throws Exception {
+        File model = model(null);
+        float[] values = new TestData(1, 4, 5).x.data().asFloat();   // [1, 3, 4]
+        java.nio.ByteBuffer little = java.nio.ByteBuffer.allocate(4 * values.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.nio.ByteBuffer big = java.nio.ByteBuffer.allocate(4 * values.length).order(java.nio.ByteOrder.BIG_ENDIAN);
+        for (float v : values) {
+            little.putFloat(v);
+            big.putFloat(v);
+        }
+        Run run = predict(model, rawNpy("fortran.npy", "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 3, 4), }",
+                little), null);
+        assertEquals(run.err, 3, run.code);
+        assertTrue(run.err, run.err.contains("fortran.npy holds a Fortran-ordered array"));
+        run = predict(model, rawNpy("big.npy", "{'descr': '>f4', 'fortran_order': False, 'shape': (1, 3, 4), }", big),
+                null);   // ND4J's reader aborts the JVM on it
+        assertEquals(run.err, 3, run.code);
+        assertTrue(run.err, run.err.contains("big.npy holds dtype '>f4': save a little-endian float32 array"));
+        run = predict(model, rawNpy("c.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 4), }", little),
+                null);
+        assertEquals(run.err, 0, run.code);
+        File tiny = new File(tmp.getRoot(), "tiny.npy");
+        Files.write(tiny.toPath(), new byte[]{(byte) 0x93, 'N'});
+        run = predict(model, tiny, null);
+        assertEquals(run.err, 3, run.code);
+        assertTrue(run.err, run.err.contains("tiny.npy is not a .npy file ("));
+    }
 }
