@@ -67,7 +67,7 @@ public final class Main {
                 case "serve":
                     return ScoreCommand.serve(args);
                 default:
-                    System.err.println("unknown command '" + args[0] + "'\n" + usage());
+                    System.err.println("dl4j-bridge: " + unknownCommand(args[0]) + "\n" + usage());
                     return EXIT_USAGE;
             }
         } catch (UsageException e) {
@@ -96,6 +96,21 @@ public final class Main {
             System.err.println("dl4j-bridge: " + describe(e));
             return EXIT_FAILURE;
         }
+    }
+
+    /** The launcher's commands, in the order of its usage. */
+    static final java.util.List<String> COMMANDS = java.util.Arrays.asList("info", "predict", "score", "serve");
+    /** Commands of Python's {@code dl4j-bridge} (the pip package) that the launcher does not have. */
+    static final java.util.List<String> PYTHON_COMMANDS = java.util.Arrays.asList("train", "evaluate", "update", "doctor");
+
+    /** Says so, and for a command of Python's {@code dl4j-bridge}, where to run it. */
+    static String unknownCommand(String command) {
+        String message = "unknown command '" + command + "'";
+        if (PYTHON_COMMANDS.contains(command)) {
+            message += ": it is a command of the Python dl4j-bridge (the pip package): run 'dl4j-bridge " + command
+                    + " ...' (or 'python -m dl4j_bridge " + command + " ...') where it is installed";
+        }
+        return message + "; the launcher's commands are " + String.join(", ", COMMANDS);
     }
 
     /**
