@@ -325,7 +325,8 @@ public final class Main {
     static String usage() {
         return "usage: dl4j-bridge info\n"
                 + "       dl4j-bridge predict --model MODEL.zip --input X.npy --output Y.npy [--mask MASK.npy] [--trusted]\n"
-                + "         X is float32 [batch, features, time]; Y is [batch, classes, time]\n"
+                + "         X is float32 [batch, features, time] (features = the network's nIn), scaled by the model's\n"
+                + "         normalizer.bin if it has one; MASK is [batch, time] of 0/1; Y is [batch, classes, time]\n"
                 + ScoreCommand.USAGE
                 + "exit codes: 0 ok (score: nothing flagged), 1 score flagged something, 2 usage, 3 input or model error,"
                 + " 4 other failure (score: the rows could not be written), 141 score's output pipe closed by its reader"
