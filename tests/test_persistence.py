@@ -216,6 +216,66 @@ def test_the_launcher_predicts_like_python(trained, burst_data, dist, tmp_path):
     assert np.abs(java_out - trained.predict_proba(X, mask)).max() <= 1e-6
 
 
+def test_the_launcher_applies_the_saved_normalizer_as_python_does(burst_data, dist, tmp_path):
+    """It ignored normalizer.bin: outputs differed from Network.load(path).predict_proba(X), silently."""
+    X, Y = burst_data
+    X = X * 5.0 + 2.0   # far from mean 0, std 1: the normalizer matters
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2, hidden_sizes=(12,), learning_rate=0.05))
+    net.fit(X, Y, epochs=1, batch_size=64, progress=False, fit_normalizer=True)
+    model = net.save(tmp_path / "m.zip")
+    loaded = db.Network.load(model)
+    assert loaded.normalizer is not None
+    mask = np.ones(X.shape[:2], np.float32)
+    mask[::2, 7:] = 0
+    np.save(tmp_path / "mask.npy", mask)
+    run = [str(dist / "bin" / "dl4j-bridge"), "predict", "--model", str(model), "--output", str(tmp_path / "y.npy")]
+    for dtype in (np.float32, np.float64):   # float64 is converted, as Python converts it
+        np.save(tmp_path / "x.npy", np.ascontiguousarray(X.transpose(0, 2, 1)).astype(dtype))
+        for with_mask in (False, True):
+            extra = ["--mask", str(tmp_path / "mask.npy")] if with_mask else []
+            proc = subprocess.run(run + ["--input", str(tmp_path / "x.npy")] + extra, capture_output=True, text=True,
+                                  timeout=300)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            java_out = np.load(tmp_path / "y.npy").transpose(0, 2, 1)
+            python_out = loaded.predict_proba(X, mask if with_mask else None)
+            assert np.abs(java_out - python_out).max() <= 1e-6, (dtype, with_mask)
+    loaded.normalizer = None   # the test means something: without it the outputs differ
+    assert np.abs(java_out - loaded.predict_proba(X, mask)).max() > 1e-3
+
+
+def test_the_launcher_refuses_a_mask_or_x_that_python_refuses(trained, burst_data, dist, tmp_path):
+    """They were accepted and ignored (a bad mask), or failed with a raw Java exception, exit 4 (a bad x)."""
+    X, _ = burst_data
+    model = trained.save(tmp_path / "m.zip")
+    x = np.ascontiguousarray(X[:2, :7].transpose(0, 2, 1))   # [2, 3, 7]
+    np.save(tmp_path / "x.npy", x)
+    run = [str(dist / "bin" / "dl4j-bridge"), "predict", "--model", str(model), "--output", str(tmp_path / "y.npy")]
+
+    def refused(x_path, mask=None):
+        extra = [] if mask is None else ["--mask", str(tmp_path / "m.npy")]
+        if mask is not None:
+            np.save(tmp_path / "m.npy", mask)
+        proc = subprocess.run(run + ["--input", str(x_path)] + extra, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 3, proc.stderr[-3000:]
+        assert "Exception" not in proc.stderr, proc.stderr
+        return proc.stderr
+
+    for mask, got in [(np.ones((2, 5), np.float32), "got [2, 5]"), (np.ones((3, 7), np.float32), "got [3, 7]"),
+                      (np.full((2, 7), 5.0, np.float32), "got 5.0 at [batch 0, step 0]")]:
+        with pytest.raises(db.ShapeError):
+            trained.predict_proba(X[:2, :7], mask)
+        err = refused(tmp_path / "x.npy", mask)
+        assert f"{tmp_path / 'm.npy'}: mask must be [batch, time] = [2, 7] of 0/1, {got}" in err
+    np.save(tmp_path / "python.npy", X[:2, :7])   # [2, 7, 3]: Python's layout
+    err = refused(tmp_path / "python.npy")
+    assert f"{tmp_path / 'python.npy'}: x must be [batch, features, time] = [batch, 3, time]" in err
+    assert "got [2, 7, 3]" in err and "transpose" in err
+    np.save(tmp_path / "flat.npy", x[0])
+    assert "got [3, 7] (rank 2)" in refused(tmp_path / "flat.npy")
+    (tmp_path / "app.jsonl").write_text('{"msg": "login failed"}\n')
+    assert f"{tmp_path / 'app.jsonl'} is not a .npy file (" in refused(tmp_path / "app.jsonl")
+
+
 def test_the_launchers_predict_output_is_replaced_whole_or_left_alone(trained, burst_data, dist, tmp_path):
     """It was written in place: a failed write destroyed the old file and left half of the new one."""
     X, _ = burst_data

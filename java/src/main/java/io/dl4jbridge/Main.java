@@ -2,6 +2,7 @@ package io.dl4jbridge;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.File;
@@ -66,7 +67,7 @@ public final class Main {
                 case "serve":
                     return ScoreCommand.serve(args);
                 default:
-                    System.err.println("unknown command '" + args[0] + "'\n" + usage());
+                    System.err.println("dl4j-bridge: " + unknownCommand(args[0]) + "\n" + usage());
                     return EXIT_USAGE;
             }
         } catch (UsageException e) {
@@ -97,6 +98,21 @@ public final class Main {
         }
     }
 
+    /** The launcher's commands, in the order of its usage. */
+    static final java.util.List<String> COMMANDS = java.util.Arrays.asList("info", "predict", "score", "serve");
+    /** Commands of Python's {@code dl4j-bridge} (the pip package) that the launcher does not have. */
+    static final java.util.List<String> PYTHON_COMMANDS = java.util.Arrays.asList("train", "evaluate", "update", "doctor");
+
+    /** Says so, and for a command of Python's {@code dl4j-bridge}, where to run it. */
+    static String unknownCommand(String command) {
+        String message = "unknown command '" + command + "'";
+        if (PYTHON_COMMANDS.contains(command)) {
+            message += ": it is a command of the Python dl4j-bridge (the pip package): run 'dl4j-bridge " + command
+                    + " ...' (or 'python -m dl4j_bridge " + command + " ...') where it is installed";
+        }
+        return message + "; the launcher's commands are " + String.join(", ", COMMANDS);
+    }
+
     /**
      * An error with the messages of its cause chain ({@code ExceptionInInitializerError} has none of its own), and
      * for a class that failed to initialise or a native library that failed to load, what to check.
@@ -117,7 +133,10 @@ public final class Main {
         return text.toString();
     }
 
-    /** Restores a ModelSerializer zip and writes its outputs for a .npy input in NCW layout. */
+    /**
+     * Restores a ModelSerializer zip and writes its outputs for a .npy input in NCW layout, on features scaled by
+     * the zip's normalizer (normalizer.bin) when it has one, as Python's {@code Network.predict_proba}.
+     */
     private static int predict(String[] args) throws java.io.IOException {
         args = checkArgs(args, "predict", java.util.Arrays.asList("--model", "--input", "--output", "--mask"),
                 java.util.Collections.singletonList("--trusted"));
@@ -125,12 +144,25 @@ public final class Main {
         String input = option(args, "--input", true);
         String output = option(args, "--output", true);
         String mask = option(args, "--mask", false);
-        MultiLayerNetwork net = ModelCheck.read(existing(model).toPath(), ScoreCommand.flag(args, "--trusted")).network(false);
-        INDArray x = Nd4j.createFromNpyFile(existing(input));
-        INDArray m = mask == null ? null : Nd4j.createFromNpyFile(existing(mask));
-        INDArray y = Predictor.predict(net, x, m, 4096);
+        boolean trusted = ScoreCommand.flag(args, "--trusted");
+        CheckedModel checked = ModelCheck.read(existing(model).toPath(), trusted);
+        MultiLayerNetwork net = checked.network(false);
+        DataNormalization normalizer = normalizer(checked, trusted);
+        INDArray x = PredictInputs.features(existing(input), net.layerInputSize(0));
+        INDArray m = mask == null ? null : PredictInputs.mask(existing(mask), x.shape());
+        INDArray y = Predictor.predict(net, normalizer, x, m, 4096);
         writeNpyAtomically(y.dup('c'), new File(output));
         return 0;
+    }
+
+    /** The zip's normalizer or null; one DL4J cannot restore is a model error (exit 3) naming the file. */
+    private static DataNormalization normalizer(CheckedModel model, boolean trusted) throws java.io.IOException {
+        try {
+            return model.normalizer(trusted);
+        } catch (RuntimeException e) {
+            throw new java.io.IOException(model.source + ": normalizer.bin cannot be restored: " + e.getMessage() + " ("
+                    + ModelCheck.DAMAGE_HINT + ")", e);
+        }
     }
 
     /**
@@ -293,7 +325,8 @@ public final class Main {
     static String usage() {
         return "usage: dl4j-bridge info\n"
                 + "       dl4j-bridge predict --model MODEL.zip --input X.npy --output Y.npy [--mask MASK.npy] [--trusted]\n"
-                + "         X is float32 [batch, features, time]; Y is [batch, classes, time]\n"
+                + "         X is float32 [batch, features, time] (features = the network's nIn), scaled by the model's\n"
+                + "         normalizer.bin if it has one; MASK is [batch, time] of 0/1; Y is [batch, classes, time]\n"
                 + ScoreCommand.USAGE
                 + "exit codes: 0 ok (score: nothing flagged), 1 score flagged something, 2 usage, 3 input or model error,"
                 + " 4 other failure (score: the rows could not be written), 141 score's output pipe closed by its reader"

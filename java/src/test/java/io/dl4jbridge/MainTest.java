@@ -73,4 +73,29 @@ public class MainTest {
     public void missingInputExitsThree() {
         assertEquals(3, Main.run(new String[]{"predict", "--model", "/no/such.zip", "--input", "x", "--output", "y"}));
     }
+
+    private static String stderrOf(String... args) {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true));
+        try {
+            assertEquals(String.join(" ", args), 2, Main.run(args));
+        } finally {
+            System.setErr(err);
+        }
+        return captured.toString();
+    }
+
+    @Test
+    public void anUnknownCommandIsNamedAndACommandOfPythonsDl4jBridgeIsSaidToBeOne() {
+        for (String command : new String[]{"train", "evaluate", "update", "doctor"}) {
+            String err = stderrOf(command, "--config", "c.toml");
+            assertTrue(err, err.startsWith("dl4j-bridge: unknown command '" + command + "'"));
+            assertTrue(err, err.contains("command of the Python dl4j-bridge"));
+            assertTrue(err, err.contains("the launcher's commands are info, predict, score, serve"));
+        }
+        String err = stderrOf("nope");
+        assertTrue(err, err.startsWith("dl4j-bridge: unknown command 'nope'; the launcher's commands are"));
+        assertTrue(err, !err.split("\n")[0].contains("Python"));
+    }
 }
