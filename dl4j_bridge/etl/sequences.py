@@ -511,7 +511,10 @@ class Sessions:
     session one after the other (``SequenceBatch.parts``: 0, 1, ...; -1 for
     sessions that were not split); steps are ordered by the time of the
     :class:`~dl4j_bridge.etl.transforms.Timestamp` transform when there is
-    one, then by line number.  Records without a key belong to no session and
+    one, then by line number; a ``Timestamp`` whose ``delta_by`` is ``key``
+    has each step's delta measured from the step before it in that order (a
+    key's first step: 0), and only times still backward in it are counted.
+    Records without a key belong to no session and
     are counted in :attr:`records_without_key`.  The label of a session (of
     each of its parts) is the caller's label for that key
     (``session_labels``) when given -- it describes the whole session, so

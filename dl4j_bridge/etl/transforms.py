@@ -644,7 +644,9 @@ class Timestamp(Transform):
         weekday features are then 1900's and a 29 February does not parse.
     delta_by : str, optional
         Compute the delta within groups of this (derived) column, e.g. the
-        session key; otherwise in stream order.
+        session key; otherwise in stream order.  With ``Sessions`` by this
+        column, each step's delta is measured from the step before it in the
+        session's time order (by the session builder), not in read order.
     missing : {"previous", "error"}
         An unparsable or missing time takes the previous record's time (delta
         0), or raises.

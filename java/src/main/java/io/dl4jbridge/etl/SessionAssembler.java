@@ -20,6 +20,10 @@ import java.util.function.Consumer;
  * {@code overflow}, before it existed, reads so) a longer session keeps its first {@code max_length} steps
  * only: the sessions cut and the records cut off (not scored) are counted.
  *
+ * <p>A {@link TimestampTransform} whose {@code delta_by} is the session key has each step's delta measured here, from
+ * the step before it in the session's time order (Python's {@code sequences.session_order_deltas}), not in read order;
+ * only the times still backward in that order are counted on the transform.
+ *
  * <p>With a {@code gap} (Python's {@code Sessions(gap=...)}; specs saved before it have none) a key's records,
  * in time order, become a new session wherever a record comes more than {@code gap} seconds after the key's
  * last record with a time of its own: each such session is emitted apart (then split at {@code max_length}),

@@ -11,7 +11,9 @@ import java.util.Map;
  * {@code delta_by} group), {@code <name>_hour_sin/cos} and {@code <name>_dow_sin/cos} (Monday = 0).
  * Several columns are joined with a space; with {@code year}, {@code "<year> "} is prepended and the
  * format becomes {@code "%Y " + format}. A missing or unparsable time takes the previous record's
- * time (0 at the start of the stream), or raises under {@code missing = "error"}.
+ * time (0 at the start of the stream), or raises under {@code missing = "error"}. With sessions by the
+ * {@code delta_by} key ({@link #orderDeltasInSessions}) the {@link SessionAssembler} measures each step's delta from
+ * the step before it in the session's time order instead, and counts the times still backward there.
  */
 public final class TimestampTransform extends Transform {
     /** The year {@code strptime} (pandas, {@link TimeParser}) gives a time whose format has none. */
