@@ -910,7 +910,7 @@ class Timestamp(Transform):
         if len(seconds) and not placeholder[-1]:  # the next chunk's leading missing times take this one
             self._last_time = float(seconds[-1])
         # out of time order: counted and named, the delta taken as 0 (in session order: by the session builder)
-        backward = parsed & (delta < 0) & (not (self.session_ordered and self.delta_by is not None))
+        backward = parsed & (delta < 0) & (not self.session_ordered)
         if backward.any():
             self._counts["backward"] += int(backward.sum())
             if self._backward_example is None:
