@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from bridge_testing import REPO
@@ -357,3 +358,43 @@ def test_a_model_saved_without_gap_keeps_a_keys_records_in_one_session_on_both_s
     assert java.stdout == python.stdout
     assert all("session" not in r for r in rows) and "gap_sessions" not in java.stderr + python.stderr
     assert [r.get("part") for r in rows if r["key"] == "10.0.0.1"] == [0, 1, 2]
+
+
+def _out_of_order_records():
+    """Three IPs' logins, each IP's records every 7 s, read out of time order (as loghub's HPC sample: several
+    writers' clocks): every third record of an IP is written after the one that follows it in time."""
+    records = []
+    for i in range(12):
+        for s in range(3):
+            records.append({"ts": _gap_iso(100 + 7 * i + s), "ip": f"10.0.0.{s + 1}", "msg": f"accepted login {i % 3}",
+                            "bytes": 100 + i, "label": 0})
+    for j in range(0, len(records) - 3, 9):   # swap a record with its IP's next one
+        records[j], records[j + 3] = records[j + 3], records[j]
+    return records
+
+
+def test_out_of_order_sessions_measure_delta_by_the_key_in_time_order_with_identical_rows_on_both_sides(jvm, tmp_path):
+    """``Timestamp(delta_by=<the session key>)`` on a log out of time order: each session's steps are in time order
+    and every gap is the step's time minus the step before it (7 s; was: read-order gaps, a backward one clamped to
+    0 and warned about), on both sides, with byte-identical rows and no backward times in either summary."""
+    from dl4j_bridge.etl import JsonLinesReader, Label, Numeric, Pipeline, Sessions, Template, Timestamp
+
+    lines = [json.dumps(r) for r in _out_of_order_records()]
+    pipeline = Pipeline(JsonLinesReader({"time": "ts", "ip": "ip", "message": "msg", "bytes": "bytes",
+                                         "label": "label"}),
+                        [Template("message"), Numeric("bytes", log1p=True), Timestamp("time", delta_by="ip"),
+                         Label("label")], Sessions("ip", max_length=MAX_LENGTH))
+    pipeline.fit(lines)
+    batch = pipeline.transform(lines)
+    column = batch.feature_names.index("time_delta_log")
+    real = batch.mask > 0
+    gaps = np.expm1(batch.x[:, :, column][real]).round(3)
+    first = np.zeros_like(real)
+    first[:, 0] = [part in (-1, 0) for part in (batch.parts if batch.parts is not None else [-1] * len(batch))]
+    assert set(gaps[first[real]].tolist()) == {0.0} and set(gaps[~first[real]].tolist()) == {7.0}
+    assert pipeline.backward_times == 0
+    java, python, rows, _ = _train_and_score_both(pipeline, batch, lines, tmp_path, "out_of_order.zip")
+    assert java.stdout == python.stdout and len(rows) == len(batch)
+    summary = json.loads(java.stderr.strip().splitlines()[-1])
+    assert "backward_times" not in summary and "backward_times" not in python.stderr
+    assert "earlier than the record before them" not in java.stderr + python.stderr

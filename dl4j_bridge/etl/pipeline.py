@@ -33,7 +33,7 @@ from ..atomicfile import atomic_write_bytes, atomic_write_text
 from .errors import BadRecordError, EtlError, NotFittedError, SchemaError, SpecError
 from .readers import LINE_NUMBER, Reader, reader_from_dict
 from .schema import Schema
-from .sequences import SequenceBatch, Sessions, Steps, Windows, sequence_from_dict
+from .sequences import SequenceBatch, SessionDelta, Sessions, Steps, Windows, sequence_from_dict
 from .sources import Source
 from .split import ChronologicalSplit, KeySplit, split_from_dict
 from .transforms import RECORDS, STEP_LABEL, TEMPLATE_ID, Label, Template, Timestamp, Transform, transform_from_dict
@@ -322,6 +322,7 @@ class Pipeline:
         frames = []
         for transform in self.transforms:
             transform.reset_stream()
+        self._order_deltas_in_sessions(False)   # records in read order: deltas in read order
         with self._naming_source():
             for chunk in self._scoring_chunks(source):
                 self._check_columns(chunk)
@@ -354,6 +355,7 @@ class Pipeline:
         state = _PassState(boundary)
         for transform in self.transforms:
             transform.reset_stream()
+        self._order_deltas_in_sessions(True)
         builders = {name: self._builder(session_labels) for name in parts}
         if len(builders) > 1:   # their warnings name the part (train, test), as the one of records in no window
             for name, builder in builders.items():
@@ -372,7 +374,7 @@ class Pipeline:
                 line_numbers=chunk[LINE_NUMBER].to_numpy(dtype=np.int64),
                 keys=(chunk[self.sequence.key].to_numpy(dtype=object)
                       if isinstance(self.sequence, Sessions) else None),
-                order=order, timed=timed)
+                order=order, timed=timed, deltas=self._chunk_deltas)
             if use_split:
                 is_test = self._is_test(chunk, state)
                 routed = {"train": ~is_test, "test": is_test}
@@ -424,18 +426,35 @@ class Pipeline:
 
     def _features(self, chunk: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         """``x``, and the time (seconds) of the first :class:`Timestamp` and whether each record had its own
-        (None without one)."""
+        (None without one). The :class:`SessionDelta` of each session-ordered timestamp of the chunk (see
+        :meth:`_order_deltas_in_sessions`) is left in ``self._chunk_deltas`` (None: none)."""
         x = np.empty((len(chunk), len(self.feature_names)), dtype=np.float32)
         column = 0
         order = timed = None
+        deltas = []
         for transform in self.transforms:
             width = len(transform.feature_names)
             if width:
                 transform.write_features(chunk, x[:, column:column + width])
-                column += width
             if isinstance(transform, Timestamp) and order is None:
                 order, timed = transform.last_seconds, transform.last_timed
+            if isinstance(transform, Timestamp) and transform.session_ordered:
+                before, placeholder, text = transform.last_session_delta
+                deltas.append(SessionDelta(transform, column, transform.last_seconds, before, placeholder,
+                                           transform.last_timed, text))
+            column += width
+        self._chunk_deltas = deltas or None
         return x, order, timed
+
+    def _order_deltas_in_sessions(self, on: bool) -> None:
+        """Sessions put a key's steps in time order: a timestamp whose ``delta_by`` is the session key has its
+        deltas measured there, from the step before in that order, not in read order (``on``: a pass building
+        sessions; off: :meth:`records`, a read-order view)."""
+        sessions = isinstance(self.sequence, Sessions)
+        for transform in self.transforms:
+            if isinstance(transform, Timestamp):
+                transform.session_ordered = bool(on and sessions and transform.delta_by is not None
+                                                 and transform.delta_by == self.sequence.key)
 
     def _is_test(self, chunk: pd.DataFrame, state: _PassState) -> np.ndarray:
         n = len(chunk)

@@ -45,7 +45,7 @@ import pandas as pd
 
 from .errors import SpecError
 
-__all__ = ["SequenceBatch", "Steps", "Windows", "Sessions", "sequence_from_dict"]
+__all__ = ["SequenceBatch", "Steps", "SessionDelta", "Windows", "Sessions", "sequence_from_dict"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ class Steps:
     #: bool (n,): whether the record's own time was given and parsed (its ``order`` is not the previous record's
     #: time taken for a missing one); None: every record's (no Timestamp transform, or built without it)
     timed: np.ndarray | None = None
+    #: the timestamps whose deltas sessions measure in time order (``delta_by`` is the session key), or None
+    deltas: list["SessionDelta"] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -71,7 +73,8 @@ class Steps:
         return Steps(self.x[index], self.ids[index], self.labels[index], self.line_numbers[index],
                      None if self.keys is None else self.keys[index],
                      None if self.order is None else self.order[index],
-                     None if self.timed is None else self.timed[index])
+                     None if self.timed is None else self.timed[index],
+                     None if self.deltas is None else [d.take(index) for d in self.deltas])
 
     @staticmethod
     def concat(parts: Sequence["Steps"]) -> "Steps":
@@ -82,7 +85,59 @@ class Steps:
                      None if first.keys is None else np.concatenate([p.keys for p in parts]),
                      None if first.order is None else np.concatenate([p.order for p in parts]),
                      None if all(p.timed is None for p in parts) else
-                     np.concatenate([p.timed if p.timed is not None else np.ones(len(p), bool) for p in parts]))
+                     np.concatenate([p.timed if p.timed is not None else np.ones(len(p), bool) for p in parts]),
+                     None if first.deltas is None else
+                     [SessionDelta.concat([p.deltas[j] for p in parts]) for j in range(len(first.deltas))])
+
+
+@dataclass
+class SessionDelta:
+    """Per record of a chunk, what sessions need to measure a ``Timestamp`` transform's delta (``delta_by`` the
+    session key) in time order: the step before each step in its session's order, not in read order."""
+
+    transform: Any            # the Timestamp transform: it counts the times still backward in session order
+    column: int               # its ``<name>_delta_log`` feature's column in ``x``
+    seconds: np.ndarray       # float64 (n,): the record's time (a missing one: the previous record's)
+    before: np.ndarray        # float64 (n,): the time of the key's previous record in read order (NaN: none)
+    placeholder: np.ndarray   # bool (n,): no time at all yet in the stream (delta 0, nothing to measure from)
+    parsed: np.ndarray        # bool (n,): the record's own time was given and parsed
+    text: np.ndarray          # object (n,): the time text (None: missing)
+
+    def take(self, index: np.ndarray | slice) -> "SessionDelta":
+        return SessionDelta(self.transform, self.column, self.seconds[index], self.before[index],
+                            self.placeholder[index], self.parsed[index], self.text[index])
+
+    @staticmethod
+    def concat(parts: Sequence["SessionDelta"]) -> "SessionDelta":
+        return SessionDelta(parts[0].transform, parts[0].column,
+                            *(np.concatenate([getattr(p, name) for p in parts])
+                              for name in ("seconds", "before", "placeholder", "parsed", "text")))
+
+
+def session_order_deltas(steps: Steps, codes: np.ndarray, first_before: list[np.ndarray]) -> None:
+    """Measure each :class:`SessionDelta`'s delta of ``steps`` (sorted by key code, time, line) from the step
+    before it in that order, in place in ``steps.x`` (``log(1 + max(0, delta))``, as ``Timestamp``): a key's first
+    step from ``first_before[j][code]`` -- the key's time before its first record read here (NaN: none, delta 0);
+    a stand-in without any time (placeholder) has delta 0 and is no step to measure from. The times still earlier
+    than the step before them are counted on their transform, with the first of them (the JVM's
+    ``SessionAssembler`` measures them alike)."""
+    for d, before_key in zip(steps.deltas, first_before):
+        real = np.flatnonzero(~d.placeholder)
+        times, keys = d.seconds[real], codes[real]
+        previous = np.empty_like(times)
+        if len(times):
+            previous[1:] = times[:-1]
+            first = np.ones(len(times), bool)
+            first[1:] = keys[1:] != keys[:-1]
+            previous[first] = before_key[keys[first]]
+        delta = np.zeros(len(steps))
+        with np.errstate(invalid="ignore"):
+            delta[real] = np.where(np.isnan(previous), 0.0, times - previous)
+        backward = d.parsed & (delta < 0)
+        if backward.any():
+            row = int(np.flatnonzero(backward)[0])
+            d.transform.count_backward(int(backward.sum()), int(steps.line_numbers[row]), d.text[row])
+        steps.x[:, d.column] = np.log1p(np.maximum(delta, 0.0)).astype(np.float32)
 
 
 @dataclass
@@ -456,7 +511,10 @@ class Sessions:
     session one after the other (``SequenceBatch.parts``: 0, 1, ...; -1 for
     sessions that were not split); steps are ordered by the time of the
     :class:`~dl4j_bridge.etl.transforms.Timestamp` transform when there is
-    one, then by line number.  Records without a key belong to no session and
+    one, then by line number; a ``Timestamp`` whose ``delta_by`` is ``key``
+    has each step's delta measured from the step before it in that order (a
+    key's first step: 0), and only times still backward in it are counted.
+    Records without a key belong to no session and
     are counted in :attr:`records_without_key`.  The label of a session (of
     each of its parts) is the caller's label for that key
     (``session_labels``) when given -- it describes the whole session, so
@@ -604,8 +662,14 @@ class _SessionBuilder:
         codes, uniques = pd.factorize(pd.Series(steps.keys, dtype=object))
         order = steps.order if steps.order is not None else np.zeros(len(steps))
         sort = np.lexsort((steps.line_numbers, order, codes))
+        # a key's time before its first record read here (another part's record, in a split pass): the delta of
+        # its first step in time order is measured from it
+        first_before = None if steps.deltas is None else \
+            [d.before[np.unique(codes, return_index=True)[1]] for d in steps.deltas]
         steps = steps.take(sort)
         codes = codes[sort]
+        if steps.deltas:   # deltas by the session key: from the step before in time order, not in read order
+            session_order_deltas(steps, codes, first_before)
         keys = np.asarray(uniques, dtype=object)
         sessions = None
         if self.spec.gap is not None:   # a key's records become one session per run without a longer silence

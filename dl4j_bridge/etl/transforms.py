@@ -644,7 +644,9 @@ class Timestamp(Transform):
         weekday features are then 1900's and a 29 February does not parse.
     delta_by : str, optional
         Compute the delta within groups of this (derived) column, e.g. the
-        session key; otherwise in stream order.
+        session key; otherwise in stream order.  With ``Sessions`` by this
+        column, each step's delta is measured from the step before it in the
+        session's time order (by the session builder), not in read order.
     missing : {"previous", "error"}
         An unparsable or missing time takes the previous record's time (delta
         0), or raises.
@@ -683,6 +685,14 @@ class Timestamp(Transform):
         #: bool, per record of the last chunk: whether its own time was given and parsed (else ``last_seconds``
         #: holds the previous record's time); ``Sessions(gap=...)`` measures gaps between such records only
         self.last_timed: np.ndarray | None = None
+        #: set by the pipeline for a pass whose ``Sessions`` key is ``delta_by``: the session builder measures each
+        #: step's delta from the step before it in time order (and counts the times still backward there), so the
+        #: delta is not counted backward here in read order; :attr:`last_session_delta` then holds what it needs
+        self.session_ordered = False
+        #: with :attr:`session_ordered`, per record of the last chunk: ``(before, placeholder, text)`` -- the time of
+        #: the ``delta_by`` group's previous record in read order (NaN: none), whether the record is a stand-in
+        #: without any time yet (delta 0, no time to measure from) and its time text (None when missing)
+        self.last_session_delta: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.reset_stream()
 
     def reset_stream(self) -> None:
@@ -764,6 +774,14 @@ class Timestamp(Transform):
         """Times of the last pass earlier than the previous record's (of the same ``delta_by`` group)."""
         return self._counts["backward"]
 
+    def count_backward(self, count: int, line: int, text: str) -> None:
+        """Count ``count`` times earlier than the step before them in session order (the session builder measures
+        the deltas of a :attr:`session_ordered` pass), the first of them on ``line`` with time text ``text``."""
+        if count:
+            self._counts["backward"] += int(count)
+            if self._backward_example is None:
+                self._backward_example = (int(line), text)
+
     def backward_warning(self, source: str) -> str | None:
         """The warning for :attr:`backward_times` (the launcher's ``TimestampTransform.backwardWarning``), or None."""
         counts = self._counts
@@ -839,6 +857,8 @@ class Timestamp(Transform):
                 for row in retry:
                     unique_seconds[row] = _datetime_seconds(_to_datetime(unique_text.iloc[[row]], time_format))[0]
         unique_seconds = np.append(unique_seconds, np.nan)  # code -1 (missing text)
+        #: the time text of each record (as the JVM's, without the year), for naming a time in session order
+        self._last_texts = (np.append(np.asarray(uniques, dtype=object), None), codes)
         nanos = unique_seconds[codes] * 1e9
         return nanos / 1e9, np.asarray(codes) >= 0
 
@@ -875,16 +895,23 @@ class Timestamp(Transform):
         else:
             keys = [_group_key(k) for k in frame[self.delta_by].to_numpy(dtype=object)]
             delta = np.zeros_like(seconds)
+            befores = np.full(len(seconds), np.nan)
             last = self._last_by_key
             for i, (key, value) in enumerate(zip(keys, seconds)):
                 if placeholder[i]:   # no time yet: delta 0, and nothing to measure the group's next from
                     continue
                 before = last.get(key)
+                if before is not None:
+                    befores[i] = before
                 delta[i] = 0.0 if before is None else value - before
                 last[key] = value
+            if self.session_ordered:   # the session builder measures the deltas again, in time order
+                uniques, codes = self._last_texts
+                self.last_session_delta = (befores, placeholder, uniques[codes])
         if len(seconds) and not placeholder[-1]:  # the next chunk's leading missing times take this one
             self._last_time = float(seconds[-1])
-        backward = parsed & (delta < 0)   # out of time order: counted and named, the delta taken as 0
+        # out of time order: counted and named, the delta taken as 0 (in session order: by the session builder)
+        backward = parsed & (delta < 0) & (not self.session_ordered)
         if backward.any():
             self._counts["backward"] += int(backward.sum())
             if self._backward_example is None:

@@ -195,6 +195,12 @@ public final class EtlSpec {
         } else {
             sessionKey = seq.get("key").asText();
             assembler = new SessionAssembler(maxLength(seq), overflow(seq), gap(seq), nFeatures(), idleLines);
+            for (Transform t : transforms) {   // sessions measure a delta by their key in time order
+                if (t instanceof TimestampTransform) {
+                    TimestampTransform timestamp = (TimestampTransform) t;
+                    timestamp.orderDeltasInSessions(sessionKey.equals(timestamp.deltaBy()));
+                }
+            }
         }
         return new EtlStream(reader, transforms, assembler, sessionKey, nFeatures(), report);
     }

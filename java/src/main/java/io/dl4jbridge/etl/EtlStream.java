@@ -91,7 +91,8 @@ public final class EtlStream {
         }
         Object key = sessionKey == null ? null : record.get(sessionKey);
         Step step = new Step(x, record.templateId, record.stepLabel, record.line, key,
-                record.order == null ? 0.0 : record.order, record.order == null || record.timed);
+                record.order == null ? 0.0 : record.order, record.order == null || record.timed,
+                record.deltas == null ? null : record.deltas.toArray(new SessionDelta[0]));
         assembler.add(step, out);
     }
 

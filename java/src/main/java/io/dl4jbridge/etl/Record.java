@@ -17,6 +17,9 @@ public final class Record {
     /** Whether {@link #order} is the record's own time (false: missing or unparsable, the previous record's
      *  time taken for it); sessions' {@code gap} measures silences between records with their own times only. */
     public boolean timed = true;
+    /** Timestamps whose {@code delta_by} is the session key: what sessions need to measure their deltas in time
+     *  order (null: none). */
+    java.util.List<SessionDelta> deltas;
 
     public Record(long line, Map<String, Object> values) {
         this.line = line;

@@ -20,6 +20,10 @@ import java.util.function.Consumer;
  * {@code overflow}, before it existed, reads so) a longer session keeps its first {@code max_length} steps
  * only: the sessions cut and the records cut off (not scored) are counted.
  *
+ * <p>A {@link TimestampTransform} whose {@code delta_by} is the session key has each step's delta measured here, from
+ * the step before it in the session's time order (Python's {@code sequences.session_order_deltas}), not in read order;
+ * only the times still backward in that order are counted on the transform.
+ *
  * <p>With a {@code gap} (Python's {@code Sessions(gap=...)}; specs saved before it have none) a key's records,
  * in time order, become a new session wherever a record comes more than {@code gap} seconds after the key's
  * last record with a time of its own: each such session is emitted apart (then split at {@code max_length}),
@@ -138,7 +142,11 @@ public final class SessionAssembler implements SequenceAssembler {
     }
 
     private void emit(Object key, List<Step> steps, Consumer<Sequence> out) {
+        SessionDelta[] firstRead = steps.get(0).deltas;   // the key's time before its first record here
         steps.sort(TIME_THEN_LINE);
+        if (firstRead != null) {
+            orderDeltas(steps, firstRead);
+        }
         if (gap == null) {
             emitSession(key, -1, steps, out);
             return;
@@ -161,6 +169,32 @@ public final class SessionAssembler implements SequenceAssembler {
         starts.add(steps.size());
         for (int n = 0; n + 1 < starts.size(); n++) {
             emitSession(key, starts.size() > 2 ? n : -1, steps.subList(starts.get(n), starts.get(n + 1)), out);
+        }
+    }
+
+    /**
+     * The delta of each timestamp whose {@code delta_by} is the session key, measured from the step before in time
+     * order (Python's {@code sequences.session_order_deltas}): the first step's from the key's time before its first
+     * record read here (its {@link SessionDelta#before}: a session the idle rule closed earlier; none: 0); a stand-in
+     * without any time (placeholder) has delta 0 and is no step to measure from. A time still earlier than the step
+     * before it is counted on its transform, its delta taken as 0.
+     */
+    private static void orderDeltas(List<Step> steps, SessionDelta[] firstRead) {
+        for (int j = 0; j < firstRead.length; j++) {
+            double previous = firstRead[j].before;
+            for (Step s : steps) {
+                SessionDelta d = s.deltas[j];
+                if (d.placeholder) {
+                    s.x[d.column] = 0f;
+                    continue;
+                }
+                double delta = Double.isNaN(previous) ? 0.0 : d.seconds - previous;
+                previous = d.seconds;
+                if (d.parsed && delta < 0) {
+                    d.owner.countBackward(s.line, d.text);
+                }
+                s.x[d.column] = (float) Math.log1p(Math.max(delta, 0.0));
+            }
         }
     }
 

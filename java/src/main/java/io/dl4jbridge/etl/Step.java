@@ -13,12 +13,20 @@ public final class Step {
     public final double order;
     /** Whether {@link #order} is the record's own time (false: its time was missing or did not parse). */
     public final boolean timed;
+    /** Timestamps whose {@code delta_by} is the session key: their deltas are measured in session order (null: none). */
+    final SessionDelta[] deltas;
 
     public Step(float[] x, int templateId, int label, long line, Object key, double order) {
         this(x, templateId, label, line, key, order, true);
     }
 
     public Step(float[] x, int templateId, int label, long line, Object key, double order, boolean timed) {
+        this(x, templateId, label, line, key, order, timed, null);
+    }
+
+    Step(float[] x, int templateId, int label, long line, Object key, double order, boolean timed,
+         SessionDelta[] deltas) {
+        this.deltas = deltas;
         this.x = x;
         this.templateId = templateId;
         this.label = label;

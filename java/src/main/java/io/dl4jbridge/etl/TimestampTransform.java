@@ -11,7 +11,9 @@ import java.util.Map;
  * {@code delta_by} group), {@code <name>_hour_sin/cos} and {@code <name>_dow_sin/cos} (Monday = 0).
  * Several columns are joined with a space; with {@code year}, {@code "<year> "} is prepended and the
  * format becomes {@code "%Y " + format}. A missing or unparsable time takes the previous record's
- * time (0 at the start of the stream), or raises under {@code missing = "error"}.
+ * time (0 at the start of the stream), or raises under {@code missing = "error"}. With sessions by the
+ * {@code delta_by} key ({@link #orderDeltasInSessions}) the {@link SessionAssembler} measures each step's delta from
+ * the step before it in the session's time order instead, and counts the times still backward there.
  */
 public final class TimestampTransform extends Transform {
     /** The year {@code strptime} (pandas, {@link TimeParser}) gives a time whose format has none. */
@@ -48,6 +50,8 @@ public final class TimestampTransform extends Transform {
     private long backwardTimes;
     private String firstBackward;
     private long firstBackwardLine;
+    /** Sessions by the {@code delta_by} key measure the deltas in time order (Python's {@code session_ordered}). */
+    private boolean sessionOrdered;
 
     public TimestampTransform(List<String> columns, String format, Integer year, String deltaBy, String missing,
                               String name) {
@@ -135,6 +139,28 @@ public final class TimestampTransform extends Transform {
             note += ", which has no 29 February: set year to the log's year";
         }
         return note;
+    }
+
+    /** The {@code delta_by} column, or null (deltas in stream order). */
+    public String deltaBy() {
+        return deltaBy;
+    }
+
+    /**
+     * Sessions by this transform's {@code delta_by} key: each step's delta is measured by the
+     * {@link SessionAssembler} from the step before it in the session's time order (and only the times still
+     * backward there are counted), not here in read order; each record carries a {@link SessionDelta}.
+     */
+    void orderDeltasInSessions(boolean on) {
+        sessionOrdered = on && deltaBy != null;
+    }
+
+    /** Counts a time earlier than the step before it in session order (Python's {@code count_backward}). */
+    void countBackward(long line, String text) {
+        if (backwardTimes++ == 0) {
+            firstBackward = text;
+            firstBackwardLine = line;
+        }
     }
 
     /** Times of this pass earlier than the record before them (their delta was taken as 0). */
@@ -242,6 +268,7 @@ public final class TimestampTransform extends Transform {
         // measure the next delta from (Python's placeholder)
         boolean placeholder = !parsed && lastTime == null;
         double delta;
+        double previous = Double.NaN;   // the delta_by group's previous time in read order (NaN: none)
         if (deltaBy == null) {
             delta = lastTime == null ? 0.0 : seconds - lastTime;
         } else if (placeholder) {
@@ -250,12 +277,19 @@ public final class TimestampTransform extends Transform {
             Object key = record.get(deltaBy);
             Double before = lastByKey.get(key);
             delta = before == null ? 0.0 : seconds - before;
+            previous = before == null ? Double.NaN : before;
             lastByKey.put(key, seconds);
         }
         if (!placeholder) {
             lastTime = seconds;
         }
-        if (parsed && delta < 0 && backwardTimes++ == 0) {   // out of time order: counted and named (Python too)
+        if (sessionOrdered) {   // the session assembler measures the delta again, in time order, and counts there
+            if (record.deltas == null) {
+                record.deltas = new ArrayList<>(1);
+            }
+            String text = lastAbsent ? null : year != null ? lastText.substring(lastText.indexOf(' ') + 1) : lastText;
+            record.deltas.add(new SessionDelta(this, offset, seconds, previous, placeholder, parsed, text));
+        } else if (parsed && delta < 0 && backwardTimes++ == 0) {   // out of time order: counted and named (Python too)
             firstBackward = year != null ? lastText.substring(lastText.indexOf(' ') + 1) : lastText;
             firstBackwardLine = record.line;
         }
