@@ -317,9 +317,13 @@ class NextEventDetector(BaseDetector):
         if step < 0:
             return {"actual_event": None, "expected_events": [], "probability": None, "actual_line": None}
         real = np.flatnonzero(batch.mask[i] > 0)
-        later = real[real > step]
-        # the next real step's line; for the last step, the record after the sequence (next_ids' event)
-        actual_line = int(batch.line_numbers[i, later[0]]) if len(later) else int(batch.next_lines[i])
+
+        def line_after(t: int) -> int:
+            # the next real step's line; for the last step, the record after the sequence (next_ids' event)
+            later = real[real > t]
+            return int(batch.line_numbers[i, later[0]]) if len(later) else int(batch.next_lines[i])
+
+        actual_line = line_after(step)
         expected = [int(e) for e in s.expected[i] if e >= 0]
         row = {"actual_event": int(s.detail_actual[i]), "actual_line": actual_line if actual_line >= 0 else None,
                "expected_events": expected, "probability": float(s.detail_probability[i])}
@@ -327,6 +331,15 @@ class NextEventDetector(BaseDetector):
         if namer is not None:
             row["actual_template"] = namer(row["actual_event"])
             row["expected_templates"] = [namer(e) for e in expected]
+        if s.unexpected_steps[i] > 0 and s.unexpected_from is not None:
+            # every unexpected step (the first DetectorScores.MAX_LISTED_UNEXPECTED, Java's), not only the deciding one: its line and event
+            a, b = int(s.unexpected_from[i]), int(s.unexpected_from[i + 1])
+            row["unexpected_lines"] = [
+                {"line": line if line >= 0 else None, "event": int(s.unexpected_actual[k]),
+                 "probability": float(s.unexpected_probability[k])}
+                for k in range(a, b) for line in (line_after(int(s.unexpected_at[k])),)]
+            if s.unexpected_steps[i] > b - a:
+                row["unexpected_lines_more"] = int(s.unexpected_steps[i]) - (b - a)
         return row
 
 
