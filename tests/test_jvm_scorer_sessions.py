@@ -308,6 +308,7 @@ def test_sessions_ended_by_a_gap_give_byte_identical_rows_in_python_and_the_laun
                                  threshold="fixed", threshold_value=0.5, seed=3)
     java, python, rows, model = _train_and_score_both(pipeline, batch, lines, tmp_path, "gap.zip", detector)
     assert java.stdout == python.stdout and java.stdout.count("\n") == len(batch) == len(rows)
+    assert any(r.get("unexpected_lines") for r in rows)   # the list of unexpected lines is among the bytes compared
 
     first = [r for r in rows if r["key"] == "10.0.0.1"]
     assert [(r.get("session"), r.get("part")) for r in first] == [(0, None), (1, 0), (1, 1), (2, None)]
