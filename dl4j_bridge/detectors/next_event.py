@@ -317,13 +317,9 @@ class NextEventDetector(BaseDetector):
         if step < 0:
             return {"actual_event": None, "expected_events": [], "probability": None, "actual_line": None}
         real = np.flatnonzero(batch.mask[i] > 0)
-
-        def line_after(t: int) -> int:
-            # the next real step's line; for the last step, the record after the sequence (next_ids' event)
-            later = real[real > t]
-            return int(batch.line_numbers[i, later[0]]) if len(later) else int(batch.next_lines[i])
-
-        actual_line = line_after(step)
+        later = real[real > step]
+        # the next real step's line; for the last step, the record after the sequence (next_ids' event)
+        actual_line = int(batch.line_numbers[i, later[0]]) if len(later) else int(batch.next_lines[i])
         expected = [int(e) for e in s.expected[i] if e >= 0]
         row = {"actual_event": int(s.detail_actual[i]), "actual_line": actual_line if actual_line >= 0 else None,
                "expected_events": expected, "probability": float(s.detail_probability[i])}
@@ -332,12 +328,17 @@ class NextEventDetector(BaseDetector):
             row["actual_template"] = namer(row["actual_event"])
             row["expected_templates"] = [namer(e) for e in expected]
         if s.unexpected_steps[i] > 0 and s.unexpected_from is not None:
-            # every unexpected step (the first DetectorScores.MAX_LISTED_UNEXPECTED, Java's), not only the deciding one: its line and event
+            # every unexpected step (the first DetectorScores.MAX_LISTED_UNEXPECTED, Java's), not only the deciding
+            # one: the line of the event that came there (found as actual_line), its id and probability
             a, b = int(s.unexpected_from[i]), int(s.unexpected_from[i + 1])
+            following = np.searchsorted(real, s.unexpected_at[a:b], side="right")   # the next real step, if any
+            inside = following < len(real)
+            lines = np.where(inside, batch.line_numbers[i, real[np.minimum(following, len(real) - 1)]],
+                             batch.next_lines[i])
             row["unexpected_lines"] = [
-                {"line": line if line >= 0 else None, "event": int(s.unexpected_actual[k]),
-                 "probability": float(s.unexpected_probability[k])}
-                for k in range(a, b) for line in (line_after(int(s.unexpected_at[k])),)]
+                {"line": int(line) if line >= 0 else None, "event": int(event), "probability": float(p)}
+                for line, event, p in zip(lines.tolist(), s.unexpected_actual[a:b].tolist(),
+                                          s.unexpected_probability[a:b].tolist())]
             if s.unexpected_steps[i] > b - a:
                 row["unexpected_lines_more"] = int(s.unexpected_steps[i]) - (b - a)
         return row
