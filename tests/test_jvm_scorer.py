@@ -108,6 +108,9 @@ def _same_rows(java_rows, python_rows):
         for name, value in p.items():
             if isinstance(value, float):
                 assert abs(j[name] - value) <= 1e-5, (name, j, p)
+            elif name == "unexpected_lines":   # probabilities within 1e-5 as the row's own; lines and events exact
+                assert [(u["line"], u["event"]) for u in j[name]] == [(u["line"], u["event"]) for u in value], (j, p)
+                assert all(abs(a["probability"] - b["probability"]) <= 1e-5 for a, b in zip(j[name], value)), (j, p)
             else:
                 assert j[name] == value, (name, j, p)
 
@@ -129,6 +132,18 @@ def test_launcher_prints_pythons_rows_for_the_next_event_model(detector_zip, log
     assert len(results) > 900 and 0 < flags.sum() < len(flags)
     flagged = next(r for r in results if r["flagged"])
     assert len(flagged["expected_events"]) == 3 and flagged["actual_template"] and flagged["line_number"]
+    # every unexpected step's line, on both sides alike (compared above): the first is the deciding one
+    several = [r for r in results if len(r.get("unexpected_lines", [])) > 1]
+    assert several, "no row with several unexpected steps: the comparison would not see the list"
+    for r in results:
+        assert ("unexpected_lines" in r) == (r["unexpected_steps"] > 0), r
+        if r["unexpected_steps"]:
+            assert len(r["unexpected_lines"]) == r["unexpected_steps"] and "unexpected_lines_more" not in r
+            first = r["unexpected_lines"][0]
+            assert (first["line"], first["event"], first["probability"]) == \
+                (r["actual_line"], r["actual_event"], r["probability"]), r
+            lines = [u["line"] for u in r["unexpected_lines"]]
+            assert lines == sorted(set(lines)) and set(lines) <= set(r["line_numbers"][1:]) | {lines[-1]}, r
     summary = json.loads(proc.stderr.strip().splitlines()[-1])
     assert summary["bad_lines"] == 1 and summary["blank_lines"] == 1 and summary["flagged"] == int(flags.sum())
     # without --all both sides print the flagged rows only

@@ -159,6 +159,9 @@ def test_the_first_event_of_a_later_part_is_judged_by_the_part_before_on_both_si
     assert [r["part"] for r in rows] == [0, 1] and rows[1]["line_numbers"] == [MAX_LENGTH + 1]
     assert rows[0]["actual_event"] == 0 and rows[0]["actual_line"] == boundary   # the unseen (OOV) event, judged
     assert rows[0]["unexpected_steps"] >= 1 and rows[0]["flagged"]
+    # every unexpected step's line (both sides alike, compared above), the unseen event's among them
+    assert len(rows[0]["unexpected_lines"]) == rows[0]["unexpected_steps"]
+    assert {"line": boundary, "event": 0} in [{k: u[k] for k in ("line", "event")} for u in rows[0]["unexpected_lines"]]
     assert rows[1]["step"] == -1 and rows[1]["score"] == 0
     summary = json.loads(java.stderr.strip().splitlines()[-1])
     assert "unjudged_sequences" not in summary and "no step to judge" not in java.stderr + python.stderr

@@ -57,6 +57,12 @@ class Scores:
         int ``[batch, time]``, next event only: a step is unexpected exactly when ``top_g <= step_ranks``
         (the candidates ranked above the actual event; ``n_events`` when unexpected for every g, 0 when
         expected for every g; -1 where not scored).
+    unexpected_from : numpy.ndarray or None
+        int ``[batch + 1]``, next event: sequence ``i``'s listed unexpected steps are entries
+        ``unexpected_from[i]:unexpected_from[i + 1]`` of the three arrays below: its first
+        (Java's ``DetectorScores.MAX_LISTED_UNEXPECTED``, 50) unexpected steps in step order (``unexpected_steps`` counts them all).
+    unexpected_at, unexpected_actual, unexpected_probability : numpy.ndarray or None
+        int time index, int actual event id and float64 probability given to that event, of each listed step.
     """
 
     scores: np.ndarray
@@ -69,6 +75,10 @@ class Scores:
     step_scores: Optional[np.ndarray] = None
     step_flags: Optional[np.ndarray] = None
     step_ranks: Optional[np.ndarray] = None
+    unexpected_from: Optional[np.ndarray] = None
+    unexpected_at: Optional[np.ndarray] = None
+    unexpected_actual: Optional[np.ndarray] = None
+    unexpected_probability: Optional[np.ndarray] = None
 
 
 def _np(java_array, dtype) -> np.ndarray:
@@ -825,7 +835,10 @@ class BaseDetector:
             expected=_np(result.expected, np.int64).reshape(n, g) if g else np.zeros((n, 0), np.int64),
             step_scores=_np(result.stepScores, np.float32).reshape(n, t) if with_steps else None,
             step_flags=_np(result.stepFlags, np.int8).reshape(n, t).astype(bool) if with_steps else None,
-            step_ranks=_np(result.stepRanks, np.int64).reshape(n, t) if result.stepRanks is not None else None)
+            step_ranks=_np(result.stepRanks, np.int64).reshape(n, t) if result.stepRanks is not None else None,
+            unexpected_from=_np(result.unexpectedFrom, np.int64), unexpected_at=_np(result.unexpectedStep, np.int64),
+            unexpected_actual=_np(result.unexpectedActual, np.int64),
+            unexpected_probability=_np(result.unexpectedProbability, np.float64))
 
     def _check_feature_names(self, batch: SequenceBatch) -> None:
         """Named features must be those of the fit, in its order (as scikit-learn checks): the same width with
@@ -861,7 +874,11 @@ class BaseDetector:
             (the id that came), ``actual_line`` (its line: for the last step, the line of the record after
             the sequence, ``batch.next_lines``; None when that line is unknown, -1),
             ``expected_events`` (top-g ids, most probable first) and ``probability``; with a pipeline,
-            ``actual_template`` / ``expected_templates`` texts. Classifier: ``predicted_class``, ``probability``.
+            ``actual_template`` / ``expected_templates`` texts; when ``unexpected_steps`` > 0, ``unexpected_lines``:
+            every unexpected step in step order, ``{"line", "event", "probability"}`` (the line as ``actual_line``
+            is found, None when unknown), the first 50 (Java's ``DetectorScores.MAX_LISTED_UNEXPECTED``) of them, with
+            ``unexpected_lines_more`` (how many are not listed) when there were more.
+            Classifier: ``predicted_class``, ``probability``.
         """
         self._check_fitted()
         s = scores if scores is not None else self.score_batch(batch)

@@ -327,6 +327,20 @@ class NextEventDetector(BaseDetector):
         if namer is not None:
             row["actual_template"] = namer(row["actual_event"])
             row["expected_templates"] = [namer(e) for e in expected]
+        if s.unexpected_steps[i] > 0 and s.unexpected_from is not None:
+            # every unexpected step (the first DetectorScores.MAX_LISTED_UNEXPECTED, Java's), not only the deciding
+            # one: the line of the event that came there (found as actual_line), its id and probability
+            a, b = int(s.unexpected_from[i]), int(s.unexpected_from[i + 1])
+            following = np.searchsorted(real, s.unexpected_at[a:b], side="right")   # the next real step, if any
+            inside = following < len(real)
+            lines = np.where(inside, batch.line_numbers[i, real[np.minimum(following, len(real) - 1)]],
+                             batch.next_lines[i])
+            row["unexpected_lines"] = [
+                {"line": int(line) if line >= 0 else None, "event": int(event), "probability": float(p)}
+                for line, event, p in zip(lines.tolist(), s.unexpected_actual[a:b].tolist(),
+                                          s.unexpected_probability[a:b].tolist())]
+            if s.unexpected_steps[i] > b - a:
+                row["unexpected_lines_more"] = int(s.unexpected_steps[i]) - (b - a)
         return row
 
 

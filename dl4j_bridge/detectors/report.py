@@ -346,6 +346,14 @@ def explanations_markdown(rows: list, limit: int = 10) -> str:
             where = f"line {row['actual_line']}" if row.get("actual_line") else "the line after the window"
             what = (f"unexpected at {where}: `{actual}` (p={row['probability']:.2g}); expected one of: "
                     + ", ".join(f"`{e}`" for e in expected[:5]) + (" ..." if len(expected) > 5 else ""))
+            listed = row.get("unexpected_lines") or []
+            if len(listed) > 1 or row.get("unexpected_lines_more"):
+                # every unexpected step's line, not only the deciding one's (the row lists the first 50)
+                what += (f"; all {row['unexpected_steps']} unexpected lines: "
+                         + ", ".join(f"{u['line'] if u['line'] is not None else 'the line after the window'} "
+                                     f"(event {u['event']})" for u in listed)
+                         + (f" and {row['unexpected_lines_more']} more (not listed in the row)"
+                            if row.get("unexpected_lines_more") else ""))
         elif row.get("predicted_class") is not None:
             what = f"most anomalous step at line {row['line_number']}: P(anomalous)={row['probability']:.3f}"
         steps = (f"{row['unexpected_steps']} unexpected steps" if "expected_events" in row

@@ -298,6 +298,11 @@ def same_rows(java_rows: list, python: list) -> Optional[str]:
             if isinstance(value, float) and not isinstance(j[name], bool):
                 if abs(j[name] - value) > 1e-5:
                     return f"{name}: {j[name]} vs {value} (row {p.get('index')})"
+            elif name == "unexpected_lines" and isinstance(value, list) and isinstance(j[name], list):
+                # each unexpected step's probability, within 1e-5 as the row's own floats; lines and events exact
+                if [(u.get("line"), u.get("event")) for u in j[name]] != [(u.get("line"), u.get("event")) for u in value] \
+                        or any(abs(a["probability"] - b["probability"]) > 1e-5 for a, b in zip(j[name], value)):
+                    return f"{name}: {j[name]!r} vs {value!r} (row {p.get('index')})"
             elif j[name] != value:
                 return f"{name}: {j[name]!r} vs {value!r} (row {p.get('index')})"
     return None

@@ -80,6 +80,68 @@ def test_explain_names_the_line_of_the_event_after_the_window_when_the_last_step
     assert all(r["actual_line"] is None for r in last.explain(unknown))
 
 
+def _unexpected_batch(ids, next_id, lines, next_line, mask=None):
+    from dl4j_bridge.detectors import sequence_batch
+
+    ids = np.asarray(ids)
+    return sequence_batch(np.eye(N_EVENTS, dtype=np.float32)[ids], mask=mask, step_ids=ids, next_ids=np.array(next_id),
+                          line_numbers=np.asarray(lines), next_lines=np.array(next_line))
+
+
+def test_explain_lists_the_line_and_event_of_every_unexpected_step_not_only_the_deciding_one(next_event_detector):
+    """A session with several unexpected events named only the first (HPC trial: 21 unexpected steps, one line):
+    ``unexpected_lines`` gives every unexpected step's line (the line of the event that came there, as
+    ``actual_line``), event and probability, in step order; the deciding step's fields stay as they were."""
+    cycle = [1, 2, 3, 4] * 3
+    ids = np.array([cycle[:10], cycle[1:11]])
+    ids[0, [2, 5, 8]] = 6                                    # never seen in training: unexpected wherever it comes
+    ids[1, 4] = 6
+    lines = np.array([[1, 2, 4, 5, 6, 9, 10, 11, 12, 13], list(range(101, 111))])   # gaps: not step + 1
+    batch = _unexpected_batch(ids, [6, 1], lines, [17, 111])
+    det = next_event_detector
+    s = det.score_batch(batch, with_steps=True)
+    rows = det.explain(batch)
+    assert len(rows) == 2
+    for row in rows:
+        i = row["index"]
+        steps = np.flatnonzero(s.step_flags[i])
+        assert row["unexpected_steps"] == len(steps) == len(row["unexpected_lines"]) >= 1
+        targets = list(ids[i, 1:]) + [[6, 1][i]]
+        after = list(lines[i, 1:]) + [[17, 111][i]]
+        assert [(u["line"], u["event"]) for u in row["unexpected_lines"]] == \
+            [(int(after[t]), int(targets[t])) for t in steps]
+        first = row["unexpected_lines"][0]   # the deciding step (the first unexpected one): the row's own fields
+        assert (first["line"], first["event"], first["probability"]) == \
+            (row["actual_line"], row["actual_event"], row["probability"])
+        assert all(isinstance(u["probability"], float) for u in row["unexpected_lines"])
+        assert "unexpected_lines_more" not in row
+    # every line holding the unseen event is named, the one after the window too
+    named = [u["line"] for u in rows[0]["unexpected_lines"] if u["event"] == 6]
+    assert named == [4, 9, 12, 17]
+    # a row without an unexpected step has no list
+    normal = det.explain(cycle_windows(3, seed=5), flagged_only=False)
+    assert all(r["unexpected_steps"] == 0 and "unexpected_lines" not in r for r in normal)
+
+
+def test_unexpected_lines_are_bounded_with_a_count_of_the_rest_and_hold_one_entry_for_steps_last(next_event_detector):
+    ids = np.full((1, 70), 6)                                # every step unexpected
+    lines = np.arange(1, 71)[None, :] * 2
+    batch = _unexpected_batch(ids, [6], lines, [999])
+    row = next_event_detector.explain(batch)[0]
+    assert row["unexpected_steps"] == 70
+    assert [u["line"] for u in row["unexpected_lines"]] == list(range(4, 104, 2))   # the first 50
+    assert row["unexpected_lines_more"] == 20 and list(row)[-2:] == ["unexpected_lines", "unexpected_lines_more"]
+    # steps="last": one judged step, so one entry, the deciding one (written all the same, for one row format)
+    last = next_event_detector.with_params(steps="last", threshold="fixed", threshold_value=0.5)
+    last.calibrate(cycle_windows(20, seed=3))
+    row = last.explain(batch)[0]
+    assert row["unexpected_steps"] == 1 and "unexpected_lines_more" not in row
+    assert row["unexpected_lines"] == [{"line": 999, "event": 6, "probability": row["probability"]}]
+    # the line after the window unknown: null, as actual_line
+    unknown = _unexpected_batch(ids, [6], lines, [-1])
+    assert last.explain(unknown)[0]["unexpected_lines"][0]["line"] is None
+
+
 def test_the_share_and_nll_scores_and_k_sigma_threshold(next_event_detector, jvm):
     det = next_event_detector
     det_nll = det.with_params(score="nll", threshold="k_sigma")

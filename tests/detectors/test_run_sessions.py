@@ -233,6 +233,30 @@ def test_the_flagged_list_names_session_keys_and_lists_one_unexpected_line_once(
     assert "key `10.0.0.1` (part 0), lines 30-31" in text and "key `10.0.0.1` (part 1), lines 32-33" in text
 
 
+def test_the_flagged_list_names_every_unexpected_line_of_a_session_not_only_the_first():
+    """HPC trial: a session with 21 unexpected steps named one line; the list now gives them all (as the row)."""
+    from dl4j_bridge.detectors.report import explanations_markdown
+
+    listed = [{"line": 1440 + 3 * k, "event": 5 if k % 2 else 9, "probability": 0.001} for k in range(21)]
+    row = {"index": 0, "key": "Interconnect-1N01", "part": 0, "score": 21.0, "line_numbers": list(range(1439, 1510)),
+           "unexpected_steps": 21, "expected_events": [1, 2], "actual_event": 9, "actual_line": 1440,
+           "probability": 0.001, "unexpected_lines": listed}
+    text = explanations_markdown([row])
+    assert "unexpected at line 1440" in text
+    assert "all 21 unexpected lines: 1440 (event 9), 1443 (event 5), 1446 (event 9)" in text
+    assert "1500 (event 9)" in text and "more" not in text
+    # beyond the row's 50: the count of the rest; the line after the window named as such
+    big = {**row, "unexpected_steps": 60, "unexpected_lines": listed[:20] + [{"line": None, "event": 9,
+                                                                              "probability": 0.0}],
+           "unexpected_lines_more": 39}
+    text = explanations_markdown([big])
+    assert "all 60 unexpected lines: 1440 (event 9)" in text and "the line after the window (event 9) and 39 more" \
+        in text
+    # one unexpected step (steps = "last", or one step only): the deciding line alone, not said twice
+    one = {**row, "unexpected_steps": 1, "unexpected_lines": listed[:1]}
+    assert "unexpected lines" not in explanations_markdown([one])
+
+
 def test_the_update_command_trains_a_saved_detector_on_reported_sequences_with_normal_ones(jvm, tmp_path, capsys):
     from dl4j_bridge.cli import main
     from dl4j_bridge.detectors import load_detector

@@ -39,10 +39,29 @@ public final class DetectorScores {
      */
     public final int[] stepRanks;
     public final int time;
+    /**
+     * Next event: at most this many unexpected steps of a sequence are listed, the first ones in step order
+     * (its {@code unexpected_lines}); {@link #unexpectedSteps} counts them all.
+     */
+    public static final int MAX_LISTED_UNEXPECTED = 50;
+    /**
+     * Next event: the listed unexpected steps of sequence {@code b} are entries {@code unexpectedFrom[b]} to
+     * {@code unexpectedFrom[b + 1]} (exclusive) of {@link #unexpectedStep}, {@link #unexpectedActual} and
+     * {@link #unexpectedProbability}: {@code [batch + 1]}, all 0 for the classifier.
+     */
+    public final int[] unexpectedFrom;
+    /** Next event: the time index of each listed unexpected step, in step order (see {@link #unexpectedFrom}). */
+    public final int[] unexpectedStep;
+    /** Next event: the actual event id at each listed unexpected step. */
+    public final int[] unexpectedActual;
+    /** Next event: the probability the model gave that event (0 for an id outside the network's classes), as
+     *  {@link #detailProbability}. */
+    public final double[] unexpectedProbability;
 
     DetectorScores(String kind, double[] scores, int[] scoredSteps, int[] unexpectedSteps, int[] detailStep,
                    int[] detailActual, double[] detailProbability, int[] expected, int expectedPerRow,
-                   float[] stepScores, byte[] stepFlags, int[] stepRanks, int time) {
+                   float[] stepScores, byte[] stepFlags, int[] stepRanks, int time, int[] unexpectedFrom,
+                   int[] unexpectedStep, int[] unexpectedActual, double[] unexpectedProbability) {
         this.kind = kind;
         this.scores = scores;
         this.scoredSteps = scoredSteps;
@@ -56,6 +75,10 @@ public final class DetectorScores {
         this.stepFlags = stepFlags;
         this.stepRanks = stepRanks;
         this.time = time;
+        this.unexpectedFrom = unexpectedFrom;
+        this.unexpectedStep = unexpectedStep;
+        this.unexpectedActual = unexpectedActual;
+        this.unexpectedProbability = unexpectedProbability;
     }
 
     public int size() {

@@ -310,6 +310,12 @@ public final class DetectorScoring {
         final int[] stepRanks;
         /** Classes left out of the ranking (spec.neverExpected), known once the network's width is. */
         boolean[] excluded;
+        /** The listed unexpected steps (see DetectorScores.unexpectedFrom), appended in sequence order. */
+        final int[] unexpectedFrom;
+        int[] listedStep = new int[64];
+        int[] listedActual = new int[64];
+        double[] listedProbability = new double[64];
+        int listed;
 
         Builder(Spec spec, int batch, int time, boolean withSteps) {
             this.spec = spec;
@@ -335,6 +341,21 @@ public final class DetectorScoring {
             if (stepScores != null) {
                 Arrays.fill(stepScores, Float.NaN);
             }
+            unexpectedFrom = new int[batch + 1];
+        }
+
+        /** Lists an unexpected step of the sequence being scored (sequences come in order, each once). */
+        private void list(int t, int actual, double p) {
+            if (listed == listedStep.length) {
+                int n = listed * 2;
+                listedStep = Arrays.copyOf(listedStep, n);
+                listedActual = Arrays.copyOf(listedActual, n);
+                listedProbability = Arrays.copyOf(listedProbability, n);
+            }
+            listedStep[listed] = t;
+            listedActual[listed] = actual;
+            listedProbability[listed] = p;
+            listed++;
         }
 
         /** probs: [chunk, nOut, time] C order; offset = start of sequence b's block. */
@@ -396,6 +417,9 @@ public final class DetectorScoring {
                     if (firstUnexpected < 0) {
                         firstUnexpected = t;
                     }
+                    if (count <= DetectorScores.MAX_LISTED_UNEXPECTED) {
+                        list(t, actual, p);
+                    }
                 }
                 if (nll > worstNll) {
                     worstNll = nll;
@@ -412,6 +436,7 @@ public final class DetectorScoring {
             }
             scored[b] = n;
             unexpected[b] = count;
+            unexpectedFrom[b + 1] = listed;
             switch (spec.score) {
                 case "count": scores[b] = count; break;
                 case "share": scores[b] = n == 0 ? 0.0 : (double) count / n; break;
@@ -503,7 +528,9 @@ public final class DetectorScoring {
 
         DetectorScores build() {
             return new DetectorScores(spec.nextEvent ? "next_event" : "sequence_classifier", scores, scored, unexpected,
-                    detailStep, detailActual, detailProbability, expected, g, stepScores, stepFlags, stepRanks, time);
+                    detailStep, detailActual, detailProbability, expected, g, stepScores, stepFlags, stepRanks, time,
+                    unexpectedFrom, Arrays.copyOf(listedStep, listed), Arrays.copyOf(listedActual, listed),
+                    Arrays.copyOf(listedProbability, listed));
         }
     }
 }

@@ -308,4 +308,69 @@ public class DetectorScoringTest {
             assertTrue(expected.getMessage().contains("class_weights"));
         }
     }
+
+    /**
+     * Every unexpected step is listed (up to MAX_LISTED_UNEXPECTED, in step order) with its actual event and the
+     * probability given to it: the steps stepFlags marks, not only detailStep; the rest counted, not listed.
+     */
+    @Test
+    public void everyUnexpectedStepIsListedInStepOrderUpToTheBound() {
+        MultiLayerNetwork net = NetworkFactory.build(SPEC5);
+        int time = 70;
+        int[][] ids = new int[3][time];
+        float[] flat = new float[3 * time];
+        java.util.Random random = new java.util.Random(3);
+        for (int b = 0; b < 3; b++) {
+            for (int t = 0; t < time; t++) {
+                // sequence 1: the OOV id everywhere (every step unexpected); the others random events
+                ids[b][t] = b == 1 ? 0 : random.nextInt(5);
+                flat[b * time + t] = ids[b][t];
+            }
+        }
+        INDArray x = oneHot(ids);
+        INDArray stepIds = Nd4j.create(flat, new long[]{3, time}, 'c');
+        INDArray nextIds = Nd4j.create(new float[]{2, 0, -1}, new long[]{3}, 'c');
+        for (String steps : new String[]{"all", "last"}) {
+            String spec = "{\"kind\": \"next_event\", \"top_g\": 2, \"score\": \"count\", \"oov_id\": 0, "
+                    + "\"steps\": \"" + steps + "\"}";
+            DetectorScores s = DetectorScoring.score(net, null, x, null, stepIds, nextIds, spec, true);
+            DetectorScores plain = DetectorScoring.score(net, null, x, null, stepIds, nextIds, spec, false);
+            assertArrayEquals("the same list whether or not the step arrays are asked for", s.unexpectedStep,
+                    plain.unexpectedStep);
+            assertEquals(0, s.unexpectedFrom[0]);
+            for (int b = 0; b < 3; b++) {
+                java.util.List<Integer> flagged = new java.util.ArrayList<>();
+                for (int t = 0; t < time; t++) {
+                    if (s.stepFlags[b * time + t] == 1) {
+                        flagged.add(t);
+                    }
+                }
+                assertEquals(s.unexpectedSteps[b], flagged.size());
+                int from = s.unexpectedFrom[b];
+                int n = s.unexpectedFrom[b + 1] - from;
+                assertEquals(Math.min(flagged.size(), DetectorScores.MAX_LISTED_UNEXPECTED), n);
+                for (int k = 0; k < n; k++) {
+                    int t = flagged.get(k);
+                    assertEquals(t, s.unexpectedStep[from + k]);
+                    int actual = t + 1 < time ? ids[b][t + 1] : (int) nextIds.getDouble(b);
+                    assertEquals(actual, s.unexpectedActual[from + k]);
+                    assertEquals(Math.exp(-s.stepScores[b * time + t]), s.unexpectedProbability[from + k], 1e-4);
+                }
+                if (n > 0) {   // the deciding step is the first unexpected one: the same entry
+                    assertEquals(s.detailStep[b], s.unexpectedStep[from]);
+                    assertEquals(s.detailProbability[b], s.unexpectedProbability[from], 0.0);
+                }
+                if ("last".equals(steps)) {
+                    assertTrue("one judged step, at most one entry", n <= 1);
+                }
+            }
+            if ("all".equals(steps)) {
+                assertEquals("sequence 1: every one of its 70 judged steps unexpected (the next id too)", 70, s.unexpectedSteps[1]);
+                assertEquals(DetectorScores.MAX_LISTED_UNEXPECTED, s.unexpectedFrom[2] - s.unexpectedFrom[1]);
+            }
+        }
+        String classifier = "{\"kind\": \"sequence_classifier\", \"positive_classes\": [1]}";
+        DetectorScores c = DetectorScoring.score(net, null, x, null, null, null, classifier, false);
+        assertArrayEquals("the classifier lists nothing", new int[4], c.unexpectedFrom);
+    }
 }

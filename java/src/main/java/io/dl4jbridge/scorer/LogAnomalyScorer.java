@@ -287,11 +287,23 @@ public final class LogAnomalyScorer {
                     eventLine = s.lineNumbers[step];
                 }
             }
+            // every listed unexpected step: the line of the event that came there, as eventLine for the deciding one
+            int from = scores.unexpectedFrom[b];
+            int n = scores.unexpectedFrom[b + 1] - from;
+            long[] unexpectedLines = new long[n];
+            int[] unexpectedEvents = new int[n];
+            double[] unexpectedProbabilities = new double[n];
+            for (int k = 0; k < n; k++) {
+                int t = scores.unexpectedStep[from + k];
+                unexpectedLines[k] = t + 1 < s.length ? s.lineNumbers[t + 1] : s.nextLine;
+                unexpectedEvents[k] = scores.unexpectedActual[from + k];
+                unexpectedProbabilities[k] = scores.unexpectedProbability[from + k];
+            }
             double score = scores.scores[b];
             out.add(new ScoredSequence(firstIndex + b, nextEvent, windows ? "window" : "session", s.key, s.session, s.part, score, score > threshold,
                     ScoringStream.realLines(s), step, eventLine, scores.detailActual[b], actualTemplate,
                     scores.detailProbability[b], expected, expectedTemplates, scores.scoredSteps[b],
-                    scores.unexpectedSteps[b]));
+                    scores.unexpectedSteps[b], unexpectedLines, unexpectedEvents, unexpectedProbabilities));
         }
         return out;
     }

@@ -47,18 +47,27 @@ public final class ScoredSequence {
     public final int unexpectedSteps;
     /** True for next-event models (the detail names events), false for classifiers. */
     public final boolean nextEvent;
+    /**
+     * Next event: every unexpected step, in step order, up to {@link io.dl4jbridge.DetectorScores#MAX_LISTED_UNEXPECTED}
+     * (the row's {@code unexpected_lines}): the raw line of the event that came there (as {@link #eventLine}, -1 when
+     * unknown), that event's id and the probability the model gave it. Empty for the classifier.
+     */
+    public final long[] unexpectedLines;
+    public final int[] unexpectedEvents;
+    public final double[] unexpectedProbabilities;
 
     ScoredSequence(long index, boolean nextEvent, String unit, Object key, int part, double score, boolean anomaly, long[] lines, int step, long eventLine,
                    int actual, String actualTemplate, double probability, int[] expected,
                    List<String> expectedTemplates, int scoredSteps, int unexpectedSteps) {
         this(index, nextEvent, unit, key, -1, part, score, anomaly, lines, step, eventLine, actual, actualTemplate,
-                probability, expected, expectedTemplates, scoredSteps, unexpectedSteps);
+                probability, expected, expectedTemplates, scoredSteps, unexpectedSteps, new long[0], new int[0],
+                new double[0]);
     }
 
     ScoredSequence(long index, boolean nextEvent, String unit, Object key, int session, int part, double score,
                    boolean anomaly, long[] lines, int step, long eventLine, int actual, String actualTemplate,
                    double probability, int[] expected, List<String> expectedTemplates, int scoredSteps,
-                   int unexpectedSteps) {
+                   int unexpectedSteps, long[] unexpectedLines, int[] unexpectedEvents, double[] unexpectedProbabilities) {
         this.index = index;
         this.session = session;
         this.nextEvent = nextEvent;
@@ -77,6 +86,9 @@ public final class ScoredSequence {
         this.expectedTemplates = expectedTemplates;
         this.scoredSteps = scoredSteps;
         this.unexpectedSteps = unexpectedSteps;
+        this.unexpectedLines = unexpectedLines;
+        this.unexpectedEvents = unexpectedEvents;
+        this.unexpectedProbabilities = unexpectedProbabilities;
     }
 
     /**
@@ -84,8 +96,11 @@ public final class ScoredSequence {
      * ({@code BaseDetector.explain}): {@code index, key} (then {@code session} for one of a key's sessions a
      * {@code gap} separated, then {@code part} for a part of a split session), {@code score, flagged, line_numbers,
      * unexpected_steps, step, line_number}, then for next-event models {@code actual_event,
-     * actual_line, expected_events, probability, actual_template, expected_templates}, for
-     * classifiers {@code predicted_class, probability}.
+     * actual_line, expected_events, probability, actual_template, expected_templates} and, when
+     * {@code unexpected_steps > 0}, {@code unexpected_lines} (a list of {@code {line, event, probability}}, the first
+     * {@link io.dl4jbridge.DetectorScores#MAX_LISTED_UNEXPECTED} unexpected steps in step order) and, when more
+     * were unexpected, {@code unexpected_lines_more} (how many are not listed); for classifiers
+     * {@code predicted_class, probability}.
      */
     public String toJson() {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -116,6 +131,20 @@ public final class ScoredSequence {
                 out.put("probability", probability);
                 out.put("actual_template", actualTemplate);
                 out.put("expected_templates", new ArrayList<Object>(expectedTemplates));
+            }
+            if (unexpectedSteps > 0) {
+                List<Object> listed = new ArrayList<>(unexpectedLines.length);
+                for (int i = 0; i < unexpectedLines.length; i++) {
+                    Map<String, Object> entry = new LinkedHashMap<>();
+                    entry.put("line", unexpectedLines[i] >= 0 ? (Object) unexpectedLines[i] : null);
+                    entry.put("event", unexpectedEvents[i]);
+                    entry.put("probability", unexpectedProbabilities[i]);
+                    listed.add(entry);
+                }
+                out.put("unexpected_lines", listed);
+                if (unexpectedSteps > unexpectedLines.length) {
+                    out.put("unexpected_lines_more", unexpectedSteps - unexpectedLines.length);
+                }
             }
         } else {
             out.put("predicted_class", step < 0 ? null : (Object) actual);

@@ -74,6 +74,21 @@ public class LogAnomalyScorerTest {
             assertTrue("actual_line is that line, also for the last step (the record after the window): " + r.toJson(),
                     r.toJson().contains("\"actual_line\": " + want + ","));
             assertEquals(d.spec.templateText(r.actual), r.actualTemplate);
+            // every unexpected step: the line of the event that came there, as for the deciding step
+            int from = direct.unexpectedFrom[b];
+            assertEquals(Math.min(r.unexpectedSteps, DetectorScores.MAX_LISTED_UNEXPECTED), r.unexpectedLines.length);
+            for (int k = 0; k < r.unexpectedLines.length; k++) {
+                int t = direct.unexpectedStep[from + k];
+                assertEquals(t + 1 < 10 ? r.lines[t + 1] : s.nextLine, r.unexpectedLines[k]);
+                assertEquals(direct.unexpectedActual[from + k], r.unexpectedEvents[k]);
+            }
+            if (r.unexpectedSteps > 0) {
+                assertEquals(want, r.unexpectedLines[0]);
+                assertTrue(r.toJson(), r.toJson().contains("\"unexpected_lines\": [{\"line\": " + want + ", \"event\": "
+                        + r.actual + ", \"probability\": "));
+            } else {
+                assertTrue(r.toJson(), !r.toJson().contains("unexpected_lines"));
+            }
             assertTrue(r.toJson(), r.toJson().startsWith("{\"index\": " + b + ", \"key\": " + r.key + ", \"score\": "));
         }
         double[] sorted = direct.scores.clone();

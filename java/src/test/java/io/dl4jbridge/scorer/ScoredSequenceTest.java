@@ -34,4 +34,23 @@ public class ScoredSequenceTest {
         }
         assertFalse(ScoringStream.isUnjudged(row(-1, 0, 2, 1)));
     }
+
+    /** Every unexpected step's line, event and probability, in step order, after the deciding step's fields. */
+    @Test
+    public void unexpectedLinesListEveryUnexpectedStepAndCountTheRest() {
+        ScoredSequence r = new ScoredSequence(0, true, "session", "n1", -1, -1, 3.0, true, new long[]{1, 2, 4, 5}, 0, 2,
+                7, "t", 0.01, new int[]{1}, Collections.singletonList("u"), 4, 3, new long[]{2, 5}, new int[]{7, 0},
+                new double[]{0.01, 0.25});
+        assertTrue(r.toJson(), r.toJson().endsWith("\"expected_templates\": [\"u\"], \"unexpected_lines\": [{\"line\": 2, "
+                + "\"event\": 7, \"probability\": 0.01}, {\"line\": 5, \"event\": 0, \"probability\": 0.25}], "
+                + "\"unexpected_lines_more\": 1}"));
+        ScoredSequence unknown = new ScoredSequence(0, true, "window", 1L, -1, -1, 1.0, true, new long[]{1, 2}, 1, -1,
+                7, "t", 0.01, new int[]{1}, Collections.singletonList("u"), 1, 1, new long[]{-1}, new int[]{7},
+                new double[]{0.01});
+        assertTrue(unknown.toJson(), unknown.toJson().endsWith(
+                "\"unexpected_lines\": [{\"line\": null, \"event\": 7, \"probability\": 0.01}]}"));
+        ScoredSequence none = new ScoredSequence(0, true, "window", 1L, -1, -1, 0.0, false, new long[]{1, 2}, 1, 3,
+                7, "t", 0.6, new int[]{7}, Collections.singletonList("t"), 1, 0, new long[0], new int[0], new double[0]);
+        assertFalse(none.toJson(), none.toJson().contains("unexpected_lines"));
+    }
 }
