@@ -521,7 +521,8 @@ class BaseDetector:
             per epoch.
         learning_rate : float, optional
             Default: the detector's own ``learning_rate``. The updater's state (Adam's moments) is not saved in a
-            detector file, so a loaded detector starts it afresh.
+            detector file, so a loaded detector starts it afresh; nor is the random state dropout draws from (a
+            loaded network's is the one after a build of its configuration).
         batch_size : int, optional
             Default: the detector's ``batch_size``.
 
