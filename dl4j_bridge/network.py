@@ -91,18 +91,32 @@ class Network:
     A fit that diverges (:class:`~dl4j_bridge.errors.TrainingDivergedError`) leaves parameters that are not
     finite numbers: from then on the network refuses to train, predict, classify, evaluate, score or save,
     raising that error again (see :attr:`diverged`). Build a new network with a smaller learning rate.
+
+    The state of ND4J's random generator, which dropout draws from, is part of the network's training state
+    (see :class:`io.dl4jbridge.RandomStates`): taken right after DL4J initialised the network, set in the
+    thread that runs every :meth:`fit` and kept from its end. So training does not depend on what other networks
+    did in between nor on the thread that fits; copies and pickles carry it. A network restored from a file
+    starts from the state a network of its configuration holds right after being built.
     """
 
-    def __init__(self, config: LSTMConfig, *, normalizer=None, _java_network=None):
+    def __init__(self, config: LSTMConfig, *, normalizer=None, _java_network=None, _random_state=None):
         require_jvm()
         #: Held during every call into Java on this network (DL4J's ``MultiLayerNetwork`` is not safe to
         #: score while it trains or scores elsewhere). Re-entrant; hold it to make several calls one unit.
         self.lock = threading.RLock()
         self.config = config
         if _java_network is None:
-            with java_errors():
-                _java_network = _java("NetworkFactory").build(config.to_json())
+            import jpype
+
+            state = jpype.JArray(jpype.JLong)(2)
+            with java_errors():   # the generator's state right after DL4J seeded it and drew the initial weights
+                _java_network = _java("RandomStates").build(config.to_json(), state)
+            _random_state = (int(state[0]), int(state[1]))
         self._net = _java_network
+        #: ND4J's random generator state ``(root, node)`` the next fit starts from; None until first needed for
+        #: a network given as a Java object (restored from a file): then the state after a build of its config.
+        self._random_state: Optional[Tuple[int, int]] = None if _random_state is None else (
+            int(_random_state[0]), int(_random_state[1]))
         #: The DL4J feature normalizer (``NormalizerStandardize``) applied in Java before every fit, prediction
         #: and score, or None. Set it with :meth:`fit_normalizer`; it is saved in the zip as ``normalizer.bin``.
         self.normalizer = normalizer
@@ -370,17 +384,24 @@ class Network:
             with self._calling_java():
                 normalizer = _java("Normalizers").fitStandardize(jx, jm)
                 before = self._snapshot()
+        import jpype
+
         try:
             with self._calling_java():
-                result = _java("Trainer").fit(
-                    self._net, normalizer, jx, jy, jm, jw, vx, vy, vm, vw, int(epochs), int(batch_size),
-                    int(seed), int(patience), cb, int(report_every * 1000),
-                )
+                # Trainer sets this thread's generator to the network's state first and writes its end state back
+                random_state = jpype.JArray(jpype.JLong)(list(self._training_random_state()))
+                try:
+                    result = _java("Trainer").fit(
+                        self._net, normalizer, jx, jy, jm, jw, vx, vy, vm, vw, int(epochs), int(batch_size),
+                        int(seed), int(patience), cb, int(report_every * 1000), random_state,
+                    )
+                finally:   # the draws the weights it kept went with (also after a cancel or an error)
+                    self._random_state = (int(random_state[0]), int(random_state[1]))
         except TrainingDivergedError as error:
             self._diverged = error   # the parameters are NaN or infinite now: refuse every later use
             raise
         except BaseException:
-            if before is not None:   # the weights and updater state the previous normalizer goes with
+            if before is not None:   # the weights, updater and generator state the previous normalizer goes with
                 with self._calling_java():
                     self._restore(before)
             raise
@@ -402,16 +423,30 @@ class Network:
         return history
 
     def _snapshot(self):
-        """Copies of the parameters and the updater state (None before a first fit)."""
+        """Copies of the parameters and the updater state (None before a first fit), and the random state."""
         updater = self._net.getUpdater()
         state = updater.getStateViewArray() if updater is not None else None
-        return self._net.params().dup(), None if state is None else state.dup()
+        return self._net.params().dup(), None if state is None else state.dup(), self._training_random_state()
 
     def _restore(self, snapshot) -> None:
-        params, state = snapshot
+        params, state, random_state = snapshot
         self._net.setParams(params)
         if state is not None:
             self._net.getUpdater().getStateViewArray().assign(state)
+        self._random_state = random_state
+
+    def _training_random_state(self) -> Tuple[int, int]:
+        """ND4J's random generator state ``(root, node)`` the next :meth:`fit` starts from (dropout draws from it).
+
+        Taken right after the network was built and kept from the end of every fit; a network restored from a
+        file (which does not carry it) starts from the state a network of its configuration (and seed) holds
+        right after being built, so saving an untrained network and loading it trains as the original would."""
+        with self.lock:
+            if self._random_state is None:
+                with java_errors():
+                    state = _java("RandomStates").afterInit(self._net)
+                self._random_state = (int(state[0]), int(state[1]))
+            return self._random_state
 
     # -- inference ---------------------------------------------------------------------------
     def predict_proba(self, X: np.ndarray, mask: Optional[np.ndarray] = None) -> np.ndarray:
@@ -516,11 +551,14 @@ class Network:
         with tempfile.TemporaryDirectory(prefix="dl4j_bridge-pickle-") as tmp:
             path = self.save(Path(tmp) / "network.zip", save_updater=True)
             data = path.read_bytes()
-        return (Network._from_pickled_zip, (data,))
+        # the random generator's state travels beside the zip (which does not hold it): a copy trains on as the
+        # original does, dropout included
+        return (Network._from_pickled_zip, (data, self._training_random_state()))
 
     @classmethod
-    def _from_pickled_zip(cls, data: bytes) -> "Network":
-        """The network of :meth:`__reduce__`'s zip bytes (the JVM must run)."""
+    def _from_pickled_zip(cls, data: bytes, random_state: Optional[Tuple[int, int]] = None) -> "Network":
+        """The network of :meth:`__reduce__`'s zip bytes (the JVM must run), with its random generator state
+        (None, as pickles of earlier versions hold: the state a file's network starts from)."""
         import tempfile
 
         from .errors import JVMNotStartedError
@@ -540,7 +578,10 @@ class Network:
         with tempfile.TemporaryDirectory(prefix="dl4j_bridge-unpickle-") as tmp:
             path = Path(tmp) / "network.zip"
             path.write_bytes(data)
-            return cls.load(path, load_updater=True, trusted=True)
+            net = cls.load(path, load_updater=True, trusted=True)
+        if random_state is not None:
+            net._random_state = (int(random_state[0]), int(random_state[1]))
+        return net
 
 
 def _config_from_java(net) -> LSTMConfig:

@@ -531,7 +531,8 @@ class BaseDetector:
             per epoch.
         learning_rate : float, optional
             Default: the detector's own ``learning_rate``. The updater's state (Adam's moments) is not saved in a
-            detector file, so a loaded detector starts it afresh.
+            detector file, so a loaded detector starts it afresh; nor is the random state dropout draws from (a
+            loaded network's is the one after a build of its configuration).
         batch_size : int, optional
             Default: the detector's ``batch_size``.
 
@@ -586,7 +587,8 @@ class BaseDetector:
         with java_errors(), net.lock:
             copy = net.java.clone()
             copy.setLearningRate(float(rate))
-        work = Network(net.config, normalizer=net.normalizer, _java_network=copy)
+            random_state = net._training_random_state()   # the copy trains on from the network's generator state
+        work = Network(net.config, normalizer=net.normalizer, _java_network=copy, _random_state=random_state)
         step_w = None if weights is None else np.repeat(weights[:, None], batch.x.shape[1], axis=1)
         history = work.fit(batch.x, targets, batch.mask, epochs=epochs, batch_size=batch_size, shuffle=True,
                            progress=self.progress, sample_weight=step_w)
@@ -597,7 +599,8 @@ class BaseDetector:
         # state is built aside and becomes this detector's in one step, as in fit
         new = object.__new__(type(self))
         new.__dict__.update(vars(self))
-        new.network_ = Network(net.config, normalizer=net.normalizer, _java_network=updated)
+        new.network_ = Network(net.config, normalizer=net.normalizer, _java_network=updated,
+                               _random_state=work._training_random_state())
         for name, value in learned.items():
             setattr(new, name, value)
         # PyOD's training scores were those of the network before the update

@@ -218,3 +218,25 @@ def test_a_users_subclass_loads_files_of_its_kind(jvm):
         MyNextEvent.load(PARITY_CLASSIFIER)
     with pytest.raises(DetectorFileError, match=r"holds a NextEventDetector .* not a MyClassifier"):
         MyClassifier.load(PARITY_NEXT_EVENT)
+
+
+def test_with_dropout_a_detector_copy_updates_as_the_original_and_the_fitting_thread_does_not_matter(bursts):
+    """Dropout draws from ND4J's per-thread generator; each network keeps its generator state (see
+    tests/test_random_state.py), so update() of a copy and a fit in a worker thread train as in the main thread."""
+    import threading
+
+    from dl4j_bridge.detectors import take
+
+    det = small(threshold="best_f1", validation_fraction=0.2, dropout=0.3).fit(bursts)
+    twin = copy.deepcopy(det)
+    part = take(bursts, np.arange(64))
+    small(seed=11, dropout=0.3).fit(bursts)            # another network built and trained in between
+    det.update(part, epochs=2)
+    twin.update(part, epochs=2)
+    np.testing.assert_array_equal(twin.network_.params(), det.network_.params())
+    out = []
+    worker = threading.Thread(target=lambda: out.append(
+        small(threshold="best_f1", validation_fraction=0.2, dropout=0.3).fit(bursts)))
+    worker.start()
+    worker.join()
+    np.testing.assert_array_equal(out[0].history_.epoch_scores, twin.history_.epoch_scores)

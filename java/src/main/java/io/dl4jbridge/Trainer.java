@@ -60,6 +60,38 @@ public final class Trainer {
                                 INDArray valX, INDArray valLabelIds, INDArray valMask, INDArray valWeights,
                                 int epochs, int batchSize, long shuffleSeed, int patience,
                                 ProgressCallback callback, long reportMillis) {
+        return fit(net, normalizer, x, labelIds, mask, stepWeights, valX, valLabelIds, valMask, valWeights,
+                epochs, batchSize, shuffleSeed, patience, callback, reportMillis, null);
+    }
+
+    /**
+     * As the fit above, with the network's random generator state (see {@link RandomStates}).
+     *
+     * @param randomState {@code {root, node}}: this thread's ND4J generator (dropout's masks) is set to it before
+     *                    anything else, and it receives the generator's state when the fit ends, also when it
+     *                    ends with an exception; null leaves the generator as it is (the state it is in decides)
+     */
+    public static FitResult fit(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray labelIds,
+                                INDArray mask, INDArray stepWeights,
+                                INDArray valX, INDArray valLabelIds, INDArray valMask, INDArray valWeights,
+                                int epochs, int batchSize, long shuffleSeed, int patience,
+                                ProgressCallback callback, long reportMillis, long[] randomState) {
+        if (randomState != null) {
+            RandomStates.set(randomState);
+        }
+        try {
+            return fitLoop(net, normalizer, x, labelIds, mask, stepWeights, valX, valLabelIds, valMask, valWeights,
+                    epochs, batchSize, shuffleSeed, patience, callback, reportMillis);
+        } finally {
+            RandomStates.capture(randomState);
+        }
+    }
+
+    private static FitResult fitLoop(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray labelIds,
+                                     INDArray mask, INDArray stepWeights,
+                                     INDArray valX, INDArray valLabelIds, INDArray valMask, INDArray valWeights,
+                                     int epochs, int batchSize, long shuffleSeed, int patience,
+                                     ProgressCallback callback, long reportMillis) {
         if (epochs < 1 || batchSize < 1) {
             throw new IllegalArgumentException("epochs and batch_size must be >= 1");
         }
