@@ -40,18 +40,26 @@ public class PyCompatTest {
 
     @Test
     public void pythonCodecNamesMapToJavaCharsets() {
-        // the names codecs.lookup(...).name gives (what a saved spec holds), and spellings users type
-        String[][] cases = {{"utf-8", "UTF-8"}, {"utf_8", "UTF-8"}, {"iso8859-1", "ISO-8859-1"}, {"latin-1", "ISO-8859-1"},
-            {"cp1252", "windows-1252"}, {"ascii", "US-ASCII"}, {"mac-roman", "x-MacRoman"}, {"utf-16-le", "UTF-16LE"},
-            {"shift_jis", "Shift_JIS"}, {"euc_jp", "EUC-JP"}, {"koi8-r", "KOI8-R"}, {"iso8859-15", "ISO-8859-15"}};
+        // the names codecs.lookup(...).name gives (what a saved spec holds), and spellings users type (Python aliases)
+        String[][] cases = {{"utf-8", "UTF-8"}, {"utf_8", "UTF-8"}, {"UTF8", "UTF-8"}, {"iso8859-1", "ISO-8859-1"},
+            {"latin-1", "ISO-8859-1"}, {"L1", "ISO-8859-1"}, {"cp1252", "windows-1252"}, {"windows-1252", "windows-1252"},
+            {"ascii", "US-ASCII"}, {"mac-roman", "x-MacRoman"}, {"utf-16-le", "UTF-16LE"}, {"koi8-r", "KOI8-R"},
+            {"iso8859-15", "ISO-8859-15"}, {"cp874", "x-windows-874"}, {"cp437", "IBM437"}, {"utf-8-sig", "UTF-8"},
+            {"ANSI_X3.4-1968", "US-ASCII"}, {"ansi_x3_4_1968", "US-ASCII"}, {" Latin 1 ", "ISO-8859-1"}};
         for (String[] c : cases) {
             assertEquals(c[0], c[1], EtlSpec.charsetOf(c[0]).name());
         }
-        try {
-            EtlSpec.charsetOf("klingon");
-            throw new AssertionError("accepted an unknown encoding");
-        } catch (SpecException expected) {
-            assertTrue(expected.getMessage(), expected.getMessage().contains("klingon"));
+        // Java decodes these unlike Python (Java's cp932/cp949/cp950 are IBM code pages; the CJK decoders map or
+        // replace some bytes differently; EBCDIC swaps line feed and NEL): refused, never read differently
+        for (String refused : new String[]{"klingon", "shift_jis", "cp932", "euc_jp", "cp949", "cp950", "gbk",
+            "gb2312", "gb18030", "big5", "euc_kr", "cp037", "cp500", "tis-620", "mac-greek", "ms932"}) {
+            try {
+                EtlSpec.charsetOf(refused);
+                throw new AssertionError("accepted " + refused);
+            } catch (SpecException expected) {
+                String m = expected.getMessage();
+                assertTrue(m, m.contains("'" + refused + "'") && m.contains("utf-8, ") && m.contains("cp1252"));
+            }
         }
     }
 
