@@ -29,7 +29,8 @@ __all__ = ["JVMIncompatibleSpecError", "check_pipeline_parts", "check_run_config
 _UNFITTED_KINDS = ("timestamp", "extract", "label")
 
 _ADVICE = ("Change the setting to one the JVM supports (README, \"Deploy on the JVM\": java.util.regex constructs; "
-           "strftime directives %Y %y %m %d %H %I %M %S %f %b %B %a %A %p %j %z %%, or format = \"%s\" alone), or, "
+           "strftime directives %Y %y %m %d %H %I %M %S %f %b %B %a %A %p %j %z %%, or format = \"%s\" alone; "
+           "the log encodings the message lists), or, "
            "for a model scored by Python only, turn the check off: save(..., jvm_check=False), "
            "run.toml [output] jvm_check = false.")
 

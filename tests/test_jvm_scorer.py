@@ -965,3 +965,50 @@ def test_both_name_the_record_after_the_window_when_its_last_step_decides(detect
         assert row["step"] == WINDOW - 1
         assert row["actual_line"] == records[records.index(row["line_numbers"][-1]) + 1], row
     assert sum(r["actual_line"] == r["line_numbers"][-1] + 2 for r in rows) >= 10   # past a bad line
+
+
+def _session_model(directory, encoding, *, jvm_check=True):
+    """A tiny NextEventDetector on '<Host> <Msg>' text in ``encoding``, sessions keyed by the (decoded) host."""
+    from dl4j_bridge.detectors import NextEventDetector
+    from dl4j_bridge.etl import Pipeline, Sessions, Template, TextReader
+
+    pipeline = Pipeline(TextReader("<Host> <Msg>", mode="lenient", encoding=encoding, continuation=None),
+                        [Template("Msg")], Sessions("Host"))
+    train = directory / f"train_{encoding}.log"
+    train.write_bytes("".join(f"h{i % 3} {['login ok', 'logout', 'err x'][i % 3]}\n" for i in range(30))
+                      .encode(encoding))
+    pipeline.fit(str(train))
+    detector = NextEventDetector(top_g=1, score="count", n_events=pipeline.n_template_ids, hidden_sizes=(3,), epochs=1,
+                                 patience=0, validation_fraction=0.0, threshold="fixed", threshold_value=0.5, seed=1)
+    detector.fit(pipeline.transform(str(train)))
+    return detector.save(directory / f"model_{encoding}.zip", pipeline=pipeline, jvm_check=jvm_check)
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "koi8-r", "cp874", "mac-roman"])
+def test_a_legacy_single_byte_encoding_gives_pythons_keys_for_every_byte(jvm, tmp_path, encoding):
+    """Every byte (and invalid ones, U+FFFD) in a session key decodes to the same key on both sides."""
+    model = _session_model(tmp_path, encoding)
+    data = b"".join(b"k" + bytes([b]) + b"\x80" + bytes([b, 0xff]) + b" login ok\n"
+                    for b in range(256) if b not in b"\n\r \t\x0b\x0c\x1c\x1d\x1e\x1f\x85")
+    test = tmp_path / "bytes.log"
+    test.write_bytes(data)
+    _, rows, _ = _launcher_against_python(model, test)
+    assert len(rows) > 200
+
+
+@pytest.mark.parametrize("encoding", ["shift_jis", "cp932", "euc_jp", "cp949", "gbk", "big5", "cp037"])
+def test_an_encoding_the_jvm_decodes_differently_is_refused_naming_it(jvm, tmp_path, encoding):
+    """Java's decoders for these map or replace bytes unlike Python's codecs (Java's cp932 is IBM-942C, not
+    Microsoft's; euc_jp takes the line feed after an invalid byte; ...): saving with the JVM check is refused,
+    and a zip saved without it is refused by the launcher (exit 3), naming the encoding and the supported ones."""
+    from dl4j_bridge.jvmcheck import JVMIncompatibleSpecError
+
+    with pytest.raises(JVMIncompatibleSpecError, match=rf"encoding '{encoding}' is not supported by the JVM scorer"):
+        _session_model(tmp_path, encoding)
+    model = _session_model(tmp_path, encoding, jvm_check=False)
+    test = tmp_path / "test.log"
+    test.write_bytes("k login ok\n".encode(encoding))
+    proc = _launcher("score", "--model", model, "--input", test)
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert f"encoding '{encoding}' is not supported by the JVM scorer" in proc.stderr, proc.stderr[-2000:]
+    assert "utf-8, " in proc.stderr and "iconv -f" in proc.stderr

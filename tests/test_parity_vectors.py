@@ -73,3 +73,18 @@ def test_committed_detector_scores_are_what_python_computes(jvm):
         assert have["flags"] == want["flags"], f"{name} is stale: run python {TOOL.relative_to(REPO)}"
         assert max(abs(a - b) for a, b in zip(have["scores"], want["scores"])) <= 1e-6
         assert 0 < sum(want["flags"]) < len(want["flags"])
+
+
+def test_the_jvms_codec_table_names_pythons_codecs_and_aliases():
+    """``PythonCodecs.java``: each codec is a Python codec name, and each alias resolves to it in Python."""
+    import codecs
+    import re
+
+    source = (REPO / "java" / "src" / "main" / "java" / "io" / "dl4jbridge" / "etl" / "PythonCodecs.java").read_text(
+        encoding="utf-8")
+    entries = re.findall(r'codec\("([^"]+)", "([^"]+)", "([^"]*)"\);', source)
+    assert len(entries) > 40
+    for python, _, aliases in entries:
+        assert codecs.lookup(python).name == python
+        for alias in aliases.split():
+            assert codecs.lookup(alias).name == python, alias

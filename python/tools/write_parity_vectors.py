@@ -105,6 +105,23 @@ def _windows_jsonl() -> tuple[Pipeline, list[str], list[str]]:
     return pipeline, generated[2500:2620] + JSON_EDGE_LINES + generated[2620:2660], []
 
 
+#: Every IPv6 form Python's ipaddress accepts (zone ids after %, a dotted IPv4 in the last 32 bits) and near misses.
+IP_FORMS = ["fe80::1%eth0", "::10.0.0.1", "64:ff9b::8.8.8.8", "::ffff:1%x", "::ffff:10.0.0.1%a b", "fe80::%eth0",
+            " fe80::1%eth0 ", "fc00::1%x", "1::1.2.3.4", "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7::", "::%0", "fe80::1",
+            "10.0.0.1", "192.168.7.9", "2001:db8::5", "::1.2.3.4:5", "fe80::1%", "fe80::1%a%b", "fe80::1%a/64",
+            "1.2.3.4%x", "1:2:3:4:5:6:7:1.2.3.4", "1:2:3:4:5:6::1.2.3.4", ":1.2.3.4", "::01.2.3.4"]
+
+
+def _ip_forms() -> tuple[Pipeline, list[str], list[str]]:
+    """IpAddress at prefix 24 (IPv6 /96: zone ids dropped with the host bits) and 32 (/128: zone ids kept)."""
+    lines = [json.dumps({"ip": ip, "msg": f"event {i % 3}"}) for i, ip in enumerate(IP_FORMS)]
+    pipeline = Pipeline(JsonLinesReader({"a": "ip", "b": "ip", "msg": "msg"}, mode="lenient"),
+                        [Template("msg"), IpAddress("a", prefix=24, max_categories=12),
+                         IpAddress("b", prefix=32, max_categories=12)], sequence=Windows(length=4, stride=4))
+    pipeline.fit(lines)
+    return pipeline, lines, []
+
+
 def _csv_lines(records: list[dict]) -> list[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -198,6 +215,7 @@ CASES = {
     "etl_text_stack_traces": lambda: _stack_traces(2),
     # line rules 1: how every spec saved before version 3 reads text (stack frames and "ERROR   boom" are records)
     "etl_text_stack_traces_rules1": lambda: _stack_traces(1),
+    "etl_jsonl_ip_forms": _ip_forms,
 }
 
 

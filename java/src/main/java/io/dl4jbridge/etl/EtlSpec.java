@@ -45,19 +45,6 @@ public final class EtlSpec {
     private final String encoding;
     private final Charset charset;
     /** Python codec names (as {@code codecs.lookup(...).name} spells them) that Java knows by another name. */
-    private static final Map<String, String> PYTHON_CODECS = new LinkedHashMap<>();
-
-    static {
-        PYTHON_CODECS.put("latin-1", "ISO-8859-1");
-        PYTHON_CODECS.put("latin_1", "ISO-8859-1");
-        PYTHON_CODECS.put("mac-roman", "x-MacRoman");
-        PYTHON_CODECS.put("utf-8-sig", "UTF-8");
-        PYTHON_CODECS.put("utf-16-le", "UTF-16LE");
-        PYTHON_CODECS.put("utf-16-be", "UTF-16BE");
-        PYTHON_CODECS.put("utf-32-le", "UTF-32LE");
-        PYTHON_CODECS.put("utf-32-be", "UTF-32BE");
-    }
-
     private EtlSpec(JsonNode spec) {
         this.spec = spec;
         JsonNode reader = required(spec, "reader");
@@ -118,20 +105,28 @@ public final class EtlSpec {
         return charset;
     }
 
-    /** The Java charset of a Python codec name: Java's own name or alias, or the known Python spellings. */
+    /**
+     * The Java charset of a Python codec name (or an alias Python resolves): only the codecs the JVM decodes
+     * exactly as Python does ({@link PythonCodecs}); any other encoding is refused, naming the supported ones,
+     * rather than read into different text than the model was trained on.
+     */
     static Charset charsetOf(String name) {
-        String key = name.trim().toLowerCase(java.util.Locale.ROOT);
-        for (String candidate : new String[]{name.trim(), PYTHON_CODECS.get(key), key.replace('_', '-')}) {
-            if (candidate == null) {
-                continue;
-            }
-            try {
-                return Charset.forName(candidate);
-            } catch (IllegalArgumentException e) {   // illegal or unsupported name: try the next spelling
-            }
+        Charset charset = PythonCodecs.charset(name);
+        if (charset != null) {
+            return charset;
         }
-        throw new SpecException("the logs' encoding '" + name + "' has no Java charset: save the pipeline with an "
-                + "encoding Java knows (e.g. utf-8, iso8859-1, cp1252)");
+        String known;
+        try {
+            known = java.nio.charset.Charset.isSupported(name.trim()) ? "; Java has a charset of that name, but it "
+                    + "does not decode every byte as Python's codec does (other characters, or a different number "
+                    + "of U+FFFD for invalid bytes), so the JVM's rows would differ from Python's" : "";
+        } catch (IllegalArgumentException e) {
+            known = "";
+        }
+        throw new SpecException("the logs' encoding '" + name + "' is not supported by the JVM scorer" + known
+                + ". It reads these Python codecs exactly as Python does: " + String.join(", ", PythonCodecs.supported())
+                + ". Convert the logs to UTF-8 (iconv -f " + name + " -t utf-8) and train on them, or score this "
+                + "model with Python (python -m dl4j_bridge score)");
     }
 
     /** Text of a template id ({@code "<OOV>"} for 0, null without a Template transform or for an unknown id). */
@@ -352,6 +347,9 @@ public final class EtlSpec {
     }
 
     private static RecordReader reader(JsonNode r) {
+        if (r.hasNonNull("encoding")) {
+            charsetOf(r.get("encoding").asText());   // checkParts too: refused before training, not at deploy time
+        }
         String kind = text(r, "kind");
         Map<String, String> types = new LinkedHashMap<>();
         if (r.hasNonNull("types")) {

@@ -11,18 +11,58 @@ import java.util.List;
 public final class IpAddresses {
     private IpAddresses() {}
 
-    /** The address bytes (4 or 16), or null when the text is not an address. */
+    /**
+     * An address as Python's {@code ipaddress.ip_address} reads it: its bytes (4 or 16) and, for IPv6,
+     * the zone id after {@code %} (null without one).
+     */
+    public static final class Address {
+        public final byte[] bytes;
+        public final String scope;
+
+        Address(byte[] bytes, String scope) {
+            this.bytes = bytes;
+            this.scope = scope;
+        }
+    }
+
+    /** The address bytes (4 or 16), or null when the text is not an address (a zone id is dropped). */
     public static byte[] parse(String text) {
+        Address address = parseAddress(text);
+        return address == null ? null : address.bytes;
+    }
+
+    /**
+     * Python 3.11's {@code ip_address(text)}: IPv4 first, then IPv6 (no {@code /} anywhere; an optional
+     * zone id after the first {@code %}, non-empty and without another {@code %}); null when neither.
+     */
+    public static Address parseAddress(String text) {
         if (text == null) {
             return null;
         }
-        if (text.indexOf(':') >= 0) {
-            return parse6(text);
+        byte[] v4 = parse4(text);
+        if (v4 != null) {
+            return new Address(v4, null);
         }
-        return parse4(text);
+        if (text.indexOf('/') >= 0) {
+            return null;
+        }
+        String scope = null;
+        int percent = text.indexOf('%');
+        if (percent >= 0) {
+            scope = text.substring(percent + 1);
+            if (scope.isEmpty() || scope.indexOf('%') >= 0) {
+                return null;
+            }
+            text = text.substring(0, percent);
+        }
+        byte[] v6 = parse6(text);
+        return v6 == null ? null : new Address(v6, scope);
     }
 
     static byte[] parse4(String text) {
+        if (text.isEmpty()) {
+            return null;
+        }
         String[] parts = text.split("\\.", -1);
         if (parts.length != 4) {
             return null;
@@ -47,81 +87,81 @@ public final class IpAddresses {
         return out;
     }
 
+    /** Python 3.11's {@code IPv6Address._ip_int_from_string} (no zone id), step by step. */
     static byte[] parse6(String text) {
-        String[] parts = text.split(":", -1);
-        if (parts.length < 3 || parts.length > 9) {
+        if (text.isEmpty()) {
             return null;
         }
-        List<Integer> tail = new ArrayList<>();
-        int last = parts.length;
-        if (parts[parts.length - 1].contains(".")) {
-            byte[] v4 = parse4(parts[parts.length - 1]);
+        List<String> parts = new ArrayList<>(java.util.Arrays.asList(text.split(":", -1)));
+        if (parts.size() < 3) {
+            return null;
+        }
+        // an IPv4 dotted quad as the last part becomes two hextets (after any '::' or none)
+        if (parts.get(parts.size() - 1).indexOf('.') >= 0) {
+            byte[] v4 = parse4(parts.remove(parts.size() - 1));
             if (v4 == null) {
                 return null;
             }
-            tail.add(((v4[0] & 0xff) << 8) | (v4[1] & 0xff));
-            tail.add(((v4[2] & 0xff) << 8) | (v4[3] & 0xff));
-            last--;
+            parts.add(Integer.toHexString(((v4[0] & 0xff) << 8) | (v4[1] & 0xff)));
+            parts.add(Integer.toHexString(((v4[2] & 0xff) << 8) | (v4[3] & 0xff)));
         }
-        List<String> hex = new ArrayList<>();
-        for (int i = 0; i < last; i++) {
-            hex.add(parts[i]);
+        if (parts.size() > 9) {
+            return null;
         }
         int skip = -1;
-        for (int i = 1; i < hex.size() - 1; i++) {
-            if (hex.get(i).isEmpty()) {
+        for (int i = 1; i < parts.size() - 1; i++) {
+            if (parts.get(i).isEmpty()) {
                 if (skip >= 0) {
                     return null;  // more than one '::'
                 }
                 skip = i;
             }
         }
-        int before;
-        int after;
+        int hi;
+        int lo;
+        int skipped;
         if (skip >= 0) {
-            before = skip;
-            after = hex.size() - skip - 1;
-            if (hex.get(0).isEmpty()) {
-                if (before != 1) {
+            hi = skip;
+            lo = parts.size() - skip - 1;
+            if (parts.get(0).isEmpty()) {
+                hi--;
+                if (hi != 0) {
                     return null;
                 }
-                before = 0;
             }
-            if (hex.get(hex.size() - 1).isEmpty()) {
-                if (after != 1) {
+            if (parts.get(parts.size() - 1).isEmpty()) {
+                lo--;
+                if (lo != 0) {
                     return null;
                 }
-                after = 0;
             }
-            if (before + after + tail.size() >= 8) {
+            skipped = 8 - (hi + lo);
+            if (skipped < 1) {
                 return null;
             }
         } else {
-            if (hex.size() + tail.size() != 8) {
+            if (parts.size() != 8 || parts.get(0).isEmpty() || parts.get(7).isEmpty()) {
                 return null;
             }
-            before = hex.size();
-            after = 0;
+            hi = 8;
+            lo = 0;
+            skipped = 0;
         }
         int[] hextets = new int[8];
         int k = 0;
-        for (int i = 0; i < before; i++) {
-            Integer v = hextet(hex.get(i));
+        for (int i = 0; i < hi; i++) {
+            Integer v = hextet(parts.get(i));
             if (v == null) {
                 return null;
             }
             hextets[k++] = v;
         }
-        int zeros = 8 - before - after - tail.size();
-        k += zeros;
-        for (int i = hex.size() - after; i < hex.size(); i++) {
-            Integer v = hextet(hex.get(i));
+        k += skipped;
+        for (int i = parts.size() - lo; i < parts.size(); i++) {
+            Integer v = hextet(parts.get(i));
             if (v == null) {
                 return null;
             }
-            hextets[k++] = v;
-        }
-        for (int v : tail) {
             hextets[k++] = v;
         }
         byte[] out = new byte[16];

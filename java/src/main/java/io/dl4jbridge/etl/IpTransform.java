@@ -37,7 +37,7 @@ public final class IpTransform extends Transform {
     }
 
     /** {network text or null, private flag} of a value. */
-    private Object[] parse(Object value) {
+    Object[] parse(Object value) {
         if (!(value instanceof String) || ((String) value).isEmpty()) {
             return new Object[]{null, 0f};
         }
@@ -45,12 +45,18 @@ public final class IpTransform extends Transform {
         if (found != null) {
             return found;
         }
-        byte[] address = IpAddresses.parse(PyCompat.strip((String) value));
-        if (address == null) {
+        IpAddresses.Address parsed = IpAddresses.parseAddress(PyCompat.strip((String) value));
+        int bits = parsed == null ? 0 : parsed.bytes.length == 4 ? prefix : (int) Math.min(4L * prefix, 128L);
+        if (parsed == null || bits < 0 || bits > 8 * parsed.bytes.length) {
+            // a prefix outside 0..32 (a spec saved with it): Python's ip_network refuses "/40" and "/-4", so missing
             found = new Object[]{null, 0f};
         } else {
-            int bits = address.length == 4 ? prefix : Math.min(prefix * 4, 128);
-            String network = IpAddresses.format(IpAddresses.network(address, bits)) + "/" + bits;
+            byte[] address = parsed.bytes;
+            byte[] net = IpAddresses.network(address, bits);
+            // Python's ip_network("fe80::1%eth0/96", strict=False): a zone id stays only when no host bit was
+            // cleared (fe80::1%eth0/128, fe80::%eth0/96); else the network is fe80::/96
+            String zone = parsed.scope != null && java.util.Arrays.equals(net, address) ? "%" + parsed.scope : "";
+            String network = IpAddresses.format(net) + zone + "/" + bits;
             float isPrivate = 0f;
             for (String cidr : privateNetworks) {
                 if (IpAddresses.contains(cidr, address)) {

@@ -40,18 +40,26 @@ public class PyCompatTest {
 
     @Test
     public void pythonCodecNamesMapToJavaCharsets() {
-        // the names codecs.lookup(...).name gives (what a saved spec holds), and spellings users type
-        String[][] cases = {{"utf-8", "UTF-8"}, {"utf_8", "UTF-8"}, {"iso8859-1", "ISO-8859-1"}, {"latin-1", "ISO-8859-1"},
-            {"cp1252", "windows-1252"}, {"ascii", "US-ASCII"}, {"mac-roman", "x-MacRoman"}, {"utf-16-le", "UTF-16LE"},
-            {"shift_jis", "Shift_JIS"}, {"euc_jp", "EUC-JP"}, {"koi8-r", "KOI8-R"}, {"iso8859-15", "ISO-8859-15"}};
+        // the names codecs.lookup(...).name gives (what a saved spec holds), and spellings users type (Python aliases)
+        String[][] cases = {{"utf-8", "UTF-8"}, {"utf_8", "UTF-8"}, {"UTF8", "UTF-8"}, {"iso8859-1", "ISO-8859-1"},
+            {"latin-1", "ISO-8859-1"}, {"L1", "ISO-8859-1"}, {"cp1252", "windows-1252"}, {"windows-1252", "windows-1252"},
+            {"ascii", "US-ASCII"}, {"mac-roman", "x-MacRoman"}, {"utf-16-le", "UTF-16LE"}, {"koi8-r", "KOI8-R"},
+            {"iso8859-15", "ISO-8859-15"}, {"cp874", "x-windows-874"}, {"cp437", "IBM437"}, {"utf-8-sig", "UTF-8"},
+            {"ANSI_X3.4-1968", "US-ASCII"}, {"ansi_x3_4_1968", "US-ASCII"}, {" Latin 1 ", "ISO-8859-1"}};
         for (String[] c : cases) {
             assertEquals(c[0], c[1], EtlSpec.charsetOf(c[0]).name());
         }
-        try {
-            EtlSpec.charsetOf("klingon");
-            throw new AssertionError("accepted an unknown encoding");
-        } catch (SpecException expected) {
-            assertTrue(expected.getMessage(), expected.getMessage().contains("klingon"));
+        // Java decodes these unlike Python (Java's cp932/cp949/cp950 are IBM code pages; the CJK decoders map or
+        // replace some bytes differently; EBCDIC swaps line feed and NEL): refused, never read differently
+        for (String refused : new String[]{"klingon", "shift_jis", "cp932", "euc_jp", "cp949", "cp950", "gbk",
+            "gb2312", "gb18030", "big5", "euc_kr", "cp037", "cp500", "tis-620", "mac-greek", "ms932"}) {
+            try {
+                EtlSpec.charsetOf(refused);
+                throw new AssertionError("accepted " + refused);
+            } catch (SpecException expected) {
+                String m = expected.getMessage();
+                assertTrue(m, m.contains("'" + refused + "'") && m.contains("utf-8, ") && m.contains("cp1252"));
+            }
         }
     }
 
@@ -94,5 +102,62 @@ public class PyCompatTest {
         assertNull(IpAddresses.parse("1::2::3"));
         assertEquals("10.0.3.0", IpAddresses.format(IpAddresses.network(IpAddresses.parse("10.0.3.77"), 24)));
         assertTrue(IpAddresses.contains("172.16.0.0/12", IpAddresses.parse("172.31.255.1")));
+    }
+
+    /**
+     * Every form Python 3.11's {@code ipaddress.ip_address} accepts (zone ids after {@code %}, a dotted
+     * IPv4 in the last 32 bits of any IPv6 address) gives the IpAddress transform's network and private
+     * flag; the expected values are what {@code IpAddress("ip", prefix=p)._parse} gives (null: missing).
+     */
+    @Test
+    public void ipFormsPythonAcceptsGivePythonsNetworks() {
+        String[][] cases = {
+            {"fe80::1%eth0", "24", "fe80::/96", "1"},
+            {"::10.0.0.1", "24", "::/96", "0"},
+            {"64:ff9b::8.8.8.8", "24", "64:ff9b::/96", "0"},
+            {"::ffff:1%x", "24", "::/96", "0"},
+            {"::ffff:10.0.0.1%a b", "24", "::ffff:0:0/96", "0"},
+            {"fe80::%eth0", "24", "fe80::%eth0/96", "1"},
+            {" fe80::1%eth0 ", "24", "fe80::/96", "1"},
+            {"::1.2.3.4:5", "24", null, "0"},
+            {"fe80::1%", "24", null, "0"},
+            {"fe80::1%a%b", "24", null, "0"},
+            {"fe80::1%a/64", "24", null, "0"},
+            {"1.2.3.4%x", "24", null, "0"},
+            {"::%0", "24", "::%0/96", "0"},
+            {"1:2:3:4:5:6:7::", "24", "1:2:3:4:5:6::/96", "0"},
+            {"1:2:3:4:5:6:1.2.3.4", "24", "1:2:3:4:5:6::/96", "0"},
+            {"1:2:3:4:5:6:7:1.2.3.4", "24", null, "0"},
+            {"::1:2:3:4:5:6:1.2.3.4", "24", null, "0"},
+            {"1::1.2.3.4", "24", "1::/96", "0"},
+            {"1:2:3:4:5:6::1.2.3.4", "24", null, "0"},
+            {":1.2.3.4", "24", null, "0"},
+            {"::01.2.3.4", "24", null, "0"},
+            {"fc00::1%x", "24", "fc00::/96", "1"},
+            {"10.0.0.1", "24", "10.0.0.0/24", "1"},
+            {"fe80::1%eth0", "32", "fe80::1%eth0/128", "1"},
+            {"::10.0.0.1", "32", "::a00:1/128", "0"},
+            {"64:ff9b::8.8.8.8", "32", "64:ff9b::808:808/128", "0"},
+            {"::ffff:1%x", "32", "::ffff:1%x/128", "0"},
+            {"::ffff:10.0.0.1%a b", "32", "::ffff:a00:1%a b/128", "0"},
+            {"1:2:3:4:5:6:7::", "32", "1:2:3:4:5:6:7:0/128", "0"},
+            {"1::1.2.3.4", "32", "1::102:304/128", "0"},
+            {"::ffff:10.0.0.1", "32", "::ffff:a00:1/128", "0"},
+            {"fe80::1%eth0", "0", "::/0", "1"},
+            {"fe80::%eth0", "0", "::/0", "1"},
+            {"::%0", "0", "::%0/0", "0"},
+            {"10.0.0.1", "0", "0.0.0.0/0", "1"},
+            // a prefix outside 0..32 (saved specs only): ip_network refuses /40 for IPv4 and any negative one
+            {"10.0.0.1", "40", null, "0"},
+            {"fe80::1%x", "40", "fe80::1%x/128", "1"},
+            {"fe80::1%x", "-1", null, "0"},
+        };
+        for (String[] c : cases) {
+            IpTransform t = new IpTransform("ip", Integer.parseInt(c[1]), "unknown", java.util.Collections.emptyList(),
+                    EtlSpec.DEFAULT_PRIVATE_NETWORKS);
+            Object[] found = t.parse(c[0]);
+            assertEquals(c[0] + " /" + c[1], c[2], found[0]);
+            assertEquals(c[0] + " /" + c[1] + " private", Float.parseFloat(c[3]), (Float) found[1], 0f);
+        }
     }
 }
