@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .distinct import exact_codes, exact_key
 from .errors import SpecError
 
 __all__ = ["SequenceBatch", "Steps", "Windows", "Sessions", "sequence_from_dict"]
@@ -601,7 +602,9 @@ class _SessionBuilder:
             return SequenceBatch.empty(len(self.feature_names), self.feature_names)
         steps = Steps.concat(self.parts)
         self.parts = []
-        codes, uniques = pd.factorize(pd.Series(steps.keys, dtype=object))
+        # keys grouped as the JVM's SessionAssembler groups them: 1, 1.0 and true are three sessions (factorize
+        # alone merged values that are equal in Python)
+        codes, uniques = exact_codes(steps.keys)
         order = steps.order if steps.order is not None else np.zeros(len(steps))
         sort = np.lexsort((steps.line_numbers, order, codes))
         steps = steps.take(sort)
@@ -670,7 +673,9 @@ class _SessionBuilder:
             next_ids[ahead] = step_ids[ahead + 1, 0]
             next_lines[ahead] = lines[ahead + 1, 0]
         if self.session_labels is not None:
-            labels = np.array([int(self.session_labels.get(k, 0)) for k in keys], np.int32)
+            # looked up by type and text, as the sessions are told apart: a label for 1 is not one for 1.0 or true
+            by_key = {exact_key(k): v for k, v in self.session_labels.items()}
+            labels = np.array([int(by_key.get(exact_key(k), 0)) for k in keys], np.int32)
         else:
             labels = step_labels.max(axis=1).astype(np.int32)
         return SequenceBatch(x, mask, labels, step_labels, step_ids, next_ids, lines, keys,
