@@ -78,7 +78,6 @@ def exact_key(value: Any) -> Any:
 
 #: inferred kinds (:func:`pandas.api.types.infer_dtype`) of columns whose equal values are exactly equal
 _PLAIN_KINDS = ("string", "integer", "boolean", "empty")
-_NUMBER_TYPES = (bool, np.bool_, int, np.integer, float, np.floating)
 
 
 def exact_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,34 +90,51 @@ def exact_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     uniques : np.ndarray
         object: the first value of each group (its own object: ``1``, ``1.0`` and ``True`` each its own).
 
-    Vectorised where equality is already exact: a column of one type among str, int, bool (with missing values),
-    or str with one of them, is factorized as it is; floats alone by their bits (``-0.0`` apart from ``0.0``);
-    only a column mixing bool / int / float is keyed value by value.
+    Vectorised: :func:`pandas.factorize` groups values equal in Python, which is exact for a column of one type
+    among str, int, bool (with missing values), or strings with one of them; only where it can merge values of
+    another type or text (bool / int / float mixed, or a float zero) are its groups split by each value's type
+    (and a float zero's sign), with no Python loop over the rows.
     """
     values = np.asarray(values, dtype=object)
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind in _PLAIN_KINDS:
-        return pd.factorize(values)
-    types = {t for t in set(map(type, values)) if issubclass(t, _NUMBER_TYPES)}
-    number_kinds = {bool if issubclass(t, (bool, np.bool_)) else float if issubclass(t, (float, np.floating))
-                    else int for t in types}
-    if not number_kinds or number_kinds in ({int}, {bool}):   # strings with ints, or with booleans: never equal
-        return pd.factorize(values)
-    if kind == "floating":   # floats only (and None): by their bits, -0.0 is not 0.0
-        numbers_ = np.array([np.nan if v is None else v for v in values], dtype=np.float64) \
-            if any(v is None for v in values) else values.astype(np.float64)
-        present = ~np.isnan(numbers_)
-        codes = np.full(len(values), -1, dtype=np.intp)
-        codes[present], _ = pd.factorize(numbers_[present].view(np.int64))
-    else:
-        keys = np.empty(len(values), dtype=object)
-        for row, value in enumerate(values):
-            missing = value is None or (isinstance(value, (float, np.floating)) and value != value)
-            keys[row] = None if missing else exact_key(value)
-        codes, _ = pd.factorize(keys)
-    if not len(codes) or codes.max() < 0:
+    codes, uniques = pd.factorize(values)   # None, NaN: -1
+    if pd.api.types.infer_dtype(values, skipna=True) in _PLAIN_KINDS:
+        return codes, uniques
+    kinds = {_number_kind(t) for t in set(map(type, values))} - {None}
+    has_zero = _FLOAT in kinds and any(_number_kind(u.__class__) and u == 0 for u in uniques)
+    if len(kinds) <= 1 and not has_zero:
+        return codes, uniques
+    key = codes.astype(np.int64) * 8
+    if len(kinds) > 1:   # a group may hold values of several types: 1, 1.0, True
+        type_codes, types = pd.factorize(np.fromiter(map(type, values), dtype=object, count=len(values)))
+        tags = np.array([_number_kind(t) or 0 for t in types], dtype=np.int64)[type_codes]
+        key += tags * 2
+    if has_zero:   # -0.0 and 0.0: equal, but two texts (and two keys of the JVM's HashMap)
+        zero_groups = [k for k, u in enumerate(uniques) if _number_kind(u.__class__) and u == 0]
+        rows = np.flatnonzero(codes == zero_groups[0]) if len(zero_groups) == 1 else \
+            np.flatnonzero(np.isin(codes, zero_groups))
+        if len(kinds) > 1:
+            rows = rows[tags[rows] == _FLOAT]
+        key[rows] += np.signbit(values[rows].astype(np.float64))
+    present = codes >= 0
+    codes = np.full(len(values), -1, dtype=np.intp)
+    codes[present], _ = pd.factorize(key[present])   # in order of first appearance, as factorize's own
+    if not present.any():
         return codes, np.empty(0, dtype=object)
     first = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
-    present = np.flatnonzero(codes >= 0)
-    first[codes[present[::-1]]] = present[::-1]   # the first row of each group
+    rows = np.flatnonzero(present)
+    first[codes[rows[::-1]]] = rows[::-1]   # the first row of each group
     return codes, values[first]
+
+
+_BOOL, _INT, _FLOAT = 1, 2, 3
+
+
+def _number_kind(cls: type) -> int | None:
+    """1 for bool, 2 for int, 3 for float (numpy's too); None for every other type."""
+    if issubclass(cls, (bool, np.bool_)):
+        return _BOOL
+    if issubclass(cls, (numbers.Integral, np.integer)):
+        return _INT
+    if issubclass(cls, (float, np.floating)):
+        return _FLOAT
+    return None

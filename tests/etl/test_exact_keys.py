@@ -33,3 +33,21 @@ def test_exact_key_is_one_key_per_type_and_text():
     keys = {exact_key(v) for v in (1, 1.0, True, 0, -0.0, 0.0, False, "1", None, NAN, float("nan"))}
     assert len(keys) == 10
     assert exact_key(np.int64(7)) == exact_key(7) and exact_key(np.float64(-0.0)) == exact_key(-0.0)
+
+
+def test_exact_codes_equal_a_dict_of_exact_keys_on_mixed_columns():
+    rng = np.random.default_rng(5)
+    pool = [1, 1.0, True, 0, 0.0, -0.0, False, 5, 5.0, 2.5, "1", "a", None, NAN, np.int64(5), np.float64(-0.0)]
+    for n in (1, 2, 7, 300):
+        for _ in range(20):
+            picked = rng.choice(len(pool), size=n)
+            values = np.empty(n, dtype=object)
+            values[:] = [pool[i] for i in picked]
+            groups: dict = {}
+            expected = []
+            for v in values:
+                missing = v is None or (isinstance(v, float) and v != v)
+                expected.append(-1 if missing else groups.setdefault(exact_key(v), len(groups)))
+            codes, uniques = exact_codes(values)
+            assert codes.tolist() == expected, values
+            assert [exact_key(u) for u in uniques] == list(groups)
