@@ -457,7 +457,11 @@ class Sessions:
     session one after the other (``SequenceBatch.parts``: 0, 1, ...; -1 for
     sessions that were not split); steps are ordered by the time of the
     :class:`~dl4j_bridge.etl.transforms.Timestamp` transform when there is
-    one, then by line number.  Records without a key belong to no session and
+    one, then by line number.  Keys are told apart by type and text, as the
+    JVM tells them apart: JSON ``1``, ``1.0`` and ``true`` are three
+    sessions (``0``, ``0.0``, ``-0.0`` and ``false`` four), each keyed by its
+    own value, and ``session_labels`` are looked up alike (a label for ``1``
+    is not one for ``1.0``).  Records without a key belong to no session and
     are counted in :attr:`records_without_key`.  The label of a session (of
     each of its parts) is the caller's label for that key
     (``session_labels``) when given -- it describes the whole session, so

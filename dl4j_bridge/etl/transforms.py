@@ -204,7 +204,10 @@ class Categorical(Transform):
     Notes
     -----
     The category order is explicit and saved: ``categories[i]`` has index
-    ``i + 1``; index 0 is the unknown bucket.
+    ``i + 1``; index 0 is the unknown bucket.  A value's category is its
+    text (``str``, the JVM's ``PyCompat.str``): JSON ``true`` is ``"True"``,
+    ``1.0`` is ``"1.0"`` and ``1`` is ``"1"``, three categories although the
+    values are equal in Python.
     """
 
     kind = "categorical"
