@@ -281,7 +281,8 @@ def test_session_keys_equal_in_python_but_of_another_type_or_text_are_sessions_o
     """JSON keys 1, 1.0 and true (0, -0.0 and false) were one session, keyed by whichever came first
     (pd.factorize merges equal values), where the JVM's SessionAssembler keeps each apart; with a gap, a key's
     other-typed twin an hour later was a gap session of the first key."""
-    lines = [json.dumps({"t": f"2024-01-01T{i:02d}:00:00", "host": key, "msg": f"event {i % 2}"}) for i, key in enumerate(KEYS + [1])]
+    lines = [json.dumps({"t": f"2024-01-01T{i:02d}:00:00", "host": key, "msg": f"event {i % 2}"})
+             for i, key in enumerate(KEYS + [1])]
     transforms = [Template("msg")] + ([Timestamp("t")] if gap else [])
     pipeline = Pipeline(JsonLinesReader({"t": "t", "host": "host", "msg": "msg"}), transforms,
                         Sessions("host", gap=gap)).fit(lines)
