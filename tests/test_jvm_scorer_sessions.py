@@ -401,3 +401,57 @@ def test_out_of_order_sessions_measure_delta_by_the_key_in_time_order_with_ident
     summary = json.loads(java.stderr.strip().splitlines()[-1])
     assert "backward_times" not in summary and "backward_times" not in python.stderr
     assert "earlier than the record before them" not in java.stderr + python.stderr
+
+
+def test_session_keys_and_categories_equal_in_python_but_apart_on_the_jvm_give_the_same_rows(jvm, tmp_path):
+    """JSON 1, 1.0 and true (0, -0.0, 0.0 and false) are equal Python values: Python's ETL made one session of them
+    and gave a categorical value the category of the first of them seen, where the launcher keeps three sessions
+    (keys printed 1, 1.0, true) and looks each value up by its own text. The rows are now the same bytes."""
+    from dl4j_bridge.detectors import NextEventDetector
+    from dl4j_bridge.etl import Categorical, JsonLinesReader, Pipeline, Sessions, Template, Timestamp
+
+    keys = [1, 1.0, True, 0, -0.0, False, "1", 0.0]
+    flags = [True, 1.0, 0, False, -0.0, "x", 1]
+    messages = ["login ok", "logout", "error x"]
+    records = [{"t": _iso(len(keys) * i + k), "host": key, "flag": flags[(i + k) % len(flags)],
+                "msg": messages[(i * k + i) % len(messages)]}
+               for i in range(4) for k, key in enumerate(keys)]
+    lines = [json.dumps(r) for r in records]
+    pipeline = Pipeline(JsonLinesReader({"t": "t", "host": "host", "flag": "flag", "msg": "msg"}),
+                        [Template("msg"), Categorical("flag"), Timestamp("t", delta_by="host")], Sessions("host"))
+    pipeline.fit(lines)
+    batch = pipeline.transform(lines)
+    detector = NextEventDetector(top_g=1, score="nll", n_events=pipeline.n_template_ids, hidden_sizes=(4,),
+                                 epochs=2, batch_size=16, learning_rate=0.05, patience=0, validation_fraction=0.0,
+                                 threshold="fixed", threshold_value=0.5, seed=3)
+    java, python, rows, _ = _train_and_score_both(pipeline, batch, lines, tmp_path, "typed_keys.zip", detector)
+    assert java.stdout == python.stdout
+    printed = [line.split('"key": ', 1)[1].split(",", 1)[0] for line in python.stdout.splitlines()]
+    assert printed == ["1", "1.0", "true", "0", "-0.0", "false", '"1"', "0.0"]
+    assert [r["line_numbers"] for r in rows] == [[k + 1 + len(keys) * i for i in range(4)] for k in range(len(keys))]
+    assert [f"{type(k).__name__} {k!r}" for k in batch.keys] == [f"{type(k).__name__} {k!r}" for k in keys]
+    assert {"flag=True", "flag=1.0", "flag=0", "flag=False", "flag=-0.0", "flag=1"} <= set(pipeline.feature_names)
+
+
+def test_categories_of_values_equal_in_python_give_the_same_rows_in_windows(jvm, tmp_path):
+    """Without sessions: a window of true after one of 1.0 had 1.0's category in Python (the first value seen of
+    the group factorize made), true's on the launcher, so their probabilities differed."""
+    from dl4j_bridge.detectors import NextEventDetector
+    from dl4j_bridge.etl import Categorical, JsonLinesReader, Pipeline, Template, Windows
+
+    flags = [1.0, True, 0, False, -0.0, "x", 1, 0.0]
+    messages = ["login ok", "logout", "error x"]
+    lines = [json.dumps({"flag": flags[i % len(flags)], "msg": messages[i * i % 3]}) for i in range(24)]
+    pipeline = Pipeline(JsonLinesReader({"flag": "flag", "msg": "msg"}), [Template("msg"), Categorical("flag")],
+                        Windows(length=1, next_event=True))
+    pipeline.fit(lines)
+    batch = pipeline.transform(lines)
+    detector = NextEventDetector(top_g=1, score="nll", n_events=pipeline.n_template_ids, hidden_sizes=(4,),
+                                 epochs=2, batch_size=16, learning_rate=0.05, patience=0, validation_fraction=0.0,
+                                 threshold="fixed", threshold_value=0.5, seed=3)
+    java, python, rows, _ = _train_and_score_both(pipeline, batch, lines, tmp_path, "typed_flags.zip", detector)
+    assert java.stdout == python.stdout and len(rows) == len(lines) - 1
+    x = batch.x[:, 0, :]
+    names = pipeline.feature_names
+    for row, flag in enumerate(flags):   # each value its own category's feature
+        assert x[row, names.index(f"flag={flag}")] == 1.0, (flag, names)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..atomicfile import atomic_write_bytes, atomic_write_text
+from .distinct import exact_key
 from .errors import BadRecordError, EtlError, NotFittedError, SchemaError, SpecError
 from .readers import LINE_NUMBER, Reader, reader_from_dict
 from .schema import Schema
@@ -477,6 +478,7 @@ class Pipeline:
                 # no key (an extract that did not match gives NaN): in no session, so split at the record boundary
                 # (NaN found itself in the dict: every keyless record took the first one's part)
                 continue
+            key = exact_key(key)   # 1, 1.0 and true are three sessions: each in the part of its own first record
             decided = seen.get(key)
             if decided is None:
                 seen[key] = bool(by_record[i])

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .distinct import exact_codes, exact_key
 from .errors import SpecError
 
 __all__ = ["SequenceBatch", "Steps", "SessionDelta", "Windows", "Sessions", "sequence_from_dict"]
@@ -514,7 +515,11 @@ class Sessions:
     one, then by line number; a ``Timestamp`` whose ``delta_by`` is ``key``
     has each step's delta measured from the step before it in that order (a
     key's first step: 0), and only times still backward in it are counted.
-    Records without a key belong to no session and
+    Keys are told apart by type and text, as the JVM tells them apart: JSON
+    ``1``, ``1.0`` and ``true`` are three sessions (``0``, ``0.0``, ``-0.0``
+    and ``false`` four), each keyed by its own value, and ``session_labels``
+    are looked up alike (a label for ``1`` is not one for ``1.0``).  Records
+    without a key belong to no session and
     are counted in :attr:`records_without_key`.  The label of a session (of
     each of its parts) is the caller's label for that key
     (``session_labels``) when given -- it describes the whole session, so
@@ -659,7 +664,9 @@ class _SessionBuilder:
             return SequenceBatch.empty(len(self.feature_names), self.feature_names)
         steps = Steps.concat(self.parts)
         self.parts = []
-        codes, uniques = pd.factorize(pd.Series(steps.keys, dtype=object))
+        # keys grouped as the JVM's SessionAssembler groups them: 1, 1.0 and true are three sessions (factorize
+        # alone merged values that are equal in Python)
+        codes, uniques = exact_codes(steps.keys)
         order = steps.order if steps.order is not None else np.zeros(len(steps))
         sort = np.lexsort((steps.line_numbers, order, codes))
         # a key's time before its first record read here (another part's record, in a split pass): the delta of
@@ -734,7 +741,9 @@ class _SessionBuilder:
             next_ids[ahead] = step_ids[ahead + 1, 0]
             next_lines[ahead] = lines[ahead + 1, 0]
         if self.session_labels is not None:
-            labels = np.array([int(self.session_labels.get(k, 0)) for k in keys], np.int32)
+            # looked up by type and text, as the sessions are told apart: a label for 1 is not one for 1.0 or true
+            by_key = {exact_key(k): v for k, v in self.session_labels.items()}
+            labels = np.array([int(by_key.get(exact_key(k), 0)) for k in keys], np.int32)
         else:
             labels = step_labels.max(axis=1).astype(np.int32)
         return SequenceBatch(x, mask, labels, step_labels, step_ids, next_ids, lines, keys,

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .distinct import exact_key
 from .errors import EtlError, SpecError
 
 __all__ = ["ChronologicalSplit", "KeySplit", "split_from_dict", "fnv1a64", "key_hash"]
@@ -103,11 +104,12 @@ class KeySplit:
 
     def is_test_key(self, key: Any) -> bool:
         """True when ``key`` falls in the test part."""
-        found = self._cache.get(key)
+        cached = exact_key(key)   # 1, 1.0 and True hash apart ("1", "1.0", "True"): cached apart
+        found = self._cache.get(cached)
         if found is None:
             found = key_hash(f"{self.seed}:{key}") / 2.0**64 < self.test_fraction
             if len(self._cache) < 1_000_000:
-                self._cache[key] = found
+                self._cache[cached] = found
         return found
 
     def is_test(self, keys: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .distinct import map_distinct
+from .distinct import exact_codes, exact_key, map_distinct
 from .errors import BadRecordError, EtlError, NotFittedError, SpecError
 from .readers import LINE_NUMBER, compile_regex, java_regex_to_python, python_regex_to_java, to_numbers
 from .templates import OOV_ID, TemplateMiner
@@ -204,7 +204,10 @@ class Categorical(Transform):
     Notes
     -----
     The category order is explicit and saved: ``categories[i]`` has index
-    ``i + 1``; index 0 is the unknown bucket.
+    ``i + 1``; index 0 is the unknown bucket.  A value's category is its
+    text (``str``, the JVM's ``PyCompat.str``): JSON ``true`` is ``"True"``,
+    ``1.0`` is ``"1.0"`` and ``1`` is ``"1"``, three categories although the
+    values are equal in Python.
     """
 
     kind = "categorical"
@@ -254,7 +257,9 @@ class Categorical(Transform):
         """Category index per row, int32 of shape ``(n,)`` (0 = unknown)."""
         self._check_fitted()
         values = self._values(frame)
-        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        # grouped by type and text (factorize alone merged true with 1.0, and 0 with -0.0 and false, each group
+        # taking the category of its first value): each value has the category of its own text, as on the JVM
+        codes, uniques = exact_codes(values)
         lookup = np.array([self._index.get(str(u), 0) for u in uniques] + [0], dtype=np.int32)
         return lookup[codes]  # code -1 (missing) -> last entry, 0
 
@@ -600,12 +605,8 @@ def _has_sub_microseconds(parsed: pd.Series) -> bool:
 
 def _group_key(value: Any) -> Any:
     """A ``delta_by`` value as a group, as the JVM's HashMap tells them apart: 1, 1.0 and True (equal in Python)
-    are three groups, every NaN is one."""
-    if value.__class__ is str or value is None:
-        return value
-    if isinstance(value, float) and value != value:
-        return ("nan",)
-    return (value.__class__, value)
+    are three groups, as 0.0 and -0.0 are two; every NaN is one (:func:`.distinct.exact_key`)."""
+    return exact_key(value)
 
 
 def _as_text(values: np.ndarray) -> np.ndarray:

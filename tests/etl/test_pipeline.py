@@ -266,3 +266,48 @@ def test_the_pipelines_windows_carry_next_lines_past_a_bad_line(syslog_lines):
     window = int(np.flatnonzero(batch.line_numbers[:, -1] == 11)[0])
     assert batch.next_lines[window] == 13 and batch.next_ids[window] >= 0
     assert pipeline.to_dict()["output"]["next_lines"].startswith("int64 [batch]")
+
+
+def _typed(values):
+    """Values with their types: 1 == 1.0 == True, so a plain comparison cannot tell them apart."""
+    return [(type(v).__name__, repr(v)) for v in values]
+
+
+KEYS = [1, 1.0, True, 0, -0.0, False, "1"]   # equal in Python (1, 1.0, True; 0, -0.0, False), apart on the JVM
+
+
+@pytest.mark.parametrize("gap", [None, 300])
+def test_session_keys_equal_in_python_but_of_another_type_or_text_are_sessions_of_their_own(gap):
+    """JSON keys 1, 1.0 and true (0, -0.0 and false) were one session, keyed by whichever came first
+    (pd.factorize merges equal values), where the JVM's SessionAssembler keeps each apart; with a gap, a key's
+    other-typed twin an hour later was a gap session of the first key."""
+    lines = [json.dumps({"t": f"2024-01-01T{i:02d}:00:00", "host": key, "msg": f"event {i % 2}"})
+             for i, key in enumerate(KEYS + [1])]
+    transforms = [Template("msg")] + ([Timestamp("t")] if gap else [])
+    pipeline = Pipeline(JsonLinesReader({"t": "t", "host": "host", "msg": "msg"}), transforms,
+                        Sessions("host", gap=gap)).fit(lines)
+    batch = pipeline.transform(lines)
+    if gap is None:
+        assert _typed(batch.keys) == _typed(KEYS)
+        assert batch.line_numbers[:, :2].tolist() == [[1, 8]] + [[n, -1] for n in range(2, 8)]
+    else:   # key 1's own records, 7 hours apart, are its two sessions; no other key has a gap
+        assert _typed(batch.keys) == _typed([1] + KEYS)
+        assert batch.line_numbers.tolist() == [[1], [8]] + [[n] for n in range(2, 8)]
+        assert pipeline.gap_sessions == 1 and batch.sessions.tolist() == [0, 1] + [-1] * 6
+
+
+def test_session_labels_and_a_chronological_split_tell_session_keys_apart_as_the_sessions_are():
+    lines = [json.dumps({"host": key, "msg": "event"}) for key in (1, 2, 1.0, True)]
+    pipeline = Pipeline(JsonLinesReader({"host": "host", "msg": "msg"}), [Template("msg")], Sessions("host"),
+                        split=ChronologicalSplit(0.5))
+    train, test = pipeline.fit_split(lines, session_labels={1: 1})   # ({1: 1, True: 0} is {1: 0})
+    # 1.0 and true first come in the test part: their own sessions there, not key 1's (train) records
+    assert _typed(train.keys) == _typed([1, 2]) and _typed(test.keys) == _typed([1.0, True])
+    assert train.labels.tolist() == [1, 0] and test.labels.tolist() == [0, 0]   # the label of 1 is not 1.0's
+
+
+def test_key_split_decides_each_key_by_its_own_text_whatever_key_equal_in_python_came_first():
+    keys = np.array([1, True, 1.0], dtype=object)
+    seed = next(s for s in range(1000) if len({KeySplit("k", 0.5, s).is_test_key(k) for k in keys}) > 1)
+    alone = [KeySplit("k", 0.5, seed).is_test_key(k) for k in keys]   # each with a fresh cache
+    assert KeySplit("k", 0.5, seed).is_test(keys).tolist() == alone

@@ -441,3 +441,20 @@ def test_a_format_without_a_year_and_no_year_is_warned_about_at_fit(caplog):
         "; the format has no year, so year = 2023 is assumed, which has no 29 February: set year to the log's year")
     assert [reads_year(f) for f in (None, "%s", "%Y-%m-%d", "%y%m%d", "%G-W%V-%u", "%c", "%x", "%b %d %H:%M:%S",
                                     "%%Y %m %d", "%j %H")] == [True] * 7 + [False] * 3
+
+
+def test_categorical_looks_each_value_up_by_its_own_text_not_by_a_python_equal_value_seen_first():
+    """true, 1.0 and 1 (false, 0 and -0.0) are equal Python values: factorize grouped them and the group took
+    the category of its first value's text, where the JVM looks each value up by its own (PyCompat.str)."""
+    flag = fitted(Categorical("flag", encoding="index"), frame(flag=[1.0, True, 0, False, -0.0]))
+    assert flag.categories == ["-0.0", "0", "1.0", "False", "True"]
+    values = [True, 1.0, 1, False, 0, -0.0, 0.0, "True", None]
+    assert flag.indexes(frame(flag=values)).tolist() == [5, 3, 0, 4, 2, 1, 0, 5, 0]
+    assert flag.indexes(frame(flag=[1.0, True])).tolist() == [3, 5]   # in either order
+    assert flag.indexes(frame(flag=[-0.0, 0.0, 0])).tolist() == [1, 0, 2]
+
+
+def test_delta_by_keeps_zero_and_negative_zero_apart_as_the_jvm_does():
+    grouped = Timestamp("t", format="%H:%M:%S", delta_by="k")
+    delta = grouped.features(frame(t=["10:00:00", "10:00:01", "10:00:03", "10:00:06"], k=[0.0, -0.0, 0, False]))
+    assert delta["time_delta_log"].tolist() == [0.0, 0.0, 0.0, 0.0]
