@@ -108,6 +108,9 @@ def _once(action_class):
     return Once
 
 
+#: The arguments being parsed (for the error of a required option that a typo left out).
+_ARGV: list = []
+
 #: Commands of the JVM launcher (build/install/dl4j-bridge/bin/dl4j-bridge), also named dl4j-bridge.
 _LAUNCHER_COMMANDS = ("serve", "predict", "info")
 
@@ -123,6 +126,8 @@ class _Parser(argparse.ArgumentParser):
         self.register("action", "store_true", _once(argparse._StoreTrueAction))
 
     def parse_args(self, args=None, namespace=None):
+        global _ARGV
+        _ARGV = list(sys.argv[1:] if args is None else args)
         known, extras = self.parse_known_args(args, namespace)
         if extras:   # argparse says "unrecognized arguments" with the top-level usage: the command's, and a guess
             command = self._command_parser(getattr(known, "command", None)) or self
@@ -140,6 +145,13 @@ class _Parser(argparse.ArgumentParser):
         return None
 
     def error(self, message):
+        if "arguments are required" in message:   # `--modle m.zip`: argparse stops here, before the extras
+            options = [o for action in self._actions for o in action.option_strings]
+            typos = [t.split("=", 1)[0] for t in _ARGV if t.startswith("--") and t.split("=", 1)[0] not in options]
+            guesses = {t: difflib.get_close_matches(t, options, n=1, cutoff=0.6) for t in typos}
+            if guesses:
+                message += "; " + ", ".join(f"{t} is no option here" + (f" (did you mean {g[0]}?)" if g else "")
+                                            for t, g in guesses.items())
         launcher = next((c for c in _LAUNCHER_COMMANDS if f"invalid choice: '{c}'" in message), None)
         if launcher:
             message += (f"; {launcher} is a command of the JVM launcher, also named dl4j-bridge: "

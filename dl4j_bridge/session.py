@@ -186,6 +186,28 @@ def size_bytes(name: str, value) -> int:
 _MIN_PHYSICAL_BYTES = 256 << 20
 
 
+#: The largest heap worth passing to the JVM: 64-bit Linux gives a process 128 TiB of address space, and a heap
+#: the JVM cannot reserve ("Could not reserve enough space for ... object heap") ends the whole Python process
+#: with exit 1. A heap above physical memory but within this starts (memory is reserved, not used): a warning.
+_MAX_HEAP_BYTES = 64 << 40
+
+
+def heap_warning(heap) -> Optional[str]:
+    """A warning for a heap above this machine's physical memory (the JVM starts; a heap grown that far would
+    swap or be killed), or None."""
+    memory = physical_memory_bytes()
+    if heap is None or not memory:
+        return None
+    try:
+        size = size_bytes("heap", heap)
+    except JVMConfigurationError:
+        return None
+    if size <= memory:
+        return None
+    return (f"heap={heap!r} is more than this machine's memory ({memory / (1 << 30):.1f} GiB): the JVM starts, but a "
+            "heap that grows that far swaps or is killed by the OS; give a smaller heap unless you mean it")
+
+
 def physical_memory_bytes() -> Optional[int]:
     """This machine's physical memory in bytes, or None where the OS does not say."""
     try:
@@ -204,14 +226,13 @@ def jvm_size_problem(name: str, value) -> Optional[str]:
     except JVMConfigurationError:
         return "is not a size: give a number with a unit such as '4g', '512m' or '1024k' (a number alone is bytes)"
     unit = re.sub(r"^[0-9]+", "", str(value))
-    alone = f" (a number alone is bytes: did you mean '{value}g'?)" if not unit else ""
+    meant = f"{value}g" if not unit and size < 64 else f"{value}m"   # '4' -> '4g', '512' -> '512m'
+    alone = f" (a number alone is bytes: did you mean '{meant}'?)" if not unit else ""
     if name == "heap" and size < _MIN_HEAP_BYTES:
         return f"is too small for Deeplearning4j{alone}: give at least '64m' (default '2g')"
-    if name == "heap":
-        memory = physical_memory_bytes()
-        if memory and size > memory:
-            return (f"is more than this machine's memory ({memory / (1 << 30):.1f} GiB): the JVM could not "
-                    "reserve it, or would be killed when it grows; give a smaller heap (default '2g')")
+    if name == "heap" and size > _MAX_HEAP_BYTES:
+        return (f"is more than the JVM can reserve (at most {_MAX_HEAP_BYTES >> 40} TiB, the address space of a "
+                "64-bit process; the JVM would end the whole process): give a smaller heap (default '2g')")
     if name == "max_bytes" and 0 < size < _MIN_HEAP_BYTES:   # 0: no limit
         # JavaCPP retries every allocation over it after a garbage collection and a pause: a fit then crawled for
         # minutes, deaf to Ctrl-C, instead of failing
@@ -392,6 +413,9 @@ def start_jvm(
                                cpu_build)
         if threads is None:   # read by ND4J when it starts: a running JVM has read it already
             _check_omp_num_threads(os.environ.get("OMP_NUM_THREADS"))
+        warning = heap_warning(heap)
+        if warning:
+            log.warning("%s", warning)
 
         jars = _classpath(classpath, home)
         try:
@@ -616,8 +640,14 @@ class _ThreadAttachment:
 
     detach = None
 
+    def __init__(self):
+        self.thread = threading.get_ident()
+
     def __del__(self):
-        if _running is not None and _forked_from is None and self.detach is not None:
+        # at interpreter exit CPython clears leftover (daemon) threads' states from the main thread: nothing to
+        # free or detach there, and doing it would free the main thread's workspaces and detach it
+        if _running is not None and _forked_from is None and self.detach is not None and not _exiting \
+                and threading.get_ident() == self.thread:
             if _nd4j_used:
                 try:
                     import jpype

@@ -755,11 +755,14 @@ def line_columns(pipeline: Pipeline, source, columns) -> dict:
     wanted, todo, followed = [], list(asked), set()
     while todo:
         column = todo.pop(0)
-        if column in derived and column not in pipeline.reader.fields:
-            if column not in followed:
-                followed.add(column)
-                todo.append(derived[column].column)
-        elif column not in wanted:
+        if column in derived and column not in followed:   # (also a reader field an extract writes over)
+            followed.add(column)
+            read_from = derived[column].column
+            if read_from == column:   # an extract writing over the field it reads: the field is read
+                wanted.append(column)
+            else:
+                todo.append(read_from)
+        elif column not in followed and column not in wanted:
             wanted.append(column)
     reader = copy.deepcopy(pipeline.reader)
     reader.quarantine = None   # the scoring read quarantined the bad lines already
@@ -784,8 +787,8 @@ def line_columns(pipeline: Pipeline, source, columns) -> dict:
     for column in wanted:
         if column not in frame:
             raise ConfigError(_no_field(source, column, [c for c in frame.columns if c != LINE_NUMBER], mapped))
-    for transform in extracts:   # in the pipeline's order, as the ETL derives them (an extract of an extract too)
-        if transform.into not in frame and transform.column in frame:
+    for transform in extracts:   # in the pipeline's order, as the ETL derives them (an extract of an extract too,
+        if transform.column in frame:   # and one writing over the field it reads)
             frame[transform.into] = transform.derive(frame)[transform.into]
     lines = frame[LINE_NUMBER].astype(int)
     return {column: dict(zip(lines, frame[column])) for column in asked}

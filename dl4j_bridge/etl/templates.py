@@ -173,15 +173,9 @@ class TemplateMiner:
     def __init__(self, masking: Sequence[MaskingRule] = DEFAULT_MASKING, *,
                  similarity_threshold: float = 0.5, depth: int = 4, max_children: int = 100,
                  split_after: str = _DEFAULT_SPLIT_AFTER, max_constant_values: int = 3,
-                 digits_to_zero: bool = True, memo_size: int = 1_000_000):
-        for name, value, low in (("depth", depth, 3), ("max_children", max_children, 1),
-                                 ("max_constant_values", max_constant_values, 0)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        if isinstance(similarity_threshold, bool) or not isinstance(similarity_threshold, numbers.Real) \
-                or not 0.0 <= similarity_threshold <= 1.0:
-            raise ValueError(f"similarity_threshold must be a number from 0 to 1 (the share of equal tokens that "
-                             f"joins a message to a template), got {similarity_threshold!r}")
+                 digits_to_zero: bool = True, memo_size: int = 1_000_000, _check: bool = True):
+        if _check:   # a saved miner (from_dict) is loaded as it was saved, checked or not
+            self._check_settings(similarity_threshold, depth, max_children, max_constant_values)
         self.masking = tuple(masking)
         self.similarity_threshold = float(similarity_threshold)
         self.depth = int(depth)
@@ -194,6 +188,18 @@ class TemplateMiner:
         self._split_regex = (re.compile("(?<=[" + re.escape(split_after) + "])(?=[^ \t])")
                              if split_after else None)
         self._reset()
+
+    @staticmethod
+    def _check_settings(similarity_threshold, depth, max_children, max_constant_values) -> None:
+        # depth 2: no token layer (every message of a length in one node), as it worked before these checks
+        for name, value, low in (("depth", depth, 2), ("max_children", max_children, 1),
+                                 ("max_constant_values", max_constant_values, 0)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        if isinstance(similarity_threshold, bool) or not isinstance(similarity_threshold, numbers.Real) \
+                or not 0.0 <= similarity_threshold <= 1.0:
+            raise ValueError(f"similarity_threshold must be a number from 0 to 1 (the share of equal tokens that "
+                             f"joins a message to a template), got {similarity_threshold!r}")
 
     # ------------------------------------------------------------------
     # state
@@ -592,7 +598,7 @@ class TemplateMiner:
                     similarity_threshold=spec["similarity_threshold"], depth=spec["depth"],
                     max_children=spec["max_children"], split_after=spec["split_after"],
                     max_constant_values=spec.get("max_constant_values", 3),
-                    digits_to_zero=spec.get("digits_to_zero", True))
+                    digits_to_zero=spec.get("digits_to_zero", True), _check=False)
         miner.templates = list(spec["templates"])
         miner._match_tokens = [list(entry["tokens"]) for entry in spec["match_templates"]]
         miner._match_ids = [int(entry["id"]) for entry in spec["match_templates"]]

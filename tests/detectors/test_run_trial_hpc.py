@@ -144,8 +144,8 @@ def test_the_template_miners_settings_are_keys_of_the_template_table(tmp_path):
 def test_a_bad_miner_setting_names_the_table(tmp_path):
     from dl4j_bridge.detectors.run import ConfigError, build_pipeline, validate
 
-    config = _config(tmp_path, "depth = 2")
-    with pytest.raises(ConfigError, match=r"\[\[transforms\]\] number 1 \(template\): depth must be an integer >= 3"):
+    config = _config(tmp_path, "depth = 1")
+    with pytest.raises(ConfigError, match=r"\[\[transforms\]\] number 1 \(template\): depth must be an integer >= 2"):
         validate(config)
         build_pipeline(config)
 
@@ -169,3 +169,14 @@ def test_a_timestamp_format_that_parses_nothing_names_its_table(tmp_path):
     with pytest.raises(EtlError, match=r"^\[\[transforms\]\] number 2 \(timestamp\): the format '%d/%m/%Y' parses "
                                        r"none of the 15 training times"):
         build_pipeline(config).fit(str(tmp_path / "train.log"))
+
+
+def test_an_extract_writing_over_a_reader_field_is_applied_to_the_truth_too(tmp_path):
+    # evaluate read the raw 'node-1' where the ETL's records (and labels) hold the extract's '1'
+    from dl4j_bridge.detectors.run import line_columns
+
+    path = hpc_like(tmp_path)
+    pipeline = Pipeline(TextReader(log_format=LOG_FORMAT),
+                        [Extract("Node", pattern=r"node-(\d)", into="Node"), Template("Content")])
+    pipeline.fit(str(path))
+    assert line_columns(pipeline, str(path), ["Node"])["Node"][4] == "1"

@@ -40,7 +40,31 @@ final class PredictInputs {
         if (shape[0] == 0 || shape[2] == 0) {
             throw new IOException(file + ": " + expected + " with batch >= 1 and time >= 1, got " + Arrays.toString(shape));
         }
-        return x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT);
+        INDArray asFloat = x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT);
+        refuseNonFinite(file, x, asFloat);
+        return asFloat;
+    }
+
+    /**
+     * NaN, an infinity, or a float64 beyond float32's range (an infinity once converted) in x: refused as Python's
+     * {@code check_xy} refuses them, naming the first one's place (the network would write NaN rows, exit 0).
+     */
+    private static void refuseNonFinite(File file, INDArray original, INDArray asFloat) throws IOException {
+        long[] shape = asFloat.shape();
+        float[] values = asFloat.dup('c').data().asFloat();
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                long b = i / (shape[1] * shape[2]);
+                long f = (i / shape[2]) % shape[1];
+                long t = i % shape[2];
+                double was = original.dup('c').data().getDouble(i);
+                String what = Double.isNaN(was) ? "NaN" : Double.isInfinite(was) ? "an infinity"
+                        : was + " (beyond float32's range, which the network computes in)";
+                throw new IOException(file + ": x holds " + what + " at [batch " + b + ", feature " + f + ", step " + t
+                        + "]: every value must be a finite number within float32's range (fill or drop such values, "
+                        + "or scale the feature)");
+            }
+        }
     }
 
     /**

@@ -149,6 +149,24 @@ public class PredictCommandTest {
         }
     }
 
+    @Test
+    public void xHoldingNanAnInfinityOrAFloat64BeyondFloat32IsRefusedAsPythonRefusesIt() throws Exception {
+        // the network wrote NaN rows and predict exited 0 (Python's predict_proba refuses such x)
+        File model = model(null);
+        INDArray nan = new TestData(2, 5, 3).x.dup('c');
+        nan.putScalar(new long[]{1, 2, 4}, Float.NaN);
+        Run run = predict(model, npy("nan.npy", nan), null);
+        assertEquals(run.err, 3, run.code);
+        assertTrue(run.err, run.err.contains("nan.npy: x holds NaN at [batch 1, feature 2, step 4]"));
+        INDArray big = new TestData(2, 5, 3).x.castTo(DataType.DOUBLE).dup('c');
+        big.putScalar(new long[]{0, 1, 0}, 1e300);
+        run = predict(model, npy("big.npy", big), null);
+        assertEquals(run.err, 3, run.code);
+        assertTrue(run.err, run.err.contains("big.npy: x holds 1.0E300 (beyond float32's range")
+                && run.err.contains("[batch 0, feature 1, step 0]"));
+        assertEquals(0, predict(model, npy("ok.npy", new TestData(2, 5, 3).x), null).code);
+    }
+
     /** A version 1.0 .npy file of {@code header} and {@code data}, as numpy writes one. */
     private File rawNpy(String name, String header, java.nio.ByteBuffer data) throws Exception {
         StringBuilder text = new StringBuilder(header);
