@@ -79,6 +79,9 @@ public final class PortableRegex {
         }
         StringBuilder out = new StringBuilder(regex.length() + 64);
         boolean inClass = false;
+        boolean codePoints = false;   // a lookbehind must step back over a surrogate pair as one character
+        java.util.ArrayDeque<Boolean> groups = new java.util.ArrayDeque<>();   // open groups: is it a lookbehind?
+        int lookbehinds = 0;
         int n = regex.length();
         for (int i = 0; i < n; i++) {
             char c = regex.charAt(i);
@@ -89,12 +92,13 @@ public final class PortableRegex {
                     case 'D': out.append(NOT_DIGIT); break;
                     case 'w': out.append(WORD); break;
                     case 'W': out.append(NOT_WORD); break;
-                    case 's': out.append(SPACE); break;
+                    case 's': out.append(SPACE); break;   // no supplementary code point
                     case 'S': out.append(NOT_SPACE); break;
                     case 'b': out.append(inClass ? "\\x08" : BOUNDARY); break;
                     case 'B': out.append(inClass ? "\\B" : NOT_BOUNDARY); break;
                     default: out.append(c).append(e);
                 }
+                codePoints |= (e == 'b' || e == 'B') && !inClass || lookbehinds > 0 && "dDwWS".indexOf(e) >= 0;
                 continue;
             }
             if (!inClass && c == '[') {   // a class: a ']' right after '[' or '[^' is a literal one
@@ -110,17 +114,34 @@ public final class PortableRegex {
             }
             if (inClass && c == ']') {
                 inClass = false;
+            } else if (!inClass && c == '(') {
+                boolean behind = regex.startsWith("(?<=", i) || regex.startsWith("(?<!", i);
+                groups.push(behind);
+                lookbehinds += behind ? 1 : 0;
+            } else if (!inClass && c == ')' && !groups.isEmpty()) {
+                lookbehinds -= groups.pop() ? 1 : 0;
             }
             out.append(c);
         }
-        return out.toString();
+        return codePoints ? out.append(CODE_POINT_MARK).toString() : out.toString();
     }
 
     /**
+     * Appended to a pattern with a lookbehind on one of Python's classes ({@code \b}, {@code \B},
+     * {@code (?<!\w)}): an atomic group whose empty first alternative always succeeds (it never consumes), holding
+     * a supplementary character (U+10FFFF). java.util.regex matches a pattern with a supplementary character in its
+     * text by code point where it otherwise walks by {@code char}: a lookbehind then steps back over a whole
+     * surrogate pair (without it, {@code \b} after {@code "𝐀"} saw a lone low surrogate, no word character), and
+     * {@code find()} never starts between the two halves of a pair. Only there: it makes every lookbehind and
+     * {@code find()} step about a third slower (the default masking rules, whose lookbehinds hold ASCII only).
+     */
+    static final String CODE_POINT_MARK = "(?>|\uDBFF\uDFFF)";
+
+    /**
      * A Java class of the code points of {@code ranges} (or of all others, {@code negated}), usable alone or
-     * nested in another class. ASCII is decided by the first few ranges; other code points go through an
-     * intersection with the non-ASCII ranges grouped by block of 4096, so a character is tested against its
-     * block's ranges only (java.util.regex tests a class's ranges one after the other).
+     * nested in another class. java.util.regex tests a class's members one after the other: ASCII is decided by
+     * the ASCII ranges and one range test; another code point by one range test per block of 4096 (the
+     * bounds of the ranges starting in it) and the ranges of its block.
      */
     static String classOf(int[] ranges, boolean negated) {
         StringBuilder out = new StringBuilder(negated ? "[^" : "[");
@@ -151,8 +172,8 @@ public final class PortableRegex {
             blocks.append("&&[").append(members).append("]]");
             count++;
         }
-        if (count > 0) {
-            out.append(blocks);
+        if (count > 0) {   // one test keeps ASCII out of the blocks
+            out.append("[\\x{80}-\\x{10ffff}&&").append(blocks).append(']');
         }
         if (out.length() == (negated ? 2 : 1)) {
             throw new IllegalStateException("empty class");

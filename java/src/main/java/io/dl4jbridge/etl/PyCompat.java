@@ -23,19 +23,9 @@ public final class PyCompat {
      */
     public static final int REGEX_FLAGS = Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNIX_LINES;
 
-    /**
-     * Appended to every pattern: an atomic group whose empty first alternative always succeeds (it never
-     * consumes), holding a supplementary character (U+10FFFF). A pattern with a supplementary character in its
-     * text is matched by java.util.regex as a sequence of code points at two places it otherwise walks by
-     * {@code char}: {@code find()} never starts between the two halves of a surrogate pair (Python's {@code \W}
-     * finds nothing in {@code "𝐀"}, without the mark Java found its low surrogate), and a lookbehind steps back
-     * over a whole pair (the {@code \b} after {@code "𝐀"} needs it).
-     */
-    static final String CODE_POINT_MARK = "(?>|\uDBFF\uDFFF)";
-
     /** A regex in Java's dialect with Python's {@code \d \D \w \W \s \S \b \B} and {@link #REGEX_FLAGS}. */
     public static Pattern compile(String javaRegex) {
-        return Pattern.compile(PortableRegex.pythonClasses(javaRegex) + CODE_POINT_MARK, REGEX_FLAGS);
+        return Pattern.compile(PortableRegex.pythonClasses(javaRegex), REGEX_FLAGS);
     }
 
     /** Python's {@code str.isspace()} for one character. */

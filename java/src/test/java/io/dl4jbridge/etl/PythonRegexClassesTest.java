@@ -113,10 +113,15 @@ public class PythonRegexClassesTest {
         assertTrue(PyCompat.compile("\\B").matcher(" ").find());
         assertTrue(PyCompat.compile("e\\b").matcher("e\u0301").find());       // U+0301 is not a word character
         assertTrue(PyCompat.compile("\\d{2}:\\d{2}").matcher("12:34").matches());
-        assertFalse(PyCompat.compile("\\W").matcher("\ud835\udc00").find());   // never inside a surrogate pair
-        Matcher last = PyCompat.compile("(?s).$").matcher("x\ud835\udc00");
-        assertTrue(last.find());
-        assertEquals(1, last.start());
+        assertFalse(PyCompat.compile("\\b\\W").matcher("\ud835\udc00").find());   // never inside a surrogate pair
+        assertTrue(PyCompat.compile("(?<=\\w)x").matcher("\ud835\udc00x").find());
+        assertFalse(PyCompat.compile("(?<!\\w)x").matcher("\ud835\udc00x").find());   // U+1D400 is a letter
+        assertFalse(PyCompat.compile("(?<![^\\W\\d])x").matcher("\ud835\udc00x").find());
+        assertTrue(PyCompat.compile("(?<!\\d)x").matcher("\ud835\udc00x").find());
+        assertFalse(PyCompat.compile("(?<!\\d)x").matcher("\ud835\udfcex").find());   // U+1D7CE is a digit
+        assertEquals("(?<![a-z])\\(\\)", PortableRegex.pythonClasses("(?<![a-z])\\(\\)"));
+        assertFalse(PortableRegex.pythonClasses("(?<![a-z])\\d+").endsWith(PortableRegex.CODE_POINT_MARK));
+        assertTrue(PortableRegex.pythonClasses("(?<![a-z\\d])x").endsWith(PortableRegex.CODE_POINT_MARK));
         assertTrue(PyCompat.compile("a|b").matcher("b").matches());
         assertTrue(PyCompat.compile("(?x) a # a comment").matcher("a").matches());
         assertEquals("(?<x>a)", PortableRegex.pythonClasses("(?<x>a)"));
@@ -127,7 +132,7 @@ public class PythonRegexClassesTest {
         assertEquals("3.11", PythonRegexClasses.PYTHON_VERSION.substring(0, 4));
         assertEquals("14.0.0", PythonRegexClasses.UNICODE_VERSION);
         String digit = PortableRegex.classOf(PythonRegexClasses.DIGIT, false);
-        assertTrue(digit, digit.startsWith("[\\x{30}-\\x{39}["));
+        assertTrue(digit, digit.startsWith("[\\x{30}-\\x{39}[\\x{80}-\\x{10ffff}&&["));
         assertTrue(Pattern.compile(digit).matcher("\ud835\udfce").matches());   // U+1D7CE MATHEMATICAL BOLD DIGIT ZERO
     }
 }
