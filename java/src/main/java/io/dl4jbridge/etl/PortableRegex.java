@@ -72,6 +72,7 @@ public final class PortableRegex {
      * and misses {@code ²}, its {@code \s} misses U+001C-U+001F, and both follow the JDK's Unicode version). An
      * escaped backslash ({@code \\w}) stays literal; inside a character class a class escape becomes a nested
      * class ({@code [\w-]}, {@code [^\W\d]} keep Python's meaning) and {@code \b} is a backspace, as in Python.
+     * Python's {@code \Z} (the end of the text, never before a final {@code \n}) becomes Java's {@code \z}.
      */
     public static String pythonClasses(String regex) {
         if (regex.indexOf('\\') < 0) {
@@ -96,6 +97,7 @@ public final class PortableRegex {
                     case 'S': out.append(NOT_SPACE); break;
                     case 'b': out.append(inClass ? "\\x08" : BOUNDARY); break;
                     case 'B': out.append(inClass ? "\\B" : NOT_BOUNDARY); break;
+                    case 'Z': out.append(inClass ? "\\Z" : "\\z"); break;   // Python's \Z: the very end only
                     default: out.append(c).append(e);
                 }
                 codePoints |= (e == 'b' || e == 'B') && !inClass || lookbehinds > 0 && "dDwWS".indexOf(e) >= 0;

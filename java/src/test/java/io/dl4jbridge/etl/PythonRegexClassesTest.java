@@ -125,6 +125,9 @@ public class PythonRegexClassesTest {
         assertTrue(PyCompat.compile("a|b").matcher("b").matches());
         assertTrue(PyCompat.compile("(?x) a # a comment").matcher("a").matches());
         assertEquals("(?<x>a)", PortableRegex.pythonClasses("(?<x>a)"));
+        assertFalse(PyCompat.compile("a\\Z").matcher("a\n").find());           // Python's \Z: the very end only
+        assertTrue(PyCompat.compile("a\\Z").matcher("ba").find());
+        assertTrue(PyCompat.compile("a$").matcher("a\n").find());              // $: before a final \n too, as Python
     }
 
     @Test
