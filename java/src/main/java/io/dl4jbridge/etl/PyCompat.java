@@ -17,11 +17,15 @@ import java.util.regex.Pattern;
 public final class PyCompat {
     private PyCompat() {}
 
-    /** Python {@code re} on str patterns: Unicode classes; only {@code \n} ends a line for {@code .}, ^, $. */
+    /**
+     * Python {@code re} on str patterns: only {@code \n} ends a line for {@code .}, ^, $; Unicode case folding
+     * and POSIX classes ({@code \d \w \s \b} themselves are rewritten: {@link PortableRegex#pythonClasses}).
+     */
     public static final int REGEX_FLAGS = Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNIX_LINES;
 
+    /** A regex in Java's dialect with Python's {@code \d \D \w \W \s \S \b \B} and {@link #REGEX_FLAGS}. */
     public static Pattern compile(String javaRegex) {
-        return Pattern.compile(javaRegex, REGEX_FLAGS);
+        return Pattern.compile(PortableRegex.pythonClasses(javaRegex), REGEX_FLAGS);
     }
 
     /** Python's {@code str.isspace()} for one character. */
