@@ -115,6 +115,20 @@ def _same_rows(java_rows, python_rows):
                 assert j[name] == value, (name, j, p)
 
 
+def _score_both(model, source):
+    """``score --all`` of ``source`` by the launcher and by Python's CLI, checked to give the same exit code and rows:
+    ``(launcher process, Python process, Python's rows)``."""
+    java = _launcher("score", "--model", model, "--input", source, "--all")
+    assert java.returncode in (0, 1), java.stderr[-3000:]
+    python = subprocess.run([sys.executable, "-m", "dl4j_bridge", "score", "--model", str(model), "--input",
+                             str(source), "--all"], cwd=str(REPO), capture_output=True, text=True, timeout=600,
+                            env=dict(os.environ, OMP_NUM_THREADS="2"))
+    assert python.returncode == java.returncode, python.stderr[-3000:]
+    python_rows = [json.loads(line) for line in python.stdout.splitlines()]
+    _same_rows([json.loads(line) for line in java.stdout.splitlines()], python_rows)
+    return java, python, python_rows
+
+
 def _launcher_against_python(model, source):
     """Scores the raw file with the launcher and with Python's CLI: the same rows, flags and scores."""
     proc = _launcher("score", "--model", model, "--input", source, "--all")

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from bridge_testing import REPO
-from test_jvm_scorer import _launcher, _same_rows
+from test_jvm_scorer import _launcher, _score_both
 
 from dl4j_bridge.etl.sequences import split_sessions_warning
 
@@ -67,15 +67,7 @@ def _train_and_score_both(pipeline, batch, lines, tmp_path, name, detector=None)
     model = detector.save(tmp_path / name, pipeline=pipeline)
     source = tmp_path / "long_session.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    java = _launcher("score", "--model", model, "--input", source, "--all")
-    assert java.returncode in (0, 1), java.stderr[-3000:]
-    python = subprocess.run([sys.executable, "-m", "dl4j_bridge", "score", "--model", str(model), "--input",
-                             str(source), "--all"], cwd=str(REPO), capture_output=True, text=True, timeout=600,
-                            env=dict(os.environ, OMP_NUM_THREADS="2"))
-    assert python.returncode == java.returncode, python.stderr[-3000:]
-    java_rows = [json.loads(line) for line in java.stdout.splitlines()]
-    python_rows = [json.loads(line) for line in python.stdout.splitlines()]
-    _same_rows(java_rows, python_rows)
+    java, python, python_rows = _score_both(model, source)
     return java, python, python_rows, model
 
 

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 import unicodedata
 
 import pytest
 
 from bridge_testing import REPO
-from test_jvm_scorer import _launcher, _same_rows
+from test_jvm_scorer import _score_both
 
 TOOL = REPO / "python" / "tools" / "write_regex_classes.py"
 
@@ -101,15 +98,7 @@ def test_the_launcher_scores_as_python_where_java_classes_differ(jvm, tmp_path, 
     model = detector.save(tmp_path / "model.zip", pipeline=pipeline)
     source = tmp_path / "test.log"
     source.write_text("\n".join(test) + "\n", encoding="utf-8")
-    java = _launcher("score", "--model", model, "--input", source, "--all")
-    assert java.returncode in (0, 1), java.stderr[-3000:]
-    python = subprocess.run([sys.executable, "-m", "dl4j_bridge", "score", "--model", str(model), "--input",
-                             str(source), "--all"], cwd=str(REPO), capture_output=True, text=True, timeout=600,
-                            env=dict(os.environ, OMP_NUM_THREADS="2"))
-    assert python.returncode == java.returncode, python.stderr[-3000:]
-    java_rows = [json.loads(line) for line in java.stdout.splitlines()]
-    python_rows = [json.loads(line) for line in python.stdout.splitlines()]
-    _same_rows(java_rows, python_rows)
+    java, python, python_rows = _score_both(model, source)
     summary = json.loads(java.stderr.strip().splitlines()[-1])
     bad = 1 if case == "repro3_S_and_x1c" else 0
     assert summary["bad_lines"] == bad and f"bad_lines {bad}" in python.stderr, (summary, python.stderr[-500:])
