@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .distinct import exact_key
 from .errors import EtlError, SpecError
@@ -113,12 +114,17 @@ class KeySplit:
         return found
 
     def is_test(self, keys: np.ndarray) -> np.ndarray:
-        """Boolean test mask for an array of keys (missing keys train)."""
-        return np.fromiter((k is not None and self.is_test_key(k) for k in keys), dtype=bool, count=len(keys))
+        """Boolean test mask for an array of keys (missing keys train: None, and NaN, the key of an extract that
+        did not match, which was hashed as "nan" and sent every keyless record to the part the seed picked)."""
+        return np.fromiter((not _missing_key(k) and self.is_test_key(k) for k in keys), dtype=bool, count=len(keys))
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "key": self.key, "test_fraction": self.test_fraction, "seed": self.seed,
                 "hash": "fmix64(fnv1a64(utf8(seed + ':' + key))) / 2^64 < test_fraction"}
+
+
+def _missing_key(key: Any) -> bool:
+    return key is None or (isinstance(key, float) and key != key) or key is pd.NA
 
 
 def split_from_dict(spec: Mapping[str, Any] | None) -> ChronologicalSplit | KeySplit | None:

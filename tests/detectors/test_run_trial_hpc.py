@@ -180,3 +180,12 @@ def test_an_extract_writing_over_a_reader_field_is_applied_to_the_truth_too(tmp_
                         [Extract("Node", pattern=r"node-(\d)", into="Node"), Template("Content")])
     pipeline.fit(str(path))
     assert line_columns(pipeline, str(path), ["Node"])["Node"][4] == "1"
+
+
+def test_a_key_split_sends_nan_keys_to_the_training_part_as_none_keys():
+    # NaN (an extract that did not match) was hashed as "nan": every keyless record went to the part the seed picked
+    from dl4j_bridge.etl import KeySplit
+
+    for seed in range(8):
+        split = KeySplit("k", 0.5, seed=seed)
+        assert split.is_test(np.array([float("nan"), None, float("nan")], dtype=object)).tolist() == [False] * 3
