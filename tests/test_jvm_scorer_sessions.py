@@ -395,11 +395,19 @@ def test_out_of_order_sessions_measure_delta_by_the_key_in_time_order_with_ident
     assert "earlier than the record before them" not in java.stderr + python.stderr
 
 
+def _tiny_next_event(pipeline):
+    """A small next-event detector whose every sequence is scored (NLL, fixed threshold): rows to compare."""
+    from dl4j_bridge.detectors import NextEventDetector
+
+    return NextEventDetector(top_g=1, score="nll", n_events=pipeline.n_template_ids, hidden_sizes=(4,), epochs=2,
+                             batch_size=16, learning_rate=0.05, patience=0, validation_fraction=0.0,
+                             threshold="fixed", threshold_value=0.5, seed=3)
+
+
 def test_session_keys_and_categories_equal_in_python_but_apart_on_the_jvm_give_the_same_rows(jvm, tmp_path):
     """JSON 1, 1.0 and true (0, -0.0, 0.0 and false) are equal Python values: Python's ETL made one session of them
     and gave a categorical value the category of the first of them seen, where the launcher keeps three sessions
     (keys printed 1, 1.0, true) and looks each value up by its own text. The rows are now the same bytes."""
-    from dl4j_bridge.detectors import NextEventDetector
     from dl4j_bridge.etl import Categorical, JsonLinesReader, Pipeline, Sessions, Template, Timestamp
 
     keys = [1, 1.0, True, 0, -0.0, False, "1", 0.0]
@@ -413,9 +421,7 @@ def test_session_keys_and_categories_equal_in_python_but_apart_on_the_jvm_give_t
                         [Template("msg"), Categorical("flag"), Timestamp("t", delta_by="host")], Sessions("host"))
     pipeline.fit(lines)
     batch = pipeline.transform(lines)
-    detector = NextEventDetector(top_g=1, score="nll", n_events=pipeline.n_template_ids, hidden_sizes=(4,),
-                                 epochs=2, batch_size=16, learning_rate=0.05, patience=0, validation_fraction=0.0,
-                                 threshold="fixed", threshold_value=0.5, seed=3)
+    detector = _tiny_next_event(pipeline)
     java, python, rows, _ = _train_and_score_both(pipeline, batch, lines, tmp_path, "typed_keys.zip", detector)
     assert java.stdout == python.stdout
     printed = [line.split('"key": ', 1)[1].split(",", 1)[0] for line in python.stdout.splitlines()]
@@ -428,7 +434,6 @@ def test_session_keys_and_categories_equal_in_python_but_apart_on_the_jvm_give_t
 def test_categories_of_values_equal_in_python_give_the_same_rows_in_windows(jvm, tmp_path):
     """Without sessions: a window of true after one of 1.0 had 1.0's category in Python (the first value seen of
     the group factorize made), true's on the launcher, so their probabilities differed."""
-    from dl4j_bridge.detectors import NextEventDetector
     from dl4j_bridge.etl import Categorical, JsonLinesReader, Pipeline, Template, Windows
 
     flags = [1.0, True, 0, False, -0.0, "x", 1, 0.0]
@@ -438,9 +443,7 @@ def test_categories_of_values_equal_in_python_give_the_same_rows_in_windows(jvm,
                         Windows(length=1, next_event=True))
     pipeline.fit(lines)
     batch = pipeline.transform(lines)
-    detector = NextEventDetector(top_g=1, score="nll", n_events=pipeline.n_template_ids, hidden_sizes=(4,),
-                                 epochs=2, batch_size=16, learning_rate=0.05, patience=0, validation_fraction=0.0,
-                                 threshold="fixed", threshold_value=0.5, seed=3)
+    detector = _tiny_next_event(pipeline)
     java, python, rows, _ = _train_and_score_both(pipeline, batch, lines, tmp_path, "typed_flags.zip", detector)
     assert java.stdout == python.stdout and len(rows) == len(lines) - 1
     x = batch.x[:, 0, :]
