@@ -1260,6 +1260,21 @@ class TextReader(Reader):
 # --------------------------------------------------------------------------
 # JSON lines
 # --------------------------------------------------------------------------
+_ABSENT = object()   # a key a record does not have (``None`` is a JSON null)
+
+
+def _walk(record: dict[str, Any], parts: list[str]) -> Any:
+    """The value at the dotted path ``parts`` of a JSON object, or ``_ABSENT``."""
+    node: Any = record
+    for part in parts:
+        if not isinstance(node, dict):
+            return _ABSENT
+        node = node.get(part, _ABSENT)
+        if node is _ABSENT:
+            return _ABSENT
+    return node
+
+
 def _resolve_path(record: Mapping[str, Any], path: str) -> tuple[bool, Any]:
     """Look up a dotted path; a literal key containing dots wins."""
     if path in record:
@@ -1363,6 +1378,10 @@ class JsonLinesReader(Reader):
 
     def _start_read(self) -> None:
         self._objects = 0                      # JSON objects read
+        # per mapped field: (path, its dotted parts or None when it has no dot), in the order they are tried
+        self._lookups = [(name, [(path, path.split(".") if "." in path else None) for path in paths])
+                         for name, paths in (self.aliases or {}).items()]
+        self._typed = {name for name, kind in self.types.items() if kind != "str"}
         self._unseen = set(self.aliases or ())  # mapped fields none of whose paths any record had so far
         self._keys: dict[str, None] = {}       # dotted keys of the first records, for the error
         self._int_fields = [name for name, kind in self.types.items() if kind == "int"]
@@ -1400,11 +1419,13 @@ class JsonLinesReader(Reader):
                     self._seen_fields.append(key)
             return flat
         out: dict[str, Any] = {}
-        for name, paths in self.aliases.items():
+        for name, lookups in self._lookups:   # _resolve_path, unrolled: this runs for every record
             value = None
-            for path in paths:
-                found, candidate = _resolve_path(record, path)
-                if found and candidate is not None:
+            for path, parts in lookups:
+                candidate = record.get(path, _ABSENT)   # a literal key containing dots wins
+                if candidate is _ABSENT and parts is not None:
+                    candidate = _walk(record, parts)
+                if candidate is not _ABSENT and candidate is not None:
                     value = candidate
                     break
             out[name] = value
@@ -1457,7 +1478,7 @@ class JsonLinesReader(Reader):
                 if extracted is None:
                     sink.bad(number, None, "not a JSON object", type(record).__name__, line)
                     continue
-                bad_field = self._non_scalar_field(extracted)
+                bad_field = self._nested_as_text(extracted)
                 if bad_field is not None:
                     sink.bad(number, bad_field, "wrong type",
                              f"expected {self.types[bad_field]}, got a JSON "
@@ -1467,7 +1488,7 @@ class JsonLinesReader(Reader):
                     value = extracted.get(name)
                     if value.__class__ is float and value != value:
                         extracted[name] = _JSON_NAN  # a bad int in _check_types, not a missing value
-                records.append(_nested_as_text(extracted))
+                records.append(extracted)
                 numbers.append(number)
             next_line += len(block)
             self.report.lines += len(block)
@@ -1485,12 +1506,14 @@ class JsonLinesReader(Reader):
         first_line, block = self._raw_block   # a frame holds records of one block
         return block[int(frame[LINE_NUMBER].iloc[row]) - first_line]
 
-    def _non_scalar_field(self, extracted: Mapping[str, Any]) -> str | None:
-        # note: the values this accepts are turned into JSON text by _nested_as_text
+    def _nested_as_text(self, extracted: dict[str, Any]) -> str | None:
+        """Turn nested objects and lists kept as values into compact JSON text (portable, unlike repr), in place;
+        return the first field holding one whose declared type is not ``str`` (a bad value), else ``None``."""
         for name, value in extracted.items():
-            if isinstance(value, (dict, list)):
-                if self.types.get(name, "str") != "str":
+            if value.__class__ is dict or value.__class__ is list:   # what json.loads gives for them
+                if name in self._typed:
                     return name
+                extracted[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         return None
 
 
@@ -1553,14 +1576,6 @@ def _replace_lone_surrogates(line: str) -> str:
 
     text = _ESCAPES.sub(replace, line)
     return text if changed else line
-
-
-def _nested_as_text(extracted: dict[str, Any]) -> dict[str, Any]:
-    """Nested objects and lists kept as values become compact JSON text (portable, unlike repr)."""
-    for name, value in extracted.items():
-        if isinstance(value, (dict, list)):
-            extracted[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return extracted
 
 
 # --------------------------------------------------------------------------

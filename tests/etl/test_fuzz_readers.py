@@ -376,3 +376,34 @@ def test_the_guard_without_atomic_groups_accepts_the_same_lines(monkeypatch):
         for _ in range(2000):
             line = "".join(rng.choice("a  \t:[]-|@,ebx") for _ in range(rng.randint(0, 14)))
             assert bool(guard.match(line)) == bool(pattern.match(line)), (name, line_rules, line)
+
+
+# --------------------------------------------------------------------------------------------------
+# JSON field extraction: the unrolled lookup of JsonLinesReader._extract against _resolve_path
+# --------------------------------------------------------------------------------------------------
+_KEY_PARTS = st.sampled_from(["a", "b", "a.b", "b.a", "c"])
+_JSON_VALUES = st.recursive(st.none() | st.integers(-3, 3) | st.sampled_from(["x", ""]) | st.booleans(),
+                            lambda inner: st.lists(inner, max_size=2) | st.dictionaries(_KEY_PARTS, inner, max_size=3),
+                            max_leaves=8)
+
+
+@given(record=st.dictionaries(_KEY_PARTS, _JSON_VALUES, max_size=4),
+       aliases=st.lists(st.lists(st.sampled_from(["a", "b", "c", "a.b", "b.a", "a.b.a", "a.a", "d.a"]),
+                                 min_size=1, max_size=3), min_size=1, max_size=3))
+def test_json_field_lookup_follows_the_dotted_path_rules(record, aliases):
+    """A field takes the first of its paths whose value is present and not null; a literal key containing dots
+    wins over the nested path (a literal key holding null does not fall back to the nested one); a path through
+    a list or a scalar is absent. The reference is readers._resolve_path, the rule written out."""
+    from dl4j_bridge.etl.readers import _resolve_path
+
+    fields = {f"f{i}": paths for i, paths in enumerate(aliases)}
+    reader = JsonLinesReader(fields=fields)
+    expected = {}
+    for name, paths in fields.items():
+        expected[name] = None
+        for path in paths:
+            found, value = _resolve_path(record, path)
+            if found and value is not None:
+                expected[name] = value
+                break
+    assert reader._extract(record, 1) == expected
