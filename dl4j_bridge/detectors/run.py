@@ -956,9 +956,9 @@ def train(config: dict) -> dict:
         reads["train (split)"] = {**pipeline.report.to_dict(), **sequence_counts(pipeline)}
     else:
         pipeline.fit(str(train_source))
-        train_batch = pipeline.transform(str(train_source))
+        train_batch = pipeline.transform(str(train_source), part_name="train")   # warnings say which file
         reads["train"] = {**pipeline.report.to_dict(), **sequence_counts(pipeline)}
-        test_batch = pipeline.transform(str(test_source))
+        test_batch = pipeline.transform(str(test_source), part_name="test")
         reads["test"] = {**pipeline.report.to_dict(), **sequence_counts(pipeline)}
     log.info("ETL: %d training and %d test sequences of %s", len(train_batch), len(test_batch),
              train_batch.x.shape[1:])
