@@ -1099,7 +1099,7 @@ def train(config: dict) -> dict:
     report.comparison(names)
     if test_kinds is not None:
         kinds = sorted({k for r in results.values() for k in (r["per_type"] or {})})
-        report.parts.append("## ROC AUC per injected anomaly type\n\n" + PER_TYPE_HEADING)
+        report.parts.append("## ROC AUC per anomaly type\n\n" + PER_TYPE_HEADING)
         report.table(["model"] + kinds, [[n] + [results[n]["per_type"].get(k) for k in kinds] for n in names])
         if not kinds:
             report.text(no_type_text(f"[data] kinds_field = {kinds_field!r}"))
