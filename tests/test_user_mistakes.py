@@ -177,8 +177,8 @@ def test_train_says_to_add_an_unlisted_label_value_to_the_label_classes(tmp_path
 
     log = tmp_path / "bgl.log"
     log.write_text("- a b c\nKERNDTLB d e f\nKERNSTOR g h i\n")
-    pipeline = Pipeline(TextReader("<Label> <Content>"), [Template("Content"), Label("Label", classes=["-", "KERNDTLB"])],
-                        sequence=Windows(length=2))
+    pipeline = Pipeline(TextReader("<Label> <Content>"),
+                        [Template("Content"), Label("Label", classes=["-", "KERNDTLB"])], sequence=Windows(length=2))
     with pytest.raises(BadLineError) as caught:
         pipeline.fit(str(log))
     assert caught.value.reason.startswith("unknown label") and caught.value.line == 3
