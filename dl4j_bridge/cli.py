@@ -84,6 +84,15 @@ _STRICT_HINTS = {
 }
 
 
+def _strict_hint(command: str, error) -> str:
+    """What to do about a strict-mode bad line: for ``train``, a label value that the label transform's
+    ``classes`` do not list is a config to widen (a new alert category, say), not a log format to check."""
+    if command == "train" and str(getattr(error, "reason", "")).startswith("unknown label"):
+        return (f"add that value to classes in the [[transforms]] table of kind \"label\" (column = {error.field!r}) "
+                "if it is a class of its own (a new alert category); or, " + _STRICT_HINTS[command])
+    return _STRICT_HINTS[command]
+
+
 def _finite(text: str) -> float:
     """A finite number for --threshold (as the JVM launcher: no NaN, no infinity, nothing beyond the doubles)."""
     try:
@@ -818,7 +827,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"usage: dl4j-bridge {args.command} ...\ndl4j-bridge {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except BadLineError as error:
-        print(f"dl4j-bridge {args.command}: {error}\n  {_STRICT_HINTS[args.command]}", file=sys.stderr)
+        print(f"dl4j-bridge {args.command}: {error}\n  {_strict_hint(args.command, error)}", file=sys.stderr)
         return EXIT_INPUT
     except QuarantineError as error:   # evaluate / train: the bad lines could not be written, not an input error
         print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)

@@ -11,7 +11,7 @@ weights) ``[batch, time]``; per-sequence arrays ``[batch]``.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -137,7 +137,8 @@ def check_sequences(x, *, n_in: Optional[int] = None, what: str = "X") -> np.nda
 
 
 def check_steps(values, batch_time: Tuple[int, int], *, what: str, classes: Optional[int] = None,
-                binary: bool = False, non_negative: bool = False, owner: str = "the network has n_out") -> np.ndarray:
+                binary: bool = False, non_negative: bool = False, owner: str = "the network has n_out",
+                advice: Optional[Callable[[int], str]] = None) -> np.ndarray:
     """A per-step array ``[batch, time]`` that belongs to sequences of ``batch_time = (batch, time)``.
 
     Parameters
@@ -146,6 +147,8 @@ def check_steps(values, batch_time: Tuple[int, int], *, what: str, classes: Opti
         The values are class ids: integers below ``classes`` (a negative id marks an unlabelled step).
     owner : str
         Who has ``classes`` classes, for the message (e.g. ``"the detector has n_classes"``).
+    advice : callable, optional
+        ``advice(largest_class_id)``: what to do, appended to the message of a class id beyond ``classes``.
     binary : bool
         Only 0 and 1 (masks: 1 = real step, 0 = padding), the padding after the real steps of each sequence.
     non_negative : bool
@@ -176,7 +179,8 @@ def check_steps(values, batch_time: Tuple[int, int], *, what: str, classes: Opti
         if too_large.any():
             at = tuple(int(i) for i in np.argwhere(too_large)[0])
             raise ShapeError(f"{what} holds class id {int(a[at])} at [{_where(at, ('batch', 'step'))}] but "
-                             f"{owner}={classes} classes (ids 0..{classes - 1}; negative = unlabelled)")
+                             f"{owner}={classes} classes (ids 0..{classes - 1}; negative = unlabelled)"
+                             + (advice(int(a.max())) if advice is not None else ""))
     if binary:
         other = (a != 0) & (a != 1)
         if other.any():

@@ -110,3 +110,14 @@ def test_hdfs_epochs_curve_prints_one_judged_line_per_block_of_epochs(jvm, capsy
     assert [line.split(";")[0] for line in lines] == ["tiny epoch 1", "tiny epoch 2", "tiny epoch 3"]
     for line in lines:
         assert "held flagged " in line and " of 2, nll " in line and "abn recall " in line
+
+
+def test_parsing_bench_without_its_data_says_how_to_point_at_it(tmp_path, monkeypatch, capsys):
+    # a clone outside the project's folder (no ../shared beside it) was told only "data directory not found"
+    import parsing
+
+    monkeypatch.delenv("DL4J_BRIDGE_DATA", raising=False)
+    assert parsing.main(["--data", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert f"data directory not found: {tmp_path / 'nowhere'}" in err
+    assert "pass --data DIR (the loghub_2k folder) or set DL4J_BRIDGE_DATA" in err, err

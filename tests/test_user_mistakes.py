@@ -168,3 +168,31 @@ def test_a_saved_miner_loads_as_it_was_saved_even_where_a_new_one_is_refused():
     saved = miner.to_dict()
     saved["similarity_threshold"] = 1.5   # as a file saved before the checks may hold
     assert TemplateMiner.from_dict(saved).similarity_threshold == 1.5
+
+
+def test_train_says_to_add_an_unlisted_label_value_to_the_label_classes(tmp_path, monkeypatch, capsys):
+    # BGL-style logs: the first column is the alert category. A category the label transform's classes do not
+    # list stopped train with advice about the log format and lenient reading only, not about classes.
+    from dl4j_bridge.etl import BadLineError, Label, Pipeline, Template, TextReader, Windows
+
+    log = tmp_path / "bgl.log"
+    log.write_text("- a b c\nKERNDTLB d e f\nKERNSTOR g h i\n")
+    pipeline = Pipeline(TextReader("<Label> <Content>"),
+                        [Template("Content"), Label("Label", classes=["-", "KERNDTLB"])], sequence=Windows(length=2))
+    with pytest.raises(BadLineError) as caught:
+        pipeline.fit(str(log))
+    assert caught.value.reason.startswith("unknown label") and caught.value.line == 3
+
+    def train_raising(args):
+        raise caught.value
+
+    monkeypatch.setattr(cli, "cmd_train", train_raising)
+    assert cli.main(["train", "--config", str(tmp_path / "run.toml")]) == 3
+    err = capsys.readouterr().err
+    assert "bgl.log:3: field 'Label' unknown label" in err, err
+    assert "add that value to classes in the [[transforms]] table of kind \"label\" (column = 'Label')" in err, err
+    assert 'set mode = "lenient"' in err, err   # the general advice stays
+    # other bad lines, and other commands, keep their advice
+    assert cli._strict_hint("score", caught.value) == cli._STRICT_HINTS["score"]
+    other = BadLineError(str(log), 2, "Content", "no match for the log format")
+    assert cli._strict_hint("train", other) == cli._STRICT_HINTS["train"]

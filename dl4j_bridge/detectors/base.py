@@ -244,6 +244,10 @@ class BaseDetector:
         """Class id per step ``[batch, time]``, -1 where a step is not trained on."""
         raise NotImplementedError
 
+    def _check_targets(self, batch: SequenceBatch, y) -> None:
+        """Refuse, before the validation split, targets :meth:`_training_targets` would refuse after it (a
+        ShapeError naming ``[batch i, step t]`` of the batch the caller gave, not of its training part)."""
+
     def _class_weights(self, targets: np.ndarray, n_out: int, sample_weight) -> tuple:
         return tuple([1.0] * n_out)
 
@@ -420,6 +424,7 @@ class BaseDetector:
         # the network trains on)
         seq_labels = self._sequence_labels(batch, y_all)
         self._check_training_batch(batch)
+        self._check_targets(batch, y_all)   # on the batch as given: an error names its indices, not the split's
         # the network's width from every sequence given, before any is held out for validation
         n_out = self._n_out(batch, y_all)
         if validation is not None:

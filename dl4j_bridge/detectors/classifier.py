@@ -11,6 +11,15 @@ from .. import shapes
 from .base import BaseDetector, Scores, _kept
 
 
+def _n_classes_advice(largest: int) -> str:
+    """What to do when the labels hold more classes than the detector: a pipeline's ``Label(classes=[...])`` gives
+    one class per listed value, and the detector does not take its class count from the pipeline."""
+    n = largest + 1
+    return (f": build the detector with as many classes as the labels have, e.g. SequenceClassifier(n_classes={n}, "
+            f"positive_classes={list(range(1, n))}) (a Label transform's classes = [...] gives len(classes) classes, "
+            "class 0 normal; run.toml's train takes them from it)")
+
+
 class SequenceClassifier(BaseDetector):
     """The reference network (GravesLSTM + RnnOutputLayer, softmax over label classes) as a detector.
 
@@ -104,8 +113,11 @@ class SequenceClassifier(BaseDetector):
     def _training_targets(self, batch: SequenceBatch, y) -> np.ndarray:
         labels = shapes.check_steps(batch.step_labels if y is None else y, batch.x.shape[:2],
                                     what="batch.step_labels" if y is None else "y", classes=self.n_classes,
-                                    owner="the detector has n_classes")
+                                    owner="the detector has n_classes", advice=_n_classes_advice)
         return np.where(batch.mask > 0, labels.astype(np.int64), -1)
+
+    def _check_targets(self, batch: SequenceBatch, y) -> None:
+        self._training_targets(batch, y)   # numpy only: the class ids against n_classes
 
     def _class_weights(self, targets: np.ndarray, n_out: int, sample_weight) -> tuple:
         if self.class_weight is None:

@@ -956,9 +956,9 @@ def train(config: dict) -> dict:
         reads["train (split)"] = {**pipeline.report.to_dict(), **sequence_counts(pipeline)}
     else:
         pipeline.fit(str(train_source))
-        train_batch = pipeline.transform(str(train_source))
+        train_batch = pipeline.transform(str(train_source), part_name="train")   # warnings say which file
         reads["train"] = {**pipeline.report.to_dict(), **sequence_counts(pipeline)}
-        test_batch = pipeline.transform(str(test_source))
+        test_batch = pipeline.transform(str(test_source), part_name="test")
         reads["test"] = {**pipeline.report.to_dict(), **sequence_counts(pipeline)}
     log.info("ETL: %d training and %d test sequences of %s", len(train_batch), len(test_batch),
              train_batch.x.shape[1:])
@@ -1099,7 +1099,7 @@ def train(config: dict) -> dict:
     report.comparison(names)
     if test_kinds is not None:
         kinds = sorted({k for r in results.values() for k in (r["per_type"] or {})})
-        report.parts.append("## ROC AUC per injected anomaly type\n\n" + PER_TYPE_HEADING)
+        report.parts.append("## ROC AUC per anomaly type\n\n" + PER_TYPE_HEADING)
         report.table(["model"] + kinds, [[n] + [results[n]["per_type"].get(k) for k in kinds] for n in names])
         if not kinds:
             report.text(no_type_text(f"[data] kinds_field = {kinds_field!r}"))

@@ -281,7 +281,7 @@ class Pipeline:
     # transforming
     # ------------------------------------------------------------------
     def transform(self, source: Source, *, part: str = "all",
-                  session_labels: Mapping[Any, int] | None = None) -> SequenceBatch:
+                  session_labels: Mapping[Any, int] | None = None, part_name: str | None = None) -> SequenceBatch:
         """Turn ``source`` into one :class:`SequenceBatch`.
 
         Parameters
@@ -291,8 +291,12 @@ class Pipeline:
             ``"all"`` (production use) ignores the split.
         session_labels : mapping, optional
             Label per session key (Sessions only), e.g. HDFS block labels.
+        part_name : str, optional
+            What this source is to the caller (``"train"``, ``"test"``): the sequence warnings of the pass start
+            ``"<part_name> part: "``, as those of a split's parts do (``dl4j-bridge train`` with a ``[data] test``
+            file, which reads train and test apart). None: no prefix, unless the pass splits.
         """
-        batches = list(self.iter_transform(source, part=part, session_labels=session_labels))
+        batches = list(self.iter_transform(source, part=part, session_labels=session_labels, part_name=part_name))
         return SequenceBatch.concat(batches, self.feature_names)
 
     def fit_split(self, source: Source, *, session_labels: Mapping[Any, int] | None = None
@@ -310,11 +314,13 @@ class Pipeline:
         return (SequenceBatch.concat(train, self.feature_names), SequenceBatch.concat(test, self.feature_names))
 
     def iter_transform(self, source: Source, *, part: str = "all",
-                       session_labels: Mapping[Any, int] | None = None) -> Iterator[SequenceBatch]:
-        """Stream batches chunk by chunk (bounded memory with :class:`Windows`)."""
+                       session_labels: Mapping[Any, int] | None = None,
+                       part_name: str | None = None) -> Iterator[SequenceBatch]:
+        """Stream batches chunk by chunk (bounded memory with :class:`Windows`); ``part_name`` as for
+        :meth:`transform`."""
         if part not in ("all", "train", "test"):
             raise EtlError("part must be 'all', 'train' or 'test'")
-        for _, batch in self._pass(source, (part,), session_labels):
+        for _, batch in self._pass(source, (part,), session_labels, part_name):
             yield batch
 
     def records(self, source: Source) -> pd.DataFrame:
@@ -348,8 +354,8 @@ class Pipeline:
         self.reader.expected_absent = frozenset(t.column for t in self.transforms if isinstance(t, Label))
         return self.reader.iter_chunks(source, optional=self.optional_fields)
 
-    def _pass(self, source: Source, parts: tuple[str, ...], session_labels: Mapping[Any, int] | None
-              ) -> Iterator[tuple[str, SequenceBatch]]:
+    def _pass(self, source: Source, parts: tuple[str, ...], session_labels: Mapping[Any, int] | None,
+              part_name: str | None = None) -> Iterator[tuple[str, SequenceBatch]]:
         self._check_fitted()
         use_split = self.split is not None and parts != ("all",)
         boundary = self._boundary(source, self.optional_fields) if use_split else None
@@ -358,9 +364,11 @@ class Pipeline:
             transform.reset_stream()
         self._order_deltas_in_sessions(True)
         builders = {name: self._builder(session_labels) for name in parts}
-        if len(builders) > 1:   # their warnings name the part (train, test), as the one of records in no window
-            for name, builder in builders.items():
-                builder.part = name
+        # their warnings name the part (train, test), as the one of records in no window: a split's, or the caller's
+        named = {name: (name if len(builders) > 1 else part_name) for name in builders}
+        for name, builder in builders.items():
+            if named[name]:
+                builder.part = named[name]
         for chunk in self._scoring_chunks(source):
             self._check_schema(chunk)
             with self._naming_source():
@@ -394,7 +402,7 @@ class Pipeline:
         for name, builder in builders.items():   # records in no window: named by part when the input is split
             warning = builder.warning() if hasattr(builder, "warning") else None
             if warning:
-                logger.warning("%s%s", f"{name} part: " if len(builders) > 1 else "", warning)
+                logger.warning("%s%s", f"{named[name]} part: " if named[name] else "", warning)
         self._log_pass_warnings(self.reader.report.source)
         self.records_without_key = sum(getattr(b, "records_without_key", 0) for b in builders.values())
         self.split_sessions = sum(getattr(b, "split_sessions", 0) for b in builders.values())

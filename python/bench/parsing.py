@@ -134,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
 
     data = Path(args.data) if args.data else default_data_dir()
     if not data.is_dir():
-        print(f"data directory not found: {data}", file=sys.stderr)
+        print(f"data directory not found: {data}: pass --data DIR (the loghub_2k folder) or set DL4J_BRIDGE_DATA "
+              "(the folder holding loghub_2k); the default is ../shared/data/loghub_2k beside the repository",
+              file=sys.stderr)
         return 2
     systems = args.systems or list(LOG_FORMATS)
     print(f"{'system':<10} {'ours':>7} {'Drain':>7} {'delta':>7} {'frozen':>7} {'tmpl':>5} {'sec':>5}")

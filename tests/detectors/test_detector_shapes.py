@@ -88,6 +88,17 @@ def test_fit_arguments_are_checked(jvm, no_java, kwargs, message):
         SequenceClassifier(epochs=1).fit(BATCH, **kwargs)
 
 
+def test_more_label_classes_than_the_classifier_has_says_what_to_build(jvm, no_java):
+    # a pipeline's Label(classes=["-", "KERNDTLB", "APPREAD", "KERNSTOR"]) (BGL alert categories) gives step labels
+    # 0..3; the default SequenceClassifier has 2 classes, and the error said so without saying what to build
+    labels = np.zeros((12, 10), np.int64)
+    labels[4, 6] = 3
+    with pytest.raises(ShapeError, match=r"holds class id 3 at \[batch 4, step 6\] but the detector has n_classes=2 "
+                       r".*: build the detector with as many classes as the labels have, e\.g\. "
+                       r"SequenceClassifier\(n_classes=4, positive_classes=\[1, 2, 3\]\)"):
+        SequenceClassifier(epochs=1).fit(broken(step_labels=labels))
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"x": np.zeros((2, 3))}, r"x must be \[batch, time, features\] \(rank 3\), got shape \(2, 3\)"),
     ({"x": np.zeros((2, 3, 1)), "mask": np.ones((2, 4))}, r"mask must be \[batch, time\] = \(2, 3\)"),

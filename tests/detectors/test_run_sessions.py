@@ -208,6 +208,10 @@ def test_an_unlabelled_run_counts_flags_says_what_the_sessions_left_out_and_warn
     # the two test sessions of 9 events (5 sequences, 9 parts) were split at max_length: said in the Read line and results.json
     assert results["read"]["test"]["split_sessions"] == 2 and results["read"]["train"]["split_sessions"] == 20
     assert "2 sessions longer than [sequence] max_length (split into parts)" in report
+    # read apart ([data] test, no [split]), each file's split-sessions warning says which part it is, as a split's do
+    said = [r.getMessage() for r in caplog.records if "longer than max_length" in r.getMessage()]
+    assert len(said) == 2 and said[0].startswith("train part: 20 session(s)") and \
+        said[1].startswith("test part: 2 session(s)"), said
     # three epochs: the loss still fell at the end, said in the report, the log and results.json
     training = results["results"]["ne"]["training"]
     assert training["epochs"] == 3 and training["best_epoch"] == 3 and training["sequences"] > 0

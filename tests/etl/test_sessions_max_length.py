@@ -123,6 +123,10 @@ def test_a_split_pass_names_the_part_each_split_sessions_warning_counts(caplog):
     with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.sequences"):
         pipeline.transform(lines)   # scoring: all of the input, no part to name
     assert [r.getMessage() for r in caplog.records] == [split_sessions_warning(3, 15, 5)]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.sequences"):
+        pipeline.transform(lines, part_name="test")   # a separate test file (train's [data] test): named by the caller
+    assert [r.getMessage() for r in caplog.records] == ["test part: " + split_sessions_warning(3, 15, 5)]
     assert split_sessions_warning(3, 15, 5).endswith("raise max_length (run.toml: [sequence] max_length) and retrain")
 
 
