@@ -805,7 +805,10 @@ def _whole(value) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # our own messages at INFO (DEBUG with -v); other libraries' only from WARNING (matplotlib's first use says
+    # "generated new fontManager" at INFO)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("dl4j_bridge").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     logging.getLogger("dl4j_bridge.training").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     if args.command == "doctor":
         from . import doctor

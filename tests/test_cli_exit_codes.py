@@ -45,3 +45,20 @@ def test_the_commands_take_the_jvms_heap_physical_limit_and_threads(monkeypatch,
     for command in (["train", "--config", "run.toml"], ["evaluate", "--model", "m.zip", "--input", "x.log"]):
         args = cli.build_parser().parse_args(command + ["--heap", "1g", "--threads", "2"])
         assert (args.heap, args.max_physical_bytes, args.threads) == ("1g", None, 2)
+
+
+def test_the_cli_logs_its_own_info_and_only_warnings_of_other_libraries(tmp_path):
+    """matplotlib's first use logged "generated new fontManager" at INFO into `train`'s and the demo's output:
+    the CLI shows dl4j_bridge's INFO messages (DEBUG with -v) and other libraries' from WARNING on."""
+    import subprocess
+    import sys
+
+    code = ("import logging, sys; from dl4j_bridge import cli\n"
+            "cli.main(['score', '--model', 'absent.zip', '--input', 'absent.log'])\n"
+            "logging.getLogger('matplotlib.font_manager').info('third-party info')\n"
+            "logging.getLogger('matplotlib.font_manager').warning('third-party warning')\n"
+            "logging.getLogger('dl4j_bridge.detectors.run').info('our info')\n")
+    err = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120).stderr
+    assert "our info" in err and "third-party warning" in err, err
+    assert "third-party info" not in err, err

@@ -59,7 +59,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--config", default=str(CONFIG))
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")   # other libraries: warnings only
+    for name in ("demo", "dl4j_bridge"):
+        logging.getLogger(name).setLevel(logging.INFO)
     logging.getLogger("dl4j_bridge.training").setLevel(logging.WARNING)
     started = time.perf_counter()
     config = load_config(args.config)
