@@ -244,7 +244,8 @@ def _load(model: str, trusted: bool):
 
 
 def cmd_train(args) -> int:
-    from .detectors.run import ConfigError, load_config, require_report_extras, train, validate
+    from .detectors.run import (ConfigError, config_error_text, load_config, require_report_extras, train,
+                                validate)
 
     config = load_config(args.config)
     require_report_extras("dl4j-bridge train")
@@ -252,8 +253,8 @@ def cmd_train(args) -> int:
         validate(config)   # typos in the config fail at once, before the JVM starts
         start_jvm(args)
         summary = train(config)
-    except ConfigError as error:   # which file the table and key are in
-        raise ConfigError(f"{args.config}: {error}") from error
+    except ConfigError as error:   # which file and line the table and key are in
+        raise ConfigError(config_error_text(args.config, error)) from error
     for name, result in summary["results"].items():
         m = result["metrics"]
         if summary.get("labelled", True):
