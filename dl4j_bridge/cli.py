@@ -345,7 +345,8 @@ def cmd_score(args) -> int:
     _score_summary(args, detector, counts)
     report = detector.pipeline_.report
     if report.records == 0 and report.bad_lines > 0:   # lenient, yet nothing was a record: not "nothing flagged"
-        raise CommandInputError(every_line_bad_error(report.source or args.input, report.bad_lines))
+        raise CommandInputError(every_line_bad_error(report.source or args.input, report.bad_lines,
+                                                     report.bad_by_reason, report.quarantine))
     if counts.scored == 0:
         return 0
     return EXIT_FLAGGED if counts.flagged else EXIT_OK
@@ -356,10 +357,30 @@ EVERY_LINE_BAD = ("is this the model for this log (its reader and fields)? Check
                   "or list them all with --quarantine BAD.jsonl")
 
 
-def every_line_bad_error(source: str, bad_lines: int) -> str:
-    """The error of a lenient read whose every line was bad (exit 3; the launcher's ``everyLineBadError``)."""
-    return (f"{source}: every line was bad ({bad_lines} bad line(s), no record): nothing was scored; "
-            + EVERY_LINE_BAD)
+def every_line_bad_error(source: str, bad_lines: int, by_reason=None, quarantine=None) -> str:
+    """The error of a lenient read whose every line was bad (exit 3; the launcher's ``everyLineBadError``).
+
+    Parameters
+    ----------
+    source : str
+        The input's name.
+    bad_lines : int
+        Bad lines counted (all of them).
+    by_reason : mapping of str to int, optional
+        Bad lines per reason (printed as a Python dict).
+    quarantine : str, optional
+        The quarantine file the bad lines went to: then the advice points at it rather than at ``--quarantine``.
+
+    Returns
+    -------
+    str
+    """
+    text = f"{source}: every line was bad ({bad_lines} bad line(s), no record): nothing was scored; "
+    if quarantine is None:
+        return text + EVERY_LINE_BAD
+    return (text + f"is this the model for this log (its reader and fields)? The bad lines are in {quarantine}, each "
+            f"with its reason ({dict(by_reason or {})}): compare one with the fields the model reads, or see the "
+            "first one's error with --strict")
 
 
 def unjudged_warning(unjudged: int) -> str:

@@ -285,6 +285,15 @@ def test_a_lenient_read_where_every_line_is_bad_is_exit_3_on_both_sides_not_noth
     warnings = [re.search(r"\S*wrong\.jsonl: 40 bad lines \{[^}]*\}", p.stderr) for p in runs]
     assert all(warnings) and warnings[0].group(0) == warnings[1].group(0), warnings   # the same warning
     assert warnings[0].group(0).endswith("40 bad lines {'no format match': 40}")
+    # with --quarantine given, the advice points at that file and the reasons, not at --quarantine again
+    runs = [run("score", "--model", detector_zip, "--input", wrong, "--lenient", "--quarantine",
+                tmp_path / f"bad_{n}.jsonl") for n, run in enumerate((_launcher, _python))]
+    assert [p.returncode for p in runs] == [3, 3], [p.stderr[-2000:] for p in runs]
+    errors = [re.search(r"every line was bad [^\n]*", p.stderr).group(0) for p in runs]
+    assert errors[0].replace("bad_0.jsonl", "bad_1.jsonl") == errors[1], errors
+    assert "--quarantine" not in errors[1] and errors[1].endswith(
+        f"The bad lines are in {tmp_path / 'bad_1.jsonl'}, each with its reason ({{'no format match': 40}}): compare "
+        "one with the fields the model reads, or see the first one's error with --strict"), errors[1]
     # one good line among them: a normal lenient read (no window to score: exit 0)
     good = logs["test_log"].read_text(encoding="utf-8").splitlines()[0]
     wrong.write_text(good + "\n" + wrong.read_text(encoding="utf-8"), encoding="utf-8")

@@ -227,7 +227,8 @@ final class ScoreCommand {
         }
         if (said.everyLineBad()) {   // lenient, yet nothing was a record: not "nothing flagged" (exit 0)
             throw new io.dl4jbridge.etl.EtlException(io.dl4jbridge.scorer.ScoreSummary.everyLineBadError(
-                    stream.etl().report().source, stream.etl().report().badLines));
+                    stream.etl().report().source, stream.etl().report().badLines, stream.etl().report().badByReason,
+                    stream.etl().report().quarantine));
         }
         return stream.flagged() > 0 ? Main.EXIT_FLAGGED : 0;
     }
