@@ -484,6 +484,34 @@ def test_both_refuse_a_utf16_file_read_as_utf8_with_the_same_message(detector_zi
     assert messages[0].group(0) == messages[1].group(0) and "encoding='utf-16'" in messages[0].group(0)
 
 
+@pytest.mark.parametrize("codec, says", [
+    ("utf-16-le", r"it looks like UTF-16 little-endian without one: convert it \(iconv -f UTF-16LE -t UTF-8 "),
+    ("utf-16-be", r"it looks like UTF-16 big-endian without one: convert it \(iconv -f UTF-16BE -t UTF-8 "),
+    ("utf-8", r"its first bytes do not look like UTF-16 without one either"),
+])
+def test_both_refuse_a_file_without_the_byte_order_mark_utf16_needs_saying_what_it_looks_like(
+        detector_zip, logs, tmp_path, codec, says):
+    """A model reading encoding='utf-16' given a file without a byte-order mark: Python said only "UTF-16 stream does
+    not start with BOM" (no file, no advice), the launcher read it garbled (big-endian)."""
+    def utf16(spec):
+        spec["reader"]["encoding"] = "utf-16"
+
+    model = _with_old_spec(detector_zip, tmp_path / "utf16.zip", utf16)
+    unmarked = tmp_path / "unmarked.log"
+    unmarked.write_bytes(logs["test_log"].read_text(encoding="utf-8").encode(codec))
+    runs = [run("score", "--model", model, "--input", unmarked) for run in (_launcher, _python)]
+    assert [p.returncode for p in runs] == [3, 3], [p.stderr[-2000:] for p in runs]
+    messages = [re.search(r"unmarked\.log: line 1: the file has no byte-order mark, which encoding 'utf-16' needs "
+                          r"to tell the byte order; [^\n]*", p.stderr) for p in runs]
+    assert all(messages), [p.stderr[-2000:] for p in runs]
+    assert messages[0].group(0) == messages[1].group(0)
+    assert re.search(says, messages[0].group(0)), messages[0].group(0)
+    # with its mark, the same model reads it
+    unmarked.write_text(logs["test_log"].read_text(encoding="utf-8"), encoding="utf-16")
+    assert [run("score", "--model", model, "--input", unmarked).returncode for run in (_launcher, _python)] \
+        in ([0, 0], [1, 1])
+
+
 def test_readme_java_example_compiles_and_runs(detector_zip, logs, tmp_path):
     javac = shutil.which("javac")
     if javac is None:
