@@ -342,8 +342,10 @@ def cmd_score(args) -> int:
                 source.stream.close()   # the GzipInput (it leaves the handle open), or the handle itself
             finally:
                 handle.close()
-    _score_summary(args, detector, counts)
     report = detector.pipeline_.report
+    if report.records == 0 and report.bad_lines == 0:   # exit 0 (nothing flagged), but seldom the file meant
+        log.warning("%s", no_record_warning(report.source or args.input, report.lines))
+    _score_summary(args, detector, counts)
     if report.records == 0 and report.bad_lines > 0:   # lenient, yet nothing was a record: not "nothing flagged"
         raise CommandInputError(every_line_bad_error(report.source or args.input, report.bad_lines,
                                                      report.bad_by_reason, report.quarantine))
@@ -381,6 +383,26 @@ def every_line_bad_error(source: str, bad_lines: int, by_reason=None, quarantine
     return (text + f"is this the model for this log (its reader and fields)? The bad lines are in {quarantine}, each "
             f"with its reason ({dict(by_reason or {})}): compare one with the fields the model reads, or see the "
             "first one's error with --strict")
+
+
+def no_record_warning(source: str, lines: int) -> str:
+    """``score``'s warning when the input held no record and no bad line: an empty file, or only blank lines or a
+    CSV header (exit 0 all the same; the launcher's ``ScoreSummary.noRecordWarning``, word for word).
+
+    Parameters
+    ----------
+    source : str
+        The input's name.
+    lines : int
+        Its lines (0: an empty input).
+
+    Returns
+    -------
+    str
+    """
+    return (f"{source}: the input holds no log line" + ("" if lines == 0 else f" ({lines} line(s), blank or a CSV "
+                                                        "header)")
+            + ": nothing was scored; is it the log you meant (one rotated away, or not yet written)?")
 
 
 def unjudged_warning(unjudged: int) -> str:

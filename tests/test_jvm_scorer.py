@@ -512,6 +512,22 @@ def test_both_refuse_a_file_without_the_byte_order_mark_utf16_needs_saying_what_
         in ([0, 0], [1, 1])
 
 
+@pytest.mark.parametrize("content, says", [
+    (b"", "empty.log: the input holds no log line: nothing was scored; is it the log you meant (one rotated away, "
+          "or not yet written)?"),
+    (b"\n \n", "empty.log: the input holds no log line (2 line(s), blank or a CSV header): nothing was scored"),
+])
+def test_an_input_without_a_record_is_exit_0_with_a_warning_on_both_sides(detector_zip, tmp_path, content, says):
+    """An empty log scored silently (the launcher: only its JSON summary): nothing told a wrong path or a log not
+    yet written from a quiet one. Still exit 0: nothing was flagged, and an empty log is no failure."""
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(content)
+    runs = [run("score", "--model", detector_zip, "--input", empty) for run in (_launcher, _python)]
+    assert [p.returncode for p in runs] == [0, 0], [p.stderr[-2000:] for p in runs]
+    assert all(f"{empty}: " + says.split(": ", 1)[1] in p.stderr for p in runs), [p.stderr[-2000:] for p in runs]
+    assert "dl4j-bridge: warning: " + str(empty) in runs[0].stderr and "WARNING" in runs[1].stderr
+
+
 def test_readme_java_example_compiles_and_runs(detector_zip, logs, tmp_path):
     javac = shutil.which("javac")
     if javac is None:

@@ -175,6 +175,16 @@ public final class ScoreSummary {
                 + "): compare one with the fields the model reads, or see the first one's error with --strict";
     }
 
+    /**
+     * The warning of {@code score} when the input held no record and no bad line (an empty file, or only blank lines
+     * or a CSV header): exit 0 all the same. Python's {@code dl4j_bridge.cli.no_record_warning}, word for word.
+     */
+    public static String noRecordWarning(String source, long lines) {
+        return source + ": the input holds no log line" + (lines == 0 ? "" : " (" + lines + " line(s), blank or a "
+                + "CSV header)") + ": nothing was scored; is it the log you meant (one rotated away, or not yet "
+                + "written)?";
+    }
+
     /** Python's {@code dl4j_bridge.cli.unjudged_warning}, word for word. */
     public static String unjudgedWarning(long unjudged) {
         return unjudged + " sequence(s) had no step to judge (sessions of one event: nothing predicts a session's "
