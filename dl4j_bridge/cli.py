@@ -253,7 +253,8 @@ def _load(model: str, trusted: bool):
 
 
 def cmd_train(args) -> int:
-    from .detectors.run import ConfigError, load_config, require_report_extras, train, validate
+    from .detectors.run import (ConfigError, config_error_text, load_config, require_report_extras, train,
+                                validate)
 
     config = load_config(args.config)
     require_report_extras("dl4j-bridge train")
@@ -261,8 +262,8 @@ def cmd_train(args) -> int:
         validate(config)   # typos in the config fail at once, before the JVM starts
         start_jvm(args)
         summary = train(config)
-    except ConfigError as error:   # which file the table and key are in
-        raise ConfigError(f"{args.config}: {error}") from error
+    except ConfigError as error:   # which file and line the table and key are in
+        raise ConfigError(config_error_text(args.config, error)) from error
     for name, result in summary["results"].items():
         m = result["metrics"]
         if summary.get("labelled", True):
@@ -350,10 +351,13 @@ def cmd_score(args) -> int:
                 source.stream.close()   # the GzipInput (it leaves the handle open), or the handle itself
             finally:
                 handle.close()
-    _score_summary(args, detector, counts)
     report = detector.pipeline_.report
+    if report.records == 0 and report.bad_lines == 0:   # exit 0 (nothing flagged), but seldom the file meant
+        log.warning("%s", no_record_warning(report.source or args.input, report.lines))
+    _score_summary(args, detector, counts)
     if report.records == 0 and report.bad_lines > 0:   # lenient, yet nothing was a record: not "nothing flagged"
-        raise CommandInputError(every_line_bad_error(report.source or args.input, report.bad_lines))
+        raise CommandInputError(every_line_bad_error(report.source or args.input, report.bad_lines,
+                                                     report.bad_by_reason, report.quarantine))
     if counts.scored == 0:
         return 0
     return EXIT_FLAGGED if counts.flagged else EXIT_OK
@@ -364,10 +368,50 @@ EVERY_LINE_BAD = ("is this the model for this log (its reader and fields)? Check
                   "or list them all with --quarantine BAD.jsonl")
 
 
-def every_line_bad_error(source: str, bad_lines: int) -> str:
-    """The error of a lenient read whose every line was bad (exit 3; the launcher's ``everyLineBadError``)."""
-    return (f"{source}: every line was bad ({bad_lines} bad line(s), no record): nothing was scored; "
-            + EVERY_LINE_BAD)
+def every_line_bad_error(source: str, bad_lines: int, by_reason=None, quarantine=None) -> str:
+    """The error of a lenient read whose every line was bad (exit 3; the launcher's ``everyLineBadError``).
+
+    Parameters
+    ----------
+    source : str
+        The input's name.
+    bad_lines : int
+        Bad lines counted (all of them).
+    by_reason : mapping of str to int, optional
+        Bad lines per reason (printed as a Python dict).
+    quarantine : str, optional
+        The quarantine file the bad lines went to: then the advice points at it rather than at ``--quarantine``.
+
+    Returns
+    -------
+    str
+    """
+    text = f"{source}: every line was bad ({bad_lines} bad line(s), no record): nothing was scored; "
+    if quarantine is None:
+        return text + EVERY_LINE_BAD
+    return (text + f"is this the model for this log (its reader and fields)? The bad lines are in {quarantine}, each "
+            f"with its reason ({dict(by_reason or {})}): compare one with the fields the model reads, or see the "
+            "first one's error with --strict")
+
+
+def no_record_warning(source: str, lines: int) -> str:
+    """``score``'s warning when the input held no record and no bad line: an empty file, or only blank lines or a
+    CSV header (exit 0 all the same; the launcher's ``ScoreSummary.noRecordWarning``, word for word).
+
+    Parameters
+    ----------
+    source : str
+        The input's name.
+    lines : int
+        Its lines (0: an empty input).
+
+    Returns
+    -------
+    str
+    """
+    return (f"{source}: the input holds no log line" + ("" if lines == 0 else f" ({lines} line(s), blank or a CSV "
+                                                        "header)")
+            + ": nothing was scored; is it the log you meant (one rotated away, or not yet written)?")
 
 
 def unjudged_warning(unjudged: int) -> str:

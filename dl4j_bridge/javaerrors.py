@@ -104,7 +104,7 @@ def java_errors() -> Iterator[None]:
         if isinstance(exc, jpype.JException):
             error = convert(exc)
             if isinstance(error, JavaOutOfMemoryError):
-                memory.release_after_out_of_memory()
+                memory.release_after_out_of_memory(error.java_stacktrace)
             raise error from None
         if not isinstance(exc, jpype.JVMNotRunning):
             raise

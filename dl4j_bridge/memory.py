@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import re
 from typing import Optional, Tuple
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,25 @@ _WHAT = {
     "max_bytes": "The native memory JavaCPP tracks reached its limit",
     "heap": "The Java heap is full",
 }
+
+
+#: A trace whose out-of-memory error was thrown while ND4J's classes were being initialised (``Nd4j.<clinit>``, the
+#: first ND4J call of the process): ND4J is then unusable in this process, and has no workspaces to release.
+_ND4J_INIT = re.compile(r"\bat org\.nd4j\.[\w.$]+\.<clinit>")
+
+
+def failed_nd4j_initialisation(java_text: str) -> bool:
+    """Whether the out-of-memory error of ``java_text`` (a Java stack trace) stopped ND4J's initialisation.
+
+    Parameters
+    ----------
+    java_text : str
+
+    Returns
+    -------
+    bool
+    """
+    return bool(_ND4J_INIT.search(java_text or ""))
 
 
 def out_of_memory_advice(java_text: str, config) -> Tuple[Optional[str], str]:
@@ -47,24 +67,40 @@ def out_of_memory_advice(java_text: str, config) -> Tuple[Optional[str], str]:
         if any(sign in java_text for sign in signs):
             now = getattr(config, setting, None) if config is not None else None
             value = f"={now!r}" if now is not None else " (JavaCPP's default)"
+            if failed_nd4j_initialisation(java_text):
+                # the first ND4J call: the limit was reached by what the process held already (Python's data
+                # included), and ND4J cannot be initialised again in this process
+                return setting, (f"{_WHAT[setting]} before ND4J could even start (its first use in this process, "
+                                 f"whose memory, Python's data included, counts against the limit): "
+                                 f"start_jvm({setting}{value}). ND4J cannot be used in this process any more: raise "
+                                 f"{setting} in start_jvm, in a new process")
             return setting, (f"{_WHAT[setting]}: start_jvm({setting}{value}). Raise {setting} in start_jvm "
                              "(it is fixed when the JVM starts: use a new process), or work in smaller batches")
     return None, ("raise start_jvm(heap=...) for Java objects, or max_physical_bytes / max_bytes for ND4J's "
                   "native memory (fixed when the JVM starts: use a new process), or work in smaller batches")
 
 
-def release_after_out_of_memory() -> None:
+def release_after_out_of_memory(java_text: str = "") -> None:
     """Give memory back after an out-of-memory error, so that smaller work can go on in this process.
 
     Destroys the calling thread's ND4J workspaces (DL4J sizes them for the largest batch seen and keeps
     them; they are re-created on demand), runs the Java garbage collector (arrays of the failed call), and
     returns freed native memory to the system (``malloc_trim``; JavaCPP's ``max_physical_bytes`` check reads
     the resident size). Best effort: never raises.
+
+    Parameters
+    ----------
+    java_text : str, optional
+        The error's Java stack trace. When the error stopped ND4J's initialisation
+        (:func:`failed_nd4j_initialisation`) there are no workspaces, and touching ND4J again would only raise
+        ``NoClassDefFoundError: Could not initialize class org.nd4j.linalg.factory.Nd4j`` (which had been logged
+        as a warning before the error itself).
     """
     try:
         import jpype
 
-        jpype.JClass("org.nd4j.linalg.factory.Nd4j").getWorkspaceManager().destroyAllWorkspacesForCurrentThread()
+        if not failed_nd4j_initialisation(java_text):
+            jpype.JClass("org.nd4j.linalg.factory.Nd4j").getWorkspaceManager().destroyAllWorkspacesForCurrentThread()
         jpype.JClass("java.lang.System").gc()
     except Exception as exc:  # the error being reported matters more than this clean-up
         log.warning("could not release ND4J memory after an out-of-memory error: %s", exc)

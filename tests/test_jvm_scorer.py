@@ -285,6 +285,15 @@ def test_a_lenient_read_where_every_line_is_bad_is_exit_3_on_both_sides_not_noth
     warnings = [re.search(r"\S*wrong\.jsonl: 40 bad lines \{[^}]*\}", p.stderr) for p in runs]
     assert all(warnings) and warnings[0].group(0) == warnings[1].group(0), warnings   # the same warning
     assert warnings[0].group(0).endswith("40 bad lines {'no format match': 40}")
+    # with --quarantine given, the advice points at that file and the reasons, not at --quarantine again
+    runs = [run("score", "--model", detector_zip, "--input", wrong, "--lenient", "--quarantine",
+                tmp_path / f"bad_{n}.jsonl") for n, run in enumerate((_launcher, _python))]
+    assert [p.returncode for p in runs] == [3, 3], [p.stderr[-2000:] for p in runs]
+    errors = [re.search(r"every line was bad [^\n]*", p.stderr).group(0) for p in runs]
+    assert errors[0].replace("bad_0.jsonl", "bad_1.jsonl") == errors[1], errors
+    assert "--quarantine" not in errors[1] and errors[1].endswith(
+        f"The bad lines are in {tmp_path / 'bad_1.jsonl'}, each with its reason ({{'no format match': 40}}): compare "
+        "one with the fields the model reads, or see the first one's error with --strict"), errors[1]
     # one good line among them: a normal lenient read (no window to score: exit 0)
     good = logs["test_log"].read_text(encoding="utf-8").splitlines()[0]
     wrong.write_text(good + "\n" + wrong.read_text(encoding="utf-8"), encoding="utf-8")
@@ -473,6 +482,50 @@ def test_both_refuse_a_utf16_file_read_as_utf8_with_the_same_message(detector_zi
                           p.stderr) for p in runs]
     assert all(messages), [p.stderr[-2000:] for p in runs]
     assert messages[0].group(0) == messages[1].group(0) and "encoding='utf-16'" in messages[0].group(0)
+
+
+@pytest.mark.parametrize("codec, says", [
+    ("utf-16-le", r"it looks like UTF-16 little-endian without one: convert it \(iconv -f UTF-16LE -t UTF-8 "),
+    ("utf-16-be", r"it looks like UTF-16 big-endian without one: convert it \(iconv -f UTF-16BE -t UTF-8 "),
+    ("utf-8", r"its first bytes do not look like UTF-16 without one either"),
+])
+def test_both_refuse_a_file_without_the_byte_order_mark_utf16_needs_saying_what_it_looks_like(
+        detector_zip, logs, tmp_path, codec, says):
+    """A model reading encoding='utf-16' given a file without a byte-order mark: Python said only "UTF-16 stream does
+    not start with BOM" (no file, no advice), the launcher read it garbled (big-endian)."""
+    def utf16(spec):
+        spec["reader"]["encoding"] = "utf-16"
+
+    model = _with_old_spec(detector_zip, tmp_path / "utf16.zip", utf16)
+    unmarked = tmp_path / "unmarked.log"
+    unmarked.write_bytes(logs["test_log"].read_text(encoding="utf-8").encode(codec))
+    runs = [run("score", "--model", model, "--input", unmarked) for run in (_launcher, _python)]
+    assert [p.returncode for p in runs] == [3, 3], [p.stderr[-2000:] for p in runs]
+    messages = [re.search(r"unmarked\.log: line 1: the file has no byte-order mark, which encoding 'utf-16' needs "
+                          r"to tell the byte order; [^\n]*", p.stderr) for p in runs]
+    assert all(messages), [p.stderr[-2000:] for p in runs]
+    assert messages[0].group(0) == messages[1].group(0)
+    assert re.search(says, messages[0].group(0)), messages[0].group(0)
+    # with its mark, the same model reads it
+    unmarked.write_text(logs["test_log"].read_text(encoding="utf-8"), encoding="utf-16")
+    assert [run("score", "--model", model, "--input", unmarked).returncode for run in (_launcher, _python)] \
+        in ([0, 0], [1, 1])
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"", "empty.log: the input holds no log line: nothing was scored; is it the log you meant (one rotated away, "
+          "or not yet written)?"),
+    (b"\n \n", "empty.log: the input holds no log line (2 line(s), blank or a CSV header): nothing was scored"),
+])
+def test_an_input_without_a_record_is_exit_0_with_a_warning_on_both_sides(detector_zip, tmp_path, content, says):
+    """An empty log scored silently (the launcher: only its JSON summary): nothing told a wrong path or a log not
+    yet written from a quiet one. Still exit 0: nothing was flagged, and an empty log is no failure."""
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(content)
+    runs = [run("score", "--model", detector_zip, "--input", empty) for run in (_launcher, _python)]
+    assert [p.returncode for p in runs] == [0, 0], [p.stderr[-2000:] for p in runs]
+    assert all(f"{empty}: " + says.split(": ", 1)[1] in p.stderr for p in runs), [p.stderr[-2000:] for p in runs]
+    assert "dl4j-bridge: warning: " + str(empty) in runs[0].stderr and "WARNING" in runs[1].stderr
 
 
 def test_readme_java_example_compiles_and_runs(detector_zip, logs, tmp_path):

@@ -85,3 +85,46 @@ def test_out_of_memory_advice_for_each_limit():
     assert "JavaCPP's default" in out_of_memory_advice("Physical memory usage is too high", config)[1]
     got, advice = out_of_memory_advice("unable to create native thread", config)
     assert got is None and "heap" in advice and "max_physical_bytes" in advice
+
+
+def test_out_of_memory_while_nd4j_starts_says_so_without_a_spurious_warning(dist):
+    """A process already over max_physical_bytes (Python's data counts) when ND4J is first used: the error came
+    from Nd4j.<clinit>, and the clean-up then touched Nd4j again, logging "could not release ND4J memory ...
+    NoClassDefFoundError: Could not initialize class org.nd4j.linalg.factory.Nd4j" before the typed error."""
+    proc = run_python("""
+    import logging
+    import numpy as np
+    import jpype
+    import dl4j_bridge as db
+    from dl4j_bridge.javaerrors import java_errors
+    logging.basicConfig(level=logging.WARNING, format="LOGGED %(name)s: %(message)s")
+    db.start_jvm(threads=1, max_physical_bytes="300m")
+    ballast = np.ones(400 << 20, dtype=np.uint8)     # resident: over the limit before ND4J's first use
+    try:
+        with java_errors():
+            jpype.JClass("org.nd4j.linalg.factory.Nd4j").zeros(2)
+        print("NO ERROR")
+    except db.JavaOutOfMemoryError as e:
+        print("OOM", e.setting, "|", e)
+    """, timeout=300)
+    out = assert_ok(proc)
+    assert "OOM max_physical_bytes" in out and "NO ERROR" not in out, out
+    assert "LOGGED" not in proc.stderr and "NoClassDefFoundError" not in proc.stderr + out, proc.stderr[-3000:]
+    assert "before ND4J could even start" in out and "ND4J cannot be used in this process any more" in out, out
+
+
+def test_out_of_memory_advice_while_nd4j_starts():
+    from dl4j_bridge.memory import failed_nd4j_initialisation, out_of_memory_advice
+    from dl4j_bridge.session import JVMConfig
+
+    config = JVMConfig(classpath=(), heap="2g", max_bytes=None, max_physical_bytes="300m")
+    trace = ("java.lang.OutOfMemoryError: Physical memory usage is too high: physicalBytes (518M) > maxPhysicalBytes "
+             "(300M)\n\tat org.bytedeco.javacpp.Pointer.deallocator(Pointer.java:700)\n"
+             "\tat org.nd4j.linalg.factory.Nd4j.<clinit>(Nd4j.java:284)\n")
+    assert failed_nd4j_initialisation(trace)
+    setting, advice = out_of_memory_advice(trace, config)
+    assert setting == "max_physical_bytes" and "before ND4J could even start" in advice, advice
+    assert "start_jvm(max_physical_bytes='300m')" in advice and "smaller batches" not in advice, advice
+    later = trace.replace("org.nd4j.linalg.factory.Nd4j.<clinit>", "org.nd4j.linalg.factory.Nd4j.create")
+    assert not failed_nd4j_initialisation(later)
+    assert "smaller batches" in out_of_memory_advice(later, config)[1]

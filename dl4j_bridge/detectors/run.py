@@ -101,6 +101,32 @@ def load_config(path) -> dict:
     return config
 
 
+def config_error_text(path, error: Exception) -> str:
+    """``error``'s message prefixed with ``path:LINE:``, the line of the table and key it names in the config file
+    (:func:`~dl4j_bridge.detectors.configlines.error_line`); ``path:`` alone when it names none the file has (a table
+    that is missing), or the file cannot be read again.
+
+    Parameters
+    ----------
+    path : str or Path
+        The config file, as the user gave it.
+    error : Exception
+        A :class:`ConfigError` raised by :func:`validate` or :func:`train` on the config read from ``path``.
+
+    Returns
+    -------
+    str
+        The message to show, e.g. ``run.toml:24: [sequence] (kind 'windows'): unknown key 'lenght'; ...``.
+    """
+    from .configlines import config_lines, error_line
+
+    try:
+        line = error_line(str(error), config_lines(Path(path).read_bytes().decode("utf-8-sig")))
+    except (OSError, UnicodeDecodeError):
+        line = None
+    return f"{path}:{line}: {error}" if line is not None else f"{path}: {error}"
+
+
 def _path(config: dict, value: Optional[str]) -> Optional[Path]:
     if value is None:
         return None

@@ -201,10 +201,12 @@ def _open_text(path: str, encoding: str) -> Iterator[io.TextIOBase]:
     with open(path, "rb") as raw:
         gz, stream = (True, raw) if path.endswith(".gz") else sniff_gzip(raw)
         if gz:
-            with GzipInput(stream, defer_errors=True) as unzipped, \
-                    io.TextIOWrapper(unzipped, encoding=encoding, errors="surrogateescape", newline="\n") as handle:
-                yield handle
+            with GzipInput(stream, defer_errors=True) as unzipped:
+                _refuse_missing_bom(unzipped, path, encoding)
+                with io.TextIOWrapper(unzipped, encoding=encoding, errors="surrogateescape", newline="\n") as handle:
+                    yield handle
             return
+        _refuse_missing_bom(stream, path, encoding)
         with io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="\n") as handle:
             yield handle
 
@@ -263,6 +265,7 @@ def iter_line_blocks(
         if source.on_idle is not None:
             yield from _live_blocks(source, encoding, block_bytes, on_undecodable)
             return
+        _refuse_missing_bom(source.stream, source.name, encoding)
         handle = io.TextIOWrapper(source.stream, encoding=encoding, errors="surrogateescape", newline="\n")
         try:
             yield from _handle_blocks(handle, source.name, encoding, block_bytes, on_undecodable)
@@ -376,11 +379,16 @@ def _live_blocks(source: ByteStream, encoding: str, block_bytes: int,
     dropped), the line still being written kept for the next block."""
     stream = source.stream
     read = getattr(stream, "read1", None) or stream.read   # read1: what is there, without waiting for more
+    buffered = source.peeked   # bytes in the stream's buffer: the descriptor would not tell
+    if codecs.lookup(encoding).name in _BOM_ENCODINGS:
+        if not buffered:
+            _wait_for_bytes(stream)   # Ctrl-C ends the wait for the first bytes
+        _refuse_missing_bom(stream, source.name, encoding)
+        buffered = True   # the peek filled the stream's buffer: the descriptor would not tell
     decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
     carry: list[str] = []   # the line being read: its end has not arrived
     lines_read = 0
     end = False
-    buffered = source.peeked   # bytes in the stream's buffer: the descriptor would not tell
     while not end:
         chunks: list[bytes] = []
         size = 0
@@ -464,6 +472,67 @@ def _refuse_utf16_bom(first: str, name: str, encoding: str) -> None:
                                       "UTF-8 FILE > FILE.utf8), or train a model that reads UTF-16 (encoding='utf-16'; run.toml "
                                       '[reader] encoding = "utf-16"): a saved model reads the encoding it was trained '
                                       "with")
+
+
+#: The encodings that need a byte-order mark to tell the byte order (their ``-le`` / ``-be`` forms take none).
+_BOM_ENCODINGS = {"utf-16": (b"\xff\xfe", b"\xfe\xff"), "utf-32": (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")}
+
+
+def missing_bom_message(head: bytes, encoding: str) -> Optional[str]:
+    """What is wrong when a file read as ``utf-16`` / ``utf-32`` starts with ``head`` and no byte-order mark, with
+    what the file probably is (from where its first NUL bytes are) and what to do; None when the mark is there, the
+    encoding needs none, or ``head`` is too short to tell. The JVM's ``EncodingException.missingBomMessage`` gives
+    the same words.
+
+    Parameters
+    ----------
+    head : bytes
+        The first bytes of the file (2 for UTF-16, 4 for UTF-32 are enough).
+    encoding : str
+        The reader's encoding (a Python codec name).
+
+    Returns
+    -------
+    str or None
+    """
+    name = codecs.lookup(encoding).name
+    marks = _BOM_ENCODINGS.get(name)
+    width = 2 if name == "utf-16" else 4
+    if marks is None or len(head) < width or head.startswith(marks):
+        return None
+    head = head[:width]
+    half = width // 2
+    if head[half:] == bytes(half) and head[:half] != bytes(half):
+        order, iconv = "little-endian", "le"
+    elif head[:half] == bytes(half) and head[half:] != bytes(half):
+        order, iconv = "big-endian", "be"
+    else:
+        order = None
+    text = (f"line 1: the file has no byte-order mark, which encoding {name!r} needs to tell the byte order; ")
+    if order is None:
+        return text + (f"its first bytes do not look like {name.upper()} without one either: it is probably in "
+                       "another encoding (UTF-8?). Score it with a model trained on its real encoding (run.toml "
+                       "[reader] encoding = \"utf-8\", ...): a saved model reads the encoding it was trained with")
+    fixed = f"{name}-{iconv}"
+    return text + (f"it looks like {name.upper()} {order} without one: convert it (iconv -f {name.upper()}"
+                   f"{iconv.upper()} -t UTF-8 "
+                   f"FILE > FILE.utf8) and score it with a model trained on UTF-8, or train a model that reads it as "
+                   f"it is (encoding={fixed!r}; run.toml [reader] encoding = \"{fixed}\"): a saved model reads the "
+                   "encoding it was trained with")
+
+
+def _refuse_missing_bom(stream: object, name: str, encoding: str) -> None:
+    """A file read as ``utf-16`` / ``utf-32`` without the byte-order mark those need is refused before decoding
+    (Python's decoder said only "UTF-16 stream does not start with BOM", naming no file; the JVM read it garbled)."""
+    if codecs.lookup(encoding).name not in _BOM_ENCODINGS:
+        return
+    peek = getattr(stream, "peek", None)
+    if peek is None:
+        return
+    head = peek(4)[:4]   # a pipe may hand out fewer first: too few to tell, the decoder's own error stands
+    message = missing_bom_message(head, encoding)
+    if message is not None:
+        raise EncodingError(name, message)
 
 
 def _strip_bom(line: str) -> str:

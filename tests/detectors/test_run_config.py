@@ -465,7 +465,83 @@ def test_the_cli_names_the_config_file_in_a_config_error(tmp_path, capsys, monke
     (tmp_path / "train.jsonl").write_text("")
     path.write_text(BASE.replace('column = "message"', 'column = ["message"]'))
     assert main(["train", "--config", str(path)]) == 3
-    assert f"dl4j-bridge train: {path}: [[transforms]] number 1 (template): column must be" in capsys.readouterr().err
+    assert f"dl4j-bridge train: {path}:14: [[transforms]] number 1 (template): column must be" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("old, new, line, says", [
+    # a wrong type
+    ("length = 4", "length = \"4\"", 18, "[sequence]: length must be an integer, got '4'"),
+    # an unknown key, with the accepted ones
+    ('mode = "lenient"', 'mode = "lenient"\nquarantin = "x"', 9,
+     "[reader] (kind 'jsonl'): unknown key 'quarantin'; the accepted keys are ['fields', 'types', 'mode', 'quarantine'"),
+    # a value out of range
+    ("seed = 3", "seed = -1", 28, "[output] seed must be an integer from 0 to 4294967295"),
+    # a key of a nested table: inline, then a sub-table of its own
+    ('kind = "next_event"', 'kind = "next_event"\nlr_schedule = { type = "step", decay = 2.0 }', 26,
+     "[detectors.ne]: invalid LSTMConfig: lr_schedule 'decay' multiplies the learning rate and must be in (0, 1]"),
+    ('kind = "next_event"', 'kind = "next_event"\n\n[detectors.ne.lr_schedule]\ntype = "step"\ndecay = 2.0', 29,
+     "[detectors.ne]: invalid LSTMConfig: lr_schedule 'decay' multiplies"),
+    # the second [[transforms]] entry, not the first
+    ('[[transforms]]\nkind = "template"', '[[transforms]]\nkind = "template"\ncolumn = "message"\n\n[[transforms]]\n'
+     'kind = "template"', 16, "[[transforms]] number 2 (template) repeats [[transforms]] number 1"),
+    # an unknown table
+    ("[output]", "[outptu]", 27, "unknown table [outptu] in the config"),
+])
+def test_a_config_error_names_the_file_and_line_of_the_key(tmp_path, capsys, monkeypatch, old, new, line, says):
+    import dl4j_bridge as db
+    from dl4j_bridge.cli import main
+
+    monkeypatch.setattr(db, "start_jvm", lambda *a, **k: pytest.fail("the JVM was started for a config mistake"))
+    path = tmp_path / "run.toml"
+    (tmp_path / "train.jsonl").write_text("")
+    assert old in BASE
+    path.write_text(BASE.replace(old, new, 1))
+    assert main(["train", "--config", str(path)]) == 3
+    assert f"dl4j-bridge train: {path}:{line}: {says}" in capsys.readouterr().err
+
+
+def test_a_table_that_is_missing_has_no_line_to_name(tmp_path, capsys, monkeypatch):
+    import dl4j_bridge as db
+    from dl4j_bridge.cli import main
+
+    monkeypatch.setattr(db, "start_jvm", lambda *a, **k: pytest.fail("the JVM was started for a config mistake"))
+    path = tmp_path / "run.toml"
+    (tmp_path / "train.jsonl").write_text("")
+    path.write_text(BASE.replace('[detectors.ne]\nkind = "next_event"\n', ""))
+    assert main(["train", "--config", str(path)]) == 3
+    assert f"dl4j-bridge train: {path}: the config needs at least one [detectors.<name>] table" in capsys.readouterr().err
+
+
+def test_the_line_scanner_reads_what_tomllib_reads():
+    import tomllib
+
+    from dl4j_bridge.detectors.configlines import config_lines, error_line
+
+    text = (  # line numbers: 1 ...
+        '# [reader]\n'                                   # 1: a comment is no table
+        'title = """\n'                                  # 2
+        '[sequence]\nlength = 3 """\n'                  # 3-4: nor is a multi-line string's text
+        '[data]  # the files\n'                           # 5
+        'train = "a.jsonl"\n'                             # 6
+        'names = [\n  "x",\n  "[y]",\n]\n'            # 7-10
+        '[detectors."my det"]\n'                          # 11
+        "kind = 'next_event'\n"                           # 12
+        'lr_schedule.type = "step"\n'                     # 13
+        '[[transforms]]\nkind = "template"\n'            # 14-15
+        '[[transforms]]\n\ncolumn = "m"\n'              # 16-18
+    )
+    tomllib.loads(text)
+    lines = config_lines(text)
+    assert ("reader",) not in lines and ("sequence",) not in lines
+    assert lines[("data",)] == 5 and lines[("data", "train")] == 6 and lines[("data", "names")] == 7
+    assert lines[("data", "names", 1)] == 9
+    assert lines[("detectors", "my det", "kind")] == 12 and lines[("detectors", "my det", "lr_schedule", "type")] == 13
+    assert lines[("transforms", 0, "kind")] == 15 and lines[("transforms", 1)] == 16
+    assert lines[("transforms", 1, "column")] == 18
+    assert error_line("[[transforms]] number 2 (template): column must be a string", lines) == 18
+    assert error_line('[detectors."my det"]: lr_schedule type must be ...', lines) == 13
+    assert error_line("[data] train = 'a.jsonl': no file at /x", lines) == 6
+    assert error_line("the config needs a [reader] table", lines) is None
 
 
 def test_verbose_may_follow_the_command():

@@ -264,3 +264,47 @@ def test_a_flagged_window_lists_its_raw_lines_as_runs_not_one_span():
     row = {"score": 5, "line_numbers": [12, 13, 14, 15, 16, 17, 19, 20], "unexpected_steps": 1, "actual_event": 5,
            "actual_line": 21, "expected_events": [1], "probability": 0.01}
     assert "score 5, lines 12-17, 19-20 (1 unexpected steps)" in explanations_markdown([row])
+
+
+@pytest.mark.parametrize("encoding, codec, says", [
+    ("utf-16", "utf-16-le", "it looks like UTF-16 little-endian without one: convert it (iconv -f UTF-16LE -t UTF-8 "
+                            "FILE > FILE.utf8) and score it with a model trained on UTF-8, or train a model that reads "
+                            "it as it is (encoding='utf-16-le'; run.toml [reader] encoding = \"utf-16-le\")"),
+    ("utf-16", "utf-16-be", "it looks like UTF-16 big-endian without one"),
+    ("utf16", "utf-8", "its first bytes do not look like UTF-16 without one either"),
+    ("utf-32", "utf-32-le", "it looks like UTF-32 little-endian without one: convert it (iconv -f UTF-32LE "),
+    ("utf-32", "utf-32-be", "it looks like UTF-32 big-endian without one"),
+])
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_file_without_the_byte_order_mark_utf16_needs_is_refused_saying_what_it_looks_like(tmp_path, encoding,
+                                                                                           codec, says, gz):
+    """Python said "UTF-16 stream does not start with BOM": no file, no line, nothing to do."""
+    import gzip
+
+    from dl4j_bridge.etl import EncodingError
+
+    data = "Accepted password for ann\nAccepted password for bob\n".encode(codec)
+    path = tmp_path / ("unmarked.log.gz" if gz else "unmarked.log")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    with pytest.raises(EncodingError) as caught:
+        TextReader("<Content>", encoding=encoding, mode="lenient").read(path)
+    name = "utf-32" if "32" in encoding else "utf-16"
+    assert str(caught.value).startswith(f"{path}: line 1: the file has no byte-order mark, which encoding {name!r} "
+                                        "needs to tell the byte order; "), str(caught.value)
+    assert says in str(caught.value)
+    marked = "Accepted password for ann\n".encode(name)   # with its mark: read
+    path.write_bytes(gzip.compress(marked) if gz else marked)
+    assert TextReader("<Content>", encoding=encoding).read(path)["Content"].tolist() == ["Accepted password for ann"]
+
+
+def test_standard_input_without_the_byte_order_mark_utf16_needs_is_refused(tmp_path):
+    import io
+
+    from dl4j_bridge.etl import EncodingError
+    from dl4j_bridge.etl.sources import ByteStream
+
+    data = "Accepted password for ann\n".encode("utf-16-le")
+    for live in (None, lambda: None):
+        source = ByteStream(io.BufferedReader(io.BytesIO(data)), "<stdin>", on_idle=live)
+        with pytest.raises(EncodingError, match=r"^<stdin>: line 1: the file has no byte-order mark.* little-endian"):
+            TextReader("<Content>", encoding="utf-16").read(source)

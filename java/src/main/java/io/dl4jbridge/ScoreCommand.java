@@ -218,6 +218,12 @@ final class ScoreCommand {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         stream.etl().report().undecodableLines += decoder == null ? 0 : decoder.undecodableLines();   // + lone surrogate escapes
+        io.dl4jbridge.etl.ReadReport read = stream.etl().report();
+        if (readFailure == null && writeFailure == null && read.records == 0 && read.badLines == 0) {
+            // an empty log is no failure (exit 0: nothing flagged), but it is seldom the file meant: say so
+            System.err.println("dl4j-bridge: warning: "
+                    + io.dl4jbridge.scorer.ScoreSummary.noRecordWarning(read.source, read.lines));
+        }
         io.dl4jbridge.scorer.ScoreSummary said = summary(System.err, stream, seconds);
         if (writeFailure != null) {
             throw writeFailure;
@@ -227,7 +233,8 @@ final class ScoreCommand {
         }
         if (said.everyLineBad()) {   // lenient, yet nothing was a record: not "nothing flagged" (exit 0)
             throw new io.dl4jbridge.etl.EtlException(io.dl4jbridge.scorer.ScoreSummary.everyLineBadError(
-                    stream.etl().report().source, stream.etl().report().badLines));
+                    stream.etl().report().source, stream.etl().report().badLines, stream.etl().report().badByReason,
+                    stream.etl().report().quarantine));
         }
         return stream.flagged() > 0 ? Main.EXIT_FLAGGED : 0;
     }

@@ -67,14 +67,19 @@ public final class ReadReport {
      * Python prints a dict).
      */
     public String badLinesWarning() {
+        return source + ": " + badLines + " bad lines " + reasonsRepr(badByReason)
+                + (firstBadLine > 0 ? ", first at line " + firstBadLine : "")
+                + (quarantine != null ? ", quarantined to " + quarantine : "");
+    }
+
+    /** Bad lines per reason as Python prints the dict: {@code {'no format match': 3}}. */
+    public static String reasonsRepr(Map<String, Long> byReason) {
         StringBuilder reasons = new StringBuilder("{");
-        for (Map.Entry<String, Long> e : badByReason.entrySet()) {
+        for (Map.Entry<String, Long> e : byReason.entrySet()) {
             reasons.append(reasons.length() > 1 ? ", " : "").append(PyCompat.repr(e.getKey())).append(": ")
                     .append(e.getValue());
         }
-        return source + ": " + badLines + " bad lines " + reasons.append('}')
-                + (firstBadLine > 0 ? ", first at line " + firstBadLine : "")
-                + (quarantine != null ? ", quarantined to " + quarantine : "");
+        return reasons.append('}').toString();
     }
 
     /** The warning for {@link #duplicateKeyLines}, word for word Python's {@code duplicate_key_warning}. */

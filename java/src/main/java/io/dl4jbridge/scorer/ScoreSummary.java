@@ -154,10 +154,35 @@ public final class ScoreSummary {
                 + "or list them all with --quarantine BAD.jsonl";
     }
 
-    /** The error of a lenient read whose every line was bad (exit 3): Python's {@code every_line_bad_error}. */
+    /** The error of a lenient read whose every line was bad (exit 3), without a quarantine file. */
     public static String everyLineBadError(String source, long badLines) {
-        return source + ": every line was bad (" + badLines + " bad line(s), no record): nothing was scored; "
-                + everyLineBadAdvice();
+        return everyLineBadError(source, badLines, null, null);
+    }
+
+    /**
+     * The error of a lenient read whose every line was bad (exit 3): Python's {@code every_line_bad_error}, word for
+     * word. With a quarantine file the advice points at it (and at the reasons counted) instead of at
+     * {@code --quarantine}.
+     */
+    public static String everyLineBadError(String source, long badLines, Map<String, Long> byReason,
+                                           String quarantine) {
+        String text = source + ": every line was bad (" + badLines + " bad line(s), no record): nothing was scored; ";
+        if (quarantine == null) {
+            return text + everyLineBadAdvice();
+        }
+        return text + "is this the model for this log (its reader and fields)? The bad lines are in " + quarantine
+                + ", each with its reason (" + ReadReport.reasonsRepr(byReason == null ? Collections.emptyMap() : byReason)
+                + "): compare one with the fields the model reads, or see the first one's error with --strict";
+    }
+
+    /**
+     * The warning of {@code score} when the input held no record and no bad line (an empty file, or only blank lines
+     * or a CSV header): exit 0 all the same. Python's {@code dl4j_bridge.cli.no_record_warning}, word for word.
+     */
+    public static String noRecordWarning(String source, long lines) {
+        return source + ": the input holds no log line" + (lines == 0 ? "" : " (" + lines + " line(s), blank or a "
+                + "CSV header)") + ": nothing was scored; is it the log you meant (one rotated away, or not yet "
+                + "written)?";
     }
 
     /** Python's {@code dl4j_bridge.cli.unjudged_warning}, word for word. */
