@@ -557,6 +557,17 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         except OSError as error:   # exit 3, as the launcher's (nothing was read or written yet)
             raise CommandInputError(f"cannot write --output {name}: {error.strerror or error}") from error
 
+    def write_row(text: str) -> None:
+        """Hand one row to the output and count it. Counted first: Ctrl-C / SIGTERM can raise inside ``write``
+        after the row reached the stream (buffered I/O runs signal handlers after each flush), and such a row is
+        in the output (flushed at exit), so "holds N whole row(s)" counts it; a failed write is not counted."""
+        counts.rows += 1
+        try:
+            out.write(text)
+        except OSError:
+            counts.rows -= 1
+            raise
+
     def write(part) -> None:
         nonlocal out
         if out is None:
@@ -573,8 +584,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         for row in detector.explain(part, flagged_only=flagged_only, scores=scores):
             row["index"] += first    # the sequence's number in the whole input, as the launcher's
             # one call: a row is whole or not there; UTF-8 as the launcher's rows (escapes where the output is not)
-            guarded(out.write, json.dumps(row, default=str, ensure_ascii=not utf8) + "\n")
-            counts.rows += 1
+            guarded(write_row, json.dumps(row, default=str, ensure_ascii=not utf8) + "\n")
         if out is sys.stdout:
             guarded(out.flush)       # a pipe gets each part's rows as they are scored
 

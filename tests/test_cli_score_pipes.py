@@ -143,3 +143,34 @@ def test_writing_over_the_input_is_refused_before_it_is_touched(detector, logs, 
     assert cli.main(argv + (["--output", str(tmp_path / "rows.jsonl")] if option == "--quarantine" else [])) == cli.EXIT_USAGE
     assert f"{option} {same} is the input file: writing it would destroy the lines being read" in capsys.readouterr().err
     assert log.read_text() == text
+
+
+class _InterruptedOutput:
+    """Standard output on which SIGTERM arrives during the third row's write, once the row is in the stream (as
+    buffered I/O runs the signal handler after a flush): the row is out, the write raises."""
+    encoding = "utf-8"
+
+    def __init__(self):
+        self.text = []
+
+    def write(self, text):
+        self.text.append(text)
+        if len(self.text) == 3:
+            raise cli.Terminated()
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+def test_a_signal_raised_inside_a_rows_write_counts_that_row_as_held(detector, logs, tmp_path, capsys, monkeypatch):
+    """The "holds N whole row(s)" line said one row fewer than the output held when SIGTERM came while a row was
+    being flushed to the pipe (seen with ``--input -``: 7 rows out, "holds 6")."""
+    source = tmp_path / "a.log"
+    source.write_text("\n".join(logs[1000:2000]) + "\n")
+    fake = _InterruptedOutput()
+    monkeypatch.setattr("sys.stdout", fake)
+    assert cli.main(["score", "--model", "m.zip", "--input", str(source), "--all"]) == cli.EXIT_TERMINATED
+    err = capsys.readouterr().err
+    assert len(fake.text) == 3 and all(line.endswith("\n") for line in fake.text)
+    assert "interrupted (SIGTERM); score output holds 3 whole row(s)" in err, err

@@ -106,18 +106,9 @@ public final class SessionAssembler implements SequenceAssembler {
     @Override
     public void add(Step step, Consumer<Sequence> out) {
         Object key = step.key;
-        if (key == null || (key instanceof Double && ((Double) key).isNaN())) {
-            recordsWithoutKey++;
-            if (firstWithoutKey == 0 || step.line < firstWithoutKey) {
-                firstWithoutKey = step.line;
-            }
-        } else {
-            open.computeIfAbsent(key, k -> new ArrayList<Step>()).add(step);
-            if (idleLines > 0) {
-                lastLine.remove(key);
-                lastLine.put(key, step.line);  // re-inserted: lastLine iterates from the least recent
-            }
-        }
+        // sessions idle for idleLines lines are closed before this record joins one: the record's own key too, so
+        // that a key whose last record came idleLines lines ago (blank, bad or continuation lines in between, which
+        // never get here) starts a new session, as it does when other keys' records came in between
         if (idleLines > 0) {
             Iterator<Map.Entry<Object, Long>> it = lastLine.entrySet().iterator();
             while (it.hasNext()) {
@@ -128,6 +119,18 @@ public final class SessionAssembler implements SequenceAssembler {
                 it.remove();
                 closedEarly++;
                 emit(e.getKey(), open.remove(e.getKey()), out);
+            }
+        }
+        if (key == null || (key instanceof Double && ((Double) key).isNaN())) {
+            recordsWithoutKey++;
+            if (firstWithoutKey == 0 || step.line < firstWithoutKey) {
+                firstWithoutKey = step.line;
+            }
+        } else {
+            open.computeIfAbsent(key, k -> new ArrayList<Step>()).add(step);
+            if (idleLines > 0) {
+                lastLine.remove(key);
+                lastLine.put(key, step.line);  // re-inserted: lastLine iterates from the least recent
             }
         }
     }

@@ -89,6 +89,27 @@ public class AssemblerTest {
         assertEquals(1, idle.extraParts());
     }
 
+    /**
+     * --session-idle-lines: a key whose last record came idleLines lines ago starts a new session also when no other
+     * key's record came in between (blank, bad or continuation lines, which reach no assembler): it used to be
+     * appended to its old session, which was only closed when another key's record arrived.
+     */
+    @Test
+    public void aKeyBackAfterIdleLinesOfNoRecordStartsANewSession() {
+        SessionAssembler idle = new SessionAssembler(null, 1, 3);
+        List<Sequence> out = new ArrayList<>();
+        idle.add(step(1, "a", 0), out::add);
+        idle.add(step(2, "b", 0), out::add);
+        idle.add(step(5, "a", 0), out::add);   // lines 3, 4: blank; "a" has had no record on lines 2, 3, 4
+        assertEquals("both idle sessions closed, least recent first", Arrays.<Object>asList("a", "b"), keys(out));
+        assertArrayEquals(new long[]{1}, out.get(0).lineNumbers);
+        idle.add(step(7, "a", 0), out::add);   // 2 lines later: the same new session
+        idle.finish(out::add);
+        assertEquals(Arrays.<Object>asList("a", "b", "a"), keys(out));
+        assertArrayEquals(new long[]{5, 7}, out.get(2).lineNumbers);
+        assertEquals(2, idle.closedEarly());
+    }
+
     /** As Python's Sessions: a session of 2.5 x max_length is 3 consecutive parts covering every line in time order. */
     @Test
     public void longSessionsAreSplitIntoPartsThatCoverEveryLine() {
