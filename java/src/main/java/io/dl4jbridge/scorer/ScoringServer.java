@@ -80,9 +80,11 @@ import java.util.regex.Pattern;
  *
  * <p>Requests the server cannot score get a JSON {@code {"error": ...}} that says what to send instead:
  * 400 for an empty body, a body that is not valid text in the model's encoding (with {@code line} and
- * {@code byte_offset}), a bad line in strict mode, or an unknown, repeated or invalid query parameter; 408 for
+ * {@code byte_offset}), a body that ends before its {@code Content-Length} or has broken chunked encoding, a bad
+ * line in strict mode, or an unknown, repeated or invalid query parameter; 408 for
  * a body that stops arriving; 413 for a body over {@code maxBodyBytes}; 415 for a content type that is not log
- * text (e.g. a multipart form), a charset other than the model's or a compressed body ({@code Content-Encoding}); 503 when the JVM ran out of memory
+ * text (e.g. a multipart form), a charset other than the model's or a compressed body ({@code Content-Encoding}, or
+ * gzip's magic bytes without it); 503 when the JVM ran out of memory
  * scoring the request (smaller requests, a smaller {@code --batch} or more memory help) or the server is
  * stopping; 500 for any other failure. An {@code X-Request-Id} header (letters, digits, {@code ._:-},
  * at most 128 characters) is echoed on the response, so a client can match every answer to its request.
@@ -594,7 +596,13 @@ public final class ScoringServer {
             s = scorer.withThreshold(Double.parseDouble(query.get("threshold")));  // checked by query()
         }
         boolean all = "true".equals(query.get("all"));
-        Body body = readBody(exchange, declared);
+        Body body;
+        try {
+            body = readBody(exchange, declared);
+        } catch (IncompleteBody e) {   // the client ended its body early: a 400 that says so, not a silent close
+            answerAndClose(exchange, 400, error(incomplete(e, declared)));
+            return;
+        }
         if (body == null) {
             send(exchange, 413, error(tooLarge()));
             return;
@@ -605,6 +613,13 @@ public final class ScoringServer {
         }
         if (body.length == 0) {
             send(exchange, 400, error("empty body: POST the log lines to score as the request body"));
+            return;
+        }
+        if (body.length >= 2 && body.bytes[0] == (byte) 0x1f && body.bytes[1] == (byte) 0x8b) {
+            // gzip's magic number (no log line starts with byte 1f): not "invalid UTF-8 at byte offset 1"
+            send(exchange, 415, error("the body is gzip-compressed (it starts with gzip's magic bytes 1f 8b): POST "
+                    + "the log lines uncompressed (zcat app.log.gz | curl --data-binary @- ...), or score the .gz "
+                    + "file with dl4j-bridge score --input app.log.gz"));
             return;
         }
         LogAnomalyScorer chosen = s;
@@ -632,6 +647,24 @@ public final class ScoringServer {
                 + "by a window), or start the server with a larger --max-body-bytes";
     }
 
+    /** What the 400 of a body that ended early says. */
+    private static String incomplete(IncompleteBody e, long declared) {
+        return "the request body ended before it was complete (" + e.received + " bytes arrived"
+                + (declared >= 0 ? " of the " + declared + " its Content-Length declared" : "") + "; "
+                + e.getMessage() + "): send the whole body, with a Content-Length that matches it "
+                + "(curl --data-binary @app.log sets it) or well-formed chunked transfer encoding";
+    }
+
+    /** The body stopped before its declared end (the connection closed early) or its chunked encoding is broken. */
+    private static final class IncompleteBody extends IOException {
+        final long received;
+
+        IncompleteBody(long received, IOException cause) {
+            super(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage(), cause);
+            this.received = received;
+        }
+    }
+
     /** A request body held in memory. */
     private static final class Body {
         final byte[] bytes;
@@ -644,7 +677,8 @@ public final class ScoringServer {
     }
 
     /**
-     * The whole body (null when it is over the limit); each read checks the deadline. The buffer grows as
+     * The whole body (null when it is over the limit); each read checks the deadline. A body that ends before its
+     * {@code Content-Length} or has broken chunked encoding throws {@link IncompleteBody}. The buffer grows as
      * bytes arrive (a Content-Length alone, from a client that then stalls, allocates little).
      */
     private Body readBody(HttpExchange exchange, long declared) throws IOException {
@@ -661,7 +695,15 @@ public final class ScoringServer {
                 }
                 buf = Arrays.copyOf(buf, (int) Math.min(limit, 2L * length));
             }
-            int n = in.read(buf, length, buf.length - length);
+            int n;
+            try {
+                n = in.read(buf, length, buf.length - length);
+            } catch (IOException e) {
+                if (w != null && w.expired() || Thread.currentThread().isInterrupted()) {
+                    throw new IOException("read timeout", e);   // the timer answered 408
+                }
+                throw new IncompleteBody(length, e);
+            }
             if (w != null && w.expired()) {
                 throw new IOException("read timeout");
             }
