@@ -64,7 +64,8 @@ import java.util.regex.Pattern;
  *     {@code X-Flagged}, {@code X-Bad-Lines}, {@code X-Records}, {@code X-Continuation-Lines}, {@code X-Blank-Lines}
  *     ({@code X-Header-Lines} for a CSV body), {@code X-Unjudged-Sequences} (and {@code X-Absent-Fields} when
  *     mapped fields are missing on every line; for sessions {@code X-Records-Without-Key}, {@code X-Split-Sessions},
- *     {@code X-Truncated-Records}; when not 0 {@code X-Unparsable-Times}, {@code X-Backward-Times},
+ *     {@code X-Truncated-Records}; when not 0 {@code X-Undecodable-Lines} (JSON lone surrogate escapes, read as
+ *     U+FFFD), {@code X-Unparsable-Times}, {@code X-Backward-Times},
  *     {@code X-Non-Numeric-Values}, {@code X-Duplicate-Key-Lines}, {@code X-Unwindowed-Records}, {@code X-Gap-Sessions}) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}};
  *     a body whose every line is bad in lenient mode (no record: almost surely the wrong model for the log) gives 422
  *     {@code {"error", "bad_lines", "bad_by_reason"}} with the same headers, not an empty 200.</li>
@@ -824,7 +825,8 @@ public final class ScoringServer {
 
     /** Summary counts a {@code POST /score} answer carries as headers when not 0 ({@code unparsable_times} ->
      *  {@code X-Unparsable-Times}). */
-    static final List<String> BODY_COUNT_HEADERS = java.util.Arrays.asList("unparsable_times", "backward_times",
+    static final List<String> BODY_COUNT_HEADERS = java.util.Arrays.asList("undecodable_lines", "unparsable_times",
+            "backward_times",
             "non_numeric_values", "duplicate_key_lines", "unwindowed_records", "gap_sessions");
 
     /** {@code unwindowed_records} -> {@code X-Unwindowed-Records}. */

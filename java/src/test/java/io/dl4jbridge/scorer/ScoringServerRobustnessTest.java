@@ -478,4 +478,26 @@ public class ScoringServerRobustnessTest {
             server.stop();
         }
     }
+
+    @Test
+    public void aJsonLoneSurrogateEscapeIsCountedInXUndecodableLinesAsScoreCountsIt() throws Exception {
+        // score's summary (and Python's) counted undecodable_lines 1 for "\\ud800" in a JSON string; the 200 said nothing
+        TestDetectors j = TestDetectors.write(tmp.getRoot(), "etl_jsonl_windows.json", "next_event", 0.3, 1);
+        ScoringServer server = ScoringServer.start(LogAnomalyScorer.load(j.zip.toPath()), "127.0.0.1", 0);
+        try {
+            List<String> lines = new ArrayList<>(ParityVectors.lines(j.vector));
+            String first = lines.get(0);
+            lines.set(0, first.replaceFirst("\"level\":\"", "\"level\":\"\\\\udc80"));
+            assertTrue(lines.get(0), !lines.get(0).equals(first));
+            String url = "http://127.0.0.1:" + server.port() + "/score";
+            String[] got = request("POST", url, body(lines).getBytes(StandardCharsets.UTF_8), "X-Undecodable-Lines");
+            assertEquals(got[1], "200", got[0]);
+            assertEquals("1", got[2]);
+            String[] clean = request("POST", url, body(ParityVectors.lines(j.vector)).getBytes(StandardCharsets.UTF_8),
+                    "X-Undecodable-Lines");
+            assertNull(clean[2]);   // 0: left out, as the other counts
+        } finally {
+            server.stop();
+        }
+    }
 }
