@@ -65,7 +65,8 @@ import java.util.regex.Pattern;
  *     ({@code X-Header-Lines} for a CSV body), {@code X-Unjudged-Sequences} (and {@code X-Absent-Fields} when
  *     mapped fields are missing on every line; for sessions {@code X-Records-Without-Key}, {@code X-Split-Sessions},
  *     {@code X-Truncated-Records}; when not 0 {@code X-Undecodable-Lines} (JSON lone surrogate escapes, read as
- *     U+FFFD), {@code X-Unparsable-Times}, {@code X-Backward-Times},
+ *     U+FFFD), {@code X-Carriage-Return-Lines} (lines holding a CR that does not end them: CR line endings read
+ *     as one line, as {@code score} warns), {@code X-Unparsable-Times}, {@code X-Backward-Times},
  *     {@code X-Non-Numeric-Values}, {@code X-Duplicate-Key-Lines}, {@code X-Unwindowed-Records}, {@code X-Gap-Sessions}) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}};
  *     a body whose every line is bad in lenient mode (no record: almost surely the wrong model for the log) gives 422
  *     {@code {"error", "bad_lines", "bad_by_reason"}} with the same headers, not an empty 200.</li>
@@ -814,6 +815,9 @@ public final class ScoringServer {
             if (value instanceof Number && ((Number) value).longValue() > 0) {
                 answer.headers.put(header(key), value.toString());
             }
+        }
+        if (report.carriageReturnLines > 0) {   // score warns: a body with CR line endings reads as one line
+            answer.headers.put("X-Carriage-Return-Lines", Long.toString(report.carriageReturnLines));
         }
         unjudged.addAndGet(stream.unjudged());
         scored.addAndGet(counts[1]);

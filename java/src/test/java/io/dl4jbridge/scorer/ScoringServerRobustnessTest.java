@@ -480,7 +480,7 @@ public class ScoringServerRobustnessTest {
     }
 
     @Test
-    public void aJsonLoneSurrogateEscapeIsCountedInXUndecodableLinesAsScoreCountsIt() throws Exception {
+    public void loneSurrogateEscapesAndCarriageReturnsThatScoreReportsAreCountedInHeaders() throws Exception {
         // score's summary (and Python's) counted undecodable_lines 1 for "\\ud800" in a JSON string; the 200 said nothing
         TestDetectors j = TestDetectors.write(tmp.getRoot(), "etl_jsonl_windows.json", "next_event", 0.3, 1);
         ScoringServer server = ScoringServer.start(LogAnomalyScorer.load(j.zip.toPath()), "127.0.0.1", 0);
@@ -496,6 +496,20 @@ public class ScoringServerRobustnessTest {
             String[] clean = request("POST", url, body(ParityVectors.lines(j.vector)).getBytes(StandardCharsets.UTF_8),
                     "X-Undecodable-Lines");
             assertNull(clean[2]);   // 0: left out, as the other counts
+        } finally {
+            server.stop();
+        }
+        // a text log with CR line endings: one line, as score reads it, which score warns about and the answer now says
+        TestDetectors t = TestDetectors.write(tmp.newFolder(), "etl_text_windows.json", "next_event", 0.3, 1);
+        server = ScoringServer.start(LogAnomalyScorer.load(t.zip.toPath()), "127.0.0.1", 0);
+        try {
+            String url = "http://127.0.0.1:" + server.port() + "/score";
+            String[] cr = request("POST", url, String.join("\r", ParityVectors.lines(t.vector).subList(0, 12))
+                    .getBytes(StandardCharsets.UTF_8), "X-Lines", "X-Carriage-Return-Lines");
+            assertEquals(cr[1], "1", cr[2]);
+            assertEquals("1", cr[3]);
+            assertNull(request("POST", url, body(ParityVectors.lines(t.vector)).getBytes(StandardCharsets.UTF_8),
+                    "X-Carriage-Return-Lines")[2]);
         } finally {
             server.stop();
         }
