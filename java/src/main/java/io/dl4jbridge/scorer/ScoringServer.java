@@ -64,7 +64,9 @@ import java.util.regex.Pattern;
  *     {@code X-Flagged}, {@code X-Bad-Lines}, {@code X-Records}, {@code X-Continuation-Lines}, {@code X-Blank-Lines}
  *     ({@code X-Header-Lines} for a CSV body), {@code X-Unjudged-Sequences} (and {@code X-Absent-Fields} when
  *     mapped fields are missing on every line; for sessions {@code X-Records-Without-Key}, {@code X-Split-Sessions},
- *     {@code X-Truncated-Records}; when not 0 {@code X-Unparsable-Times}, {@code X-Backward-Times},
+ *     {@code X-Truncated-Records}; when not 0 {@code X-Undecodable-Lines} (JSON lone surrogate escapes, read as
+ *     U+FFFD), {@code X-Carriage-Return-Lines} (lines holding a CR that does not end them: CR line endings read
+ *     as one line, as {@code score} warns), {@code X-Unparsable-Times}, {@code X-Backward-Times},
  *     {@code X-Non-Numeric-Values}, {@code X-Duplicate-Key-Lines}, {@code X-Unwindowed-Records}, {@code X-Gap-Sessions}) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}};
  *     a body whose every line is bad in lenient mode (no record: almost surely the wrong model for the log) gives 422
  *     {@code {"error", "bad_lines", "bad_by_reason"}} with the same headers, not an empty 200.</li>
@@ -80,9 +82,11 @@ import java.util.regex.Pattern;
  *
  * <p>Requests the server cannot score get a JSON {@code {"error": ...}} that says what to send instead:
  * 400 for an empty body, a body that is not valid text in the model's encoding (with {@code line} and
- * {@code byte_offset}), a bad line in strict mode, or an unknown, repeated or invalid query parameter; 408 for
+ * {@code byte_offset}), a body that ends before its {@code Content-Length} or has broken chunked encoding, a bad
+ * line in strict mode, or an unknown, repeated or invalid query parameter; 408 for
  * a body that stops arriving; 413 for a body over {@code maxBodyBytes}; 415 for a content type that is not log
- * text (e.g. a multipart form), a charset other than the model's or a compressed body ({@code Content-Encoding}); 503 when the JVM ran out of memory
+ * text (e.g. a multipart form), a charset other than the model's or a compressed body ({@code Content-Encoding}, or
+ * gzip's magic bytes without it); 503 when the JVM ran out of memory
  * scoring the request (smaller requests, a smaller {@code --batch} or more memory help) or the server is
  * stopping; 500 for any other failure. An {@code X-Request-Id} header (letters, digits, {@code ._:-},
  * at most 128 characters) is echoed on the response, so a client can match every answer to its request.
@@ -594,7 +598,13 @@ public final class ScoringServer {
             s = scorer.withThreshold(Double.parseDouble(query.get("threshold")));  // checked by query()
         }
         boolean all = "true".equals(query.get("all"));
-        Body body = readBody(exchange, declared);
+        Body body;
+        try {
+            body = readBody(exchange, declared);
+        } catch (IncompleteBody e) {   // the client ended its body early: a 400 that says so, not a silent close
+            answerAndClose(exchange, 400, error(incomplete(e, declared)));
+            return;
+        }
         if (body == null) {
             send(exchange, 413, error(tooLarge()));
             return;
@@ -605,6 +615,13 @@ public final class ScoringServer {
         }
         if (body.length == 0) {
             send(exchange, 400, error("empty body: POST the log lines to score as the request body"));
+            return;
+        }
+        if (body.length >= 2 && body.bytes[0] == (byte) 0x1f && body.bytes[1] == (byte) 0x8b) {
+            // gzip's magic number (no log line starts with byte 1f): not "invalid UTF-8 at byte offset 1"
+            send(exchange, 415, error("the body is gzip-compressed (it starts with gzip's magic bytes 1f 8b): POST "
+                    + "the log lines uncompressed (zcat app.log.gz | curl --data-binary @- ...), or score the .gz "
+                    + "file with dl4j-bridge score --input app.log.gz"));
             return;
         }
         LogAnomalyScorer chosen = s;
@@ -632,6 +649,24 @@ public final class ScoringServer {
                 + "by a window), or start the server with a larger --max-body-bytes";
     }
 
+    /** What the 400 of a body that ended early says. */
+    private static String incomplete(IncompleteBody e, long declared) {
+        return "the request body ended before it was complete (" + e.received + " bytes arrived"
+                + (declared >= 0 ? " of the " + declared + " its Content-Length declared" : "") + "; "
+                + e.getMessage() + "): send the whole body, with a Content-Length that matches it "
+                + "(curl --data-binary @app.log sets it) or well-formed chunked transfer encoding";
+    }
+
+    /** The body stopped before its declared end (the connection closed early) or its chunked encoding is broken. */
+    private static final class IncompleteBody extends IOException {
+        final long received;
+
+        IncompleteBody(long received, IOException cause) {
+            super(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage(), cause);
+            this.received = received;
+        }
+    }
+
     /** A request body held in memory. */
     private static final class Body {
         final byte[] bytes;
@@ -644,7 +679,8 @@ public final class ScoringServer {
     }
 
     /**
-     * The whole body (null when it is over the limit); each read checks the deadline. The buffer grows as
+     * The whole body (null when it is over the limit); each read checks the deadline. A body that ends before its
+     * {@code Content-Length} or has broken chunked encoding throws {@link IncompleteBody}. The buffer grows as
      * bytes arrive (a Content-Length alone, from a client that then stalls, allocates little).
      */
     private Body readBody(HttpExchange exchange, long declared) throws IOException {
@@ -661,7 +697,15 @@ public final class ScoringServer {
                 }
                 buf = Arrays.copyOf(buf, (int) Math.min(limit, 2L * length));
             }
-            int n = in.read(buf, length, buf.length - length);
+            int n;
+            try {
+                n = in.read(buf, length, buf.length - length);
+            } catch (IOException e) {
+                if (w != null && w.expired() || Thread.currentThread().isInterrupted()) {
+                    throw new IOException("read timeout", e);   // the timer answered 408
+                }
+                throw new IncompleteBody(length, e);
+            }
             if (w != null && w.expired()) {
                 throw new IOException("read timeout");
             }
@@ -772,6 +816,9 @@ public final class ScoringServer {
                 answer.headers.put(header(key), value.toString());
             }
         }
+        if (report.carriageReturnLines > 0) {   // score warns: a body with CR line endings reads as one line
+            answer.headers.put("X-Carriage-Return-Lines", Long.toString(report.carriageReturnLines));
+        }
         unjudged.addAndGet(stream.unjudged());
         scored.addAndGet(counts[1]);
         flagged.addAndGet(counts[2]);
@@ -782,7 +829,8 @@ public final class ScoringServer {
 
     /** Summary counts a {@code POST /score} answer carries as headers when not 0 ({@code unparsable_times} ->
      *  {@code X-Unparsable-Times}). */
-    static final List<String> BODY_COUNT_HEADERS = java.util.Arrays.asList("unparsable_times", "backward_times",
+    static final List<String> BODY_COUNT_HEADERS = java.util.Arrays.asList("undecodable_lines", "unparsable_times",
+            "backward_times",
             "non_numeric_values", "duplicate_key_lines", "unwindowed_records", "gap_sessions");
 
     /** {@code unwindowed_records} -> {@code X-Unwindowed-Records}. */

@@ -429,4 +429,89 @@ public class ScoringServerRobustnessTest {
             System.setErr(err);
         }
     }
+
+    @Test
+    public void aGzipBodyWithoutContentEncodingIs415SayingSoNotInvalidText() throws Exception {
+        // it was 400 "the request body is not valid UTF-8: malformed bytes at byte offset 1", while score decompresses
+        // the same bytes: the 415 names gzip and what to send instead, as for Content-Encoding: gzip
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        ScoringServer server = ScoringServer.start(LogAnomalyScorer.load(d.zip.toPath()), "127.0.0.1", 0);
+        try {
+            ByteArrayOutputStream gz = new ByteArrayOutputStream();
+            try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+                out.write(body(ParityVectors.lines(d.vector)).getBytes(StandardCharsets.UTF_8));
+            }
+            String[] r = request("POST", "http://127.0.0.1:" + server.port() + "/score", gz.toByteArray());
+            assertEquals(r[1], "415", r[0]);
+            assertTrue(r[1], r[1].contains("gzip-compressed") && r[1].contains("zcat"));
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    public void aBodyEndingBeforeItsContentLengthOrWithBrokenChunksIs400NotASilentClose() throws Exception {
+        // the connection used to be closed without an answer (the JDK's "premature EOF" reached the handler)
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        ScoringServer server = ScoringServer.start(LogAnomalyScorer.load(d.zip.toPath()), "127.0.0.1", 0);
+        try {
+            String lines = body(ParityVectors.lines(d.vector));
+            byte[] bytes = lines.getBytes(StandardCharsets.UTF_8);
+            int sent = bytes.length;
+            Socket s = stall(server.port(), "POST /score HTTP/1.1\r\nHost: x\r\nContent-Length: " + (sent + 50)
+                    + "\r\n\r\n");
+            s.getOutputStream().write(bytes);
+            s.shutdownOutput();
+            String answer = answerOf(s, 10);
+            assertTrue(answer, answer.startsWith("HTTP/1.1 400"));
+            assertTrue(answer, answer.contains("ended before it was complete (" + sent + " bytes arrived of the "
+                    + (sent + 50) + " its Content-Length declared"));
+            assertTrue(answer, answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close"));
+            Socket chunked = stall(server.port(), "POST /score HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
+                    + "\r\n\r\nzz\r\nabc\r\n0\r\n\r\n");
+            String broken = answerOf(chunked, 10);
+            assertTrue(broken, broken.startsWith("HTTP/1.1 400") && broken.contains("chunked transfer encoding"));
+            // the server goes on answering
+            assertEquals("200", request("POST", "http://127.0.0.1:" + server.port() + "/score",
+                    lines.getBytes(StandardCharsets.UTF_8))[0]);
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    public void loneSurrogateEscapesAndCarriageReturnsThatScoreReportsAreCountedInHeaders() throws Exception {
+        // score's summary (and Python's) counted undecodable_lines 1 for "\\ud800" in a JSON string; the 200 said nothing
+        TestDetectors j = TestDetectors.write(tmp.getRoot(), "etl_jsonl_windows.json", "next_event", 0.3, 1);
+        ScoringServer server = ScoringServer.start(LogAnomalyScorer.load(j.zip.toPath()), "127.0.0.1", 0);
+        try {
+            List<String> lines = new ArrayList<>(ParityVectors.lines(j.vector));
+            String first = lines.get(0);
+            lines.set(0, first.replaceFirst("\"level\":\"", "\"level\":\"\\\\udc80"));
+            assertTrue(lines.get(0), !lines.get(0).equals(first));
+            String url = "http://127.0.0.1:" + server.port() + "/score";
+            String[] got = request("POST", url, body(lines).getBytes(StandardCharsets.UTF_8), "X-Undecodable-Lines");
+            assertEquals(got[1], "200", got[0]);
+            assertEquals("1", got[2]);
+            String[] clean = request("POST", url, body(ParityVectors.lines(j.vector)).getBytes(StandardCharsets.UTF_8),
+                    "X-Undecodable-Lines");
+            assertNull(clean[2]);   // 0: left out, as the other counts
+        } finally {
+            server.stop();
+        }
+        // a text log with CR line endings: one line, as score reads it, which score warns about and the answer now says
+        TestDetectors t = TestDetectors.write(tmp.newFolder(), "etl_text_windows.json", "next_event", 0.3, 1);
+        server = ScoringServer.start(LogAnomalyScorer.load(t.zip.toPath()), "127.0.0.1", 0);
+        try {
+            String url = "http://127.0.0.1:" + server.port() + "/score";
+            String[] cr = request("POST", url, String.join("\r", ParityVectors.lines(t.vector).subList(0, 12))
+                    .getBytes(StandardCharsets.UTF_8), "X-Lines", "X-Carriage-Return-Lines");
+            assertEquals(cr[1], "1", cr[2]);
+            assertEquals("1", cr[3]);
+            assertNull(request("POST", url, body(ParityVectors.lines(t.vector)).getBytes(StandardCharsets.UTF_8),
+                    "X-Carriage-Return-Lines")[2]);
+        } finally {
+            server.stop();
+        }
+    }
 }
