@@ -124,9 +124,15 @@ def _score_both(model, source):
                              str(source), "--all"], cwd=str(REPO), capture_output=True, text=True, timeout=600,
                             env=dict(os.environ, OMP_NUM_THREADS="2"))
     assert python.returncode == java.returncode, python.stderr[-3000:]
-    python_rows = [json.loads(line) for line in python.stdout.splitlines()]
-    _same_rows([json.loads(line) for line in java.stdout.splitlines()], python_rows)
+    python_rows = _json_lines(python.stdout)
+    _same_rows(_json_lines(java.stdout), python_rows)
     return java, python, python_rows
+
+
+def _json_lines(text: str) -> list:
+    """Rows split at newlines only: ``str.splitlines`` also splits at U+2028 and the like, which a JSON string (a
+    class name, a key) may hold unescaped (``json.dumps(ensure_ascii=False)`` writes them as they are)."""
+    return [json.loads(line) for line in text.split("\n") if line]
 
 
 def _launcher_against_python(model, source):

@@ -886,7 +886,9 @@ class BaseDetector:
             every unexpected step in step order, ``{"line", "event", "probability"}`` (the line as ``actual_line``
             is found, None when unknown), the first 50 (Java's ``DetectorScores.MAX_LISTED_UNEXPECTED``) of them, with
             ``unexpected_lines_more`` (how many are not listed) when there were more.
-            Classifier: ``predicted_class``, ``probability``.
+            Classifier: ``predicted_class``, then ``predicted_label`` (that class's name, the label transform's
+            ``classes[predicted_class]``; None when ``predicted_class`` is None; absent when the pipeline's label
+            transform has no ``classes``, or there is no pipeline), ``probability``.
         """
         self._check_fitted()
         s = scores if scores is not None else self.score_batch(batch)

@@ -137,6 +137,20 @@ class SequenceClassifier(BaseDetector):
         return tuple(self.class_weight)
 
     def _explain_step(self, batch: SequenceBatch, s: Scores, i: int, step: int) -> dict:
-        if step < 0:
-            return {"predicted_class": None, "probability": None}
-        return {"predicted_class": int(s.detail_actual[i]), "probability": float(s.detail_probability[i])}
+        names = class_names(self.pipeline_)
+        predicted = None if step < 0 else int(s.detail_actual[i])
+        row: dict = {"predicted_class": predicted}
+        if names is not None:   # the label value of that class; absent when the classes have no names
+            row["predicted_label"] = names[predicted] if predicted is not None and 0 <= predicted < len(names) else None
+        row["probability"] = None if step < 0 else float(s.detail_probability[i])
+        return row
+
+
+def class_names(pipeline) -> Optional[list]:
+    """The class names of a pipeline's step labels: the ``classes`` of its last ``Label`` transform (each one
+    overwrites the step label, on the JVM too: ``EtlSpec.classNames``), or None (no pipeline, no label transform,
+    or a 0/1 label without ``classes``)."""
+    if pipeline is None:
+        return None
+    labels = [t for t in pipeline.transforms if getattr(t, "kind", None) == "label"]
+    return list(labels[-1].classes) if labels and labels[-1].classes is not None else None

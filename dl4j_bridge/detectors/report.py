@@ -316,6 +316,18 @@ def line_ranges(lines) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span, whole even when it holds backticks (a fence longer than its longest run)."""
+    text = str(text)
+    longest, current = 0, 0
+    for char in text:
+        current = current + 1 if char == "`" else 0
+        longest = max(longest, current)
+    fence = "`" * (longest + 1)
+    pad = " " if longest or text.startswith(" ") or text.endswith(" ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def explanations_markdown(rows: list, limit: int = 10) -> str:
     """The first ``limit`` flagged sequences with their raw lines and what was unexpected."""
     if not rows:
@@ -355,7 +367,12 @@ def explanations_markdown(rows: list, limit: int = 10) -> str:
                          + (f" and {row['unexpected_lines_more']} more (not listed in the row)"
                             if row.get("unexpected_lines_more") else ""))
         elif row.get("predicted_class") is not None:
-            what = f"most anomalous step at line {row['line_number']}: P(anomalous)={row['probability']:.3f}"
+            # the class by its name where the label transform names classes (the row's predicted_label), else its id
+            named = row.get("predicted_label")
+            predicted = (f"{_code(named)} (class {row['predicted_class']})" if named is not None
+                         else f"class {row['predicted_class']}")
+            what = (f"most anomalous step at line {row['line_number']}: most probable {predicted}, "
+                    f"P(anomalous)={row['probability']:.3f}")
         steps = (f"{row['unexpected_steps']} unexpected steps" if "expected_events" in row
                  else f"{row['unexpected_steps']} steps with P(anomalous) >= 0.5")
         again = same.get((row.get("actual_line"), row.get("actual_event"))) if "expected_events" in row else None

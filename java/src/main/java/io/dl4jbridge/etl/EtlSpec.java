@@ -143,6 +143,21 @@ public final class EtlSpec {
         return null;
     }
 
+    /**
+     * The class names of the step labels: the {@code classes} of the last label transform (each one overwrites the
+     * step label, as in Python, whose {@code classifier.class_names} reads the same), or null (no label transform,
+     * or a 0/1 label without {@code classes}).
+     */
+    public List<String> classNames() {
+        JsonNode last = null;
+        for (JsonNode t : required(spec, "transforms")) {
+            if ("label".equals(text(t, "kind"))) {
+                last = t;
+            }
+        }
+        return last != null && last.hasNonNull("classes") ? strings(last.get("classes")) : null;
+    }
+
     /** The raw spec. */
     public JsonNode json() {
         return spec;

@@ -268,6 +268,7 @@ public final class LogAnomalyScorer {
         DetectorScores scores = DetectorScoring.score(detector.network, detector.normalizer, a[0], a[1],
                 nextEvent ? a[2] : null, nextEvent ? a[3] : null, detector.scoringJson, false);
         boolean windows = "windows".equals(detector.etl.sequenceKind());
+        List<String> classNames = nextEvent ? null : detector.etl.classNames();
         List<ScoredSequence> out = new ArrayList<>(batch.size());
         for (int b = 0; b < batch.size(); b++) {
             Sequence s = batch.get(b);
@@ -303,9 +304,16 @@ public final class LogAnomalyScorer {
             out.add(new ScoredSequence(firstIndex + b, nextEvent, windows ? "window" : "session", s.key, s.session, s.part, score, score > threshold,
                     ScoringStream.realLines(s), step, eventLine, scores.detailActual[b], actualTemplate,
                     scores.detailProbability[b], expected, expectedTemplates, scores.scoredSteps[b],
-                    scores.unexpectedSteps[b], unexpectedLines, unexpectedEvents, unexpectedProbabilities));
+                    scores.unexpectedSteps[b], unexpectedLines, unexpectedEvents, unexpectedProbabilities,
+                    classNames != null, className(classNames, step, scores.detailActual[b])));
         }
         return out;
+    }
+
+    /** The name of a predicted class (Python's {@code predicted_label}): null without names, when no step was
+     *  scored, or for a class the names do not reach. */
+    private static String className(List<String> names, int step, int id) {
+        return names != null && step >= 0 && id >= 0 && id < names.size() ? names.get(id) : null;
     }
 
     /** Template text of an event id, as Python names it ({@code <event N>} outside the vocabulary). */

@@ -55,6 +55,12 @@ public final class ScoredSequence {
     public final long[] unexpectedLines;
     public final int[] unexpectedEvents;
     public final double[] unexpectedProbabilities;
+    /** Classifier: true when the model's label transform names its classes ({@code classes}): the row then has
+     *  {@code predicted_label}. False for next-event models and for classifiers whose classes have no names. */
+    public final boolean classNamed;
+    /** Classifier with {@link #classNamed}: the name of the class {@link #actual} (the label transform's
+     *  {@code classes[actual]}), null when no step was scored or the class has no name. */
+    public final String predictedLabel;
 
     ScoredSequence(long index, boolean nextEvent, String unit, Object key, int part, double score, boolean anomaly, long[] lines, int step, long eventLine,
                    int actual, String actualTemplate, double probability, int[] expected,
@@ -68,6 +74,16 @@ public final class ScoredSequence {
                    boolean anomaly, long[] lines, int step, long eventLine, int actual, String actualTemplate,
                    double probability, int[] expected, List<String> expectedTemplates, int scoredSteps,
                    int unexpectedSteps, long[] unexpectedLines, int[] unexpectedEvents, double[] unexpectedProbabilities) {
+        this(index, nextEvent, unit, key, session, part, score, anomaly, lines, step, eventLine, actual, actualTemplate,
+                probability, expected, expectedTemplates, scoredSteps, unexpectedSteps, unexpectedLines, unexpectedEvents,
+                unexpectedProbabilities, false, null);
+    }
+
+    ScoredSequence(long index, boolean nextEvent, String unit, Object key, int session, int part, double score,
+                   boolean anomaly, long[] lines, int step, long eventLine, int actual, String actualTemplate,
+                   double probability, int[] expected, List<String> expectedTemplates, int scoredSteps,
+                   int unexpectedSteps, long[] unexpectedLines, int[] unexpectedEvents, double[] unexpectedProbabilities,
+                   boolean classNamed, String predictedLabel) {
         this.index = index;
         this.session = session;
         this.nextEvent = nextEvent;
@@ -89,6 +105,8 @@ public final class ScoredSequence {
         this.unexpectedLines = unexpectedLines;
         this.unexpectedEvents = unexpectedEvents;
         this.unexpectedProbabilities = unexpectedProbabilities;
+        this.classNamed = classNamed;
+        this.predictedLabel = predictedLabel;
     }
 
     /**
@@ -100,7 +118,8 @@ public final class ScoredSequence {
      * {@code unexpected_steps > 0}, {@code unexpected_lines} (a list of {@code {line, event, probability}}, the first
      * {@link io.dl4jbridge.DetectorScores#MAX_LISTED_UNEXPECTED} unexpected steps in step order) and, when more
      * were unexpected, {@code unexpected_lines_more} (how many are not listed); for classifiers
-     * {@code predicted_class, probability}.
+     * {@code predicted_class}, {@code predicted_label} (only when the label transform names its classes: the
+     * name of {@code predicted_class}, null with it) and {@code probability}.
      */
     public String toJson() {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -148,6 +167,9 @@ public final class ScoredSequence {
             }
         } else {
             out.put("predicted_class", step < 0 ? null : (Object) actual);
+            if (classNamed) {
+                out.put("predicted_label", step < 0 ? null : predictedLabel);
+            }
             out.put("probability", step < 0 ? null : (Object) probability);
         }
         return JsonText.dumps(out);

@@ -106,6 +106,27 @@ public class LabelTransformTest {
         }
     }
 
+    /** The rows' {@code predicted_label} names: the last label transform's classes (it sets the step label), as
+     *  Python's {@code classifier.class_names}; none for a 0/1 label or without a label transform. */
+    @Test
+    public void classNamesAreTheLastLabelTransformsClasses() throws Exception {
+        assertEquals(Arrays.asList("normal", "brute_force", "port_scan", "exfiltration"), spec().classNames());
+        org.nd4j.shade.jackson.databind.ObjectMapper mapper = new org.nd4j.shade.jackson.databind.ObjectMapper();
+        String text = new String(Files.readAllBytes(ParityVectors.dir().resolveSibling("label_classes_spec.json")),
+                StandardCharsets.UTF_8);
+        org.nd4j.shade.jackson.databind.node.ObjectNode json =
+                (org.nd4j.shade.jackson.databind.node.ObjectNode) mapper.readTree(text);
+        org.nd4j.shade.jackson.databind.node.ArrayNode transforms =
+                (org.nd4j.shade.jackson.databind.node.ArrayNode) json.get("transforms");
+        org.nd4j.shade.jackson.databind.node.ObjectNode binary = transforms.get(1).deepCopy();
+        binary.putNull("classes");
+        transforms.add(binary);   // a later 0/1 label overwrites the step label: no names
+        assertNull(EtlSpec.parse(mapper.writeValueAsString(json)).classNames());
+        transforms.remove(2);
+        transforms.remove(1);
+        assertNull(EtlSpec.parse(mapper.writeValueAsString(json)).classNames());
+    }
+
     private static String quarantined(RecordReader reader, LabelTransform label, String... lines) {
         reader.checkValues("label", label::valueCheck);
         StringWriter quarantine = new StringWriter();

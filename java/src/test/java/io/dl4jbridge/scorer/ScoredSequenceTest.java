@@ -35,6 +35,26 @@ public class ScoredSequenceTest {
         assertFalse(ScoringStream.isUnjudged(row(-1, 0, 2, 1)));
     }
 
+    private static ScoredSequence classified(int step, boolean named, String label) {
+        return new ScoredSequence(0, false, "window", 1L, -1, -1, 0.25, false, new long[]{1, 2}, step, 2, 4, null, 0.25,
+                new int[0], Collections.<String>emptyList(), 2, 0, new long[0], new int[0], new double[0], named, label);
+    }
+
+    /** A classifier's row names its predicted class after {@code predicted_class} when the label transform names
+     *  the classes, escaped as Python's {@code json.dumps(ensure_ascii=False)}; absent when they have no names. */
+    @Test
+    public void classifierRowsNameThePredictedClassAsPythonWritesIt() {
+        String odd = "say \"hi\" tab\tback\\slash \u2028\u00d6\ud83d\udca5";
+        String row = classified(1, true, odd).toJson();
+        // json.dumps('say "hi" tab\tback\\slash \u2028Ö💥', ensure_ascii=False)
+        assertTrue(row, row.endsWith("\"line_number\": 2, \"predicted_class\": 4, \"predicted_label\": "
+                + "\"say \\\"hi\\\" tab\\tback\\\\slash \u2028\u00d6\ud83d\udca5\", \"probability\": 0.25}"));
+        assertTrue(classified(1, true, "3").toJson().contains("\"predicted_label\": \"3\", "));
+        String none = classified(-1, true, "3").toJson();
+        assertTrue(none, none.endsWith("\"predicted_class\": null, \"predicted_label\": null, \"probability\": null}"));
+        assertFalse(classified(1, false, null).toJson().contains("predicted_label"));
+    }
+
     /** Every unexpected step's line, event and probability, in step order, after the deciding step's fields. */
     @Test
     public void unexpectedLinesListEveryUnexpectedStepAndCountTheRest() {
