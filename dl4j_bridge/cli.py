@@ -651,7 +651,7 @@ def cmd_evaluate(args) -> int:
         threshold_method = {"name": "given with --threshold", "saved_threshold": detector.threshold_,
                             "saved_method": (detector.threshold_method_ or {}).get("name")}
         detector.threshold_ = float(args.threshold)
-    label = next((t for t in detector.pipeline_.transforms if getattr(t, "kind", "") == "label"), None)
+    label = _step_label(detector.pipeline_)
     if label is None:
         raise CommandInputError("the model's ETL spec has no label transform, so the input carries no truth "
                          "to evaluate against; use 'score' instead")
@@ -726,7 +726,7 @@ def cmd_update(args) -> int:
     # --strict / --lenient / --quarantine are for this command's reads: the model keeps the mode it was saved with
     saved_mode = (pipeline.reader.mode, pipeline.reader.quarantine)
     _reading_mode(pipeline.reader, args)
-    label = next((t for t in pipeline.transforms if getattr(t, "kind", "") == "label"), None)
+    label = _step_label(pipeline)
     if detector.kind == "sequence_classifier" and label is None:
         raise CommandInputError("a classifier learns classes: its ETL spec needs a label transform, whose field "
                                 "the input carries with the right class of each line")
@@ -850,6 +850,13 @@ def _positive_finite(text: str) -> float:
     if value <= 0 or value > 3.4028234663852886e38:
         raise argparse.ArgumentTypeError(f"must be a number > 0 within float32's range, got {text}")
     return value
+
+
+def _step_label(pipeline):
+    """The label transform whose labels the steps carry: the last one (each overwrites the step label, as in
+    training and on the JVM), or ``None``."""
+    labels = [t for t in pipeline.transforms if getattr(t, "kind", "") == "label"]
+    return labels[-1] if labels else None
 
 
 def _whole(value) -> str:

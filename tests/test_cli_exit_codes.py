@@ -62,3 +62,16 @@ def test_the_cli_logs_its_own_info_and_only_warnings_of_other_libraries(tmp_path
                          timeout=120).stderr
     assert "our info" in err and "third-party warning" in err, err
     assert "third-party info" not in err, err
+
+
+def test_evaluate_and_update_take_their_truth_from_the_last_label_transform():
+    """With two label transforms, the steps carry the last one's labels (training, the JVM, the rows'
+    predicted_label); evaluate and update read their truth from the first one."""
+    from dl4j_bridge.etl import JsonLinesReader, Label, Pipeline, Template, Windows
+
+    pipeline = Pipeline(JsonLinesReader({"message": "message", "state": "state", "alert": "alert"}),
+                        [Template("message"), Label("state"), Label("alert", classes=["-", "KERNSTOR"])],
+                        sequence=Windows(length=2, stride=2))
+    assert cli._step_label(pipeline).column == "alert"
+    assert cli._step_label(Pipeline(JsonLinesReader({"message": "message"}), [Template("message")],
+                                    sequence=Windows(length=2, stride=2))) is None
