@@ -456,16 +456,23 @@ def test_a_byte_order_mark_is_taken_off(tmp_path):
     validate(load_config(tmp_path / "run.toml"))
 
 
-def test_the_cli_names_the_config_file_in_a_config_error(tmp_path, capsys, monkeypatch):
+def _train_config_error(tmp_path, capsys, monkeypatch, config_text):
+    """``train --config`` on ``config_text``: exit 3 before the JVM starts; returns (the config's path, stderr)."""
     import dl4j_bridge as db
     from dl4j_bridge.cli import main
 
     monkeypatch.setattr(db, "start_jvm", lambda *a, **k: pytest.fail("the JVM was started for a config mistake"))
     path = tmp_path / "run.toml"
     (tmp_path / "train.jsonl").write_text("")
-    path.write_text(BASE.replace('column = "message"', 'column = ["message"]'))
+    path.write_text(config_text)
     assert main(["train", "--config", str(path)]) == 3
-    assert f"dl4j-bridge train: {path}:14: [[transforms]] number 1 (template): column must be" in capsys.readouterr().err
+    return path, capsys.readouterr().err
+
+
+def test_the_cli_names_the_config_file_in_a_config_error(tmp_path, capsys, monkeypatch):
+    path, err = _train_config_error(tmp_path, capsys, monkeypatch,
+                                    BASE.replace('column = "message"', 'column = ["message"]'))
+    assert f"dl4j-bridge train: {path}:14: [[transforms]] number 1 (template): column must be" in err
 
 
 @pytest.mark.parametrize("old, new, line, says", [
@@ -488,28 +495,15 @@ def test_the_cli_names_the_config_file_in_a_config_error(tmp_path, capsys, monke
     ("[output]", "[outptu]", 27, "unknown table [outptu] in the config"),
 ])
 def test_a_config_error_names_the_file_and_line_of_the_key(tmp_path, capsys, monkeypatch, old, new, line, says):
-    import dl4j_bridge as db
-    from dl4j_bridge.cli import main
-
-    monkeypatch.setattr(db, "start_jvm", lambda *a, **k: pytest.fail("the JVM was started for a config mistake"))
-    path = tmp_path / "run.toml"
-    (tmp_path / "train.jsonl").write_text("")
     assert old in BASE
-    path.write_text(BASE.replace(old, new, 1))
-    assert main(["train", "--config", str(path)]) == 3
-    assert f"dl4j-bridge train: {path}:{line}: {says}" in capsys.readouterr().err
+    path, err = _train_config_error(tmp_path, capsys, monkeypatch, BASE.replace(old, new, 1))
+    assert f"dl4j-bridge train: {path}:{line}: {says}" in err
 
 
 def test_a_table_that_is_missing_has_no_line_to_name(tmp_path, capsys, monkeypatch):
-    import dl4j_bridge as db
-    from dl4j_bridge.cli import main
-
-    monkeypatch.setattr(db, "start_jvm", lambda *a, **k: pytest.fail("the JVM was started for a config mistake"))
-    path = tmp_path / "run.toml"
-    (tmp_path / "train.jsonl").write_text("")
-    path.write_text(BASE.replace('[detectors.ne]\nkind = "next_event"\n', ""))
-    assert main(["train", "--config", str(path)]) == 3
-    assert f"dl4j-bridge train: {path}: the config needs at least one [detectors.<name>] table" in capsys.readouterr().err
+    path, err = _train_config_error(tmp_path, capsys, monkeypatch,
+                                    BASE.replace('[detectors.ne]\nkind = "next_event"\n', ""))
+    assert f"dl4j-bridge train: {path}: the config needs at least one [detectors.<name>] table" in err
 
 
 def test_the_line_scanner_reads_what_tomllib_reads():
