@@ -25,6 +25,7 @@ import json
 import logging
 import math
 import os
+import re
 import signal
 import stat
 import sys
@@ -189,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--lenient", action="store_true", help="skip bad lines, counted by reason in the summary")
     score.add_argument("--quarantine", default=None, metavar="FILE",
                        help="lenient mode: write the rejected lines (file, line, field, reason, text) to FILE")
+    score.add_argument("--session-idle-lines", default=None, metavar="N",
+                       help="sessions: close (score) a session after N lines without a record for its key, every "
+                            "line counted (for endless input, --input -); default 0: at the end of the input")
     evaluate = commands.add_parser("evaluate", help="metrics, plots and a report on labelled logs")
     update = commands.add_parser(
         "update", help="train a saved detector further on logs found normal although flagged (false positives), "
@@ -288,11 +292,26 @@ def _reading_mode(reader, args) -> None:
         reader.quarantine = args.quarantine
 
 
+def _session_idle_lines(text: Optional[str]) -> int:
+    """``--session-idle-lines``: a whole number >= 0 (0, the default: sessions close at the end of the input); else a
+    :class:`UsageError` in the JVM launcher's words."""
+    if text is None:
+        return 0
+    # the launcher's Long.parseLong: a sign and digits, no spaces or underscores, within a long
+    value = int(text) if re.fullmatch(r"[+-]?\d+", text) else None
+    if value is None or not -2**63 <= value < 2**63:
+        raise UsageError(f"--session-idle-lines must be an integer, got '{text}'")
+    if value < 0:
+        raise UsageError(f"--session-idle-lines must be >= 0, got {value}")
+    return value
+
+
 def cmd_score(args) -> int:
     from .etl import ByteStream
     from .etl.errors import SourceError
     from .etl.sources import GzipInput, sniff_gzip
 
+    idle_lines = _session_idle_lines(args.session_idle_lines)   # before any file is read or written, as the launcher
     if args.input != "-" and Path(args.input).is_dir():
         raise CommandInputError(f"{args.input} is a directory: give a log file, or - for standard input")
     if args.input != "-" and not Path(args.input).exists():
@@ -336,7 +355,8 @@ def cmd_score(args) -> int:
         else:
             source = args.input
         counts = _score_stream(detector, source, args.output, flagged_only=not args.all,
-                               live=args.input == "-" and not gz)   # compressed stdin reads as a file
+                               live=args.input == "-" and not gz,   # compressed stdin reads as a file
+                               session_idle_lines=idle_lines)
     except (SourceError, OutputClosed, OutputError, KeyboardInterrupt) as error:
         # a truncated .gz or data after it, an output that cannot be written, Ctrl-C / SIGTERM: the summary of
         # what was scored, then the error
@@ -493,7 +513,7 @@ def _same_file(input_path: str, output_path: Optional[str]) -> bool:
 
 
 def _score_stream(detector, source, output: str, *, flagged_only: bool,
-                  block: Optional[int] = None, live: bool = False) -> "ScoreCounts":
+                  block: Optional[int] = None, live: bool = False, session_idle_lines: int = 0) -> "ScoreCounts":
     """Score ``source`` as it is read and write each part's rows before reading on.
 
     Memory stays bounded by a block of the reader (megabytes) instead of growing with the input: the batches of
@@ -523,6 +543,9 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         flushed, before waiting for more, as the JVM launcher does (``tail -f app.log | dl4j-bridge score --input
         -`` shows rows as they come). Those parts are smaller than ``block``: their scores are those of smaller
         minibatches.
+    session_idle_lines : int
+        Sessions: close a session after this many lines without a record for its key, and score it with the
+        next part (``score --session-idle-lines``, as the JVM launcher's); 0 (default): at the end of the input.
 
     Returns
     -------
@@ -602,7 +625,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         source.on_idle = paused
     try:
         try:
-            for batch in detector.pipeline_.iter_transform(source):
+            for batch in detector.pipeline_.iter_transform(source, session_idle_lines=session_idle_lines):
                 if pending is not None:
                     batch = SequenceBatch.concat([pending, batch], detector.pipeline_.feature_names)
                 ready = len(batch) - len(batch) % block

@@ -315,12 +315,21 @@ class Pipeline:
 
     def iter_transform(self, source: Source, *, part: str = "all",
                        session_labels: Mapping[Any, int] | None = None,
-                       part_name: str | None = None) -> Iterator[SequenceBatch]:
+                       part_name: str | None = None, session_idle_lines: int = 0) -> Iterator[SequenceBatch]:
         """Stream batches chunk by chunk (bounded memory with :class:`Windows`); ``part_name`` as for
-        :meth:`transform`."""
+        :meth:`transform`.
+
+        ``session_idle_lines`` (:class:`Sessions` only; ``score --session-idle-lines N``, as the JVM's
+        ``SessionAssembler``): a session is closed, and yielded, once ``session_idle_lines`` lines (every physical
+        line: blank, bad and continuation lines too) have passed without a record of its key; a later record of
+        that key starts a new session. 0 (default): sessions close at the end of the input. Windows ignore it."""
         if part not in ("all", "train", "test"):
             raise EtlError("part must be 'all', 'train' or 'test'")
-        for _, batch in self._pass(source, (part,), session_labels, part_name):
+        if isinstance(session_idle_lines, (bool, np.bool_)) or not isinstance(session_idle_lines, (int, np.integer)) \
+                or session_idle_lines < 0:
+            raise EtlError(f"session_idle_lines must be a whole number >= 0 (0: sessions close at the end of the "
+                           f"input), got {session_idle_lines!r}")
+        for _, batch in self._pass(source, (part,), session_labels, part_name, int(session_idle_lines)):
             yield batch
 
     def records(self, source: Source) -> pd.DataFrame:
@@ -355,7 +364,7 @@ class Pipeline:
         return self.reader.iter_chunks(source, optional=self.optional_fields)
 
     def _pass(self, source: Source, parts: tuple[str, ...], session_labels: Mapping[Any, int] | None,
-              part_name: str | None = None) -> Iterator[tuple[str, SequenceBatch]]:
+              part_name: str | None = None, idle_lines: int = 0) -> Iterator[tuple[str, SequenceBatch]]:
         self._check_fitted()
         use_split = self.split is not None and parts != ("all",)
         boundary = self._boundary(source, self.optional_fields) if use_split else None
@@ -363,7 +372,7 @@ class Pipeline:
         for transform in self.transforms:
             transform.reset_stream()
         self._order_deltas_in_sessions(True)
-        builders = {name: self._builder(session_labels) for name in parts}
+        builders = {name: self._builder(session_labels, idle_lines) for name in parts}
         # their warnings name the part (train, test), as the one of records in no window: a split's, or the caller's
         named = {name: (name if len(builders) > 1 else part_name) for name in builders}
         for name, builder in builders.items():
@@ -421,9 +430,9 @@ class Pipeline:
             logger.log(logging.DEBUG if warning in self._fit_warnings else logging.WARNING, "%s", warning)
         return warnings
 
-    def _builder(self, session_labels: Mapping[Any, int] | None):
+    def _builder(self, session_labels: Mapping[Any, int] | None, idle_lines: int = 0):
         if isinstance(self.sequence, Sessions):
-            return self.sequence.builder(self.feature_names, session_labels)
+            return self.sequence.builder(self.feature_names, session_labels, idle_lines=idle_lines)
         return self.sequence.builder(self.feature_names, next_event_scored=self.next_event_scored)
 
     def _derive(self, chunk: pd.DataFrame, *, fitting: bool) -> None:

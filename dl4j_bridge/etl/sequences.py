@@ -551,9 +551,11 @@ class Sessions:
         self.overflow = overflow
         self.gap = None if gap is None else float(gap)
 
-    def builder(self, feature_names: list[str], session_labels: Mapping[Any, int] | None = None
-                ) -> "_SessionBuilder":
-        return _SessionBuilder(self, feature_names, session_labels)
+    def builder(self, feature_names: list[str], session_labels: Mapping[Any, int] | None = None, *,
+                idle_lines: int = 0) -> "_SessionBuilder":
+        """``idle_lines``: close a session after that many lines without a record for its key (0: every session
+        closes at the end of the input); see :class:`_SessionBuilder`."""
+        return _SessionBuilder(self, feature_names, session_labels, idle_lines=idle_lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "key": self.key, "max_length": self.max_length, "overflow": self.overflow,
@@ -618,11 +620,46 @@ def split_sessions_warning(sessions: int, max_length: int, extra_parts: int) -> 
             "(run.toml: [sequence] max_length) and retrain")
 
 
+class _OpenSession:
+    """A session still open in an idle-closing builder: its key (the first record's value) and its records so far,
+    the earlier chunks' as :class:`Steps`, the current chunk's as row positions."""
+
+    __slots__ = ("key", "pieces", "rows")
+
+    def __init__(self, key: Any):
+        self.key = key
+        self.pieces: list[Steps] = []
+        self.rows: list[int] = []
+
+    def steps(self, chunk: Steps) -> Steps:
+        """Every record of the session, in read order (the current chunk's rows taken from ``chunk``)."""
+        pieces = self.pieces + ([chunk.take(np.asarray(self.rows, dtype=np.intp))] if self.rows else [])
+        return pieces[0] if len(pieces) == 1 else Steps.concat(pieces)
+
+
 class _SessionBuilder:
-    def __init__(self, spec: Sessions, feature_names: list[str], session_labels: Mapping[Any, int] | None):
+    """Sessions of ``spec`` built from the chunks of a pass.
+
+    By default every session closes at the end of the input (:meth:`finish`). With ``idle_lines`` > 0 (``score
+    --session-idle-lines N``, as the JVM's ``SessionAssembler``), before each record is taken (one without a key
+    too) the sessions whose key's last record is ``idle_lines`` or more lines before it are closed, least recently
+    fed first, and :meth:`add` returns them: line numbers count every physical line, so blank, bad and continuation
+    lines count. A later record of such a key starts a new session (its first step's ``delta_by`` delta measured
+    from the key's last record read before it; with ``gap``, its session numbers start again at 0). Memory then
+    holds only the sessions fed within the last ``idle_lines`` lines. :meth:`finish` closes the rest in order of
+    their first record.
+    """
+
+    def __init__(self, spec: Sessions, feature_names: list[str], session_labels: Mapping[Any, int] | None, *,
+                 idle_lines: int = 0):
+        if isinstance(idle_lines, (bool, np.bool_)) or not isinstance(idle_lines, (int, np.integer)) \
+                or idle_lines < 0:
+            raise SpecError(f"session idle_lines must be a whole number >= 0 (0: sessions close at the end), "
+                            f"got {idle_lines!r}")
         self.spec = spec
         self.feature_names = feature_names
         self.session_labels = session_labels
+        self.idle_lines = int(idle_lines)
         self.parts: list[Steps] = []
         self.records_without_key = 0
         #: the line of the first record without a session key (None: none yet)
@@ -635,6 +672,12 @@ class _SessionBuilder:
         self.truncated_records = 0
         #: gap: sessions a gap started (beyond the first session of each key)
         self.gap_sessions = 0
+        #: idle_lines: sessions closed before the end of the input
+        self.closed_early = 0
+        #: idle_lines: the open sessions by :func:`exact_key`, in order of their first record
+        self._open: dict[Any, _OpenSession] = {}
+        #: idle_lines: each open session's last line, least recently fed first
+        self._last_line: dict[Any, int] = {}
         #: the part of the input this builder takes ("train", "test"), named in its warnings; None: all of it
         self.part: str | None = None
 
@@ -642,7 +685,8 @@ class _SessionBuilder:
         """What starts this builder's warnings: the part it takes (``"train part: "``), or nothing."""
         return f"{self.part} part: " if self.part else ""
 
-    def add(self, steps: Steps) -> None:
+    def add(self, steps: Steps) -> SequenceBatch | None:
+        """Take a chunk's records. Returns the sessions ``idle_lines`` closed (None: none, or no ``idle_lines``)."""
         if not len(steps):
             return None
         keys = steps.keys
@@ -652,32 +696,103 @@ class _SessionBuilder:
             first = int(np.min(np.asarray(steps.line_numbers)[~has_key]))
             if self.first_without_key is None or first < self.first_without_key:
                 self.first_without_key = first
+        if self.idle_lines:
+            return self._add_idle(steps, has_key)
         if has_key.any():
             self.parts.append(steps.take(has_key) if not has_key.all() else steps)
         return None
+
+    def _add_idle(self, steps: Steps, has_key: np.ndarray) -> SequenceBatch | None:
+        """:meth:`add` with ``idle_lines``: record by record, in read order, as the JVM's ``SessionAssembler``."""
+        codes, uniques = exact_codes(steps.keys)
+        exact = [exact_key(u) for u in uniques]
+        lines = np.asarray(steps.line_numbers).tolist()
+        last_line, sessions, idle = self._last_line, self._open, self.idle_lines
+        closed: list[_OpenSession] = []
+        closed_steps: list[Steps] = []
+        fed: list[_OpenSession] = []   # the sessions that got records of this chunk
+        for i, code in enumerate(codes.tolist()):
+            line = lines[i]
+            while last_line:
+                ekey = next(iter(last_line))
+                if line - last_line[ekey] < idle:
+                    break
+                del last_line[ekey]
+                session = sessions.pop(ekey)
+                closed.append(session)
+                closed_steps.append(session.steps(steps))
+            if code < 0:   # no key: counted in add
+                continue
+            ekey = exact[code]
+            session = sessions.get(ekey)
+            if session is None:
+                session = sessions[ekey] = _OpenSession(uniques[code])
+            if not session.rows:
+                fed.append(session)
+            session.rows.append(i)
+            last_line.pop(ekey, None)
+            last_line[ekey] = line   # re-inserted: the least recently fed come first
+        for session in fed:   # the chunk's records of the sessions still open, kept for later (closed ones: dropped)
+            if session.rows:
+                session.pieces.append(steps.take(np.asarray(session.rows, dtype=np.intp)))
+                session.rows = []
+        if not closed:
+            return None
+        self.closed_early += len(closed)
+        return self._closed_batch(closed, closed_steps)
+
+    def _closed_batch(self, sessions: list[_OpenSession], steps: list[Steps]) -> SequenceBatch:
+        """The batch of ``sessions`` (their records ``steps``), one after the other in this order."""
+        codes = np.repeat(np.arange(len(sessions)), [len(s) for s in steps])
+        keys = np.empty(len(sessions), dtype=object)
+        keys[:] = [s.key for s in sessions]
+        return self._assemble(Steps.concat(steps) if len(steps) > 1 else steps[0], codes, keys)
 
     def finish(self) -> SequenceBatch:
         if self.records_without_key:
             logger.warning("%s%s", self._part_prefix(), records_without_key_warning(
                 self.records_without_key, self.spec.key, self.first_without_key))
-        if not self.parts:
-            return SequenceBatch.empty(len(self.feature_names), self.feature_names)
-        steps = Steps.concat(self.parts)
-        self.parts = []
-        # keys grouped as the JVM's SessionAssembler groups them: 1, 1.0 and true are three sessions (factorize
-        # alone merged values that are equal in Python)
-        codes, uniques = exact_codes(steps.keys)
+        if self.idle_lines:
+            remaining = list(self._open.values())
+            self._open, self._last_line = {}, {}
+            batch = (self._closed_batch(remaining, [s.steps(None) for s in remaining]) if remaining
+                     else SequenceBatch.empty(len(self.feature_names), self.feature_names))
+        elif not self.parts:
+            batch = SequenceBatch.empty(len(self.feature_names), self.feature_names)
+        else:
+            steps = Steps.concat(self.parts)
+            self.parts = []
+            # keys grouped as the JVM's SessionAssembler groups them: 1, 1.0 and true are three sessions (factorize
+            # alone merged values that are equal in Python)
+            codes, uniques = exact_codes(steps.keys)
+            batch = self._assemble(steps, codes, np.asarray(uniques, dtype=object))
+        limit = self.spec.max_length
+        if self.truncated_sessions:
+            logger.warning("%s%d session(s) longer than max_length=%d steps were truncated to their first %d steps: "
+                           "%d record(s) beyond them were not scored (truncated_sessions, truncated_records; the "
+                           "spec's overflow is \"truncate\", as for every spec saved before overflow existed). To "
+                           "score every record, retrain with overflow = \"split\" (run.toml: [sequence] overflow) "
+                           "or a larger max_length", self._part_prefix(), self.truncated_sessions, limit, limit,
+                           self.truncated_records)
+        if self.split_sessions:
+            logger.warning("%s%s", self._part_prefix(),
+                           split_sessions_warning(self.split_sessions, limit, self.extra_parts))
+        return batch
+
+    def _assemble(self, steps: Steps, codes: np.ndarray, keys: np.ndarray) -> SequenceBatch:
+        """The sequences of the sessions ``codes`` numbers (0, 1, ...: their order in the batch) with keys ``keys``,
+        from their records ``steps`` in read order: sorted by time then line, deltas by the key measured in that
+        order, split at gaps and at ``max_length``; the counts of what was split or cut are added to."""
         order = steps.order if steps.order is not None else np.zeros(len(steps))
         sort = np.lexsort((steps.line_numbers, order, codes))
-        # a key's time before its first record read here (another part's record, in a split pass): the delta of
-        # its first step in time order is measured from it
+        # a key's time before its first record read here (another part's record, in a split pass; the key's record
+        # before an idle close): the delta of its first step in time order is measured from it
         first_before = None if steps.deltas is None else \
             [d.before[np.unique(codes, return_index=True)[1]] for d in steps.deltas]
         steps = steps.take(sort)
         codes = codes[sort]
         if steps.deltas:   # deltas by the session key: from the step before in time order, not in read order
             session_order_deltas(steps, codes, first_before)
-        keys = np.asarray(uniques, dtype=object)
         sessions = None
         if self.spec.gap is not None:   # a key's records become one session per run without a longer silence
             codes, keys, sessions = self._gap_sessions(steps, codes, keys)
@@ -692,24 +807,16 @@ class _SessionBuilder:
         if limit is not None and time > limit and self.spec.overflow == "truncate":
             # the first ``limit`` steps of a longer session only (specs saved before ``overflow``): counted, warned
             keep = position < limit
-            self.truncated_sessions = int((counts > limit).sum())
-            self.truncated_records = int((~keep).sum())
-            logger.warning("%s%d session(s) longer than max_length=%d steps were truncated to their first %d steps: "
-                           "%d record(s) beyond them were not scored (truncated_sessions, truncated_records; the "
-                           "spec's overflow is \"truncate\", as for every spec saved before overflow existed). To "
-                           "score every record, retrain with overflow = \"split\" (run.toml: [sequence] overflow) "
-                           "or a larger max_length", self._part_prefix(), self.truncated_sessions, limit, limit,
-                           self.truncated_records)
+            self.truncated_sessions += int((counts > limit).sum())
+            self.truncated_records += int((~keep).sum())
             steps, codes, position = steps.take(keep), codes[keep], position[keep]
             row, time = codes, limit
         elif limit is not None and time > limit:
             # a longer session is split into consecutive parts of ``limit`` steps: every record is kept
             n_parts = -(-counts // limit)
             split = n_parts > 1
-            self.split_sessions = int(split.sum())
-            self.extra_parts = int(n_parts.sum()) - n_sessions
-            logger.warning("%s%s", self._part_prefix(),
-                           split_sessions_warning(self.split_sessions, limit, self.extra_parts))
+            self.split_sessions += int(split.sum())
+            self.extra_parts += int(n_parts.sum()) - n_sessions
             first_row = np.concatenate([[0], np.cumsum(n_parts)[:-1]])
             part = position // limit
             row, position = first_row[codes] + part, position % limit
@@ -769,8 +876,9 @@ class _SessionBuilder:
         number = pd.Series(starts.astype(np.int64)).groupby(codes).cumsum().to_numpy()
         per_key = np.zeros(len(keys), np.int64)
         np.maximum.at(per_key, codes, number + 1)
-        self.gap_sessions = int(per_key.sum()) - len(keys)
-        if not self.gap_sessions:
+        started = int(per_key.sum()) - len(keys)
+        self.gap_sessions += started
+        if not started:
             return codes, keys, None
         first = np.concatenate([[0], np.cumsum(per_key)[:-1]])
         key_of_session = np.repeat(np.arange(len(keys)), per_key)
