@@ -44,6 +44,7 @@ import math
 import numbers
 import os
 import re
+import sys
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -1628,9 +1629,13 @@ class CsvReader(Reader):
         return spec
 
     def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
-        # csv's field limit is process-global (csv.field_size_limit): CSV_FIELD_LIMIT is set while the rows are
-        # parsed, whatever a host application set, and its value is back whenever a frame goes out
-        frames = self._csv_frames(source, sink)
+        module = _csv_module()
+        if module is not csv:   # a csv parser of our own, with CSV_FIELD_LIMIT: the process's limit is untouched
+            yield from self._csv_frames(source, sink, module)
+            return
+        # no csv parser of our own (the interpreter shares csv's state between instances): csv's process-global
+        # field limit is CSV_FIELD_LIMIT while the rows are parsed, and the process's value whenever a frame goes out
+        frames = self._csv_frames(source, sink, csv)
         try:
             while True:
                 with _csv_field_limit():
@@ -1641,9 +1646,9 @@ class CsvReader(Reader):
         finally:
             frames.close()
 
-    def _csv_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
+    def _csv_frames(self, source: Source, sink: _BadLineSink, module: Any) -> Iterator[pd.DataFrame]:
         lines = _LineCounter(self._blocks(source), self.report)
-        reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
+        reader = module.reader(lines, dialect=csv.excel, delimiter=self.delimiter, strict=True)
         header = self._read_header(reader, lines, sink)
         if header is None:
             return
@@ -1666,7 +1671,7 @@ class CsvReader(Reader):
                 row = next(reader)
             except StopIteration:
                 break
-            except csv.Error as error:
+            except module.Error as error:
                 number, recent = lines.number - len(lines.recent) + 1, list(lines.recent)
                 message = _csv_error_message(error)
                 unclosed = _UNCLOSED_QUOTE.get(next((k for k in _UNCLOSED_QUOTE if message.startswith(k)), ""))
@@ -1712,7 +1717,7 @@ class CsvReader(Reader):
             header = next(reader)
         except StopIteration:
             return None
-        except csv.Error as error:
+        except (csv.Error, *_private_csv_errors()) as error:
             first = "".join(lines.recent).lstrip("\ufeff \t")
             hint = ("; the line starts like a JSON object: is this JSON lines (read with kind \"jsonl\", a JsonLinesReader)?"
                     if first.startswith("{") else "")
@@ -1772,7 +1777,7 @@ CR_OUTSIDE_QUOTES = ("a carriage return (CR) outside quotes: if the file has CR 
                      "(tr '\\r' '\\n' < in.csv > out.csv); if a cell holds a CR, quote the cell")
 
 
-def _csv_error_message(error: csv.Error) -> str:
+def _csv_error_message(error: Exception) -> str:
     message = str(error)
     return CR_OUTSIDE_QUOTES if message.startswith("new-line character seen in unquoted field") else message
 
@@ -1790,11 +1795,59 @@ CSV_FIELD_LIMIT = 131_072
 _field_limit_lock = threading.Lock()
 _field_limit_users = 0        # reads parsing now (threads, or interleaved generators)
 _field_limit_saved = CSV_FIELD_LIMIT   # the process's own value, back when the last of them pauses
+_private_csv: Any = None      # the csv parser of CsvReader: csv's C module loaded once more, or csv itself
+
+
+def _csv_module() -> Any:
+    """The csv parser CsvReader reads with: its own instance of csv's C module ``_csv``, whose field limit is
+    CSV_FIELD_LIMIT, or the ``csv`` module itself where the interpreter cannot keep two instances apart.
+
+    ``csv.field_size_limit`` is global to the process. Since Python 3.10, ``_csv`` keeps it in per-instance
+    module state, so a second instance has a limit of its own and reading a CSV never touches the value the
+    host application (and its other threads) see. Python 3.9 (one shared state) and other interpreters than
+    CPython get ``csv`` itself; on CPython 3.10 and later the instance is still probed once (a shared state would
+    show the probe value through ``csv.field_size_limit()``, which is then set back).
+    """
+    global _private_csv
+    with _field_limit_lock:
+        if _private_csv is None:
+            _private_csv = _load_private_csv()
+        return _private_csv
+
+
+def _load_private_csv() -> Any:
+    if sys.version_info < (3, 10) or sys.implementation.name != "cpython":
+        return csv   # one shared state (CPython 3.9's _csv): a probe would change the process's limit
+    try:
+        import importlib.util
+        spec = importlib.util.find_spec("_csv")
+        if spec is None or spec.loader is None:
+            return csv
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except Exception:   # pragma: no cover - interpreters without a loadable _csv (the fallback is csv itself)
+        logger.debug("no private _csv instance; CsvReader sets csv.field_size_limit while parsing", exc_info=True)
+        return csv
+    process = csv.field_size_limit()
+    probe = 4099 if process != 4099 else 4100
+    module.field_size_limit(probe)
+    if module is csv or module.field_size_limit() != probe or csv.field_size_limit() != process:
+        csv.field_size_limit(process)   # shared state (the probe showed through): the process's value back
+        return csv
+    module.field_size_limit(CSV_FIELD_LIMIT)
+    return module
+
+
+def _private_csv_errors() -> tuple[type[Exception], ...]:
+    """The error class of CsvReader's own csv parser, when it has one."""
+    module = _csv_module()
+    return () if module is csv else (module.Error,)
 
 
 @contextlib.contextmanager
 def _csv_field_limit() -> Iterator[None]:
-    """``csv.field_size_limit(CSV_FIELD_LIMIT)`` while parsing, the previous value back after.
+    """``csv.field_size_limit(CSV_FIELD_LIMIT)`` while parsing, the previous value back after; used only where
+    :func:`_csv_module` found no csv parser of CsvReader's own.
 
     The limit is global to the process: a host application's ``csv.field_size_limit(sys.maxsize)`` would
     otherwise make a cell beyond 131,072 characters good in Python and bad on the JVM, and a quote never closed

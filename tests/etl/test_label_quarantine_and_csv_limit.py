@@ -88,6 +88,37 @@ def test_interleaved_reads_restore_the_global_limit(raised_global_limit):
     assert csv.field_size_limit() == sys.maxsize
 
 
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="CPython 3.9's _csv has one shared state")
+def test_a_read_never_changes_the_process_limit_other_threads_see(raised_global_limit):
+    # CsvReader parses with its own instance of csv's C module (its own field limit): the host's
+    # csv.field_size_limit stays as set for the whole read, not only between frames
+    seen = []
+
+    def lines():
+        yield "a,b"
+        for i in range(5):
+            seen.append(csv.field_size_limit())   # what any other thread of the process sees mid-read
+            yield f"{i},x"
+        yield "9," + "x" * (CSV_FIELD_LIMIT + 1)
+
+    reader = CsvReader(mode="lenient")
+    frame = reader.read(lines())
+    assert set(seen) == {sys.maxsize}
+    assert len(frame) == 5 and reader.report.bad_lines == 1   # the limit still applies to the read itself
+    assert csv.field_size_limit() == sys.maxsize
+
+
+def test_without_a_private_csv_module_the_limit_is_set_while_parsing(raised_global_limit, monkeypatch):
+    # interpreters that share csv's state between instances: the global override, restored between frames
+    from dl4j_bridge.etl import readers
+    monkeypatch.setattr(readers, "_private_csv", csv)
+    big = "x" * (CSV_FIELD_LIMIT + 10)
+    reader = CsvReader(mode="lenient")
+    frame = reader.read(["a,b", f"1,{big}", "2,y", f'3,"{"z" * 10}', "4,w"])
+    assert frame["a"].tolist() == ["2", "4"] and reader.report.bad_lines == 2
+    assert csv.field_size_limit() == sys.maxsize
+
+
 def _reference(label, values):
     if label.classes is not None:
         return [label.class_of(v) for v in values]
