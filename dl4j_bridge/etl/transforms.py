@@ -18,6 +18,7 @@ per-transform ``missing`` policy; ``"error"`` raises
 from __future__ import annotations
 
 import functools
+import importlib
 import ipaddress
 import logging
 import math
@@ -538,8 +539,9 @@ def _without_leap_seconds(text: pd.Series, parsed: pd.Series, time_format: str) 
     pattern = _strptime_pattern(time_format)
     if pattern is None:   # neither pandas nor CPython compiles the format: nothing was parsed with it
         return parsed
+    values = text.tolist()
     leap = [row for row in candidates
-            if (found := pattern.match(str(text.iloc[row]))) is not None and found.groupdict().get("S") in ("60", "61")]
+            if (found := pattern.match(str(values[row]))) is not None and found.groupdict().get("S") in ("60", "61")]
     if leap:
         parsed = parsed.copy()
         parsed.iloc[leap] = pd.NaT
@@ -578,7 +580,47 @@ def _to_datetime(text: pd.Series, time_format: str) -> pd.Series:
             except KeyError:
                 return pd.NaT
         parsed = pd.to_datetime(pd.Series([one(v) for v in text], dtype=object, index=text.index), utc=True)
+    if _pandas_iso_shortcut(time_format):
+        return _outside_iso_shortcut(text, parsed, time_format)
     return _without_leap_seconds(text, parsed, time_format)
+
+
+@functools.lru_cache(maxsize=64)
+def _pandas_iso_shortcut(time_format: str) -> bool:
+    """Whether pandas parses ``time_format`` with its ISO 8601 parser instead of the format's regex (an
+    ISO-shaped format such as ``%Y-%m-%dT%H:%M:%S%z``); True where pandas does not say (checked then anyway)."""
+    for where in ("pandas._libs.tslibs.strptime", "pandas._libs.tslibs.parsing"):
+        try:
+            return bool(importlib.import_module(where).format_is_iso(time_format))
+        except (ImportError, AttributeError):
+            continue
+    return True
+
+
+def _outside_iso_shortcut(text: pd.Series, parsed: pd.Series, time_format: str) -> pd.Series:
+    """``parsed`` with the times that do not match the whole of the format's regex unparsable, leap seconds too
+    (as :func:`_without_leap_seconds`, in the same pass).
+
+    pandas reads an ISO-shaped format with its own ISO parser, which takes more than the format says and more
+    than CPython's ``strptime`` and the JVM's ``TimeParser`` take: offsets ``+00``, ``+1``, ``+013`` (read as
+    1:03), ``+1:00`` for ``%z``, an empty or 10-digit fraction for ``%f``, a negative year for ``%Y``
+    (``-2026-01-06``). Those times are unparsable, as on the JVM (its rows and Python's are the same)."""
+    if not len(parsed):
+        return parsed
+    pattern = _strptime_pattern(time_format)
+    if pattern is None:   # neither pandas nor CPython compiles the format: nothing was parsed with it
+        return parsed
+    fullmatch, seconds = pattern.fullmatch, "S" in pattern.groupindex
+    loose = []
+    for row, (value, present) in enumerate(zip(text.tolist(), parsed.notna().tolist())):
+        if present:
+            found = fullmatch(value if isinstance(value, str) else str(value))
+            if found is None or (seconds and found.group("S") in ("60", "61")):
+                loose.append(row)
+    if loose:
+        parsed = parsed.copy()
+        parsed.iloc[loose] = pd.NaT
+    return parsed
 
 
 def _datetime_seconds(parsed: pd.Series) -> np.ndarray:
