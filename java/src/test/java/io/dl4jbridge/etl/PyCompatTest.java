@@ -89,6 +89,23 @@ public class PyCompatTest {
         assertNull(iso.parseNanos("garbage"));
     }
 
+    /** An ISO-shaped format takes what its regex takes (CPython's strptime): pandas' own ISO parser took more,
+     *  and Python now refuses those times too (tests/etl/test_iso_shaped_formats.py). */
+    @Test
+    public void isoShapedFormatsTakeOnlyWhatTheirRegexTakes() {
+        TimeParser zoned = new TimeParser("%Y-%m-%dT%H:%M:%S%z");
+        for (String loose : new String[] {"2026-01-06T08:00:05+00", "2026-01-06T08:00:05+1", "2026-01-06T08:00:05+013",
+                                          "2026-01-06T08:00:05+1:00", "-2026-01-06T08:00:05+01:00"}) {
+            assertNull(loose, zoned.parseNanos(loose));
+        }
+        assertEquals(Long.valueOf(1767682805000000000L), zoned.parseNanos("2026-01-06T08:00:05+01:00"));
+        TimeParser fraction = new TimeParser("%Y-%m-%dT%H:%M:%S.%f");
+        assertNull(fraction.parseNanos("2026-01-06T08:00:05."));
+        assertNull(fraction.parseNanos("2026-01-06T08:00:05.1234567891"));
+        assertEquals(Long.valueOf(1767686405123456789L), fraction.parseNanos("2026-01-06T08:00:05.123456789"));
+        assertNull(new TimeParser("%Y-%m-%d").parseNanos("-26-01-06"));
+    }
+
     @Test
     public void ipNetworksPrintAsPythons() {
         String[][] cases = {{"2001:db8::1", "2001:db8::/96"}, {"::1", "::/96"}, {"fe80::1:2:3:4", "fe80::1:2:0:0/96"},
