@@ -180,3 +180,52 @@ def test_start_jvm_refuses_natives_of_another_platform_before_the_jvm_starts(tmp
     assert "refused: this dl4j-bridge build ships ND4J's native libraries for linux-x86_64 only" in out
     assert "this machine is macosx-arm64" in out and "-PnativeClassifier=macosx-arm64" in out
     assert "jvm started: False" in out
+
+
+def _executable(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+
+
+def test_doctor_finds_windows_java_exe_under_java_home(tmp_path, monkeypatch):
+    from dl4j_bridge import doctor
+
+    _executable(tmp_path / "bin" / "java.exe")
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert doctor._java_command() == (str(tmp_path / "bin" / "java.exe"), f"JAVA_HOME={tmp_path}")
+
+
+def test_doctor_finds_java_under_java_home_on_linux_as_before(tmp_path, monkeypatch):
+    from dl4j_bridge import doctor
+
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    assert doctor._java_command()[0] is None   # no bin/java: said so
+    _executable(tmp_path / "bin" / "java.exe")
+    assert doctor._java_command()[0] is None   # java.exe is Windows' name only
+    _executable(tmp_path / "bin" / "java")
+    assert doctor._java_command() == (str(tmp_path / "bin" / "java"), f"JAVA_HOME={tmp_path}")
+
+
+def test_standard_input_is_scored_where_select_takes_only_sockets(scoring, monkeypatch, capsys):
+    """Windows' select.select refuses a pipe (WinError 10038): reading standard input goes on without the wait for
+    the first bytes and without pause detection (the rows of a pause come with the next block or the end)."""
+    from dl4j_bridge.etl import sources
+
+    calls = []
+
+    def no_pipes(*args):
+        calls.append(args)
+        raise OSError(10038, "An operation was attempted on something that is not a socket")
+
+    monkeypatch.setattr(sources.select, "select", no_pipes)
+    read, write = os.pipe()
+    with os.fdopen(write, "wb") as writer:
+        writer.write(scoring.read_bytes())
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.FileIO(read, "rb"))))
+    code = cli.main(["score", "--model", "m.zip", "--input", "-", "--all"])
+    captured = capsys.readouterr()
+    assert code == cli.EXIT_FLAGGED, captured.err
+    assert captured.out.count("\n") == 30
+    assert calls   # the stream was asked about, and refused
