@@ -10,13 +10,14 @@ from __future__ import annotations
 import _pyio
 import io
 import os
+import subprocess
 import sys
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from bridge_testing import assert_ok, run_python
+from bridge_testing import DIST, assert_ok, missing_resource, run_python
 from dl4j_bridge import atomicfile, cli, cpubuild
 from dl4j_bridge.etl import SYSLOG_FORMAT, LogGenerator, Pipeline, Template, TextReader, Windows
 from dl4j_bridge.etl import readers
@@ -229,3 +230,18 @@ def test_standard_input_is_scored_where_select_takes_only_sockets(scoring, monke
     assert code == cli.EXIT_FLAGGED, captured.err
     assert captured.out.count("\n") == 30
     assert calls   # the stream was asked about, and refused
+
+
+def test_the_launcher_refuses_natives_of_another_platform_in_pythons_words():
+    """JavaCPP's platform property makes the launcher's JVM take this machine for a Mac; it stops before ND4J loads,
+    exit 4, with the message start_jvm gives (before: UnsatisfiedLinkError, and advice about JavaCPP's cache)."""
+    launcher = DIST / "bin" / "dl4j-bridge"
+    if not launcher.exists():
+        missing_resource(f"{launcher} (gradle installDist)")
+    env = dict(os.environ, JAVA_OPTS="-Dorg.bytedeco.javacpp.platform=macosx-arm64")
+    env.pop("DL4J_BRIDGE_OPTS", None)
+    proc = subprocess.run([str(launcher), "info"], env=env, capture_output=True, text=True, timeout=300)
+    expected = cpubuild.native_platform_problem(sorted(str(p) for p in (DIST / "lib").glob("*.jar")), "macosx-arm64")
+    assert expected is not None
+    assert proc.returncode == 4, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == f"dl4j-bridge: {expected}"
