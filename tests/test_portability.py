@@ -245,3 +245,12 @@ def test_the_launcher_refuses_natives_of_another_platform_in_pythons_words():
     assert expected is not None
     assert proc.returncode == 4, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == f"dl4j-bridge: {expected}"
+
+
+def test_a_classpath_string_is_split_at_windows_path_separator(monkeypatch):
+    """Windows joins a classpath with ';' (drive letters hold ':'); JPype joins the list again with os.pathsep."""
+    from dl4j_bridge import session
+
+    monkeypatch.setattr(os, "pathsep", ";")
+    classpath, _, _ = session._checked_arguments(r"C:\app\lib\a.jar;C:\app\lib\b.jar;", None, None, None, None, ())
+    assert classpath == [r"C:\app\lib\a.jar", r"C:\app\lib\b.jar"]
