@@ -17,6 +17,7 @@ import re
 import secrets
 import socket
 import stat
+import sys
 
 __all__ = ["atomic_write_bytes", "atomic_write_text"]
 
@@ -62,7 +63,13 @@ def _file_mode(path: str) -> int:
 
 
 def _process_runs(pid: int) -> bool:
-    """Whether a process with this id runs on this host (one of another user's counts as running)."""
+    """Whether a process with this id runs on this host (one of another user's counts as running).
+
+    On Windows ``os.kill(pid, 0)`` is no probe: signal 0 is ``CTRL_C_EVENT`` there, sent to a process group, and
+    any other number ends the process. The process is asked for by handle instead; when that cannot be done it
+    counts as running (its temporary file is left, never a process touched)."""
+    if sys.platform == "win32":
+        return _windows_process_runs(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -70,6 +77,30 @@ def _process_runs(pid: int) -> bool:
     except (PermissionError, OverflowError, ValueError):
         return True
     return True
+
+
+def _windows_process_runs(pid: int) -> bool:
+    """Whether process ``pid`` runs, on Windows (``OpenProcess`` and ``GetExitCodeProcess``); True when unsure."""
+    try:
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)   # type: ignore[attr-defined]
+        kernel32.OpenProcess.restype = ctypes.c_void_p   # a HANDLE: pointer-sized
+        kernel32.OpenProcess.argtypes = [ctypes.c_ulong, ctypes.c_int, ctypes.c_ulong]
+        kernel32.GetExitCodeProcess.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_ulong)]
+        kernel32.CloseHandle.argtypes = [ctypes.c_void_p]
+        handle = kernel32.OpenProcess(0x1000, False, pid)   # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return ctypes.get_last_error() != 87   # ERROR_INVALID_PARAMETER: no such process
+        try:
+            code = ctypes.c_ulong()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return True
+            return code.value == 259   # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    except (AttributeError, OSError, ValueError):   # no kernel32 here: keep the file
+        return True
 
 
 def remove_stale_temporaries(path: str) -> list[str]:

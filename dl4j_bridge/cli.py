@@ -21,6 +21,7 @@ import codecs
 import dataclasses
 import difflib
 import errno
+import io
 import json
 import logging
 import math
@@ -576,7 +577,8 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
 
     if output != "-":   # emptied now: rows of an earlier run must not pass for this input's
         try:
-            out = open(output, "w", encoding="utf-8")
+            # newline="\n": rows end in LF on every OS, byte for byte the launcher's (Windows would write CRLF)
+            out = open(output, "w", encoding="utf-8", newline="\n")
         except OSError as error:   # exit 3, as the launcher's (nothing was read or written yet)
             raise CommandInputError(f"cannot write --output {name}: {error.strerror or error}") from error
 
@@ -598,6 +600,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
                 raise OutputError("cannot write to standard output: Bad file descriptor (standard output is "
                                   "closed: redirect it, or give --output FILE)")
             out = sys.stdout
+            _rows_end_in_lf(out)
         utf8 = codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8"
         scores = detector.score_batch(part)
         first = counts.scored
@@ -654,6 +657,16 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
             except OSError:
                 pass
     return counts
+
+
+def _rows_end_in_lf(stream) -> None:
+    """Make a text stream whose lines end in ``os.linesep`` other than LF (Windows' console and pipes: CRLF) end
+    them in LF, as the launcher's rows do; a no-op where lines already end in LF (Linux, macOS)."""
+    if os.linesep != "\n" and hasattr(stream, "reconfigure"):
+        try:
+            stream.reconfigure(newline="\n")
+        except (OSError, ValueError, io.UnsupportedOperation) as error:   # not a text stream we may change
+            log.debug("standard output keeps its line ends: %s", error)
 
 
 def cmd_evaluate(args) -> int:

@@ -132,3 +132,53 @@ def loaded_build(library_path: str) -> str:
         if ext == extension:
             return name
     return extension.lstrip("-")
+
+
+#: ND4J's native jars: nd4j-native or nd4j-cuda-<version>, then the DL4J version, then JavaCPP's platform (e.g.
+#: ``nd4j-native-1.0.0-M2.1-linux-x86_64-avx2.jar``, ``nd4j-cuda-11.6-1.0.0-M2.1-linux-x86_64.jar``).
+_NATIVE_JAR = re.compile(r"nd4j-(?:native|cuda-[0-9.]+)-[0-9][^/]*?-((?:linux|macosx|windows|android|ios)-"
+                         r"(?:x86_64|x86|arm64|armhf|ppc64le))(?:-[a-z0-9-]+)?\.jar$")
+
+#: ``platform.system()`` -> JavaCPP's operating-system name; ``platform.machine()`` -> JavaCPP's architecture.
+_JAVACPP_OS = {"linux": "linux", "darwin": "macosx", "windows": "windows"}
+_JAVACPP_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64", "arm64": "arm64", "aarch64": "arm64",
+                 "ppc64le": "ppc64le", "armv7l": "armhf", "i386": "x86", "i686": "x86", "x86": "x86"}
+
+
+def javacpp_platform(system: Optional[str] = None, machine: Optional[str] = None) -> str:
+    """This machine's platform as JavaCPP names its native jars (``linux-x86_64``, ``macosx-arm64``,
+    ``windows-x86_64``): what the natives on the classpath must be built for. The Python process's own
+    architecture is the JVM's (JPype loads the JVM into this process)."""
+    import platform
+
+    system = (platform.system() if system is None else system).lower()
+    machine = (platform.machine() if machine is None else machine).lower()
+    return f"{_JAVACPP_OS.get(system, system)}-{_JAVACPP_ARCH.get(machine, machine)}"
+
+
+def native_platforms(classpath: Iterable[str]) -> FrozenSet[str]:
+    """The JavaCPP platforms (``linux-x86_64``, ...) of the ND4J native jars on ``classpath``."""
+    found = set()
+    for jar in classpath:
+        match = _NATIVE_JAR.search(os.path.basename(str(jar)))
+        if match:
+            found.add(match.group(1))
+    return frozenset(found)
+
+
+def native_platform_problem(classpath: Iterable[str], here: Optional[str] = None) -> Optional[str]:
+    """Why ND4J cannot load its native libraries on this machine from ``classpath``, or None.
+
+    Checked before the JVM starts: otherwise the first use of ND4J fails with JavaCPP's ``UnsatisfiedLinkError``
+    ("no jnind4jcpu in java.library.path") deep in a stack trace. A classpath without any ND4J native jar (the
+    user's own) is not judged: None.
+    """
+    shipped = native_platforms(classpath)
+    here = javacpp_platform() if here is None else here
+    if not shipped or here in shipped:
+        return None
+    return (f"this dl4j-bridge build ships ND4J's native libraries for {', '.join(sorted(shipped))} only, and this "
+            f"machine is {here}: the JVM cannot load them. Build the jars for this machine with "
+            f"`gradle -PnativeClassifier={here} installDist` (README, 'Platforms': that platform's natives must "
+            "exist for DL4J 1.0.0-M2.1, which is not checked here), or run on Linux x86_64 (a Linux VM, WSL 2 or "
+            "a Docker container)")

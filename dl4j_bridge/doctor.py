@@ -25,7 +25,10 @@ def _java_command() -> Tuple[str | None, str]:
     """The ``java`` the launcher (and JPype) runs: ``$JAVA_HOME/bin/java`` when JAVA_HOME is set, else the PATH's."""
     home = os.environ.get("JAVA_HOME")
     if home:
-        java = os.path.join(home, "bin", "java")
+        # Windows' is bin\java.exe (os.access on "bin\java" saw none there, and doctor said NOT READY)
+        names = ("java.exe", "java") if sys.platform == "win32" else ("java",)
+        java = next((path for path in (os.path.join(home, "bin", name) for name in names)
+                     if os.path.isfile(path) and os.access(path, os.X_OK)), os.path.join(home, "bin", names[0]))
         if not os.access(java, os.X_OK):
             return None, (f"JAVA_HOME={home} has no bin/java: the launcher (bin/dl4j-bridge) will not start, and "
                           "Python may quietly use another Java; point JAVA_HOME at a JDK 11+ or unset it")

@@ -395,7 +395,9 @@ def start_jvm(
         is malformed (checked before the JVM starts: a size the JVM refuses would end the process), or the
         JVM refused to start with these options (JPype cannot try again in the same process).
     BuildNotFoundError
-        When the jars are missing; the message names the command that builds them.
+        When the jars are missing, or hold ND4J's native libraries only for other platforms than this
+        machine's (macOS, Windows, ARM: :func:`dl4j_bridge.cpubuild.native_platform_problem`); the message
+        names the command that builds them.
     """
     global _running, _failed_start
     import jpype
@@ -418,6 +420,9 @@ def start_jvm(
             log.warning("%s", warning)
 
         jars = _classpath(classpath, home)
+        problem = cpubuild.native_platform_problem(jars)   # before the JVM: JavaCPP's own error is a wall of text
+        if problem:
+            raise BuildNotFoundError(problem)
         try:
             build = cpubuild.choose(cpu_build, jars)
         except ValueError as exc:
@@ -567,7 +572,8 @@ def _after_fork_in_child() -> None:
             pass
 
 
-if not globals().get("_fork_hook_registered"):   # once per process, not again at a reload
+# Once per process, not again at a reload. Windows has no fork (nor os.register_at_fork): nothing to guard there.
+if not globals().get("_fork_hook_registered") and hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=lambda: _after_fork_in_child())   # the function of the latest load
     _fork_hook_registered = True
 

@@ -485,8 +485,10 @@ class _BadLineSink:
             if write:
                 directory = os.path.dirname(os.path.abspath(quarantine))
                 os.makedirs(directory, exist_ok=True)
-                # backslashreplace: a lone surrogate (from in-memory lines) is written as its JSON escape
-                self.handle = open(quarantine, "a" if append else "w", encoding="utf-8", errors="backslashreplace")
+                # backslashreplace: a lone surrogate (from in-memory lines) is written as its JSON escape;
+                # newline="\n": lines end in LF on every OS, as the JVM writes them (Windows would write CRLF)
+                self.handle = open(quarantine, "a" if append else "w", encoding="utf-8", errors="backslashreplace",
+                                   newline="\n")
 
     def bad(self, line: int, field: str | None, category: str, detail: str, text: str) -> None:
         """``text``: the line as read (a multi-line record: its lines joined with ``\\n``), as the JVM writes it."""

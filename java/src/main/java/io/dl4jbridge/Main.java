@@ -52,6 +52,13 @@ public final class Main {
             System.out.println(usage());   // asked for: on stdout, as argparse's --help (| less works)
             return 0;
         }
+        if (COMMANDS.contains(args[0])) {   // before ND4J loads: natives of another platform, said plainly
+            String problem = NativePlatform.problem();
+            if (problem != null) {
+                System.err.println("dl4j-bridge: " + problem);
+                return EXIT_FAILURE;
+            }
+        }
         try {
             switch (args[0]) {
                 case "info":
