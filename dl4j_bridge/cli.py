@@ -891,8 +891,9 @@ def _positive_finite(text: str) -> float:
 def _step_label(pipeline):
     """The label transform whose labels the steps carry: the last one (each overwrites the step label, as in
     training and on the JVM), or ``None``."""
-    labels = [t for t in pipeline.transforms if getattr(t, "kind", "") == "label"]
-    return labels[-1] if labels else None
+    from .etl.transforms import step_label
+
+    return step_label(pipeline.transforms)
 
 
 def _whole(value) -> str:

@@ -518,6 +518,43 @@ def test_both_refuse_a_file_without_the_byte_order_mark_utf16_needs_saying_what_
         in ([0, 0], [1, 1])
 
 
+def test_serve_refuses_a_body_without_the_byte_order_mark_utf16_needs_as_score_does(detector_zip, logs, tmp_path):
+    """serve read such a body as big-endian UTF-16 (garbled) and answered 422 'every line was bad ... is this the
+    model for this log?', where score of the same bytes says the mark is missing and what to do."""
+    import urllib.error
+    import urllib.request
+
+    def utf16(spec):
+        spec["reader"]["encoding"] = "utf-16"
+
+    model = _with_old_spec(detector_zip, tmp_path / "utf16.zip", utf16)
+    text = "\n".join(logs["test_log"].read_text(encoding="utf-8").splitlines()[:30]) + "\n"
+    unmarked = tmp_path / "unmarked.log"
+    unmarked.write_bytes(text.encode("utf-16-le"))
+    scored = _launcher("score", "--model", model, "--input", unmarked)
+    said = re.search(r"line 1: the file has no byte-order mark[^\n]*", scored.stderr)
+    assert scored.returncode == 3 and said, scored.stderr[-2000:]
+    server = subprocess.Popen([str(DIST / "bin" / "dl4j-bridge"), "serve", "--model", str(model), "--port", "0"],
+                              stderr=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS="2"))
+    try:
+        url = next(line.split("http://", 1)[1].split()[0].rstrip("/") for line in server.stderr
+                   if "serving" in line and "http://" in line)
+        answers = []
+        for body in (text.encode("utf-16-le"), text.encode("utf-16")):   # without, then with its mark
+            request = urllib.request.Request(f"http://{url}/score", data=body, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=120) as answer:
+                    answers.append((answer.status, answer.read()))
+            except urllib.error.HTTPError as error:
+                answers.append((error.code, error.read()))
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert answers[0][0] == 400, answers[0]
+    assert json.loads(answers[0][1])["error"] == "the request body: " + said.group(0), answers[0]
+    assert answers[1][0] == 200, answers[1]
+
+
 @pytest.mark.parametrize("content, says", [
     (b"", "empty.log: the input holds no log line: nothing was scored; is it the log you meant (one rotated away, "
           "or not yet written)?"),

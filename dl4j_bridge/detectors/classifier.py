@@ -7,6 +7,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from ..etl import SequenceBatch
+from ..etl.transforms import step_label
 from .. import shapes
 from .base import BaseDetector, Scores, _kept
 
@@ -150,7 +151,5 @@ def class_names(pipeline) -> Optional[list]:
     """The class names of a pipeline's step labels: the ``classes`` of its last ``Label`` transform (each one
     overwrites the step label, on the JVM too: ``EtlSpec.classNames``), or None (no pipeline, no label transform,
     or a 0/1 label without ``classes``)."""
-    if pipeline is None:
-        return None
-    labels = [t for t in pipeline.transforms if getattr(t, "kind", None) == "label"]
-    return list(labels[-1].classes) if labels and labels[-1].classes is not None else None
+    label = step_label(pipeline.transforms) if pipeline is not None else None
+    return list(label.classes) if label is not None and label.classes is not None else None

@@ -27,7 +27,7 @@ from ..etl import (Categorical, ChronologicalSplit, CsvReader, EtlError, Extract
 from ..etl.readers import LINE_NUMBER
 from ..etl.templates import TemplateMiner
 from ..etl.pipeline import atomic_write_text
-from ..etl.transforms import STEP_LABEL, TEMPLATE_ID
+from ..etl.transforms import STEP_LABEL, TEMPLATE_ID, step_label
 from .baselines import IsolationForestBaseline, PCABaseline
 from .base import BaseDetector
 from .batches import take
@@ -594,10 +594,10 @@ def label_transform(pipeline: Optional[Pipeline]) -> tuple[Optional[str], Option
     labels the sequences carry (the last one: each overwrites the step label), or ``(None, None)``."""
     if pipeline is None:
         return None, None
-    found = [(number, t) for number, t in enumerate(pipeline._unfitted, 1) if isinstance(t, Label)]
-    if not found:
+    label = step_label(pipeline._unfitted)
+    if label is None:
         return None, None
-    number, label = found[-1]
+    number = next(n for n, t in enumerate(pipeline._unfitted, 1) if t is label)
     return f"[[transforms]] number {number} (label, column {label.column!r})", label
 
 

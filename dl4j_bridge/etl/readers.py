@@ -475,6 +475,7 @@ class _BadLineSink:
         self.mode = mode
         self.report = report
         self.counter: Counter[str] = Counter()
+        self.first_line: dict[str, int] = {}   # per reason, its first bad line: bad_by_reason's order
         self.first_bad: tuple[int, str | None, str] | None = None
         #: lenient mode: the first bad line (the smallest number: a chunk's checks run one after the other)
         self.first_bad_line: int | None = None
@@ -500,6 +501,8 @@ class _BadLineSink:
                 self.first_bad = (int(line), field, f"{category}: {detail}")
             return
         self.counter[category] += 1
+        if line < self.first_line.get(category, line + 1):
+            self.first_line[category] = int(line)
         self.report.bad_lines += 1
         if self.first_bad_line is None or line < self.first_bad_line:
             self.first_bad_line = int(line)
@@ -544,7 +547,10 @@ class _BadLineSink:
         raise QuarantineError(self.report.quarantine, error) from error
 
     def close(self) -> None:
-        self.report.bad_by_reason = dict(self.counter)
+        # in the order of each reason's first line, as the JVM (which reads line by line) counts them: the checks of
+        # a chunk run one after the other (a wrong type is found after an invalid JSON line below it)
+        self.report.bad_by_reason = {reason: self.counter[reason]
+                                     for reason in sorted(self.counter, key=self.first_line.__getitem__)}
         if self.handle is not None:
             self.flush()
             try:

@@ -1422,6 +1422,23 @@ def _missing_label(value: Any) -> bool:
 _KINDS = {cls.kind: cls for cls in (Extract, Categorical, Numeric, Timestamp, Template, IpAddress, Port, Label)}
 
 
+def step_label(transforms: Sequence[Any]) -> Label | None:
+    """The label transform whose labels the steps carry: the last one (each overwrites the step label, in training,
+    in ``evaluate`` and on the JVM, whose ``EtlSpec.classNames`` reads the same), or ``None``.
+
+    Parameters
+    ----------
+    transforms : sequence
+        A pipeline's transforms (``Pipeline.transforms``).
+
+    Returns
+    -------
+    Label or None
+    """
+    labels = [t for t in transforms if getattr(t, "kind", None) == "label"]
+    return labels[-1] if labels else None
+
+
 def transform_from_dict(spec: Mapping[str, Any]) -> Transform:
     """Rebuild a fitted transform from :meth:`Transform.to_dict` output."""
     kind = spec.get("kind")

@@ -309,3 +309,15 @@ def test_strict_mode_checks_the_held_back_text_record_before_naming_a_later_bad_
     with pytest.raises(BadRecordError) as error:
         TextReader("<Level> <Pid> <Content>", types={"Pid": "int"}).read(["A 1 ok", "A abc ok", "garbage"])
     assert (error.value.line, error.value.field) == (2, "Pid")   # the held-back record, checked first
+
+
+def test_bad_lines_by_reason_are_in_the_order_of_each_reasons_first_line(caplog):
+    """As the JVM counts them (line by line): Python's chunk checks run one after the other, so a wrong type on line 1
+    was counted after an invalid JSON line below it, and the warning's (and 'every line was bad''s) dict differed."""
+    lines = ['{"msg": "x", "n": "a"}', "not json", '{"msg": "y", "n": "b"}', "[1]", '{"msg": "z", "n": 3}']
+    reader = JsonLinesReader({"msg": "msg", "n": "n"}, types={"n": "int"}, mode="lenient")
+    with caplog.at_level("WARNING"):
+        reader.read(lines)
+    assert list(reader.report.bad_by_reason.items()) == [("wrong type", 2), ("invalid JSON", 1),
+                                                          ("not a JSON object", 1)]
+    assert "4 bad lines {'wrong type': 2, 'invalid JSON': 1, 'not a JSON object': 1}" in caplog.text

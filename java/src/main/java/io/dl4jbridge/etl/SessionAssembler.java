@@ -113,8 +113,10 @@ public final class SessionAssembler implements SequenceAssembler {
             Iterator<Map.Entry<Object, Long>> it = lastLine.entrySet().iterator();
             while (it.hasNext()) {
                 Map.Entry<Object, Long> e = it.next();
-                if (step.line - e.getValue() < idleLines) {
-                    break;
+                long idle = step.line - e.getValue();
+                // its own key's record idleLines lines later has idleLines - 1 lines without one in between
+                if (idle < idleLines || (idle == idleLines && e.getKey().equals(key))) {
+                    break;   // the least recent first: none after it is idle
                 }
                 it.remove();
                 closedEarly++;

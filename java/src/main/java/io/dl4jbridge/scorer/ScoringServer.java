@@ -82,7 +82,7 @@ import java.util.regex.Pattern;
  *
  * <p>Requests the server cannot score get a JSON {@code {"error": ...}} that says what to send instead:
  * 400 for an empty body, a body that is not valid text in the model's encoding (with {@code line} and
- * {@code byte_offset}), a body that ends before its {@code Content-Length} or has broken chunked encoding, a bad
+ * {@code byte_offset}), a body without the byte-order mark a {@code utf-16} / {@code utf-32} model needs, a body that ends before its {@code Content-Length} or has broken chunked encoding, a bad
  * line in strict mode, or an unknown, repeated or invalid query parameter; 408 for
  * a body that stops arriving; 413 for a body over {@code maxBodyBytes}; 415 for a content type that is not log
  * text (e.g. a multipart form), a charset other than the model's or a compressed body ({@code Content-Encoding}, or
@@ -622,6 +622,12 @@ public final class ScoringServer {
             send(exchange, 415, error("the body is gzip-compressed (it starts with gzip's magic bytes 1f 8b): POST "
                     + "the log lines uncompressed (zcat app.log.gz | curl --data-binary @- ...), or score the .gz "
                     + "file with dl4j-bridge score --input app.log.gz"));
+            return;
+        }
+        String noMark = io.dl4jbridge.etl.EncodingException.missingBomMessage(
+                Arrays.copyOf(body.bytes, Math.min(body.length, 4)), s.etlSpec().encoding());
+        if (noMark != null) {   // as score refuses such a file: utf-16 / utf-32 read without a mark came out garbled
+            send(exchange, 400, error("the request body: " + noMark));
             return;
         }
         LogAnomalyScorer chosen = s;

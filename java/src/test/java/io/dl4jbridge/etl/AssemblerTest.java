@@ -110,6 +110,36 @@ public class AssemblerTest {
         assertEquals(2, idle.closedEarly());
     }
 
+    /**
+     * --session-idle-lines N: a key's own record N lines after its last one has N - 1 lines without a record for it
+     * between them, so it joins the open session (another key's record on that line makes N lines and closes it).
+     * Closing it split the sessions of keys logging in turn: three keys in turn with N = 3, or one key on
+     * consecutive lines with N = 1, made every record a session of its own.
+     */
+    @Test
+    public void aKeysOwnRecordExactlyIdleLinesLaterJoinsItsSession() {
+        SessionAssembler idle = new SessionAssembler(null, 1, 3);
+        List<Sequence> out = new ArrayList<>();
+        for (int line = 1; line <= 9; line++) {
+            idle.add(step(line, "k" + (line - 1) % 3, 0), out::add);   // k0, k1, k2, k0, ...: each every 3 lines
+        }
+        assertEquals("no session is idle for 3 lines", 0, out.size());
+        idle.finish(out::add);
+        assertEquals(3, out.size());
+        assertArrayEquals(new long[]{1, 4, 7}, out.get(0).lineNumbers);
+        assertEquals(0, idle.closedEarly());
+
+        SessionAssembler one = new SessionAssembler(null, 1, 1);
+        List<Sequence> consecutive = new ArrayList<>();
+        one.add(step(1, "a", 0), consecutive::add);
+        one.add(step(2, "a", 0), consecutive::add);
+        one.add(step(4, "a", 0), consecutive::add);   // line 3 (blank) had no record for it: a new session
+        one.finish(consecutive::add);
+        assertEquals(2, consecutive.size());
+        assertArrayEquals(new long[]{1, 2}, consecutive.get(0).lineNumbers);
+        assertArrayEquals(new long[]{4}, consecutive.get(1).lineNumbers);
+    }
+
     /** As Python's Sessions: a session of 2.5 x max_length is 3 consecutive parts covering every line in time order. */
     @Test
     public void longSessionsAreSplitIntoPartsThatCoverEveryLine() {
