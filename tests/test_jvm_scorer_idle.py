@@ -271,3 +271,26 @@ def test_a_session_closed_on_live_input_is_printed_before_the_input_ends_on_both
     assert python[0] == java[0], python[2][-3000:]
     assert python[1] == java[1] and python[3] == java[3] and java[3] in (0, 1), (python[2][-3000:], java[2][-3000:])
     assert len(java[1].splitlines()) == 6
+
+
+def test_keys_logging_in_turn_every_idle_lines_keep_one_session_each_on_both_sides(jvm, tmp_path):
+    """Four keys in turn with IDLE = 4: each key's own record comes IDLE lines after its last one, IDLE - 1 lines
+    without a record in between, so it joins its session (both sides made one session per record for a while);
+    a key's record IDLE + 1 lines after its last one starts a new session."""
+    ips = ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4")
+    lines = [_record(10 * i, ips[i % 4], i) for i in range(12)]                      # lines 1-12, in turn
+    lines += [_record(200, ips[1], 12), _record(210, ips[2], 13), _record(220, ips[3], 14),
+              _record(230, ips[1], 15), _record(240, ips[0], 16)]                  # line 17: 10.0.0.1, 8 after 9
+    pipeline = _json_pipeline()
+    model = _save(pipeline, lines, tmp_path / "turns.zip")
+    path = tmp_path / "turns.jsonl"
+    text = "\n".join(lines) + "\n"
+    path.write_text(text, encoding="utf-8")
+    rows = _same_bytes_both_sides(model, path, text, "--session-idle-lines", IDLE)
+    assert [(r["key"], r["line_numbers"]) for r in rows] == [
+        ("10.0.0.1", [1, 5, 9]),            # closed on line 13, IDLE lines after line 9
+        ("10.0.0.2", [2, 6, 10, 13, 16]),
+        ("10.0.0.3", [3, 7, 11, 14]),
+        ("10.0.0.4", [4, 8, 12, 15]),
+        ("10.0.0.1", [17]),
+    ]

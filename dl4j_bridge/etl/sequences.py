@@ -642,8 +642,9 @@ class _SessionBuilder:
 
     By default every session closes at the end of the input (:meth:`finish`). With ``idle_lines`` > 0 (``score
     --session-idle-lines N``, as the JVM's ``SessionAssembler``), before each record is taken (one without a key
-    too) the sessions whose key's last record is ``idle_lines`` or more lines before it are closed, least recently
-    fed first, and :meth:`add` returns them: line numbers count every physical line, so blank, bad and continuation
+    too) the sessions with ``idle_lines`` lines or more without a record for their key are closed (another key's
+    record ``idle_lines`` lines after the key's last one, or the key's own more than ``idle_lines`` lines after),
+    least recently fed first, and :meth:`add` returns them: line numbers count every physical line, so blank, bad and continuation
     lines count. A later record of such a key starts a new session (its first step's ``delta_by`` delta measured
     from the key's last record read before it; with ``gap``, its session numbers start again at 0). Memory then
     holds only the sessions fed within the last ``idle_lines`` lines. :meth:`finish` closes the rest in order of
@@ -713,10 +714,13 @@ class _SessionBuilder:
         fed: list[_OpenSession] = []   # the sessions that got records of this chunk
         for i, code in enumerate(codes.tolist()):
             line = lines[i]
+            own = exact[code] if code >= 0 else None
             while last_line:
                 ekey = next(iter(last_line))
-                if line - last_line[ekey] < idle:
-                    break
+                gap = line - last_line[ekey]
+                # the key's own record idle lines later has idle - 1 lines without one in between: not idle yet
+                if gap < idle or (gap == idle and code >= 0 and ekey == own):
+                    break   # the least recent first: none after it is idle
                 del last_line[ekey]
                 session = sessions.pop(ekey)
                 closed.append(session)

@@ -75,3 +75,16 @@ def test_the_sessions_do_not_depend_on_how_the_records_are_chunked(size):
 def test_idle_lines_must_be_a_whole_number_from_0(idle):
     with pytest.raises(SpecError, match="idle_lines must be a whole number >= 0"):
         Sessions("k").builder(["f"], idle_lines=idle)
+
+
+def test_keys_logging_in_turn_every_n_lines_keep_their_sessions():
+    """The JVM's ``aKeysOwnRecordExactlyIdleLinesLaterJoinsItsSession``: a key's own record N lines after its last
+    one has N - 1 lines without a record in between, so it joins the session (three keys in turn with N = 3 were
+    one session per record); N + 1 lines later it starts a new one."""
+    keys = ["a", "b", "c"] * 4
+    builder, batches = _run(Sessions("k"), 3, _steps(keys, list(range(1, 13))))
+    assert [_shape(b) for b in batches] == [[("a", None, [1, 4, 7, 10]), ("b", None, [2, 5, 8, 11]),
+                                             ("c", None, [3, 6, 9, 12])]]
+    assert builder.closed_early == 0
+    builder, batches = _run(Sessions("k"), 3, _steps(["a", "a", "a"], [1, 4, 8]))
+    assert [_shape(b) for b in batches] == [[("a", None, [1, 4])], [("a", None, [8])]]
