@@ -463,13 +463,20 @@ class ScoreCounts:
     flagged: int = 0
     unjudged: int = 0
     rows: int = 0   # whole rows handed to the output
+    writing: bool = False   # a row's write under way (a signal raised inside it may or may not have let it out)
 
 
 def _rows_held(error: BaseException) -> str:
     """What an interrupted ``score``'s output holds: its whole rows, counted when scoring had begun (as the
     launcher says "holds N whole row(s)")."""
     counts = getattr(error, "counts", None)
-    return f"{counts.rows} whole row(s)" if counts is not None else "the whole rows written so far"
+    if counts is None:
+        return "the whole rows written so far"
+    if counts.writing:   # buffered I/O: the row may be out (the handler ran after a flush) or held back (a blocked
+        # write): neither count is sure, so both are said
+        return (f"{counts.rows} whole row(s), or {counts.rows + 1}: the signal came while row {counts.rows + 1} "
+                "was being written, and whether it got out is not known")
+    return f"{counts.rows} whole row(s)"
 
 
 def _score_summary(args, detector, counts: ScoreCounts) -> None:
@@ -583,15 +590,14 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
             raise CommandInputError(f"cannot write --output {name}: {error.strerror or error}") from error
 
     def write_row(text: str) -> None:
-        """Hand one row to the output and count it. Counted first: Ctrl-C / SIGTERM can raise inside ``write``
-        after the row reached the stream (buffered I/O runs signal handlers after each flush), and such a row is
-        in the output (flushed at exit), so "holds N whole row(s)" counts it; a failed write is not counted."""
+        """Hand one row to the output and count it once ``write`` returned. Ctrl-C / SIGTERM can raise inside
+        ``write`` after the row reached the stream (buffered I/O runs signal handlers after each flush) or while
+        it is held back (a write blocked on a slow reader): ``writing`` stays set, and the interrupted message
+        gives both counts rather than a wrong one."""
+        counts.writing = True
+        out.write(text)
+        counts.writing = False
         counts.rows += 1
-        try:
-            out.write(text)
-        except OSError:
-            counts.rows -= 1
-            raise
 
     def write(part) -> None:
         nonlocal out
