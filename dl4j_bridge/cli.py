@@ -520,8 +520,14 @@ def _same_file(input_path: str, output_path: Optional[str]) -> bool:
     return stat.S_ISREG(written.st_mode) and (read.st_dev, read.st_ino) == (written.st_dev, written.st_ino)
 
 
+#: Sequences scored between two returns of freed native memory to the system (``memory.return_freed_memory``):
+#: 16 parts of 4096, every few seconds of a stream, a few milliseconds each.
+TRIM_EVERY = 65_536
+
+
 def _score_stream(detector, source, output: str, *, flagged_only: bool,
-                  block: Optional[int] = None, live: bool = False, session_idle_lines: int = 0) -> "ScoreCounts":
+                  block: Optional[int] = None, live: bool = False, session_idle_lines: int = 0,
+                  trim_every: Optional[int] = None) -> "ScoreCounts":
     """Score ``source`` as it is read and write each part's rows before reading on.
 
     Memory stays bounded by a block of the reader (megabytes) instead of growing with the input: the batches of
@@ -554,6 +560,10 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
     session_idle_lines : int
         Sessions: close a session after this many lines without a record for its key, and score it with the
         next part (``score --session-idle-lines``, as the JVM launcher's); 0 (default): at the end of the input.
+    trim_every : int, optional
+        Sequences scored between two calls of :func:`~dl4j_bridge.memory.return_freed_memory` (default
+        :data:`TRIM_EVERY`): without them glibc keeps more of the memory each part freed (30-55 MiB more resident
+        on 5 million streamed syslog lines).
 
     Returns
     -------
@@ -563,10 +573,13 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
     from .detectors import take
     from .etl import SequenceBatch
     from .etl.errors import QuarantineError, SourceError
+    from .memory import return_freed_memory
     from .network import PREDICT_CHUNK
 
     block = PREDICT_CHUNK if block is None else int(block)
     counts = ScoreCounts()
+    trim_every = TRIM_EVERY if trim_every is None else int(trim_every)
+    trimmed_at = 0   # counts.scored at the last return of freed memory
     out = None
     name = "standard output" if output == "-" else output
 
@@ -600,7 +613,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         counts.rows += 1
 
     def write(part) -> None:
-        nonlocal out
+        nonlocal out, trimmed_at
         if out is None:
             if output == "-" and sys.stdout is None:   # started with standard output closed (>&-)
                 raise OutputError("cannot write to standard output: Bad file descriptor (standard output is "
@@ -619,6 +632,9 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
             guarded(write_row, json.dumps(row, default=str, ensure_ascii=not utf8) + "\n")
         if out is sys.stdout:
             guarded(out.flush)       # a pipe gets each part's rows as they are scored
+        if counts.scored - trimmed_at >= trim_every:   # the part's freed memory back to the system, not kept
+            trimmed_at = counts.scored
+            return_freed_memory()
 
     pending = None   # sequences read but not scored yet: fewer than a block
 

@@ -163,6 +163,15 @@ class TemplateMiner:
         A wildcard position whose values are plain words taking at most this many distinct values is kept as
         constant words and splits the template (``VM Paused`` / ``VM Resumed``); 0 or 1 never splits. Raise it
         when state words that matter (``FAILED``, ``Stopped``) are merged into one template with normal ones.
+    digits_to_zero : bool
+        Zero the digits of a message before looking it up in the memo of messages already matched.
+    memo_size, memo_chars : int
+        Bounds of the memos :meth:`transform` keeps (message -> id, masked message -> id): at most ``memo_size``
+        entries each and ``memo_chars`` characters of messages in both together; past them messages are matched
+        without being kept. The memos are a cache (the ids do not depend on them) and bound the memory a stream
+        of endless distinct messages holds: ``score --input -`` on generated syslog had kept 150,000 messages
+        (about 25 MiB) by 4.5 million lines and went on, and a memo bounded only by a count of 1,000,000 entries
+        could hold gigabytes of long (multi-line) messages.
 
     Attributes
     ----------
@@ -173,7 +182,8 @@ class TemplateMiner:
     def __init__(self, masking: Sequence[MaskingRule] = DEFAULT_MASKING, *,
                  similarity_threshold: float = 0.5, depth: int = 4, max_children: int = 100,
                  split_after: str = _DEFAULT_SPLIT_AFTER, max_constant_values: int = 3,
-                 digits_to_zero: bool = True, memo_size: int = 1_000_000, _check: bool = True):
+                 digits_to_zero: bool = True, memo_size: int = 250_000, memo_chars: int = 32_000_000,
+                 _check: bool = True):
         if _check:   # a saved miner (from_dict) is loaded as it was saved, checked or not
             self._check_settings(similarity_threshold, depth, max_children, max_constant_values)
         self.masking = tuple(masking)
@@ -184,6 +194,7 @@ class TemplateMiner:
         self.max_constant_values = int(max_constant_values)
         self.digits_to_zero = bool(digits_to_zero)
         self.memo_size = int(memo_size)
+        self.memo_chars = int(memo_chars)
         self._compiled = [(re.compile(rule.pattern), rule.replacement) for rule in self.masking]
         self._split_regex = (re.compile("(?<=[" + re.escape(split_after) + "])(?=[^ \t])")
                              if split_after else None)
@@ -215,6 +226,7 @@ class TemplateMiner:
         self._by_length: dict[int, list[int]] = {}
         self._memo: dict[str, int] = {}         # digit-zeroed message -> id
         self._masked_memo: dict[str, int] = {}  # masked message -> id
+        self._memo_chars_used = 0               # characters of the keys of both memos (bounded by memo_chars)
         self.fitted = False
 
     @property
@@ -370,6 +382,7 @@ class TemplateMiner:
         # freshly fitted miner and a reloaded one give identical ids.
         self._memo = {}
         self._masked_memo = {}
+        self._memo_chars_used = 0
         self.fitted = True
         logger.info("template miner: %d distinct masked messages, %d clusters, %d templates",
                     len(self._cluster_of), len(self._clusters), len(self.templates))
@@ -547,10 +560,13 @@ class TemplateMiner:
                 template_id = by_masked.get(text)
                 if template_id is None:
                     template_id = self.match_tokens(self.tokens(text))
-                    if len(by_masked) < self.memo_size:
+                    if len(by_masked) < self.memo_size and self._memo_chars_used + len(text) <= self.memo_chars:
                         by_masked[text] = template_id
-                if len(memo) < self.memo_size:
-                    memo[uniques[position]] = template_id
+                        self._memo_chars_used += len(text)
+                message = uniques[position]
+                if len(memo) < self.memo_size and self._memo_chars_used + len(message) <= self.memo_chars:
+                    memo[message] = template_id
+                    self._memo_chars_used += len(message)
                 lookup[position] = template_id
         for position, text in enumerate(uniques):
             template_id = memo.get(text)
@@ -607,6 +623,7 @@ class TemplateMiner:
             miner._by_length.setdefault(len(tokens), []).append(position)
         miner._memo = {}
         miner._masked_memo = {}
+        miner._memo_chars_used = 0
         miner.fitted = True
         return miner
 

@@ -124,3 +124,49 @@ def test_a_message_holding_the_record_separator_is_mined_as_any_other():
     miner.fit(["PacketResponder 1 terminating\x1e end", "PacketResponder 2 terminating\x1e end", "other 5"])
     ids = miner.transform(["PacketResponder 3 terminating\x1e end", "other 6"])
     assert ids[0] == miner.transform(["PacketResponder 1 terminating\x1e end"])[0] != OOV_ID
+
+
+def _distinct_words(start: int, n: int, width: int) -> list[str]:
+    """``n`` distinct letter-only words (digits would be zeroed away), ``width`` characters each."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = []
+    for i in range(start, start + n):
+        word = ""
+        while True:
+            i, r = divmod(i, 26)
+            word += letters[r]
+            if not i:
+                break
+        words.append((word + "q") * (width // (len(word) + 1)))
+    return words
+
+
+def test_the_transform_memos_are_bounded_in_characters_not_only_in_entries():
+    """``score --input -`` kept every distinct message in the memos, bounded only by 1,000,000 entries each: on an
+    endless stream of distinct long messages (stack traces) the memory grew with the input to gigabytes. They now
+    stop at ``memo_chars`` characters (and fewer entries), and the ids do not change."""
+    import tracemalloc
+
+    train = [f"session opened for user {w}" for w in _distinct_words(0, 50, 8)] + ["disk full on volume"] * 20
+    bounded = TemplateMiner(memo_chars=200_000).fit(train)
+    unbounded = TemplateMiner(memo_chars=10**12).fit(train)
+    assert TemplateMiner().memo_chars <= 32_000_000 and TemplateMiner().memo_size <= 250_000
+
+    def batch(start):   # 400 distinct messages of ~1,000 characters: 400,000 characters, twice the bound
+        return [f"session opened for user {w}" for w in _distinct_words(start, 400, 1000)]
+
+    first = batch(10_000)
+    assert list(bounded.transform(first)) == list(unbounded.transform(first))
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        second = batch(20_000)
+        ids = bounded.transform(second)
+        del second
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert list(ids) == list(unbounded.transform(batch(20_000)))
+    held = sum(map(len, bounded._memo)) + sum(map(len, bounded._masked_memo))
+    assert held <= 200_000
+    assert grown < 100_000, grown   # a full memo keeps no more of the next 400,000 characters
