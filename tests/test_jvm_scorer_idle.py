@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -64,6 +65,16 @@ def _json_pipeline(**sessions):
                      Label("label")], Sessions("ip", max_length=8, **sessions))
 
 
+def _idle_rows_both_sides(tmp_path, pipeline, train_lines, lines, name="live.jsonl", *extra):
+    """Train ``pipeline`` and a tiny detector on ``train_lines``, then score ``lines`` (a file, and stdin) with
+    ``--session-idle-lines IDLE`` (or ``extra``) on both sides: ``(model, path, text, rows)``, the rows the same bytes."""
+    model = _save(pipeline, train_lines, tmp_path / (Path(name).stem + ".zip"))
+    path = tmp_path / name
+    text = "\n".join(lines) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return model, path, text, _same_bytes_both_sides(model, path, text, *(extra or ("--session-idle-lines", IDLE)))
+
+
 def _save(pipeline, lines, path):
     pipeline.fit(lines)
     detector = _tiny_next_event(pipeline)
@@ -97,13 +108,7 @@ def _idle_lines():
 def test_idle_sessions_close_with_the_launchers_rows_for_interleaved_keys_and_blank_or_bad_lines(jvm, tmp_path):
     lines = _idle_lines()
     clean = [line for line in lines if line.startswith('{"ts"')]
-    pipeline = _json_pipeline()
-    model = _save(pipeline, clean, tmp_path / "idle.zip")
-    path = tmp_path / "live.jsonl"
-    text = "\n".join(lines) + "\n"
-    path.write_text(text, encoding="utf-8")
-
-    rows = _same_bytes_both_sides(model, path, text, "--session-idle-lines", IDLE)
+    model, path, text, rows = _idle_rows_both_sides(tmp_path, _json_pipeline(), clean, lines, "idle.jsonl")
     sessions = [(r["key"], r["line_numbers"]) for r in rows]
     assert sessions == [
         ("10.0.0.1", [1, 4, 7]),          # closed on line 11, IDLE lines after line 7 (lines 8-11: b and c)
@@ -140,11 +145,7 @@ def test_a_new_session_measures_its_first_delta_from_the_keys_record_before_the_
     assert abs(firsts[19] - (seconds[19] - seconds[14])) < 1e-2, firsts
     assert abs(firsts[20] - (seconds[20] - seconds[12])) < 1e-2, firsts
     # the same features reach the launcher: its rows are Python's bytes (the delta changes the scores)
-    model = _save(_json_pipeline(), clean, tmp_path / "delta.zip")
-    path = tmp_path / "live.jsonl"
-    text = "\n".join(lines) + "\n"
-    path.write_text(text, encoding="utf-8")
-    _same_bytes_both_sides(model, path, text, "--session-idle-lines", IDLE)
+    _idle_rows_both_sides(tmp_path, _json_pipeline(), clean, lines, "delta.jsonl")
 
 
 GAP = 300
@@ -174,13 +175,7 @@ def _gap_lines():
 
 def test_a_gap_model_splits_idle_closed_sessions_at_gaps_and_numbers_them_from_0_again(jvm, tmp_path):
     lines = _gap_lines()
-    pipeline = _json_pipeline(gap=GAP)
-    model = _save(pipeline, lines, tmp_path / "gap.zip")
-    path = tmp_path / "live.jsonl"
-    text = "\n".join(lines) + "\n"
-    path.write_text(text, encoding="utf-8")
-
-    rows = _same_bytes_both_sides(model, path, text, "--session-idle-lines", IDLE)
+    rows = _idle_rows_both_sides(tmp_path, _json_pipeline(gap=GAP), lines, lines, "gap.jsonl")[3]
     first = [(r.get("session"), r["line_numbers"]) for r in rows if r["key"] == "10.0.0.1"]
     assert first == [(0, [1, 4, 7]), (1, [10, 13]), (0, [22, 25]), (1, [28, 31])], first
     second = [r.get("session") for r in rows if r["key"] == "10.0.0.2"]
@@ -206,12 +201,7 @@ def test_continuation_lines_count_as_lines_without_a_record_on_both_sides(jvm, t
              record(11, "10.0.0.1", "accepted login 2")]
     pipeline = Pipeline(TextReader("<Time> <Ip> <Content>", mode="lenient"),
                         [Template("Content"), Timestamp("Time", delta_by="Ip")], Sessions("Ip", max_length=8))
-    model = _save(pipeline, lines, tmp_path / "text.zip")
-    path = tmp_path / "live.log"
-    text = "\n".join(lines) + "\n"
-    path.write_text(text, encoding="utf-8")
-
-    rows = _same_bytes_both_sides(model, path, text, "--session-idle-lines", IDLE)
+    rows = _idle_rows_both_sides(tmp_path, pipeline, lines, lines, "text.log")[3]
     assert [(r["key"], r["line_numbers"]) for r in rows] == [   # closed on line 8, the least recently fed first
         ("10.0.0.2", [2]), ("10.0.0.1", [1, 3]), ("10.0.0.2", [8, 10]), ("10.0.0.1", [9, 11])], rows
 
@@ -281,12 +271,7 @@ def test_keys_logging_in_turn_every_idle_lines_keep_one_session_each_on_both_sid
     lines = [_record(10 * i, ips[i % 4], i) for i in range(12)]                      # lines 1-12, in turn
     lines += [_record(200, ips[1], 12), _record(210, ips[2], 13), _record(220, ips[3], 14),
               _record(230, ips[1], 15), _record(240, ips[0], 16)]                  # line 17: 10.0.0.1, 8 after 9
-    pipeline = _json_pipeline()
-    model = _save(pipeline, lines, tmp_path / "turns.zip")
-    path = tmp_path / "turns.jsonl"
-    text = "\n".join(lines) + "\n"
-    path.write_text(text, encoding="utf-8")
-    rows = _same_bytes_both_sides(model, path, text, "--session-idle-lines", IDLE)
+    rows = _idle_rows_both_sides(tmp_path, _json_pipeline(), lines, lines, "turns.jsonl")[3]
     assert [(r["key"], r["line_numbers"]) for r in rows] == [
         ("10.0.0.1", [1, 5, 9]),            # closed on line 13, IDLE lines after line 9
         ("10.0.0.2", [2, 6, 10, 13, 16]),

@@ -12,15 +12,14 @@ import io
 import os
 import subprocess
 import sys
-from types import SimpleNamespace
 
-import numpy as np
 import pytest
 
 from bridge_testing import DIST, assert_ok, missing_resource, run_python
 from dl4j_bridge import atomicfile, cli, cpubuild
 from dl4j_bridge.etl import SYSLOG_FORMAT, LogGenerator, Pipeline, Template, TextReader, Windows
 from dl4j_bridge.etl import readers
+from test_cli_score_pipes import _Detector   # scores of 0 and 1, no JVM: these tests are about the bytes written
 
 LINUX_JARS = ["lib/nd4j-native-1.0.0-M2.1.jar", "lib/nd4j-native-1.0.0-M2.1-linux-x86_64.jar",
               "lib/nd4j-native-1.0.0-M2.1-linux-x86_64-avx2.jar", "lib/openblas-0.3.19-1.5.7-linux-x86_64.jar"]
@@ -77,17 +76,6 @@ def crlf_text_files(monkeypatch):
     monkeypatch.setattr(readers, "open", _pyio.open, raising=False)
 
 
-class _Detector:
-    """Scores of 0 and 1, no JVM: these tests are about the bytes written."""
-    threshold_ = 0.5
-    kind = "next_event"
-
-    def __init__(self, pipeline):
-        self.pipeline_ = pipeline
-
-    def score_batch(self, part):
-        return SimpleNamespace(scores=np.where(np.arange(len(part)) % 3 == 0, 1.0, 0.0),
-                               scored_steps=np.ones(len(part)))
 
     def explain(self, part, *, flagged_only, scores):
         for index, score in enumerate(scores.scores):
