@@ -511,14 +511,14 @@ def missing_bom_message(head: bytes, encoding: str) -> Optional[str]:
     text = (f"line 1: the file has no byte-order mark, which encoding {name!r} needs to tell the byte order; ")
     if order is None:
         return text + (f"its first bytes do not look like {name.upper()} without one either: it is probably in "
-                       "another encoding (UTF-8?). Score it with a model trained on its real encoding (run.toml "
+                       "another encoding (UTF-8?). Read it, to train and to score, with its real encoding (run.toml "
                        "[reader] encoding = \"utf-8\", ...): a saved model reads the encoding it was trained with")
     fixed = f"{name}-{iconv}"
     return text + (f"it looks like {name.upper()} {order} without one: convert it (iconv -f {name.upper()}"
                    f"{iconv.upper()} -t UTF-8 "
-                   f"FILE > FILE.utf8) and score it with a model trained on UTF-8, or train a model that reads it as "
-                   f"it is (encoding={fixed!r}; run.toml [reader] encoding = \"{fixed}\"): a saved model reads the "
-                   "encoding it was trained with")
+                   f"FILE > FILE.utf8) and read it as UTF-8, or read it as it is (encoding={fixed!r}; run.toml [reader] "
+                   f"encoding = \"{fixed}\"), to train and to score alike: a saved model reads the encoding it was "
+                   "trained with")
 
 
 def _refuse_missing_bom(stream: object, name: str, encoding: str) -> None:

@@ -268,8 +268,8 @@ def test_a_flagged_window_lists_its_raw_lines_as_runs_not_one_span():
 
 @pytest.mark.parametrize("encoding, codec, says", [
     ("utf-16", "utf-16-le", "it looks like UTF-16 little-endian without one: convert it (iconv -f UTF-16LE -t UTF-8 "
-                            "FILE > FILE.utf8) and score it with a model trained on UTF-8, or train a model that reads "
-                            "it as it is (encoding='utf-16-le'; run.toml [reader] encoding = \"utf-16-le\")"),
+                            "FILE > FILE.utf8) and read it as UTF-8, or read it as it is (encoding='utf-16-le'; run.toml "
+                            "[reader] encoding = \"utf-16-le\"), to train and to score alike"),
     ("utf-16", "utf-16-be", "it looks like UTF-16 big-endian without one"),
     ("utf16", "utf-8", "its first bytes do not look like UTF-16 without one either"),
     ("utf-32", "utf-32-le", "it looks like UTF-32 little-endian without one: convert it (iconv -f UTF-32LE "),

@@ -84,14 +84,14 @@ public class EncodingException extends EtlException {
                 + "byte order; ";
         if (order == null) {
             return text + "its first bytes do not look like " + name + " without one either: it is probably in "
-                    + "another encoding (UTF-8?). Score it with a model trained on its real encoding (run.toml "
+                    + "another encoding (UTF-8?). Read it, to train and to score, with its real encoding (run.toml "
                     + "[reader] encoding = \"utf-8\", ...): a saved model reads the encoding it was trained with";
         }
         String suffix = order.startsWith("little") ? "le" : "be";
         String fixed = encoding + "-" + suffix;
         return text + "it looks like " + name + " " + order + " without one: convert it (iconv -f " + name
-                + suffix.toUpperCase(java.util.Locale.ROOT) + " -t UTF-8 FILE > FILE.utf8) and score it with a model "
-                + "trained on UTF-8, or train a model that reads it as it is (encoding='" + fixed + "'; run.toml "
-                + "[reader] encoding = \"" + fixed + "\"): a saved model reads the encoding it was trained with";
+                + suffix.toUpperCase(java.util.Locale.ROOT) + " -t UTF-8 FILE > FILE.utf8) and read it as UTF-8, or read it "
+                + "as it is (encoding='" + fixed + "'; run.toml [reader] encoding = \"" + fixed + "\"), to train "
+                + "and to score alike: a saved model reads the encoding it was trained with";
     }
 }

@@ -33,9 +33,9 @@ public class EncodingExceptionTest {
     public void aFileWithoutTheMarkIsRefusedNamingWhatItLooksLike() throws IOException {
         assertEquals("app.log: line 1: the file has no byte-order mark, which encoding 'utf-16' needs to tell the byte "
                 + "order; it looks like UTF-16 little-endian without one: convert it (iconv -f UTF-16LE -t UTF-8 FILE "
-                + "> FILE.utf8) and score it with a model trained on UTF-8, or train a model that reads it as it is "
-                + "(encoding='utf-16-le'; run.toml [reader] encoding = \"utf-16-le\"): a saved model reads the "
-                + "encoding it was trained with", refused("utf-16", "UTF-16LE"));
+                + "> FILE.utf8) and read it as UTF-8, or read it as it is (encoding='utf-16-le'; run.toml [reader] "
+                + "encoding = \"utf-16-le\"), to train and to score alike: a saved model reads the encoding it "
+                + "was trained with", refused("utf-16", "UTF-16LE"));
         assertTrue(refused("utf-16", "UTF-16BE").contains("it looks like UTF-16 big-endian without one"));
         assertTrue(refused("utf-16", "UTF-8").contains("its first bytes do not look like UTF-16 without one either"));
         assertTrue(refused("utf-32", "UTF-32LE").contains("(iconv -f UTF-32LE -t UTF-8 "));
