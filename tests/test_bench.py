@@ -121,3 +121,11 @@ def test_parsing_bench_without_its_data_says_how_to_point_at_it(tmp_path, monkey
     err = capsys.readouterr().err
     assert f"data directory not found: {tmp_path / 'nowhere'}" in err
     assert "pass --data DIR (the loghub_2k folder) or set DL4J_BRIDGE_DATA" in err, err
+
+
+def test_text_parsing_bench_reads_the_same_frame_both_ways():
+    import format_regex
+
+    r = format_regex.run(3000, 1)   # asserts that both paths read the same frame
+    assert r["lines"] == 3000 and r["capture_seconds"] > 0 and r["baseline_seconds"] > 0
+    assert r["ratio"] == r["capture_seconds"] / r["baseline_seconds"]

@@ -66,6 +66,7 @@ __all__ = [
     "JsonLinesReader",
     "CsvReader",
     "format_to_regex",
+    "format_capture",
     "format_guard",
     "optional_segment",
     "to_numbers",
@@ -348,6 +349,64 @@ def format_guard(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     except re.error:  # no atomic groups before Python 3.11: a lookahead is never re-entered either
         return ("^" + separators[0] + "".join(f"(?=(.*?{sep}))\\{group}" for group, sep in enumerate(steps, 1))
                 + tail)
+
+
+def _runs_end_alike(text: str, field_follows: bool) -> bool:
+    """Whether every run of spaces in ``text`` (a plain fragment between fields) that the guard makes lazy
+    (``[ \\t]+?``, line rules 2: a run not right before a field) ends where the regex's greedy ``[ \\t]+`` ends: it
+    is followed by the end of the line or by a literal that cannot match a blank (not ``\\t``, ``\\s``, a tab)."""
+    for run in re.finditer(" +", text):
+        if field_follows and run.end() == len(text):
+            continue   # a whole run before a field: the same regex on both
+        after = text[run.end():run.end() + 2]
+        if not after:
+            continue   # the end of the line: both take every trailing blank
+        if after[0] == "\t" or (after[0] == "\\" and (after[1:].isalnum() or after[1:] in ("", " ", "\t"))):
+            return False   # a tab, or an escape that may match a blank (\t, \s, \x20, an escaped blank, ...)
+    return True
+
+
+def format_capture(log_format: str, line_rules: int = LINE_RULES) -> str | None:
+    """The format's regex (:func:`format_to_regex`) with each field and the text after it in an atomic group: the
+    same lines, the same fields, in linear time -- one scan where the guard and the regex took two.
+
+    It exists when the text between fields is plain and every separator of :func:`format_guard` matches where the
+    regex's own does (under line rules 2 the guard's lazy ``[ \\t]+?`` ends where the regex's greedy ``[ \\t]+``
+    ends unless literal text after it can match a blank, e.g. ``\\t``; loghub's formats qualify). Then it accepts
+    exactly the guard's lines, which are exactly the regex's lines; and on a line it accepts, the regex's own first
+    match takes at every field the first end after which its separator matches -- the one choice an atomic group
+    keeps -- so the fields are the regex's (and the JVM's, which runs the regex).
+
+    Returns
+    -------
+    str or None
+        The regex (Python syntax, anchored, one named group per field), or None: no atomic groups (Python < 3.11),
+        an optional segment, text that is not plain, or a separator of the guard that differs from the regex's.
+    """
+    if optional_segment(log_format) is not None:
+        return None
+    names = re.findall(r"<([^<>]+)>", log_format)
+    texts = re.split(r"<[^<>]+>", log_format)
+    if not names or not all(_is_plain(text) for text in texts):
+        return None
+    last = len(texts) - 1
+    regex_separators = [_blank_runs(text, index < last, line_rules, line_start=index == 0)
+                        for index, text in enumerate(texts)]
+    guard_separators = [_blank_runs(text, index < last, line_rules, earliest_end=True, line_start=index == 0)
+                        for index, text in enumerate(texts)]
+    if regex_separators != guard_separators and not (
+            line_rules >= 2 and all(_runs_end_alike(text, index < last) for index, text in enumerate(texts))):
+        return None
+    fields = "".join(f"(?>(?P<{name}>.*?){sep})" for name, sep in zip(names[:-1], regex_separators[1:-1]))
+    end = f"(?P<{names[-1]}>.*)$" if not texts[-1] else f"(?P<{names[-1]}>.*?){regex_separators[-1]}$"
+    capture = "^" + regex_separators[0] + fields + end
+    try:
+        compiled = re.compile(capture)
+    except re.error:  # no atomic groups before Python 3.11
+        return None
+    if list(compiled.groupindex) != format_to_regex(log_format, line_rules)[0]:
+        return None
+    return capture
 
 
 # --------------------------------------------------------------------------
@@ -1022,6 +1081,11 @@ class TextReader(Reader):
         # a format with an optional segment (loghub's Linux one): its regex backtracks through every '[' of a
         # long line (quadratic even on lines it matches), so such lines are matched with two plain formats'
         # regexes instead, each behind its linear guard, giving the same fields (see _segment_match)
+        # the format's own regex (not a saved regex that differs): one atomic scan gives its lines and fields
+        capture = format_capture(log_format, line_rules) if log_format is not None and \
+            pattern == format_to_regex(log_format, line_rules)[1] else None
+        self._line_capture = re.compile(capture) if capture else None
+        self._block_capture = re.compile(capture, re.MULTILINE) if capture else None
         self._segment = None
         segment = optional_segment(log_format) if log_format is not None else None
         if segment is not None and pattern == format_to_regex(log_format, line_rules)[1]:
@@ -1162,9 +1226,12 @@ class TextReader(Reader):
                 and any(map(self._continuation_regex.match, block)):
             return None   # a continuation line, which the format may match too: line by line
         text = "\n".join(block)
-        if self._block_guard is not None and len(self._block_guard.findall(text)) != len(block):
+        if self._block_capture is not None:   # guard and regex in one linear scan (see format_capture)
+            found = self._block_capture.findall(text)
+        elif self._block_guard is not None and len(self._block_guard.findall(text)) != len(block):
             return None  # some line cannot match: line by line, without running the regex on it
-        found = self._block_regex.findall(text)
+        else:
+            found = self._block_regex.findall(text)
         if len(found) != len(block):
             return None
         # findall gives '' for a group that took no part in the match (an optional part of the format) as for
@@ -1216,6 +1283,8 @@ class TextReader(Reader):
         previous = pending
         match = self._line_regex.match
         guard = self._line_guard.match if self._line_guard is not None else None
+        if self._line_capture is not None:   # the same lines and fields, in linear time: no guard needed
+            match, guard = self._line_capture.match, None
         continuation = self._continuation_regex
         continuation_first = self.line_rules >= 2 and continuation is not None
         for offset, line in enumerate(block):

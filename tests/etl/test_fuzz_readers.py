@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from dl4j_bridge.etl import (
     SYSLOG_FORMAT, AbsentFieldError, BadRecordError, Categorical, CsvReader, EncodingError, EtlError, IpAddress, JsonLinesReader, Label,
     Numeric, Pipeline, Port, Sessions, Template, TextReader, Timestamp, Windows)
-from dl4j_bridge.etl.readers import format_guard, format_to_regex
+from dl4j_bridge.etl.readers import format_capture, format_guard, format_to_regex
 
 # files on disk per example: hypothesis' function-scoped-fixture check does not apply (fresh names)
 FILES = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -293,6 +293,37 @@ def test_the_format_guard_accepts_exactly_the_lines_the_format_matches(name, lin
     guard = re.compile(format_guard(FORMATS[name], line_rules))
     pattern = re.compile(format_to_regex(FORMATS[name], line_rules)[1])
     assert bool(guard.match(line)) == bool(pattern.match(line))
+
+
+#: Formats whose guard and regex differ (a run of blanks before literal text that may match a blank): no capture
+#: regex; "pipe" and loghub's bracketed formats have one (escaped punctuation after a run).
+CAPTURE_FORMATS = dict(FORMATS, **{"escaped blank": r"<A> \ <B>", "class escape": r"<A> \s<B>",
+                                    "literal tab": "<A> \t<B>", "tabs": r"<A> \t<B>\t<C>",
+                                    "pipe": r"<A> \| <B> \|", "hex": r"<A> \x20<B>"})
+
+
+def test_the_capture_regex_exists_where_it_is_known_to_be_safe():
+    made = {name for name, log_format in CAPTURE_FORMATS.items() if format_capture(log_format, 2) is not None}
+    assert made == {"hdfs", "hadoop", "zookeeper", "healthapp", "apache", "syslog", "literal end", "adjacent",
+                    "leading", "tab before a run", "trailing blanks", "pipe"}
+    assert format_capture(FORMATS["hdfs"], 1) is None   # line rules 1: a run before a field is split differently
+
+
+@given(name=st.sampled_from(sorted(CAPTURE_FORMATS)), line_rules=st.sampled_from([1, 2]),
+       line=st.text(alphabet=st.sampled_from(list("a  \t:[]-|@,ebx\\")), max_size=16))
+@example(name="hdfs", line_rules=2, line="a b c d e: f")
+@example(name="literal end", line_rules=2, line="a b - c end \t")
+@example(name="tabs", line_rules=2, line="a \t\tc")   # the regex gives the run back to the second tab
+def test_the_capture_regex_finds_the_lines_and_fields_the_format_regex_finds(name, line_rules, line):
+    """format_capture's atomic groups keep only the regex's first choice at each field: same lines, same fields."""
+    capture = format_capture(CAPTURE_FORMATS[name], line_rules)
+    if capture is None:
+        return
+    found = re.compile(capture).match(line)
+    want = re.compile(format_to_regex(CAPTURE_FORMATS[name], line_rules)[1]).match(line)
+    assert (found is None) == (want is None)
+    if found is not None:
+        assert found.groupdict() == want.groupdict()
 
 
 @given(log_format=st.sampled_from(SEGMENT_FORMATS), line_rules=st.sampled_from([1, 2]),

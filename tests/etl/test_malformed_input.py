@@ -16,11 +16,14 @@ HDFS_FORMAT = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
 GOOD = "081109 203615 148 INFO dfs.DataNode: Receiving block blk_1"
 
 
+@pytest.mark.parametrize("line_rules", [1, 2])   # 1: the guard, then the regex; 2: the atomic capture regex
 @pytest.mark.parametrize("chunk_lines", [1, 100_000])  # line by line, and the block fast path
-def test_a_long_line_the_format_does_not_match_is_rejected_at_once(chunk_lines):
+def test_a_long_line_the_format_does_not_match_is_rejected_at_once(chunk_lines, line_rules):
     """The format's regex backtracked exponentially: 800 characters took 35 s, 10,000 would never end."""
     hostile = "a " * 5000  # many spaces, no ':' -- every split into fields is tried
-    reader = TextReader(HDFS_FORMAT, mode="lenient", continuation=None, chunk_lines=chunk_lines)
+    reader = TextReader(HDFS_FORMAT, mode="lenient", continuation=None, chunk_lines=chunk_lines,
+                        line_rules=line_rules)
+    assert (reader._line_capture is not None) == (line_rules == 2)
     start = time.perf_counter()
     frame = reader.read([GOOD, hostile, GOOD, "x " * 1_000_000])
     assert time.perf_counter() - start < 10

@@ -1,0 +1,83 @@
+#!/usr/bin/env python
+"""Text-log parsing speed: the format's atomic capture regex against the guard-then-regex path it replaced.
+
+    python python/bench/format_regex.py [--lines 200000] [--repeats 3]
+
+1. Generates N seeded syslog lines (``LogGenerator.iter_syslog``, the ETL bench's data) into a temporary file.
+2. Reads it with ``TextReader(SYSLOG_FORMAT)`` twice per repeat, alternating, in the same process:
+   - baseline: the path of 2026-12-03 to 12-04 -- per block, the linear-time guard (``format_guard``) over the
+     joined lines, then the format's regex (``format_to_regex``), two C-level scans;
+   - capture: ``format_capture``, the regex with each field and its separator in an atomic group: one scan that
+     rejects a non-matching line in linear time and gives the same fields.
+   Times are the process's CPU time (``time.process_time``), the median of ``repeats`` runs each.
+3. Checks that both read the same frame and prints lines/s of each and the ratio capture / baseline (< 1: faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT))
+
+import pandas as pd  # noqa: E402
+
+from dl4j_bridge.etl import SYSLOG_FORMAT, LogGenerator, TextReader  # noqa: E402
+
+
+def read(path: Path, capture: bool) -> tuple[pd.DataFrame, float]:
+    """The frame ``TextReader(SYSLOG_FORMAT)`` reads, and the CPU seconds it took (``capture=False``: the guard and
+    the regex, as before ``format_capture``)."""
+    reader = TextReader(SYSLOG_FORMAT)
+    if reader._block_capture is None:
+        raise RuntimeError("SYSLOG_FORMAT has no capture regex: nothing to compare")
+    if not capture:
+        reader._line_capture = reader._block_capture = None
+    start = time.process_time()
+    frame = reader.read(str(path))
+    return frame, time.process_time() - start
+
+
+def run(lines: int, repeats: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "syslog.log"
+        with open(path, "w", encoding="utf-8") as handle:
+            for line in LogGenerator(seed=7).iter_syslog(lines):
+                handle.write(line + "\n")
+        times: dict[bool, list[float]] = {False: [], True: []}
+        frames = {}
+        for _ in range(repeats):
+            for capture in (False, True):
+                frames[capture], seconds = read(path, capture)
+                times[capture].append(seconds)
+        pd.testing.assert_frame_equal(frames[False], frames[True])
+    baseline, capture = statistics.median(times[False]), statistics.median(times[True])
+    return {"lines": lines, "baseline_seconds": baseline, "capture_seconds": capture,
+            "baseline_lines_per_s": lines / baseline, "capture_lines_per_s": lines / capture,
+            "ratio": capture / baseline}
+
+
+def command(lines: int, repeats: int) -> str:
+    return f"python python/bench/format_regex.py --lines {lines} --repeats {repeats}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=200_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    r = run(args.lines, args.repeats)
+    print(f"lines: {r['lines']}")
+    print(f"guard + regex (baseline): {r['baseline_seconds']:.2f} CPU s, {r['baseline_lines_per_s']:,.0f} lines/s")
+    print(f"capture regex:            {r['capture_seconds']:.2f} CPU s, {r['capture_lines_per_s']:,.0f} lines/s")
+    print(f"ratio capture / baseline: {r['ratio']:.2f}  (same frame read by both)")
+    print(f"reproduce: {command(args.lines, args.repeats)}")
+
+
+if __name__ == "__main__":
+    main()
