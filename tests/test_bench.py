@@ -123,9 +123,10 @@ def test_parsing_bench_without_its_data_says_how_to_point_at_it(tmp_path, monkey
     assert "pass --data DIR (the loghub_2k folder) or set DL4J_BRIDGE_DATA" in err, err
 
 
-def test_text_parsing_bench_reads_the_same_frame_both_ways():
+def test_text_parsing_bench_reads_the_same_frame_both_ways_on_both_sides(dist):
     import format_regex
 
-    r = format_regex.run(3000, 1)   # asserts that both paths read the same frame
+    r = format_regex.run(3000, 1)   # asserts that both paths read the same frame, and the JVM as many records
     assert r["lines"] == 3000 and r["capture_seconds"] > 0 and r["baseline_seconds"] > 0
     assert r["ratio"] == r["capture_seconds"] / r["baseline_seconds"]
+    assert r["jvm_capture_seconds"] > 0 and r["jvm_ratio"] == r["jvm_capture_seconds"] / r["jvm_baseline_seconds"]

@@ -11,6 +11,8 @@
      rejects a non-matching line in linear time and gives the same fields.
    Times are the process's CPU time (``time.process_time``), the median of ``repeats`` runs each.
 3. Checks that both read the same frame and prints lines/s of each and the ratio capture / baseline (< 1: faster).
+4. The same on the JVM (``io.dl4jbridge.bench.TextReadBench``, the launcher's ``TextRecordReader``, thread CPU time,
+   after a warm-up round), on the same file, when the Java build exists (``make build``); ``--no-jvm`` skips it.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pandas as pd  # noqa: E402
 
+import common  # noqa: E402
 from dl4j_bridge.etl import SYSLOG_FORMAT, LogGenerator, TextReader  # noqa: E402
 
 
@@ -43,7 +47,7 @@ def read(path: Path, capture: bool) -> tuple[pd.DataFrame, float]:
     return frame, time.process_time() - start
 
 
-def run(lines: int, repeats: int) -> dict:
+def run(lines: int, repeats: int, jvm: bool = True) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "syslog.log"
         with open(path, "w", encoding="utf-8") as handle:
@@ -56,27 +60,42 @@ def run(lines: int, repeats: int) -> dict:
                 frames[capture], seconds = read(path, capture)
                 times[capture].append(seconds)
         pd.testing.assert_frame_equal(frames[False], frames[True])
+        java = common.java_json("io.dl4jbridge.bench.TextReadBench", [str(path), SYSLOG_FORMAT, str(repeats)]) \
+            if jvm else None
     baseline, capture = statistics.median(times[False]), statistics.median(times[True])
-    return {"lines": lines, "baseline_seconds": baseline, "capture_seconds": capture,
-            "baseline_lines_per_s": lines / baseline, "capture_lines_per_s": lines / capture,
-            "ratio": capture / baseline}
+    result = {"lines": lines, "baseline_seconds": baseline, "capture_seconds": capture,
+              "baseline_lines_per_s": lines / baseline, "capture_lines_per_s": lines / capture,
+              "ratio": capture / baseline}
+    if java is not None:
+        if java["records"] != len(frames[True]):
+            raise RuntimeError(f"the JVM read {java['records']} records, Python {len(frames[True])}")
+        result.update({"jvm_baseline_seconds": java["baseline_seconds"], "jvm_capture_seconds": java["capture_seconds"],
+                       "jvm_ratio": java["capture_seconds"] / java["baseline_seconds"]})
+    return result
 
 
-def command(lines: int, repeats: int) -> str:
-    return f"python python/bench/format_regex.py --lines {lines} --repeats {repeats}"
+def command(lines: int, repeats: int, jvm: bool = True) -> str:
+    return f"python python/bench/format_regex.py --lines {lines} --repeats {repeats}" + ("" if jvm else " --no-jvm")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-jvm", action="store_true", help="skip the JVM reader (TextReadBench)")
     args = parser.parse_args()
-    r = run(args.lines, args.repeats)
+    r = run(args.lines, args.repeats, jvm=not args.no_jvm)
     print(f"lines: {r['lines']}")
     print(f"guard + regex (baseline): {r['baseline_seconds']:.2f} CPU s, {r['baseline_lines_per_s']:,.0f} lines/s")
     print(f"capture regex:            {r['capture_seconds']:.2f} CPU s, {r['capture_lines_per_s']:,.0f} lines/s")
     print(f"ratio capture / baseline: {r['ratio']:.2f}  (same frame read by both)")
-    print(f"reproduce: {command(args.lines, args.repeats)}")
+    if "jvm_ratio" in r:
+        print(f"JVM guard + regex:        {r['jvm_baseline_seconds']:.2f} CPU s, "
+              f"{r['lines'] / r['jvm_baseline_seconds']:,.0f} lines/s")
+        print(f"JVM capture regex:        {r['jvm_capture_seconds']:.2f} CPU s, "
+              f"{r['lines'] / r['jvm_capture_seconds']:,.0f} lines/s")
+        print(f"JVM ratio:                {r['jvm_ratio']:.2f}  (same record count)")
+    print(f"reproduce: {command(args.lines, args.repeats, jvm=not args.no_jvm)}")
 
 
 if __name__ == "__main__":

@@ -281,16 +281,26 @@ GUARD_FORMATS = [
     r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>",
     r"<A> <B>(?:\[<C>\])?",
     r"<A>(\[<B>\])?(\[<C>\])?: <D>",
+    r"<A> \t<B>\t<C>",
+    r"<A> \ <B>",
+    r"<A> \s<B>",
+    r"<A> \| <B> \|",
 ]
 
 
 def build_guard_vector() -> str:
-    """JSON text of ``format_guards.json``: format -> {"1": guard, "2": guard} (null: no guard), and the format's
-    regex as a spec saves it, {"regex 1": ..., "regex 2": ...} (Java's ``TextRecordReader.formatToRegex``)."""
-    from dl4j_bridge.etl.readers import format_guard, format_to_regex, python_regex_to_java
+    """JSON text of ``format_guards.json``: format -> {"1": guard, "2": guard} (null: no guard), the format's
+    regex as a spec saves it, {"regex 1": ..., "regex 2": ...} (Java's ``TextRecordReader.formatToRegex``), and its
+    atomic capture regex in Java syntax, {"capture 1": ..., "capture 2": ...} (null: none; ``formatCapture``)."""
+    from dl4j_bridge.etl.readers import format_capture, format_guard, format_to_regex, python_regex_to_java
+
+    def capture(f: str, rules: int):
+        found = format_capture(f, rules)
+        return None if found is None else python_regex_to_java(found)
 
     guards = {f: {**{str(rules): format_guard(f, rules) for rules in (1, 2)},
-                  **{f"regex {rules}": python_regex_to_java(format_to_regex(f, rules)[1]) for rules in (1, 2)}}
+                  **{f"regex {rules}": python_regex_to_java(format_to_regex(f, rules)[1]) for rules in (1, 2)},
+                  **{f"capture {rules}": capture(f, rules) for rules in (1, 2)}}
               for f in GUARD_FORMATS}
     return json.dumps(guards, ensure_ascii=False, indent=1) + "\n"
 

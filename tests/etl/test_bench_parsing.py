@@ -29,3 +29,19 @@ def test_line_rules_2_read_the_14_loghub_samples_as_rules_1_did(loghub_2k):
         frames = [TextReader(log_format, line_rules=rules, mode="lenient").read(path) for rules in (1, 2)]
         assert len(frames[0]) == 2000, system
         pd.testing.assert_frame_equal(frames[0], frames[1], obj=system)
+
+
+def test_the_capture_regex_reads_the_loghub_samples_as_the_guard_and_regex_do(loghub_2k):
+    """format_capture (one atomic scan) against the guard-then-regex path, on the 12 systems whose format has one."""
+    from parsing import LOG_FORMATS
+
+    from dl4j_bridge.etl import TextReader
+
+    captured = 0
+    for system, log_format in LOG_FORMATS.items():
+        path = str(loghub_2k / system / f"{system}_2k.log")
+        reader, plain = TextReader(log_format, mode="lenient"), TextReader(log_format, mode="lenient")
+        plain._line_capture = plain._block_capture = None
+        captured += reader._block_capture is not None
+        pd.testing.assert_frame_equal(reader.read(path), plain.read(path), obj=system)
+    assert captured == 12   # all but Linux and Mac (optional segments)

@@ -29,7 +29,7 @@ public final class TextRecordReader extends RecordReader {
             + "lines aside; if your records can start with blanks (a padded first column), set the reader's "
             + "continuation to what only continuation lines start with";
     private final PortableRegex regex;
-    private final Pattern guard;  // null: no linear-time guard (a regex spec, or a format with groups)
+    private final Pattern guard;  // null: no guard (a regex spec, a format with groups, or read by its capture regex)
     /** A format with an optional segment (see {@link #optionalSegment}): its field, the field before it, the
      *  regexes of the format without it and with it required, and the guard of the latter; else null. */
     private final String segmentField;
@@ -71,9 +71,13 @@ public final class TextRecordReader extends RecordReader {
             throw new SpecException("text reader: line_rules " + lineRules + " is not 1 or 2: upgrade dl4j-bridge if "
                     + "a newer one wrote it");
         }
-        String guardRegex = logFormat == null ? null : formatGuard(logFormat, lineRules);
+        // the format's own regex (not a saved regex that differs): one atomic scan gives its lines and fields,
+        // in linear time, without the guard (see formatCapture)
+        String capture = logFormat == null || !regex.equals(formatToRegex(logFormat, lineRules)) ? null
+                : formatCapture(logFormat, lineRules);
+        String guardRegex = logFormat == null || capture != null ? null : formatGuard(logFormat, lineRules);
         this.guard = guardRegex == null ? null : PyCompat.compile(guardRegex);
-        this.regex = PortableRegex.compile(regex, "text reader regex");
+        this.regex = PortableRegex.compile(capture != null ? capture : regex, "text reader regex");
         this.fields = new ArrayList<>(fields);
         for (String name : fields) {
             if (!this.regex.names.contains(name)) {
@@ -183,7 +187,74 @@ public final class TextRecordReader extends RecordReader {
      * {@code reader.regex}), or null for a format Python refuses (a field name that is not alphanumeric, a
      * repeated field).
      */
-    static String formatToRegex(String logFormat, int lineRules) {
+    public static String formatToRegex(String logFormat, int lineRules) {
+        List<String> out = formatRegexPieces(logFormat, lineRules);
+        return out == null ? null : "^" + String.join("", out) + "$";
+    }
+
+    /**
+     * Java twin of Python's {@code readers.format_capture}: the format's regex with each field and the text after
+     * it in an atomic group -- the same lines and fields as {@link #formatToRegex}'s regex, in one linear scan
+     * (the guard and the regex took two). Null where that does not hold: an optional segment, text between fields
+     * that is not plain, or a separator whose guard form ends elsewhere than the regex's (line rules 1 with a run
+     * of blanks; under line rules 2 a run followed by literal text that can match a blank, such as {@code \t}).
+     */
+    public static String formatCapture(String logFormat, int lineRules) {
+        if (optionalSegment(logFormat) != null || formatGuard(logFormat, lineRules) == null) {
+            return null;
+        }
+        List<String> texts = new ArrayList<>();
+        List<String> pieces = formatPieces(logFormat);
+        for (int i = 0; i < pieces.size(); i += 2) {
+            texts.add(pieces.get(i));
+        }
+        if (texts.size() < 2) {
+            return null;   // no field
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            if (lineRules < 2 ? texts.get(i).indexOf(' ') >= 0 : !runsEndAlike(texts.get(i))) {
+                return null;
+            }
+        }
+        List<String> out = formatRegexPieces(logFormat, lineRules);
+        if (out == null) {
+            return null;
+        }
+        // out: separator, field, separator, field, ..., field, separator
+        StringBuilder capture = new StringBuilder("^").append(out.get(0));
+        int lastField = out.size() - 2;
+        for (int i = 1; i < lastField; i += 2) {
+            capture.append("(?>").append(out.get(i)).append(out.get(i + 1)).append(')');
+        }
+        return capture.append(out.get(lastField)).append(out.get(lastField + 1)).append('$').toString();
+    }
+
+    /** Python's {@code readers._runs_end_alike}: every run of spaces the guard makes lazy ends where the regex's
+     *  greedy run ends (it is followed by the end of the line or by a literal that cannot match a blank). */
+    private static boolean runsEndAlike(String text) {
+        Matcher run = BLANK_RUN.matcher(text);
+        while (run.find()) {
+            if (run.end() == text.length()) {
+                continue;   // a whole run before a field, or the end of the line: both take the whole run
+            }
+            char next = text.charAt(run.end());
+            if (next == '\t') {
+                return false;
+            }
+            if (next == '\\') {
+                String escaped = text.substring(run.end() + 1, Math.min(run.end() + 2, text.length()));
+                if (escaped.isEmpty() || escaped.equals(" ") || escaped.equals("\t")
+                        || Character.isLetterOrDigit(escaped.charAt(0))) {
+                    return false;   // \t, \s, \x20, an escaped blank, ...
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The pieces of {@link #formatToRegex}'s regex: separator, field group, separator, ..., separator (the last
+     *  field greedy when nothing follows it); null for a field name Java cannot take. */
+    private static List<String> formatRegexPieces(String logFormat, int lineRules) {
         List<String> pieces = formatPieces(logFormat);
         List<String> out = new ArrayList<>();
         List<String> names = new ArrayList<>();
@@ -220,7 +291,7 @@ public final class TextRecordReader extends RecordReader {
             String field = out.get(n - 2);   // the last field runs to the end of the line: greedy
             out.set(n - 2, field.substring(0, field.length() - 4) + ".*)");
         }
-        return "^" + String.join("", out) + "$";
+        return out;
     }
 
     /** The fields of a line the guard accepted, or null: the format's regex, or for a format with an optional

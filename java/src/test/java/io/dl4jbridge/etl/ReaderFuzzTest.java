@@ -324,6 +324,47 @@ public class ReaderFuzzTest {
     }
 
     @Test
+    public void aFormatReadByItsCaptureRegexFindsTheLinesAndFieldsItsRegexFinds() {
+        // as Python's test_the_capture_regex_finds_the_lines_and_fields_the_format_regex_finds: the reader runs
+        // formatCapture's atomic regex instead of the guard and the regex
+        String[] formats = {"<Date> <Time> <Pid> <Level> <Component>: <Content>", "<A> <B> - <C> end ", "<A><B> <C>",
+                " x <A>  <B>", "<A>\t <B>", "<A> <B>: ", "<Time>\\|<Component>\\|<Pid>\\|<Content>",
+                "\\[<Time>\\] \\[<Level>\\] <Content>", "<A> \\| <B> \\|"};
+        Random random = new Random(11);
+        String alphabet = "a  \t:[]-|@,ebx\\";
+        int checked = 0;
+        for (String format : formats) {
+            assertTrue(format, TextRecordReader.formatCapture(format, 2) != null);
+            PortableRegex regex = PortableRegex.compile(TextRecordReader.formatToRegex(format, 2), "test");
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < 4000; i++) {
+                StringBuilder line = new StringBuilder();
+                for (int k = random.nextInt(17); k > 0; k--) {
+                    line.append(alphabet.charAt(random.nextInt(alphabet.length())));
+                }
+                lines.add(line.toString());
+            }
+            List<Record> records = new ArrayList<>();
+            read(formatReader(format, 2), lines, "lenient", records);
+            int next = 0;
+            for (int i = 0; i < lines.size(); i++) {
+                Matcher m = regex.pattern.matcher(lines.get(i));
+                if (!m.matches()) {
+                    continue;
+                }
+                Record record = records.get(next++);
+                assertEquals(format + " " + lines.get(i), i + 1, record.line);
+                for (int g = 0; g < regex.names.size(); g++) {
+                    assertEquals(format + " " + lines.get(i), regex.group(m, g), record.get(regex.names.get(g)));
+                }
+                checked++;
+            }
+            assertEquals(format, next, records.size());
+        }
+        assertTrue("checked " + checked, checked > 500);
+    }
+
+    @Test
     public void aSavedSpecGuardsItsFormatToo() throws Exception {
         EtlSpec spec = EtlSpec.parse(ParityVectors.read(ParityVectors.dir().resolve("etl_text_windows.json").toFile())
                 .get("spec").toString());  // a spec saved by Python, log_format included
@@ -370,6 +411,9 @@ public class ReaderFuzzTest {
                         TextRecordReader.formatGuard(e.getKey(), rules));
                 assertEquals(e.getKey() + " (regex, line rules " + rules + ")",
                         e.getValue().get("regex " + rules).asText(), TextRecordReader.formatToRegex(e.getKey(), rules));
+                JsonNode capture = e.getValue().get("capture " + rules);
+                assertEquals(e.getKey() + " (capture, line rules " + rules + ")", capture.isNull() ? null
+                        : capture.asText(), TextRecordReader.formatCapture(e.getKey(), rules));
                 checked++;
             }
         }
