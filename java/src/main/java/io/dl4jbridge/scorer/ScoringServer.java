@@ -475,6 +475,9 @@ public final class ScoringServer {
             }
             inFlight.incrementAndGet();
             try {
+                if (refusedProtocol(exchange)) {
+                    return;
+                }
                 handler.handle(exchange);
             } catch (IOException e) {
                 throw e;  // the client went away, or the read timed out: the JDK closes the connection
@@ -486,6 +489,35 @@ public final class ScoringServer {
         };
     }
 
+    /**
+     * Answers what the JDK's server passes to every handler unchecked: a request line whose version is not HTTP/1.0
+     * or HTTP/1.1 (the JDK answers any version as HTTP/1.1) gets 505, an {@code Expect} other than
+     * {@code 100-continue} (which the JDK answers itself with {@code 100 Continue} before any handler runs) 417.
+     *
+     * @return true when the request was answered here
+     */
+    private boolean refusedProtocol(HttpExchange exchange) throws IOException {
+        String version = exchange.getProtocol();
+        if (!"HTTP/1.1".equalsIgnoreCase(version) && !"HTTP/1.0".equalsIgnoreCase(version)) {
+            Map<String, String> close = new LinkedHashMap<>();
+            close.put("Connection", "close");
+            send(exchange, 505, error("HTTP version '" + version + "' is not supported: send HTTP/1.1 (or HTTP/1.0) "
+                    + "requests, e.g. with curl --http1.1").getBytes(StandardCharsets.UTF_8), close);
+            return true;
+        }
+        List<String> expect = exchange.getRequestHeaders().get("Expect");
+        if (expect != null) {
+            for (String value : expect) {
+                if (!"100-continue".equalsIgnoreCase(value.trim())) {
+                    send(exchange, 417, error("unsupported Expect '" + value.trim() + "': the server supports only "
+                            + "Expect: 100-continue; send the request without this Expect header"));
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** The JDK routes by path prefix ("/scores" reaches the "/score" context): only exact paths are served. */
     private boolean exactPath(HttpExchange exchange, String path) throws IOException {
         if (path.equals(exchange.getRequestURI().getPath())) {
@@ -493,6 +525,13 @@ public final class ScoringServer {
         }
         notFound(exchange);
         return false;
+    }
+
+    /** The {@code Allow} header a 405 must carry (RFC 9110 15.5.6): the methods the path takes. */
+    private static Map<String, String> allow(String methods) {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("Allow", methods);
+        return h;
     }
 
     private void notFound(HttpExchange exchange) throws IOException {
@@ -504,7 +543,8 @@ public final class ScoringServer {
             return;
         }
         if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
-            send(exchange, 405, error("use GET /health (or HEAD /health)"));
+            send(exchange, 405, error("use GET /health (or HEAD /health)").getBytes(StandardCharsets.UTF_8),
+                    allow("GET, HEAD"));
             return;
         }
         Map<String, Object> out = new LinkedHashMap<>();
@@ -540,7 +580,7 @@ public final class ScoringServer {
             return;
         }
         if (!"POST".equals(exchange.getRequestMethod())) {
-            send(exchange, 405, error("POST the log lines to /score"));
+            send(exchange, 405, error("POST the log lines to /score").getBytes(StandardCharsets.UTF_8), allow("POST"));
             return;
         }
         long number = requests.incrementAndGet();

@@ -514,4 +514,63 @@ public class ScoringServerRobustnessTest {
             server.stop();
         }
     }
+    /** Sends {@code head} (with {@code Connection: close}) and {@code body} on a raw socket; the whole answer. */
+    private static String raw(int port, String head, byte[] body) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.getOutputStream().write((head + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            if (body != null) {
+                s.getOutputStream().write(body);
+            }
+            s.getOutputStream().flush();
+            return new String(answerOf(s, 20).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    public void requestsTheJdkPassesOnUncheckedGetJsonAnswersThatSayWhatToDo() throws Exception {
+        // a 405 had no Allow header; any HTTP version (HTTP/2.0, FOO) was answered as HTTP/1.1; an Expect other than
+        // 100-continue was ignored
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        ScoringServer server = ScoringServer.start(LogAnomalyScorer.load(d.zip.toPath()), "127.0.0.1", 0,
+                new ScoringServer.Options().maxBodyBytes(1000));
+        try {
+            int port = server.port();
+            String url = "http://127.0.0.1:" + port;
+            String[] put = request("PUT", url + "/health", new byte[0], "Allow", "Content-Type");
+            assertEquals("405", put[0]);
+            assertEquals("GET, HEAD", put[2]);
+            assertTrue(put[3], put[3].startsWith("application/json"));
+            String[] get = request("GET", url + "/score", null, "Allow");
+            assertEquals("405", get[0]);
+            assertEquals("POST", get[2]);
+            for (String version : new String[] {"HTTP/2.0", "FOO"}) {
+                String answer = raw(port, "GET /health " + version + "\r\nHost: x\r\n", null);
+                assertTrue(answer, answer.startsWith("HTTP/1.1 505"));
+                assertTrue(answer, answer.contains("application/json") && answer.contains("\"error\":\"HTTP version '"
+                        + version + "' is not supported: send HTTP/1.1"));
+            }
+            assertTrue(raw(port, "GET /health HTTP/1.0\r\n", null).startsWith("HTTP/1.1 200"));
+            String expect = raw(port, "POST /score HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 3\r\n",
+                    "abc".getBytes(StandardCharsets.US_ASCII));
+            assertTrue(expect, expect.startsWith("HTTP/1.1 417"));
+            assertTrue(expect, expect.contains("unsupported Expect '200-ok': the server supports only Expect: 100-continue"));
+            // Expect: 100-continue is answered by the JDK before any handler runs (README): its 100, then the 413 at
+            // once, before the client sends anything of the body
+            try (Socket s = stall(port, "POST /score HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: 5000\r\n\r\n")) {
+                String answer = answerOf(s, 10);
+                assertTrue(answer, answer.startsWith("HTTP/1.1 100 Continue\r\n"));
+                assertTrue(answer, answer.contains("HTTP/1.1 413") && answer.contains("--max-body-bytes"));
+            }
+            // what the JDK answers itself, in HTML, before any handler: README lists these
+            String slashes = raw(port, "GET //score HTTP/1.1\r\nHost: x\r\n", null);
+            assertTrue(slashes, slashes.startsWith("HTTP/1.1 404") && slashes.contains("text/html"));
+            String gzip = raw(port, "POST /score HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n", null);
+            assertTrue(gzip, gzip.startsWith("HTTP/1.1 501") && gzip.contains("text/html"));
+            // normal requests are answered as before
+            assertEquals("200", request("GET", url + "/health", null)[0]);
+        } finally {
+            server.stop();
+        }
+    }
 }
