@@ -573,4 +573,46 @@ public class ScoringServerRobustnessTest {
             server.stop();
         }
     }
+
+    @Test
+    public void aFormBodyOfOneLineWithoutLineEndSaysThatCurlDJoinedTheLines() throws Exception {
+        // curl -d @app.log strips the newlines and sends application/x-www-form-urlencoded: the whole file was read
+        // as one line, and the 200 was empty (a window needs more lines) or scored one long record
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        ScoringServer server = ScoringServer.start(LogAnomalyScorer.load(d.zip.toPath()), "127.0.0.1", 0);
+        try {
+            int port = server.port();
+            List<String> lines = ParityVectors.lines(d.vector).subList(0, 30);
+            byte[] joined = String.join("", lines).getBytes(StandardCharsets.UTF_8);
+            String form = "POST /score?all=true HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n";
+            String text = "POST /score?all=true HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n";
+            String refused = raw(port, form + "Content-Length: " + joined.length + "\r\n", joined);
+            assertTrue(refused, refused.startsWith("HTTP/1.1 400"));
+            assertTrue(refused, refused.contains("curl -d @file removes the file's newlines")
+                    && refused.contains("curl --data-binary @app.log"));
+            // the same bytes declared as text are read as they are; a body with line ends is scored whatever its type
+            String asText = raw(port, text + "Content-Length: " + joined.length + "\r\n", joined);
+            assertTrue(asText, asText.startsWith("HTTP/1.1 200"));
+            byte[] good = body(lines).getBytes(StandardCharsets.UTF_8);
+            String goodForm = raw(port, form + "Content-Length: " + good.length + "\r\n", good);
+            String goodText = raw(port, text + "Content-Length: " + good.length + "\r\n", good);
+            assertTrue(goodForm, goodForm.startsWith("HTTP/1.1 200"));
+            String rows = goodForm.substring(goodForm.indexOf("\r\n\r\n"));
+            assertTrue(rows, rows.contains("\"index\": 0"));
+            assertEquals(rows, goodText.substring(goodText.indexOf("\r\n\r\n")));
+        } finally {
+            server.stop();
+        }
+        // JSON lines joined into one are a bad line: the 422 (lenient) says why
+        TestDetectors j = TestDetectors.write(tmp.newFolder(), "etl_jsonl_windows.json", "next_event", 0.3, 1);
+        server = ScoringServer.start(LogAnomalyScorer.load(j.zip.toPath()), "127.0.0.1", 0);
+        try {
+            byte[] joined = String.join("", ParityVectors.lines(j.vector).subList(3, 20)).getBytes(StandardCharsets.UTF_8);
+            String[] r = request("POST", "http://127.0.0.1:" + server.port() + "/score", joined);   // a form, as curl -d
+            assertEquals(r[1], "422", r[0]);
+            assertTrue(r[1], r[1].contains("every line was bad") && r[1].contains("curl --data-binary @app.log"));
+        } finally {
+            server.stop();
+        }
+    }
 }
