@@ -88,8 +88,16 @@ import java.util.regex.Pattern;
  * text (e.g. a multipart form), a charset other than the model's or a compressed body ({@code Content-Encoding}, or
  * gzip's magic bytes without it); 503 when the JVM ran out of memory
  * scoring the request (smaller requests, a smaller {@code --batch} or more memory help) or the server is
- * stopping; 500 for any other failure. An {@code X-Request-Id} header (letters, digits, {@code ._:-},
+ * stopping; 500 for any other failure. A form body ({@code application/x-www-form-urlencoded}, what {@code curl -d}
+ * sends) of one line with no line end, which {@code curl -d @file} makes of a whole file, gets 400 saying so when it gave
+ * nothing to score, and that advice on its 400 / 422. A 405 carries {@code Allow}; an HTTP version other than 1.0 / 1.1
+ * gets 505, an {@code Expect} other than {@code 100-continue} 417 (the JDK answers
+ * {@code 100-continue} itself, before any handler). An {@code X-Request-Id} header (letters, digits, {@code ._:-},
  * at most 128 characters) is echoed on the response, so a client can match every answer to its request.
+ *
+ * <p>The JDK's server answers some malformed requests itself, in HTML, before any handler runs (a bad request line, a
+ * target that is not a URI or whose path does not start with {@code /}, conflicting lengths, a transfer coding other
+ * than {@code chunked}): README lists them.
  */
 public final class ScoringServer {
     /** Default limit of a request body: 32 MiB. */
@@ -475,6 +483,9 @@ public final class ScoringServer {
             }
             inFlight.incrementAndGet();
             try {
+                if (refusedProtocol(exchange)) {
+                    return;
+                }
                 handler.handle(exchange);
             } catch (IOException e) {
                 throw e;  // the client went away, or the read timed out: the JDK closes the connection
@@ -486,6 +497,35 @@ public final class ScoringServer {
         };
     }
 
+    /**
+     * Answers what the JDK's server passes to every handler unchecked: a request line whose version is not HTTP/1.0
+     * or HTTP/1.1 (the JDK answers any version as HTTP/1.1) gets 505, an {@code Expect} other than
+     * {@code 100-continue} (which the JDK answers itself with {@code 100 Continue} before any handler runs) 417.
+     *
+     * @return true when the request was answered here
+     */
+    private boolean refusedProtocol(HttpExchange exchange) throws IOException {
+        String version = exchange.getProtocol();
+        if (!"HTTP/1.1".equalsIgnoreCase(version) && !"HTTP/1.0".equalsIgnoreCase(version)) {
+            Map<String, String> close = new LinkedHashMap<>();
+            close.put("Connection", "close");
+            send(exchange, 505, error("HTTP version '" + version + "' is not supported: send HTTP/1.1 (or HTTP/1.0) "
+                    + "requests, e.g. with curl --http1.1").getBytes(StandardCharsets.UTF_8), close);
+            return true;
+        }
+        List<String> expect = exchange.getRequestHeaders().get("Expect");
+        if (expect != null) {
+            for (String value : expect) {
+                if (!"100-continue".equalsIgnoreCase(value.trim())) {
+                    send(exchange, 417, error("unsupported Expect '" + value.trim() + "': the server supports only "
+                            + "Expect: 100-continue; send the request without this Expect header"));
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** The JDK routes by path prefix ("/scores" reaches the "/score" context): only exact paths are served. */
     private boolean exactPath(HttpExchange exchange, String path) throws IOException {
         if (path.equals(exchange.getRequestURI().getPath())) {
@@ -493,6 +533,13 @@ public final class ScoringServer {
         }
         notFound(exchange);
         return false;
+    }
+
+    /** The {@code Allow} header a 405 must carry (RFC 9110 15.5.6): the methods the path takes. */
+    private static Map<String, String> allow(String methods) {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("Allow", methods);
+        return h;
     }
 
     private void notFound(HttpExchange exchange) throws IOException {
@@ -504,7 +551,8 @@ public final class ScoringServer {
             return;
         }
         if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
-            send(exchange, 405, error("use GET /health (or HEAD /health)"));
+            send(exchange, 405, error("use GET /health (or HEAD /health)").getBytes(StandardCharsets.UTF_8),
+                    allow("GET, HEAD"));
             return;
         }
         Map<String, Object> out = new LinkedHashMap<>();
@@ -540,7 +588,7 @@ public final class ScoringServer {
             return;
         }
         if (!"POST".equals(exchange.getRequestMethod())) {
-            send(exchange, 405, error("POST the log lines to /score"));
+            send(exchange, 405, error("POST the log lines to /score").getBytes(StandardCharsets.UTF_8), allow("POST"));
             return;
         }
         long number = requests.incrementAndGet();
@@ -631,7 +679,8 @@ public final class ScoringServer {
             return;
         }
         LogAnomalyScorer chosen = s;
-        Future<Answer> future = scoring.submit(() -> scoreBody(body, chosen, all, number));
+        boolean joined = isForm(exchange.getRequestHeaders().getFirst("Content-Type")) && noLineEnd(body);
+        Future<Answer> future = scoring.submit(() -> scoreBody(body, chosen, all, number, joined));
         Answer answer;
         try {
             answer = future.get();
@@ -735,8 +784,35 @@ public final class ScoringServer {
         }
     }
 
-    /** Runs on the scoring thread: the very code of the streaming scorer, over the body in memory. */
-    private Answer scoreBody(Body body, LogAnomalyScorer s, boolean all, long number) throws IOException {
+    /** Whether a Content-Type is a form's ({@code application/x-www-form-urlencoded}, what {@code curl -d} sends). */
+    static boolean isForm(String contentType) {
+        return contentType != null
+                && "application/x-www-form-urlencoded".equalsIgnoreCase(contentType.split(";")[0].trim());
+    }
+
+    /** Whether a body holds neither {@code \n} nor {@code \r}: one line with no line end. */
+    private static boolean noLineEnd(Body body) {
+        for (int i = 0; i < body.length; i++) {
+            if (body.bytes[i] == '\n' || body.bytes[i] == '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** What an answer to a form body of one line without a line end adds: {@code curl -d @file} joins the lines. */
+    static final String JOINED_LINES = "the body is one line with no line end, sent as a form (Content-Type "
+            + "application/x-www-form-urlencoded, as curl -d sends it): curl -d @file removes the file's newlines, "
+            + "joining its lines into one; POST the file with curl --data-binary @app.log instead (a one-line body "
+            + "that ends with a newline is read as it is)";
+
+    /**
+     * Runs on the scoring thread: the very code of the streaming scorer, over the body in memory.
+     *
+     * @param joined the body is a form of one line with no line end (likely {@code curl -d @file}): an error answer
+     *               adds {@link #JOINED_LINES}, and an answer that would be a 200 without any sequence is a 400 saying so
+     */
+    private Answer scoreBody(Body body, LogAnomalyScorer s, boolean all, long number, boolean joined) throws IOException {
         Runnable fault = beforeScoring;
         if (fault != null) {
             fault.run();
@@ -770,12 +846,12 @@ public final class ScoringServer {
             stream.finish(out);
         } catch (BadRecordException e) {
             Map<String, Object> err = new LinkedHashMap<>();
-            err.put("error", e.getMessage());
+            err.put("error", joined ? e.getMessage() + "; " + JOINED_LINES : e.getMessage());
             err.put("line", e.line());
             err.put("field", e.field());
             return new Answer(400, JsonText.dumpsCompact(err) + "\n");
         } catch (EtlException e) {
-            return new Answer(400, error(e.getMessage()));
+            return new Answer(400, error(joined ? e.getMessage() + "; " + JOINED_LINES : e.getMessage()));
         }
         ReadReport report = stream.etl().report();
         Answer answer;
@@ -783,10 +859,15 @@ public final class ScoringServer {
             Map<String, Object> err = new LinkedHashMap<>();
             err.put("error", "<request " + number + ">: every line was bad (" + report.badLines + " bad line(s), no "
                     + "record): nothing was scored; is this the model for this log (its reader and fields)? Score a "
-                    + "few of these lines with dl4j-bridge score --strict to see why the first one is bad");
+                    + "few of these lines with dl4j-bridge score --strict to see why the first one is bad"
+                    + (joined ? "; " + JOINED_LINES : ""));
             err.put("bad_lines", report.badLines);
             err.put("bad_by_reason", report.badByReason);
             answer = new Answer(422, JsonText.dumpsCompact(err) + "\n");
+            answer.headers.put("Content-Type", "application/json; charset=utf-8");
+        } else if (joined && counts[1] == 0) {   // nothing scored from a joined file: say why, not an empty 200
+            answer = new Answer(400, error("<request " + number + ">: nothing was scored (" + report.lines + " line, "
+                    + report.records + " record(s), no window or session to score): " + JOINED_LINES));
             answer.headers.put("Content-Type", "application/json; charset=utf-8");
         } else {
             answer = new Answer(200, text.toString());
@@ -824,6 +905,9 @@ public final class ScoringServer {
         }
         if (report.carriageReturnLines > 0) {   // score warns: a body with CR line endings reads as one line
             answer.headers.put("X-Carriage-Return-Lines", Long.toString(report.carriageReturnLines));
+        }
+        if (answer.status == 400) {
+            return answer;   // counted as the other 400s: not in scored, lines, bad_lines
         }
         unjudged.addAndGet(stream.unjudged());
         scored.addAndGet(counts[1]);

@@ -514,4 +514,105 @@ public class ScoringServerRobustnessTest {
             server.stop();
         }
     }
+    /** Sends {@code head} (with {@code Connection: close}) and {@code body} on a raw socket; the whole answer. */
+    private static String raw(int port, String head, byte[] body) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.getOutputStream().write((head + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            if (body != null) {
+                s.getOutputStream().write(body);
+            }
+            s.getOutputStream().flush();
+            return new String(answerOf(s, 20).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    public void requestsTheJdkPassesOnUncheckedGetJsonAnswersThatSayWhatToDo() throws Exception {
+        // a 405 had no Allow header; any HTTP version (HTTP/2.0, FOO) was answered as HTTP/1.1; an Expect other than
+        // 100-continue was ignored
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        ScoringServer server = ScoringServer.start(LogAnomalyScorer.load(d.zip.toPath()), "127.0.0.1", 0,
+                new ScoringServer.Options().maxBodyBytes(1000));
+        try {
+            int port = server.port();
+            String url = "http://127.0.0.1:" + port;
+            String[] put = request("PUT", url + "/health", new byte[0], "Allow", "Content-Type");
+            assertEquals("405", put[0]);
+            assertEquals("GET, HEAD", put[2]);
+            assertTrue(put[3], put[3].startsWith("application/json"));
+            String[] get = request("GET", url + "/score", null, "Allow");
+            assertEquals("405", get[0]);
+            assertEquals("POST", get[2]);
+            for (String version : new String[] {"HTTP/2.0", "FOO"}) {
+                String answer = raw(port, "GET /health " + version + "\r\nHost: x\r\n", null);
+                assertTrue(answer, answer.startsWith("HTTP/1.1 505"));
+                assertTrue(answer, answer.contains("application/json") && answer.contains("\"error\":\"HTTP version '"
+                        + version + "' is not supported: send HTTP/1.1"));
+            }
+            assertTrue(raw(port, "GET /health HTTP/1.0\r\n", null).startsWith("HTTP/1.1 200"));
+            String expect = raw(port, "POST /score HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 3\r\n",
+                    "abc".getBytes(StandardCharsets.US_ASCII));
+            assertTrue(expect, expect.startsWith("HTTP/1.1 417"));
+            assertTrue(expect, expect.contains("unsupported Expect '200-ok': the server supports only Expect: 100-continue"));
+            // Expect: 100-continue is answered by the JDK before any handler runs (README): its 100, then the 413 at
+            // once, before the client sends anything of the body
+            try (Socket s = stall(port, "POST /score HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: 5000\r\n\r\n")) {
+                String answer = answerOf(s, 10);
+                assertTrue(answer, answer.startsWith("HTTP/1.1 100 Continue\r\n"));
+                assertTrue(answer, answer.contains("HTTP/1.1 413") && answer.contains("--max-body-bytes"));
+            }
+            // what the JDK answers itself, in HTML, before any handler: README lists these
+            String slashes = raw(port, "GET //score HTTP/1.1\r\nHost: x\r\n", null);
+            assertTrue(slashes, slashes.startsWith("HTTP/1.1 404") && slashes.contains("text/html"));
+            String gzip = raw(port, "POST /score HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n", null);
+            assertTrue(gzip, gzip.startsWith("HTTP/1.1 501") && gzip.contains("text/html"));
+            // normal requests are answered as before
+            assertEquals("200", request("GET", url + "/health", null)[0]);
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    public void aFormBodyOfOneLineWithoutLineEndSaysThatCurlDJoinedTheLines() throws Exception {
+        // curl -d @app.log strips the newlines and sends application/x-www-form-urlencoded: the whole file was read
+        // as one line, and the 200 was empty (a window needs more lines) or scored one long record
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        ScoringServer server = ScoringServer.start(LogAnomalyScorer.load(d.zip.toPath()), "127.0.0.1", 0);
+        try {
+            int port = server.port();
+            List<String> lines = ParityVectors.lines(d.vector).subList(0, 30);
+            byte[] joined = String.join("", lines).getBytes(StandardCharsets.UTF_8);
+            String form = "POST /score?all=true HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n";
+            String text = "POST /score?all=true HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n";
+            String refused = raw(port, form + "Content-Length: " + joined.length + "\r\n", joined);
+            assertTrue(refused, refused.startsWith("HTTP/1.1 400"));
+            assertTrue(refused, refused.contains("curl -d @file removes the file's newlines")
+                    && refused.contains("curl --data-binary @app.log"));
+            // the same bytes declared as text are read as they are; a body with line ends is scored whatever its type
+            String asText = raw(port, text + "Content-Length: " + joined.length + "\r\n", joined);
+            assertTrue(asText, asText.startsWith("HTTP/1.1 200"));
+            byte[] good = body(lines).getBytes(StandardCharsets.UTF_8);
+            String goodForm = raw(port, form + "Content-Length: " + good.length + "\r\n", good);
+            String goodText = raw(port, text + "Content-Length: " + good.length + "\r\n", good);
+            assertTrue(goodForm, goodForm.startsWith("HTTP/1.1 200"));
+            String rows = goodForm.substring(goodForm.indexOf("\r\n\r\n"));
+            assertTrue(rows, rows.contains("\"index\": 0"));
+            assertEquals(rows, goodText.substring(goodText.indexOf("\r\n\r\n")));
+        } finally {
+            server.stop();
+        }
+        // JSON lines joined into one are a bad line: the 422 (lenient) says why
+        TestDetectors j = TestDetectors.write(tmp.newFolder(), "etl_jsonl_windows.json", "next_event", 0.3, 1);
+        server = ScoringServer.start(LogAnomalyScorer.load(j.zip.toPath()), "127.0.0.1", 0);
+        try {
+            byte[] joined = String.join("", ParityVectors.lines(j.vector).subList(3, 20)).getBytes(StandardCharsets.UTF_8);
+            String[] r = request("POST", "http://127.0.0.1:" + server.port() + "/score", joined);   // a form, as curl -d
+            assertEquals(r[1], "422", r[0]);
+            assertTrue(r[1], r[1].contains("every line was bad") && r[1].contains("curl --data-binary @app.log"));
+        } finally {
+            server.stop();
+        }
+    }
 }
