@@ -349,8 +349,8 @@ def start_jvm(args) -> None:
     exit 143 and no line)."""
     import dl4j_bridge as db
 
-    db.start_jvm(heap=args.heap, max_physical_bytes=args.max_physical_bytes, threads=args.threads,
-                 jvm_options=["-Xrs"] if getattr(args, "command", None) == "score" else [])
+    options = {"jvm_options": ["-Xrs"]} if getattr(args, "command", None) == "score" else {}
+    db.start_jvm(heap=args.heap, max_physical_bytes=args.max_physical_bytes, threads=args.threads, **options)
 
 
 def _load(model: str, trusted: bool):
