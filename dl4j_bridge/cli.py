@@ -30,6 +30,7 @@ import re
 import signal
 import stat
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
 
@@ -65,8 +66,110 @@ class OutputError(Exception):
     """``score``'s rows could not be written (disk full, closed standard output, I/O error): exit 4."""
 
 
-def _on_sigterm(signum, frame):
-    raise Terminated()
+#: Seconds an interrupted ``score`` lets a row write blocked on a reader that does not read go on before it stops
+#: it (the launcher's shutdown hook waits as long for such a write: ``RowOutput.interrupted(2000)``).
+BLOCKED_WRITE_GRACE = 2.0
+
+
+def _interruption(signum: int) -> KeyboardInterrupt:
+    """The exception ``score`` raises for ``signum``: :class:`Terminated` for SIGTERM, else ``KeyboardInterrupt``."""
+    return Terminated() if signum == getattr(signal, "SIGTERM", None) else KeyboardInterrupt()
+
+
+class ScoreSignals:
+    """SIGINT / SIGTERM while ``score`` runs, from before the JVM starts to the summary.
+
+    Outside a held section a signal raises at once (:class:`Terminated` for SIGTERM, ``KeyboardInterrupt`` for
+    SIGINT). Inside one (:meth:`hold` ... :meth:`release`: a row handed to the output, a flush, the JVM's start) it
+    is kept and raised by :meth:`check` once the section is over, so the rows counted are the rows handed to the
+    output: an exception raised inside ``TextIOWrapper.write`` or ``flush`` may drop the bytes it held, or leave a
+    row half out. A held section with ``grace`` (a write that can block on a reader that does not read) lasts at
+    most ``grace`` seconds after the signal; then, as on a second signal, the signal is raised where the main
+    thread is, and the exception's ``blocked`` is True: the rows after the last one known to be out may be missing.
+
+    Parameters
+    ----------
+    grace : float
+        Seconds a held write may go on after a signal (default :data:`BLOCKED_WRITE_GRACE`).
+    """
+
+    def __init__(self, grace: float = BLOCKED_WRITE_GRACE):
+        self.grace = grace
+        self.previous = {}
+        self.held = 0
+        self.pending: Optional[int] = None
+        self.forced = False
+        self.timer: Optional[threading.Timer] = None
+        self.main_thread = threading.main_thread().ident
+        self.watched = False
+
+    def install(self) -> "ScoreSignals":
+        """Handle SIGINT and SIGTERM (not outside the main thread: there Python cannot set a handler)."""
+        for name in ("SIGINT", "SIGTERM"):
+            signum = getattr(signal, name, None)
+            if signum is None:
+                continue
+            try:
+                self.previous[signum] = signal.signal(signum, self._handle)
+            except (ValueError, OSError):   # not the main thread
+                pass
+        return self
+
+    def restore(self) -> None:
+        """Put the handlers back as they were before :meth:`install`."""
+        self._cancel()
+        for signum, handler in self.previous.items():
+            try:
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+            except (ValueError, OSError, TypeError) as error:
+                log.debug("signal %s handler not restored: %s", signum, error)
+        self.previous = {}
+
+    def hold(self, watched: bool = False) -> None:
+        """Start a held section; ``watched``: it may block on a slow reader (given ``grace`` seconds)."""
+        self.held += 1
+        self.watched = watched
+
+    def release(self) -> None:
+        """End a held section (the signal it kept is raised by :meth:`check`)."""
+        self.held -= 1
+        if self.held == 0:
+            self._cancel()
+
+    def check(self) -> None:
+        """Raise the signal kept during the held sections, if any, once none is open."""
+        if self.held == 0 and self.pending is not None:
+            signum, self.pending = self.pending, None
+            raise _interruption(signum)
+
+    def _handle(self, signum, frame) -> None:
+        if self.held == 0:
+            raise _interruption(signum)
+        if self.forced or self.pending is not None:   # the grace is over, or a second signal: stop at once
+            self._cancel()
+            self.pending = None
+            error = _interruption(signum)
+            error.blocked = True
+            raise error
+        self.pending = signum
+        if self.watched:
+            self.timer = threading.Timer(self.grace, self._force, (signum,))
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _force(self, signum: int) -> None:
+        """The grace is over and the write still blocked: the signal again, to the main thread (its write)."""
+        self.forced = True
+        try:
+            signal.pthread_kill(self.main_thread, signum)
+        except (OSError, ValueError, AttributeError) as error:
+            log.debug("blocked write not interrupted: %s", error)
+
+    def _cancel(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self.forced = False
 
 
 class UsageError(ValueError):
@@ -240,10 +343,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def start_jvm(args) -> None:
-    """The command's JVM, with its ``--heap``, ``--max-physical-bytes`` and ``--threads``."""
+    """The command's JVM, with its ``--heap``, ``--max-physical-bytes`` and ``--threads``; for ``score`` with
+    ``-Xrs``: the JVM installs no SIGINT / SIGTERM handler of its own, so a signal while it starts is
+    :class:`ScoreSignals`' (held until the JVM is up, then said), not the JVM's (which ended the process at once,
+    exit 143 and no line)."""
     import dl4j_bridge as db
 
-    db.start_jvm(heap=args.heap, max_physical_bytes=args.max_physical_bytes, threads=args.threads)
+    options = {"jvm_options": ["-Xrs"]} if getattr(args, "command", None) == "score" else {}
+    db.start_jvm(heap=args.heap, max_physical_bytes=args.max_physical_bytes, threads=args.threads, **options)
 
 
 def _load(model: str, trusted: bool):
@@ -308,6 +415,16 @@ def _session_idle_lines(text: Optional[str]) -> int:
 
 
 def cmd_score(args) -> int:
+    # SIGTERM (timeout, kill, systemd) as Ctrl-C, from before the JVM starts: the rows written stay whole and are
+    # the rows counted, the summary and one line say so; before scoring starts, that nothing was written
+    signals = ScoreSignals().install()
+    try:
+        return _score_command(args, signals)
+    finally:
+        signals.restore()
+
+
+def _score_command(args, signals: "ScoreSignals") -> int:
     from .etl import ByteStream
     from .etl.errors import SourceError
     from .etl.sources import GzipInput, sniff_gzip
@@ -326,15 +443,16 @@ def cmd_score(args) -> int:
     if args.quarantine is not None and args.output != "-" and (
             os.path.abspath(args.output) == os.path.abspath(args.quarantine) or _same_file(args.output, args.quarantine)):
         raise UsageError(f"--output and --quarantine are the same file ({args.quarantine}): give them two files")
-    start_jvm(args)
+    signals.hold()   # the JVM's start is not cut short (Python's handlers are put back over the JVM's after it)
+    try:
+        start_jvm(args)
+    finally:
+        signals.release()
+    signals.check()
     detector = _load(args.model, args.trusted)
     if args.threshold is not None:
         detector.threshold_ = float(args.threshold)
     _reading_mode(detector.pipeline_.reader, args)
-    try:   # SIGTERM (timeout, kill, systemd) as Ctrl-C: the rows written stay whole, the summary and a line say so
-        previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
-    except (ValueError, OSError):   # not the main thread
-        previous_sigterm = None
     handle = None
     gz = False
     try:
@@ -357,25 +475,35 @@ def cmd_score(args) -> int:
             source = args.input
         counts = _score_stream(detector, source, args.output, flagged_only=not args.all,
                                live=args.input == "-" and not gz,   # compressed stdin reads as a file
-                               session_idle_lines=idle_lines)
+                               session_idle_lines=idle_lines, signals=signals)
     except (SourceError, OutputClosed, OutputError, KeyboardInterrupt) as error:
         # a truncated .gz or data after it, an output that cannot be written, Ctrl-C / SIGTERM: the summary of
         # what was scored, then the error
         if hasattr(error, "counts"):
-            _score_summary(args, detector, error.counts)
+            signals.hold()   # a second signal does not cut the summary short
+            try:
+                _score_summary(args, detector, error.counts, interrupted=isinstance(error, KeyboardInterrupt))
+            finally:
+                signals.release()
         raise
     finally:
-        if previous_sigterm is not None:
-            signal.signal(signal.SIGTERM, previous_sigterm)
         if handle is not None:
             try:
                 source.stream.close()   # the GzipInput (it leaves the handle open), or the handle itself
             finally:
                 handle.close()
-    report = detector.pipeline_.report
-    if report.records == 0 and report.bad_lines == 0:   # exit 0 (nothing flagged), but seldom the file meant
-        log.warning("%s", no_record_warning(report.source or args.input, report.lines))
-    _score_summary(args, detector, counts)
+    try:   # _score_stream returned holding signals: one summary, then a signal's line
+        report = detector.pipeline_.report
+        if report.records == 0 and report.bad_lines == 0:   # exit 0 (nothing flagged), but seldom the file meant
+            log.warning("%s", no_record_warning(report.source or args.input, report.lines))
+        _score_summary(args, detector, counts)
+    finally:
+        signals.release()
+    try:
+        signals.check()
+    except KeyboardInterrupt as error:
+        error.counts = counts
+        raise
     if report.records == 0 and report.bad_lines > 0:   # lenient, yet nothing was a record: not "nothing flagged"
         raise CommandInputError(every_line_bad_error(report.source or args.input, report.bad_lines,
                                                      report.bad_by_reason, report.quarantine))
@@ -463,26 +591,34 @@ class ScoreCounts:
     flagged: int = 0
     unjudged: int = 0
     rows: int = 0   # whole rows handed to the output
-    writing: bool = False   # a row's write under way (a signal raised inside it may or may not have let it out)
+    #: a signal stopped a write blocked on the output's reader (after ``BLOCKED_WRITE_GRACE``, or a second signal):
+    #: the rows after ``rows`` may be missing, and the last one cut short
+    blocked: bool = False
+    output: str = "standard output"   # the output's name in messages
+
+
+#: What an interrupted ``score`` says after "interrupted (SIGTERM)" when the signal came before scoring started (the
+#: launcher's ``ScoreCommand.NOTHING_WRITTEN``): the --output file was not opened, not a row was written.
+NOTHING_WRITTEN = "before scoring started; nothing was written"
 
 
 def _rows_held(error: BaseException) -> str:
-    """What an interrupted ``score``'s output holds: its whole rows, counted when scoring had begun (as the
-    launcher says "holds N whole row(s)")."""
+    """What an interrupted ``score``'s output holds, in the launcher's words: "score output (NAME) holds N whole
+    row(s)", or that nothing was written when the signal came before scoring started."""
     counts = getattr(error, "counts", None)
     if counts is None:
-        return "the whole rows written so far"
-    if counts.writing:   # buffered I/O: the row may be out (the handler ran after a flush) or held back (a blocked
-        # write): neither count is sure, so both are said
-        return (f"{counts.rows} whole row(s), or {counts.rows + 1}: the signal came while row {counts.rows + 1} "
-                "was being written, and whether it got out is not known")
-    return f"{counts.rows} whole row(s)"
+        return NOTHING_WRITTEN
+    held = f"score output ({counts.output}) holds {counts.rows} whole row(s)"
+    if counts.blocked:   # the launcher's words (its shutdown hook waits as long for a blocked write)
+        return held + ", and perhaps part of the rows after them (a write was blocked: keep only lines that parse)"
+    return held
 
 
-def _score_summary(args, detector, counts: ScoreCounts) -> None:
-    """``score``'s summary line on standard error, also after a read that failed (as the launcher's)."""
+def _score_summary(args, detector, counts: ScoreCounts, interrupted: bool = False) -> None:
+    """``score``'s summary line on standard error, also after a read that failed (as the launcher's); interrupted
+    (Ctrl-C / SIGTERM), the counts line even when nothing was scored yet (the input was not found wanting)."""
     scored, flagged = counts.scored, counts.flagged
-    if scored == 0:
+    if scored == 0 and not interrupted:
         print(f"dl4j-bridge: {args.input} yields no complete sequence to score; "
               f"{_read_summary(detector.pipeline_.report)}{_value_counts(detector.pipeline_)}", file=sys.stderr)
         return
@@ -520,6 +656,10 @@ def _same_file(input_path: str, output_path: Optional[str]) -> bool:
     return stat.S_ISREG(written.st_mode) and (read.st_dev, read.st_ino) == (written.st_dev, written.st_ino)
 
 
+#: Characters of rows handed to ``score``'s output between two flushes (as the launcher's ``RowOutput`` buffer): a
+#: write blocked on a reader that does not read leaves at most this much of the rows in doubt.
+FLUSH_EVERY = 1 << 16
+
 #: Sequences scored between two returns of freed native memory to the system (``memory.return_freed_memory``):
 #: 16 parts of 4096, every few seconds of a stream, a few milliseconds each.
 TRIM_EVERY = 65_536
@@ -527,7 +667,7 @@ TRIM_EVERY = 65_536
 
 def _score_stream(detector, source, output: str, *, flagged_only: bool,
                   block: Optional[int] = None, live: bool = False, session_idle_lines: int = 0,
-                  trim_every: Optional[int] = None) -> "ScoreCounts":
+                  trim_every: Optional[int] = None, signals: Optional["ScoreSignals"] = None) -> "ScoreCounts":
     """Score ``source`` as it is read and write each part's rows before reading on.
 
     Memory stays bounded by a block of the reader (megabytes) instead of growing with the input: the batches of
@@ -564,6 +704,11 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         Sequences scored between two calls of :func:`~dl4j_bridge.memory.return_freed_memory` (default
         :data:`TRIM_EVERY`): without them glibc keeps more of the memory each part freed (30-55 MiB more resident
         on 5 million streamed syslog lines).
+    signals : ScoreSignals, optional
+        ``score``'s signal handling (:class:`ScoreSignals`, installed): a signal is raised between rows only, and
+        the counts are those of the sequences whose rows were handed to the output (on an interruption the
+        summary and the output agree). Without it, Python's own handling. On success the function returns with
+        a held section open (the caller's summary comes first), which the caller releases.
 
     Returns
     -------
@@ -577,6 +722,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
     from .network import PREDICT_CHUNK
 
     block = PREDICT_CHUNK if block is None else int(block)
+    signals = ScoreSignals() if signals is None else signals   # not installed: Python's own handling
     counts = ScoreCounts()
     trim_every = TRIM_EVERY if trim_every is None else int(trim_every)
     trimmed_at = 0   # counts.scored at the last return of freed memory
@@ -603,14 +749,31 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
             raise CommandInputError(f"cannot write --output {name}: {error.strerror or error}") from error
 
     def write_row(text: str) -> None:
-        """Hand one row to the output and count it once ``write`` returned. Ctrl-C / SIGTERM can raise inside
-        ``write`` after the row reached the stream (buffered I/O runs signal handlers after each flush) or while
-        it is held back (a write blocked on a slow reader): ``writing`` stays set, and the interrupted message
-        gives both counts rather than a wrong one."""
-        counts.writing = True
-        out.write(text)
-        counts.writing = False
+        """Hand one row to the output (one call: a row is whole or not there) and count it once ``write`` returned.
+        A signal raises inside ``write`` only when it was blocked on the output's reader past the grace, or on a
+        second signal: then the rows after the last flush may be missing or cut short (``blocked``)."""
+        try:
+            out.write(text)
+        except KeyboardInterrupt:
+            counts.blocked = True
+            raise
         counts.rows += 1
+        unflushed[0] += len(text)
+
+    def flush() -> None:
+        """Flush the output, a signal held meanwhile; the rows so far are then out for sure (``flushed``)."""
+        signals.hold(watched=True)
+        try:
+            try:
+                guarded(out.flush)
+            except KeyboardInterrupt:
+                counts.blocked = True
+                raise
+            flushed[0] = (counts.rows, counts.scored, counts.flagged, counts.unjudged)
+            unflushed[0] = 0
+        finally:
+            signals.release()
+        signals.check()
 
     def write(part) -> None:
         nonlocal out, trimmed_at
@@ -621,22 +784,54 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
             out = sys.stdout
             _rows_end_in_lf(out)
         utf8 = codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8"
-        scores = detector.score_batch(part)
+        scores = detector.score_batch(part)   # a signal before the rows are out: none of the part is counted
+        flagged = scores.scores > detector.threshold_
+        unjudged = unjudged_sequences(part, scores.scored_steps)
         first = counts.scored
-        counts.scored += len(part)   # counted as scored before its rows are written (the launcher's summary, too)
-        counts.flagged += int((scores.scores > detector.threshold_).sum())
-        counts.unjudged += int(unjudged_sequences(part, scores.scored_steps).sum())
-        for row in detector.explain(part, flagged_only=flagged_only, scores=scores):
-            row["index"] += first    # the sequence's number in the whole input, as the launcher's
-            # one call: a row is whole or not there; UTF-8 as the launcher's rows (escapes where the output is not)
-            guarded(write_row, json.dumps(row, default=str, ensure_ascii=not utf8) + "\n")
-        if out is sys.stdout:
-            guarded(out.flush)       # a pipe gets each part's rows as they are scored
+        done = 0
+
+        def commit(upto: int) -> None:
+            """Sequences ``[done, upto)`` of the part are done, their rows (if any) handed to the output: counted.
+            The summary of an interrupted ``score`` counts only the sequences whose rows were written."""
+            nonlocal done
+            counts.scored = first + upto
+            counts.flagged += int(flagged[done:upto].sum())
+            counts.unjudged += int(unjudged[done:upto].sum())
+            done = upto
+
+        try:
+            write_rows(part, scores, first, commit, utf8)
+        except (OutputClosed, OutputError):   # the rows cannot be written: the part was scored (as the launcher's
+            commit(len(part))                 # summary counts it), its rows are not all out
+            raise
+        commit(len(part))
+        flush()   # a pipe gets each part's rows as they are scored; a file is out for sure up to here
         if counts.scored - trimmed_at >= trim_every:   # the part's freed memory back to the system, not kept
             trimmed_at = counts.scored
             return_freed_memory()
 
+    def write_rows(part, scores, first: int, commit, utf8: bool) -> None:
+        """The part's rows, each handed over (and its sequences counted) with a signal held."""
+        for row in detector.explain(part, flagged_only=flagged_only, scores=scores):
+            index = int(row["index"])
+            row["index"] += first    # the sequence's number in the whole input, as the launcher's
+            # UTF-8 as the launcher's rows (escapes where the output is not)
+            text = json.dumps(row, default=str, ensure_ascii=not utf8) + "\n"
+            signals.hold(watched=True)   # a signal now: raised once the row is handed over and counted
+            try:
+                guarded(write_row, text)
+                commit(index + 1)
+            finally:
+                signals.release()
+            signals.check()
+            if unflushed[0] >= FLUSH_EVERY:   # what is out for sure (a write blocked on a reader) stays near
+                flush()
+
     pending = None   # sequences read but not scored yet: fewer than a block
+    # what is out for sure: the counts (rows, scored, flagged, unjudged) at the last flush that returned, and the
+    # characters handed to the output since
+    flushed = [(0, 0, 0, 0)]
+    unflushed = [0]
 
     def paused() -> None:
         nonlocal pending
@@ -644,7 +839,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
             write(pending)
             pending = None
         if out is not None:
-            guarded(out.flush)
+            flush()
 
     if live:
         source.on_idle = paused
@@ -668,15 +863,41 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
             write(pending)
         if out is not None and out is not sys.stdout:
             closing, out = out, None
-            guarded(closing.close)
-    except (OutputClosed, OutputError, KeyboardInterrupt) as error:
+            signals.hold(watched=True)
+            try:
+                guarded(closing.close)
+            except KeyboardInterrupt:   # a close blocked past the grace (a FIFO not read), or a second signal
+                counts.blocked = True
+                raise
+            finally:
+                signals.release()
+        signals.hold()   # returned holding: the caller's summary comes before a signal's line (it releases)
+    except KeyboardInterrupt as error:   # Ctrl-C / SIGTERM: the rows handed over reach the output, then say so
+        if not counts.blocked and out is not None:
+            signals.hold(watched=True)   # a write blocked past the grace, or a second signal, stops this too
+            try:
+                out.flush() if out is sys.stdout else out.close()
+            except KeyboardInterrupt:
+                counts.blocked = True
+            except OSError:   # the output failed too: what is out for sure is what was flushed
+                counts.blocked = True
+            finally:
+                signals.release()
+        if counts.blocked:   # the rows handed over since the last flush may not be out: counted as not
+            counts.rows, counts.scored, counts.flagged, counts.unjudged = flushed[0]
+            if out is sys.stdout:   # the rows left in its buffer would block (or fail) again at exit
+                _quiet_stdout()
+        counts.output = name
+        error.counts = counts   # for the summary (cmd_score)
+        raise
+    except (OutputClosed, OutputError) as error:
         error.counts = counts   # for the summary (cmd_score)
         raise
     finally:
         if out is not None and out is not sys.stdout:
             try:
-                out.close()   # the whole rows written so far (Ctrl-C / SIGTERM) reach the file
-            except OSError:
+                out.close()   # the whole rows written so far reach the file
+            except (OSError, KeyboardInterrupt):
                 pass
     return counts
 
@@ -978,15 +1199,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             _quiet_stdout()
         print(f"dl4j-bridge {args.command}: {error}", file=sys.stderr)
         return EXIT_OTHER
-    except Terminated as error:   # SIGTERM to score: as Ctrl-C, the shell's code for SIGTERM, as the launcher
-        print(f"dl4j-bridge {args.command}: interrupted (SIGTERM); score output holds {_rows_held(error)}",
-              file=sys.stderr)
-        return EXIT_TERMINATED
-    except KeyboardInterrupt as error:   # Ctrl-C: the shell's code for SIGINT, as the launcher (the JVM) exits
-        print(f"dl4j-bridge {args.command}: interrupted (Ctrl-C); a model or report file is the previous one or "
-              f"the new one, never half-written (saves are atomic); score output holds {_rows_held(error)}",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as error:   # Ctrl-C / SIGTERM: the shell's codes for them, as the launcher (the JVM)
+        said = "SIGTERM" if isinstance(error, Terminated) else "Ctrl-C"
+        if args.command == "score":   # the launcher's line, word for word after the prefix
+            held = _rows_held(error)
+            print(f"dl4j-bridge {args.command}: interrupted ({said}){' ' if held == NOTHING_WRITTEN else '; '}{held}",
+                  file=sys.stderr)
+        else:
+            print(f"dl4j-bridge {args.command}: interrupted (Ctrl-C); a model or report file is the previous one or "
+                  "the new one, never half-written (saves are atomic)", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(error, Terminated) else EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the exit code says "unexpected"; -v shows the traceback
         log.debug("unexpected failure", exc_info=True)
         print(f"dl4j-bridge {args.command}: unexpected {type(error).__name__}: {error} "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -72,7 +73,82 @@ def test_a_signal_leaves_whole_rows_the_summary_and_a_message(detector_zip, big_
     said = "interrupted (Ctrl-C)" if sig == signal.SIGINT else "interrupted (SIGTERM)"
     assert said in err and "Traceback" not in err, err[-2000:]
     assert _summary(command, err), err[-2000:]
-    assert f"holds {len(rows)} whole row(s)" in err, err[-2000:]   # both say how many rows the file holds
+    # both say how many rows the file holds, in the same words
+    assert f"{said}; score output ({out}) holds {len(rows)} whole row(s)\n" in err, err[-2000:]
+    # the summary counts the sequences whose rows were written (--all: one row each), not a part scored whole
+    # (Python: 81,920 scored, 38,554 rows) or the sequences the launcher's scoring thread scored after the signal
+    assert _scored(command, err) == len(rows), err[-2000:]
+
+
+def _scored(command, err):
+    """The summary's count of sequences scored."""
+    found = re.search(r'"sequences":(\d+)' if command == "launcher" else r"^(\d+) sequences scored", err, re.M)
+    assert found, err[-2000:]
+    return int(found.group(1))
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_before_scoring_starts_says_nothing_was_written(detector_zip, logs, tmp_path, command, sig):  # noqa: F811
+    """A signal while the JVM started or the model loaded ended both without a word (the JVM's own handling: exit
+    143 / 130, or Python killed by SIGTERM); now one line says that nothing was written, with the same codes."""
+    out = tmp_path / "rows.jsonl"
+    loaded = tmp_path / "classes.log"
+    env = _env()
+    if command == "launcher":   # the class loading log says when the model is being loaded
+        env["JAVA_OPTS"] = f"-Xlog:class+load=info:file={loaded}"
+    proc = subprocess.Popen(_argv(command) + ["score", "--model", str(detector_zip), "--input", str(logs["test_log"]),
+                                              "--all", "--output", str(out)], cwd=str(REPO),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        if command == "python":   # the JVM is starting (held until it is up, as the JVM runs with -Xrs)
+            first = proc.stderr.readline().decode("utf-8", "replace")
+            assert "starting JVM" in first, first
+        else:
+            deadline = time.time() + 120
+            while not (loaded.exists() and b"io.dl4jbridge.scorer.LogAnomalyScorer " in loaded.read_bytes()):
+                assert proc.poll() is None and time.time() < deadline, proc.stderr.read().decode()[-2000:]
+                time.sleep(0.02)
+        proc.send_signal(sig)
+        code = proc.wait(timeout=120)
+        err = proc.stderr.read().decode("utf-8", "replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    said = "Ctrl-C" if sig == signal.SIGINT else "SIGTERM"
+    assert code == 128 + sig, err[-2000:]
+    assert f"interrupted ({said}) before scoring started; nothing was written" in err, err[-2000:]
+    assert "Traceback" not in err and not out.exists(), err[-2000:]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_signal_while_a_write_blocks_ends_within_the_grace(detector_zip, big_log, command):  # noqa: F811
+    """A reader that stops reading (a paused pager) blocks the rows' write: SIGTERM ends both within their grace
+    (2 s) all the same; the summary and the line count the rows out for sure and say the rest may be cut short."""
+    proc = subprocess.Popen(_argv(command) + ["score", "--model", str(detector_zip), "--input", str(big_log), "--all"],
+                            cwd=str(REPO), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+    try:
+        got = b""
+        while len(got) < 200_000:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            assert chunk, proc.stderr.read().decode()[-2000:]
+            got += chunk
+        time.sleep(3)   # not read: the pipe fills, the scorer blocks in a write
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+        got += proc.stdout.read()
+        err = proc.stderr.read().decode("utf-8", "replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 143, err[-2000:]
+    whole = got.decode("utf-8").split("\n")[:-1]
+    held = re.search(r"interrupted \(SIGTERM\); score output \(standard output\) holds (\d+) whole row\(s\)(.*)", err)
+    assert held, err[-2000:]
+    assert held.group(2) == (", and perhaps part of the rows after them (a write was blocked: keep only lines that "
+                             "parse)"), err[-2000:]
+    assert _scored(command, err) == int(held.group(1)) <= len(whole), err[-2000:]
+    assert [json.loads(line)["index"] for line in whole[:int(held.group(1))]] == list(range(int(held.group(1))))
 
 
 @pytest.mark.parametrize("command", COMMANDS)

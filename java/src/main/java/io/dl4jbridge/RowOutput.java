@@ -24,6 +24,14 @@ final class RowOutput {
     private boolean closed;
     private long gathered;
     private volatile long written;
+    /** Sequences gathered (with a row or without: not flagged), flagged and unjudged ones among them. */
+    private long gatheredSequences;
+    private long gatheredFlagged;
+    private long gatheredUnjudged;
+    /** The same of the sequences whose rows reached the output: an interrupted score's summary counts these. */
+    private volatile long writtenSequences;
+    private volatile long writtenFlagged;
+    private volatile long writtenUnjudged;
 
     /** @param name the output in messages: "standard output" or the file's path */
     RowOutput(OutputStream out, String name) {
@@ -40,16 +48,46 @@ final class RowOutput {
         return written;
     }
 
+    /** Sequences whose rows reached the output (counted with the rows: a sequence without a row once the rows
+     *  gathered before it are out). */
+    long writtenSequences() {
+        return writtenSequences;
+    }
+
+    /** Flagged sequences among {@link #writtenSequences}. */
+    long writtenFlagged() {
+        return writtenFlagged;
+    }
+
+    /** Unjudged sequences among {@link #writtenSequences}. */
+    long writtenUnjudged() {
+        return writtenUnjudged;
+    }
+
     /** Adds one row (its JSON; the newline is added); written out once the buffer is full. */
     void row(String json) {
-        byte[] bytes = (json + "\n").getBytes(StandardCharsets.UTF_8);
+        sequence(json, false, false);
+    }
+
+    /**
+     * Adds one scored sequence: its row ({@code null}: none, not flagged without {@code --all}) and whether it
+     * was flagged and unjudged, counted in {@link #writtenSequences} once the rows before it are out. After the
+     * shutdown hook's flush nothing more is counted: the counts of an interrupted score are those of its output.
+     */
+    void sequence(String json, boolean flagged, boolean unjudged) {
+        byte[] bytes = json == null ? null : (json + "\n").getBytes(StandardCharsets.UTF_8);
         lock.lock();
         try {
             if (closed) {
                 return;
             }
-            pending.write(bytes, 0, bytes.length);
-            gathered++;
+            if (bytes != null) {
+                pending.write(bytes, 0, bytes.length);
+                gathered++;
+            }
+            gatheredSequences++;
+            gatheredFlagged += flagged ? 1 : 0;
+            gatheredUnjudged += unjudged ? 1 : 0;
             if (pending.size() >= BUFFER) {
                 drain();
             }
@@ -123,20 +161,34 @@ final class RowOutput {
     }
 
     private void drain() {
-        if (pending.size() == 0) {
+        if (pending.size() == 0) {   // sequences without rows: done, counted
+            commit();
             return;
         }
         try {
             pending.writeTo(out);   // one write of whole rows
             out.flush();
             written += gathered;
+            commit();
         } catch (IOException e) {
             closed = true;
             throw failure(e);
         } finally {
             pending.reset();
             gathered = 0;
+            gatheredSequences = 0;
+            gatheredFlagged = 0;
+            gatheredUnjudged = 0;
         }
+    }
+
+    private void commit() {
+        writtenSequences += gatheredSequences;
+        writtenFlagged += gatheredFlagged;
+        writtenUnjudged += gatheredUnjudged;
+        gatheredSequences = 0;
+        gatheredFlagged = 0;
+        gatheredUnjudged = 0;
     }
 
     private RuntimeException failure(IOException e) {

@@ -65,7 +65,60 @@ final class ScoreCommand {
         }
     }
 
+    /** The line an interrupted score ends with after the signal's name, before scoring started (Python's words). */
+    static final String NOTHING_WRITTEN = "before scoring started; nothing was written";
+
+    /**
+     * {@code score}: SIGINT / SIGTERM from the start on (while the JVM starts the model is loaded, then while
+     * scoring) end it with 130 / 143 and a line saying so: before scoring, that nothing was written; while
+     * scoring, the summary of the sequences whose rows were written and how many rows the output holds.
+     */
     static int score(String[] args) throws IOException {
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<String> signal = new java.util.concurrent.atomic.AtomicReference<>();
+        // what the shutdown hook says once scoring started (the whole rows are written first); before, NOTHING_WRITTEN
+        java.util.concurrent.atomic.AtomicReference<java.util.function.Consumer<String>> scoring =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                    signal.compareAndSet(null, s.getName());
+                    System.exit(128 + s.getNumber());
+                });
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                // -Xrs or a platform without it: the JVM's own handling, the hook below still runs
+            }
+        }
+        Thread hook = new Thread(() -> {
+            if (done.get()) {
+                return;
+            }
+            String name = signal.get();
+            String said = "TERM".equals(name) ? "SIGTERM" : "INT".equals(name) ? "Ctrl-C" : "Ctrl-C or SIGTERM";
+            java.util.function.Consumer<String> interrupted = scoring.get();
+            if (interrupted == null) {
+                System.err.println("dl4j-bridge: interrupted (" + said + ") " + NOTHING_WRITTEN);
+                System.err.flush();
+            } else {
+                interrupted.accept(said);
+            }
+        }, "dl4j-bridge-interrupted");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return score(args, done, scoring);
+        } finally {
+            done.set(true);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook sees done
+            }
+        }
+    }
+
+    private static int score(String[] args, java.util.concurrent.atomic.AtomicBoolean done,
+                             java.util.concurrent.atomic.AtomicReference<java.util.function.Consumer<String>> scoring)
+            throws IOException {
         args = Main.checkArgs(args, "score", java.util.Arrays.asList("--model", "--input", "--output", "--threshold",
                 "--quarantine", "--session-idle-lines", "--batch"),
                 java.util.Arrays.asList("--all", "--strict", "--lenient", "--trusted"));
@@ -117,44 +170,27 @@ final class ScoreCommand {
         }
         ScoringStream stream = scorer.open("-".equals(input) ? "<stdin>" : input, mode, bad, idleLines, (int) batch);
         stream.etl().report().quarantine = quarantine;   // named in the bad-lines warning, as Python names it
-        Consumer<ScoredSequence> print = r -> {
-            if (all || r.anomaly) {
-                rows.row(r.toJson());
-            }
-        };
-        // SIGINT / SIGTERM: the whole rows scored so far are written, the summary and one line say so (exit 130 / 143)
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-        String[] signal = {null};
-        for (String name : new String[] {"INT", "TERM"}) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
-                    signal[0] = s.getName();
-                    System.exit(128 + s.getNumber());
-                });
-            } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                // -Xrs or a platform without it: the JVM's own handling, the hook below still runs
-            }
-        }
-        Thread hook = new Thread(() -> {
-            if (done.get()) {
-                return;
-            }
+        Consumer<ScoredSequence> print = r -> rows.sequence(all || r.anomaly ? r.toJson() : null, r.anomaly,
+                ScoringStream.isUnjudged(r));
+        // SIGINT / SIGTERM: the whole rows scored so far are written, then the summary of the sequences whose rows
+        // were written (the scoring thread runs on until the JVM halts) and one line (exit 130 / 143)
+        scoring.set(said -> {
             boolean flushed = rows.interrupted(2000);
             if (bad != null) {   // its whole records (the one being written is left out)
                 bad.interrupted(2000);
             }
             try {
-                summary(System.err, stream, (System.nanoTime() - started) / 1e9);
+                summary(System.err, stream.summary(rows.writtenSequences(), rows.writtenFlagged(),
+                        rows.writtenUnjudged()), stream, (System.nanoTime() - started) / 1e9);
             } catch (RuntimeException e) {   // counters changing under the scoring thread: the message still comes
-                System.err.println("dl4j-bridge: " + stream.scored() + " sequences scored, " + stream.flagged() + " flagged");
+                System.err.println("dl4j-bridge: " + rows.writtenSequences() + " sequences scored, "
+                        + rows.writtenFlagged() + " flagged");
             }
-            System.err.println("dl4j-bridge: interrupted (" + ("TERM".equals(signal[0]) ? "SIGTERM" : "INT".equals(signal[0])
-                    ? "Ctrl-C" : "Ctrl-C or SIGTERM") + "); score output (" + rows.name() + ") holds "
-                    + rows.written() + " whole row(s)" + (flushed ? "" : " (the rows of the last block were not written: a write was"
-                    + " blocked)"));
+            System.err.println("dl4j-bridge: interrupted (" + said + "); score output (" + rows.name() + ") holds "
+                    + rows.written() + " whole row(s)" + (flushed ? "" : ", and perhaps part of the rows after them (a"
+                    + " write was blocked: keep only lines that parse)"));
             System.err.flush();
-        }, "dl4j-bridge-interrupted");
-        Runtime.getRuntime().addShutdownHook(hook);
+        });
         CountingDecoder decoder = null;
         IOException readFailure = null;   // a truncated or corrupt .gz: what was read is summarised, then exit 3
         RuntimeException writeFailure = null;   // RowOutput.Closed / Failure: summarised, then exit 141 / 4
@@ -210,11 +246,6 @@ final class ScoreCommand {
             writeFailure = e;
         } finally {
             done.set(true);
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // already shutting down: the hook sees done
-            }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         stream.etl().report().undecodableLines += decoder == null ? 0 : decoder.undecodableLines();   // + lone surrogate escapes
@@ -241,7 +272,12 @@ final class ScoreCommand {
 
     /** Prints the warnings and the JSON summary line; returns the summary (for the exit status). */
     private static io.dl4jbridge.scorer.ScoreSummary summary(PrintStream err, ScoringStream stream, double seconds) {
-        io.dl4jbridge.scorer.ScoreSummary summary = stream.summary();
+        return summary(err, stream.summary(), stream, seconds);
+    }
+
+    /** Prints the warnings and the JSON summary line of {@code summary}; returns it. */
+    private static io.dl4jbridge.scorer.ScoreSummary summary(PrintStream err, io.dl4jbridge.scorer.ScoreSummary summary,
+                                                             ScoringStream stream, double seconds) {
         for (String warning : summary.warnings) {
             err.println("dl4j-bridge: warning: " + warning);
         }

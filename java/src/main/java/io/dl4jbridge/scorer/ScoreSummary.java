@@ -41,6 +41,11 @@ public final class ScoreSummary {
     }
 
     static ScoreSummary of(ScoringStream stream, LogAnomalyScorer scorer) {
+        return of(stream, scorer, stream.scored(), stream.flagged(), stream.unjudged());
+    }
+
+    /** The summary with these sequence counts: an interrupted {@code score}'s, of the sequences whose rows were written. */
+    static ScoreSummary of(ScoringStream stream, LogAnomalyScorer scorer, long scored, long flagged, long unjudged) {
         ReadReport report = stream.etl().report();
         Map<String, Object> s = new LinkedHashMap<>();
         List<String> warnings = new ArrayList<>();
@@ -138,12 +143,12 @@ public final class ScoreSummary {
                         + "overflow) or a larger max_length");
             }
         }
-        if (stream.unjudged() > 0) {
-            s.put("unjudged_sequences", stream.unjudged());
-            warnings.add(unjudgedWarning(stream.unjudged()));
+        if (unjudged > 0) {
+            s.put("unjudged_sequences", unjudged);
+            warnings.add(unjudgedWarning(unjudged));
         }
-        s.put("sequences", stream.scored());
-        s.put("flagged", stream.flagged());
+        s.put("sequences", scored);
+        s.put("flagged", flagged);
         s.put("threshold", scorer.threshold());
         return new ScoreSummary(s, warnings);
     }

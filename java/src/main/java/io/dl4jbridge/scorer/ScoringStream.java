@@ -156,7 +156,7 @@ public final class ScoringStream {
      * {@code cli.unjudged_sequences}): no scored step, except a later part (1, 2, ...) of a session split at
      * {@code max_length}, whose one event was judged as the next event of the part before it.
      */
-    static boolean isUnjudged(ScoredSequence s) {
+    public static boolean isUnjudged(ScoredSequence s) {
         return s.scoredSteps == 0 && s.part < 1;
     }
 
@@ -173,6 +173,14 @@ public final class ScoringStream {
     /** What this pass counted so far, with the launcher's summary keys, and its warnings (see {@link ScoreSummary}). */
     public ScoreSummary summary() {
         return ScoreSummary.of(this, scorer);
+    }
+
+    /**
+     * The summary with these sequence counts in place of the pass's own: an interrupted {@code score}'s, which
+     * counts only the sequences whose rows reached the output (the scoring thread runs on after the signal).
+     */
+    public ScoreSummary summary(long scored, long flagged, long unjudged) {
+        return ScoreSummary.of(this, scorer, scored, flagged, unjudged);
     }
 
     /** NCW arrays of a batch: x [batch, features, time], mask [batch, time], step ids, next ids. */
