@@ -331,7 +331,7 @@ def format_guard(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     -------
     str or None
         The guard, or None when the text between fields is not plain (a
-        group, class or quantifier other than one optional segment): such
+        group, class or quantifier other than one optional segment, or a back-reference): such
         formats are matched without a guard.
     """
     segment = optional_segment(log_format)

@@ -357,7 +357,8 @@ public final class TextRecordReader extends RecordReader {
      * Java twin of Python's {@code readers.format_guard}: a regex matching the same lines as the format's regex
      * in linear time. The format's regex (a lazy {@code .*?} group per field) backtracks through every split of
      * a line it does not match -- exponential in the number of fields; the guard finds each separator after the
-     * previous one in one atomic step. Null when the text between fields is not plain (groups, quantifiers).
+     * previous one in one atomic step. Null when the text between fields is not plain (groups, quantifiers,
+     * back-references).
      * Under line rules 2 a run of spaces right before a field is a whole run of blanks in the line.
      */
     static String formatGuard(String logFormat, int lineRules) {
