@@ -260,7 +260,11 @@ _SEGMENT_TEXT = re.compile(r"(?:\\[^A-Za-z0-9 \t]|[^\\ \t.^$*+?{}\[\]()|])*")
 
 
 def _is_plain(text: str) -> bool:
-    return not _REGEX_META & set(re.sub(r"\\.", "", text))
+    """Text between fields with no regex operator (escaped characters are literal) and no back-reference
+    (``\\1``-``\\9``: it matches what a field took, so a separator no longer matches the same text wherever the
+    field ends, which :func:`format_guard` and :func:`format_capture` rely on)."""
+    return not _REGEX_META & set(re.sub(r"\\.", "", text)) \
+        and not any(escaped in "123456789" for escaped in re.findall(r"\\(.)", text))
 
 
 def optional_segment(log_format: str) -> tuple[str, str, str, str] | None:
@@ -327,7 +331,7 @@ def format_guard(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     -------
     str or None
         The guard, or None when the text between fields is not plain (a
-        group, class or quantifier other than one optional segment): such
+        group, class or quantifier other than one optional segment, or a back-reference): such
         formats are matched without a guard.
     """
     segment = optional_segment(log_format)
@@ -366,16 +370,38 @@ def _runs_end_alike(text: str, field_follows: bool) -> bool:
     return True
 
 
+#: A field of :func:`format_capture` before a separator that starts with a run of blanks ending before literal text
+#: (``[ \\t]+-``, ``[ \\t]+$``): empty, or ending with a character that is not a blank.  Where the line has a run,
+#: the separator matches from inside it exactly when it matches from the run's first blank (the greedy run ends
+#: at the run's end either way), so the first end the regex finds is never inside a run; a plain ``.*?`` would try
+#: the separator from every blank of the run, each attempt scanning the rest of it (quadratic: loghub's Zookeeper
+#: format took 6 s on one line with 40,000 blanks).
+_FIELD_BEFORE_RUN = "(?:.*?[^ \\t\\n])??"
+
+
+def _capture_field(separator: str) -> str:
+    """The lazy pattern of a field of :func:`format_capture` followed by ``separator`` (a regex fragment)."""
+    if separator.startswith("[ \\t]+") and not separator.startswith(_WHOLE_BLANK_RUN):
+        return _FIELD_BEFORE_RUN
+    return ".*?"
+
+
 def format_capture(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     """The format's regex (:func:`format_to_regex`) with each field and the text after it in an atomic group: the
-    same lines, the same fields, in linear time -- one scan where the guard and the regex took two.
+    same lines, the same fields -- one scan where the guard and the regex took two.
 
-    It exists when the text between fields is plain and every separator of :func:`format_guard` matches where the
-    regex's own does (under line rules 2 the guard's lazy ``[ \\t]+?`` ends where the regex's greedy ``[ \\t]+``
-    ends unless literal text after it can match a blank, e.g. ``\\t``; loghub's formats qualify). Then it accepts
-    exactly the guard's lines, which are exactly the regex's lines; and on a line it accepts, the regex's own first
-    match takes at every field the first end after which its separator matches -- the one choice an atomic group
-    keeps -- so the fields are the regex's (and the JVM's, which runs the regex).
+    It exists when the text between fields is plain (no operator, no back-reference) and every separator of
+    :func:`format_guard` matches where the regex's own does (under line rules 2 the guard's lazy ``[ \\t]+?`` ends
+    where the regex's greedy ``[ \\t]+`` ends unless literal text after it can match a blank, e.g. ``\\t``; loghub's
+    formats qualify). Then a separator matched from an earlier start never ends later (each run of blanks ends at
+    the line's run's end) and matches whatever the fields took, so whatever can follow a later end of a field can
+    follow its first end: the regex's own first match takes at every field the first end after which its separator
+    matches -- the one choice an atomic group keeps -- and the lines and fields are the regex's.
+
+    Time is linear in the line, also across long runs of blanks where a separator starts with a run
+    (:data:`_FIELD_BEFORE_RUN`); a separator that starts with text that can match a blank and then has a run
+    (``\\s - ``, ``\\t  `` at the end) is still quadratic in the length of a run of blanks in the line, as the
+    guard and the regex were.
 
     Returns
     -------
@@ -397,8 +423,10 @@ def format_capture(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     if regex_separators != guard_separators and not (
             line_rules >= 2 and all(_runs_end_alike(text, index < last) for index, text in enumerate(texts))):
         return None
-    fields = "".join(f"(?>(?P<{name}>.*?){sep})" for name, sep in zip(names[:-1], regex_separators[1:-1]))
-    end = f"(?P<{names[-1]}>.*)$" if not texts[-1] else f"(?P<{names[-1]}>.*?){regex_separators[-1]}$"
+    fields = "".join(f"(?>(?P<{name}>{_capture_field(sep)}){sep})"
+                     for name, sep in zip(names[:-1], regex_separators[1:-1]))
+    end = f"(?P<{names[-1]}>.*)$" if not texts[-1] \
+        else f"(?P<{names[-1]}>{_capture_field(regex_separators[-1])}){regex_separators[-1]}$"
     capture = "^" + regex_separators[0] + fields + end
     try:
         compiled = re.compile(capture)

@@ -296,10 +296,13 @@ def test_the_format_guard_accepts_exactly_the_lines_the_format_matches(name, lin
 
 
 #: Formats whose guard and regex differ (a run of blanks before literal text that may match a blank): no capture
-#: regex; "pipe" and loghub's bracketed formats have one (escaped punctuation after a run).
+#: regex; "pipe" and loghub's bracketed formats have one (escaped punctuation after a run).  A back-reference
+#: (``\1``: the separator matches what field A took, so a longer A may be what lets the line match): no capture
+#: regex and no guard either.
 CAPTURE_FORMATS = dict(FORMATS, **{"escaped blank": r"<A> \ <B>", "class escape": r"<A> \s<B>",
                                     "literal tab": "<A> \t<B>", "tabs": r"<A> \t<B>\t<C>",
-                                    "pipe": r"<A> \| <B> \|", "hex": r"<A> \x20<B>"})
+                                    "pipe": r"<A> \| <B> \|", "hex": r"<A> \x20<B>",
+                                    "back-reference": r"<A>:<B>=\1"})
 
 
 def test_the_capture_regex_exists_where_it_is_known_to_be_safe():
@@ -314,6 +317,7 @@ def test_the_capture_regex_exists_where_it_is_known_to_be_safe():
 @example(name="hdfs", line_rules=2, line="a b c d e: f")
 @example(name="literal end", line_rules=2, line="a b - c end \t")
 @example(name="tabs", line_rules=2, line="a \t\tc")   # the regex gives the run back to the second tab
+@example(name="back-reference", line_rules=2, line="x:y:z=x:y")   # the regex takes A "x:y", not the first "x"
 def test_the_capture_regex_finds_the_lines_and_fields_the_format_regex_finds(name, line_rules, line):
     """format_capture's atomic groups keep only the regex's first choice at each field: same lines, same fields."""
     capture = format_capture(CAPTURE_FORMATS[name], line_rules)
@@ -324,6 +328,19 @@ def test_the_capture_regex_finds_the_lines_and_fields_the_format_regex_finds(nam
     assert (found is None) == (want is None)
     if found is not None:
         assert found.groupdict() == want.groupdict()
+
+
+@pytest.mark.parametrize("line_rules", [1, 2])
+@pytest.mark.parametrize("chunk_lines", [1, 100_000])
+def test_a_format_with_a_back_reference_reads_the_fields_its_regex_finds(line_rules, chunk_lines):
+    """A back-reference made the guard refer to its own group (it read neither line) and the capture regex keep
+    A at its first end "x" (it lost the first line, which matches with A "x:y"): such a format has neither."""
+    log_format = r"<A>:<B>=\1"
+    assert format_guard(log_format, line_rules) is None and format_capture(log_format, line_rules) is None
+    reader = TextReader(log_format, mode="lenient", continuation=None, chunk_lines=chunk_lines, line_rules=line_rules)
+    frame = reader.read(["x:y:z=x:y", "x:y=x", "x:y=z"])
+    assert frame["line_number"].tolist() == [1, 2]
+    assert frame["A"].tolist() == ["x:y", "x"] and frame["B"].tolist() == ["z", "y"]
 
 
 @given(log_format=st.sampled_from(SEGMENT_FORMATS), line_rules=st.sampled_from([1, 2]),

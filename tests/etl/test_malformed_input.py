@@ -31,6 +31,32 @@ def test_a_long_line_the_format_does_not_match_is_rejected_at_once(chunk_lines, 
     assert reader.report.bad_by_reason == {"no format match": 2}
 
 
+ZOOKEEPER_FORMAT = r"<Date> <Time> - <Level>  \[<Node>:<Component>@<Id>\] - <Content>"   # loghub's
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 100_000])
+def test_a_long_run_of_blanks_before_literal_text_is_read_in_linear_time(chunk_lines):
+    """The capture regex tried a separator that starts with a run (" - ", " end ") from every blank of a long
+    run, each attempt scanning the rest of the run: one line of 40,000 blanks took 6 s (loghub's Zookeeper
+    format) and 24 s (a format ending in a blank), quadratic; the guard before it was slower still."""
+    blanks = " " * 60_000
+    cases = [(ZOOKEEPER_FORMAT, ["2015-07-29 x" + blanks + "y",
+                                 "2015-07-29 19:04:12,394" + blanks + "- INFO  [main:QuorumPeer@1] - hi"],
+              [2], {"Time": ["19:04:12,394"]}),
+             ("<A> <B> - <C> end ", ["a b" + blanks + "x", "a b - c" + blanks + "y end ", "a b - c" + blanks],
+              [2], {"C": ["c" + blanks + "y"]}),
+             ("<A> <B> ", ["a b" + blanks + "x", "a b" + blanks + "x "], [2], {"B": ["b" + blanks + "x"]})]
+    for log_format, lines, numbers, fields in cases:
+        reader = TextReader(log_format, mode="lenient", continuation=None, chunk_lines=chunk_lines)
+        assert reader._line_capture is not None
+        start = time.perf_counter()
+        frame = reader.read(lines)
+        assert time.perf_counter() - start < 5, log_format
+        assert frame["line_number"].tolist() == numbers
+        for name, values in fields.items():
+            assert frame[name].tolist() == values
+
+
 LINUX_FORMAT = r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>"   # loghub's, optional PID
 
 

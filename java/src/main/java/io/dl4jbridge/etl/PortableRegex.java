@@ -73,6 +73,8 @@ public final class PortableRegex {
      * escaped backslash ({@code \\w}) stays literal; inside a character class a class escape becomes a nested
      * class ({@code [\w-]}, {@code [^\W\d]} keep Python's meaning) and {@code \b} is a backspace, as in Python.
      * Python's {@code \Z} (the end of the text, never before a final {@code \n}) becomes Java's {@code \z}.
+     * Python's {@code \v} (U+000B only) becomes {@code \x0B}: Java's is a class of vertical blanks ({@code \n},
+     * {@code \r}, U+0085, U+2028, ...), so a format with {@code \v} matched lines that Python rejects.
      */
     public static String pythonClasses(String regex) {
         if (regex.indexOf('\\') < 0) {
@@ -98,6 +100,7 @@ public final class PortableRegex {
                     case 'b': out.append(inClass ? "\\x08" : BOUNDARY); break;
                     case 'B': out.append(inClass ? "\\B" : NOT_BOUNDARY); break;
                     case 'Z': out.append(inClass ? "\\Z" : "\\z"); break;   // Python's \Z: the very end only
+                    case 'v': out.append("\\x0B"); break;   // Python's \v: U+000B only (Java's: any vertical blank)
                     default: out.append(c).append(e);
                 }
                 codePoints |= (e == 'b' || e == 'B') && !inClass || lookbehinds > 0 && "dDwWS".indexOf(e) >= 0;

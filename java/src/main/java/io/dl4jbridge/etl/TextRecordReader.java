@@ -124,10 +124,18 @@ public final class TextRecordReader extends RecordReader {
         return pieces;
     }
 
-    private static boolean isPlain(String text) {
-        String plain = text.replaceAll("\\\\.", "");
-        for (int c = 0; c < plain.length(); c++) {
-            if (REGEX_META.indexOf(plain.charAt(c)) >= 0) {
+    /** Python's {@code readers._is_plain}: no regex operator outside an escape, and no back-reference
+     *  ({@code \1}-{@code \9}: a separator that matches what a field took, which the guard and the capture regex
+     *  cannot take for a separator). Escapes pair as Python's {@code \.} pairs them (anything but a newline). */
+    static boolean isPlain(String text) {
+        for (int c = 0; c < text.length(); c++) {
+            char ch = text.charAt(c);
+            if (ch == '\\' && c + 1 < text.length() && text.charAt(c + 1) != '\n') {
+                char escaped = text.charAt(++c);
+                if (escaped >= '1' && escaped <= '9') {
+                    return false;
+                }
+            } else if (REGEX_META.indexOf(ch) >= 0) {
                 return false;
             }
         }
@@ -224,9 +232,25 @@ public final class TextRecordReader extends RecordReader {
         StringBuilder capture = new StringBuilder("^").append(out.get(0));
         int lastField = out.size() - 2;
         for (int i = 1; i < lastField; i += 2) {
-            capture.append("(?>").append(out.get(i)).append(out.get(i + 1)).append(')');
+            capture.append("(?>").append(captureField(out.get(i), out.get(i + 1))).append(out.get(i + 1)).append(')');
         }
-        return capture.append(out.get(lastField)).append(out.get(lastField + 1)).append('$').toString();
+        return capture.append(captureField(out.get(lastField), out.get(lastField + 1))).append(out.get(lastField + 1))
+                .append('$').toString();
+    }
+
+    /** Python's {@code readers._FIELD_BEFORE_RUN}: a field before a separator starting with a run of blanks that
+     *  ends before literal text is empty or ends with a non-blank (the separator matches from inside a run exactly
+     *  when it matches from the run's first blank), so the lazy field does not try the separator from every blank
+     *  of a long run, each attempt scanning the rest of it (quadratic). */
+    static final String FIELD_BEFORE_RUN = "(?:.*?[^ \\t\\n])??";
+
+    /** Python's {@code readers._capture_field}: {@code group} (a lazy {@code (?<name>.*?)}) with
+     *  {@link #FIELD_BEFORE_RUN} as its body when {@code separator} starts with such a run. */
+    private static String captureField(String group, String separator) {
+        if (!group.endsWith(".*?)") || !separator.startsWith("[ \\t]+") || separator.startsWith(WHOLE_BLANK_RUN)) {
+            return group;
+        }
+        return group.substring(0, group.length() - 4) + FIELD_BEFORE_RUN + ")";
     }
 
     /** Python's {@code readers._runs_end_alike}: every run of spaces the guard makes lazy ends where the regex's
@@ -333,7 +357,8 @@ public final class TextRecordReader extends RecordReader {
      * Java twin of Python's {@code readers.format_guard}: a regex matching the same lines as the format's regex
      * in linear time. The format's regex (a lazy {@code .*?} group per field) backtracks through every split of
      * a line it does not match -- exponential in the number of fields; the guard finds each separator after the
-     * previous one in one atomic step. Null when the text between fields is not plain (groups, quantifiers).
+     * previous one in one atomic step. Null when the text between fields is not plain (groups, quantifiers,
+     * back-references).
      * Under line rules 2 a run of spaces right before a field is a whole run of blanks in the line.
      */
     static String formatGuard(String logFormat, int lineRules) {
@@ -344,11 +369,8 @@ public final class TextRecordReader extends RecordReader {
         String[] texts = logFormat.split("<[^<>]+>", -1);
         StringBuilder out = new StringBuilder("^");
         for (int i = 0; i < texts.length; i++) {
-            String plain = texts[i].replaceAll("\\\\.", "");
-            for (int c = 0; c < plain.length(); c++) {
-                if (REGEX_META.indexOf(plain.charAt(c)) >= 0) {
-                    return null;
-                }
+            if (!isPlain(texts[i])) {
+                return null;
             }
             // the earliest end of each separator: runs as short as the text after them allows
             boolean fieldFollows = i < texts.length - 1;

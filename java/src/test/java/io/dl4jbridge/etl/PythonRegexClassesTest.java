@@ -128,6 +128,12 @@ public class PythonRegexClassesTest {
         assertFalse(PyCompat.compile("a\\Z").matcher("a\n").find());           // Python's \Z: the very end only
         assertTrue(PyCompat.compile("a\\Z").matcher("ba").find());
         assertTrue(PyCompat.compile("a$").matcher("a\n").find());              // $: before a final \n too, as Python
+        assertTrue(PyCompat.compile("a\\vb").matcher("a\u000bb").matches());    // Python's \v: U+000B only
+        for (String blank : new String[] {"\r", "\f", "\u0085", "\u2028", "\u2029"}) {
+            assertFalse(PyCompat.compile("a\\vb").matcher("a" + blank + "b").matches());
+            assertFalse(PyCompat.compile("a[\\v]b").matcher("a" + blank + "b").matches());
+        }
+        assertTrue(PyCompat.compile("a[\\v]b").matcher("a\u000bb").matches());
     }
 
     @Test

@@ -365,6 +365,48 @@ public class ReaderFuzzTest {
     }
 
     @Test
+    public void aFormatWithABackReferenceReadsTheFieldsItsRegexFinds() {
+        // as Python's test_a_format_with_a_back_reference_reads_the_fields_its_regex_finds: the guard referred to
+        // its own group, the capture regex kept A at its first end "x" and lost the first line (A "x:y")
+        String format = "<A>:<B>=\\1";
+        for (int rules = 1; rules <= 2; rules++) {
+            assertEquals(null, TextRecordReader.formatGuard(format, rules));
+            assertEquals(null, TextRecordReader.formatCapture(format, rules));
+            List<Record> records = new ArrayList<>();
+            read(formatReader(format, rules), Arrays.asList("x:y:z=x:y", "x:y=x", "x:y=z"), "lenient", records);
+            assertEquals(2, records.size());
+            assertEquals(1, records.get(0).line);
+            assertEquals("x:y", records.get(0).get("A"));
+            assertEquals("z", records.get(0).get("B"));
+            assertEquals("x", records.get(1).get("A"));
+            assertEquals("y", records.get(1).get("B"));
+        }
+    }
+
+    @Test
+    public void aLongRunOfBlanksBeforeLiteralTextIsReadInLinearTime() {
+        // as Python's test_a_long_run_of_blanks_before_literal_text_is_read_in_linear_time: the capture regex tried
+        // " - " from every blank of the run, each attempt scanning the rest of it (quadratic)
+        String blanks = repeat(" ", 60_000);
+        String[][] cases = {
+            {"<Date> <Time> - <Level>  \\[<Node>:<Component>@<Id>\\] - <Content>", "Time", "19:04:12,394",
+                "2015-07-29 x" + blanks + "y", "2015-07-29 19:04:12,394" + blanks + "- INFO  [main:QuorumPeer@1] - hi"},
+            {"<A> <B> - <C> end ", "C", "c" + blanks + "y", "a b" + blanks + "x", "a b - c" + blanks + "y end "},
+            {"<A> <B> ", "B", "b" + blanks + "x", "a b" + blanks + "x", "a b" + blanks + "x "}};
+        for (String[] c : cases) {
+            assertNotNull(c[0], TextRecordReader.formatCapture(c[0], 2));
+            List<Record> records = new ArrayList<>();
+            long started = System.nanoTime();
+            read(formatReader(c[0], 2), Arrays.asList(c[3], c[4]), "lenient", records);
+            assertTrue(c[0] + " seconds: " + (System.nanoTime() - started) / 1e9,
+                    System.nanoTime() - started < 5_000_000_000L);
+            assertEquals(c[0], 1, records.size());
+            assertEquals(c[0], 2, records.get(0).line);
+            assertEquals(c[0], c[2], records.get(0).get(c[1]));
+        }
+    }
+
+    @Test
     public void aSavedSpecGuardsItsFormatToo() throws Exception {
         EtlSpec spec = EtlSpec.parse(ParityVectors.read(ParityVectors.dir().resolve("etl_text_windows.json").toFile())
                 .get("spec").toString());  // a spec saved by Python, log_format included
