@@ -205,6 +205,7 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
     from ..network import Network
     from .classifier import SequenceClassifier
     from .next_event import NextEventDetector
+    from .next_value import NextValueDetector
 
     from ..modelfile import open_model
     from ..session import require_jvm
@@ -212,7 +213,8 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
     require_jvm()
     with open_model(path, trusted=trusted) as model:   # checked once; DL4J reads its private copy
         doc = _document(model)
-        kinds = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier}
+        kinds = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier,
+                 "next_value": NextValueDetector}
         if doc["kind"] not in kinds:
             raise DetectorFileError(f"{path}: unknown detector kind {doc['kind']!r} (known: {sorted(kinds)})")
         # the class asked for must be of the file's kind: NextEventDetector or a subclass of it (a user's own
@@ -236,7 +238,10 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
     if updates is not None and not (isinstance(updates, list) and all(isinstance(u, dict) for u in updates)):
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} updates must be a list of JSON objects ({DAMAGED_HINT})")
     detector.updates_ = updates or None
-    detector._restore_fitted(doc["scoring"], doc)
+    try:
+        detector._restore_fitted(doc["scoring"], doc)
+    except ValueError as error:
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} scoring: {error} ({DAMAGED_HINT})") from error
     if detector.scoring() != doc["scoring"]:
         raise DetectorFileError(f"{path}: the saved scoring {doc['scoring']} does not match the saved parameters")
     try:
