@@ -190,6 +190,11 @@ def _check_against_network(detector, doc: dict, path) -> None:
     if any(not 0 <= i < n_out for i in untrained):
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} untrained_ids {list(untrained)} holds ids outside the "
                                 f"network's {n_out} event ids ({DAMAGED_HINT})")
+    if detector.kind == "next_value":
+        targets = list(detector.target_indices_)
+        if len(targets) != n_out or any(not 0 <= i < n_in for i in targets):
+            raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} scoring targets {targets} are not {n_out} of the "
+                                    f"network's {n_in} input features ({DAMAGED_HINT})")
     pipeline = detector.pipeline_
     if pipeline is not None and len(pipeline.feature_names) != n_in:
         raise DetectorFileError(f"{path}: the network takes {n_in} features per step, the ETL spec makes "
