@@ -188,3 +188,18 @@ def test_sklearn_clone_and_get_params_round_trip(jvm):
     copy = clone(original)
     assert copy.get_params() == original.get_params() and copy.target_columns == ("value",)
     assert repr(original).startswith("NextValueDetector(target_columns=('value',), aggregation='mean'")
+
+
+def test_the_report_lists_a_flagged_value_once_with_the_feature_and_its_values():
+    """Rows of overlapping windows flagged for the same line's value are listed once, in next-value words (they
+    read "0 steps with P(anomalous) >= 0.5" and nothing else)."""
+    from dl4j_bridge.detectors.report import explanations_markdown
+
+    row = {"index": 0, "key": 5, "score": 42.0, "flagged": True, "line_numbers": [5, 6, 7, 8], "unexpected_steps": 1,
+           "step": 1, "line_number": 6, "actual_line": 7, "feature": "bytes", "actual_value": 9.5,
+           "predicted_value": 0.25, "deviation": 6.5}
+    text = explanations_markdown([row, {**row, "index": 1, "key": 6, "line_numbers": [6, 7, 8, 9], "step": 0}])
+    assert text.count("\n") == 1, text
+    assert ("score 42, key `5`, lines 5-8 (1 steps more than 3 residual sigma off); `bytes` at line 7 was 9.5 where "
+            "0.25 was predicted (normalised units: +6.5 residual sigma) (the unexpected line of 1 more flagged "
+            "sequence(s), not listed again)") in text
