@@ -12,6 +12,7 @@ from ..config import LSTMConfig
 from ..etl import SequenceBatch
 from ..javaerrors import java_errors
 from .base import BaseDetector, Scores, _kept
+from .batches import check_batch
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,8 @@ class NextValueDetector(BaseDetector):
         """Per target, the mean squared prediction error over the steps of ``batch`` that have a next step (NaN for
         none), in normalised units: what ``residual_variances_`` was measured as after the fit. float64 ``[n]``."""
         self._check_fitted(threshold=False)
+        batch = check_batch(batch, n_in=self.network_.config.n_in)
+        self._check_feature_names(batch)
         import jpype
 
         net = self.network_

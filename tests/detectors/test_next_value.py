@@ -70,6 +70,10 @@ def test_the_score_is_the_squared_error_in_residual_variances_of_the_next_steps_
     out = det.network_.predict_proba(validation.x, validation.mask)[..., 0].astype(np.float64)
     error = out[:, :-1] - validation.x[:, 1:, 0]
     assert det.residual_variances_[0] == pytest.approx(float((error ** 2).mean()), rel=1e-5)
+    np.testing.assert_allclose(det.residual_variances(validation), det.residual_variances_, rtol=1e-9)
+    from dl4j_bridge.errors import ShapeError
+    with pytest.raises(ShapeError, match="feature 0 is 'other' where the fit had 'value'"):
+        det.residual_variances(waves(5, seed=1, names=("other", "flag")))
     mask = np.ones((30, T), np.float32)
     mask[:5, 9:] = 0   # five shorter sequences (padded)
     test = waves(30, seed=6, spike=True, mask=mask)
