@@ -207,3 +207,23 @@ def test_the_report_lists_a_flagged_value_once_with_the_feature_and_its_values()
     assert ("score 42, key `5`, lines 5-8 (1 steps more than 3 residual sigma off); `bytes` at line 7 was 9.5 where "
             "0.25 was predicted (normalised units: +6.5 residual sigma) (the unexpected line of 1 more flagged "
             "sequence(s), not listed again)") in text
+
+
+def test_network_fit_with_next_values_checks_its_arguments_before_java(jvm):
+    import dl4j_bridge as db
+
+    x = np.random.default_rng(0).normal(size=(6, 5, 3)).astype(np.float32)
+    softmax = db.Network(db.LSTMConfig(n_in=3, n_out=2))
+    with pytest.raises(ValueError, match=r"needs n_out = 2 \(one output per target\), loss='MSE' and "
+                                         r"output_activation='identity'; this one has n_out=2, loss='MCXENT'"):
+        softmax.fit(x, None, next_values=[0, 1])
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2, loss="MSE", output_activation="identity"))
+    for kwargs, words in (({"next_values": [0, 3]}, r"next_values must be feature indices in \[0, 3\)"),
+                          ({"next_values": [0, 1], "sample_weight": np.ones(6)}, "takes no sample_weight"),
+                          ({"next_values": [0, 1], "validation": (x, np.zeros((6, 5)), None)}, r"\(X, None, mask\)")):
+        with pytest.raises(ValueError, match=words):
+            net.fit(x, None, **kwargs)
+    with pytest.raises(ValueError, match="takes no Y"):
+        net.fit(x, np.zeros((6, 5)), next_values=[0, 1])
+    history = net.fit(x, None, next_values=[2, 0], epochs=2, batch_size=3, validation=(x, None, None))
+    assert history.epochs_completed == 2 and len(history.validation_scores) == 2
