@@ -963,8 +963,8 @@ class BaseDetector:
     def load(cls, path, *, trusted: bool = False) -> "BaseDetector":
         """Restore a detector saved by :meth:`save`.
 
-        ``BaseDetector.load`` (like :func:`~dl4j_bridge.detectors.load_detector`) takes either kind;
-        ``NextEventDetector.load`` and ``SequenceClassifier.load`` refuse a file of the other kind
+        ``BaseDetector.load`` (like :func:`~dl4j_bridge.detectors.load_detector`) takes any kind;
+        ``NextEventDetector.load``, ``NextValueDetector.load`` and ``SequenceClassifier.load`` refuse a file of another kind
         (:class:`~dl4j_bridge.detectors.persistence.DetectorFileError`, before the network is read); a subclass's
         ``load`` (``MyDetector(NextEventDetector)``) takes a file of its base's kind and returns a ``MyDetector``.
         """

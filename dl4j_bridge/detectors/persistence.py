@@ -202,7 +202,7 @@ def _check_against_network(detector, doc: dict, path) -> None:
 
 
 def load_detector(path, *, trusted: bool = False, _expected=None):
-    """Restore a detector (network, normalizer, threshold, and the ETL pipeline when saved), of either kind.
+    """Restore a detector (network, normalizer, threshold, and the ETL pipeline when saved), of any kind.
 
     ``_expected`` (for ``NextEventDetector.load`` / ``SequenceClassifier.load``): the class the file must
     hold; a file of another kind is a :class:`DetectorFileError`."""
@@ -227,7 +227,7 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
         if _expected is not None and not issubclass(_expected, kinds[doc["kind"]]):
             raise DetectorFileError(f"{path} holds a {kinds[doc['kind']].__name__} (kind {doc['kind']!r}), not a "
                                     f"{_expected.__name__}: load it with {kinds[doc['kind']].__name__}.load or "
-                                    "dl4j_bridge.detectors.load_detector, which take either kind")
+                                    "dl4j_bridge.detectors.load_detector, which take any kind")
         params = dict(doc.get("params") or {})
         if doc["kind"] == "next_event" and params and "never_expected" not in params \
                 and "never_expected" not in doc["scoring"]:
