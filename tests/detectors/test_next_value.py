@@ -1,4 +1,5 @@
-"""NextValueDetector: trained on normal numeric sequences, it flags values it did not expect (small data, few epochs)."""
+"""NextValueDetector: trained on normal numeric sequences, it flags values it did not expect (small data, few
+epochs)."""
 
 from __future__ import annotations
 
