@@ -4,7 +4,7 @@ Importing this package does not start a JVM; :func:`start_jvm` does, once per pr
 """
 
 from .config import LSTMConfig
-from .detectors import NextEventDetector, SequenceClassifier
+from .detectors import NextEventDetector, NextValueDetector, SequenceClassifier
 from .errors import (
     BuildNotFoundError,
     Dl4jBridgeError,
@@ -48,6 +48,7 @@ __all__ = [
     "ModelFileError",
     "ModelIntegrityError",
     "NextEventDetector",
+    "NextValueDetector",
     "Network",
     "NotFittedError",
     "ProgressEvent",

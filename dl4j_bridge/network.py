@@ -289,6 +289,7 @@ class Network:
         report_every: float = 0.5,
         sample_weight: Optional[np.ndarray] = None,
         fit_normalizer: bool = False,
+        next_values: Optional[tuple] = None,
     ) -> FitHistory:
         """Train on labelled sequences; the epoch and minibatch loop runs in Java.
 
@@ -330,6 +331,12 @@ class Network:
         fit_normalizer : bool
             First fit the feature normalizer on ``X`` (real steps only), as :meth:`fit_normalizer` does, from
             the same copy of ``X`` on the JVM: one conversion and one check of ``X`` instead of two.
+        next_values : sequence of int, optional
+            Train a next-value network instead (``loss="MSE"``, ``output_activation="identity"``, ``n_out`` =
+            ``len(next_values)``): ``Y`` must be None (validation ``(X, None, mask)``), and the target of every step
+            is the features ``next_values`` of the next real step of its sequence, normalised as the inputs are
+            (built on the JVM: ``io.dl4jbridge.Trainer.fitNextValues``); the last real step has none. No
+            ``sample_weight``.
 
         Returns
         -------
@@ -350,11 +357,14 @@ class Network:
         """
         self._refuse_if_diverged("be trained further")
         X, Y, mask = self._check_xy(X, Y, mask)
-        if Y is None:
+        if next_values is not None:
+            next_values = self._check_next_values(next_values, Y, sample_weight)
+        elif Y is None:
             raise ValueError("Y is required: the class id of every step, [batch, time] (fit trains on labelled "
                              "sequences; for a model of normal data use detectors.NextEventDetector)")
         epochs, batch_size = shapes.check_count(epochs, "epochs"), shapes.check_count(batch_size, "batch_size")
-        shapes.check_labelled(Y, mask, what="Y", purpose="train on")
+        if next_values is None:
+            shapes.check_labelled(Y, mask, what="Y", purpose="train on")
         if patience and validation is None:
             raise ValueError("patience (early stopping) needs validation data")
         if isinstance(report_every, bool) or not isinstance(report_every, (int, float)) \
@@ -368,12 +378,17 @@ class Network:
                 raise ValueError("validation must be (X, Y), (X, Y, mask) or (X, Y, mask, weights)")
             v = self._check_xy(validation[0], validation[1], validation[2] if len(validation) > 2 else None,
                                prefix="validation ")
-            shapes.check_labelled(v[1], v[2], what="validation Y", purpose="validate on")
+            if next_values is not None and (v[1] is not None or len(validation) > 3):
+                raise ValueError("a next-value fit's validation is (X, None, mask): its targets are its own features")
+            if next_values is None:
+                shapes.check_labelled(v[1], v[2], what="validation Y", purpose="validate on")
             v_weights = self._check_weights(validation[3] if len(validation) > 3 else None, v[0].shape[:2],
                                             "validation sample_weight")
-            vx, vy, vm = arrays.sequences_to_indarray(v[0]), arrays.steps_to_indarray(v[1], "labels"), self._mask(v[2])
+            vx, vm = arrays.sequences_to_indarray(v[0]), self._mask(v[2])
+            vy = None if next_values is not None else arrays.steps_to_indarray(v[1], "labels")
             vw = None if v_weights is None else arrays.steps_to_indarray(v_weights, "sample weights")
-        jx, jy, jm = arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"), self._mask(mask)
+        jx, jm = arrays.sequences_to_indarray(X), self._mask(mask)
+        jy = None if next_values is not None else arrays.steps_to_indarray(Y, "labels")
         jw = None if weights is None else arrays.steps_to_indarray(weights, "sample weights")
         display = (ProgressDisplay(epochs, math.ceil(len(X) / batch_size), asked=progress is True)
                    if progress is not False else None)
@@ -391,10 +406,17 @@ class Network:
                 # Trainer sets this thread's generator to the network's state first and writes its end state back
                 random_state = jpype.JArray(jpype.JLong)(list(self._training_random_state()))
                 try:
-                    result = _java("Trainer").fit(
-                        self._net, normalizer, jx, jy, jm, jw, vx, vy, vm, vw, int(epochs), int(batch_size),
-                        int(seed), int(patience), cb, int(report_every * 1000), random_state,
-                    )
+                    if next_values is not None:
+                        result = _java("Trainer").fitNextValues(
+                            self._net, normalizer, jx, jm, jpype.JArray(jpype.JInt)(list(next_values)), vx, vm,
+                            int(epochs), int(batch_size), int(seed), int(patience), cb, int(report_every * 1000),
+                            random_state,
+                        )
+                    else:
+                        result = _java("Trainer").fit(
+                            self._net, normalizer, jx, jy, jm, jw, vx, vy, vm, vw, int(epochs), int(batch_size),
+                            int(seed), int(patience), cb, int(report_every * 1000), random_state,
+                        )
                 finally:   # the draws the weights it kept went with (also after a cancel or an error)
                     self._random_state = (int(random_state[0]), int(random_state[1]))
         except TrainingDivergedError as error:
@@ -421,6 +443,23 @@ class Network:
         log.debug("fit: %d epochs, %d iterations, %.2fs", history.epochs_completed,
                   len(history.iteration_scores), history.seconds)
         return history
+
+    def _check_next_values(self, next_values, Y, sample_weight) -> tuple:
+        """The target feature indices of a next-value fit, checked against this network (before any Java work)."""
+        if Y is not None:
+            raise ValueError("a next-value fit takes no Y: the target of every step is the next step's features "
+                             "next_values")
+        if sample_weight is not None:
+            raise ValueError("a next-value fit takes no sample_weight (DL4J's MSE loss has no per-step weights)")
+        columns = tuple(int(c) for c in next_values)
+        if not columns or any(not 0 <= c < self.config.n_in for c in columns):
+            raise ValueError(f"next_values must be feature indices in [0, {self.config.n_in}), got {list(next_values)}")
+        if len(columns) != self.config.n_out or self.config.loss.upper() != "MSE" \
+                or self.config.output_activation.lower() != "identity":
+            raise ValueError(f"a next-value network needs n_out = {len(columns)} (one output per target), loss='MSE' "
+                             f"and output_activation='identity'; this one has n_out={self.config.n_out}, "
+                             f"loss={self.config.loss!r}, output_activation={self.config.output_activation!r}")
+        return columns
 
     def _snapshot(self):
         """Copies of the parameters and the updater state (None before a first fit), and the random state."""

@@ -90,6 +90,27 @@ def test_kdd_record_scores_judge_each_record_at_the_end_of_its_own_window():
                           every[some])
 
 
+def test_nab_points_are_labelled_by_their_windows_and_windows_end_at_the_point_they_score(tmp_path):
+    import json
+
+    import detection
+
+    (tmp_path / "data" / "cat").mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    times = [f"2014-01-01 00:{m:02d}:00" for m in range(0, 50, 5)]
+    (tmp_path / "data" / "cat" / "s.csv").write_text(
+        "timestamp,value\n" + "".join(f"{t},{i * 1.5}\n" for i, t in enumerate(times)))
+    (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps(
+        {"cat/s.csv": [["2014-01-01 00:10:00.000000", "2014-01-01 00:20:00.000000"]]}))
+    minutes, values, labels = detection.read_nab(tmp_path, "cat/s.csv")
+    assert labels.tolist() == [0, 0, 1, 1, 1, 0, 0, 0, 0, 0] and values[3] == 4.5
+    assert (np.diff(minutes) == 5).all()
+    features = np.stack([values, values, values], axis=1)
+    batch = detection.nab_batch(features, np.array([3, 9]), 4)
+    assert batch.x.shape == (2, 4, 3) and batch.x[1, -1, 0] == 13.5 and batch.x[0, 0, 0] == 0.0
+    assert batch.line_numbers[0].tolist() == [1, 2, 3, 4] and batch.feature_names == ["value", "day_sin", "day_cos"]
+
+
 def test_hdfs_normal_test_sequences_are_the_distinct_normal_ones_not_trained_on(tmp_path):
     import detection
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import zipfile
 from pathlib import Path
 
@@ -39,9 +40,18 @@ def saved(jvm, tmp_path_factory):
     import copy
 
     updated = copy.deepcopy(next_event).update(windows.batch, epochs=1)   # writes "updates"
+    from dl4j_bridge.detectors import NextValueDetector
+    from dl4j_bridge.etl import JsonLinesReader, Numeric, Pipeline, Windows
+
+    records = [json.dumps({"v": round(math.sin(i / 3), 4), "w": i % 7}) for i in range(120)]
+    pipeline = Pipeline(JsonLinesReader({"v": "v", "w": "w"}), [Numeric("v"), Numeric("w")], Windows(6))
+    pipeline.fit(records)
+    next_value = NextValueDetector(hidden_sizes=(4,), epochs=1, patience=0, validation_fraction=0.0).fit(
+        pipeline.transform(records), pipeline=pipeline)
     return {"classifier": load_detector(PARITY / "detector_classifier.zip").save(out / "classifier.zip"),
             "next_event": next_event.save(out / "next_event.zip"),
-            "updated": updated.save(out / "updated.zip")}
+            "updated": updated.save(out / "updated.zip"),
+            "next_value": next_value.save(out / "next_value.zip")}
 
 
 def edited(src: Path, dst: Path, edit, *, drop=(), manifest=True) -> Path:
@@ -102,6 +112,13 @@ def setter(*keys, value):
      "scoring top_g = 3 does not match the saved parameter top_g = null"),
     ("classifier", setter("params", "end_id", value=5), r"params \['end_id'\] are not parameters",
      "scoring end_id = null does not match the saved parameter end_id = 5"),
+    ("next_value", setter("scoring", "residual_variances", value=[0.5, 0.0]),
+     r"scoring: the next-value scoring must hold .* residual_variances \(numbers > 0\)",
+     "residual_variances must be finite numbers > 0, got 0.0"),
+    ("next_value", setter("scoring", "targets", value=[0, 9]), r"scoring targets \[0, 9\] are not 2 of the network's "
+     r"2 input features", "target feature 9 is not one of the network's 2 input features"),
+    ("next_value", setter("scoring", "aggregation", value="mean"), "does not match the saved parameters",
+     'scoring aggregation = "mean" does not match the saved parameter aggregation = "max"'),
 ])
 def test_both_loaders_refuse_an_edited_document_naming_the_file(saved, tmp_path, kind, edit, python_words,
                                                                 java_words):
@@ -179,6 +196,8 @@ WRITTEN_KEYS = {
     "scoring:next_event": {"end_id", "end_min_probability", "kind", "never_expected", "oov_id", "score", "steps",
                            "top_g"},
     "scoring:sequence_classifier": {"aggregation", "kind", "positive_classes"},
+    # a new kind: readers of before refuse it as an unknown kind (both sides), so no version was needed
+    "scoring:next_value": {"aggregation", "kind", "residual_variances", "target_names", "targets"},
     "spec": {"feature_names", "format", "n_fit_records", "output", "reader", "schema", "sequence", "split",
              "transforms", "version"},
     "sequence:sessions": {"gap", "key", "kind", "max_length", "overflow"},
@@ -226,7 +245,8 @@ def test_every_key_a_file_holds_is_one_its_version_was_decided_for(saved):
         assert not new, (f"{part} holds keys {sorted(new)} no version was decided for: if a reader of the current "
                          "version would score a file with them differently, bump the version (Python and JVM), "
                          "then list them in WRITTEN_KEYS")
-    assert {"scoring:next_event", "scoring:sequence_classifier", "sequence:sessions", "sequence:windows"} <= set(found)
+    assert {"scoring:next_event", "scoring:sequence_classifier", "scoring:next_value", "sequence:sessions",
+            "sequence:windows"} <= set(found)
 
 
 def test_a_version_1_next_event_file_ranks_every_output_as_it_did(saved, tmp_path):

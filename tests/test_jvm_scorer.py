@@ -1122,3 +1122,57 @@ def test_an_encoding_the_jvm_decodes_differently_is_refused_naming_it(jvm, tmp_p
     assert proc.returncode == 3, proc.stderr[-2000:]
     assert f"encoding '{encoding}' is not supported by the JVM scorer" in proc.stderr, proc.stderr[-2000:]
     assert "utf-8, " in proc.stderr and "iconv -f" in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def next_value_zip(jvm, logs):
+    """A NextValueDetector predicting bytes on JSON-lines windows, saved with its pipeline."""
+    from dl4j_bridge.detectors import NextValueDetector
+    from dl4j_bridge.etl import Categorical, JsonLinesReader, Numeric, Pipeline, Template, Timestamp, Windows
+
+    pipeline = Pipeline(JsonLinesReader({"time": "@timestamp", "message": "message", "service": "service",
+                                         "bytes": "bytes"}),
+                        [Template("message"), Categorical("service"), Numeric("bytes", log1p=True, indicator=True),
+                         Timestamp("time")],
+                        Windows(WINDOW, stride=1, next_event=True))
+    pipeline.fit(logs["train_jsonl"])
+    detector = NextValueDetector(hidden_sizes=(8,), epochs=2, batch_size=256, patience=0, validation_fraction=0.2,
+                                 threshold="contamination", contamination=0.1, seed=6)
+    detector.fit(pipeline.transform(logs["train_jsonl"]), pipeline=pipeline)
+    return detector.save(logs["dir"] / "next_value.zip", pipeline=pipeline)
+
+
+def test_launcher_writes_pythons_rows_byte_for_byte_for_the_next_value_model(next_value_zip, logs):
+    java, python, rows = _score_both(next_value_zip, logs["test_jsonl"])
+    assert java.stdout.encode("utf-8") == python.stdout.encode("utf-8")
+    assert len(rows) > 300 and 0 < sum(r["flagged"] for r in rows) < len(rows)
+    for r in rows:
+        assert list(r)[-5:] == ["actual_line", "feature", "actual_value", "predicted_value", "deviation"], r
+        assert r["feature"] == "bytes" and r["step"] < WINDOW - 1 and r["unexpected_steps"] <= WINDOW - 1
+        assert r["actual_line"] == r["line_numbers"][r["step"] + 1] and r["line_number"] == r["line_numbers"][r["step"]]
+    assert any(r["unexpected_steps"] for r in rows)
+
+
+def test_launcher_scores_next_value_sessions_with_padding_as_python_does(jvm, logs, tmp_path):
+    """Sessions of several lengths (padded in one batch, one of one record: no step to judge), split at max_length:
+    the same bytes on both sides."""
+    from dl4j_bridge.detectors import NextValueDetector
+    from dl4j_bridge.etl import JsonLinesReader, Numeric, Pipeline, Sessions, Template
+
+    pipeline = Pipeline(JsonLinesReader({"message": "message", "host": "host.name", "bytes": "bytes"}),
+                        [Template("message"), Numeric("bytes", log1p=True)], Sessions("host", max_length=12))
+    pipeline.fit(logs["train_jsonl"])
+    detector = NextValueDetector(hidden_sizes=(4,), epochs=1, batch_size=64, patience=0, validation_fraction=0.0,
+                                 threshold="fixed", threshold_value=2.0, aggregation="mean", seed=2)
+    detector.fit(pipeline.transform(logs["train_jsonl"]), pipeline=pipeline)
+    model = detector.save(tmp_path / "sessions.zip", pipeline=pipeline)
+    source = tmp_path / "sessions.jsonl"
+    lone = json.dumps({"@timestamp": "2024-03-04T00:00:00", "message": "hello", "host": {"name": "lone-01"},
+                       "bytes": 5})
+    source.write_text("\n".join(logs["test_jsonl"].read_text(encoding="utf-8").splitlines()[:200] + [lone]) + "\n",
+                      encoding="utf-8")
+    java, python, rows = _score_both(model, source)
+    assert java.stdout.encode("utf-8") == python.stdout.encode("utf-8")
+    assert len({r["line_numbers"].__len__() for r in rows}) > 1
+    unjudged = [r for r in rows if r["key"] == "lone-01"]
+    assert unjudged and unjudged[0]["step"] == -1 and unjudged[0]["feature"] is None and unjudged[0]["score"] == 0.0

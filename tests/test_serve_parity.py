@@ -158,3 +158,49 @@ def test_serve_refuses_a_gzip_body_and_an_early_end_with_a_message(model, server
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 400"), answer
     assert b"ended before it was complete" in answer, answer
+
+
+def test_serve_answers_a_next_value_models_rows_as_score_writes_them(jvm, tmp_path):
+    """The third kind's rows (feature, actual and predicted values, deviation) through serve: the bytes of the
+    launcher's score of the same body, and its summary in the headers."""
+    from dl4j_bridge.detectors import NextValueDetector
+    from dl4j_bridge.etl import JsonLinesReader, LogGenerator, Numeric, Pipeline, Sessions, Template
+
+    lines = LogGenerator(seed=8, anomaly_rate=0.08).json_lines(400).lines
+    pipeline = Pipeline(JsonLinesReader({"message": "message", "host": "host.name", "bytes": "bytes"}, mode="lenient"),
+                        [Template("message"), Numeric("bytes", log1p=True)], Sessions("host", max_length=6))
+    pipeline.fit(lines)
+    detector = NextValueDetector(hidden_sizes=(4,), epochs=1, batch_size=64, patience=0, validation_fraction=0.0,
+                                 threshold="fixed", threshold_value=1.5, seed=3)
+    detector.fit(pipeline.transform(lines), pipeline=pipeline)
+    model = detector.save(tmp_path / "next_value.zip", pipeline=pipeline)
+    proc = subprocess.Popen([str(_launcher()), "serve", "--model", str(model), "--port", "0", "--host", "127.0.0.1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, OMP_NUM_THREADS="2"))
+    try:
+        port = None
+        deadline = time.monotonic() + 180
+        while port is None and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+            port = int(found.group(1)) if found else None
+        assert port is not None, "serve did not print its address"
+        for i, body in enumerate(_bodies(lines, n=2, seed=5)):
+            source = tmp_path / f"body{i}.jsonl"
+            source.write_bytes(body)
+            scored = subprocess.run([str(_launcher()), "score", "--model", str(model), "--input", str(source),
+                                     "--all"], capture_output=True, timeout=300,
+                                    env=dict(os.environ, OMP_NUM_THREADS="2"))
+            assert scored.returncode in (0, 1), scored.stderr[-2000:]
+            summary = json.loads(scored.stderr.decode().strip().splitlines()[-1])
+            status, headers, rows = _post(port, body)
+            assert status == 200 and rows == scored.stdout, (i, rows[:500], scored.stdout[:500])
+            assert b'"feature": "bytes"' in rows, rows[:500]
+            for key, header in HEADERS.items():
+                assert headers.get(header, "0") == str(summary.get(key, 0)), (i, header, headers, summary)
+    finally:
+        proc.terminate()
+        proc.wait(60)
+        proc.stderr.close()

@@ -63,6 +63,10 @@ class Scores:
         (Java's ``DetectorScores.MAX_LISTED_UNEXPECTED``, 50) unexpected steps in step order (``unexpected_steps`` counts them all).
     unexpected_at, unexpected_actual, unexpected_probability : numpy.ndarray or None
         int time index, int actual event id and float64 probability given to that event, of each listed step.
+    detail_value, detail_prediction, detail_deviation : numpy.ndarray or None
+        Next value, float64: at ``detail_step``, the actual (normalised) value of the target furthest from its
+        prediction (``detail_actual``: its index among the targets; ``detail_probability``: the step's score), the
+        prediction, and their difference in residual standard deviations; NaN where no step was scored.
     """
 
     scores: np.ndarray
@@ -79,6 +83,9 @@ class Scores:
     unexpected_at: Optional[np.ndarray] = None
     unexpected_actual: Optional[np.ndarray] = None
     unexpected_probability: Optional[np.ndarray] = None
+    detail_value: Optional[np.ndarray] = None
+    detail_prediction: Optional[np.ndarray] = None
+    detail_deviation: Optional[np.ndarray] = None
 
 
 def _np(java_array, dtype) -> np.ndarray:
@@ -86,8 +93,8 @@ def _np(java_array, dtype) -> np.ndarray:
 
 
 class BaseDetector:
-    """Common machinery; use :class:`~dl4j_bridge.detectors.NextEventDetector` or
-    :class:`~dl4j_bridge.detectors.SequenceClassifier`.
+    """Common machinery; use :class:`~dl4j_bridge.detectors.NextEventDetector`,
+    :class:`~dl4j_bridge.detectors.NextValueDetector` or :class:`~dl4j_bridge.detectors.SequenceClassifier`.
 
     Every parameter is checked by the constructor (a ``ValueError`` naming it); what depends on two of them or
     on the data (the ``top_g`` rule needs a count or share score; ``best_f1`` needs labelled validation
@@ -251,6 +258,20 @@ class BaseDetector:
     def _class_weights(self, targets: np.ndarray, n_out: int, sample_weight) -> tuple:
         return tuple([1.0] * n_out)
 
+    def _fit_plan(self, batch: SequenceBatch, pipeline) -> dict:
+        """What a subclass decides from the training batch and pipeline before training (checked first):
+        ``{"n_out": width, "fit": {Network.fit options}, "learned": {fitted attribute: value}}``, each optional."""
+        return {}
+
+    def _fit_options(self) -> dict:
+        """Further :meth:`dl4j_bridge.Network.fit` options of an :meth:`update` (a next-value fit's targets)."""
+        return {}
+
+    def _after_training(self, batch: SequenceBatch, validation: Optional[SequenceBatch]) -> dict:
+        """Fitted attributes a subclass measures with the trained network (called on the new state, before the
+        threshold is chosen), as ``{name: value}``."""
+        return {}
+
     def _learn_targets(self, targets: np.ndarray, n_out: int) -> dict:
         """Fitted attributes a subclass takes from the training targets ``[batch, time]`` (-1 = none), as
         ``{name: value}``: computed (and checked) before training, set once training succeeded."""
@@ -284,7 +305,7 @@ class BaseDetector:
     #: they are (they take effect at the next :meth:`fit`).
     TRAINING_PARAMS = frozenset({"hidden_sizes", "layer_type", "epochs", "batch_size", "learning_rate", "updater", "momentum",
                                  "l2", "dropout", "lr_schedule", "seed", "patience", "validation_fraction",
-                                 "normalize", "progress", "class_weight", "n_classes", "n_events"})
+                                 "normalize", "progress", "class_weight", "n_classes", "n_events", "target_columns"})
 
     def set_params(self, **params) -> "BaseDetector":
         """Change constructor parameters, checked as the constructor checks them (scikit-learn's
@@ -425,10 +446,14 @@ class BaseDetector:
         seq_labels = self._sequence_labels(batch, y_all)
         self._check_training_batch(batch)
         self._check_targets(batch, y_all)   # on the batch as given: an error names its indices, not the split's
+        plan = self._fit_plan(batch, pipeline)
         # the network's width from every sequence given, before any is held out for validation
-        n_out = self._n_out(batch, y_all)
-        if validation is not None:
-            n_out = max(n_out, self._n_out(validation, None))
+        if "n_out" in plan:
+            n_out = int(plan["n_out"])
+        else:
+            n_out = self._n_out(batch, y_all)
+            if validation is not None:
+                n_out = max(n_out, self._n_out(validation, None))
         if validation is None and self.validation_fraction > 0 and len(batch) >= 10:
             val_idx, train_idx = self._validation_split(batch, seq_labels)
             validation = take(batch, val_idx)
@@ -460,7 +485,7 @@ class BaseDetector:
                              "pass validation=... holding normal sequences, or use threshold='best_f1' or "
                              "'contamination'")
         targets = self._training_targets(batch, y_all)
-        learned = self._learn_targets(targets, n_out)
+        learned = {**self._learn_targets(targets, n_out), **plan.get("learned", {})}
         config = self._lstm_config(int(batch.x.shape[2]), n_out, self._class_weights(targets, n_out, weights))
         net = Network(config)
         step_w = None if weights is None else np.repeat(weights[:, None], batch.x.shape[1], axis=1)
@@ -476,7 +501,8 @@ class BaseDetector:
                 else (validation.x, v_targets, validation.mask)
         history = net.fit(batch.x, targets, batch.mask, epochs=self.epochs, batch_size=self.batch_size,
                           validation=val, shuffle=True, patience=self.patience if val is not None else 0,
-                          progress=self.progress, sample_weight=step_w, fit_normalizer=self.normalize)
+                          progress=self.progress, sample_weight=step_w, fit_normalizer=self.normalize,
+                          **plan.get("fit", {}))
         # A fit is all or nothing, and so is what other threads see: the new state is built on a shallow copy
         # (its threshold chosen there) and becomes this detector's in one step. An error or Ctrl-C while choosing
         # the threshold leaves the previous network and threshold; a thread scoring meanwhile sees the previous
@@ -495,6 +521,8 @@ class BaseDetector:
         new._pipeline_names_ = None if pipeline is None else list(pipeline.feature_names)
         new.threshold_ = new.threshold_method_ = new.decision_scores_ = new.labels_ = None
         new.updates_ = None
+        for name, value in new._after_training(batch, validation).items():
+            setattr(new, name, value)
         log.info("%s: %d epochs (best %d) in %.1fs", type(self).__name__, history.epochs_completed,
                  history.best_epoch + 1, history.seconds)
         if validation is not None:
@@ -582,7 +610,7 @@ class BaseDetector:
         # the sequences whose flags say whether the update worked: those it should find normal
         judged = self._normal_for_update(batch, y_all)
         n_out = int(net.config.n_out)
-        if targets.size and int(targets.max()) >= n_out:
+        if targets is not None and targets.size and int(targets.max()) >= n_out:
             raise ValueError(f"a target of the update batch is {int(targets.max())}, but the network has {n_out} "
                              f"outputs (0 to {n_out - 1}): an update cannot add {self._output_word()}; fit anew "
                              "with data that holds it")
@@ -596,7 +624,7 @@ class BaseDetector:
         work = Network(net.config, normalizer=net.normalizer, _java_network=copy, _random_state=random_state)
         step_w = None if weights is None else np.repeat(weights[:, None], batch.x.shape[1], axis=1)
         history = work.fit(batch.x, targets, batch.mask, epochs=epochs, batch_size=batch_size, shuffle=True,
-                           progress=self.progress, sample_weight=step_w)
+                           progress=self.progress, sample_weight=step_w, **self._fit_options())
         with java_errors(), net.lock:   # the trained weights in a copy with the original settings (learning rate)
             updated = net.java.clone()
             updated.setParams(copy.params())
@@ -846,7 +874,10 @@ class BaseDetector:
             step_ranks=_np(result.stepRanks, np.int64).reshape(n, t) if result.stepRanks is not None else None,
             unexpected_from=_np(result.unexpectedFrom, np.int64), unexpected_at=_np(result.unexpectedStep, np.int64),
             unexpected_actual=_np(result.unexpectedActual, np.int64),
-            unexpected_probability=_np(result.unexpectedProbability, np.float64))
+            unexpected_probability=_np(result.unexpectedProbability, np.float64),
+            detail_value=_np(result.detailValue, np.float64) if len(result.detailValue) else None,
+            detail_prediction=_np(result.detailPrediction, np.float64) if len(result.detailPrediction) else None,
+            detail_deviation=_np(result.detailDeviation, np.float64) if len(result.detailDeviation) else None)
 
     def _check_feature_names(self, batch: SequenceBatch) -> None:
         """Named features must be those of the fit, in its order (as scikit-learn checks): the same width with
@@ -932,8 +963,8 @@ class BaseDetector:
     def load(cls, path, *, trusted: bool = False) -> "BaseDetector":
         """Restore a detector saved by :meth:`save`.
 
-        ``BaseDetector.load`` (like :func:`~dl4j_bridge.detectors.load_detector`) takes either kind;
-        ``NextEventDetector.load`` and ``SequenceClassifier.load`` refuse a file of the other kind
+        ``BaseDetector.load`` (like :func:`~dl4j_bridge.detectors.load_detector`) takes any kind;
+        ``NextEventDetector.load``, ``NextValueDetector.load`` and ``SequenceClassifier.load`` refuse a file of another kind
         (:class:`~dl4j_bridge.detectors.persistence.DetectorFileError`, before the network is read); a subclass's
         ``load`` (``MyDetector(NextEventDetector)``) takes a file of its base's kind and returns a ``MyDetector``.
         """

@@ -290,7 +290,8 @@ class NextEventDetector(BaseDetector):
                 f"every event id of the training windows is the unknown-template id {self.oov_id}: a next-event "
                 "detector learns which log template follows which, and these steps have none (a pipeline without "
                 "a Template transform, e.g. numeric-only data such as metrics). Add Template(<message field>) to "
-                "the pipeline, or, with labelled data, use a SequenceClassifier")
+                "the pipeline; for numeric fields use a NextValueDetector, which predicts the next step's values; "
+                "or, with labelled data, use a SequenceClassifier")
         if len(known) == 1:
             log.warning("the training windows hold one event id only (%d): a next-event detector can only learn "
                         "that it repeats; every other event will be flagged", int(known[0]))

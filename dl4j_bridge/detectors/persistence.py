@@ -190,6 +190,11 @@ def _check_against_network(detector, doc: dict, path) -> None:
     if any(not 0 <= i < n_out for i in untrained):
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} untrained_ids {list(untrained)} holds ids outside the "
                                 f"network's {n_out} event ids ({DAMAGED_HINT})")
+    if detector.kind == "next_value":
+        targets = list(detector.target_indices_)
+        if len(targets) != n_out or any(not 0 <= i < n_in for i in targets):
+            raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} scoring targets {targets} are not {n_out} of the "
+                                    f"network's {n_in} input features ({DAMAGED_HINT})")
     pipeline = detector.pipeline_
     if pipeline is not None and len(pipeline.feature_names) != n_in:
         raise DetectorFileError(f"{path}: the network takes {n_in} features per step, the ETL spec makes "
@@ -197,7 +202,7 @@ def _check_against_network(detector, doc: dict, path) -> None:
 
 
 def load_detector(path, *, trusted: bool = False, _expected=None):
-    """Restore a detector (network, normalizer, threshold, and the ETL pipeline when saved), of either kind.
+    """Restore a detector (network, normalizer, threshold, and the ETL pipeline when saved), of any kind.
 
     ``_expected`` (for ``NextEventDetector.load`` / ``SequenceClassifier.load``): the class the file must
     hold; a file of another kind is a :class:`DetectorFileError`."""
@@ -205,6 +210,7 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
     from ..network import Network
     from .classifier import SequenceClassifier
     from .next_event import NextEventDetector
+    from .next_value import NextValueDetector
 
     from ..modelfile import open_model
     from ..session import require_jvm
@@ -212,7 +218,8 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
     require_jvm()
     with open_model(path, trusted=trusted) as model:   # checked once; DL4J reads its private copy
         doc = _document(model)
-        kinds = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier}
+        kinds = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier,
+                 "next_value": NextValueDetector}
         if doc["kind"] not in kinds:
             raise DetectorFileError(f"{path}: unknown detector kind {doc['kind']!r} (known: {sorted(kinds)})")
         # the class asked for must be of the file's kind: NextEventDetector or a subclass of it (a user's own
@@ -220,7 +227,7 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
         if _expected is not None and not issubclass(_expected, kinds[doc["kind"]]):
             raise DetectorFileError(f"{path} holds a {kinds[doc['kind']].__name__} (kind {doc['kind']!r}), not a "
                                     f"{_expected.__name__}: load it with {kinds[doc['kind']].__name__}.load or "
-                                    "dl4j_bridge.detectors.load_detector, which take either kind")
+                                    "dl4j_bridge.detectors.load_detector, which take any kind")
         params = dict(doc.get("params") or {})
         if doc["kind"] == "next_event" and params and "never_expected" not in params \
                 and "never_expected" not in doc["scoring"]:
@@ -236,7 +243,10 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
     if updates is not None and not (isinstance(updates, list) and all(isinstance(u, dict) for u in updates)):
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} updates must be a list of JSON objects ({DAMAGED_HINT})")
     detector.updates_ = updates or None
-    detector._restore_fitted(doc["scoring"], doc)
+    try:
+        detector._restore_fitted(doc["scoring"], doc)
+    except ValueError as error:
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} scoring: {error} ({DAMAGED_HINT})") from error
     if detector.scoring() != doc["scoring"]:
         raise DetectorFileError(f"{path}: the saved scoring {doc['scoring']} does not match the saved parameters")
     try:

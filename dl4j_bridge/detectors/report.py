@@ -337,13 +337,20 @@ def explanations_markdown(rows: list, limit: int = 10) -> str:
     # it; list it once, with how many more flagged windows it was the unexpected line of
     same: dict = {}
     shown = []
+    def unexpected(row):   # the line a row judged unexpected, and what was (a next-value row: its feature)
+        if "expected_events" in row:
+            return row.get("actual_line"), row.get("actual_event")
+        if "deviation" in row:
+            return row.get("actual_line"), row.get("feature")
+        return None, None
+
     for row in rows:
-        line = row.get("actual_line") if "expected_events" in row else None
-        if line is not None and (line, row.get("actual_event")) in same:
-            same[(line, row.get("actual_event"))] += 1
+        line, what = unexpected(row)
+        if line is not None and (line, what) in same:
+            same[(line, what)] += 1
             continue
         if line is not None:
-            same[(line, row.get("actual_event"))] = 0
+            same[(line, what)] = 0
         shown.append(row)
     rows = shown
     for row in rows[:limit]:
@@ -366,6 +373,10 @@ def explanations_markdown(rows: list, limit: int = 10) -> str:
                                      f"(event {u['event']})" for u in listed)
                          + (f" and {row['unexpected_lines_more']} more (not listed in the row)"
                             if row.get("unexpected_lines_more") else ""))
+        elif "deviation" in row and row.get("feature") is not None:
+            where = f"line {row['actual_line']}" if row.get("actual_line") is not None else "the next step"
+            what = (f"`{row['feature']}` at {where} was {row['actual_value']:.3g} where {row['predicted_value']:.3g} "
+                    f"was predicted (normalised units: {row['deviation']:+.1f} residual sigma)")
         elif row.get("predicted_class") is not None:
             # the class by its name where the label transform names classes (the row's predicted_label), else its id
             named = row.get("predicted_label")
@@ -374,8 +385,9 @@ def explanations_markdown(rows: list, limit: int = 10) -> str:
             what = (f"most anomalous step at line {row['line_number']}: most probable {predicted}, "
                     f"P(anomalous)={row['probability']:.3f}")
         steps = (f"{row['unexpected_steps']} unexpected steps" if "expected_events" in row
+                 else f"{row['unexpected_steps']} steps more than 3 residual sigma off" if "deviation" in row
                  else f"{row['unexpected_steps']} steps with P(anomalous) >= 0.5")
-        again = same.get((row.get("actual_line"), row.get("actual_event"))) if "expected_events" in row else None
+        again = same.get(unexpected(row)) if unexpected(row)[0] is not None else None
         what += (f" (the unexpected line of {again} more flagged sequence(s), not listed again)" if again else "")
         out.append(f"- score {row['score']:.4g}, {span} ({steps}); {what}")
     more = len(rows) - limit

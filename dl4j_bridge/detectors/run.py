@@ -33,6 +33,7 @@ from .base import BaseDetector
 from .batches import take
 from .classifier import SequenceClassifier
 from .next_event import NextEventDetector
+from .next_value import NextValueDetector
 from .report import Report, explanations_markdown
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,10 @@ log = logging.getLogger(__name__)
 _READERS = {"text": TextReader, "jsonl": JsonLinesReader, "csv": CsvReader}
 _TRANSFORMS = {"template": Template, "categorical": Categorical, "numeric": Numeric, "timestamp": Timestamp,
                "extract": Extract, "ip": IpAddress, "port": Port, "label": Label}
-_DETECTORS = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier}
+_DETECTORS = {"next_event": NextEventDetector, "sequence_classifier": SequenceClassifier,
+              "next_value": NextValueDetector}
+#: The detectors that learn normal behaviour alone (trained on the normal windows by default).
+_UNSUPERVISED = ("next_event", "next_value")
 _SEQUENCES = {"windows": Windows, "sessions": Sessions}
 _SPLITS = {"chronological": ChronologicalSplit, "key": KeySplit}
 
@@ -416,8 +420,8 @@ def check_data(config: dict, pipeline: Pipeline) -> None:
                           "hold out part of [data] train")
     detectors = _table(config, "detectors", {})
     if not detectors:
-        raise ConfigError("the config needs at least one [detectors.<name>] table (kind = \"next_event\" or "
-                          "\"sequence_classifier\")")
+        raise ConfigError("the config needs at least one [detectors.<name>] table (kind = \"next_event\", "
+                          "\"next_value\" or \"sequence_classifier\")")
     labelled = any(isinstance(t, Label) for t in pipeline.transforms)
     for name, spec in detectors.items():
         if spec.get("kind") == "sequence_classifier" and not labelled:
@@ -659,13 +663,16 @@ def build_detector(name: str, spec: dict, n_events: Optional[int], seed: int, *,
                           "windows only: every label would be 0, and the classifier learns to tell normal from "
                           "anomalous steps. Use train_on = \"all\" (the classifier's default), or kind = "
                           "\"next_event\" to learn from normal logs alone")
+    if kind == "next_value":
+        _check_next_value(name, spec, pipeline)
     if kind == "sequence_classifier":
         _check_classes(name, spec, pipeline)
     if kind == "next_event" and pipeline is not None and pipeline.template_transform is None:
         raise ConfigError(f"[detectors.{name}] (kind \"next_event\") learns which log template follows which, but "
                           "the [[transforms]] have no template transform: every step would be the unknown event "
                           "and every window flagged. Add a [[transforms]] table with kind = \"template\" and the "
-                          "message column, or, with labelled data, use kind = \"sequence_classifier\"")
+                          "message column; for numeric fields (metrics) use kind = \"next_value\", which predicts "
+                          "the next step's values; or, with labelled data, use kind = \"sequence_classifier\"")
     spec.setdefault("seed", seed)
     if isinstance(spec.get("hidden_sizes"), list):
         spec["hidden_sizes"] = tuple(spec["hidden_sizes"])
@@ -681,6 +688,43 @@ def build_detector(name: str, spec: dict, n_events: Optional[int], seed: int, *,
     if kind == "next_event" and n_events is not None:
         spec["n_events"] = n_events   # the ETL's template ids (not a config key)
     return _construct(f"[detectors.{name}]", _DETECTORS[kind], **spec)
+
+
+def _check_next_value(name: str, spec: dict, pipeline: Optional[Pipeline]) -> None:
+    """A next-value detector's ``target_columns`` (a list of feature names, each a column of a numeric transform or
+    another feature the pipeline makes), or, without them, a numeric transform to predict: a ConfigError naming the
+    table, before any work."""
+    targets = spec.get("target_columns")
+    if targets is not None:
+        if not isinstance(targets, list) or not targets or not all(isinstance(c, str) and c for c in targets):
+            raise ConfigError(f"[detectors.{name}] target_columns must be a list of feature names (strings), e.g. "
+                              f"[\"bytes\"], got {targets!r}")
+        if len(set(targets)) != len(targets):
+            raise ConfigError(f"[detectors.{name}] target_columns = {targets!r} names a feature twice")
+        spec["target_columns"] = tuple(targets)
+    if pipeline is None:
+        return
+    numeric = [t.column for t in pipeline.transforms if isinstance(t, Numeric)]
+    if targets is None and not numeric:
+        raise ConfigError(f"[detectors.{name}] (kind \"next_value\") predicts the next step's numeric fields, but the "
+                          "[[transforms]] have no table of kind \"numeric\": add one for each field to predict (e.g. "
+                          "kind = \"numeric\", column = \"bytes\"), or name the features with target_columns = [...]")
+    if targets is not None:
+        known = [n for t in pipeline.transforms if not isinstance(t, (Template, Categorical, Label))
+                 for n in _transform_names(t)]
+        unknown = [c for c in targets if known and c not in known]
+        if unknown:
+            raise ConfigError(f"[detectors.{name}] target_columns {unknown} are not numeric features of the "
+                              f"[[transforms]] (those are {known}): name the column of a [[transforms]] table of "
+                              "kind \"numeric\"")
+
+
+def _transform_names(transform) -> list:
+    """The features a transform makes, when known before the ETL is fitted (none otherwise)."""
+    try:
+        return list(transform.feature_names)
+    except Exception:   # noqa: BLE001 - a transform whose features depend on its fit
+        return []
 
 
 #: The settings each threshold method reads; given with another method they were silently ignored.
@@ -1039,7 +1083,7 @@ def train(config: dict) -> dict:
     for name, spec in detectors.items():
         det = build_detector(name, spec, pipeline.n_template_ids or int(train_batch.step_ids.max()) + 1, seed,
                              pipeline=pipeline)
-        if spec.get("train_on", "normal" if det.kind == "next_event" else "all") == "normal":
+        if spec.get("train_on", "normal" if det.kind in _UNSUPERVISED else "all") == "normal":
             fit_batch = take(train_batch, normal_windows(train_batch, train_labels, positive))
             if not len(fit_batch):
                 raise ConfigError(

@@ -1,6 +1,6 @@
 """Acceptance bench of the anomaly detectors, on real public data and the demo's generated logs.
 
-    python python/bench/detection.py [--only hdfs,hdfs100k,kdd,demo] [--data ../shared/data]
+    python python/bench/detection.py [--only hdfs,hdfs100k,kdd,demo,nab] [--data ../shared/data]
 
 Prints, in one run:
 
@@ -21,8 +21,12 @@ Prints, in one run:
   (train: blocks of 10 consecutive records of the 10% file, each distinct block once; test: ``corrected``, every
   record scored at the end of the window of 10 records ending at it), per record, beside PCA and Isolation
   Forest in the same run.
-* ``demo roc_auc[<type>]: X`` -- both detectors on the demo's generated network-activity logs, per
+* ``demo roc_auc[<type>]: X`` -- the demo's detectors on its generated network-activity logs, per
   injected anomaly type.
+* ``nab roc_auc[<series>] <model>: X`` -- NextValueDetector on NAB realKnownCause metrics (``NAB_SERIES``), beside
+  PCA and Isolation Forest on the same windows: trained on the normal windows of the first half of a series (no
+  point of a labelled anomaly window in them), every point of the second half scored at the end of the window of
+  ``NAB_WINDOW`` points ending at it, against NAB's labelled windows (a point inside one is anomalous).
 
 Data: ``$DL4J_BRIDGE_DATA`` or ``../shared/data`` beside the repository.
 """
@@ -43,7 +47,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 import dl4j_bridge as db  # noqa: E402
-from dl4j_bridge.detectors import NextEventDetector, SequenceClassifier  # noqa: E402
+from dl4j_bridge.detectors import NextEventDetector, NextValueDetector, SequenceClassifier  # noqa: E402
 from dl4j_bridge.detectors.deeplog import KeyVocabulary, session_windows  # noqa: E402
 from dl4j_bridge.detectors import evaluation, thresholds  # noqa: E402
 
@@ -253,7 +257,8 @@ def main() -> None:
     AUGMENT = args.augment
     parts = args.only.split(",")
     start = time.perf_counter()
-    for name, fn in (("hdfs", bench_hdfs), ("hdfs100k", bench_hdfs100k), ("kdd", bench_kdd), ("demo", bench_demo)):
+    for name, fn in (("hdfs", bench_hdfs), ("hdfs100k", bench_hdfs100k), ("kdd", bench_kdd), ("demo", bench_demo),
+                     ("nab", bench_nab)):
         if name in parts:
             t = time.perf_counter()
             fn(root, args.seed)
@@ -420,6 +425,79 @@ def bench_demo(root: Path, seed: int) -> dict:
     first = Path(summary["report"]).read_bytes()
     print(f"demo report: {summary['report']}")
     return {"report": summary["report"], "report_bytes": len(first)}
+
+
+#: NAB series of the ``nab`` part (realKnownCause: anomalies with a known cause) and the window of points a
+#: record is scored at the end of.
+NAB_SERIES = ("realKnownCause/machine_temperature_system_failure.csv", "realKnownCause/nyc_taxi.csv")
+NAB_WINDOW = 24
+
+
+def read_nab(folder: Path, key: str):
+    """``(minutes since the epoch int64 [n], values float64 [n], labels int32 [n])`` of a NAB series: a point is
+    anomalous (1) when it lies in one of its labelled windows (``labels/combined_windows.json``)."""
+    import json
+
+    with open(folder / "data" / key, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))[1:]
+    times = np.array([np.datetime64(r[0].replace(" ", "T"), "m") for r in rows]).astype(np.int64)
+    values = np.array([float(r[1]) for r in rows])
+    windows = json.loads((folder / "labels" / "combined_windows.json").read_text(encoding="utf-8"))[key]
+    labels = np.zeros(len(rows), np.int32)
+    for start, end in windows:
+        first, last = (np.datetime64(t.replace(" ", "T")[:19], "m").astype(np.int64) for t in (start, end))
+        labels[(times >= first) & (times <= last)] = 1
+    return times, values, labels
+
+
+def nab_batch(features: np.ndarray, ends: np.ndarray, length: int):
+    """The windows of ``length`` points ending at ``ends`` (``features [n, f]``), their points' indices as line
+    numbers."""
+    from dl4j_bridge.detectors import sequence_batch
+
+    index = ends[:, None] - length + 1 + np.arange(length)[None, :]
+    return sequence_batch(features[index].astype(np.float32), line_numbers=index + 1, keys=list(ends),
+                          feature_names=["value", "day_sin", "day_cos"])
+
+
+def bench_nab(root: Path, seed: int) -> dict:
+    from dl4j_bridge.detectors.baselines import IsolationForestBaseline, PCABaseline
+
+    folder = root / "nab"
+    out = {}
+    for key in NAB_SERIES:
+        name = Path(key).stem
+        minutes, values, labels = read_nab(folder, key)
+        day = 2 * np.pi * (minutes % 1440) / 1440   # time of day beside the value: both series follow the day
+        features = np.stack([values, np.sin(day), np.cos(day)], axis=1)
+        n, length = len(values), NAB_WINDOW
+        ends = np.arange(length - 1, n)
+        half = n // 2
+        clean = np.array([not labels[e - length + 1:e + 1].any() for e in ends])
+        train = nab_batch(features, ends[(ends < half) & clean], length)
+        test_ends = ends[ends >= half]
+        test = nab_batch(features, test_ends, length)
+        truth = labels[test_ends]
+        start = time.perf_counter()
+        # "last": a window's score is the error of predicting its last point, the point it is scored for
+        det = NextValueDetector(target_columns=["value"], aggregation="last", hidden_sizes=(32,), epochs=20,
+                                batch_size=256, patience=3, seed=seed).fit(train)
+        fit_s = time.perf_counter() - start
+        results = {"NextValueDetector": evaluation.metrics(truth, det.decision_function(test), det.threshold_)}
+        for cls in (PCABaseline, IsolationForestBaseline):
+            model = cls(seed=seed, representation="flat").fit(train)
+            threshold = float(np.quantile(model.decision_function(train), 0.99))
+            results[cls.name] = evaluation.metrics(truth, model.decision_function(test), threshold)
+        for model_name, m in results.items():
+            print(f"nab roc_auc[{name}] {model_name}: {m['roc_auc']:.4f}")
+            print(f"nab {name} {model_name}: {evaluation.format_metrics(m)}")
+        print(f"nab detail[{name}]: {n} points, {len(train)} clean training windows of {length} from the first "
+              f"half, {len(test)} test points ({int(truth.sum())} in labelled windows); fit {fit_s:.0f}s "
+              f"({det.history_.epochs_completed} epochs, best {det.history_.best_epoch + 1}); threshold "
+              f"{det.threshold_:.4g} (k_sigma on the validation windows); baselines at the 99th percentile of "
+              "their training scores")
+        out[name] = {model_name: m["roc_auc"] for model_name, m in results.items()}
+    return out
 
 
 if __name__ == "__main__":

@@ -382,8 +382,8 @@ def test_training_windows_without_events_are_refused_before_the_network_is_made(
     numeric_only = sequence_batch(x, step_ids=np.zeros((50, 6), np.int64), next_ids=np.zeros(50, np.int64))
     det = NextEventDetector(hidden_sizes=(4,), epochs=1, patience=0, validation_fraction=0.0)
     with pytest.raises(ValueError, match=r"every event id of the training windows is the unknown-template id 0: .* "
-                                         r"Add Template\(<message field>\) to the pipeline, or, with labelled data, "
-                                         r"use a SequenceClassifier"):
+                                         r"Add Template\(<message field>\) to the pipeline; for numeric fields use a "
+                                         r"NextValueDetector, .*; or, with labelled data, use a SequenceClassifier"):
         det.fit(numeric_only)
     from dl4j_bridge.errors import NotFittedError
     with pytest.raises(NotFittedError):

@@ -574,3 +574,46 @@ def test_train_without_the_report_extra_is_refused_at_once_with_the_pip_command(
     assert "unexpected" not in err and not (tmp_path / "models").exists()
     assert main(["evaluate", "--model", str(tmp_path / "none.zip"), "--input", str(tmp_path / "train.jsonl")]) == 4
     assert "dl4j-bridge evaluate needs no-such-dist" in capsys.readouterr().err
+
+
+NEXT_VALUE = '[detectors.nv]\nkind = "next_value"\n'
+NUMERIC = '[[transforms]]\nkind = "numeric"\ncolumn = "bytes"\n\n[sequence]'
+#: BASE with a bytes field and a numeric transform of it
+NV_BASE = BASE.replace('label = "label" }', 'label = "label", bytes = "bytes" }', 1).replace("[sequence]", NUMERIC, 1)
+
+
+@pytest.mark.parametrize("old, new, message", [
+    # nothing numeric to predict: refused before the JVM starts, naming the table and what to add
+    ('[detectors.ne]', NEXT_VALUE + '[detectors.ne]',
+     r'\[detectors.nv\] \(kind "next_value"\) predicts the next step\'s numeric fields, but the \[\[transforms\]\] '
+     r'have no table of kind "numeric"'),
+    ('[detectors.ne]', NEXT_VALUE + 'target_columns = "bytes"\n[detectors.ne]',
+     r'\[detectors.nv\] target_columns must be a list of feature names \(strings\), e.g. \["bytes"\], got \'bytes\''),
+    ('[detectors.ne]', NEXT_VALUE + 'target_columns = ["bytes", "bytes"]\n[detectors.ne]',
+     r'\[detectors.nv\] target_columns = .* names a feature twice'),
+    ('[detectors.ne]', NEXT_VALUE + 'target_colums = ["bytes"]\n[detectors.ne]',
+     r"\[detectors.nv\] \(kind 'next_value'\): unknown key 'target_colums'"),
+    ('[detectors.ne]', NEXT_VALUE + 'threshold = "top_g"\n[detectors.ne]', r"NextValueDetector has no top-g rule"),
+    ('[detectors.ne]', NEXT_VALUE + 'aggregation = "sum"\n[detectors.ne]', r"aggregation must be max, mean or last"),
+])
+def test_a_next_value_detector_the_config_cannot_train_is_refused_naming_the_table(tmp_path, old, new, message):
+    from dl4j_bridge.detectors.run import ConfigError, validate
+
+    base = BASE if "have no table" in message else NV_BASE
+    with pytest.raises(ConfigError, match=message):
+        validate(config(tmp_path, base.replace(old, new, 1)))
+
+
+def test_a_next_value_detector_with_a_numeric_transform_or_named_targets_is_accepted(tmp_path):
+    from dl4j_bridge.detectors.run import ConfigError, build_detector, validate
+
+    text = NV_BASE.replace("[detectors.ne]", NEXT_VALUE + "[detectors.ne]", 1)
+    validate(config(tmp_path, text))
+    named = text.replace('kind = "next_value"\n', 'kind = "next_value"\ntarget_columns = ["bytes"]\n', 1)
+    validate(config(tmp_path, named))
+    det = build_detector("nv", {"kind": "next_value", "target_columns": ["bytes"]}, 5, 0)
+    assert det.target_columns == ("bytes",) and det.threshold == "k_sigma" and det.k == 3.0
+    wrong = text.replace('kind = "next_value"\n', 'kind = "next_value"\ntarget_columns = ["byte"]\n', 1)
+    with pytest.raises(ConfigError, match=r"target_columns \['byte'\] are not numeric features of the \[\[transforms\]\] "
+                                          r"\(those are \['bytes'\]\)"):
+        validate(config(tmp_path, wrong))

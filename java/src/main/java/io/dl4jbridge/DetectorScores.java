@@ -5,7 +5,7 @@ package io.dl4jbridge;
  * each score. All arrays are indexed by sequence {@code b} in {@code [0, batch)}.
  */
 public final class DetectorScores {
-    /** "next_event" or "sequence_classifier". */
+    /** "next_event", "sequence_classifier" or "next_value". */
     public final String kind;
     /** Anomaly score per sequence: higher is more anomalous. */
     public final double[] scores;
@@ -57,11 +57,34 @@ public final class DetectorScores {
     /** Next event: the probability the model gave that event (0 for an id outside the network's classes), as
      *  {@link #detailProbability}. */
     public final double[] unexpectedProbability;
+    /**
+     * Next value ({@code [batch]}, empty for the other kinds; NaN where no step was scored): at {@code detailStep},
+     * the target furthest from its prediction is {@code detailActual} (its index among the scoring's targets),
+     * whose actual (normalised) value at the next real step is {@code detailValue}, the prediction
+     * {@code detailPrediction}, and their difference in residual standard deviations {@code detailDeviation}.
+     * {@code detailProbability} is then the step's score.
+     */
+    public final double[] detailValue;
+    public final double[] detailPrediction;
+    public final double[] detailDeviation;
 
     DetectorScores(String kind, double[] scores, int[] scoredSteps, int[] unexpectedSteps, int[] detailStep,
                    int[] detailActual, double[] detailProbability, int[] expected, int expectedPerRow,
                    float[] stepScores, byte[] stepFlags, int[] stepRanks, int time, int[] unexpectedFrom,
                    int[] unexpectedStep, int[] unexpectedActual, double[] unexpectedProbability) {
+        this(kind, scores, scoredSteps, unexpectedSteps, detailStep, detailActual, detailProbability, expected,
+                expectedPerRow, stepScores, stepFlags, stepRanks, time, unexpectedFrom, unexpectedStep, unexpectedActual,
+                unexpectedProbability, new double[0], new double[0], new double[0]);
+    }
+
+    DetectorScores(String kind, double[] scores, int[] scoredSteps, int[] unexpectedSteps, int[] detailStep,
+                   int[] detailActual, double[] detailProbability, int[] expected, int expectedPerRow,
+                   float[] stepScores, byte[] stepFlags, int[] stepRanks, int time, int[] unexpectedFrom,
+                   int[] unexpectedStep, int[] unexpectedActual, double[] unexpectedProbability,
+                   double[] detailValue, double[] detailPrediction, double[] detailDeviation) {
+        this.detailValue = detailValue;
+        this.detailPrediction = detailPrediction;
+        this.detailDeviation = detailDeviation;
         this.kind = kind;
         this.scores = scores;
         this.scoredSteps = scoredSteps;

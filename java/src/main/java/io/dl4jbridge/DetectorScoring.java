@@ -40,11 +40,22 @@ import java.util.Arrays;
  * <li>sequence classifier: {@code {"kind": "sequence_classifier", "positive_classes": [1],
  *     "aggregation": "max"|"mean"|"last"}}. P(anomalous) of a step is the summed softmax of the positive
  *     classes; the sequence score aggregates it over real steps.</li>
+ * <li>next value: {@code {"kind": "next_value", "targets": [4, 7], "target_names": ["bytes", ...],
+ *     "residual_variances": [0.8, 1.1], "aggregation": "max"|"mean"|"last"}}. The network (MSE loss, identity
+ *     output, one output per target) predicts at step {@code t} the (normalised) input features {@code targets} of
+ *     the next real step of the same sequence; the last real step has no target. A step's score is the squared
+ *     prediction error of each target divided by that target's residual variance (the mean squared error on normal
+ *     data, measured after the fit), averaged over the targets; the sequence score aggregates the scored steps. A
+ *     step is unexpected when its score is above {@link #NEXT_VALUE_UNEXPECTED} (3 residual standard deviations).
+ *     The explaining step is the one with the largest score; its detail is the target furthest from its
+ *     prediction, with the actual and predicted values (normalised units) and their standardised difference.</li>
  * </ul>
  */
 public final class DetectorScoring {
     public static final double MIN_PROBABILITY = 1e-12;
     public static final int CHUNK = 4096;
+    /** Next value: a step whose score (mean squared standardised error) is above this is unexpected (3 sigma). */
+    public static final double NEXT_VALUE_UNEXPECTED = 9.0;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private DetectorScoring() {}
@@ -93,11 +104,22 @@ public final class DetectorScoring {
                     : x.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all());
             INDArray mc = mask == null ? null : (from == 0 && to == batch ? mask
                     : mask.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup('c'));
-            INDArray output = Predictor.predict(net, normalizer, xc.dup('c'), mc, CHUNK);
+            INDArray output;
+            float[] features = null;
+            if (spec.nextValue) {   // the targets are the normalised inputs: normalised once, here
+                INDArray xn = Normalizers.apply(normalizer, xc.dup('c'), mc);
+                output = Predictor.predict(net, null, xn, mc, CHUNK);
+                features = xn.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+            } else {
+                output = Predictor.predict(net, normalizer, xc.dup('c'), mc, CHUNK);
+            }
             int nOut = (int) output.size(1);
             float[] probs = output.dup('c').data().asFloat();
+            int nIn = (int) x.size(1);
             for (int b = from; b < to; b++) {
-                if (spec.nextEvent) {
+                if (spec.nextValue) {
+                    out.nextValue(b, probs, (b - from) * nOut * time, nOut, features, (b - from) * nIn * time, maskv);
+                } else if (spec.nextEvent) {
                     out.nextEvent(b, probs, (b - from) * nOut * time, nOut, targets, maskv);
                 } else {
                     out.classifier(b, probs, (b - from) * nOut * time, nOut, maskv);
@@ -115,7 +137,30 @@ public final class DetectorScoring {
      * @throws IllegalArgumentException what is wrong
      */
     public static String checkSpec(String scoringJson, int nOut) {
+        return checkSpec(scoringJson, -1, nOut);
+    }
+
+    /**
+     * As {@link #checkSpec(String, int)}, also against the network's {@code nIn} input features (a next-value
+     * spec's targets must be among them; -1: not checked).
+     *
+     * @return the spec's kind, "next_event", "sequence_classifier" or "next_value"
+     */
+    public static String checkSpec(String scoringJson, int nIn, int nOut) {
         Spec spec = Spec.parse(scoringJson);
+        if (spec.nextValue) {
+            if (spec.targets.length != nOut) {
+                throw new IllegalArgumentException("targets lists " + spec.targets.length + " features but the network "
+                        + "predicts " + nOut);
+            }
+            for (int column : spec.targets) {
+                if (nIn >= 0 && column >= nIn) {
+                    throw new IllegalArgumentException("target feature " + column + " is not one of the network's "
+                            + nIn + " input features");
+                }
+            }
+            return "next_value";
+        }
         if (spec.nextEvent) {
             spec.excluded(nOut);
         }
@@ -140,6 +185,110 @@ public final class DetectorScoring {
         float[] t = targets(floats(mask, (long) batch * time, "mask"), floats(stepIds, (long) batch * time, "stepIds"),
                 nextIds == null ? null : floats(nextIds, batch, "nextIds"), batch, time);
         return Nd4j.create(t, new long[]{batch, time}, 'c');
+    }
+
+    /**
+     * Next value: the index of the next real step of every step ({@code [batch * time]}, C order), -1 where a step
+     * is padding or the last real step of its sequence (no target).
+     */
+    static int[] nextRealSteps(float[] mask, int batch, int time) {
+        int[] out = new int[batch * time];
+        Arrays.fill(out, -1);
+        for (int b = 0; b < batch; b++) {
+            int base = b * time;
+            int previous = -1;
+            for (int t = 0; t < time; t++) {
+                if (mask != null && mask[base + t] == 0f) {
+                    continue;
+                }
+                if (previous >= 0) {
+                    out[base + previous] = t;
+                }
+                previous = t;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Next value's training data: {@code {labels [batch, targets, time], labelMask [batch, time]}}, the label of step
+     * {@code t} being the features {@code targets} of {@code x} (already normalised, {@code [batch, nIn, time]}) at
+     * the next real step, its mask 1 where there is one.
+     */
+    public static INDArray[] nextValueLabels(INDArray x, INDArray mask, int[] targets) {
+        int batch = (int) x.size(0);
+        int nIn = (int) x.size(1);
+        int time = (int) x.size(2);
+        for (int column : targets) {
+            if (column < 0 || column >= nIn) {
+                throw new IllegalArgumentException("target feature " + column + " is not one of the " + nIn
+                        + " input features");
+            }
+        }
+        float[] xv = x.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+        int[] next = nextRealSteps(floats(mask, (long) batch * time, "mask"), batch, time);
+        int n = targets.length;
+        float[] labels = new float[batch * n * time];
+        float[] labelMask = new float[batch * time];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < time; t++) {
+                int u = next[b * time + t];
+                if (u < 0) {
+                    continue;
+                }
+                labelMask[b * time + t] = 1f;
+                for (int j = 0; j < n; j++) {
+                    labels[(b * n + j) * time + t] = xv[(b * nIn + targets[j]) * time + u];
+                }
+            }
+        }
+        return new INDArray[]{Nd4j.create(labels, new long[]{batch, n, time}, 'c'),
+            Nd4j.create(labelMask, new long[]{batch, time}, 'c')};
+    }
+
+    /**
+     * Next value: the mean squared prediction error of every target over the steps that have one ({@code double[n]}),
+     * on features normalised by {@code normalizer}: the residual variances the scores are standardised by, measured
+     * on normal data after the fit. A target with no scored step gets NaN.
+     */
+    public static double[] nextValueResidualVariances(MultiLayerNetwork net, DataNormalization normalizer, INDArray x,
+                                                      INDArray mask, int[] targets) {
+        int batch = (int) x.size(0);
+        int nIn = (int) x.size(1);
+        int time = (int) x.size(2);
+        int n = targets.length;
+        double[] sum = new double[n];
+        long count = 0;
+        for (int from = 0; from < batch; from += CHUNK) {
+            int to = Math.min(batch, from + CHUNK);
+            INDArray xc = from == 0 && to == batch ? x
+                    : x.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all());
+            INDArray mc = mask == null ? null : (from == 0 && to == batch ? mask
+                    : mask.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup('c'));
+            INDArray xn = Normalizers.apply(normalizer, xc.dup('c'), mc);
+            INDArray[] labels = nextValueLabels(xn, mc, targets);
+            float[] predicted = Predictor.predict(net, null, xn, mc, CHUNK).dup('c').data().asFloat();
+            float[] actual = labels[0].data().asFloat();
+            float[] scored = labels[1].data().asFloat();
+            int rows = to - from;
+            for (int b = 0; b < rows; b++) {
+                for (int t = 0; t < time; t++) {
+                    if (scored[b * time + t] == 0f) {
+                        continue;
+                    }
+                    count++;
+                    for (int j = 0; j < n; j++) {
+                        double e = (double) predicted[(b * n + j) * time + t] - actual[(b * n + j) * time + t];
+                        sum[j] += e * e;
+                    }
+                }
+            }
+        }
+        double[] out = new double[n];
+        for (int j = 0; j < n; j++) {
+            out[j] = count == 0 ? Double.NaN : sum[j] / count;
+        }
+        return out;
     }
 
     static float[] targets(float[] mask, float[] ids, float[] next, int batch, int time) {
@@ -187,6 +336,10 @@ public final class DetectorScoring {
         int[] neverExpected = new int[0];
         int[] positive = {1};
         String aggregation = "max";
+        boolean nextValue;
+        /** Next value: the input features predicted, and the residual variance of each. */
+        int[] targets = new int[0];
+        double[] variances = new double[0];
 
         /** Which of a network's {@code nOut} classes are left out of the ranking; refuses an id outside them. */
         boolean[] excluded(int nOut) {
@@ -286,8 +439,41 @@ public final class DetectorScoring {
                 if (!Arrays.asList("max", "mean", "last").contains(s.aggregation)) {
                     throw new IllegalArgumentException("aggregation must be max, mean or last, got '" + s.aggregation + "'");
                 }
+            } else if ("next_value".equals(kind)) {
+                s.nextValue = true;
+                JsonNode targets = node.path("targets");
+                JsonNode variances = node.path("residual_variances");
+                if (!targets.isArray() || targets.size() == 0) {
+                    throw new IllegalArgumentException("next-value targets must be a non-empty list of feature indices, got "
+                            + shortText(targets));
+                }
+                if (!variances.isArray() || variances.size() != targets.size()) {
+                    throw new IllegalArgumentException("residual_variances must hold one number per target ("
+                            + targets.size() + "), got " + shortText(variances));
+                }
+                s.targets = new int[targets.size()];
+                s.variances = new double[targets.size()];
+                for (int i = 0; i < targets.size(); i++) {
+                    JsonNode t = targets.get(i);
+                    if (!t.isIntegralNumber() || !t.canConvertToInt() || t.asInt() < 0) {
+                        throw new IllegalArgumentException("next-value targets must hold feature indices >= 0, got "
+                                + shortText(t));
+                    }
+                    s.targets[i] = t.asInt();
+                    JsonNode v = variances.get(i);
+                    if (!v.isNumber() || !(v.asDouble() > 0) || !Double.isFinite(v.asDouble())) {
+                        throw new IllegalArgumentException("residual_variances must be finite numbers > 0, got "
+                                + shortText(v));
+                    }
+                    s.variances[i] = v.asDouble();
+                }
+                s.aggregation = node.path("aggregation").asText("max");
+                if (!Arrays.asList("max", "mean", "last").contains(s.aggregation)) {
+                    throw new IllegalArgumentException("aggregation must be max, mean or last, got '" + s.aggregation + "'");
+                }
             } else {
-                throw new IllegalArgumentException("scoring kind must be 'next_event' or 'sequence_classifier', got '" + kind + "'");
+                throw new IllegalArgumentException("scoring kind must be 'next_event', 'sequence_classifier' or "
+                        + "'next_value', got '" + kind + "'");
             }
             return s;
         }
@@ -308,6 +494,10 @@ public final class DetectorScoring {
         final float[] stepScores;
         final byte[] stepFlags;
         final int[] stepRanks;
+        /** Next value: the actual and predicted values of the explaining target, and their standardised difference. */
+        final double[] detailValue;
+        final double[] detailPrediction;
+        final double[] detailDeviation;
         /** Classes left out of the ranking (spec.neverExpected), known once the network's width is. */
         boolean[] excluded;
         /** The listed unexpected steps (see DetectorScores.unexpectedFrom), appended in sequence order. */
@@ -342,6 +532,93 @@ public final class DetectorScoring {
                 Arrays.fill(stepScores, Float.NaN);
             }
             unexpectedFrom = new int[batch + 1];
+            detailValue = new double[spec.nextValue ? batch : 0];
+            detailPrediction = new double[spec.nextValue ? batch : 0];
+            detailDeviation = new double[spec.nextValue ? batch : 0];
+            Arrays.fill(detailValue, Double.NaN);
+            Arrays.fill(detailPrediction, Double.NaN);
+            Arrays.fill(detailDeviation, Double.NaN);
+        }
+
+        /**
+         * Next value. out: [chunk, nOut, time] C order, offset = start of sequence b's block; x: the normalised
+         * features [chunk, nIn, time], xOffset likewise.
+         */
+        void nextValue(int b, float[] out, int offset, int nOut, float[] x, int xOffset, float[] mask) {
+            int n = spec.targets.length;
+            if (nOut != n) {
+                throw new IllegalArgumentException("the network predicts " + nOut + " values but the scoring names "
+                        + n + " targets");
+            }
+            int base = b * time;
+            int scoredSteps = 0;
+            int flagged = 0;
+            double sum = 0;
+            double max = -1;
+            double last = 0;
+            int worst = -1;
+            int previous = -1;
+            for (int t = 0; t < time; t++) {
+                if (mask != null && mask[base + t] == 0f) {
+                    continue;
+                }
+                if (previous >= 0) {   // step `previous` predicts step t
+                    int p = previous;
+                    double score = 0;
+                    for (int j = 0; j < n; j++) {
+                        double e = (double) out[offset + j * time + p] - x[xOffset + spec.targets[j] * time + t];
+                        score += e * e / spec.variances[j];
+                    }
+                    score /= n;
+                    scoredSteps++;
+                    sum += score;
+                    last = score;
+                    boolean bad = score > NEXT_VALUE_UNEXPECTED;
+                    if (bad) {
+                        flagged++;
+                    }
+                    if (score > max) {
+                        max = score;
+                        worst = p;
+                    }
+                    if (stepScores != null) {
+                        stepScores[base + p] = (float) score;
+                        stepFlags[base + p] = (byte) (bad ? 1 : 0);
+                    }
+                }
+                previous = t;
+            }
+            scored[b] = scoredSteps;
+            unexpected[b] = flagged;
+            switch (spec.aggregation) {
+                case "max": scores[b] = scoredSteps == 0 ? 0.0 : max; break;
+                case "mean": scores[b] = scoredSteps == 0 ? 0.0 : sum / scoredSteps; break;
+                default: scores[b] = last; break;
+            }
+            if (worst >= 0) {
+                int u = worst + 1;   // the next real step after the worst one
+                while (mask != null && mask[base + u] == 0f) {
+                    u++;
+                }
+                int feature = 0;
+                double furthest = -1;
+                for (int j = 0; j < n; j++) {
+                    double e = (double) out[offset + j * time + worst] - x[xOffset + spec.targets[j] * time + u];
+                    double z = e * e / spec.variances[j];
+                    if (z > furthest) {
+                        furthest = z;
+                        feature = j;
+                    }
+                }
+                double actual = x[xOffset + spec.targets[feature] * time + u];
+                double predicted = out[offset + feature * time + worst];
+                detailStep[b] = worst;
+                detailActual[b] = feature;
+                detailProbability[b] = max;
+                detailValue[b] = actual;
+                detailPrediction[b] = predicted;
+                detailDeviation[b] = (actual - predicted) / Math.sqrt(spec.variances[feature]);
+            }
         }
 
         /** Lists an unexpected step of the sequence being scored (sequences come in order, each once). */
@@ -527,10 +804,11 @@ public final class DetectorScoring {
         }
 
         DetectorScores build() {
-            return new DetectorScores(spec.nextEvent ? "next_event" : "sequence_classifier", scores, scored, unexpected,
+            return new DetectorScores(spec.nextValue ? "next_value" : spec.nextEvent ? "next_event" : "sequence_classifier",
+                    scores, scored, unexpected,
                     detailStep, detailActual, detailProbability, expected, g, stepScores, stepFlags, stepRanks, time,
                     unexpectedFrom, Arrays.copyOf(listedStep, listed), Arrays.copyOf(listedActual, listed),
-                    Arrays.copyOf(listedProbability, listed));
+                    Arrays.copyOf(listedProbability, listed), detailValue, detailPrediction, detailDeviation);
         }
     }
 }

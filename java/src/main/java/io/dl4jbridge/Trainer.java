@@ -101,17 +101,74 @@ public final class Trainer {
             requireWeightedLoss(net);
         }
         DataSet train = dataSet(Normalizers.apply(normalizer, x, mask), labelIds, mask, nOut, stepWeights);
+        List<DataSet> valBatches = valX == null ? null
+                : minibatches(dataSet(Normalizers.apply(normalizer, valX, valMask), valLabelIds, valMask, nOut, valWeights),
+                        batchSize);
+        return loop(net, train, normalizer != null, valBatches, epochs, batchSize, shuffleSeed, patience, callback,
+                reportMillis, start);
+    }
+
+    /**
+     * Trains a next-value network ({@code "loss": "MSE"}, {@code "output_activation": "identity"}, one output per
+     * target): the label of step {@code t} is the features {@code targets} of the next real step, normalised as the
+     * inputs are (see {@link DetectorScoring#nextValueLabels}); the last real step has none. One call per fit: the
+     * labels are built here, from the features, never crossing from Python.
+     *
+     * @param targets     indices of the input features predicted (the network's nOut of them)
+     * @param randomState as in {@link #fit(MultiLayerNetwork, DataNormalization, INDArray, INDArray, INDArray, INDArray,
+     *                    INDArray, INDArray, INDArray, INDArray, int, int, long, int, ProgressCallback, long, long[])}
+     */
+    public static FitResult fitNextValues(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask,
+                                          int[] targets, INDArray valX, INDArray valMask,
+                                          int epochs, int batchSize, long shuffleSeed, int patience,
+                                          ProgressCallback callback, long reportMillis, long[] randomState) {
+        if (randomState != null) {
+            RandomStates.set(randomState);
+        }
+        try {
+            if (epochs < 1 || batchSize < 1) {
+                throw new IllegalArgumentException("epochs and batch_size must be >= 1");
+            }
+            long start = System.nanoTime();
+            int nOut = (int) net.layerSize(net.getnLayers() - 1);
+            if (targets.length != nOut) {
+                throw new IllegalArgumentException(targets.length + " target features for a network of " + nOut
+                        + " outputs");
+            }
+            DataSet train = nextValueDataSet(Normalizers.apply(normalizer, x, mask), mask, targets);
+            List<DataSet> valBatches = valX == null ? null
+                    : minibatches(nextValueDataSet(Normalizers.apply(normalizer, valX, valMask), valMask, targets),
+                            batchSize);
+            return loop(net, train, normalizer != null, valBatches, epochs, batchSize, shuffleSeed, patience, callback,
+                    reportMillis, start);
+        } finally {
+            RandomStates.capture(randomState);
+        }
+    }
+
+    /** Features, next-value labels and their mask (see {@link DetectorScoring#nextValueLabels}). */
+    static DataSet nextValueDataSet(INDArray x, INDArray mask, int[] targets) {
+        if (x.rank() != 3 || (mask != null && (mask.size(0) != x.size(0) || mask.size(1) != x.size(2)))) {
+            throw new IllegalArgumentException("features must be [batch, features, time] and the mask [batch, time]; got "
+                    + java.util.Arrays.toString(x.shape()) + " and "
+                    + (mask == null ? "none" : java.util.Arrays.toString(mask.shape())));
+        }
+        INDArray[] labels = DetectorScoring.nextValueLabels(x, mask, targets);
+        return new DataSet(x, labels[0], mask, labels[1]);
+    }
+
+    /** The epoch loop over a built training set ({@code ownFeatures}: its features are this call's own copy). */
+    private static FitResult loop(MultiLayerNetwork net, DataSet train, boolean ownFeatures, List<DataSet> valBatches,
+                                  int epochs, int batchSize, long shuffleSeed, int patience,
+                                  ProgressCallback callback, long reportMillis, long start) {
         if (shuffleSeed >= 0) {
             // DataSet.shuffle permutes in place: never the caller's arrays. The one-hot labels, their mask and
             // normalised features are this call's own; only the caller's features and mask are copied (a whole
             // DataSet.copy() held every array twice: for 31 classes the labels outweigh the features).
-            INDArray features = normalizer == null ? train.getFeatures().dup() : train.getFeatures();
+            INDArray features = ownFeatures ? train.getFeatures() : train.getFeatures().dup();
             INDArray featureMask = train.getFeaturesMaskArray() == null ? null : train.getFeaturesMaskArray().dup();
             train = new DataSet(features, train.getLabels(), featureMask, train.getLabelsMaskArray());
         }
-        List<DataSet> valBatches = valX == null ? null
-                : minibatches(dataSet(Normalizers.apply(normalizer, valX, valMask), valLabelIds, valMask, nOut, valWeights),
-                        batchSize);
 
         final boolean[] cancelled = {false};
         ScoreRecorder recorder = new ScoreRecorder(callback, reportMillis, cancelled);

@@ -373,4 +373,157 @@ public class DetectorScoringTest {
         DetectorScores c = DetectorScoring.score(net, null, x, null, null, null, classifier, false);
         assertArrayEquals("the classifier lists nothing", new int[4], c.unexpectedFrom);
     }
+
+    private static final String VALUE_SPEC = "{\"n_in\": 3, \"n_out\": 2, \"hidden_sizes\": [6], \"seed\": 5, "
+            + "\"loss\": \"MSE\", \"output_activation\": \"identity\", \"updater\": \"adam\", \"learning_rate\": 0.01}";
+
+    /** [batch, 3, time] features: 0 and 2 numeric, 1 an indicator. */
+    private static INDArray values(int batch, int time, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        INDArray x = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, batch, 3, time);
+        for (int b = 0; b < batch; b++) {
+            double phase = random.nextDouble() * 6;
+            for (int t = 0; t < time; t++) {
+                x.putScalar(new int[]{b, 0, t}, Math.sin(phase + 0.6 * t));
+                x.putScalar(new int[]{b, 1, t}, random.nextBoolean() ? 1 : 0);
+                x.putScalar(new int[]{b, 2, t}, 10 + Math.cos(phase + 0.6 * t));
+            }
+        }
+        return x;
+    }
+
+    @Test
+    public void nextValueLabelsAreTheNextRealStepsTargetFeatures() {
+        INDArray x = values(2, 4, 1);
+        INDArray mask = Nd4j.create(new float[]{1, 1, 1, 0, /* */ 1, 0, 1, 1}, new long[]{2, 4}, 'c');
+        INDArray[] labels = DetectorScoring.nextValueLabels(x, mask, new int[]{2, 0});
+        assertArrayEquals(new long[]{2, 2, 4}, labels[0].shape());
+        assertArrayEquals(new float[]{1, 1, 0, 0, /* */ 1, 0, 1, 0}, labels[1].data().asFloat(), 0f);
+        assertEquals(x.getDouble(0, 2, 1), labels[0].getDouble(0, 0, 0), 0);
+        assertEquals(x.getDouble(0, 0, 2), labels[0].getDouble(0, 1, 1), 0);
+        assertEquals(x.getDouble(1, 2, 2), labels[0].getDouble(1, 0, 0), 0);   // step 0's next real step is 2
+        assertEquals(x.getDouble(1, 0, 3), labels[0].getDouble(1, 1, 2), 0);
+        try {
+            DetectorScoring.nextValueLabels(x, mask, new int[]{3});
+            org.junit.Assert.fail("a target outside the features must be refused");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage().contains("target feature 3"));
+        }
+    }
+
+    @Test
+    public void nextValueScoresAreSquaredErrorsInResidualVariancesOfTheNetworksOwnOutputs() {
+        INDArray x = values(8, 6, 2);
+        MultiLayerNetwork net = NetworkFactory.build(VALUE_SPEC);
+        NormalizerStandardize norm = Normalizers.fitStandardize(x, null);
+        FitResult fit = Trainer.fitNextValues(net, norm, x, null, new int[]{0, 2}, null, null, 3, 4, 7, 0, null, 1000,
+                null);
+        assertEquals(3, fit.epochsCompleted);
+        INDArray mask = Nd4j.ones(8, 6);
+        mask.putScalar(new int[]{1, 5}, 0);
+        mask.putScalar(new int[]{1, 4}, 0);
+        double[] variances = DetectorScoring.nextValueResidualVariances(net, norm, x, mask, new int[]{0, 2});
+        assertEquals(2, variances.length);
+        INDArray z = Normalizers.apply(norm, x, mask);
+        INDArray out = net.output(z, false, mask, null);
+        double[] sums = new double[2];
+        int count = 0;
+        for (int b = 0; b < 8; b++) {
+            for (int t = 0; t + 1 < 6; t++) {
+                if (mask.getDouble(b, t + 1) == 0) {
+                    continue;
+                }
+                count++;
+                sums[0] += Math.pow(out.getDouble(b, 0, t) - z.getDouble(b, 0, t + 1), 2);
+                sums[1] += Math.pow(out.getDouble(b, 1, t) - z.getDouble(b, 2, t + 1), 2);
+            }
+        }
+        assertEquals(sums[0] / count, variances[0], 1e-6);
+        assertEquals(sums[1] / count, variances[1], 1e-6);
+        for (String aggregation : new String[]{"max", "mean", "last"}) {
+            String spec = "{\"kind\": \"next_value\", \"targets\": [0, 2], \"target_names\": [\"a\", \"c\"], "
+                    + "\"residual_variances\": [" + variances[0] + ", " + variances[1] + "], \"aggregation\": \""
+                    + aggregation + "\"}";
+            assertEquals("next_value", DetectorScoring.checkSpec(spec, 3, 2));
+            DetectorScores s = DetectorScoring.score(net, norm, x, mask, null, null, spec, true);
+            assertEquals("next_value", s.kind);
+            for (int b = 0; b < 8; b++) {
+                int real = b == 1 ? 4 : 6;
+                double max = -1;
+                double sum = 0;
+                double last = 0;
+                int worst = -1;
+                int flagged = 0;
+                for (int t = 0; t + 1 < real; t++) {
+                    double e0 = out.getDouble(b, 0, t) - z.getDouble(b, 0, t + 1);
+                    double e1 = out.getDouble(b, 1, t) - z.getDouble(b, 2, t + 1);
+                    double step = (e0 * e0 / variances[0] + e1 * e1 / variances[1]) / 2;
+                    assertEquals(step, s.stepScores[b * 6 + t], 1e-4 * Math.max(1, step));
+                    flagged += step > DetectorScoring.NEXT_VALUE_UNEXPECTED ? 1 : 0;
+                    sum += step;
+                    last = step;
+                    if (step > max) {
+                        max = step;
+                        worst = t;
+                    }
+                }
+                assertTrue(Float.isNaN(s.stepScores[b * 6 + real - 1]));
+                assertEquals(real - 1, s.scoredSteps[b]);
+                assertEquals(flagged, s.unexpectedSteps[b]);
+                double want = "max".equals(aggregation) ? max : "mean".equals(aggregation) ? sum / (real - 1) : last;
+                assertEquals(want, s.scores[b], 1e-5 * Math.max(1, want));
+                assertEquals(worst, s.detailStep[b]);
+                int j = s.detailActual[b];
+                double actual = z.getDouble(b, j == 0 ? 0 : 2, worst + 1);
+                double predicted = out.getDouble(b, j, worst);
+                assertEquals(actual, s.detailValue[b], 1e-6);
+                assertEquals(predicted, s.detailPrediction[b], 1e-6);
+                assertEquals((actual - predicted) / Math.sqrt(variances[j]), s.detailDeviation[b], 1e-5);
+                double other = Math.pow(out.getDouble(b, 1 - j, worst) - z.getDouble(b, j == 0 ? 2 : 0, worst + 1), 2)
+                        / variances[1 - j];
+                assertTrue("the detail is the target furthest from its prediction",
+                        Math.pow(actual - predicted, 2) / variances[j] >= other - 1e-9);
+            }
+        }
+    }
+
+    @Test
+    public void aNextValueSpecIsCheckedAgainstTheNetwork() {
+        String good = "{\"kind\": \"next_value\", \"targets\": [0, 2], \"residual_variances\": [1.0, 0.5]}";
+        assertEquals("next_value", DetectorScoring.checkSpec(good, 3, 2));
+        String[][] bad = {
+            {good, "3", "1", "targets lists 2 features but the network predicts 1"},
+            {good, "2", "2", "target feature 2 is not one of the network's 2 input features"},
+            {"{\"kind\": \"next_value\", \"targets\": [0], \"residual_variances\": [0]}", "3", "1",
+                "residual_variances must be finite numbers > 0"},
+            {"{\"kind\": \"next_value\", \"targets\": [0, 1], \"residual_variances\": [1]}", "3", "2",
+                "one number per target"},
+            {"{\"kind\": \"next_value\", \"targets\": [], \"residual_variances\": []}", "3", "1",
+                "non-empty list of feature indices"},
+            {"{\"kind\": \"next_value\", \"targets\": [-1], \"residual_variances\": [1]}", "3", "1",
+                "feature indices >= 0"},
+            {"{\"kind\": \"next_value\", \"targets\": [0], \"residual_variances\": [1], \"aggregation\": \"sum\"}",
+                "3", "1", "aggregation must be max, mean or last"},
+        };
+        for (String[] c : bad) {
+            try {
+                DetectorScoring.checkSpec(c[0], Integer.parseInt(c[1]), Integer.parseInt(c[2]));
+                org.junit.Assert.fail("accepted " + c[0]);
+            } catch (IllegalArgumentException expected) {
+                assertTrue(expected.getMessage(), expected.getMessage().contains(c[3]));
+            }
+        }
+    }
+
+    @Test
+    public void fitNextValuesRefusesTargetsOtherThanTheNetworksOutputs() {
+        MultiLayerNetwork net = NetworkFactory.build(VALUE_SPEC);
+        try {
+            Trainer.fitNextValues(net, null, values(4, 5, 3), null, new int[]{0}, null, null, 1, 4, -1, 0, null, 1000,
+                    null);
+            org.junit.Assert.fail("one target for two outputs must be refused");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage().contains("1 target features for a network of 2 outputs"));
+        }
+    }
 }

@@ -35,7 +35,7 @@ public final class DetectorFile {
     public final EtlSpec etl;
     /** The whole detector.json. */
     public final JsonNode detector;
-    /** "next_event" or "sequence_classifier". */
+    /** "next_event", "sequence_classifier" or "next_value". */
     public final String kind;
     public final double threshold;
     /** The {@code scoring} object, as JSON text for {@code DetectorScoring}. */
@@ -84,7 +84,7 @@ public final class DetectorFile {
                     + "newer one wrote it)");
         }
         String kind = detector.path("kind").asText();
-        if (!"next_event".equals(kind) && !"sequence_classifier".equals(kind)) {
+        if (!"next_event".equals(kind) && !"sequence_classifier".equals(kind) && !"next_value".equals(kind)) {
             throw new SpecException(file + ": unknown detector kind '" + kind + "'");
         }
         for (String key : new String[]{"threshold", "scoring"}) {
@@ -136,7 +136,7 @@ public final class DetectorFile {
         int nOut = (int) network.layerSize(network.getnLayers() - 1);
         String scoringKind;
         try {
-            scoringKind = DetectorScoring.checkSpec(detector.get("scoring").toString(), nOut);
+            scoringKind = DetectorScoring.checkSpec(detector.get("scoring").toString(), (int) nIn, nOut);
         } catch (IllegalArgumentException e) {
             throw new SpecException(file + ": " + DETECTOR_ENTRY + " scoring: " + e.getMessage());
         }

@@ -127,7 +127,7 @@ public final class LogAnomalyScorer {
         return out;
     }
 
-    /** "next_event" or "sequence_classifier". */
+    /** "next_event", "sequence_classifier" or "next_value". */
     public String kind() {
         return detector.kind;
     }
@@ -264,15 +264,26 @@ public final class LogAnomalyScorer {
     /** Scores complete sequences in one DetectorScoring call; {@code firstIndex} numbers them. */
     List<ScoredSequence> scoreSequences(List<Sequence> batch, long firstIndex) {
         boolean nextEvent = "next_event".equals(detector.kind);
+        boolean nextValue = "next_value".equals(detector.kind);
         org.nd4j.linalg.api.ndarray.INDArray[] a = ScoringStream.arrays(batch, detector.etl.nFeatures());
         DetectorScores scores = DetectorScoring.score(detector.network, detector.normalizer, a[0], a[1],
                 nextEvent ? a[2] : null, nextEvent ? a[3] : null, detector.scoringJson, false);
         boolean windows = "windows".equals(detector.etl.sequenceKind());
-        List<String> classNames = nextEvent ? null : detector.etl.classNames();
+        List<String> classNames = nextEvent || nextValue ? null : detector.etl.classNames();
         List<ScoredSequence> out = new ArrayList<>(batch.size());
         for (int b = 0; b < batch.size(); b++) {
             Sequence s = batch.get(b);
             int step = scores.detailStep[b];
+            if (nextValue) {   // the record whose values were predicted: the next real step's
+                double score = scores.scores[b];
+                out.add(ScoredSequence.nextValue(firstIndex + b, windows ? "window" : "session", s.key, s.session,
+                        s.part, score, score > threshold, ScoringStream.realLines(s), step,
+                        step >= 0 && step + 1 < s.length ? s.lineNumbers[step + 1] : -1,
+                        step >= 0 ? targetName(scores.detailActual[b]) : null, scores.detailValue[b],
+                        scores.detailPrediction[b], scores.detailDeviation[b], scores.scoredSteps[b],
+                        scores.unexpectedSteps[b]));
+                continue;
+            }
             long eventLine = -1;
             String actualTemplate = null;
             int[] expected = nextEvent ? scores.expectedOf(b) : new int[0];
@@ -314,6 +325,12 @@ public final class LogAnomalyScorer {
      *  scored, or for a class the names do not reach. */
     private static String className(List<String> names, int step, int id) {
         return names != null && step >= 0 && id >= 0 && id < names.size() ? names.get(id) : null;
+    }
+
+    /** The name of a next-value target (its index among the scoring's targets), as Python's row names it. */
+    private String targetName(int j) {
+        org.nd4j.shade.jackson.databind.JsonNode names = detector.detector.path("scoring").path("target_names");
+        return names.has(j) ? names.get(j).asText() : "f" + j;
     }
 
     /** Template text of an event id, as Python names it ({@code <event N>} outside the vocabulary). */

@@ -61,6 +61,14 @@ public final class ScoredSequence {
     /** Classifier with {@link #classNamed}: the name of the class {@link #actual} (the label transform's
      *  {@code classes[actual]}), null when no step was scored or the class has no name. */
     public final String predictedLabel;
+    /** True for next-value models: the detail names the feature furthest from its prediction. */
+    public final boolean nextValue;
+    /** Next value: the name of that feature, its actual and predicted (normalised) values at the record after
+     *  {@link #step} ({@link #eventLine}), and their difference in residual standard deviations. */
+    public final String feature;
+    public final double actualValue;
+    public final double predictedValue;
+    public final double deviation;
 
     ScoredSequence(long index, boolean nextEvent, String unit, Object key, int part, double score, boolean anomaly, long[] lines, int step, long eventLine,
                    int actual, String actualTemplate, double probability, int[] expected,
@@ -107,6 +115,53 @@ public final class ScoredSequence {
         this.unexpectedProbabilities = unexpectedProbabilities;
         this.classNamed = classNamed;
         this.predictedLabel = predictedLabel;
+        this.nextValue = false;
+        this.feature = null;
+        this.actualValue = Double.NaN;
+        this.predictedValue = Double.NaN;
+        this.deviation = Double.NaN;
+    }
+
+    private ScoredSequence(long index, String unit, Object key, int session, int part, double score, boolean anomaly,
+                           long[] lines, int step, long eventLine, String feature, double actualValue,
+                           double predictedValue, double deviation, int scoredSteps, int unexpectedSteps) {
+        this.index = index;
+        this.session = session;
+        this.nextEvent = false;
+        this.unit = unit;
+        this.key = key;
+        this.part = part;
+        this.score = score;
+        this.anomaly = anomaly;
+        this.lines = lines;
+        this.step = step;
+        this.eventLine = eventLine;
+        this.actual = -1;
+        this.actualTemplate = null;
+        this.probability = Double.NaN;
+        this.expected = new int[0];
+        this.expectedTemplates = new ArrayList<>();
+        this.scoredSteps = scoredSteps;
+        this.unexpectedSteps = unexpectedSteps;
+        this.unexpectedLines = new long[0];
+        this.unexpectedEvents = new int[0];
+        this.unexpectedProbabilities = new double[0];
+        this.classNamed = false;
+        this.predictedLabel = null;
+        this.nextValue = true;
+        this.feature = feature;
+        this.actualValue = actualValue;
+        this.predictedValue = predictedValue;
+        this.deviation = deviation;
+    }
+
+    /** The result of a next-value model (see {@link #toJson()}). */
+    static ScoredSequence nextValue(long index, String unit, Object key, int session, int part, double score,
+                                    boolean anomaly, long[] lines, int step, long eventLine, String feature,
+                                    double actualValue, double predictedValue, double deviation, int scoredSteps,
+                                    int unexpectedSteps) {
+        return new ScoredSequence(index, unit, key, session, part, score, anomaly, lines, step, eventLine, feature,
+                actualValue, predictedValue, deviation, scoredSteps, unexpectedSteps);
     }
 
     /**
@@ -119,7 +174,10 @@ public final class ScoredSequence {
      * {@link io.dl4jbridge.DetectorScores#MAX_LISTED_UNEXPECTED} unexpected steps in step order) and, when more
      * were unexpected, {@code unexpected_lines_more} (how many are not listed); for classifiers
      * {@code predicted_class}, {@code predicted_label} (only when the label transform names its classes: the
-     * name of {@code predicted_class}, null with it) and {@code probability}.
+     * name of {@code predicted_class}, null with it) and {@code probability}; for next-value models
+     * {@code actual_line} (the record after {@code step}, whose values were predicted), {@code feature} (the target
+     * furthest from its prediction), {@code actual_value}, {@code predicted_value} (normalised units) and
+     * {@code deviation} (their difference in residual standard deviations), all null when no step was scored.
      */
     public String toJson() {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -137,7 +195,14 @@ public final class ScoredSequence {
         out.put("unexpected_steps", unexpectedSteps);
         out.put("step", step);
         out.put("line_number", step >= 0 ? (Object) lines[step] : null);
-        if (nextEvent) {
+        if (nextValue) {
+            boolean none = step < 0;
+            out.put("actual_line", none || eventLine < 0 ? null : (Object) eventLine);
+            out.put("feature", none ? null : feature);
+            out.put("actual_value", none ? null : (Object) actualValue);
+            out.put("predicted_value", none ? null : (Object) predictedValue);
+            out.put("deviation", none ? null : (Object) deviation);
+        } else if (nextEvent) {
             if (step < 0) {
                 out.put("actual_event", null);
                 out.put("expected_events", new ArrayList<Object>());
