@@ -10,6 +10,9 @@ use) after the first call and after the last; the ratio compares the two workers
 2026-12-04 (a loaded 2-core machine): ``--calls 25 --sequences 8000``: distinct +30.0 MiB (284 -> 314), same +7.2
 MiB (281 -> 289), 4.1x; probe runs of 40 calls: +0.4 MiB a new size at ~1,000 sequences, +0.6-0.7 MiB at ~29,000. The JVM's heap and native memory (NMT), ND4J's allocation counter and Python's objects stay flat:
 the memory is held natively by something below DL4J/ND4J per array shape (not identified).
+Since 12-04 ``Predictor`` runs every forward pass at one of 24 batch sizes (padded; see its ``paddedSize``), so
+``distinct`` no longer means new shapes for the network: the same command gave distinct -11.6 MiB (293 -> 281),
+same +14.4 MiB (280 -> 295): noise, no growth of its own.
 """
 
 from __future__ import annotations

@@ -26,24 +26,96 @@ public final class Predictor {
     /** As {@link #predict(MultiLayerNetwork, INDArray, INDArray, int)}, on features normalised by {@code normalizer} (may be null). */
     public static INDArray predict(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask, int chunk) {
         long batch = x.size(0);
-        if (normalizer != null && batch <= chunk) {
-            return net.output(Normalizers.apply(normalizer, x, mask), false, mask, null);
-        }
         if (batch <= chunk) {
-            return net.output(x, false, mask, null);
+            return forward(net, normalizer, x, mask, chunk);
         }
         INDArray out = null;
         for (long from = 0; from < batch; from += chunk) {
             long to = Math.min(batch, from + chunk);
             INDArray xc = x.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all());
             INDArray mc = mask == null ? null : mask.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
-            INDArray mcc = mc == null ? null : mc.dup('c');
-            INDArray xcc = normalizer == null ? xc.dup('c') : Normalizers.apply(normalizer, xc, mcc);
-            INDArray oc = net.output(xcc, false, mcc, null);
+            INDArray oc = forward(net, normalizer, xc.dup('c'), mc == null ? null : mc.dup('c'), chunk);
             if (out == null) {
                 out = Nd4j.createUninitializedDetached(oc.dataType(), 'c', batch, oc.size(1), oc.size(2));
             }
             out.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all()).assign(oc);
+        }
+        return out;
+    }
+
+    /** Examples up to which a forward pass's batch is padded to a power of two; above, to a multiple of it. */
+    static final long PAD_STEP = 256;
+
+    /**
+     * The batch size a forward pass of {@code n} examples runs at: the next power of two up to {@link #PAD_STEP},
+     * above it the next multiple of {@link #PAD_STEP}, never above {@code max(n, chunk)}. ND4J keeps native memory for
+     * every array shape it has run (shape information, never freed: about 0.4-0.7 MiB per batch size), and the parts
+     * of a long stream each had a new size (python/bench/shape_memory.py: +30 MiB over 25 sizes against +7 MiB for
+     * one); with these sizes a chunk of at most 4096 runs at one of 24.
+     */
+    static long paddedSize(long n, long chunk) {   // also for time steps: chunk Long.MAX_VALUE
+        if (n >= chunk || n <= 1) {
+            return n;
+        }
+        long size = n <= PAD_STEP ? Long.highestOneBit(n - 1) << 1 : (n + PAD_STEP - 1) / PAD_STEP * PAD_STEP;
+        return Math.max(n, Math.min(size, chunk));
+    }
+
+    /**
+     * One forward pass over {@code x} ([n, nIn, time], C order) at {@link #paddedSize}: the batch is padded with
+     * copies of its last example (its mask row too), whose outputs are dropped; each example's output does not
+     * depend on the others in the batch. With a mask (sequences of different lengths, e.g. sessions, whose longest
+     * sets the time length of each part), the time steps are padded too, masked out at the end (the layers are
+     * causal: a step's output does not depend on the steps after it), and dropped.
+     *
+     * @return [n, nOut, time]
+     */
+    private static INDArray forward(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask,
+                                    long chunk) {
+        long n = x.size(0);
+        long time = x.size(2);
+        long padded = paddedSize(n, chunk);
+        long paddedTime = mask == null ? time : paddedSize(time, Long.MAX_VALUE);
+        if (padded > n) {
+            x = padRows(x, padded);
+            mask = mask == null ? null : padRows(mask, padded);
+        }
+        if (paddedTime > time) {
+            x = padSteps(x, paddedTime);
+            mask = padSteps(mask, paddedTime);
+        }
+        INDArray input = normalizer == null ? x : Normalizers.apply(normalizer, x, mask);
+        INDArray out = net.output(input, false, mask, null);
+        if (padded == n && paddedTime == time) {
+            return out;
+        }
+        return out.get(NDArrayIndex.interval(0, n), NDArrayIndex.all(), NDArrayIndex.interval(0, time)).dup('c');
+    }
+
+    /** {@code a} ([n, f, time] or a mask [n, time]) with masked-out zero steps appended up to {@code steps}, C order. */
+    private static INDArray padSteps(INDArray a, long steps) {
+        long[] shape = a.shape().clone();
+        long time = shape[shape.length - 1];
+        shape[shape.length - 1] = steps;
+        INDArray out = Nd4j.zeros(a.dataType(), shape);
+        if (a.rank() == 3) {
+            out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, time)).assign(a);
+        } else {
+            out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, time)).assign(a);
+        }
+        return out;
+    }
+
+    /** {@code a} ([n, ...]) with copies of its last row appended up to {@code rows} rows, C order. */
+    private static INDArray padRows(INDArray a, long rows) {
+        long n = a.size(0);
+        long[] shape = a.shape().clone();
+        shape[0] = rows;
+        INDArray out = Nd4j.createUninitialized(a.dataType(), shape, 'c');
+        INDArray last = a.get(NDArrayIndex.interval(n - 1, n));
+        out.get(NDArrayIndex.interval(0, n)).assign(a);
+        for (long row = n; row < rows; row++) {
+            out.get(NDArrayIndex.interval(row, row + 1)).assign(last);
         }
         return out;
     }
