@@ -53,7 +53,7 @@ public final class Predictor {
      * of a long stream each had a new size (python/bench/shape_memory.py: +30 MiB over 25 sizes against +7 MiB for
      * one); with these sizes a chunk of at most 4096 runs at one of 24.
      */
-    static long paddedSize(long n, long chunk) {   // also for time steps: chunk Long.MAX_VALUE
+    static long paddedSize(long n, long chunk) {
         if (n >= chunk || n <= 1) {
             return n;
         }
@@ -61,12 +61,26 @@ public final class Predictor {
         return Math.max(n, Math.min(size, chunk));
     }
 
+    /** Time steps up to which a masked part's length is padded to a power of two; above, to a multiple of it. */
+    static final long STEP_PAD = 32;
+
+    /**
+     * The time length a masked part of {@code time} steps runs at: the next power of two up to {@link #STEP_PAD},
+     * above it the next multiple of {@link #STEP_PAD} (at most 31 steps more: a session part of 300 steps runs 320).
+     */
+    static long paddedSteps(long time) {
+        if (time <= 1) {
+            return time;
+        }
+        return time <= STEP_PAD ? Long.highestOneBit(time - 1) << 1 : (time + STEP_PAD - 1) / STEP_PAD * STEP_PAD;
+    }
+
     /**
      * One forward pass over {@code x} ([n, nIn, time], C order) at {@link #paddedSize}: the batch is padded with
      * copies of its last example (its mask row too), whose outputs are dropped; each example's output does not
      * depend on the others in the batch. With a mask (sequences of different lengths, e.g. sessions, whose longest
-     * sets the time length of each part), the time steps are padded too, masked out at the end (the layers are
-     * causal: a step's output does not depend on the steps after it), and dropped.
+     * sets the time length of each part), the time steps are padded too ({@link #paddedSteps}), masked out at the end
+     * (the layers are causal: a step's output does not depend on the steps after it), and dropped.
      *
      * @return [n, nOut, time]
      */
@@ -75,7 +89,7 @@ public final class Predictor {
         long n = x.size(0);
         long time = x.size(2);
         long padded = paddedSize(n, chunk);
-        long paddedTime = mask == null ? time : paddedSize(time, Long.MAX_VALUE);
+        long paddedTime = mask == null ? time : paddedSteps(time);
         if (padded > n) {
             x = padRows(x, padded);
             mask = mask == null ? null : padRows(mask, padded);

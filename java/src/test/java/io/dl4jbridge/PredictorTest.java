@@ -31,6 +31,11 @@ public class PredictorTest {
         assertEquals(512, Predictor.paddedSize(257, 4096));
         assertEquals(1000, Predictor.paddedSize(999, 1000));   // never above the chunk
         assertEquals(5000, Predictor.paddedSize(5000, 4096));  // a whole chunk or more: as it is
+        assertEquals(1, Predictor.paddedSteps(1));
+        assertEquals(16, Predictor.paddedSteps(9));
+        assertEquals(32, Predictor.paddedSteps(32));
+        assertEquals(64, Predictor.paddedSteps(33));
+        assertEquals(320, Predictor.paddedSteps(300));
     }
 
     @Test
@@ -65,7 +70,7 @@ public class PredictorTest {
                     .dup('c');
             INDArray m = Nd4j.ones(9, time);
             m.get(NDArrayIndex.point(0), NDArrayIndex.interval(1, time)).assign(0);   // a one-step session
-            INDArray padded = Predictor.predict(net, x, m, 4096);   // 9 -> 16 examples, time -> 4, 8, 32, 512, 512
+            INDArray padded = Predictor.predict(net, x, m, 4096);   // 9 -> 16 examples, time -> 4, 8, 32, 288, 320
             assertArrayEquals(new long[]{9, 2, time}, padded.shape());
             INDArray alone = net.output(x, false, m, null);
             net.clearLayerMaskArrays();
