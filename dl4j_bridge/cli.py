@@ -133,7 +133,7 @@ class ScoreSignals:
     def release(self) -> None:
         """End a held section (the signal it kept is raised by :meth:`check`)."""
         self.held -= 1
-        if self.held == 0:
+        if self.held == 0 and (self.timer is not None or self.forced):   # once per row: no call when no signal
             self._cancel()
 
     def check(self) -> None:
@@ -571,6 +571,15 @@ def unjudged_warning(unjudged: int) -> str:
             "next_event = true)")
 
 
+def _running_counts(mask) -> list:
+    """``[0, mask[:1].sum(), mask[:2].sum(), ...]`` for a bool array ``[n]``, as a list of ``n + 1`` Python ints."""
+    import numpy as np
+
+    running = np.zeros(len(mask) + 1, dtype=np.int64)
+    np.cumsum(mask, out=running[1:])
+    return running.tolist()
+
+
 def unjudged_sequences(batch, scored_steps) -> "np.ndarray":
     """Per sequence, bool ``[batch]``: whether it had no step to judge and its events went unjudged (the
     launcher's ``ScoringStream`` rule): ``scored_steps`` (int ``[batch]``) 0, except a later part (1, 2, ...) of a
@@ -785,19 +794,19 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
             _rows_end_in_lf(out)
         utf8 = codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8"
         scores = detector.score_batch(part)   # a signal before the rows are out: none of the part is counted
-        flagged = scores.scores > detector.threshold_
-        unjudged = unjudged_sequences(part, scores.scored_steps)
+        # flagged / unjudged sequences among the part's first i, as Python ints: counting a row is then two
+        # look-ups, not two numpy reductions (one row per sequence with --all)
+        flagged_upto = _running_counts(scores.scores > detector.threshold_)
+        unjudged_upto = _running_counts(unjudged_sequences(part, scores.scored_steps))
         first = counts.scored
-        done = 0
+        flagged_first, unjudged_first = counts.flagged, counts.unjudged
 
         def commit(upto: int) -> None:
-            """Sequences ``[done, upto)`` of the part are done, their rows (if any) handed to the output: counted.
+            """Sequences ``[0, upto)`` of the part are done, their rows (if any) handed to the output: counted.
             The summary of an interrupted ``score`` counts only the sequences whose rows were written."""
-            nonlocal done
             counts.scored = first + upto
-            counts.flagged += int(flagged[done:upto].sum())
-            counts.unjudged += int(unjudged[done:upto].sum())
-            done = upto
+            counts.flagged = flagged_first + flagged_upto[upto]
+            counts.unjudged = unjudged_first + unjudged_upto[upto]
 
         try:
             write_rows(part, scores, first, commit, utf8)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -151,3 +152,33 @@ def test_text_parsing_bench_reads_the_same_frame_both_ways_on_both_sides(dist):
     assert r["lines"] == 3000 and r["capture_seconds"] > 0 and r["baseline_seconds"] > 0
     assert r["ratio"] == r["capture_seconds"] / r["baseline_seconds"]
     assert r["jvm_capture_seconds"] > 0 and r["jvm_ratio"] == r["jvm_capture_seconds"] / r["jvm_baseline_seconds"]
+
+
+def test_jvm_scoring_baseline_alternates_the_checkouts_and_times_their_cpu(tmp_path, monkeypatch):
+    """``jvm_scoring.py --baseline``: each command of this checkout and of the baseline, the order swapped every
+    repeat (the load hits both alike), CPU seconds of the command itself (a pipe's feeder is not counted)."""
+    import os
+
+    import jvm_scoring
+
+    log = tmp_path / "in.log"
+    log.write_bytes(b"x" * 300_000)
+    wall, cpu = jvm_scoring.cold_command(
+        [sys.executable, "-c", "import sys, time; n = len(sys.stdin.buffer.read()); t = time.process_time()\n"
+                               "while time.process_time() - t < 0.3: pass\nsys.exit(n != 300_000)"],
+        dict(os.environ), log)
+    assert 0.3 <= cpu <= wall + 0.05   # its own busy loop, the bytes of the pipe all read
+
+    order = []
+    monkeypatch.setattr(jvm_scoring, "baseline_commands",
+                        lambda checkout, model, path: {"a": (["a", str(checkout)], {}, None),
+                                                       "b": (["b", str(checkout)], {}, None)})
+    times = {("a", str(jvm_scoring.REPO_ROOT)): (2.0, 1.1), ("a", "old"): (1.0, 1.0),
+             ("b", str(jvm_scoring.REPO_ROOT)): (1.0, 0.5), ("b", "old"): (1.0, 1.0)}
+    monkeypatch.setattr(jvm_scoring, "cold_command", lambda argv, env, stdin: order.append(tuple(argv))
+                        or times[tuple(argv)])
+    rows = jvm_scoring.against_baseline(Path("old"), tmp_path / "m.zip", log, repeats=2)
+    here = str(jvm_scoring.REPO_ROOT)
+    assert order == [("a", here), ("a", "old"), ("b", here), ("b", "old"),
+                     ("a", "old"), ("a", here), ("b", "old"), ("b", here)]
+    assert [(name, ratio) for name, _, _, ratio in rows] == [("a", (2.0, pytest.approx(1.1))), ("b", (1.0, 0.5))]

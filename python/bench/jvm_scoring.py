@@ -2,6 +2,7 @@
 """JVM-only scoring throughput beside the Python scoring path, on the same file in the same run.
 
     python python/bench/jvm_scoring.py [--lines 50000] [--train-lines 10000] [--repeats 3]
+    python python/bench/jvm_scoring.py --baseline /tmp/old --lines 200000 --train-lines 5000 --repeats 3
 
 1. Generates seeded syslog-style training and scoring logs into a temporary directory, trains a
    ``NextEventDetector`` (windows of 10, stride 1, one GravesLSTM layer of 32, threshold mean + 3
@@ -14,6 +15,14 @@
    Java as ``bin/dl4j-bridge serve`` answering ``POST /score`` with the whole file.
 4. Checks that both paths score every window alike (``--all``: flags identical, scores within 1e-5).
 Every figure is the median of ``--repeats`` runs; ratios are Java / Python (above 1: Java faster).
+
+With ``--baseline CHECKOUT`` (another checkout of the project with its launcher built, e.g. ``git worktree add
+/tmp/old COMMIT && (cd /tmp/old && gradle --quiet installDist)``) steps 2-4 are replaced by a regression check of
+the cold commands, this checkout against the baseline on the same model and file, run alternately (the order
+swapped every repeat): ``python -m dl4j_bridge score`` with ``--all`` (one row per window) and without, ``--all``
+from a pipe (``--input -``), and the launcher's ``score`` with ``--all`` and without; each prints the medians of
+wall and CPU seconds (user + system of the command's process tree) and the ratio this / baseline (above 1:
+slower than the baseline). Judge by CPU on a loaded machine: wall time moves with the other jobs.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -124,12 +135,77 @@ def java_service(model: Path, log: Path, repeats: int) -> list[float]:
         proc.wait(timeout=60)
 
 
+def cold_command(argv: list, env: dict, stdin_file: Path | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system of the command and its children) of one fresh command, its
+    standard output discarded; ``stdin_file``: fed to it through a pipe."""
+    with tempfile.TemporaryFile() as err:   # a file, not a pipe: the command never waits on this process
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_file else subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=err, env=env)
+        if stdin_file is not None:   # from this process (not a child): its CPU is not the command's
+            with stdin_file.open("rb") as source:
+                try:
+                    shutil.copyfileobj(source, proc.stdin, 1 << 16)
+                finally:
+                    proc.stdin.close()
+        proc.wait()
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode not in (0, 1):   # 1: something was flagged
+            err.seek(0)
+            raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n"
+                               f"{err.read().decode(errors='replace')[-3000:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def baseline_commands(checkout: Path, model: Path, log: Path) -> dict:
+    """The cold commands compared against a baseline, of one checkout: name -> (argv, env, stdin file)."""
+    python_env = dict(os.environ, PYTHONPATH=str(checkout), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"))
+    python = [sys.executable, "-m", "dl4j_bridge", "score", "--model", str(model)]
+    launcher = [str(checkout / "build" / "install" / "dl4j-bridge" / "bin" / "dl4j-bridge"), "score",
+                "--model", str(model)]
+    to_null = ["--input", str(log), "--output", os.devnull]
+    return {
+        "python score --all": (python + to_null + ["--all"], python_env, None),
+        "python score": (python + to_null, python_env, None),
+        "python score --all --input - (pipe)": (python + ["--input", "-", "--all"], python_env, log),
+        "launcher score --all": (launcher + to_null + ["--all"], python_env, None),
+        "launcher score": (launcher + to_null, python_env, None),
+    }
+
+
+def against_baseline(baseline: Path, model: Path, log: Path, repeats: int) -> list:
+    """Alternate runs of each cold command in this checkout and in ``baseline``; per command: its name, the
+    medians (wall, CPU) of this checkout and of the baseline, and the ratios this / baseline."""
+    ours, theirs = baseline_commands(REPO_ROOT, model, log), baseline_commands(baseline, model, log)
+    runs = {name: {"this": [], "baseline": []} for name in ours}
+    for repeat in range(repeats):
+        for name in ours:
+            order = (("this", ours), ("baseline", theirs))
+            for side, commands in (order if repeat % 2 == 0 else order[::-1]):   # who goes first, swapped
+                argv, env, stdin_file = commands[name]
+                runs[name][side].append(cold_command(argv, env, stdin_file))
+    median = statistics.median
+    rows = []
+    for name, sides in runs.items():
+        this = (median(w for w, _ in sides["this"]), median(c for _, c in sides["this"]))
+        base = (median(w for w, _ in sides["baseline"]), median(c for _, c in sides["baseline"]))
+        rows.append((name, this, base, (this[0] / base[0], this[1] / base[1])))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=50_000, help="lines in the scored file")
     parser.add_argument("--train-lines", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="a checkout (its launcher built) to compare the cold "
+                                                      "commands against, in place of steps 2-4")
     args = parser.parse_args()
+    if args.baseline is not None and not (args.baseline / "build" / "install" / "dl4j-bridge" / "bin"
+                                          / "dl4j-bridge").is_file():
+        sys.exit(f"no launcher in the baseline {args.baseline}: run gradle --quiet installDist there")
 
     import dl4j_bridge as db
     from dl4j_bridge.etl import LogGenerator
@@ -144,6 +220,17 @@ def main() -> None:
         LogGenerator(seed=32).write(log, args.lines)
         n = sum(1 for _ in log.open(encoding="utf-8"))
         model = train_detector(directory, args.train_lines)
+        if args.baseline is not None:
+            rows = against_baseline(args.baseline, model, log, args.repeats)
+            print(f"command: python python/bench/jvm_scoring.py --baseline {args.baseline} --lines {args.lines} "
+                  f"--train-lines {args.train_lines} --repeats {args.repeats}")
+            print(f"file: {n} syslog lines; medians of {args.repeats} alternate runs, this checkout vs the baseline; "
+                  "ratio this / baseline (above 1: slower)")
+            for name, this, base, ratio in rows:
+                print(f"{name}: wall {this[0]:.2f} s vs {base[0]:.2f} s ({ratio[0]:.3f}), "
+                      f"CPU {this[1]:.2f} s vs {base[1]:.2f} s ({ratio[1]:.3f})")
+            print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+            return
 
         # same answers: every window, both paths
         _, py_scores, py_flags = python_pass(model, log)
