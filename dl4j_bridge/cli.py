@@ -346,10 +346,14 @@ def start_jvm(args) -> None:
     """The command's JVM, with its ``--heap``, ``--max-physical-bytes`` and ``--threads``; for ``score`` with
     ``-Xrs``: the JVM installs no SIGINT / SIGTERM handler of its own, so a signal while it starts is
     :class:`ScoreSignals`' (held until the JVM is up, then said), not the JVM's (which ended the process at once,
-    exit 143 and no line)."""
+    exit 143 and no line). When this process's JVM already runs (``main`` called from a script that started it),
+    ``-Xrs`` is not asked for: the running JVM is used as it was started, as by the other commands."""
     import dl4j_bridge as db
 
-    options = {"jvm_options": ["-Xrs"]} if getattr(args, "command", None) == "score" else {}
+    from .session import running_config
+
+    score = getattr(args, "command", None) == "score"
+    options = {"jvm_options": ["-Xrs"]} if score and running_config() is None else {}
     db.start_jvm(heap=args.heap, max_physical_bytes=args.max_physical_bytes, threads=args.threads, **options)
 
 

@@ -33,6 +33,7 @@ def test_the_commands_take_the_jvms_heap_physical_limit_and_threads(monkeypatch,
     (tmp_path / "x.log").write_text("a line\n")
     seen = []
     monkeypatch.setattr(db, "start_jvm", lambda **kwargs: seen.append(kwargs))
+    monkeypatch.setattr("dl4j_bridge.session.running_config", lambda: None)   # as in a new process
 
     def load(model, trusted):
         raise JavaOutOfMemoryError("java.lang.OutOfMemoryError", "Java heap space", setting="heap", advice="more")
@@ -42,6 +43,12 @@ def test_the_commands_take_the_jvms_heap_physical_limit_and_threads(monkeypatch,
                      "--threads", "3"]) == 4
     # -Xrs: the JVM sets no SIGINT / SIGTERM handler, so a signal while it starts is score's (said, 130 / 143)
     assert seen == [{"heap": "4g", "max_physical_bytes": "12g", "threads": 3, "jvm_options": ["-Xrs"]}]
+    # called from a script whose JVM already runs: that JVM, as it was started (asking for -Xrs was refused as
+    # "a different configuration", exit 3, nothing scored)
+    seen.clear()
+    monkeypatch.setattr("dl4j_bridge.session.running_config", lambda: object())
+    assert cli.main(["score", "--model", "m.zip", "--input", "x.log"]) == 4
+    assert seen == [{"heap": None, "max_physical_bytes": None, "threads": None}]
     assert "(on the command line: --heap SIZE)" in capsys.readouterr().err
     for command in (["train", "--config", "run.toml"], ["evaluate", "--model", "m.zip", "--input", "x.log"]):
         args = cli.build_parser().parse_args(command + ["--heap", "1g", "--threads", "2"])
