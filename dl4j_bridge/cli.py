@@ -346,10 +346,13 @@ def start_jvm(args) -> None:
     """The command's JVM, with its ``--heap``, ``--max-physical-bytes`` and ``--threads``; for ``score`` with
     ``-Xrs``: the JVM installs no SIGINT / SIGTERM handler of its own, so a signal while it starts is
     :class:`ScoreSignals`' (held until the JVM is up, then said), not the JVM's (which ended the process at once,
-    exit 143 and no line)."""
+    exit 143 and no line); a JVM this process already runs is used as it is."""
     import dl4j_bridge as db
 
-    options = {"jvm_options": ["-Xrs"]} if getattr(args, "command", None) == "score" else {}
+    # a JVM already running in this process (main() called from Python after other work) is used as it is: asking
+    # for -Xrs there refused the command as a different configuration
+    options = {"jvm_options": ["-Xrs"]} if getattr(args, "command", None) == "score" \
+        and db.session.running_config() is None else {}
     db.start_jvm(heap=args.heap, max_physical_bytes=args.max_physical_bytes, threads=args.threads, **options)
 
 

@@ -33,6 +33,7 @@ def test_the_commands_take_the_jvms_heap_physical_limit_and_threads(monkeypatch,
     (tmp_path / "x.log").write_text("a line\n")
     seen = []
     monkeypatch.setattr(db, "start_jvm", lambda **kwargs: seen.append(kwargs))
+    monkeypatch.setattr(db.session, "running_config", lambda: None)   # no JVM yet, whatever ran before
 
     def load(model, trusted):
         raise JavaOutOfMemoryError("java.lang.OutOfMemoryError", "Java heap space", setting="heap", advice="more")
@@ -46,6 +47,13 @@ def test_the_commands_take_the_jvms_heap_physical_limit_and_threads(monkeypatch,
     for command in (["train", "--config", "run.toml"], ["evaluate", "--model", "m.zip", "--input", "x.log"]):
         args = cli.build_parser().parse_args(command + ["--heap", "1g", "--threads", "2"])
         assert (args.heap, args.max_physical_bytes, args.threads) == ("1g", None, 2)
+
+
+def test_score_uses_a_jvm_this_process_already_runs(jvm):
+    """score asked for -Xrs even when the JVM already ran (main() called after other work in one process): the
+    running JVM, started without it, refused the command as a different configuration (exit 3)."""
+    args = cli.build_parser().parse_args(["score", "--model", "m.zip", "--input", "x.log"])
+    cli.start_jvm(args)   # no JVMConfigurationError
 
 
 def test_the_cli_logs_its_own_info_and_only_warnings_of_other_libraries(tmp_path):
