@@ -55,6 +55,13 @@ def test_the_commands_take_the_jvms_heap_physical_limit_and_threads(monkeypatch,
         assert (args.heap, args.max_physical_bytes, args.threads) == ("1g", None, 2)
 
 
+def test_score_uses_a_jvm_this_process_already_runs(jvm):
+    """score asked for -Xrs even when the JVM already ran (main() called after other work in one process): the
+    running JVM, started without it, refused the command as a different configuration (exit 3)."""
+    args = cli.build_parser().parse_args(["score", "--model", "m.zip", "--input", "x.log"])
+    cli.start_jvm(args)   # no JVMConfigurationError
+
+
 def test_the_cli_logs_its_own_info_and_only_warnings_of_other_libraries(tmp_path):
     """matplotlib's first use logged "generated new fontManager" at INFO into `train`'s and the demo's output:
     the CLI shows dl4j_bridge's INFO messages (DEBUG with -v) and other libraries' from WARNING on."""

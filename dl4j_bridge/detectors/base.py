@@ -258,6 +258,10 @@ class BaseDetector:
     def _class_weights(self, targets: np.ndarray, n_out: int, sample_weight) -> tuple:
         return tuple([1.0] * n_out)
 
+    def _check_validation_batch(self, validation: SequenceBatch, given: bool) -> None:
+        """Refuse validation sequences (``given``: passed as ``validation=``, else the held-out block) this kind
+        cannot validate or choose its threshold on, before the training (ValueError)."""
+
     def _fit_plan(self, batch: SequenceBatch, pipeline) -> dict:
         """What a subclass decides from the training batch and pipeline before training (checked first):
         ``{"n_out": width, "fit": {Network.fit options}, "learned": {fitted attribute: value}}``, each optional."""
@@ -484,6 +488,8 @@ class BaseDetector:
                              f"sequences, but all {len(calibration_labels)} are labelled anomalous (from {what}): "
                              "pass validation=... holding normal sequences, or use threshold='best_f1' or "
                              "'contamination'")
+        if validation is not None:   # checked now, not after the training
+            self._check_validation_batch(validation, given_validation)
         targets = self._training_targets(batch, y_all)
         learned = {**self._learn_targets(targets, n_out), **plan.get("learned", {})}
         config = self._lstm_config(int(batch.x.shape[2]), n_out, self._class_weights(targets, n_out, weights))

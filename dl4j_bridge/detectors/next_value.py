@@ -149,6 +149,17 @@ class NextValueDetector(BaseDetector):
             raise ValueError("no training sequence holds two steps: a next-value detector predicts each step's "
                              "values from the steps before it, so a sequence of one step gives it nothing to learn")
 
+    def _check_validation_batch(self, validation: SequenceBatch, given: bool) -> None:
+        """Validation sequences of one step only all score 0: the threshold (``k_sigma``: mean + k std) would be 0,
+        flagging every sequence with a judged step. Refused before the training."""
+        if not ((np.asarray(validation.mask) > 0).sum(axis=1) >= 2).any():
+            advice = "pass validation=... holding sequences of two steps or more, or none" if given else \
+                f"raise validation_fraction (now {self.validation_fraction:g}) so that the held-out block holds " \
+                "sequences of two steps or more, or set validation_fraction=0"
+            raise ValueError(f"none of the {len(validation)} validation sequences holds two steps, so a next-value "
+                             f"detector has nothing to validate or choose its threshold on (every score would be 0): "
+                             f"{advice} (the threshold then chosen on the training sequences)")
+
     def _training_targets(self, batch: SequenceBatch, y):
         return None   # built on the JVM from the features themselves (Trainer.fitNextValues)
 

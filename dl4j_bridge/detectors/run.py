@@ -975,35 +975,45 @@ def with_next_event(batch: SequenceBatch) -> np.ndarray:
     return (real >= 2) | ((real >= 1) & after)
 
 
+def _with_next_step(batch: SequenceBatch) -> np.ndarray:
+    """Per sequence, whether it holds two real steps: a next-value model predicts a step's values from the steps
+    before it (next_ids, an event id, is no value to predict)."""
+    return (np.asarray(batch.mask) > 0).sum(axis=1) >= 2
+
+
 def _check_next_event_parts(name: str, fraction: float, fit_batch: SequenceBatch, fit_part: SequenceBatch,
-                            val_part: Optional[SequenceBatch], unit: str) -> None:
-    """A next-event detector's training and validation parts must hold a step with a next event, else
-    ``ConfigError`` in run.toml's words (the fit would stop with a Python-argument error)."""
-    has = with_next_event(fit_batch)
+                            val_part: Optional[SequenceBatch], unit: str, kind: str = "next_event") -> None:
+    """A next-event (``kind``: or next-value) detector's training and validation parts must hold a step with a
+    next event (next value: two steps), else ``ConfigError`` in run.toml's words (a next-event fit would stop with a
+    Python-argument error; a next-value one chose its threshold on validation scores all 0: every sequence flagged)."""
+    has_next = with_next_event if kind == "next_event" else _with_next_step
+    what = "a next event" if kind == "next_event" else "a next value"
+    has = has_next(fit_batch)
     n = len(fit_batch)
-    one = f"{int((~has).sum()):,} of the {n:,} training {unit} have no step with a next event to predict"
-    cause = (f" ({one}: a session's last event has no next one, so a session of one event gives a next-event "
-             "detector nothing to learn from or validate on)" if unit == "sessions" else f" ({one})")
+    one = f"{int((~has).sum()):,} of the {n:,} training {unit} have no step with {what} to predict"
+    cause = (f" ({one}: a session's last event has no next one, so a session of one event gives a "
+             f"{kind.replace('_', '-')} detector nothing to learn from or validate on)" if unit == "sessions"
+             else f" ({one})")
     if not has.any():
         raise ConfigError(
-            f"[detectors.{name}] (next_event): none of the {n:,} training {unit} holds a step with a next event"
+            f"[detectors.{name}] ({kind}): none of the {n:,} training {unit} holds a step with {what}"
             f"{cause}, so there is nothing to learn: key sessions so that they hold several events ([sequence] key), "
             "or use [sequence] kind = \"windows\" (length, next_event = true) over the log")
-    if val_part is not None and not with_next_event(val_part).any():
+    if val_part is not None and not has_next(val_part).any():
         last = int(np.flatnonzero(has)[-1])
         needed = int(np.ceil(100.0 * (n - last) / n)) / 100.0   # the block then reaches the last usable sequence
         keeps = needed < 1 and has[:n - max(1, int(round(needed * n)))].any()
         raise ConfigError(
             f"[detectors.{name}] validation_fraction = {fraction:g}: the validation block (the last {len(val_part):,} "
-            f"of the {n:,} training {unit}) holds no step with a next event{cause}, so there is nothing to validate "
+            f"of the {n:,} training {unit}) holds no step with {what}{cause}, so there is nothing to validate "
             "on: " + (f"raise validation_fraction to {needed:g} or more, so that the block reaches {unit} of several "
                       "events, or " if keeps else "")
             + "set validation_fraction = 0 (no validation: no early stopping, the threshold chosen on the training "
             f"{unit})" + (", or key sessions so that they hold several events" if unit == "sessions" else ""))
-    if not with_next_event(fit_part).any():
+    if not has_next(fit_part).any():
         raise ConfigError(
             f"[detectors.{name}] validation_fraction = {fraction:g}: the training {unit} left beside the validation "
-            f"block ({len(fit_part):,}) hold no step with a next event{cause}, so there is nothing to learn: lower "
+            f"block ({len(fit_part):,}) hold no step with {what}{cause}, so there is nothing to learn: lower "
             "validation_fraction (0: no validation)")
 
 
@@ -1102,9 +1112,9 @@ def train(config: dict) -> dict:
                                                           labels=det._sequence_labels(fit_batch, None))
         else:   # no validation: no early stopping, the threshold chosen on the training sequences
             fit_part, val_part = fit_batch, None
-        if det.kind == "next_event":   # before the training it would stop, in run.toml's words
+        if det.kind in ("next_event", "next_value"):   # before the training it would stop, in run.toml's words
             _check_next_event_parts(name, fraction, fit_batch, fit_part, val_part,
-                                    "sessions" if isinstance(pipeline.sequence, Sessions) else "windows")
+                                    "sessions" if isinstance(pipeline.sequence, Sessions) else "windows", det.kind)
         if det.threshold == "best_f1":   # before the training it would end, in run.toml's words
             # judged as the fit judges them: a classifier by its positive_classes
             labels = det._sequence_labels(fit_part if val_part is None else val_part, None) > 0

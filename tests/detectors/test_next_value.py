@@ -228,3 +228,14 @@ def test_network_fit_with_next_values_checks_its_arguments_before_java(jvm):
         net.fit(x, np.zeros((6, 5)), next_values=[0, 1])
     history = net.fit(x, None, next_values=[2, 0], epochs=2, batch_size=3, validation=(x, None, None))
     assert history.epochs_completed == 2 and len(history.validation_scores) == 2
+
+
+def test_validation_sequences_of_one_step_are_refused_before_training(jvm):
+    from dl4j_bridge.detectors import NextValueDetector
+
+    # each scores 0 (no step to judge): k_sigma's threshold was 0, flagging every sequence with a judged step
+    one_step = waves(16, seed=4, mask=np.eye(1, T, dtype=np.float32).repeat(16, axis=0))
+    det = NextValueDetector(hidden_sizes=(4,), epochs=1, patience=0, seed=3)
+    with pytest.raises(ValueError, match=r"none of the 16 validation sequences holds two steps.*pass validation="):
+        det.fit(waves(40, seed=1), validation=one_step)
+    assert det.network_ is None

@@ -338,3 +338,59 @@ def test_a_converged_detector_without_validation_is_not_called_under_trained(jvm
     with caplog.at_level(logging.WARNING):
         result = training_check("ne", det, cycle_windows(200, seed=3))
     assert result["flagged"] == 0 and "under-trained" not in result["text"] and "under-trained" not in caplog.text
+
+
+NEXT_VALUE_RUN = """
+[data]
+train = "train.log"
+test = "test.log"
+
+[reader]
+kind = "text"
+log_format = "<Time> <Session> <Bytes> <Content>"
+
+[[transforms]]
+kind = "numeric"
+column = "Bytes"
+
+[sequence]
+kind = "sessions"
+key = "Session"
+
+[detectors.nv]
+kind = "next_value"
+hidden_sizes = [8]
+epochs = 1
+{extra}
+[output]
+report = "report"
+models = "models"
+"""
+
+
+def write_value_log(path, lengths, start):
+    with open(path, "w") as f:
+        for s, n in enumerate(lengths):
+            for j in range(n):
+                f.write(f"2024-01-01T00:{(start + s) % 60:02d}:{j:02d} sess{start + s} {100 + 7 * j} sent\n")
+
+
+@pytest.mark.parametrize("train_lengths, extra, message", [
+    # the validation block's one-record sessions all score 0: k_sigma chose threshold 0, flagging every session
+    ([3] * 30 + [1] * 10, "", r"\[detectors.nv\] validation_fraction = 0.1: the validation block \(the last 4 of the "
+                              r"40 training sessions\) holds no step with a next value \(10 of the 40 training "
+                              r"sessions have no step .*next-value detector nothing.*validation_fraction = 0"),
+    ([1] * 16 + [3] * 4, "validation_fraction = 0.2\n",
+     r"the training sessions left beside the validation block \(16\) hold no step with a next value.*lower "
+     r"validation_fraction"),
+])
+def test_a_next_value_detector_without_a_next_value_to_validate_or_learn_names_the_run_toml_setting(
+        jvm, tmp_path, train_lengths, extra, message):
+    from dl4j_bridge.detectors.run import ConfigError, load_config, train
+
+    write_value_log(tmp_path / "train.log", train_lengths, 0)
+    write_value_log(tmp_path / "test.log", [3] * 5, 100)
+    (tmp_path / "run.toml").write_text(NEXT_VALUE_RUN.format(extra=extra))
+    with pytest.raises(ConfigError, match=message):
+        train(load_config(tmp_path / "run.toml"))
+    assert not (tmp_path / "models" / "nv.zip").exists()

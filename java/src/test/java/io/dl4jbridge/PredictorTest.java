@@ -61,6 +61,17 @@ public class PredictorTest {
     }
 
     @Test
+    public void fullMasksAreNotPaddedInTime() {
+        // windows: a mask of ones, the same length in every part; padding their steps only added work
+        assertEquals(10, Predictor.stepsRun(Nd4j.ones(5, 10), 10));
+        assertEquals(17, Predictor.stepsRun(Nd4j.ones(1, 17), 17));
+        assertEquals(10, Predictor.stepsRun(null, 10));
+        INDArray sessions = Nd4j.ones(5, 10);
+        sessions.putScalar(3, 9, 0);   // a shorter session: the part's length is its longest's
+        assertEquals(16, Predictor.stepsRun(sessions, 10));
+    }
+
+    @Test
     public void maskedSequencesArePaddedInTimeWithoutChangingTheirOutputs() {
         // sessions: each part's longest session sets its time length, a new shape each time
         MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
