@@ -292,22 +292,19 @@ public final class DetectorScoring {
     }
 
     static float[] targets(float[] mask, float[] ids, float[] next, int batch, int time) {
+        int[] following = nextRealSteps(mask, batch, time);
         float[] out = new float[batch * time];
-        Arrays.fill(out, -1f);
-        for (int b = 0; b < batch; b++) {
-            int base = b * time;
-            int previous = -1;
-            for (int t = 0; t < time; t++) {
-                if (mask != null && mask[base + t] == 0f) {
-                    continue;
-                }
-                if (previous >= 0) {
-                    out[base + previous] = ids[base + t] < 0 ? -1f : ids[base + t];
-                }
-                previous = t;
+        for (int i = 0; i < out.length; i++) {
+            float id = following[i] < 0 ? -1f : ids[(i / time) * time + following[i]];
+            out[i] = id < 0 ? -1f : id;
+        }
+        for (int b = 0; next != null && b < batch; b++) {   // the last real step: the event after the window
+            int last = time - 1;
+            while (last >= 0 && mask != null && mask[b * time + last] == 0f) {
+                last--;
             }
-            if (previous >= 0 && next != null && next[b] >= 0) {
-                out[base + previous] = next[b];
+            if (last >= 0 && next[b] >= 0) {
+                out[b * time + last] = next[b];
             }
         }
         return out;
