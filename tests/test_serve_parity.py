@@ -12,6 +12,7 @@ rows are compared by ``test_jvm_scorer*.py``.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import gzip
 import http.client
 import json
@@ -66,29 +67,34 @@ def model(jvm, tmp_path_factory):
     return detector.save(directory / "sessions.zip", pipeline=pipeline), lines, directory
 
 
-@pytest.fixture(scope="module")
-def server(model):
-    launcher = _launcher()
-    proc = subprocess.Popen([str(launcher), "serve", "--model", str(model[0]), "--port", "0", "--host", "127.0.0.1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+@contextlib.contextmanager
+def _serving(model_path):
+    """The launcher's ``serve`` on a free port of 127.0.0.1 for ``model_path``: yields the port, stops it after."""
+    proc = subprocess.Popen([str(_launcher()), "serve", "--model", str(model_path), "--port", "0", "--host",
+                             "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, OMP_NUM_THREADS="2"))
-    port = None
-    deadline = time.monotonic() + 180
-    while port is None and time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-        port = int(found.group(1)) if found else None
-    if port is None:
-        proc.kill()
-        pytest.fail("serve did not print its address")
     try:
+        port = None
+        deadline = time.monotonic() + 180
+        while port is None and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+            port = int(found.group(1)) if found else None
+        if port is None:
+            pytest.fail("serve did not print its address")
         yield port
     finally:
         proc.terminate()
         proc.wait(60)
         proc.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def server(model):
+    with _serving(model[0]) as port:
+        yield port
 
 
 def _post(port, body, query="?all=true", headers=None):
@@ -174,19 +180,7 @@ def test_serve_answers_a_next_value_models_rows_as_score_writes_them(jvm, tmp_pa
                                  threshold="fixed", threshold_value=1.5, seed=3)
     detector.fit(pipeline.transform(lines), pipeline=pipeline)
     model = detector.save(tmp_path / "next_value.zip", pipeline=pipeline)
-    proc = subprocess.Popen([str(_launcher()), "serve", "--model", str(model), "--port", "0", "--host", "127.0.0.1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, OMP_NUM_THREADS="2"))
-    try:
-        port = None
-        deadline = time.monotonic() + 180
-        while port is None and time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            if not line:
-                break
-            found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-            port = int(found.group(1)) if found else None
-        assert port is not None, "serve did not print its address"
+    with _serving(model) as port:
         for i, body in enumerate(_bodies(lines, n=2, seed=5)):
             source = tmp_path / f"body{i}.jsonl"
             source.write_bytes(body)
@@ -200,7 +194,3 @@ def test_serve_answers_a_next_value_models_rows_as_score_writes_them(jvm, tmp_pa
             assert b'"feature": "bytes"' in rows, rows[:500]
             for key, header in HEADERS.items():
                 assert headers.get(header, "0") == str(summary.get(key, 0)), (i, header, headers, summary)
-    finally:
-        proc.terminate()
-        proc.wait(60)
-        proc.stderr.close()
