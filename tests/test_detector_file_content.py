@@ -190,9 +190,10 @@ def test_saving_with_a_pipeline_of_other_features_is_refused(saved, tmp_path):
 #: DetectorFile.VERSION for the detector document, SPEC_VERSION and EtlSpec.VERSION for the ETL spec; both sides
 #: read every older version). Add new keys here once that is decided.
 WRITTEN_KEYS = {
-    # "updates": what update() did, for people; no reader scores a file differently with or without it
+    # "updates": what update() did, for people; no reader scores a file differently with or without it; nor with or
+    # without "trained_on" (the fit's ND4J thread count and CPU build)
     "detector": {"created_by", "feature_names", "format", "kind", "n_events", "params", "scoring", "threshold",
-                 "threshold_method", "untrained_ids", "updates", "version"},
+                 "threshold_method", "trained_on", "untrained_ids", "updates", "version"},
     "scoring:next_event": {"end_id", "end_min_probability", "kind", "never_expected", "oov_id", "score", "steps",
                            "top_g"},
     "scoring:sequence_classifier": {"aggregation", "kind", "positive_classes"},

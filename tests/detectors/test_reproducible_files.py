@@ -67,3 +67,41 @@ def test_an_update_of_a_saved_file_gives_the_same_file_every_time_also_with_drop
     det.update(reported, epochs=2)
     det.save(tmp_path / "in_memory.zip")
     assert _digest(tmp_path / "in_memory.zip") != digests[0]
+
+
+def test_the_file_names_the_nd4j_threads_and_cpu_build_of_the_fit_and_of_each_update(jvm, tmp_path):
+    """The same seed trains other last bits on another ND4J thread count or CPU build, and the manifest records only
+    versions: the detector document says what the fit (and each update) ran with, so two files that differ say why;
+    a file loaded and saved again keeps the fit's, and the JVM scorer reads the file as before."""
+    import zipfile
+
+    import dl4j_bridge as db
+    from dl4j_bridge.detectors import NextEventDetector, load_detector
+
+    info = db.jvm_info()
+    ran = {"nd4j_threads": str(info["nd4j.omp.threads"]), "nd4j_cpu_build": str(info["nd4j.cpu.build"])}
+    det = NextEventDetector(n_events=6, hidden_sizes=(4,), epochs=1, batch_size=64, seed=5).fit(
+        reproducible_fits.batch(60, 1))
+    assert det.trained_on_ == ran and ran["nd4j_threads"] == "2" and ran["nd4j_cpu_build"] not in ("", "?", "none")
+    det.update(reproducible_fits.batch(20, 4), epochs=1)
+    assert {k: det.updates_[-1][k] for k in ran} == ran
+    det.save(tmp_path / "model.zip")
+    with zipfile.ZipFile(tmp_path / "model.zip") as z:
+        doc = json.loads(z.read("dl4j_bridge.detector.json"))
+    assert doc["trained_on"] == ran and {k: doc["updates"][-1][k] for k in ran} == ran
+    loaded = load_detector(tmp_path / "model.zip")
+    assert loaded.trained_on_ == ran and det.with_params(top_g=2).trained_on_ == ran
+    loaded.save(tmp_path / "again.zip")
+    assert _digest(tmp_path / "again.zip") == _digest(tmp_path / "model.zip")
+    # the JVM scorer's reader takes such a file (readers ignore keys they do not know; it needs an ETL spec)
+    import jpype
+
+    from bridge_testing import REPO
+
+    with_spec = load_detector(REPO / "java" / "src" / "test" / "resources" / "parity" / "detector_classifier.zip")
+    assert with_spec.trained_on_ is None   # saved before the key existed
+    with_spec.trained_on_ = ran
+    with_spec.save(tmp_path / "with_spec.zip")
+    read = jpype.JClass("io.dl4jbridge.scorer.DetectorFile").read(
+        jpype.JClass("java.nio.file.Paths").get(str(tmp_path / "with_spec.zip")), False)
+    assert float(read.threshold) == with_spec.threshold_
