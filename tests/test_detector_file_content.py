@@ -119,6 +119,9 @@ def setter(*keys, value):
      r"2 input features", "target feature 9 is not one of the network's 2 input features"),
     ("next_value", setter("scoring", "aggregation", value="mean"), "does not match the saved parameters",
      'scoring aggregation = "mean" does not match the saved parameter aggregation = "max"'),
+    # for people only, as "updates": Python checks its shape, the JVM does not read it
+    ("next_event", setter("trained_on", value=["2 threads"]),
+     r'trained_on must be a JSON object of strings, got \["2 threads"\]', None),
 ])
 def test_both_loaders_refuse_an_edited_document_naming_the_file(saved, tmp_path, kind, edit, python_words,
                                                                 java_words):

@@ -1001,7 +1001,8 @@ def nd4j_runtime() -> dict:
     from ..session import jvm_info
 
     info = jvm_info()
-    return {"nd4j_threads": str(info.get("nd4j.omp.threads", "?")), "nd4j_cpu_build": str(info.get("nd4j.cpu.build", "?"))}
+    return {"nd4j_threads": str(info.get("nd4j.omp.threads", "?")),
+            "nd4j_cpu_build": str(info.get("nd4j.cpu.build", "?"))}
 
 
 def _same_value(a, b) -> bool:
