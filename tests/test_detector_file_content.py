@@ -119,6 +119,9 @@ def setter(*keys, value):
      r"2 input features", "target feature 9 is not one of the network's 2 input features"),
     ("next_value", setter("scoring", "aggregation", value="mean"), "does not match the saved parameters",
      'scoring aggregation = "mean" does not match the saved parameter aggregation = "max"'),
+    # for people only, as "updates": Python checks its shape, the JVM does not read it
+    ("next_event", setter("trained_on", value=["2 threads"]),
+     r'trained_on must be a JSON object of strings, got \["2 threads"\]', None),
 ])
 def test_both_loaders_refuse_an_edited_document_naming_the_file(saved, tmp_path, kind, edit, python_words,
                                                                 java_words):
@@ -190,9 +193,10 @@ def test_saving_with_a_pipeline_of_other_features_is_refused(saved, tmp_path):
 #: DetectorFile.VERSION for the detector document, SPEC_VERSION and EtlSpec.VERSION for the ETL spec; both sides
 #: read every older version). Add new keys here once that is decided.
 WRITTEN_KEYS = {
-    # "updates": what update() did, for people; no reader scores a file differently with or without it
+    # "updates": what update() did, for people; no reader scores a file differently with or without it; nor with or
+    # without "trained_on" (the fit's ND4J thread count and CPU build)
     "detector": {"created_by", "feature_names", "format", "kind", "n_events", "params", "scoring", "threshold",
-                 "threshold_method", "untrained_ids", "updates", "version"},
+                 "threshold_method", "trained_on", "untrained_ids", "updates", "version"},
     "scoring:next_event": {"end_id", "end_min_probability", "kind", "never_expected", "oov_id", "score", "steps",
                            "top_g"},
     "scoring:sequence_classifier": {"aggregation", "kind", "positive_classes"},

@@ -158,7 +158,12 @@ class BaseDetector:
         One entry per :meth:`update` since the fit (``sequences``, ``epochs``, ``learning_rate``, ``loss_first``,
         ``loss_last``: the training loss of its first and last epoch, ``flagged_before``, ``flagged_after``: how
         many of its sequences it should find normal -- all for a next-event detector, those labelled normal for a
-        classifier -- were flagged before and after it); saved with the detector.
+        classifier -- were flagged before and after it, ``nd4j_threads``, ``nd4j_cpu_build``); saved with the
+        detector.
+    trained_on_ : dict or None
+        ``{"nd4j_threads", "nd4j_cpu_build"}`` of the JVM that ran :meth:`fit` (as ``jvm_info`` reports them): the
+        same seed and data train the same bits only with the same ones. Saved with the detector (``trained_on``),
+        None for a file saved before it was recorded.
     """
 
     kind = "base"
@@ -214,6 +219,7 @@ class BaseDetector:
         self.decision_scores_: Optional[np.ndarray] = None
         self.labels_: Optional[np.ndarray] = None
         self.updates_: Optional[list] = None
+        self.trained_on_: Optional[dict] = None
 
     def _lstm_config(self, n_in: int, n_out: int, class_weights) -> LSTMConfig:
         """The network's :class:`LSTMConfig` (raises ``ValueError`` naming a bad setting)."""
@@ -527,6 +533,7 @@ class BaseDetector:
         new._pipeline_names_ = None if pipeline is None else list(pipeline.feature_names)
         new.threshold_ = new.threshold_method_ = new.decision_scores_ = new.labels_ = None
         new.updates_ = None
+        new.trained_on_ = nd4j_runtime()
         for name, value in new._after_training(batch, validation).items():
             setattr(new, name, value)
         log.info("%s: %d epochs (best %d) in %.1fs", type(self).__name__, history.epochs_completed,
@@ -650,7 +657,7 @@ class BaseDetector:
             "sequences": int(len(batch)), "epochs": int(history.epochs_completed), "learning_rate": float(rate),
             "loss_first": float(history.epoch_scores[0]) if len(history.epoch_scores) else None,
             "loss_last": float(history.epoch_scores[-1]) if len(history.epoch_scores) else None,
-            "flagged_before": flagged_before, "flagged_after": flagged_after}]
+            "flagged_before": flagged_before, "flagged_after": flagged_after, **nd4j_runtime()}]
         vars(self).update(vars(new))
         log.info("%s.update: %d sequences, %d epochs at learning rate %g, loss %s -> %s; flagged %d -> %d",
                  type(self).__name__, len(batch), history.epochs_completed, rate, self.updates_[-1]["loss_first"],
@@ -833,6 +840,7 @@ class BaseDetector:
         other.updates_ = None if self.updates_ is None else [dict(u) for u in self.updates_]
         if getattr(self, "_trained_with_", None) is not None:
             other._trained_with_ = dict(self._trained_with_)
+        other.trained_on_ = None if getattr(self, "trained_on_", None) is None else dict(self.trained_on_)
         return other
 
     # -- scoring ------------------------------------------------------------------------------
@@ -984,6 +992,17 @@ class BaseDetector:
             raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(batch) first")
         if threshold and self.threshold_ is None:
             raise NotFittedError(f"{type(self).__name__} has no threshold: call calibrate(batch) first")
+
+
+def nd4j_runtime() -> dict:
+    """``{"nd4j_threads", "nd4j_cpu_build"}`` of this process's JVM (strings, as :func:`~dl4j_bridge.jvm_info`
+    reports them): what trained weights depend on besides the seed and the data (another thread count can sum in
+    another order), recorded with a fit and each update."""
+    from ..session import jvm_info
+
+    info = jvm_info()
+    return {"nd4j_threads": str(info.get("nd4j.omp.threads", "?")),
+            "nd4j_cpu_build": str(info.get("nd4j.cpu.build", "?"))}
 
 
 def _same_value(a, b) -> bool:

@@ -9,7 +9,9 @@ Entries (the contract shared with the JVM scorer):
 * ``dl4j_bridge.etl_spec.json``: exactly what :meth:`dl4j_bridge.etl.Pipeline.save` writes (when a pipeline
   was given);
 * ``dl4j_bridge.detector.json``: ``{"format": "dl4j_bridge.detector", "version": 2, "kind", "threshold",
-  "threshold_method", "scoring", "feature_names", "created_by", "params", "n_events"}``;
+  "threshold_method", "scoring", "feature_names", "created_by", "params", "n_events"}``, and for people only (no
+  reader scores differently with or without them): ``untrained_ids``, ``updates`` and ``trained_on`` (the ND4J
+  thread count and CPU build of the fit);
 * ``dl4j_bridge.manifest.json`` (written by every save; see :mod:`dl4j_bridge.modelfile`).
 
 Everything of ours is JSON text, never Java or Python serialisation. Readers refuse an unknown format or
@@ -74,6 +76,8 @@ def detector_document(detector) -> dict:
     document.update(detector._saved_state())
     if getattr(detector, "updates_", None):
         document["updates"] = _jsonable(detector.updates_)
+    if getattr(detector, "trained_on_", None):   # for people, as "updates": no reader scores differently with it
+        document["trained_on"] = _jsonable(detector.trained_on_)
     return document
 
 
@@ -243,6 +247,12 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
     if updates is not None and not (isinstance(updates, list) and all(isinstance(u, dict) for u in updates)):
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} updates must be a list of JSON objects ({DAMAGED_HINT})")
     detector.updates_ = updates or None
+    trained_on = doc.get("trained_on")
+    if trained_on is not None and not (isinstance(trained_on, dict) and all(
+            isinstance(v, str) for v in trained_on.values())):
+        raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} trained_on must be a JSON object of strings, got "
+                                f"{json.dumps(trained_on)[:80]} ({DAMAGED_HINT})")
+    detector.trained_on_ = trained_on
     try:
         detector._restore_fitted(doc["scoring"], doc)
     except ValueError as error:

@@ -1343,7 +1343,7 @@ def _numpy_blas_threads() -> str:
 RUNTIME_TEXT = ("Computed by {dl4j_bridge} on Deeplearning4j {dl4j}, {nd4j_threads} ND4J threads, its "
                 "{nd4j_cpu_build} CPU build (numpy BLAS threads: {numpy_blas_threads}). The same seed and data give "
                 "the same figures bit for bit with the same thread counts and CPU build; other thread counts or "
-                "builds change the last bits of the weights and scores, and with them the figures slightly.")
+                "builds can change the last bits of the weights and scores, and with them the figures slightly.")
 
 
 #: How ``train`` judges each model (the report says it once; the tables give each model's positives).

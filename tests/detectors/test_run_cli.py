@@ -130,6 +130,10 @@ def test_the_same_seed_gives_the_same_report_and_byte_identical_model_files(trai
     a = (trained / "reports" / "a" / "report.md").read_text().replace("reports/a", "")
     b = (trained / "reports" / "b" / "report.md").read_text().replace("reports/b", "")
     assert a == b
+    pngs = sorted(p.name for p in (trained / "reports" / "a").glob("*.png"))
+    assert pngs and pngs == sorted(p.name for p in (trained / "reports" / "b").glob("*.png"))
+    for png in pngs:   # no date or software version in the plots (PNG text chunks)
+        assert (trained / "reports" / "a" / png).read_bytes() == (trained / "reports" / "b" / png).read_bytes(), png
     ra = json.loads((trained / "reports" / "a" / "results.json").read_text())["results"]
     rb = json.loads((trained / "reports" / "b" / "results.json").read_text())["results"]
     assert ra == rb
@@ -496,6 +500,23 @@ def test_the_score_summary_accounts_for_every_line(trained, tmp_path, capsys):
     assert counts == {"lines": 103, "records": 99, "continuation_lines": 0, "blank_lines": 3, "bad_lines": 1}
     assert counts["lines"] == sum(v for k, v in counts.items() if k != "lines")
     assert 'bad_by_reason {"invalid JSON": 1}' in summary
+
+
+def test_update_of_the_same_file_with_the_same_data_gives_byte_identical_files(trained, tmp_path):
+    """The model file holds neither the random state nor the updater state: each ``update`` of it starts from the same
+    ones (README, "Command line"), so the same file, data and settings give the same bytes."""
+    from dl4j_bridge.cli import main
+
+    lines = (trained / "data" / "test.jsonl").read_text().splitlines()
+    reported, normal = tmp_path / "reported.jsonl", tmp_path / "normal.jsonl"
+    reported.write_text("\n".join(lines[:60]) + "\n")
+    normal.write_text("\n".join(lines[60:400]) + "\n")
+    for name in ("ne", "clf"):
+        outputs = [tmp_path / f"{name}{i}.zip" for i in range(2)]
+        for output in outputs:
+            assert main(["update", "--model", str(trained / "models" / f"{name}.zip"), "--input", str(reported),
+                         "--with-normal", str(normal), "--output", str(output), "--epochs", "2"]) == 0
+        assert outputs[0].read_bytes() == outputs[1].read_bytes(), name
 
 
 def test_update_of_a_classifier_counts_flags_among_normal_lines_and_needs_the_label_field(trained, tmp_path, capsys):
