@@ -27,7 +27,9 @@ class NextValueDetector(BaseDetector):
 
     The reference GravesLSTM stack with an ``RnnOutputLayer`` of MSE loss and identity activation predicts, at
     every step, the target features of the next real step of the same sequence, normalised as the inputs are (the
-    detector's ``NormalizerStandardize``); the last real step of a sequence has no target. After the fit, the mean
+    detector's ``NormalizerStandardize``); the last real step of a sequence has no target (a session's last record
+    has no next one; the record after a window, or a split session's next part, is not carried to this detector:
+    unlike :class:`~dl4j_bridge.detectors.NextEventDetector` it judges nothing across parts). After the fit, the mean
     squared prediction error of every target on normal data (the validation sequences, else the training ones)
     is its *residual variance*. A step's score is each target's squared error divided by its residual variance,
     averaged over the targets (about 1 on normal data); a sequence's score aggregates its steps' scores. Unlike
