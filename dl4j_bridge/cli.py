@@ -567,8 +567,17 @@ def no_record_warning(source: str, lines: int) -> str:
             + ": nothing was scored; is it the log you meant (one rotated away, or not yet written)?")
 
 
-def unjudged_warning(unjudged: int) -> str:
-    """The warning for sequences with no step to judge (the launcher's ``ScoreCommand.unjudgedWarning``)."""
+def unjudged_warning(unjudged: int, kind: str = "next_event") -> str:
+    """The warning for sequences with no step to judge (the launcher's ``ScoreSummary.unjudgedWarning``), in the
+    words of the model's ``kind``: a next-event model judges each event from the events before it and the record
+    after the sequence; a next-value model judges each record's values from the records before it in its
+    sequence only, so a one-record sequence -- a session, or a later part of a split one -- has none."""
+    if kind == "next_value":
+        return (f"{unjudged} sequence(s) had no step to judge (sequences of one record: a next-value model predicts "
+                "each record's values from the records before it in its session or part, so a first record is never "
+                "judged and a sequence of one has nothing to judge): they score 0, flagged only by a threshold below "
+                "0 (unjudged_sequences). To judge every record but the log's first, train on windows ([sequence] "
+                'kind = "windows") with a stride shorter than their length')
     return (f"{unjudged} sequence(s) had no step to judge (sessions of one event: nothing predicts a session's "
             "first event, and it has no next one): they score 0, flagged only by a threshold below 0 "
             '(unjudged_sequences). To judge every event, train on windows ([sequence] kind = "windows", '
@@ -584,15 +593,16 @@ def _running_counts(mask) -> list:
     return running.tolist()
 
 
-def unjudged_sequences(batch, scored_steps) -> "np.ndarray":
+def unjudged_sequences(batch, scored_steps, kind: str = "next_event") -> "np.ndarray":
     """Per sequence, bool ``[batch]``: whether it had no step to judge and its events went unjudged (the
-    launcher's ``ScoringStream`` rule): ``scored_steps`` (int ``[batch]``) 0, except a later part (1, 2, ...) of a
-    session split at ``max_length``: its one event was judged as the next event of the part before it."""
+    launcher's ``ScoringStream`` rule): ``scored_steps`` (int ``[batch]``) 0, except, for a next-event model
+    (``kind``), a later part (1, 2, ...) of a session split at ``max_length``: its one event was judged as the next
+    event of the part before it. A next-value model judges nothing across parts: such a part counts."""
     import numpy as np
 
     out = np.asarray(scored_steps) == 0
     parts = getattr(batch, "parts", None)
-    if parts is not None:
+    if parts is not None and kind != "next_value":
         out &= ~(np.asarray(parts) >= 1)
     return out
 
@@ -638,7 +648,7 @@ def _score_summary(args, detector, counts: ScoreCounts, interrupted: bool = Fals
     report = detector.pipeline_.report
     without_key = detector.pipeline_.records_without_key
     if counts.unjudged:   # before the summary line, as the launcher prints its warnings
-        log.warning("%s", unjudged_warning(counts.unjudged))
+        log.warning("%s", unjudged_warning(counts.unjudged, detector.kind))
     print(f"{scored} sequences scored, {flagged} flagged "
           f"(threshold {detector.threshold_:.6g}); {_read_summary(report)}{_value_counts(detector.pipeline_)}"
           + (f", records_without_key {without_key}" if without_key else "")
@@ -801,7 +811,7 @@ def _score_stream(detector, source, output: str, *, flagged_only: bool,
         # flagged / unjudged sequences among the part's first i, as Python ints: counting a row is then two
         # look-ups, not two numpy reductions (one row per sequence with --all)
         flagged_upto = _running_counts(scores.scores > detector.threshold_)
-        unjudged_upto = _running_counts(unjudged_sequences(part, scores.scored_steps))
+        unjudged_upto = _running_counts(unjudged_sequences(part, scores.scored_steps, detector.kind))
         first = counts.scored
         flagged_first, unjudged_first = counts.flagged, counts.unjudged
 

@@ -335,8 +335,11 @@ class Network:
             Train a next-value network instead (``loss="MSE"``, ``output_activation="identity"``, ``n_out`` =
             ``len(next_values)``): ``Y`` must be None (validation ``(X, None, mask)``), and the target of every step
             is the features ``next_values`` of the next real step of its sequence, normalised as the inputs are
-            (built on the JVM: ``io.dl4jbridge.Trainer.fitNextValues``); the last real step has none. No
-            ``sample_weight``.
+            (built on the JVM: ``io.dl4jbridge.Trainer.fitNextValues``); the last real step has none.
+            ``sample_weight`` (and validation's 4th element) weighs a step's squared error exactly as that many
+            copies of it (no ``class_weights`` needed; the label mask and labels are scaled by the weight's cube root,
+            since DL4J multiplies the output's pre-activations by the label mask too), with the minibatch caveat
+            above.
 
         Returns
         -------
@@ -358,7 +361,7 @@ class Network:
         self._refuse_if_diverged("be trained further")
         X, Y, mask = self._check_xy(X, Y, mask)
         if next_values is not None:
-            next_values = self._check_next_values(next_values, Y, sample_weight)
+            next_values = self._check_next_values(next_values, Y)
         elif Y is None:
             raise ValueError("Y is required: the class id of every step, [batch, time] (fit trains on labelled "
                              "sequences; for a model of normal data use detectors.NextEventDetector)")
@@ -371,19 +374,20 @@ class Network:
                 or not math.isfinite(report_every) or report_every < 0:
             raise ValueError(f"report_every must be a number of seconds >= 0 (0: a callback after every "
                              f"minibatch, which slows training), got {report_every!r}")
-        weights = self._check_weights(sample_weight, X.shape[:2])
+        weights = self._check_weights(sample_weight, X.shape[:2], next_values=next_values is not None)
         vx = vy = vm = vw = None
         if validation is not None:  # every array is checked before the first one crosses into Java
             if len(validation) not in (2, 3, 4):
                 raise ValueError("validation must be (X, Y), (X, Y, mask) or (X, Y, mask, weights)")
             v = self._check_xy(validation[0], validation[1], validation[2] if len(validation) > 2 else None,
                                prefix="validation ")
-            if next_values is not None and (v[1] is not None or len(validation) > 3):
-                raise ValueError("a next-value fit's validation is (X, None, mask): its targets are its own features")
+            if next_values is not None and v[1] is not None:
+                raise ValueError("a next-value fit's validation is (X, None, mask) or (X, None, mask, weights): its "
+                                 "targets are its own features")
             if next_values is None:
                 shapes.check_labelled(v[1], v[2], what="validation Y", purpose="validate on")
             v_weights = self._check_weights(validation[3] if len(validation) > 3 else None, v[0].shape[:2],
-                                            "validation sample_weight")
+                                            "validation sample_weight", next_values=next_values is not None)
             vx, vm = arrays.sequences_to_indarray(v[0]), self._mask(v[2])
             vy = None if next_values is not None else arrays.steps_to_indarray(v[1], "labels")
             vw = None if v_weights is None else arrays.steps_to_indarray(v_weights, "sample weights")
@@ -408,8 +412,8 @@ class Network:
                 try:
                     if next_values is not None:
                         result = _java("Trainer").fitNextValues(
-                            self._net, normalizer, jx, jm, jpype.JArray(jpype.JInt)(list(next_values)), vx, vm,
-                            int(epochs), int(batch_size), int(seed), int(patience), cb, int(report_every * 1000),
+                            self._net, normalizer, jx, jm, jpype.JArray(jpype.JInt)(list(next_values)), jw, vx, vm,
+                            vw, int(epochs), int(batch_size), int(seed), int(patience), cb, int(report_every * 1000),
                             random_state,
                         )
                     else:
@@ -444,13 +448,11 @@ class Network:
                   len(history.iteration_scores), history.seconds)
         return history
 
-    def _check_next_values(self, next_values, Y, sample_weight) -> tuple:
+    def _check_next_values(self, next_values, Y) -> tuple:
         """The target feature indices of a next-value fit, checked against this network (before any Java work)."""
         if Y is not None:
             raise ValueError("a next-value fit takes no Y: the target of every step is the next step's features "
                              "next_values")
-        if sample_weight is not None:
-            raise ValueError("a next-value fit takes no sample_weight (DL4J's MSE loss has no per-step weights)")
         columns = tuple(int(c) for c in next_values)
         if not columns or any(not 0 <= c < self.config.n_in for c in columns):
             raise ValueError(f"next_values must be feature indices in [0, {self.config.n_in}), got {list(next_values)}")
@@ -559,11 +561,13 @@ class Network:
     def _mask(self, mask):
         return None if mask is None else arrays.steps_to_indarray(mask, "mask")
 
-    def _check_weights(self, weights, shape, what: str = "sample_weight") -> Optional[np.ndarray]:
-        """Sample weights ``[batch]`` or ``[batch, time]`` as float32 ``[batch, time]`` (None stays None)."""
+    def _check_weights(self, weights, shape, what: str = "sample_weight",
+                       next_values: bool = False) -> Optional[np.ndarray]:
+        """Sample weights ``[batch]`` or ``[batch, time]`` as float32 ``[batch, time]`` (None stays None); a
+        next-value fit (``next_values``) weighs its labels without ``class_weights``."""
         if weights is None:
             return None
-        if self.config.class_weights is None:
+        if self.config.class_weights is None and not next_values:
             raise ValueError("sample weights need LSTMConfig(class_weights=...) (ones for none): DL4J's unweighted "
                              "MCXENT gradient assumes unit labels")
         w = np.asarray(weights)

@@ -128,6 +128,35 @@ def test_one_event_sessions_of_a_next_event_model_are_counted_as_unjudged_on_bot
     assert "unjudged" not in python.stderr and "no step to judge" not in java.stderr
 
 
+def test_a_next_value_models_one_record_sessions_and_parts_are_unjudged_in_its_words_on_both_sides(jvm, tmp_path):
+    """A next-value model judges nothing across parts: a later part of one record is unjudged as a one-record session
+    is (the launcher and Python counted only the sessions, as for a next-event model), and the warning says what a
+    next-value model judges (it advised next_event windows)."""
+    from dl4j_bridge.cli import unjudged_warning
+    from dl4j_bridge.detectors import NextValueDetector
+
+    train = [json.dumps(r) for r in _records()]
+    pipeline = _pipeline()
+    pipeline.fit(train)
+    detector = NextValueDetector(hidden_sizes=(4,), epochs=2, batch_size=16, patience=0, validation_fraction=0.0,
+                                 threshold="fixed", threshold_value=50.0, seed=3)
+    lonely = [{"ts": _iso(900 + i), "ip": f"10.9.9.{i}", "msg": "accepted login 1", "bytes": 100, "label": 0}
+              for i in range(2)]
+    # one session of MAX_LENGTH + 1 records: its part 1 holds one record
+    session = [{"ts": _iso(1000 + i), "ip": "10.7.7.7", "msg": "accepted login 9", "bytes": 120 + i, "label": 0}
+               for i in range(MAX_LENGTH + 1)]
+    lines = train + [json.dumps(r) for r in lonely + session]
+    java, python, rows, _ = _train_and_score_both(pipeline, pipeline.transform(train), lines, tmp_path, "value.zip",
+                                                  detector)
+    part = [r for r in rows if r["key"] == "10.7.7.7"]
+    assert [r["part"] for r in part] == [0, 1] and part[1]["step"] == -1 and part[1]["score"] == 0
+    summary = json.loads(java.stderr.strip().splitlines()[-1])
+    assert summary["unjudged_sequences"] == 3 and summary["extra_parts"] == 3   # 2 of the 20-record session
+    words = unjudged_warning(3, "next_value")
+    assert "dl4j-bridge: warning: " + words + "\n" in java.stderr, java.stderr[-3000:]
+    assert "unjudged_sequences 3" in python.stderr and words + "\n" in python.stderr
+
+
 @pytest.mark.parametrize("boundary", [MAX_LENGTH, MAX_LENGTH + 1])
 def test_the_first_event_of_a_later_part_is_judged_by_the_part_before_on_both_sides(jvm, tmp_path, boundary):
     """A never-seen event as the first event of part 1 was judged by nothing (part 1 scored 0, part 0 did not

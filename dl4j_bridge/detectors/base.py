@@ -277,9 +277,11 @@ class BaseDetector:
         """Further :meth:`dl4j_bridge.Network.fit` options of an :meth:`update` (a next-value fit's targets)."""
         return {}
 
-    def _after_training(self, batch: SequenceBatch, validation: Optional[SequenceBatch]) -> dict:
+    def _after_training(self, batch: SequenceBatch, validation: Optional[SequenceBatch], weights=None,
+                        validation_weight=None) -> dict:
         """Fitted attributes a subclass measures with the trained network (called on the new state, before the
-        threshold is chosen), as ``{name: value}``."""
+        threshold is chosen), as ``{name: value}``; ``weights`` and ``validation_weight`` (``[batch]`` or None) are
+        the sequences' weights of the fit."""
         return {}
 
     def _learn_targets(self, targets: np.ndarray, n_out: int) -> dict:
@@ -534,7 +536,7 @@ class BaseDetector:
         new.threshold_ = new.threshold_method_ = new.decision_scores_ = new.labels_ = None
         new.updates_ = None
         new.trained_on_ = nd4j_runtime()
-        for name, value in new._after_training(batch, validation).items():
+        for name, value in new._after_training(batch, validation, weights, validation_weight).items():
             setattr(new, name, value)
         log.info("%s: %d epochs (best %d) in %.1fs", type(self).__name__, history.epochs_completed,
                  history.best_epoch + 1, history.seconds)

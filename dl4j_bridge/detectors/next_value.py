@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .. import arrays
+from .. import arrays, shapes
 from ..config import LSTMConfig
 from ..etl import SequenceBatch
 from ..javaerrors import java_errors
@@ -27,7 +27,9 @@ class NextValueDetector(BaseDetector):
 
     The reference GravesLSTM stack with an ``RnnOutputLayer`` of MSE loss and identity activation predicts, at
     every step, the target features of the next real step of the same sequence, normalised as the inputs are (the
-    detector's ``NormalizerStandardize``); the last real step of a sequence has no target. After the fit, the mean
+    detector's ``NormalizerStandardize``); the last real step of a sequence has no target (a session's last record
+    has no next one; the record after a window, or a split session's next part, is not carried to this detector:
+    unlike :class:`~dl4j_bridge.detectors.NextEventDetector` it judges nothing across parts). After the fit, the mean
     squared prediction error of every target on normal data (the validation sequences, else the training ones)
     is its *residual variance*. A step's score is each target's squared error divided by its residual variance,
     averaged over the targets (about 1 on normal data); a sequence's score aggregates its steps' scores. Unlike
@@ -46,7 +48,8 @@ class NextValueDetector(BaseDetector):
     **kwargs
         Training and threshold parameters of :class:`~dl4j_bridge.detectors.base.BaseDetector`; the threshold
         defaults to ``"k_sigma"`` with ``k = 3`` (mean + 3 standard deviations of the normal validation scores).
-        No ``sample_weight`` (DL4J's MSE loss has no per-step weights).
+        :meth:`fit` and :meth:`update` take ``sample_weight`` (e.g. the counts of deduplicated sequences): a
+        sequence of weight ``w`` weighs in the loss, the residual variances and the threshold as ``w`` copies of it.
 
     Attributes
     ----------
@@ -91,24 +94,26 @@ class NextValueDetector(BaseDetector):
     # -- training ---------------------------------------------------------------------------
     def fit(self, batch: SequenceBatch, y=None, *, sample_weight=None, validation: Optional[SequenceBatch] = None,
             validation_weight=None, pipeline=None) -> "NextValueDetector":
-        """Train on normal sequences (see :meth:`BaseDetector.fit`); ``y``, ``sample_weight`` and
-        ``validation_weight`` are refused (a next-value model learns the features themselves, and DL4J's MSE loss
-        has no per-step weights)."""
-        self._refuse_weights(y, sample_weight, validation_weight)
-        return super().fit(batch, None, validation=validation, pipeline=pipeline)
+        """Train on normal sequences (see :meth:`BaseDetector.fit`); ``y`` is refused (a next-value model learns
+        the features themselves). ``sample_weight`` (``[batch]``) weighs each sequence's steps in the MSE loss
+        exactly as that many copies of it (``io.dl4jbridge.Trainer.weighNextValueLabels``), and, with
+        ``validation_weight``, in the residual variances and the threshold."""
+        self._refuse_y(y)
+        return super().fit(batch, None, sample_weight=sample_weight, validation=validation,
+                           validation_weight=validation_weight, pipeline=pipeline)
 
     def update(self, batch: SequenceBatch, y=None, *, sample_weight=None, epochs: int = 20,
                learning_rate: Optional[float] = None, batch_size: Optional[int] = None) -> "NextValueDetector":
-        """Train further on normal ``batch`` (see :meth:`BaseDetector.update`); the residual variances and the
-        threshold stay as they are. No ``y`` or ``sample_weight``."""
-        self._refuse_weights(y, sample_weight, None)
-        return super().update(batch, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size)
+        """Train further on normal ``batch`` (see :meth:`BaseDetector.update`), its sequences weighed by
+        ``sample_weight`` as in :meth:`fit`; the residual variances and the threshold stay as they are. No ``y``."""
+        self._refuse_y(y)
+        return super().update(batch, sample_weight=sample_weight, epochs=epochs, learning_rate=learning_rate,
+                              batch_size=batch_size)
 
-    def _refuse_weights(self, y, sample_weight, validation_weight) -> None:
-        for name, value in (("y", y), ("sample_weight", sample_weight), ("validation_weight", validation_weight)):
-            if value is not None:
-                raise ValueError(f"{type(self).__name__} takes no {name}: it learns the next step's features of "
-                                 "normal sequences, and DL4J's MSE loss has no per-step weights")
+    def _refuse_y(self, y) -> None:
+        if y is not None:
+            raise ValueError(f"{type(self).__name__} takes no y: it learns the next step's features of normal "
+                             "sequences, which are its own targets")
 
     def _targets_of(self, batch: SequenceBatch, pipeline) -> tuple:
         """(names, indices) of the features to predict in ``batch`` (see ``target_columns``)."""
@@ -175,14 +180,15 @@ class NextValueDetector(BaseDetector):
     def _fit_options(self) -> dict:
         return {"next_values": tuple(self.target_indices_)}
 
-    def _after_training(self, batch: SequenceBatch, validation: Optional[SequenceBatch]) -> dict:
+    def _after_training(self, batch: SequenceBatch, validation: Optional[SequenceBatch], weights=None,
+                        validation_weight=None) -> dict:
         """The residual variances, on the validation sequences (else, or when none of them has a step with a next
-        one, the training sequences)."""
+        one, the training sequences), weighted by their sequences' weights."""
         variances = None
-        for part in (validation, batch):
+        for part, w in ((validation, validation_weight), (batch, weights)):
             if part is None:
                 continue
-            variances = self.residual_variances(part)
+            variances = self.residual_variances(part, sample_weight=w)
             if all(np.isfinite(variances)):
                 break
         floored = tuple(max(float(v), MIN_RESIDUAL_VARIANCE) for v in variances)
@@ -190,19 +196,24 @@ class NextValueDetector(BaseDetector):
                  {n: round(v, 6) for n, v in zip(self.target_columns_, floored)})
         return {"residual_variances_": floored}
 
-    def residual_variances(self, batch: SequenceBatch) -> np.ndarray:
+    def residual_variances(self, batch: SequenceBatch, *, sample_weight=None) -> np.ndarray:
         """Per target, the mean squared prediction error over the steps of ``batch`` that have a next step (NaN for
-        none), in normalised units: what ``residual_variances_`` was measured as after the fit. float64 ``[n]``."""
+        none), in normalised units: what ``residual_variances_`` was measured as after the fit. float64 ``[n]``.
+        ``sample_weight`` (``[batch]``, >= 0): the weighted mean, as if a sequence of weight ``w`` were there ``w``
+        times (NaN when every step with a next one weighs 0)."""
         self._check_fitted(threshold=False)
         batch = check_batch(batch, n_in=self.network_.config.n_in)
         self._check_feature_names(batch)
+        weights = None if sample_weight is None else shapes.check_per_sequence(
+            sample_weight, len(batch), what="sample_weight", non_negative=True).astype(np.float64)
         import jpype
 
         net = self.network_
         with java_errors(), net.lock:
             out = jpype.JClass("io.dl4jbridge.DetectorScoring").nextValueResidualVariances(
                 net.java, net.normalizer, arrays.sequences_to_indarray(batch.x),
-                arrays.steps_to_indarray(batch.mask, "mask"), jpype.JArray(jpype.JInt)(list(self.target_indices_)))
+                arrays.steps_to_indarray(batch.mask, "mask"), jpype.JArray(jpype.JInt)(list(self.target_indices_)),
+                None if weights is None else jpype.JArray(jpype.JDouble)(weights.tolist()))
         return np.array(out, dtype=np.float64)
 
     def _update_targets(self, targets):

@@ -1141,10 +1141,12 @@ def train(config: dict) -> dict:
                          threshold_method=det.threshold_method_, labelled=labelled)
         from ..cli import unjudged_sequences
 
-        unjudged = int(unjudged_sequences(test_batch, scores.scored_steps).sum()) if next_event else 0
+        unjudged = int(unjudged_sequences(test_batch, scores.scored_steps, det.kind).sum()) \
+            if det.kind in ("next_event", "next_value") else 0
         if unjudged:
-            report.text(f"{unjudged} test sequence(s) had no step to judge (sessions of one event): they score 0 and "
-                        "are counted above (unjudged_sequences).")
+            what = "sequences of one record" if det.kind == "next_value" else "sessions of one event"
+            report.text(f"{unjudged} test sequence(s) had no step to judge ({what}): they score 0 and are counted "
+                        "above (unjudged_sequences).")
         report.text("Flagged sequences (traceability):\n\n" + explanations_markdown(det.explain(test_batch, scores=scores)))
         clean = None if test_kinds is None else (truth == 0) if classes is None else \
             window_truth(test_batch, test_labels, next_event=next_event, positive=positive) == 0
@@ -1227,8 +1229,8 @@ def test_part_text(test_batch: SequenceBatch, split: bool) -> str:
     return (f"The test sequences hold {where} of the file" + (" ([split])" if split else "") + ".")
 
 
-#: A next-event detector flagging more of its own training sequences than this share is reported as likely
-#: under-trained (a model of normal behaviour should find its training data normal).
+#: A next-event or next-value detector flagging more of its own training sequences than this share is reported as
+#: likely under-trained (a model of normal behaviour should find its training data normal).
 TRAINING_FLAG_WARNING_SHARE = 0.1
 #: A loss whose last tenth of epochs made more than this share of its whole fall is reported as still falling.
 STILL_FALLING = 0.05
@@ -1239,7 +1241,9 @@ def training_check(name: str, det, fit_part: SequenceBatch) -> dict:
     ``{"epochs", "best_epoch" (counted from 1, as the report says it), "sequences", "flagged", "text"}``; logs a
     warning for a likely under-trained model: a loss (the validation loss, else the training loss) whose last tenth
     of the epochs (at least one) made more than :data:`STILL_FALLING` of its whole fall when they ran out, or a
-    next-event detector flagging more than :data:`TRAINING_FLAG_WARNING_SHARE` of its own training sequences."""
+    next-event or next-value detector (models of normal data) flagging more than :data:`TRAINING_FLAG_WARNING_SHARE`
+    of its own training sequences. The advice is the kind's own: a larger ``top_g`` for a next-event detector, a
+    larger ``k`` (``k_sigma``) or another threshold for a next-value one."""
     history = det.history_
     flagged = int(det.predict(fit_part).sum())
     n = len(fit_part)
@@ -1255,7 +1259,12 @@ def training_check(name: str, det, fit_part: SequenceBatch) -> dict:
     fell = (losses[-1 - k] - losses[-1]) / whole if len(losses) > k and whole > 0 else 0.0
     still_falling = (history.epochs_completed == det.epochs and not history.stopped_early and not history.cancelled
                      and fell > STILL_FALLING)
-    many = det.kind == "next_event" and n and flagged / n > TRAINING_FLAG_WARNING_SHARE
+    many = det.kind in ("next_event", "next_value") and n and flagged / n > TRAINING_FLAG_WARNING_SHARE
+    if det.kind == "next_value":   # its threshold, not a top-g rule, decides what it flags
+        looser = (f"a larger k (now {det.k:g}: the threshold is the validation scores' mean + k standard deviations)"
+                  if det.threshold == "k_sigma" else "a higher threshold")
+    else:
+        looser = "a larger top_g"
     advice = []
     if still_falling:
         advice.append(f"its {which} loss still fell in its last {k} of {det.epochs} epochs ({fell:.0%} of its "
@@ -1269,7 +1278,7 @@ def training_check(name: str, det, fit_part: SequenceBatch) -> dict:
                    f"training (epoch {out['epochs']}, best {out['best_epoch']}): " + "; and ".join(advice)
                    + ": its validation part (the last validation_fraction of the training sequences) may be unlike "
                    f"the rest; raise [detectors.{name}] patience (now {det.patience}) or set validation_fraction = 0, "
-                   "or use a larger top_g")   # (only "many" can be said then: a next-event detector)
+                   f"or use {looser}")   # (only "many" can be said then: a next-event or next-value detector)
     elif advice:
         warning = (f"[detectors.{name}] may be under-trained: " + "; and ".join(advice) + f": raise "
                    f"[detectors.{name}] epochs (now {det.epochs})" + (" or learning_rate" if many else ""))

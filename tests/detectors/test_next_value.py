@@ -144,7 +144,7 @@ def test_target_columns_pick_features_by_name_and_unknown_names_are_refused(jvm)
             NextValueDetector(target_columns=bad)
 
 
-def test_data_it_cannot_learn_from_and_weights_are_refused_before_training(jvm):
+def test_data_it_cannot_learn_from_and_y_are_refused_before_training(jvm):
     from dl4j_bridge.detectors import NextValueDetector, sequence_batch
 
     det = NextValueDetector(epochs=1)
@@ -154,9 +154,11 @@ def test_data_it_cannot_learn_from_and_weights_are_refused_before_training(jvm):
     one_step = sequence_batch(np.random.default_rng(0).normal(size=(20, 1, 2)).astype(np.float32))
     with pytest.raises(ValueError, match="no training sequence holds two steps"):
         det.fit(one_step)
-    for kwargs in ({"sample_weight": np.ones(20)}, {"y": np.zeros((20, T))}):
-        with pytest.raises(ValueError, match=f"takes no {next(iter(kwargs))}"):
-            det.fit(waves(20, seed=0), **kwargs)
+    with pytest.raises(ValueError, match="takes no y"):
+        det.fit(waves(20, seed=0), y=np.zeros((20, T)))
+    from dl4j_bridge.errors import ShapeError
+    with pytest.raises(ShapeError, match=r"sample_weight must be >= 0, got -1.0 at \[batch 3\]"):
+        det.fit(waves(20, seed=0), sample_weight=np.where(np.arange(20) == 3, -1.0, 1.0))
     assert det.network_ is None
     with pytest.raises(ValueError, match="aggregation"):
         NextValueDetector(aggregation="median")
@@ -220,7 +222,7 @@ def test_network_fit_with_next_values_checks_its_arguments_before_java(jvm):
         softmax.fit(x, None, next_values=[0, 1])
     net = db.Network(db.LSTMConfig(n_in=3, n_out=2, loss="MSE", output_activation="identity"))
     for kwargs, words in (({"next_values": [0, 3]}, r"next_values must be feature indices in \[0, 3\)"),
-                          ({"next_values": [0, 1], "sample_weight": np.ones(6)}, "takes no sample_weight"),
+                          ({"next_values": [0, 1], "sample_weight": -np.ones(6)}, "sample_weight must be >= 0"),
                           ({"next_values": [0, 1], "validation": (x, np.zeros((6, 5)), None)}, r"\(X, None, mask\)")):
         with pytest.raises(ValueError, match=words):
             net.fit(x, None, **kwargs)
@@ -228,6 +230,46 @@ def test_network_fit_with_next_values_checks_its_arguments_before_java(jvm):
         net.fit(x, np.zeros((6, 5)), next_values=[0, 1])
     history = net.fit(x, None, next_values=[2, 0], epochs=2, batch_size=3, validation=(x, None, None))
     assert history.epochs_completed == 2 and len(history.validation_scores) == 2
+
+
+def test_a_next_value_fits_sample_weight_counts_a_sequence_as_its_copies(jvm):
+    """One full-batch SGD epoch without gradient clipping (it clips the sum before DL4J divides it by the number of
+    sequences): weight 2 on sequence 0 trains as sequence 0 twice (DL4J divides by the number of
+    sequences, 6 against 7: the weights are scaled by 6/7). A label mask of 2 alone did not (it scales the output's
+    pre-activations too: Trainer.weighNextValueLabels)."""
+    import dl4j_bridge as db
+
+    x = np.random.default_rng(4).normal(size=(6, 5, 3)).astype(np.float32)
+    twice = np.concatenate([x[:1], x])
+    config = db.LSTMConfig(n_in=3, n_out=2, hidden_sizes=(4,), loss="MSE", output_activation="identity",
+                           updater="sgd", learning_rate=0.5, seed=11, gradient_normalization="None")
+    weighted, repeated = db.Network(config), db.Network(config)
+    np.testing.assert_array_equal(weighted.params(), repeated.params())
+    w = np.array([2, 1, 1, 1, 1, 1], np.float64) * 6 / 7
+    a = weighted.fit(x, None, next_values=[0, 2], epochs=1, batch_size=8, sample_weight=w, progress=False)
+    b = repeated.fit(twice, None, next_values=[0, 2], epochs=1, batch_size=8, progress=False)
+    assert a.epoch_scores[0] == pytest.approx(b.epoch_scores[0], rel=1e-5)
+    np.testing.assert_allclose(weighted.params(), repeated.params(), rtol=0, atol=1e-6)
+    assert not np.allclose(weighted.params(), db.Network(config).params())   # it did train
+
+
+def test_sample_weight_weighs_the_loss_residual_variances_and_threshold(jvm):
+    from dl4j_bridge.detectors import NextValueDetector, take
+
+    train, validation = waves(60, seed=4), waves(20, seed=5)
+    w, vw = np.linspace(0.5, 2, 60), np.arange(20) % 3 + 0.0   # a third of the validation sequences weigh 0
+    det = NextValueDetector(hidden_sizes=(8,), epochs=2, batch_size=32, patience=0, seed=2).fit(
+        train, sample_weight=w, validation=validation, validation_weight=vw)
+    # the residual variances of the validation sequences as if each were there w times
+    counts = vw.astype(int)
+    repeated = take(validation, np.repeat(np.arange(20), counts))
+    np.testing.assert_allclose(det.residual_variances_, det.residual_variances(repeated), rtol=1e-6)
+    assert not np.allclose(det.residual_variances_, det.residual_variances(validation), rtol=1e-6)
+    scores = det.decision_function(repeated)
+    assert det.threshold_ == pytest.approx(scores.mean() + 3 * scores.std(), rel=1e-5)
+    before = det.network_.params()
+    det.update(waves(10, seed=9), sample_weight=np.full(10, 3.0), epochs=1)
+    assert not np.array_equal(before, det.network_.params())
 
 
 def test_validation_sequences_of_one_step_are_refused_before_training(jvm):

@@ -394,3 +394,17 @@ def test_a_next_value_detector_without_a_next_value_to_validate_or_learn_names_t
     with pytest.raises(ConfigError, match=message):
         train(load_config(tmp_path / "run.toml"))
     assert not (tmp_path / "models" / "nv.zip").exists()
+
+
+def test_a_next_value_detectors_one_record_test_sessions_are_counted_as_unjudged_in_the_report(jvm, tmp_path):
+    # they scored 0 unsaid: the report and results.json counted a next-event detector's only
+    from dl4j_bridge.detectors.run import load_config, train
+
+    write_value_log(tmp_path / "train.log", [3] * 30, 0)
+    write_value_log(tmp_path / "test.log", [3] * 5 + [1] * 2, 100)
+    (tmp_path / "run.toml").write_text(NEXT_VALUE_RUN.format(extra="")
+                                       + "\n[baselines]\npca = false\nisolation_forest = false\n")
+    summary = train(load_config(tmp_path / "run.toml"))
+    assert summary["results"]["nv"]["unjudged_sequences"] == 2
+    report = open(summary["report"], encoding="utf-8").read()
+    assert "2 test sequence(s) had no step to judge (sequences of one record)" in report

@@ -90,6 +90,20 @@ def test_the_advice_for_a_model_flagging_its_own_training_data_fits_how_training
         assert w not in out["text"], out["text"]
 
 
+@pytest.mark.parametrize("threshold, looser", [("k_sigma", "or use a larger k (now 2.5: the threshold is the "
+                                                             "validation scores' mean + k standard deviations)"),
+                                               ("contamination", "or use a higher threshold")])
+def test_a_next_value_model_flagging_its_own_training_data_is_warned_in_its_own_words(threshold, looser):
+    # it was never warned (the check was the next-event detector's), and the advice it would get named top_g
+    from dl4j_bridge.detectors.run import training_check
+
+    det = _Detector(_History(9, 1, True))
+    det.kind, det.threshold, det.k = "next_value", threshold, 2.5
+    text = training_check("nv", det, list(range(20)))["text"]
+    assert "flags 20 of its own 20 training sequences (100%)" in text and looser in text, text
+    assert "top_g" not in text
+
+
 BASE = """
 [data]
 train = "train.log"

@@ -176,3 +176,15 @@ def test_unjudged_sequences_leave_out_a_later_part_whose_one_event_the_part_befo
     assert unjudged_sequences(batch, scored).tolist() == [False, True, True, True]   # not split: all three count
     batch.parts = np.array([0, 1, -1, 0], np.int32)   # a 1-event part 1 (judged by part 0), a 1-event session
     assert unjudged_sequences(batch, scored).tolist() == [False, False, True, True]
+    # a next-value model judges nothing across parts: part 1's one record went unjudged too
+    assert unjudged_sequences(batch, scored, "next_value").tolist() == [False, True, True, True]
+
+
+def test_the_unjudged_warning_says_what_a_next_value_model_judges():
+    from dl4j_bridge.cli import unjudged_warning
+
+    assert unjudged_warning(3) == unjudged_warning(3, "next_event") and "sessions of one event" in unjudged_warning(3)
+    words = unjudged_warning(3, "next_value")
+    assert words.startswith("3 sequence(s) had no step to judge (sequences of one record: a next-value model")
+    assert 'windows ([sequence] kind = "windows") with a stride shorter than their length' in words
+    assert "event" not in words

@@ -253,12 +253,25 @@ public final class DetectorScoring {
      */
     public static double[] nextValueResidualVariances(MultiLayerNetwork net, DataNormalization normalizer, INDArray x,
                                                       INDArray mask, int[] targets) {
+        return nextValueResidualVariances(net, normalizer, x, mask, targets, null);
+    }
+
+    /**
+     * {@link #nextValueResidualVariances(MultiLayerNetwork, DataNormalization, INDArray, INDArray, int[])} with a
+     * weight per sequence ({@code weights [batch]}, >= 0; null = 1): the weighted mean, as if a sequence of weight
+     * {@code w} were there {@code w} times. NaN for a target whose scored steps all weigh 0.
+     */
+    public static double[] nextValueResidualVariances(MultiLayerNetwork net, DataNormalization normalizer, INDArray x,
+                                                      INDArray mask, int[] targets, double[] weights) {
         int batch = (int) x.size(0);
         int nIn = (int) x.size(1);
         int time = (int) x.size(2);
         int n = targets.length;
+        if (weights != null && weights.length != batch) {
+            throw new IllegalArgumentException(weights.length + " weights for " + batch + " sequences");
+        }
         double[] sum = new double[n];
-        long count = 0;
+        double count = 0;
         for (int from = 0; from < batch; from += CHUNK) {
             int to = Math.min(batch, from + CHUNK);
             INDArray xc = from == 0 && to == batch ? x
@@ -276,17 +289,18 @@ public final class DetectorScoring {
                     if (scored[b * time + t] == 0f) {
                         continue;
                     }
-                    count++;
+                    double w = weights == null ? 1.0 : weights[from + b];
+                    count += w;
                     for (int j = 0; j < n; j++) {
                         double e = (double) predicted[(b * n + j) * time + t] - actual[(b * n + j) * time + t];
-                        sum[j] += e * e;
+                        sum[j] += w * e * e;
                     }
                 }
             }
         }
         double[] out = new double[n];
         for (int j = 0; j < n; j++) {
-            out[j] = count == 0 ? Double.NaN : sum[j] / count;
+            out[j] = count > 0 ? sum[j] / count : Double.NaN;
         }
         return out;
     }

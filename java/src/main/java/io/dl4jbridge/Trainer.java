@@ -7,6 +7,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
@@ -122,6 +123,25 @@ public final class Trainer {
                                           int[] targets, INDArray valX, INDArray valMask,
                                           int epochs, int batchSize, long shuffleSeed, int patience,
                                           ProgressCallback callback, long reportMillis, long[] randomState) {
+        return fitNextValues(net, normalizer, x, mask, targets, null, valX, valMask, null, epochs, batchSize,
+                shuffleSeed, patience, callback, reportMillis, randomState);
+    }
+
+    /**
+     * {@link #fitNextValues(MultiLayerNetwork, DataNormalization, INDArray, INDArray, int[], INDArray, INDArray, int,
+     * int, long, int, ProgressCallback, long, long[])} with a loss weight per step.
+     *
+     * @param stepWeights [batch, time] weight of every step in the loss (may be null = 1), e.g. the count of a
+     *                    deduplicated sequence: a step of weight {@code w} counts exactly as {@code w} copies of it
+     *                    (see {@link #weighNextValueLabels}). As for {@link #fit}, DL4J still divides a minibatch's
+     *                    loss by its number of sequences, not by their total weight.
+     * @param valWeights  [batch, time] weights of the validation steps (may be null = 1)
+     */
+    public static FitResult fitNextValues(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask,
+                                          int[] targets, INDArray stepWeights, INDArray valX, INDArray valMask,
+                                          INDArray valWeights, int epochs, int batchSize, long shuffleSeed,
+                                          int patience, ProgressCallback callback, long reportMillis,
+                                          long[] randomState) {
         if (randomState != null) {
             RandomStates.set(randomState);
         }
@@ -135,10 +155,10 @@ public final class Trainer {
                 throw new IllegalArgumentException(targets.length + " target features for a network of " + nOut
                         + " outputs");
             }
-            DataSet train = nextValueDataSet(Normalizers.apply(normalizer, x, mask), mask, targets);
+            DataSet train = nextValueDataSet(Normalizers.apply(normalizer, x, mask), mask, targets, stepWeights);
             List<DataSet> valBatches = valX == null ? null
-                    : minibatches(nextValueDataSet(Normalizers.apply(normalizer, valX, valMask), valMask, targets),
-                            batchSize);
+                    : minibatches(nextValueDataSet(Normalizers.apply(normalizer, valX, valMask), valMask, targets,
+                            valWeights), batchSize);
             return loop(net, train, normalizer != null, valBatches, epochs, batchSize, shuffleSeed, patience, callback,
                     reportMillis, start);
         } finally {
@@ -148,13 +168,67 @@ public final class Trainer {
 
     /** Features, next-value labels and their mask (see {@link DetectorScoring#nextValueLabels}). */
     static DataSet nextValueDataSet(INDArray x, INDArray mask, int[] targets) {
+        return nextValueDataSet(x, mask, targets, null);
+    }
+
+    /**
+     * Features, next-value labels and their mask, weighted by {@code stepWeights} ([batch, time], may be null: see
+     * {@link #weighNextValueLabels}).
+     */
+    static DataSet nextValueDataSet(INDArray x, INDArray mask, int[] targets, INDArray stepWeights) {
         if (x.rank() != 3 || (mask != null && (mask.size(0) != x.size(0) || mask.size(1) != x.size(2)))) {
             throw new IllegalArgumentException("features must be [batch, features, time] and the mask [batch, time]; got "
                     + java.util.Arrays.toString(x.shape()) + " and "
                     + (mask == null ? "none" : java.util.Arrays.toString(mask.shape())));
         }
         INDArray[] labels = DetectorScoring.nextValueLabels(x, mask, targets);
+        if (stepWeights != null) {
+            weighNextValueLabels(labels, stepWeights);
+        }
         return new DataSet(x, labels[0], mask, labels[1]);
+    }
+
+    /**
+     * Weighs next-value labels {@code {labels [batch, n, time], labelMask [batch, time]}} in place so that a step of
+     * weight {@code w} ({@code stepWeights [batch, time]}, >= 0) adds exactly {@code w} times its MSE score and
+     * gradient; the label mask becomes a per-output one, {@code [batch, n, time]}. A label mask of {@code w} does not
+     * do it: DL4J multiplies the output layer's pre-activations by the label mask ({@code BaseLayer.preOutput}) as
+     * well as the loss's score array ({@code LossUtil.applyMask}), and masks the gradient once more for a per-output
+     * mask ({@code LossL2.computeGradient}). With a per-output mask {@code m} and labels {@code m y}, the score is
+     * {@code m (m y - m z)^2 = m^3 (y - z)^2} and the gradient {@code 2 m^3 (z - y)}, for any number of outputs (a
+     * [batch, time] mask is per-output only for one output). Hence {@code m = cbrt(w)}, multiplied into the labels
+     * (MseLabelMaskTest: a step of weight 2 gives the score and gradient of that step twice).
+     */
+    static void weighNextValueLabels(INDArray[] labels, INDArray stepWeights) {
+        INDArray labelMask = labels[1];
+        if (!java.util.Arrays.equals(stepWeights.shape(), labelMask.shape())) {
+            throw new IllegalArgumentException("step weights must be [batch, time] = "
+                    + java.util.Arrays.toString(labelMask.shape()) + "; got " + java.util.Arrays.toString(stepWeights.shape()));
+        }
+        float[] w = stepWeights.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+        float[] m = labelMask.dup('c').data().asFloat();
+        float[] y = labels[0].dup('c').data().asFloat();
+        int batch = (int) labelMask.size(0);
+        int time = (int) labelMask.size(1);
+        int n = (int) labels[0].size(1);
+        for (int i = 0; i < w.length; i++) {
+            if (!(w[i] >= 0) || Float.isInfinite(w[i])) {
+                throw new IllegalArgumentException("step weights must be finite and >= 0; got " + w[i] + " at [batch "
+                        + (i / time) + ", step " + (i % time) + "]");
+            }
+        }
+        float[] perOutput = new float[batch * n * time];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < time; t++) {
+                float root = m[b * time + t] * (float) Math.cbrt(w[b * time + t]);
+                for (int j = 0; j < n; j++) {
+                    y[(b * n + j) * time + t] *= root;
+                    perOutput[(b * n + j) * time + t] = root;
+                }
+            }
+        }
+        labels[0] = Nd4j.create(y, new long[]{batch, n, time}, 'c');
+        labels[1] = Nd4j.create(perOutput, new long[]{batch, n, time}, 'c');
     }
 
     /** The epoch loop over a built training set ({@code ownFeatures}: its features are this call's own copy). */

@@ -145,7 +145,7 @@ public final class ScoreSummary {
         }
         if (unjudged > 0) {
             s.put("unjudged_sequences", unjudged);
-            warnings.add(unjudgedWarning(unjudged));
+            warnings.add(unjudgedWarning(unjudged, scorer.kind()));
         }
         s.put("sequences", scored);
         s.put("flagged", flagged);
@@ -190,8 +190,23 @@ public final class ScoreSummary {
                 + "written)?";
     }
 
-    /** Python's {@code dl4j_bridge.cli.unjudged_warning}, word for word. */
+    /** Python's {@code dl4j_bridge.cli.unjudged_warning} for a next-event model, word for word. */
     public static String unjudgedWarning(long unjudged) {
+        return unjudgedWarning(unjudged, "next_event");
+    }
+
+    /**
+     * Python's {@code dl4j_bridge.cli.unjudged_warning}, word for word, in the words of the model's {@code kind}: a
+     * next-value model predicts each record's values from the records before it in its session or part only.
+     */
+    public static String unjudgedWarning(long unjudged, String kind) {
+        if ("next_value".equals(kind)) {
+            return unjudged + " sequence(s) had no step to judge (sequences of one record: a next-value model predicts "
+                    + "each record's values from the records before it in its session or part, so a first record is "
+                    + "never judged and a sequence of one has nothing to judge): they score 0, flagged only by a "
+                    + "threshold below 0 (unjudged_sequences). To judge every record but the log's first, train on "
+                    + "windows ([sequence] kind = \"windows\") with a stride shorter than their length";
+        }
         return unjudged + " sequence(s) had no step to judge (sessions of one event: nothing predicts a session's "
                 + "first event, and it has no next one): they score 0, flagged only by a threshold below 0 "
                 + "(unjudged_sequences). To judge every event, train on windows ([sequence] kind = \"windows\", "

@@ -153,18 +153,19 @@ public final class ScoringStream {
 
     /**
      * Whether a scored sequence had no step to judge and its events went unjudged (Python's
-     * {@code cli.unjudged_sequences}): no scored step, except a later part (1, 2, ...) of a session split at
-     * {@code max_length}, whose one event was judged as the next event of the part before it.
+     * {@code cli.unjudged_sequences}): no scored step, except, for a next-event model, a later part (1, 2, ...) of a
+     * session split at {@code max_length}, whose one event was judged as the next event of the part before it. A
+     * next-value model judges nothing across parts: such a part of one record is unjudged.
      */
     public static boolean isUnjudged(ScoredSequence s) {
-        return s.scoredSteps == 0 && s.part < 1;
+        return s.scoredSteps == 0 && (s.part < 1 || s.nextValue);
     }
 
     /**
-     * Sequences scored so far that had no step to judge: with a next-event model on sessions, a session of one
-     * event (nothing predicts its first event, and it has no next one). They score 0 and count in
-     * {@link #scored()}, but were never judged. A one-event later part of a split session is not one of them
-     * (the part before it judged its event).
+     * Sequences scored so far that had no step to judge: with a next-event or next-value model on sessions, a
+     * session of one event (nothing predicts its first event, and it has no next one). They score 0 and count in
+     * {@link #scored()}, but were never judged. For a next-event model a one-event later part of a split session
+     * is not one of them (the part before it judged its event); for a next-value model it is.
      */
     public long unjudged() {
         return unjudged;

@@ -35,6 +35,25 @@ public class ScoredSequenceTest {
         assertFalse(ScoringStream.isUnjudged(row(-1, 0, 2, 1)));
     }
 
+    @Test
+    public void aNextValueModelsOneRecordLaterPartIsUnjudgedNothingJudgesAcrossParts() {
+        for (int part : Arrays.asList(-1, 0, 1, 2)) {
+            assertTrue("part " + part, ScoringStream.isUnjudged(ScoredSequence.nextValue(0, "session", "k", -1, part,
+                    0.0, false, new long[]{5}, -1, -1, null, Double.NaN, Double.NaN, Double.NaN, 0, 0)));
+        }
+        assertFalse(ScoringStream.isUnjudged(ScoredSequence.nextValue(0, "session", "k", -1, 1, 0.5, false,
+                new long[]{5, 6}, 0, 6, "bytes", 0.1, 0.2, -0.1, 1, 0)));
+    }
+
+    @Test
+    public void theUnjudgedWarningSaysWhatTheModelJudges() {
+        assertTrue(ScoreSummary.unjudgedWarning(2).contains("sessions of one event"));
+        assertTrue(ScoreSummary.unjudgedWarning(2, "next_event").equals(ScoreSummary.unjudgedWarning(2)));
+        String value = ScoreSummary.unjudgedWarning(2, "next_value");
+        assertTrue(value, value.startsWith("2 sequence(s) had no step to judge (sequences of one record: a next-value")
+                && value.contains("[sequence] kind = \"windows\") with a stride") && !value.contains("next_event"));
+    }
+
     private static ScoredSequence classified(int step, boolean named, String label) {
         return new ScoredSequence(0, false, "window", 1L, -1, -1, 0.25, false, new long[]{1, 2}, step, 2, 4, null, 0.25,
                 new int[0], Collections.<String>emptyList(), 2, 0, new long[0], new int[0], new double[0], named, label);
