@@ -463,6 +463,20 @@ class Network:
                              f"loss={self.config.loss!r}, output_activation={self.config.output_activation!r}")
         return columns
 
+    def _restarted_copy(self) -> "Network":
+        """A new network as saving this one without its updater and loading it would give, made in memory.
+
+        The same configuration (iteration and epoch counts included), parameters and normalizer (the same Java
+        object), but no updater state (the first fit starts it afresh: Adam's moments and momentum zero) and the
+        random state of a restored network: the one after a build of its configuration. This network is left as
+        it is. A detector's ``update`` trains such a copy, so its result depends only on what a detector file
+        holds (see ``io.dl4jbridge.ModelIO.restartedCopy``).
+        """
+        self._refuse_if_diverged("be copied")
+        with self._calling_java():
+            java_network = _java("ModelIO").restartedCopy(self._net)
+        return Network(self.config, normalizer=self.normalizer, _java_network=java_network)
+
     def _snapshot(self):
         """Copies of the parameters and the updater state (None before a first fit), and the random state."""
         updater = self._net.getUpdater()

@@ -564,6 +564,12 @@ class BaseDetector:
         (a sample of) the normal training data, or keep ``epochs`` and ``learning_rate`` small, and check the
         updated detector on held-out normal data before saving it.
 
+        The result depends only on what the detector file holds and on this update's data and settings: the copy
+        is the network a save and load would give, with a fresh updater (Adam's moments and momentum zero; a
+        detector file holds none) and, for dropout, the random state of a network restored from a file (the one
+        after a build of its configuration), never the fit's or a previous update's. So ``fit``, ``update(a)``,
+        ``update(b)`` in memory save the same bytes as saving and loading before each update.
+
         Parameters
         ----------
         batch : SequenceBatch
@@ -578,9 +584,7 @@ class BaseDetector:
             Passes over ``batch`` (default 20). A few sequences make one minibatch: one update of the weights
             per epoch.
         learning_rate : float, optional
-            Default: the detector's own ``learning_rate``. The updater's state (Adam's moments) is not saved in a
-            detector file, so a loaded detector starts it afresh; nor is the random state dropout draws from (a
-            loaded network's is the one after a build of its configuration).
+            Default: the detector's own ``learning_rate``.
         batch_size : int, optional
             Default: the detector's ``batch_size``.
 
@@ -632,23 +636,27 @@ class BaseDetector:
         learned = self._learned_by_update(targets)
         flags_before = self.predict(batch)
         flagged_before = int(flags_before[judged].sum())
-        with java_errors(), net.lock:
-            copy = net.java.clone()
-            copy.setLearningRate(float(rate))
-            random_state = net._training_random_state()   # the copy trains on from the network's generator state
-        work = Network(net.config, normalizer=net.normalizer, _java_network=copy, _random_state=random_state)
+        # One rule: an update depends only on what the detector file holds (parameters, configuration, normalizer,
+        # threshold, ...) and on its data and settings. So it trains the network a save and load would give, even
+        # right after fit: no updater state (Adam's moments and momentum start at zero, as after a load; a file
+        # holds none) and the random state of a network restored from a file, not the fit's or a previous
+        # update's, which no file holds.
+        work = net._restarted_copy()
+        with java_errors(), work.lock:
+            work.java.setLearningRate(float(rate))
         step_w = None if weights is None else np.repeat(weights[:, None], batch.x.shape[1], axis=1)
         history = work.fit(batch.x, targets, batch.mask, epochs=epochs, batch_size=batch_size, shuffle=True,
                            progress=self.progress, sample_weight=step_w, **self._fit_options())
-        with java_errors(), net.lock:   # the trained weights in a copy with the original settings (learning rate)
-            updated = net.java.clone()
-            updated.setParams(copy.params())
+        # the trained weights in a network with the original settings (learning rate), as a load of the saved
+        # result gives it: no updater or random state of its own (the next update starts from the same ones)
+        updated = net._restarted_copy()
+        with java_errors(), updated.lock, work.lock:
+            updated.java.setParams(work.java.params())
         # a new network, as fit makes: a copy.copy or with_params sibling keeps the network it shared; the new
         # state is built aside and becomes this detector's in one step, as in fit
         new = object.__new__(type(self))
         new.__dict__.update(vars(self))
-        new.network_ = Network(net.config, normalizer=net.normalizer, _java_network=updated,
-                               _random_state=work._training_random_state())
+        new.network_ = updated
         for name, value in learned.items():
             setattr(new, name, value)
         # PyOD's training scores were those of the network before the update

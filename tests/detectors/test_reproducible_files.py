@@ -1,7 +1,7 @@
 """Same seed and data, same detector file: in another process (another hash seed and time zone), for every detector
-kind with dropout, class weights, a validation split and early stopping; and an update of a saved file, which holds
-neither the network's random state nor its updater state, gives the same file every time (README: "The detector
-file", "Online update")."""
+kind with dropout, class weights, a validation split and early stopping; and an update, which trains the network a
+saved file holds (neither the network's random state nor its updater state), gives the same file every time, whether
+the detector was saved and loaded first or not (README: "The detector file", "Online update")."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import hashlib
 import json
 
 import numpy as np
+import pytest
 
 import reproducible_fits
 from bridge_testing import assert_ok, run_python
@@ -62,11 +63,52 @@ def test_an_update_of_a_saved_file_gives_the_same_file_every_time_also_with_drop
     assert digests[0] == digests[1]
     np.testing.assert_array_equal(load_detector(tmp_path / "updated0.zip").decision_function(reported),
                                   load_detector(tmp_path / "updated1.zip").decision_function(reported))
-    # the detector updated in memory right after its fit trains on from its own updater (Adam's moments) and random
-    # state, which no file holds: another file, as documented
+    # the detector updated in memory right after its fit does not train on from the fit's updater (momentum) and
+    # random state, which no file holds: the same file
     det.update(reported, epochs=2)
     det.save(tmp_path / "in_memory.zip")
-    assert _digest(tmp_path / "in_memory.zip") != digests[0]
+    assert _digest(tmp_path / "in_memory.zip") == digests[0]
+
+
+def _small_detector(kind: str):
+    """A tiny fitted detector of ``kind`` with dropout (random state) and Adam or momentum (updater state)."""
+    from dl4j_bridge.detectors import NextEventDetector, NextValueDetector, SequenceClassifier
+
+    small = dict(hidden_sizes=(6,), epochs=3, batch_size=32, seed=5)
+    if kind == "next_event":
+        return NextEventDetector(n_events=6, dropout=0.3, updater="adam", learning_rate=0.01, **small).fit(
+            reproducible_fits.batch(120, 1))
+    if kind == "classifier":
+        return SequenceClassifier(dropout=0.2, updater="adam", learning_rate=0.02, **small).fit(
+            reproducible_fits.batch(120, 2, anomalous=True))
+    return NextValueDetector(dropout=0.3, **small).fit(reproducible_fits.batch(120, 1))   # Nesterovs' momentum
+
+
+@pytest.mark.parametrize("kind", ["next_event", "classifier", "next_value"])
+def test_updates_in_memory_right_after_the_fit_give_the_files_of_saving_and_loading_before_each(jvm, tmp_path, kind):
+    """One rule (README "Online update"): an update depends only on what the detector file holds and on its data
+    and settings. ``fit; update(a); update(b)`` in memory saves the bytes of ``fit; save; load; update(a); save;
+    load; update(b)``: neither the fit's updater (Adam's moments, momentum) and random state nor the first update's
+    carry over into the second."""
+    from dl4j_bridge.detectors import load_detector
+
+    a, b = reproducible_fits.batch(40, 4), reproducible_fits.batch(40, 6)
+    det = _small_detector(kind)
+    det.save(tmp_path / "fit.zip")
+    det.update(a, epochs=2)
+    det.save(tmp_path / "memory_a.zip")
+    det.update(b, epochs=2)
+    det.save(tmp_path / "memory_ab.zip")
+    chain = load_detector(tmp_path / "fit.zip")
+    chain.update(a, epochs=2)
+    chain.save(tmp_path / "chain_a.zip")
+    chain = load_detector(tmp_path / "chain_a.zip")
+    chain.update(b, epochs=2)
+    chain.save(tmp_path / "chain_ab.zip")
+    assert _digest(tmp_path / "memory_a.zip") == _digest(tmp_path / "chain_a.zip")
+    assert _digest(tmp_path / "memory_ab.zip") == _digest(tmp_path / "chain_ab.zip")
+    assert _digest(tmp_path / "memory_ab.zip") != _digest(tmp_path / "memory_a.zip")   # the second update trained
+    assert len(det.updates_) == 2 and det.updates_ == load_detector(tmp_path / "chain_ab.zip").updates_
 
 
 def test_the_file_names_the_nd4j_threads_and_cpu_build_of_the_fit_and_of_each_update(jvm, tmp_path):

@@ -279,6 +279,19 @@ public final class ModelIO {
         }
     }
 
+    /**
+     * The network a save without the updater and a load without it would give ({@link #save} then {@link #load},
+     * both with {@code false}), made in memory: the same configuration (through its JSON, iteration and epoch
+     * counts included) and parameters, and no updater state (a first fit starts it afresh, Adam's moments and
+     * momentum zero). {@code net} is left as it is. A detector's {@code update} trains such a copy, so its result
+     * depends only on what a detector file holds, not on whether the detector was saved and loaded first.
+     */
+    public static MultiLayerNetwork restartedCopy(MultiLayerNetwork net) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ModelSerializer.writeModel(net, bytes, false);
+        return ModelSerializer.restoreMultiLayerNetwork(new java.io.ByteArrayInputStream(bytes.toByteArray()), false);
+    }
+
     public static MultiLayerNetwork load(String path, boolean loadUpdater) throws IOException {
         Path p = Paths.get(path);
         if (!Files.isRegularFile(p)) {

@@ -37,6 +37,36 @@ public class ModelIOTest {
     }
 
     @Test
+    public void aRestartedCopyIsTheNetworkASaveAndLoadWithoutUpdaterGiveAndTrainsOnAsIt() throws Exception {
+        String adam = "{\"n_in\": 3, \"n_out\": 2, \"hidden_sizes\": [8], \"learning_rate\": 0.05, "
+                + "\"updater\": \"adam\"}";
+        MultiLayerNetwork net = NetworkFactory.build(adam);
+        Trainer.fit(net, data.x, data.ids, null, null, null, null, 2, 8, -1, 0, null, 1000);
+        org.nd4j.linalg.api.ndarray.INDArray moments = net.getUpdater().getStateViewArray().dup();
+        assertTrue("the fit left Adam's moments", moments.amaxNumber().doubleValue() > 0);
+        MultiLayerNetwork copy = ModelIO.restartedCopy(net);
+        File file = new File(tmp.getRoot(), "m.zip");
+        ModelIO.save(net, file.getPath(), false);
+        MultiLayerNetwork loaded = ModelIO.load(file.getPath(), false);
+        assertEquals(loaded.params(), copy.params());
+        assertEquals(net.params(), copy.params());
+        assertEquals(loaded.getLayerWiseConfigurations().toJson(), copy.getLayerWiseConfigurations().toJson());
+        assertEquals(null, loaded.getUpdater(false));   // no updater state: the first fit starts it afresh
+        assertEquals(null, copy.getUpdater(false));
+        assertEquals(moments, net.getUpdater().getStateViewArray());   // the original keeps its own
+        long[] state = RandomStates.afterInit(loaded);
+        Trainer.fit(copy, null, data.x, data.ids, null, null, null, null, null, null, 1, 8, -1, 0, null, 1000,
+                state.clone());
+        Trainer.fit(loaded, null, data.x, data.ids, null, null, null, null, null, null, 1, 8, -1, 0, null, 1000,
+                state.clone());
+        assertEquals(loaded.params(), copy.params());
+        assertEquals(loaded.getUpdater().getStateViewArray(), copy.getUpdater().getStateViewArray());
+        Trainer.fit(net, null, data.x, data.ids, null, null, null, null, null, null, 1, 8, -1, 0, null, 1000,
+                state.clone());
+        assertTrue("the fit's moments train another way", !net.params().equals(copy.params()));
+    }
+
+    @Test
     public void theSameModelSavesToTheSameBytesWithEntriesInNameOrderAndOneTime() throws Exception {
         MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
         Map<String, String> extras = new java.util.LinkedHashMap<>();
