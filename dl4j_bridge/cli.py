@@ -444,6 +444,7 @@ def _score_command(args, signals: "ScoreSignals") -> int:
         if _same_file(args.input, path):
             raise UsageError(f"{option} {path} is the input file: writing it would destroy the lines being read; "
                              "write it elsewhere")
+        _refuse_model_file(args.model, option, path)
     if args.quarantine is not None and args.output != "-" and (
             os.path.abspath(args.output) == os.path.abspath(args.quarantine) or _same_file(args.output, args.quarantine)):
         raise UsageError(f"--output and --quarantine are the same file ({args.quarantine}): give them two files")
@@ -649,6 +650,30 @@ def _score_summary(args, detector, counts: ScoreCounts, interrupted: bool = Fals
           + (f", truncated_sessions {detector.pipeline_.truncated_sessions}, truncated_records "
              f"{detector.pipeline_.truncated_records}" if detector.pipeline_.truncated_sessions else "")
           + (f", unjudged_sequences {counts.unjudged}" if counts.unjudged else ""), file=sys.stderr)
+
+
+def _refuse_model_file(model: str, option: str, path: Optional[str]) -> None:
+    """Refuse an output option that names the ``--model`` file: the rows (or bad lines) would replace the model.
+
+    Parameters
+    ----------
+    model : str
+        The ``--model`` argument.
+    option : str
+        The output option's name, for the message (``--output``, ``--quarantine``).
+    path : str or None
+        Its value; None or ``-`` (standard output) is no file.
+
+    Raises
+    ------
+    UsageError
+        When ``path`` is the model file (by name or by device and inode), in the launcher's words.
+    """
+    if path in (None, "-"):
+        return
+    if os.path.abspath(path) == os.path.abspath(model) or _same_file(model, path):
+        raise UsageError(f"{option} {path} is the --model file: writing it would destroy the model; "
+                         "write it elsewhere")
 
 
 def _same_file(input_path: str, output_path: Optional[str]) -> bool:
@@ -935,6 +960,7 @@ def cmd_evaluate(args) -> int:
     if args.quarantine is not None and _same_file(args.input, args.quarantine):
         raise UsageError(f"--quarantine {args.quarantine} is the input file: writing it would destroy the lines being "
                          "read; write it elsewhere")
+    _refuse_model_file(args.model, "--quarantine", args.quarantine)
     start_jvm(args)
     detector = _load(args.model, args.trusted)
     _reading_mode(detector.pipeline_.reader, args)
@@ -1008,6 +1034,7 @@ def cmd_update(args) -> int:
     for written, option in ((args.output, "--output"), (args.quarantine, "--quarantine")):
         if _same_file(args.input, written) or (args.with_normal and _same_file(args.with_normal, written)):
             raise UsageError(f"{option} {written} is an input file: writing it would destroy the lines being read")
+    _refuse_model_file(args.model, "--quarantine", args.quarantine)   # --output may be it: saved atomically
     if args.quarantine is not None and (Path(args.quarantine).resolve() == Path(args.output).resolve()
                                         or _same_file(args.quarantine, args.output)):
         raise UsageError(f"--output and --quarantine name one file ({args.output}): the model would overwrite the "

@@ -943,6 +943,34 @@ def test_both_refuse_to_write_over_the_input_and_both_empty_an_earlier_output(de
         assert rows.read_text() == "", run.__name__
 
 
+def test_both_refuse_to_write_over_the_model_file(detector_zip, logs, tmp_path):
+    """``score --output model.zip`` (or ``--quarantine``) replaced the model with rows on both sides: the input was
+    protected, the model, often the only copy, was not."""
+    model = tmp_path / "model.zip"
+    model.write_bytes(open(detector_zip, "rb").read())
+    saved = model.read_bytes()
+    same = tmp_path / "." / "model.zip"   # another spelling of the same file
+    for run in (_launcher, _python):
+        for option in ("--output", "--quarantine"):
+            proc = run("score", "--model", model, "--input", logs["test_log"], "--lenient", option, same,
+                       *(["--output", tmp_path / "rows.jsonl"] if option == "--quarantine" else []))
+            assert proc.returncode == 2, (run.__name__, option, proc.stderr[-2000:])
+            assert f"{option} {same} is the --model file: writing it would destroy the model; write it elsewhere" \
+                in proc.stderr, (run.__name__, proc.stderr[-2000:])
+            assert model.read_bytes() == saved, (run.__name__, option)
+    npy = tmp_path / "x.npy"
+    np.save(npy, np.zeros((1, 3, 2), dtype=np.float32))
+    proc = _launcher("predict", "--model", model, "--input", npy, "--output", same)
+    assert proc.returncode == 2 and "--output " + str(same) + " is the --model file" in proc.stderr, proc.stderr[-2000:]
+    for command in (["evaluate", "--input", logs["test_log"], "--lenient"],
+                    ["update", "--input", logs["test_log"], "--with-normal", logs["test_log"], "--lenient",
+                     "--output", tmp_path / "updated.zip"]):
+        proc = _python(command[0], "--model", model, *command[1:], "--quarantine", same)
+        assert proc.returncode == 2, (command[0], proc.stderr[-2000:])
+        assert f"--quarantine {same} is the --model file" in proc.stderr, (command[0], proc.stderr[-2000:])
+        assert model.read_bytes() == saved, command[0]
+
+
 def test_a_quarantine_that_cannot_be_written_is_exit_4_after_the_summary_on_both_sides(detector_zip, logs):
     """Both said only 'No space left on device' (no file named), exit 3 (an input error), without a summary."""
     if not os.path.exists("/dev/full"):

@@ -152,6 +152,7 @@ public final class Main {
         String output = option(args, "--output", true);
         String mask = option(args, "--mask", false);
         boolean trusted = ScoreCommand.flag(args, "--trusted");
+        ScoreCommand.refuseModelFile(model, "--output", output);
         CheckedModel checked = ModelCheck.read(existing(model).toPath(), trusted);
         MultiLayerNetwork net = checked.network(false);
         DataNormalization normalizer = normalizer(checked, trusted);

@@ -52,6 +52,17 @@ final class ScoreCommand {
         }
     }
 
+    /**
+     * Refuses an output option that names the {@code --model} file (by path or as the same file): the rows or bad
+     * lines would replace the model. Python's {@code _refuse_model_file} says the same words.
+     */
+    static void refuseModelFile(String model, String option, String path) {
+        if (path != null && !"-".equals(path) && (samePath(model, path) || sameFile(model, path))) {
+            throw new Main.UsageException(option + " " + path + " is the --model file: writing it would destroy the "
+                    + "model; write it elsewhere");
+        }
+    }
+
     static boolean sameFile(String input, String output) {
         if (output == null || "-".equals(output)) {
             return false;
@@ -149,6 +160,7 @@ final class ScoreCommand {
                 throw new Main.UsageException(written[0] + " " + written[1] + " is the input file: writing it would "
                         + "destroy the lines being read; write it elsewhere");
             }
+            refuseModelFile(model, written[0], written[1]);
         }
         if (quarantine != null && output != null && (samePath(output, quarantine) || sameFile(output, quarantine))) {
             throw new Main.UsageException("--output and --quarantine are the same file (" + quarantine + "): give them "
