@@ -971,6 +971,29 @@ def test_both_refuse_to_write_over_the_model_file(detector_zip, logs, tmp_path):
         assert model.read_bytes() == saved, command[0]
 
 
+def test_both_name_a_missing_or_wrong_path_in_the_same_words(detector_zip, logs, tmp_path):
+    """The launcher said ``no such file: x`` (model or input alike), ``x is a directory: give a file`` and, for an
+    --output in a missing directory, Java's ``x (No such file or directory)``, where Python says which path is wrong
+    and what to give: the words now match, after each side's prefix, and the launcher checks --output before the
+    model is read, as Python does."""
+    missing = tmp_path / "nope"
+    cases = [(["--model", missing / "m.zip", "--input", logs["test_log"]], f"no model file at {missing / 'm.zip'}"),
+             (["--model", tmp_path, "--input", logs["test_log"]],
+              f"{tmp_path} is a directory, not a model file: give the .zip a detector or network was saved to"),
+             (["--model", detector_zip, "--input", missing / "a.log"],
+              f"no input file at {missing / 'a.log'} (give a log file, or - for standard input)"),
+             (["--model", detector_zip, "--input", tmp_path],
+              f"{tmp_path} is a directory: give a log file, or - for standard input"),
+             (["--model", detector_zip, "--input", logs["test_log"], "--output", missing / "rows.jsonl"],
+              f"the directory of --output {missing / 'rows.jsonl'} does not exist: create it first")]
+    for argv, words in cases:
+        for run in (_launcher, _python):
+            proc = run("score", *argv)
+            assert proc.returncode == 3, (run.__name__, argv, proc.stderr[-2000:])
+            assert proc.stderr.strip().splitlines()[-1].endswith(": " + words), (run.__name__, proc.stderr[-2000:])
+    assert not missing.exists()
+
+
 def test_a_quarantine_that_cannot_be_written_is_exit_4_after_the_summary_on_both_sides(detector_zip, logs):
     """Both said only 'No space left on device' (no file named), exit 3 (an input error), without a summary."""
     if not os.path.exists("/dev/full"):

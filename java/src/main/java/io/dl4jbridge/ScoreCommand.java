@@ -155,6 +155,18 @@ final class ScoreCommand {
             throw new java.io.FileNotFoundException("standard input is closed (<&-): give --input FILE, or redirect it"
                     + " (< app.log)");
         }
+        if (output != null && !"-".equals(output)) {   // before the model is read, as Python checks it
+            java.nio.file.Path parent;
+            try {
+                parent = Paths.get(output).toAbsolutePath().normalize().getParent();
+            } catch (java.nio.file.InvalidPathException e) {
+                parent = null;
+            }
+            if (parent != null && !java.nio.file.Files.isDirectory(parent)) {
+                throw new java.io.FileNotFoundException("the directory of --output " + output + " does not exist: "
+                        + "create it first");
+            }
+        }
         for (String[] written : new String[][]{{"--output", output}, {"--quarantine", quarantine}}) {
             if (sameFile(input, written[1])) {   // opening it would empty the file being read
                 throw new Main.UsageException(written[0] + " " + written[1] + " is the input file: writing it would "
@@ -365,7 +377,7 @@ final class ScoreCommand {
     }
 
     private static LogAnomalyScorer load(String[] args, String model) throws IOException {
-        Main.existing(model);
+        Main.modelFile(model);
         LogAnomalyScorer scorer = LogAnomalyScorer.load(Paths.get(model), flag(args, "--trusted"));
         String threshold = Main.option(args, "--threshold", false);
         if (threshold != null) {
