@@ -369,8 +369,9 @@ def _load(model: str, trusted: bool):
 
 
 def cmd_train(args) -> int:
-    from .detectors.run import (ConfigError, config_error_text, load_config, require_report_extras, train,
-                                validate)
+    from .detectors.run import (ConfigError, config_error_line, config_error_text, load_config, require_report_extras,
+                                train, validate)
+    from .etl.errors import BadRecordError, EtlError, SchemaError
 
     config = load_config(args.config)
     require_report_extras("dl4j-bridge train")
@@ -380,6 +381,14 @@ def cmd_train(args) -> int:
         summary = train(config)
     except ConfigError as error:   # which file and line the table and key are in
         raise ConfigError(config_error_text(args.config, error)) from error
+    except EtlError as error:
+        # a setting the data refuted while the ETL was fitted ([[transforms]] number 2's format parses no time, a
+        # [reader] types name the reader does not read): begin with its line too, as the config's own errors do; a bad
+        # line names the data file's line instead, and a column error lists several places a name may come from
+        line = None if isinstance(error, (BadRecordError, SchemaError)) else config_error_line(args.config, str(error))
+        if line is None:
+            raise
+        raise ConfigError(f"{args.config}:{line}: {error}") from error
     for name, result in summary["results"].items():
         m = result["metrics"]
         if summary.get("labelled", True):

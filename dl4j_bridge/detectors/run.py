@@ -122,13 +122,32 @@ def config_error_text(path, error: Exception) -> str:
     str
         The message to show, e.g. ``run.toml:24: [sequence] (kind 'windows'): unknown key 'lenght'; ...``.
     """
+    line = config_error_line(path, str(error))
+    return f"{path}:{line}: {error}" if line is not None else f"{path}: {error}"
+
+
+def config_error_line(path, message: str) -> Optional[int]:
+    """The line of the config file ``path`` that the error ``message`` is about (the table and key it names), or
+    None when it names none the file has or the file cannot be read again.
+
+    Parameters
+    ----------
+    path : str or Path
+        The config file.
+    message : str
+        The error's text.
+
+    Returns
+    -------
+    int or None
+        The line, from 1.
+    """
     from .configlines import config_lines, error_line
 
     try:
-        line = error_line(str(error), config_lines(Path(path).read_bytes().decode("utf-8-sig")))
+        return error_line(message, config_lines(Path(path).read_bytes().decode("utf-8-sig")))
     except (OSError, UnicodeDecodeError):
-        line = None
-    return f"{path}:{line}: {error}" if line is not None else f"{path}: {error}"
+        return None
 
 
 def _path(config: dict, value: Optional[str]) -> Optional[Path]:
