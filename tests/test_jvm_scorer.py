@@ -994,6 +994,21 @@ def test_both_name_a_missing_or_wrong_path_in_the_same_words(detector_zip, logs,
     assert not missing.exists()
 
 
+def test_output_dash_is_standard_output_on_both_sides(detector_zip, logs, tmp_path):
+    """Python's ``--output -`` is standard output; the launcher wrote a file named ``-`` in the working directory."""
+    outputs = []
+    for run in (_launcher, _python):
+        argv = [str(DIST / "bin" / "dl4j-bridge")] if run is _launcher else [sys.executable, "-m", "dl4j_bridge"]
+        proc = subprocess.run(argv + ["score", "--model", str(detector_zip), "--input", str(logs["test_log"]),
+                                      "--output", "-", "--all"], capture_output=True, text=True, timeout=600,
+                              cwd=str(tmp_path), env=dict(os.environ, OMP_NUM_THREADS="2",
+                                                          PYTHONPATH=str(REPO)))
+        assert proc.returncode in (0, 1), (run.__name__, proc.stderr[-2000:])
+        assert not (tmp_path / "-").exists(), run.__name__
+        outputs.append(proc.stdout)
+    assert outputs[0] and outputs[0] == outputs[1]
+
+
 def test_a_quarantine_that_cannot_be_written_is_exit_4_after_the_summary_on_both_sides(detector_zip, logs):
     """Both said only 'No space left on device' (no file named), exit 3 (an input error), without a summary."""
     if not os.path.exists("/dev/full"):

@@ -25,7 +25,7 @@ final class ScoreCommand {
     private ScoreCommand() {}
 
     static final String USAGE =
-            "       dl4j-bridge score --model DETECTOR.zip --input LOG|- [--output OUT.jsonl] [--threshold T]\n"
+            "       dl4j-bridge score --model DETECTOR.zip --input LOG|- [--output OUT.jsonl|-] [--threshold T]\n"
             + "                         [--all] [--strict|--lenient] [--quarantine BAD.jsonl]\n"
             + "                         [--session-idle-lines N] [--batch N] [--trusted]\n"
             + "         raw log lines (plain or gzip, by name or content; - = stdin, streamed) -> one JSON object per flagged\n"
@@ -136,6 +136,9 @@ final class ScoreCommand {
         String model = Main.option(args, "--model", true);
         String input = Main.option(args, "--input", true);
         String output = Main.option(args, "--output", false);
+        if ("-".equals(output)) {   // standard output, as in Python's score (it wrote a file named '-')
+            output = null;
+        }
         String quarantine = Main.option(args, "--quarantine", false);
         boolean all = flag(args, "--all");
         long idleLines = number(args, "--session-idle-lines", 0);
