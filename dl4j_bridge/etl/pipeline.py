@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..atomicfile import atomic_write_bytes, atomic_write_text
 from .distinct import exact_key
-from .errors import BadRecordError, EtlError, NotFittedError, SchemaError, SpecError
+from .errors import BadRecordError, EtlError, NotFittedError, SchemaError, SpecError, delimiter_hint
 from .readers import LINE_NUMBER, Reader, reader_from_dict
 from .schema import Schema
 from .sequences import SequenceBatch, SessionDelta, Sessions, Steps, Windows, sequence_from_dict
@@ -523,7 +523,9 @@ class Pipeline:
             what = "; ".join(f"{who} needs column {name!r}" for who, name in missing)
             raise SchemaError(f"{self.reader.report.source}: {what}, which the input does not have; its columns are "
                               f"{have}: name one of them (in run.toml: the [[transforms]] column, [sequence] key or "
-                              "[split] key), or add the field to the reader's fields")
+                              "[split] key), or add the field to the reader's fields"
+                              + (delimiter_hint(have, [name for _, name in missing])
+                                 if getattr(self.reader, "kind", "") == "csv" else ""))
 
     def _check_schema(self, chunk: pd.DataFrame) -> None:
         """Missing input columns raise; type drift (first 1000 rows of a chunk) is logged."""

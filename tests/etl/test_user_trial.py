@@ -39,6 +39,25 @@ def test_a_csv_field_the_header_lacks_is_an_error_naming_file_field_and_columns(
     assert str(CSV_HEADER.split(",")) in str(error) and "[reader] fields" in str(error)
 
 
+def test_a_semicolon_separated_csv_read_with_commas_says_which_delimiter_to_use():
+    """The header read as one column 'Date;Pid;Content' left the user to work out the delimiter; the message now says
+    it, in the JVM reader's words (JUnit AbsentFieldTest), and also when no field mapping names the column."""
+    expected = ("<lines>:1: the CSV header has no column 'Content' for field 'message'; its columns are "
+                "['Date;Pid;Content']: map 'message' to one of them in the reader's fields (run.toml [reader] fields), "
+                "or check that this is the right input; the header splits at ';' into ['Date', 'Pid', 'Content']: "
+                "read the file with delimiter=';' (run.toml [reader] delimiter)")
+    with pytest.raises(AbsentFieldError) as caught:
+        CsvReader({"message": "Content"}, mode="lenient").read(["Date;Pid;Content", "Dec;1;x"])
+    assert str(caught.value) == expected
+    with pytest.raises(AbsentFieldError) as caught:   # no part is the column wanted: no hint
+        CsvReader({"message": "Content"}).read(["Date\tMsg", "x"])
+    assert str(caught.value).endswith("or check that this is the right input")
+    pipeline = Pipeline(CsvReader(), [Template("Content")], sequence=Windows(length=2))
+    with pytest.raises(SchemaError, match=r"the header splits at ';' into \['Date', 'Pid', 'Content'\]: read the file "
+                                          r"with delimiter=';'"):
+        pipeline.fit(["Date;Pid;Content", "Dec;1;x", "Dec;2;y"])
+
+
 def test_a_csv_field_found_under_one_of_its_aliases_is_read():
     frame = CsvReader({"message": ["Message", "Content"]}).read(csv_lines(2))
     assert frame["message"].tolist() == ["Accepted password for u0", "Accepted password for u1"]
