@@ -233,6 +233,11 @@ class Pipeline:
             raise EtlError(f"no training records in {report.source} ({self._report_summary()}): "
                            f"check the reader's format / fields against the data; {why}"
                            + (f"; on its first line, {diagnosis}" if diagnosis else ""))
+        for name, (records, first, inner) in sorted((getattr(self.reader, "nested_as_text", None) or {}).items()):
+            logger.warning("%s: the field %r held a JSON object or array in %d record(s) (the first on line %d), read "
+                           "as its JSON text%s", self.reader.report.source, name, records, first,
+                           f": to read a value inside it, map the field to its path, e.g. {inner!r} (run.toml "
+                           "[reader] fields)" if inner else "")
         for transform in self.transforms:
             if not transform.fitted:
                 transform.finish()

@@ -1564,6 +1564,9 @@ class JsonLinesReader(Reader):
         self._keys: dict[str, None] = {}       # dotted keys of the first records, for the error
         self._int_fields = [name for name, kind in self.types.items() if kind == "int"]
         self._first_duplicate_key_line = None
+        #: per field: records whose value was a JSON object or array (read as its JSON text), the first one's line
+        #: and a dotted path into it (``msg.text``), for the fit's warning (:meth:`Pipeline.fit`)
+        self.nested_as_text: dict[str, list] = {}
 
     def _finish_read(self) -> None:
         if not self._unseen or not self._objects or self.aliases is None:
@@ -1656,7 +1659,7 @@ class JsonLinesReader(Reader):
                 if extracted is None:
                     sink.bad(number, None, "not a JSON object", type(record).__name__, line)
                     continue
-                bad_field = self._nested_as_text(extracted)
+                bad_field = self._nested_as_text(extracted, number)
                 if bad_field is not None:
                     sink.bad(number, bad_field, "wrong type",
                              f"expected {self.types[bad_field]}, got a JSON "
@@ -1684,13 +1687,21 @@ class JsonLinesReader(Reader):
         first_line, block = self._raw_block   # a frame holds records of one block
         return block[int(frame[LINE_NUMBER].iloc[row]) - first_line]
 
-    def _nested_as_text(self, extracted: dict[str, Any]) -> str | None:
+    def _nested_as_text(self, extracted: dict[str, Any], number: int = 0) -> str | None:
         """Turn nested objects and lists kept as values into compact JSON text (portable, unlike repr), in place;
-        return the first field holding one whose declared type is not ``str`` (a bad value), else ``None``."""
+        return the first field holding one whose declared type is not ``str`` (a bad value), else ``None``.
+        Each field read so is counted in ``nested_as_text`` (with the line ``number`` of the first)."""
         for name, value in extracted.items():
             if value.__class__ is dict or value.__class__ is list:   # what json.loads gives for them
                 if name in self._typed:
                     return name
+                seen = self.nested_as_text.get(name)
+                if seen is None:
+                    paths = (self.aliases or {}).get(name) or [name]
+                    inner = f"{paths[0]}.{next(iter(value))}" if value.__class__ is dict and value else None
+                    self.nested_as_text[name] = [1, number, inner]
+                else:
+                    seen[0] += 1
                 extracted[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         return None
 

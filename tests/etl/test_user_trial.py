@@ -58,6 +58,25 @@ def test_a_semicolon_separated_csv_read_with_commas_says_which_delimiter_to_use(
         pipeline.fit(["Date;Pid;Content", "Dec;1;x", "Dec;2;y"])
 
 
+def test_a_field_mapped_to_a_json_object_is_said_at_fit_with_the_path_inside_it(caplog):
+    """``msg = "msg"`` where each record's msg is ``{"text": ...}`` trained on the object's JSON text without a word
+    (templates such as ``{"text":"Invalid user <*>"}``); the fit now says so and names a path inside it."""
+    lines = [json.dumps({"msg": {"text": f"Invalid user u{i}"}, "host": ["a", "b"]}) for i in range(6)]
+    pipeline = Pipeline(JsonLinesReader({"message": "msg", "host": "host"}), [Template("message")],
+                        sequence=Windows(length=2))
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.pipeline"):
+        pipeline.fit(lines)
+    assert ("<lines>: the field 'message' held a JSON object or array in 6 record(s) (the first on line 1), read as "
+            "its JSON text: to read a value inside it, map the field to its path, e.g. 'msg.text' (run.toml [reader] "
+            "fields)") in caplog.text
+    assert "the field 'host' held a JSON object or array in 6 record(s) (the first on line 1), read as its JSON " \
+           "text\n" in caplog.text + "\n"   # a list: no path to name
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.pipeline"):
+        Pipeline(JsonLinesReader({"message": "msg.text"}), [Template("message")], sequence=Windows(length=2)).fit(lines)
+    assert "JSON object" not in caplog.text
+
+
 def test_a_csv_field_found_under_one_of_its_aliases_is_read():
     frame = CsvReader({"message": ["Message", "Content"]}).read(csv_lines(2))
     assert frame["message"].tolist() == ["Accepted password for u0", "Accepted password for u1"]
