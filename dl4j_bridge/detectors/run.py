@@ -1074,9 +1074,18 @@ def train(config: dict) -> dict:
                 else "a session needs a record with its key")
         where = (f"[data] test ({test_source})" if test_source is not None
                  else f"the [split]'s test part of [data] train ({train_source})")
+        if test_source is None and isinstance(sequence, Sessions) and isinstance(pipeline.split, ChronologicalSplit) \
+                and len(train_batch):
+            # a larger test_fraction cannot help when one session (one key: a single Pid) spans the whole log
+            need = ("a session belongs to the part of its first record, and every session of this log starts in the "
+                    "training part")
+            advice = ("cut a key's records into sessions with [sequence] gap, use [sequence] kind = \"windows\", "
+                      "raise [split] test_fraction, or give [data] test")
+        else:
+            advice = ("give a test file with more records" if test_source is not None
+                      else "raise [split] test_fraction, or give [data] test")
         raise ConfigError(f"{where} makes no sequence to test on ({need}; the log above says what was read): "
-                          + ("give a test file with more records" if test_source is not None
-                             else "raise [split] test_fraction, or give [data] test"))
+                          + advice)
     label_field, kinds_field = data.get("label_field"), data.get("kinds_field")
     # the test source's labels and anomaly types in one read (and the training labels too when it is the same file)
     test_fields = line_columns(pipeline, str(test_source or train_source), [label_field, kinds_field])
