@@ -369,8 +369,9 @@ def _load(model: str, trusted: bool):
 
 
 def cmd_train(args) -> int:
-    from .detectors.run import (ConfigError, config_error_text, load_config, require_report_extras, train,
-                                validate)
+    from .detectors.run import (ConfigError, config_error_line, config_error_text, load_config, require_report_extras,
+                                train, validate)
+    from .etl.errors import BadRecordError, EtlError, SchemaError
 
     config = load_config(args.config)
     require_report_extras("dl4j-bridge train")
@@ -380,6 +381,14 @@ def cmd_train(args) -> int:
         summary = train(config)
     except ConfigError as error:   # which file and line the table and key are in
         raise ConfigError(config_error_text(args.config, error)) from error
+    except EtlError as error:
+        # a setting the data refuted while the ETL was fitted ([[transforms]] number 2's format parses no time, a
+        # [reader] types name the reader does not read): begin with its line too, as the config's own errors do; a bad
+        # line names the data file's line instead, and a column error lists several places a name may come from
+        line = None if isinstance(error, (BadRecordError, SchemaError)) else config_error_line(args.config, str(error))
+        if line is None:
+            raise
+        raise ConfigError(f"{args.config}:{line}: {error}") from error
     for name, result in summary["results"].items():
         m = result["metrics"]
         if summary.get("labelled", True):
@@ -444,6 +453,7 @@ def _score_command(args, signals: "ScoreSignals") -> int:
         if _same_file(args.input, path):
             raise UsageError(f"{option} {path} is the input file: writing it would destroy the lines being read; "
                              "write it elsewhere")
+        _refuse_model_file(args.model, option, path)
     if args.quarantine is not None and args.output != "-" and (
             os.path.abspath(args.output) == os.path.abspath(args.quarantine) or _same_file(args.output, args.quarantine)):
         raise UsageError(f"--output and --quarantine are the same file ({args.quarantine}): give them two files")
@@ -659,6 +669,30 @@ def _score_summary(args, detector, counts: ScoreCounts, interrupted: bool = Fals
           + (f", truncated_sessions {detector.pipeline_.truncated_sessions}, truncated_records "
              f"{detector.pipeline_.truncated_records}" if detector.pipeline_.truncated_sessions else "")
           + (f", unjudged_sequences {counts.unjudged}" if counts.unjudged else ""), file=sys.stderr)
+
+
+def _refuse_model_file(model: str, option: str, path: Optional[str]) -> None:
+    """Refuse an output option that names the ``--model`` file: the rows (or bad lines) would replace the model.
+
+    Parameters
+    ----------
+    model : str
+        The ``--model`` argument.
+    option : str
+        The output option's name, for the message (``--output``, ``--quarantine``).
+    path : str or None
+        Its value; None or ``-`` (standard output) is no file.
+
+    Raises
+    ------
+    UsageError
+        When ``path`` is the model file (by name or by device and inode), in the launcher's words.
+    """
+    if path in (None, "-"):
+        return
+    if os.path.abspath(path) == os.path.abspath(model) or _same_file(model, path):
+        raise UsageError(f"{option} {path} is the --model file: writing it would destroy the model; "
+                         "write it elsewhere")
 
 
 def _same_file(input_path: str, output_path: Optional[str]) -> bool:
@@ -945,6 +979,7 @@ def cmd_evaluate(args) -> int:
     if args.quarantine is not None and _same_file(args.input, args.quarantine):
         raise UsageError(f"--quarantine {args.quarantine} is the input file: writing it would destroy the lines being "
                          "read; write it elsewhere")
+    _refuse_model_file(args.model, "--quarantine", args.quarantine)
     start_jvm(args)
     detector = _load(args.model, args.trusted)
     _reading_mode(detector.pipeline_.reader, args)
@@ -1018,6 +1053,7 @@ def cmd_update(args) -> int:
     for written, option in ((args.output, "--output"), (args.quarantine, "--quarantine")):
         if _same_file(args.input, written) or (args.with_normal and _same_file(args.with_normal, written)):
             raise UsageError(f"{option} {written} is an input file: writing it would destroy the lines being read")
+    _refuse_model_file(args.model, "--quarantine", args.quarantine)   # --output may be it: saved atomically
     if args.quarantine is not None and (Path(args.quarantine).resolve() == Path(args.output).resolve()
                                         or _same_file(args.quarantine, args.output)):
         raise UsageError(f"--output and --quarantine name one file ({args.output}): the model would overwrite the "

@@ -943,6 +943,72 @@ def test_both_refuse_to_write_over_the_input_and_both_empty_an_earlier_output(de
         assert rows.read_text() == "", run.__name__
 
 
+def test_both_refuse_to_write_over_the_model_file(detector_zip, logs, tmp_path):
+    """``score --output model.zip`` (or ``--quarantine``) replaced the model with rows on both sides: the input was
+    protected, the model, often the only copy, was not."""
+    model = tmp_path / "model.zip"
+    model.write_bytes(open(detector_zip, "rb").read())
+    saved = model.read_bytes()
+    same = tmp_path / "." / "model.zip"   # another spelling of the same file
+    for run in (_launcher, _python):
+        for option in ("--output", "--quarantine"):
+            proc = run("score", "--model", model, "--input", logs["test_log"], "--lenient", option, same,
+                       *(["--output", tmp_path / "rows.jsonl"] if option == "--quarantine" else []))
+            assert proc.returncode == 2, (run.__name__, option, proc.stderr[-2000:])
+            assert f"{option} {same} is the --model file: writing it would destroy the model; write it elsewhere" \
+                in proc.stderr, (run.__name__, proc.stderr[-2000:])
+            assert model.read_bytes() == saved, (run.__name__, option)
+    npy = tmp_path / "x.npy"
+    np.save(npy, np.zeros((1, 3, 2), dtype=np.float32))
+    proc = _launcher("predict", "--model", model, "--input", npy, "--output", same)
+    assert proc.returncode == 2 and "--output " + str(same) + " is the --model file" in proc.stderr, proc.stderr[-2000:]
+    for command in (["evaluate", "--input", logs["test_log"], "--lenient"],
+                    ["update", "--input", logs["test_log"], "--with-normal", logs["test_log"], "--lenient",
+                     "--output", tmp_path / "updated.zip"]):
+        proc = _python(command[0], "--model", model, *command[1:], "--quarantine", same)
+        assert proc.returncode == 2, (command[0], proc.stderr[-2000:])
+        assert f"--quarantine {same} is the --model file" in proc.stderr, (command[0], proc.stderr[-2000:])
+        assert model.read_bytes() == saved, command[0]
+
+
+def test_both_name_a_missing_or_wrong_path_in_the_same_words(detector_zip, logs, tmp_path):
+    """The launcher said ``no such file: x`` (model or input alike), ``x is a directory: give a file`` and, for an
+    --output in a missing directory, Java's ``x (No such file or directory)``, where Python says which path is wrong
+    and what to give: the words now match, after each side's prefix, and the launcher checks --output before the
+    model is read, as Python does."""
+    missing = tmp_path / "nope"
+    cases = [(["--model", missing / "m.zip", "--input", logs["test_log"]], f"no model file at {missing / 'm.zip'}"),
+             (["--model", tmp_path, "--input", logs["test_log"]],
+              f"{tmp_path} is a directory, not a model file: give the .zip a detector or network was saved to"),
+             (["--model", detector_zip, "--input", missing / "a.log"],
+              f"no input file at {missing / 'a.log'} (give a log file, or - for standard input)"),
+             (["--model", detector_zip, "--input", tmp_path],
+              f"{tmp_path} is a directory: give a log file, or - for standard input"),
+             (["--model", detector_zip, "--input", logs["test_log"], "--output", missing / "rows.jsonl"],
+              f"the directory of --output {missing / 'rows.jsonl'} does not exist: create it first")]
+    for argv, words in cases:
+        for run in (_launcher, _python):
+            proc = run("score", *argv)
+            assert proc.returncode == 3, (run.__name__, argv, proc.stderr[-2000:])
+            assert proc.stderr.strip().splitlines()[-1].endswith(": " + words), (run.__name__, proc.stderr[-2000:])
+    assert not missing.exists()
+
+
+def test_output_dash_is_standard_output_on_both_sides(detector_zip, logs, tmp_path):
+    """Python's ``--output -`` is standard output; the launcher wrote a file named ``-`` in the working directory."""
+    outputs = []
+    for run in (_launcher, _python):
+        argv = [str(DIST / "bin" / "dl4j-bridge")] if run is _launcher else [sys.executable, "-m", "dl4j_bridge"]
+        proc = subprocess.run(argv + ["score", "--model", str(detector_zip), "--input", str(logs["test_log"]),
+                                      "--output", "-", "--all"], capture_output=True, text=True, timeout=600,
+                              cwd=str(tmp_path), env=dict(os.environ, OMP_NUM_THREADS="2",
+                                                          PYTHONPATH=str(REPO)))
+        assert proc.returncode in (0, 1), (run.__name__, proc.stderr[-2000:])
+        assert not (tmp_path / "-").exists(), run.__name__
+        outputs.append(proc.stdout)
+    assert outputs[0] and outputs[0] == outputs[1]
+
+
 def test_a_quarantine_that_cannot_be_written_is_exit_4_after_the_summary_on_both_sides(detector_zip, logs):
     """Both said only 'No space left on device' (no file named), exit 3 (an input error), without a summary."""
     if not os.path.exists("/dev/full"):

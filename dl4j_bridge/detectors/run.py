@@ -122,13 +122,32 @@ def config_error_text(path, error: Exception) -> str:
     str
         The message to show, e.g. ``run.toml:24: [sequence] (kind 'windows'): unknown key 'lenght'; ...``.
     """
+    line = config_error_line(path, str(error))
+    return f"{path}:{line}: {error}" if line is not None else f"{path}: {error}"
+
+
+def config_error_line(path, message: str) -> Optional[int]:
+    """The line of the config file ``path`` that the error ``message`` is about (the table and key it names), or
+    None when it names none the file has or the file cannot be read again.
+
+    Parameters
+    ----------
+    path : str or Path
+        The config file.
+    message : str
+        The error's text.
+
+    Returns
+    -------
+    int or None
+        The line, from 1.
+    """
     from .configlines import config_lines, error_line
 
     try:
-        line = error_line(str(error), config_lines(Path(path).read_bytes().decode("utf-8-sig")))
+        return error_line(message, config_lines(Path(path).read_bytes().decode("utf-8-sig")))
     except (OSError, UnicodeDecodeError):
-        line = None
-    return f"{path}:{line}: {error}" if line is not None else f"{path}: {error}"
+        return None
 
 
 def _path(config: dict, value: Optional[str]) -> Optional[Path]:
@@ -1055,9 +1074,18 @@ def train(config: dict) -> dict:
                 else "a session needs a record with its key")
         where = (f"[data] test ({test_source})" if test_source is not None
                  else f"the [split]'s test part of [data] train ({train_source})")
+        if test_source is None and isinstance(sequence, Sessions) and isinstance(pipeline.split, ChronologicalSplit) \
+                and len(train_batch):
+            # a larger test_fraction cannot help when one session (one key: a single Pid) spans the whole log
+            need = ("a session belongs to the part of its first record, and every session of this log starts in the "
+                    "training part")
+            advice = ("cut a key's records into sessions with [sequence] gap, use [sequence] kind = \"windows\", "
+                      "raise [split] test_fraction, or give [data] test")
+        else:
+            advice = ("give a test file with more records" if test_source is not None
+                      else "raise [split] test_fraction, or give [data] test")
         raise ConfigError(f"{where} makes no sequence to test on ({need}; the log above says what was read): "
-                          + ("give a test file with more records" if test_source is not None
-                             else "raise [split] test_fraction, or give [data] test"))
+                          + advice)
     label_field, kinds_field = data.get("label_field"), data.get("kinds_field")
     # the test source's labels and anomaly types in one read (and the training labels too when it is the same file)
     test_fields = line_columns(pipeline, str(test_source or train_source), [label_field, kinds_field])

@@ -181,6 +181,37 @@ def absent_field_warning(file: str, field: str) -> str:
             "it, as the model allows (a label, or a field some training records lacked too)")
 
 
+#: Separators a CSV header read as one column may hold, in the order :func:`delimiter_hint` tries them.
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def delimiter_hint(available: list[str], wanted: list[str]) -> str:
+    """What to add to a missing-column message when the CSV header was read as one column that another delimiter
+    would split into the column wanted (a ``;``-separated file read with ``,``); the JVM reader says the same.
+
+    Parameters
+    ----------
+    available : list of str
+        The header's columns as read.
+    wanted : list of str
+        The column names looked for.
+
+    Returns
+    -------
+    str
+        ``"; the header splits at ';' into [...]: read the file with delimiter=';' (run.toml [reader] delimiter)"``,
+        or ``""``.
+    """
+    if len(available) != 1:
+        return ""
+    for delimiter in CSV_DELIMITERS:
+        parts = [part.strip() for part in available[0].split(delimiter)]
+        if len(parts) > 1 and any(name in parts for name in wanted):
+            return (f"; the header splits at {delimiter!r} into {parts}: read the file with delimiter={delimiter!r} "
+                    "(run.toml [reader] delimiter)")
+    return ""
+
+
 def absent_field_message(file: str, field: str, names: list[str], available: list[str], records: int,
                          line: int | None) -> str:
     """The message of :class:`AbsentFieldError` (the JVM reader builds the same one)."""
@@ -191,7 +222,8 @@ def absent_field_message(file: str, field: str, names: list[str], available: lis
         some = "their" if records <= KEY_SAMPLE_RECORDS else f"the first {KEY_SAMPLE_RECORDS} records'"
         where = f"{file}: field {field!r} (path {mapped!r}) is in none of its {records} JSON records; {some} fields are"
     return (f"{where} {available}: map {field!r} to one of them in the reader's fields "
-            "(run.toml [reader] fields), or check that this is the right input")
+            "(run.toml [reader] fields), or check that this is the right input"
+            + (delimiter_hint(available, list(names)) if line is not None else ""))
 
 
 class SpecError(EtlError):

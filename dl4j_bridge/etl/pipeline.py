@@ -31,17 +31,20 @@ import pandas as pd
 
 from ..atomicfile import atomic_write_bytes, atomic_write_text
 from .distinct import exact_key
-from .errors import BadRecordError, EtlError, NotFittedError, SchemaError, SpecError
-from .readers import LINE_NUMBER, Reader, reader_from_dict
+from .errors import BadLineError, BadRecordError, EtlError, NotFittedError, SchemaError, SpecError, delimiter_hint
+from .readers import LINE_NUMBER, Reader, format_mismatch, reader_from_dict
 from .schema import Schema
 from .sequences import SequenceBatch, SessionDelta, Sessions, Steps, Windows, sequence_from_dict
-from .sources import Source
+from .sources import Source, _open_text, is_path
 from .split import ChronologicalSplit, KeySplit, split_from_dict
 from .transforms import RECORDS, STEP_LABEL, TEMPLATE_ID, Label, Template, Timestamp, Transform, transform_from_dict
 
 __all__ = ["Pipeline", "SPEC_FORMAT", "SPEC_VERSION", "atomic_write_bytes", "atomic_write_text"]
 
 logger = logging.getLogger(__name__)
+
+#: The reason (bad_by_reason key) of a text line its format does not match.
+NO_FORMAT_MATCH = "no format match"
 
 SPEC_FORMAT = "dl4j_bridge.etl.pipeline"
 #: The version written. 2: sessions longer than ``max_length`` follow ``overflow`` (a version 1 reader would cut
@@ -206,20 +209,35 @@ class Pipeline:
         self._fit_warnings = frozenset()
         if self.reader.fields:   # known before reading (a format, or mapped fields)
             self._check_typed_fields()
-        boundary = self._boundary(source)
-        state = _PassState(boundary)
-        self.schema = None
-        n_train = 0
-        with self._naming_source():
-            n_train = self._fit_pass(source, state)
+        try:
+            boundary = self._boundary(source)
+            state = _PassState(boundary)
+            self.schema = None
+            n_train = 0
+            with self._naming_source():
+                n_train = self._fit_pass(source, state)
+        except BadLineError as error:   # strict mode: where the format stops matching the line, when it is that
+            diagnosis = self._format_mismatch(source, error.line) if error.reason.startswith(NO_FORMAT_MATCH) else None
+            if diagnosis is None:
+                raise
+            raise BadLineError(error.file, error.line, error.field, f"{error.reason}; {diagnosis}") from None
         self._check_typed_fields()   # the fields of a CSV header or of JSON keys are known now
         if n_train == 0:
             quarantine = getattr(self.reader, "quarantine", None)
             why = (f"the rejected lines, each with its reason, are in {quarantine}"
                    if getattr(self.reader, "mode", None) == "lenient" and quarantine is not None
                    else "or read it with mode='lenient' and a quarantine file to see why lines were rejected")
-            raise EtlError(f"no training records in {self.reader.report.source} ({self._report_summary()}): "
-                           f"check the reader's format / fields against the data; {why}")
+            report = self.reader.report
+            diagnosis = (self._format_mismatch(source, None)
+                         if report.bad_lines and set(report.bad_by_reason) == {NO_FORMAT_MATCH} else None)
+            raise EtlError(f"no training records in {report.source} ({self._report_summary()}): "
+                           f"check the reader's format / fields against the data; {why}"
+                           + (f"; on its first line, {diagnosis}" if diagnosis else ""))
+        for name, (records, first, inner) in sorted((getattr(self.reader, "nested_as_text", None) or {}).items()):
+            logger.warning("%s: the field %r held a JSON object or array in %d record(s) (the first on line %d), read "
+                           "as its JSON text%s", self.reader.report.source, name, records, first,
+                           f": to read a value inside it, map the field to its path, e.g. {inner!r} (run.toml "
+                           "[reader] fields)" if inner else "")
         for transform in self.transforms:
             if not transform.fitted:
                 transform.finish()
@@ -255,6 +273,32 @@ class Pipeline:
         for transform in self.transforms:
             transform.observed()
         return n_train
+
+    def _format_mismatch(self, source: Source, line: int | None) -> str | None:
+        """:func:`~dl4j_bridge.etl.readers.format_mismatch` of a text reader's ``log_format`` on line ``line`` of
+        ``source`` (None: its first line that is not blank), or None (another reader, a line not found)."""
+        log_format = getattr(self.reader, "log_format", None)
+        if log_format is None:
+            return None
+        text = None
+        try:
+            if is_path(source):
+                with _open_text(os.fspath(source), self.reader.encoding) as handle:
+                    for number, raw in enumerate(handle, start=1):
+                        if (line is None and raw.strip()) or number == line:
+                            text = raw
+                            break
+            elif isinstance(source, (list, tuple)):
+                for number, raw in enumerate(source, start=1):
+                    if (line is None and str(raw).strip()) or number == line:
+                        text = str(raw)
+                        break
+        except (OSError, EtlError, UnicodeError):
+            return None
+        if text is None:
+            return None
+        text = text.encode("utf-8", "replace").decode("utf-8").rstrip("\r\n")   # undecodable bytes: U+FFFD
+        return format_mismatch(log_format, text, self.reader.line_rules)
 
     def _report_summary(self) -> str:
         r = self.reader.report
@@ -523,7 +567,9 @@ class Pipeline:
             what = "; ".join(f"{who} needs column {name!r}" for who, name in missing)
             raise SchemaError(f"{self.reader.report.source}: {what}, which the input does not have; its columns are "
                               f"{have}: name one of them (in run.toml: the [[transforms]] column, [sequence] key or "
-                              "[split] key), or add the field to the reader's fields")
+                              "[split] key), or add the field to the reader's fields"
+                              + (delimiter_hint(have, [name for _, name in missing])
+                                 if getattr(self.reader, "kind", "") == "csv" else ""))
 
     def _check_schema(self, chunk: pd.DataFrame) -> None:
         """Missing input columns raise; type drift (first 1000 rows of a chunk) is logged."""

@@ -440,6 +440,78 @@ def format_capture(log_format: str, line_rules: int = LINE_RULES) -> str | None:
 # --------------------------------------------------------------------------
 # report and base class
 # --------------------------------------------------------------------------
+#: Characters of a line :func:`format_mismatch` looks at (a diagnosis, not a read: the rest is left out).
+MISMATCH_LINE_LIMIT = 2000
+
+
+def format_mismatch(log_format: str, line: str, line_rules: int = LINE_RULES) -> str | None:
+    """Where ``log_format`` stops matching ``line``: the fields it reads up to there, and the part of the format
+    that the rest of the line does not match, to tell a user whose format has a field too many or other text
+    between fields what to change. Used when a fit meets such a line (``train``; :meth:`Pipeline.fit`).
+
+    Each prefix of the format, through a field and the text after it, is read with the rest of the line as one
+    more field, by the same reader rules (guards included) as the whole format; the longest that reads is where
+    the format stops matching.
+
+    Parameters
+    ----------
+    log_format : str
+        The text reader's format.
+    line : str
+        A line the format does not match (its first :data:`MISMATCH_LINE_LIMIT` characters are looked at).
+    line_rules : int
+        The reader's line rules.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"the format matches the line up to <Host> (Date='Dec', Host='LabSZ'); the format's next part,
+        '<Component> sshd\\[', does not match the rest of the line, 'sshd[24200]: ...'"``; None when the whole
+        format matches, or the format cannot be cut into prefixes that read (a group spanning fields).
+    """
+    pieces = re.split(r"(<[^<>]+>)", log_format)
+    names = [piece[1:-1] for piece in pieces[1::2]]
+    line = line[:MISMATCH_LINE_LIMIT].rstrip("\r\n")
+    rest_name = "Dl4jRest"
+    while rest_name in names:
+        rest_name += "x"
+    best: tuple[int, dict[str, Any], str] | None = None
+    for fields in range(len(names), -1, -1):   # the longest prefix that reads wins
+        prefix = "".join(pieces[:2 * fields + 1])
+        if fields == len(names):
+            candidate = log_format
+        elif prefix.strip() == "" and fields == 0:
+            continue
+        else:
+            candidate = prefix + f"<{rest_name}>"
+        try:
+            frame = TextReader(candidate, continuation="", line_rules=line_rules).read([line])
+        except (EtlError, re.error, ValueError):
+            continue
+        if len(frame):
+            row = frame.iloc[0]
+            best = (fields, {name: row[name] for name in names[:fields]},
+                    "" if fields == len(names) else str(row[rest_name]))
+            break
+    if best is not None and best[0] == len(names):
+        return None
+    def shown(text: str) -> str:
+        return repr(text if len(text) <= 60 else text[:60] + "...")
+    ask = ": is a field too many or missing there, or the text between the fields different?"
+    if best is None:
+        first = pieces[0] + (f"<{names[0]}>" + pieces[2] if names else "")
+        return (f"not even the format's first part, '{first}', matches the start of the line, {shown(line)}: check the "
+                "first field and the text after it (another separator?)")
+    fields, values, rest = best
+    following = f"<{names[fields]}>" + pieces[2 * fields + 2]
+    if fields == 0:
+        return (f"the line starts as the format does, '{pieces[0]}', but the format's next part, '{following}', does "
+                f"not match the rest of the line, {shown(rest)}" + ask)
+    read = ", ".join(f"{name}={shown(str(value))}" for name, value in values.items())
+    return (f"the format matches the line up to <{names[fields - 1]}> ({read}); the format's next part, "
+            f"'{following}', does not match the rest of the line, {shown(rest)}" + ask)
+
+
 @dataclass
 class ReadReport:
     """What happened while reading one source.
@@ -1492,6 +1564,9 @@ class JsonLinesReader(Reader):
         self._keys: dict[str, None] = {}       # dotted keys of the first records, for the error
         self._int_fields = [name for name, kind in self.types.items() if kind == "int"]
         self._first_duplicate_key_line = None
+        #: per field: records whose value was a JSON object or array (read as its JSON text), the first one's line
+        #: and a dotted path into it (``msg.text``), for the fit's warning (:meth:`Pipeline.fit`)
+        self.nested_as_text: dict[str, list] = {}
 
     def _finish_read(self) -> None:
         if not self._unseen or not self._objects or self.aliases is None:
@@ -1584,7 +1659,7 @@ class JsonLinesReader(Reader):
                 if extracted is None:
                     sink.bad(number, None, "not a JSON object", type(record).__name__, line)
                     continue
-                bad_field = self._nested_as_text(extracted)
+                bad_field = self._nested_as_text(extracted, number)
                 if bad_field is not None:
                     sink.bad(number, bad_field, "wrong type",
                              f"expected {self.types[bad_field]}, got a JSON "
@@ -1612,13 +1687,21 @@ class JsonLinesReader(Reader):
         first_line, block = self._raw_block   # a frame holds records of one block
         return block[int(frame[LINE_NUMBER].iloc[row]) - first_line]
 
-    def _nested_as_text(self, extracted: dict[str, Any]) -> str | None:
+    def _nested_as_text(self, extracted: dict[str, Any], number: int = 0) -> str | None:
         """Turn nested objects and lists kept as values into compact JSON text (portable, unlike repr), in place;
-        return the first field holding one whose declared type is not ``str`` (a bad value), else ``None``."""
+        return the first field holding one whose declared type is not ``str`` (a bad value), else ``None``.
+        Each field read so is counted in ``nested_as_text`` (with the line ``number`` of the first)."""
         for name, value in extracted.items():
             if value.__class__ is dict or value.__class__ is list:   # what json.loads gives for them
                 if name in self._typed:
                     return name
+                seen = self.nested_as_text.get(name)
+                if seen is None:
+                    paths = (self.aliases or {}).get(name) or [name]
+                    inner = f"{paths[0]}.{next(iter(value))}" if value.__class__ is dict and value else None
+                    self.nested_as_text[name] = [1, number, inner]
+                else:
+                    seen[0] += 1
                 extracted[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         return None
 

@@ -617,3 +617,51 @@ def test_a_next_value_detector_with_a_numeric_transform_or_named_targets_is_acce
     with pytest.raises(ConfigError, match=r"target_columns \['byte'\] are not numeric features of the \[\[transforms\]\] "
                                           r"\(those are \['bytes'\]\)"):
         validate(config(tmp_path, wrong))
+
+
+@pytest.mark.parametrize("old, new, line, says", [
+    # a format that parses none of the training times: found by the fit, not by validate
+    ('[[transforms]]\nkind = "template"\ncolumn = "message"\n',
+     '[[transforms]]\nkind = "template"\ncolumn = "message"\n\n[[transforms]]\nkind = "timestamp"\ncolumn = "time"\n'
+     'format = "%d/%m/%Y %H:%M"\n', 19, "[[transforms]] number 2 (timestamp): the format '%d/%m/%Y %H:%M' parses none"),
+    # a types name the reader does not read
+    ('mode = "lenient"', 'mode = "lenient"\ntypes = { mesage = "str" }', 9,
+     "the reader's types name ['mesage'], which it does not read"),
+])
+def test_a_setting_the_fit_refutes_names_the_file_and_line_too(tmp_path, capsys, monkeypatch, old, new, line, says):
+    """Errors the ETL's fit raises about a run.toml setting began with the setting's table but without the file and
+    line that every other config error begins with (README: "Command line")."""
+    import dl4j_bridge as db
+    from dl4j_bridge.cli import main
+
+    monkeypatch.setattr(db, "start_jvm", lambda *a, **k: None)   # the ETL fails before any detector needs it
+    lines = [f'{{"time": "2026-12-04 08:00:{i:02d}", "service": "a", "message": "m {i % 3}", "label": 0}}'
+             for i in range(40)]
+    (tmp_path / "train.jsonl").write_text("\n".join(lines) + "\n")
+    path = tmp_path / "run.toml"
+    text = BASE.replace(old, new, 1).replace('message = "message", label', 'message = "message", time = "time", label')
+    text = text.replace("seed = 3", "seed = 3\njvm_check = false")   # no JVM: the fit fails first
+    path.write_text(text)
+    assert main(["train", "--config", str(path)]) == 3
+    err = capsys.readouterr().err
+    assert f"dl4j-bridge train: {path}:{line}: {says}" in err, err
+
+
+def test_one_session_over_the_whole_log_is_told_why_no_test_part_can_come_of_it(tmp_path, capsys, monkeypatch):
+    """loghub's HealthApp sample has one Pid: sessions by it with a chronological split put the one session in the
+    training part, and 'raise [split] test_fraction' could never help; the message now says why and what can."""
+    import dl4j_bridge as db
+    from dl4j_bridge.cli import main
+
+    monkeypatch.setattr(db, "start_jvm", lambda *a, **k: None)   # the ETL fails before any detector needs it
+    lines = [f'{{"service": "a", "message": "m {i % 3}", "label": 0}}' for i in range(40)]
+    (tmp_path / "train.jsonl").write_text("\n".join(lines) + "\n")
+    path = tmp_path / "run.toml"
+    path.write_text(BASE.replace('kind = "windows"\nlength = 4', 'kind = "sessions"\nkey = "service"')
+                    .replace("seed = 3", "seed = 3\njvm_check = false"))
+    assert main(["train", "--config", str(path)]) == 3
+    err = capsys.readouterr().err
+    assert ("makes no sequence to test on (a session belongs to the part of its first record, and every session of "
+            "this log starts in the training part; the log above says what was read): cut a key's records into "
+            "sessions with [sequence] gap, use [sequence] kind = \"windows\", raise [split] test_fraction, or give "
+            "[data] test") in err, err

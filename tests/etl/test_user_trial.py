@@ -39,6 +39,44 @@ def test_a_csv_field_the_header_lacks_is_an_error_naming_file_field_and_columns(
     assert str(CSV_HEADER.split(",")) in str(error) and "[reader] fields" in str(error)
 
 
+def test_a_semicolon_separated_csv_read_with_commas_says_which_delimiter_to_use():
+    """The header read as one column 'Date;Pid;Content' left the user to work out the delimiter; the message now says
+    it, in the JVM reader's words (JUnit AbsentFieldTest), and also when no field mapping names the column."""
+    expected = ("<lines>:1: the CSV header has no column 'Content' for field 'message'; its columns are "
+                "['Date;Pid;Content']: map 'message' to one of them in the reader's fields (run.toml [reader] fields), "
+                "or check that this is the right input; the header splits at ';' into ['Date', 'Pid', 'Content']: "
+                "read the file with delimiter=';' (run.toml [reader] delimiter)")
+    with pytest.raises(AbsentFieldError) as caught:
+        CsvReader({"message": "Content"}, mode="lenient").read(["Date;Pid;Content", "Dec;1;x"])
+    assert str(caught.value) == expected
+    with pytest.raises(AbsentFieldError) as caught:   # no part is the column wanted: no hint
+        CsvReader({"message": "Content"}).read(["Date\tMsg", "x"])
+    assert str(caught.value).endswith("or check that this is the right input")
+    pipeline = Pipeline(CsvReader(), [Template("Content")], sequence=Windows(length=2))
+    with pytest.raises(SchemaError, match=r"the header splits at ';' into \['Date', 'Pid', 'Content'\]: read the file "
+                                          r"with delimiter=';'"):
+        pipeline.fit(["Date;Pid;Content", "Dec;1;x", "Dec;2;y"])
+
+
+def test_a_field_mapped_to_a_json_object_is_said_at_fit_with_the_path_inside_it(caplog):
+    """``msg = "msg"`` where each record's msg is ``{"text": ...}`` trained on the object's JSON text without a word
+    (templates such as ``{"text":"Invalid user <*>"}``); the fit now says so and names a path inside it."""
+    lines = [json.dumps({"msg": {"text": f"Invalid user u{i}"}, "host": ["a", "b"]}) for i in range(6)]
+    pipeline = Pipeline(JsonLinesReader({"message": "msg", "host": "host"}), [Template("message")],
+                        sequence=Windows(length=2))
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.pipeline"):
+        pipeline.fit(lines)
+    assert ("<lines>: the field 'message' held a JSON object or array in 6 record(s) (the first on line 1), read as "
+            "its JSON text: to read a value inside it, map the field to its path, e.g. 'msg.text' (run.toml [reader] "
+            "fields)") in caplog.text
+    assert "the field 'host' held a JSON object or array in 6 record(s) (the first on line 1), read as its JSON " \
+           "text\n" in caplog.text + "\n"   # a list: no path to name
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.etl.pipeline"):
+        Pipeline(JsonLinesReader({"message": "msg.text"}), [Template("message")], sequence=Windows(length=2)).fit(lines)
+    assert "JSON object" not in caplog.text
+
+
 def test_a_csv_field_found_under_one_of_its_aliases_is_read():
     frame = CsvReader({"message": ["Message", "Content"]}).read(csv_lines(2))
     assert frame["message"].tolist() == ["Accepted password for u0", "Accepted password for u1"]

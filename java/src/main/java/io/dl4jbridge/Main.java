@@ -152,7 +152,8 @@ public final class Main {
         String output = option(args, "--output", true);
         String mask = option(args, "--mask", false);
         boolean trusted = ScoreCommand.flag(args, "--trusted");
-        CheckedModel checked = ModelCheck.read(existing(model).toPath(), trusted);
+        ScoreCommand.refuseModelFile(model, "--output", output);
+        CheckedModel checked = ModelCheck.read(modelFile(model).toPath(), trusted);
         MultiLayerNetwork net = checked.network(false);
         DataNormalization normalizer = normalizer(checked, trusted);
         INDArray x = PredictInputs.features(existing(input), net.layerInputSize(0));
@@ -200,9 +201,33 @@ public final class Main {
         }
     }
 
-    /** An input read once from start to end: a regular file or a pipe / device ({@code <(zcat x.gz)}). */
+    /**
+     * A log input read once from start to end: a regular file or a pipe / device ({@code <(zcat x.gz)}); refused in
+     * the words of Python's {@code score}.
+     */
     static File readable(String path) throws java.io.FileNotFoundException {
-        return file(path, false);
+        File f = new File(path);
+        if (f.isDirectory()) {
+            throw new java.io.FileNotFoundException(path + " is a directory: give a log file, or - for standard input");
+        }
+        if (!f.exists()) {
+            throw new java.io.FileNotFoundException("no input file at " + path + " (give a log file, or - for standard "
+                    + "input)");
+        }
+        return f;
+    }
+
+    /** A model file (a regular file); refused in the words of Python's loaders ({@code dl4j_bridge.modelfile}). */
+    static File modelFile(String path) throws java.io.FileNotFoundException {
+        File f = new File(path);
+        if (f.isDirectory()) {
+            throw new java.io.FileNotFoundException(path + " is a directory, not a model file: give the .zip a detector"
+                    + " or network was saved to");
+        }
+        if (!f.isFile()) {
+            throw new java.io.FileNotFoundException("no model file at " + path);
+        }
+        return f;
     }
 
     /** A regular file (a model). */

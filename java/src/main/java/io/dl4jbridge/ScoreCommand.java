@@ -25,7 +25,7 @@ final class ScoreCommand {
     private ScoreCommand() {}
 
     static final String USAGE =
-            "       dl4j-bridge score --model DETECTOR.zip --input LOG|- [--output OUT.jsonl] [--threshold T]\n"
+            "       dl4j-bridge score --model DETECTOR.zip --input LOG|- [--output OUT.jsonl|-] [--threshold T]\n"
             + "                         [--all] [--strict|--lenient] [--quarantine BAD.jsonl]\n"
             + "                         [--session-idle-lines N] [--batch N] [--trusted]\n"
             + "         raw log lines (plain or gzip, by name or content; - = stdin, streamed) -> one JSON object per flagged\n"
@@ -49,6 +49,17 @@ final class ScoreCommand {
                     .equals(java.nio.file.Paths.get(b).toAbsolutePath().normalize());
         } catch (java.nio.file.InvalidPathException e) {
             return false;
+        }
+    }
+
+    /**
+     * Refuses an output option that names the {@code --model} file (by path or as the same file): the rows or bad
+     * lines would replace the model. Python's {@code _refuse_model_file} says the same words.
+     */
+    static void refuseModelFile(String model, String option, String path) {
+        if (path != null && !"-".equals(path) && (samePath(model, path) || sameFile(model, path))) {
+            throw new Main.UsageException(option + " " + path + " is the --model file: writing it would destroy the "
+                    + "model; write it elsewhere");
         }
     }
 
@@ -125,6 +136,9 @@ final class ScoreCommand {
         String model = Main.option(args, "--model", true);
         String input = Main.option(args, "--input", true);
         String output = Main.option(args, "--output", false);
+        if ("-".equals(output)) {   // standard output, as in Python's score (it wrote a file named '-')
+            output = null;
+        }
         String quarantine = Main.option(args, "--quarantine", false);
         boolean all = flag(args, "--all");
         long idleLines = number(args, "--session-idle-lines", 0);
@@ -144,11 +158,24 @@ final class ScoreCommand {
             throw new java.io.FileNotFoundException("standard input is closed (<&-): give --input FILE, or redirect it"
                     + " (< app.log)");
         }
+        if (output != null && !"-".equals(output)) {   // before the model is read, as Python checks it
+            java.nio.file.Path parent;
+            try {
+                parent = Paths.get(output).toAbsolutePath().normalize().getParent();
+            } catch (java.nio.file.InvalidPathException e) {
+                parent = null;
+            }
+            if (parent != null && !java.nio.file.Files.isDirectory(parent)) {
+                throw new java.io.FileNotFoundException("the directory of --output " + output + " does not exist: "
+                        + "create it first");
+            }
+        }
         for (String[] written : new String[][]{{"--output", output}, {"--quarantine", quarantine}}) {
             if (sameFile(input, written[1])) {   // opening it would empty the file being read
                 throw new Main.UsageException(written[0] + " " + written[1] + " is the input file: writing it would "
                         + "destroy the lines being read; write it elsewhere");
             }
+            refuseModelFile(model, written[0], written[1]);
         }
         if (quarantine != null && output != null && (samePath(output, quarantine) || sameFile(output, quarantine))) {
             throw new Main.UsageException("--output and --quarantine are the same file (" + quarantine + "): give them "
@@ -353,7 +380,7 @@ final class ScoreCommand {
     }
 
     private static LogAnomalyScorer load(String[] args, String model) throws IOException {
-        Main.existing(model);
+        Main.modelFile(model);
         LogAnomalyScorer scorer = LogAnomalyScorer.load(Paths.get(model), flag(args, "--trusted"));
         String threshold = Main.option(args, "--threshold", false);
         if (threshold != null) {

@@ -56,7 +56,37 @@ public class AbsentFieldException extends EtlException {
                     + records + " JSON records; " + some + " fields are";
         }
         return where + " " + pyList(available) + ": map " + RecordReader.pyRepr(field)
-                + " to one of them in the reader's fields (run.toml [reader] fields), or check that this is the right input";
+                + " to one of them in the reader's fields (run.toml [reader] fields), or check that this is the right input"
+                + (line != null ? delimiterHint(available, names) : "");
+    }
+
+    /** Separators a CSV header read as one column may hold, in the order {@link #delimiterHint} tries them. */
+    static final String[] CSV_DELIMITERS = {",", ";", "\t", "|"};
+
+    /**
+     * What to add when the CSV header was read as one column that another delimiter would split into a column
+     * wanted (a {@code ;}-separated file read with {@code ,}); Python's {@code delimiter_hint} says the same.
+     */
+    static String delimiterHint(List<String> available, List<String> wanted) {
+        if (available.size() != 1) {
+            return "";
+        }
+        for (String delimiter : CSV_DELIMITERS) {
+            List<String> parts = new ArrayList<>();
+            for (String part : available.get(0).split(java.util.regex.Pattern.quote(delimiter), -1)) {
+                parts.add(part.strip());
+            }
+            boolean hit = false;
+            for (String name : wanted) {
+                hit |= parts.contains(name);
+            }
+            if (parts.size() > 1 && hit) {
+                return "; the header splits at " + RecordReader.pyRepr(delimiter) + " into " + pyList(parts)
+                        + ": read the file with delimiter=" + RecordReader.pyRepr(delimiter) + " (run.toml [reader] "
+                        + "delimiter)";
+            }
+        }
+        return "";
     }
 
     static String pyList(List<String> values) {

@@ -54,6 +54,26 @@ public class AbsentFieldTest {
     }
 
     @Test
+    public void aSemicolonSeparatedHeaderReadWithCommasSaysWhichDelimiterToUseInPythonsWords() {
+        try {
+            read(new CsvRecordReader(aliases("message", "Content"), ",", null), "lenient", null,
+                    "Date;Pid;Content", "Dec;1;x");
+            fail("the header is one column");
+        } catch (AbsentFieldException e) {
+            assertEquals("<lines>:1: the CSV header has no column 'Content' for field 'message'; its columns are "
+                    + "['Date;Pid;Content']: map 'message' to one of them in the reader's fields (run.toml [reader] "
+                    + "fields), or check that this is the right input; the header splits at ';' into ['Date', 'Pid', "
+                    + "'Content']: read the file with delimiter=';' (run.toml [reader] delimiter)", e.getMessage());
+        }
+        try {   // a tab, and no hint when no part is the column wanted
+            read(new CsvRecordReader(aliases("message", "Content"), ",", null), "strict", null, "Date\tMsg", "x");
+            fail("the header is one column");
+        } catch (AbsentFieldException e) {
+            assertTrue(e.getMessage(), e.getMessage().endsWith("or check that this is the right input"));
+        }
+    }
+
+    @Test
     public void aJsonFieldInNoRecordIsRefusedAtTheEndOfTheReadAndOneInSomeRecordsIsKept() {
         String[] lines = {"{\"msg\": \"a\", \"proc\": {\"pid\": 1}}", "{\"msg\": \"b\", \"proc\": {\"pid\": 2}, \"label\": 1}"};
         JsonLinesRecordReader typo = new JsonLinesRecordReader(aliases("message", "mesg", "pid", "proc.pid|pid",
