@@ -732,7 +732,7 @@ class Reader:
     mode : {"strict", "lenient"}
         Bad-line policy (see module docstring).
     quarantine : str, optional
-        Lenient mode: file receiving rejected lines as JSON lines.
+        Lenient mode: file receiving rejected lines as JSON lines (with ``mode="strict"``: ``EtlError``).
     chunk_lines : int
         Records per in-memory chunk.
     encoding : str
@@ -750,6 +750,11 @@ class Reader:
         for name, kind in self.types.items():
             if kind not in FIELD_TYPES:
                 raise EtlError(f"type of {name!r} must be one of {FIELD_TYPES}, not {kind!r}")
+        if quarantine is not None and mode != "lenient":
+            # strict reading stops at the first bad line and quarantines nothing: the file was created empty and
+            # the first bad line raised, as run.toml and the command line already refuse
+            raise EtlError(f"quarantine={os.fspath(quarantine)!r} needs mode='lenient' (strict reading stops at the "
+                           "first bad line and quarantines nothing): pass mode='lenient', or leave out quarantine")
         self.mode = mode
         self.quarantine = os.fspath(quarantine) if quarantine is not None else None
         if isinstance(chunk_lines, bool) or not isinstance(chunk_lines, numbers.Integral) or chunk_lines < 1:

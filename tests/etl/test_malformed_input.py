@@ -136,9 +136,8 @@ def test_integers_beyond_int64_and_float64_are_wrong_types_not_crashes():
         JsonLinesReader(["a"], types={"a": "int"}).read(lines)
 
 
-def test_a_lone_surrogate_escape_in_json_is_read_as_a_replacement_character_and_counted(tmp_path):
-    quarantine = tmp_path / "bad.jsonl"
-    reader = JsonLinesReader(["a"], mode="strict", quarantine=quarantine)
+def test_a_lone_surrogate_escape_in_json_is_read_as_a_replacement_character_and_counted():
+    reader = JsonLinesReader(["a"], mode="strict")
     lines = ['{"a": "x\\ud800y"}', '{"a": "\\ud83d\\ude00"}', '{"a": "\\\\ud800"}', '{"a": "\\udc00\\ud800"}']
     frame = reader.read(lines)   # strict: no bad line (the JVM reads the same)
     # a surrogate pair is one character; an escaped backslash is no escape; lone ones become U+FFFD
@@ -350,3 +349,16 @@ def test_bad_lines_by_reason_are_in_the_order_of_each_reasons_first_line(caplog)
     assert list(reader.report.bad_by_reason.items()) == [("wrong type", 2), ("invalid JSON", 1),
                                                           ("not a JSON object", 1)]
     assert "4 bad lines {'wrong type': 2, 'invalid JSON': 1, 'not a JSON object': 1}" in caplog.text
+
+
+@pytest.mark.parametrize("make", [lambda **o: TextReader(SYSLOG_FORMAT, **o), lambda **o: JsonLinesReader(**o),
+                                  lambda **o: CsvReader(**o)], ids=["text", "json", "csv"])
+def test_a_quarantine_with_strict_reading_is_refused_before_any_file_is_made(tmp_path, make):
+    # strict reading raised at the first bad line and quarantined nothing, yet created the (empty) file
+    quarantine = tmp_path / "bad.jsonl"
+    with pytest.raises(EtlError, match=r"needs mode='lenient'.*pass mode='lenient', or leave out quarantine"):
+        make(quarantine=quarantine)
+    with pytest.raises(EtlError, match="needs mode='lenient'"):
+        make(quarantine=quarantine, mode="strict")
+    assert not quarantine.exists()
+    assert make(quarantine=quarantine, mode="lenient").quarantine == str(quarantine)
