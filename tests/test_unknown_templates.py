@@ -164,6 +164,45 @@ def test_a_mixed_log_counts_the_same_on_both_sides(model, logs, tmp_path):
     assert java.stdout == python.stdout
 
 
+def test_serve_counts_unknown_templates_in_headers_and_health(model, logs):
+    import http.client
+    import re
+
+    proc = subprocess.Popen([str(DIST / "bin" / "dl4j-bridge"), "serve", "--model", str(model), "--port", "0",
+                             "--host", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, OMP_NUM_THREADS="2"))
+    try:
+        port = None
+        while port is None:
+            line = proc.stderr.readline()
+            if not line:
+                pytest.fail("serve did not print its address")
+            found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+            port = int(found.group(1)) if found else None
+
+        def ask(method, path, body=None):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            try:
+                connection.request(method, path, body=body)
+                answer = connection.getresponse()
+                return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+            finally:
+                connection.close()
+
+        status, _, body = ask("GET", "/health")
+        assert status == 200 and json.loads(body)["unknown_template_records"] == 0
+        status, headers, _ = ask("POST", "/score", logs["foreign"].read_bytes())
+        assert status == 200 and headers["x-unknown-template-records"] == "300", headers
+        status, headers, _ = ask("POST", "/score", logs["own"].read_bytes())
+        own = int(headers.get("x-unknown-template-records", "0"))
+        status, _, body = ask("GET", "/health")
+        assert json.loads(body)["unknown_template_records"] == 300 + own
+    finally:
+        proc.terminate()
+        proc.wait(60)
+        proc.stderr.close()
+
+
 def test_evaluate_counts_unknown_templates_in_its_read_line_and_warns(jvm, tmp_path):
     """evaluate's report says what it read ("Input read"): the count is there, and the warning on standard error."""
     from dl4j_bridge.detectors import NextEventDetector
