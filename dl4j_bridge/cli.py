@@ -1147,9 +1147,12 @@ def _read_summary(report) -> str:
 
 def _value_counts(pipeline) -> str:
     """What the last pass read as missing or left unscored, when there was any (the launcher's summary keys, in its
-    order): ``", unparsable_times N, backward_times N, non_numeric_values N, unwindowed_records N"``."""
+    order): ``", unparsable_times N, backward_times N, non_numeric_values N, unknown_template_records N,
+    unwindowed_records N"``."""
     counts = (("unparsable_times", pipeline.unparsable_times), ("backward_times", pipeline.backward_times),
-              ("non_numeric_values", pipeline.non_numeric_values), ("unwindowed_records", pipeline.unwindowed_records))
+              ("non_numeric_values", pipeline.non_numeric_values),
+              ("unknown_template_records", pipeline.unknown_template_records),
+              ("unwindowed_records", pipeline.unwindowed_records))
     return "".join(f", {name} {value}" for name, value in counts if value)
 
 

@@ -32,7 +32,8 @@ HEADERS = {"lines": "x-lines", "records": "x-records", "bad_lines": "x-bad-lines
            "split_sessions": "x-split-sessions", "truncated_records": "x-truncated-records",
            "gap_sessions": "x-gap-sessions", "unparsable_times": "x-unparsable-times",
            "backward_times": "x-backward-times", "non_numeric_values": "x-non-numeric-values",
-           "duplicate_key_lines": "x-duplicate-key-lines", "undecodable_lines": "x-undecodable-lines"}
+           "duplicate_key_lines": "x-duplicate-key-lines", "undecodable_lines": "x-undecodable-lines",
+           "unknown_template_records": "x-unknown-template-records"}
 
 JUNK = ["{not json", "[1, 2]", "", '{"@timestamp": "not a time", "message": "x", "host": {"name": "db-01"}}',
         '{"@timestamp": "2024-03-04T00:00:01", "message": "m", "message": "dup", "host": {"name": "db-02"}}',

@@ -169,6 +169,13 @@ class Pipeline:
         return sum(getattr(t, "non_numbers", 0) for t in self.transforms)
 
     @property
+    def unknown_template_records(self) -> int:
+        """Records of the last pass over an input whose template the model never saw in training (the
+        unknown-template id 0; the launcher's summary ``unknown_template_records``); 0 without a Template
+        transform."""
+        return sum(getattr(t, "unknown_records", 0) for t in self.transforms if isinstance(t, Template))
+
+    @property
     def template_transform(self) -> Template | None:
         """The first :class:`Template` transform, if any."""
         return next((t for t in self.transforms if isinstance(t, Template)), None)

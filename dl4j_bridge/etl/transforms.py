@@ -992,6 +992,34 @@ class Timestamp(Transform):
 
 
 # ----------------------------------------------------------------------
+def unknown_template_warning(source: str, unknown: int, records: int) -> str | None:
+    """The warning of a pass whose records mostly (more than half) hold a template the model never saw in
+    training (the unknown-template id :data:`OOV_ID`), or None; the launcher's
+    ``TemplateTransform.unknownTemplateWarning``, word for word.
+
+    Parameters
+    ----------
+    source : str
+        The input's name.
+    unknown : int
+        Records given the unknown-template id.
+    records : int
+        Records given a template id.
+
+    Returns
+    -------
+    str or None
+        None when ``unknown`` is at most half of ``records``. The share is rounded down to a whole percent
+        (100% only when every record's template is unknown).
+    """
+    if records <= 0 or 2 * unknown <= records:
+        return None
+    return (f"{source}: {unknown} of {records} records ({100 * unknown // records}%) hold a template the model never "
+            "saw in training (unknown_template_records): is this the log the model was trained for? Fit a model on "
+            "this log, or check that the reader's log_format or fields give the message field the model was "
+            "trained on")
+
+
 class Template(Transform):
     """Message text -> template id (Drain-style miner), optionally one-hot.
 
@@ -1030,6 +1058,18 @@ class Template(Transform):
         self.missing = missing
         self.message_lines = message_lines
         self.fitted = self.miner.fitted
+        self.reset_stream()
+
+    def reset_stream(self) -> None:
+        #: records given a template id in the last pass, and those of them given the unknown-template id
+        #: (:data:`OOV_ID`: a template the miner never saw in training; the launcher's summary
+        #: ``unknown_template_records``)
+        self.mined_records = 0
+        self.unknown_records = 0
+
+    def pass_warnings(self, source: str) -> list[str]:
+        warning = unknown_template_warning(source, self.unknown_records, self.mined_records)
+        return [warning] if warning else []
 
     def _messages(self, frame: pd.DataFrame) -> list[str]:
         column = frame[self.column]
@@ -1053,7 +1093,10 @@ class Template(Transform):
 
     def derive(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         self._check_fitted()
-        return {TEMPLATE_ID: self.miner.transform(self._messages(frame))}
+        ids = self.miner.transform(self._messages(frame))
+        self.mined_records += len(ids)
+        self.unknown_records += int(np.count_nonzero(ids == OOV_ID))
+        return {TEMPLATE_ID: ids}
 
     def write_features(self, frame: pd.DataFrame, out: np.ndarray) -> None:
         if not self.onehot:

@@ -15,6 +15,9 @@ public final class TemplateTransform extends Transform {
     private final boolean onehot;
     private final boolean errorOnMissing;
     private final boolean firstLine;
+    /** Records given a template id since {@link #resetStream}, and those given the unknown-template id. */
+    private long minedRecords;
+    private long unknownRecords;
 
     public TemplateTransform(String column, TemplateMatcher matcher, boolean onehot, String missing) {
         this(column, matcher, onehot, missing, "all");
@@ -46,6 +49,45 @@ public final class TemplateTransform extends Transform {
             return newline < 0 ? value : ((String) value).substring(0, newline);
         }
         return value;
+    }
+
+    @Override
+    public void resetStream() {
+        minedRecords = 0;
+        unknownRecords = 0;
+    }
+
+    /**
+     * Records given the unknown-template id ({@link TemplateMatcher#OOV_ID}: a template the miner never saw in
+     * training) since {@link #resetStream} (Python's {@code Template.unknown_records}; the summary's
+     * {@code unknown_template_records}).
+     */
+    public long unknownRecords() {
+        return unknownRecords;
+    }
+
+    /** Records given a template id since {@link #resetStream}. */
+    public long minedRecords() {
+        return minedRecords;
+    }
+
+    /** The warning for {@link #unknownRecords} when they are more than half of the records, or null. */
+    public String unknownTemplateWarning(String source) {
+        return unknownTemplateWarning(source, unknownRecords, minedRecords);
+    }
+
+    /**
+     * Python's {@code dl4j_bridge.etl.transforms.unknown_template_warning}, word for word: null when {@code unknown}
+     * is at most half of {@code records}; the share rounded down to a whole percent.
+     */
+    public static String unknownTemplateWarning(String source, long unknown, long records) {
+        if (records <= 0 || 2 * unknown <= records) {
+            return null;
+        }
+        return source + ": " + unknown + " of " + records + " records (" + (100 * unknown / records) + "%) hold a "
+                + "template the model never saw in training (unknown_template_records): is this the log the model "
+                + "was trained for? Fit a model on this log, or check that the reader's log_format or fields give "
+                + "the message field the model was trained on";
     }
 
     public TemplateMatcher matcher() {
@@ -90,6 +132,10 @@ public final class TemplateTransform extends Transform {
             record.templateId = matcher.templateId(value instanceof String ? (String) value : "");
         } catch (MaskingTooDeepException e) {   // the reader's check (valueCheck) keeps these out of a stream
             throw new BadRecordException("<records>", record.line, column, e.reason());
+        }
+        minedRecords++;
+        if (record.templateId == TemplateMatcher.OOV_ID) {
+            unknownRecords++;
         }
         record.values.put(TEMPLATE_ID, (long) record.templateId);
     }

@@ -18,7 +18,7 @@ import java.util.Map;
  * {@code continuation_lines}, {@code bad_lines}, {@code bad_by_reason}, then when they happened
  * {@code absent_fields}, {@code undecodable_lines}, {@code duplicate_key_lines}, {@code unparsable_times},
  * {@code backward_times},
- * {@code non_numeric_values}, {@code unwindowed_records}, for sessions
+ * {@code non_numeric_values}, {@code unknown_template_records}, {@code unwindowed_records}, for sessions
  * {@code records_without_key}, {@code split_sessions} / {@code extra_parts}, {@code truncated_sessions} /
  * {@code truncated_records}, then {@code unjudged_sequences}, and always {@code sequences}, {@code flagged},
  * {@code threshold}. {@link #warnings} holds what the launcher prints as warnings, one sentence each, in the same
@@ -106,6 +106,20 @@ public final class ScoreSummary {
         }
         if (nonNumbers > 0) {
             s.put("non_numeric_values", nonNumbers);
+        }
+        long unknownTemplates = 0;
+        for (Transform t : stream.etl().transforms()) {   // a template never seen in training: mostly, the wrong log
+            if (t instanceof io.dl4jbridge.etl.TemplateTransform) {
+                io.dl4jbridge.etl.TemplateTransform template = (io.dl4jbridge.etl.TemplateTransform) t;
+                unknownTemplates += template.unknownRecords();
+                String warning = template.unknownTemplateWarning(report.source);
+                if (warning != null) {
+                    warnings.add(warning);
+                }
+            }
+        }
+        if (unknownTemplates > 0) {
+            s.put("unknown_template_records", unknownTemplates);
         }
         if (stream.etl().assembler() instanceof WindowAssembler) {   // in no window: not scored, counted
             WindowAssembler windows = (WindowAssembler) stream.etl().assembler();

@@ -54,7 +54,8 @@ import java.util.regex.Pattern;
  * <ul>
  * <li>{@code GET /health} (or {@code HEAD}: no body) -> 200 {@code {"status": "ok", "model", "model_sha256", "model_verified",
  *     "model_loaded_at", "kind", "threshold", "sequence", "features", "requests", "scored", "flagged", "unjudged", "lines",
- *     "bad_lines", "errors", "read_timeouts", "write_timeouts", "busy", "in_flight"}}
+ *     "bad_lines", ("unknown_template_records" for a model with templates), "errors", "read_timeouts",
+ *     "write_timeouts", "busy", "in_flight"}}
  *     ({@code "status": "degraded"} while the last scoring request failed with a server error, with
  *     {@code last_error}; 503 {@code "stopping"} once the server is stopping).</li>
  * <li>{@code POST /score} with raw log lines as the body -> 200 with one JSON object per window or
@@ -67,7 +68,8 @@ import java.util.regex.Pattern;
  *     {@code X-Truncated-Records}; when not 0 {@code X-Undecodable-Lines} (JSON lone surrogate escapes, read as
  *     U+FFFD), {@code X-Carriage-Return-Lines} (lines holding a CR that does not end them: CR line endings read
  *     as one line, as {@code score} warns), {@code X-Unparsable-Times}, {@code X-Backward-Times},
- *     {@code X-Non-Numeric-Values}, {@code X-Duplicate-Key-Lines}, {@code X-Unwindowed-Records}, {@code X-Gap-Sessions}) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}};
+ *     {@code X-Non-Numeric-Values}, {@code X-Duplicate-Key-Lines}, {@code X-Unknown-Template-Records},
+ *     {@code X-Unwindowed-Records}, {@code X-Gap-Sessions}) say what the body gave. A bad line in strict mode gives 400 {@code {"error", "line", "field"}};
  *     a body whose every line is bad in lenient mode (no record: almost surely the wrong model for the log) gives 422
  *     {@code {"error", "bad_lines", "bad_by_reason"}} with the same headers, not an empty 200.</li>
  * </ul>
@@ -218,6 +220,8 @@ public final class ScoringServer {
     private final AtomicLong flagged = new AtomicLong();
     private final AtomicLong lines = new AtomicLong();
     private final AtomicLong badLines = new AtomicLong();
+    /** Records given the unknown-template id (summary key {@code unknown_template_records}), as {@link #badLines}. */
+    private final AtomicLong unknownTemplateRecords = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong readTimeouts = new AtomicLong();
     private final AtomicLong writeTimeouts = new AtomicLong();
@@ -572,6 +576,9 @@ public final class ScoringServer {
         out.put("unjudged", unjudged.get());
         out.put("lines", lines.get());
         out.put("bad_lines", badLines.get());
+        if (scorer.etlSpec().templateText(io.dl4jbridge.etl.TemplateMatcher.OOV_ID) != null) {   // a template transform
+            out.put("unknown_template_records", unknownTemplateRecords.get());
+        }
         out.put("errors", errors.get());
         out.put("read_timeouts", readTimeouts.get());
         out.put("write_timeouts", writeTimeouts.get());
@@ -914,6 +921,10 @@ public final class ScoringServer {
         flagged.addAndGet(counts[2]);
         lines.addAndGet(report.lines);
         badLines.addAndGet(report.badLines);
+        Object unknown = summary.get("unknown_template_records");
+        if (unknown instanceof Number) {
+            unknownTemplateRecords.addAndGet(((Number) unknown).longValue());
+        }
         return answer;
     }
 
@@ -921,7 +932,8 @@ public final class ScoringServer {
      *  {@code X-Unparsable-Times}). */
     static final List<String> BODY_COUNT_HEADERS = java.util.Arrays.asList("undecodable_lines", "unparsable_times",
             "backward_times",
-            "non_numeric_values", "duplicate_key_lines", "unwindowed_records", "gap_sessions");
+            "non_numeric_values", "duplicate_key_lines", "unknown_template_records", "unwindowed_records",
+            "gap_sessions");
 
     /** {@code unwindowed_records} -> {@code X-Unwindowed-Records}. */
     static String header(String key) {
