@@ -57,6 +57,7 @@ import pandas as pd
 from .distinct import map_distinct
 from .errors import (KEY_SAMPLE_RECORDS, AbsentFieldError, BadLineError, BadRecordError, EtlError,
                      QuarantineError, SourceError, SpecError, absent_field_warning)
+from .jsonsyntax import describe_json_error
 from .sources import IdleBlock, Source, is_path, iter_line_blocks, source_name
 
 __all__ = [
@@ -1651,7 +1652,8 @@ class JsonLinesReader(Reader):
                             self._first_duplicate_key_line = number
                     extracted = self._extract(record, number) if isinstance(record, dict) else None
                 except ValueError as error:  # also integers of more than 4300 digits
-                    sink.bad(number, None, "invalid JSON", str(error), line)
+                    # the launcher's words and column (json.loads and Jackson word an error each their own way)
+                    sink.bad(number, None, "invalid JSON", describe_json_error(text) or str(error), line)
                     continue
                 except RecursionError:   # not reached below JSON_MAX_DEPTH, kept for a very deep call stack
                     sink.bad(number, None, "invalid JSON", f"nested deeper than {JSON_MAX_DEPTH} levels", line)

@@ -129,7 +129,15 @@ public final class JsonLinesRecordReader extends RecordReader {
                 node = JsonValues.MAPPER.readTree(text);
                 repeatsKey = true;
             } catch (IOException e) {
-                policy.bad(number, null, "invalid JSON", firstLine(e.getMessage()), line);
+                String reason = JsonSyntax.describe(text);   // Python's words and column, not Jackson's
+                policy.bad(number, null, "invalid JSON", reason != null ? reason : firstLine(e.getMessage()), line);
+                return;
+            }
+        }
+        if (JsonSyntax.mayExceedPython(text)) {   // read by Jackson, maybe not by json.loads (-INF, 4301 digits)
+            String reason = JsonSyntax.describe(text);
+            if (reason != null) {
+                policy.bad(number, null, "invalid JSON", reason, line);
                 return;
             }
         }
