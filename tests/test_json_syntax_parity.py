@@ -154,9 +154,40 @@ def test_both_readers_quarantine_each_case_with_the_same_reason(jvm, tmp_path):
         n for n in range(2 * len(CASES) + 3, len(lines) + 1)]   # "{}" and NaN are records, as are the valid lines
 
 
+def test_both_readers_take_and_refuse_the_same_random_lines_with_the_same_reasons(jvm, tmp_path):
+    """Jackson (without non-numeric numbers, then with them only for a line json.loads takes) reads no line that
+    json.loads refuses and refuses none it reads."""
+    lines = [GOOD] + _mutations(3000, seed=5)
+    python, java = _read_both(lines, tmp_path)
+    assert python[0] == java[0]
+    assert python[1] == java[1]
+    assert python[2] == java[2]
+
+
 @pytest.mark.parametrize("extra", ["-INF", "+INF", "+Infinity", "7" * (INT_MAX_DIGITS + 1)])
 def test_what_json_loads_refuses_is_a_bad_line_on_the_jvm_too(jvm, tmp_path, extra):
     """Jackson read these (its non-numeric numbers, any integer); json.loads does not: the same bad line."""
     lines = [GOOD, '{"level": "INFO", "msg": "x", "v": [1, %s]}' % extra, GOOD]
     python, java = _read_both(lines, tmp_path)
     assert python == java and python[0] == [1, 3] and python[1] == {"invalid JSON": 1}
+
+
+@pytest.mark.skipif(not hasattr(__import__("sys"), "set_int_max_str_digits"), reason="no int() digit limit to lift")
+@pytest.mark.parametrize("limit", [0, 100_000])
+def test_an_integer_of_more_than_4300_digits_is_bad_whatever_this_interpreters_limit(tmp_path, limit):
+    """An interpreter without int()'s limit (before 3.11 / 3.10.7) or with a higher one read such a line, which the
+    JVM refuses: it is a bad line with the JVM's reason all the same."""
+    import sys
+
+    line = '{"level": "INFO", "msg": "x", "v": %s}' % ("7" * (INT_MAX_DIGITS + 1))
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(limit)
+    try:
+        assert json.loads(line)   # this interpreter reads it
+        quarantine = tmp_path / "bad.jsonl"
+        reader = JsonLinesReader(["level", "msg"], mode="lenient", quarantine=quarantine)
+        assert reader.read([GOOD, line])["line_number"].tolist() == [1]
+    finally:
+        sys.set_int_max_str_digits(before)
+    assert [json.loads(text)["reason"] for text in quarantine.read_text(encoding="utf-8").splitlines()] == [
+        f"invalid JSON: integer of more than {INT_MAX_DIGITS} digits at column 36"]

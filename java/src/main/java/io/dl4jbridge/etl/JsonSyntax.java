@@ -57,16 +57,6 @@ public final class JsonSyntax {
         }
     }
 
-    /**
-     * Whether a text Jackson read may still be invalid for {@code json.loads}: it holds one of Jackson's extra
-     * non-numeric numbers ({@code +Infinity}, {@code +INF}, {@code -INF}) or is long enough for an integer of more
-     * than {@link #INT_MAX_DIGITS} digits. A cheap test on the text, so that only such lines are scanned.
-     */
-    public static boolean mayExceedPython(String text) {
-        return text.length() > INT_MAX_DIGITS || text.indexOf("-INF") >= 0 || text.indexOf("+INF") >= 0
-                || text.indexOf("+Inf") >= 0;
-    }
-
     /** The first place {@code text} is not one JSON value (json.loads's grammar) and why; null when it is valid. */
     public static Error firstError(String text) {
         return new JsonSyntax().scan(text);

@@ -2,8 +2,12 @@ package io.dl4jbridge.etl;
 
 import org.junit.Test;
 
+import java.io.StringWriter;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
@@ -36,17 +40,23 @@ public class JsonSyntaxTest {
     }
 
     @Test
-    public void linesJacksonReadsButJsonLoadsDoesNotAreScanned() {
-        StringBuilder digits = new StringBuilder("[");
+    public void linesJacksonReadsButJsonLoadsDoesNotAreBadLines() {
+        StringBuilder digits = new StringBuilder("{\"v\": ");
         for (int i = 0; i <= JsonSyntax.INT_MAX_DIGITS; i++) {
             digits.append('7');
         }
-        String tooLong = digits.append(']').toString();
-        for (String text : new String[]{"[-INF]", "[+INF]", "[+Infinity]", tooLong}) {
-            assertTrue(text, JsonSyntax.mayExceedPython(text));
-            assertTrue(text, JsonSyntax.describe(text) != null);
-        }
-        assertFalse(JsonSyntax.mayExceedPython("{\"level\": \"INFO\", \"v\": -Infinity}"));
-        assertEquals("integer of more than 4300 digits at column 2", JsonSyntax.describe(tooLong));
+        String tooLong = digits.append('}').toString();
+        String[] lines = {"{\"v\": -INF}", "{\"v\": +INF}", "{\"v\": +Infinity}", tooLong,
+            "{\"v\": [NaN, Infinity, -Infinity]}", "{\"v\": 1, \"v\": NaN}", "{\"v\": \"INFO -INF +INF\"}"};
+        ReadReport report = new ReadReport();
+        StringWriter quarantine = new StringWriter();
+        List<Record> records = ReaderRuns.read(new JsonLinesRecordReader(null, new HashMap<>()), report, "lenient",
+                quarantine, lines);
+        assertEquals(3, records.size());   // json.loads reads the last three only
+        assertEquals(1, report.duplicateKeyLines);
+        assertEquals(Collections.singletonMap("invalid JSON", 4L), new HashMap<>(report.badByReason));
+        String written = quarantine.toString();
+        assertTrue(written, written.contains("\"invalid JSON: integer of more than 4300 digits at column 7\""));
+        assertTrue(written, written.contains("\"invalid JSON: expected a value at column 7, found '+'\""));
     }
 }
