@@ -456,6 +456,44 @@ def test_both_refuse_input_without_a_field_the_model_reads(classifier_zip, logs,
     assert messages[0].group(0) == messages[1].group(0)
 
 
+#: Lines of JSON lines input that are no JSON object: json.loads and Jackson worded each reason their own way.
+NOT_JSON_LINES = [b"not json", b'{"a": 1,}', b'{"a": "x', b"[1, 2]", b'{"message": NaN}', b'{"message": 1}\xff',
+                  b"{}", b'{"a": 01}', b'{"a": "\\x"}', b'{"\xf0\x9f\x98\x80": x}', b'{"a": -INF}', b'{"a": 1}}']
+
+
+def test_both_give_a_line_that_is_not_json_the_same_reason_and_column(classifier_zip, logs, tmp_path):
+    """Quarantine files (byte for byte), bad_by_reason and strict errors are the same on both sides for lines that
+    are not valid JSON (the launcher said Jackson's ``Unrecognized token 'not': ...``, Python ``Expecting value: line
+    1 column 1 (char 0)``; the launcher read ``-INF``)."""
+    good = logs["test_jsonl"].read_bytes().splitlines()[:30]
+    data = tmp_path / "mixed.jsonl"
+    data.write_bytes(b"\n".join(good[:5] + [line for bad in NOT_JSON_LINES for line in (bad, good[5])] + good[6:])
+                     + b"\n")
+    runs = []
+    for name, run in (("java", _launcher), ("python", _python)):
+        proc = run("score", "--model", classifier_zip, "--input", data, "--lenient", "--all", "--quarantine",
+                   tmp_path / f"{name}.jsonl")
+        assert proc.returncode in (0, 1), proc.stderr[-2000:]
+        reasons = re.search(r'"?bad_by_reason"?:? ?(\{[^}]*\})', proc.stderr)
+        runs.append((proc, json.loads(reasons.group(1)), (tmp_path / f"{name}.jsonl").read_bytes()))
+    (java, java_reasons, java_bad), (python, python_reasons, python_bad) = runs
+    _same_rows(_json_lines(java.stdout), _json_lines(python.stdout))
+    assert java_reasons == python_reasons == {"invalid JSON": 9, "not a JSON object": 1}
+    assert java_bad == python_bad
+    assert [json.loads(line)["reason"] for line in python_bad.decode("utf-8").splitlines()] == [
+        "invalid JSON: expected a value at column 1, found 'n'", "invalid JSON: trailing comma at column 8",
+        "invalid JSON: unterminated string at column 7", "not a JSON object: list",
+        "invalid JSON: extra data after the value at column 15, found U+FFFD", "invalid JSON: invalid number at column 7",
+        "invalid JSON: invalid escape in a string at column 8",
+        "invalid JSON: expected a value at column 7, found 'x'", "invalid JSON: invalid number at column 7",
+        "invalid JSON: extra data after the value at column 9, found '}'"]
+    strict = tmp_path / "strict.jsonl"   # a character beyond U+FFFF: one column, as Python counts
+    strict.write_bytes(b"\n".join(good[:3] + [NOT_JSON_LINES[9]]) + b"\n")
+    errors = [re.findall(r"strict\.jsonl:\d+: [^\n]*", run("score", "--model", classifier_zip, "--input", strict,
+                                                          "--strict").stderr) for run in (_launcher, _python)]
+    assert errors[0] == errors[1] == ["strict.jsonl:4: invalid JSON: expected a value at column 7, found 'x'"]
+
+
 def test_both_score_unlabelled_logs_as_the_labelled_ones_and_say_the_label_is_absent(classifier_zip, logs,
                                                                                        tmp_path):
     """Logs to score have no label: both read on (missing on every row), report it, and give the rows the

@@ -57,6 +57,7 @@ import pandas as pd
 from .distinct import map_distinct
 from .errors import (KEY_SAMPLE_RECORDS, AbsentFieldError, BadLineError, BadRecordError, EtlError,
                      QuarantineError, SourceError, SpecError, absent_field_warning)
+from .jsonsyntax import INT_MAX_DIGITS, describe_json_error
 from .sources import IdleBlock, Source, is_path, iter_line_blocks, source_name
 
 __all__ = [
@@ -1628,6 +1629,11 @@ class JsonLinesReader(Reader):
             return obj
 
         loads = json.JSONDecoder(object_pairs_hook=unique_keys).decode
+        # json.loads refuses integers of more than 4300 digits (int()'s limit, as the JVM side does) unless this
+        # interpreter has no such limit or a higher one (before 3.11 and 3.10.7, or set by the user): then a line long
+        # enough to hold one is checked after it is read
+        limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+        check_long = limit == 0 or limit > INT_MAX_DIGITS
         for block in self._blocks(source):
             records: list[dict[str, Any]] = []
             numbers: list[int] = []
@@ -1649,6 +1655,11 @@ class JsonLinesReader(Reader):
                 try:
                     before = repeats[0]
                     record = loads(text)
+                    if check_long and len(text) > INT_MAX_DIGITS:
+                        reason = describe_json_error(text)
+                        if reason is not None:
+                            sink.bad(number, None, "invalid JSON", reason, line)
+                            continue
                     if repeats[0] != before and isinstance(record, dict):   # an object lost values (counted even if the
                         # line is then a bad line for another reason, as on the JVM)
                         self.report.duplicate_key_lines += 1
@@ -1656,7 +1667,8 @@ class JsonLinesReader(Reader):
                             self._first_duplicate_key_line = number
                     extracted = self._extract(record, number) if isinstance(record, dict) else None
                 except ValueError as error:  # also integers of more than 4300 digits
-                    sink.bad(number, None, "invalid JSON", str(error), line)
+                    # the launcher's words and column (json.loads and Jackson word an error each their own way)
+                    sink.bad(number, None, "invalid JSON", describe_json_error(text) or str(error), line)
                     continue
                 except RecursionError:   # not reached below JSON_MAX_DEPTH, kept for a very deep call stack
                     sink.bad(number, None, "invalid JSON", f"nested deeper than {JSON_MAX_DEPTH} levels", line)

@@ -123,14 +123,33 @@ public final class JsonLinesRecordReader extends RecordReader {
         JsonNode node;
         boolean repeatsKey = false;
         try {
-            node = JsonValues.UNIQUE_KEYS_MAPPER.readTree(text);
-        } catch (IOException unique) {
-            try {   // valid JSON only with a key repeated: the last value, as json.loads
-                node = JsonValues.MAPPER.readTree(text);
-                repeatsKey = true;
-            } catch (IOException e) {
-                policy.bad(number, null, "invalid JSON", firstLine(e.getMessage()), line);
+            // the common case: standard JSON, no key named twice, no NaN or Infinity; nothing else to check
+            node = JsonValues.STRICT_UNIQUE_KEYS_MAPPER.readTree(text);
+            if (text.length() > JsonSyntax.INT_MAX_DIGITS) {   // read by Jackson; json.loads refuses long integers
+                String reason = JsonSyntax.describe(text);
+                if (reason != null) {
+                    policy.bad(number, null, "invalid JSON", reason, line);
+                    return;
+                }
+            }
+        } catch (IOException strict) {
+            // Python's words and column, not Jackson's; and a line json.loads refuses is bad here too, although
+            // Jackson's non-numeric numbers would read +Infinity, INF and -INF
+            String reason = JsonSyntax.describe(text);
+            if (reason != null) {
+                policy.bad(number, null, "invalid JSON", reason, line);
                 return;
+            }
+            try {   // valid for json.loads: NaN, Infinity, -Infinity, or a key named twice
+                node = JsonValues.UNIQUE_KEYS_MAPPER.readTree(text);
+            } catch (IOException unique) {
+                try {   // valid JSON only with a key repeated: the last value, as json.loads
+                    node = JsonValues.MAPPER.readTree(text);
+                    repeatsKey = true;
+                } catch (IOException e) {   // not reached: the scanner and Jackson agree on what is valid
+                    policy.bad(number, null, "invalid JSON", firstLine(e.getMessage()), line);
+                    return;
+                }
             }
         }
         if (node == null || !node.isObject()) {

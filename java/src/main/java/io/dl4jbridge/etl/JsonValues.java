@@ -24,6 +24,13 @@ public final class JsonValues {
     public static final ObjectMapper UNIQUE_KEYS_MAPPER = MAPPER.copy()
             .configure(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY, true);
 
+    /** {@link #UNIQUE_KEYS_MAPPER} without non-numeric numbers: reads no more than {@code json.loads} does (which
+     *  takes {@code NaN}, {@code Infinity}, {@code -Infinity}, but not Jackson's {@code +Infinity}, {@code INF},
+     *  {@code -INF}), so a line it reads needs no further check, bar integers of more than
+     *  {@link JsonSyntax#INT_MAX_DIGITS} digits. */
+    public static final ObjectMapper STRICT_UNIQUE_KEYS_MAPPER = UNIQUE_KEYS_MAPPER.copy()
+            .configure(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS, false);
+
     /** Deepest nesting of arrays and objects a JSON line may have (both sides): a deeper line is invalid JSON. */
     public static final int MAX_DEPTH = 200;
 
