@@ -120,12 +120,18 @@ def _python_summary(stderr: str) -> dict:
     return counts
 
 
-def test_both_scores_count_unknown_templates_and_warn_in_the_same_words(model, logs):
-    """The user's walkthrough: every record of a foreign log unknown, and neither side said so."""
-    source = logs["foreign"]
+def _both_score(model, source):
+    """The launcher's and Python's ``score`` of ``source`` (both finished: exit 0 or 1)."""
     java = _launcher("score", "--model", model, "--input", source)
     python = _python("score", "--model", model, "--input", source)
     assert java.returncode in (0, 1) and python.returncode in (0, 1), (java.stderr[-2000:], python.stderr[-2000:])
+    return java, python
+
+
+def test_both_scores_count_unknown_templates_and_warn_in_the_same_words(model, logs):
+    """The user's walkthrough: every record of a foreign log unknown, and neither side said so."""
+    source = logs["foreign"]
+    java, python = _both_score(model, source)
     summary = json.loads(java.stderr.strip().splitlines()[-1])
     assert summary["unknown_template_records"] == 300 == summary["records"], summary
     assert _python_summary(python.stderr)["unknown_template_records"] == 300, python.stderr[-2000:]
@@ -135,10 +141,7 @@ def test_both_scores_count_unknown_templates_and_warn_in_the_same_words(model, l
 
 
 def test_neither_score_warns_on_the_models_own_log(model, logs):
-    source = logs["own"]
-    java = _launcher("score", "--model", model, "--input", source)
-    python = _python("score", "--model", model, "--input", source)
-    assert java.returncode in (0, 1) and python.returncode in (0, 1), (java.stderr[-2000:], python.stderr[-2000:])
+    java, python = _both_score(model, logs["own"])
     summary = json.loads(java.stderr.strip().splitlines()[-1])
     assert summary.get("unknown_template_records", 0) == \
         _python_summary(python.stderr).get("unknown_template_records", 0) < summary["records"] / 10
