@@ -509,8 +509,8 @@ class BaseDetector:
             v_targets = self._training_targets(validation, y_val)
             v_w = None if validation_weight is None else np.repeat(
                 np.asarray(validation_weight, np.float64)[:, None], validation.x.shape[1], axis=1)
-            if v_w is None and step_w is not None:
-                v_w = np.ones(v_targets.shape)
+            if v_w is None and step_w is not None:   # [batch, time] of the validation (a next-value fit has no
+                v_w = np.ones(validation.x.shape[:2])   # targets array: they are built on the JVM)
             val = (validation.x, v_targets, validation.mask, v_w) if v_w is not None \
                 else (validation.x, v_targets, validation.mask)
         history = net.fit(batch.x, targets, batch.mask, epochs=self.epochs, batch_size=self.batch_size,

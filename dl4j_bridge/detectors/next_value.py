@@ -99,8 +99,34 @@ class NextValueDetector(BaseDetector):
         exactly as that many copies of it (``io.dl4jbridge.Trainer.weighNextValueLabels``), and, with
         ``validation_weight``, in the residual variances and the threshold."""
         self._refuse_y(y)
+        # before any training: weights that leave no step with a next one would give NaN residual variances
+        self._refuse_weightless(batch, sample_weight, "sample_weight", "training")
+        if validation is not None:
+            self._refuse_weightless(validation, validation_weight, "validation_weight", "validation")
         return super().fit(batch, None, sample_weight=sample_weight, validation=validation,
                            validation_weight=validation_weight, pipeline=pipeline)
+
+    @staticmethod
+    def _refuse_weightless(batch, weights, what: str, name: str) -> None:
+        """Refuse ``weights`` (``[batch]``) that give 0 to every sequence of ``batch`` with two steps or more.
+
+        Only a step with a next one is learned from and measured (residual variances, threshold): with all of them
+        weighing 0 there is nothing to learn and the residual variances are not numbers.
+
+        Raises
+        ------
+        ValueError
+            Naming ``what`` and what to do (a :class:`~dl4j_bridge.errors.ShapeError` for a weight array of another
+            shape or a negative or non-finite weight).
+        """
+        if weights is None or not isinstance(batch, SequenceBatch):   # check_batch says what a batch must be
+            return
+        w = shapes.check_per_sequence(weights, len(batch), what=what, non_negative=True)
+        judged = (np.asarray(batch.mask) > 0).sum(axis=1) >= 2
+        if judged.any() and not (w[judged] > 0).any():
+            raise ValueError(f"{what} gives weight 0 to every {name} sequence of two steps or more "
+                             f"({int(judged.sum())}): a next-value detector learns from and measures only steps with a "
+                             "next one, so it would have nothing to learn or measure; give some of them a weight > 0")
 
     def update(self, batch: SequenceBatch, y=None, *, sample_weight=None, epochs: int = 20,
                learning_rate: Optional[float] = None, batch_size: Optional[int] = None) -> "NextValueDetector":
@@ -191,6 +217,10 @@ class NextValueDetector(BaseDetector):
             variances = self.residual_variances(part, sample_weight=w)
             if all(np.isfinite(variances)):
                 break
+        if not all(np.isfinite(variances)):   # e.g. the weighted sequences all went to the validation split
+            raise ValueError("no step with a next one weighs more than 0 in the validation or training sequences "
+                             "(sample_weight, validation_weight): a next-value detector cannot measure its residual "
+                             "variances; give more sequences of two steps or more a weight > 0")
         floored = tuple(max(float(v), MIN_RESIDUAL_VARIANCE) for v in variances)
         log.info("%s: residual variances %s", type(self).__name__,
                  {n: round(v, 6) for n, v in zip(self.target_columns_, floored)})

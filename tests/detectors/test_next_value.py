@@ -272,6 +272,31 @@ def test_sample_weight_weighs_the_loss_residual_variances_and_threshold(jvm):
     assert not np.array_equal(before, det.network_.params())
 
 
+def test_sample_weight_with_a_given_validation_and_weights_of_zero(jvm):
+    """A weighted fit with a validation batch but no validation_weight trains (its validation weighs 1 each; it
+    failed on the next-value detector's missing targets array), and weights that leave no step with a next one to
+    learn from are refused before training in words (they gave NaN residual variances and a Java JSON error)."""
+    from dl4j_bridge.detectors import NextValueDetector
+
+    train, validation = waves(30, seed=1), waves(10, seed=2)
+    small = dict(hidden_sizes=(4,), epochs=2, batch_size=32, patience=1, seed=2)
+    det = NextValueDetector(**small).fit(train, sample_weight=np.linspace(0.5, 2, 30), validation=validation)
+    np.testing.assert_allclose(det.residual_variances_, np.maximum(det.residual_variances(validation), 1e-6),
+                               rtol=1e-6)
+    assert det.threshold_ > 0
+    with pytest.raises(ValueError, match=r"sample_weight gives weight 0 to every training sequence of two steps or "
+                                         r"more \(30\).*weight > 0"):
+        NextValueDetector(**small).fit(train, sample_weight=np.zeros(30))
+    with pytest.raises(ValueError, match="validation_weight gives weight 0 to every validation sequence"):
+        NextValueDetector(**small).fit(train, sample_weight=np.ones(30), validation=validation,
+                                       validation_weight=np.zeros(10))
+    one_step_weighted = np.where((np.asarray(train.mask) > 0).sum(axis=1) >= 2, 0.0, 1.0)
+    fresh = NextValueDetector(**small)
+    with pytest.raises(ValueError, match="weight 0"):
+        fresh.fit(train, sample_weight=one_step_weighted)
+    assert fresh.network_ is None
+
+
 def test_validation_sequences_of_one_step_are_refused_before_training(jvm):
     from dl4j_bridge.detectors import NextValueDetector
 

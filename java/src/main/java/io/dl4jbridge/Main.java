@@ -152,6 +152,10 @@ public final class Main {
         String output = option(args, "--output", true);
         String mask = option(args, "--mask", false);
         boolean trusted = ScoreCommand.flag(args, "--trusted");
+        if ("-".equals(output)) {   // score's --output - is standard output; predict wrote a file named '-'
+            throw new UsageException("predict --output - : predict writes a .npy file, not rows (--output - is "
+                    + "standard output for score only); give the file to write, e.g. --output y.npy");
+        }
         ScoreCommand.refuseModelFile(model, "--output", output);
         CheckedModel checked = ModelCheck.read(modelFile(model).toPath(), trusted);
         MultiLayerNetwork net = checked.network(false);

@@ -72,6 +72,20 @@ public class PredictCommandTest {
     }
 
     @Test
+    public void outputDashIsRefusedAsAUsageErrorNotWrittenAsAFileNamedDash() throws Exception {
+        // score's --output - is standard output; predict silently wrote a .npy file named '-' (exit 0)
+        File model = model(null);
+        File x = npy("x.npy", new TestData(2, 5, 3).x);
+        File dash = new File("-").getAbsoluteFile();
+        boolean existed = dash.exists();
+        Run run = run("predict", "--model", model.getPath(), "--input", x.getPath(), "--output", "-");
+        assertEquals(run.err, 2, run.code);
+        assertTrue(run.err, run.err.contains("predict --output - : predict writes a .npy file, not rows")
+                && run.err.contains("--output y.npy"));
+        assertEquals(existed, dash.exists());
+    }
+
+    @Test
     public void theSavedNormalizerIsAppliedAsPythonsPredictProbaDoes() throws Exception {
         TestData data = new TestData(4, 6, 11);
         INDArray x = shifted(data);
