@@ -243,7 +243,7 @@ class NextValueDetector(BaseDetector):
             out = jpype.JClass("io.dl4jbridge.DetectorScoring").nextValueResidualVariances(
                 net.java, net.normalizer, arrays.sequences_to_indarray(batch.x),
                 arrays.steps_to_indarray(batch.mask, "mask"), jpype.JArray(jpype.JInt)(list(self.target_indices_)),
-                None if weights is None else jpype.JArray(jpype.JDouble)(weights.tolist()))
+                None if weights is None else jpype.JArray(jpype.JDouble)(np.ascontiguousarray(weights)))   # one buffer copy
         return np.array(out, dtype=np.float64)
 
     def _update_targets(self, targets):
