@@ -361,3 +361,14 @@ def test_the_versions_the_readme_states_are_the_builds():
     assert set(re.findall(r"(?:Deeplearning4j|DL4J) (1\.0\.0-[\w.]+)", README)) == {dl4j}
     assert set(re.findall(r"ETL spec(?: is|.s)? version (\d+)", README)) == {str(SPEC_VERSION)}
     assert set(re.findall(r"detector\s+document is version (\d+)", README)) == {str(persistence.VERSION)}
+
+
+def test_every_lstmconfig_parameter_is_named_in_the_network_section():
+    import dataclasses
+
+    from dl4j_bridge import LSTMConfig
+
+    section = _section("The network")
+    named = set(re.findall(r"`(\w+)`", section))
+    missing = [f.name for f in dataclasses.fields(LSTMConfig) if f.name not in named]
+    assert not missing, f"LSTMConfig parameters README's 'The network' does not name: {missing}"
