@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import inspect
 import re
-import tomllib
 
 import pytest
 
@@ -214,13 +213,15 @@ def test_every_run_config_table_and_key_the_readme_lists_is_accepted():
     assert set(re.findall(r"`(\w+)`", listed.group(2))) <= every
 
 
-def test_the_readmes_toml_example_is_a_valid_run_config_with_the_classes_it_says():
+def test_the_readmes_toml_example_is_a_valid_run_config_with_the_classes_it_says(tmp_path):
     """The attack-classes example: accepted as it is (with a reader added), and the classifier gets the
     ``n_classes`` and ``positive_classes`` the sentence before it says follow from ``classes``."""
     from dl4j_bridge.detectors import run
 
     (block,) = _code_blocks("toml")
-    config = tomllib.loads(block + '\n[reader]\nkind = "jsonl"\nfields = { label = "label" }\n')
+    (tmp_path / "run.toml").write_text(block + '\n[reader]\nkind = "jsonl"\nfields = { label = "label" }\n',
+                                       encoding="utf-8")
+    config = run.load_config(tmp_path / "run.toml")
     run.check_config(config)
     pipeline = run.build_pipeline(config)
     said = re.search(r"the classifier's `n_classes` = (\d+) and `positive_classes` = \[([\d, ]+)\]", README)
@@ -372,3 +373,25 @@ def test_every_lstmconfig_parameter_is_named_in_the_network_section():
     named = set(re.findall(r"`(\w+)`", section))
     missing = [f.name for f in dataclasses.fields(LSTMConfig) if f.name not in named]
     assert not missing, f"LSTMConfig parameters README's 'The network' does not name: {missing}"
+
+
+def test_the_exit_codes_the_readme_lists_are_the_commands():
+    """'Exit codes are the JVM launcher's: 0 ..., 1 ..., ...': every code Python's cli returns is described, each
+    with what cli.py says it means, and the launcher's usage lists the same codes."""
+    from dl4j_bridge import cli
+
+    codes = {name: value for name, value in vars(cli).items() if name.startswith("EXIT_")}
+    text = " ".join(README.split())
+    start = text.index("Exit codes are the JVM launcher's: ")
+    paragraph = text[start:text.index("Input starting with gzip's magic number", start)]
+    meaning = {"EXIT_OK": "0 success", "EXIT_FLAGGED": "1 `score` flagged", "EXIT_USAGE": "2 usage error",
+               "EXIT_INPUT": "3 input, model or config error", "EXIT_OTHER": "4 anything else",
+               "EXIT_INTERRUPTED": "130 interrupted by Ctrl-C", "EXIT_TERMINATED": "143 for SIGTERM",
+               "EXIT_BROKEN_PIPE": "141 when the reader of its output pipe went away"}
+    assert set(meaning) == set(codes), set(meaning) ^ set(codes)
+    for name, words in meaning.items():
+        assert words.startswith(f"{codes[name]} ") and words in paragraph, (name, words)
+    java = (REPO / "java/src/main/java/io/dl4jbridge/Main.java").read_text(encoding="utf-8")
+    usage = re.search(r'"exit codes: (.*?)";', java, re.S).group(1)
+    usage = re.sub(r'"\s*\+\s*"', "", usage)   # the string literal's pieces
+    assert {int(c) for c in re.findall(r"\b\d+\b", usage)} == set(codes.values()), usage
