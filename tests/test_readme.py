@@ -395,3 +395,22 @@ def test_the_exit_codes_the_readme_lists_are_the_commands():
     usage = re.search(r'"exit codes: (.*?)";', java, re.S).group(1)
     usage = re.sub(r'"\s*\+\s*"', "", usage)   # the string literal's pieces
     assert {int(c) for c in re.findall(r"\b\d+\b", usage)} == set(codes.values()), usage
+
+
+def test_every_file_test_and_java_class_the_readme_names_exists():
+    """Paths in code spans (``tests/...``, ``python/...``, ``java/...``, ``dl4j_bridge/...``), JUnit classes
+    (``...Test``) and ``io.dl4jbridge.`` classes or packages."""
+    missing = []
+    for path in set(re.findall(r"`((?:tests|java|python|dl4j_bridge)/[\w./*-]+)`", README)):
+        if not list(REPO.glob(path.rstrip("/"))):
+            missing.append(path)
+    tests = {p.stem for p in (REPO / "java/src/test").rglob("*.java")}
+    missing += [name for name in set(re.findall(r"\b([A-Z]\w+Test)\b", README)) if name not in tests]
+    main = REPO / "java/src/main/java"
+    for dotted in set(re.findall(r"`(io\.dl4jbridge(?:\.\w+)+)", README)):
+        parts = dotted.split(".")
+        if parts[-2][0].isupper():   # a member of a class: io.dl4jbridge.CpuBuild.select
+            parts = parts[:-1]
+        if not (main.joinpath(*parts).is_dir() or main.joinpath(*parts[:-1], parts[-1] + ".java").is_file()):
+            missing.append(dotted)
+    assert not missing, sorted(missing)
