@@ -414,3 +414,24 @@ def test_every_file_test_and_java_class_the_readme_names_exists():
         if not (main.joinpath(*parts).is_dir() or main.joinpath(*parts[:-1], parts[-1] + ".java").is_file()):
             missing.append(dotted)
     assert not missing, sorted(missing)
+
+
+def test_the_json_examples_are_a_detector_document_and_a_manifest_as_saved():
+    """The two JSON examples of "The detector file": their format and version are the writers', and every key they
+    show is one a saved file holds (WRITTEN_KEYS lists those of a detector document), with the manifest's versions
+    those Python (manifest_fields) and Java (dl4j, java) write."""
+    import json
+
+    from dl4j_bridge import modelfile
+    from dl4j_bridge.detectors import persistence
+    from test_detector_file_content import WRITTEN_KEYS
+
+    document, manifest = (json.loads(block) for block in _code_blocks("json"))
+    assert (document["format"], document["version"]) == (persistence.FORMAT, persistence.VERSION)
+    assert set(document) <= WRITTEN_KEYS["detector"], set(document) - WRITTEN_KEYS["detector"]
+    scoring = WRITTEN_KEYS["scoring:" + document["kind"]]
+    assert set(document["scoring"]) <= scoring, set(document["scoring"]) - scoring
+    assert (manifest["format"], manifest["version"]) == (modelfile.MANIFEST_FORMAT, modelfile.MANIFEST_VERSION)
+    assert set(manifest) == {"format", "version", "versions", "features", "etl_spec_sha256", "detector", "entries"}
+    python = set(modelfile.manifest_fields()["versions"]) | {"dl4j_bridge_git"}
+    assert set(manifest["versions"]) == python | {"dl4j", "java"}, set(manifest["versions"]) ^ (python | {"dl4j", "java"})
