@@ -435,3 +435,13 @@ def test_the_json_examples_are_a_detector_document_and_a_manifest_as_saved():
     assert set(manifest) == {"format", "version", "versions", "features", "etl_spec_sha256", "detector", "entries"}
     python = set(modelfile.manifest_fields()["versions"]) | {"dl4j_bridge_git"}
     assert set(manifest["versions"]) == python | {"dl4j", "java"}, set(manifest["versions"]) ^ (python | {"dl4j", "java"})
+
+
+def test_the_environment_variables_of_ours_are_the_ones_the_readme_names():
+    """Every ``DL4J_BRIDGE_*`` variable README names is read by the package, the launcher or the scripts, and every
+    one they read is named."""
+    code = "\n".join(p.read_text(encoding="utf-8", errors="replace") for folder in ("dl4j_bridge", "java/src/main",
+                                                                                      "python")
+                     for p in (REPO / folder).rglob("*") if p.suffix in (".py", ".java", ".sh"))
+    code += (REPO / "build.gradle").read_text(encoding="utf-8")
+    assert set(re.findall(r"DL4J_BRIDGE_[A-Z_]+", README)) == set(re.findall(r"DL4J_BRIDGE_[A-Z_]+", code))
