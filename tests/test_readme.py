@@ -445,3 +445,18 @@ def test_the_environment_variables_of_ours_are_the_ones_the_readme_names():
                      for p in (REPO / folder).rglob("*") if p.suffix in (".py", ".java", ".sh"))
     code += (REPO / "build.gradle").read_text(encoding="utf-8")
     assert set(re.findall(r"DL4J_BRIDGE_[A-Z_]+", README)) == set(re.findall(r"DL4J_BRIDGE_[A-Z_]+", code))
+
+
+def test_every_script_command_the_readme_shows_exists_with_its_options():
+    """``python python/bench/X.py --flag ...`` (and python/stress, tools, examples): the script exists and takes
+    each option shown (argparse's ``add_argument``)."""
+    wrong = []
+    for script, rest in re.findall(r"python (python/[\w/]+\.py)((?: [^`]*)?)`", README):
+        path = REPO / script
+        if not path.is_file():
+            wrong.append(f"no {script}")
+            continue
+        options = set(re.findall(r'add_argument\(\s*"(--[a-z][a-z0-9-]*)"', path.read_text(encoding="utf-8")))
+        wrong += [f"{script} has no {o}" for o in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", rest)
+                  if o not in options | {"--help"}]
+    assert not wrong, wrong
