@@ -460,3 +460,21 @@ def test_every_script_command_the_readme_shows_exists_with_its_options():
         wrong += [f"{script} has no {o}" for o in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", rest)
                   if o not in options | {"--help"}]
     assert not wrong, wrong
+
+
+def test_every_section_the_readme_or_the_code_refers_to_exists():
+    """'see "The network"' in README, and 'README, "Command line"' in an error message or docstring: the section
+    (a heading, or a bold run-in heading such as **Untrusted files.**) is there under that name."""
+    headings = re.findall(r"^#+ (.+)$", README, re.M) + re.findall(r"\*\*([A-Z][^*]+?)[.:]?\*\*", README)
+
+    def exists(name: str) -> bool:
+        return any(h.startswith(name) for h in headings)
+
+    text = " ".join(README.split())
+    referred = {name for name in re.findall(r"\bsee \"([A-Z][^\"]+)\"", text) if name != "Such a part"}
+    code = "\n".join(p.read_text(encoding="utf-8", errors="replace") for folder in ("dl4j_bridge", "java/src/main",
+                                                                                      "python", "tests")
+                     for p in (REPO / folder).rglob("*") if p.suffix in (".py", ".java"))
+    referred |= set(re.findall(r"README(?:, | \(|: | )\\?[\"']([A-Z][^\"'\\]+)\\?[\"']", code))
+    assert {"The network", "Command line", "Deploy on the JVM"} <= referred
+    assert not sorted(n for n in referred if not exists(n)), sorted(n for n in referred if not exists(n))
