@@ -478,3 +478,24 @@ def test_every_section_the_readme_or_the_code_refers_to_exists():
     referred |= set(re.findall(r"README(?:, | \(|: | )\\?[\"']([A-Z][^\"'\\]+)\\?[\"']", code))
     assert {"The network", "Command line", "Deploy on the JVM"} <= referred
     assert not sorted(n for n in referred if not exists(n)), sorted(n for n in referred if not exists(n))
+
+
+def test_every_option_of_the_python_command_line_says_what_it_is_and_its_default():
+    """``dl4j-bridge evaluate --help`` showed ``--model MODEL`` and ``--threshold THRESHOLD`` without a word, and
+    ``--report`` without the default README gives (reports/evaluate)."""
+    import argparse
+
+    from dl4j_bridge import cli
+
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, f"dl4j-bridge {name} {action.option_strings[0]} has no help"
+            if action.default not in (None, False, argparse.SUPPRESS):
+                assert "default" in action.help, f"dl4j-bridge {name} {action.option_strings[0]}: no default said"
+    report = next(a for a in commands.choices["evaluate"]._actions if "--report" in a.option_strings)
+    assert f"default {report.default}" in report.help
+    assert re.search(rf"`evaluate --report` defaults to `{re.escape(report.default)}`", README)
