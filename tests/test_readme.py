@@ -499,3 +499,28 @@ def test_every_option_of_the_python_command_line_says_what_it_is_and_its_default
     report = next(a for a in commands.choices["evaluate"]._actions if "--report" in a.option_strings)
     assert f"default {report.default}" in report.help
     assert re.search(rf"`evaluate --report` defaults to `{re.escape(report.default)}`", README)
+
+
+def test_the_launcher_options_defaults_are_its_constants_and_the_readmes():
+    """``--batch N (default 4096)`` and the other defaults the launcher's usage gives are the Java constants it
+    uses, and README gives each option the same default."""
+    java = REPO / "java/src/main/java/io/dl4jbridge"
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (java, java / "scorer") for p in p.glob("*.java"))
+    usage = re.search(r'static final String USAGE =(.*?)";\n', (java / "ScoreCommand.java").read_text(encoding="utf-8"),
+                      re.S).group(1)
+    stated = dict(re.findall(r"\[(--[a-z-]+) N \(default (\d+)", usage))
+    assert {"--batch", "--max-body-bytes", "--read-timeout-seconds", "--write-timeout-seconds",
+            "--shutdown-grace-seconds"} <= set(stated), stated
+    constants = {"--batch": int(re.search(r"int CHUNK = (\d+);", source).group(1)),
+                 "--max-body-bytes": int(re.search(r"DEFAULT_MAX_BODY_BYTES = (\d+)L << 20;", source).group(1)) << 20,
+                 **{option: int(re.search(rf"DEFAULT_{name}_SECONDS = (\d+);", source).group(1))
+                    for option, name in (("--read-timeout-seconds", "READ_TIMEOUT"),
+                                         ("--write-timeout-seconds", "WRITE_TIMEOUT"),
+                                         ("--shutdown-grace-seconds", "SHUTDOWN_GRACE"))}}
+    text = " ".join(README.split())
+    for option, value in stated.items():
+        assert int(value) == constants[option], (option, value, constants[option])
+        said = re.search(rf"`{option}( N)?`[^`]{{0,60}}?default ([\d,]+)( MiB)?", text)
+        assert said, f"README gives no default for {option}"
+        number = int(said.group(2).replace(",", "")) << (20 if said.group(3) else 0)
+        assert number == int(value), (option, said.group(0), value)
