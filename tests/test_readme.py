@@ -35,8 +35,10 @@ def _section(title: str) -> str:
     return match.group(1)
 
 
-def _code_blocks(language: str = "") -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", README, re.S | re.M)
+def _code_blocks(language=None) -> list[str]:
+    """The fenced code blocks of README (of one ``language``, e.g. ``"bash"``; None: all), fences paired in order."""
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```$", README, re.S | re.M)
+    return [text for lang, text in blocks if language is None or lang == language]
 
 
 def _python_options() -> dict[str, set[str]]:
@@ -72,7 +74,13 @@ def _script_options() -> set[str]:
 def _command_uses() -> list[tuple[str, str, str]]:
     """(side, command, the rest of the line) of every ``dl4j-bridge COMMAND ...`` in a code block or a code span:
     side ``launcher`` when it is the launcher's path (``bin/dl4j-bridge``), else ``python``."""
-    texts = [line for block in _code_blocks() for line in block.splitlines()]
+    texts = []
+    for block in _code_blocks():
+        for line in block.splitlines():
+            if texts and re.match(r"\s+[\[-]", line):   # a command's options continued on an indented line
+                texts[-1] += " " + line.strip()
+            else:
+                texts.append(line)
     texts += re.findall(r"`([^`\n]*dl4j-bridge [a-z][^`\n]*)`", README)
     uses = []
     for text in texts:
