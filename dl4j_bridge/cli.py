@@ -329,11 +329,12 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (doctor, train, score, evaluate, update):   # -v after the command too (`train -v` was refused)
         command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                              help="log at DEBUG level (as dl4j-bridge -v COMMAND)")
-    evaluate.add_argument("--model", required=True)
+    evaluate.add_argument("--model", required=True, help="a detector zip written by train")
     evaluate.add_argument("--input", required=True, help="labelled raw logs (the ETL spec has a label transform)")
-    evaluate.add_argument("--report", default="reports/evaluate", help="directory of report.md and its PNGs")
+    evaluate.add_argument("--report", default="reports/evaluate",
+                          help="directory of report.md, its PNGs and results.json (default reports/evaluate)")
     evaluate.add_argument("--kinds-field", default=None, help="input field naming each line's anomaly type")
-    evaluate.add_argument("--threshold", type=_finite, default=None)
+    evaluate.add_argument("--threshold", type=_finite, default=None, help="override the saved threshold")
     evaluate.add_argument("--trusted", action="store_true", help="as for score")
     eval_mode = evaluate.add_mutually_exclusive_group()
     eval_mode.add_argument("--strict", action="store_true", help="as for score")

@@ -27,11 +27,11 @@ final class ScoreCommand {
     static final String USAGE =
             "       dl4j-bridge score --model DETECTOR.zip --input LOG|- [--output OUT.jsonl|-] [--threshold T]\n"
             + "                         [--all] [--strict|--lenient] [--quarantine BAD.jsonl]\n"
-            + "                         [--session-idle-lines N] [--batch N] [--trusted]\n"
+            + "                         [--session-idle-lines N] [--batch N (default 4096)] [--trusted]\n"
             + "         raw log lines (plain or gzip, by name or content; - = stdin, streamed) -> one JSON object per flagged\n"
             + "         window/session (--all: every one) on stdout, as Python's dl4j-bridge score; a summary on stderr\n"
             + "       dl4j-bridge serve --model DETECTOR.zip --port N (0-65535, 0: a free one) [--host 127.0.0.1]\n"
-            + "                         [--threshold T] [--trusted] [--batch N]\n"
+            + "                         [--threshold T] [--trusted] [--batch N (default 4096)]\n"
             + "                         [--max-body-bytes N (default 33554432: larger requests get 413)]\n"
             + "                         [--read-timeout-seconds N (default 30)] [--write-timeout-seconds N (default 30)]\n"
             + "                         [--shutdown-grace-seconds N (default 10)]\n"
