@@ -530,8 +530,9 @@ class BaseDetector:
             :class:`~dl4j_bridge.errors.ShapeError` (a ValueError) for arrays of other shapes or values, and for
             validation features other than the batch's.
         TrainingDivergedError
-            The loss or the parameters stopped being finite: lower ``learning_rate``. The detector keeps its
-            previous state (unfitted, or its previous network).
+            The loss or the parameters stopped being finite: lower ``learning_rate``, or, when the message says
+            the weights' scale can overflow the float32 loss, normalise ``sample_weight`` (``w / w.mean()``). The
+            detector keeps its previous state (unfitted, or its previous network).
         """
         self._check_threshold_method(self.threshold)
         self._warn_unread_threshold_settings()

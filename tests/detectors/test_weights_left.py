@@ -93,3 +93,37 @@ def test_a_validation_that_decides_nothing_may_weigh_0_with_a_warning(jvm, caplo
     assert "the validation loss in history_ is 0 at every epoch" in caplog.text
     with pytest.raises(ValueError, match="validation_weight gives weight 0 to every validation sequence"):
         det.with_params(patience=2).fit(batch, validation=batch, validation_weight=np.zeros(30))
+
+
+def test_weights_that_can_overflow_the_loss_are_named_and_normalising_them_advised(jvm):
+    """Weights of 1e37 made a fit diverge (its float32 loss infinite) with advice naming only the learning rate,
+    which cannot help: clipping caps the gradients, not the loss."""
+    import dl4j_bridge as db
+
+    batch = cycle_windows(40, seed=1)
+    weights = np.full(40, 1e37)
+    weights[:20] = 1e35
+    det = _next_event(threshold="fixed", validation_fraction=0.0, updater="adam", batch_size=16)
+    # 16 sequences x 10 steps x up to -ln(1e-10) = 23.03 per step: float32's 3.4e38 is reachable from 9.24e34 on
+    with pytest.raises(db.TrainingDivergedError, match=r"the loss is Infinity.*; sample weights: largest 1e\+37, "
+                                                       r"mean 5\.05e\+36 -- at weights of 9\.24e\+34 or more a "
+                                                       r"minibatch's loss \(16 sequences x 10 steps.*normalise the "
+                                                       r"weights to mean 1 \(w / w\.mean\(\)"):
+        det.fit(batch, sample_weight=weights)
+    assert det.network_ is None
+    det.fit(batch, sample_weight=weights / weights.mean())   # as advised: it trains
+    assert np.all(np.isfinite(det.network_.params()))
+
+
+def test_a_divergence_with_ordinary_weights_names_them_but_keeps_the_learning_rate_advice(jvm):
+    import dl4j_bridge as db
+    from bridge_testing import random_sequences
+
+    net = db.Network(db.LSTMConfig(n_in=3, n_out=2, hidden_sizes=(8,), learning_rate=1e38, updater="sgd",
+                                   gradient_normalization="None", class_weights=(1.0, 1.0)))
+    x = random_sequences(64, 10, 3) * 1e6
+    y = np.random.default_rng(0).integers(0, 2, size=(64, 10))
+    with pytest.raises(db.TrainingDivergedError, match="lower the learning rate") as raised:
+        net.fit(x, y, epochs=5, batch_size=16, progress=False, sample_weight=np.full(64, 2.0))
+    assert "; sample weights: largest 2, mean 2" in str(raised.value) and "normalise" not in str(raised.value)
+    assert net.diverged and "sample weights: largest 2" in str(net._diverged)
