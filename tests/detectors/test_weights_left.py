@@ -74,8 +74,8 @@ def test_a_class_the_threshold_needs_weighing_0_is_refused_before_training(jvm, 
     batch = _bursts(40)
     labels = batch.labels > 0
     assert labels.any() and not labels.all()
-    with pytest.raises(ValueError, match=r"threshold='k_sigma' takes the mean and standard deviation of the normal ones' "
-                                         r"scores, but validation_weight gives weight 0 to every normal validation "
+    with pytest.raises(ValueError, match=r"threshold='k_sigma' takes the mean and standard deviation of the normal "
+                                         r"ones' scores, but validation_weight gives weight 0 to every normal validation "
                                          rf"sequence \({int((~labels).sum())}\)"):
         _classifier(threshold="k_sigma").fit(batch, validation=batch, validation_weight=labels.astype(float))
     with pytest.raises(ValueError, match=r"threshold='best_f1' takes the F1 of both classes, but sample_weight gives "
