@@ -511,6 +511,15 @@ class Network:
             java_network = _java("ModelIO").restartedCopy(self._net)
         return Network(self.config, normalizer=self.normalizer, _java_network=java_network)
 
+    def _update_copy(self, learning_rate: float) -> "Network":
+        """The network a detector's ``update`` trains: :meth:`_restarted_copy` with its iteration and epoch counts
+        at 0 (its updater state is new, so Adam's bias correction must start anew too) and ``learning_rate`` fixed
+        (a schedule is dropped): ``io.dl4jbridge.ModelIO.updateCopy``."""
+        self._refuse_if_diverged("be copied")
+        with self._calling_java():
+            java_network = _java("ModelIO").updateCopy(self._net, float(learning_rate))
+        return Network(self.config, normalizer=self.normalizer, _java_network=java_network)
+
     def _snapshot(self):
         """Copies of the parameters and the updater state (None before a first fit), and the random state."""
         updater = self._net.getUpdater()

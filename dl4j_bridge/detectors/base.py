@@ -665,7 +665,9 @@ class BaseDetector:
 
         The result depends only on what the detector file holds and on this update's data and settings: the copy
         is the network a save and load would give, with a fresh updater (Adam's moments and momentum zero; a
-        detector file holds none) and, for dropout, the random state of a network restored from a file (the one
+        detector file holds none; its iteration and epoch counts at 0 with them, so that Adam's bias correction
+        fits its zeroed moments and every step is of ``learning_rate``, a ``lr_schedule`` not followed; the saved
+        counts stay the fit's) and, for dropout, the random state of a network restored from a file (the one
         after a build of its configuration), never the fit's or a previous update's. So ``fit``, ``update(a)``,
         ``update(b)`` in memory save the same bytes as saving and loading before each update.
 
@@ -740,9 +742,10 @@ class BaseDetector:
         # right after fit: no updater state (Adam's moments and momentum start at zero, as after a load; a file
         # holds none) and the random state of a network restored from a file, not the fit's or a previous
         # update's, which no file holds.
-        work = net._restarted_copy()
-        with java_errors(), work.lock:
-            work.java.setLearningRate(float(rate))
+        # Its iteration and epoch counts start at 0 with its new updater state: Adam's bias correction then fits its
+        # zeroed moments and every step is of the given rate (the fit's count made the first ones 0.64 times it
+        # after 40 iterations, several times it after thousands); a lr_schedule is dropped for that fixed rate.
+        work = net._update_copy(float(rate))
         step_w = None if weights is None else np.repeat(weights[:, None], batch.x.shape[1], axis=1)
         history = work.fit(batch.x, targets, batch.mask, epochs=epochs, batch_size=batch_size, shuffle=True,
                            progress=self.progress, sample_weight=step_w, **self._fit_options())
