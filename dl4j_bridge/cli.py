@@ -397,6 +397,9 @@ def cmd_train(args) -> int:
         else:   # no labels: nothing tells a right flag from a wrong one
             print(f"{name}: flagged {_whole(m['flagged'])} of {_whole(m['n'])} test sequences (no labels: no "
                   "precision or recall)")
+    if summary.get("unknown_template_records"):   # as score's summary: the test part's records of no known template
+        print(f"test part: unknown_template_records {summary['unknown_template_records']} (records whose template "
+              "the model never saw in training)")
     for name, path in summary["models"].items():
         print(f"model {name}: {path}")
     print(f"report: {summary['report']}")

@@ -274,9 +274,10 @@ def _messages(lines) -> list[str]:
 
 
 @pytest.mark.parametrize("split", [False, True])
-def test_train_counts_the_test_parts_unknown_templates_in_its_report_and_results(jvm, tmp_path, split):
-    """Only a warning said so: the report's Read line and results.json count them now, the test part's only."""
-    from dl4j_bridge.detectors.run import load_config, train
+def test_train_counts_the_test_parts_unknown_templates_in_its_report_and_results(jvm, tmp_path, split, capsys):
+    """Only a warning said so: the report's Read line, results.json and the console count them now, the test part's
+    only."""
+    from dl4j_bridge.cli import main
 
     own = _messages(LogGenerator(seed=33, anomaly_rate=0.0).json_lines(900).lines)
     foreign = [json.dumps({"message": line.split(": ", 1)[1]}) for line in _foreign(40)]
@@ -290,10 +291,10 @@ def test_train_counts_the_test_parts_unknown_templates_in_its_report_and_results
     config = tmp_path / "run.toml"
     config.write_text(TRAIN_CONFIG.format(train=data, test=test, split=split_table, report=tmp_path / "report",
                                           models=tmp_path / "models"), encoding="utf-8")
-    summary = train(load_config(config))
+    assert main(["train", "--config", str(config)]) == 0
     results = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))
     unknown = results["unknown_template_records"]
-    assert unknown == summary["unknown_template_records"]
+    assert f"test part: unknown_template_records {unknown} (records whose template" in capsys.readouterr().out
     assert 40 <= unknown < 60   # the foreign lines, and maybe a rare template of the rest, never a training record
     read = next(line for line in (tmp_path / "report" / "report.md").read_text(encoding="utf-8").splitlines()
                 if line.startswith("Read:"))
