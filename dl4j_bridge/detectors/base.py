@@ -724,6 +724,12 @@ class BaseDetector:
             raise ValueError(f"learning_rate must be a number > 0 within float32's range, got {learning_rate!r}")
         weights = None if sample_weight is None else shapes.check_per_sequence(
             sample_weight, len(batch), what="sample_weight", non_negative=True).astype(np.float64)
+        if weights is not None:   # as fit: weights of 0 everywhere trained nothing, and said "update again"
+            counted = self._weighed_sequences(batch)
+            if counted.any() and not (weights[counted] > 0).any():
+                raise ShapeError(f"{type(self).__name__}.update: sample_weight gives weight 0 to every sequence "
+                                 f"({int(counted.sum())}), so the update would learn nothing: give the sequences to "
+                                 "learn a weight > 0")
         y_all = None if y is None else shapes.check_steps(y, batch.x.shape[:2], what="y")
         self._check_training_batch(batch)
         targets = self._update_targets(self._training_targets(batch, y_all))

@@ -127,3 +127,14 @@ def test_a_divergence_with_ordinary_weights_names_them_but_keeps_the_learning_ra
         net.fit(x, y, epochs=5, batch_size=16, progress=False, sample_weight=np.full(64, 2.0))
     assert "; sample weights: largest 2, mean 2" in str(raised.value) and "normalise" not in str(raised.value)
     assert net.diverged and "sample weights: largest 2" in str(net._diverged)
+
+
+def test_an_update_whose_weights_are_all_0_is_refused_before_training(next_event_detector, no_java):
+    """It trained nothing (a loss of 0) and then advised to update again with more epochs."""
+    import copy
+
+    det = copy.copy(next_event_detector)
+    with pytest.raises(ValueError, match=r"update: sample_weight gives weight 0 to every sequence \(12\), so the update "
+                                         r"would learn nothing"):
+        det.update(cycle_windows(12, seed=5), sample_weight=np.zeros(12), epochs=1)
+    assert det.network_ is next_event_detector.network_ and det.updates_ == next_event_detector.updates_
