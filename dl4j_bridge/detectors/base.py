@@ -297,7 +297,7 @@ class BaseDetector:
         if weights is not None:
             counted = self._weighed_sequences(batch)
             if counted.any() and not (weights[counted] > 0).any():
-                if split:
+                if split and (validation_weight > 0).any():   # the split took every weighted sequence
                     n, val_idx = split_from
                     raise ShapeError(
                         f"{name}.fit: sample_weight gives weight 0 to every one of the {int(counted.sum())} training "
@@ -305,8 +305,9 @@ class BaseDetector:
                         f"{self.validation_fraction:g}: {len(val_idx)} of the {n} sequences, drawn with seed="
                         f"{self.seed}, hold every weight > 0), so training would have nothing to learn: give more "
                         "sequences a weight > 0, pass validation=... yourself, or set validation_fraction=0")
+                every = counted.sum() + (0 if not split else self._weighed_sequences(validation).sum())
                 raise ShapeError(f"{name}.fit: sample_weight gives weight 0 to every training sequence "
-                                 f"({int(counted.sum())}), so training would have nothing to learn: give some of "
+                                 f"({int(every)}), so training would have nothing to learn: give some of "
                                  "them a weight > 0")
         if validation is None:   # the threshold is chosen on the training part, checked above
             v_weights, labels = weights, calibration_labels

@@ -138,3 +138,9 @@ def test_an_update_whose_weights_are_all_0_is_refused_before_training(next_event
                                          r"would learn nothing"):
         det.update(cycle_windows(12, seed=5), sample_weight=np.zeros(12), epochs=1)
     assert det.network_ is next_event_detector.network_ and det.updates_ == next_event_detector.updates_
+
+
+def test_weights_of_0_everywhere_are_not_blamed_on_the_split(jvm, no_java):
+    with pytest.raises(ValueError, match=r"sample_weight gives weight 0 to every training sequence \(30\), so training "
+                                         r"would have nothing to learn"):
+        _next_event().fit(cycle_windows(30, seed=1), sample_weight=np.zeros(30))
