@@ -298,8 +298,8 @@ public final class ModelIO {
      * dropped). Its updater state is new (Adam's moments zero), so its counts are too: Adam's bias correction
      * divides the moments by 1 - beta^(iteration + 1), which fits moments that started at that iteration; with
      * the fit's count kept, the first steps of an update were not those of {@code learningRate} (0.64 times it
-     * after 40 iterations, 3.2 to 6.5 times it after thousands). {@code net} is left as it is; its counts (those a
-     * detector file saves) stay the fit's.
+     * after 40 iterations, 3.2 to 6.8 times it over its first 20 steps after 5000). {@code net} is left as it is;
+     * its counts (those a detector file saves) stay the fit's.
      */
     public static MultiLayerNetwork updateCopy(MultiLayerNetwork net, double learningRate) throws IOException {
         MultiLayerNetwork copy = restartedCopy(net);
