@@ -398,6 +398,9 @@ def cmd_train(args) -> int:
         else:   # no labels: nothing tells a right flag from a wrong one
             print(f"{name}: flagged {_whole(m['flagged'])} of {_whole(m['n'])} test sequences (no labels: no "
                   "precision or recall)")
+    if summary.get("unknown_template_records"):   # as score's summary: the test part's records of no known template
+        print(f"test part: unknown_template_records {summary['unknown_template_records']} (records whose template "
+              "the model never saw in training)")
     for name, path in summary["models"].items():
         print(f"model {name}: {path}")
     print(f"report: {summary['report']}")
@@ -1070,9 +1073,12 @@ def cmd_update(args) -> int:
         raise CommandInputError("a classifier learns classes: its ETL spec needs a label transform, whose field "
                                 "the input carries with the right class of each line")
     parts = []
+    unknown_records = []   # records of each file whose template the model never saw (score's summary key)
     for option, path in (("--input", args.input), ("--with-normal", args.with_normal)):
         batch = pipeline.transform(path)
-        print(f"{option} {path}: {len(batch)} sequences; read: {_read_summary(pipeline.reader.report)}")
+        unknown_records.append(int(pipeline.unknown_template_records))
+        print(f"{option} {path}: {len(batch)} sequences; read: {_read_summary(pipeline.reader.report)}"
+              f"{_value_counts(pipeline)}")
         if not len(batch):
             raise CommandInputError(f"{option} {path} makes no sequence with the model's ETL (the read above says "
                                     "what it held): give more lines")
@@ -1100,6 +1106,9 @@ def cmd_update(args) -> int:
     entry.update({"reported": n_reported, "reported_flagged_before": reported_before,
                   "reported_flagged_after": reported_after, "reported_flagged_for_unknown_events": unknown,
                   "normal": n_normal, "normal_flagged_before": normal_before, "normal_flagged_after": normal_after})
+    if pipeline.template_transform is not None:   # as score counts them (kept with the update's record)
+        entry.update({"reported_unknown_template_records": unknown_records[0],
+                      "normal_unknown_template_records": unknown_records[1]})
     pipeline.reader.mode, pipeline.reader.quarantine = saved_mode
     path = detector.save(args.output, pipeline=pipeline)
     print(f"updated: {entry['epochs']} epochs at learning rate {entry['learning_rate']:g}, loss "

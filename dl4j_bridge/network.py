@@ -28,6 +28,11 @@ from .session import require_jvm
 log = logging.getLogger(__name__)
 
 CONFIG_ENTRY = "dl4j_bridge.lstm_config.json"
+#: The largest loss one step can have in DL4J's cross-entropy: -ln(1e-10), as ``LossMCXENT`` clips the softmax at
+#: 1e-10 (its ``DEFAULT_SOFTMAX_CLIPPING_EPSILON``). A minibatch's loss is a float32 sum of weight x step loss over
+#: its steps, so it can overflow float32 only when largest weight x steps x this x minibatch size exceeds
+#: ``shapes.FLOAT32_MAX``: the bound beyond which a diverged weighted fit is blamed on the weights' scale.
+MAX_STEP_LOSS = -math.log(1e-10)
 PREDICT_CHUNK = 4096
 
 Validation = Union[Tuple[np.ndarray, np.ndarray], Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]]
@@ -67,6 +72,31 @@ def _java(name: str):
     import jpype
 
     return jpype.JClass(f"io.dl4jbridge.{name}")
+
+
+def _weighted_divergence(error: TrainingDivergedError, weights: np.ndarray, mask, config: LSTMConfig,
+                         minibatch: int) -> TrainingDivergedError:
+    """``error`` with the sample weights' largest and mean value (over real steps) in its message, and, when their
+    scale alone can make a minibatch's float32 loss infinite, the advice to normalise them.
+
+    The trigger: largest weight (times the largest class weight) x steps per sequence x :data:`MAX_STEP_LOSS` x
+    minibatch size >= float32's largest number. Below it no weighted loss can overflow, so the weights are named but
+    the learning-rate advice stands; above it no learning rate helps (the loss is a sum of weighted step losses,
+    clipping caps the gradients, not the loss), while dividing the weights by their mean keeps their ratios, leaves
+    Adam's steps as they were and brings every weight to at most the number of sequences.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    real = w if mask is None else w[np.asarray(mask) > 0]
+    largest, mean = float(w.max()), float(real.mean()) if real.size else float(w.mean())
+    class_max = max(config.class_weights) if config.class_weights else 1.0
+    bound = shapes.FLOAT32_MAX / (w.shape[1] * MAX_STEP_LOSS * minibatch * max(class_max, 1e-300))
+    words = f"; sample weights: largest {largest:.4g}, mean {mean:.4g}"
+    if largest >= bound:
+        words += (f" -- at weights of {bound:.3g} or more a minibatch's loss ({minibatch} sequences x "
+                  f"{w.shape[1]} steps x weight x a step loss of up to {MAX_STEP_LOSS:.3g}) can pass float32's largest "
+                  f"number ({shapes.FLOAT32_MAX:.3g}), whatever the learning rate: normalise the weights to mean 1 "
+                  "(w / w.mean(), which keeps their ratios) and train again")
+    return type(error)(error.java_class, error.java_message + words, error.java_stacktrace)
 
 
 class Network:
@@ -352,7 +382,9 @@ class Network:
         TrainingDivergedError
             The loss or the parameters stopped being finite numbers. The network is then unusable (see
             :attr:`diverged`): build a new one with a smaller learning rate, gradient clipping on or
-            normalized features, and train again.
+            normalized features, and train again. With ``sample_weight`` the message names the weights' largest
+            and mean value, and says to normalise them (``w / w.mean()``) when their scale alone can make a
+            minibatch's float32 loss infinite (see :data:`MAX_STEP_LOSS`).
         Exception
             What ``callback`` raised, once the fit stopped after its minibatch (the weights it trained, and with
             ``fit_normalizer`` the new normalizer, are kept); any other failure of the Java call with
@@ -424,8 +456,10 @@ class Network:
                 finally:   # the draws the weights it kept went with (also after a cancel or an error)
                     self._random_state = (int(random_state[0]), int(random_state[1]))
         except TrainingDivergedError as error:
+            if weights is not None:   # name the weights, and blame them when their scale can overflow the loss
+                error = _weighted_divergence(error, weights, mask, self.config, min(int(batch_size), len(X)))
             self._diverged = error   # the parameters are NaN or infinite now: refuse every later use
-            raise
+            raise error from None
         except BaseException:
             if before is not None:   # the weights, updater and generator state the previous normalizer goes with
                 with self._calling_java():
@@ -475,6 +509,15 @@ class Network:
         self._refuse_if_diverged("be copied")
         with self._calling_java():
             java_network = _java("ModelIO").restartedCopy(self._net)
+        return Network(self.config, normalizer=self.normalizer, _java_network=java_network)
+
+    def _update_copy(self, learning_rate: float) -> "Network":
+        """The network a detector's ``update`` trains: :meth:`_restarted_copy` with its iteration and epoch counts
+        at 0 (its updater state is new, so Adam's bias correction must start anew too) and ``learning_rate`` fixed
+        (a schedule is dropped): ``io.dl4jbridge.ModelIO.updateCopy``."""
+        self._refuse_if_diverged("be copied")
+        with self._calling_java():
+            java_network = _java("ModelIO").updateCopy(self._net, float(learning_rate))
         return Network(self.config, normalizer=self.normalizer, _java_network=java_network)
 
     def _snapshot(self):

@@ -230,3 +230,101 @@ def test_evaluate_counts_unknown_templates_in_its_read_line_and_warns(jvm, tmp_p
     read = next(line for line in (tmp_path / "report" / "report.md").read_text(encoding="utf-8").splitlines()
                 if line.startswith("Input read"))
     assert "unknown_template_records 200" in read, read
+
+
+# ---------------------------------------------------------------------- train and update
+TRAIN_CONFIG = """
+[data]
+train = "{train}"
+{test}
+
+[reader]
+kind = "jsonl"
+fields = {{ message = "message" }}
+
+[[transforms]]
+kind = "template"
+column = "message"
+
+[sequence]
+kind = "windows"
+length = 6
+next_event = true
+{split}
+[detectors.ne]
+kind = "next_event"
+hidden_sizes = [4]
+epochs = 1
+batch_size = 512
+validation_fraction = 0.0
+
+[baselines]
+pca = false
+isolation_forest = false
+
+[output]
+seed = 3
+report = "{report}"
+models = "{models}"
+"""
+
+
+def _messages(lines) -> list[str]:
+    return [json.dumps({"message": json.loads(line)["message"]}) for line in lines]
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_train_counts_the_test_parts_unknown_templates_in_its_report_and_results(jvm, tmp_path, split, capsys):
+    """Only a warning said so: the report's Read line, results.json and the console count them now, the test part's
+    only."""
+    from dl4j_bridge.cli import main
+
+    own = _messages(LogGenerator(seed=33, anomaly_rate=0.0).json_lines(900).lines)
+    foreign = [json.dumps({"message": line.split(": ", 1)[1]}) for line in _foreign(40)]
+    if split:   # one file: its last 30% (foreign lines included) is the test part
+        (tmp_path / "all.jsonl").write_text("\n".join(own[:700] + foreign + own[700:]) + "\n", encoding="utf-8")
+        data, test, split_table = tmp_path / "all.jsonl", "", '[split]\nkind = "chronological"\ntest_fraction = 0.32\n'
+    else:
+        (tmp_path / "train.jsonl").write_text("\n".join(own[:600]) + "\n", encoding="utf-8")
+        (tmp_path / "test.jsonl").write_text("\n".join(foreign + own[600:]) + "\n", encoding="utf-8")
+        data, test, split_table = tmp_path / "train.jsonl", f'test = "{tmp_path / "test.jsonl"}"', ""
+    config = tmp_path / "run.toml"
+    config.write_text(TRAIN_CONFIG.format(train=data, test=test, split=split_table, report=tmp_path / "report",
+                                          models=tmp_path / "models"), encoding="utf-8")
+    assert main(["train", "--config", str(config)]) == 0
+    results = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))
+    unknown = results["unknown_template_records"]
+    assert f"test part: unknown_template_records {unknown} (records whose template" in capsys.readouterr().out
+    assert 40 <= unknown < 60   # the foreign lines, and maybe a rare template of the rest, never a training record
+    read = next(line for line in (tmp_path / "report" / "report.md").read_text(encoding="utf-8").splitlines()
+                if line.startswith("Read:"))
+    assert f"Test part: unknown_template_records {unknown} (records whose template the model never saw" in read, read
+
+
+def test_update_counts_each_files_unknown_templates_in_its_summary(jvm, tmp_path, capsys):
+    from dl4j_bridge.cli import main
+    from dl4j_bridge.detectors import NextEventDetector, load_detector
+    from dl4j_bridge.etl import JsonLinesReader
+
+    own = _messages(LogGenerator(seed=34, anomaly_rate=0.0).json_lines(700).lines)
+    pipeline = Pipeline(JsonLinesReader({"message": "message"}), [Template("message")],
+                        Windows(WINDOW, stride=1, next_event=True))
+    pipeline.fit(own[:500])
+    detector = NextEventDetector(top_g=3, n_events=pipeline.n_template_ids, hidden_sizes=(4,), epochs=1,
+                                 batch_size=512, patience=0, validation_fraction=0.0, seed=4)
+    detector.fit(pipeline.transform(own[:500]))
+    model = detector.save(tmp_path / "ne.zip", pipeline=pipeline)
+    reported, normal = tmp_path / "reported.jsonl", tmp_path / "normal.jsonl"
+    foreign = [json.dumps({"message": line.split(": ", 1)[1]}) for line in _foreign(7)]
+    reported.write_text("\n".join(own[500:530] + foreign) + "\n", encoding="utf-8")
+    normal.write_text("\n".join(own[:500]) + "\n", encoding="utf-8")
+    assert main(["update", "--model", str(model), "--input", str(reported), "--with-normal", str(normal),
+                 "--output", str(tmp_path / "ne2.zip"), "--epochs", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    line = next(l for l in out if l.startswith("--input "))
+    counted = int(line.split("unknown_template_records ")[1].split(",")[0])
+    assert 7 <= counted < 12, line
+    normal_line = next(l for l in out if l.startswith("--with-normal "))
+    assert "unknown_template_records" not in normal_line   # its own training log: none unknown, not listed
+    entry = load_detector(tmp_path / "ne2.zip").updates_[-1]
+    assert entry["reported_unknown_template_records"] == counted and entry["normal_unknown_template_records"] == 0

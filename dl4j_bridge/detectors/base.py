@@ -264,6 +264,98 @@ class BaseDetector:
     def _class_weights(self, targets: np.ndarray, n_out: int, sample_weight) -> tuple:
         return tuple([1.0] * n_out)
 
+    def _weighed_sequences(self, batch: SequenceBatch) -> np.ndarray:
+        """bool ``[batch]``: the sequences a weight counts for (trained on, validated and measured); a next-value
+        detector's: those with a step with a next one."""
+        return np.ones(len(batch), dtype=bool)
+
+    def _validation_weighs(self) -> bool:
+        """Whether the validation sequences' weights decide anything: early stopping (``patience``) or a threshold
+        chosen from their scores (a next-value detector: also its residual variances)."""
+        return self.patience > 0 or self.threshold in ("k_sigma", "contamination", "best_f1")
+
+    def _check_weights_left(self, batch: SequenceBatch, weights, validation: Optional[SequenceBatch],
+                            validation_weight, calibration_labels, split_from) -> None:
+        """Refuse, before training, weights that leave a part of the fit with nothing to weigh.
+
+        ``batch`` / ``weights`` are the training part, ``validation`` / ``validation_weight`` the validation part
+        (given, or the automatic split's: ``split_from`` is then ``(n, indices)``, the size of the batch as given
+        and the validation indices in it), ``calibration_labels`` the 0/1 labels the threshold is chosen with.
+        Weight 0 means "does not count", so a part whose every sequence weighs 0 has no loss to learn or to stop
+        early on, and no statistics to choose a threshold from (NaN; the fit failed in the threshold after the
+        whole training); choosing it unweighted instead would count the very sequences the weights excluded. A
+        validation part that decides nothing (``patience=0`` and a ``fixed`` or ``top_g`` threshold) is only warned
+        about (its loss in ``history_`` is 0).
+
+        Raises
+        ------
+        ShapeError
+            Naming the weights, the part, how many sequences it holds, and what to do.
+        """
+        name = type(self).__name__
+        split = split_from is not None
+        if weights is not None:
+            counted = self._weighed_sequences(batch)
+            if counted.any() and not (weights[counted] > 0).any():
+                if split and (validation_weight > 0).any():   # the split took every weighted sequence
+                    n, val_idx = split_from
+                    raise ShapeError(
+                        f"{name}.fit: sample_weight gives weight 0 to every one of the {int(counted.sum())} training "
+                        f"sequences left after the automatic validation split (validation_fraction="
+                        f"{self.validation_fraction:g}: {len(val_idx)} of the {n} sequences, drawn with seed="
+                        f"{self.seed}, hold every weight > 0), so training would have nothing to learn: give more "
+                        "sequences a weight > 0, pass validation=... yourself, or set validation_fraction=0")
+                every = counted.sum() + (0 if not split else self._weighed_sequences(validation).sum())
+                raise ShapeError(f"{name}.fit: sample_weight gives weight 0 to every training sequence "
+                                 f"({int(every)}), so training would have nothing to learn: give some of "
+                                 "them a weight > 0")
+        if validation is None:   # the threshold is chosen on the training part, checked above
+            v_weights, labels = weights, calibration_labels
+            part = "training"
+            counted = None if weights is None else self._weighed_sequences(batch)
+        else:
+            v_weights, labels = validation_weight, calibration_labels
+            part = "validation"
+            counted = None if v_weights is None else self._weighed_sequences(validation)
+        if v_weights is None:
+            return
+        if validation is not None and counted.any() and not (v_weights[counted] > 0).any():
+            if not self._validation_weighs():
+                log.warning("%s.fit: %s gives weight 0 to every validation sequence (%d), so the validation loss in "
+                            "history_ is 0 at every epoch and says nothing (nothing else reads it: patience=0, "
+                            "threshold=%r)", name, "validation_weight" if not split else
+                            "sample_weight, in the automatic validation split,", int(counted.sum()), self.threshold)
+                return
+            if split:
+                n, val_idx = split_from
+                shown = ", ".join(str(int(i)) for i in val_idx[:10]) + (", ..." if len(val_idx) > 10 else "")
+                raise ShapeError(
+                    f"{name}.fit: the automatic validation split (validation_fraction={self.validation_fraction:g}: "
+                    f"{len(val_idx)} of the {n} sequences, drawn with seed={self.seed}: batch indices {shown}) holds "
+                    "only sequences of sample_weight 0, so its loss (early stopping) and the threshold would have "
+                    "nothing to weigh: give some of those sequences a weight > 0, pass validation=... with "
+                    "validation_weight > 0, or set validation_fraction=0 (no early stopping; the threshold is then "
+                    "chosen on the training sequences)")
+            raise ShapeError(f"{name}.fit: validation_weight gives weight 0 to every validation sequence "
+                             f"({int(counted.sum())}), so the validation loss (early stopping) and the threshold would "
+                             "have nothing to weigh: give some of them a weight > 0, or leave validation_weight out "
+                             "(each validation sequence then weighs 1)")
+        what = ("validation_weight" if validation is not None and not split else "sample_weight")
+        labels = np.asarray(labels).reshape(-1) > 0
+        needed = {"k_sigma": [("normal", ~labels)], "best_f1": [("normal", ~labels), ("anomalous", labels)]}
+        for kind, members in needed.get(self.threshold, []):
+            members = members & counted
+            if members.any() and not (v_weights[members] > 0).any():
+                use = ("the mean and standard deviation of the normal ones' scores" if self.threshold == "k_sigma"
+                       else "the F1 of both classes")
+                raise ShapeError(
+                    f"{name}.fit: threshold={self.threshold!r} takes {use}, but {what} gives weight 0 to every "
+                    f"{kind} {part} sequence ({int(members.sum())})"
+                    + (" of the automatic validation split" if split and part == "validation" else "")
+                    + ": give some of them a weight > 0"
+                    + (", pass validation=... with validation_weight > 0 on both classes" if part == "validation"
+                       else "") + ", or use another threshold")
+
     def _check_validation_batch(self, validation: SequenceBatch, given: bool) -> None:
         """Refuse validation sequences (``given``: passed as ``validation=``, else the held-out block) this kind
         cannot validate or choose its threshold on, before the training (ValueError)."""
@@ -439,8 +531,9 @@ class BaseDetector:
             :class:`~dl4j_bridge.errors.ShapeError` (a ValueError) for arrays of other shapes or values, and for
             validation features other than the batch's.
         TrainingDivergedError
-            The loss or the parameters stopped being finite: lower ``learning_rate``. The detector keeps its
-            previous state (unfitted, or its previous network).
+            The loss or the parameters stopped being finite: lower ``learning_rate``, or, when the message says
+            the weights' scale can overflow the float32 loss, normalise ``sample_weight`` (``w / w.mean()``). The
+            detector keeps its previous state (unfitted, or its previous network).
         """
         self._check_threshold_method(self.threshold)
         self._warn_unread_threshold_settings()
@@ -466,8 +559,13 @@ class BaseDetector:
             n_out = self._n_out(batch, y_all)
             if validation is not None:
                 n_out = max(n_out, self._n_out(validation, None))
+        split_from = None   # the batch as given and the indices of the automatic validation split, if any
+        if validation is not None and validation_weight is not None:   # before the split below, which sets it
+            validation_weight = shapes.check_per_sequence(validation_weight, len(validation), what="validation_weight",
+                                                          non_negative=True).astype(np.float64)
         if validation is None and self.validation_fraction > 0 and len(batch) >= 10:
             val_idx, train_idx = self._validation_split(batch, seq_labels)
+            split_from = (len(batch), val_idx)
             validation = take(batch, val_idx)
             validation_weight = None if weights is None else weights[val_idx]
             batch = take(batch, train_idx)
@@ -486,6 +584,8 @@ class BaseDetector:
                             type(self).__name__, len(batch), self.validation_fraction, self.patience)
         # the labels the threshold is chosen with (validation sequences, else the training ones)
         calibration_labels = seq_labels if validation is None else val_labels
+        # weights of 0 on every sequence of a part: the fit failed in the threshold's statistics after the training
+        self._check_weights_left(batch, weights, validation, validation_weight, calibration_labels, split_from)
         what = "validation.labels" if given_validation else "y" if y is not None else "batch.labels"
         if self.threshold == "best_f1":   # checked now, not after the training it would end
             if not (np.any(calibration_labels) and not np.all(calibration_labels)):
@@ -566,7 +666,9 @@ class BaseDetector:
 
         The result depends only on what the detector file holds and on this update's data and settings: the copy
         is the network a save and load would give, with a fresh updater (Adam's moments and momentum zero; a
-        detector file holds none) and, for dropout, the random state of a network restored from a file (the one
+        detector file holds none; its iteration and epoch counts at 0 with them, so that Adam's bias correction
+        fits its zeroed moments and every step is of ``learning_rate``, a ``lr_schedule`` not followed; the saved
+        counts stay the fit's) and, for dropout, the random state of a network restored from a file (the one
         after a build of its configuration), never the fit's or a previous update's. So ``fit``, ``update(a)``,
         ``update(b)`` in memory save the same bytes as saving and loading before each update.
 
@@ -623,6 +725,12 @@ class BaseDetector:
             raise ValueError(f"learning_rate must be a number > 0 within float32's range, got {learning_rate!r}")
         weights = None if sample_weight is None else shapes.check_per_sequence(
             sample_weight, len(batch), what="sample_weight", non_negative=True).astype(np.float64)
+        if weights is not None:   # as fit: weights of 0 everywhere trained nothing, and said "update again"
+            counted = self._weighed_sequences(batch)
+            if counted.any() and not (weights[counted] > 0).any():
+                raise ShapeError(f"{type(self).__name__}.update: sample_weight gives weight 0 to every sequence "
+                                 f"({int(counted.sum())}), so the update would learn nothing: give the sequences to "
+                                 "learn a weight > 0")
         y_all = None if y is None else shapes.check_steps(y, batch.x.shape[:2], what="y")
         self._check_training_batch(batch)
         targets = self._update_targets(self._training_targets(batch, y_all))
@@ -641,9 +749,10 @@ class BaseDetector:
         # right after fit: no updater state (Adam's moments and momentum start at zero, as after a load; a file
         # holds none) and the random state of a network restored from a file, not the fit's or a previous
         # update's, which no file holds.
-        work = net._restarted_copy()
-        with java_errors(), work.lock:
-            work.java.setLearningRate(float(rate))
+        # Its iteration and epoch counts start at 0 with its new updater state: Adam's bias correction then fits its
+        # zeroed moments and every step is of the given rate (the fit's count made the first ones 0.64 times it
+        # after 40 iterations, several times it after thousands); a lr_schedule is dropped for that fixed rate.
+        work = net._update_copy(float(rate))
         step_w = None if weights is None else np.repeat(weights[:, None], batch.x.shape[1], axis=1)
         history = work.fit(batch.x, targets, batch.mask, epochs=epochs, batch_size=batch_size, shuffle=True,
                            progress=self.progress, sample_weight=step_w, **self._fit_options())

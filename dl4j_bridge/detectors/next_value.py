@@ -128,6 +128,14 @@ class NextValueDetector(BaseDetector):
                              f"({int(judged.sum())}): a next-value detector learns from and measures only steps with a "
                              "next one, so it would have nothing to learn or measure; give some of them a weight > 0")
 
+    def _validation_weighs(self) -> bool:
+        """Always: the residual variances are measured on the validation sequences, weighted."""
+        return True
+
+    def _weighed_sequences(self, batch: SequenceBatch) -> np.ndarray:
+        """The sequences of two steps or more: only a step with a next one is learned from and measured."""
+        return (np.asarray(batch.mask) > 0).sum(axis=1) >= 2
+
     def update(self, batch: SequenceBatch, y=None, *, sample_weight=None, epochs: int = 20,
                learning_rate: Optional[float] = None, batch_size: Optional[int] = None) -> "NextValueDetector":
         """Train further on normal ``batch`` (see :meth:`BaseDetector.update`), its sequences weighed by

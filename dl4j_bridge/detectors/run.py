@@ -1059,6 +1059,11 @@ def train(config: dict) -> dict:
         reads["train"] = {**pipeline.report.to_dict(), **sequence_counts(pipeline)}
         test_batch = pipeline.transform(str(test_source), part_name="test")
         reads["test"] = {**pipeline.report.to_dict(), **sequence_counts(pipeline)}
+    # records of the test part whose template the model never saw in training (each the unknown event, id 0), as
+    # score, evaluate and serve count them; None without a template transform (no such id)
+    test_unknown = None if pipeline.template_transform is None else (
+        pipeline.unknown_template_records if test_source is not None
+        else pipeline.unknown_template_records_by_part.get("test", 0))
     log.info("ETL: %d training and %d test sequences of %s", len(train_batch), len(test_batch),
              train_batch.x.shape[1:])
     for part, counts in reads.items():
@@ -1110,7 +1115,10 @@ def train(config: dict) -> dict:
         + (f" ({', '.join(f'{reason} {n}' for reason, n in c['bad_by_reason'].items())})" if c["bad_lines"] else "")
         + (f", quarantined in {c['quarantine']}" if c["quarantine"] and c["bad_lines"] else "")
         + sequence_counts_text(c)
-        for part, c in reads.items()) + ".")
+        for part, c in reads.items()) + "."
+        + ("" if test_unknown is None else f" Test part: unknown_template_records {test_unknown}"
+           + (" (records whose template the model never saw in training: each is the unknown event, id 0, which "
+              "a next-event model always finds unexpected)" if test_unknown else "") + "."))
     models_dir = _path(config, output.get("models", "models/run"))
     results: dict[str, Any] = {}
     models = {}
@@ -1222,6 +1230,8 @@ def train(config: dict) -> dict:
     path = report.write()
     summary = {"report": str(path), "models": models, "read": reads, "runtime": computed_on, "labelled": labelled,
                "results": {n: {k: v for k, v in r.items()} for n, r in results.items()}}
+    if test_unknown is not None:   # the test part's, as score's summary counts them
+        summary["unknown_template_records"] = int(test_unknown)
     atomic_write_text(Path(path).parent / "results.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     return summary
 

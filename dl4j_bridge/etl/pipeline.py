@@ -36,6 +36,7 @@ from .readers import LINE_NUMBER, Reader, format_mismatch, reader_from_dict
 from .schema import Schema
 from .sequences import SequenceBatch, SessionDelta, Sessions, Steps, Windows, sequence_from_dict
 from .sources import Source, _open_text, is_path
+from .templates import OOV_ID
 from .split import ChronologicalSplit, KeySplit, split_from_dict
 from .transforms import RECORDS, STEP_LABEL, TEMPLATE_ID, Label, Template, Timestamp, Transform, transform_from_dict
 
@@ -174,6 +175,12 @@ class Pipeline:
         unknown-template id 0; the launcher's summary ``unknown_template_records``); 0 without a Template
         transform."""
         return sum(getattr(t, "unknown_records", 0) for t in self.transforms if isinstance(t, Template))
+
+    @property
+    def unknown_template_records_by_part(self) -> dict:
+        """:attr:`unknown_template_records` of the last pass, by part: ``{"train": n, "test": m}`` after
+        :meth:`fit_split`, ``{"all": n}`` after :meth:`transform`."""
+        return dict(getattr(self, "_unknown_by_part", {}))
 
     @property
     def template_transform(self) -> Template | None:
@@ -424,6 +431,7 @@ class Pipeline:
             transform.reset_stream()
         self._order_deltas_in_sessions(True)
         builders = {name: self._builder(session_labels, idle_lines) for name in parts}
+        self._unknown_by_part = dict.fromkeys(parts, 0)
         # their warnings name the part (train, test), as the one of records in no window: a split's, or the caller's
         named = {name: (name if len(builders) > 1 else part_name) for name in builders}
         for name, builder in builders.items():
@@ -452,6 +460,8 @@ class Pipeline:
             for name, builder in builders.items():
                 selection = routed[name]
                 part_steps = steps if selection is None else steps.take(selection)
+                if TEMPLATE_ID in chunk:
+                    self._unknown_by_part[name] += int(np.count_nonzero(part_steps.ids == OOV_ID))
                 batch = builder.add(part_steps)
                 if batch is not None and len(batch):
                     yield name, batch

@@ -67,6 +67,34 @@ public class ModelIOTest {
     }
 
     @Test
+    public void anUpdateCopyStartsItsCountsAtZeroSoAdamsFirstStepIsTheLearningRate() throws Exception {
+        String adam = "{\"n_in\": 3, \"n_out\": 2, \"hidden_sizes\": [8], \"learning_rate\": 0.05, "
+                + "\"updater\": \"adam\"}";
+        MultiLayerNetwork net = NetworkFactory.build(adam);
+        Trainer.fit(net, data.x, data.ids, null, null, null, null, 3, 4, -1, 0, null, 1000);   // 12 iterations
+        assertEquals(12, net.getLayerWiseConfigurations().getIterationCount());
+        MultiLayerNetwork kept = ModelIO.restartedCopy(net);
+        kept.setLearningRate(0.02);
+        MultiLayerNetwork copy = ModelIO.updateCopy(net, 0.02);
+        assertEquals(0, copy.getLayerWiseConfigurations().getIterationCount());
+        assertEquals(0, copy.getLayerWiseConfigurations().getEpochCount());
+        assertEquals(12, net.getLayerWiseConfigurations().getIterationCount());   // the original keeps its counts
+        assertEquals(3, net.getLayerWiseConfigurations().getEpochCount());
+        assertEquals(net.params(), copy.params());
+        double[] steps = new double[2];
+        MultiLayerNetwork[] nets = {copy, kept};
+        for (int i = 0; i < 2; i++) {   // one minibatch of every sequence: one Adam step
+            org.nd4j.linalg.api.ndarray.INDArray start = nets[i].params().dup();
+            Trainer.fit(nets[i], data.x, data.ids, null, null, null, null, 1, 16, -1, 0, null, 1000);
+            steps[i] = nets[i].params().sub(start).amaxNumber().doubleValue();
+        }
+        // Adam's first bias-corrected step moves a parameter with a gradient by the learning rate itself
+        assertEquals(0.02, steps[0], 0.02 * 1e-3);
+        // with the fit's 12 iterations kept, 1 - beta2^13 instead of 1 - beta2^1: about 0.48 times the rate
+        assertTrue("kept counts step " + steps[1], steps[1] < 0.02 * 0.9);
+    }
+
+    @Test
     public void theSameModelSavesToTheSameBytesWithEntriesInNameOrderAndOneTime() throws Exception {
         MultiLayerNetwork net = NetworkFactory.build(TestData.SPEC);
         Map<String, String> extras = new java.util.LinkedHashMap<>();
