@@ -244,13 +244,33 @@ public final class TextRecordReader extends RecordReader {
      *  of a long run, each attempt scanning the rest of it (quadratic). */
     static final String FIELD_BEFORE_RUN = "(?:.*?[^ \\t\\n])??";
 
+    /** Python's {@code readers._FIELD_BEFORE_SPACE_RUN}: a field before a separator starting with {@code \s} and
+     *  then a run of blanks ({@code \s - }) is empty, or ends with a non-blank or with the last blank of a run (the
+     *  separator matches from inside a run only if it matches from the blank before, ending where it ends). */
+    static final String FIELD_BEFORE_SPACE_RUN = "(?:.*?(?:[^ \\t\\n]|[ \\t](?![ \\t])))??";
+
+    /** Python's {@code readers._FIELD_BEFORE_TAB_RUN}: a field before a separator starting with a tab and then a run
+     *  of blanks ({@code \t - }) is empty or ends with a non-blank, then perhaps spaces (up to the run's first tab). */
+    static final String FIELD_BEFORE_TAB_RUN = "(?:(?:.*?[^ \\t\\n])?? *?)";
+
     /** Python's {@code readers._capture_field}: {@code group} (a lazy {@code (?<name>.*?)}) with
-     *  {@link #FIELD_BEFORE_RUN} as its body when {@code separator} starts with such a run. */
+     *  {@link #FIELD_BEFORE_RUN}, {@link #FIELD_BEFORE_SPACE_RUN} or {@link #FIELD_BEFORE_TAB_RUN} as its body when
+     *  {@code separator} starts with a run of blanks, or with {@code \s} or a tab and then a run. */
     private static String captureField(String group, String separator) {
-        if (!group.endsWith(".*?)") || !separator.startsWith("[ \\t]+") || separator.startsWith(WHOLE_BLANK_RUN)) {
+        if (!group.endsWith(".*?)")) {
             return group;
         }
-        return group.substring(0, group.length() - 4) + FIELD_BEFORE_RUN + ")";
+        String body;
+        if (separator.startsWith("[ \\t]+") && !separator.startsWith(WHOLE_BLANK_RUN)) {
+            body = FIELD_BEFORE_RUN;
+        } else if (separator.startsWith("\\s[ \\t]+")) {
+            body = FIELD_BEFORE_SPACE_RUN;
+        } else if (separator.startsWith("\\t[ \\t]+") || separator.startsWith("\t[ \\t]+")) {
+            body = FIELD_BEFORE_TAB_RUN;
+        } else {
+            return group;
+        }
+        return group.substring(0, group.length() - 4) + body + ")";
     }
 
     /** Python's {@code readers._runs_end_alike}: every run of spaces the guard makes lazy ends where the regex's
