@@ -112,9 +112,11 @@ NO_RECORD_TO_CONTINUE = ("the line matches the continuation regex, but no record
                          "aside; if your records can start with blanks (a padded first column), set the reader's "
                          "continuation to what only continuation lines start with")
 
+#: The reason category of a text line its format or regex does not match.
+NO_FORMAT_MATCH = "no format match"
+
 #: The detail of a ``no format match`` bad line; in lenient mode a ``log_format`` reader adds where the format stops
 #: matching the line (:func:`format_mismatch`) to the quarantine reason.
-NO_FORMAT_MATCH = "no format match"
 NO_FORMAT_MATCH_DETAIL = "line does not match the log format"
 
 #: Said when a model whose text reader keeps line rules 1 is loaded (the JVM's ``LogAnomalyScorer.loadWarnings``
