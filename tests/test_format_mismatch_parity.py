@@ -22,9 +22,9 @@ LINUX_FORMAT = r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content
 
 #: (format, line rules, lines): a format slightly wrong for some lines, and lines no prefix of it reads
 CASES = [
-    (SSH_FORMAT, 2, [SSH, "Dec 10 06:55:46 LabSZ su[1]: other", SSH.replace("]:", "]"), "  indented", "\u00e9t\u00e9 "
-     "\U0001F600" * 70, "Dec 10 06:55:46 LabSZ sshd[1]: " + "x" * 3000, "Dec 10 06:55:46 LabSZ sshd[" + "\U0001F600" * 2500,
-     "Dec 10 'quoted' \"both\" \t\\ sshd[x", "Dec"]),
+    (SSH_FORMAT, 2, [SSH, "Dec 10 06:55:46 LabSZ su[1]: other", SSH.replace("]:", "]"), "  indented",
+                     "\u00e9t\u00e9 " + "\U0001F600" * 70, "Dec 10 06:55:46 LabSZ sshd[1]: " + "x" * 3000,
+                     "Dec 10 06:55:46 LabSZ sshd[" + "\U0001F600" * 2500, "Dec 10 'quoted' \"both\" \t\\ sshd[x", "Dec"]),
     (r"<Date> <Day> <Time> <Host> <Component> sshd\[<Pid>\]: <Content>", 2, [SSH, SSH, "x", SSH + "\nCaused by: y"]),
     ("<Time>,<Component>,<Pid>,<Content>", 2, ["20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
                                              "a,b,c,d", "a,b"]),

@@ -133,8 +133,9 @@ def main() -> None:
         print(f"format {BLANK_RUN_FORMAT}: two lines per length, CPU s (median of {args.repeats})")
         print("blanks | guard + regex | capture regex | JVM guard + regex | JVM capture regex")
         for r in run_blank_runs(lengths, args.repeats, jvm=not args.no_jvm):
-            print(f"{r['blanks']} | {r['baseline_seconds']:.4f} | {r['capture_seconds']:.4f} | "
-                  f"{r.get('jvm_baseline_seconds', float('nan')):.4f} | {r.get('jvm_capture_seconds', float('nan')):.4f}")
+            jvm_baseline, jvm_capture = (r.get(f"jvm_{path}_seconds", float("nan")) for path in ("baseline", "capture"))
+            print(f"{r['blanks']} | {r['baseline_seconds']:.4f} | {r['capture_seconds']:.4f} | {jvm_baseline:.4f} | "
+                  f"{jvm_capture:.4f}")
         print(f"reproduce: python python/bench/format_regex.py --blank-runs {args.blank_runs} --repeats {args.repeats}"
               + (" --no-jvm" if args.no_jvm else ""))
         return

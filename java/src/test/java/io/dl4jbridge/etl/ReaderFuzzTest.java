@@ -408,7 +408,8 @@ public class ReaderFuzzTest {
 
     @Test
     public void aLongRunOfBlanksBeforeASeparatorLedByASpaceClassOrATabIsReadInLinearTime() {
-        // as Python's test_a_long_run_of_blanks_before_a_separator_led_by_a_space_class_or_a_tab_is_read_in_linear_time:
+        // as Python's test_a_long_run_of_blanks_before_a_separator_led_by_a_space_class_or_a_tab_is_read_in_linear_time
+        // (test_malformed_input.py):
         // the capture regex tried "\s - " (or "\t - ") from every blank of the run, each attempt scanning the rest
         // of it (quadratic: 100,000 blanks took 11 s in Python)
         String blanks = repeat(" ", 100_000);
