@@ -112,6 +112,13 @@ NO_RECORD_TO_CONTINUE = ("the line matches the continuation regex, but no record
                          "aside; if your records can start with blanks (a padded first column), set the reader's "
                          "continuation to what only continuation lines start with")
 
+#: The reason category of a text line its format or regex does not match.
+NO_FORMAT_MATCH = "no format match"
+
+#: The detail of a ``no format match`` bad line; in lenient mode a ``log_format`` reader adds where the format stops
+#: matching the line (:func:`format_mismatch`) to the quarantine reason.
+NO_FORMAT_MATCH_DETAIL = "line does not match the log format"
+
 #: Said when a model whose text reader keeps line rules 1 is loaded (the JVM's ``LogAnomalyScorer.loadWarnings``
 #: says the same).
 OLD_LINE_RULES_WARNING = ("this model reads text with the line rules of models saved before ETL spec version 3 "
@@ -379,11 +386,32 @@ def _runs_end_alike(text: str, field_follows: bool) -> bool:
 #: format took 6 s on one line with 40,000 blanks).
 _FIELD_BEFORE_RUN = "(?:.*?[^ \\t\\n])??"
 
+#: A field of :func:`format_capture` before a separator that starts with ``\\s`` and then a run of blanks (``\\s - ``,
+#: ``\\s <B>``): empty, or ending with a character that is not a blank or with the last blank of a run.  Where the
+#: line has a run, the separator matches from a blank inside it (a blank before it) only if it matches from that
+#: blank before it, ending where it ends (``\\s`` takes the earlier blank, the run takes one blank more), so the first
+#: end the regex finds is never inside a run; it may be right after one (``\\s`` can take a CR or U+00A0 there).  A
+#: plain ``.*?`` tried the separator from every blank of the run, each attempt scanning the rest of it (quadratic:
+#: ``<A>\\s - <B>`` took 0.11 s on a line with 10,000 blanks, 11 s with 100,000).
+_FIELD_BEFORE_SPACE_RUN = "(?:.*?(?:[^ \\t\\n]|[ \\t](?![ \\t])))??"
+
+#: A field of :func:`format_capture` before a separator that starts with a tab and then a run of blanks
+#: (``\\t - ``): empty or ending with a character that is not a blank, then perhaps spaces (not tabs).  Inside a run
+#: the separator matches from a tab only if it matches from the run's first tab (the run after it takes the blanks
+#: between), ending where it ends, so the first end the regex finds is at most the run's first tab.
+_FIELD_BEFORE_TAB_RUN = "(?:(?:.*?[^ \\t\\n])?? *?)"
+
 
 def _capture_field(separator: str) -> str:
-    """The lazy pattern of a field of :func:`format_capture` followed by ``separator`` (a regex fragment)."""
+    """The lazy pattern of a field of :func:`format_capture` followed by ``separator`` (a regex fragment): ``.*?``,
+    or where the separator starts with a run of blanks, or with ``\\s`` or a tab and then a run, a pattern that
+    takes the same first end without trying the separator from every blank of a long run (linear time)."""
     if separator.startswith("[ \\t]+") and not separator.startswith(_WHOLE_BLANK_RUN):
         return _FIELD_BEFORE_RUN
+    if separator.startswith("\\s[ \\t]+"):
+        return _FIELD_BEFORE_SPACE_RUN
+    if separator.startswith(("\\t[ \\t]+", "\t[ \\t]+")):
+        return _FIELD_BEFORE_TAB_RUN
     return ".*?"
 
 
@@ -448,7 +476,8 @@ MISMATCH_LINE_LIMIT = 2000
 def format_mismatch(log_format: str, line: str, line_rules: int = LINE_RULES) -> str | None:
     """Where ``log_format`` stops matching ``line``: the fields it reads up to there, and the part of the format
     that the rest of the line does not match, to tell a user whose format has a field too many or other text
-    between fields what to change. Used when a fit meets such a line (``train``; :meth:`Pipeline.fit`).
+    between fields what to change. Used when a fit meets such a line (``train``; :meth:`Pipeline.fit`), and in
+    the quarantine reason of each line a lenient text reader rejects (the JVM's ``FormatMismatch`` says the same).
 
     Each prefix of the format, through a field and the text after it, is read with the rest of the line as one
     more field, by the same reader rules (guards included) as the whole format; the longest that reads is where
@@ -470,47 +499,62 @@ def format_mismatch(log_format: str, line: str, line_rules: int = LINE_RULES) ->
         '<Component> sshd\\[', does not match the rest of the line, 'sshd[24200]: ...'"``; None when the whole
         format matches, or the format cannot be cut into prefixes that read (a group spanning fields).
     """
-    pieces = re.split(r"(<[^<>]+>)", log_format)
-    names = [piece[1:-1] for piece in pieces[1::2]]
-    line = line[:MISMATCH_LINE_LIMIT].rstrip("\r\n")
-    rest_name = "Dl4jRest"
-    while rest_name in names:
-        rest_name += "x"
-    best: tuple[int, dict[str, Any], str] | None = None
-    for fields in range(len(names), -1, -1):   # the longest prefix that reads wins
-        prefix = "".join(pieces[:2 * fields + 1])
-        if fields == len(names):
-            candidate = log_format
-        elif prefix.strip() == "" and fields == 0:
-            continue
-        else:
-            candidate = prefix + f"<{rest_name}>"
-        try:
-            frame = TextReader(candidate, continuation="", line_rules=line_rules).read([line])
-        except (EtlError, re.error, ValueError):
-            continue
-        if len(frame):
-            row = frame.iloc[0]
-            best = (fields, {name: row[name] for name in names[:fields]},
-                    "" if fields == len(names) else str(row[rest_name]))
-            break
-    if best is not None and best[0] == len(names):
-        return None
-    def shown(text: str) -> str:
-        return repr(text if len(text) <= 60 else text[:60] + "...")
-    ask = ": is a field too many or missing there, or the text between the fields different?"
-    if best is None:
-        first = pieces[0] + (f"<{names[0]}>" + pieces[2] if names else "")
-        return (f"not even the format's first part, '{first}', matches the start of the line, {shown(line)}: check the "
-                "first field and the text after it (another separator?)")
-    fields, values, rest = best
-    following = f"<{names[fields]}>" + pieces[2 * fields + 2]
-    if fields == 0:
-        return (f"the line starts as the format does, '{pieces[0]}', but the format's next part, '{following}', does "
-                f"not match the rest of the line, {shown(rest)}" + ask)
-    read = ", ".join(f"{name}={shown(str(value))}" for name, value in values.items())
-    return (f"the format matches the line up to <{names[fields - 1]}> ({read}); the format's next part, "
-            f"'{following}', does not match the rest of the line, {shown(rest)}" + ask)
+    return _FormatMismatch(log_format, line_rules)(line)
+
+
+class _FormatMismatch:
+    """:func:`format_mismatch` of one format: the readers of its prefixes are made once (a lenient read diagnoses
+    every line it rejects with them), each line is then matched without a read."""
+
+    def __init__(self, log_format: str, line_rules: int):
+        self.pieces = re.split(r"(<[^<>]+>)", log_format)
+        self.names = [piece[1:-1] for piece in self.pieces[1::2]]
+        rest_name = "Dl4jRest"
+        while rest_name in self.names:
+            rest_name += "x"
+        self.rest_name = rest_name
+        #: (fields read before the rest of the line, the reader of that prefix), the longest first
+        self.readers: list[tuple[int, TextReader]] = []
+        for fields in range(len(self.names), -1, -1):
+            prefix = "".join(self.pieces[:2 * fields + 1])
+            if fields == len(self.names):
+                candidate = log_format
+            elif prefix.strip() == "" and fields == 0:
+                continue
+            else:
+                candidate = prefix + f"<{rest_name}>"
+            try:
+                self.readers.append((fields, TextReader(candidate, continuation="", line_rules=line_rules)))
+            except (EtlError, re.error, ValueError):
+                continue
+
+    def __call__(self, line: str) -> str | None:
+        pieces, names = self.pieces, self.names
+        line = line[:MISMATCH_LINE_LIMIT].rstrip("\r\n")
+        best: tuple[int, list[Any], str] | None = None
+        for fields, reader in self.readers if line.strip() else []:   # a blank line reads as no record
+            values = reader._match_values(line)
+            if values is not None:
+                best = (fields, values[:fields], "" if fields == len(names) else str(values[-1]))
+                break
+        if best is not None and best[0] == len(names):
+            return None
+
+        def shown(text: str) -> str:
+            return repr(text if len(text) <= 60 else text[:60] + "...")
+        ask = ": is a field too many or missing there, or the text between the fields different?"
+        if best is None:
+            first = pieces[0] + (f"<{names[0]}>" + pieces[2] if names else "")
+            return (f"not even the format's first part, '{first}', matches the start of the line, {shown(line)}: check "
+                    "the first field and the text after it (another separator?)")
+        fields, values, rest = best
+        following = f"<{names[fields]}>" + pieces[2 * fields + 2]
+        if fields == 0:
+            return (f"the line starts as the format does, '{pieces[0]}', but the format's next part, '{following}', "
+                    f"does not match the rest of the line, {shown(rest)}" + ask)
+        read = ", ".join(f"{name}={shown(str(value))}" for name, value in zip(names, values))
+        return (f"the format matches the line up to <{names[fields - 1]}> ({read}); the format's next part, "
+                f"'{following}', does not match the rest of the line, {shown(rest)}" + ask)
 
 
 @dataclass
@@ -575,7 +619,7 @@ class ReadReport:
 
 
 def bad_lines_warning(source: str, bad_lines: int, by_reason: Mapping[str, int], first_line: int | None,
-                      quarantine: str | None) -> str:
+                      quarantine: str | None, log_format: bool = False) -> str:
     """The warning of a lenient read's bad lines (the JVM's ``ReadReport.badLinesWarning`` gives the same words).
 
     Parameters
@@ -590,14 +634,21 @@ def bad_lines_warning(source: str, bad_lines: int, by_reason: Mapping[str, int],
         The first bad line's number (None: not known).
     quarantine : str or None
         The quarantine file, if any.
+    log_format : bool
+        The lines were read by a text reader with a ``log_format``: its ``no format match`` lines are quarantined
+        with where the format stops matching them, which the warning points at.
 
     Returns
     -------
     str
     """
+    mismatches = log_format and NO_FORMAT_MATCH in by_reason
     return (f"{source}: {bad_lines} bad lines {dict(by_reason)}"
             + (f", first at line {first_line}" if first_line is not None else "")
-            + (f", quarantined to {quarantine}" if quarantine else ""))
+            + (f", quarantined to {quarantine}" if quarantine else "")
+            + ((f" (each '{NO_FORMAT_MATCH}' line with where the log format stops matching it)" if quarantine else
+                f"; to see where the log format stops matching each '{NO_FORMAT_MATCH}' line, read with a quarantine "
+                "file (--quarantine FILE, run.toml [reader] quarantine)") if mismatches else ""))
 
 
 def carriage_return_warning(source: str, lines: int, first_line: int) -> str:
@@ -861,7 +912,8 @@ class Reader:
         level = logging.WARNING if first else logging.DEBUG
         if self.report.bad_lines:
             logger.log(level, "%s", bad_lines_warning(name, self.report.bad_lines, self.report.bad_by_reason,
-                                                      first_bad_line, self.quarantine))
+                                                      first_bad_line, self.quarantine,
+                                                      getattr(self, "log_format", None) is not None))
         if self.report.undecodable_lines:
             logger.log(level, "%s: %d lines hold bytes that are not valid %s; they were read with U+FFFD in their "
                        "place (pass encoding= if the file has another one)", name,
@@ -1201,6 +1253,7 @@ class TextReader(Reader):
                              re.compile(format_guard(with_, line_rules)))
         self.continuation = continuation
         self._continuation_regex = compile_regex(continuation, "continuation") if continuation else None
+        self._mismatch: _FormatMismatch | None = None   # made at the first line a lenient read rejects
 
     @property
     def fields(self) -> list[str]:
@@ -1302,7 +1355,9 @@ class TextReader(Reader):
         if self._held_bad is not None:
             line, text = self._held_bad
             self._held_bad = None
-            sink.bad(line, None, "no format match", "line does not match the log format", text)
+            # the diagnosis only where it is written: a quarantine (computed for rejected lines only)
+            detail = self._no_match_detail(text) if sink.handle is not None else NO_FORMAT_MATCH_DETAIL
+            sink.bad(line, None, NO_FORMAT_MATCH, detail, text)
 
     def _frame(self, rows: list[Any], line_numbers: np.ndarray) -> pd.DataFrame:
         frame = pd.DataFrame(rows, columns=self._headers, dtype=object)
@@ -1358,6 +1413,30 @@ class TextReader(Reader):
             found[-1] = list(found[-1])  # may be held back and extended in place
         return found
 
+    def _match_values(self, line: str) -> list[Any] | None:
+        """The fields of one line in the order of :attr:`fields` (None: the format does not match it): the capture
+        regex, or the guard and then the regex, or for a format with an optional segment :meth:`_segment_match`."""
+        if self._segment is not None:
+            return self._segment_match(line) if self._line_guard.match(line) else None
+        if self._line_capture is not None:   # the same lines and fields, in linear time: no guard needed
+            found = self._line_capture.match(line)
+        elif self._line_guard is None or self._line_guard.match(line):
+            found = self._line_regex.match(line)
+        else:
+            return None
+        return None if found is None else [found.group(name) for name in self._headers]
+
+    def _no_match_detail(self, text: str) -> str:
+        """The detail of a ``no format match`` bad line in lenient mode: with a ``log_format``, where it stops
+        matching the line (:func:`format_mismatch` of the line's first line; the JVM says the same), computed for
+        rejected lines only, with the prefixes' readers made at the first."""
+        if self.log_format is None:
+            return NO_FORMAT_MATCH_DETAIL
+        if self._mismatch is None:
+            self._mismatch = _FormatMismatch(self.log_format, self.line_rules)
+        diagnosis = self._mismatch(text.split("\n", 1)[0])
+        return NO_FORMAT_MATCH_DETAIL + (f"; {diagnosis}" if diagnosis else "")
+
     def _segment_match(self, line: str) -> list[Any] | None:
         """The fields of a line the guard accepted, for a format with an optional segment, in linear time.
 
@@ -1387,10 +1466,7 @@ class TextReader(Reader):
         rows: list[Any] = []
         numbers: list[int] = []
         previous = pending
-        match = self._line_regex.match
-        guard = self._line_guard.match if self._line_guard is not None else None
-        if self._line_capture is not None:   # the same lines and fields, in linear time: no guard needed
-            match, guard = self._line_capture.match, None
+        match_values = self._match_values
         continuation = self._continuation_regex
         continuation_first = self.line_rules >= 2 and continuation is not None
         for offset, line in enumerate(block):
@@ -1408,11 +1484,7 @@ class TextReader(Reader):
                 if sink.mode == "strict":
                     break
                 continue
-            if self._segment is not None:
-                values = self._segment_match(line) if guard(line) else None
-            else:
-                found = match(line) if guard is None or guard(line) else None
-                values = None if found is None else [found.group(name) for name in self._headers]
+            values = match_values(line)
             if values is not None:
                 self._release_bad(sink)
                 previous = values
@@ -1432,7 +1504,7 @@ class TextReader(Reader):
                 continue
             self._release_bad(sink)
             if sink.mode == "strict":
-                sink.bad(number, None, "no format match", "line does not match the log format", line)
+                sink.bad(number, None, "no format match", NO_FORMAT_MATCH_DETAIL, line)
                 break   # the read ends here: no later line may continue a record before it (as on the JVM)
             # held back: the continuation lines after it are its own (a stack trace of the bad line), not the
             # record's before it; counted and quarantined once a record or another bad line ends it

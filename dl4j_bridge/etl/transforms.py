@@ -744,6 +744,9 @@ class Timestamp(Transform):
         self._counts = {"present": 0, "unparsable": 0, "backward": 0}
         self._example: tuple[int, str] | None = None   # (line, text) of the first unparsable time
         self._backward_example: tuple[int, str] | None = None   # (line, text) of the first time before its previous
+        #: fit: parsed times by the number of digits their ``%f`` took, and the first with fewer than 3 (line, text, f)
+        self._fraction_widths: Counter[int] = Counter()
+        self._short_fraction: tuple[int, str, str] | None = None
 
     def _count(self, frame: pd.DataFrame, seconds: np.ndarray, present: np.ndarray) -> None:
         """Count the times given but not parsed (with the first one, for messages)."""
@@ -781,6 +784,43 @@ class Timestamp(Transform):
     def observe(self, frame: pd.DataFrame) -> None:
         seconds, present = self._parse(frame)
         self._count(frame, seconds, present)
+        if self.format and "%f" in self.format:
+            self._count_fractions(frame, seconds)
+
+    def _count_fractions(self, frame: pd.DataFrame, seconds: np.ndarray) -> None:
+        """Fit: count the parsed times by the digits their ``%f`` took (a count of milliseconds written without zero
+        padding, loghub HealthApp's ``22:15:29:98``, reads as a fraction of 0.98 s: see :meth:`fraction_warning`)."""
+        pattern = _strptime_pattern(self.format)
+        if pattern is None or "f" not in pattern.groupindex:
+            return
+        rows = np.flatnonzero(~np.isnan(seconds))
+        texts = [" ".join(str(frame[c].iloc[row]) for c in self.columns) for row in rows] if len(self.columns) > 1 \
+            else _as_text(frame[self.columns[0]].to_numpy(dtype=object))[rows].tolist()
+        for row, text in zip(rows, texts):
+            found = pattern.fullmatch(text) if isinstance(text, str) else None
+            if found is None:
+                continue
+            digits = found.group("f")
+            self._fraction_widths[len(digits)] += 1
+            if len(digits) < 3 and self._short_fraction is None:
+                line = int(frame[LINE_NUMBER].iloc[row]) if LINE_NUMBER in frame else int(row) + 1
+                self._short_fraction = (line, text, digits)
+
+    def fraction_warning(self) -> str | None:
+        """The fit's warning when some times' ``%f`` took fewer than 3 digits while others took 3 or more (None
+        otherwise): ``%f`` reads its digits as a decimal fraction, so a count of milliseconds written without zero
+        padding (``98`` for 98 ms) reads as 980 ms, and the order and deltas of those times go wrong."""
+        widths = self._fraction_widths
+        short = sum(count for width, count in widths.items() if width < 3)
+        if not short or short == sum(widths.values()):
+            return None
+        line, text, digits = self._short_fraction
+        return (f"Timestamp({self.columns}): {short} of {sum(widths.values())} times have a %f of fewer than 3 digits "
+                f"where the others have {max(widths)} (first: line {line}, {text!r}, its %f {digits!r} read as "
+                f"0.{digits} s): %f reads its digits as a decimal fraction; if the log writes a count of milliseconds "
+                f"without zero padding ({digits!r} for {int(digits) / 1000:.3f} s, as loghub's HealthApp does), these "
+                "times, their order and their deltas are wrong: pad the count to 3 digits before reading (e.g. "
+                "sed -E 's/:([0-9])\\|/:00\\1|/; s/:([0-9]{2})\\|/:0\\1|/' for HealthApp's 'HH:MM:SS:f|')")
 
     def observed(self) -> None:
         """A format that parses none of the training times would make every time feature a constant: an
@@ -792,6 +832,9 @@ class Timestamp(Transform):
                            f"training times, e.g. {example[1]!r} (line {example[0]}), so every time feature would be "
                            "a constant: give the format of these times (strftime codes, e.g. '%y%m%d %H%M%S' for "
                            f"'081109 203615'){self._year_note(example[1])}")
+        fraction = self.fraction_warning()
+        if fraction:
+            log.warning("%s", fraction)
         if self.year is None and not reads_year(self.format):
             log.warning("Timestamp(%s): the format %r has no year (%%Y, %%y, %%G, %%c, %%x) and year is not set, so "
                         "every time is read as in %d (strptime's default): the weekday features are that year's, a "

@@ -13,6 +13,14 @@
 3. Checks that both read the same frame and prints lines/s of each and the ratio capture / baseline (< 1: faster).
 4. The same on the JVM (``io.dl4jbridge.bench.TextReadBench``, the launcher's ``TextRecordReader``, thread CPU time,
    after a warm-up round), on the same file, when the Java build exists (``make build``); ``--no-jvm`` skips it.
+
+    python python/bench/format_regex.py --blank-runs 1000,10000,100000 [--repeats 1]
+
+Long runs of blanks instead: for each length, a file of two lines holding such a run, one that
+``BLANK_RUN_FORMAT`` (``<A>\\s - <B>``, a separator led by ``\\s`` and a run) does not match and one it matches
+after the run, read by both paths on both sides as above; the capture regex should take time linear in the run
+(the guard and the regex are quadratic: each tries the separator from every blank of the run; at 100,000 blanks
+they take minutes).
 """
 
 from __future__ import annotations
@@ -34,12 +42,16 @@ import common  # noqa: E402
 from dl4j_bridge.etl import SYSLOG_FORMAT, LogGenerator, TextReader  # noqa: E402
 
 
-def read(path: Path, capture: bool) -> tuple[pd.DataFrame, float]:
-    """The frame ``TextReader(SYSLOG_FORMAT)`` reads, and the CPU seconds it took (``capture=False``: the guard and
-    the regex, as before ``format_capture``)."""
-    reader = TextReader(SYSLOG_FORMAT)
+#: The format of ``--blank-runs``: a field, then ``\\s``, a run of blanks and a literal.
+BLANK_RUN_FORMAT = r"<A>\s - <B>"
+
+
+def read(path: Path, capture: bool, log_format: str = SYSLOG_FORMAT, **options) -> tuple[pd.DataFrame, float]:
+    """The frame ``TextReader(log_format, **options)`` reads, and the CPU seconds it took (``capture=False``: the
+    guard and the regex, as before ``format_capture``)."""
+    reader = TextReader(log_format, **options)
     if reader._block_capture is None:
-        raise RuntimeError("SYSLOG_FORMAT has no capture regex: nothing to compare")
+        raise RuntimeError(f"{log_format} has no capture regex: nothing to compare")
     if not capture:
         reader._line_capture = reader._block_capture = None
     start = time.process_time()
@@ -74,6 +86,36 @@ def run(lines: int, repeats: int, jvm: bool = True) -> dict:
     return result
 
 
+def run_blank_runs(lengths: list[int], repeats: int, jvm: bool = True) -> list[dict]:
+    """Per blank-run length: the CPU seconds of each path reading two lines with such a run (see the module doc)."""
+    results = []
+    for length in lengths:
+        blanks = " " * length
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "blanks.log"
+            path.write_text(f"x{blanks}y\nx{blanks}y  - z\n", encoding="utf-8")
+            times: dict[bool, list[float]] = {False: [], True: []}
+            frames = {}
+            for _ in range(repeats):
+                for capture in (False, True):
+                    frames[capture], seconds = read(path, capture, BLANK_RUN_FORMAT, mode="lenient", continuation=None)
+                    times[capture].append(seconds)
+            pd.testing.assert_frame_equal(frames[False], frames[True])
+            if frames[True]["line_number"].tolist() != [2]:
+                raise RuntimeError(f"read lines {frames[True]['line_number'].tolist()}, not [2]")
+            java = common.java_json("io.dl4jbridge.bench.TextReadBench", [str(path), BLANK_RUN_FORMAT, str(repeats)]) \
+                if jvm else None
+        result = {"blanks": length, "baseline_seconds": statistics.median(times[False]),
+                  "capture_seconds": statistics.median(times[True])}
+        if java is not None:
+            if java["records"] != 1:
+                raise RuntimeError(f"the JVM read {java['records']} records, not 1")
+            result.update({"jvm_baseline_seconds": java["baseline_seconds"],
+                           "jvm_capture_seconds": java["capture_seconds"]})
+        results.append(result)
+    return results
+
+
 def command(lines: int, repeats: int, jvm: bool = True) -> str:
     return f"python python/bench/format_regex.py --lines {lines} --repeats {repeats}" + ("" if jvm else " --no-jvm")
 
@@ -83,7 +125,20 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-jvm", action="store_true", help="skip the JVM reader (TextReadBench)")
+    parser.add_argument("--blank-runs", help="comma-separated run lengths: time lines with long runs of blanks "
+                        f"read with {BLANK_RUN_FORMAT} instead")
     args = parser.parse_args()
+    if args.blank_runs:
+        lengths = [int(length) for length in args.blank_runs.split(",")]
+        print(f"format {BLANK_RUN_FORMAT}: two lines per length, CPU s (median of {args.repeats})")
+        print("blanks | guard + regex | capture regex | JVM guard + regex | JVM capture regex")
+        for r in run_blank_runs(lengths, args.repeats, jvm=not args.no_jvm):
+            jvm_baseline, jvm_capture = (r.get(f"jvm_{path}_seconds", float("nan")) for path in ("baseline", "capture"))
+            print(f"{r['blanks']} | {r['baseline_seconds']:.4f} | {r['capture_seconds']:.4f} | {jvm_baseline:.4f} | "
+                  f"{jvm_capture:.4f}")
+        print(f"reproduce: python python/bench/format_regex.py --blank-runs {args.blank_runs} --repeats {args.repeats}"
+              + (" --no-jvm" if args.no_jvm else ""))
+        return
     r = run(args.lines, args.repeats, jvm=not args.no_jvm)
     print(f"lines: {r['lines']}")
     print(f"guard + regex (baseline): {r['baseline_seconds']:.2f} CPU s, {r['baseline_lines_per_s']:,.0f} lines/s")

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from dl4j_bridge.etl import (
     SYSLOG_FORMAT, AbsentFieldError, BadRecordError, Categorical, CsvReader, EncodingError, EtlError, IpAddress, JsonLinesReader, Label,
     Numeric, Pipeline, Port, Sessions, Template, TextReader, Timestamp, Windows)
+from dl4j_bridge.etl import readers
 from dl4j_bridge.etl.readers import format_capture, format_guard, format_to_regex
 
 # files on disk per example: hypothesis' function-scoped-fixture check does not apply (fresh names)
@@ -328,6 +329,41 @@ def test_the_capture_regex_finds_the_lines_and_fields_the_format_regex_finds(nam
     assert (found is None) == (want is None)
     if found is not None:
         assert found.groupdict() == want.groupdict()
+
+
+#: Formats with a separator that starts with ``\\s`` or a tab and then a run of blanks: their capture regex's fields
+#: skip the blanks inside a run (readers._FIELD_BEFORE_SPACE_RUN, _FIELD_BEFORE_TAB_RUN), in linear time.
+SPACE_CLASS_FORMATS = [r"<A>\s - <B>", r"<A>\s <B>", r"<A>\s - <B>\s <C>\s ", r"<A>\t - <B>", "<A>\t - <B>\t  ",
+                       r"<A>\t <B>", r"<A> <B>\s - <C> end", r"<A>\s-\s <B>\t :<C>"]
+
+
+def _plain_field_capture(log_format: str) -> str:
+    """format_capture as before the fields before ``\\s``- and tab-led runs were narrowed: each such field ``.*?``."""
+    original = readers._capture_field
+    readers._capture_field = lambda separator: (
+        ".*?" if separator.startswith(("\\s", "\\t", "\t")) else original(separator))
+    try:
+        return format_capture(log_format)
+    finally:
+        readers._capture_field = original
+
+
+@settings(max_examples=400)
+@given(log_format=st.sampled_from(SPACE_CLASS_FORMATS),
+       line=st.lists(st.sampled_from([" ", "  ", "\t", " \t ", "-", " - ", "x", "y", "\r", "\u00a0", ":", "end",
+                                      "\\"]), max_size=14).map("".join))
+@example(log_format=r"<A>\s - <B>", line="x \r  - y")         # \s takes the CR right after a run
+@example(log_format=r"<A>\t - <B>", line="x \t \t - y")      # the run's first tab
+def test_a_separator_led_by_a_space_class_or_a_tab_reads_the_lines_and_fields_it_read_before(log_format, line):
+    """Differential: the narrowed capture regex, the capture regex as before (plain ``.*?`` fields) and the format's
+    regex accept the same lines and give the same fields, on lines built from the format's pieces."""
+    new = format_capture(log_format)
+    assert new is not None and new != _plain_field_capture(log_format)
+    found = [re.compile(pattern).match(line) for pattern in
+             (new, _plain_field_capture(log_format), format_to_regex(log_format)[1])]
+    assert len({m is None for m in found}) == 1
+    if found[0] is not None:
+        assert found[0].groupdict() == found[1].groupdict() == found[2].groupdict()
 
 
 @pytest.mark.parametrize("line_rules", [1, 2])

@@ -57,6 +57,27 @@ def test_a_long_run_of_blanks_before_literal_text_is_read_in_linear_time(chunk_l
             assert frame[name].tolist() == values
 
 
+@pytest.mark.parametrize("chunk_lines", [1, 100_000])
+def test_a_long_run_of_blanks_before_a_separator_led_by_a_space_class_or_a_tab_is_read_in_linear_time(chunk_lines):
+    """A separator that starts with ``\\s`` (or a tab) and then a run (``<A>\\s - <B>``) was tried from every blank of a
+    long run, each attempt scanning the rest of it: 10,000 blanks took 0.11 s, 100,000 took 11 s (quadratic)."""
+    blanks, mixed = " " * 100_000, " \t" * 50_000
+    cases = [(r"<A>\s - <B>", ["x" + blanks + "y", "x" + blanks + "y  - z"], {"A": "x" + blanks + "y", "B": "z"}),
+             (r"<A>\s - <B>", ["x" + blanks + "-y", "x  - z" + blanks + "y"], {"A": "x", "B": "z" + blanks + "y"}),
+             (r"<A>\s - <B>\s <C>\s ", ["x" + blanks + "y", "x \t- y\r" + blanks + "c\u00a0 "],
+              {"A": "x", "B": "y", "C": "c"}),
+             (r"<A>\t - <B>", ["x" + mixed + "y", "x" + mixed + "y\t - z"], {"A": "x" + mixed + "y", "B": "z"}),
+             ("<A>\t - <B>\t  ", ["x" + mixed, "x\t - y" + mixed + "z\t  "], {"A": "x", "B": "y" + mixed + "z"})]
+    for log_format, lines, fields in cases:
+        reader = TextReader(log_format, mode="lenient", continuation=None, chunk_lines=chunk_lines)
+        assert reader._line_capture is not None
+        start = time.perf_counter()
+        frame = reader.read(lines)
+        assert time.perf_counter() - start < 5, log_format
+        assert frame["line_number"].tolist() == [2], log_format
+        assert {name: frame.loc[0, name] for name in fields} == fields, log_format
+
+
 LINUX_FORMAT = r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>"   # loghub's, optional PID
 
 

@@ -82,15 +82,26 @@ def test_the_bad_lines_warning_names_the_first_bad_line(caplog, tmp_path):
         TextReader("<n>: <msg>", types={"n": "int"}, mode="lenient").read(lines)
         TextReader("<n>: <msg>", mode="lenient", quarantine=tmp_path / "q.jsonl").read(lines[:3])
     messages = [r.getMessage() for r in caplog.records]
-    assert messages == ["<lines>: 3 bad lines {'no format match': 2, 'wrong type': 1}, first at line 3",
+    assert messages == ["<lines>: 3 bad lines {'no format match': 2, 'wrong type': 1}, first at line 3; to see where "
+                        "the log format stops matching each 'no format match' line, read with a quarantine file "
+                        "(--quarantine FILE, run.toml [reader] quarantine)",
                         f"<lines>: 1 bad lines {{'no format match': 1}}, first at line 3, quarantined to "
-                        f"{tmp_path / 'q.jsonl'}"]
+                        f"{tmp_path / 'q.jsonl'} (each 'no format match' line with where the log format stops "
+                        "matching it)"]
 
 
 def test_the_shared_warning_words():
     """Word for word what JUnit ``TraceTrialReaderTest.theSharedWarningWords`` expects of the JVM."""
     assert bad_lines_warning("hdfs_edge.log", 1, {"no format match": 1}, 9, None) == \
         "hdfs_edge.log: 1 bad lines {'no format match': 1}, first at line 9"
+    # a text reader with a log_format: the warning points at the quarantine's reasons (where the format stops)
+    assert bad_lines_warning("hdfs_edge.log", 1, {"no format match": 1}, 9, None, log_format=True) == \
+        "hdfs_edge.log: 1 bad lines {'no format match': 1}, first at line 9; to see where the log format stops " \
+        "matching each 'no format match' line, read with a quarantine file (--quarantine FILE, run.toml [reader] " \
+        "quarantine)"
+    assert bad_lines_warning("hdfs_edge.log", 1, {"no format match": 1}, 9, "bad.jsonl", log_format=True) == \
+        "hdfs_edge.log: 1 bad lines {'no format match': 1}, first at line 9, quarantined to bad.jsonl (each 'no " \
+        "format match' line with where the log format stops matching it)"
     assert records_without_key_warning(3, "pid", 5) == \
         "3 records have no session key 'pid' (the first on line 5): they belong to no session and are not scored " \
         "(records_without_key)"
@@ -118,4 +129,4 @@ def test_a_truncated_gz_says_what_its_lines_counted(caplog, tmp_path):
             TextReader("<n>: <msg>", mode="lenient").read(path)
     messages = [r.getMessage() for r in caplog.records]
     assert len(messages) == 1 and " bad lines {'no format match': " in messages[0], messages
-    assert messages[0].endswith(", first at line 50")
+    assert ", first at line 50; to see where the log format stops matching" in messages[0]

@@ -29,6 +29,11 @@ public final class BadLinePolicy implements Closeable {
         this.quarantine = quarantine;
     }
 
+    /** Whether rejected lines are written to a quarantine (Python's {@code _BadLineSink.handle is not None}). */
+    boolean quarantines() {
+        return quarantine != null;
+    }
+
     /** The source's name, as errors and quarantine records give it. */
     public String source() {
         return source;

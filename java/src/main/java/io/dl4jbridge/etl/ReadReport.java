@@ -39,6 +39,10 @@ public final class ReadReport {
     public long carriageReturnLines;
     /** The first of {@link #carriageReturnLines}, or 0. */
     public long firstCarriageReturnLine;
+    /** Read by a text reader with a {@code log_format} (set by {@link TextRecordReader#start}): its "no format
+     *  match" lines are quarantined with where the format stops matching them, which {@link #badLinesWarning} points
+     *  at (Python's {@code bad_lines_warning(..., log_format=True)}); not part of {@link #toMap}. */
+    public boolean logFormat;
     /** Mapped fields the input does not have, missing on every row (only those a read allows to be absent). */
     public final List<String> absentFields = new ArrayList<>();
     /** Why each of {@link #absentFields} is absent: the message an error would have given. */
@@ -67,9 +71,14 @@ public final class ReadReport {
      * Python prints a dict).
      */
     public String badLinesWarning() {
+        String mismatch = "no format match";
+        String pointer = !logFormat || !badByReason.containsKey(mismatch) ? ""
+                : quarantine != null ? " (each '" + mismatch + "' line with where the log format stops matching it)"
+                : "; to see where the log format stops matching each '" + mismatch + "' line, read with a quarantine "
+                        + "file (--quarantine FILE, run.toml [reader] quarantine)";
         return source + ": " + badLines + " bad lines " + reasonsRepr(badByReason)
                 + (firstBadLine > 0 ? ", first at line " + firstBadLine : "")
-                + (quarantine != null ? ", quarantined to " + quarantine : "");
+                + (quarantine != null ? ", quarantined to " + quarantine : "") + pointer;
     }
 
     /** Bad lines per reason as Python prints the dict: {@code {'no format match': 3}}. */

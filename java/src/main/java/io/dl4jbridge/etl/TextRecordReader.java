@@ -46,6 +46,11 @@ public final class TextRecordReader extends RecordReader {
      *  bad line ends it. */
     private long heldBadLine;
     private String heldBadText;
+    /** The format (null: a regex spec) and line rules, for the diagnosis of a line it does not match. */
+    private final String logFormat;
+    private final int lineRules;
+    /** Made at the first line a lenient read rejects (Python's {@code TextReader._mismatch}). */
+    private FormatMismatch mismatch;
 
     /**
      * @param regex        Java-dialect regex from the spec ({@code reader.regex}), anchored
@@ -87,6 +92,8 @@ public final class TextRecordReader extends RecordReader {
         this.continuation = continuation == null || continuation.isEmpty() ? null   // "" is off, as in Python
                 : PortableRegex.compile(continuation, "continuation regex").pattern;
         this.continuationFirst = lineRules >= 2 && this.continuation != null;
+        this.logFormat = logFormat;
+        this.lineRules = lineRules;
         // a format with an optional segment (loghub's Linux one): its regex backtracks through every '[' of a long
         // line (quadratic even on lines it matches), so lines are matched with two plain formats' regexes instead,
         // each behind its linear guard, giving the same fields (Python's TextReader._segment_match)
@@ -111,7 +118,7 @@ public final class TextRecordReader extends RecordReader {
     private static final Pattern SEGMENT_TEXT = Pattern.compile("(?:\\\\[^A-Za-z0-9 \\t]|[^\\\\ \\t.^$*+?{}\\[\\]()|])*");
 
     /** The format's texts and fields in turn (Python's {@code re.split(r"(<[^<>]+>)", log_format)}). */
-    private static List<String> formatPieces(String logFormat) {
+    static List<String> formatPieces(String logFormat) {
         List<String> pieces = new ArrayList<>();
         Matcher m = FORMAT_FIELD.matcher(logFormat);
         int last = 0;
@@ -244,13 +251,33 @@ public final class TextRecordReader extends RecordReader {
      *  of a long run, each attempt scanning the rest of it (quadratic). */
     static final String FIELD_BEFORE_RUN = "(?:.*?[^ \\t\\n])??";
 
+    /** Python's {@code readers._FIELD_BEFORE_SPACE_RUN}: a field before a separator starting with {@code \s} and
+     *  then a run of blanks ({@code \s - }) is empty, or ends with a non-blank or with the last blank of a run (the
+     *  separator matches from inside a run only if it matches from the blank before, ending where it ends). */
+    static final String FIELD_BEFORE_SPACE_RUN = "(?:.*?(?:[^ \\t\\n]|[ \\t](?![ \\t])))??";
+
+    /** Python's {@code readers._FIELD_BEFORE_TAB_RUN}: a field before a separator starting with a tab and then a run
+     *  of blanks ({@code \t - }) is empty or ends with a non-blank, then perhaps spaces (up to the run's first tab). */
+    static final String FIELD_BEFORE_TAB_RUN = "(?:(?:.*?[^ \\t\\n])?? *?)";
+
     /** Python's {@code readers._capture_field}: {@code group} (a lazy {@code (?<name>.*?)}) with
-     *  {@link #FIELD_BEFORE_RUN} as its body when {@code separator} starts with such a run. */
+     *  {@link #FIELD_BEFORE_RUN}, {@link #FIELD_BEFORE_SPACE_RUN} or {@link #FIELD_BEFORE_TAB_RUN} as its body when
+     *  {@code separator} starts with a run of blanks, or with {@code \s} or a tab and then a run. */
     private static String captureField(String group, String separator) {
-        if (!group.endsWith(".*?)") || !separator.startsWith("[ \\t]+") || separator.startsWith(WHOLE_BLANK_RUN)) {
+        if (!group.endsWith(".*?)")) {
             return group;
         }
-        return group.substring(0, group.length() - 4) + FIELD_BEFORE_RUN + ")";
+        String body;
+        if (separator.startsWith("[ \\t]+") && !separator.startsWith(WHOLE_BLANK_RUN)) {
+            body = FIELD_BEFORE_RUN;
+        } else if (separator.startsWith("\\s[ \\t]+")) {
+            body = FIELD_BEFORE_SPACE_RUN;
+        } else if (separator.startsWith("\\t[ \\t]+") || separator.startsWith("\t[ \\t]+")) {
+            body = FIELD_BEFORE_TAB_RUN;
+        } else {
+            return group;
+        }
+        return group.substring(0, group.length() - 4) + body + ")";
     }
 
     /** Python's {@code readers._runs_end_alike}: every run of spaces the guard makes lazy ends where the regex's
@@ -353,6 +380,37 @@ public final class TextRecordReader extends RecordReader {
         return values;
     }
 
+    /** The fields of one line in the order of {@link #fields()}, or null when the format does not match it
+     *  (Python's {@code TextReader._match_values}): the guard, then the regex or the optional segment's two. */
+    List<String> matchValues(String line) {
+        java.util.Map<String, String> values = guard == null || guard.matcher(line).matches() ? matchFields(line) : null;
+        if (values == null) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (String name : fields) {
+            out.add(values.get(name));
+        }
+        return out;
+    }
+
+    /** Python's {@code readers.NO_FORMAT_MATCH_DETAIL}. */
+    static final String NO_FORMAT_MATCH_DETAIL = "line does not match the log format";
+
+    /** The detail of a lenient read's "no format match" line (Python's {@code TextReader._no_match_detail}): with a
+     *  format, where it stops matching the line's first line ({@link FormatMismatch}), for rejected lines only. */
+    private String noMatchDetail(String text) {
+        if (logFormat == null) {
+            return NO_FORMAT_MATCH_DETAIL;
+        }
+        if (mismatch == null) {
+            mismatch = new FormatMismatch(logFormat, lineRules);
+        }
+        int newline = text.indexOf('\n');
+        String diagnosis = mismatch.diagnose(newline < 0 ? text : text.substring(0, newline));
+        return NO_FORMAT_MATCH_DETAIL + (diagnosis == null ? "" : "; " + diagnosis);
+    }
+
     /**
      * Java twin of Python's {@code readers.format_guard}: a regex matching the same lines as the format's regex
      * in linear time. The format's regex (a lazy {@code .*?} group per field) backtracks through every split of
@@ -412,6 +470,7 @@ public final class TextRecordReader extends RecordReader {
     @Override
     public void start(ReadReport report, BadLinePolicy policy) {
         super.start(report, policy);
+        report.logFormat = logFormat != null;
         pending = null;
         pendingText = null;
         heldBadLine = 0;
@@ -469,7 +528,7 @@ public final class TextRecordReader extends RecordReader {
         flush(out);
         releaseBad();
         if (policy.strict()) {
-            policy.bad(number, null, "no format match", "line does not match the log format", line);
+            policy.bad(number, null, "no format match", NO_FORMAT_MATCH_DETAIL, line);
         }
         heldBadLine = number;   // lenient: counted and quarantined with its continuation lines, once they are known
         heldBadText = line;
@@ -491,7 +550,9 @@ public final class TextRecordReader extends RecordReader {
         if (heldBadText != null) {
             String text = heldBadText;
             heldBadText = null;
-            policy.bad(heldBadLine, null, "no format match", "line does not match the log format", text);
+            // the diagnosis only where it is written: a quarantine (computed for rejected lines only)
+            policy.bad(heldBadLine, null, "no format match", policy.quarantines() ? noMatchDetail(text)
+                    : NO_FORMAT_MATCH_DETAIL, text);
         }
     }
 

@@ -407,6 +407,34 @@ public class ReaderFuzzTest {
     }
 
     @Test
+    public void aLongRunOfBlanksBeforeASeparatorLedByASpaceClassOrATabIsReadInLinearTime() {
+        // as Python's test_a_long_run_of_blanks_before_a_separator_led_by_a_space_class_or_a_tab_is_read_in_linear_time
+        // (test_malformed_input.py):
+        // the capture regex tried "\s - " (or "\t - ") from every blank of the run, each attempt scanning the rest
+        // of it (quadratic: 100,000 blanks took 11 s in Python)
+        String blanks = repeat(" ", 100_000);
+        String mixed = repeat(" \t", 50_000);
+        String[][] cases = {
+            // format, field, its value in the second line (the first does not match), the lines
+            {"<A>\\s - <B>", "A", "x" + blanks + "y", "x" + blanks + "y", "x" + blanks + "y  - z"},
+            {"<A>\\s - <B>", "B", "z" + blanks + "y", "x" + blanks + "-y", "x  - z" + blanks + "y"},
+            {"<A>\\s - <B>\\s <C>\\s ", "B", "y", "x" + blanks + "y", "x \t- y\r" + blanks + "c\u00a0 "},
+            {"<A>\\t - <B>", "A", "x" + mixed + "y", "x" + mixed + "y", "x" + mixed + "y\t - z"},
+            {"<A>\t - <B>\t  ", "B", "y" + mixed + "z", "x" + mixed, "x\t - y" + mixed + "z\t  "}};
+        for (String[] c : cases) {
+            assertNotNull(c[0], TextRecordReader.formatCapture(c[0], 2));
+            List<Record> records = new ArrayList<>();
+            long started = System.nanoTime();
+            read(formatReader(c[0], 2), Arrays.asList(c[3], c[4]), "lenient", records);
+            assertTrue(c[0] + " seconds: " + (System.nanoTime() - started) / 1e9,
+                    System.nanoTime() - started < 5_000_000_000L);
+            assertEquals(c[0], 1, records.size());
+            assertEquals(c[0], 2, records.get(0).line);
+            assertEquals(c[0], c[2], records.get(0).get(c[1]));
+        }
+    }
+
+    @Test
     public void aSavedSpecGuardsItsFormatToo() throws Exception {
         EtlSpec spec = EtlSpec.parse(ParityVectors.read(ParityVectors.dir().resolve("etl_text_windows.json").toFile())
                 .get("spec").toString());  // a spec saved by Python, log_format included

@@ -107,11 +107,13 @@ public class TraceTrialReaderTest {
     @Test
     public void theBadLinesWarningNamesTheFirstBadLine() {
         read(reader(2, "int"), "lenient", null, "1: a", "2: b", "!", "3: c", "?", "x: d");
-        assertEquals("<lines>: 3 bad lines {'no format match': 2, 'wrong type': 1}, first at line 3",
-                report.badLinesWarning());
+        assertEquals("<lines>: 3 bad lines {'no format match': 2, 'wrong type': 1}, first at line 3; to see where the "
+                + "log format stops matching each 'no format match' line, read with a quarantine file (--quarantine "
+                + "FILE, run.toml [reader] quarantine)", report.badLinesWarning());
         report.quarantine = "q.jsonl";
         assertEquals("<lines>: 3 bad lines {'no format match': 2, 'wrong type': 1}, first at line 3, quarantined to "
-                + "q.jsonl", report.badLinesWarning());
+                + "q.jsonl (each 'no format match' line with where the log format stops matching it)",
+                report.badLinesWarning());
     }
 
     /** Word for word what pytest's {@code test_the_shared_warning_words} expects of Python. */
@@ -123,6 +125,15 @@ public class TraceTrialReaderTest {
         r.badByReason.put("no format match", 1L);
         r.firstBadLine = 9;
         assertEquals("hdfs_edge.log: 1 bad lines {'no format match': 1}, first at line 9", r.badLinesWarning());
+        r.logFormat = true;   // a text reader with a log_format: the warning points at the quarantine's reasons
+        assertEquals("hdfs_edge.log: 1 bad lines {'no format match': 1}, first at line 9; to see where the log format "
+                + "stops matching each 'no format match' line, read with a quarantine file (--quarantine FILE, "
+                + "run.toml [reader] quarantine)", r.badLinesWarning());
+        r.quarantine = "bad.jsonl";
+        assertEquals("hdfs_edge.log: 1 bad lines {'no format match': 1}, first at line 9, quarantined to bad.jsonl "
+                + "(each 'no format match' line with where the log format stops matching it)", r.badLinesWarning());
+        r.logFormat = false;
+        r.quarantine = null;
         SessionAssembler sessions = new SessionAssembler(null, 1, 0);
         for (long line : new long[] {2, 5, 7, 54}) {
             sessions.add(new Step(new float[1], 0, 0, line, line == 2 ? "k" : null, 0.0), s -> { });

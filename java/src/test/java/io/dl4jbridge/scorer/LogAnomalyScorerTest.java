@@ -175,7 +175,9 @@ public class LogAnomalyScorerTest {
         // nothing but bad lines: the wrong model for this log
         scorer.score(java.util.Arrays.asList("{\"not\": \"syslog\"}", "{}"), s -> got[0] = s);
         assertTrue(got[0].everyLineBad());
-        assertEquals("<lines>: 2 bad lines {'no format match': 2}, first at line 1", got[0].warnings.get(0));   // a text model
+        assertEquals("<lines>: 2 bad lines {'no format match': 2}, first at line 1; to see where the log format stops "
+                + "matching each 'no format match' line, read with a quarantine file (--quarantine FILE, run.toml "
+                + "[reader] quarantine)", got[0].warnings.get(0));   // a text model
 
         // sessions cut by an old spec's overflow "truncate": counted and said, not only printed by the launcher
         TestDetectors t = TestDetectors.write(tmp.getRoot(), "etl_csv_sessions_truncate.json", "next_event", 0.3, 1);
