@@ -5,15 +5,11 @@ times' ``%f`` took fewer than 3 digits where others took 3 warns, naming the fir
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-
-import pytest
 
 from dl4j_bridge.etl import Pipeline, Template, TextReader, Timestamp, Windows
 
 HEALTH_FORMAT = r"<Time>\|<Component>\|<Pid>\|<Content>"   # loghub's HealthApp
 TIME_FORMAT = "%Y%m%d-%H:%M:%S:%f"
-HEALTH_LOG = Path("/work/shared/data/loghub_2k/HealthApp/HealthApp_2k.log")
 
 
 def _fit_warnings(lines, caplog, time_format=TIME_FORMAT):
@@ -41,9 +37,9 @@ def test_fractions_of_one_width_are_not_warned_about(caplog):
     assert _fit_warnings(padded, caplog) == [] and _fit_warnings(tenths, caplog) == []
 
 
-@pytest.mark.skipif(not HEALTH_LOG.exists(), reason="the loghub HealthApp sample is not here")
-def test_loghubs_healthapp_sample_is_warned_about(caplog):
-    said = _fit_warnings(HEALTH_LOG.read_text(encoding="utf-8").splitlines(), caplog)
+def test_loghubs_healthapp_sample_is_warned_about(caplog, shared_data):
+    log = shared_data / "loghub_2k" / "HealthApp" / "HealthApp_2k.log"
+    said = _fit_warnings(log.read_text(encoding="utf-8").splitlines(), caplog)
     assert len(said) == 1 and said[0].startswith("Timestamp(['Time']): 75 of 2000 times have a %f of fewer than 3 "
                                                  "digits where the others have 3 (first: line 68, "
                                                  "'20171223-22:15:35:11', its %f '11' read as 0.11 s)")
