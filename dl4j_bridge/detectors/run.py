@@ -1180,7 +1180,8 @@ def train(config: dict) -> dict:
             window_truth(test_batch, test_labels, next_event=next_event, positive=positive) == 0
         results[name] = {"metrics": m, "per_type": _per_type(test_batch, scores.scores, test_kinds,
                                                              next_event=next_event, label=label,
-                                                             warn=not names, clean=clean),
+                                                             warn=not names, clean=clean,
+                                                             kinds_column=kinds_field),
                          "training": {k: v for k, v in training.items() if k != "text"},
                          "unjudged_sequences": unjudged}
         names.append(name)
@@ -1204,7 +1205,8 @@ def train(config: dict) -> dict:
                              threshold_method={"name": "quantile of the normal training windows' scores",
                                                "quantile": 0.99, "n": len(clean_train)}, labelled=labelled)
             results[cls.name] = {"metrics": m, "per_type": _per_type(test_batch, scores, test_kinds, label=label,
-                                                                     warn=not names, clean=truth == 0)}
+                                                                     warn=not names, clean=truth == 0,
+                                                                     kinds_column=kinds_field)}
             names.append(cls.name)
     report.comparison(names)
     if test_kinds is not None:
@@ -1418,15 +1420,17 @@ def _order(batch: SequenceBatch) -> np.ndarray:
 
 def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dict], *,
               next_event: bool = False, label: Optional[Label] = None, warn: bool = True,
-              clean: Optional[np.ndarray] = None) -> Optional[dict]:
+              clean: Optional[np.ndarray] = None, kinds_column: Optional[str] = None) -> Optional[dict]:
     """ROC AUC per anomaly type: windows holding that type's lines (for a next-event detector, or followed by
     one) against windows without anomalous lines: ``clean``, per window True when the labels mark none of its
     lines anomalous (e.g. ``window_truth(...) == 0``; a line that is anomalous but has no type is not
     clean). Without ``clean`` (no label truth), the windows holding no line of a type are the negatives.
 
     A kind value is no type (a normal line) when it is missing, ``"None"`` or a normal label value: by
-    ``label``'s rule when given (the run's label transform: its first class, its normal values; not a ``positive``
-    list, which names only the label column's anomalous values), else by the default ``Label`` rule (``"normal"``, ``"benign"``, ``"0"``, ``"-"``, ...), so that the label field itself
+    ``label``'s rule when given (the run's label transform: its first class, its normal values; a ``positive``
+    list only when ``kinds_column`` is the label's own column, since it names that column's anomalous values: with
+    ``positive = ["ERROR"]`` on a ``Level`` column, ``INFO`` and ``WARN`` are normal lines, not types), else by the
+    default ``Label`` rule (``"normal"``, ``"benign"``, ``"0"``, ``"-"``, ...), so that the label field itself
     works as the kinds field. When no window holds a type, a warning says so (``warn``) and the result is empty.
     """
     if line_kinds is None:
@@ -1436,7 +1440,9 @@ def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dic
     def is_type(kind) -> bool:
         if kind is None or kind != kind or kind in ("", "None"):
             return False
-        if label is not None and label.positive is None:   # classes or normal words: every other value is a type
+        if label is not None and (label.positive is None or kinds_column == label.column):
+            # classes or normal words: every other value is a type; the label's own column read with a positive
+            # list: its listed values are the types, every other value is a normal line
             value = label.class_of(kind)
             return value is None or value > 0
         # the default rule; also with positive = [...], which names the label column's anomalous values only: the

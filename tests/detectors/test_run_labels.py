@@ -140,6 +140,21 @@ def test_per_type_treats_the_label_transforms_normal_values_as_normal_and_warns_
     assert "no window holds a line of an anomaly type" in caplog.text and "kinds_field" in caplog.text
 
 
+
+def test_per_type_of_the_label_column_read_with_a_positive_list_takes_only_the_listed_values_as_types():
+    # loghub Zookeeper: label = Level with positive = ["ERROR"] and kinds_field = "Level": INFO and WARN are normal
+    # lines by the label, yet the report's and evaluate's per-type tables gave them ROC AUCs of their own (0.08 for
+    # WARN), judged against windows "without any anomalous line" that held them
+    b = windows([[1, 2], [3, 4], [5, 6], [7, 8]])
+    scores = np.array([0.1, 0.9, 0.2, 0.8])
+    level = {1: "INFO", 2: "WARN", 3: "INFO", 4: "ERROR", 5: "WARN", 6: "INFO", 7: "ERROR", 8: "WARN"}
+    label = Label("Level", positive=["ERROR"])
+    clean = np.array([True, False, True, False])
+    assert _per_type(b, scores, level, label=label, clean=clean, kinds_column="Level") == {"ERROR": 1.0}
+    # another column beside the label keeps the default rule (a separate attack_cat column), as before
+    assert set(_per_type(b, scores, level, label=label, clean=clean, kinds_column="other")) == {"ERROR", "INFO",
+                                                                                                 "WARN"}
+
 def test_window_truth_reads_the_next_record_by_the_label_transforms_rule():
     b = windows([[1, 2], [3, 4]])
     b.labels = np.array([0, 2])
