@@ -287,7 +287,7 @@ def iter_line_blocks(
     for number, line in enumerate(source, 1):  # type: ignore[arg-type]
         if not isinstance(line, str):
             raise TypeError(f"a source of lines must hold str, got {type(line).__name__} at line {number} "
-                            "(decode bytes first, or pass the file's path)")
+                            f"({_line_advice(line)})")
         if number == 1:
             line = _strip_bom(line)
         block.append(_strip_eol(line))
@@ -297,6 +297,20 @@ def iter_line_blocks(
     if block:
         yield block
     _warn_bare_cr(source)
+
+
+def _line_advice(line: object) -> str:
+    """What to do with a non-str item of an in-memory source: by what it is (records, bytes, a missing value)."""
+    if isinstance(line, Mapping):
+        return ("records are no lines: pass them as JSON lines, [json.dumps(record) for record in records], to a "
+                "JsonLinesReader")
+    if isinstance(line, (bytes, bytearray)):
+        return "decode bytes first, or pass the file's path"
+    if line is None or (isinstance(line, float) and line != line):
+        return ("a missing value, as a pandas column of lines holds for an empty cell: fill it first, "
+                "df['line'].fillna('').tolist(), which keeps line N the frame's row N - 1 (an empty line is counted "
+                "as a blank line)")
+    return "pass a path or the lines as str"
 
 
 def _warn_bare_cr(source: object) -> None:

@@ -421,6 +421,34 @@ def test_a_data_frame_or_a_dict_is_refused_with_how_to_pass_its_records_not_read
     assert sum(len(chunk) for chunk in make().iter_chunks(lines)) == 2
 
 
+
+def test_a_list_of_records_or_a_column_with_missing_values_is_refused_with_what_to_do():
+    """A pandas user's df.to_dict("records") was refused with 'got dict at line 1 (decode bytes first, or pass the
+    file's path)', and df['line'].tolist() with an empty cell with 'got float at line 2 (decode bytes first...)':
+    advice about bytes for input that holds none."""
+    import json
+
+    import pandas as pd
+
+    from dl4j_bridge.etl import JsonLinesReader, TextReader
+
+    records = [{"level": "INFO", "message": "a"}, {"level": "WARN", "message": "b"}]
+    with pytest.raises(TypeError, match=r"got dict at line 1 \(records are no lines: pass them as JSON lines, "
+                                        r"\[json.dumps\(record\) for record in records\], to a JsonLinesReader\)"):
+        list(JsonLinesReader(["level", "message"]).iter_chunks(records))
+    assert sum(len(c) for c in JsonLinesReader(["level", "message"]).iter_chunks(
+        [json.dumps(r) for r in records])) == 2   # the advice works
+    column = pd.DataFrame({"line": ["INFO a", None, "WARN b"]})["line"]
+    with pytest.raises(TypeError, match=r"got (NoneType|float) at line 2 \(a missing value.*fillna\(''\)"):
+        list(TextReader("<Level> <Content>").iter_chunks(column.tolist()))
+    with pytest.raises(TypeError, match=r"got float at line 2 \(a missing value"):
+        list(TextReader("<Level> <Content>").iter_chunks(["INFO a", float("nan")]))
+    with pytest.raises(TypeError, match=r"got bytes at line 1 \(decode bytes first"):
+        list(TextReader("<Level> <Content>").iter_chunks([b"INFO a"]))
+    reader = TextReader("<Level> <Content>", mode="lenient")
+    frame = reader.read(column.fillna("").tolist())   # line N stays the frame's row N - 1
+    assert frame["line_number"].tolist() == [1, 3] and reader.report.blank_lines == 1
+
 def test_an_optional_part_of_the_format_left_out_is_a_missing_field_in_any_block():
     """findall gave '' for a group that took no part (Linux's optional '[<PID>]'), the line-by-line path and the
     JVM None: with types PID = "int", a strict read of loghub's Linux_2k failed on line 16 ('got ''') unless a
