@@ -107,6 +107,10 @@ LINE_RULES = 2
 LINE_RULES_READ = (1, 2)
 
 #: Why a continuation line with no record before it is bad (line rules 2), in both languages' words.
+LINE_FEED_IN_LINE = ("the line holds a line feed (an item of an in-memory source spanning several lines, such as a "
+                     "record with its stack trace): a source of lines takes one line per item; split the items at "
+                     "line feeds first, [part for item in lines for part in item.split('\\n')] (a record's stack "
+                     "trace lines then continue it), or pass the file's path")
 NO_RECORD_TO_CONTINUE = ("the line matches the continuation regex, but no record comes before it to continue: the "
                          "input starts inside a multi-line record (a stack trace?); lenient reading sets such lines "
                          "aside; if your records can start with blanks (a padded first column), set the reader's "
@@ -1300,9 +1304,9 @@ class TextReader(Reader):
     def _release_bad(self, sink: _BadLineSink) -> None:
         """Count and quarantine the held-back bad line, with the continuation lines joined to it."""
         if self._held_bad is not None:
-            line, text = self._held_bad
+            line, text, message = self._held_bad
             self._held_bad = None
-            sink.bad(line, None, "no format match", "line does not match the log format", text)
+            sink.bad(line, None, "no format match", message, text)
 
     def _frame(self, rows: list[Any], line_numbers: np.ndarray) -> pd.DataFrame:
         frame = pd.DataFrame(rows, columns=self._headers, dtype=object)
@@ -1332,6 +1336,8 @@ class TextReader(Reader):
                 and any(map(self._continuation_regex.match, block)):
             return None   # a continuation line, which the format may match too: line by line
         text = "\n".join(block)
+        if text.count("\n") != len(block) - 1:
+            return None   # an in-memory item holding a line feed: findall would read its lines as the next items'
         if self._block_capture is not None:   # guard and regex in one linear scan (see format_capture)
             found = self._block_capture.findall(text)
         elif self._block_guard is not None and len(self._block_guard.findall(text)) != len(block):
@@ -1395,6 +1401,17 @@ class TextReader(Reader):
         continuation_first = self.line_rules >= 2 and continuation is not None
         for offset, line in enumerate(block):
             number = first_line + offset
+            if "\n" in line:
+                # an in-memory item of several lines: never read as the record its first line is (the fast path
+                # read the lines after its first as the next items' records, and dropped them), but a bad line
+                # saying to split the items; the lines continuing it are its own, as a bad line's
+                self._release_bad(sink)
+                if sink.mode == "strict":
+                    sink.bad(number, None, "no format match", LINE_FEED_IN_LINE, line)
+                    break
+                self._held_bad = [number, line, LINE_FEED_IN_LINE]
+                previous = None
+                continue
             if continuation_first and continuation.match(line) and line.strip():
                 if self._held_bad is not None:
                     self._held_bad[1] += "\n" + line
@@ -1436,7 +1453,7 @@ class TextReader(Reader):
                 break   # the read ends here: no later line may continue a record before it (as on the JVM)
             # held back: the continuation lines after it are its own (a stack trace of the bad line), not the
             # record's before it; counted and quarantined once a record or another bad line ends it
-            self._held_bad = [number, line]
+            self._held_bad = [number, line, "line does not match the log format"]
             previous = None
         return rows, numbers
 
