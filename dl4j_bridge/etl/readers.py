@@ -111,6 +111,12 @@ LINE_FEED_IN_LINE = ("the line holds a line feed (an item of an in-memory source
                      "record with its stack trace): a source of lines takes one line per item; split the items at "
                      "line feeds first, [part for item in lines for part in item.split('\\n')] (a record's stack "
                      "trace lines then continue it), or pass the file's path")
+NO_FORMAT_MATCH = "line does not match the log format"
+#: A bad line right after a continuation line: a line of the stack trace the continuation regex does not know?
+NO_FORMAT_MATCH_AFTER_CONTINUATION = (
+    NO_FORMAT_MATCH + "; it comes right after a continuation line, inside a multi-line record (a stack trace?): if it "
+    "belongs there, as Spark's 'Driver stacktrace:' does, make the reader's continuation regex match it too (run.toml "
+    "[reader] continuation: the default, dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:)")
 NO_RECORD_TO_CONTINUE = ("the line matches the continuation regex, but no record comes before it to continue: the "
                          "input starts inside a multi-line record (a stack trace?); lenient reading sets such lines "
                          "aside; if your records can start with blanks (a padded first column), set the reader's "
@@ -1221,6 +1227,7 @@ class TextReader(Reader):
         #: lenient mode: the last bad line, held back with its continuation lines until a record or another bad
         #: line ends it, as ``[line, text]`` (its quarantine text: its lines joined by newlines)
         self._held_bad: list[Any] | None = None
+        self._last_continuation = 0   # the line number of the last continuation line read (0: none)
         self._cr_lines, self._first_cr_line = 0, 0
         try:
             yield from self._read_blocks(source, sink)
@@ -1416,10 +1423,12 @@ class TextReader(Reader):
                 if self._held_bad is not None:
                     self._held_bad[1] += "\n" + line
                     self.report.continuation_lines += 1
+                    self._last_continuation = number
                     continue
                 if previous is not None:
                     previous[-1] = (previous[-1] or "") + "\n" + line
                     self.report.continuation_lines += 1
+                    self._last_continuation = number
                     continue
                 sink.bad(number, None, "no record to continue", NO_RECORD_TO_CONTINUE, line)
                 if sink.mode == "strict":
@@ -1446,14 +1455,17 @@ class TextReader(Reader):
                 else:
                     previous[-1] = (previous[-1] or "") + "\n" + line
                 self.report.continuation_lines += 1
+                self._last_continuation = number
                 continue
             self._release_bad(sink)
+            message = NO_FORMAT_MATCH_AFTER_CONTINUATION if self._last_continuation == number - 1 > 0 \
+                else NO_FORMAT_MATCH
             if sink.mode == "strict":
-                sink.bad(number, None, "no format match", "line does not match the log format", line)
+                sink.bad(number, None, "no format match", message, line)
                 break   # the read ends here: no later line may continue a record before it (as on the JVM)
             # held back: the continuation lines after it are its own (a stack trace of the bad line), not the
             # record's before it; counted and quarantined once a record or another bad line ends it
-            self._held_bad = [number, line, "line does not match the log format"]
+            self._held_bad = [number, line, message]
             previous = None
         return rows, numbers
 
