@@ -1105,12 +1105,7 @@ def train(config: dict) -> dict:
                 + (f"({int((test_batch.labels > 0).sum())} holding an anomalous line)" if labelled else "(no labels)")
                 + f"; {train_batch.x.shape[1]} steps x {train_batch.x.shape[2]} features. Seed {seed}. "
                 + (TRUTHS + " " if labelled else "") + test_part_text(test_batch, test_source is None))
-    report.text("Read: " + "; ".join(
-        f"{part} {Path(c['source']).name}: {c['lines']} lines, {c['records']} records, {c['bad_lines']} bad"
-        + (f" ({', '.join(f'{reason} {n}' for reason, n in c['bad_by_reason'].items())})" if c["bad_lines"] else "")
-        + (f", quarantined in {c['quarantine']}" if c["quarantine"] and c["bad_lines"] else "")
-        + sequence_counts_text(c)
-        for part, c in reads.items()) + ".")
+    report.text("Read: " + "; ".join(read_counts_text(part, c) for part, c in reads.items()) + ".")
     models_dir = _path(config, output.get("models", "models/run"))
     results: dict[str, Any] = {}
     models = {}
@@ -1405,6 +1400,37 @@ def absent_classes(label: Optional[Label], types) -> Optional[str]:
     missing = [c for c in label.classes[1:] if c not in set(types)]
     return None if not missing else (f"No ROC AUC for the label classes {', '.join(missing)}: no test window holds a "
                                      "line of them (or none is a negative beside them).")
+
+
+def read_counts_text(part: str, counts: dict) -> str:
+    """The report's ``Read:`` text of one file: every physical line accounted for.
+
+    Parameters
+    ----------
+    part : str
+        What the file is to the run (``train``, ``train (split)``, ``test``).
+    counts : dict
+        The read's counts (``ReadReport.to_dict()`` plus the sequences' counts).
+
+    Returns
+    -------
+    str
+        ``<part> <file>: <lines> lines, <records> records, ...``: the lines that are no record of their own
+        (continuation lines joined to their record, blank lines, a CSV header) are named when there are any, so
+        that lines, records and bad lines add up (2,008 lines, 2,001 records and 0 bad read as 7 lines lost).
+    """
+    c = counts
+    text = f"{part} {Path(c['source']).name}: {c['lines']} lines, {c['records']} records"
+    for key, words in (("continuation_lines", "continuation lines (joined to the record before them)"),
+                       ("blank_lines", "blank lines"), ("header_lines", "header lines")):
+        if c.get(key):
+            text += f", {c[key]} {words}"
+    text += f", {c['bad_lines']} bad"
+    if c["bad_lines"]:
+        text += f" ({', '.join(f'{reason} {n}' for reason, n in c['bad_by_reason'].items())})"
+        if c["quarantine"]:
+            text += f", quarantined in {c['quarantine']}"
+    return text + sequence_counts_text(c)
 
 
 def no_type_text(field: str) -> str:
