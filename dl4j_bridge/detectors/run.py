@@ -921,6 +921,38 @@ def _label_values(pipeline: Pipeline, source, column: Optional[str]) -> str:
     return f" (the values of its field {column!r} in {Path(str(source)).name}: {listed}{', ...' if len(common) > 6 else ''})"
 
 
+def _check_positive_values(table: str, label: Label, pipeline: Pipeline, batches: list, sources: list) -> None:
+    """A ``positive`` list that names no value of the label column as written, when one read otherwise matches.
+
+    ``positive`` values are compared exactly (case and blanks included), unlike ``negative`` and ``classes``:
+    ``positive = ["error"]`` on a ``Level`` column holding ``ERROR`` made every line normal, silently — a next-event
+    detector trained on the error windows as normal ones, the report showed no anomalous test window.
+
+    Raises
+    ------
+    ConfigError
+        No step of ``batches`` is labelled anomalous, and a value of the label column in ``sources`` equals a
+        ``positive`` value once case and surrounding blanks are ignored: names the values to write.
+    """
+    if any(bool(np.any(np.asarray(b.step_labels)[np.asarray(b.mask) > 0] > 0)) for b in batches):
+        return
+    wanted = {str(v).strip().lower() for v in label.positive}
+    near: dict[str, int] = {}
+    for source in sources:
+        try:
+            values = line_columns(pipeline, str(source), [label.column]).get(label.column) or {}
+        except Exception:   # noqa: BLE001 - the check is a hint; the read itself succeeded before
+            return
+        for value in values.values():
+            if not is_missing(value) and str(value).strip().lower() in wanted:
+                near[str(value)] = near.get(str(value), 0) + 1
+    if near:
+        found = ", ".join(f"{v!r} ({n:,} line{'s' if n > 1 else ''})" for v, n in sorted(near.items()))
+        raise ConfigError(f"{table}: positive = {label.positive} matches no value of {label.column!r} as written, so "
+                          f"every line would be normal; {found} differ only in case or blanks, and positive values "
+                          f"are compared exactly: write positive = {sorted(near)}")
+
+
 def _normal_advice(table: Optional[str], label: Optional[Label]) -> str:
     """What to write when the normal lines are not read as normal."""
     if label is None:
@@ -1097,6 +1129,9 @@ def train(config: dict) -> dict:
     # read label_field as the label transform of the same field does (its values, classes or positive ones)
     positive = next((t for t in pipeline.transforms if isinstance(t, Label) and t.column == label_field), None)
     label_table, label = label_transform(pipeline)
+    if label is not None and label.positive is not None:
+        _check_positive_values(label_table, label, pipeline, [train_batch, test_batch],
+                               [src for src in (train_source, test_source) if src is not None])
 
     # without labels every truth below is 0 by default, not by knowledge: the report then counts flags only
     labelled = label_field is not None or label is not None

@@ -176,3 +176,27 @@ def test_the_label_classes_no_test_window_holds_are_named():
         "beside them).")
     assert absent_classes(label, ["brute_force", "port_scan", "exfiltration"]) is None
     assert absent_classes(Label("label"), ["x"]) is None and absent_classes(None, []) is None
+
+
+def test_a_positive_list_differing_from_the_label_values_only_in_case_is_refused_naming_the_values(tmp_path):
+    """loghub Zookeeper, label = Level with positive = ["error"]: the log writes ERROR, positive values are compared
+    exactly, so every line was normal, silently (the next-event detector trained on the error windows, the report
+    showed no anomalous test window); now exit 3 naming the values to write."""
+    from dl4j_bridge.detectors.run import _check_positive_values
+    from dl4j_bridge.etl import Pipeline, Template, TextReader, Windows
+
+    log = tmp_path / "zk.log"
+    log.write_text("".join(f"{'ERROR' if i == 5 else 'INFO'} message {i % 3}\n" for i in range(20)))
+    for positive, refused in ((["error"], True), ([" Error "], True), (["ERROR"], False), (["FATAL"], False)):
+        label = Label("Level", positive=positive)
+        pipeline = Pipeline(TextReader("<Level> <Content>"), [Template("Content"), label], sequence=Windows(5))
+        batch = pipeline.fit(str(log)).transform(str(log))
+        call = lambda: _check_positive_values("[[transforms]] number 2 (label, column 'Level')", label,  # noqa: E731
+                                              pipeline, [batch], [str(log)])
+        if refused:
+            with pytest.raises(ConfigError, match=r"\[\[transforms\]\] number 2 \(label, column 'Level'\): positive = "
+                                                  r".* matches no value of 'Level' as written.*'ERROR' \(1 line\) "
+                                                  r"differ only in case or blanks.*write positive = \['ERROR'\]"):
+                call()
+        else:
+            call()   # a value that matches, or one the log does not hold at all (clean training logs): no error
