@@ -1518,14 +1518,17 @@ def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dic
 
     following = next_record_lines(batch, line_kinds.keys()) if next_event else np.full(len(batch), -1)
     kinds_of = []
+    in_windows = set()   # the kinds field's values of the windows' lines (not of the whole file: the training part's)
     for row, mask, after in zip(batch.line_numbers, batch.mask, following):
         found = {line_kinds.get(int(n)) for n, m in zip(row, mask) if m > 0} | {line_kinds.get(int(after))}
+        in_windows |= found
         kinds_of.append({name_of(k) for k in found if is_type(k)})
     if warn and not any(kinds_of):
-        seen = sorted({str(v) for v in line_kinds.values() if v is not None and v == v})
-        log.warning("ROC AUC per type: no window holds a line of an anomaly type; every kinds field value is "
-                    "missing or normal (%d distinct: %s): check the kinds field (run.toml [data] kinds_field, "
-                    "evaluate --kinds-field)", len(seen), ", ".join(seen[:10]) + (", ..." if len(seen) > 10 else ""))
+        seen = sorted({str(v) for v in in_windows if v is not None and v == v})
+        log.warning("ROC AUC per type: no window holds a line of an anomaly type; every kinds field value of their "
+                    "lines is missing or normal (%d distinct: %s): check the kinds field (run.toml [data] "
+                    "kinds_field, evaluate --kinds-field), or test on logs holding anomalies", len(seen),
+                    ", ".join(seen[:10]) + (", ..." if len(seen) > 10 else ""))
     normal = np.array([not k for k in kinds_of], dtype=bool) if clean is None else np.asarray(clean, dtype=bool)
     if normal.shape != (len(kinds_of),):
         raise ValueError(f"clean must be one flag per window, shape ({len(kinds_of)},), got {normal.shape}")

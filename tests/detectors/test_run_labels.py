@@ -141,7 +141,7 @@ def test_per_type_treats_the_label_transforms_normal_values_as_normal_and_warns_
 
 
 
-def test_per_type_of_the_label_column_read_with_a_positive_list_takes_only_the_listed_values_as_types():
+def test_per_type_of_the_label_column_read_with_a_positive_list_takes_only_the_listed_values_as_types(caplog):
     # loghub Zookeeper: label = Level with positive = ["ERROR"] and kinds_field = "Level": INFO and WARN are normal
     # lines by the label, yet the report's and evaluate's per-type tables gave them ROC AUCs of their own (0.08 for
     # WARN), judged against windows "without any anomalous line" that held them
@@ -154,6 +154,13 @@ def test_per_type_of_the_label_column_read_with_a_positive_list_takes_only_the_l
     # another column beside the label keeps the default rule (a separate attack_cat column), as before
     assert set(_per_type(b, scores, level, label=label, clean=clean, kinds_column="other")) == {"ERROR", "INFO",
                                                                                                  "WARN"}
+    # no window holds an ERROR line (the file's only ones are in the training part): the warning lists the windows'
+    # values, not the file's ERROR, which read as if ERROR were a normal value
+    level[9] = "ERROR"
+    with caplog.at_level(logging.WARNING):
+        assert _per_type(b, scores, {n: v for n, v in level.items() if v != "ERROR" or n == 9}, label=label,
+                         kinds_column="Level") == {}
+    assert "every kinds field value of their lines is missing or normal (2 distinct: INFO, WARN)" in caplog.text
 
 def test_window_truth_reads_the_next_record_by_the_label_transforms_rule():
     b = windows([[1, 2], [3, 4]])
