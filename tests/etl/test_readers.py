@@ -405,13 +405,13 @@ def test_a_data_frame_or_a_dict_is_refused_with_how_to_pass_its_records_not_read
             "text": lambda: TextReader("<Level> <Content>", mode="lenient")}[reader]
     frame = pd.DataFrame({"m": ["a", "b"], "level": ["INFO", "WARN"]})
     with pytest.raises(TypeError, match=r"a pandas DataFrame is no source of log lines .*df\['line'\].tolist\(\).*"
-                                        r"df.to_json\(orient='records', lines=True\).splitlines\(\)"):
+                                        r"df.to_json\(orient='records', lines=True, date_format='iso'\).splitlines\(\)"):
         list(make().iter_chunks(frame))
     with pytest.raises(TypeError, match=r"a dict is no source of log lines"):
         list(make().iter_chunks({"m": "a"}))
     text_lines = pd.DataFrame({"line": ["INFO a", "WARN b"]})["line"].tolist()
     if reader == "json":   # the advice works
-        lines = frame.to_json(orient="records", lines=True).splitlines()
+        lines = frame.to_json(orient="records", lines=True, date_format="iso").splitlines()
     elif reader == "csv":
         path = tmp_path / "frame.csv"
         frame.to_csv(path, index=False)
