@@ -110,7 +110,9 @@ LINE_RULES_READ = (1, 2)
 LINE_FEED_IN_LINE = ("the line holds a line feed (an item of an in-memory source spanning several lines, such as a "
                      "record with its stack trace): a source of lines takes one line per item; split the items at "
                      "line feeds first, [part for item in lines for part in item.split('\\n')] (a record's stack "
-                     "trace lines then continue it), or pass the file's path")
+                     "trace lines then continue it), or pass the file's path; records of a DataFrame are best read "
+                     "as JSON lines, df.to_json(orient='records', lines=True, date_format='iso').splitlines() with a "
+                     "JsonLinesReader: a field may hold line feeds there, and line N stays the frame's row N - 1")
 NO_FORMAT_MATCH = "line does not match the log format"
 #: A bad line right after a continuation line: a line of the stack trace the continuation regex does not know?
 NO_FORMAT_MATCH_AFTER_CONTINUATION = (

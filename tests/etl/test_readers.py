@@ -485,7 +485,7 @@ def test_an_in_memory_item_holding_line_feeds_is_a_bad_line_never_read_as_the_ne
         TextReader(fmt).read(lines)
     from dl4j_bridge.etl import Pipeline, Template
 
-    with pytest.raises(BadRecordError, match=r"holds a line feed.*or pass the file's path$"):   # no format diagnosis
+    with pytest.raises(BadRecordError, match=r"holds a line feed.*line N stays the frame's row N - 1$"):   # no diagnosis
         Pipeline(TextReader(fmt), [Template("Content")]).fit(lines)
     # split as the message says: every line read, the trace attached to its record
     split = [part for item in lines for part in item.split("\n")]
@@ -493,6 +493,14 @@ def test_an_in_memory_item_holding_line_feeds_is_a_bad_line_never_read_as_the_ne
     frame = reader.read(split)
     assert frame["Content"].tolist()[3] == "four\njava.io.IOException: x\n\tat a.b(C.java:1)\n\tat a.c(C.java:2)"
     assert (reader.report.records, reader.report.bad_lines, reader.report.continuation_lines) == (5, 1, 3)
+    # or as JSON lines, the advice for a DataFrame's records: the trace stays in its field, line N is row N - 1
+    import pandas as pd
+
+    from dl4j_bridge.etl import JsonLinesReader
+
+    frame = pd.DataFrame({"message": ["one", "boom\njava.io.IOException: x\n\tat a.b(C.java:1)", "three"]})
+    read = JsonLinesReader(["message"]).read(frame.to_json(orient="records", lines=True, date_format="iso").splitlines())
+    assert read["message"].tolist() == frame["message"].tolist() and read["line_number"].tolist() == [1, 2, 3]
 
 def test_an_optional_part_of_the_format_left_out_is_a_missing_field_in_any_block():
     """findall gave '' for a group that took no part (Linux's optional '[<PID>]'), the line-by-line path and the
