@@ -485,7 +485,8 @@ def test_an_in_memory_item_holding_line_feeds_is_a_bad_line_never_read_as_the_ne
         TextReader(fmt).read(lines)
     from dl4j_bridge.etl import Pipeline, Template
 
-    with pytest.raises(BadRecordError, match=r"holds a line feed.*line N stays the frame's row N - 1$"):   # no diagnosis
+    # no format diagnosis of an item of several lines
+    with pytest.raises(BadRecordError, match=r"holds a line feed.*line N stays the frame's row N - 1$"):
         Pipeline(TextReader(fmt), [Template("Content")]).fit(lines)
     # split as the message says: every line read, the trace attached to its record
     split = [part for item in lines for part in item.split("\n")]
@@ -499,7 +500,8 @@ def test_an_in_memory_item_holding_line_feeds_is_a_bad_line_never_read_as_the_ne
     from dl4j_bridge.etl import JsonLinesReader
 
     frame = pd.DataFrame({"message": ["one", "boom\njava.io.IOException: x\n\tat a.b(C.java:1)", "three"]})
-    read = JsonLinesReader(["message"]).read(frame.to_json(orient="records", lines=True, date_format="iso").splitlines())
+    json_lines = frame.to_json(orient="records", lines=True, date_format="iso").splitlines()
+    read = JsonLinesReader(["message"]).read(json_lines)
     assert read["message"].tolist() == frame["message"].tolist() and read["line_number"].tolist() == [1, 2, 3]
 
 def test_an_optional_part_of_the_format_left_out_is_a_missing_field_in_any_block():
