@@ -277,8 +277,9 @@ def iter_line_blocks(
     if _is_data_frame(source):   # iterating one yields its column names: they were read as log lines
         raise TypeError("a pandas DataFrame is no source of log lines (iterating it yields its column names): pass "
                         "the column of raw lines, df['line'].tolist(), for a TextReader; its records as JSON lines, "
-                        "df.to_json(orient='records', lines=True, date_format='iso').splitlines(), for a JsonLinesReader (date_format='iso': datetimes as ISO 8601 times, not milliseconds); or write it "
-                        "with df.to_csv(path, index=False) and pass the path to a CsvReader (splitting CSV text "
+                        "df.to_json(orient='records', lines=True, date_format='iso').splitlines(), for a "
+                        "JsonLinesReader (date_format='iso': datetimes as ISO 8601 times, not milliseconds); or write "
+                        "it with df.to_csv(path, index=False) and pass the path to a CsvReader (splitting CSV text "
                         "into lines would cut quoted cells holding line breaks)")
     if isinstance(source, Mapping):
         raise TypeError(f"a {type(source).__name__} is no source of log lines (iterating it yields its keys): pass "

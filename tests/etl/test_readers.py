@@ -405,7 +405,8 @@ def test_a_data_frame_or_a_dict_is_refused_with_how_to_pass_its_records_not_read
             "text": lambda: TextReader("<Level> <Content>", mode="lenient")}[reader]
     frame = pd.DataFrame({"m": ["a", "b"], "level": ["INFO", "WARN"]})
     with pytest.raises(TypeError, match=r"a pandas DataFrame is no source of log lines .*df\['line'\].tolist\(\).*"
-                                        r"df.to_json\(orient='records', lines=True, date_format='iso'\).splitlines\(\)"):
+                                        r"df.to_json\(orient='records', lines=True, date_format='iso'\)"
+                                        r".splitlines\(\)"):
         list(make().iter_chunks(frame))
     with pytest.raises(TypeError, match=r"a dict is no source of log lines"):
         list(make().iter_chunks({"m": "a"}))
