@@ -207,3 +207,10 @@ def test_a_positive_list_differing_from_the_label_values_only_in_case_is_refused
                 call()
         else:
             call()   # a value that matches, or one the log does not hold at all (clean training logs): no error
+    # the exact value is in the log, but its line is in no sequence (here: no window, all-0 batches): no error
+    label = Label("Level", positive=["ERROR", "error"])
+    pipeline = Pipeline(TextReader("<Level> <Content>"), [Template("Content"), label], sequence=Windows(5))
+    pipeline.fit(str(log))
+    batch = pipeline.transform(str(log))
+    batch.step_labels[:] = 0
+    _check_positive_values("[[transforms]] number 2 (label, column 'Level')", label, pipeline, [batch], [str(log)])
