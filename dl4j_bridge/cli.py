@@ -1018,7 +1018,7 @@ def cmd_evaluate(args) -> int:
     if args.kinds_field:
         clean = window_truth(batch, fields.get(label.column), next_event=next_event, positive=label) == 0
         per_type = _per_type(batch, scores.scores, fields[args.kinds_field], next_event=next_event, label=label,
-                             clean=clean)
+                             clean=clean, kinds_column=args.kinds_field)
         report.parts.append("## ROC AUC per anomaly type\n\n" + PER_TYPE_HEADING)
         report.table(["type", "roc_auc"], sorted((per_type or {}).items()))
         if not per_type:

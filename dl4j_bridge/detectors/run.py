@@ -921,6 +921,42 @@ def _label_values(pipeline: Pipeline, source, column: Optional[str]) -> str:
     return f" (the values of its field {column!r} in {Path(str(source)).name}: {listed}{', ...' if len(common) > 6 else ''})"
 
 
+def _check_positive_values(table: str, label: Label, pipeline: Pipeline, batches: list, sources: list) -> None:
+    """A ``positive`` list that names no value of the label column as written, when one read otherwise matches.
+
+    ``positive`` values are compared exactly (case and blanks included), unlike ``negative`` and ``classes``:
+    ``positive = ["error"]`` on a ``Level`` column holding ``ERROR`` made every line normal, silently — a next-event
+    detector trained on the error windows as normal ones, the report showed no anomalous test window.
+
+    Raises
+    ------
+    ConfigError
+        No step of ``batches`` is labelled anomalous, and a value of the label column in ``sources`` equals a
+        ``positive`` value once case and surrounding blanks are ignored: names the values to write.
+    """
+    if any(bool(np.any(np.asarray(b.step_labels)[np.asarray(b.mask) > 0] > 0)) for b in batches):
+        return
+    wanted = {str(v).strip().lower() for v in label.positive}
+    near: dict[str, int] = {}
+    for source in sources:
+        try:
+            values = line_columns(pipeline, str(source), [label.column]).get(label.column) or {}
+        except Exception:   # noqa: BLE001 - the check is a hint; the read itself succeeded before
+            return
+        for value in values.values():
+            if is_missing(value):
+                continue
+            if str(value) in label.positive:
+                return   # a value matches as written (its lines are in no sequence): the list is right
+            if str(value).strip().lower() in wanted:
+                near[str(value)] = near.get(str(value), 0) + 1
+    if near:
+        found = ", ".join(f"{v!r} ({n:,} line{'s' if n > 1 else ''})" for v, n in sorted(near.items()))
+        raise ConfigError(f"{table}: positive = {label.positive} matches no value of {label.column!r} as written, so "
+                          f"every line would be normal; {found} differ only in case or blanks, and positive values "
+                          f"are compared exactly: write positive = {sorted(near)}")
+
+
 def _normal_advice(table: Optional[str], label: Optional[Label]) -> str:
     """What to write when the normal lines are not read as normal."""
     if label is None:
@@ -1102,6 +1138,9 @@ def train(config: dict) -> dict:
     # read label_field as the label transform of the same field does (its values, classes or positive ones)
     positive = next((t for t in pipeline.transforms if isinstance(t, Label) and t.column == label_field), None)
     label_table, label = label_transform(pipeline)
+    if label is not None and label.positive is not None:
+        _check_positive_values(label_table, label, pipeline, [train_batch, test_batch],
+                               [src for src in (train_source, test_source) if src is not None])
 
     # without labels every truth below is 0 by default, not by knowledge: the report then counts flags only
     labelled = label_field is not None or label is not None
@@ -1110,15 +1149,10 @@ def train(config: dict) -> dict:
                 + (f"({int((test_batch.labels > 0).sum())} holding an anomalous line)" if labelled else "(no labels)")
                 + f"; {train_batch.x.shape[1]} steps x {train_batch.x.shape[2]} features. Seed {seed}. "
                 + (TRUTHS + " " if labelled else "") + test_part_text(test_batch, test_source is None))
-    report.text("Read: " + "; ".join(
-        f"{part} {Path(c['source']).name}: {c['lines']} lines, {c['records']} records, {c['bad_lines']} bad"
-        + (f" ({', '.join(f'{reason} {n}' for reason, n in c['bad_by_reason'].items())})" if c["bad_lines"] else "")
-        + (f", quarantined in {c['quarantine']}" if c["quarantine"] and c["bad_lines"] else "")
-        + sequence_counts_text(c)
-        for part, c in reads.items()) + "."
-        + ("" if test_unknown is None else f" Test part: unknown_template_records {test_unknown}"
-           + (" (records whose template the model never saw in training: each is the unknown event, id 0, which "
-              "a next-event model always finds unexpected)" if test_unknown else "") + "."))
+    report.text("Read: " + "; ".join(read_counts_text(part, c) for part, c in reads.items()) + "."
+                + ("" if test_unknown is None else f" Test part: unknown_template_records {test_unknown}"
+                   + (" (records whose template the model never saw in training: each is the unknown event, id 0, "
+                      "which a next-event model always finds unexpected)" if test_unknown else "") + "."))
     models_dir = _path(config, output.get("models", "models/run"))
     results: dict[str, Any] = {}
     models = {}
@@ -1188,7 +1222,8 @@ def train(config: dict) -> dict:
             window_truth(test_batch, test_labels, next_event=next_event, positive=positive) == 0
         results[name] = {"metrics": m, "per_type": _per_type(test_batch, scores.scores, test_kinds,
                                                              next_event=next_event, label=label,
-                                                             warn=not names, clean=clean),
+                                                             warn=not names, clean=clean,
+                                                             kinds_column=kinds_field),
                          "training": {k: v for k, v in training.items() if k != "text"},
                          "unjudged_sequences": unjudged}
         names.append(name)
@@ -1212,7 +1247,8 @@ def train(config: dict) -> dict:
                              threshold_method={"name": "quantile of the normal training windows' scores",
                                                "quantile": 0.99, "n": len(clean_train)}, labelled=labelled)
             results[cls.name] = {"metrics": m, "per_type": _per_type(test_batch, scores, test_kinds, label=label,
-                                                                     warn=not names, clean=truth == 0)}
+                                                                     warn=not names, clean=truth == 0,
+                                                                     kinds_column=kinds_field)}
             names.append(cls.name)
     report.comparison(names)
     if test_kinds is not None:
@@ -1415,6 +1451,37 @@ def absent_classes(label: Optional[Label], types) -> Optional[str]:
                                      "line of them (or none is a negative beside them).")
 
 
+def read_counts_text(part: str, counts: dict) -> str:
+    """The report's ``Read:`` text of one file: every physical line accounted for.
+
+    Parameters
+    ----------
+    part : str
+        What the file is to the run (``train``, ``train (split)``, ``test``).
+    counts : dict
+        The read's counts (``ReadReport.to_dict()`` plus the sequences' counts).
+
+    Returns
+    -------
+    str
+        ``<part> <file>: <lines> lines, <records> records, ...``: the lines that are no record of their own
+        (continuation lines joined to their record, blank lines, a CSV header) are named when there are any, so
+        that lines, records and bad lines add up (2,008 lines, 2,001 records and 0 bad read as 7 lines lost).
+    """
+    c = counts
+    text = f"{part} {Path(c['source']).name}: {c['lines']} lines, {c['records']} records"
+    for key, words in (("continuation_lines", "continuation lines (joined to the record before them)"),
+                       ("blank_lines", "blank lines"), ("header_lines", "header lines")):
+        if c.get(key):
+            text += f", {c[key]} {words}"
+    text += f", {c['bad_lines']} bad"
+    if c["bad_lines"]:
+        text += f" ({', '.join(f'{reason} {n}' for reason, n in c['bad_by_reason'].items())})"
+        if c["quarantine"]:
+            text += f", quarantined in {c['quarantine']}"
+    return text + sequence_counts_text(c)
+
+
 def no_type_text(field: str) -> str:
     """The report's sentence when the per-type table is empty; ``field`` names the setting (run.toml or CLI)."""
     return (f"No ROC AUC per type: no test window holds a line of an anomaly type (every value of {field} in the "
@@ -1428,15 +1495,17 @@ def _order(batch: SequenceBatch) -> np.ndarray:
 
 def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dict], *,
               next_event: bool = False, label: Optional[Label] = None, warn: bool = True,
-              clean: Optional[np.ndarray] = None) -> Optional[dict]:
+              clean: Optional[np.ndarray] = None, kinds_column: Optional[str] = None) -> Optional[dict]:
     """ROC AUC per anomaly type: windows holding that type's lines (for a next-event detector, or followed by
     one) against windows without anomalous lines: ``clean``, per window True when the labels mark none of its
     lines anomalous (e.g. ``window_truth(...) == 0``; a line that is anomalous but has no type is not
     clean). Without ``clean`` (no label truth), the windows holding no line of a type are the negatives.
 
     A kind value is no type (a normal line) when it is missing, ``"None"`` or a normal label value: by
-    ``label``'s rule when given (the run's label transform: its first class, its normal values; not a ``positive``
-    list, which names only the label column's anomalous values), else by the default ``Label`` rule (``"normal"``, ``"benign"``, ``"0"``, ``"-"``, ...), so that the label field itself
+    ``label``'s rule when given (the run's label transform: its first class, its normal values; a ``positive``
+    list only when ``kinds_column`` is the label's own column, since it names that column's anomalous values: with
+    ``positive = ["ERROR"]`` on a ``Level`` column, ``INFO`` and ``WARN`` are normal lines, not types), else by the
+    default ``Label`` rule (``"normal"``, ``"benign"``, ``"0"``, ``"-"``, ...), so that the label field itself
     works as the kinds field. When no window holds a type, a warning says so (``warn``) and the result is empty.
     """
     if line_kinds is None:
@@ -1446,7 +1515,9 @@ def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dic
     def is_type(kind) -> bool:
         if kind is None or kind != kind or kind in ("", "None"):
             return False
-        if label is not None and label.positive is None:   # classes or normal words: every other value is a type
+        if label is not None and (label.positive is None or kinds_column == label.column):
+            # classes or normal words: every other value is a type; the label's own column read with a positive
+            # list: its listed values are the types, every other value is a normal line
             value = label.class_of(kind)
             return value is None or value > 0
         # the default rule; also with positive = [...], which names the label column's anomalous values only: the
@@ -1461,14 +1532,17 @@ def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dic
 
     following = next_record_lines(batch, line_kinds.keys()) if next_event else np.full(len(batch), -1)
     kinds_of = []
+    in_windows = set()   # the kinds field's values of the windows' lines (not of the whole file: the training part's)
     for row, mask, after in zip(batch.line_numbers, batch.mask, following):
         found = {line_kinds.get(int(n)) for n, m in zip(row, mask) if m > 0} | {line_kinds.get(int(after))}
+        in_windows |= found
         kinds_of.append({name_of(k) for k in found if is_type(k)})
     if warn and not any(kinds_of):
-        seen = sorted({str(v) for v in line_kinds.values() if v is not None and v == v})
-        log.warning("ROC AUC per type: no window holds a line of an anomaly type; every kinds field value is "
-                    "missing or normal (%d distinct: %s): check the kinds field (run.toml [data] kinds_field, "
-                    "evaluate --kinds-field)", len(seen), ", ".join(seen[:10]) + (", ..." if len(seen) > 10 else ""))
+        seen = sorted({str(v) for v in in_windows if v is not None and v == v})
+        log.warning("ROC AUC per type: no window holds a line of an anomaly type; every kinds field value of their "
+                    "lines is missing or normal (%d distinct: %s): check the kinds field (run.toml [data] "
+                    "kinds_field, evaluate --kinds-field), or test on logs holding anomalies", len(seen),
+                    ", ".join(seen[:10]) + (", ..." if len(seen) > 10 else ""))
     normal = np.array([not k for k in kinds_of], dtype=bool) if clean is None else np.asarray(clean, dtype=bool)
     if normal.shape != (len(kinds_of),):
         raise ValueError(f"clean must be one flag per window, shape ({len(kinds_of)},), got {normal.shape}")

@@ -312,6 +312,8 @@ class Pipeline:
         if text is None:
             return None
         text = text.encode("utf-8", "replace").decode("utf-8").rstrip("\r\n")   # undecodable bytes: U+FFFD
+        if "\n" in text:
+            return None   # an in-memory item of several lines: the reader's message says to split it
         return format_mismatch(log_format, text, self.reader.line_rules)
 
     def _report_summary(self) -> str:

@@ -107,6 +107,17 @@ LINE_RULES = 2
 LINE_RULES_READ = (1, 2)
 
 #: Why a continuation line with no record before it is bad (line rules 2), in both languages' words.
+LINE_FEED_IN_LINE = ("the line holds a line feed (an item of an in-memory source spanning several lines, such as a "
+                     "record with its stack trace): a source of lines takes one line per item; split the items at "
+                     "line feeds first, [part for item in lines for part in item.split('\\n')] (a record's stack "
+                     "trace lines then continue it), or pass the file's path; records of a DataFrame are best read "
+                     "as JSON lines, df.to_json(orient='records', lines=True, date_format='iso').splitlines() with a "
+                     "JsonLinesReader: a field may hold line feeds there, and line N stays the frame's row N - 1")
+#: A bad line right after a continuation line: a line of the stack trace the continuation regex does not know?
+NO_FORMAT_MATCH_AFTER_CONTINUATION = (
+    "line does not match the log format; it comes right after a continuation line, inside a multi-line record (a stack trace?): if it "
+    "belongs there, as Spark's 'Driver stacktrace:' does, make the reader's continuation regex match it too (run.toml "
+    "[reader] continuation: the default, dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:)")
 NO_RECORD_TO_CONTINUE = ("the line matches the continuation regex, but no record comes before it to continue: the "
                          "input starts inside a multi-line record (a stack trace?); lenient reading sets such lines "
                          "aside; if your records can start with blanks (a padded first column), set the reader's "
@@ -1270,6 +1281,7 @@ class TextReader(Reader):
         #: lenient mode: the last bad line, held back with its continuation lines until a record or another bad
         #: line ends it, as ``[line, text]`` (its quarantine text: its lines joined by newlines)
         self._held_bad: list[Any] | None = None
+        self._last_continuation = 0   # the line number of the last continuation line read (0: none)
         self._cr_lines, self._first_cr_line = 0, 0
         try:
             yield from self._read_blocks(source, sink)
@@ -1353,10 +1365,14 @@ class TextReader(Reader):
     def _release_bad(self, sink: _BadLineSink) -> None:
         """Count and quarantine the held-back bad line, with the continuation lines joined to it."""
         if self._held_bad is not None:
-            line, text = self._held_bad
+            line, text, message = self._held_bad
             self._held_bad = None
-            # the diagnosis only where it is written: a quarantine (computed for rejected lines only)
-            detail = self._no_match_detail(text) if sink.handle is not None else NO_FORMAT_MATCH_DETAIL
+            # the diagnosis only where it is written: a quarantine (computed for rejected lines only); a line
+            # right after a continuation line gets the continuation hint instead
+            if message != NO_FORMAT_MATCH_DETAIL:
+                detail = message
+            else:
+                detail = self._no_match_detail(text) if sink.handle is not None else NO_FORMAT_MATCH_DETAIL
             sink.bad(line, None, NO_FORMAT_MATCH, detail, text)
 
     def _frame(self, rows: list[Any], line_numbers: np.ndarray) -> pd.DataFrame:
@@ -1387,6 +1403,8 @@ class TextReader(Reader):
                 and any(map(self._continuation_regex.match, block)):
             return None   # a continuation line, which the format may match too: line by line
         text = "\n".join(block)
+        if text.count("\n") != len(block) - 1:
+            return None   # an in-memory item holding a line feed: findall would read its lines as the next items'
         if self._block_capture is not None:   # guard and regex in one linear scan (see format_capture)
             found = self._block_capture.findall(text)
         elif self._block_guard is not None and len(self._block_guard.findall(text)) != len(block):
@@ -1471,14 +1489,27 @@ class TextReader(Reader):
         continuation_first = self.line_rules >= 2 and continuation is not None
         for offset, line in enumerate(block):
             number = first_line + offset
+            if "\n" in line:
+                # an in-memory item of several lines: never read as the record its first line is (the fast path
+                # read the lines after its first as the next items' records, and dropped them), but a bad line
+                # saying to split the items; the lines continuing it are its own, as a bad line's
+                self._release_bad(sink)
+                if sink.mode == "strict":
+                    sink.bad(number, None, "no format match", LINE_FEED_IN_LINE, line)
+                    break
+                self._held_bad = [number, line, LINE_FEED_IN_LINE]
+                previous = None
+                continue
             if continuation_first and continuation.match(line) and line.strip():
                 if self._held_bad is not None:
                     self._held_bad[1] += "\n" + line
                     self.report.continuation_lines += 1
+                    self._last_continuation = number
                     continue
                 if previous is not None:
                     previous[-1] = (previous[-1] or "") + "\n" + line
                     self.report.continuation_lines += 1
+                    self._last_continuation = number
                     continue
                 sink.bad(number, None, "no record to continue", NO_RECORD_TO_CONTINUE, line)
                 if sink.mode == "strict":
@@ -1501,14 +1532,17 @@ class TextReader(Reader):
                 else:
                     previous[-1] = (previous[-1] or "") + "\n" + line
                 self.report.continuation_lines += 1
+                self._last_continuation = number
                 continue
             self._release_bad(sink)
+            message = NO_FORMAT_MATCH_AFTER_CONTINUATION if self._last_continuation == number - 1 > 0 \
+                else NO_FORMAT_MATCH_DETAIL
             if sink.mode == "strict":
-                sink.bad(number, None, "no format match", NO_FORMAT_MATCH_DETAIL, line)
+                sink.bad(number, None, NO_FORMAT_MATCH, message, line)
                 break   # the read ends here: no later line may continue a record before it (as on the JVM)
             # held back: the continuation lines after it are its own (a stack trace of the bad line), not the
             # record's before it; counted and quarantined once a record or another bad line ends it
-            self._held_bad = [number, line]
+            self._held_bad = [number, line, message]
             previous = None
         return rows, numbers
 

@@ -277,8 +277,9 @@ def iter_line_blocks(
     if _is_data_frame(source):   # iterating one yields its column names: they were read as log lines
         raise TypeError("a pandas DataFrame is no source of log lines (iterating it yields its column names): pass "
                         "the column of raw lines, df['line'].tolist(), for a TextReader; its records as JSON lines, "
-                        "df.to_json(orient='records', lines=True).splitlines(), for a JsonLinesReader; or write it "
-                        "with df.to_csv(path, index=False) and pass the path to a CsvReader (splitting CSV text "
+                        "df.to_json(orient='records', lines=True, date_format='iso').splitlines(), for a "
+                        "JsonLinesReader (date_format='iso': datetimes as ISO 8601 times, not milliseconds); or write "
+                        "it with df.to_csv(path, index=False) and pass the path to a CsvReader (splitting CSV text "
                         "into lines would cut quoted cells holding line breaks)")
     if isinstance(source, Mapping):
         raise TypeError(f"a {type(source).__name__} is no source of log lines (iterating it yields its keys): pass "
@@ -287,7 +288,7 @@ def iter_line_blocks(
     for number, line in enumerate(source, 1):  # type: ignore[arg-type]
         if not isinstance(line, str):
             raise TypeError(f"a source of lines must hold str, got {type(line).__name__} at line {number} "
-                            "(decode bytes first, or pass the file's path)")
+                            f"({_line_advice(line)})")
         if number == 1:
             line = _strip_bom(line)
         block.append(_strip_eol(line))
@@ -297,6 +298,20 @@ def iter_line_blocks(
     if block:
         yield block
     _warn_bare_cr(source)
+
+
+def _line_advice(line: object) -> str:
+    """What to do with a non-str item of an in-memory source: by what it is (records, bytes, a missing value)."""
+    if isinstance(line, Mapping):
+        return ("records are no lines: pass them as JSON lines, [json.dumps(record) for record in records], to a "
+                "JsonLinesReader")
+    if isinstance(line, (bytes, bytearray)):
+        return "decode bytes first, or pass the file's path"
+    if line is None or (isinstance(line, float) and line != line):
+        return ("a missing value, as a pandas column of lines holds for an empty cell: fill it first, "
+                "df['line'].fillna('').tolist(), which keeps line N the frame's row N - 1 (an empty line is counted "
+                "as a blank line)")
+    return "pass a path or the lines as str"
 
 
 def _warn_bare_cr(source: object) -> None:

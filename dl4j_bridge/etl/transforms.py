@@ -665,6 +665,23 @@ def _as_text(values: np.ndarray) -> np.ndarray:
     return out
 
 
+_EPOCH_MS = re.compile(r"[ \t]*1\d{12}(?:\.\d+)?[ \t]*")     # 2001-09-09 to 2033-05-18 in milliseconds
+_EPOCH_S = re.compile(r"[ \t]*1\d{9}(?:\.\d+)?[ \t]*")       # the same years in seconds
+
+
+def _epoch_note(text: str, time_format: str | None) -> str:
+    """What to add to "parses none of the training times" when the example is a number since the epoch: pandas'
+    ``to_json`` writes datetime columns as milliseconds (its default ``date_format='epoch'``), which no format reads
+    (``%s`` takes seconds); "" otherwise."""
+    if _EPOCH_MS.fullmatch(text):
+        return ("; it looks like milliseconds since the epoch (pandas' to_json writes datetimes so): write the times "
+                "as ISO 8601, df.to_json(orient='records', lines=True, date_format='iso'), or divide them by 1000 and "
+                "give format = '%s'")
+    if _EPOCH_S.fullmatch(text) and time_format != "%s":
+        return "; it looks like seconds since the epoch: give format = '%s'"
+    return ""
+
+
 class Timestamp(Transform):
     """Timestamp -> inter-arrival delta and cyclic hour-of-day / day-of-week.
 
@@ -831,7 +848,7 @@ class Timestamp(Transform):
             raise EtlError(f"{where}: the {self._how()} parses none of the {counts['present']} "
                            f"training times, e.g. {example[1]!r} (line {example[0]}), so every time feature would be "
                            "a constant: give the format of these times (strftime codes, e.g. '%y%m%d %H%M%S' for "
-                           f"'081109 203615'){self._year_note(example[1])}")
+                           f"'081109 203615'){self._year_note(example[1])}{_epoch_note(example[1], self.format)}")
         fraction = self.fraction_warning()
         if fraction:
             log.warning("%s", fraction)

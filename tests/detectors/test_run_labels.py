@@ -140,6 +140,28 @@ def test_per_type_treats_the_label_transforms_normal_values_as_normal_and_warns_
     assert "no window holds a line of an anomaly type" in caplog.text and "kinds_field" in caplog.text
 
 
+
+def test_per_type_of_the_label_column_read_with_a_positive_list_takes_only_the_listed_values_as_types(caplog):
+    # loghub Zookeeper: label = Level with positive = ["ERROR"] and kinds_field = "Level": INFO and WARN are normal
+    # lines by the label, yet the report's and evaluate's per-type tables gave them ROC AUCs of their own (0.08 for
+    # WARN), judged against windows "without any anomalous line" that held them
+    b = windows([[1, 2], [3, 4], [5, 6], [7, 8]])
+    scores = np.array([0.1, 0.9, 0.2, 0.8])
+    level = {1: "INFO", 2: "WARN", 3: "INFO", 4: "ERROR", 5: "WARN", 6: "INFO", 7: "ERROR", 8: "WARN"}
+    label = Label("Level", positive=["ERROR"])
+    clean = np.array([True, False, True, False])
+    assert _per_type(b, scores, level, label=label, clean=clean, kinds_column="Level") == {"ERROR": 1.0}
+    # another column beside the label keeps the default rule (a separate attack_cat column), as before
+    assert set(_per_type(b, scores, level, label=label, clean=clean, kinds_column="other")) == {"ERROR", "INFO",
+                                                                                                 "WARN"}
+    # no window holds an ERROR line (the file's only ones are in the training part): the warning lists the windows'
+    # values, not the file's ERROR, which read as if ERROR were a normal value
+    level[9] = "ERROR"
+    with caplog.at_level(logging.WARNING):
+        assert _per_type(b, scores, {n: v for n, v in level.items() if v != "ERROR" or n == 9}, label=label,
+                         kinds_column="Level") == {}
+    assert "every kinds field value of their lines is missing or normal (2 distinct: INFO, WARN)" in caplog.text
+
 def test_window_truth_reads_the_next_record_by_the_label_transforms_rule():
     b = windows([[1, 2], [3, 4]])
     b.labels = np.array([0, 2])
@@ -161,3 +183,34 @@ def test_the_label_classes_no_test_window_holds_are_named():
         "beside them).")
     assert absent_classes(label, ["brute_force", "port_scan", "exfiltration"]) is None
     assert absent_classes(Label("label"), ["x"]) is None and absent_classes(None, []) is None
+
+
+def test_a_positive_list_differing_from_the_label_values_only_in_case_is_refused_naming_the_values(tmp_path):
+    """loghub Zookeeper, label = Level with positive = ["error"]: the log writes ERROR, positive values are compared
+    exactly, so every line was normal, silently (the next-event detector trained on the error windows, the report
+    showed no anomalous test window); now exit 3 naming the values to write."""
+    from dl4j_bridge.detectors.run import _check_positive_values
+    from dl4j_bridge.etl import Pipeline, Template, TextReader, Windows
+
+    log = tmp_path / "zk.log"
+    log.write_text("".join(f"{'ERROR' if i == 5 else 'INFO'} message {i % 3}\n" for i in range(20)))
+    for positive, refused in ((["error"], True), ([" Error "], True), (["ERROR"], False), (["FATAL"], False)):
+        label = Label("Level", positive=positive)
+        pipeline = Pipeline(TextReader("<Level> <Content>"), [Template("Content"), label], sequence=Windows(5))
+        batch = pipeline.fit(str(log)).transform(str(log))
+        call = lambda: _check_positive_values("[[transforms]] number 2 (label, column 'Level')", label,  # noqa: E731
+                                              pipeline, [batch], [str(log)])
+        if refused:
+            with pytest.raises(ConfigError, match=r"\[\[transforms\]\] number 2 \(label, column 'Level'\): positive = "
+                                                  r".* matches no value of 'Level' as written.*'ERROR' \(1 line\) "
+                                                  r"differ only in case or blanks.*write positive = \['ERROR'\]"):
+                call()
+        else:
+            call()   # a value that matches, or one the log does not hold at all (clean training logs): no error
+    # the exact value is in the log, but its line is in no sequence (here: no window, all-0 batches): no error
+    label = Label("Level", positive=["ERROR", "error"])
+    pipeline = Pipeline(TextReader("<Level> <Content>"), [Template("Content"), label], sequence=Windows(5))
+    pipeline.fit(str(log))
+    batch = pipeline.transform(str(log))
+    batch.step_labels[:] = 0
+    _check_positive_values("[[transforms]] number 2 (label, column 'Level')", label, pipeline, [batch], [str(log)])

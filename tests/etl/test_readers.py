@@ -405,13 +405,14 @@ def test_a_data_frame_or_a_dict_is_refused_with_how_to_pass_its_records_not_read
             "text": lambda: TextReader("<Level> <Content>", mode="lenient")}[reader]
     frame = pd.DataFrame({"m": ["a", "b"], "level": ["INFO", "WARN"]})
     with pytest.raises(TypeError, match=r"a pandas DataFrame is no source of log lines .*df\['line'\].tolist\(\).*"
-                                        r"df.to_json\(orient='records', lines=True\).splitlines\(\)"):
+                                        r"df.to_json\(orient='records', lines=True, date_format='iso'\)"
+                                        r".splitlines\(\)"):
         list(make().iter_chunks(frame))
     with pytest.raises(TypeError, match=r"a dict is no source of log lines"):
         list(make().iter_chunks({"m": "a"}))
     text_lines = pd.DataFrame({"line": ["INFO a", "WARN b"]})["line"].tolist()
     if reader == "json":   # the advice works
-        lines = frame.to_json(orient="records", lines=True).splitlines()
+        lines = frame.to_json(orient="records", lines=True, date_format="iso").splitlines()
     elif reader == "csv":
         path = tmp_path / "frame.csv"
         frame.to_csv(path, index=False)
@@ -420,6 +421,89 @@ def test_a_data_frame_or_a_dict_is_refused_with_how_to_pass_its_records_not_read
         lines = text_lines
     assert sum(len(chunk) for chunk in make().iter_chunks(lines)) == 2
 
+
+
+def test_a_list_of_records_or_a_column_with_missing_values_is_refused_with_what_to_do():
+    """A pandas user's df.to_dict("records") was refused with 'got dict at line 1 (decode bytes first, or pass the
+    file's path)', and df['line'].tolist() with an empty cell with 'got float at line 2 (decode bytes first...)':
+    advice about bytes for input that holds none."""
+    import json
+
+    import pandas as pd
+
+    from dl4j_bridge.etl import JsonLinesReader, TextReader
+
+    records = [{"level": "INFO", "message": "a"}, {"level": "WARN", "message": "b"}]
+    with pytest.raises(TypeError, match=r"got dict at line 1 \(records are no lines: pass them as JSON lines, "
+                                        r"\[json.dumps\(record\) for record in records\], to a JsonLinesReader\)"):
+        list(JsonLinesReader(["level", "message"]).iter_chunks(records))
+    assert sum(len(c) for c in JsonLinesReader(["level", "message"]).iter_chunks(
+        [json.dumps(r) for r in records])) == 2   # the advice works
+    column = pd.DataFrame({"line": ["INFO a", None, "WARN b"]})["line"]
+    with pytest.raises(TypeError, match=r"got (NoneType|float) at line 2 \(a missing value.*fillna\(''\)"):
+        list(TextReader("<Level> <Content>").iter_chunks(column.tolist()))
+    with pytest.raises(TypeError, match=r"got float at line 2 \(a missing value"):
+        list(TextReader("<Level> <Content>").iter_chunks(["INFO a", float("nan")]))
+    with pytest.raises(TypeError, match=r"got bytes at line 1 \(decode bytes first"):
+        list(TextReader("<Level> <Content>").iter_chunks([b"INFO a"]))
+    reader = TextReader("<Level> <Content>", mode="lenient")
+    frame = reader.read(column.fillna("").tolist())   # line N stays the frame's row N - 1
+    assert frame["line_number"].tolist() == [1, 3] and reader.report.blank_lines == 1
+
+
+def test_an_in_memory_item_holding_line_feeds_is_a_bad_line_never_read_as_the_next_items(tmp_path):
+    """A pandas user's column of records whose cell holds a record with its stack trace ("...boom\\njava.io...")
+    was read, in a block of matching lines, by one findall over the block joined at line feeds: the item's first
+    line was the record (its trace dropped), and a second line the format matched was read as the *next* item's
+    record, in place of that item (a garbage line after it vanished, uncounted, and the hidden record took its line
+    number)."""
+    import json
+
+    from dl4j_bridge.etl import BadRecordError, TextReader
+
+    fmt = r"<Date> <Time> <Level> <Component>: <Content>"
+    lines = ["17/06/09 20:10:40 INFO a.B: one",
+             "17/06/09 20:10:41 ERROR a.B: boom\n17/06/09 20:10:41 INFO a.B: hidden",
+             "garbage",
+             "17/06/09 20:10:42 INFO a.B: four\njava.io.IOException: x\n\tat a.b(C.java:1)",
+             "\tat a.c(C.java:2)",
+             "17/06/09 20:10:43 INFO a.B: six"]
+    quarantine = tmp_path / "q.jsonl"
+    reader = TextReader(fmt, mode="lenient", quarantine=str(quarantine))
+    frame = reader.read(lines)
+    assert frame[["line_number", "Content"]].values.tolist() == [[1, "one"], [6, "six"]]
+    r = reader.report
+    assert (r.lines, r.records, r.bad_lines, r.continuation_lines) == (6, 2, 3, 1)
+    assert r.lines == r.records + r.bad_lines + r.continuation_lines + r.blank_lines
+    bad = [json.loads(x) for x in quarantine.read_text().splitlines()]
+    assert [b["line"] for b in bad] == [2, 3, 4]
+    assert "holds a line feed" in bad[0]["reason"] and "item.split('\\n')" in bad[0]["reason"]
+    assert bad[2]["text"] == lines[3] + "\n" + lines[4]   # the item and the line continuing it
+    reader = TextReader(fmt, mode="lenient")   # no continuation line in the block: the block-wide findall path
+    assert reader.read(lines[:3])[["line_number", "Content"]].values.tolist() == [[1, "one"]]
+    assert (reader.report.records, reader.report.bad_lines) == (1, 2)
+    with pytest.raises(BadRecordError, match=r"<lines>:2: no format match: the line holds a line feed"):
+        TextReader(fmt).read(lines)
+    from dl4j_bridge.etl import Pipeline, Template
+
+    # no format diagnosis of an item of several lines
+    with pytest.raises(BadRecordError, match=r"holds a line feed.*line N stays the frame's row N - 1$"):
+        Pipeline(TextReader(fmt), [Template("Content")]).fit(lines)
+    # split as the message says: every line read, the trace attached to its record
+    split = [part for item in lines for part in item.split("\n")]
+    reader = TextReader(fmt, mode="lenient")
+    frame = reader.read(split)
+    assert frame["Content"].tolist()[3] == "four\njava.io.IOException: x\n\tat a.b(C.java:1)\n\tat a.c(C.java:2)"
+    assert (reader.report.records, reader.report.bad_lines, reader.report.continuation_lines) == (5, 1, 3)
+    # or as JSON lines, the advice for a DataFrame's records: the trace stays in its field, line N is row N - 1
+    import pandas as pd
+
+    from dl4j_bridge.etl import JsonLinesReader
+
+    frame = pd.DataFrame({"message": ["one", "boom\njava.io.IOException: x\n\tat a.b(C.java:1)", "three"]})
+    json_lines = frame.to_json(orient="records", lines=True, date_format="iso").splitlines()
+    read = JsonLinesReader(["message"]).read(json_lines)
+    assert read["message"].tolist() == frame["message"].tolist() and read["line_number"].tolist() == [1, 2, 3]
 
 def test_an_optional_part_of_the_format_left_out_is_a_missing_field_in_any_block():
     """findall gave '' for a group that took no part (Linux's optional '[<PID>]'), the line-by-line path and the

@@ -130,3 +130,35 @@ def test_a_truncated_gz_says_what_its_lines_counted(caplog, tmp_path):
     messages = [r.getMessage() for r in caplog.records]
     assert len(messages) == 1 and " bad lines {'no format match': " in messages[0], messages
     assert ", first at line 50; to see where the log format stops matching" in messages[0]
+
+
+# a stack trace holding a line the default continuation regex does not know (Spark's "Driver stacktrace:"), then a
+# bad line after a record; JUnit TraceTrialReaderTest.aBadLineRightAfterAContinuationLineSaysToExtendContinuation
+UNKNOWN_TRACE_LINE = ["1: a", "java.io.IOException: x", "  at y", "Driver stacktrace:", "  at z", "2: b", "!other"]
+AFTER_CONTINUATION = ("line does not match the log format; it comes right after a continuation line, inside a "
+                      "multi-line record (a stack trace?): if it belongs there, as Spark's 'Driver stacktrace:' does, "
+                      "make the reader's continuation regex match it too (run.toml [reader] continuation: the "
+                      "default, dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:)")
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 3, 100_000])
+def test_a_bad_line_right_after_a_continuation_line_says_to_extend_continuation(tmp_path, chunk_lines):
+    """loghub Spark with a job failure: 'Driver stacktrace:' inside the trace was 'line does not match the log
+    format' (train: 'check log_format'), though the format is right and the continuation regex is what to change."""
+    from dl4j_bridge.etl.readers import DEFAULT_CONTINUATION
+
+    with pytest.raises(BadLineError) as error:
+        TextReader("<n>: <msg>", chunk_lines=chunk_lines).read(UNKNOWN_TRACE_LINE)
+    assert (error.value.line, error.value.reason) == (4, "no format match: " + AFTER_CONTINUATION)
+    quarantine = tmp_path / "q.jsonl"
+    reader = TextReader("<n>: <msg>", mode="lenient", quarantine=quarantine, chunk_lines=chunk_lines)
+    reader.read(UNKNOWN_TRACE_LINE)
+    assert [(r["line"], r["reason"], r["text"]) for r in _quarantine(quarantine)] == \
+        [(4, "no format match: " + AFTER_CONTINUATION, "Driver stacktrace:\n  at z"),
+         (7, "no format match: line does not match the log format; not even the format's first part, '<n>: ', "
+             "matches the start of the line, '!other': check the first field and the text after it (another "
+             "separator?)", "!other")]   # after a record: where the format stops matching, as for any bad line
+    # the advice works: the trace is the record's
+    reader = TextReader("<n>: <msg>", continuation=DEFAULT_CONTINUATION + "|Driver stacktrace:")
+    frame = reader.read(UNKNOWN_TRACE_LINE[:-1])
+    assert frame["msg"].tolist() == ["a\n" + "\n".join(UNKNOWN_TRACE_LINE[1:5]), "b"]

@@ -458,3 +458,29 @@ def test_delta_by_keeps_zero_and_negative_zero_apart_as_the_jvm_does():
     grouped = Timestamp("t", format="%H:%M:%S", delta_by="k")
     delta = grouped.features(frame(t=["10:00:00", "10:00:01", "10:00:03", "10:00:06"], k=[0.0, -0.0, 0, False]))
     assert delta["time_delta_log"].tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_times_written_as_epoch_milliseconds_say_how_to_write_them():
+    """A pandas user's datetime column through df.to_json(orient='records', lines=True) (the default date_format is
+    'epoch': milliseconds) failed the fit with 'give the format of these times (strftime codes ...)', which no
+    strftime format can do for milliseconds."""
+    import pandas as pd
+
+    from dl4j_bridge.etl import EtlError, JsonLinesReader, Pipeline, Template, Windows
+
+    frame = pd.DataFrame({"time": pd.date_range("2015-07-29 17:41:44.747", periods=20, freq="s"),
+                          "message": [f"event {i % 3}" for i in range(20)]})
+
+    def fit(lines, time_format=None):
+        Pipeline(JsonLinesReader({"time": "time", "message": "message"}),
+                 [Template("message"), Timestamp("time", format=time_format)], sequence=Windows(5)).fit(lines)
+
+    with pytest.raises(EtlError, match=r"e.g. '1438191704747' \(line 1\).*it looks like milliseconds since the epoch "
+                                       r"\(pandas' to_json writes datetimes so\): write the times as ISO 8601, "
+                                       r"df.to_json\(orient='records', lines=True, date_format='iso'\)"):
+        fit(frame.to_json(orient="records", lines=True, date_format="epoch").splitlines())
+    fit(frame.to_json(orient="records", lines=True, date_format="iso").splitlines())   # the advice works
+    seconds = [f'{{"time": {1438191704 + i}, "message": "event {i % 3}"}}' for i in range(20)]
+    with pytest.raises(EtlError, match=r"it looks like seconds since the epoch: give format = '%s'$"):
+        fit(seconds)
+    fit(seconds, "%s")

@@ -23,6 +23,14 @@ public final class TextRecordReader extends RecordReader {
     private static final Pattern BLANK_RUN = Pattern.compile(" +");
     /** Before the first field of a format starting with one, under line rules 2 (Python's {@code _LEADING_BLANKS}). */
     static final String LEADING_BLANKS = "[ \\t]*(?![ \\t])";
+    /** Python's {@code readers.NO_FORMAT_MATCH}, word for word. */
+    static final String NO_FORMAT_MATCH = "line does not match the log format";
+    /** Python's {@code readers.NO_FORMAT_MATCH_AFTER_CONTINUATION}, word for word: a bad line right after a
+     *  continuation line (a line of the stack trace the continuation regex does not know?). */
+    static final String NO_FORMAT_MATCH_AFTER_CONTINUATION = NO_FORMAT_MATCH + "; it comes right after a continuation "
+            + "line, inside a multi-line record (a stack trace?): if it belongs there, as Spark's 'Driver stacktrace:' "
+            + "does, make the reader's continuation regex match it too (run.toml [reader] continuation: the default, "
+            + "dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:)";
     /** Python's {@code readers.NO_RECORD_TO_CONTINUE}, word for word. */
     static final String NO_RECORD_TO_CONTINUE = "the line matches the continuation regex, but no record comes before "
             + "it to continue: the input starts inside a multi-line record (a stack trace?); lenient reading sets such "
@@ -51,6 +59,9 @@ public final class TextRecordReader extends RecordReader {
     private final int lineRules;
     /** Made at the first line a lenient read rejects (Python's {@code TextReader._mismatch}). */
     private FormatMismatch mismatch;
+    private String heldBadMessage = NO_FORMAT_MATCH;
+    /** The number of the last continuation line read (0: none): a bad line right after it gets the hint. */
+    private long lastContinuationLine;
 
     /**
      * @param regex        Java-dialect regex from the spec ({@code reader.regex}), anchored
@@ -475,6 +486,8 @@ public final class TextRecordReader extends RecordReader {
         pendingText = null;
         heldBadLine = 0;
         heldBadText = null;
+        heldBadMessage = NO_FORMAT_MATCH;
+        lastContinuationLine = 0;
     }
 
     @Override
@@ -527,11 +540,14 @@ public final class TextRecordReader extends RecordReader {
         // checked first: strict mode names the first bad line, as Python
         flush(out);
         releaseBad();
+        String message = lastContinuationLine > 0 && lastContinuationLine == number - 1
+                ? NO_FORMAT_MATCH_AFTER_CONTINUATION : NO_FORMAT_MATCH;
         if (policy.strict()) {
-            policy.bad(number, null, "no format match", NO_FORMAT_MATCH_DETAIL, line);
+            policy.bad(number, null, "no format match", message, line);
         }
         heldBadLine = number;   // lenient: counted and quarantined with its continuation lines, once they are known
         heldBadText = line;
+        heldBadMessage = message;
     }
 
     /** A live stream paused: the held-back bad line is quarantined now (Python's {@code _release_bad_at_pause});
@@ -544,15 +560,17 @@ public final class TextRecordReader extends RecordReader {
     private void appendToBad(String line) {
         heldBadText = heldBadText + "\n" + line;
         report.continuationLines++;
+        lastContinuationLine = lineNumber;
     }
 
     private void releaseBad() {
         if (heldBadText != null) {
             String text = heldBadText;
             heldBadText = null;
-            // the diagnosis only where it is written: a quarantine (computed for rejected lines only)
-            policy.bad(heldBadLine, null, "no format match", policy.quarantines() ? noMatchDetail(text)
-                    : NO_FORMAT_MATCH_DETAIL, text);
+            // the diagnosis only where it is written: a quarantine (computed for rejected lines only); a line
+            // right after a continuation line gets the continuation hint instead
+            policy.bad(heldBadLine, null, "no format match", !heldBadMessage.equals(NO_FORMAT_MATCH) ? heldBadMessage
+                    : policy.quarantines() ? noMatchDetail(text) : NO_FORMAT_MATCH_DETAIL, text);
         }
     }
 
@@ -562,6 +580,7 @@ public final class TextRecordReader extends RecordReader {
         pending.values.put(last, (before == null ? "" : before) + "\n" + line);
         pendingText = pendingText + "\n" + line;
         report.continuationLines++;
+        lastContinuationLine = lineNumber;
     }
 
     @Override

@@ -104,6 +104,38 @@ public class TraceTrialReaderTest {
         }
     }
 
+    /** pytest's {@code test_a_bad_line_right_after_a_continuation_line_says_to_extend_continuation}, same lines and
+     *  words: a trace line the continuation regex does not know (Spark's "Driver stacktrace:") says to extend it. */
+    @Test
+    public void aBadLineRightAfterAContinuationLineSaysToExtendContinuation() throws Exception {
+        String[] lines = {"1: a", "java.io.IOException: x", "  at y", "Driver stacktrace:", "  at z", "2: b", "!other"};
+        String after = "line does not match the log format; it comes right after a continuation line, inside a "
+                + "multi-line record (a stack trace?): if it belongs there, as Spark's 'Driver stacktrace:' does, "
+                + "make the reader's continuation regex match it too (run.toml [reader] continuation: the "
+                + "default, dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:)";
+        try {
+            read(reader(2), "strict", null, lines);
+            fail("a bad line in strict mode");
+        } catch (BadRecordException e) {
+            assertEquals(4L, e.line());
+            assertEquals("no format match: " + after, e.reason());
+        }
+        StringWriter quarantine = new StringWriter();
+        read(reader(2), "lenient", quarantine, lines);
+        List<String> reasons = new ArrayList<>();
+        for (String json : quarantine.toString().split("\n")) {
+            if (!json.isEmpty()) {
+                JsonNode node = JsonValues.MAPPER.readTree(json);
+                reasons.add(node.get("line").asLong() + "|" + node.get("reason").asText());
+            }
+        }
+        assertEquals(Arrays.asList("4|no format match: " + after,
+                "7|no format match: line does not match the log format; not even the format's first part, '<n>: ', "
+                        + "matches the start of the line, '!other': check the first field and the text after it "
+                        + "(another separator?)"), reasons);
+        assertEquals(Arrays.asList("4|Driver stacktrace:\n  at z", "7|!other"), quarantined(quarantine));
+    }
+
     @Test
     public void theBadLinesWarningNamesTheFirstBadLine() {
         read(reader(2, "int"), "lenient", null, "1: a", "2: b", "!", "3: c", "?", "x: d");
