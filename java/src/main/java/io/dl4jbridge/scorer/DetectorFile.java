@@ -66,12 +66,18 @@ public final class DetectorFile {
      * @throws SpecException an entry is missing, malformed or of an unknown version
      */
     public static DetectorFile read(Path path, boolean trusted) throws IOException {
-        if (!Files.isRegularFile(path)) {
-            throw new FileNotFoundException("no detector file at " + path.toAbsolutePath());
-        }
+        requireModelFile(path);
         String file = path.toString();
         // checked (unless trusted) and read once; DL4J restores from these bytes, never from the file
         CheckedModel model = ModelCheck.read(path, trusted);
+        if (model.text(DETECTOR_ENTRY) == null) {   // Python's words (detectors.persistence)
+            boolean network = model.names().contains("configuration.json") && model.names().contains("coefficients.bin");
+            throw new SpecException(network
+                    ? file + " holds no " + DETECTOR_ENTRY + ": it is a network, not a detector (load it with "
+                            + "dl4j_bridge.Network.load)"
+                    : file + " holds no " + DETECTOR_ENTRY + " and is not a Deeplearning4j network either: is this a "
+                            + "detector saved by dl4j_bridge (detector.save or dl4j-bridge train)?");
+        }
         JsonNode detector = parseEntry(model, file, DETECTOR_ENTRY);
         if (!FORMAT.equals(detector.path("format").asText())) {
             throw new SpecException(file + ": " + DETECTOR_ENTRY + " is not a detector description (format "
@@ -93,8 +99,9 @@ public final class DetectorFile {
             }
         }
         String etlText = model.text(ETL_ENTRY);
-        if (etlText == null) {
-            throw new SpecException(file + ": no " + ETL_ENTRY + " entry (the ETL spec the model was trained with)");
+        if (etlText == null) {   // Python's score says the same (cli._load)
+            throw new SpecException(file + " holds no ETL spec (" + ETL_ENTRY + "); save the detector with its pipeline "
+                    + "(detector.save(path, pipeline=...)) to score raw logs");
         }
         EtlSpec etl;
         try {
@@ -145,6 +152,23 @@ public final class DetectorFile {
                     + scoringKind + "'");
         }
         return new DetectorFile(path, network, normalizer, etl, detector, !trusted && model.manifest != null);
+    }
+
+    /**
+     * Refuses what is not a model file in the words of Python's loaders ({@code dl4j_bridge.modelfile}), as the
+     * launcher does.
+     *
+     * @param path the model file
+     * @throws FileNotFoundException {@code path} is a directory or no file
+     */
+    public static void requireModelFile(Path path) throws FileNotFoundException {
+        if (Files.isDirectory(path)) {
+            throw new FileNotFoundException(path + " is a directory, not a model file: give the .zip a detector or "
+                    + "network was saved to");
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new FileNotFoundException("no model file at " + path);
+        }
     }
 
     /** Scoring settings that are also constructor parameters (Python's {@code scoring()} derives them). */

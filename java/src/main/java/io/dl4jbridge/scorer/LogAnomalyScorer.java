@@ -55,9 +55,12 @@ public final class LogAnomalyScorer {
      * @throws io.dl4jbridge.ModelCheck.ModelIntegrityException the file is damaged or was changed after saving
      * @throws io.dl4jbridge.ModelCheck.UntrustedModelException the file holds what the checks refuse (code DL4J
      *         would run, a zip bomb)
-     * @throws IOException the file cannot be read, or its manifest is of a newer dl4j_bridge
-     * @throws io.dl4jbridge.etl.SpecException (unchecked) the zip is no detector, or its detector document or ETL
-     *         spec is of a newer version (a newer dl4j_bridge wrote it: upgrade the scorer) or unknown
+     * @throws io.dl4jbridge.ModelCheck.NewerModelException its manifest is of a newer dl4j_bridge: upgrade the scorer
+     * @throws java.io.FileNotFoundException no file at {@code zip}, or a directory
+     * @throws IOException the file cannot be read
+     * @throws io.dl4jbridge.etl.SpecException (unchecked) the zip is no detector (a network, a detector saved without
+     *         its pipeline, another tool's zip: the message says which), or its detector document or ETL spec is of a
+     *         newer version (a newer dl4j_bridge wrote it: upgrade the scorer) or unknown
      */
     public static LogAnomalyScorer load(Path zip) throws IOException {
         return load(zip, false);
@@ -178,6 +181,10 @@ public final class LogAnomalyScorer {
      * stream's {@code ReadReport.undecodableLines}) and split into lines as Python
      * splits them; records are named by the file's path, as in the launcher's messages. The summary's warnings (bad
      * lines, undecodable bytes, records left out, ...) are logged (SLF4J, WARN), never silently dropped.
+     *
+     * @throws java.io.FileNotFoundException no file at {@code path}, or a directory (in the launcher's words)
+     * @throws java.io.IOException the file cannot be read (a broken {@code .gz}: the message names the lines read)
+     * @throws io.dl4jbridge.etl.EtlException (unchecked) strict mode: the first bad line, naming file, line and field
      */
     public List<ScoredSequence> scoreFile(java.nio.file.Path path) throws java.io.IOException {
         return scoreFileWithSummary(path, LogAnomalyScorer::logWarnings, report -> { });
@@ -209,6 +216,7 @@ public final class LogAnomalyScorer {
                                                       java.util.function.Consumer<ScoreSummary> summary,
                                                       java.util.function.Consumer<io.dl4jbridge.etl.ReadReport> report)
             throws java.io.IOException {
+        LogInput.requireReadable(path);   // the launcher's words, not NoSuchFileException's bare path
         List<ScoredSequence> out = new ArrayList<>();
         ScoringStream stream = open(path.toString());
         try (java.io.InputStream raw = java.nio.file.Files.newInputStream(path);
