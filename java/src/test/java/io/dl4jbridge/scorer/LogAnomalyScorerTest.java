@@ -298,6 +298,34 @@ public class LogAnomalyScorerTest {
         }
     }
 
+    private static List<String> rows(List<ScoredSequence> scored) {
+        List<String> out = new ArrayList<>();
+        for (ScoredSequence s : scored) {
+            out.add(s.toJson());
+        }
+        return out;
+    }
+
+    /** README: split lines for {@code score(lines)} with LineSplitter, not readLine, which also ends a line at a lone CR. */
+    @Test
+    public void linesSplitByLineSplitterScoreAsTheFileDoesAndReadLinesDoNot() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        List<String> lines = new ArrayList<>(ParityVectors.lines(d.vector));
+        lines.set(2, lines.get(2) + "\r" + lines.get(3));   // a lone CR inside a line, as Python reads it: one line
+        java.nio.file.Path log = tmp.newFile("cr.log").toPath();
+        java.nio.file.Files.write(log, String.join("\n", lines).getBytes(scorer.etlSpec().charset()));
+        List<String> file = rows(scorer.scoreFile(log, report -> { }));
+        List<String> split = new ArrayList<>();
+        try (java.io.Reader in = java.nio.file.Files.newBufferedReader(log, scorer.etlSpec().charset())) {
+            LineSplitter.split(in, split::add, null);
+        }
+        assertEquals(file, rows(scorer.score(split, summary -> { })));
+        List<String> readLines = java.nio.file.Files.readAllLines(log, scorer.etlSpec().charset());
+        assertEquals(split.size() + 1, readLines.size());
+        assertTrue(!file.equals(rows(scorer.score(readLines, summary -> { }))));
+    }
+
     @Test
     public void aFinishedStreamRefusesMoreLines() throws Exception {
         TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
