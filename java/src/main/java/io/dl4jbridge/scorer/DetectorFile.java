@@ -22,21 +22,28 @@ import java.nio.file.Path;
  * {@code never_expected}, which a version 1 reader would ignore and score differently).
  */
 public final class DetectorFile {
+    /** The zip entry of the detector document (kind, threshold, scoring). */
     public static final String DETECTOR_ENTRY = "dl4j_bridge.detector.json";
+    /** The zip entry of the ETL spec the detector was trained with. */
     public static final String ETL_ENTRY = "dl4j_bridge.etl_spec.json";
+    /** The detector document's {@code format}. */
     public static final String FORMAT = "dl4j_bridge.detector";
     /** The newest version read (Python's {@code persistence.VERSION}); every version from 1 is read. */
     public static final int VERSION = 2;
 
+    /** The file read. */
     public final Path path;
+    /** The network; its {@code output} is synchronised by DL4J: scoring threads take turns. */
     public final MultiLayerNetwork network;
     /** null when the zip has no normalizer.bin. */
     public final DataNormalization normalizer;
+    /** The ETL spec: raw lines to the network's arrays. */
     public final EtlSpec etl;
     /** The whole detector.json. */
     public final JsonNode detector;
     /** "next_event", "sequence_classifier" or "next_value". */
     public final String kind;
+    /** The threshold saved with the detector. */
     public final double threshold;
     /** The {@code scoring} object, as JSON text for {@code DetectorScoring}. */
     public final String scoringJson;

@@ -84,6 +84,7 @@ public final class LogAnomalyScorer {
         return new LogAnomalyScorer(detector, threshold);
     }
 
+    /** The threshold a score must exceed to be flagged: the saved one, or the one given to {@link #withThreshold}. */
     public double threshold() {
         return threshold;
     }
@@ -135,10 +136,12 @@ public final class LogAnomalyScorer {
         return detector.kind;
     }
 
+    /** The ETL spec saved with the detector: its {@code charset()} decodes lines for {@link #score(Iterable)}. */
     public EtlSpec etlSpec() {
         return detector.etl;
     }
 
+    /** The pieces of the loaded zip (network, normalizer, spec, detector document); shared, do not change them. */
     public DetectorFile detectorFile() {
         return detector;
     }
