@@ -50,7 +50,8 @@ public final class LogAnomalyScorer {
 
     /**
      * Loads a detector zip written by {@code dl4j_bridge} ({@code detector.save(path)}), after the model file
-     * checks. Nothing to close: the file is read whole.
+     * checks. Nothing to close: the file is read whole. Calls {@link io.dl4jbridge.CpuBuild#select()} first, so the
+     * first load picks the nd4j-native build this CPU runs when nothing in the JVM has used ND4J before.
      *
      * @throws io.dl4jbridge.ModelCheck.ModelIntegrityException the file is damaged or was changed after saving
      * @throws io.dl4jbridge.ModelCheck.UntrustedModelException the file holds what the checks refuse (code DL4J
@@ -72,6 +73,9 @@ public final class LogAnomalyScorer {
      *                trust
      */
     public static LogAnomalyScorer load(Path zip, boolean trusted) throws IOException {
+        // the nd4j-native build this CPU runs, unless set already: without it JavaCPP loads the AVX2 build whatever
+        // the CPU (a crash where it lacks AVX2); no effect once ND4J is loaded, so a service calls it earlier too
+        io.dl4jbridge.CpuBuild.select();
         DetectorFile file = DetectorFile.read(zip, trusted);
         return new LogAnomalyScorer(file, file.threshold);
     }
