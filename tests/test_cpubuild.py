@@ -78,3 +78,37 @@ def test_the_jvm_loads_the_chosen_build_and_falls_back_when_its_jar_is_missing(d
     assert "LOADED generic ASKED avx2 WAIT PASSIVE" in fallback
     auto = assert_ok(run_python(code.format(call="db.start_jvm()")))
     assert "LOADED avx2 ASKED avx2" in auto and "extension=-avx2" in auto
+
+
+def test_the_java_scorers_load_chooses_the_cpu_build_for_a_service_that_did_not(dist, tmp_path):
+    """A JVM service that never calls CpuBuild.select() would get JavaCPP's AVX2 build whatever the CPU (a crash without
+    AVX2): LogAnomalyScorer.load sets the property first, even when the load then fails; a -D given is left alone."""
+    import shutil
+    import subprocess
+
+    from bridge_testing import missing_resource
+
+    javac = shutil.which("javac")
+    if javac is None:
+        missing_resource("javac (a JDK)")
+    (tmp_path / "Probe.java").write_text(
+        "public class Probe {\n"
+        "    public static void main(String[] args) throws Exception {\n"
+        "        try {\n"
+        "            io.dl4jbridge.scorer.LogAnomalyScorer.load(java.nio.file.Paths.get(args[0]));\n"
+        "        } catch (java.io.FileNotFoundException expected) {\n"
+        "        }\n"
+        "        System.out.println(\"[\" + System.getProperty(\"org.bytedeco.javacpp.platform.extension\") + \"]\");\n"
+        "    }\n"
+        "}\n", encoding="utf-8")
+    classpath = f"{dist / 'lib'}/*"
+    compiled = subprocess.run([javac, "-cp", classpath, "-d", str(tmp_path), str(tmp_path / "Probe.java")],
+                              capture_output=True, text=True, timeout=120)
+    assert compiled.returncode == 0, compiled.stderr
+    run = [f"{classpath}:{tmp_path}", "Probe", str(tmp_path / "missing.zip")]
+    chosen = subprocess.run(["java", "-cp", *run], capture_output=True, text=True, timeout=120)
+    expected = "-avx2" if cpubuild.runnable("avx2", cpubuild.cpu_flags()) else ""
+    assert chosen.stdout.strip() == f"[{expected}]", chosen.stdout + chosen.stderr
+    given = subprocess.run(["java", "-Dorg.bytedeco.javacpp.platform.extension=", "-cp", *run], capture_output=True,
+                           text=True, timeout=120)
+    assert given.stdout.strip() == "[]", given.stdout + given.stderr

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -630,6 +631,47 @@ def test_readme_java_example_compiles_and_runs(detector_zip, logs, tmp_path):
     assert len(ran.stdout.splitlines()) > 0
     summary = json.loads(launcher.stderr.strip().splitlines()[-1])   # the report handed to the example
     assert f"{summary['lines']} lines, 1 bad, 0 with undecodable bytes" in ran.stderr, ran.stderr[-2000:]
+
+
+def test_readme_gradle_dependencies_on_a_copied_lib_build_and_run_the_java_example(detector_zip, logs, tmp_path):
+    """README's "In your own build": lib/ copied into a project, the groovy block as its dependencies (Gradle 4.4.1
+    here), the README's Java example compiled by that build and run on its runtime classpath gives the launcher's
+    rows; slf4j-simple is on it only through the runtimeOnly line."""
+    gradle = shutil.which("gradle")
+    if gradle is None:
+        missing_resource("gradle (make installs it)")
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Deploy on the JVM", 1)[1]
+    dependencies = re.search(r"```groovy\n(.*?)```", section, re.S).group(1)
+    project = tmp_path / "service"
+
+    def link_or_copy(source, target):   # a copy (hard links where the file system allows: 226 MB of jars)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+
+    shutil.copytree(DIST / "lib", project / "libs" / "dl4j-bridge", copy_function=link_or_copy)
+    (project / "src" / "main" / "java").mkdir(parents=True)
+    (project / "src" / "main" / "java" / "ScoreLogs.java").write_text(
+        re.search(r"```java\n(.*?)```", section, re.S).group(1), encoding="utf-8")
+    (project / "settings.gradle").write_text("rootProject.name = 'service'\n", encoding="utf-8")
+    (project / "build.gradle").write_text(
+        "apply plugin: 'java'\nsourceCompatibility = 1.8\n" + dependencies
+        + "task printRuntimeClasspath { doLast { println sourceSets.main.runtimeClasspath.asPath } }\n",
+        encoding="utf-8")
+    built = subprocess.run([gradle, "--quiet", "--offline", "classes", "printRuntimeClasspath"], cwd=str(project),
+                           capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-3000:]
+    classpath = built.stdout.strip().splitlines()[-1]
+    jars = [Path(entry).name for entry in classpath.split(os.pathsep) if entry.endswith(".jar")]
+    assert sorted(jars) == sorted(p.name for p in (DIST / "lib").glob("*.jar")), jars
+    assert all(str(project) in entry for entry in classpath.split(os.pathsep)), classpath   # the copy, not DIST
+    ran = subprocess.run(["java", "-cp", classpath, "ScoreLogs", str(detector_zip), str(logs["test_log"])],
+                         capture_output=True, text=True, timeout=300, env=dict(os.environ, OMP_NUM_THREADS="2"))
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    launcher = _launcher("score", "--model", detector_zip, "--input", logs["test_log"])
+    assert ran.stdout.splitlines() == launcher.stdout.splitlines()
+    assert len(ran.stdout.splitlines()) > 0
 
 
 def test_both_count_the_lines_holding_undecodable_bytes(detector_zip, logs, tmp_path):

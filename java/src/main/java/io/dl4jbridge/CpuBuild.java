@@ -18,6 +18,7 @@ import java.util.Set;
  * extension whatever the CPU supports. A property already set (by {@code -D}) is left alone.
  */
 public final class CpuBuild {
+    /** JavaCPP's system property naming the nd4j-native build: {@code -avx2}, or empty for the generic one. */
     public static final String PROPERTY = "org.bytedeco.javacpp.platform.extension";
     /** What the AVX2 build ({@code -march=haswell}) needs. */
     static final List<String> AVX2_FLAGS = Arrays.asList("avx", "avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "popcnt");

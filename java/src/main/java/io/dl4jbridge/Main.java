@@ -210,28 +210,14 @@ public final class Main {
      * the words of Python's {@code score}.
      */
     static File readable(String path) throws java.io.FileNotFoundException {
-        File f = new File(path);
-        if (f.isDirectory()) {
-            throw new java.io.FileNotFoundException(path + " is a directory: give a log file, or - for standard input");
-        }
-        if (!f.exists()) {
-            throw new java.io.FileNotFoundException("no input file at " + path + " (give a log file, or - for standard "
-                    + "input)");
-        }
-        return f;
+        io.dl4jbridge.scorer.LogInput.requireReadable(java.nio.file.Paths.get(path));
+        return new File(path);
     }
 
     /** A model file (a regular file); refused in the words of Python's loaders ({@code dl4j_bridge.modelfile}). */
     static File modelFile(String path) throws java.io.FileNotFoundException {
-        File f = new File(path);
-        if (f.isDirectory()) {
-            throw new java.io.FileNotFoundException(path + " is a directory, not a model file: give the .zip a detector"
-                    + " or network was saved to");
-        }
-        if (!f.isFile()) {
-            throw new java.io.FileNotFoundException("no model file at " + path);
-        }
-        return f;
+        io.dl4jbridge.scorer.DetectorFile.requireModelFile(java.nio.file.Paths.get(path));
+        return new File(path);
     }
 
     /** A regular file (a model). */

@@ -20,18 +20,20 @@ public class AbsentFieldException extends EtlException {
     private final long records;
     private final Long line;
 
-    /**
-     * @param names     the header names or JSON paths the field is mapped to
-     * @param available the fields the input has (CSV: the header; JSON lines: the dotted keys of its first records)
-     * @param records   JSON lines: the JSON objects read
-     * @param line      1 for a CSV header, null for JSON lines (the whole input)
-     */
     /** What scoring says of a field the model allows to be absent (Python's {@code absent_field_warning}). */
     public static String warning(String file, String field) {
         return file + ": the field " + RecordReader.pyRepr(field) + " is absent from the input, so it is missing on every row; "
                 + "scored without it, as the model allows (a label, or a field some training records lacked too)";
     }
 
+    /**
+     * @param file      the input's name
+     * @param field     the reader's output field
+     * @param names     the header names or JSON paths the field is mapped to
+     * @param available the fields the input has (CSV: the header; JSON lines: the dotted keys of its first records)
+     * @param records   JSON lines: the JSON objects read
+     * @param line      1 for a CSV header, null for JSON lines (the whole input)
+     */
     public AbsentFieldException(String file, String field, List<String> names, List<String> available, long records,
                                 Long line) {
         super(message(file, field, names, available, records, line));
@@ -97,6 +99,7 @@ public class AbsentFieldException extends EtlException {
         return "[" + String.join(", ", quoted) + "]";
     }
 
+    /** The input's name (a path, or the name given to {@code open}). */
     public String file() {
         return file;
     }
@@ -106,14 +109,17 @@ public class AbsentFieldException extends EtlException {
         return field;
     }
 
+    /** The header names or JSON paths {@link #field()} is mapped to. */
     public List<String> names() {
         return names;
     }
 
+    /** The fields the input has (CSV: the header; JSON lines: the dotted keys of its first records). */
     public List<String> available() {
         return available;
     }
 
+    /** JSON lines: the JSON objects read. */
     public long records() {
         return records;
     }

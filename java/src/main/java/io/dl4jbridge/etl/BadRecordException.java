@@ -10,6 +10,12 @@ public class BadRecordException extends EtlException {
     private final String field;
     private final String reason;
 
+    /**
+     * @param file   the input's name (a path, or the name given to {@code open})
+     * @param line   1-based line where the record starts
+     * @param field  the bad field, or null when the whole line is bad
+     * @param reason what is wrong (Python's words)
+     */
     public BadRecordException(String file, long line, String field, String reason) {
         super(file + ":" + line + ":" + (field != null ? " field '" + field + "'" : "") + " " + reason);
         this.file = file;
@@ -18,6 +24,8 @@ public class BadRecordException extends EtlException {
         this.reason = reason;
     }
 
+    /** The input's name: a path, or the name given to {@code LogAnomalyScorer.open} ({@code <lines>} for
+     *  {@code score(lines)}). */
     public String file() {
         return file;
     }
@@ -32,6 +40,7 @@ public class BadRecordException extends EtlException {
         return field;
     }
 
+    /** What is wrong with the line or field, in Python's words (e.g. {@code no format match: ...}). */
     public String reason() {
         return reason;
     }
@@ -41,6 +50,7 @@ public class BadRecordException extends EtlException {
      * not help, so the launcher does not say to (Python's {@code BadRecordError}, against its {@code BadLineError}).
      */
     public static final class Unreadable extends BadRecordException {
+        /** As {@link BadRecordException#BadRecordException(String, long, String, String)}. */
         public Unreadable(String file, long line, String field, String reason) {
             super(file, line, field, reason);
         }

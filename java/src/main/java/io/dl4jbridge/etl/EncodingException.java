@@ -10,6 +10,7 @@ import java.io.InputStream;
  * {@code dl4j_bridge.etl.EncodingError}, same message).
  */
 public class EncodingException extends EtlException {
+    /** @param message names the file, the encoding it looks like and what to give instead */
     public EncodingException(String message) {
         super(message);
     }

@@ -7,6 +7,7 @@ import java.util.Map;
 
 /** What happened while reading one source; the same counters as Python's {@code ReadReport}. */
 public final class ReadReport {
+    /** The input's name in messages (a path, {@code <stdin>}, or the name given to {@code open}). */
     public String source = "";
     /** Physical lines seen. */
     public long lines;

@@ -22,21 +22,28 @@ import java.nio.file.Path;
  * {@code never_expected}, which a version 1 reader would ignore and score differently).
  */
 public final class DetectorFile {
+    /** The zip entry of the detector document (kind, threshold, scoring). */
     public static final String DETECTOR_ENTRY = "dl4j_bridge.detector.json";
+    /** The zip entry of the ETL spec the detector was trained with. */
     public static final String ETL_ENTRY = "dl4j_bridge.etl_spec.json";
+    /** The detector document's {@code format}. */
     public static final String FORMAT = "dl4j_bridge.detector";
     /** The newest version read (Python's {@code persistence.VERSION}); every version from 1 is read. */
     public static final int VERSION = 2;
 
+    /** The file read. */
     public final Path path;
+    /** The network; its {@code output} is synchronised by DL4J: scoring threads take turns. */
     public final MultiLayerNetwork network;
     /** null when the zip has no normalizer.bin. */
     public final DataNormalization normalizer;
+    /** The ETL spec: raw lines to the network's arrays. */
     public final EtlSpec etl;
     /** The whole detector.json. */
     public final JsonNode detector;
     /** "next_event", "sequence_classifier" or "next_value". */
     public final String kind;
+    /** The threshold saved with the detector. */
     public final double threshold;
     /** The {@code scoring} object, as JSON text for {@code DetectorScoring}. */
     public final String scoringJson;
@@ -66,12 +73,18 @@ public final class DetectorFile {
      * @throws SpecException an entry is missing, malformed or of an unknown version
      */
     public static DetectorFile read(Path path, boolean trusted) throws IOException {
-        if (!Files.isRegularFile(path)) {
-            throw new FileNotFoundException("no detector file at " + path.toAbsolutePath());
-        }
+        requireModelFile(path);
         String file = path.toString();
         // checked (unless trusted) and read once; DL4J restores from these bytes, never from the file
         CheckedModel model = ModelCheck.read(path, trusted);
+        if (model.text(DETECTOR_ENTRY) == null) {   // Python's words (detectors.persistence)
+            boolean network = model.names().contains("configuration.json") && model.names().contains("coefficients.bin");
+            throw new SpecException(network
+                    ? file + " holds no " + DETECTOR_ENTRY + ": it is a network, not a detector (load it with "
+                            + "dl4j_bridge.Network.load)"
+                    : file + " holds no " + DETECTOR_ENTRY + " and is not a Deeplearning4j network either: is this a "
+                            + "detector saved by dl4j_bridge (detector.save or dl4j-bridge train)?");
+        }
         JsonNode detector = parseEntry(model, file, DETECTOR_ENTRY);
         if (!FORMAT.equals(detector.path("format").asText())) {
             throw new SpecException(file + ": " + DETECTOR_ENTRY + " is not a detector description (format "
@@ -93,8 +106,9 @@ public final class DetectorFile {
             }
         }
         String etlText = model.text(ETL_ENTRY);
-        if (etlText == null) {
-            throw new SpecException(file + ": no " + ETL_ENTRY + " entry (the ETL spec the model was trained with)");
+        if (etlText == null) {   // Python's score says the same (cli._load)
+            throw new SpecException(file + " holds no ETL spec (" + ETL_ENTRY + "); save the detector with its pipeline "
+                    + "(detector.save(path, pipeline=...)) to score raw logs");
         }
         EtlSpec etl;
         try {
@@ -145,6 +159,23 @@ public final class DetectorFile {
                     + scoringKind + "'");
         }
         return new DetectorFile(path, network, normalizer, etl, detector, !trusted && model.manifest != null);
+    }
+
+    /**
+     * Refuses what is not a model file in the words of Python's loaders ({@code dl4j_bridge.modelfile}), as the
+     * launcher does.
+     *
+     * @param path the model file
+     * @throws FileNotFoundException {@code path} is a directory or no file
+     */
+    public static void requireModelFile(Path path) throws FileNotFoundException {
+        if (Files.isDirectory(path)) {
+            throw new FileNotFoundException(path + " is a directory, not a model file: give the .zip a detector or "
+                    + "network was saved to");
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new FileNotFoundException("no model file at " + path);
+        }
     }
 
     /** Scoring settings that are also constructor parameters (Python's {@code scoring()} derives them). */

@@ -50,14 +50,18 @@ public final class LogAnomalyScorer {
 
     /**
      * Loads a detector zip written by {@code dl4j_bridge} ({@code detector.save(path)}), after the model file
-     * checks. Nothing to close: the file is read whole.
+     * checks. Nothing to close: the file is read whole. Calls {@link io.dl4jbridge.CpuBuild#select()} first, so the
+     * first load picks the nd4j-native build this CPU runs when nothing in the JVM has used ND4J before.
      *
      * @throws io.dl4jbridge.ModelCheck.ModelIntegrityException the file is damaged or was changed after saving
      * @throws io.dl4jbridge.ModelCheck.UntrustedModelException the file holds what the checks refuse (code DL4J
      *         would run, a zip bomb)
-     * @throws IOException the file cannot be read, or its manifest is of a newer dl4j_bridge
-     * @throws io.dl4jbridge.etl.SpecException (unchecked) the zip is no detector, or its detector document or ETL
-     *         spec is of a newer version (a newer dl4j_bridge wrote it: upgrade the scorer) or unknown
+     * @throws io.dl4jbridge.ModelCheck.NewerModelException its manifest is of a newer dl4j_bridge: upgrade the scorer
+     * @throws java.io.FileNotFoundException no file at {@code zip}, or a directory
+     * @throws IOException the file cannot be read
+     * @throws io.dl4jbridge.etl.SpecException (unchecked) the zip is no detector (a network, a detector saved without
+     *         its pipeline, another tool's zip: the message says which), or its detector document or ETL spec is of a
+     *         newer version (a newer dl4j_bridge wrote it: upgrade the scorer) or unknown
      */
     public static LogAnomalyScorer load(Path zip) throws IOException {
         return load(zip, false);
@@ -69,6 +73,9 @@ public final class LogAnomalyScorer {
      *                trust
      */
     public static LogAnomalyScorer load(Path zip, boolean trusted) throws IOException {
+        // the nd4j-native build this CPU runs, unless set already: without it JavaCPP loads the AVX2 build whatever
+        // the CPU (a crash where it lacks AVX2); no effect once ND4J is loaded, so a service calls it earlier too
+        io.dl4jbridge.CpuBuild.select();
         DetectorFile file = DetectorFile.read(zip, trusted);
         return new LogAnomalyScorer(file, file.threshold);
     }
@@ -81,6 +88,7 @@ public final class LogAnomalyScorer {
         return new LogAnomalyScorer(detector, threshold);
     }
 
+    /** The threshold a score must exceed to be flagged: the saved one, or the one given to {@link #withThreshold}. */
     public double threshold() {
         return threshold;
     }
@@ -132,10 +140,12 @@ public final class LogAnomalyScorer {
         return detector.kind;
     }
 
+    /** The ETL spec saved with the detector: its {@code charset()} decodes lines for {@link #score(Iterable)}. */
     public EtlSpec etlSpec() {
         return detector.etl;
     }
 
+    /** The pieces of the loaded zip (network, normalizer, spec, detector document); shared, do not change them. */
     public DetectorFile detectorFile() {
         return detector;
     }
@@ -178,6 +188,10 @@ public final class LogAnomalyScorer {
      * stream's {@code ReadReport.undecodableLines}) and split into lines as Python
      * splits them; records are named by the file's path, as in the launcher's messages. The summary's warnings (bad
      * lines, undecodable bytes, records left out, ...) are logged (SLF4J, WARN), never silently dropped.
+     *
+     * @throws java.io.FileNotFoundException no file at {@code path}, or a directory (in the launcher's words)
+     * @throws java.io.IOException the file cannot be read (a broken {@code .gz}: the message names the lines read)
+     * @throws io.dl4jbridge.etl.EtlException (unchecked) strict mode: the first bad line, naming file, line and field
      */
     public List<ScoredSequence> scoreFile(java.nio.file.Path path) throws java.io.IOException {
         return scoreFileWithSummary(path, LogAnomalyScorer::logWarnings, report -> { });
@@ -209,6 +223,7 @@ public final class LogAnomalyScorer {
                                                       java.util.function.Consumer<ScoreSummary> summary,
                                                       java.util.function.Consumer<io.dl4jbridge.etl.ReadReport> report)
             throws java.io.IOException {
+        LogInput.requireReadable(path);   // the launcher's words, not NoSuchFileException's bare path
         List<ScoredSequence> out = new ArrayList<>();
         ScoringStream stream = open(path.toString());
         try (java.io.InputStream raw = java.nio.file.Files.newInputStream(path);

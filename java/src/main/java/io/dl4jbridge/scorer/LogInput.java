@@ -18,6 +18,23 @@ import java.io.PushbackInputStream;
 public final class LogInput {
     private LogInput() {}
 
+    /**
+     * Refuses a log input that is a directory or does not exist, in the words of Python's {@code score} (the
+     * launcher's too); a regular file or a pipe / device ({@code <(zcat x.gz)}) passes.
+     *
+     * @param path the log input
+     * @throws java.io.FileNotFoundException {@code path} is a directory or does not exist
+     */
+    public static void requireReadable(java.nio.file.Path path) throws java.io.FileNotFoundException {
+        if (java.nio.file.Files.isDirectory(path)) {
+            throw new java.io.FileNotFoundException(path + " is a directory: give a log file, or - for standard input");
+        }
+        if (!java.nio.file.Files.exists(path)) {
+            throw new java.io.FileNotFoundException("no input file at " + path + " (give a log file, or - for standard "
+                    + "input)");
+        }
+    }
+
     /** After "FILE: cannot read past line N: ", as Python's {@code TrailingDataError} says it. */
     static final String TRAILING_DATA = "the data after the gzip stream is not gzip (something was appended "
             + "to the compressed file, or it is a broken copy), so it cannot be read as log lines: decompress the "

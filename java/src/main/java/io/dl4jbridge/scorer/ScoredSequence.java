@@ -23,6 +23,7 @@ public final class ScoredSequence {
     /** With sessions' {@code gap}: the number of this session among its key's (0, 1, ...) when the key had
      *  several; -1 for every other sequence. */
     public final int session;
+    /** The detector's score (higher = more anomalous): Python's {@code decision_function}, the row's {@code score}. */
     public final double score;
     /** {@code score > threshold}. */
     public final boolean anomaly;
@@ -36,14 +37,19 @@ public final class ScoredSequence {
     public final long eventLine;
     /** Next event: the actual event id; classifier: the most probable class at {@link #step}. */
     public final int actual;
+    /** Next event: the template text of {@link #actual} ({@code <event N>} outside the vocabulary); null otherwise
+     *  or when no step was scored. */
     public final String actualTemplate;
     /** Probability given to {@link #actual} (next event) or P(anomalous) (classifier). */
     public final double probability;
     /** Next event: the top-g expected event ids, most probable first; empty for the classifier. */
     public final int[] expected;
+    /** Next event: the template texts of {@link #expected}, in the same order; empty for the classifier. */
     public final List<String> expectedTemplates;
     /** Steps that counted in the score and, of these, the unexpected (or P >= 0.5) ones. */
     public final int scoredSteps;
+    /** Of {@link #scoredSteps}, the unexpected ones (next event), those with P(anomalous) >= 0.5 (classifier) or
+     *  scoring above 9 (next value): the row's {@code unexpected_steps}. */
     public final int unexpectedSteps;
     /** True for next-event models (the detail names events), false for classifiers. */
     public final boolean nextEvent;
@@ -53,7 +59,9 @@ public final class ScoredSequence {
      * unknown), that event's id and the probability the model gave it. Empty for the classifier.
      */
     public final long[] unexpectedLines;
+    /** The event id of each of {@link #unexpectedLines}. */
     public final int[] unexpectedEvents;
+    /** The probability the model gave each of {@link #unexpectedEvents}. */
     public final double[] unexpectedProbabilities;
     /** Classifier: true when the model's label transform names its classes ({@code classes}): the row then has
      *  {@code predicted_label}. False for next-event models and for classifiers whose classes have no names. */
@@ -66,8 +74,11 @@ public final class ScoredSequence {
     /** Next value: the name of that feature, its actual and predicted (normalised) values at the record after
      *  {@link #step} ({@link #eventLine}), and their difference in residual standard deviations. */
     public final String feature;
+    /** Next value: the actual (normalised) value of {@link #feature}; not a value when {@link #step} is -1 (the row's null). */
     public final double actualValue;
+    /** Next value: the predicted (normalised) value of {@link #feature}; not a value when {@link #step} is -1 (the row's null). */
     public final double predictedValue;
+    /** Next value: (actual - predicted) in residual standard deviations; not a value when {@link #step} is -1 (the row's null). */
     public final double deviation;
 
     ScoredSequence(long index, boolean nextEvent, String unit, Object key, int part, double score, boolean anomaly, long[] lines, int step, long eventLine,

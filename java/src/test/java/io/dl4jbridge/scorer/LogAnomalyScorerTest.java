@@ -230,6 +230,104 @@ public class LogAnomalyScorerTest {
         }
     }
 
+    /** {@code zip} without {@code dropped} and without its manifest (which would name the missing entries). */
+    private java.io.File without(java.io.File zip, String name, String... dropped) throws Exception {
+        java.util.Set<String> drop = new java.util.HashSet<>(java.util.Arrays.asList(dropped));
+        drop.add("dl4j_bridge.manifest.json");
+        java.io.File out = new java.io.File(tmp.getRoot(), name);
+        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(zip);
+             java.util.zip.ZipOutputStream o = new java.util.zip.ZipOutputStream(new java.io.FileOutputStream(out))) {
+            for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+                if (!drop.contains(e.getName())) {
+                    o.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                    o.write(in.getInputStream(e).readAllBytes());
+                    o.closeEntry();
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String loadError(java.nio.file.Path zip, boolean trusted) throws Exception {
+        try {
+            LogAnomalyScorer.load(zip, trusted);
+        } catch (SpecException | java.io.FileNotFoundException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("loaded " + zip);
+    }
+
+    @Test
+    public void aZipThatIsNoDetectorForRawLogsIsRefusedInPythonsWordsSayingWhatToDo() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        // detector.save(path) of a detector fitted without a pipeline: Python's score says the same
+        java.io.File noSpec = without(d.zip, "no_spec.zip", "dl4j_bridge.etl_spec.json");
+        assertEquals(noSpec + " holds no ETL spec (dl4j_bridge.etl_spec.json); save the detector with its pipeline "
+                + "(detector.save(path, pipeline=...)) to score raw logs", loadError(noSpec.toPath(), false));
+        // Network.save: a network, not a detector (Python's load_detector)
+        java.io.File network = without(d.zip, "network.zip", "dl4j_bridge.etl_spec.json", "dl4j_bridge.detector.json");
+        assertEquals(network + " holds no dl4j_bridge.detector.json: it is a network, not a detector (load it with "
+                + "dl4j_bridge.Network.load)", loadError(network.toPath(), false));
+        // a zip of another tool is not called a network
+        java.io.File foreign = new java.io.File(tmp.getRoot(), "foreign.zip");
+        try (java.util.zip.ZipOutputStream o = new java.util.zip.ZipOutputStream(new java.io.FileOutputStream(foreign))) {
+            o.putNextEntry(new java.util.zip.ZipEntry("model.pkl"));
+            o.write("not ours".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            o.closeEntry();
+        }
+        assertEquals(foreign + " holds no dl4j_bridge.detector.json and is not a Deeplearning4j network either: is "
+                + "this a detector saved by dl4j_bridge (detector.save or dl4j-bridge train)?",
+                loadError(foreign.toPath(), true));
+    }
+
+    @Test
+    public void aDirectoryOrAMissingPathIsRefusedInTheLaunchersWords() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        java.nio.file.Path dir = tmp.newFolder("logs").toPath();
+        java.nio.file.Path missing = dir.resolve("missing.zip");
+        assertEquals(dir + " is a directory, not a model file: give the .zip a detector or network was saved to",
+                loadError(dir, false));
+        assertEquals("no model file at " + missing, loadError(missing, false));
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        for (java.nio.file.Path input : new java.nio.file.Path[]{dir, dir.resolve("missing.log")}) {
+            try {
+                scorer.scoreFile(input);
+                fail("scored " + input);
+            } catch (java.io.FileNotFoundException e) {   // not a bare NoSuchFileException or "Is a directory"
+                assertEquals(input == dir ? dir + " is a directory: give a log file, or - for standard input"
+                        : "no input file at " + input + " (give a log file, or - for standard input)", e.getMessage());
+            }
+        }
+    }
+
+    private static List<String> rows(List<ScoredSequence> scored) {
+        List<String> out = new ArrayList<>();
+        for (ScoredSequence s : scored) {
+            out.add(s.toJson());
+        }
+        return out;
+    }
+
+    /** README: split lines for {@code score(lines)} with LineSplitter, not readLine, which also ends a line at a lone CR. */
+    @Test
+    public void linesSplitByLineSplitterScoreAsTheFileDoesAndReadLinesDoNot() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        List<String> lines = new ArrayList<>(ParityVectors.lines(d.vector));
+        lines.set(2, lines.get(2) + "\r" + lines.get(3));   // a lone CR inside a line, as Python reads it: one line
+        java.nio.file.Path log = tmp.newFile("cr.log").toPath();
+        java.nio.file.Files.write(log, String.join("\n", lines).getBytes(scorer.etlSpec().charset()));
+        List<String> file = rows(scorer.scoreFile(log, report -> { }));
+        List<String> split = new ArrayList<>();
+        try (java.io.Reader in = java.nio.file.Files.newBufferedReader(log, scorer.etlSpec().charset())) {
+            LineSplitter.split(in, split::add, null);
+        }
+        assertEquals(file, rows(scorer.score(split, summary -> { })));
+        List<String> readLines = java.nio.file.Files.readAllLines(log, scorer.etlSpec().charset());
+        assertEquals(split.size() + 1, readLines.size());
+        assertTrue(!file.equals(rows(scorer.score(readLines, summary -> { }))));
+    }
+
     @Test
     public void aFinishedStreamRefusesMoreLines() throws Exception {
         TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
