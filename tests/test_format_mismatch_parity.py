@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import pytest
 
 from bridge_testing import read_with_java_reader
 from dl4j_bridge.etl import TextReader
-from dl4j_bridge.etl.readers import format_mismatch
+from dl4j_bridge.etl.readers import DEFAULT_CONTINUATION, NO_FORMAT_MATCH_AFTER_CONTINUATION, format_mismatch
 
 SSH = "Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186"   # loghub's OpenSSH
 SSH_FORMAT = r"<Date> <Day> <Time> <Component> sshd\[<Pid>\]: <Content>"
@@ -25,7 +26,7 @@ CASES = [
     (SSH_FORMAT, 2, [SSH, "Dec 10 06:55:46 LabSZ su[1]: other", SSH.replace("]:", "]"), "  indented",
                      "\u00e9t\u00e9 " + "\U0001F600" * 70, "Dec 10 06:55:46 LabSZ sshd[1]: " + "x" * 3000,
                      "Dec 10 06:55:46 LabSZ sshd[" + "\U0001F600" * 2500, "Dec 10 'quoted' \"both\" \t\\ sshd[x", "Dec"]),
-    (r"<Date> <Day> <Time> <Host> <Component> sshd\[<Pid>\]: <Content>", 2, [SSH, SSH, "x", SSH + "\nCaused by: y"]),
+    (r"<Date> <Day> <Time> <Host> <Component> sshd\[<Pid>\]: <Content>", 2, [SSH, SSH, "x", SSH, "Caused by: y"]),
     ("<Time>,<Component>,<Pid>,<Content>", 2, ["20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
                                              "a,b,c,d", "a,b"]),
     (r"\[<Time>\] \[<Level>\] <Content>", 1, ["[Sun Dec 04 04:47:44 2005] [notice] ok",
@@ -63,10 +64,15 @@ def test_both_readers_quarantine_a_line_with_where_the_format_stops_matching_it(
     assert python == java
     _, by_reason, quarantined = python
     assert quarantined and set(by_reason) == {"no format match"}
+    physical = [part for line in lines for part in line.split("\n")]
     for record in quarantined:   # the diagnosis of the line's first line, as a fit gives it
         first = record["text"].split("\n")[0]
-        assert record["reason"] == ("no format match: line does not match the log format; "
-                                    + format_mismatch(log_format, first, line_rules))
+        if record["line"] > 2 and re.match(DEFAULT_CONTINUATION, physical[record["line"] - 2]):
+            # right after a continuation line (case 0's "  indented"): the continuation hint instead
+            assert record["reason"] == "no format match: " + NO_FORMAT_MATCH_AFTER_CONTINUATION
+        else:
+            assert record["reason"] == ("no format match: line does not match the log format; "
+                                        + format_mismatch(log_format, first, line_rules))
 
 
 def test_the_reason_names_the_fields_read_and_the_part_of_the_format_that_does_not_fit(tmp_path):
