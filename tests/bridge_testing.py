@@ -44,8 +44,8 @@ def random_sequences(batch=5, time=7, features=3, seed=0):
     return rng.normal(size=(batch, time, features)).astype(np.float32)
 
 
-def read_with_java_reader(java_reader, lines, record_of, quarantine=None):
-    """Feed ``lines`` one by one to a Java ``RecordReader`` (lenient) through the running JVM, as the launcher does.
+def read_with_java_reader(java_reader, lines, record_of, quarantine=None, mode="lenient"):
+    """Feed ``lines`` one by one to a Java ``RecordReader`` through the running JVM, as the launcher does.
 
     Parameters
     ----------
@@ -56,6 +56,8 @@ def read_with_java_reader(java_reader, lines, record_of, quarantine=None):
     record_of : callable
         Java ``Record`` -> what to keep of it.
     quarantine : java.io.Writer, optional
+    mode : {"lenient", "strict"}
+        The bad-line policy (strict: the first bad line raises its ``EtlException``).
 
     Returns
     -------
@@ -66,7 +68,7 @@ def read_with_java_reader(java_reader, lines, record_of, quarantine=None):
 
     etl = "io.dl4jbridge.etl."
     report = jpype.JClass(etl + "ReadReport")()
-    java_reader.start(report, jpype.JClass(etl + "BadLinePolicy")("<lines>", "lenient", report, quarantine))
+    java_reader.start(report, jpype.JClass(etl + "BadLinePolicy")("<lines>", mode, report, quarantine))
     records = []
 
     @jpype.JImplements("java.util.function.Consumer")

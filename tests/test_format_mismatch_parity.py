@@ -113,3 +113,38 @@ def test_both_readers_give_the_same_reasons_for_random_lines_built_from_the_form
     python, java = _read_both(log_format, 2, lines, tmp_path)
     assert python == java
     assert len(python[2]) > 100
+
+
+@pytest.mark.parametrize("mode", ["lenient", "strict"])
+def test_an_in_memory_item_holding_a_line_feed_is_the_same_bad_line_on_both_sides(jvm, tmp_path, mode):
+    """Java's ``LogAnomalyScorer.score(Iterable)`` hands its items to the reader as they are, as Python's in-memory
+    sources do: an item holding a line feed (a record with its stack trace) is one bad line with the advice to
+    split the items, on both sides (the JVM read it as a line its format does not match)."""
+    import jpype
+
+    from dl4j_bridge.etl.errors import BadLineError
+    from dl4j_bridge.etl.readers import LINE_FEED_IN_LINE
+
+    lines = [SSH, SSH + "\nCaused by: y", "  at z", SSH]
+    spec_reader = TextReader(SSH_FORMAT)
+    spec = spec_reader.to_dict()
+    java_reader = jpype.JClass("io.dl4jbridge.etl.TextRecordReader")(
+        spec["regex"], jpype.java.util.ArrayList(spec["fields"]), spec["continuation"], jpype.java.util.HashMap(),
+        SSH_FORMAT, 2)
+    if mode == "strict":
+        with pytest.raises(BadLineError) as python:
+            TextReader(SSH_FORMAT).read(lines)
+        with pytest.raises(jpype.JException) as java:
+            read_with_java_reader(java_reader, lines, lambda record: int(record.line), None, mode="strict")
+        assert python.value.line == java.value.line() == 2
+        assert python.value.reason == str(java.value.reason()) == "no format match: " + LINE_FEED_IN_LINE
+        return
+    quarantine = tmp_path / "python.jsonl"
+    frame = TextReader(SSH_FORMAT, mode="lenient", quarantine=quarantine).read(lines)
+    written = jpype.java.io.StringWriter()
+    records, counts = read_with_java_reader(java_reader, lines, lambda record: int(record.line), written)
+    python = [json.loads(line) for line in quarantine.read_text(encoding="utf-8").splitlines()]
+    java = [json.loads(line) for line in str(written.toString()).splitlines()]
+    assert frame["line_number"].tolist() == records == [1, 4]
+    assert python == java and [(r["line"], r["reason"], r["text"]) for r in python] == [
+        (2, "no format match: " + LINE_FEED_IN_LINE, SSH + "\nCaused by: y\n  at z")]

@@ -31,6 +31,14 @@ public final class TextRecordReader extends RecordReader {
             + "line, inside a multi-line record (a stack trace?): if it belongs there, as Spark's 'Driver stacktrace:' "
             + "does, make the reader's continuation regex match it too (run.toml [reader] continuation: the default, "
             + "dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:)";
+    /** Python's {@code readers.LINE_FEED_IN_LINE}, word for word: an item of an in-memory source (Java's
+     *  {@code LogAnomalyScorer.score(Iterable)}) holding a line feed is a bad line, never read as a record. */
+    static final String LINE_FEED_IN_LINE = "the line holds a line feed (an item of an in-memory source spanning "
+            + "several lines, such as a record with its stack trace): a source of lines takes one line per item; split "
+            + "the items at line feeds first, [part for item in lines for part in item.split('\\n')] (a record's "
+            + "stack trace lines then continue it), or pass the file's path; records of a DataFrame are best read as "
+            + "JSON lines, df.to_json(orient='records', lines=True, date_format='iso').splitlines() with a "
+            + "JsonLinesReader: a field may hold line feeds there, and line N stays the frame's row N - 1";
     /** Python's {@code readers.NO_RECORD_TO_CONTINUE}, word for word. */
     static final String NO_RECORD_TO_CONTINUE = "the line matches the continuation regex, but no record comes before "
             + "it to continue: the input starts inside a multi-line record (a stack trace?); lenient reading sets such "
@@ -498,6 +506,19 @@ public final class TextRecordReader extends RecordReader {
             if (report.carriageReturnLines++ == 0) {
                 report.firstCarriageReturnLine = number;
             }
+        }
+        if (line.indexOf('\n') >= 0) {
+            // an in-memory item of several lines (never from a file: LineSplitter splits at line feeds): a bad line
+            // saying to split the items, as in Python; the continuation lines after it are its own
+            flush(out);
+            releaseBad();
+            if (policy.strict()) {
+                policy.bad(number, null, "no format match", LINE_FEED_IN_LINE, line);
+            }
+            heldBadLine = number;
+            heldBadText = line;
+            heldBadMessage = LINE_FEED_IN_LINE;
+            return;
         }
         if (continuationFirst && continuation.matcher(line).lookingAt() && !PyCompat.strip(line).isEmpty()) {
             if (heldBadText != null) {
