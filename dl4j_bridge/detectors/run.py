@@ -21,7 +21,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from ..etl import (Categorical, ChronologicalSplit, CsvReader, EtlError, Extract, IpAddress,
+from ..etl import (Categorical, ChronologicalSplit, CsvReader, EtlError, Extract, IpAddress, LabelValuesError,
                    JsonLinesReader, KeySplit, Label, Numeric, Pipeline, Port, SequenceBatch, Sessions, Template,
                    TextReader, Timestamp, Windows)
 from ..etl.readers import LINE_NUMBER
@@ -568,7 +568,8 @@ def build_pipeline(config: dict) -> Pipeline:
                 spec["miner"] = _construct(table, TemplateMiner, **miner)
         transforms.append(_construct(table, _TRANSFORMS[kind], column, **spec))
         new = transforms[-1]
-        new.origin = table   # named by a failure when the ETL is fitted (not saved)
+        # named by a failure when the ETL is fitted (not saved); a label transform as label_transform names it
+        new.origin = table if kind != "label" else f"[[transforms]] number {number} (label, column {column!r})"
         earlier = next((n for n, t in enumerate(transforms[:-1], 1) if t.kind == kind and kind != "extract" and (
             kind in ("template", "label") or _feature_key(t) == _feature_key(new))), None)
         if earlier is not None:
@@ -924,37 +925,32 @@ def _label_values(pipeline: Pipeline, source, column: Optional[str]) -> str:
 def _check_positive_values(table: str, label: Label, pipeline: Pipeline, batches: list, sources: list) -> None:
     """A ``positive`` list that names no value of the label column as written, when one read otherwise matches.
 
-    ``positive`` values are compared exactly (case and blanks included), unlike ``negative`` and ``classes``:
-    ``positive = ["error"]`` on a ``Level`` column holding ``ERROR`` made every line normal, silently — a next-event
-    detector trained on the error windows as normal ones, the report showed no anomalous test window.
+    The fit checks the training records (:meth:`Label.observed`); this checks the test part too (a separate test
+    file, or a split's test part), which the fit does not read: ``positive = ["error"]`` on a ``Level`` column
+    holding ``ERROR`` there made every test line normal, silently.
 
     Raises
     ------
-    ConfigError
+    LabelValuesError
         No step of ``batches`` is labelled anomalous, and a value of the label column in ``sources`` equals a
         ``positive`` value once case and surrounding blanks are ignored: names the values to write.
     """
     if any(bool(np.any(np.asarray(b.step_labels)[np.asarray(b.mask) > 0] > 0)) for b in batches):
         return
-    wanted = {str(v).strip().lower() for v in label.positive}
     near: dict[str, int] = {}
     for source in sources:
         try:
             values = line_columns(pipeline, str(source), [label.column]).get(label.column) or {}
         except Exception:   # noqa: BLE001 - the check is a hint; the read itself succeeded before
             return
+        texts = label.near_positive(values.values())
+        if texts is None:
+            return   # a value matches as written (its lines are in no sequence): the list is right
         for value in values.values():
-            if is_missing(value):
-                continue
-            if str(value) in label.positive:
-                return   # a value matches as written (its lines are in no sequence): the list is right
-            if str(value).strip().lower() in wanted:
+            if not is_missing(value) and str(value) in texts:
                 near[str(value)] = near.get(str(value), 0) + 1
     if near:
-        found = ", ".join(f"{v!r} ({n:,} line{'s' if n > 1 else ''})" for v, n in sorted(near.items()))
-        raise ConfigError(f"{table}: positive = {label.positive} matches no value of {label.column!r} as written, so "
-                          f"every line would be normal; {found} differ only in case or blanks, and positive values "
-                          f"are compared exactly: write positive = {sorted(near)}")
+        raise LabelValuesError(table, label.column, label.positive, near)
 
 
 def _normal_advice(table: Optional[str], label: Optional[Label]) -> str:

@@ -185,32 +185,61 @@ def test_the_label_classes_no_test_window_holds_are_named():
     assert absent_classes(Label("label"), ["x"]) is None and absent_classes(None, []) is None
 
 
-def test_a_positive_list_differing_from_the_label_values_only_in_case_is_refused_naming_the_values(tmp_path):
+def test_a_positive_list_differing_from_the_test_values_only_in_case_is_refused_naming_the_values(tmp_path):
     """loghub Zookeeper, label = Level with positive = ["error"]: the log writes ERROR, positive values are compared
     exactly, so every line was normal, silently (the next-event detector trained on the error windows, the report
-    showed no anomalous test window); now exit 3 naming the values to write."""
+    showed no anomalous test window). The fit refuses it in the training records (test_label_classes); train checks
+    the test part too, which the fit does not read: a clean training log and a test log writing ERROR."""
     from dl4j_bridge.detectors.run import _check_positive_values
-    from dl4j_bridge.etl import Pipeline, Template, TextReader, Windows
+    from dl4j_bridge.etl import LabelValuesError, Pipeline, Template, TextReader, Windows
 
-    log = tmp_path / "zk.log"
-    log.write_text("".join(f"{'ERROR' if i == 5 else 'INFO'} message {i % 3}\n" for i in range(20)))
+    train, test = tmp_path / "train.log", tmp_path / "test.log"
+    train.write_text("".join(f"INFO message {i % 3}\n" for i in range(20)))
+    test.write_text("".join(f"{'ERROR' if i == 5 else 'INFO'} message {i % 3}\n" for i in range(20)))
+    table = "[[transforms]] number 2 (label, column 'Level')"
     for positive, refused in ((["error"], True), ([" Error "], True), (["ERROR"], False), (["FATAL"], False)):
         label = Label("Level", positive=positive)
         pipeline = Pipeline(TextReader("<Level> <Content>"), [Template("Content"), label], sequence=Windows(5))
-        batch = pipeline.fit(str(log)).transform(str(log))
-        call = lambda: _check_positive_values("[[transforms]] number 2 (label, column 'Level')", label,  # noqa: E731
-                                              pipeline, [batch], [str(log)])
+        pipeline.fit(str(train))
+        batches = [pipeline.transform(str(train)), pipeline.transform(str(test))]
+        call = lambda: _check_positive_values(table, label, pipeline, batches, [str(train), str(test)])  # noqa: E731
         if refused:
-            with pytest.raises(ConfigError, match=r"\[\[transforms\]\] number 2 \(label, column 'Level'\): positive = "
-                                                  r".* matches no value of 'Level' as written.*'ERROR' \(1 line\) "
-                                                  r"differ only in case or blanks.*write positive = \['ERROR'\]"):
+            with pytest.raises(LabelValuesError, match=r"\[\[transforms\]\] number 2 \(label, column 'Level'\): "
+                                                       r"positive = .* matches no value of 'Level' as written.*'ERROR' "
+                                                       r"\(1 line\) differ only in case or blanks.*write positive = "
+                                                       r"\['ERROR'\]"):
                 call()
         else:
             call()   # a value that matches, or one the log does not hold at all (clean training logs): no error
     # the exact value is in the log, but its line is in no sequence (here: no window, all-0 batches): no error
     label = Label("Level", positive=["ERROR", "error"])
     pipeline = Pipeline(TextReader("<Level> <Content>"), [Template("Content"), label], sequence=Windows(5))
-    pipeline.fit(str(log))
-    batch = pipeline.transform(str(log))
+    pipeline.fit(str(test))
+    batch = pipeline.transform(str(test))
     batch.step_labels[:] = 0
-    _check_positive_values("[[transforms]] number 2 (label, column 'Level')", label, pipeline, [batch], [str(log)])
+    _check_positive_values(table, label, pipeline, [batch], [str(test)])
+
+
+@pytest.mark.parametrize("train_errors", [True, False])
+def test_train_refuses_a_positive_list_differing_only_in_case_in_the_training_or_the_test_part(tmp_path, capsys,
+                                                                                               train_errors, jvm):
+    """The fit's check (training part) and train's (test part) give the same words, exit 3, at the config's line."""
+    from dl4j_bridge.cli import main
+
+    (tmp_path / "train.log").write_text("".join(f"{'ERROR' if train_errors and i == 5 else 'INFO'} message {i % 3}\n"
+                                                for i in range(40)))
+    (tmp_path / "test.log").write_text("".join(f"{'ERROR' if i in (5, 9) else 'INFO'} message {i % 3}\n"
+                                               for i in range(40)))
+    (tmp_path / "run.toml").write_text(
+        '[data]\ntrain = "train.log"\ntest = "test.log"\n\n[reader]\nkind = "text"\nlog_format = "<Level> <Content>"'
+        '\n\n[[transforms]]\nkind = "template"\ncolumn = "Content"\n\n[[transforms]]\nkind = "label"\n'
+        'column = "Level"\npositive = ["error"]\n\n[sequence]\nkind = "windows"\nlength = 4\n\n'
+        '[detectors.ne]\nkind = "next_event"\nhidden_sizes = [4]\nepochs = 1\n\n[output]\nreport = "r"\n'
+        'models = "m"\n')
+    assert main(["train", "--config", str(tmp_path / "run.toml")]) == 3
+    lines = "1 line" if train_errors else "2 lines"
+    assert (
+        f"dl4j-bridge train: {tmp_path / 'run.toml'}:16: [[transforms]] number 2 (label, column 'Level'): positive = "
+        f"['error'] matches no value of 'Level' as written, so every line would be normal; 'ERROR' ({lines}) differ "
+        "only in case or blanks, and positive values are compared exactly: write positive = ['ERROR']\n") in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
