@@ -370,8 +370,8 @@ def _load(model: str, trusted: bool):
 
 
 def cmd_train(args) -> int:
-    from .detectors.run import (ConfigError, config_error_line, config_error_text, load_config, require_report_extras,
-                                train, validate)
+    from .detectors.run import (ConfigError, config_error_line, config_error_text, load_config, one_class_line,
+                                require_report_extras, train, validate)
     from .etl.errors import BadRecordError, EtlError, SchemaError
 
     config = load_config(args.config)
@@ -398,6 +398,9 @@ def cmd_train(args) -> int:
         else:   # no labels: nothing tells a right flag from a wrong one
             print(f"{name}: flagged {_whole(m['flagged'])} of {_whole(m['n'])} test sequences (no labels: no "
                   "precision or recall)")
+    one_class = one_class_line({n: r["metrics"] for n, r in summary["results"].items()})
+    if one_class:   # beside the figures it makes undefined or meaningless (the warning above says it in full)
+        print(f"test part: {one_class}")
     if summary.get("unknown_template_records"):   # as score's summary: the test part's records of no known template
         print(f"test part: unknown_template_records {summary['unknown_template_records']} (records whose template "
               "the model never saw in training)")
@@ -976,8 +979,8 @@ def _rows_end_in_lf(stream) -> None:
 def cmd_evaluate(args) -> int:
     from .atomicfile import atomic_write_text
     from .detectors.report import Report, explanations_markdown
-    from .detectors.run import (PER_TYPE_HEADING, RUNTIME_TEXT, _order, _per_type, absent_classes, check_labelled,
-                                line_columns, no_type_text, require_report_extras, runtime, window_truth)
+    from .detectors.run import (RUNTIME_TEXT, _order, _per_type, check_labelled, line_columns, one_class_line,
+                                one_class_text, per_type_section, require_report_extras, runtime, window_truth)
 
     require_report_extras("dl4j-bridge evaluate")
     if args.quarantine is not None and _same_file(args.input, args.quarantine):
@@ -1013,18 +1016,20 @@ def cmd_evaluate(args) -> int:
     report = Report(args.report, f"Evaluation of {Path(args.model).name} on {Path(args.input).name}")
     m = report.model(detector.kind, truth, scores.scores, detector.threshold_, order=_order(batch),
                      threshold_method=threshold_method)
+    one_class = one_class_text(f"--input {Path(args.input).name}", {detector.kind: m},
+                               "evaluate on logs that hold both anomalous and normal lines (another --input, such as "
+                               "a later file)")
+    if one_class:
+        log.warning("%s", one_class)
+        report.parts.insert(0, f"**Warning: {one_class}.**\n")
     report.comparison([detector.kind])
     per_type = None
     if args.kinds_field:
         clean = window_truth(batch, fields.get(label.column), next_event=next_event, positive=label) == 0
         per_type = _per_type(batch, scores.scores, fields[args.kinds_field], next_event=next_event, label=label,
                              clean=clean, kinds_column=args.kinds_field)
-        report.parts.append("## ROC AUC per anomaly type\n\n" + PER_TYPE_HEADING)
-        report.table(["type", "roc_auc"], sorted((per_type or {}).items()))
-        if not per_type:
-            report.text(no_type_text(f"--kinds-field {args.kinds_field!r}"))
-        elif args.kinds_field == label.column and absent_classes(label, per_type):
-            report.text(absent_classes(label, per_type))
+    per_type_section(report, {detector.kind: per_type}, "--kinds-field", args.kinds_field or None, label=label,
+                     own_column=args.kinds_field == label.column, by_model=False)
     read = _read_summary(detector.pipeline_.report) + _value_counts(detector.pipeline_)
     report.text(f"Input read ({detector.pipeline_.reader.mode}): {read}.")
     report.text("Flagged sequences:\n\n" + explanations_markdown(detector.explain(batch, scores=scores)))
@@ -1035,9 +1040,12 @@ def cmd_evaluate(args) -> int:
     atomic_write_text(Path(path).parent / "results.json", json.dumps(
         {"report": str(path), "model": str(args.model), "input": str(args.input),
          "read": detector.pipeline_.report.to_dict(), "runtime": computed_on,
-         "results": {detector.kind: {"metrics": m, "per_type": per_type}}}, indent=1, sort_keys=True) + "\n")
+         "results": {detector.kind: {"metrics": m, "per_type": per_type}},
+         **({"one_class_warning": one_class} if one_class else {})}, indent=1, sort_keys=True) + "\n")
     print(f"{len(batch)} sequences, {int(truth.sum())} anomalous: roc_auc {_f(m['roc_auc'])} "
           f"f1 {_f(m['f1'])} precision {_f(m['precision'])} recall {_f(m['recall'])}")
+    if one_class:   # beside the figures it makes undefined or meaningless (the warning above says it in full)
+        print(one_class_line({detector.kind: m}))
     print(f"read: {read}")
     print(f"report: {path}")
     return 0

@@ -24,6 +24,7 @@ OOM = db.JavaOutOfMemoryError("java.lang.OutOfMemoryError", "Java heap space", "
     etl_errors.TrailingDataError("app.log.gz", 7),
     etl_errors.EncodingError("app.log", "not UTF-8 at byte 4"),
     etl_errors.QuarantineError("bad.jsonl", PermissionError(13, "denied")),
+    etl_errors.LabelValuesError("Label('Level')", "Level", ["error"], {"ERROR": 3}),
     etl_errors.AbsentFieldError("app.log", "Pid", ["Pid"], ["Time", "Content"], records=5, line=1),
     db.ShapeError("x must be [batch, time, features]"),
     db.JVMForkedError("forked"),

@@ -21,7 +21,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from ..etl import (Categorical, ChronologicalSplit, CsvReader, EtlError, Extract, IpAddress,
+from ..etl import (Categorical, ChronologicalSplit, CsvReader, EtlError, Extract, IpAddress, LabelValuesError,
                    JsonLinesReader, KeySplit, Label, Numeric, Pipeline, Port, SequenceBatch, Sessions, Template,
                    TextReader, Timestamp, Windows)
 from ..etl.readers import LINE_NUMBER
@@ -568,7 +568,8 @@ def build_pipeline(config: dict) -> Pipeline:
                 spec["miner"] = _construct(table, TemplateMiner, **miner)
         transforms.append(_construct(table, _TRANSFORMS[kind], column, **spec))
         new = transforms[-1]
-        new.origin = table   # named by a failure when the ETL is fitted (not saved)
+        # named by a failure when the ETL is fitted (not saved); a label transform as label_transform names it
+        new.origin = table if kind != "label" else f"[[transforms]] number {number} (label, column {column!r})"
         earlier = next((n for n, t in enumerate(transforms[:-1], 1) if t.kind == kind and kind != "extract" and (
             kind in ("template", "label") or _feature_key(t) == _feature_key(new))), None)
         if earlier is not None:
@@ -924,37 +925,32 @@ def _label_values(pipeline: Pipeline, source, column: Optional[str]) -> str:
 def _check_positive_values(table: str, label: Label, pipeline: Pipeline, batches: list, sources: list) -> None:
     """A ``positive`` list that names no value of the label column as written, when one read otherwise matches.
 
-    ``positive`` values are compared exactly (case and blanks included), unlike ``negative`` and ``classes``:
-    ``positive = ["error"]`` on a ``Level`` column holding ``ERROR`` made every line normal, silently — a next-event
-    detector trained on the error windows as normal ones, the report showed no anomalous test window.
+    The fit checks the training records (:meth:`Label.observed`); this checks the test part too (a separate test
+    file, or a split's test part), which the fit does not read: ``positive = ["error"]`` on a ``Level`` column
+    holding ``ERROR`` there made every test line normal, silently.
 
     Raises
     ------
-    ConfigError
+    LabelValuesError
         No step of ``batches`` is labelled anomalous, and a value of the label column in ``sources`` equals a
         ``positive`` value once case and surrounding blanks are ignored: names the values to write.
     """
     if any(bool(np.any(np.asarray(b.step_labels)[np.asarray(b.mask) > 0] > 0)) for b in batches):
         return
-    wanted = {str(v).strip().lower() for v in label.positive}
     near: dict[str, int] = {}
     for source in sources:
         try:
             values = line_columns(pipeline, str(source), [label.column]).get(label.column) or {}
         except Exception:   # noqa: BLE001 - the check is a hint; the read itself succeeded before
             return
+        texts = label.near_positive(values.values())
+        if texts is None:
+            return   # a value matches as written (its lines are in no sequence): the list is right
         for value in values.values():
-            if is_missing(value):
-                continue
-            if str(value) in label.positive:
-                return   # a value matches as written (its lines are in no sequence): the list is right
-            if str(value).strip().lower() in wanted:
+            if not is_missing(value) and str(value) in texts:
                 near[str(value)] = near.get(str(value), 0) + 1
     if near:
-        found = ", ".join(f"{v!r} ({n:,} line{'s' if n > 1 else ''})" for v, n in sorted(near.items()))
-        raise ConfigError(f"{table}: positive = {label.positive} matches no value of {label.column!r} as written, so "
-                          f"every line would be normal; {found} differ only in case or blanks, and positive values "
-                          f"are compared exactly: write positive = {sorted(near)}")
+        raise LabelValuesError(table, label.column, label.positive, near)
 
 
 def _normal_advice(table: Optional[str], label: Optional[Label]) -> str:
@@ -1153,6 +1149,7 @@ def train(config: dict) -> dict:
                 + ("" if test_unknown is None else f" Test part: unknown_template_records {test_unknown}"
                    + (" (records whose template the model never saw in training: each is the unknown event, id 0, "
                       "which a next-event model always finds unexpected)" if test_unknown else "") + "."))
+    warning_at = len(report.parts)   # a test part of one class is said under the lines above (see one_class_text)
     models_dir = _path(config, output.get("models", "models/run"))
     results: dict[str, Any] = {}
     models = {}
@@ -1250,22 +1247,27 @@ def train(config: dict) -> dict:
                                                                      warn=not names, clean=truth == 0,
                                                                      kinds_column=kinds_field)}
             names.append(cls.name)
+    one_class = one_class_text(
+        f"[data] test ({Path(str(test_source)).name})" if test_source is not None
+        else f"the [split]'s test part of [data] train ({Path(str(train_source)).name})",
+        {n: results[n]["metrics"] for n in names},
+        "give [data] test a later file that holds anomalous lines" if test_source is not None
+        else "split so that the test part holds anomalous lines (another [split] test_fraction, or kind = \"key\"), "
+             "or give [data] test a later file that holds them") if labelled else None
+    if one_class:
+        log.warning("%s", one_class)
+        report.parts.insert(warning_at, f"**Warning: {one_class}.**\n")
     report.comparison(names)
-    if test_kinds is not None:
-        kinds = sorted({k for r in results.values() for k in (r["per_type"] or {})})
-        report.parts.append("## ROC AUC per anomaly type\n\n" + PER_TYPE_HEADING)
-        report.table(["model"] + kinds, [[n] + [results[n]["per_type"].get(k) for k in kinds] for n in names])
-        if not kinds:
-            report.text(no_type_text(f"[data] kinds_field = {kinds_field!r}"))
-        elif kinds_field == label_field:   # the label field's own classes
-            missing = absent_classes(positive, kinds)
-            if missing:
-                report.text(missing)
+    if labelled or kinds_field is not None:   # the table, or why there is none
+        per_type_section(report, {n: results[n]["per_type"] for n in names}, "[data] kinds_field", kinds_field,
+                         label=positive, own_column=kinds_field == label_field)
     computed_on = runtime()
     report.text(RUNTIME_TEXT.format(**computed_on))
     path = report.write()
     summary = {"report": str(path), "models": models, "read": reads, "runtime": computed_on, "labelled": labelled,
                "results": {n: {k: v for k, v in r.items()} for n, r in results.items()}}
+    if one_class:
+        summary["one_class_warning"] = one_class
     if test_unknown is not None:   # the test part's, as score's summary counts them
         summary["unknown_template_records"] = int(test_unknown)
     atomic_write_text(Path(path).parent / "results.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
@@ -1291,6 +1293,69 @@ def sequence_counts_text(counts: dict) -> str:
              "unwindowed_records": "records in no window (not scored)",
              "gap_sessions": "more sessions started by [sequence] gap (a key idle longer than gap)"}
     return "".join(f", {counts[k]} {text}" for k, text in words.items() if counts.get(k))
+
+
+def one_class_line(figures: dict) -> Optional[str]:
+    """The console's line beside the figures when a model's test sequences are of one class only by the labels
+    (:func:`one_class_text` gives the warning in full), or None.
+
+    Parameters
+    ----------
+    figures : dict
+        Model name -> its :func:`~dl4j_bridge.detectors.evaluation.metrics`.
+    """
+    labelled = [m for m in figures.values() if m.get("labelled", True)]
+    said = []
+    if any(m["positives"] == 0 and m["negatives"] > 0 for m in labelled):
+        said.append("no anomalous sequence by the labels: roc_auc, average_precision, recall and f1 are undefined "
+                    "(n/a), precision only counts false alarms")
+    if any(m["negatives"] == 0 and m["positives"] > 0 for m in labelled):
+        said.append("no normal sequence by the labels: roc_auc, average_precision and fpr are undefined (n/a)")
+    return "; ".join(said) + " (see the warning)" if said else None
+
+
+def one_class_text(where: str, figures: dict, advice: str) -> Optional[str]:
+    """The warning for test sequences of one class only by the labels, or None (both classes, or no labels).
+
+    With no anomalous test sequence, ROC AUC, average precision, recall, F1 and F2 are undefined (the metrics give
+    None, shown ``n/a``) and precision is 0 whenever anything is flagged (every flag is a false alarm); with no
+    normal one, ROC AUC, average precision and FPR are undefined and precision is 1. The figures then say nothing
+    of how well anomalies are told from normal behaviour.
+
+    Parameters
+    ----------
+    where : str
+        The test sequences, e.g. ``"the test part ([split] of app.log: lines 1401 to 1999)"`` or ``"--input x.log"``.
+    figures : dict
+        Model name -> its :func:`~dl4j_bridge.detectors.evaluation.metrics` (each judged against its own truth).
+    advice : str
+        What to do, e.g. ``"test on logs holding anomalous lines"``.
+
+    Returns
+    -------
+    str or None
+    """
+    labelled = {n: m for n, m in figures.items() if m.get("labelled", True)}
+    parts = []
+    for key, other, what, undefined in (
+            ("positives", "negatives", "anomalous", "ROC AUC, average precision, recall, F1 and F2 are undefined (n/a) "
+                                                    "and precision is 0 whenever anything is flagged (every flag is a "
+                                                    "false alarm): only fpr and accuracy, the false alarms, mean "
+                                                    "something"),
+            ("negatives", "positives", "normal", "ROC AUC, average precision and fpr are undefined (n/a) and "
+                                                 "precision is 1 whenever anything is flagged: only recall, the "
+                                                 "anomalies found, means something")):
+        names = [n for n, m in labelled.items() if m[key] == 0 and m[other] > 0]
+        if not names:
+            continue
+        n = float(labelled[names[0]][other])
+        n = int(n) if n.is_integer() else n
+        whose = "" if len(names) == len(figures) else f" for {', '.join(names)} (each model judged by its own truth)"
+        parts.append(f"{where} holds no {what} sequence by the labels{whose} (0 of {n:,} sequences), so "
+                     f"{undefined}")
+    if not parts:
+        return None
+    return "; and ".join(parts) + f". To measure detection, {advice}"
 
 
 def test_part_text(test_batch: SequenceBatch, split: bool) -> str:
@@ -1448,7 +1513,7 @@ def absent_classes(label: Optional[Label], types) -> Optional[str]:
         return None
     missing = [c for c in label.classes[1:] if c not in set(types)]
     return None if not missing else (f"No ROC AUC for the label classes {', '.join(missing)}: no test window holds a "
-                                     "line of them (or none is a negative beside them).")
+                                     "line of them.")
 
 
 def read_counts_text(part: str, counts: dict) -> str:
@@ -1483,10 +1548,54 @@ def read_counts_text(part: str, counts: dict) -> str:
 
 
 def no_type_text(field: str) -> str:
-    """The report's sentence when the per-type table is empty; ``field`` names the setting (run.toml or CLI)."""
+    """The report's line when no test window holds a line of an anomaly type; ``field`` names the setting
+    (run.toml or CLI)."""
     return (f"No ROC AUC per type: no test window holds a line of an anomaly type (every value of {field} in the "
-            "test windows is missing or a normal label value), or no window is free of anomalous lines to serve "
-            "as a negative.")
+            "test windows is missing or a normal label value), so there is no table.")
+
+
+def per_type_section(report: Report, per_type: dict, setting: str, field: Optional[str], *,
+                     label: Optional[Label] = None, own_column: bool = False, by_model: bool = True) -> None:
+    """Append the report's "ROC AUC per anomaly type" section: the table, or one line saying why there is none.
+
+    Parameters
+    ----------
+    report : Report
+        The report to append to.
+    per_type : dict
+        Model name -> its :func:`_per_type` result (None when no kinds field was read).
+    setting : str
+        How the user names the kinds field: ``"[data] kinds_field"`` (train) or ``"--kinds-field"`` (evaluate).
+    field : str or None
+        The kinds field, or None when none was given.
+    label : Label, optional
+        The label transform (its classes that no column shows are named).
+    own_column : bool
+        The kinds field is the label's own column.
+    by_model : bool
+        One row per model, one column per type (train); else one row per type of the one model (evaluate).
+    """
+    report.parts.append("## ROC AUC per anomaly type\n")
+    if field is None or all(result is None for result in per_type.values()):
+        report.text(f"No ROC AUC per type: no kinds field, so there is no table; set {setting} to the field holding "
+                    "each line's anomaly type (the label field itself will do) to get one.")
+        return
+    kinds = sorted({k for result in per_type.values() for k in (result or {})})
+    if not kinds:
+        report.text(no_type_text(f"{setting} {field!r}" if setting.startswith("--") else f"{setting} = {field!r}"))
+        return
+    report.parts.append(PER_TYPE_HEADING)
+    if by_model:
+        report.table(["model"] + kinds,
+                     [[n] + [(result or {}).get(k) for k in kinds] for n, result in per_type.items()])
+    else:
+        (result,) = per_type.values()
+        report.table(["type", "roc_auc"], sorted(result.items()))
+    if any(value is None for result in per_type.values() for value in (result or {}).values()):
+        report.text("n/a: no test window free of anomalous lines to serve as a negative beside that type's windows.")
+    missing = absent_classes(label, kinds) if own_column else None
+    if missing:
+        report.text(missing)
 
 
 def _order(batch: SequenceBatch) -> np.ndarray:
@@ -1550,6 +1659,6 @@ def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dic
     for kind in sorted({k for ks in kinds_of for k in ks}):
         positive = np.array([kind in ks for ks in kinds_of])
         use = positive | normal
-        if positive.any() and normal.any():
-            out[kind] = float(roc_auc_score(positive[use], scores[use]))
+        # no window free of anomalous lines: undefined (None, n/a in the report), not left out of the table
+        out[kind] = float(roc_auc_score(positive[use], scores[use])) if normal.any() else None
     return out

@@ -11,8 +11,8 @@ Nothing here imports a JVM.  The main entry point is :class:`Pipeline`::
     batch = Pipeline.load("spec.json").transform(new_lines)
 """
 
-from .errors import (AbsentFieldError, BadLineError, BadRecordError, EncodingError, EtlError, NotFittedError,
-                     SchemaError, SourceError, SpecError, TrailingDataError)
+from .errors import (AbsentFieldError, BadLineError, BadRecordError, EncodingError, EtlError, LabelValuesError,
+                     NotFittedError, SchemaError, SourceError, SpecError, TrailingDataError)
 from .generator import ANOMALY_KINDS, SYSLOG_FORMAT, SYSLOG_TIME_FORMAT, GeneratedLogs, LogGenerator
 from .pipeline import SPEC_FORMAT, SPEC_VERSION, Pipeline, atomic_write_text
 from .readers import CsvReader, JsonLinesReader, ReadReport, Reader, TextReader, format_to_regex
@@ -26,7 +26,7 @@ from .transforms import (STEP_LABEL, TEMPLATE_ID, Categorical, Extract, IpAddres
 
 __all__ = [
     "EtlError", "BadRecordError", "BadLineError", "SchemaError", "AbsentFieldError", "EncodingError", "SpecError", "SourceError",
-    "TrailingDataError", "NotFittedError",
+    "TrailingDataError", "NotFittedError", "LabelValuesError",
     "Reader", "TextReader", "JsonLinesReader", "CsvReader", "ReadReport", "format_to_regex", "ByteStream",
     "Schema", "Column",
     "Transform", "Extract", "Categorical", "Numeric", "Timestamp", "Template", "IpAddress", "Port", "Label",

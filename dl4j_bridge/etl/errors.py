@@ -21,6 +21,7 @@ __all__ = [
     "TrailingDataError",
     "NotFittedError",
     "QuarantineError",
+    "LabelValuesError",
 ]
 
 
@@ -228,6 +229,34 @@ def absent_field_message(file: str, field: str, names: list[str], available: lis
 
 class SpecError(EtlError):
     """A saved pipeline spec is malformed or has an unsupported version."""
+
+
+class LabelValuesError(EtlError):
+    """A label transform's ``positive`` list matches no label value of the training records as written, while some
+    differ from it only in case or surrounding blanks: every line would be read as normal, silently.
+
+    Parameters
+    ----------
+    where : str
+        The transform: its run.toml table (``[[transforms]] number 2 (label, column 'Level')``) or
+        ``Label('Level')``.
+    column : str
+        The label column.
+    positive : list of str
+        The ``positive`` list as given.
+    near : dict
+        The values that differ from a ``positive`` value only in case or blanks -> their count of lines.
+    """
+
+    def __init__(self, where: str, column: str, positive: list[str], near: dict[str, int]):
+        self.where = where
+        self.column = column
+        self.positive = list(positive)
+        self.near = dict(near)
+        found = ", ".join(f"{v!r} ({n:,} line{'s' if n > 1 else ''})" for v, n in sorted(self.near.items()))
+        super().__init__(f"{where}: positive = {self.positive} matches no value of {column!r} as written, so every "
+                         f"line would be normal; {found} differ only in case or blanks, and positive values are "
+                         f"compared exactly: write positive = {sorted(self.near)}")
 
 
 class NotFittedError(EtlError, _PackageNotFittedError):

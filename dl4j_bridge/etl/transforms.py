@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .distinct import exact_codes, exact_key, map_distinct
-from .errors import BadRecordError, EtlError, NotFittedError, SpecError
+from .errors import BadRecordError, EtlError, LabelValuesError, NotFittedError, SpecError
 from .readers import LINE_NUMBER, compile_regex, java_regex_to_python, python_regex_to_java, to_numbers
 from .templates import OOV_ID, TemplateMiner
 from .timeparse import epoch_seconds, iso_seconds
@@ -1439,7 +1439,64 @@ class Label(Transform):
                                    f"{name!r} (case and surrounding blanks are ignored)")
                 self._class_ids[key] = i
             self.classes = classes
+        # what the fit's records held of the positive values: one matched as written, or lines whose value differs
+        # from one only in case or blanks (see observed)
+        self._positive_matched = False
+        self._positive_near: dict[str, int] = {}
         self.fitted = True
+
+    def observe(self, frame: pd.DataFrame) -> None:
+        """With ``positive``: count the training values that match a positive value as written, and those that
+        differ from one only in case or surrounding blanks (checked by :meth:`observed`)."""
+        if self.positive is None or self._positive_matched or self.column not in frame:
+            return
+        codes, uniques = exact_codes(frame[self.column].to_numpy(dtype=object))
+        if not len(uniques):
+            return
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        near = self.near_positive(uniques)
+        if near is None:
+            self._positive_matched = True
+            self._positive_near = {}
+            return
+        for value, count in zip(uniques, counts):
+            if str(value) in near:
+                self._positive_near[str(value)] = self._positive_near.get(str(value), 0) + int(count)
+
+    def near_positive(self, values) -> set[str] | None:
+        """Of raw label ``values``: None when one is a ``positive`` value as written, else the texts of those that
+        equal one once case and surrounding blanks are ignored (an empty set without ``positive``)."""
+        if self.positive is None:
+            return set()
+        exact = set(self.positive)
+        wanted = {v.strip().lower() for v in self.positive}
+        near = set()
+        for value in values:
+            if _missing_label(value):
+                continue
+            text = str(value)
+            if text in exact:
+                return None
+            if text.strip().lower() in wanted:
+                near.add(text)
+        return near
+
+    def observed(self) -> None:
+        """End of the fit's pass: a ``positive`` list that matches no training value as written while some differ
+        from it only in case or blanks (``["error"]`` on a log writing ``ERROR``) would make every line normal.
+
+        Raises
+        ------
+        LabelValuesError
+            Naming the values to write.
+        """
+        if self.positive is not None and not self._positive_matched and self._positive_near:
+            raise LabelValuesError(self.where, self.column, self.positive, self._positive_near)
+
+    @property
+    def where(self) -> str:
+        """How errors name this transform: its run.toml table when built from one, else ``Label('column')``."""
+        return getattr(self, "origin", None) or f"Label({self.column!r})"
 
     @property
     def n_classes(self) -> int:

@@ -420,7 +420,7 @@ def bench_demo(root: Path, seed: int) -> dict:
     summary = train(config)
     for name, result in summary["results"].items():
         for kind, auc in sorted((result["per_type"] or {}).items()):
-            print(f"demo roc_auc[{kind}] {name}: {auc:.4f}")
+            print(f"demo roc_auc[{kind}] {name}: {'n/a' if auc is None else f'{auc:.4f}'}")   # None: no negative
         print(f"demo {name}: {evaluation.format_metrics(result['metrics'])}")
     first = Path(summary["report"]).read_bytes()
     print(f"demo report: {summary['report']}")

@@ -73,7 +73,7 @@ def main() -> None:
     summary = train(config)
     for name, result in summary["results"].items():
         m = result["metrics"]
-        per_type = " ".join(f"{k}={v:.3f}" for k, v in (result["per_type"] or {}).items())
+        per_type = " ".join(f"{k}={'n/a' if v is None else f'{v:.3f}'}" for k, v in (result["per_type"] or {}).items())
         log.info("%-16s roc_auc %.4f f1 %s | ROC AUC per type: %s", name, m["roc_auc"] or float("nan"),
                  "n/a" if m["f1"] is None else f"{m['f1']:.4f}", per_type)
     for name, path in summary["models"].items():

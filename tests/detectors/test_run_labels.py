@@ -179,38 +179,178 @@ def test_the_label_classes_no_test_window_holds_are_named():
 
     label = Label("label", classes=["normal", "brute_force", "port_scan", "exfiltration"])
     assert absent_classes(label, ["brute_force", "exfiltration"]) == (
-        "No ROC AUC for the label classes port_scan: no test window holds a line of them (or none is a negative "
-        "beside them).")
+        "No ROC AUC for the label classes port_scan: no test window holds a line of them.")
     assert absent_classes(label, ["brute_force", "port_scan", "exfiltration"]) is None
     assert absent_classes(Label("label"), ["x"]) is None and absent_classes(None, []) is None
 
 
-def test_a_positive_list_differing_from_the_label_values_only_in_case_is_refused_naming_the_values(tmp_path):
+def test_a_positive_list_differing_from_the_test_values_only_in_case_is_refused_naming_the_values(tmp_path):
     """loghub Zookeeper, label = Level with positive = ["error"]: the log writes ERROR, positive values are compared
     exactly, so every line was normal, silently (the next-event detector trained on the error windows, the report
-    showed no anomalous test window); now exit 3 naming the values to write."""
+    showed no anomalous test window). The fit refuses it in the training records (test_label_classes); train checks
+    the test part too, which the fit does not read: a clean training log and a test log writing ERROR."""
     from dl4j_bridge.detectors.run import _check_positive_values
-    from dl4j_bridge.etl import Pipeline, Template, TextReader, Windows
+    from dl4j_bridge.etl import LabelValuesError, Pipeline, Template, TextReader, Windows
 
-    log = tmp_path / "zk.log"
-    log.write_text("".join(f"{'ERROR' if i == 5 else 'INFO'} message {i % 3}\n" for i in range(20)))
+    train, test = tmp_path / "train.log", tmp_path / "test.log"
+    train.write_text("".join(f"INFO message {i % 3}\n" for i in range(20)))
+    test.write_text("".join(f"{'ERROR' if i == 5 else 'INFO'} message {i % 3}\n" for i in range(20)))
+    table = "[[transforms]] number 2 (label, column 'Level')"
     for positive, refused in ((["error"], True), ([" Error "], True), (["ERROR"], False), (["FATAL"], False)):
         label = Label("Level", positive=positive)
         pipeline = Pipeline(TextReader("<Level> <Content>"), [Template("Content"), label], sequence=Windows(5))
-        batch = pipeline.fit(str(log)).transform(str(log))
-        call = lambda: _check_positive_values("[[transforms]] number 2 (label, column 'Level')", label,  # noqa: E731
-                                              pipeline, [batch], [str(log)])
+        pipeline.fit(str(train))
+        batches = [pipeline.transform(str(train)), pipeline.transform(str(test))]
+        call = lambda: _check_positive_values(table, label, pipeline, batches, [str(train), str(test)])  # noqa: E731
         if refused:
-            with pytest.raises(ConfigError, match=r"\[\[transforms\]\] number 2 \(label, column 'Level'\): positive = "
-                                                  r".* matches no value of 'Level' as written.*'ERROR' \(1 line\) "
-                                                  r"differ only in case or blanks.*write positive = \['ERROR'\]"):
+            with pytest.raises(LabelValuesError, match=r"\[\[transforms\]\] number 2 \(label, column 'Level'\): "
+                                                       r"positive = .* matches no value of 'Level' as written.*'ERROR' "
+                                                       r"\(1 line\) differ only in case or blanks.*write positive = "
+                                                       r"\['ERROR'\]"):
                 call()
         else:
             call()   # a value that matches, or one the log does not hold at all (clean training logs): no error
     # the exact value is in the log, but its line is in no sequence (here: no window, all-0 batches): no error
     label = Label("Level", positive=["ERROR", "error"])
     pipeline = Pipeline(TextReader("<Level> <Content>"), [Template("Content"), label], sequence=Windows(5))
-    pipeline.fit(str(log))
-    batch = pipeline.transform(str(log))
+    pipeline.fit(str(test))
+    batch = pipeline.transform(str(test))
     batch.step_labels[:] = 0
-    _check_positive_values("[[transforms]] number 2 (label, column 'Level')", label, pipeline, [batch], [str(log)])
+    _check_positive_values(table, label, pipeline, [batch], [str(test)])
+
+
+@pytest.mark.parametrize("train_errors", [True, False])
+def test_train_refuses_a_positive_list_differing_only_in_case_in_the_training_or_the_test_part(tmp_path, capsys,
+                                                                                               train_errors, jvm):
+    """The fit's check (training part) and train's (test part) give the same words, exit 3, at the config's line."""
+    from dl4j_bridge.cli import main
+
+    (tmp_path / "train.log").write_text("".join(f"{'ERROR' if train_errors and i == 5 else 'INFO'} message {i % 3}\n"
+                                                for i in range(40)))
+    (tmp_path / "test.log").write_text("".join(f"{'ERROR' if i in (5, 9) else 'INFO'} message {i % 3}\n"
+                                               for i in range(40)))
+    (tmp_path / "run.toml").write_text(
+        '[data]\ntrain = "train.log"\ntest = "test.log"\n\n[reader]\nkind = "text"\nlog_format = "<Level> <Content>"'
+        '\n\n[[transforms]]\nkind = "template"\ncolumn = "Content"\n\n[[transforms]]\nkind = "label"\n'
+        'column = "Level"\npositive = ["error"]\n\n[sequence]\nkind = "windows"\nlength = 4\n\n'
+        '[detectors.ne]\nkind = "next_event"\nhidden_sizes = [4]\nepochs = 1\n\n[output]\nreport = "r"\n'
+        'models = "m"\n')
+    assert main(["train", "--config", str(tmp_path / "run.toml")]) == 3
+    lines = "1 line" if train_errors else "2 lines"
+    assert (
+        f"dl4j-bridge train: {tmp_path / 'run.toml'}:16: [[transforms]] number 2 (label, column 'Level'): positive = "
+        f"['error'] matches no value of 'Level' as written, so every line would be normal; 'ERROR' ({lines}) differ "
+        "only in case or blanks, and positive values are compared exactly: write positive = ['ERROR']\n") in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+
+
+def test_the_per_type_section_is_a_table_or_one_line_saying_why_there_is_none(tmp_path):
+    """No kinds field, or no type in the test windows: the report printed an empty table of model names (train) or of
+    no type (evaluate); now one line says why. A type with no negative window beside it is n/a, not left out."""
+    from dl4j_bridge.detectors.report import Report
+    from dl4j_bridge.detectors.run import per_type_section
+
+    def section(per_type, field, **kwargs):
+        report = Report(tmp_path / "r", "t")
+        per_type_section(report, per_type, kwargs.pop("setting", "[data] kinds_field"), field, **kwargs)
+        return "\n".join(report.parts)
+
+    assert section({"ne": None, "PCA": None}, None) == (
+        "## ROC AUC per anomaly type\n\nNo ROC AUC per type: no kinds field, so there is no table; set [data] "
+        "kinds_field to the field holding each line's anomaly type (the label field itself will do) to get one.\n")
+    assert section({"ne": {}, "PCA": {}}, "Level") == (
+        "## ROC AUC per anomaly type\n\nNo ROC AUC per type: no test window holds a line of an anomaly type (every "
+        "value of [data] kinds_field = 'Level' in the test windows is missing or a normal label value), so there is "
+        "no table.\n")
+    assert "value of --kinds-field 'note' in" in section({"clf": {}}, "note", setting="--kinds-field", by_model=False)
+    assert "| model |" not in section({"ne": {}}, "Level") and "| type |" not in section({"clf": {}}, "x",
+                                                                                        by_model=False)
+    text = section({"ne": {"ddos": 0.75, "scan": None}, "PCA": {"ddos": 0.5}}, "kind")
+    assert "| model | ddos | scan |\n|---|---|---|\n| ne | 0.7500 | n/a |\n| PCA | 0.5000 | n/a |" in text
+    assert "Positives: test windows holding a line of the type" in text and "n/a: no test window free of" in text
+    text = section({"clf": {"brute_force": 0.5}}, "label", setting="--kinds-field", by_model=False,
+                   label=Label("label", classes=["normal", "brute_force", "port_scan"]), own_column=True)
+    assert "| type | roc_auc |\n|---|---|\n| brute_force | 0.5000 |" in text and "n/a:" not in text
+    assert "No ROC AUC for the label classes port_scan: no test window holds a line of them." in text
+
+
+def test_a_type_without_a_negative_window_beside_it_is_undefined_not_left_out():
+    b = windows([[1, 2], [3, 4]])
+    assert _per_type(b, np.array([0.9, 0.1]), {1: "ddos", 2: None, 3: "scan", 4: None},
+                     clean=np.array([False, False])) == {"ddos": None, "scan": None}
+    assert _per_type(b, np.array([0.9, 0.1]), {1: "ddos", 2: None, 3: None, 4: None},
+                     clean=np.array([False, True])) == {"ddos": 1.0}
+
+
+def test_one_class_test_sequences_are_a_warning_naming_the_undefined_figures_and_what_to_do():
+    """A labelled test part holding no anomaly reported precision 0.0000 and '(0 holding an anomalous line)' without
+    a word: ROC AUC, average precision, recall and F1 are undefined (None), precision can only be 0."""
+    from dl4j_bridge.detectors.evaluation import metrics
+    from dl4j_bridge.detectors.run import one_class_line, one_class_text
+
+    scores = np.array([0.9, 0.2, 0.7, 0.1])
+    none_anomalous = metrics([0, 0, 0, 0], scores, 0.5)
+    assert [none_anomalous[k] for k in ("roc_auc", "pr_auc", "recall", "f1", "precision")] == [None] * 4 + [0.0]
+    both = metrics([1, 0, 1, 0], scores, 0.5)
+    none_normal = metrics([1, 1, 1, 1], scores, 0.5)
+    assert [none_normal[k] for k in ("roc_auc", "pr_auc", "fpr", "precision")] == [None] * 3 + [1.0]
+    where, advice = "the [split]'s test part of [data] train (zk.log)", "split elsewhere"
+    assert one_class_text(where, {"ne": both, "PCA": both}, advice) is None
+    assert one_class_line({"ne": both}) is None
+    assert one_class_text(where, {"ne": none_anomalous, "PCA": none_anomalous}, advice) == (
+        "the [split]'s test part of [data] train (zk.log) holds no anomalous sequence by the labels (0 of 4 "
+        "sequences), so ROC AUC, average precision, recall, F1 and F2 are undefined (n/a) and precision is 0 whenever "
+        "anything is flagged (every flag is a false alarm): only fpr and accuracy, the false alarms, mean something. "
+        "To measure detection, split elsewhere")
+    assert one_class_line({"ne": none_anomalous}) == (
+        "no anomalous sequence by the labels: roc_auc, average_precision, recall and f1 are undefined (n/a), "
+        "precision only counts false alarms (see the warning)")
+    # each model judged by its own truth (a classifier by its positive_classes): those of one class are named
+    text = one_class_text(where, {"clf": none_anomalous, "PCA": both, "ne": none_normal}, advice)
+    assert text.startswith(f"{where} holds no anomalous sequence by the labels for clf (each model judged by its own "
+                           "truth) (0 of 4 sequences)")
+    assert f"; and {where} holds no normal sequence by the labels for ne" in text and "fpr are undefined" in text
+    assert one_class_line({"clf": none_anomalous, "ne": none_normal}).count("undefined") == 2
+    # no labels: nothing is judged, nothing to warn about (the report counts flags instead)
+    assert one_class_text(where, {"ne": {**none_anomalous, "labelled": False}}, advice) is None
+
+
+def test_train_and_evaluate_on_a_test_part_without_anomalies_say_so_in_the_report_and_on_the_console(tmp_path, capsys,
+                                                                                                     jvm):
+    """loghub Zookeeper split at 70%: every ERROR line falls in the training part; the report said precision 0.0000
+    and '(0 holding an anomalous line)' with no word of what that means, and an empty per-type table."""
+    import json
+
+    from dl4j_bridge.cli import main
+
+    (tmp_path / "train.log").write_text("".join(f"{'ERROR' if i % 9 == 4 else 'INFO'} message {i % 3}\n"
+                                                for i in range(60)))
+    (tmp_path / "test.log").write_text("".join(f"INFO message {i % 3}\n" for i in range(30)))
+    (tmp_path / "run.toml").write_text(
+        '[data]\ntrain = "train.log"\ntest = "test.log"\nkinds_field = "Level"\n\n[reader]\nkind = "text"\n'
+        'log_format = "<Level> <Content>"\n\n[[transforms]]\nkind = "template"\ncolumn = "Content"\n\n'
+        '[[transforms]]\nkind = "label"\ncolumn = "Level"\npositive = ["ERROR"]\n\n[sequence]\nkind = "windows"\n'
+        'length = 4\n\n[detectors.clf]\nkind = "sequence_classifier"\nhidden_sizes = [4]\nepochs = 1\n'
+        'validation_fraction = 0\n\n[baselines]\nisolation_forest = false\n\n[output]\nreport = "r"\nmodels = "m"\n')
+    assert main(["train", "--config", str(tmp_path / "run.toml")]) == 0
+    out = capsys.readouterr().out
+    assert ("test part: no anomalous sequence by the labels: roc_auc, average_precision, recall and f1 are undefined "
+            "(n/a), precision only counts false alarms (see the warning)\n") in out
+    report = (tmp_path / "r" / "report.md").read_text()
+    warning = ("[data] test (test.log) holds no anomalous sequence by the labels (0 of 27 sequences), so ROC AUC, "
+               "average precision, recall, F1 and F2 are undefined (n/a)")
+    assert f"**Warning: {warning}" in report and "give [data] test a later file that holds anomalous lines.**" in report
+    assert report.index("**Warning:") < report.index("## Detector `clf`")
+    assert json.loads((tmp_path / "r" / "results.json").read_text())["one_class_warning"].startswith(warning)
+    assert ("## ROC AUC per anomaly type\n\nNo ROC AUC per type: no test window holds a line of an anomaly type "
+            "(every value of [data] kinds_field = 'Level' in the test windows") in report
+    assert "| model |\n" not in report
+    assert main(["evaluate", "--model", str(tmp_path / "m" / "clf.zip"), "--input", str(tmp_path / "test.log"),
+                 "--report", str(tmp_path / "e")]) == 0
+    out = capsys.readouterr().out
+    assert "27 sequences, 0 anomalous: roc_auc n/a f1 n/a" in out and "no anomalous sequence by the labels: " in out
+    report = (tmp_path / "e" / "report.md").read_text()
+    assert report.startswith("# Evaluation of clf.zip on test.log\n\n**Warning: --input test.log holds no anomalous "
+                             "sequence by the labels (0 of 27 sequences)")
+    assert "No ROC AUC per type: no kinds field, so there is no table; set --kinds-field to the field" in report
+    assert "one_class_warning" in json.loads((tmp_path / "e" / "results.json").read_text())

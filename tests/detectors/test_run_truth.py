@@ -144,9 +144,10 @@ def test_evaluate_explains_an_empty_per_type_table(multiclass, capsys, tmp_path)
     assert main(["evaluate", "--model", str(multiclass / "models" / "clf.zip"), "--input", str(noted),
                  "--report", str(tmp_path / "eval"), "--kinds-field", "note"]) == 0
     text = (tmp_path / "eval" / "report.md").read_text()
-    assert "No ROC AUC per type: no test window holds a line of an anomaly type (every value of --kinds-field " \
-           "'note'" in text
-    assert "negatives: windows without any anomalous line by the labels" in text
+    assert "## ROC AUC per anomaly type\n\nNo ROC AUC per type: no test window holds a line of an anomaly type " \
+           "(every value of --kinds-field 'note' in the test windows is missing or a normal label value), so there " \
+           "is no table.\n" in text
+    assert "| type | roc_auc |" not in text   # one line instead of an empty table
 
 
 def test_a_split_sessions_part_is_judged_with_the_next_parts_first_record_not_the_files_next_line():

@@ -113,3 +113,39 @@ def test_logs_without_the_label_field_score_as_class_0():
     p.fit(lines(["normal", "port_scan", "normal", "normal"]))
     batch = p.transform([json.dumps({"message": "event 1"}), json.dumps({"message": "event 2"})])
     assert np.all(batch.step_labels == 0)
+
+
+def test_a_positive_list_differing_from_the_training_values_only_in_case_is_refused_by_the_fit(tmp_path):
+    """positive = ["error"] on a log writing ERROR made every window normal, silently, for a Python user building the
+    Pipeline (only run.toml's train refused it); the label transform's fit now refuses it, naming the values."""
+    from dl4j_bridge.etl import LabelValuesError, TextReader
+
+    log = tmp_path / "zk.log"
+    log.write_text("".join(f"{'ERROR' if i in (5, 12) else 'INFO'} message {i % 3}\n" for i in range(20)))
+
+    def fitted(positive, chunk_lines=10_000):
+        return Pipeline(TextReader("<Level> <Content>", chunk_lines=chunk_lines),
+                        [Template("Content"), Label("Level", positive=positive)], sequence=Windows(5)).fit(str(log))
+
+    for positive in (["error"], [" Error ", "FATAL"]):
+        with pytest.raises(LabelValuesError) as error:
+            fitted(positive)
+        assert str(error.value) == (
+            f"Label('Level'): positive = {positive} matches no value of 'Level' as written, so every line would be "
+            "normal; 'ERROR' (2 lines) differ only in case or blanks, and positive values are compared exactly: "
+            "write positive = ['ERROR']")
+        assert (error.value.column, error.value.near) == ("Level", {"ERROR": 2})
+    # counted over chunks; an exact value in any chunk is a right list; a value the log does not hold is no mismatch
+    with pytest.raises(LabelValuesError, match=r"'ERROR' \(2 lines\)"):
+        fitted(["error"], chunk_lines=3)
+    for positive in (["ERROR"], ["error", "ERROR"], ["FATAL"]):
+        for chunk_lines in (3, 10_000):
+            fitted(positive, chunk_lines)
+    assert fitted(["ERROR"]).transform(str(log)).labels.sum() > 0
+    # a saved pipeline scoring or evaluating (no fit) is not checked: it reads as it was trained
+    clean = tmp_path / "clean.log"
+    clean.write_text("".join(f"INFO message {i % 3}\n" for i in range(20)))
+    pipeline = Pipeline(TextReader("<Level> <Content>"), [Template("Content"), Label("Level", positive=["error"])],
+                        sequence=Windows(5)).fit(str(clean))
+    pipeline.save(tmp_path / "spec.json")
+    assert Pipeline.load(tmp_path / "spec.json").transform(str(log)).labels.sum() == 0
