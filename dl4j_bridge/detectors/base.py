@@ -271,8 +271,14 @@ class BaseDetector:
 
     def _validation_weighs(self) -> bool:
         """Whether the validation sequences' weights decide anything: early stopping (``patience``) or a threshold
-        chosen from their scores (a next-value detector: also its residual variances)."""
+        chosen from their scores (a next-value detector's residual variances are then measured on the training
+        sequences instead: see :meth:`_weightless_validation_note`)."""
         return self.patience > 0 or self.threshold in ("k_sigma", "contamination", "best_f1")
+
+    def _weightless_validation_note(self) -> str:
+        """What the fit does instead when every validation sequence weighs 0 and nothing else reads them, for the
+        warning that says so ("" : nothing)."""
+        return ""
 
     def _check_weights_left(self, batch: SequenceBatch, weights, validation: Optional[SequenceBatch],
                             validation_weight, calibration_labels, split_from) -> None:
@@ -323,8 +329,9 @@ class BaseDetector:
             if not self._validation_weighs():
                 log.warning("%s.fit: %s gives weight 0 to every validation sequence (%d), so the validation loss in "
                             "history_ is 0 at every epoch and says nothing (nothing else reads it: patience=0, "
-                            "threshold=%r)", name, "validation_weight" if not split else
-                            "sample_weight, in the automatic validation split,", int(counted.sum()), self.threshold)
+                            "threshold=%r)%s", name, "validation_weight" if not split else
+                            "sample_weight, in the automatic validation split,", int(counted.sum()), self.threshold,
+                            self._weightless_validation_note())
                 return
             if split:
                 n, val_idx = split_from

@@ -128,9 +128,10 @@ class NextValueDetector(BaseDetector):
                              f"({int(judged.sum())}): a next-value detector learns from and measures only steps with a "
                              "next one, so it would have nothing to learn or measure; give some of them a weight > 0")
 
-    def _validation_weighs(self) -> bool:
-        """Always: the residual variances are measured on the validation sequences, weighted."""
-        return True
+    def _weightless_validation_note(self) -> str:
+        """The residual variances need no weighted validation sequence: with none they are measured on the training
+        sequences (:meth:`_after_training`), so a fit with ``patience=0`` and a ``fixed`` threshold goes on."""
+        return "; the residual variances are measured on the training sequences instead"
 
     def _weighed_sequences(self, batch: SequenceBatch) -> np.ndarray:
         """The sequences of two steps or more: only a step with a next one is learned from and measured."""

@@ -144,3 +144,28 @@ def test_weights_of_0_everywhere_are_not_blamed_on_the_split(jvm, no_java):
     with pytest.raises(ValueError, match=r"sample_weight gives weight 0 to every training sequence \(30\), so training "
                                          r"would have nothing to learn"):
         _next_event().fit(cycle_windows(30, seed=1), sample_weight=np.zeros(30))
+
+
+def test_a_next_value_fit_that_reads_nothing_from_a_weightless_split_trains_with_a_warning(jvm, caplog):
+    """patience=0 and a fixed threshold read nothing from the automatic split's sequences, and a next-value
+    detector measures its residual variances on the training sequences when no validation one weighs more than 0:
+    such a fit trained before the weights-left check, which then refused it (a ShapeError blaming early stopping
+    and the threshold, neither of which it had)."""
+    from dl4j_bridge.detectors import NextValueDetector, take
+    from reproducible_fits import batch as value_batch
+
+    batch = value_batch(40, 1)
+    det = NextValueDetector(hidden_sizes=(4,), epochs=1, batch_size=64, patience=0, validation_fraction=0.2, seed=3,
+                            threshold="fixed", threshold_value=5.0)
+    val_idx, train_idx = det._validation_split(batch, det._sequence_labels(batch, None))
+    weights = np.linspace(0.5, 2.0, 40)
+    weights[val_idx] = 0
+    with caplog.at_level(logging.WARNING, logger="dl4j_bridge.detectors.base"):
+        det.fit(batch, sample_weight=weights)
+    assert det.threshold_ == 5.0
+    measured = det.residual_variances(take(batch, train_idx), sample_weight=weights[train_idx])
+    np.testing.assert_allclose(det.residual_variances_, np.maximum(measured, 1e-6), rtol=1e-6)
+    assert ("sample_weight, in the automatic validation split, gives weight 0 to every validation sequence (8)"
+            in caplog.text and "the residual variances are measured on the training sequences instead" in caplog.text)
+    with pytest.raises(ValueError, match="the automatic validation split .* holds only sequences of sample_weight 0"):
+        det.with_params(threshold="k_sigma").fit(batch, sample_weight=weights)   # its threshold reads them
