@@ -159,6 +159,17 @@ public final class LogAnomalyScorer {
         return score(lines, LogAnomalyScorer::logWarnings);
     }
 
+    /** An in-memory item without one trailing {@code \n}, then one trailing {@code \r}: Python's
+     *  {@code sources._strip_eol} of an in-memory source's items ({@code "1: a\n"} is the line {@code "1: a"} on
+     *  both sides; a file's lines come without their endings from {@link LineSplitter}). */
+    static String withoutLineEnding(String line) {
+        if (line == null) {
+            return null;
+        }
+        String out = line.endsWith("\n") ? line.substring(0, line.length() - 1) : line;
+        return out.endsWith("\r") ? out.substring(0, out.length() - 1) : out;
+    }
+
     /** The summary's warnings, logged: what the no-consumer methods do with them. */
     static void logWarnings(ScoreSummary summary) {
         org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LogAnomalyScorer.class);
@@ -175,7 +186,7 @@ public final class LogAnomalyScorer {
         List<ScoredSequence> out = new ArrayList<>();
         ScoringStream stream = open("<lines>");
         for (String line : lines) {
-            stream.accept(line, out::add);
+            stream.accept(withoutLineEnding(line), out::add);
         }
         stream.finish(out::add);
         summary.accept(stream.summary());

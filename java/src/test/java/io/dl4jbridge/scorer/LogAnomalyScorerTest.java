@@ -328,6 +328,25 @@ public class LogAnomalyScorerTest {
         assertTrue(!file.equals(rows(scorer.score(readLines, summary -> { }))));
     }
 
+    /** Python's in-memory sources take an item's one trailing LF, then one CR, off: "1: a\n" is a line, not a bad
+     *  line holding a line feed (review11: the JVM refused such items). */
+    @Test
+    public void inMemoryItemsEndingInALineEndingScoreAsTheLinesWithoutIt() throws Exception {
+        TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
+        LogAnomalyScorer scorer = LogAnomalyScorer.load(d.zip.toPath());
+        List<String> lines = ParityVectors.lines(d.vector);
+        List<String> ended = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            ended.add(lines.get(i) + (i % 3 == 0 ? "\n" : i % 3 == 1 ? "\r\n" : "\r"));
+        }
+        ScoreSummary[] plain = new ScoreSummary[1];
+        ScoreSummary[] withEndings = new ScoreSummary[1];
+        List<String> expected = rows(scorer.score(lines, s -> plain[0] = s));
+        assertEquals(expected, rows(scorer.score(ended, s -> withEndings[0] = s)));
+        assertEquals(plain[0].counts, withEndings[0].counts);
+        assertEquals("a\r", LogAnomalyScorer.withoutLineEnding("a\r\r\n"));   // one of each, as Python
+    }
+
     @Test
     public void aFinishedStreamRefusesMoreLines() throws Exception {
         TestDetectors d = TestDetectors.write(tmp.getRoot(), "etl_text_windows.json", "next_event", 0.3, 1);
