@@ -68,8 +68,9 @@ def test_both_readers_quarantine_a_line_with_where_the_format_stops_matching_it(
     for record in quarantined:   # the diagnosis of the line's first line, as a fit gives it
         first = record["text"].split("\n")[0]
         if record["line"] > 2 and re.match(DEFAULT_CONTINUATION, physical[record["line"] - 2]):
-            # right after a continuation line (case 0's "  indented"): the continuation hint instead
-            assert record["reason"] == "no format match: " + NO_FORMAT_MATCH_AFTER_CONTINUATION
+            # right after a continuation line (case 0's "  indented"): the continuation hint, then the diagnosis
+            assert record["reason"] == ("no format match: " + NO_FORMAT_MATCH_AFTER_CONTINUATION + "; "
+                                        + format_mismatch(log_format, first, line_rules))
         else:
             assert record["reason"] == ("no format match: line does not match the log format; "
                                         + format_mismatch(log_format, first, line_rules))

@@ -1280,7 +1280,7 @@ class TextReader(Reader):
     def _iter_frames(self, source: Source, sink: _BadLineSink) -> Iterator[pd.DataFrame]:
         self._pending_raw: tuple[int, str] | None = None   # the held-back record's line, as read
         #: lenient mode: the last bad line, held back with its continuation lines until a record or another bad
-        #: line ends it, as ``[line, text]`` (its quarantine text: its lines joined by newlines)
+        #: line ends it, as ``[line, text, message]`` (its quarantine text: its lines joined by newlines; its detail)
         self._held_bad: list[Any] | None = None
         self._last_continuation = 0   # the line number of the last continuation line read (0: none)
         self._cr_lines, self._first_cr_line = 0, 0
@@ -1368,12 +1368,12 @@ class TextReader(Reader):
         if self._held_bad is not None:
             line, text, message = self._held_bad
             self._held_bad = None
-            # the diagnosis only where it is written: a quarantine (computed for rejected lines only); a line
-            # right after a continuation line gets the continuation hint instead
-            if message != NO_FORMAT_MATCH_DETAIL:
+            # the diagnosis only where it is written: a quarantine (computed for rejected lines only), after the
+            # continuation hint for a line right after a continuation line (as a strict fit gives both)
+            if message == LINE_FEED_IN_LINE or sink.handle is None:
                 detail = message
             else:
-                detail = self._no_match_detail(text) if sink.handle is not None else NO_FORMAT_MATCH_DETAIL
+                detail = self._no_match_detail(text, message)
             sink.bad(line, None, NO_FORMAT_MATCH, detail, text)
 
     def _frame(self, rows: list[Any], line_numbers: np.ndarray) -> pd.DataFrame:
@@ -1445,16 +1445,16 @@ class TextReader(Reader):
             return None
         return None if found is None else [found.group(name) for name in self._headers]
 
-    def _no_match_detail(self, text: str) -> str:
-        """The detail of a ``no format match`` bad line in lenient mode: with a ``log_format``, where it stops
+    def _no_match_detail(self, text: str, message: str = NO_FORMAT_MATCH_DETAIL) -> str:
+        """The detail of a ``no format match`` bad line in lenient mode: ``message`` and, with a ``log_format``, where it stops
         matching the line (:func:`format_mismatch` of the line's first line; the JVM says the same), computed for
         rejected lines only, with the prefixes' readers made at the first."""
         if self.log_format is None:
-            return NO_FORMAT_MATCH_DETAIL
+            return message
         if self._mismatch is None:
             self._mismatch = _FormatMismatch(self.log_format, self.line_rules)
         diagnosis = self._mismatch(text.split("\n", 1)[0])
-        return NO_FORMAT_MATCH_DETAIL + (f"; {diagnosis}" if diagnosis else "")
+        return message + (f"; {diagnosis}" if diagnosis else "")
 
     def _segment_match(self, line: str) -> list[Any] | None:
         """The fields of a line the guard accepted, for a format with an optional segment, in linear time.

@@ -154,7 +154,9 @@ def test_a_bad_line_right_after_a_continuation_line_says_to_extend_continuation(
     reader = TextReader("<n>: <msg>", mode="lenient", quarantine=quarantine, chunk_lines=chunk_lines)
     reader.read(UNKNOWN_TRACE_LINE)
     assert [(r["line"], r["reason"], r["text"]) for r in _quarantine(quarantine)] == \
-        [(4, "no format match: " + AFTER_CONTINUATION, "Driver stacktrace:\n  at z"),
+        [(4, "no format match: " + AFTER_CONTINUATION + "; not even the format's first part, '<n>: ', matches the "
+             "start of the line, 'Driver stacktrace:': check the first field and the text after it (another "
+             "separator?)", "Driver stacktrace:\n  at z"),
          (7, "no format match: line does not match the log format; not even the format's first part, '<n>: ', "
              "matches the start of the line, '!other': check the first field and the text after it (another "
              "separator?)", "!other")]   # after a record: where the format stops matching, as for any bad line

@@ -23,7 +23,7 @@ public final class TextRecordReader extends RecordReader {
     private static final Pattern BLANK_RUN = Pattern.compile(" +");
     /** Before the first field of a format starting with one, under line rules 2 (Python's {@code _LEADING_BLANKS}). */
     static final String LEADING_BLANKS = "[ \\t]*(?![ \\t])";
-    /** Python's {@code readers.NO_FORMAT_MATCH}, word for word. */
+    /** Python's {@code readers.NO_FORMAT_MATCH_DETAIL}, word for word (the reason category is "no format match"). */
     static final String NO_FORMAT_MATCH = "line does not match the log format";
     /** Python's {@code readers.NO_FORMAT_MATCH_AFTER_CONTINUATION}, word for word: a bad line right after a
      *  continuation line (a line of the stack trace the continuation regex does not know?). */
@@ -416,18 +416,19 @@ public final class TextRecordReader extends RecordReader {
     /** Python's {@code readers.NO_FORMAT_MATCH_DETAIL}. */
     static final String NO_FORMAT_MATCH_DETAIL = "line does not match the log format";
 
-    /** The detail of a lenient read's "no format match" line (Python's {@code TextReader._no_match_detail}): with a
-     *  format, where it stops matching the line's first line ({@link FormatMismatch}), for rejected lines only. */
-    private String noMatchDetail(String text) {
+    /** The detail of a lenient read's "no format match" line (Python's {@code TextReader._no_match_detail}):
+     *  {@code message} and, with a format, where it stops matching the line's first line ({@link FormatMismatch}),
+     *  for rejected lines only. */
+    private String noMatchDetail(String text, String message) {
         if (logFormat == null) {
-            return NO_FORMAT_MATCH_DETAIL;
+            return message;
         }
         if (mismatch == null) {
             mismatch = new FormatMismatch(logFormat, lineRules);
         }
         int newline = text.indexOf('\n');
         String diagnosis = mismatch.diagnose(newline < 0 ? text : text.substring(0, newline));
-        return NO_FORMAT_MATCH_DETAIL + (diagnosis == null ? "" : "; " + diagnosis);
+        return message + (diagnosis == null ? "" : "; " + diagnosis);
     }
 
     /**
@@ -588,10 +589,10 @@ public final class TextRecordReader extends RecordReader {
         if (heldBadText != null) {
             String text = heldBadText;
             heldBadText = null;
-            // the diagnosis only where it is written: a quarantine (computed for rejected lines only); a line
-            // right after a continuation line gets the continuation hint instead
-            policy.bad(heldBadLine, null, "no format match", !heldBadMessage.equals(NO_FORMAT_MATCH) ? heldBadMessage
-                    : policy.quarantines() ? noMatchDetail(text) : NO_FORMAT_MATCH_DETAIL, text);
+            // the diagnosis only where it is written: a quarantine (computed for rejected lines only), after the
+            // continuation hint for a line right after a continuation line (as a strict fit gives both)
+            policy.bad(heldBadLine, null, "no format match", heldBadMessage.equals(LINE_FEED_IN_LINE)
+                    || !policy.quarantines() ? heldBadMessage : noMatchDetail(text, heldBadMessage), text);
         }
     }
 

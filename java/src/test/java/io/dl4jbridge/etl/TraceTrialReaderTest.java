@@ -129,7 +129,9 @@ public class TraceTrialReaderTest {
                 reasons.add(node.get("line").asLong() + "|" + node.get("reason").asText());
             }
         }
-        assertEquals(Arrays.asList("4|no format match: " + after,
+        assertEquals(Arrays.asList("4|no format match: " + after + "; not even the format's first part, '<n>: ', "
+                        + "matches the start of the line, 'Driver stacktrace:': check the first field and the text "
+                        + "after it (another separator?)",
                 "7|no format match: line does not match the log format; not even the format's first part, '<n>: ', "
                         + "matches the start of the line, '!other': check the first field and the text after it "
                         + "(another separator?)"), reasons);
