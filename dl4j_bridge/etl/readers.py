@@ -448,15 +448,17 @@ def _blank_then_literal(text: str) -> bool:
     return bool(literal) and not literal[0].isspace()
 
 
-#: A field of :func:`format_capture` before a separator that starts with a run of blanks ending before literal text
-#: (``[ \\t]+-``, ``[ \\t]+$``): empty, or ending with a character that is not a blank.  Where the line has a run,
+#: Without possessive quantifiers (Python before 3.11: :func:`_field_before`'s guard steps and read regex; capture
+#: regexes need 3.11 and take :data:`_FIELD_BEFORE_WORDS`), a field before a separator that starts with a run of
+#: blanks ending before literal text (``[ \\t]+-``, ``[ \\t]+$``): empty, or ending with a character that is not a blank.  Where the line has a run,
 #: the separator matches from inside it exactly when it matches from the run's first blank (the greedy run ends
 #: at the run's end either way), so the first end the regex finds is never inside a run; a plain ``.*?`` would try
 #: the separator from every blank of the run, each attempt scanning the rest of it (quadratic: loghub's Zookeeper
 #: format took 6 s on one line with 40,000 blanks).
 _FIELD_BEFORE_RUN = "(?:.*?[^ \\t\\n])??"
 
-#: A field of :func:`format_capture` before a separator that starts with ``\\s`` and then a run of blanks (``\\s - ``,
+#: Without possessive quantifiers (see :func:`_field_before_space_classes`), a field before a separator that starts
+#: with ``\\s`` and then a run of blanks (``\\s - ``,
 #: ``\\s <B>``): empty, or ending with a character that is not a blank or with the last blank of a run.  Where the
 #: line has a run, the separator matches from a blank inside it (a blank before it) only if it matches from that
 #: blank before it, ending where it ends (``\\s`` takes the earlier blank, the run takes one blank more), so the first
@@ -465,14 +467,21 @@ _FIELD_BEFORE_RUN = "(?:.*?[^ \\t\\n])??"
 #: ``<A>\\s - <B>`` took 0.11 s on a line with 10,000 blanks, 11 s with 100,000).
 _FIELD_BEFORE_SPACE_RUN = "(?:.*?(?:[^ \\t\\n]|[ \\t](?![ \\t])))??"
 
-def _field_before_space_classes(count: int) -> str:
+def _field_before_space_classes(count: int, possessive: bool = True) -> str:
     """A field before a separator that starts with ``count`` times ``\\s`` and then a run of blanks (``\\s\\s - ``):
-    empty, or ending with a character that is not a blank, or with a blank that fewer than ``count`` blanks follow.
-    Where the separator matches from a blank inside a run that ``count`` blanks follow, it matches from the blank
-    before it too, ending where it ends (each ``\\s`` takes the blank before the one it took, the run one blank
-    more), so the first end the regex finds is one of these.  ``count`` 1 is :data:`_FIELD_BEFORE_SPACE_RUN`.
-    A plain ``.*?`` tried the separator from every blank of a run, each attempt scanning the rest of it (quadratic:
-    ``<A>\\s\\s - <B>`` took 0.24 s on a line with 10,000 blanks)."""
+    empty, or ending with a character that is not a blank, or with a blank that fewer than ``count`` blanks follow
+    (or, in the possessive form, ``count``).  Where the separator matches from a blank inside a run that ``count``
+    blanks follow, it matches from the blank before it too, ending where it ends (each ``\\s`` takes the blank before
+    the one it took, the run one blank more), so the first end the regex finds is one of these.  A plain ``.*?``
+    tried the separator from every blank of a run, each attempt scanning the rest of it (quadratic:
+    ``<A>\\s\\s - <B>`` took 0.24 s on a line with 10,000 blanks).
+
+    The possessive form takes each stretch of non-white-space and each run of blanks but its last ``count`` whole,
+    then one white-space character at a time (each character by exactly one of the three), so a line of 1,000,000
+    non-blanks is scanned once (0.01 s, where ``.*?`` and a test of each character took 0.15 s); without
+    possessive quantifiers (Python before 3.11) ``count`` 1 is :data:`_FIELD_BEFORE_SPACE_RUN`."""
+    if possessive:
+        return f"(?:(?:\\S++|(?:[ \\t](?=[ \\t]{{{count}}}))++|(?![ \\t]{{{count + 1}}})(?!\\n)\\s)*?)"
     if count == 1:
         return _FIELD_BEFORE_SPACE_RUN
     return f"(?:.*?(?:[^ \\t\\n]|[ \\t](?![ \\t]{{{count}}})))??"
@@ -498,7 +507,7 @@ def _capture_field(separator: str) -> str:
     or where the separator starts with a run of blanks, or with ``\\s`` or a tab and then a run, a pattern that
     takes the same first end without trying the separator from every blank of a long run (linear time)."""
     if separator.startswith("[ \\t]+") and not separator.startswith(_WHOLE_BLANK_RUN):
-        return _FIELD_BEFORE_RUN
+        return _FIELD_BEFORE_WORDS
     if _space_classes(separator):
         return _field_before_space_classes(_space_classes(separator))
     if separator.startswith(("\\t[ \\t]+", "\t[ \\t]+")):
@@ -510,7 +519,8 @@ def _capture_field(separator: str) -> str:
 #: of blanks (``[ \\t]+-``): empty or ending with a word (non-blanks) and then a run's first blank, the only places
 #: such a separator can start from without starting from the blank before too.  Each word and run is taken whole
 #: (possessive), so a long word or run is scanned once: on a line of 1,000,000 non-blanks it takes a sixth of the
-#: time of ``.*?``, where :data:`_FIELD_BEFORE_RUN` took twice as long.
+#: time of ``.*?``, where :data:`_FIELD_BEFORE_RUN` took twice as long.  Capture regexes take it too
+#: (:func:`_capture_field`).
 _FIELD_BEFORE_WORDS = "(?:[^ \\t\\n]*+(?:[ \\t]+[^ \\t\\n]++)*?)"
 
 #: The separators :func:`_field_before` leaves ``.*?`` before: a run of blanks and then a field.
@@ -534,7 +544,7 @@ def _field_before(separator: str, possessive: bool = True) -> str:
     if separator.startswith("[ \\t]+"):
         return _FIELD_BEFORE_WORDS if possessive else _FIELD_BEFORE_RUN
     if _space_classes(separator):
-        return _field_before_space_classes(_space_classes(separator))
+        return _field_before_space_classes(_space_classes(separator), possessive)
     return ".*?"
 
 
@@ -551,9 +561,9 @@ def format_capture(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     matches -- the one choice an atomic group keeps -- and the lines and fields are the regex's.
 
     Time is linear in the line, also across long runs of blanks where a separator starts with a run
-    (:data:`_FIELD_BEFORE_RUN`); a separator that starts with text that can match a blank and then has a run
-    (``\\s - ``, ``\\t  `` at the end) is still quadratic in the length of a run of blanks in the line, as the
-    guard and the regex were.
+    (:data:`_FIELD_BEFORE_WORDS`), with ``\\s`` (once or more) and a run (:func:`_field_before_space_classes`) or
+    with a tab and a run; one that starts with a tab and then ``\\s`` or a tab before a run (``\\t\\t - ``,
+    ``\\s\\t - ``) is still quadratic in the length of a run of tabs in the line, as the guard and the regex are.
 
     Returns
     -------

@@ -260,23 +260,15 @@ public final class TextRecordReader extends RecordReader {
                 .append('$').toString();
     }
 
-    /** Python's {@code readers._FIELD_BEFORE_RUN}: a field before a separator starting with a run of blanks that
-     *  ends before literal text is empty or ends with a non-blank (the separator matches from inside a run exactly
-     *  when it matches from the run's first blank), so the lazy field does not try the separator from every blank
-     *  of a long run, each attempt scanning the rest of it (quadratic). */
-    static final String FIELD_BEFORE_RUN = "(?:.*?[^ \\t\\n])??";
-
-    /** Python's {@code readers._FIELD_BEFORE_SPACE_RUN}: a field before a separator starting with {@code \s} and
-     *  then a run of blanks ({@code \s - }) is empty, or ends with a non-blank or with the last blank of a run (the
-     *  separator matches from inside a run only if it matches from the blank before, ending where it ends). */
-    static final String FIELD_BEFORE_SPACE_RUN = "(?:.*?(?:[^ \\t\\n]|[ \\t](?![ \\t])))??";
-
     /** Python's {@code readers._field_before_space_classes}: a field before a separator starting with {@code count}
      *  times {@code \s} and then a run of blanks ({@code \s\s - }) is empty, or ends with a non-blank or with a blank
      *  that fewer than {@code count} blanks follow (from a blank that {@code count} blanks follow the separator
-     *  matches only if it matches from the blank before, ending where it ends). */
+     *  matches only if it matches from the blank before, ending where it ends; ending before the last count blanks
+     *  of a run too, in this possessive form). */
     static String fieldBeforeSpaceClasses(int count) {
-        return count == 1 ? FIELD_BEFORE_SPACE_RUN : "(?:.*?(?:[^ \\t\\n]|[ \\t](?![ \\t]{" + count + "})))??";
+        // each stretch of non-white-space and each run of blanks but its last count taken whole (possessive), then
+        // one white-space character at a time: a line of 1,000,000 non-blanks is scanned once
+        return "(?:(?:\\S++|(?:[ \\t](?=[ \\t]{" + count + "}))++|(?![ \\t]{" + (count + 1) + "})(?!\\n)\\s)*?)";
     }
 
     /** Python's {@code readers._space_classes}: how many {@code \s} start {@code separator} right before a run of
@@ -343,15 +335,15 @@ public final class TextRecordReader extends RecordReader {
     static final String FIELD_BEFORE_TAB_RUN = "(?:(?:.*?[^ \\t\\n])?? *?)";
 
     /** Python's {@code readers._capture_field}: {@code group} (a lazy {@code (?<name>.*?)}) with
-     *  {@link #FIELD_BEFORE_RUN}, {@link #FIELD_BEFORE_SPACE_RUN} or {@link #FIELD_BEFORE_TAB_RUN} as its body when
-     *  {@code separator} starts with a run of blanks, or with {@code \s} or a tab and then a run. */
+     *  {@link #FIELD_BEFORE_WORDS}, {@link #fieldBeforeSpaceClasses} or {@link #FIELD_BEFORE_TAB_RUN} as its body
+     *  when {@code separator} starts with a run of blanks, or with {@code \s} or a tab and then a run. */
     private static String captureField(String group, String separator) {
         if (!group.endsWith(".*?)")) {
             return group;
         }
         String body;
         if (separator.startsWith("[ \\t]+") && !separator.startsWith(WHOLE_BLANK_RUN)) {
-            body = FIELD_BEFORE_RUN;
+            body = FIELD_BEFORE_WORDS;
         } else if (spaceClasses(separator) > 0) {
             body = fieldBeforeSpaceClasses(spaceClasses(separator));
         } else if (separator.startsWith("\\t[ \\t]+") || separator.startsWith("\t[ \\t]+")) {
