@@ -450,11 +450,11 @@ def _blank_then_literal(text: str) -> bool:
 
 #: Without possessive quantifiers (Python before 3.11: :func:`_field_before`'s guard steps and read regex; capture
 #: regexes need 3.11 and take :data:`_FIELD_BEFORE_WORDS`), a field before a separator that starts with a run of
-#: blanks ending before literal text (``[ \\t]+-``, ``[ \\t]+$``): empty, or ending with a character that is not a blank.  Where the line has a run,
-#: the separator matches from inside it exactly when it matches from the run's first blank (the greedy run ends
-#: at the run's end either way), so the first end the regex finds is never inside a run; a plain ``.*?`` would try
-#: the separator from every blank of the run, each attempt scanning the rest of it (quadratic: loghub's Zookeeper
-#: format took 6 s on one line with 40,000 blanks).
+#: blanks ending before literal text (``[ \\t]+-``, ``[ \\t]+$``): empty, or ending with a character that is not a
+#: blank.  Where the line has a run, the separator matches from inside it exactly when it matches from the run's
+#: first blank (the greedy run ends at the run's end either way), so the first end the regex finds is never inside a
+#: run; a plain ``.*?`` would try the separator from every blank of the run, each attempt scanning the rest of it
+#: (quadratic: loghub's Zookeeper format took 6 s on one line with 40,000 blanks).
 _FIELD_BEFORE_RUN = "(?:.*?[^ \\t\\n])??"
 
 #: Without possessive quantifiers (see :func:`_field_before_space_classes`), a field before a separator that starts
