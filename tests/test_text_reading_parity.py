@@ -72,6 +72,26 @@ def test_both_sides_read_the_same_records_from_logs_with_stack_traces(jvm, lines
     assert java_counts == python_counts
 
 
+#: Formats whose separators start with a run of blanks followed by ``\\s`` or a tab and a literal, or with ``\\s`` more
+#: than once before a run: capture regexes (rules 2) and guards and read regexes (rules 1) that skip a run's blanks.
+BLANK_RUN_FORMATS = [r"<A> \s- <B>", r"<A> \t- <B> \s-", r"<A>\s\s - <B>", r"<A>\s\s\s - <B>\s\s -<C> end",
+                     r"<A>\s - <B>", r"<A> - <B>", r"<A> \s<B>\t<C>"]
+BLANK_PIECES = [" ", "  ", "\t", " \t ", "-", " - ", "x", "\r", "\u00a0", "end"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.lists(st.sampled_from(BLANK_PIECES), max_size=12).map("".join), max_size=30),
+       log_format=st.sampled_from(BLANK_RUN_FORMATS), line_rules=st.sampled_from([1, 2]))
+def test_both_sides_read_the_same_records_with_runs_before_space_classes(jvm, lines, log_format, line_rules):
+    lines = [line for line in lines if not line.endswith("\r")]   # a CR ending a line is its terminator (CRLF)
+    reader = TextReader(log_format, continuation=None, line_rules=line_rules, mode="lenient")
+    frame = reader.read(lines)
+    python = [(int(row["line_number"]), [str(row[name]) for name in reader.fields]) for _, row in frame.iterrows()]
+    java, java_counts = _java_read(reader, lines)
+    assert java == python
+    assert java_counts["bad_lines"] == reader.report.bad_lines
+
+
 def test_the_drawn_logs_hold_what_the_rules_read_differently(jvm):
     """The pieces exercise every branch: under rules 2 a trace continues its record, a leading frame is set aside,
     a split run is a bad line; under rules 1 the same lines are records."""

@@ -68,6 +68,7 @@ __all__ = [
     "CsvReader",
     "format_to_regex",
     "format_capture",
+    "format_read_regex",
     "format_guard",
     "optional_segment",
     "to_numbers",
@@ -365,13 +366,51 @@ def format_guard(log_format: str, line_rules: int = LINE_RULES) -> str | None:
                   for index, text in enumerate(texts)]
     tail = f".*{separators[-1]}$"
     steps = separators[1:-1]
-    atomic = "^" + separators[0] + "".join(f"(?>.*?{sep})" for sep in steps) + tail
+    # a step's field never ends inside a run of blanks where its separator would match from the blank before
+    # (_field_before): the same earliest end, without scanning a long run from each of its blanks
+    atomic = "^" + separators[0] + "".join(f"(?>{_field_before(sep)}{sep})" for sep in steps) + tail
     try:
         re.compile(atomic)
         return atomic
     except re.error:  # no atomic groups before Python 3.11: a lookahead is never re-entered either
-        return ("^" + separators[0] + "".join(f"(?=(.*?{sep}))\\{group}" for group, sep in enumerate(steps, 1))
-                + tail)
+        return ("^" + separators[0] + "".join(f"(?=({_field_before(sep, possessive=False)}{sep}))\\{group}"
+                                              for group, sep in enumerate(steps, 1)) + tail)
+
+
+def format_read_regex(log_format: str, line_rules: int = LINE_RULES) -> str | None:
+    """The format's regex (:func:`format_to_regex`) with each lazy field before a separator that starts with a run
+    of blanks, or with ``\\s`` and then a run, written as :func:`_field_before`: the same first match (lines and
+    fields), but a long run of blanks in a line is scanned once instead of from each of its blanks.  What a
+    reader without a capture regex (:func:`format_capture`) runs on the lines its guard accepts: specs saved with
+    line rules 1 and formats such as ``<A> \\s <B>``.
+
+    Returns
+    -------
+    str or None
+        The regex (Python syntax, anchored), or None when the format has no guard (text between fields that is not
+        plain, or an optional segment).
+    """
+    if optional_segment(log_format) is not None or format_guard(log_format, line_rules) is None:
+        return None
+    headers, pattern = format_to_regex(log_format, line_rules)
+    if not headers:
+        return None
+    texts = re.split(r"<[^<>]+>", log_format)
+    last = len(texts) - 1
+    separators = [_blank_runs(text, index < last, line_rules, line_start=index == 0)
+                  for index, text in enumerate(texts)]
+    for possessive in (True, False):   # no possessive quantifiers before Python 3.11
+        fields = "".join(f"(?P<{name}>{_field_before(sep, possessive)}){sep}"
+                         for name, sep in zip(headers[:-1], separators[1:-1]))
+        end = f"(?P<{headers[-1]}>.*)$" if not texts[-1] \
+            else f"(?P<{headers[-1]}>{_field_before(separators[-1] + '$', possessive)}){separators[-1]}$"
+        read = "^" + separators[0] + fields + end
+        try:
+            re.compile(read)
+            return read
+        except re.error:
+            continue
+    return None
 
 
 def _runs_end_alike(text: str, field_follows: bool) -> bool:
@@ -384,20 +423,42 @@ def _runs_end_alike(text: str, field_follows: bool) -> bool:
         after = text[run.end():run.end() + 2]
         if not after:
             continue   # the end of the line: both take every trailing blank
+        if _blank_then_literal(text[run.end():]):
+            continue   # \s or a tab, then a literal that is no blank: one end (see _blank_then_literal)
         if after[0] == "\t" or (after[0] == "\\" and (after[1:].isalnum() or after[1:] in ("", " ", "\t"))):
             return False   # a tab, or an escape that may match a blank (\t, \s, \x20, an escaped blank, ...)
     return True
 
 
-#: A field of :func:`format_capture` before a separator that starts with a run of blanks ending before literal text
-#: (``[ \\t]+-``, ``[ \\t]+$``): empty, or ending with a character that is not a blank.  Where the line has a run,
-#: the separator matches from inside it exactly when it matches from the run's first blank (the greedy run ends
-#: at the run's end either way), so the first end the regex finds is never inside a run; a plain ``.*?`` would try
-#: the separator from every blank of the run, each attempt scanning the rest of it (quadratic: loghub's Zookeeper
-#: format took 6 s on one line with 40,000 blanks).
+def _blank_then_literal(text: str) -> bool:
+    """Whether ``text`` (what follows a run of spaces in a plain fragment) starts with one ``\\s``, ``\\t`` or tab and
+    then a literal that matches no blank (a character that is not white space, or escaped punctuation).
+
+    Such a separator (`` \\s- ``: ``[ \\t]+\\s-``) has one end from each start: the literal comes right after the
+    blank the ``\\s`` takes, and every character before it is white space, so the greedy run of the regex and the
+    lazy run of the guard end alike (and inside a run the separator matches only where it matches from the run's
+    first blank, with the same end).  Were it followed by a field, the end of the line or another ``\\s``, the
+    regex could end the run earlier when what follows fails (``<A> \\s<B>\\t<C>``), which an atomic group would not.
+    """
+    if not (text.startswith(("\\s", "\\t")) or text.startswith("\t")):
+        return False
+    literal = text[1:] if text.startswith("\t") else text[2:]
+    if literal.startswith("\\"):
+        return len(literal) > 1 and not literal[1].isalnum() and not literal[1].isspace()
+    return bool(literal) and not literal[0].isspace()
+
+
+#: Without possessive quantifiers (Python before 3.11: :func:`_field_before`'s guard steps and read regex; capture
+#: regexes need 3.11 and take :data:`_FIELD_BEFORE_WORDS`), a field before a separator that starts with a run of
+#: blanks ending before literal text (``[ \\t]+-``, ``[ \\t]+$``): empty, or ending with a character that is not a
+#: blank.  Where the line has a run, the separator matches from inside it exactly when it matches from the run's
+#: first blank (the greedy run ends at the run's end either way), so the first end the regex finds is never inside a
+#: run; a plain ``.*?`` would try the separator from every blank of the run, each attempt scanning the rest of it
+#: (quadratic: loghub's Zookeeper format took 6 s on one line with 40,000 blanks).
 _FIELD_BEFORE_RUN = "(?:.*?[^ \\t\\n])??"
 
-#: A field of :func:`format_capture` before a separator that starts with ``\\s`` and then a run of blanks (``\\s - ``,
+#: Without possessive quantifiers (see :func:`_field_before_space_classes`), a field before a separator that starts
+#: with ``\\s`` and then a run of blanks (``\\s - ``,
 #: ``\\s <B>``): empty, or ending with a character that is not a blank or with the last blank of a run.  Where the
 #: line has a run, the separator matches from a blank inside it (a blank before it) only if it matches from that
 #: blank before it, ending where it ends (``\\s`` takes the earlier blank, the run takes one blank more), so the first
@@ -405,6 +466,34 @@ _FIELD_BEFORE_RUN = "(?:.*?[^ \\t\\n])??"
 #: plain ``.*?`` tried the separator from every blank of the run, each attempt scanning the rest of it (quadratic:
 #: ``<A>\\s - <B>`` took 0.11 s on a line with 10,000 blanks, 11 s with 100,000).
 _FIELD_BEFORE_SPACE_RUN = "(?:.*?(?:[^ \\t\\n]|[ \\t](?![ \\t])))??"
+
+def _field_before_space_classes(count: int, possessive: bool = True) -> str:
+    """A field before a separator that starts with ``count`` times ``\\s`` and then a run of blanks (``\\s\\s - ``):
+    empty, or ending with a character that is not a blank, or with a blank that fewer than ``count`` blanks follow
+    (or, in the possessive form, ``count``).  Where the separator matches from a blank inside a run that ``count``
+    blanks follow, it matches from the blank before it too, ending where it ends (each ``\\s`` takes the blank before
+    the one it took, the run one blank more), so the first end the regex finds is one of these.  A plain ``.*?``
+    tried the separator from every blank of a run, each attempt scanning the rest of it (quadratic:
+    ``<A>\\s\\s - <B>`` took 0.24 s on a line with 10,000 blanks).
+
+    The possessive form takes each stretch of non-white-space and each run of blanks but its last ``count`` whole,
+    then one white-space character at a time (each character by exactly one of the three), so a line of 1,000,000
+    non-blanks is scanned once (0.01 s, where ``.*?`` and a test of each character took 0.15 s); without
+    possessive quantifiers (Python before 3.11) ``count`` 1 is :data:`_FIELD_BEFORE_SPACE_RUN`."""
+    if possessive:
+        return f"(?:(?:\\S++|(?:[ \\t](?=[ \\t]{{{count}}}))++|(?![ \\t]{{{count + 1}}})(?!\\n)\\s)*?)"
+    if count == 1:
+        return _FIELD_BEFORE_SPACE_RUN
+    return f"(?:.*?(?:[^ \\t\\n]|[ \\t](?![ \\t]{{{count}}})))??"
+
+
+def _space_classes(separator: str) -> int:
+    """How many ``\\s`` start ``separator`` (a regex fragment) right before a run of blanks (``[ \\t]+``); 0 if none."""
+    count = 0
+    while separator.startswith("\\s", 2 * count):
+        count += 1
+    return count if count and separator.startswith("[ \\t]+", 2 * count) else 0
+
 
 #: A field of :func:`format_capture` before a separator that starts with a tab and then a run of blanks
 #: (``\\t - ``): empty or ending with a character that is not a blank, then perhaps spaces (not tabs).  Inside a run
@@ -418,11 +507,44 @@ def _capture_field(separator: str) -> str:
     or where the separator starts with a run of blanks, or with ``\\s`` or a tab and then a run, a pattern that
     takes the same first end without trying the separator from every blank of a long run (linear time)."""
     if separator.startswith("[ \\t]+") and not separator.startswith(_WHOLE_BLANK_RUN):
-        return _FIELD_BEFORE_RUN
-    if separator.startswith("\\s[ \\t]+"):
-        return _FIELD_BEFORE_SPACE_RUN
+        return _FIELD_BEFORE_WORDS
+    if _space_classes(separator):
+        return _field_before_space_classes(_space_classes(separator))
     if separator.startswith(("\\t[ \\t]+", "\t[ \\t]+")):
         return _FIELD_BEFORE_TAB_RUN
+    return ".*?"
+
+
+#: A field of :func:`format_guard`'s steps and :func:`format_read_regex` before a separator that starts with a run
+#: of blanks (``[ \\t]+-``): empty or ending with a word (non-blanks) and then a run's first blank, the only places
+#: such a separator can start from without starting from the blank before too.  Each word and run is taken whole
+#: (possessive), so a long word or run is scanned once: on a line of 1,000,000 non-blanks it takes a sixth of the
+#: time of ``.*?``, where :data:`_FIELD_BEFORE_RUN` took twice as long.  Capture regexes take it too
+#: (:func:`_capture_field`).
+_FIELD_BEFORE_WORDS = "(?:[^ \\t\\n]*+(?:[ \\t]+[^ \\t\\n]++)*?)"
+
+#: The separators :func:`_field_before` leaves ``.*?`` before: a run of blanks and then a field.
+_RUN_BEFORE_FIELD = frozenset({"[ \\t]+", "[ \\t]+?", "[ \\t]", _WHOLE_BLANK_RUN})
+
+
+def _field_before(separator: str, possessive: bool = True) -> str:
+    """The lazy pattern of a field followed by ``separator`` (a plain fragment) in :func:`format_guard`'s steps and
+    :func:`format_read_regex` (no atomic group after the field): ``.*?``, or where the separator starts with a run
+    of blanks (``[ \\t]+``, ``[ \\t]+?``, a whole run) or with ``\\s`` and then a run, a pattern that never ends
+    inside a run where the separator would also match from the blank before (:data:`_FIELD_BEFORE_WORDS`,
+    :func:`_field_before_space_classes`).  Whatever follows a start inside a run follows the blank before it too
+    (the run, or each ``\\s`` and the run, take one blank more), so the first end of the field after which the rest
+    matches is the same, and so are the lines and fields; a long run is scanned once instead of from each blank.
+    ``possessive=False`` (before Python 3.11, which has no possessive quantifiers): :data:`_FIELD_BEFORE_RUN`
+    instead of :data:`_FIELD_BEFORE_WORDS`, as linear, slower.
+    A separator that is only a run before the next field (``[ \\t]+``, ``[ \\t]``, a whole run) matches at a run's
+    first blank: ``.*?`` finds it as fast (``$`` after the run at the line's end is part of ``separator``)."""
+    if separator in _RUN_BEFORE_FIELD:
+        return ".*?"
+    if separator.startswith("[ \\t]+"):
+        return _FIELD_BEFORE_WORDS if possessive else _FIELD_BEFORE_RUN
+    if _space_classes(separator):
+        return _field_before_space_classes(_space_classes(separator), possessive)
     return ".*?"
 
 
@@ -439,10 +561,9 @@ def format_capture(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     matches -- the one choice an atomic group keeps -- and the lines and fields are the regex's.
 
     Time is linear in the line, also across long runs of blanks where a separator starts with a run
-    (:data:`_FIELD_BEFORE_RUN`), or with ``\\s`` or a tab and then a run (``\\s - ``, ``\\t  `` at the end:
-    :data:`_FIELD_BEFORE_SPACE_RUN`, :data:`_FIELD_BEFORE_TAB_RUN`); a separator that starts with two or more
-    characters that can match a blank before a run (``\\s\\s - ``) is still quadratic in the length of a run of
-    blanks in the line (20,000 blanks: 1.8 s), as the guard and the regex were.
+    (:data:`_FIELD_BEFORE_WORDS`), with ``\\s`` (once or more) and a run (:func:`_field_before_space_classes`) or
+    with a tab and a run; one that starts with a tab and then ``\\s`` or a tab before a run (``\\t\\t - ``,
+    ``\\s\\t - ``) is still quadratic in the length of a run of tabs in the line, as the guard and the regex are.
 
     Returns
     -------
@@ -1243,7 +1364,12 @@ class TextReader(Reader):
         self._headers = headers
         what = "regex" if log_format is None else "the regex of log_format"
         self._line_regex = compile_regex(pattern, what)
-        self._block_regex = compile_regex(pattern, what, re.MULTILINE)
+        # the format's own regex is run as format_read_regex: the same matches, a long run of blanks scanned once
+        own = log_format is not None and pattern == format_to_regex(log_format, line_rules)[1]
+        read_regex = format_read_regex(log_format, line_rules) if own else None   # type: ignore[arg-type]
+        if read_regex is not None:
+            self._line_regex = re.compile(read_regex)
+        self._block_regex = compile_regex(read_regex or pattern, what, re.MULTILINE)
         # linear-time rejection of lines the format cannot match (see format_guard)
         self._line_guard = re.compile(guard) if guard else None
         self._block_guard = re.compile(guard, re.MULTILINE) if guard else None

@@ -16,16 +16,19 @@
 
     python python/bench/format_regex.py --blank-runs 1000,10000,100000 [--repeats 1]
 
-Long runs of blanks instead: for each length, a file of two lines holding such a run, one that
-``BLANK_RUN_FORMAT`` (``<A>\\s - <B>``, a separator led by ``\\s`` and a run) does not match and one it matches
-after the run, read by both paths on both sides as above; the capture regex should take time linear in the run
-(the guard and the regex are quadratic: each tries the separator from every blank of the run; at 100,000 blanks
-they take minutes).
+Long runs of blanks instead: for each format of ``BLANK_RUN_CASES`` (with the line rules it is read with) and
+each length, a file of two lines holding such a run, one the format does not match and one it matches after the
+run, read by the reader as a spec of the format reads it (its capture regex, or its guard and read regex) on
+both sides; then the same two lines with 1,000,000 non-blank characters instead of the run (the control, where
+nothing is quadratic). Each should take time linear in the line: a field before a separator that starts with a
+run of blanks, or with ``\s`` and then a run, skips the blanks inside a run (before, each tried the separator from
+every blank of the run: minutes at 100,000 blanks).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -42,8 +45,14 @@ import common  # noqa: E402
 from dl4j_bridge.etl import SYSLOG_FORMAT, LogGenerator, TextReader  # noqa: E402
 
 
-#: The format of ``--blank-runs``: a field, then ``\\s``, a run of blanks and a literal.
-BLANK_RUN_FORMAT = r"<A>\s - <B>"
+#: The formats of ``--blank-runs``: (format, line rules, what the matched line holds after the run).  A field
+#: then ``\\s``, a run and a literal; a run, ``\\s`` and a literal; two ``\\s`` before a run; specs saved with line
+#: rules 1 (the guard and the read regex).
+BLANK_RUN_CASES = [(r"<A>\s - <B>", 2, "y  - z"), (r"<A> \s- <B>", 2, "y  - z"), (r"<A>\s\s - <B>", 2, "y   - z"),
+                   (r"<A>\s - <B>", 1, "y  - z"), (r"<A> - <B>", 1, "y - z")]
+
+#: The control line of ``--blank-runs``: this many non-blank characters instead of the run.
+CONTROL_CHARACTERS = 1_000_000
 
 
 def read(path: Path, capture: bool, log_format: str = SYSLOG_FORMAT, **options) -> tuple[pd.DataFrame, float]:
@@ -87,32 +96,34 @@ def run(lines: int, repeats: int, jvm: bool = True) -> dict:
 
 
 def run_blank_runs(lengths: list[int], repeats: int, jvm: bool = True) -> list[dict]:
-    """Per blank-run length: the CPU seconds of each path reading two lines with such a run (see the module doc)."""
+    """Per case of :data:`BLANK_RUN_CASES` and blank-run length (0: the control line): the CPU seconds of the
+    reader as it reads two lines with such a run, on each side (see the module doc)."""
     results = []
-    for length in lengths:
-        blanks = " " * length
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "blanks.log"
-            path.write_text(f"x{blanks}y\nx{blanks}y  - z\n", encoding="utf-8")
-            times: dict[bool, list[float]] = {False: [], True: []}
-            frames = {}
-            for _ in range(repeats):
-                for capture in (False, True):
-                    frames[capture], seconds = read(path, capture, BLANK_RUN_FORMAT, mode="lenient", continuation=None)
-                    times[capture].append(seconds)
-            pd.testing.assert_frame_equal(frames[False], frames[True])
-            if frames[True]["line_number"].tolist() != [2]:
-                raise RuntimeError(f"read lines {frames[True]['line_number'].tolist()}, not [2]")
-            java = common.java_json("io.dl4jbridge.bench.TextReadBench", [str(path), BLANK_RUN_FORMAT, str(repeats)]) \
-                if jvm else None
-        result = {"blanks": length, "baseline_seconds": statistics.median(times[False]),
-                  "capture_seconds": statistics.median(times[True])}
-        if java is not None:
-            if java["records"] != 1:
-                raise RuntimeError(f"the JVM read {java['records']} records, not 1")
-            result.update({"jvm_baseline_seconds": java["baseline_seconds"],
-                           "jvm_capture_seconds": java["capture_seconds"]})
-        results.append(result)
+    for log_format, line_rules, tail in BLANK_RUN_CASES:
+        for length in [*lengths, 0]:
+            head = "x" + (" " * length if length else "x" * CONTROL_CHARACTERS)
+            matched = head + (tail if length else tail[1:])
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "blanks.log"
+                path.write_text(f"{head}y\n{matched}\n", encoding="utf-8")
+                times = []
+                for _ in range(repeats):
+                    reader = TextReader(log_format, mode="lenient", continuation=None, line_rules=line_rules)
+                    start = time.process_time()
+                    frame = reader.read(str(path))
+                    times.append(time.process_time() - start)
+                if frame["line_number"].tolist() != [2]:
+                    raise RuntimeError(f"{log_format}: read lines {frame['line_number'].tolist()}, not [2]")
+                java = common.java_json("io.dl4jbridge.bench.TextReadBench",
+                                        [str(path), log_format, str(repeats), str(line_rules), "reader"]) \
+                    if jvm else None
+            result = {"format": log_format, "line_rules": line_rules, "blanks": length,
+                      "capture": reader._line_capture is not None, "seconds": statistics.median(times)}
+            if java is not None:
+                if java["records"] != 1:
+                    raise RuntimeError(f"{log_format}: the JVM read {java['records']} records, not 1")
+                result["jvm_seconds"] = java["reader_seconds"]
+            results.append(result)
     return results
 
 
@@ -126,16 +137,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-jvm", action="store_true", help="skip the JVM reader (TextReadBench)")
     parser.add_argument("--blank-runs", help="comma-separated run lengths: time lines with long runs of blanks "
-                        f"read with {BLANK_RUN_FORMAT} instead")
+                        "read with the formats of BLANK_RUN_CASES instead")
     args = parser.parse_args()
     if args.blank_runs:
         lengths = [int(length) for length in args.blank_runs.split(",")]
-        print(f"format {BLANK_RUN_FORMAT}: two lines per length, CPU s (median of {args.repeats})")
-        print("blanks | guard + regex | capture regex | JVM guard + regex | JVM capture regex")
+        logging.getLogger("dl4j_bridge").setLevel(logging.ERROR)   # each file's first line is bad on purpose
+        print(f"two lines per format and length (0: {CONTROL_CHARACTERS:,} non-blank characters instead), "
+              f"CPU s (median of {args.repeats})")
+        print("format | line rules | read with | blanks | Python | JVM")
         for r in run_blank_runs(lengths, args.repeats, jvm=not args.no_jvm):
-            jvm_baseline, jvm_capture = (r.get(f"jvm_{path}_seconds", float("nan")) for path in ("baseline", "capture"))
-            print(f"{r['blanks']} | {r['baseline_seconds']:.4f} | {r['capture_seconds']:.4f} | {jvm_baseline:.4f} | "
-                  f"{jvm_capture:.4f}")
+            path = "capture regex" if r["capture"] else "guard + read regex"
+            print(f"{r['format']} | {r['line_rules']} | {path} | {r['blanks'] or 'control'} | {r['seconds']:.4f} | "
+                  f"{r.get('jvm_seconds', float('nan')):.4f}")
         print(f"reproduce: python python/bench/format_regex.py --blank-runs {args.blank_runs} --repeats {args.repeats}"
               + (" --no-jvm" if args.no_jvm else ""))
         return

@@ -291,22 +291,30 @@ GUARD_FORMATS = [
     r"<A>\s - <B>\s <C>\s ",
     r"<A>\t - <B>",
     "<A>\t - <B>\t  ",
+    r"<A> \s- <B>",
+    "<A> \t- <B> \\t-",
+    r"<A>\s\s - <B>",
+    r"<A>\s\s\s - <B>\s\s -<C> end",
+    r"<A> \s<B>\t<C>",
+    r"<A> \s <B>",
 ]
 
 
 def build_guard_vector() -> str:
     """JSON text of ``format_guards.json``: format -> {"1": guard, "2": guard} (null: no guard), the format's
-    regex as a spec saves it, {"regex 1": ..., "regex 2": ...} (Java's ``TextRecordReader.formatToRegex``), and its
-    atomic capture regex in Java syntax, {"capture 1": ..., "capture 2": ...} (null: none; ``formatCapture``)."""
-    from dl4j_bridge.etl.readers import format_capture, format_guard, format_to_regex, python_regex_to_java
+    regex as a spec saves it, {"regex 1": ..., "regex 2": ...} (Java's ``TextRecordReader.formatToRegex``), its
+    atomic capture regex in Java syntax, {"capture 1": ..., "capture 2": ...} (null: none; ``formatCapture``), and
+    the regex a reader runs without a capture regex, {"read 1": ..., "read 2": ...} (``formatReadRegex``)."""
+    from dl4j_bridge.etl.readers import format_capture, format_guard, format_read_regex, format_to_regex, \
+        python_regex_to_java
 
-    def capture(f: str, rules: int):
-        found = format_capture(f, rules)
+    def java(found: str | None):
         return None if found is None else python_regex_to_java(found)
 
     guards = {f: {**{str(rules): format_guard(f, rules) for rules in (1, 2)},
                   **{f"regex {rules}": python_regex_to_java(format_to_regex(f, rules)[1]) for rules in (1, 2)},
-                  **{f"capture {rules}": capture(f, rules) for rules in (1, 2)}}
+                  **{f"capture {rules}": java(format_capture(f, rules)) for rules in (1, 2)},
+                  **{f"read {rules}": java(format_read_regex(f, rules)) for rules in (1, 2)}}
               for f in GUARD_FORMATS}
     return json.dumps(guards, ensure_ascii=False, indent=1) + "\n"
 

@@ -45,3 +45,25 @@ def test_the_capture_regex_reads_the_loghub_samples_as_the_guard_and_regex_do(lo
         captured += reader._block_capture is not None
         pd.testing.assert_frame_equal(reader.read(path), plain.read(path), obj=system)
     assert captured == 12   # all but Linux and Mac (optional segments)
+
+
+def test_the_read_regex_reads_the_loghub_samples_as_the_format_regex_does(loghub_2k):
+    """format_read_regex (guard steps and fields that skip words and runs whole) against the format's own regex (a
+    saved regex that differs by a no-op group is read with it, behind the plain guard), under both line rules."""
+    from parsing import LOG_FORMATS
+
+    from dl4j_bridge.etl import TextReader
+    from dl4j_bridge.etl.readers import format_read_regex, format_to_regex, python_regex_to_java
+
+    read = 0
+    for system, log_format in LOG_FORMATS.items():
+        path = str(loghub_2k / system / f"{system}_2k.log")
+        for rules in (1, 2):
+            reader = TextReader(log_format, mode="lenient", line_rules=rules)
+            reader._line_capture = reader._block_capture = None
+            raw = TextReader(log_format, mode="lenient", line_rules=rules,
+                             saved_regex=python_regex_to_java(format_to_regex(log_format, rules)[1]) + "(?:)")
+            assert raw._line_regex.pattern != reader._line_regex.pattern or format_read_regex(log_format, rules) is None
+            read += format_read_regex(log_format, rules) is not None
+            pd.testing.assert_frame_equal(reader.read(path), raw.read(path), obj=f"{system} line rules {rules}")
+    assert read == 24   # all but Linux and Mac (optional segments)

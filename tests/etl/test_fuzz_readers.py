@@ -366,6 +366,58 @@ def test_a_separator_led_by_a_space_class_or_a_tab_reads_the_lines_and_fields_it
         assert found[0].groupdict() == found[1].groupdict() == found[2].groupdict()
 
 
+#: Formats with a run of blanks, or ``\\s`` and then a run, before a separator's literal text: their guard steps, their
+#: read regex (readers.format_read_regex: line rules 1, formats without a capture regex) and their capture regex
+#: skip the blanks inside a run where the separator would match from the blank before.  `` \\s- `` (a run, one
+#: ``\\s`` or tab, a literal) now has a capture regex; `` \\s<B>`` and `` \\s <B>`` (a field or a run after it) not.
+BLANK_RUN_FORMATS = [r"<A> \s- <B>", r"<A> \t- <B>", "<A> \t- <B>", r"<A> \s\- <B>", r"<A> \s-<B> \s- <C>",
+                     r"<A> \s- <B> \s-", r"<A>\s\s - <B>", r"<A>\s\s\s - <B>\s\s -<C> end", r"<A>\s - <B>",
+                     r"<A> - <B>", r"<A> <B> <C>", r"<A> \s<B>\t<C>", r"<A> \s <B>", r"<A> \s<B> - <C>",
+                     r"<Date> <Time> - <Level>  \[<Node>:<Component>@<Id>\] - <Content>"]
+
+
+def _plain_guard(log_format: str, line_rules: int) -> str:
+    """format_guard as before its steps' fields skipped the blanks inside a run: each step ``.*?``."""
+    original = readers._field_before
+    readers._field_before = lambda separator: ".*?"
+    try:
+        return format_guard(log_format, line_rules)
+    finally:
+        readers._field_before = original
+
+
+def test_a_run_then_one_space_class_and_a_literal_gets_a_capture_regex():
+    made = {log_format for log_format in BLANK_RUN_FORMATS if format_capture(log_format, 2) is not None}
+    assert made == set(BLANK_RUN_FORMATS) - {r"<A> \s<B>\t<C>", r"<A> \s <B>", r"<A> \s<B> - <C>"}
+    assert all(format_capture(log_format, 1) is None for log_format in BLANK_RUN_FORMATS)
+
+
+@settings(max_examples=1500)
+@given(log_format=st.sampled_from(BLANK_RUN_FORMATS + sorted(CAPTURE_FORMATS.values())),
+       line_rules=st.sampled_from([1, 2]),
+       line=st.lists(st.sampled_from([" ", "  ", "\t", " \t ", "-", " - ", "x", "\r", "\u00a0", ":", "end", "\\",
+                                      "[", "]", "@"]), max_size=14).map("".join))
+@example(log_format=r"<A> \s- <B>", line_rules=2, line="x \r- y")             # \s takes the CR after the run
+@example(log_format=r"<A> \s<B>\t<C>", line_rules=2, line="x  \tc")          # the regex ends the run early
+@example(log_format=r"<A>\s\s - <B>", line_rules=2, line="x  \r - y")        # a field ends on a run's blank
+@example(log_format=r"<A>\s\s - <B>", line_rules=1, line="x \r\u00a0 - y")
+def test_guards_read_and_capture_regexes_find_the_lines_and_fields_the_format_regex_finds(log_format, line_rules,
+                                                                                          line):
+    """Differential: the guard (as now and with plain ``.*?`` steps) accepts the lines the format's regex matches;
+    the read regex and the capture regex (where the format has them) give the regex's fields."""
+    want = re.compile(format_to_regex(log_format, line_rules)[1]).match(line)
+    guard = format_guard(log_format, line_rules)
+    if guard is not None:
+        assert bool(re.match(guard, line)) == bool(re.match(_plain_guard(log_format, line_rules), line)) \
+            == (want is not None)
+    for pattern in (readers.format_read_regex(log_format, line_rules), format_capture(log_format, line_rules)):
+        if pattern is not None:
+            found = re.compile(pattern).match(line)
+            assert (found is None) == (want is None), pattern
+            if found is not None:
+                assert found.groupdict() == want.groupdict(), pattern
+
+
 @pytest.mark.parametrize("line_rules", [1, 2])
 @pytest.mark.parametrize("chunk_lines", [1, 100_000])
 def test_a_format_with_a_back_reference_reads_the_fields_its_regex_finds(line_rules, chunk_lines):
@@ -439,7 +491,8 @@ def test_the_pipeline_turns_hostile_json_into_finite_arrays_or_a_typed_error(lin
 
 
 def test_the_guard_without_atomic_groups_accepts_the_same_lines(monkeypatch):
-    """Before Python 3.11 (no atomic groups) the guard uses lookahead + backreference steps."""
+    """Before Python 3.11 (no atomic groups, no possessive quantifiers) the guard uses lookahead + backreference
+    steps, the read regex fields without possessive quantifiers."""
     import random
 
     from dl4j_bridge.etl import readers
@@ -447,8 +500,8 @@ def test_the_guard_without_atomic_groups_accepts_the_same_lines(monkeypatch):
     real_compile = re.compile
 
     def no_atomic_groups(pattern, *args):
-        if "(?>" in pattern:
-            raise re.error("unknown extension ?>")
+        if "(?>" in pattern or "*+" in pattern or "++" in pattern:
+            raise re.error("unknown extension ?> or multiple repeat")
         return real_compile(pattern, *args)
 
     monkeypatch.setattr(readers.re, "compile", no_atomic_groups)
@@ -457,9 +510,13 @@ def test_the_guard_without_atomic_groups_accepts_the_same_lines(monkeypatch):
         guard = format_guard(log_format, line_rules)
         assert "(?>" not in guard and "(?=(" in guard or "(?" not in guard
         guard, pattern = real_compile(guard), real_compile(format_to_regex(log_format, line_rules)[1])
+        read = readers.format_read_regex(log_format, line_rules)   # without possessive quantifiers
+        read = real_compile(read) if read is not None else pattern
         for _ in range(2000):
             line = "".join(rng.choice("a  \t:[]-|@,ebx") for _ in range(rng.randint(0, 14)))
             assert bool(guard.match(line)) == bool(pattern.match(line)), (name, line_rules, line)
+            found, want = read.match(line), pattern.match(line)
+            assert (found is None) == (want is None) and (found is None or found.groupdict() == want.groupdict())
 
 
 # --------------------------------------------------------------------------------------------------

@@ -78,6 +78,32 @@ def test_a_long_run_of_blanks_before_a_separator_led_by_a_space_class_or_a_tab_i
         assert {name: frame.loc[0, name] for name in fields} == fields, log_format
 
 
+@pytest.mark.parametrize("chunk_lines", [1, 100_000])
+def test_a_long_run_of_blanks_before_a_run_and_space_class_or_in_an_old_spec_is_read_in_linear_time(chunk_lines):
+    """``<A> \\s- <B>`` (no capture regex: the guard then the regex), ``\\s\\s - `` (a capture regex whose field tried
+    the separator from every blank) and specs saved with line rules 1 (guard then regex) were quadratic in a run:
+    10,000 blanks took 2.7 s, 0.24 s and 1.5 s, 100,000 minutes."""
+    blanks = " " * 100_000
+    cases = [(r"<A> \s- <B>", 2, ["x" + blanks + "y", "x" + blanks + "y  - z"], {"A": "x" + blanks + "y", "B": "z"}),
+             (r"<A> \s- <B>", 2, ["x" + blanks + "y", "x \r- y" + blanks], {"A": "x", "B": "y" + blanks}),
+             (r"<A>\s\s - <B>", 2, ["x" + blanks + "y", "x" + blanks + "y   - z"], {"A": "x" + blanks + "y", "B": "z"}),
+             (r"<A>\s\s - <B>", 2, ["x" + blanks + "y  - ", "x" + blanks + "\r - z"],
+              {"A": "x" + blanks[:-1], "B": "z"}),
+             (r"<A>\s - <B>", 1, ["x" + blanks + "y", "x" + blanks + "y  - z"], {"A": "x" + blanks + "y", "B": "z"}),
+             (r"<A> - <B>", 1, ["x" + blanks + "y", "x" + blanks + "y - z"], {"A": "x" + blanks + "y", "B": "z"}),
+             (r"<Date> <Time> - <Level>  \[<Node>:<Component>@<Id>\] - <Content>", 1,
+              ["d t - " + blanks + "y", "d t - INFO " + blanks + "[n:c@1] - z"], {"Level": "INFO", "Content": "z"})]
+    for log_format, line_rules, lines, fields in cases:
+        reader = TextReader(log_format, mode="lenient", continuation=None, chunk_lines=chunk_lines,
+                            line_rules=line_rules)
+        assert (reader._line_capture is not None) == (line_rules == 2), log_format
+        start = time.perf_counter()
+        frame = reader.read(lines)
+        assert time.perf_counter() - start < 5, (log_format, line_rules)
+        assert frame["line_number"].tolist() == [2], (log_format, line_rules)
+        assert {name: frame.loc[0, name] for name in fields} == fields, (log_format, line_rules)
+
+
 LINUX_FORMAT = r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>"   # loghub's, optional PID
 
 

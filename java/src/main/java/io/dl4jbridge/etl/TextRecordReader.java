@@ -101,7 +101,11 @@ public final class TextRecordReader extends RecordReader {
                 : formatCapture(logFormat, lineRules);
         String guardRegex = logFormat == null || capture != null ? null : formatGuard(logFormat, lineRules);
         this.guard = guardRegex == null ? null : PyCompat.compile(guardRegex);
-        this.regex = PortableRegex.compile(capture != null ? capture : regex, "text reader regex");
+        // else the format's own regex is run as formatReadRegex: the same matches, a long run of blanks scanned once
+        String read = capture != null || logFormat == null || !regex.equals(formatToRegex(logFormat, lineRules)) ? null
+                : formatReadRegex(logFormat, lineRules);
+        this.regex = PortableRegex.compile(capture != null ? capture : read != null ? read : regex,
+                "text reader regex");
         this.fields = new ArrayList<>(fields);
         for (String name : fields) {
             if (!this.regex.names.contains(name)) {
@@ -264,33 +268,92 @@ public final class TextRecordReader extends RecordReader {
                 .append('$').toString();
     }
 
-    /** Python's {@code readers._FIELD_BEFORE_RUN}: a field before a separator starting with a run of blanks that
-     *  ends before literal text is empty or ends with a non-blank (the separator matches from inside a run exactly
-     *  when it matches from the run's first blank), so the lazy field does not try the separator from every blank
-     *  of a long run, each attempt scanning the rest of it (quadratic). */
-    static final String FIELD_BEFORE_RUN = "(?:.*?[^ \\t\\n])??";
+    /** Python's {@code readers._field_before_space_classes}: a field before a separator starting with {@code count}
+     *  times {@code \s} and then a run of blanks ({@code \s\s - }) is empty, or ends with a non-blank or with a blank
+     *  that fewer than {@code count} blanks follow (from a blank that {@code count} blanks follow the separator
+     *  matches only if it matches from the blank before, ending where it ends; ending before the last count blanks
+     *  of a run too, in this possessive form). */
+    static String fieldBeforeSpaceClasses(int count) {
+        // each stretch of non-white-space and each run of blanks but its last count taken whole (possessive), then
+        // one white-space character at a time: a line of 1,000,000 non-blanks is scanned once
+        return "(?:(?:\\S++|(?:[ \\t](?=[ \\t]{" + count + "}))++|(?![ \\t]{" + (count + 1) + "})(?!\\n)\\s)*?)";
+    }
 
-    /** Python's {@code readers._FIELD_BEFORE_SPACE_RUN}: a field before a separator starting with {@code \s} and
-     *  then a run of blanks ({@code \s - }) is empty, or ends with a non-blank or with the last blank of a run (the
-     *  separator matches from inside a run only if it matches from the blank before, ending where it ends). */
-    static final String FIELD_BEFORE_SPACE_RUN = "(?:.*?(?:[^ \\t\\n]|[ \\t](?![ \\t])))??";
+    /** Python's {@code readers._space_classes}: how many {@code \s} start {@code separator} right before a run of
+     *  blanks ({@code [ \t]+}); 0 if none. */
+    static int spaceClasses(String separator) {
+        int count = 0;
+        while (separator.startsWith("\\s", 2 * count)) {
+            count++;
+        }
+        return count > 0 && separator.startsWith("[ \\t]+", 2 * count) ? count : 0;
+    }
+
+    /** Python's {@code readers._FIELD_BEFORE_WORDS}: a field of {@link #formatGuard}'s steps and
+     *  {@link #formatReadRegex} before a separator starting with a run of blanks is empty or ends with a word and
+     *  then a run's first blank; words and runs are taken whole (possessive), so each is scanned once. */
+    static final String FIELD_BEFORE_WORDS = "(?:[^ \\t\\n]*+(?:[ \\t]+[^ \\t\\n]++)*?)";
+
+    /** Python's {@code readers._field_before}: the lazy pattern of a field in {@link #formatGuard}'s steps and
+     *  {@link #formatReadRegex} (no atomic group after it): {@link #FIELD_BEFORE_WORDS} before a separator that starts
+     *  with a run of blanks, {@link #fieldBeforeSpaceClasses} before {@code \s} and then a run, else {@code .*?}:
+     *  the same first end after which the rest matches, without scanning a long run from each of its blanks. */
+    static String fieldBefore(String separator) {
+        if (separator.equals("[ \\t]+") || separator.equals("[ \\t]+?") || separator.equals("[ \\t]")
+                || separator.equals(WHOLE_BLANK_RUN)) {
+            return ".*?";   // only a run before the next field: it matches at a run's first blank
+        }
+        if (separator.startsWith("[ \\t]+")) {
+            return FIELD_BEFORE_WORDS;
+        }
+        int count = spaceClasses(separator);
+        return count > 0 ? fieldBeforeSpaceClasses(count) : ".*?";
+    }
+
+    /**
+     * Java twin of Python's {@code readers.format_read_regex}: the format's regex ({@link #formatToRegex}) with each
+     * lazy field before a separator that starts with a run of blanks, or with {@code \s} and then a run, written as
+     * {@link #fieldBefore}: the same first match, a long run of blanks scanned once. What a reader without a capture
+     * regex runs on the lines its guard accepts (line rules 1, formats such as {@code <A> \s <B>}). Null when the
+     * format has no guard (text between fields that is not plain, an optional segment) or no field.
+     */
+    public static String formatReadRegex(String logFormat, int lineRules) {
+        if (optionalSegment(logFormat) != null || formatGuard(logFormat, lineRules) == null) {
+            return null;
+        }
+        List<String> out = formatRegexPieces(logFormat, lineRules);
+        if (out == null || out.size() < 3) {
+            return null;
+        }
+        StringBuilder read = new StringBuilder("^").append(out.get(0));
+        for (int i = 1; i < out.size(); i += 2) {
+            String group = out.get(i);
+            String separator = out.get(i + 1);
+            if (group.endsWith(".*?)")) {   // the last separator: "$" follows it
+                String next = i + 2 == out.size() ? separator + "$" : separator;
+                group = group.substring(0, group.length() - 4) + fieldBefore(next) + ")";
+            }
+            read.append(group).append(separator);
+        }
+        return read.append('$').toString();
+    }
 
     /** Python's {@code readers._FIELD_BEFORE_TAB_RUN}: a field before a separator starting with a tab and then a run
      *  of blanks ({@code \t - }) is empty or ends with a non-blank, then perhaps spaces (up to the run's first tab). */
     static final String FIELD_BEFORE_TAB_RUN = "(?:(?:.*?[^ \\t\\n])?? *?)";
 
     /** Python's {@code readers._capture_field}: {@code group} (a lazy {@code (?<name>.*?)}) with
-     *  {@link #FIELD_BEFORE_RUN}, {@link #FIELD_BEFORE_SPACE_RUN} or {@link #FIELD_BEFORE_TAB_RUN} as its body when
-     *  {@code separator} starts with a run of blanks, or with {@code \s} or a tab and then a run. */
+     *  {@link #FIELD_BEFORE_WORDS}, {@link #fieldBeforeSpaceClasses} or {@link #FIELD_BEFORE_TAB_RUN} as its body
+     *  when {@code separator} starts with a run of blanks, or with {@code \s} or a tab and then a run. */
     private static String captureField(String group, String separator) {
         if (!group.endsWith(".*?)")) {
             return group;
         }
         String body;
         if (separator.startsWith("[ \\t]+") && !separator.startsWith(WHOLE_BLANK_RUN)) {
-            body = FIELD_BEFORE_RUN;
-        } else if (separator.startsWith("\\s[ \\t]+")) {
-            body = FIELD_BEFORE_SPACE_RUN;
+            body = FIELD_BEFORE_WORDS;
+        } else if (spaceClasses(separator) > 0) {
+            body = fieldBeforeSpaceClasses(spaceClasses(separator));
         } else if (separator.startsWith("\\t[ \\t]+") || separator.startsWith("\t[ \\t]+")) {
             body = FIELD_BEFORE_TAB_RUN;
         } else {
@@ -307,6 +370,9 @@ public final class TextRecordReader extends RecordReader {
             if (run.end() == text.length()) {
                 continue;   // a whole run before a field, or the end of the line: both take the whole run
             }
+            if (blankThenLiteral(text.substring(run.end()))) {
+                continue;   // \s or a tab, then a literal that is no blank: one end (see blankThenLiteral)
+            }
             char next = text.charAt(run.end());
             if (next == '\t') {
                 return false;
@@ -320,6 +386,25 @@ public final class TextRecordReader extends RecordReader {
             }
         }
         return true;
+    }
+
+    /** Python's {@code readers._blank_then_literal}: {@code text} (what follows a run of spaces) starts with one
+     *  {@code \s}, {@code \t} or tab and then a literal that matches no blank (a character that is not white space,
+     *  or escaped punctuation): the separator has one end from each start, so the greedy and lazy runs end alike. */
+    private static boolean blankThenLiteral(String text) {
+        String literal;
+        if (text.startsWith("\\s") || text.startsWith("\\t")) {
+            literal = text.substring(2);
+        } else if (text.startsWith("\t")) {
+            literal = text.substring(1);
+        } else {
+            return false;
+        }
+        if (literal.startsWith("\\")) {
+            return literal.length() > 1 && !Character.isLetterOrDigit(literal.charAt(1))
+                    && !PyCompat.isSpace(literal.charAt(1));
+        }
+        return !literal.isEmpty() && !PyCompat.isSpace(literal.charAt(0));
     }
 
     /** The pieces of {@link #formatToRegex}'s regex: separator, field group, separator, ..., separator (the last
@@ -474,7 +559,8 @@ public final class TextRecordReader extends RecordReader {
             if (i == 0) {
                 out.append(separator);
             } else if (i < texts.length - 1) {
-                out.append("(?>.*?").append(separator).append(')');
+                // the step's field never ends inside a run where the separator would match from the blank before
+                out.append("(?>").append(fieldBefore(separator)).append(separator).append(')');
             } else {
                 out.append(".*").append(separator).append('$');
             }
