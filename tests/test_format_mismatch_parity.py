@@ -34,6 +34,11 @@ CASES = [
     (LINUX_FORMAT, 2, ["Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure", "Jun 14 15:16:01 combo",
                        "Jun 14 15:16:01 combo [" + "[" * 50, "Jun 14"]),
     (r"<A>\s - <B>", 2, ["x" + " " * 5000 + "y", "x  - y", "x - y"]),
+    # loghub's Mac format: an optional segment after literal text
+    *[(r"<Month>  <Date> <Time> <User> <Component>\[<PID>\]( \(<Address>\))?: <Content>", rules,
+       ["Jul  1 09:02:26 host quicklookd[38023] (0x7f8c): Error", "Jul  7 12:15:44 host quicklookd[38023]"
+        + " " * 5000 + ": Error ret" + " " * 5000, "Jul  7 12:15:44 host q[1] (0x1" + " " * 5000 + ": ok",
+        "Jul  7 12:15:44 host q[1] (x: y", "Jul 7 x"]) for rules in (1, 2)],
 ]
 
 

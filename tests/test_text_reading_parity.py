@@ -92,6 +92,28 @@ def test_both_sides_read_the_same_records_with_runs_before_space_classes(jvm, li
     assert java_counts["bad_lines"] == reader.report.bad_lines
 
 
+#: Formats with an optional segment after literal text (loghub's Mac format first), read by two plain formats'
+#: regexes behind their guards on each side; pieces of Mac-like lines that make the segment fit, or nearly.
+SEGMENT_FORMATS = [r"<Month>  <Date> <Time> <User> <Component>\[<PID>\]( \(<Address>\))?: <Content>",
+                   r"<A> <B>:( \(<C>\))?: <D>", r"<A>  <B>x(  <C> \]x)?  <D>"]
+SEGMENT_PIECES = ["Jul  1 09:00:55 host kernel[0]", "Jul", "  ", " ", "\t", "[", "]", "(", ")", " (0x7f8c)", ": ",
+                  ":", "Error", "x", "]x", "a"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.lists(st.sampled_from(SEGMENT_PIECES), max_size=12).map("".join), max_size=30),
+       log_format=st.sampled_from(SEGMENT_FORMATS), line_rules=st.sampled_from([1, 2]))
+def test_both_sides_read_the_same_records_with_an_optional_segment_after_literal_text(jvm, lines, log_format,
+                                                                                      line_rules):
+    reader = TextReader(log_format, continuation=None, line_rules=line_rules, mode="lenient")
+    assert reader._segment is not None
+    frame = reader.read(lines)
+    python = [(int(row["line_number"]), [str(row[name]) for name in reader.fields]) for _, row in frame.iterrows()]
+    java, java_counts = _java_read(reader, lines)
+    assert java == python
+    assert java_counts["bad_lines"] == reader.report.bad_lines
+
+
 def test_the_drawn_logs_hold_what_the_rules_read_differently(jvm):
     """The pieces exercise every branch: under rules 2 a trace continues its record, a leading frame is set aside,
     a split run is a bad line; under rules 1 the same lines are records."""

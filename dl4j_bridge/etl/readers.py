@@ -278,6 +278,10 @@ _REGEX_META = frozenset(".^$*+?{}[]()|")
 #: no blank, no regex operator (``\\[`` and ``\\]`` of ``(\\[<PID>\\])?``).
 _SEGMENT_TEXT = re.compile(r"(?:\\[^A-Za-z0-9 \t]|[^\\ \t.^$*+?{}\[\]()|])*")
 
+#: The text inside an optional segment that comes after literal text (loghub's Mac ``\\]( \\(<Address>\\))?``):
+#: as :data:`_SEGMENT_TEXT`, blanks allowed.
+_SEGMENT_INNER = re.compile(r"(?:\\[^A-Za-z0-9 \t]|[^\\.^$*+?{}\[\]()|])*")
+
 
 def _is_plain(text: str) -> bool:
     """Text between fields with no regex operator (escaped characters are literal) and no back-reference
@@ -291,7 +295,10 @@ def optional_segment(log_format: str) -> tuple[str, str, str, str] | None:
     """The optional segment of a format such as loghub's Linux one, ``<Component>(\\[<PID>\\])?: <Content>``.
 
     A segment is ``(A<Field>B)?`` (or ``(?:A<Field>B)?``) right after another field, with ``A`` and ``B`` literal
-    text without blanks, every other text between fields plain, and one such segment in the format.
+    text without blanks, every other text between fields plain, and one such segment in the format; or, as in
+    loghub's Mac format ``\\[<PID>\\]( \\(<Address>\\))?: <Content>``, after literal text ``T`` without blanks
+    that follows a field, ``A`` and ``B`` then literal text that may hold blanks, ``B`` not at its end (see
+    :func:`format_guard`).
 
     Returns
     -------
@@ -304,7 +311,8 @@ def optional_segment(log_format: str) -> tuple[str, str, str, str] | None:
     pieces = re.split(r"(<[^<>]+>)", log_format)
     found = None
     for index in range(2, len(pieces) - 2, 2):   # a text after a field, and a field and a text after it
-        text = pieces[index]
+        literal = _SEGMENT_TEXT.match(pieces[index]).group()   # T: literal text before the group (Mac's \\])
+        text = pieces[index][len(literal):]
         opening = "(?:" if text.startswith("(?:") else "(" if text.startswith("(") else None
         if opening is None:
             continue
@@ -313,7 +321,11 @@ def optional_segment(log_format: str) -> tuple[str, str, str, str] | None:
         if close < 0 or found is not None:
             return None
         inner, closing, rest = text[len(opening):], after[:close], after[close + 2:]
-        if not (_SEGMENT_TEXT.fullmatch(inner) and _SEGMENT_TEXT.fullmatch(closing) and _is_plain(rest)):
+        # after literal text, blanks inside the segment, but not at its end: there they would make one run
+        # with blanks after it in the format with the segment required, which the format's regex does not
+        segment_text = _SEGMENT_INNER if literal else _SEGMENT_TEXT
+        if not (segment_text.fullmatch(inner) and segment_text.fullmatch(closing) and _is_plain(rest)) \
+                or closing.endswith((" ", "\t")):
             return None
         found = index
     if found is None:
@@ -321,13 +333,29 @@ def optional_segment(log_format: str) -> tuple[str, str, str, str] | None:
     others = [text for i, text in enumerate(pieces) if i % 2 == 0 and i not in (found, found + 2)]
     if not all(map(_is_plain, others)):
         return None
-    text, after = pieces[found], pieces[found + 2]
+    after = pieces[found + 2]
+    literal = _SEGMENT_TEXT.match(pieces[found]).group()
+    text = pieces[found][len(literal):]
     inner = text[3:] if text.startswith("(?:") else text[1:]
     close = after.find(")?")
-    without = "".join(pieces[:found]) + after[close + 2:] + "".join(pieces[found + 3:])
-    with_ = "".join(pieces[:found]) + inner + pieces[found + 1] + after[:close] + after[close + 2:] \
-        + "".join(pieces[found + 3:])
+    head = "".join(pieces[:found]) + literal
+    without = head + after[close + 2:] + "".join(pieces[found + 3:])
+    with_ = head + inner + pieces[found + 1] + after[:close] + after[close + 2:] + "".join(pieces[found + 3:])
     return without, with_, pieces[found + 1][1:-1], pieces[found - 1][1:-1]
+
+
+def _split_order(found: re.Match, names: list[str]) -> list[int]:
+    """Where a format's regex tries a match among others (:meth:`TextReader._segment_match`): for each field of
+    ``names`` in turn, its start (a run of blanks before it as long as it can be: the later first) and its end
+    (as short as it can be: the earlier first)."""
+    return [bound for name in names for bound in (-found.start(name), found.end(name))]
+
+
+def _segment_after_text(log_format: str) -> bool:
+    """Whether the optional segment of ``log_format`` (see :func:`optional_segment`) comes after literal text."""
+    pieces = re.split(r"(<[^<>]+>)", log_format)
+    return any(_SEGMENT_TEXT.match(text).group() and text[len(_SEGMENT_TEXT.match(text).group()):].startswith("(")
+               for text in pieces[2:-2:2])
 
 
 def format_guard(log_format: str, line_rules: int = LINE_RULES) -> str | None:
@@ -345,7 +373,8 @@ def format_guard(log_format: str, line_rules: int = LINE_RULES) -> str | None:
 
     A format with an optional segment (``<Component>(\\[<PID>\\])?: <Content>``, see :func:`optional_segment`)
     matches the lines of the format without it (the field before the segment can hold its text): its guard is
-    that format's.
+    that format's. After literal text (Mac's ``\\]( \\(<Address>\\))?``) it does not (the field cannot hold the
+    segment and the literal text again): the guard is either of the two formats' guards, with and without it.
 
     Returns
     -------
@@ -356,7 +385,13 @@ def format_guard(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     """
     segment = optional_segment(log_format)
     if segment is not None:
-        return format_guard(segment[0], line_rules)
+        without = format_guard(segment[0], line_rules)
+        if not _segment_after_text(log_format):
+            return without
+        with_ = format_guard(segment[1], line_rules)   # back-references (before Python 3.11) renumbered
+        shift = re.compile(without).groups
+        with_ = re.sub(r"\\(\d+)", lambda m: f"\\{int(m.group(1)) + shift}", with_)
+        return f"(?:{without}|{with_})"
     texts = re.split(r"<[^<>]+>", log_format)
     for text in texts:
         if not _is_plain(text):
@@ -1386,7 +1421,10 @@ class TextReader(Reader):
         segment = optional_segment(log_format) if log_format is not None else None
         if segment is not None and pattern == format_to_regex(log_format, line_rules)[1]:
             without, with_, field, before = segment
-            self._segment = (field, before, re.compile(format_to_regex(without, line_rules)[1]),
+            names = re.findall(r"<([^<>]+)>", log_format)
+            self._segment = (field, names[:names.index(before) + 1],
+                             re.compile(format_to_regex(without, line_rules)[1]),
+                             re.compile(format_guard(without, line_rules)),
                              re.compile(format_to_regex(with_, line_rules)[1]),
                              re.compile(format_guard(with_, line_rules)))
         self.continuation = continuation
@@ -1585,20 +1623,20 @@ class TextReader(Reader):
     def _segment_match(self, line: str) -> list[Any] | None:
         """The fields of a line the guard accepted, for a format with an optional segment, in linear time.
 
-        The format's regex takes the shortest field before the segment after which the segment, or the text
-        after it, fits (the segment first); the fields before are the same either way. So: the format without
-        the segment gives one end of that field (the segment's field missing), the format with it required --
-        tried only when its own guard accepts the line, and then at once at the first place it can start --
-        gives the other; the earlier end wins, the segment on a tie (the JVM's ``TextRecordReader`` does the same).
+        The format's regex tries the ways to split the line in order -- each field up to the segment as short as
+        it can be, each run of blanks before a field as long as it can be, then the segment before its absence --
+        and takes the first that fits: the first of the two matches, of the format without the segment (the
+        segment's field missing) and of the format with it required, in that order (the segment on a tie). Each
+        is tried only when its own guard accepts the line, and then at once at the first place it can start (the
+        JVM's ``TextRecordReader`` does the same).
         """
-        field, before, without, with_, with_guard = self._segment
-        plain = without.match(line)
+        field, leading, without, without_guard, with_, with_guard = self._segment
+        plain = without.match(line) if without_guard.match(line) else None
+        grouped = with_.match(line) if with_guard.match(line) else None
+        if grouped is not None and (plain is None or _split_order(grouped, leading) <= _split_order(plain, leading)):
+            return [grouped.group(name) for name in self._headers]
         if plain is None:   # not expected: the guard accepted the line
             return None
-        if with_guard.match(line):
-            grouped = with_.match(line)
-            if grouped is not None and grouped.end(before) <= plain.end(before):
-                return [grouped.group(name) for name in self._headers]
         return [None if name == field else plain.group(name) for name in self._headers]
 
     def _slow_rows(self, block: list[str], first_line: int, sink: _BadLineSink,

@@ -281,11 +281,15 @@ FORMATS = {
     "trailing blanks": "<A> <B>: ",
     "optional segment": r"<A> <B>(\[<C>\])?: <D>",
     "optional segment at the end": r"<A> <B>(?:\[<C>\])?",
+    "optional segment after text": r"<A> <B>\]( \[<C>\])?: <D>",   # loghub Mac's shape
 }
 
 #: Formats with an optional segment (readers.optional_segment): read with two plain formats' regexes.
 SEGMENT_FORMATS = [r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>", r"<A> <B>(\[<C>\])? x <D>",
-                   r"<A>(?:x<B>y)?<C> end", r"<A> <B>(\[<C>\])?", r"<A>(<<B>>)?: <C>:"]
+                   r"<A>(?:x<B>y)?<C> end", r"<A> <B>(\[<C>\])?", r"<A>(<<B>>)?: <C>:",
+                   # after literal text, blanks in the segment (loghub's Mac format: `\]( \(<Address>\))?: `)
+                   r"<Month>  <Date> <Time> <User> <Component>\[<PID>\]( \(<Address>\))?: <Content>",
+                   r"<A> <B>:( \(<C>\))?: <D>", r"<A>x( y<B> z)?<C> end", r"<A>:(?: <B> -)?<C>:", r"<A> <B>\]( <C>)?"]
 
 
 @given(name=st.sampled_from(sorted(FORMATS)), line_rules=st.sampled_from([1, 2]),
@@ -432,7 +436,7 @@ def test_a_format_with_a_back_reference_reads_the_fields_its_regex_finds(line_ru
 
 
 @given(log_format=st.sampled_from(SEGMENT_FORMATS), line_rules=st.sampled_from([1, 2]),
-       lines=st.lists(st.text(alphabet=st.sampled_from(list("a  \t:[]x<>yend")), max_size=16), max_size=8))
+       lines=st.lists(st.text(alphabet=st.sampled_from(list("a  \t:[]()x<>yend")), max_size=16), max_size=8))
 def test_a_format_with_an_optional_segment_reads_the_fields_its_regex_finds(log_format, line_rules, lines):
     """The reader does not run such a format's regex (it backtracks on long lines), yet finds its fields."""
     names, pattern = format_to_regex(log_format, line_rules)

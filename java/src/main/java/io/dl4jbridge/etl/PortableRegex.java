@@ -198,6 +198,11 @@ public final class PortableRegex {
         return matcher.group(javaNames.get(names.indexOf(name)));
     }
 
+    /** Where the group originally named {@code name} started (-1: it did not take part). */
+    public int start(Matcher matcher, String name) {
+        return matcher.start(javaNames.get(names.indexOf(name)));
+    }
+
     /** Where the group originally named {@code name} ended (-1: it did not take part). */
     public int end(Matcher matcher, String name) {
         return matcher.end(javaNames.get(names.indexOf(name)));

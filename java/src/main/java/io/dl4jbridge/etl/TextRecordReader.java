@@ -49,8 +49,10 @@ public final class TextRecordReader extends RecordReader {
     /** A format with an optional segment (see {@link #optionalSegment}): its field, the field before it, the
      *  regexes of the format without it and with it required, and the guard of the latter; else null. */
     private final String segmentField;
-    private final String segmentBefore;
+    /** The fields up to the one before the segment, in the format's order (Python's {@code _split_order}). */
+    private final List<String> segmentLeading;
     private final PortableRegex withoutSegment;
+    private final Pattern withoutSegmentGuard;
     private final PortableRegex withSegment;
     private final Pattern withSegmentGuard;
     private final List<String> fields;
@@ -123,22 +125,53 @@ public final class TextRecordReader extends RecordReader {
         String[] segment = logFormat == null ? null : optionalSegment(logFormat);
         if (segment != null && regex.equals(formatToRegex(logFormat, lineRules))) {
             withoutSegment = PortableRegex.compile(formatToRegex(segment[0], lineRules), "text reader regex");
+            withoutSegmentGuard = PyCompat.compile(formatGuard(segment[0], lineRules));
             withSegment = PortableRegex.compile(formatToRegex(segment[1], lineRules), "text reader regex");
             withSegmentGuard = PyCompat.compile(formatGuard(segment[1], lineRules));
             segmentField = segment[2];
-            segmentBefore = segment[3];
+            List<String> names = new ArrayList<>();
+            List<String> pieces = formatPieces(logFormat);
+            for (int i = 1; i < pieces.size(); i += 2) {
+                String name = pieces.get(i).substring(1, pieces.get(i).length() - 1);
+                names.add(name);
+                if (name.equals(segment[3])) {
+                    break;
+                }
+            }
+            segmentLeading = names;
         } else {
             withoutSegment = null;
+            withoutSegmentGuard = null;
             withSegment = null;
             withSegmentGuard = null;
             segmentField = null;
-            segmentBefore = null;
+            segmentLeading = null;
         }
     }
 
     private static final Pattern FORMAT_FIELD = Pattern.compile("<[^<>]+>");
     /** Python's {@code readers._SEGMENT_TEXT}: literal characters or escaped punctuation, no blank, no operator. */
     private static final Pattern SEGMENT_TEXT = Pattern.compile("(?:\\\\[^A-Za-z0-9 \\t]|[^\\\\ \\t.^$*+?{}\\[\\]()|])*");
+    /** Python's {@code readers._SEGMENT_INNER}: the text in a segment after literal text, blanks allowed. */
+    private static final Pattern SEGMENT_INNER = Pattern.compile("(?:\\\\[^A-Za-z0-9 \\t]|[^\\\\.^$*+?{}\\[\\]()|])*");
+
+    /** The literal text T at the start of a piece before an optional segment's group (Mac's {@code \]}), or "". */
+    private static String segmentLiteral(String text) {
+        Matcher m = SEGMENT_TEXT.matcher(text);
+        return m.lookingAt() ? m.group() : "";
+    }
+
+    /** Python's {@code readers._segment_after_text}: the optional segment comes after literal text. */
+    static boolean segmentAfterText(String logFormat) {
+        List<String> pieces = formatPieces(logFormat);
+        for (int index = 2; index < pieces.size() - 2; index += 2) {
+            String literal = segmentLiteral(pieces.get(index));
+            if (!literal.isEmpty() && pieces.get(index).substring(literal.length()).startsWith("(")) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** The format's texts and fields in turn (Python's {@code re.split(r"(<[^<>]+>)", log_format)}). */
     static List<String> formatPieces(String logFormat) {
@@ -182,7 +215,8 @@ public final class TextRecordReader extends RecordReader {
         List<String> pieces = formatPieces(logFormat);
         int found = -1;
         for (int index = 2; index < pieces.size() - 2; index += 2) {
-            String text = pieces.get(index);
+            String literal = segmentLiteral(pieces.get(index));   // T: literal text before the group (Mac's \])
+            String text = pieces.get(index).substring(literal.length());
             String opening = text.startsWith("(?:") ? "(?:" : text.startsWith("(") ? "(" : null;
             if (opening == null) {
                 continue;
@@ -192,8 +226,11 @@ public final class TextRecordReader extends RecordReader {
             if (close < 0 || found >= 0) {
                 return null;
             }
-            if (!SEGMENT_TEXT.matcher(text.substring(opening.length())).matches()
-                    || !SEGMENT_TEXT.matcher(after.substring(0, close)).matches()
+            // after literal text, blanks inside the segment but not at its end (Python's optional_segment)
+            Pattern segmentText = literal.isEmpty() ? SEGMENT_TEXT : SEGMENT_INNER;
+            if (!segmentText.matcher(text.substring(opening.length())).matches()
+                    || !segmentText.matcher(after.substring(0, close)).matches()
+                    || after.substring(0, close).endsWith(" ") || after.substring(0, close).endsWith("\t")
                     || !isPlain(after.substring(close + 2))) {
                 return null;
             }
@@ -207,11 +244,12 @@ public final class TextRecordReader extends RecordReader {
                 return null;
             }
         }
-        String text = pieces.get(found);
+        String literal = segmentLiteral(pieces.get(found));
+        String text = pieces.get(found).substring(literal.length());
         String after = pieces.get(found + 2);
         String inner = text.startsWith("(?:") ? text.substring(3) : text.substring(1);
         int close = after.indexOf(")?");
-        String head = String.join("", pieces.subList(0, found));
+        String head = String.join("", pieces.subList(0, found)) + literal;
         String tail = String.join("", pieces.subList(found + 3, pieces.size()));
         String field = pieces.get(found + 1);
         String before = pieces.get(found - 1);
@@ -465,23 +503,40 @@ public final class TextRecordReader extends RecordReader {
             return values;
         }
         Matcher plain = withoutSegment.pattern.matcher(line);
-        if (!plain.matches()) {   // not expected: the guard accepted the line
-            return null;
-        }
-        if (withSegmentGuard.matcher(line).matches()) {
-            Matcher grouped = withSegment.pattern.matcher(line);
-            if (grouped.matches() && withSegment.end(grouped, segmentBefore) <= withoutSegment.end(plain, segmentBefore)) {
-                for (int i = 0; i < withSegment.names.size(); i++) {
-                    values.put(withSegment.names.get(i), withSegment.group(grouped, i));
-                }
-                return values;
+        boolean plainMatches = withoutSegmentGuard.matcher(line).matches() && plain.matches();
+        Matcher grouped = withSegment.pattern.matcher(line);
+        if (withSegmentGuard.matcher(line).matches() && grouped.matches()
+                && (!plainMatches || splitOrder(withSegment, grouped, plain) <= 0)) {
+            for (int i = 0; i < withSegment.names.size(); i++) {
+                values.put(withSegment.names.get(i), withSegment.group(grouped, i));
             }
+            return values;
+        }
+        if (!plainMatches) {   // not expected: the guard accepted the line
+            return null;
         }
         for (int i = 0; i < withoutSegment.names.size(); i++) {
             values.put(withoutSegment.names.get(i), withoutSegment.group(plain, i));
         }
         values.put(segmentField, null);
         return values;
+    }
+
+    /** Python's {@code _split_order} compared: below 0 when the format's regex tries {@code grouped}'s split of the
+     *  line before {@code plain}'s -- for each field up to the segment in turn, the later start (a run of blanks
+     *  before it as long as it can be), then the earlier end -- 0 on a tie. */
+    private int splitOrder(PortableRegex withRegex, Matcher grouped, Matcher plain) {
+        for (String name : segmentLeading) {
+            int start = Integer.compare(withoutSegment.start(plain, name), withRegex.start(grouped, name));
+            if (start != 0) {
+                return start;
+            }
+            int end = Integer.compare(withRegex.end(grouped, name), withoutSegment.end(plain, name));
+            if (end != 0) {
+                return end;
+            }
+        }
+        return 0;
     }
 
     /** The fields of one line in the order of {@link #fields()}, or null when the format does not match it
@@ -527,7 +582,11 @@ public final class TextRecordReader extends RecordReader {
     static String formatGuard(String logFormat, int lineRules) {
         String[] segment = optionalSegment(logFormat);
         if (segment != null) {   // the lines of the format without its optional segment (Python's format_guard)
-            return formatGuard(segment[0], lineRules);
+            String without = formatGuard(segment[0], lineRules);
+            if (!segmentAfterText(logFormat)) {
+                return without;
+            }   // after literal text: the lines of either format, with and without it
+            return "(?:" + without + "|" + formatGuard(segment[1], lineRules) + ")";
         }
         String[] texts = logFormat.split("<[^<>]+>", -1);
         StringBuilder out = new StringBuilder("^");

@@ -243,6 +243,36 @@ public class ReaderFuzzTest {
     }
 
     private static final String LINUX_FORMAT = "<Month> <Date> <Time> <Level> <Component>(\\[<PID>\\])?: <Content>";
+    /** loghub's Mac format: an optional segment after literal text ({@code \\]}). */
+    private static final String MAC_FORMAT =
+            "<Month>  <Date> <Time> <User> <Component>\\[<PID>\\]( \\(<Address>\\))?: <Content>";
+
+    @Test
+    public void aFormatWithAnOptionalSegmentAfterLiteralTextReadsHostileLinesInLinearTime() {
+        // as Python's test_malformed_input: such a line took 0.6 s at 15 blanks and 5.3 s at 20 (line rules 1)
+        String blanks = repeat(" ", 10_000);
+        List<String> lines = Arrays.asList(
+                "Jul  1 09:00:55 calvisitor-10-105-160-95 kernel[0]: IOThunderboltSwitch<0>(0x0)::listenerCallback",
+                "Jul  7 12:15:44 host quicklookd[38023]" + blanks + ": Error ret" + blanks,
+                "Jul  7 12:15:44 host quicklookd[38023]" + blanks + "(x) : Error ret" + blanks,
+                "Jul  1 09:01:05 calvisitor-10-105-160-95 com.apple.CDScheduler[43]: Thermal pressure state: 1",
+                "Jul  1 09:02:26 calvisitor-10-105-160-95 quicklookd[38023] (0x7f8c): Error returned",
+                "Jul  7 12:15:44 host quicklookd[38023] (0x1)" + blanks + ": ok" + blanks, repeat("a ", 5000));
+        for (int rules = 1; rules <= 2; rules++) {
+            List<Record> records = new ArrayList<>();
+            long started = System.nanoTime();
+            ReadReport report = read(formatReader(MAC_FORMAT, rules), lines, "lenient", records);
+            assertTrue("seconds: " + (System.nanoTime() - started) / 1e9, System.nanoTime() - started < 5_000_000_000L);
+            assertEquals(4, report.badLines);
+            assertEquals(3, records.size());
+            assertEquals(Arrays.asList(1L, 4L, 5L), Arrays.asList((long) records.get(0).line, (long) records.get(1).line,
+                    (long) records.get(2).line));
+            assertEquals(Arrays.asList(null, null, "0x7f8c"), Arrays.asList(records.get(0).get("Address"),
+                    records.get(1).get("Address"), records.get(2).get("Address")));
+            assertEquals(Arrays.asList("0", "43", "38023"), Arrays.asList(records.get(0).get("PID"),
+                    records.get(1).get("PID"), records.get(2).get("PID")));
+        }
+    }
 
     /** Reads {@code lines} with the format's reader (lenient) and checks it finds the lines and fields the format's
      *  own regex finds, in order; returns how many lines matched. */
@@ -307,9 +337,10 @@ public class ReaderFuzzTest {
     public void aFormatWithAnOptionalSegmentReadsTheFieldsItsRegexFinds() {
         // as Python's test_a_format_with_an_optional_segment_reads_the_fields_its_regex_finds
         String[] formats = {LINUX_FORMAT, "<A> <B>(\\[<C>\\])? x <D>", "<A>(?:x<B>y)?<C> end", "<A> <B>(\\[<C>\\])?",
-                "<A>(<<B>>)?: <C>:"};
+                "<A>(<<B>>)?: <C>:", MAC_FORMAT, "<A> <B>:( \\(<C>\\))?: <D>", "<A>x( y<B> z)?<C> end",
+                "<A>:(?: <B> -)?<C>:", "<A> <B>\\]( <C>)?", "<A>  <B>x(  <C> \\]x)?  <D>"};
         Random random = new Random(7);
-        String alphabet = "a  \t:[]x<>yend";
+        String alphabet = "a  \t:[]()x<>yend";
         int checked = 0;
         for (String format : formats) {
             assertTrue(format, TextRecordReader.optionalSegment(format) != null);
