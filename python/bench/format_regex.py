@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Text-log parsing speed: the format's atomic capture regex against the guard-then-regex path it replaced.
+r"""Text-log parsing speed: the format's atomic capture regex against the guard-then-regex path it replaced.
 
     python python/bench/format_regex.py [--lines 200000] [--repeats 3]
 
