@@ -21,6 +21,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..etl import (Categorical, ChronologicalSplit, CsvReader, EtlError, Extract, IpAddress, LabelValuesError,
                    JsonLinesReader, KeySplit, Label, Numeric, Pipeline, Port, SequenceBatch, Sessions, Template,
                    TextReader, Timestamp, Windows)
@@ -68,10 +69,6 @@ _TYPE_WORDS = {str: "a string (in quotes)", bool: "true or false (no quotes)", i
 #: DeepLog-format session, which a run's sessions do not have). Given, they changed the ids a model reads (``oov_id
 #: = 5`` trained and scored template 5 as the unknown one) or failed after the ETL without naming the table.
 _NOT_CONFIG_KEYS = ("miner", "saved_regex", "n_events", "oov_id", "end_id", "end_min_probability")
-
-
-class ConfigError(ValueError):
-    """The run config is incomplete or wrong; the message names the section and key."""
 
 
 def load_config(path) -> dict:

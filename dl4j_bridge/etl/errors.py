@@ -6,7 +6,7 @@ family with one ``except`` clause.
 
 from __future__ import annotations
 
-from ..errors import Dl4jBridgeError
+from ..errors import ConfigError, Dl4jBridgeError
 from ..errors import NotFittedError as _PackageNotFittedError
 
 __all__ = [
@@ -231,9 +231,13 @@ class SpecError(EtlError):
     """A saved pipeline spec is malformed or has an unsupported version."""
 
 
-class LabelValuesError(EtlError):
+class LabelValuesError(EtlError, ConfigError):
     """A label transform's ``positive`` list matches no label value of the training records as written, while some
     differ from it only in case or surrounding blanks: every line would be read as normal, silently.
+
+    Raised by the label transform's fit (``Pipeline.fit``) and by :func:`dl4j_bridge.detectors.run.train` for the test
+    part. Also a :class:`~dl4j_bridge.detectors.run.ConfigError` (a ``ValueError``): the ``positive`` setting is what
+    is wrong, and ``run.train`` callers caught this case as a ``ConfigError`` before the fit checked it.
 
     Parameters
     ----------
