@@ -250,17 +250,24 @@ class LabelValuesError(EtlError, ConfigError):
         The ``positive`` list as given.
     near : dict
         The values that differ from a ``positive`` value only in case or blanks -> their count of lines.
+    saved : bool
+        The list is a saved model's (``dl4j-bridge evaluate``), which keeps it: the advice is to train again with
+        the values found added to it, not to write them.
     """
 
-    def __init__(self, where: str, column: str, positive: list[str], near: dict[str, int]):
+    def __init__(self, where: str, column: str, positive: list[str], near: dict[str, int], saved: bool = False):
         self.where = where
         self.column = column
         self.positive = list(positive)
         self.near = dict(near)
+        self.saved = saved
         found = ", ".join(f"{v!r} ({n:,} line{'s' if n > 1 else ''})" for v, n in sorted(self.near.items()))
+        advice = (f"train the model again with positive = {sorted(set(self.positive) | set(self.near))} (a saved "
+                  "model keeps the positive list it was trained with)" if saved
+                  else f"write positive = {sorted(self.near)}")
         super().__init__(f"{where}: positive = {self.positive} matches no value of {column!r} as written, so every "
                          f"line would be normal; {found} differ only in case or blanks, and positive values are "
-                         f"compared exactly: write positive = {sorted(self.near)}")
+                         f"compared exactly: {advice}")
 
 
 class NotFittedError(EtlError, _PackageNotFittedError):

@@ -387,3 +387,55 @@ def test_train_and_evaluate_on_a_test_part_without_anomalies_say_so_in_the_repor
                              "sequence by the labels (0 of 27 sequences)")
     assert "No ROC AUC per type: no kinds field, so there is no table; set --kinds-field to the field" in report
     assert "one_class_warning" in json.loads((tmp_path / "e" / "results.json").read_text())
+
+
+def test_evaluate_refuses_an_input_whose_label_values_differ_from_the_saved_positive_list_only_in_case(tmp_path,
+                                                                                                        capsys, jvm):
+    """A model saved with positive = ["ERROR"], evaluated on a log writing 'error': every line was normal and the
+    one-class warning ('holds no anomalous sequence') hid why. Now exit 3 in the fit's words, with what a saved model
+    needs (train again with both values); an input writing ERROR still evaluates."""
+    import pickle
+
+    from dl4j_bridge.cli import main
+    from dl4j_bridge.detectors.run import check_evaluated_positive_values
+    from dl4j_bridge.etl import LabelValuesError
+
+    (tmp_path / "train.log").write_text("".join(f"{'ERROR' if i % 9 == 4 else 'INFO'} message {i % 3}\n"
+                                                for i in range(60)))
+    (tmp_path / "lower.log").write_text("".join(f"{'error' if i % 9 == 4 else 'INFO'} message {i % 3}\n"
+                                                for i in range(30)))
+    (tmp_path / "run.toml").write_text(
+        '[data]\ntrain = "train.log"\ntest = "train.log"\n\n[reader]\nkind = "text"\n'
+        'log_format = "<Level> <Content>"\n\n[[transforms]]\nkind = "template"\ncolumn = "Content"\n\n'
+        '[[transforms]]\nkind = "label"\ncolumn = "Level"\npositive = ["ERROR"]\n\n[sequence]\nkind = "windows"\n'
+        'length = 4\n\n[detectors.ne]\nkind = "next_event"\nhidden_sizes = [4]\nepochs = 1\n\n'
+        '[baselines]\nisolation_forest = false\npca = false\n\n[output]\nreport = "r"\nmodels = "m"\n')
+    assert main(["train", "--config", str(tmp_path / "run.toml")]) == 0
+    model = str(tmp_path / "m" / "ne.zip")
+    capsys.readouterr()
+    assert main(["evaluate", "--model", model, "--input", str(tmp_path / "lower.log"),
+                 "--report", str(tmp_path / "e")]) == 3
+    err = capsys.readouterr().err
+    assert ("dl4j-bridge evaluate: --input lower.log: the model's label transform (column 'Level'): positive = "
+            "['ERROR'] matches no value of 'Level' as written, so every line would be normal; 'error' (3 lines) differ "
+            "only in case or blanks, and positive values are compared exactly: train the model again with positive = "
+            "['ERROR', 'error'] (a saved model keeps the positive list it was trained with)\n") in err
+    assert "holds no anomalous sequence" not in err and not (tmp_path / "e").exists()
+    assert main(["evaluate", "--model", model, "--input", str(tmp_path / "train.log"),
+                 "--report", str(tmp_path / "ok")]) == 0
+    # the Python path the command takes: the same error, a LabelValuesError (and ConfigError) that pickles as itself
+    from dl4j_bridge.detectors import load_detector
+    from dl4j_bridge.detectors.run import line_columns
+    from dl4j_bridge.etl.transforms import step_label
+
+    detector = load_detector(model)
+    label = step_label(detector.pipeline_.transforms)
+    batch = detector.pipeline_.transform(str(tmp_path / "lower.log"))
+    values = line_columns(detector.pipeline_, str(tmp_path / "lower.log"), ["Level"])["Level"]
+    with pytest.raises(ConfigError) as caught:
+        check_evaluated_positive_values("--input lower.log", label, batch, values)
+    assert isinstance(caught.value, LabelValuesError) and caught.value.saved
+    assert str(pickle.loads(pickle.dumps(caught.value))) == str(caught.value)
+    batch = detector.pipeline_.transform(str(tmp_path / "train.log"))
+    check_evaluated_positive_values("--input train.log", label, batch,
+                                    line_columns(detector.pipeline_, str(tmp_path / "train.log"), ["Level"])["Level"])
