@@ -1634,14 +1634,17 @@ def per_type_section(report: Report, per_type: dict, setting: str, field: Option
         report.text(no_type_text(f"{setting} {field!r}" if setting.startswith("--") else f"{setting} = {field!r}"))
         return
     report.parts.append(PER_TYPE_HEADING)
-    if by_model:
+    if by_model:   # a type none of a model's windows holds (results.json: no entry) is '-', not n/a (null there)
         report.table(["model"] + kinds,
-                     [[n] + [(result or {}).get(k) for k in kinds] for n, result in per_type.items()])
+                     [[n] + [(result or {}).get(k, "-") for k in kinds] for n, result in per_type.items()])
     else:
         (result,) = per_type.values()
         report.table(["type", "roc_auc"], sorted(result.items()))
     if any(value is None for result in per_type.values() for value in (result or {}).values()):
         report.text("n/a: no test window free of anomalous lines to serve as a negative beside that type's windows.")
+    if by_model and any(k not in (result or {}) for result in per_type.values() for k in kinds):
+        report.text("`-`: none of that model's test windows holds a line of the type (a next-event detector's windows "
+                    "count the record after them too).")
     missing = absent_classes(label, kinds) if own_column else None
     if missing:
         report.text(missing)
