@@ -979,8 +979,9 @@ def _rows_end_in_lf(stream) -> None:
 def cmd_evaluate(args) -> int:
     from .atomicfile import atomic_write_text
     from .detectors.report import Report, explanations_markdown
-    from .detectors.run import (RUNTIME_TEXT, _order, _per_type, check_labelled, line_columns, one_class_line,
-                                one_class_text, per_type_section, require_report_extras, runtime, window_truth)
+    from .detectors.run import (RUNTIME_TEXT, _order, _per_type, check_evaluated_positive_values, check_labelled,
+                                line_columns, one_class_line, one_class_text, per_type_section, require_report_extras,
+                                runtime, window_truth)
 
     require_report_extras("dl4j-bridge evaluate")
     if args.quarantine is not None and _same_file(args.input, args.quarantine):
@@ -1009,6 +1010,8 @@ def cmd_evaluate(args) -> int:
     next_event = detector.kind == "next_event"
     fields = line_columns(detector.pipeline_, args.input, [label.column, args.kinds_field])
     check_labelled(args.input, label.column, fields[label.column])
+    # positive = ["ERROR"] saved, 'error' written here: every line would be normal (one class), for a reason to say
+    check_evaluated_positive_values(f"--input {Path(args.input).name}", label, batch, fields[label.column])
     # a next-event detector judges the record after each window: its label counts too; a classifier's truth is
     # its positive_classes (README, "Command line")
     classes = detector.positive_classes if detector.kind == "sequence_classifier" else None

@@ -33,6 +33,14 @@ def _rebuild_error(cls, args, state):
     return error
 
 
+class ConfigError(ValueError):
+    """The run config is incomplete or wrong; the message names the section and key.
+
+    Importable as ``dl4j_bridge.detectors.run.ConfigError`` too. Defined here so that an ETL error that is also a
+    wrong setting (:class:`~dl4j_bridge.etl.LabelValuesError`) can derive from it.
+    """
+
+
 class BuildNotFoundError(Dl4jBridgeError):
     """The Java side (jars under ``build/install/dl4j-bridge/lib``) was not found."""
 

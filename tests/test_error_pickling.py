@@ -25,6 +25,8 @@ OOM = db.JavaOutOfMemoryError("java.lang.OutOfMemoryError", "Java heap space", "
     etl_errors.EncodingError("app.log", "not UTF-8 at byte 4"),
     etl_errors.QuarantineError("bad.jsonl", PermissionError(13, "denied")),
     etl_errors.LabelValuesError("Label('Level')", "Level", ["error"], {"ERROR": 3}),
+    etl_errors.LabelValuesError("--input a.log: the model's label transform (column 'Level')", "Level", ["ERROR"],
+                                {"error": 2}, saved=True),
     etl_errors.AbsentFieldError("app.log", "Pid", ["Pid"], ["Time", "Content"], records=5, line=1),
     db.ShapeError("x must be [batch, time, features]"),
     db.JVMForkedError("forked"),

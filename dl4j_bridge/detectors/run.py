@@ -21,6 +21,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..etl import (Categorical, ChronologicalSplit, CsvReader, EtlError, Extract, IpAddress, LabelValuesError,
                    JsonLinesReader, KeySplit, Label, Numeric, Pipeline, Port, SequenceBatch, Sessions, Template,
                    TextReader, Timestamp, Windows)
@@ -68,10 +69,6 @@ _TYPE_WORDS = {str: "a string (in quotes)", bool: "true or false (no quotes)", i
 #: DeepLog-format session, which a run's sessions do not have). Given, they changed the ids a model reads (``oov_id
 #: = 5`` trained and scored template 5 as the unknown one) or failed after the ETL without naming the table.
 _NOT_CONFIG_KEYS = ("miner", "saved_regex", "n_events", "oov_id", "end_id", "end_min_probability")
-
-
-class ConfigError(ValueError):
-    """The run config is incomplete or wrong; the message names the section and key."""
 
 
 def load_config(path) -> dict:
@@ -937,20 +934,72 @@ def _check_positive_values(table: str, label: Label, pipeline: Pipeline, batches
     """
     if any(bool(np.any(np.asarray(b.step_labels)[np.asarray(b.mask) > 0] > 0)) for b in batches):
         return
-    near: dict[str, int] = {}
+    columns = []
     for source in sources:
         try:
-            values = line_columns(pipeline, str(source), [label.column]).get(label.column) or {}
+            columns.append(line_columns(pipeline, str(source), [label.column]).get(label.column) or {})
         except Exception:   # noqa: BLE001 - the check is a hint; the read itself succeeded before
             return
+    near = near_positive_counts(label, columns)
+    if near:
+        raise LabelValuesError(table, label.column, label.positive, near)
+
+
+def near_positive_counts(label: Label, columns: list) -> dict:
+    """The values of the label column that differ from a ``positive`` value only in case or blanks -> their count of
+    lines, when no value matches one as written ({} otherwise).
+
+    Parameters
+    ----------
+    label : Label
+        A label transform with a ``positive`` list.
+    columns : list of dict
+        Per source read, line -> the label column's value (:func:`line_columns`).
+
+    Returns
+    -------
+    dict
+        Value as written -> its count of lines; empty when a value matches as written (its lines are in no
+        sequence: the list is right) or none is near.
+    """
+    near: dict[str, int] = {}
+    for values in columns:
         texts = label.near_positive(values.values())
         if texts is None:
-            return   # a value matches as written (its lines are in no sequence): the list is right
+            return {}
         for value in values.values():
             if not is_missing(value) and str(value) in texts:
                 near[str(value)] = near.get(str(value), 0) + 1
+    return near
+
+
+def check_evaluated_positive_values(where: str, label: Label, batch: SequenceBatch, values: dict) -> None:
+    """``dl4j-bridge evaluate``: the saved model's ``positive`` list against the label values of the evaluated input,
+    read already for the truth (no cost to ``score``), in the words of the fit's check.
+
+    Parameters
+    ----------
+    where : str
+        The input, e.g. ``"--input test.log"``.
+    label : Label
+        The model's label transform.
+    batch : SequenceBatch
+        The input's sequences.
+    values : dict
+        Line -> the label column's value in the input.
+
+    Raises
+    ------
+    LabelValuesError
+        No step of ``batch`` is labelled anomalous, no value matches a ``positive`` value as written and some differ
+        from one only in case or blanks: a saved model keeps its list, so it says to train again with them.
+    """
+    if label.positive is None or bool(np.any(np.asarray(batch.step_labels)[np.asarray(batch.mask) > 0] > 0)):
+        return
+    near = near_positive_counts(label, [values])
     if near:
-        raise LabelValuesError(table, label.column, label.positive, near)
+        raise LabelValuesError(f"{where}: the model's label transform (column {label.column!r})", label.column,
+                               label.positive, near, saved=True)
 
 
 def _normal_advice(table: Optional[str], label: Optional[Label]) -> str:
@@ -1585,14 +1634,17 @@ def per_type_section(report: Report, per_type: dict, setting: str, field: Option
         report.text(no_type_text(f"{setting} {field!r}" if setting.startswith("--") else f"{setting} = {field!r}"))
         return
     report.parts.append(PER_TYPE_HEADING)
-    if by_model:
+    if by_model:   # a type none of a model's windows holds (results.json: no entry) is '-', not n/a (null there)
         report.table(["model"] + kinds,
-                     [[n] + [(result or {}).get(k) for k in kinds] for n, result in per_type.items()])
+                     [[n] + [(result or {}).get(k, "-") for k in kinds] for n, result in per_type.items()])
     else:
         (result,) = per_type.values()
         report.table(["type", "roc_auc"], sorted(result.items()))
     if any(value is None for result in per_type.values() for value in (result or {}).values()):
         report.text("n/a: no test window free of anomalous lines to serve as a negative beside that type's windows.")
+    if by_model and any(k not in (result or {}) for result in per_type.values() for k in kinds):
+        report.text("`-`: none of that model's test windows holds a line of the type (a next-event detector's windows "
+                    "count the record after them too).")
     missing = absent_classes(label, kinds) if own_column else None
     if missing:
         report.text(missing)

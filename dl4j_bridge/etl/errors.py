@@ -6,7 +6,7 @@ family with one ``except`` clause.
 
 from __future__ import annotations
 
-from ..errors import Dl4jBridgeError
+from ..errors import ConfigError, Dl4jBridgeError
 from ..errors import NotFittedError as _PackageNotFittedError
 
 __all__ = [
@@ -231,9 +231,13 @@ class SpecError(EtlError):
     """A saved pipeline spec is malformed or has an unsupported version."""
 
 
-class LabelValuesError(EtlError):
+class LabelValuesError(EtlError, ConfigError):
     """A label transform's ``positive`` list matches no label value of the training records as written, while some
     differ from it only in case or surrounding blanks: every line would be read as normal, silently.
+
+    Raised by the label transform's fit (``Pipeline.fit``) and by :func:`dl4j_bridge.detectors.run.train` for the test
+    part. Also a :class:`~dl4j_bridge.detectors.run.ConfigError` (a ``ValueError``): the ``positive`` setting is what
+    is wrong, and ``run.train`` callers caught this case as a ``ConfigError`` before the fit checked it.
 
     Parameters
     ----------
@@ -246,17 +250,24 @@ class LabelValuesError(EtlError):
         The ``positive`` list as given.
     near : dict
         The values that differ from a ``positive`` value only in case or blanks -> their count of lines.
+    saved : bool
+        The list is a saved model's (``dl4j-bridge evaluate``), which keeps it: the advice is to train again with
+        the values found added to it, not to write them.
     """
 
-    def __init__(self, where: str, column: str, positive: list[str], near: dict[str, int]):
+    def __init__(self, where: str, column: str, positive: list[str], near: dict[str, int], saved: bool = False):
         self.where = where
         self.column = column
         self.positive = list(positive)
         self.near = dict(near)
+        self.saved = saved
         found = ", ".join(f"{v!r} ({n:,} line{'s' if n > 1 else ''})" for v, n in sorted(self.near.items()))
+        advice = (f"train the model again with positive = {sorted(set(self.positive) | set(self.near))} (a saved "
+                  "model keeps the positive list it was trained with)" if saved
+                  else f"write positive = {sorted(self.near)}")
         super().__init__(f"{where}: positive = {self.positive} matches no value of {column!r} as written, so every "
                          f"line would be normal; {found} differ only in case or blanks, and positive values are "
-                         f"compared exactly: write positive = {sorted(self.near)}")
+                         f"compared exactly: {advice}")
 
 
 class NotFittedError(EtlError, _PackageNotFittedError):

@@ -118,7 +118,9 @@ LINE_FEED_IN_LINE = ("the line holds a line feed (an item of an in-memory source
 NO_FORMAT_MATCH_AFTER_CONTINUATION = (
     "line does not match the log format; it comes right after a continuation line, inside a multi-line record (a stack trace?): if it "
     "belongs there, as Spark's 'Driver stacktrace:' does, make the reader's continuation regex match it too (run.toml "
-    "[reader] continuation: the default, dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:)")
+    "[reader] continuation: the default, dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:); a "
+    "saved model keeps the continuation regex it was trained with (score, evaluate and update read with it): train it "
+    "again after the change")
 NO_RECORD_TO_CONTINUE = ("the line matches the continuation regex, but no record comes before it to continue: the "
                          "input starts inside a multi-line record (a stack trace?); lenient reading sets such lines "
                          "aside; if your records can start with blanks (a padded first column), set the reader's "

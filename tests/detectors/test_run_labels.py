@@ -219,6 +219,39 @@ def test_a_positive_list_differing_from_the_test_values_only_in_case_is_refused_
     _check_positive_values(table, label, pipeline, [batch], [str(test)])
 
 
+
+@pytest.mark.parametrize("train_errors", [True, False])
+def test_run_train_refuses_a_positive_list_differing_only_in_case_as_a_config_error_and_a_label_values_error(
+        tmp_path, train_errors, jvm):
+    """Python callers of run.train got ConfigError for a positive list differing from the label values only in case;
+    since the fit checks it (labels2) it was a LabelValuesError (an EtlError) only, which their except ConfigError
+    missed. It is both now, from the fit (training part) and from train's check of the test part, and survives
+    pickling as both."""
+    import pickle
+
+    from dl4j_bridge.detectors.run import load_config, train
+    from dl4j_bridge.etl import EtlError, LabelValuesError
+
+    (tmp_path / "train.log").write_text("".join(f"{'ERROR' if train_errors and i == 5 else 'INFO'} message {i % 3}\n"
+                                                for i in range(40)))
+    (tmp_path / "test.log").write_text("".join(f"{'ERROR' if i in (5, 9) else 'INFO'} message {i % 3}\n"
+                                               for i in range(40)))
+    (tmp_path / "run.toml").write_text(
+        '[data]\ntrain = "train.log"\ntest = "test.log"\n\n[reader]\nkind = "text"\nlog_format = "<Level> <Content>"'
+        '\n\n[[transforms]]\nkind = "template"\ncolumn = "Content"\n\n[[transforms]]\nkind = "label"\n'
+        'column = "Level"\npositive = ["error"]\n\n[sequence]\nkind = "windows"\nlength = 4\n\n'
+        '[detectors.ne]\nkind = "next_event"\nhidden_sizes = [4]\nepochs = 1\n\n[output]\nreport = "r"\n'
+        'models = "m"\n')
+    with pytest.raises(ConfigError, match=r"^\[\[transforms\]\] number 2 \(label, column 'Level'\): positive = "
+                                          r"\['error'\] matches no value of 'Level' as written") as caught:
+        train(load_config(tmp_path / "run.toml"))
+    error = caught.value
+    assert isinstance(error, LabelValuesError) and isinstance(error, EtlError) and isinstance(error, ValueError)
+    assert error.near == {"ERROR": 1 if train_errors else 2} and error.positive == ["error"]
+    copy = pickle.loads(pickle.dumps(error))
+    assert isinstance(copy, ConfigError) and isinstance(copy, LabelValuesError) and str(copy) == str(error)
+    assert not (tmp_path / "m").exists()
+
 @pytest.mark.parametrize("train_errors", [True, False])
 def test_train_refuses_a_positive_list_differing_only_in_case_in_the_training_or_the_test_part(tmp_path, capsys,
                                                                                                train_errors, jvm):
@@ -266,8 +299,13 @@ def test_the_per_type_section_is_a_table_or_one_line_saying_why_there_is_none(tm
     assert "| model |" not in section({"ne": {}}, "Level") and "| type |" not in section({"clf": {}}, "x",
                                                                                         by_model=False)
     text = section({"ne": {"ddos": 0.75, "scan": None}, "PCA": {"ddos": 0.5}}, "kind")
-    assert "| model | ddos | scan |\n|---|---|---|\n| ne | 0.7500 | n/a |\n| PCA | 0.5000 | n/a |" in text
+    # PCA's windows hold no 'scan' line (only the record after a next-event window does): no entry in results.json,
+    # '-' here; n/a (null there) is a type with no clean window beside it
+    assert "| model | ddos | scan |\n|---|---|---|\n| ne | 0.7500 | n/a |\n| PCA | 0.5000 | - |" in text
     assert "Positives: test windows holding a line of the type" in text and "n/a: no test window free of" in text
+    assert "`-`: none of that model's test windows holds a line of the type" in text
+    text = section({"ne": {"ddos": 0.75}, "PCA": {"ddos": 0.5}}, "kind")
+    assert "n/a" not in text and "none of that model" not in text
     text = section({"clf": {"brute_force": 0.5}}, "label", setting="--kinds-field", by_model=False,
                    label=Label("label", classes=["normal", "brute_force", "port_scan"]), own_column=True)
     assert "| type | roc_auc |\n|---|---|\n| brute_force | 0.5000 |" in text and "n/a:" not in text
@@ -354,3 +392,55 @@ def test_train_and_evaluate_on_a_test_part_without_anomalies_say_so_in_the_repor
                              "sequence by the labels (0 of 27 sequences)")
     assert "No ROC AUC per type: no kinds field, so there is no table; set --kinds-field to the field" in report
     assert "one_class_warning" in json.loads((tmp_path / "e" / "results.json").read_text())
+
+
+def test_evaluate_refuses_an_input_whose_label_values_differ_from_the_saved_positive_list_only_in_case(tmp_path,
+                                                                                                        capsys, jvm):
+    """A model saved with positive = ["ERROR"], evaluated on a log writing 'error': every line was normal and the
+    one-class warning ('holds no anomalous sequence') hid why. Now exit 3 in the fit's words, with what a saved model
+    needs (train again with both values); an input writing ERROR still evaluates."""
+    import pickle
+
+    from dl4j_bridge.cli import main
+    from dl4j_bridge.detectors.run import check_evaluated_positive_values
+    from dl4j_bridge.etl import LabelValuesError
+
+    (tmp_path / "train.log").write_text("".join(f"{'ERROR' if i % 9 == 4 else 'INFO'} message {i % 3}\n"
+                                                for i in range(60)))
+    (tmp_path / "lower.log").write_text("".join(f"{'error' if i % 9 == 4 else 'INFO'} message {i % 3}\n"
+                                                for i in range(30)))
+    (tmp_path / "run.toml").write_text(
+        '[data]\ntrain = "train.log"\ntest = "train.log"\n\n[reader]\nkind = "text"\n'
+        'log_format = "<Level> <Content>"\n\n[[transforms]]\nkind = "template"\ncolumn = "Content"\n\n'
+        '[[transforms]]\nkind = "label"\ncolumn = "Level"\npositive = ["ERROR"]\n\n[sequence]\nkind = "windows"\n'
+        'length = 4\n\n[detectors.ne]\nkind = "next_event"\nhidden_sizes = [4]\nepochs = 1\n\n'
+        '[baselines]\nisolation_forest = false\npca = false\n\n[output]\nreport = "r"\nmodels = "m"\n')
+    assert main(["train", "--config", str(tmp_path / "run.toml")]) == 0
+    model = str(tmp_path / "m" / "ne.zip")
+    capsys.readouterr()
+    assert main(["evaluate", "--model", model, "--input", str(tmp_path / "lower.log"),
+                 "--report", str(tmp_path / "e")]) == 3
+    err = capsys.readouterr().err
+    assert ("dl4j-bridge evaluate: --input lower.log: the model's label transform (column 'Level'): positive = "
+            "['ERROR'] matches no value of 'Level' as written, so every line would be normal; 'error' (3 lines) differ "
+            "only in case or blanks, and positive values are compared exactly: train the model again with positive = "
+            "['ERROR', 'error'] (a saved model keeps the positive list it was trained with)\n") in err
+    assert "holds no anomalous sequence" not in err and not (tmp_path / "e").exists()
+    assert main(["evaluate", "--model", model, "--input", str(tmp_path / "train.log"),
+                 "--report", str(tmp_path / "ok")]) == 0
+    # the Python path the command takes: the same error, a LabelValuesError (and ConfigError) that pickles as itself
+    from dl4j_bridge.detectors import load_detector
+    from dl4j_bridge.detectors.run import line_columns
+    from dl4j_bridge.etl.transforms import step_label
+
+    detector = load_detector(model)
+    label = step_label(detector.pipeline_.transforms)
+    batch = detector.pipeline_.transform(str(tmp_path / "lower.log"))
+    values = line_columns(detector.pipeline_, str(tmp_path / "lower.log"), ["Level"])["Level"]
+    with pytest.raises(ConfigError) as caught:
+        check_evaluated_positive_values("--input lower.log", label, batch, values)
+    assert isinstance(caught.value, LabelValuesError) and caught.value.saved
+    assert str(pickle.loads(pickle.dumps(caught.value))) == str(caught.value)
+    batch = detector.pipeline_.transform(str(tmp_path / "train.log"))
+    check_evaluated_positive_values("--input train.log", label, batch,
+                                    line_columns(detector.pipeline_, str(tmp_path / "train.log"), ["Level"])["Level"])

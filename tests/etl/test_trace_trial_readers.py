@@ -138,7 +138,9 @@ UNKNOWN_TRACE_LINE = ["1: a", "java.io.IOException: x", "  at y", "Driver stackt
 AFTER_CONTINUATION = ("line does not match the log format; it comes right after a continuation line, inside a "
                       "multi-line record (a stack trace?): if it belongs there, as Spark's 'Driver stacktrace:' does, "
                       "make the reader's continuation regex match it too (run.toml [reader] continuation: the "
-                      "default, dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:)")
+                      "default, dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:); a saved "
+                      "model keeps the continuation regex it was trained with (score, evaluate and update read with "
+                      "it): train it again after the change")
 
 
 @pytest.mark.parametrize("chunk_lines", [1, 3, 100_000])

@@ -30,7 +30,9 @@ public final class TextRecordReader extends RecordReader {
     static final String NO_FORMAT_MATCH_AFTER_CONTINUATION = NO_FORMAT_MATCH + "; it comes right after a continuation "
             + "line, inside a multi-line record (a stack trace?): if it belongs there, as Spark's 'Driver stacktrace:' "
             + "does, make the reader's continuation regex match it too (run.toml [reader] continuation: the default, "
-            + "dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:)";
+            + "dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:); a saved model keeps the "
+            + "continuation regex it was trained with (score, evaluate and update read with it): train it again after "
+            + "the change";
     /** Python's {@code readers.LINE_FEED_IN_LINE}, word for word: an item of an in-memory source (Java's
      *  {@code LogAnomalyScorer.score(Iterable)}) holding a line feed is a bad line, never read as a record. */
     static final String LINE_FEED_IN_LINE = "the line holds a line feed (an item of an in-memory source spanning "

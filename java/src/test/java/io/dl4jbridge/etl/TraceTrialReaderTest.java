@@ -112,7 +112,9 @@ public class TraceTrialReaderTest {
         String after = "line does not match the log format; it comes right after a continuation line, inside a "
                 + "multi-line record (a stack trace?): if it belongs there, as Spark's 'Driver stacktrace:' does, "
                 + "make the reader's continuation regex match it too (run.toml [reader] continuation: the "
-                + "default, dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:)";
+                + "default, dl4j_bridge.etl.readers.DEFAULT_CONTINUATION, then |Driver stacktrace:); a saved "
+                + "model keeps the continuation regex it was trained with (score, evaluate and update read with "
+                + "it): train it again after the change";
         try {
             read(reader(2), "strict", null, lines);
             fail("a bad line in strict mode");
