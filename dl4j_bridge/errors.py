@@ -33,7 +33,7 @@ def _rebuild_error(cls, args, state):
     return error
 
 
-class ConfigError(ValueError):
+class ConfigError(Dl4jBridgeError, ValueError):
     """The run config is incomplete or wrong; the message names the section and key.
 
     Importable as ``dl4j_bridge.detectors.run.ConfigError`` too. Defined here so that an ETL error that is also a

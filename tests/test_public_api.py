@@ -20,6 +20,30 @@ def test_every_error_class_the_readme_names_is_exported():
         assert name in dl4j_bridge.__all__, name
 
 
+
+def test_every_error_the_package_raises_to_a_caller_is_a_dl4j_bridge_error():
+    """`except db.Dl4jBridgeError:` catches every error of the package, as its docstring says: ConfigError (run.toml)
+    was a plain ValueError, so a caller's catch-all for the package let a wrong setting through. The command line's
+    own control-flow exceptions (cli: usage, interruption, closed output) never reach a Python caller."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from dl4j_bridge.errors import ConfigError, Dl4jBridgeError
+
+    outside = []
+    for module_info in pkgutil.walk_packages(dl4j_bridge.__path__, "dl4j_bridge."):
+        if module_info.name in ("dl4j_bridge.__main__", "dl4j_bridge.cli"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for name, value in vars(module).items():
+            if (inspect.isclass(value) and issubclass(value, BaseException) and value.__module__ == module.__name__
+                    and not name.startswith("_") and not issubclass(value, Dl4jBridgeError)):
+                outside.append(f"{module.__name__}.{name}")
+    assert outside == []
+    assert issubclass(ConfigError, ValueError)   # what callers caught it as before
+
+
 # The Java API a service uses (README's "Deploy on the JVM", and DetectorFile, which
 # LogAnomalyScorer.detectorFile() hands out): every public member has a javadoc comment.
 JAVA_API = ["scorer/LogAnomalyScorer", "scorer/ScoredSequence", "scorer/ScoringStream", "scorer/ScoreSummary",
