@@ -21,7 +21,7 @@ import numpy as np
 from . import arrays, shapes
 from .config import LSTMConfig
 from .errors import TrainingDivergedError
-from .javaerrors import java_errors
+from .javaerrors import interruptible, java_errors
 from .progress import ProgressDisplay, ProgressFn, java_callback
 from .session import require_jvm
 
@@ -564,18 +564,18 @@ class Network:
         """
         self._refuse_if_diverged("predict")
         X, _, mask = self._check_xy(X, None, mask)
-        with self._calling_java():
+        with interruptible() as stop, self._calling_java():   # Ctrl-C stops it before its next chunk
             out = _java("Predictor").predict(self._net, self.normalizer, arrays.sequences_to_indarray(X), self._mask(mask),
-                                             PREDICT_CHUNK)
+                                             PREDICT_CHUNK, stop)
         return arrays.sequences_from_indarray(out)
 
     def classify(self, X: np.ndarray, mask: Optional[np.ndarray] = None) -> np.ndarray:
         """Most probable class per step: int64 ``[batch, time]``, -1 on padded steps."""
         self._refuse_if_diverged("classify")
         X, _, mask = self._check_xy(X, None, mask)
-        with self._calling_java():
+        with interruptible() as stop, self._calling_java():   # Ctrl-C stops it before its next chunk
             ids = _java("Predictor").classify(self._net, self.normalizer, arrays.sequences_to_indarray(X), self._mask(mask),
-                                              PREDICT_CHUNK)
+                                              PREDICT_CHUNK, stop)
         return arrays.steps_from_indarray(ids).astype(np.int64)
 
     def evaluate(self, X: np.ndarray, Y: np.ndarray, mask: Optional[np.ndarray] = None) -> dict:
