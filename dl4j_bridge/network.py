@@ -99,6 +99,14 @@ def _weighted_divergence(error: TrainingDivergedError, weights: np.ndarray, mask
     return type(error)(error.java_class, error.java_message + words, error.java_stacktrace)
 
 
+def _same(value, default) -> bool:
+    """Whether a setting is its default (a value without a plain ``==``, such as an array, counts as set)."""
+    try:
+        return bool(value == default)
+    except (TypeError, ValueError):
+        return False
+
+
 class Network:
     """A Deeplearning4j ``MultiLayerNetwork`` built from an :class:`LSTMConfig`.
 
@@ -252,6 +260,15 @@ class Network:
         return path
 
     # -- introspection ---------------------------------------------------------------------
+    def __repr__(self) -> str:
+        """``Network(n_in=3, n_out=2, hidden_sizes=(10,), ...)``: the configuration's sizes and every setting that
+        differs from the reference design, without a call into Java (it showed an object address)."""
+        config = self.config
+        shown = [f"{f.name}={getattr(config, f.name)!r}" for f in dataclasses.fields(config)
+                 if f.name in ("n_in", "n_out", "hidden_sizes") or not _same(getattr(config, f.name), f.default)]
+        state = ", diverged" if getattr(self, "_diverged", None) is not None else ""
+        return f"Network({', '.join(shown)}{state})"
+
     @property
     def java(self):
         """The underlying ``org.deeplearning4j.nn.multilayer.MultiLayerNetwork`` (as it is, also after a

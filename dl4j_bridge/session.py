@@ -109,6 +109,14 @@ class JVMConfig:
     #: then runs with ``-Xrs`` (it installs no SIGTERM/SIGINT/SIGHUP handlers; Python's own stay in force).
     reduce_signals: bool = False
 
+    def __repr__(self) -> str:
+        """Every setting, the classpath as its jar count and directories: ``start_jvm()`` is often a notebook cell's
+        last line, and its dozens of jar paths filled the cell."""
+        dirs = sorted({os.path.dirname(j) or "." for j in self.classpath})
+        shown = [f"classpath=<{len(self.classpath)} jars in {', '.join(dirs) or 'no directory'}>"]
+        shown += [f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.name != "classpath"]
+        return f"JVMConfig({', '.join(shown)})"
+
     def jvm_arguments(self) -> list:
         """The options passed to ``jpype.startJVM``."""
         args = [f"-Xmx{self.heap}"]
