@@ -115,3 +115,27 @@ def test_without_an_interrupt_scores_are_those_of_an_unchecked_call_and_other_th
     thread.start()
     thread.join()
     assert seen == [None]   # no signal reaches another thread: no check, no call into Python per chunk
+
+
+def test_ctrl_c_in_the_middle_of_a_detectors_fit_keeps_the_detector_and_the_next_fit_works(classifier):
+    # what a notebook user does: interrupt a long fit cell, check the detector, run the fit cell again
+    import threading
+
+    small = _windows(10, seed=3)
+    det = type(classifier)(**{**classifier.get_params(), "epochs": 1})
+    det.fit(_windows(64))
+    network, threshold, before = det.network_, det.threshold_, det.decision_function(small)
+    det.set_params(epochs=1_000_000)
+    timer = threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            det.fit(_windows(64))
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 30   # stopped after its minibatch, not after a million epochs
+    assert det.network_ is network and det.threshold_ == threshold
+    np.testing.assert_array_equal(det.decision_function(small), before)
+    det.set_params(epochs=1).fit(_windows(64))
+    np.testing.assert_array_equal(det.decision_function(small), before)   # fit trains from scratch: the same model
