@@ -607,10 +607,10 @@ class Network:
         self._refuse_if_diverged("evaluate")
         X, Y, mask = self._check_xy(X, Y, mask)
         shapes.check_labelled(Y, mask, what="Y", purpose="evaluate")
-        with self._calling_java():
+        with interruptible() as stop, self._calling_java():   # Ctrl-C stops it before its next chunk
             text = _java("Evaluator").evaluate(
                 self._net, self.normalizer, arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"),
-                self._mask(mask), PREDICT_CHUNK,
+                self._mask(mask), PREDICT_CHUNK, stop,
             )
         return json.loads(str(text))
 

@@ -89,6 +89,10 @@ def test_ctrl_c_stops_a_networks_prediction_before_its_next_chunk(classifier, bi
     with pytest.raises(KeyboardInterrupt):
         net.classify(big_batch.x)
     assert calls == [1]
+    calls = _sigint_at(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        net.evaluate(big_batch.x, big_batch.step_labels)
+    assert calls == [1, 2]
     monkeypatch.setattr(javaerrors, "_poll", lambda: None)
     assert net.classify(big_batch.x[:5]).shape == (5, 4)
 
