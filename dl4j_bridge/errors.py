@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+#: Where the errors that need another JVM send the user: a JVM cannot be restarted in one process, and in Jupyter or
+#: IPython the process is the kernel ("run in a new process" told a notebook user nothing they could do).
+NEW_PROCESS = "a new process (in a notebook: restart the kernel)"
+
 
 class Dl4jBridgeError(Exception):
     """Base class of every error this package raises on purpose.

@@ -15,6 +15,8 @@ import logging
 import re
 from typing import Optional, Tuple
 
+from .errors import NEW_PROCESS
+
 log = logging.getLogger(__name__)
 
 #: Words of the Java message for each limit, most specific first.
@@ -73,11 +75,11 @@ def out_of_memory_advice(java_text: str, config) -> Tuple[Optional[str], str]:
                 return setting, (f"{_WHAT[setting]} before ND4J could even start (its first use in this process, "
                                  f"whose memory, Python's data included, counts against the limit): "
                                  f"start_jvm({setting}{value}). ND4J cannot be used in this process any more: raise "
-                                 f"{setting} in start_jvm, in a new process")
+                                 f"{setting} in start_jvm, in {NEW_PROCESS}")
             return setting, (f"{_WHAT[setting]}: start_jvm({setting}{value}). Raise {setting} in start_jvm "
-                             "(it is fixed when the JVM starts: use a new process), or work in smaller batches")
+                             f"(it is fixed when the JVM starts: use {NEW_PROCESS}), or work in smaller batches")
     return None, ("raise start_jvm(heap=...) for Java objects, or max_physical_bytes / max_bytes for ND4J's "
-                  "native memory (fixed when the JVM starts: use a new process), or work in smaller batches")
+                  f"native memory (fixed when the JVM starts: use {NEW_PROCESS}), or work in smaller batches")
 
 
 def release_after_out_of_memory(java_text: str = "") -> None:

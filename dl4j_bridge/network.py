@@ -21,7 +21,7 @@ import numpy as np
 from . import arrays, shapes
 from .config import LSTMConfig
 from .errors import TrainingDivergedError
-from .javaerrors import java_errors
+from .javaerrors import interruptible, java_errors
 from .progress import ProgressDisplay, ProgressFn, java_callback
 from .session import require_jvm
 
@@ -97,6 +97,14 @@ def _weighted_divergence(error: TrainingDivergedError, weights: np.ndarray, mask
                   f"number ({shapes.FLOAT32_MAX:.3g}), whatever the learning rate: normalise the weights to mean 1 "
                   "(w / w.mean(), which keeps their ratios) and train again")
     return type(error)(error.java_class, error.java_message + words, error.java_stacktrace)
+
+
+def _same(value, default) -> bool:
+    """Whether a setting is its default (a value without a plain ``==``, such as an array, counts as set)."""
+    try:
+        return bool(value == default)
+    except (TypeError, ValueError):
+        return False
 
 
 class Network:
@@ -252,6 +260,15 @@ class Network:
         return path
 
     # -- introspection ---------------------------------------------------------------------
+    def __repr__(self) -> str:
+        """``Network(n_in=3, n_out=2, hidden_sizes=(10,), ...)``: the configuration's sizes and every setting that
+        differs from the reference design, without a call into Java (it showed an object address)."""
+        config = self.config
+        shown = [f"{f.name}={getattr(config, f.name)!r}" for f in dataclasses.fields(config)
+                 if f.name in ("n_in", "n_out", "hidden_sizes") or not _same(getattr(config, f.name), f.default)]
+        state = ", diverged" if getattr(self, "_diverged", None) is not None else ""
+        return f"Network({', '.join(shown)}{state})"
+
     @property
     def java(self):
         """The underlying ``org.deeplearning4j.nn.multilayer.MultiLayerNetwork`` (as it is, also after a
@@ -564,18 +581,18 @@ class Network:
         """
         self._refuse_if_diverged("predict")
         X, _, mask = self._check_xy(X, None, mask)
-        with self._calling_java():
+        with interruptible() as stop, self._calling_java():   # Ctrl-C stops it before its next chunk
             out = _java("Predictor").predict(self._net, self.normalizer, arrays.sequences_to_indarray(X), self._mask(mask),
-                                             PREDICT_CHUNK)
+                                             PREDICT_CHUNK, stop)
         return arrays.sequences_from_indarray(out)
 
     def classify(self, X: np.ndarray, mask: Optional[np.ndarray] = None) -> np.ndarray:
         """Most probable class per step: int64 ``[batch, time]``, -1 on padded steps."""
         self._refuse_if_diverged("classify")
         X, _, mask = self._check_xy(X, None, mask)
-        with self._calling_java():
+        with interruptible() as stop, self._calling_java():   # Ctrl-C stops it before its next chunk
             ids = _java("Predictor").classify(self._net, self.normalizer, arrays.sequences_to_indarray(X), self._mask(mask),
-                                              PREDICT_CHUNK)
+                                              PREDICT_CHUNK, stop)
         return arrays.steps_from_indarray(ids).astype(np.int64)
 
     def evaluate(self, X: np.ndarray, Y: np.ndarray, mask: Optional[np.ndarray] = None) -> dict:
@@ -590,10 +607,10 @@ class Network:
         self._refuse_if_diverged("evaluate")
         X, Y, mask = self._check_xy(X, Y, mask)
         shapes.check_labelled(Y, mask, what="Y", purpose="evaluate")
-        with self._calling_java():
+        with interruptible() as stop, self._calling_java():   # Ctrl-C stops it before its next chunk
             text = _java("Evaluator").evaluate(
                 self._net, self.normalizer, arrays.sequences_to_indarray(X), arrays.steps_to_indarray(Y, "labels"),
-                self._mask(mask), PREDICT_CHUNK,
+                self._mask(mask), PREDICT_CHUNK, stop,
             )
         return json.loads(str(text))
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence, Tuple
 
 from . import cpubuild
+from .errors import NEW_PROCESS
 from .errors import (
     BuildNotFoundError,
     JavaNotFoundError,
@@ -107,6 +108,14 @@ class JVMConfig:
     #: Started outside the main thread, where Python's SIGTERM handler cannot be put back over the JVM's: the JVM
     #: then runs with ``-Xrs`` (it installs no SIGTERM/SIGINT/SIGHUP handlers; Python's own stay in force).
     reduce_signals: bool = False
+
+    def __repr__(self) -> str:
+        """Every setting, the classpath as its jar count and directories: ``start_jvm()`` is often a notebook cell's
+        last line, and its dozens of jar paths filled the cell."""
+        dirs = sorted({os.path.dirname(j) or "." for j in self.classpath})
+        shown = [f"classpath=<{len(self.classpath)} jars in {', '.join(dirs) or 'no directory'}>"]
+        shown += [f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.name != "classpath"]
+        return f"JVMConfig({', '.join(shown)})"
 
     def jvm_arguments(self) -> list:
         """The options passed to ``jpype.startJVM``."""
@@ -409,7 +418,7 @@ def start_jvm(
         if _failed_start is not None:
             raise JVMConfigurationError(
                 f"the JVM of this process failed to start ({_failed_start}); JPype cannot try again in the "
-                "same process: fix the setting and run in a new process")
+                f"same process: fix the setting and run in {NEW_PROCESS}")
         if _running is not None or jpype.isJVMStarted():
             return _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, threads, jvm_options,
                                cpu_build)
@@ -459,7 +468,7 @@ def start_jvm(
             raise JVMConfigurationError(
                 f"the JVM did not start with the options {' '.join(config.jvm_arguments())} ({exc}). Check "
                 "jvm_options (see `java -X` and the JVM's own message above); JPype cannot start a JVM twice in "
-                "one process, so run again in a new process") from None
+                f"one process, so run again in {NEW_PROCESS}") from None
         _restore_sigterm(sigterm)
         try:
             jpype.JClass(_MARKER_CLASS)
@@ -544,7 +553,7 @@ def _refuse_forked_or_shut_down(allow_shut_down: bool = False) -> None:
     if _shut_down and not allow_shut_down:
         raise JVMShutDownError(
             "the JVM of this process was shut down (dl4j_bridge.shutdown_jvm) and a JVM cannot be restarted in "
-            "the same process (a JPype/JNI limit): do this work in a new process."
+            f"the same process (a JPype/JNI limit): do this work in {NEW_PROCESS}."
         )
 
 
@@ -717,8 +726,8 @@ def _check_same(jpype, classpath, home, heap, max_bytes, max_physical_bytes, thr
     if differ:
         raise JVMConfigurationError(
             "the JVM is already running with a different configuration (" + "; ".join(differ) + "). "
-            "A JVM cannot be restarted in one process: call start_jvm() with these settings first, "
-            "or run in a new process."
+            f"A JVM cannot be restarted in one process: use {NEW_PROCESS} and call start_jvm() with these "
+            "settings first, before anything else uses the JVM."
         )
     return _running
 
@@ -780,7 +789,7 @@ def _not_started_message() -> str:
     if jpype is not None and jpype.isJVMStarted():
         return ("this process's JVM was started outside dl4j_bridge (jpype.startJVM), without its settings, and "
                 "start_jvm() cannot adopt or restart it: call dl4j_bridge.start_jvm() before anything else starts "
-                "JPype's JVM, or run in a new process")
+                f"JPype's JVM, or run in {NEW_PROCESS}")
     return "the JVM is not started: call dl4j_bridge.start_jvm() first"
 
 

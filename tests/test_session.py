@@ -31,6 +31,7 @@ def test_second_start_with_another_configuration_is_a_typed_error(dist):
             print("NO ERROR")
     """))
     assert "RAISED" in out and "heap" in out and "'1g'" in out and "'3g'" in out
+    assert "in a notebook: restart the kernel" in out   # "a new process" is the kernel, for a notebook user
 
 
 def test_bad_arguments_are_refused_before_the_jvm_starts(dist):
@@ -87,6 +88,7 @@ def test_an_option_the_jvm_refuses_is_a_typed_error_and_no_retry_in_the_process(
     assert out.count("RAISED") == 2, out
     assert "did not start with the options" in out and "NoSuchOptionAnywhere" in out
     assert "failed to start" in out and "new process" in out
+    assert out.count("in a notebook: restart the kernel") == 2, out
 
 
 def test_threads_and_offheap_limits_are_set_before_start(dist):
@@ -401,6 +403,7 @@ def test_shutdown_jvm_then_every_use_is_a_typed_error_that_says_use_a_new_proces
         except db.JVMShutDownError as e:
             assert isinstance(e, db.JVMNotStartedError)
             assert "cannot be restarted" in str(e) and "new process" in str(e), (name, str(e))
+            assert "in a notebook: restart the kernel" in str(e), (name, str(e))
             print("TYPED", name)
         except BaseException as e:
             print("WRONG", name, type(e).__name__, e)

@@ -22,7 +22,7 @@ from .. import arrays, shapes
 from ..config import LSTMConfig
 from ..errors import NotFittedError, ShapeError
 from ..etl import SequenceBatch
-from ..javaerrors import java_errors
+from ..javaerrors import interruptible, java_errors
 from ..network import FitHistory, Network
 from . import thresholds
 from .batches import check_batch, take
@@ -994,13 +994,13 @@ class BaseDetector:
         step_ids, next_ids = self._ids(batch)
         net = self.network_
         net._refuse_if_diverged("score")
-        with java_errors(), net.lock:
+        with interruptible() as stop, java_errors(), net.lock:   # Ctrl-C stops it before its next chunk
             result = jpype.JClass("io.dl4jbridge.DetectorScoring").score(
                 net.java, net.normalizer, arrays.sequences_to_indarray(batch.x),
                 arrays.steps_to_indarray(batch.mask, "mask"),
                 None if step_ids is None else arrays.steps_to_indarray(step_ids, "step ids"),
                 None if next_ids is None else arrays.to_indarray(np.asarray(next_ids, np.float32)),
-                json.dumps(self.scoring()), bool(with_steps))
+                json.dumps(self.scoring()), bool(with_steps), stop)
         n, t = batch.x.shape[:2]
         g = int(result.expectedPerRow)
         return Scores(

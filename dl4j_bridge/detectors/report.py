@@ -1,5 +1,9 @@
-"""A Markdown report per run, with PNG plots (matplotlib, Agg backend): score histogram per class, ROC and
+"""A Markdown report per run, with PNG plots (matplotlib, Agg canvas): score histogram per class, ROC and
 precision-recall curves, score over time with the anomalies marked.
+
+The plots are drawn on ``matplotlib.figure.Figure`` objects with their own Agg canvas, never through pyplot: the
+process's backend is left alone (``matplotlib.use("Agg", force=True)`` switched a notebook's inline backend to
+Agg, so the user's own ``plt.show()`` displayed nothing after a report), and no display is needed in scripts.
 
 The report holds no timestamps or timings, so the same seed gives the same report.
 """
@@ -31,13 +35,15 @@ UNLABELLED_TEXT = ("No labels (`[data] label_field`, or a label transform): this
 _PLOT_SUFFIXES = ("_histogram.png", "_timeline.png", "_curves.png")
 
 
-def _pyplot():
-    import matplotlib
+def _figure(**kwargs):
+    """A matplotlib ``Figure`` on an Agg canvas of its own (not registered with pyplot: nothing to close, and the
+    backend a notebook or script chose stays in force)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _count(value: float):
@@ -76,6 +82,9 @@ class Report:
         self.parts: list[str] = []
         self.results: dict[str, dict] = {}
         self._written: set[str] = set()
+        #: Every plot written so far, in the order drawn (a notebook shows one with
+        #: ``IPython.display.Image(filename=path)``).
+        self.plot_paths: list[Path] = []
 
     def text(self, markdown: str) -> None:
         self.parts.append(markdown.rstrip() + "\n")
@@ -214,17 +223,16 @@ class Report:
     def _save(self, fig, name: str) -> str:
         file = f"{_slug(name)}.png"
         image = io.BytesIO()
-        try:
-            fig.savefig(image, format="png", dpi=90, metadata={"Software": None})
-        finally:
-            _pyplot().close(fig)
+        fig.savefig(image, format="png", dpi=90, metadata={"Software": None})
         atomic_write_bytes(self.directory / file, image.getvalue())   # a failed save leaves the old plot whole
         self._written.add(file)
+        if self.directory / file not in self.plot_paths:
+            self.plot_paths.append(self.directory / file)
         return file
 
     def _histogram(self, name, labels, scores, threshold, weights=None, labelled: bool = True) -> str:
-        plt = _pyplot()
-        fig, ax = plt.subplots(figsize=(6, 3.5))
+        fig = _figure(figsize=(6, 3.5))
+        ax = fig.subplots()
         bins = _bin_edges(scores, 40)
         classes = ((False, "tab:blue", "normal"), (True, "tab:red", "anomalous")) if labelled else \
             ((False, "tab:gray", "all sequences (no labels)"),)
@@ -241,10 +249,10 @@ class Report:
         return self._save(fig, f"{name}_histogram")
 
     def _timeline(self, name, labels, scores, threshold, order) -> str:
-        plt = _pyplot()
         x = np.arange(len(scores)) if order is None else np.asarray(order, dtype=np.float64)
         sort = np.argsort(x, kind="stable")
-        fig, ax = plt.subplots(figsize=(8, 3))
+        fig = _figure(figsize=(8, 3))
+        ax = fig.subplots()
         ax.plot(x[sort], scores[sort], linewidth=0.6, color="tab:blue", label="score")
         ax.scatter(x[labels], scores[labels], s=6, color="tab:red", label="anomalous (truth)", zorder=3)
         ax.axhline(threshold, color="black", linestyle="--", linewidth=0.8, label="threshold")
@@ -256,8 +264,8 @@ class Report:
         return self._save(fig, f"{name}_timeline")
 
     def _curves(self, heading, names) -> Optional[str]:
-        plt = _pyplot()
-        fig, (roc, pr) = plt.subplots(1, 2, figsize=(9, 4))
+        fig = _figure(figsize=(9, 4))
+        roc, pr = fig.subplots(1, 2)
         drawn = False
         for n in names:
             r = self.results[n]
@@ -270,7 +278,6 @@ class Report:
             pr.plot(c["recall"], c["precision"], drawstyle="steps-post",
                     label=f"{n} (AP {_fmt(r['metrics']['pr_auc'])})")
         if not drawn:
-            plt.close(fig)
             return None
         roc.plot([0, 1], [0, 1], color="grey", linestyle=":")
         roc.set_xlabel("false-positive rate")

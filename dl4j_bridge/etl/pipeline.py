@@ -147,6 +147,14 @@ class Pipeline:
             logger.warning("KeySplit key %r differs from the session key %r", self.split.key, self.sequence.key)
 
     # ------------------------------------------------------------------
+    def __repr__(self) -> str:
+        """The reader, transforms, sequence and split it was made with, and whether it is fitted: what a notebook
+        shows of a pipeline (it showed an object address)."""
+        state = f"fitted: {len(self.feature_names)} features" if self.fitted else "not fitted"
+        transforms = getattr(self, "_unfitted", self.transforms)
+        return (f"Pipeline({self.reader!r}, {transforms!r}, sequence={self.sequence!r}, split={self.split!r}) "
+                f"[{state}]")
+
     @property
     def report(self):
         return self.reader.report

@@ -1118,6 +1118,16 @@ class Reader:
         return {"kind": self.kind, "types": dict(self.types), "mode": self.mode,
                 "chunk_lines": self.chunk_lines, "encoding": self.encoding}
 
+    def __repr__(self) -> str:
+        """``TextReader(log_format='<Date> <Content>', mode='strict')``: what the reader reads, not its address."""
+        if getattr(self, "log_format", None):
+            what = f"log_format={self.log_format!r}"
+        elif isinstance(self, TextReader):
+            what = f"regex={self.pattern!r}"
+        else:
+            what = f"fields={list(self.fields)!r}"
+        return f"{type(self).__name__}({what}, mode={self.mode!r})"
+
     # -- helpers ----------------------------------------------------------
     def _read_history(self) -> dict[str, Any]:
         """Sources read to their end (keys of :func:`_read_key`), kept for the current quarantine file."""

@@ -45,6 +45,7 @@ import pandas as pd
 
 from .distinct import exact_codes, exact_key
 from .errors import SpecError
+from .split import spec_repr
 
 __all__ = ["SequenceBatch", "Steps", "SessionDelta", "Windows", "Sessions", "sequence_from_dict"]
 
@@ -314,6 +315,8 @@ class Windows:
         return {"kind": self.kind, "length": self.length, "stride": self.stride,
                 "next_event": self.next_event, "pad_last": self.pad_last}
 
+    __repr__ = spec_repr
+
 
 def unwindowed_warning(records: int, first_line: int, length: int, stride: int, next_event: bool,
                        windows: int, *, covers: int | None = None) -> str:
@@ -560,6 +563,8 @@ class Sessions:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "key": self.key, "max_length": self.max_length, "overflow": self.overflow,
                 "gap": self.gap}
+
+    __repr__ = spec_repr
 
 
 #: Java's Integer.MAX_VALUE: the largest window length or stride the JVM scorer reads.

@@ -24,6 +24,13 @@ import pandas as pd
 from .distinct import exact_key
 from .errors import EtlError, SpecError
 
+
+def spec_repr(obj) -> str:
+    """``Name(key=value, ...)`` from ``obj.to_dict()`` (without its ``kind``): what a notebook shows of a sequence
+    or split spec, instead of an object address."""
+    items = ", ".join(f"{k}={v!r}" for k, v in obj.to_dict().items() if k not in ("kind", "hash"))
+    return f"{type(obj).__name__}({items})"
+
 __all__ = ["ChronologicalSplit", "KeySplit", "split_from_dict", "fnv1a64", "key_hash"]
 
 _FNV_OFFSET = 0xCBF29CE484222325
@@ -80,6 +87,8 @@ class ChronologicalSplit:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "test_fraction": self.test_fraction}
 
+    __repr__ = spec_repr
+
 
 class KeySplit:
     """Random split by key (e.g. session id), seeded and order-free.
@@ -121,6 +130,8 @@ class KeySplit:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "key": self.key, "test_fraction": self.test_fraction, "seed": self.seed,
                 "hash": "fmix64(fnv1a64(utf8(seed + ':' + key))) / 2^64 < test_fraction"}
+
+    __repr__ = spec_repr
 
 
 def _missing_key(key: Any) -> bool:

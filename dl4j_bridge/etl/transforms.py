@@ -142,6 +142,10 @@ class Transform:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "column": self.column}
 
+    def __repr__(self) -> str:
+        """``Template('Content')``: the transform and its column, as errors name it."""
+        return f"{type(self).__name__}({self.column!r})"
+
     def _check_fitted(self) -> None:
         if not self.fitted:
             raise NotFittedError(f"{type(self).__name__}({self.column!r}) used before fit")

@@ -109,3 +109,25 @@ def test_a_reused_directory_keeps_no_plot_the_new_report_does_not_show(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".report_plots", "mine_histogram.png", "new_histogram.png",
                                                           "new_timeline.png", "notes.png", "report.md"]
     assert (tmp_path / ".report_plots").read_text() == "new_histogram.png\nnew_timeline.png\n"
+
+
+def test_a_report_leaves_the_backend_a_notebook_chose_and_lists_its_plots(tmp_path):
+    # it forced matplotlib's backend to Agg: in Jupyter, whose inline backend then was gone, the user's own
+    # plt.show() displayed nothing after a report's first plot
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg", force=True)   # any backend other than Agg (Jupyter's is matplotlib_inline's)
+    try:
+        report = Report(tmp_path, "backend")
+        report.model("m", Y, S, 1.0)
+        report.model("n", Y, -S, 1.0)
+        report.comparison(["m", "n"])
+        assert matplotlib.get_backend() == "svg"
+        assert plt.get_fignums() == []   # nothing registered with pyplot: no figure left open, none shown twice
+        assert [p.name for p in report.plot_paths] == ["m_histogram.png", "m_timeline.png", "n_histogram.png",
+                                                       "n_timeline.png", "comparison_curves.png"]
+        assert all(p.read_bytes().startswith(b"\x89PNG") for p in report.plot_paths)
+    finally:
+        matplotlib.use(before, force=True)

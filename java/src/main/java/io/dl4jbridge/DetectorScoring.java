@@ -82,6 +82,18 @@ public final class DetectorScoring {
      */
     public static DetectorScores score(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask,
                                        INDArray stepIds, INDArray nextIds, String scoringJson, boolean withSteps) {
+        return score(net, normalizer, x, mask, stepIds, nextIds, scoringJson, withSteps, null);
+    }
+
+    /**
+     * As {@link #score(MultiLayerNetwork, DataNormalization, INDArray, INDArray, INDArray, INDArray, String, boolean)},
+     * asking {@code stop} (may be null) before each chunk of {@link #CHUNK} sequences whether to stop.
+     *
+     * @throws java.util.concurrent.CancellationException when {@code stop} says to stop
+     */
+    public static DetectorScores score(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask,
+                                       INDArray stepIds, INDArray nextIds, String scoringJson, boolean withSteps,
+                                       java.util.function.BooleanSupplier stop) {
         Spec spec = Spec.parse(scoringJson);
         if (x.rank() != 3) {
             throw new IllegalArgumentException("features must be [batch, features, time]; got " + Arrays.toString(x.shape()));
@@ -99,6 +111,7 @@ public final class DetectorScoring {
         }
         Builder out = new Builder(spec, batch, time, withSteps);
         for (int from = 0; from < batch; from += CHUNK) {
+            Interruption.check(stop, from, batch, "scoring");
             int to = Math.min(batch, from + CHUNK);
             INDArray xc = from == 0 && to == batch ? x
                     : x.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all());

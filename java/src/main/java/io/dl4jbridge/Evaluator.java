@@ -33,9 +33,18 @@ public final class Evaluator {
     /** As {@link #evaluate(MultiLayerNetwork, INDArray, INDArray, INDArray, int)}, on features normalised by {@code normalizer}. */
     public static String evaluate(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray labelIds,
                                   INDArray mask, int chunk) {
+        return evaluate(net, normalizer, x, labelIds, mask, chunk, null);
+    }
+
+    /**
+     * As {@link #evaluate(MultiLayerNetwork, DataNormalization, INDArray, INDArray, INDArray, int)}, asking {@code stop}
+     * (may be null) before each chunk of the forward pass whether to stop ({@link Interruption}).
+     */
+    public static String evaluate(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray labelIds,
+                                  INDArray mask, int chunk, java.util.function.BooleanSupplier stop) {
         int nOut = net.layerSize(net.getnLayers() - 1);
         INDArray[] labels = ArrayBridge.oneHotLabels(labelIds, nOut, mask);
-        INDArray output = Predictor.predict(net, normalizer, x, mask, chunk);
+        INDArray output = Predictor.predict(net, normalizer, x, mask, chunk, stop);
         Evaluation eval = new Evaluation(nOut);
         eval.evalTimeSeries(labels[0], output, labels[1]);
 

@@ -25,12 +25,25 @@ public final class Predictor {
 
     /** As {@link #predict(MultiLayerNetwork, INDArray, INDArray, int)}, on features normalised by {@code normalizer} (may be null). */
     public static INDArray predict(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask, int chunk) {
+        return predict(net, normalizer, x, mask, chunk, null);
+    }
+
+    /**
+     * As {@link #predict(MultiLayerNetwork, DataNormalization, INDArray, INDArray, int)}, asking {@code stop} (may be
+     * null) before each chunk whether to stop.
+     *
+     * @throws java.util.concurrent.CancellationException when {@code stop} says to stop
+     */
+    public static INDArray predict(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask, int chunk,
+                                   java.util.function.BooleanSupplier stop) {
         long batch = x.size(0);
         if (batch <= chunk) {
+            Interruption.check(stop, 0, batch, "prediction");
             return forward(net, normalizer, x, mask, chunk);
         }
         INDArray out = null;
         for (long from = 0; from < batch; from += chunk) {
+            Interruption.check(stop, from, batch, "prediction");
             long to = Math.min(batch, from + chunk);
             INDArray xc = x.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all());
             INDArray mc = mask == null ? null : mask.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
@@ -158,7 +171,14 @@ public final class Predictor {
 
     /** Most probable class per step on normalised features; -1 where {@code mask} is 0. */
     public static INDArray classify(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask, int chunk) {
-        INDArray ids = predict(net, normalizer, x, mask, chunk).argMax(1).castTo(DataType.FLOAT);
+        return classify(net, normalizer, x, mask, chunk, null);
+    }
+
+    /** As {@link #classify(MultiLayerNetwork, DataNormalization, INDArray, INDArray, int)}, asking {@code stop} (may be
+     * null) before each chunk whether to stop ({@link Interruption}). */
+    public static INDArray classify(MultiLayerNetwork net, DataNormalization normalizer, INDArray x, INDArray mask, int chunk,
+                                    java.util.function.BooleanSupplier stop) {
+        INDArray ids = predict(net, normalizer, x, mask, chunk, stop).argMax(1).castTo(DataType.FLOAT);
         if (mask != null) {
             // id * mask + (mask - 1): unchanged where mask is 1, -1 where it is 0
             ids.muli(mask).addi(mask.sub(1.0));
