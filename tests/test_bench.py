@@ -194,3 +194,15 @@ def test_jvm_scoring_baseline_alternates_the_checkouts_and_times_their_cpu(tmp_p
     assert order == [("a", here), ("a", "old"), ("b", here), ("b", "old"),
                      ("a", "old"), ("a", here), ("b", "old"), ("b", here)]
     assert [(name, ratio) for name, _, _, ratio in rows] == [("a", (2.0, pytest.approx(1.1))), ("b", (1.0, 0.5))]
+
+
+def test_the_baselines_bench_gives_the_same_scores_both_ways_and_refuses_a_non_checkout(tmp_path, capsys):
+    import baselines
+
+    # both paths in fresh workers of this checkout; main exits 1 when the scores' digests differ
+    assert baselines.main(["--windows", "300", "--test", "100", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "scores identical (same SHA-256)" in out and "the standardisations alone" in out
+    with pytest.raises(SystemExit):
+        baselines.main(["--baseline", str(tmp_path)])
+    assert "is no checkout of the project" in capsys.readouterr().err

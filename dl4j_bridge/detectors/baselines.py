@@ -76,7 +76,7 @@ class _FlatBaseline:
     def _standardise(self, batch: SequenceBatch, fit: bool = False) -> np.ndarray:
         if not fit and self.mean_ is None:
             raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(batch) first")
-        x = self._vectors(batch, fit)
+        x = self._vectors(batch, fit)   # a new float64 array (astype copies): standardised in place below
         if fit:
             self.mean_ = x.mean(axis=0)
             std = x.std(axis=0)
@@ -86,7 +86,10 @@ class _FlatBaseline:
             raise ShapeError(f"batch windows have {x.shape[1]} {what}, the baseline was fitted on "
                              f"{self.mean_.shape[0]}: expected [batch, time, features] with the training batch's "
                              "features")
-        return (x - self.mean_) / self.std_
+        # the same operations element by element as (x - mean_) / std_, without its two temporaries of x's size
+        x -= self.mean_
+        x /= self.std_
+        return x
 
 
 class PCABaseline(_FlatBaseline):

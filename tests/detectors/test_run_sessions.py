@@ -96,6 +96,26 @@ def test_pca_on_identical_training_vectors_scores_the_distance_without_a_runtime
     np.testing.assert_array_equal(model.decision_function(train), np.zeros(40))
 
 
+def test_standardising_makes_no_temporary_of_the_vectors_size_and_leaves_the_batch_alone():
+    import tracemalloc
+
+    train, test = cycle_windows(3000, seed=2), cycle_windows(2000, anomalous=True, seed=3)
+    kept = test.x.copy()
+    model = PCABaseline()
+    model._standardise(train, fit=True)
+    tracemalloc.start()
+    try:
+        z = model._standardise(test)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # exactly (vectors - mean) / std, as before
+    np.testing.assert_array_equal(z, old_standardised(train, test)[1])
+    np.testing.assert_array_equal(test.x, kept)
+    # the float32 product and its float64 copy (1.5 x the result) at most: (x - mean) / std made two more (3 x)
+    assert peak < 2 * z.nbytes, (peak, z.nbytes)
+
+
 def test_representation_is_checked():
     with pytest.raises(ValueError, match=r"representation must be one of \['flat', 'counts'\], got 'bag'"):
         PCABaseline(representation="bag")
