@@ -104,26 +104,44 @@ class PCABaseline(_FlatBaseline):
     def __init__(self, variance: float = 0.95, seed: int = 0, representation: str = "flat"):
         super().__init__(seed, representation)
         self.variance = float(variance)
-        self.model_ = None
+        self.centre_: Optional[np.ndarray] = None       # the standardised training vectors' mean (about 0)
+        self.components_: Optional[np.ndarray] = None   # [components, values], orthonormal rows
         self.n_components_: Optional[int] = None
 
     def fit(self, batch: SequenceBatch) -> "PCABaseline":
-        from sklearn.decomposition import PCA
-
+        """Fit the components on ``batch`` (``[batch, time, features]``), standardised with its own statistics."""
         z = self._standardise(batch, fit=True)
-        if np.any(z.var(axis=0) > 0):
-            self.model_ = PCA(n_components=self.variance, svd_solver="full", random_state=self.seed).fit(z)
-            self.n_components_ = int(self.model_.n_components_)
-        else:   # nothing to explain: no component, the score is the squared distance from the training vector
-            self.model_, self.n_components_ = None, 0
+        self.centre_ = z.mean(axis=0)
+        centred = z - self.centre_
+        if not np.any(centred.var(axis=0) > 0):   # nothing to explain: no component, the squared distance
+            self.components_, self.n_components_ = None, 0
+            return self
+        if centred.shape[1] <= centred.shape[0]:
+            # eigen-decomposition of the [features, features] scatter matrix: the right singular vectors of the
+            # data with squared singular values as eigenvalues, for n·f² + f³ work where the full SVD of the
+            # [n, f] data takes several times that (18,000 x 680: 0.2 s CPU against 1.9 s, and 14 s of wall time
+            # with two BLAS threads on a loaded 2-core machine); reconstruction errors within 1e-12 relative
+            eigenvalues, vectors = np.linalg.eigh(centred.T @ centred)
+            order = np.argsort(eigenvalues)[::-1]
+            explained, vectors = np.clip(eigenvalues[order], 0.0, None), vectors[:, order]
+        else:   # fewer vectors than values per vector: the SVD of the data is the smaller problem
+            _, singular, rows = np.linalg.svd(centred, full_matrices=False)
+            explained, vectors = singular ** 2, rows.T
+        ratio = np.cumsum(explained / explained.sum())
+        # scikit-learn's rule for a variance share: the fewest components whose cumulative share exceeds it
+        keep = min(int(np.searchsorted(ratio, self.variance, side="right")) + 1, len(explained))
+        self.components_ = np.ascontiguousarray(vectors[:, :keep].T)   # [components, values]
+        self.n_components_ = keep
         return self
 
     def decision_function(self, batch: SequenceBatch) -> np.ndarray:
+        """Squared reconstruction error per sequence, ``[batch]`` float64 (higher = more anomalous)."""
         z = self._standardise(batch)   # NotFittedError before fit
-        if self.model_ is None:
+        z -= self.centre_
+        if self.components_ is None:
             return (z ** 2).sum(axis=1)
-        reconstructed = self.model_.inverse_transform(self.model_.transform(z))
-        return ((z - reconstructed) ** 2).sum(axis=1)
+        residual = z - (z @ self.components_.T) @ self.components_
+        return (residual ** 2).sum(axis=1)
 
 
 class IsolationForestBaseline(_FlatBaseline):

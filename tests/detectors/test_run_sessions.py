@@ -51,8 +51,32 @@ def test_flat_windows_give_exactly_the_figures_of_before(cls):
     else:
         forest = IsolationForest(n_estimators=200, max_samples=60, random_state=4, n_jobs=1).fit(za)
         expected = -forest.score_samples(zb)
-    got = cls(seed=4).fit(train).decision_function(test)
-    np.testing.assert_array_equal(got, expected)
+    model = cls(seed=4).fit(train)
+    got = model.decision_function(test)
+    if cls is PCABaseline:   # its own eigen-decomposition, not scikit-learn's SVD: the same to rounding
+        assert model.n_components_ == pca.n_components_
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9 * expected.max())
+    else:
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("rows, columns, rank", [(400, 30, 30), (400, 30, 7), (25, 60, 25), (40, 40, 12)])
+def test_pca_gives_scikit_learns_components_and_errors_on_either_path(rows, columns, rank):
+    """More vectors than values (the scatter matrix's eigenvectors) and fewer (the data's SVD), full rank and
+    rank-deficient (components past the rank explain nothing): scikit-learn's full-SVD PCA to rounding."""
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(rows + columns + rank)
+    scales = np.geomspace(5.0, 0.05, rank)
+    train = (rng.normal(size=(rows, rank)) * scales) @ rng.normal(size=(rank, columns))
+    test = (rng.normal(size=(50, rank)) * scales) @ rng.normal(size=(rank, columns)) + rng.normal(size=(50, columns))
+    as_batch = lambda x: sequence_batch(x[:, None, :].astype(np.float32))   # noqa: E731 - one step per vector
+    model = PCABaseline(variance=0.9).fit(as_batch(train))
+    za, zb = old_standardised(as_batch(train), as_batch(test))
+    reference = PCA(n_components=0.9, svd_solver="full").fit(za)
+    expected = ((zb - reference.inverse_transform(reference.transform(zb))) ** 2).sum(axis=1)
+    assert model.n_components_ == reference.n_components_
+    np.testing.assert_allclose(model.decision_function(as_batch(test)), expected, rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize("cls", [PCABaseline, IsolationForestBaseline])
