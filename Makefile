@@ -24,7 +24,7 @@ PY       := $(PYTHON)
 PY_STAMP := $(STAMPS)/python-$(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha1(sys.prefix.encode()).hexdigest()[:12])' 2>/dev/null)
 endif
 
-.PHONY: all setup build test test-java test-python demo bench stress doctor clean FORCE
+.PHONY: all setup build test test-java test-python test-mindeps demo bench stress doctor clean FORCE
 
 all: build
 
@@ -85,6 +85,40 @@ test-java: $(STAMPS)/gradle
 
 test-python: setup
 	$(PY) -m pytest -p no:faulthandler tests
+
+# The lowest versions of the declared dependencies (ci/lowest-deps.txt: wheels for Python 3.9-3.11), installed once
+# into a venv outside the checkout (remade when the pins or the Python change), and the tests that need no JVM plus a
+# short JVM smoke (fit / save / load / score of each detector kind, Python's rows = the launcher's) run against this
+# checkout with them. Not part of `make test`.
+MINDEPS_VENV  ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/dl4j-bridge/lowest-deps-venv
+MINDEPS_PINS  := ci/lowest-deps.txt
+MINDEPS_TESTS := tests/test_readme.py tests/test_public_api.py tests/test_shapes.py tests/test_arrays.py \
+	tests/test_error_pickling.py tests/test_progress.py tests/test_user_mistakes.py \
+	tests/test_persistence.py::test_the_launcher_applies_the_saved_normalizer_as_python_does \
+	tests/test_jvm_scorer.py::test_launcher_prints_pythons_rows_for_the_next_event_model \
+	tests/test_jvm_scorer.py::test_launcher_prints_pythons_rows_for_the_classifier_on_json_lines
+MINDEPS_DETECTOR_TESTS := tests/detectors/test_evaluation_inputs.py tests/detectors/test_report.py \
+	tests/detectors/test_run_read_line.py tests/detectors/test_run_trial_hpc.py tests/detectors/test_thresholds_evaluation.py \
+	tests/detectors/test_classifier.py::test_save_and_load_give_the_same_scores \
+	tests/detectors/test_next_event.py::test_the_detector_file_holds_every_contract_entry_and_reloads_to_the_same_scores \
+	tests/detectors/test_next_value.py::test_save_and_load_keep_the_whole_state \
+	tests/detectors/test_reproducible_files.py::test_another_process_with_another_hash_seed_and_time_zone_saves_the_same_bytes_for_every_kind
+MINDEPS_PY    := $(MINDEPS_VENV)/bin/python
+
+test-mindeps: $(STAMPS)/build
+	@$(PYTHON) -c 'import sys; sys.exit(not (3, 9) <= sys.version_info[:2] <= (3, 11))' 2>/dev/null || { \
+	  echo "$(MINDEPS_PINS) has wheels for Python 3.9-3.11 only; $(PYTHON) is $$($(PYTHON) --version 2>&1): give one with make test-mindeps PYTHON=python3.11"; exit 1; }
+	@want="$$(sha1sum < $(MINDEPS_PINS) | cut -c1-40) $$($(PYTHON) -c 'import sys; print(sys.executable, sys.version.split()[0])')"; \
+	if [ "$$(cat "$(MINDEPS_VENV)/.dl4j-bridge-pins" 2>/dev/null)" != "$$want" ] || ! "$(MINDEPS_PY)" -c 'import numpy, pandas, jpype, sklearn, matplotlib, pytest, hypothesis' 2>/dev/null; then \
+	  echo "installing the lowest declared versions ($(MINDEPS_PINS)) into $(MINDEPS_VENV)"; \
+	  rm -rf "$(MINDEPS_VENV)" && $(PYTHON) -m venv "$(MINDEPS_VENV)" \
+	  && "$(MINDEPS_PY)" -m pip install --quiet --disable-pip-version-check --only-binary=:all: -r $(MINDEPS_PINS) \
+	  && echo "$$want" > "$(MINDEPS_VENV)/.dl4j-bridge-pins" || { echo "the install failed (output above): nothing was tested"; exit 1; }; \
+	fi
+	@"$(MINDEPS_PY)" -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(jpype1|numpy|pandas|scikit-learn|scipy|matplotlib|pytest|hypothesis) ' | tr -s ' ' | tr '\n' ' '; echo
+	PYTHONPATH="$(CURDIR)" "$(MINDEPS_PY)" -m pytest -p no:faulthandler -q tests/etl
+	PYTHONPATH="$(CURDIR)" "$(MINDEPS_PY)" -m pytest -p no:faulthandler -q $(MINDEPS_TESTS)
+	PYTHONPATH="$(CURDIR)" "$(MINDEPS_PY)" -m pytest -p no:faulthandler -q $(MINDEPS_DETECTOR_TESTS)
 
 demo: setup
 	$(PY) python/examples/detection_demo.py

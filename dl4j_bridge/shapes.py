@@ -11,6 +11,7 @@ weights) ``[batch, time]``; per-sequence arrays ``[batch]``.
 
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
@@ -21,10 +22,47 @@ __all__ = ["check_numeric", "check_sequences", "check_steps", "check_per_sequenc
            "check_count", "check_labelled"]
 
 
+#: numpy < 1.24 makes ragged nested sequences an object array with a VisibleDeprecationWarning, where numpy >= 1.24
+#: raises ValueError ("inhomogeneous shape"); None there (warnings.catch_warnings is process-wide: not used needlessly).
+_RaggedWarning = (np.VisibleDeprecationWarning if np.lib.NumpyVersion(np.__version__) < "1.24.0" else None)
+
+
+def _asarray_refusing_ragged(array) -> np.ndarray:
+    """``np.asarray(array)``, raising ValueError for ragged nested sequences on every numpy the package supports.
+
+    numpy 1.23 made ``[[1, 2], [3]]`` an array of dtype object with a VisibleDeprecationWarning (then "must hold
+    numbers ... got dtype object (strings ...)", the wrong advice); numpy 1.24 and later raise ValueError.
+
+    Parameters
+    ----------
+    array : array_like
+        What the caller passed.
+
+    Returns
+    -------
+    numpy.ndarray
+        The array, as :func:`numpy.asarray` makes it.
+
+    Raises
+    ------
+    ValueError
+        The sequences are ragged (lengths differ at some depth), with numpy's words when it raises itself.
+    """
+    if _RaggedWarning is None:
+        return np.asarray(array)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", _RaggedWarning)
+        try:
+            return np.asarray(array)
+        except _RaggedWarning:
+            raise ValueError("setting an array element with a sequence: the requested array has an inhomogeneous "
+                             "shape (ragged nested sequences)") from None
+
+
 def check_numeric(array, what: str) -> np.ndarray:
     """``array`` as a numpy array of numbers (float, int or bool), else :class:`ShapeError` naming ``what``."""
     try:
-        a = np.asarray(array)
+        a = _asarray_refusing_ragged(array)
     except (TypeError, ValueError) as error:  # ragged nested lists
         ragged = "inhomogeneous" in str(error) or "sequence" in str(error)
         raise ShapeError(f"{what} must be a numeric array; numpy cannot make one of it ({error})"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 
 from bridge_testing import REPO
 
@@ -21,6 +22,19 @@ def _tool():
     return module
 
 
+def _same(have, want) -> bool:
+    """Equal, floats within 1e-12 relative: numpy's log1p / sin / cos differ in the last bit between numpy
+    versions and builds (numpy 1.x: a trained std 3.686949276147663 where numpy 2 gives ...637), which is no
+    change of the ETL; the JVM side checks the features with its own tolerance (EtlParityTest)."""
+    if isinstance(have, float) and isinstance(want, float):
+        return math.isclose(have, want, rel_tol=1e-12, abs_tol=0.0) or (math.isnan(have) and math.isnan(want))
+    if isinstance(have, dict) and isinstance(want, dict):
+        return have.keys() == want.keys() and all(_same(have[k], want[k]) for k in have)
+    if isinstance(have, list) and isinstance(want, list):
+        return len(have) == len(want) and all(_same(a, b) for a, b in zip(have, want))
+    return type(have) is type(want) and have == want
+
+
 def test_committed_vectors_match_the_python_etl():
     tool = _tool()
     fresh = tool.build_etl_vectors()
@@ -31,8 +45,9 @@ def test_committed_vectors_match_the_python_etl():
         assert committed.is_file(), f"{committed} is missing: run python {TOOL.relative_to(REPO)}"
         want = json.loads(text)
         have = json.loads(committed.read_text(encoding="utf-8"))
-        assert have == want, (f"{committed.name} is stale (the Python ETL changed): run "
-                              f"python {TOOL.relative_to(REPO)} and commit the vectors")
+        if not _same(have, want):
+            assert have == want, (f"{committed.name} is stale (the Python ETL changed): run "
+                                  f"python {TOOL.relative_to(REPO)} and commit the vectors")
         kinds.add((want["spec"]["reader"]["kind"], want["spec"]["sequence"]["kind"]))
         assert want["expected"]["sequences"], f"{name}: no sequences"
     assert {("text", "windows"), ("jsonl", "windows"), ("csv", "sessions"), ("text", "sessions")} <= kinds

@@ -462,6 +462,9 @@ class BaseDetector:
         missing; scoring says so)."""
         return self.network_ is not None
 
+    #: scikit-learn < 1.6's is_outlier_detector reads this; 1.6 and later read __sklearn_tags__.
+    _estimator_type = "outlier_detector"
+
     def __sklearn_tags__(self):
         """scikit-learn's estimator tags (scikit-learn >= 1.6 asks for them in ``check_is_fitted`` and
         ``clone``): an outlier detector that needs no target and takes a ``SequenceBatch``, not a 2-D array.

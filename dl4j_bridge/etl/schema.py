@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -141,6 +143,30 @@ def _all_whole(numbers: np.ndarray) -> bool:
     return bool(finite.all() and np.all(np.mod(numbers[finite], 1) == 0))
 
 
+@functools.lru_cache(maxsize=1)
+def _pandas_nanoseconds_only() -> bool:
+    """Whether pandas gives NaT for a time outside datetime64[ns] (pandas < 3; pandas 3 parses it at microseconds)."""
+    return bool(pd.to_datetime(pd.Series(["0001-01-02"]), errors="coerce", format="mixed").isna().iloc[0])
+
+
+def _parsable_share(text: pd.Series, parsed: pd.Series) -> float:
+    """The share of ``text`` that pandas 3 would parse in ``format="mixed"``, for a pandas that gave NaT to the
+    times outside datetime64[ns]: a time without a year is in year 1 there (syslog's ``Mar 4 10:00:00``), so a
+    column of them was ``text`` with pandas 2 and ``timestamp`` with pandas 3. NaT values are parsed again by
+    dateutil (as pandas does, year 1 for a missing year), stopping once more than 5% fail."""
+    from dateutil import parser as dateutil_parser
+
+    budget, failed = int(len(text) * 0.05), 0
+    for value in text[parsed.isna().to_numpy()]:
+        try:
+            dateutil_parser.parse(value, default=datetime.datetime(1, 1, 1))
+        except (ValueError, OverflowError, TypeError):
+            failed += 1
+            if failed > budget:
+                break
+    return 1.0 - failed / len(text)
+
+
 def _infer_type(values: pd.Series) -> str:
     present = values[values.notna()]
     present = present[present.astype(object) != ""]
@@ -155,7 +181,10 @@ def _infer_type(values: pd.Series) -> str:
     text = present.astype(str)
     if text.str.contains(r"\d").all() and text.str.contains(r"[:\-/T]").all():
         parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-        if parsed.notna().mean() >= 0.95:
+        share = parsed.notna().mean()
+        if share < 0.95 and _pandas_nanoseconds_only():
+            share = _parsable_share(text, parsed)
+        if share >= 0.95:
             return "timestamp"
     mean_length = text.str.len().mean()
     distinct = text.nunique() / len(text)

@@ -672,6 +672,60 @@ def _datetime_seconds(parsed: pd.Series) -> np.ndarray:
     return seconds
 
 
+#: Seconds in 400 Gregorian years: the calendar (leap years, weekdays) repeats after them.
+_GREGORIAN_CYCLE_SECONDS = 146_097 * 86_400
+
+
+def _beyond_ns_seconds(texts: Sequence[str], time_format: str) -> np.ndarray:
+    """Seconds since the epoch of times pandas left unparsed because their ``%Y`` lies outside datetime64[ns]
+    (1677-09-22 to 2262-04-11), counted in microseconds as :func:`_datetime_seconds` and the JVM count them.
+
+    pandas >= 3 parses such a time at microseconds; pandas 2 parses at nanoseconds only and gives NaT. Each
+    time's year is moved by whole 400-year cycles into 1700-2099 (same leap years and weekdays), the text
+    parsed with pandas as any other (same regex, same checks), and the cycles added back.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        Times that match the whole of the format's regex and that pandas did not parse.
+    time_format : str
+        Their strftime format.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``(len(texts),)``: seconds, NaN where the year is within datetime64[ns] (the time is unparsable
+        for another reason) or the time does not parse in its moved year either.
+    """
+    out = np.full(len(texts), np.nan)
+    pattern = _strptime_pattern(time_format)
+    if pattern is None or "Y" not in pattern.groupindex:
+        return out
+    rows, moved, cycles = [], [], []
+    for row, text in enumerate(texts):
+        found = pattern.fullmatch(text)
+        if found is None or found.group("Y") is None:
+            continue
+        year = int(found.group("Y"))
+        if _NS_MIN.year < year < _NS_MAX.year:
+            continue
+        in_range = 1700 + (year - 1700) % 400
+        start, end = found.span("Y")
+        rows.append(row)
+        moved.append(f"{text[:start]}{in_range:0{end - start}d}{text[end:]}")
+        cycles.append((year - in_range) // 400)
+    if not rows:
+        return out
+    parsed = _to_datetime(pd.Series(moved, dtype=object), time_format)
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    present = parsed.notna().to_numpy()
+    nanos = parsed.astype("datetime64[ns]").to_numpy().astype("int64")
+    micros = nanos // 1000 + np.asarray(cycles, dtype=np.int64) * (_GREGORIAN_CYCLE_SECONDS * 1_000_000)
+    out[np.asarray(rows)[present]] = micros[present] / 1e6
+    return out
+
+
 def _has_sub_microseconds(parsed: pd.Series) -> bool:
     """Whether some parsed time has digits below the microsecond (pandas then parsed the batch at ns)."""
     times = parsed.dropna()
@@ -991,12 +1045,17 @@ class Timestamp(Transform):
             # pandas 3 parses a whole batch at nanoseconds once one time has digits below the microsecond, and
             # then has no room for a time outside 1677-2262 that it parses alone (in microseconds), as the JVM
             retry = np.flatnonzero(np.isnan(unique_seconds) & unique_text.notna().to_numpy())
-            if len(retry) and _has_sub_microseconds(parsed):
+            if len(retry):
                 pattern = _strptime_pattern(time_format)   # junk is not parsed again, one time at a time
                 if pattern is not None:
                     retry = [row for row in retry if pattern.fullmatch(str(unique_text.iloc[row]))]
-                for row in retry:
-                    unique_seconds[row] = _datetime_seconds(_to_datetime(unique_text.iloc[[row]], time_format))[0]
+                if len(retry) and _has_sub_microseconds(parsed):
+                    for row in retry:
+                        unique_seconds[row] = _datetime_seconds(_to_datetime(unique_text.iloc[[row]], time_format))[0]
+                    retry = [row for row in retry if np.isnan(unique_seconds[row])]
+                if len(retry):   # pandas < 3 parses at nanoseconds only: a year outside 1678-2261 is NaT there
+                    unique_seconds[retry] = _beyond_ns_seconds([str(unique_text.iloc[row]) for row in retry],
+                                                               time_format)
         unique_seconds = np.append(unique_seconds, np.nan)  # code -1 (missing text)
         #: the time text of each record (as the JVM's, without the year), for naming a time in session order
         self._last_texts = (np.append(np.asarray(uniques, dtype=object), None), codes)

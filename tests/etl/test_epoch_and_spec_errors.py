@@ -73,3 +73,16 @@ def test_regex_errors_name_the_setting_and_position():
         TextReader("<Content>", continuation="[")
     with pytest.raises(EtlError, match=r"^pattern 'blk_\(' does not compile"):
         Extract("Content", "blk_(", "block")
+
+
+def test_a_time_column_without_a_year_is_inferred_a_timestamp_whatever_the_pandas_version():
+    """pandas 2 parses ``format="mixed"`` at nanoseconds only: a time without a year (year 1) was NaT, so the
+    column was 'text' where pandas 3 (and the committed parity vectors) say 'timestamp'."""
+    import pandas as pd
+
+    from dl4j_bridge.etl.schema import Schema
+
+    frame = pd.DataFrame({"stamp": ["Mar  4 10:00:00", "Mar 4 10:00:01", "Mar 14 09:59:59", "Dec 31 23:59:59"] * 30,
+                          "junk": ["Mar 4 1x:00", "10:00 Qwerty", "1/2/3/4/5", "Feb 30 10:00:00"] * 30})
+    types = {c.name: c.type for c in Schema.infer(frame, labels=()).columns}
+    assert types == {"stamp": "timestamp", "junk": "categorical"}

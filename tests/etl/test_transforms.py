@@ -484,3 +484,32 @@ def test_times_written_as_epoch_milliseconds_say_how_to_write_them():
     with pytest.raises(EtlError, match=r"it looks like seconds since the epoch: give format = '%s'$"):
         fit(seconds)
     fit(seconds, "%s")
+
+
+def _utc_seconds(*args, offset_hours=0, micros=0):
+    """Seconds since the epoch as the JVM counts a time outside datetime64[ns]: whole microseconds / 1e6."""
+    from datetime import datetime, timedelta, timezone
+
+    when = datetime(*args, tzinfo=timezone(timedelta(hours=offset_hours))) + timedelta(microseconds=micros)
+    return (when - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1) / 1e6
+
+
+def test_a_time_outside_the_nanosecond_range_is_a_time_whatever_the_pandas_version():
+    """pandas 2 parses with a format at nanoseconds only: a year before 1678 or after 2261 was NaN (Python) where
+    the JVM (and pandas 3) read a time; the year is moved by 400-year cycles, parsed by pandas, moved back."""
+    from dl4j_bridge.etl.transforms import _beyond_ns_seconds
+
+    plain = Timestamp("t", format="%Y-%m-%d %H:%M:%S")
+    assert plain.seconds(frame(t=["1500-06-01 12:00:00", "2026-01-01 00:00:00", "2300-02-29 00:00:00"])).tolist()[:2] \
+        == [_utc_seconds(1500, 6, 1, 12), 1767225600.0]
+    assert np.isnan(plain.seconds(frame(t=["2300-02-29 00:00:00"]))[0])     # 2300 is no leap year
+    assert plain.seconds(frame(t=["2400-02-29 00:00:00"]))[0] == _utc_seconds(2400, 2, 29)
+    syslog = Timestamp("t", year=2300)
+    assert syslog.seconds(frame(t=["Jan 01 00:00:01"]))[0] == _utc_seconds(2300, 1, 1, 0, 0, 1)
+    zoned = "%Y-%m-%d %H:%M:%S.%f%z"
+    assert _beyond_ns_seconds(["0001-01-01 00:00:00.123456789+0100", "9999-12-31 23:59:59.5-0100"], zoned).tolist() \
+        == [_utc_seconds(1, 1, 1, offset_hours=1, micros=123456), _utc_seconds(9999, 12, 31, 23, 59, 59,
+                                                                                offset_hours=-1, micros=500000)]
+    # in range (unparsable for another reason), a leap second, a day the month lacks: no time
+    assert np.isnan(_beyond_ns_seconds(["2000-02-30 00:00:00.0+0000", "2400-02-29 10:00:60.0+0000",
+                                        "2300-02-29 00:00:00.0+0000"], zoned)).all()
