@@ -12,7 +12,6 @@ import copy
 import inspect
 import json
 import logging
-import math
 import os
 import re
 import types
@@ -1713,10 +1712,10 @@ def _per_type(batch: SequenceBatch, scores: np.ndarray, line_kinds: Optional[dic
         positive = np.array([kind in ks for ks in kinds_of])
         use = positive | normal
         # no window free of anomalous lines: undefined (None, n/a in the report), not left out of the table
-        if not normal.any():
+        if not normal.any() or positive[use].all():
+            # every usable window holds the type (clean windows holding it too): one class, undefined as well;
+            # scikit-learn >= 1.6 gives NaN (not JSON), older versions raised ValueError (the command failed)
             out[kind] = None
-        elif positive[use].all():   # every usable window holds the type: one class, NaN as scikit-learn >= 1.6
-            out[kind] = math.nan    # gives it (older scikit-learn raised ValueError: the command failed)
         else:
             out[kind] = float(roc_auc_score(positive[use], scores[use]))
     return out

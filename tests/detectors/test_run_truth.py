@@ -90,6 +90,24 @@ def test_per_type_negatives_are_the_windows_without_an_anomalous_line_by_the_lab
         _per_type(batch, scores, kinds, clean=clean[:3])
 
 
+def test_per_type_is_undefined_not_nan_when_every_usable_window_holds_the_type():
+    """Clean windows (no label marks a line anomalous) that all hold a line of the type too, e.g. a kinds field
+    naming a type on lines the labels call normal: one class. scikit-learn >= 1.6 gave NaN (results.json then held
+    NaN, which is no JSON), older versions raised ValueError: None (null, n/a in the report) on every version."""
+    import json
+
+    from dl4j_bridge.detectors import sequence_batch
+    from dl4j_bridge.detectors.run import _per_type
+
+    lines = np.array([[1, 2], [3, 4], [5, 6]])
+    batch = sequence_batch(np.zeros((3, 2, 1), np.float32), step_ids=np.ones((3, 2), int), line_numbers=lines,
+                           labels=np.array([0, 0, 1]))
+    kinds = {1: "port_scan", 2: None, 3: "port_scan", 4: None, 5: None, 6: "port_scan"}
+    result = _per_type(batch, np.array([0.1, 0.2, 0.9]), kinds, clean=np.asarray(batch.labels) == 0)
+    assert result == {"port_scan": None}
+    assert json.loads(json.dumps(result, allow_nan=False)) == result
+
+
 @pytest.fixture(scope="module")
 def multiclass(tmp_path_factory, jvm):
     from dl4j_bridge.cli import main
