@@ -562,18 +562,19 @@ def _blank_classes(separator: str) -> list[str]:
 
 def _field_before_blank_classes(tokens: list[str]) -> str:
     """A field before a separator that starts with ``tokens`` (:func:`_blank_classes`: ``k`` single-character classes,
-    one of them a tab) and then a run of blanks: it never ends inside the stretch of a line where the run of the
-    separator would start inside the same run of blanks as from an earlier end.
+    one of them a tab) and then a run of blanks (``\\t\\t - ``, ``\\s\\t - ``): it takes, of the ends from which the
+    separator's run would start in the same run of blanks of the line, only the first where the classes match.
 
     Call an end ``p`` of the field *hot* when the classes match the ``k`` characters from ``p`` and a blank follows
-    them.  From two hot ends ``p < q`` whose separator runs start in the same run of blanks of the line (it ends at
-    ``E``), the greedy run can end at any of ``p+k+1 .. E`` from ``p`` and at ``q+k+1 .. E`` from ``q``, the rest of
-    the separator is tried at each end alike, so the separator matches from ``q`` only if it matches from ``p``,
-    ending where it ends: the first end the regex finds is never such a ``q``.  So at a hot end the field goes on
-    (if it must) to ``E - k`` in one step (every end between is such a ``q``), one character at a time elsewhere,
-    and a stretch of non-white-space whole (no separator starts inside it).  A plain ``.*?`` tried the separator
-    from every tab of a run of tabs, each attempt scanning the rest of the run (quadratic: ``<A>\\t\\t - <B>``
-    took 3 s on a line with 30,000 tabs); this is linear in the line."""
+    them.  From two hot ends ``p < q`` whose separator runs start in the same run of blanks (it ends at ``E``), the
+    separator's run can end at any of ``p+k+1 .. E`` from ``p`` and at ``q+k+1 .. E`` from ``q``, and the rest of the
+    separator is tried at each end alike: it matches from ``q`` only if it matches from ``p`` (the greedy run of the
+    regex ending where it ends), so the first end the regex (or a guard step) finds is never such a ``q``.  So at a
+    hot end the field goes on, if it must, to ``E - k`` in one step (an end between is such a ``q``, or one from which
+    the separator cannot match), one white-space character at a time elsewhere, and a stretch of non-white-space
+    whole (no separator starts inside it).  A plain ``.*?`` tried the separator from every tab of a run of tabs, each
+    attempt scanning the rest of the run (quadratic: ``<A>\\t\\t - <B>`` took 3 s on a line with 30,000 tabs); this is
+    linear in the line."""
     hot = "".join(tokens) + "[ \\t]"
     count = len(tokens)
     skip = f"(?:(?=[\\s\\S]{{{count}}}[ \\t])(?!\\n)[\\s\\S])++"
@@ -645,9 +646,9 @@ def format_capture(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     matches -- the one choice an atomic group keeps -- and the lines and fields are the regex's.
 
     Time is linear in the line, also across long runs of blanks where a separator starts with a run
-    (:data:`_FIELD_BEFORE_WORDS`), with ``\\s`` (once or more) and a run (:func:`_field_before_space_classes`) or
-    with a tab and a run; one that starts with a tab and then ``\\s`` or a tab before a run (``\\t\\t - ``,
-    ``\\s\\t - ``) is still quadratic in the length of a run of tabs in the line, as the guard and the regex are.
+    (:data:`_FIELD_BEFORE_WORDS`), with ``\\s`` (once or more) and a run (:func:`_field_before_space_classes`), with
+    a tab and a run (:data:`_FIELD_BEFORE_TAB_RUN`), or with two or more ``\\s``, ``\\t`` or tabs, one a tab, and a
+    run (``\\t\\t - ``, ``\\s\\t - ``: :func:`_field_before_blank_classes`; the guard and the read regex too).
 
     Returns
     -------

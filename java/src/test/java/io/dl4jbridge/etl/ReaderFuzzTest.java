@@ -498,7 +498,8 @@ public class ReaderFuzzTest {
 
     @Test
     public void formatsWithTwoBlankClassesOneATabReadTheLinesAndFieldsTheirRegexFinds() {
-        // as Python's test_a_separator_led_by_blank_classes_with_a_tab_reads_the_lines_and_fields_the_format_regex_finds:
+        // as Python's
+        // test_a_separator_led_by_blank_classes_with_a_tab_reads_the_lines_and_fields_the_format_regex_finds:
         // the reader (capture regex, or guard then formatReadRegex) against the format's regex, both line rules
         String[] formats = {"<A>\\t\\t - <B>", "<A>\\s\\t - <B>", "<A>\t\t - <B>", "<A>\\t\\s - <B>", "<A>\\t\\t <B>",
                 "<A>\\s\\t\\t - <B>\\t\\t-<C> end", "<A>\t\\s - <B>\t\t", "<A>\\t\\t - <B>\\s\\t <C>",
