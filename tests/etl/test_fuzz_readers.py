@@ -406,7 +406,7 @@ def test_a_separator_led_by_blank_classes_with_a_tab_gets_the_narrowed_fields():
 @settings(max_examples=1500)
 @given(log_format=st.sampled_from(TAB_CLASS_FORMATS), line_rules=st.sampled_from([1, 2]),
        line=st.lists(st.sampled_from([" ", "  ", "\t", "\t\t", "\t\t\t", " \t ", "\t \t", "-", " - ", "x", "\r",
-                                      "\u00a0", ":", "end", "\\"]), max_size=16).map("".join))
+                                      "\u00a0", ":", "end", "\\", "\t" * 40, "\t\t " * 15]), max_size=16).map("".join))
 @example(log_format=r"<A>\t\t - <B>", line_rules=2, line="x\t\t\t\t - y")       # the run's first tab
 @example(log_format=r"<A>\s\t - <B>", line_rules=2, line="x\r\t\t - y")         # \s takes the CR before the run
 @example(log_format=r"<A>\t\t - <B>", line_rules=2, line="x\t\t \t\t \t\t - y")  # tabs and spaces mixed
