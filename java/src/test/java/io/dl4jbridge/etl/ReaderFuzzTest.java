@@ -505,7 +505,7 @@ public class ReaderFuzzTest {
                 "<A>\\s\\t\\t - <B>\\t\\t-<C> end", "<A>\t\\s - <B>\t\t", "<A>\\t\\t - <B>\\s\\t <C>",
                 "<A>\\s\\s\\t -<B>", "<A> \\s\\t - <B>\\t\\t -"};
         String[] pieces = {" ", "  ", "\t", "\t\t", "\t\t\t", " \t ", "\t \t", "-", " - ", "x", "\r", "\u00a0", ":",
-                "end", "\\", repeat("\t", 40), repeat("\t\t ", 15)};
+                "end", "\\", repeat("\t", 12), repeat("\t\t ", 5)};
         Random random = new Random(13);
         int checked = 0;
         for (String format : formats) {
