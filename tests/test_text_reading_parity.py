@@ -94,7 +94,8 @@ def test_both_sides_read_the_same_records_with_runs_before_space_classes(jvm, li
 
 #: Formats whose separators start with two or more ``\\s``, ``\\t`` or tabs, one a tab, before a run: fields that go
 #: from a run's first possible end to its last ends in one step (readers._field_before_blank_classes) on both sides.
-TAB_CLASS_FORMATS = [r"<A>\t\t - <B>", r"<A>\s\t - <B>", "<A>\t\\s - <B>\t\t", r"<A>\s\t\t - <B>\t\t-<C> end"]
+TAB_CLASS_FORMATS = [r"<A>\t\t - <B>", r"<A>\s\t - <B>", "<A>\t\\s - <B>\t\t", r"<A>\s\t\t - <B>\t\t-<C> end",
+                     r"<A>\t - <B>"]
 TAB_PIECES = [" ", "  ", "\t", "\t\t", "\t\t\t", " \t ", "-", " - ", "x", "\r", "\u00a0", "end", "\t" * 40,
               "\t\t " * 15]
 

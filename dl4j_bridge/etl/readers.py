@@ -543,10 +543,11 @@ _FIELD_BEFORE_TAB_RUN = "(?:(?:.*?[^ \\t\\n])?? *?)"
 _BLANK_CLASS_TOKENS = ("\\s", "\\t", "\t")
 
 
-def _blank_classes(separator: str) -> list[str]:
+def _blank_classes(separator: str, minimum: int = 2) -> list[str]:
     """The ``\\s``, ``\\t`` and tabs that start ``separator`` (a regex fragment) right before a run of blanks
-    (``[ \\t]+``), when they are two or more and one is a tab (``\\t\\t - ``, ``\\s\\t - ``, ``\\t\\s - ``); else
-    an empty list (the shapes :func:`_field_before_space_classes` and :data:`_FIELD_BEFORE_TAB_RUN` take)."""
+    (``[ \\t]+``), when they are ``minimum`` or more and one is a tab (``\\t\\t - ``, ``\\s\\t - ``, ``\\t\\s - ``);
+    else an empty list (the shapes :func:`_field_before_space_classes` and, in capture regexes,
+    :data:`_FIELD_BEFORE_TAB_RUN` take; :func:`_field_before` asks for one or more: ``\\t - `` too)."""
     tokens: list[str] = []
     rest = separator
     while True:
@@ -555,7 +556,7 @@ def _blank_classes(separator: str) -> list[str]:
             break
         tokens.append(token)
         rest = rest[len(token):]
-    if len(tokens) >= 2 and any(token != "\\s" for token in tokens) and rest.startswith("[ \\t]+"):
+    if len(tokens) >= minimum and any(token != "\\s" for token in tokens) and rest.startswith("[ \\t]+"):
         return tokens
     return []
 
@@ -617,9 +618,9 @@ def _field_before(separator: str, possessive: bool = True) -> str:
     (the run, or each ``\\s`` and the run, take one blank more), so the first end of the field after which the rest
     matches is the same, and so are the lines and fields; a long run is scanned once instead of from each blank.
     ``possessive=False`` (before Python 3.11, which has no possessive quantifiers): :data:`_FIELD_BEFORE_RUN`
-    instead of :data:`_FIELD_BEFORE_WORDS`, as linear, slower.  Where the separator starts with two or more
-    ``\\s``, ``\\t`` or tabs, one a tab, and then a run (``\\t\\t - ``): :func:`_field_before_blank_classes`
-    (possessive only; ``.*?`` before Python 3.11, quadratic in a run of tabs).
+    instead of :data:`_FIELD_BEFORE_WORDS`, as linear, slower.  Where the separator starts with one or more
+    ``\\s``, ``\\t`` or tabs, one a tab, and then a run (``\\t - ``, ``\\t\\t - ``):
+    :func:`_field_before_blank_classes` (possessive only; ``.*?`` before Python 3.11, quadratic in a run of tabs).
     A separator that is only a run before the next field (``[ \\t]+``, ``[ \\t]``, a whole run) matches at a run's
     first blank: ``.*?`` finds it as fast (``$`` after the run at the line's end is part of ``separator``)."""
     if separator in _RUN_BEFORE_FIELD:
@@ -628,8 +629,8 @@ def _field_before(separator: str, possessive: bool = True) -> str:
         return _FIELD_BEFORE_WORDS if possessive else _FIELD_BEFORE_RUN
     if _space_classes(separator):
         return _field_before_space_classes(_space_classes(separator), possessive)
-    if possessive and _blank_classes(separator):
-        return _field_before_blank_classes(_blank_classes(separator))
+    if possessive and _blank_classes(separator, minimum=1):
+        return _field_before_blank_classes(_blank_classes(separator, minimum=1))
     return ".*?"
 
 

@@ -50,11 +50,12 @@ from dl4j_bridge.etl import SYSLOG_FORMAT, LogGenerator, TextReader  # noqa: E40
 #: The formats of ``--blank-runs``: (format, line rules, what the matched line holds after the run, the run's
 #: character).  A field then ``\\s``, a run and a literal; a run, ``\\s`` and a literal; two ``\\s`` before a run;
 #: specs saved with line rules 1 (the guard and the read regex); two ``\\s``/tabs, one a tab, before a run, on a run
-#: of tabs (``\\t\\t - ``, ``\\s\\t - ``).
+#: of tabs (``\\t\\t - ``, ``\\s\\t - ``; ``\\t - `` under line rules 1).
 BLANK_RUN_CASES = [(r"<A>\s - <B>", 2, "y  - z", " "), (r"<A> \s- <B>", 2, "y  - z", " "),
                    (r"<A>\s\s - <B>", 2, "y   - z", " "), (r"<A>\s - <B>", 1, "y  - z", " "),
                    (r"<A> - <B>", 1, "y - z", " "), (r"<A>\t\t - <B>", 2, "y\t\t - z", "\t"),
-                   (r"<A>\s\t - <B>", 2, "y \t - z", "\t"), (r"<A>\t\t - <B>", 1, "y\t\t - z", "\t")]
+                   (r"<A>\s\t - <B>", 2, "y \t - z", "\t"), (r"<A>\t\t - <B>", 1, "y\t\t - z", "\t"),
+                   (r"<A>\t - <B>", 1, "y\t - z", "\t")]
 
 #: The control line of ``--blank-runs``: this many non-blank characters instead of the run.
 CONTROL_CHARACTERS = 1_000_000

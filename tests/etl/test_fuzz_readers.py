@@ -372,10 +372,11 @@ def test_a_separator_led_by_a_space_class_or_a_tab_reads_the_lines_and_fields_it
 
 #: Formats with a separator that starts with two or more ``\\s``, ``\\t`` or tabs, one a tab, and then a run
 #: (readers._blank_classes): their capture regex, read regex and guard steps go from a field's first end before a run of
-#: tabs to the run's last ends in one step (readers._field_before_blank_classes), in linear time.
+#: tabs to the run's last ends in one step (readers._field_before_blank_classes), in linear time; so do the read regex
+#: and guard steps (line rules 1) before one tab and a run (``\\t - ``; its capture regex has _FIELD_BEFORE_TAB_RUN).
 TAB_CLASS_FORMATS = [r"<A>\t\t - <B>", r"<A>\s\t - <B>", "<A>\t\t - <B>", r"<A>\t\s - <B>", r"<A>\t\t <B>",
                      r"<A>\s\t\t - <B>\t\t-<C> end", "<A>\t\\s - <B>\t\t", r"<A>\t\t - <B>\s\t <C>",
-                     r"<A>\s\s\t -<B>", r"<A> \s\t - <B>\t\t -"]
+                     r"<A>\s\s\t -<B>", r"<A> \s\t - <B>\t\t -", r"<A>\t - <B>", "<A>\t - <B>\t  "]
 
 
 def _plain_tab_class_fields(make, *args):
@@ -383,7 +384,7 @@ def _plain_tab_class_fields(make, *args):
     original_capture, original_before = readers._capture_field, readers._field_before
     readers._capture_field = lambda separator: ".*?" if readers._blank_classes(separator) \
         else original_capture(separator)
-    readers._field_before = lambda separator, possessive=True: ".*?" if readers._blank_classes(separator) \
+    readers._field_before = lambda separator, possessive=True: ".*?" if readers._blank_classes(separator, 1) \
         else original_before(separator, possessive)
     try:
         return make(*args)
@@ -400,6 +401,7 @@ def test_a_separator_led_by_blank_classes_with_a_tab_gets_the_narrowed_fields():
                       for make in (format_capture, readers.format_read_regex, format_guard)]
             assert made != before, (log_format, line_rules)
     assert readers._blank_classes("\\s\\s[ \\t]+-") == [] and readers._blank_classes("\\t[ \\t]+-") == []
+    assert readers._blank_classes("\\t[ \\t]+-", 1) == ["\\t"] and readers._blank_classes("\\s[ \\t]+-", 1) == []
     assert readers._blank_classes("\\s\t[ \\t]+-") == ["\\s", "\t"]
 
 

@@ -351,14 +351,15 @@ public final class TextRecordReader extends RecordReader {
         if (count > 0) {
             return fieldBeforeSpaceClasses(count);
         }
-        List<String> classes = blankClasses(separator);
+        List<String> classes = blankClasses(separator, 1);
         return classes.isEmpty() ? ".*?" : fieldBeforeBlankClasses(classes);
     }
 
     /** Python's {@code readers._blank_classes}: the {@code \s}, {@code \t} and tabs that start {@code separator}
-     *  right before a run of blanks ({@code [ \t]+}), when they are two or more and one is a tab
-     *  ({@code \t\t - }, {@code \s\t - }); else an empty list. */
-    static List<String> blankClasses(String separator) {
+     *  right before a run of blanks ({@code [ \t]+}), when they are {@code minimum} or more and one is a tab
+     *  ({@code \t\t - }, {@code \s\t - }; {@link #fieldBefore} takes one or more: {@code \t - }); else an empty
+     *  list. */
+    static List<String> blankClasses(String separator, int minimum) {
         List<String> tokens = new ArrayList<>();
         int at = 0;
         boolean tab = false;
@@ -375,7 +376,7 @@ public final class TextRecordReader extends RecordReader {
                 break;
             }
         }
-        return tokens.size() >= 2 && tab && separator.startsWith("[ \\t]+", at) ? tokens
+        return tokens.size() >= minimum && tab && separator.startsWith("[ \\t]+", at) ? tokens
                 : Collections.<String>emptyList();
     }
 
@@ -436,8 +437,8 @@ public final class TextRecordReader extends RecordReader {
             body = fieldBeforeSpaceClasses(spaceClasses(separator));
         } else if (separator.startsWith("\\t[ \\t]+") || separator.startsWith("\t[ \\t]+")) {
             body = FIELD_BEFORE_TAB_RUN;
-        } else if (!blankClasses(separator).isEmpty()) {
-            body = fieldBeforeBlankClasses(blankClasses(separator));
+        } else if (!blankClasses(separator, 2).isEmpty()) {
+            body = fieldBeforeBlankClasses(blankClasses(separator, 2));
         } else {
             return group;
         }

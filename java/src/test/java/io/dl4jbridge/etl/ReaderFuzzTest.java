@@ -503,7 +503,7 @@ public class ReaderFuzzTest {
         // the reader (capture regex, or guard then formatReadRegex) against the format's regex, both line rules
         String[] formats = {"<A>\\t\\t - <B>", "<A>\\s\\t - <B>", "<A>\t\t - <B>", "<A>\\t\\s - <B>", "<A>\\t\\t <B>",
                 "<A>\\s\\t\\t - <B>\\t\\t-<C> end", "<A>\t\\s - <B>\t\t", "<A>\\t\\t - <B>\\s\\t <C>",
-                "<A>\\s\\s\\t -<B>", "<A> \\s\\t - <B>\\t\\t -"};
+                "<A>\\s\\s\\t -<B>", "<A> \\s\\t - <B>\\t\\t -", "<A>\\t - <B>", "<A>\t - <B>\t  "};
         String[] pieces = {" ", "  ", "\t", "\t\t", "\t\t\t", " \t ", "\t \t", "-", " - ", "x", "\r", "\u00a0", ":",
                 "end", "\\", repeat("\t", 12), repeat("\t\t ", 5)};
         Random random = new Random(13);
@@ -513,7 +513,8 @@ public class ReaderFuzzTest {
                 String fieldBefore = rules == 2 ? TextRecordReader.formatCapture(format, rules)
                         : TextRecordReader.formatReadRegex(format, rules);
                 assertTrue(format + " " + rules + ": " + fieldBefore, fieldBefore != null
-                        && fieldBefore.contains("[\\s\\S]") || format.startsWith("<A> "));
+                        && (fieldBefore.contains("[\\s\\S]")
+                            || fieldBefore.contains(TextRecordReader.FIELD_BEFORE_TAB_RUN)) || format.startsWith("<A> "));
                 PortableRegex regex = PortableRegex.compile(TextRecordReader.formatToRegex(format, rules), "test");
                 List<String> lines = new ArrayList<>();
                 for (int i = 0; i < 3000; i++) {
@@ -541,7 +542,8 @@ public class ReaderFuzzTest {
             {"<A>\\t\\t - <B>", "A", "x", "x" + tabs + "y", "x" + tabs + " - z"},
             {"<A>\\s\\t - <B>", "A", "x" + tabs + "y", "x" + tabs + "y", "x" + tabs + "y \t - z"},
             {"<A>\\s\\t - <B>", "B", "z", "x" + mixed + "y", "x" + mixed + "-  z"},
-            {"<A>\t\t - <B>", "A", "x" + mixed + "y", "x" + mixed + "y", "x" + mixed + "y\t\t\t-\tz"}};
+            {"<A>\t\t - <B>", "A", "x" + mixed + "y", "x" + mixed + "y", "x" + mixed + "y\t\t\t-\tz"},
+            {"<A>\\t - <B>", "A", "x" + tabs + "y", "x" + tabs + "y", "x" + tabs + "y\t - z"}};
         for (String[] c : cases) {
             for (int rules = 1; rules <= 2; rules++) {
                 assertEquals(c[0], rules == 2, TextRecordReader.formatCapture(c[0], rules) != null);
