@@ -92,6 +92,27 @@ def test_both_sides_read_the_same_records_with_runs_before_space_classes(jvm, li
     assert java_counts["bad_lines"] == reader.report.bad_lines
 
 
+#: Formats whose separators start with two or more ``\\s``, ``\\t`` or tabs, one a tab, before a run: fields that go
+#: from a run's first possible end to its last ends in one step (readers._field_before_blank_classes) on both sides.
+TAB_CLASS_FORMATS = [r"<A>\t\t - <B>", r"<A>\s\t - <B>", "<A>\t\\s - <B>\t\t", r"<A>\s\t\t - <B>\t\t-<C> end",
+                     r"<A>\t - <B>"]
+TAB_PIECES = [" ", "  ", "\t", "\t\t", "\t\t\t", " \t ", "-", " - ", "x", "\r", "\u00a0", "end", "\t" * 40,
+              "\t\t " * 15]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.lists(st.sampled_from(TAB_PIECES), max_size=12).map("".join), max_size=30),
+       log_format=st.sampled_from(TAB_CLASS_FORMATS), line_rules=st.sampled_from([1, 2]))
+def test_both_sides_read_the_same_records_with_tabs_before_two_blank_classes(jvm, lines, log_format, line_rules):
+    lines = [line for line in lines if not line.endswith("\r")]   # a CR ending a line is its terminator (CRLF)
+    reader = TextReader(log_format, continuation=None, line_rules=line_rules, mode="lenient")
+    frame = reader.read(lines)
+    python = [(int(row["line_number"]), [str(row[name]) for name in reader.fields]) for _, row in frame.iterrows()]
+    java, java_counts = _java_read(reader, lines)
+    assert java == python
+    assert java_counts["bad_lines"] == reader.report.bad_lines
+
+
 #: Formats with an optional segment after literal text (loghub's Mac format first), read by two plain formats'
 #: regexes behind their guards on each side; pieces of Mac-like lines that make the segment fit, or nearly.
 SEGMENT_FORMATS = [r"<Month>  <Date> <Time> <User> <Component>\[<PID>\]( \(<Address>\))?: <Content>",

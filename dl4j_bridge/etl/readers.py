@@ -540,6 +540,49 @@ def _space_classes(separator: str) -> int:
 _FIELD_BEFORE_TAB_RUN = "(?:(?:.*?[^ \\t\\n])?? *?)"
 
 
+#: The single characters a separator may start with before a run of blanks, as :func:`_blank_classes` reads them.
+_BLANK_CLASS_TOKENS = ("\\s", "\\t", "\t")
+
+
+def _blank_classes(separator: str, minimum: int = 2) -> list[str]:
+    """The ``\\s``, ``\\t`` and tabs that start ``separator`` (a regex fragment) right before a run of blanks
+    (``[ \\t]+``), when they are ``minimum`` or more and one is a tab (``\\t\\t - ``, ``\\s\\t - ``, ``\\t\\s - ``);
+    else an empty list (the shapes :func:`_field_before_space_classes` and, in capture regexes,
+    :data:`_FIELD_BEFORE_TAB_RUN` take; :func:`_field_before` asks for one or more: ``\\t - `` too)."""
+    tokens: list[str] = []
+    rest = separator
+    while True:
+        token = next((token for token in _BLANK_CLASS_TOKENS if rest.startswith(token)), None)
+        if token is None:
+            break
+        tokens.append(token)
+        rest = rest[len(token):]
+    if len(tokens) >= minimum and any(token != "\\s" for token in tokens) and rest.startswith("[ \\t]+"):
+        return tokens
+    return []
+
+
+def _field_before_blank_classes(tokens: list[str]) -> str:
+    """A field before a separator that starts with ``tokens`` (:func:`_blank_classes`: ``k`` single-character classes,
+    one of them a tab) and then a run of blanks (``\\t\\t - ``, ``\\s\\t - ``): it takes, of the ends from which the
+    separator's run would start in the same run of blanks of the line, only the first where the classes match.
+
+    Call an end ``p`` of the field *hot* when the classes match the ``k`` characters from ``p`` and a blank follows
+    them.  From two hot ends ``p < q`` whose separator runs start in the same run of blanks (it ends at ``E``), the
+    separator's run can end at any of ``p+k+1 .. E`` from ``p`` and at ``q+k+1 .. E`` from ``q``, and the rest of the
+    separator is tried at each end alike: it matches from ``q`` only if it matches from ``p`` (the greedy run of the
+    regex ending where it ends), so the first end the regex (or a guard step) finds is never such a ``q``.  So at a
+    hot end the field goes on, if it must, to ``E - k`` in one step (an end between is such a ``q``, or one from which
+    the separator cannot match), one white-space character at a time elsewhere, and a stretch of non-white-space
+    whole (no separator starts inside it).  A plain ``.*?`` tried the separator from every tab of a run of tabs, each
+    attempt scanning the rest of the run (quadratic: ``<A>\\t\\t - <B>`` took 3 s on a line with 30,000 tabs); this is
+    linear in the line."""
+    hot = "".join(tokens) + "[ \\t]"
+    count = len(tokens)
+    skip = f"(?:(?=[\\s\\S]{{{count}}}[ \\t])(?!\\n)[\\s\\S])++"
+    return f"(?:(?:\\S++|(?={hot}){skip}|(?!{hot})(?!\\n)\\s)*?)"
+
+
 def _capture_field(separator: str) -> str:
     """The lazy pattern of a field of :func:`format_capture` followed by ``separator`` (a regex fragment): ``.*?``,
     or where the separator starts with a run of blanks, or with ``\\s`` or a tab and then a run, a pattern that
@@ -550,6 +593,8 @@ def _capture_field(separator: str) -> str:
         return _field_before_space_classes(_space_classes(separator))
     if separator.startswith(("\\t[ \\t]+", "\t[ \\t]+")):
         return _FIELD_BEFORE_TAB_RUN
+    if _blank_classes(separator):
+        return _field_before_blank_classes(_blank_classes(separator))
     return ".*?"
 
 
@@ -574,7 +619,9 @@ def _field_before(separator: str, possessive: bool = True) -> str:
     (the run, or each ``\\s`` and the run, take one blank more), so the first end of the field after which the rest
     matches is the same, and so are the lines and fields; a long run is scanned once instead of from each blank.
     ``possessive=False`` (before Python 3.11, which has no possessive quantifiers): :data:`_FIELD_BEFORE_RUN`
-    instead of :data:`_FIELD_BEFORE_WORDS`, as linear, slower.
+    instead of :data:`_FIELD_BEFORE_WORDS`, as linear, slower.  Where the separator starts with one or more
+    ``\\s``, ``\\t`` or tabs, one a tab, and then a run (``\\t - ``, ``\\t\\t - ``):
+    :func:`_field_before_blank_classes` (possessive only; ``.*?`` before Python 3.11, quadratic in a run of tabs).
     A separator that is only a run before the next field (``[ \\t]+``, ``[ \\t]``, a whole run) matches at a run's
     first blank: ``.*?`` finds it as fast (``$`` after the run at the line's end is part of ``separator``)."""
     if separator in _RUN_BEFORE_FIELD:
@@ -583,6 +630,8 @@ def _field_before(separator: str, possessive: bool = True) -> str:
         return _FIELD_BEFORE_WORDS if possessive else _FIELD_BEFORE_RUN
     if _space_classes(separator):
         return _field_before_space_classes(_space_classes(separator), possessive)
+    if possessive and _blank_classes(separator, minimum=1):
+        return _field_before_blank_classes(_blank_classes(separator, minimum=1))
     return ".*?"
 
 
@@ -599,9 +648,9 @@ def format_capture(log_format: str, line_rules: int = LINE_RULES) -> str | None:
     matches -- the one choice an atomic group keeps -- and the lines and fields are the regex's.
 
     Time is linear in the line, also across long runs of blanks where a separator starts with a run
-    (:data:`_FIELD_BEFORE_WORDS`), with ``\\s`` (once or more) and a run (:func:`_field_before_space_classes`) or
-    with a tab and a run; one that starts with a tab and then ``\\s`` or a tab before a run (``\\t\\t - ``,
-    ``\\s\\t - ``) is still quadratic in the length of a run of tabs in the line, as the guard and the regex are.
+    (:data:`_FIELD_BEFORE_WORDS`), with ``\\s`` (once or more) and a run (:func:`_field_before_space_classes`), with
+    a tab and a run (:data:`_FIELD_BEFORE_TAB_RUN`), or with two or more ``\\s``, ``\\t`` or tabs, one a tab, and a
+    run (``\\t\\t - ``, ``\\s\\t - ``: :func:`_field_before_blank_classes`; the guard and the read regex too).
 
     Returns
     -------

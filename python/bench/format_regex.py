@@ -17,12 +17,14 @@ r"""Text-log parsing speed: the format's atomic capture regex against the guard-
     python python/bench/format_regex.py --blank-runs 1000,10000,100000 [--repeats 1]
 
 Long runs of blanks instead: for each format of ``BLANK_RUN_CASES`` (with the line rules it is read with) and
-each length, a file of two lines holding such a run, one the format does not match and one it matches after the
-run, read by the reader as a spec of the format reads it (its capture regex, or its guard and read regex) on
-both sides; then the same two lines with 1,000,000 non-blank characters instead of the run (the control, where
-nothing is quadratic). Each should take time linear in the line: a field before a separator that starts with a
-run of blanks, or with ``\s`` and then a run, skips the blanks inside a run (before, each tried the separator from
-every blank of the run: minutes at 100,000 blanks).
+each length, a file of two lines holding such a run (of spaces; of tabs for ``\t\t - `` and ``\s\t - ``), one
+the format does not match and one it matches after the run, read by the reader as a spec of the format reads it
+(its capture regex, or its guard and read regex) on both sides; then the same two lines with 1,000,000 non-blank
+characters instead of the run (the control, where nothing is quadratic). Each should take time linear in the
+line: a field before a separator that starts with a run of blanks, or with ``\s`` and then a run, skips the blanks
+inside a run (before, each tried the separator from every blank of the run: minutes at 100,000 blanks); one before
+two or more ``\s``/tabs, one a tab, and then a run goes on from a run's first possible end to its last ends in one
+step (before, it tried the separator from every tab of a run of tabs).
 """
 
 from __future__ import annotations
@@ -45,11 +47,15 @@ import common  # noqa: E402
 from dl4j_bridge.etl import SYSLOG_FORMAT, LogGenerator, TextReader  # noqa: E402
 
 
-#: The formats of ``--blank-runs``: (format, line rules, what the matched line holds after the run).  A field
-#: then ``\\s``, a run and a literal; a run, ``\\s`` and a literal; two ``\\s`` before a run; specs saved with line
-#: rules 1 (the guard and the read regex).
-BLANK_RUN_CASES = [(r"<A>\s - <B>", 2, "y  - z"), (r"<A> \s- <B>", 2, "y  - z"), (r"<A>\s\s - <B>", 2, "y   - z"),
-                   (r"<A>\s - <B>", 1, "y  - z"), (r"<A> - <B>", 1, "y - z")]
+#: The formats of ``--blank-runs``: (format, line rules, what the matched line holds after the run, the run's
+#: character).  A field then ``\\s``, a run and a literal; a run, ``\\s`` and a literal; two ``\\s`` before a run;
+#: specs saved with line rules 1 (the guard and the read regex); two ``\\s``/tabs, one a tab, before a run, on a run
+#: of tabs (``\\t\\t - ``, ``\\s\\t - ``; ``\\t - `` under line rules 1).
+BLANK_RUN_CASES = [(r"<A>\s - <B>", 2, "y  - z", " "), (r"<A> \s- <B>", 2, "y  - z", " "),
+                   (r"<A>\s\s - <B>", 2, "y   - z", " "), (r"<A>\s - <B>", 1, "y  - z", " "),
+                   (r"<A> - <B>", 1, "y - z", " "), (r"<A>\t\t - <B>", 2, "y\t\t - z", "\t"),
+                   (r"<A>\s\t - <B>", 2, "y \t - z", "\t"), (r"<A>\t\t - <B>", 1, "y\t\t - z", "\t"),
+                   (r"<A>\t - <B>", 1, "y\t - z", "\t")]
 
 #: The control line of ``--blank-runs``: this many non-blank characters instead of the run.
 CONTROL_CHARACTERS = 1_000_000
@@ -99,9 +105,9 @@ def run_blank_runs(lengths: list[int], repeats: int, jvm: bool = True) -> list[d
     """Per case of :data:`BLANK_RUN_CASES` and blank-run length (0: the control line): the CPU seconds of the
     reader as it reads two lines with such a run, on each side (see the module doc)."""
     results = []
-    for log_format, line_rules, tail in BLANK_RUN_CASES:
+    for log_format, line_rules, tail, blank in BLANK_RUN_CASES:
         for length in [*lengths, 0]:
-            head = "x" + (" " * length if length else "x" * CONTROL_CHARACTERS)
+            head = "x" + (blank * length if length else "x" * CONTROL_CHARACTERS)
             matched = head + (tail if length else tail[1:])
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "blanks.log"
@@ -118,6 +124,7 @@ def run_blank_runs(lengths: list[int], repeats: int, jvm: bool = True) -> list[d
                                         [str(path), log_format, str(repeats), str(line_rules), "reader"]) \
                     if jvm else None
             result = {"format": log_format, "line_rules": line_rules, "blanks": length,
+                      "run": "tabs" if blank == "\t" else "blanks",
                       "capture": reader._line_capture is not None, "seconds": statistics.median(times)}
             if java is not None:
                 if java["records"] != 1:
@@ -144,10 +151,11 @@ def main() -> None:
         logging.getLogger("dl4j_bridge").setLevel(logging.ERROR)   # each file's first line is bad on purpose
         print(f"two lines per format and length (0: {CONTROL_CHARACTERS:,} non-blank characters instead), "
               f"CPU s (median of {args.repeats})")
-        print("format | line rules | read with | blanks | Python | JVM")
+        print("format | line rules | read with | run | Python | JVM")
         for r in run_blank_runs(lengths, args.repeats, jvm=not args.no_jvm):
             path = "capture regex" if r["capture"] else "guard + read regex"
-            print(f"{r['format']} | {r['line_rules']} | {path} | {r['blanks'] or 'control'} | {r['seconds']:.4f} | "
+            run = f"{r['blanks']:,} {r['run']}" if r["blanks"] else "control"
+            print(f"{r['format']} | {r['line_rules']} | {path} | {run} | {r['seconds']:.4f} | "
                   f"{r.get('jvm_seconds', float('nan')):.4f}")
         print(f"reproduce: python python/bench/format_regex.py --blank-runs {args.blank_runs} --repeats {args.repeats}"
               + (" --no-jvm" if args.no_jvm else ""))

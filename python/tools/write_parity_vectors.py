@@ -297,6 +297,10 @@ GUARD_FORMATS = [
     r"<A>\s\s\s - <B>\s\s -<C> end",
     r"<A> \s<B>\t<C>",
     r"<A> \s <B>",
+    r"<A>\t\t - <B>",
+    r"<A>\s\t - <B>",
+    "<A>\t\\s - <B>\t\t",
+    r"<A>\s\t\t - <B>\t\t-<C> end",
 ]
 
 

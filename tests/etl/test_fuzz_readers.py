@@ -370,6 +370,67 @@ def test_a_separator_led_by_a_space_class_or_a_tab_reads_the_lines_and_fields_it
         assert found[0].groupdict() == found[1].groupdict() == found[2].groupdict()
 
 
+#: Formats with a separator that starts with two or more ``\\s``, ``\\t`` or tabs, one a tab, and then a run
+#: (readers._blank_classes): their capture regex, read regex and guard steps go from a field's first end before a run of
+#: tabs to the run's last ends in one step (readers._field_before_blank_classes), in linear time; so do the read regex
+#: and guard steps (line rules 1) before one tab and a run (``\\t - ``; its capture regex has _FIELD_BEFORE_TAB_RUN).
+TAB_CLASS_FORMATS = [r"<A>\t\t - <B>", r"<A>\s\t - <B>", "<A>\t\t - <B>", r"<A>\t\s - <B>", r"<A>\t\t <B>",
+                     r"<A>\s\t\t - <B>\t\t-<C> end", "<A>\t\\s - <B>\t\t", r"<A>\t\t - <B>\s\t <C>",
+                     r"<A>\s\s\t -<B>", r"<A> \s\t - <B>\t\t -", r"<A>\t - <B>", "<A>\t - <B>\t  "]
+
+
+def _plain_tab_class_fields(make, *args):
+    """``make(*args)`` with the fields before such separators ``.*?``, as before (each tried from every tab)."""
+    original_capture, original_before = readers._capture_field, readers._field_before
+    readers._capture_field = lambda separator: ".*?" if readers._blank_classes(separator) \
+        else original_capture(separator)
+    readers._field_before = lambda separator, possessive=True: ".*?" if readers._blank_classes(separator, 1) \
+        else original_before(separator, possessive)
+    try:
+        return make(*args)
+    finally:
+        readers._capture_field, readers._field_before = original_capture, original_before
+
+
+def test_a_separator_led_by_blank_classes_with_a_tab_gets_the_narrowed_fields():
+    for log_format in TAB_CLASS_FORMATS:
+        for line_rules in (1, 2):
+            made = [format_capture(log_format, line_rules), readers.format_read_regex(log_format, line_rules),
+                    format_guard(log_format, line_rules)]
+            before = [_plain_tab_class_fields(make, log_format, line_rules)
+                      for make in (format_capture, readers.format_read_regex, format_guard)]
+            assert made != before, (log_format, line_rules)
+    assert readers._blank_classes("\\s\\s[ \\t]+-") == [] and readers._blank_classes("\\t[ \\t]+-") == []
+    assert readers._blank_classes("\\t[ \\t]+-", 1) == ["\\t"] and readers._blank_classes("\\s[ \\t]+-", 1) == []
+    assert readers._blank_classes("\\s\t[ \\t]+-") == ["\\s", "\t"]
+
+
+@settings(max_examples=1500)
+@given(log_format=st.sampled_from(TAB_CLASS_FORMATS), line_rules=st.sampled_from([1, 2]),
+       line=st.lists(st.sampled_from([" ", "  ", "\t", "\t\t", "\t\t\t", " \t ", "\t \t", "-", " - ", "x", "\r",
+                                      "\u00a0", ":", "end", "\\", "\t" * 40, "\t\t " * 15]), max_size=16).map("".join))
+@example(log_format=r"<A>\t\t - <B>", line_rules=2, line="x\t\t\t\t - y")       # the run's first tab
+@example(log_format=r"<A>\s\t - <B>", line_rules=2, line="x\r\t\t - y")         # \s takes the CR before the run
+@example(log_format=r"<A>\t\t - <B>", line_rules=2, line="x\t\t \t\t \t\t - y")  # tabs and spaces mixed
+@example(log_format=r"<A>\s\s\t -<B>", line_rules=1, line="x \t\t\t  \t -y")
+def test_a_separator_led_by_blank_classes_with_a_tab_reads_the_lines_and_fields_the_format_regex_finds(
+        log_format, line_rules, line):
+    """Differential: the capture regex, the read regex and the guard (as now and as before, with ``.*?`` fields)
+    accept the lines the format's regex matches and give its fields."""
+    want = re.compile(format_to_regex(log_format, line_rules)[1]).match(line)
+    guard = format_guard(log_format, line_rules)
+    assert bool(re.match(guard, line)) == (want is not None)
+    assert bool(re.match(_plain_tab_class_fields(format_guard, log_format, line_rules), line)) == (want is not None)
+    patterns = [readers.format_read_regex(log_format, line_rules), format_capture(log_format, line_rules),
+                _plain_tab_class_fields(format_capture, log_format, line_rules)]
+    for pattern in patterns:
+        if pattern is not None:
+            found = re.compile(pattern).match(line)
+            assert (found is None) == (want is None), pattern
+            if found is not None:
+                assert found.groupdict() == want.groupdict(), pattern
+
+
 #: Formats with a run of blanks, or ``\\s`` and then a run, before a separator's literal text: their guard steps, their
 #: read regex (readers.format_read_regex: line rules 1, formats without a capture regex) and their capture regex
 #: skip the blanks inside a run where the separator would match from the blank before.  `` \\s- `` (a run, one

@@ -104,6 +104,33 @@ def test_a_long_run_of_blanks_before_a_run_and_space_class_or_in_an_old_spec_is_
         assert {name: frame.loc[0, name] for name in fields} == fields, (log_format, line_rules)
 
 
+@pytest.mark.parametrize("line_rules", [1, 2])
+@pytest.mark.parametrize("chunk_lines", [1, 100_000])
+def test_a_long_run_of_tabs_before_a_separator_led_by_two_blank_classes_is_read_in_linear_time(line_rules,
+                                                                                               chunk_lines):
+    """``\\t\\t - `` and ``\\s\\t - `` (two ``\\s``/tabs, one a tab, then a run): the field before them tried the
+    separator from every tab of a run of tabs, each attempt scanning the rest of it (quadratic: 30,000 tabs took
+    2.7 s, 15 s under line rules 1), under both line rules (capture regex; guard and read regex); ``\\t - `` too
+    under line rules 1 (its capture regex was linear already; 30,000 tabs took 15 s)."""
+    tabs = "\t" * 100_000
+    mixed = "\t\t " * 40_000
+    cases = [(r"<A>\t\t - <B>", ["x" + tabs + "y", "x" + tabs + "y\t\t - z"], {"A": "x" + tabs + "y", "B": "z"}),
+             (r"<A>\t\t - <B>", ["x" + tabs + "y", "x" + tabs + " - z"], {"A": "x", "B": "z"}),
+             (r"<A>\s\t - <B>", ["x" + tabs + "y", "x" + tabs + "y \t - z"], {"A": "x" + tabs + "y", "B": "z"}),
+             (r"<A>\s\t - <B>", ["x" + mixed + "y", "x" + mixed + "-  z"], {"A": "x", "B": "z"}),
+             ("<A>\t\t - <B>", ["x" + mixed + "y", "x" + mixed + "y\t\t\t-\tz"], {"A": "x" + mixed + "y", "B": "z"}),
+             (r"<A>\t - <B>", ["x" + tabs + "y", "x" + tabs + "y\t - z"], {"A": "x" + tabs + "y", "B": "z"})]
+    for log_format, lines, fields in cases:
+        reader = TextReader(log_format, mode="lenient", continuation=None, chunk_lines=chunk_lines,
+                            line_rules=line_rules)
+        assert (reader._line_capture is not None) == (line_rules == 2), log_format
+        start = time.perf_counter()
+        frame = reader.read(lines)
+        assert time.perf_counter() - start < 5, (log_format, line_rules)
+        assert frame["line_number"].tolist() == [2], (log_format, line_rules)
+        assert {name: frame.loc[0, name] for name in fields} == fields, (log_format, line_rules)
+
+
 LINUX_FORMAT = r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>"   # loghub's, optional PID
 
 

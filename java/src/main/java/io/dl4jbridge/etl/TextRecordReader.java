@@ -1,6 +1,7 @@
 package io.dl4jbridge.etl;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -347,7 +348,47 @@ public final class TextRecordReader extends RecordReader {
             return FIELD_BEFORE_WORDS;
         }
         int count = spaceClasses(separator);
-        return count > 0 ? fieldBeforeSpaceClasses(count) : ".*?";
+        if (count > 0) {
+            return fieldBeforeSpaceClasses(count);
+        }
+        List<String> classes = blankClasses(separator, 1);
+        return classes.isEmpty() ? ".*?" : fieldBeforeBlankClasses(classes);
+    }
+
+    /** Python's {@code readers._blank_classes}: the {@code \s}, {@code \t} and tabs that start {@code separator}
+     *  right before a run of blanks ({@code [ \t]+}), when they are {@code minimum} or more and one is a tab
+     *  ({@code \t\t - }, {@code \s\t - }; {@link #fieldBefore} takes one or more: {@code \t - }); else an empty
+     *  list. */
+    static List<String> blankClasses(String separator, int minimum) {
+        List<String> tokens = new ArrayList<>();
+        int at = 0;
+        boolean tab = false;
+        while (true) {
+            if (separator.startsWith("\\s", at) || separator.startsWith("\\t", at)) {
+                tab |= separator.startsWith("\\t", at);
+                tokens.add(separator.substring(at, at + 2));
+                at += 2;
+            } else if (separator.startsWith("\t", at)) {
+                tab = true;
+                tokens.add("\t");
+                at += 1;
+            } else {
+                break;
+            }
+        }
+        return tokens.size() >= minimum && tab && separator.startsWith("[ \\t]+", at) ? tokens
+                : Collections.<String>emptyList();
+    }
+
+    /** Python's {@code readers._field_before_blank_classes}: a field before a separator that starts with
+     *  {@code classes} ({@link #blankClasses}) and then a run of blanks. At a hot end (the classes match there and a
+     *  blank follows them) it goes on, if it must, to the last ends before the run the separator's run would start in
+     *  ends (from any end between, the separator matches only if it matches from the hot end, ending where it ends);
+     *  one character at a time elsewhere; a stretch of non-white-space whole. Linear in the line. */
+    static String fieldBeforeBlankClasses(List<String> classes) {
+        String hot = String.join("", classes) + "[ \\t]";
+        String skip = "(?:(?=[\\s\\S]{" + classes.size() + "}[ \\t])(?!\\n)[\\s\\S])++";
+        return "(?:(?:\\S++|(?=" + hot + ")" + skip + "|(?!" + hot + ")(?!\\n)\\s)*?)";
     }
 
     /**
@@ -396,6 +437,8 @@ public final class TextRecordReader extends RecordReader {
             body = fieldBeforeSpaceClasses(spaceClasses(separator));
         } else if (separator.startsWith("\\t[ \\t]+") || separator.startsWith("\t[ \\t]+")) {
             body = FIELD_BEFORE_TAB_RUN;
+        } else if (!blankClasses(separator, 2).isEmpty()) {
+            body = fieldBeforeBlankClasses(blankClasses(separator, 2));
         } else {
             return group;
         }

@@ -496,6 +496,63 @@ public class ReaderFuzzTest {
         }
     }
 
+    @Test
+    public void formatsWithTwoBlankClassesOneATabReadTheLinesAndFieldsTheirRegexFinds() {
+        // as Python's
+        // test_a_separator_led_by_blank_classes_with_a_tab_reads_the_lines_and_fields_the_format_regex_finds:
+        // the reader (capture regex, or guard then formatReadRegex) against the format's regex, both line rules
+        String[] formats = {"<A>\\t\\t - <B>", "<A>\\s\\t - <B>", "<A>\t\t - <B>", "<A>\\t\\s - <B>", "<A>\\t\\t <B>",
+                "<A>\\s\\t\\t - <B>\\t\\t-<C> end", "<A>\t\\s - <B>\t\t", "<A>\\t\\t - <B>\\s\\t <C>",
+                "<A>\\s\\s\\t -<B>", "<A> \\s\\t - <B>\\t\\t -", "<A>\\t - <B>", "<A>\t - <B>\t  "};
+        String[] pieces = {" ", "  ", "\t", "\t\t", "\t\t\t", " \t ", "\t \t", "-", " - ", "x", "\r", "\u00a0", ":",
+                "end", "\\", repeat("\t", 12), repeat("\t\t ", 5)};
+        Random random = new Random(13);
+        int checked = 0;
+        for (String format : formats) {
+            for (int rules = 1; rules <= 2; rules++) {
+                String fieldBefore = rules == 2 ? TextRecordReader.formatCapture(format, rules)
+                        : TextRecordReader.formatReadRegex(format, rules);
+                assertTrue(format + " " + rules + ": " + fieldBefore, fieldBefore != null
+                        && (fieldBefore.contains("[\\s\\S]")
+                            || fieldBefore.contains(TextRecordReader.FIELD_BEFORE_TAB_RUN)) || format.startsWith("<A> "));
+                PortableRegex regex = PortableRegex.compile(TextRecordReader.formatToRegex(format, rules), "test");
+                List<String> lines = new ArrayList<>();
+                for (int i = 0; i < 3000; i++) {
+                    StringBuilder line = new StringBuilder();
+                    for (int k = random.nextInt(17); k > 0; k--) {
+                        line.append(pieces[random.nextInt(pieces.length)]);
+                    }
+                    lines.add(line.toString());
+                }
+                checked += readsAsTheFormatRegexDoes(format, rules, regex, lines);
+            }
+        }
+        assertTrue("checked " + checked, checked > 1000);
+    }
+
+    @Test
+    public void aLongRunOfTabsBeforeASeparatorLedByTwoBlankClassesIsReadInLinearTime() {
+        // as Python's test_a_long_run_of_tabs_before_a_separator_led_by_two_blank_classes_is_read_in_linear_time:
+        // the field before \t\t - or \s\t - tried the separator from every tab of the run (quadratic)
+        String tabs = repeat("\t", 100_000);
+        String mixed = repeat("\t\t ", 40_000);
+        String[][] cases = {
+            // format, field, its value in the second line (the first does not match), the lines
+            {"<A>\\t\\t - <B>", "A", "x" + tabs + "y", "x" + tabs + "y", "x" + tabs + "y\t\t - z"},
+            {"<A>\\t\\t - <B>", "A", "x", "x" + tabs + "y", "x" + tabs + " - z"},
+            {"<A>\\s\\t - <B>", "A", "x" + tabs + "y", "x" + tabs + "y", "x" + tabs + "y \t - z"},
+            {"<A>\\s\\t - <B>", "B", "z", "x" + mixed + "y", "x" + mixed + "-  z"},
+            {"<A>\t\t - <B>", "A", "x" + mixed + "y", "x" + mixed + "y", "x" + mixed + "y\t\t\t-\tz"},
+            {"<A>\\t - <B>", "A", "x" + tabs + "y", "x" + tabs + "y", "x" + tabs + "y\t - z"}};
+        for (String[] c : cases) {
+            for (int rules = 1; rules <= 2; rules++) {
+                assertEquals(c[0], rules == 2, TextRecordReader.formatCapture(c[0], rules) != null);
+                assertReadsTheSecondLineInLinearTime(formatReader(c[0], rules), c[0] + " " + rules, c[1], c[2], c[3],
+                        c[4]);
+            }
+        }
+    }
+
     /** Reads {@code first} (which the format does not match) and {@code second} within 5 s (a quadratic read of
      *  their long blank runs takes minutes): one record, line 2, whose {@code field} is {@code value}. */
     private static void assertReadsTheSecondLineInLinearTime(TextRecordReader reader, String format, String field,
