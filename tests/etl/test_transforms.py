@@ -510,3 +510,20 @@ def test_ipv4_mapped_networks_are_named_as_on_the_jvm_on_every_python(monkeypatc
     out = ip.features(frame(ip=["::ffff:10.0.0.77", "::ffff:8.8.8.1", "::ffff:0a00:0001"]))
     assert out["ip_net=::ffff:a00:0/120"].tolist() == [1, 0, 1] and out["ip_private"].tolist() == [1, 0, 1]
     assert IpAddress.from_dict(ip.to_dict()).feature_names == ip.feature_names
+
+
+def test_ip_forms_give_the_networks_the_jvms_table_expects_on_every_python():
+    """PyCompatTest.ipFormsPythonAcceptsGivePythonsNetworks holds what ``IpAddress._parse`` gives (Python 3.11's
+    networks); this Python gives the same (on 3.13, IPv4-mapped ones had a dotted tail)."""
+    import re
+
+    from bridge_testing import REPO
+
+    java = (REPO / "java/src/test/java/io/dl4jbridge/etl/PyCompatTest.java").read_text(encoding="utf-8")
+    body = java[java.index("public void ipFormsPythonAcceptsGivePythonsNetworks"):]
+    body = body[:body.index("for (String[] c : cases)")]
+    cases = re.findall(r'\{"((?:[^"\\]|\\.)*)", "(-?\d+)", (null|"[^"]*"), "([01])"\}', body)
+    assert len(cases) > 30 and ("::ffff:10.0.0.1", "32", '"::ffff:a00:1/128"', "0") in cases
+    for text, prefix, network, private in cases:
+        networks, flags, _ = IpAddress("ip", prefix=int(prefix))._parse(frame(ip=[text]))
+        assert (networks[0], flags[0]) == (None if network == "null" else network.strip('"'), float(private)), text
