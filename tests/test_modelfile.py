@@ -569,3 +569,19 @@ def test_an_entry_read_whole_is_refused_beyond_its_size_limit_before_it_is_infla
     assert java.value.java_class.endswith("UntrustedModelException")
     assert java.value.java_message.startswith(message)
     assert {str(k): int(v) for k, v in check.POLICY.maxEntryBytes.items()} == modelfile.MAX_ENTRY_BYTES
+
+
+def test_a_model_documents_nesting_is_bounded_before_parsing_on_every_python():
+    """Python 3.13 with a JVM in the process crashed (SIGSEGV) parsing a detector file's JSON nested 12,000 deep,
+    where 3.11 and 3.12 raised RecursionError (a DetectorFileError): the depth is checked on the text first."""
+    import pytest
+
+    from dl4j_bridge.modelfile import JSON_DOCUMENT_MAX_DEPTH, json_loads
+
+    deepest = "[" * JSON_DOCUMENT_MAX_DEPTH + "]" * JSON_DOCUMENT_MAX_DEPTH
+    assert json_loads(deepest) is not None
+    for text in ("[" + deepest + "]", '{"a":' * 100_000 + "1" + "}" * 100_000):
+        with pytest.raises(RecursionError, match=f"deeper than {JSON_DOCUMENT_MAX_DEPTH} levels"):
+            json_loads(text)
+    brackets_in_strings = '{"k": "' + "[{" * 5000 + '\\"", "n": [[1]]}'
+    assert json_loads(brackets_in_strings)["n"] == [[1]]

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..errors import ModelFileError
 from ..modelfile import _DAMAGE_HINT as DAMAGED_HINT
+from ..modelfile import json_loads
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def _document(model) -> dict:
         raise DetectorFileError(f"{path} holds no {DETECTOR_ENTRY} and is not a Deeplearning4j network either: is "
                                 "this a detector saved by dl4j_bridge (detector.save or dl4j-bridge train)?")
     try:
-        doc = json.loads(str(text))
+        doc = json_loads(str(text))
     except RecursionError:   # (nested 100,000 deep, it was an "unexpected RecursionError", exit 4)
         raise DetectorFileError(f"{path}: {DETECTOR_ENTRY} nests deeper than Python can parse ({DAMAGED_HINT})") \
             from None
@@ -260,7 +261,7 @@ def load_detector(path, *, trusted: bool = False, _expected=None):
     if detector.scoring() != doc["scoring"]:
         raise DetectorFileError(f"{path}: the saved scoring {doc['scoring']} does not match the saved parameters")
     try:
-        detector.pipeline_ = Pipeline.from_dict(json.loads(spec)) if spec is not None else None
+        detector.pipeline_ = Pipeline.from_dict(json_loads(spec)) if spec is not None else None
     except RecursionError:
         raise DetectorFileError(f"{path}: {ETL_ENTRY}: nests deeper than Python can parse ({DAMAGED_HINT})") from None
     except (ValueError, KeyError, TypeError) as error:   # SpecError is a ValueError; so is a 5000-digit integer

@@ -73,10 +73,8 @@ _NOT_CONFIG_KEYS = ("miner", "saved_regex", "n_events", "oov_id", "end_id", "end
 
 def load_config(path) -> dict:
     """Read a TOML run config; relative paths are resolved against its directory (key ``_base``)."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib  # type: ignore[no-redef]
+    import tomllib
+
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory, not a config file: give the run's .toml file")

@@ -1294,6 +1294,45 @@ PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/
                     "::1/128", "fc00::/7", "fe80::/10")
 
 
+def _network_name(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
+    """A network's name, the same on every Python and on the JVM (``IpAddresses.format``): Python 3.11's
+    ``str(network)``. An IPv6 network is written in hex, its longest run (two or more) of zero groups, the first of
+    equal ones, as ``::``, its zone id after ``%``: Python 3.13 writes an IPv4-mapped one with a dotted tail
+    (``::ffff:10.0.0.0/120``, not ``::ffff:a00:0/120``), which named a model's categories differently from the
+    JVM's and from a model trained on 3.11 or 3.12.
+
+    Parameters
+    ----------
+    network : ipaddress.IPv4Network or ipaddress.IPv6Network
+
+    Returns
+    -------
+    str
+        ``10.0.1.0/24``, ``::ffff:a00:0/120``, ``fe80::1%eth0/128``.
+    """
+    if network.version == 4:
+        return str(network)
+    address = network.network_address
+    groups = [(int(address) >> (16 * (7 - i))) & 0xFFFF for i in range(8)]
+    best_start, best_length, start = -1, 0, -1
+    for i, group in enumerate(groups):
+        if group:
+            start = -1
+            continue
+        start = i if start < 0 else start
+        if i - start + 1 > best_length:
+            best_start, best_length = start, i - start + 1
+    parts = [format(group, "x") for group in groups]
+    if best_length > 1:
+        parts[best_start:best_start + best_length] = [""]
+        if best_start == 0:
+            parts.insert(0, "")
+        if best_start + best_length == 8:
+            parts.append("")
+    scope = getattr(address, "scope_id", None)
+    return ":".join(parts) + (f"%{scope}" if scope else "") + f"/{network.prefixlen}"
+
+
 class IpAddress(Transform):
     """IP address -> network category (one-hot) plus private / missing flags.
 
@@ -1331,7 +1370,7 @@ class IpAddress(Transform):
             # 128) bits). A spec saved with it still loads and scores as before; run.toml refuses it.
             log.warning("ip %r: prefix %d is outside 0 to 32, so every IPv4 address reads as missing%s: use 32 for "
                         "single addresses", column, prefix, "" if prefix > 32 else " and so does every IPv6 one")
-        self.private_networks = [str(ipaddress.ip_network(n)) for n in private_networks]
+        self.private_networks = [_network_name(ipaddress.ip_network(n)) for n in private_networks]
         self._private = [ipaddress.ip_network(n) for n in self.private_networks]
         self.prefix = int(prefix)
         self.max_categories = int(max_categories)
@@ -1354,7 +1393,7 @@ class IpAddress(Transform):
                         address = ipaddress.ip_address(value.strip())
                         bits = self.prefix if address.version == 4 else min(self.prefix * 4, 128)
                         network = ipaddress.ip_network(f"{address}/{bits}", strict=False)
-                        found = (str(network), float(any(address in net for net in self._private)))
+                        found = (_network_name(network), float(any(address in net for net in self._private)))
                     except ValueError:
                         pass
                 cache[value] = found

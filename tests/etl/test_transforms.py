@@ -513,3 +513,46 @@ def test_a_time_outside_the_nanosecond_range_is_a_time_whatever_the_pandas_versi
     # in range (unparsable for another reason), a leap second, a day the month lacks: no time
     assert np.isnan(_beyond_ns_seconds(["2000-02-30 00:00:00.0+0000", "2400-02-29 10:00:60.0+0000",
                                         "2300-02-29 00:00:00.0+0000"], zoned)).all()
+
+
+@pytest.mark.parametrize("as_python_313", [False, True])
+def test_ipv4_mapped_networks_are_named_as_on_the_jvm_on_every_python(monkeypatch, as_python_313):
+    """Python 3.13 prints an IPv4-mapped IPv6 address with a dotted tail (``::ffff:10.0.0.1``), 3.11 and the JVM in
+    hex (``::ffff:a00:1``): a model trained on 3.13 named those networks so, which the JVM (and a model of 3.11)
+    did not know. ``as_python_313`` gives this Python 3.13's ``str`` of such an address."""
+    import ipaddress
+
+    if as_python_313:
+        plain = ipaddress.IPv6Address.__str__
+
+        def dotted(self):
+            mapped = self.ipv4_mapped
+            return plain(self) if mapped is None else f"::ffff:{mapped}" + (f"%{self.scope_id}" if self.scope_id else "")
+
+        monkeypatch.setattr(ipaddress.IPv6Address, "__str__", dotted)
+    values = ["::ffff:10.0.0.1", "::ffff:10.0.0.9", "::ffff:8.8.8.8", "fe80::1%eth0", "10.0.0.1", "2001:db8::1"]
+    ip = fitted(IpAddress("ip", prefix=30, private_networks=["10.0.0.0/8", "::ffff:10.0.0.0/104", "fe80::/10"]),
+                frame(ip=values))
+    assert ip.private_networks == ["10.0.0.0/8", "::ffff:a00:0/104", "fe80::/10"]
+    assert sorted(ip.feature_names[1:-2]) == ["ip_net=10.0.0.0/30", "ip_net=2001:db8::/120", "ip_net=::ffff:808:800/120",
+                                              "ip_net=::ffff:a00:0/120", "ip_net=fe80::/120"]
+    out = ip.features(frame(ip=["::ffff:10.0.0.77", "::ffff:8.8.8.1", "::ffff:0a00:0001"]))
+    assert out["ip_net=::ffff:a00:0/120"].tolist() == [1, 0, 1] and out["ip_private"].tolist() == [1, 0, 1]
+    assert IpAddress.from_dict(ip.to_dict()).feature_names == ip.feature_names
+
+
+def test_ip_forms_give_the_networks_the_jvms_table_expects_on_every_python():
+    """PyCompatTest.ipFormsPythonAcceptsGivePythonsNetworks holds what ``IpAddress._parse`` gives (Python 3.11's
+    networks); this Python gives the same (on 3.13, IPv4-mapped ones had a dotted tail)."""
+    import re
+
+    from bridge_testing import REPO
+
+    java = (REPO / "java/src/test/java/io/dl4jbridge/etl/PyCompatTest.java").read_text(encoding="utf-8")
+    body = java[java.index("public void ipFormsPythonAcceptsGivePythonsNetworks"):]
+    body = body[:body.index("for (String[] c : cases)")]
+    cases = re.findall(r'\{"((?:[^"\\]|\\.)*)", "(-?\d+)", (null|"[^"]*"), "([01])"\}', body)
+    assert len(cases) > 30 and ("::ffff:10.0.0.1", "32", '"::ffff:a00:1/128"', "0") in cases
+    for text, prefix, network, private in cases:
+        networks, flags, _ = IpAddress("ip", prefix=int(prefix))._parse(frame(ip=[text]))
+        assert (networks[0], flags[0]) == (None if network == "null" else network.strip('"'), float(private)), text
