@@ -83,6 +83,12 @@ BLANK_PIECES = [" ", "  ", "\t", " \t ", "-", " - ", "x", "\r", "\u00a0", "end"]
 @given(lines=st.lists(st.lists(st.sampled_from(BLANK_PIECES), max_size=12).map("".join), max_size=30),
        log_format=st.sampled_from(BLANK_RUN_FORMATS), line_rules=st.sampled_from([1, 2]))
 def test_both_sides_read_the_same_records_with_runs_before_space_classes(jvm, lines, log_format, line_rules):
+    _assert_both_sides_read_alike(jvm, lines, log_format, line_rules)
+
+
+
+def _assert_both_sides_read_alike(jvm, lines, log_format, line_rules):
+    """The same records (line numbers, fields) and bad-line count from Python's and the JVM's lenient readers."""
     lines = [line for line in lines if not line.endswith("\r")]   # a CR ending a line is its terminator (CRLF)
     reader = TextReader(log_format, continuation=None, line_rules=line_rules, mode="lenient")
     frame = reader.read(lines)
@@ -90,7 +96,6 @@ def test_both_sides_read_the_same_records_with_runs_before_space_classes(jvm, li
     java, java_counts = _java_read(reader, lines)
     assert java == python
     assert java_counts["bad_lines"] == reader.report.bad_lines
-
 
 #: Formats whose separators start with two or more ``\\s``, ``\\t`` or tabs, one a tab, before a run: fields that go
 #: from a run's first possible end to its last ends in one step (readers._field_before_blank_classes) on both sides.
@@ -104,13 +109,7 @@ TAB_PIECES = [" ", "  ", "\t", "\t\t", "\t\t\t", " \t ", "-", " - ", "x", "\r", 
 @given(lines=st.lists(st.lists(st.sampled_from(TAB_PIECES), max_size=12).map("".join), max_size=30),
        log_format=st.sampled_from(TAB_CLASS_FORMATS), line_rules=st.sampled_from([1, 2]))
 def test_both_sides_read_the_same_records_with_tabs_before_two_blank_classes(jvm, lines, log_format, line_rules):
-    lines = [line for line in lines if not line.endswith("\r")]   # a CR ending a line is its terminator (CRLF)
-    reader = TextReader(log_format, continuation=None, line_rules=line_rules, mode="lenient")
-    frame = reader.read(lines)
-    python = [(int(row["line_number"]), [str(row[name]) for name in reader.fields]) for _, row in frame.iterrows()]
-    java, java_counts = _java_read(reader, lines)
-    assert java == python
-    assert java_counts["bad_lines"] == reader.report.bad_lines
+    _assert_both_sides_read_alike(jvm, lines, log_format, line_rules)
 
 
 #: Formats with an optional segment after literal text (loghub's Mac format first), read by two plain formats'

@@ -219,6 +219,20 @@ def test_a_positive_list_differing_from_the_test_values_only_in_case_is_refused_
     _check_positive_values(table, label, pipeline, [batch], [str(test)])
 
 
+def _write_case_mismatch_run(tmp_path, train_errors):
+    """run.toml with positive = ["error"] over logs writing ERROR: in the test part, and in the training part too
+    when ``train_errors``."""
+    (tmp_path / "train.log").write_text("".join(f"{'ERROR' if train_errors and i == 5 else 'INFO'} message {i % 3}\n"
+                                                for i in range(40)))
+    (tmp_path / "test.log").write_text("".join(f"{'ERROR' if i in (5, 9) else 'INFO'} message {i % 3}\n"
+                                               for i in range(40)))
+    (tmp_path / "run.toml").write_text(
+        '[data]\ntrain = "train.log"\ntest = "test.log"\n\n[reader]\nkind = "text"\nlog_format = "<Level> <Content>"'
+        '\n\n[[transforms]]\nkind = "template"\ncolumn = "Content"\n\n[[transforms]]\nkind = "label"\n'
+        'column = "Level"\npositive = ["error"]\n\n[sequence]\nkind = "windows"\nlength = 4\n\n'
+        '[detectors.ne]\nkind = "next_event"\nhidden_sizes = [4]\nepochs = 1\n\n[output]\nreport = "r"\n'
+        'models = "m"\n')
+
 
 @pytest.mark.parametrize("train_errors", [True, False])
 def test_run_train_refuses_a_positive_list_differing_only_in_case_as_a_config_error_and_a_label_values_error(
@@ -232,16 +246,7 @@ def test_run_train_refuses_a_positive_list_differing_only_in_case_as_a_config_er
     from dl4j_bridge.detectors.run import load_config, train
     from dl4j_bridge.etl import EtlError, LabelValuesError
 
-    (tmp_path / "train.log").write_text("".join(f"{'ERROR' if train_errors and i == 5 else 'INFO'} message {i % 3}\n"
-                                                for i in range(40)))
-    (tmp_path / "test.log").write_text("".join(f"{'ERROR' if i in (5, 9) else 'INFO'} message {i % 3}\n"
-                                               for i in range(40)))
-    (tmp_path / "run.toml").write_text(
-        '[data]\ntrain = "train.log"\ntest = "test.log"\n\n[reader]\nkind = "text"\nlog_format = "<Level> <Content>"'
-        '\n\n[[transforms]]\nkind = "template"\ncolumn = "Content"\n\n[[transforms]]\nkind = "label"\n'
-        'column = "Level"\npositive = ["error"]\n\n[sequence]\nkind = "windows"\nlength = 4\n\n'
-        '[detectors.ne]\nkind = "next_event"\nhidden_sizes = [4]\nepochs = 1\n\n[output]\nreport = "r"\n'
-        'models = "m"\n')
+    _write_case_mismatch_run(tmp_path, train_errors)
     with pytest.raises(ConfigError, match=r"^\[\[transforms\]\] number 2 \(label, column 'Level'\): positive = "
                                           r"\['error'\] matches no value of 'Level' as written") as caught:
         train(load_config(tmp_path / "run.toml"))
@@ -252,22 +257,14 @@ def test_run_train_refuses_a_positive_list_differing_only_in_case_as_a_config_er
     assert isinstance(copy, ConfigError) and isinstance(copy, LabelValuesError) and str(copy) == str(error)
     assert not (tmp_path / "m").exists()
 
+
 @pytest.mark.parametrize("train_errors", [True, False])
 def test_train_refuses_a_positive_list_differing_only_in_case_in_the_training_or_the_test_part(tmp_path, capsys,
                                                                                                train_errors, jvm):
     """The fit's check (training part) and train's (test part) give the same words, exit 3, at the config's line."""
     from dl4j_bridge.cli import main
 
-    (tmp_path / "train.log").write_text("".join(f"{'ERROR' if train_errors and i == 5 else 'INFO'} message {i % 3}\n"
-                                                for i in range(40)))
-    (tmp_path / "test.log").write_text("".join(f"{'ERROR' if i in (5, 9) else 'INFO'} message {i % 3}\n"
-                                               for i in range(40)))
-    (tmp_path / "run.toml").write_text(
-        '[data]\ntrain = "train.log"\ntest = "test.log"\n\n[reader]\nkind = "text"\nlog_format = "<Level> <Content>"'
-        '\n\n[[transforms]]\nkind = "template"\ncolumn = "Content"\n\n[[transforms]]\nkind = "label"\n'
-        'column = "Level"\npositive = ["error"]\n\n[sequence]\nkind = "windows"\nlength = 4\n\n'
-        '[detectors.ne]\nkind = "next_event"\nhidden_sizes = [4]\nepochs = 1\n\n[output]\nreport = "r"\n'
-        'models = "m"\n')
+    _write_case_mismatch_run(tmp_path, train_errors)
     assert main(["train", "--config", str(tmp_path / "run.toml")]) == 3
     lines = "1 line" if train_errors else "2 lines"
     assert (
