@@ -519,7 +519,9 @@ def _field_before_space_classes(count: int, possessive: bool = True) -> str:
     non-blanks is scanned once (0.01 s, where ``.*?`` and a test of each character took 0.15 s); without
     possessive quantifiers (Python before 3.11) ``count`` 1 is :data:`_FIELD_BEFORE_SPACE_RUN`."""
     if possessive:
-        return f"(?:(?:\\S++|(?:[ \\t](?=[ \\t]{{{count}}}))++|(?![ \\t]{{{count + 1}}})(?!\\n)\\s)*?)"
+        # (?>(?:...)+), not (?:...)++: the same in a correct engine, but Python 3.11.0-3.11.4 (Debian 12's 3.11.2)
+        # match a possessive repeat of a subpattern that backtracks wrongly (CPython gh-106052, fixed in 3.11.5)
+        return f"(?:(?:\\S++|(?>(?:[ \\t](?=[ \\t]{{{count}}}))+)|(?![ \\t]{{{count + 1}}})(?!\\n)\\s)*?)"
     if count == 1:
         return _FIELD_BEFORE_SPACE_RUN
     return f"(?:.*?(?:[^ \\t\\n]|[ \\t](?![ \\t]{{{count}}})))??"
@@ -579,7 +581,8 @@ def _field_before_blank_classes(tokens: list[str]) -> str:
     linear in the line."""
     hot = "".join(tokens) + "[ \\t]"
     count = len(tokens)
-    skip = f"(?:(?=[\\s\\S]{{{count}}}[ \\t])(?!\\n)[\\s\\S])++"
+    # an atomic group, not a possessive repeat of the group: see _field_before_space_classes (CPython gh-106052)
+    skip = f"(?>(?:(?=[\\s\\S]{{{count}}}[ \\t])(?!\\n)[\\s\\S])+)"
     return f"(?:(?:\\S++|(?={hot}){skip}|(?!{hot})(?!\\n)\\s)*?)"
 
 

@@ -405,6 +405,24 @@ def test_a_separator_led_by_blank_classes_with_a_tab_gets_the_narrowed_fields():
     assert readers._blank_classes("\\s\t[ \\t]+-") == ["\\s", "\t"]
 
 
+def test_no_regex_a_reader_makes_repeats_a_group_possessively():
+    """``(?:X)++`` is ``(?>(?:X)+)`` in a correct engine, but Python 3.11.0-3.11.4 (Debian 12's python3 is 3.11.2)
+    match a possessive repeat of a subpattern that backtracks wrongly (CPython gh-106052, fixed in 3.11.5): the
+    guard of ``<A>\\s\\s\\t -<B>`` refused a line its format matches there. The readers write the atomic group."""
+    import json
+
+    from bridge_testing import REPO
+
+    vectors = REPO / "java" / "src" / "test" / "resources" / "parity" / "format_guards.json"
+    formats = sorted(set(json.loads(vectors.read_text())) | set(TAB_CLASS_FORMATS))
+    assert len(formats) > 20
+    for log_format in formats:
+        for line_rules in (1, 2):
+            for make in (format_capture, readers.format_read_regex, format_guard):
+                pattern = make(log_format, line_rules) or ""
+                assert not re.search(r"\)[*+?]\+|\}\+", pattern), (make.__name__, log_format, line_rules, pattern)
+
+
 @settings(max_examples=1500)
 @given(log_format=st.sampled_from(TAB_CLASS_FORMATS), line_rules=st.sampled_from([1, 2]),
        line=st.lists(st.sampled_from([" ", "  ", "\t", "\t\t", "\t\t\t", " \t ", "\t \t", "-", " - ", "x", "\r",
@@ -413,6 +431,7 @@ def test_a_separator_led_by_blank_classes_with_a_tab_gets_the_narrowed_fields():
 @example(log_format=r"<A>\s\t - <B>", line_rules=2, line="x\r\t\t - y")         # \s takes the CR before the run
 @example(log_format=r"<A>\t\t - <B>", line_rules=2, line="x\t\t \t\t \t\t - y")  # tabs and spaces mixed
 @example(log_format=r"<A>\s\s\t -<B>", line_rules=1, line="x \t\t\t  \t -y")
+@example(log_format=r"<A>\s\s\t -<B>", line_rules=1, line="\t" * 40 + "\r\t\t-")   # Python 3.11.2: gh-106052
 def test_a_separator_led_by_blank_classes_with_a_tab_reads_the_lines_and_fields_the_format_regex_finds(
         log_format, line_rules, line):
     """Differential: the capture regex, the read regex and the guard (as now and as before, with ``.*?`` fields)

@@ -317,7 +317,8 @@ public final class TextRecordReader extends RecordReader {
     static String fieldBeforeSpaceClasses(int count) {
         // each stretch of non-white-space and each run of blanks but its last count taken whole (possessive), then
         // one white-space character at a time: a line of 1,000,000 non-blanks is scanned once
-        return "(?:(?:\\S++|(?:[ \\t](?=[ \\t]{" + count + "}))++|(?![ \\t]{" + (count + 1) + "})(?!\\n)\\s)*?)";
+        // (?>(?:...)+) as Python writes it (Python 3.11.0-3.11.4 match a possessive repeat of such a group wrongly)
+        return "(?:(?:\\S++|(?>(?:[ \\t](?=[ \\t]{" + count + "}))+)|(?![ \\t]{" + (count + 1) + "})(?!\\n)\\s)*?)";
     }
 
     /** Python's {@code readers._space_classes}: how many {@code \s} start {@code separator} right before a run of
@@ -387,7 +388,7 @@ public final class TextRecordReader extends RecordReader {
      *  one character at a time elsewhere; a stretch of non-white-space whole. Linear in the line. */
     static String fieldBeforeBlankClasses(List<String> classes) {
         String hot = String.join("", classes) + "[ \\t]";
-        String skip = "(?:(?=[\\s\\S]{" + classes.size() + "}[ \\t])(?!\\n)[\\s\\S])++";
+        String skip = "(?>(?:(?=[\\s\\S]{" + classes.size() + "}[ \\t])(?!\\n)[\\s\\S])+)";
         return "(?:(?:\\S++|(?=" + hot + ")" + skip + "|(?!" + hot + ")(?!\\n)\\s)*?)";
     }
 
