@@ -43,3 +43,9 @@ def test_the_lowest_versions_are_not_part_of_make_test():
     makefile = (REPO / "Makefile").read_text()
     assert re.search(r"^test-mindeps:", makefile, re.M)
     assert "test-mindeps" not in re.search(r"^test:(.*)$", makefile, re.M).group(1)
+
+
+def test_ci_runs_the_lowest_versions_after_make_test():
+    """The lowest versions are CI's too (they found a bug of Debian 12's Python 3.11.2 no other run showed)."""
+    lines = [line.strip() for line in (REPO / ".ci" / "run").read_text().splitlines()]
+    assert lines.index("make test") < min(i for i, line in enumerate(lines) if line.startswith("make test-mindeps"))
