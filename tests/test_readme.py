@@ -532,3 +532,15 @@ def test_the_launcher_options_defaults_are_its_constants_and_the_readmes():
         assert said, f"README gives no default for {option}"
         number = int(said.group(2).replace(",", "")) << (20 if said.group(3) else 0)
         assert number == int(value), (option, said.group(0), value)
+
+
+def test_no_python_older_than_requires_python_is_described_outside_the_python_versions_section():
+    """Behaviour the README gives for a Python that ``requires-python`` refuses (``on 3.9 ...``, ``before 3.11 ...``)
+    is about no Python a user can run: only "Python versions" may name those (why they are not supported)."""
+    minimum = int(re.search(r'requires-python = ">=3\.(\d+)"', (REPO / "pyproject.toml").read_text()).group(1))
+    section = re.search(r"^### Python versions\n.*?(?=^##? )", README, re.S | re.M)
+    assert section is not None, "README has no '### Python versions' section"
+    rest = README[:section.start()] + README[section.end():]
+    older = [found.group(0) for found in re.finditer(r"\b(Python|on|before)\s+(?:Python\s+)?3\.(\d+)\b", rest)
+             if int(found.group(2)) < minimum or (found.group(1) == "before" and int(found.group(2)) <= minimum)]
+    assert older == [], f"README describes Pythons below {minimum} (refused at install and import): {older}"
